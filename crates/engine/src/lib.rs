@@ -1,0 +1,26 @@
+//! The interface every query engine implements (embedded DataFusion, Amazon Athena).
+//!
+//! [`Engine::execute`] takes a [`warden_guardrails::Approved`], which only the guardrails can
+//! issue, so an engine cannot be asked to run SQL that was never checked.
+
+mod catalog;
+mod error;
+mod result;
+
+pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable};
+pub use error::EngineError;
+pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
+pub use tokio_util::sync::CancellationToken;
+pub use warden_guardrails::Approved;
+
+#[async_trait::async_trait]
+pub trait Engine: Send + Sync {
+    /// Short name shown to the user and recorded in the audit journal ("datafusion", "athena").
+    fn name(&self) -> &'static str;
+
+    /// Databases, tables and columns the engine can see, for the schema panel and completion.
+    async fn catalog(&self) -> Result<CatalogSnapshot, EngineError>;
+
+    /// Runs an approved query to completion, or stops when `cancel` fires.
+    async fn execute(&self, query: Approved, cancel: CancellationToken) -> Result<QueryOutcome, EngineError>;
+}

@@ -1,0 +1,27 @@
+//! Warden's guardrail engine: what a SQL text reads and whether a policy lets it run.
+//!
+//! Pure and synchronous on purpose: it runs on every keystroke in the editor, inside the
+//! execution gate, and in `warden lint`, and it must give the same answer in all three.
+//!
+//! The only way to obtain an [`Approved`] query, which is what every engine demands before it
+//! executes anything, is [`Report::approve`] on a report that [`lint`] produced with verdict
+//! `allow`. That is what makes the gate a matter of types rather than of convention.
+
+mod analysis;
+mod approved;
+mod dialect;
+mod lint;
+mod policy;
+mod report;
+mod span;
+
+pub use approved::{Approved, Refusal};
+pub use dialect::AthenaDialect;
+pub use lint::{lint, LintContext};
+pub use policy::{Catalog, Column, Policy, PolicyError, Table};
+pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
+pub use span::{Position, Span};
+
+/// Re-exported so engines that share this parser version can take the parsed statements
+/// instead of parsing the text a second time.
+pub use sqlparser;

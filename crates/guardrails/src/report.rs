@@ -1,0 +1,170 @@
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use sqlparser::ast::Statement;
+
+use crate::approved::{Approved, Refusal};
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Elevate,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Elevate => "elevate",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// What a statement does, worst effect first in the policy's eyes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatementClass {
+    Query,
+    Explain,
+    Show,
+    Describe,
+    Unload,
+    Ctas,
+    Insert,
+    Ddl,
+    Dml,
+    Prepared,
+    Other,
+}
+
+impl StatementClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementClass::Query => "query",
+            StatementClass::Explain => "explain",
+            StatementClass::Show => "show",
+            StatementClass::Describe => "describe",
+            StatementClass::Unload => "unload",
+            StatementClass::Ctas => "ctas",
+            StatementClass::Insert => "insert",
+            StatementClass::Ddl => "ddl",
+            StatementClass::Dml => "dml",
+            StatementClass::Prepared => "prepared",
+            StatementClass::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "query" => StatementClass::Query,
+            "explain" => StatementClass::Explain,
+            "show" => StatementClass::Show,
+            "describe" => StatementClass::Describe,
+            "unload" => StatementClass::Unload,
+            "ctas" => StatementClass::Ctas,
+            "insert" => StatementClass::Insert,
+            "ddl" => StatementClass::Ddl,
+            "dml" => StatementClass::Dml,
+            "prepared" => StatementClass::Prepared,
+            "other" => StatementClass::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A text edit that fixes a diagnostic, e.g. appending `LIMIT 1000`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Elevations any one of which lifts this diagnostic; empty when none can.
+    pub unlocked_by: Vec<String>,
+    pub fix: Option<Fix>,
+}
+
+/// The guardrail verdict for one SQL text under one policy and one set of active elevations.
+///
+/// Only [`crate::lint`] builds a report, so holding one means the text was really checked.
+#[derive(Debug)]
+pub struct Report {
+    pub(crate) sql: String,
+    pub(crate) default_database: Option<String>,
+    pub(crate) policy_fingerprint: String,
+    pub(crate) active_elevations: BTreeSet<String>,
+    pub(crate) verdict: Verdict,
+    pub(crate) elevations: Vec<String>,
+    pub(crate) reads: Vec<String>,
+    pub(crate) classes: Vec<StatementClass>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) statements: Vec<Statement>,
+}
+
+impl Report {
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+    /// The smallest set of elevations that would turn an `elevate` verdict into `allow`.
+    pub fn elevations(&self) -> &[String] {
+        &self.elevations
+    }
+    /// Base-table columns read, as lowercase `database.table.column`, sorted and unique.
+    pub fn reads(&self) -> &[String] {
+        &self.reads
+    }
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+    pub fn statement_classes(&self) -> &[StatementClass] {
+        &self.classes
+    }
+    pub fn policy_fingerprint(&self) -> &str {
+        &self.policy_fingerprint
+    }
+    pub fn active_elevations(&self) -> &BTreeSet<String> {
+        &self.active_elevations
+    }
+    pub fn default_database(&self) -> Option<&str> {
+        self.default_database.as_deref()
+    }
+    /// Rule ids of the error diagnostics, the ones that decide the verdict.
+    pub fn blocking_rules(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.rule.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Turns an `allow` report into the token engines require; anything else is refused.
+    pub fn approve(self) -> Result<Approved, Refusal> {
+        Approved::from_report(self)
+    }
+}
