@@ -1,0 +1,142 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Warden: guarded SQL for Amazon Athena.
+///
+/// Lints SQL against a policy's guardrails, runs queries through the one gate that enforces
+/// them, and manages workspaces. With no AWS account configured everything runs on the embedded
+/// demo workspace.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, propagate_version = true)]
+pub struct Cli {
+    /// Keep all of Warden's state for this run (configuration, data, cache) under DIR.
+    /// Defaults to $WARDEN_HOME, then the platform's directories (XDG on Linux).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a query through the gate and print its rows.
+    ///
+    /// The query is linted against the workspace's policy first; it runs only when the verdict is
+    /// "allow". Exit status: 0 rows printed, 1 not allowed or the query failed, 2 usage or
+    /// configuration error.
+    Query(QueryArgs),
+    /// Check SQL files against a policy, like a compiler or linter.
+    ///
+    /// Exit status: 0 every file's verdict is allow, 1 any file needs an elevation or is denied,
+    /// 2 usage or policy error (message on stderr).
+    Lint(LintArgs),
+    /// Create or describe workspaces.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RowFormat {
+    /// An aligned text table.
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON object: columns, rows and statistics.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Workspace to run in (default: the configured default, normally "demo").
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// Database that unqualified table names resolve in.
+    #[arg(long, value_name = "DB")]
+    pub database: Option<String>,
+    /// Output format for the rows.
+    #[arg(long, value_enum, default_value_t = RowFormat::Table)]
+    pub format: RowFormat,
+    /// Read the SQL from PATH instead of the command line.
+    #[arg(long, value_name = "PATH", conflicts_with = "sql")]
+    pub file: Option<PathBuf>,
+    /// The SQL text.
+    #[arg(value_name = "SQL", required_unless_present = "file")]
+    pub sql: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LintFormat {
+    /// Compiler-style lines with the source line and a caret.
+    Text,
+    /// One JSON document for all files.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow annotation lines.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The policy file (YAML, format warden-policy/1).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// Database that unqualified table names resolve in.
+    #[arg(long, value_name = "DB")]
+    pub database: Option<String>,
+    /// Treat this elevation as active (repeatable); it removes the diagnostics it unlocks.
+    #[arg(long = "elevation", value_name = "NAME")]
+    pub elevations: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// SQL files, directories (every *.sql inside, recursively) or - for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create the workspace's files (for the demo: sample data lake and policy). Safe to run again.
+    Init(WorkspaceArgs),
+    /// Describe a workspace: where it lives, its policy and its tables.
+    Show(WorkspaceShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    /// Workspace name (default: the configured default, normally "demo").
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InfoFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceShowArgs {
+    /// Workspace name (default: the configured default, normally "demo").
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,61 @@
+use std::io::Write;
+
+use warden_core::{CancellationToken, RunError};
+
+use crate::args::{Cli, QueryArgs, RowFormat};
+use crate::output;
+use crate::{EXIT_REFUSED, EXIT_USAGE};
+
+pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
+    let (sql, origin) = match (&args.sql, &args.file) {
+        (Some(sql), _) => (sql.clone(), "<command line>".to_string()),
+        (None, Some(path)) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the SQL file {}: {e}", path.display()))?,
+            path.display().to_string(),
+        ),
+        (None, None) => return Err("give the SQL as an argument or with --file PATH".into()),
+    };
+    let home = super::home(cli.home.as_deref())?;
+    let workspace = super::ready_workspace(&home, args.workspace.as_deref())?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let gate = workspace.open_gate().await.map_err(|e| e.to_string())?;
+        let cancel = CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.cancel();
+            }
+        });
+        match gate.run(&sql, args.database.as_deref(), cancel).await {
+            Ok(execution) => {
+                let mut stdout = std::io::stdout().lock();
+                let written = match args.format {
+                    RowFormat::Table => output::write_table(&mut stdout, &execution),
+                    RowFormat::Csv => output::write_csv(&mut stdout, &execution.result),
+                    RowFormat::Json => output::write_json(&mut stdout, &execution),
+                };
+                written.and_then(|_| stdout.flush()).map_err(|e| format!("cannot write the rows: {e}"))?;
+                if !matches!(args.format, RowFormat::Table) {
+                    eprintln!("{}", output::summary_line(&execution));
+                }
+                Ok(0)
+            }
+            Err(RunError::Blocked(refusal)) => {
+                let mut stderr = std::io::stderr().lock();
+                let _ = output::write_diagnostics(&mut stderr, &origin, &sql, &refusal.report);
+                eprintln!("warden: {refusal}");
+                Ok(EXIT_REFUSED)
+            }
+            Err(RunError::Engine(e)) => {
+                eprintln!("warden: {e}");
+                Ok(EXIT_REFUSED)
+            }
+        }
+    })
+    .or_else(|message: String| {
+        eprintln!("warden: {message}");
+        Ok(EXIT_USAGE)
+    })
+}

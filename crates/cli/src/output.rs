@@ -1,0 +1,149 @@
+//! How rows, statistics and diagnostics look on a terminal.
+
+use std::io::{self, Write};
+
+use serde_json::json;
+use warden_core::{Execution, Report, ResultSet, Value};
+
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub fn summary_line(e: &Execution) -> String {
+    let rows = e.result.len();
+    format!(
+        "{rows} row{} · {} scanned · {} ms · {} query {}",
+        if rows == 1 { "" } else { "s" },
+        format_bytes(e.bytes_scanned),
+        e.duration.as_millis(),
+        e.engine,
+        e.query_id
+    )
+}
+
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".to_string(),
+        other => other.display().replace(['\n', '\r', '\t'], " "),
+    }
+}
+
+pub fn write_table(out: &mut impl Write, e: &Execution) -> io::Result<()> {
+    let rs = &e.result;
+    let mut widths: Vec<usize> = rs.columns.iter().map(|c| c.name.chars().count()).collect();
+    let rendered: Vec<Vec<String>> = rs.rows.iter().map(|r| r.iter().map(cell_text).collect()).collect();
+    for row in &rendered {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |out: &mut dyn Write| -> io::Result<()> {
+        let parts: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
+        writeln!(out, "+{}+", parts.join("+"))
+    };
+    line(out)?;
+    let header: Vec<String> =
+        rs.columns.iter().zip(&widths).map(|(c, w)| format!(" {:<w$} ", c.name, w = w)).collect();
+    writeln!(out, "|{}|", header.join("|"))?;
+    line(out)?;
+    for (row, values) in rendered.iter().zip(&rs.rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .zip(values)
+            .map(|((cell, w), v)| match v {
+                Value::Int(_) | Value::Float(_) => format!(" {:>w$} ", cell, w = w),
+                _ => format!(" {:<w$} ", cell, w = w),
+            })
+            .collect();
+        writeln!(out, "|{}|", cells.join("|"))?;
+    }
+    line(out)?;
+    writeln!(out, "{}", summary_line(e))
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn write_csv(out: &mut impl Write, rs: &ResultSet) -> io::Result<()> {
+    let header: Vec<String> = rs.columns.iter().map(|c| csv_field(&c.name)).collect();
+    write!(out, "{}\r\n", header.join(","))?;
+    for row in &rs.rows {
+        let fields: Vec<String> = row.iter().map(|v| csv_field(&v.display())).collect();
+        write!(out, "{}\r\n", fields.join(","))?;
+    }
+    Ok(())
+}
+
+pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
+    let doc = json!({
+        "columns": e.result.columns,
+        "rows": e.result.rows,
+        "row_count": e.result.len(),
+        "bytes_scanned": e.bytes_scanned,
+        "duration_ms": e.duration.as_millis() as u64,
+        "engine": e.engine,
+        "query_id": e.query_id,
+        "reads": e.reads,
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Compiler-style diagnostics: `path:line:col: severity[rule]: message`, the source line, a caret.
+pub fn write_diagnostics(out: &mut impl Write, path: &str, sql: &str, report: &Report) -> io::Result<()> {
+    let lines: Vec<&str> = sql.lines().collect();
+    for d in report.diagnostics() {
+        let severity = serde_json::to_value(d.severity).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        writeln!(out, "{path}:{}:{}: {severity}[{}]: {}", d.span.start.line, d.span.start.column, d.rule, d.message)?;
+        if let Some(source) = lines.get(d.span.start.line as usize - 1) {
+            let start = d.span.start.column as usize - 1;
+            let width = if d.span.end.line == d.span.start.line {
+                (d.span.end.column as usize).saturating_sub(d.span.start.column as usize).max(1)
+            } else {
+                source.chars().count().saturating_sub(start).max(1)
+            };
+            writeln!(out, "  {source}")?;
+            writeln!(out, "  {}{}", " ".repeat(start), "^".repeat(width))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_read_like_a_person_would_say_them() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(999), "999 B");
+        assert_eq!(format_bytes(1_500), "1.5 KB");
+        assert_eq!(format_bytes(2_400_000_000_000), "2.4 TB");
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -1,0 +1,30 @@
+use std::path::PathBuf;
+
+/// What went wrong outside a query, said so a user can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("cannot find a home directory for Warden's files: set HOME, or pass --home DIR")]
+    NoHome,
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("there is no workspace named {0:?}: run `warden workspace show` to list them")]
+    UnknownWorkspace(String),
+    #[error("the {0} workspace has not been initialised: run `warden workspace init`")]
+    NotInitialised(String),
+    #[error("the policy {path} cannot be used, so nothing may run: {message}")]
+    Policy { path: PathBuf, message: String },
+    #[error("the demo workspace is not part of this build of Warden (it was built without the `embedded` feature)")]
+    EmbeddedUnavailable,
+    #[error("the demo data lake could not be created: {0}")]
+    DemoLake(String),
+    #[error("the query engine could not start: {0}")]
+    Engine(String),
+}
+
+impl CoreError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CoreError::Io { action, path: path.into(), source }
+    }
+}

@@ -1,0 +1,58 @@
+use std::path::{Path, PathBuf};
+
+use crate::error::CoreError;
+
+/// Where Warden keeps its configuration, data and cache.
+///
+/// `--home DIR` (or `WARDEN_HOME`) puts everything under one folder, for scripts and tests;
+/// otherwise the platform's conventions apply (XDG on Linux).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub cache: PathBuf,
+}
+
+impl Home {
+    pub fn under(root: &Path) -> Self {
+        Self { config: root.join("config"), data: root.join("data"), cache: root.join("cache") }
+    }
+
+    /// `explicit` (from `--home`) first, then `WARDEN_HOME`, then the platform directories.
+    pub fn resolve(explicit: Option<&Path>) -> Result<Self, CoreError> {
+        if let Some(root) = explicit {
+            return Ok(Self::under(root));
+        }
+        if let Some(root) = std::env::var_os("WARDEN_HOME").filter(|v| !v.is_empty()) {
+            return Ok(Self::under(Path::new(&root)));
+        }
+        let dirs = directories::ProjectDirs::from("dev", "warden", "warden").ok_or(CoreError::NoHome)?;
+        Ok(Self {
+            config: dirs.config_dir().to_path_buf(),
+            data: dirs.data_dir().to_path_buf(),
+            cache: dirs.cache_dir().to_path_buf(),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config.join("config.toml")
+    }
+
+    pub fn workspace_dir(&self, name: &str) -> PathBuf {
+        self.data.join("workspaces").join(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_home_holds_everything() {
+        let home = Home::resolve(Some(Path::new("/tmp/w"))).expect("explicit home");
+        assert_eq!(home.config, Path::new("/tmp/w/config"));
+        assert_eq!(home.data, Path::new("/tmp/w/data"));
+        assert_eq!(home.cache, Path::new("/tmp/w/cache"));
+        assert_eq!(home.workspace_dir("demo"), Path::new("/tmp/w/data/workspaces/demo"));
+    }
+}
