@@ -8,15 +8,18 @@
 mod config;
 #[cfg(feature = "embedded")]
 mod demo;
+pub mod editor;
 mod error;
 mod gate;
 mod home;
+mod results;
 mod workspace;
 
 pub use config::{Config, WorkspaceConfig, WorkspaceKind};
 pub use error::CoreError;
 pub use gate::{Execution, Gate, RunError};
 pub use home::Home;
+pub use results::ResultStore;
 pub use workspace::{Workspace, WorkspaceSummary, DEMO};
 
 pub use warden_engine::{CancellationToken, CatalogSnapshot, ColumnInfo, ResultSet, Value};

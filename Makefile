@@ -1,0 +1,46 @@
+# Warden: the two commands a new machine needs.
+#   make run    install what is missing, build, initialise the demo workspace, open the app
+#   make test   install what is missing and run every test (Rust, UI, end-to-end)
+
+# Builds live outside the clone so that a fresh clone on a machine that has built before
+# reuses them; a new machine builds from scratch.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/warden/target
+CARGO ?= cargo
+APP := $(CARGO_TARGET_DIR)/debug/warden-desktop
+CLI := $(CARGO_TARGET_DIR)/debug/warden
+
+.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean
+
+run: setup ui build
+	@$(CLI) workspace init >/dev/null && echo "demo workspace ready (warden workspace show describes it)"
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "There is no display here, so the desktop app cannot open."; \
+	  echo "The same demo workspace works from the command line, e.g.:"; \
+	  echo "  $(CLI) query \"SELECT country, count(*) AS customers FROM sales.customers GROUP BY 1 ORDER BY 2 DESC\""; \
+	  echo "  echo 'SELECT email FROM sales.customers' | $(CLI) lint --policy \$$($(CLI) workspace show --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"policy_path\"])') -"; \
+	else \
+	  exec $(APP); \
+	fi
+
+test: setup-test ui
+	scripts/test.sh
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+ui:
+	@cd ui && npm run --silent build
+
+build:
+	$(CARGO) build -p warden-app -p warden-cli
+
+# The lint-only CLI: no DataFusion, no Tauri, no WebKit.
+lint-cli:
+	$(CARGO) build -p warden-cli --no-default-features
+
+clean:
+	rm -rf ui/dist
+	$(CARGO) clean

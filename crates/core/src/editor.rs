@@ -1,0 +1,241 @@
+//! What the desktop editor receives: verdicts with UTF-16 offsets for CodeMirror, the schema
+//! with policy tags, and query summaries. Kept here, free of Tauri, so it is tested like the
+//! rest of the core.
+
+use serde::Serialize;
+use warden_engine::{CatalogSnapshot, ColumnInfo};
+use warden_guardrails::{Policy, Report, Severity, Verdict};
+
+use crate::gate::Execution;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FixView {
+    pub title: String,
+    pub from: usize,
+    pub to: usize,
+    pub insert: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticView {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    /// UTF-16 offsets, as CodeMirror counts.
+    pub from: usize,
+    pub to: usize,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub unlocked_by: Vec<String>,
+    pub fix: Option<FixView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LintView {
+    pub verdict: Verdict,
+    pub elevations: Vec<String>,
+    pub reads: Vec<String>,
+    /// Why it may not run, in one sentence; `None` when it may.
+    pub reason: Option<String>,
+    pub diagnostics: Vec<DiagnosticView>,
+}
+
+impl LintView {
+    pub fn from_report(report: &Report) -> Self {
+        let diagnostics = report
+            .diagnostics()
+            .iter()
+            .map(|d| DiagnosticView {
+                rule: d.rule.clone(),
+                severity: d.severity,
+                message: d.message.clone(),
+                from: d.span.start.utf16,
+                to: d.span.end.utf16.max(d.span.start.utf16),
+                line: d.span.start.line,
+                column: d.span.start.column,
+                end_line: d.span.end.line,
+                end_column: d.span.end.column,
+                unlocked_by: d.unlocked_by.clone(),
+                fix: d.fix.as_ref().map(|f| FixView {
+                    title: f.title.clone(),
+                    from: f.span.start.utf16,
+                    to: f.span.end.utf16,
+                    insert: f.replacement.clone(),
+                }),
+            })
+            .collect();
+        let first_error = report.diagnostics().iter().find(|d| d.severity == Severity::Error);
+        let reason = match report.verdict() {
+            Verdict::Allow => None,
+            Verdict::Elevate => Some(format!(
+                "needs the {} elevation: {}",
+                report.elevations().join(" and "),
+                first_error.map(|d| d.message.as_str()).unwrap_or("a rule requires it")
+            )),
+            Verdict::Deny => Some(
+                first_error.map(|d| d.message.clone()).unwrap_or_else(|| "the policy does not allow it".into()),
+            ),
+        };
+        Self {
+            verdict: report.verdict(),
+            elevations: report.elevations().to_vec(),
+            reads: report.reads().to_vec(),
+            reason,
+            diagnostics,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnView {
+    pub name: String,
+    pub data_type: String,
+    pub partition_key: bool,
+    /// The policy's tags for the column (pii, restricted, ...).
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TableView {
+    pub name: String,
+    pub columns: Vec<ColumnView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseView {
+    pub name: String,
+    pub tables: Vec<TableView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaView {
+    pub databases: Vec<DatabaseView>,
+}
+
+impl SchemaView {
+    /// The engine's catalog, each column marked with the tags the policy gives it.
+    pub fn new(catalog: &CatalogSnapshot, policy: &Policy) -> Self {
+        let databases = catalog
+            .databases
+            .iter()
+            .map(|db| DatabaseView {
+                name: db.name.clone(),
+                tables: db
+                    .tables
+                    .iter()
+                    .map(|t| {
+                        let policy_table = policy.catalog().table(&db.name, &t.name);
+                        TableView {
+                            name: t.name.clone(),
+                            columns: t
+                                .columns
+                                .iter()
+                                .map(|c| ColumnView {
+                                    name: c.name.clone(),
+                                    data_type: c.data_type.clone(),
+                                    partition_key: c.partition_key,
+                                    tags: policy_table
+                                        .and_then(|pt| pt.column(&c.name))
+                                        .map(|pc| pc.tags.iter().cloned().collect())
+                                        .unwrap_or_default(),
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self { databases }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub result_id: String,
+    pub columns: Vec<ColumnInfoView>,
+    pub row_count: usize,
+    pub bytes_scanned: u64,
+    pub duration_ms: u64,
+    pub query_id: String,
+    pub engine: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnInfoView {
+    pub name: String,
+    pub data_type: String,
+}
+
+impl RunView {
+    pub fn new(result_id: String, e: &Execution) -> Self {
+        Self {
+            result_id,
+            columns: e.result.columns.iter().map(|c: &ColumnInfo| ColumnInfoView {
+                name: c.name.clone(),
+                data_type: c.data_type.clone(),
+            }).collect(),
+            row_count: e.result.len(),
+            bytes_scanned: e.bytes_scanned,
+            duration_ms: e.duration.as_millis() as u64,
+            query_id: e.query_id.clone(),
+            engine: e.engine.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_guardrails::{lint, LintContext};
+
+    const POLICY: &str = r#"
+format: warden-policy/1
+name: editor-test
+catalog:
+  databases:
+    sales:
+      tables:
+        customers:
+          columns:
+            customer_id: bigint
+            email: { type: varchar, tags: [pii] }
+elevations:
+  pii-read: { description: Read personal data }
+rules:
+  - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
+"#;
+
+    #[test]
+    fn offsets_are_utf16_for_codemirror() {
+        let policy = Policy::from_yaml(POLICY).expect("policy");
+        // The emoji is two UTF-16 units and four UTF-8 bytes.
+        let sql = "SELECT '😀', email FROM sales.customers";
+        let view = LintView::from_report(&lint(&policy, sql, &LintContext::default()));
+        assert_eq!(view.verdict, Verdict::Elevate);
+        assert_eq!(view.elevations, vec!["pii-read".to_string()]);
+        let d = &view.diagnostics[0];
+        let utf16: Vec<u16> = sql.encode_utf16().collect();
+        assert_eq!(String::from_utf16_lossy(&utf16[d.from..d.to]), "email");
+        assert!(view.reason.as_deref().is_some_and(|r| r.contains("pii-read")));
+    }
+
+    #[test]
+    fn allowed_text_has_no_reason() {
+        let policy = Policy::from_yaml(POLICY).expect("policy");
+        let view = LintView::from_report(&lint(&policy, "SELECT customer_id FROM sales.customers", &LintContext::default()));
+        assert_eq!(view.verdict, Verdict::Allow);
+        assert_eq!(view.reason, None);
+        assert_eq!(view.reads, vec!["sales.customers.customer_id".to_string()]);
+    }
+}

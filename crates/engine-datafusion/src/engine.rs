@@ -1,0 +1,156 @@
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::SessionState;
+use datafusion::physical_plan::{execute_stream, ExecutionPlan};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as DfStatement;
+use futures::StreamExt;
+use warden_demo_lake::TableSpec;
+use warden_engine::{Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet};
+
+use crate::error::OpenError;
+use crate::{catalog, convert, metrics, read_only, register};
+
+/// Memory DataFusion may use for one engine (sorts, joins, aggregations) before a query fails
+/// with "resources exhausted" instead of taking the desktop down.
+pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
+
+/// Results are held in memory for paging; beyond this many rows a query is stopped.
+pub const DEFAULT_MAX_ROWS: usize = 1_000_000;
+
+/// DataFusion over a local Parquet lake laid out as Athena expects.
+#[derive(Clone)]
+pub struct DataFusionEngine {
+    ctx: SessionContext,
+    max_rows: usize,
+}
+
+impl std::fmt::Debug for DataFusionEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataFusionEngine").field("max_rows", &self.max_rows).finish_non_exhaustive()
+    }
+}
+
+impl DataFusionEngine {
+    /// Opens the lake at `lake_root` and registers `tables` (see [`warden_demo_lake::describe`])
+    /// as `<database>.<table>`, each with its partition keys.
+    pub fn open(lake_root: &Path, tables: &[TableSpec]) -> Result<Self, OpenError> {
+        Self::open_with_memory_limit(lake_root, tables, DEFAULT_MEMORY_LIMIT)
+    }
+
+    pub fn open_with_memory_limit(lake_root: &Path, tables: &[TableSpec], memory_limit: usize) -> Result<Self, OpenError> {
+        let root = lake_root.canonicalize().map_err(|e| OpenError::LakeRoot {
+            path: lake_root.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if !root.is_dir() {
+            return Err(OpenError::LakeRoot { path: root, reason: "it is not a folder".into() });
+        }
+        let config = SessionConfig::new().with_information_schema(false);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(memory_limit, 1.0)
+            .build_arc()
+            .map_err(|e| OpenError::LakeRoot { path: root.clone(), reason: e.strip_backtrace() })?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        register::register_all(&ctx, &root, tables)?;
+        Ok(Self { ctx, max_rows: DEFAULT_MAX_ROWS })
+    }
+
+    /// Stops queries whose result would exceed `max_rows` rows.
+    pub fn with_max_rows(mut self, max_rows: usize) -> Self {
+        self.max_rows = max_rows;
+        self
+    }
+
+    /// A session whose unqualified table names resolve in the query's default database,
+    /// as Athena's query execution context does.
+    fn session_for(&self, query: &Approved) -> SessionState {
+        let mut state = self.ctx.state();
+        if let Some(db) = query.default_database() {
+            state.config_mut().options_mut().catalog.default_schema = db.to_lowercase();
+        }
+        state
+    }
+}
+
+#[async_trait::async_trait]
+impl Engine for DataFusionEngine {
+    fn name(&self) -> &'static str {
+        "datafusion"
+    }
+
+    async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
+        catalog::snapshot(&self.ctx).await
+    }
+
+    async fn execute(&self, query: Approved, cancel: CancellationToken) -> Result<QueryOutcome, EngineError> {
+        let started = Instant::now();
+        let statement = match query.statements() {
+            [one] => one.clone(),
+            [] => return Err(EngineError::Query("there is no statement to run".into())),
+            many => return Err(EngineError::MultipleStatements(many.len())),
+        };
+        read_only::check_statement(&statement).map_err(EngineError::Query)?;
+        if cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let state = self.session_for(&query);
+        let max_rows = self.max_rows;
+        // Run on its own task so a cancelled query returns at once; aborting the task drops
+        // the plan's streams, which stops DataFusion's own worker tasks too.
+        let mut task = tokio::spawn(run(state, statement, max_rows));
+        let (result, bytes_scanned) = tokio::select! {
+            _ = cancel.cancelled() => {
+                task.abort();
+                return Err(EngineError::Cancelled);
+            }
+            joined = &mut task => match joined {
+                Ok(outcome) => outcome?,
+                Err(e) if e.is_cancelled() => return Err(EngineError::Cancelled),
+                Err(_) => return Err(EngineError::Query("the embedded engine stopped unexpectedly while running the query".into())),
+            }
+        };
+        Ok(QueryOutcome {
+            query_id: uuid::Uuid::new_v4().to_string(),
+            result,
+            bytes_scanned,
+            duration: started.elapsed(),
+        })
+    }
+}
+
+async fn run(
+    state: SessionState,
+    statement: warden_guardrails::sqlparser::ast::Statement,
+    max_rows: usize,
+) -> Result<(ResultSet, u64), EngineError> {
+    // The statement the guardrails parsed and checked is the one planned; the text is not
+    // parsed a second time.
+    let plan = state.statement_to_plan(DfStatement::Statement(Box::new(statement))).await.map_err(query_error)?;
+    read_only::check_plan(&plan).map_err(EngineError::Query)?;
+    let physical: Arc<dyn ExecutionPlan> = state.create_physical_plan(&plan).await.map_err(query_error)?;
+    let mut result = ResultSet { columns: convert::columns(&physical.schema()), rows: Vec::new() };
+    let mut stream = execute_stream(physical.clone(), state.task_ctx()).map_err(query_error)?;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(query_error)?;
+        if result.rows.len() + batch.num_rows() > max_rows {
+            return Err(EngineError::Query(format!(
+                "the result has more than {max_rows} rows; add a LIMIT or aggregate the data"
+            )));
+        }
+        convert::append_rows(&batch, &mut result.rows)
+            .map_err(|e| EngineError::Query(format!("a result value could not be read: {e}")))?;
+    }
+    drop(stream);
+    Ok((result, metrics::bytes_scanned(physical.as_ref())))
+}
+
+/// DataFusion's message without backtraces or debug output.
+fn query_error(e: DataFusionError) -> EngineError {
+    EngineError::Query(e.strip_backtrace())
+}
+

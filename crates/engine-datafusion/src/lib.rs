@@ -1,0 +1,19 @@
+//! The embedded query engine of Warden's demo workspace: DataFusion over a local Parquet lake
+//! laid out as Athena lays out S3 (`<root>/<database>/<table>/dt=YYYY-MM-DD/*.parquet`).
+//!
+//! It implements [`warden_engine::Engine`]: it executes only an [`warden_engine::Approved`]
+//! query, plans the very statement the guardrails parsed (the text is not parsed again),
+//! refuses anything that is not a read, honours cancellation, and reports the Parquet bytes it
+//! read, so partition pruning is as visible as in Athena's "data scanned".
+
+mod catalog;
+mod convert;
+mod engine;
+mod error;
+mod metrics;
+mod read_only;
+mod register;
+mod types;
+
+pub use engine::{DataFusionEngine, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT};
+pub use error::OpenError;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test Warden has: the UI's unit tests, the dependency boundary of the CLI, and all Rust
+# unit and integration tests (the end-to-end test drives the real app window under Xvfb).
+# Run through `make test`, which installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
+
+echo "== UI unit tests (vitest)"
+report=$(mktemp)
+(cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$report")
+# vitest's own summary is not a line CI reads; say it plainly too.
+node -e 'const r=require(process.argv[1]); console.log(`ui: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
+rm -f "$report"
+
+echo "== The lint-only CLI builds without Tauri, WebKit or DataFusion"
+if cargo tree -p warden-cli --no-default-features -e normal --prefix none | grep -Ei '^(tauri|webkit2gtk|gtk|datafusion)[ -]'; then
+  echo "the lint-only CLI depends on a desktop or engine crate (listed above)" >&2
+  exit 1
+fi
+if cargo tree -p warden-cli -e normal --prefix none | grep -Ei '^(tauri|webkit2gtk|gtk)[ -]'; then
+  echo "the CLI depends on a desktop crate (listed above)" >&2
+  exit 1
+fi
+cargo build -q -p warden-cli --no-default-features
+echo "cli-boundary: 2 passed, 0 failed"
+
+echo "== Rust tests (all crates, and the end-to-end test of the desktop app)"
+# A private session bus for the keyring, notifications and the webview; no stray bus outlives it.
+export NO_AT_BRIDGE=1
+dbus-run-session -- cargo test --workspace --no-fail-fast

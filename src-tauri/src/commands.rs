@@ -1,0 +1,80 @@
+use serde::Serialize;
+use tauri::State;
+use warden_core::editor::{LintView, RunView, SchemaView};
+use warden_core::{CancellationToken, Value};
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+/// Rows per page is the window's choice, within reason.
+const MAX_PAGE: usize = 5_000;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceInfo {
+    workspace: String,
+    engine: String,
+    policy_name: String,
+    policy_fingerprint: String,
+    default_database: Option<String>,
+    home: String,
+}
+
+#[tauri::command]
+pub fn workspace_info(state: State<'_, AppState>) -> Result<WorkspaceInfo, CommandError> {
+    let opened = state.opened()?;
+    let gate = &opened.gate;
+    Ok(WorkspaceInfo {
+        workspace: gate.workspace().to_string(),
+        engine: gate.engine_name().to_string(),
+        policy_name: gate.policy().name().to_string(),
+        policy_fingerprint: gate.policy().fingerprint().to_string(),
+        default_database: gate.default_database().map(str::to_string),
+        home: opened.home.data.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn catalog(state: State<'_, AppState>) -> Result<SchemaView, CommandError> {
+    let gate = state.opened()?.gate.clone();
+    let snapshot = gate.catalog().await.map_err(|e| CommandError::unavailable(e.to_string()))?;
+    Ok(SchemaView::new(&snapshot, gate.policy()))
+}
+
+#[tauri::command]
+pub fn lint(state: State<'_, AppState>, sql: String, database: Option<String>) -> Result<LintView, CommandError> {
+    let gate = &state.opened()?.gate;
+    Ok(LintView::from_report(&gate.lint(&sql, database.as_deref())))
+}
+
+#[tauri::command]
+pub async fn run_query(
+    state: State<'_, AppState>,
+    sql: String,
+    database: Option<String>,
+) -> Result<RunView, CommandError> {
+    let gate = state.opened()?.gate.clone();
+    let execution = gate.run(&sql, database.as_deref(), CancellationToken::new()).await?;
+    let mut results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
+    let id = results.insert(execution.result.clone());
+    Ok(RunView::new(id, &execution))
+}
+
+#[derive(Serialize)]
+pub struct Rows {
+    rows: Vec<Vec<Value>>,
+}
+
+#[tauri::command]
+pub fn fetch_rows(
+    state: State<'_, AppState>,
+    result_id: String,
+    offset: usize,
+    limit: usize,
+) -> Result<Rows, CommandError> {
+    let results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
+    let rows = results
+        .page(&result_id, offset, limit.min(MAX_PAGE))
+        .ok_or_else(|| CommandError::invalid("that result is no longer kept: run the query again"))?;
+    Ok(Rows { rows })
+}

@@ -1,0 +1,51 @@
+use std::sync::{Arc, Mutex};
+
+use warden_core::{Gate, Home, ResultStore, Workspace, WorkspaceSummary};
+
+use crate::error::CommandError;
+
+/// How many finished results the window can page through before the oldest is dropped.
+const KEPT_RESULTS: usize = 8;
+
+/// The open workspace, or the reason it could not be opened (shown in the window, not a crash).
+pub struct AppState {
+    opened: Result<Opened, String>,
+    pub results: Mutex<ResultStore>,
+}
+
+pub struct Opened {
+    pub gate: Arc<Gate>,
+    pub summary: WorkspaceSummary,
+    pub home: Home,
+}
+
+impl AppState {
+    /// Opens the configured workspace, initialising the demo on first run.
+    pub fn start() -> Self {
+        let opened = open();
+        if let Err(message) = &opened {
+            eprintln!("warden: {message}");
+        }
+        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)) }
+    }
+
+    pub fn opened(&self) -> Result<&Opened, CommandError> {
+        self.opened.as_ref().map_err(|m| CommandError::unavailable(m.clone()))
+    }
+}
+
+fn open() -> Result<Opened, String> {
+    let home = Home::resolve(None).map_err(|e| e.to_string())?;
+    let workspace = Workspace::find(&home, None).map_err(|e| e.to_string())?;
+    let mut summary = workspace.summary().map_err(|e| e.to_string())?;
+    if !summary.initialised {
+        eprintln!("warden: initialising the {} workspace in {} ...", workspace.name(), summary.dir.display());
+        summary = workspace.init().map_err(|e| e.to_string())?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let gate = runtime.block_on(workspace.open_gate()).map_err(|e| e.to_string())?;
+    Ok(Opened { gate: Arc::new(gate), summary, home })
+}

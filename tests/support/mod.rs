@@ -1,0 +1,28 @@
+//! What the end-to-end tests need around the real app: a headless X display, WebKitWebDriver,
+//! and a small WebDriver client. Every process started here is killed when its guard drops.
+
+pub mod display;
+pub mod webdriver;
+
+use std::time::{Duration, Instant};
+
+/// Polls `probe` until it gives a value or `timeout` passes; the error names what was awaited.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> Result<T, String> {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return Ok(value);
+        }
+        if start.elapsed() > timeout {
+            return Err(format!("timed out after {timeout:?} waiting for {what}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the loopback interface gives a free port")
+}

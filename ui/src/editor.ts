@@ -1,0 +1,174 @@
+// The CodeMirror 6 SQL editor: Athena dialect, schema completion, live lint
+// through the Rust linter, and Ctrl/Cmd+Enter to run.
+import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
+import { sql } from "@codemirror/lang-sql";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { linter } from "@codemirror/lint";
+import { Compartment, Prec } from "@codemirror/state";
+import { EditorView, keymap, placeholder } from "@codemirror/view";
+import { tags } from "@lezer/highlight";
+import { basicSetup } from "codemirror";
+import type { Catalog, LintReport } from "./api";
+import { completionSchema, tableCompletions } from "./completion";
+import { AthenaSQL } from "./dialect";
+import { toEditorDiagnostics } from "./diagnostics";
+
+export const LINT_DELAY_MS = 250;
+
+export interface EditorOptions {
+  parent: HTMLElement;
+  doc?: string;
+  /** Lints `sql`; resolves to null when there is nothing to show. */
+  check: (sql: string) => Promise<LintReport | null>;
+  onChange: (sql: string) => void;
+  onRun: () => void;
+}
+
+export interface SqlEditor {
+  readonly view: EditorView;
+  getSql(): string;
+  setSql(text: string): void;
+  insert(text: string): void;
+  setCatalog(catalog: Catalog, defaultDatabase: string | null): void;
+}
+
+// Colours come from CSS variables so the page's light and dark schemes
+// both apply without a second theme.
+const highlight = HighlightStyle.define([
+  { tag: [tags.keyword, tags.operatorKeyword], color: "var(--syntax-keyword)", fontWeight: "600" },
+  { tag: [tags.typeName, tags.standard(tags.name)], color: "var(--syntax-type)" },
+  { tag: tags.string, color: "var(--syntax-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--syntax-number)" },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "var(--syntax-comment)", fontStyle: "italic" },
+  // lang-sql tags "quoted identifiers" as special(string).
+  { tag: [tags.special(tags.string), tags.special(tags.name)], color: "var(--syntax-name)" },
+  { tag: [tags.operator, tags.punctuation, tags.paren, tags.brace, tags.squareBracket], color: "var(--syntax-punctuation)" },
+]);
+
+const theme = EditorView.theme({
+  "&": { height: "100%", backgroundColor: "var(--surface)", color: "var(--text)" },
+  ".cm-scroller": { fontFamily: "var(--font-mono)", fontSize: "13px", lineHeight: "1.55" },
+  ".cm-content": { caretColor: "var(--accent)", padding: "8px 0" },
+  ".cm-gutters": { backgroundColor: "var(--surface)", color: "var(--text-faint)", border: "none" },
+  ".cm-activeLine": { backgroundColor: "var(--active-line)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--active-line)", color: "var(--text-muted)" },
+  "&.cm-focused .cm-cursor": { borderLeftColor: "var(--accent)" },
+  "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground": {
+    backgroundColor: "var(--selection)",
+  },
+  ".cm-tooltip": {
+    backgroundColor: "var(--surface-raised)",
+    color: "var(--text)",
+    border: "1px solid var(--border)",
+    borderRadius: "6px",
+    boxShadow: "var(--shadow)",
+  },
+  ".cm-tooltip-lint": { maxWidth: "480px" },
+  ".cm-diagnostic": { padding: "6px 10px", fontFamily: "var(--font-ui)", fontSize: "12.5px" },
+  ".cm-diagnosticSource": { color: "var(--text-muted)", fontSize: "11px" },
+  ".cm-diagnosticAction": {
+    backgroundColor: "var(--accent)",
+    color: "var(--on-accent)",
+    borderRadius: "4px",
+    padding: "2px 8px",
+  },
+  ".cm-tooltip-autocomplete > ul > li[aria-selected]": {
+    backgroundColor: "var(--accent-soft)",
+    color: "var(--text)",
+  },
+  ".cm-completionDetail": { color: "var(--text-muted)", fontStyle: "normal", marginLeft: "1em" },
+  ".cm-panels": { backgroundColor: "var(--surface-raised)", color: "var(--text)" },
+  ".cm-placeholder": { color: "var(--text-faint)" },
+});
+
+/**
+ * Offers qualified table names (`sales.orders`) for the word before the
+ * cursor; lang-sql itself completes `sales.` members and keywords.
+ */
+export function tableSource(tables: readonly Completion[]) {
+  return (context: CompletionContext): CompletionResult | null => {
+    const word = context.matchBefore(/[\w$]+/);
+    if (!word) return null;
+    const before = word.from > 0 ? context.state.sliceDoc(word.from - 1, word.from) : "";
+    if (before === "." || before === '"') return null;
+    return { from: word.from, options: tables, validFor: /^[\w$]*$/ };
+  };
+}
+
+function languageFor(catalog: Catalog | null, defaultDatabase: string | null) {
+  if (!catalog) return sql({ dialect: AthenaSQL, upperCaseKeywords: true });
+  const support = sql({
+    dialect: AthenaSQL,
+    upperCaseKeywords: true,
+    schema: completionSchema(catalog),
+    defaultSchema: defaultDatabase ?? undefined,
+  });
+  return [support, AthenaSQL.language.data.of({ autocomplete: tableSource(tableCompletions(catalog)) })];
+}
+
+export function createEditor(options: EditorOptions): SqlEditor {
+  const language = new Compartment();
+  const runKeys = Prec.highest(
+    keymap.of([
+      {
+        key: "Mod-Enter",
+        run: () => {
+          options.onRun();
+          return true;
+        },
+      },
+    ]),
+  );
+  const lint = linter(
+    async (view) => {
+      const text = view.state.doc.toString();
+      const report = await options.check(text);
+      return report ? toEditorDiagnostics(report.diagnostics ?? [], text) : [];
+    },
+    { delay: LINT_DELAY_MS },
+  );
+
+  const view = new EditorView({
+    parent: options.parent,
+    doc: options.doc ?? "",
+    extensions: [
+      runKeys,
+      basicSetup,
+      language.of(languageFor(null, null)),
+      syntaxHighlighting(highlight),
+      theme,
+      lint,
+      placeholder("Write a query, for example: SELECT * FROM sales.orders LIMIT 10"),
+      EditorView.contentAttributes.of({ "aria-label": "SQL editor", spellcheck: "false" }),
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged) options.onChange(update.state.doc.toString());
+      }),
+    ],
+  });
+
+  return {
+    view,
+    getSql: () => view.state.doc.toString(),
+    setSql(text: string) {
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        selection: { anchor: text.length },
+      });
+    },
+    insert(text: string) {
+      const { from, to } = view.state.selection.main;
+      const before = from > 0 ? view.state.sliceDoc(from - 1, from) : "";
+      const insert = before && !/[\s(.,]/.test(before) ? ` ${text}` : text;
+      view.dispatch({
+        changes: { from, to, insert },
+        selection: { anchor: from + insert.length },
+        scrollIntoView: true,
+        userEvent: "input",
+      });
+      view.focus();
+    },
+    setCatalog(catalog: Catalog, defaultDatabase: string | null) {
+      view.dispatch({ effects: language.reconfigure(languageFor(catalog, defaultDatabase)) });
+    },
+  };
+}

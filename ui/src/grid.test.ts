@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CellValue, QueryResult, RowPage } from "./api";
+import { ResultGrid } from "./grid";
+
+const RESULT: QueryResult = {
+  resultId: "r1",
+  columns: [
+    { name: "order_id", dataType: "bigint" },
+    { name: "status", dataType: "varchar" },
+    { name: "shipped", dataType: "boolean" },
+  ],
+  rowCount: 1_000,
+  bytesScanned: 1_000,
+  durationMs: 5,
+  queryId: "q1",
+  engine: "datafusion",
+};
+
+function rows(offset: number, limit: number): CellValue[][] {
+  return Array.from({ length: limit }, (_, i) => [offset + i, `<b>row ${offset + i}</b>`, (offset + i) % 3 === 0 ? null : true]);
+}
+
+/** Resolves on the next animation frame, after pending promises settle. */
+const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+let root: HTMLElement;
+let scrollTop = 0;
+
+beforeEach(() => {
+  document.body.innerHTML = `<div id="grid"></div><div id="error"></div>`;
+  root = document.getElementById("grid") as HTMLElement;
+  scrollTop = 0;
+  // jsdom has no layout: give the grid a 10-row viewport and a scroll position.
+  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  Object.defineProperty(root, "scrollTop", {
+    configurable: true,
+    get: () => scrollTop,
+    set: (value: number) => {
+      scrollTop = value;
+    },
+  });
+});
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+function scrollTo(top: number) {
+  scrollTop = top;
+  root.dispatchEvent(new Event("scroll"));
+}
+
+describe("ResultGrid", () => {
+  it("fetches the first page once and renders only the rows in view", async () => {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, overscan: 5 });
+    grid.show(RESULT);
+    await frame();
+
+    expect(fetchRows).toHaveBeenCalledTimes(1);
+    expect(fetchRows).toHaveBeenCalledWith("r1", 0, 200);
+    const rendered = root.querySelectorAll(".grid-row");
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered.length).toBeLessThan(30);
+    const headers = [...root.querySelectorAll(".grid-head-name")].map((node) => node.textContent);
+    expect(headers).toEqual(["order_id", "status", "shipped"]);
+    const first = [...rendered[0].querySelectorAll(".grid-cell")].map((cell) => cell.textContent);
+    expect(first).toEqual(["0", "<b>row 0</b>", "NULL"]);
+    expect(root.querySelector("b")).toBeNull();
+    expect(rendered[0].querySelector(".grid-cell.is-null")).not.toBeNull();
+    grid.destroy();
+  });
+
+  it("fetches further pages on scroll without asking twice", async () => {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, overscan: 5 });
+    grid.show(RESULT);
+    await frame();
+    scrollTo(32 + 650 * 26);
+    await frame();
+    scrollTo(32 + 652 * 26);
+    await frame();
+
+    expect(fetchRows.mock.calls.map((call) => call[1])).toEqual([0, 600]);
+    const indexes = [...root.querySelectorAll<HTMLElement>(".grid-row")].map((row) => Number(row.dataset.index));
+    expect(Math.min(...indexes)).toBeGreaterThanOrEqual(640);
+    expect(Math.max(...indexes)).toBeLessThan(675);
+    grid.destroy();
+  });
+
+  it("shows placeholders until a page arrives, then the rows", async () => {
+    let release: (page: RowPage) => void = () => undefined;
+    const fetchRows = vi.fn(() => new Promise<RowPage>((resolve) => (release = resolve)));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, overscan: 0 });
+    grid.show(RESULT);
+    await frame();
+    expect(root.querySelectorAll(".grid-row")).toHaveLength(0);
+    expect(root.querySelectorAll(".grid-placeholder").length).toBeGreaterThan(0);
+    release({ rows: rows(0, 200) });
+    await frame();
+    expect(root.querySelectorAll(".grid-placeholder")).toHaveLength(0);
+    expect(root.querySelectorAll(".grid-row").length).toBeGreaterThan(0);
+    grid.destroy();
+  });
+
+  it("reports a failed page in plain words and does not retry it in a loop", async () => {
+    const onError = vi.fn();
+    const fetchRows = vi.fn(async () => {
+      throw { kind: "internal", message: "The result expired." };
+    });
+    const grid = new ResultGrid(root, { fetchRows, onError, overscan: 0 });
+    grid.show(RESULT);
+    await frame();
+    await frame();
+    expect(fetchRows).toHaveBeenCalledTimes(1);
+    expect(onError).toHaveBeenCalledWith("Could not load rows 1–200. Something went wrong inside Warden: The result expired.");
+    expect(root.querySelector(".grid-placeholder.is-failed")).not.toBeNull();
+    grid.destroy();
+  });
+
+  it("drops answers that arrive for a result no longer shown", async () => {
+    const pending: Array<(page: RowPage) => void> = [];
+    const fetchRows = vi.fn((_id: string, _offset: number, _limit: number) => new Promise<RowPage>((resolve) => pending.push(resolve)));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, overscan: 0 });
+    grid.show(RESULT);
+    await frame();
+    grid.show({ ...RESULT, resultId: "r2" });
+    await frame();
+    pending[0]({ rows: rows(0, 200) });
+    await frame();
+    expect(root.querySelectorAll(".grid-row")).toHaveLength(0);
+    pending[1]({ rows: rows(0, 200).map((row) => [Number(row[0]) + 5000, "second", false]) });
+    await frame();
+    expect(root.querySelector(".grid-row .grid-cell")?.textContent).toBe("5000");
+    expect(fetchRows.mock.calls.map((call) => call[0])).toEqual(["r1", "r2"]);
+    grid.destroy();
+  });
+
+  it("says when a query returned no rows", () => {
+    const fetchRows = vi.fn();
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined });
+    grid.show({ ...RESULT, rowCount: 0 });
+    expect(root.querySelector(".grid-empty")?.textContent).toBe("The query returned no rows.");
+    expect(root.querySelector(".grid-head-name")?.textContent).toBe("order_id");
+    expect(fetchRows).not.toHaveBeenCalled();
+  });
+});

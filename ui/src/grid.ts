@@ -1,0 +1,236 @@
+// The results grid: a virtualized list (only rows in view are in the DOM)
+// whose rows are paged in from Rust with `fetch_rows` as the user scrolls.
+import {
+  Virtualizer,
+  elementScroll,
+  observeElementOffset,
+  observeElementRect,
+} from "@tanstack/virtual-core";
+import type { CellValue, QueryResult, RowPage } from "./api";
+import { cellText, columnWidth, isNumericType } from "./cells";
+import { describeError } from "./errors";
+import { PageCache } from "./paging";
+
+export const PAGE_SIZE = 200;
+const ROW_HEIGHT = 26;
+const HEADER_HEIGHT = 32;
+const ROW_NUMBER_WIDTH = 64;
+
+export type FetchRows = (resultId: string, offset: number, limit: number) => Promise<RowPage>;
+
+export interface GridOptions {
+  fetchRows: FetchRows;
+  onError: (message: string) => void;
+  pageSize?: number;
+  overscan?: number;
+}
+
+type Row = CellValue[];
+type RowShows = "row" | "loading" | "failed";
+
+interface Shown {
+  result: QueryResult;
+  cache: PageCache<Row>;
+  virtualizer: Virtualizer<HTMLElement, HTMLElement>;
+  unmount: () => void;
+  canvas: HTMLElement;
+  /** Row elements in the DOM, with what they showed when built. */
+  rendered: Map<number, { element: HTMLElement; shows: RowShows }>;
+  numeric: boolean[];
+}
+
+function div(className: string, text?: string): HTMLDivElement {
+  const element = document.createElement("div");
+  element.className = className;
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+export class ResultGrid {
+  private shown: Shown | null = null;
+  private frame = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly options: GridOptions,
+  ) {
+    root.tabIndex = 0;
+    root.setAttribute("role", "grid");
+    this.placeholder("Run a query to see its results here.");
+  }
+
+  /** Currently shown result, if any. */
+  get result(): QueryResult | null {
+    return this.shown?.result ?? null;
+  }
+
+  clear(message = "Run a query to see its results here."): void {
+    this.teardown();
+    this.placeholder(message);
+  }
+
+  show(result: QueryResult): void {
+    this.teardown();
+    this.root.scrollTop = 0;
+    this.root.scrollLeft = 0;
+    if (result.rowCount <= 0 || result.columns.length === 0) {
+      this.placeholder(result.columns.length === 0 ? "The statement returned no columns." : "The query returned no rows.");
+      if (result.columns.length > 0) this.root.prepend(this.header(result));
+      return;
+    }
+    const canvas = div("grid-canvas");
+    canvas.append(this.header(result));
+    this.root.replaceChildren(canvas);
+    this.root.style.setProperty("--grid-columns", this.template(result));
+    this.root.setAttribute("aria-rowcount", String(result.rowCount + 1));
+
+    const virtualizer = new Virtualizer<HTMLElement, HTMLElement>({
+      count: result.rowCount,
+      getScrollElement: () => this.root,
+      estimateSize: () => ROW_HEIGHT,
+      overscan: this.options.overscan ?? 12,
+      paddingStart: HEADER_HEIGHT,
+      scrollPaddingStart: HEADER_HEIGHT,
+      observeElementRect,
+      observeElementOffset,
+      scrollToFn: elementScroll,
+      onChange: () => this.schedule(),
+    });
+    const shown: Shown = {
+      result,
+      cache: new PageCache<Row>(result.rowCount, this.options.pageSize ?? PAGE_SIZE),
+      virtualizer,
+      unmount: () => undefined,
+      canvas,
+      rendered: new Map(),
+      numeric: result.columns.map((column) => isNumericType(column.dataType)),
+    };
+    this.shown = shown;
+    shown.unmount = virtualizer._didMount();
+    virtualizer._willUpdate();
+    this.render();
+  }
+
+  destroy(): void {
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.shown?.unmount();
+    this.shown = null;
+    this.root.removeAttribute("aria-rowcount");
+  }
+
+  private placeholder(message: string): void {
+    this.root.replaceChildren(div("grid-empty", message));
+  }
+
+  private template(result: QueryResult): string {
+    return [`${ROW_NUMBER_WIDTH}px`, ...result.columns.map((column) => `${columnWidth(column)}px`)].join(" ");
+  }
+
+  private header(result: QueryResult): HTMLElement {
+    const header = div("grid-header");
+    header.setAttribute("role", "row");
+    header.style.gridTemplateColumns = this.template(result);
+    header.append(div("grid-rownum", "#"));
+    result.columns.forEach((column, index) => {
+      const cell = div("grid-head-cell");
+      cell.setAttribute("role", "columnheader");
+      cell.title = `${column.name} (${column.dataType})`;
+      if (isNumericType(column.dataType)) cell.classList.add("is-numeric");
+      cell.dataset.column = String(index);
+      cell.append(div("grid-head-name", column.name), div("grid-head-type", column.dataType));
+      header.append(cell);
+    });
+    return header;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** Syncs the DOM with the rows in view and asks for missing pages. */
+  render(): void {
+    const shown = this.shown;
+    if (!shown) return;
+    const { virtualizer, cache, canvas, rendered } = shown;
+    const items = virtualizer.getVirtualItems();
+    canvas.style.height = `${virtualizer.getTotalSize()}px`;
+    if (items.length === 0) return;
+
+    const first = items[0].index;
+    const last = items[items.length - 1].index;
+    for (const request of cache.request(first, last)) this.load(shown, request.page, request.offset, request.limit);
+    cache.evict(first, last);
+
+    const wanted = new Set(items.map((item) => item.index));
+    for (const [index, entry] of rendered) {
+      if (!wanted.has(index)) {
+        entry.element.remove();
+        rendered.delete(index);
+      }
+    }
+    for (const item of items) {
+      const row = cache.row(item.index);
+      const failed = cache.state(Math.floor(item.index / cache.pageSize)) === "failed";
+      const shows: RowShows = row ? "row" : failed ? "failed" : "loading";
+      const existing = rendered.get(item.index);
+      if (existing?.shows === shows) continue;
+      const element = row ? this.rowElement(shown, item.index, row) : this.pendingRow(item.index, failed);
+      element.style.transform = `translateY(${item.start}px)`;
+      if (existing) existing.element.replaceWith(element);
+      else canvas.append(element);
+      rendered.set(item.index, { element, shows });
+    }
+  }
+
+  private rowElement(shown: Shown, index: number, row: Row): HTMLElement {
+    const element = div("grid-row");
+    element.setAttribute("role", "row");
+    element.setAttribute("aria-rowindex", String(index + 2));
+    element.dataset.index = String(index);
+    element.append(div("grid-rownum", String(index + 1)));
+    shown.result.columns.forEach((_, column) => {
+      const value = row[column];
+      const text = cellText(value);
+      const cell = div("grid-cell", text);
+      cell.setAttribute("role", "gridcell");
+      if (value === null || value === undefined) cell.classList.add("is-null");
+      if (shown.numeric[column]) cell.classList.add("is-numeric");
+      if (text.length > 24) cell.title = text;
+      element.append(cell);
+    });
+    return element;
+  }
+
+  private pendingRow(index: number, failed: boolean): HTMLElement {
+    const element = div("grid-placeholder");
+    element.dataset.index = String(index);
+    element.append(div("grid-rownum", String(index + 1)), div("grid-loading", failed ? "Could not load these rows" : "Loading…"));
+    if (failed) element.classList.add("is-failed");
+    return element;
+  }
+
+  private load(shown: Shown, page: number, offset: number, limit: number): void {
+    this.options.fetchRows(shown.result.resultId, offset, limit).then(
+      (response) => {
+        if (this.shown !== shown) return;
+        shown.cache.fill(page, Array.isArray(response?.rows) ? response.rows : []);
+        this.render();
+      },
+      (error: unknown) => {
+        if (this.shown !== shown) return;
+        shown.cache.fail(page);
+        this.options.onError(`Could not load rows ${offset + 1}–${offset + limit}. ${describeError(error)}`);
+        this.render();
+      },
+    );
+  }
+}

@@ -1,0 +1,81 @@
+// The page skeleton. Element ids are a contract with the end-to-end tests:
+// #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status.
+import { runShortcut } from "./verdict";
+
+export interface Layout {
+  schema: HTMLElement;
+  editor: HTMLElement;
+  run: HTMLButtonElement;
+  verdict: HTMLElement;
+  reason: HTMLElement;
+  reads: HTMLElement;
+  error: HTMLElement;
+  errorText: HTMLElement;
+  meta: HTMLElement;
+  grid: HTMLElement;
+  status: HTMLElement;
+}
+
+const MARKUP = `
+<aside id="schema" class="schema" aria-label="Schema"></aside>
+<main class="workbench">
+  <div class="toolbar">
+    <button id="run" class="run-button" type="button" disabled>
+      <svg class="run-icon" viewBox="0 0 12 12" aria-hidden="true"><path d="M3 1.8v8.4L10 6z"/></svg>
+      <span>Run</span>
+    </button>
+    <div class="verdict-box">
+      <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
+      <span id="verdict-reason" class="verdict-reason" hidden></span>
+    </div>
+    <span id="verdict-reads" class="verdict-reads" hidden></span>
+    <kbd class="shortcut"></kbd>
+  </div>
+  <div id="editor" class="editor"></div>
+  <div id="error" class="error" role="alert" hidden>
+    <span class="error-text"></span>
+    <button class="error-close" type="button" aria-label="Dismiss"></button>
+  </div>
+  <section class="results" aria-label="Results">
+    <div class="results-bar">
+      <span class="results-title">Results</span>
+      <span id="result-meta" class="result-meta"></span>
+    </div>
+    <div id="grid" class="grid"></div>
+  </section>
+</main>
+<footer id="status" class="statusbar" aria-label="Status"></footer>
+`;
+
+function required<T extends HTMLElement>(root: HTMLElement, selector: string): T {
+  const found = root.querySelector<T>(selector);
+  if (!found) throw new Error(`layout is missing ${selector}`);
+  return found;
+}
+
+export function mountLayout(root: HTMLElement, platform: string): Layout {
+  root.classList.add("app");
+  root.innerHTML = MARKUP;
+  required(root, ".shortcut").textContent = runShortcut(platform);
+  const layout: Layout = {
+    schema: required(root, "#schema"),
+    editor: required(root, "#editor"),
+    run: required<HTMLButtonElement>(root, "#run"),
+    verdict: required(root, "#verdict"),
+    reason: required(root, "#verdict-reason"),
+    reads: required(root, "#verdict-reads"),
+    error: required(root, "#error"),
+    errorText: required(root, ".error-text"),
+    meta: required(root, "#result-meta"),
+    grid: required(root, "#grid"),
+    status: required(root, "#status"),
+  };
+  required(root, ".error-close").addEventListener("click", () => showError(layout, null));
+  return layout;
+}
+
+/** Shows a plain-words message in the error area, or hides it for null. */
+export function showError(layout: Pick<Layout, "error" | "errorText">, message: string | null): void {
+  layout.errorText.textContent = message ?? "";
+  layout.error.hidden = message === null;
+}

@@ -1,0 +1,112 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Catalog } from "./api";
+import { qualifiedName, quoteIdentifier, renderSchema } from "./schema";
+import { renderStatus, shortFingerprint } from "./status";
+
+const CATALOG: Catalog = {
+  databases: [
+    {
+      name: "sales",
+      tables: [
+        {
+          name: "customers",
+          columns: [
+            { name: "customer_id", dataType: "bigint", partitionKey: false, tags: [] },
+            { name: "email", dataType: "varchar", partitionKey: false, tags: ["pii"] },
+            { name: "region", dataType: "varchar", partitionKey: true, tags: ["restricted", "geo"] },
+          ],
+        },
+        { name: "Order Lines", columns: [] },
+      ],
+    },
+  ],
+};
+
+let root: HTMLElement;
+
+beforeEach(() => {
+  document.body.innerHTML = `<aside id="schema"></aside><footer id="status"></footer>`;
+  root = document.getElementById("schema") as HTMLElement;
+});
+
+describe("identifiers", () => {
+  it("quotes only what Athena needs quoted", () => {
+    expect(quoteIdentifier("orders")).toBe("orders");
+    expect(quoteIdentifier("Order Lines")).toBe('"Order Lines"');
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
+    expect(qualifiedName("sales", "Order Lines")).toBe('sales."Order Lines"');
+  });
+});
+
+describe("schema panel", () => {
+  it("lists databases, tables and columns with partition and sensitivity badges", () => {
+    renderSchema(root, CATALOG, () => undefined);
+    expect(root.querySelector(".schema-database-name")?.textContent).toBe("sales");
+    const tables = [...root.querySelectorAll(".schema-table-name")].map((node) => node.textContent);
+    expect(tables).toEqual(["customers", "Order Lines"]);
+    const columns = [...root.querySelectorAll(".schema-column")];
+    expect(columns.map((node) => node.querySelector(".schema-column-name")?.textContent)).toEqual([
+      "customer_id",
+      "email",
+      "region",
+    ]);
+    expect(columns[0].querySelectorAll(".badge")).toHaveLength(0);
+    expect(columns[1].querySelector(".badge-sensitive")?.textContent).toBe("pii");
+    expect(columns[2].querySelector(".badge-partition")).not.toBeNull();
+    expect(columns[2].querySelector(".badge-sensitive")?.textContent).toBe("restricted");
+    expect(columns[2].querySelector(".badge-tag")?.textContent).toBe("geo");
+  });
+
+  it("inserts the qualified name when a table is clicked", () => {
+    const insert = vi.fn();
+    renderSchema(root, CATALOG, insert);
+    const names = root.querySelectorAll<HTMLButtonElement>(".schema-table-name");
+    names[0].click();
+    names[1].click();
+    expect(insert.mock.calls).toEqual([["sales.customers"], ['sales."Order Lines"']]);
+  });
+
+  it("expands a table's columns with its toggle", () => {
+    renderSchema(root, CATALOG, () => undefined);
+    const toggle = root.querySelector<HTMLButtonElement>(".schema-toggle");
+    const columns = root.querySelector<HTMLElement>(".schema-columns");
+    expect(columns?.hidden).toBe(true);
+    toggle?.click();
+    expect(columns?.hidden).toBe(false);
+    expect(toggle?.getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("says so when nothing is visible", () => {
+    renderSchema(root, { databases: [] }, () => undefined);
+    expect(root.textContent).toContain("No databases are visible under this policy.");
+  });
+
+  it("renders names as text, never as markup", () => {
+    const hostile: Catalog = { databases: [{ name: "<img src=x onerror=alert(1)>", tables: [] }] };
+    renderSchema(root, hostile, () => undefined);
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("status bar", () => {
+  it("shows workspace, engine, policy with short fingerprint and database", () => {
+    const status = document.getElementById("status") as HTMLElement;
+    renderStatus(status, {
+      workspace: "demo",
+      engine: "datafusion",
+      policyName: "demo-analyst",
+      policyFingerprint: "sha256:3f9a1c0e7b2d4a6f",
+      defaultDatabase: null,
+      home: "/home/a/.warden",
+    });
+    const values = [...status.querySelectorAll(".status-value")].map((node) => node.textContent);
+    expect(values).toEqual(["demo", "datafusion", "demo-analyst (3f9a1c0e)", "none"]);
+  });
+
+  it("shortens fingerprints with or without an algorithm prefix", () => {
+    expect(shortFingerprint("sha256:abcdef0123456789")).toBe("abcdef01");
+    expect(shortFingerprint("abcdef0123456789")).toBe("abcdef01");
+    expect(shortFingerprint("")).toBe("");
+  });
+});

@@ -1,0 +1,95 @@
+// The schema side panel: databases > tables > columns. Clicking a table
+// inserts its qualified name into the editor.
+import type { Catalog, CatalogColumn, CatalogTable } from "./api";
+
+/** Tags that mark sensitive columns with a warning badge. */
+const SENSITIVE_TAGS = new Set(["pii", "restricted"]);
+
+const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** An identifier as Athena wants it: quoted unless plain lower-case. */
+export function quoteIdentifier(name: string): string {
+  return PLAIN_IDENTIFIER.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function badge(text: string, kind: string, title: string): HTMLElement {
+  const node = element("span", `badge badge-${kind}`, text);
+  node.title = title;
+  return node;
+}
+
+function columnItem(column: CatalogColumn): HTMLElement {
+  const item = element("li", "schema-column");
+  item.append(element("span", "schema-column-name", column.name), element("span", "schema-column-type", column.dataType));
+  if (column.partitionKey) item.append(badge("partition", "partition", "Partition key: filter on it to scan less data"));
+  for (const tag of column.tags ?? []) {
+    const sensitive = SENSITIVE_TAGS.has(tag.toLowerCase());
+    item.append(badge(tag, sensitive ? "sensitive" : "tag", sensitive ? `Tagged ${tag}: reading it is governed by the policy` : `Tagged ${tag}`));
+  }
+  if (column.partitionKey) item.classList.add("is-partition");
+  return item;
+}
+
+function tableItem(database: string, table: CatalogTable, onInsert: (text: string) => void): HTMLElement {
+  const item = element("li", "schema-table");
+  const row = element("div", "schema-row");
+  const toggle = element("button", "schema-toggle");
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-label", `Show columns of ${database}.${table.name}`);
+  const name = element("button", "schema-table-name", table.name);
+  name.type = "button";
+  const qualified = qualifiedName(database, table.name);
+  name.title = `Insert ${qualified}`;
+  name.dataset.qualified = qualified;
+  name.addEventListener("click", () => onInsert(qualified));
+  const sensitive = table.columns.some((column) => (column.tags ?? []).some((tag) => SENSITIVE_TAGS.has(tag.toLowerCase())));
+  row.append(toggle, name);
+  if (sensitive) row.append(badge("pii", "sensitive", "Has columns tagged pii or restricted"));
+
+  const columns = element("ul", "schema-columns");
+  columns.hidden = true;
+  columns.append(...table.columns.map(columnItem));
+  toggle.addEventListener("click", () => {
+    columns.hidden = !columns.hidden;
+    toggle.setAttribute("aria-expanded", String(!columns.hidden));
+  });
+  item.append(row, columns);
+  return item;
+}
+
+export function renderSchema(root: HTMLElement, catalog: Catalog, onInsert: (text: string) => void): void {
+  const title = element("h2", "panel-title", "Schema");
+  if (catalog.databases.length === 0) {
+    root.replaceChildren(title, element("p", "schema-empty", "No databases are visible under this policy."));
+    return;
+  }
+  const list = element("ul", "schema-tree");
+  for (const database of catalog.databases) {
+    const item = element("li", "schema-database");
+    const details = element("details", "schema-details");
+    details.open = true;
+    const summary = element("summary", "schema-database-name", database.name);
+    const tables = element("ul", "schema-tables");
+    tables.append(...database.tables.map((table) => tableItem(database.name, table, onInsert)));
+    details.append(summary, tables);
+    item.append(details);
+    list.append(item);
+  }
+  root.replaceChildren(title, list);
+}
+
+export function renderSchemaError(root: HTMLElement, message: string): void {
+  root.replaceChildren(element("h2", "panel-title", "Schema"), element("p", "schema-empty", message));
+}
