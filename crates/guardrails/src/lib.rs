@@ -18,7 +18,7 @@ mod span;
 pub use approved::{Approved, Refusal};
 pub use dialect::AthenaDialect;
 pub use lint::{lint, LintContext};
-pub use policy::{Catalog, Column, Policy, PolicyError, Table};
+pub use policy::{Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, Table, POLICY_FORMAT};
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
 pub use span::{Position, Span};
 
