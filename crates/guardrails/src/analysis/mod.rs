@@ -169,3 +169,7 @@ impl<'c, 'i> Resolver<'c, 'i> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::CATALOG;
+}

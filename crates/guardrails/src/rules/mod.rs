@@ -333,3 +333,6 @@ fn limit_fix(ctx: &StatementContext, rows: u64) -> Option<Fix> {
         replacement: format!(" LIMIT {rows}"),
     })
 }
+
+#[cfg(test)]
+mod tests;
