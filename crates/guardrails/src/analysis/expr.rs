@@ -39,8 +39,12 @@ impl<'c> Resolver<'c, '_> {
                 }
             }
             Expr::Value(_) | Expr::TypedString(_) => {}
-            Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => {
+            Expr::Subquery(q) => {
                 self.query(q, Some(scope));
+            }
+            Expr::Exists { subquery, .. } => {
+                self.projection_unused = true;
+                self.query(subquery, Some(scope));
             }
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr, scope, aliases);

@@ -46,6 +46,8 @@ impl<'c> Resolver<'c, '_> {
             self.leave();
             return Vec::new();
         }
+        // Under EXISTS the select list is never looked at: `*` there reads nothing.
+        let projection_unused = std::mem::take(&mut self.projection_unused);
         let ctes_before = self.ctes.len();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
@@ -60,6 +62,7 @@ impl<'c> Resolver<'c, '_> {
                 self.ctes.push((name, cols));
             }
         }
+        self.projection_unused = projection_unused;
         let outputs = match q.body.as_ref() {
             SetExpr::Select(select) => self.select(select, parent, q.order_by.as_ref()),
             other => {
@@ -72,6 +75,7 @@ impl<'c> Resolver<'c, '_> {
                         merged: Vec::new(),
                         parent,
                         aliases: Vec::new(),
+                        outputs: Vec::new(),
                     };
                     self.order_by(order_by, &scope, outputs.len());
                 }
@@ -109,7 +113,7 @@ impl<'c> Resolver<'c, '_> {
     }
 
     fn empty_scope<'s>(&mut self, parent: Option<&'s Scope<'s, 'c>>) -> Scope<'s, 'c> {
-        Scope { id: self.new_scope_id(), rels: Vec::new(), merged: Vec::new(), parent, aliases: Vec::new() }
+        Scope { id: self.new_scope_id(), rels: Vec::new(), merged: Vec::new(), parent, aliases: Vec::new(), outputs: Vec::new() }
     }
 
     fn set_expr(&mut self, body: &SetExpr, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
@@ -147,6 +151,7 @@ impl<'c> Resolver<'c, '_> {
     }
 
     fn select(&mut self, s: &Select, parent: Option<&Scope<'_, 'c>>, order_by: Option<&OrderBy>) -> Vec<String> {
+        let projection_unused = std::mem::take(&mut self.projection_unused);
         let id = self.new_scope_id();
         let mut on_conjuncts: Vec<&Expr> = Vec::new();
         let mut rels: Vec<Rel<'c>> = Vec::new();
@@ -158,7 +163,7 @@ impl<'c> Resolver<'c, '_> {
             let span = self.span(s.span());
             self.unresolved(span, "LATERAL VIEW, PREWHERE and CONNECT BY are not Athena query syntax");
         }
-        let mut scope = Scope { id, rels, merged, parent, aliases: Vec::new() };
+        let mut scope = Scope { id, rels, merged, parent, aliases: Vec::new(), outputs: Vec::new() };
 
         // WHERE, one conjunct at a time, noting which FROM items each conjunct links.
         let mut links: Vec<Vec<usize>> = Vec::new();
@@ -207,7 +212,7 @@ impl<'c> Resolver<'c, '_> {
                         self.unresolved(span, "SELECT * needs a FROM clause");
                     }
                     for i in 0..scope.rels.len() {
-                        outputs.extend(self.expand(&scope.rels[i], span));
+                        outputs.extend(self.expand(&scope.rels[i], span, projection_unused));
                     }
                 }
                 SelectItem::QualifiedWildcard(kind, _) => {
@@ -217,7 +222,7 @@ impl<'c> Resolver<'c, '_> {
                         SelectItemQualifiedWildcardKind::ObjectName(name) => {
                             let parts = name_parts(name).unwrap_or_default();
                             match scope.rels.iter().position(|r| r.named_by(&parts)) {
-                                Some(i) => outputs.extend(self.expand(&scope.rels[i], span)),
+                                Some(i) => outputs.extend(self.expand(&scope.rels[i], span, projection_unused)),
                                 None => self.unresolved(span, format!("{name} is not a table or alias of this query")),
                             }
                         }
@@ -229,6 +234,7 @@ impl<'c> Resolver<'c, '_> {
             }
         }
         scope.aliases = aliases;
+        scope.outputs = outputs.clone();
 
         if let GroupByExpr::Expressions(exprs, _) = &s.group_by {
             for e in exprs {
@@ -293,8 +299,8 @@ impl<'c> Resolver<'c, '_> {
     }
 
     /// `*` over one relation: its columns, each base column read at the `*`.
-    fn expand(&mut self, rel: &Rel<'c>, span: Span) -> Vec<String> {
-        if let Some((_, table)) = rel.base {
+    fn expand(&mut self, rel: &Rel<'c>, span: Span, unused: bool) -> Vec<String> {
+        if let (Some((_, table)), false) = (rel.base, unused) {
             for c in &table.columns {
                 self.read(table, &c.name, span);
             }
@@ -389,7 +395,7 @@ impl<'c> Resolver<'c, '_> {
             match constraint {
                 JoinConstraint::On(e) => {
                     let scope =
-                        Scope { id, rels: std::mem::take(rels), merged: merged.clone(), parent, aliases: Vec::new() };
+                        Scope { id, rels: std::mem::take(rels), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
                     self.expr(e, &scope, Aliases::No);
                     *rels = scope.rels;
                     if inner {
@@ -461,7 +467,7 @@ impl<'c> Resolver<'c, '_> {
             }
             TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let columns = if *lateral {
-                    let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new() };
+                    let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
                     let cols = self.query(subquery, Some(&scope));
                     *left = scope.rels;
                     cols
@@ -477,7 +483,7 @@ impl<'c> Resolver<'c, '_> {
                 }]
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
-                let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new() };
+                let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
                 for e in array_exprs {
                     self.expr(e, &scope, Aliases::No);
                 }

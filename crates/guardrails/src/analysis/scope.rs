@@ -68,7 +68,10 @@ pub(crate) struct Scope<'s, 'c> {
     /// Columns merged by `USING` or `NATURAL`: an unqualified reference reads every side.
     pub merged: Vec<String>,
     pub parent: Option<&'s Scope<'s, 'c>>,
+    /// Explicit aliases of the select list (GROUP BY, HAVING).
     pub aliases: Vec<String>,
+    /// Every output name of the select list, implicit ones included (ORDER BY).
+    pub outputs: Vec<String>,
 }
 
 /// What an unqualified column name refers to.
@@ -82,7 +85,7 @@ pub(crate) enum Found<'s, 'c> {
 
 impl<'s, 'c> Scope<'s, 'c> {
     pub(crate) fn find_column(&'s self, name: &str, aliases: Aliases) -> Found<'s, 'c> {
-        if aliases == Aliases::Before && self.aliases.iter().any(|a| a == name) {
+        if aliases == Aliases::Before && self.outputs.iter().any(|a| a == name) {
             return Found::Alias;
         }
         let mut scope = Some(self);

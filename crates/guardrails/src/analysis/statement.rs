@@ -193,7 +193,7 @@ impl<'c> Resolver<'c, '_> {
                     }
                 };
                 let rels: Vec<Rel<'c>> = target.into_iter().chain(source).collect();
-                let scope = Scope { id, rels, merged: Vec::new(), parent: None, aliases: Vec::new() };
+                let scope = Scope { id, rels, merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() };
                 self.expr(&m.on, &scope, Aliases::No);
                 if is_tautology(&m.on) {
                     self.shape.unbounded_write = Some(self.span(m.on.span()));
@@ -316,7 +316,7 @@ impl<'c> Resolver<'c, '_> {
 
     fn dml_scope<'s>(&mut self, factor: &TableFactor) -> Scope<'s, 'c> {
         let rel = self.dml_rel(factor, 0);
-        Scope { id: self.new_scope_id(), rels: rel.into_iter().collect(), merged: Vec::new(), parent: None, aliases: Vec::new() }
+        Scope { id: self.new_scope_id(), rels: rel.into_iter().collect(), merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() }
     }
 }
 

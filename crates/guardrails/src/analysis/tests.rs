@@ -257,3 +257,24 @@ fn use_changes_the_database_of_later_statements() {
     let r = run("USE hr; SELECT name FROM customers");
     assert_eq!(r.reads(), ["hr.customers.name"]);
 }
+
+#[test]
+fn the_select_list_of_exists_is_not_read() {
+    assert_eq!(
+        reads("SELECT customer_id FROM customers c WHERE EXISTS (SELECT * FROM orders o WHERE o.customer_id = c.customer_id)"),
+        ["customers.customer_id", "orders.customer_id"]
+    );
+    // Everywhere else `*` reads what it expands to.
+    assert_eq!(
+        reads("SELECT customer_id FROM customers WHERE customer_id IN (SELECT o.customer_id FROM (SELECT * FROM orders) o)").len(),
+        6
+    );
+}
+
+#[test]
+fn order_by_prefers_output_names() {
+    assert_eq!(
+        reads("SELECT o.customer_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id ORDER BY customer_id"),
+        ["customers.customer_id", "orders.customer_id"]
+    );
+}
