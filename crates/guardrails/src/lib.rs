@@ -11,6 +11,7 @@ mod analysis;
 mod approved;
 mod dialect;
 mod lint;
+pub mod output;
 mod policy;
 mod report;
 mod rules;
