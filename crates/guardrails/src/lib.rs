@@ -9,6 +9,7 @@
 
 mod analysis;
 mod approved;
+mod bounds;
 mod dialect;
 mod lint;
 pub mod output;
@@ -20,6 +21,7 @@ mod verdict;
 
 pub use approved::{Approved, Refusal};
 pub use dialect::AthenaDialect;
+pub use bounds::{MAX_NESTING, MAX_OPERATORS};
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use rules::DEFAULT_FIX_LIMIT;
 pub use policy::{Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, Table, POLICY_FORMAT};

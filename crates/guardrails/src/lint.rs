@@ -1,6 +1,9 @@
 use std::collections::BTreeSet;
 
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Tokenizer;
+
+use crate::bounds::{nests_deeper_than, operator_count, MAX_NESTING, MAX_OPERATORS};
 
 use crate::analysis::analyse;
 use crate::dialect::AthenaDialect;
@@ -47,12 +50,19 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
             index.whole(),
         ));
     } else {
-        let parsed = Parser::new(&AthenaDialect)
-            .with_recursion_limit(MAX_PARSE_DEPTH)
-            .try_with_sql(sql)
-            .and_then(|mut p| p.parse_statements());
+        let parsed = match Tokenizer::new(&AthenaDialect, sql).tokenize_with_location() {
+            Err(e) => Err(e.to_string()),
+            Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
+                "the query has more than {MAX_OPERATORS} operators, more than Warden checks: split it"
+            )),
+            Ok(tokens) => Parser::new(&AthenaDialect)
+                .with_recursion_limit(MAX_PARSE_DEPTH)
+                .with_tokens_with_locations(tokens)
+                .parse_statements()
+                .map_err(|e| e.to_string()),
+        };
         match parsed {
-            Err(e) => diagnostics.push(parse_error(&index, &e.to_string())),
+            Err(e) => diagnostics.push(parse_error(&index, &e)),
             Ok(parsed) if parsed.is_empty() => diagnostics.push(built_in(
                 "parse_error",
                 "there is no statement here (the text is empty or only comments): write a query".into(),
@@ -62,6 +72,16 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                 let mut database = ctx.default_database.clone();
                 let count = parsed.len();
                 for (n, statement) in parsed.iter().enumerate() {
+                    if nests_deeper_than(statement, MAX_NESTING) {
+                        classes.push(crate::analysis::classify(statement));
+                        let span = index.whole();
+                        diagnostics.push(built_in(
+                            "parse_error",
+                            format!("the statement nests more than {MAX_NESTING} levels deep: simplify it"),
+                            span,
+                        ));
+                        continue;
+                    }
                     let analysis = analyse(statement, policy.catalog(), database.as_deref(), &index);
                     classes.push(analysis.class);
                     for f in &analysis.unresolved {

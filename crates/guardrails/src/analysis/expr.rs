@@ -12,7 +12,7 @@ use super::Resolver;
 
 impl<'c> Resolver<'c, '_> {
     pub(crate) fn expr(&mut self, e: &Expr, scope: &Scope<'_, 'c>, aliases: Aliases) {
-        if !self.enter(self.span(e.span())) {
+        if !self.enter() {
             self.leave();
             return;
         }

@@ -17,7 +17,7 @@ use crate::report::StatementClass;
 use crate::span::{LineIndex, Span};
 
 pub(crate) use predicate::Constraint;
-pub(crate) use statement::analyse;
+pub(crate) use statement::{analyse, classify};
 
 /// A base-table column the statement reads, with where it is read.
 #[derive(Debug, Clone)]
@@ -109,7 +109,7 @@ pub(crate) struct Resolver<'c, 'i> {
 }
 
 /// Deeper nesting than this is refused rather than risking the stack.
-pub(crate) const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = crate::bounds::MAX_NESTING + 50;
 
 impl<'c, 'i> Resolver<'c, 'i> {
     pub(crate) fn new(catalog: &'c Catalog, default_database: Option<String>, index: &'i LineIndex<'i>) -> Self {
@@ -154,9 +154,10 @@ impl<'c, 'i> Resolver<'c, 'i> {
     }
 
     /// Guards recursion; false (with a finding) when the statement nests too deeply.
-    pub(crate) fn enter(&mut self, span: Span) -> bool {
+    pub(crate) fn enter(&mut self) -> bool {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
+            let span = self.shape.statement_span.unwrap_or_else(|| self.index.whole());
             if !self.unresolved.iter().any(|u| u.message.starts_with("the statement nests")) {
                 self.unresolved(span, format!("the statement nests more than {MAX_DEPTH} levels deep: simplify it"));
             }

@@ -41,8 +41,7 @@ fn ordinal(e: &Expr) -> Option<usize> {
 impl<'c> Resolver<'c, '_> {
     /// Resolves a query and returns the names of its output columns.
     pub(crate) fn query(&mut self, q: &Query, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
-        let span = self.span(q.body.span());
-        if !self.enter(span) {
+        if !self.enter() {
             self.leave();
             return Vec::new();
         }
@@ -121,8 +120,7 @@ impl<'c> Resolver<'c, '_> {
             SetExpr::Select(s) => self.select(s, parent, None),
             SetExpr::Query(q) => self.query(q, parent),
             SetExpr::SetOperation { left, right, .. } => {
-                let span = self.span(body.span());
-                if !self.enter(span) {
+                if !self.enter() {
                     self.leave();
                     return Vec::new();
                 }
