@@ -9,16 +9,22 @@
 
 mod analysis;
 mod approved;
+mod bounds;
 mod dialect;
 mod lint;
+pub mod output;
 mod policy;
 mod report;
+mod rules;
 mod span;
+mod verdict;
 
 pub use approved::{Approved, Refusal};
 pub use dialect::AthenaDialect;
-pub use lint::{lint, LintContext};
-pub use policy::{Catalog, Column, Policy, PolicyError, Table};
+pub use bounds::{MAX_NESTING, MAX_OPERATORS};
+pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
+pub use rules::DEFAULT_FIX_LIMIT;
+pub use policy::{Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, Table, POLICY_FORMAT};
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
 pub use span::{Position, Span};
 

@@ -1,15 +1,23 @@
 use std::collections::BTreeSet;
 
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Tokenizer;
 
-use crate::analysis::{analyse, Finding};
+use crate::bounds::{nests_deeper_than, operator_count, MAX_NESTING, MAX_OPERATORS};
+
+use crate::analysis::analyse;
 use crate::dialect::AthenaDialect;
-use crate::policy::{Policy, RuleKind};
-use crate::report::{Diagnostic, Report, Severity, Verdict};
+use crate::policy::Policy;
+use crate::report::{Diagnostic, Report, Severity};
+use crate::rules::{apply_rules, single_statement, StatementContext};
 use crate::span::LineIndex;
+use crate::verdict::decide;
 
 /// Athena refuses query strings longer than this many bytes.
 pub const MAX_QUERY_BYTES: usize = 262_144;
+
+/// How deeply the parser may nest before it gives up with an error (instead of the stack).
+pub const MAX_PARSE_DEPTH: usize = 64;
 
 /// What the lint needs besides the text and the policy.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +26,10 @@ pub struct LintContext {
     pub default_database: Option<String>,
     /// Elevations currently held; they remove the diagnostics they unlock.
     pub elevations: BTreeSet<String>,
+}
+
+fn built_in(rule: &str, message: String, span: crate::Span) -> Diagnostic {
+    Diagnostic { rule: rule.into(), severity: Severity::Error, message, span, unlocked_by: vec![], fix: None }
 }
 
 /// Checks one SQL text (one or more statements) against a policy.
@@ -29,36 +41,61 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     let mut classes = Vec::new();
 
     if sql.len() > MAX_QUERY_BYTES {
-        diagnostics.push(Diagnostic {
-            rule: "query_size".into(),
-            severity: Severity::Error,
-            message: format!(
+        diagnostics.push(built_in(
+            "query_size",
+            format!(
                 "the query is {} bytes; Athena accepts at most {MAX_QUERY_BYTES}: split it or move data into a table",
                 sql.len()
             ),
-            span: index.whole(),
-            unlocked_by: vec![],
-            fix: None,
-        });
+            index.whole(),
+        ));
     } else {
-        match Parser::parse_sql(&AthenaDialect, sql) {
-            Err(e) => diagnostics.push(parse_error(&index, &e.to_string())),
+        let parsed = match Tokenizer::new(&AthenaDialect, sql).tokenize_with_location() {
+            Err(e) => Err(e.to_string()),
+            Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
+                "the query has more than {MAX_OPERATORS} operators, more than Warden checks: split it"
+            )),
+            Ok(tokens) => Parser::new(&AthenaDialect)
+                .with_recursion_limit(MAX_PARSE_DEPTH)
+                .with_tokens_with_locations(tokens)
+                .parse_statements()
+                .map_err(|e| e.to_string()),
+        };
+        match parsed {
+            Err(e) => diagnostics.push(parse_error(&index, &e)),
+            Ok(parsed) if parsed.is_empty() => diagnostics.push(built_in(
+                "parse_error",
+                "there is no statement here (the text is empty or only comments): write a query".into(),
+                index.whole(),
+            )),
             Ok(parsed) => {
-                for statement in &parsed {
-                    let analysis = analyse(statement, policy.catalog(), ctx.default_database.as_deref(), &index);
+                let mut database = ctx.default_database.clone();
+                let count = parsed.len();
+                for (n, statement) in parsed.iter().enumerate() {
+                    if nests_deeper_than(statement, MAX_NESTING) {
+                        classes.push(crate::analysis::classify(statement));
+                        let span = index.whole();
+                        diagnostics.push(built_in(
+                            "parse_error",
+                            format!("the statement nests more than {MAX_NESTING} levels deep: simplify it"),
+                            span,
+                        ));
+                        continue;
+                    }
+                    let analysis = analyse(statement, policy.catalog(), database.as_deref(), &index);
                     classes.push(analysis.class);
                     for f in &analysis.unresolved {
-                        diagnostics.push(Diagnostic {
-                            rule: "unresolved".into(),
-                            severity: Severity::Error,
-                            message: f.message.clone(),
-                            span: f.span,
-                            unlocked_by: vec![],
-                            fix: None,
-                        });
+                        diagnostics.push(built_in("unresolved", f.message.clone(), f.span));
                     }
-                    apply_rules(policy, &analysis.class, &analysis.reads, statement_span(&analysis.reads, &index), &mut diagnostics);
+                    let sctx = StatementContext { sql, index: &index, number: n, count };
+                    apply_rules(policy, &analysis, &sctx, &mut diagnostics);
+                    if n == 1 {
+                        single_statement(policy, &analysis, count, &index, &mut diagnostics);
+                    }
                     reads.extend(analysis.reads.iter().map(|r| r.qualified.clone()));
+                    if let Some(db) = analysis.use_database {
+                        database = Some(db);
+                    }
                 }
                 statements = parsed;
             }
@@ -66,7 +103,15 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     }
 
     diagnostics.retain(|d| !d.unlocked_by.iter().any(|e| ctx.elevations.contains(e)));
-    diagnostics.sort_by_key(|d| (d.span.start.offset, d.span.end.offset));
+    diagnostics.sort_by(|a, b| {
+        (a.span.start.offset, a.span.end.offset, &a.rule, &a.message).cmp(&(
+            b.span.start.offset,
+            b.span.end.offset,
+            &b.rule,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
     let (verdict, elevations) = decide(&diagnostics);
     Report {
         sql: sql.to_string(),
@@ -79,62 +124,6 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         classes,
         diagnostics,
         statements,
-    }
-}
-
-fn statement_span(_reads: &[Finding], index: &LineIndex) -> crate::Span {
-    index.whole()
-}
-
-fn apply_rules(
-    policy: &Policy,
-    class: &crate::StatementClass,
-    reads: &[Finding],
-    whole: crate::Span,
-    out: &mut Vec<Diagnostic>,
-) {
-    for rule in &policy.rules {
-        match &rule.kind {
-            RuleKind::StatementClass { allow } => {
-                if !allow.contains(class) {
-                    out.push(Diagnostic {
-                        rule: rule.id.clone(),
-                        severity: rule.severity,
-                        message: rule.message.clone().unwrap_or_else(|| {
-                            format!("{} statements are not allowed by this policy", class.as_str())
-                        }),
-                        span: whole,
-                        unlocked_by: rule.unlocked_by.clone(),
-                        fix: None,
-                    });
-                }
-            }
-            RuleKind::RestrictedColumns { tags } => {
-                for read in reads {
-                    let hit: Vec<&String> = read.tags.iter().filter(|t| tags.contains(*t)).collect();
-                    if hit.is_empty() {
-                        continue;
-                    }
-                    let way_out = if rule.unlocked_by.is_empty() {
-                        "it cannot be read under this policy".to_string()
-                    } else {
-                        format!("request the {} elevation", rule.unlocked_by.join(" or "))
-                    };
-                    let message = match &rule.message {
-                        Some(m) => m.replace("{column}", &read.qualified).replace("{tag}", hit[0]),
-                        None => format!("{} is tagged {}: {way_out}", read.qualified, hit[0]),
-                    };
-                    out.push(Diagnostic {
-                        rule: rule.id.clone(),
-                        severity: rule.severity,
-                        message,
-                        span: read.span,
-                        unlocked_by: rule.unlocked_by.clone(),
-                        fix: None,
-                    });
-                }
-            }
-        }
     }
 }
 
@@ -158,51 +147,10 @@ fn parse_error(index: &LineIndex, message: &str) -> Diagnostic {
         None => (message.to_string(), index.whole()),
     };
     let text = text.trim_start_matches("sql parser error: ").to_string();
-    Diagnostic {
-        rule: "parse_error".into(),
-        severity: Severity::Error,
-        message: format!("cannot parse the query: {text}"),
-        span,
-        unlocked_by: vec![],
-        fix: None,
-    }
-}
-
-/// `allow` without errors; `elevate` when elevations can lift every error, with the smallest
-/// such set; `deny` otherwise.
-fn decide(diagnostics: &[Diagnostic]) -> (Verdict, Vec<String>) {
-    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
-    if errors.is_empty() {
-        return (Verdict::Allow, vec![]);
-    }
-    if errors.iter().any(|d| d.unlocked_by.is_empty()) {
-        return (Verdict::Deny, vec![]);
-    }
-    let candidates: BTreeSet<&String> = errors.iter().flat_map(|d| d.unlocked_by.iter()).collect();
-    let candidates: Vec<&String> = candidates.into_iter().collect();
-    // Exact smallest hitting set; policies name a handful of elevations, so subsets are cheap.
-    if candidates.len() <= 16 {
-        for size in 1..=candidates.len() {
-            if let Some(set) = subsets(&candidates, size).into_iter().find(|set| {
-                errors.iter().all(|d| d.unlocked_by.iter().any(|e| set.contains(&e)))
-            }) {
-                return (Verdict::Elevate, set.into_iter().cloned().collect());
-            }
-        }
-    }
-    (Verdict::Elevate, candidates.into_iter().cloned().collect())
-}
-
-fn subsets<'a>(items: &[&'a String], size: usize) -> Vec<Vec<&'a String>> {
-    if size == 0 {
-        return vec![vec![]];
-    }
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        for mut rest in subsets(&items[i + 1..], size - 1) {
-            rest.insert(0, item);
-            out.push(rest);
-        }
-    }
-    out
+    let text = if text.contains("recursion limit exceeded") {
+        format!("the query nests more than {MAX_PARSE_DEPTH} levels deep: simplify it")
+    } else {
+        text
+    };
+    built_in("parse_error", format!("cannot parse the query: {text}"), span)
 }

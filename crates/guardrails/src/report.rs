@@ -163,6 +163,27 @@ impl Report {
         ids
     }
 
+    /// A report for a text that could not be checked at all (e.g. not UTF-8): verdict deny.
+    pub(crate) fn refused(
+        policy: &crate::Policy,
+        sql: String,
+        ctx: &crate::LintContext,
+        diagnostic: Diagnostic,
+    ) -> Self {
+        Report {
+            sql,
+            default_database: ctx.default_database.clone(),
+            policy_fingerprint: policy.fingerprint().to_string(),
+            active_elevations: ctx.elevations.clone(),
+            verdict: Verdict::Deny,
+            elevations: vec![],
+            reads: vec![],
+            classes: vec![],
+            diagnostics: vec![diagnostic],
+            statements: vec![],
+        }
+    }
+
     /// Turns an `allow` report into the token engines require; anything else is refused.
     pub fn approve(self) -> Result<Approved, Refusal> {
         Approved::from_report(self)

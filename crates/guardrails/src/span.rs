@@ -18,34 +18,53 @@ pub struct Span {
     pub end: Position,
 }
 
+struct Line {
+    start: usize,
+    /// UTF-16 offset of the line's first character.
+    utf16: usize,
+    /// ASCII lines map columns to offsets by arithmetic; a long generated line stays cheap.
+    ascii: bool,
+}
+
 /// Maps sqlparser's 1-based line/column locations to full positions in one text.
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    lines: Vec<Line>,
 }
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, line_starts }
+        let mut lines = Vec::new();
+        let mut start = 0;
+        let mut utf16 = 0;
+        for piece in text.split_inclusive('\n') {
+            let ascii = piece.is_ascii();
+            lines.push(Line { start, utf16, ascii });
+            utf16 += if ascii { piece.len() } else { piece.encode_utf16().count() };
+            start += piece.len();
+        }
+        if lines.is_empty() || text.ends_with('\n') {
+            lines.push(Line { start, utf16, ascii: true });
+        }
+        Self { text, lines }
+    }
+
+    fn line_end(&self, i: usize) -> usize {
+        self.lines.get(i + 1).map(|l| l.start).unwrap_or(self.text.len())
     }
 
     /// The position of a 1-based line and character column, clamped to the text.
     pub(crate) fn position(&self, line: u64, column: u64) -> Position {
-        let line_idx = (line.max(1) as usize - 1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[line_idx];
-        let line_end = self.line_starts.get(line_idx + 1).copied().unwrap_or(self.text.len());
-        let mut offset = start;
-        let mut col = 1u64;
-        for (i, ch) in self.text[start..line_end].char_indices() {
-            if col >= column.max(1) || ch == '\n' {
-                offset = start + i;
-                break;
-            }
-            col += 1;
-            offset = start + i + ch.len_utf8();
-        }
+        let i = (line.max(1) as usize - 1).min(self.lines.len() - 1);
+        let l = &self.lines[i];
+        let end = self.line_end(i);
+        let body_end = if self.text[l.start..end].ends_with('\n') { end - 1 } else { end };
+        let col = column.max(1) as usize - 1;
+        let offset = if l.ascii {
+            (l.start + col).min(body_end)
+        } else {
+            self.text[l.start..body_end].char_indices().nth(col).map(|(o, _)| l.start + o).unwrap_or(body_end)
+        };
         self.at_offset(offset)
     }
 
@@ -55,14 +74,18 @@ impl<'a> LineIndex<'a> {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line_idx = match self.line_starts.binary_search(&offset) {
+        let i = match self.lines.binary_search_by(|l| l.start.cmp(&offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line_idx];
-        let column = self.text[start..offset].chars().count() as u32 + 1;
-        let utf16 = self.text[..offset].encode_utf16().count();
-        Position { line: line_idx as u32 + 1, column, offset, utf16 }
+        let l = &self.lines[i];
+        let (column, utf16) = if l.ascii {
+            (offset - l.start, l.utf16 + offset - l.start)
+        } else {
+            let part = &self.text[l.start..offset];
+            (part.chars().count(), l.utf16 + part.encode_utf16().count())
+        };
+        Position { line: i as u32 + 1, column: column as u32 + 1, offset, utf16 }
     }
 
     pub(crate) fn span(&self, start: Position, end: Position) -> Span {
@@ -90,5 +113,27 @@ mod tests {
         let q = idx.position(2, 6);
         assert_eq!(&text[q.offset..], "t");
         assert_eq!(q.line, 2);
+        assert_eq!(q.utf16, text[..q.offset].encode_utf16().count());
+    }
+
+    #[test]
+    fn positions_clamp_to_the_text() {
+        let idx = LineIndex::new("ab\ncd\n");
+        assert_eq!(idx.position(1, 99).offset, 2);
+        assert_eq!(idx.position(9, 1).line, 3);
+        assert_eq!(idx.at_offset(99).offset, 6);
+        let empty = LineIndex::new("");
+        assert_eq!(empty.whole().end.offset, 0);
+    }
+
+    #[test]
+    fn every_offset_agrees_with_a_direct_count() {
+        let text = "é\n😀x\r\nab\tc";
+        let idx = LineIndex::new(text);
+        for (offset, _) in text.char_indices() {
+            let p = idx.at_offset(offset);
+            assert_eq!(p.utf16, text[..offset].encode_utf16().count());
+            assert_eq!(idx.position(p.line as u64, p.column as u64).offset, offset);
+        }
     }
 }

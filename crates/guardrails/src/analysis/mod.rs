@@ -1,0 +1,179 @@
+//! What one statement does and reads: a scope-based resolver over sqlparser's AST.
+//!
+//! Every name is placed against the policy's catalog, CTEs, derived tables, aliases and lambda
+//! parameters, innermost first. Whatever cannot be placed is an `unresolved` finding, so a
+//! gap in the resolver ends in "not allowed", never in a pass.
+
+mod expr;
+mod predicate;
+mod query;
+mod scope;
+mod statement;
+
+use std::collections::BTreeSet;
+
+use crate::policy::{Catalog, Table};
+use crate::report::StatementClass;
+use crate::span::{LineIndex, Span};
+
+pub(crate) use predicate::Constraint;
+pub(crate) use statement::{analyse, classify};
+
+/// A base-table column the statement reads, with where it is read.
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub qualified: String,
+    pub tags: BTreeSet<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Unresolved {
+    pub message: String,
+    pub span: Span,
+}
+
+/// One occurrence of a base table in a FROM clause, with the predicates that bound its rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Instance<'c> {
+    pub table: &'c Table,
+    pub span: Span,
+    pub constraints: Vec<Constraint>,
+}
+
+/// A table the statement writes, creates or drops; `None` when it is outside the catalog.
+#[derive(Debug, Clone)]
+pub(crate) struct Write {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shape {
+    /// `*` and `t.*` in select lists.
+    pub wildcards: Vec<Span>,
+    pub functions: Vec<(String, Span)>,
+    pub null_comparisons: Vec<Span>,
+    pub cross_joins: Vec<Span>,
+    /// Names of relations outside the policy's catalog (federated catalogs, unknown databases).
+    pub foreign_objects: Vec<(String, Span)>,
+    /// The top-level query has a LIMIT (or FETCH), and its value when it is a literal.
+    pub limit: Option<Option<u64>>,
+    pub top_order_by: Option<Span>,
+    /// The top-level query returns one row by construction (aggregates without GROUP BY).
+    pub one_row: bool,
+    pub export_locations: Vec<(String, Span)>,
+    /// DELETE/UPDATE/MERGE without a bounding condition.
+    pub unbounded_write: Option<Span>,
+    pub statement_span: Option<Span>,
+}
+
+pub(crate) struct Analysis<'c> {
+    pub class: StatementClass,
+    pub reads: Vec<Finding>,
+    pub unresolved: Vec<Unresolved>,
+    pub instances: Vec<Instance<'c>>,
+    pub writes: Vec<Write>,
+    pub shape: Shape,
+    /// A `USE db` statement changes the default database for the statements after it.
+    pub use_database: Option<String>,
+}
+
+pub(crate) fn span_of(span: sqlparser::tokenizer::Span, index: &LineIndex) -> Span {
+    index.span(
+        index.position(span.start.line, span.start.column),
+        index.position(span.end.line, span.end.column),
+    )
+}
+
+/// State shared while one statement is resolved.
+pub(crate) struct Resolver<'c, 'i> {
+    pub catalog: &'c Catalog,
+    pub default_database: Option<String>,
+    pub index: &'i LineIndex<'i>,
+    pub reads: Vec<Finding>,
+    pub unresolved: Vec<Unresolved>,
+    pub instances: Vec<Instance<'c>>,
+    pub writes: Vec<Write>,
+    pub shape: Shape,
+    /// CTEs visible at this point, innermost last: name and output columns.
+    pub ctes: Vec<(String, Vec<String>)>,
+    /// Lambda parameters in force, innermost last.
+    pub lambda_params: Vec<String>,
+    /// Relations touched while resolving, as (scope id, relation index), for predicate analysis.
+    pub touched: Vec<(usize, usize)>,
+    pub next_scope_id: usize,
+    pub depth: usize,
+    /// Set just before resolving an EXISTS subquery, taken by its query.
+    pub projection_unused: bool,
+}
+
+/// Deeper nesting than this is refused rather than risking the stack.
+pub(crate) const MAX_DEPTH: usize = crate::bounds::MAX_NESTING + 50;
+
+impl<'c, 'i> Resolver<'c, 'i> {
+    pub(crate) fn new(catalog: &'c Catalog, default_database: Option<String>, index: &'i LineIndex<'i>) -> Self {
+        Self {
+            catalog,
+            default_database,
+            index,
+            reads: Vec::new(),
+            unresolved: Vec::new(),
+            instances: Vec::new(),
+            writes: Vec::new(),
+            shape: Shape::default(),
+            ctes: Vec::new(),
+            lambda_params: Vec::new(),
+            touched: Vec::new(),
+            next_scope_id: 0,
+            depth: 0,
+            projection_unused: false,
+        }
+    }
+
+    pub(crate) fn span(&self, span: sqlparser::tokenizer::Span) -> Span {
+        span_of(span, self.index)
+    }
+
+    pub(crate) fn unresolved(&mut self, span: Span, message: impl Into<String>) {
+        self.unresolved.push(Unresolved { message: message.into(), span });
+    }
+
+    pub(crate) fn read(&mut self, table: &'c Table, column: &str, span: Span) -> bool {
+        match table.column(column) {
+            Some(c) => {
+                self.reads.push(Finding {
+                    qualified: format!("{}.{}.{}", table.database, table.name, c.name),
+                    tags: c.tags.clone(),
+                    span,
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Guards recursion; false (with a finding) when the statement nests too deeply.
+    pub(crate) fn enter(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.shape.statement_span.unwrap_or_else(|| self.index.whole());
+            if !self.unresolved.iter().any(|u| u.message.starts_with("the statement nests")) {
+                self.unresolved(span, format!("the statement nests more than {MAX_DEPTH} levels deep: simplify it"));
+            }
+            return false;
+        }
+        true
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::CATALOG;
+}

@@ -1,0 +1,153 @@
+//! Predicates that bound the rows read from a table: the sargable forms Athena can use to
+//! prune partitions, and tautologies that bound nothing.
+
+use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
+
+use super::scope::{Aliases, Found, Scope};
+
+/// A predicate on one column of one table instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Constraint {
+    pub column: String,
+    /// `Some(n)`: equality or `IN` with n literal values; `None`: a range.
+    pub values: Option<usize>,
+}
+
+/// The conjuncts of `a AND b AND ...` (through parentheses).
+pub(crate) fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut out = conjuncts(left);
+            out.extend(conjuncts(right));
+            out
+        }
+        Expr::Nested(inner) => conjuncts(inner),
+        other => vec![other],
+    }
+}
+
+/// A value known before the query runs: literals and arithmetic or casts over literals.
+pub(crate) fn is_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => !matches!(v.value, Value::Null | Value::Placeholder(_)),
+        Expr::TypedString(_) | Expr::Interval(_) => true,
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_constant(inner),
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => is_constant(expr),
+        Expr::BinaryOp { left, op, right } => {
+            matches!(
+                op,
+                BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide
+                    | BinaryOperator::StringConcat
+            ) && is_constant(left)
+                && is_constant(right)
+        }
+        _ => false,
+    }
+}
+
+/// The relation (index in `scope`) and column a bare column reference names, in this scope only.
+fn column_of(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[String]) -> Option<(usize, String)> {
+    match e {
+        Expr::Nested(inner) => column_of(inner, scope, lambda_params),
+        Expr::Identifier(id) => {
+            let name = id.value.to_lowercase();
+            if lambda_params.contains(&name) {
+                return None;
+            }
+            match scope.find_column(&name, Aliases::No) {
+                Found::Columns(sid, hits) if sid == scope.id && hits.len() == 1 => {
+                    let (i, rel) = hits[0];
+                    Some((i, rel.base_column(&name).unwrap_or(&name).to_string()))
+                }
+                _ => None,
+            }
+        }
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let names: Vec<String> = parts.iter().map(|p| p.value.to_lowercase()).collect();
+            let (column, qualifier) = names.split_last()?;
+            let (sid, i, rel) = scope.find_rel(qualifier)?;
+            if sid != scope.id || !rel.has_column(column) {
+                return None;
+            }
+            Some((i, rel.base_column(column).unwrap_or(column).to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The bound a conjunct puts on one column: `=`, `IN`, `BETWEEN` and range comparisons
+/// against constants, or an `OR` whose every branch bounds the same column.
+pub(crate) fn constraint(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[String]) -> Option<(usize, Constraint)> {
+    match e {
+        Expr::Nested(inner) => constraint(inner, scope, lambda_params),
+        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
+            let (a, ca) = constraint(left, scope, lambda_params)?;
+            let (b, cb) = constraint(right, scope, lambda_params)?;
+            if a != b || ca.column != cb.column {
+                return None;
+            }
+            let values = match (ca.values, cb.values) {
+                (Some(x), Some(y)) => Some(x + y),
+                _ => None,
+            };
+            Some((a, Constraint { column: ca.column, values }))
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let values = match op {
+                BinaryOperator::Eq => Some(1),
+                BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq => None,
+                _ => return None,
+            };
+            let (rel, column) = if is_constant(right) {
+                column_of(left, scope, lambda_params)?
+            } else if is_constant(left) {
+                column_of(right, scope, lambda_params)?
+            } else {
+                return None;
+            };
+            Some((rel, Constraint { column, values }))
+        }
+        Expr::InList { expr, list, negated: false } if !list.is_empty() && list.iter().all(is_constant) => {
+            let (rel, column) = column_of(expr, scope, lambda_params)?;
+            Some((rel, Constraint { column, values: Some(list.len()) }))
+        }
+        Expr::Between { expr, negated: false, low, high } if is_constant(low) && is_constant(high) => {
+            let (rel, column) = column_of(expr, scope, lambda_params)?;
+            Some((rel, Constraint { column, values: None }))
+        }
+        _ => None,
+    }
+}
+
+/// A condition that holds for every row (`1 = 1`, `true`, `x = x`, `... OR true`).
+pub(crate) fn is_tautology(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_tautology(inner),
+        Expr::Value(v) => matches!(v.value, Value::Boolean(true)),
+        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => is_tautology(left) || is_tautology(right),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => is_tautology(left) && is_tautology(right),
+        Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::LtEq | BinaryOperator::GtEq, right } => {
+            left.to_string().eq_ignore_ascii_case(&right.to_string())
+        }
+        Expr::BinaryOp { left, op: BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::Gt, right } => {
+            is_constant(left) && is_constant(right) && left.to_string() != right.to_string() && {
+                // Two different numeric literals compared with <>: always true.
+                matches!(e, Expr::BinaryOp { op: BinaryOperator::NotEq, .. })
+            }
+        }
+        Expr::UnaryOp { op: UnaryOperator::Not, expr } => is_contradiction(expr),
+        Expr::IsNotNull(inner) => is_constant(inner),
+        _ => false,
+    }
+}
+
+fn is_contradiction(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_contradiction(inner),
+        Expr::Value(v) => matches!(v.value, Value::Boolean(false)),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => is_contradiction(left) || is_contradiction(right),
+        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => is_contradiction(left) && is_contradiction(right),
+        Expr::BinaryOp { left, op: BinaryOperator::NotEq, right } => left.to_string() == right.to_string(),
+        _ => false,
+    }
+}

@@ -1,0 +1,594 @@
+//! Resolving queries: CTEs, set operations, SELECT and its FROM clause.
+
+use sqlparser::ast::{
+    Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr, ObjectName, OrderBy,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Spanned, TableAlias,
+    TableFactor, TableWithJoins, Value,
+};
+
+use super::predicate::{conjuncts, constraint};
+use super::scope::{Aliases, Rel, Scope};
+use super::{Instance, Resolver};
+use crate::span::Span;
+
+/// Lowercase identifiers of an object name; None when a part is not a plain identifier.
+pub(crate) fn name_parts(name: &ObjectName) -> Option<Vec<String>> {
+    name.0.iter().map(|p| p.as_ident().map(|i| i.value.to_lowercase())).collect()
+}
+
+fn rename(columns: Vec<String>, alias: Option<&TableAlias>) -> Vec<String> {
+    match alias {
+        Some(a) if !a.columns.is_empty() => {
+            let mut out: Vec<String> = a.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+            // Trino requires as many names as columns; extra source columns stay unreachable.
+            out.truncate(columns.len().max(out.len()));
+            out
+        }
+        _ => columns,
+    }
+}
+
+fn ordinal(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.to_string().parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl<'c> Resolver<'c, '_> {
+    /// Resolves a query and returns the names of its output columns.
+    pub(crate) fn query(&mut self, q: &Query, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
+        if !self.enter() {
+            self.leave();
+            return Vec::new();
+        }
+        // Under EXISTS the select list is never looked at: `*` there reads nothing.
+        let projection_unused = std::mem::take(&mut self.projection_unused);
+        let ctes_before = self.ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let name = cte.alias.name.value.to_lowercase();
+                if with.recursive {
+                    let cols = cte.alias.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+                    self.ctes.push((name.clone(), cols));
+                }
+                let cols = self.query(&cte.query, parent);
+                let cols = rename(cols, Some(&cte.alias));
+                // A CTE's name is visible after its own definition (it may shadow a table).
+                self.ctes.push((name, cols));
+            }
+        }
+        self.projection_unused = projection_unused;
+        let outputs = match q.body.as_ref() {
+            SetExpr::Select(select) => self.select(select, parent, q.order_by.as_ref()),
+            other => {
+                let outputs = self.set_expr(other, parent);
+                if let Some(order_by) = &q.order_by {
+                    // Only the output columns are visible to the ORDER BY of a set operation.
+                    let scope = Scope {
+                        id: self.new_scope_id(),
+                        rels: vec![Rel { name: None, qualified: None, columns: outputs.clone(), base: None, from_item: 0 }],
+                        merged: Vec::new(),
+                        parent,
+                        aliases: Vec::new(),
+                        outputs: Vec::new(),
+                    };
+                    self.order_by(order_by, &scope, outputs.len());
+                }
+                outputs
+            }
+        };
+        if let Some(limit) = &q.limit_clause {
+            let empty = self.empty_scope(parent);
+            match limit {
+                LimitClause::LimitOffset { limit, offset, limit_by } => {
+                    if let Some(l) = limit {
+                        self.expr(l, &empty, Aliases::No);
+                    }
+                    if let Some(o) = offset {
+                        self.expr(&o.value, &empty, Aliases::No);
+                    }
+                    for e in limit_by {
+                        self.expr(e, &empty, Aliases::No);
+                    }
+                }
+                LimitClause::OffsetCommaLimit { offset, limit } => {
+                    self.expr(offset, &empty, Aliases::No);
+                    self.expr(limit, &empty, Aliases::No);
+                }
+            }
+        }
+        self.ctes.truncate(ctes_before);
+        self.leave();
+        outputs
+    }
+
+    pub(crate) fn new_scope_id(&mut self) -> usize {
+        self.next_scope_id += 1;
+        self.next_scope_id
+    }
+
+    fn empty_scope<'s>(&mut self, parent: Option<&'s Scope<'s, 'c>>) -> Scope<'s, 'c> {
+        Scope { id: self.new_scope_id(), rels: Vec::new(), merged: Vec::new(), parent, aliases: Vec::new(), outputs: Vec::new() }
+    }
+
+    fn set_expr(&mut self, body: &SetExpr, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
+        match body {
+            SetExpr::Select(s) => self.select(s, parent, None),
+            SetExpr::Query(q) => self.query(q, parent),
+            SetExpr::SetOperation { left, right, .. } => {
+                if !self.enter() {
+                    self.leave();
+                    return Vec::new();
+                }
+                let outputs = self.set_expr(left, parent);
+                self.set_expr(right, parent);
+                self.leave();
+                outputs
+            }
+            SetExpr::Values(values) => {
+                let scope = self.empty_scope(parent);
+                let mut width = 0;
+                for row in &values.rows {
+                    width = width.max(row.content.len());
+                    for e in &row.content {
+                        self.expr(e, &scope, Aliases::No);
+                    }
+                }
+                (1..=width).map(|i| format!("_col{i}")).collect()
+            }
+            other => {
+                let span = self.span(other.span());
+                self.unresolved(span, "this kind of query body is not supported here");
+                Vec::new()
+            }
+        }
+    }
+
+    fn select(&mut self, s: &Select, parent: Option<&Scope<'_, 'c>>, order_by: Option<&OrderBy>) -> Vec<String> {
+        let projection_unused = std::mem::take(&mut self.projection_unused);
+        let id = self.new_scope_id();
+        let mut on_conjuncts: Vec<&Expr> = Vec::new();
+        let mut rels: Vec<Rel<'c>> = Vec::new();
+        let mut merged = Vec::new();
+        for (item, twj) in s.from.iter().enumerate() {
+            self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged, &mut on_conjuncts);
+        }
+        if !s.lateral_views.is_empty() || s.prewhere.is_some() || !s.connect_by.is_empty() {
+            let span = self.span(s.span());
+            self.unresolved(span, "LATERAL VIEW, PREWHERE and CONNECT BY are not Athena query syntax");
+        }
+        let mut scope = Scope { id, rels, merged, parent, aliases: Vec::new(), outputs: Vec::new() };
+
+        // WHERE, one conjunct at a time, noting which FROM items each conjunct links.
+        let mut links: Vec<Vec<usize>> = Vec::new();
+        let where_conjuncts: Vec<&Expr> = s.selection.as_ref().map(conjuncts).unwrap_or_default();
+        for c in &where_conjuncts {
+            let mark = self.touched.len();
+            self.expr(c, &scope, Aliases::No);
+            let mut items: Vec<usize> = self.touched[mark..]
+                .iter()
+                .filter(|(sid, _)| *sid == id)
+                .filter_map(|(_, i)| scope.rels.get(*i).map(|r| r.from_item))
+                .collect();
+            items.sort_unstable();
+            items.dedup();
+            links.push(items);
+        }
+
+        let mut outputs = Vec::new();
+        let mut aliases = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    self.expr(e, &scope, Aliases::No);
+                    outputs.push(match e {
+                        Expr::Identifier(i) => i.value.to_lowercase(),
+                        Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_lowercase()).unwrap_or_default(),
+                        _ => format!("_col{}", outputs.len()),
+                    });
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    self.expr(expr, &scope, Aliases::No);
+                    outputs.push(alias.value.to_lowercase());
+                    aliases.push(alias.value.to_lowercase());
+                }
+                SelectItem::ExprWithAliases { expr, aliases: names } => {
+                    self.expr(expr, &scope, Aliases::No);
+                    for n in names {
+                        outputs.push(n.value.to_lowercase());
+                        aliases.push(n.value.to_lowercase());
+                    }
+                }
+                SelectItem::Wildcard(_) => {
+                    let span = self.span(item.span());
+                    self.shape.wildcards.push(span);
+                    if scope.rels.is_empty() {
+                        self.unresolved(span, "SELECT * needs a FROM clause");
+                    }
+                    for i in 0..scope.rels.len() {
+                        outputs.extend(self.expand(&scope.rels[i], span, projection_unused));
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, _) => {
+                    let span = self.span(item.span());
+                    self.shape.wildcards.push(span);
+                    match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                            let parts = name_parts(name).unwrap_or_default();
+                            match scope.rels.iter().position(|r| r.named_by(&parts)) {
+                                Some(i) => outputs.extend(self.expand(&scope.rels[i], span, projection_unused)),
+                                None => self.unresolved(span, format!("{name} is not a table or alias of this query")),
+                            }
+                        }
+                        SelectItemQualifiedWildcardKind::Expr(_) => {
+                            self.unresolved(span, "expanding the fields of a row with .* is not supported: name them")
+                        }
+                    }
+                }
+            }
+        }
+        scope.aliases = aliases;
+        scope.outputs = outputs.clone();
+
+        if let GroupByExpr::Expressions(exprs, _) = &s.group_by {
+            for e in exprs {
+                match ordinal(e) {
+                    Some(n) => self.check_ordinal(e, n, outputs.len()),
+                    None => self.expr(e, &scope, Aliases::After),
+                }
+            }
+        }
+        if let Some(h) = &s.having {
+            self.expr(h, &scope, Aliases::After);
+        }
+        for w in &s.named_window {
+            if let NamedWindowExpr::WindowSpec(spec) = &w.1 {
+                let span = self.span(w.0.span);
+                self.window(spec, span, &scope, Aliases::No);
+            }
+        }
+        if let Some(q) = &s.qualify {
+            self.expr(q, &scope, Aliases::After);
+        }
+        for e in s.cluster_by.iter().chain(&s.distribute_by) {
+            self.expr(e, &scope, Aliases::No);
+        }
+        for o in &s.sort_by {
+            self.expr(&o.expr, &scope, Aliases::Before);
+        }
+        if let Some(order_by) = order_by {
+            self.order_by(order_by, &scope, outputs.len());
+        }
+
+        // Predicates that bound the rows of each base table read here.
+        for c in where_conjuncts.iter().chain(on_conjuncts.iter()) {
+            if let Some((rel, constraint)) = constraint(c, &scope, &self.lambda_params) {
+                if let Some((instance, _)) = scope.rels.get(rel).and_then(|r| r.base) {
+                    if let Some(i) = self.instances.get_mut(instance) {
+                        i.constraints.push(constraint);
+                    }
+                }
+            }
+        }
+        self.comma_joins(s, &scope, &links);
+        outputs
+    }
+
+    fn check_ordinal(&mut self, e: &Expr, n: usize, width: usize) {
+        if n == 0 || n > width {
+            let span = self.span(e.span());
+            self.unresolved(span, format!("position {n} is not in the select list (1 to {width})"));
+        }
+    }
+
+    fn order_by(&mut self, order_by: &OrderBy, scope: &Scope<'_, 'c>, width: usize) {
+        if let OrderByKind::Expressions(items) = &order_by.kind {
+            for o in items {
+                match ordinal(&o.expr) {
+                    Some(n) => self.check_ordinal(&o.expr, n, width),
+                    None => self.expr(&o.expr, scope, Aliases::Before),
+                }
+            }
+        }
+    }
+
+    /// `*` over one relation: its columns, each base column read at the `*`.
+    fn expand(&mut self, rel: &Rel<'c>, span: Span, unused: bool) -> Vec<String> {
+        if let (Some((_, table)), false) = (rel.base, unused) {
+            for c in &table.columns {
+                self.read(table, &c.name, span);
+            }
+        }
+        rel.columns.clone()
+    }
+
+    /// FROM items with no join predicate between them multiply rows: a cross join.
+    fn comma_joins(&mut self, s: &Select, scope: &Scope<'_, 'c>, links: &[Vec<usize>]) {
+        let n = s.from.len();
+        if n < 2 {
+            return;
+        }
+        let mut group: Vec<usize> = (0..n).collect();
+        fn root(g: &mut [usize], mut i: usize) -> usize {
+            while g[i] != i {
+                g[i] = g[g[i]];
+                i = g[i];
+            }
+            i
+        }
+        for items in links {
+            for pair in items.windows(2) {
+                let (a, b) = (root(&mut group, pair[0]), root(&mut group, pair[1]));
+                group[a] = b;
+            }
+        }
+        // UNNEST and LATERAL items depend on the items before them: not a product.
+        for (i, twj) in s.from.iter().enumerate().skip(1) {
+            if matches!(twj.relation, TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. }) {
+                let (a, b) = (root(&mut group, i), root(&mut group, i - 1));
+                group[a] = b;
+            }
+        }
+        let first = root(&mut group, 0);
+        for (i, twj) in s.from.iter().enumerate().skip(1) {
+            if root(&mut group, i) != first {
+                let span = self.span(twj.relation.span());
+                let _ = scope;
+                self.shape.cross_joins.push(span);
+                let r = root(&mut group, i);
+                group[r] = first;
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn table_with_joins<'q>(
+        &mut self,
+        twj: &'q TableWithJoins,
+        item: usize,
+        id: usize,
+        parent: Option<&Scope<'_, 'c>>,
+        rels: &mut Vec<Rel<'c>>,
+        merged: &mut Vec<String>,
+        on_conjuncts: &mut Vec<&'q Expr>,
+    ) {
+        let mut left = self.factor(&twj.relation, item, id, parent, rels, merged, on_conjuncts);
+        rels.append(&mut left);
+        for join in &twj.joins {
+            let left_len = rels.len();
+            let mut right = self.factor(&join.relation, item, id, parent, rels, merged, on_conjuncts);
+            let right_is_lateral =
+                matches!(join.relation, TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. });
+            rels.append(&mut right);
+            let (constraint, inner) = match &join.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::StraightJoin(c) => (c, true),
+                JoinOperator::CrossJoin(c) => {
+                    if !right_is_lateral {
+                        let span = self.span(join.relation.span());
+                        self.shape.cross_joins.push(span);
+                    }
+                    (c, true)
+                }
+                JoinOperator::Left(c)
+                | JoinOperator::LeftOuter(c)
+                | JoinOperator::Right(c)
+                | JoinOperator::RightOuter(c)
+                | JoinOperator::FullOuter(c)
+                | JoinOperator::Semi(c)
+                | JoinOperator::LeftSemi(c)
+                | JoinOperator::RightSemi(c)
+                | JoinOperator::Anti(c)
+                | JoinOperator::LeftAnti(c)
+                | JoinOperator::RightAnti(c) => (c, false),
+                _ => {
+                    let span = self.span(join.relation.span());
+                    self.unresolved(span, "this join kind is not Athena syntax");
+                    continue;
+                }
+            };
+            match constraint {
+                JoinConstraint::On(e) => {
+                    let scope =
+                        Scope { id, rels: std::mem::take(rels), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+                    self.expr(e, &scope, Aliases::No);
+                    *rels = scope.rels;
+                    if inner {
+                        on_conjuncts.extend(conjuncts(e));
+                    }
+                }
+                JoinConstraint::Using(names) => {
+                    for name in names {
+                        let span = self.span(name.span());
+                        let Some(col) = name_parts(name).and_then(|p| p.last().cloned()) else { continue };
+                        let (l, r) = rels.split_at(left_len);
+                        let l_has = l.iter().any(|x| x.has_column(&col));
+                        let r_has = r.iter().any(|x| x.has_column(&col));
+                        if !(l_has && r_has) {
+                            self.unresolved(span, format!("USING column {col} is not on both sides of the join"));
+                            continue;
+                        }
+                        self.read_merged(rels, &col, span);
+                        merged.push(col);
+                    }
+                }
+                JoinConstraint::Natural => {
+                    let (l, r) = rels.split_at(left_len);
+                    let common: Vec<String> = r
+                        .iter()
+                        .flat_map(|x| x.columns.iter())
+                        .filter(|c| l.iter().any(|x| x.has_column(c)))
+                        .cloned()
+                        .collect();
+                    let span = self.span(join.relation.span());
+                    for col in common {
+                        self.read_merged(rels, &col, span);
+                        merged.push(col);
+                    }
+                }
+                JoinConstraint::None => {}
+            }
+        }
+    }
+
+    fn read_merged(&mut self, rels: &[Rel<'c>], col: &str, span: Span) {
+        for r in rels {
+            if let (true, Some((_, table))) = (r.has_column(col), r.base) {
+                let base = r.base_column(col).unwrap_or(col).to_string();
+                self.read(table, &base, span);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn factor<'q>(
+        &mut self,
+        factor: &'q TableFactor,
+        item: usize,
+        id: usize,
+        parent: Option<&Scope<'_, 'c>>,
+        left: &mut Vec<Rel<'c>>,
+        merged: &mut Vec<String>,
+        on_conjuncts: &mut Vec<&'q Expr>,
+    ) -> Vec<Rel<'c>> {
+        match factor {
+            TableFactor::Table { name, alias, args, .. } => {
+                let span = self.span(name.span());
+                if args.is_some() {
+                    self.unresolved(span, format!("table function {name} is not supported"));
+                    return Vec::new();
+                }
+                self.table(name, alias.as_ref(), span, item).into_iter().collect()
+            }
+            TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let columns = if *lateral {
+                    let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+                    let cols = self.query(subquery, Some(&scope));
+                    *left = scope.rels;
+                    cols
+                } else {
+                    self.query(subquery, parent)
+                };
+                vec![Rel {
+                    name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
+                    qualified: None,
+                    columns: rename(columns, alias.as_ref()),
+                    base: None,
+                    from_item: item,
+                }]
+            }
+            TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
+                let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+                for e in array_exprs {
+                    self.expr(e, &scope, Aliases::No);
+                }
+                *left = scope.rels;
+                if *with_offset {
+                    let span = self.span(factor.span());
+                    self.unresolved(span, "UNNEST ... WITH OFFSET is not Athena syntax: use WITH ORDINALITY");
+                }
+                let mut columns: Vec<String> = Vec::new();
+                if let Some(a) = alias {
+                    columns = a.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+                }
+                let _ = with_ordinality;
+                vec![Rel {
+                    name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
+                    qualified: None,
+                    columns,
+                    base: None,
+                    from_item: item,
+                }]
+            }
+            TableFactor::NestedJoin { table_with_joins, alias } => {
+                let mut inner = Vec::new();
+                let mut inner_merged = merged.clone();
+                self.table_with_joins(table_with_joins, item, id, parent, &mut inner, &mut inner_merged, on_conjuncts);
+                if alias.is_some() {
+                    let span = self.span(factor.span());
+                    self.unresolved(span, "an alias on a parenthesised join is not supported");
+                }
+                merged.extend(inner_merged);
+                inner
+            }
+            other => {
+                let span = self.span(other.span());
+                self.unresolved(span, "this kind of FROM item is not supported by the guardrails");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A table name in FROM: a CTE when one of that name is visible, else a catalog table.
+    fn table(&mut self, name: &ObjectName, alias: Option<&TableAlias>, span: Span, item: usize) -> Option<Rel<'c>> {
+        let Some(parts) = name_parts(name) else {
+            self.unresolved(span, format!("{name} is not a plain table name"));
+            return None;
+        };
+        if let [single] = parts.as_slice() {
+            if let Some((_, cols)) = self.ctes.iter().rev().find(|(n, _)| n == single) {
+                let cols = cols.clone();
+                return Some(Rel {
+                    name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| single.clone())),
+                    qualified: None,
+                    columns: rename(cols, alias),
+                    base: None,
+                    from_item: item,
+                });
+            }
+        }
+        let table = self.catalog_table(&parts, name, span)?;
+        let instance = self.instances.len();
+        self.instances.push(Instance { table, span, constraints: Vec::new() });
+        let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        Some(Rel {
+            name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| table.name.clone())),
+            qualified: if alias.is_none() { Some(table.qualified_name()) } else { None },
+            columns: rename(columns, alias),
+            base: Some((instance, table)),
+            from_item: item,
+        })
+    }
+
+    /// Looks a table name up in the catalog (default database for one-part names).
+    pub(crate) fn catalog_table(
+        &mut self,
+        parts: &[String],
+        name: &ObjectName,
+        span: Span,
+    ) -> Option<&'c crate::policy::Table> {
+        let (db, table) = match parts {
+            [t] => match &self.default_database {
+                Some(db) => (db.to_lowercase(), t.clone()),
+                None => {
+                    self.unresolved(
+                        span,
+                        format!("table {t} has no database: write database.{t} or choose a default database"),
+                    );
+                    return None;
+                }
+            },
+            [db, t] => (db.clone(), t.clone()),
+            [c, db, t] if c == "awsdatacatalog" => (db.clone(), t.clone()),
+            [c, ..] if parts.len() == 3 => {
+                self.shape.foreign_objects.push((parts.join("."), span));
+                self.unresolved(span, format!("{name} is in catalog {c}, which this policy does not describe"));
+                return None;
+            }
+            _ => {
+                self.unresolved(span, format!("{name} is not a table name this policy knows"));
+                return None;
+            }
+        };
+        match self.catalog.table(&db, &table) {
+            Some(t) => Some(t),
+            None => {
+                self.unresolved(span, format!("table {db}.{table} is not in the policy's catalog"));
+                None
+            }
+        }
+    }
+}

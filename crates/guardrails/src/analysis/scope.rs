@@ -1,0 +1,122 @@
+//! Relations visible at one point of a query, and how a column name finds its relation.
+
+use crate::policy::Table;
+
+/// One entry of a FROM clause: a base table, a CTE, a derived table, UNNEST or VALUES.
+#[derive(Debug, Clone)]
+pub(crate) struct Rel<'c> {
+    /// The name the query uses for it: its alias, or the table's own name.
+    pub name: Option<String>,
+    /// For an unaliased base table, `database.table`, which may also qualify its columns.
+    pub qualified: Option<String>,
+    pub columns: Vec<String>,
+    /// The base table and its instance number, when this is one.
+    pub base: Option<(usize, &'c Table)>,
+    /// Index of the top-level FROM item this relation belongs to (for comma-join analysis).
+    pub from_item: usize,
+}
+
+impl Rel<'_> {
+    pub(crate) fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c == name)
+    }
+
+    /// The base table's own name for a visible column (they differ under `AS t(a, b)`).
+    pub(crate) fn base_column(&self, name: &str) -> Option<&str> {
+        let (_, table) = self.base?;
+        let i = self.columns.iter().position(|c| c == name)?;
+        table.columns.get(i).map(|c| c.name.as_str())
+    }
+
+    pub(crate) fn display_name(&self) -> String {
+        match (&self.qualified, &self.name, self.base) {
+            (Some(q), _, _) => q.clone(),
+            (None, Some(n), Some((_, t))) => format!("{n} ({})", t.qualified_name()),
+            (None, Some(n), None) => n.clone(),
+            (None, None, _) => "a subquery".to_string(),
+        }
+    }
+
+    /// Whether `parts` (lowercase) name this relation: `alias`, `table`, `db.table`,
+    /// `awsdatacatalog.db.table`.
+    pub(crate) fn named_by(&self, parts: &[String]) -> bool {
+        match parts {
+            [one] => self.name.as_deref() == Some(one.as_str()),
+            [db, t] => self.qualified.as_deref() == Some(format!("{db}.{t}").as_str()),
+            [c, db, t] if c == "awsdatacatalog" => {
+                self.qualified.as_deref() == Some(format!("{db}.{t}").as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Where output aliases of the select list may stand in for columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aliases {
+    /// WHERE, the select list, join conditions: never.
+    No,
+    /// GROUP BY and HAVING: when no column of that name exists.
+    After,
+    /// ORDER BY: before columns, as Trino resolves it.
+    Before,
+}
+
+pub(crate) struct Scope<'s, 'c> {
+    pub id: usize,
+    pub rels: Vec<Rel<'c>>,
+    /// Columns merged by `USING` or `NATURAL`: an unqualified reference reads every side.
+    pub merged: Vec<String>,
+    pub parent: Option<&'s Scope<'s, 'c>>,
+    /// Explicit aliases of the select list (GROUP BY, HAVING).
+    pub aliases: Vec<String>,
+    /// Every output name of the select list, implicit ones included (ORDER BY).
+    pub outputs: Vec<String>,
+}
+
+/// What an unqualified column name refers to.
+pub(crate) enum Found<'s, 'c> {
+    /// Relations (of one scope) that carry it, with that scope's id.
+    Columns(usize, Vec<(usize, &'s Rel<'c>)>),
+    Ambiguous(Vec<&'s Rel<'c>>),
+    Alias,
+    Nothing,
+}
+
+impl<'s, 'c> Scope<'s, 'c> {
+    pub(crate) fn find_column(&'s self, name: &str, aliases: Aliases) -> Found<'s, 'c> {
+        if aliases == Aliases::Before && self.outputs.iter().any(|a| a == name) {
+            return Found::Alias;
+        }
+        let mut scope = Some(self);
+        let mut first = true;
+        while let Some(s) = scope {
+            let hits: Vec<(usize, &Rel)> =
+                s.rels.iter().enumerate().filter(|(_, r)| r.has_column(name)).collect();
+            match hits.len() {
+                0 => {}
+                1 => return Found::Columns(s.id, hits),
+                _ if s.merged.iter().any(|m| m == name) => return Found::Columns(s.id, hits),
+                _ => return Found::Ambiguous(hits.into_iter().map(|(_, r)| r).collect()),
+            }
+            if first && aliases == Aliases::After && self.aliases.iter().any(|a| a == name) {
+                return Found::Alias;
+            }
+            first = false;
+            scope = s.parent;
+        }
+        Found::Nothing
+    }
+
+    /// The relation named by `parts`, innermost scope first, with its scope id and index.
+    pub(crate) fn find_rel(&'s self, parts: &[String]) -> Option<(usize, usize, &'s Rel<'c>)> {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some((i, r)) = s.rels.iter().enumerate().find(|(_, r)| r.named_by(parts)) {
+                return Some((s.id, i, r));
+            }
+            scope = s.parent;
+        }
+        None
+    }
+}

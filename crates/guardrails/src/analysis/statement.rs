@@ -1,0 +1,365 @@
+//! Statements: their class, what they read and write, and the shape rules look at.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName, Query, SelectItem, SetExpr,
+    Spanned, SqlOption, Statement, TableFactor, TableObject, Use, Value, Visit, Visitor,
+};
+
+use super::predicate::is_tautology;
+use super::query::name_parts;
+use super::scope::{Aliases, Rel, Scope};
+use super::{Analysis, Resolver, Write};
+use crate::policy::Catalog;
+use crate::report::StatementClass;
+use crate::span::{LineIndex, Span};
+
+pub(crate) fn classify(statement: &Statement) -> StatementClass {
+    use Statement::*;
+    match statement {
+        Query(_) => StatementClass::Query,
+        Explain { .. } => StatementClass::Explain,
+        ExplainTable { .. } => StatementClass::Describe,
+        ShowTables { .. } | ShowColumns { .. } | ShowDatabases { .. } | ShowSchemas { .. } | ShowCreate { .. }
+        | ShowFunctions { .. } | ShowViews { .. } | ShowVariable { .. } | ShowCatalogs { .. } => StatementClass::Show,
+        Insert(_) => StatementClass::Insert,
+        CreateTable(ct) if ct.query.is_some() => StatementClass::Ctas,
+        CreateTable(_) | CreateView { .. } | CreateDatabase { .. } | CreateSchema { .. } | AlterTable { .. }
+        | AlterView { .. } | Drop { .. } | Msck { .. } | Truncate { .. } | CreateFunction(_) | RenameTable(_)
+        | AlterSchema(_) => StatementClass::Ddl,
+        Delete(_) | Update { .. } | Merge { .. } => StatementClass::Dml,
+        Prepare { .. } | Execute { .. } | Deallocate { .. } => StatementClass::Prepared,
+        Unload { .. } => StatementClass::Unload,
+        _ => StatementClass::Other,
+    }
+}
+
+const AGGREGATES: &[&str] = &[
+    "count", "sum", "avg", "min", "max", "approx_distinct", "approx_percentile", "approx_set", "arbitrary",
+    "any_value", "array_agg", "bool_and", "bool_or", "every", "checksum", "count_if", "geometric_mean", "max_by",
+    "min_by", "histogram", "map_agg", "multimap_agg", "stddev", "stddev_pop", "stddev_samp", "variance",
+    "var_pop", "var_samp", "corr", "covar_pop", "covar_samp", "kurtosis", "skewness", "listagg", "string_agg",
+];
+
+pub(crate) fn analyse<'c>(
+    statement: &Statement,
+    catalog: &'c Catalog,
+    default_database: Option<&str>,
+    index: &LineIndex,
+) -> Analysis<'c> {
+    let mut r = Resolver::new(catalog, default_database.map(str::to_lowercase), index);
+    let class = classify(statement);
+    let span = statement.span();
+    r.shape.statement_span = (span.start.line > 0).then(|| r.span(span));
+    let mut use_database = None;
+    r.statement(statement, &mut use_database);
+    Analysis {
+        class,
+        reads: r.reads,
+        unresolved: r.unresolved,
+        instances: r.instances,
+        writes: r.writes,
+        shape: r.shape,
+        use_database,
+    }
+}
+
+impl<'c> Resolver<'c, '_> {
+    fn statement_span(&self) -> Span {
+        self.shape.statement_span.unwrap_or_else(|| self.index.whole())
+    }
+
+    fn statement(&mut self, statement: &Statement, use_database: &mut Option<String>) {
+        match statement {
+            Statement::Query(q) => {
+                self.top_query(q);
+            }
+            Statement::Explain { statement: inner, .. } => self.statement(inner, use_database),
+            Statement::Insert(insert) => {
+                if let TableObject::TableName(name) = &insert.table {
+                    self.write(name);
+                } else {
+                    let span = self.statement_span();
+                    self.unresolved(span, "INSERT INTO a table function is not supported");
+                }
+                if let Some(source) = &insert.source {
+                    self.query(source, None);
+                }
+            }
+            Statement::CreateTable(ct) => {
+                self.write(&ct.name);
+                if let Some(q) = &ct.query {
+                    self.query(q, None);
+                }
+                let options = match &ct.table_options {
+                    CreateTableOptions::With(o) | CreateTableOptions::Options(o) | CreateTableOptions::Plain(o) => {
+                        o.as_slice()
+                    }
+                    _ => &[],
+                };
+                for o in options {
+                    if let SqlOption::KeyValue { key, value } = o {
+                        if key.value.eq_ignore_ascii_case("external_location") || key.value.eq_ignore_ascii_case("location") {
+                            let span = self.span(value.span());
+                            self.shape.export_locations.push((literal_text(value), span));
+                        }
+                    }
+                }
+                if let Some(location) = &ct.location {
+                    let span = self.span(ct.name.span());
+                    self.shape.export_locations.push((location.clone(), span));
+                }
+            }
+            Statement::CreateView(v) => {
+                self.write(&v.name);
+                self.query(&v.query, None);
+            }
+            Statement::Unload { query, to, .. } => {
+                let span = self.span(to.span);
+                self.shape.export_locations.push((to.value.clone(), span));
+                match query {
+                    Some(q) => {
+                        self.query(q, None);
+                    }
+                    None => {
+                        let span = self.statement_span();
+                        self.unresolved(span, "UNLOAD without a query cannot be checked");
+                    }
+                }
+            }
+            Statement::Delete(d) => {
+                let tables = match &d.from {
+                    FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+                };
+                if d.using.is_some() || tables.len() != 1 || !d.tables.is_empty() {
+                    let span = self.statement_span();
+                    self.unresolved(span, "only DELETE FROM one table [WHERE ...] is supported");
+                    return;
+                }
+                let scope = self.dml_scope(&tables[0].relation);
+                match &d.selection {
+                    Some(w) => {
+                        self.expr(w, &scope, Aliases::No);
+                        if is_tautology(w) {
+                            self.shape.unbounded_write = Some(self.span(w.span()));
+                        }
+                    }
+                    None => self.shape.unbounded_write = Some(self.statement_span()),
+                }
+            }
+            Statement::Update(u) => {
+                if u.from.is_some() || !u.table.joins.is_empty() {
+                    let span = self.statement_span();
+                    self.unresolved(span, "only UPDATE of one table is supported");
+                    return;
+                }
+                let scope = self.dml_scope(&u.table.relation);
+                for a in &u.assignments {
+                    self.expr(&a.value, &scope, Aliases::No);
+                }
+                match &u.selection {
+                    Some(w) => {
+                        self.expr(w, &scope, Aliases::No);
+                        if is_tautology(w) {
+                            self.shape.unbounded_write = Some(self.span(w.span()));
+                        }
+                    }
+                    None => self.shape.unbounded_write = Some(self.statement_span()),
+                }
+            }
+            Statement::Merge(m) => {
+                let target = self.dml_rel(&m.table, 0);
+                let id = self.new_scope_id();
+                let source = match &m.source {
+                    TableFactor::Derived { subquery, alias, .. } => {
+                        let cols = self.query(subquery, None);
+                        Some(Rel {
+                            name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
+                            qualified: None,
+                            columns: cols,
+                            base: None,
+                            from_item: 1,
+                        })
+                    }
+                    TableFactor::Table { name, alias, .. } => {
+                        let span = self.span(name.span());
+                        self.merge_source(name, alias.as_ref().map(|a| a.name.value.to_lowercase()), span)
+                    }
+                    other => {
+                        let span = self.span(other.span());
+                        self.unresolved(span, "this MERGE source is not supported");
+                        None
+                    }
+                };
+                let rels: Vec<Rel<'c>> = target.into_iter().chain(source).collect();
+                let scope = Scope { id, rels, merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() };
+                self.expr(&m.on, &scope, Aliases::No);
+                if is_tautology(&m.on) {
+                    self.shape.unbounded_write = Some(self.span(m.on.span()));
+                }
+                for clause in &m.clauses {
+                    let span = self.statement_span();
+                    self.children(clause, false, span, &scope, Aliases::No);
+                }
+            }
+            Statement::Drop { names, .. } => {
+                for n in names {
+                    self.write(n);
+                }
+            }
+            Statement::AlterTable(a) => self.write(&a.name),
+            Statement::Msck(m) => self.write(&m.table_name),
+            Statement::Truncate(t) => {
+                for n in &t.table_names {
+                    self.write(&n.name);
+                }
+            }
+            Statement::Prepare { .. } | Statement::Execute { .. } => {
+                let span = self.statement_span();
+                self.unresolved(
+                    span,
+                    "prepared statements cannot be checked (the text that would run is not here): run the query itself",
+                );
+            }
+            Statement::Use(u) => {
+                if let Use::Database(name) | Use::Schema(name) | Use::Object(name) = u {
+                    if let Some(parts) = name_parts(name) {
+                        if let Some(last) = parts.last() {
+                            *use_database = Some(last.clone());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The statement's own query: it is what LIMIT, ORDER BY and one-row rules look at.
+    fn top_query(&mut self, q: &Query) {
+        self.query(q, None);
+        self.shape.limit = match &q.limit_clause {
+            Some(LimitClause::LimitOffset { limit: Some(l), .. }) | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => {
+                Some(literal_u64(l))
+            }
+            _ => q.fetch.as_ref().map(|f| f.quantity.as_ref().and_then(literal_u64)),
+        };
+        if let Some(o) = &q.order_by {
+            self.shape.top_order_by = Some(self.span(o.span()));
+        }
+        if let SetExpr::Select(s) = q.body.as_ref() {
+            let grouped = match &s.group_by {
+                GroupByExpr::Expressions(e, _) => !e.is_empty(),
+                GroupByExpr::All(_) => true,
+            };
+            self.shape.one_row = !grouped
+                && !s.projection.is_empty()
+                && s.projection.iter().all(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => has_aggregate(e),
+                    _ => false,
+                });
+        }
+    }
+
+    fn write(&mut self, name: &ObjectName) {
+        let span = self.span(name.span());
+        let parts = name_parts(name).unwrap_or_default();
+        let qualified = match parts.as_slice() {
+            [t] => match &self.default_database {
+                Some(db) => format!("{db}.{t}"),
+                None => t.clone(),
+            },
+            [c, db, t] if c == "awsdatacatalog" => format!("{db}.{t}"),
+            _ => parts.join("."),
+        };
+        self.writes.push(Write { name: qualified, span });
+    }
+
+    fn dml_rel(&mut self, factor: &TableFactor, item: usize) -> Option<Rel<'c>> {
+        match factor {
+            TableFactor::Table { name, alias, .. } => {
+                self.write(name);
+                let span = self.span(name.span());
+                let parts = name_parts(name).unwrap_or_default();
+                let table = self.catalog_table(&parts, name, span)?;
+                let instance = self.instances.len();
+                self.instances.push(super::Instance { table, span, constraints: Vec::new() });
+                Some(Rel {
+                    name: Some(alias.as_ref().map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| table.name.clone())),
+                    qualified: alias.is_none().then(|| table.qualified_name()),
+                    columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    base: Some((instance, table)),
+                    from_item: item,
+                })
+            }
+            other => {
+                let span = self.span(other.span());
+                self.unresolved(span, "the target of a write must be a table");
+                None
+            }
+        }
+    }
+
+    fn merge_source(&mut self, name: &ObjectName, alias: Option<String>, span: Span) -> Option<Rel<'c>> {
+        let parts = name_parts(name).unwrap_or_default();
+        let table = self.catalog_table(&parts, name, span)?;
+        let instance = self.instances.len();
+        self.instances.push(super::Instance { table, span, constraints: Vec::new() });
+        Some(Rel {
+            qualified: alias.is_none().then(|| table.qualified_name()),
+            name: Some(alias.unwrap_or_else(|| table.name.clone())),
+            columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+            base: Some((instance, table)),
+            from_item: 1,
+        })
+    }
+
+    fn dml_scope<'s>(&mut self, factor: &TableFactor) -> Scope<'s, 'c> {
+        let rel = self.dml_rel(factor, 0);
+        Scope { id: self.new_scope_id(), rels: rel.into_iter().collect(), merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() }
+    }
+}
+
+fn literal_u64(e: &Expr) -> Option<u64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.to_string().parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn literal_text(e: &Expr) -> String {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Whether an expression calls an aggregate outside any window (so it yields one row).
+fn has_aggregate(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e {
+                let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase());
+                if f.over.is_none() && name.is_some_and(|n| AGGREGATES.contains(&n.as_str())) {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            if let Expr::Subquery(_) = e {
+                return ControlFlow::Continue(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut f = Finder(false);
+    let _ = e.visit(&mut f);
+    f.0
+}

@@ -1,0 +1,239 @@
+//! Every rule kind: a query that fires it and one that does not.
+
+use crate::analysis::tests_support::CATALOG;
+use crate::{lint, LintContext, Policy, Report, Severity, Verdict};
+
+fn with_rules(rules: &str) -> Policy {
+    let text = format!(
+        "{CATALOG}elevations:\n  pii-read: {{ description: pii }}\n  large-scan: {{ description: big }}\nrules:\n{rules}"
+    );
+    Policy::from_yaml(&text).expect("policy")
+}
+
+fn check(rules: &str, sql: &str) -> Report {
+    let ctx = LintContext { default_database: Some("sales".into()), elevations: Default::default() };
+    lint(&with_rules(rules), sql, &ctx)
+}
+
+fn fired(rules: &str, sql: &str) -> Vec<String> {
+    let r = check(rules, sql);
+    let unresolved: Vec<&str> =
+        r.diagnostics().iter().filter(|d| d.rule == "unresolved" || d.rule == "parse_error").map(|d| d.message.as_str()).collect();
+    assert!(unresolved.is_empty(), "{sql}: {unresolved:?}");
+    r.diagnostics().iter().map(|d| format!("{}: {}", d.rule, d.message)).collect()
+}
+
+fn fires(rules: &str, sql: &str, needle: &str) {
+    let all = fired(rules, sql);
+    assert!(all.iter().any(|m| m.contains(needle)), "{sql}: expected {needle:?} in {all:?}");
+}
+
+fn quiet(rules: &str, sql: &str) {
+    let all = fired(rules, sql);
+    assert!(all.is_empty(), "{sql}: expected nothing, got {all:?}");
+}
+
+#[test]
+fn statement_class() {
+    let r = "  - { id: ro, kind: statement_class, allow: [query, explain, show, describe] }\n";
+    fires(r, "DROP TABLE orders", "ddl statements are not allowed");
+    fires(r, "DELETE FROM orders WHERE dt = '1'", "dml statements");
+    fires(r, "UNLOAD (SELECT order_id FROM orders WHERE dt = '1') TO 's3://x/'", "unload statements");
+    fires(r, "CREATE TABLE t AS SELECT order_id FROM orders", "ctas statements");
+    quiet(r, "SELECT order_id FROM orders");
+    quiet(r, "EXPLAIN SELECT order_id FROM orders");
+    quiet(r, "SHOW TABLES");
+}
+
+#[test]
+fn single_statement() {
+    let r = "  - { id: one, kind: single_statement }\n";
+    fires(r, "SELECT 1; SELECT 2", "holds 2 statements");
+    quiet(r, "SELECT 1;");
+}
+
+#[test]
+fn object_allowlist() {
+    let r = "  - { id: objects, kind: object_allowlist, tables: [sales.orders] }\n";
+    fires(r, "SELECT email FROM customers", "sales.customers is outside");
+    fires(r, "INSERT INTO sales.customers SELECT * FROM sales.customers", "sales.customers is outside");
+    quiet(r, "SELECT order_id FROM orders");
+    let r = "  - { id: objects, kind: object_allowlist, databases: [hr] }\n";
+    quiet(r, "SELECT name FROM hr.customers");
+    fires(r, "SELECT order_id FROM orders", "sales.orders is outside");
+    // A federated catalog is refused even though the resolver also reports it.
+    let report = check(r, "SELECT 1 FROM dynamo.hr.customers");
+    assert!(report.diagnostics().iter().any(|d| d.rule == "objects" && d.message.contains("dynamo.hr.customers")));
+}
+
+#[test]
+fn restricted_columns_and_elevation() {
+    let r = "  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read], message: \"{column} is personal data: request pii-read\" }\n  - { id: restricted, kind: restricted_columns, tags: [restricted] }\n";
+    let report = check(r, "SELECT email FROM customers");
+    assert_eq!(report.verdict(), Verdict::Elevate);
+    assert_eq!(report.elevations(), ["pii-read"]);
+    let d = &report.diagnostics()[0];
+    assert_eq!(d.message, "sales.customers.email is personal data: request pii-read");
+    assert_eq!((d.span.start.line, d.span.start.column, d.span.end.column), (1, 8, 13));
+    assert_eq!(check(r, "SELECT ssn FROM customers").verdict(), Verdict::Deny);
+    quiet(r, "SELECT customer_id FROM customers");
+    // Active elevations remove what they unlock.
+    let ctx = LintContext { default_database: Some("sales".into()), elevations: ["pii-read".to_string()].into() };
+    let report = lint(&with_rules(r), "SELECT email FROM customers", &ctx);
+    assert_eq!(report.verdict(), Verdict::Allow);
+}
+
+#[test]
+fn required_row_predicate() {
+    let r = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
+    fires(r, "SELECT order_id FROM orders", "customer_id = <value>");
+    fires(r, "SELECT order_id FROM orders WHERE customer_id > 3", "customer_id = <value>");
+    fires(r, "SELECT order_id FROM orders WHERE customer_id = 3 OR amount > 1", "customer_id = <value>");
+    quiet(r, "SELECT order_id FROM orders WHERE customer_id = 42");
+    quiet(r, "SELECT order_id FROM orders o WHERE o.customer_id IN (1, 2) AND amount > 0");
+    quiet(r, "SELECT order_id FROM orders WHERE customer_id = 1 OR customer_id = 2");
+    // Each read of the table is checked.
+    fires(r, "SELECT order_id FROM orders WHERE customer_id = 1 UNION SELECT order_id FROM orders", "customer_id");
+}
+
+#[test]
+fn require_partition_filter() {
+    let r = "  - { id: part, kind: require_partition_filter, tables: [sales.orders] }\n";
+    fires(r, "SELECT order_id FROM orders", "add a filter on dt");
+    fires(r, "SELECT order_id FROM orders WHERE substr(dt, 1, 4) = '2024'", "add a filter on dt");
+    fires(r, "SELECT order_id FROM orders WHERE CAST(dt AS date) = DATE '2024-01-01'", "add a filter on dt");
+    fires(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR amount > 5", "add a filter on dt");
+    fires(r, "SELECT order_id FROM orders WHERE dt = order_id", "add a filter on dt");
+    quiet(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01'");
+    quiet(r, "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-02')");
+    quiet(r, "SELECT order_id FROM orders WHERE dt BETWEEN '2024-01-01' AND '2024-01-31'");
+    quiet(r, "SELECT order_id FROM orders WHERE '2024-01-01' <= dt");
+    quiet(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR dt > '2024-06-01'");
+    quiet(r, "SELECT c.email FROM customers c JOIN orders o ON o.customer_id = c.customer_id AND o.dt = '1'");
+    // The span is the table's name.
+    let report = check(r, "SELECT order_id FROM orders");
+    let d = &report.diagnostics()[0];
+    assert_eq!((d.span.start.column, d.span.end.column), (22, 28));
+}
+
+#[test]
+fn max_scan_bytes() {
+    let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB, unlocked_by: [large-scan] }\n";
+    quiet(r, "SELECT order_id FROM orders");
+    let r = "  - { id: budget, kind: max_scan_bytes, limit: 500GB, unlocked_by: [large-scan] }\n";
+    fires(r, "SELECT order_id FROM orders", "estimated 800 GB, budget 500 GB");
+    fires(r, "SELECT o.order_id FROM orders o JOIN orders p ON o.order_id = p.order_id", "estimated 1.6 TB");
+    // One partition of 1000: 0.8 GB.
+    quiet(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01'");
+    quiet(r, "SELECT order_id FROM orders WHERE dt IN ('a', 'b', 'c')");
+    assert_eq!(check(r, "SELECT order_id FROM orders").verdict(), Verdict::Elevate);
+    let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB }\n";
+    fires(r, "SELECT name FROM hr.customers", "no size_bytes");
+}
+
+#[test]
+fn select_star() {
+    let r = "  - { id: star, kind: select_star, severity: warning }\n";
+    fires(r, "SELECT * FROM customers", "* reads every column");
+    fires(r, "SELECT c.* FROM customers c", "* reads every column");
+    quiet(r, "SELECT count(*) FROM customers");
+    quiet(r, "SELECT email FROM customers");
+    assert_eq!(check(r, "SELECT * FROM customers").verdict(), Verdict::Allow, "a warning does not block");
+}
+
+#[test]
+fn require_limit_with_quick_fix() {
+    let r = "  - { id: limit, kind: require_limit, max_rows: 5000 }\n";
+    let sql = "SELECT email FROM customers -- all of them\n;";
+    let report = check(r, sql);
+    let d = report.diagnostics().iter().find(|d| d.rule == "limit").expect("fires");
+    let fix = d.fix.as_ref().expect("quick fix");
+    assert_eq!(fix.replacement, " LIMIT 1000");
+    let mut fixed = sql.to_string();
+    fixed.insert_str(fix.span.start.offset, &fix.replacement);
+    assert_eq!(fixed, "SELECT email FROM customers LIMIT 1000 -- all of them\n;");
+    quiet(r, &fixed);
+    fires(r, "SELECT email FROM customers LIMIT 10000", "no larger than 5000");
+    quiet(r, "SELECT count(*), max(amount) FROM orders");
+    fires(r, "SELECT dt, count(*) FROM orders GROUP BY dt", "no LIMIT");
+    quiet(r, "SHOW TABLES");
+    // The fix lands in the statement it belongs to.
+    let report = check(r, "SELECT 1 LIMIT 1; SELECT email FROM customers; SELECT 2 LIMIT 1");
+    let fix = report.diagnostics()[0].fix.as_ref().expect("fix");
+    assert_eq!(fix.span.start.offset, "SELECT 1 LIMIT 1; SELECT email FROM customers".len());
+}
+
+#[test]
+fn cross_join() {
+    let r = "  - { id: cross, kind: cross_join }\n";
+    fires(r, "SELECT 1 FROM orders CROSS JOIN customers", "cross join");
+    fires(r, "SELECT 1 FROM orders, customers", "cross join");
+    fires(r, "SELECT 1 FROM orders o, customers c WHERE o.amount > 1 AND c.customer_id = 1", "cross join");
+    quiet(r, "SELECT 1 FROM orders o, customers c WHERE o.customer_id = c.customer_id");
+    quiet(r, "SELECT t.x FROM customers CROSS JOIN UNNEST(tags) AS t(x)");
+    quiet(r, "SELECT 1 FROM orders o JOIN customers c ON o.customer_id = c.customer_id");
+}
+
+#[test]
+fn export_destination() {
+    let r = "  - { id: export, kind: export_destination, allow_prefixes: ['s3://exports/'] }\n";
+    fires(r, "UNLOAD (SELECT order_id FROM orders) TO 's3://elsewhere/x'", "s3://elsewhere/x is not an allowed destination");
+    fires(
+        r,
+        "CREATE TABLE t WITH (external_location = 's3://other/t') AS SELECT order_id FROM orders",
+        "s3://other/t",
+    );
+    quiet(r, "UNLOAD (SELECT order_id FROM orders) TO 's3://exports/x/'");
+    quiet(r, "CREATE TABLE t WITH (external_location = 's3://exports/t') AS SELECT order_id FROM orders");
+}
+
+#[test]
+fn blocked_functions() {
+    let r = "  - { id: fns, kind: blocked_functions, functions: [sleep, reflect] }\n";
+    fires(r, "SELECT SLEEP(10) FROM orders", "function sleep is blocked");
+    fires(r, "SELECT order_id FROM orders WHERE length(cast(reflect('x') AS varchar)) > 0", "reflect");
+    quiet(r, "SELECT upper(email) FROM customers");
+}
+
+#[test]
+fn unbounded_write() {
+    let r = "  - { id: writes, kind: unbounded_write }\n";
+    fires(r, "DELETE FROM orders", "touches every row");
+    fires(r, "DELETE FROM orders WHERE 1 = 1", "touches every row");
+    fires(r, "UPDATE customers SET email = NULL WHERE true OR customer_id = 1", "touches every row");
+    fires(r, "DELETE FROM orders WHERE dt = dt", "touches every row");
+    fires(r, "MERGE INTO orders t USING customers s ON 1 = 1 WHEN MATCHED THEN DELETE", "touches every row");
+    quiet(r, "DELETE FROM orders WHERE dt = '2024-01-01'");
+    quiet(r, "UPDATE customers SET email = NULL WHERE customer_id = 1");
+    quiet(r, "MERGE INTO orders t USING customers s ON t.customer_id = s.customer_id WHEN MATCHED THEN DELETE");
+}
+
+#[test]
+fn hints() {
+    let r = "  - { id: order, kind: order_by_without_limit }\n  - { id: nulls, kind: null_comparison }\n";
+    let report = check(r, "SELECT order_id FROM orders ORDER BY amount");
+    assert_eq!(report.diagnostics()[0].severity, Severity::Warning);
+    assert_eq!(report.verdict(), Verdict::Allow);
+    fires(r, "SELECT order_id FROM orders ORDER BY amount", "ORDER BY without LIMIT");
+    quiet(r, "SELECT order_id FROM orders ORDER BY amount LIMIT 5");
+    fires(r, "SELECT order_id FROM orders WHERE card_number = NULL", "IS NULL");
+    fires(r, "SELECT order_id FROM orders WHERE NULL <> card_number", "IS NULL");
+    quiet(r, "SELECT order_id FROM orders WHERE card_number IS NULL");
+}
+
+#[test]
+fn built_in_query_size() {
+    let sql = format!("SELECT 1 {}", " ".repeat(crate::MAX_QUERY_BYTES));
+    let report = check("  - { id: one, kind: single_statement }\n", &sql);
+    assert_eq!(report.verdict(), Verdict::Deny);
+    assert_eq!(report.diagnostics()[0].rule, "query_size");
+}
+
+#[test]
+fn smallest_elevation_set_across_rules() {
+    let r = "  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }\n  - { id: budget, kind: max_scan_bytes, limit: 1GB, unlocked_by: [large-scan, pii-read] }\n";
+    let report = check(r, "SELECT email FROM customers");
+    assert_eq!(report.verdict(), Verdict::Elevate);
+    assert_eq!(report.elevations(), ["pii-read"]);
+    assert_eq!(report.blocking_rules(), ["budget", "pii"]);
+}
