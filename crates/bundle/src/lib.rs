@@ -1,0 +1,19 @@
+//! Warden's signed policy bundles: build and sign them, publish them, fetch them, verify them,
+//! and keep the last accepted one on disk.
+//!
+//! The format and the key files are described in docs/bundle.md. Everything that can refuse a
+//! bundle is a variant of [`BundleError`] whose message says what to do.
+
+mod archive;
+mod builder;
+mod error;
+mod keys;
+mod manifest;
+mod verify;
+
+pub use archive::Limits;
+pub use builder::{build, parse_duration};
+pub use error::BundleError;
+pub use keys::{keygen, public_path, KeyId, PublicKey, SigningKey, TrustStore};
+pub use manifest::{FileEntry, Manifest, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE};
+pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};
