@@ -119,6 +119,20 @@ pub enum BundleError {
 }
 
 impl BundleError {
+    /// True when the source could not be reached or read, as opposed to a bundle being refused.
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            BundleError::Io { .. }
+                | BundleError::Unreachable { .. }
+                | BundleError::Timeout { .. }
+                | BundleError::HttpStatus { .. }
+                | BundleError::TooManyRedirects { .. }
+                | BundleError::NotFound { .. }
+                | BundleError::S3 { .. }
+        )
+    }
+
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| BundleError::Io { action, path, source }

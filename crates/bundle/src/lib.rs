@@ -5,10 +5,13 @@
 //! bundle is a variant of [`BundleError`] whose message says what to do.
 
 mod archive;
+mod atomic;
+mod cache;
 mod builder;
 mod error;
 mod keys;
 mod manifest;
+mod status;
 mod verify;
 
 pub use archive::Limits;
@@ -17,3 +20,5 @@ pub use error::BundleError;
 pub use keys::{keygen, public_path, KeyId, PublicKey, SigningKey, TrustStore};
 pub use manifest::{FileEntry, Manifest, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE};
 pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};
+pub use cache::{AcceptOutcome, Cache};
+pub use status::{FetchResult, FetchVerdict, Health, Status};
