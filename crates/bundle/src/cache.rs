@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
 use crate::error::BundleError;
@@ -139,19 +140,19 @@ impl Cache {
         self.current.as_ref()
     }
 
-    /// The ETag of the cached bundle at its source, for a conditional fetch.
-    pub fn etag(&self) -> Option<&str> {
-        if self.current.is_some() {
+    /// The ETag the cached bundle had at `source`, for a conditional fetch. None when the cache
+    /// is empty or damaged (so the next fetch downloads in full) or came from elsewhere.
+    pub fn etag_for(&self, source: &str) -> Option<&str> {
+        if self.current.is_some() && self.state.source.as_deref() == Some(source) {
             self.state.etag.as_deref()
         } else {
             None
         }
     }
 
-    /// SHA-256 of the cached bundle's bytes: a source without ETags can still skip verification
-    /// of an unchanged bundle by comparing it.
-    pub fn bundle_sha256(&self) -> Option<&str> {
-        self.bundle_sha256.as_deref()
+    /// True when `bytes` are exactly the bundle in force: it need not be verified again.
+    pub fn holds_bytes(&self, bytes: &[u8]) -> bool {
+        self.current.is_some() && self.bundle_sha256.as_deref() == Some(hex::encode(Sha256::digest(bytes)).as_str())
     }
 
     /// Verifies `bytes` (with `options`, raising `min_revision` to the last accepted revision of
@@ -192,8 +193,11 @@ impl Cache {
     }
 
     /// Records that a fetch found nothing new (304 or identical bytes) without verifying again.
-    pub fn record_unchanged(&mut self, source: &str, now: DateTime<Utc>) -> Result<(), BundleError> {
+    pub fn record_unchanged(&mut self, source: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<(), BundleError> {
         self.state.source = Some(source.to_string());
+        if let Some(etag) = etag {
+            self.state.etag = Some(etag.to_string());
+        }
         self.state.fetched_at = Some(now);
         let revision = self.current.as_ref().map(VerifiedBundle::revision);
         self.state.last_fetch = Some(FetchVerdict::unchanged(revision, now));

@@ -9,8 +9,14 @@ mod atomic;
 mod cache;
 mod builder;
 mod error;
+mod fetch;
+mod http;
 mod keys;
+mod location;
 mod manifest;
+mod publish;
+mod refresh;
+mod s3;
 mod status;
 mod verify;
 
@@ -22,3 +28,7 @@ pub use manifest::{FileEntry, Manifest, CATALOG_FILE, FORMAT, MANIFEST_FILE, POL
 pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};
 pub use cache::{AcceptOutcome, Cache};
 pub use status::{FetchResult, FetchVerdict, Health, Status};
+pub use fetch::{Fetched, Fetcher, RemoteOptions};
+pub use location::Location;
+pub use publish::{publish, publish_with_s3_client, Published};
+pub use refresh::{refresh, RefreshOutcome};

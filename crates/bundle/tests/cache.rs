@@ -37,7 +37,7 @@ fn offline_start_uses_the_cached_bundle() {
     let bundle = cache.enforceable(t0() + Duration::days(1), Duration::zero()).unwrap();
     assert_eq!(bundle.revision(), 4);
     assert_eq!(bundle.policy().name(), "finance");
-    assert_eq!(cache.etag(), Some("\"etag-1\""));
+    assert_eq!(cache.etag_for(SOURCE), Some("\"etag-1\""));
     let status = cache.status(t0() + Duration::days(1), Duration::zero());
     assert_eq!(status.health, Health::Valid);
     assert_eq!(status.revision, Some(4));
@@ -70,7 +70,7 @@ fn restart_with_a_corrupted_cache_file_blocks_until_a_fresh_fetch() {
     let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
     assert!(matches!(err, BundleError::CacheUnusable { .. }), "{err}");
     assert!(err.to_string().contains("cached bundle refused"), "{err}");
-    assert_eq!(cache.etag(), None, "a corrupted cache must not make the next fetch conditional");
+    assert_eq!(cache.etag_for(SOURCE), None, "a corrupted cache must not make the next fetch conditional");
 
     // The fetch that repairs it may not roll back below what was accepted before the damage.
     let older = bundle(&keys, 3, POLICY, t0());
