@@ -31,7 +31,7 @@ pub struct Published {
 /// Publishes to `s3://bucket/prefix/` (with the workspace's AWS configuration) or `file:///dir/`.
 pub async fn publish(bytes: &[u8], to: &str, options: &RemoteOptions) -> Result<Published, BundleError> {
     match parse_store(to)? {
-        StoreKind::Folder(dir) => publish_to_folder(bytes, &dir),
+        StoreKind::Folder(dir) => publish_to_folder(bytes, &dir).await,
         StoreKind::S3 { bucket, prefix } => {
             let client = s3::client(options).await;
             publish_to_s3(bytes, &client, &bucket, &prefix, options.max_bytes).await
@@ -78,7 +78,7 @@ fn revision_key(revision: u64) -> String {
     format!("{REVISIONS}{revision}.tar.gz")
 }
 
-fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, BundleError> {
+async fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, BundleError> {
     let manifest = inspect(bytes, &Limits::default())?;
     let revisions = dir.join(REVISIONS);
     std::fs::create_dir_all(&revisions).map_err(BundleError::io("creating", &revisions))?;
@@ -110,7 +110,7 @@ fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, BundleError>
     // Pointer: moved under a lock file that only one publisher can create.
     let latest = dir.join(LATEST);
     let lock_path = dir.join("latest.lock");
-    let _lock = FolderLock::acquire(&lock_path)?;
+    let _lock = FolderLock::acquire(&lock_path).await?;
     let latest_moved = match std::fs::read(&latest) {
         Ok(current) => match compare(&manifest, &current, &latest.display().to_string())? {
             Ordering::Newer(newer) => {
@@ -136,17 +136,26 @@ fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, BundleError>
     Ok(Published { name: manifest.name, revision: manifest.revision, object: object_text, already_published, latest_moved })
 }
 
+const LOCK_ATTEMPTS: usize = 100;
+
 struct FolderLock {
     path: std::path::PathBuf,
 }
 
 impl FolderLock {
-    fn acquire(path: &Path) -> Result<Self, BundleError> {
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(_) => Ok(Self { path: path.to_path_buf() }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(BundleError::PublishLocked { path: path.to_path_buf() }),
-            Err(e) => Err(BundleError::Io { action: "creating lock", path: path.to_path_buf(), source: e }),
+    /// Waits a little for a concurrent publisher (moving a pointer takes milliseconds), then
+    /// gives up with a reason rather than waiting forever on a lock left by a crash.
+    async fn acquire(path: &Path) -> Result<Self, BundleError> {
+        for _ in 0..LOCK_ATTEMPTS {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(_) => return Ok(Self { path: path.to_path_buf() }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e) => return Err(BundleError::Io { action: "creating lock", path: path.to_path_buf(), source: e }),
+            }
         }
+        Err(BundleError::PublishLocked { path: path.to_path_buf() })
     }
 }
 
