@@ -212,7 +212,7 @@ impl Cache {
     }
 
     pub fn status(&self, now: DateTime<Utc>, grace: Duration) -> Status {
-        Status::new(self.current.as_ref(), &self.state, self.enforceable(now, grace).err(), now)
+        Status::new(self.current.as_ref(), &self.state, self.enforceable(now, grace).err(), now, grace)
     }
 
     fn save_state(&self) -> Result<(), BundleError> {

@@ -219,7 +219,7 @@ impl TrustStore {
     }
 
     pub fn get(&self, id: &str) -> Option<&PublicKey> {
-        self.keys.iter().find(|(k, _)| k.as_str() == id).map(|(_, v)| v)
+        self.keys.get(&KeyId(id.to_string()))
     }
 
     pub fn is_empty(&self) -> bool {

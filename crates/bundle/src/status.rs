@@ -1,6 +1,6 @@
 //! `warden bundle status`: what is in force, where it came from, and how the last fetch went.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{AcceptOutcome, CacheState};
@@ -70,6 +70,8 @@ pub struct Status {
     pub health: Health,
     /// Why nothing may run, when `health` is `blocked`.
     pub reason: Option<String>,
+    /// What to tell the user while `health` is `grace`.
+    pub warning: Option<String>,
     pub name: Option<String>,
     pub revision: Option<u64>,
     pub source: Option<String>,
@@ -86,15 +88,25 @@ impl Status {
         state: &CacheState,
         blocked: Option<BundleError>,
         now: DateTime<Utc>,
+        grace: Duration,
     ) -> Self {
         let health = match (&blocked, current) {
             (Some(_), _) => Health::Blocked,
             (None, Some(b)) if now >= b.expires_at() => Health::Grace,
             _ => Health::Valid,
         };
+        let warning = match (health, current) {
+            (Health::Grace, Some(b)) => Some(format!(
+                "the policy bundle expired at {}; queries will be refused from {} unless a fresh bundle is fetched",
+                b.expires_at().to_rfc3339(),
+                (b.expires_at() + grace).to_rfc3339()
+            )),
+            _ => None,
+        };
         Self {
             health,
             reason: blocked.map(|e| e.to_string()),
+            warning,
             name: current.map(|b| b.name().to_string()),
             revision: current.map(VerifiedBundle::revision),
             source: state.source.clone(),

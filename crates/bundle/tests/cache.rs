@@ -160,7 +160,9 @@ fn expiry_while_running_enters_grace_then_blocks_until_a_fresh_bundle() {
 
     let in_grace = expires + Duration::hours(1);
     assert!(cache.enforceable(in_grace, grace).is_ok());
-    assert_eq!(cache.status(in_grace, grace).health, Health::Grace);
+    let status = cache.status(in_grace, grace);
+    assert_eq!(status.health, Health::Grace);
+    assert!(status.warning.unwrap().contains("queries will be refused from"));
 
     let after = expires + grace;
     let err = cache.enforceable(after, grace).unwrap_err();

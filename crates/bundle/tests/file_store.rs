@@ -127,3 +127,31 @@ async fn publishing_to_http_is_refused_with_a_reason() {
     let err = publish(&bundle(&keys, 1, POLICY, t0()), "https://example.com/b/", &RemoteOptions::default()).await.unwrap_err();
     assert!(matches!(err, BundleError::PublishUnsupported { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn the_app_can_refresh_from_a_background_task() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<F: Send>(_: &F) {}
+    send_sync::<Cache>();
+    send_sync::<Fetcher>();
+    send_sync::<TrustStore>();
+    send_sync::<warden_bundle::VerifiedBundle>();
+
+    let keys = keys();
+    let store = tempfile::tempdir().unwrap();
+    let url = store_url(store.path());
+    publish(&bundle(&keys, 1, POLICY, t0()), &url, &RemoteOptions::default()).await.unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cache = std::sync::Arc::new(tokio::sync::Mutex::new(Cache::open(cache_dir.path(), &keys.trust).unwrap()));
+    let fetcher = Fetcher::connect(&url, &RemoteOptions::default()).await.unwrap();
+    let trust = keys.trust.clone();
+    let shared = std::sync::Arc::clone(&cache);
+    let task = async move {
+        let mut cache = shared.lock().await;
+        refresh(&mut cache, &fetcher, &trust, &VerifyOptions::new(t0())).await
+    };
+    send(&task);
+    let outcome = tokio::spawn(task).await.unwrap().unwrap();
+    assert_eq!(outcome, RefreshOutcome::Updated { previous: None, revision: 1 });
+    assert_eq!(cache.lock().await.enforceable(t0(), Duration::zero()).unwrap().revision(), 1);
+}
