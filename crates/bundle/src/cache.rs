@@ -1,0 +1,227 @@
+//! The last accepted bundle, kept on disk and verified again every time it is loaded.
+//!
+//! Layout of the cache folder: `bundle.tar.gz` (the bytes exactly as fetched) and `state.json`
+//! (where it came from, its ETag, the verdict of the last fetch, and for every bundle name the
+//! highest revision ever accepted with its content id). The high-water marks are what refuse a
+//! rollback or an equivocation even across restarts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::atomic::write_atomic;
+use crate::error::BundleError;
+use crate::keys::TrustStore;
+use crate::status::{FetchVerdict, Status};
+use crate::verify::{verify, verify_content, VerifiedBundle, VerifyOptions};
+
+const BUNDLE_FILE: &str = "bundle.tar.gz";
+const STATE_FILE: &str = "state.json";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct CacheState {
+    pub source: Option<String>,
+    pub etag: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub last_fetch: Option<FetchVerdict>,
+    #[serde(default)]
+    pub accepted: BTreeMap<String, HighWater>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HighWater {
+    pub revision: u64,
+    pub content_id: String,
+}
+
+/// What [`Cache::accept`] did with a bundle that passed verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// The same revision with the same content as the one in force.
+    Unchanged { revision: u64 },
+    Updated { previous: Option<u64>, revision: u64 },
+}
+
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    state: CacheState,
+    current: Option<VerifiedBundle>,
+    /// Why the cached bundle on disk could not be used, if it could not.
+    problem: Option<String>,
+    bundle_sha256: Option<String>,
+}
+
+impl Cache {
+    /// Opens (creating if needed) the cache folder and verifies the cached bundle again. A
+    /// corrupted or untrusted cache is not an error here: the cache opens empty and says why, so
+    /// that a fetch can repair it; until then nothing may run.
+    pub fn open(dir: &Path, trust: &TrustStore) -> Result<Self, BundleError> {
+        std::fs::create_dir_all(dir).map_err(BundleError::io("creating cache folder", dir))?;
+        let mut problems = Vec::new();
+        let state = match std::fs::read(dir.join(STATE_FILE)) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                problems.push(format!("state.json is damaged ({e})"));
+                CacheState::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => CacheState::default(),
+            Err(e) => return Err(BundleError::Io { action: "reading", path: dir.join(STATE_FILE), source: e }),
+        };
+        let mut cache = Cache { dir: dir.to_path_buf(), state, current: None, problem: None, bundle_sha256: None };
+        match std::fs::read(dir.join(BUNDLE_FILE)) {
+            Ok(bytes) => match cache.check_cached(&bytes, trust) {
+                Ok(bundle) => {
+                    cache.bundle_sha256 = Some(bundle.bundle_sha256().to_string());
+                    cache.raise_high_water(&bundle);
+                    cache.current = Some(bundle);
+                }
+                Err(e) => problems.push(format!("cached bundle refused: {e}")),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => problems.push(format!("cached bundle unreadable: {e}")),
+        }
+        if !problems.is_empty() {
+            cache.problem = Some(problems.join("; "));
+        }
+        Ok(cache)
+    }
+
+    fn check_cached(&self, bytes: &[u8], trust: &TrustStore) -> Result<VerifiedBundle, BundleError> {
+        let bundle = verify_content(bytes, trust, &crate::archive::Limits::default())?;
+        self.check_against_high_water(&bundle)?;
+        Ok(bundle)
+    }
+
+    fn check_against_high_water(&self, bundle: &VerifiedBundle) -> Result<(), BundleError> {
+        if let Some(mark) = self.state.accepted.get(bundle.name()) {
+            if bundle.revision() < mark.revision {
+                return Err(BundleError::Rollback {
+                    name: bundle.name().to_string(),
+                    revision: bundle.revision(),
+                    minimum: mark.revision,
+                });
+            }
+            if bundle.revision() == mark.revision && bundle.content_id() != mark.content_id {
+                return Err(BundleError::Equivocation { name: bundle.name().to_string(), revision: bundle.revision() });
+            }
+        }
+        Ok(())
+    }
+
+    fn raise_high_water(&mut self, bundle: &VerifiedBundle) {
+        let mark = HighWater { revision: bundle.revision(), content_id: bundle.content_id().to_string() };
+        let entry = self.state.accepted.entry(bundle.name().to_string()).or_insert_with(|| mark.clone());
+        if mark.revision > entry.revision {
+            *entry = mark;
+        }
+    }
+
+    /// The bundle to enforce now, or the reason nothing may run: no bundle, an unusable cache,
+    /// or a bundle past `expires_at + grace`. Within the grace period the expired bundle is
+    /// still enforced (see [`Status`] for the warning to show).
+    pub fn enforceable(&self, now: DateTime<Utc>, grace: Duration) -> Result<&VerifiedBundle, BundleError> {
+        let bundle = match (&self.current, &self.problem) {
+            (Some(bundle), _) => bundle,
+            (None, Some(reason)) => return Err(BundleError::CacheUnusable { reason: reason.clone() }),
+            (None, None) => return Err(BundleError::NoBundle),
+        };
+        let grace_ended = bundle.expires_at() + grace;
+        if now >= grace_ended {
+            return Err(BundleError::ExpiredBeyondGrace { expires_at: bundle.expires_at(), grace_ended });
+        }
+        Ok(bundle)
+    }
+
+    /// The bundle loaded from disk or accepted since, whatever its expiry.
+    pub fn current(&self) -> Option<&VerifiedBundle> {
+        self.current.as_ref()
+    }
+
+    /// The ETag the cached bundle had at `source`, for a conditional fetch. None when the cache
+    /// is empty or damaged (so the next fetch downloads in full) or came from elsewhere.
+    pub fn etag_for(&self, source: &str) -> Option<&str> {
+        if self.current.is_some() && self.state.source.as_deref() == Some(source) {
+            self.state.etag.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// True when `bytes` are exactly the bundle in force: it need not be verified again.
+    pub fn holds_bytes(&self, bytes: &[u8]) -> bool {
+        self.current.is_some() && self.bundle_sha256.as_deref() == Some(hex::encode(Sha256::digest(bytes)).as_str())
+    }
+
+    /// Verifies `bytes` (with `options`, raising `min_revision` to the last accepted revision of
+    /// the same name), refuses rollback and equivocation, then stores the bundle atomically.
+    pub fn accept(
+        &mut self,
+        bytes: &[u8],
+        trust: &TrustStore,
+        options: &VerifyOptions,
+        source: &str,
+        etag: Option<&str>,
+    ) -> Result<AcceptOutcome, BundleError> {
+        let bundle = verify(bytes, trust, options)?;
+        self.check_against_high_water(&bundle)?;
+        let previous = self.current.as_ref().map(VerifiedBundle::revision);
+        let unchanged = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.name() == bundle.name() && c.content_id() == bundle.content_id());
+        if !unchanged || self.bundle_sha256.as_deref() != Some(bundle.bundle_sha256()) {
+            write_atomic(&self.dir.join(BUNDLE_FILE), bytes)?;
+        }
+        self.raise_high_water(&bundle);
+        self.state.source = Some(source.to_string());
+        self.state.etag = etag.map(str::to_string);
+        self.state.fetched_at = Some(options.now);
+        let outcome = if unchanged {
+            AcceptOutcome::Unchanged { revision: bundle.revision() }
+        } else {
+            AcceptOutcome::Updated { previous, revision: bundle.revision() }
+        };
+        self.state.last_fetch = Some(FetchVerdict::from_outcome(&outcome, options.now));
+        self.bundle_sha256 = Some(bundle.bundle_sha256().to_string());
+        self.current = Some(bundle);
+        self.problem = None;
+        self.save_state()?;
+        Ok(outcome)
+    }
+
+    /// Records that a fetch found nothing new (304 or identical bytes) without verifying again.
+    pub fn record_unchanged(&mut self, source: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<(), BundleError> {
+        self.state.source = Some(source.to_string());
+        if let Some(etag) = etag {
+            self.state.etag = Some(etag.to_string());
+        }
+        self.state.fetched_at = Some(now);
+        let revision = self.current.as_ref().map(VerifiedBundle::revision);
+        self.state.last_fetch = Some(FetchVerdict::unchanged(revision, now));
+        self.save_state()
+    }
+
+    /// Records a failed or refused fetch; the bundle in force stays in force.
+    pub fn record_failure(&mut self, source: &str, error: &BundleError, now: DateTime<Utc>) -> Result<(), BundleError> {
+        self.state.source = Some(source.to_string());
+        self.state.last_fetch = Some(FetchVerdict::failure(error, now));
+        self.save_state()
+    }
+
+    pub fn status(&self, now: DateTime<Utc>, grace: Duration) -> Status {
+        Status::new(self.current.as_ref(), &self.state, self.enforceable(now, grace).err(), now, grace)
+    }
+
+    fn save_state(&self) -> Result<(), BundleError> {
+        let bytes = serde_json::to_vec_pretty(&self.state)
+            .map_err(|e| BundleError::Io { action: "encoding", path: self.dir.join(STATE_FILE), source: e.into() })?;
+        write_atomic(&self.dir.join(STATE_FILE), &bytes)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

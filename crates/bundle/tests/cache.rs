@@ -1,0 +1,199 @@
+//! The on-disk cache: offline start, corruption, rollback, equivocation, expiry while running.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use warden_bundle::{AcceptOutcome, BundleError, Cache, FetchResult, Health, TrustStore, VerifyOptions};
+
+const SOURCE: &str = "file:///srv/bundles/";
+
+fn accept(cache: &mut Cache, keys: &Keys, bytes: &[u8]) -> Result<AcceptOutcome, BundleError> {
+    cache.accept(bytes, &keys.trust, &VerifyOptions::new(t0()), SOURCE, Some("\"etag-1\""))
+}
+
+#[test]
+fn no_bundle_means_nothing_runs() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let err = cache.enforceable(t0(), Duration::hours(1)).unwrap_err();
+    assert!(matches!(err, BundleError::NoBundle), "{err}");
+    let status = cache.status(t0(), Duration::hours(1));
+    assert_eq!(status.health, Health::Blocked);
+    assert!(status.reason.unwrap().contains("warden bundle fetch"));
+}
+
+#[test]
+fn offline_start_uses_the_cached_bundle() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = bundle(&keys, 4, POLICY, t0());
+    {
+        let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+        assert_eq!(accept(&mut cache, &keys, &bytes).unwrap(), AcceptOutcome::Updated { previous: None, revision: 4 });
+    }
+    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let bundle = cache.enforceable(t0() + Duration::days(1), Duration::zero()).unwrap();
+    assert_eq!(bundle.revision(), 4);
+    assert_eq!(bundle.policy().name(), "finance");
+    assert_eq!(cache.etag_for(SOURCE), Some("\"etag-1\""));
+    let status = cache.status(t0() + Duration::days(1), Duration::zero());
+    assert_eq!(status.health, Health::Valid);
+    assert_eq!(status.revision, Some(4));
+    assert_eq!(status.name.as_deref(), Some("finance"));
+    assert_eq!(status.source.as_deref(), Some(SOURCE));
+    assert_eq!(status.fetched_at, Some(t0()));
+    assert_eq!(status.key_id.as_deref(), Some(keys.signing.id().as_str()));
+    assert_eq!(status.last_fetch.as_ref().map(|v| v.result), Some(FetchResult::Updated));
+    let json: serde_json::Value = serde_json::from_str(&status.to_json()).unwrap();
+    assert_eq!(json["revision"], 4);
+    assert_eq!(json["health"], "valid");
+    assert_eq!(json["last_fetch"]["result"], "updated");
+}
+
+#[test]
+fn restart_with_a_corrupted_cache_file_blocks_until_a_fresh_fetch() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = bundle(&keys, 4, POLICY, t0());
+    {
+        let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+        accept(&mut cache, &keys, &bytes).unwrap();
+    }
+    let mut corrupted = bytes.clone();
+    let middle = corrupted.len() / 2;
+    corrupted[middle] ^= 0x55;
+    std::fs::write(dir.path().join("bundle.tar.gz"), &corrupted).unwrap();
+
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
+    assert!(matches!(err, BundleError::CacheUnusable { .. }), "{err}");
+    assert!(err.to_string().contains("cached bundle refused"), "{err}");
+    assert_eq!(cache.etag_for(SOURCE), None, "a corrupted cache must not make the next fetch conditional");
+
+    // The fetch that repairs it may not roll back below what was accepted before the damage.
+    let older = bundle(&keys, 3, POLICY, t0());
+    assert!(matches!(accept(&mut cache, &keys, &older), Err(BundleError::Rollback { minimum: 4, .. })));
+    accept(&mut cache, &keys, &bytes).unwrap();
+    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 4);
+}
+
+#[test]
+fn damaged_state_file_does_not_lose_a_valid_bundle() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+        accept(&mut cache, &keys, &bundle(&keys, 2, POLICY, t0())).unwrap();
+    }
+    std::fs::write(dir.path().join("state.json"), b"{ truncated").unwrap();
+    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 2);
+}
+
+#[test]
+fn cached_bundle_signed_by_a_key_no_longer_trusted_is_refused_at_start() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+        accept(&mut cache, &keys, &bundle(&keys, 2, POLICY, t0())).unwrap();
+    }
+    let cache = Cache::open(dir.path(), &TrustStore::new()).unwrap();
+    let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
+    assert!(err.to_string().contains("not trusted"), "{err}");
+}
+
+#[test]
+fn rollback_is_refused_while_running_and_after_restart() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let new = bundle(&keys, 5, POLICY, t0());
+    let old = bundle(&keys, 4, POLICY, t0());
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &new).unwrap();
+    let err = accept(&mut cache, &keys, &old).unwrap_err();
+    assert!(matches!(err, BundleError::Rollback { revision: 4, minimum: 5, .. }), "{err}");
+    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 5, "the newer bundle stays in force");
+    drop(cache);
+
+    // Someone swaps the cache file for the older (validly signed) bundle.
+    std::fs::write(dir.path().join("bundle.tar.gz"), &old).unwrap();
+    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
+    assert!(err.to_string().contains("rollback"), "{err}");
+}
+
+#[test]
+fn same_revision_with_different_content_is_equivocation() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let first = bundle(&keys, 7, POLICY, t0());
+    let twin = bundle(&keys, 7, &policy_text("different rules"), t0());
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &first).unwrap();
+    let err = accept(&mut cache, &keys, &twin).unwrap_err();
+    assert!(matches!(err, BundleError::Equivocation { revision: 7, .. }), "{err}");
+    assert!(err.to_string().contains("publish revision 8"), "{err}");
+    // The identical bundle again is simply unchanged.
+    assert_eq!(accept(&mut cache, &keys, &first).unwrap(), AcceptOutcome::Unchanged { revision: 7 });
+    // And the refusal survives a restart even if the twin is planted in the cache.
+    drop(cache);
+    std::fs::write(dir.path().join("bundle.tar.gz"), &twin).unwrap();
+    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    assert!(cache.enforceable(t0(), Duration::zero()).unwrap_err().to_string().contains("equivocation"));
+}
+
+#[test]
+fn expiry_while_running_enters_grace_then_blocks_until_a_fresh_bundle() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let grace = Duration::hours(12);
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    let expires = t0() + Duration::days(30);
+
+    let before = expires - Duration::seconds(1);
+    assert!(cache.enforceable(before, grace).is_ok());
+    assert_eq!(cache.status(before, grace).health, Health::Valid);
+
+    let in_grace = expires + Duration::hours(1);
+    assert!(cache.enforceable(in_grace, grace).is_ok());
+    let status = cache.status(in_grace, grace);
+    assert_eq!(status.health, Health::Grace);
+    assert!(status.warning.unwrap().contains("queries will be refused from"));
+
+    let after = expires + grace;
+    let err = cache.enforceable(after, grace).unwrap_err();
+    assert!(matches!(err, BundleError::ExpiredBeyondGrace { .. }), "{err}");
+    let status = cache.status(after, grace);
+    assert_eq!(status.health, Health::Blocked);
+    assert!(status.reason.unwrap().contains("until a fresh bundle is fetched"));
+
+    // A fresh revision arrives.
+    let fresh = bundle(&keys, 2, POLICY, after);
+    let mut options = VerifyOptions::new(after);
+    options.max_future_skew = Duration::zero();
+    cache.accept(&fresh, &keys.trust, &options, SOURCE, None).unwrap();
+    assert_eq!(cache.enforceable(after, grace).unwrap().revision(), 2);
+}
+
+#[test]
+fn refused_bundle_leaves_the_one_in_force_and_the_cache_holds_only_its_files() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let good = bundle(&keys, 1, POLICY, t0());
+    accept(&mut cache, &keys, &good).unwrap();
+    let err = accept(&mut cache, &keys, b"garbage").unwrap_err();
+    cache.record_failure(SOURCE, &err, t0()).unwrap();
+    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 1);
+    let status = cache.status(t0(), Duration::zero());
+    assert_eq!(status.last_fetch.as_ref().map(|v| v.result), Some(FetchResult::Refused));
+    assert_eq!(std::fs::read(dir.path().join("bundle.tar.gz")).unwrap(), good);
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["bundle.tar.gz", "state.json"], "no temporary files are left behind");
+}

@@ -1,0 +1,189 @@
+//! `s3://` stores against moto_server's S3 (conditional writes included), started on a free
+//! port by the test and killed when it ends.
+
+mod common;
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Duration;
+use common::*;
+use warden_bundle::{
+    publish, publish_with_s3_client, refresh, BundleError, Cache, Fetched, Fetcher, RefreshOutcome, RemoteOptions, TrustStore,
+    VerifyOptions,
+};
+
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts moto_server, or returns None (with the reason printed) when it is not installed.
+fn moto() -> Option<Moto> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = match Command::new("moto_server")
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("SKIPPED: moto_server is not installed (pip install 'moto[server]'); the s3:// tests did not run");
+            return None;
+        }
+        Err(e) => panic!("could not start moto_server: {e}"),
+    };
+    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not open port {port}");
+        std::thread::sleep(StdDuration::from_millis(100));
+    }
+    Some(moto)
+}
+
+/// The SDK's default chain reads credentials from the environment; set them once, before any
+/// test in this binary builds a client.
+fn fake_credentials() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/warden-test-aws-config");
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/warden-test-aws-credentials");
+    });
+}
+
+fn client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+async fn bucket(client: &aws_sdk_s3::Client, name: &str) {
+    client.create_bucket().bucket(name).send().await.unwrap();
+}
+
+fn options(moto: &Moto) -> RemoteOptions {
+    RemoteOptions { s3_endpoint: Some(moto.endpoint.clone()), s3_region: Some("us-east-1".into()), ..RemoteOptions::default() }
+}
+
+#[tokio::test]
+async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
+    fake_credentials();
+    let Some(moto) = moto() else { return };
+    let s3 = client(&moto.endpoint);
+    bucket(&s3, "bundles").await;
+    let keys = keys();
+    let options = options(&moto);
+
+    let published = publish(&bundle(&keys, 1, POLICY, t0()), "s3://bundles/finance/", &options).await.unwrap();
+    assert_eq!(published.object, "s3://bundles/finance/revisions/1.tar.gz");
+    assert!(published.latest_moved);
+    let listed = s3.list_objects_v2().bucket("bundles").prefix("finance/").send().await.unwrap();
+    let mut keys_listed: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    keys_listed.sort();
+    assert_eq!(keys_listed, ["finance/latest", "finance/revisions/1.tar.gz"]);
+
+    let cache_dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(cache_dir.path(), &keys.trust).unwrap();
+    let fetcher = Fetcher::connect("s3://bundles/finance/", &options).await.unwrap();
+    let verify = VerifyOptions::new(t0());
+    assert_eq!(
+        refresh(&mut cache, &fetcher, &keys.trust, &verify).await.unwrap(),
+        RefreshOutcome::Updated { previous: None, revision: 1 }
+    );
+    // Unchanged: S3 answers 304 to If-None-Match; the empty trust store proves nothing was verified.
+    assert_eq!(
+        refresh(&mut cache, &fetcher, &TrustStore::new(), &verify).await.unwrap(),
+        RefreshOutcome::Unchanged { revision: Some(1) }
+    );
+    let etag = cache.etag_for("s3://bundles/finance/").unwrap().to_string();
+    assert_eq!(fetcher.fetch(Some(&etag)).await.unwrap(), Fetched::NotModified);
+
+    publish(&bundle(&keys, 2, POLICY, t0()), "s3://bundles/finance/", &options).await.unwrap();
+    assert_eq!(
+        refresh(&mut cache, &fetcher, &keys.trust, &verify).await.unwrap(),
+        RefreshOutcome::Updated { previous: Some(1), revision: 2 }
+    );
+    assert_eq!(cache.status(t0(), Duration::zero()).source.as_deref(), Some("s3://bundles/finance/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_publishers_of_one_revision_cannot_both_win() {
+    fake_credentials();
+    let Some(moto) = moto() else { return };
+    let s3 = client(&moto.endpoint);
+    bucket(&s3, "race").await;
+    let keys = keys();
+    let bundles: Vec<Vec<u8>> = (0..6).map(|i| bundle(&keys, 5, &policy_text(&format!("publisher {i}")), t0())).collect();
+    let mut tasks = Vec::new();
+    for bytes in bundles.clone() {
+        let s3 = s3.clone();
+        tasks.push(tokio::spawn(async move {
+            publish_with_s3_client(&bytes, "s3://race/p/", &s3, &RemoteOptions::default()).await
+        }));
+    }
+    let mut winners = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(_) => winners.push(i),
+            Err(e) => assert!(matches!(e, BundleError::PublishConflict { revision: 5, .. }), "{e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one publisher wins");
+    let object = s3.get_object().bucket("race").key("p/revisions/5.tar.gz").send().await.unwrap();
+    let stored = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(stored.as_ref(), bundles[winners[0]].as_slice());
+    let latest = s3.get_object().bucket("race").key("p/latest").send().await.unwrap();
+    assert_eq!(latest.body.collect().await.unwrap().into_bytes().as_ref(), bundles[winners[0]].as_slice());
+}
+
+#[tokio::test]
+async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
+    fake_credentials();
+    let Some(moto) = moto() else { return };
+    let s3 = client(&moto.endpoint);
+    bucket(&s3, "order").await;
+    let keys = keys();
+    let options = RemoteOptions::default();
+    let three = bundle(&keys, 3, POLICY, t0());
+    publish_with_s3_client(&three, "s3://order/", &s3, &options).await.unwrap();
+    let again = publish_with_s3_client(&three, "s3://order/", &s3, &options).await.unwrap();
+    assert!(again.already_published && !again.latest_moved);
+    let err = publish_with_s3_client(&bundle(&keys, 2, POLICY, t0()), "s3://order/", &s3, &options).await.unwrap_err();
+    assert!(matches!(err, BundleError::PublishOutdated { revision: 2, latest: 3, .. }), "{err}");
+    let err = publish_with_s3_client(&bundle(&keys, 3, &policy_text("twin"), t0()), "s3://order/", &s3, &options).await.unwrap_err();
+    assert!(matches!(err, BundleError::PublishConflict { revision: 3, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn missing_objects_and_buckets_are_reported() {
+    fake_credentials();
+    let Some(moto) = moto() else { return };
+    let s3 = client(&moto.endpoint);
+    bucket(&s3, "empty").await;
+    let fetcher = Fetcher::with_s3_client("s3://empty/nothing/", s3.clone(), &RemoteOptions::default()).unwrap();
+    let err = fetcher.fetch(None).await.unwrap_err();
+    assert!(matches!(err, BundleError::NotFound { .. }), "{err}");
+    let fetcher = Fetcher::with_s3_client("s3://no-such-bucket/x/", s3, &RemoteOptions::default()).unwrap();
+    let err = fetcher.fetch(None).await.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+}
