@@ -25,10 +25,10 @@ fn diagnostic(rule: &Rule, span: Span, default: String, vars: &[(&str, &str)]) -
     let message = match &rule.message {
         Some(template) => vars.iter().fold(template.clone(), |m, (k, v)| m.replace(&format!("{{{k}}}"), v)),
         None => {
-            if rule.unlocked_by.is_empty() {
+            if rule.unlocked_by.is_empty() || default.contains("request the") {
                 default
             } else {
-                format!("{default} (or request the {} elevation)", rule.unlocked_by.join(" or "))
+                format!("{default}; or request the {} elevation", rule.unlocked_by.join(" or "))
             }
         }
     };
@@ -107,12 +107,14 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
             RuleKind::RestrictedColumns { tags } => {
                 for read in &a.reads {
                     let Some(tag) = read.tags.iter().find(|t| tags.contains(*t)) else { continue };
-                    let way_out =
-                        if rule.unlocked_by.is_empty() { "it cannot be read under this policy" } else { "" };
-                    let default = if way_out.is_empty() {
-                        format!("{} is tagged {tag}", read.qualified)
+                    let default = if rule.unlocked_by.is_empty() {
+                        format!("{} is tagged {tag}: it cannot be read under this policy", read.qualified)
                     } else {
-                        format!("{} is tagged {tag}: {way_out}", read.qualified)
+                        format!(
+                            "{} is tagged {tag}: request the {} elevation to read it",
+                            read.qualified,
+                            rule.unlocked_by.join(" or ")
+                        )
                     };
                     out.push(diagnostic(rule, read.span, default, &[("column", &read.qualified), ("tag", tag)]));
                 }
