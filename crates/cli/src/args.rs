@@ -32,6 +32,11 @@ pub enum Command {
     /// Exit status: 0 every file's verdict is allow, 1 any file needs an elevation or is denied,
     /// 2 usage or policy error (message on stderr).
     Lint(LintArgs),
+    /// Sign, verify and publish policy bundles (for the security team).
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// Create or describe workspaces.
     Workspace {
         #[command(subcommand)]
@@ -97,6 +102,58 @@ pub struct LintArgs {
     /// SQL files, directories (every *.sql inside, recursively) or - for standard input.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Create an Ed25519 signing key: the private key in FILE (owner-readable only), the public
+    /// key in FILE.pub; prints the key id. Never overwrites an existing key.
+    Keygen {
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+    },
+    /// Validate a policy, then build and sign a bundle of it.
+    Build {
+        /// The policy (YAML, format warden-policy/1); it is validated as `warden lint` does.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// An optional catalog file to ship in the bundle.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
+        /// Revision number; must be higher than every revision published before under this name.
+        #[arg(long, value_name = "N")]
+        revision: u64,
+        /// How long the bundle stays valid (s, m, h or d).
+        #[arg(long, value_name = "DURATION", default_value = "30d")]
+        expires_in: String,
+        /// The private signing key (from `warden bundle keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// Where to write the bundle (.tar.gz).
+        #[arg(long, value_name = "BUNDLE")]
+        out: PathBuf,
+    },
+    /// Check a bundle's signature, hashes, dates and revision. Exit 0 with a one-line summary when
+    /// it is valid, 1 with the exact reason when it is not.
+    Verify {
+        /// A trusted public key: a .pub file or the key text (repeatable, for key rotation).
+        #[arg(long = "trust", value_name = "PUBKEY", required = true)]
+        trust: Vec<String>,
+        /// Refuse bundles with a lower revision (rollback).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        min_revision: u64,
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+    },
+    /// Upload a bundle under its revision and move the `latest` pointer. Concurrent publishers of
+    /// the same revision cannot both win.
+    Publish {
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+        /// s3://bucket/prefix/ or file:///dir/
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use serde_json::json;
-use warden_core::{Execution, Report, ResultSet, Value};
+use warden_core::{Execution, ResultSet, Value};
 
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -106,26 +106,6 @@ pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
-}
-
-/// Compiler-style diagnostics: `path:line:col: severity[rule]: message`, the source line, a caret.
-pub fn write_diagnostics(out: &mut impl Write, path: &str, sql: &str, report: &Report) -> io::Result<()> {
-    let lines: Vec<&str> = sql.lines().collect();
-    for d in report.diagnostics() {
-        let severity = serde_json::to_value(d.severity).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        writeln!(out, "{path}:{}:{}: {severity}[{}]: {}", d.span.start.line, d.span.start.column, d.rule, d.message)?;
-        if let Some(source) = lines.get(d.span.start.line as usize - 1) {
-            let start = d.span.start.column as usize - 1;
-            let width = if d.span.end.line == d.span.start.line {
-                (d.span.end.column as usize).saturating_sub(d.span.start.column as usize).max(1)
-            } else {
-                source.chars().count().saturating_sub(start).max(1)
-            };
-            writeln!(out, "  {source}")?;
-            writeln!(out, "  {}{}", " ".repeat(start), "^".repeat(width))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use warden_engine_datafusion::DataFusionEngine;
 use crate::error::CoreError;
 
 /// Fixed so that every installation gets the same sample data (and tests can count on it).
-const SEED: u64 = 0x5741_5244_454e; // "WARDEN"
+const SEED: u64 = warden_demo_lake::DEFAULT_SEED;
 
 fn lake_dir(dir: &Path) -> PathBuf {
     dir.join("lake")
@@ -85,31 +85,53 @@ fn policy_text(tables: &[TableSpec], summary: &LakeSummary) -> String {
             }
         }
     }
-    out.push_str(DEMO_RULES);
+    // A quarter of the largest table: scanning all of it needs the large-scan elevation, while a
+    // query filtered to a few days stays within budget.
+    let largest = summary.tables.iter().map(|t| t.bytes).max().unwrap_or(0);
+    out.push_str(DEMO_ELEVATIONS);
+    out.push_str(&demo_rules((largest / 4).max(1)));
     out
 }
 
-const DEMO_RULES: &str = r#"elevations:
+const DEMO_ELEVATIONS: &str = r#"elevations:
   pii-read:
     description: Read columns tagged pii (names, e-mail addresses, phone numbers, IP addresses)
     max_duration: 1h
     default_duration: 15m
     approval: auto
     justification: required
-rules:
-  - { id: read-only, kind: statement_class, allow: [query, explain, show, describe], severity: error }
+  large-scan:
+    description: Scan more than the demo's scan budget
+    max_duration: 30m
+    default_duration: 15m
+    approval: manual
+    justification: required
+"#;
+
+/// The rules of the demo policy; `budget` is the scan budget in bytes.
+fn demo_rules(budget: u64) -> String {
+    format!(
+        r#"rules:
+  - {{ id: read-only, kind: statement_class, allow: [query, explain, show, describe], severity: error }}
   - id: pii
     kind: restricted_columns
     tags: [pii]
     severity: error
     unlocked_by: [pii-read]
-    message: "{column} is personal data: request the pii-read elevation"
+    message: "{{column}} is personal data: request the pii-read elevation"
   - id: restricted
     kind: restricted_columns
     tags: [restricted]
     severity: error
-    message: "{column} is restricted: no elevation unlocks it"
-"#;
+    message: "{{column}} is restricted: no elevation unlocks it"
+  - {{ id: partition-filter, kind: require_partition_filter, tables: [sales.orders, web.events], severity: warning }}
+  - {{ id: scan-budget, kind: max_scan_bytes, limit: {budget}, severity: error, unlocked_by: [large-scan] }}
+  - {{ id: select-star, kind: select_star, severity: info }}
+  - {{ id: null-comparison, kind: null_comparison, severity: warning }}
+  - {{ id: blocked-functions, kind: blocked_functions, functions: [sleep], severity: error }}
+"#
+    )
+}
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
     use std::io::Write;
@@ -133,7 +155,22 @@ mod tests {
             seed: SEED,
             first_day: "2026-01-01".into(),
             last_day: "2026-03-01".into(),
-            tables: vec![],
+            tables: vec![
+                table("sales", "customers", 500_000, 0),
+                table("sales", "orders", 4_000_000, 60),
+                table("web", "events", 8_000_000, 60),
+            ],
+        }
+    }
+
+    fn table(database: &str, name: &str, bytes: u64, partitions: u64) -> warden_demo_lake::TableSummary {
+        warden_demo_lake::TableSummary {
+            database: database.into(),
+            table: name.into(),
+            rows: 1,
+            bytes,
+            partitions,
+            files: partitions.max(1),
         }
     }
 
@@ -149,5 +186,11 @@ mod tests {
         assert_eq!(verdict("SELECT card_number FROM sales.orders"), Verdict::Deny);
         assert_eq!(verdict("SELECT ip_address FROM web.events"), Verdict::Elevate);
         assert_eq!(verdict("DROP TABLE sales.orders"), Verdict::Deny);
+        // The budget is a quarter of the largest table: a full scan needs large-scan, a day does not.
+        assert_eq!(verdict("SELECT count(*) FROM web.events"), Verdict::Elevate);
+        assert_eq!(verdict("SELECT count(*) FROM web.events WHERE dt = '2026-01-05'"), Verdict::Allow);
+        let report = lint(&policy, "SELECT url FROM web.events", &ctx);
+        assert_eq!(report.elevations(), ["large-scan".to_string()]);
+        assert!(report.diagnostics().iter().any(|d| d.rule == "partition-filter"), "a missing dt filter is flagged");
     }
 }

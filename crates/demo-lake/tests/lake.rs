@@ -37,6 +37,17 @@ fn read_batches(path: &Path) -> Vec<arrow::record_batch::RecordBatch> {
     reader.map(|b| b.expect("batch")).collect()
 }
 
+/// One lake shared by the tests that only read it, kept between runs in Cargo's scratch
+/// folder (`ensure` regenerates it when the generator changes).
+fn shared() -> &'static (PathBuf, LakeSummary) {
+    static LAKE: std::sync::OnceLock<(PathBuf, LakeSummary)> = std::sync::OnceLock::new();
+    LAKE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-lake-tests");
+        let summary = ensure(&root, SEED).expect("shared lake generated");
+        (root, summary)
+    })
+}
+
 fn generated(seed: u64) -> (tempfile::TempDir, LakeSummary) {
     let dir = tempfile::tempdir().expect("temp dir");
     let summary = generate(dir.path(), seed).expect("lake generated");
@@ -61,8 +72,7 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
 
 #[test]
 fn layout_follows_athena() {
-    let (dir, summary) = generated(SEED);
-    let root = dir.path();
+    let (root, summary) = shared();
     assert!(root.join(MARKER_FILE).is_file());
     assert!(!root.join(".staging").exists(), "the staging folder is removed");
     assert!(root.join("sales/customers/part-0.parquet").is_file());
@@ -93,8 +103,8 @@ fn layout_follows_athena() {
 
 #[test]
 fn files_hold_the_described_columns_and_the_summary_counts_them() {
-    let (dir, summary) = generated(SEED);
-    let all = files(dir.path());
+    let (root, summary) = shared();
+    let all = files(root.as_path());
     for spec in describe() {
         let table = summary.table(spec.database, spec.name).expect("table in summary");
         let prefix = spec.relative_dir();
@@ -104,7 +114,7 @@ fn files_hold_the_described_columns_and_the_summary_counts_them() {
         for path in parquet_files(&all).into_iter().filter(|p| p.starts_with(&prefix)) {
             bytes += all[path].len() as u64;
             count += 1;
-            for batch in read_batches(&dir.path().join(path)) {
+            for batch in read_batches(&root.as_path().join(path)) {
                 rows += batch.num_rows() as u64;
                 let schema = batch.schema();
                 let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -138,11 +148,11 @@ fn files_hold_the_described_columns_and_the_summary_counts_them() {
 
 #[test]
 fn card_numbers_are_luhn_valid_and_stable_per_customer() {
-    let (dir, _) = generated(SEED);
+    let (root, _) = shared();
     let mut card_of: HashMap<i64, String> = HashMap::new();
     let mut checked = 0;
     for day in ["dt=2025-09-01", "dt=2025-10-15"] {
-        for batch in read_batches(&dir.path().join("sales/orders").join(day).join("part-0.parquet")) {
+        for batch in read_batches(&root.as_path().join("sales/orders").join(day).join("part-0.parquet")) {
             let customers = batch.column_by_name("customer_id").expect("customer_id").as_primitive::<Int64Type>();
             let cards = batch.column_by_name("card_number").expect("card_number").as_string::<i32>();
             for i in 0..batch.num_rows() {
@@ -160,8 +170,8 @@ fn card_numbers_are_luhn_valid_and_stable_per_customer() {
 
 #[test]
 fn customers_look_real_and_countries_are_skewed() {
-    let (dir, _) = generated(SEED);
-    let batches = read_batches(&dir.path().join("sales/customers/part-0.parquet"));
+    let (root, _) = shared();
+    let batches = read_batches(&root.as_path().join("sales/customers/part-0.parquet"));
     let mut countries: HashMap<String, usize> = HashMap::new();
     let mut emails = std::collections::HashSet::new();
     for batch in &batches {
@@ -229,8 +239,8 @@ fn a_new_nested_folder_is_created() {
 
 #[test]
 fn anonymous_events_have_null_user_ids() {
-    let (dir, _) = generated(SEED);
-    let batches = read_batches(&dir.path().join("web/events/dt=2025-09-10/part-0.parquet"));
+    let (root, _) = shared();
+    let batches = read_batches(&root.as_path().join("web/events/dt=2025-09-10/part-0.parquet"));
     let (nulls, rows) = batches.iter().fold((0, 0), |(n, r), b| {
         (n + b.column_by_name("user_id").expect("user_id").null_count(), r + b.num_rows())
     });

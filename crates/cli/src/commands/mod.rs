@@ -1,3 +1,4 @@
+pub mod bundle;
 pub mod lint;
 pub mod query;
 pub mod workspace;

@@ -1,6 +1,7 @@
 use std::io::Write;
 
 use warden_core::{CancellationToken, RunError};
+use warden_guardrails::output::FileReport;
 
 use crate::args::{Cli, QueryArgs, RowFormat};
 use crate::output;
@@ -43,9 +44,10 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 Ok(0)
             }
             Err(RunError::Blocked(refusal)) => {
-                let mut stderr = std::io::stderr().lock();
-                let _ = output::write_diagnostics(&mut stderr, &origin, &sql, &refusal.report);
-                eprintln!("warden: {refusal}");
+                let summary = refusal.to_string();
+                let files = [FileReport { path: origin.clone(), report: refusal.report }];
+                eprint!("{}", warden_guardrails::output::render_text(&files));
+                eprintln!("warden: {summary}");
                 Ok(EXIT_REFUSED)
             }
             Err(RunError::Engine(e)) => {
