@@ -1,7 +1,5 @@
 //! SIGKILL at random points: every acknowledged event survives and the chain verifies.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -36,6 +36,26 @@ pub trait Store: Send + Sync {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 }
 
+/// So that `open_store`'s result can be wrapped and passed wherever a store is expected.
+#[async_trait]
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn url(&self) -> &str {
+        (**self).url()
+    }
+
+    async fn put_if_absent(&self, key: &str, body: Vec<u8>) -> Result<PutOutcome, StoreError> {
+        (**self).put_if_absent(key, body).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key).await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        (**self).list(prefix).await
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("invalid store URL {url:?}: {reason}")]
