@@ -1,0 +1,148 @@
+//! Store objects: `audit/v1/dt=YYYY-MM-DD/device=ID/FIRSTSEQ-LASTSEQ.jsonl.gz`, one canonical JSON
+//! event per line, gzip-compressed. All events of an object fall on the object's UTC day.
+
+use std::io::{Read, Write};
+
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use sha2::{Digest, Sha256};
+
+use crate::event::EventLine;
+
+pub(crate) const KEY_ROOT: &str = "audit/v1/";
+
+/// Decompressed objects larger than this are refused rather than filling memory.
+const MAX_OBJECT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The parts of an object key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectKey {
+    pub dt: String,
+    pub device_id: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+}
+
+/// The key of the object holding `first_seq..=last_seq` of `device_id` for day `dt` (YYYY-MM-DD).
+/// Sequence numbers are zero-padded to 12 digits so that keys sort in sequence order.
+pub fn object_key(dt: &str, device_id: &str, first_seq: u64, last_seq: u64) -> String {
+    format!("{KEY_ROOT}dt={dt}/device={device_id}/{first_seq:012}-{last_seq:012}.jsonl.gz")
+}
+
+/// Parses a key written by `object_key`; `None` for anything else.
+pub fn parse_object_key(key: &str) -> Option<ObjectKey> {
+    let rest = key.strip_prefix(KEY_ROOT)?;
+    let mut parts = rest.split('/');
+    let dt = parts.next()?.strip_prefix("dt=")?;
+    let device_id = parts.next()?.strip_prefix("device=")?;
+    let name = parts.next()?.strip_suffix(".jsonl.gz")?;
+    if parts.next().is_some() || device_id.is_empty() || chrono::NaiveDate::parse_from_str(dt, "%Y-%m-%d").is_err() {
+        return None;
+    }
+    let (first, last) = name.split_once('-')?;
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(first) || !all_digits(last) {
+        return None;
+    }
+    let (first_seq, last_seq) = (first.parse().ok()?, last.parse().ok()?);
+    (first_seq >= 1 && first_seq <= last_seq).then(|| ObjectKey {
+        dt: dt.to_string(),
+        device_id: device_id.to_string(),
+        first_seq,
+        last_seq,
+    })
+}
+
+/// The UTC day of a timestamp, as used in `dt=`.
+pub(crate) fn day_of(ts_ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ts_ms) {
+        Some(t) => t.format("%Y-%m-%d").to_string(),
+        // Out of chrono's range: cannot come from a real clock, but must still land somewhere valid.
+        None => "1970-01-01".to_string(),
+    }
+}
+
+/// The object's uncompressed content (one canonical line per event, each ending in `\n`) and its SHA-256.
+pub(crate) fn encode_lines(lines: &[EventLine]) -> Result<(Vec<u8>, String), String> {
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&line.canonical_line()?);
+        out.push('\n');
+    }
+    let sha = hex::encode(Sha256::digest(out.as_bytes()));
+    Ok((out.into_bytes(), sha))
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::default());
+    encoder.write_all(bytes).map_err(|e| format!("gzip failed: {e}"))?;
+    encoder.finish().map_err(|e| format!("gzip failed: {e}"))
+}
+
+pub(crate) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    GzDecoder::new(bytes)
+        .take(MAX_OBJECT_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not a valid gzip object: {e}"))?;
+    if out.len() as u64 > MAX_OBJECT_BYTES {
+        return Err(format!("object is larger than {MAX_OBJECT_BYTES} bytes uncompressed"));
+    }
+    Ok(out)
+}
+
+/// Parses an object's lines; the error names the 1-based line.
+pub(crate) fn decode_lines(content: &[u8]) -> Result<Vec<EventLine>, String> {
+    let text = std::str::from_utf8(content).map_err(|e| format!("object is not UTF-8: {e}"))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {} is not an audit event: {e}", i + 1)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_sort_by_sequence() {
+        let key = object_key("2026-11-21", "dev-1", 1, 500);
+        assert_eq!(key, "audit/v1/dt=2026-11-21/device=dev-1/000000000001-000000000500.jsonl.gz");
+        assert_eq!(
+            parse_object_key(&key),
+            Some(ObjectKey { dt: "2026-11-21".into(), device_id: "dev-1".into(), first_seq: 1, last_seq: 500 })
+        );
+        assert!(object_key("d", "x", 9, 9) < object_key("d", "x", 10, 10));
+        for bad in [
+            "audit/v1/dt=2026-13-01/device=a/1-2.jsonl.gz",
+            "audit/v1/dt=2026-11-21/device=a/2-1.jsonl.gz",
+            "audit/v1/dt=2026-11-21/device=a/0-1.jsonl.gz",
+            "audit/v1/dt=2026-11-21/device=a/1-2.jsonl",
+            "audit/v1/dt=2026-11-21/device=/1-2.jsonl.gz",
+            "audit/v1/dt=2026-11-21/device=a/x/1-2.jsonl.gz",
+            "other/1-2.jsonl.gz",
+        ] {
+            assert_eq!(parse_object_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_are_utc() {
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(1_763_769_599_999), "2025-11-21");
+        assert_eq!(day_of(1_763_769_600_000), "2025-11-22");
+    }
+
+    #[test]
+    fn gzip_round_trips_and_refuses_garbage() {
+        let data = b"{\"a\":1}\n".repeat(100);
+        assert_eq!(gunzip(&gzip(&data).unwrap()).unwrap(), data);
+        assert!(gunzip(b"plain text").is_err());
+    }
+}

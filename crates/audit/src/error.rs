@@ -1,0 +1,35 @@
+use std::path::PathBuf;
+
+use crate::store::StoreError;
+
+/// Everything that can go wrong in the audit journal. Messages say what is wrong and what to do;
+/// they never contain event payloads or credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot open the audit journal at {path}: {source}. Check that the folder exists and is writable")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("the audit journal at {path} could not switch to WAL mode (it answered {mode:?}); it must be on a local file system")]
+    NotWal { path: PathBuf, mode: String },
+    #[error("the audit journal at {path} has schema version {found}, but this Warden knows only up to {supported}: upgrade Warden")]
+    SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("audit journal database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("invalid audit event: {0}")]
+    InvalidEvent(String),
+    #[error("the stored event at sequence {seq} cannot be read ({reason}); run `warden audit verify`, the journal may have been tampered with")]
+    Corrupt { seq: u64, reason: String },
+    #[error("sync to {store} failed: {source}")]
+    Store {
+        store: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("object {key} already exists in {store} with different content; refusing to overwrite it. Run `warden audit verify-store` and ask an admin to inspect the object")]
+    Conflict { store: String, key: String },
+    #[error("the journal's events {first_seq}..={last_seq} no longer match the batch recorded for upload to {store}; run `warden audit verify`")]
+    BatchChanged { store: String, first_seq: u64, last_seq: u64 },
+}

@@ -1,0 +1,133 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::canonical::{to_canonical, write_canonical};
+use crate::kind::Kind;
+use crate::payload::Payload;
+
+/// Who acted: the OS user, plus the SSO identity once the user has signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub os_user: String,
+    pub sso_identity: Option<String>,
+}
+
+impl Actor {
+    /// The OS user from `USER` / `USERNAME`, or "unknown" when neither is set.
+    pub fn from_os() -> Self {
+        let os_user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".to_string());
+        Actor { os_user, sso_identity: None }
+    }
+}
+
+/// An event to record. Id, sequence number, timestamp, device, actor and hashes are added by the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub workspace: String,
+    pub payload: Payload,
+}
+
+impl NewEvent {
+    pub fn new(workspace: impl Into<String>, payload: Payload) -> Self {
+        NewEvent { workspace: workspace.into(), payload }
+    }
+}
+
+/// What `append` returns once the event is durable on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: String,
+    pub seq: u64,
+    pub ts_ms: i64,
+    pub hash: String,
+}
+
+/// A recorded event, read back from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: String,
+    pub device_id: String,
+    pub seq: u64,
+    pub ts_ms: i64,
+    pub actor: Actor,
+    pub workspace: String,
+    pub payload: Payload,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Event {
+    pub fn kind(&self) -> Kind {
+        self.payload.kind()
+    }
+}
+
+/// An event as stored: in a journal row and as one line of a store object. Kept untyped (payload as
+/// JSON) so that verification never depends on this version's payload types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EventLine {
+    pub id: String,
+    pub device_id: String,
+    pub seq: u64,
+    pub ts_ms: i64,
+    pub actor: Actor,
+    pub workspace: String,
+    pub kind: String,
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl EventLine {
+    /// The canonical encoding that is hashed: every field except `prev_hash` and `hash`, as JCS.
+    pub fn canonical_body(&self) -> Result<String, String> {
+        let body = json!({
+            "id": self.id,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "ts_ms": self.ts_ms,
+            "actor": {"os_user": self.actor.os_user, "sso_identity": self.actor.sso_identity},
+            "workspace": self.workspace,
+            "kind": self.kind,
+            "payload": self.payload,
+        });
+        to_canonical(&body)
+    }
+
+    /// The object line for the store: the body plus `prev_hash` and `hash`, canonical, no newline.
+    pub fn canonical_line(&self) -> Result<String, String> {
+        let line = json!({
+            "id": self.id,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "ts_ms": self.ts_ms,
+            "actor": {"os_user": self.actor.os_user, "sso_identity": self.actor.sso_identity},
+            "workspace": self.workspace,
+            "kind": self.kind,
+            "payload": self.payload,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        });
+        let mut out = String::new();
+        write_canonical(&line, &mut out)?;
+        Ok(out)
+    }
+
+    pub fn into_event(self) -> Result<Event, String> {
+        let kind: Kind = self.kind.parse()?;
+        let payload = Payload::from_json(kind, self.payload).map_err(|e| format!("payload of kind {kind}: {e}"))?;
+        Ok(Event {
+            id: self.id,
+            device_id: self.device_id,
+            seq: self.seq,
+            ts_ms: self.ts_ms,
+            actor: self.actor,
+            workspace: self.workspace,
+            payload,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}

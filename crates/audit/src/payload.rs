@@ -1,0 +1,334 @@
+//! One payload struct per event kind. There is deliberately no free-form map anywhere: every field
+//! is named and typed, and none of them is meant for credentials, tokens or keys, so a secret has
+//! no place to go. Bundles and SQL are identified by SHA-256 digests, which are validated.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::kind::Kind;
+
+/// A lowercase hex SHA-256 digest (64 characters). Anything else is refused, so this field cannot
+/// smuggle arbitrary text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Sha256Hex(String);
+
+impl Sha256Hex {
+    pub fn of(bytes: &[u8]) -> Self {
+        Sha256Hex(hex::encode(Sha256::digest(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Sha256Hex {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            Ok(Sha256Hex(s))
+        } else {
+            Err("a SHA-256 digest must be 64 lowercase hex characters".to_string())
+        }
+    }
+}
+
+impl From<Sha256Hex> for String {
+    fn from(h: Sha256Hex) -> String {
+        h.0
+    }
+}
+
+/// Whether the policy lets the journal keep SQL text (`audit: { sql_text: full | hash }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlTextMode {
+    Full,
+    HashOnly,
+}
+
+/// The SQL of a query: always its SHA-256, the text only when the policy allows it. The digest is
+/// computed here, so it always matches the text it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    sha256: Sha256Hex,
+}
+
+impl SqlRecord {
+    pub fn new(sql: &str, mode: SqlTextMode) -> Self {
+        SqlRecord {
+            text: match mode {
+                SqlTextMode::Full => Some(sql.to_string()),
+                SqlTextMode::HashOnly => None,
+            },
+            sha256: Sha256Hex::of(sql.as_bytes()),
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    pub fn sha256(&self) -> &Sha256Hex {
+        &self.sha256
+    }
+}
+
+/// The guardrails' verdict on a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Allow,
+    Warn,
+    Elevate,
+    Deny,
+}
+
+/// What every query event says about the query and the policy that judged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryContext {
+    pub sql: SqlRecord,
+    pub verdict: Verdict,
+    /// Ids of the policy rules that produced the verdict.
+    pub rule_ids: Vec<String>,
+    /// Ids of the elevations active when the query ran.
+    pub active_elevations: Vec<String>,
+    pub bundle_revision: Option<u64>,
+}
+
+/// The engine that ran a query and its own id for it (Athena query execution id, DataFusion run id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineRef {
+    pub engine: String,
+    pub query_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppStarted {
+    pub app_version: String,
+    pub os: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleUpdated {
+    pub bundle_id: String,
+    pub revision: u64,
+    pub sha256: Sha256Hex,
+    /// Fingerprint of the public key that signed the bundle.
+    pub signer_key_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleRejected {
+    pub bundle_id: Option<String>,
+    pub revision: Option<u64>,
+    pub sha256: Option<Sha256Hex>,
+    pub reason: String,
+}
+
+/// Run was pressed on a statement whose verdict is deny or elevate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryBlocked {
+    pub query: QueryContext,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryStarted {
+    pub query: QueryContext,
+    pub engine: EngineRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryFinished {
+    pub query: QueryContext,
+    pub engine: EngineRef,
+    pub rows: u64,
+    pub bytes_scanned: u64,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryFailed {
+    pub query: QueryContext,
+    pub engine: EngineRef,
+    /// The engine's error in plain words (the caller strips anything request-specific).
+    pub error: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryCancelled {
+    pub query: QueryContext,
+    pub engine: EngineRef,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationRequested {
+    pub elevation_id: String,
+    /// What the elevation would allow, as named in the policy (e.g. a rule or grant id).
+    pub scope: String,
+    pub reason: String,
+    pub requested_duration_s: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationGranted {
+    pub elevation_id: String,
+    pub approver: Option<String>,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationDenied {
+    pub elevation_id: String,
+    pub approver: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationExpired {
+    pub elevation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockout {
+    pub reason: String,
+    pub until_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsWiped {
+    pub reason: String,
+    /// Names of what was wiped (e.g. "sso-token-cache", "keyring:athena"), never the contents.
+    pub cleared: Vec<String>,
+}
+
+/// The payload of an event; the variant decides the event's kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    AppStarted(AppStarted),
+    BundleUpdated(BundleUpdated),
+    BundleRejected(BundleRejected),
+    QueryBlocked(QueryBlocked),
+    QueryStarted(QueryStarted),
+    QueryFinished(QueryFinished),
+    QueryFailed(QueryFailed),
+    QueryCancelled(QueryCancelled),
+    ElevationRequested(ElevationRequested),
+    ElevationGranted(ElevationGranted),
+    ElevationDenied(ElevationDenied),
+    ElevationExpired(ElevationExpired),
+    Lockout(Lockout),
+    CredentialsWiped(CredentialsWiped),
+}
+
+impl Payload {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Payload::AppStarted(_) => Kind::AppStarted,
+            Payload::BundleUpdated(_) => Kind::BundleUpdated,
+            Payload::BundleRejected(_) => Kind::BundleRejected,
+            Payload::QueryBlocked(_) => Kind::QueryBlocked,
+            Payload::QueryStarted(_) => Kind::QueryStarted,
+            Payload::QueryFinished(_) => Kind::QueryFinished,
+            Payload::QueryFailed(_) => Kind::QueryFailed,
+            Payload::QueryCancelled(_) => Kind::QueryCancelled,
+            Payload::ElevationRequested(_) => Kind::ElevationRequested,
+            Payload::ElevationGranted(_) => Kind::ElevationGranted,
+            Payload::ElevationDenied(_) => Kind::ElevationDenied,
+            Payload::ElevationExpired(_) => Kind::ElevationExpired,
+            Payload::Lockout(_) => Kind::Lockout,
+            Payload::CredentialsWiped(_) => Kind::CredentialsWiped,
+        }
+    }
+
+    /// Checks what the types alone cannot: a blocked query really was blocked.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if let Payload::QueryBlocked(b) = self {
+            if !matches!(b.query.verdict, Verdict::Deny | Verdict::Elevate) {
+                return Err("query_blocked needs a deny or elevate verdict".to_string());
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Payload::AppStarted(p) => serde_json::to_value(p),
+            Payload::BundleUpdated(p) => serde_json::to_value(p),
+            Payload::BundleRejected(p) => serde_json::to_value(p),
+            Payload::QueryBlocked(p) => serde_json::to_value(p),
+            Payload::QueryStarted(p) => serde_json::to_value(p),
+            Payload::QueryFinished(p) => serde_json::to_value(p),
+            Payload::QueryFailed(p) => serde_json::to_value(p),
+            Payload::QueryCancelled(p) => serde_json::to_value(p),
+            Payload::ElevationRequested(p) => serde_json::to_value(p),
+            Payload::ElevationGranted(p) => serde_json::to_value(p),
+            Payload::ElevationDenied(p) => serde_json::to_value(p),
+            Payload::ElevationExpired(p) => serde_json::to_value(p),
+            Payload::Lockout(p) => serde_json::to_value(p),
+            Payload::CredentialsWiped(p) => serde_json::to_value(p),
+        }
+    }
+
+    pub(crate) fn from_json(kind: Kind, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        Ok(match kind {
+            Kind::AppStarted => Payload::AppStarted(serde_json::from_value(value)?),
+            Kind::BundleUpdated => Payload::BundleUpdated(serde_json::from_value(value)?),
+            Kind::BundleRejected => Payload::BundleRejected(serde_json::from_value(value)?),
+            Kind::QueryBlocked => Payload::QueryBlocked(serde_json::from_value(value)?),
+            Kind::QueryStarted => Payload::QueryStarted(serde_json::from_value(value)?),
+            Kind::QueryFinished => Payload::QueryFinished(serde_json::from_value(value)?),
+            Kind::QueryFailed => Payload::QueryFailed(serde_json::from_value(value)?),
+            Kind::QueryCancelled => Payload::QueryCancelled(serde_json::from_value(value)?),
+            Kind::ElevationRequested => Payload::ElevationRequested(serde_json::from_value(value)?),
+            Kind::ElevationGranted => Payload::ElevationGranted(serde_json::from_value(value)?),
+            Kind::ElevationDenied => Payload::ElevationDenied(serde_json::from_value(value)?),
+            Kind::ElevationExpired => Payload::ElevationExpired(serde_json::from_value(value)?),
+            Kind::Lockout => Payload::Lockout(serde_json::from_value(value)?),
+            Kind::CredentialsWiped => Payload::CredentialsWiped(serde_json::from_value(value)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_only_sql_keeps_no_text() {
+        let sql = "SELECT email FROM users";
+        let full = SqlRecord::new(sql, SqlTextMode::Full);
+        let hashed = SqlRecord::new(sql, SqlTextMode::HashOnly);
+        assert_eq!(full.text(), Some(sql));
+        assert_eq!(hashed.text(), None);
+        assert_eq!(full.sha256(), hashed.sha256());
+        let json = serde_json::to_string(&hashed).unwrap();
+        assert!(!json.contains("email"), "{json}");
+    }
+
+    #[test]
+    fn sha256_field_refuses_free_text() {
+        let bad = serde_json::json!({"bundle_id": "b", "revision": 1, "sha256": "AKIAEXAMPLE", "signer_key_id": "k"});
+        let err = Payload::from_json(Kind::BundleUpdated, bad).unwrap_err();
+        assert!(err.to_string().contains("64 lowercase hex"), "{err}");
+    }
+
+    #[test]
+    fn blocked_query_must_be_denied_or_elevated() {
+        let query = QueryContext {
+            sql: SqlRecord::new("SELECT 1", SqlTextMode::Full),
+            verdict: Verdict::Allow,
+            rule_ids: vec![],
+            active_elevations: vec![],
+            bundle_revision: None,
+        };
+        assert!(Payload::QueryBlocked(QueryBlocked { query: query.clone() }).validate().is_err());
+        let denied = QueryContext { verdict: Verdict::Deny, ..query };
+        assert!(Payload::QueryBlocked(QueryBlocked { query: denied }).validate().is_ok());
+    }
+}

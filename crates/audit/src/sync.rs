@@ -1,0 +1,258 @@
+//! Exactly-once sync of the journal to a store.
+//!
+//! 1. Plan: the next batch's sequence range, object key and content hash are fixed and recorded
+//!    (table `sync_batches`) before anything is uploaded. A pending batch is always finished
+//!    before a new one is planned, so a range is never uploaded under two keys.
+//! 2. Upload with a create-only write. If the object already exists (a retry after a lost
+//!    acknowledgement, or another process syncing the same journal), it is read back and its
+//!    content hash compared: equal means done, different is a conflict that stops the sync.
+//! 3. Mark the batch done and advance the watermark in one transaction.
+//!
+//! A crash between any two steps repeats at most step 2, which is idempotent.
+
+use std::time::Duration;
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use crate::backoff::backoff_delay;
+use crate::batch::{day_of, encode_lines, gunzip, gzip, object_key, sha256_hex};
+use crate::error::AuditError;
+use crate::event::EventLine;
+use crate::journal::{now_ms, read_line, Journal, EVENT_COLUMNS};
+use crate::store::{PutOutcome, Store, StoreError};
+
+/// How a sync run behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPolicy {
+    /// At most this many events per object (objects also end at a UTC day boundary).
+    pub max_events_per_object: u64,
+    /// Attempts per object before the run gives up (the next run starts over).
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Deadline for each store request.
+    pub request_timeout: Duration,
+    /// Stop after this many objects (e.g. to keep a background run short); `None`: the whole backlog.
+    pub max_objects: Option<u64>,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        SyncPolicy {
+            max_events_per_object: 5_000,
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_objects: None,
+        }
+    }
+}
+
+/// What a sync run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub store: String,
+    pub objects_created: u64,
+    /// Objects found already in the store with the expected content (a retry after a lost ack).
+    pub objects_already_present: u64,
+    pub events_synced: u64,
+    /// Store requests that failed and were retried.
+    pub retries: u64,
+    pub last_synced_seq: u64,
+    /// Events still waiting for the store.
+    pub pending: u64,
+}
+
+#[derive(Debug, Clone)]
+struct PlannedBatch {
+    first_seq: u64,
+    last_seq: u64,
+    key: String,
+    content_sha256: String,
+}
+
+impl Journal {
+    /// Uploads every event not yet in `store`, exactly once. On failure the error is also kept
+    /// for `status()` (in plain words), and the next run resumes where this one stopped.
+    pub async fn sync(&self, store: &dyn Store, policy: &SyncPolicy) -> Result<SyncReport, AuditError> {
+        let mut report = SyncReport { store: store.url().to_string(), ..Default::default() };
+        let outcome = self.sync_batches(store, policy, &mut report).await;
+        self.record_outcome(store.url(), outcome.as_ref().err())?;
+        outcome?;
+        let status = self.status()?;
+        let synced = status.stores.iter().find(|s| s.store == store.url());
+        report.last_synced_seq = synced.map_or(0, |s| s.last_synced_seq);
+        report.pending = synced.map_or(status.last_seq, |s| s.pending);
+        Ok(report)
+    }
+
+    async fn sync_batches(&self, store: &dyn Store, policy: &SyncPolicy, report: &mut SyncReport) -> Result<(), AuditError> {
+        let mut objects = 0u64;
+        while policy.max_objects.is_none_or(|max| objects < max) {
+            let Some(batch) = self.next_batch(store.url(), policy)? else { break };
+            let lines = self.read_range(batch.first_seq, batch.last_seq)?;
+            let (content, sha) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
+            if sha != batch.content_sha256 || lines.len() as u64 != batch.last_seq - batch.first_seq + 1 {
+                return Err(AuditError::BatchChanged {
+                    store: store.url().to_string(),
+                    first_seq: batch.first_seq,
+                    last_seq: batch.last_seq,
+                });
+            }
+            let body = gzip(&content).map_err(AuditError::InvalidEvent)?;
+            match upload(store, &batch, body, policy, report).await? {
+                PutOutcome::Created => report.objects_created += 1,
+                PutOutcome::AlreadyExists => report.objects_already_present += 1,
+            }
+            self.complete_batch(store.url(), &batch)?;
+            report.events_synced += batch.last_seq - batch.first_seq + 1;
+            objects += 1;
+        }
+        Ok(())
+    }
+
+    /// The pending batch, or a newly planned and recorded one; `None` when all is synced.
+    fn next_batch(&self, store: &str, policy: &SyncPolicy) -> Result<Option<PlannedBatch>, AuditError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let pending = tx
+            .query_row(
+                "SELECT first_seq, last_seq, object_key, content_sha256 FROM sync_batches
+                 WHERE store = ?1 AND done_ms IS NULL ORDER BY first_seq LIMIT 1",
+                [store],
+                |r| {
+                    Ok(PlannedBatch {
+                        first_seq: r.get::<_, i64>(0)? as u64,
+                        last_seq: r.get::<_, i64>(1)? as u64,
+                        key: r.get(2)?,
+                        content_sha256: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        if pending.is_some() {
+            return Ok(pending);
+        }
+        tx.execute("INSERT OR IGNORE INTO sync_state (store, last_synced_seq) VALUES (?1, 0)", [store])?;
+        let watermark: i64 = tx.query_row("SELECT last_synced_seq FROM sync_state WHERE store = ?1", [store], |r| r.get(0))?;
+        let mut lines = Vec::new();
+        {
+            let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+            let limit = policy.max_events_per_object.clamp(1, i64::MAX as u64) as i64;
+            let rows = stmt.query_map(params![watermark, limit], read_line)?;
+            for row in rows {
+                let line = row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?;
+                // One object per UTC day, so that every event sits in its own dt= partition.
+                if lines.first().is_some_and(|first: &EventLine| day_of(first.ts_ms) != day_of(line.ts_ms)) {
+                    break;
+                }
+                lines.push(line);
+            }
+        }
+        let (Some(first), Some(last)) = (lines.first(), lines.last()) else { return Ok(None) };
+        let (_, content_sha256) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
+        let batch = PlannedBatch {
+            first_seq: first.seq,
+            last_seq: last.seq,
+            key: object_key(&day_of(first.ts_ms), &first.device_id, first.seq, last.seq),
+            content_sha256,
+        };
+        tx.execute(
+            "INSERT INTO sync_batches (store, first_seq, last_seq, object_key, content_sha256, planned_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![store, batch.first_seq as i64, batch.last_seq as i64, batch.key, batch.content_sha256, now_ms()],
+        )?;
+        tx.commit()?;
+        Ok(Some(batch))
+    }
+
+    fn read_range(&self, first: u64, last: u64) -> Result<Vec<EventLine>, AuditError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"))?;
+        let rows = stmt.query_map(params![first as i64, last as i64], read_line)?;
+        let mut lines = Vec::new();
+        for row in rows {
+            lines.push(row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?);
+        }
+        Ok(lines)
+    }
+
+    /// Marks the batch done and advances the watermark, atomically.
+    fn complete_batch(&self, store: &str, batch: &PlannedBatch) -> Result<(), AuditError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE sync_batches SET done_ms = ?3 WHERE store = ?1 AND first_seq = ?2 AND done_ms IS NULL",
+            params![store, batch.first_seq as i64, now_ms()],
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET last_synced_seq = MAX(last_synced_seq, ?2) WHERE store = ?1",
+            params![store, batch.last_seq as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_outcome(&self, store: &str, error: Option<&AuditError>) -> Result<(), AuditError> {
+        let conn = self.conn();
+        let now = now_ms();
+        match error {
+            None => conn.execute(
+                "INSERT INTO sync_state (store, last_synced_seq, last_success_ms) VALUES (?1, 0, ?2)
+                 ON CONFLICT (store) DO UPDATE SET last_success_ms = ?2, last_error = NULL, last_error_ms = NULL",
+                params![store, now],
+            )?,
+            Some(e) => conn.execute(
+                "INSERT INTO sync_state (store, last_synced_seq, last_error, last_error_ms) VALUES (?1, 0, ?2, ?3)
+                 ON CONFLICT (store) DO UPDATE SET last_error = ?2, last_error_ms = ?3",
+                params![store, e.to_string(), now],
+            )?,
+        };
+        Ok(())
+    }
+}
+
+/// Uploads one batch, retrying transient failures with jittered backoff.
+async fn upload(
+    store: &dyn Store,
+    batch: &PlannedBatch,
+    body: Vec<u8>,
+    policy: &SyncPolicy,
+    report: &mut SyncReport,
+) -> Result<PutOutcome, AuditError> {
+    let mut attempt = 0u32;
+    loop {
+        let result = match with_timeout(policy.request_timeout, store.put_if_absent(&batch.key, body.clone())).await {
+            Ok(PutOutcome::Created) => Ok(PutOutcome::Created),
+            Ok(PutOutcome::AlreadyExists) => match with_timeout(policy.request_timeout, store.get(&batch.key)).await {
+                Ok(Some(existing)) => {
+                    let same = gunzip(&existing).is_ok_and(|content| sha256_hex(&content) == batch.content_sha256);
+                    if !same {
+                        return Err(AuditError::Conflict { store: store.url().to_string(), key: batch.key.clone() });
+                    }
+                    Ok(PutOutcome::AlreadyExists)
+                }
+                Ok(None) => Err(StoreError::Transient(format!("{} was reported to exist but cannot be read yet", batch.key))),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(outcome) => return Ok(outcome),
+            Err(e) if e.is_retryable() && attempt + 1 < policy.max_attempts => {
+                report.retries += 1;
+                tokio::time::sleep(backoff_delay(policy.base_delay, policy.max_delay, attempt)).await;
+                attempt += 1;
+            }
+            Err(source) => return Err(AuditError::Store { store: store.url().to_string(), source }),
+        }
+    }
+}
+
+async fn with_timeout<T>(
+    limit: Duration,
+    request: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(limit, request).await.map_err(|_| StoreError::Timeout(limit))?
+}
