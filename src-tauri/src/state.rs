@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use warden_core::{Gate, Home, ResultStore, Workspace, WorkspaceSummary};
+use warden_core::{Gate, Home, ResultStore, Workspace};
 
 use crate::error::CommandError;
 
@@ -15,7 +15,6 @@ pub struct AppState {
 
 pub struct Opened {
     pub gate: Arc<Gate>,
-    pub summary: WorkspaceSummary,
     pub home: Home,
 }
 
@@ -37,15 +36,15 @@ impl AppState {
 fn open() -> Result<Opened, String> {
     let home = Home::resolve(None).map_err(|e| e.to_string())?;
     let workspace = Workspace::find(&home, None).map_err(|e| e.to_string())?;
-    let mut summary = workspace.summary().map_err(|e| e.to_string())?;
+    let summary = workspace.summary().map_err(|e| e.to_string())?;
     if !summary.initialised {
         eprintln!("warden: initialising the {} workspace in {} ...", workspace.name(), summary.dir.display());
-        summary = workspace.init().map_err(|e| e.to_string())?;
+        workspace.init().map_err(|e| e.to_string())?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let gate = runtime.block_on(workspace.open_gate()).map_err(|e| e.to_string())?;
-    Ok(Opened { gate: Arc::new(gate), summary, home })
+    Ok(Opened { gate: Arc::new(gate), home })
 }

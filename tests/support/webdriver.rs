@@ -9,10 +9,6 @@ use serde_json::{json, Value};
 
 use super::{free_port, wait_for};
 
-/// The W3C key for Enter; Control is U+E009.
-pub const CONTROL: &str = "\u{E009}";
-pub const ENTER: &str = "\u{E007}";
-
 /// The WebKitWebDriver process. It starts the app itself when a session is created.
 pub struct Driver {
     child: Child,
@@ -126,10 +122,6 @@ impl Session<'_> {
 
     pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
         self.call("POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
-    }
-
-    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
-        self.call("POST", "/execute/async", Some(json!({ "script": script, "args": args })))
     }
 
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {

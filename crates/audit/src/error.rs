@@ -12,6 +12,12 @@ pub enum AuditError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot create the folder {path} for the audit journal: {source}")]
+    CreateFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the audit journal at {path} could not switch to WAL mode (it answered {mode:?}); it must be on a local file system")]
     NotWal { path: PathBuf, mode: String },
     #[error("the audit journal at {path} has schema version {found}, but this Warden knows only up to {supported}: upgrade Warden")]

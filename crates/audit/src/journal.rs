@@ -35,12 +35,8 @@ impl Journal {
         let path = path.as_ref().to_path_buf();
         let open_err = |source| AuditError::Open { path: path.clone(), source };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                open_err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                    Some(format!("cannot create folder {}: {e}", parent.display())),
-                ))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|source| AuditError::CreateFolder { path: parent.to_path_buf(), source })?;
         }
         let mut conn = Connection::open(&path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
@@ -196,9 +192,14 @@ impl Journal {
         let mut rows = stmt.query_map([], read_line)?;
         let mut broken: Option<(u64, String)> = None;
         for row in rows.by_ref() {
-            let checked = match row? {
-                Ok(line) => walker.check(&line),
-                Err((_, reason)) => Err(reason),
+            let checked = match row {
+                Ok(Ok(line)) => walker.check(&line),
+                Ok(Err((_, reason))) => Err(reason),
+                // A column of the wrong type: someone wrote this row by hand.
+                Err(e @ rusqlite::Error::FromSqlConversionFailure(..))
+                | Err(e @ rusqlite::Error::InvalidColumnType(..))
+                | Err(e @ rusqlite::Error::IntegralValueOutOfRange(..)) => Err(format!("the row cannot be read: {e}")),
+                Err(e) => return Err(e.into()),
             };
             if let Err(reason) = checked {
                 broken = Some((walker.next_seq(), reason));

@@ -90,10 +90,17 @@ impl Journal {
     async fn sync_batches(&self, store: &dyn Store, policy: &SyncPolicy, report: &mut SyncReport) -> Result<(), AuditError> {
         let mut objects = 0u64;
         while policy.max_objects.is_none_or(|max| objects < max) {
-            let Some(batch) = self.next_batch(store.url(), policy)? else { break };
-            let lines = self.read_range(batch.first_seq, batch.last_seq)?;
-            let (content, sha) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
-            if sha != batch.content_sha256 || lines.len() as u64 != batch.last_seq - batch.first_seq + 1 {
+            let Some((batch, planned_content)) = self.next_batch(store.url(), policy)? else { break };
+            let (content, sha, count) = match planned_content {
+                Some(content) => (content, batch.content_sha256.clone(), batch.last_seq - batch.first_seq + 1),
+                // A batch planned by an earlier run: its events must still encode to the same bytes.
+                None => {
+                    let lines = self.read_range(batch.first_seq, batch.last_seq)?;
+                    let (content, sha) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
+                    (content, sha, lines.len() as u64)
+                }
+            };
+            if sha != batch.content_sha256 || count != batch.last_seq - batch.first_seq + 1 {
                 return Err(AuditError::BatchChanged {
                     store: store.url().to_string(),
                     first_seq: batch.first_seq,
@@ -112,8 +119,8 @@ impl Journal {
         Ok(())
     }
 
-    /// The pending batch, or a newly planned and recorded one; `None` when all is synced.
-    fn next_batch(&self, store: &str, policy: &SyncPolicy) -> Result<Option<PlannedBatch>, AuditError> {
+    /// The pending batch, or a newly planned and recorded one with its content; `None` when all is synced.
+    fn next_batch(&self, store: &str, policy: &SyncPolicy) -> Result<Option<(PlannedBatch, Option<Vec<u8>>)>, AuditError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending = tx
@@ -131,8 +138,8 @@ impl Journal {
                 },
             )
             .optional()?;
-        if pending.is_some() {
-            return Ok(pending);
+        if let Some(pending) = pending {
+            return Ok(Some((pending, None)));
         }
         tx.execute("INSERT OR IGNORE INTO sync_state (store, last_synced_seq) VALUES (?1, 0)", [store])?;
         let watermark: i64 = tx.query_row("SELECT last_synced_seq FROM sync_state WHERE store = ?1", [store], |r| r.get(0))?;
@@ -151,7 +158,7 @@ impl Journal {
             }
         }
         let (Some(first), Some(last)) = (lines.first(), lines.last()) else { return Ok(None) };
-        let (_, content_sha256) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
+        let (content, content_sha256) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
         let batch = PlannedBatch {
             first_seq: first.seq,
             last_seq: last.seq,
@@ -164,7 +171,7 @@ impl Journal {
             params![store, batch.first_seq as i64, batch.last_seq as i64, batch.key, batch.content_sha256, now_ms()],
         )?;
         tx.commit()?;
-        Ok(Some(batch))
+        Ok(Some((batch, Some(content))))
     }
 
     fn read_range(&self, first: u64, last: u64) -> Result<Vec<EventLine>, AuditError> {

@@ -151,3 +151,16 @@ async fn max_objects_bounds_a_run() {
     journal.sync(&store, &fast_policy()).await.unwrap();
     assert_exactly_once(&store, &journal).await;
 }
+
+#[test]
+fn journal_and_sync_future_can_move_to_a_background_task() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(_: T) {}
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with(&dir, 0);
+    assert_send_sync(&journal);
+    let store = FolderStore::new(dir.path().join("central"));
+    let policy = fast_policy();
+    assert_send(journal.sync(&store, &policy));
+    assert_send(verify_store(&store));
+}

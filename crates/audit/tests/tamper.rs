@@ -204,3 +204,34 @@ async fn a_removed_line_and_junk_objects_are_detected() {
     assert!(matches!(report.problems[1], StoreProblem::Unreadable { .. }), "{text:?}");
     assert!(matches!(report.problems[2], StoreProblem::Broken { seq: 100, .. }), "{text:?}");
 }
+
+#[test]
+fn a_row_rewritten_with_wrong_types_is_a_broken_chain_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with(&dir, 5);
+    attacker(&journal).execute("UPDATE events SET ts_ms = 'yesterday' WHERE seq = 8", []).unwrap();
+    let (seq, reason) = broken_at(&journal);
+    assert_eq!(seq, Some(8));
+    assert!(reason.contains("cannot be read"), "{reason}");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with(&dir, 5);
+    attacker(&journal).execute("UPDATE events SET payload = '{not json' WHERE seq = 2", []).unwrap();
+    assert_eq!(broken_at(&journal).0, Some(2));
+    let err = journal.events(&EventFilter::default()).unwrap_err();
+    assert!(matches!(err, AuditError::Corrupt { seq: 2, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn events_changed_after_their_batch_was_planned_are_not_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with(&dir, 30);
+    let central = dir.path().join("central");
+    // The first run plans the batch 1-44 but the store is down, so it stays pending.
+    let down = FaultyStore::new(FolderStore::new(&central), 3, 100, vec![Fault::Unavailable]);
+    let policy = SyncPolicy { max_attempts: 2, ..fast_policy() };
+    assert!(journal.sync(&down, &policy).await.is_err());
+    attacker(&journal).execute("UPDATE events SET workspace = 'other' WHERE seq = 10", []).unwrap();
+    let err = journal.sync(&FolderStore::new(&central), &policy).await.unwrap_err();
+    assert!(matches!(err, AuditError::BatchChanged { first_seq: 1, last_seq: 44, .. }), "{err}");
+    assert!(FolderStore::new(&central).list("audit/").await.unwrap().is_empty());
+}

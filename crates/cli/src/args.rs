@@ -140,8 +140,8 @@ pub enum BundleCommand {
         #[arg(long = "trust", value_name = "PUBKEY", required = true)]
         trust: Vec<String>,
         /// Refuse bundles with a lower revision (rollback).
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        min_revision: u64,
+        #[arg(long, value_name = "N")]
+        min_revision: Option<u64>,
         #[arg(value_name = "BUNDLE")]
         bundle: PathBuf,
     },

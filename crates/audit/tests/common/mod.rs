@@ -109,7 +109,7 @@ impl<S: Store> FaultyStore<S> {
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             fail_percent,
             faults,
-            hang_for: Duration::from_millis(300),
+            hang_for: Duration::from_millis(1500),
             injected: AtomicU64::new(0),
             drops_after_write: AtomicU64::new(0),
         }
@@ -171,7 +171,7 @@ pub fn fast_policy() -> SyncPolicy {
         max_attempts: 30,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
-        request_timeout: Duration::from_millis(100),
+        request_timeout: Duration::from_secs(1),
         max_objects: None,
     }
 }
