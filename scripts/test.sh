@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
 
 echo "== UI unit tests (vitest)"
-report=$(mktemp)
+report=$(mktemp --suffix=.json)
 (cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$report")
 # vitest's own summary is not a line CI reads; say it plainly too.
-node -e 'const r=require(process.argv[1]); console.log(`ui: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`ui: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
 rm -f "$report"
 
 echo "== The lint-only CLI builds without Tauri, WebKit or DataFusion"
