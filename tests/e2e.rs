@@ -36,9 +36,8 @@ fn run_disabled(s: &Session<'_>) -> Result<bool, String> {
 fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String> {
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;
     // Initialise up front: the app would do it at start, but then the window waits for it.
-    Workspace::find(&Home::under(home.path()), None)
-        .and_then(|ws| ws.init())
-        .map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
 
     let xvfb = Xvfb::start()?;
     let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;

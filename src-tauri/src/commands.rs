@@ -1,5 +1,5 @@
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 use warden_core::editor::{LintView, RunView, SchemaView};
 use warden_core::{CancellationToken, Value};
 
@@ -14,6 +14,7 @@ const MAX_PAGE: usize = 5_000;
 pub struct WorkspaceInfo {
     workspace: String,
     engine: String,
+    /// Empty while no policy is in force (the banner says why).
     policy_name: String,
     policy_fingerprint: String,
     default_database: Option<String>,
@@ -24,11 +25,12 @@ pub struct WorkspaceInfo {
 pub fn workspace_info(state: State<'_, AppState>) -> Result<WorkspaceInfo, CommandError> {
     let opened = state.opened()?;
     let gate = &opened.gate;
+    let policy = gate.policy().ok();
     Ok(WorkspaceInfo {
         workspace: gate.workspace().to_string(),
         engine: gate.engine_name().to_string(),
-        policy_name: gate.policy().name().to_string(),
-        policy_fingerprint: gate.policy().fingerprint().to_string(),
+        policy_name: policy.as_ref().map(|p| p.policy().name().to_string()).unwrap_or_default(),
+        policy_fingerprint: policy.as_ref().map(|p| p.policy().fingerprint().to_string()).unwrap_or_default(),
         default_database: gate.default_database().map(str::to_string),
         home: opened.home.data.display().to_string(),
     })
@@ -38,23 +40,28 @@ pub fn workspace_info(state: State<'_, AppState>) -> Result<WorkspaceInfo, Comma
 pub async fn catalog(state: State<'_, AppState>) -> Result<SchemaView, CommandError> {
     let gate = state.opened()?.gate.clone();
     let snapshot = gate.catalog().await.map_err(|e| CommandError::unavailable(e.to_string()))?;
-    Ok(SchemaView::new(&snapshot, gate.policy()))
+    let policy = gate.policy().ok();
+    Ok(SchemaView::new(&snapshot, policy.as_ref().map(|p| p.policy())))
 }
 
 #[tauri::command]
 pub fn lint(state: State<'_, AppState>, sql: String, database: Option<String>) -> Result<LintView, CommandError> {
     let gate = &state.opened()?.gate;
-    Ok(LintView::from_report(&gate.lint(&sql, database.as_deref())))
+    Ok(LintView::from_lint(&gate.lint(&sql, database.as_deref())))
 }
 
 #[tauri::command]
 pub async fn run_query(
+    app: AppHandle,
     state: State<'_, AppState>,
     sql: String,
     database: Option<String>,
 ) -> Result<RunView, CommandError> {
     let gate = state.opened()?.gate.clone();
-    let execution = gate.run(&sql, database.as_deref(), CancellationToken::new()).await?;
+    let outcome = gate.run(&sql, database.as_deref(), CancellationToken::new()).await;
+    // Every run, allowed or not, added audit events.
+    crate::events::audit_changed(&app, &gate);
+    let execution = outcome?;
     let mut results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
     let id = results.insert(execution.result.clone());
     Ok(RunView::new(id, &execution))

@@ -20,7 +20,7 @@ impl CommandError {
 impl From<RunError> for CommandError {
     fn from(e: RunError) -> Self {
         let kind = match e {
-            RunError::Blocked(_) => "blocked",
+            RunError::Blocked(_) | RunError::NoPolicy(_) | RunError::Audit(_) => "blocked",
             RunError::Engine(_) => "engine",
         };
         Self { kind, message: e.to_string() }

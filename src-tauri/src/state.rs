@@ -1,4 +1,5 @@
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use warden_core::{Gate, Home, ResultStore, Workspace};
 
@@ -16,12 +17,14 @@ pub struct AppState {
 pub struct Opened {
     pub gate: Arc<Gate>,
     pub home: Home,
+    pub audit_sync_every: Duration,
 }
 
 impl AppState {
-    /// Opens the configured workspace, initialising the demo on first run.
+    /// Opens the configured workspace, initialising the demo on first run, and records that the
+    /// app started.
     pub fn start() -> Self {
-        let opened = open();
+        let opened = tauri::async_runtime::block_on(open());
         if let Err(message) = &opened {
             eprintln!("warden: {message}");
         }
@@ -33,18 +36,16 @@ impl AppState {
     }
 }
 
-fn open() -> Result<Opened, String> {
+async fn open() -> Result<Opened, String> {
     let home = Home::resolve(None).map_err(|e| e.to_string())?;
     let workspace = Workspace::find(&home, None).map_err(|e| e.to_string())?;
     let summary = workspace.summary().map_err(|e| e.to_string())?;
     if !summary.initialised {
         eprintln!("warden: initialising the {} workspace in {} ...", workspace.name(), summary.dir.display());
-        workspace.init().map_err(|e| e.to_string())?;
+        workspace.init().await.map_err(|e| e.to_string())?;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let gate = runtime.block_on(workspace.open_gate()).map_err(|e| e.to_string())?;
-    Ok(Opened { gate: Arc::new(gate), home })
+    let gate = workspace.open_gate().await.map_err(|e| e.to_string())?;
+    gate.audit().app_started(env!("CARGO_PKG_VERSION")).map_err(|e| e.to_string())?;
+    let audit_sync_every = workspace.audit_sync_every().map_err(|e| e.to_string())?;
+    Ok(Opened { gate: Arc::new(gate), home, audit_sync_every })
 }

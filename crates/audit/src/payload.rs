@@ -256,7 +256,8 @@ impl Payload {
         Ok(())
     }
 
-    pub(crate) fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+    /// The payload as the JSON object stored in the journal.
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
         match self {
             Payload::AppStarted(p) => serde_json::to_value(p),
             Payload::BundleUpdated(p) => serde_json::to_value(p),

@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkspaceCommand,
     },
+    /// Read, verify and sync the tamper-evident audit journal.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -153,6 +158,77 @@ pub enum BundleCommand {
         /// s3://bucket/prefix/ or file:///dir/
         #[arg(long, value_name = "URL")]
         to: String,
+    },
+    /// Fetch the workspace's bundle now, verify it and keep it if it is new. Exit 0 when a valid
+    /// bundle is in force afterwards, 1 when the fetched bundle was refused or none is in force.
+    Fetch {
+        /// Workspace (default: the configured default, normally "demo").
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// Fetch from URL instead of the configured source (https://, s3://, file://).
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// Trust only these public keys for this fetch (repeatable): a .pub file or key text.
+        #[arg(long = "trust", value_name = "PUBKEY")]
+        trust: Vec<String>,
+    },
+    /// Show the bundle in force: name, revision, source, fetched at, expires at, key id and the
+    /// verdict of the last fetch. Exit 1 when nothing may run.
+    Status {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print recorded events, oldest first.
+    Log {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// Only events of this kind (repeatable), e.g. query_blocked.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Only events at or after T: an RFC 3339 time (2026-11-21T09:00:00Z) or an age (90m, 24h, 7d).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// At most N events (the newest N).
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
+    },
+    /// Check the journal's hash chain. Exit 0 with the count and "chain intact"; exit 1 naming the
+    /// first broken sequence number.
+    Verify {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+    },
+    /// Upload every event not yet in the central store, exactly once.
+    Sync {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// s3://bucket/prefix/ or file:///dir/ instead of the workspace's store.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
+    /// Events recorded, last synced sequence number, pending events and the store.
+    Status {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
+    },
+    /// Check a central store: per device, no gaps, no duplicates, chain continuous across
+    /// objects. Exit 0 when intact, 1 naming each problem.
+    VerifyStore {
+        /// s3://bucket/prefix/ or file:///dir/
+        #[arg(long, value_name = "URL")]
+        store: String,
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
     },
 }
 

@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Query(args) => commands::query::run(&cli, args),
         Command::Lint(args) => commands::lint::run(args),
-        Command::Bundle { command } => commands::bundle::run(command),
+        Command::Bundle { command } => commands::bundle::run(&cli, command),
+        Command::Audit { command } => commands::audit::run(&cli, command),
         Command::Workspace { command: WorkspaceCommand::Init(args) } => commands::workspace::init(&cli, args),
         Command::Workspace { command: WorkspaceCommand::Show(args) } => commands::workspace::show(&cli, args),
     };

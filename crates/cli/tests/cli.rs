@@ -114,3 +114,114 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
     let published = warden(dir.path(), &["bundle", "publish", &d("b.tar.gz"), "--to", &format!("file://{}/", d("central"))]);
     assert_eq!(published.status.code(), Some(0), "{}", text(&published.stderr));
 }
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
+}
+
+#[test]
+fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    assert!(text(&init.stdout).contains("policy bundle:    demo revision 1"), "{}", text(&init.stdout));
+
+    let status = warden(h, &["bundle", "status", "--format", "json"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let status = json(&status);
+    assert_eq!(status["health"], "valid");
+    assert_eq!(status["revision"], 1);
+    assert_eq!(status["name"], "demo");
+    assert!(status["source"].as_str().is_some_and(|s| s.starts_with("file://") && s.ends_with("/central/bundles/")), "{status}");
+    assert!(status["key_id"].is_string() && status["expires_at"].is_string(), "{status}");
+
+    let fetched = warden(h, &["bundle", "fetch"]);
+    assert_eq!(fetched.status.code(), Some(0), "{}", text(&fetched.stderr));
+    assert!(text(&fetched.stdout).starts_with("unchanged: demo revision 1"), "{}", text(&fetched.stdout));
+
+    assert_eq!(warden(h, &["query", "SELECT count(*) AS n FROM sales.customers"]).status.code(), Some(0));
+    assert_eq!(warden(h, &["query", "SELECT ssn FROM sales.customers"]).status.code(), Some(1));
+
+    let log = warden(h, &["audit", "log", "--format", "json"]);
+    assert_eq!(log.status.code(), Some(0), "{}", text(&log.stderr));
+    let kinds: Vec<String> = json(&log).as_array().expect("array").iter().map(|e| e["kind"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(kinds, ["bundle_updated", "query_started", "query_finished", "query_blocked"]);
+    let blocked = warden(h, &["audit", "log", "--kind", "query_blocked", "--since", "1h"]);
+    assert!(text(&blocked.stdout).contains("restricted") && text(&blocked.stdout).lines().count() == 1, "{}", text(&blocked.stdout));
+    let bad_kind = warden(h, &["audit", "log", "--kind", "query_exploded"]);
+    assert_eq!(bad_kind.status.code(), Some(2));
+    assert!(text(&bad_kind.stderr).contains("query_blocked"), "the error lists the kinds: {}", text(&bad_kind.stderr));
+
+    let verified = warden(h, &["audit", "verify"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified.stderr));
+    assert!(text(&verified.stdout).starts_with("4 events, chain intact"), "{}", text(&verified.stdout));
+
+    let before = json(&warden(h, &["audit", "status", "--format", "json"]));
+    assert_eq!(before["pending"], 4);
+    let synced = warden(h, &["audit", "sync"]);
+    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
+    assert!(text(&synced.stdout).starts_with("synced 4 events in 1 new objects"), "{}", text(&synced.stdout));
+    let after = json(&warden(h, &["audit", "status", "--format", "json"]));
+    assert_eq!(after["pending"], 0);
+    assert_eq!(after["lastSyncedSeq"], 4);
+    assert!(after["lastSuccess"].is_string());
+
+    let store = after["store"].as_str().expect("demo store").to_string();
+    let checked = warden(h, &["audit", "verify-store", "--store", &store]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+    assert!(text(&checked.stdout).contains("1 devices, every chain intact"), "{}", text(&checked.stdout));
+    let again = warden(h, &["audit", "sync"]);
+    assert!(text(&again.stdout).starts_with("synced 0 events"), "exactly once: {}", text(&again.stdout));
+}
+
+#[test]
+fn a_tampered_journal_is_named_by_its_first_broken_sequence_number() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    for sql in ["SELECT 1", "SELECT 2", "SELECT 3"] {
+        assert_eq!(warden(h, &["query", sql]).status.code(), Some(0));
+    }
+    let journal = h.join("data/workspaces/demo/audit/journal.sqlite");
+    let conn = rusqlite::Connection::open(&journal).expect("open journal");
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("triggers");
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t}")).expect("drop trigger");
+    }
+    conn.execute("UPDATE events SET payload = replace(payload, 'SELECT 2', 'SELECT 9') WHERE seq = 4", []).expect("tamper");
+    drop(conn);
+    let verified = warden(h, &["audit", "verify"]);
+    assert_eq!(verified.status.code(), Some(1));
+    assert!(text(&verified.stderr).contains("sequence number 4"), "{}", text(&verified.stderr));
+}
+
+#[test]
+fn a_bundle_signed_by_an_unknown_key_is_refused_and_the_cached_one_stays() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    assert_eq!(warden(h, &["workspace", "init"]).status.code(), Some(0));
+    let d = |name: &str| h.join(name).display().to_string();
+    std::fs::write(d("policy.yaml"), POLICY).expect("write policy");
+    assert_eq!(warden(h, &["bundle", "keygen", "--out", &d("rogue.key")]).status.code(), Some(0));
+    let built = warden(h, &["bundle", "build", "--policy", &d("policy.yaml"), "--revision", "7", "--key", &d("rogue.key"), "--out", &d("rogue.tar.gz")]);
+    assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+    let source = format!("file://{}", d("rogue.tar.gz"));
+
+    let refused = warden(h, &["bundle", "fetch", "--source", &source]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = text(&refused.stderr);
+    assert!(err.contains("key") && err.contains("in force: demo revision 1"), "{err}");
+    let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
+    assert_eq!(status["revision"], 1);
+    assert_eq!(status["last_fetch"]["result"], "refused");
+    let log = warden(h, &["audit", "log", "--kind", "bundle_rejected"]);
+    assert_eq!(text(&log.stdout).lines().count(), 1, "{}", text(&log.stdout));
+
+    // The same bundle is accepted when its key is trusted for this fetch (a key rotation).
+    let trusted = warden(h, &["bundle", "fetch", "--source", &source, "--trust", &format!("{}.pub", d("rogue.key"))]);
+    assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted.stderr));
+    assert!(text(&trusted.stdout).starts_with("updated: cli-test revision 7"), "{}", text(&trusted.stdout));
+}

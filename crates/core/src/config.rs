@@ -20,6 +20,43 @@ pub struct WorkspaceConfig {
     /// Database that unqualified table names resolve in.
     #[serde(default)]
     pub default_database: Option<String>,
+    #[serde(default)]
+    pub bundle: BundleSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+/// Where the workspace's signed policy bundle comes from and whom to trust for it.
+///
+/// For the demo workspace every field has a default inside the workspace folder (its own demo
+/// key and local central store); any other workspace must name a source and at least one key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleSettings {
+    /// `https://…`, `s3://bucket/prefix/` or `file:///dir/` (a trailing `/` reads its `latest`).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Trusted public keys: `.pub` files or key text. Several during a key rotation.
+    #[serde(default)]
+    pub trust: Vec<String>,
+    /// How long an expired bundle is still enforced while a fresh one cannot be fetched.
+    #[serde(default)]
+    pub grace: Option<String>,
+    /// How often the desktop app fetches in the background.
+    #[serde(default)]
+    pub refresh_every: Option<String>,
+}
+
+/// Where the audit journal is synced to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// `s3://bucket/prefix/` or `file:///dir/`.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// How often the desktop app syncs in the background.
+    #[serde(default)]
+    pub sync_every: Option<String>,
 }
 
 /// `config.toml`. A missing file means the defaults: the demo workspace only.
@@ -39,7 +76,12 @@ fn default_workspace() -> String {
 fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
     BTreeMap::from([(
         DEMO.to_string(),
-        WorkspaceConfig { kind: WorkspaceKind::Demo, default_database: Some("sales".into()) },
+        WorkspaceConfig {
+            kind: WorkspaceKind::Demo,
+            default_database: Some("sales".into()),
+            bundle: BundleSettings::default(),
+            audit: AuditSettings::default(),
+        },
     )])
 }
 
@@ -89,5 +131,40 @@ mod tests {
         let err = Config::load(&path).expect_err("unknown key");
         let text = err.to_string();
         assert!(text.contains("config.toml") && text.contains("colour"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn bundle_and_audit_settings_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            r#"
+[workspaces.demo]
+kind = "demo"
+default_database = "web"
+[workspaces.demo.bundle]
+source = "https://policy.example.com/bundles/"
+trust = ["/etc/warden/security.pub", "/etc/warden/security-next.pub"]
+grace = "2d"
+[workspaces.demo.audit]
+store = "s3://audit/warden/"
+"#,
+        )
+        .expect("write");
+        let config = Config::load(&path).expect("valid");
+        let demo = config.workspace("demo").expect("demo");
+        assert_eq!(demo.bundle.source.as_deref(), Some("https://policy.example.com/bundles/"));
+        assert_eq!(demo.bundle.trust.len(), 2);
+        assert_eq!(demo.bundle.grace.as_deref(), Some("2d"));
+        assert_eq!(demo.audit.store.as_deref(), Some("s3://audit/warden/"));
+        std::fs::write(&path, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrusted = []\n").expect("write");
+        let text = Config::load(&path).expect_err("typo").to_string();
+        assert!(text.contains("trusted"), "{text}");
     }
 }

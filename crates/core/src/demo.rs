@@ -22,14 +22,82 @@ fn policy_file(dir: &Path) -> PathBuf {
     dir.join("policy.yaml")
 }
 
-pub(crate) fn init(dir: &Path) -> Result<(), CoreError> {
+/// The demo security team's signing key. A real team keeps this far from analysts' machines;
+/// the demo has no such place, and says so in its name.
+pub(crate) fn key_file(dir: &Path) -> PathBuf {
+    dir.join("keys").join("demo-signing.key")
+}
+
+/// The demo's stand-in for the central bundle store (`warden bundle publish --to file:///…/`).
+pub(crate) fn central_bundles(dir: &Path) -> PathBuf {
+    dir.join("central").join("bundles")
+}
+
+/// The demo's stand-in for the central audit store.
+pub(crate) fn central_audit(dir: &Path) -> PathBuf {
+    dir.join("central").join("audit")
+}
+
+/// How long a demo bundle is valid, and how close to its expiry it is signed again.
+const BUNDLE_VALIDITY_DAYS: i64 = 30;
+const REPUBLISH_WITHIN_DAYS: i64 = 7;
+
+pub(crate) async fn init(dir: &Path) -> Result<(), CoreError> {
     let summary = warden_demo_lake::ensure(&lake_dir(dir), SEED).map_err(|e| CoreError::DemoLake(e.to_string()))?;
     let policy = policy_text(&warden_demo_lake::describe(), &summary);
-    write_atomically(&policy_file(dir), policy.as_bytes())
+    write_atomically(&policy_file(dir), policy.as_bytes())?;
+    publish_bundle(dir).await.map(|_| ())
 }
 
 pub(crate) fn is_initialised(dir: &Path) -> bool {
-    policy_file(dir).is_file() && warden_demo_lake::existing(&lake_dir(dir), SEED).is_some()
+    policy_file(dir).is_file()
+        && warden_bundle::public_path(&key_file(dir)).is_file()
+        && central_bundles(dir).join("latest").is_file()
+        && warden_demo_lake::existing(&lake_dir(dir), SEED).is_some()
+}
+
+/// Signs `policy.yaml` and publishes it to the demo's central store when the store has no
+/// bundle, holds another policy, or holds one that expires within a week: what a security
+/// team's pipeline does, so that the demo runs through the same fetch-and-verify path as a
+/// real workspace. Returns the revision published, if any.
+pub(crate) async fn publish_bundle(dir: &Path) -> Result<Option<u64>, CoreError> {
+    use sha2::Digest;
+    let key_path = key_file(dir);
+    if !key_path.is_file() {
+        let keys = key_path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(keys).map_err(|e| CoreError::io("create", keys, e))?;
+        warden_bundle::keygen(&key_path)?;
+    }
+    let key = warden_bundle::SigningKey::from_file(&key_path)?;
+    let policy = std::fs::read(policy_file(dir)).map_err(|e| CoreError::io("read", policy_file(dir), e))?;
+    let store = central_bundles(dir);
+    let now = chrono::Utc::now();
+    let latest = match std::fs::read(store.join("latest")) {
+        Ok(bytes) => Some(warden_bundle::inspect(&bytes, &warden_bundle::Limits::default())?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(CoreError::io("read", store.join("latest"), e)),
+    };
+    let policy_sha = hex::encode(sha2::Sha256::digest(&policy));
+    if let Some(manifest) = &latest {
+        let same_policy = manifest.files.get(warden_bundle::POLICY_FILE).is_some_and(|f| f.sha256 == policy_sha);
+        let fresh = manifest.expires_at - now > chrono::Duration::days(REPUBLISH_WITHIN_DAYS);
+        if same_policy && fresh && manifest.key_id == key.id().as_str() {
+            return Ok(None);
+        }
+    }
+    let revision = latest.map_or(1, |m| m.revision + 1);
+    let bytes = warden_bundle::build(&policy, None, revision, chrono::Duration::days(BUNDLE_VALIDITY_DAYS), &key, now)?;
+    std::fs::create_dir_all(&store).map_err(|e| CoreError::io("create", &store, e))?;
+    let url = file_url(&store)?;
+    warden_bundle::publish(&bytes, &url, &warden_bundle::RemoteOptions::default()).await?;
+    Ok(Some(revision))
+}
+
+/// `file:///dir/` for a local folder (trailing slash: a store, read through its `latest`).
+pub(crate) fn file_url(dir: &Path) -> Result<String, CoreError> {
+    url::Url::from_directory_path(dir)
+        .map(String::from)
+        .map_err(|()| CoreError::io("use", dir, std::io::Error::other("not an absolute path")))
 }
 
 pub(crate) fn describe(dir: &Path) -> Vec<String> {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use warden_engine::{CatalogSnapshot, ColumnInfo};
 use warden_guardrails::{Policy, Report, Severity, Verdict};
 
+use crate::bundles::NoPolicy;
 use crate::gate::Execution;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -46,6 +47,20 @@ pub struct LintView {
 }
 
 impl LintView {
+    /// The gate's answer for `sql`: its report, or a deny that says why no policy is in force.
+    pub fn from_lint(result: &Result<Report, NoPolicy>) -> Self {
+        match result {
+            Ok(report) => Self::from_report(report),
+            Err(no_policy) => Self {
+                verdict: Verdict::Deny,
+                elevations: Vec::new(),
+                reads: Vec::new(),
+                reason: Some(no_policy.to_string()),
+                diagnostics: Vec::new(),
+            },
+        }
+    }
+
     pub fn from_report(report: &Report) -> Self {
         let diagnostics = report
             .diagnostics()
@@ -122,8 +137,9 @@ pub struct SchemaView {
 }
 
 impl SchemaView {
-    /// The engine's catalog, each column marked with the tags the policy gives it.
-    pub fn new(catalog: &CatalogSnapshot, policy: &Policy) -> Self {
+    /// The engine's catalog, each column marked with the tags the policy gives it (no tags while
+    /// no policy is in force: nothing can run then anyway).
+    pub fn new(catalog: &CatalogSnapshot, policy: Option<&Policy>) -> Self {
         let databases = catalog
             .databases
             .iter()
@@ -133,7 +149,7 @@ impl SchemaView {
                     .tables
                     .iter()
                     .map(|t| {
-                        let policy_table = policy.catalog().table(&db.name, &t.name);
+                        let policy_table = policy.and_then(|p| p.catalog().table(&db.name, &t.name));
                         TableView {
                             name: t.name.clone(),
                             columns: t

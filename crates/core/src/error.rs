@@ -21,6 +21,16 @@ pub enum CoreError {
     DemoLake(String),
     #[error("the query engine could not start: {0}")]
     Engine(String),
+    #[error("{0}")]
+    Bundle(warden_bundle::BundleError),
+    #[error("the {0} workspace has no bundle source: set source under [workspaces.{0}.bundle] in config.toml, or pass --source URL")]
+    NoBundleSource(String),
+    #[error("the {0} workspace has no audit store: set store under [workspaces.{0}.audit] in config.toml, or pass --to URL")]
+    NoAuditStore(String),
+    #[error("the audit journal cannot be used, so nothing may run: {0}")]
+    Audit(#[from] warden_audit::AuditError),
+    #[error("the audit store cannot be used: {0}")]
+    AuditStore(#[from] warden_audit::StoreError),
 }
 
 impl CoreError {

@@ -1,8 +1,18 @@
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use warden_audit::{
+    EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted,
+    SqlRecord, SqlTextMode,
+};
 use warden_engine::{CancellationToken, CatalogSnapshot, Engine, EngineError, ResultSet};
-use warden_guardrails::{lint, LintContext, Policy, Refusal, Report, Verdict};
+use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
+
+use crate::audit::Audit;
+use crate::bundles::{Enforced, NoPolicy, PolicyInForce};
+use crate::policy_client::{PolicyClient, PolicyRefresh};
 
 /// Why a query did not produce rows.
 #[derive(Debug, thiserror::Error)]
@@ -10,15 +20,21 @@ pub enum RunError {
     /// The guardrails said no; the report says why and what would unlock it.
     #[error("{0}")]
     Blocked(Box<Refusal>),
+    /// No verified, unexpired policy bundle is in force.
+    #[error("{0}")]
+    NoPolicy(NoPolicy),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The audit journal could not record the query, so it was not run (or its rows are withheld).
+    #[error("not allowed: the audit journal could not record this query ({0}); nothing runs unrecorded")]
+    Audit(String),
 }
 
 impl RunError {
     pub fn report(&self) -> Option<&Report> {
         match self {
             RunError::Blocked(refusal) => Some(&refusal.report),
-            RunError::Engine(_) => None,
+            _ => None,
         }
     }
 }
@@ -40,30 +56,40 @@ pub struct Execution {
 /// The engine is a private field and there is no accessor: whoever holds a gate can lint and
 /// run, and running always lints again against the policy and elevations in force now, never
 /// against a verdict computed earlier (the editor's verdict may be stale by the time Run is
-/// pressed).
+/// pressed). The policy comes only from a verified bundle, and every run is recorded in the
+/// audit journal before the engine sees it.
 pub struct Gate {
     workspace: String,
-    policy: Policy,
     default_database: Option<String>,
     elevations: BTreeSet<String>,
     engine: Box<dyn Engine>,
+    enforced: Arc<RwLock<Enforced>>,
+    policy_client: tokio::sync::Mutex<PolicyClient>,
+    audit: Arc<Audit>,
 }
 
 impl Gate {
     pub(crate) fn new(
         workspace: String,
-        policy: Policy,
         default_database: Option<String>,
         engine: Box<dyn Engine>,
+        policy_client: PolicyClient,
+        audit: Arc<Audit>,
     ) -> Self {
-        Self { workspace, policy, default_database, elevations: BTreeSet::new(), engine }
+        let enforced = Arc::new(RwLock::new(policy_client.in_force(Utc::now())));
+        Self {
+            workspace,
+            default_database,
+            elevations: BTreeSet::new(),
+            engine,
+            enforced,
+            policy_client: tokio::sync::Mutex::new(policy_client),
+            audit,
+        }
     }
 
     pub fn workspace(&self) -> &str {
         &self.workspace
-    }
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
     pub fn engine_name(&self) -> &'static str {
         self.engine.name()
@@ -73,6 +99,15 @@ impl Gate {
     }
     pub fn elevations(&self) -> &BTreeSet<String> {
         &self.elevations
+    }
+    pub fn audit(&self) -> &Arc<Audit> {
+        &self.audit
+    }
+
+    /// The policy in force now, or why there is none (no bundle, refused, expired past grace).
+    pub fn policy(&self) -> Result<Arc<PolicyInForce>, NoPolicy> {
+        let enforced = self.enforced.read().unwrap_or_else(|p| p.into_inner());
+        enforced.at(Utc::now())
     }
 
     fn context(&self, database: Option<&str>) -> LintContext {
@@ -86,34 +121,125 @@ impl Gate {
     }
 
     /// The verdict for `sql` under the current policy and elevations.
-    pub fn lint(&self, sql: &str, database: Option<&str>) -> Report {
-        lint(&self.policy, sql, &self.context(database))
+    pub fn lint(&self, sql: &str, database: Option<&str>) -> Result<Report, NoPolicy> {
+        let in_force = self.policy()?;
+        Ok(lint(in_force.policy(), sql, &self.context(database)))
     }
 
-    /// Lints `sql` now and, only when the verdict is `allow`, executes it.
+    /// Lints `sql` now and, only when the verdict is `allow`, records and executes it.
     pub async fn run(
         &self,
         sql: &str,
         database: Option<&str>,
         cancel: CancellationToken,
     ) -> Result<Execution, RunError> {
-        let approved = self.lint(sql, database).approve().map_err(|r| RunError::Blocked(Box::new(r)))?;
+        let in_force = match self.policy() {
+            Ok(p) => p,
+            Err(no_policy) => {
+                let query = QueryContext {
+                    // Without a policy there is no sql_text setting: keep the safer hash.
+                    sql: SqlRecord::new(sql, SqlTextMode::HashOnly),
+                    verdict: warden_audit::Verdict::Deny,
+                    rule_ids: vec!["no-policy".to_string()],
+                    active_elevations: self.elevations.iter().cloned().collect(),
+                    bundle_revision: None,
+                };
+                self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+                return Err(RunError::NoPolicy(no_policy));
+            }
+        };
+        let report = lint(in_force.policy(), sql, &self.context(database));
+        let query = self.query_context(&report, &in_force);
+        let approved = match report.approve() {
+            Ok(approved) => approved,
+            Err(refusal) => {
+                self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+                return Err(RunError::Blocked(Box::new(refusal)));
+            }
+        };
+        let engine = EngineRef { engine: self.engine.name().to_string(), query_id: None };
+        self.record(Payload::QueryStarted(QueryStarted { query: query.clone(), engine: engine.clone() }))?;
         let reads = approved.reads().to_vec();
-        let outcome = self.engine.execute(approved, cancel).await?;
-        Ok(Execution {
-            engine: self.engine.name(),
-            query_id: outcome.query_id,
-            result: outcome.result,
-            bytes_scanned: outcome.bytes_scanned,
-            duration: outcome.duration,
-            verdict: Verdict::Allow,
-            reads,
-        })
+        let started = Instant::now();
+        let outcome = self.engine.execute(approved, cancel).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(outcome) => {
+                let engine = EngineRef { query_id: Some(outcome.query_id.clone()), ..engine };
+                self.record(Payload::QueryFinished(QueryFinished {
+                    query,
+                    engine,
+                    rows: outcome.result.rows.len() as u64,
+                    bytes_scanned: outcome.bytes_scanned,
+                    duration_ms,
+                }))?;
+                Ok(Execution {
+                    engine: self.engine.name(),
+                    query_id: outcome.query_id,
+                    result: outcome.result,
+                    bytes_scanned: outcome.bytes_scanned,
+                    duration: outcome.duration,
+                    verdict: Verdict::Allow,
+                    reads,
+                })
+            }
+            Err(EngineError::Cancelled) => {
+                self.record(Payload::QueryCancelled(QueryCancelled { query, engine, duration_ms }))?;
+                Err(RunError::Engine(EngineError::Cancelled))
+            }
+            Err(error) => {
+                self.record(Payload::QueryFailed(QueryFailed { query, engine, error: error.to_string(), duration_ms }))?;
+                Err(RunError::Engine(error))
+            }
+        }
+    }
+
+    fn query_context(&self, report: &Report, in_force: &PolicyInForce) -> QueryContext {
+        let mode = match in_force.policy().audit_sql_text() {
+            SqlText::Full => SqlTextMode::Full,
+            SqlText::Hash => SqlTextMode::HashOnly,
+        };
+        let verdict = match report.verdict() {
+            Verdict::Allow if report.diagnostics().is_empty() => warden_audit::Verdict::Allow,
+            Verdict::Allow => warden_audit::Verdict::Warn,
+            Verdict::Elevate => warden_audit::Verdict::Elevate,
+            Verdict::Deny => warden_audit::Verdict::Deny,
+        };
+        let mut rule_ids: Vec<String> = report.diagnostics().iter().map(|d| d.rule.clone()).collect();
+        rule_ids.sort();
+        rule_ids.dedup();
+        QueryContext {
+            sql: SqlRecord::new(report.sql(), mode),
+            verdict,
+            rule_ids,
+            active_elevations: report.active_elevations().iter().cloned().collect(),
+            bundle_revision: Some(in_force.revision()),
+        }
+    }
+
+    fn record(&self, payload: Payload) -> Result<(), RunError> {
+        self.audit.record(payload).map(|_| ()).map_err(|e| RunError::Audit(e.to_string()))
     }
 
     /// What the engine can see (for the schema panel and completion).
     pub async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
         self.engine.catalog().await
+    }
+
+    /// Fetches the policy bundle now; a new revision is in force for the next lint and run.
+    pub async fn refresh_policy(&self) -> PolicyRefresh {
+        let mut client = self.policy_client.lock().await;
+        client.refresh_into(None, &self.enforced).await
+    }
+
+    /// What is in force, where it came from, and how the last fetch went.
+    pub async fn policy_status(&self) -> warden_bundle::Status {
+        self.policy_client.lock().await.status(Utc::now())
+    }
+
+    /// How often the desktop app should fetch in the background.
+    pub async fn refresh_every(&self) -> Duration {
+        self.policy_client.lock().await.refresh_every()
     }
 }
 
@@ -122,36 +248,10 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use warden_engine::{Approved, ColumnInfo, QueryOutcome, Value};
+    use warden_engine::Value;
 
     use super::*;
-
-    /// Records what it was asked to execute, so tests can prove the gate let nothing else through.
-    struct Recorder {
-        executed: Arc<AtomicUsize>,
-    }
-
-    #[async_trait::async_trait]
-    impl Engine for Recorder {
-        fn name(&self) -> &'static str {
-            "recorder"
-        }
-        async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
-            Ok(CatalogSnapshot::default())
-        }
-        async fn execute(&self, query: Approved, _: CancellationToken) -> Result<QueryOutcome, EngineError> {
-            self.executed.fetch_add(1, Ordering::SeqCst);
-            Ok(QueryOutcome {
-                query_id: "q1".into(),
-                result: ResultSet {
-                    columns: vec![ColumnInfo { name: "sql".into(), data_type: "varchar".into() }],
-                    rows: vec![vec![Value::Text(query.sql().to_string())]],
-                },
-                bytes_scanned: 0,
-                duration: Duration::ZERO,
-            })
-        }
-    }
+    use crate::testing::{signed_gate, Fixture, Recorder};
 
     const POLICY: &str = r#"
 format: warden-policy/1
@@ -164,44 +264,94 @@ catalog:
           columns:
             customer_id: bigint
             country: varchar
+            fail_me: varchar
             ssn: { type: varchar, tags: [restricted] }
 rules:
   - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error }
 "#;
 
-    fn gate() -> (Gate, Arc<AtomicUsize>) {
+    async fn gate(policy: &str) -> (Fixture, Gate, Arc<AtomicUsize>) {
         let executed = Arc::new(AtomicUsize::new(0));
-        let policy = Policy::from_yaml(POLICY).expect("policy");
         let engine = Box::new(Recorder { executed: executed.clone() });
-        (Gate::new("test".into(), policy, Some("sales".into()), engine), executed)
+        let (fixture, gate) = signed_gate(policy, engine).await;
+        (fixture, gate, executed)
+    }
+
+    fn kinds(gate: &Gate) -> Vec<String> {
+        gate.audit().events(&[], None, None, false).expect("events").into_iter().map(|e| e.kind).collect()
     }
 
     #[tokio::test]
-    async fn allowed_query_reaches_the_engine_verbatim() {
-        let (gate, executed) = gate();
+    async fn allowed_query_reaches_the_engine_verbatim_and_is_recorded() {
+        let (_f, gate, executed) = gate(POLICY).await;
         let sql = "SELECT country, count(*) FROM customers GROUP BY 1";
         let run = gate.run(sql, None, CancellationToken::new()).await.expect("allowed");
         assert_eq!(executed.load(Ordering::SeqCst), 1);
         assert_eq!(run.result.rows[0][0], Value::Text(sql.into()));
         assert_eq!(run.reads, vec!["sales.customers.country".to_string()]);
+        assert_eq!(kinds(&gate), ["bundle_updated", "query_started", "query_finished"]);
+        let finished = &gate.audit().events(&[warden_audit::Kind::QueryFinished], None, None, false).expect("events")[0];
+        assert_eq!(finished.payload["query"]["sql"]["text"], sql);
+        assert_eq!(finished.payload["query"]["bundle_revision"], 1);
+        assert_eq!(finished.payload["engine"]["query_id"], "q1");
+        assert_eq!(finished.payload["rows"], 1);
+        assert_eq!(finished.payload["bytes_scanned"], 42);
     }
 
     #[tokio::test]
-    async fn denied_query_never_reaches_the_engine() {
-        let (gate, executed) = gate();
-        for sql in ["SELECT ssn FROM sales.customers", "SELECT * FROM customers", "SELEC nonsense", "", "SELECT x FROM nowhere"] {
+    async fn denied_query_never_reaches_the_engine_and_is_recorded_as_blocked() {
+        let (_f, gate, executed) = gate(POLICY).await;
+        for sql in ["SELECT ssn FROM sales.customers", "SELEC nonsense", "", "SELECT x FROM nowhere"] {
             let err = gate.run(sql, None, CancellationToken::new()).await.expect_err(sql);
             assert!(matches!(err, RunError::Blocked(_)), "{sql}: {err}");
             assert!(err.to_string().starts_with("not allowed"), "{sql}: {err}");
         }
         assert_eq!(executed.load(Ordering::SeqCst), 0);
+        let blocked = gate.audit().events(&[warden_audit::Kind::QueryBlocked], None, None, false).expect("events");
+        assert_eq!(blocked.len(), 4);
+        assert_eq!(blocked[0].payload["query"]["verdict"], "deny");
+        assert_eq!(blocked[0].payload["query"]["rule_ids"][0], "restricted");
+    }
+
+    #[tokio::test]
+    async fn engine_failures_and_cancellations_are_recorded() {
+        let (_f, gate, _) = gate(POLICY).await;
+        let err = gate.run("SELECT fail_me FROM customers", None, CancellationToken::new()).await.expect_err("fails");
+        assert!(matches!(err, RunError::Engine(EngineError::Query(_))), "{err}");
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let err = gate.run("SELECT country FROM customers", None, cancel).await.expect_err("cancelled");
+        assert!(matches!(err, RunError::Engine(EngineError::Cancelled)), "{err}");
+        assert_eq!(
+            kinds(&gate),
+            ["bundle_updated", "query_started", "query_failed", "query_started", "query_cancelled"]
+        );
+    }
+
+    #[tokio::test]
+    async fn hash_only_policies_keep_no_sql_text() {
+        let policy = format!("{POLICY}audit: {{ sql_text: hash }}\n");
+        let (_f, gate, _) = gate(&policy).await;
+        let sql = "SELECT country FROM customers WHERE country = 'secret-literal'";
+        gate.run(sql, None, CancellationToken::new()).await.expect("allowed");
+        gate.run("SELECT ssn FROM customers WHERE ssn = 'secret-literal'", None, CancellationToken::new())
+            .await
+            .expect_err("blocked");
+        let journal = std::fs::read(gate.audit().journal_path()).expect("journal");
+        let wal = std::fs::read(gate.audit().journal_path().with_extension("sqlite-wal")).unwrap_or_default();
+        for bytes in [journal, wal] {
+            assert!(!String::from_utf8_lossy(&bytes).contains("secret-literal"));
+        }
+        let events = gate.audit().events(&[warden_audit::Kind::QueryFinished], None, None, false).expect("events");
+        assert!(events[0].payload["query"]["sql"].get("text").is_none_or(|t| t.is_null()), "{}", events[0].payload);
     }
 
     #[tokio::test]
     async fn the_database_argument_sets_the_context() {
-        let (gate, _) = gate();
-        assert_eq!(gate.lint("SELECT country FROM customers", Some("web")).verdict(), Verdict::Deny);
-        assert_eq!(gate.lint("SELECT country FROM customers", Some("sales")).verdict(), Verdict::Allow);
-        assert_eq!(gate.lint("SELECT country FROM customers", Some("  ")).verdict(), Verdict::Allow);
+        let (_f, gate, _) = gate(POLICY).await;
+        let verdict = |db| gate.lint("SELECT country FROM customers", db).expect("policy").verdict();
+        assert_eq!(verdict(Some("web")), Verdict::Deny);
+        assert_eq!(verdict(Some("sales")), Verdict::Allow);
+        assert_eq!(verdict(Some("  ")), Verdict::Allow);
     }
 }

@@ -3,8 +3,11 @@
 //! The desktop app and the CLI talk to this crate only. Query engines are private to it: the
 //! one way to execute SQL is [`Gate::run`], which lints the text against the policy and the
 //! elevations in force at that moment and hands the engine nothing but the resulting
-//! [`warden_guardrails::Approved`].
+//! [`warden_guardrails::Approved`]. The policy comes only from a verified, unexpired bundle, and
+//! every run is recorded in the audit journal before the engine sees it.
 
+pub mod audit;
+mod bundles;
 mod config;
 #[cfg(feature = "embedded")]
 mod demo;
@@ -12,10 +15,17 @@ pub mod editor;
 mod error;
 mod gate;
 mod home;
+mod policy_client;
 mod results;
+#[cfg(test)]
+mod testing;
 mod workspace;
 
-pub use config::{Config, WorkspaceConfig, WorkspaceKind};
+pub use audit::{Audit, AuditStatusView, EventView};
+pub use bundles::{NoPolicy, PolicyInForce};
+pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
+pub use policy_client::{PolicyClient, PolicyRefresh};
+pub use warden_bundle::{FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus};
 pub use error::CoreError;
 pub use gate::{Execution, Gate, RunError};
 pub use home::Home;

@@ -1,15 +1,22 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
-use warden_guardrails::Policy;
 
-use crate::config::{Config, WorkspaceKind};
+use crate::audit::Audit;
+use crate::bundles::{BundleSetup, Bundles};
+use crate::config::{AuditSettings, BundleSettings, Config, WorkspaceKind};
 use crate::error::CoreError;
 use crate::gate::Gate;
 use crate::home::Home;
+use crate::policy_client::PolicyClient;
 
 /// The name of the embedded demo workspace, the default when nothing else is configured.
 pub const DEMO: &str = "demo";
+
+/// Used when the configuration does not say.
+const DEFAULT_GRACE: &str = "3d";
+const DEFAULT_REFRESH_EVERY: &str = "5m";
 
 /// What `warden workspace show` prints and the app's status bar reads.
 #[derive(Debug, Clone, Serialize)]
@@ -19,9 +26,11 @@ pub struct WorkspaceSummary {
     pub dir: PathBuf,
     pub initialised: bool,
     pub default_database: Option<String>,
-    pub policy_path: PathBuf,
-    pub policy_name: Option<String>,
-    pub policy_fingerprint: Option<String>,
+    /// The policy the demo's security team signs (demo only).
+    pub policy_path: Option<PathBuf>,
+    /// The policy bundle in force, or why none is.
+    pub bundle: warden_bundle::Status,
+    pub audit_store: Option<String>,
     /// One line per table of the demo lake: rows, partitions and bytes on disk.
     pub tables: Vec<String>,
 }
@@ -32,6 +41,8 @@ pub struct Workspace {
     kind: WorkspaceKind,
     dir: PathBuf,
     default_database: Option<String>,
+    bundle: BundleSettings,
+    audit: AuditSettings,
 }
 
 impl Workspace {
@@ -44,6 +55,8 @@ impl Workspace {
             dir: home.workspace_dir(&name),
             kind: ws.kind,
             default_database: ws.default_database.clone(),
+            bundle: ws.bundle.clone(),
+            audit: ws.audit.clone(),
             name,
         })
     }
@@ -52,17 +65,18 @@ impl Workspace {
         &self.name
     }
 
-    pub fn policy_path(&self) -> PathBuf {
-        self.dir.join("policy.yaml")
-    }
-
     /// Creates what the workspace needs on disk; running it again repairs and keeps the rest.
-    pub fn init(&self) -> Result<WorkspaceSummary, CoreError> {
+    /// For the demo: the sample lake, its policy, a demo signing key, and a signed bundle
+    /// published to the demo's local central store.
+    pub async fn init(&self) -> Result<WorkspaceSummary, CoreError> {
         match self.kind {
             WorkspaceKind::Demo => {
                 #[cfg(feature = "embedded")]
                 {
-                    crate::demo::init(&self.dir)?;
+                    crate::demo::init(&self.dir).await?;
+                    // Through the same fetch-and-verify path as any workspace; recorded in the journal.
+                    let mut client = self.open_policy_client(self.open_audit()?)?;
+                    client.fetch(None, chrono::Utc::now()).await?;
                 }
                 #[cfg(not(feature = "embedded"))]
                 {
@@ -74,23 +88,22 @@ impl Workspace {
     }
 
     pub fn summary(&self) -> Result<WorkspaceSummary, CoreError> {
-        let policy_path = self.policy_path();
-        let policy = if policy_path.exists() { Some(self.load_policy()?) } else { None };
         let tables = match self.kind {
             #[cfg(feature = "embedded")]
             WorkspaceKind::Demo => crate::demo::describe(&self.dir),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => Vec::new(),
         };
+        let bundle = Bundles::open(self.bundle_setup()?)?.status(chrono::Utc::now());
         Ok(WorkspaceSummary {
             name: self.name.clone(),
             kind: self.kind,
             dir: self.dir.clone(),
             initialised: self.is_initialised(),
             default_database: self.default_database.clone(),
-            policy_name: policy.as_ref().map(|p| p.name().to_string()),
-            policy_fingerprint: policy.as_ref().map(|p| p.fingerprint().to_string()),
-            policy_path,
+            policy_path: matches!(self.kind, WorkspaceKind::Demo).then(|| self.dir.join("policy.yaml")),
+            bundle,
+            audit_store: self.audit_store()?,
             tables,
         })
     }
@@ -104,52 +117,106 @@ impl Workspace {
         }
     }
 
-    /// The policy in force. A policy that cannot be read or validated stops everything.
-    pub fn load_policy(&self) -> Result<Policy, CoreError> {
-        load_policy(&self.policy_path())
+    /// Where the bundle comes from and whom to trust, with the demo's defaults filled in.
+    pub(crate) fn bundle_setup(&self) -> Result<BundleSetup, CoreError> {
+        let settings = &self.bundle;
+        let (default_source, default_trust) = match self.kind {
+            #[cfg(feature = "embedded")]
+            WorkspaceKind::Demo => (
+                Some(crate::demo::file_url(&crate::demo::central_bundles(&self.dir))?),
+                vec![warden_bundle::public_path(&crate::demo::key_file(&self.dir)).display().to_string()],
+            ),
+            #[cfg(not(feature = "embedded"))]
+            WorkspaceKind::Demo => (None, Vec::new()),
+        };
+        let duration = |value: &Option<String>, default: &str, key: &str| {
+            let text = value.as_deref().unwrap_or(default);
+            warden_bundle::parse_duration(text).map_err(|e| CoreError::Config {
+                path: PathBuf::from("config.toml"),
+                message: format!("[workspaces.{}.bundle] {key}: {e}", self.name),
+            })
+        };
+        let grace = duration(&settings.grace, DEFAULT_GRACE, "grace")?;
+        let refresh_every = duration(&settings.refresh_every, DEFAULT_REFRESH_EVERY, "refresh_every")?
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(300));
+        Ok(BundleSetup {
+            source: settings.source.clone().or(default_source),
+            trust: if settings.trust.is_empty() { default_trust } else { settings.trust.clone() },
+            grace,
+            refresh_every,
+            cache_dir: self.dir.join("bundle-cache"),
+            workspace: self.name.clone(),
+        })
     }
 
-    /// Opens the workspace's engine behind the gate. Fails when the workspace is not initialised
-    /// or its policy is unusable: no policy, no queries.
+    /// The central audit store, with the demo's default (a local folder) filled in.
+    pub fn audit_store(&self) -> Result<Option<String>, CoreError> {
+        if let Some(store) = &self.audit.store {
+            return Ok(Some(store.clone()));
+        }
+        match self.kind {
+            #[cfg(feature = "embedded")]
+            WorkspaceKind::Demo => Ok(Some(crate::demo::file_url(&crate::demo::central_audit(&self.dir))?)),
+            #[cfg(not(feature = "embedded"))]
+            WorkspaceKind::Demo => Ok(None),
+        }
+    }
+
+    /// How often the desktop app syncs the audit journal in the background.
+    pub fn audit_sync_every(&self) -> Result<std::time::Duration, CoreError> {
+        let text = self.audit.sync_every.as_deref().unwrap_or("1m");
+        warden_bundle::parse_duration(text)
+            .ok()
+            .and_then(|d| d.to_std().ok())
+            .ok_or_else(|| CoreError::Config {
+                path: PathBuf::from("config.toml"),
+                message: format!("[workspaces.{}.audit] sync_every: {text:?} is not a duration such as 60s or 5m", self.name),
+            })
+    }
+
+    /// The workspace's audit journal (one per workspace and installation).
+    pub fn open_audit(&self) -> Result<Arc<Audit>, CoreError> {
+        let path = self.dir.join("audit").join("journal.sqlite");
+        Ok(Arc::new(Audit::open(&path, &self.name, self.audit_store()?)?))
+    }
+
+    /// The verified bundle cache and its source, without the engine (`warden bundle fetch`).
+    pub fn open_policy_client(&self, audit: Arc<Audit>) -> Result<PolicyClient, CoreError> {
+        Ok(PolicyClient::new(Bundles::open(self.bundle_setup()?)?, audit))
+    }
+
+    /// Opens the workspace's engine behind the gate. The policy comes from the verified bundle
+    /// cache; when none is in force a fetch is tried once, and if that fails too, the gate opens
+    /// with nothing allowed and says why.
     pub async fn open_gate(&self) -> Result<Gate, CoreError> {
         if !self.is_initialised() {
             return Err(CoreError::NotInitialised(self.name.clone()));
         }
-        let policy = self.load_policy()?;
+        #[cfg(feature = "embedded")]
+        if matches!(self.kind, WorkspaceKind::Demo) {
+            crate::demo::publish_bundle(&self.dir).await?;
+        }
+        let audit = self.open_audit()?;
+        let mut client = self.open_policy_client(audit.clone())?;
+        let now = chrono::Utc::now();
+        if client.in_force(now).at(now).is_err() || self.kind == WorkspaceKind::Demo {
+            // The outcome is in the client's status; a failure leaves the gate closed, not broken.
+            let _ = client.fetch(None, now).await;
+        }
         let engine = match self.kind {
             #[cfg(feature = "embedded")]
             WorkspaceKind::Demo => crate::demo::open_engine(&self.dir)?,
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => return Err(CoreError::EmbeddedUnavailable),
         };
-        Ok(Gate::new(self.name.clone(), policy, self.default_database.clone(), engine))
+        Ok(Gate::new(self.name.clone(), self.default_database.clone(), engine, client, audit))
     }
-}
-
-pub(crate) fn load_policy(path: &Path) -> Result<Policy, CoreError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CoreError::Policy {
-        path: path.to_path_buf(),
-        message: format!("cannot read it ({e})"),
-    })?;
-    Policy::from_yaml(&text)
-        .map_err(|e| CoreError::Policy { path: path.to_path_buf(), message: e.to_string() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_unusable_policy_is_an_error_that_names_the_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("policy.yaml");
-        std::fs::write(&path, "format: warden-policy/1\nname: x\nrules: [ { id: a, kind: nope } ]\n").expect("write");
-        let err = load_policy(&path).expect_err("bad policy");
-        let text = err.to_string();
-        assert!(text.contains("policy.yaml") && text.contains("nothing may run"), "{text}");
-        let err = load_policy(&dir.path().join("missing.yaml")).expect_err("missing policy");
-        assert!(err.to_string().contains("cannot read it"));
-    }
 
     #[test]
     fn unknown_workspace_is_refused() {
@@ -158,5 +225,17 @@ mod tests {
         assert!(matches!(Workspace::find(&home, Some("prod")), Err(CoreError::UnknownWorkspace(_))));
         let demo = Workspace::find(&home, None).expect("demo by default");
         assert_eq!(demo.name(), "demo");
+    }
+
+    #[test]
+    fn a_bad_grace_period_names_the_setting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::under(dir.path());
+        std::fs::create_dir_all(&home.config).expect("config dir");
+        std::fs::write(home.config_file(), "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"soon\"\n")
+            .expect("write");
+        let ws = Workspace::find(&home, None).expect("demo");
+        let text = ws.bundle_setup().expect_err("bad grace").to_string();
+        assert!(text.contains("grace") && text.contains("soon"), "{text}");
     }
 }

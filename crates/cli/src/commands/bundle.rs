@@ -1,10 +1,14 @@
 use warden_bundle::{build, keygen, parse_duration, publish, verify, RemoteOptions, SigningKey, TrustStore, VerifyOptions};
 
-use crate::args::BundleCommand;
+use warden_core::{PolicyHealth, PolicyStatus};
+
+use crate::args::{BundleCommand, Cli, InfoFormat};
 use crate::EXIT_REFUSED;
 
-pub fn run(command: &BundleCommand) -> Result<u8, String> {
+pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
     match command {
+        BundleCommand::Fetch { workspace, source, trust } => fetch(cli, workspace.as_deref(), source.as_deref(), trust),
+        BundleCommand::Status { workspace, format } => status(cli, workspace.as_deref(), *format),
         BundleCommand::Keygen { out } => {
             let id = keygen(out).map_err(|e| e.to_string())?;
             println!("key id {id}: private key in {}, public key in {}.pub", out.display(), out.display());
@@ -53,5 +57,76 @@ pub fn run(command: &BundleCommand) -> Result<u8, String> {
             println!("published {} revision {} to {}{note}", published.name, published.revision, published.object);
             Ok(0)
         }
+    }
+}
+
+fn fetch(cli: &Cli, workspace: Option<&str>, source: Option<&str>, trust: &[String]) -> Result<u8, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let ws = super::ready_workspace(&home, workspace)?;
+    let audit = ws.open_audit().map_err(|e| e.to_string())?;
+    let mut client = ws.open_policy_client(audit).map_err(|e| e.to_string())?;
+    if !trust.is_empty() {
+        client.trust_only(trust).map_err(|e| e.to_string())?;
+    }
+    let now = chrono::Utc::now();
+    let outcome = super::runtime()?.block_on(client.fetch(source, now));
+    let status = client.status(now);
+    match outcome {
+        Ok(outcome) => {
+            let what = match outcome {
+                warden_core::RefreshOutcome::Unchanged { .. } => "unchanged",
+                warden_core::RefreshOutcome::Updated { .. } => "updated",
+            };
+            println!("{what}: {}", one_line(&status));
+            Ok(if status.health == PolicyHealth::Blocked { EXIT_REFUSED } else { 0 })
+        }
+        Err(e) => {
+            eprintln!("warden: {e}");
+            eprintln!("warden: in force: {}", one_line(&status));
+            Ok(EXIT_REFUSED)
+        }
+    }
+}
+
+fn status(cli: &Cli, workspace: Option<&str>, format: InfoFormat) -> Result<u8, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let ws = warden_core::Workspace::find(&home, workspace).map_err(|e| e.to_string())?;
+    let audit = ws.open_audit().map_err(|e| e.to_string())?;
+    let client = ws.open_policy_client(audit).map_err(|e| e.to_string())?;
+    let status = client.status(chrono::Utc::now());
+    match format {
+        InfoFormat::Json => println!("{}", status.to_json()),
+        InfoFormat::Text => print_status(&status),
+    }
+    Ok(if status.health == PolicyHealth::Blocked { EXIT_REFUSED } else { 0 })
+}
+
+fn one_line(s: &PolicyStatus) -> String {
+    match (&s.name, s.revision, s.expires_at) {
+        (Some(name), Some(revision), Some(expires)) if s.health != PolicyHealth::Blocked => {
+            format!("{name} revision {revision}, expires {}", expires.to_rfc3339())
+        }
+        _ => format!("nothing may run: {}", s.reason.as_deref().unwrap_or("no bundle")),
+    }
+}
+
+fn print_status(s: &PolicyStatus) {
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "(none)".to_string());
+    let health = match s.health {
+        PolicyHealth::Valid => "valid".to_string(),
+        PolicyHealth::Grace => format!("expired, in grace: {}", s.warning.as_deref().unwrap_or("")),
+        PolicyHealth::Blocked => format!("BLOCKED: {}", s.reason.as_deref().unwrap_or("")),
+    };
+    println!("health:      {health}");
+    println!("name:        {}", or_none(s.name.clone()));
+    println!("revision:    {}", or_none(s.revision.map(|r| r.to_string())));
+    println!("source:      {}", or_none(s.source.clone()));
+    println!("fetched at:  {}", or_none(s.fetched_at.map(|t| t.to_rfc3339())));
+    println!("issued at:   {}", or_none(s.issued_at.map(|t| t.to_rfc3339())));
+    println!("expires at:  {}", or_none(s.expires_at.map(|t| t.to_rfc3339())));
+    println!("key id:      {}", or_none(s.key_id.clone()));
+    match &s.last_fetch {
+        Some(f) => println!("last fetch:  {} at {}: {}", serde_json::to_value(f.result).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), f.at.to_rfc3339(), f.message),
+        None => println!("last fetch:  (never)"),
     }
 }

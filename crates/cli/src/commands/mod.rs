@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod bundle;
 pub mod lint;
 pub mod query;
@@ -18,7 +19,7 @@ pub(crate) fn ready_workspace(home: &Home, name: Option<&str>) -> Result<Workspa
     let summary = ws.summary().map_err(|e| e.to_string())?;
     if !summary.initialised {
         eprintln!("warden: initialising the {} workspace in {} ...", ws.name(), summary.dir.display());
-        ws.init().map_err(|e: CoreError| e.to_string())?;
+        runtime()?.block_on(ws.init()).map_err(|e: CoreError| e.to_string())?;
     }
     Ok(ws)
 }

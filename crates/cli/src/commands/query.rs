@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 eprintln!("warden: {summary}");
                 Ok(EXIT_REFUSED)
             }
-            Err(RunError::Engine(e)) => {
+            Err(e @ (RunError::Engine(_) | RunError::NoPolicy(_) | RunError::Audit(_))) => {
                 eprintln!("warden: {e}");
                 Ok(EXIT_REFUSED)
             }

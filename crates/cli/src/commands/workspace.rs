@@ -4,7 +4,7 @@ use warden_core::{WorkspaceSummary, Workspace};
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let ws = Workspace::find(&home, args.workspace.as_deref()).map_err(|e| e.to_string())?;
-    let summary = ws.init().map_err(|e| e.to_string())?;
+    let summary = super::runtime()?.block_on(ws.init()).map_err(|e| e.to_string())?;
     println!("initialised the {} workspace", summary.name);
     print_summary(&summary);
     Ok(0)
@@ -30,10 +30,19 @@ fn print_summary(s: &WorkspaceSummary) {
     println!("directory:        {}", s.dir.display());
     println!("initialised:      {}", if s.initialised { "yes" } else { "no (run `warden workspace init`)" });
     println!("default database: {}", s.default_database.as_deref().unwrap_or("(none)"));
-    match (&s.policy_name, &s.policy_fingerprint) {
-        (Some(name), Some(fp)) => println!("policy:           {name} (sha256 {}) from {}", &fp[..12.min(fp.len())], s.policy_path.display()),
-        _ => println!("policy:           none yet ({})", s.policy_path.display()),
+    let b = &s.bundle;
+    match (&b.name, b.revision, b.expires_at, &b.reason) {
+        (Some(name), Some(revision), Some(expires), None) => {
+            println!("policy bundle:    {name} revision {revision}, expires {}", expires.to_rfc3339())
+        }
+        (_, _, _, Some(reason)) => println!("policy bundle:    none in force, nothing may run: {reason}"),
+        _ => println!("policy bundle:    none yet"),
     }
+    println!("bundle source:    {}", b.source.as_deref().unwrap_or("(none configured)"));
+    if let Some(path) = &s.policy_path {
+        println!("demo policy:      {} (signed with the demo key at init)", path.display());
+    }
+    println!("audit store:      {}", s.audit_store.as_deref().unwrap_or("(none configured)"));
     if !s.tables.is_empty() {
         println!("tables:");
         for t in &s.tables {

@@ -16,6 +16,16 @@ pub(crate) struct PolicyFile {
     pub elevations: OrderedMap<ElevationFile>,
     #[serde(default)]
     pub rules: Vec<RuleFile>,
+    #[serde(default)]
+    pub audit: AuditFile,
+}
+
+/// What the audit journal keeps of each query.
+#[derive(DeriveDeserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditFile {
+    #[serde(default)]
+    pub sql_text: crate::policy::SqlText,
 }
 
 #[derive(DeriveDeserialize, Default)]

@@ -103,9 +103,20 @@ pub struct Elevation {
 /// Used when an elevation does not say: short, and approved by a person.
 const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(3600);
 
+/// How query events in the audit journal keep the SQL: the text itself, or only its SHA-256
+/// (for teams whose queries may quote personal data in literals).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqlText {
+    #[default]
+    Full,
+    Hash,
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     name: String,
+    audit_sql_text: SqlText,
     fingerprint: String,
     catalog: Catalog,
     elevation_names: BTreeSet<String>,
@@ -136,6 +147,7 @@ impl Policy {
         let fingerprint = hex(&Sha256::digest(text.as_bytes()));
         Ok(Self {
             name: file.name,
+            audit_sql_text: file.audit.sql_text,
             fingerprint,
             catalog,
             elevation_names: elevations.keys().cloned().collect(),
@@ -153,6 +165,10 @@ impl Policy {
     }
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+    /// Whether the audit journal may keep query text (`audit: { sql_text: full | hash }`).
+    pub fn audit_sql_text(&self) -> SqlText {
+        self.audit_sql_text
     }
     pub fn elevation_names(&self) -> &BTreeSet<String> {
         &self.elevation_names

@@ -197,3 +197,13 @@ fn every_rule_kind_loads() {
     let e = error_of(&format!("{EXAMPLE}  - {{ id: limit, kind: require_partition_filter }}\n"));
     assert!(e.contains("needs the key tables"), "{e}");
 }
+
+#[test]
+fn audit_sql_text_defaults_to_full_and_accepts_hash_only() {
+    assert_eq!(Policy::from_yaml(EXAMPLE).expect("example").audit_sql_text(), SqlText::Full);
+    let hashed = format!("{EXAMPLE}audit: {{ sql_text: hash }}\n");
+    assert_eq!(Policy::from_yaml(&hashed).expect("hash only").audit_sql_text(), SqlText::Hash);
+    let wrong = format!("{EXAMPLE}audit: {{ sql_text: redacted }}\n");
+    let message = error_of(&wrong);
+    assert!(message.contains("redacted"), "{message}");
+}

@@ -1,0 +1,201 @@
+//! The workspace's policy comes from a signed bundle, never from a loose file: this module holds
+//! the verified cache, the trusted keys and the source, and says which policy is in force now.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use warden_bundle::{refresh, BundleError, Cache, Fetcher, RefreshOutcome, RemoteOptions, Status, TrustStore, VerifyOptions};
+use warden_guardrails::Policy;
+
+use crate::error::CoreError;
+
+/// Where a workspace's bundle comes from, resolved from `config.toml` and the workspace's defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct BundleSetup {
+    pub source: Option<String>,
+    pub trust: Vec<String>,
+    pub grace: Duration,
+    pub refresh_every: std::time::Duration,
+    pub cache_dir: PathBuf,
+    pub workspace: String,
+}
+
+/// The policy of a verified, unexpired (or in-grace) bundle, with where it came from.
+#[derive(Debug)]
+pub struct PolicyInForce {
+    policy: Policy,
+    bundle_name: String,
+    revision: u64,
+    expires_at: DateTime<Utc>,
+    grace_ends: DateTime<Utc>,
+}
+
+impl PolicyInForce {
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+    pub fn bundle_name(&self) -> &str {
+        &self.bundle_name
+    }
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+    /// From this moment nothing may run under this policy.
+    pub fn grace_ends(&self) -> DateTime<Utc> {
+        self.grace_ends
+    }
+}
+
+/// Why no policy is in force: nothing may run until this is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed: no valid policy bundle is in force ({reason})")]
+pub struct NoPolicy {
+    pub reason: String,
+}
+
+/// What the gate enforces until the next refresh: a policy, or the reason there is none.
+#[derive(Debug, Clone)]
+pub(crate) enum Enforced {
+    Policy(Arc<PolicyInForce>),
+    Blocked(String),
+}
+
+impl Enforced {
+    /// The policy, if it is still within `expires_at + grace` at `now`.
+    pub fn at(&self, now: DateTime<Utc>) -> Result<Arc<PolicyInForce>, NoPolicy> {
+        match self {
+            Enforced::Policy(p) if now < p.grace_ends => Ok(p.clone()),
+            Enforced::Policy(p) => Err(NoPolicy {
+                reason: format!(
+                    "the policy bundle {} revision {} expired at {} and its grace period ended at {}; fetch a fresh bundle",
+                    p.bundle_name,
+                    p.revision,
+                    p.expires_at.to_rfc3339(),
+                    p.grace_ends.to_rfc3339()
+                ),
+            }),
+            Enforced::Blocked(reason) => Err(NoPolicy { reason: reason.clone() }),
+        }
+    }
+
+    /// Revision in force, for telling whether a refresh changed anything.
+    pub fn revision(&self) -> Option<u64> {
+        match self {
+            Enforced::Policy(p) => Some(p.revision),
+            Enforced::Blocked(_) => None,
+        }
+    }
+}
+
+pub(crate) struct Bundles {
+    cache: Cache,
+    trust: TrustStore,
+    trust_problems: Vec<String>,
+    setup: BundleSetup,
+    remote: RemoteOptions,
+}
+
+impl Bundles {
+    /// Opens the cache and verifies the cached bundle again. Unusable trusted keys are not an
+    /// error here: they are the reason nothing may run, shown wherever the verdict is shown.
+    pub fn open(setup: BundleSetup) -> Result<Self, CoreError> {
+        let mut trust = TrustStore::new();
+        let mut trust_problems = Vec::new();
+        for key in &setup.trust {
+            if let Err(e) = trust.add_path_or_text(key) {
+                trust_problems.push(format!("the trusted key {key} cannot be used: {e}"));
+            }
+        }
+        let cache = Cache::open(&setup.cache_dir, &trust)?;
+        Ok(Self { cache, trust, trust_problems, setup, remote: RemoteOptions::default() })
+    }
+
+    pub fn setup(&self) -> &BundleSetup {
+        &self.setup
+    }
+
+    pub fn in_force(&self, now: DateTime<Utc>) -> Enforced {
+        if self.trust.is_empty() {
+            let mut reason = format!(
+                "no trusted signing key is configured for the {} workspace: add the security team's public key to trust under [workspaces.{}.bundle] in config.toml",
+                self.setup.workspace, self.setup.workspace
+            );
+            if !self.trust_problems.is_empty() {
+                reason = format!("{reason} ({})", self.trust_problems.join("; "));
+            }
+            return Enforced::Blocked(reason);
+        }
+        match self.cache.enforceable(now, self.setup.grace) {
+            Ok(bundle) => Enforced::Policy(Arc::new(PolicyInForce {
+                policy: bundle.policy().clone(),
+                bundle_name: bundle.name().to_string(),
+                revision: bundle.revision(),
+                expires_at: bundle.expires_at(),
+                grace_ends: bundle.expires_at() + self.setup.grace,
+            })),
+            Err(e) => Enforced::Blocked(e.to_string()),
+        }
+    }
+
+    /// Fetches from the configured source (or `source`), verifying only what is new.
+    pub async fn refresh(&mut self, source: Option<&str>, now: DateTime<Utc>) -> Result<RefreshOutcome, CoreError> {
+        let source = match source.or(self.setup.source.as_deref()) {
+            Some(s) => s.to_string(),
+            None => return Err(CoreError::NoBundleSource(self.setup.workspace.clone())),
+        };
+        let fetcher = match Fetcher::connect(&source, &self.remote).await {
+            Ok(f) => f,
+            Err(e) => {
+                // Recorded so that `bundle status` shows why, like any other failed fetch.
+                let _ = self.cache.record_failure(&source, &e, now);
+                return Err(e.into());
+            }
+        };
+        let options = VerifyOptions::new(now);
+        Ok(refresh(&mut self.cache, &fetcher, &self.trust, &options).await?)
+    }
+
+    /// Replaces the trusted keys for this run (`warden bundle fetch --trust`).
+    pub fn trust_only(&mut self, keys: &[String]) -> Result<(), CoreError> {
+        let mut trust = TrustStore::new();
+        for key in keys {
+            trust.add_path_or_text(key)?;
+        }
+        self.trust = trust;
+        self.trust_problems.clear();
+        Ok(())
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        let mut status = self.cache.status(now, self.setup.grace);
+        if let Enforced::Blocked(reason) = self.in_force(now) {
+            status.health = warden_bundle::Health::Blocked;
+            status.reason = Some(reason);
+        }
+        if status.source.is_none() {
+            status.source = self.setup.source.clone();
+        }
+        status
+    }
+
+    /// SHA-256 and signer of the bundle in force, for the audit journal.
+    pub fn current_identity(&self) -> Option<(String, u64, String, String)> {
+        self.cache
+            .current()
+            .map(|b| (b.name().to_string(), b.revision(), b.bundle_sha256().to_string(), b.key_id().to_string()))
+    }
+
+    pub fn is_transport(error: &CoreError) -> bool {
+        matches!(error, CoreError::Bundle(e) if e.is_transport())
+    }
+}
+
+impl From<BundleError> for CoreError {
+    fn from(e: BundleError) -> Self {
+        CoreError::Bundle(e)
+    }
+}

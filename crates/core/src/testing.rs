@@ -1,0 +1,136 @@
+//! Test fixtures: a real signing key, real signed bundles published to a real folder store, and
+//! a gate that fetches them, so that tests go through the same path as the app.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use warden_engine::Engine;
+
+use crate::audit::Audit;
+use crate::bundles::{BundleSetup, Bundles};
+use crate::gate::Gate;
+use crate::policy_client::PolicyClient;
+
+pub(crate) struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub key: PathBuf,
+    pub store: PathBuf,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("signing.key");
+        warden_bundle::keygen(&key).expect("keygen");
+        let store = dir.path().join("store");
+        std::fs::create_dir_all(&store).expect("store");
+        Self { dir, key, store }
+    }
+
+    pub fn source(&self) -> String {
+        url::Url::from_directory_path(&self.store).expect("absolute").to_string()
+    }
+
+    /// Builds, signs and publishes `policy` as `revision`, valid for `valid_for`.
+    pub async fn publish(&self, policy: &str, revision: u64, valid_for: Duration) {
+        let key = warden_bundle::SigningKey::from_file(&self.key).expect("key");
+        let bytes = warden_bundle::build(policy.as_bytes(), None, revision, valid_for, &key, Utc::now()).expect("build");
+        warden_bundle::publish(&bytes, &self.source(), &warden_bundle::RemoteOptions::default())
+            .await
+            .expect("publish");
+    }
+
+    pub fn setup(&self, grace: Duration) -> BundleSetup {
+        BundleSetup {
+            source: Some(self.source()),
+            trust: vec![warden_bundle::public_path(&self.key).display().to_string()],
+            grace,
+            refresh_every: std::time::Duration::from_secs(300),
+            cache_dir: self.dir.path().join("cache"),
+            workspace: "test".into(),
+        }
+    }
+
+    pub fn audit(&self) -> Arc<Audit> {
+        Arc::new(Audit::open(&self.dir.path().join("journal.sqlite"), "test", None).expect("journal"))
+    }
+
+    /// A gate over `engine` whose policy arrived through a fetch of the published bundle.
+    pub async fn gate(&self, engine: Box<dyn Engine>, grace: Duration) -> Gate {
+        let audit = self.audit();
+        let mut client = PolicyClient::new(Bundles::open(self.setup(grace)).expect("bundles"), audit.clone());
+        // Whether it succeeds is up to the test; a failed fetch leaves nothing in force.
+        let _ = client.fetch(None, Utc::now()).await;
+        Gate::new("test".into(), Some("sales".into()), engine, client, audit)
+    }
+}
+
+/// Publishes `policy` as revision 1 (valid 30 days) and opens a gate that fetched it.
+pub(crate) async fn signed_gate(policy: &str, engine: Box<dyn Engine>) -> (Fixture, Gate) {
+    let fixture = Fixture::new();
+    fixture.publish(policy, 1, Duration::days(30)).await;
+    let gate = fixture.gate(engine, Duration::days(3)).await;
+    (fixture, gate)
+}
+
+/// Records what it was asked to execute, so tests can prove the gate let nothing else through.
+/// SQL mentioning `fail_me` fails; a cancelled token cancels.
+pub(crate) struct Recorder {
+    pub executed: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl Engine for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    async fn catalog(&self) -> Result<warden_engine::CatalogSnapshot, warden_engine::EngineError> {
+        Ok(warden_engine::CatalogSnapshot::default())
+    }
+    async fn execute(
+        &self,
+        query: warden_engine::Approved,
+        cancel: warden_engine::CancellationToken,
+    ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
+        use warden_engine::{ColumnInfo, EngineError, QueryOutcome, ResultSet, Value};
+        self.executed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if query.sql().contains("fail_me") {
+            return Err(EngineError::Query("the engine said no".into()));
+        }
+        if cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        Ok(QueryOutcome {
+            query_id: "q1".into(),
+            result: ResultSet {
+                columns: vec![ColumnInfo { name: "sql".into(), data_type: "varchar".into() }],
+                rows: vec![vec![Value::Text(query.sql().to_string())]],
+            },
+            bytes_scanned: 42,
+            duration: std::time::Duration::ZERO,
+        })
+    }
+}
+
+/// A small policy: `country` is readable, `ssn` is restricted.
+pub(crate) const POLICY: &str = r#"
+format: warden-policy/1
+name: gate-test
+catalog:
+  databases:
+    sales:
+      tables:
+        customers:
+          columns:
+            customer_id: bigint
+            country: varchar
+            ssn: { type: varchar, tags: [restricted] }
+rules:
+  - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error }
+"#;
+
+pub(crate) fn recorder() -> (Box<dyn Engine>, Arc<std::sync::atomic::AtomicUsize>) {
+    let executed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    (Box::new(Recorder { executed: executed.clone() }), executed)
+}

@@ -1,0 +1,48 @@
+//! Work the app does on its own: fetch the policy bundle every so often, notice when the bundle
+//! in force expires, and sync the audit journal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tauri::{AppHandle, Emitter};
+use warden_core::Gate;
+
+use crate::events;
+
+/// Expiry is a matter of time alone; this is how soon the window learns of it.
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(10);
+
+pub fn start(app: AppHandle, gate: Arc<Gate>, audit_sync_every: Duration) {
+    let (a, g) = (app.clone(), gate.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(g.refresh_every().await).await;
+            let refresh = g.refresh_policy().await;
+            events::after_refresh(&a, &g, &refresh);
+        }
+    });
+
+    let (a, g) = (app.clone(), gate.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut last = g.policy_status().await.health;
+        loop {
+            tokio::time::sleep(HEALTH_CHECK_EVERY).await;
+            let status = g.policy_status().await;
+            if status.health != last {
+                last = status.health;
+                if let Err(e) = a.emit(events::POLICY_CHANGED, &status) {
+                    eprintln!("warden: cannot tell the window that the policy changed: {e}");
+                }
+            }
+        }
+    });
+
+    tauri::async_runtime::spawn(async move {
+        loop {
+            // A failure is kept in the journal's sync state and shown in the Audit panel.
+            let _ = gate.audit().sync(None).await;
+            events::audit_changed(&app, &gate);
+            tokio::time::sleep(audit_sync_every).await;
+        }
+    });
+}

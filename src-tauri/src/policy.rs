@@ -1,0 +1,22 @@
+//! Commands for the policy bundle: what is in force, and fetching now.
+
+use tauri::{AppHandle, State};
+use warden_core::PolicyStatus;
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
+    Ok(state.opened()?.gate.policy_status().await)
+}
+
+/// Fetches now (the window calls this when it gets focus). A failed fetch is not an error of
+/// the command: the status carries it.
+#[tauri::command]
+pub async fn refresh_policy(app: AppHandle, state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
+    let gate = state.opened()?.gate.clone();
+    let refresh = gate.refresh_policy().await;
+    crate::events::after_refresh(&app, &gate, &refresh);
+    Ok(refresh.status)
+}
