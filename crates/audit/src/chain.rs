@@ -57,6 +57,11 @@ impl ChainWalker {
         ChainWalker { device_id: device_id.to_string(), next_seq: 1, prev_hash: Some(GENESIS_HASH.to_string()) }
     }
 
+    /// Walks a range of the chain that starts at `next_seq`, whose first event must link to `prev_hash`.
+    pub fn starting_at(device_id: &str, next_seq: u64, prev_hash: &str) -> Self {
+        ChainWalker { device_id: device_id.to_string(), next_seq, prev_hash: Some(prev_hash.to_string()) }
+    }
+
     /// Continues at `next_seq` after a problem already reported, so later problems are found too.
     pub fn restart_at(&mut self, next_seq: u64) {
         self.next_seq = next_seq;

@@ -36,6 +36,8 @@ pub enum AuditError {
     },
     #[error("object {key} already exists in {store} with different content; refusing to overwrite it. Run `warden audit verify-store` and ask an admin to inspect the object")]
     Conflict { store: String, key: String },
-    #[error("the journal's events {first_seq}..={last_seq} no longer match the batch recorded for upload to {store}; run `warden audit verify`")]
-    BatchChanged { store: String, first_seq: u64, last_seq: u64 },
+    #[error("events {first_seq} to {last_seq} of the audit journal changed after they were planned for upload to {store} as {key}, so none of them was uploaded. Run `warden audit verify`: it names the altered event. The sync cannot go past these events; ask an admin to inspect the journal")]
+    BatchChanged { store: String, key: String, first_seq: u64, last_seq: u64 },
+    #[error("the audit journal's hash chain is broken at sequence {seq} ({reason}), so events {first_seq} to {last_seq} were not uploaded to {store}. Run `warden audit verify` for details. The sync cannot go past a broken chain; ask an admin to inspect the journal")]
+    ChainBroken { store: String, first_seq: u64, last_seq: u64, seq: u64, reason: String },
 }

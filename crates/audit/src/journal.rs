@@ -84,6 +84,16 @@ impl Journal {
 
     /// Records several events in one transaction (one fsync): all or none are recorded.
     pub fn append_all(&self, events: Vec<NewEvent>) -> Result<Vec<Recorded>, AuditError> {
+        self.append_with_clock(events, now_ms)
+    }
+
+    /// `append_all` with each event's timestamp taken from `clock`. Crate-internal on purpose: the
+    /// journal's own clock is part of what it attests, but tests need events on chosen days.
+    pub(crate) fn append_with_clock(
+        &self,
+        events: Vec<NewEvent>,
+        mut clock: impl FnMut() -> i64,
+    ) -> Result<Vec<Recorded>, AuditError> {
         let actor = self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut prepared = Vec::with_capacity(events.len());
         for event in events {
@@ -114,7 +124,7 @@ impl Journal {
                     id: uuid::Uuid::now_v7().to_string(),
                     device_id: self.device_id.clone(),
                     seq,
-                    ts_ms: now_ms(),
+                    ts_ms: clock(),
                     actor: actor.clone(),
                     workspace,
                     kind: kind.as_str().to_string(),
@@ -195,7 +205,7 @@ impl Journal {
             let checked = match row {
                 Ok(Ok(line)) => walker.check(&line),
                 Ok(Err((_, reason))) => Err(reason),
-                // A column of the wrong type: someone wrote this row by hand.
+                // A `seq` that is not an integer (read_line reports the other columns itself).
                 Err(e @ rusqlite::Error::FromSqlConversionFailure(..))
                 | Err(e @ rusqlite::Error::InvalidColumnType(..))
                 | Err(e @ rusqlite::Error::IntegralValueOutOfRange(..)) => Err(format!("the row cannot be read: {e}")),
@@ -261,17 +271,28 @@ impl Journal {
     }
 }
 
-/// Reads a row into an `EventLine`; a malformed payload is reported with its sequence number,
-/// not as a database error.
+/// Reads a row into an `EventLine`; a malformed payload or a column of the wrong type (a row
+/// written by hand) is reported with its sequence number, not as a database error.
 pub(crate) fn read_line(r: &Row<'_>) -> rusqlite::Result<Result<EventLine, (u64, String)>> {
-    let seq: i64 = r.get(0)?;
+    let seq = r.get::<_, i64>(0)? as u64;
+    match read_columns(r, seq) {
+        Err(
+            e @ (rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)),
+        ) => Ok(Err((seq, format!("the row cannot be read: {e}")))),
+        other => other,
+    }
+}
+
+fn read_columns(r: &Row<'_>, seq: u64) -> rusqlite::Result<Result<EventLine, (u64, String)>> {
     let payload_text: String = r.get(8)?;
     let payload = match serde_json::from_str(&payload_text) {
         Ok(v) => v,
-        Err(e) => return Ok(Err((seq as u64, format!("the payload is not JSON: {e}")))),
+        Err(e) => return Ok(Err((seq, format!("the payload is not JSON: {e}")))),
     };
     Ok(Ok(EventLine {
-        seq: seq as u64,
+        seq,
         id: r.get(1)?,
         device_id: r.get(2)?,
         ts_ms: r.get(3)?,

@@ -1,8 +1,10 @@
 //! Exactly-once sync of the journal to a store.
 //!
 //! 1. Plan: the next batch's sequence range, object key and content hash are fixed and recorded
-//!    (table `sync_batches`) before anything is uploaded. A pending batch is always finished
-//!    before a new one is planned, so a range is never uploaded under two keys.
+//!    (table `sync_batches`) before anything is uploaded, once the range's hash chain checks out.
+//!    A pending batch is always finished before a new one is planned, so a range is never
+//!    uploaded under two keys. A pending batch is encoded again from the journal and must match
+//!    its recorded content hash: events edited after planning are never uploaded.
 //! 2. Upload with a create-only write. If the object already exists (a retry after a lost
 //!    acknowledgement, or another process syncing the same journal), it is read back and its
 //!    content hash compared: equal means done, different is a conflict that stops the sync.
@@ -12,10 +14,11 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::backoff::backoff_delay;
 use crate::batch::{day_of, encode_lines, gunzip, gzip, object_key, sha256_hex};
+use crate::chain::{ChainWalker, GENESIS_HASH};
 use crate::error::AuditError;
 use crate::event::EventLine;
 use crate::journal::{now_ms, read_line, Journal, EVENT_COLUMNS};
@@ -91,22 +94,10 @@ impl Journal {
         let mut objects = 0u64;
         while policy.max_objects.is_none_or(|max| objects < max) {
             let Some((batch, planned_content)) = self.next_batch(store.url(), policy)? else { break };
-            let (content, sha, count) = match planned_content {
-                Some(content) => (content, batch.content_sha256.clone(), batch.last_seq - batch.first_seq + 1),
-                // A batch planned by an earlier run: its events must still encode to the same bytes.
-                None => {
-                    let lines = self.read_range(batch.first_seq, batch.last_seq)?;
-                    let (content, sha) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
-                    (content, sha, lines.len() as u64)
-                }
+            let content = match planned_content {
+                Some(content) => content,
+                None => self.pending_content(store.url(), &batch)?,
             };
-            if sha != batch.content_sha256 || count != batch.last_seq - batch.first_seq + 1 {
-                return Err(AuditError::BatchChanged {
-                    store: store.url().to_string(),
-                    first_seq: batch.first_seq,
-                    last_seq: batch.last_seq,
-                });
-            }
             let body = gzip(&content).map_err(AuditError::InvalidEvent)?;
             match upload(store, &batch, body, policy, report).await? {
                 PutOutcome::Created => report.objects_created += 1,
@@ -165,6 +156,9 @@ impl Journal {
             key: object_key(&day_of(first.ts_ms), &first.device_id, first.seq, last.seq),
             content_sha256,
         };
+        // A range that does not verify is not planned (the transaction rolls back), so it never
+        // reaches the store looking like good events.
+        check_chain(&tx, self.device_id(), store, &batch, &lines)?;
         tx.execute(
             "INSERT INTO sync_batches (store, first_seq, last_seq, object_key, content_sha256, planned_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -174,15 +168,31 @@ impl Journal {
         Ok(Some((batch, Some(content))))
     }
 
-    fn read_range(&self, first: u64, last: u64) -> Result<Vec<EventLine>, AuditError> {
+    /// The content of a batch planned by an earlier run, encoded again from the journal. It must be
+    /// exactly what was planned: rows edited since (e.g. with the sqlite3 tool after dropping the
+    /// triggers) must not be uploaded under a key that promises the planned events.
+    fn pending_content(&self, store: &str, batch: &PlannedBatch) -> Result<Vec<u8>, AuditError> {
+        let changed = || AuditError::BatchChanged {
+            store: store.to_string(),
+            key: batch.key.clone(),
+            first_seq: batch.first_seq,
+            last_seq: batch.last_seq,
+        };
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"))?;
-        let rows = stmt.query_map(params![first as i64, last as i64], read_line)?;
-        let mut lines = Vec::new();
-        for row in rows {
-            lines.push(row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?);
+        let lines = match read_range(&conn, batch.first_seq, batch.last_seq) {
+            // Every row could be read when the batch was planned, so an unreadable one was changed since.
+            Err(AuditError::Corrupt { .. }) => return Err(changed()),
+            other => other?,
+        };
+        match encode_lines(&lines) {
+            Ok((content, sha)) if sha == batch.content_sha256 => {
+                // Checked again although unchanged: the batch may have been planned by a Warden
+                // that did not check the chain before planning.
+                check_chain(&conn, self.device_id(), store, batch, &lines)?;
+                Ok(content)
+            }
+            _ => Err(changed()),
         }
-        Ok(lines)
     }
 
     /// Marks the batch done and advances the watermark, atomically.
@@ -218,6 +228,49 @@ impl Journal {
         };
         Ok(())
     }
+}
+
+fn read_range(conn: &Connection, first: u64, last: u64) -> Result<Vec<EventLine>, AuditError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"))?;
+    let rows = stmt.query_map(params![first as i64, last as i64], read_line)?;
+    let mut lines = Vec::new();
+    for row in rows {
+        lines.push(row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?);
+    }
+    Ok(lines)
+}
+
+/// Checks that `lines`, the events of `batch`, are a stretch of this device's hash chain: in
+/// sequence, each hash recomputed, each linked to the one before, the first to the journal's
+/// event before the batch.
+fn check_chain(
+    conn: &Connection,
+    device_id: &str,
+    store: &str,
+    batch: &PlannedBatch,
+    lines: &[EventLine],
+) -> Result<(), AuditError> {
+    let broken = |seq, reason| AuditError::ChainBroken {
+        store: store.to_string(),
+        first_seq: batch.first_seq,
+        last_seq: batch.last_seq,
+        seq,
+        reason,
+    };
+    let prev_hash = if batch.first_seq <= 1 {
+        GENESIS_HASH.to_string()
+    } else {
+        let prev = batch.first_seq - 1;
+        conn.query_row("SELECT hash FROM events WHERE seq = ?1", [prev as i64], |r| r.get::<_, String>(0))
+            .optional()?
+            .ok_or_else(|| broken(prev, format!("sequence {prev} is missing")))?
+    };
+    let mut walker = ChainWalker::starting_at(device_id, batch.first_seq, &prev_hash);
+    for line in lines {
+        let seq = walker.next_seq();
+        walker.check(line).map_err(|reason| broken(seq, reason))?;
+    }
+    Ok(())
 }
 
 /// Uploads one batch, retrying transient failures with jittered backoff.
@@ -262,4 +315,43 @@ async fn with_timeout<T>(
     request: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
     tokio::time::timeout(limit, request).await.map_err(|_| StoreError::Timeout(limit))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::parse_object_key;
+    use crate::event::{Actor, NewEvent};
+    use crate::payload::{AppStarted, Payload};
+    use crate::store::FolderStore;
+    use crate::verify_store::verify_store;
+
+    #[tokio::test]
+    async fn a_batch_ends_at_midnight_utc() {
+        let dir = tempfile::tempdir().unwrap();
+        let actor = Actor { os_user: "alice".into(), sso_identity: None };
+        let journal = Journal::open(dir.path().join("audit.db"), actor).unwrap();
+        let midnight = chrono::DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z").unwrap().timestamp_millis();
+        // Three events in the last seconds of 21 November (UTC), two at the very start of the 22nd.
+        let times = [midnight - 2_000, midnight - 1_000, midnight - 1, midnight, midnight + 1];
+        let started = Payload::AppStarted(AppStarted { app_version: "0.1.0".into(), os: "linux".into() });
+        let events = times.iter().map(|_| NewEvent::new("demo", started.clone())).collect();
+        let mut clock = times.into_iter();
+        journal.append_with_clock(events, || clock.next().unwrap()).unwrap();
+
+        let store = FolderStore::new(dir.path().join("central"));
+        let report = journal.sync(&store, &SyncPolicy::default()).await.unwrap();
+        assert_eq!((report.objects_created, report.events_synced, report.pending), (2, 5, 0));
+        let mut keys = store.list("audit/v1/").await.unwrap();
+        keys.sort();
+        let device = journal.device_id();
+        assert_eq!(keys, vec![object_key("2026-11-21", device, 1, 3), object_key("2026-11-22", device, 4, 5)]);
+        let ranges: Vec<_> = keys.iter().filter_map(|k| parse_object_key(k)).map(|k| (k.first_seq, k.last_seq)).collect();
+        assert_eq!(ranges, vec![(1, 3), (4, 5)]);
+
+        // verify_store also checks that every event lies in its object's dt= partition.
+        let verified = verify_store(&store).await.unwrap();
+        assert!(verified.is_intact(), "{:?}", verified.problems);
+        assert_eq!((verified.objects, verified.events, verified.devices[0].last_seq), (2, 5, 5));
+    }
 }

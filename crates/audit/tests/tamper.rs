@@ -220,3 +220,139 @@ fn a_row_rewritten_with_wrong_types_is_a_broken_chain_not_a_crash() {
     let err = journal.events(&EventFilter::default()).unwrap_err();
     assert!(matches!(err, AuditError::Corrupt { seq: 2, .. }), "{err}");
 }
+
+// --- sync of a tampered journal ------------------------------------------------------------
+
+/// A journal of 44 events whose batch 1-44 is planned but not uploaded: the store was down.
+async fn planned_but_not_uploaded(dir: &tempfile::TempDir) -> (Journal, FolderStore) {
+    let journal = journal_with(dir, 30);
+    let central = FolderStore::new(dir.path().join("central"));
+    std::fs::create_dir_all(central.root()).unwrap();
+    let down = FaultyStore::new(FolderStore::new(central.root()), 3, 100, vec![Fault::Unavailable]);
+    let err = journal.sync(&down, &SyncPolicy { max_attempts: 2, ..fast_policy() }).await.unwrap_err();
+    assert!(matches!(err, AuditError::Store { .. }), "{err}");
+    assert_eq!(journal.status().unwrap().stores[0].pending, 44);
+    (journal, central)
+}
+
+#[tokio::test]
+async fn events_changed_after_their_batch_was_planned_are_not_uploaded() {
+    let edits = [
+        ("an edited row", "UPDATE events SET workspace = 'other' WHERE seq = 10"),
+        ("a row made unreadable", "UPDATE events SET payload = '{not json' WHERE seq = 10"),
+        ("a deleted row", "DELETE FROM events WHERE seq = 10"),
+    ];
+    for (what, edit) in edits {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, central) = planned_but_not_uploaded(&dir).await;
+        attacker(&journal).execute(edit, []).unwrap();
+
+        let err = journal.sync(&central, &fast_policy()).await.unwrap_err();
+        assert!(matches!(err, AuditError::BatchChanged { first_seq: 1, last_seq: 44, .. }), "{what}: {err}");
+        let message = err.to_string();
+        for part in ["events 1 to 44", "changed after they were planned", "none of them was uploaded", "audit verify"] {
+            assert!(message.contains(part), "{what}: {message}");
+        }
+        assert!(central.list("audit/").await.unwrap().is_empty(), "{what}");
+        let status = journal.status().unwrap();
+        assert_eq!(status.stores[0].last_error.as_deref(), Some(message.as_str()), "{what}");
+        assert_eq!(status.stores[0].last_synced_seq, 0, "{what}");
+        // The sync stays stopped rather than planning around the changed range...
+        assert!(matches!(journal.sync(&central, &fast_policy()).await, Err(AuditError::BatchChanged { .. })), "{what}");
+        assert!(central.list("audit/").await.unwrap().is_empty(), "{what}");
+        // ...and `verify` names the event, as the message promises.
+        assert_eq!(broken_at(&journal).0, Some(10), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_broken_chain_is_not_planned_or_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_with(&dir, 60); // 74 events: batches 1-50 and 51-74
+    let central = FolderStore::new(dir.path().join("central"));
+    std::fs::create_dir_all(central.root()).unwrap();
+    // Row 60 takes row 61's payload and hashes: it no longer links to row 59.
+    attacker(&journal)
+        .execute(
+            "UPDATE events SET (kind, payload, prev_hash, hash) = (SELECT kind, payload, prev_hash, hash FROM events WHERE seq = 61) WHERE seq = 60",
+            [],
+        )
+        .unwrap();
+
+    let err = journal.sync(&central, &fast_policy()).await.unwrap_err();
+    assert!(matches!(err, AuditError::ChainBroken { first_seq: 51, last_seq: 74, seq: 60, .. }), "{err}");
+    let message = err.to_string();
+    for part in ["broken at sequence 60", "prev_hash", "events 51 to 74 were not uploaded", "audit verify"] {
+        assert!(message.contains(part), "{message}");
+    }
+    // The intact batch before the break went up; nothing from the broken one did.
+    let keys = central.list("audit/").await.unwrap();
+    assert_eq!(keys.iter().map(|k| parse_object_key(k).unwrap().last_seq).collect::<Vec<_>>(), vec![50]);
+    let status = journal.status().unwrap();
+    assert_eq!(status.stores[0].last_synced_seq, 50);
+    assert_eq!(status.stores[0].last_error.as_deref(), Some(message.as_str()));
+    assert_eq!(broken_at(&journal).0, Some(60));
+}
+
+#[tokio::test]
+async fn verify_store_keeps_devices_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = FolderStore::new(dir.path().join("central"));
+    let policy = SyncPolicy { max_events_per_object: 10, ..fast_policy() };
+    // Three installations (three journal files, so three device ids) sync into one store:
+    // 20, 30 and 40 events, in objects of 10.
+    let mut devices = Vec::new();
+    for (name, lake_events) in [("a", 6), ("b", 16), ("c", 26)] {
+        let journal = Journal::open(dir.path().join(name).join("audit.db"), actor()).unwrap();
+        journal.append_all(every_kind()).unwrap();
+        journal.append_all((0..lake_events).map(lake_event).collect()).unwrap();
+        journal.sync(&central, &policy).await.unwrap();
+        devices.push(journal.device_id().to_string());
+    }
+    let [a, b, c] = &devices[..] else { unreachable!() };
+    assert!(a != b && b != c && a != c);
+
+    let summary = |report: &StoreReport, device: &str| {
+        let found = report.devices.iter().find(|d| d.device_id == device).unwrap();
+        (found.objects, found.events, found.last_seq)
+    };
+    let report = verify_store(&central).await.unwrap();
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!((report.devices.len(), report.objects, report.events), (3, 9, 90));
+    assert_eq!(summary(&report, a), (2, 20, 20));
+    assert_eq!(summary(&report, b), (3, 30, 30));
+    assert_eq!(summary(&report, c), (4, 40, 40));
+
+    // Device b: one line of its middle object (11-20) rewritten. Device c: its object 21-30 deleted.
+    let keys = central.list("audit/v1/").await.unwrap();
+    let keys_of = |device: &str| {
+        let mut mine: Vec<String> = keys.iter().filter(|k| k.contains(&format!("/device={device}/"))).cloned().collect();
+        mine.sort();
+        mine
+    };
+    let (b_keys, c_keys) = (keys_of(b), keys_of(c));
+    assert_eq!((b_keys.len(), c_keys.len()), (3, 4));
+    let text = read_object(central.root(), &b_keys[1]);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let edited = lines[2].replace("\"workspace\":\"demo\"", "\"workspace\":\"other\"");
+    assert_ne!(lines[2], edited);
+    lines[2] = edited;
+    write_object(central.root(), &b_keys[1], &(lines.join("\n") + "\n"));
+    std::fs::remove_file(central.root().join(&c_keys[2])).unwrap();
+
+    let report = verify_store(&central).await.unwrap();
+    let text: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(report.problems.len(), 2, "{text:?}");
+    let b_broken = |p: &StoreProblem| {
+        matches!(p, StoreProblem::Broken { device_id, seq: 13, key, .. } if device_id == b && *key == b_keys[1])
+    };
+    assert!(report.problems.iter().any(b_broken), "{text:?}");
+    assert!(report.problems.contains(&StoreProblem::Gap { device_id: c.clone(), missing_from: 21, missing_to: 30 }), "{text:?}");
+    assert!(text.iter().any(|t| t.contains(&format!("device {b}, sequence 13")) && t.contains("altered")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains(&format!("device {c}: sequence 21 to 30 missing"))), "{text:?}");
+    assert!(text.iter().all(|t| !t.contains(a.as_str())), "{text:?}");
+    // Device a is untouched; b and c are still checked around their problem (b: all but 13-20).
+    assert_eq!(summary(&report, a), (2, 20, 20));
+    assert_eq!(summary(&report, b), (3, 22, 30));
+    assert_eq!(summary(&report, c), (3, 30, 40));
+}
