@@ -2,6 +2,7 @@
 // The Rust side answers in camelCase; every call goes through here so the
 // rest of the UI never touches `invoke` or command names directly.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 export type Verdict = "allow" | "elevate" | "deny";
 export type Severity = "error" | "warning" | "info";
@@ -92,6 +93,88 @@ export interface CommandError {
   message: string;
 }
 
+export type PolicyHealth = "valid" | "grace" | "blocked";
+
+/** The outcome of the last attempt to fetch the policy bundle. */
+export interface FetchVerdict {
+  /** RFC 3339. */
+  at: string;
+  result: "updated" | "unchanged" | "refused" | "failed";
+  message: string;
+}
+
+export interface PolicyStatus {
+  health: PolicyHealth;
+  /** Why nothing may run (health "blocked"). */
+  reason: string | null;
+  /** What to tell the user while in "grace" (expired, still enforced for a while). */
+  warning: string | null;
+  name: string | null;
+  revision: number | null;
+  source: string | null;
+  fetchedAt: string | null;
+  issuedAt: string | null;
+  expiresAt: string | null;
+  keyId: string | null;
+  lastFetch: FetchVerdict | null;
+}
+
+/** Every kind of event the audit journal records, in the order the filter lists them. */
+export const AUDIT_KINDS = [
+  "app_started",
+  "bundle_updated",
+  "bundle_rejected",
+  "query_blocked",
+  "query_started",
+  "query_finished",
+  "query_failed",
+  "query_cancelled",
+  "elevation_requested",
+  "elevation_granted",
+  "elevation_denied",
+  "elevation_expired",
+  "lockout",
+  "credentials_wiped",
+] as const;
+
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  /** RFC 3339. */
+  at: string;
+  kind: string;
+  actor: string;
+  workspace: string;
+  summary: string;
+  payload: unknown;
+}
+
+export interface AuditFilter {
+  kind: string | null;
+  /** RFC 3339: only events at or after this time. */
+  since: string | null;
+  limit: number;
+}
+
+export interface AuditStatus {
+  deviceId: string;
+  /** Path of the journal file on this device. */
+  journal?: string;
+  events: number;
+  lastSeq: number;
+  /** Where events are synced to, or null when no store is configured. */
+  store: string | null;
+  lastSyncedSeq: number;
+  pending: number;
+  lastSuccess: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export type { UnlistenFn };
+
 export function workspaceInfo(): Promise<WorkspaceInfo> {
   return invoke<WorkspaceInfo>("workspace_info");
 }
@@ -110,4 +193,76 @@ export function runQuery(sql: string, database: string | null): Promise<QueryRes
 
 export function fetchRows(resultId: string, offset: number, limit: number): Promise<RowPage> {
   return invoke<RowPage>("fetch_rows", { resultId, offset, limit });
+}
+
+type Raw = Record<string, unknown>;
+
+function field(raw: Raw, camel: string, snake: string): unknown {
+  return raw[camel] !== undefined ? raw[camel] : raw[snake];
+}
+
+const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
+
+/**
+ * A policy status as the UI uses it. Accepts the camelCase contract and,
+ * defensively, the bundle crate's snake_case field names.
+ */
+export function toPolicyStatus(value: unknown): PolicyStatus {
+  const raw: Raw = typeof value === "object" && value !== null ? (value as Raw) : {};
+  const fetch = field(raw, "lastFetch", "last_fetch");
+  const lastFetch =
+    typeof fetch === "object" && fetch !== null
+      ? {
+          at: text((fetch as Raw).at) ?? "",
+          result: (fetch as Raw).result as FetchVerdict["result"],
+          message: text((fetch as Raw).message) ?? "",
+        }
+      : null;
+  const revision = raw.revision;
+  return {
+    health: raw.health as PolicyHealth,
+    reason: text(raw.reason),
+    warning: text(raw.warning),
+    name: text(raw.name),
+    revision: typeof revision === "number" ? revision : null,
+    source: text(raw.source),
+    fetchedAt: text(field(raw, "fetchedAt", "fetched_at")),
+    issuedAt: text(field(raw, "issuedAt", "issued_at")),
+    expiresAt: text(field(raw, "expiresAt", "expires_at")),
+    keyId: text(field(raw, "keyId", "key_id")),
+    lastFetch,
+  };
+}
+
+export function policyStatus(): Promise<PolicyStatus> {
+  return invoke<unknown>("policy_status").then(toPolicyStatus);
+}
+
+/** Fetches the bundle now. A failed fetch still resolves: it is in `lastFetch`. */
+export function refreshPolicy(): Promise<PolicyStatus> {
+  return invoke<unknown>("refresh_policy").then(toPolicyStatus);
+}
+
+/** Journal events matching `filter`, newest first. */
+export function auditEvents(filter: AuditFilter): Promise<AuditEvent[]> {
+  return invoke<AuditEvent[]>("audit_events", { kind: filter.kind, since: filter.since, limit: filter.limit });
+}
+
+export function auditStatus(): Promise<AuditStatus> {
+  return invoke<AuditStatus>("audit_status");
+}
+
+/** Runs a sync now. A failed sync still resolves, with `lastError` set. */
+export function auditSync(): Promise<AuditStatus> {
+  return invoke<AuditStatus>("audit_sync");
+}
+
+/** `policy-changed`: the bundle revision or health changed. */
+export function onPolicyChanged(callback: (status: PolicyStatus) => void): Promise<UnlistenFn> {
+  return listen<unknown>("policy-changed", (event) => callback(toPolicyStatus(event.payload)));
+}
+
+/** `audit-changed`: events were recorded or a sync ran. */
+export function onAuditChanged(callback: (status: AuditStatus) => void): Promise<UnlistenFn> {
+  return listen<AuditStatus>("audit-changed", (event) => callback(event.payload));
 }

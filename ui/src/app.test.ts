@@ -1,9 +1,61 @@
 import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Catalog, LintReport, QueryResult, WorkspaceInfo } from "./api";
-import { startApp, type App } from "./app";
+import type { AuditEvent, AuditStatus, Catalog, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
+import { FOCUS_REFRESH_MS, startApp, type App } from "./app";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+
+// Backend events: tests fire them through `emitEvent`.
+const events = vi.hoisted(() => new Map<string, (event: { payload: unknown }) => void>());
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: vi.fn(async (name: string, handler: (event: { payload: unknown }) => void) => {
+    events.set(name, handler);
+    return () => events.delete(name);
+  }),
+}));
+
+function emitEvent(name: string, payload: unknown): void {
+  const handler = events.get(name);
+  if (!handler) throw new Error(`nobody listens to ${name}`);
+  handler({ payload });
+}
+
+// Local noon, so the date reads the same in any time zone.
+const EXPIRES = new Date(2026, 11, 21, 12, 0).toISOString();
+
+function policy(extra: Partial<PolicyStatus> = {}): PolicyStatus {
+  return {
+    health: "valid",
+    reason: null,
+    warning: null,
+    name: "demo",
+    revision: 3,
+    source: "https://policy.example.com/demo.bundle",
+    fetchedAt: "2026-11-21T10:00:00Z",
+    issuedAt: "2026-11-18T10:00:00Z",
+    expiresAt: EXPIRES,
+    keyId: "demo-2026",
+    lastFetch: { at: "2026-11-21T10:00:00Z", result: "unchanged", message: "unchanged, revision 3" },
+    ...extra,
+  };
+}
+
+const AUDIT_STATUS: AuditStatus = {
+  deviceId: "dev-1",
+  events: 2,
+  lastSeq: 2,
+  store: "s3://audit/journals",
+  lastSyncedSeq: 1,
+  pending: 1,
+  lastSuccess: null,
+  lastError: null,
+  lastErrorAt: null,
+};
+
+const AUDIT_EVENTS: AuditEvent[] = [
+  { seq: 2, id: "e2", at: "2026-11-21T10:01:00Z", kind: "query_finished", actor: "ana", workspace: "demo", summary: "3 rows", payload: { rows: 3 } },
+  { seq: 1, id: "e1", at: "2026-11-21T10:00:00Z", kind: "app_started", actor: "ana", workspace: "demo", summary: "Warden started", payload: {} },
+];
 
 const INFO: WorkspaceInfo = {
   workspace: "demo",
@@ -85,6 +137,11 @@ beforeEach(() => {
     lint: (args) => verdictFor(String(args.sql)),
     run_query: () => RESULT,
     fetch_rows: (args) => ({ rows: Array.from({ length: Number(args.limit) }, (_, i) => [Number(args.offset) + i]) }),
+    policy_status: () => policy(),
+    refresh_policy: () => policy(),
+    audit_status: () => AUDIT_STATUS,
+    audit_events: () => AUDIT_EVENTS,
+    audit_sync: () => ({ ...AUDIT_STATUS, pending: 0, lastSyncedSeq: 2, lastSuccess: "2026-11-21T10:02:00Z" }),
   };
   invokeMock.mockReset();
   invokeMock.mockImplementation(async (command: string, args?: unknown) => {
@@ -96,6 +153,8 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.useRealTimers();
+  app?.dispose();
   app?.grid.destroy();
   app?.editor.view.destroy();
   document.body.innerHTML = "";
@@ -228,5 +287,157 @@ describe("the window", () => {
     app.setSql("SELECT 1");
     await app.run();
     expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null }]);
+  });
+});
+
+describe("the policy bundle", () => {
+  function bundleItem(): HTMLElement {
+    return document.querySelector('#status .status-item[data-item="bundle"]') as HTMLElement;
+  }
+
+  it("shows the bundle in the status bar and no banner while valid", async () => {
+    await start();
+    expect(calls("policy_status")).toHaveLength(1);
+    expect(bundleItem().textContent).toBe("Bundledemo r3 · expires 21 Dec 2026");
+    expect(bundleItem().title).toContain("Source: https://policy.example.com/demo.bundle");
+    expect(element("policy-banner").hidden).toBe(true);
+    expect(element("policy-banner").dataset.health).toBe("valid");
+  });
+
+  it("says nothing can run when the bundle is blocked", async () => {
+    handlers.policy_status = () => policy({ health: "blocked", reason: "the bundle signature does not verify" });
+    await start();
+    expect(element("policy-banner").hidden).toBe(false);
+    expect(element("policy-banner").dataset.health).toBe("blocked");
+    expect(element("policy-banner").classList.contains("is-error")).toBe(true);
+    expect(element("policy-banner-text").textContent).toBe("Nothing can run: the bundle signature does not verify");
+    expect(bundleItem().classList.contains("is-error")).toBe(true);
+  });
+
+  it("still opens when the policy status cannot be read", async () => {
+    handlers.policy_status = () => {
+      throw { kind: "internal", message: "The bundle cache is unreadable." };
+    };
+    await start();
+    expect(bundleItem().textContent).toBe("Bundlestatus unknown");
+    expect(bundleItem().classList.contains("is-error")).toBe(true);
+    expect(bundleItem().title).toContain("The bundle cache is unreadable.");
+    expect(element("policy-banner").hidden).toBe(true);
+    expect(element("error").hidden).toBe(true);
+  });
+
+  it("refreshes on window focus at most once per 30 s", async () => {
+    let fetches = 0;
+    handlers.refresh_policy = () => {
+      fetches += 1;
+      return policy({ lastFetch: { at: "2026-11-21T11:00:00Z", result: "unchanged", message: `fetch number ${fetches}` } });
+    };
+    await start();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start0 = new Date(2026, 10, 21, 12, 0, 0).getTime();
+    vi.setSystemTime(start0);
+    const focus = () => window.dispatchEvent(new Event("focus"));
+
+    focus();
+    // Settled and shown: later focus events are not merely waiting on it.
+    await vi.waitFor(() => expect(bundleItem().title).toContain("fetch number 1"));
+    vi.setSystemTime(start0 + 1_000);
+    focus();
+    vi.setSystemTime(start0 + FOCUS_REFRESH_MS - 1);
+    focus();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls("refresh_policy")).toHaveLength(1);
+
+    vi.setSystemTime(start0 + FOCUS_REFRESH_MS);
+    focus();
+    await vi.waitFor(() => expect(bundleItem().title).toContain("fetch number 2"));
+    focus();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls("refresh_policy")).toHaveLength(2);
+  });
+
+  it("shows a refused bundle found on focus without checking the query again", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    handlers.refresh_policy = () =>
+      policy({ lastFetch: { at: "2026-11-21T11:00:00Z", result: "refused", message: "signed by an untrusted key" } });
+    window.dispatchEvent(new Event("focus"));
+    await vi.waitFor(() => expect(element("policy-banner").hidden).toBe(false));
+    expect(element("policy-banner-text").textContent).toBe(
+      "A new policy bundle was refused: signed by an untrusted key. The previous revision 3 stays in force.",
+    );
+    expect(element("policy-banner").classList.contains("is-warning")).toBe(true);
+    expect(calls("lint")).toHaveLength(1);
+    expect(calls("catalog")).toHaveLength(1);
+  });
+
+  it("on policy-changed re-renders, re-checks the text at once and reloads the schema", async () => {
+    await start();
+    app.setSql("SELECT email FROM sales.customers");
+    await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-warning")).not.toBeNull(), { timeout: 3000 });
+    expect(calls("lint")).toHaveLength(1);
+
+    handlers.lint = () => ({ verdict: "deny", elevations: [], reads: [], reason: "No valid policy is in force.", diagnostics: [] });
+    emitEvent("policy-changed", policy({ health: "blocked", reason: "the bundle expired two days ago" }));
+
+    // At once, not after the editor's lint delay.
+    expect(calls("lint")).toEqual([
+      { sql: "SELECT email FROM sales.customers", database: "sales" },
+      { sql: "SELECT email FROM sales.customers", database: "sales" },
+    ]);
+    expect(element("policy-banner-text").textContent).toBe("Nothing can run: the bundle expired two days ago");
+    expect(element("policy-banner").hidden).toBe(false);
+    expect(bundleItem().classList.contains("is-error")).toBe(true);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    expect(element("verdict-reason").textContent).toBe("No valid policy is in force.");
+    expect(element("run").hasAttribute("disabled")).toBe(true);
+    // The editor's marks follow the new answer, which the editor shares.
+    await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-warning")).toBeNull());
+    await vi.waitFor(() => expect(calls("catalog")).toHaveLength(2));
+    expect(calls("workspace_info")).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(calls("lint")).toHaveLength(2);
+  });
+
+  it("ignores a policy-changed that repeats what is shown", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    emitEvent("policy-changed", policy());
+    expect(calls("lint")).toHaveLength(1);
+    emitEvent("policy-changed", policy({ revision: 4, name: "demo" }));
+    expect(calls("lint")).toHaveLength(2);
+    expect(bundleItem().textContent).toContain("demo r4");
+  });
+
+  it("returns to no banner when a valid bundle arrives", async () => {
+    handlers.policy_status = () => policy({ health: "grace", warning: "the policy bundle expired" });
+    await start();
+    expect(element("policy-banner-text").textContent).toBe("The policy bundle expired");
+    expect(bundleItem().classList.contains("is-warning")).toBe(true);
+    emitEvent("policy-changed", policy({ revision: 4 }));
+    expect(element("policy-banner").hidden).toBe(true);
+    expect(bundleItem().classList.contains("is-warning")).toBe(false);
+  });
+});
+
+describe("the audit panel in the window", () => {
+  it("opens from the toolbar, lists events and follows audit-changed", async () => {
+    await start();
+    expect(element("audit-panel").hidden).toBe(true);
+    expect(calls("audit_events")).toHaveLength(0);
+    element("audit-toggle").click();
+    await vi.waitFor(() => expect(document.querySelectorAll("#audit-events .audit-row")).toHaveLength(2));
+    expect(calls("audit_events")).toEqual([{ kind: null, since: null, limit: 200 }]);
+    expect(element("audit-pending").textContent).toBe("1 event waiting");
+    expect(element("audit-last-sync").textContent).toBe("never");
+
+    emitEvent("audit-changed", { ...AUDIT_STATUS, pending: 0, lastSyncedSeq: 2, lastSuccess: new Date().toISOString() });
+    expect(element("audit-pending").textContent).toBe("all synced");
+    await vi.waitFor(() => expect(calls("audit_events")).toHaveLength(2));
+
+    element("audit-sync").click();
+    await vi.waitFor(() => expect(calls("audit_sync")).toHaveLength(1));
   });
 });

@@ -1,5 +1,8 @@
-// Wires the page together: editor, verdict, results, schema and status.
+// Wires the page together: editor, verdict, results, schema, status bar,
+// policy banner and audit panel.
 import * as api from "./api";
+import { AuditPanel } from "./audit";
+import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
 import { createEditor, type SqlEditor } from "./editor";
 import { describeError } from "./errors";
@@ -7,7 +10,8 @@ import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { mountLayout, showError, type Layout } from "./layout";
 import { renderSchema, renderSchemaError } from "./schema";
-import { renderStatus, renderStatusError } from "./status";
+import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
+import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
 
 /** Test hook on `window.__warden`. */
@@ -21,6 +25,17 @@ export interface App extends WardenHandle {
   readonly editor: SqlEditor;
   readonly layout: Layout;
   readonly grid: ResultGrid;
+  readonly audit: AuditPanel;
+  /** Stops listening to focus and backend events. */
+  dispose(): void;
+}
+
+/** Focus refreshes the policy bundle at most this often. */
+export const FOCUS_REFRESH_MS = 30_000;
+
+/** Whether the bundle in force differs in a way that changes what may run. */
+function policyMoved(before: api.PolicyStatus | null, after: api.PolicyStatus): boolean {
+  return before === null || before.revision !== after.revision || before.health !== after.health || before.name !== after.name;
 }
 
 function toState(outcome: CheckOutcome): VerdictState {
@@ -41,6 +56,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   let display: VerdictDisplay | null = null;
   let busy = false;
   let running: Promise<void> | null = null;
+  /** Bumped when the policy changes, so answers under the old one are dropped. */
+  let generation = 0;
+
+  let info: api.WorkspaceInfo | null = null;
+  let infoError: string | null = null;
+  let policy: api.PolicyStatus | null = null;
+  let policyError: string | null = null;
 
   const paint = () => {
     if (display) renderVerdict(layout, display, { busy, shortcut });
@@ -49,23 +71,36 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     display = describeVerdict(state, display);
     paint();
   };
+  // An unreadable workspace takes the whole status bar, as before.
+  const paintStatus = () => {
+    if (infoError !== null) renderStatusError(layout.status, infoError);
+    else if (info) {
+      const bundle = policy ? describeBundle(policy) : policyError !== null ? describeBundleError(policyError) : null;
+      renderStatus(layout.status, info, bundle);
+    }
+  };
 
-  try {
-    const info = await api.workspaceInfo();
+  const [infoAnswer, policyAnswer] = await Promise.allSettled([api.workspaceInfo(), api.policyStatus()]);
+  if (infoAnswer.status === "fulfilled") {
+    info = infoAnswer.value;
     database = info.defaultDatabase;
-    renderStatus(layout.status, info);
-  } catch (error) {
-    renderStatusError(layout.status, "Workspace unavailable");
-    showError(layout, `Could not read the workspace. ${describeError(error)}`);
+  } else {
+    infoError = "Workspace unavailable";
+    showError(layout, `Could not read the workspace. ${describeError(infoAnswer.reason)}`);
   }
+  if (policyAnswer.status === "fulfilled") policy = policyAnswer.value;
+  else policyError = describeError(policyAnswer.reason);
+  paintStatus();
+  renderBanner(layout, policy);
 
   // Declared ahead: the checks and runs below are only called once it exists.
   let editor: SqlEditor;
 
   /** Lints `sql` and shows the verdict if the text is still current. */
   const check = async (sql: string) => {
+    const asked = generation;
     const outcome = await checker.check(sql, database);
-    if (editor.getSql() === sql) setVerdict(toState(outcome));
+    if (asked === generation && editor.getSql() === sql) setVerdict(toState(outcome));
     return outcome;
   };
 
@@ -111,19 +146,92 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   setVerdict(editor.getSql().trim() === "" ? { kind: "empty" } : { kind: "pending" });
   layout.run.addEventListener("click", () => void run());
 
-  api.catalog().then(
-    (catalog) => {
-      renderSchema(layout.schema, catalog, (text) => editor.insert(text));
-      editor.setCatalog(catalog, database);
-    },
-    (error: unknown) => renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
-  );
+  const loadCatalog = () =>
+    api.catalog().then(
+      (catalog) => {
+        renderSchema(layout.schema, catalog, (text) => editor.insert(text));
+        editor.setCatalog(catalog, database);
+      },
+      (error: unknown) => renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
+    );
+  void loadCatalog();
+
+  /** The policy in force changed: check the text again and reload what it may see. */
+  const policyChanged = () => {
+    generation += 1;
+    checker.forget();
+    const sql = editor.getSql();
+    if (sql.trim() !== "") {
+      setVerdict({ kind: "pending" });
+      void check(sql);
+      editor.relint();
+    }
+    void loadCatalog();
+    // The workspace's policy name and fingerprint follow the bundle.
+    api.workspaceInfo().then(
+      (fresh) => {
+        info = fresh;
+        infoError = null;
+        paintStatus();
+      },
+      () => undefined,
+    );
+  };
+
+  /** Shows a status; `announced` is a `policy-changed` event, which always re-checks unless nothing differs. */
+  const showPolicy = (status: api.PolicyStatus, announced: boolean) => {
+    const same = policy !== null && JSON.stringify(policy) === JSON.stringify(status);
+    const moved = announced ? !same : policyMoved(policy, status);
+    policy = status;
+    policyError = null;
+    paintStatus();
+    renderBanner(layout, status);
+    if (moved) policyChanged();
+  };
+
+  let refreshing = false;
+  const refreshOnFocus = throttle(() => {
+    if (refreshing) return;
+    refreshing = true;
+    api
+      .refreshPolicy()
+      .then(
+        (status) => showPolicy(status, false),
+        () => undefined, // A failed fetch resolves; a rejection changes nothing shown.
+      )
+      .finally(() => {
+        refreshing = false;
+      });
+  }, FOCUS_REFRESH_MS);
+  const onFocus = () => void refreshOnFocus();
+  window.addEventListener("focus", onFocus);
+
+  const audit = new AuditPanel(layout.audit, layout.auditToggle, {
+    events: api.auditEvents,
+    status: api.auditStatus,
+    sync: api.auditSync,
+  });
+
+  // Outside the app (tests, plain browser) there may be no event bridge.
+  const listening = [
+    api.onPolicyChanged((status) => showPolicy(status, true)),
+    api.onAuditChanged((status) => audit.statusChanged(status)),
+  ].map((unlisten) => unlisten.catch(() => null));
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    window.removeEventListener("focus", onFocus);
+    for (const unlisten of listening) void unlisten.then((stop) => stop?.());
+  };
 
   editor.view.focus();
   return {
     editor,
     layout,
     grid,
+    audit,
+    dispose,
     setSql: (text) => editor.setSql(text),
     getSql: () => editor.getSql(),
     run,

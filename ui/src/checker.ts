@@ -24,6 +24,11 @@ export class Checker {
 
   constructor(private readonly call: LintCall) {}
 
+  /** Drops the remembered answer: the next check asks again (the policy changed). */
+  forget(): void {
+    this.last = null;
+  }
+
   check(sql: string, database: string | null): Promise<CheckOutcome> {
     if (sql.trim() === "") return Promise.resolve({ kind: "empty" });
     if (this.last && this.last.sql === sql && this.last.database === database) return this.last.outcome;

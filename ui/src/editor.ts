@@ -3,8 +3,8 @@
 import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
 import { sql } from "@codemirror/lang-sql";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { linter } from "@codemirror/lint";
-import { Compartment, Prec } from "@codemirror/state";
+import { forceLinting, linter } from "@codemirror/lint";
+import { Compartment, Prec, StateEffect } from "@codemirror/state";
 import { EditorView, keymap, placeholder } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { basicSetup } from "codemirror";
@@ -30,7 +30,12 @@ export interface SqlEditor {
   setSql(text: string): void;
   insert(text: string): void;
   setCatalog(catalog: Catalog, defaultDatabase: string | null): void;
+  /** Lints the current text again now (the policy changed), without waiting for an edit. */
+  relint(): void;
 }
+
+/** Asks the linter to run again although the document did not change. */
+const relintEffect = StateEffect.define<null>();
 
 // Colours come from CSS variables so the page's light and dark schemes
 // both apply without a second theme.
@@ -125,7 +130,10 @@ export function createEditor(options: EditorOptions): SqlEditor {
       const report = await options.check(text);
       return report ? toEditorDiagnostics(report.diagnostics ?? [], text) : [];
     },
-    { delay: LINT_DELAY_MS },
+    {
+      delay: LINT_DELAY_MS,
+      needsRefresh: (update) => update.transactions.some((tr) => tr.effects.some((effect) => effect.is(relintEffect))),
+    },
   );
 
   const view = new EditorView({
@@ -169,6 +177,10 @@ export function createEditor(options: EditorOptions): SqlEditor {
     },
     setCatalog(catalog: Catalog, defaultDatabase: string | null) {
       view.dispatch({ effects: language.reconfigure(languageFor(catalog, defaultDatabase)) });
+    },
+    relint() {
+      view.dispatch({ effects: relintEffect.of(null) });
+      forceLinting(view);
     },
   };
 }

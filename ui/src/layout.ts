@@ -1,5 +1,6 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
-// #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status.
+// #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
+// #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -14,6 +15,10 @@ export interface Layout {
   meta: HTMLElement;
   grid: HTMLElement;
   status: HTMLElement;
+  banner: HTMLElement;
+  bannerText: HTMLElement;
+  auditToggle: HTMLButtonElement;
+  audit: HTMLElement;
 }
 
 const MARKUP = `
@@ -24,12 +29,16 @@ const MARKUP = `
       <svg class="run-icon" viewBox="0 0 12 12" aria-hidden="true"><path d="M3 1.8v8.4L10 6z"/></svg>
       <span>Run</span>
     </button>
+    <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
       <span id="verdict-reason" class="verdict-reason" hidden></span>
     </div>
     <span id="verdict-reads" class="verdict-reads" hidden></span>
     <kbd class="shortcut"></kbd>
+  </div>
+  <div id="policy-banner" class="policy-banner" role="status" aria-live="polite" hidden>
+    <span id="policy-banner-text" class="policy-banner-text"></span>
   </div>
   <div id="editor" class="editor"></div>
   <div id="error" class="error" role="alert" hidden>
@@ -44,6 +53,7 @@ const MARKUP = `
     <div id="grid" class="grid"></div>
   </section>
 </main>
+<aside id="audit-panel" class="audit-panel" aria-label="Audit journal" hidden></aside>
 <footer id="status" class="statusbar" aria-label="Status"></footer>
 `;
 
@@ -69,6 +79,10 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     meta: required(root, "#result-meta"),
     grid: required(root, "#grid"),
     status: required(root, "#status"),
+    banner: required(root, "#policy-banner"),
+    bannerText: required(root, "#policy-banner-text"),
+    auditToggle: required<HTMLButtonElement>(root, "#audit-toggle"),
+    audit: required(root, "#audit-panel"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;

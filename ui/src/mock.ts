@@ -1,8 +1,12 @@
 // A stand-in backend for looking at the page in a plain browser
 // (`npm run dev:mock`, `npm run build:mock`). Never part of the app build:
 // main.ts loads it only when VITE_WARDEN_MOCK is set at build time.
+//
+// `?policy=grace|blocked|refused` shows the other bundle states and
+// `?audit=offline` makes "Sync now" fail.
+import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { Catalog, CellValue, LintDiagnostic, LintReport, QueryResult, WorkspaceInfo } from "./api";
+import type { AuditEvent, AuditStatus, Catalog, CellValue, LintDiagnostic, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
 
 const INFO: WorkspaceInfo = {
   workspace: "demo",
@@ -69,6 +73,105 @@ function diagnostic(text: string, rule: string, severity: LintDiagnostic["severi
   return { rule, severity, message, from, to, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, unlockedBy: [], fix: null, ...extra };
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+const params = () => new URLSearchParams(typeof location === "undefined" ? "" : location.search);
+
+function policyFor(scenario: string | null): PolicyStatus {
+  const now = Date.now();
+  const base: PolicyStatus = {
+    health: "valid",
+    reason: null,
+    warning: null,
+    name: "demo",
+    revision: 3,
+    source: "https://policy.example.com/warden/demo.bundle",
+    fetchedAt: iso(now - 2 * HOUR),
+    issuedAt: iso(now - 3 * DAY),
+    expiresAt: iso(now + 27 * DAY),
+    keyId: "demo-signing-2026",
+    lastFetch: { at: iso(now - 2 * HOUR), result: "unchanged", message: "unchanged, revision 3" },
+  };
+  switch (scenario) {
+    case "grace":
+      return {
+        ...base,
+        health: "grace",
+        expiresAt: iso(now - 3 * HOUR),
+        warning: `the policy bundle expired at ${iso(now - 3 * HOUR)}; queries will be refused from ${iso(now + 21 * HOUR)} unless a fresh bundle is fetched`,
+        lastFetch: { at: iso(now - 10 * 60_000), result: "failed", message: "could not reach policy.example.com: connection refused" },
+      };
+    case "blocked":
+      return {
+        ...base,
+        health: "blocked",
+        reason: "the policy bundle expired more than 24 hours ago and no fresh one could be fetched",
+        expiresAt: iso(now - 2 * DAY),
+      };
+    case "refused":
+      return {
+        ...base,
+        lastFetch: { at: iso(now - 5 * 60_000), result: "refused", message: "revision 4 is signed by key ops-2025, which is not trusted" },
+      };
+    default:
+      return base;
+  }
+}
+
+function seedJournal(): AuditEvent[] {
+  const now = Date.now();
+  const seeds: Array<[number, string, string, unknown]> = [
+    [3 * DAY, "app_started", "Warden 0.1.0 started", { version: "0.1.0" }],
+    [3 * DAY - 60_000, "bundle_updated", "Policy bundle demo updated to revision 3", { name: "demo", from: 2, to: 3 }],
+    [26 * HOUR, "query_started", "SELECT order_id, amount FROM sales.orders LIMIT 100", { queryId: "q-101", database: "sales" }],
+    [26 * HOUR - 2000, "query_finished", "100 rows, 1.2 MB scanned", { queryId: "q-101", rows: 100, bytesScanned: 1_200_000 }],
+    [5 * HOUR, "elevation_requested", "pii-read for SELECT email FROM sales.customers", { elevation: "pii-read", ticket: "SEC-42" }],
+    [5 * HOUR - 30_000, "elevation_granted", "pii-read granted for 30 min", { elevation: "pii-read", minutes: 30 }],
+    [4 * HOUR, "elevation_expired", "pii-read expired", { elevation: "pii-read" }],
+    [40 * 60_000, "query_blocked", "DELETE statements are not allowed by this policy", { sql: "DELETE FROM sales.orders", rule: "statement-class" }],
+    [12 * 60_000, "bundle_rejected", "Revision 4 refused: signed by an untrusted key", { revision: 4, keyId: "ops-2025" }],
+  ];
+  return seeds.map(([ago, kind, summary, payload], index) => ({
+    seq: index + 1,
+    id: `evt-${String(index + 1).padStart(4, "0")}`,
+    at: iso(now - ago),
+    kind,
+    actor: "analyst@workstation",
+    workspace: "demo",
+    summary,
+    payload,
+  }));
+}
+
+interface Journal {
+  events: AuditEvent[];
+  lastSyncedSeq: number;
+  lastSuccess: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+function auditStatus(journal: Journal): AuditStatus {
+  const lastSeq = journal.events.length > 0 ? journal.events[journal.events.length - 1].seq : 0;
+  return {
+    deviceId: "dev-7f3a2c",
+    events: journal.events.length,
+    lastSeq,
+    store: "s3://warden-audit-demo/journals",
+    lastSyncedSeq: journal.lastSyncedSeq,
+    pending: lastSeq - journal.lastSyncedSeq,
+    lastSuccess: journal.lastSuccess,
+    lastError: journal.lastError,
+    lastErrorAt: journal.lastErrorAt,
+  };
+}
+
+function record(journal: Journal, kind: string, summary: string, payload: unknown): void {
+  const seq = journal.events.length + 1;
+  journal.events.push({ seq, id: `evt-${String(seq).padStart(4, "0")}`, at: iso(Date.now()), kind, actor: "analyst@workstation", workspace: "demo", summary, payload });
+}
+
 function lint(sql: string): LintReport {
   const diagnostics: LintDiagnostic[] = [];
   const write = /\b(insert|update|delete|drop|alter|create)\b/i.exec(sql);
@@ -107,21 +210,79 @@ function row(index: number): CellValue[] {
 
 export function installMockBackend(): void {
   let results = 0;
+  const scenario = params().get("policy");
+  const offline = params().get("audit") === "offline";
+  let policy = policyFor(scenario);
+  const seeded = seedJournal();
+  const journal: Journal = {
+    events: seeded,
+    lastSyncedSeq: seeded.length - 3,
+    lastSuccess: iso(Date.now() - 3 * HOUR),
+    lastError: null,
+    lastErrorAt: null,
+  };
+  const auditChanged = () => void emit("audit-changed", auditStatus(journal));
+  const check = (sql: string): LintReport =>
+    policy.health === "blocked"
+      ? { verdict: "deny", elevations: [], reads: [], reason: `No valid policy is in force: ${policy.reason}.`, diagnostics: [] }
+      : lint(sql);
+
   mockIPC(async (cmd, args) => {
     const input = (args ?? {}) as Record<string, unknown>;
-    await new Promise((resolve) => setTimeout(resolve, cmd === "run_query" ? 300 : 20));
+    const delay = cmd === "run_query" ? 300 : cmd === "audit_sync" || cmd === "refresh_policy" ? 700 : 20;
+    await new Promise((resolve) => setTimeout(resolve, delay));
     switch (cmd) {
       case "workspace_info":
         return INFO;
       case "catalog":
         return CATALOG;
       case "lint":
-        return lint(String(input.sql ?? ""));
+        return check(String(input.sql ?? ""));
+      case "policy_status":
+        return policy;
+      case "refresh_policy":
+        policy = {
+          ...policy,
+          fetchedAt: policy.lastFetch?.result === "failed" ? policy.fetchedAt : iso(Date.now()),
+          lastFetch: { ...(policy.lastFetch ?? { result: "unchanged", message: "unchanged, revision 3" }), at: iso(Date.now()) },
+        };
+        return policy;
+      case "audit_status":
+        return auditStatus(journal);
+      case "audit_events": {
+        const since = typeof input.since === "string" ? Date.parse(input.since) : Number.NEGATIVE_INFINITY;
+        return journal.events
+          .filter((event) => (!input.kind || event.kind === input.kind) && Date.parse(event.at) >= since)
+          .reverse()
+          .slice(0, Number(input.limit ?? 200));
+      }
+      case "audit_sync": {
+        const now = iso(Date.now());
+        if (offline) {
+          journal.lastError = "could not reach s3://warden-audit-demo/journals: dns error: failed to lookup address information";
+          journal.lastErrorAt = now;
+        } else {
+          journal.lastSyncedSeq = auditStatus(journal).lastSeq;
+          journal.lastSuccess = now;
+          journal.lastError = null;
+          journal.lastErrorAt = null;
+        }
+        auditChanged();
+        return auditStatus(journal);
+      }
       case "run_query": {
-        const report = lint(String(input.sql ?? ""));
-        if (report.verdict === "deny") throw { kind: "blocked", message: report.reason };
-        if (/\bfrom\s+nowhere\b/i.test(String(input.sql))) throw { kind: "engine", message: "Table 'nowhere' does not exist." };
+        const sql = String(input.sql ?? "");
+        const report = check(sql);
+        if (report.verdict === "deny") {
+          record(journal, "query_blocked", report.reason ?? "Blocked", { sql });
+          auditChanged();
+          throw { kind: "blocked", message: report.reason };
+        }
+        if (/\bfrom\s+nowhere\b/i.test(sql)) throw { kind: "engine", message: "Table 'nowhere' does not exist." };
         results += 1;
+        record(journal, "query_started", sql, { queryId: `q-${results}`, sql });
+        record(journal, "query_finished", `${ROWS.toLocaleString("en-US")} rows, 12.3 MB scanned`, { queryId: `q-${results}`, rows: ROWS });
+        auditChanged();
         const result: QueryResult = {
           resultId: `r${results}`,
           columns: [
@@ -149,5 +310,5 @@ export function installMockBackend(): void {
       default:
         throw { kind: "internal", message: `Unknown command ${cmd}.` };
     }
-  });
+  }, { shouldMockEvents: true });
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use warden_audit::{BundleRejected, BundleUpdated, Payload, Sha256Hex};
+use warden_audit::{AuditError, BundleRejected, BundleUpdated, Payload, Sha256Hex};
 use warden_bundle::{RefreshOutcome, Status};
 
 use crate::audit::Audit;
@@ -61,7 +61,7 @@ impl PolicyClient {
         match &outcome {
             Ok(RefreshOutcome::Updated { .. }) => {
                 if let Some((name, revision, sha256, key_id)) = self.bundles.current_identity() {
-                    let sha256 = Sha256Hex::try_from(sha256).map_err(|e| CoreError::Engine(e.to_string()))?;
+                    let sha256 = Sha256Hex::try_from(sha256).map_err(|e| CoreError::Audit(AuditError::InvalidEvent(e)))?;
                     self.audit.record(Payload::BundleUpdated(BundleUpdated {
                         bundle_id: name,
                         revision,

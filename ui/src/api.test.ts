@@ -1,0 +1,111 @@
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as api from "./api";
+
+vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn() }));
+
+const invokeMock = vi.mocked(invoke);
+const listenMock = vi.mocked(listen);
+
+const CAMEL: api.PolicyStatus = {
+  health: "grace",
+  reason: null,
+  warning: "expired",
+  name: "demo",
+  revision: 3,
+  source: "https://policy.example.com/demo.bundle",
+  fetchedAt: "2026-11-21T10:00:00Z",
+  issuedAt: "2026-11-18T10:00:00Z",
+  expiresAt: "2026-11-20T10:00:00Z",
+  keyId: "demo-2026",
+  lastFetch: { at: "2026-11-21T10:00:00Z", result: "failed", message: "offline" },
+};
+
+beforeEach(() => {
+  invokeMock.mockReset();
+  listenMock.mockReset();
+});
+
+describe("policy commands", () => {
+  it("reads policy_status and refresh_policy", async () => {
+    invokeMock.mockResolvedValue(CAMEL);
+    await expect(api.policyStatus()).resolves.toEqual(CAMEL);
+    await expect(api.refreshPolicy()).resolves.toEqual(CAMEL);
+    expect(invokeMock.mock.calls.map((call) => call[0])).toEqual(["policy_status", "refresh_policy"]);
+  });
+
+  it("also understands snake_case field names", () => {
+    const snake = {
+      health: "valid",
+      reason: null,
+      warning: null,
+      name: "demo",
+      revision: 4,
+      source: "s3://bundles/demo",
+      fetched_at: "2026-11-21T10:00:00Z",
+      issued_at: "2026-11-18T10:00:00Z",
+      expires_at: "2026-12-21T10:00:00Z",
+      key_id: "k1",
+      last_fetch: { at: "2026-11-21T10:00:00Z", result: "updated", message: "accepted revision 4" },
+    };
+    expect(api.toPolicyStatus(snake)).toEqual({
+      health: "valid",
+      reason: null,
+      warning: null,
+      name: "demo",
+      revision: 4,
+      source: "s3://bundles/demo",
+      fetchedAt: "2026-11-21T10:00:00Z",
+      issuedAt: "2026-11-18T10:00:00Z",
+      expiresAt: "2026-12-21T10:00:00Z",
+      keyId: "k1",
+      lastFetch: { at: "2026-11-21T10:00:00Z", result: "updated", message: "accepted revision 4" },
+    });
+  });
+
+  it("fills gaps with nulls", () => {
+    const status = api.toPolicyStatus({ health: "blocked", reason: "no bundle" });
+    expect(status).toMatchObject({ health: "blocked", reason: "no bundle", name: null, revision: null, lastFetch: null, expiresAt: null });
+  });
+
+  it("hands policy-changed payloads over as statuses", async () => {
+    const unlisten = vi.fn();
+    listenMock.mockResolvedValue(unlisten);
+    const seen: api.PolicyStatus[] = [];
+    await expect(api.onPolicyChanged((status) => seen.push(status))).resolves.toBe(unlisten);
+    expect(listenMock.mock.calls[0][0]).toBe("policy-changed");
+    const handler = listenMock.mock.calls[0][1];
+    handler({ event: "policy-changed", id: 1, payload: { ...CAMEL, key_id: "ignored", keyId: "demo-2026" } });
+    expect(seen).toEqual([CAMEL]);
+  });
+});
+
+describe("audit commands", () => {
+  it("passes the filter as kind, since and limit", async () => {
+    invokeMock.mockResolvedValue([]);
+    await api.auditEvents({ kind: "query_blocked", since: "2026-11-20T00:00:00Z", limit: 200 });
+    await api.auditEvents({ kind: null, since: null, limit: 50 });
+    expect(invokeMock.mock.calls).toEqual([
+      ["audit_events", { kind: "query_blocked", since: "2026-11-20T00:00:00Z", limit: 200 }],
+      ["audit_events", { kind: null, since: null, limit: 50 }],
+    ]);
+  });
+
+  it("reads audit_status and runs audit_sync", async () => {
+    invokeMock.mockResolvedValue({ pending: 0 });
+    await api.auditStatus();
+    await api.auditSync();
+    expect(invokeMock.mock.calls.map((call) => call[0])).toEqual(["audit_status", "audit_sync"]);
+  });
+
+  it("listens to audit-changed", async () => {
+    listenMock.mockResolvedValue(() => undefined);
+    const seen: unknown[] = [];
+    await api.onAuditChanged((status) => seen.push(status));
+    expect(listenMock.mock.calls[0][0]).toBe("audit-changed");
+    listenMock.mock.calls[0][1]({ event: "audit-changed", id: 2, payload: { pending: 4 } });
+    expect(seen).toEqual([{ pending: 4 }]);
+  });
+});
