@@ -89,6 +89,34 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let error = s.find("#error")?.ok_or("no #error")?;
     assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
 
+    // The status bar names the signed bundle in force; no banner while it is valid.
+    let bundle_item = s
+        .execute("return document.querySelector('#status [data-item=bundle]').textContent;", json!([]))?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(bundle_item.contains("demo r1"), "the bundle item names revision 1: {bundle_item:?}");
+    assert!(banner(&s)?.is_none(), "no banner while the bundle is valid");
+
+    // The Audit panel lists what the gate recorded, and "Sync now" empties the backlog into the
+    // demo's central store.
+    let toggle = s.find("#audit-toggle")?.ok_or("no #audit-toggle")?;
+    s.click(&toggle)?;
+    wait_for("the finished query in the Audit panel", PATIENCE, || {
+        s.find("#audit-events .audit-row[data-kind=query_finished]").ok().flatten()
+    })?;
+    for kind in ["app_started", "bundle_updated", "query_started"] {
+        let selector = format!("#audit-events .audit-row[data-kind={kind}]");
+        assert!(s.find(&selector)?.is_some(), "the panel lists a {kind} event");
+    }
+    let sync = s.find("#audit-sync")?.ok_or("no #audit-sync")?;
+    s.click(&sync)?;
+    wait_for("the journal to be synced", PATIENCE, || {
+        text_of(&s, "#audit-pending").filter(|t| t.contains("all synced"))
+    })?;
+    let objects = walk(&home.path().join("data/workspaces/demo/central/audit"));
+    assert!(objects.iter().any(|p| p.ends_with(".jsonl.gz")), "an audit object reached the store: {objects:?}");
+
     // Keep a picture of the window for the README and for whoever reads a failed run.
     let png = s.screenshot()?;
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
@@ -96,5 +124,58 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("warden-window.png"));
     std::fs::write(&target, png).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+
+    // A bundle signed by a key nobody trusts appears at the source: the window says it was
+    // refused, and revision 1 stays in force.
+    publish_forged_bundle(home.path())?;
+    s.execute("window.dispatchEvent(new Event('focus'));", json!([]))?;
+    let refused = wait_for("the refusal banner", PATIENCE, || banner(&s).ok().flatten())?;
+    assert!(refused.contains("refused") && refused.contains("1"), "the banner explains: {refused:?}");
+    set_sql(&s, "SELECT count(*) FROM sales.customers")?;
+    wait_verdict(&s, "allow")?;
+
     Ok(())
+}
+
+fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
+    s.execute("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", json!([selector]))
+        .ok()?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The banner's text when it is shown.
+fn banner(s: &Session<'_>) -> Result<Option<String>, String> {
+    let shown = s.execute(
+        "const b = document.querySelector('#policy-banner'); return b && !b.hidden ? document.querySelector('#policy-banner-text').textContent : null;",
+        json!([]),
+    )?;
+    Ok(shown.as_str().map(str::to_string))
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Replaces the demo store's `latest` with a bundle of revision 99 signed by a fresh key.
+fn publish_forged_bundle(home: &Path) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let key_path = dir.path().join("rogue.key");
+    warden_bundle::keygen(&key_path).map_err(|e| e.to_string())?;
+    let key = warden_bundle::SigningKey::from_file(&key_path).map_err(|e| e.to_string())?;
+    let policy = std::fs::read(home.join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
+    let bytes = warden_bundle::build(&policy, None, 99, chrono::Duration::days(1), &key, chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(home.join("data/workspaces/demo/central/bundles/latest"), bytes).map_err(|e| e.to_string())
 }

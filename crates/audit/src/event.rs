@@ -13,13 +13,36 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The OS user from `USER` / `USERNAME`, or "unknown" when neither is set.
+    /// The OS user from `USER` / `LOGNAME` / `USERNAME`, else (on Unix) the account that owns
+    /// this process, else "unknown". Apps started by a desktop launcher or a test driver often
+    /// have no `USER` in their environment.
     pub fn from_os() -> Self {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_string());
+        let os_user = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+            .or_else(process_owner)
+            .unwrap_or_else(|| "unknown".to_string());
         Actor { os_user, sso_identity: None }
     }
+}
+
+/// The name of the account that owns this process, from `/etc/passwd`.
+#[cfg(target_os = "linux")]
+fn process_owner() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_owner() -> Option<String> {
+    None
 }
 
 /// An event to record. Id, sequence number, timestamp, device, actor and hashes are added by the journal.
@@ -129,5 +152,14 @@ impl EventLine {
             prev_hash: self.prev_hash,
             hash: self.hash,
         })
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn the_process_owner_is_found_without_the_environment() {
+        let owner = super::process_owner().expect("the account owning this process is in /etc/passwd");
+        assert!(!owner.is_empty() && !owner.contains(':'), "{owner:?}");
     }
 }
