@@ -130,7 +130,8 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     publish_forged_bundle(home.path())?;
     s.execute("window.dispatchEvent(new Event('focus'));", json!([]))?;
     let refused = wait_for("the refusal banner", PATIENCE, || banner(&s).ok().flatten())?;
-    assert!(refused.contains("refused") && refused.contains("1"), "the banner explains: {refused:?}");
+    assert!(refused.contains("refused") && refused.contains("revision 1"), "the banner explains: {refused:?}");
+    assert!(refused.contains("not trusted"), "the banner gives the reason: {refused:?}");
     set_sql(&s, "SELECT count(*) FROM sales.customers")?;
     wait_verdict(&s, "allow")?;
 

@@ -39,8 +39,7 @@ pub fn audit_status(state: State<'_, AppState>) -> Result<AuditStatusView, Comma
 #[tauri::command]
 pub async fn audit_sync(app: AppHandle, state: State<'_, AppState>) -> Result<AuditStatusView, CommandError> {
     let gate = state.opened()?.gate.clone();
-    // The failure is kept in the journal's sync state and shown through the status.
-    let _ = gate.audit().sync(None).await;
-    crate::events::audit_changed(&app, &gate);
-    Ok(gate.audit().status()?)
+    let status = gate.audit().sync_now().await?;
+    crate::events::audit_status_changed(&app, &status);
+    Ok(status)
 }

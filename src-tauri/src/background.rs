@@ -16,7 +16,7 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, audit_sync_every: Duration) {
     let (a, g) = (app.clone(), gate.clone());
     tauri::async_runtime::spawn(async move {
         loop {
-            tokio::time::sleep(g.refresh_every().await).await;
+            tokio::time::sleep(g.refresh_every()).await;
             let refresh = g.refresh_policy().await;
             events::after_refresh(&a, &g, &refresh);
         }
@@ -24,10 +24,10 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, audit_sync_every: Duration) {
 
     let (a, g) = (app.clone(), gate.clone());
     tauri::async_runtime::spawn(async move {
-        let mut last = g.policy_status().await.health;
+        let mut last = g.policy_status().health;
         loop {
             tokio::time::sleep(HEALTH_CHECK_EVERY).await;
-            let status = g.policy_status().await;
+            let status = g.policy_status();
             if status.health != last {
                 last = status.health;
                 if let Err(e) = a.emit(events::POLICY_CHANGED, &status) {
@@ -39,9 +39,11 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, audit_sync_every: Duration) {
 
     tauri::async_runtime::spawn(async move {
         loop {
-            // A failure is kept in the journal's sync state and shown in the Audit panel.
-            let _ = gate.audit().sync(None).await;
-            events::audit_changed(&app, &gate);
+            // A failure is in the status's last error, shown in the Audit panel.
+            match gate.audit().sync_now().await {
+                Ok(status) => events::audit_status_changed(&app, &status),
+                Err(e) => eprintln!("warden: {e}"),
+            }
             tokio::time::sleep(audit_sync_every).await;
         }
     });

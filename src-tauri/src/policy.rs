@@ -7,8 +7,8 @@ use crate::error::CommandError;
 use crate::state::AppState;
 
 #[tauri::command]
-pub async fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
-    Ok(state.opened()?.gate.policy_status().await)
+pub fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
+    Ok(state.opened()?.gate.policy_status())
 }
 
 /// Fetches now (the window calls this when it gets focus). A failed fetch is not an error of

@@ -13,14 +13,11 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The OS user from `USER` / `LOGNAME` / `USERNAME`, else (on Unix) the account that owns
-    /// this process, else "unknown". Apps started by a desktop launcher or a test driver often
-    /// have no `USER` in their environment.
+    /// The account that owns this process (on Linux, from its uid, which the user cannot set
+    /// like an environment variable), else `USER` / `LOGNAME` / `USERNAME`, else "unknown".
     pub fn from_os() -> Self {
-        let os_user = ["USER", "LOGNAME", "USERNAME"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-            .or_else(process_owner)
+        let os_user = process_owner()
+            .or_else(|| ["USER", "LOGNAME", "USERNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty())))
             .unwrap_or_else(|| "unknown".to_string());
         Actor { os_user, sso_identity: None }
     }

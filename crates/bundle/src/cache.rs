@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::atomic::write_atomic;
 use crate::error::BundleError;
 use crate::keys::TrustStore;
+use crate::location::redact;
 use crate::status::{FetchVerdict, Status};
 use crate::verify::{verify, verify_content, VerifiedBundle, VerifyOptions};
 
@@ -143,7 +144,7 @@ impl Cache {
     /// The ETag the cached bundle had at `source`, for a conditional fetch. None when the cache
     /// is empty or damaged (so the next fetch downloads in full) or came from elsewhere.
     pub fn etag_for(&self, source: &str) -> Option<&str> {
-        if self.current.is_some() && self.state.source.as_deref() == Some(source) {
+        if self.current.is_some() && self.state.source.as_deref() == Some(redact(source).as_str()) {
             self.state.etag.as_deref()
         } else {
             None
@@ -176,7 +177,7 @@ impl Cache {
             write_atomic(&self.dir.join(BUNDLE_FILE), bytes)?;
         }
         self.raise_high_water(&bundle);
-        self.state.source = Some(source.to_string());
+        self.state.source = Some(redact(source));
         self.state.etag = etag.map(str::to_string);
         self.state.fetched_at = Some(options.now);
         let outcome = if unchanged {
@@ -194,7 +195,7 @@ impl Cache {
 
     /// Records that a fetch found nothing new (304 or identical bytes) without verifying again.
     pub fn record_unchanged(&mut self, source: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<(), BundleError> {
-        self.state.source = Some(source.to_string());
+        self.state.source = Some(redact(source));
         if let Some(etag) = etag {
             self.state.etag = Some(etag.to_string());
         }
@@ -206,7 +207,7 @@ impl Cache {
 
     /// Records a failed or refused fetch; the bundle in force stays in force.
     pub fn record_failure(&mut self, source: &str, error: &BundleError, now: DateTime<Utc>) -> Result<(), BundleError> {
-        self.state.source = Some(source.to_string());
+        self.state.source = Some(redact(source));
         self.state.last_fetch = Some(FetchVerdict::failure(error, now));
         self.save_state()
     }

@@ -29,6 +29,6 @@ pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};
 pub use cache::{AcceptOutcome, Cache};
 pub use status::{FetchResult, FetchVerdict, Health, Status};
 pub use fetch::{Fetched, Fetcher, RemoteOptions};
-pub use location::Location;
+pub use location::{redact, Location};
 pub use publish::{publish, publish_with_s3_client, Published};
 pub use refresh::{refresh, RefreshOutcome};

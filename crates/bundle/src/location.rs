@@ -102,19 +102,44 @@ pub(crate) fn parse_store(text: &str) -> Result<StoreKind, BundleError> {
 }
 
 /// The location as it may be shown: never with a password.
-fn redact(text: &str) -> String {
+/// A location as it may be shown, logged or stored: no user name or password, and no query
+/// string (a presigned URL's signature is a credential).
+pub fn redact(text: &str) -> String {
     match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("REDACTED"));
-            url.to_string()
+        Ok(mut url) => {
+            let mut changed = false;
+            if url.password().is_some() {
+                let _ = url.set_password(Some("REDACTED"));
+                changed = true;
+            }
+            if !url.username().is_empty() {
+                let _ = url.set_username("REDACTED");
+                changed = true;
+            }
+            if url.query().is_some() {
+                url.set_query(Some("REDACTED"));
+                changed = true;
+            }
+            if changed { url.to_string() } else { text.to_string() }
         }
-        _ => text.to_string(),
+        Err(_) => text.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_removes_credentials_and_signatures() {
+        assert_eq!(redact("https://user:pw@h.example/b/"), "https://REDACTED:REDACTED@h.example/b/");
+        assert_eq!(redact("https://token@h.example/b/"), "https://REDACTED@h.example/b/");
+        assert_eq!(
+            redact("https://h.example/latest?X-Amz-Signature=abc&X-Amz-Credential=AKIA"),
+            "https://h.example/latest?REDACTED"
+        );
+        assert_eq!(redact("file:///srv/bundles/"), "file:///srv/bundles/");
+    }
 
     #[test]
     fn store_locations_read_latest() {

@@ -224,4 +224,28 @@ fn a_bundle_signed_by_an_unknown_key_is_refused_and_the_cached_one_stays() {
     let trusted = warden(h, &["bundle", "fetch", "--source", &source, "--trust", &format!("{}.pub", d("rogue.key"))]);
     assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted.stderr));
     assert!(text(&trusted.stdout).starts_with("updated: cli-test revision 7"), "{}", text(&trusted.stdout));
+    assert!(text(&trusted.stderr).contains("for this run only"), "{}", text(&trusted.stderr));
+    // Without that key in the configuration the cached bundle is refused at the next start, and
+    // the configured source's bundle is fetched again.
+    let after = warden(h, &["query", "SELECT 1"]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
+    assert_eq!((status["name"].as_str(), status["revision"].as_u64()), (Some("demo"), Some(1)), "{status}");
+}
+
+#[test]
+fn a_managed_configuration_pins_the_trusted_keys() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let managed = h.join("managed.toml");
+    std::fs::write(&managed, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"1d\"\n").expect("write");
+    let fetch = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .arg("--home")
+        .arg(h)
+        .args(["bundle", "fetch", "--trust", "/tmp/mine.pub"])
+        .env("WARDEN_MANAGED_CONFIG", &managed)
+        .output()
+        .expect("runs");
+    assert_eq!(fetch.status.code(), Some(2));
+    assert!(text(&fetch.stderr).contains("set by your administrator"), "{}", text(&fetch.stderr));
 }

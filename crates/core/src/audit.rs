@@ -125,6 +125,18 @@ impl Audit {
         self.sync_with(to, &SyncPolicy::default()).await
     }
 
+    /// Syncs, then reports the state: for the app's "Sync now" and background sync. A failure
+    /// (including one before any upload, such as no store configured) is in `last_error`.
+    pub async fn sync_now(&self) -> Result<AuditStatusView, CoreError> {
+        let outcome = self.sync(None).await;
+        let mut status = self.status()?;
+        if let Err(e) = outcome {
+            status.last_error = Some(e.to_string());
+            status.last_error_at = Some(rfc3339_ms(Utc::now().timestamp_millis()));
+        }
+        Ok(status)
+    }
+
     pub async fn sync_with(&self, to: Option<&str>, policy: &SyncPolicy) -> Result<SyncReport, CoreError> {
         let url = to.or(self.store.as_deref()).ok_or_else(|| CoreError::NoAuditStore(self.workspace.clone()))?;
         let store = open_store(url, &store_options()).await?;

@@ -95,6 +95,8 @@ pub(crate) struct Bundles {
     cache: Cache,
     trust: TrustStore,
     trust_problems: Vec<String>,
+    /// Key ids of the configured trust, kept when a run replaces the trust (`--trust`).
+    configured: Vec<String>,
     setup: BundleSetup,
     remote: RemoteOptions,
 }
@@ -111,7 +113,8 @@ impl Bundles {
             }
         }
         let cache = Cache::open(&setup.cache_dir, &trust)?;
-        Ok(Self { cache, trust, trust_problems, setup, remote: RemoteOptions::default() })
+        let configured = trust.ids().map(|id| id.to_string()).collect();
+        Ok(Self { cache, trust, trust_problems, configured, setup, remote: RemoteOptions::default() })
     }
 
     pub fn setup(&self) -> &BundleSetup {
@@ -170,6 +173,11 @@ impl Bundles {
         Ok(())
     }
 
+    /// Whether the workspace's configuration (not a `--trust` of this run) trusts `key_id`.
+    pub fn configured_trusts(&self, key_id: &str) -> bool {
+        self.configured.iter().any(|k| k == key_id)
+    }
+
     pub fn status(&self, now: DateTime<Utc>) -> Status {
         let mut status = self.cache.status(now, self.setup.grace);
         if let Enforced::Blocked(reason) = self.in_force(now) {
@@ -177,7 +185,7 @@ impl Bundles {
             status.reason = Some(reason);
         }
         if status.source.is_none() {
-            status.source = self.setup.source.clone();
+            status.source = self.setup.source.as_deref().map(warden_bundle::redact);
         }
         status
     }
@@ -189,9 +197,6 @@ impl Bundles {
             .map(|b| (b.name().to_string(), b.revision(), b.bundle_sha256().to_string(), b.key_id().to_string()))
     }
 
-    pub fn is_transport(error: &CoreError) -> bool {
-        matches!(error, CoreError::Bundle(e) if e.is_transport())
-    }
 }
 
 impl From<BundleError> for CoreError {

@@ -24,7 +24,14 @@ pub struct WorkspaceConfig {
     pub bundle: BundleSettings,
     #[serde(default)]
     pub audit: AuditSettings,
+    /// Set when the entry comes from the administrator's managed configuration.
+    #[serde(skip)]
+    pub managed: bool,
 }
+
+/// Longest grace period a configuration may give an expired bundle: beyond it, an offline
+/// machine would enforce an old policy for too long.
+pub const MAX_GRACE_DAYS: i64 = 30;
 
 /// Where the workspace's signed policy bundle comes from and whom to trust for it.
 ///
@@ -81,6 +88,7 @@ fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
             default_database: Some("sales".into()),
             bundle: BundleSettings::default(),
             audit: AuditSettings::default(),
+            managed: false,
         },
     )])
 }
@@ -93,16 +101,38 @@ impl Default for Config {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Self, CoreError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(CoreError::io("read", path, e)),
-        };
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| CoreError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let mut config = Self::read(path)?.unwrap_or_default();
         // The demo workspace is always there, even when a file lists only others.
         config.workspaces.entry(DEMO.to_string()).or_insert_with(|| default_workspaces()[DEMO].clone());
         Ok(config)
+    }
+
+    /// The user's configuration at `path`, then the administrator's at `managed`: a workspace
+    /// the managed file names is taken from it whole (source, trusted keys, grace, audit store),
+    /// whatever the user's file says.
+    pub fn load_with_managed(path: &Path, managed: &Path) -> Result<Self, CoreError> {
+        let mut config = Self::load(path)?;
+        if let Some(admin) = Self::read(managed)? {
+            for (name, mut ws) in admin.workspaces {
+                ws.managed = true;
+                config.workspaces.insert(name, ws);
+            }
+            if managed_has_default(managed)? {
+                config.default_workspace = admin.default_workspace;
+            }
+        }
+        Ok(config)
+    }
+
+    fn read(path: &Path) -> Result<Option<Self>, CoreError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CoreError::io("read", path, e)),
+        };
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| CoreError::Config { path: path.to_path_buf(), message: e.to_string() })
     }
 
     pub fn workspace(&self, name: &str) -> Result<&WorkspaceConfig, CoreError> {
@@ -132,6 +162,13 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("config.toml") && text.contains("colour"), "{text}");
     }
+}
+
+/// Whether the managed file sets `default_workspace` itself (rather than by serde's default).
+fn managed_has_default(path: &Path) -> Result<bool, CoreError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CoreError::io("read", path, e))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| CoreError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+    Ok(table.contains_key("default_workspace"))
 }
 
 #[cfg(test)]
@@ -166,5 +203,34 @@ store = "s3://audit/warden/"
         std::fs::write(&path, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrusted = []\n").expect("write");
         let text = Config::load(&path).expect_err("typo").to_string();
         assert!(text.contains("trusted"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod managed_tests {
+    use super::*;
+
+    #[test]
+    fn the_managed_file_wins_over_the_users() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let managed = dir.path().join("managed.toml");
+        std::fs::write(
+            &user,
+            "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrust = [\"/home/me/my.pub\"]\ngrace = \"30d\"\n",
+        )
+        .expect("write");
+        let mine = Config::load_with_managed(&user, &managed).expect("no managed file");
+        assert!(!mine.workspace("demo").expect("demo").managed);
+        assert_eq!(mine.workspace("demo").expect("demo").bundle.trust, ["/home/me/my.pub"]);
+
+        std::fs::write(&managed, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrust = [\"/etc/warden/security.pub\"]\n")
+            .expect("write");
+        let pinned = Config::load_with_managed(&user, &managed).expect("managed");
+        let demo = pinned.workspace("demo").expect("demo");
+        assert!(demo.managed);
+        assert_eq!(demo.bundle.trust, ["/etc/warden/security.pub"]);
+        assert_eq!(demo.bundle.grace, None, "the user's grace does not survive either");
+        assert_eq!(pinned.default_workspace, "demo");
     }
 }

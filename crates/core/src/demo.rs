@@ -85,7 +85,16 @@ pub(crate) async fn publish_bundle(dir: &Path) -> Result<Option<u64>, CoreError>
             return Ok(None);
         }
     }
-    let revision = latest.map_or(1, |m| m.revision + 1);
+    let revision = match latest {
+        None => 1,
+        Some(m) => m.revision.checked_add(1).ok_or_else(|| {
+            CoreError::DemoLake(format!(
+                "the demo bundle store {} holds revision {}, the highest there can be; delete the folder to start over",
+                store.display(),
+                m.revision
+            ))
+        })?,
+    };
     let bytes = warden_bundle::build(&policy, None, revision, chrono::Duration::days(BUNDLE_VALIDITY_DAYS), &key, now)?;
     std::fs::create_dir_all(&store).map_err(|e| CoreError::io("create", &store, e))?;
     let url = file_url(&store)?;

@@ -64,7 +64,11 @@ pub struct Gate {
     elevations: BTreeSet<String>,
     engine: Box<dyn Engine>,
     enforced: Arc<RwLock<Enforced>>,
+    /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
     policy_client: tokio::sync::Mutex<PolicyClient>,
+    /// The status as of the last fetch, for when a fetch is in progress.
+    last_status: RwLock<warden_bundle::Status>,
+    refresh_every: Duration,
     audit: Arc<Audit>,
 }
 
@@ -76,13 +80,16 @@ impl Gate {
         policy_client: PolicyClient,
         audit: Arc<Audit>,
     ) -> Self {
-        let enforced = Arc::new(RwLock::new(policy_client.in_force(Utc::now())));
+        let now = Utc::now();
+        let enforced = Arc::new(RwLock::new(policy_client.in_force(now)));
         Self {
             workspace,
             default_database,
             elevations: BTreeSet::new(),
             engine,
             enforced,
+            last_status: RwLock::new(policy_client.status(now)),
+            refresh_every: policy_client.refresh_every(),
             policy_client: tokio::sync::Mutex::new(policy_client),
             audit,
         }
@@ -188,7 +195,13 @@ impl Gate {
                 Err(RunError::Engine(EngineError::Cancelled))
             }
             Err(error) => {
-                self.record(Payload::QueryFailed(QueryFailed { query, engine, error: error.to_string(), duration_ms }))?;
+                // Engine messages quote literals and names from the SQL; a hash-only policy
+                // keeps them out of the journal too.
+                let text = match query.sql.text() {
+                    Some(_) => error.to_string(),
+                    None => "the engine reported an error (details withheld: this policy keeps only hashes of SQL)".into(),
+                };
+                self.record(Payload::QueryFailed(QueryFailed { query, engine, error: text, duration_ms }))?;
                 Err(RunError::Engine(error))
             }
         }
@@ -227,19 +240,42 @@ impl Gate {
     }
 
     /// Fetches the policy bundle now; a new revision is in force for the next lint and run.
+    /// While another fetch is running this one does not queue behind it: it reports that.
     pub async fn refresh_policy(&self) -> PolicyRefresh {
-        let mut client = self.policy_client.lock().await;
-        client.refresh_into(None, &self.enforced).await
+        let Ok(mut client) = self.policy_client.try_lock() else {
+            return PolicyRefresh {
+                changed: false,
+                new_refusal: false,
+                ok: true,
+                message: "a fetch is already running".into(),
+                status: self.policy_status(),
+            };
+        };
+        let refresh = client.refresh_into(None, &self.enforced).await;
+        *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = refresh.status.clone();
+        refresh
     }
 
-    /// What is in force, where it came from, and how the last fetch went.
-    pub async fn policy_status(&self) -> warden_bundle::Status {
-        self.policy_client.lock().await.status(Utc::now())
+    /// What is in force, where it came from, and how the last fetch went. Never waits for a
+    /// fetch in progress: then the status of the last one is shown, with the health of now.
+    pub fn policy_status(&self) -> warden_bundle::Status {
+        let now = Utc::now();
+        if let Ok(client) = self.policy_client.try_lock() {
+            let status = client.status(now);
+            *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = status.clone();
+            return status;
+        }
+        let mut status = self.last_status.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Err(no_policy) = self.policy() {
+            status.health = warden_bundle::Health::Blocked;
+            status.reason = Some(no_policy.reason);
+        }
+        status
     }
 
     /// How often the desktop app should fetch in the background.
-    pub async fn refresh_every(&self) -> Duration {
-        self.policy_client.lock().await.refresh_every()
+    pub fn refresh_every(&self) -> Duration {
+        self.refresh_every
     }
 }
 
@@ -337,6 +373,10 @@ rules:
         gate.run("SELECT ssn FROM customers WHERE ssn = 'secret-literal'", None, CancellationToken::new())
             .await
             .expect_err("blocked");
+        // The recording engine fails on fail_me and quotes the query in its message.
+        gate.run("SELECT fail_me FROM customers WHERE country = 'secret-literal'", None, CancellationToken::new())
+            .await
+            .expect_err("fails");
         let journal = std::fs::read(gate.audit().journal_path()).expect("journal");
         let wal = std::fs::read(gate.audit().journal_path().with_extension("sqlite-wal")).unwrap_or_default();
         for bytes in [journal, wal] {

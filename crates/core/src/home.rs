@@ -11,11 +11,26 @@ pub struct Home {
     pub config: PathBuf,
     pub data: PathBuf,
     pub cache: PathBuf,
+    /// The administrator's configuration, which the user's cannot override. Not moved by
+    /// `--home`: relocating state must not relocate who is trusted.
+    pub managed: PathBuf,
+}
+
+/// Where administrators pin workspaces' bundle sources, trusted keys and audit stores.
+pub const MANAGED_CONFIG: &str = "/etc/warden/managed.toml";
+
+fn managed_config() -> PathBuf {
+    // Tests point this elsewhere; release builds always read the system file.
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os("WARDEN_MANAGED_CONFIG").filter(|v| !v.is_empty()) {
+        return PathBuf::from(path);
+    }
+    PathBuf::from(MANAGED_CONFIG)
 }
 
 impl Home {
     pub fn under(root: &Path) -> Self {
-        Self { config: root.join("config"), data: root.join("data"), cache: root.join("cache") }
+        Self { config: root.join("config"), data: root.join("data"), cache: root.join("cache"), managed: managed_config() }
     }
 
     /// `explicit` (from `--home`) first, then `WARDEN_HOME`, then the platform directories.
@@ -31,6 +46,7 @@ impl Home {
             config: dirs.config_dir().to_path_buf(),
             data: dirs.data_dir().to_path_buf(),
             cache: dirs.cache_dir().to_path_buf(),
+            managed: managed_config(),
         })
     }
 

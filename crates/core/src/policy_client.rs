@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use warden_audit::{AuditError, BundleRejected, BundleUpdated, Payload, Sha256Hex};
-use warden_bundle::{RefreshOutcome, Status};
+use warden_bundle::{BundleError, RefreshOutcome, Status};
 
 use crate::audit::Audit;
 use crate::bundles::{Bundles, Enforced};
@@ -16,6 +16,12 @@ use crate::error::CoreError;
 pub struct PolicyClient {
     bundles: Bundles,
     audit: Arc<Audit>,
+    /// The reason of the last `bundle_rejected` recorded, so that a source that keeps serving
+    /// the same bad bundle is recorded once, not at every refresh.
+    last_rejection: Option<String>,
+    /// A new revision was accepted but its `bundle_updated` could not be recorded: it does not
+    /// come into force until the event is on disk.
+    unrecorded_update: bool,
 }
 
 /// What a refresh did, for the shells.
@@ -24,6 +30,8 @@ pub struct PolicyClient {
 pub struct PolicyRefresh {
     /// The revision in force or the health changed: re-lint open editors.
     pub changed: bool,
+    /// A fetched bundle was refused for a reason not seen at the previous refresh.
+    pub new_refusal: bool,
     /// In plain words: "unchanged, revision 3", "updated from revision 3 to revision 4", or the
     /// reason the fetch failed or the bundle was refused.
     pub message: String,
@@ -33,19 +41,49 @@ pub struct PolicyRefresh {
 
 impl PolicyClient {
     pub(crate) fn new(bundles: Bundles, audit: Arc<Audit>) -> Self {
-        Self { bundles, audit }
+        Self { bundles, audit, last_rejection: None, unrecorded_update: false }
     }
 
     pub(crate) fn in_force(&self, now: DateTime<Utc>) -> Enforced {
+        if self.unrecorded_update {
+            return Enforced::Blocked(
+                "the audit journal could not record the last policy bundle change; nothing may run until it can".into(),
+            );
+        }
         self.bundles.in_force(now)
     }
 
+    fn record_updated(&mut self) -> Result<(), CoreError> {
+        if let Some((name, revision, sha256, key_id)) = self.bundles.current_identity() {
+            let sha256 = Sha256Hex::try_from(sha256).map_err(|e| CoreError::Audit(AuditError::InvalidEvent(e)))?;
+            let recorded = self.audit.record(Payload::BundleUpdated(BundleUpdated {
+                bundle_id: name,
+                revision,
+                sha256,
+                signer_key_id: key_id,
+            }));
+            self.unrecorded_update = recorded.is_err();
+            recorded?;
+        }
+        Ok(())
+    }
+
     pub fn status(&self, now: DateTime<Utc>) -> Status {
-        self.bundles.status(now)
+        let mut status = self.bundles.status(now);
+        if let Enforced::Blocked(reason) = self.in_force(now) {
+            status.health = warden_bundle::Health::Blocked;
+            status.reason = Some(reason);
+        }
+        status
     }
 
     pub fn refresh_every(&self) -> Duration {
         self.bundles.setup().refresh_every
+    }
+
+    /// Whether the workspace's configured keys (not a `--trust` of this run) include `key_id`.
+    pub fn configured_trusts(&self, key_id: &str) -> bool {
+        self.bundles.configured_trusts(key_id)
     }
 
     /// Replaces the trusted keys for this run (`--trust` on the command line).
@@ -57,38 +95,59 @@ impl PolicyClient {
     /// `bundle_updated`, a refused bundle as `bundle_rejected`; an unreachable source is not an
     /// audit event (being offline is normal) but shows in the status.
     pub async fn fetch(&mut self, source: Option<&str>, now: DateTime<Utc>) -> Result<RefreshOutcome, CoreError> {
+        self.fetch_noting_refusal(source, now).await.0
+    }
+
+    /// [`Self::fetch`], and whether it recorded a refusal not seen at the previous fetch.
+    async fn fetch_noting_refusal(
+        &mut self,
+        source: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> (Result<RefreshOutcome, CoreError>, bool) {
         let outcome = self.bundles.refresh(source, now).await;
-        match &outcome {
-            Ok(RefreshOutcome::Updated { .. }) => {
-                if let Some((name, revision, sha256, key_id)) = self.bundles.current_identity() {
-                    let sha256 = Sha256Hex::try_from(sha256).map_err(|e| CoreError::Audit(AuditError::InvalidEvent(e)))?;
-                    self.audit.record(Payload::BundleUpdated(BundleUpdated {
-                        bundle_id: name,
-                        revision,
-                        sha256,
-                        signer_key_id: key_id,
-                    }))?;
-                }
-            }
-            Ok(RefreshOutcome::Unchanged { .. }) => {}
-            Err(e) if Bundles::is_transport(e) => {}
-            Err(e) => {
-                self.audit.record(Payload::BundleRejected(BundleRejected {
-                    bundle_id: None,
-                    revision: None,
-                    sha256: None,
-                    reason: e.to_string(),
-                }))?;
-            }
+        let mut new_refusal = false;
+        let recorded = self.record(&outcome, &mut new_refusal);
+        match recorded {
+            Ok(()) => (outcome, new_refusal),
+            Err(e) => (Err(e), new_refusal),
         }
-        outcome
+    }
+
+    fn record(&mut self, outcome: &Result<RefreshOutcome, CoreError>, new_refusal: &mut bool) -> Result<(), CoreError> {
+        match outcome {
+            Ok(RefreshOutcome::Updated { .. }) => self.record_updated()?,
+            Ok(RefreshOutcome::Unchanged { .. }) if self.unrecorded_update => self.record_updated()?,
+            Ok(RefreshOutcome::Unchanged { .. }) => {}
+            // Only a bundle the source served and verification refused is a rejection; an
+            // unreachable source or a configuration mistake is shown in the status instead.
+            Err(CoreError::Bundle(e)) if !e.is_transport() && !matches!(e, BundleError::InvalidLocation { .. }) => {
+                let reason = e.to_string();
+                if self.last_rejection.as_deref() != Some(reason.as_str()) {
+                    self.audit.record(Payload::BundleRejected(BundleRejected {
+                        bundle_id: None,
+                        revision: None,
+                        sha256: None,
+                        reason: reason.clone(),
+                    }))?;
+                    self.last_rejection = Some(reason);
+                    *new_refusal = true;
+                }
+                return Ok(());
+            }
+            Err(_) => {}
+        }
+        if outcome.is_ok() {
+            self.last_rejection = None;
+        }
+        Ok(())
     }
 
     /// Fetches and publishes the result into the gate's view of what is in force.
     pub(crate) async fn refresh_into(&mut self, source: Option<&str>, enforced: &RwLock<Enforced>) -> PolicyRefresh {
         let now = Utc::now();
-        let outcome = self.fetch(source, now).await;
-        let next = self.bundles.in_force(now);
+        let (outcome, new_refusal) = self.fetch_noting_refusal(source, now).await;
+        // A bundle change the journal could not record does not come into force.
+        let next = self.in_force(now);
         let changed = {
             let mut current = enforced.write().unwrap_or_else(|p| p.into_inner());
             let changed = current.revision() != next.revision()
@@ -105,7 +164,8 @@ impl PolicyClient {
             Ok(RefreshOutcome::Updated { previous: None, revision }) => (true, format!("accepted revision {revision}")),
             Err(e) => (false, e.to_string()),
         };
-        PolicyRefresh { changed, message, ok, status: self.bundles.status(now) }
+        let status = self.status(now);
+        PolicyRefresh { changed, new_refusal, message, ok, status }
     }
 }
 
@@ -159,7 +219,7 @@ mod tests {
         let blocked = gate.audit().events(&[Kind::QueryBlocked], None, None, false).expect("events");
         assert_eq!(blocked[0].payload["query"]["rule_ids"][0], "no-policy");
         assert!(blocked[0].payload["query"]["sql"].get("text").is_none_or(|t| t.is_null()));
-        let status = gate.policy_status().await;
+        let status = gate.policy_status();
         assert_eq!(status.health, warden_bundle::Health::Blocked);
     }
 
@@ -214,6 +274,6 @@ mod tests {
         let err = gate.run(COUNTRY, None, CancellationToken::new()).await.expect_err("expired");
         assert!(matches!(err, RunError::NoPolicy(_)), "{err}");
         assert_eq!(executed.load(Ordering::SeqCst), 0);
-        assert_eq!(gate.policy_status().await.health, warden_bundle::Health::Blocked);
+        assert_eq!(gate.policy_status().health, warden_bundle::Health::Blocked);
     }
 }

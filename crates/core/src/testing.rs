@@ -96,7 +96,7 @@ impl Engine for Recorder {
         use warden_engine::{ColumnInfo, EngineError, QueryOutcome, ResultSet, Value};
         self.executed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if query.sql().contains("fail_me") {
-            return Err(EngineError::Query("the engine said no".into()));
+            return Err(EngineError::Query(format!("the engine said no to: {}", query.sql())));
         }
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);

@@ -43,12 +43,13 @@ pub struct Workspace {
     default_database: Option<String>,
     bundle: BundleSettings,
     audit: AuditSettings,
+    managed: bool,
 }
 
 impl Workspace {
     /// Looks `name` up (or the configured default) in `home`'s configuration.
     pub fn find(home: &Home, name: Option<&str>) -> Result<Self, CoreError> {
-        let config = Config::load(&home.config_file())?;
+        let config = Config::load_with_managed(&home.config_file(), &home.managed)?;
         let name = name.unwrap_or(&config.default_workspace).to_string();
         let ws = config.workspace(&name)?;
         Ok(Self {
@@ -57,12 +58,19 @@ impl Workspace {
             default_database: ws.default_database.clone(),
             bundle: ws.bundle.clone(),
             audit: ws.audit.clone(),
+            managed: ws.managed,
             name,
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// True when an administrator's managed configuration pins this workspace: then its bundle
+    /// source and trusted keys cannot be overridden from the command line.
+    pub fn is_managed(&self) -> bool {
+        self.managed
     }
 
     /// Creates what the workspace needs on disk; running it again repairs and keeps the rest.
@@ -137,6 +145,17 @@ impl Workspace {
             })
         };
         let grace = duration(&settings.grace, DEFAULT_GRACE, "grace")?;
+        if grace > chrono::Duration::days(crate::config::MAX_GRACE_DAYS) {
+            return Err(CoreError::Config {
+                path: PathBuf::from("config.toml"),
+                message: format!(
+                    "[workspaces.{}.bundle] grace: {} days is longer than the {}-day maximum; an expired policy may not be enforced that long",
+                    self.name,
+                    grace.num_days(),
+                    crate::config::MAX_GRACE_DAYS
+                ),
+            });
+        }
         let refresh_every = duration(&settings.refresh_every, DEFAULT_REFRESH_EVERY, "refresh_every")?
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(300));
@@ -237,5 +256,10 @@ mod tests {
         let ws = Workspace::find(&home, None).expect("demo");
         let text = ws.bundle_setup().expect_err("bad grace").to_string();
         assert!(text.contains("grace") && text.contains("soon"), "{text}");
+        std::fs::write(home.config_file(), "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"3650d\"\n")
+            .expect("write");
+        let ws = Workspace::find(&home, None).expect("demo");
+        let text = ws.bundle_setup().expect_err("too long").to_string();
+        assert!(text.contains("30-day maximum"), "{text}");
     }
 }

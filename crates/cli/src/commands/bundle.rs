@@ -63,6 +63,13 @@ pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
 fn fetch(cli: &Cli, workspace: Option<&str>, source: Option<&str>, trust: &[String]) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let ws = super::ready_workspace(&home, workspace)?;
+    if ws.is_managed() && (source.is_some() || !trust.is_empty()) {
+        return Err(format!(
+            "the {} workspace's bundle source and trusted keys are set by your administrator ({}); --source and --trust cannot override them",
+            ws.name(),
+            home.managed.display()
+        ));
+    }
     let audit = ws.open_audit().map_err(|e| e.to_string())?;
     let mut client = ws.open_policy_client(audit).map_err(|e| e.to_string())?;
     if !trust.is_empty() {
@@ -78,6 +85,12 @@ fn fetch(cli: &Cli, workspace: Option<&str>, source: Option<&str>, trust: &[Stri
                 warden_core::RefreshOutcome::Updated { .. } => "updated",
             };
             println!("{what}: {}", one_line(&status));
+            if let Some(key) = status.key_id.as_deref().filter(|k| !client.configured_trusts(k)) {
+                eprintln!(
+                    "warden: note: key {key} was trusted for this run only; the app and later commands refuse this cached bundle until the key is added to trust under [workspaces.{}.bundle] in config.toml",
+                    ws.name()
+                );
+            }
             Ok(if status.health == PolicyHealth::Blocked { EXIT_REFUSED } else { 0 })
         }
         Err(e) => {

@@ -40,7 +40,7 @@ fn print_summary(s: &WorkspaceSummary) {
     }
     println!("bundle source:    {}", b.source.as_deref().unwrap_or("(none configured)"));
     if let Some(path) = &s.policy_path {
-        println!("demo policy:      {} (signed with the demo key at init)", path.display());
+        println!("demo policy:      {} (signed with the demo key whenever it changes)", path.display());
     }
     println!("audit store:      {}", s.audit_store.as_deref().unwrap_or("(none configured)"));
     if !s.tables.is_empty() {
