@@ -78,21 +78,33 @@ impl Workspace {
     /// published to the demo's local central store.
     pub async fn init(&self) -> Result<WorkspaceSummary, CoreError> {
         match self.kind {
-            WorkspaceKind::Demo => {
-                #[cfg(feature = "embedded")]
-                {
-                    crate::demo::init(&self.dir).await?;
-                    // Through the same fetch-and-verify path as any workspace; recorded in the journal.
-                    let mut client = self.open_policy_client(self.open_audit()?)?;
-                    client.fetch(None, chrono::Utc::now()).await?;
-                }
-                #[cfg(not(feature = "embedded"))]
-                {
-                    return Err(CoreError::EmbeddedUnavailable);
-                }
-            }
+            WorkspaceKind::Demo => self.init_demo().await?,
         }
         self.summary()
+    }
+
+    #[cfg(feature = "embedded")]
+    async fn init_demo(&self) -> Result<(), CoreError> {
+        crate::demo::init(&self.dir).await?;
+        // Through the same fetch-and-verify path as any workspace; recorded in the journal.
+        let mut client = self.open_policy_client(self.open_audit()?)?;
+        client.fetch(None, chrono::Utc::now()).await?;
+        Ok(())
+    }
+
+    #[cfg(not(feature = "embedded"))]
+    async fn init_demo(&self) -> Result<(), CoreError> {
+        Err(CoreError::EmbeddedUnavailable)
+    }
+
+    #[cfg(feature = "embedded")]
+    fn open_demo_engine(&self) -> Result<Box<dyn warden_engine::Engine>, CoreError> {
+        crate::demo::open_engine(&self.dir)
+    }
+
+    #[cfg(not(feature = "embedded"))]
+    fn open_demo_engine(&self) -> Result<Box<dyn warden_engine::Engine>, CoreError> {
+        Err(CoreError::EmbeddedUnavailable)
     }
 
     pub fn summary(&self) -> Result<WorkspaceSummary, CoreError> {
@@ -224,10 +236,7 @@ impl Workspace {
             let _ = client.fetch(None, now).await;
         }
         let engine = match self.kind {
-            #[cfg(feature = "embedded")]
-            WorkspaceKind::Demo => crate::demo::open_engine(&self.dir)?,
-            #[cfg(not(feature = "embedded"))]
-            WorkspaceKind::Demo => return Err(CoreError::EmbeddedUnavailable),
+            WorkspaceKind::Demo => self.open_demo_engine()?,
         };
         Ok(Gate::new(self.name.clone(), self.default_database.clone(), engine, client, audit))
     }

@@ -32,6 +32,25 @@ fn built_in(rule: &str, message: String, span: crate::Span) -> Diagnostic {
     Diagnostic { rule: rule.into(), severity: Severity::Error, message, span, unlocked_by: vec![], fix: None }
 }
 
+/// Where each statement's last token ends (before its `;` and any comment), for fixes that
+/// append to a statement; computed from the tokens the parser gets, so the text is tokenized once.
+fn statement_ends(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Vec<Option<sqlparser::tokenizer::Location>> {
+    use sqlparser::tokenizer::Token;
+    let mut ends = vec![None];
+    for t in tokens {
+        match &t.token {
+            Token::SemiColon => ends.push(None),
+            Token::Whitespace(_) | Token::EOF => {}
+            _ => {
+                if let Some(last) = ends.last_mut() {
+                    *last = Some(t.span.end);
+                }
+            }
+        }
+    }
+    ends
+}
+
 /// Checks one SQL text (one or more statements) against a policy.
 pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     let index = LineIndex::new(sql);
@@ -50,16 +69,20 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
             index.whole(),
         ));
     } else {
+        let mut ends = Vec::new();
         let parsed = match Tokenizer::new(&AthenaDialect, sql).tokenize_with_location() {
             Err(e) => Err(e.to_string()),
             Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
                 "the query has more than {MAX_OPERATORS} operators, more than Warden checks: split it"
             )),
-            Ok(tokens) => Parser::new(&AthenaDialect)
-                .with_recursion_limit(MAX_PARSE_DEPTH)
-                .with_tokens_with_locations(tokens)
-                .parse_statements()
-                .map_err(|e| e.to_string()),
+            Ok(tokens) => {
+                ends = statement_ends(&tokens);
+                Parser::new(&AthenaDialect)
+                    .with_recursion_limit(MAX_PARSE_DEPTH)
+                    .with_tokens_with_locations(tokens)
+                    .parse_statements()
+                    .map_err(|e| e.to_string())
+            }
         };
         match parsed {
             Err(e) => diagnostics.push(parse_error(&index, &e)),
@@ -87,7 +110,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                     for f in &analysis.unresolved {
                         diagnostics.push(built_in("unresolved", f.message.clone(), f.span));
                     }
-                    let sctx = StatementContext { sql, index: &index, number: n, count };
+                    let sctx = StatementContext { index: &index, end: ends.get(n).copied().flatten() };
                     apply_rules(policy, &analysis, &sctx, &mut diagnostics);
                     if n == 1 {
                         single_statement(policy, &analysis, count, &index, &mut diagnostics);

@@ -1,9 +1,6 @@
 //! The rule kinds of a policy, applied to one analysed statement.
 
-use sqlparser::tokenizer::{Token, Tokenizer};
-
 use crate::analysis::Analysis;
-use crate::dialect::AthenaDialect;
 use crate::policy::units::human_size;
 use crate::policy::{Policy, Rule, RuleKind};
 use crate::report::{Diagnostic, Fix, StatementClass};
@@ -13,11 +10,9 @@ use crate::span::{LineIndex, Span};
 pub const DEFAULT_FIX_LIMIT: u64 = 1000;
 
 pub(crate) struct StatementContext<'a> {
-    pub sql: &'a str,
     pub index: &'a LineIndex<'a>,
-    /// 0-based position of the statement in the text.
-    pub number: usize,
-    pub count: usize,
+    /// Where the statement's last token ends (before its `;` and any comment).
+    pub end: Option<sqlparser::tokenizer::Location>,
 }
 
 /// A diagnostic for `rule`: its template when it has one, else the default message.
@@ -310,24 +305,7 @@ fn max_scan(rule: &Rule, limit: u64, a: &Analysis, span: Span, out: &mut Vec<Dia
 
 /// Appends `LIMIT n` after the last token of the statement (before its `;` and any comment).
 fn limit_fix(ctx: &StatementContext, rows: u64) -> Option<Fix> {
-    let tokens = Tokenizer::new(&AthenaDialect, ctx.sql).tokenize_with_location().ok()?;
-    let mut statement = 0;
-    let mut last_end = None;
-    for t in &tokens {
-        match &t.token {
-            Token::SemiColon => {
-                if statement == ctx.number {
-                    break;
-                }
-                statement += 1;
-            }
-            Token::Whitespace(_) | Token::EOF => {}
-            _ if statement == ctx.number => last_end = Some(t.span.end),
-            _ => {}
-        }
-    }
-    let _ = ctx.count;
-    let end = last_end?;
+    let end = ctx.end?;
     let at = ctx.index.position(end.line, end.column);
     Some(Fix {
         title: format!("Add LIMIT {rows}"),
