@@ -21,6 +21,9 @@ use crate::verify::{verify, verify_content, VerifiedBundle, VerifyOptions};
 
 const BUNDLE_FILE: &str = "bundle.tar.gz";
 const STATE_FILE: &str = "state.json";
+/// Held (an OS advisory lock) while a process updates the cache, so that the app and
+/// `warden bundle fetch` running at once cannot undo each other's high-water marks.
+const LOCK_FILE: &str = "cache.lock";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct CacheState {
@@ -166,6 +169,7 @@ impl Cache {
         source: &str,
         etag: Option<&str>,
     ) -> Result<AcceptOutcome, BundleError> {
+        let _lock = self.lock()?;
         let bundle = verify(bytes, trust, options)?;
         self.check_against_high_water(&bundle)?;
         let previous = self.current.as_ref().map(VerifiedBundle::revision);
@@ -195,6 +199,7 @@ impl Cache {
 
     /// Records that a fetch found nothing new (304 or identical bytes) without verifying again.
     pub fn record_unchanged(&mut self, source: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<(), BundleError> {
+        let _lock = self.lock()?;
         self.state.source = Some(redact(source));
         if let Some(etag) = etag {
             self.state.etag = Some(etag.to_string());
@@ -207,6 +212,7 @@ impl Cache {
 
     /// Records a failed or refused fetch; the bundle in force stays in force.
     pub fn record_failure(&mut self, source: &str, error: &BundleError, now: DateTime<Utc>) -> Result<(), BundleError> {
+        let _lock = self.lock()?;
         self.state.source = Some(redact(source));
         self.state.last_fetch = Some(FetchVerdict::failure(error, now));
         self.save_state()
@@ -214,6 +220,30 @@ impl Cache {
 
     pub fn status(&self, now: DateTime<Utc>, grace: Duration) -> Status {
         Status::new(self.current.as_ref(), &self.state, self.enforceable(now, grace).err(), now, grace)
+    }
+
+    /// Takes the cache's lock, then raises this process's high-water marks to those on disk: a
+    /// revision another process accepted meanwhile counts here too, and saving never lowers one.
+    fn lock(&mut self) -> Result<std::fs::File, BundleError> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(BundleError::io("opening the cache lock", &path))?;
+        file.lock().map_err(BundleError::io("locking the cache", &path))?;
+        if let Ok(bytes) = std::fs::read(self.dir.join(STATE_FILE)) {
+            if let Ok(disk) = serde_json::from_slice::<CacheState>(&bytes) {
+                for (name, mark) in disk.accepted {
+                    let ours = self.state.accepted.entry(name).or_insert_with(|| mark.clone());
+                    if mark.revision > ours.revision {
+                        *ours = mark;
+                    }
+                }
+            }
+        }
+        Ok(file)
     }
 
     fn save_state(&self) -> Result<(), BundleError> {

@@ -195,5 +195,27 @@ fn refused_bundle_leaves_the_one_in_force_and_the_cache_holds_only_its_files() {
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["bundle.tar.gz", "state.json"], "no temporary files are left behind");
+    assert_eq!(names, ["bundle.tar.gz", "cache.lock", "state.json"], "no temporary files are left behind");
+}
+
+#[test]
+fn two_processes_updating_one_cache_never_lower_the_high_water_mark() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let one = bundle(&keys, 1, POLICY, t0());
+    let two = bundle(&keys, 2, POLICY, t0());
+    // The app and `warden bundle fetch` each hold the cache open.
+    let mut app = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut app, &keys, &one).unwrap();
+    let mut cli = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cli, &keys, &two).unwrap();
+    // The app, still at revision 1 in memory, records an unchanged fetch: revision 2's mark stays.
+    app.record_unchanged(SOURCE, None, t0()).unwrap();
+    let err = accept(&mut app, &keys, &one).unwrap_err();
+    assert!(matches!(err, BundleError::Rollback { revision: 1, minimum: 2, .. }), "{err}");
+    // A restart keeps refusing revision 1: the mark on disk was not lowered.
+    let mut restarted = Cache::open(dir.path(), &keys.trust).unwrap();
+    assert_eq!(restarted.current().map(|b| b.revision()), Some(2));
+    let err = accept(&mut restarted, &keys, &one).unwrap_err();
+    assert!(matches!(err, BundleError::Rollback { .. }), "{err}");
 }
