@@ -24,6 +24,8 @@ const STATE_FILE: &str = "state.json";
 /// Held (an OS advisory lock) while a process updates the cache, so that the app and
 /// `warden bundle fetch` running at once cannot undo each other's high-water marks.
 const LOCK_FILE: &str = "cache.lock";
+/// How far the clock may read behind a time already seen (NTP steps, publisher skew).
+const CLOCK_SKEW_MINUTES: i64 = 5;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct CacheState {
@@ -31,6 +33,10 @@ pub(crate) struct CacheState {
     pub etag: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
     pub last_fetch: Option<FetchVerdict>,
+    /// The latest time any update of this cache saw: a clock that reads earlier than this (by
+    /// more than the allowed skew) has been turned back, and cannot judge expiry.
+    #[serde(default)]
+    pub latest_seen: Option<DateTime<Utc>>,
     #[serde(default)]
     pub accepted: BTreeMap<String, HighWater>,
 }
@@ -132,6 +138,10 @@ impl Cache {
             (None, Some(reason)) => return Err(BundleError::CacheUnusable { reason: reason.clone() }),
             (None, None) => return Err(BundleError::NoBundle),
         };
+        let floor = self.state.latest_seen.map_or(bundle.issued_at(), |seen| seen.max(bundle.issued_at()));
+        if now + Duration::minutes(CLOCK_SKEW_MINUTES) < floor {
+            return Err(BundleError::ClockUntrusted { now, seen: floor });
+        }
         let grace_ended = bundle.expires_at() + grace;
         if now >= grace_ended {
             return Err(BundleError::ExpiredBeyondGrace { expires_at: bundle.expires_at(), grace_ended });
@@ -184,6 +194,7 @@ impl Cache {
         self.state.source = Some(redact(source));
         self.state.etag = etag.map(str::to_string);
         self.state.fetched_at = Some(options.now);
+        self.saw(options.now);
         let outcome = if unchanged {
             AcceptOutcome::Unchanged { revision: bundle.revision() }
         } else {
@@ -205,6 +216,7 @@ impl Cache {
             self.state.etag = Some(etag.to_string());
         }
         self.state.fetched_at = Some(now);
+        self.saw(now);
         let revision = self.current.as_ref().map(VerifiedBundle::revision);
         self.state.last_fetch = Some(FetchVerdict::unchanged(revision, now));
         self.save_state()
@@ -215,6 +227,7 @@ impl Cache {
         let _lock = self.lock()?;
         self.state.source = Some(redact(source));
         self.state.last_fetch = Some(FetchVerdict::failure(error, now));
+        self.saw(now);
         self.save_state()
     }
 
@@ -235,6 +248,9 @@ impl Cache {
         file.lock().map_err(BundleError::io("locking the cache", &path))?;
         if let Ok(bytes) = std::fs::read(self.dir.join(STATE_FILE)) {
             if let Ok(disk) = serde_json::from_slice::<CacheState>(&bytes) {
+                if let Some(seen) = disk.latest_seen {
+                    self.saw(seen);
+                }
                 for (name, mark) in disk.accepted {
                     let ours = self.state.accepted.entry(name).or_insert_with(|| mark.clone());
                     if mark.revision > ours.revision {
@@ -244,6 +260,10 @@ impl Cache {
             }
         }
         Ok(file)
+    }
+
+    fn saw(&mut self, now: DateTime<Utc>) {
+        self.state.latest_seen = Some(self.state.latest_seen.map_or(now, |seen| seen.max(now)));
     }
 
     fn save_state(&self) -> Result<(), BundleError> {

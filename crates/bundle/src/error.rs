@@ -88,6 +88,8 @@ pub enum BundleError {
     CacheUnusable { reason: String },
     #[error("the policy bundle expired at {expires_at} and its grace period ended at {grace_ended}; queries are refused until a fresh bundle is fetched")]
     ExpiredBeyondGrace { expires_at: DateTime<Utc>, grace_ended: DateTime<Utc> },
+    #[error("the system clock reads {now}, earlier than {seen}, a time this machine has already seen or at which the policy bundle was issued; the clock cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right")]
+    ClockUntrusted { now: DateTime<Utc>, seen: DateTime<Utc> },
 
     #[error("{url:?} is not a bundle location: {reason}")]
     InvalidLocation { url: String, reason: String },

@@ -219,3 +219,28 @@ fn two_processes_updating_one_cache_never_lower_the_high_water_mark() {
     let err = accept(&mut restarted, &keys, &one).unwrap_err();
     assert!(matches!(err, BundleError::Rollback { .. }), "{err}");
 }
+
+#[test]
+fn a_clock_turned_back_cannot_revive_an_expired_bundle() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    // Days later the machine fetched again (offline: the fetch failed, but the time was seen).
+    let later = t0() + Duration::days(40);
+    cache.record_failure(SOURCE, &BundleError::Timeout { location: SOURCE.into() }, later).unwrap();
+    assert!(matches!(cache.enforceable(later, Duration::zero()), Err(BundleError::ExpiredBeyondGrace { .. })));
+    // Turning the clock back to within the bundle's validity does not bring it back.
+    let turned_back = t0() + Duration::days(1);
+    let err = Cache::open(dir.path(), &keys.trust).unwrap().enforceable(turned_back, Duration::zero()).unwrap_err();
+    assert!(matches!(err, BundleError::ClockUntrusted { .. }), "{err}");
+    assert!(err.to_string().contains("clock cannot be trusted"), "{err}");
+    // Nor does a clock that reads earlier than the bundle was issued.
+    let before_issue = t0() - Duration::hours(1);
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(fresh.path(), &keys.trust).unwrap();
+    cache.accept(&bundle(&keys, 1, POLICY, t0()), &keys.trust, &VerifyOptions::new(t0()), SOURCE, None).unwrap();
+    assert!(matches!(cache.enforceable(before_issue, Duration::zero()), Err(BundleError::ClockUntrusted { .. })));
+    // A few minutes of skew are tolerated.
+    assert!(cache.enforceable(t0() - Duration::minutes(2), Duration::zero()).is_ok());
+}

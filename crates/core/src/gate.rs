@@ -69,8 +69,14 @@ pub struct Gate {
     /// The status as of the last fetch, for when a fetch is in progress.
     last_status: RwLock<warden_bundle::Status>,
     refresh_every: Duration,
+    /// The latest time this gate has seen (ms since the epoch): a clock turned back while the
+    /// app runs cannot stretch a bundle's validity.
+    latest_seen_ms: std::sync::atomic::AtomicI64,
     audit: Arc<Audit>,
 }
+
+/// How far the clock may step back (NTP corrections) before the gate stops trusting it.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
 impl Gate {
     pub(crate) fn new(
@@ -90,6 +96,7 @@ impl Gate {
             enforced,
             last_status: RwLock::new(policy_client.status(now)),
             refresh_every: policy_client.refresh_every(),
+            latest_seen_ms: std::sync::atomic::AtomicI64::new(now.timestamp_millis()),
             policy_client: tokio::sync::Mutex::new(policy_client),
             audit,
         }
@@ -113,8 +120,19 @@ impl Gate {
 
     /// The policy in force now, or why there is none (no bundle, refused, expired past grace).
     pub fn policy(&self) -> Result<Arc<PolicyInForce>, NoPolicy> {
+        let now = Utc::now();
+        let seen = self.latest_seen_ms.fetch_max(now.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
+        if now.timestamp_millis() + CLOCK_SKEW.num_milliseconds() < seen {
+            return Err(NoPolicy {
+                reason: format!(
+                    "the system clock went back to {} after reading {}; it cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right",
+                    now.to_rfc3339(),
+                    crate::audit::rfc3339_ms(seen)
+                ),
+            });
+        }
         let enforced = self.enforced.read().unwrap_or_else(|p| p.into_inner());
-        enforced.at(Utc::now())
+        enforced.at(now)
     }
 
     fn context(&self, database: Option<&str>) -> LintContext {
@@ -393,5 +411,19 @@ rules:
         assert_eq!(verdict(Some("web")), Verdict::Deny);
         assert_eq!(verdict(Some("sales")), Verdict::Allow);
         assert_eq!(verdict(Some("  ")), Verdict::Allow);
+    }
+
+    #[tokio::test]
+    async fn a_clock_turned_back_while_running_stops_everything() {
+        let (_f, gate, executed) = gate(POLICY).await;
+        assert!(gate.lint("SELECT country FROM customers", None).is_ok());
+        // As if the gate had read a time an hour ahead of the clock now.
+        let ahead = (Utc::now() + chrono::Duration::hours(1)).timestamp_millis();
+        gate.latest_seen_ms.store(ahead, std::sync::atomic::Ordering::SeqCst);
+        let err = gate.lint("SELECT country FROM customers", None).expect_err("untrusted clock");
+        assert!(err.reason.contains("clock"), "{err}");
+        let run = gate.run("SELECT country FROM customers", None, CancellationToken::new()).await;
+        assert!(matches!(run, Err(RunError::NoPolicy(_))), "{run:?}");
+        assert_eq!(executed.load(Ordering::SeqCst), 0);
     }
 }
