@@ -1,5 +1,6 @@
 import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { policyStatus } from "./testing";
 import type { AuditEvent, AuditStatus, Catalog, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
 import { FOCUS_REFRESH_MS, startApp, type App } from "./app";
 
@@ -24,20 +25,7 @@ function emitEvent(name: string, payload: unknown): void {
 const EXPIRES = new Date(2026, 11, 21, 12, 0).toISOString();
 
 function policy(extra: Partial<PolicyStatus> = {}): PolicyStatus {
-  return {
-    health: "valid",
-    reason: null,
-    warning: null,
-    name: "demo",
-    revision: 3,
-    source: "https://policy.example.com/demo.bundle",
-    fetchedAt: "2026-11-21T10:00:00Z",
-    issuedAt: "2026-11-18T10:00:00Z",
-    expiresAt: EXPIRES,
-    keyId: "demo-2026",
-    lastFetch: { at: "2026-11-21T10:00:00Z", result: "unchanged", message: "unchanged, revision 3" },
-    ...extra,
-  };
+  return policyStatus({ expiresAt: EXPIRES, ...extra });
 }
 
 const AUDIT_STATUS: AuditStatus = {

@@ -1,23 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PolicyStatus } from "./api";
 import { bannerFor, renderBanner, type BannerElements } from "./banner";
+import { policyStatus } from "./testing";
 import { formatDateTime } from "./time";
 
 function status(extra: Partial<PolicyStatus> = {}): PolicyStatus {
-  return {
-    health: "valid",
-    reason: null,
-    warning: null,
-    name: "demo",
-    revision: 3,
-    source: "https://policy.example.com/demo.bundle",
-    fetchedAt: "2026-11-21T10:00:00Z",
-    issuedAt: "2026-11-18T10:00:00Z",
-    expiresAt: "2026-12-21T12:00:00Z",
-    keyId: "demo-2026",
-    lastFetch: { at: "2026-11-21T10:00:00Z", result: "unchanged", message: "unchanged, revision 3" },
-    ...extra,
-  };
+  return policyStatus({ expiresAt: "2026-12-21T12:00:00Z", ...extra });
 }
 
 describe("bannerFor", () => {

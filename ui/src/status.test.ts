@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PolicyStatus, WorkspaceInfo } from "./api";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
+import { policyStatus } from "./testing";
 import { formatDateTime } from "./time";
 
 const INFO: WorkspaceInfo = {
@@ -17,20 +18,13 @@ const EXPIRES = new Date(2026, 11, 21, 12, 0).toISOString();
 const NOW = new Date(2026, 10, 21, 12, 0);
 
 function status(extra: Partial<PolicyStatus> = {}): PolicyStatus {
-  return {
-    health: "valid",
-    reason: null,
-    warning: null,
-    name: "demo",
-    revision: 3,
-    source: "https://policy.example.com/demo.bundle",
+  return policyStatus({
     fetchedAt: new Date(2026, 10, 21, 10, 5).toISOString(),
     issuedAt: new Date(2026, 10, 18, 9, 0).toISOString(),
     expiresAt: EXPIRES,
-    keyId: "demo-2026",
     lastFetch: { at: new Date(2026, 10, 21, 11, 0).toISOString(), result: "unchanged", message: "unchanged, revision 3" },
     ...extra,
-  };
+  });
 }
 
 let root: HTMLElement;

@@ -305,24 +305,8 @@ mod tests {
     use warden_engine::Value;
 
     use super::*;
-    use crate::testing::{signed_gate, Fixture, Recorder};
+    use crate::testing::{signed_gate, Fixture, Recorder, POLICY};
 
-    const POLICY: &str = r#"
-format: warden-policy/1
-name: gate-test
-catalog:
-  databases:
-    sales:
-      tables:
-        customers:
-          columns:
-            customer_id: bigint
-            country: varchar
-            fail_me: varchar
-            ssn: { type: varchar, tags: [restricted] }
-rules:
-  - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error }
-"#;
 
     async fn gate(policy: &str) -> (Fixture, Gate, Arc<AtomicUsize>) {
         let executed = Arc::new(AtomicUsize::new(0));

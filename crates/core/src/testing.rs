@@ -113,7 +113,8 @@ impl Engine for Recorder {
     }
 }
 
-/// A small policy: `country` is readable, `ssn` is restricted.
+/// A small policy: `country` is readable, `ssn` is restricted; the [`Recorder`] fails queries
+/// that read `fail_me`.
 pub(crate) const POLICY: &str = r#"
 format: warden-policy/1
 name: gate-test
@@ -125,6 +126,7 @@ catalog:
           columns:
             customer_id: bigint
             country: varchar
+            fail_me: varchar
             ssn: { type: varchar, tags: [restricted] }
 rules:
   - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error }
