@@ -2,48 +2,16 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::{Credentials, Region};
 use common::*;
 use warden_audit::store::S3Store;
 use warden_audit::*;
+use warden_test_support::Moto;
 
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto_server on a free port; `None` (with the reason printed) only when it is not installed.
-fn start_moto() -> Option<Moto> {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = match Command::new("moto_server").args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("SKIPPED: moto_server is not installed (pip install 'moto[server]'); the S3 store tests did not run");
-            return None;
-        }
-        Err(e) => panic!("cannot start moto_server: {e}"),
-    };
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start listening on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -63,7 +31,7 @@ async fn raw_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
 
 #[tokio::test]
 async fn s3_writes_are_create_only() {
-    let Some(moto) = start_moto() else { return };
+    let moto = Moto::start();
     raw_client(&moto.endpoint, "central").await;
     let store = S3Store::new(&sdk_config(&moto.endpoint).await, "central", "warden/prod", true);
     assert_eq!(store.url(), "s3://central/warden/prod/");
@@ -81,7 +49,7 @@ async fn s3_writes_are_create_only() {
 
 #[tokio::test]
 async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
-    let Some(moto) = start_moto() else { return };
+    let moto = Moto::start();
     let client = raw_client(&moto.endpoint, "central").await;
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(dir.path().join("audit.db"), actor()).unwrap();

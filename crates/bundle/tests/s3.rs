@@ -3,10 +3,7 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Once;
-use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
 use common::*;
@@ -14,43 +11,8 @@ use warden_bundle::{
     publish, publish_with_s3_client, refresh, BundleError, Cache, Fetched, Fetcher, RefreshOutcome, RemoteOptions, TrustStore,
     VerifyOptions,
 };
+use warden_test_support::Moto;
 
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto_server, or returns None (with the reason printed) when it is not installed.
-fn moto() -> Option<Moto> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = match Command::new("moto_server")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("SKIPPED: moto_server is not installed (pip install 'moto[server]'); the s3:// tests did not run");
-            return None;
-        }
-        Err(e) => panic!("could not start moto_server: {e}"),
-    };
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + StdDuration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not open port {port}");
-        std::thread::sleep(StdDuration::from_millis(100));
-    }
-    Some(moto)
-}
 
 /// The SDK's default chain reads credentials from the environment; set them once, before any
 /// test in this binary builds a client.
@@ -88,7 +50,7 @@ fn options(moto: &Moto) -> RemoteOptions {
 #[tokio::test]
 async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
     fake_credentials();
-    let Some(moto) = moto() else { return };
+    let moto = Moto::start();
     let s3 = client(&moto.endpoint);
     bucket(&s3, "bundles").await;
     let keys = keys();
@@ -129,7 +91,7 @@ async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_publishers_of_one_revision_cannot_both_win() {
     fake_credentials();
-    let Some(moto) = moto() else { return };
+    let moto = Moto::start();
     let s3 = client(&moto.endpoint);
     bucket(&s3, "race").await;
     let keys = keys();
@@ -159,7 +121,7 @@ async fn concurrent_publishers_of_one_revision_cannot_both_win() {
 #[tokio::test]
 async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
     fake_credentials();
-    let Some(moto) = moto() else { return };
+    let moto = Moto::start();
     let s3 = client(&moto.endpoint);
     bucket(&s3, "order").await;
     let keys = keys();
@@ -177,7 +139,7 @@ async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
 #[tokio::test]
 async fn missing_objects_and_buckets_are_reported() {
     fake_credentials();
-    let Some(moto) = moto() else { return };
+    let moto = Moto::start();
     let s3 = client(&moto.endpoint);
     bucket(&s3, "empty").await;
     let fetcher = Fetcher::with_s3_client("s3://empty/nothing/", s3.clone(), &RemoteOptions::default()).unwrap();
