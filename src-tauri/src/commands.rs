@@ -58,13 +58,25 @@ pub async fn run_query(
     database: Option<String>,
 ) -> Result<RunView, CommandError> {
     let gate = state.opened()?.gate.clone();
-    let outcome = gate.run(&sql, database.as_deref(), CancellationToken::new()).await;
+    let cancel = CancellationToken::new();
+    *state.running.lock().map_err(|_| CommandError::unavailable("the app state is unusable; restart Warden"))? = Some(cancel.clone());
+    let outcome = gate.run(&sql, database.as_deref(), cancel).await;
+    if let Ok(mut running) = state.running.lock() {
+        running.take();
+    }
     // Every run, allowed or not, added audit events.
     crate::events::audit_changed(&app, &gate);
     let execution = outcome?;
     let mut results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
     let id = results.insert(execution.result.clone());
     Ok(RunView::new(id, &execution))
+}
+
+/// Stops the running query; false when none was running. The gate records `query_cancelled`.
+#[tauri::command]
+pub fn cancel_query(state: State<'_, AppState>) -> Result<bool, CommandError> {
+    let mut running = state.running.lock().map_err(|_| CommandError::unavailable("the app state is unusable; restart Warden"))?;
+    Ok(running.take().map(|token| token.cancel()).is_some())
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,7 @@ impl From<RunError> for CommandError {
     fn from(e: RunError) -> Self {
         let kind = match e {
             RunError::Blocked(_) | RunError::NoPolicy(_) | RunError::Audit(_) => "blocked",
+            RunError::Engine(warden_core::EngineError::Cancelled) => "cancelled",
             RunError::Engine(_) => "engine",
         };
         Self { kind, message: e.to_string() }

@@ -29,6 +29,7 @@ pub fn run() {
             commands::catalog,
             commands::lint,
             commands::run_query,
+            commands::cancel_query,
             commands::fetch_rows,
             policy::policy_status,
             policy::refresh_policy,

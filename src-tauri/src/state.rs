@@ -1,7 +1,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use warden_core::{Gate, Home, ResultStore, Workspace};
+use warden_core::{CancellationToken, Gate, Home, ResultStore, Workspace};
 
 use crate::error::CommandError;
 
@@ -12,6 +12,8 @@ const KEPT_RESULTS: usize = 8;
 pub struct AppState {
     opened: Result<Opened, String>,
     pub results: Mutex<ResultStore>,
+    /// The running query's cancellation token (the window runs one query at a time).
+    pub running: Mutex<Option<CancellationToken>>,
 }
 
 pub struct Opened {
@@ -28,7 +30,7 @@ impl AppState {
         if let Err(message) = &opened {
             eprintln!("warden: {message}");
         }
-        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)) }
+        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)), running: Mutex::new(None) }
     }
 
     pub fn opened(&self) -> Result<&Opened, CommandError> {

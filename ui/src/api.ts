@@ -89,7 +89,7 @@ export interface RowPage {
 
 /** Shape of a rejected `run_query` (and of other command failures). */
 export interface CommandError {
-  kind: "blocked" | "engine" | "invalid" | "internal";
+  kind: "blocked" | "engine" | "cancelled" | "invalid" | "internal";
   message: string;
 }
 
@@ -189,6 +189,11 @@ export function lint(sql: string, database: string | null): Promise<LintReport> 
 
 export function runQuery(sql: string, database: string | null): Promise<QueryResult> {
   return invoke<QueryResult>("run_query", { sql, database });
+}
+
+/** Stops the query `run_query` is running; resolves false when none was running. */
+export function cancelQuery(): Promise<boolean> {
+  return invoke<boolean>("cancel_query");
 }
 
 export function fetchRows(resultId: string, offset: number, limit: number): Promise<RowPage> {

@@ -250,6 +250,27 @@ describe("the window", () => {
     expect(element("error").hidden).toBe(true);
   });
 
+  it("offers Cancel while a query runs and reports the cancellation", async () => {
+    let reject: (reason: unknown) => void = () => {};
+    handlers.run_query = () => new Promise((_, no) => (reject = no));
+    handlers.cancel_query = () => {
+      reject({ kind: "cancelled", message: "the query was cancelled" });
+      return true;
+    };
+    await start();
+    expect(element("cancel").hidden).toBe(true);
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
+    expect(element("result-meta").textContent).toBe("Running…");
+    element("cancel").click();
+    expect(element("cancel").hasAttribute("disabled")).toBe(true);
+    await running;
+    expect(calls("cancel_query")).toHaveLength(1);
+    expect(element("cancel").hidden).toBe(true);
+    expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
+  });
+
   it("runs with Ctrl+Enter", async () => {
     await start();
     app.setSql("SELECT order_id FROM sales.orders");

@@ -116,6 +116,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         if (outcome.kind !== "checked" || outcome.report.verdict === "deny") return;
         showError(layout, null);
         layout.meta.textContent = "Running…";
+        layout.cancel.hidden = false;
+        layout.cancel.disabled = false;
         const result = await api.runQuery(sql, database);
         grid.show(result);
         layout.meta.textContent = resultMeta(result.rowCount, result.bytesScanned, result.durationMs);
@@ -126,6 +128,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         layout.meta.removeAttribute("title");
         showError(layout, describeError(error));
       } finally {
+        layout.cancel.hidden = true;
         busy = false;
         running = null;
         paint();
@@ -145,6 +148,12 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   });
   setVerdict(editor.getSql().trim() === "" ? { kind: "empty" } : { kind: "pending" });
   layout.run.addEventListener("click", () => void run());
+  layout.cancel.addEventListener("click", () => {
+    layout.cancel.disabled = true;
+    layout.meta.textContent = "Cancelling…";
+    // The run's own error path reports the outcome ("the query was cancelled").
+    api.cancelQuery().catch((error) => showError(layout, describeError(error)));
+  });
 
   const loadCatalog = () =>
     api.catalog().then(

@@ -33,6 +33,9 @@ function messageOf(value: unknown): string | null {
 
 /** A plain-words description of an error of any shape. */
 export function describeError(error: unknown): string {
+  if (typeof error === "object" && error !== null && (error as { kind?: unknown }).kind === "cancelled") {
+    return "The query was cancelled.";
+  }
   if (typeof error === "string") {
     return error.trim() === "" ? `${GENERIC}.` : clip(error);
   }

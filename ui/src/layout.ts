@@ -1,12 +1,13 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
-// #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
+// #cancel, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
   schema: HTMLElement;
   editor: HTMLElement;
   run: HTMLButtonElement;
+  cancel: HTMLButtonElement;
   verdict: HTMLElement;
   reason: HTMLElement;
   reads: HTMLElement;
@@ -29,6 +30,7 @@ const MARKUP = `
       <svg class="run-icon" viewBox="0 0 12 12" aria-hidden="true"><path d="M3 1.8v8.4L10 6z"/></svg>
       <span>Run</span>
     </button>
+    <button id="cancel" class="tool-button cancel-button" type="button" title="Stop the running query" hidden>Cancel</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
@@ -71,6 +73,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     schema: required(root, "#schema"),
     editor: required(root, "#editor"),
     run: required<HTMLButtonElement>(root, "#run"),
+    cancel: required<HTMLButtonElement>(root, "#cancel"),
     verdict: required(root, "#verdict"),
     reason: required(root, "#verdict-reason"),
     reads: required(root, "#verdict-reads"),

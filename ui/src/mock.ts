@@ -300,6 +300,8 @@ export function installMockBackend(): void {
         };
         return result;
       }
+      case "cancel_query":
+        return false;
       case "fetch_rows": {
         const offset = Number(input.offset ?? 0);
         const limit = Number(input.limit ?? 0);

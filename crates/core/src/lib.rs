@@ -32,7 +32,7 @@ pub use home::Home;
 pub use results::ResultStore;
 pub use workspace::{Workspace, WorkspaceSummary, DEMO};
 
-pub use warden_engine::{CancellationToken, CatalogSnapshot, ColumnInfo, ResultSet, Value};
+pub use warden_engine::{CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value};
 pub use warden_guardrails::{
     Diagnostic, Policy, Position, Report, Severity, Span, StatementClass, Verdict,
 };
