@@ -271,6 +271,23 @@ describe("the window", () => {
     expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
   });
 
+  it("lints and runs in the database picked in the toolbar", async () => {
+    handlers.catalog = () => ({
+      databases: [...CATALOG.databases, { name: "web", tables: [{ name: "events", columns: [] }] }],
+    });
+    await start();
+    const picker = element("database") as HTMLSelectElement;
+    await vi.waitFor(() => expect(Array.from(picker.options).map((o) => o.value)).toEqual(["sales", "web"]));
+    expect(picker.value).toBe("sales");
+    app.setSql("SELECT order_id FROM orders");
+    await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT order_id FROM orders", database: "sales" }), { timeout: 3000 });
+    picker.value = "web";
+    picker.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT order_id FROM orders", database: "web" }));
+    await app.run();
+    expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM orders", database: "web" }]);
+  });
+
   it("runs with Ctrl+Enter", async () => {
     await start();
     app.setSql("SELECT order_id FROM sales.orders");

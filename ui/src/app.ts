@@ -1,6 +1,7 @@
 // Wires the page together: editor, verdict, results, schema, status bar,
 // policy banner and audit panel.
 import * as api from "./api";
+import { renderDatabases } from "./database";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
@@ -155,26 +156,40 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     api.cancelQuery().catch((error) => showError(layout, describeError(error)));
   });
 
+  let catalog: api.Catalog | null = null;
   const loadCatalog = () =>
     api.catalog().then(
-      (catalog) => {
-        renderSchema(layout.schema, catalog, (text) => editor.insert(text));
-        editor.setCatalog(catalog, database);
+      (loaded) => {
+        catalog = loaded;
+        renderSchema(layout.schema, loaded, (text) => editor.insert(text));
+        editor.setCatalog(loaded, database);
+        renderDatabases(layout.database, loaded.databases.map((d) => d.name), database);
       },
       (error: unknown) => renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
     );
   void loadCatalog();
 
-  /** The policy in force changed: check the text again and reload what it may see. */
-  const policyChanged = () => {
+  /** Checks the current text again now, without waiting for an edit. */
+  const recheck = () => {
     generation += 1;
-    checker.forget();
     const sql = editor.getSql();
     if (sql.trim() !== "") {
       setVerdict({ kind: "pending" });
       void check(sql);
       editor.relint();
     }
+  };
+
+  layout.database.addEventListener("change", () => {
+    database = layout.database.value || null;
+    if (catalog) editor.setCatalog(catalog, database);
+    recheck();
+  });
+
+  /** The policy in force changed: check the text again and reload what it may see. */
+  const policyChanged = () => {
+    checker.forget();
+    recheck();
     void loadCatalog();
     // The workspace's policy name and fingerprint follow the bundle.
     api.workspaceInfo().then(

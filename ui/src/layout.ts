@@ -1,6 +1,6 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
-// #cancel, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
+// #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -8,6 +8,7 @@ export interface Layout {
   editor: HTMLElement;
   run: HTMLButtonElement;
   cancel: HTMLButtonElement;
+  database: HTMLSelectElement;
   verdict: HTMLElement;
   reason: HTMLElement;
   reads: HTMLElement;
@@ -32,6 +33,7 @@ const MARKUP = `
     </button>
     <button id="cancel" class="tool-button cancel-button" type="button" title="Stop the running query" hidden>Cancel</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
+    <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
       <span id="verdict-reason" class="verdict-reason" hidden></span>
@@ -74,6 +76,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     editor: required(root, "#editor"),
     run: required<HTMLButtonElement>(root, "#run"),
     cancel: required<HTMLButtonElement>(root, "#cancel"),
+    database: required<HTMLSelectElement>(root, "#database"),
     verdict: required(root, "#verdict"),
     reason: required(root, "#verdict-reason"),
     reads: required(root, "#verdict-reads"),
