@@ -1,7 +1,7 @@
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use warden_core::editor::{LintView, RunView, SchemaView};
-use warden_core::{CancellationToken, Value};
+use warden_core::Value;
 
 use crate::error::CommandError;
 use crate::state::AppState;
@@ -56,13 +56,13 @@ pub async fn run_query(
     state: State<'_, AppState>,
     sql: String,
     database: Option<String>,
+    run_id: String,
 ) -> Result<RunView, CommandError> {
     let gate = state.opened()?.gate.clone();
-    let cancel = CancellationToken::new();
-    *state.running.lock().map_err(|_| CommandError::unavailable("the app state is unusable; restart Warden"))? = Some(cancel.clone());
+    let cancel = state.running.lock().map_err(|_| unusable())?.start(&run_id);
     let outcome = gate.run(&sql, database.as_deref(), cancel).await;
     if let Ok(mut running) = state.running.lock() {
-        running.take();
+        running.finish(&run_id);
     }
     // Every run, allowed or not, added audit events.
     crate::events::audit_changed(&app, &gate);
@@ -72,11 +72,14 @@ pub async fn run_query(
     Ok(RunView::new(id, &execution))
 }
 
-/// Stops the running query; false when none was running. The gate records `query_cancelled`.
+/// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
 #[tauri::command]
-pub fn cancel_query(state: State<'_, AppState>) -> Result<bool, CommandError> {
-    let mut running = state.running.lock().map_err(|_| CommandError::unavailable("the app state is unusable; restart Warden"))?;
-    Ok(running.take().map(|token| token.cancel()).is_some())
+pub fn cancel_query(state: State<'_, AppState>, run_id: String) -> Result<bool, CommandError> {
+    Ok(state.running.lock().map_err(|_| unusable())?.cancel(&run_id))
+}
+
+fn unusable() -> CommandError {
+    CommandError::unavailable("the app state is unusable; restart Warden")
 }
 
 #[derive(Serialize)]

@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod events;
 mod policy;
+mod running;
 mod state;
 
 use tauri::Manager;

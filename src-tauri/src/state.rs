@@ -1,7 +1,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use warden_core::{CancellationToken, Gate, Home, ResultStore, Workspace};
+use warden_core::{Gate, Home, ResultStore, Workspace};
+
+use crate::running::RunningQueries;
 
 use crate::error::CommandError;
 
@@ -12,8 +14,8 @@ const KEPT_RESULTS: usize = 8;
 pub struct AppState {
     opened: Result<Opened, String>,
     pub results: Mutex<ResultStore>,
-    /// The running query's cancellation token (the window runs one query at a time).
-    pub running: Mutex<Option<CancellationToken>>,
+    /// Running queries by the window's run id, for Cancel.
+    pub running: Mutex<RunningQueries>,
 }
 
 pub struct Opened {
@@ -30,7 +32,7 @@ impl AppState {
         if let Err(message) = &opened {
             eprintln!("warden: {message}");
         }
-        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)), running: Mutex::new(None) }
+        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)), running: Mutex::new(RunningQueries::default()) }
     }
 
     pub fn opened(&self) -> Result<&Opened, CommandError> {

@@ -187,13 +187,14 @@ export function lint(sql: string, database: string | null): Promise<LintReport> 
   return invoke<LintReport>("lint", { sql, database });
 }
 
-export function runQuery(sql: string, database: string | null): Promise<QueryResult> {
-  return invoke<QueryResult>("run_query", { sql, database });
+/** Runs `sql`; `runId` names the run for `cancelQuery`. */
+export function runQuery(sql: string, database: string | null, runId: string): Promise<QueryResult> {
+  return invoke<QueryResult>("run_query", { sql, database, runId });
 }
 
-/** Stops the query `run_query` is running; resolves false when none was running. */
-export function cancelQuery(): Promise<boolean> {
-  return invoke<boolean>("cancel_query");
+/** Stops run `runId`; resolves false when it was not running (it ended, or has not started). */
+export function cancelQuery(runId: string): Promise<boolean> {
+  return invoke<boolean>("cancel_query", { runId });
 }
 
 export function fetchRows(resultId: string, offset: number, limit: number): Promise<RowPage> {

@@ -183,7 +183,7 @@ describe("the window", () => {
     Object.defineProperty(element("grid"), "clientHeight", { configurable: true, get: () => 300 });
     app.setSql("SELECT order_id FROM sales.orders");
     await app.run();
-    expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM sales.orders", database: "sales" }]);
+    expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM sales.orders", database: "sales", runId: expect.any(String) }]);
     expect(element("result-meta").textContent).toBe("3 rows · 12.3 MB scanned · 45 ms");
     await vi.waitFor(() => expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(3));
     expect(calls("fetch_rows")).toEqual([{ resultId: "r1", offset: 0, limit: 3 }]);
@@ -266,9 +266,25 @@ describe("the window", () => {
     element("cancel").click();
     expect(element("cancel").hasAttribute("disabled")).toBe(true);
     await running;
-    expect(calls("cancel_query")).toHaveLength(1);
+    expect(calls("cancel_query")).toEqual([{ runId: (calls("run_query")[0] as { runId: string }).runId }]);
     expect(element("cancel").hidden).toBe(true);
     expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
+  });
+
+  it("keeps Cancel usable when the backend had nothing to cancel yet", async () => {
+    let finish: (value: unknown) => void = () => {};
+    handlers.run_query = () => new Promise((yes) => (finish = yes));
+    handlers.cancel_query = () => false;
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
+    element("cancel").click();
+    await vi.waitFor(() => expect(element("cancel").hasAttribute("disabled")).toBe(false));
+    expect(element("result-meta").textContent).toBe("Running…");
+    finish(RESULT);
+    await running;
+    expect(element("cancel").hidden).toBe(true);
   });
 
   it("lints and runs in the database picked in the toolbar", async () => {
@@ -285,7 +301,7 @@ describe("the window", () => {
     picker.dispatchEvent(new Event("change"));
     await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT order_id FROM orders", database: "web" }));
     await app.run();
-    expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM orders", database: "web" }]);
+    expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM orders", database: "web", runId: expect.any(String) }]);
   });
 
   it("runs with Ctrl+Enter", async () => {
@@ -312,7 +328,7 @@ describe("the window", () => {
     expect(element("error").textContent?.trim()).toBe("Could not read the workspace. Workspace not found at /tmp/warden.");
     app.setSql("SELECT 1");
     await app.run();
-    expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null }]);
+    expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null, runId: expect.any(String) }]);
   });
 });
 

@@ -56,6 +56,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   let database: string | null = null;
   let display: VerdictDisplay | null = null;
   let busy = false;
+  /** The run Cancel applies to, while one is running. */
+  let currentRun: string | null = null;
+  let runs = 0;
   let running: Promise<void> | null = null;
   /** Bumped when the policy changes, so answers under the old one are dropped. */
   let generation = 0;
@@ -117,9 +120,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         if (outcome.kind !== "checked" || outcome.report.verdict === "deny") return;
         showError(layout, null);
         layout.meta.textContent = "Running…";
+        runs += 1;
+        currentRun = `${Date.now().toString(36)}-${runs}`;
         layout.cancel.hidden = false;
         layout.cancel.disabled = false;
-        const result = await api.runQuery(sql, database);
+        const result = await api.runQuery(sql, database, currentRun);
         grid.show(result);
         layout.meta.textContent = resultMeta(result.rowCount, result.bytesScanned, result.durationMs);
         layout.meta.title = `Query ${result.queryId} on ${result.engine}`;
@@ -129,6 +134,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         layout.meta.removeAttribute("title");
         showError(layout, describeError(error));
       } finally {
+        currentRun = null;
         layout.cancel.hidden = true;
         busy = false;
         running = null;
@@ -150,10 +156,24 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   setVerdict(editor.getSql().trim() === "" ? { kind: "empty" } : { kind: "pending" });
   layout.run.addEventListener("click", () => void run());
   layout.cancel.addEventListener("click", () => {
+    const target = currentRun;
+    if (target === null) return;
     layout.cancel.disabled = true;
     layout.meta.textContent = "Cancelling…";
     // The run's own error path reports the outcome ("the query was cancelled").
-    api.cancelQuery().catch((error) => showError(layout, describeError(error)));
+    api.cancelQuery(target).then(
+      (stopped) => {
+        // Not running (yet): the backend keeps the cancel for it; if this run goes on, say so.
+        if (!stopped && currentRun === target) {
+          layout.meta.textContent = "Running…";
+          layout.cancel.disabled = false;
+        }
+      },
+      (error: unknown) => {
+        if (currentRun === target) layout.cancel.disabled = false;
+        showError(layout, describeError(error));
+      },
+    );
   });
 
   let catalog: api.Catalog | null = null;

@@ -3,7 +3,10 @@
 //! Layout of the cache folder: `bundle.tar.gz` (the bytes exactly as fetched) and `state.json`
 //! (where it came from, its ETag, the verdict of the last fetch, and for every bundle name the
 //! highest revision ever accepted with its content id). The high-water marks are what refuse a
-//! rollback or an equivocation even across restarts.
+//! rollback or an equivocation even across restarts. `state.json` also keeps the latest time any
+//! update saw, so that a clock turned back cannot revive an expired bundle; a cache whose state
+//! is missing or damaged is not used until a fetch succeeds. `cache.lock` is an OS lock held
+//! while a process updates the cache.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,16 +75,26 @@ impl Cache {
     pub fn open(dir: &Path, trust: &TrustStore) -> Result<Self, BundleError> {
         std::fs::create_dir_all(dir).map_err(BundleError::io("creating cache folder", dir))?;
         let mut problems = Vec::new();
+        // Without its state (rollback marks, the latest time seen) a cached bundle cannot be
+        // judged: it is not used until a fetch from the source succeeds.
+        let mut state_lost = None;
         let state = match std::fs::read(dir.join(STATE_FILE)) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                problems.push(format!("state.json is damaged ({e})"));
+                state_lost = Some(format!("state.json is damaged ({e})"));
                 CacheState::default()
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => CacheState::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                state_lost = Some("state.json is missing".to_string());
+                CacheState::default()
+            }
             Err(e) => return Err(BundleError::Io { action: "reading", path: dir.join(STATE_FILE), source: e }),
         };
         let mut cache = Cache { dir: dir.to_path_buf(), state, current: None, problem: None, bundle_sha256: None };
         match std::fs::read(dir.join(BUNDLE_FILE)) {
+            Ok(_) if state_lost.is_some() => problems.push(format!(
+                "{}, so the cached bundle's rollback marks and clock check are lost; fetch the bundle again",
+                state_lost.unwrap_or_default()
+            )),
             Ok(bytes) => match cache.check_cached(&bytes, trust) {
                 Ok(bundle) => {
                     cache.bundle_sha256 = Some(bundle.bundle_sha256().to_string());
@@ -138,6 +151,9 @@ impl Cache {
             (None, Some(reason)) => return Err(BundleError::CacheUnusable { reason: reason.clone() }),
             (None, None) => return Err(BundleError::NoBundle),
         };
+        if let Some(mark) = self.state.accepted.get(bundle.name()).filter(|m| m.revision > bundle.revision()) {
+            return Err(BundleError::Rollback { name: bundle.name().to_string(), revision: bundle.revision(), minimum: mark.revision });
+        }
         let floor = self.state.latest_seen.map_or(bundle.issued_at(), |seen| seen.max(bundle.issued_at()));
         if now + Duration::minutes(CLOCK_SKEW_MINUTES) < floor {
             return Err(BundleError::ClockUntrusted { now, seen: floor });
@@ -194,7 +210,13 @@ impl Cache {
         self.state.source = Some(redact(source));
         self.state.etag = etag.map(str::to_string);
         self.state.fetched_at = Some(options.now);
-        self.saw(options.now);
+        if unchanged {
+            self.saw(options.now);
+        } else {
+            // A new revision, signed and valid at `now`: the clock that verified it is trusted
+            // again, which is how a machine recovers from a clock that ran ahead.
+            self.state.latest_seen = Some(options.now);
+        }
         let outcome = if unchanged {
             AcceptOutcome::Unchanged { revision: bundle.revision() }
         } else {
@@ -239,12 +261,14 @@ impl Cache {
     /// revision another process accepted meanwhile counts here too, and saving never lowers one.
     fn lock(&mut self) -> Result<std::fs::File, BundleError> {
         let path = self.dir.join(LOCK_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(BundleError::io("opening the cache lock", &path))?;
+        // Read-only is enough to lock; it is created once, empty.
+        let file = match std::fs::File::open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)
+            }
+            other => other,
+        }
+        .map_err(BundleError::io("opening the cache lock", &path))?;
         file.lock().map_err(BundleError::io("locking the cache", &path))?;
         if let Ok(bytes) = std::fs::read(self.dir.join(STATE_FILE)) {
             if let Ok(disk) = serde_json::from_slice::<CacheState>(&bytes) {

@@ -80,16 +80,28 @@ fn restart_with_a_corrupted_cache_file_blocks_until_a_fresh_fetch() {
 }
 
 #[test]
-fn damaged_state_file_does_not_lose_a_valid_bundle() {
+fn a_damaged_or_missing_state_file_blocks_until_a_fetch() {
     let keys = keys();
     let dir = tempfile::tempdir().unwrap();
+    let two = bundle(&keys, 2, POLICY, t0());
     {
         let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
-        accept(&mut cache, &keys, &bundle(&keys, 2, POLICY, t0())).unwrap();
+        accept(&mut cache, &keys, &two).unwrap();
     }
-    std::fs::write(dir.path().join("state.json"), b"{ truncated").unwrap();
-    let cache = Cache::open(dir.path(), &keys.trust).unwrap();
-    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 2);
+    // Without state.json the rollback marks and the latest time seen are gone: the cached
+    // bundle alone cannot be trusted (its expiry could be judged by a clock turned back).
+    for damage in [Some(&b"{ truncated"[..]), None] {
+        match damage {
+            Some(bytes) => std::fs::write(dir.path().join("state.json"), bytes).unwrap(),
+            None => std::fs::remove_file(dir.path().join("state.json")).unwrap(),
+        }
+        let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+        let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
+        assert!(matches!(err, BundleError::CacheUnusable { .. }), "{err}");
+        assert!(err.to_string().contains("fetch the bundle again"), "{err}");
+        accept(&mut cache, &keys, &two).unwrap();
+        assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 2);
+    }
 }
 
 #[test]
@@ -214,6 +226,9 @@ fn two_processes_updating_one_cache_never_lower_the_high_water_mark() {
     let err = accept(&mut app, &keys, &one).unwrap_err();
     assert!(matches!(err, BundleError::Rollback { revision: 1, minimum: 2, .. }), "{err}");
     // A restart keeps refusing revision 1: the mark on disk was not lowered.
+    // The app still holds revision 1 in memory; it is not enforced once a newer one is known.
+    let err = app.enforceable(t0(), Duration::zero()).unwrap_err();
+    assert!(matches!(err, BundleError::Rollback { revision: 1, minimum: 2, .. }), "{err}");
     let mut restarted = Cache::open(dir.path(), &keys.trust).unwrap();
     assert_eq!(restarted.current().map(|b| b.revision()), Some(2));
     let err = accept(&mut restarted, &keys, &one).unwrap_err();
@@ -243,4 +258,21 @@ fn a_clock_turned_back_cannot_revive_an_expired_bundle() {
     assert!(matches!(cache.enforceable(before_issue, Duration::zero()), Err(BundleError::ClockUntrusted { .. })));
     // A few minutes of skew are tolerated.
     assert!(cache.enforceable(t0() - Duration::minutes(2), Duration::zero()).is_ok());
+}
+
+#[test]
+fn a_clock_that_ran_ahead_recovers_with_a_new_revision() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    // For a while the clock read a day ahead, and a fetch happened then.
+    cache.record_unchanged(SOURCE, None, t0() + Duration::days(1)).unwrap();
+    let corrected = t0() + Duration::hours(1);
+    assert!(matches!(cache.enforceable(corrected, Duration::zero()), Err(BundleError::ClockUntrusted { .. })));
+    // The next revision, verified with the corrected clock, makes it trusted again.
+    cache
+        .accept(&bundle(&keys, 2, POLICY, t0()), &keys.trust, &VerifyOptions::new(corrected), SOURCE, None)
+        .unwrap();
+    assert_eq!(cache.enforceable(corrected, Duration::zero()).unwrap().revision(), 2);
 }

@@ -107,21 +107,32 @@ impl Config {
         Ok(config)
     }
 
-    /// The user's configuration at `path`, then the administrator's at `managed`: a workspace
-    /// the managed file names is taken from it whole (source, trusted keys, grace, audit store),
-    /// whatever the user's file says.
+    /// The user's configuration at `path`, unless the administrator's at `managed` exists: then
+    /// the workspaces are exactly those it lists (source, trusted keys, grace, audit store),
+    /// whatever the user's file says, so that no workspace of the user's own can trust a key of
+    /// the user's own. The user's file may still choose the default among them.
     pub fn load_with_managed(path: &Path, managed: &Path) -> Result<Self, CoreError> {
-        let mut config = Self::load(path)?;
-        if let Some(admin) = Self::read(managed)? {
-            for (name, mut ws) in admin.workspaces {
+        let user = Self::load(path)?;
+        let Some(admin) = Self::read(managed)? else { return Ok(user) };
+        let workspaces: BTreeMap<String, WorkspaceConfig> = admin
+            .workspaces
+            .into_iter()
+            .map(|(name, mut ws)| {
                 ws.managed = true;
-                config.workspaces.insert(name, ws);
-            }
-            if managed_has_default(managed)? {
-                config.default_workspace = admin.default_workspace;
-            }
-        }
-        Ok(config)
+                (name, ws)
+            })
+            .collect();
+        let default_workspace = if managed_has_default(managed)? {
+            admin.default_workspace
+        } else if workspaces.contains_key(&user.default_workspace) {
+            user.default_workspace
+        } else {
+            workspaces.keys().next().cloned().ok_or_else(|| CoreError::Config {
+                path: managed.to_path_buf(),
+                message: "it lists no workspace; add one under [workspaces.NAME]".into(),
+            })?
+        };
+        Ok(Config { default_workspace, workspaces })
     }
 
     fn read(path: &Path) -> Result<Option<Self>, CoreError> {
@@ -231,6 +242,13 @@ mod managed_tests {
         assert!(demo.managed);
         assert_eq!(demo.bundle.trust, ["/etc/warden/security.pub"]);
         assert_eq!(demo.bundle.grace, None, "the user's grace does not survive either");
+        assert_eq!(pinned.default_workspace, "demo");
+
+        // A workspace of the user's own is not available while a managed file exists.
+        std::fs::write(&user, "default_workspace = \"mine\"\n[workspaces.mine]\nkind = \"demo\"\n[workspaces.mine.bundle]\ntrust = [\"/home/me/my.pub\"]\n")
+            .expect("write");
+        let pinned = Config::load_with_managed(&user, &managed).expect("managed");
+        assert!(matches!(pinned.workspace("mine"), Err(CoreError::UnknownWorkspace(_))));
         assert_eq!(pinned.default_workspace, "demo");
     }
 }

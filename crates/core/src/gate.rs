@@ -278,12 +278,15 @@ impl Gate {
     /// fetch in progress: then the status of the last one is shown, with the health of now.
     pub fn policy_status(&self) -> warden_bundle::Status {
         let now = Utc::now();
-        if let Ok(client) = self.policy_client.try_lock() {
-            let status = client.status(now);
-            *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = status.clone();
-            return status;
-        }
-        let mut status = self.last_status.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut status = match self.policy_client.try_lock() {
+            Ok(client) => {
+                let status = client.status(now);
+                *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = status.clone();
+                status
+            }
+            Err(_) => self.last_status.read().unwrap_or_else(|p| p.into_inner()).clone(),
+        };
+        // What the gate enforces decides the health shown (a clock turned back, for one).
         if let Err(no_policy) = self.policy() {
             status.health = warden_bundle::Health::Blocked;
             status.reason = Some(no_policy.reason);

@@ -39,7 +39,9 @@ fn statement_ends(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Vec<Option<
     let mut ends = vec![None];
     for t in tokens {
         match &t.token {
-            Token::SemiColon => ends.push(None),
+            // The parser skips empty statements (`;;`, a leading `;`): so do the slots.
+            Token::SemiColon if ends.last().is_some_and(Option::is_some) => ends.push(None),
+            Token::SemiColon => {}
             Token::Whitespace(_) | Token::EOF => {}
             _ => {
                 if let Some(last) = ends.last_mut() {

@@ -32,9 +32,17 @@ impl Moto {
             ),
             Err(e) => panic!("cannot start moto_server: {e}"),
         };
-        let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        loop {
+            // A server that exited (the port was taken meanwhile) must not be mistaken for the
+            // process now answering on that port.
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!("moto_server exited at start ({status}); port {port} may have been taken");
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
             assert!(Instant::now() < deadline, "moto_server did not start listening on port {port} within 30 s");
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -161,6 +161,11 @@ fn require_limit_with_quick_fix() {
     let report = check(r, "SELECT 1 LIMIT 1; SELECT email FROM customers; SELECT 2 LIMIT 1");
     let fix = report.diagnostics()[0].fix.as_ref().expect("fix");
     assert_eq!(fix.span.start.offset, "SELECT 1 LIMIT 1; SELECT email FROM customers".len());
+    // Empty statements (`;;`, a leading `;`) do not shift the fix to another statement.
+    let sql = ";SELECT 1 LIMIT 1;; SELECT email FROM customers;SELECT 2 LIMIT 1";
+    let report = check(r, sql);
+    let fix = report.diagnostics()[0].fix.as_ref().expect("fix");
+    assert_eq!(fix.span.start.offset, ";SELECT 1 LIMIT 1;; SELECT email FROM customers".len());
 }
 
 #[test]

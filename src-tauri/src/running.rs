@@ -1,0 +1,87 @@
+//! The queries the window has running, by the run id the window chose, so that Cancel stops
+//! exactly the query it was pressed for, even if it arrives before the run has started.
+
+use std::collections::{HashMap, VecDeque};
+
+use warden_core::CancellationToken;
+
+/// Early cancels kept for runs not registered yet; older ones are forgotten.
+const MAX_EARLY_CANCELS: usize = 64;
+
+#[derive(Default)]
+pub struct RunningQueries {
+    tokens: HashMap<String, CancellationToken>,
+    cancelled_early: VecDeque<String>,
+}
+
+impl RunningQueries {
+    /// The token for run `id`; already cancelled if Cancel was pressed for it first.
+    pub fn start(&mut self, id: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Some(at) = self.cancelled_early.iter().position(|c| c == id) {
+            self.cancelled_early.remove(at);
+            token.cancel();
+        }
+        self.tokens.insert(id.to_string(), token.clone());
+        token
+    }
+
+    /// Run `id` ended; other runs' tokens stay.
+    pub fn finish(&mut self, id: &str) {
+        self.tokens.remove(id);
+    }
+
+    /// Cancels run `id`. True when it was running; otherwise the cancel is kept in case the
+    /// run has not registered yet.
+    pub fn cancel(&mut self, id: &str) -> bool {
+        match self.tokens.remove(id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => {
+                if self.cancelled_early.len() == MAX_EARLY_CANCELS {
+                    self.cancelled_early.pop_front();
+                }
+                self.cancelled_early.push_back(id.to_string());
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancel_stops_only_the_run_it_names() {
+        let mut running = RunningQueries::default();
+        let first = running.start("a");
+        let second = running.start("b");
+        assert!(running.cancel("a"));
+        assert!(first.is_cancelled() && !second.is_cancelled());
+        // The first run ending does not touch the second's token.
+        running.finish("a");
+        assert!(running.cancel("b"));
+        assert!(second.is_cancelled());
+    }
+
+    #[test]
+    fn a_cancel_before_the_run_registers_still_cancels_it_and_only_it() {
+        let mut running = RunningQueries::default();
+        assert!(!running.cancel("late"));
+        assert!(running.start("late").is_cancelled());
+        assert!(!running.start("next").is_cancelled(), "a cancel is used once");
+    }
+
+    #[test]
+    fn early_cancels_are_bounded() {
+        let mut running = RunningQueries::default();
+        for i in 0..(MAX_EARLY_CANCELS + 10) {
+            running.cancel(&format!("r{i}"));
+        }
+        assert_eq!(running.cancelled_early.len(), MAX_EARLY_CANCELS);
+        assert!(!running.start("r0").is_cancelled(), "the oldest early cancel was forgotten");
+    }
+}
