@@ -197,3 +197,52 @@ fn publish_forged_bundle(home: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     std::fs::write(home.join("data/workspaces/demo/central/bundles/latest"), bytes).map_err(|e| e.to_string())
 }
+
+/// A bundle that expires while the window is open: the window learns of it on its own, says
+/// why nothing can run, and the verdict turns to deny.
+#[test]
+fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let warden_home = Home::under(home.path());
+    let ws = Workspace::find(&warden_home, None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+
+    // The security team's store for this test: revision 2 of the demo policy, valid 20 seconds.
+    let key = home.path().join("short.key");
+    warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
+    let signing = warden_bundle::SigningKey::from_file(&key).map_err(|e| e.to_string())?;
+    let policy = std::fs::read(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
+    let bytes = warden_bundle::build(&policy, None, 2, chrono::Duration::seconds(20), &signing, chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
+    let store = home.path().join("short");
+    std::fs::create_dir_all(&store).map_err(|e| e.to_string())?;
+    std::fs::write(store.join("latest"), bytes).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&warden_home.config).map_err(|e| e.to_string())?;
+    std::fs::write(
+        warden_home.config_file(),
+        format!(
+            "[workspaces.demo]\nkind = \"demo\"\ndefault_database = \"sales\"\n[workspaces.demo.bundle]\nsource = \"file://{}/\"\ntrust = [\"{}.pub\"]\ngrace = \"1s\"\n",
+            store.display(),
+            key.display()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the status bar to show revision 2", PATIENCE, || {
+        text_of(&s, "#status [data-item=bundle]").filter(|t| t.contains("demo r2"))
+    })?;
+    set_sql(&s, "SELECT country FROM sales.customers")?;
+    wait_verdict(&s, "allow")?;
+
+    // No fetch brings a fresh bundle; the window notices the expiry by itself.
+    let blocked = wait_for("the expiry banner", Duration::from_secs(60), || {
+        banner(&s).ok().flatten().filter(|t| t.starts_with("Nothing can run"))
+    })?;
+    assert!(blocked.contains("expired"), "the banner says why: {blocked:?}");
+    wait_verdict(&s, "deny")?;
+    assert!(run_disabled(&s)?, "Run is disabled once the bundle has expired");
+    Ok(())
+}
