@@ -91,22 +91,22 @@ fn backlog_journal(dir: &std::path::Path) -> Journal {
     journal
 }
 
-fn sync_folder(c: &mut Criterion) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
+/// Times syncs of the 100,000-event backlog, each run to a fresh store from `store_for(run)`
+/// (the journal keeps sync state per store URL).
+fn sync_backlog(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, mut store_for: impl FnMut(u64) -> Box<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
     let journal = backlog_journal(dir.path());
     let mut group = c.benchmark_group("sync_100k");
     group.sample_size(10).throughput(Throughput::Elements(BACKLOG));
     let mut run = 0;
-    group.bench_function("folder_store", |b| {
+    group.bench_function(name, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 run += 1;
-                // A fresh store URL each run: the journal keeps sync state per store.
-                let store = FolderStore::new(dir.path().join(format!("central-{run}")));
+                let store = store_for(run);
                 let start = Instant::now();
-                let report = rt.block_on(journal.sync(&store, &SyncPolicy::default())).unwrap();
+                let report = rt.block_on(journal.sync(store.as_ref(), &SyncPolicy::default())).unwrap();
                 total += start.elapsed();
                 assert_eq!(report.events_synced, BACKLOG);
             }
@@ -114,6 +114,13 @@ fn sync_folder(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+fn sync_folder(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    sync_backlog(c, &rt, "folder_store", |run| Box::new(FolderStore::new(root.join(format!("central-{run}")))));
 }
 
 struct Moto(Child);
@@ -147,26 +154,7 @@ fn sync_s3(c: &mut Criterion) {
     );
     let client = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
     rt.block_on(client.create_bucket().bucket("bench").send()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let journal = backlog_journal(dir.path());
-    let mut group = c.benchmark_group("sync_100k");
-    group.sample_size(10).throughput(Throughput::Elements(BACKLOG));
-    let mut run = 0;
-    group.bench_function("moto_s3", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                run += 1;
-                let store = S3Store::new(&sdk, "bench", &format!("run-{run}/"), true);
-                let start = Instant::now();
-                let report = rt.block_on(journal.sync(&store, &SyncPolicy::default())).unwrap();
-                total += start.elapsed();
-                assert_eq!(report.events_synced, BACKLOG);
-            }
-            total
-        })
-    });
-    group.finish();
+    sync_backlog(c, &rt, "moto_s3", |run| Box::new(S3Store::new(&sdk, "bench", &format!("run-{run}/"), true)));
 }
 
 criterion_group!(benches, appends, sync_folder, sync_s3);

@@ -101,8 +101,8 @@ pub(crate) struct EventLine {
 }
 
 impl EventLine {
-    /// The canonical encoding that is hashed: every field except `prev_hash` and `hash`, as JCS.
-    pub fn canonical_body(&self) -> Result<String, String> {
+    /// Every field except `prev_hash` and `hash`: what the hash covers.
+    fn body(&self) -> serde_json::Map<String, Value> {
         let body = json!({
             "id": self.id,
             "device_id": self.device_id,
@@ -113,25 +113,24 @@ impl EventLine {
             "kind": self.kind,
             "payload": self.payload,
         });
-        to_canonical(&body)
+        match body {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// The canonical encoding that is hashed: the body, as JCS.
+    pub fn canonical_body(&self) -> Result<String, String> {
+        to_canonical(&Value::Object(self.body()))
     }
 
     /// The object line for the store: the body plus `prev_hash` and `hash`, canonical, no newline.
     pub fn canonical_line(&self) -> Result<String, String> {
-        let line = json!({
-            "id": self.id,
-            "device_id": self.device_id,
-            "seq": self.seq,
-            "ts_ms": self.ts_ms,
-            "actor": {"os_user": self.actor.os_user, "sso_identity": self.actor.sso_identity},
-            "workspace": self.workspace,
-            "kind": self.kind,
-            "payload": self.payload,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        });
+        let mut line = self.body();
+        line.insert("prev_hash".into(), Value::String(self.prev_hash.clone()));
+        line.insert("hash".into(), Value::String(self.hash.clone()));
         let mut out = String::new();
-        write_canonical(&line, &mut out)?;
+        write_canonical(&Value::Object(line), &mut out)?;
         Ok(out)
     }
 

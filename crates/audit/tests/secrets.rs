@@ -10,16 +10,36 @@ use common::*;
 use warden_audit::store::FolderStore;
 use warden_audit::*;
 
-const ACCESS_KEY_ID: &str = "AKIAFAKESECRET7Q2XW4";
-const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiFAKESECRETKEY";
-const SESSION_TOKEN: &str = "FwoGZXIvYXdzEFAKESESSIONTOKENd2FyZGVuLXRlc3Q";
-const SSO_ACCESS_TOKEN: &str = "eyJraWQiOiJGQUtFIn0.FAKESSOACCESSTOKEN.c2lnbmF0dXJl";
-const SSO_REFRESH_TOKEN: &str = "Atzr|FAKEREFRESHTOKEN-IwEBIH";
-const SIGNING_KEY: &str = "MC4CAQAwBQYDK2VwBCIEIFAKEPRIVATEKEYdemoBundleSigner";
-const SQL_SECRET: &str = "sk_live_FAKEAPIKEYINSQL51Hx";
+/// FAKE test values standing in for a session's secrets: made up at run time (unique per run,
+/// so a match can only come from this session), never credentials of any account.
+struct Fakes {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    sso_access_token: String,
+    sql_secret: String,
+    all: Vec<String>,
+}
 
-const SECRETS: [&str; 7] =
-    [ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, SSO_ACCESS_TOKEN, SSO_REFRESH_TOKEN, SIGNING_KEY, SQL_SECRET];
+fn fakes() -> Fakes {
+    let run = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    let fake = |what: &str| format!("FAKE-TEST-{what}-{run}");
+    let access_key_id = fake("ACCESS-KEY-ID");
+    let secret_access_key = fake("SECRET-ACCESS-KEY");
+    let session_token = fake("SESSION-TOKEN");
+    let sso_access_token = fake("SSO-ACCESS-TOKEN");
+    let sql_secret = fake("API-KEY-IN-SQL");
+    let all = vec![
+        access_key_id.clone(),
+        secret_access_key.clone(),
+        session_token.clone(),
+        sso_access_token.clone(),
+        fake("SSO-REFRESH-TOKEN"),
+        fake("BUNDLE-SIGNING-KEY"),
+        sql_secret.clone(),
+    ];
+    Fakes { access_key_id, secret_access_key, session_token, sso_access_token, sql_secret, all }
+}
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -34,7 +54,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn assert_no_secret_in_files(dir: &Path) -> usize {
+fn assert_no_secret_in_files(dir: &Path, secrets: &[String]) -> usize {
     let files = files_under(dir);
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
@@ -45,7 +65,7 @@ fn assert_no_secret_in_files(dir: &Path) -> usize {
             views.push(plain);
         }
         for view in views {
-            for secret in SECRETS {
+            for secret in secrets {
                 assert!(
                     !view.windows(secret.len()).any(|w| w == secret.as_bytes()),
                     "secret {secret} found in {}",
@@ -59,11 +79,12 @@ fn assert_no_secret_in_files(dir: &Path) -> usize {
 
 #[tokio::test]
 async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
+    let f = fakes();
     // The session's credentials are in the environment, as the SDK and the app would have them.
-    std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID);
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY);
-    std::env::set_var("AWS_SESSION_TOKEN", SESSION_TOKEN);
-    std::env::set_var("WARDEN_SSO_TOKEN", SSO_ACCESS_TOKEN);
+    std::env::set_var("AWS_ACCESS_KEY_ID", &f.access_key_id);
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", &f.secret_access_key);
+    std::env::set_var("AWS_SESSION_TOKEN", &f.session_token);
+    std::env::set_var("WARDEN_SSO_TOKEN", &f.sso_access_token);
 
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
@@ -76,7 +97,7 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
         journal.append(event).unwrap();
     }
     journal.append_all(every_kind()).unwrap();
-    let secret_sql = format!("SELECT * FROM billing.charges WHERE api_key = '{SQL_SECRET}'");
+    let secret_sql = format!("SELECT * FROM billing.charges WHERE api_key = '{}'", f.sql_secret);
     let hashed = query(&secret_sql, Verdict::Deny, SqlTextMode::HashOnly);
     journal.append(NewEvent::new("prod", Payload::QueryBlocked(QueryBlocked { query: hashed.clone() }))).unwrap();
     journal
@@ -94,7 +115,7 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
     journal.sync(&FolderStore::new(&central), &fast_policy()).await.unwrap();
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, Some(SESSION_TOKEN.into()), None, "test"))
+        .credentials_provider(Credentials::new(&f.access_key_id, &f.secret_access_key, Some(f.session_token.clone()), None, "test"))
         .endpoint_url("http://127.0.0.1:9")
         .load()
         .await;
@@ -103,26 +124,26 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
     let err = journal.sync(s3.as_ref(), &policy).await.unwrap_err();
     let status = journal.status().unwrap();
     let recorded_error = status.stores.iter().find_map(|s| s.last_error.clone()).unwrap();
-    for secret in SECRETS {
-        assert!(!err.to_string().contains(secret));
-        assert!(!format!("{err:?}").contains(secret));
-        assert!(!recorded_error.contains(secret));
+    for secret in &f.all {
+        assert!(!err.to_string().contains(secret.as_str()));
+        assert!(!format!("{err:?}").contains(secret.as_str()));
+        assert!(!recorded_error.contains(secret.as_str()));
     }
 
     // Everything readable through the API is free of secrets too.
     let events = journal.events(&EventFilter::default()).unwrap();
     assert_eq!(events.len(), 30);
     let dump = format!("{events:?}{status:?}{:?}", journal.verify().unwrap());
-    for secret in SECRETS {
-        assert!(!dump.contains(secret), "{secret} in API output");
+    for secret in &f.all {
+        assert!(!dump.contains(secret.as_str()), "{secret} in API output");
     }
 
     // The bytes on disk, with the journal open (data in the WAL) and after closing it (checkpointed).
     assert!(home.join("audit.db-wal").exists());
-    assert!(assert_no_secret_in_files(&home) >= 2);
-    assert!(assert_no_secret_in_files(&central) >= 1);
+    assert!(assert_no_secret_in_files(&home, &f.all) >= 2);
+    assert!(assert_no_secret_in_files(&central, &f.all) >= 1);
     drop(journal);
-    assert_no_secret_in_files(&home);
+    assert_no_secret_in_files(&home, &f.all);
 
     // The checks can see: the hash of the secret SQL is there, and the harmless SQL text is.
     let db = std::fs::read(home.join("audit.db")).unwrap();

@@ -62,7 +62,8 @@ impl Location {
             }
             other => return Err(invalid(&format!("scheme {other}:// is not supported; use https, http, s3 or file"))),
         };
-        Ok(Self { kind, text: text.to_string() })
+        // The text is what errors, status and the cache show and store: never a credential.
+        Ok(Self { kind, text: shown })
     }
 
     pub fn as_str(&self) -> &str {
@@ -139,6 +140,9 @@ mod tests {
             "https://h.example/latest?REDACTED"
         );
         assert_eq!(redact("file:///srv/bundles/"), "file:///srv/bundles/");
+        // What a parsed location shows (in errors, the status, the cache) is the redacted text.
+        let presigned = Location::parse("https://h.example/latest?X-Amz-Signature=abc123").expect("valid");
+        assert!(!presigned.as_str().contains("abc123"), "{presigned}");
     }
 
     #[test]

@@ -5,27 +5,12 @@ use std::io::{self, Write};
 use serde_json::json;
 use warden_core::{Execution, ResultSet, Value};
 
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 pub fn summary_line(e: &Execution) -> String {
     let rows = e.result.len();
     format!(
         "{rows} row{} · {} scanned · {} ms · {} query {}",
         if rows == 1 { "" } else { "s" },
-        format_bytes(e.bytes_scanned),
+        warden_guardrails::human_size(e.bytes_scanned),
         e.duration.as_millis(),
         e.engine,
         e.query_id
@@ -112,13 +97,6 @@ pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bytes_read_like_a_person_would_say_them() {
-        assert_eq!(format_bytes(0), "0 B");
-        assert_eq!(format_bytes(999), "999 B");
-        assert_eq!(format_bytes(1_500), "1.5 KB");
-        assert_eq!(format_bytes(2_400_000_000_000), "2.4 TB");
-    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

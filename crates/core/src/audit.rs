@@ -231,8 +231,9 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
         return Ok(t.with_timezone(&Utc));
     }
     warden_bundle::parse_duration(text)
-        .map(|age| now - age)
-        .map_err(|_| format!("{text:?} is neither an RFC 3339 time (2026-11-21T09:00:00Z) nor an age (90m, 24h, 7d)"))
+        .ok()
+        .and_then(|age| now.checked_sub_signed(age))
+        .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-11-21T09:00:00Z) nor an age (90m, 24h, 7d)"))
 }
 
 #[cfg(test)]
@@ -246,5 +247,7 @@ mod tests {
         assert_eq!(parse_since("2h", now).expect("age").to_rfc3339(), "2026-11-21T10:00:00+00:00");
         let err = parse_since("yesterday", now).expect_err("nonsense");
         assert!(err.contains("yesterday") && err.contains("RFC 3339"), "{err}");
+        // An age reaching before the calendar's start is an error, not a crash.
+        assert!(parse_since("100000000d", now).is_err());
     }
 }

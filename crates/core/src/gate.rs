@@ -413,4 +413,14 @@ mod tests {
         assert!(matches!(run, Err(RunError::NoPolicy(_))), "{run:?}");
         assert_eq!(executed.load(Ordering::SeqCst), 0);
     }
+
+    #[tokio::test]
+    async fn linting_as_the_user_types_is_not_recorded() {
+        let (_f, gate, _) = gate(POLICY).await;
+        let before = kinds(&gate);
+        for sql in ["S", "SELECT", "SELECT ssn", "SELECT ssn FROM customers", "SELECT country FROM customers"] {
+            let _ = gate.lint(sql, None);
+        }
+        assert_eq!(kinds(&gate), before, "only runs and bundle changes are audit events");
+    }
 }

@@ -57,7 +57,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A size for people: "2.4 TB" (decimal units, as Athena bills).
-pub(crate) fn human_size(bytes: u64) -> String {
+pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -76,6 +76,15 @@ pub(crate) fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_like_a_person_would_say_them() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1_500), "1.5 KB");
+        assert_eq!(human_size(2_000), "2 KB");
+        assert_eq!(human_size(2_400_000_000_000), "2.4 TB");
+    }
 
     #[test]
     fn sizes_take_decimal_and_binary_units() {
