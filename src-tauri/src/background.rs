@@ -4,35 +4,31 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tauri::{AppHandle, Emitter};
+use tauri::AppHandle;
 use warden_core::Gate;
 
-use crate::events;
+use crate::events::{self, ToldHealth};
 
 /// Expiry is a matter of time alone; this is how soon the window learns of it.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(10);
 
-pub fn start(app: AppHandle, gate: Arc<Gate>, audit_sync_every: Duration) {
-    let (a, g) = (app.clone(), gate.clone());
+pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_every: Duration) {
+    let (a, g, t) = (app.clone(), gate.clone(), told.clone());
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::time::sleep(g.refresh_every()).await;
             let refresh = g.refresh_policy().await;
-            events::after_refresh(&a, &g, &refresh);
+            events::after_refresh(&a, &g, &t, &refresh);
         }
     });
 
     let (a, g) = (app.clone(), gate.clone());
     tauri::async_runtime::spawn(async move {
-        let mut last = g.policy_status().health;
         loop {
             tokio::time::sleep(HEALTH_CHECK_EVERY).await;
             let status = g.policy_status();
-            if status.health != last {
-                last = status.health;
-                if let Err(e) = a.emit(events::POLICY_CHANGED, &status) {
-                    eprintln!("warden: cannot tell the window that the policy changed: {e}");
-                }
+            if told.differs(&status) {
+                events::policy_changed(&a, &told, &status);
             }
         }
     });

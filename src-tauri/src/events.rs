@@ -1,18 +1,43 @@
 //! What the backend tells the window without being asked: a policy change, new audit events.
 
+use std::sync::Mutex;
+
 use tauri::{AppHandle, Emitter};
-use warden_core::{AuditStatusView, Gate, PolicyRefresh};
+use warden_core::{AuditStatusView, Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
 
 pub const POLICY_CHANGED: &str = "policy-changed";
 pub const AUDIT_CHANGED: &str = "audit-changed";
 
+/// The policy health the window last heard of, whoever told it (a command's answer or an
+/// event). The health check compares against this, not against what it saw itself, so a
+/// window told "valid" by a fetch still hears when that bundle expires.
+#[derive(Default)]
+pub struct ToldHealth(Mutex<Option<PolicyHealth>>);
+
+impl ToldHealth {
+    pub fn told(&self, status: &PolicyStatus) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.health);
+    }
+
+    /// Whether the window's picture is out of date.
+    pub fn differs(&self, status: &PolicyStatus) -> bool {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) != Some(status.health)
+    }
+}
+
+/// Tells the window the policy changed (it re-lints and redraws).
+pub fn policy_changed(app: &AppHandle, told: &ToldHealth, status: &PolicyStatus) {
+    match app.emit(POLICY_CHANGED, status) {
+        Ok(()) => told.told(status),
+        Err(e) => eprintln!("warden: cannot tell the window that the policy changed: {e}"),
+    }
+}
+
 /// After a fetch: the window re-lints and redraws when the revision or health changed, and a
 /// refused bundle also changes what the banner says.
-pub fn after_refresh(app: &AppHandle, gate: &Gate, refresh: &PolicyRefresh) {
+pub fn after_refresh(app: &AppHandle, gate: &Gate, told: &ToldHealth, refresh: &PolicyRefresh) {
     if refresh.changed || refresh.new_refusal {
-        if let Err(e) = app.emit(POLICY_CHANGED, &refresh.status) {
-            eprintln!("warden: cannot tell the window about the new policy: {e}");
-        }
+        policy_changed(app, told, &refresh.status);
         audit_changed(app, gate);
     }
 }

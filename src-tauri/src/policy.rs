@@ -8,7 +8,9 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
-    Ok(state.opened()?.gate.policy_status())
+    let status = state.opened()?.gate.policy_status();
+    state.told.told(&status);
+    Ok(status)
 }
 
 /// Fetches now (the window calls this when it gets focus). A failed fetch is not an error of
@@ -17,6 +19,7 @@ pub fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, Command
 pub async fn refresh_policy(app: AppHandle, state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
     let gate = state.opened()?.gate.clone();
     let refresh = gate.refresh_policy().await;
-    crate::events::after_refresh(&app, &gate, &refresh);
+    crate::events::after_refresh(&app, &gate, &state.told, &refresh);
+    state.told.told(&refresh.status);
     Ok(refresh.status)
 }

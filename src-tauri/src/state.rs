@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use warden_core::{Gate, Home, ResultStore, Workspace};
 
+use crate::events::ToldHealth;
 use crate::running::RunningQueries;
 
 use crate::error::CommandError;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub results: Mutex<ResultStore>,
     /// Running queries by the window's run id, for Cancel.
     pub running: Mutex<RunningQueries>,
+    /// The policy health the window last heard of.
+    pub told: Arc<ToldHealth>,
 }
 
 pub struct Opened {
@@ -32,7 +35,12 @@ impl AppState {
         if let Err(message) = &opened {
             eprintln!("warden: {message}");
         }
-        Self { opened, results: Mutex::new(ResultStore::new(KEPT_RESULTS)), running: Mutex::new(RunningQueries::default()) }
+        Self {
+            opened,
+            results: Mutex::new(ResultStore::new(KEPT_RESULTS)),
+            running: Mutex::new(RunningQueries::default()),
+            told: Arc::default(),
+        }
     }
 
     pub fn opened(&self) -> Result<&Opened, CommandError> {

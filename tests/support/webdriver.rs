@@ -39,10 +39,15 @@ impl Driver {
             .timeout_global(Some(Duration::from_secs(90)))
             .build()
             .into();
-        let driver = Self { child, base: format!("http://127.0.0.1:{port}"), agent };
+        let mut driver = Self { child, base: format!("http://127.0.0.1:{port}"), agent };
         wait_for("WebKitWebDriver to listen", Duration::from_secs(15), || {
             driver.agent.get(format!("{}/status", driver.base)).call().ok().map(|_| ())
         })?;
+        // Another test's driver may have taken the port between free_port() and the bind; then
+        // ours has exited and the answer came from the other one.
+        if let Ok(Some(exit)) = driver.child.try_wait() {
+            return Err(format!("WebKitWebDriver exited ({exit}); port {port} was taken by another process"));
+        }
         Ok(driver)
     }
 
