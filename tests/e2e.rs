@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::display::Xvfb;
+use support::notifications::Dunst;
 use support::wait_for;
 use support::webdriver::{Driver, Session};
 use warden_core::{Home, Workspace};
@@ -198,6 +199,29 @@ fn publish_forged_bundle(home: &Path) -> Result<(), String> {
     std::fs::write(home.join("data/workspaces/demo/central/bundles/latest"), bytes).map_err(|e| e.to_string())
 }
 
+/// Points the demo workspace at a store of its own holding `policy` as revision 2, signed by a
+/// fresh key that the configuration trusts, valid for `valid_for`, with `grace`.
+fn serve_own_bundle(home: &Path, policy: &[u8], valid_for: chrono::Duration, grace: &str) -> Result<(), String> {
+    let warden_home = Home::under(home);
+    let key = home.join("short.key");
+    warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
+    let signing = warden_bundle::SigningKey::from_file(&key).map_err(|e| e.to_string())?;
+    let bytes = warden_bundle::build(policy, None, 2, valid_for, &signing, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    let store = home.join("short");
+    std::fs::create_dir_all(&store).map_err(|e| e.to_string())?;
+    std::fs::write(store.join("latest"), bytes).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&warden_home.config).map_err(|e| e.to_string())?;
+    std::fs::write(
+        warden_home.config_file(),
+        format!(
+            "[workspaces.demo]\nkind = \"demo\"\ndefault_database = \"sales\"\n[workspaces.demo.bundle]\nsource = \"file://{}/\"\ntrust = [\"{}.pub\"]\ngrace = \"{grace}\"\n",
+            store.display(),
+            key.display()
+        ),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// A bundle that expires while the window is open: the window learns of it on its own, says
 /// why nothing can run, and the verdict turns to deny.
 #[test]
@@ -208,25 +232,8 @@ fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Resul
     tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
 
     // The security team's store for this test: revision 2 of the demo policy, valid 20 seconds.
-    let key = home.path().join("short.key");
-    warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
-    let signing = warden_bundle::SigningKey::from_file(&key).map_err(|e| e.to_string())?;
     let policy = std::fs::read(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
-    let bytes = warden_bundle::build(&policy, None, 2, chrono::Duration::seconds(20), &signing, chrono::Utc::now())
-        .map_err(|e| e.to_string())?;
-    let store = home.path().join("short");
-    std::fs::create_dir_all(&store).map_err(|e| e.to_string())?;
-    std::fs::write(store.join("latest"), bytes).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&warden_home.config).map_err(|e| e.to_string())?;
-    std::fs::write(
-        warden_home.config_file(),
-        format!(
-            "[workspaces.demo]\nkind = \"demo\"\ndefault_database = \"sales\"\n[workspaces.demo.bundle]\nsource = \"file://{}/\"\ntrust = [\"{}.pub\"]\ngrace = \"1s\"\n",
-            store.display(),
-            key.display()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    serve_own_bundle(home.path(), &policy, chrono::Duration::seconds(20), "1s")?;
 
     let xvfb = Xvfb::start()?;
     let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
@@ -244,5 +251,92 @@ fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Resul
     assert!(blocked.contains("expired"), "the banner says why: {blocked:?}");
     wait_verdict(&s, "deny")?;
     assert!(run_disabled(&s)?, "Run is disabled once the bundle has expired");
+    Ok(())
+}
+
+/// The analyst asks for pii-read from the window: the policy approves it at once, personal data
+/// becomes readable, the desktop is told, and when the grant ends the query still running on
+/// it is cancelled and the editor is back to baseline.
+#[test]
+fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    // The demo policy with pii-read lasting 20 seconds unless asked otherwise.
+    let policy = std::fs::read_to_string(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
+    let short = policy.replacen("    default_duration: 15m\n    approval: auto", "    default_duration: 20s\n    approval: auto", 1);
+    assert_ne!(short, policy, "the demo policy's pii-read definition changed; update this test");
+    serve_own_bundle(home.path(), short.as_bytes(), chrono::Duration::days(1), "1h")?;
+
+    let xvfb = Xvfb::start()?;
+    let dunst = Dunst::start(&xvfb.display)?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the status bar to show revision 2", PATIENCE, || {
+        text_of(&s, "#status [data-item=bundle]").filter(|t| t.contains("demo r2"))
+    })?;
+
+    set_sql(&s, "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3")?;
+    wait_verdict(&s, "elevate")?;
+    let ask = wait_for("the Request elevation button", PATIENCE, || {
+        s.find("button.request-elevation[data-elevation=pii-read]").ok().flatten()
+    })?;
+    assert_eq!(s.text(&ask)?, "Request elevation pii-read");
+    s.click(&ask)?;
+    let dialog = wait_for("the request dialog", PATIENCE, || s.find("#elevation-dialog").ok().flatten())?;
+    assert_eq!(s.attribute(&dialog, "role")?.as_deref(), Some("dialog"));
+    let duration = s.execute("return document.querySelector('#elevation-duration').value;", json!([]))?;
+    assert_eq!(duration, json!("20"), "the policy's default duration is preselected");
+    // The policy wants a justification: submitting without one is refused in the dialog.
+    let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
+    s.click(&submit)?;
+    let missing = wait_for("the missing-justification message", PATIENCE, || {
+        text_of(&s, "#elevation-error").filter(|t| !t.trim().is_empty())
+    })?;
+    assert!(missing.to_lowercase().contains("justification"), "{missing:?}");
+    let why = s.find("#elevation-justification")?.ok_or("no #elevation-justification")?;
+    s.send_keys(&why, "Checking the churn list for INC-1234")?;
+    s.click(&submit)?;
+    wait_for("the dialog to close", PATIENCE, || s.find("#elevation-dialog").ok().and_then(|d| d.is_none().then_some(())))?;
+    wait_verdict(&s, "allow")?;
+    let item = wait_for("the elevation in the status bar", PATIENCE, || {
+        text_of(&s, "#status [data-item=elevation]").filter(|t| t.contains("pii-read"))
+    })?;
+    assert!(item.contains("left"), "the status bar says how long is left: {item:?}");
+
+    // Personal data runs now.
+    let run = s.find("#run")?.ok_or("no #run button")?;
+    s.click(&run)?;
+    wait_for("three e-mail addresses in the grid", PATIENCE, || {
+        text_of(&s, "#grid .grid-row .grid-cell").filter(|t| t.contains('@'))
+    })?;
+
+    // A long query on personal data is still running when the grant ends: it is cancelled.
+    set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.email <> b.email AND b.email <> c.email")?;
+    wait_verdict(&s, "allow")?;
+    s.click(&run)?;
+    let cancelled = wait_for("the lockout to cancel the running query", Duration::from_secs(60), || {
+        text_of(&s, "#error .error-text").filter(|t| t.contains("cancelled"))
+    })?;
+    assert_eq!(cancelled, "The query was cancelled.");
+    wait_verdict(&s, "elevate")?;
+    let ended = wait_for("the ended banner", PATIENCE, || {
+        text_of(&s, "#elevation-banner-text").filter(|t| t.contains("has ended"))
+    })?;
+    assert!(ended.contains("pii-read"), "{ended:?}");
+
+    // The desktop was told, and the journal holds the whole story.
+    let shown = wait_for("the notifications", PATIENCE, || {
+        dunst.summaries().ok().filter(|n| n.iter().any(|t| t == "pii-read has ended"))
+    })?;
+    assert!(shown.iter().any(|t| t == "pii-read granted"), "granted was notified: {shown:?}");
+    let audit = ws.open_audit().map_err(|e| e.to_string())?;
+    let kinds: Vec<String> = audit.events(&[], None, None, false).map_err(|e| e.to_string())?.into_iter().map(|e| e.kind).collect();
+    let order = ["elevation_requested", "elevation_granted", "query_finished", "elevation_expired", "lockout"];
+    let mut at = 0;
+    for kind in order {
+        at += kinds[at..].iter().position(|k| k == kind).ok_or_else(|| format!("no {kind} after the previous step in {kinds:?}"))?;
+    }
+    assert!(kinds.contains(&"query_cancelled".to_string()), "{kinds:?}");
     Ok(())
 }

@@ -8,9 +8,15 @@ use tauri::AppHandle;
 use warden_core::Gate;
 
 use crate::events::{self, ToldHealth};
+use crate::notify;
 
 /// Expiry is a matter of time alone; this is how soon the window learns of it.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(10);
+
+/// How soon a grant's end cancels the queries that need it, and an approval is picked up.
+/// (Lint and run judge grants by the clock anyway; this bounds how long a running query
+/// outlives its grant.)
+const ELEVATION_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_every: Duration) {
     let (a, g, t) = (app.clone(), gate.clone(), told.clone());
@@ -19,6 +25,22 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
             tokio::time::sleep(g.refresh_every()).await;
             let refresh = g.refresh_policy().await;
             events::after_refresh(&a, &g, &t, &refresh);
+        }
+    });
+
+    let (a, g) = (app.clone(), gate.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(ELEVATION_CHECK_EVERY).await;
+            let changes = g.check_elevations();
+            for e in &changes.errors {
+                eprintln!("warden: {e}");
+            }
+            if !changes.is_empty() {
+                events::elevation_changed(&a, &g.elevation_status());
+                events::audit_changed(&a, &g);
+                notify::send(changes.notices());
+            }
         }
     });
 

@@ -17,6 +17,20 @@ impl CommandError {
     }
 }
 
+impl CommandError {
+    /// A request the policy does not allow is the user's to fix ("invalid"); anything else
+    /// (no policy, the journal) is not.
+    pub fn from_request(e: warden_core::CoreError) -> Self {
+        match e {
+            warden_core::CoreError::Elevation(e) => Self::invalid(e.to_string()),
+            warden_core::CoreError::NoElevation(_) | warden_core::CoreError::NoApprovals(_) => {
+                Self { kind: "blocked", message: e.to_string() }
+            }
+            other => Self::unavailable(other.to_string()),
+        }
+    }
+}
+
 impl From<RunError> for CommandError {
     fn from(e: RunError) -> Self {
         let kind = match e {

@@ -3,10 +3,11 @@
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter};
-use warden_core::{AuditStatusView, Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
+use warden_core::{AuditStatusView, ElevationStatus, Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
 
 pub const POLICY_CHANGED: &str = "policy-changed";
 pub const AUDIT_CHANGED: &str = "audit-changed";
+pub const ELEVATION_CHANGED: &str = "elevation-changed";
 
 /// The policy health the window last heard of, whoever told it (a command's answer or an
 /// event). The health check compares against this, not against what it saw itself, so a
@@ -39,6 +40,13 @@ pub fn after_refresh(app: &AppHandle, gate: &Gate, told: &ToldHealth, refresh: &
     if refresh.changed || refresh.new_refusal {
         policy_changed(app, told, &refresh.status);
         audit_changed(app, gate);
+    }
+}
+
+/// A grant started, ended or was decided: the window re-lints and redraws its elevation parts.
+pub fn elevation_changed(app: &AppHandle, status: &ElevationStatus) {
+    if let Err(e) = app.emit(ELEVATION_CHANGED, status) {
+        eprintln!("warden: cannot tell the window that an elevation changed: {e}");
     }
 }
 

@@ -4,8 +4,10 @@
 mod audit;
 mod background;
 mod commands;
+mod elevation;
 mod error;
 mod events;
+mod notify;
 mod policy;
 mod running;
 mod state;
@@ -37,6 +39,9 @@ pub fn run() {
             audit::audit_events,
             audit::audit_status,
             audit::audit_sync,
+            elevation::elevation_status,
+            elevation::request_elevation,
+            elevation::end_elevation,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,6 +2,7 @@
 //! and a small WebDriver client. Every process started here is killed when its guard drops.
 
 pub mod display;
+pub mod notifications;
 pub mod webdriver;
 
 use std::time::{Duration, Instant};

@@ -109,3 +109,58 @@ describe("audit commands", () => {
     expect(seen).toEqual([{ pending: 4 }]);
   });
 });
+
+describe("elevation commands", () => {
+  const STATUS: api.ElevationStatus = {
+    options: [
+      {
+        name: "pii-read",
+        description: "Read columns tagged pii",
+        defaultDurationS: 900,
+        maxDurationS: 3600,
+        approval: "auto",
+        justification: "required",
+        ticketPattern: "^INC-[0-9]+$",
+      },
+    ],
+    active: [{ name: "pii-read", grantedAtMs: 1, expiresAtMs: 2, approver: null }],
+    pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: 3 }],
+    warnBeforeS: 120,
+  };
+
+  it("reads elevation_status, requests and ends with the contract's arguments", async () => {
+    invokeMock.mockResolvedValueOnce(STATUS);
+    await expect(api.elevationStatus()).resolves.toEqual(STATUS);
+    const decision = { outcome: "pending", name: "large-scan", message: "asked", expiresAtMs: null, requestId: "req-1", status: STATUS };
+    invokeMock.mockResolvedValueOnce(decision);
+    const request = { name: "large-scan", durationS: 3600, justification: "", ticket: null };
+    await expect(api.requestElevation(request)).resolves.toEqual(decision);
+    invokeMock.mockResolvedValueOnce(STATUS);
+    await expect(api.endElevation("pii-read")).resolves.toEqual(STATUS);
+    expect(invokeMock.mock.calls).toEqual([
+      ["elevation_status"],
+      ["request_elevation", { request }],
+      ["end_elevation", { name: "pii-read" }],
+    ]);
+  });
+
+  it("fails closed on a malformed status: no options, nothing active", () => {
+    expect(api.toElevationStatus(null)).toEqual({ options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S });
+    const odd = api.toElevationStatus({ options: [{ name: "x", approval: "sometimes" }, { description: "no name" }], active: "no", warnBeforeS: "soon" });
+    expect(odd.options).toEqual([
+      { name: "x", description: "", defaultDurationS: 0, maxDurationS: 0, approval: "manual", justification: "required", ticketPattern: null },
+    ]);
+    expect(odd.active).toEqual([]);
+    expect(odd.warnBeforeS).toBe(api.DEFAULT_WARN_BEFORE_S);
+  });
+
+  it("hands elevation-changed payloads over as statuses", async () => {
+    listenMock.mockResolvedValue(() => undefined);
+    const seen: api.ElevationStatus[] = [];
+    await api.onElevationChanged((status) => seen.push(status));
+    expect(listenMock.mock.calls[0][0]).toBe("elevation-changed");
+    listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 3, payload: STATUS });
+    listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 4, payload: {} });
+    expect(seen).toEqual([STATUS, { options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S }]);
+  });
+});

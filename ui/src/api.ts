@@ -173,6 +173,63 @@ export interface AuditStatus {
   lastErrorAt: string | null;
 }
 
+export type Approval = "auto" | "manual";
+
+/** One elevation the policy in force defines. */
+export interface ElevationOption {
+  name: string;
+  description: string;
+  defaultDurationS: number;
+  maxDurationS: number;
+  approval: Approval;
+  justification: "required" | "optional";
+  /** A regex the whole ticket must match; null: the request takes no ticket. */
+  ticketPattern: string | null;
+}
+
+export interface ActiveElevation {
+  name: string;
+  grantedAtMs: number;
+  expiresAtMs: number;
+  /** Who approved it; null when the policy approved it by itself. */
+  approver: string | null;
+}
+
+export interface PendingElevation {
+  requestId: string;
+  name: string;
+  requestedAtMs: number;
+}
+
+export interface ElevationStatus {
+  /** Empty when no policy is in force. */
+  options: ElevationOption[];
+  active: ActiveElevation[];
+  pending: PendingElevation[];
+  /** How long before its end an elevation is announced. */
+  warnBeforeS: number;
+}
+
+export interface ElevationRequest {
+  name: string;
+  /** Null asks for the elevation's default duration. */
+  durationS: number | null;
+  justification: string;
+  ticket: string | null;
+}
+
+export interface ElevationDecision {
+  outcome: "granted" | "pending" | "denied";
+  name: string;
+  /** Plain words, shown as is. */
+  message: string;
+  /** When granted. */
+  expiresAtMs: number | null;
+  /** When pending. */
+  requestId: string | null;
+  status: ElevationStatus;
+}
+
 export type { UnlistenFn };
 
 export function workspaceInfo(): Promise<WorkspaceInfo> {
@@ -271,4 +328,67 @@ export function onPolicyChanged(callback: (status: PolicyStatus) => void): Promi
 /** `audit-changed`: events were recorded or a sync ran. */
 export function onAuditChanged(callback: (status: AuditStatus) => void): Promise<UnlistenFn> {
   return listen<AuditStatus>("audit-changed", (event) => callback(event.payload));
+}
+
+const number = (value: unknown, fallback: number): number =>
+  typeof value === "number" && Number.isFinite(value) ? value : fallback;
+
+const records = (value: unknown): Raw[] =>
+  Array.isArray(value) ? value.filter((entry): entry is Raw => typeof entry === "object" && entry !== null && typeof (entry as Raw).name === "string") : [];
+
+/** Announce an ending elevation this long before, when the backend does not say. */
+export const DEFAULT_WARN_BEFORE_S = 300;
+
+/**
+ * An elevation status as the UI uses it. Fails closed: anything missing or
+ * malformed leaves the lists empty (no Request buttons), never a crash.
+ */
+export function toElevationStatus(value: unknown): ElevationStatus {
+  const raw: Raw = typeof value === "object" && value !== null ? (value as Raw) : {};
+  return {
+    options: records(raw.options).map((option) => ({
+      name: option.name as string,
+      description: text(option.description) ?? "",
+      defaultDurationS: number(option.defaultDurationS, 0),
+      maxDurationS: number(option.maxDurationS, 0),
+      // Anything but "auto" is treated as needing an approver.
+      approval: option.approval === "auto" ? "auto" : "manual",
+      justification: option.justification === "optional" ? "optional" : "required",
+      ticketPattern: text(option.ticketPattern),
+    })),
+    active: records(raw.active).map((grant) => ({
+      name: grant.name as string,
+      grantedAtMs: number(grant.grantedAtMs, 0),
+      expiresAtMs: number(grant.expiresAtMs, 0),
+      approver: text(grant.approver),
+    })),
+    pending: records(raw.pending).map((request) => ({
+      requestId: text(request.requestId) ?? "",
+      name: request.name as string,
+      requestedAtMs: number(request.requestedAtMs, 0),
+    })),
+    warnBeforeS: number(raw.warnBeforeS, DEFAULT_WARN_BEFORE_S),
+  };
+}
+
+export function elevationStatus(): Promise<ElevationStatus> {
+  return invoke<unknown>("elevation_status").then(toElevationStatus);
+}
+
+/** Asks for an elevation. A refusal by policy or approver resolves ("denied"); a malformed request rejects ("invalid"). */
+export function requestElevation(request: ElevationRequest): Promise<ElevationDecision> {
+  return invoke<ElevationDecision>("request_elevation", { request }).then((decision) => ({
+    ...decision,
+    status: toElevationStatus(decision?.status),
+  }));
+}
+
+/** Ends an active elevation now. */
+export function endElevation(name: string): Promise<ElevationStatus> {
+  return invoke<unknown>("end_elevation", { name }).then(toElevationStatus);
+}
+
+/** `elevation-changed`: a grant started, ended or expired, or a pending request was decided. */
+export function onElevationChanged(callback: (status: ElevationStatus) => void): Promise<UnlistenFn> {
+  return listen<unknown>("elevation-changed", (event) => callback(toElevationStatus(event.payload)));
 }

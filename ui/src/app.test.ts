@@ -1,7 +1,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { policyStatus } from "./testing";
-import type { AuditEvent, AuditStatus, Catalog, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
+import { elevationStatus, grant, policyStatus } from "./testing";
+import type { AuditEvent, AuditStatus, Catalog, ElevationStatus, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
 import { FOCUS_REFRESH_MS, startApp, type App } from "./app";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
@@ -481,5 +481,125 @@ describe("the audit panel in the window", () => {
 
     element("audit-sync").click();
     await vi.waitFor(() => expect(calls("audit_sync")).toHaveLength(1));
+  });
+});
+
+describe("elevations in the window", () => {
+  let elevation: ElevationStatus;
+  const MIN = 60_000;
+
+  const requestButton = () => document.querySelector<HTMLButtonElement>('#verdict-elevations button.request-elevation[data-elevation="pii-read"]');
+  const elevationItem = () => document.querySelector<HTMLElement>('#status .status-item[data-item="elevation"]');
+
+  beforeEach(() => {
+    elevation = elevationStatus();
+    handlers.elevation_status = () => elevation;
+    // The linter allows the pii column while pii-read is active.
+    handlers.lint = (args) => {
+      const report = verdictFor(String(args.sql));
+      return elevation.active.some((active) => active.name === "pii-read") && report.verdict === "elevate"
+        ? { ...report, verdict: "allow", elevations: [], reason: null }
+        : report;
+    };
+    handlers.request_elevation = () => {
+      elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)] });
+      return { outcome: "granted", name: "pii-read", message: "pii-read is active for 15 min.", expiresAtMs: Date.now() + 15 * MIN, requestId: null, status: elevation };
+    };
+    handlers.end_elevation = () => {
+      elevation = elevationStatus();
+      return elevation;
+    };
+  });
+
+  async function elevateVerdict(): Promise<void> {
+    app.setSql("SELECT email FROM sales.customers");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("elevate"), { timeout: 3000 });
+  }
+
+  it("offers Request elevation for an elevate verdict, and after a grant checks again and allows", async () => {
+    await start();
+    await elevateVerdict();
+    expect(requestButton()?.textContent).toBe("Request elevation pii-read");
+    expect(calls("lint")).toHaveLength(1);
+
+    requestButton()?.click();
+    expect(element("elevation-dialog").getAttribute("aria-modal")).toBe("true");
+    (element("elevation-justification") as HTMLTextAreaElement).value = "Quarterly audit";
+    (element("elevation-ticket") as HTMLInputElement).value = "INC-42";
+    element("elevation-submit").click();
+
+    await vi.waitFor(() => expect(element("elevation-dialog")).toBeNull());
+    expect(calls("request_elevation")).toEqual([
+      { request: { name: "pii-read", durationS: 900, justification: "Quarterly audit", ticket: "INC-42" } },
+    ]);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    expect(calls("lint")).toHaveLength(2);
+    expect(requestButton()).toBeNull();
+    expect(elevationItem()?.hidden).toBe(false);
+    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left End");
+  });
+
+  it("checks again when elevation-changed shows a grant gone, and says so", async () => {
+    elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)] });
+    await start();
+    app.setSql("SELECT email FROM sales.customers");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    expect(calls("lint")).toHaveLength(1);
+
+    elevation = elevationStatus();
+    emitEvent("elevation-changed", elevation);
+    // At once, as for a policy change.
+    expect(calls("lint")).toHaveLength(2);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("elevate"));
+    expect(requestButton()).not.toBeNull();
+    expect(element("elevation-banner").hidden).toBe(false);
+    expect(element("elevation-banner-text").textContent).toBe("pii-read has ended; the editor is back to your usual access.");
+    expect(elevationItem()?.hidden).toBe(true);
+  });
+
+  it("ends a grant from the status bar", async () => {
+    elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)] });
+    await start();
+    document.querySelector<HTMLButtonElement>('#status button.end-elevation[data-elevation="pii-read"]')?.click();
+    await vi.waitFor(() => expect(elevationItem()?.hidden).toBe(true));
+    expect(calls("end_elevation")).toEqual([{ name: "pii-read" }]);
+  });
+
+  it("keeps the item when the status bar is repainted", async () => {
+    elevation = elevationStatus({ pending: [{ requestId: "req-2", name: "large-scan", requestedAtMs: Date.now() }] });
+    await start();
+    expect(elevationItem()?.textContent).toBe("Elevationpending: large-scan");
+    emitEvent("policy-changed", policy({ revision: 4 }));
+    await vi.waitFor(() => expect(calls("workspace_info")).toHaveLength(2));
+    await vi.waitFor(() => expect(element("status").textContent).toContain("demo r4"));
+    expect(elevationItem()?.textContent).toBe("Elevationpending: large-scan");
+  });
+
+  it("reads the elevations again when the policy changes", async () => {
+    await start();
+    expect(calls("elevation_status")).toHaveLength(1);
+    emitEvent("policy-changed", policy({ revision: 4 }));
+    await vi.waitFor(() => expect(calls("elevation_status")).toHaveLength(2));
+  });
+
+  it("works without buttons when the elevation status cannot be read", async () => {
+    handlers.elevation_status = () => {
+      throw { kind: "internal", message: "no gate" };
+    };
+    await start();
+    await elevateVerdict();
+    expect(requestButton()).toBeNull();
+    expect(element("verdict-elevations").hidden).toBe(true);
+    expect(element("error").hidden).toBe(true);
+    expect(elevationItem()?.hidden).toBe(true);
+  });
+
+  it("stops its countdown on dispose", async () => {
+    elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)] });
+    const clear = vi.spyOn(globalThis, "clearInterval");
+    await start();
+    app.dispose();
+    expect(clear).toHaveBeenCalled();
+    clear.mockRestore();
   });
 });

@@ -1,11 +1,12 @@
 // Wires the page together: editor, verdict, results, schema, status bar,
-// policy banner and audit panel.
+// policy banner, elevations and audit panel.
 import * as api from "./api";
 import { renderDatabases } from "./database";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
 import { createEditor, type SqlEditor } from "./editor";
+import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
@@ -27,6 +28,7 @@ export interface App extends WardenHandle {
   readonly layout: Layout;
   readonly grid: ResultGrid;
   readonly audit: AuditPanel;
+  readonly elevations: Elevations;
   /** Stops listening to focus and backend events. */
   dispose(): void;
 }
@@ -53,6 +55,26 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     onError: (message) => showError(layout, message),
   });
 
+  // Its hooks run on a grant, an end or an event: all after the checks below exist.
+  const elevations = new Elevations(
+    {
+      host: root,
+      buttons: layout.elevations,
+      banner: layout.elevationBanner,
+      bannerText: layout.elevationBannerText,
+      bannerClose: layout.elevationBannerClose,
+    },
+    { status: api.elevationStatus, request: api.requestElevation, end: api.endElevation },
+    {
+      // What the editor may read changed: the remembered verdicts are out of date.
+      accessChanged: () => {
+        checker.forget();
+        recheck();
+      },
+      error: (message) => showError(layout, message),
+    },
+  );
+
   let database: string | null = null;
   let display: VerdictDisplay | null = null;
   let busy = false;
@@ -67,6 +89,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   let infoError: string | null = null;
   let policy: api.PolicyStatus | null = null;
   let policyError: string | null = null;
+  /** The report the verdict shows, for its Request elevation buttons. */
+  let report: api.LintReport | null = null;
 
   const paint = () => {
     if (display) renderVerdict(layout, display, { busy, shortcut });
@@ -74,6 +98,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const setVerdict = (state: VerdictState) => {
     display = describeVerdict(state, display);
     paint();
+    // While a new check is pending the buttons stay, like the dimmed reason.
+    if (state.kind === "checked") report = state.report;
+    else if (state.kind !== "pending") report = null;
+    elevations.showReport(report);
   };
   // An unreadable workspace takes the whole status bar, as before.
   const paintStatus = () => {
@@ -82,9 +110,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       const bundle = policy ? describeBundle(policy) : policyError !== null ? describeBundleError(policyError) : null;
       renderStatus(layout.status, info, bundle);
     }
+    layout.status.append(elevations.item);
   };
 
-  const [infoAnswer, policyAnswer] = await Promise.allSettled([api.workspaceInfo(), api.policyStatus()]);
+  const [infoAnswer, policyAnswer, elevationAnswer] = await Promise.allSettled([
+    api.workspaceInfo(),
+    api.policyStatus(),
+    api.elevationStatus(),
+  ]);
   if (infoAnswer.status === "fulfilled") {
     info = infoAnswer.value;
     database = info.defaultDatabase;
@@ -211,6 +244,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     checker.forget();
     recheck();
     void loadCatalog();
+    // Another policy may define other elevations (or end the ones in force).
+    void elevations.reload();
     // The workspace's policy name and fingerprint follow the bundle.
     api.workspaceInfo().then(
       (fresh) => {
@@ -250,6 +285,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const onFocus = () => void refreshOnFocus();
   window.addEventListener("focus", onFocus);
 
+  // Applied only now: a grant already in force re-checks, which needs `recheck`.
+  // Unreadable at start: no options, so no buttons; the rest of the window works.
+  if (elevationAnswer.status === "fulfilled") elevations.update(elevationAnswer.value);
+
   const audit = new AuditPanel(layout.audit, layout.auditToggle, {
     events: api.auditEvents,
     status: api.auditStatus,
@@ -260,12 +299,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const listening = [
     api.onPolicyChanged((status) => showPolicy(status, true)),
     api.onAuditChanged((status) => audit.statusChanged(status)),
+    api.onElevationChanged((status) => elevations.update(status)),
   ].map((unlisten) => unlisten.catch(() => null));
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
     window.removeEventListener("focus", onFocus);
+    elevations.dispose();
     for (const unlisten of listening) void unlisten.then((stop) => stop?.());
   };
 
@@ -275,6 +316,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     layout,
     grid,
     audit,
+    elevations,
     dispose,
     setSql: (text) => editor.setSql(text),
     getSql: () => editor.getSql(),

@@ -1,6 +1,7 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
-// #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel.
+// #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
+// #verdict-elevations (Request elevation buttons) and #elevation-banner (#elevation-banner-text).
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -19,6 +20,11 @@ export interface Layout {
   status: HTMLElement;
   banner: HTMLElement;
   bannerText: HTMLElement;
+  /** Request elevation buttons, inside the verdict box. */
+  elevations: HTMLElement;
+  elevationBanner: HTMLElement;
+  elevationBannerText: HTMLElement;
+  elevationBannerClose: HTMLButtonElement;
   auditToggle: HTMLButtonElement;
   audit: HTMLElement;
 }
@@ -36,6 +42,7 @@ const MARKUP = `
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
+      <span id="verdict-elevations" class="verdict-elevations" hidden></span>
       <span id="verdict-reason" class="verdict-reason" hidden></span>
     </div>
     <span id="verdict-reads" class="verdict-reads" hidden></span>
@@ -43,6 +50,10 @@ const MARKUP = `
   </div>
   <div id="policy-banner" class="policy-banner" role="status" aria-live="polite" hidden>
     <span id="policy-banner-text" class="policy-banner-text"></span>
+  </div>
+  <div id="elevation-banner" class="policy-banner elevation-banner" role="status" aria-live="polite" hidden>
+    <span id="elevation-banner-text" class="policy-banner-text"></span>
+    <button class="banner-close" type="button" aria-label="Dismiss"></button>
   </div>
   <div id="editor" class="editor"></div>
   <div id="error" class="error" role="alert" hidden>
@@ -87,6 +98,10 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     status: required(root, "#status"),
     banner: required(root, "#policy-banner"),
     bannerText: required(root, "#policy-banner-text"),
+    elevations: required(root, "#verdict-elevations"),
+    elevationBanner: required(root, "#elevation-banner"),
+    elevationBannerText: required(root, "#elevation-banner-text"),
+    elevationBannerClose: required<HTMLButtonElement>(root, "#elevation-banner .banner-close"),
     auditToggle: required<HTMLButtonElement>(root, "#audit-toggle"),
     audit: required(root, "#audit-panel"),
   };

@@ -3,10 +3,27 @@
 // main.ts loads it only when VITE_WARDEN_MOCK is set at build time.
 //
 // `?policy=grace|blocked|refused` shows the other bundle states and
-// `?audit=offline` makes "Sync now" fail.
+// `?audit=offline` makes "Sync now" fail. Elevations: pii-read (for the pii
+// columns) is granted at once, large-scan (for a CROSS JOIN) waits for an
+// approver who never comes.
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AuditEvent, AuditStatus, Catalog, CellValue, LintDiagnostic, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
+import type {
+  ActiveElevation,
+  AuditEvent,
+  AuditStatus,
+  Catalog,
+  CellValue,
+  ElevationDecision,
+  ElevationOption,
+  ElevationStatus,
+  LintDiagnostic,
+  LintReport,
+  PendingElevation,
+  PolicyStatus,
+  QueryResult,
+  WorkspaceInfo,
+} from "./api";
 
 const INFO: WorkspaceInfo = {
   workspace: "demo",
@@ -172,7 +189,42 @@ function record(journal: Journal, kind: string, summary: string, payload: unknow
   journal.events.push({ seq, id: `evt-${String(seq).padStart(4, "0")}`, at: iso(Date.now()), kind, actor: "analyst@workstation", workspace: "demo", summary, payload });
 }
 
-function lint(sql: string): LintReport {
+const ELEVATIONS: ElevationOption[] = [
+  {
+    name: "pii-read",
+    description: "Read columns tagged pii",
+    defaultDurationS: 900,
+    maxDurationS: 3600,
+    approval: "auto",
+    justification: "required",
+    ticketPattern: "^(INC|SUP)-[0-9]+$",
+  },
+  {
+    name: "large-scan",
+    description: "Scan more than the budget",
+    defaultDurationS: 3600,
+    maxDurationS: 4 * 3600,
+    approval: "manual",
+    justification: "optional",
+    ticketPattern: null,
+  },
+];
+
+/** Why `request` is not valid, or null. */
+function invalidRequest(option: ElevationOption | undefined, request: Record<string, unknown>): string | null {
+  if (!option) return `the policy defines no elevation ${String(request.name)}`;
+  const duration = request.durationS ?? option.defaultDurationS;
+  if (typeof duration !== "number" || duration <= 0 || duration > option.maxDurationS) {
+    return `${option.name} may last at most ${option.maxDurationS / 60} minutes`;
+  }
+  if (option.justification === "required" && String(request.justification ?? "").trim() === "") return "a justification is required";
+  if (option.ticketPattern && !new RegExp(option.ticketPattern).test(String(request.ticket ?? ""))) {
+    return `the ticket must match ${option.ticketPattern}`;
+  }
+  return null;
+}
+
+function lint(sql: string, elevated: ReadonlySet<string>): LintReport {
   const diagnostics: LintDiagnostic[] = [];
   const write = /\b(insert|update|delete|drop|alter|create)\b/i.exec(sql);
   if (write) {
@@ -191,7 +243,14 @@ function lint(sql: string): LintReport {
     }));
   }
   const reads = [...new Set([...sql.matchAll(/\b(sales|ops)\.(\w+)/gi)].map((m) => `${m[1]}.${m[2]}`))];
-  if (pii) return { verdict: "elevate", elevations: ["pii-read"], reads, reason: "It reads a column tagged pii.", diagnostics };
+  // An active elevation unlocks what it is for; the rest still needs asking.
+  const needed: string[] = [];
+  if (pii && !elevated.has("pii-read")) needed.push("pii-read");
+  if (/\bcross\s+join\b/i.test(sql) && !elevated.has("large-scan")) needed.push("large-scan");
+  if (needed.length > 0) {
+    const reason = needed.includes("pii-read") ? "It reads a column tagged pii." : "It may scan more than the budget.";
+    return { verdict: "elevate", elevations: needed, reads, reason, diagnostics };
+  }
   return { verdict: "allow", elevations: [], reads, reason: null, diagnostics };
 }
 
@@ -222,10 +281,31 @@ export function installMockBackend(): void {
     lastErrorAt: null,
   };
   const auditChanged = () => void emit("audit-changed", auditStatus(journal));
+
+  let active: ActiveElevation[] = [];
+  const pending: PendingElevation[] = [];
+  let requests = 0;
+  const elevationStatus = (): ElevationStatus => ({
+    options: policy.health === "blocked" ? [] : ELEVATIONS,
+    active: [...active],
+    pending: [...pending],
+    warnBeforeS: 300,
+  });
+  /** Each grant's expiry, so a renewed grant is not ended by the old one's timer. */
+  const expiries = new Map<string, ReturnType<typeof setTimeout>>();
+  const endGrant = (name: string, why: "expired" | "ended") => {
+    clearTimeout(expiries.get(name));
+    expiries.delete(name);
+    if (!active.some((grant) => grant.name === name)) return;
+    active = active.filter((grant) => grant.name !== name);
+    record(journal, "elevation_expired", why === "expired" ? `${name} expired` : `${name} ended by the user`, { elevation: name });
+    auditChanged();
+    void emit("elevation-changed", elevationStatus());
+  };
   const check = (sql: string): LintReport =>
     policy.health === "blocked"
       ? { verdict: "deny", elevations: [], reads: [], reason: `No valid policy is in force: ${policy.reason}.`, diagnostics: [] }
-      : lint(sql);
+      : lint(sql, new Set(active.map((grant) => grant.name)));
 
   mockIPC(async (cmd, args) => {
     const input = (args ?? {}) as Record<string, unknown>;
@@ -302,6 +382,37 @@ export function installMockBackend(): void {
       }
       case "cancel_query":
         return false;
+      case "elevation_status":
+        return elevationStatus();
+      case "request_elevation": {
+        const request = (input.request ?? {}) as Record<string, unknown>;
+        const option = elevationStatus().options.find((candidate) => candidate.name === request.name);
+        const invalid = invalidRequest(option, request);
+        if (invalid || !option) throw { kind: "invalid", message: invalid };
+        const durationS = typeof request.durationS === "number" ? request.durationS : option.defaultDurationS;
+        record(journal, "elevation_requested", `${option.name}: ${String(request.justification ?? "")}`, { elevation: option.name, ticket: request.ticket });
+        const now = Date.now();
+        let decision: ElevationDecision;
+        if (option.approval === "auto") {
+          const expiresAtMs = now + durationS * 1000;
+          active = [...active.filter((grant) => grant.name !== option.name), { name: option.name, grantedAtMs: now, expiresAtMs, approver: null }];
+          clearTimeout(expiries.get(option.name));
+          expiries.set(option.name, setTimeout(() => endGrant(option.name, "expired"), durationS * 1000));
+          record(journal, "elevation_granted", `${option.name} granted for ${durationS / 60} min`, { elevation: option.name, minutes: durationS / 60 });
+          decision = { outcome: "granted", name: option.name, message: `${option.name} is active for ${durationS / 60} min.`, expiresAtMs, requestId: null, status: elevationStatus() };
+        } else {
+          requests += 1;
+          const requestId = `req-${requests}`;
+          pending.push({ requestId, name: option.name, requestedAtMs: now });
+          decision = { outcome: "pending", name: option.name, message: "An approver has been asked.", expiresAtMs: null, requestId, status: elevationStatus() };
+        }
+        auditChanged();
+        void emit("elevation-changed", decision.status);
+        return decision;
+      }
+      case "end_elevation":
+        endGrant(String(input.name ?? ""), "ended");
+        return elevationStatus();
       case "fetch_rows": {
         const offset = Number(input.offset ?? 0);
         const limit = Number(input.limit ?? 0);

@@ -47,6 +47,41 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Decide requests for elevations that need an approver (for approvers).
+    Elevation {
+        #[command(subcommand)]
+        command: ElevationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ElevationCommand {
+    /// List the requests waiting for a decision, oldest first.
+    List {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+        format: InfoFormat,
+    },
+    /// Approve request ID: the elevation holds from now for the duration asked (capped by the
+    /// policy). Exit 1 when it was already decided or is your own request.
+    Approve {
+        /// The request id (`warden elevation list` shows it).
+        id: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// A note for the requester and the record.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Deny request ID, saying why; the requester sees the reason.
+    Deny {
+        id: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        #[arg(long, value_name = "TEXT", required = true)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

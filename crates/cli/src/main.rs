@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(args),
         Command::Bundle { command } => commands::bundle::run(&cli, command),
         Command::Audit { command } => commands::audit::run(&cli, command),
+        Command::Elevation { command } => commands::elevation::run(&cli, command),
         Command::Workspace { command: WorkspaceCommand::Init(args) } => commands::workspace::init(&cli, args),
         Command::Workspace { command: WorkspaceCommand::Show(args) } => commands::workspace::show(&cli, args),
     };

@@ -249,3 +249,55 @@ fn a_managed_configuration_pins_the_trusted_keys() {
     assert_eq!(fetch.status.code(), Some(2));
     assert!(text(&fetch.stderr).contains("set by your administrator"), "{}", text(&fetch.stderr));
 }
+
+#[test]
+fn an_approver_lists_and_decides_requests_once() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let init = warden(home.path(), &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+
+    // The analyst's side: the app asks for the demo's manual elevation through the gate.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let ws = warden_core::Workspace::find(&warden_core::Home::under(home.path()), None).expect("workspace");
+    let gate = runtime.block_on(ws.open_gate()).expect("gate");
+    let ask = |why: &str| warden_core::ElevationRequest {
+        name: "large-scan".into(),
+        duration: None,
+        justification: why.into(),
+        ticket: None,
+    };
+    let id = gate.request_elevation(ask("year-end report")).expect("submitted").request_id.expect("pending id");
+
+    let listed = warden(home.path(), &["elevation", "list", "--format", "json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let open: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+    assert_eq!(open[0]["id"], id.as_str());
+    assert_eq!(open[0]["name"], "large-scan");
+    assert_eq!(open[0]["reason"], "year-end report");
+
+    let approved = warden(home.path(), &["elevation", "approve", &id]);
+    assert_eq!(approved.status.code(), Some(0), "{}", text(&approved.stderr));
+    assert!(text(&approved.stdout).starts_with("approved large-scan for "), "{}", text(&approved.stdout));
+    let again = warden(home.path(), &["elevation", "deny", &id, "--reason", "changed my mind"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already approved"), "{}", text(&again.stderr));
+
+    let changes = gate.check_elevations();
+    assert_eq!(changes.granted.len(), 1, "the app picks up the approval");
+    assert_eq!(gate.elevations().into_iter().collect::<Vec<_>>(), ["large-scan"]);
+
+    // A denial needs a reason; then the requester hears it.
+    gate.end_elevation("large-scan").expect("end");
+    let id = gate.request_elevation(ask("again")).expect("submitted").request_id.expect("pending id");
+    let no_reason = warden(home.path(), &["elevation", "deny", &id]);
+    assert_eq!(no_reason.status.code(), Some(2), "clap refuses a denial without --reason");
+    let denied = warden(home.path(), &["elevation", "deny", &id, "--reason", "filter on dt instead"]);
+    assert_eq!(denied.status.code(), Some(0), "{}", text(&denied.stderr));
+    assert_eq!(gate.check_elevations().denied, vec![("large-scan".to_string(), "filter on dt instead".to_string())]);
+    let empty = warden(home.path(), &["elevation", "list"]);
+    assert_eq!(text(&empty.stdout).trim(), "no requests are waiting for a decision");
+
+    let bad = warden(home.path(), &["elevation", "approve", "../../etc/passwd"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("is not a request id"), "{}", text(&bad.stderr));
+}

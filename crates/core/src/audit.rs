@@ -53,6 +53,11 @@ pub struct AuditStatusView {
     pub last_error_at: Option<String>,
 }
 
+/// The account that owns this process: the requester or approver Warden records.
+pub fn os_user() -> String {
+    Actor::from_os().os_user
+}
+
 impl Audit {
     pub(crate) fn open(path: &Path, workspace: &str, store: Option<String>) -> Result<Self, CoreError> {
         let journal = Journal::open(path, Actor::from_os())?;

@@ -29,6 +29,12 @@ pub enum CoreError {
     NoAuditStore(String),
     #[error("the audit journal cannot be used, so nothing may run: {0}")]
     Audit(#[from] warden_audit::AuditError),
+    #[error("no elevation can be granted: {0}")]
+    NoElevation(String),
+    #[error("the {0} workspace has no approval queue, so elevations that need an approver cannot be requested here")]
+    NoApprovals(String),
+    #[error("{0}")]
+    Elevation(#[from] warden_elevation::ElevationError),
     #[error("the audit store cannot be used: {0}")]
     AuditStore(#[from] warden_audit::StoreError),
 }

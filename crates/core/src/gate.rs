@@ -10,8 +10,11 @@ use warden_audit::{
 use warden_engine::{CancellationToken, CatalogSnapshot, Engine, EngineError, ResultSet};
 use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
 
+use warden_elevation::{Approvals, Moment};
+
 use crate::audit::Audit;
 use crate::bundles::{Enforced, NoPolicy, PolicyInForce};
+use crate::elevation::Elevations;
 use crate::policy_client::{PolicyClient, PolicyRefresh};
 
 /// Why a query did not produce rows.
@@ -61,7 +64,9 @@ pub struct Execution {
 pub struct Gate {
     workspace: String,
     default_database: Option<String>,
-    elevations: BTreeSet<String>,
+    /// Grants, waiting requests and the queries that lean on a grant. Private: the only way in
+    /// is a request the policy allows (see `gate_elevation.rs`).
+    pub(crate) elevation: std::sync::Mutex<Elevations>,
     engine: Box<dyn Engine>,
     enforced: Arc<RwLock<Enforced>>,
     /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
@@ -85,13 +90,14 @@ impl Gate {
         engine: Box<dyn Engine>,
         policy_client: PolicyClient,
         audit: Arc<Audit>,
+        approvals: Option<Approvals>,
     ) -> Self {
         let now = Utc::now();
         let enforced = Arc::new(RwLock::new(policy_client.in_force(now)));
         Self {
             workspace,
             default_database,
-            elevations: BTreeSet::new(),
+            elevation: std::sync::Mutex::new(Elevations::new(approvals)),
             engine,
             enforced,
             last_status: RwLock::new(policy_client.status(now)),
@@ -111,8 +117,9 @@ impl Gate {
     pub fn default_database(&self) -> Option<&str> {
         self.default_database.as_deref()
     }
-    pub fn elevations(&self) -> &BTreeSet<String> {
-        &self.elevations
+    /// The elevations that hold now.
+    pub fn elevations(&self) -> BTreeSet<String> {
+        self.elevation_state().names_at(Moment::now())
     }
     pub fn audit(&self) -> &Arc<Audit> {
         &self.audit
@@ -135,13 +142,17 @@ impl Gate {
         enforced.at(now)
     }
 
+    pub(crate) fn elevation_state(&self) -> std::sync::MutexGuard<'_, Elevations> {
+        self.elevation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn context(&self, database: Option<&str>) -> LintContext {
         LintContext {
             default_database: database
                 .filter(|d| !d.trim().is_empty())
                 .map(str::to_string)
                 .or_else(|| self.default_database.clone()),
-            elevations: self.elevations.clone(),
+            elevations: self.elevations(),
         }
     }
 
@@ -166,14 +177,14 @@ impl Gate {
                     sql: SqlRecord::new(sql, SqlTextMode::HashOnly),
                     verdict: warden_audit::Verdict::Deny,
                     rule_ids: vec!["no-policy".to_string()],
-                    active_elevations: self.elevations.iter().cloned().collect(),
+                    active_elevations: self.elevations().into_iter().collect(),
                     bundle_revision: None,
                 };
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
                 return Err(RunError::NoPolicy(no_policy));
             }
         };
-        let report = lint(in_force.policy(), sql, &self.context(database));
+        let (report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
         let query = self.query_context(&report, &in_force);
         let approved = match report.approve() {
             Ok(approved) => approved,
@@ -187,6 +198,7 @@ impl Gate {
         let reads = approved.reads().to_vec();
         let started = Instant::now();
         let outcome = self.engine.execute(approved, cancel).await;
+        drop(lease);
         let duration_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(outcome) => {
@@ -221,6 +233,30 @@ impl Gate {
                 };
                 self.record(Payload::QueryFailed(QueryFailed { query, engine, error: text, duration_ms }))?;
                 Err(RunError::Engine(error))
+            }
+        }
+    }
+
+    /// Lints with the elevations that hold now and, when the verdict leans on some of them,
+    /// registers the run so that it is cancelled the moment one ends. If one ended between the
+    /// lint and the registration, the text is linted again without it.
+    fn lint_and_lease(
+        &self,
+        policy: &warden_guardrails::Policy,
+        sql: &str,
+        database: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> (Report, Lease<'_>) {
+        loop {
+            let report = lint(policy, sql, &self.context(database));
+            let uses = report.lifted_by().clone();
+            if uses.is_empty() {
+                return (report, Lease { gate: self, id: None });
+            }
+            let mut state = self.elevation_state();
+            if uses.is_subset(&state.names_at(Moment::now())) {
+                let id = state.started(cancel.clone(), uses);
+                return (report, Lease { gate: self, id: Some(id) });
             }
         }
     }
@@ -297,6 +333,20 @@ impl Gate {
     /// How often the desktop app should fetch in the background.
     pub fn refresh_every(&self) -> Duration {
         self.refresh_every
+    }
+}
+
+/// A running query's hold on the elevations its verdict leaned on; released when it finishes.
+struct Lease<'a> {
+    gate: &'a Gate,
+    id: Option<u64>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.gate.elevation_state().finished(id);
+        }
     }
 }
 
@@ -424,3 +474,4 @@ mod tests {
         assert_eq!(kinds(&gate), before, "only runs and bundle changes are audit events");
     }
 }
+

@@ -12,8 +12,10 @@ mod config;
 #[cfg(feature = "embedded")]
 mod demo;
 pub mod editor;
+mod elevation;
 mod error;
 mod gate;
+mod gate_elevation;
 mod home;
 mod policy_client;
 mod results;
@@ -27,7 +29,12 @@ pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, Workspa
 pub use policy_client::{PolicyClient, PolicyRefresh};
 pub use warden_bundle::{FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus};
 pub use error::CoreError;
+pub use elevation::{
+    ActiveElevation, ElevationChanges, ElevationDecision, ElevationOption, ElevationStatus, EndedElevation, Notice, Outcome,
+    PendingElevation, granted_notice, WARN_BEFORE,
+};
 pub use gate::{Execution, Gate, RunError};
+pub use warden_elevation::{format_duration, Approvals, Decision, DecisionRecord, ElevationError, PendingRequest, Request as ElevationRequest};
 pub use home::Home;
 pub use results::ResultStore;
 pub use workspace::{Workspace, WorkspaceSummary, DEMO};

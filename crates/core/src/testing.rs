@@ -62,7 +62,8 @@ impl Fixture {
         let mut client = PolicyClient::new(Bundles::open(self.setup(grace)).expect("bundles"), audit.clone());
         // Whether it succeeds is up to the test; a failed fetch leaves nothing in force.
         let _ = client.fetch(None, Utc::now()).await;
-        Gate::new("test".into(), Some("sales".into()), engine, client, audit)
+        let approvals = warden_elevation::Approvals::open(self.dir.path().join("approvals"), true);
+        Gate::new("test".into(), Some("sales".into()), engine, client, audit, Some(approvals))
     }
 }
 
@@ -136,3 +137,72 @@ pub(crate) fn recorder() -> (Box<dyn Engine>, Arc<std::sync::atomic::AtomicUsize
     let executed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     (Box::new(Recorder { executed: executed.clone() }), executed)
 }
+
+/// Runs until its token is cancelled (or 10 s pass), counting the queries in flight, so tests
+/// can end an elevation while a query that needs it is running.
+pub(crate) struct Waiter {
+    pub running: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl Engine for Waiter {
+    fn name(&self) -> &'static str {
+        "waiter"
+    }
+    async fn catalog(&self) -> Result<warden_engine::CatalogSnapshot, warden_engine::EngineError> {
+        Ok(warden_engine::CatalogSnapshot::default())
+    }
+    async fn execute(
+        &self,
+        _query: warden_engine::Approved,
+        cancel: warden_engine::CancellationToken,
+    ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
+        use std::sync::atomic::Ordering;
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let cancelled = tokio::time::timeout(std::time::Duration::from_secs(10), cancel.cancelled()).await.is_ok();
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        if cancelled {
+            return Err(warden_engine::EngineError::Cancelled);
+        }
+        Ok(warden_engine::QueryOutcome {
+            query_id: "w1".into(),
+            result: warden_engine::ResultSet { columns: vec![], rows: vec![] },
+            bytes_scanned: 0,
+            duration: std::time::Duration::ZERO,
+        })
+    }
+}
+
+/// [`POLICY`] with personal data behind an auto-approved elevation (with a ticket) and a
+/// manual one.
+pub(crate) const ELEVATION_POLICY: &str = r#"
+format: warden-policy/1
+name: elevation-test
+catalog:
+  databases:
+    sales:
+      tables:
+        customers:
+          columns:
+            customer_id: bigint
+            country: varchar
+            email: { type: varchar, tags: [pii] }
+            ssn: { type: varchar, tags: [restricted] }
+elevations:
+  pii-read:
+    description: Read pii
+    max_duration: 1h
+    default_duration: 15m
+    approval: auto
+    justification: required
+    ticket_pattern: 'INC-[0-9]+'
+  restricted-read:
+    description: Read restricted columns
+    max_duration: 30m
+    default_duration: 10m
+    approval: manual
+    justification: required
+rules:
+  - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
+  - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error, unlocked_by: [restricted-read] }
+"#;

@@ -238,7 +238,15 @@ impl Workspace {
         let engine = match self.kind {
             WorkspaceKind::Demo => self.open_demo_engine()?,
         };
-        Ok(Gate::new(self.name.clone(), self.default_database.clone(), engine, client, audit))
+        Ok(Gate::new(self.name.clone(), self.default_database.clone(), engine, client, audit, self.approvals()))
+    }
+
+    /// Where requests that need an approver wait. The demo keeps them in a local folder and,
+    /// having a single user, lets that user decide their own requests.
+    pub fn approvals(&self) -> Option<warden_elevation::Approvals> {
+        match self.kind {
+            WorkspaceKind::Demo => Some(warden_elevation::Approvals::open(self.dir.join("central").join("approvals"), true)),
+        }
     }
 }
 

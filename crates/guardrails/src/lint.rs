@@ -127,6 +127,13 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         }
     }
 
+    // Which active elevations this verdict leans on: when one of them ends, work that relied
+    // on it must stop (the gate cancels such queries).
+    let lifted_by: BTreeSet<String> = diagnostics
+        .iter()
+        .flat_map(|d| d.unlocked_by.iter().filter(|e| ctx.elevations.contains(*e)))
+        .cloned()
+        .collect();
     diagnostics.retain(|d| !d.unlocked_by.iter().any(|e| ctx.elevations.contains(e)));
     diagnostics.sort_by(|a, b| {
         (a.span.start.offset, a.span.end.offset, &a.rule, &a.message).cmp(&(
@@ -143,6 +150,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         default_database: ctx.default_database.clone(),
         policy_fingerprint: policy.fingerprint().to_string(),
         active_elevations: ctx.elevations.clone(),
+        lifted_by,
         verdict,
         elevations,
         reads: reads.into_iter().collect(),

@@ -112,6 +112,7 @@ pub struct Report {
     pub(crate) default_database: Option<String>,
     pub(crate) policy_fingerprint: String,
     pub(crate) active_elevations: BTreeSet<String>,
+    pub(crate) lifted_by: BTreeSet<String>,
     pub(crate) verdict: Verdict,
     pub(crate) elevations: Vec<String>,
     pub(crate) reads: Vec<String>,
@@ -147,6 +148,10 @@ impl Report {
     pub fn active_elevations(&self) -> &BTreeSet<String> {
         &self.active_elevations
     }
+    /// The active elevations that lifted at least one diagnostic of this text.
+    pub fn lifted_by(&self) -> &BTreeSet<String> {
+        &self.lifted_by
+    }
     pub fn default_database(&self) -> Option<&str> {
         self.default_database.as_deref()
     }
@@ -175,6 +180,7 @@ impl Report {
             default_database: ctx.default_database.clone(),
             policy_fingerprint: policy.fingerprint().to_string(),
             active_elevations: ctx.elevations.clone(),
+            lifted_by: BTreeSet::new(),
             verdict: Verdict::Deny,
             elevations: vec![],
             reads: vec![],

@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod bundle;
+pub mod elevation;
 pub mod lint;
 pub mod query;
 pub mod workspace;

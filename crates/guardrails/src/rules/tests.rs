@@ -81,6 +81,13 @@ fn restricted_columns_and_elevation() {
     let ctx = LintContext { default_database: Some("sales".into()), elevations: ["pii-read".to_string()].into() };
     let report = lint(&with_rules(r), "SELECT email FROM customers", &ctx);
     assert_eq!(report.verdict(), Verdict::Allow);
+    // The gate cancels work that leans on an elevation when it ends: say which ones did.
+    assert_eq!(report.lifted_by().iter().collect::<Vec<_>>(), ["pii-read"]);
+    let ctx = LintContext {
+        default_database: Some("sales".into()),
+        elevations: ["pii-read".to_string(), "large-scan".to_string()].into(),
+    };
+    assert!(lint(&with_rules(r), "SELECT customer_id FROM customers", &ctx).lifted_by().is_empty());
 }
 
 #[test]

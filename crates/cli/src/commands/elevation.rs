@@ -1,0 +1,52 @@
+use chrono::{TimeZone, Utc};
+use warden_core::{format_duration, Decision, ElevationError, Workspace};
+
+use crate::args::{Cli, ElevationCommand, InfoFormat};
+use crate::EXIT_REFUSED;
+
+pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let queue = |name: &Option<String>| {
+        let ws = Workspace::find(&home, name.as_deref()).map_err(|e| e.to_string())?;
+        ws.approvals().ok_or_else(|| format!("the {} workspace has no approval queue", ws.name()))
+    };
+    match command {
+        ElevationCommand::List { workspace, format } => {
+            let (open, damaged) = queue(workspace)?.open_requests().map_err(|e| e.to_string())?;
+            for problem in &damaged {
+                eprintln!("warden: {problem}");
+            }
+            match format {
+                InfoFormat::Json => println!("{}", serde_json::to_string_pretty(&open).map_err(|e| e.to_string())?),
+                InfoFormat::Text if open.is_empty() => println!("no requests are waiting for a decision"),
+                InfoFormat::Text => {
+                    for r in &open {
+                        let at = Utc.timestamp_millis_opt(r.requested_at_ms).single().map(|t| t.to_rfc3339()).unwrap_or_default();
+                        let duration = format_duration(std::time::Duration::from_secs(r.duration_s));
+                        println!("{}  {}  {:<16} {:<8} {}  {}", r.id, at, r.name, duration, r.requester, r.reason);
+                    }
+                }
+            }
+            Ok(0)
+        }
+        ElevationCommand::Approve { id, workspace, reason } => decide(queue(workspace)?, id, Decision::Approve, reason.as_deref()),
+        ElevationCommand::Deny { id, workspace, reason } => decide(queue(workspace)?, id, Decision::Deny, Some(reason)),
+    }
+}
+
+fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: Option<&str>) -> Result<u8, String> {
+    let approver = warden_core::audit::os_user();
+    match queue.decide(id, decision, &approver, reason, Utc::now()) {
+        Ok(record) => {
+            let request = queue.request(id).map_err(|e| e.to_string())?;
+            let verb = if record.approved { "approved" } else { "denied" };
+            println!("{verb} {} for {} (request {id}) as {approver}", request.name, request.requester);
+            Ok(0)
+        }
+        Err(e @ (ElevationError::AlreadyDecided { .. } | ElevationError::SelfApproval { .. })) => {
+            eprintln!("warden: {e}");
+            Ok(EXIT_REFUSED)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,42 @@
+use std::path::PathBuf;
+
+/// Why an elevation request or decision was refused; every message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ElevationError {
+    #[error("the policy in force has no elevation named {name:?}; it defines: {known}")]
+    Unknown { name: String, known: String },
+    #[error("{name} may last at most {max}; ask for {max} or less")]
+    TooLong { name: String, max: String },
+    #[error("a duration of zero grants nothing; ask for at least one second")]
+    ZeroDuration,
+    #[error("{name} needs a justification: say why you need it (the ticket or the question you are answering)")]
+    JustificationRequired { name: String },
+    #[error("the justification is {chars} characters long; keep it to {max}")]
+    JustificationTooLong { chars: usize, max: usize },
+    #[error("the justification contains control characters; write plain text")]
+    ControlCharacters,
+    #[error("{name} needs a ticket reference matching {pattern}")]
+    TicketRequired { name: String, pattern: String },
+    #[error("ticket {ticket:?} does not match {pattern}; give a reference in the form the policy asks for")]
+    TicketMismatch { ticket: String, pattern: String },
+    #[error("the policy's ticket pattern for {name} does not compile ({reason}); ask the security team to fix the policy")]
+    BadTicketPattern { name: String, reason: String },
+    #[error("{name} is already active until {until}; end it first to ask again")]
+    AlreadyActive { name: String, until: String },
+    #[error("a request for {name} is already waiting for an approver (request {id})")]
+    AlreadyPending { name: String, id: String },
+    #[error("there is no request {id} in the approval queue; `warden elevation list` shows the open ones")]
+    UnknownRequest { id: String },
+    #[error("request {id} was already {decision} by {approver}; a request is decided once")]
+    AlreadyDecided { id: String, decision: String, approver: String },
+    #[error("{user} made request {id}; someone else must decide it")]
+    SelfApproval { user: String, id: String },
+    #[error("a denial needs a reason the requester can act on (--reason)")]
+    DenialWithoutReason,
+    #[error("{id:?} is not a request id (they look like 01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00)")]
+    BadRequestId { id: String },
+    #[error("cannot use the approval queue at {path}: {source}; check that the folder exists and is writable")]
+    Store { path: PathBuf, source: std::io::Error },
+    #[error("the approval queue file {path} is damaged ({reason}); move it aside and ask for the request again")]
+    Damaged { path: PathBuf, reason: String },
+}

@@ -1,0 +1,219 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
+import { ElevationDialog } from "./elevation-dialog";
+import { elevationStatus, largeScan, piiRead } from "./testing";
+
+let host: HTMLElement;
+let request: ReturnType<typeof vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>>;
+let decided: ReturnType<typeof vi.fn<(decision: ElevationDecision) => void>>;
+
+function decision(extra: Partial<ElevationDecision>): ElevationDecision {
+  return { outcome: "granted", name: "pii-read", message: "", expiresAtMs: null, requestId: null, status: elevationStatus(), ...extra };
+}
+
+function open(option: ElevationOption = piiRead()): ElevationDialog {
+  return new ElevationDialog(host, option, { request, decided });
+}
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+function fill(justification: string, ticket?: string): void {
+  byId<HTMLTextAreaElement>("elevation-justification").value = justification;
+  if (ticket !== undefined) byId<HTMLInputElement>("elevation-ticket").value = ticket;
+}
+
+beforeEach(() => {
+  document.body.innerHTML = `<button id="opener">Request</button><div id="app"></div>`;
+  host = byId("app");
+  request = vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>();
+  decided = vi.fn<(decision: ElevationDecision) => void>();
+});
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+describe("the request dialog", () => {
+  it("is a modal dialog naming the elevation, what it is for and who approves it", () => {
+    const first = open();
+    const dialog = byId("elevation-dialog");
+    expect(dialog.getAttribute("role")).toBe("dialog");
+    expect(dialog.getAttribute("aria-modal")).toBe("true");
+    expect(dialog.dataset.elevation).toBe("pii-read");
+    expect(byId("elevation-title").textContent).toBe("Request elevation pii-read");
+    expect(byId("elevation-description").textContent).toBe("Read columns tagged pii");
+    expect(byId("elevation-approval").textContent).toBe("Approved automatically by policy");
+    first.close();
+    open(largeScan());
+    expect(byId("elevation-approval").textContent).toBe("An approver must approve it");
+    expect(byId("elevation-approval").dataset.approval).toBe("manual");
+  });
+
+  it("offers durations up to the maximum with the default preselected", () => {
+    open();
+    const select = byId<HTMLSelectElement>("elevation-duration");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["5 min", "15 min", "30 min", "1 h"]);
+    expect(select.value).toBe("900");
+    expect(select.selectedOptions[0].textContent).toBe("15 min");
+  });
+
+  it("marks a required justification and shows the ticket field only when there is a pattern", () => {
+    open();
+    const justification = byId<HTMLTextAreaElement>("elevation-justification");
+    expect(justification.required).toBe(true);
+    expect(justification.getAttribute("aria-required")).toBe("true");
+    expect(document.querySelector('label[for="elevation-justification"]')?.textContent).toContain("(required)");
+    expect(byId("elevation-ticket")).not.toBeNull();
+    expect(document.querySelector('label[for="elevation-ticket"]')?.textContent).toContain("^(INC|SUP)-[0-9]+$");
+    // The justification is where a required dialog starts.
+    expect(document.activeElement).toBe(justification);
+  });
+
+  it("has no ticket field and an optional justification when the policy says so", () => {
+    open(largeScan());
+    expect(byId("elevation-ticket")).toBeNull();
+    expect(byId<HTMLTextAreaElement>("elevation-justification").required).toBe(false);
+    expect(document.querySelector('label[for="elevation-justification"]')?.textContent).toContain("(optional)");
+  });
+
+  it("checks the fields before sending anything", async () => {
+    const dialog = open();
+    await dialog.send();
+    expect(request).not.toHaveBeenCalled();
+    expect(byId("elevation-error").hidden).toBe(false);
+    expect(byId("elevation-error").textContent).toBe("Say why you need pii-read: a justification is required.");
+    expect(byId("elevation-justification").getAttribute("aria-invalid")).toBe("true");
+
+    fill("Quarterly audit", "JIRA-9");
+    byId<HTMLButtonElement>("elevation-submit").click();
+    await Promise.resolve();
+    expect(request).not.toHaveBeenCalled();
+    expect(byId("elevation-error").textContent).toBe("The ticket JIRA-9 does not have the expected format (^(INC|SUP)-[0-9]+$).");
+    expect(byId("elevation-ticket").getAttribute("aria-invalid")).toBe("true");
+    expect(byId("elevation-justification").hasAttribute("aria-invalid")).toBe(false);
+    expect(document.activeElement).toBe(byId("elevation-ticket"));
+  });
+
+  it("lets the backend judge a ticket pattern it cannot compile here", async () => {
+    request.mockResolvedValue(decision({}));
+    const dialog = open(piiRead({ ticketPattern: "(?i)inc-[0-9]+" }));
+    fill("audit", "inc-4");
+    await dialog.send();
+    expect(request).toHaveBeenCalledOnce();
+  });
+
+  it("sends the chosen duration, the trimmed justification and ticket", async () => {
+    request.mockResolvedValue(decision({ outcome: "granted", expiresAtMs: 1 }));
+    const dialog = open();
+    byId<HTMLSelectElement>("elevation-duration").value = "1800";
+    fill("  Quarterly audit ", " INC-42 ");
+    await dialog.send();
+    expect(request).toHaveBeenCalledWith({ name: "pii-read", durationS: 1800, justification: "Quarterly audit", ticket: "INC-42" });
+  });
+
+  it("sends no ticket for an elevation without one", async () => {
+    request.mockResolvedValue(decision({ outcome: "pending", name: "large-scan", requestId: "req-1" }));
+    const dialog = open(largeScan());
+    await dialog.send();
+    expect(request).toHaveBeenCalledWith({ name: "large-scan", durationS: 3600, justification: "", ticket: null });
+  });
+
+  it("disables submit while the request is out", async () => {
+    let answer: (value: ElevationDecision) => void = () => {};
+    request.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    const dialog = open();
+    fill("audit", "INC-1");
+    const sent = dialog.send();
+    const submit = byId<HTMLButtonElement>("elevation-submit");
+    expect(submit.disabled).toBe(true);
+    expect(submit.textContent).toBe("Requesting…");
+    // A second submit while waiting sends nothing more.
+    await dialog.send();
+    expect(request).toHaveBeenCalledOnce();
+    answer(decision({ outcome: "denied", message: "Not during a freeze." }));
+    await sent;
+    expect(submit.disabled).toBe(false);
+    expect(submit.textContent).toBe("Request");
+  });
+
+  it("closes on a grant and hands the decision over", async () => {
+    const granted = decision({ outcome: "granted", expiresAtMs: 123 });
+    request.mockResolvedValue(granted);
+    const dialog = open();
+    fill("audit", "INC-1");
+    await dialog.send();
+    expect(decided).toHaveBeenCalledWith(granted);
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(dialog.isOpen).toBe(false);
+  });
+
+  it("closes when the request waits for an approver", async () => {
+    request.mockResolvedValue(decision({ outcome: "pending", name: "large-scan", requestId: "req-9" }));
+    const dialog = open(largeScan());
+    await dialog.send();
+    expect(decided).toHaveBeenCalledWith(expect.objectContaining({ outcome: "pending", requestId: "req-9" }));
+    expect(byId("elevation-dialog")).toBeNull();
+  });
+
+  it("stays open with the message when denied", async () => {
+    request.mockResolvedValue(decision({ outcome: "denied", message: "pii-read is not available on weekends." }));
+    const dialog = open();
+    fill("audit", "INC-1");
+    await dialog.send();
+    expect(decided).toHaveBeenCalledOnce();
+    expect(dialog.isOpen).toBe(true);
+    expect(byId("elevation-error").hidden).toBe(false);
+    expect(byId("elevation-error").textContent).toBe("pii-read is not available on weekends.");
+  });
+
+  it("shows the backend's words for an invalid request, and plain words for other failures", async () => {
+    request.mockRejectedValueOnce({ kind: "invalid", message: "pii-read may last at most 60 minutes" });
+    const dialog = open();
+    fill("audit", "INC-1");
+    await dialog.send();
+    expect(byId("elevation-error").textContent).toBe("pii-read may last at most 60 minutes");
+    expect(decided).not.toHaveBeenCalled();
+    expect(dialog.isOpen).toBe(true);
+
+    request.mockRejectedValueOnce({ kind: "internal", message: "the journal is locked" });
+    await dialog.send();
+    expect(byId("elevation-error").textContent).toBe("Something went wrong inside Warden: the journal is locked");
+  });
+
+  it("does not act on an answer it does not understand", async () => {
+    request.mockResolvedValue({ outcome: "maybe" } as unknown as ElevationDecision);
+    const dialog = open();
+    fill("audit", "INC-1");
+    await dialog.send();
+    expect(decided).not.toHaveBeenCalled();
+    expect(dialog.isOpen).toBe(true);
+    expect(byId("elevation-error").textContent).toBe("Warden did not understand the answer to this request.");
+  });
+
+  it("closes with Cancel and with Escape, giving focus back", () => {
+    const opener = byId<HTMLButtonElement>("opener");
+    opener.focus();
+    open();
+    byId<HTMLButtonElement>("elevation-cancel").click();
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(document.activeElement).toBe(opener);
+
+    const dialog = open();
+    byId("elevation-justification").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(dialog.isOpen).toBe(false);
+    expect(request).not.toHaveBeenCalled();
+  });
+
+  it("keeps Tab inside the dialog", () => {
+    open(largeScan());
+    const submit = byId<HTMLButtonElement>("elevation-submit");
+    submit.focus();
+    submit.dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(byId("elevation-duration"));
+    byId("elevation-duration").dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", shiftKey: true, bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(submit);
+  });
+});

@@ -1,0 +1,224 @@
+// The "Request elevation" dialog: duration, justification and (when the
+// policy asks for one) a ticket, checked here before the request goes out.
+// It exists in the page only while open (`#elevation-dialog`). A grant or a
+// request left waiting for an approver closes it; a refusal stays in it.
+import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
+import { approvalText, checkRequest, durationChoices, durationLabel } from "./elevation-text";
+import { describeError } from "./errors";
+
+export interface DialogHooks {
+  request(request: ElevationRequest): Promise<ElevationDecision>;
+  /** Every decision, whether or not the dialog is still open. */
+  decided(decision: ElevationDecision): void;
+}
+
+const OUTCOMES = new Set(["granted", "pending", "denied"]);
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: { id?: string; className?: string; text?: string } = {}): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.id) node.id = props.id;
+  if (props.className) node.className = props.className;
+  if (props.text !== undefined) node.textContent = props.text;
+  return node;
+}
+
+function field(label: string, hint: string, control: HTMLElement): HTMLElement {
+  const wrap = element("div", { className: "dialog-field" });
+  const caption = element("label", { className: "dialog-label", text: label });
+  caption.htmlFor = control.id;
+  if (hint) caption.append(" ", element("span", { className: "dialog-hint", text: hint }));
+  wrap.append(caption, control);
+  return wrap;
+}
+
+/** A rejected request in plain words: an invalid one is the backend's own sentence. */
+function rejection(error: unknown): string {
+  if (typeof error === "object" && error !== null && (error as { kind?: unknown }).kind === "invalid") {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === "string" && message.trim() !== "") return message.trim();
+  }
+  return describeError(error);
+}
+
+export class ElevationDialog {
+  readonly overlay: HTMLElement;
+  readonly dialog: HTMLElement;
+  readonly duration: HTMLSelectElement;
+  readonly justification: HTMLTextAreaElement;
+  readonly ticket: HTMLInputElement | null;
+  readonly error: HTMLElement;
+  readonly submit: HTMLButtonElement;
+  readonly cancel: HTMLButtonElement;
+
+  private submitting = false;
+  private closed = false;
+  private readonly returnFocus: Element | null;
+
+  constructor(
+    host: HTMLElement,
+    readonly option: ElevationOption,
+    private readonly hooks: DialogHooks,
+  ) {
+    this.returnFocus = document.activeElement;
+    this.overlay = element("div", { className: "dialog-backdrop" });
+    this.dialog = element("div", { id: "elevation-dialog", className: "dialog" });
+    this.dialog.setAttribute("role", "dialog");
+    this.dialog.setAttribute("aria-modal", "true");
+    this.dialog.setAttribute("aria-labelledby", "elevation-title");
+    this.dialog.dataset.elevation = option.name;
+
+    const title = element("h2", { id: "elevation-title", className: "dialog-title", text: `Request elevation ${option.name}` });
+    const description = element("p", { id: "elevation-description", className: "dialog-text", text: option.description });
+    description.hidden = option.description.trim() === "";
+    if (!description.hidden) this.dialog.setAttribute("aria-describedby", description.id);
+    const approval = element("p", { id: "elevation-approval", className: "elevation-approval", text: approvalText(option.approval) });
+    approval.dataset.approval = option.approval;
+
+    this.duration = element("select", { id: "elevation-duration", className: "dialog-input" });
+    for (const seconds of durationChoices(option)) {
+      const choice = element("option", { text: durationLabel(seconds) });
+      choice.value = String(seconds);
+      choice.selected = seconds === option.defaultDurationS;
+      this.duration.append(choice);
+    }
+
+    const required = option.justification === "required";
+    this.justification = element("textarea", { id: "elevation-justification", className: "dialog-input" });
+    this.justification.rows = 3;
+    this.justification.required = required;
+    this.justification.setAttribute("aria-required", String(required));
+    this.justification.placeholder = "What you need it for";
+
+    const fields = [
+      field("Duration", "", this.duration),
+      field("Justification", required ? "(required)" : "(optional)", this.justification),
+    ];
+    if (option.ticketPattern !== null) {
+      this.ticket = element("input", { id: "elevation-ticket", className: "dialog-input" });
+      this.ticket.type = "text";
+      this.ticket.autocomplete = "off";
+      this.ticket.spellcheck = false;
+      fields.push(field("Ticket", `(format ${option.ticketPattern})`, this.ticket));
+    } else {
+      this.ticket = null;
+    }
+
+    this.error = element("p", { id: "elevation-error", className: "dialog-error" });
+    this.error.setAttribute("role", "alert");
+    this.error.hidden = true;
+
+    this.cancel = element("button", { id: "elevation-cancel", className: "dialog-button", text: "Cancel" });
+    this.cancel.type = "button";
+    this.submit = element("button", { id: "elevation-submit", className: "dialog-button is-primary", text: "Request" });
+    this.submit.type = "submit";
+    const actions = element("div", { className: "dialog-actions" });
+    actions.append(this.cancel, this.submit);
+
+    const form = element("form", { className: "dialog-form" });
+    form.noValidate = true; // The checks below speak plainer words than the browser's.
+    form.append(...fields, this.error, actions);
+    this.dialog.append(title, description, approval, form);
+    this.overlay.append(this.dialog);
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.send();
+    });
+    this.cancel.addEventListener("click", () => this.close());
+    this.overlay.addEventListener("keydown", (event) => this.onKey(event));
+
+    host.append(this.overlay);
+    (required ? this.justification : this.duration).focus();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Removes the dialog; a request already sent is still decided (`hooks.decided`). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.overlay.remove();
+    if (this.returnFocus instanceof HTMLElement && this.returnFocus.isConnected) this.returnFocus.focus();
+  }
+
+  private showError(message: string | null): void {
+    this.error.textContent = message ?? "";
+    this.error.hidden = message === null;
+  }
+
+  private markInvalid(target: HTMLElement | null): void {
+    for (const control of [this.justification, this.ticket]) control?.removeAttribute("aria-invalid");
+    if (target) {
+      target.setAttribute("aria-invalid", "true");
+      target.focus();
+    }
+  }
+
+  /** Checks the fields, sends the request and acts on the answer. */
+  async send(): Promise<void> {
+    if (this.submitting || this.closed) return;
+    const problem = checkRequest(this.option, { justification: this.justification.value, ticket: this.ticket?.value ?? "" });
+    if (problem) {
+      this.showError(problem.message);
+      this.markInvalid(problem.field === "ticket" ? this.ticket : this.justification);
+      return;
+    }
+    this.markInvalid(null);
+    this.showError(null);
+    const chosen = Number(this.duration.value);
+    const request: ElevationRequest = {
+      name: this.option.name,
+      durationS: Number.isFinite(chosen) && chosen > 0 ? chosen : null,
+      justification: this.justification.value.trim(),
+      ticket: this.ticket ? this.ticket.value.trim() || null : null,
+    };
+    this.submitting = true;
+    this.submit.disabled = true;
+    this.submit.textContent = "Requesting…";
+    try {
+      const decision = await this.hooks.request(request);
+      if (!decision || !OUTCOMES.has(decision.outcome)) {
+        this.showError("Warden did not understand the answer to this request.");
+        return;
+      }
+      this.hooks.decided(decision);
+      if (decision.outcome === "denied") {
+        this.showError(decision.message?.trim() || `The request for ${this.option.name} was denied.`);
+      } else {
+        this.close();
+      }
+    } catch (error) {
+      this.showError(rejection(error));
+    } finally {
+      this.submitting = false;
+      this.submit.disabled = false;
+      this.submit.textContent = "Request";
+    }
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      this.close();
+      return;
+    }
+    if (event.key !== "Tab") return;
+    // Keeps Tab inside the dialog while it is open (aria-modal).
+    const focusable = [...this.dialog.querySelectorAll<HTMLElement>("select, textarea, input, button")].filter(
+      (node) => !(node as HTMLButtonElement).disabled,
+    );
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+}

@@ -1,0 +1,388 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ElevationDecision, ElevationRequest, ElevationStatus, LintReport } from "./api";
+import { ENDED_NOTICE_MS, Elevations, TICK_MS } from "./elevation";
+import { elevationStatus, grant } from "./testing";
+
+const NOW = new Date(2026, 10, 21, 12, 0).getTime();
+const MIN = 60_000;
+
+let elevations: Elevations;
+let source: {
+  status: ReturnType<typeof vi.fn<() => Promise<ElevationStatus>>>;
+  request: ReturnType<typeof vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>>;
+  end: ReturnType<typeof vi.fn<(name: string) => Promise<ElevationStatus>>>;
+};
+let hooks: { accessChanged: ReturnType<typeof vi.fn<() => void>>; error: ReturnType<typeof vi.fn<(message: string) => void>> };
+
+function report(elevations: string[], verdict: LintReport["verdict"] = "elevate"): LintReport {
+  return { verdict, elevations, reads: [], reason: null, diagnostics: [] };
+}
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+function buttons(): string[] {
+  return [...document.querySelectorAll<HTMLButtonElement>("#verdict-elevations button.request-elevation")].map(
+    (button) => `${button.dataset.elevation}: ${button.textContent}`,
+  );
+}
+
+const item = () => elevations.item;
+const itemText = () => item().querySelector(".status-value")?.textContent;
+
+function decision(extra: Partial<ElevationDecision>): ElevationDecision {
+  return { outcome: "granted", name: "pii-read", message: "", expiresAtMs: null, requestId: null, status: elevationStatus(), ...extra };
+}
+
+async function submit(justification: string, ticket?: string): Promise<void> {
+  byId<HTMLTextAreaElement>("elevation-justification").value = justification;
+  if (ticket !== undefined) byId<HTMLInputElement>("elevation-ticket").value = ticket;
+  await elevations.openDialog?.send();
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(NOW);
+  document.body.innerHTML = `
+    <div id="app">
+      <span id="verdict-elevations" hidden></span>
+      <div id="elevation-banner" hidden><span id="elevation-banner-text"></span><button class="banner-close"></button></div>
+      <footer id="status"></footer>
+    </div>`;
+  source = {
+    status: vi.fn<() => Promise<ElevationStatus>>().mockResolvedValue(elevationStatus()),
+    request: vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>(),
+    end: vi.fn<(name: string) => Promise<ElevationStatus>>().mockResolvedValue(elevationStatus()),
+  };
+  hooks = { accessChanged: vi.fn<() => void>(), error: vi.fn<(message: string) => void>() };
+  elevations = new Elevations(
+    {
+      host: byId("app"),
+      buttons: byId("verdict-elevations"),
+      banner: byId("elevation-banner"),
+      bannerText: byId("elevation-banner-text"),
+      bannerClose: document.querySelector(".banner-close") as HTMLButtonElement,
+    },
+    source,
+    hooks,
+  );
+  byId("status").append(elevations.item);
+});
+
+afterEach(() => {
+  elevations.dispose();
+  vi.useRealTimers();
+  document.body.innerHTML = "";
+});
+
+describe("Request elevation buttons", () => {
+  it("shows one button per needed elevation the policy defines", () => {
+    elevations.update(elevationStatus());
+    elevations.showReport(report(["pii-read", "large-scan", "pii-read", "ghost-read"]));
+    expect(buttons()).toEqual(["pii-read: Request elevation pii-read", "large-scan: Request elevation large-scan"]);
+    expect(byId("verdict-elevations").hidden).toBe(false);
+  });
+
+  it("shows none for other verdicts, without a report, or without a readable status", () => {
+    elevations.update(elevationStatus());
+    elevations.showReport(report(["pii-read"], "allow"));
+    expect(buttons()).toEqual([]);
+    expect(byId("verdict-elevations").hidden).toBe(true);
+    elevations.showReport(report(["pii-read"], "deny"));
+    expect(buttons()).toEqual([]);
+    elevations.showReport(report(["pii-read"]));
+    expect(buttons()).toHaveLength(1);
+    elevations.showReport(null);
+    expect(buttons()).toEqual([]);
+    elevations.showReport(report(["pii-read"]));
+    elevations.unavailable();
+    expect(buttons()).toEqual([]);
+  });
+
+  it("shows none before any status was read", () => {
+    elevations.showReport(report(["pii-read"]));
+    expect(buttons()).toEqual([]);
+  });
+
+  it("leaves out an elevation already active, and notes one waiting for an approver", () => {
+    elevations.update(
+      elevationStatus({
+        active: [grant("pii-read", NOW, 10 * MIN)],
+        pending: [{ requestId: "req-3", name: "large-scan", requestedAtMs: NOW }],
+      }),
+    );
+    elevations.showReport(report(["pii-read", "large-scan"]));
+    expect(buttons()).toEqual([]);
+    const note = document.querySelector<HTMLElement>("#verdict-elevations .elevation-pending");
+    expect(note?.dataset.elevation).toBe("large-scan");
+    expect(note?.textContent).toBe("Waiting for an approver (request req-3)");
+  });
+
+  it("opens the dialog for the clicked elevation", () => {
+    elevations.update(elevationStatus());
+    elevations.showReport(report(["large-scan"]));
+    document.querySelector<HTMLButtonElement>('button.request-elevation[data-elevation="large-scan"]')?.click();
+    expect(byId("elevation-dialog").dataset.elevation).toBe("large-scan");
+    expect(byId("elevation-title").textContent).toBe("Request elevation large-scan");
+  });
+});
+
+describe("deciding a request", () => {
+  beforeEach(() => {
+    elevations.update(elevationStatus());
+    hooks.accessChanged.mockClear();
+  });
+
+  it("on a grant closes the dialog, shows the grant and asks for a re-check", async () => {
+    const granted = elevationStatus({ active: [grant("pii-read", NOW, 15 * MIN)] });
+    source.request.mockResolvedValue(decision({ outcome: "granted", expiresAtMs: NOW + 15 * MIN, status: granted }));
+    elevations.showReport(report(["pii-read"]));
+    elevations.open("pii-read");
+    await submit("Quarterly audit", "INC-42");
+    expect(source.request).toHaveBeenCalledWith({ name: "pii-read", durationS: 900, justification: "Quarterly audit", ticket: "INC-42" });
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+    expect(buttons()).toEqual([]);
+    expect(itemText()).toBe("pii-read · 15 min left End");
+    // The event that follows repeats the same status: no second re-check.
+    elevations.update(granted);
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+  });
+
+  it("re-checks on a grant even if the status sent with it is behind", async () => {
+    source.request.mockResolvedValue(decision({ outcome: "granted", status: elevationStatus() }));
+    elevations.open("pii-read");
+    await submit("audit", "INC-1");
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+  });
+
+  it("on pending closes the dialog and keeps a note with the request id", async () => {
+    source.request.mockResolvedValue(
+      decision({
+        outcome: "pending",
+        name: "large-scan",
+        requestId: "req-9",
+        status: elevationStatus({ pending: [{ requestId: "req-9", name: "large-scan", requestedAtMs: NOW }] }),
+      }),
+    );
+    elevations.showReport(report(["large-scan"]));
+    elevations.open("large-scan");
+    await submit("");
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(document.querySelector("#verdict-elevations .elevation-pending")?.textContent).toBe("Waiting for an approver (request req-9)");
+    expect(buttons()).toEqual([]);
+    expect(item().hidden).toBe(false);
+    expect(itemText()).toBe("pending: large-scan");
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+  });
+
+  it("keeps the note even when the status sent with a pending answer leaves the request out", async () => {
+    source.request.mockResolvedValue(decision({ outcome: "pending", name: "large-scan", requestId: "req-10", status: elevationStatus() }));
+    elevations.showReport(report(["large-scan"]));
+    elevations.open("large-scan");
+    await submit("");
+    expect(document.querySelector("#verdict-elevations .elevation-pending")?.textContent).toBe("Waiting for an approver (request req-10)");
+  });
+
+  it("on a denial keeps the dialog open with the message", async () => {
+    source.request.mockResolvedValue(decision({ outcome: "denied", message: "Not during the quarterly freeze." }));
+    elevations.showReport(report(["pii-read"]));
+    elevations.open("pii-read");
+    await submit("audit", "INC-1");
+    expect(byId("elevation-error").textContent).toBe("Not during the quarterly freeze.");
+    expect(elevations.openDialog).not.toBeNull();
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+  });
+
+  it("on an invalid request shows the backend's message in the dialog", async () => {
+    source.request.mockRejectedValue({ kind: "invalid", message: "the ticket must match ^(INC|SUP)-[0-9]+$" });
+    elevations.open("pii-read");
+    await submit("audit", "INC-1");
+    expect(byId("elevation-error").textContent).toBe("the ticket must match ^(INC|SUP)-[0-9]+$");
+    expect(byId("elevation-dialog")).not.toBeNull();
+  });
+
+  it("re-checks when an approver's grant arrives by event, and the note gives way", () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-9", name: "large-scan", requestedAtMs: NOW }] }));
+    elevations.showReport(report(["large-scan"]));
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+    elevations.update(elevationStatus({ active: [grant("large-scan", NOW, 60 * MIN, "alice")] }));
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+    expect(document.querySelector("#verdict-elevations .elevation-pending")).toBeNull();
+    expect(itemText()).toBe("large-scan · 1 h left End");
+    expect(item().title).toContain("approved by alice");
+  });
+});
+
+describe("the status bar item", () => {
+  it("is hidden and empty while nothing is active or pending", () => {
+    elevations.update(elevationStatus());
+    expect(item().dataset.item).toBe("elevation");
+    expect(item().hidden).toBe(true);
+    expect(item().textContent).toBe("");
+  });
+
+  it("names each grant with its time left and an End button", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN), grant("large-scan", NOW, 2 * 3600_000)] }));
+    expect(item().hidden).toBe(false);
+    expect(item().querySelector(".status-label")?.textContent).toBe("Elevated");
+    expect(itemText()).toBe("pii-read · 14 min left End, large-scan · 2 h left End");
+    expect([...item().querySelectorAll(".elevation-grant")].map((node) => node.textContent)).toEqual([
+      "pii-read · 14 min left",
+      "large-scan · 2 h left",
+    ]);
+    expect([...item().querySelectorAll<HTMLElement>("button.end-elevation")].map((node) => node.dataset.elevation)).toEqual([
+      "pii-read",
+      "large-scan",
+    ]);
+    expect(item().classList.contains("is-warning")).toBe(false);
+  });
+
+  it("adds what waits for an approver", () => {
+    elevations.update(
+      elevationStatus({
+        active: [grant("pii-read", NOW, 14 * MIN)],
+        pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }],
+      }),
+    );
+    expect(itemText()).toBe("pii-read · 14 min left End; pending: large-scan");
+  });
+
+  it("turns to the warning style when a grant ends within warnBeforeS", () => {
+    elevations.update(elevationStatus({ warnBeforeS: 600, active: [grant("pii-read", NOW, 11 * MIN)] }));
+    expect(item().classList.contains("is-warning")).toBe(false);
+    vi.advanceTimersByTime(4 * TICK_MS);
+    expect(itemText()).toBe("pii-read · 10 min left End");
+    expect(item().classList.contains("is-warning")).toBe(true);
+  });
+
+  it("counts down on its own", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    expect(itemText()).toBe("pii-read · 30 min left End");
+    vi.advanceTimersByTime(TICK_MS);
+    expect(itemText()).toBe("pii-read · 30 min left End");
+    vi.advanceTimersByTime(5 * TICK_MS);
+    expect(itemText()).toBe("pii-read · 29 min left End");
+  });
+
+  it("asks the backend once a grant is past its end without word", async () => {
+    source.status.mockResolvedValue(elevationStatus());
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10_000)] }));
+    await vi.advanceTimersByTimeAsync(TICK_MS);
+    expect(source.status).toHaveBeenCalledOnce();
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(2);
+  });
+
+  it("ends a grant with End and says so", async () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN)] }));
+    hooks.accessChanged.mockClear();
+    const end = item().querySelector<HTMLButtonElement>('button.end-elevation[data-elevation="pii-read"]');
+    end?.click();
+    expect(source.end).toHaveBeenCalledWith("pii-read");
+    expect(item().querySelector<HTMLButtonElement>("button.end-elevation")?.disabled).toBe(true);
+    await vi.waitFor(() => expect(item().hidden).toBe(true));
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+    expect(byId("elevation-banner-text").textContent).toBe("pii-read has ended; the editor is back to your usual access.");
+  });
+
+  it("reports a failed End in plain words", async () => {
+    source.end.mockRejectedValue({ kind: "internal", message: "the gate is busy" });
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN)] }));
+    await elevations.end("pii-read");
+    expect(hooks.error).toHaveBeenCalledWith("Could not end pii-read. Something went wrong inside Warden: the gate is busy");
+    expect(item().querySelector<HTMLButtonElement>("button.end-elevation")?.disabled).toBe(false);
+  });
+});
+
+describe("the elevation banner", () => {
+  const banner = () => byId("elevation-banner");
+  const text = () => byId("elevation-banner-text").textContent;
+
+  it("is hidden while nothing ends soon", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("warns before a grant ends", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 6 * MIN)] }));
+    expect(banner().hidden).toBe(true);
+    vi.advanceTimersByTime(8 * TICK_MS);
+    expect(banner().hidden).toBe(false);
+    expect(banner().classList.contains("is-warning")).toBe(true);
+    expect(text()).toBe("pii-read ends in 4 min. Queries that need it and are still running then are cancelled.");
+  });
+
+  it("says a grant has ended when an update shows it gone, then goes away after a minute", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    elevations.update(elevationStatus());
+    expect(banner().hidden).toBe(false);
+    expect(banner().classList.contains("is-info")).toBe(true);
+    expect(banner().classList.contains("is-warning")).toBe(false);
+    expect(text()).toBe("pii-read has ended; the editor is back to your usual access.");
+    vi.advanceTimersByTime(ENDED_NOTICE_MS - 1);
+    expect(banner().hidden).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("says nothing has ended on the first status", () => {
+    elevations.update(elevationStatus());
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("drops the ended notice when the elevation is granted again", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    elevations.update(elevationStatus());
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 15 * MIN)] }));
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("can be dismissed, and a dismissed warning stays away for that grant", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 3 * MIN), grant("large-scan", NOW, 30 * MIN)] }));
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 3 * MIN)] }));
+    expect(text()).toBe(
+      "large-scan has ended; the editor is back to your usual access. pii-read ends in 3 min. Queries that need it and are still running then are cancelled.",
+    );
+    document.querySelector<HTMLButtonElement>("#elevation-banner .banner-close")?.click();
+    expect(banner().hidden).toBe(true);
+    vi.advanceTimersByTime(TICK_MS);
+    expect(banner().hidden).toBe(true);
+    // A new grant warns again.
+    elevations.update(elevationStatus({ active: [{ ...grant("pii-read", NOW, 3 * MIN), grantedAtMs: NOW }] }));
+    expect(banner().hidden).toBe(false);
+  });
+});
+
+describe("dispose", () => {
+  it("clears the countdown and the ended notice's timer", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN), grant("large-scan", NOW, 30 * MIN)] }));
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    expect(vi.getTimerCount()).toBe(2);
+    elevations.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    // Nothing starts again afterwards.
+    elevations.update(elevationStatus({ active: [grant("large-scan", NOW, 30 * MIN)] }));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("closes the dialog and opens no other", () => {
+    elevations.update(elevationStatus());
+    elevations.open("large-scan");
+    expect(byId("elevation-dialog")).not.toBeNull();
+    elevations.dispose();
+    expect(byId("elevation-dialog")).toBeNull();
+    expect(elevations.open("pii-read")).toBeNull();
+  });
+
+  it("stops the countdown once nothing is active", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    expect(vi.getTimerCount()).toBe(1);
+    elevations.update(elevationStatus());
+    // Only the ended notice's timer is left.
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(ENDED_NOTICE_MS);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
