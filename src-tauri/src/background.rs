@@ -32,7 +32,12 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::time::sleep(ELEVATION_CHECK_EVERY).await;
-            let changes = g.check_elevations();
+            // Journal writes and queue reads block; keep them off the async workers.
+            let checked = g.clone();
+            let Ok(changes) = tauri::async_runtime::spawn_blocking(move || checked.check_elevations()).await else {
+                eprintln!("warden: the elevation check did not complete; trying again");
+                continue;
+            };
             for e in &changes.errors {
                 eprintln!("warden: {e}");
             }

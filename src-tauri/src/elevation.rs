@@ -24,16 +24,24 @@ pub fn elevation_status(state: State<'_, AppState>) -> Result<ElevationStatus, C
     Ok(state.opened()?.gate.elevation_status())
 }
 
+/// Async so that the journal's writes happen off the window's main thread.
 #[tauri::command]
-pub fn request_elevation(app: AppHandle, state: State<'_, AppState>, request: RequestArgs) -> Result<ElevationDecision, CommandError> {
-    let gate = &state.opened()?.gate;
-    let decision = gate
-        .request_elevation(ElevationRequest {
-            name: request.name,
-            duration: request.duration_s.map(Duration::from_secs),
-            justification: request.justification,
-            ticket: request.ticket,
-        })
+pub async fn request_elevation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: RequestArgs,
+) -> Result<ElevationDecision, CommandError> {
+    let gate = state.opened()?.gate.clone();
+    let ask = ElevationRequest {
+        name: request.name,
+        duration: request.duration_s.map(Duration::from_secs),
+        justification: request.justification,
+        ticket: request.ticket,
+    };
+    let g = gate.clone();
+    let decision = tauri::async_runtime::spawn_blocking(move || g.request_elevation(ask))
+        .await
+        .map_err(|e| CommandError::unavailable(format!("the request did not complete: {e}")))?
         .map_err(CommandError::from_request)?;
     if decision.outcome == Outcome::Granted {
         if let Some(grant) = decision.status.active.iter().find(|a| a.name == decision.name) {
@@ -41,15 +49,19 @@ pub fn request_elevation(app: AppHandle, state: State<'_, AppState>, request: Re
         }
     }
     events::elevation_changed(&app, &decision.status);
-    events::audit_changed(&app, gate);
+    events::audit_changed(&app, &gate);
     Ok(decision)
 }
 
+/// Ends a grant early, or withdraws a request still waiting for an approver.
 #[tauri::command]
-pub fn end_elevation(app: AppHandle, state: State<'_, AppState>, name: String) -> Result<ElevationStatus, CommandError> {
-    let gate = &state.opened()?.gate;
-    let (status, _ended) = gate.end_elevation(&name)?;
+pub async fn end_elevation(app: AppHandle, state: State<'_, AppState>, name: String) -> Result<ElevationStatus, CommandError> {
+    let gate = state.opened()?.gate.clone();
+    let g = gate.clone();
+    let (status, _ended) = tauri::async_runtime::spawn_blocking(move || g.end_elevation(&name))
+        .await
+        .map_err(|e| CommandError::unavailable(format!("ending the elevation did not complete: {e}")))??;
     events::elevation_changed(&app, &status);
-    events::audit_changed(&app, gate);
+    events::audit_changed(&app, &gate);
     Ok(status)
 }

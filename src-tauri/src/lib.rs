@@ -12,7 +12,7 @@ mod policy;
 mod running;
 mod state;
 
-use tauri::Manager;
+use tauri::{Manager, RunEvent};
 
 use state::AppState;
 
@@ -43,9 +43,19 @@ pub fn run() {
             elevation::request_elevation,
             elevation::end_elevation,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("warden: the desktop app could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|app, event| {
+            if let RunEvent::Exit = event {
+                // Grants and waiting requests do not outlive the app; say so in the journal.
+                if let Ok(opened) = app.state::<AppState>().opened() {
+                    opened.gate.end_all_elevations("the app quit");
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("warden: the desktop app could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }

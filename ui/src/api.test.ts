@@ -126,6 +126,7 @@ describe("elevation commands", () => {
     active: [{ name: "pii-read", grantedAtMs: 1, expiresAtMs: 2, approver: null }],
     pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: 3 }],
     warnBeforeS: 120,
+    version: 7,
   };
 
   it("reads elevation_status, requests and ends with the contract's arguments", async () => {
@@ -145,7 +146,7 @@ describe("elevation commands", () => {
   });
 
   it("fails closed on a malformed status: no options, nothing active", () => {
-    expect(api.toElevationStatus(null)).toEqual({ options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S });
+    expect(api.toElevationStatus(null)).toEqual({ options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S, version: 0 });
     const odd = api.toElevationStatus({ options: [{ name: "x", approval: "sometimes" }, { description: "no name" }], active: "no", warnBeforeS: "soon" });
     expect(odd.options).toEqual([
       { name: "x", description: "", defaultDurationS: 0, maxDurationS: 0, approval: "manual", justification: "required", ticketPattern: null },
@@ -161,6 +162,6 @@ describe("elevation commands", () => {
     expect(listenMock.mock.calls[0][0]).toBe("elevation-changed");
     listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 3, payload: STATUS });
     listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 4, payload: {} });
-    expect(seen).toEqual([STATUS, { options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S }]);
+    expect(seen).toEqual([STATUS, { options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S, version: 0 }]);
   });
 });

@@ -208,6 +208,8 @@ export interface ElevationStatus {
   pending: PendingElevation[];
   /** How long before its end an elevation is announced. */
   warnBeforeS: number;
+  /** Grows with every change on the backend: a smaller one is older news. */
+  version: number;
 }
 
 export interface ElevationRequest {
@@ -368,6 +370,7 @@ export function toElevationStatus(value: unknown): ElevationStatus {
       requestedAtMs: number(request.requestedAtMs, 0),
     })),
     warnBeforeS: number(raw.warnBeforeS, DEFAULT_WARN_BEFORE_S),
+    version: number(raw.version, 0),
   };
 }
 

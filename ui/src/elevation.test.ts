@@ -216,6 +216,17 @@ describe("deciding a request", () => {
 });
 
 describe("the status bar item", () => {
+  it("never goes back to an older status that arrives late", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN)], version: 5 }));
+    hooks.accessChanged.mockClear();
+    elevations.update(elevationStatus({ active: [], version: 4 }));
+    expect(itemText()).toBe("pii-read · 14 min left End");
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+    elevations.update(elevationStatus({ active: [], version: 6 }));
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(1);
+  });
+
   it("is hidden and empty while nothing is active or pending", () => {
     elevations.update(elevationStatus());
     expect(item().dataset.item).toBe("elevation");

@@ -39,7 +39,7 @@ export interface ElevationHooks {
   error(message: string): void;
 }
 
-const EMPTY: ElevationStatus = { options: [], active: [], pending: [], warnBeforeS: 300 };
+const EMPTY: ElevationStatus = { options: [], active: [], pending: [], warnBeforeS: 300, version: 0 };
 
 /** Identifies one grant: a renewed grant of the same name is a new one. */
 const grantKey = (grant: ActiveElevation) => `${grant.name}@${grant.grantedAtMs}:${grant.expiresAtMs}`;
@@ -162,6 +162,8 @@ export class Elevations {
   /** Takes `status`; true when the active grants changed. */
   private apply(status: ElevationStatus): boolean {
     if (this.disposed) return false;
+    // An event and a command's answer may arrive out of order: never go back to older news.
+    if (status.version < this.status.version) return false;
     const before = this.status.active;
     const stillActive = new Set(status.active.map((grant) => grant.name));
     const gone = before.map((grant) => grant.name).filter((name) => !stillActive.has(name));

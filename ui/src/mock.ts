@@ -285,11 +285,13 @@ export function installMockBackend(): void {
   let active: ActiveElevation[] = [];
   const pending: PendingElevation[] = [];
   let requests = 0;
+  let statusVersion = 0;
   const elevationStatus = (): ElevationStatus => ({
     options: policy.health === "blocked" ? [] : ELEVATIONS,
     active: [...active],
     pending: [...pending],
     warnBeforeS: 300,
+    version: ++statusVersion,
   });
   /** Each grant's expiry, so a renewed grant is not ended by the old one's timer. */
   const expiries = new Map<string, ReturnType<typeof setTimeout>>();

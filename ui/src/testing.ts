@@ -55,5 +55,5 @@ export function grant(name: string, now: number, leftMs: number, approver: strin
 
 /** Both demo options, nothing active or pending, warnings 5 min ahead; `extra` overrides any field. */
 export function elevationStatus(extra: Partial<ElevationStatus> = {}): ElevationStatus {
-  return { options: [piiRead(), largeScan()], active: [], pending: [], warnBeforeS: 300, ...extra };
+  return { options: [piiRead(), largeScan()], active: [], pending: [], warnBeforeS: 300, version: 0, ...extra };
 }

@@ -63,8 +63,9 @@ pub enum ElevationCommand {
         #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
         format: InfoFormat,
     },
-    /// Approve request ID: the elevation holds from now for the duration asked (capped by the
-    /// policy). Exit 1 when it was already decided or is your own request.
+    /// Approve request ID: the requester's app grants the duration asked (capped by the policy)
+    /// when it sees the approval; an app that has quit or withdrawn the request grants nothing.
+    /// Exit 1 when it was already decided or is your own request.
     Approve {
         /// The request id (`warden elevation list` shows it).
         id: String,

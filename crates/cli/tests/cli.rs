@@ -278,6 +278,7 @@ fn an_approver_lists_and_decides_requests_once() {
     let approved = warden(home.path(), &["elevation", "approve", &id]);
     assert_eq!(approved.status.code(), Some(0), "{}", text(&approved.stderr));
     assert!(text(&approved.stdout).starts_with("approved large-scan for "), "{}", text(&approved.stdout));
+    assert!(text(&approved.stdout).contains("takes effect when the requester's app sees it"));
     let again = warden(home.path(), &["elevation", "deny", &id, "--reason", "changed my mind"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already approved"), "{}", text(&again.stderr));

@@ -3,7 +3,7 @@
 //! moment it ends). Only the gate holds this state; nothing else can add a grant.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
@@ -55,6 +55,8 @@ pub struct ElevationStatus {
     pub active: Vec<ActiveElevation>,
     pub pending: Vec<PendingElevation>,
     pub warn_before_s: u64,
+    /// Grows with every change: a status with a smaller version is older news.
+    pub version: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -113,7 +115,11 @@ struct Running {
 
 struct Waiting {
     request: PendingRequest,
+    since: Instant,
 }
+
+/// How long a request waits for an approver before the app withdraws it.
+pub const PENDING_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// The gate's elevation state.
 pub(crate) struct Elevations {
@@ -124,23 +130,63 @@ pub(crate) struct Elevations {
     /// Request ids already announced as ending soon.
     warned: BTreeSet<String>,
     pub(crate) approvals: Option<Approvals>,
+    /// Grows with every change, so the window can drop a status older than one it has.
+    version: u64,
 }
 
 impl Elevations {
     pub(crate) fn new(approvals: Option<Approvals>) -> Self {
-        Self { active: Active::default(), waiting: vec![], running: vec![], next_run: 0, warned: BTreeSet::new(), approvals }
+        Self {
+            active: Active::default(),
+            waiting: vec![],
+            running: vec![],
+            next_run: 0,
+            warned: BTreeSet::new(),
+            approvals,
+            version: 0,
+        }
+    }
+
+    pub(crate) fn changed(&mut self) {
+        self.version += 1;
     }
 
     pub(crate) fn names_at(&self, now: Moment) -> BTreeSet<String> {
         self.active.names_at(now)
     }
 
+    pub(crate) fn insert(&mut self, grant: Grant) {
+        self.active.insert(grant);
+        self.changed();
+    }
+
     pub(crate) fn is_pending(&self, name: &str) -> Option<&str> {
         self.waiting.iter().find(|w| w.request.name == name).map(|w| w.request.id.as_str())
     }
 
-    pub(crate) fn wait_for(&mut self, request: PendingRequest) {
-        self.waiting.push(Waiting { request });
+    pub(crate) fn wait_for(&mut self, request: PendingRequest, since: Instant) {
+        self.waiting.push(Waiting { request, since });
+        self.changed();
+    }
+
+    pub(crate) fn waiting_ids(&self) -> Vec<String> {
+        self.waiting.iter().map(|w| w.request.id.clone()).collect()
+    }
+
+    /// Stops waiting for request `id` (decided, withdrawn or timed out).
+    pub(crate) fn stop_waiting(&mut self, id: &str) -> Option<PendingRequest> {
+        let at = self.waiting.iter().position(|w| w.request.id == id)?;
+        self.changed();
+        Some(self.waiting.remove(at).request)
+    }
+
+    /// Requests that waited longer than [`PENDING_TIMEOUT`].
+    pub(crate) fn timed_out(&self, now: Moment) -> Vec<String> {
+        self.waiting
+            .iter()
+            .filter(|w| now.mono.saturating_duration_since(w.since) >= PENDING_TIMEOUT)
+            .map(|w| w.request.id.clone())
+            .collect()
     }
 
     /// Registers a query that leans on `uses`; returns its id for [`Self::finished`].
@@ -166,18 +212,40 @@ impl Elevations {
         cancelled
     }
 
-    /// Grants that ended by `now`, and grants of elevations the policy no longer defines.
+    /// Removes the grant of `name`, if held.
+    pub(crate) fn end(&mut self, name: &str) -> Option<Grant> {
+        let grant = self.active.end(name)?;
+        self.warned.remove(&grant.request_id);
+        self.changed();
+        Some(grant)
+    }
+
+    /// Every grant, ended or not (the app is quitting).
+    pub(crate) fn take_all(&mut self) -> Vec<Grant> {
+        let names: Vec<String> = self.active.grants().map(|g| g.name.clone()).collect();
+        names.iter().filter_map(|n| self.end(n)).collect()
+    }
+
+    /// Grants that ended by `now`, and grants the policy in force no longer allows (the
+    /// elevation is gone, or its `max_duration` is now shorter than the grant).
     pub(crate) fn take_ended(&mut self, now: Moment, policy: Option<&Policy>) -> Vec<Grant> {
         let mut ended = self.active.take_expired(now);
+        let allowed = |g: &Grant, p: &Policy| {
+            p.elevation(&g.name)
+                .is_some_and(|d| (g.expires_at - g.granted_at).to_std().unwrap_or(Duration::MAX) <= d.max_duration)
+        };
         let undefined: Vec<String> = self
             .active
             .grants()
-            .filter(|g| policy.is_none_or(|p| p.elevation(&g.name).is_none()))
+            .filter(|g| policy.is_none_or(|p| !allowed(g, p)))
             .map(|g| g.name.clone())
             .collect();
         ended.extend(undefined.iter().filter_map(|n| self.active.end(n)));
         for g in &ended {
             self.warned.remove(&g.request_id);
+        }
+        if !ended.is_empty() {
+            self.changed();
         }
         ended
     }
@@ -194,23 +262,6 @@ impl Elevations {
         soon
     }
 
-    /// Removes and returns the waiting requests an approver has decided.
-    pub(crate) fn take_decided(&mut self) -> Vec<(PendingRequest, Result<warden_elevation::DecisionRecord, String>)> {
-        let Some(approvals) = &self.approvals else { return vec![] };
-        let mut decided = Vec::new();
-        let mut still = Vec::new();
-        for w in self.waiting.drain(..) {
-            match approvals.decision(&w.request.id) {
-                Ok(None) => still.push(w),
-                Ok(Some(d)) => decided.push((w.request, Ok(d))),
-                // A decision that cannot be read is not an approval.
-                Err(e) => decided.push((w.request, Err(e.to_string()))),
-            }
-        }
-        self.waiting = still;
-        decided
-    }
-
     pub(crate) fn status(&self, policy: Option<&Policy>, now: Moment) -> ElevationStatus {
         ElevationStatus {
             options: policy.map(options).unwrap_or_default(),
@@ -225,6 +276,7 @@ impl Elevations {
                 })
                 .collect(),
             warn_before_s: WARN_BEFORE.as_secs(),
+            version: self.version,
         }
     }
 }
@@ -365,5 +417,22 @@ mod tests {
         assert!(notices[3].body.ends_with("2 running queries that needed it were cancelled."), "{}", notices[3].body);
         assert!(ElevationChanges::default().notices().is_empty());
         assert!(granted_notice(&active("pii-read", None)).body.starts_with("Approved by policy"));
+    }
+
+    #[test]
+    fn a_request_nobody_answers_times_out_after_an_hour() {
+        let mut state = Elevations::new(None);
+        let now = Moment::now();
+        let request = PendingRequest {
+            id: "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00".into(),
+            name: "large-scan".into(),
+            requester: "ana".into(),
+            requested_at_ms: 0,
+            duration_s: 600,
+            reason: String::new(),
+        };
+        state.wait_for(request, now.mono);
+        assert!(state.timed_out(now.after(PENDING_TIMEOUT - Duration::from_secs(1))).is_empty());
+        assert_eq!(state.timed_out(now.after(PENDING_TIMEOUT)).len(), 1);
     }
 }

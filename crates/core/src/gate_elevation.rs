@@ -4,11 +4,12 @@
 
 use chrono::Utc;
 use warden_audit::{ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload};
-use warden_elevation::{format_duration, validate, Grant, Moment, Request};
-use warden_guardrails::Approval;
+use warden_elevation::{format_duration, validate, Decision, DecisionRecord, ElevationError, Grant, Moment, PendingRequest, Request};
+use warden_guardrails::{Approval, Policy};
 
 use crate::elevation::{
-    approved_until, until_text, view, ElevationChanges, ElevationDecision, ElevationStatus, EndedElevation, Outcome,
+    approved_until, until_text, view, ElevationChanges, ElevationDecision, ElevationStatus, Elevations, EndedElevation,
+    Outcome, PENDING_TIMEOUT,
 };
 use crate::{CoreError, Gate};
 
@@ -23,43 +24,48 @@ impl Gate {
     /// workspace's approval queue until [`Gate::check_elevations`] sees a decision.
     pub fn request_elevation(&self, request: Request) -> Result<ElevationDecision, CoreError> {
         let in_force = self.policy().map_err(|p| CoreError::NoElevation(p.reason))?;
-        let valid = validate(in_force.policy(), &request)?;
+        let policy = in_force.policy();
+        let valid = validate(policy, &request)?;
         let now = Moment::now();
         let mut state = self.elevation_state();
+        // A grant that ended but was not yet noticed is ended (and recorded) before a new one
+        // of the same name can take its place.
+        let mut scratch = ElevationChanges::default();
+        self.end_due(&mut state, now, Some(policy), &mut scratch);
+        log_errors(&scratch);
         if let Some(held) = state.active.get(&valid.name).filter(|g| g.holds_at(now)) {
-            return Err(warden_elevation::ElevationError::AlreadyActive {
+            return Err(ElevationError::AlreadyActive {
                 name: valid.name.clone(),
                 until: held.expires_at.format("%H:%M:%S UTC").to_string(),
             }
             .into());
         }
         if let Some(id) = state.is_pending(&valid.name) {
-            return Err(warden_elevation::ElevationError::AlreadyPending { name: valid.name.clone(), id: id.into() }.into());
+            return Err(ElevationError::AlreadyPending { name: valid.name.clone(), id: id.into() }.into());
         }
         match valid.approval {
             Approval::Auto => {
-                let request_id = uuid_v7();
+                let grant = Grant::starting(uuid::Uuid::now_v7().to_string(), valid.name.clone(), now, valid.duration, None)?;
                 self.record_elevation(Payload::ElevationRequested(ElevationRequested {
-                    elevation_id: request_id.clone(),
+                    elevation_id: grant.request_id.clone(),
                     scope: valid.name.clone(),
                     reason: valid.reason(),
                     requested_duration_s: valid.duration.as_secs(),
                 }))?;
-                let grant = Grant::starting(request_id.clone(), valid.name.clone(), now, valid.duration, None);
                 self.record_elevation(Payload::ElevationGranted(ElevationGranted {
-                    elevation_id: request_id.clone(),
+                    elevation_id: grant.request_id.clone(),
                     approver: None,
                     expires_at_ms: grant.expires_at.timestamp_millis(),
                 }))?;
                 let message = format!("{} is active {}, approved by policy", grant.name, until_text(&grant));
-                let expires_at_ms = Some(grant.expires_at.timestamp_millis());
-                state.active.insert(grant);
-                let status = state.status(Some(in_force.policy()), now);
-                Ok(ElevationDecision { outcome: Outcome::Granted, name: valid.name, message, expires_at_ms, request_id: Some(request_id), status })
+                let (expires_at_ms, request_id) = (Some(grant.expires_at.timestamp_millis()), Some(grant.request_id.clone()));
+                state.insert(grant);
+                let status = state.status(Some(policy), now);
+                Ok(ElevationDecision { outcome: Outcome::Granted, name: valid.name, message, expires_at_ms, request_id, status })
             }
             Approval::Manual => {
                 let approvals = state.approvals.clone().ok_or_else(|| CoreError::NoApprovals(self.workspace().to_string()))?;
-                let actor = warden_audit::Actor::from_os().os_user;
+                let actor = crate::audit::os_user();
                 let pending = approvals.submit(&valid, &actor, now.wall)?;
                 if let Err(e) = self.record_elevation(Payload::ElevationRequested(ElevationRequested {
                     elevation_id: pending.id.clone(),
@@ -67,14 +73,11 @@ impl Gate {
                     reason: valid.reason(),
                     requested_duration_s: valid.duration.as_secs(),
                 })) {
-                    // Unrecorded requests must not be approvable: withdraw it by denying it.
-                    let _ = approvals.decide(
-                        &pending.id,
-                        warden_elevation::Decision::Deny,
-                        &actor,
-                        Some("withdrawn: the requester's audit journal could not record the request"),
-                        Utc::now(),
-                    );
+                    // An unrecorded request must not be approvable: take it back.
+                    let why = "the requester's audit journal could not record the request";
+                    if let Err(w) = approvals.decide(&pending.id, Decision::Withdraw, &actor, Some(why), Utc::now()) {
+                        eprintln!("warden: request {} could not be withdrawn ({w}); an approval of it grants nothing", pending.id);
+                    }
                     return Err(e);
                 }
                 let message = format!(
@@ -84,75 +87,83 @@ impl Gate {
                     pending.id
                 );
                 let request_id = Some(pending.id.clone());
-                state.wait_for(pending);
-                let status = state.status(Some(in_force.policy()), now);
+                state.wait_for(pending, now.mono);
+                let status = state.status(Some(policy), now);
                 Ok(ElevationDecision { outcome: Outcome::Pending, name: valid.name, message, expires_at_ms: None, request_id, status })
             }
         }
     }
 
-    /// Ends a grant before its time (the holder is done). Queries that need it are cancelled.
+    /// Ends a grant before its time (the holder is done), cancelling the queries that need
+    /// it, or withdraws a request of that name still waiting for an approver.
     pub fn end_elevation(&self, name: &str) -> Result<(ElevationStatus, Option<EndedElevation>), CoreError> {
-        let policy = self.policy().ok();
+        let in_force = self.policy().ok();
+        let policy = in_force.as_ref().map(|p| p.policy());
         let mut state = self.elevation_state();
-        let ended = match state.active.end(name) {
-            Some(grant) => {
-                let cancelled = state.cancel_users_of(&grant.name);
-                // The grant is gone whether or not the journal takes note (fail closed).
-                let recorded = self.record_end(&grant, cancelled, "ended by its holder");
-                Some((EndedElevation { name: grant.name, cancelled }, recorded))
+        let mut ended = None;
+        if let Some(grant) = state.end(name) {
+            let cancelled = state.cancel_users_of(&grant.name);
+            // The grant is gone whether or not the journal takes note (fail closed).
+            if let Err(e) = self.record_end(&grant, cancelled, "ended by its holder") {
+                eprintln!("warden: {} ended, but {e}", grant.name);
             }
-            None => None,
-        };
-        let status = state.status(policy.as_ref().map(|p| p.policy()), Moment::now());
-        match ended {
-            Some((ended, Err(e))) => {
-                eprintln!("warden: {} ended, but {e}", ended.name);
-                Ok((status, Some(ended)))
+            ended = Some(EndedElevation { name: grant.name, cancelled });
+        } else if let Some(id) = state.is_pending(name).map(str::to_string) {
+            if let Some(request) = state.stop_waiting(&id) {
+                self.withdraw(&state, &request, "withdrawn by the requester")?;
             }
-            Some((ended, Ok(()))) => Ok((status, Some(ended))),
-            None => Ok((status, None)),
+        }
+        Ok((state.status(policy, Moment::now()), ended))
+    }
+
+    /// The app is quitting: every grant ends and every waiting request is withdrawn, recorded.
+    pub fn end_all_elevations(&self, why: &str) {
+        let mut state = self.elevation_state();
+        for grant in state.take_all() {
+            let cancelled = state.cancel_users_of(&grant.name);
+            if let Err(e) = self.record_end(&grant, cancelled, why) {
+                eprintln!("warden: {} ended, but {e}", grant.name);
+            }
+        }
+        for id in state.waiting_ids() {
+            if let Some(request) = state.stop_waiting(&id) {
+                if let Err(e) = self.withdraw(&state, &request, why) {
+                    eprintln!("warden: {e}");
+                }
+            }
         }
     }
 
     /// Ends grants whose time is up (or that the policy in force no longer defines), cancelling
-    /// the queries that need them; turns approvers' decisions into grants or denials; reports
-    /// grants that just came within the warning time of their end.
+    /// the queries that need them; turns approvers' decisions into grants or denials; withdraws
+    /// requests nobody answered; reports grants that just came within the warning time.
     pub fn check_elevations(&self) -> ElevationChanges {
         let now = Moment::now();
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
         let mut changes = ElevationChanges::default();
+
+        let (waiting, approvals) = {
+            let mut state = self.elevation_state();
+            self.end_due(&mut state, now, policy, &mut changes);
+            (state.waiting_ids(), state.approvals.clone())
+        };
+        // Queue files are read without holding the state: a slow or hostile folder must not
+        // stall lint, run, or the ending of grants.
+        let decisions: Vec<(String, Result<Option<DecisionRecord>, ElevationError>)> = match &approvals {
+            Some(q) => waiting.into_iter().map(|id| (id.clone(), q.decision(&id))).collect(),
+            None => vec![],
+        };
+
         let mut state = self.elevation_state();
-
-        for grant in state.take_ended(now, policy) {
-            let cancelled = state.cancel_users_of(&grant.name);
-            let why = if grant.holds_at(now) { "no longer offered by the policy in force" } else { "its time ran out" };
-            if let Err(e) = self.record_end(&grant, cancelled, why) {
-                changes.errors.push(e.to_string());
-            }
-            changes.ended.push(EndedElevation { name: grant.name, cancelled });
-        }
-
-        for (request, decision) in state.take_decided() {
-            let decided = match decision {
-                Err(problem) => Err((None, format!("the approval could not be read ({problem}); ask again"))),
-                Ok(d) if !d.approved => Err((Some(d.approver), d.reason.unwrap_or_else(|| "no reason given".into()))),
-                Ok(d) => match policy.and_then(|p| p.elevation(&request.name)) {
-                    None => Err((Some(d.approver), "the policy in force no longer offers this elevation".into())),
-                    Some(def) => {
-                        let until = approved_until(&request, d.decided_at_ms);
-                        // The policy in force caps the grant, whatever the request said.
-                        let left = (until - now.wall).to_std().unwrap_or_default().min(def.max_duration);
-                        if left.is_zero() {
-                            Err((Some(d.approver), "approved, but its time had run out before Warden saw the approval".into()))
-                        } else {
-                            Ok(Grant::starting(request.id.clone(), request.name.clone(), now, left, Some(d.approver)))
-                        }
-                    }
-                },
+        for (id, decision) in decisions {
+            let decision = match decision {
+                Ok(None) => continue,
+                Ok(Some(d)) => Ok(d),
+                Err(e) => Err(e.to_string()),
             };
-            match decided {
+            let Some(request) = state.stop_waiting(&id) else { continue };
+            match judge(&request, decision, &state, policy, now) {
                 Ok(grant) => {
                     let recorded = self.record_elevation(Payload::ElevationGranted(ElevationGranted {
                         elevation_id: grant.request_id.clone(),
@@ -162,7 +173,7 @@ impl Gate {
                     match recorded {
                         Ok(()) => {
                             changes.granted.push(view(&grant));
-                            state.active.insert(grant);
+                            state.insert(grant);
                         }
                         // Nothing is granted unrecorded.
                         Err(e) => {
@@ -172,20 +183,60 @@ impl Gate {
                     }
                 }
                 Err((approver, reason)) => {
-                    if let Err(e) = self.record_elevation(Payload::ElevationDenied(ElevationDenied {
-                        elevation_id: request.id.clone(),
-                        approver,
-                        reason: reason.clone(),
-                    })) {
-                        changes.errors.push(e.to_string());
-                    }
+                    self.record_denial(&request, approver, &reason, &mut changes);
                     changes.denied.push((request.name, reason));
                 }
             }
         }
 
+        for id in state.timed_out(now) {
+            if let Some(request) = state.stop_waiting(&id) {
+                let reason = format!("no approver decided within {}; ask again", format_duration(PENDING_TIMEOUT));
+                if let Err(e) = self.withdraw(&state, &request, &reason) {
+                    changes.errors.push(e.to_string());
+                }
+                changes.denied.push((request.name, reason));
+            }
+        }
+
         changes.ending_soon = state.newly_ending(now);
         changes
+    }
+
+    fn end_due(&self, state: &mut Elevations, now: Moment, policy: Option<&Policy>, changes: &mut ElevationChanges) {
+        for grant in state.take_ended(now, policy) {
+            let cancelled = state.cancel_users_of(&grant.name);
+            let why = if grant.holds_at(now) { "the policy in force no longer allows it" } else { "its time ran out" };
+            if let Err(e) = self.record_end(&grant, cancelled, why) {
+                changes.errors.push(e.to_string());
+            }
+            changes.ended.push(EndedElevation { name: grant.name, cancelled });
+        }
+    }
+
+    /// Withdraws `request` in the queue (so no later approval counts) and records the denial.
+    fn withdraw(&self, state: &Elevations, request: &PendingRequest, why: &str) -> Result<(), CoreError> {
+        if let Some(q) = &state.approvals {
+            match q.decide(&request.id, Decision::Withdraw, &request.requester, Some(why), Utc::now()) {
+                Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => {}
+                Err(e) => eprintln!("warden: request {} could not be withdrawn in the queue: {e}", request.id),
+            }
+        }
+        self.record_elevation(Payload::ElevationDenied(ElevationDenied {
+            elevation_id: request.id.clone(),
+            approver: None,
+            reason: why.to_string(),
+        }))
+    }
+
+    fn record_denial(&self, request: &PendingRequest, approver: Option<String>, reason: &str, changes: &mut ElevationChanges) {
+        if let Err(e) = self.record_elevation(Payload::ElevationDenied(ElevationDenied {
+            elevation_id: request.id.clone(),
+            approver,
+            reason: reason.to_string(),
+        })) {
+            changes.errors.push(e.to_string());
+        }
     }
 
     fn record_end(&self, grant: &Grant, cancelled: usize, why: &str) -> Result<(), CoreError> {
@@ -205,8 +256,46 @@ impl Gate {
     }
 }
 
-fn uuid_v7() -> String {
-    uuid::Uuid::now_v7().to_string()
+/// What an approver's answer grants: exactly what was asked, by someone else, counted from the
+/// decision (never from a decision time in the future), capped by the policy in force.
+fn judge(
+    request: &PendingRequest,
+    decision: Result<DecisionRecord, String>,
+    state: &Elevations,
+    policy: Option<&Policy>,
+    now: Moment,
+) -> Result<Grant, (Option<String>, String)> {
+    let d = decision.map_err(|problem| (None, format!("the approval could not be read ({problem}); ask again")))?;
+    let approver = Some(d.approver.clone());
+    match d.decision {
+        Decision::Approve => {}
+        Decision::Deny => return Err((approver, d.reason.unwrap_or_else(|| "no reason given".into()))),
+        Decision::Withdraw => return Err((approver, d.reason.unwrap_or_else(|| "withdrawn".into()))),
+    }
+    if (d.name.as_str(), d.duration_s, d.requester.as_str()) != (request.name.as_str(), request.duration_s, request.requester.as_str()) {
+        return Err((approver, "the approval is for another request than the one made (elevation, duration or requester differ); ask again".into()));
+    }
+    let self_approved = d.approver == request.requester;
+    if self_approved && !state.approvals.as_ref().is_some_and(|q| q.allows_self_approval()) {
+        return Err((approver, "a request cannot be approved by the person who made it".into()));
+    }
+    let Some(def) = policy.and_then(|p| p.elevation(&request.name)) else {
+        return Err((approver, "the policy in force no longer offers this elevation".into()));
+    };
+    let decided_at_ms = d.decided_at_ms.min(now.wall.timestamp_millis());
+    let until = approved_until(request, decided_at_ms);
+    let asked = std::time::Duration::from_secs(request.duration_s);
+    let left = (until - now.wall).to_std().unwrap_or_default().min(asked).min(def.max_duration);
+    if left.is_zero() {
+        return Err((approver, "approved, but its time had run out before Warden saw the approval".into()));
+    }
+    Grant::starting(request.id.clone(), request.name.clone(), now, left, Some(d.approver)).map_err(|e| (None, e.to_string()))
+}
+
+fn log_errors(changes: &ElevationChanges) {
+    for e in &changes.errors {
+        eprintln!("warden: {e}");
+    }
 }
 
 #[cfg(test)]
@@ -372,5 +461,110 @@ mod tests {
         assert!(status.active.is_empty());
         assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate);
         assert_eq!(gate.end_elevation("pii-read").expect("nothing to end").1, None);
+    }
+
+    fn restricted_read() -> Request {
+        Request { name: "restricted-read".into(), duration: Some(Duration::from_secs(300)), justification: "fraud case".into(), ticket: None }
+    }
+
+    #[tokio::test]
+    async fn an_approval_grants_exactly_what_was_asked_and_no_more() {
+        let (f, gate, _) = gate().await;
+        let approvals = Approvals::open(f.dir.path().join("approvals"), true);
+
+        // A decision dated a day ahead still counts from now and for the five minutes asked.
+        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        approvals.decide(&id, Decision::Approve, "bob", None, tomorrow).expect("approve");
+        let granted = gate.check_elevations().granted;
+        let left_ms = granted[0].expires_at_ms - chrono::Utc::now().timestamp_millis();
+        assert!((0..=300_000).contains(&left_ms), "{left_ms} ms left");
+        gate.end_elevation("restricted-read").expect("end");
+
+        // A decision file rewritten to approve something else grants nothing.
+        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let forged = serde_json::json!({
+            "id": id, "decision": "approve", "approver": "bob", "decided_at_ms": chrono::Utc::now().timestamp_millis(),
+            "reason": null, "name": "restricted-read", "duration_s": 1800, "requester": crate::audit::os_user(),
+        });
+        let decisions = f.dir.path().join("approvals").join("decisions");
+        std::fs::create_dir_all(&decisions).expect("mkdir");
+        std::fs::write(decisions.join(format!("{id}.json")), forged.to_string()).expect("write");
+        let changes = gate.check_elevations();
+        assert!(changes.granted.is_empty());
+        assert!(changes.denied[0].1.contains("another request"), "{:?}", changes.denied);
+        assert!(gate.elevations().is_empty());
+    }
+
+    #[tokio::test]
+    async fn outside_the_demo_nobody_approves_their_own_request_even_by_writing_the_file() {
+        let (f, gate, _) = gate().await;
+        gate.elevation_state().approvals = Some(Approvals::open(f.dir.path().join("approvals"), false));
+        let decision = gate.request_elevation(restricted_read()).expect("submitted");
+        let id = decision.request_id.expect("id");
+        let me = crate::audit::os_user();
+        let refused = Approvals::open(f.dir.path().join("approvals"), false).decide(&id, Decision::Approve, &me, None, chrono::Utc::now());
+        assert!(matches!(refused, Err(ElevationError::SelfApproval { .. })));
+        // Written through a queue that allows it (as a hand-made file would be): the gate refuses.
+        Approvals::open(f.dir.path().join("approvals"), true).decide(&id, Decision::Approve, &me, None, chrono::Utc::now()).expect("written");
+        let changes = gate.check_elevations();
+        assert!(changes.granted.is_empty());
+        assert!(changes.denied[0].1.contains("person who made it"), "{:?}", changes.denied);
+    }
+
+    #[tokio::test]
+    async fn asking_again_right_after_an_unnoticed_end_records_that_end_first() {
+        let (_f, gate, _) = gate().await;
+        gate.request_elevation(pii_read(Some(1))).expect("granted");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        gate.request_elevation(pii_read(None)).expect("granted again");
+        let k = kinds(&gate);
+        let tail: Vec<&str> = k.iter().rev().take(6).rev().map(String::as_str).collect();
+        assert_eq!(
+            tail,
+            ["elevation_requested", "elevation_granted", "elevation_expired", "lockout", "elevation_requested", "elevation_granted"]
+        );
+    }
+
+    #[tokio::test]
+    async fn quitting_ends_grants_and_withdraws_requests_on_the_record() {
+        let (f, gate, _) = gate().await;
+        gate.request_elevation(pii_read(None)).expect("granted");
+        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        gate.end_all_elevations("the app quit");
+        assert!(gate.elevations().is_empty());
+        assert!(gate.elevation_status().pending.is_empty());
+        let k = kinds(&gate);
+        for kind in ["elevation_expired", "lockout", "elevation_denied"] {
+            assert!(k.contains(&kind.to_string()), "{kind} in {k:?}");
+        }
+        let late = Approvals::open(f.dir.path().join("approvals"), true).decide(&id, Decision::Approve, "bob", None, chrono::Utc::now());
+        assert!(matches!(late, Err(ElevationError::AlreadyDecided { .. })), "an approval after quitting is refused: {late:?}");
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_can_be_withdrawn_and_versions_grow() {
+        let (_f, gate, _) = gate().await;
+        let v0 = gate.elevation_status().version;
+        gate.request_elevation(restricted_read()).expect("submitted");
+        let v1 = gate.elevation_status().version;
+        let (status, ended) = gate.end_elevation("restricted-read").expect("withdrawn");
+        assert!(ended.is_none() && status.pending.is_empty());
+        assert!(v0 < v1 && v1 < status.version, "{v0} {v1} {}", status.version);
+        assert_eq!(kinds(&gate).last().map(String::as_str), Some("elevation_denied"));
+        gate.request_elevation(restricted_read()).expect("it may be asked for again");
+    }
+
+    #[tokio::test]
+    async fn a_new_policy_that_allows_less_ends_grants_it_no_longer_allows() {
+        let (f, gate, _) = gate().await;
+        gate.request_elevation(pii_read(Some(1800))).expect("granted");
+        f.publish(&ELEVATION_POLICY.replace("max_duration: 1h\n    default_duration: 15m", "max_duration: 10m\n    default_duration: 5m"), 2, chrono::Duration::days(30)).await;
+        assert!(gate.refresh_policy().await.changed);
+        let changes = gate.check_elevations();
+        assert_eq!(changes.ended, vec![EndedElevation { name: "pii-read".into(), cancelled: 0 }]);
+        let lockout = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
+        assert!(lockout.payload["reason"].as_str().unwrap_or_default().contains("no longer allows it"), "{}", lockout.payload);
+        gate.request_elevation(pii_read(Some(600))).expect("within the new maximum");
     }
 }

@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     fn grant(name: &str, at: Moment, secs: u64) -> Grant {
-        Grant::starting(format!("id-{name}"), name.into(), at, Duration::from_secs(secs), None)
+        Grant::starting(format!("id-{name}"), name.into(), at, Duration::from_secs(secs), None).expect("in range")
     }
 
     #[test]
@@ -109,6 +109,15 @@ mod tests {
         active.insert(grant("pii-read", t0, 60));
         let ahead = Moment { wall: t0.wall + chrono::Duration::hours(1), mono: t0.mono };
         assert!(active.names_at(ahead).is_empty());
+    }
+
+    #[test]
+    fn a_grant_whose_end_no_clock_can_hold_is_refused_not_a_panic() {
+        let now = Moment::now();
+        for secs in [u64::MAX, u64::MAX / 2, 400_000_000_000_000] {
+            let refused = Grant::starting("r".into(), "pii-read".into(), now, Duration::from_secs(secs), None);
+            assert!(matches!(refused, Err(crate::ElevationError::OutOfRange { .. })), "{secs}");
+        }
     }
 
     #[test]

@@ -20,22 +20,51 @@ pub struct PendingRequest {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
     Deny,
+    /// The requester took the request back (or their app did, on quitting or after a timeout).
+    Withdraw,
 }
 
-/// An approver's answer; written once and never changed.
+impl Decision {
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Deny => "denied",
+            Decision::Withdraw => "withdrawn",
+        }
+    }
+}
+
+/// An answer to a request; written once and never changed. It repeats what was decided on
+/// (elevation, duration, requester) so that the requester's app grants exactly that, even if
+/// the request file was rewritten after it was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRecord {
     pub id: String,
-    pub approved: bool,
+    pub decision: Decision,
     pub approver: String,
     pub decided_at_ms: i64,
     pub reason: Option<String>,
+    pub name: String,
+    pub duration_s: u64,
+    pub requester: String,
 }
+
+impl DecisionRecord {
+    pub fn approved(&self) -> bool {
+        self.decision == Decision::Approve
+    }
+}
+
+/// Longest reason an approver may give; it reaches notifications and the journal.
+const MAX_REASON_CHARS: usize = 1000;
+/// Queue files are small JSON documents; anything bigger is not one of ours.
+const MAX_FILE_BYTES: u64 = 64 * 1024;
 
 /// Requests that need an approver, kept in a folder both sides can reach: `requests/ID.json`
 /// written by the requester, `decisions/ID.json` by the approver. Each file is created once,
@@ -55,6 +84,10 @@ impl Approvals {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub fn allows_self_approval(&self) -> bool {
+        self.allow_self_approval
     }
 
     pub fn submit(&self, request: &Validated, requester: &str, now: DateTime<Utc>) -> Result<PendingRequest, ElevationError> {
@@ -112,8 +145,8 @@ impl Approvals {
         }
     }
 
-    /// Decides request `id` once. A denial must say why; the requester may not decide their
-    /// own request (except on the demo workspace).
+    /// Decides request `id` once. A denial must say why; the requester may not approve or deny
+    /// their own request (except on the demo workspace), only withdraw it.
     pub fn decide(
         &self,
         id: &str,
@@ -123,10 +156,22 @@ impl Approvals {
         now: DateTime<Utc>,
     ) -> Result<DecisionRecord, ElevationError> {
         let request = self.request(id)?;
-        if request.requester == approver && !self.allow_self_approval {
-            return Err(ElevationError::SelfApproval { user: approver.into(), id: id.into() });
+        match decision {
+            Decision::Withdraw if request.requester != approver => {
+                return Err(ElevationError::NotYours { requester: request.requester, id: id.into() })
+            }
+            Decision::Approve | Decision::Deny if request.requester == approver && !self.allow_self_approval => {
+                return Err(ElevationError::SelfApproval { user: approver.into(), id: id.into() })
+            }
+            _ => {}
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        if let Some(r) = &reason {
+            let chars = r.chars().count();
+            if chars > MAX_REASON_CHARS || r.chars().any(char::is_control) {
+                return Err(ElevationError::BadReason { chars, max: MAX_REASON_CHARS });
+            }
+        }
         if decision == Decision::Deny && reason.is_none() {
             return Err(ElevationError::DenialWithoutReason);
         }
@@ -135,10 +180,13 @@ impl Approvals {
         }
         let record = DecisionRecord {
             id: id.into(),
-            approved: decision == Decision::Approve,
+            decision,
             approver: approver.into(),
             decided_at_ms: now.timestamp_millis(),
             reason,
+            name: request.name,
+            duration_s: request.duration_s,
+            requester: request.requester,
         };
         match write_once(&self.dir.join("decisions"), id, &record) {
             Err(ElevationError::Store { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -151,11 +199,7 @@ impl Approvals {
 }
 
 fn already(d: DecisionRecord) -> ElevationError {
-    ElevationError::AlreadyDecided {
-        id: d.id,
-        decision: if d.approved { "approved" } else { "denied" }.into(),
-        approver: d.approver,
-    }
+    ElevationError::AlreadyDecided { id: d.id, decision: d.decision.past_tense().into(), approver: d.approver }
 }
 
 fn check_id(id: &str) -> Result<(), ElevationError> {
@@ -166,15 +210,38 @@ fn check_id(id: &str) -> Result<(), ElevationError> {
     }
 }
 
+/// Reads a queue file. Whoever can write the folder could plant a pipe, a device or a link
+/// there to hang or exhaust the reader: only a small regular file is read, without following
+/// links and without waiting for a writer.
 fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, ElevationError> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
+    use std::io::Read;
+    let damaged = |reason: &str| ElevationError::Damaged { path: path.into(), reason: reason.into() };
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(damaged("it is a symbolic link")),
         Err(source) => return Err(ElevationError::Store { path: path.into(), source }),
     };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| ElevationError::Damaged { path: path.into(), reason: e.to_string() })
+    let meta = file.metadata().map_err(|source| ElevationError::Store { path: path.into(), source })?;
+    if !meta.is_file() {
+        return Err(damaged("it is not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ElevationError::Store { path: path.into(), source })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(damaged("it is larger than 64 KiB"));
+    }
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| damaged(&e.to_string()))
 }
 
 /// Creates `dir/ID.json` holding `value`, or fails with `AlreadyExists` if it is there.
@@ -224,8 +291,14 @@ mod tests {
         assert!(matches!(e, ElevationError::SelfApproval { .. }), "{e}");
         assert!(matches!(q.decide(&r.id, Decision::Deny, "bob", Some(" "), now), Err(ElevationError::DenialWithoutReason)));
 
+        let e = q.decide(&r.id, Decision::Withdraw, "bob", None, now).unwrap_err().to_string();
+        assert!(e.contains("only ana"), "{e}");
+        let e = q.decide(&r.id, Decision::Deny, "bob", Some("no\u{1b}[2J"), now).unwrap_err();
+        assert!(matches!(e, ElevationError::BadReason { .. }), "{e}");
+
         let d = q.decide(&r.id, Decision::Approve, "bob", None, now).expect("approve");
-        assert!(d.approved);
+        assert!(d.approved());
+        assert_eq!((d.name.as_str(), d.duration_s, d.requester.as_str()), ("large-scan", 600, "ana"));
         assert_eq!(q.decision(&r.id).expect("read"), Some(d));
         let e = q.decide(&r.id, Decision::Deny, "carol", Some("too late"), now).unwrap_err().to_string();
         assert!(e.contains("already approved by bob"), "{e}");
@@ -238,8 +311,39 @@ mod tests {
         let q = Approvals::open(dir.path(), true);
         let r = q.submit(&validated(), "ana", Utc::now()).expect("submit");
         let d = q.decide(&r.id, Decision::Deny, "ana", Some("use a daily partition"), Utc::now()).expect("deny");
-        assert!(!d.approved);
+        assert!(!d.approved());
         assert_eq!(d.reason.as_deref(), Some("use a daily partition"));
+    }
+
+    #[test]
+    fn a_withdrawn_request_cannot_be_approved_afterwards() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let q = Approvals::open(dir.path(), false);
+        let r = q.submit(&validated(), "ana", Utc::now()).expect("submit");
+        q.decide(&r.id, Decision::Withdraw, "ana", Some("not needed any more"), Utc::now()).expect("withdraw");
+        let e = q.decide(&r.id, Decision::Approve, "bob", None, Utc::now()).unwrap_err().to_string();
+        assert!(e.contains("already withdrawn by ana"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pipes_links_and_huge_files_in_the_queue_are_refused_without_waiting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let q = Approvals::open(dir.path(), false);
+        let decisions = dir.path().join("decisions");
+        fs::create_dir_all(&decisions).expect("mkdir");
+        let ids: Vec<String> = (0..3).map(|_| q.submit(&validated(), "ana", Utc::now()).expect("submit").id).collect();
+        let fifo = decisions.join(format!("{}.json", ids[0]));
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(made.success());
+        std::os::unix::fs::symlink("/dev/zero", decisions.join(format!("{}.json", ids[1]))).expect("symlink");
+        fs::write(decisions.join(format!("{}.json", ids[2])), vec![b' '; 70 * 1024]).expect("write");
+        for id in &ids {
+            assert!(matches!(q.decision(id), Err(ElevationError::Damaged { .. })), "{id}");
+        }
+        let (open, damaged) = q.open_requests().expect("list");
+        assert!(open.is_empty());
+        assert_eq!(damaged.len(), 3);
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub enum ElevationError {
     Unknown { name: String, known: String },
     #[error("{name} may last at most {max}; ask for {max} or less")]
     TooLong { name: String, max: String },
+    #[error("{name} cannot be granted for that long: its end is beyond what the clocks can tell")]
+    OutOfRange { name: String },
     #[error("a duration of zero grants nothing; ask for at least one second")]
     ZeroDuration,
     #[error("{name} needs a justification: say why you need it (the ticket or the question you are answering)")]
@@ -17,6 +19,8 @@ pub enum ElevationError {
     ControlCharacters,
     #[error("{name} needs a ticket reference matching {pattern}")]
     TicketRequired { name: String, pattern: String },
+    #[error("a ticket reference is one line of at most {max} characters")]
+    BadTicket { max: usize },
     #[error("ticket {ticket:?} does not match {pattern}; give a reference in the form the policy asks for")]
     TicketMismatch { ticket: String, pattern: String },
     #[error("the policy's ticket pattern for {name} does not compile ({reason}); ask the security team to fix the policy")]
@@ -33,6 +37,10 @@ pub enum ElevationError {
     SelfApproval { user: String, id: String },
     #[error("a denial needs a reason the requester can act on (--reason)")]
     DenialWithoutReason,
+    #[error("the reason is {chars} characters long or holds control characters; write one plain line of at most {max}")]
+    BadReason { chars: usize, max: usize },
+    #[error("only {requester}, who made request {id}, may withdraw it")]
+    NotYours { requester: String, id: String },
     #[error("{id:?} is not a request id (they look like 01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00)")]
     BadRequestId { id: String },
     #[error("cannot use the approval queue at {path}: {source}; check that the folder exists and is writable")]

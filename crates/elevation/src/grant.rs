@@ -17,17 +17,20 @@ pub struct Grant {
 }
 
 impl Grant {
-    /// A grant lasting `duration` from `now`.
-    pub fn starting(request_id: String, name: String, now: crate::Moment, duration: std::time::Duration, approver: Option<String>) -> Self {
-        let span = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::zero());
-        Self {
-            request_id,
-            name,
-            granted_at: now.wall,
-            expires_at: now.wall + span,
-            expires_mono: now.mono + duration,
-            approver,
-        }
+    /// A grant lasting `duration` from `now`; refused when either clock cannot represent its end
+    /// (policies cap elevations at 7 days, so only a broken caller gets here).
+    pub fn starting(
+        request_id: String,
+        name: String,
+        now: crate::Moment,
+        duration: std::time::Duration,
+        approver: Option<String>,
+    ) -> Result<Self, crate::ElevationError> {
+        let out_of_range = || crate::ElevationError::OutOfRange { name: name.clone() };
+        let span = chrono::Duration::from_std(duration).map_err(|_| out_of_range())?;
+        let expires_at = now.wall.checked_add_signed(span).ok_or_else(out_of_range)?;
+        let expires_mono = now.mono.checked_add(duration).ok_or_else(out_of_range)?;
+        Ok(Self { request_id, name, granted_at: now.wall, expires_at, expires_mono, approver })
     }
 
     /// Whether the grant still holds at `now`: both clocks must agree.

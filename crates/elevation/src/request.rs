@@ -6,6 +6,7 @@ use crate::ElevationError;
 
 /// Longest justification kept; it goes into the audit journal and in front of an approver.
 pub const MAX_JUSTIFICATION_CHARS: usize = 1000;
+const MAX_TICKET_CHARS: usize = 100;
 
 /// What an analyst asks for.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +70,9 @@ pub fn validate(policy: &Policy, request: &Request) -> Result<Validated, Elevati
         return Err(ElevationError::JustificationRequired { name: name.into() });
     }
     let ticket = request.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    if ticket.as_deref().is_some_and(|t| t.chars().any(char::is_control) || t.chars().count() > MAX_TICKET_CHARS) {
+        return Err(ElevationError::BadTicket { max: MAX_TICKET_CHARS });
+    }
     if let Some(pattern) = &def.ticket_pattern {
         // The whole reference must match, whatever anchors the pattern has.
         let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
@@ -80,8 +84,6 @@ pub fn validate(policy: &Policy, request: &Request) -> Result<Validated, Elevati
             }
             Some(_) => {}
         }
-    } else if ticket.as_deref().is_some_and(|t| t.chars().any(char::is_control) || t.chars().count() > 100) {
-        return Err(ElevationError::ControlCharacters);
     }
     Ok(Validated { name: name.into(), duration, justification, ticket, approval: def.approval })
 }
@@ -174,6 +176,9 @@ rules:
         assert!(matches!(ask("pii-read", None, "why", Some("xINC-1")), Err(ElevationError::TicketMismatch { .. })));
         assert!(matches!(ask("pii-read", None, "why", Some("INC-1; rm")), Err(ElevationError::TicketMismatch { .. })));
         assert!(matches!(ask("pii-read", None, "a\u{1b}[2Jb", Some("INC-1")), Err(ElevationError::ControlCharacters)));
+        // Whatever the pattern, a ticket is one short line.
+        assert!(matches!(ask("large-scan", None, "", Some("INC-1\u{1b}[2J")), Err(ElevationError::BadTicket { .. })));
+        assert!(matches!(ask("large-scan", None, "", Some(&"9".repeat(101))), Err(ElevationError::BadTicket { .. })));
         let long = "x".repeat(MAX_JUSTIFICATION_CHARS + 1);
         assert!(matches!(ask("pii-read", None, &long, Some("INC-1")), Err(ElevationError::JustificationTooLong { .. })));
         assert!(ask("pii-read", None, "line one\nline two", Some("SUP-7")).is_ok());

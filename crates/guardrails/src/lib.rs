@@ -25,7 +25,9 @@ pub use bounds::{MAX_NESTING, MAX_OPERATORS};
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use rules::DEFAULT_FIX_LIMIT;
 pub use policy::units::human_size;
-pub use policy::{Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table, POLICY_FORMAT};
+pub use policy::{
+    Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table, LONGEST_ELEVATION, POLICY_FORMAT,
+};
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
 pub use span::{Position, Span};
 

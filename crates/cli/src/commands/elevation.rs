@@ -23,7 +23,8 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                     for r in &open {
                         let at = Utc.timestamp_millis_opt(r.requested_at_ms).single().map(|t| t.to_rfc3339()).unwrap_or_default();
                         let duration = format_duration(std::time::Duration::from_secs(r.duration_s));
-                        println!("{}  {}  {:<16} {:<8} {}  {}", r.id, at, r.name, duration, r.requester, r.reason);
+                        // Request files are written by requesters: nothing in them may drive the terminal.
+                        println!("{}  {}  {:<16} {:<8} {}  {}", r.id, at, plain(&r.name), duration, plain(&r.requester), plain(&r.reason));
                     }
                 }
             }
@@ -39,8 +40,12 @@ fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: O
     match queue.decide(id, decision, &approver, reason, Utc::now()) {
         Ok(record) => {
             let request = queue.request(id).map_err(|e| e.to_string())?;
-            let verb = if record.approved { "approved" } else { "denied" };
-            println!("{verb} {} for {} (request {id}) as {approver}", request.name, request.requester);
+            println!(
+                "{} {} for {} (request {id}) as {approver}; it takes effect when the requester's app sees it",
+                record.decision.past_tense(),
+                plain(&request.name),
+                plain(&request.requester)
+            );
             Ok(0)
         }
         Err(e @ (ElevationError::AlreadyDecided { .. } | ElevationError::SelfApproval { .. })) => {
@@ -49,4 +54,9 @@ fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: O
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `text` with control characters (escape sequences, newlines) shown escaped.
+fn plain(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }

@@ -103,6 +103,10 @@ pub struct Elevation {
 /// Used when an elevation does not say: short, and approved by a person.
 const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(3600);
 
+/// The longest any elevation may last: "just in time" is not "for good", and it keeps every
+/// grant's end far inside what clocks can represent.
+pub const LONGEST_ELEVATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// How query events in the audit journal keep the SQL: the text itself, or only its SHA-256
 /// (for teams whose queries may quote personal data in literals).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -267,9 +271,14 @@ fn build_elevations(file: &PolicyFile, loc: &Locations) -> Result<BTreeMap<Strin
         let duration = |key: &str, text: &Option<String>| -> Result<Option<Duration>, PolicyError> {
             match text {
                 None => Ok(None),
-                Some(t) => units::parse_duration(t)
-                    .map(Some)
-                    .map_err(|m| PolicyError::at(loc.value(&format!("{path}/{key}")), m)),
+                Some(t) => match units::parse_duration(t) {
+                    Ok(d) if d > LONGEST_ELEVATION => Err(PolicyError::at(
+                        loc.value(&format!("{path}/{key}")),
+                        format!("{key} of elevation {name} is {t}; an elevation lasts at most 168h (7 days)"),
+                    )),
+                    Ok(d) => Ok(Some(d)),
+                    Err(m) => Err(PolicyError::at(loc.value(&format!("{path}/{key}")), m)),
+                },
             }
         };
         let max_duration = duration("max_duration", &e.max_duration)?.unwrap_or(DEFAULT_MAX_DURATION);

@@ -150,6 +150,8 @@ fn wrong_format_duplicate_ids_and_reserved_ids_are_refused() {
 fn bad_ticket_pattern_and_enum_values_are_refused() {
     let e = error_of(&EXAMPLE.replace("'^(INC|SUP)-[0-9]+$'", "'^(INC'"));
     assert!(e.contains("line 24") && e.contains("unclosed group"), "{e}");
+    let e = error_of(&EXAMPLE.replace("max_duration: 1h", "max_duration: 3000000000h"));
+    assert!(e.contains("at most 168h") && e.contains("line 20, column 19"), "{e}");
     let e = error_of(&EXAMPLE.replace("approval: auto", "approval: sometimes"));
     assert!(e.contains("line 22, column 15"), "{e}");
     let e = error_of(&EXAMPLE.replace("severity: error }\n  - { id: pii", "severity: fatal }\n  - { id: pii"));
