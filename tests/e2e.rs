@@ -119,12 +119,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     assert!(objects.iter().any(|p| p.ends_with(".jsonl.gz")), "an audit object reached the store: {objects:?}");
 
     // Keep a picture of the window for the README and for whoever reads a failed run.
-    let png = s.screenshot()?;
-    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
-    let target = std::env::var_os("WARDEN_SCREENSHOT")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("warden-window.png"));
-    std::fs::write(&target, png).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    save_screenshot(&s, "WARDEN_SCREENSHOT", "warden-window.png")?;
 
     // A query that would run for hours can be cancelled from the window; the gate records it.
     set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.customer_id + b.customer_id + c.customer_id > 0")?;
@@ -154,6 +149,16 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     wait_verdict(&s, "allow")?;
 
     Ok(())
+}
+
+/// Saves the window as a PNG where the environment variable `var` says, or in the target dir.
+fn save_screenshot(s: &Session<'_>, var: &str, default_name: &str) -> Result<(), String> {
+    let png = s.screenshot()?;
+    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    let target = std::env::var_os(var)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join(default_name));
+    std::fs::write(&target, png).map_err(|e| format!("cannot write {}: {e}", target.display()))
 }
 
 fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
@@ -296,6 +301,11 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     assert!(missing.to_lowercase().contains("justification"), "{missing:?}");
     let why = s.find("#elevation-justification")?.ok_or("no #elevation-justification")?;
     s.send_keys(&why, "Checking the churn list for INC-1234")?;
+    wait_for("the complaint to go once the justification is there", PATIENCE, || {
+        let shown = s.execute("return document.querySelector('#elevation-error').hidden;", json!([])).ok()?;
+        (shown == json!(true)).then_some(())
+    })?;
+    save_screenshot(&s, "WARDEN_ELEVATION_SCREENSHOT", "warden-elevation.png")?;
     s.click(&submit)?;
     wait_for("the dialog to close", PATIENCE, || s.find("#elevation-dialog").ok().and_then(|d| d.is_none().then_some(())))?;
     wait_verdict(&s, "allow")?;

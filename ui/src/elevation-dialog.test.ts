@@ -96,6 +96,20 @@ describe("the request dialog", () => {
     expect(document.activeElement).toBe(byId("elevation-ticket"));
   });
 
+  it("takes the complaint back once the fields are right", async () => {
+    const dialog = open();
+    await dialog.send();
+    expect(byId("elevation-error").hidden).toBe(false);
+    fill("Quarterly audit");
+    byId("elevation-justification").dispatchEvent(new Event("input"));
+    expect(byId("elevation-error").hidden).toBe(false); // the ticket is still missing
+    fill("Quarterly audit", "INC-9");
+    byId("elevation-ticket").dispatchEvent(new Event("input"));
+    expect(byId("elevation-error").hidden).toBe(true);
+    expect(byId("elevation-ticket").hasAttribute("aria-invalid")).toBe(false);
+    expect(request).not.toHaveBeenCalled();
+  });
+
   it("lets the backend judge a ticket pattern it cannot compile here", async () => {
     request.mockResolvedValue(decision({}));
     const dialog = open(piiRead({ ticketPattern: "(?i)inc-[0-9]+" }));

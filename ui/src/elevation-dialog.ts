@@ -126,6 +126,8 @@ export class ElevationDialog {
     });
     this.cancel.addEventListener("click", () => this.close());
     this.overlay.addEventListener("keydown", (event) => this.onKey(event));
+    // Once the fields are right again, the complaint about them goes away.
+    for (const control of [this.justification, this.ticket]) control?.addEventListener("input", () => this.recheck());
 
     host.append(this.overlay);
     (required ? this.justification : this.duration).focus();
@@ -148,11 +150,20 @@ export class ElevationDialog {
     this.error.hidden = message === null;
   }
 
-  private markInvalid(target: HTMLElement | null): void {
+  private recheck(): void {
+    if (this.error.hidden || this.submitting) return;
+    const problem = checkRequest(this.option, { justification: this.justification.value, ticket: this.ticket?.value ?? "" });
+    if (problem === null) {
+      this.markInvalid(null, false);
+      this.showError(null);
+    }
+  }
+
+  private markInvalid(target: HTMLElement | null, focus = true): void {
     for (const control of [this.justification, this.ticket]) control?.removeAttribute("aria-invalid");
     if (target) {
       target.setAttribute("aria-invalid", "true");
-      target.focus();
+      if (focus) target.focus();
     }
   }
 
