@@ -125,9 +125,11 @@ describe("elevation commands", () => {
     ],
     active: [{ name: "pii-read", grantedAtMs: 1, expiresAtMs: 2, approver: null }],
     pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: 3 }],
+    refusals: [{ requestId: "req-0", name: "large-scan", reason: "denied by alice: not during the freeze", atMs: 2 }],
     warnBeforeS: 120,
     version: 7,
   };
+  const NOTHING: api.ElevationStatus = { options: [], active: [], pending: [], refusals: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S, version: 0 };
 
   it("reads elevation_status, requests and ends with the contract's arguments", async () => {
     invokeMock.mockResolvedValueOnce(STATUS);
@@ -146,7 +148,7 @@ describe("elevation commands", () => {
   });
 
   it("fails closed on a malformed status: no options, nothing active", () => {
-    expect(api.toElevationStatus(null)).toEqual({ options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S, version: 0 });
+    expect(api.toElevationStatus(null)).toEqual(NOTHING);
     const odd = api.toElevationStatus({ options: [{ name: "x", approval: "sometimes" }, { description: "no name" }], active: "no", warnBeforeS: "soon" });
     expect(odd.options).toEqual([
       { name: "x", description: "", defaultDurationS: 0, maxDurationS: 0, approval: "manual", justification: "required", ticketPattern: null },
@@ -162,6 +164,27 @@ describe("elevation commands", () => {
     expect(listenMock.mock.calls[0][0]).toBe("elevation-changed");
     listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 3, payload: STATUS });
     listenMock.mock.calls[0][1]({ event: "elevation-changed", id: 4, payload: {} });
-    expect(seen).toEqual([STATUS, { options: [], active: [], pending: [], warnBeforeS: api.DEFAULT_WARN_BEFORE_S, version: 0 }]);
+    expect(seen).toEqual([STATUS, NOTHING]);
+  });
+
+  it("reads refusals, and takes a missing or malformed list as none", () => {
+    expect(api.toElevationStatus({ ...STATUS, refusals: undefined }).refusals).toEqual([]);
+    expect(api.toElevationStatus({ ...STATUS, refusals: "none" }).refusals).toEqual([]);
+    expect(api.toElevationStatus({ ...STATUS, refusals: { requestId: "r", name: "x" } }).refusals).toEqual([]);
+    const odd = api.toElevationStatus({
+      refusals: [
+        { requestId: "7f1c9e2a-5b3d-4e6f-8a9b-0c1d2e3f4a5b", name: "pii-read", reason: "timed out after 1 hour", atMs: 5 },
+        { requestId: "r2", name: "large-scan" },
+        { requestId: "", name: "no-id", reason: "x", atMs: 1 },
+        { name: "no-id-at-all", reason: "x", atMs: 1 },
+        { requestId: "r3", reason: "no name", atMs: 1 },
+        null,
+        "withdrawn",
+      ],
+    });
+    expect(odd.refusals).toEqual([
+      { requestId: "7f1c9e2a-5b3d-4e6f-8a9b-0c1d2e3f4a5b", name: "pii-read", reason: "timed out after 1 hour", atMs: 5 },
+      { requestId: "r2", name: "large-scan", reason: "", atMs: 0 },
+    ]);
   });
 });

@@ -201,11 +201,22 @@ export interface PendingElevation {
   requestedAtMs: number;
 }
 
+/** A request that ended without a grant: denied by an approver, withdrawn, timed out, or approved but not granted. */
+export interface ElevationRefusal {
+  requestId: string;
+  name: string;
+  /** Plain words from the backend, e.g. "denied by alice: not during the freeze". */
+  reason: string;
+  atMs: number;
+}
+
 export interface ElevationStatus {
   /** Empty when no policy is in force. */
   options: ElevationOption[];
   active: ActiveElevation[];
   pending: PendingElevation[];
+  /** The latest refusals, newest first (at most 5). */
+  refusals: ElevationRefusal[];
   /** How long before its end an elevation is announced. */
   warnBeforeS: number;
   /** Grows with every change on the backend: a smaller one is older news. */
@@ -369,6 +380,15 @@ export function toElevationStatus(value: unknown): ElevationStatus {
       name: request.name as string,
       requestedAtMs: number(request.requestedAtMs, 0),
     })),
+    // Only refusals the UI can tell apart (by request id) are kept.
+    refusals: records(raw.refusals)
+      .filter((refusal) => typeof refusal.requestId === "string" && refusal.requestId !== "")
+      .map((refusal) => ({
+        requestId: refusal.requestId as string,
+        name: refusal.name as string,
+        reason: text(refusal.reason) ?? "",
+        atMs: number(refusal.atMs, 0),
+      })),
     warnBeforeS: number(raw.warnBeforeS, DEFAULT_WARN_BEFORE_S),
     version: number(raw.version, 0),
   };
@@ -386,7 +406,7 @@ export function requestElevation(request: ElevationRequest): Promise<ElevationDe
   }));
 }
 
-/** Ends an active elevation now. */
+/** Ends an active elevation now, or withdraws a request of that name still waiting for an approver. */
 export function endElevation(name: string): Promise<ElevationStatus> {
   return invoke<unknown>("end_elevation", { name }).then(toElevationStatus);
 }

@@ -174,7 +174,20 @@ describe("the window", () => {
     expect(element("verdict").textContent).toBe("Needs elevation: pii-read");
     expect(calls("lint")).toEqual([{ sql: "SELECT email FROM sales.customers", database: "sales" }]);
     await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-warning")?.textContent).toBe("email"));
-    expect(element("run").hasAttribute("disabled")).toBe(false);
+    // Not until the elevation is granted.
+    expect(element("run").hasAttribute("disabled")).toBe(true);
+    expect(element("run").title).toBe("It reads a column tagged pii.");
+  });
+
+  it("does not run a query that needs an elevation, not even with the shortcut", async () => {
+    await start();
+    app.setSql("SELECT email FROM sales.customers");
+    await app.run();
+    expect(element("verdict").dataset.verdict).toBe("elevate");
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
   });
 
   it("runs an allowed query and shows the rows with the meta line", async () => {
@@ -568,11 +581,11 @@ describe("elevations in the window", () => {
   it("keeps the item when the status bar is repainted", async () => {
     elevation = elevationStatus({ pending: [{ requestId: "req-2", name: "large-scan", requestedAtMs: Date.now() }] });
     await start();
-    expect(elevationItem()?.textContent).toBe("Elevationpending: large-scan");
+    expect(elevationItem()?.textContent).toBe("Elevationwaiting for approval: large-scan Withdraw");
     emitEvent("policy-changed", policy({ revision: 4 }));
     await vi.waitFor(() => expect(calls("workspace_info")).toHaveLength(2));
     await vi.waitFor(() => expect(element("status").textContent).toContain("demo r4"));
-    expect(elevationItem()?.textContent).toBe("Elevationpending: large-scan");
+    expect(elevationItem()?.textContent).toBe("Elevationwaiting for approval: large-scan Withdraw");
   });
 
   it("reads the elevations again when the policy changes", async () => {
@@ -582,16 +595,117 @@ describe("elevations in the window", () => {
     await vi.waitFor(() => expect(calls("elevation_status")).toHaveLength(2));
   });
 
-  it("works without buttons when the elevation status cannot be read", async () => {
+  it("works without buttons when the elevation status cannot be read, and says requests are unavailable", async () => {
     handlers.elevation_status = () => {
       throw { kind: "internal", message: "no gate" };
     };
     await start();
     await elevateVerdict();
     expect(requestButton()).toBeNull();
-    expect(element("verdict-elevations").hidden).toBe(true);
+    expect(element("verdict-elevations").hidden).toBe(false);
+    expect(element("verdict-elevations").querySelector(".elevation-unavailable")?.textContent).toBe(
+      "Elevation requests are unavailable right now",
+    );
     expect(element("error").hidden).toBe(true);
     expect(elevationItem()?.hidden).toBe(true);
+  });
+
+  it("reads the elevations again on focus when they could not be read at start, at most once per 30 s", async () => {
+    let readable = false;
+    handlers.elevation_status = () => {
+      if (!readable) throw { kind: "internal", message: "no gate" };
+      return elevation;
+    };
+    await start();
+    await elevateVerdict();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start0 = new Date(2026, 10, 21, 12, 0, 0).getTime();
+    vi.setSystemTime(start0);
+    const focus = () => window.dispatchEvent(new Event("focus"));
+
+    focus();
+    await vi.waitFor(() => expect(calls("elevation_status")).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    readable = true;
+    vi.setSystemTime(start0 + 1_000);
+    focus();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls("elevation_status")).toHaveLength(2);
+
+    vi.setSystemTime(start0 + FOCUS_REFRESH_MS);
+    focus();
+    await vi.waitFor(() => expect(requestButton()).not.toBeNull());
+    expect(element("verdict-elevations").querySelector(".elevation-unavailable")).toBeNull();
+    expect(calls("elevation_status")).toHaveLength(3);
+    // Readable now: focus no longer asks.
+    vi.setSystemTime(start0 + 3 * FOCUS_REFRESH_MS);
+    focus();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls("elevation_status")).toHaveLength(3);
+  });
+
+  it("keeps a change announced while the first status is being read", async () => {
+    handlers.elevation_status = () => {
+      // The grant is announced before the (older) answer arrives.
+      emitEvent("elevation-changed", elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)], version: 2 }));
+      return elevationStatus({ version: 1 });
+    };
+    await start();
+    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left End");
+  });
+
+  it("shows a refusal announced later, but none from before the window opened", async () => {
+    const old = { requestId: "req-1", name: "large-scan", reason: "timed out after 1 hour", atMs: Date.now() - 3_600_000 };
+    elevation = elevationStatus({ refusals: [old], pending: [{ requestId: "req-2", name: "large-scan", requestedAtMs: Date.now() }], version: 1 });
+    await start();
+    expect(element("elevation-banner").hidden).toBe(true);
+    const denied = { requestId: "req-2", name: "large-scan", reason: "denied by alice: use the sample table", atMs: Date.now() };
+    emitEvent("elevation-changed", elevationStatus({ refusals: [denied, old], version: 2 }));
+    expect(element("elevation-banner").hidden).toBe(false);
+    expect(element("elevation-banner").classList.contains("is-warning")).toBe(true);
+    expect(element("elevation-banner-text").textContent).toBe("large-scan was not granted: Denied by alice: use the sample table.");
+    (document.querySelector("#elevation-banner .banner-close") as HTMLButtonElement).click();
+    emitEvent("elevation-changed", elevationStatus({ refusals: [denied, old], version: 3 }));
+    expect(element("elevation-banner").hidden).toBe(true);
+  });
+
+  it("withdraws a waiting request from the status bar", async () => {
+    elevation = elevationStatus({ pending: [{ requestId: "req-2", name: "large-scan", requestedAtMs: Date.now() }], version: 1 });
+    handlers.end_elevation = () => {
+      elevation = elevationStatus({ version: 2 });
+      return elevation;
+    };
+    await start();
+    document.querySelector<HTMLButtonElement>('#status button.withdraw-elevation[data-elevation="large-scan"]')?.click();
+    await vi.waitFor(() => expect(elevationItem()?.hidden).toBe(true));
+    expect(calls("end_elevation")).toEqual([{ name: "large-scan" }]);
+  });
+
+  it("puts focus back in the editor once a grant took the Request button away", async () => {
+    await start();
+    await elevateVerdict();
+    requestButton()?.focus();
+    requestButton()?.click();
+    (element("elevation-justification") as HTMLTextAreaElement).value = "Quarterly audit";
+    (element("elevation-ticket") as HTMLInputElement).value = "INC-42";
+    element("elevation-submit").click();
+    await vi.waitFor(() => expect(element("elevation-dialog")).toBeNull());
+    expect(element("editor").contains(document.activeElement)).toBe(true);
+  });
+
+  it("checks again when a grant runs out, even if the backend says nothing", async () => {
+    elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 400)], version: 1 });
+    // The backend is silent, and its answers still claim the grant.
+    const stale = elevation;
+    handlers.elevation_status = () => stale;
+    await start();
+    app.setSql("SELECT email FROM sales.customers");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    elevation = elevationStatus({ version: 1 }); // What the linter goes by from now on.
+    await vi.waitFor(() => expect(elevationItem()?.hidden).toBe(true), { timeout: 3000 });
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("elevate"));
+    expect(element("elevation-banner-text").textContent).toContain("pii-read has ended");
+    expect(calls("elevation_status").length).toBeGreaterThanOrEqual(2);
   });
 
   it("stops its countdown on dispose", async () => {

@@ -72,6 +72,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         recheck();
       },
       error: (message) => showError(layout, message),
+      // The dialog closed and the Request button that opened it is gone (granted): back to the text.
+      restoreFocus: () => editor.view.focus(),
     },
   );
 
@@ -113,10 +115,21 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     layout.status.append(elevations.item);
   };
 
+  // Listening before the first status is read, so no change in between is lost; what arrives
+  // before the window is ready waits (only the newest matters: each event is a whole status).
+  let elevationsReady = false;
+  let earlyElevation: api.ElevationStatus | null = null;
+  const elevationListening = api
+    .onElevationChanged((status) => {
+      if (elevationsReady) elevations.update(status);
+      else if (earlyElevation === null || status.version >= earlyElevation.version) earlyElevation = status;
+    })
+    .catch(() => null); // Outside the app (tests, plain browser) there may be no event bridge.
+
   const [infoAnswer, policyAnswer, elevationAnswer] = await Promise.allSettled([
     api.workspaceInfo(),
     api.policyStatus(),
-    api.elevationStatus(),
+    elevationListening.then(() => api.elevationStatus()),
   ]);
   if (infoAnswer.status === "fulfilled") {
     info = infoAnswer.value;
@@ -150,7 +163,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       paint();
       try {
         const outcome = await check(sql);
-        if (outcome.kind !== "checked" || outcome.report.verdict === "deny") return;
+        // Only what is allowed runs: an elevate verdict waits for its grant.
+        if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
         showError(layout, null);
         layout.meta.textContent = "Running…";
         runs += 1;
@@ -282,12 +296,28 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         refreshing = false;
       });
   }, FOCUS_REFRESH_MS);
-  const onFocus = () => void refreshOnFocus();
+  // Elevations unreadable (at start or since): asked again on focus, as often as the policy.
+  let retryingElevations = false;
+  const retryElevations = throttle(() => {
+    retryingElevations = true;
+    void elevations.reload().finally(() => {
+      retryingElevations = false;
+    });
+  }, FOCUS_REFRESH_MS);
+  const onFocus = () => {
+    void refreshOnFocus();
+    if (!elevations.readable && !retryingElevations) void retryElevations();
+  };
   window.addEventListener("focus", onFocus);
 
   // Applied only now: a grant already in force re-checks, which needs `recheck`.
-  // Unreadable at start: no options, so no buttons; the rest of the window works.
+  // Unreadable at start: no options, so no buttons (a note says requests are
+  // unavailable); the rest of the window works. Refusals in the first status
+  // that predate the window are old news and not shown.
   if (elevationAnswer.status === "fulfilled") elevations.update(elevationAnswer.value);
+  else elevations.unavailable();
+  elevationsReady = true;
+  if (earlyElevation !== null) elevations.update(earlyElevation);
 
   const audit = new AuditPanel(layout.audit, layout.auditToggle, {
     events: api.auditEvents,
@@ -299,8 +329,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const listening = [
     api.onPolicyChanged((status) => showPolicy(status, true)),
     api.onAuditChanged((status) => audit.statusChanged(status)),
-    api.onElevationChanged((status) => elevations.update(status)),
   ].map((unlisten) => unlisten.catch(() => null));
+  listening.push(elevationListening);
   let disposed = false;
   const dispose = () => {
     if (disposed) return;

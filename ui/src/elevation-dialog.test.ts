@@ -6,13 +6,19 @@ import { elevationStatus, largeScan, piiRead } from "./testing";
 let host: HTMLElement;
 let request: ReturnType<typeof vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>>;
 let decided: ReturnType<typeof vi.fn<(decision: ElevationDecision) => void>>;
+let error: ReturnType<typeof vi.fn<(message: string) => void>>;
+let restoreFocus: ReturnType<typeof vi.fn<() => void>>;
 
 function decision(extra: Partial<ElevationDecision>): ElevationDecision {
   return { outcome: "granted", name: "pii-read", message: "", expiresAtMs: null, requestId: null, status: elevationStatus(), ...extra };
 }
 
+let opened: ElevationDialog[] = [];
+
 function open(option: ElevationOption = piiRead()): ElevationDialog {
-  return new ElevationDialog(host, option, { request, decided });
+  const dialog = new ElevationDialog(host, option, { request, decided, error, restoreFocus });
+  opened.push(dialog);
+  return dialog;
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -29,9 +35,19 @@ beforeEach(() => {
   host = byId("app");
   request = vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>();
   decided = vi.fn<(decision: ElevationDecision) => void>();
+  error = vi.fn<(message: string) => void>();
+  restoreFocus = vi.fn<() => void>();
 });
 
+function key(target: EventTarget, name: string, shiftKey = false): KeyboardEvent {
+  const event = new KeyboardEvent("keydown", { key: name, shiftKey, bubbles: true, cancelable: true });
+  target.dispatchEvent(event);
+  return event;
+}
+
 afterEach(() => {
+  for (const dialog of opened) dialog.close();
+  opened = [];
   document.body.innerHTML = "";
 });
 
@@ -66,7 +82,8 @@ describe("the request dialog", () => {
     expect(justification.getAttribute("aria-required")).toBe("true");
     expect(document.querySelector('label[for="elevation-justification"]')?.textContent).toContain("(required)");
     expect(byId("elevation-ticket")).not.toBeNull();
-    expect(document.querySelector('label[for="elevation-ticket"]')?.textContent).toContain("^(INC|SUP)-[0-9]+$");
+    expect(document.querySelector('label[for="elevation-ticket"]')?.textContent).toBe("Ticket (must match (INC|SUP)-[0-9]+)");
+    expect(document.querySelector('label[for="elevation-ticket"] .dialog-hint')?.textContent).toBe("(must match (INC|SUP)-[0-9]+)");
     // The justification is where a required dialog starts.
     expect(document.activeElement).toBe(justification);
   });
@@ -90,7 +107,7 @@ describe("the request dialog", () => {
     byId<HTMLButtonElement>("elevation-submit").click();
     await Promise.resolve();
     expect(request).not.toHaveBeenCalled();
-    expect(byId("elevation-error").textContent).toBe("The ticket JIRA-9 does not have the expected format (^(INC|SUP)-[0-9]+$).");
+    expect(byId("elevation-error").textContent).toBe("The ticket JIRA-9 does not match (INC|SUP)-[0-9]+.");
     expect(byId("elevation-ticket").getAttribute("aria-invalid")).toBe("true");
     expect(byId("elevation-justification").hasAttribute("aria-invalid")).toBe(false);
     expect(document.activeElement).toBe(byId("elevation-ticket"));
@@ -229,5 +246,105 @@ describe("the request dialog", () => {
     expect(document.activeElement).toBe(byId("elevation-duration"));
     byId("elevation-duration").dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", shiftKey: true, bubbles: true, cancelable: true }));
     expect(document.activeElement).toBe(submit);
+  });
+  it("closes with Escape and keeps Tab inside even when focus is on the body", () => {
+    const dialog = open(largeScan());
+    // A click on the backdrop or on plain text leaves focus on the body.
+    (document.activeElement as HTMLElement).blur();
+    expect(document.activeElement).toBe(document.body);
+    expect(key(document.body, "Tab").defaultPrevented).toBe(true);
+    expect(document.activeElement).toBe(byId("elevation-duration"));
+    (document.activeElement as HTMLElement).blur();
+    key(document.body, "Tab", true);
+    expect(document.activeElement).toBe(byId("elevation-submit"));
+    (document.activeElement as HTMLElement).blur();
+    key(document.body, "Escape");
+    expect(dialog.isOpen).toBe(false);
+    expect(byId("elevation-dialog")).toBeNull();
+  });
+
+  it("lets Tab move on normally between the dialog's own fields", () => {
+    open(largeScan());
+    const event = key(byId("elevation-duration"), "Tab");
+    expect(event.defaultPrevented).toBe(false);
+  });
+
+  it("listens to the document only while open", () => {
+    const add = vi.spyOn(document, "addEventListener");
+    const remove = vi.spyOn(document, "removeEventListener");
+    const dialog = open();
+    const keydowns = add.mock.calls.filter((call) => call[0] === "keydown");
+    expect(keydowns).toHaveLength(1);
+    dialog.close();
+    expect(remove).toHaveBeenCalledWith("keydown", keydowns[0][1], true);
+    add.mockRestore();
+    remove.mockRestore();
+    // Keys after the close reach the page untouched.
+    byId<HTMLButtonElement>("opener").focus();
+    expect(key(byId("opener"), "Escape").defaultPrevented).toBe(false);
+    expect(key(byId("opener"), "Tab").defaultPrevented).toBe(false);
+  });
+
+  it("stops listening once taken out of the page without close()", () => {
+    const dialog = open();
+    host.replaceChildren();
+    byId<HTMLButtonElement>("opener").focus();
+    expect(key(byId("opener"), "Escape").defaultPrevented).toBe(false);
+    expect(dialog.isOpen).toBe(false);
+  });
+
+  it("gives focus back to the opener when it is still there, else asks for a fallback", () => {
+    const opener = byId<HTMLButtonElement>("opener");
+    opener.focus();
+    open().close();
+    expect(document.activeElement).toBe(opener);
+    expect(restoreFocus).not.toHaveBeenCalled();
+
+    opener.focus();
+    const dialog = open();
+    opener.remove(); // A grant took the Request button away.
+    dialog.close();
+    expect(restoreFocus).toHaveBeenCalledOnce();
+
+    // Opened with nothing focused: the fallback too.
+    (document.activeElement as HTMLElement | null)?.blur();
+    open().close();
+    expect(restoreFocus).toHaveBeenCalledTimes(2);
+  });
+
+  it("sends a denial that arrives after Escape to the error hook", async () => {
+    let answer: (value: ElevationDecision) => void = () => {};
+    request.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    const dialog = open();
+    fill("audit", "INC-1");
+    const sent = dialog.send();
+    key(document.body, "Escape");
+    expect(dialog.isOpen).toBe(false);
+    answer(decision({ outcome: "denied", message: "Not during the quarterly freeze." }));
+    await sent;
+    expect(decided).toHaveBeenCalledOnce();
+    expect(error).toHaveBeenCalledWith("pii-read was not granted: Not during the quarterly freeze.");
+    expect(byId("elevation-dialog")).toBeNull();
+  });
+
+  it("sends a rejection that arrives after Cancel to the error hook", async () => {
+    let fail: (reason: unknown) => void = () => {};
+    request.mockReturnValue(new Promise((_, reject) => (fail = reject)));
+    const dialog = open();
+    fill("audit", "INC-1");
+    const sent = dialog.send();
+    byId<HTMLButtonElement>("elevation-cancel").click();
+    fail({ kind: "invalid", message: "pii-read may last at most 60 minutes" });
+    await sent;
+    expect(error).toHaveBeenCalledWith("Could not request pii-read. pii-read may last at most 60 minutes");
+  });
+
+  it("keeps refusals in the dialog while it is open", async () => {
+    request.mockResolvedValue(decision({ outcome: "denied", message: "No." }));
+    const dialog = open();
+    fill("audit", "INC-1");
+    await dialog.send();
+    expect(error).not.toHaveBeenCalled();
+    expect(byId("elevation-error").textContent).toBe("No.");
   });
 });

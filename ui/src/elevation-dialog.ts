@@ -1,15 +1,22 @@
 // The "Request elevation" dialog: duration, justification and (when the
 // policy asks for one) a ticket, checked here before the request goes out.
 // It exists in the page only while open (`#elevation-dialog`). A grant or a
-// request left waiting for an approver closes it; a refusal stays in it.
+// request left waiting for an approver closes it; a refusal stays in it (or,
+// when the dialog was closed meanwhile, goes to `hooks.error`). While open, a
+// document-level key listener handles Escape and keeps Tab inside, wherever
+// focus went (the backdrop or plain text leave it on the body).
 import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
-import { approvalText, checkRequest, durationChoices, durationLabel } from "./elevation-text";
+import { approvalText, checkRequest, durationChoices, durationLabel, ticketHint } from "./elevation-text";
 import { describeError } from "./errors";
 
 export interface DialogHooks {
   request(request: ElevationRequest): Promise<ElevationDecision>;
   /** Every decision, whether or not the dialog is still open. */
   decided(decision: ElevationDecision): void;
+  /** A refusal or failure that arrived after the dialog was closed, in plain words. */
+  error?(message: string): void;
+  /** Called on close when the element focused before the dialog opened is gone (or was the body). */
+  restoreFocus?(): void;
 }
 
 const OUTCOMES = new Set(["granted", "pending", "denied"]);
@@ -53,6 +60,7 @@ export class ElevationDialog {
   private submitting = false;
   private closed = false;
   private readonly returnFocus: Element | null;
+  private readonly onKey = (event: KeyboardEvent) => this.key(event);
 
   constructor(
     host: HTMLElement,
@@ -98,7 +106,7 @@ export class ElevationDialog {
       this.ticket.type = "text";
       this.ticket.autocomplete = "off";
       this.ticket.spellcheck = false;
-      fields.push(field("Ticket", `(format ${option.ticketPattern})`, this.ticket));
+      fields.push(field("Ticket", ticketHint(option.ticketPattern), this.ticket));
     } else {
       this.ticket = null;
     }
@@ -125,7 +133,8 @@ export class ElevationDialog {
       void this.send();
     });
     this.cancel.addEventListener("click", () => this.close());
-    this.overlay.addEventListener("keydown", (event) => this.onKey(event));
+    // On the document, in the capture phase: it works wherever focus is, even on the body.
+    document.addEventListener("keydown", this.onKey, true);
     // Once the fields are right again, the complaint about them goes away.
     for (const control of [this.justification, this.ticket]) control?.addEventListener("input", () => this.recheck());
 
@@ -141,13 +150,22 @@ export class ElevationDialog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    document.removeEventListener("keydown", this.onKey, true);
     this.overlay.remove();
-    if (this.returnFocus instanceof HTMLElement && this.returnFocus.isConnected) this.returnFocus.focus();
+    const back = this.returnFocus;
+    if (back instanceof HTMLElement && back.isConnected && back !== document.body) back.focus();
+    else this.hooks.restoreFocus?.();
   }
 
   private showError(message: string | null): void {
     this.error.textContent = message ?? "";
     this.error.hidden = message === null;
+  }
+
+  /** An answer that refuses the request: in the dialog, or, once it is closed, through `hooks.error`. */
+  private fail(message: string, closedMessage: string): void {
+    if (this.closed) this.hooks.error?.(closedMessage);
+    else this.showError(message);
   }
 
   private recheck(): void {
@@ -191,17 +209,20 @@ export class ElevationDialog {
     try {
       const decision = await this.hooks.request(request);
       if (!decision || !OUTCOMES.has(decision.outcome)) {
-        this.showError("Warden did not understand the answer to this request.");
+        const message = "Warden did not understand the answer to this request.";
+        this.fail(message, `Could not request ${this.option.name}. ${message}`);
         return;
       }
       this.hooks.decided(decision);
       if (decision.outcome === "denied") {
-        this.showError(decision.message?.trim() || `The request for ${this.option.name} was denied.`);
+        const message = decision.message?.trim() || `The request for ${this.option.name} was denied.`;
+        this.fail(message, `${this.option.name} was not granted: ${message}`);
       } else {
         this.close();
       }
     } catch (error) {
-      this.showError(rejection(error));
+      const message = rejection(error);
+      this.fail(message, `Could not request ${this.option.name}. ${message}`);
     } finally {
       this.submitting = false;
       this.submit.disabled = false;
@@ -209,7 +230,13 @@ export class ElevationDialog {
     }
   }
 
-  private onKey(event: KeyboardEvent): void {
+  private key(event: KeyboardEvent): void {
+    if (this.closed) return;
+    // Taken out of the page without close() (the host was emptied): stop listening, leave the key alone.
+    if (!this.overlay.isConnected) {
+      this.close();
+      return;
+    }
     if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
@@ -219,15 +246,23 @@ export class ElevationDialog {
     if (event.key !== "Tab") return;
     // Keeps Tab inside the dialog while it is open (aria-modal).
     const focusable = [...this.dialog.querySelectorAll<HTMLElement>("select, textarea, input, button")].filter(
-      (node) => !(node as HTMLButtonElement).disabled,
+      (node) => !(node as HTMLButtonElement).disabled && !node.hidden,
     );
-    if (focusable.length === 0) return;
+    if (focusable.length === 0) {
+      event.preventDefault();
+      return;
+    }
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
-    if (event.shiftKey && document.activeElement === first) {
+    const at = document.activeElement;
+    if (!(at instanceof Node) || !this.dialog.contains(at)) {
+      // Focus is outside (on the body after a click on the backdrop or on text): back in at the near end.
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    } else if (event.shiftKey && at === first) {
       event.preventDefault();
       last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
+    } else if (!event.shiftKey && at === last) {
       event.preventDefault();
       first.focus();
     }

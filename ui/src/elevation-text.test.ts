@@ -8,11 +8,15 @@ import {
   endedText,
   endingSoon,
   pendingNote,
+  pendingNoteTitle,
+  refusalText,
+  ticketFormat,
+  ticketHint,
   ticketMatches,
   timeLeft,
   warningText,
 } from "./elevation-text";
-import { elevationStatus, grant, largeScan, piiRead } from "./testing";
+import { elevationStatus, grant, largeScan, piiRead, refusal } from "./testing";
 
 const NOW = new Date(2026, 10, 21, 12, 0).getTime();
 const MIN = 60_000;
@@ -79,13 +83,28 @@ describe("request checks", () => {
   it("asks for a ticket in the expected format", () => {
     expect(checkRequest(piiRead(), { justification: "audit", ticket: " " })).toEqual({
       field: "ticket",
-      message: "Enter a ticket for pii-read (format ^(INC|SUP)-[0-9]+$).",
+      message: "Enter a ticket for pii-read; it must match (INC|SUP)-[0-9]+.",
     });
     expect(checkRequest(piiRead(), { justification: "audit", ticket: "JIRA-9" })).toEqual({
       field: "ticket",
-      message: "The ticket JIRA-9 does not have the expected format (^(INC|SUP)-[0-9]+$).",
+      message: "The ticket JIRA-9 does not match (INC|SUP)-[0-9]+.",
     });
     expect(checkRequest(piiRead(), { justification: "audit", ticket: " SUP-12 " })).toBeNull();
+  });
+});
+
+describe("the ticket hint", () => {
+  it("shows the pattern plainly, without the anchors a whole match makes redundant", () => {
+    expect(ticketHint("INC-[0-9]+")).toBe("(must match INC-[0-9]+)");
+    expect(ticketHint("^(INC|SUP)-[0-9]+$")).toBe("(must match (INC|SUP)-[0-9]+)");
+    expect(ticketFormat("^INC-[0-9]+")).toBe("INC-[0-9]+");
+    expect(ticketFormat("INC-[0-9]+$")).toBe("INC-[0-9]+");
+  });
+
+  it("keeps a dollar sign that is part of the ticket, and a pattern that is only anchors", () => {
+    expect(ticketFormat("COST-\\$")).toBe("COST-\\$");
+    expect(ticketFormat("A\\\\$")).toBe("A\\\\");
+    expect(ticketFormat("^$")).toBe("^$");
   });
 });
 
@@ -117,7 +136,7 @@ describe("status item", () => {
     expect(display?.label).toBe("Elevated");
     expect(display?.grants.map((g) => g.text).join(", ")).toBe("pii-read · 14 min left, large-scan · 1 h 30 min left");
     expect(display?.warning).toBe(false);
-    expect(display?.pending).toBe("");
+    expect(display?.pending).toEqual([]);
     expect(display?.title).toContain("(approved by policy)");
     expect(display?.title).toContain("(approved by alice)");
   });
@@ -128,11 +147,21 @@ describe("status item", () => {
     expect(display?.grants.map((g) => g.text)).toEqual(["pii-read · 4 min left", "large-scan · ending"]);
   });
 
-  it("lists what waits for an approver", () => {
-    const display = describeElevations(elevationStatus({ pending: [{ requestId: "req-7", name: "large-scan", requestedAtMs: NOW }] }), NOW);
+  it("lists what waits for an approver, each name once, with the request in the tooltip", () => {
+    const display = describeElevations(
+      elevationStatus({
+        pending: [
+          { requestId: "req-7", name: "large-scan", requestedAtMs: NOW },
+          { requestId: "req-8", name: "large-scan", requestedAtMs: 0 },
+        ],
+      }),
+      NOW,
+    );
     expect(display?.label).toBe("Elevation");
-    expect(display?.pending).toBe("pending: large-scan");
-    expect(display?.title).toBe("large-scan: waiting for an approver (request req-7)");
+    expect(display?.pending).toEqual(["large-scan"]);
+    expect(display?.title).toBe(
+      "large-scan: waiting for an approver (request req-7, sent 21 Nov 2026, 12:00)\nlarge-scan: waiting for an approver (request req-8)",
+    );
   });
 });
 
@@ -154,8 +183,25 @@ describe("banner words", () => {
     expect(endedText([])).toBeNull();
   });
 
-  it("names the request an approver is asked about", () => {
-    expect(pendingNote("req-7")).toBe("Waiting for an approver (request req-7)");
-    expect(pendingNote("")).toBe("Waiting for an approver");
+  it("says what waits for an approver, keeping the request id for the tooltip", () => {
+    const id = "7f1c9e2a-5b3d-4e6f-8a9b-0c1d2e3f4a5b";
+    expect(pendingNote("large-scan")).toBe("Waiting for an approver: large-scan");
+    expect(pendingNote("large-scan")).not.toContain("req");
+    expect(pendingNoteTitle({ requestId: id, name: "large-scan", requestedAtMs: 0 })).toBe(
+      `large-scan: waiting for an approver (request ${id})`,
+    );
+    expect(pendingNoteTitle({ requestId: "", name: "large-scan", requestedAtMs: 0 })).toBe("large-scan: waiting for an approver (request)");
+  });
+
+  it("says a request was not granted, with the reason as given and capitalised", () => {
+    expect(refusalText([refusal("r1", "large-scan", "denied by alice: not during the freeze")])).toBe(
+      "large-scan was not granted: Denied by alice: not during the freeze.",
+    );
+    expect(refusalText([refusal("r1", "large-scan", " timed out after 1 hour. ")])).toBe("large-scan was not granted: Timed out after 1 hour.");
+    expect(refusalText([refusal("r1", "large-scan", "")])).toBe("large-scan was not granted.");
+    expect(
+      refusalText([refusal("r2", "pii-read", "approved, but the grant would outlast the policy!"), refusal("r1", "large-scan", "withdrawn")]),
+    ).toBe("pii-read was not granted: Approved, but the grant would outlast the policy! large-scan was not granted: Withdrawn.");
+    expect(refusalText([])).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // what the status bar and the banner say, and the checks made before a
 // request is sent. The backend checks every request again; these only
 // spare the user a round trip.
-import type { ActiveElevation, ElevationOption, ElevationStatus, PendingElevation } from "./api";
+import type { ActiveElevation, ElevationOption, ElevationRefusal, ElevationStatus, PendingElevation } from "./api";
 import { formatDateTime } from "./time";
 
 /** The durations the dialog offers, as far as the elevation's maximum allows. */
@@ -60,6 +60,24 @@ export function ticketMatches(pattern: string, ticket: string): boolean | null {
   return whole.test(ticket);
 }
 
+/**
+ * The ticket pattern as the dialog shows it: a leading `^` and a trailing
+ * `$` are left out, since the whole ticket has to match anyway.
+ */
+export function ticketFormat(pattern: string): string {
+  let shown = pattern;
+  if (shown.startsWith("^")) shown = shown.slice(1);
+  // A trailing `\$` is a literal dollar sign and stays.
+  const backslashes = /(\\*)\$$/.exec(shown)?.[1].length ?? -1;
+  if (backslashes >= 0 && backslashes % 2 === 0) shown = shown.slice(0, -1);
+  return shown || pattern;
+}
+
+/** The hint beside the Ticket label: "(must match INC-[0-9]+)". */
+export function ticketHint(pattern: string): string {
+  return `(must match ${ticketFormat(pattern)})`;
+}
+
 export interface RequestFields {
   justification: string;
   ticket: string;
@@ -75,12 +93,13 @@ export function checkRequest(option: ElevationOption, fields: RequestFields): Fi
   if (option.ticketPattern !== null) {
     const ticket = fields.ticket.trim();
     if (ticketMatches(option.ticketPattern, ticket) === false) {
+      const format = ticketFormat(option.ticketPattern);
       return {
         field: "ticket",
         message:
           ticket === ""
-            ? `Enter a ticket for ${option.name} (format ${option.ticketPattern}).`
-            : `The ticket ${ticket} does not have the expected format (${option.ticketPattern}).`,
+            ? `Enter a ticket for ${option.name}; it must match ${format}.`
+            : `The ticket ${ticket} does not match ${format}.`,
       };
     }
   }
@@ -119,17 +138,26 @@ function grantTitle(grant: ActiveElevation): string {
   return `${grant.name}: granted ${formatDateTime(new Date(grant.grantedAtMs).toISOString())}, ends ${formatDateTime(new Date(grant.expiresAtMs).toISOString())} (${by})`;
 }
 
-function pendingTitle(request: PendingElevation): string {
-  return `${request.name}: waiting for an approver (request ${request.requestId})`;
+/** When a request was sent, as a time of day. */
+function sentAt(request: PendingElevation): string {
+  return request.requestedAtMs > 0 ? `, sent ${formatDateTime(new Date(request.requestedAtMs).toISOString())}` : "";
 }
+
+function pendingTitle(request: PendingElevation): string {
+  const id = request.requestId ? `request ${request.requestId}` : "request";
+  return `${request.name}: waiting for an approver (${id}${sentAt(request)})`;
+}
+
+/** What precedes the names of requests waiting for an approver in the status bar. */
+export const WAITING_LABEL = "waiting for approval:";
 
 export interface ElevationItemDisplay {
   /** "Elevated" while any is active, else "Elevation". */
   label: string;
   /** One entry per active elevation: "pii-read · 14 min left". */
   grants: Array<{ name: string; text: string }>;
-  /** "pending: large-scan", or "" when nothing waits. */
-  pending: string;
+  /** Names of the elevations waiting for an approver, each once; shown after `WAITING_LABEL`. */
+  pending: string[];
   warning: boolean;
   title: string;
 }
@@ -140,7 +168,7 @@ export function describeElevations(status: ElevationStatus, now: number): Elevat
   return {
     label: status.active.length > 0 ? "Elevated" : "Elevation",
     grants: status.active.map((grant) => ({ name: grant.name, text: grantText(grant, now) })),
-    pending: status.pending.length > 0 ? `pending: ${status.pending.map((request) => request.name).join(", ")}` : "",
+    pending: [...new Set(status.pending.map((request) => request.name))],
     warning: endingSoon(status, now).length > 0,
     title: [...status.active.map(grantTitle), ...status.pending.map(pendingTitle)].join("\n"),
   };
@@ -163,7 +191,32 @@ export function endedText(names: readonly string[]): string | null {
   return `${listNames(names)} ${names.length === 1 ? "has" : "have"} ended; the editor is back to your usual access.`;
 }
 
-/** "Waiting for an approver (request req-7)". */
-export function pendingNote(requestId: string): string {
-  return requestId ? `Waiting for an approver (request ${requestId})` : "Waiting for an approver";
+/** The verdict box's note while a request waits: "Waiting for an approver: large-scan". */
+export function pendingNote(name: string): string {
+  return `Waiting for an approver: ${name}`;
 }
+
+/** The note's tooltip, which carries the request id. */
+export function pendingNoteTitle(request: PendingElevation): string {
+  return pendingTitle(request);
+}
+
+/** Backend reasons start in lower case; in the banner they start a sentence. */
+function capitalized(value: string): string {
+  return value ? value[0].toUpperCase() + value.slice(1) : value;
+}
+
+/** "large-scan was not granted: Denied by alice." One sentence per refusal, in the order given. */
+export function refusalText(refusals: readonly ElevationRefusal[]): string | null {
+  if (refusals.length === 0) return null;
+  return refusals
+    .map((refusal) => {
+      const reason = capitalized(refusal.reason.trim());
+      if (reason === "") return `${refusal.name} was not granted.`;
+      return `${refusal.name} was not granted: ${reason}${/[.!?]$/.test(reason) ? "" : "."}`;
+    })
+    .join(" ");
+}
+
+/** Elevations an `elevate` verdict needs that cannot be requested now: "Elevation requests are unavailable right now". */
+export const UNAVAILABLE_NOTE = "Elevation requests are unavailable right now";

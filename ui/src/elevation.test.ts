@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ElevationDecision, ElevationRequest, ElevationStatus, LintReport } from "./api";
 import { ENDED_NOTICE_MS, Elevations, TICK_MS } from "./elevation";
-import { elevationStatus, grant } from "./testing";
+import { elevationStatus, grant, refusal } from "./testing";
 
 const NOW = new Date(2026, 10, 21, 12, 0).getTime();
 const MIN = 60_000;
@@ -12,7 +12,11 @@ let source: {
   request: ReturnType<typeof vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>>;
   end: ReturnType<typeof vi.fn<(name: string) => Promise<ElevationStatus>>>;
 };
-let hooks: { accessChanged: ReturnType<typeof vi.fn<() => void>>; error: ReturnType<typeof vi.fn<(message: string) => void>> };
+let hooks: {
+  accessChanged: ReturnType<typeof vi.fn<() => void>>;
+  error: ReturnType<typeof vi.fn<(message: string) => void>>;
+  restoreFocus: ReturnType<typeof vi.fn<() => void>>;
+};
 
 function report(elevations: string[], verdict: LintReport["verdict"] = "elevate"): LintReport {
   return { verdict, elevations, reads: [], reason: null, diagnostics: [] };
@@ -29,6 +33,8 @@ function buttons(): string[] {
 }
 
 const item = () => elevations.item;
+const unavailableNote = () => document.querySelector<HTMLElement>("#verdict-elevations .elevation-unavailable");
+const UUID = "7f1c9e2a-5b3d-4e6f-8a9b-0c1d2e3f4a5b";
 const itemText = () => item().querySelector(".status-value")?.textContent;
 
 function decision(extra: Partial<ElevationDecision>): ElevationDecision {
@@ -55,7 +61,7 @@ beforeEach(() => {
     request: vi.fn<(request: ElevationRequest) => Promise<ElevationDecision>>(),
     end: vi.fn<(name: string) => Promise<ElevationStatus>>().mockResolvedValue(elevationStatus()),
   };
-  hooks = { accessChanged: vi.fn<() => void>(), error: vi.fn<(message: string) => void>() };
+  hooks = { accessChanged: vi.fn<() => void>(), error: vi.fn<(message: string) => void>(), restoreFocus: vi.fn<() => void>() };
   elevations = new Elevations(
     {
       host: byId("app"),
@@ -98,11 +104,44 @@ describe("Request elevation buttons", () => {
     elevations.showReport(report(["pii-read"]));
     elevations.unavailable();
     expect(buttons()).toEqual([]);
+    expect(unavailableNote()?.textContent).toBe("Elevation requests are unavailable right now");
   });
 
-  it("shows none before any status was read", () => {
+  it("shows none before any status was read, only a note that requests are unavailable", () => {
     elevations.showReport(report(["pii-read"]));
     expect(buttons()).toEqual([]);
+    expect(byId("verdict-elevations").hidden).toBe(false);
+    expect(unavailableNote()?.textContent).toBe("Elevation requests are unavailable right now");
+    expect(unavailableNote()?.title).toContain("could not read");
+    expect(elevations.readable).toBe(false);
+    elevations.update(elevationStatus());
+    expect(elevations.readable).toBe(true);
+    expect(unavailableNote()).toBeNull();
+    expect(buttons()).toHaveLength(1);
+  });
+
+  it("notes an elevation the policy does not offer, and nothing for other verdicts", () => {
+    elevations.update(elevationStatus());
+    elevations.showReport(report(["ghost-read", "pii-read"]));
+    expect(buttons()).toEqual(["pii-read: Request elevation pii-read"]);
+    expect(unavailableNote()?.textContent).toBe("Elevation requests are unavailable right now");
+    expect(unavailableNote()?.title).toBe("The policy in force offers no way to request ghost-read.");
+    elevations.showReport(report(["ghost-read"], "deny"));
+    expect(unavailableNote()).toBeNull();
+    expect(byId("verdict-elevations").hidden).toBe(true);
+  });
+
+  it("needs no note for an elevation that is active or waiting", () => {
+    elevations.update(
+      elevationStatus({
+        options: [],
+        active: [grant("pii-read", NOW, 10 * MIN)],
+        pending: [{ requestId: "req-3", name: "large-scan", requestedAtMs: NOW }],
+      }),
+    );
+    elevations.showReport(report(["pii-read", "large-scan"]));
+    expect(unavailableNote()).toBeNull();
+    expect(document.querySelector("#verdict-elevations .elevation-pending")).not.toBeNull();
   });
 
   it("leaves out an elevation already active, and notes one waiting for an approver", () => {
@@ -116,7 +155,29 @@ describe("Request elevation buttons", () => {
     expect(buttons()).toEqual([]);
     const note = document.querySelector<HTMLElement>("#verdict-elevations .elevation-pending");
     expect(note?.dataset.elevation).toBe("large-scan");
-    expect(note?.textContent).toBe("Waiting for an approver (request req-3)");
+    expect(note?.textContent).toBe("Waiting for an approver: large-scan");
+    expect(note?.title).toContain("request req-3");
+  });
+
+  it("keeps a long request id out of the note's text, in its tooltip", () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: UUID, name: "large-scan", requestedAtMs: NOW }] }));
+    elevations.showReport(report(["large-scan"]));
+    const note = document.querySelector<HTMLElement>("#verdict-elevations .elevation-pending");
+    expect(note?.textContent).not.toContain(UUID);
+    expect(note?.title).toContain(UUID);
+  });
+
+  it("offers Withdraw beside the note", async () => {
+    source.end.mockResolvedValue(elevationStatus({ version: 2 }));
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-3", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    elevations.showReport(report(["large-scan"]));
+    const withdraw = document.querySelector<HTMLButtonElement>('#verdict-elevations button.withdraw-elevation[data-elevation="large-scan"]');
+    expect(withdraw?.textContent).toBe("Withdraw");
+    withdraw?.click();
+    expect(source.end).toHaveBeenCalledWith("large-scan");
+    expect(document.querySelector<HTMLButtonElement>("#verdict-elevations button.withdraw-elevation")?.disabled).toBe(true);
+    await vi.waitFor(() => expect(buttons()).toEqual(["large-scan: Request elevation large-scan"]));
+    expect(document.querySelector("#verdict-elevations .elevation-pending")).toBeNull();
   });
 
   it("opens the dialog for the clicked elevation", () => {
@@ -170,10 +231,10 @@ describe("deciding a request", () => {
     elevations.open("large-scan");
     await submit("");
     expect(byId("elevation-dialog")).toBeNull();
-    expect(document.querySelector("#verdict-elevations .elevation-pending")?.textContent).toBe("Waiting for an approver (request req-9)");
+    expect(document.querySelector("#verdict-elevations .elevation-pending")?.textContent).toBe("Waiting for an approver: large-scan");
     expect(buttons()).toEqual([]);
     expect(item().hidden).toBe(false);
-    expect(itemText()).toBe("pending: large-scan");
+    expect(itemText()).toBe("waiting for approval: large-scan Withdraw");
     expect(hooks.accessChanged).not.toHaveBeenCalled();
   });
 
@@ -182,7 +243,9 @@ describe("deciding a request", () => {
     elevations.showReport(report(["large-scan"]));
     elevations.open("large-scan");
     await submit("");
-    expect(document.querySelector("#verdict-elevations .elevation-pending")?.textContent).toBe("Waiting for an approver (request req-10)");
+    const note = document.querySelector<HTMLElement>("#verdict-elevations .elevation-pending");
+    expect(note?.textContent).toBe("Waiting for an approver: large-scan");
+    expect(note?.title).toContain("request req-10");
   });
 
   it("on a denial keeps the dialog open with the message", async () => {
@@ -257,7 +320,34 @@ describe("the status bar item", () => {
         pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }],
       }),
     );
-    expect(itemText()).toBe("pii-read · 14 min left End; pending: large-scan");
+    expect(itemText()).toBe("pii-read · 14 min left End; waiting for approval: large-scan Withdraw");
+  });
+
+  it("withdraws a waiting request with its Withdraw button", async () => {
+    elevations.update(
+      elevationStatus({
+        pending: [
+          { requestId: "req-1", name: "large-scan", requestedAtMs: NOW },
+          { requestId: "req-2", name: "pii-read", requestedAtMs: NOW },
+        ],
+        version: 1,
+      }),
+    );
+    expect(itemText()).toBe("waiting for approval: large-scan Withdraw, pii-read Withdraw");
+    source.end.mockResolvedValue(elevationStatus({ pending: [{ requestId: "req-2", name: "pii-read", requestedAtMs: NOW }], version: 2 }));
+    item().querySelector<HTMLButtonElement>('button.withdraw-elevation[data-elevation="large-scan"]')?.click();
+    expect(source.end).toHaveBeenCalledWith("large-scan");
+    expect(item().querySelector<HTMLButtonElement>('button.withdraw-elevation[data-elevation="large-scan"]')?.disabled).toBe(true);
+    await vi.waitFor(() => expect(itemText()).toBe("waiting for approval: pii-read Withdraw"));
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+  });
+
+  it("reports a failed Withdraw in plain words", async () => {
+    source.end.mockRejectedValue({ kind: "internal", message: "the queue is locked" });
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }] }));
+    await elevations.end("large-scan");
+    expect(hooks.error).toHaveBeenCalledWith("Could not withdraw the request for large-scan. Something went wrong inside Warden: the queue is locked");
+    expect(item().querySelector<HTMLButtonElement>("button.withdraw-elevation")?.disabled).toBe(false);
   });
 
   it("turns to the warning style when a grant ends within warnBeforeS", () => {
@@ -367,10 +457,10 @@ describe("the elevation banner", () => {
 });
 
 describe("dispose", () => {
-  it("clears the countdown and the ended notice's timer", () => {
+  it("clears the countdown, the expiry and the ended notice's timer", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN), grant("large-scan", NOW, 30 * MIN)] }));
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
-    expect(vi.getTimerCount()).toBe(2);
+    expect(vi.getTimerCount()).toBe(3);
     elevations.dispose();
     expect(vi.getTimerCount()).toBe(0);
     // Nothing starts again afterwards.
@@ -387,13 +477,246 @@ describe("dispose", () => {
     expect(elevations.open("pii-read")).toBeNull();
   });
 
-  it("stops the countdown once nothing is active", () => {
+  it("stops the countdown and the expiry timer once nothing is active", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
-    expect(vi.getTimerCount()).toBe(1);
+    expect(vi.getTimerCount()).toBe(2);
     elevations.update(elevationStatus());
     // Only the ended notice's timer is left.
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(ENDED_NOTICE_MS);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("refusals", () => {
+  const banner = () => byId("elevation-banner");
+  const text = () => byId("elevation-banner-text").textContent;
+  const denied = refusal("req-1", "large-scan", "denied by alice: not during the freeze", NOW);
+
+  it("are old news in the first status when made before the window opened", () => {
+    const before = refusal("req-0", "large-scan", "timed out", NOW, 1);
+    elevations.update(elevationStatus({ refusals: [denied, before], version: 1 }));
+    expect(banner().hidden).toBe(true);
+    // Nor do they come back later.
+    elevations.update(elevationStatus({ refusals: [denied, before], version: 2 }));
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("made after the window opened are news even in the first status read (a late retry)", () => {
+    elevations.unavailable();
+    vi.advanceTimersByTime(MIN);
+    const meanwhile = refusal("req-4", "large-scan", "denied by bob", NOW + 30_000);
+    elevations.update(elevationStatus({ refusals: [meanwhile, denied], version: 3 }));
+    expect(text()).toBe("large-scan was not granted: Denied by bob.");
+  });
+
+  it("show a new refusal in the banner, as a warning", () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    elevations.update(elevationStatus({ refusals: [denied], version: 2 }));
+    expect(banner().hidden).toBe(false);
+    expect(banner().classList.contains("is-warning")).toBe(true);
+    expect(banner().classList.contains("is-info")).toBe(false);
+    expect(text()).toBe("large-scan was not granted: Denied by alice: not during the freeze.");
+    expect(item().hidden).toBe(true);
+    // Shown once: the same refusal in later statuses adds nothing.
+    elevations.update(elevationStatus({ refusals: [denied], version: 3 }));
+    expect(text()).toBe("large-scan was not granted: Denied by alice: not during the freeze.");
+    // It stays until dismissed.
+    vi.advanceTimersByTime(ENDED_NOTICE_MS * 2);
+    expect(banner().hidden).toBe(false);
+  });
+
+  it("stay away once dismissed", () => {
+    elevations.update(elevationStatus({ version: 1 }));
+    elevations.update(elevationStatus({ refusals: [denied], version: 2 }));
+    document.querySelector<HTMLButtonElement>("#elevation-banner .banner-close")?.click();
+    expect(banner().hidden).toBe(true);
+    elevations.update(elevationStatus({ refusals: [denied], version: 3 }));
+    expect(banner().hidden).toBe(true);
+    // A newer refusal is news again, alone.
+    const timedOut = refusal("req-2", "pii-read", "timed out after 1 hour", NOW);
+    elevations.update(elevationStatus({ refusals: [timedOut, denied], version: 4 }));
+    expect(text()).toBe("pii-read was not granted: Timed out after 1 hour.");
+  });
+
+  it("list several new ones newest first, before an ended notice", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)], version: 1 }));
+    const older = refusal("req-1", "large-scan", "withdrawn", NOW, MIN);
+    const newer = refusal("req-2", "large-scan", "approved, but the policy no longer allows it", NOW);
+    elevations.update(elevationStatus({ refusals: [newer, older], version: 2 }));
+    expect(text()).toBe(
+      "large-scan was not granted: Approved, but the policy no longer allows it. large-scan was not granted: Withdrawn. " +
+        "pii-read has ended; the editor is back to your usual access.",
+    );
+    expect(banner().classList.contains("is-warning")).toBe(true);
+  });
+
+  it("give way when that elevation is asked for or granted again", () => {
+    elevations.update(elevationStatus({ version: 1 }));
+    elevations.update(elevationStatus({ refusals: [denied], version: 2 }));
+    elevations.update(elevationStatus({ refusals: [denied], pending: [{ requestId: "req-5", name: "large-scan", requestedAtMs: NOW }], version: 3 }));
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("are not news for a request withdrawn in this window", async () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    const withdrawn = refusal("req-1", "large-scan", "withdrawn by the requester", NOW);
+    // The event may even come before the command's answer.
+    source.end.mockImplementation(async () => {
+      elevations.update(elevationStatus({ refusals: [withdrawn], version: 2 }));
+      return elevationStatus({ refusals: [withdrawn], version: 2 });
+    });
+    await elevations.end("large-scan");
+    expect(banner().hidden).toBe(true);
+    expect(item().hidden).toBe(true);
+  });
+
+  it("are news when a withdrawal failed and the request was refused later", async () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    source.end.mockRejectedValue({ kind: "internal", message: "busy" });
+    await elevations.end("large-scan");
+    elevations.update(elevationStatus({ refusals: [denied], version: 2 }));
+    expect(text()).toBe("large-scan was not granted: Denied by alice: not during the freeze.");
+  });
+
+  it("are not repeated in the banner when the dialog already said so", async () => {
+    elevations.update(elevationStatus({ version: 1 }));
+    const policy = refusal("req-7", "pii-read", "not on weekends", NOW);
+    source.request.mockResolvedValue(
+      decision({ outcome: "denied", requestId: "req-7", message: "Not on weekends.", status: elevationStatus({ refusals: [policy], version: 2 }) }),
+    );
+    elevations.open("pii-read");
+    await submit("audit", "INC-1");
+    expect(byId("elevation-error").textContent).toBe("Not on weekends.");
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("that arrive after the dialog was closed go to the error hook", async () => {
+    elevations.update(elevationStatus({ version: 1 }));
+    let answer: (value: ElevationDecision) => void = () => {};
+    source.request.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    elevations.open("pii-read");
+    byId<HTMLTextAreaElement>("elevation-justification").value = "audit";
+    byId<HTMLInputElement>("elevation-ticket").value = "INC-1";
+    const sent = elevations.openDialog?.send();
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(elevations.openDialog).toBeNull();
+    answer(decision({ outcome: "denied", message: "Not during the quarterly freeze." }));
+    await sent;
+    expect(hooks.error).toHaveBeenCalledWith("pii-read was not granted: Not during the quarterly freeze.");
+  });
+});
+
+describe("a grant's end without word from the backend", () => {
+  const banner = () => byId("elevation-banner");
+
+  it("is taken at its expiry: gone from the window, announced, re-checked, then the status is read again", async () => {
+    // The backend is silent and, asked, still claims the grant.
+    const stale = elevationStatus({ active: [grant("pii-read", NOW, 20_000)], version: 1 });
+    source.status.mockResolvedValue(stale);
+    elevations.update(stale);
+    elevations.showReport(report(["pii-read"]));
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(19_999);
+    expect(item().hidden).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(2);
+    expect(byId("elevation-banner-text").textContent).toBe("pii-read has ended; the editor is back to your usual access.");
+    expect(buttons()).toEqual(["pii-read: Request elevation pii-read"]);
+    expect(source.status).toHaveBeenCalledOnce();
+    // The stale answer does not bring it back.
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(2);
+  });
+
+  it("follows the earliest end, re-armed on every update", async () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN), grant("large-scan", NOW, 20 * MIN)], version: 1 }));
+    // pii-read renewed: large-scan now ends first.
+    elevations.update(elevationStatus({ active: [{ ...grant("pii-read", NOW, 30 * MIN), grantedAtMs: NOW }, grant("large-scan", NOW, 20 * MIN)], version: 2 }));
+    source.status.mockResolvedValue(elevationStatus({ active: [{ ...grant("pii-read", NOW, 30 * MIN), grantedAtMs: NOW }], version: 3 }));
+    await vi.advanceTimersByTimeAsync(10 * MIN);
+    expect(itemText()).toBe("pii-read · 20 min left End, large-scan · 10 min left End");
+    await vi.advanceTimersByTimeAsync(10 * MIN);
+    expect(itemText()).toBe("pii-read · 10 min left End");
+    expect(byId("elevation-banner-text").textContent).toContain("large-scan has ended");
+  });
+
+  it("never shows a grant that has already ended", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 0), grant("large-scan", NOW, -MIN)] }));
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).not.toHaveBeenCalled();
+    expect(banner().hidden).toBe(true);
+  });
+
+  it("is taken while the status is unreadable", async () => {
+    source.status.mockRejectedValue({ kind: "internal", message: "gone" });
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 5 * MIN)] }));
+    elevations.unavailable();
+    expect(itemText()).toBe("pii-read · 5 min left End");
+    await vi.advanceTimersByTimeAsync(5 * MIN);
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledTimes(2);
+    expect(elevations.readable).toBe(false);
+  });
+
+  it("makes unavailable() drop a grant past its end at once", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, MIN)] }));
+    hooks.accessChanged.mockClear();
+    // The clock moved on without the timer firing (a suspended machine).
+    vi.setSystemTime(NOW + 2 * MIN);
+    elevations.unavailable();
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+    expect(byId("elevation-banner-text").textContent).toContain("pii-read has ended");
+  });
+
+  it("is taken on the next tick when the timer is late", async () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 20 * MIN)] }));
+    hooks.accessChanged.mockClear();
+    vi.setSystemTime(NOW + 21 * MIN);
+    await vi.advanceTimersByTimeAsync(TICK_MS);
+    expect(item().hidden).toBe(true);
+    expect(hooks.accessChanged).toHaveBeenCalledOnce();
+  });
+});
+
+describe("focus after the dialog", () => {
+  beforeEach(() => {
+    elevations.update(elevationStatus());
+    elevations.showReport(report(["pii-read"]));
+  });
+
+  const restore = () => hooks.restoreFocus;
+
+  it("goes to the app's fallback (the editor) when a grant took the Request button away", async () => {
+    source.request.mockResolvedValue(decision({ status: elevationStatus({ active: [grant("pii-read", NOW, 15 * MIN)], version: 1 }) }));
+    document.querySelector<HTMLButtonElement>("button.request-elevation")?.focus();
+    document.querySelector<HTMLButtonElement>("button.request-elevation")?.click();
+    await submit("audit", "INC-1");
+    expect(buttons()).toEqual([]);
+    expect(restore()).toHaveBeenCalledOnce();
+  });
+
+  it("goes back to the Request button when it was only drawn again", () => {
+    document.querySelector<HTMLButtonElement>("button.request-elevation")?.focus();
+    document.querySelector<HTMLButtonElement>("button.request-elevation")?.click();
+    elevations.update(elevationStatus({ version: 1 })); // Redraws the buttons.
+    byId<HTMLButtonElement>("elevation-cancel").click();
+    expect(document.activeElement).toBe(document.querySelector("button.request-elevation"));
+    expect(restore()).not.toHaveBeenCalled();
+  });
+});
+
+describe("dispose and the banner", () => {
+  it("stops listening to the banner's close button", () => {
+    const close = document.querySelector(".banner-close") as HTMLButtonElement;
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
+    elevations.update(elevationStatus());
+    const remove = vi.spyOn(close, "removeEventListener");
+    elevations.dispose();
+    expect(remove).toHaveBeenCalledWith("click", expect.any(Function));
+    close.click();
+    expect(byId("elevation-banner").hidden).toBe(false);
   });
 });

@@ -1,20 +1,44 @@
 // Elevations in the window: a "Request elevation" button in the verdict box
 // for each elevation an `elevate` verdict needs, the status bar item
 // (`data-item="elevation"`: what is active, for how long, what waits for an
-// approver, with an End button per grant) and `#elevation-banner`, which
+// approver, with an End button per grant and a Withdraw button per waiting
+// request) and `#elevation-banner`, which says when a request was refused,
 // warns before a grant ends and says when one has ended.
 //
 // Without a readable status there are no options, hence no buttons (fail
-// closed); the backend enforces every grant again when a query runs.
-import type { ActiveElevation, ElevationDecision, ElevationOption, ElevationRequest, ElevationStatus, LintReport } from "./api";
+// closed), only a note that requests are unavailable; the backend enforces
+// every grant again when a query runs. A grant is never shown past its end:
+// it is dropped here at its expiry even if the backend says nothing.
+import type {
+  ActiveElevation,
+  ElevationDecision,
+  ElevationOption,
+  ElevationRefusal,
+  ElevationRequest,
+  ElevationStatus,
+  LintReport,
+} from "./api";
 import { ElevationDialog } from "./elevation-dialog";
-import { describeElevations, endedText, endingSoon, pendingNote, warningText } from "./elevation-text";
+import {
+  UNAVAILABLE_NOTE,
+  WAITING_LABEL,
+  describeElevations,
+  endedText,
+  endingSoon,
+  listNames,
+  pendingNote,
+  pendingNoteTitle,
+  refusalText,
+  warningText,
+} from "./elevation-text";
 import { describeError } from "./errors";
 
 /** How often the time left is redrawn while an elevation is active. */
 export const TICK_MS = 15_000;
 /** How long "… has ended" stays up unless dismissed. */
 export const ENDED_NOTICE_MS = 60_000;
+/** The longest delay setTimeout takes as such (longer ones fire at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export interface ElevationElements {
   /** Where the dialog is mounted (the app root). */
@@ -29,6 +53,7 @@ export interface ElevationElements {
 export interface ElevationSource {
   status(): Promise<ElevationStatus>;
   request(request: ElevationRequest): Promise<ElevationDecision>;
+  /** Ends the grant `name`, or withdraws a request of that name still waiting for an approver. */
   end(name: string): Promise<ElevationStatus>;
 }
 
@@ -37,30 +62,53 @@ export interface ElevationHooks {
   accessChanged(): void;
   /** A failure outside the dialog, in plain words. */
   error(message: string): void;
+  /** Where focus goes when the dialog closes and what had it before is gone (the editor). */
+  restoreFocus?(): void;
 }
 
-const EMPTY: ElevationStatus = { options: [], active: [], pending: [], warnBeforeS: 300, version: 0 };
+const EMPTY: ElevationStatus = { options: [], active: [], pending: [], refusals: [], warnBeforeS: 300, version: 0 };
 
 /** Identifies one grant: a renewed grant of the same name is a new one. */
 const grantKey = (grant: ActiveElevation) => `${grant.name}@${grant.grantedAtMs}:${grant.expiresAtMs}`;
 const grantKeys = (grants: readonly ActiveElevation[]) => grants.map(grantKey).sort().join("|");
 
+/** `status` without the grants that have ended by `now`. */
+function live(status: ElevationStatus, now: number): ElevationStatus {
+  const active = status.active.filter((grant) => grant.expiresAtMs > now);
+  return active.length === status.active.length ? status : { ...status, active };
+}
+
 export class Elevations {
   /** The status bar item; the app puts it into `#status` whenever it repaints the bar. */
   readonly item: HTMLElement;
 
+  /** What is shown: the latest status, without grants past their end. */
   private status: ElevationStatus = EMPTY;
+  /** Whether the latest attempt to read the status succeeded. */
+  private statusRead = false;
+  /** Whether a status has been read at all: refusals in the first one are old news, unless made since `openedAtMs`. */
+  private primed = false;
+  /** When the window started taking statuses. */
+  private readonly openedAtMs = Date.now();
   private needed: string[] = [];
   private dialog: ElevationDialog | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private endedTimer: ReturnType<typeof setTimeout> | null = null;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Names whose end the banner announces, until dismissed or timed out. */
   private ended: string[] = [];
+  /** Refusals the banner shows, until dismissed. */
+  private refused: ElevationRefusal[] = [];
+  /** Request ids of refusals already seen (shown, or in the first status). */
+  private seenRefusals = new Set<string>();
+  /** Request ids whose refusal this window already told (denied in the dialog, withdrawn here). */
+  private readonly toldRefusals = new Set<string>();
   /** Grants whose warning was dismissed. */
   private readonly quieted = new Set<string>();
   private readonly ending = new Set<string>();
   private reloading = false;
   private disposed = false;
+  private readonly onBannerClose = () => this.dismissBanner();
 
   constructor(
     private readonly elements: ElevationElements,
@@ -71,19 +119,25 @@ export class Elevations {
     this.item.className = "status-item";
     this.item.dataset.item = "elevation";
     this.item.hidden = true;
-    elements.bannerClose.addEventListener("click", () => this.dismissBanner());
+    elements.bannerClose.addEventListener("click", this.onBannerClose);
     this.render();
+  }
+
+  /** Whether the status could be read the last time it was asked for (false before the first). */
+  get readable(): boolean {
+    return this.statusRead;
   }
 
   /** The status in force; calls `accessChanged` when the active grants differ from before. */
   update(status: ElevationStatus): void {
-    if (this.apply(status)) this.hooks.accessChanged();
+    if (this.apply(status, true)) this.hooks.accessChanged();
   }
 
-  /** The status could not be read: nothing can be requested; what was active stays shown. */
+  /** The status could not be read: nothing can be requested; what was active stays shown until its end. */
   unavailable(): void {
-    this.status = { ...this.status, options: [] };
-    this.render();
+    if (this.disposed) return;
+    this.statusRead = false;
+    if (this.apply({ ...this.status, options: [] }, false)) this.hooks.accessChanged();
   }
 
   /** Reads the status again (the policy changed, or a grant ran out without word from the backend). */
@@ -108,6 +162,10 @@ export class Elevations {
     this.dialog = new ElevationDialog(this.elements.host, option, {
       request: (request) => this.source.request(request),
       decided: (decision) => this.decided(decision),
+      error: (message) => {
+        if (!this.disposed) this.hooks.error(message);
+      },
+      restoreFocus: () => this.restoreFocus(name),
     });
     return this.dialog;
   }
@@ -117,19 +175,29 @@ export class Elevations {
     return this.dialog?.isOpen ? this.dialog : null;
   }
 
-  /** Ends the grant `name` now. */
+  /** Ends the grant `name` now, or withdraws the request for `name` that waits for an approver. */
   end(name: string): Promise<void> {
     if (this.ending.has(name)) return Promise.resolve();
+    const withdrawing = !this.status.active.some((grant) => grant.name === name);
+    // The user withdraws these here: their refusal ("withdrawn") is no news to them.
+    const withdrawn = withdrawing ? this.status.pending.filter((request) => request.name === name).map((request) => request.requestId) : [];
+    for (const id of withdrawn) this.toldRefusals.add(id);
     this.ending.add(name);
+    this.renderButtons();
     this.renderItem();
     return this.source
       .end(name)
       .then(
         (status) => this.update(status),
-        (error: unknown) => this.hooks.error(`Could not end ${name}. ${describeError(error)}`),
+        (error: unknown) => {
+          for (const id of withdrawn) this.toldRefusals.delete(id);
+          const what = withdrawing ? `Could not withdraw the request for ${name}.` : `Could not end ${name}.`;
+          this.hooks.error(`${what} ${describeError(error)}`);
+        },
       )
       .finally(() => {
         this.ending.delete(name);
+        this.renderButtons();
         this.renderItem();
       });
   }
@@ -138,15 +206,20 @@ export class Elevations {
     this.disposed = true;
     this.dialog?.close();
     this.dialog = null;
+    this.elements.bannerClose.removeEventListener("click", this.onBannerClose);
     if (this.ticker !== null) clearInterval(this.ticker);
     if (this.endedTimer !== null) clearTimeout(this.endedTimer);
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.ticker = null;
     this.endedTimer = null;
+    this.expiryTimer = null;
   }
 
   private decided(decision: ElevationDecision): void {
     if (this.disposed) return;
     let status = decision.status;
+    // The dialog (or the error area) says so already: no banner for the same refusal.
+    if (decision.outcome === "denied" && decision.requestId) this.toldRefusals.add(decision.requestId);
     // The note needs the request even if the status sent with it left it out.
     if (decision.outcome === "pending" && !status.pending.some((request) => request.name === decision.name)) {
       status = {
@@ -154,27 +227,97 @@ export class Elevations {
         pending: [...status.pending, { name: decision.name, requestId: decision.requestId ?? "", requestedAtMs: Date.now() }],
       };
     }
-    const changed = this.apply(status);
+    const changed = this.apply(status, true);
     // The linter now answers with the grant in force: always ask again.
     if (changed || decision.outcome === "granted") this.hooks.accessChanged();
   }
 
-  /** Takes `status`; true when the active grants changed. */
-  private apply(status: ElevationStatus): boolean {
+  /** Puts focus back on the Request button for `name` if it is there (again), else where the app says. */
+  private restoreFocus(name: string): void {
+    if (this.disposed) return;
+    const again = [...this.elements.buttons.querySelectorAll<HTMLButtonElement>("button.request-elevation")].find(
+      (button) => button.dataset.elevation === name,
+    );
+    if (again) again.focus();
+    else this.hooks.restoreFocus?.();
+  }
+
+  /**
+   * Takes `status` (`fromBackend`: a status the backend sent, rather than
+   * the one shown, taken again); true when the active grants changed.
+   * Grants past their end are left out, as if the backend had said so.
+   */
+  private apply(incoming: ElevationStatus, fromBackend: boolean): boolean {
     if (this.disposed) return false;
     // An event and a command's answer may arrive out of order: never go back to older news.
-    if (status.version < this.status.version) return false;
+    if (incoming.version < this.status.version) return false;
+    const status = live(incoming, Date.now());
     const before = this.status.active;
     const stillActive = new Set(status.active.map((grant) => grant.name));
     const gone = before.map((grant) => grant.name).filter((name) => !stillActive.has(name));
     const changed = grantKeys(before) !== grantKeys(status.active);
     this.status = status;
+    if (fromBackend) {
+      this.statusRead = true;
+      this.takeRefusals(status);
+    }
+    // A refusal gives way once that elevation is granted or asked for again.
+    const waiting = new Set(status.pending.map((request) => request.name));
+    this.refused = this.refused.filter((refusal) => !stillActive.has(refusal.name) && !waiting.has(refusal.name));
     for (const key of [...this.quieted]) if (!status.active.some((grant) => grantKey(grant) === key)) this.quieted.delete(key);
     this.ended = [...new Set([...this.ended.filter((name) => !stillActive.has(name)), ...gone])];
     if (gone.length > 0) this.restartEndedTimer();
     this.syncTicker();
+    this.armExpiry();
     this.render();
     return changed;
+  }
+
+  /**
+   * Notes the refusals in `status`: new ones go to the banner. In the first
+   * status read, those from before the window opened are old news (the first
+   * read may come late, on a retry, after a refusal made meanwhile).
+   */
+  private takeRefusals(status: ElevationStatus): void {
+    const fresh = status.refusals.filter(
+      (refusal) =>
+        !this.seenRefusals.has(refusal.requestId) &&
+        !this.toldRefusals.has(refusal.requestId) &&
+        (this.primed || refusal.atMs > this.openedAtMs),
+    );
+    this.primed = true;
+    // The backend keeps only the latest few: one that dropped out does not come back.
+    this.seenRefusals = new Set([...status.refusals.map((refusal) => refusal.requestId), ...this.refused.map((refusal) => refusal.requestId)]);
+    if (fresh.length > 0) this.refused = [...fresh, ...this.refused];
+  }
+
+  /** Sets the timer for the earliest end among the grants shown. */
+  private armExpiry(): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    if (this.disposed || this.status.active.length === 0) return;
+    const earliest = Math.min(...this.status.active.map((grant) => grant.expiresAtMs));
+    const delay = Math.min(Math.max(earliest - Date.now(), 0), MAX_TIMER_MS);
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      this.expire();
+    }, delay);
+  }
+
+  /** Drops the grants past their end, then asks the backend what is in force. */
+  private expire(): void {
+    if (this.disposed) return;
+    const now = Date.now();
+    if (!this.status.active.some((grant) => grant.expiresAtMs <= now)) {
+      this.armExpiry();
+      return;
+    }
+    if (this.apply(this.status, false)) this.hooks.accessChanged();
+    if (this.reloading) return;
+    this.reloading = true;
+    void this.reload().finally(() => {
+      this.reloading = false;
+    });
   }
 
   private syncTicker(): void {
@@ -188,13 +331,8 @@ export class Elevations {
 
   private tick(): void {
     this.render();
-    // A grant past its end should have been announced; ask rather than wait.
-    if (!this.reloading && this.status.active.some((grant) => grant.expiresAtMs <= Date.now())) {
-      this.reloading = true;
-      void this.reload().finally(() => {
-        this.reloading = false;
-      });
-    }
+    // The expiry timer may be late (a suspended machine): a grant past its end goes now.
+    if (this.status.active.some((grant) => grant.expiresAtMs <= Date.now())) this.expire();
   }
 
   private restartEndedTimer(): void {
@@ -208,6 +346,7 @@ export class Elevations {
 
   private dismissBanner(): void {
     this.ended = [];
+    this.refused = [];
     if (this.endedTimer !== null) clearTimeout(this.endedTimer);
     this.endedTimer = null;
     for (const grant of endingSoon(this.status, Date.now())) this.quieted.add(grantKey(grant));
@@ -220,19 +359,37 @@ export class Elevations {
     this.renderBanner();
   }
 
+  private withdrawButton(name: string): HTMLButtonElement {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "withdraw-elevation";
+    button.dataset.elevation = name;
+    button.textContent = "Withdraw";
+    button.title = `Withdraw the request for ${name}`;
+    button.disabled = this.ending.has(name);
+    button.addEventListener("click", () => void this.end(name));
+    return button;
+  }
+
   private renderButtons(): void {
     const active = new Set(this.status.active.map((grant) => grant.name));
     const options = new Map<string, ElevationOption>(this.status.options.map((option) => [option.name, option]));
     const nodes: HTMLElement[] = [];
+    const unavailable: string[] = [];
     for (const name of this.needed) {
-      if (active.has(name) || !options.has(name)) continue;
+      if (active.has(name)) continue;
       const waiting = this.status.pending.find((request) => request.name === name);
       if (waiting) {
         const note = document.createElement("span");
         note.className = "elevation-pending";
         note.dataset.elevation = name;
-        note.textContent = pendingNote(waiting.requestId);
-        nodes.push(note);
+        note.textContent = pendingNote(name);
+        note.title = pendingNoteTitle(waiting);
+        nodes.push(note, this.withdrawButton(name));
+        continue;
+      }
+      if (!this.statusRead || !options.has(name)) {
+        unavailable.push(name);
         continue;
       }
       const button = document.createElement("button");
@@ -243,6 +400,16 @@ export class Elevations {
       button.title = options.get(name)?.description || `Request the ${name} elevation`;
       button.addEventListener("click", () => void this.open(name));
       nodes.push(button);
+    }
+    if (unavailable.length > 0) {
+      const note = document.createElement("span");
+      note.className = "elevation-unavailable";
+      note.dataset.elevation = unavailable.join(" ");
+      note.textContent = UNAVAILABLE_NOTE;
+      note.title = this.statusRead
+        ? `The policy in force offers no way to request ${listNames(unavailable)}.`
+        : "Warden could not read which elevations can be requested; it tries again when the window gets focus.";
+      nodes.push(note);
     }
     this.elements.buttons.replaceChildren(...nodes);
     this.elements.buttons.hidden = nodes.length === 0;
@@ -278,11 +445,19 @@ export class Elevations {
       end.addEventListener("click", () => void this.end(grant.name));
       value.append(text, " ", end);
     });
-    if (display.pending) {
+    if (display.pending.length > 0) {
       if (display.grants.length > 0) value.append("; ");
       const waiting = document.createElement("span");
       waiting.className = "elevation-waiting";
-      waiting.textContent = display.pending;
+      waiting.append(`${WAITING_LABEL} `);
+      display.pending.forEach((name, index) => {
+        if (index > 0) waiting.append(", ");
+        const request = document.createElement("span");
+        request.className = "elevation-request";
+        request.dataset.elevation = name;
+        request.textContent = name;
+        waiting.append(request, " ", this.withdrawButton(name));
+      });
       value.append(waiting);
     }
     this.item.replaceChildren(label, value);
@@ -293,10 +468,12 @@ export class Elevations {
     const { banner, bannerText } = this.elements;
     const soon = endingSoon(this.status, Date.now()).filter((grant) => !this.quieted.has(grantKey(grant)));
     const warning = warningText(soon, Date.now());
+    const refused = refusalText(this.refused);
     const ended = endedText(this.ended);
-    const text = [ended, warning].filter((part): part is string => part !== null).join(" ");
-    banner.classList.toggle("is-warning", warning !== null);
-    banner.classList.toggle("is-info", warning === null && ended !== null);
+    const text = [refused, ended, warning].filter((part): part is string => part !== null).join(" ");
+    const warns = warning !== null || refused !== null;
+    banner.classList.toggle("is-warning", warns);
+    banner.classList.toggle("is-info", !warns && ended !== null);
     bannerText.textContent = text;
     banner.hidden = text === "";
   }

@@ -5,7 +5,9 @@
 // `?policy=grace|blocked|refused` shows the other bundle states and
 // `?audit=offline` makes "Sync now" fail. Elevations: pii-read (for the pii
 // columns) is granted at once, large-scan (for a CROSS JOIN) waits for an
-// approver who never comes.
+// approver who never comes (with `?approver=deny`, one who says no after
+// 5 s); Withdraw takes the request back. Both end in a refusal, as on the
+// backend.
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
@@ -16,6 +18,7 @@ import type {
   CellValue,
   ElevationDecision,
   ElevationOption,
+  ElevationRefusal,
   ElevationStatus,
   LintDiagnostic,
   LintReport,
@@ -197,7 +200,8 @@ const ELEVATIONS: ElevationOption[] = [
     maxDurationS: 3600,
     approval: "auto",
     justification: "required",
-    ticketPattern: "^(INC|SUP)-[0-9]+$",
+    // Unanchored, as policies often write it: the whole ticket must match anyway.
+    ticketPattern: "INC-[0-9]+|SUP-[0-9]+",
   },
   {
     name: "large-scan",
@@ -218,7 +222,8 @@ function invalidRequest(option: ElevationOption | undefined, request: Record<str
     return `${option.name} may last at most ${option.maxDurationS / 60} minutes`;
   }
   if (option.justification === "required" && String(request.justification ?? "").trim() === "") return "a justification is required";
-  if (option.ticketPattern && !new RegExp(option.ticketPattern).test(String(request.ticket ?? ""))) {
+  // The whole ticket must match, as on the backend.
+  if (option.ticketPattern && !new RegExp(`^(?:${option.ticketPattern})$`).test(String(request.ticket ?? ""))) {
     return `the ticket must match ${option.ticketPattern}`;
   }
   return null;
@@ -271,6 +276,7 @@ export function installMockBackend(): void {
   let results = 0;
   const scenario = params().get("policy");
   const offline = params().get("audit") === "offline";
+  const approverDenies = params().get("approver") === "deny";
   let policy = policyFor(scenario);
   const seeded = seedJournal();
   const journal: Journal = {
@@ -283,13 +289,16 @@ export function installMockBackend(): void {
   const auditChanged = () => void emit("audit-changed", auditStatus(journal));
 
   let active: ActiveElevation[] = [];
-  const pending: PendingElevation[] = [];
+  let pending: PendingElevation[] = [];
+  /** Newest first, at most 5, like the backend. */
+  let refusals: ElevationRefusal[] = [];
   let requests = 0;
   let statusVersion = 0;
   const elevationStatus = (): ElevationStatus => ({
     options: policy.health === "blocked" ? [] : ELEVATIONS,
     active: [...active],
     pending: [...pending],
+    refusals: [...refusals],
     warnBeforeS: 300,
     version: ++statusVersion,
   });
@@ -304,6 +313,21 @@ export function installMockBackend(): void {
     auditChanged();
     void emit("elevation-changed", elevationStatus());
   };
+  /** Ends the waiting requests `ended` without a grant, for `reason`. */
+  const refuse = (ended: PendingElevation[], reason: string) => {
+    if (ended.length === 0) return;
+    const ids = new Set(ended.map((request) => request.requestId));
+    pending = pending.filter((request) => !ids.has(request.requestId));
+    const now = Date.now();
+    refusals = [...ended.map((request) => ({ requestId: request.requestId, name: request.name, reason, atMs: now })), ...refusals].slice(0, 5);
+    for (const request of ended) {
+      record(journal, "elevation_denied", `${request.name}: ${reason}`, { elevation: request.name, requestId: request.requestId, reason });
+    }
+    auditChanged();
+    void emit("elevation-changed", elevationStatus());
+  };
+  /** Withdraws the waiting requests for `name`. */
+  const withdraw = (name: string) => refuse(pending.filter((request) => request.name === name), "withdrawn by the requester");
   const check = (sql: string): LintReport =>
     policy.health === "blocked"
       ? { verdict: "deny", elevations: [], reads: [], reason: `No valid policy is in force: ${policy.reason}.`, diagnostics: [] }
@@ -405,16 +429,26 @@ export function installMockBackend(): void {
         } else {
           requests += 1;
           const requestId = `req-${requests}`;
-          pending.push({ requestId, name: option.name, requestedAtMs: now });
+          const waiting = { requestId, name: option.name, requestedAtMs: now };
+          pending.push(waiting);
+          if (approverDenies) {
+            setTimeout(() => {
+              if (pending.includes(waiting)) refuse([waiting], "denied by alice: use the sampled table for this");
+            }, 5000);
+          }
           decision = { outcome: "pending", name: option.name, message: "An approver has been asked.", expiresAtMs: null, requestId, status: elevationStatus() };
         }
         auditChanged();
         void emit("elevation-changed", decision.status);
         return decision;
       }
-      case "end_elevation":
-        endGrant(String(input.name ?? ""), "ended");
+      case "end_elevation": {
+        // Like the backend: a grant of that name ends; otherwise a request of that name is withdrawn.
+        const name = String(input.name ?? "");
+        if (active.some((grant) => grant.name === name)) endGrant(name, "ended");
+        else withdraw(name);
         return elevationStatus();
+      }
       case "fetch_rows": {
         const offset = Number(input.offset ?? 0);
         const limit = Number(input.limit ?? 0);

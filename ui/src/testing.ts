@@ -1,5 +1,5 @@
 // Shared test data for the UI's unit tests (not part of the app bundle: only tests import it).
-import type { ActiveElevation, ElevationOption, ElevationStatus, PolicyStatus } from "./api";
+import type { ActiveElevation, ElevationOption, ElevationRefusal, ElevationStatus, PolicyStatus } from "./api";
 
 /** A valid demo bundle at revision 3, last fetch unchanged; `extra` overrides any field. */
 export function policyStatus(extra: Partial<PolicyStatus> = {}): PolicyStatus {
@@ -53,7 +53,12 @@ export function grant(name: string, now: number, leftMs: number, approver: strin
   return { name, grantedAtMs: now - 60_000, expiresAtMs: now + leftMs, approver };
 }
 
-/** Both demo options, nothing active or pending, warnings 5 min ahead; `extra` overrides any field. */
+/** A refusal of request `requestId` for `name`, `agoMs` before `now`. */
+export function refusal(requestId: string, name: string, reason: string, now = 0, agoMs = 0): ElevationRefusal {
+  return { requestId, name, reason, atMs: now - agoMs };
+}
+
+/** Both demo options, nothing active, pending or refused, warnings 5 min ahead; `extra` overrides any field. */
 export function elevationStatus(extra: Partial<ElevationStatus> = {}): ElevationStatus {
-  return { options: [piiRead(), largeScan()], active: [], pending: [], warnBeforeS: 300, version: 0, ...extra };
+  return { options: [piiRead(), largeScan()], active: [], pending: [], refusals: [], warnBeforeS: 300, version: 0, ...extra };
 }

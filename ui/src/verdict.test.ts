@@ -55,15 +55,29 @@ describe("verdict rendering", () => {
     expect(elements.run.title).toBe("Warden's policy does not allow this query.");
   });
 
-  it("names the elevations a query needs", () => {
-    show({
+  it("names the elevations a query needs and does not run it until they are granted", () => {
+    const display = show({
       kind: "checked",
       report: report({ verdict: "elevate", elevations: ["pii-read", "restricted-read"], reason: "It reads email." }),
     });
+    expect(display.runnable).toBe(false);
     expect(elements.verdict.dataset.verdict).toBe("elevate");
     expect(elements.verdict.textContent).toBe("Needs elevation: pii-read, restricted-read");
     expect(elements.reason.textContent).toBe("It reads email.");
-    expect(elements.run.disabled).toBe(false);
+    expect(elements.run.disabled).toBe(true);
+    expect(elements.run.title).toBe("It reads email.");
+  });
+
+  it("says why an elevate verdict without a reason cannot run yet", () => {
+    show({ kind: "checked", report: report({ verdict: "elevate", elevations: ["pii-read"], reason: "  " }) });
+    expect(elements.reason.textContent).toBe("This query reads data that needs an elevation first.");
+    expect(elements.run.disabled).toBe(true);
+    expect(elements.run.title).toBe("This query reads data that needs an elevation first.");
+  });
+
+  it("keeps an elevate verdict not runnable while the next check is pending", () => {
+    const elevate = describeVerdict({ kind: "checked", report: report({ verdict: "elevate", elevations: ["pii-read"] }) }, null);
+    expect(describeVerdict({ kind: "pending" }, elevate).runnable).toBe(false);
   });
 
   it("treats an unknown verdict as not allowed", () => {

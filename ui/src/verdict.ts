@@ -1,6 +1,8 @@
 // What the toolbar says about the current query, and whether it may run.
-// Anything the UI cannot classify is shown as "Not allowed" (fail closed);
-// the Rust side enforces the policy again when the query is run.
+// Only an `allow` verdict runs: `elevate` waits for a grant (the Request
+// elevation buttons ask for it). Anything the UI cannot classify is shown as
+// "Not allowed" (fail closed); the Rust side enforces the policy again when
+// the query is run.
 import type { LintReport } from "./api";
 
 export type VerdictKind = "allow" | "elevate" | "deny" | "pending";
@@ -46,7 +48,8 @@ function fromReport(report: LintReport): VerdictDisplay {
         label: names ? `Needs elevation: ${names}` : "Needs elevation",
         reason: reason || ELEVATE_FALLBACK,
         reads: readsText(report),
-        runnable: true,
+        // Not until the elevation is granted; the Request elevation buttons beside the verdict ask for it.
+        runnable: false,
       };
     }
     case "deny":

@@ -57,7 +57,23 @@ pub struct ElevationStatus {
     pub warn_before_s: u64,
     /// Grows with every change: a status with a smaller version is older news.
     pub version: u64,
+    /// Requests that ended without a grant (denied, timed out, approved too late), newest
+    /// first, so the window can say why.
+    pub refusals: Vec<Refusal>,
 }
+
+/// A request that ended without a grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refusal {
+    pub request_id: String,
+    pub name: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+/// How many refusals a status carries.
+const KEPT_REFUSALS: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,6 +148,7 @@ pub(crate) struct Elevations {
     pub(crate) approvals: Option<Approvals>,
     /// Grows with every change, so the window can drop a status older than one it has.
     version: u64,
+    refusals: std::collections::VecDeque<Refusal>,
 }
 
 impl Elevations {
@@ -144,11 +161,24 @@ impl Elevations {
             warned: BTreeSet::new(),
             approvals,
             version: 0,
+            refusals: std::collections::VecDeque::new(),
         }
     }
 
     pub(crate) fn changed(&mut self) {
         self.version += 1;
+    }
+
+    /// Notes that request `id` ended without a grant, for the window.
+    pub(crate) fn refused(&mut self, id: &str, name: &str, reason: &str, now: Moment) {
+        self.refusals.push_front(Refusal {
+            request_id: id.into(),
+            name: name.into(),
+            reason: reason.into(),
+            at_ms: now.wall.timestamp_millis(),
+        });
+        self.refusals.truncate(KEPT_REFUSALS);
+        self.changed();
     }
 
     pub(crate) fn names_at(&self, now: Moment) -> BTreeSet<String> {
@@ -277,6 +307,7 @@ impl Elevations {
                 .collect(),
             warn_before_s: WARN_BEFORE.as_secs(),
             version: self.version,
+            refusals: self.refusals.iter().cloned().collect(),
         }
     }
 }
@@ -316,7 +347,8 @@ pub(crate) fn options(policy: &Policy) -> Vec<ElevationOption> {
 /// When an approved request's time runs out: its duration counts from the decision.
 pub(crate) fn approved_until(request: &PendingRequest, decided_at_ms: i64) -> DateTime<Utc> {
     let ms = decided_at_ms.saturating_add(i64::try_from(request.duration_s.saturating_mul(1000)).unwrap_or(i64::MAX));
-    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+    // An unrepresentable time is the earliest one: too late, rather than forever.
+    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// "until 14:05 UTC (15 min)".
@@ -344,7 +376,7 @@ impl ElevationChanges {
             });
         }
         for (name, reason) in &self.denied {
-            notices.push(Notice { title: format!("{name} not granted"), body: reason.clone() });
+            notices.push(Notice { title: format!("{name} not granted"), body: sentence(reason) });
         }
         for g in &self.ending_soon {
             notices.push(Notice {
@@ -372,6 +404,15 @@ pub fn granted_notice(grant: &ActiveElevation) -> Notice {
     Notice {
         title: format!("{} granted", grant.name),
         body: format!("Approved by policy; it ends at {}.", clock(grant.expires_at_ms)),
+    }
+}
+
+/// Backend reasons start in lower case to sit inside sentences; a notification body is one.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -411,7 +452,7 @@ mod tests {
         assert_eq!(titles[0], "large-scan granted");
         assert!(notices[0].body.starts_with("Approved by bob; it ends at "), "{}", notices[0].body);
         assert_eq!(titles[1], "restricted-read not granted");
-        assert_eq!(notices[1].body, "use the masked view");
+        assert_eq!(notices[1].body, "Use the masked view");
         assert!(titles[2].starts_with("large-scan ends at "));
         assert_eq!(titles[3], "pii-read has ended");
         assert!(notices[3].body.ends_with("2 running queries that needed it were cancelled."), "{}", notices[3].body);

@@ -4,7 +4,9 @@
 
 use chrono::Utc;
 use warden_audit::{ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload};
-use warden_elevation::{format_duration, validate, Decision, DecisionRecord, ElevationError, Grant, Moment, PendingRequest, Request};
+use warden_elevation::{
+    format_duration, validate, Approvals, Decision, DecisionRecord, ElevationError, Grant, Moment, PendingRequest, Request,
+};
 use warden_guardrails::{Approval, Policy};
 
 use crate::elevation::{
@@ -99,37 +101,52 @@ impl Gate {
     pub fn end_elevation(&self, name: &str) -> Result<(ElevationStatus, Option<EndedElevation>), CoreError> {
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
-        let mut state = self.elevation_state();
-        let mut ended = None;
-        if let Some(grant) = state.end(name) {
-            let cancelled = state.cancel_users_of(&grant.name);
-            // The grant is gone whether or not the journal takes note (fail closed).
-            if let Err(e) = self.record_end(&grant, cancelled, "ended by its holder") {
-                eprintln!("warden: {} ended, but {e}", grant.name);
+        let now = Moment::now();
+        let (withdrawn, approvals, ended) = {
+            let mut state = self.elevation_state();
+            // A grant that already ran out ended for that reason, not by its holder's hand.
+            let mut changes = ElevationChanges::default();
+            self.end_due(&mut state, now, policy, &mut changes);
+            log_errors(&changes);
+            let mut ended = changes.ended.into_iter().find(|e| e.name == name);
+            let mut withdrawn = None;
+            if let Some(grant) = state.end(name) {
+                let cancelled = state.cancel_users_of(&grant.name);
+                // The grant is gone whether or not the journal takes note (fail closed).
+                if let Err(e) = self.record_end(&grant, cancelled, "ended by its holder") {
+                    eprintln!("warden: {} ended, but {e}", grant.name);
+                }
+                ended = Some(EndedElevation { name: grant.name, cancelled });
+            } else if let Some(id) = state.is_pending(name).map(str::to_string) {
+                withdrawn = state.stop_waiting(&id);
             }
-            ended = Some(EndedElevation { name: grant.name, cancelled });
-        } else if let Some(id) = state.is_pending(name).map(str::to_string) {
-            if let Some(request) = state.stop_waiting(&id) {
-                self.withdraw(&state, &request, "withdrawn by the requester")?;
+            (withdrawn, state.approvals.clone(), ended)
+        };
+        // Queue files are written outside the lock.
+        if let Some(request) = withdrawn {
+            if let Err(e) = self.withdraw(approvals.as_ref(), &request, "withdrawn by the requester") {
+                eprintln!("warden: {e}");
             }
         }
-        Ok((state.status(policy, Moment::now()), ended))
+        Ok((self.elevation_state().status(policy, Moment::now()), ended))
     }
 
     /// The app is quitting: every grant ends and every waiting request is withdrawn, recorded.
     pub fn end_all_elevations(&self, why: &str) {
-        let mut state = self.elevation_state();
-        for grant in state.take_all() {
-            let cancelled = state.cancel_users_of(&grant.name);
-            if let Err(e) = self.record_end(&grant, cancelled, why) {
-                eprintln!("warden: {} ended, but {e}", grant.name);
-            }
-        }
-        for id in state.waiting_ids() {
-            if let Some(request) = state.stop_waiting(&id) {
-                if let Err(e) = self.withdraw(&state, &request, why) {
-                    eprintln!("warden: {e}");
+        let (withdrawn, approvals) = {
+            let mut state = self.elevation_state();
+            for grant in state.take_all() {
+                let cancelled = state.cancel_users_of(&grant.name);
+                if let Err(e) = self.record_end(&grant, cancelled, why) {
+                    eprintln!("warden: {} ended, but {e}", grant.name);
                 }
+            }
+            let ids = state.waiting_ids();
+            (ids.iter().filter_map(|id| state.stop_waiting(id)).collect::<Vec<_>>(), state.approvals.clone())
+        };
+        for request in withdrawn {
+            if let Err(e) = self.withdraw(approvals.as_ref(), &request, why) {
+                eprintln!("warden: {e}");
             }
         }
     }
@@ -156,6 +173,7 @@ impl Gate {
         };
 
         let mut state = self.elevation_state();
+        let mut denied_ids = std::collections::BTreeMap::new();
         for (id, decision) in decisions {
             let decision = match decision {
                 Ok(None) => continue,
@@ -163,6 +181,7 @@ impl Gate {
                 Err(e) => Err(e.to_string()),
             };
             let Some(request) = state.stop_waiting(&id) else { continue };
+            denied_ids.insert(request.name.clone(), request.id.clone());
             match judge(&request, decision, &state, policy, now) {
                 Ok(grant) => {
                     let recorded = self.record_elevation(Payload::ElevationGranted(ElevationGranted {
@@ -188,18 +207,27 @@ impl Gate {
                 }
             }
         }
-
-        for id in state.timed_out(now) {
-            if let Some(request) = state.stop_waiting(&id) {
-                let reason = format!("no approver decided within {}; ask again", format_duration(PENDING_TIMEOUT));
-                if let Err(e) = self.withdraw(&state, &request, &reason) {
-                    changes.errors.push(e.to_string());
-                }
-                changes.denied.push((request.name, reason));
+        for (name, reason) in &changes.denied {
+            if let Some(id) = denied_ids.get(name) {
+                state.refused(id, name, reason, now);
             }
         }
 
+        let timed_out: Vec<PendingRequest> = state.timed_out(now).iter().filter_map(|id| state.stop_waiting(id)).collect();
+        let reason = format!("no approver decided within {}; ask again", format_duration(PENDING_TIMEOUT));
+        for request in &timed_out {
+            state.refused(&request.id, &request.name, &reason, now);
+        }
         changes.ending_soon = state.newly_ending(now);
+        drop(state);
+
+        // Withdrawals write queue files: outside the lock.
+        for request in timed_out {
+            if let Err(e) = self.withdraw(approvals.as_ref(), &request, &reason) {
+                changes.errors.push(e.to_string());
+            }
+            changes.denied.push((request.name, reason.clone()));
+        }
         changes
     }
 
@@ -215,8 +243,8 @@ impl Gate {
     }
 
     /// Withdraws `request` in the queue (so no later approval counts) and records the denial.
-    fn withdraw(&self, state: &Elevations, request: &PendingRequest, why: &str) -> Result<(), CoreError> {
-        if let Some(q) = &state.approvals {
+    fn withdraw(&self, approvals: Option<&Approvals>, request: &PendingRequest, why: &str) -> Result<(), CoreError> {
+        if let Some(q) = approvals {
             match q.decide(&request.id, Decision::Withdraw, &request.requester, Some(why), Utc::now()) {
                 Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => {}
                 Err(e) => eprintln!("warden: request {} could not be withdrawn in the queue: {e}", request.id),
@@ -282,6 +310,9 @@ fn judge(
     let Some(def) = policy.and_then(|p| p.elevation(&request.name)) else {
         return Err((approver, "the policy in force no longer offers this elevation".into()));
     };
+    if d.decided_at_ms < request.requested_at_ms {
+        return Err((approver, "the approval is dated before the request was made; ask again".into()));
+    }
     let decided_at_ms = d.decided_at_ms.min(now.wall.timestamp_millis());
     let until = approved_until(request, decided_at_ms);
     let asked = std::time::Duration::from_secs(request.duration_s);
@@ -566,5 +597,28 @@ mod tests {
         let lockout = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
         assert!(lockout.payload["reason"].as_str().unwrap_or_default().contains("no longer allows it"), "{}", lockout.payload);
         gate.request_elevation(pii_read(Some(600))).expect("within the new maximum");
+    }
+
+    #[tokio::test]
+    async fn refusals_reach_the_status_and_approvals_dated_before_the_request_do_not_count() {
+        let (f, gate, _) = gate().await;
+        let approvals = Approvals::open(f.dir.path().join("approvals"), true);
+        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+        approvals.decide(&id, Decision::Approve, "bob", None, yesterday).expect("approve");
+        let changes = gate.check_elevations();
+        assert!(changes.granted.is_empty());
+        assert!(changes.denied[0].1.contains("dated before the request"), "{:?}", changes.denied);
+        let status = gate.elevation_status();
+        assert_eq!(status.refusals.len(), 1);
+        assert_eq!((status.refusals[0].request_id.as_str(), status.refusals[0].name.as_str()), (id.as_str(), "restricted-read"));
+
+        // Ending a grant that already ran out says so, not "ended by its holder".
+        gate.request_elevation(pii_read(Some(1))).expect("granted");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let (_, ended) = gate.end_elevation("pii-read").expect("end");
+        assert_eq!(ended, Some(EndedElevation { name: "pii-read".into(), cancelled: 0 }));
+        let lockout = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
+        assert!(lockout.payload["reason"].as_str().unwrap_or_default().contains("its time ran out"), "{}", lockout.payload);
     }
 }
