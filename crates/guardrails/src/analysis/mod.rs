@@ -5,6 +5,7 @@
 //! gap in the resolver ends in "not allowed", never in a pass.
 
 mod expr;
+mod passthrough;
 mod predicate;
 mod query;
 mod scope;
@@ -96,8 +97,14 @@ pub(crate) struct Resolver<'c, 'i> {
     pub instances: Vec<Instance<'c>>,
     pub writes: Vec<Write>,
     pub shape: Shape,
-    /// CTEs visible at this point, innermost last: name and output columns.
-    pub ctes: Vec<(String, Vec<String>)>,
+    /// CTEs visible at this point, innermost last: name, output columns, and how they pass a
+    /// base table through (see `passthrough.rs`).
+    pub ctes: Vec<(String, Vec<String>, Option<scope::Via>)>,
+    /// How often each pass-through CTE is read in the statement.
+    pub cte_uses: Vec<usize>,
+    /// Bounds found on a pass-through CTE's columns: (CTE number, instance, bound). They apply
+    /// to its base table only if the CTE is read exactly once.
+    pub deferred: Vec<(usize, usize, Constraint)>,
     /// Lambda parameters in force, innermost last.
     pub lambda_params: Vec<String>,
     /// Relations touched while resolving, as (scope id, relation index), for predicate analysis.
@@ -123,6 +130,8 @@ impl<'c, 'i> Resolver<'c, 'i> {
             writes: Vec::new(),
             shape: Shape::default(),
             ctes: Vec::new(),
+            cte_uses: Vec::new(),
+            deferred: Vec::new(),
             lambda_params: Vec::new(),
             touched: Vec::new(),
             next_scope_id: 0,

@@ -6,7 +6,9 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Value,
 };
 
-use super::predicate::{conjuncts, constraint};
+use super::passthrough::{plain_projection, Projected};
+use super::predicate::{conjuncts, constraint, Constraint};
+use super::scope::Via;
 use super::scope::{Aliases, Rel, Scope};
 use super::{Instance, Resolver};
 use crate::span::Span;
@@ -53,12 +55,19 @@ impl<'c> Resolver<'c, '_> {
                 let name = cte.alias.name.value.to_lowercase();
                 if with.recursive {
                     let cols = cte.alias.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
-                    self.ctes.push((name.clone(), cols));
+                    self.ctes.push((name.clone(), cols, None));
                 }
+                let first = self.instances.len();
                 let cols = self.query(&cte.query, parent);
+                let via = if with.recursive {
+                    None
+                } else {
+                    self.cte_uses.push(0);
+                    self.via(&cte.query, first, cols.len(), Some(self.cte_uses.len() - 1))
+                };
                 let cols = rename(cols, Some(&cte.alias));
                 // A CTE's name is visible after its own definition (it may shadow a table).
-                self.ctes.push((name, cols));
+                self.ctes.push((name, cols, via));
             }
         }
         self.projection_unused = projection_unused;
@@ -70,7 +79,7 @@ impl<'c> Resolver<'c, '_> {
                     // Only the output columns are visible to the ORDER BY of a set operation.
                     let scope = Scope {
                         id: self.new_scope_id(),
-                        rels: vec![Rel { name: None, qualified: None, columns: outputs.clone(), base: None, from_item: 0 }],
+                        rels: vec![Rel { name: None, qualified: None, columns: outputs.clone(), base: None, from_item: 0, via: None }],
                         merged: Vec::new(),
                         parent,
                         aliases: Vec::new(),
@@ -266,10 +275,21 @@ impl<'c> Resolver<'c, '_> {
 
         // Predicates that bound the rows of each base table read here.
         for c in where_conjuncts.iter().chain(on_conjuncts.iter()) {
-            if let Some((rel, constraint)) = constraint(c, &scope, &self.lambda_params) {
-                if let Some((instance, _)) = scope.rels.get(rel).and_then(|r| r.base) {
-                    if let Some(i) = self.instances.get_mut(instance) {
-                        i.constraints.push(constraint);
+            let Some((rel, constraint)) = constraint(c, &scope, &self.lambda_params) else { continue };
+            let Some(r) = scope.rels.get(rel) else { continue };
+            if let Some((instance, _)) = r.base {
+                if let Some(i) = self.instances.get_mut(instance) {
+                    i.constraints.push(constraint);
+                }
+            } else if let Some((instance, column, cte)) = r.through(&constraint.column) {
+                let bound = Constraint { column, values: constraint.values };
+                match cte {
+                    // Whether the CTE is read elsewhere too is known only at the end.
+                    Some(id) => self.deferred.push((id, instance, bound)),
+                    None => {
+                        if let Some(i) = self.instances.get_mut(instance) {
+                            i.constraints.push(bound);
+                        }
                     }
                 }
             }
@@ -463,7 +483,8 @@ impl<'c> Resolver<'c, '_> {
                 }
                 self.table(name, alias.as_ref(), span, item).into_iter().collect()
             }
-            TableFactor::Derived { lateral, subquery, alias, .. } => {
+            TableFactor::Derived { lateral, subquery, alias, sample } => {
+                let first = self.instances.len();
                 let columns = if *lateral {
                     let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
                     let cols = self.query(subquery, Some(&scope));
@@ -472,12 +493,14 @@ impl<'c> Resolver<'c, '_> {
                 } else {
                     self.query(subquery, parent)
                 };
+                let via = if *lateral || sample.is_some() { None } else { self.via(subquery, first, columns.len(), None) };
                 vec![Rel {
                     name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
                     qualified: None,
                     columns: rename(columns, alias.as_ref()),
                     base: None,
                     from_item: item,
+                    via,
                 }]
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
@@ -501,6 +524,7 @@ impl<'c> Resolver<'c, '_> {
                     columns,
                     base: None,
                     from_item: item,
+                    via: None,
                 }]
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
@@ -522,6 +546,25 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
+    /// How `q`'s output columns (`width` of them) map onto the one base table it reads, when it
+    /// is a plain projection whose FROM table became instance `first`.
+    fn via(&self, q: &Query, first: usize, width: usize, cte: Option<usize>) -> Option<Via> {
+        let (name_span, projected) = plain_projection(q)?;
+        let instance = self.instances.get(first)?;
+        // The FROM name must be that base table, not a CTE of the same name.
+        if instance.span != self.span(name_span) {
+            return None;
+        }
+        let mut columns = Vec::new();
+        for p in projected {
+            match p {
+                Projected::All => columns.extend(instance.table.columns.iter().map(|c| Some(c.name.clone()))),
+                Projected::Column(name) => columns.push(instance.table.column(&name).map(|c| c.name.clone())),
+            }
+        }
+        (columns.len() == width).then_some(Via { instance: first, columns, cte })
+    }
+
     /// A table name in FROM: a CTE when one of that name is visible, else a catalog table.
     fn table(&mut self, name: &ObjectName, alias: Option<&TableAlias>, span: Span, item: usize) -> Option<Rel<'c>> {
         let Some(parts) = name_parts(name) else {
@@ -529,14 +572,18 @@ impl<'c> Resolver<'c, '_> {
             return None;
         };
         if let [single] = parts.as_slice() {
-            if let Some((_, cols)) = self.ctes.iter().rev().find(|(n, _)| n == single) {
-                let cols = cols.clone();
+            if let Some((_, cols, via)) = self.ctes.iter().rev().find(|(n, _, _)| n == single) {
+                let (cols, via) = (cols.clone(), via.clone());
+                if let Some(id) = via.as_ref().and_then(|v| v.cte) {
+                    self.cte_uses[id] += 1;
+                }
                 return Some(Rel {
                     name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| single.clone())),
                     qualified: None,
                     columns: rename(cols, alias),
                     base: None,
                     from_item: item,
+                    via,
                 });
             }
         }
@@ -550,6 +597,7 @@ impl<'c> Resolver<'c, '_> {
             columns: rename(columns, alias),
             base: Some((instance, table)),
             from_item: item,
+            via: None,
         })
     }
 

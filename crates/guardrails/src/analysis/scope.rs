@@ -14,9 +14,34 @@ pub(crate) struct Rel<'c> {
     pub base: Option<(usize, &'c Table)>,
     /// Index of the top-level FROM item this relation belongs to (for comma-join analysis).
     pub from_item: usize,
+    /// For a derived table or CTE that passes one base table's rows through unchanged.
+    pub via: Option<Via>,
+}
+
+/// How the columns of a plain projection (`analysis/passthrough.rs`) map to one base table
+/// instance, so that a bound on them is a bound on that table's rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Via {
+    pub instance: usize,
+    /// For each output column, by position, the base column it carries unchanged.
+    pub columns: Vec<Option<String>>,
+    /// For a CTE, its number in `Resolver::cte_uses`: its bounds count only if it is used once.
+    pub cte: Option<usize>,
 }
 
 impl Rel<'_> {
+    /// The base instance and column behind visible column `name`, through a plain projection.
+    pub(crate) fn through(&self, name: &str) -> Option<(usize, String, Option<usize>)> {
+        let via = self.via.as_ref()?;
+        // Two outputs of one name: which one the engine means is not ours to guess.
+        if self.columns.iter().filter(|c| *c == name).count() != 1 {
+            return None;
+        }
+        let i = self.columns.iter().position(|c| c == name)?;
+        let base = via.columns.get(i)?.clone()?;
+        Some((via.instance, base, via.cte))
+    }
+
     pub(crate) fn has_column(&self, name: &str) -> bool {
         self.columns.iter().any(|c| c == name)
     }

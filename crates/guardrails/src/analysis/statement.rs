@@ -54,6 +54,14 @@ pub(crate) fn analyse<'c>(
     r.shape.statement_span = (span.start.line > 0).then(|| r.span(span));
     let mut use_database = None;
     r.statement(statement, &mut use_database);
+    // A CTE read twice, once filtered and once not, reads its table unbounded.
+    for (cte, instance, bound) in std::mem::take(&mut r.deferred) {
+        if r.cte_uses.get(cte) == Some(&1) {
+            if let Some(i) = r.instances.get_mut(instance) {
+                i.constraints.push(bound);
+            }
+        }
+    }
     Analysis {
         class,
         reads: r.reads,
@@ -180,6 +188,7 @@ impl<'c> Resolver<'c, '_> {
                             columns: cols,
                             base: None,
                             from_item: 1,
+                            via: None,
                         })
                     }
                     TableFactor::Table { name, alias, .. } => {
@@ -290,6 +299,7 @@ impl<'c> Resolver<'c, '_> {
                     columns: table.columns.iter().map(|c| c.name.clone()).collect(),
                     base: Some((instance, table)),
                     from_item: item,
+                    via: None,
                 })
             }
             other => {
@@ -311,6 +321,7 @@ impl<'c> Resolver<'c, '_> {
             columns: table.columns.iter().map(|c| c.name.clone()).collect(),
             base: Some((instance, table)),
             from_item: 1,
+            via: None,
         })
     }
 

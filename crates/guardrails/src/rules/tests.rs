@@ -124,6 +124,46 @@ fn require_partition_filter() {
 }
 
 #[test]
+fn bounds_outside_a_plain_projection_reach_its_table() {
+    let r = "  - { id: part, kind: require_partition_filter, tables: [sales.orders] }
+";
+    // Every row of a plain projection is a row of its table: a bound outside is a bound on it.
+    quiet(r, "SELECT order_id FROM (SELECT * FROM orders) t WHERE t.dt = '2024-01-01'");
+    quiet(r, "SELECT order_id FROM (SELECT order_id, dt AS day FROM orders o) t WHERE day IN ('a', 'b')");
+    quiet(r, "SELECT d FROM (SELECT o.dt FROM sales.orders o) AS t(d) WHERE d BETWEEN 'a' AND 'b'");
+    quiet(r, "WITH o AS (SELECT * FROM orders) SELECT count(*) FROM o WHERE dt = '2024-01-01'");
+    quiet(r, "WITH o(id, day) AS (SELECT order_id, dt FROM orders) SELECT id FROM o JOIN customers c ON c.customer_id = o.id AND o.day = 'x'");
+    quiet(r, "SELECT order_id FROM (SELECT * FROM orders WHERE amount > 0) t WHERE dt = 'x'");
+    // Not a plain projection: the bound stays outside and the table is read whole.
+    fires(r, "SELECT * FROM (SELECT * FROM orders LIMIT 10) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT DISTINCT dt, order_id FROM orders) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT dt, count(*) AS n FROM orders GROUP BY dt) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT substr(dt, 1, 7) AS dt FROM orders) t WHERE dt = '2024-01'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT o.dt FROM orders o JOIN customers c ON c.customer_id = o.customer_id) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT dt FROM orders UNION ALL SELECT dt FROM orders) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT dt, row_number() OVER (ORDER BY dt) AS n FROM orders) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT * FROM orders TABLESAMPLE BERNOULLI (10)) t WHERE dt = 'x'", "add a filter on dt");
+    fires(r, "SELECT * FROM (SELECT * FROM (SELECT * FROM orders) a) b WHERE dt = 'x'", "add a filter on dt");
+    // A CTE read twice, once bounded and once not, reads its table unbounded.
+    fires(r, "WITH o AS (SELECT * FROM orders) SELECT a.order_id FROM o a JOIN o b ON a.order_id = b.order_id WHERE a.dt = 'x'", "add a filter on dt");
+    fires(r, "WITH o AS (SELECT * FROM orders) SELECT order_id FROM o WHERE dt = 'x' UNION ALL SELECT order_id FROM o", "add a filter on dt");
+    // A CTE named like the table is not the table.
+    fires(r, "WITH orders AS (SELECT * FROM sales.orders LIMIT 5) SELECT * FROM (SELECT * FROM orders) t WHERE dt = 'x'", "add a filter on dt");
+    // Only an outer join's WHERE counts, as for tables.
+    fires(r, "SELECT c.email FROM customers c LEFT JOIN (SELECT * FROM orders) o ON o.customer_id = c.customer_id AND o.dt = '1'", "add a filter on dt");
+
+    let tenant = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
+    quiet(tenant, "SELECT order_id FROM (SELECT * FROM orders) t WHERE customer_id = 42");
+    fires(tenant, "SELECT order_id FROM (SELECT * FROM orders LIMIT 100) t WHERE customer_id = 42", "customer_id = <value>");
+    fires(tenant, "SELECT t.order_id FROM (SELECT order_id AS customer_id, order_id FROM orders) t WHERE customer_id = 42", "customer_id = <value>");
+
+    // The scan estimate narrows through the projection too: one partition of 1000.
+    let budget = "  - { id: budget, kind: max_scan_bytes, limit: 500GB }\n";
+    quiet(budget, "SELECT order_id FROM (SELECT * FROM orders) t WHERE dt = 'x'");
+    fires(budget, "SELECT order_id FROM (SELECT * FROM orders LIMIT 5) t WHERE dt = 'x'", "estimated 800 GB");
+}
+
+#[test]
 fn max_scan_bytes() {
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB, unlocked_by: [large-scan] }\n";
     quiet(r, "SELECT order_id FROM orders");
