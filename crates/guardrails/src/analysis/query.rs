@@ -160,11 +160,10 @@ impl<'c> Resolver<'c, '_> {
     fn select(&mut self, s: &Select, parent: Option<&Scope<'_, 'c>>, order_by: Option<&OrderBy>) -> Vec<String> {
         let projection_unused = std::mem::take(&mut self.projection_unused);
         let id = self.new_scope_id();
-        let mut on_conjuncts: Vec<&Expr> = Vec::new();
         let mut rels: Vec<Rel<'c>> = Vec::new();
         let mut merged = Vec::new();
         for (item, twj) in s.from.iter().enumerate() {
-            self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged, &mut on_conjuncts);
+            self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged);
         }
         if !s.lateral_views.is_empty() || s.prewhere.is_some() || !s.connect_by.is_empty() {
             let span = self.span(s.span());
@@ -273,27 +272,9 @@ impl<'c> Resolver<'c, '_> {
             self.order_by(order_by, &scope, outputs.len());
         }
 
-        // Predicates that bound the rows of each base table read here.
-        for c in where_conjuncts.iter().chain(on_conjuncts.iter()) {
-            let Some((rel, constraint)) = constraint(c, &scope, &self.lambda_params) else { continue };
-            let Some(r) = scope.rels.get(rel) else { continue };
-            if let Some((instance, _)) = r.base {
-                if let Some(i) = self.instances.get_mut(instance) {
-                    i.constraints.push(constraint);
-                }
-            } else if let Some((instance, column, cte)) = r.through(&constraint.column) {
-                let bound = Constraint { column, values: constraint.values };
-                match cte {
-                    // Whether the CTE is read elsewhere too is known only at the end.
-                    Some(id) => self.deferred.push((id, instance, bound)),
-                    None => {
-                        if let Some(i) = self.instances.get_mut(instance) {
-                            i.constraints.push(bound);
-                        }
-                    }
-                }
-            }
-        }
+        // Predicates of WHERE that bound the rows of each base table read here (inner joins'
+        // ON conditions were applied where they stand, against the relations visible there).
+        self.bound_by(&where_conjuncts, &scope);
         self.comma_joins(s, &scope, &links);
         outputs
     }
@@ -374,13 +355,12 @@ impl<'c> Resolver<'c, '_> {
         parent: Option<&Scope<'_, 'c>>,
         rels: &mut Vec<Rel<'c>>,
         merged: &mut Vec<String>,
-        on_conjuncts: &mut Vec<&'q Expr>,
     ) {
-        let mut left = self.factor(&twj.relation, item, id, parent, rels, merged, on_conjuncts);
+        let mut left = self.factor(&twj.relation, item, id, parent, rels, merged);
         rels.append(&mut left);
         for join in &twj.joins {
             let left_len = rels.len();
-            let mut right = self.factor(&join.relation, item, id, parent, rels, merged, on_conjuncts);
+            let mut right = self.factor(&join.relation, item, id, parent, rels, merged);
             let right_is_lateral =
                 matches!(join.relation, TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. });
             rels.append(&mut right);
@@ -415,10 +395,12 @@ impl<'c> Resolver<'c, '_> {
                     let scope =
                         Scope { id, rels: std::mem::take(rels), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
                     self.expr(e, &scope, Aliases::No);
-                    *rels = scope.rels;
+                    // Judged here, where a name may still mean an outer relation that a later
+                    // FROM item of the same name would hide.
                     if inner {
-                        on_conjuncts.extend(conjuncts(e));
+                        self.bound_by(&conjuncts(e), &scope);
                     }
+                    *rels = scope.rels;
                 }
                 JoinConstraint::Using(names) => {
                     for name in names {
@@ -472,16 +454,20 @@ impl<'c> Resolver<'c, '_> {
         parent: Option<&Scope<'_, 'c>>,
         left: &mut Vec<Rel<'c>>,
         merged: &mut Vec<String>,
-        on_conjuncts: &mut Vec<&'q Expr>,
     ) -> Vec<Rel<'c>> {
         match factor {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table { name, alias, args, sample, .. } => {
                 let span = self.span(name.span());
                 if args.is_some() {
                     self.unresolved(span, format!("table function {name} is not supported"));
                     return Vec::new();
                 }
-                self.table(name, alias.as_ref(), span, item).into_iter().collect()
+                let mut rel = self.table(name, alias.as_ref(), span, item);
+                if let Some(r) = rel.as_mut().filter(|_| sample.is_some()) {
+                    // Same rule as for a sampled derived table: bounds stay outside.
+                    r.via = None;
+                }
+                rel.into_iter().collect()
             }
             TableFactor::Derived { lateral, subquery, alias, sample } => {
                 let first = self.instances.len();
@@ -530,7 +516,7 @@ impl<'c> Resolver<'c, '_> {
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Vec::new();
                 let mut inner_merged = merged.clone();
-                self.table_with_joins(table_with_joins, item, id, parent, &mut inner, &mut inner_merged, on_conjuncts);
+                self.table_with_joins(table_with_joins, item, id, parent, &mut inner, &mut inner_merged);
                 if alias.is_some() {
                     let span = self.span(factor.span());
                     self.unresolved(span, "an alias on a parenthesised join is not supported");
@@ -542,6 +528,31 @@ impl<'c> Resolver<'c, '_> {
                 let span = self.span(other.span());
                 self.unresolved(span, "this kind of FROM item is not supported by the guardrails");
                 Vec::new()
+            }
+        }
+    }
+
+    /// Notes the bounds `conjuncts` put on the base tables of `scope` (directly, or through a
+    /// plain projection).
+    fn bound_by(&mut self, conjuncts: &[&Expr], scope: &Scope<'_, 'c>) {
+        for c in conjuncts {
+            let Some((rel, constraint)) = constraint(c, scope, &self.lambda_params) else { continue };
+            let Some(r) = scope.rels.get(rel) else { continue };
+            if let Some((instance, _)) = r.base {
+                if let Some(i) = self.instances.get_mut(instance) {
+                    i.constraints.push(constraint);
+                }
+            } else if let Some((instance, column, cte)) = r.through(&constraint.column) {
+                let bound = Constraint { column, values: constraint.values };
+                match cte {
+                    // Whether the CTE is read elsewhere too is known only at the end.
+                    Some(id) => self.deferred.push((id, instance, bound)),
+                    None => {
+                        if let Some(i) = self.instances.get_mut(instance) {
+                            i.constraints.push(bound);
+                        }
+                    }
+                }
             }
         }
     }

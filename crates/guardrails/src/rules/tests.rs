@@ -156,6 +156,15 @@ fn bounds_outside_a_plain_projection_reach_its_table() {
     quiet(tenant, "SELECT order_id FROM (SELECT * FROM orders) t WHERE customer_id = 42");
     fires(tenant, "SELECT order_id FROM (SELECT * FROM orders LIMIT 100) t WHERE customer_id = 42", "customer_id = <value>");
     fires(tenant, "SELECT t.order_id FROM (SELECT order_id AS customer_id, order_id FROM orders) t WHERE customer_id = 42", "customer_id = <value>");
+    // An ON condition is judged where it stands: here `t` is still the outer VALUES row, not
+    // the orders joined after it under the same name.
+    let correlated = "SELECT x.order_id FROM (VALUES (42)) AS t(customer_id) CROSS JOIN LATERAL (\
+        SELECT t.order_id FROM (VALUES (1)) AS a(k) JOIN (VALUES (1)) AS b(k) ON t.customer_id = 42 \
+        JOIN {orders} t ON t.order_id > a.k) x";
+    for orders in ["orders", "(SELECT * FROM orders)"] {
+        fires(tenant, &correlated.replace("{orders}", orders), "customer_id = <value>");
+    }
+    quiet(tenant, "SELECT o.order_id FROM customers c JOIN orders o ON o.customer_id = c.customer_id AND o.customer_id = 42");
 
     // The scan estimate narrows through the projection too: one partition of 1000.
     let budget = "  - { id: budget, kind: max_scan_bytes, limit: 500GB }\n";
