@@ -267,9 +267,10 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;
     let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
     tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
-    // The demo policy with pii-read lasting 20 seconds unless asked otherwise.
+    // The demo policy with pii-read lasting 30 seconds unless asked otherwise: time enough, on
+    // a slow machine, to start the long query below before the grant ends.
     let policy = std::fs::read_to_string(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
-    let short = policy.replacen("    default_duration: 15m\n    approval: auto", "    default_duration: 20s\n    approval: auto", 1);
+    let short = policy.replacen("    default_duration: 15m\n    approval: auto", "    default_duration: 30s\n    approval: auto", 1);
     assert_ne!(short, policy, "the demo policy's pii-read definition changed; update this test");
     serve_own_bundle(home.path(), short.as_bytes(), chrono::Duration::days(1), "1h")?;
 
@@ -291,7 +292,7 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     let dialog = wait_for("the request dialog", PATIENCE, || s.find("#elevation-dialog").ok().flatten())?;
     assert_eq!(s.attribute(&dialog, "role")?.as_deref(), Some("dialog"));
     let duration = s.execute("return document.querySelector('#elevation-duration').value;", json!([]))?;
-    assert_eq!(duration, json!("20"), "the policy's default duration is preselected");
+    assert_eq!(duration, json!("30"), "the policy's default duration is preselected");
     // The policy wants a justification: submitting without one is refused in the dialog.
     let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
     s.click(&submit)?;
