@@ -247,6 +247,13 @@ describe("the request dialog", () => {
     byId("elevation-duration").dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", shiftKey: true, bubbles: true, cancelable: true }));
     expect(document.activeElement).toBe(submit);
   });
+  it("leaves Escape to an input method that is composing text", () => {
+    open();
+    const compose = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, isComposing: true });
+    byId("elevation-justification").dispatchEvent(compose);
+    expect(byId("elevation-dialog")).not.toBeNull();
+  });
+
   it("closes with Escape and keeps Tab inside even when focus is on the body", () => {
     const dialog = open(largeScan());
     // A click on the backdrop or on plain text leaves focus on the body.

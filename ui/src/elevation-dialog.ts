@@ -237,6 +237,8 @@ export class ElevationDialog {
       this.close();
       return;
     }
+    // Escape while an input method composes text cancels the composition, not the dialog.
+    if (event.isComposing || event.keyCode === 229) return;
     if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ElevationDecision, ElevationRequest, ElevationStatus, LintReport } from "./api";
-import { ENDED_NOTICE_MS, Elevations, TICK_MS } from "./elevation";
+import { ENDED_NOTICE_MS, Elevations, RETRY_MS, TICK_MS } from "./elevation";
 import { elevationStatus, grant, refusal } from "./testing";
 
 const NOW = new Date(2026, 10, 21, 12, 0).getTime();
@@ -278,6 +278,28 @@ describe("deciding a request", () => {
   });
 });
 
+describe("an unreadable status", () => {
+  it("is asked for again on a timer, and a late failure does not undo a newer status", async () => {
+    source.status.mockRejectedValueOnce(new Error("backend busy"));
+    await elevations.reload();
+    expect(elevations.readable).toBe(false);
+    source.status.mockResolvedValueOnce(elevationStatus({ version: 4 }));
+    vi.advanceTimersByTime(RETRY_MS);
+    await vi.waitFor(() => expect(elevations.readable).toBe(true));
+
+    // A read that fails after a newer status arrived by event leaves that status in force.
+    let fail: (reason: unknown) => void = () => undefined;
+    source.status.mockReturnValueOnce(new Promise<ElevationStatus>((_, reject) => (fail = reject)));
+    const late = elevations.reload();
+    elevations.update(elevationStatus({ version: 5 }));
+    fail(new Error("timeout"));
+    await late;
+    expect(elevations.readable).toBe(true);
+    elevations.showReport(report(["pii-read"]));
+    expect(buttons()).toEqual(["pii-read: Request elevation pii-read"]);
+  });
+});
+
 describe("the status bar item", () => {
   it("never goes back to an older status that arrives late", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN)], version: 5 }));
@@ -492,6 +514,23 @@ describe("refusals", () => {
   const banner = () => byId("elevation-banner");
   const text = () => byId("elevation-banner-text").textContent;
   const denied = refusal("req-1", "large-scan", "denied by alice: not during the freeze", NOW);
+
+  it("from an approver still show when the user withdrew the same request meanwhile", async () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    // The denial landed before the withdrawal reached the backend.
+    source.end.mockResolvedValue(elevationStatus({ refusals: [denied], version: 2 }));
+    await elevations.end("large-scan");
+    expect(text()).toBe("large-scan was not granted: Denied by alice: not during the freeze.");
+  });
+
+  it("saying only that this window withdrew the request are no news", async () => {
+    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
+    source.end.mockResolvedValue(
+      elevationStatus({ refusals: [refusal("req-1", "large-scan", "withdrawn by the requester", NOW)], version: 2 }),
+    );
+    await elevations.end("large-scan");
+    expect(byId("elevation-banner").hidden).toBe(true);
+  });
 
   it("are old news in the first status when made before the window opened", () => {
     const before = refusal("req-0", "large-scan", "timed out", NOW, 1);

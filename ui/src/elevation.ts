@@ -39,6 +39,8 @@ export const TICK_MS = 15_000;
 export const ENDED_NOTICE_MS = 60_000;
 /** The longest delay setTimeout takes as such (longer ones fire at once). */
 const MAX_TIMER_MS = 2_147_483_647;
+/** How soon an unreadable elevation status is asked for again. */
+export const RETRY_MS = 15_000;
 
 export interface ElevationElements {
   /** Where the dialog is mounted (the app root). */
@@ -101,8 +103,13 @@ export class Elevations {
   private refused: ElevationRefusal[] = [];
   /** Request ids of refusals already seen (shown, or in the first status). */
   private seenRefusals = new Set<string>();
-  /** Request ids whose refusal this window already told (denied in the dialog, withdrawn here). */
+  /** Request ids whose refusal this window already told (denied in the dialog). */
   private readonly toldRefusals = new Set<string>();
+  /** Request ids withdrawn from this window: a refusal saying so is no news, any other is. */
+  private readonly withdrawnHere = new Set<string>();
+  /** Statuses taken from the backend so far, so a late failed read cannot undo a newer one. */
+  private backendStatuses = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Grants whose warning was dismissed. */
   private readonly quieted = new Set<string>();
   private readonly ending = new Set<string>();
@@ -138,13 +145,24 @@ export class Elevations {
     if (this.disposed) return;
     this.statusRead = false;
     if (this.apply({ ...this.status, options: [] }, false)) this.hooks.accessChanged();
+    // A window that keeps its focus gets no focus retry: ask again on a timer too.
+    if (this.retryTimer === null) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (!this.disposed && !this.statusRead) void this.reload();
+      }, RETRY_MS);
+    }
   }
 
   /** Reads the status again (the policy changed, or a grant ran out without word from the backend). */
   reload(): Promise<void> {
+    const before = this.backendStatuses;
     return this.source.status().then(
       (status) => this.update(status),
-      () => this.unavailable(),
+      () => {
+        // A newer status arrived while this read failed: it stands.
+        if (this.backendStatuses === before) this.unavailable();
+      },
     );
   }
 
@@ -181,7 +199,7 @@ export class Elevations {
     const withdrawing = !this.status.active.some((grant) => grant.name === name);
     // The user withdraws these here: their refusal ("withdrawn") is no news to them.
     const withdrawn = withdrawing ? this.status.pending.filter((request) => request.name === name).map((request) => request.requestId) : [];
-    for (const id of withdrawn) this.toldRefusals.add(id);
+    for (const id of withdrawn) this.withdrawnHere.add(id);
     this.ending.add(name);
     this.renderButtons();
     this.renderItem();
@@ -190,7 +208,7 @@ export class Elevations {
       .then(
         (status) => this.update(status),
         (error: unknown) => {
-          for (const id of withdrawn) this.toldRefusals.delete(id);
+          for (const id of withdrawn) this.withdrawnHere.delete(id);
           const what = withdrawing ? `Could not withdraw the request for ${name}.` : `Could not end ${name}.`;
           this.hooks.error(`${what} ${describeError(error)}`);
         },
@@ -210,6 +228,8 @@ export class Elevations {
     if (this.ticker !== null) clearInterval(this.ticker);
     if (this.endedTimer !== null) clearTimeout(this.endedTimer);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.ticker = null;
     this.endedTimer = null;
     this.expiryTimer = null;
@@ -258,6 +278,7 @@ export class Elevations {
     const changed = grantKeys(before) !== grantKeys(status.active);
     this.status = status;
     if (fromBackend) {
+      this.backendStatuses += 1;
       this.statusRead = true;
       this.takeRefusals(status);
     }
@@ -283,6 +304,7 @@ export class Elevations {
       (refusal) =>
         !this.seenRefusals.has(refusal.requestId) &&
         !this.toldRefusals.has(refusal.requestId) &&
+        !(this.withdrawnHere.has(refusal.requestId) && /^withdrawn by the requester/i.test(refusal.reason)) &&
         (this.primed || refusal.atMs > this.openedAtMs),
     );
     this.primed = true;
