@@ -62,3 +62,30 @@ pub fn audit_status_changed(app: &AppHandle, status: &AuditStatusView) {
         eprintln!("warden: cannot tell the window about new audit events: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(health: PolicyHealth) -> PolicyStatus {
+        let mut status: PolicyStatus = serde_json::from_value(serde_json::json!({
+            "health": "valid", "reason": null, "warning": null, "name": null
+        }))
+        .expect("a minimal status parses");
+        status.health = health;
+        status
+    }
+
+    #[test]
+    fn the_health_check_speaks_up_whenever_the_window_heard_something_else() {
+        let told = ToldHealth::default();
+        assert!(told.differs(&status(PolicyHealth::Valid)), "nothing told yet");
+        // The window started blocked, then a fetch it asked for brought a valid bundle.
+        told.told(&status(PolicyHealth::Blocked));
+        told.told(&status(PolicyHealth::Valid));
+        assert!(!told.differs(&status(PolicyHealth::Valid)));
+        // The bundle expires: the window heard "valid", so the change is told, whatever the
+        // health check itself saw at start.
+        assert!(told.differs(&status(PolicyHealth::Blocked)));
+    }
+}

@@ -523,15 +523,6 @@ describe("refusals", () => {
     expect(text()).toBe("large-scan was not granted: Denied by alice: not during the freeze.");
   });
 
-  it("saying only that this window withdrew the request are no news", async () => {
-    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
-    source.end.mockResolvedValue(
-      elevationStatus({ refusals: [refusal("req-1", "large-scan", "withdrawn by the requester", NOW)], version: 2 }),
-    );
-    await elevations.end("large-scan");
-    expect(byId("elevation-banner").hidden).toBe(true);
-  });
-
   it("are old news in the first status when made before the window opened", () => {
     const before = refusal("req-0", "large-scan", "timed out", NOW, 1);
     elevations.update(elevationStatus({ refusals: [denied, before], version: 1 }));
@@ -595,19 +586,6 @@ describe("refusals", () => {
     elevations.update(elevationStatus({ refusals: [denied], version: 2 }));
     elevations.update(elevationStatus({ refusals: [denied], pending: [{ requestId: "req-5", name: "large-scan", requestedAtMs: NOW }], version: 3 }));
     expect(banner().hidden).toBe(true);
-  });
-
-  it("are not news for a request withdrawn in this window", async () => {
-    elevations.update(elevationStatus({ pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }], version: 1 }));
-    const withdrawn = refusal("req-1", "large-scan", "withdrawn by the requester", NOW);
-    // The event may even come before the command's answer.
-    source.end.mockImplementation(async () => {
-      elevations.update(elevationStatus({ refusals: [withdrawn], version: 2 }));
-      return elevationStatus({ refusals: [withdrawn], version: 2 });
-    });
-    await elevations.end("large-scan");
-    expect(banner().hidden).toBe(true);
-    expect(item().hidden).toBe(true);
   });
 
   it("are news when a withdrawal failed and the request was refused later", async () => {

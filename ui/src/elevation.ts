@@ -105,8 +105,6 @@ export class Elevations {
   private seenRefusals = new Set<string>();
   /** Request ids whose refusal this window already told (denied in the dialog). */
   private readonly toldRefusals = new Set<string>();
-  /** Request ids withdrawn from this window: a refusal saying so is no news, any other is. */
-  private readonly withdrawnHere = new Set<string>();
   /** Statuses taken from the backend so far, so a late failed read cannot undo a newer one. */
   private backendStatuses = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -197,9 +195,6 @@ export class Elevations {
   end(name: string): Promise<void> {
     if (this.ending.has(name)) return Promise.resolve();
     const withdrawing = !this.status.active.some((grant) => grant.name === name);
-    // The user withdraws these here: their refusal ("withdrawn") is no news to them.
-    const withdrawn = withdrawing ? this.status.pending.filter((request) => request.name === name).map((request) => request.requestId) : [];
-    for (const id of withdrawn) this.withdrawnHere.add(id);
     this.ending.add(name);
     this.renderButtons();
     this.renderItem();
@@ -208,7 +203,6 @@ export class Elevations {
       .then(
         (status) => this.update(status),
         (error: unknown) => {
-          for (const id of withdrawn) this.withdrawnHere.delete(id);
           const what = withdrawing ? `Could not withdraw the request for ${name}.` : `Could not end ${name}.`;
           this.hooks.error(`${what} ${describeError(error)}`);
         },
@@ -304,7 +298,6 @@ export class Elevations {
       (refusal) =>
         !this.seenRefusals.has(refusal.requestId) &&
         !this.toldRefusals.has(refusal.requestId) &&
-        !(this.withdrawnHere.has(refusal.requestId) && /^withdrawn by the requester/i.test(refusal.reason)) &&
         (this.primed || refusal.atMs > this.openedAtMs),
     );
     this.primed = true;

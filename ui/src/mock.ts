@@ -326,8 +326,18 @@ export function installMockBackend(): void {
     auditChanged();
     void emit("elevation-changed", elevationStatus());
   };
-  /** Withdraws the waiting requests for `name`. */
-  const withdraw = (name: string) => refuse(pending.filter((request) => request.name === name), "withdrawn by the requester");
+  /** Withdraws the waiting requests for `name`: recorded, but no refusal (as the backend: the user knows). */
+  const withdraw = (name: string) => {
+    const ended = pending.filter((request) => request.name === name);
+    if (ended.length === 0) return;
+    pending = pending.filter((request) => request.name !== name);
+    for (const request of ended) {
+      const reason = "withdrawn by the requester";
+      record(journal, "elevation_denied", `${request.name}: ${reason}`, { elevation: request.name, requestId: request.requestId, reason });
+    }
+    auditChanged();
+    void emit("elevation-changed", elevationStatus());
+  };
   const check = (sql: string): LintReport =>
     policy.health === "blocked"
       ? { verdict: "deny", elevations: [], reads: [], reason: `No valid policy is in force: ${policy.reason}.`, diagnostics: [] }

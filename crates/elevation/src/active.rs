@@ -17,9 +17,11 @@ impl Moment {
         Self { wall: Utc::now(), mono: Instant::now() }
     }
 
-    /// `self` moved forward by `d` on both clocks (for tests and schedules).
+    /// `self` moved forward by `d` on both clocks (for tests and schedules); a clock that cannot
+    /// move that far stays where it is rather than panic.
     pub fn after(self, d: std::time::Duration) -> Self {
-        Self { wall: self.wall + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()), mono: self.mono + d }
+        let wall = chrono::Duration::from_std(d).ok().and_then(|span| self.wall.checked_add_signed(span));
+        Self { wall: wall.unwrap_or(self.wall), mono: self.mono.checked_add(d).unwrap_or(self.mono) }
     }
 }
 
@@ -118,6 +120,14 @@ mod tests {
             let refused = Grant::starting("r".into(), "pii-read".into(), now, Duration::from_secs(secs), None);
             assert!(matches!(refused, Err(crate::ElevationError::OutOfRange { .. })), "{secs}");
         }
+    }
+
+    #[test]
+    fn moving_a_moment_beyond_what_clocks_hold_does_not_panic() {
+        let now = Moment::now();
+        let far = now.after(Duration::from_secs(u64::MAX));
+        assert_eq!((far.wall, far.mono), (now.wall, now.mono));
+        assert!(now.after(Duration::from_secs(60)).mono > now.mono);
     }
 
     #[test]

@@ -60,3 +60,12 @@ fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: O
 fn plain(text: &str) -> String {
     text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_text_cannot_drive_the_terminal() {
+        assert_eq!(super::plain("ana\u{1b}[2J\nbob"), "ana\\u{1b}[2J\\nbob");
+        assert_eq!(super::plain("plain words, ünïcode"), "plain words, ünïcode");
+    }
+}

@@ -586,7 +586,9 @@ impl<'c> Resolver<'c, '_> {
             if let Some((_, cols, via)) = self.ctes.iter().rev().find(|(n, _, _)| n == single) {
                 let (cols, via) = (cols.clone(), via.clone());
                 if let Some(id) = via.as_ref().and_then(|v| v.cte) {
-                    self.cte_uses[id] += 1;
+                    if let Some(uses) = self.cte_uses.get_mut(id) {
+                        *uses += 1;
+                    }
                 }
                 return Some(Rel {
                     name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| single.clone())),
