@@ -21,11 +21,14 @@ fn verdict(s: &Session<'_>) -> Option<String> {
 }
 
 fn wait_verdict(s: &Session<'_>, want: &str) -> Result<(), String> {
-    wait_for(&format!("verdict {want}"), PATIENCE, || (verdict(s).as_deref() == Some(want)).then_some(()))
+    wait_for(&format!("verdict {want}"), PATIENCE, || {
+        (verdict(s).as_deref() == Some(want)).then_some(())
+    })
 }
 
 fn set_sql(s: &Session<'_>, sql: &str) -> Result<(), String> {
-    s.execute("window.__warden.setSql(arguments[0]);", json!([sql])).map(|_| ())
+    s.execute("window.__warden.setSql(arguments[0]);", json!([sql]))
+        .map(|_| ())
 }
 
 fn run_disabled(s: &Session<'_>) -> Result<bool, String> {
@@ -44,11 +47,17 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
     let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
 
-    let content = wait_for("the editor", PATIENCE, || s.find("#editor .cm-content").ok().flatten())?;
-    wait_for("the status bar to name the demo workspace", PATIENCE, || {
-        let status = s.find("#status").ok().flatten()?;
-        s.text(&status).ok().filter(|t| t.contains("demo"))
+    let content = wait_for("the editor", PATIENCE, || {
+        s.find("#editor .cm-content").ok().flatten()
     })?;
+    wait_for(
+        "the status bar to name the demo workspace",
+        PATIENCE,
+        || {
+            let status = s.find("#status").ok().flatten()?;
+            s.text(&status).ok().filter(|t| t.contains("demo"))
+        },
+    )?;
 
     // Typing a query that reads a restricted column: the diagnostic appears under it and Run is off.
     s.click(&content)?;
@@ -57,21 +66,36 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         s.find(".cm-lintRange-error").ok().flatten()
     })?;
     wait_verdict(&s, "deny")?;
-    let marked = s.find(".cm-lintRange-error")?.ok_or("the error mark went away")?;
-    assert_eq!(s.text(&marked)?, "ssn", "the mark covers the offending column");
+    let marked = s
+        .find(".cm-lintRange-error")?
+        .ok_or("the error mark went away")?;
+    assert_eq!(
+        s.text(&marked)?,
+        "ssn",
+        "the mark covers the offending column"
+    );
     assert!(run_disabled(&s)?, "Run is disabled on a deny verdict");
     let reason_text = s
-        .execute("return document.querySelector('#verdict-reason').textContent;", json!([]))?
+        .execute(
+            "return document.querySelector('#verdict-reason').textContent;",
+            json!([]),
+        )?
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(reason_text.contains("ssn"), "the reason names the column: {reason_text:?}");
+    assert!(
+        reason_text.contains("ssn"),
+        "the reason names the column: {reason_text:?}"
+    );
 
     // Personal data needs an elevation, and the window says which.
     set_sql(&s, "SELECT email FROM sales.customers")?;
     wait_verdict(&s, "elevate")?;
     let shown = s.find("#verdict")?.ok_or("no #verdict")?;
-    assert!(s.text(&shown)?.contains("pii-read"), "the elevation is named");
+    assert!(
+        s.text(&shown)?.contains("pii-read"),
+        "the elevation is named"
+    );
 
     // An allowed query runs and its rows land in the grid.
     set_sql(&s, "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC")?;
@@ -79,24 +103,46 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     assert!(!run_disabled(&s)?, "Run is enabled on allow");
     let run = s.find("#run")?.ok_or("no #run button")?;
     s.click(&run)?;
-    let rows = wait_for("rows in the grid", PATIENCE, || s.find_all("#grid .grid-row").ok().filter(|r| !r.is_empty()))?;
+    let rows = wait_for("rows in the grid", PATIENCE, || {
+        s.find_all("#grid .grid-row").ok().filter(|r| !r.is_empty())
+    })?;
     let cells = s.find_all("#grid .grid-row .grid-cell")?;
-    assert!(cells.len() >= 2 * rows.len(), "each row has a country and a count");
-    let first = s.execute("return document.querySelector('#grid .grid-row .grid-cell').textContent;", json!([]))?;
-    assert!(!first.as_str().unwrap_or_default().trim().is_empty(), "the first cell shows a country: {first}");
+    assert!(
+        cells.len() >= 2 * rows.len(),
+        "each row has a country and a count"
+    );
+    let first = s.execute(
+        "return document.querySelector('#grid .grid-row .grid-cell').textContent;",
+        json!([]),
+    )?;
+    assert!(
+        !first.as_str().unwrap_or_default().trim().is_empty(),
+        "the first cell shows a country: {first}"
+    );
     let meta = s.find("#result-meta")?.ok_or("no #result-meta")?;
-    let meta_text = wait_for("the result summary", PATIENCE, || s.text(&meta).ok().filter(|t| t.contains("row")))?;
-    assert!(meta_text.contains("scanned"), "bytes scanned are shown: {meta_text}");
+    let meta_text = wait_for("the result summary", PATIENCE, || {
+        s.text(&meta).ok().filter(|t| t.contains("row"))
+    })?;
+    assert!(
+        meta_text.contains("scanned"),
+        "bytes scanned are shown: {meta_text}"
+    );
     let error = s.find("#error")?.ok_or("no #error")?;
     assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
 
     // The status bar names the signed bundle in force; no banner while it is valid.
     let bundle_item = s
-        .execute("return document.querySelector('#status [data-item=bundle]').textContent;", json!([]))?
+        .execute(
+            "return document.querySelector('#status [data-item=bundle]').textContent;",
+            json!([]),
+        )?
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(bundle_item.contains("demo r1"), "the bundle item names revision 1: {bundle_item:?}");
+    assert!(
+        bundle_item.contains("demo r1"),
+        "the bundle item names revision 1: {bundle_item:?}"
+    );
     assert!(banner(&s)?.is_none(), "no banner while the bundle is valid");
 
     // The Audit panel lists what the gate recorded, and "Sync now" empties the backlog into the
@@ -104,11 +150,16 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let toggle = s.find("#audit-toggle")?.ok_or("no #audit-toggle")?;
     s.click(&toggle)?;
     wait_for("the finished query in the Audit panel", PATIENCE, || {
-        s.find("#audit-events .audit-row[data-kind=query_finished]").ok().flatten()
+        s.find("#audit-events .audit-row[data-kind=query_finished]")
+            .ok()
+            .flatten()
     })?;
     for kind in ["app_started", "bundle_updated", "query_started"] {
         let selector = format!("#audit-events .audit-row[data-kind={kind}]");
-        assert!(s.find(&selector)?.is_some(), "the panel lists a {kind} event");
+        assert!(
+            s.find(&selector)?.is_some(),
+            "the panel lists a {kind} event"
+        );
     }
     let sync = s.find("#audit-sync")?.ok_or("no #audit-sync")?;
     s.click(&sync)?;
@@ -116,7 +167,10 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         text_of(&s, "#audit-pending").filter(|t| t.contains("all synced"))
     })?;
     let objects = walk(&home.path().join("data/workspaces/demo/central/audit"));
-    assert!(objects.iter().any(|p| p.ends_with(".jsonl.gz")), "an audit object reached the store: {objects:?}");
+    assert!(
+        objects.iter().any(|p| p.ends_with(".jsonl.gz")),
+        "an audit object reached the store: {objects:?}"
+    );
 
     // Keep a picture of the window for the README and for whoever reads a failed run.
     save_screenshot(&s, "WARDEN_SCREENSHOT", "warden-window.png")?;
@@ -127,7 +181,10 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let run = s.find("#run")?.ok_or("no #run button")?;
     s.click(&run)?;
     let cancel = wait_for("the Cancel button", PATIENCE, || {
-        s.find("#cancel").ok().flatten().filter(|c| s.attribute(c, "hidden").ok().flatten().is_none())
+        s.find("#cancel")
+            .ok()
+            .flatten()
+            .filter(|c| s.attribute(c, "hidden").ok().flatten().is_none())
     })?;
     s.click(&cancel)?;
     let cancelled = wait_for("the cancellation message", PATIENCE, || {
@@ -135,7 +192,9 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     })?;
     assert_eq!(cancelled, "The query was cancelled.");
     wait_for("the cancellation in the Audit panel", PATIENCE, || {
-        s.find("#audit-events .audit-row[data-kind=query_cancelled]").ok().flatten()
+        s.find("#audit-events .audit-row[data-kind=query_cancelled]")
+            .ok()
+            .flatten()
     })?;
 
     // A bundle signed by a key nobody trusts appears at the source: the window says it was
@@ -143,8 +202,14 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     publish_forged_bundle(home.path())?;
     s.execute("window.dispatchEvent(new Event('focus'));", json!([]))?;
     let refused = wait_for("the refusal banner", PATIENCE, || banner(&s).ok().flatten())?;
-    assert!(refused.contains("refused") && refused.contains("revision 1"), "the banner explains: {refused:?}");
-    assert!(refused.contains("not trusted"), "the banner gives the reason: {refused:?}");
+    assert!(
+        refused.contains("refused") && refused.contains("revision 1"),
+        "the banner explains: {refused:?}"
+    );
+    assert!(
+        refused.contains("not trusted"),
+        "the banner gives the reason: {refused:?}"
+    );
     set_sql(&s, "SELECT count(*) FROM sales.customers")?;
     wait_verdict(&s, "allow")?;
 
@@ -162,10 +227,13 @@ fn save_screenshot(s: &Session<'_>, var: &str, default_name: &str) -> Result<(),
 }
 
 fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
-    s.execute("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", json!([selector]))
-        .ok()?
-        .as_str()
-        .map(str::to_string)
+    s.execute(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+        json!([selector]),
+    )
+    .ok()?
+    .as_str()
+    .map(str::to_string)
 }
 
 /// The banner's text when it is shown.
@@ -198,20 +266,38 @@ fn publish_forged_bundle(home: &Path) -> Result<(), String> {
     let key_path = dir.path().join("rogue.key");
     warden_bundle::keygen(&key_path).map_err(|e| e.to_string())?;
     let key = warden_bundle::SigningKey::from_file(&key_path).map_err(|e| e.to_string())?;
-    let policy = std::fs::read(home.join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
-    let bytes = warden_bundle::build(&policy, None, 99, chrono::Duration::days(1), &key, chrono::Utc::now())
-        .map_err(|e| e.to_string())?;
-    std::fs::write(home.join("data/workspaces/demo/central/bundles/latest"), bytes).map_err(|e| e.to_string())
+    let policy =
+        std::fs::read(home.join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
+    let bytes = warden_bundle::build(
+        &policy,
+        None,
+        99,
+        chrono::Duration::days(1),
+        &key,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        home.join("data/workspaces/demo/central/bundles/latest"),
+        bytes,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Points the demo workspace at a store of its own holding `policy` as revision 2, signed by a
 /// fresh key that the configuration trusts, valid for `valid_for`, with `grace`.
-fn serve_own_bundle(home: &Path, policy: &[u8], valid_for: chrono::Duration, grace: &str) -> Result<(), String> {
+fn serve_own_bundle(
+    home: &Path,
+    policy: &[u8],
+    valid_for: chrono::Duration,
+    grace: &str,
+) -> Result<(), String> {
     let warden_home = Home::under(home);
     let key = home.join("short.key");
     warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
     let signing = warden_bundle::SigningKey::from_file(&key).map_err(|e| e.to_string())?;
-    let bytes = warden_bundle::build(policy, None, 2, valid_for, &signing, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    let bytes = warden_bundle::build(policy, None, 2, valid_for, &signing, chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
     let store = home.join("short");
     std::fs::create_dir_all(&store).map_err(|e| e.to_string())?;
     std::fs::write(store.join("latest"), bytes).map_err(|e| e.to_string())?;
@@ -237,7 +323,8 @@ fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Resul
     tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
 
     // The security team's store for this test: revision 2 of the demo policy, valid 20 seconds.
-    let policy = std::fs::read(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
+    let policy = std::fs::read(home.path().join("data/workspaces/demo/policy.yaml"))
+        .map_err(|e| e.to_string())?;
     serve_own_bundle(home.path(), &policy, chrono::Duration::seconds(20), "1s")?;
 
     let xvfb = Xvfb::start()?;
@@ -251,11 +338,20 @@ fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Resul
 
     // No fetch brings a fresh bundle; the window notices the expiry by itself.
     let blocked = wait_for("the expiry banner", Duration::from_secs(60), || {
-        banner(&s).ok().flatten().filter(|t| t.starts_with("Nothing can run"))
+        banner(&s)
+            .ok()
+            .flatten()
+            .filter(|t| t.starts_with("Nothing can run"))
     })?;
-    assert!(blocked.contains("expired"), "the banner says why: {blocked:?}");
+    assert!(
+        blocked.contains("expired"),
+        "the banner says why: {blocked:?}"
+    );
     wait_verdict(&s, "deny")?;
-    assert!(run_disabled(&s)?, "Run is disabled once the bundle has expired");
+    assert!(
+        run_disabled(&s)?,
+        "Run is disabled once the bundle has expired"
+    );
     Ok(())
 }
 
@@ -263,16 +359,30 @@ fn a_bundle_expiring_while_the_window_is_open_blocks_it_with_a_banner() -> Resul
 /// becomes readable, the desktop is told, and when the grant ends the query still running on
 /// it is cancelled and the editor is back to baseline.
 #[test]
-fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out() -> Result<(), String> {
+fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out(
+) -> Result<(), String> {
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;
     let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
     tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
     // The demo policy with pii-read lasting 30 seconds unless asked otherwise: time enough, on
     // a slow machine, to start the long query below before the grant ends.
-    let policy = std::fs::read_to_string(home.path().join("data/workspaces/demo/policy.yaml")).map_err(|e| e.to_string())?;
-    let short = policy.replacen("    default_duration: 15m\n    approval: auto", "    default_duration: 30s\n    approval: auto", 1);
-    assert_ne!(short, policy, "the demo policy's pii-read definition changed; update this test");
-    serve_own_bundle(home.path(), short.as_bytes(), chrono::Duration::days(1), "1h")?;
+    let policy = std::fs::read_to_string(home.path().join("data/workspaces/demo/policy.yaml"))
+        .map_err(|e| e.to_string())?;
+    let short = policy.replacen(
+        "    default_duration: 15m\n    approval: auto",
+        "    default_duration: 30s\n    approval: auto",
+        1,
+    );
+    assert_ne!(
+        short, policy,
+        "the demo policy's pii-read definition changed; update this test"
+    );
+    serve_own_bundle(
+        home.path(),
+        short.as_bytes(),
+        chrono::Duration::days(1),
+        "1h",
+    )?;
 
     let xvfb = Xvfb::start()?;
     let dunst = Dunst::start(&xvfb.display)?;
@@ -282,38 +392,73 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
         text_of(&s, "#status [data-item=bundle]").filter(|t| t.contains("demo r2"))
     })?;
 
-    set_sql(&s, "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3")?;
+    set_sql(
+        &s,
+        "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3",
+    )?;
     wait_verdict(&s, "elevate")?;
     let ask = wait_for("the Request elevation button", PATIENCE, || {
-        s.find("button.request-elevation[data-elevation=pii-read]").ok().flatten()
+        s.find("button.request-elevation[data-elevation=pii-read]")
+            .ok()
+            .flatten()
     })?;
     assert_eq!(s.text(&ask)?, "Request elevation pii-read");
     s.click(&ask)?;
-    let dialog = wait_for("the request dialog", PATIENCE, || s.find("#elevation-dialog").ok().flatten())?;
+    let dialog = wait_for("the request dialog", PATIENCE, || {
+        s.find("#elevation-dialog").ok().flatten()
+    })?;
     assert_eq!(s.attribute(&dialog, "role")?.as_deref(), Some("dialog"));
-    let duration = s.execute("return document.querySelector('#elevation-duration').value;", json!([]))?;
-    assert_eq!(duration, json!("30"), "the policy's default duration is preselected");
+    let duration = s.execute(
+        "return document.querySelector('#elevation-duration').value;",
+        json!([]),
+    )?;
+    assert_eq!(
+        duration,
+        json!("30"),
+        "the policy's default duration is preselected"
+    );
     // The policy wants a justification: submitting without one is refused in the dialog.
     let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
     s.click(&submit)?;
     let missing = wait_for("the missing-justification message", PATIENCE, || {
         text_of(&s, "#elevation-error").filter(|t| !t.trim().is_empty())
     })?;
-    assert!(missing.to_lowercase().contains("justification"), "{missing:?}");
-    let why = s.find("#elevation-justification")?.ok_or("no #elevation-justification")?;
+    assert!(
+        missing.to_lowercase().contains("justification"),
+        "{missing:?}"
+    );
+    let why = s
+        .find("#elevation-justification")?
+        .ok_or("no #elevation-justification")?;
     s.send_keys(&why, "Checking the churn list for INC-1234")?;
-    wait_for("the complaint to go once the justification is there", PATIENCE, || {
-        let shown = s.execute("return document.querySelector('#elevation-error').hidden;", json!([])).ok()?;
-        (shown == json!(true)).then_some(())
-    })?;
+    wait_for(
+        "the complaint to go once the justification is there",
+        PATIENCE,
+        || {
+            let shown = s
+                .execute(
+                    "return document.querySelector('#elevation-error').hidden;",
+                    json!([]),
+                )
+                .ok()?;
+            (shown == json!(true)).then_some(())
+        },
+    )?;
     save_screenshot(&s, "WARDEN_ELEVATION_SCREENSHOT", "warden-elevation.png")?;
     s.click(&submit)?;
-    wait_for("the dialog to close", PATIENCE, || s.find("#elevation-dialog").ok().and_then(|d| d.is_none().then_some(())))?;
+    wait_for("the dialog to close", PATIENCE, || {
+        s.find("#elevation-dialog")
+            .ok()
+            .and_then(|d| d.is_none().then_some(()))
+    })?;
     wait_verdict(&s, "allow")?;
     let item = wait_for("the elevation in the status bar", PATIENCE, || {
         text_of(&s, "#status [data-item=elevation]").filter(|t| t.contains("pii-read"))
     })?;
-    assert!(item.contains("left"), "the status bar says how long is left: {item:?}");
+    assert!(
+        item.contains("left"),
+        "the status bar says how long is left: {item:?}"
+    );
 
     // Personal data runs now.
     let run = s.find("#run")?.ok_or("no #run button")?;
@@ -326,9 +471,11 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.email <> b.email AND b.email <> c.email")?;
     wait_verdict(&s, "allow")?;
     s.click(&run)?;
-    let cancelled = wait_for("the lockout to cancel the running query", Duration::from_secs(60), || {
-        text_of(&s, "#error .error-text").filter(|t| t.contains("cancelled"))
-    })?;
+    let cancelled = wait_for(
+        "the lockout to cancel the running query",
+        Duration::from_secs(60),
+        || text_of(&s, "#error .error-text").filter(|t| t.contains("cancelled")),
+    )?;
     assert_eq!(cancelled, "The query was cancelled.");
     wait_verdict(&s, "elevate")?;
     let ended = wait_for("the ended banner", PATIENCE, || {
@@ -338,15 +485,35 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
 
     // The desktop was told, and the journal holds the whole story.
     let shown = wait_for("the notifications", PATIENCE, || {
-        dunst.summaries().ok().filter(|n| n.iter().any(|t| t == "pii-read has ended"))
+        dunst
+            .summaries()
+            .ok()
+            .filter(|n| n.iter().any(|t| t == "pii-read has ended"))
     })?;
-    assert!(shown.iter().any(|t| t == "pii-read granted"), "granted was notified: {shown:?}");
+    assert!(
+        shown.iter().any(|t| t == "pii-read granted"),
+        "granted was notified: {shown:?}"
+    );
     let audit = ws.open_audit().map_err(|e| e.to_string())?;
-    let kinds: Vec<String> = audit.events(&[], None, None, false).map_err(|e| e.to_string())?.into_iter().map(|e| e.kind).collect();
-    let order = ["elevation_requested", "elevation_granted", "query_finished", "elevation_expired", "lockout"];
+    let kinds: Vec<String> = audit
+        .events(&[], None, None, false)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    let order = [
+        "elevation_requested",
+        "elevation_granted",
+        "query_finished",
+        "elevation_expired",
+        "lockout",
+    ];
     let mut at = 0;
     for kind in order {
-        at += kinds[at..].iter().position(|k| k == kind).ok_or_else(|| format!("no {kind} after the previous step in {kinds:?}"))?;
+        at += kinds[at..]
+            .iter()
+            .position(|k| k == kind)
+            .ok_or_else(|| format!("no {kind} after the previous step in {kinds:?}"))?;
     }
     assert!(kinds.contains(&"query_cancelled".to_string()), "{kinds:?}");
     Ok(())

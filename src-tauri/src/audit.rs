@@ -37,7 +37,10 @@ pub fn audit_status(state: State<'_, AppState>) -> Result<AuditStatusView, Comma
 
 /// Syncs now. A failed sync resolves with the status, whose `lastError` says why in plain words.
 #[tauri::command]
-pub async fn audit_sync(app: AppHandle, state: State<'_, AppState>) -> Result<AuditStatusView, CommandError> {
+pub async fn audit_sync(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AuditStatusView, CommandError> {
     let gate = state.opened()?.gate.clone();
     let status = gate.audit().sync_now().await?;
     crate::events::audit_status_changed(&app, &status);

@@ -34,7 +34,9 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
             tokio::time::sleep(ELEVATION_CHECK_EVERY).await;
             // Journal writes and queue reads block; keep them off the async workers.
             let checked = g.clone();
-            let Ok(changes) = tauri::async_runtime::spawn_blocking(move || checked.check_elevations()).await else {
+            let Ok(changes) =
+                tauri::async_runtime::spawn_blocking(move || checked.check_elevations()).await
+            else {
                 eprintln!("warden: the elevation check did not complete; trying again");
                 continue;
             };

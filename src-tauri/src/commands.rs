@@ -29,8 +29,14 @@ pub fn workspace_info(state: State<'_, AppState>) -> Result<WorkspaceInfo, Comma
     Ok(WorkspaceInfo {
         workspace: gate.workspace().to_string(),
         engine: gate.engine_name().to_string(),
-        policy_name: policy.as_ref().map(|p| p.policy().name().to_string()).unwrap_or_default(),
-        policy_fingerprint: policy.as_ref().map(|p| p.policy().fingerprint().to_string()).unwrap_or_default(),
+        policy_name: policy
+            .as_ref()
+            .map(|p| p.policy().name().to_string())
+            .unwrap_or_default(),
+        policy_fingerprint: policy
+            .as_ref()
+            .map(|p| p.policy().fingerprint().to_string())
+            .unwrap_or_default(),
         default_database: gate.default_database().map(str::to_string),
         home: opened.home.data.display().to_string(),
     })
@@ -39,13 +45,23 @@ pub fn workspace_info(state: State<'_, AppState>) -> Result<WorkspaceInfo, Comma
 #[tauri::command]
 pub async fn catalog(state: State<'_, AppState>) -> Result<SchemaView, CommandError> {
     let gate = state.opened()?.gate.clone();
-    let snapshot = gate.catalog().await.map_err(|e| CommandError::unavailable(e.to_string()))?;
+    let snapshot = gate
+        .catalog()
+        .await
+        .map_err(|e| CommandError::unavailable(e.to_string()))?;
     let policy = gate.policy().ok();
-    Ok(SchemaView::new(&snapshot, policy.as_ref().map(|p| p.policy())))
+    Ok(SchemaView::new(
+        &snapshot,
+        policy.as_ref().map(|p| p.policy()),
+    ))
 }
 
 #[tauri::command]
-pub fn lint(state: State<'_, AppState>, sql: String, database: Option<String>) -> Result<LintView, CommandError> {
+pub fn lint(
+    state: State<'_, AppState>,
+    sql: String,
+    database: Option<String>,
+) -> Result<LintView, CommandError> {
     let gate = &state.opened()?.gate;
     Ok(LintView::from_lint(&gate.lint(&sql, database.as_deref())))
 }
@@ -67,7 +83,10 @@ pub async fn run_query(
     // Every run, allowed or not, added audit events.
     crate::events::audit_changed(&app, &gate);
     let execution = outcome?;
-    let mut results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
+    let mut results = state
+        .results
+        .lock()
+        .map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
     let id = results.insert(execution.result.clone());
     Ok(RunView::new(id, &execution))
 }
@@ -75,7 +94,11 @@ pub async fn run_query(
 /// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
 #[tauri::command]
 pub fn cancel_query(state: State<'_, AppState>, run_id: String) -> Result<bool, CommandError> {
-    Ok(state.running.lock().map_err(|_| unusable())?.cancel(&run_id))
+    Ok(state
+        .running
+        .lock()
+        .map_err(|_| unusable())?
+        .cancel(&run_id))
 }
 
 fn unusable() -> CommandError {
@@ -94,9 +117,14 @@ pub fn fetch_rows(
     offset: usize,
     limit: usize,
 ) -> Result<Rows, CommandError> {
-    let results = state.results.lock().map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
+    let results = state
+        .results
+        .lock()
+        .map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
     let rows = results
         .page(&result_id, offset, limit.min(MAX_PAGE))
-        .ok_or_else(|| CommandError::invalid("that result is no longer kept: run the query again"))?;
+        .ok_or_else(|| {
+            CommandError::invalid("that result is no longer kept: run the query again")
+        })?;
     Ok(Rows { rows })
 }

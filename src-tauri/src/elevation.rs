@@ -44,7 +44,12 @@ pub async fn request_elevation(
         .map_err(|e| CommandError::unavailable(format!("the request did not complete: {e}")))?
         .map_err(CommandError::from_request)?;
     if decision.outcome == Outcome::Granted {
-        if let Some(grant) = decision.status.active.iter().find(|a| a.name == decision.name) {
+        if let Some(grant) = decision
+            .status
+            .active
+            .iter()
+            .find(|a| a.name == decision.name)
+        {
             notify::send(vec![warden_core::granted_notice(grant)]);
         }
     }
@@ -55,12 +60,18 @@ pub async fn request_elevation(
 
 /// Ends a grant early, or withdraws a request still waiting for an approver.
 #[tauri::command]
-pub async fn end_elevation(app: AppHandle, state: State<'_, AppState>, name: String) -> Result<ElevationStatus, CommandError> {
+pub async fn end_elevation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<ElevationStatus, CommandError> {
     let gate = state.opened()?.gate.clone();
     let g = gate.clone();
     let (status, _ended) = tauri::async_runtime::spawn_blocking(move || g.end_elevation(&name))
         .await
-        .map_err(|e| CommandError::unavailable(format!("ending the elevation did not complete: {e}")))??;
+        .map_err(|e| {
+            CommandError::unavailable(format!("ending the elevation did not complete: {e}"))
+        })??;
     events::elevation_changed(&app, &status);
     events::audit_changed(&app, &gate);
     Ok(status)

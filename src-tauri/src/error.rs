@@ -10,10 +10,16 @@ pub struct CommandError {
 
 impl CommandError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { kind: "invalid", message: message.into() }
+        Self {
+            kind: "invalid",
+            message: message.into(),
+        }
     }
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self { kind: "internal", message: message.into() }
+        Self {
+            kind: "internal",
+            message: message.into(),
+        }
     }
 }
 
@@ -24,7 +30,10 @@ impl CommandError {
         match e {
             warden_core::CoreError::Elevation(e) => Self::invalid(e.to_string()),
             warden_core::CoreError::NoElevation(_) | warden_core::CoreError::NoApprovals(_) => {
-                Self { kind: "blocked", message: e.to_string() }
+                Self {
+                    kind: "blocked",
+                    message: e.to_string(),
+                }
             }
             other => Self::unavailable(other.to_string()),
         }
@@ -38,7 +47,10 @@ impl From<RunError> for CommandError {
             RunError::Engine(warden_core::EngineError::Cancelled) => "cancelled",
             RunError::Engine(_) => "engine",
         };
-        Self { kind, message: e.to_string() }
+        Self {
+            kind,
+            message: e.to_string(),
+        }
     }
 }
 

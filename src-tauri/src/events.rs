@@ -3,7 +3,9 @@
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter};
-use warden_core::{AuditStatusView, ElevationStatus, Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
+use warden_core::{
+    AuditStatusView, ElevationStatus, Gate, PolicyHealth, PolicyRefresh, PolicyStatus,
+};
 
 pub const POLICY_CHANGED: &str = "policy-changed";
 pub const AUDIT_CHANGED: &str = "audit-changed";
@@ -79,7 +81,10 @@ mod tests {
     #[test]
     fn the_health_check_speaks_up_whenever_the_window_heard_something_else() {
         let told = ToldHealth::default();
-        assert!(told.differs(&status(PolicyHealth::Valid)), "nothing told yet");
+        assert!(
+            told.differs(&status(PolicyHealth::Valid)),
+            "nothing told yet"
+        );
         // The window started blocked, then a fetch it asked for brought a valid bundle.
         told.told(&status(PolicyHealth::Blocked));
         told.told(&status(PolicyHealth::Valid));

@@ -23,7 +23,12 @@ pub fn run() {
         .setup(|app| {
             let state = app.state::<AppState>();
             if let Ok(opened) = state.opened() {
-                background::start(app.handle().clone(), opened.gate.clone(), state.told.clone(), opened.audit_sync_every);
+                background::start(
+                    app.handle().clone(),
+                    opened.gate.clone(),
+                    state.told.clone(),
+                    opened.audit_sync_every,
+                );
             }
             Ok(())
         })

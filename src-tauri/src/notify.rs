@@ -16,7 +16,10 @@ pub fn send(notices: Vec<Notice>) {
                 .body(&notice.body)
                 .show();
             if let Err(e) = shown {
-                eprintln!("warden: cannot show the notification {:?}: {e}", notice.title);
+                eprintln!(
+                    "warden: cannot show the notification {:?}: {e}",
+                    notice.title
+                );
             }
         }
     });

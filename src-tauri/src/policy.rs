@@ -16,7 +16,10 @@ pub fn policy_status(state: State<'_, AppState>) -> Result<PolicyStatus, Command
 /// Fetches now (the window calls this when it gets focus). A failed fetch is not an error of
 /// the command: the status carries it.
 #[tauri::command]
-pub async fn refresh_policy(app: AppHandle, state: State<'_, AppState>) -> Result<PolicyStatus, CommandError> {
+pub async fn refresh_policy(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<PolicyStatus, CommandError> {
     let gate = state.opened()?.gate.clone();
     let refresh = gate.refresh_policy().await;
     crate::events::after_refresh(&app, &gate, &state.told, &refresh);

@@ -72,7 +72,10 @@ mod tests {
         let mut running = RunningQueries::default();
         assert!(!running.cancel("late"));
         assert!(running.start("late").is_cancelled());
-        assert!(!running.start("next").is_cancelled(), "a cancel is used once");
+        assert!(
+            !running.start("next").is_cancelled(),
+            "a cancel is used once"
+        );
     }
 
     #[test]
@@ -82,6 +85,9 @@ mod tests {
             running.cancel(&format!("r{i}"));
         }
         assert_eq!(running.cancelled_early.len(), MAX_EARLY_CANCELS);
-        assert!(!running.start("r0").is_cancelled(), "the oldest early cancel was forgotten");
+        assert!(
+            !running.start("r0").is_cancelled(),
+            "the oldest early cancel was forgotten"
+        );
     }
 }

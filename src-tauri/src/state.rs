@@ -44,7 +44,9 @@ impl AppState {
     }
 
     pub fn opened(&self) -> Result<&Opened, CommandError> {
-        self.opened.as_ref().map_err(|m| CommandError::unavailable(m.clone()))
+        self.opened
+            .as_ref()
+            .map_err(|m| CommandError::unavailable(m.clone()))
     }
 }
 
@@ -53,11 +55,21 @@ async fn open() -> Result<Opened, String> {
     let workspace = Workspace::find(&home, None).map_err(|e| e.to_string())?;
     let summary = workspace.summary().map_err(|e| e.to_string())?;
     if !summary.initialised {
-        eprintln!("warden: initialising the {} workspace in {} ...", workspace.name(), summary.dir.display());
+        eprintln!(
+            "warden: initialising the {} workspace in {} ...",
+            workspace.name(),
+            summary.dir.display()
+        );
         workspace.init().await.map_err(|e| e.to_string())?;
     }
     let gate = workspace.open_gate().await.map_err(|e| e.to_string())?;
-    gate.audit().app_started(env!("CARGO_PKG_VERSION")).map_err(|e| e.to_string())?;
+    gate.audit()
+        .app_started(env!("CARGO_PKG_VERSION"))
+        .map_err(|e| e.to_string())?;
     let audit_sync_every = workspace.audit_sync_every().map_err(|e| e.to_string())?;
-    Ok(Opened { gate: Arc::new(gate), home, audit_sync_every })
+    Ok(Opened {
+        gate: Arc::new(gate),
+        home,
+        audit_sync_every,
+    })
 }

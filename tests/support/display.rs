@@ -17,11 +17,21 @@ impl Xvfb {
     /// `-displayfd` the server claims a free display atomically and reports it once it is ready.
     pub fn start() -> Result<Self, String> {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start Xvfb (install the xvfb package: `make test` does): {e}"))?;
+            .map_err(|e| {
+                format!("cannot start Xvfb (install the xvfb package: `make test` does): {e}")
+            })?;
         let stdout = child.stdout.take().ok_or("Xvfb has no standard output")?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -30,13 +40,19 @@ impl Xvfb {
             let read = reader.read_line(&mut line).map(|_| line.trim().to_string());
             let _ = tx.send((read, reader));
         });
-        let mut xvfb = Self { child, _stdout: None, display: String::new() };
+        let mut xvfb = Self {
+            child,
+            _stdout: None,
+            display: String::new(),
+        };
         let (read, reader) = rx
             .recv_timeout(Duration::from_secs(20))
             .map_err(|_| "Xvfb did not report a display within 20 s".to_string())?;
         let number = read.map_err(|e| format!("cannot read Xvfb's display number: {e}"))?;
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("Xvfb reported {number:?} instead of a display number (did it exit?)"));
+            return Err(format!(
+                "Xvfb reported {number:?} instead of a display number (did it exit?)"
+            ));
         }
         xvfb._stdout = Some(reader);
         xvfb.display = format!(":{number}");

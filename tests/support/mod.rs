@@ -8,7 +8,11 @@ pub mod webdriver;
 use std::time::{Duration, Instant};
 
 /// Polls `probe` until it gives a value or `timeout` passes; the error names what was awaited.
-pub fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> Result<T, String> {
+pub fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Result<T, String> {
     let start = Instant::now();
     loop {
         if let Some(value) = probe() {

@@ -31,22 +31,35 @@ impl Driver {
         for (k, v) in envs {
             command.env(k, v);
         }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start WebKitWebDriver (install webkit2gtk-driver: `make test` does): {e}"))?;
+        let child = command.spawn().map_err(|e| {
+            format!(
+                "cannot start WebKitWebDriver (install webkit2gtk-driver: `make test` does): {e}"
+            )
+        })?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(90)))
             .build()
             .into();
-        let mut driver = Self { child, base: format!("http://127.0.0.1:{port}"), agent };
+        let mut driver = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
         wait_for("WebKitWebDriver to listen", Duration::from_secs(15), || {
-            driver.agent.get(format!("{}/status", driver.base)).call().ok().map(|_| ())
+            driver
+                .agent
+                .get(format!("{}/status", driver.base))
+                .call()
+                .ok()
+                .map(|_| ())
         })?;
         // Another test's driver may have taken the port between free_port() and the bind; then
         // ours has exited and the answer came from the other one.
         if let Ok(Some(exit)) = driver.child.try_wait() {
-            return Err(format!("WebKitWebDriver exited ({exit}); port {port} was taken by another process"));
+            return Err(format!(
+                "WebKitWebDriver exited ({exit}); port {port} was taken by another process"
+            ));
         }
         Ok(driver)
     }
@@ -56,7 +69,10 @@ impl Driver {
             "webkitgtk:browserOptions": { "binary": binary.to_string_lossy(), "args": [] }
         }}});
         let value = self.call("POST", "/session", Some(caps))?;
-        let id = value["sessionId"].as_str().ok_or_else(|| format!("no session id in {value}"))?.to_string();
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no session id in {value}"))?
+            .to_string();
         Ok(Session { driver: self, id })
     }
 
@@ -70,9 +86,15 @@ impl Driver {
         };
         let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
         let status = response.status();
-        let doc: Value = response.body_mut().read_json().map_err(|e| format!("{method} {path}: {e}"))?;
+        let doc: Value = response
+            .body_mut()
+            .read_json()
+            .map_err(|e| format!("{method} {path}: {e}"))?;
         if !status.is_success() {
-            return Err(format!("{method} {path}: {status}: {}", doc["value"]["message"]));
+            return Err(format!(
+                "{method} {path}: {status}: {}",
+                doc["value"]["message"]
+            ));
         }
         Ok(doc.get("value").cloned().unwrap_or(Value::Null))
     }
@@ -94,14 +116,23 @@ pub struct Session<'d> {
 
 impl Session<'_> {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        self.driver.call(method, &format!("/session/{}{}", self.id, path), body)
+        self.driver
+            .call(method, &format!("/session/{}{}", self.id, path), body)
     }
 
     pub fn find_all(&self, css: &str) -> Result<Vec<String>, String> {
-        let found = self.call("POST", "/elements", Some(json!({ "using": "css selector", "value": css })))?;
+        let found = self.call(
+            "POST",
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        )?;
         Ok(found
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e[ELEMENT].as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -110,23 +141,40 @@ impl Session<'_> {
     }
 
     pub fn text(&self, element: &str) -> Result<String, String> {
-        Ok(self.call("GET", &format!("/element/{element}/text"), None)?.as_str().unwrap_or_default().to_string())
+        Ok(self
+            .call("GET", &format!("/element/{element}/text"), None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     pub fn attribute(&self, element: &str, name: &str) -> Result<Option<String>, String> {
-        Ok(self.call("GET", &format!("/element/{element}/attribute/{name}"), None)?.as_str().map(str::to_string))
+        Ok(self
+            .call("GET", &format!("/element/{element}/attribute/{name}"), None)?
+            .as_str()
+            .map(str::to_string))
     }
 
     pub fn click(&self, element: &str) -> Result<(), String> {
-        self.call("POST", &format!("/element/{element}/click"), None).map(|_| ())
+        self.call("POST", &format!("/element/{element}/click"), None)
+            .map(|_| ())
     }
 
     pub fn send_keys(&self, element: &str, text: &str) -> Result<(), String> {
-        self.call("POST", &format!("/element/{element}/value"), Some(json!({ "text": text }))).map(|_| ())
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .map(|_| ())
     }
 
     pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
-        self.call("POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
@@ -139,6 +187,8 @@ impl Session<'_> {
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        let _ = self.driver.call("DELETE", &format!("/session/{}", self.id), None);
+        let _ = self
+            .driver
+            .call("DELETE", &format!("/session/{}", self.id), None);
     }
 }

@@ -15,13 +15,21 @@ fn event(i: u64) -> NewEvent {
         "bench",
         Payload::QueryFinished(QueryFinished {
             query: QueryContext {
-                sql: SqlRecord::new(&format!("SELECT region, sum(amount) FROM sales.orders WHERE id > {i} GROUP BY 1"), SqlTextMode::Full),
+                sql: SqlRecord::new(
+                    &format!(
+                        "SELECT region, sum(amount) FROM sales.orders WHERE id > {i} GROUP BY 1"
+                    ),
+                    SqlTextMode::Full,
+                ),
                 verdict: Verdict::Allow,
                 rule_ids: vec!["partition.dt".into()],
                 active_elevations: vec![],
                 bundle_revision: Some(3),
             },
-            engine: EngineRef { engine: "athena".into(), query_id: Some(format!("5f0c{i:08}")) },
+            engine: EngineRef {
+                engine: "athena".into(),
+                query_id: Some(format!("5f0c{i:08}")),
+            },
             rows: i,
             bytes_scanned: i * 4096,
             duration_ms: 250,
@@ -30,13 +38,18 @@ fn event(i: u64) -> NewEvent {
 }
 
 fn actor() -> Actor {
-    Actor { os_user: "bench".into(), sso_identity: None }
+    Actor {
+        os_user: "bench".into(),
+        sso_identity: None,
+    }
 }
 
 fn appends(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("append");
-    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(8));
 
     let journal = Journal::open(dir.path().join("one.db"), actor()).unwrap();
     let mut i = 0;
@@ -51,7 +64,11 @@ fn appends(c: &mut Criterion) {
     let batched = Journal::open(dir.path().join("batched.db"), actor()).unwrap();
     group.throughput(Throughput::Elements(100));
     group.bench_function("durable_batched_100", |b| {
-        b.iter_batched(|| (0..100).map(event).collect::<Vec<_>>(), |events| batched.append_all(events).unwrap(), BatchSize::SmallInput)
+        b.iter_batched(
+            || (0..100).map(event).collect::<Vec<_>>(),
+            |events| batched.append_all(events).unwrap(),
+            BatchSize::SmallInput,
+        )
     });
 
     // The naive baseline: default journal mode (rollback journal, DELETE) and default
@@ -86,18 +103,27 @@ const BACKLOG: u64 = 100_000;
 fn backlog_journal(dir: &std::path::Path) -> Journal {
     let journal = Journal::open(dir.join("backlog.db"), actor()).unwrap();
     for chunk in 0..(BACKLOG / 10_000) {
-        journal.append_all((chunk * 10_000..(chunk + 1) * 10_000).map(event).collect()).unwrap();
+        journal
+            .append_all((chunk * 10_000..(chunk + 1) * 10_000).map(event).collect())
+            .unwrap();
     }
     journal
 }
 
 /// Times syncs of the 100,000-event backlog, each run to a fresh store from `store_for(run)`
 /// (the journal keeps sync state per store URL).
-fn sync_backlog(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, mut store_for: impl FnMut(u64) -> Box<dyn Store>) {
+fn sync_backlog(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    mut store_for: impl FnMut(u64) -> Box<dyn Store>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let journal = backlog_journal(dir.path());
     let mut group = c.benchmark_group("sync_100k");
-    group.sample_size(10).throughput(Throughput::Elements(BACKLOG));
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(BACKLOG));
     let mut run = 0;
     group.bench_function(name, |b| {
         b.iter_custom(|iters| {
@@ -106,7 +132,9 @@ fn sync_backlog(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, mut
                 run += 1;
                 let store = store_for(run);
                 let start = Instant::now();
-                let report = rt.block_on(journal.sync(store.as_ref(), &SyncPolicy::default())).unwrap();
+                let report = rt
+                    .block_on(journal.sync(store.as_ref(), &SyncPolicy::default()))
+                    .unwrap();
                 total += start.elapsed();
                 assert_eq!(report.events_synced, BACKLOG);
             }
@@ -120,7 +148,9 @@ fn sync_folder(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    sync_backlog(c, &rt, "folder_store", |run| Box::new(FolderStore::new(root.join(format!("central-{run}")))));
+    sync_backlog(c, &rt, "folder_store", |run| {
+        Box::new(FolderStore::new(root.join(format!("central-{run}"))))
+    });
 }
 
 struct Moto(Child);
@@ -133,8 +163,16 @@ impl Drop for Moto {
 }
 
 fn sync_s3(c: &mut Criterion) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Ok(child) = Command::new("moto_server").args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Ok(child) = Command::new("moto_server")
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
     else {
         eprintln!("SKIPPED sync_100k/moto_s3: moto_server is not installed");
         return;
@@ -148,13 +186,22 @@ fn sync_s3(c: &mut Criterion) {
     let sdk = rt.block_on(
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "moto"))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
             .endpoint_url(&endpoint)
             .load(),
     );
-    let client = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
-    rt.block_on(client.create_bucket().bucket("bench").send()).unwrap();
-    sync_backlog(c, &rt, "moto_s3", |run| Box::new(S3Store::new(&sdk, "bench", &format!("run-{run}/"), true)));
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    rt.block_on(client.create_bucket().bucket("bench").send())
+        .unwrap();
+    sync_backlog(c, &rt, "moto_s3", |run| {
+        Box::new(S3Store::new(&sdk, "bench", &format!("run-{run}/"), true))
+    });
 }
 
 criterion_group!(benches, appends, sync_folder, sync_s3);

@@ -37,7 +37,10 @@ pub fn parse_object_key(key: &str) -> Option<ObjectKey> {
     let dt = parts.next()?.strip_prefix("dt=")?;
     let device_id = parts.next()?.strip_prefix("device=")?;
     let name = parts.next()?.strip_suffix(".jsonl.gz")?;
-    if parts.next().is_some() || device_id.is_empty() || chrono::NaiveDate::parse_from_str(dt, "%Y-%m-%d").is_err() {
+    if parts.next().is_some()
+        || device_id.is_empty()
+        || chrono::NaiveDate::parse_from_str(dt, "%Y-%m-%d").is_err()
+    {
         return None;
     }
     let (first, last) = name.split_once('-')?;
@@ -80,7 +83,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::default());
-    encoder.write_all(bytes).map_err(|e| format!("gzip failed: {e}"))?;
+    encoder
+        .write_all(bytes)
+        .map_err(|e| format!("gzip failed: {e}"))?;
     encoder.finish().map_err(|e| format!("gzip failed: {e}"))
 }
 
@@ -91,7 +96,9 @@ pub(crate) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .read_to_end(&mut out)
         .map_err(|e| format!("not a valid gzip object: {e}"))?;
     if out.len() as u64 > MAX_OBJECT_BYTES {
-        return Err(format!("object is larger than {MAX_OBJECT_BYTES} bytes uncompressed"));
+        return Err(format!(
+            "object is larger than {MAX_OBJECT_BYTES} bytes uncompressed"
+        ));
     }
     Ok(out)
 }
@@ -102,7 +109,10 @@ pub(crate) fn decode_lines(content: &[u8]) -> Result<Vec<EventLine>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {} is not an audit event: {e}", i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("line {} is not an audit event: {e}", i + 1))
+        })
         .collect()
 }
 
@@ -113,10 +123,18 @@ mod tests {
     #[test]
     fn keys_round_trip_and_sort_by_sequence() {
         let key = object_key("2026-11-21", "dev-1", 1, 500);
-        assert_eq!(key, "audit/v1/dt=2026-11-21/device=dev-1/000000000001-000000000500.jsonl.gz");
+        assert_eq!(
+            key,
+            "audit/v1/dt=2026-11-21/device=dev-1/000000000001-000000000500.jsonl.gz"
+        );
         assert_eq!(
             parse_object_key(&key),
-            Some(ObjectKey { dt: "2026-11-21".into(), device_id: "dev-1".into(), first_seq: 1, last_seq: 500 })
+            Some(ObjectKey {
+                dt: "2026-11-21".into(),
+                device_id: "dev-1".into(),
+                first_seq: 1,
+                last_seq: 500
+            })
         );
         assert!(object_key("d", "x", 9, 9) < object_key("d", "x", 10, 10));
         for bad in [

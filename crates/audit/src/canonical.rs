@@ -21,7 +21,9 @@ pub(crate) fn write_canonical(value: &Value, out: &mut String) -> Result<(), Str
                 check_safe_integer(u as i128)?;
                 out.push_str(&u.to_string());
             } else {
-                return Err(format!("floating point number {n} is not allowed in an audit event"));
+                return Err(format!(
+                    "floating point number {n} is not allowed in an audit event"
+                ));
             }
         }
         Value::String(s) => write_string(s, out),
@@ -65,7 +67,9 @@ fn check_safe_integer(i: i128) -> Result<(), String> {
     if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
         Ok(())
     } else {
-        Err(format!("integer {i} is outside the range that JSON can carry exactly (+-2^53-1)"))
+        Err(format!(
+            "integer {i} is outside the range that JSON can carry exactly (+-2^53-1)"
+        ))
     }
 }
 
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn sorts_keys_and_drops_whitespace() {
         let v = json!({"b": 1, "a": [true, null, "x"], "A": {"z": -3, "y": "q"}});
-        assert_eq!(to_canonical(&v).unwrap(), r#"{"A":{"y":"q","z":-3},"a":[true,null,"x"],"b":1}"#);
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            r#"{"A":{"y":"q","z":-3},"a":[true,null,"x"],"b":1}"#
+        );
     }
 
     #[test]
@@ -108,13 +115,19 @@ mod tests {
     fn sorts_by_utf16_code_units() {
         // U+FF61 sorts after U+1F600 in UTF-8 byte order but before it in UTF-16 order.
         let v = json!({"\u{1F600}": 1, "\u{FF61}": 2});
-        assert_eq!(to_canonical(&v).unwrap(), "{\"\u{1F600}\":1,\"\u{FF61}\":2}");
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            "{\"\u{1F600}\":1,\"\u{FF61}\":2}"
+        );
     }
 
     #[test]
     fn rejects_floats_and_unsafe_integers() {
         assert!(to_canonical(&json!(1.5)).is_err());
         assert!(to_canonical(&json!(1u64 << 60)).is_err());
-        assert_eq!(to_canonical(&json!((1u64 << 53) - 1)).unwrap(), "9007199254740991");
+        assert_eq!(
+            to_canonical(&json!((1u64 << 53) - 1)).unwrap(),
+            "9007199254740991"
+        );
     }
 }

@@ -19,9 +19,12 @@ pub(crate) fn compute_hash(prev_hash_hex: &str, canonical_body: &str) -> Result<
 fn decode_hash(hex_hash: &str) -> Result<[u8; 32], String> {
     let mut out = [0u8; 32];
     if hex_hash.len() != 64 || hex_hash.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(format!("{hex_hash:?} is not a 64-character lowercase hex hash"));
+        return Err(format!(
+            "{hex_hash:?} is not a 64-character lowercase hex hash"
+        ));
     }
-    hex::decode_to_slice(hex_hash, &mut out).map_err(|e| format!("{hex_hash:?} is not a hex hash: {e}"))?;
+    hex::decode_to_slice(hex_hash, &mut out)
+        .map_err(|e| format!("{hex_hash:?} is not a hex hash: {e}"))?;
     Ok(out)
 }
 
@@ -54,12 +57,20 @@ pub(crate) struct ChainWalker {
 
 impl ChainWalker {
     pub fn new(device_id: &str) -> Self {
-        ChainWalker { device_id: device_id.to_string(), next_seq: 1, prev_hash: Some(GENESIS_HASH.to_string()) }
+        ChainWalker {
+            device_id: device_id.to_string(),
+            next_seq: 1,
+            prev_hash: Some(GENESIS_HASH.to_string()),
+        }
     }
 
     /// Walks a range of the chain that starts at `next_seq`, whose first event must link to `prev_hash`.
     pub fn starting_at(device_id: &str, next_seq: u64, prev_hash: &str) -> Self {
-        ChainWalker { device_id: device_id.to_string(), next_seq, prev_hash: Some(prev_hash.to_string()) }
+        ChainWalker {
+            device_id: device_id.to_string(),
+            next_seq,
+            prev_hash: Some(prev_hash.to_string()),
+        }
     }
 
     /// Continues at `next_seq` after a problem already reported, so later problems are found too.
@@ -79,22 +90,41 @@ impl ChainWalker {
     /// Checks the next event. On error, says what is wrong with the event at `expected seq`.
     pub fn check(&mut self, line: &EventLine) -> Result<(), String> {
         if line.device_id != self.device_id {
-            return Err(format!("event belongs to device {:?}, expected {:?}", line.device_id, self.device_id));
+            return Err(format!(
+                "event belongs to device {:?}, expected {:?}",
+                line.device_id, self.device_id
+            ));
         }
         if line.seq != self.next_seq {
             return Err(if line.seq > self.next_seq {
-                format!("sequence {} is missing (next event found is {})", self.next_seq, line.seq)
+                format!(
+                    "sequence {} is missing (next event found is {})",
+                    self.next_seq, line.seq
+                )
             } else {
-                format!("sequence {} appears out of order or twice (expected {})", line.seq, self.next_seq)
+                format!(
+                    "sequence {} appears out of order or twice (expected {})",
+                    line.seq, self.next_seq
+                )
             });
         }
-        if self.prev_hash.as_ref().is_some_and(|prev| *prev != line.prev_hash) {
-            return Err(format!("prev_hash does not match the hash of sequence {}", line.seq.saturating_sub(1)));
+        if self
+            .prev_hash
+            .as_ref()
+            .is_some_and(|prev| *prev != line.prev_hash)
+        {
+            return Err(format!(
+                "prev_hash does not match the hash of sequence {}",
+                line.seq.saturating_sub(1)
+            ));
         }
         let body = line.canonical_body()?;
         let computed = compute_hash(&line.prev_hash, &body)?;
         if computed != line.hash {
-            return Err("the stored hash does not match the event's content (the event was altered)".to_string());
+            return Err(
+                "the stored hash does not match the event's content (the event was altered)"
+                    .to_string(),
+            );
         }
         self.prev_hash = Some(computed);
         self.next_seq += 1;

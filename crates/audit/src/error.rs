@@ -21,7 +21,11 @@ pub enum AuditError {
     #[error("the audit journal at {path} could not switch to WAL mode (it answered {mode:?}); it must be on a local file system")]
     NotWal { path: PathBuf, mode: String },
     #[error("the audit journal at {path} has schema version {found}, but this Warden knows only up to {supported}: upgrade Warden")]
-    SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("audit journal database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("invalid audit event: {0}")]
@@ -37,7 +41,18 @@ pub enum AuditError {
     #[error("object {key} already exists in {store} with different content; refusing to overwrite it. Run `warden audit verify-store` and ask an admin to inspect the object")]
     Conflict { store: String, key: String },
     #[error("events {first_seq} to {last_seq} of the audit journal changed after they were planned for upload to {store} as {key}, so none of them was uploaded. Run `warden audit verify`: it names the altered event. The sync cannot go past these events; ask an admin to inspect the journal")]
-    BatchChanged { store: String, key: String, first_seq: u64, last_seq: u64 },
+    BatchChanged {
+        store: String,
+        key: String,
+        first_seq: u64,
+        last_seq: u64,
+    },
     #[error("the audit journal's hash chain is broken at sequence {seq} ({reason}), so events {first_seq} to {last_seq} were not uploaded to {store}. Run `warden audit verify` for details. The sync cannot go past a broken chain; ask an admin to inspect the journal")]
-    ChainBroken { store: String, first_seq: u64, last_seq: u64, seq: u64, reason: String },
+    ChainBroken {
+        store: String,
+        first_seq: u64,
+        last_seq: u64,
+        seq: u64,
+        reason: String,
+    },
 }

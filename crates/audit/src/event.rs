@@ -17,9 +17,16 @@ impl Actor {
     /// like an environment variable), else `USER` / `LOGNAME` / `USERNAME`, else "unknown".
     pub fn from_os() -> Self {
         let os_user = process_owner()
-            .or_else(|| ["USER", "LOGNAME", "USERNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty())))
+            .or_else(|| {
+                ["USER", "LOGNAME", "USERNAME"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+            })
             .unwrap_or_else(|| "unknown".to_string());
-        Actor { os_user, sso_identity: None }
+        Actor {
+            os_user,
+            sso_identity: None,
+        }
     }
 }
 
@@ -51,7 +58,10 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(workspace: impl Into<String>, payload: Payload) -> Self {
-        NewEvent { workspace: workspace.into(), payload }
+        NewEvent {
+            workspace: workspace.into(),
+            payload,
+        }
     }
 }
 
@@ -136,7 +146,8 @@ impl EventLine {
 
     pub fn into_event(self) -> Result<Event, String> {
         let kind: Kind = self.kind.parse()?;
-        let payload = Payload::from_json(kind, self.payload).map_err(|e| format!("payload of kind {kind}: {e}"))?;
+        let payload = Payload::from_json(kind, self.payload)
+            .map_err(|e| format!("payload of kind {kind}: {e}"))?;
         Ok(Event {
             id: self.id,
             device_id: self.device_id,
@@ -155,7 +166,8 @@ impl EventLine {
 mod tests {
     #[test]
     fn the_process_owner_is_found_without_the_environment() {
-        let owner = super::process_owner().expect("the account owning this process is in /etc/passwd");
+        let owner =
+            super::process_owner().expect("the account owning this process is in /etc/passwd");
         assert!(!owner.is_empty() && !owner.contains(':'), "{owner:?}");
     }
 }

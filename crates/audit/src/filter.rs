@@ -17,6 +17,10 @@ pub struct EventFilter {
 
 impl EventFilter {
     pub fn recent(limit: u64) -> Self {
-        EventFilter { newest_first: true, limit: Some(limit), ..Default::default() }
+        EventFilter {
+            newest_first: true,
+            limit: Some(limit),
+            ..Default::default()
+        }
     }
 }

@@ -33,27 +33,43 @@ impl Journal {
     /// attributed to `actor`. The device id is created with the journal and never changes.
     pub fn open(path: impl AsRef<Path>, actor: Actor) -> Result<Journal, AuditError> {
         let path = path.as_ref().to_path_buf();
-        let open_err = |source| AuditError::Open { path: path.clone(), source };
+        let open_err = |source| AuditError::Open {
+            path: path.clone(),
+            source,
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| AuditError::CreateFolder { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| AuditError::CreateFolder {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let mut conn = Connection::open(&path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(AuditError::NotWal { path, mode });
         }
         // FULL: every commit fsyncs the WAL, so an acknowledged event survives a power cut, not
         // only a process crash (NORMAL would only promise the latter in WAL mode).
-        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
         // Only meaningful on macOS, where fsync alone does not reach the platter.
-        conn.pragma_update(None, "fullfsync", "ON").map_err(open_err)?;
-        conn.pragma_update(None, "checkpoint_fullfsync", "ON").map_err(open_err)?;
+        conn.pragma_update(None, "fullfsync", "ON")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "checkpoint_fullfsync", "ON")
+            .map_err(open_err)?;
         migrate(&mut conn, &path)?;
         let device_id = ensure_device_id(&mut conn)?;
         sync_parent_dir(&path);
-        Ok(Journal { conn: Mutex::new(conn), path, device_id, actor: Mutex::new(actor) })
+        Ok(Journal {
+            conn: Mutex::new(conn),
+            path,
+            device_id,
+            actor: Mutex::new(actor),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -98,16 +114,25 @@ impl Journal {
         let mut prepared = Vec::with_capacity(events.len());
         for event in events {
             if event.workspace.trim().is_empty() {
-                return Err(AuditError::InvalidEvent("the workspace name is empty".to_string()));
+                return Err(AuditError::InvalidEvent(
+                    "the workspace name is empty".to_string(),
+                ));
             }
             event.payload.validate().map_err(AuditError::InvalidEvent)?;
-            let payload = event.payload.to_json().map_err(|e| AuditError::InvalidEvent(e.to_string()))?;
+            let payload = event
+                .payload
+                .to_json()
+                .map_err(|e| AuditError::InvalidEvent(e.to_string()))?;
             prepared.push((event.workspace, event.payload.kind(), payload));
         }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let head: Option<(i64, String)> = tx
-            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let (mut seq, mut prev_hash) = match head {
             Some((seq, hash)) => (seq as u64, hash),
@@ -133,7 +158,8 @@ impl Journal {
                     hash: String::new(),
                 };
                 let body = line.canonical_body().map_err(AuditError::InvalidEvent)?;
-                line.hash = compute_hash(&line.prev_hash, &body).map_err(AuditError::InvalidEvent)?;
+                line.hash =
+                    compute_hash(&line.prev_hash, &body).map_err(AuditError::InvalidEvent)?;
                 let payload_text = to_canonical(&line.payload).map_err(AuditError::InvalidEvent)?;
                 insert.execute(params![
                     seq as i64,
@@ -149,7 +175,12 @@ impl Journal {
                     line.hash,
                 ])?;
                 prev_hash = line.hash.clone();
-                recorded.push(Recorded { id: line.id, seq, ts_ms: line.ts_ms, hash: line.hash });
+                recorded.push(Recorded {
+                    id: line.id,
+                    seq,
+                    ts_ms: line.ts_ms,
+                    hash: line.hash,
+                });
             }
         }
         tx.commit()?;
@@ -163,7 +194,12 @@ impl Journal {
         if !filter.kinds.is_empty() {
             let marks = vec!["?"; filter.kinds.len()].join(",");
             sql.push_str(&format!(" AND kind IN ({marks})"));
-            args.extend(filter.kinds.iter().map(|k| Box::new(k.as_str()) as Box<dyn ToSql>));
+            args.extend(
+                filter
+                    .kinds
+                    .iter()
+                    .map(|k| Box::new(k.as_str()) as Box<dyn ToSql>),
+            );
         }
         if let Some(since) = filter.since_ms {
             sql.push_str(" AND ts_ms >= ?");
@@ -177,19 +213,29 @@ impl Journal {
             sql.push_str(" AND seq > ?");
             args.push(Box::new(after as i64));
         }
-        sql.push_str(if filter.newest_first { " ORDER BY seq DESC" } else { " ORDER BY seq ASC" });
+        sql.push_str(if filter.newest_first {
+            " ORDER BY seq DESC"
+        } else {
+            " ORDER BY seq ASC"
+        });
         if let Some(limit) = filter.limit {
             sql.push_str(" LIMIT ?");
             args.push(Box::new(limit.min(i64::MAX as u64) as i64));
         }
         let conn = self.conn();
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())), read_line)?;
+        let rows = stmt.query_map(
+            rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
+            read_line,
+        )?;
         let mut out = Vec::new();
         for row in rows {
             let line = row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?;
             let seq = line.seq;
-            out.push(line.into_event().map_err(|reason| AuditError::Corrupt { seq, reason })?);
+            out.push(
+                line.into_event()
+                    .map_err(|reason| AuditError::Corrupt { seq, reason })?,
+            );
         }
         Ok(out)
     }
@@ -208,7 +254,9 @@ impl Journal {
                 // A `seq` that is not an integer (read_line reports the other columns itself).
                 Err(e @ rusqlite::Error::FromSqlConversionFailure(..))
                 | Err(e @ rusqlite::Error::InvalidColumnType(..))
-                | Err(e @ rusqlite::Error::IntegralValueOutOfRange(..)) => Err(format!("the row cannot be read: {e}")),
+                | Err(e @ rusqlite::Error::IntegralValueOutOfRange(..)) => {
+                    Err(format!("the row cannot be read: {e}"))
+                }
                 Err(e) => return Err(e.into()),
             };
             if let Err(reason) = checked {
@@ -218,8 +266,11 @@ impl Journal {
         }
         if broken.is_none() {
             // The chain cannot see events cut off its end; the sync bookkeeping can.
-            let synced: Option<i64> =
-                conn.query_row("SELECT MAX(last_seq) FROM sync_batches WHERE done_ms IS NOT NULL", [], |r| r.get(0))?;
+            let synced: Option<i64> = conn.query_row(
+                "SELECT MAX(last_seq) FROM sync_batches WHERE done_ms IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?;
             let synced = synced.unwrap_or(0) as u64;
             let last = walker.next_seq() - 1;
             if synced > last {
@@ -240,10 +291,11 @@ impl Journal {
 
     pub fn status(&self) -> Result<JournalStatus, AuditError> {
         let conn = self.conn();
-        let (events, last_seq, last_ms): (i64, Option<i64>, Option<i64>) =
-            conn.query_row("SELECT COUNT(*), MAX(seq), MAX(ts_ms) FROM events", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
+        let (events, last_seq, last_ms): (i64, Option<i64>, Option<i64>) = conn.query_row(
+            "SELECT COUNT(*), MAX(seq), MAX(ts_ms) FROM events",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let last_seq = last_seq.unwrap_or(0) as u64;
         let mut stmt = conn.prepare(
             "SELECT store, last_synced_seq, last_success_ms, last_error, last_error_ms FROM sync_state ORDER BY store",
@@ -296,7 +348,10 @@ fn read_columns(r: &Row<'_>, seq: u64) -> rusqlite::Result<Result<EventLine, (u6
         id: r.get(1)?,
         device_id: r.get(2)?,
         ts_ms: r.get(3)?,
-        actor: Actor { os_user: r.get(4)?, sso_identity: r.get(5)? },
+        actor: Actor {
+            os_user: r.get(4)?,
+            sso_identity: r.get(5)?,
+        },
         workspace: r.get(6)?,
         kind: r.get(7)?,
         payload,
@@ -312,13 +367,20 @@ pub(crate) fn now_ms() -> i64 {
 fn ensure_device_id(conn: &mut Connection) -> Result<String, AuditError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let existing: Option<String> = tx
-        .query_row("SELECT value FROM journal_meta WHERE key = 'device_id'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM journal_meta WHERE key = 'device_id'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     let id = match existing {
         Some(id) => id,
         None => {
             let id = uuid::Uuid::now_v7().to_string();
-            tx.execute("INSERT INTO journal_meta (key, value) VALUES ('device_id', ?1)", [&id])?;
+            tx.execute(
+                "INSERT INTO journal_meta (key, value) VALUES ('device_id', ?1)",
+                [&id],
+            )?;
             id
         }
     };
@@ -331,7 +393,11 @@ fn ensure_device_id(conn: &mut Connection) -> Result<String, AuditError> {
 fn sync_parent_dir(path: &Path) {
     #[cfg(unix)]
     if let Some(parent) = path.parent() {
-        let dir = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }

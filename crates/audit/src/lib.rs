@@ -28,8 +28,9 @@ pub use journal::Journal;
 pub use kind::Kind;
 pub use payload::{
     AppStarted, BundleRejected, BundleUpdated, CredentialsWiped, ElevationDenied, ElevationExpired,
-    ElevationGranted, ElevationRequested, EngineRef, Lockout, Payload, QueryBlocked, QueryCancelled,
-    QueryContext, QueryFailed, QueryFinished, QueryStarted, Sha256Hex, SqlRecord, SqlTextMode, Verdict,
+    ElevationGranted, ElevationRequested, EngineRef, Lockout, Payload, QueryBlocked,
+    QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted, Sha256Hex, SqlRecord,
+    SqlTextMode, Verdict,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

@@ -27,7 +27,10 @@ impl TryFrom<String> for Sha256Hex {
     type Error = String;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             Ok(Sha256Hex(s))
         } else {
             Err("a SHA-256 digest must be 64 lowercase hex characters".to_string())
@@ -276,7 +279,10 @@ impl Payload {
         }
     }
 
-    pub(crate) fn from_json(kind: Kind, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_json(
+        kind: Kind,
+        value: serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
         Ok(match kind {
             Kind::AppStarted => Payload::AppStarted(serde_json::from_value(value)?),
             Kind::BundleUpdated => Payload::BundleUpdated(serde_json::from_value(value)?),
@@ -328,8 +334,17 @@ mod tests {
             active_elevations: vec![],
             bundle_revision: None,
         };
-        assert!(Payload::QueryBlocked(QueryBlocked { query: query.clone() }).validate().is_err());
-        let denied = QueryContext { verdict: Verdict::Deny, ..query };
-        assert!(Payload::QueryBlocked(QueryBlocked { query: denied }).validate().is_ok());
+        assert!(Payload::QueryBlocked(QueryBlocked {
+            query: query.clone()
+        })
+        .validate()
+        .is_err());
+        let denied = QueryContext {
+            verdict: Verdict::Deny,
+            ..query
+        };
+        assert!(Payload::QueryBlocked(QueryBlocked { query: denied })
+            .validate()
+            .is_ok());
     }
 }

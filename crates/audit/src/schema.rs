@@ -61,7 +61,11 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), AuditErr
     let supported = MIGRATIONS.len() as i64;
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > supported {
-        return Err(AuditError::SchemaTooNew { path: path.to_path_buf(), found: current, supported });
+        return Err(AuditError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported,
+        });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

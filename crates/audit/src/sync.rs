@@ -78,8 +78,15 @@ struct PlannedBatch {
 impl Journal {
     /// Uploads every event not yet in `store`, exactly once. On failure the error is also kept
     /// for `status()` (in plain words), and the next run resumes where this one stopped.
-    pub async fn sync(&self, store: &dyn Store, policy: &SyncPolicy) -> Result<SyncReport, AuditError> {
-        let mut report = SyncReport { store: store.url().to_string(), ..Default::default() };
+    pub async fn sync(
+        &self,
+        store: &dyn Store,
+        policy: &SyncPolicy,
+    ) -> Result<SyncReport, AuditError> {
+        let mut report = SyncReport {
+            store: store.url().to_string(),
+            ..Default::default()
+        };
         let outcome = self.sync_batches(store, policy, &mut report).await;
         self.record_outcome(store.url(), outcome.as_ref().err())?;
         outcome?;
@@ -90,10 +97,17 @@ impl Journal {
         Ok(report)
     }
 
-    async fn sync_batches(&self, store: &dyn Store, policy: &SyncPolicy, report: &mut SyncReport) -> Result<(), AuditError> {
+    async fn sync_batches(
+        &self,
+        store: &dyn Store,
+        policy: &SyncPolicy,
+        report: &mut SyncReport,
+    ) -> Result<(), AuditError> {
         let mut objects = 0u64;
         while policy.max_objects.is_none_or(|max| objects < max) {
-            let Some((batch, planned_content)) = self.next_batch(store.url(), policy)? else { break };
+            let Some((batch, planned_content)) = self.next_batch(store.url(), policy)? else {
+                break;
+            };
             let content = match planned_content {
                 Some(content) => content,
                 None => self.pending_content(store.url(), &batch)?,
@@ -111,7 +125,11 @@ impl Journal {
     }
 
     /// The pending batch, or a newly planned and recorded one with its content; `None` when all is synced.
-    fn next_batch(&self, store: &str, policy: &SyncPolicy) -> Result<Option<(PlannedBatch, Option<Vec<u8>>)>, AuditError> {
+    fn next_batch(
+        &self,
+        store: &str,
+        policy: &SyncPolicy,
+    ) -> Result<Option<(PlannedBatch, Option<Vec<u8>>)>, AuditError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending = tx
@@ -132,23 +150,37 @@ impl Journal {
         if let Some(pending) = pending {
             return Ok(Some((pending, None)));
         }
-        tx.execute("INSERT OR IGNORE INTO sync_state (store, last_synced_seq) VALUES (?1, 0)", [store])?;
-        let watermark: i64 = tx.query_row("SELECT last_synced_seq FROM sync_state WHERE store = ?1", [store], |r| r.get(0))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO sync_state (store, last_synced_seq) VALUES (?1, 0)",
+            [store],
+        )?;
+        let watermark: i64 = tx.query_row(
+            "SELECT last_synced_seq FROM sync_state WHERE store = ?1",
+            [store],
+            |r| r.get(0),
+        )?;
         let mut lines = Vec::new();
         {
-            let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
             let limit = policy.max_events_per_object.clamp(1, i64::MAX as u64) as i64;
             let rows = stmt.query_map(params![watermark, limit], read_line)?;
             for row in rows {
                 let line = row?.map_err(|(seq, reason)| AuditError::Corrupt { seq, reason })?;
                 // One object per UTC day, so that every event sits in its own dt= partition.
-                if lines.first().is_some_and(|first: &EventLine| day_of(first.ts_ms) != day_of(line.ts_ms)) {
+                if lines
+                    .first()
+                    .is_some_and(|first: &EventLine| day_of(first.ts_ms) != day_of(line.ts_ms))
+                {
                     break;
                 }
                 lines.push(line);
             }
         }
-        let (Some(first), Some(last)) = (lines.first(), lines.last()) else { return Ok(None) };
+        let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
+            return Ok(None);
+        };
         let (content, content_sha256) = encode_lines(&lines).map_err(AuditError::InvalidEvent)?;
         let batch = PlannedBatch {
             first_seq: first.seq,
@@ -231,7 +263,9 @@ impl Journal {
 }
 
 fn read_range(conn: &Connection, first: u64, last: u64) -> Result<Vec<EventLine>, AuditError> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
+    ))?;
     let rows = stmt.query_map(params![first as i64, last as i64], read_line)?;
     let mut lines = Vec::new();
     for row in rows {
@@ -261,9 +295,13 @@ fn check_chain(
         GENESIS_HASH.to_string()
     } else {
         let prev = batch.first_seq - 1;
-        conn.query_row("SELECT hash FROM events WHERE seq = ?1", [prev as i64], |r| r.get::<_, String>(0))
-            .optional()?
-            .ok_or_else(|| broken(prev, format!("sequence {prev} is missing")))?
+        conn.query_row(
+            "SELECT hash FROM events WHERE seq = ?1",
+            [prev as i64],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .ok_or_else(|| broken(prev, format!("sequence {prev} is missing")))?
     };
     let mut walker = ChainWalker::starting_at(device_id, batch.first_seq, &prev_hash);
     for line in lines {
@@ -283,29 +321,49 @@ async fn upload(
 ) -> Result<PutOutcome, AuditError> {
     let mut attempt = 0u32;
     loop {
-        let result = match with_timeout(policy.request_timeout, store.put_if_absent(&batch.key, body.clone())).await {
+        let result = match with_timeout(
+            policy.request_timeout,
+            store.put_if_absent(&batch.key, body.clone()),
+        )
+        .await
+        {
             Ok(PutOutcome::Created) => Ok(PutOutcome::Created),
-            Ok(PutOutcome::AlreadyExists) => match with_timeout(policy.request_timeout, store.get(&batch.key)).await {
-                Ok(Some(existing)) => {
-                    let same = gunzip(&existing).is_ok_and(|content| sha256_hex(&content) == batch.content_sha256);
-                    if !same {
-                        return Err(AuditError::Conflict { store: store.url().to_string(), key: batch.key.clone() });
+            Ok(PutOutcome::AlreadyExists) => {
+                match with_timeout(policy.request_timeout, store.get(&batch.key)).await {
+                    Ok(Some(existing)) => {
+                        let same = gunzip(&existing)
+                            .is_ok_and(|content| sha256_hex(&content) == batch.content_sha256);
+                        if !same {
+                            return Err(AuditError::Conflict {
+                                store: store.url().to_string(),
+                                key: batch.key.clone(),
+                            });
+                        }
+                        Ok(PutOutcome::AlreadyExists)
                     }
-                    Ok(PutOutcome::AlreadyExists)
+                    Ok(None) => Err(StoreError::Transient(format!(
+                        "{} was reported to exist but cannot be read yet",
+                        batch.key
+                    ))),
+                    Err(e) => Err(e),
                 }
-                Ok(None) => Err(StoreError::Transient(format!("{} was reported to exist but cannot be read yet", batch.key))),
-                Err(e) => Err(e),
-            },
+            }
             Err(e) => Err(e),
         };
         match result {
             Ok(outcome) => return Ok(outcome),
             Err(e) if e.is_retryable() && attempt + 1 < policy.max_attempts => {
                 report.retries += 1;
-                tokio::time::sleep(backoff_delay(policy.base_delay, policy.max_delay, attempt)).await;
+                tokio::time::sleep(backoff_delay(policy.base_delay, policy.max_delay, attempt))
+                    .await;
                 attempt += 1;
             }
-            Err(source) => return Err(AuditError::Store { store: store.url().to_string(), source }),
+            Err(source) => {
+                return Err(AuditError::Store {
+                    store: store.url().to_string(),
+                    source,
+                })
+            }
         }
     }
 }
@@ -314,7 +372,9 @@ async fn with_timeout<T>(
     limit: Duration,
     request: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
-    tokio::time::timeout(limit, request).await.map_err(|_| StoreError::Timeout(limit))?
+    tokio::time::timeout(limit, request)
+        .await
+        .map_err(|_| StoreError::Timeout(limit))?
 }
 
 #[cfg(test)]
@@ -329,29 +389,68 @@ mod tests {
     #[tokio::test]
     async fn a_batch_ends_at_midnight_utc() {
         let dir = tempfile::tempdir().unwrap();
-        let actor = Actor { os_user: "alice".into(), sso_identity: None };
+        let actor = Actor {
+            os_user: "alice".into(),
+            sso_identity: None,
+        };
         let journal = Journal::open(dir.path().join("audit.db"), actor).unwrap();
-        let midnight = chrono::DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z").unwrap().timestamp_millis();
+        let midnight = chrono::DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z")
+            .unwrap()
+            .timestamp_millis();
         // Three events in the last seconds of 21 November (UTC), two at the very start of the 22nd.
-        let times = [midnight - 2_000, midnight - 1_000, midnight - 1, midnight, midnight + 1];
-        let started = Payload::AppStarted(AppStarted { app_version: "0.1.0".into(), os: "linux".into() });
-        let events = times.iter().map(|_| NewEvent::new("demo", started.clone())).collect();
+        let times = [
+            midnight - 2_000,
+            midnight - 1_000,
+            midnight - 1,
+            midnight,
+            midnight + 1,
+        ];
+        let started = Payload::AppStarted(AppStarted {
+            app_version: "0.1.0".into(),
+            os: "linux".into(),
+        });
+        let events = times
+            .iter()
+            .map(|_| NewEvent::new("demo", started.clone()))
+            .collect();
         let mut clock = times.into_iter();
-        journal.append_with_clock(events, || clock.next().unwrap()).unwrap();
+        journal
+            .append_with_clock(events, || clock.next().unwrap())
+            .unwrap();
 
         let store = FolderStore::new(dir.path().join("central"));
         let report = journal.sync(&store, &SyncPolicy::default()).await.unwrap();
-        assert_eq!((report.objects_created, report.events_synced, report.pending), (2, 5, 0));
+        assert_eq!(
+            (report.objects_created, report.events_synced, report.pending),
+            (2, 5, 0)
+        );
         let mut keys = store.list("audit/v1/").await.unwrap();
         keys.sort();
         let device = journal.device_id();
-        assert_eq!(keys, vec![object_key("2026-11-21", device, 1, 3), object_key("2026-11-22", device, 4, 5)]);
-        let ranges: Vec<_> = keys.iter().filter_map(|k| parse_object_key(k)).map(|k| (k.first_seq, k.last_seq)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                object_key("2026-11-21", device, 1, 3),
+                object_key("2026-11-22", device, 4, 5)
+            ]
+        );
+        let ranges: Vec<_> = keys
+            .iter()
+            .filter_map(|k| parse_object_key(k))
+            .map(|k| (k.first_seq, k.last_seq))
+            .collect();
         assert_eq!(ranges, vec![(1, 3), (4, 5)]);
 
         // verify_store also checks that every event lies in its object's dt= partition.
         let verified = verify_store(&store).await.unwrap();
         assert!(verified.is_intact(), "{:?}", verified.problems);
-        assert_eq!((verified.objects, verified.events, verified.devices[0].last_seq), (2, 5, 5));
+        assert_eq!(
+            (
+                verified.objects,
+                verified.events,
+                verified.devices[0].last_seq
+            ),
+            (2, 5, 5)
+        );
     }
 }

@@ -38,27 +38,56 @@ pub enum StoreProblem {
     /// A key under `audit/v1/` that this format does not produce.
     UnrecognizedKey { key: String },
     /// Sequence numbers missing between objects (an object was deleted or never uploaded).
-    Gap { device_id: String, missing_from: u64, missing_to: u64 },
+    Gap {
+        device_id: String,
+        missing_from: u64,
+        missing_to: u64,
+    },
     /// An object covering sequence numbers already covered by another (a duplicate).
-    Duplicate { device_id: String, key: String, overlaps: String },
+    Duplicate {
+        device_id: String,
+        key: String,
+        overlaps: String,
+    },
     /// An object that cannot be read or parsed.
     Unreadable { key: String, reason: String },
     /// An event that is altered, misplaced or does not link to its predecessor.
-    Broken { device_id: String, seq: u64, key: String, reason: String },
+    Broken {
+        device_id: String,
+        seq: u64,
+        key: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for StoreProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreProblem::UnrecognizedKey { key } => write!(f, "{key}: not an audit object key"),
-            StoreProblem::Gap { device_id, missing_from, missing_to } => {
+            StoreProblem::Gap {
+                device_id,
+                missing_from,
+                missing_to,
+            } => {
                 write!(f, "device {device_id}: sequence {missing_from} to {missing_to} missing from the store")
             }
-            StoreProblem::Duplicate { device_id, key, overlaps } => {
-                write!(f, "device {device_id}: {key} repeats sequence numbers already in {overlaps}")
+            StoreProblem::Duplicate {
+                device_id,
+                key,
+                overlaps,
+            } => {
+                write!(
+                    f,
+                    "device {device_id}: {key} repeats sequence numbers already in {overlaps}"
+                )
             }
             StoreProblem::Unreadable { key, reason } => write!(f, "{key}: unreadable ({reason})"),
-            StoreProblem::Broken { device_id, seq, key, reason } => {
+            StoreProblem::Broken {
+                device_id,
+                seq,
+                key,
+                reason,
+            } => {
                 write!(f, "device {device_id}, sequence {seq} in {key}: {reason}")
             }
         }
@@ -75,7 +104,10 @@ pub async fn verify_store(store: &dyn Store) -> Result<StoreReport, StoreError> 
     let objects = keys.len() as u64;
     for key in keys {
         match parse_object_key(&key) {
-            Some(parsed) => by_device.entry(parsed.device_id.clone()).or_default().push((parsed, key)),
+            Some(parsed) => by_device
+                .entry(parsed.device_id.clone())
+                .or_default()
+                .push((parsed, key)),
             None => problems.push(StoreProblem::UnrecognizedKey { key }),
         }
     }
@@ -87,7 +119,13 @@ pub async fn verify_store(store: &dyn Store) -> Result<StoreReport, StoreError> 
         events += summary.events;
         devices.push(summary);
     }
-    Ok(StoreReport { store: store.url().to_string(), objects, events, devices, problems })
+    Ok(StoreReport {
+        store: store.url().to_string(),
+        objects,
+        events,
+        devices,
+        problems,
+    })
 }
 
 async fn verify_device(
@@ -97,7 +135,12 @@ async fn verify_device(
     problems: &mut Vec<StoreProblem>,
 ) -> Result<DeviceSummary, StoreError> {
     let mut walker = ChainWalker::new(device_id);
-    let mut summary = DeviceSummary { device_id: device_id.to_string(), objects: 0, events: 0, last_seq: 0 };
+    let mut summary = DeviceSummary {
+        device_id: device_id.to_string(),
+        objects: 0,
+        events: 0,
+        last_seq: 0,
+    };
     let mut previous_key: Option<&str> = None;
     for (parsed, key) in objects {
         summary.objects += 1;
@@ -127,7 +170,10 @@ async fn verify_device(
         let lines = match lines {
             Ok(lines) => lines,
             Err(reason) => {
-                problems.push(StoreProblem::Unreadable { key: key.clone(), reason });
+                problems.push(StoreProblem::Unreadable {
+                    key: key.clone(),
+                    reason,
+                });
                 walker.restart_at(parsed.last_seq + 1);
                 continue;
             }
@@ -135,25 +181,43 @@ async fn verify_device(
         for line in &lines {
             let seq = walker.next_seq();
             let checked = if line.seq > parsed.last_seq {
-                Err(format!("sequence {} lies outside the object's range {}-{}", line.seq, parsed.first_seq, parsed.last_seq))
+                Err(format!(
+                    "sequence {} lies outside the object's range {}-{}",
+                    line.seq, parsed.first_seq, parsed.last_seq
+                ))
             } else if day_of(line.ts_ms) != parsed.dt {
-                Err(format!("event of {} stored in partition dt={}", day_of(line.ts_ms), parsed.dt))
+                Err(format!(
+                    "event of {} stored in partition dt={}",
+                    day_of(line.ts_ms),
+                    parsed.dt
+                ))
             } else {
                 walker.check(line)
             };
             if let Err(reason) = checked {
-                problems.push(StoreProblem::Broken { device_id: device_id.to_string(), seq, key: key.clone(), reason });
+                problems.push(StoreProblem::Broken {
+                    device_id: device_id.to_string(),
+                    seq,
+                    key: key.clone(),
+                    reason,
+                });
                 break;
             }
             summary.events += 1;
         }
         if walker.next_seq() != parsed.last_seq + 1 {
-            if problems.last().is_none_or(|p| !matches!(p, StoreProblem::Broken { key: k, .. } if k == key)) {
+            if problems
+                .last()
+                .is_none_or(|p| !matches!(p, StoreProblem::Broken { key: k, .. } if k == key))
+            {
                 problems.push(StoreProblem::Broken {
                     device_id: device_id.to_string(),
                     seq: walker.next_seq(),
                     key: key.clone(),
-                    reason: format!("the object ends before sequence {} that its name promises", parsed.last_seq),
+                    reason: format!(
+                        "the object ends before sequence {} that its name promises",
+                        parsed.last_seq
+                    ),
                 });
             }
             walker.restart_at(parsed.last_seq + 1);

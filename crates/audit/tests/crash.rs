@@ -51,8 +51,15 @@ fn every_acknowledged_event_survives_sigkill() {
             }
         }
     }
-    assert!(kills_mid_stream >= 25, "the writer should have been killed while writing");
-    assert!(acknowledged.len() >= 3000, "only {} events acknowledged", acknowledged.len());
+    assert!(
+        kills_mid_stream >= 25,
+        "the writer should have been killed while writing"
+    );
+    assert!(
+        acknowledged.len() >= 3000,
+        "only {} events acknowledged",
+        acknowledged.len()
+    );
 
     let journal = Journal::open(&path, warden_audit::Actor::from_os()).unwrap();
     let report = journal.verify().unwrap();

@@ -25,25 +25,40 @@ async fn a_verifier_written_from_the_docs_accepts_what_warden_writes_and_rejects
     journal
         .append(NewEvent::new(
             "démo \u{1F600}",
-            Payload::Lockout(Lockout { reason: "tab\there \"q\" back\\slash \u{1}\u{7f} \u{2028} ünï €".into(), until_ms: Some(-5) }),
+            Payload::Lockout(Lockout {
+                reason: "tab\there \"q\" back\\slash \u{1}\u{7f} \u{2028} ünï €".into(),
+                until_ms: Some(-5),
+            }),
         ))
         .unwrap();
-    journal.append_all((0..200).map(lake_event).collect()).unwrap();
+    journal
+        .append_all((0..200).map(lake_event).collect())
+        .unwrap();
     let root = dir.path().join("central");
-    journal.sync(&FolderStore::new(&root), &fast_policy()).await.unwrap();
+    journal
+        .sync(&FolderStore::new(&root), &fast_policy())
+        .await
+        .unwrap();
 
     let run = |root: &std::path::Path| Command::new(python).arg(script).arg(root).output().unwrap();
     let out = run(&root);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout.trim(), "OK devices=1 events=215");
 
     // Flip one digit of one event: the independent verifier notices as well.
     let keys = FolderStore::new(&root).list("audit/v1/").await.unwrap();
     let path = root.join(keys.iter().min().unwrap());
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&std::fs::read(&path).unwrap()[..]), &mut text)
-        .unwrap();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&std::fs::read(&path).unwrap()[..]),
+        &mut text,
+    )
+    .unwrap();
     let edited = text.replacen("\"revision\":7", "\"revision\":8", 1);
     assert_ne!(edited, text);
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -51,5 +66,9 @@ async fn a_verifier_written_from_the_docs_accepts_what_warden_writes_and_rejects
     std::fs::write(&path, enc.finish().unwrap()).unwrap();
     let out = run(&root);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("event 2 in"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("event 2 in"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -15,7 +15,10 @@ fn appends_are_gap_free_chained_and_read_back_typed() {
     let first = journal.append(events[0].clone()).unwrap();
     assert_eq!(first.seq, 1);
     let rest = journal.append_all(events[1..].to_vec()).unwrap();
-    assert_eq!(rest.iter().map(|r| r.seq).collect::<Vec<_>>(), (2..=14).collect::<Vec<_>>());
+    assert_eq!(
+        rest.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (2..=14).collect::<Vec<_>>()
+    );
 
     let stored = journal.events(&EventFilter::default()).unwrap();
     assert_eq!(stored.len(), 14);
@@ -45,19 +48,52 @@ fn filters_by_kind_time_and_page() {
     let journal = open(&dir);
     journal.append_all(every_kind()).unwrap();
     let blocked = journal
-        .events(&EventFilter { kinds: vec![Kind::QueryBlocked, Kind::Lockout], ..Default::default() })
+        .events(&EventFilter {
+            kinds: vec![Kind::QueryBlocked, Kind::Lockout],
+            ..Default::default()
+        })
         .unwrap();
-    assert_eq!(blocked.iter().map(|e| e.kind()).collect::<Vec<_>>(), vec![Kind::QueryBlocked, Kind::Lockout]);
+    assert_eq!(
+        blocked.iter().map(|e| e.kind()).collect::<Vec<_>>(),
+        vec![Kind::QueryBlocked, Kind::Lockout]
+    );
 
     let recent = journal.events(&EventFilter::recent(3)).unwrap();
-    assert_eq!(recent.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![14, 13, 12]);
+    assert_eq!(
+        recent.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![14, 13, 12]
+    );
 
-    let page = journal.events(&EventFilter { after_seq: Some(10), limit: Some(2), ..Default::default() }).unwrap();
+    let page = journal
+        .events(&EventFilter {
+            after_seq: Some(10),
+            limit: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![11, 12]);
 
     let ts = recent[0].ts_ms;
-    assert_eq!(journal.events(&EventFilter { since_ms: Some(ts + 1), ..Default::default() }).unwrap().len(), 0);
-    assert_eq!(journal.events(&EventFilter { until_ms: Some(ts + 1), ..Default::default() }).unwrap().len(), 14);
+    assert_eq!(
+        journal
+            .events(&EventFilter {
+                since_ms: Some(ts + 1),
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        journal
+            .events(&EventFilter {
+                until_ms: Some(ts + 1),
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        14
+    );
 }
 
 #[test]
@@ -77,7 +113,10 @@ fn reopening_keeps_device_and_continues_the_chain_across_handles() {
         let handle = if i % 2 == 0 { &a } else { &b };
         assert_eq!(handle.append(lake_event(i)).unwrap().seq, i + 2);
     }
-    b.set_actor(Actor { os_user: "alice".into(), sso_identity: None });
+    b.set_actor(Actor {
+        os_user: "alice".into(),
+        sso_identity: None,
+    });
     b.append(lake_event(99)).unwrap();
     let report = a.verify().unwrap();
     assert!(report.is_intact(), "{report:?}");
@@ -92,9 +131,13 @@ fn the_database_refuses_updates_deletes_and_gaps() {
     let journal = open(&dir);
     journal.append_all(every_kind()).unwrap();
     let raw = rusqlite::Connection::open(journal.path()).unwrap();
-    let err = raw.execute("UPDATE events SET workspace = 'x' WHERE seq = 2", []).unwrap_err();
+    let err = raw
+        .execute("UPDATE events SET workspace = 'x' WHERE seq = 2", [])
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    let err = raw.execute("DELETE FROM events WHERE seq = 14", []).unwrap_err();
+    let err = raw
+        .execute("DELETE FROM events WHERE seq = 14", [])
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     let err = raw
         .execute(
@@ -112,13 +155,20 @@ fn invalid_events_are_refused_and_nothing_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let journal = open(&dir);
     let empty_workspace = NewEvent::new(" ", every_kind()[0].payload.clone());
-    assert!(matches!(journal.append(empty_workspace), Err(AuditError::InvalidEvent(_))));
+    assert!(matches!(
+        journal.append(empty_workspace),
+        Err(AuditError::InvalidEvent(_))
+    ));
     let allowed_but_blocked = NewEvent::new(
         "demo",
-        Payload::QueryBlocked(QueryBlocked { query: query("SELECT 1", Verdict::Allow, SqlTextMode::Full) }),
+        Payload::QueryBlocked(QueryBlocked {
+            query: query("SELECT 1", Verdict::Allow, SqlTextMode::Full),
+        }),
     );
     // One bad event in a batch: the whole batch is refused.
-    let err = journal.append_all(vec![lake_event(1), allowed_but_blocked]).unwrap_err();
+    let err = journal
+        .append_all(vec![lake_event(1), allowed_but_blocked])
+        .unwrap_err();
     assert!(err.to_string().contains("deny or elevate"), "{err}");
     assert_eq!(journal.status().unwrap().events, 0);
 }
@@ -128,9 +178,15 @@ fn a_newer_schema_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.db");
     drop(Journal::open(&path, actor()).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let err = Journal::open(&path, actor()).err().unwrap();
-    assert!(matches!(err, AuditError::SchemaTooNew { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, AuditError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("upgrade Warden"), "{err}");
 }
 
@@ -141,7 +197,9 @@ fn opens_in_wal_mode_with_full_sync_and_creates_folders() {
     let journal = Journal::open(&path, actor()).unwrap();
     journal.append(lake_event(1)).unwrap();
     let raw = rusqlite::Connection::open(&path).unwrap();
-    let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     assert!(path.with_file_name("audit.db-wal").exists());
 }
@@ -151,7 +209,10 @@ fn status_counts_events_and_pending_per_store() {
     let dir = tempfile::tempdir().unwrap();
     let journal = open(&dir);
     let empty = journal.status().unwrap();
-    assert_eq!((empty.events, empty.last_seq, empty.stores.len()), (0, 0, 0));
+    assert_eq!(
+        (empty.events, empty.last_seq, empty.stores.len()),
+        (0, 0, 0)
+    );
     journal.append_all(every_kind()).unwrap();
     let status = journal.status().unwrap();
     assert_eq!(status.events, 14);

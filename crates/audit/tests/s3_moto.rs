@@ -12,7 +12,6 @@ use warden_audit::store::S3Store;
 use warden_audit::*;
 use warden_test_support::Moto;
 
-
 async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -23,7 +22,9 @@ async fn sdk_config(endpoint: &str) -> SdkConfig {
 }
 
 async fn raw_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&sdk_config(endpoint).await).force_path_style(true).build();
+    let config = aws_sdk_s3::config::Builder::from(&sdk_config(endpoint).await)
+        .force_path_style(true)
+        .build();
     let client = aws_sdk_s3::Client::from_conf(config);
     client.create_bucket().bucket(bucket).send().await.unwrap();
     client
@@ -33,17 +34,36 @@ async fn raw_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
 async fn s3_writes_are_create_only() {
     let moto = Moto::start();
     raw_client(&moto.endpoint, "central").await;
-    let store = S3Store::new(&sdk_config(&moto.endpoint).await, "central", "warden/prod", true);
+    let store = S3Store::new(
+        &sdk_config(&moto.endpoint).await,
+        "central",
+        "warden/prod",
+        true,
+    );
     assert_eq!(store.url(), "s3://central/warden/prod/");
     let key = "audit/v1/dt=2026-11-21/device=d/000000000001-000000000002.jsonl.gz";
-    assert_eq!(store.put_if_absent(key, b"first".to_vec()).await.unwrap(), PutOutcome::Created);
-    assert_eq!(store.put_if_absent(key, b"second".to_vec()).await.unwrap(), PutOutcome::AlreadyExists);
+    assert_eq!(
+        store.put_if_absent(key, b"first".to_vec()).await.unwrap(),
+        PutOutcome::Created
+    );
+    assert_eq!(
+        store.put_if_absent(key, b"second".to_vec()).await.unwrap(),
+        PutOutcome::AlreadyExists
+    );
     assert_eq!(store.get(key).await.unwrap().unwrap(), b"first");
     assert_eq!(store.get("audit/v1/missing.gz").await.unwrap(), None);
     assert_eq!(store.list("audit/").await.unwrap(), vec![key.to_string()]);
 
-    let missing_bucket = S3Store::new(&sdk_config(&moto.endpoint).await, "no-such-bucket", "", true);
-    let err = missing_bucket.put_if_absent(key, b"x".to_vec()).await.unwrap_err();
+    let missing_bucket = S3Store::new(
+        &sdk_config(&moto.endpoint).await,
+        "no-such-bucket",
+        "",
+        true,
+    );
+    let err = missing_bucket
+        .put_if_absent(key, b"x".to_vec())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Permanent(_)), "{err}");
 }
 
@@ -54,19 +74,37 @@ async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
     journal.append_all(every_kind()).unwrap();
-    journal.append_all((0..786).map(lake_event).collect()).unwrap();
+    journal
+        .append_all((0..786).map(lake_event).collect())
+        .unwrap();
 
-    let options = StoreOptions { sdk_config: Some(sdk_config(&moto.endpoint).await), s3_endpoint: None };
-    let store = open_store("s3://central/audit-root/", &options).await.unwrap();
-    let faulty = FaultyStore::new(store, 11, 35, vec![Fault::Unavailable, Fault::Hang, Fault::DropAfterWrite]);
-    let policy = SyncPolicy { request_timeout: Duration::from_secs(1), ..fast_policy() };
+    let options = StoreOptions {
+        sdk_config: Some(sdk_config(&moto.endpoint).await),
+        s3_endpoint: None,
+    };
+    let store = open_store("s3://central/audit-root/", &options)
+        .await
+        .unwrap();
+    let faulty = FaultyStore::new(
+        store,
+        11,
+        35,
+        vec![Fault::Unavailable, Fault::Hang, Fault::DropAfterWrite],
+    );
+    let policy = SyncPolicy {
+        request_timeout: Duration::from_secs(1),
+        ..fast_policy()
+    };
     let mut faulty = faulty;
     faulty.hang_for = Duration::from_secs(2);
     let report = journal.sync(&faulty, &policy).await.unwrap();
     assert_eq!(report.events_synced, 800);
     assert_eq!(report.objects_created + report.objects_already_present, 16);
     assert!(report.retries > 0);
-    assert_eq!(report.objects_already_present, faulty.drops_after_write.load(Ordering::SeqCst));
+    assert_eq!(
+        report.objects_already_present,
+        faulty.drops_after_write.load(Ordering::SeqCst)
+    );
     assert!(faulty.drops_after_write.load(Ordering::SeqCst) > 0);
 
     let verified = verify_store(&faulty.inner).await.unwrap();
@@ -80,7 +118,8 @@ async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
     let victim = &sorted[5];
     let original = faulty.inner.get(victim).await.unwrap().unwrap();
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&original[..]), &mut text).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&original[..]), &mut text)
+        .unwrap();
     let edited = text.replacen("\"rows\":", "\"rows\":9", 1);
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut enc, edited.as_bytes()).unwrap();
@@ -94,7 +133,10 @@ async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
         .unwrap();
     let tampered = verify_store(&faulty.inner).await.unwrap();
     assert!(
-        matches!(&tampered.problems[..], [StoreProblem::Broken { seq: 251, .. }]),
+        matches!(
+            &tampered.problems[..],
+            [StoreProblem::Broken { seq: 251, .. }]
+        ),
         "{:?}",
         tampered.problems
     );

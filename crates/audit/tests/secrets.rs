@@ -38,7 +38,14 @@ fn fakes() -> Fakes {
         fake("BUNDLE-SIGNING-KEY"),
         sql_secret.clone(),
     ];
-    Fakes { access_key_id, secret_access_key, session_token, sso_access_token, sql_secret, all }
+    Fakes {
+        access_key_id,
+        secret_access_key,
+        session_token,
+        sso_access_token,
+        sql_secret,
+        all,
+    }
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -61,7 +68,8 @@ fn assert_no_secret_in_files(dir: &Path, secrets: &[String]) -> usize {
         let mut views = vec![bytes.clone()];
         if path.to_string_lossy().ends_with(".gz") {
             let mut plain = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain).unwrap();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain)
+                .unwrap();
             views.push(plain);
         }
         for view in views {
@@ -89,7 +97,10 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let journal = Journal::open(home.join("audit.db"), Actor::from_os()).unwrap();
-    journal.set_actor(Actor { os_user: Actor::from_os().os_user, sso_identity: Some("alice@example.com".into()) });
+    journal.set_actor(Actor {
+        os_user: Actor::from_os().os_user,
+        sso_identity: Some("alice@example.com".into()),
+    });
 
     // A whole session: every kind, one at a time and batched, and a query whose SQL carries a
     // secret literal under a policy that keeps only the SQL's hash.
@@ -97,33 +108,74 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
         journal.append(event).unwrap();
     }
     journal.append_all(every_kind()).unwrap();
-    let secret_sql = format!("SELECT * FROM billing.charges WHERE api_key = '{}'", f.sql_secret);
+    let secret_sql = format!(
+        "SELECT * FROM billing.charges WHERE api_key = '{}'",
+        f.sql_secret
+    );
     let hashed = query(&secret_sql, Verdict::Deny, SqlTextMode::HashOnly);
-    journal.append(NewEvent::new("prod", Payload::QueryBlocked(QueryBlocked { query: hashed.clone() }))).unwrap();
     journal
-        .append(NewEvent::new("prod", Payload::QueryFailed(QueryFailed {
-            query: QueryContext { verdict: Verdict::Allow, ..hashed },
-            engine: engine(),
-            error: "access denied".into(),
-            duration_ms: 3,
-        })))
+        .append(NewEvent::new(
+            "prod",
+            Payload::QueryBlocked(QueryBlocked {
+                query: hashed.clone(),
+            }),
+        ))
+        .unwrap();
+    journal
+        .append(NewEvent::new(
+            "prod",
+            Payload::QueryFailed(QueryFailed {
+                query: QueryContext {
+                    verdict: Verdict::Allow,
+                    ..hashed
+                },
+                engine: engine(),
+                error: "access denied".into(),
+                duration_ms: 3,
+            }),
+        ))
         .unwrap();
 
     // Sync to the folder store, and attempt a sync to an S3 store built with the credentials:
     // its failure is recorded in the journal and must not carry them.
     let central = dir.path().join("central");
-    journal.sync(&FolderStore::new(&central), &fast_policy()).await.unwrap();
+    journal
+        .sync(&FolderStore::new(&central), &fast_policy())
+        .await
+        .unwrap();
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new(&f.access_key_id, &f.secret_access_key, Some(f.session_token.clone()), None, "test"))
+        .credentials_provider(Credentials::new(
+            &f.access_key_id,
+            &f.secret_access_key,
+            Some(f.session_token.clone()),
+            None,
+            "test",
+        ))
         .endpoint_url("http://127.0.0.1:9")
         .load()
         .await;
-    let s3 = open_store("s3://audit-bucket/warden/", &StoreOptions { sdk_config: Some(sdk), s3_endpoint: None }).await.unwrap();
-    let policy = SyncPolicy { max_attempts: 2, request_timeout: std::time::Duration::from_secs(5), ..fast_policy() };
+    let s3 = open_store(
+        "s3://audit-bucket/warden/",
+        &StoreOptions {
+            sdk_config: Some(sdk),
+            s3_endpoint: None,
+        },
+    )
+    .await
+    .unwrap();
+    let policy = SyncPolicy {
+        max_attempts: 2,
+        request_timeout: std::time::Duration::from_secs(5),
+        ..fast_policy()
+    };
     let err = journal.sync(s3.as_ref(), &policy).await.unwrap_err();
     let status = journal.status().unwrap();
-    let recorded_error = status.stores.iter().find_map(|s| s.last_error.clone()).unwrap();
+    let recorded_error = status
+        .stores
+        .iter()
+        .find_map(|s| s.last_error.clone())
+        .unwrap();
     for secret in &f.all {
         assert!(!err.to_string().contains(secret.as_str()));
         assert!(!format!("{err:?}").contains(secret.as_str()));

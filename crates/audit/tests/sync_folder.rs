@@ -9,7 +9,9 @@ use warden_audit::*;
 fn journal_with(dir: &tempfile::TempDir, n: u64) -> Journal {
     let journal = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
     journal.append_all(every_kind()).unwrap();
-    journal.append_all((0..n).map(lake_event).collect()).unwrap();
+    journal
+        .append_all((0..n).map(lake_event).collect())
+        .unwrap();
     journal
 }
 
@@ -32,10 +34,16 @@ async fn syncs_every_event_once_and_then_nothing() {
     let report = journal.sync(&store, &fast_policy()).await.unwrap();
     assert_eq!(report.events_synced, 114);
     assert_eq!(report.objects_created, 3); // 50 + 50 + 14
-    assert_eq!((report.last_synced_seq, report.pending, report.retries), (114, 0, 0));
+    assert_eq!(
+        (report.last_synced_seq, report.pending, report.retries),
+        (114, 0, 0)
+    );
 
     let again = journal.sync(&store, &fast_policy()).await.unwrap();
-    assert_eq!((again.objects_created, again.events_synced, again.pending), (0, 0, 0));
+    assert_eq!(
+        (again.objects_created, again.events_synced, again.pending),
+        (0, 0, 0)
+    );
 
     journal.append(lake_event(1000)).unwrap();
     let status = journal.status().unwrap();
@@ -43,14 +51,25 @@ async fn syncs_every_event_once_and_then_nothing() {
     assert!(status.stores[0].last_success_ms.is_some());
     assert_eq!(status.stores[0].last_error, None);
     let more = journal.sync(&store, &fast_policy()).await.unwrap();
-    assert_eq!((more.objects_created, more.events_synced, more.last_synced_seq), (1, 1, 115));
+    assert_eq!(
+        (
+            more.objects_created,
+            more.events_synced,
+            more.last_synced_seq
+        ),
+        (1, 1, 115)
+    );
 
     let report = assert_exactly_once(&store, &journal).await;
     assert_eq!(report.objects, 4);
     let keys = store.list("audit/v1/").await.unwrap();
     let day = keys[0].split('/').nth(2).unwrap().to_string();
     assert!(day.starts_with("dt=20"), "{day}");
-    let mut ranges: Vec<_> = keys.iter().map(|k| parse_object_key(k).unwrap()).map(|k| (k.first_seq, k.last_seq)).collect();
+    let mut ranges: Vec<_> = keys
+        .iter()
+        .map(|k| parse_object_key(k).unwrap())
+        .map(|k| (k.first_seq, k.last_seq))
+        .collect();
     ranges.sort();
     assert_eq!(ranges, vec![(1, 50), (51, 100), (101, 114), (115, 115)]);
 }
@@ -60,7 +79,12 @@ async fn survives_unavailable_hanging_and_dropped_connections() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 1000);
     let inner = FolderStore::new(dir.path().join("central"));
-    let store = FaultyStore::new(inner, 7, 40, vec![Fault::Unavailable, Fault::Hang, Fault::DropAfterWrite]);
+    let store = FaultyStore::new(
+        inner,
+        7,
+        40,
+        vec![Fault::Unavailable, Fault::Hang, Fault::DropAfterWrite],
+    );
     let report = journal.sync(&store, &fast_policy()).await.unwrap();
     assert_eq!(report.events_synced, 1014);
     assert!(report.retries > 0);
@@ -79,18 +103,37 @@ async fn a_lost_acknowledgement_is_settled_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 10);
     let central = dir.path().join("central");
-    let broken = FaultyStore::new(FolderStore::new(&central), 1, 100, vec![Fault::DropAfterWrite]);
-    let policy = SyncPolicy { max_attempts: 1, ..fast_policy() };
+    let broken = FaultyStore::new(
+        FolderStore::new(&central),
+        1,
+        100,
+        vec![Fault::DropAfterWrite],
+    );
+    let policy = SyncPolicy {
+        max_attempts: 1,
+        ..fast_policy()
+    };
     let err = journal.sync(&broken, &policy).await.unwrap_err();
     assert!(err.to_string().contains("connection reset"), "{err}");
     let status = journal.status().unwrap();
     assert_eq!(status.stores[0].pending, 24);
-    assert!(status.stores[0].last_error.as_deref().unwrap_or("").contains("temporarily unavailable"));
+    assert!(status.stores[0]
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("temporarily unavailable"));
 
     // The object landed although the writer never heard so; the next run must not write it twice.
     let healthy = FolderStore::new(&central);
     let report = journal.sync(&healthy, &policy).await.unwrap();
-    assert_eq!((report.objects_already_present, report.objects_created, report.events_synced), (1, 0, 24));
+    assert_eq!(
+        (
+            report.objects_already_present,
+            report.objects_created,
+            report.events_synced
+        ),
+        (1, 0, 24)
+    );
     assert_eq!(journal.status().unwrap().stores[0].last_error, None);
     assert_exactly_once(&healthy, &journal).await;
 }
@@ -101,13 +144,22 @@ async fn a_different_object_under_our_key_is_a_conflict_and_stays_untouched() {
     let journal = journal_with(&dir, 0);
     let store = FolderStore::new(dir.path().join("central"));
     let first = journal.events(&EventFilter::default()).unwrap();
-    let day = chrono::DateTime::from_timestamp_millis(first[0].ts_ms).unwrap().format("%Y-%m-%d").to_string();
+    let day = chrono::DateTime::from_timestamp_millis(first[0].ts_ms)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
     let key = object_key(&day, journal.device_id(), 1, 14);
-    store.put_if_absent(&key, b"someone else's bytes".to_vec()).await.unwrap();
+    store
+        .put_if_absent(&key, b"someone else's bytes".to_vec())
+        .await
+        .unwrap();
     let err = journal.sync(&store, &fast_policy()).await.unwrap_err();
     assert!(matches!(err, AuditError::Conflict { .. }), "{err}");
     assert!(err.to_string().contains("refusing to overwrite"), "{err}");
-    assert_eq!(store.get(&key).await.unwrap().unwrap(), b"someone else's bytes");
+    assert_eq!(
+        store.get(&key).await.unwrap().unwrap(),
+        b"someone else's bytes"
+    );
     assert_eq!(journal.status().unwrap().stores[0].last_synced_seq, 0);
 }
 
@@ -119,7 +171,16 @@ async fn a_permanent_failure_stops_at_once_and_is_reported() {
     std::fs::write(&not_a_folder, b"x").unwrap();
     let store = FolderStore::new(&not_a_folder);
     let err = journal.sync(&store, &fast_policy()).await.unwrap_err();
-    assert!(matches!(err, AuditError::Store { source: StoreError::Permanent(_), .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            AuditError::Store {
+                source: StoreError::Permanent(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
     let status = journal.status().unwrap();
     assert!(status.stores[0].last_error.is_some());
     assert_eq!(status.stores[0].pending, 14);
@@ -132,7 +193,10 @@ async fn concurrent_syncs_of_one_journal_write_each_object_once() {
     let other = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
     let central = dir.path().join("central");
     let (a, b) = (FolderStore::new(&central), FolderStore::new(&central));
-    let policy = SyncPolicy { max_events_per_object: 20, ..fast_policy() };
+    let policy = SyncPolicy {
+        max_events_per_object: 20,
+        ..fast_policy()
+    };
     let (ra, rb) = tokio::join!(journal.sync(&a, &policy), other.sync(&b, &policy));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.objects_created + rb.objects_created, 26);
@@ -145,9 +209,19 @@ async fn max_objects_bounds_a_run() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 200);
     let store = FolderStore::new(dir.path().join("central"));
-    let policy = SyncPolicy { max_objects: Some(2), ..fast_policy() };
+    let policy = SyncPolicy {
+        max_objects: Some(2),
+        ..fast_policy()
+    };
     let report = journal.sync(&store, &policy).await.unwrap();
-    assert_eq!((report.objects_created, report.last_synced_seq, report.pending), (2, 100, 114));
+    assert_eq!(
+        (
+            report.objects_created,
+            report.last_synced_seq,
+            report.pending
+        ),
+        (2, 100, 114)
+    );
     journal.sync(&store, &fast_policy()).await.unwrap();
     assert_exactly_once(&store, &journal).await;
 }

@@ -10,7 +10,9 @@ use warden_audit::*;
 fn journal_with(dir: &tempfile::TempDir, n: u64) -> Journal {
     let journal = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
     journal.append_all(every_kind()).unwrap();
-    journal.append_all((0..n).map(lake_event).collect()).unwrap();
+    journal
+        .append_all((0..n).map(lake_event).collect())
+        .unwrap();
     journal
 }
 
@@ -41,11 +43,21 @@ fn an_edited_row_is_detected() {
 fn an_edited_actor_or_timestamp_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 5);
-    attacker(&journal).execute("UPDATE events SET actor_os_user = 'mallory' WHERE seq = 3", []).unwrap();
+    attacker(&journal)
+        .execute(
+            "UPDATE events SET actor_os_user = 'mallory' WHERE seq = 3",
+            [],
+        )
+        .unwrap();
     assert_eq!(broken_at(&journal).0, Some(3));
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 5);
-    attacker(&journal).execute("UPDATE events SET ts_ms = ts_ms - 86400000 WHERE seq = 9", []).unwrap();
+    attacker(&journal)
+        .execute(
+            "UPDATE events SET ts_ms = ts_ms - 86400000 WHERE seq = 9",
+            [],
+        )
+        .unwrap();
     assert_eq!(broken_at(&journal).0, Some(9));
 }
 
@@ -69,7 +81,9 @@ fn an_edit_with_a_recomputed_hash_breaks_the_next_link() {
 fn a_deleted_row_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 20);
-    attacker(&journal).execute("DELETE FROM events WHERE seq = 7", []).unwrap();
+    attacker(&journal)
+        .execute("DELETE FROM events WHERE seq = 7", [])
+        .unwrap();
     let (seq, reason) = broken_at(&journal);
     assert_eq!(seq, Some(7));
     assert!(reason.contains("missing"), "{reason}");
@@ -91,8 +105,16 @@ fn reordered_rows_are_detected() {
 async fn cutting_off_synced_events_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 20);
-    journal.sync(&FolderStore::new(dir.path().join("central")), &fast_policy()).await.unwrap();
-    attacker(&journal).execute("DELETE FROM events WHERE seq > 30", []).unwrap();
+    journal
+        .sync(
+            &FolderStore::new(dir.path().join("central")),
+            &fast_policy(),
+        )
+        .await
+        .unwrap();
+    attacker(&journal)
+        .execute("DELETE FROM events WHERE seq > 30", [])
+        .unwrap();
     let (seq, reason) = broken_at(&journal);
     assert_eq!(seq, Some(31));
     assert!(reason.contains("already synced"), "{reason}");
@@ -103,7 +125,10 @@ async fn cutting_off_synced_events_is_detected() {
 async fn synced_store(dir: &tempfile::TempDir) -> (Journal, FolderStore, Vec<String>) {
     let journal = journal_with(dir, 86); // 100 events: objects 1-20, 21-40, ..., 81-100
     let store = FolderStore::new(dir.path().join("central"));
-    let policy = SyncPolicy { max_events_per_object: 20, ..fast_policy() };
+    let policy = SyncPolicy {
+        max_events_per_object: 20,
+        ..fast_policy()
+    };
     journal.sync(&store, &policy).await.unwrap();
     let mut keys = store.list("audit/v1/").await.unwrap();
     keys.sort();
@@ -115,7 +140,9 @@ async fn synced_store(dir: &tempfile::TempDir) -> (Journal, FolderStore, Vec<Str
 fn read_object(root: &Path, key: &str) -> String {
     let bytes = std::fs::read(root.join(key)).unwrap();
     let mut text = String::new();
-    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).unwrap();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
     text
 }
 
@@ -153,7 +180,11 @@ async fn a_deleted_object_is_a_gap() {
     let report = verify_store(&store).await.unwrap();
     assert_eq!(
         report.problems,
-        vec![StoreProblem::Gap { device_id: report.devices[0].device_id.clone(), missing_from: 21, missing_to: 40 }]
+        vec![StoreProblem::Gap {
+            device_id: report.devices[0].device_id.clone(),
+            missing_from: 21,
+            missing_to: 40
+        }]
     );
     assert!(report.problems[0].to_string().contains("21 to 40 missing"));
     // The chain is still checked after the gap: events 41-100 verified.
@@ -185,7 +216,11 @@ async fn reordered_lines_are_detected() {
     lines.swap(4, 5);
     write_object(store.root(), &keys[3], &(lines.join("\n") + "\n"));
     let report = verify_store(&store).await.unwrap();
-    assert!(matches!(&report.problems[..], [StoreProblem::Broken { seq: 65, .. }]), "{:?}", report.problems);
+    assert!(
+        matches!(&report.problems[..], [StoreProblem::Broken { seq: 65, .. }]),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[tokio::test]
@@ -200,22 +235,35 @@ async fn a_removed_line_and_junk_objects_are_detected() {
     let report = verify_store(&store).await.unwrap();
     let text: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(report.problems.len(), 3, "{text:?}");
-    assert!(matches!(report.problems[0], StoreProblem::UnrecognizedKey { .. }), "{text:?}");
-    assert!(matches!(report.problems[1], StoreProblem::Unreadable { .. }), "{text:?}");
-    assert!(matches!(report.problems[2], StoreProblem::Broken { seq: 100, .. }), "{text:?}");
+    assert!(
+        matches!(report.problems[0], StoreProblem::UnrecognizedKey { .. }),
+        "{text:?}"
+    );
+    assert!(
+        matches!(report.problems[1], StoreProblem::Unreadable { .. }),
+        "{text:?}"
+    );
+    assert!(
+        matches!(report.problems[2], StoreProblem::Broken { seq: 100, .. }),
+        "{text:?}"
+    );
 }
 
 #[test]
 fn a_row_rewritten_with_wrong_types_is_a_broken_chain_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 5);
-    attacker(&journal).execute("UPDATE events SET ts_ms = 'yesterday' WHERE seq = 8", []).unwrap();
+    attacker(&journal)
+        .execute("UPDATE events SET ts_ms = 'yesterday' WHERE seq = 8", [])
+        .unwrap();
     let (seq, reason) = broken_at(&journal);
     assert_eq!(seq, Some(8));
     assert!(reason.contains("cannot be read"), "{reason}");
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 5);
-    attacker(&journal).execute("UPDATE events SET payload = '{not json' WHERE seq = 2", []).unwrap();
+    attacker(&journal)
+        .execute("UPDATE events SET payload = '{not json' WHERE seq = 2", [])
+        .unwrap();
     assert_eq!(broken_at(&journal).0, Some(2));
     let err = journal.events(&EventFilter::default()).unwrap_err();
     assert!(matches!(err, AuditError::Corrupt { seq: 2, .. }), "{err}");
@@ -228,8 +276,22 @@ async fn planned_but_not_uploaded(dir: &tempfile::TempDir) -> (Journal, FolderSt
     let journal = journal_with(dir, 30);
     let central = FolderStore::new(dir.path().join("central"));
     std::fs::create_dir_all(central.root()).unwrap();
-    let down = FaultyStore::new(FolderStore::new(central.root()), 3, 100, vec![Fault::Unavailable]);
-    let err = journal.sync(&down, &SyncPolicy { max_attempts: 2, ..fast_policy() }).await.unwrap_err();
+    let down = FaultyStore::new(
+        FolderStore::new(central.root()),
+        3,
+        100,
+        vec![Fault::Unavailable],
+    );
+    let err = journal
+        .sync(
+            &down,
+            &SyncPolicy {
+                max_attempts: 2,
+                ..fast_policy()
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, AuditError::Store { .. }), "{err}");
     assert_eq!(journal.status().unwrap().stores[0].pending, 44);
     (journal, central)
@@ -238,8 +300,14 @@ async fn planned_but_not_uploaded(dir: &tempfile::TempDir) -> (Journal, FolderSt
 #[tokio::test]
 async fn events_changed_after_their_batch_was_planned_are_not_uploaded() {
     let edits = [
-        ("an edited row", "UPDATE events SET workspace = 'other' WHERE seq = 10"),
-        ("a row made unreadable", "UPDATE events SET payload = '{not json' WHERE seq = 10"),
+        (
+            "an edited row",
+            "UPDATE events SET workspace = 'other' WHERE seq = 10",
+        ),
+        (
+            "a row made unreadable",
+            "UPDATE events SET payload = '{not json' WHERE seq = 10",
+        ),
         ("a deleted row", "DELETE FROM events WHERE seq = 10"),
     ];
     for (what, edit) in edits {
@@ -248,17 +316,42 @@ async fn events_changed_after_their_batch_was_planned_are_not_uploaded() {
         attacker(&journal).execute(edit, []).unwrap();
 
         let err = journal.sync(&central, &fast_policy()).await.unwrap_err();
-        assert!(matches!(err, AuditError::BatchChanged { first_seq: 1, last_seq: 44, .. }), "{what}: {err}");
+        assert!(
+            matches!(
+                err,
+                AuditError::BatchChanged {
+                    first_seq: 1,
+                    last_seq: 44,
+                    ..
+                }
+            ),
+            "{what}: {err}"
+        );
         let message = err.to_string();
-        for part in ["events 1 to 44", "changed after they were planned", "none of them was uploaded", "audit verify"] {
+        for part in [
+            "events 1 to 44",
+            "changed after they were planned",
+            "none of them was uploaded",
+            "audit verify",
+        ] {
             assert!(message.contains(part), "{what}: {message}");
         }
         assert!(central.list("audit/").await.unwrap().is_empty(), "{what}");
         let status = journal.status().unwrap();
-        assert_eq!(status.stores[0].last_error.as_deref(), Some(message.as_str()), "{what}");
+        assert_eq!(
+            status.stores[0].last_error.as_deref(),
+            Some(message.as_str()),
+            "{what}"
+        );
         assert_eq!(status.stores[0].last_synced_seq, 0, "{what}");
         // The sync stays stopped rather than planning around the changed range...
-        assert!(matches!(journal.sync(&central, &fast_policy()).await, Err(AuditError::BatchChanged { .. })), "{what}");
+        assert!(
+            matches!(
+                journal.sync(&central, &fast_policy()).await,
+                Err(AuditError::BatchChanged { .. })
+            ),
+            "{what}"
+        );
         assert!(central.list("audit/").await.unwrap().is_empty(), "{what}");
         // ...and `verify` names the event, as the message promises.
         assert_eq!(broken_at(&journal).0, Some(10), "{what}");
@@ -280,17 +373,41 @@ async fn a_broken_chain_is_not_planned_or_uploaded() {
         .unwrap();
 
     let err = journal.sync(&central, &fast_policy()).await.unwrap_err();
-    assert!(matches!(err, AuditError::ChainBroken { first_seq: 51, last_seq: 74, seq: 60, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            AuditError::ChainBroken {
+                first_seq: 51,
+                last_seq: 74,
+                seq: 60,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let message = err.to_string();
-    for part in ["broken at sequence 60", "prev_hash", "events 51 to 74 were not uploaded", "audit verify"] {
+    for part in [
+        "broken at sequence 60",
+        "prev_hash",
+        "events 51 to 74 were not uploaded",
+        "audit verify",
+    ] {
         assert!(message.contains(part), "{message}");
     }
     // The intact batch before the break went up; nothing from the broken one did.
     let keys = central.list("audit/").await.unwrap();
-    assert_eq!(keys.iter().map(|k| parse_object_key(k).unwrap().last_seq).collect::<Vec<_>>(), vec![50]);
+    assert_eq!(
+        keys.iter()
+            .map(|k| parse_object_key(k).unwrap().last_seq)
+            .collect::<Vec<_>>(),
+        vec![50]
+    );
     let status = journal.status().unwrap();
     assert_eq!(status.stores[0].last_synced_seq, 50);
-    assert_eq!(status.stores[0].last_error.as_deref(), Some(message.as_str()));
+    assert_eq!(
+        status.stores[0].last_error.as_deref(),
+        Some(message.as_str())
+    );
     assert_eq!(broken_at(&journal).0, Some(60));
 }
 
@@ -298,27 +415,41 @@ async fn a_broken_chain_is_not_planned_or_uploaded() {
 async fn verify_store_keeps_devices_apart() {
     let dir = tempfile::tempdir().unwrap();
     let central = FolderStore::new(dir.path().join("central"));
-    let policy = SyncPolicy { max_events_per_object: 10, ..fast_policy() };
+    let policy = SyncPolicy {
+        max_events_per_object: 10,
+        ..fast_policy()
+    };
     // Three installations (three journal files, so three device ids) sync into one store:
     // 20, 30 and 40 events, in objects of 10.
     let mut devices = Vec::new();
     for (name, lake_events) in [("a", 6), ("b", 16), ("c", 26)] {
         let journal = Journal::open(dir.path().join(name).join("audit.db"), actor()).unwrap();
         journal.append_all(every_kind()).unwrap();
-        journal.append_all((0..lake_events).map(lake_event).collect()).unwrap();
+        journal
+            .append_all((0..lake_events).map(lake_event).collect())
+            .unwrap();
         journal.sync(&central, &policy).await.unwrap();
         devices.push(journal.device_id().to_string());
     }
-    let [a, b, c] = &devices[..] else { unreachable!() };
+    let [a, b, c] = &devices[..] else {
+        unreachable!()
+    };
     assert!(a != b && b != c && a != c);
 
     let summary = |report: &StoreReport, device: &str| {
-        let found = report.devices.iter().find(|d| d.device_id == device).unwrap();
+        let found = report
+            .devices
+            .iter()
+            .find(|d| d.device_id == device)
+            .unwrap();
         (found.objects, found.events, found.last_seq)
     };
     let report = verify_store(&central).await.unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
-    assert_eq!((report.devices.len(), report.objects, report.events), (3, 9, 90));
+    assert_eq!(
+        (report.devices.len(), report.objects, report.events),
+        (3, 9, 90)
+    );
     assert_eq!(summary(&report, a), (2, 20, 20));
     assert_eq!(summary(&report, b), (3, 30, 30));
     assert_eq!(summary(&report, c), (4, 40, 40));
@@ -326,7 +457,11 @@ async fn verify_store_keeps_devices_apart() {
     // Device b: one line of its middle object (11-20) rewritten. Device c: its object 21-30 deleted.
     let keys = central.list("audit/v1/").await.unwrap();
     let keys_of = |device: &str| {
-        let mut mine: Vec<String> = keys.iter().filter(|k| k.contains(&format!("/device={device}/"))).cloned().collect();
+        let mut mine: Vec<String> = keys
+            .iter()
+            .filter(|k| k.contains(&format!("/device={device}/")))
+            .cloned()
+            .collect();
         mine.sort();
         mine
     };
@@ -343,13 +478,26 @@ async fn verify_store_keeps_devices_apart() {
     let report = verify_store(&central).await.unwrap();
     let text: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(report.problems.len(), 2, "{text:?}");
-    let b_broken = |p: &StoreProblem| {
-        matches!(p, StoreProblem::Broken { device_id, seq: 13, key, .. } if device_id == b && *key == b_keys[1])
-    };
+    let b_broken = |p: &StoreProblem| matches!(p, StoreProblem::Broken { device_id, seq: 13, key, .. } if device_id == b && *key == b_keys[1]);
     assert!(report.problems.iter().any(b_broken), "{text:?}");
-    assert!(report.problems.contains(&StoreProblem::Gap { device_id: c.clone(), missing_from: 21, missing_to: 30 }), "{text:?}");
-    assert!(text.iter().any(|t| t.contains(&format!("device {b}, sequence 13")) && t.contains("altered")), "{text:?}");
-    assert!(text.iter().any(|t| t.contains(&format!("device {c}: sequence 21 to 30 missing"))), "{text:?}");
+    assert!(
+        report.problems.contains(&StoreProblem::Gap {
+            device_id: c.clone(),
+            missing_from: 21,
+            missing_to: 30
+        }),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("device {b}, sequence 13")) && t.contains("altered")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("device {c}: sequence 21 to 30 missing"))),
+        "{text:?}"
+    );
     assert!(text.iter().all(|t| !t.contains(a.as_str())), "{text:?}");
     // Device a is untouched; b and c are still checked around their problem (b: all but 13-20).
     assert_eq!(summary(&report, a), (2, 20, 20));

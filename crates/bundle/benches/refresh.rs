@@ -8,11 +8,16 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use warden_bundle::{build, keygen, publish, refresh, verify, Cache, Fetcher, RemoteOptions, SigningKey, TrustStore, VerifyOptions};
+use warden_bundle::{
+    build, keygen, publish, refresh, verify, Cache, Fetcher, RemoteOptions, SigningKey, TrustStore,
+    VerifyOptions,
+};
 
 /// A policy with a catalog of 40 tables of 25 columns: a realistic size for a team's bundle.
 fn policy() -> String {
-    let mut text = String::from("format: warden-policy/1\nname: bench\ncatalog:\n  databases:\n    sales:\n      tables:\n");
+    let mut text = String::from(
+        "format: warden-policy/1\nname: bench\ncatalog:\n  databases:\n    sales:\n      tables:\n",
+    );
     for t in 0..40 {
         text.push_str(&format!("        t{t}:\n          columns:\n"));
         for c in 0..25 {
@@ -51,7 +56,11 @@ fn answer(mut stream: TcpStream, body: &[u8], etag: &str) {
     let response = if matched {
         format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
     } else {
-        let mut r = format!("HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
         r.extend_from_slice(body);
         r
     };
@@ -59,7 +68,11 @@ fn answer(mut stream: TcpStream, body: &[u8], etag: &str) {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
     let key_path = keys_dir.path().join("k");
     keygen(&key_path).unwrap();
@@ -68,54 +81,93 @@ fn bench(c: &mut Criterion) {
     trust.add(signing.public_key().clone());
     let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().unwrap();
     let policy = policy();
-    let bytes = build(policy.as_bytes(), None, 1, Duration::days(30), &signing, now).unwrap();
-    eprintln!("bundle: policy {} bytes, .tar.gz {} bytes", policy.len(), bytes.len());
+    let bytes = build(
+        policy.as_bytes(),
+        None,
+        1,
+        Duration::days(30),
+        &signing,
+        now,
+    )
+    .unwrap();
+    eprintln!(
+        "bundle: policy {} bytes, .tar.gz {} bytes",
+        policy.len(),
+        bytes.len()
+    );
     let options = VerifyOptions::new(now);
 
-    c.bench_function("verify (new bundle: unpack, signature, hashes, policy parse)", |b| {
-        b.iter(|| verify(&bytes, &trust, &options).unwrap())
-    });
+    c.bench_function(
+        "verify (new bundle: unpack, signature, hashes, policy parse)",
+        |b| b.iter(|| verify(&bytes, &trust, &options).unwrap()),
+    );
 
     let requests = Arc::new(AtomicUsize::new(0));
     let port = serve(bytes.clone(), "\"r1\"", Arc::clone(&requests));
     let url = format!("http://127.0.0.1:{port}/latest");
-    let fetcher = rt.block_on(Fetcher::connect(&url, &RemoteOptions::default())).unwrap();
+    let fetcher = rt
+        .block_on(Fetcher::connect(&url, &RemoteOptions::default()))
+        .unwrap();
 
-    c.bench_function("refresh http, new bundle (download + verify + atomic write)", |b| {
-        b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let cache = Cache::open(dir.path(), &trust).unwrap();
-                (dir, cache)
-            },
-            |(_dir, mut cache)| rt.block_on(refresh(&mut cache, &fetcher, &trust, &options)).unwrap(),
-            BatchSize::PerIteration,
-        )
-    });
+    c.bench_function(
+        "refresh http, new bundle (download + verify + atomic write)",
+        |b| {
+            b.iter_batched(
+                || {
+                    let dir = tempfile::tempdir().unwrap();
+                    let cache = Cache::open(dir.path(), &trust).unwrap();
+                    (dir, cache)
+                },
+                |(_dir, mut cache)| {
+                    rt.block_on(refresh(&mut cache, &fetcher, &trust, &options))
+                        .unwrap()
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
 
     let cache_dir = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(cache_dir.path(), &trust).unwrap();
-    rt.block_on(refresh(&mut cache, &fetcher, &trust, &options)).unwrap();
+    rt.block_on(refresh(&mut cache, &fetcher, &trust, &options))
+        .unwrap();
     let before = requests.load(Ordering::Relaxed);
     let mut refreshes = 0usize;
-    c.bench_function("refresh http, unchanged (one conditional GET, 304, no verification)", |b| {
-        b.iter(|| {
-            refreshes += 1;
-            rt.block_on(refresh(&mut cache, &fetcher, &trust, &options)).unwrap()
-        })
-    });
-    eprintln!("unchanged http refreshes: {refreshes}, requests served: {}", requests.load(Ordering::Relaxed) - before);
+    c.bench_function(
+        "refresh http, unchanged (one conditional GET, 304, no verification)",
+        |b| {
+            b.iter(|| {
+                refreshes += 1;
+                rt.block_on(refresh(&mut cache, &fetcher, &trust, &options))
+                    .unwrap()
+            })
+        },
+    );
+    eprintln!(
+        "unchanged http refreshes: {refreshes}, requests served: {}",
+        requests.load(Ordering::Relaxed) - before
+    );
 
     let store = tempfile::tempdir().unwrap();
     let store_url = format!("file://{}/", store.path().display());
-    rt.block_on(publish(&bytes, &store_url, &RemoteOptions::default())).unwrap();
-    let file_fetcher = rt.block_on(Fetcher::connect(&store_url, &RemoteOptions::default())).unwrap();
+    rt.block_on(publish(&bytes, &store_url, &RemoteOptions::default()))
+        .unwrap();
+    let file_fetcher = rt
+        .block_on(Fetcher::connect(&store_url, &RemoteOptions::default()))
+        .unwrap();
     let file_cache_dir = tempfile::tempdir().unwrap();
     let mut file_cache = Cache::open(file_cache_dir.path(), &trust).unwrap();
-    rt.block_on(refresh(&mut file_cache, &file_fetcher, &trust, &options)).unwrap();
-    c.bench_function("refresh file://, unchanged (one read + SHA-256, no verification)", |b| {
-        b.iter(|| rt.block_on(refresh(&mut file_cache, &file_fetcher, &trust, &options)).unwrap())
-    });
+    rt.block_on(refresh(&mut file_cache, &file_fetcher, &trust, &options))
+        .unwrap();
+    c.bench_function(
+        "refresh file://, unchanged (one read + SHA-256, no verification)",
+        |b| {
+            b.iter(|| {
+                rt.block_on(refresh(&mut file_cache, &file_fetcher, &trust, &options))
+                    .unwrap()
+            })
+        },
+    );
 
     c.bench_function("cache open (start-up: read + full re-verification)", |b| {
         b.iter(|| Cache::open(cache_dir.path(), &trust).unwrap())

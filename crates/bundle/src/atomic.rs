@@ -13,9 +13,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BundleError>
         .prefix(".warden-tmp-")
         .tempfile_in(dir)
         .map_err(BundleError::io("creating a temporary file in", dir))?;
-    temp.write_all(bytes).map_err(BundleError::io("writing", temp.path()))?;
-    temp.as_file().sync_all().map_err(BundleError::io("syncing", temp.path()))?;
-    temp.persist(path).map_err(|e| BundleError::Io { action: "renaming into place", path: path.to_path_buf(), source: e.error })?;
+    temp.write_all(bytes)
+        .map_err(BundleError::io("writing", temp.path()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(BundleError::io("syncing", temp.path()))?;
+    temp.persist(path).map_err(|e| BundleError::Io {
+        action: "renaming into place",
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     sync_dir(dir)
 }
 

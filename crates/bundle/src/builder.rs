@@ -8,7 +8,10 @@ use sha2::{Digest, Sha256};
 use crate::archive;
 use crate::error::BundleError;
 use crate::keys::SigningKey;
-use crate::manifest::{FileEntry, Manifest, SignatureFile, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE};
+use crate::manifest::{
+    FileEntry, Manifest, SignatureFile, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE,
+    SIGNATURE_FILE,
+};
 
 /// Builds and signs a bundle. The policy is validated first, with the same errors `warden lint`
 /// gives; the bundle takes the policy's name.
@@ -24,14 +27,19 @@ pub fn build(
         return Err(BundleError::InvalidRevision(revision));
     }
     if expires_in <= Duration::zero() {
-        return Err(BundleError::InvalidDuration(format!("{} s", expires_in.num_seconds())));
+        return Err(BundleError::InvalidDuration(format!(
+            "{} s",
+            expires_in.num_seconds()
+        )));
     }
     let text = std::str::from_utf8(policy_yaml).map_err(|_| BundleError::PolicyNotText)?;
     let policy = warden_guardrails::Policy::from_yaml(text)?;
     if let Some(catalog) = catalog {
         std::str::from_utf8(catalog).map_err(|_| BundleError::CatalogNotText)?;
     }
-    let expires_at = now.checked_add_signed(expires_in).ok_or_else(|| BundleError::InvalidDuration(format!("{} s", expires_in.num_seconds())))?;
+    let expires_at = now
+        .checked_add_signed(expires_in)
+        .ok_or_else(|| BundleError::InvalidDuration(format!("{} s", expires_in.num_seconds())))?;
 
     let mut files: Vec<(&str, &[u8])> = vec![(POLICY_FILE, policy_yaml)];
     if let Some(catalog) = catalog {
@@ -40,7 +48,13 @@ pub fn build(
     let entries: BTreeMap<String, FileEntry> = files
         .iter()
         .map(|(name, bytes)| {
-            (name.to_string(), FileEntry { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64 })
+            (
+                name.to_string(),
+                FileEntry {
+                    sha256: hex::encode(Sha256::digest(bytes)),
+                    size: bytes.len() as u64,
+                },
+            )
         })
         .collect();
     let manifest = Manifest {
@@ -59,8 +73,10 @@ pub fn build(
         key_id: signing_key.id().to_string(),
         signature: hex::encode(signing_key.sign(&manifest_bytes)),
     };
-    let signature_bytes = serde_json::to_vec_pretty(&signature)
-        .map_err(|e| BundleError::SignatureInvalid { reason: e.to_string() })?;
+    let signature_bytes =
+        serde_json::to_vec_pretty(&signature).map_err(|e| BundleError::SignatureInvalid {
+            reason: e.to_string(),
+        })?;
 
     let mut all: Vec<(&str, &[u8])> = vec![(MANIFEST_FILE, &manifest_bytes)];
     all.extend(files);
@@ -76,7 +92,9 @@ fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
 pub fn parse_duration(text: &str) -> Result<Duration, BundleError> {
     let bad = || BundleError::InvalidDuration(text.to_string());
     let text_trim = text.trim();
-    let split = text_trim.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let split = text_trim
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(bad)?;
     let (number, unit) = text_trim.split_at(split);
     let n: i64 = number.parse().map_err(|_| bad())?;
     let seconds = match unit {
@@ -104,7 +122,10 @@ mod tests {
         assert_eq!(parse_duration("90m").unwrap(), Duration::minutes(90));
         assert_eq!(parse_duration("5s").unwrap(), Duration::seconds(5));
         for bad in ["", "d", "30", "30w", "-1d", "0d", "99999999999999999999d"] {
-            assert!(matches!(parse_duration(bad), Err(BundleError::InvalidDuration(_))), "{bad}");
+            assert!(
+                matches!(parse_duration(bad), Err(BundleError::InvalidDuration(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -55,7 +55,10 @@ pub(crate) struct HighWater {
 pub enum AcceptOutcome {
     /// The same revision with the same content as the one in force.
     Unchanged { revision: u64 },
-    Updated { previous: Option<u64>, revision: u64 },
+    Updated {
+        previous: Option<u64>,
+        revision: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -87,9 +90,21 @@ impl Cache {
                 state_lost = Some("state.json is missing".to_string());
                 CacheState::default()
             }
-            Err(e) => return Err(BundleError::Io { action: "reading", path: dir.join(STATE_FILE), source: e }),
+            Err(e) => {
+                return Err(BundleError::Io {
+                    action: "reading",
+                    path: dir.join(STATE_FILE),
+                    source: e,
+                })
+            }
         };
-        let mut cache = Cache { dir: dir.to_path_buf(), state, current: None, problem: None, bundle_sha256: None };
+        let mut cache = Cache {
+            dir: dir.to_path_buf(),
+            state,
+            current: None,
+            problem: None,
+            bundle_sha256: None,
+        };
         match std::fs::read(dir.join(BUNDLE_FILE)) {
             Ok(_) if state_lost.is_some() => problems.push(format!(
                 "{}, so the cached bundle's rollback marks and clock check are lost; fetch the bundle again",
@@ -112,7 +127,11 @@ impl Cache {
         Ok(cache)
     }
 
-    fn check_cached(&self, bytes: &[u8], trust: &TrustStore) -> Result<VerifiedBundle, BundleError> {
+    fn check_cached(
+        &self,
+        bytes: &[u8],
+        trust: &TrustStore,
+    ) -> Result<VerifiedBundle, BundleError> {
         let bundle = verify_content(bytes, trust, &crate::archive::Limits::default())?;
         self.check_against_high_water(&bundle)?;
         Ok(bundle)
@@ -128,15 +147,25 @@ impl Cache {
                 });
             }
             if bundle.revision() == mark.revision && bundle.content_id() != mark.content_id {
-                return Err(BundleError::Equivocation { name: bundle.name().to_string(), revision: bundle.revision() });
+                return Err(BundleError::Equivocation {
+                    name: bundle.name().to_string(),
+                    revision: bundle.revision(),
+                });
             }
         }
         Ok(())
     }
 
     fn raise_high_water(&mut self, bundle: &VerifiedBundle) {
-        let mark = HighWater { revision: bundle.revision(), content_id: bundle.content_id().to_string() };
-        let entry = self.state.accepted.entry(bundle.name().to_string()).or_insert_with(|| mark.clone());
+        let mark = HighWater {
+            revision: bundle.revision(),
+            content_id: bundle.content_id().to_string(),
+        };
+        let entry = self
+            .state
+            .accepted
+            .entry(bundle.name().to_string())
+            .or_insert_with(|| mark.clone());
         if mark.revision > entry.revision {
             *entry = mark;
         }
@@ -145,22 +174,45 @@ impl Cache {
     /// The bundle to enforce now, or the reason nothing may run: no bundle, an unusable cache,
     /// or a bundle past `expires_at + grace`. Within the grace period the expired bundle is
     /// still enforced (see [`Status`] for the warning to show).
-    pub fn enforceable(&self, now: DateTime<Utc>, grace: Duration) -> Result<&VerifiedBundle, BundleError> {
+    pub fn enforceable(
+        &self,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<&VerifiedBundle, BundleError> {
         let bundle = match (&self.current, &self.problem) {
             (Some(bundle), _) => bundle,
-            (None, Some(reason)) => return Err(BundleError::CacheUnusable { reason: reason.clone() }),
+            (None, Some(reason)) => {
+                return Err(BundleError::CacheUnusable {
+                    reason: reason.clone(),
+                })
+            }
             (None, None) => return Err(BundleError::NoBundle),
         };
-        if let Some(mark) = self.state.accepted.get(bundle.name()).filter(|m| m.revision > bundle.revision()) {
-            return Err(BundleError::Rollback { name: bundle.name().to_string(), revision: bundle.revision(), minimum: mark.revision });
+        if let Some(mark) = self
+            .state
+            .accepted
+            .get(bundle.name())
+            .filter(|m| m.revision > bundle.revision())
+        {
+            return Err(BundleError::Rollback {
+                name: bundle.name().to_string(),
+                revision: bundle.revision(),
+                minimum: mark.revision,
+            });
         }
-        let floor = self.state.latest_seen.map_or(bundle.issued_at(), |seen| seen.max(bundle.issued_at()));
+        let floor = self
+            .state
+            .latest_seen
+            .map_or(bundle.issued_at(), |seen| seen.max(bundle.issued_at()));
         if now + Duration::minutes(CLOCK_SKEW_MINUTES) < floor {
             return Err(BundleError::ClockUntrusted { now, seen: floor });
         }
         let grace_ended = bundle.expires_at() + grace;
         if now >= grace_ended {
-            return Err(BundleError::ExpiredBeyondGrace { expires_at: bundle.expires_at(), grace_ended });
+            return Err(BundleError::ExpiredBeyondGrace {
+                expires_at: bundle.expires_at(),
+                grace_ended,
+            });
         }
         Ok(bundle)
     }
@@ -182,7 +234,8 @@ impl Cache {
 
     /// True when `bytes` are exactly the bundle in force: it need not be verified again.
     pub fn holds_bytes(&self, bytes: &[u8]) -> bool {
-        self.current.is_some() && self.bundle_sha256.as_deref() == Some(hex::encode(Sha256::digest(bytes)).as_str())
+        self.current.is_some()
+            && self.bundle_sha256.as_deref() == Some(hex::encode(Sha256::digest(bytes)).as_str())
     }
 
     /// Verifies `bytes` (with `options`, raising `min_revision` to the last accepted revision of
@@ -218,9 +271,14 @@ impl Cache {
             self.state.latest_seen = Some(options.now);
         }
         let outcome = if unchanged {
-            AcceptOutcome::Unchanged { revision: bundle.revision() }
+            AcceptOutcome::Unchanged {
+                revision: bundle.revision(),
+            }
         } else {
-            AcceptOutcome::Updated { previous, revision: bundle.revision() }
+            AcceptOutcome::Updated {
+                previous,
+                revision: bundle.revision(),
+            }
         };
         self.state.last_fetch = Some(FetchVerdict::from_outcome(&outcome, options.now));
         self.bundle_sha256 = Some(bundle.bundle_sha256().to_string());
@@ -231,7 +289,12 @@ impl Cache {
     }
 
     /// Records that a fetch found nothing new (304 or identical bytes) without verifying again.
-    pub fn record_unchanged(&mut self, source: &str, etag: Option<&str>, now: DateTime<Utc>) -> Result<(), BundleError> {
+    pub fn record_unchanged(
+        &mut self,
+        source: &str,
+        etag: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), BundleError> {
         let _lock = self.lock()?;
         self.state.source = Some(redact(source));
         if let Some(etag) = etag {
@@ -245,7 +308,12 @@ impl Cache {
     }
 
     /// Records a failed or refused fetch; the bundle in force stays in force.
-    pub fn record_failure(&mut self, source: &str, error: &BundleError, now: DateTime<Utc>) -> Result<(), BundleError> {
+    pub fn record_failure(
+        &mut self,
+        source: &str,
+        error: &BundleError,
+        now: DateTime<Utc>,
+    ) -> Result<(), BundleError> {
         let _lock = self.lock()?;
         self.state.source = Some(redact(source));
         self.state.last_fetch = Some(FetchVerdict::failure(error, now));
@@ -254,7 +322,13 @@ impl Cache {
     }
 
     pub fn status(&self, now: DateTime<Utc>, grace: Duration) -> Status {
-        Status::new(self.current.as_ref(), &self.state, self.enforceable(now, grace).err(), now, grace)
+        Status::new(
+            self.current.as_ref(),
+            &self.state,
+            self.enforceable(now, grace).err(),
+            now,
+            grace,
+        )
     }
 
     /// Takes the cache's lock, then raises this process's high-water marks to those on disk: a
@@ -263,20 +337,27 @@ impl Cache {
         let path = self.dir.join(LOCK_FILE);
         // Read-only is enough to lock; it is created once, empty.
         let file = match std::fs::File::open(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path),
             other => other,
         }
         .map_err(BundleError::io("opening the cache lock", &path))?;
-        file.lock().map_err(BundleError::io("locking the cache", &path))?;
+        file.lock()
+            .map_err(BundleError::io("locking the cache", &path))?;
         if let Ok(bytes) = std::fs::read(self.dir.join(STATE_FILE)) {
             if let Ok(disk) = serde_json::from_slice::<CacheState>(&bytes) {
                 if let Some(seen) = disk.latest_seen {
                     self.saw(seen);
                 }
                 for (name, mark) in disk.accepted {
-                    let ours = self.state.accepted.entry(name).or_insert_with(|| mark.clone());
+                    let ours = self
+                        .state
+                        .accepted
+                        .entry(name)
+                        .or_insert_with(|| mark.clone());
                     if mark.revision > ours.revision {
                         *ours = mark;
                     }
@@ -291,8 +372,11 @@ impl Cache {
     }
 
     fn save_state(&self) -> Result<(), BundleError> {
-        let bytes = serde_json::to_vec_pretty(&self.state)
-            .map_err(|e| BundleError::Io { action: "encoding", path: self.dir.join(STATE_FILE), source: e.into() })?;
+        let bytes = serde_json::to_vec_pretty(&self.state).map_err(|e| BundleError::Io {
+            action: "encoding",
+            path: self.dir.join(STATE_FILE),
+            source: e.into(),
+        })?;
         write_atomic(&self.dir.join(STATE_FILE), &bytes)
     }
 

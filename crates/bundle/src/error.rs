@@ -7,7 +7,11 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error("{action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("the policy does not validate, so no bundle was built: {0}")]
     PolicyInvalid(#[from] warden_guardrails::PolicyError),
@@ -69,16 +73,33 @@ pub enum BundleError {
     #[error("{file} is in the archive but not listed in the manifest; refused, unsigned content")]
     FileExtra { file: String },
     #[error("{file} does not match its SHA-256 in the manifest (expected {expected}, found {actual}): the file was altered after signing")]
-    HashMismatch { file: String, expected: String, actual: String },
+    HashMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
     #[error("the manifest does not list policy.yaml; every bundle must carry a policy")]
     PolicyMissing,
 
     #[error("the bundle was issued at {issued_at}, more than {max_skew_seconds} s ahead of this machine's clock ({now}); check the clock here or on the publishing machine")]
-    IssuedInFuture { issued_at: DateTime<Utc>, now: DateTime<Utc>, max_skew_seconds: i64 },
-    #[error("the bundle expired at {expires_at} (now {now}); publish a fresh revision and fetch it")]
-    Expired { expires_at: DateTime<Utc>, now: DateTime<Utc> },
+    IssuedInFuture {
+        issued_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        max_skew_seconds: i64,
+    },
+    #[error(
+        "the bundle expired at {expires_at} (now {now}); publish a fresh revision and fetch it"
+    )]
+    Expired {
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
     #[error("bundle {name:?} revision {revision} is older than revision {minimum} already accepted; refused as a rollback (publish a revision above {minimum})")]
-    Rollback { name: String, revision: u64, minimum: u64 },
+    Rollback {
+        name: String,
+        revision: u64,
+        minimum: u64,
+    },
     #[error("bundle {name:?} revision {revision} differs from the revision {revision} already accepted; refused as equivocation (a revision number must never be reused; publish revision {next})", next = revision + 1)]
     Equivocation { name: String, revision: u64 },
 
@@ -87,15 +108,23 @@ pub enum BundleError {
     #[error("the cached bundle could not be used ({reason}), so nothing may run; fetch a fresh one with `warden bundle fetch`")]
     CacheUnusable { reason: String },
     #[error("the policy bundle expired at {expires_at} and its grace period ended at {grace_ended}; queries are refused until a fresh bundle is fetched")]
-    ExpiredBeyondGrace { expires_at: DateTime<Utc>, grace_ended: DateTime<Utc> },
+    ExpiredBeyondGrace {
+        expires_at: DateTime<Utc>,
+        grace_ended: DateTime<Utc>,
+    },
     #[error("the system clock reads {now}, earlier than {seen}, a time this machine has already seen or at which the policy bundle was issued; the clock cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right")]
-    ClockUntrusted { now: DateTime<Utc>, seen: DateTime<Utc> },
+    ClockUntrusted {
+        now: DateTime<Utc>,
+        seen: DateTime<Utc>,
+    },
 
     #[error("{url:?} is not a bundle location: {reason}")]
     InvalidLocation { url: String, reason: String },
     #[error("could not reach {location}: {reason}")]
     Unreachable { location: String, reason: String },
-    #[error("{location} did not answer within the time limit; the last accepted bundle stays in force")]
+    #[error(
+        "{location} did not answer within the time limit; the last accepted bundle stays in force"
+    )]
     Timeout { location: String },
     #[error("{location} answered HTTP {status}; the last accepted bundle stays in force")]
     HttpStatus { location: String, status: u16 },
@@ -111,7 +140,11 @@ pub enum BundleError {
     #[error("revision {revision} is already published at {location} with different content; bump the revision and build again")]
     PublishConflict { revision: u64, location: String },
     #[error("{location} already points to revision {latest}, newer than {revision}; publish a revision above {latest}")]
-    PublishOutdated { revision: u64, latest: u64, location: String },
+    PublishOutdated {
+        revision: u64,
+        latest: u64,
+        location: String,
+    },
     #[error("another publisher kept changing {location}; try again")]
     PublishContended { location: String },
     #[error("{path} exists: another publish is running, or one crashed (then remove the file)", path = path.display())]
@@ -135,8 +168,15 @@ impl BundleError {
         )
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| BundleError::Io { action, path, source }
+        move |source| BundleError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

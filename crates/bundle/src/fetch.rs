@@ -41,7 +41,10 @@ impl Default for RemoteOptions {
 pub enum Fetched {
     /// The source still holds the bundle with the ETag we sent.
     NotModified,
-    Body { bytes: Vec<u8>, etag: Option<String> },
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+    },
 }
 
 enum Backend {
@@ -72,16 +75,33 @@ impl Fetcher {
             Kind::S3 { .. } => Backend::S3(s3::client(options).await),
             Kind::File(_) => Backend::File,
         };
-        Ok(Self { location, backend, max_bytes: options.max_bytes, max_redirects: options.max_redirects })
+        Ok(Self {
+            location,
+            backend,
+            max_bytes: options.max_bytes,
+            max_redirects: options.max_redirects,
+        })
     }
 
     /// A fetcher for an `s3://` source through a client the caller configured.
-    pub fn with_s3_client(source: &str, client: aws_sdk_s3::Client, options: &RemoteOptions) -> Result<Self, BundleError> {
+    pub fn with_s3_client(
+        source: &str,
+        client: aws_sdk_s3::Client,
+        options: &RemoteOptions,
+    ) -> Result<Self, BundleError> {
         let location = Location::parse(source)?;
         if !matches!(location.kind, Kind::S3 { .. }) {
-            return Err(BundleError::InvalidLocation { url: source.to_string(), reason: "an S3 client needs an s3:// location".into() });
+            return Err(BundleError::InvalidLocation {
+                url: source.to_string(),
+                reason: "an S3 client needs an s3:// location".into(),
+            });
         }
-        Ok(Self { location, backend: Backend::S3(client), max_bytes: options.max_bytes, max_redirects: options.max_redirects })
+        Ok(Self {
+            location,
+            backend: Backend::S3(client),
+            max_bytes: options.max_bytes,
+            max_redirects: options.max_redirects,
+        })
     }
 
     pub fn source(&self) -> &str {
@@ -92,12 +112,30 @@ impl Fetcher {
     pub async fn fetch(&self, etag: Option<&str>) -> Result<Fetched, BundleError> {
         match (&self.backend, &self.location.kind) {
             (Backend::Http(client), Kind::Http(url)) => {
-                http::fetch(client, url, self.location.as_str(), etag, self.max_bytes, self.max_redirects).await
+                http::fetch(
+                    client,
+                    url,
+                    self.location.as_str(),
+                    etag,
+                    self.max_bytes,
+                    self.max_redirects,
+                )
+                .await
             }
             (Backend::S3(client), Kind::S3 { bucket, key }) => {
-                s3::fetch(client, bucket, key, self.location.as_str(), etag, self.max_bytes).await
+                s3::fetch(
+                    client,
+                    bucket,
+                    key,
+                    self.location.as_str(),
+                    etag,
+                    self.max_bytes,
+                )
+                .await
             }
-            (Backend::File, Kind::File(path)) => fetch_file(path, self.location.as_str(), etag, self.max_bytes).await,
+            (Backend::File, Kind::File(path)) => {
+                fetch_file(path, self.location.as_str(), etag, self.max_bytes).await
+            }
             _ => Err(BundleError::InvalidLocation {
                 url: self.location.to_string(),
                 reason: "the fetcher was built for another kind of location".into(),
@@ -107,23 +145,43 @@ impl Fetcher {
 }
 
 /// Files have no ETag; the SHA-256 of the content stands in for one.
-async fn fetch_file(path: &std::path::Path, location: &str, etag: Option<&str>, max_bytes: u64) -> Result<Fetched, BundleError> {
-    let meta = tokio::fs::metadata(path).await.map_err(|e| file_error(e, location))?;
+async fn fetch_file(
+    path: &std::path::Path,
+    location: &str,
+    etag: Option<&str>,
+    max_bytes: u64,
+) -> Result<Fetched, BundleError> {
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| file_error(e, location))?;
     if meta.len() > max_bytes {
-        return Err(BundleError::DownloadTooLarge { location: location.to_string(), limit: max_bytes });
+        return Err(BundleError::DownloadTooLarge {
+            location: location.to_string(),
+            limit: max_bytes,
+        });
     }
-    let bytes = tokio::fs::read(path).await.map_err(|e| file_error(e, location))?;
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| file_error(e, location))?;
     let tag = format!("\"sha256:{}\"", hex::encode(Sha256::digest(&bytes)));
     if etag == Some(tag.as_str()) {
         return Ok(Fetched::NotModified);
     }
-    Ok(Fetched::Body { bytes, etag: Some(tag) })
+    Ok(Fetched::Body {
+        bytes,
+        etag: Some(tag),
+    })
 }
 
 fn file_error(e: std::io::Error, location: &str) -> BundleError {
     if e.kind() == std::io::ErrorKind::NotFound {
-        BundleError::NotFound { location: location.to_string() }
+        BundleError::NotFound {
+            location: location.to_string(),
+        }
     } else {
-        BundleError::Unreachable { location: location.to_string(), reason: e.to_string() }
+        BundleError::Unreachable {
+            location: location.to_string(),
+            reason: e.to_string(),
+        }
     }
 }

@@ -45,20 +45,30 @@ pub struct PublicKey {
 impl PublicKey {
     /// Reads the text of a `.pub` file or the bare key line `ed25519:<64 hex>`.
     pub fn from_text(text: &str) -> Result<Self, BundleError> {
-        let invalid = |reason: &str| BundleError::PublicKeyInvalid { reason: reason.to_string() };
+        let invalid = |reason: &str| BundleError::PublicKeyInvalid {
+            reason: reason.to_string(),
+        };
         let line = key_line(text).ok_or_else(|| invalid("no key line found"))?;
-        let hex_text = line.strip_prefix(PUBLIC_PREFIX).ok_or_else(|| invalid("the key line does not start with `ed25519:`"))?;
+        let hex_text = line
+            .strip_prefix(PUBLIC_PREFIX)
+            .ok_or_else(|| invalid("the key line does not start with `ed25519:`"))?;
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(hex_text, &mut bytes).map_err(|_| invalid("the key is not 64 hex digits"))?;
-        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| invalid("the bytes are not an Ed25519 point"))?;
+        hex::decode_to_slice(hex_text, &mut bytes)
+            .map_err(|_| invalid("the key is not 64 hex digits"))?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| invalid("the bytes are not an Ed25519 point"))?;
         if key.is_weak() {
             return Err(invalid("the key is a weak (small-order) point"));
         }
-        Ok(Self { id: KeyId::of(&key), key })
+        Ok(Self {
+            id: KeyId::of(&key),
+            key,
+        })
     }
 
     pub fn from_file(path: &Path) -> Result<Self, BundleError> {
-        let text = std::fs::read_to_string(path).map_err(BundleError::io("reading public key", path))?;
+        let text =
+            std::fs::read_to_string(path).map_err(BundleError::io("reading public key", path))?;
         Self::from_text(&text)
     }
 
@@ -68,7 +78,11 @@ impl PublicKey {
 
     /// The `.pub` file text.
     pub fn to_text(&self) -> String {
-        format!("# Warden bundle public key, key id {}\n{PUBLIC_PREFIX}{}\n", self.id, hex::encode(self.key.as_bytes()))
+        format!(
+            "# Warden bundle public key, key id {}\n{PUBLIC_PREFIX}{}\n",
+            self.id,
+            hex::encode(self.key.as_bytes())
+        )
     }
 
     /// Strict verification: rejects non-canonical signatures and small-order keys.
@@ -93,30 +107,46 @@ impl fmt::Debug for SigningKey {
 impl SigningKey {
     /// Loads a private key file; refuses one that other users can read.
     pub fn from_file(path: &Path) -> Result<Self, BundleError> {
-        let key_err = |reason: &str| BundleError::KeyFile { path: path.to_path_buf(), reason: reason.to_string() };
+        let key_err = |reason: &str| BundleError::KeyFile {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(BundleError::io("reading signing key", path))?;
+            let meta =
+                std::fs::metadata(path).map_err(BundleError::io("reading signing key", path))?;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
-                return Err(BundleError::KeyFileTooOpen { path: path.to_path_buf(), mode });
+                return Err(BundleError::KeyFileTooOpen {
+                    path: path.to_path_buf(),
+                    mode,
+                });
             }
         }
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(BundleError::io("reading signing key", path))?);
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).map_err(BundleError::io("reading signing key", path))?,
+        );
         let line = key_line(&text).ok_or_else(|| key_err("no key line found"))?;
-        let hex_text = line
-            .strip_prefix(PRIVATE_PREFIX)
-            .ok_or_else(|| key_err("not a private key file (its key line must start with `ed25519-private:`)"))?;
+        let hex_text = line.strip_prefix(PRIVATE_PREFIX).ok_or_else(|| {
+            key_err("not a private key file (its key line must start with `ed25519-private:`)")
+        })?;
         let mut seed = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(hex_text, seed.as_mut()).map_err(|_| key_err("the key is not 64 hex digits"))?;
+        hex::decode_to_slice(hex_text, seed.as_mut())
+            .map_err(|_| key_err("the key is not 64 hex digits"))?;
         Ok(Self::from_seed(&seed))
     }
 
     fn from_seed(seed: &[u8; 32]) -> Self {
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
         let verifying = key.verifying_key();
-        Self { public: PublicKey { id: KeyId::of(&verifying), key: verifying }, key }
+        Self {
+            public: PublicKey {
+                id: KeyId::of(&verifying),
+                key: verifying,
+            },
+            key,
+        }
     }
 
     pub fn id(&self) -> &KeyId {
@@ -176,17 +206,28 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), BundleError> {
     #[cfg(not(unix))]
     let _ = mode;
     let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => BundleError::KeyFileExists { path: path.to_path_buf() },
-        _ => BundleError::Io { action: "creating key file", path: path.to_path_buf(), source: e },
+        std::io::ErrorKind::AlreadyExists => BundleError::KeyFileExists {
+            path: path.to_path_buf(),
+        },
+        _ => BundleError::Io {
+            action: "creating key file",
+            path: path.to_path_buf(),
+            source: e,
+        },
     })?;
-    file.write_all(bytes).map_err(BundleError::io("writing key file", path))?;
-    file.sync_all().map_err(BundleError::io("syncing key file", path))?;
+    file.write_all(bytes)
+        .map_err(BundleError::io("writing key file", path))?;
+    file.sync_all()
+        .map_err(BundleError::io("syncing key file", path))?;
     Ok(())
 }
 
 /// The single non-comment, non-blank line of a key file.
 fn key_line(text: &str) -> Option<&str> {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
     let line = lines.next()?;
     lines.next().is_none().then_some(line)
 }
@@ -243,7 +284,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let private = SigningKey::from_file(&out).unwrap();
         let public = PublicKey::from_file(&public_path(&out)).unwrap();
@@ -260,7 +304,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("k");
         keygen(&out).unwrap();
-        assert!(matches!(keygen(&out), Err(BundleError::KeyFileExists { .. })));
+        assert!(matches!(
+            keygen(&out),
+            Err(BundleError::KeyFileExists { .. })
+        ));
     }
 
     #[cfg(unix)]
@@ -271,7 +318,10 @@ mod tests {
         let out = dir.path().join("k");
         keygen(&out).unwrap();
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(SigningKey::from_file(&out), Err(BundleError::KeyFileTooOpen { mode: 0o644, .. })));
+        assert!(matches!(
+            SigningKey::from_file(&out),
+            Err(BundleError::KeyFileTooOpen { mode: 0o644, .. })
+        ));
     }
 
     #[test]
@@ -283,9 +333,20 @@ mod tests {
         let bare = text.lines().find(|l| l.starts_with("ed25519:")).unwrap();
         let mut trust = TrustStore::new();
         assert_eq!(trust.add_path_or_text(bare).unwrap(), id);
-        assert_eq!(trust.add_path_or_text(public_path(&out).to_str().unwrap()).unwrap(), id);
+        assert_eq!(
+            trust
+                .add_path_or_text(public_path(&out).to_str().unwrap())
+                .unwrap(),
+            id
+        );
         assert_eq!(trust.ids().count(), 1);
-        assert!(matches!(PublicKey::from_text("ed25519:zz"), Err(BundleError::PublicKeyInvalid { .. })));
-        assert!(matches!(PublicKey::from_text(""), Err(BundleError::PublicKeyInvalid { .. })));
+        assert!(matches!(
+            PublicKey::from_text("ed25519:zz"),
+            Err(BundleError::PublicKeyInvalid { .. })
+        ));
+        assert!(matches!(
+            PublicKey::from_text(""),
+            Err(BundleError::PublicKeyInvalid { .. })
+        ));
     }
 }

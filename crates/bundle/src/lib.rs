@@ -6,8 +6,8 @@
 
 mod archive;
 mod atomic;
-mod cache;
 mod builder;
+mod cache;
 mod error;
 mod fetch;
 mod http;
@@ -22,13 +22,15 @@ mod verify;
 
 pub use archive::Limits;
 pub use builder::{build, parse_duration};
-pub use error::BundleError;
-pub use keys::{keygen, public_path, KeyId, PublicKey, SigningKey, TrustStore};
-pub use manifest::{FileEntry, Manifest, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE};
-pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};
 pub use cache::{AcceptOutcome, Cache};
-pub use status::{FetchResult, FetchVerdict, Health, Status};
+pub use error::BundleError;
 pub use fetch::{Fetched, Fetcher, RemoteOptions};
+pub use keys::{keygen, public_path, KeyId, PublicKey, SigningKey, TrustStore};
 pub use location::{redact, Location};
+pub use manifest::{
+    FileEntry, Manifest, CATALOG_FILE, FORMAT, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE,
+};
 pub use publish::{publish, publish_with_s3_client, Published};
 pub use refresh::{refresh, RefreshOutcome};
+pub use status::{FetchResult, FetchVerdict, Health, Status};
+pub use verify::{inspect, verify, VerifiedBundle, VerifyOptions};

@@ -40,20 +40,36 @@ impl Manifest {
         struct FormatOnly {
             format: Option<String>,
         }
-        let probe: FormatOnly = serde_json::from_slice(bytes)
-            .map_err(|e| BundleError::ManifestInvalid { reason: e.to_string() })?;
+        let probe: FormatOnly =
+            serde_json::from_slice(bytes).map_err(|e| BundleError::ManifestInvalid {
+                reason: e.to_string(),
+            })?;
         match probe.format.as_deref() {
             Some(FORMAT) => {}
-            Some(other) => return Err(BundleError::UnsupportedFormat { found: other.to_string() }),
-            None => return Err(BundleError::ManifestInvalid { reason: "it has no \"format\" field".into() }),
+            Some(other) => {
+                return Err(BundleError::UnsupportedFormat {
+                    found: other.to_string(),
+                })
+            }
+            None => {
+                return Err(BundleError::ManifestInvalid {
+                    reason: "it has no \"format\" field".into(),
+                })
+            }
         }
         let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| BundleError::ManifestInvalid { reason: e.to_string() })?;
+            serde_json::from_slice(bytes).map_err(|e| BundleError::ManifestInvalid {
+                reason: e.to_string(),
+            })?;
         if manifest.revision == 0 {
-            return Err(BundleError::ManifestInvalid { reason: "revision 0 is not allowed; revisions start at 1".into() });
+            return Err(BundleError::ManifestInvalid {
+                reason: "revision 0 is not allowed; revisions start at 1".into(),
+            });
         }
         if manifest.expires_at <= manifest.issued_at {
-            return Err(BundleError::ManifestInvalid { reason: "expires_at is not after issued_at".into() });
+            return Err(BundleError::ManifestInvalid {
+                reason: "expires_at is not after issued_at".into(),
+            });
         }
         Ok(manifest)
     }
@@ -77,15 +93,20 @@ pub struct SignatureFile {
 impl SignatureFile {
     pub fn parse(bytes: &[u8]) -> Result<(String, [u8; 64]), BundleError> {
         let file: SignatureFile =
-            serde_json::from_slice(bytes).map_err(|e| BundleError::SignatureInvalid { reason: e.to_string() })?;
+            serde_json::from_slice(bytes).map_err(|e| BundleError::SignatureInvalid {
+                reason: e.to_string(),
+            })?;
         if file.algorithm != "ed25519" {
             return Err(BundleError::SignatureInvalid {
                 reason: format!("algorithm {:?} is not \"ed25519\"", file.algorithm),
             });
         }
         let mut signature = [0u8; 64];
-        hex::decode_to_slice(&file.signature, &mut signature)
-            .map_err(|_| BundleError::SignatureInvalid { reason: "the signature is not 128 hex digits".into() })?;
+        hex::decode_to_slice(&file.signature, &mut signature).map_err(|_| {
+            BundleError::SignatureInvalid {
+                reason: "the signature is not 128 hex digits".into(),
+            }
+        })?;
         Ok((file.key_id, signature))
     }
 }

@@ -29,7 +29,11 @@ pub struct Published {
 }
 
 /// Publishes to `s3://bucket/prefix/` (with the workspace's AWS configuration) or `file:///dir/`.
-pub async fn publish(bytes: &[u8], to: &str, options: &RemoteOptions) -> Result<Published, BundleError> {
+pub async fn publish(
+    bytes: &[u8],
+    to: &str,
+    options: &RemoteOptions,
+) -> Result<Published, BundleError> {
     match parse_store(to)? {
         StoreKind::Folder(dir) => publish_to_folder(bytes, &dir).await,
         StoreKind::S3 { bucket, prefix } => {
@@ -47,15 +51,23 @@ pub async fn publish_with_s3_client(
     options: &RemoteOptions,
 ) -> Result<Published, BundleError> {
     match parse_store(to)? {
-        StoreKind::S3 { bucket, prefix } => publish_to_s3(bytes, client, &bucket, &prefix, options.max_bytes).await,
-        StoreKind::Folder(_) => Err(BundleError::InvalidLocation { url: to.to_string(), reason: "an S3 client needs an s3:// location".into() }),
+        StoreKind::S3 { bucket, prefix } => {
+            publish_to_s3(bytes, client, &bucket, &prefix, options.max_bytes).await
+        }
+        StoreKind::Folder(_) => Err(BundleError::InvalidLocation {
+            url: to.to_string(),
+            reason: "an S3 client needs an s3:// location".into(),
+        }),
     }
 }
 
 /// What the store already holds, compared with what is being published.
 fn compare(ours: &Manifest, theirs_bytes: &[u8], location: &str) -> Result<Ordering, BundleError> {
-    let theirs = inspect(theirs_bytes, &Limits::default())
-        .map_err(|e| BundleError::Unreachable { location: location.to_string(), reason: format!("it holds something that is not a bundle ({e})") })?;
+    let theirs =
+        inspect(theirs_bytes, &Limits::default()).map_err(|e| BundleError::Unreachable {
+            location: location.to_string(),
+            reason: format!("it holds something that is not a bundle ({e})"),
+        })?;
     Ok(if theirs.revision > ours.revision {
         Ordering::Newer(theirs.revision)
     } else if theirs.revision < ours.revision {
@@ -91,7 +103,9 @@ async fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, Bundle
         .tempfile_in(&revisions)
         .map_err(BundleError::io("creating a temporary file in", &revisions))?;
     std::io::Write::write_all(&mut temp, bytes).map_err(BundleError::io("writing", temp.path()))?;
-    temp.as_file().sync_all().map_err(BundleError::io("syncing", temp.path()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(BundleError::io("syncing", temp.path()))?;
     let already_published = match temp.persist_noclobber(&object) {
         Ok(_) => {
             sync_dir(&revisions)?;
@@ -101,10 +115,21 @@ async fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, Bundle
             let existing = std::fs::read(&object).map_err(BundleError::io("reading", &object))?;
             match compare(&manifest, &existing, &object_text)? {
                 Ordering::Same => true,
-                _ => return Err(BundleError::PublishConflict { revision: manifest.revision, location: object_text }),
+                _ => {
+                    return Err(BundleError::PublishConflict {
+                        revision: manifest.revision,
+                        location: object_text,
+                    })
+                }
             }
         }
-        Err(e) => return Err(BundleError::Io { action: "storing", path: object, source: e.error }),
+        Err(e) => {
+            return Err(BundleError::Io {
+                action: "storing",
+                path: object,
+                source: e.error,
+            })
+        }
     };
 
     // Pointer: moved under a lock file that only one publisher can create.
@@ -121,7 +146,12 @@ async fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, Bundle
                 })
             }
             Ordering::Same => false,
-            Ordering::Conflict => return Err(BundleError::PublishConflict { revision: manifest.revision, location: latest.display().to_string() }),
+            Ordering::Conflict => {
+                return Err(BundleError::PublishConflict {
+                    revision: manifest.revision,
+                    location: latest.display().to_string(),
+                })
+            }
             Ordering::Older => {
                 write_atomic(&latest, bytes)?;
                 true
@@ -131,9 +161,21 @@ async fn publish_to_folder(bytes: &[u8], dir: &Path) -> Result<Published, Bundle
             write_atomic(&latest, bytes)?;
             true
         }
-        Err(e) => return Err(BundleError::Io { action: "reading", path: latest, source: e }),
+        Err(e) => {
+            return Err(BundleError::Io {
+                action: "reading",
+                path: latest,
+                source: e,
+            })
+        }
     };
-    Ok(Published { name: manifest.name, revision: manifest.revision, object: object_text, already_published, latest_moved })
+    Ok(Published {
+        name: manifest.name,
+        revision: manifest.revision,
+        object: object_text,
+        already_published,
+        latest_moved,
+    })
 }
 
 const LOCK_ATTEMPTS: usize = 100;
@@ -147,15 +189,31 @@ impl FolderLock {
     /// gives up with a reason rather than waiting forever on a lock left by a crash.
     async fn acquire(path: &Path) -> Result<Self, BundleError> {
         for _ in 0..LOCK_ATTEMPTS {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(_) => return Ok(Self { path: path.to_path_buf() }),
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => {
+                    return Ok(Self {
+                        path: path.to_path_buf(),
+                    })
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
-                Err(e) => return Err(BundleError::Io { action: "creating lock", path: path.to_path_buf(), source: e }),
+                Err(e) => {
+                    return Err(BundleError::Io {
+                        action: "creating lock",
+                        path: path.to_path_buf(),
+                        source: e,
+                    })
+                }
             }
         }
-        Err(BundleError::PublishLocked { path: path.to_path_buf() })
+        Err(BundleError::PublishLocked {
+            path: path.to_path_buf(),
+        })
     }
 }
 
@@ -182,8 +240,17 @@ async fn publish_to_s3(
     } else {
         let existing = s3::get(client, bucket, &key, max_bytes).await?;
         match existing {
-            Some((existing, _)) if matches!(compare(&manifest, &existing, &object)?, Ordering::Same) => true,
-            _ => return Err(BundleError::PublishConflict { revision: manifest.revision, location: object }),
+            Some((existing, _))
+                if matches!(compare(&manifest, &existing, &object)?, Ordering::Same) =>
+            {
+                true
+            }
+            _ => {
+                return Err(BundleError::PublishConflict {
+                    revision: manifest.revision,
+                    location: object,
+                })
+            }
         }
     };
 
@@ -194,20 +261,52 @@ async fn publish_to_s3(
             None => s3::put(client, bucket, &latest_key, bytes, Condition::Absent).await?,
             Some((current, etag)) => match compare(&manifest, &current, &latest)? {
                 Ordering::Newer(newer) => {
-                    return Err(BundleError::PublishOutdated { revision: manifest.revision, latest: newer, location: latest })
+                    return Err(BundleError::PublishOutdated {
+                        revision: manifest.revision,
+                        latest: newer,
+                        location: latest,
+                    })
                 }
                 Ordering::Same => {
-                    return Ok(Published { name: manifest.name, revision: manifest.revision, object, already_published, latest_moved: false })
+                    return Ok(Published {
+                        name: manifest.name,
+                        revision: manifest.revision,
+                        object,
+                        already_published,
+                        latest_moved: false,
+                    })
                 }
-                Ordering::Conflict => return Err(BundleError::PublishConflict { revision: manifest.revision, location: latest }),
+                Ordering::Conflict => {
+                    return Err(BundleError::PublishConflict {
+                        revision: manifest.revision,
+                        location: latest,
+                    })
+                }
                 Ordering::Older => {
-                    let etag = etag.ok_or_else(|| BundleError::S3 { location: latest.clone(), reason: "the store sent no ETag, so the pointer cannot be moved safely".into() })?;
-                    s3::put(client, bucket, &latest_key, bytes, Condition::Matches(&etag)).await?
+                    let etag = etag.ok_or_else(|| BundleError::S3 {
+                        location: latest.clone(),
+                        reason: "the store sent no ETag, so the pointer cannot be moved safely"
+                            .into(),
+                    })?;
+                    s3::put(
+                        client,
+                        bucket,
+                        &latest_key,
+                        bytes,
+                        Condition::Matches(&etag),
+                    )
+                    .await?
                 }
             },
         };
         if written {
-            return Ok(Published { name: manifest.name, revision: manifest.revision, object, already_published, latest_moved: true });
+            return Ok(Published {
+                name: manifest.name,
+                revision: manifest.revision,
+                object,
+                already_published,
+                latest_moved: true,
+            });
         }
     }
     Err(BundleError::PublishContended { location: latest })

@@ -12,7 +12,10 @@ pub enum RefreshOutcome {
     /// was verified again.
     Unchanged { revision: Option<u64> },
     /// A new bundle was verified and is now in force.
-    Updated { previous: Option<u64>, revision: u64 },
+    Updated {
+        previous: Option<u64>,
+        revision: u64,
+    },
 }
 
 /// Fetches from `fetcher`, and if the bundle changed, verifies it and stores it in `cache`. The
@@ -43,16 +46,26 @@ async fn attempt(
     let (bytes, etag) = match fetcher.fetch(etag.as_deref()).await? {
         Fetched::NotModified => {
             cache.record_unchanged(source, None, options.now)?;
-            return Ok(RefreshOutcome::Unchanged { revision: cache.current().map(|b| b.revision()) });
+            return Ok(RefreshOutcome::Unchanged {
+                revision: cache.current().map(|b| b.revision()),
+            });
         }
         Fetched::Body { bytes, etag } => (bytes, etag),
     };
     if cache.holds_bytes(&bytes) {
         cache.record_unchanged(source, etag.as_deref(), options.now)?;
-        return Ok(RefreshOutcome::Unchanged { revision: cache.current().map(|b| b.revision()) });
+        return Ok(RefreshOutcome::Unchanged {
+            revision: cache.current().map(|b| b.revision()),
+        });
     }
-    Ok(match cache.accept(&bytes, trust, options, source, etag.as_deref())? {
-        AcceptOutcome::Unchanged { revision } => RefreshOutcome::Unchanged { revision: Some(revision) },
-        AcceptOutcome::Updated { previous, revision } => RefreshOutcome::Updated { previous, revision },
-    })
+    Ok(
+        match cache.accept(&bytes, trust, options, source, etag.as_deref())? {
+            AcceptOutcome::Unchanged { revision } => RefreshOutcome::Unchanged {
+                revision: Some(revision),
+            },
+            AcceptOutcome::Updated { previous, revision } => {
+                RefreshOutcome::Updated { previous, revision }
+            }
+        },
+    )
 }

@@ -11,7 +11,8 @@ pub(crate) async fn client(options: &RemoteOptions) -> aws_sdk_s3::Client {
         .connect_timeout(options.connect_timeout)
         .operation_timeout(options.timeout)
         .build();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
     if let Some(region) = &options.s3_region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
@@ -20,7 +21,9 @@ pub(crate) async fn client(options: &RemoteOptions) -> aws_sdk_s3::Client {
     }
     let shared = loader.load().await;
     // Path-style addressing works with every S3-compatible store and with dotted bucket names.
-    let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
+    let config = aws_sdk_s3::config::Builder::from(&shared)
+        .force_path_style(true)
+        .build();
     aws_sdk_s3::Client::from_conf(config)
 }
 
@@ -39,29 +42,54 @@ pub(crate) async fn fetch(
     let output = match request.send().await {
         Ok(output) => output,
         Err(e) if status(&e) == Some(304) => return Ok(Fetched::NotModified),
-        Err(e) if status(&e) == Some(404) => return Err(BundleError::NotFound { location: location.to_string() }),
+        Err(e) if status(&e) == Some(404) => {
+            return Err(BundleError::NotFound {
+                location: location.to_string(),
+            })
+        }
         Err(e) => return Err(sdk_error(e, location)),
     };
-    if output.content_length().is_some_and(|n| n < 0 || n as u64 > max_bytes) {
-        return Err(BundleError::DownloadTooLarge { location: location.to_string(), limit: max_bytes });
+    if output
+        .content_length()
+        .is_some_and(|n| n < 0 || n as u64 > max_bytes)
+    {
+        return Err(BundleError::DownloadTooLarge {
+            location: location.to_string(),
+            limit: max_bytes,
+        });
     }
     let new_etag = output.e_tag().map(str::to_string);
     let bytes = read_capped(output.body, location, max_bytes).await?;
-    Ok(Fetched::Body { bytes, etag: new_etag })
+    Ok(Fetched::Body {
+        bytes,
+        etag: new_etag,
+    })
 }
 
-async fn read_capped(mut body: ByteStream, location: &str, max_bytes: u64) -> Result<Vec<u8>, BundleError> {
+async fn read_capped(
+    mut body: ByteStream,
+    location: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, BundleError> {
     let mut bytes = Vec::new();
     loop {
         match body.try_next().await {
             Ok(Some(chunk)) => {
                 if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
-                    return Err(BundleError::DownloadTooLarge { location: location.to_string(), limit: max_bytes });
+                    return Err(BundleError::DownloadTooLarge {
+                        location: location.to_string(),
+                        limit: max_bytes,
+                    });
                 }
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(bytes),
-            Err(e) => return Err(BundleError::Unreachable { location: location.to_string(), reason: e.to_string() }),
+            Err(e) => {
+                return Err(BundleError::Unreachable {
+                    location: location.to_string(),
+                    reason: e.to_string(),
+                })
+            }
         }
     }
 }
@@ -77,7 +105,10 @@ pub(crate) async fn get(
     match client.get_object().bucket(bucket).key(key).send().await {
         Ok(output) => {
             let etag = output.e_tag().map(str::to_string);
-            Ok(Some((read_capped(output.body, &location, max_bytes).await?, etag)))
+            Ok(Some((
+                read_capped(output.body, &location, max_bytes).await?,
+                etag,
+            )))
         }
         Err(e) if status(&e) == Some(404) => Ok(None),
         Err(e) => Err(sdk_error(e, &location)),
@@ -132,12 +163,21 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
     }
 }
 
-fn sdk_error<E: std::error::Error + 'static>(e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>, location: &str) -> BundleError {
+fn sdk_error<E: std::error::Error + 'static>(
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    location: &str,
+) -> BundleError {
     match &e {
-        SdkError::TimeoutError(_) => BundleError::Timeout { location: location.to_string() },
-        SdkError::DispatchFailure(_) => {
-            BundleError::Unreachable { location: location.to_string(), reason: DisplayErrorContext(&e).to_string() }
-        }
-        _ => BundleError::S3 { location: location.to_string(), reason: DisplayErrorContext(&e).to_string() },
+        SdkError::TimeoutError(_) => BundleError::Timeout {
+            location: location.to_string(),
+        },
+        SdkError::DispatchFailure(_) => BundleError::Unreachable {
+            location: location.to_string(),
+            reason: DisplayErrorContext(&e).to_string(),
+        },
+        _ => BundleError::S3 {
+            location: location.to_string(),
+            reason: DisplayErrorContext(&e).to_string(),
+        },
     }
 }

@@ -29,14 +29,22 @@ impl FetchVerdict {
     pub(crate) fn from_outcome(outcome: &AcceptOutcome, at: DateTime<Utc>) -> Self {
         match outcome {
             AcceptOutcome::Unchanged { revision } => Self::unchanged(Some(*revision), at),
-            AcceptOutcome::Updated { previous: Some(p), revision } => Self {
+            AcceptOutcome::Updated {
+                previous: Some(p),
+                revision,
+            } => Self {
                 at,
                 result: FetchResult::Updated,
                 message: format!("updated from revision {p} to revision {revision}"),
             },
-            AcceptOutcome::Updated { previous: None, revision } => {
-                Self { at, result: FetchResult::Updated, message: format!("accepted revision {revision}") }
-            }
+            AcceptOutcome::Updated {
+                previous: None,
+                revision,
+            } => Self {
+                at,
+                result: FetchResult::Updated,
+                message: format!("accepted revision {revision}"),
+            },
         }
     }
 
@@ -45,12 +53,24 @@ impl FetchVerdict {
             Some(r) => format!("unchanged, revision {r}"),
             None => "unchanged".to_string(),
         };
-        Self { at, result: FetchResult::Unchanged, message }
+        Self {
+            at,
+            result: FetchResult::Unchanged,
+            message,
+        }
     }
 
     pub(crate) fn failure(error: &BundleError, at: DateTime<Utc>) -> Self {
-        let result = if error.is_transport() { FetchResult::Failed } else { FetchResult::Refused };
-        Self { at, result, message: error.to_string() }
+        let result = if error.is_transport() {
+            FetchResult::Failed
+        } else {
+            FetchResult::Refused
+        };
+        Self {
+            at,
+            result,
+            message: error.to_string(),
+        }
     }
 }
 
@@ -119,6 +139,7 @@ impl Status {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
     }
 }

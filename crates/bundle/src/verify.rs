@@ -6,7 +6,9 @@ use sha2::{Digest, Sha256};
 use crate::archive::{self, Limits};
 use crate::error::BundleError;
 use crate::keys::{KeyId, TrustStore};
-use crate::manifest::{Manifest, SignatureFile, CATALOG_FILE, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE};
+use crate::manifest::{
+    Manifest, SignatureFile, CATALOG_FILE, MANIFEST_FILE, POLICY_FILE, SIGNATURE_FILE,
+};
 
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
@@ -20,7 +22,12 @@ pub struct VerifyOptions {
 
 impl VerifyOptions {
     pub fn new(now: DateTime<Utc>) -> Self {
-        Self { min_revision: None, now, max_future_skew: Duration::minutes(5), limits: Limits::default() }
+        Self {
+            min_revision: None,
+            now,
+            max_future_skew: Duration::minutes(5),
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -85,12 +92,20 @@ impl VerifiedBundle {
 }
 
 /// Verifies a bundle completely, including its validity window and minimum revision.
-pub fn verify(bytes: &[u8], trust: &TrustStore, options: &VerifyOptions) -> Result<VerifiedBundle, BundleError> {
+pub fn verify(
+    bytes: &[u8],
+    trust: &TrustStore,
+    options: &VerifyOptions,
+) -> Result<VerifiedBundle, BundleError> {
     let bundle = verify_content(bytes, trust, &options.limits)?;
     check_time(bundle.manifest(), options.now, options.max_future_skew)?;
     if let Some(minimum) = options.min_revision {
         if bundle.revision() < minimum {
-            return Err(BundleError::Rollback { name: bundle.name().to_string(), revision: bundle.revision(), minimum });
+            return Err(BundleError::Rollback {
+                name: bundle.name().to_string(),
+                revision: bundle.revision(),
+                minimum,
+            });
         }
     }
     Ok(bundle)
@@ -98,10 +113,18 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, options: &VerifyOptions) -> Resu
 
 /// Signature, file set, hashes and policy; not the clock. The cache uses this alone at start, so
 /// that an expired bundle is still shown (and refused for execution with its own reason).
-pub(crate) fn verify_content(bytes: &[u8], trust: &TrustStore, limits: &Limits) -> Result<VerifiedBundle, BundleError> {
+pub(crate) fn verify_content(
+    bytes: &[u8],
+    trust: &TrustStore,
+    limits: &Limits,
+) -> Result<VerifiedBundle, BundleError> {
     let mut files = archive::read(bytes, limits)?;
-    let manifest_bytes = files.remove(MANIFEST_FILE).ok_or(BundleError::ManifestMissing)?;
-    let signature_bytes = files.remove(SIGNATURE_FILE).ok_or(BundleError::SignatureMissing)?;
+    let manifest_bytes = files
+        .remove(MANIFEST_FILE)
+        .ok_or(BundleError::ManifestMissing)?;
+    let signature_bytes = files
+        .remove(SIGNATURE_FILE)
+        .ok_or(BundleError::SignatureMissing)?;
 
     // The signature is checked before the manifest is interpreted.
     let (key_id, signature) = SignatureFile::parse(&signature_bytes)?;
@@ -114,7 +137,10 @@ pub(crate) fn verify_content(bytes: &[u8], trust: &TrustStore, limits: &Limits) 
     }
     let manifest = Manifest::parse(&manifest_bytes)?;
     if manifest.key_id != key_id {
-        return Err(BundleError::KeyIdMismatch { manifest: manifest.key_id, signature: key_id });
+        return Err(BundleError::KeyIdMismatch {
+            manifest: manifest.key_id,
+            signature: key_id,
+        });
     }
 
     for name in manifest.files.keys() {
@@ -128,18 +154,30 @@ pub(crate) fn verify_content(bytes: &[u8], trust: &TrustStore, limits: &Limits) 
         }
     }
     for (name, entry) in &manifest.files {
-        let data = files.get(name).ok_or_else(|| BundleError::FileMissing { file: name.clone() })?;
+        let data = files
+            .get(name)
+            .ok_or_else(|| BundleError::FileMissing { file: name.clone() })?;
         let actual = hex::encode(Sha256::digest(data));
         if !actual.eq_ignore_ascii_case(&entry.sha256) || data.len() as u64 != entry.size {
-            return Err(BundleError::HashMismatch { file: name.clone(), expected: entry.sha256.clone(), actual });
+            return Err(BundleError::HashMismatch {
+                file: name.clone(),
+                expected: entry.sha256.clone(),
+                actual,
+            });
         }
     }
 
-    let policy_bytes = files.remove(POLICY_FILE).ok_or(BundleError::PolicyMissing)?;
+    let policy_bytes = files
+        .remove(POLICY_FILE)
+        .ok_or(BundleError::PolicyMissing)?;
     let policy_yaml = String::from_utf8(policy_bytes).map_err(|_| BundleError::PolicyNotText)?;
-    let policy = warden_guardrails::Policy::from_yaml(&policy_yaml).map_err(BundleError::BundledPolicyInvalid)?;
+    let policy = warden_guardrails::Policy::from_yaml(&policy_yaml)
+        .map_err(BundleError::BundledPolicyInvalid)?;
     if policy.name() != manifest.name {
-        return Err(BundleError::NameMismatch { manifest: manifest.name, policy: policy.name().to_string() });
+        return Err(BundleError::NameMismatch {
+            manifest: manifest.name,
+            policy: policy.name().to_string(),
+        });
     }
     let catalog = match files.remove(CATALOG_FILE) {
         Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| BundleError::CatalogNotText)?),
@@ -155,7 +193,11 @@ pub(crate) fn verify_content(bytes: &[u8], trust: &TrustStore, limits: &Limits) 
     })
 }
 
-pub(crate) fn check_time(manifest: &Manifest, now: DateTime<Utc>, max_future_skew: Duration) -> Result<(), BundleError> {
+pub(crate) fn check_time(
+    manifest: &Manifest,
+    now: DateTime<Utc>,
+    max_future_skew: Duration,
+) -> Result<(), BundleError> {
     if manifest.issued_at > now + max_future_skew {
         return Err(BundleError::IssuedInFuture {
             issued_at: manifest.issued_at,
@@ -164,7 +206,10 @@ pub(crate) fn check_time(manifest: &Manifest, now: DateTime<Utc>, max_future_ske
         });
     }
     if manifest.expires_at <= now {
-        return Err(BundleError::Expired { expires_at: manifest.expires_at, now });
+        return Err(BundleError::Expired {
+            expires_at: manifest.expires_at,
+            now,
+        });
     }
     Ok(())
 }
@@ -182,6 +227,8 @@ fn trusted_list(trust: &TrustStore) -> String {
 /// but may run where no trust store is configured. Never use the result to enforce anything.
 pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Manifest, BundleError> {
     let mut files = archive::read(bytes, limits)?;
-    let manifest_bytes = files.remove(MANIFEST_FILE).ok_or(BundleError::ManifestMissing)?;
+    let manifest_bytes = files
+        .remove(MANIFEST_FILE)
+        .ok_or(BundleError::ManifestMissing)?;
     Manifest::parse(&manifest_bytes)
 }

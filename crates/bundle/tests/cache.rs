@@ -4,12 +4,20 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use warden_bundle::{AcceptOutcome, BundleError, Cache, FetchResult, Health, TrustStore, VerifyOptions};
+use warden_bundle::{
+    AcceptOutcome, BundleError, Cache, FetchResult, Health, TrustStore, VerifyOptions,
+};
 
 const SOURCE: &str = "file:///srv/bundles/";
 
 fn accept(cache: &mut Cache, keys: &Keys, bytes: &[u8]) -> Result<AcceptOutcome, BundleError> {
-    cache.accept(bytes, &keys.trust, &VerifyOptions::new(t0()), SOURCE, Some("\"etag-1\""))
+    cache.accept(
+        bytes,
+        &keys.trust,
+        &VerifyOptions::new(t0()),
+        SOURCE,
+        Some("\"etag-1\""),
+    )
 }
 
 #[test]
@@ -31,10 +39,18 @@ fn offline_start_uses_the_cached_bundle() {
     let bytes = bundle(&keys, 4, POLICY, t0());
     {
         let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
-        assert_eq!(accept(&mut cache, &keys, &bytes).unwrap(), AcceptOutcome::Updated { previous: None, revision: 4 });
+        assert_eq!(
+            accept(&mut cache, &keys, &bytes).unwrap(),
+            AcceptOutcome::Updated {
+                previous: None,
+                revision: 4
+            }
+        );
     }
     let cache = Cache::open(dir.path(), &keys.trust).unwrap();
-    let bundle = cache.enforceable(t0() + Duration::days(1), Duration::zero()).unwrap();
+    let bundle = cache
+        .enforceable(t0() + Duration::days(1), Duration::zero())
+        .unwrap();
     assert_eq!(bundle.revision(), 4);
     assert_eq!(bundle.policy().name(), "finance");
     assert_eq!(cache.etag_for(SOURCE), Some("\"etag-1\""));
@@ -45,7 +61,10 @@ fn offline_start_uses_the_cached_bundle() {
     assert_eq!(status.source.as_deref(), Some(SOURCE));
     assert_eq!(status.fetched_at, Some(t0()));
     assert_eq!(status.key_id.as_deref(), Some(keys.signing.id().as_str()));
-    assert_eq!(status.last_fetch.as_ref().map(|v| v.result), Some(FetchResult::Updated));
+    assert_eq!(
+        status.last_fetch.as_ref().map(|v| v.result),
+        Some(FetchResult::Updated)
+    );
     let json: serde_json::Value = serde_json::from_str(&status.to_json()).unwrap();
     assert_eq!(json["revision"], 4);
     assert_eq!(json["health"], "valid");
@@ -70,13 +89,26 @@ fn restart_with_a_corrupted_cache_file_blocks_until_a_fresh_fetch() {
     let err = cache.enforceable(t0(), Duration::zero()).unwrap_err();
     assert!(matches!(err, BundleError::CacheUnusable { .. }), "{err}");
     assert!(err.to_string().contains("cached bundle refused"), "{err}");
-    assert_eq!(cache.etag_for(SOURCE), None, "a corrupted cache must not make the next fetch conditional");
+    assert_eq!(
+        cache.etag_for(SOURCE),
+        None,
+        "a corrupted cache must not make the next fetch conditional"
+    );
 
     // The fetch that repairs it may not roll back below what was accepted before the damage.
     let older = bundle(&keys, 3, POLICY, t0());
-    assert!(matches!(accept(&mut cache, &keys, &older), Err(BundleError::Rollback { minimum: 4, .. })));
+    assert!(matches!(
+        accept(&mut cache, &keys, &older),
+        Err(BundleError::Rollback { minimum: 4, .. })
+    ));
     accept(&mut cache, &keys, &bytes).unwrap();
-    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 4);
+    assert_eq!(
+        cache
+            .enforceable(t0(), Duration::zero())
+            .unwrap()
+            .revision(),
+        4
+    );
 }
 
 #[test]
@@ -100,7 +132,13 @@ fn a_damaged_or_missing_state_file_blocks_until_a_fetch() {
         assert!(matches!(err, BundleError::CacheUnusable { .. }), "{err}");
         assert!(err.to_string().contains("fetch the bundle again"), "{err}");
         accept(&mut cache, &keys, &two).unwrap();
-        assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 2);
+        assert_eq!(
+            cache
+                .enforceable(t0(), Duration::zero())
+                .unwrap()
+                .revision(),
+            2
+        );
     }
 }
 
@@ -126,8 +164,25 @@ fn rollback_is_refused_while_running_and_after_restart() {
     let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
     accept(&mut cache, &keys, &new).unwrap();
     let err = accept(&mut cache, &keys, &old).unwrap_err();
-    assert!(matches!(err, BundleError::Rollback { revision: 4, minimum: 5, .. }), "{err}");
-    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 5, "the newer bundle stays in force");
+    assert!(
+        matches!(
+            err,
+            BundleError::Rollback {
+                revision: 4,
+                minimum: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        cache
+            .enforceable(t0(), Duration::zero())
+            .unwrap()
+            .revision(),
+        5,
+        "the newer bundle stays in force"
+    );
     drop(cache);
 
     // Someone swaps the cache file for the older (validly signed) bundle.
@@ -146,15 +201,25 @@ fn same_revision_with_different_content_is_equivocation() {
     let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
     accept(&mut cache, &keys, &first).unwrap();
     let err = accept(&mut cache, &keys, &twin).unwrap_err();
-    assert!(matches!(err, BundleError::Equivocation { revision: 7, .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::Equivocation { revision: 7, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("publish revision 8"), "{err}");
     // The identical bundle again is simply unchanged.
-    assert_eq!(accept(&mut cache, &keys, &first).unwrap(), AcceptOutcome::Unchanged { revision: 7 });
+    assert_eq!(
+        accept(&mut cache, &keys, &first).unwrap(),
+        AcceptOutcome::Unchanged { revision: 7 }
+    );
     // And the refusal survives a restart even if the twin is planted in the cache.
     drop(cache);
     std::fs::write(dir.path().join("bundle.tar.gz"), &twin).unwrap();
     let cache = Cache::open(dir.path(), &keys.trust).unwrap();
-    assert!(cache.enforceable(t0(), Duration::zero()).unwrap_err().to_string().contains("equivocation"));
+    assert!(cache
+        .enforceable(t0(), Duration::zero())
+        .unwrap_err()
+        .to_string()
+        .contains("equivocation"));
 }
 
 #[test]
@@ -174,20 +239,31 @@ fn expiry_while_running_enters_grace_then_blocks_until_a_fresh_bundle() {
     assert!(cache.enforceable(in_grace, grace).is_ok());
     let status = cache.status(in_grace, grace);
     assert_eq!(status.health, Health::Grace);
-    assert!(status.warning.unwrap().contains("queries will be refused from"));
+    assert!(status
+        .warning
+        .unwrap()
+        .contains("queries will be refused from"));
 
     let after = expires + grace;
     let err = cache.enforceable(after, grace).unwrap_err();
-    assert!(matches!(err, BundleError::ExpiredBeyondGrace { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::ExpiredBeyondGrace { .. }),
+        "{err}"
+    );
     let status = cache.status(after, grace);
     assert_eq!(status.health, Health::Blocked);
-    assert!(status.reason.unwrap().contains("until a fresh bundle is fetched"));
+    assert!(status
+        .reason
+        .unwrap()
+        .contains("until a fresh bundle is fetched"));
 
     // A fresh revision arrives.
     let fresh = bundle(&keys, 2, POLICY, after);
     let mut options = VerifyOptions::new(after);
     options.max_future_skew = Duration::zero();
-    cache.accept(&fresh, &keys.trust, &options, SOURCE, None).unwrap();
+    cache
+        .accept(&fresh, &keys.trust, &options, SOURCE, None)
+        .unwrap();
     assert_eq!(cache.enforceable(after, grace).unwrap().revision(), 2);
 }
 
@@ -200,14 +276,32 @@ fn refused_bundle_leaves_the_one_in_force_and_the_cache_holds_only_its_files() {
     accept(&mut cache, &keys, &good).unwrap();
     let err = accept(&mut cache, &keys, b"garbage").unwrap_err();
     cache.record_failure(SOURCE, &err, t0()).unwrap();
-    assert_eq!(cache.enforceable(t0(), Duration::zero()).unwrap().revision(), 1);
+    assert_eq!(
+        cache
+            .enforceable(t0(), Duration::zero())
+            .unwrap()
+            .revision(),
+        1
+    );
     let status = cache.status(t0(), Duration::zero());
-    assert_eq!(status.last_fetch.as_ref().map(|v| v.result), Some(FetchResult::Refused));
-    assert_eq!(std::fs::read(dir.path().join("bundle.tar.gz")).unwrap(), good);
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(
+        status.last_fetch.as_ref().map(|v| v.result),
+        Some(FetchResult::Refused)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("bundle.tar.gz")).unwrap(),
+        good
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
-    assert_eq!(names, ["bundle.tar.gz", "cache.lock", "state.json"], "no temporary files are left behind");
+    assert_eq!(
+        names,
+        ["bundle.tar.gz", "cache.lock", "state.json"],
+        "no temporary files are left behind"
+    );
 }
 
 #[test]
@@ -224,11 +318,31 @@ fn two_processes_updating_one_cache_never_lower_the_high_water_mark() {
     // The app, still at revision 1 in memory, records an unchanged fetch: revision 2's mark stays.
     app.record_unchanged(SOURCE, None, t0()).unwrap();
     let err = accept(&mut app, &keys, &one).unwrap_err();
-    assert!(matches!(err, BundleError::Rollback { revision: 1, minimum: 2, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BundleError::Rollback {
+                revision: 1,
+                minimum: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // A restart keeps refusing revision 1: the mark on disk was not lowered.
     // The app still holds revision 1 in memory; it is not enforced once a newer one is known.
     let err = app.enforceable(t0(), Duration::zero()).unwrap_err();
-    assert!(matches!(err, BundleError::Rollback { revision: 1, minimum: 2, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BundleError::Rollback {
+                revision: 1,
+                minimum: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let mut restarted = Cache::open(dir.path(), &keys.trust).unwrap();
     assert_eq!(restarted.current().map(|b| b.revision()), Some(2));
     let err = accept(&mut restarted, &keys, &one).unwrap_err();
@@ -243,21 +357,48 @@ fn a_clock_turned_back_cannot_revive_an_expired_bundle() {
     accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
     // Days later the machine fetched again (offline: the fetch failed, but the time was seen).
     let later = t0() + Duration::days(40);
-    cache.record_failure(SOURCE, &BundleError::Timeout { location: SOURCE.into() }, later).unwrap();
-    assert!(matches!(cache.enforceable(later, Duration::zero()), Err(BundleError::ExpiredBeyondGrace { .. })));
+    cache
+        .record_failure(
+            SOURCE,
+            &BundleError::Timeout {
+                location: SOURCE.into(),
+            },
+            later,
+        )
+        .unwrap();
+    assert!(matches!(
+        cache.enforceable(later, Duration::zero()),
+        Err(BundleError::ExpiredBeyondGrace { .. })
+    ));
     // Turning the clock back to within the bundle's validity does not bring it back.
     let turned_back = t0() + Duration::days(1);
-    let err = Cache::open(dir.path(), &keys.trust).unwrap().enforceable(turned_back, Duration::zero()).unwrap_err();
+    let err = Cache::open(dir.path(), &keys.trust)
+        .unwrap()
+        .enforceable(turned_back, Duration::zero())
+        .unwrap_err();
     assert!(matches!(err, BundleError::ClockUntrusted { .. }), "{err}");
     assert!(err.to_string().contains("clock cannot be trusted"), "{err}");
     // Nor does a clock that reads earlier than the bundle was issued.
     let before_issue = t0() - Duration::hours(1);
     let fresh = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(fresh.path(), &keys.trust).unwrap();
-    cache.accept(&bundle(&keys, 1, POLICY, t0()), &keys.trust, &VerifyOptions::new(t0()), SOURCE, None).unwrap();
-    assert!(matches!(cache.enforceable(before_issue, Duration::zero()), Err(BundleError::ClockUntrusted { .. })));
+    cache
+        .accept(
+            &bundle(&keys, 1, POLICY, t0()),
+            &keys.trust,
+            &VerifyOptions::new(t0()),
+            SOURCE,
+            None,
+        )
+        .unwrap();
+    assert!(matches!(
+        cache.enforceable(before_issue, Duration::zero()),
+        Err(BundleError::ClockUntrusted { .. })
+    ));
     // A few minutes of skew are tolerated.
-    assert!(cache.enforceable(t0() - Duration::minutes(2), Duration::zero()).is_ok());
+    assert!(cache
+        .enforceable(t0() - Duration::minutes(2), Duration::zero())
+        .is_ok());
 }
 
 #[test]
@@ -267,12 +408,29 @@ fn a_clock_that_ran_ahead_recovers_with_a_new_revision() {
     let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
     accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
     // For a while the clock read a day ahead, and a fetch happened then.
-    cache.record_unchanged(SOURCE, None, t0() + Duration::days(1)).unwrap();
+    cache
+        .record_unchanged(SOURCE, None, t0() + Duration::days(1))
+        .unwrap();
     let corrected = t0() + Duration::hours(1);
-    assert!(matches!(cache.enforceable(corrected, Duration::zero()), Err(BundleError::ClockUntrusted { .. })));
+    assert!(matches!(
+        cache.enforceable(corrected, Duration::zero()),
+        Err(BundleError::ClockUntrusted { .. })
+    ));
     // The next revision, verified with the corrected clock, makes it trusted again.
     cache
-        .accept(&bundle(&keys, 2, POLICY, t0()), &keys.trust, &VerifyOptions::new(corrected), SOURCE, None)
+        .accept(
+            &bundle(&keys, 2, POLICY, t0()),
+            &keys.trust,
+            &VerifyOptions::new(corrected),
+            SOURCE,
+            None,
+        )
         .unwrap();
-    assert_eq!(cache.enforceable(corrected, Duration::zero()).unwrap().revision(), 2);
+    assert_eq!(
+        cache
+            .enforceable(corrected, Duration::zero())
+            .unwrap()
+            .revision(),
+        2
+    );
 }

@@ -4,7 +4,9 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use warden_bundle::{build, verify, BundleError, Limits, PublicKey, SigningKey, TrustStore, VerifyOptions};
+use warden_bundle::{
+    build, verify, BundleError, Limits, PublicKey, SigningKey, TrustStore, VerifyOptions,
+};
 
 fn options() -> VerifyOptions {
     VerifyOptions::new(t0())
@@ -13,7 +15,15 @@ fn options() -> VerifyOptions {
 #[test]
 fn a_fresh_bundle_verifies_and_carries_the_policy() {
     let keys = keys();
-    let bytes = build(POLICY.as_bytes(), Some(b"databases: {}\n"), 7, Duration::days(30), &keys.signing, t0()).unwrap();
+    let bytes = build(
+        POLICY.as_bytes(),
+        Some(b"databases: {}\n"),
+        7,
+        Duration::days(30),
+        &keys.signing,
+        t0(),
+    )
+    .unwrap();
     let bundle = verify(&bytes, &keys.trust, &options()).unwrap();
     assert_eq!(bundle.name(), "finance");
     assert_eq!(bundle.revision(), 7);
@@ -24,16 +34,35 @@ fn a_fresh_bundle_verifies_and_carries_the_policy() {
     assert_eq!(bundle.expires_at(), t0() + Duration::days(30));
     assert!(bundle.summary().contains("revision 7 valid"));
     let names: Vec<String> = unpack(&bytes).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["manifest.json", "policy.yaml", "catalog.yaml", "signature"]);
+    assert_eq!(
+        names,
+        ["manifest.json", "policy.yaml", "catalog.yaml", "signature"]
+    );
 }
 
 #[test]
 fn build_refuses_an_invalid_policy_with_the_lint_error() {
     let keys = keys();
-    let err = build(b"format: warden-policy/9\nname: x\n", None, 1, Duration::days(1), &keys.signing, t0()).unwrap_err();
+    let err = build(
+        b"format: warden-policy/9\nname: x\n",
+        None,
+        1,
+        Duration::days(1),
+        &keys.signing,
+        t0(),
+    )
+    .unwrap_err();
     assert!(matches!(err, BundleError::PolicyInvalid(_)), "{err}");
     assert!(err.to_string().contains("warden-policy/1"), "{err}");
-    let err = build(POLICY.as_bytes(), None, 0, Duration::days(1), &keys.signing, t0()).unwrap_err();
+    let err = build(
+        POLICY.as_bytes(),
+        None,
+        0,
+        Duration::days(1),
+        &keys.signing,
+        t0(),
+    )
+    .unwrap_err();
     assert!(matches!(err, BundleError::InvalidRevision(0)));
 }
 
@@ -42,8 +71,14 @@ fn altered_manifest_is_a_bad_signature() {
     let keys = keys();
     let bytes = bundle(&keys, 1, POLICY, t0());
     let tampered = repack(&bytes, |files| {
-        let manifest = &mut files.iter_mut().find(|(n, _)| n == "manifest.json").unwrap().1;
-        let text = String::from_utf8(manifest.clone()).unwrap().replace("\"revision\": 1", "\"revision\": 9");
+        let manifest = &mut files
+            .iter_mut()
+            .find(|(n, _)| n == "manifest.json")
+            .unwrap()
+            .1;
+        let text = String::from_utf8(manifest.clone())
+            .unwrap()
+            .replace("\"revision\": 1", "\"revision\": 9");
         *manifest = text.into_bytes();
     });
     let err = verify(&tampered, &keys.trust, &options()).unwrap_err();
@@ -64,7 +99,8 @@ fn malformed_signature_file_is_refused() {
     let keys = keys();
     let bytes = bundle(&keys, 1, POLICY, t0());
     let broken = repack(&bytes, |files| {
-        files.iter_mut().find(|(n, _)| n == "signature").unwrap().1 = b"{\"algorithm\":\"rsa\",\"key_id\":\"x\",\"signature\":\"00\"}".to_vec();
+        files.iter_mut().find(|(n, _)| n == "signature").unwrap().1 =
+            b"{\"algorithm\":\"rsa\",\"key_id\":\"x\",\"signature\":\"00\"}".to_vec();
     });
     let err = verify(&broken, &keys.trust, &options()).unwrap_err();
     assert!(matches!(err, BundleError::SignatureInvalid { .. }), "{err}");
@@ -78,7 +114,11 @@ fn unknown_key_id_is_refused_and_names_the_trusted_keys() {
     let err = verify(&bytes, &other.trust, &options()).unwrap_err();
     assert!(matches!(err, BundleError::UnknownKey { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains(signer.signing.id().as_str()) && message.contains(other.signing.id().as_str()), "{message}");
+    assert!(
+        message.contains(signer.signing.id().as_str())
+            && message.contains(other.signing.id().as_str()),
+        "{message}"
+    );
 }
 
 #[test]
@@ -87,13 +127,20 @@ fn signature_by_another_key_under_a_trusted_key_id_is_a_bad_signature() {
     let attacker = keys();
     let genuine = bundle(&trusted, 1, POLICY, t0());
     let forged = bundle(&attacker, 1, POLICY, t0());
-    let genuine_sig = unpack(&genuine).into_iter().find(|(n, _)| n == "signature").unwrap().1;
+    let genuine_sig = unpack(&genuine)
+        .into_iter()
+        .find(|(n, _)| n == "signature")
+        .unwrap()
+        .1;
     let trusted_id = trusted.signing.id().to_string();
     let attacker_id = attacker.signing.id().to_string();
     // Attacker's signature relabelled with the trusted key id.
     let relabelled = repack(&forged, |files| {
         let sig = &mut files.iter_mut().find(|(n, _)| n == "signature").unwrap().1;
-        *sig = String::from_utf8(sig.clone()).unwrap().replace(&attacker_id, &trusted_id).into_bytes();
+        *sig = String::from_utf8(sig.clone())
+            .unwrap()
+            .replace(&attacker_id, &trusted_id)
+            .into_bytes();
     });
     let err = verify(&relabelled, &trusted.trust, &options()).unwrap_err();
     assert!(matches!(err, BundleError::BadSignature { .. }), "{err}");
@@ -116,10 +163,17 @@ fn altered_policy_is_a_hash_mismatch() {
     let keys = keys();
     let bytes = bundle(&keys, 1, POLICY, t0());
     let tampered = repack(&bytes, |files| {
-        files.iter_mut().find(|(n, _)| n == "policy.yaml").unwrap().1 = policy_text("loosened").into_bytes();
+        files
+            .iter_mut()
+            .find(|(n, _)| n == "policy.yaml")
+            .unwrap()
+            .1 = policy_text("loosened").into_bytes();
     });
     let err = verify(&tampered, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::HashMismatch { ref file, .. } if file == "policy.yaml"), "{err}");
+    assert!(
+        matches!(err, BundleError::HashMismatch { ref file, .. } if file == "policy.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,16 +182,24 @@ fn file_listed_but_absent_is_refused() {
     let bytes = bundle(&keys, 1, POLICY, t0());
     let stripped = repack(&bytes, |files| files.retain(|(n, _)| n != "policy.yaml"));
     let err = verify(&stripped, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::FileMissing { ref file } if file == "policy.yaml"), "{err}");
+    assert!(
+        matches!(err, BundleError::FileMissing { ref file } if file == "policy.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
 fn file_present_but_unlisted_is_refused() {
     let keys = keys();
     let bytes = bundle(&keys, 1, POLICY, t0());
-    let extended = repack(&bytes, |files| files.push(("extra.yaml".into(), b"x: 1\n".to_vec())));
+    let extended = repack(&bytes, |files| {
+        files.push(("extra.yaml".into(), b"x: 1\n".to_vec()))
+    });
     let err = verify(&extended, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::FileExtra { ref file } if file == "extra.yaml"), "{err}");
+    assert!(
+        matches!(err, BundleError::FileExtra { ref file } if file == "extra.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -155,7 +217,10 @@ fn path_traversal_is_refused() {
     for name in ["../policy.yaml", "/etc/policy.yaml", "sub/policy.yaml"] {
         let bytes = pack_raw(&[Raw::File(name, b"x")]);
         let err = verify(&bytes, &keys.trust, &options()).unwrap_err();
-        assert!(matches!(err, BundleError::PathTraversal { ref entry } if entry == name), "{name}: {err}");
+        assert!(
+            matches!(err, BundleError::PathTraversal { ref entry } if entry == name),
+            "{name}: {err}"
+        );
     }
 }
 
@@ -164,13 +229,22 @@ fn symlinks_and_hard_links_are_refused() {
     let keys = keys();
     let symlink = pack_raw(&[Raw::Symlink("policy.yaml", "/etc/passwd")]);
     let err = verify(&symlink, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::LinkOrSpecialEntry { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::LinkOrSpecialEntry { .. }),
+        "{err}"
+    );
     let hardlink = pack_raw(&[Raw::File("a", b"x"), Raw::HardLink("policy.yaml", "a")]);
     let err = verify(&hardlink, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::LinkOrSpecialEntry { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::LinkOrSpecialEntry { .. }),
+        "{err}"
+    );
     let dir = pack_raw(&[Raw::Dir("d")]);
     let err = verify(&dir, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::LinkOrSpecialEntry { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::LinkOrSpecialEntry { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -184,10 +258,16 @@ fn archive_unpacking_past_the_size_cap_is_refused() {
     assert!(matches!(err, BundleError::ArchiveTooLarge { .. }), "{err}");
     // The cap also holds when no single header lies about the size.
     let mut small = options();
-    small.limits = Limits { max_unpacked_bytes: 4096, max_entries: 16 };
+    small.limits = Limits {
+        max_unpacked_bytes: 4096,
+        max_entries: 16,
+    };
     let many = pack_raw(&[Raw::File("a", &[1u8; 3000]), Raw::File("b", &[2u8; 3000])]);
     let err = verify(&many, &keys.trust, &small).unwrap_err();
-    assert!(matches!(err, BundleError::ArchiveTooLarge { limit: 4096 }), "{err}");
+    assert!(
+        matches!(err, BundleError::ArchiveTooLarge { limit: 4096 }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -196,13 +276,19 @@ fn too_many_entries_is_refused() {
     let names: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
     let entries: Vec<Raw<'_>> = names.iter().map(|n| Raw::File(n, b"x")).collect();
     let err = verify(&pack_raw(&entries), &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::TooManyEntries { limit: 16 }), "{err}");
+    assert!(
+        matches!(err, BundleError::TooManyEntries { limit: 16 }),
+        "{err}"
+    );
 }
 
 #[test]
 fn duplicate_entries_are_refused() {
     let keys = keys();
-    let bytes = pack_raw(&[Raw::File("policy.yaml", b"a"), Raw::File("policy.yaml", b"b")]);
+    let bytes = pack_raw(&[
+        Raw::File("policy.yaml", b"a"),
+        Raw::File("policy.yaml", b"b"),
+    ]);
     let err = verify(&bytes, &keys.trust, &options()).unwrap_err();
     assert!(matches!(err, BundleError::DuplicateEntry { .. }), "{err}");
 }
@@ -242,7 +328,17 @@ fn revision_below_the_minimum_is_a_rollback() {
     let mut opts = options();
     opts.min_revision = Some(4);
     let err = verify(&bytes, &keys.trust, &opts).unwrap_err();
-    assert!(matches!(err, BundleError::Rollback { revision: 3, minimum: 4, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BundleError::Rollback {
+                revision: 3,
+                minimum: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
     opts.min_revision = Some(3);
     assert!(verify(&bytes, &keys.trust, &opts).is_ok());
 }
@@ -253,10 +349,15 @@ fn unsupported_format_is_refused_even_when_signed() {
     let bytes = bundle(&keys, 1, POLICY, t0());
     // A correctly signed manifest of another format (as a future Warden would write).
     let files = unpack(&bytes);
-    let manifest = String::from_utf8(files[0].1.clone()).unwrap().replace("warden-bundle/1", "warden-bundle/2");
+    let manifest = String::from_utf8(files[0].1.clone())
+        .unwrap()
+        .replace("warden-bundle/1", "warden-bundle/2");
     let resigned = resign(&keys.signing, manifest.as_bytes(), &files);
     let err = verify(&resigned, &keys.trust, &options()).unwrap_err();
-    assert!(matches!(err, BundleError::UnsupportedFormat { .. }), "{err}");
+    assert!(
+        matches!(err, BundleError::UnsupportedFormat { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -264,7 +365,9 @@ fn policy_name_must_match_the_manifest() {
     let keys = keys();
     let bytes = bundle(&keys, 1, POLICY, t0());
     let files = unpack(&bytes);
-    let manifest = String::from_utf8(files[0].1.clone()).unwrap().replace("\"name\": \"finance\"", "\"name\": \"other\"");
+    let manifest = String::from_utf8(files[0].1.clone())
+        .unwrap()
+        .replace("\"name\": \"finance\"", "\"name\": \"other\"");
     let resigned = resign(&keys.signing, manifest.as_bytes(), &files);
     let err = verify(&resigned, &keys.trust, &options()).unwrap_err();
     assert!(matches!(err, BundleError::NameMismatch { .. }), "{err}");
@@ -283,5 +386,10 @@ fn resign(signing: &SigningKey, manifest: &[u8], files: &[(String, Vec<u8>)]) ->
 
 fn test_sign(signing: &SigningKey, manifest: &[u8]) -> Vec<u8> {
     let signature = signing.sign(manifest);
-    format!("{{\"algorithm\":\"ed25519\",\"key_id\":\"{}\",\"signature\":\"{}\"}}", signing.id(), hex::encode(signature)).into_bytes()
+    format!(
+        "{{\"algorithm\":\"ed25519\",\"key_id\":\"{}\",\"signature\":\"{}\"}}",
+        signing.id(),
+        hex::encode(signature)
+    )
+    .into_bytes()
 }

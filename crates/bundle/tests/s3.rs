@@ -8,11 +8,10 @@ use std::sync::Once;
 use chrono::Duration;
 use common::*;
 use warden_bundle::{
-    publish, publish_with_s3_client, refresh, BundleError, Cache, Fetched, Fetcher, RefreshOutcome, RemoteOptions, TrustStore,
-    VerifyOptions,
+    publish, publish_with_s3_client, refresh, BundleError, Cache, Fetched, Fetcher, RefreshOutcome,
+    RemoteOptions, TrustStore, VerifyOptions,
 };
 use warden_test_support::Moto;
-
 
 /// The SDK's default chain reads credentials from the environment; set them once, before any
 /// test in this binary builds a client.
@@ -24,7 +23,10 @@ fn fake_credentials() {
         std::env::set_var("AWS_REGION", "us-east-1");
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
         std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/warden-test-aws-config");
-        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/warden-test-aws-credentials");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/warden-test-aws-credentials",
+        );
     });
 }
 
@@ -33,7 +35,9 @@ fn client(endpoint: &str) -> aws_sdk_s3::Client {
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .force_path_style(true)
         .build();
     aws_sdk_s3::Client::from_conf(config)
@@ -44,7 +48,11 @@ async fn bucket(client: &aws_sdk_s3::Client, name: &str) {
 }
 
 fn options(moto: &Moto) -> RemoteOptions {
-    RemoteOptions { s3_endpoint: Some(moto.endpoint.clone()), s3_region: Some("us-east-1".into()), ..RemoteOptions::default() }
+    RemoteOptions {
+        s3_endpoint: Some(moto.endpoint.clone()),
+        s3_region: Some("us-east-1".into()),
+        ..RemoteOptions::default()
+    }
 }
 
 #[tokio::test]
@@ -56,36 +64,77 @@ async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
     let keys = keys();
     let options = options(&moto);
 
-    let published = publish(&bundle(&keys, 1, POLICY, t0()), "s3://bundles/finance/", &options).await.unwrap();
+    let published = publish(
+        &bundle(&keys, 1, POLICY, t0()),
+        "s3://bundles/finance/",
+        &options,
+    )
+    .await
+    .unwrap();
     assert_eq!(published.object, "s3://bundles/finance/revisions/1.tar.gz");
     assert!(published.latest_moved);
-    let listed = s3.list_objects_v2().bucket("bundles").prefix("finance/").send().await.unwrap();
+    let listed = s3
+        .list_objects_v2()
+        .bucket("bundles")
+        .prefix("finance/")
+        .send()
+        .await
+        .unwrap();
     let mut keys_listed: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     keys_listed.sort();
-    assert_eq!(keys_listed, ["finance/latest", "finance/revisions/1.tar.gz"]);
+    assert_eq!(
+        keys_listed,
+        ["finance/latest", "finance/revisions/1.tar.gz"]
+    );
 
     let cache_dir = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(cache_dir.path(), &keys.trust).unwrap();
-    let fetcher = Fetcher::connect("s3://bundles/finance/", &options).await.unwrap();
+    let fetcher = Fetcher::connect("s3://bundles/finance/", &options)
+        .await
+        .unwrap();
     let verify = VerifyOptions::new(t0());
     assert_eq!(
-        refresh(&mut cache, &fetcher, &keys.trust, &verify).await.unwrap(),
-        RefreshOutcome::Updated { previous: None, revision: 1 }
+        refresh(&mut cache, &fetcher, &keys.trust, &verify)
+            .await
+            .unwrap(),
+        RefreshOutcome::Updated {
+            previous: None,
+            revision: 1
+        }
     );
     // Unchanged: S3 answers 304 to If-None-Match; the empty trust store proves nothing was verified.
     assert_eq!(
-        refresh(&mut cache, &fetcher, &TrustStore::new(), &verify).await.unwrap(),
+        refresh(&mut cache, &fetcher, &TrustStore::new(), &verify)
+            .await
+            .unwrap(),
         RefreshOutcome::Unchanged { revision: Some(1) }
     );
     let etag = cache.etag_for("s3://bundles/finance/").unwrap().to_string();
-    assert_eq!(fetcher.fetch(Some(&etag)).await.unwrap(), Fetched::NotModified);
-
-    publish(&bundle(&keys, 2, POLICY, t0()), "s3://bundles/finance/", &options).await.unwrap();
     assert_eq!(
-        refresh(&mut cache, &fetcher, &keys.trust, &verify).await.unwrap(),
-        RefreshOutcome::Updated { previous: Some(1), revision: 2 }
+        fetcher.fetch(Some(&etag)).await.unwrap(),
+        Fetched::NotModified
     );
-    assert_eq!(cache.status(t0(), Duration::zero()).source.as_deref(), Some("s3://bundles/finance/"));
+
+    publish(
+        &bundle(&keys, 2, POLICY, t0()),
+        "s3://bundles/finance/",
+        &options,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        refresh(&mut cache, &fetcher, &keys.trust, &verify)
+            .await
+            .unwrap(),
+        RefreshOutcome::Updated {
+            previous: Some(1),
+            revision: 2
+        }
+    );
+    assert_eq!(
+        cache.status(t0(), Duration::zero()).source.as_deref(),
+        Some("s3://bundles/finance/")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -95,7 +144,9 @@ async fn concurrent_publishers_of_one_revision_cannot_both_win() {
     let s3 = client(&moto.endpoint);
     bucket(&s3, "race").await;
     let keys = keys();
-    let bundles: Vec<Vec<u8>> = (0..6).map(|i| bundle(&keys, 5, &policy_text(&format!("publisher {i}")), t0())).collect();
+    let bundles: Vec<Vec<u8>> = (0..6)
+        .map(|i| bundle(&keys, 5, &policy_text(&format!("publisher {i}")), t0()))
+        .collect();
     let mut tasks = Vec::new();
     for bytes in bundles.clone() {
         let s3 = s3.clone();
@@ -107,15 +158,33 @@ async fn concurrent_publishers_of_one_revision_cannot_both_win() {
     for (i, task) in tasks.into_iter().enumerate() {
         match task.await.unwrap() {
             Ok(_) => winners.push(i),
-            Err(e) => assert!(matches!(e, BundleError::PublishConflict { revision: 5, .. }), "{e}"),
+            Err(e) => assert!(
+                matches!(e, BundleError::PublishConflict { revision: 5, .. }),
+                "{e}"
+            ),
         }
     }
     assert_eq!(winners.len(), 1, "exactly one publisher wins");
-    let object = s3.get_object().bucket("race").key("p/revisions/5.tar.gz").send().await.unwrap();
+    let object = s3
+        .get_object()
+        .bucket("race")
+        .key("p/revisions/5.tar.gz")
+        .send()
+        .await
+        .unwrap();
     let stored = object.body.collect().await.unwrap().into_bytes();
     assert_eq!(stored.as_ref(), bundles[winners[0]].as_slice());
-    let latest = s3.get_object().bucket("race").key("p/latest").send().await.unwrap();
-    assert_eq!(latest.body.collect().await.unwrap().into_bytes().as_ref(), bundles[winners[0]].as_slice());
+    let latest = s3
+        .get_object()
+        .bucket("race")
+        .key("p/latest")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        latest.body.collect().await.unwrap().into_bytes().as_ref(),
+        bundles[winners[0]].as_slice()
+    );
 }
 
 #[tokio::test]
@@ -127,13 +196,44 @@ async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
     let keys = keys();
     let options = RemoteOptions::default();
     let three = bundle(&keys, 3, POLICY, t0());
-    publish_with_s3_client(&three, "s3://order/", &s3, &options).await.unwrap();
-    let again = publish_with_s3_client(&three, "s3://order/", &s3, &options).await.unwrap();
+    publish_with_s3_client(&three, "s3://order/", &s3, &options)
+        .await
+        .unwrap();
+    let again = publish_with_s3_client(&three, "s3://order/", &s3, &options)
+        .await
+        .unwrap();
     assert!(again.already_published && !again.latest_moved);
-    let err = publish_with_s3_client(&bundle(&keys, 2, POLICY, t0()), "s3://order/", &s3, &options).await.unwrap_err();
-    assert!(matches!(err, BundleError::PublishOutdated { revision: 2, latest: 3, .. }), "{err}");
-    let err = publish_with_s3_client(&bundle(&keys, 3, &policy_text("twin"), t0()), "s3://order/", &s3, &options).await.unwrap_err();
-    assert!(matches!(err, BundleError::PublishConflict { revision: 3, .. }), "{err}");
+    let err = publish_with_s3_client(
+        &bundle(&keys, 2, POLICY, t0()),
+        "s3://order/",
+        &s3,
+        &options,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BundleError::PublishOutdated {
+                revision: 2,
+                latest: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = publish_with_s3_client(
+        &bundle(&keys, 3, &policy_text("twin"), t0()),
+        "s3://order/",
+        &s3,
+        &options,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, BundleError::PublishConflict { revision: 3, .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -142,10 +242,13 @@ async fn missing_objects_and_buckets_are_reported() {
     let moto = Moto::start();
     let s3 = client(&moto.endpoint);
     bucket(&s3, "empty").await;
-    let fetcher = Fetcher::with_s3_client("s3://empty/nothing/", s3.clone(), &RemoteOptions::default()).unwrap();
+    let fetcher =
+        Fetcher::with_s3_client("s3://empty/nothing/", s3.clone(), &RemoteOptions::default())
+            .unwrap();
     let err = fetcher.fetch(None).await.unwrap_err();
     assert!(matches!(err, BundleError::NotFound { .. }), "{err}");
-    let fetcher = Fetcher::with_s3_client("s3://no-such-bucket/x/", s3, &RemoteOptions::default()).unwrap();
+    let fetcher =
+        Fetcher::with_s3_client("s3://no-such-bucket/x/", s3, &RemoteOptions::default()).unwrap();
     let err = fetcher.fetch(None).await.unwrap_err();
     assert!(err.is_transport(), "{err}");
 }

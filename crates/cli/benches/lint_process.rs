@@ -18,12 +18,19 @@ const RUNS: usize = 21;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(dir) = args.iter().position(|a| a == "--parse-only").and_then(|i| args.get(i + 1)) {
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--parse-only")
+        .and_then(|i| args.get(i + 1))
+    {
         parse_only(Path::new(dir));
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let queries = corpus::queries(include_str!("../../guardrails/tests/fixtures/tpc/tpc-ds.sql"), "tpcds");
+    let queries = corpus::queries(
+        include_str!("../../guardrails/tests/fixtures/tpc/tpc-ds.sql"),
+        "tpcds",
+    );
     for (name, sql) in &queries {
         std::fs::write(dir.path().join(format!("{name}.sql")), sql).expect("write query");
     }
@@ -43,17 +50,31 @@ fn main() {
     let warden = PathBuf::from(env!("CARGO_BIN_EXE_warden"));
     let lint = || {
         let status = Command::new(&warden)
-            .args(["lint", "--database", "tpcds", "--format", "json", "--policy"])
+            .args([
+                "lint",
+                "--database",
+                "tpcds",
+                "--format",
+                "json",
+                "--policy",
+            ])
             .arg(&policy)
             .arg(&sql_dir)
             .stdout(Stdio::null())
             .status()
             .expect("warden runs");
-        assert!(matches!(status.code(), Some(0 | 1)), "warden lint failed: {status}");
+        assert!(
+            matches!(status.code(), Some(0 | 1)),
+            "warden lint failed: {status}"
+        );
     };
     let me = std::env::current_exe().expect("own path");
     let parse = || {
-        let status = Command::new(&me).arg("--parse-only").arg(&sql_dir).status().expect("parser runs");
+        let status = Command::new(&me)
+            .arg("--parse-only")
+            .arg(&sql_dir)
+            .status()
+            .expect("parser runs");
         assert!(status.success(), "parse-only failed: {status}");
     };
     let lint_ms = median(RUNS, lint);

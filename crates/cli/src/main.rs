@@ -26,8 +26,12 @@ fn main() -> ExitCode {
         Command::Bundle { command } => commands::bundle::run(&cli, command),
         Command::Audit { command } => commands::audit::run(&cli, command),
         Command::Elevation { command } => commands::elevation::run(&cli, command),
-        Command::Workspace { command: WorkspaceCommand::Init(args) } => commands::workspace::init(&cli, args),
-        Command::Workspace { command: WorkspaceCommand::Show(args) } => commands::workspace::show(&cli, args),
+        Command::Workspace {
+            command: WorkspaceCommand::Init(args),
+        } => commands::workspace::init(&cli, args),
+        Command::Workspace {
+            command: WorkspaceCommand::Show(args),
+        } => commands::workspace::show(&cli, args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

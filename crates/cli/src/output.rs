@@ -27,7 +27,11 @@ fn cell_text(v: &Value) -> String {
 pub fn write_table(out: &mut impl Write, e: &Execution) -> io::Result<()> {
     let rs = &e.result;
     let mut widths: Vec<usize> = rs.columns.iter().map(|c| c.name.chars().count()).collect();
-    let rendered: Vec<Vec<String>> = rs.rows.iter().map(|r| r.iter().map(cell_text).collect()).collect();
+    let rendered: Vec<Vec<String>> = rs
+        .rows
+        .iter()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
     for row in &rendered {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
@@ -40,8 +44,12 @@ pub fn write_table(out: &mut impl Write, e: &Execution) -> io::Result<()> {
         writeln!(out, "+{}+", parts.join("+"))
     };
     line(out)?;
-    let header: Vec<String> =
-        rs.columns.iter().zip(&widths).map(|(c, w)| format!(" {:<w$} ", c.name, w = w)).collect();
+    let header: Vec<String> = rs
+        .columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| format!(" {:<w$} ", c.name, w = w))
+        .collect();
     writeln!(out, "|{}|", header.join("|"))?;
     line(out)?;
     for (row, values) in rendered.iter().zip(&rs.rows) {
@@ -96,7 +104,6 @@ pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

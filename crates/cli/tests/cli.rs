@@ -35,7 +35,15 @@ rules:
 #[test]
 fn query_on_the_demo_workspace_prints_rows_and_refuses_restricted_columns() {
     let home = tempfile::tempdir().expect("tempdir");
-    let ok = warden(home.path(), &["query", "--workspace", "demo", "SELECT country, count(*) FROM sales.customers GROUP BY 1"]);
+    let ok = warden(
+        home.path(),
+        &[
+            "query",
+            "--workspace",
+            "demo",
+            "SELECT country, count(*) FROM sales.customers GROUP BY 1",
+        ],
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let out = text(&ok.stdout);
     assert!(out.contains("country") && out.contains("US"), "{out}");
@@ -44,8 +52,14 @@ fn query_on_the_demo_workspace_prints_rows_and_refuses_restricted_columns() {
     let refused = warden(home.path(), &["query", "SELECT ssn FROM sales.customers"]);
     assert_eq!(refused.status.code(), Some(1));
     let err = text(&refused.stderr);
-    assert!(err.contains("restricted") && err.contains("not allowed"), "{err}");
-    assert!(refused.stdout.is_empty(), "no rows are printed for a refused query");
+    assert!(
+        err.contains("restricted") && err.contains("not allowed"),
+        "{err}"
+    );
+    assert!(
+        refused.stdout.is_empty(),
+        "no rows are printed for a refused query"
+    );
 }
 
 #[test]
@@ -58,16 +72,33 @@ fn lint_exit_codes_follow_the_contract() {
     let policy_arg = policy.to_str().expect("utf-8 path");
     let sql_arg = sql.to_str().expect("utf-8 path");
 
-    let elevate = warden(dir.path(), &["lint", "--policy", policy_arg, "--format", "json", sql_arg]);
+    let elevate = warden(
+        dir.path(),
+        &["lint", "--policy", policy_arg, "--format", "json", sql_arg],
+    );
     assert_eq!(elevate.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&elevate.stdout).expect("json output");
     assert_eq!(doc["files"][0]["verdict"], "elevate");
     assert_eq!(doc["files"][0]["elevations"][0], "pii-read");
 
-    let allowed = warden(dir.path(), &["lint", "--policy", policy_arg, "--elevation", "pii-read", sql_arg]);
+    let allowed = warden(
+        dir.path(),
+        &[
+            "lint",
+            "--policy",
+            policy_arg,
+            "--elevation",
+            "pii-read",
+            sql_arg,
+        ],
+    );
     assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stdout));
 
-    std::fs::write(&policy, "format: warden-policy/1\nname: x\nrules: [ { id: a, kind: nope } ]\n").expect("write");
+    std::fs::write(
+        &policy,
+        "format: warden-policy/1\nname: x\nrules: [ { id: a, kind: nope } ]\n",
+    )
+    .expect("write");
     let bad = warden(dir.path(), &["lint", "--policy", policy_arg, sql_arg]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("nope"), "{}", text(&bad.stderr));
@@ -76,14 +107,34 @@ fn lint_exit_codes_follow_the_contract() {
 #[test]
 fn bundles_are_signed_verified_and_tampering_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let d = |name: &str| dir.path().join(name).to_str().expect("utf-8 path").to_string();
+    let d = |name: &str| {
+        dir.path()
+            .join(name)
+            .to_str()
+            .expect("utf-8 path")
+            .to_string()
+    };
     std::fs::write(d("policy.yaml"), POLICY).expect("write policy");
 
-    let keygen = warden(dir.path(), &["bundle", "keygen", "--out", &d("signing.key")]);
+    let keygen = warden(
+        dir.path(),
+        &["bundle", "keygen", "--out", &d("signing.key")],
+    );
     assert_eq!(keygen.status.code(), Some(0), "{}", text(&keygen.stderr));
     let build = warden(
         dir.path(),
-        &["bundle", "build", "--policy", &d("policy.yaml"), "--revision", "3", "--key", &d("signing.key"), "--out", &d("b.tar.gz")],
+        &[
+            "bundle",
+            "build",
+            "--policy",
+            &d("policy.yaml"),
+            "--revision",
+            "3",
+            "--key",
+            &d("signing.key"),
+            "--out",
+            &d("b.tar.gz"),
+        ],
     );
     assert_eq!(build.status.code(), Some(0), "{}", text(&build.stderr));
 
@@ -98,7 +149,11 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
     };
     let good = verify("b.tar.gz", &[]);
     assert_eq!(good.status.code(), Some(0), "{}", text(&good.stderr));
-    assert!(text(&good.stdout).contains("revision 3"), "{}", text(&good.stdout));
+    assert!(
+        text(&good.stdout).contains("revision 3"),
+        "{}",
+        text(&good.stdout)
+    );
 
     let rollback = verify("b.tar.gz", &["--min-revision", "4"]);
     assert_eq!(rollback.status.code(), Some(1));
@@ -111,12 +166,27 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
     assert_eq!(tampered.status.code(), Some(1));
     assert!(!text(&tampered.stderr).is_empty(), "a refusal says why");
 
-    let published = warden(dir.path(), &["bundle", "publish", &d("b.tar.gz"), "--to", &format!("file://{}/", d("central"))]);
-    assert_eq!(published.status.code(), Some(0), "{}", text(&published.stderr));
+    let published = warden(
+        dir.path(),
+        &[
+            "bundle",
+            "publish",
+            &d("b.tar.gz"),
+            "--to",
+            &format!("file://{}/", d("central")),
+        ],
+    );
+    assert_eq!(
+        published.status.code(),
+        Some(0),
+        "{}",
+        text(&published.stderr)
+    );
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
 }
 
 #[test]
@@ -125,7 +195,11 @@ fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
     let h = home.path();
     let init = warden(h, &["workspace", "init"]);
     assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
-    assert!(text(&init.stdout).contains("policy bundle:    demo revision 1"), "{}", text(&init.stdout));
+    assert!(
+        text(&init.stdout).contains("policy bundle:    demo revision 1"),
+        "{}",
+        text(&init.stdout)
+    );
 
     let status = warden(h, &["bundle", "status", "--format", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
@@ -133,35 +207,94 @@ fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
     assert_eq!(status["health"], "valid");
     assert_eq!(status["revision"], 1);
     assert_eq!(status["name"], "demo");
-    assert!(status["source"].as_str().is_some_and(|s| s.starts_with("file://") && s.ends_with("/central/bundles/")), "{status}");
-    assert!(status["key_id"].is_string() && status["expires_at"].is_string(), "{status}");
+    assert!(
+        status["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("file://") && s.ends_with("/central/bundles/")),
+        "{status}"
+    );
+    assert!(
+        status["key_id"].is_string() && status["expires_at"].is_string(),
+        "{status}"
+    );
 
     let fetched = warden(h, &["bundle", "fetch"]);
     assert_eq!(fetched.status.code(), Some(0), "{}", text(&fetched.stderr));
-    assert!(text(&fetched.stdout).starts_with("unchanged: demo revision 1"), "{}", text(&fetched.stdout));
+    assert!(
+        text(&fetched.stdout).starts_with("unchanged: demo revision 1"),
+        "{}",
+        text(&fetched.stdout)
+    );
 
-    assert_eq!(warden(h, &["query", "SELECT count(*) AS n FROM sales.customers"]).status.code(), Some(0));
-    assert_eq!(warden(h, &["query", "SELECT ssn FROM sales.customers"]).status.code(), Some(1));
+    assert_eq!(
+        warden(h, &["query", "SELECT count(*) AS n FROM sales.customers"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        warden(h, &["query", "SELECT ssn FROM sales.customers"])
+            .status
+            .code(),
+        Some(1)
+    );
 
     let log = warden(h, &["audit", "log", "--format", "json"]);
     assert_eq!(log.status.code(), Some(0), "{}", text(&log.stderr));
-    let kinds: Vec<String> = json(&log).as_array().expect("array").iter().map(|e| e["kind"].as_str().unwrap_or("").to_string()).collect();
-    assert_eq!(kinds, ["bundle_updated", "query_started", "query_finished", "query_blocked"]);
-    let blocked = warden(h, &["audit", "log", "--kind", "query_blocked", "--since", "1h"]);
-    assert!(text(&blocked.stdout).contains("restricted") && text(&blocked.stdout).lines().count() == 1, "{}", text(&blocked.stdout));
+    let kinds: Vec<String> = json(&log)
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "bundle_updated",
+            "query_started",
+            "query_finished",
+            "query_blocked"
+        ]
+    );
+    let blocked = warden(
+        h,
+        &["audit", "log", "--kind", "query_blocked", "--since", "1h"],
+    );
+    assert!(
+        text(&blocked.stdout).contains("restricted") && text(&blocked.stdout).lines().count() == 1,
+        "{}",
+        text(&blocked.stdout)
+    );
     let bad_kind = warden(h, &["audit", "log", "--kind", "query_exploded"]);
     assert_eq!(bad_kind.status.code(), Some(2));
-    assert!(text(&bad_kind.stderr).contains("query_blocked"), "the error lists the kinds: {}", text(&bad_kind.stderr));
+    assert!(
+        text(&bad_kind.stderr).contains("query_blocked"),
+        "the error lists the kinds: {}",
+        text(&bad_kind.stderr)
+    );
 
     let verified = warden(h, &["audit", "verify"]);
-    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified.stderr));
-    assert!(text(&verified.stdout).starts_with("4 events, chain intact"), "{}", text(&verified.stdout));
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        text(&verified.stderr)
+    );
+    assert!(
+        text(&verified.stdout).starts_with("4 events, chain intact"),
+        "{}",
+        text(&verified.stdout)
+    );
 
     let before = json(&warden(h, &["audit", "status", "--format", "json"]));
     assert_eq!(before["pending"], 4);
     let synced = warden(h, &["audit", "sync"]);
     assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
-    assert!(text(&synced.stdout).starts_with("synced 4 events in 1 new objects"), "{}", text(&synced.stdout));
+    assert!(
+        text(&synced.stdout).starts_with("synced 4 events in 1 new objects"),
+        "{}",
+        text(&synced.stdout)
+    );
     let after = json(&warden(h, &["audit", "status", "--format", "json"]));
     assert_eq!(after["pending"], 0);
     assert_eq!(after["lastSyncedSeq"], 4);
@@ -170,9 +303,17 @@ fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
     let store = after["store"].as_str().expect("demo store").to_string();
     let checked = warden(h, &["audit", "verify-store", "--store", &store]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
-    assert!(text(&checked.stdout).contains("1 devices, every chain intact"), "{}", text(&checked.stdout));
+    assert!(
+        text(&checked.stdout).contains("1 devices, every chain intact"),
+        "{}",
+        text(&checked.stdout)
+    );
     let again = warden(h, &["audit", "sync"]);
-    assert!(text(&again.stdout).starts_with("synced 0 events"), "exactly once: {}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).starts_with("synced 0 events"),
+        "exactly once: {}",
+        text(&again.stdout)
+    );
 }
 
 #[test]
@@ -189,13 +330,22 @@ fn a_tampered_journal_is_named_by_its_first_broken_sequence_number() {
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("triggers");
     for t in triggers {
-        conn.execute_batch(&format!("DROP TRIGGER {t}")).expect("drop trigger");
+        conn.execute_batch(&format!("DROP TRIGGER {t}"))
+            .expect("drop trigger");
     }
-    conn.execute("UPDATE events SET payload = replace(payload, 'SELECT 2', 'SELECT 9') WHERE seq = 4", []).expect("tamper");
+    conn.execute(
+        "UPDATE events SET payload = replace(payload, 'SELECT 2', 'SELECT 9') WHERE seq = 4",
+        [],
+    )
+    .expect("tamper");
     drop(conn);
     let verified = warden(h, &["audit", "verify"]);
     assert_eq!(verified.status.code(), Some(1));
-    assert!(text(&verified.stderr).contains("sequence number 4"), "{}", text(&verified.stderr));
+    assert!(
+        text(&verified.stderr).contains("sequence number 4"),
+        "{}",
+        text(&verified.stderr)
+    );
 }
 
 #[test]
@@ -205,32 +355,81 @@ fn a_bundle_signed_by_an_unknown_key_is_refused_and_the_cached_one_stays() {
     assert_eq!(warden(h, &["workspace", "init"]).status.code(), Some(0));
     let d = |name: &str| h.join(name).display().to_string();
     std::fs::write(d("policy.yaml"), POLICY).expect("write policy");
-    assert_eq!(warden(h, &["bundle", "keygen", "--out", &d("rogue.key")]).status.code(), Some(0));
-    let built = warden(h, &["bundle", "build", "--policy", &d("policy.yaml"), "--revision", "7", "--key", &d("rogue.key"), "--out", &d("rogue.tar.gz")]);
+    assert_eq!(
+        warden(h, &["bundle", "keygen", "--out", &d("rogue.key")])
+            .status
+            .code(),
+        Some(0)
+    );
+    let built = warden(
+        h,
+        &[
+            "bundle",
+            "build",
+            "--policy",
+            &d("policy.yaml"),
+            "--revision",
+            "7",
+            "--key",
+            &d("rogue.key"),
+            "--out",
+            &d("rogue.tar.gz"),
+        ],
+    );
     assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
     let source = format!("file://{}", d("rogue.tar.gz"));
 
     let refused = warden(h, &["bundle", "fetch", "--source", &source]);
     assert_eq!(refused.status.code(), Some(1));
     let err = text(&refused.stderr);
-    assert!(err.contains("key") && err.contains("in force: demo revision 1"), "{err}");
+    assert!(
+        err.contains("key") && err.contains("in force: demo revision 1"),
+        "{err}"
+    );
     let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
     assert_eq!(status["revision"], 1);
     assert_eq!(status["last_fetch"]["result"], "refused");
     let log = warden(h, &["audit", "log", "--kind", "bundle_rejected"]);
-    assert_eq!(text(&log.stdout).lines().count(), 1, "{}", text(&log.stdout));
+    assert_eq!(
+        text(&log.stdout).lines().count(),
+        1,
+        "{}",
+        text(&log.stdout)
+    );
 
     // The same bundle is accepted when its key is trusted for this fetch (a key rotation).
-    let trusted = warden(h, &["bundle", "fetch", "--source", &source, "--trust", &format!("{}.pub", d("rogue.key"))]);
+    let trusted = warden(
+        h,
+        &[
+            "bundle",
+            "fetch",
+            "--source",
+            &source,
+            "--trust",
+            &format!("{}.pub", d("rogue.key")),
+        ],
+    );
     assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted.stderr));
-    assert!(text(&trusted.stdout).starts_with("updated: cli-test revision 7"), "{}", text(&trusted.stdout));
-    assert!(text(&trusted.stderr).contains("for this run only"), "{}", text(&trusted.stderr));
+    assert!(
+        text(&trusted.stdout).starts_with("updated: cli-test revision 7"),
+        "{}",
+        text(&trusted.stdout)
+    );
+    assert!(
+        text(&trusted.stderr).contains("for this run only"),
+        "{}",
+        text(&trusted.stderr)
+    );
     // Without that key in the configuration the cached bundle is refused at the next start, and
     // the configured source's bundle is fetched again.
     let after = warden(h, &["query", "SELECT 1"]);
     assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
     let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
-    assert_eq!((status["name"].as_str(), status["revision"].as_u64()), (Some("demo"), Some(1)), "{status}");
+    assert_eq!(
+        (status["name"].as_str(), status["revision"].as_u64()),
+        (Some("demo"), Some(1)),
+        "{status}"
+    );
 }
 
 #[test]
@@ -238,7 +437,11 @@ fn a_managed_configuration_pins_the_trusted_keys() {
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
     let managed = h.join("managed.toml");
-    std::fs::write(&managed, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"1d\"\n").expect("write");
+    std::fs::write(
+        &managed,
+        "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"1d\"\n",
+    )
+    .expect("write");
     let fetch = Command::new(env!("CARGO_BIN_EXE_warden"))
         .arg("--home")
         .arg(h)
@@ -247,7 +450,11 @@ fn a_managed_configuration_pins_the_trusted_keys() {
         .output()
         .expect("runs");
     assert_eq!(fetch.status.code(), Some(2));
-    assert!(text(&fetch.stderr).contains("set by your administrator"), "{}", text(&fetch.stderr));
+    assert!(
+        text(&fetch.stderr).contains("set by your administrator"),
+        "{}",
+        text(&fetch.stderr)
+    );
 }
 
 #[test]
@@ -258,7 +465,8 @@ fn an_approver_lists_and_decides_requests_once() {
 
     // The analyst's side: the app asks for the demo's manual elevation through the gate.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let ws = warden_core::Workspace::find(&warden_core::Home::under(home.path()), None).expect("workspace");
+    let ws = warden_core::Workspace::find(&warden_core::Home::under(home.path()), None)
+        .expect("workspace");
     let gate = runtime.block_on(ws.open_gate()).expect("gate");
     let ask = |why: &str| warden_core::ElevationRequest {
         name: "large-scan".into(),
@@ -266,7 +474,11 @@ fn an_approver_lists_and_decides_requests_once() {
         justification: why.into(),
         ticket: None,
     };
-    let id = gate.request_elevation(ask("year-end report")).expect("submitted").request_id.expect("pending id");
+    let id = gate
+        .request_elevation(ask("year-end report"))
+        .expect("submitted")
+        .request_id
+        .expect("pending id");
 
     let listed = warden(home.path(), &["elevation", "list", "--format", "json"]);
     assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
@@ -276,29 +488,69 @@ fn an_approver_lists_and_decides_requests_once() {
     assert_eq!(open[0]["reason"], "year-end report");
 
     let approved = warden(home.path(), &["elevation", "approve", &id]);
-    assert_eq!(approved.status.code(), Some(0), "{}", text(&approved.stderr));
-    assert!(text(&approved.stdout).starts_with("approved large-scan for "), "{}", text(&approved.stdout));
+    assert_eq!(
+        approved.status.code(),
+        Some(0),
+        "{}",
+        text(&approved.stderr)
+    );
+    assert!(
+        text(&approved.stdout).starts_with("approved large-scan for "),
+        "{}",
+        text(&approved.stdout)
+    );
     assert!(text(&approved.stdout).contains("takes effect when the requester's app sees it"));
-    let again = warden(home.path(), &["elevation", "deny", &id, "--reason", "changed my mind"]);
+    let again = warden(
+        home.path(),
+        &["elevation", "deny", &id, "--reason", "changed my mind"],
+    );
     assert_eq!(again.status.code(), Some(1));
-    assert!(text(&again.stderr).contains("already approved"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already approved"),
+        "{}",
+        text(&again.stderr)
+    );
 
     let changes = gate.check_elevations();
     assert_eq!(changes.granted.len(), 1, "the app picks up the approval");
-    assert_eq!(gate.elevations().into_iter().collect::<Vec<_>>(), ["large-scan"]);
+    assert_eq!(
+        gate.elevations().into_iter().collect::<Vec<_>>(),
+        ["large-scan"]
+    );
 
     // A denial needs a reason; then the requester hears it.
     gate.end_elevation("large-scan").expect("end");
-    let id = gate.request_elevation(ask("again")).expect("submitted").request_id.expect("pending id");
+    let id = gate
+        .request_elevation(ask("again"))
+        .expect("submitted")
+        .request_id
+        .expect("pending id");
     let no_reason = warden(home.path(), &["elevation", "deny", &id]);
-    assert_eq!(no_reason.status.code(), Some(2), "clap refuses a denial without --reason");
-    let denied = warden(home.path(), &["elevation", "deny", &id, "--reason", "filter on dt instead"]);
+    assert_eq!(
+        no_reason.status.code(),
+        Some(2),
+        "clap refuses a denial without --reason"
+    );
+    let denied = warden(
+        home.path(),
+        &["elevation", "deny", &id, "--reason", "filter on dt instead"],
+    );
     assert_eq!(denied.status.code(), Some(0), "{}", text(&denied.stderr));
-    assert_eq!(gate.check_elevations().denied, vec![("large-scan".to_string(), "filter on dt instead".to_string())]);
+    assert_eq!(
+        gate.check_elevations().denied,
+        vec![("large-scan".to_string(), "filter on dt instead".to_string())]
+    );
     let empty = warden(home.path(), &["elevation", "list"]);
-    assert_eq!(text(&empty.stdout).trim(), "no requests are waiting for a decision");
+    assert_eq!(
+        text(&empty.stdout).trim(),
+        "no requests are waiting for a decision"
+    );
 
     let bad = warden(home.path(), &["elevation", "approve", "../../etc/passwd"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("is not a request id"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("is not a request id"),
+        "{}",
+        text(&bad.stderr)
+    );
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone};
 use serde::Serialize;
 use warden_audit::{
-    open_store, verify_store, Actor, AppStarted, ChainReport, Event, EventFilter, Journal, Kind, NewEvent, Payload,
-    Recorded, StoreOptions, StoreReport, SyncPolicy, SyncReport,
+    open_store, verify_store, Actor, AppStarted, ChainReport, Event, EventFilter, Journal, Kind,
+    NewEvent, Payload, Recorded, StoreOptions, StoreReport, SyncPolicy, SyncReport,
 };
 
 use crate::error::CoreError;
@@ -59,13 +59,23 @@ pub fn os_user() -> String {
 }
 
 impl Audit {
-    pub(crate) fn open(path: &Path, workspace: &str, store: Option<String>) -> Result<Self, CoreError> {
+    pub(crate) fn open(
+        path: &Path,
+        workspace: &str,
+        store: Option<String>,
+    ) -> Result<Self, CoreError> {
         let journal = Journal::open(path, Actor::from_os())?;
-        Ok(Self { journal, workspace: workspace.to_string(), store })
+        Ok(Self {
+            journal,
+            workspace: workspace.to_string(),
+            store,
+        })
     }
 
     pub(crate) fn record(&self, payload: Payload) -> Result<Recorded, CoreError> {
-        Ok(self.journal.append(NewEvent::new(self.workspace.clone(), payload))?)
+        Ok(self
+            .journal
+            .append(NewEvent::new(self.workspace.clone(), payload))?)
     }
 
     /// The desktop app (or a long-running shell) started in this workspace.
@@ -101,7 +111,12 @@ impl Audit {
             limit,
             ..Default::default()
         };
-        Ok(self.journal.events(&filter)?.iter().map(EventView::from_event).collect())
+        Ok(self
+            .journal
+            .events(&filter)?
+            .iter()
+            .map(EventView::from_event)
+            .collect())
     }
 
     pub fn verify(&self) -> Result<ChainReport, CoreError> {
@@ -110,7 +125,10 @@ impl Audit {
 
     pub fn status(&self) -> Result<AuditStatusView, CoreError> {
         let status = self.journal.status()?;
-        let synced = self.store.as_deref().and_then(|url| status.stores.iter().find(|s| same_store(&s.store, url)));
+        let synced = self
+            .store
+            .as_deref()
+            .and_then(|url| status.stores.iter().find(|s| same_store(&s.store, url)));
         Ok(AuditStatusView {
             device_id: status.device_id.clone(),
             journal: self.journal.path().to_path_buf(),
@@ -142,8 +160,14 @@ impl Audit {
         Ok(status)
     }
 
-    pub async fn sync_with(&self, to: Option<&str>, policy: &SyncPolicy) -> Result<SyncReport, CoreError> {
-        let url = to.or(self.store.as_deref()).ok_or_else(|| CoreError::NoAuditStore(self.workspace.clone()))?;
+    pub async fn sync_with(
+        &self,
+        to: Option<&str>,
+        policy: &SyncPolicy,
+    ) -> Result<SyncReport, CoreError> {
+        let url = to
+            .or(self.store.as_deref())
+            .ok_or_else(|| CoreError::NoAuditStore(self.workspace.clone()))?;
         let store = open_store(url, &store_options()).await?;
         Ok(self.journal.sync(store.as_ref(), policy).await?)
     }
@@ -161,7 +185,10 @@ fn store_options() -> StoreOptions {
         .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
         .ok()
         .filter(|v| !v.is_empty());
-    StoreOptions { sdk_config: None, s3_endpoint: endpoint }
+    StoreOptions {
+        sdk_config: None,
+        s3_endpoint: endpoint,
+    }
 }
 
 /// Store URLs are recorded normalised (trailing `/`); compare them the same way.
@@ -198,30 +225,59 @@ impl EventView {
 /// One line that says what happened, for lists.
 fn summary(payload: &Payload) -> String {
     fn sql(q: &warden_audit::QueryContext) -> String {
-        let text = q.sql.text().map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+        let text = q
+            .sql
+            .text()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
         match text {
-            Some(t) if t.chars().count() > 80 => format!("{}…", t.chars().take(80).collect::<String>()),
+            Some(t) if t.chars().count() > 80 => {
+                format!("{}…", t.chars().take(80).collect::<String>())
+            }
             Some(t) => t,
             None => format!("sql sha256 {}", &q.sql.sha256().as_str()[..12]),
         }
     }
     match payload {
         Payload::AppStarted(p) => format!("Warden {} started on {}", p.app_version, p.os),
-        Payload::BundleUpdated(p) => format!("policy bundle {} revision {} in force (key {})", p.bundle_id, p.revision, p.signer_key_id),
+        Payload::BundleUpdated(p) => format!(
+            "policy bundle {} revision {} in force (key {})",
+            p.bundle_id, p.revision, p.signer_key_id
+        ),
         Payload::BundleRejected(p) => format!("policy bundle refused: {}", p.reason),
-        Payload::QueryBlocked(p) => format!("blocked ({}): {}", p.query.rule_ids.join(", "), sql(&p.query)),
+        Payload::QueryBlocked(p) => format!(
+            "blocked ({}): {}",
+            p.query.rule_ids.join(", "),
+            sql(&p.query)
+        ),
         Payload::QueryStarted(p) => format!("started on {}: {}", p.engine.engine, sql(&p.query)),
         Payload::QueryFinished(p) => {
-            format!("finished: {} rows, {} bytes scanned, {} ms: {}", p.rows, p.bytes_scanned, p.duration_ms, sql(&p.query))
+            format!(
+                "finished: {} rows, {} bytes scanned, {} ms: {}",
+                p.rows,
+                p.bytes_scanned,
+                p.duration_ms,
+                sql(&p.query)
+            )
         }
         Payload::QueryFailed(p) => format!("failed after {} ms: {}", p.duration_ms, p.error),
-        Payload::QueryCancelled(p) => format!("cancelled after {} ms: {}", p.duration_ms, sql(&p.query)),
-        Payload::ElevationRequested(p) => format!("elevation {} requested for {} s: {}", p.elevation_id, p.requested_duration_s, p.reason),
-        Payload::ElevationGranted(p) => format!("elevation {} granted until {}", p.elevation_id, rfc3339_ms(p.expires_at_ms)),
+        Payload::QueryCancelled(p) => {
+            format!("cancelled after {} ms: {}", p.duration_ms, sql(&p.query))
+        }
+        Payload::ElevationRequested(p) => format!(
+            "elevation {} requested for {} s: {}",
+            p.elevation_id, p.requested_duration_s, p.reason
+        ),
+        Payload::ElevationGranted(p) => format!(
+            "elevation {} granted until {}",
+            p.elevation_id,
+            rfc3339_ms(p.expires_at_ms)
+        ),
         Payload::ElevationDenied(p) => format!("elevation {} denied: {}", p.elevation_id, p.reason),
         Payload::ElevationExpired(p) => format!("elevation {} expired", p.elevation_id),
         Payload::Lockout(p) => format!("locked out: {}", p.reason),
-        Payload::CredentialsWiped(p) => format!("credentials wiped ({}): {}", p.cleared.join(", "), p.reason),
+        Payload::CredentialsWiped(p) => {
+            format!("credentials wiped ({}): {}", p.cleared.join(", "), p.reason)
+        }
     }
 }
 
@@ -247,11 +303,24 @@ mod tests {
 
     #[test]
     fn since_takes_times_and_ages() {
-        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").expect("time").with_timezone(&Utc);
-        assert_eq!(parse_since("2026-11-20T00:00:00Z", now).expect("time").to_rfc3339(), "2026-11-20T00:00:00+00:00");
-        assert_eq!(parse_since("2h", now).expect("age").to_rfc3339(), "2026-11-21T10:00:00+00:00");
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_since("2026-11-20T00:00:00Z", now)
+                .expect("time")
+                .to_rfc3339(),
+            "2026-11-20T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2h", now).expect("age").to_rfc3339(),
+            "2026-11-21T10:00:00+00:00"
+        );
         let err = parse_since("yesterday", now).expect_err("nonsense");
-        assert!(err.contains("yesterday") && err.contains("RFC 3339"), "{err}");
+        assert!(
+            err.contains("yesterday") && err.contains("RFC 3339"),
+            "{err}"
+        );
         // An age reaching before the calendar's start is an error, not a crash.
         assert!(parse_since("100000000d", now).is_err());
     }

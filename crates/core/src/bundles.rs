@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use warden_bundle::{refresh, BundleError, Cache, Fetcher, RefreshOutcome, RemoteOptions, Status, TrustStore, VerifyOptions};
+use warden_bundle::{
+    refresh, BundleError, Cache, Fetcher, RefreshOutcome, RemoteOptions, Status, TrustStore,
+    VerifyOptions,
+};
 use warden_guardrails::Policy;
 
 use crate::error::CoreError;
@@ -114,7 +117,14 @@ impl Bundles {
         }
         let cache = Cache::open(&setup.cache_dir, &trust)?;
         let configured = trust.ids().map(|id| id.to_string()).collect();
-        Ok(Self { cache, trust, trust_problems, configured, setup, remote: RemoteOptions::default() })
+        Ok(Self {
+            cache,
+            trust,
+            trust_problems,
+            configured,
+            setup,
+            remote: RemoteOptions::default(),
+        })
     }
 
     pub fn setup(&self) -> &BundleSetup {
@@ -145,7 +155,11 @@ impl Bundles {
     }
 
     /// Fetches from the configured source (or `source`), verifying only what is new.
-    pub async fn refresh(&mut self, source: Option<&str>, now: DateTime<Utc>) -> Result<RefreshOutcome, CoreError> {
+    pub async fn refresh(
+        &mut self,
+        source: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, CoreError> {
         let source = match source.or(self.setup.source.as_deref()) {
             Some(s) => s.to_string(),
             None => return Err(CoreError::NoBundleSource(self.setup.workspace.clone())),
@@ -192,11 +206,15 @@ impl Bundles {
 
     /// SHA-256 and signer of the bundle in force, for the audit journal.
     pub fn current_identity(&self) -> Option<(String, u64, String, String)> {
-        self.cache
-            .current()
-            .map(|b| (b.name().to_string(), b.revision(), b.bundle_sha256().to_string(), b.key_id().to_string()))
+        self.cache.current().map(|b| {
+            (
+                b.name().to_string(),
+                b.revision(),
+                b.bundle_sha256().to_string(),
+                b.key_id().to_string(),
+            )
+        })
     }
-
 }
 
 impl From<BundleError> for CoreError {

@@ -95,7 +95,10 @@ fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { default_workspace: default_workspace(), workspaces: default_workspaces() }
+        Self {
+            default_workspace: default_workspace(),
+            workspaces: default_workspaces(),
+        }
     }
 }
 
@@ -103,7 +106,10 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, CoreError> {
         let mut config = Self::read(path)?.unwrap_or_default();
         // The demo workspace is always there, even when a file lists only others.
-        config.workspaces.entry(DEMO.to_string()).or_insert_with(|| default_workspaces()[DEMO].clone());
+        config
+            .workspaces
+            .entry(DEMO.to_string())
+            .or_insert_with(|| default_workspaces()[DEMO].clone());
         Ok(config)
     }
 
@@ -113,7 +119,9 @@ impl Config {
     /// the user's own. The user's file may still choose the default among them.
     pub fn load_with_managed(path: &Path, managed: &Path) -> Result<Self, CoreError> {
         let user = Self::load(path)?;
-        let Some(admin) = Self::read(managed)? else { return Ok(user) };
+        let Some(admin) = Self::read(managed)? else {
+            return Ok(user);
+        };
         let workspaces: BTreeMap<String, WorkspaceConfig> = admin
             .workspaces
             .into_iter()
@@ -127,12 +135,19 @@ impl Config {
         } else if workspaces.contains_key(&user.default_workspace) {
             user.default_workspace
         } else {
-            workspaces.keys().next().cloned().ok_or_else(|| CoreError::Config {
-                path: managed.to_path_buf(),
-                message: "it lists no workspace; add one under [workspaces.NAME]".into(),
-            })?
+            workspaces
+                .keys()
+                .next()
+                .cloned()
+                .ok_or_else(|| CoreError::Config {
+                    path: managed.to_path_buf(),
+                    message: "it lists no workspace; add one under [workspaces.NAME]".into(),
+                })?
         };
-        Ok(Config { default_workspace, workspaces })
+        Ok(Config {
+            default_workspace,
+            workspaces,
+        })
     }
 
     fn read(path: &Path) -> Result<Option<Self>, CoreError> {
@@ -143,11 +158,16 @@ impl Config {
         };
         toml::from_str(&text)
             .map(Some)
-            .map_err(|e| CoreError::Config { path: path.to_path_buf(), message: e.to_string() })
+            .map_err(|e| CoreError::Config {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
     }
 
     pub fn workspace(&self, name: &str) -> Result<&WorkspaceConfig, CoreError> {
-        self.workspaces.get(name).ok_or_else(|| CoreError::UnknownWorkspace(name.to_string()))
+        self.workspaces
+            .get(name)
+            .ok_or_else(|| CoreError::UnknownWorkspace(name.to_string()))
     }
 }
 
@@ -160,8 +180,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config::load(&dir.path().join("config.toml")).expect("defaults");
         assert_eq!(config.default_workspace, "demo");
-        assert_eq!(config.workspace("demo").expect("demo").kind, WorkspaceKind::Demo);
-        assert!(matches!(config.workspace("prod"), Err(CoreError::UnknownWorkspace(_))));
+        assert_eq!(
+            config.workspace("demo").expect("demo").kind,
+            WorkspaceKind::Demo
+        );
+        assert!(matches!(
+            config.workspace("prod"),
+            Err(CoreError::UnknownWorkspace(_))
+        ));
     }
 
     #[test]
@@ -171,14 +197,20 @@ mod tests {
         std::fs::write(&path, "default_workspace = \"demo\"\ncolour = \"blue\"\n").expect("write");
         let err = Config::load(&path).expect_err("unknown key");
         let text = err.to_string();
-        assert!(text.contains("config.toml") && text.contains("colour"), "{text}");
+        assert!(
+            text.contains("config.toml") && text.contains("colour"),
+            "{text}"
+        );
     }
 }
 
 /// Whether the managed file sets `default_workspace` itself (rather than by serde's default).
 fn managed_has_default(path: &Path) -> Result<bool, CoreError> {
     let text = std::fs::read_to_string(path).map_err(|e| CoreError::io("read", path, e))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| CoreError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| CoreError::Config {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     Ok(table.contains_key("default_workspace"))
 }
 
@@ -207,11 +239,18 @@ store = "s3://audit/warden/"
         .expect("write");
         let config = Config::load(&path).expect("valid");
         let demo = config.workspace("demo").expect("demo");
-        assert_eq!(demo.bundle.source.as_deref(), Some("https://policy.example.com/bundles/"));
+        assert_eq!(
+            demo.bundle.source.as_deref(),
+            Some("https://policy.example.com/bundles/")
+        );
         assert_eq!(demo.bundle.trust.len(), 2);
         assert_eq!(demo.bundle.grace.as_deref(), Some("2d"));
         assert_eq!(demo.audit.store.as_deref(), Some("s3://audit/warden/"));
-        std::fs::write(&path, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrusted = []\n").expect("write");
+        std::fs::write(
+            &path,
+            "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrusted = []\n",
+        )
+        .expect("write");
         let text = Config::load(&path).expect_err("typo").to_string();
         assert!(text.contains("trusted"), "{text}");
     }
@@ -233,7 +272,10 @@ mod managed_tests {
         .expect("write");
         let mine = Config::load_with_managed(&user, &managed).expect("no managed file");
         assert!(!mine.workspace("demo").expect("demo").managed);
-        assert_eq!(mine.workspace("demo").expect("demo").bundle.trust, ["/home/me/my.pub"]);
+        assert_eq!(
+            mine.workspace("demo").expect("demo").bundle.trust,
+            ["/home/me/my.pub"]
+        );
 
         std::fs::write(&managed, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrust = [\"/etc/warden/security.pub\"]\n")
             .expect("write");
@@ -241,14 +283,20 @@ mod managed_tests {
         let demo = pinned.workspace("demo").expect("demo");
         assert!(demo.managed);
         assert_eq!(demo.bundle.trust, ["/etc/warden/security.pub"]);
-        assert_eq!(demo.bundle.grace, None, "the user's grace does not survive either");
+        assert_eq!(
+            demo.bundle.grace, None,
+            "the user's grace does not survive either"
+        );
         assert_eq!(pinned.default_workspace, "demo");
 
         // A workspace of the user's own is not available while a managed file exists.
         std::fs::write(&user, "default_workspace = \"mine\"\n[workspaces.mine]\nkind = \"demo\"\n[workspaces.mine.bundle]\ntrust = [\"/home/me/my.pub\"]\n")
             .expect("write");
         let pinned = Config::load_with_managed(&user, &managed).expect("managed");
-        assert!(matches!(pinned.workspace("mine"), Err(CoreError::UnknownWorkspace(_))));
+        assert!(matches!(
+            pinned.workspace("mine"),
+            Err(CoreError::UnknownWorkspace(_))
+        ));
         assert_eq!(pinned.default_workspace, "demo");
     }
 }

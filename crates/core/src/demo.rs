@@ -43,7 +43,8 @@ const BUNDLE_VALIDITY_DAYS: i64 = 30;
 const REPUBLISH_WITHIN_DAYS: i64 = 7;
 
 pub(crate) async fn init(dir: &Path) -> Result<(), CoreError> {
-    let summary = warden_demo_lake::ensure(&lake_dir(dir), SEED).map_err(|e| CoreError::DemoLake(e.to_string()))?;
+    let summary = warden_demo_lake::ensure(&lake_dir(dir), SEED)
+        .map_err(|e| CoreError::DemoLake(e.to_string()))?;
     let policy = policy_text(&warden_demo_lake::describe(), &summary);
     write_atomically(&policy_file(dir), policy.as_bytes())?;
     publish_bundle(dir).await.map(|_| ())
@@ -69,17 +70,24 @@ pub(crate) async fn publish_bundle(dir: &Path) -> Result<Option<u64>, CoreError>
         warden_bundle::keygen(&key_path)?;
     }
     let key = warden_bundle::SigningKey::from_file(&key_path)?;
-    let policy = std::fs::read(policy_file(dir)).map_err(|e| CoreError::io("read", policy_file(dir), e))?;
+    let policy =
+        std::fs::read(policy_file(dir)).map_err(|e| CoreError::io("read", policy_file(dir), e))?;
     let store = central_bundles(dir);
     let now = chrono::Utc::now();
     let latest = match std::fs::read(store.join("latest")) {
-        Ok(bytes) => Some(warden_bundle::inspect(&bytes, &warden_bundle::Limits::default())?),
+        Ok(bytes) => Some(warden_bundle::inspect(
+            &bytes,
+            &warden_bundle::Limits::default(),
+        )?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(CoreError::io("read", store.join("latest"), e)),
     };
     let policy_sha = hex::encode(sha2::Sha256::digest(&policy));
     if let Some(manifest) = &latest {
-        let same_policy = manifest.files.get(warden_bundle::POLICY_FILE).is_some_and(|f| f.sha256 == policy_sha);
+        let same_policy = manifest
+            .files
+            .get(warden_bundle::POLICY_FILE)
+            .is_some_and(|f| f.sha256 == policy_sha);
         let fresh = manifest.expires_at - now > chrono::Duration::days(REPUBLISH_WITHIN_DAYS);
         if same_policy && fresh && manifest.key_id == key.id().as_str() {
             return Ok(None);
@@ -95,7 +103,14 @@ pub(crate) async fn publish_bundle(dir: &Path) -> Result<Option<u64>, CoreError>
             ))
         })?,
     };
-    let bytes = warden_bundle::build(&policy, None, revision, chrono::Duration::days(BUNDLE_VALIDITY_DAYS), &key, now)?;
+    let bytes = warden_bundle::build(
+        &policy,
+        None,
+        revision,
+        chrono::Duration::days(BUNDLE_VALIDITY_DAYS),
+        &key,
+        now,
+    )?;
     std::fs::create_dir_all(&store).map_err(|e| CoreError::io("create", &store, e))?;
     let url = file_url(&store)?;
     warden_bundle::publish(&bytes, &url, &warden_bundle::RemoteOptions::default()).await?;
@@ -117,8 +132,15 @@ pub(crate) fn describe(dir: &Path) -> Vec<String> {
         .tables
         .iter()
         .map(|t| {
-            let partitions = if t.partitions > 0 { format!(", {} partitions", t.partitions) } else { String::new() };
-            format!("{}.{}: {} rows{partitions}, {} bytes of Parquet", t.database, t.table, t.rows, t.bytes)
+            let partitions = if t.partitions > 0 {
+                format!(", {} partitions", t.partitions)
+            } else {
+                String::new()
+            };
+            format!(
+                "{}.{}: {} rows{partitions}, {} bytes of Parquet",
+                t.database, t.table, t.rows, t.bytes
+            )
         })
         .collect()
 }
@@ -147,7 +169,12 @@ fn policy_text(tables: &[TableSpec], summary: &LakeSummary) -> String {
             if c.tags.is_empty() {
                 let _ = writeln!(out, "            {}: {ty}", c.name);
             } else {
-                let _ = writeln!(out, "            {}: {{ type: {ty}, tags: [{}] }}", c.name, c.tags.join(", "));
+                let _ = writeln!(
+                    out,
+                    "            {}: {{ type: {ty}, tags: [{}] }}",
+                    c.name,
+                    c.tags.join(", ")
+                );
             }
         }
         let keys = t.partition_keys();
@@ -156,7 +183,11 @@ fn policy_text(tables: &[TableSpec], summary: &LakeSummary) -> String {
         }
         if let Some(s) = summary.table(t.database, t.name) {
             if s.partitions > 0 {
-                let _ = writeln!(out, "          stats: {{ size_bytes: {}, partitions: {} }}", s.bytes, s.partitions);
+                let _ = writeln!(
+                    out,
+                    "          stats: {{ size_bytes: {}, partitions: {} }}",
+                    s.bytes, s.partitions
+                );
             } else {
                 let _ = writeln!(out, "          stats: {{ size_bytes: {} }}", s.bytes);
             }
@@ -216,7 +247,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
     std::fs::create_dir_all(dir).map_err(|e| CoreError::io("create", dir, e))?;
     let tmp = path.with_extension("tmp");
     let mut file = std::fs::File::create(&tmp).map_err(|e| CoreError::io("create", &tmp, e))?;
-    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(|e| CoreError::io("write", &tmp, e))?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| CoreError::io("write", &tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| CoreError::io("replace", path, e))
 }
 
@@ -240,7 +273,12 @@ mod tests {
         }
     }
 
-    fn table(database: &str, name: &str, bytes: u64, partitions: u64) -> warden_demo_lake::TableSummary {
+    fn table(
+        database: &str,
+        name: &str,
+        bytes: u64,
+        partitions: u64,
+    ) -> warden_demo_lake::TableSummary {
         warden_demo_lake::TableSummary {
             database: database.into(),
             table: name.into(),
@@ -255,19 +293,40 @@ mod tests {
     fn the_generated_policy_is_valid_and_guards_personal_data() {
         let text = policy_text(&warden_demo_lake::describe(), &summary());
         let policy = Policy::from_yaml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let ctx = LintContext { default_database: Some("sales".into()), ..Default::default() };
+        let ctx = LintContext {
+            default_database: Some("sales".into()),
+            ..Default::default()
+        };
         let verdict = |sql: &str| lint(&policy, sql, &ctx).verdict();
-        assert_eq!(verdict("SELECT country, count(*) FROM sales.customers GROUP BY 1"), Verdict::Allow);
+        assert_eq!(
+            verdict("SELECT country, count(*) FROM sales.customers GROUP BY 1"),
+            Verdict::Allow
+        );
         assert_eq!(verdict("SELECT email FROM customers"), Verdict::Elevate);
         assert_eq!(verdict("SELECT ssn FROM customers"), Verdict::Deny);
-        assert_eq!(verdict("SELECT card_number FROM sales.orders"), Verdict::Deny);
-        assert_eq!(verdict("SELECT ip_address FROM web.events"), Verdict::Elevate);
+        assert_eq!(
+            verdict("SELECT card_number FROM sales.orders"),
+            Verdict::Deny
+        );
+        assert_eq!(
+            verdict("SELECT ip_address FROM web.events"),
+            Verdict::Elevate
+        );
         assert_eq!(verdict("DROP TABLE sales.orders"), Verdict::Deny);
         // The budget is a quarter of the largest table: a full scan needs large-scan, a day does not.
         assert_eq!(verdict("SELECT count(*) FROM web.events"), Verdict::Elevate);
-        assert_eq!(verdict("SELECT count(*) FROM web.events WHERE dt = '2026-01-05'"), Verdict::Allow);
+        assert_eq!(
+            verdict("SELECT count(*) FROM web.events WHERE dt = '2026-01-05'"),
+            Verdict::Allow
+        );
         let report = lint(&policy, "SELECT url FROM web.events", &ctx);
         assert_eq!(report.elevations(), ["large-scan".to_string()]);
-        assert!(report.diagnostics().iter().any(|d| d.rule == "partition-filter"), "a missing dt filter is flagged");
+        assert!(
+            report
+                .diagnostics()
+                .iter()
+                .any(|d| d.rule == "partition-filter"),
+            "a missing dt filter is flagged"
+        );
     }
 }

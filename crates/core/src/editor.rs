@@ -84,16 +84,23 @@ impl LintView {
                 }),
             })
             .collect();
-        let first_error = report.diagnostics().iter().find(|d| d.severity == Severity::Error);
+        let first_error = report
+            .diagnostics()
+            .iter()
+            .find(|d| d.severity == Severity::Error);
         let reason = match report.verdict() {
             Verdict::Allow => None,
             Verdict::Elevate => Some(format!(
                 "needs the {} elevation: {}",
                 report.elevations().join(" and "),
-                first_error.map(|d| d.message.as_str()).unwrap_or("a rule requires it")
+                first_error
+                    .map(|d| d.message.as_str())
+                    .unwrap_or("a rule requires it")
             )),
             Verdict::Deny => Some(
-                first_error.map(|d| d.message.clone()).unwrap_or_else(|| "the policy does not allow it".into()),
+                first_error
+                    .map(|d| d.message.clone())
+                    .unwrap_or_else(|| "the policy does not allow it".into()),
             ),
         };
         Self {
@@ -149,7 +156,8 @@ impl SchemaView {
                     .tables
                     .iter()
                     .map(|t| {
-                        let policy_table = policy.and_then(|p| p.catalog().table(&db.name, &t.name));
+                        let policy_table =
+                            policy.and_then(|p| p.catalog().table(&db.name, &t.name));
                         TableView {
                             name: t.name.clone(),
                             columns: t
@@ -197,10 +205,15 @@ impl RunView {
     pub fn new(result_id: String, e: &Execution) -> Self {
         Self {
             result_id,
-            columns: e.result.columns.iter().map(|c: &ColumnInfo| ColumnInfoView {
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-            }).collect(),
+            columns: e
+                .result
+                .columns
+                .iter()
+                .map(|c: &ColumnInfo| ColumnInfoView {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                })
+                .collect(),
             row_count: e.result.len(),
             bytes_scanned: e.bytes_scanned,
             duration_ms: e.duration.as_millis() as u64,
@@ -243,13 +256,20 @@ rules:
         let d = &view.diagnostics[0];
         let utf16: Vec<u16> = sql.encode_utf16().collect();
         assert_eq!(String::from_utf16_lossy(&utf16[d.from..d.to]), "email");
-        assert!(view.reason.as_deref().is_some_and(|r| r.contains("pii-read")));
+        assert!(view
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("pii-read")));
     }
 
     #[test]
     fn allowed_text_has_no_reason() {
         let policy = Policy::from_yaml(POLICY).expect("policy");
-        let view = LintView::from_report(&lint(&policy, "SELECT customer_id FROM sales.customers", &LintContext::default()));
+        let view = LintView::from_report(&lint(
+            &policy,
+            "SELECT customer_id FROM sales.customers",
+            &LintContext::default(),
+        ));
         assert_eq!(view.verdict, Verdict::Allow);
         assert_eq!(view.reason, None);
         assert_eq!(view.reads, vec!["sales.customers.customer_id".to_string()]);

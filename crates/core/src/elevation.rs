@@ -119,7 +119,10 @@ pub struct ElevationChanges {
 
 impl ElevationChanges {
     pub fn is_empty(&self) -> bool {
-        self.granted.is_empty() && self.denied.is_empty() && self.ended.is_empty() && self.ending_soon.is_empty()
+        self.granted.is_empty()
+            && self.denied.is_empty()
+            && self.ended.is_empty()
+            && self.ending_soon.is_empty()
     }
 }
 
@@ -191,7 +194,10 @@ impl Elevations {
     }
 
     pub(crate) fn is_pending(&self, name: &str) -> Option<&str> {
-        self.waiting.iter().find(|w| w.request.name == name).map(|w| w.request.id.as_str())
+        self.waiting
+            .iter()
+            .find(|w| w.request.name == name)
+            .map(|w| w.request.id.as_str())
     }
 
     pub(crate) fn wait_for(&mut self, request: PendingRequest, since: Instant) {
@@ -222,7 +228,11 @@ impl Elevations {
     /// Registers a query that leans on `uses`; returns its id for [`Self::finished`].
     pub(crate) fn started(&mut self, token: CancellationToken, uses: BTreeSet<String>) -> u64 {
         self.next_run += 1;
-        self.running.push(Running { id: self.next_run, token, uses });
+        self.running.push(Running {
+            id: self.next_run,
+            token,
+            uses,
+        });
         self.next_run
     }
 
@@ -261,8 +271,12 @@ impl Elevations {
     pub(crate) fn take_ended(&mut self, now: Moment, policy: Option<&Policy>) -> Vec<Grant> {
         let mut ended = self.active.take_expired(now);
         let allowed = |g: &Grant, p: &Policy| {
-            p.elevation(&g.name)
-                .is_some_and(|d| (g.expires_at - g.granted_at).to_std().unwrap_or(Duration::MAX) <= d.max_duration)
+            p.elevation(&g.name).is_some_and(|d| {
+                (g.expires_at - g.granted_at)
+                    .to_std()
+                    .unwrap_or(Duration::MAX)
+                    <= d.max_duration
+            })
         };
         let undefined: Vec<String> = self
             .active
@@ -285,17 +299,27 @@ impl Elevations {
         let soon: Vec<ActiveElevation> = self
             .active
             .grants()
-            .filter(|g| g.holds_at(now) && !g.holds_at(now.after(WARN_BEFORE)) && !self.warned.contains(&g.request_id))
+            .filter(|g| {
+                g.holds_at(now)
+                    && !g.holds_at(now.after(WARN_BEFORE))
+                    && !self.warned.contains(&g.request_id)
+            })
             .map(view)
             .collect();
-        self.warned.extend(soon.iter().map(|a| a.request_id.clone()));
+        self.warned
+            .extend(soon.iter().map(|a| a.request_id.clone()));
         soon
     }
 
     pub(crate) fn status(&self, policy: Option<&Policy>, now: Moment) -> ElevationStatus {
         ElevationStatus {
             options: policy.map(options).unwrap_or_default(),
-            active: self.active.grants().filter(|g| g.holds_at(now)).map(view).collect(),
+            active: self
+                .active
+                .grants()
+                .filter(|g| g.holds_at(now))
+                .map(view)
+                .collect(),
             pending: self
                 .waiting
                 .iter()
@@ -346,15 +370,24 @@ pub(crate) fn options(policy: &Policy) -> Vec<ElevationOption> {
 
 /// When an approved request's time runs out: its duration counts from the decision.
 pub(crate) fn approved_until(request: &PendingRequest, decided_at_ms: i64) -> DateTime<Utc> {
-    let ms = decided_at_ms.saturating_add(i64::try_from(request.duration_s.saturating_mul(1000)).unwrap_or(i64::MAX));
+    let ms = decided_at_ms
+        .saturating_add(i64::try_from(request.duration_s.saturating_mul(1000)).unwrap_or(i64::MAX));
     // An unrepresentable time is the earliest one: too late, rather than forever.
-    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// "until 14:05 UTC (15 min)".
 pub(crate) fn until_text(grant: &Grant) -> String {
-    let span = (grant.expires_at - grant.granted_at).to_std().unwrap_or_default();
-    format!("until {} ({})", grant.expires_at.format("%H:%M:%S UTC"), format_duration(span))
+    let span = (grant.expires_at - grant.granted_at)
+        .to_std()
+        .unwrap_or_default();
+    format!(
+        "until {} ({})",
+        grant.expires_at.format("%H:%M:%S UTC"),
+        format_duration(span)
+    )
 }
 
 /// A desktop notification: what happened, in a line, and what it means.
@@ -369,14 +402,21 @@ impl ElevationChanges {
     pub fn notices(&self) -> Vec<Notice> {
         let mut notices = Vec::new();
         for g in &self.granted {
-            let by = g.approver.as_deref().map(|a| format!(" by {a}")).unwrap_or_default();
+            let by = g
+                .approver
+                .as_deref()
+                .map(|a| format!(" by {a}"))
+                .unwrap_or_default();
             notices.push(Notice {
                 title: format!("{} granted", g.name),
                 body: format!("Approved{by}; it ends at {}.", clock(g.expires_at_ms)),
             });
         }
         for (name, reason) in &self.denied {
-            notices.push(Notice { title: format!("{name} not granted"), body: sentence(reason) });
+            notices.push(Notice {
+                title: format!("{name} not granted"),
+                body: sentence(reason),
+            });
         }
         for g in &self.ending_soon {
             notices.push(Notice {
@@ -403,7 +443,10 @@ impl ElevationChanges {
 pub fn granted_notice(grant: &ActiveElevation) -> Notice {
     Notice {
         title: format!("{} granted", grant.name),
-        body: format!("Approved by policy; it ends at {}.", clock(grant.expires_at_ms)),
+        body: format!(
+            "Approved by policy; it ends at {}.",
+            clock(grant.expires_at_ms)
+        ),
     }
 }
 
@@ -443,21 +486,36 @@ mod tests {
         let changes = ElevationChanges {
             granted: vec![active("large-scan", Some("bob"))],
             denied: vec![("restricted-read".into(), "use the masked view".into())],
-            ended: vec![EndedElevation { name: "pii-read".into(), cancelled: 2 }],
+            ended: vec![EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 2,
+            }],
             ending_soon: vec![active("large-scan", Some("bob"))],
             errors: vec![],
         };
         let notices = changes.notices();
         let titles: Vec<&str> = notices.iter().map(|n| n.title.as_str()).collect();
         assert_eq!(titles[0], "large-scan granted");
-        assert!(notices[0].body.starts_with("Approved by bob; it ends at "), "{}", notices[0].body);
+        assert!(
+            notices[0].body.starts_with("Approved by bob; it ends at "),
+            "{}",
+            notices[0].body
+        );
         assert_eq!(titles[1], "restricted-read not granted");
         assert_eq!(notices[1].body, "Use the masked view");
         assert!(titles[2].starts_with("large-scan ends at "));
         assert_eq!(titles[3], "pii-read has ended");
-        assert!(notices[3].body.ends_with("2 running queries that needed it were cancelled."), "{}", notices[3].body);
+        assert!(
+            notices[3]
+                .body
+                .ends_with("2 running queries that needed it were cancelled."),
+            "{}",
+            notices[3].body
+        );
         assert!(ElevationChanges::default().notices().is_empty());
-        assert!(granted_notice(&active("pii-read", None)).body.starts_with("Approved by policy"));
+        assert!(granted_notice(&active("pii-read", None))
+            .body
+            .starts_with("Approved by policy"));
     }
 
     #[test]
@@ -473,7 +531,9 @@ mod tests {
             reason: String::new(),
         };
         state.wait_for(request, now.mono);
-        assert!(state.timed_out(now.after(PENDING_TIMEOUT - Duration::from_secs(1))).is_empty());
+        assert!(state
+            .timed_out(now.after(PENDING_TIMEOUT - Duration::from_secs(1)))
+            .is_empty());
         assert_eq!(state.timed_out(now.after(PENDING_TIMEOUT)).len(), 1);
     }
 }

@@ -6,7 +6,11 @@ pub enum CoreError {
     #[error("cannot find a home directory for Warden's files: set HOME, or pass --home DIR")]
     NoHome,
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the configuration file {path} is not valid: {message}")]
     Config { path: PathBuf, message: String },
     #[error("there is no workspace named {0:?}: run `warden workspace show` to list them")]
@@ -40,7 +44,15 @@ pub enum CoreError {
 }
 
 impl CoreError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        CoreError::Io { action, path: path.into(), source }
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        CoreError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 }

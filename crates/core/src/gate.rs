@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use warden_audit::{
-    EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted,
-    SqlRecord, SqlTextMode,
+    EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished,
+    QueryStarted, SqlRecord, SqlTextMode,
 };
 use warden_engine::{CancellationToken, CatalogSnapshot, Engine, EngineError, ResultSet};
 use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
@@ -29,7 +29,9 @@ pub enum RunError {
     #[error(transparent)]
     Engine(#[from] EngineError),
     /// The audit journal could not record the query, so it was not run (or its rows are withheld).
-    #[error("not allowed: the audit journal could not record this query ({0}); nothing runs unrecorded")]
+    #[error(
+        "not allowed: the audit journal could not record this query ({0}); nothing runs unrecorded"
+    )]
     Audit(String),
 }
 
@@ -128,7 +130,9 @@ impl Gate {
     /// The policy in force now, or why there is none (no bundle, refused, expired past grace).
     pub fn policy(&self) -> Result<Arc<PolicyInForce>, NoPolicy> {
         let now = Utc::now();
-        let seen = self.latest_seen_ms.fetch_max(now.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
+        let seen = self
+            .latest_seen_ms
+            .fetch_max(now.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
         if now.timestamp_millis() + CLOCK_SKEW.num_milliseconds() < seen {
             return Err(NoPolicy {
                 reason: format!(
@@ -193,8 +197,14 @@ impl Gate {
                 return Err(RunError::Blocked(Box::new(refusal)));
             }
         };
-        let engine = EngineRef { engine: self.engine.name().to_string(), query_id: None };
-        self.record(Payload::QueryStarted(QueryStarted { query: query.clone(), engine: engine.clone() }))?;
+        let engine = EngineRef {
+            engine: self.engine.name().to_string(),
+            query_id: None,
+        };
+        self.record(Payload::QueryStarted(QueryStarted {
+            query: query.clone(),
+            engine: engine.clone(),
+        }))?;
         let reads = approved.reads().to_vec();
         let started = Instant::now();
         let outcome = self.engine.execute(approved, cancel).await;
@@ -202,7 +212,10 @@ impl Gate {
         let duration_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(outcome) => {
-                let engine = EngineRef { query_id: Some(outcome.query_id.clone()), ..engine };
+                let engine = EngineRef {
+                    query_id: Some(outcome.query_id.clone()),
+                    ..engine
+                };
                 self.record(Payload::QueryFinished(QueryFinished {
                     query,
                     engine,
@@ -221,7 +234,11 @@ impl Gate {
                 })
             }
             Err(EngineError::Cancelled) => {
-                self.record(Payload::QueryCancelled(QueryCancelled { query, engine, duration_ms }))?;
+                self.record(Payload::QueryCancelled(QueryCancelled {
+                    query,
+                    engine,
+                    duration_ms,
+                }))?;
                 Err(RunError::Engine(EngineError::Cancelled))
             }
             Err(error) => {
@@ -231,7 +248,12 @@ impl Gate {
                     Some(_) => error.to_string(),
                     None => "the engine reported an error (details withheld: this policy keeps only hashes of SQL)".into(),
                 };
-                self.record(Payload::QueryFailed(QueryFailed { query, engine, error: text, duration_ms }))?;
+                self.record(Payload::QueryFailed(QueryFailed {
+                    query,
+                    engine,
+                    error: text,
+                    duration_ms,
+                }))?;
                 Err(RunError::Engine(error))
             }
         }
@@ -251,12 +273,24 @@ impl Gate {
             let report = lint(policy, sql, &self.context(database));
             let uses = report.lifted_by().clone();
             if uses.is_empty() {
-                return (report, Lease { gate: self, id: None });
+                return (
+                    report,
+                    Lease {
+                        gate: self,
+                        id: None,
+                    },
+                );
             }
             let mut state = self.elevation_state();
             if uses.is_subset(&state.names_at(Moment::now())) {
                 let id = state.started(cancel.clone(), uses);
-                return (report, Lease { gate: self, id: Some(id) });
+                return (
+                    report,
+                    Lease {
+                        gate: self,
+                        id: Some(id),
+                    },
+                );
             }
         }
     }
@@ -272,7 +306,11 @@ impl Gate {
             Verdict::Elevate => warden_audit::Verdict::Elevate,
             Verdict::Deny => warden_audit::Verdict::Deny,
         };
-        let mut rule_ids: Vec<String> = report.diagnostics().iter().map(|d| d.rule.clone()).collect();
+        let mut rule_ids: Vec<String> = report
+            .diagnostics()
+            .iter()
+            .map(|d| d.rule.clone())
+            .collect();
         rule_ids.sort();
         rule_ids.dedup();
         QueryContext {
@@ -285,7 +323,10 @@ impl Gate {
     }
 
     fn record(&self, payload: Payload) -> Result<(), RunError> {
-        self.audit.record(payload).map(|_| ()).map_err(|e| RunError::Audit(e.to_string()))
+        self.audit
+            .record(payload)
+            .map(|_| ())
+            .map_err(|e| RunError::Audit(e.to_string()))
     }
 
     /// What the engine can see (for the schema panel and completion).
@@ -320,7 +361,11 @@ impl Gate {
                 *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = status.clone();
                 status
             }
-            Err(_) => self.last_status.read().unwrap_or_else(|p| p.into_inner()).clone(),
+            Err(_) => self
+                .last_status
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         };
         // What the gate enforces decides the health shown (a clock turned back, for one).
         if let Err(no_policy) = self.policy() {
@@ -360,28 +405,43 @@ mod tests {
     use super::*;
     use crate::testing::{signed_gate, Fixture, Recorder, POLICY};
 
-
     async fn gate(policy: &str) -> (Fixture, Gate, Arc<AtomicUsize>) {
         let executed = Arc::new(AtomicUsize::new(0));
-        let engine = Box::new(Recorder { executed: executed.clone() });
+        let engine = Box::new(Recorder {
+            executed: executed.clone(),
+        });
         let (fixture, gate) = signed_gate(policy, engine).await;
         (fixture, gate, executed)
     }
 
     fn kinds(gate: &Gate) -> Vec<String> {
-        gate.audit().events(&[], None, None, false).expect("events").into_iter().map(|e| e.kind).collect()
+        gate.audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 
     #[tokio::test]
     async fn allowed_query_reaches_the_engine_verbatim_and_is_recorded() {
         let (_f, gate, executed) = gate(POLICY).await;
         let sql = "SELECT country, count(*) FROM customers GROUP BY 1";
-        let run = gate.run(sql, None, CancellationToken::new()).await.expect("allowed");
+        let run = gate
+            .run(sql, None, CancellationToken::new())
+            .await
+            .expect("allowed");
         assert_eq!(executed.load(Ordering::SeqCst), 1);
         assert_eq!(run.result.rows[0][0], Value::Text(sql.into()));
         assert_eq!(run.reads, vec!["sales.customers.country".to_string()]);
-        assert_eq!(kinds(&gate), ["bundle_updated", "query_started", "query_finished"]);
-        let finished = &gate.audit().events(&[warden_audit::Kind::QueryFinished], None, None, false).expect("events")[0];
+        assert_eq!(
+            kinds(&gate),
+            ["bundle_updated", "query_started", "query_finished"]
+        );
+        let finished = &gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+            .expect("events")[0];
         assert_eq!(finished.payload["query"]["sql"]["text"], sql);
         assert_eq!(finished.payload["query"]["bundle_revision"], 1);
         assert_eq!(finished.payload["engine"]["query_id"], "q1");
@@ -392,13 +452,24 @@ mod tests {
     #[tokio::test]
     async fn denied_query_never_reaches_the_engine_and_is_recorded_as_blocked() {
         let (_f, gate, executed) = gate(POLICY).await;
-        for sql in ["SELECT ssn FROM sales.customers", "SELEC nonsense", "", "SELECT x FROM nowhere"] {
-            let err = gate.run(sql, None, CancellationToken::new()).await.expect_err(sql);
+        for sql in [
+            "SELECT ssn FROM sales.customers",
+            "SELEC nonsense",
+            "",
+            "SELECT x FROM nowhere",
+        ] {
+            let err = gate
+                .run(sql, None, CancellationToken::new())
+                .await
+                .expect_err(sql);
             assert!(matches!(err, RunError::Blocked(_)), "{sql}: {err}");
             assert!(err.to_string().starts_with("not allowed"), "{sql}: {err}");
         }
         assert_eq!(executed.load(Ordering::SeqCst), 0);
-        let blocked = gate.audit().events(&[warden_audit::Kind::QueryBlocked], None, None, false).expect("events");
+        let blocked = gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryBlocked], None, None, false)
+            .expect("events");
         assert_eq!(blocked.len(), 4);
         assert_eq!(blocked[0].payload["query"]["verdict"], "deny");
         assert_eq!(blocked[0].payload["query"]["rule_ids"][0], "restricted");
@@ -407,15 +478,37 @@ mod tests {
     #[tokio::test]
     async fn engine_failures_and_cancellations_are_recorded() {
         let (_f, gate, _) = gate(POLICY).await;
-        let err = gate.run("SELECT fail_me FROM customers", None, CancellationToken::new()).await.expect_err("fails");
-        assert!(matches!(err, RunError::Engine(EngineError::Query(_))), "{err}");
+        let err = gate
+            .run(
+                "SELECT fail_me FROM customers",
+                None,
+                CancellationToken::new(),
+            )
+            .await
+            .expect_err("fails");
+        assert!(
+            matches!(err, RunError::Engine(EngineError::Query(_))),
+            "{err}"
+        );
         let cancel = CancellationToken::new();
         cancel.cancel();
-        let err = gate.run("SELECT country FROM customers", None, cancel).await.expect_err("cancelled");
-        assert!(matches!(err, RunError::Engine(EngineError::Cancelled)), "{err}");
+        let err = gate
+            .run("SELECT country FROM customers", None, cancel)
+            .await
+            .expect_err("cancelled");
+        assert!(
+            matches!(err, RunError::Engine(EngineError::Cancelled)),
+            "{err}"
+        );
         assert_eq!(
             kinds(&gate),
-            ["bundle_updated", "query_started", "query_failed", "query_started", "query_cancelled"]
+            [
+                "bundle_updated",
+                "query_started",
+                "query_failed",
+                "query_started",
+                "query_cancelled"
+            ]
         );
     }
 
@@ -424,27 +517,51 @@ mod tests {
         let policy = format!("{POLICY}audit: {{ sql_text: hash }}\n");
         let (_f, gate, _) = gate(&policy).await;
         let sql = "SELECT country FROM customers WHERE country = 'secret-literal'";
-        gate.run(sql, None, CancellationToken::new()).await.expect("allowed");
-        gate.run("SELECT ssn FROM customers WHERE ssn = 'secret-literal'", None, CancellationToken::new())
+        gate.run(sql, None, CancellationToken::new())
             .await
-            .expect_err("blocked");
+            .expect("allowed");
+        gate.run(
+            "SELECT ssn FROM customers WHERE ssn = 'secret-literal'",
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("blocked");
         // The recording engine fails on fail_me and quotes the query in its message.
-        gate.run("SELECT fail_me FROM customers WHERE country = 'secret-literal'", None, CancellationToken::new())
-            .await
-            .expect_err("fails");
+        gate.run(
+            "SELECT fail_me FROM customers WHERE country = 'secret-literal'",
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("fails");
         let journal = std::fs::read(gate.audit().journal_path()).expect("journal");
-        let wal = std::fs::read(gate.audit().journal_path().with_extension("sqlite-wal")).unwrap_or_default();
+        let wal = std::fs::read(gate.audit().journal_path().with_extension("sqlite-wal"))
+            .unwrap_or_default();
         for bytes in [journal, wal] {
             assert!(!String::from_utf8_lossy(&bytes).contains("secret-literal"));
         }
-        let events = gate.audit().events(&[warden_audit::Kind::QueryFinished], None, None, false).expect("events");
-        assert!(events[0].payload["query"]["sql"].get("text").is_none_or(|t| t.is_null()), "{}", events[0].payload);
+        let events = gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+            .expect("events");
+        assert!(
+            events[0].payload["query"]["sql"]
+                .get("text")
+                .is_none_or(|t| t.is_null()),
+            "{}",
+            events[0].payload
+        );
     }
 
     #[tokio::test]
     async fn the_database_argument_sets_the_context() {
         let (_f, gate, _) = gate(POLICY).await;
-        let verdict = |db| gate.lint("SELECT country FROM customers", db).expect("policy").verdict();
+        let verdict = |db| {
+            gate.lint("SELECT country FROM customers", db)
+                .expect("policy")
+                .verdict()
+        };
         assert_eq!(verdict(Some("web")), Verdict::Deny);
         assert_eq!(verdict(Some("sales")), Verdict::Allow);
         assert_eq!(verdict(Some("  ")), Verdict::Allow);
@@ -456,10 +573,19 @@ mod tests {
         assert!(gate.lint("SELECT country FROM customers", None).is_ok());
         // As if the gate had read a time an hour ahead of the clock now.
         let ahead = (Utc::now() + chrono::Duration::hours(1)).timestamp_millis();
-        gate.latest_seen_ms.store(ahead, std::sync::atomic::Ordering::SeqCst);
-        let err = gate.lint("SELECT country FROM customers", None).expect_err("untrusted clock");
+        gate.latest_seen_ms
+            .store(ahead, std::sync::atomic::Ordering::SeqCst);
+        let err = gate
+            .lint("SELECT country FROM customers", None)
+            .expect_err("untrusted clock");
         assert!(err.reason.contains("clock"), "{err}");
-        let run = gate.run("SELECT country FROM customers", None, CancellationToken::new()).await;
+        let run = gate
+            .run(
+                "SELECT country FROM customers",
+                None,
+                CancellationToken::new(),
+            )
+            .await;
         assert!(matches!(run, Err(RunError::NoPolicy(_))), "{run:?}");
         assert_eq!(executed.load(Ordering::SeqCst), 0);
     }
@@ -468,10 +594,19 @@ mod tests {
     async fn linting_as_the_user_types_is_not_recorded() {
         let (_f, gate, _) = gate(POLICY).await;
         let before = kinds(&gate);
-        for sql in ["S", "SELECT", "SELECT ssn", "SELECT ssn FROM customers", "SELECT country FROM customers"] {
+        for sql in [
+            "S",
+            "SELECT",
+            "SELECT ssn",
+            "SELECT ssn FROM customers",
+            "SELECT country FROM customers",
+        ] {
             let _ = gate.lint(sql, None);
         }
-        assert_eq!(kinds(&gate), before, "only runs and bundle changes are audit events");
+        assert_eq!(
+            kinds(&gate),
+            before,
+            "only runs and bundle changes are audit events"
+        );
     }
 }
-

@@ -3,15 +3,18 @@
 //! recorded request; if the journal cannot record it, nothing is granted.
 
 use chrono::Utc;
-use warden_audit::{ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload};
+use warden_audit::{
+    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload,
+};
 use warden_elevation::{
-    format_duration, validate, Approvals, Decision, DecisionRecord, ElevationError, Grant, Moment, PendingRequest, Request,
+    format_duration, validate, Approvals, Decision, DecisionRecord, ElevationError, Grant, Moment,
+    PendingRequest, Request,
 };
 use warden_guardrails::{Approval, Policy};
 
 use crate::elevation::{
-    approved_until, until_text, view, ElevationChanges, ElevationDecision, ElevationStatus, Elevations, EndedElevation,
-    Outcome, PENDING_TIMEOUT,
+    approved_until, until_text, view, ElevationChanges, ElevationDecision, ElevationStatus,
+    Elevations, EndedElevation, Outcome, PENDING_TIMEOUT,
 };
 use crate::{CoreError, Gate};
 
@@ -19,13 +22,16 @@ impl Gate {
     /// What the policy in force offers, what is held and what is waiting for an approver.
     pub fn elevation_status(&self) -> ElevationStatus {
         let policy = self.policy().ok();
-        self.elevation_state().status(policy.as_ref().map(|p| p.policy()), Moment::now())
+        self.elevation_state()
+            .status(policy.as_ref().map(|p| p.policy()), Moment::now())
     }
 
     /// Asks for an elevation. Auto-approved ones hold at once; the others wait in the
     /// workspace's approval queue until [`Gate::check_elevations`] sees a decision.
     pub fn request_elevation(&self, request: Request) -> Result<ElevationDecision, CoreError> {
-        let in_force = self.policy().map_err(|p| CoreError::NoElevation(p.reason))?;
+        let in_force = self
+            .policy()
+            .map_err(|p| CoreError::NoElevation(p.reason))?;
         let policy = in_force.policy();
         let valid = validate(policy, &request)?;
         let now = Moment::now();
@@ -43,11 +49,21 @@ impl Gate {
             .into());
         }
         if let Some(id) = state.is_pending(&valid.name) {
-            return Err(ElevationError::AlreadyPending { name: valid.name.clone(), id: id.into() }.into());
+            return Err(ElevationError::AlreadyPending {
+                name: valid.name.clone(),
+                id: id.into(),
+            }
+            .into());
         }
         match valid.approval {
             Approval::Auto => {
-                let grant = Grant::starting(uuid::Uuid::now_v7().to_string(), valid.name.clone(), now, valid.duration, None)?;
+                let grant = Grant::starting(
+                    uuid::Uuid::now_v7().to_string(),
+                    valid.name.clone(),
+                    now,
+                    valid.duration,
+                    None,
+                )?;
                 self.record_elevation(Payload::ElevationRequested(ElevationRequested {
                     elevation_id: grant.request_id.clone(),
                     scope: valid.name.clone(),
@@ -59,25 +75,50 @@ impl Gate {
                     approver: None,
                     expires_at_ms: grant.expires_at.timestamp_millis(),
                 }))?;
-                let message = format!("{} is active {}, approved by policy", grant.name, until_text(&grant));
-                let (expires_at_ms, request_id) = (Some(grant.expires_at.timestamp_millis()), Some(grant.request_id.clone()));
+                let message = format!(
+                    "{} is active {}, approved by policy",
+                    grant.name,
+                    until_text(&grant)
+                );
+                let (expires_at_ms, request_id) = (
+                    Some(grant.expires_at.timestamp_millis()),
+                    Some(grant.request_id.clone()),
+                );
                 state.insert(grant);
                 let status = state.status(Some(policy), now);
-                Ok(ElevationDecision { outcome: Outcome::Granted, name: valid.name, message, expires_at_ms, request_id, status })
+                Ok(ElevationDecision {
+                    outcome: Outcome::Granted,
+                    name: valid.name,
+                    message,
+                    expires_at_ms,
+                    request_id,
+                    status,
+                })
             }
             Approval::Manual => {
-                let approvals = state.approvals.clone().ok_or_else(|| CoreError::NoApprovals(self.workspace().to_string()))?;
+                let approvals = state
+                    .approvals
+                    .clone()
+                    .ok_or_else(|| CoreError::NoApprovals(self.workspace().to_string()))?;
                 let actor = crate::audit::os_user();
                 let pending = approvals.submit(&valid, &actor, now.wall)?;
-                if let Err(e) = self.record_elevation(Payload::ElevationRequested(ElevationRequested {
-                    elevation_id: pending.id.clone(),
-                    scope: valid.name.clone(),
-                    reason: valid.reason(),
-                    requested_duration_s: valid.duration.as_secs(),
-                })) {
+                if let Err(e) =
+                    self.record_elevation(Payload::ElevationRequested(ElevationRequested {
+                        elevation_id: pending.id.clone(),
+                        scope: valid.name.clone(),
+                        reason: valid.reason(),
+                        requested_duration_s: valid.duration.as_secs(),
+                    }))
+                {
                     // An unrecorded request must not be approvable: take it back.
                     let why = "the requester's audit journal could not record the request";
-                    if let Err(w) = approvals.decide(&pending.id, Decision::Withdraw, &actor, Some(why), Utc::now()) {
+                    if let Err(w) = approvals.decide(
+                        &pending.id,
+                        Decision::Withdraw,
+                        &actor,
+                        Some(why),
+                        Utc::now(),
+                    ) {
                         eprintln!("warden: request {} could not be withdrawn ({w}); an approval of it grants nothing", pending.id);
                     }
                     return Err(e);
@@ -91,14 +132,24 @@ impl Gate {
                 let request_id = Some(pending.id.clone());
                 state.wait_for(pending, now.mono);
                 let status = state.status(Some(policy), now);
-                Ok(ElevationDecision { outcome: Outcome::Pending, name: valid.name, message, expires_at_ms: None, request_id, status })
+                Ok(ElevationDecision {
+                    outcome: Outcome::Pending,
+                    name: valid.name,
+                    message,
+                    expires_at_ms: None,
+                    request_id,
+                    status,
+                })
             }
         }
     }
 
     /// Ends a grant before its time (the holder is done), cancelling the queries that need
     /// it, or withdraws a request of that name still waiting for an approver.
-    pub fn end_elevation(&self, name: &str) -> Result<(ElevationStatus, Option<EndedElevation>), CoreError> {
+    pub fn end_elevation(
+        &self,
+        name: &str,
+    ) -> Result<(ElevationStatus, Option<EndedElevation>), CoreError> {
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
         let now = Moment::now();
@@ -116,7 +167,10 @@ impl Gate {
                 if let Err(e) = self.record_end(&grant, cancelled, "ended by its holder") {
                     eprintln!("warden: {} ended, but {e}", grant.name);
                 }
-                ended = Some(EndedElevation { name: grant.name, cancelled });
+                ended = Some(EndedElevation {
+                    name: grant.name,
+                    cancelled,
+                });
             } else if let Some(id) = state.is_pending(name).map(str::to_string) {
                 withdrawn = state.stop_waiting(&id);
             }
@@ -124,7 +178,9 @@ impl Gate {
         };
         // Queue files are written outside the lock.
         if let Some(request) = withdrawn {
-            if let Err(e) = self.withdraw(approvals.as_ref(), &request, "withdrawn by the requester") {
+            if let Err(e) =
+                self.withdraw(approvals.as_ref(), &request, "withdrawn by the requester")
+            {
                 eprintln!("warden: {e}");
             }
         }
@@ -142,7 +198,12 @@ impl Gate {
                 }
             }
             let ids = state.waiting_ids();
-            (ids.iter().filter_map(|id| state.stop_waiting(id)).collect::<Vec<_>>(), state.approvals.clone())
+            (
+                ids.iter()
+                    .filter_map(|id| state.stop_waiting(id))
+                    .collect::<Vec<_>>(),
+                state.approvals.clone(),
+            )
         };
         for request in withdrawn {
             if let Err(e) = self.withdraw(approvals.as_ref(), &request, why) {
@@ -167,10 +228,14 @@ impl Gate {
         };
         // Queue files are read without holding the state: a slow or hostile folder must not
         // stall lint, run, or the ending of grants.
-        let decisions: Vec<(String, Result<Option<DecisionRecord>, ElevationError>)> = match &approvals {
-            Some(q) => waiting.into_iter().map(|id| (id.clone(), q.decision(&id))).collect(),
-            None => vec![],
-        };
+        let decisions: Vec<(String, Result<Option<DecisionRecord>, ElevationError>)> =
+            match &approvals {
+                Some(q) => waiting
+                    .into_iter()
+                    .map(|id| (id.clone(), q.decision(&id)))
+                    .collect(),
+                None => vec![],
+            };
 
         let mut state = self.elevation_state();
         let mut denied_ids = std::collections::BTreeMap::new();
@@ -180,15 +245,18 @@ impl Gate {
                 Ok(Some(d)) => Ok(d),
                 Err(e) => Err(e.to_string()),
             };
-            let Some(request) = state.stop_waiting(&id) else { continue };
+            let Some(request) = state.stop_waiting(&id) else {
+                continue;
+            };
             denied_ids.insert(request.name.clone(), request.id.clone());
             match judge(&request, decision, &state, policy, now) {
                 Ok(grant) => {
-                    let recorded = self.record_elevation(Payload::ElevationGranted(ElevationGranted {
-                        elevation_id: grant.request_id.clone(),
-                        approver: grant.approver.clone(),
-                        expires_at_ms: grant.expires_at.timestamp_millis(),
-                    }));
+                    let recorded =
+                        self.record_elevation(Payload::ElevationGranted(ElevationGranted {
+                            elevation_id: grant.request_id.clone(),
+                            approver: grant.approver.clone(),
+                            expires_at_ms: grant.expires_at.timestamp_millis(),
+                        }));
                     match recorded {
                         Ok(()) => {
                             changes.granted.push(view(&grant));
@@ -197,7 +265,9 @@ impl Gate {
                         // Nothing is granted unrecorded.
                         Err(e) => {
                             changes.errors.push(e.to_string());
-                            changes.denied.push((request.name, format!("approved, but not granted: {e}")));
+                            changes
+                                .denied
+                                .push((request.name, format!("approved, but not granted: {e}")));
                         }
                     }
                 }
@@ -213,8 +283,15 @@ impl Gate {
             }
         }
 
-        let timed_out: Vec<PendingRequest> = state.timed_out(now).iter().filter_map(|id| state.stop_waiting(id)).collect();
-        let reason = format!("no approver decided within {}; ask again", format_duration(PENDING_TIMEOUT));
+        let timed_out: Vec<PendingRequest> = state
+            .timed_out(now)
+            .iter()
+            .filter_map(|id| state.stop_waiting(id))
+            .collect();
+        let reason = format!(
+            "no approver decided within {}; ask again",
+            format_duration(PENDING_TIMEOUT)
+        );
         for request in &timed_out {
             state.refused(&request.id, &request.name, &reason, now);
         }
@@ -231,23 +308,50 @@ impl Gate {
         changes
     }
 
-    fn end_due(&self, state: &mut Elevations, now: Moment, policy: Option<&Policy>, changes: &mut ElevationChanges) {
+    fn end_due(
+        &self,
+        state: &mut Elevations,
+        now: Moment,
+        policy: Option<&Policy>,
+        changes: &mut ElevationChanges,
+    ) {
         for grant in state.take_ended(now, policy) {
             let cancelled = state.cancel_users_of(&grant.name);
-            let why = if grant.holds_at(now) { "the policy in force no longer allows it" } else { "its time ran out" };
+            let why = if grant.holds_at(now) {
+                "the policy in force no longer allows it"
+            } else {
+                "its time ran out"
+            };
             if let Err(e) = self.record_end(&grant, cancelled, why) {
                 changes.errors.push(e.to_string());
             }
-            changes.ended.push(EndedElevation { name: grant.name, cancelled });
+            changes.ended.push(EndedElevation {
+                name: grant.name,
+                cancelled,
+            });
         }
     }
 
     /// Withdraws `request` in the queue (so no later approval counts) and records the denial.
-    fn withdraw(&self, approvals: Option<&Approvals>, request: &PendingRequest, why: &str) -> Result<(), CoreError> {
+    fn withdraw(
+        &self,
+        approvals: Option<&Approvals>,
+        request: &PendingRequest,
+        why: &str,
+    ) -> Result<(), CoreError> {
         if let Some(q) = approvals {
-            match q.decide(&request.id, Decision::Withdraw, &request.requester, Some(why), Utc::now()) {
+            match q.decide(
+                &request.id,
+                Decision::Withdraw,
+                &request.requester,
+                Some(why),
+                Utc::now(),
+            ) {
                 Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => {}
-                Err(e) => eprintln!("warden: request {} could not be withdrawn in the queue: {e}", request.id),
+                Err(e) => eprintln!(
+                    "warden: request {} could not be withdrawn in the queue: {e}",
+                    request.id
+                ),
             }
         }
         self.record_elevation(Payload::ElevationDenied(ElevationDenied {
@@ -257,7 +361,13 @@ impl Gate {
         }))
     }
 
-    fn record_denial(&self, request: &PendingRequest, approver: Option<String>, reason: &str, changes: &mut ElevationChanges) {
+    fn record_denial(
+        &self,
+        request: &PendingRequest,
+        approver: Option<String>,
+        reason: &str,
+        changes: &mut ElevationChanges,
+    ) {
         if let Err(e) = self.record_elevation(Payload::ElevationDenied(ElevationDenied {
             elevation_id: request.id.clone(),
             approver,
@@ -268,7 +378,9 @@ impl Gate {
     }
 
     fn record_end(&self, grant: &Grant, cancelled: usize, why: &str) -> Result<(), CoreError> {
-        self.record_elevation(Payload::ElevationExpired(ElevationExpired { elevation_id: grant.request_id.clone() }))?;
+        self.record_elevation(Payload::ElevationExpired(ElevationExpired {
+            elevation_id: grant.request_id.clone(),
+        }))?;
         self.record_elevation(Payload::Lockout(Lockout {
             reason: format!(
                 "{} ended ({why}); {cancelled} running {} that needed it cancelled; the editor is back to baseline access",
@@ -293,34 +405,80 @@ fn judge(
     policy: Option<&Policy>,
     now: Moment,
 ) -> Result<Grant, (Option<String>, String)> {
-    let d = decision.map_err(|problem| (None, format!("the approval could not be read ({problem}); ask again")))?;
+    let d = decision.map_err(|problem| {
+        (
+            None,
+            format!("the approval could not be read ({problem}); ask again"),
+        )
+    })?;
     let approver = Some(d.approver.clone());
     match d.decision {
         Decision::Approve => {}
-        Decision::Deny => return Err((approver, d.reason.unwrap_or_else(|| "no reason given".into()))),
-        Decision::Withdraw => return Err((approver, d.reason.unwrap_or_else(|| "withdrawn".into()))),
+        Decision::Deny => {
+            return Err((
+                approver,
+                d.reason.unwrap_or_else(|| "no reason given".into()),
+            ))
+        }
+        Decision::Withdraw => {
+            return Err((approver, d.reason.unwrap_or_else(|| "withdrawn".into())))
+        }
     }
-    if (d.name.as_str(), d.duration_s, d.requester.as_str()) != (request.name.as_str(), request.duration_s, request.requester.as_str()) {
+    if (d.name.as_str(), d.duration_s, d.requester.as_str())
+        != (
+            request.name.as_str(),
+            request.duration_s,
+            request.requester.as_str(),
+        )
+    {
         return Err((approver, "the approval is for another request than the one made (elevation, duration or requester differ); ask again".into()));
     }
     let self_approved = d.approver == request.requester;
-    if self_approved && !state.approvals.as_ref().is_some_and(|q| q.allows_self_approval()) {
-        return Err((approver, "a request cannot be approved by the person who made it".into()));
+    if self_approved
+        && !state
+            .approvals
+            .as_ref()
+            .is_some_and(|q| q.allows_self_approval())
+    {
+        return Err((
+            approver,
+            "a request cannot be approved by the person who made it".into(),
+        ));
     }
     let Some(def) = policy.and_then(|p| p.elevation(&request.name)) else {
-        return Err((approver, "the policy in force no longer offers this elevation".into()));
+        return Err((
+            approver,
+            "the policy in force no longer offers this elevation".into(),
+        ));
     };
     if d.decided_at_ms < request.requested_at_ms {
-        return Err((approver, "the approval is dated before the request was made; ask again".into()));
+        return Err((
+            approver,
+            "the approval is dated before the request was made; ask again".into(),
+        ));
     }
     let decided_at_ms = d.decided_at_ms.min(now.wall.timestamp_millis());
     let until = approved_until(request, decided_at_ms);
     let asked = std::time::Duration::from_secs(request.duration_s);
-    let left = (until - now.wall).to_std().unwrap_or_default().min(asked).min(def.max_duration);
+    let left = (until - now.wall)
+        .to_std()
+        .unwrap_or_default()
+        .min(asked)
+        .min(def.max_duration);
     if left.is_zero() {
-        return Err((approver, "approved, but its time had run out before Warden saw the approval".into()));
+        return Err((
+            approver,
+            "approved, but its time had run out before Warden saw the approval".into(),
+        ));
     }
-    Grant::starting(request.id.clone(), request.name.clone(), now, left, Some(d.approver)).map_err(|e| (None, e.to_string()))
+    Grant::starting(
+        request.id.clone(),
+        request.name.clone(),
+        now,
+        left,
+        Some(d.approver),
+    )
+    .map_err(|e| (None, e.to_string()))
 }
 
 fn log_errors(changes: &ElevationChanges) {
@@ -347,7 +505,13 @@ mod tests {
 
     async fn gate() -> (Fixture, Gate, Arc<AtomicUsize>) {
         let running = Arc::new(AtomicUsize::new(0));
-        let (fixture, gate) = signed_gate(ELEVATION_POLICY, Box::new(Waiter { running: running.clone() })).await;
+        let (fixture, gate) = signed_gate(
+            ELEVATION_POLICY,
+            Box::new(Waiter {
+                running: running.clone(),
+            }),
+        )
+        .await;
         (fixture, gate, running)
     }
 
@@ -361,27 +525,56 @@ mod tests {
     }
 
     fn kinds(gate: &Gate) -> Vec<String> {
-        gate.audit().events(&[], None, None, false).expect("events").into_iter().map(|e| e.kind).collect()
+        gate.audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 
     #[tokio::test]
     async fn an_auto_approved_elevation_holds_at_once_and_is_recorded() {
         let (_f, gate, _) = gate().await;
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate);
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate
+        );
         let status = gate.elevation_status();
-        assert_eq!(status.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["pii-read", "restricted-read"]);
-        assert_eq!(status.options[0].ticket_pattern.as_deref(), Some("INC-[0-9]+"));
+        assert_eq!(
+            status
+                .options
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>(),
+            ["pii-read", "restricted-read"]
+        );
+        assert_eq!(
+            status.options[0].ticket_pattern.as_deref(),
+            Some("INC-[0-9]+")
+        );
 
         let decision = gate.request_elevation(pii_read(None)).expect("granted");
         assert_eq!(decision.outcome, Outcome::Granted);
-        assert!(decision.message.contains("approved by policy") && decision.message.contains("15 min"), "{}", decision.message);
+        assert!(
+            decision.message.contains("approved by policy") && decision.message.contains("15 min"),
+            "{}",
+            decision.message
+        );
         assert_eq!(decision.status.active.len(), 1);
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Allow);
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Allow
+        );
         assert!(kinds(&gate).ends_with(&["elevation_requested".into(), "elevation_granted".into()]));
-        let requested = &gate.audit().events(&[], None, None, false).expect("events")[kinds(&gate).len() - 2];
+        let requested =
+            &gate.audit().events(&[], None, None, false).expect("events")[kinds(&gate).len() - 2];
         assert_eq!(requested.payload["reason"], "[INC-7] churn study");
 
-        let again = gate.request_elevation(pii_read(None)).unwrap_err().to_string();
+        let again = gate
+            .request_elevation(pii_read(None))
+            .unwrap_err()
+            .to_string();
         assert!(again.contains("already active"), "{again}");
     }
 
@@ -389,12 +582,24 @@ mod tests {
     async fn a_request_the_policy_does_not_allow_grants_and_records_nothing() {
         let (_f, gate, _) = gate().await;
         let before = kinds(&gate);
-        let e = gate.request_elevation(pii_read(Some(2 * 3600))).unwrap_err().to_string();
+        let e = gate
+            .request_elevation(pii_read(Some(2 * 3600)))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 1 h"), "{e}");
-        let e = gate.request_elevation(Request { ticket: None, ..pii_read(None) }).unwrap_err().to_string();
+        let e = gate
+            .request_elevation(Request {
+                ticket: None,
+                ..pii_read(None)
+            })
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ticket reference matching INC-[0-9]+"), "{e}");
         assert_eq!(kinds(&gate), before);
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate);
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate
+        );
     }
 
     #[tokio::test]
@@ -416,19 +621,39 @@ mod tests {
         }
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let changes = gate.check_elevations();
-        assert_eq!(changes.ended, vec![EndedElevation { name: "pii-read".into(), cancelled: 1 }]);
+        assert_eq!(
+            changes.ended,
+            vec![EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 1
+            }]
+        );
         let outcome = elevated.await.expect("task");
-        assert!(matches!(outcome, Err(RunError::Engine(EngineError::Cancelled))), "{outcome:?}");
-        assert_eq!(running.load(Ordering::SeqCst), 1, "the query that needs no elevation runs on");
+        assert!(
+            matches!(outcome, Err(RunError::Engine(EngineError::Cancelled))),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            running.load(Ordering::SeqCst),
+            1,
+            "the query that needs no elevation runs on"
+        );
         plain_token.cancel();
         let _ = plain.await;
 
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate, "back to baseline");
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate,
+            "back to baseline"
+        );
         let k = kinds(&gate);
         for kind in ["elevation_expired", "lockout", "query_cancelled"] {
             assert!(k.contains(&kind.to_string()), "{kind} in {k:?}");
         }
-        assert!(gate.check_elevations().ended.is_empty(), "an end is reported once");
+        assert!(
+            gate.check_elevations().ended.is_empty(),
+            "an end is reported once"
+        );
         assert!(gate.elevation_status().active.is_empty());
     }
 
@@ -437,7 +662,10 @@ mod tests {
         let (_f, gate, _) = gate().await;
         gate.request_elevation(pii_read(Some(1))).expect("granted");
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate);
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate
+        );
         let refused = gate.run(PII, None, CancellationToken::new()).await;
         assert!(matches!(refused, Err(RunError::Blocked(_))), "{refused:?}");
     }
@@ -457,45 +685,112 @@ mod tests {
         assert_eq!(decision.status.pending.len(), 1);
         let again = gate.request_elevation(ask.clone()).unwrap_err().to_string();
         assert!(again.contains("already waiting"), "{again}");
-        assert!(gate.check_elevations().is_empty(), "nothing happens before a decision");
-        assert_eq!(gate.lint("SELECT ssn FROM customers", None).expect("policy").verdict(), Verdict::Elevate);
+        assert!(
+            gate.check_elevations().is_empty(),
+            "nothing happens before a decision"
+        );
+        assert_eq!(
+            gate.lint("SELECT ssn FROM customers", None)
+                .expect("policy")
+                .verdict(),
+            Verdict::Elevate
+        );
 
         let approvals = Approvals::open(f.dir.path().join("approvals"), true);
-        approvals.decide(&id, Decision::Approve, "bob", None, chrono::Utc::now()).expect("approve");
+        approvals
+            .decide(&id, Decision::Approve, "bob", None, chrono::Utc::now())
+            .expect("approve");
         let changes = gate.check_elevations();
         assert_eq!(changes.granted.len(), 1);
         assert_eq!(changes.granted[0].approver.as_deref(), Some("bob"));
-        assert_eq!(gate.lint("SELECT ssn FROM customers", None).expect("policy").verdict(), Verdict::Allow);
-        let granted = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
-        assert_eq!((granted.kind.as_str(), &granted.payload["approver"]), ("elevation_granted", &serde_json::json!("bob")));
+        assert_eq!(
+            gate.lint("SELECT ssn FROM customers", None)
+                .expect("policy")
+                .verdict(),
+            Verdict::Allow
+        );
+        let granted = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .pop()
+            .expect("event");
+        assert_eq!(
+            (granted.kind.as_str(), &granted.payload["approver"]),
+            ("elevation_granted", &serde_json::json!("bob"))
+        );
 
         // A denial reaches the requester with its reason, and grants nothing.
         gate.end_elevation("restricted-read").expect("end");
-        let id = gate.request_elevation(ask).expect("submitted").request_id.expect("id");
-        approvals.decide(&id, Decision::Deny, "bob", Some("use the masked view"), chrono::Utc::now()).expect("deny");
+        let id = gate
+            .request_elevation(ask)
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        approvals
+            .decide(
+                &id,
+                Decision::Deny,
+                "bob",
+                Some("use the masked view"),
+                chrono::Utc::now(),
+            )
+            .expect("deny");
         let changes = gate.check_elevations();
-        assert_eq!(changes.denied, vec![("restricted-read".to_string(), "use the masked view".to_string())]);
-        assert_eq!(gate.lint("SELECT ssn FROM customers", None).expect("policy").verdict(), Verdict::Elevate);
-        assert_eq!(kinds(&gate).last().map(String::as_str), Some("elevation_denied"));
+        assert_eq!(
+            changes.denied,
+            vec![(
+                "restricted-read".to_string(),
+                "use the masked view".to_string()
+            )]
+        );
+        assert_eq!(
+            gate.lint("SELECT ssn FROM customers", None)
+                .expect("policy")
+                .verdict(),
+            Verdict::Elevate
+        );
+        assert_eq!(
+            kinds(&gate).last().map(String::as_str),
+            Some("elevation_denied")
+        );
     }
 
     #[tokio::test]
     async fn ending_early_and_the_warning_before_the_end() {
         let (_f, gate, _) = gate().await;
         // Shorter than the warning time: it is announced as ending soon, once.
-        gate.request_elevation(pii_read(Some(120))).expect("granted");
+        gate.request_elevation(pii_read(Some(120)))
+            .expect("granted");
         let changes = gate.check_elevations();
         assert_eq!(changes.ending_soon.len(), 1);
         assert!(gate.check_elevations().ending_soon.is_empty());
         let (status, ended) = gate.end_elevation("pii-read").expect("end");
-        assert_eq!(ended, Some(EndedElevation { name: "pii-read".into(), cancelled: 0 }));
+        assert_eq!(
+            ended,
+            Some(EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 0
+            })
+        );
         assert!(status.active.is_empty());
-        assert_eq!(gate.lint(PII, None).expect("policy").verdict(), Verdict::Elevate);
-        assert_eq!(gate.end_elevation("pii-read").expect("nothing to end").1, None);
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate
+        );
+        assert_eq!(
+            gate.end_elevation("pii-read").expect("nothing to end").1,
+            None
+        );
     }
 
     fn restricted_read() -> Request {
-        Request { name: "restricted-read".into(), duration: Some(Duration::from_secs(300)), justification: "fraud case".into(), ticket: None }
+        Request {
+            name: "restricted-read".into(),
+            duration: Some(Duration::from_secs(300)),
+            justification: "fraud case".into(),
+            ticket: None,
+        }
     }
 
     #[tokio::test]
@@ -504,16 +799,26 @@ mod tests {
         let approvals = Approvals::open(f.dir.path().join("approvals"), true);
 
         // A decision dated a day ahead still counts from now and for the five minutes asked.
-        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
         let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
-        approvals.decide(&id, Decision::Approve, "bob", None, tomorrow).expect("approve");
+        approvals
+            .decide(&id, Decision::Approve, "bob", None, tomorrow)
+            .expect("approve");
         let granted = gate.check_elevations().granted;
         let left_ms = granted[0].expires_at_ms - chrono::Utc::now().timestamp_millis();
         assert!((0..=300_000).contains(&left_ms), "{left_ms} ms left");
         gate.end_elevation("restricted-read").expect("end");
 
         // A decision file rewritten to approve something else grants nothing.
-        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
         let forged = serde_json::json!({
             "id": id, "decision": "approve", "approver": "bob", "decided_at_ms": chrono::Utc::now().timestamp_millis(),
             "reason": null, "name": "restricted-read", "duration_s": 1800, "requester": crate::audit::os_user(),
@@ -523,24 +828,43 @@ mod tests {
         std::fs::write(decisions.join(format!("{id}.json")), forged.to_string()).expect("write");
         let changes = gate.check_elevations();
         assert!(changes.granted.is_empty());
-        assert!(changes.denied[0].1.contains("another request"), "{:?}", changes.denied);
+        assert!(
+            changes.denied[0].1.contains("another request"),
+            "{:?}",
+            changes.denied
+        );
         assert!(gate.elevations().is_empty());
     }
 
     #[tokio::test]
     async fn outside_the_demo_nobody_approves_their_own_request_even_by_writing_the_file() {
         let (f, gate, _) = gate().await;
-        gate.elevation_state().approvals = Some(Approvals::open(f.dir.path().join("approvals"), false));
-        let decision = gate.request_elevation(restricted_read()).expect("submitted");
+        gate.elevation_state().approvals =
+            Some(Approvals::open(f.dir.path().join("approvals"), false));
+        let decision = gate
+            .request_elevation(restricted_read())
+            .expect("submitted");
         let id = decision.request_id.expect("id");
         let me = crate::audit::os_user();
-        let refused = Approvals::open(f.dir.path().join("approvals"), false).decide(&id, Decision::Approve, &me, None, chrono::Utc::now());
+        let refused = Approvals::open(f.dir.path().join("approvals"), false).decide(
+            &id,
+            Decision::Approve,
+            &me,
+            None,
+            chrono::Utc::now(),
+        );
         assert!(matches!(refused, Err(ElevationError::SelfApproval { .. })));
         // Written through a queue that allows it (as a hand-made file would be): the gate refuses.
-        Approvals::open(f.dir.path().join("approvals"), true).decide(&id, Decision::Approve, &me, None, chrono::Utc::now()).expect("written");
+        Approvals::open(f.dir.path().join("approvals"), true)
+            .decide(&id, Decision::Approve, &me, None, chrono::Utc::now())
+            .expect("written");
         let changes = gate.check_elevations();
         assert!(changes.granted.is_empty());
-        assert!(changes.denied[0].1.contains("person who made it"), "{:?}", changes.denied);
+        assert!(
+            changes.denied[0].1.contains("person who made it"),
+            "{:?}",
+            changes.denied
+        );
     }
 
     #[tokio::test]
@@ -548,12 +872,20 @@ mod tests {
         let (_f, gate, _) = gate().await;
         gate.request_elevation(pii_read(Some(1))).expect("granted");
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        gate.request_elevation(pii_read(None)).expect("granted again");
+        gate.request_elevation(pii_read(None))
+            .expect("granted again");
         let k = kinds(&gate);
         let tail: Vec<&str> = k.iter().rev().take(6).rev().map(String::as_str).collect();
         assert_eq!(
             tail,
-            ["elevation_requested", "elevation_granted", "elevation_expired", "lockout", "elevation_requested", "elevation_granted"]
+            [
+                "elevation_requested",
+                "elevation_granted",
+                "elevation_expired",
+                "lockout",
+                "elevation_requested",
+                "elevation_granted"
+            ]
         );
     }
 
@@ -561,7 +893,11 @@ mod tests {
     async fn quitting_ends_grants_and_withdraws_requests_on_the_record() {
         let (f, gate, _) = gate().await;
         gate.request_elevation(pii_read(None)).expect("granted");
-        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
         gate.end_all_elevations("the app quit");
         assert!(gate.elevations().is_empty());
         assert!(gate.elevation_status().pending.is_empty());
@@ -569,56 +905,136 @@ mod tests {
         for kind in ["elevation_expired", "lockout", "elevation_denied"] {
             assert!(k.contains(&kind.to_string()), "{kind} in {k:?}");
         }
-        let late = Approvals::open(f.dir.path().join("approvals"), true).decide(&id, Decision::Approve, "bob", None, chrono::Utc::now());
-        assert!(matches!(late, Err(ElevationError::AlreadyDecided { .. })), "an approval after quitting is refused: {late:?}");
+        let late = Approvals::open(f.dir.path().join("approvals"), true).decide(
+            &id,
+            Decision::Approve,
+            "bob",
+            None,
+            chrono::Utc::now(),
+        );
+        assert!(
+            matches!(late, Err(ElevationError::AlreadyDecided { .. })),
+            "an approval after quitting is refused: {late:?}"
+        );
     }
 
     #[tokio::test]
     async fn a_waiting_request_can_be_withdrawn_and_versions_grow() {
         let (_f, gate, _) = gate().await;
         let v0 = gate.elevation_status().version;
-        gate.request_elevation(restricted_read()).expect("submitted");
+        gate.request_elevation(restricted_read())
+            .expect("submitted");
         let v1 = gate.elevation_status().version;
         let (status, ended) = gate.end_elevation("restricted-read").expect("withdrawn");
         assert!(ended.is_none() && status.pending.is_empty());
-        assert!(v0 < v1 && v1 < status.version, "{v0} {v1} {}", status.version);
-        assert_eq!(kinds(&gate).last().map(String::as_str), Some("elevation_denied"));
-        gate.request_elevation(restricted_read()).expect("it may be asked for again");
+        assert!(
+            v0 < v1 && v1 < status.version,
+            "{v0} {v1} {}",
+            status.version
+        );
+        assert_eq!(
+            kinds(&gate).last().map(String::as_str),
+            Some("elevation_denied")
+        );
+        gate.request_elevation(restricted_read())
+            .expect("it may be asked for again");
     }
 
     #[tokio::test]
     async fn a_new_policy_that_allows_less_ends_grants_it_no_longer_allows() {
         let (f, gate, _) = gate().await;
-        gate.request_elevation(pii_read(Some(1800))).expect("granted");
-        f.publish(&ELEVATION_POLICY.replace("max_duration: 1h\n    default_duration: 15m", "max_duration: 10m\n    default_duration: 5m"), 2, chrono::Duration::days(30)).await;
+        gate.request_elevation(pii_read(Some(1800)))
+            .expect("granted");
+        f.publish(
+            &ELEVATION_POLICY.replace(
+                "max_duration: 1h\n    default_duration: 15m",
+                "max_duration: 10m\n    default_duration: 5m",
+            ),
+            2,
+            chrono::Duration::days(30),
+        )
+        .await;
         assert!(gate.refresh_policy().await.changed);
         let changes = gate.check_elevations();
-        assert_eq!(changes.ended, vec![EndedElevation { name: "pii-read".into(), cancelled: 0 }]);
-        let lockout = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
-        assert!(lockout.payload["reason"].as_str().unwrap_or_default().contains("no longer allows it"), "{}", lockout.payload);
-        gate.request_elevation(pii_read(Some(600))).expect("within the new maximum");
+        assert_eq!(
+            changes.ended,
+            vec![EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 0
+            }]
+        );
+        let lockout = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .pop()
+            .expect("event");
+        assert!(
+            lockout.payload["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no longer allows it"),
+            "{}",
+            lockout.payload
+        );
+        gate.request_elevation(pii_read(Some(600)))
+            .expect("within the new maximum");
     }
 
     #[tokio::test]
     async fn refusals_reach_the_status_and_approvals_dated_before_the_request_do_not_count() {
         let (f, gate, _) = gate().await;
         let approvals = Approvals::open(f.dir.path().join("approvals"), true);
-        let id = gate.request_elevation(restricted_read()).expect("submitted").request_id.expect("id");
+        let id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
         let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
-        approvals.decide(&id, Decision::Approve, "bob", None, yesterday).expect("approve");
+        approvals
+            .decide(&id, Decision::Approve, "bob", None, yesterday)
+            .expect("approve");
         let changes = gate.check_elevations();
         assert!(changes.granted.is_empty());
-        assert!(changes.denied[0].1.contains("dated before the request"), "{:?}", changes.denied);
+        assert!(
+            changes.denied[0].1.contains("dated before the request"),
+            "{:?}",
+            changes.denied
+        );
         let status = gate.elevation_status();
         assert_eq!(status.refusals.len(), 1);
-        assert_eq!((status.refusals[0].request_id.as_str(), status.refusals[0].name.as_str()), (id.as_str(), "restricted-read"));
+        assert_eq!(
+            (
+                status.refusals[0].request_id.as_str(),
+                status.refusals[0].name.as_str()
+            ),
+            (id.as_str(), "restricted-read")
+        );
 
         // Ending a grant that already ran out says so, not "ended by its holder".
         gate.request_elevation(pii_read(Some(1))).expect("granted");
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let (_, ended) = gate.end_elevation("pii-read").expect("end");
-        assert_eq!(ended, Some(EndedElevation { name: "pii-read".into(), cancelled: 0 }));
-        let lockout = gate.audit().events(&[], None, None, false).expect("events").pop().expect("event");
-        assert!(lockout.payload["reason"].as_str().unwrap_or_default().contains("its time ran out"), "{}", lockout.payload);
+        assert_eq!(
+            ended,
+            Some(EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 0
+            })
+        );
+        let lockout = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .pop()
+            .expect("event");
+        assert!(
+            lockout.payload["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("its time ran out"),
+            "{}",
+            lockout.payload
+        );
     }
 }

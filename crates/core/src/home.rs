@@ -30,7 +30,12 @@ fn managed_config() -> PathBuf {
 
 impl Home {
     pub fn under(root: &Path) -> Self {
-        Self { config: root.join("config"), data: root.join("data"), cache: root.join("cache"), managed: managed_config() }
+        Self {
+            config: root.join("config"),
+            data: root.join("data"),
+            cache: root.join("cache"),
+            managed: managed_config(),
+        }
     }
 
     /// `explicit` (from `--home`) first, then `WARDEN_HOME`, then the platform directories.
@@ -41,7 +46,8 @@ impl Home {
         if let Some(root) = std::env::var_os("WARDEN_HOME").filter(|v| !v.is_empty()) {
             return Ok(Self::under(Path::new(&root)));
         }
-        let dirs = directories::ProjectDirs::from("dev", "warden", "warden").ok_or(CoreError::NoHome)?;
+        let dirs =
+            directories::ProjectDirs::from("dev", "warden", "warden").ok_or(CoreError::NoHome)?;
         Ok(Self {
             config: dirs.config_dir().to_path_buf(),
             data: dirs.data_dir().to_path_buf(),
@@ -69,6 +75,9 @@ mod tests {
         assert_eq!(home.config, Path::new("/tmp/w/config"));
         assert_eq!(home.data, Path::new("/tmp/w/data"));
         assert_eq!(home.cache, Path::new("/tmp/w/cache"));
-        assert_eq!(home.workspace_dir("demo"), Path::new("/tmp/w/data/workspaces/demo"));
+        assert_eq!(
+            home.workspace_dir("demo"),
+            Path::new("/tmp/w/data/workspaces/demo")
+        );
     }
 }

@@ -26,20 +26,27 @@ mod workspace;
 pub use audit::{Audit, AuditStatusView, EventView};
 pub use bundles::{NoPolicy, PolicyInForce};
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
-pub use policy_client::{PolicyClient, PolicyRefresh};
-pub use warden_bundle::{FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus};
-pub use error::CoreError;
 pub use elevation::{
-    ActiveElevation, ElevationChanges, ElevationDecision, ElevationOption, ElevationStatus, EndedElevation, Notice, Outcome,
-    PendingElevation, granted_notice, WARN_BEFORE,
+    granted_notice, ActiveElevation, ElevationChanges, ElevationDecision, ElevationOption,
+    ElevationStatus, EndedElevation, Notice, Outcome, PendingElevation, WARN_BEFORE,
 };
+pub use error::CoreError;
 pub use gate::{Execution, Gate, RunError};
-pub use warden_elevation::{format_duration, Approvals, Decision, DecisionRecord, ElevationError, PendingRequest, Request as ElevationRequest};
 pub use home::Home;
+pub use policy_client::{PolicyClient, PolicyRefresh};
 pub use results::ResultStore;
+pub use warden_bundle::{
+    FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus,
+};
+pub use warden_elevation::{
+    format_duration, Approvals, Decision, DecisionRecord, ElevationError, PendingRequest,
+    Request as ElevationRequest,
+};
 pub use workspace::{Workspace, WorkspaceSummary, DEMO};
 
-pub use warden_engine::{CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value};
+pub use warden_engine::{
+    CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,
+};
 pub use warden_guardrails::{
     Diagnostic, Policy, Position, Report, Severity, Span, StatementClass, Verdict,
 };

@@ -41,7 +41,12 @@ pub struct PolicyRefresh {
 
 impl PolicyClient {
     pub(crate) fn new(bundles: Bundles, audit: Arc<Audit>) -> Self {
-        Self { bundles, audit, last_rejection: None, unrecorded_update: false }
+        Self {
+            bundles,
+            audit,
+            last_rejection: None,
+            unrecorded_update: false,
+        }
     }
 
     pub(crate) fn in_force(&self, now: DateTime<Utc>) -> Enforced {
@@ -55,7 +60,8 @@ impl PolicyClient {
 
     fn record_updated(&mut self) -> Result<(), CoreError> {
         if let Some((name, revision, sha256, key_id)) = self.bundles.current_identity() {
-            let sha256 = Sha256Hex::try_from(sha256).map_err(|e| CoreError::Audit(AuditError::InvalidEvent(e)))?;
+            let sha256 = Sha256Hex::try_from(sha256)
+                .map_err(|e| CoreError::Audit(AuditError::InvalidEvent(e)))?;
             let recorded = self.audit.record(Payload::BundleUpdated(BundleUpdated {
                 bundle_id: name,
                 revision,
@@ -94,7 +100,11 @@ impl PolicyClient {
     /// Fetches from `source` (or the configured one). A new revision is recorded as
     /// `bundle_updated`, a refused bundle as `bundle_rejected`; an unreachable source is not an
     /// audit event (being offline is normal) but shows in the status.
-    pub async fn fetch(&mut self, source: Option<&str>, now: DateTime<Utc>) -> Result<RefreshOutcome, CoreError> {
+    pub async fn fetch(
+        &mut self,
+        source: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, CoreError> {
         self.fetch_noting_refusal(source, now).await.0
     }
 
@@ -113,14 +123,22 @@ impl PolicyClient {
         }
     }
 
-    fn record(&mut self, outcome: &Result<RefreshOutcome, CoreError>, new_refusal: &mut bool) -> Result<(), CoreError> {
+    fn record(
+        &mut self,
+        outcome: &Result<RefreshOutcome, CoreError>,
+        new_refusal: &mut bool,
+    ) -> Result<(), CoreError> {
         match outcome {
             Ok(RefreshOutcome::Updated { .. }) => self.record_updated()?,
-            Ok(RefreshOutcome::Unchanged { .. }) if self.unrecorded_update => self.record_updated()?,
+            Ok(RefreshOutcome::Unchanged { .. }) if self.unrecorded_update => {
+                self.record_updated()?
+            }
             Ok(RefreshOutcome::Unchanged { .. }) => {}
             // Only a bundle the source served and verification refused is a rejection; an
             // unreachable source or a configuration mistake is shown in the status instead.
-            Err(CoreError::Bundle(e)) if !e.is_transport() && !matches!(e, BundleError::InvalidLocation { .. }) => {
+            Err(CoreError::Bundle(e))
+                if !e.is_transport() && !matches!(e, BundleError::InvalidLocation { .. }) =>
+            {
                 let reason = e.to_string();
                 if self.last_rejection.as_deref() != Some(reason.as_str()) {
                     self.audit.record(Payload::BundleRejected(BundleRejected {
@@ -143,7 +161,11 @@ impl PolicyClient {
     }
 
     /// Fetches and publishes the result into the gate's view of what is in force.
-    pub(crate) async fn refresh_into(&mut self, source: Option<&str>, enforced: &RwLock<Enforced>) -> PolicyRefresh {
+    pub(crate) async fn refresh_into(
+        &mut self,
+        source: Option<&str>,
+        enforced: &RwLock<Enforced>,
+    ) -> PolicyRefresh {
         let now = Utc::now();
         let (outcome, new_refusal) = self.fetch_noting_refusal(source, now).await;
         // A bundle change the journal could not record does not come into force.
@@ -156,16 +178,31 @@ impl PolicyClient {
             changed
         };
         let (ok, message) = match outcome {
-            Ok(RefreshOutcome::Unchanged { revision: Some(r) }) => (true, format!("unchanged, revision {r}")),
-            Ok(RefreshOutcome::Unchanged { revision: None }) => (true, "unchanged".to_string()),
-            Ok(RefreshOutcome::Updated { previous: Some(p), revision }) => {
-                (true, format!("updated from revision {p} to revision {revision}"))
+            Ok(RefreshOutcome::Unchanged { revision: Some(r) }) => {
+                (true, format!("unchanged, revision {r}"))
             }
-            Ok(RefreshOutcome::Updated { previous: None, revision }) => (true, format!("accepted revision {revision}")),
+            Ok(RefreshOutcome::Unchanged { revision: None }) => (true, "unchanged".to_string()),
+            Ok(RefreshOutcome::Updated {
+                previous: Some(p),
+                revision,
+            }) => (
+                true,
+                format!("updated from revision {p} to revision {revision}"),
+            ),
+            Ok(RefreshOutcome::Updated {
+                previous: None,
+                revision,
+            }) => (true, format!("accepted revision {revision}")),
             Err(e) => (false, e.to_string()),
         };
         let status = self.status(now);
-        PolicyRefresh { changed, new_refusal, message, ok, status }
+        PolicyRefresh {
+            changed,
+            new_refusal,
+            message,
+            ok,
+            status,
+        }
     }
 }
 
@@ -189,20 +226,35 @@ mod tests {
         fixture.publish(POLICY, 1, Duration::days(30)).await;
         let (engine, _) = recorder();
         let gate = fixture.gate(engine, Duration::days(3)).await;
-        assert_eq!(gate.lint(COUNTRY, None).expect("policy").verdict(), Verdict::Allow);
+        assert_eq!(
+            gate.lint(COUNTRY, None).expect("policy").verdict(),
+            Verdict::Allow
+        );
 
         let unchanged = gate.refresh_policy().await;
         assert!(unchanged.ok && !unchanged.changed, "{unchanged:?}");
         assert_eq!(unchanged.message, "unchanged, revision 1");
 
-        let stricter = POLICY.replace("country: varchar", "country: { type: varchar, tags: [restricted] }");
+        let stricter = POLICY.replace(
+            "country: varchar",
+            "country: { type: varchar, tags: [restricted] }",
+        );
         fixture.publish(&stricter, 2, Duration::days(30)).await;
         let updated = gate.refresh_policy().await;
         assert!(updated.ok && updated.changed, "{updated:?}");
         assert_eq!(updated.status.revision, Some(2));
-        assert_eq!(gate.lint(COUNTRY, None).expect("policy").verdict(), Verdict::Deny);
-        let events = gate.audit().events(&[Kind::BundleUpdated], None, None, false).expect("events");
-        let revisions: Vec<_> = events.iter().map(|e| e.payload["revision"].as_u64()).collect();
+        assert_eq!(
+            gate.lint(COUNTRY, None).expect("policy").verdict(),
+            Verdict::Deny
+        );
+        let events = gate
+            .audit()
+            .events(&[Kind::BundleUpdated], None, None, false)
+            .expect("events");
+        let revisions: Vec<_> = events
+            .iter()
+            .map(|e| e.payload["revision"].as_u64())
+            .collect();
         assert_eq!(revisions, [Some(1), Some(2)]);
     }
 
@@ -211,14 +263,29 @@ mod tests {
         let fixture = Fixture::new();
         let (engine, executed) = recorder();
         let gate = fixture.gate(engine, Duration::days(3)).await;
-        let no_policy = gate.lint(COUNTRY, None).expect_err("no bundle was ever published");
-        assert!(no_policy.to_string().starts_with("not allowed: no valid policy bundle"), "{no_policy}");
-        let err = gate.run(COUNTRY, None, CancellationToken::new()).await.expect_err("blocked");
+        let no_policy = gate
+            .lint(COUNTRY, None)
+            .expect_err("no bundle was ever published");
+        assert!(
+            no_policy
+                .to_string()
+                .starts_with("not allowed: no valid policy bundle"),
+            "{no_policy}"
+        );
+        let err = gate
+            .run(COUNTRY, None, CancellationToken::new())
+            .await
+            .expect_err("blocked");
         assert!(matches!(err, RunError::NoPolicy(_)), "{err}");
         assert_eq!(executed.load(Ordering::SeqCst), 0);
-        let blocked = gate.audit().events(&[Kind::QueryBlocked], None, None, false).expect("events");
+        let blocked = gate
+            .audit()
+            .events(&[Kind::QueryBlocked], None, None, false)
+            .expect("events");
         assert_eq!(blocked[0].payload["query"]["rule_ids"][0], "no-policy");
-        assert!(blocked[0].payload["query"]["sql"].get("text").is_none_or(|t| t.is_null()));
+        assert!(blocked[0].payload["query"]["sql"]
+            .get("text")
+            .is_none_or(|t| t.is_null()));
         let status = gate.policy_status();
         assert_eq!(status.health, warden_bundle::Health::Blocked);
     }
@@ -233,16 +300,35 @@ mod tests {
         let intruder = fixture.dir.path().join("intruder.key");
         warden_bundle::keygen(&intruder).expect("keygen");
         let key = warden_bundle::SigningKey::from_file(&intruder).expect("key");
-        let forged = warden_bundle::build(POLICY.as_bytes(), None, 9, Duration::days(30), &key, chrono::Utc::now()).expect("build");
+        let forged = warden_bundle::build(
+            POLICY.as_bytes(),
+            None,
+            9,
+            Duration::days(30),
+            &key,
+            chrono::Utc::now(),
+        )
+        .expect("build");
         std::fs::write(fixture.store.join("latest"), forged).expect("overwrite");
 
         let refused = gate.refresh_policy().await;
         assert!(!refused.ok && !refused.changed, "{refused:?}");
         assert!(refused.message.contains("key"), "{}", refused.message);
         assert_eq!(refused.status.revision, Some(1));
-        assert_eq!(refused.status.last_fetch.as_ref().map(|f| f.result), Some(warden_bundle::FetchResult::Refused));
-        assert_eq!(gate.lint(COUNTRY, None).expect("revision 1 still in force").verdict(), Verdict::Allow);
-        let rejected = gate.audit().events(&[Kind::BundleRejected], None, None, false).expect("events");
+        assert_eq!(
+            refused.status.last_fetch.as_ref().map(|f| f.result),
+            Some(warden_bundle::FetchResult::Refused)
+        );
+        assert_eq!(
+            gate.lint(COUNTRY, None)
+                .expect("revision 1 still in force")
+                .verdict(),
+            Verdict::Allow
+        );
+        let rejected = gate
+            .audit()
+            .events(&[Kind::BundleRejected], None, None, false)
+            .expect("events");
         assert_eq!(rejected.len(), 1);
     }
 
@@ -256,8 +342,15 @@ mod tests {
         let offline = gate.refresh_policy().await;
         assert!(!offline.ok && !offline.changed, "{offline:?}");
         assert_eq!(offline.status.health, warden_bundle::Health::Valid);
-        assert_eq!(gate.lint(COUNTRY, None).expect("cached bundle").verdict(), Verdict::Allow);
-        assert!(gate.audit().events(&[Kind::BundleRejected], None, None, false).expect("events").is_empty());
+        assert_eq!(
+            gate.lint(COUNTRY, None).expect("cached bundle").verdict(),
+            Verdict::Allow
+        );
+        assert!(gate
+            .audit()
+            .events(&[Kind::BundleRejected], None, None, false)
+            .expect("events")
+            .is_empty());
     }
 
     #[tokio::test]
@@ -267,11 +360,17 @@ mod tests {
         fixture.publish(POLICY, 1, Duration::seconds(3)).await;
         let (engine, executed) = recorder();
         let gate = fixture.gate(engine, Duration::zero()).await;
-        assert_eq!(gate.lint(COUNTRY, None).expect("valid").verdict(), Verdict::Allow);
+        assert_eq!(
+            gate.lint(COUNTRY, None).expect("valid").verdict(),
+            Verdict::Allow
+        );
         tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
         let expired = gate.lint(COUNTRY, None).expect_err("expired");
         assert!(expired.reason.contains("expired"), "{expired}");
-        let err = gate.run(COUNTRY, None, CancellationToken::new()).await.expect_err("expired");
+        let err = gate
+            .run(COUNTRY, None, CancellationToken::new())
+            .await
+            .expect_err("expired");
         assert!(matches!(err, RunError::NoPolicy(_)), "{err}");
         assert_eq!(executed.load(Ordering::SeqCst), 0);
         assert_eq!(gate.policy_status().health, warden_bundle::Health::Blocked);

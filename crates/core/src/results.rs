@@ -12,7 +12,11 @@ pub struct ResultStore {
 
 impl ResultStore {
     pub fn new(capacity: usize) -> Self {
-        Self { capacity: capacity.max(1), next_id: 1, entries: VecDeque::new() }
+        Self {
+            capacity: capacity.max(1),
+            next_id: 1,
+            entries: VecDeque::new(),
+        }
     }
 
     pub fn insert(&mut self, result: ResultSet) -> String {
@@ -27,7 +31,10 @@ impl ResultStore {
 
     /// Rows `[offset, offset + limit)` of a result, or `None` when it is unknown or was dropped.
     pub fn page(&self, id: &str, offset: usize, limit: usize) -> Option<Vec<Vec<Value>>> {
-        self.entries.iter().find(|(k, _)| k == id).map(|(_, rs)| rs.page(offset, limit).to_vec())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, rs)| rs.page(offset, limit).to_vec())
     }
 
     /// Drops every kept result (e.g. when elevated work is locked out).
@@ -43,7 +50,10 @@ mod tests {
 
     fn rows(n: i64) -> ResultSet {
         ResultSet {
-            columns: vec![ColumnInfo { name: "n".into(), data_type: "bigint".into() }],
+            columns: vec![ColumnInfo {
+                name: "n".into(),
+                data_type: "bigint".into(),
+            }],
             rows: (0..n).map(|i| vec![Value::Int(i)]).collect(),
         }
     }
@@ -54,7 +64,10 @@ mod tests {
         let a = store.insert(rows(500));
         let b = store.insert(rows(3));
         assert_eq!(store.page(&a, 200, 200).expect("a").len(), 200);
-        assert_eq!(store.page(&a, 400, 200).expect("a")[0], vec![Value::Int(400)]);
+        assert_eq!(
+            store.page(&a, 400, 200).expect("a")[0],
+            vec![Value::Int(400)]
+        );
         let c = store.insert(rows(1));
         assert!(store.page(&a, 0, 1).is_none(), "oldest dropped");
         assert_eq!(store.page(&b, 0, 10).expect("b").len(), 3);

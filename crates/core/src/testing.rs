@@ -29,16 +29,30 @@ impl Fixture {
     }
 
     pub fn source(&self) -> String {
-        url::Url::from_directory_path(&self.store).expect("absolute").to_string()
+        url::Url::from_directory_path(&self.store)
+            .expect("absolute")
+            .to_string()
     }
 
     /// Builds, signs and publishes `policy` as `revision`, valid for `valid_for`.
     pub async fn publish(&self, policy: &str, revision: u64, valid_for: Duration) {
         let key = warden_bundle::SigningKey::from_file(&self.key).expect("key");
-        let bytes = warden_bundle::build(policy.as_bytes(), None, revision, valid_for, &key, Utc::now()).expect("build");
-        warden_bundle::publish(&bytes, &self.source(), &warden_bundle::RemoteOptions::default())
-            .await
-            .expect("publish");
+        let bytes = warden_bundle::build(
+            policy.as_bytes(),
+            None,
+            revision,
+            valid_for,
+            &key,
+            Utc::now(),
+        )
+        .expect("build");
+        warden_bundle::publish(
+            &bytes,
+            &self.source(),
+            &warden_bundle::RemoteOptions::default(),
+        )
+        .await
+        .expect("publish");
     }
 
     pub fn setup(&self, grace: Duration) -> BundleSetup {
@@ -53,17 +67,29 @@ impl Fixture {
     }
 
     pub fn audit(&self) -> Arc<Audit> {
-        Arc::new(Audit::open(&self.dir.path().join("journal.sqlite"), "test", None).expect("journal"))
+        Arc::new(
+            Audit::open(&self.dir.path().join("journal.sqlite"), "test", None).expect("journal"),
+        )
     }
 
     /// A gate over `engine` whose policy arrived through a fetch of the published bundle.
     pub async fn gate(&self, engine: Box<dyn Engine>, grace: Duration) -> Gate {
         let audit = self.audit();
-        let mut client = PolicyClient::new(Bundles::open(self.setup(grace)).expect("bundles"), audit.clone());
+        let mut client = PolicyClient::new(
+            Bundles::open(self.setup(grace)).expect("bundles"),
+            audit.clone(),
+        );
         // Whether it succeeds is up to the test; a failed fetch leaves nothing in force.
         let _ = client.fetch(None, Utc::now()).await;
         let approvals = warden_elevation::Approvals::open(self.dir.path().join("approvals"), true);
-        Gate::new("test".into(), Some("sales".into()), engine, client, audit, Some(approvals))
+        Gate::new(
+            "test".into(),
+            Some("sales".into()),
+            engine,
+            client,
+            audit,
+            Some(approvals),
+        )
     }
 }
 
@@ -95,9 +121,13 @@ impl Engine for Recorder {
         cancel: warden_engine::CancellationToken,
     ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
         use warden_engine::{ColumnInfo, EngineError, QueryOutcome, ResultSet, Value};
-        self.executed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.executed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if query.sql().contains("fail_me") {
-            return Err(EngineError::Query(format!("the engine said no to: {}", query.sql())));
+            return Err(EngineError::Query(format!(
+                "the engine said no to: {}",
+                query.sql()
+            )));
         }
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
@@ -105,7 +135,10 @@ impl Engine for Recorder {
         Ok(QueryOutcome {
             query_id: "q1".into(),
             result: ResultSet {
-                columns: vec![ColumnInfo { name: "sql".into(), data_type: "varchar".into() }],
+                columns: vec![ColumnInfo {
+                    name: "sql".into(),
+                    data_type: "varchar".into(),
+                }],
                 rows: vec![vec![Value::Text(query.sql().to_string())]],
             },
             bytes_scanned: 42,
@@ -135,7 +168,12 @@ rules:
 
 pub(crate) fn recorder() -> (Box<dyn Engine>, Arc<std::sync::atomic::AtomicUsize>) {
     let executed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    (Box::new(Recorder { executed: executed.clone() }), executed)
+    (
+        Box::new(Recorder {
+            executed: executed.clone(),
+        }),
+        executed,
+    )
 }
 
 /// Runs until its token is cancelled (or 10 s pass), counting the queries in flight, so tests
@@ -159,14 +197,20 @@ impl Engine for Waiter {
     ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
         use std::sync::atomic::Ordering;
         self.running.fetch_add(1, Ordering::SeqCst);
-        let cancelled = tokio::time::timeout(std::time::Duration::from_secs(10), cancel.cancelled()).await.is_ok();
+        let cancelled =
+            tokio::time::timeout(std::time::Duration::from_secs(10), cancel.cancelled())
+                .await
+                .is_ok();
         self.running.fetch_sub(1, Ordering::SeqCst);
         if cancelled {
             return Err(warden_engine::EngineError::Cancelled);
         }
         Ok(warden_engine::QueryOutcome {
             query_id: "w1".into(),
-            result: warden_engine::ResultSet { columns: vec![], rows: vec![] },
+            result: warden_engine::ResultSet {
+                columns: vec![],
+                rows: vec![],
+            },
             bytes_scanned: 0,
             duration: std::time::Duration::ZERO,
         })

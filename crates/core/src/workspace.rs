@@ -121,7 +121,8 @@ impl Workspace {
             dir: self.dir.clone(),
             initialised: self.is_initialised(),
             default_database: self.default_database.clone(),
-            policy_path: matches!(self.kind, WorkspaceKind::Demo).then(|| self.dir.join("policy.yaml")),
+            policy_path: matches!(self.kind, WorkspaceKind::Demo)
+                .then(|| self.dir.join("policy.yaml")),
             bundle,
             audit_store: self.audit_store()?,
             tables,
@@ -143,8 +144,14 @@ impl Workspace {
         let (default_source, default_trust) = match self.kind {
             #[cfg(feature = "embedded")]
             WorkspaceKind::Demo => (
-                Some(crate::demo::file_url(&crate::demo::central_bundles(&self.dir))?),
-                vec![warden_bundle::public_path(&crate::demo::key_file(&self.dir)).display().to_string()],
+                Some(crate::demo::file_url(&crate::demo::central_bundles(
+                    &self.dir,
+                ))?),
+                vec![
+                    warden_bundle::public_path(&crate::demo::key_file(&self.dir))
+                        .display()
+                        .to_string(),
+                ],
             ),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => (None, Vec::new()),
@@ -168,12 +175,20 @@ impl Workspace {
                 ),
             });
         }
-        let refresh_every = duration(&settings.refresh_every, DEFAULT_REFRESH_EVERY, "refresh_every")?
-            .to_std()
-            .unwrap_or(std::time::Duration::from_secs(300));
+        let refresh_every = duration(
+            &settings.refresh_every,
+            DEFAULT_REFRESH_EVERY,
+            "refresh_every",
+        )?
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(300));
         Ok(BundleSetup {
             source: settings.source.clone().or(default_source),
-            trust: if settings.trust.is_empty() { default_trust } else { settings.trust.clone() },
+            trust: if settings.trust.is_empty() {
+                default_trust
+            } else {
+                settings.trust.clone()
+            },
             grace,
             refresh_every,
             cache_dir: self.dir.join("bundle-cache"),
@@ -188,7 +203,9 @@ impl Workspace {
         }
         match self.kind {
             #[cfg(feature = "embedded")]
-            WorkspaceKind::Demo => Ok(Some(crate::demo::file_url(&crate::demo::central_audit(&self.dir))?)),
+            WorkspaceKind::Demo => Ok(Some(crate::demo::file_url(&crate::demo::central_audit(
+                &self.dir,
+            ))?)),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => Ok(None),
         }
@@ -209,12 +226,19 @@ impl Workspace {
     /// The workspace's audit journal (one per workspace and installation).
     pub fn open_audit(&self) -> Result<Arc<Audit>, CoreError> {
         let path = self.dir.join("audit").join("journal.sqlite");
-        Ok(Arc::new(Audit::open(&path, &self.name, self.audit_store()?)?))
+        Ok(Arc::new(Audit::open(
+            &path,
+            &self.name,
+            self.audit_store()?,
+        )?))
     }
 
     /// The verified bundle cache and its source, without the engine (`warden bundle fetch`).
     pub fn open_policy_client(&self, audit: Arc<Audit>) -> Result<PolicyClient, CoreError> {
-        Ok(PolicyClient::new(Bundles::open(self.bundle_setup()?)?, audit))
+        Ok(PolicyClient::new(
+            Bundles::open(self.bundle_setup()?)?,
+            audit,
+        ))
     }
 
     /// Opens the workspace's engine behind the gate. The policy comes from the verified bundle
@@ -238,14 +262,24 @@ impl Workspace {
         let engine = match self.kind {
             WorkspaceKind::Demo => self.open_demo_engine()?,
         };
-        Ok(Gate::new(self.name.clone(), self.default_database.clone(), engine, client, audit, self.approvals()))
+        Ok(Gate::new(
+            self.name.clone(),
+            self.default_database.clone(),
+            engine,
+            client,
+            audit,
+            self.approvals(),
+        ))
     }
 
     /// Where requests that need an approver wait. The demo keeps them in a local folder and,
     /// having a single user, lets that user decide their own requests.
     pub fn approvals(&self) -> Option<warden_elevation::Approvals> {
         match self.kind {
-            WorkspaceKind::Demo => Some(warden_elevation::Approvals::open(self.dir.join("central").join("approvals"), true)),
+            WorkspaceKind::Demo => Some(warden_elevation::Approvals::open(
+                self.dir.join("central").join("approvals"),
+                true,
+            )),
         }
     }
 }
@@ -258,7 +292,10 @@ mod tests {
     fn unknown_workspace_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::under(dir.path());
-        assert!(matches!(Workspace::find(&home, Some("prod")), Err(CoreError::UnknownWorkspace(_))));
+        assert!(matches!(
+            Workspace::find(&home, Some("prod")),
+            Err(CoreError::UnknownWorkspace(_))
+        ));
         let demo = Workspace::find(&home, None).expect("demo by default");
         assert_eq!(demo.name(), "demo");
     }
@@ -268,13 +305,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::under(dir.path());
         std::fs::create_dir_all(&home.config).expect("config dir");
-        std::fs::write(home.config_file(), "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"soon\"\n")
-            .expect("write");
+        std::fs::write(
+            home.config_file(),
+            "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"soon\"\n",
+        )
+        .expect("write");
         let ws = Workspace::find(&home, None).expect("demo");
         let text = ws.bundle_setup().expect_err("bad grace").to_string();
         assert!(text.contains("grace") && text.contains("soon"), "{text}");
-        std::fs::write(home.config_file(), "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"3650d\"\n")
-            .expect("write");
+        std::fs::write(
+            home.config_file(),
+            "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"3650d\"\n",
+        )
+        .expect("write");
         let ws = Workspace::find(&home, None).expect("demo");
         let text = ws.bundle_setup().expect_err("too long").to_string();
         assert!(text.contains("30-day maximum"), "{text}");

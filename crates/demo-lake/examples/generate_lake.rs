@@ -23,9 +23,16 @@ fn main() -> ExitCode {
         Ok(summary) => {
             println!("generated in {:.2?}", started.elapsed());
             for t in &summary.tables {
-                println!("{}.{}: {} rows, {} bytes, {} partitions, {} files", t.database, t.table, t.rows, t.bytes, t.partitions, t.files);
+                println!(
+                    "{}.{}: {} rows, {} bytes, {} partitions, {} files",
+                    t.database, t.table, t.rows, t.bytes, t.partitions, t.files
+                );
             }
-            println!("total: {} rows, {} bytes", summary.total_rows(), summary.total_bytes());
+            println!(
+                "total: {} rows, {} bytes",
+                summary.total_rows(),
+                summary.total_bytes()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -22,8 +22,15 @@ pub enum LakeError {
 }
 
 impl LakeError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> LakeError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> LakeError {
         let path = path.into();
-        move |source| LakeError::Io { action, path, source }
+        move |source| LakeError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

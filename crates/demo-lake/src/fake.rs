@@ -5,20 +5,98 @@
 use crate::rng::Rng;
 
 const FIRST_NAMES: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Mia", "Lucas", "Ava", "Mateo",
-    "Isabella", "Levi", "Charlotte", "Hugo", "Lena", "Jonas", "Chloé", "Louis", "Aarav", "Priya", "Yuki", "Haruto",
-    "Sofía", "Diego", "Freya", "Oscar", "Ingrid", "Lars", "Fatima", "Omar", "Zoe", "Ethan", "Grace", "Samuel",
-    "Hannah", "Daniel", "Nora", "Felix",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Sophia",
+    "Elijah",
+    "Mia",
+    "Lucas",
+    "Ava",
+    "Mateo",
+    "Isabella",
+    "Levi",
+    "Charlotte",
+    "Hugo",
+    "Lena",
+    "Jonas",
+    "Chloé",
+    "Louis",
+    "Aarav",
+    "Priya",
+    "Yuki",
+    "Haruto",
+    "Sofía",
+    "Diego",
+    "Freya",
+    "Oscar",
+    "Ingrid",
+    "Lars",
+    "Fatima",
+    "Omar",
+    "Zoe",
+    "Ethan",
+    "Grace",
+    "Samuel",
+    "Hannah",
+    "Daniel",
+    "Nora",
+    "Felix",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Martínez", "Wilson", "Anderson",
-    "Taylor", "Thomas", "Moore", "Martin", "Müller", "Schmidt", "Schneider", "Dubois", "Lefèvre", "Rossi", "Bianchi",
-    "Sato", "Suzuki", "Tanaka", "Patel", "Sharma", "Singh", "Silva", "Santos", "O'Brien", "Murphy", "Kowalski",
-    "Nowak", "Jansen", "de Vries", "Andersson", "Nielsen", "Hughes", "Clarke",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Martínez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Dubois",
+    "Lefèvre",
+    "Rossi",
+    "Bianchi",
+    "Sato",
+    "Suzuki",
+    "Tanaka",
+    "Patel",
+    "Sharma",
+    "Singh",
+    "Silva",
+    "Santos",
+    "O'Brien",
+    "Murphy",
+    "Kowalski",
+    "Nowak",
+    "Jansen",
+    "de Vries",
+    "Andersson",
+    "Nielsen",
+    "Hughes",
+    "Clarke",
 ];
 
-const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "mail.example.com", "corp.example.org"];
+const EMAIL_DOMAINS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "mail.example.com",
+    "corp.example.org",
+];
 
 /// (country code, weight, international dialling prefix); skewed like a US-based shop.
 pub(crate) const COUNTRIES: &[((&str, &str), u32)] = &[
@@ -38,13 +116,24 @@ pub(crate) const COUNTRIES: &[((&str, &str), u32)] = &[
     (("IE", "+353"), 1),
 ];
 
-pub(crate) const SEGMENTS: &[(&str, u32)] = &[("consumer", 65), ("small_business", 27), ("enterprise", 8)];
+pub(crate) const SEGMENTS: &[(&str, u32)] =
+    &[("consumer", 65), ("small_business", 27), ("enterprise", 8)];
 
-pub(crate) const ORDER_STATUSES: &[(&str, u32)] =
-    &[("completed", 80), ("shipped", 8), ("pending", 5), ("cancelled", 4), ("refunded", 3)];
+pub(crate) const ORDER_STATUSES: &[(&str, u32)] = &[
+    ("completed", 80),
+    ("shipped", 8),
+    ("pending", 5),
+    ("cancelled", 4),
+    ("refunded", 3),
+];
 
-pub(crate) const EVENT_TYPES: &[(&str, u32)] =
-    &[("page_view", 58), ("click", 20), ("add_to_cart", 10), ("search", 8), ("purchase", 4)];
+pub(crate) const EVENT_TYPES: &[(&str, u32)] = &[
+    ("page_view", 58),
+    ("click", 20),
+    ("add_to_cart", 10),
+    ("search", 8),
+    ("purchase", 4),
+];
 
 const USER_AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
@@ -55,7 +144,15 @@ const USER_AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
 ];
 
-const SEARCH_TERMS: &[&str] = &["shoes", "rain+jacket", "headphones", "coffee+grinder", "backpack", "desk+lamp", "yoga+mat"];
+const SEARCH_TERMS: &[&str] = &[
+    "shoes",
+    "rain+jacket",
+    "headphones",
+    "coffee+grinder",
+    "backpack",
+    "desk+lamp",
+    "yoga+mat",
+];
 
 pub(crate) struct Person {
     pub full_name: String,
@@ -70,10 +167,24 @@ pub(crate) fn person(rng: &mut Rng, customer_id: i64) -> Person {
     let (country, dial) = *rng.weighted(COUNTRIES);
     let domain = *rng.pick(EMAIL_DOMAINS);
     // The customer id keeps e-mail addresses unique, as a real shop's would be.
-    let email = format!("{}.{}{}@{domain}", ascii_lower(first), ascii_lower(last), customer_id);
+    let email = format!(
+        "{}.{}{}@{domain}",
+        ascii_lower(first),
+        ascii_lower(last),
+        customer_id
+    );
     // 555-01xx style numbers are reserved for fiction in North America; elsewhere the digits are random.
-    let phone = format!("{dial} 555-01{:02}-{:04}", rng.range(0, 99), rng.range(0, 9_999));
-    Person { full_name: format!("{first} {last}"), email, phone, country }
+    let phone = format!(
+        "{dial} 555-01{:02}-{:04}",
+        rng.range(0, 99),
+        rng.range(0, 9_999)
+    );
+    Person {
+        full_name: format!("{first} {last}"),
+        email,
+        phone,
+        country,
+    }
 }
 
 /// Lowercase ASCII letters only, as e-mail local parts usually are.
@@ -95,12 +206,20 @@ pub(crate) fn ssn(rng: &mut Rng) -> String {
     if area == 666 {
         area = 665;
     }
-    format!("{area:03}-{:02}-{:04}", rng.range(1, 99), rng.range(1, 9_999))
+    format!(
+        "{area:03}-{:02}-{:04}",
+        rng.range(1, 99),
+        rng.range(1, 9_999)
+    )
 }
 
 /// A 16-digit Visa- or Mastercard-like number whose last digit is the Luhn check digit.
 pub(crate) fn card_number(rng: &mut Rng) -> String {
-    let mut digits: Vec<u8> = if rng.chance(0.6) { vec![4] } else { vec![5, rng.range(1, 5) as u8] };
+    let mut digits: Vec<u8> = if rng.chance(0.6) {
+        vec![4]
+    } else {
+        vec![5, rng.range(1, 5) as u8]
+    };
     while digits.len() < 15 {
         digits.push(rng.range(0, 9) as u8);
     }
@@ -118,7 +237,11 @@ pub(crate) fn luhn_check_digit(payload: &[u8]) -> u8 {
             let d = u32::from(d);
             if i % 2 == 0 {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             } else {
                 d
             }
@@ -143,7 +266,12 @@ pub(crate) fn ip_address(rng: &mut Rng) -> String {
     if first == 10 || first == 127 || first == 172 || first == 192 {
         first += 1;
     }
-    format!("{first}.{}.{}.{}", rng.range(0, 255), rng.range(0, 255), rng.range(1, 254))
+    format!(
+        "{first}.{}.{}.{}",
+        rng.range(0, 255),
+        rng.range(0, 255),
+        rng.range(1, 254)
+    )
 }
 
 pub(crate) fn user_agent(rng: &mut Rng) -> &'static str {
@@ -187,7 +315,10 @@ mod tests {
             let card = card_number(&mut rng);
             assert_eq!(card.len(), 16, "{card}");
             assert!(luhn_valid(&card), "{card}");
-            assert!(card.starts_with('4') || ("51"..="55").contains(&&card[..2]), "{card}");
+            assert!(
+                card.starts_with('4') || ("51"..="55").contains(&&card[..2]),
+                "{card}"
+            );
         }
     }
 
@@ -197,9 +328,19 @@ mod tests {
         for _ in 0..1_000 {
             let s = ssn(&mut rng);
             let parts: Vec<&str> = s.split('-').collect();
-            assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), vec![3, 2, 4], "{s}");
-            assert!(parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())), "{s}");
-            assert!(!["000", "666"].contains(&parts[0]) && !parts[0].starts_with('9'), "{s}");
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                vec![3, 2, 4],
+                "{s}"
+            );
+            assert!(
+                parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())),
+                "{s}"
+            );
+            assert!(
+                !["000", "666"].contains(&parts[0]) && !parts[0].starts_with('9'),
+                "{s}"
+            );
             assert_ne!(parts[1], "00");
             assert_ne!(parts[2], "0000");
         }
@@ -211,8 +352,14 @@ mod tests {
         for id in 1..500 {
             let p = person(&mut rng, id);
             assert!(p.email.is_ascii(), "{}", p.email);
-            assert!(p.email.ends_with(".com") || p.email.ends_with(".org") || p.email.ends_with(".net"));
-            assert!(p.email.contains("@") && p.email.contains("example."), "{}", p.email);
+            assert!(
+                p.email.ends_with(".com") || p.email.ends_with(".org") || p.email.ends_with(".net")
+            );
+            assert!(
+                p.email.contains("@") && p.email.contains("example."),
+                "{}",
+                p.email
+            );
             assert!(p.email.contains(&id.to_string()));
             assert!(p.full_name.contains(' '));
         }
@@ -226,7 +373,10 @@ mod tests {
             let octets: Vec<u16> = ip.split('.').map(|o| o.parse().unwrap_or(999)).collect();
             assert_eq!(octets.len(), 4, "{ip}");
             assert!(octets.iter().all(|o| *o <= 255), "{ip}");
-            assert!(![0, 10, 127, 172, 192].contains(&octets[0]) && octets[0] < 224, "{ip}");
+            assert!(
+                ![0, 10, 127, 172, 192].contains(&octets[0]) && octets[0] < 224,
+                "{ip}"
+            );
         }
     }
 }

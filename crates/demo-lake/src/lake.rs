@@ -55,7 +55,16 @@ pub fn ensure(root: &Path, seed: u64) -> Result<LakeSummary, LakeError> {
 pub fn generate(root: &Path, seed: u64) -> Result<LakeSummary, LakeError> {
     fs::create_dir_all(root).map_err(LakeError::io("create the folder", root))?;
     claim(root)?;
-    write_marker(root, &Marker { format: MARKER_FORMAT.into(), generator_version: GENERATOR_VERSION, seed, complete: false, summary: None })?;
+    write_marker(
+        root,
+        &Marker {
+            format: MARKER_FORMAT.into(),
+            generator_version: GENERATOR_VERSION,
+            seed,
+            complete: false,
+            summary: None,
+        },
+    )?;
 
     let staging = root.join(STAGING_DIR);
     remove_dir_if_present(&staging)?;
@@ -123,7 +132,9 @@ pub fn existing(root: &Path, seed: u64) -> Option<LakeSummary> {
     }
     let summary = marker.summary?;
     // A table folder deleted by hand means the lake is no longer what the marker says.
-    let all_there = describe().iter().all(|t| root.join(t.relative_dir()).is_dir());
+    let all_there = describe()
+        .iter()
+        .all(|t| root.join(t.relative_dir()).is_dir());
     all_there.then_some(summary)
 }
 
@@ -135,7 +146,9 @@ fn claim(root: &Path) -> Result<(), LakeError> {
     let mut entries = fs::read_dir(root).map_err(LakeError::io("read the folder", root))?;
     match entries.next() {
         None => Ok(()),
-        Some(_) => Err(LakeError::NotALake { path: root.to_path_buf() }),
+        Some(_) => Err(LakeError::NotALake {
+            path: root.to_path_buf(),
+        }),
     }
 }
 
@@ -149,8 +162,14 @@ fn write_table(staging: &Path, spec: &TableSpec, seed: u64) -> Result<TableSumma
         partitions: 0,
         files: 0,
     };
-    let data_error = |e: arrow::error::ArrowError| LakeError::Data { table: spec.qualified_name(), message: e.to_string() };
-    let add = |summary: &mut TableSummary, folder: PathBuf, batch: RecordBatch| -> Result<(), LakeError> {
+    let data_error = |e: arrow::error::ArrowError| LakeError::Data {
+        table: spec.qualified_name(),
+        message: e.to_string(),
+    };
+    let add = |summary: &mut TableSummary,
+               folder: PathBuf,
+               batch: RecordBatch|
+     -> Result<(), LakeError> {
         fs::create_dir_all(&folder).map_err(LakeError::io("create the folder", &folder))?;
         let path = folder.join("part-0.parquet");
         summary.bytes += write_parquet(&path, &batch)?;
@@ -159,7 +178,11 @@ fn write_table(staging: &Path, spec: &TableSpec, seed: u64) -> Result<TableSumma
         Ok(())
     };
     match spec.name {
-        "customers" => add(&mut summary, dir, tables::customers(spec, seed).map_err(data_error)?)?,
+        "customers" => add(
+            &mut summary,
+            dir,
+            tables::customers(spec, seed).map_err(data_error)?,
+        )?,
         "orders" | "events" => {
             let mut next_id = 1;
             for day in 0..DAYS {
@@ -187,13 +210,21 @@ fn write_table(staging: &Path, spec: &TableSpec, seed: u64) -> Result<TableSumma
 
 /// Writes one Parquet file and returns its size in bytes.
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, LakeError> {
-    let parquet_error = |e: parquet::errors::ParquetError| LakeError::Parquet { path: path.to_path_buf(), message: e.to_string() };
+    let parquet_error = |e: parquet::errors::ParquetError| LakeError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let file = File::create(path).map_err(LakeError::io("create the file", path))?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let mut writer = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props)).map_err(parquet_error)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut writer = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props))
+        .map_err(parquet_error)?;
     writer.write(batch).map_err(parquet_error)?;
     writer.close().map_err(parquet_error)?;
-    let size = fs::metadata(path).map_err(LakeError::io("read the size of", path))?.len();
+    let size = fs::metadata(path)
+        .map_err(LakeError::io("read the size of", path))?
+        .len();
     Ok(size)
 }
 
@@ -214,6 +245,10 @@ fn remove_dir_if_present(path: &Path) -> Result<(), LakeError> {
     match fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(LakeError::Io { action: "remove", path: path.to_path_buf(), source: e }),
+        Err(e) => Err(LakeError::Io {
+            action: "remove",
+            path: path.to_path_buf(),
+            source: e,
+        }),
     }
 }

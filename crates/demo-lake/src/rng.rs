@@ -78,9 +78,18 @@ mod tests {
     fn derived_streams_differ_and_repeat() {
         let a: Vec<u64> = (0..4).map(|_| Rng::derive(7, 1, 0).next_u64()).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
-        assert_ne!(Rng::derive(7, 1, 0).next_u64(), Rng::derive(7, 1, 1).next_u64());
-        assert_ne!(Rng::derive(7, 1, 0).next_u64(), Rng::derive(7, 2, 0).next_u64());
-        assert_ne!(Rng::derive(7, 1, 0).next_u64(), Rng::derive(8, 1, 0).next_u64());
+        assert_ne!(
+            Rng::derive(7, 1, 0).next_u64(),
+            Rng::derive(7, 1, 1).next_u64()
+        );
+        assert_ne!(
+            Rng::derive(7, 1, 0).next_u64(),
+            Rng::derive(7, 2, 0).next_u64()
+        );
+        assert_ne!(
+            Rng::derive(7, 1, 0).next_u64(),
+            Rng::derive(8, 1, 0).next_u64()
+        );
     }
 
     #[test]
@@ -95,7 +104,10 @@ mod tests {
                 _ => {}
             }
         }
-        assert!((8_700..9_300).contains(&a), "a was picked {a} times out of 10000");
+        assert!(
+            (8_700..9_300).contains(&a),
+            "a was picked {a} times out of 10000"
+        );
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl TableSpec {
     }
 
     pub fn partition_keys(&self) -> Vec<&'static str> {
-        self.columns.iter().filter(|c| c.partition_key).map(|c| c.name).collect()
+        self.columns
+            .iter()
+            .filter(|c| c.partition_key)
+            .map(|c| c.name)
+            .collect()
     }
 
     /// Columns stored inside the Parquet files (everything but the partition keys).
@@ -73,7 +77,9 @@ impl TableSpec {
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// Folder of the table below the lake root: `<database>/<table>`.
@@ -82,12 +88,26 @@ impl TableSpec {
     }
 }
 
-const fn col(name: &'static str, data_type: ColumnType, tags: &'static [&'static str]) -> ColumnSpec {
-    ColumnSpec { name, data_type, tags, partition_key: false }
+const fn col(
+    name: &'static str,
+    data_type: ColumnType,
+    tags: &'static [&'static str],
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        data_type,
+        tags,
+        partition_key: false,
+    }
 }
 
 const fn partition(name: &'static str) -> ColumnSpec {
-    ColumnSpec { name, data_type: ColumnType::Varchar, tags: &[], partition_key: true }
+    ColumnSpec {
+        name,
+        data_type: ColumnType::Varchar,
+        tags: &[],
+        partition_key: true,
+    }
 }
 
 const PII: &[&str] = &[TAG_PII];
@@ -157,10 +177,21 @@ mod tests {
         sorted.sort();
         assert_eq!(names, sorted);
         for t in &tables {
-            let first_key = t.columns.iter().position(|c| c.partition_key).unwrap_or(t.columns.len());
-            assert!(t.columns[first_key..].iter().all(|c| c.partition_key), "{}", t.qualified_name());
+            let first_key = t
+                .columns
+                .iter()
+                .position(|c| c.partition_key)
+                .unwrap_or(t.columns.len());
+            assert!(
+                t.columns[first_key..].iter().all(|c| c.partition_key),
+                "{}",
+                t.qualified_name()
+            );
         }
-        let orders = tables.iter().find(|t| t.name == "orders").map(TableSpec::partition_keys);
+        let orders = tables
+            .iter()
+            .find(|t| t.name == "orders")
+            .map(TableSpec::partition_keys);
         assert_eq!(orders, Some(vec!["dt"]));
     }
 
@@ -170,13 +201,26 @@ mod tests {
         let tagged = |tag: &str| -> Vec<String> {
             tables
                 .iter()
-                .flat_map(|t| t.columns.iter().filter(|c| c.tags.contains(&tag)).map(move |c| format!("{}.{}", t.qualified_name(), c.name)))
+                .flat_map(|t| {
+                    t.columns
+                        .iter()
+                        .filter(|c| c.tags.contains(&tag))
+                        .map(move |c| format!("{}.{}", t.qualified_name(), c.name))
+                })
                 .collect()
         };
-        assert_eq!(tagged(TAG_RESTRICTED), vec!["sales.customers.ssn", "sales.orders.card_number"]);
+        assert_eq!(
+            tagged(TAG_RESTRICTED),
+            vec!["sales.customers.ssn", "sales.orders.card_number"]
+        );
         assert_eq!(
             tagged(TAG_PII),
-            vec!["sales.customers.full_name", "sales.customers.email", "sales.customers.phone", "web.events.ip_address"]
+            vec![
+                "sales.customers.full_name",
+                "sales.customers.email",
+                "sales.customers.phone",
+                "web.events.ip_address"
+            ]
         );
     }
 }

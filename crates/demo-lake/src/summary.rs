@@ -26,7 +26,9 @@ pub struct LakeSummary {
 
 impl LakeSummary {
     pub fn table(&self, database: &str, table: &str) -> Option<&TableSummary> {
-        self.tables.iter().find(|t| t.database == database && t.table == table)
+        self.tables
+            .iter()
+            .find(|t| t.database == database && t.table == table)
     }
 
     pub fn total_bytes(&self) -> u64 {

@@ -51,7 +51,16 @@ pub(crate) fn arrow_schema(spec: &TableSpec) -> SchemaRef {
 pub(crate) fn customers(spec: &TableSpec, seed: u64) -> Result<RecordBatch, ArrowError> {
     let mut rng = Rng::derive(seed, STREAM_CUSTOMERS, 0);
     let n = CUSTOMERS as usize;
-    let (mut ids, mut names, mut emails, mut phones, mut ssns, mut countries, mut segments, mut signups) = (
+    let (
+        mut ids,
+        mut names,
+        mut emails,
+        mut phones,
+        mut ssns,
+        mut countries,
+        mut segments,
+        mut signups,
+    ) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -88,13 +97,23 @@ pub(crate) fn customers(spec: &TableSpec, seed: u64) -> Result<RecordBatch, Arro
 }
 
 /// Orders of day `day` (0-based from [`first_day`]); ids continue from `first_id`.
-pub(crate) fn orders(spec: &TableSpec, seed: u64, day: i32, first_id: i64) -> Result<RecordBatch, ArrowError> {
+pub(crate) fn orders(
+    spec: &TableSpec,
+    seed: u64,
+    day: i32,
+    first_id: i64,
+) -> Result<RecordBatch, ArrowError> {
     let mut rng = Rng::derive(seed, STREAM_ORDERS, day as u64);
     let weekend = matches!((first_day() + day).rem_euclid(7), 2 | 3); // 1970-01-01 was a Thursday.
     let n = (850 + rng.range(0, 300) + if weekend { 150 } else { 0 }) as usize;
     let times = sorted_times(&mut rng, first_day() + day, n);
-    let (mut ids, mut customers, mut amounts, mut statuses, mut cards) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut ids, mut customers, mut amounts, mut statuses, mut cards) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for i in 0..n {
         ids.push(first_id + i as i64);
         // A few customers order far more often than the rest.
@@ -105,7 +124,11 @@ pub(crate) fn orders(spec: &TableSpec, seed: u64, day: i32, first_id: i64) -> Re
         amounts.push((amount * 100.0).round() / 100.0);
         statuses.push(*rng.weighted(fake::ORDER_STATUSES));
         // Each customer pays with the same card every time.
-        cards.push(fake::card_number(&mut Rng::derive(seed, STREAM_CARDS, customer as u64)));
+        cards.push(fake::card_number(&mut Rng::derive(
+            seed,
+            STREAM_CARDS,
+            customer as u64,
+        )));
     }
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids)),
@@ -119,15 +142,30 @@ pub(crate) fn orders(spec: &TableSpec, seed: u64, day: i32, first_id: i64) -> Re
 }
 
 /// Events of day `day`; ids continue from `first_id`.
-pub(crate) fn events(spec: &TableSpec, seed: u64, day: i32, first_id: i64) -> Result<RecordBatch, ArrowError> {
+pub(crate) fn events(
+    spec: &TableSpec,
+    seed: u64,
+    day: i32,
+    first_id: i64,
+) -> Result<RecordBatch, ArrowError> {
     let mut rng = Rng::derive(seed, STREAM_EVENTS, day as u64);
     let n = (1_300 + rng.range(0, 400)) as usize;
     let times = sorted_times(&mut rng, first_day() + day, n);
-    let (mut ids, mut users, mut ips, mut agents, mut urls, mut types) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut ids, mut users, mut ips, mut agents, mut urls, mut types) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for i in 0..n {
         ids.push(first_id + i as i64);
-        users.push(if rng.chance(0.15) { None } else { Some(rng.range(1, CUSTOMERS as u64) as i64) });
+        users.push(if rng.chance(0.15) {
+            None
+        } else {
+            Some(rng.range(1, CUSTOMERS as u64) as i64)
+        });
         ips.push(fake::ip_address(&mut rng));
         agents.push(fake::user_agent(&mut rng));
         let event_type = *rng.weighted(fake::EVENT_TYPES);
@@ -149,7 +187,9 @@ pub(crate) fn events(spec: &TableSpec, seed: u64, day: i32, first_id: i64) -> Re
 /// `n` ascending millisecond timestamps within the day `days` (since 1970-01-01).
 fn sorted_times(rng: &mut Rng, days: i32, n: usize) -> Vec<i64> {
     let start = i64::from(days) * SECONDS_PER_DAY * 1_000;
-    let mut offsets: Vec<i64> = (0..n).map(|_| rng.range(0, (SECONDS_PER_DAY * 1_000 - 1) as u64) as i64).collect();
+    let mut offsets: Vec<i64> = (0..n)
+        .map(|_| rng.range(0, (SECONDS_PER_DAY * 1_000 - 1) as u64) as i64)
+        .collect();
     offsets.sort_unstable();
     offsets.into_iter().map(|o| start + o).collect()
 }

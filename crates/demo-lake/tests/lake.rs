@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use warden_demo_lake::{describe, ensure, generate, luhn_valid, ColumnType, LakeError, LakeSummary, MARKER_FILE};
+use warden_demo_lake::{
+    describe, ensure, generate, luhn_valid, ColumnType, LakeError, LakeSummary, MARKER_FILE,
+};
 
 const SEED: u64 = 7;
 
@@ -28,12 +30,18 @@ fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 fn parquet_files(files: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<&PathBuf> {
-    files.keys().filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect()
+    files
+        .keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect()
 }
 
 fn read_batches(path: &Path) -> Vec<arrow::record_batch::RecordBatch> {
     let file = fs::File::open(path).expect("parquet file");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet metadata").build().expect("reader");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet metadata")
+        .build()
+        .expect("reader");
     reader.map(|b| b.expect("batch")).collect()
 }
 
@@ -61,20 +69,37 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
     let (c, summary_c) = generated(SEED + 1);
     assert_eq!(summary_a, summary_b);
     let (files_a, files_b, files_c) = (files(a.path()), files(b.path()), files(c.path()));
-    assert_eq!(files_a.keys().collect::<Vec<_>>(), files_b.keys().collect::<Vec<_>>());
+    assert_eq!(
+        files_a.keys().collect::<Vec<_>>(),
+        files_b.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &files_a {
-        assert!(files_b[path] == *bytes, "{} differs between two runs with the same seed", path.display());
+        assert!(
+            files_b[path] == *bytes,
+            "{} differs between two runs with the same seed",
+            path.display()
+        );
     }
     assert_ne!(summary_a.seed, summary_c.seed);
-    let differing = parquet_files(&files_a).into_iter().filter(|p| files_c.get(*p) != files_a.get(*p)).count();
-    assert_eq!(differing, parquet_files(&files_a).len(), "every file should change with the seed");
+    let differing = parquet_files(&files_a)
+        .into_iter()
+        .filter(|p| files_c.get(*p) != files_a.get(*p))
+        .count();
+    assert_eq!(
+        differing,
+        parquet_files(&files_a).len(),
+        "every file should change with the seed"
+    );
 }
 
 #[test]
 fn layout_follows_athena() {
     let (root, summary) = shared();
     assert!(root.join(MARKER_FILE).is_file());
-    assert!(!root.join(".staging").exists(), "the staging folder is removed");
+    assert!(
+        !root.join(".staging").exists(),
+        "the staging folder is removed"
+    );
     assert!(root.join("sales/customers/part-0.parquet").is_file());
     for table in ["sales/orders", "web/events"] {
         let mut partitions: Vec<String> = fs::read_dir(root.join(table))
@@ -83,10 +108,15 @@ fn layout_follows_athena() {
             .collect();
         partitions.sort();
         assert_eq!(partitions.len(), 60, "{table}");
-        assert_eq!(partitions.first().map(String::as_str), Some("dt=2025-09-01"));
+        assert_eq!(
+            partitions.first().map(String::as_str),
+            Some("dt=2025-09-01")
+        );
         assert_eq!(partitions.last().map(String::as_str), Some("dt=2025-10-30"));
         for p in &partitions {
-            let files: Vec<_> = fs::read_dir(root.join(table).join(p)).expect("partition").collect();
+            let files: Vec<_> = fs::read_dir(root.join(table).join(p))
+                .expect("partition")
+                .collect();
             assert_eq!(files.len(), 1, "{table}/{p}");
             assert!(root.join(table).join(p).join("part-0.parquet").is_file());
         }
@@ -94,7 +124,10 @@ fn layout_follows_athena() {
     assert_eq!(summary.first_day, "2025-09-01");
     assert_eq!(summary.last_day, "2025-10-30");
     let top: Vec<String> = {
-        let mut v: Vec<String> = fs::read_dir(root).expect("root").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = fs::read_dir(root)
+            .expect("root")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     };
@@ -106,12 +139,17 @@ fn files_hold_the_described_columns_and_the_summary_counts_them() {
     let (root, summary) = shared();
     let all = files(root.as_path());
     for spec in describe() {
-        let table = summary.table(spec.database, spec.name).expect("table in summary");
+        let table = summary
+            .table(spec.database, spec.name)
+            .expect("table in summary");
         let prefix = spec.relative_dir();
         let mut rows = 0u64;
         let mut bytes = 0u64;
         let mut count = 0u64;
-        for path in parquet_files(&all).into_iter().filter(|p| p.starts_with(&prefix)) {
+        for path in parquet_files(&all)
+            .into_iter()
+            .filter(|p| p.starts_with(&prefix))
+        {
             bytes += all[path].len() as u64;
             count += 1;
             for batch in read_batches(&root.as_path().join(path)) {
@@ -126,9 +164,17 @@ fn files_hold_the_described_columns_and_the_summary_counts_them() {
                         ColumnType::Double => field.data_type() == &DataType::Float64,
                         ColumnType::Varchar => field.data_type() == &DataType::Utf8,
                         ColumnType::Date => field.data_type() == &DataType::Date32,
-                        ColumnType::Timestamp => field.data_type() == &DataType::Timestamp(TimeUnit::Millisecond, None),
+                        ColumnType::Timestamp => {
+                            field.data_type() == &DataType::Timestamp(TimeUnit::Millisecond, None)
+                        }
                     };
-                    assert!(ok, "{}.{} is {}", spec.qualified_name(), column.name, field.data_type());
+                    assert!(
+                        ok,
+                        "{}.{} is {}",
+                        spec.qualified_name(),
+                        column.name,
+                        field.data_type()
+                    );
                 }
             }
         }
@@ -140,10 +186,18 @@ fn files_hold_the_described_columns_and_the_summary_counts_them() {
     assert_eq!((customers.rows, customers.partitions), (5_000, 0));
     let orders = summary.table("sales", "orders").expect("orders");
     assert_eq!(orders.partitions, 60);
-    assert!((50_000..80_000).contains(&orders.rows), "{} orders", orders.rows);
+    assert!(
+        (50_000..80_000).contains(&orders.rows),
+        "{} orders",
+        orders.rows
+    );
     let events = summary.table("web", "events").expect("events");
     assert_eq!(events.partitions, 60);
-    assert!((78_000..102_000).contains(&events.rows), "{} events", events.rows);
+    assert!(
+        (78_000..102_000).contains(&events.rows),
+        "{} events",
+        events.rows
+    );
 }
 
 #[test]
@@ -152,15 +206,34 @@ fn card_numbers_are_luhn_valid_and_stable_per_customer() {
     let mut card_of: HashMap<i64, String> = HashMap::new();
     let mut checked = 0;
     for day in ["dt=2025-09-01", "dt=2025-10-15"] {
-        for batch in read_batches(&root.as_path().join("sales/orders").join(day).join("part-0.parquet")) {
-            let customers = batch.column_by_name("customer_id").expect("customer_id").as_primitive::<Int64Type>();
-            let cards = batch.column_by_name("card_number").expect("card_number").as_string::<i32>();
+        for batch in read_batches(
+            &root
+                .as_path()
+                .join("sales/orders")
+                .join(day)
+                .join("part-0.parquet"),
+        ) {
+            let customers = batch
+                .column_by_name("customer_id")
+                .expect("customer_id")
+                .as_primitive::<Int64Type>();
+            let cards = batch
+                .column_by_name("card_number")
+                .expect("card_number")
+                .as_string::<i32>();
             for i in 0..batch.num_rows() {
                 let card = cards.value(i);
                 assert_eq!(card.len(), 16, "{card}");
                 assert!(luhn_valid(card), "{card} fails the Luhn check");
-                let previous = card_of.entry(customers.value(i)).or_insert_with(|| card.to_string());
-                assert_eq!(previous, card, "customer {} paid with two cards", customers.value(i));
+                let previous = card_of
+                    .entry(customers.value(i))
+                    .or_insert_with(|| card.to_string());
+                assert_eq!(
+                    previous,
+                    card,
+                    "customer {} paid with two cards",
+                    customers.value(i)
+                );
                 checked += 1;
             }
         }
@@ -176,12 +249,22 @@ fn customers_look_real_and_countries_are_skewed() {
     let mut emails = std::collections::HashSet::new();
     for batch in &batches {
         let ssn = batch.column_by_name("ssn").expect("ssn").as_string::<i32>();
-        let email = batch.column_by_name("email").expect("email").as_string::<i32>();
-        let country = batch.column_by_name("country").expect("country").as_string::<i32>();
+        let email = batch
+            .column_by_name("email")
+            .expect("email")
+            .as_string::<i32>();
+        let country = batch
+            .column_by_name("country")
+            .expect("country")
+            .as_string::<i32>();
         for i in 0..batch.num_rows() {
             let s = ssn.value(i);
             assert!(s.len() == 11 && &s[3..4] == "-" && &s[6..7] == "-", "{s}");
-            assert!(emails.insert(email.value(i).to_string()), "duplicate e-mail {}", email.value(i));
+            assert!(
+                emails.insert(email.value(i).to_string()),
+                "duplicate e-mail {}",
+                email.value(i)
+            );
             *countries.entry(country.value(i).to_string()).or_default() += 1;
         }
         assert_eq!(ssn.null_count(), 0);
@@ -203,11 +286,16 @@ fn ensure_reuses_a_complete_lake_and_redoes_an_interrupted_one() {
 
     // An interrupted run leaves the marker saying incomplete and a staging folder behind.
     let marker = root.join(MARKER_FILE);
-    let text = fs::read_to_string(&marker).expect("marker").replace("\"complete\": true", "\"complete\": false");
+    let text = fs::read_to_string(&marker)
+        .expect("marker")
+        .replace("\"complete\": true", "\"complete\": false");
     fs::write(&marker, text).expect("marker rewritten");
     fs::create_dir_all(root.join(".staging/sales/orders")).expect("staging");
     assert_eq!(ensure(root, SEED).expect("ensure"), summary);
-    assert!(!sentinel.exists(), "an interrupted lake must be regenerated");
+    assert!(
+        !sentinel.exists(),
+        "an interrupted lake must be regenerated"
+    );
     assert!(!root.join(".staging").exists());
 
     // Another seed regenerates too.
@@ -223,7 +311,10 @@ fn a_folder_with_other_data_is_refused_and_left_alone() {
     fs::write(&precious, "mine").expect("write");
     let err = generate(dir.path(), SEED).expect_err("must refuse");
     assert!(matches!(err, LakeError::NotALake { .. }), "{err}");
-    assert!(err.to_string().contains("choose an empty or new folder"), "{err}");
+    assert!(
+        err.to_string().contains("choose an empty or new folder"),
+        "{err}"
+    );
     assert_eq!(fs::read_to_string(&precious).expect("still there"), "mine");
     assert!(!dir.path().join(MARKER_FILE).exists());
 }
@@ -234,15 +325,27 @@ fn a_new_nested_folder_is_created() {
     let root = dir.path().join("a/b/lake");
     let summary = ensure(&root, SEED).expect("lake");
     assert_eq!(summary.tables.len(), 3);
-    assert!(root.join("web/events/dt=2025-09-30/part-0.parquet").is_file());
+    assert!(root
+        .join("web/events/dt=2025-09-30/part-0.parquet")
+        .is_file());
 }
 
 #[test]
 fn anonymous_events_have_null_user_ids() {
     let (root, _) = shared();
-    let batches = read_batches(&root.as_path().join("web/events/dt=2025-09-10/part-0.parquet"));
+    let batches = read_batches(
+        &root
+            .as_path()
+            .join("web/events/dt=2025-09-10/part-0.parquet"),
+    );
     let (nulls, rows) = batches.iter().fold((0, 0), |(n, r), b| {
-        (n + b.column_by_name("user_id").expect("user_id").null_count(), r + b.num_rows())
+        (
+            n + b.column_by_name("user_id").expect("user_id").null_count(),
+            r + b.num_rows(),
+        )
     });
-    assert!(nulls > rows / 20 && nulls < rows / 4, "{nulls} nulls in {rows} rows");
+    assert!(
+        nulls > rows / 20 && nulls < rows / 4,
+        "{nulls} nulls in {rows} rows"
+    );
 }

@@ -14,14 +14,22 @@ pub struct Moment {
 
 impl Moment {
     pub fn now() -> Self {
-        Self { wall: Utc::now(), mono: Instant::now() }
+        Self {
+            wall: Utc::now(),
+            mono: Instant::now(),
+        }
     }
 
     /// `self` moved forward by `d` on both clocks (for tests and schedules); a clock that cannot
     /// move that far stays where it is rather than panic.
     pub fn after(self, d: std::time::Duration) -> Self {
-        let wall = chrono::Duration::from_std(d).ok().and_then(|span| self.wall.checked_add_signed(span));
-        Self { wall: wall.unwrap_or(self.wall), mono: self.mono.checked_add(d).unwrap_or(self.mono) }
+        let wall = chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|span| self.wall.checked_add_signed(span));
+        Self {
+            wall: wall.unwrap_or(self.wall),
+            mono: self.mono.checked_add(d).unwrap_or(self.mono),
+        }
     }
 }
 
@@ -40,13 +48,25 @@ impl Active {
     /// The names that hold at `now`. A grant past its end is never counted, even before
     /// [`Self::take_expired`] has removed it.
     pub fn names_at(&self, now: Moment) -> BTreeSet<String> {
-        self.grants.values().filter(|g| g.holds_at(now)).map(|g| g.name.clone()).collect()
+        self.grants
+            .values()
+            .filter(|g| g.holds_at(now))
+            .map(|g| g.name.clone())
+            .collect()
     }
 
     /// Removes and returns the grants that ended by `now`.
     pub fn take_expired(&mut self, now: Moment) -> Vec<Grant> {
-        let ended: Vec<String> = self.grants.values().filter(|g| !g.holds_at(now)).map(|g| g.name.clone()).collect();
-        ended.iter().filter_map(|name| self.grants.remove(name)).collect()
+        let ended: Vec<String> = self
+            .grants
+            .values()
+            .filter(|g| !g.holds_at(now))
+            .map(|g| g.name.clone())
+            .collect();
+        ended
+            .iter()
+            .filter_map(|name| self.grants.remove(name))
+            .collect()
     }
 
     /// Removes the grant of `name` (ended early by its holder, or no longer defined).
@@ -75,7 +95,14 @@ mod tests {
     use super::*;
 
     fn grant(name: &str, at: Moment, secs: u64) -> Grant {
-        Grant::starting(format!("id-{name}"), name.into(), at, Duration::from_secs(secs), None).expect("in range")
+        Grant::starting(
+            format!("id-{name}"),
+            name.into(),
+            at,
+            Duration::from_secs(secs),
+            None,
+        )
+        .expect("in range")
     }
 
     #[test]
@@ -86,10 +113,19 @@ mod tests {
         active.insert(grant("large-scan", t0, 600));
         assert_eq!(active.names_at(t0).len(), 2);
         let later = t0.after(Duration::from_secs(60));
-        assert_eq!(active.names_at(later), BTreeSet::from(["large-scan".to_string()]));
+        assert_eq!(
+            active.names_at(later),
+            BTreeSet::from(["large-scan".to_string()])
+        );
         let ended = active.take_expired(later);
-        assert_eq!(ended.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["pii-read"]);
-        assert!(active.take_expired(later).is_empty(), "an end is reported once");
+        assert_eq!(
+            ended.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+            ["pii-read"]
+        );
+        assert!(
+            active.take_expired(later).is_empty(),
+            "an end is reported once"
+        );
         assert!(active.get("large-scan").is_some());
     }
 
@@ -99,7 +135,10 @@ mod tests {
         let mut active = Active::default();
         active.insert(grant("pii-read", t0, 60));
         // Two minutes later on the monotonic clock, but the wall clock says an hour earlier.
-        let skewed = Moment { wall: t0.wall - chrono::Duration::hours(1), mono: t0.mono + Duration::from_secs(120) };
+        let skewed = Moment {
+            wall: t0.wall - chrono::Duration::hours(1),
+            mono: t0.mono + Duration::from_secs(120),
+        };
         assert!(active.names_at(skewed).is_empty());
         assert_eq!(active.take_expired(skewed).len(), 1);
     }
@@ -109,7 +148,10 @@ mod tests {
         let t0 = Moment::now();
         let mut active = Active::default();
         active.insert(grant("pii-read", t0, 60));
-        let ahead = Moment { wall: t0.wall + chrono::Duration::hours(1), mono: t0.mono };
+        let ahead = Moment {
+            wall: t0.wall + chrono::Duration::hours(1),
+            mono: t0.mono,
+        };
         assert!(active.names_at(ahead).is_empty());
     }
 
@@ -117,8 +159,17 @@ mod tests {
     fn a_grant_whose_end_no_clock_can_hold_is_refused_not_a_panic() {
         let now = Moment::now();
         for secs in [u64::MAX, u64::MAX / 2, 400_000_000_000_000] {
-            let refused = Grant::starting("r".into(), "pii-read".into(), now, Duration::from_secs(secs), None);
-            assert!(matches!(refused, Err(crate::ElevationError::OutOfRange { .. })), "{secs}");
+            let refused = Grant::starting(
+                "r".into(),
+                "pii-read".into(),
+                now,
+                Duration::from_secs(secs),
+                None,
+            );
+            assert!(
+                matches!(refused, Err(crate::ElevationError::OutOfRange { .. })),
+                "{secs}"
+            );
         }
     }
 
@@ -137,7 +188,9 @@ mod tests {
         active.insert(grant("pii-read", t0, 60));
         active.insert(grant("pii-read", t0, 600));
         assert_eq!(active.grants().count(), 1);
-        assert!(active.names_at(t0.after(Duration::from_secs(120))).contains("pii-read"));
+        assert!(active
+            .names_at(t0.after(Duration::from_secs(120)))
+            .contains("pii-read"));
         assert!(active.end("pii-read").is_some());
         assert!(active.is_empty());
         assert!(active.end("pii-read").is_none());

@@ -32,7 +32,11 @@ pub enum ElevationError {
     #[error("there is no request {id} in the approval queue; `warden elevation list` shows the open ones")]
     UnknownRequest { id: String },
     #[error("request {id} was already {decision} by {approver}; a request is decided once")]
-    AlreadyDecided { id: String, decision: String, approver: String },
+    AlreadyDecided {
+        id: String,
+        decision: String,
+        approver: String,
+    },
     #[error("{user} made request {id}; someone else must decide it")]
     SelfApproval { user: String, id: String },
     #[error("a denial needs a reason the requester can act on (--reason)")]
@@ -44,7 +48,10 @@ pub enum ElevationError {
     #[error("{id:?} is not a request id (they look like 01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00)")]
     BadRequestId { id: String },
     #[error("cannot use the approval queue at {path}: {source}; check that the folder exists and is writable")]
-    Store { path: PathBuf, source: std::io::Error },
+    Store {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the approval queue file {path} is damaged ({reason}); move it aside and ask for the request again")]
     Damaged { path: PathBuf, reason: String },
 }

@@ -30,7 +30,14 @@ impl Grant {
         let span = chrono::Duration::from_std(duration).map_err(|_| out_of_range())?;
         let expires_at = now.wall.checked_add_signed(span).ok_or_else(out_of_range)?;
         let expires_mono = now.mono.checked_add(duration).ok_or_else(out_of_range)?;
-        Ok(Self { request_id, name, granted_at: now.wall, expires_at, expires_mono, approver })
+        Ok(Self {
+            request_id,
+            name,
+            granted_at: now.wall,
+            expires_at,
+            expires_mono,
+            approver,
+        })
     }
 
     /// Whether the grant still holds at `now`: both clocks must agree.

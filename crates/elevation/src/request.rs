@@ -48,44 +48,88 @@ pub fn validate(policy: &Policy, request: &Request) -> Result<Validated, Elevati
         let known: Vec<&str> = policy.elevations().keys().map(String::as_str).collect();
         return Err(ElevationError::Unknown {
             name: name.to_string(),
-            known: if known.is_empty() { "none".into() } else { known.join(", ") },
+            known: if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            },
         });
     };
-    let duration = request.duration.unwrap_or(def.default_duration).min(Duration::MAX);
+    let duration = request
+        .duration
+        .unwrap_or(def.default_duration)
+        .min(Duration::MAX);
     if duration.is_zero() {
         return Err(ElevationError::ZeroDuration);
     }
     if duration > def.max_duration {
-        return Err(ElevationError::TooLong { name: name.into(), max: format_duration(def.max_duration) });
+        return Err(ElevationError::TooLong {
+            name: name.into(),
+            max: format_duration(def.max_duration),
+        });
     }
     let justification = request.justification.trim().to_string();
-    if justification.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if justification
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(ElevationError::ControlCharacters);
     }
     let chars = justification.chars().count();
     if chars > MAX_JUSTIFICATION_CHARS {
-        return Err(ElevationError::JustificationTooLong { chars, max: MAX_JUSTIFICATION_CHARS });
+        return Err(ElevationError::JustificationTooLong {
+            chars,
+            max: MAX_JUSTIFICATION_CHARS,
+        });
     }
     if def.justification == Justification::Required && justification.is_empty() {
         return Err(ElevationError::JustificationRequired { name: name.into() });
     }
-    let ticket = request.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
-    if ticket.as_deref().is_some_and(|t| t.chars().any(char::is_control) || t.chars().count() > MAX_TICKET_CHARS) {
-        return Err(ElevationError::BadTicket { max: MAX_TICKET_CHARS });
+    let ticket = request
+        .ticket
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    if ticket
+        .as_deref()
+        .is_some_and(|t| t.chars().any(char::is_control) || t.chars().count() > MAX_TICKET_CHARS)
+    {
+        return Err(ElevationError::BadTicket {
+            max: MAX_TICKET_CHARS,
+        });
     }
     if let Some(pattern) = &def.ticket_pattern {
         // The whole reference must match, whatever anchors the pattern has.
-        let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
-            .map_err(|e| ElevationError::BadTicketPattern { name: name.into(), reason: e.to_string() })?;
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+            ElevationError::BadTicketPattern {
+                name: name.into(),
+                reason: e.to_string(),
+            }
+        })?;
         match &ticket {
-            None => return Err(ElevationError::TicketRequired { name: name.into(), pattern: pattern.clone() }),
+            None => {
+                return Err(ElevationError::TicketRequired {
+                    name: name.into(),
+                    pattern: pattern.clone(),
+                })
+            }
             Some(t) if !whole.is_match(t) => {
-                return Err(ElevationError::TicketMismatch { ticket: t.clone(), pattern: pattern.clone() })
+                return Err(ElevationError::TicketMismatch {
+                    ticket: t.clone(),
+                    pattern: pattern.clone(),
+                })
             }
             Some(_) => {}
         }
     }
-    Ok(Validated { name: name.into(), duration, justification, ticket, approval: def.approval })
+    Ok(Validated {
+        name: name.into(),
+        duration,
+        justification,
+        ticket,
+        approval: def.approval,
+    })
 }
 
 /// "15 min", "1 h", "1 h 30 min", "45 s".
@@ -139,7 +183,12 @@ rules:
         Policy::from_yaml(POLICY).expect("policy")
     }
 
-    fn ask(name: &str, minutes: Option<u64>, why: &str, ticket: Option<&str>) -> Result<Validated, ElevationError> {
+    fn ask(
+        name: &str,
+        minutes: Option<u64>,
+        why: &str,
+        ticket: Option<&str>,
+    ) -> Result<Validated, ElevationError> {
         validate(
             &policy(),
             &Request {
@@ -165,22 +214,57 @@ rules:
     #[test]
     fn each_broken_rule_gets_its_own_message() {
         let e = ask("pii-write", None, "x", None).unwrap_err().to_string();
-        assert!(e.contains("no elevation named \"pii-write\"") && e.contains("large-scan, pii-read"), "{e}");
-        let e = ask("pii-read", Some(61), "x", Some("INC-1")).unwrap_err().to_string();
+        assert!(
+            e.contains("no elevation named \"pii-write\"") && e.contains("large-scan, pii-read"),
+            "{e}"
+        );
+        let e = ask("pii-read", Some(61), "x", Some("INC-1"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 1 h"), "{e}");
-        assert!(matches!(ask("pii-read", Some(0), "x", Some("INC-1")), Err(ElevationError::ZeroDuration)));
-        assert!(matches!(ask("pii-read", None, "   ", Some("INC-1")), Err(ElevationError::JustificationRequired { .. })));
-        assert!(matches!(ask("pii-read", None, "why", None), Err(ElevationError::TicketRequired { .. })));
-        assert!(matches!(ask("pii-read", None, "why", Some("  ")), Err(ElevationError::TicketRequired { .. })));
+        assert!(matches!(
+            ask("pii-read", Some(0), "x", Some("INC-1")),
+            Err(ElevationError::ZeroDuration)
+        ));
+        assert!(matches!(
+            ask("pii-read", None, "   ", Some("INC-1")),
+            Err(ElevationError::JustificationRequired { .. })
+        ));
+        assert!(matches!(
+            ask("pii-read", None, "why", None),
+            Err(ElevationError::TicketRequired { .. })
+        ));
+        assert!(matches!(
+            ask("pii-read", None, "why", Some("  ")),
+            Err(ElevationError::TicketRequired { .. })
+        ));
         // The pattern has no anchors; the whole reference must still match it.
-        assert!(matches!(ask("pii-read", None, "why", Some("xINC-1")), Err(ElevationError::TicketMismatch { .. })));
-        assert!(matches!(ask("pii-read", None, "why", Some("INC-1; rm")), Err(ElevationError::TicketMismatch { .. })));
-        assert!(matches!(ask("pii-read", None, "a\u{1b}[2Jb", Some("INC-1")), Err(ElevationError::ControlCharacters)));
+        assert!(matches!(
+            ask("pii-read", None, "why", Some("xINC-1")),
+            Err(ElevationError::TicketMismatch { .. })
+        ));
+        assert!(matches!(
+            ask("pii-read", None, "why", Some("INC-1; rm")),
+            Err(ElevationError::TicketMismatch { .. })
+        ));
+        assert!(matches!(
+            ask("pii-read", None, "a\u{1b}[2Jb", Some("INC-1")),
+            Err(ElevationError::ControlCharacters)
+        ));
         // Whatever the pattern, a ticket is one short line.
-        assert!(matches!(ask("large-scan", None, "", Some("INC-1\u{1b}[2J")), Err(ElevationError::BadTicket { .. })));
-        assert!(matches!(ask("large-scan", None, "", Some(&"9".repeat(101))), Err(ElevationError::BadTicket { .. })));
+        assert!(matches!(
+            ask("large-scan", None, "", Some("INC-1\u{1b}[2J")),
+            Err(ElevationError::BadTicket { .. })
+        ));
+        assert!(matches!(
+            ask("large-scan", None, "", Some(&"9".repeat(101))),
+            Err(ElevationError::BadTicket { .. })
+        ));
         let long = "x".repeat(MAX_JUSTIFICATION_CHARS + 1);
-        assert!(matches!(ask("pii-read", None, &long, Some("INC-1")), Err(ElevationError::JustificationTooLong { .. })));
+        assert!(matches!(
+            ask("pii-read", None, &long, Some("INC-1")),
+            Err(ElevationError::JustificationTooLong { .. })
+        ));
         assert!(ask("pii-read", None, "line one\nline two", Some("SUP-7")).is_ok());
     }
 

@@ -33,7 +33,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("lake ready in {:.2?}: {} rows, {} bytes", started.elapsed(), summary.total_rows(), summary.total_bytes());
+    println!(
+        "lake ready in {:.2?}: {} rows, {} bytes",
+        started.elapsed(),
+        summary.total_rows(),
+        summary.total_bytes()
+    );
     let started = Instant::now();
     let engine = match DataFusionEngine::open(&root, &warden_demo_lake::describe()) {
         Ok(e) => e,
@@ -85,9 +90,16 @@ fn policy_yaml() -> String {
         for t in tables.iter().filter(|t| t.database == db) {
             yaml.push_str(&format!("        {}:\n          columns:\n", t.name));
             for c in &t.columns {
-                yaml.push_str(&format!("            {}: {}\n", c.name, c.data_type.athena_name()));
+                yaml.push_str(&format!(
+                    "            {}: {}\n",
+                    c.name,
+                    c.data_type.athena_name()
+                ));
             }
-            yaml.push_str(&format!("          partition_keys: [{}]\n", t.partition_keys().join(", ")));
+            yaml.push_str(&format!(
+                "          partition_keys: [{}]\n",
+                t.partition_keys().join(", ")
+            ));
         }
     }
     yaml

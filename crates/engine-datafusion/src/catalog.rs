@@ -15,7 +15,9 @@ pub(crate) async fn snapshot(ctx: &SessionContext) -> Result<CatalogSnapshot, En
     schema_names.sort();
     let mut databases = Vec::new();
     for schema_name in schema_names {
-        let Some(schema) = catalog.schema(&schema_name) else { continue };
+        let Some(schema) = catalog.schema(&schema_name) else {
+            continue;
+        };
         let mut table_names = schema.table_names();
         table_names.sort();
         let mut tables = Vec::new();
@@ -27,7 +29,13 @@ pub(crate) async fn snapshot(ctx: &SessionContext) -> Result<CatalogSnapshot, En
             let Some(provider) = provider else { continue };
             let partition_keys: Vec<String> = provider
                 .downcast_ref::<ListingTable>()
-                .map(|t| t.options().table_partition_cols.iter().map(|(name, _)| name.clone()).collect())
+                .map(|t| {
+                    t.options()
+                        .table_partition_cols
+                        .iter()
+                        .map(|(name, _)| name.clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             let columns = provider
                 .schema()
@@ -39,11 +47,17 @@ pub(crate) async fn snapshot(ctx: &SessionContext) -> Result<CatalogSnapshot, En
                     partition_key: partition_keys.contains(f.name()),
                 })
                 .collect();
-            tables.push(CatalogTable { name: table_name, columns });
+            tables.push(CatalogTable {
+                name: table_name,
+                columns,
+            });
         }
         // The session's built-in empty `public` schema is not a database of the lake.
         if !tables.is_empty() {
-            databases.push(CatalogDatabase { name: schema_name, tables });
+            databases.push(CatalogDatabase {
+                name: schema_name,
+                tables,
+            });
         }
     }
     Ok(CatalogSnapshot { databases })

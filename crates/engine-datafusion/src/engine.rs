@@ -10,7 +10,9 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use futures::StreamExt;
 use warden_demo_lake::TableSpec;
-use warden_engine::{Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet};
+use warden_engine::{
+    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
+};
 
 use crate::error::OpenError;
 use crate::{catalog, convert, metrics, read_only, register};
@@ -31,7 +33,9 @@ pub struct DataFusionEngine {
 
 impl std::fmt::Debug for DataFusionEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataFusionEngine").field("max_rows", &self.max_rows).finish_non_exhaustive()
+        f.debug_struct("DataFusionEngine")
+            .field("max_rows", &self.max_rows)
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,22 +46,35 @@ impl DataFusionEngine {
         Self::open_with_memory_limit(lake_root, tables, DEFAULT_MEMORY_LIMIT)
     }
 
-    pub fn open_with_memory_limit(lake_root: &Path, tables: &[TableSpec], memory_limit: usize) -> Result<Self, OpenError> {
+    pub fn open_with_memory_limit(
+        lake_root: &Path,
+        tables: &[TableSpec],
+        memory_limit: usize,
+    ) -> Result<Self, OpenError> {
         let root = lake_root.canonicalize().map_err(|e| OpenError::LakeRoot {
             path: lake_root.to_path_buf(),
             reason: e.to_string(),
         })?;
         if !root.is_dir() {
-            return Err(OpenError::LakeRoot { path: root, reason: "it is not a folder".into() });
+            return Err(OpenError::LakeRoot {
+                path: root,
+                reason: "it is not a folder".into(),
+            });
         }
         let config = SessionConfig::new().with_information_schema(false);
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(memory_limit, 1.0)
             .build_arc()
-            .map_err(|e| OpenError::LakeRoot { path: root.clone(), reason: e.strip_backtrace() })?;
+            .map_err(|e| OpenError::LakeRoot {
+                path: root.clone(),
+                reason: e.strip_backtrace(),
+            })?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         register::register_all(&ctx, &root, tables)?;
-        Ok(Self { ctx, max_rows: DEFAULT_MAX_ROWS })
+        Ok(Self {
+            ctx,
+            max_rows: DEFAULT_MAX_ROWS,
+        })
     }
 
     /// Stops queries whose result would exceed `max_rows` rows.
@@ -87,7 +104,11 @@ impl Engine for DataFusionEngine {
         catalog::snapshot(&self.ctx).await
     }
 
-    async fn execute(&self, query: Approved, cancel: CancellationToken) -> Result<QueryOutcome, EngineError> {
+    async fn execute(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+    ) -> Result<QueryOutcome, EngineError> {
         let started = Instant::now();
         let statement = match query.statements() {
             [one] => one.clone(),
@@ -130,10 +151,19 @@ async fn run(
 ) -> Result<(ResultSet, u64), EngineError> {
     // The statement the guardrails parsed and checked is the one planned; the text is not
     // parsed a second time.
-    let plan = state.statement_to_plan(DfStatement::Statement(Box::new(statement))).await.map_err(query_error)?;
+    let plan = state
+        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+        .await
+        .map_err(query_error)?;
     read_only::check_plan(&plan).map_err(EngineError::Query)?;
-    let physical: Arc<dyn ExecutionPlan> = state.create_physical_plan(&plan).await.map_err(query_error)?;
-    let mut result = ResultSet { columns: convert::columns(&physical.schema()), rows: Vec::new() };
+    let physical: Arc<dyn ExecutionPlan> = state
+        .create_physical_plan(&plan)
+        .await
+        .map_err(query_error)?;
+    let mut result = ResultSet {
+        columns: convert::columns(&physical.schema()),
+        rows: Vec::new(),
+    };
     let mut stream = execute_stream(physical.clone(), state.task_ctx()).map_err(query_error)?;
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(query_error)?;
@@ -153,4 +183,3 @@ async fn run(
 fn query_error(e: DataFusionError) -> EngineError {
     EngineError::Query(e.strip_backtrace())
 }
-

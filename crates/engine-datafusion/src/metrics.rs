@@ -8,5 +8,9 @@ pub(crate) fn bytes_scanned(plan: &dyn ExecutionPlan) -> u64 {
         .and_then(|m| m.sum_by_name("bytes_scanned"))
         .map(|v| v.as_usize() as u64)
         .unwrap_or(0);
-    own + plan.children().into_iter().map(|c| bytes_scanned(c.as_ref())).sum::<u64>()
+    own + plan
+        .children()
+        .into_iter()
+        .map(|c| bytes_scanned(c.as_ref()))
+        .sum::<u64>()
 }

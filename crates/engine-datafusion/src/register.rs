@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::MemorySchemaProvider;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::prelude::SessionContext;
 use datafusion::common::TableReference;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
 use warden_demo_lake::TableSpec;
 
 use crate::error::OpenError;
@@ -17,7 +19,11 @@ use crate::types::arrow_type;
 
 pub(crate) const CATALOG: &str = "datafusion";
 
-pub(crate) fn register_all(ctx: &SessionContext, root: &Path, tables: &[TableSpec]) -> Result<(), OpenError> {
+pub(crate) fn register_all(
+    ctx: &SessionContext,
+    root: &Path,
+    tables: &[TableSpec],
+) -> Result<(), OpenError> {
     let catalog = ctx.catalog(CATALOG).ok_or_else(|| OpenError::Register {
         table: String::new(),
         message: format!("the session has no {CATALOG} catalog"),
@@ -26,7 +32,10 @@ pub(crate) fn register_all(ctx: &SessionContext, root: &Path, tables: &[TableSpe
         if catalog.schema(spec.database).is_none() {
             catalog
                 .register_schema(spec.database, Arc::new(MemorySchemaProvider::new()))
-                .map_err(|e| OpenError::Register { table: spec.qualified_name(), message: e.strip_backtrace() })?;
+                .map_err(|e| OpenError::Register {
+                    table: spec.qualified_name(),
+                    message: e.strip_backtrace(),
+                })?;
         }
         register(ctx, root, spec)?;
     }
@@ -34,10 +43,16 @@ pub(crate) fn register_all(ctx: &SessionContext, root: &Path, tables: &[TableSpe
 }
 
 fn register(ctx: &SessionContext, root: &Path, spec: &TableSpec) -> Result<(), OpenError> {
-    let fail = |message: String| OpenError::Register { table: spec.qualified_name(), message };
+    let fail = |message: String| OpenError::Register {
+        table: spec.qualified_name(),
+        message,
+    };
     let dir = root.join(spec.relative_dir());
     if !dir.is_dir() {
-        return Err(OpenError::MissingTable { table: spec.qualified_name(), path: dir });
+        return Err(OpenError::MissingTable {
+            table: spec.qualified_name(),
+            path: dir,
+        });
     }
     // Built from a path rather than parsed from a string, so characters such as `*` or `[`
     // in the folder name are never taken for a glob pattern.
@@ -61,9 +76,14 @@ fn register(ctx: &SessionContext, root: &Path, spec: &TableSpec) -> Result<(), O
             .map(|c| Field::new(c.name, arrow_type(c.data_type), true))
             .collect::<Vec<_>>(),
     ));
-    let config = ListingTableConfig::new(table_url).with_listing_options(options).with_schema(file_schema);
+    let config = ListingTableConfig::new(table_url)
+        .with_listing_options(options)
+        .with_schema(file_schema);
     let table = ListingTable::try_new(config).map_err(|e| fail(e.strip_backtrace()))?;
-    ctx.register_table(TableReference::partial(spec.database, spec.name), Arc::new(table))
-        .map_err(|e| fail(e.strip_backtrace()))?;
+    ctx.register_table(
+        TableReference::partial(spec.database, spec.name),
+        Arc::new(table),
+    )
+    .map_err(|e| fail(e.strip_backtrace()))?;
     Ok(())
 }

@@ -27,25 +27,37 @@ pub(crate) fn athena_name(data_type: &DataType) -> String {
         DataType::Decimal32(p, s) | DataType::Decimal64(p, s) => format!("decimal({p},{s})"),
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => format!("decimal({p},{s})"),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "varchar".into(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
-            "varbinary".into()
-        }
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => "varbinary".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
         DataType::Timestamp(_, None) => "timestamp".into(),
         DataType::Timestamp(_, Some(_)) => "timestamp with time zone".into(),
         DataType::Time32(_) | DataType::Time64(_) => "time".into(),
         DataType::Interval(_) | DataType::Duration(_) => "interval".into(),
-        DataType::List(f) | DataType::LargeList(f) | DataType::ListView(f) | DataType::LargeListView(f) | DataType::FixedSizeList(f, _) => {
+        DataType::List(f)
+        | DataType::LargeList(f)
+        | DataType::ListView(f)
+        | DataType::LargeListView(f)
+        | DataType::FixedSizeList(f, _) => {
             format!("array({})", athena_name(f.data_type()))
         }
         DataType::Map(entries, _) => match entries.data_type() {
             DataType::Struct(fields) if fields.len() == 2 => {
-                format!("map({}, {})", athena_name(fields[0].data_type()), athena_name(fields[1].data_type()))
+                format!(
+                    "map({}, {})",
+                    athena_name(fields[0].data_type()),
+                    athena_name(fields[1].data_type())
+                )
             }
             other => format!("map({})", athena_name(other)),
         },
         DataType::Struct(fields) => {
-            let inner: Vec<String> = fields.iter().map(|f| format!("{} {}", f.name(), athena_name(f.data_type()))).collect();
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", f.name(), athena_name(f.data_type())))
+                .collect();
             format!("row({})", inner.join(", "))
         }
         DataType::Dictionary(_, value) => athena_name(value),
@@ -63,13 +75,25 @@ mod tests {
     fn names_match_athena() {
         assert_eq!(athena_name(&DataType::Int64), "bigint");
         assert_eq!(athena_name(&DataType::Utf8View), "varchar");
-        assert_eq!(athena_name(&DataType::Timestamp(TimeUnit::Millisecond, None)), "timestamp");
+        assert_eq!(
+            athena_name(&DataType::Timestamp(TimeUnit::Millisecond, None)),
+            "timestamp"
+        );
         assert_eq!(athena_name(&DataType::Decimal128(10, 2)), "decimal(10,2)");
         assert_eq!(
-            athena_name(&DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8))),
+            athena_name(&DataType::Dictionary(
+                Box::new(DataType::UInt16),
+                Box::new(DataType::Utf8)
+            )),
             "varchar"
         );
-        for column in [ColumnType::Bigint, ColumnType::Double, ColumnType::Varchar, ColumnType::Date, ColumnType::Timestamp] {
+        for column in [
+            ColumnType::Bigint,
+            ColumnType::Double,
+            ColumnType::Varchar,
+            ColumnType::Date,
+            ColumnType::Timestamp,
+        ] {
             assert_eq!(athena_name(&arrow_type(column)), column.athena_name());
         }
     }

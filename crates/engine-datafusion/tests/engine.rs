@@ -26,7 +26,8 @@ fn engine() -> DataFusionEngine {
 
 /// A policy that knows the lake's tables and has no rules, so every statement is allowed.
 fn policy() -> Policy {
-    let mut yaml = String::from("format: warden-policy/1\nname: engine-tests\ncatalog:\n  databases:\n");
+    let mut yaml =
+        String::from("format: warden-policy/1\nname: engine-tests\ncatalog:\n  databases:\n");
     let tables = describe();
     let mut databases: Vec<&str> = tables.iter().map(|t| t.database).collect();
     databases.dedup();
@@ -35,18 +36,30 @@ fn policy() -> Policy {
         for t in tables.iter().filter(|t| t.database == db) {
             yaml.push_str(&format!("        {}:\n          columns:\n", t.name));
             for c in &t.columns {
-                yaml.push_str(&format!("            {}: {}\n", c.name, c.data_type.athena_name()));
+                yaml.push_str(&format!(
+                    "            {}: {}\n",
+                    c.name,
+                    c.data_type.athena_name()
+                ));
             }
-            yaml.push_str(&format!("          partition_keys: [{}]\n", t.partition_keys().join(", ")));
+            yaml.push_str(&format!(
+                "          partition_keys: [{}]\n",
+                t.partition_keys().join(", ")
+            ));
         }
     }
     Policy::from_yaml(&yaml).expect("test policy parses")
 }
 
 fn approve_in(sql: &str, default_database: Option<&str>) -> Approved {
-    let ctx = LintContext { default_database: default_database.map(str::to_string), ..Default::default() };
+    let ctx = LintContext {
+        default_database: default_database.map(str::to_string),
+        ..Default::default()
+    };
     let report = lint(&policy(), sql, &ctx);
-    report.approve().unwrap_or_else(|refusal| panic!("{sql} was not approved: {refusal}"))
+    report
+        .approve()
+        .unwrap_or_else(|refusal| panic!("{sql} was not approved: {refusal}"))
 }
 
 fn approve(sql: &str) -> Approved {
@@ -58,26 +71,53 @@ async fn run(engine: &DataFusionEngine, sql: &str) -> Result<QueryOutcome, Engin
 }
 
 async fn ok(engine: &DataFusionEngine, sql: &str) -> QueryOutcome {
-    run(engine, sql).await.unwrap_or_else(|e| panic!("{sql} failed: {e}"))
+    run(engine, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql} failed: {e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_by_country() {
     let engine = engine();
-    let out = ok(&engine, "SELECT country, count(*) AS customers FROM sales.customers GROUP BY 1 ORDER BY 2 DESC").await;
-    let names: Vec<(&str, &str)> = out.result.columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str())).collect();
+    let out = ok(
+        &engine,
+        "SELECT country, count(*) AS customers FROM sales.customers GROUP BY 1 ORDER BY 2 DESC",
+    )
+    .await;
+    let names: Vec<(&str, &str)> = out
+        .result
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect();
     assert_eq!(names, vec![("country", "varchar"), ("customers", "bigint")]);
     assert!(out.result.len() >= 10, "{} countries", out.result.len());
-    let total: i64 = out.result.rows.iter().map(|r| match r[1] { Value::Int(n) => n, ref other => panic!("count is {other:?}") }).sum();
+    let total: i64 = out
+        .result
+        .rows
+        .iter()
+        .map(|r| match r[1] {
+            Value::Int(n) => n,
+            ref other => panic!("count is {other:?}"),
+        })
+        .sum();
     assert_eq!(total, 5_000);
-    assert_eq!(out.result.rows[0][0], Value::Text("US".into()), "the most common country");
+    assert_eq!(
+        out.result.rows[0][0],
+        Value::Text("US".into()),
+        "the most common country"
+    );
     assert!(out.bytes_scanned > 0);
     assert_eq!(engine.name(), "datafusion");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_brief_query_without_alias_returns_rows() {
-    let out = ok(&engine(), "SELECT country, count(*) FROM sales.customers GROUP BY 1").await;
+    let out = ok(
+        &engine(),
+        "SELECT country, count(*) FROM sales.customers GROUP BY 1",
+    )
+    .await;
     assert!(!out.result.is_empty());
     assert_eq!(out.result.columns.len(), 2);
 }
@@ -86,17 +126,38 @@ async fn the_brief_query_without_alias_returns_rows() {
 async fn a_partition_filter_scans_far_fewer_bytes() {
     let engine = engine();
     let full = ok(&engine, "SELECT count(*), sum(amount) FROM sales.orders").await;
-    let day = ok(&engine, "SELECT count(*), sum(amount) FROM sales.orders WHERE dt = '2025-09-10'").await;
-    let per_day = ok(&engine, "SELECT dt, count(*) FROM sales.orders GROUP BY dt ORDER BY dt").await;
+    let day = ok(
+        &engine,
+        "SELECT count(*), sum(amount) FROM sales.orders WHERE dt = '2025-09-10'",
+    )
+    .await;
+    let per_day = ok(
+        &engine,
+        "SELECT dt, count(*) FROM sales.orders GROUP BY dt ORDER BY dt",
+    )
+    .await;
 
-    let orders = lake().1.table("sales", "orders").expect("orders in summary");
+    let orders = lake()
+        .1
+        .table("sales", "orders")
+        .expect("orders in summary");
     assert_eq!(full.result.rows[0][0], Value::Int(orders.rows as i64));
     assert_eq!(per_day.result.len(), 60);
-    let day_row = per_day.result.rows.iter().find(|r| r[0] == Value::Text("2025-09-10".into())).expect("that day");
+    let day_row = per_day
+        .result
+        .rows
+        .iter()
+        .find(|r| r[0] == Value::Text("2025-09-10".into()))
+        .expect("that day");
     assert_eq!(day.result.rows[0][0], day_row[1]);
 
     assert!(day.bytes_scanned > 0, "the one partition is read");
-    assert!(full.bytes_scanned <= orders.bytes, "{} scanned of {} on disk", full.bytes_scanned, orders.bytes);
+    assert!(
+        full.bytes_scanned <= orders.bytes,
+        "{} scanned of {} on disk",
+        full.bytes_scanned,
+        orders.bytes
+    );
     assert!(
         day.bytes_scanned * 30 < full.bytes_scanned,
         "one day scanned {} bytes, all 60 days {}",
@@ -113,20 +174,44 @@ async fn values_keep_their_types() {
         "SELECT order_id, order_ts, amount, status, dt FROM sales.orders WHERE dt = '2025-09-01' ORDER BY order_id LIMIT 3",
     )
     .await;
-    let types: Vec<&str> = out.result.columns.iter().map(|c| c.data_type.as_str()).collect();
-    assert_eq!(types, vec!["bigint", "timestamp", "double", "varchar", "varchar"]);
+    let types: Vec<&str> = out
+        .result
+        .columns
+        .iter()
+        .map(|c| c.data_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["bigint", "timestamp", "double", "varchar", "varchar"]
+    );
     assert_eq!(out.result.len(), 3);
     let row = &out.result.rows[0];
     assert_eq!(row[0], Value::Int(1));
-    assert!(matches!(&row[1], Value::Text(t) if t.starts_with("2025-09-01T") && t.len() >= 19), "{:?}", row[1]);
+    assert!(
+        matches!(&row[1], Value::Text(t) if t.starts_with("2025-09-01T") && t.len() >= 19),
+        "{:?}",
+        row[1]
+    );
     assert!(matches!(row[2], Value::Float(a) if a > 0.0), "{:?}", row[2]);
     assert_eq!(row[4], Value::Text("2025-09-01".into()));
 
-    let dates = ok(&engine, "SELECT min(signup_date), max(signup_date) FROM sales.customers").await;
+    let dates = ok(
+        &engine,
+        "SELECT min(signup_date), max(signup_date) FROM sales.customers",
+    )
+    .await;
     assert_eq!(dates.result.columns[0].data_type, "date");
-    assert!(matches!(&dates.result.rows[0][1], Value::Text(t) if t.as_str() < "2025-09-01" && t.len() == 10), "{:?}", dates.result.rows[0]);
+    assert!(
+        matches!(&dates.result.rows[0][1], Value::Text(t) if t.as_str() < "2025-09-01" && t.len() == 10),
+        "{:?}",
+        dates.result.rows[0]
+    );
 
-    let nulls = ok(&engine, "SELECT user_id FROM web.events WHERE dt = '2025-09-02' AND user_id IS NULL LIMIT 1").await;
+    let nulls = ok(
+        &engine,
+        "SELECT user_id FROM web.events WHERE dt = '2025-09-02' AND user_id IS NULL LIMIT 1",
+    )
+    .await;
     assert_eq!(nulls.result.rows, vec![vec![Value::Null]]);
 }
 
@@ -134,12 +219,21 @@ async fn values_keep_their_types() {
 async fn unqualified_names_resolve_in_the_default_database() {
     let engine = engine();
     let out = engine
-        .execute(approve_in("SELECT count(*) FROM customers", Some("sales")), CancellationToken::new())
+        .execute(
+            approve_in("SELECT count(*) FROM customers", Some("sales")),
+            CancellationToken::new(),
+        )
         .await
         .expect("runs in sales");
     assert_eq!(out.result.rows, vec![vec![Value::Int(5_000)]]);
     let web = engine
-        .execute(approve_in("SELECT count(*) FROM events WHERE dt = '2025-09-01'", Some("web")), CancellationToken::new())
+        .execute(
+            approve_in(
+                "SELECT count(*) FROM events WHERE dt = '2025-09-01'",
+                Some("web"),
+            ),
+            CancellationToken::new(),
+        )
         .await
         .expect("runs in web");
     assert!(matches!(web.result.rows[0][0], Value::Int(n) if n > 1_000));
@@ -150,7 +244,10 @@ async fn a_cancelled_token_stops_the_query() {
     let engine = engine();
     let token = CancellationToken::new();
     token.cancel();
-    let err = engine.execute(approve("SELECT count(*) FROM sales.customers"), token).await.expect_err("cancelled");
+    let err = engine
+        .execute(approve("SELECT count(*) FROM sales.customers"), token)
+        .await
+        .expect_err("cancelled");
     assert!(matches!(err, EngineError::Cancelled), "{err}");
 
     // Six billion joined rows: this would run for a very long time if cancellation did not stop it.
@@ -161,10 +258,14 @@ async fn a_cancelled_token_stops_the_query() {
         canceller.cancel();
     });
     let sql = "SELECT count(*) FROM web.events a CROSS JOIN sales.orders b WHERE a.user_id + b.customer_id > 0";
-    let outcome = tokio::time::timeout(Duration::from_secs(60), engine.execute(approve(sql), token))
-        .await
-        .expect("the cancelled query returned instead of running on");
-    assert!(matches!(outcome, Err(EngineError::Cancelled)), "{outcome:?}");
+    let outcome =
+        tokio::time::timeout(Duration::from_secs(60), engine.execute(approve(sql), token))
+            .await
+            .expect("the cancelled query returned instead of running on");
+    assert!(
+        matches!(outcome, Err(EngineError::Cancelled)),
+        "{outcome:?}"
+    );
 
     // The engine stays usable afterwards.
     let after = ok(&engine, "SELECT count(*) FROM sales.customers").await;
@@ -173,7 +274,9 @@ async fn a_cancelled_token_stops_the_query() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_statements_are_refused() {
-    let err = run(&engine(), "SELECT 1; SELECT count(*) FROM sales.customers").await.expect_err("two statements");
+    let err = run(&engine(), "SELECT 1; SELECT count(*) FROM sales.customers")
+        .await
+        .expect_err("two statements");
     assert!(matches!(err, EngineError::MultipleStatements(2)), "{err}");
 }
 
@@ -196,13 +299,21 @@ async fn statements_that_write_are_refused() {
             continue;
         };
         tried += 1;
-        let err = engine.execute(approved, CancellationToken::new()).await.expect_err(sql);
+        let err = engine
+            .execute(approved, CancellationToken::new())
+            .await
+            .expect_err(sql);
         match err {
-            EngineError::Query(message) => assert!(message.contains("only reads data"), "{sql}: {message}"),
+            EngineError::Query(message) => {
+                assert!(message.contains("only reads data"), "{sql}: {message}")
+            }
             other => panic!("{sql}: {other}"),
         }
     }
-    assert!(tried >= 4, "only {tried} write statements reached the engine");
+    assert!(
+        tried >= 4,
+        "only {tried} write statements reached the engine"
+    );
     // None of them changed anything.
     let count = ok(&engine, "SELECT count(*) FROM sales.customers").await;
     assert_eq!(count.result.rows, vec![vec![Value::Int(5_000)]]);
@@ -214,15 +325,33 @@ async fn statements_that_write_are_refused() {
 async fn the_write_check_does_not_rely_on_the_guardrails() {
     // Without rules the guardrails approve a write; the engine must still refuse it.
     let approved = approve("DROP TABLE sales.orders");
-    let err = engine().execute(approved, CancellationToken::new()).await.expect_err("refused");
-    assert!(matches!(&err, EngineError::Query(m) if m.ends_with("DROP TABLE statement")), "{err}");
+    let err = engine()
+        .execute(approved, CancellationToken::new())
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, EngineError::Query(m) if m.ends_with("DROP TABLE statement")),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_is_a_read() {
-    let out = ok(&engine(), "EXPLAIN SELECT count(*) FROM sales.orders WHERE dt = '2025-09-10'").await;
+    let out = ok(
+        &engine(),
+        "EXPLAIN SELECT count(*) FROM sales.orders WHERE dt = '2025-09-10'",
+    )
+    .await;
     assert!(!out.result.is_empty());
-    assert!(out.result.rows.iter().flatten().any(|v| v.display().contains("orders")), "{:?}", out.result.rows);
+    assert!(
+        out.result
+            .rows
+            .iter()
+            .flatten()
+            .any(|v| v.display().contains("orders")),
+        "{:?}",
+        out.result.rows
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,9 +360,16 @@ async fn the_catalog_lists_databases_tables_columns_and_partition_keys() {
     let tables: Vec<String> = catalog
         .databases
         .iter()
-        .flat_map(|d| d.tables.iter().map(move |t| format!("{}.{}", d.name, t.name)))
+        .flat_map(|d| {
+            d.tables
+                .iter()
+                .map(move |t| format!("{}.{}", d.name, t.name))
+        })
         .collect();
-    assert_eq!(tables, vec!["sales.customers", "sales.orders", "web.events"]);
+    assert_eq!(
+        tables,
+        vec!["sales.customers", "sales.orders", "web.events"]
+    );
     for spec in describe() {
         let table = catalog
             .databases
@@ -241,18 +377,28 @@ async fn the_catalog_lists_databases_tables_columns_and_partition_keys() {
             .find(|d| d.name == spec.database)
             .and_then(|d| d.tables.iter().find(|t| t.name == spec.name))
             .expect("table listed");
-        let got: Vec<(&str, &str, bool)> =
-            table.columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str(), c.partition_key)).collect();
-        let want: Vec<(&str, &str, bool)> =
-            spec.columns.iter().map(|c| (c.name, c.data_type.athena_name(), c.partition_key)).collect();
+        let got: Vec<(&str, &str, bool)> = table
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str(), c.partition_key))
+            .collect();
+        let want: Vec<(&str, &str, bool)> = spec
+            .columns
+            .iter()
+            .map(|c| (c.name, c.data_type.athena_name(), c.partition_key))
+            .collect();
         assert_eq!(got, want, "{}", spec.qualified_name());
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_errors_are_plain_sentences() {
-    let err = run(&engine(), "SELECT CAST('not a number' AS BIGINT)").await.expect_err("cast fails");
-    let EngineError::Query(message) = err else { panic!("{err}") };
+    let err = run(&engine(), "SELECT CAST('not a number' AS BIGINT)")
+        .await
+        .expect_err("cast fails");
+    let EngineError::Query(message) = err else {
+        panic!("{err}")
+    };
     assert!(message.contains("not a number"), "{message}");
     for debug_marker in ["DataFusionError", "ArrowError(", "backtrace", "Some("] {
         assert!(!message.contains(debug_marker), "{message}");
@@ -262,8 +408,13 @@ async fn query_errors_are_plain_sentences() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_results_are_stopped() {
     let engine = engine().with_max_rows(100);
-    let err = run(&engine, "SELECT customer_id FROM sales.customers").await.expect_err("too many rows");
-    assert!(matches!(&err, EngineError::Query(m) if m.contains("more than 100 rows")), "{err}");
+    let err = run(&engine, "SELECT customer_id FROM sales.customers")
+        .await
+        .expect_err("too many rows");
+    assert!(
+        matches!(&err, EngineError::Query(m) if m.contains("more than 100 rows")),
+        "{err}"
+    );
     let fine = ok(&engine, "SELECT customer_id FROM sales.customers LIMIT 100").await;
     assert_eq!(fine.result.len(), 100);
 }
@@ -283,10 +434,14 @@ async fn every_execution_gets_its_own_uuid() {
 #[test]
 fn opening_a_missing_lake_or_table_says_what_to_do() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = DataFusionEngine::open(&dir.path().join("nowhere"), &describe()).expect_err("no folder");
+    let err =
+        DataFusionEngine::open(&dir.path().join("nowhere"), &describe()).expect_err("no folder");
     assert!(matches!(err, OpenError::LakeRoot { .. }), "{err}");
 
     let err = DataFusionEngine::open(dir.path(), &describe()).expect_err("no tables");
-    assert!(matches!(&err, OpenError::MissingTable { table, .. } if table == "sales.customers"), "{err}");
+    assert!(
+        matches!(&err, OpenError::MissingTable { table, .. } if table == "sales.customers"),
+        "{err}"
+    );
     assert!(err.to_string().contains("generate the demo lake"), "{err}");
 }

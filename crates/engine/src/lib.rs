@@ -22,5 +22,9 @@ pub trait Engine: Send + Sync {
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError>;
 
     /// Runs an approved query to completion, or stops when `cancel` fires.
-    async fn execute(&self, query: Approved, cancel: CancellationToken) -> Result<QueryOutcome, EngineError>;
+    async fn execute(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+    ) -> Result<QueryOutcome, EngineError>;
 }

@@ -70,7 +70,10 @@ mod tests {
     #[test]
     fn pages_are_clamped() {
         let rs = ResultSet {
-            columns: vec![ColumnInfo { name: "n".into(), data_type: "bigint".into() }],
+            columns: vec![ColumnInfo {
+                name: "n".into(),
+                data_type: "bigint".into(),
+            }],
             rows: (0..10).map(|i| vec![Value::Int(i)]).collect(),
         };
         assert_eq!(rs.page(8, 5).len(), 2);

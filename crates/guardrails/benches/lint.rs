@@ -22,7 +22,15 @@ fn policy(text: String) -> Policy {
 fn bench(c: &mut Criterion) {
     let corpora = [
         (
-            policy(twenty_rules(include_str!("../tests/fixtures/tpc/tpch.policy.yaml"), "tpch", "c_phone", "lineitem", "l_shipdate", "nation", "n_nationkey")),
+            policy(twenty_rules(
+                include_str!("../tests/fixtures/tpc/tpch.policy.yaml"),
+                "tpch",
+                "c_phone",
+                "lineitem",
+                "l_shipdate",
+                "nation",
+                "n_nationkey",
+            )),
             "tpch",
             queries(include_str!("../tests/fixtures/tpc/tpc-h.sql"), "tpch"),
         ),
@@ -41,14 +49,22 @@ fn bench(c: &mut Criterion) {
         ),
     ];
     for (policy, db, qs) in &corpora {
-        let ctx = LintContext { default_database: Some(db.to_string()), elevations: BTreeSet::new() };
+        let ctx = LintContext {
+            default_database: Some(db.to_string()),
+            elevations: BTreeSet::new(),
+        };
         let mut group = c.benchmark_group(*db);
-        group.sample_size(20).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(600));
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(600));
         for (name, sql) in qs {
             group.bench_function(format!("parse/{name}"), |b| {
                 b.iter(|| Parser::parse_sql(&AthenaDialect, black_box(sql)))
             });
-            group.bench_function(format!("lint/{name}"), |b| b.iter(|| lint(policy, black_box(sql), &ctx)));
+            group.bench_function(format!("lint/{name}"), |b| {
+                b.iter(|| lint(policy, black_box(sql), &ctx))
+            });
         }
         group.finish();
     }

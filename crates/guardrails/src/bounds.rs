@@ -36,14 +36,40 @@ fn is_operator(t: &Token) -> bool {
                 | Keyword::REGEXP
                 | Keyword::RLIKE
         ),
-        EOF | Number(..) | Char(_) | SingleQuotedString(_) | DoubleQuotedString(_) | TripleSingleQuotedString(_)
-        | TripleDoubleQuotedString(_) | DollarQuotedString(_) | SingleQuotedByteStringLiteral(_)
-        | DoubleQuotedByteStringLiteral(_) | TripleSingleQuotedByteStringLiteral(_)
-        | TripleDoubleQuotedByteStringLiteral(_) | SingleQuotedRawStringLiteral(_) | DoubleQuotedRawStringLiteral(_)
-        | TripleSingleQuotedRawStringLiteral(_) | TripleDoubleQuotedRawStringLiteral(_) | NationalStringLiteral(_)
-        | QuoteDelimitedStringLiteral(_) | NationalQuoteDelimitedStringLiteral(_) | EscapedStringLiteral(_)
-        | UnicodeStringLiteral(_) | HexStringLiteral(_) | Comma | Whitespace(_) | LParen | RParen | Period
-        | SemiColon | LBracket | RBracket | LBrace | RBrace | Colon | Placeholder(_) => false,
+        EOF
+        | Number(..)
+        | Char(_)
+        | SingleQuotedString(_)
+        | DoubleQuotedString(_)
+        | TripleSingleQuotedString(_)
+        | TripleDoubleQuotedString(_)
+        | DollarQuotedString(_)
+        | SingleQuotedByteStringLiteral(_)
+        | DoubleQuotedByteStringLiteral(_)
+        | TripleSingleQuotedByteStringLiteral(_)
+        | TripleDoubleQuotedByteStringLiteral(_)
+        | SingleQuotedRawStringLiteral(_)
+        | DoubleQuotedRawStringLiteral(_)
+        | TripleSingleQuotedRawStringLiteral(_)
+        | TripleDoubleQuotedRawStringLiteral(_)
+        | NationalStringLiteral(_)
+        | QuoteDelimitedStringLiteral(_)
+        | NationalQuoteDelimitedStringLiteral(_)
+        | EscapedStringLiteral(_)
+        | UnicodeStringLiteral(_)
+        | HexStringLiteral(_)
+        | Comma
+        | Whitespace(_)
+        | LParen
+        | RParen
+        | Period
+        | SemiColon
+        | LBracket
+        | RBracket
+        | LBrace
+        | RBrace
+        | Colon
+        | Placeholder(_) => false,
         _ => true,
     }
 }

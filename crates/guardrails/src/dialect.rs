@@ -318,4 +318,3 @@ mod tests {
         assert!(format!("{:?}", parsed[0]).contains("Lambda"));
     }
 }
-

@@ -20,15 +20,16 @@ mod span;
 mod verdict;
 
 pub use approved::{Approved, Refusal};
-pub use dialect::AthenaDialect;
 pub use bounds::{MAX_NESTING, MAX_OPERATORS};
+pub use dialect::AthenaDialect;
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
-pub use rules::DEFAULT_FIX_LIMIT;
 pub use policy::units::human_size;
 pub use policy::{
-    Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table, LONGEST_ELEVATION, POLICY_FORMAT,
+    Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table,
+    LONGEST_ELEVATION, POLICY_FORMAT,
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
+pub use rules::DEFAULT_FIX_LIMIT;
 pub use span::{Position, Span};
 
 /// Re-exported so engines that share this parser version can take the parsed statements

@@ -29,12 +29,21 @@ pub struct LintContext {
 }
 
 fn built_in(rule: &str, message: String, span: crate::Span) -> Diagnostic {
-    Diagnostic { rule: rule.into(), severity: Severity::Error, message, span, unlocked_by: vec![], fix: None }
+    Diagnostic {
+        rule: rule.into(),
+        severity: Severity::Error,
+        message,
+        span,
+        unlocked_by: vec![],
+        fix: None,
+    }
 }
 
 /// Where each statement's last token ends (before its `;` and any comment), for fixes that
 /// append to a statement; computed from the tokens the parser gets, so the text is tokenized once.
-fn statement_ends(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Vec<Option<sqlparser::tokenizer::Location>> {
+fn statement_ends(
+    tokens: &[sqlparser::tokenizer::TokenWithSpan],
+) -> Vec<Option<sqlparser::tokenizer::Location>> {
     use sqlparser::tokenizer::Token;
     let mut ends = vec![None];
     for t in tokens {
@@ -90,7 +99,8 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
             Err(e) => diagnostics.push(parse_error(&index, &e)),
             Ok(parsed) if parsed.is_empty() => diagnostics.push(built_in(
                 "parse_error",
-                "there is no statement here (the text is empty or only comments): write a query".into(),
+                "there is no statement here (the text is empty or only comments): write a query"
+                    .into(),
                 index.whole(),
             )),
             Ok(parsed) => {
@@ -107,12 +117,16 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         ));
                         continue;
                     }
-                    let analysis = analyse(statement, policy.catalog(), database.as_deref(), &index);
+                    let analysis =
+                        analyse(statement, policy.catalog(), database.as_deref(), &index);
                     classes.push(analysis.class);
                     for f in &analysis.unresolved {
                         diagnostics.push(built_in("unresolved", f.message.clone(), f.span));
                     }
-                    let sctx = StatementContext { index: &index, end: ends.get(n).copied().flatten() };
+                    let sctx = StatementContext {
+                        index: &index,
+                        end: ends.get(n).copied().flatten(),
+                    };
                     apply_rules(policy, &analysis, &sctx, &mut diagnostics);
                     if n == 1 {
                         single_statement(policy, &analysis, count, &index, &mut diagnostics);
@@ -185,5 +199,9 @@ fn parse_error(index: &LineIndex, message: &str) -> Diagnostic {
     } else {
         text
     };
-    built_in("parse_error", format!("cannot parse the query: {text}"), span)
+    built_in(
+        "parse_error",
+        format!("cannot parse the query: {text}"),
+        span,
+    )
 }

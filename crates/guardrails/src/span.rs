@@ -39,18 +39,33 @@ impl<'a> LineIndex<'a> {
         let mut utf16 = 0;
         for piece in text.split_inclusive('\n') {
             let ascii = piece.is_ascii();
-            lines.push(Line { start, utf16, ascii });
-            utf16 += if ascii { piece.len() } else { piece.encode_utf16().count() };
+            lines.push(Line {
+                start,
+                utf16,
+                ascii,
+            });
+            utf16 += if ascii {
+                piece.len()
+            } else {
+                piece.encode_utf16().count()
+            };
             start += piece.len();
         }
         if lines.is_empty() || text.ends_with('\n') {
-            lines.push(Line { start, utf16, ascii: true });
+            lines.push(Line {
+                start,
+                utf16,
+                ascii: true,
+            });
         }
         Self { text, lines }
     }
 
     fn line_end(&self, i: usize) -> usize {
-        self.lines.get(i + 1).map(|l| l.start).unwrap_or(self.text.len())
+        self.lines
+            .get(i + 1)
+            .map(|l| l.start)
+            .unwrap_or(self.text.len())
     }
 
     /// The position of a 1-based line and character column, clamped to the text.
@@ -58,12 +73,20 @@ impl<'a> LineIndex<'a> {
         let i = (line.max(1) as usize - 1).min(self.lines.len() - 1);
         let l = &self.lines[i];
         let end = self.line_end(i);
-        let body_end = if self.text[l.start..end].ends_with('\n') { end - 1 } else { end };
+        let body_end = if self.text[l.start..end].ends_with('\n') {
+            end - 1
+        } else {
+            end
+        };
         let col = column.max(1) as usize - 1;
         let offset = if l.ascii {
             (l.start + col).min(body_end)
         } else {
-            self.text[l.start..body_end].char_indices().nth(col).map(|(o, _)| l.start + o).unwrap_or(body_end)
+            self.text[l.start..body_end]
+                .char_indices()
+                .nth(col)
+                .map(|(o, _)| l.start + o)
+                .unwrap_or(body_end)
         };
         self.at_offset(offset)
     }
@@ -85,7 +108,12 @@ impl<'a> LineIndex<'a> {
             let part = &self.text[l.start..offset];
             (part.chars().count(), l.utf16 + part.encode_utf16().count())
         };
-        Position { line: i as u32 + 1, column: column as u32 + 1, offset, utf16 }
+        Position {
+            line: i as u32 + 1,
+            column: column as u32 + 1,
+            offset,
+            utf16,
+        }
     }
 
     pub(crate) fn span(&self, start: Position, end: Position) -> Span {
@@ -93,7 +121,10 @@ impl<'a> LineIndex<'a> {
     }
 
     pub(crate) fn whole(&self) -> Span {
-        Span { start: self.at_offset(0), end: self.at_offset(self.text.len()) }
+        Span {
+            start: self.at_offset(0),
+            end: self.at_offset(self.text.len()),
+        }
     }
 }
 

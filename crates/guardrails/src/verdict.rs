@@ -7,15 +7,22 @@ use crate::report::{Diagnostic, Severity, Verdict};
 /// `allow` without errors; `elevate` when elevations can lift every error, with the smallest
 /// such set; `deny` otherwise.
 pub(crate) fn decide(diagnostics: &[Diagnostic]) -> (Verdict, Vec<String>) {
-    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
     if errors.is_empty() {
         return (Verdict::Allow, vec![]);
     }
     if errors.iter().any(|d| d.unlocked_by.is_empty()) {
         return (Verdict::Deny, vec![]);
     }
-    let candidates: Vec<&String> =
-        errors.iter().flat_map(|d| d.unlocked_by.iter()).collect::<BTreeSet<_>>().into_iter().collect();
+    let candidates: Vec<&String> = errors
+        .iter()
+        .flat_map(|d| d.unlocked_by.iter())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     // Exact smallest hitting set, smallest first then alphabetical; policies name a handful of
     // elevations, and past 20 candidates the greedy set is used instead.
     if candidates.len() <= 20 {
@@ -26,14 +33,22 @@ pub(crate) fn decide(diagnostics: &[Diagnostic]) -> (Verdict, Vec<String>) {
                 continue;
             }
             let covers = errors.iter().all(|d| {
-                d.unlocked_by.iter().any(|e| candidates.iter().position(|c| *c == e).is_some_and(|i| mask & (1 << i) != 0))
+                d.unlocked_by.iter().any(|e| {
+                    candidates
+                        .iter()
+                        .position(|c| *c == e)
+                        .is_some_and(|i| mask & (1 << i) != 0)
+                })
             });
             if covers {
                 best = Some(mask);
             }
         }
         if let Some(mask) = best {
-            let set = (0..n).filter(|i| mask & (1 << i) != 0).map(|i| candidates[i].clone()).collect();
+            let set = (0..n)
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| candidates[i].clone())
+                .collect();
             return (Verdict::Elevate, set);
         }
     }
@@ -42,7 +57,12 @@ pub(crate) fn decide(diagnostics: &[Diagnostic]) -> (Verdict, Vec<String>) {
     while !left.is_empty() {
         let best = candidates
             .iter()
-            .max_by_key(|c| (left.iter().filter(|d| d.unlocked_by.contains(c)).count(), std::cmp::Reverse(**c)))
+            .max_by_key(|c| {
+                (
+                    left.iter().filter(|d| d.unlocked_by.contains(c)).count(),
+                    std::cmp::Reverse(**c),
+                )
+            })
             .map(|c| (*c).clone());
         let Some(best) = best else { break };
         left.retain(|d| !d.unlocked_by.contains(&best));
@@ -87,6 +107,9 @@ mod tests {
         let d = [error(&["a", "b"]), error(&["b", "c"]), error(&["b"])];
         assert_eq!(decide(&d), (Verdict::Elevate, vec!["b".to_string()]));
         let d = [error(&["a"]), error(&["c"]), error(&["a", "c"])];
-        assert_eq!(decide(&d), (Verdict::Elevate, vec!["a".to_string(), "c".to_string()]));
+        assert_eq!(
+            decide(&d),
+            (Verdict::Elevate, vec!["a".to_string(), "c".to_string()])
+        );
     }
 }

@@ -28,16 +28,27 @@ rules:
 
 fn run(sql: &str) -> Report {
     let policy = Policy::from_yaml(POLICY).expect("policy");
-    let ctx = LintContext { default_database: Some("sales".into()), elevations: BTreeSet::new() };
+    let ctx = LintContext {
+        default_database: Some("sales".into()),
+        elevations: BTreeSet::new(),
+    };
     lint(&policy, sql, &ctx)
 }
 
 /// The query reads email and the policy says so: it needs pii-read.
 fn caught(sql: &str) {
     let r = run(sql);
-    assert_eq!(r.verdict(), Verdict::Elevate, "{sql}: {:?}", r.diagnostics());
+    assert_eq!(
+        r.verdict(),
+        Verdict::Elevate,
+        "{sql}: {:?}",
+        r.diagnostics()
+    );
     assert_eq!(r.elevations(), ["pii-read"], "{sql}");
-    assert!(r.reads().contains(&"sales.customers.email".to_string()), "{sql}");
+    assert!(
+        r.reads().contains(&"sales.customers.email".to_string()),
+        "{sql}"
+    );
 }
 
 /// The query cannot be checked or is not allowed at all.

@@ -43,15 +43,102 @@ rules:
 "#;
 
 const WORDS: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP BY", "HAVING", "ORDER BY", "LIMIT", "JOIN", "LEFT JOIN", "CROSS JOIN",
-    "ON", "USING", "AS", "WITH", "UNION ALL", "EXCEPT", "EXISTS", "IN", "NOT", "AND", "OR", "IS NULL", "CASE",
-    "WHEN", "THEN", "ELSE", "END", "UNNEST", "WITH ORDINALITY", "OVER", "PARTITION BY", "VALUES", "LATERAL",
-    "DELETE", "UPDATE", "SET", "INSERT INTO", "UNLOAD", "TO", "CREATE TABLE", "EXPLAIN", "SHOW TABLES",
-    "PREPARE", "EXECUTE", "USE", "BETWEEN", "DISTINCT", "TABLESAMPLE BERNOULLI", "customers", "orders",
-    "sales.customers", "sales.orders", "c", "o", "t", "x", "email", "customer_id", "order_id", "dt", "amount",
-    "tags", "c.email", "o.dt", "*", "c.*", "count(*)", "sum(amount)", "transform(tags, x -> x)", "sleep(1)",
-    "'2024-01-01'", "'s3://ok/a'", "1", "0", "NULL", "TRUE", "(", ")", ",", ";", "=", "<>", "<", ">=", "+",
-    "-", "||", "[1]", ".", "\"$path\"", "U&\"\\0065mail\"", "-- c\n", "/* c */", "\n", "é", "😀",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP BY",
+    "HAVING",
+    "ORDER BY",
+    "LIMIT",
+    "JOIN",
+    "LEFT JOIN",
+    "CROSS JOIN",
+    "ON",
+    "USING",
+    "AS",
+    "WITH",
+    "UNION ALL",
+    "EXCEPT",
+    "EXISTS",
+    "IN",
+    "NOT",
+    "AND",
+    "OR",
+    "IS NULL",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "UNNEST",
+    "WITH ORDINALITY",
+    "OVER",
+    "PARTITION BY",
+    "VALUES",
+    "LATERAL",
+    "DELETE",
+    "UPDATE",
+    "SET",
+    "INSERT INTO",
+    "UNLOAD",
+    "TO",
+    "CREATE TABLE",
+    "EXPLAIN",
+    "SHOW TABLES",
+    "PREPARE",
+    "EXECUTE",
+    "USE",
+    "BETWEEN",
+    "DISTINCT",
+    "TABLESAMPLE BERNOULLI",
+    "customers",
+    "orders",
+    "sales.customers",
+    "sales.orders",
+    "c",
+    "o",
+    "t",
+    "x",
+    "email",
+    "customer_id",
+    "order_id",
+    "dt",
+    "amount",
+    "tags",
+    "c.email",
+    "o.dt",
+    "*",
+    "c.*",
+    "count(*)",
+    "sum(amount)",
+    "transform(tags, x -> x)",
+    "sleep(1)",
+    "'2024-01-01'",
+    "'s3://ok/a'",
+    "1",
+    "0",
+    "NULL",
+    "TRUE",
+    "(",
+    ")",
+    ",",
+    ";",
+    "=",
+    "<>",
+    "<",
+    ">=",
+    "+",
+    "-",
+    "||",
+    "[1]",
+    ".",
+    "\"$path\"",
+    "U&\"\\0065mail\"",
+    "-- c\n",
+    "/* c */",
+    "\n",
+    "é",
+    "😀",
 ];
 
 fn sqlish() -> impl Strategy<Value = String> {
@@ -59,20 +146,34 @@ fn sqlish() -> impl Strategy<Value = String> {
 }
 
 fn check(report: &Report, sql: &str) {
-    let errors = report.diagnostics().iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     match report.verdict() {
         Verdict::Allow => assert_eq!(errors, 0),
         Verdict::Elevate => {
             assert!(errors > 0 && !report.elevations().is_empty());
-            for d in report.diagnostics().iter().filter(|d| d.severity == Severity::Error) {
-                assert!(d.unlocked_by.iter().any(|e| report.elevations().contains(e)));
+            for d in report
+                .diagnostics()
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+            {
+                assert!(d
+                    .unlocked_by
+                    .iter()
+                    .any(|e| report.elevations().contains(e)));
             }
         }
         Verdict::Deny => assert!(errors > 0),
     }
     for d in report.diagnostics() {
         for p in [d.span.start, d.span.end] {
-            assert!(p.offset <= sql.len() && sql.is_char_boundary(p.offset), "{d:?}");
+            assert!(
+                p.offset <= sql.len() && sql.is_char_boundary(p.offset),
+                "{d:?}"
+            );
             assert!(p.line >= 1 && p.column >= 1);
             assert_eq!(p.utf16, sql[..p.offset].encode_utf16().count());
         }
@@ -81,7 +182,10 @@ fn check(report: &Report, sql: &str) {
     }
     let reads: BTreeSet<&String> = report.reads().iter().collect();
     assert_eq!(reads.len(), report.reads().len(), "reads are unique");
-    assert!(report.reads().windows(2).all(|w| w[0] < w[1]), "reads are sorted");
+    assert!(
+        report.reads().windows(2).all(|w| w[0] < w[1]),
+        "reads are sorted"
+    );
 }
 
 proptest! {

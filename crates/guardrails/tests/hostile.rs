@@ -9,7 +9,10 @@ use warden_guardrails::{lint, LintContext, Policy, Verdict, MAX_QUERY_BYTES};
 const POLICY: &str = "format: warden-policy/1\nname: h\ncatalog:\n  databases:\n    d:\n      tables:\n        t:\n          columns: { a: bigint }\n";
 
 fn ctx() -> LintContext {
-    LintContext { default_database: Some("d".into()), elevations: BTreeSet::new() }
+    LintContext {
+        default_database: Some("d".into()),
+        elevations: BTreeSet::new(),
+    }
 }
 
 fn policy() -> Policy {
@@ -18,7 +21,11 @@ fn policy() -> Policy {
 
 #[test]
 fn ten_thousand_nested_parentheses() {
-    let sql = format!("SELECT {}1{} FROM t", "(".repeat(10_000), ")".repeat(10_000));
+    let sql = format!(
+        "SELECT {}1{} FROM t",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
     // Run on a small stack, as an editor worker thread might.
     let report = std::thread::Builder::new()
         .stack_size(1 << 20)
@@ -34,7 +41,11 @@ fn ten_thousand_nested_parentheses() {
 
 #[test]
 fn deep_subqueries_and_expressions() {
-    let sql = format!("SELECT a FROM {}t{}", "(SELECT a FROM ".repeat(5_000), ")".repeat(5_000));
+    let sql = format!(
+        "SELECT a FROM {}t{}",
+        "(SELECT a FROM ".repeat(5_000),
+        ")".repeat(5_000)
+    );
     let r = lint(&policy(), &sql, &ctx());
     assert_eq!(r.verdict(), Verdict::Deny);
     // A long operator chain parses into a tree as deep as the chain: refused before parsing.
@@ -46,12 +57,20 @@ fn deep_subqueries_and_expressions() {
         .join()
         .expect("no stack overflow");
     assert_eq!(r.verdict(), Verdict::Deny);
-    assert!(r.diagnostics()[0].message.contains("operators"), "{:?}", r.diagnostics());
+    assert!(
+        r.diagnostics()[0].message.contains("operators"),
+        "{:?}",
+        r.diagnostics()
+    );
     // Below the operator limit but deeper than the nesting limit: refused after parsing.
     let sql = format!("SELECT a{} FROM t", " OR a = 1".repeat(1_000));
     let r = lint(&policy(), &sql, &ctx());
     assert_eq!(r.verdict(), Verdict::Deny);
-    assert!(r.diagnostics()[0].message.contains("nests more than"), "{:?}", r.diagnostics());
+    assert!(
+        r.diagnostics()[0].message.contains("nests more than"),
+        "{:?}",
+        r.diagnostics()
+    );
     // A long but legitimate disjunction is checked.
     let sql = format!("SELECT a FROM t WHERE a = 0{}", " OR a = 1".repeat(300));
     assert_eq!(lint(&policy(), &sql, &ctx()).verdict(), Verdict::Allow);
@@ -81,19 +100,36 @@ fn a_query_of_exactly_the_limit_is_checked_and_one_byte_more_is_refused() {
 
 #[test]
 fn empty_and_comment_only_texts() {
-    for sql in ["", "   \n\t", "-- nothing here\n", "/* only */ -- comments", ";;"] {
+    for sql in [
+        "",
+        "   \n\t",
+        "-- nothing here\n",
+        "/* only */ -- comments",
+        ";;",
+    ] {
         let r = lint(&policy(), sql, &ctx());
         assert_eq!(r.verdict(), Verdict::Deny, "{sql:?}");
-        assert!(r.diagnostics()[0].message.contains("no statement"), "{sql:?}: {:?}", r.diagnostics());
+        assert!(
+            r.diagnostics()[0].message.contains("no statement"),
+            "{sql:?}: {:?}",
+            r.diagnostics()
+        );
         assert!(r.approve().is_err());
     }
 }
 
 #[test]
 fn invalid_utf8_in_a_file() {
-    let f = lint_file(&policy(), "x.sql", b"SELECT a FROM t WHERE a = '\xc3\x28'", &ctx());
+    let f = lint_file(
+        &policy(),
+        "x.sql",
+        b"SELECT a FROM t WHERE a = '\xc3\x28'",
+        &ctx(),
+    );
     assert_eq!(f.report.verdict(), Verdict::Deny);
-    assert!(f.report.diagnostics()[0].message.contains("not valid UTF-8"));
+    assert!(f.report.diagnostics()[0]
+        .message
+        .contains("not valid UTF-8"));
 }
 
 #[test]

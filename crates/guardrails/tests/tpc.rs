@@ -19,13 +19,18 @@ struct Case {
 /// test options, not SQL.
 fn cases(text: &str) -> Vec<Case> {
     let mut out = Vec::new();
-    let blocks: Vec<&str> = text.split("--------------------------------------\n").collect();
+    let blocks: Vec<&str> = text
+        .split("--------------------------------------\n")
+        .collect();
     let mut i = 0;
     while i + 1 < blocks.len() {
         let header = blocks[i].trim();
         if let Some(title) = header.strip_prefix("-- ") {
-            let body: String =
-                blocks[i + 1].lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+            let body: String = blocks[i + 1]
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect();
             let end = body.find(";\n").expect("query ends with ;");
             out.push(Case {
                 title: title.to_string(),
@@ -56,14 +61,18 @@ fn ground_truth(qualified: &str, policy: &Policy, database: &str) -> BTreeSet<St
     let tables = &policy.catalog().databases[database];
     let mut aliases: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for w in tokens.windows(4) {
-        let (Some(table), Some(kw), Some(alias)) = (word(&w[0]), word(&w[1]), word(&w[2])) else { continue };
+        let (Some(table), Some(kw), Some(alias)) = (word(&w[0]), word(&w[1]), word(&w[2])) else {
+            continue;
+        };
         if kw == "as" && tables.contains_key(&table) && w[3] != Token::LParen {
             aliases.entry(alias).or_default().insert(table);
         }
     }
     let mut reads = BTreeSet::new();
     for w in tokens.windows(3) {
-        let (Some(alias), Token::Period, Some(column)) = (word(&w[0]), &w[1], word(&w[2])) else { continue };
+        let (Some(alias), Token::Period, Some(column)) = (word(&w[0]), &w[1], word(&w[2])) else {
+            continue;
+        };
         for table in aliases.get(&alias).into_iter().flatten() {
             if tables[table].column(&column).is_some() {
                 reads.insert(format!("{database}.{table}.{column}"));
@@ -85,9 +94,16 @@ const HOISTED_EXISTS_STAR: &[(&str, &str, &str)] = &[
 
 fn check(fixture: &str, policy_file: &str, database: &str, expected_count: usize) {
     let policy = Policy::from_yaml(policy_file).expect("ground-truth policy loads");
-    let ctx = LintContext { default_database: Some(database.into()), elevations: BTreeSet::new() };
+    let ctx = LintContext {
+        default_database: Some(database.into()),
+        elevations: BTreeSet::new(),
+    };
     let cases = cases(fixture);
-    assert_eq!(cases.len(), expected_count, "number of queries in the fixture");
+    assert_eq!(
+        cases.len(),
+        expected_count,
+        "number of queries in the fixture"
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let report = lint(&policy, &case.query, &ctx);
@@ -95,9 +111,18 @@ fn check(fixture: &str, policy_file: &str, database: &str, expected_count: usize
             let why: Vec<String> = report
                 .diagnostics()
                 .iter()
-                .map(|d| format!("{}:{} {} {}", d.span.start.line, d.span.start.column, d.rule, d.message))
+                .map(|d| {
+                    format!(
+                        "{}:{} {} {}",
+                        d.span.start.line, d.span.start.column, d.rule, d.message
+                    )
+                })
                 .collect();
-            failures.push(format!("{}: verdict {:?}: {why:?}", case.title, report.verdict()));
+            failures.push(format!(
+                "{}: verdict {:?}: {why:?}",
+                case.title,
+                report.verdict()
+            ));
             continue;
         }
         let got: BTreeSet<String> = report.reads().iter().cloned().collect();
@@ -114,10 +139,19 @@ fn check(fixture: &str, policy_file: &str, database: &str, expected_count: usize
             if explained {
                 continue;
             }
-            failures.push(format!("{}: missing {missing:?}, extra {extra:?}", case.title));
+            failures.push(format!(
+                "{}: missing {missing:?}, extra {extra:?}",
+                case.title
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} queries differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ impl Moto {
             ),
             Err(e) => panic!("cannot start moto_server: {e}"),
         };
-        let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let mut moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // A server that exited (the port was taken meanwhile) must not be mistaken for the
@@ -43,7 +46,10 @@ impl Moto {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
             }
-            assert!(Instant::now() < deadline, "moto_server did not start listening on port {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start listening on port {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto

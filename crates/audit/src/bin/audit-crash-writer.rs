@@ -8,7 +8,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use warden_audit::{
-    Actor, EngineRef, Journal, NewEvent, Payload, QueryContext, QueryFinished, SqlRecord, SqlTextMode, Verdict,
+    Actor, EngineRef, Journal, NewEvent, Payload, QueryContext, QueryFinished, SqlRecord,
+    SqlTextMode, Verdict,
 };
 
 fn event(i: u64) -> NewEvent {
@@ -16,13 +17,19 @@ fn event(i: u64) -> NewEvent {
         "crash-test",
         Payload::QueryFinished(QueryFinished {
             query: QueryContext {
-                sql: SqlRecord::new(&format!("SELECT * FROM t WHERE id = {i}"), SqlTextMode::Full),
+                sql: SqlRecord::new(
+                    &format!("SELECT * FROM t WHERE id = {i}"),
+                    SqlTextMode::Full,
+                ),
                 verdict: Verdict::Allow,
                 rule_ids: vec![],
                 active_elevations: vec![],
                 bundle_revision: Some(1),
             },
-            engine: EngineRef { engine: "demo".into(), query_id: Some(format!("q-{i}")) },
+            engine: EngineRef {
+                engine: "demo".into(),
+                query_id: Some(format!("q-{i}")),
+            },
             rows: i,
             bytes_scanned: i * 10,
             duration_ms: 1,
@@ -34,7 +41,11 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: audit-crash-writer JOURNAL_PATH COUNT [BATCH]";
     let path = args.get(1).ok_or(usage)?;
-    let count: u64 = args.get(2).ok_or(usage)?.parse().map_err(|e| format!("COUNT: {e}; {usage}"))?;
+    let count: u64 = args
+        .get(2)
+        .ok_or(usage)?
+        .parse()
+        .map_err(|e| format!("COUNT: {e}; {usage}"))?;
     let batch: u64 = match args.get(3) {
         Some(b) => b.parse().map_err(|e| format!("BATCH: {e}; {usage}"))?,
         None => 1,

@@ -50,20 +50,25 @@ impl FolderStore {
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
     let message = format!("cannot {what} {}: {e}", path.display());
     match e.kind() {
-        ErrorKind::Interrupted | ErrorKind::TimedOut | ErrorKind::WouldBlock => StoreError::Transient(message),
+        ErrorKind::Interrupted | ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+            StoreError::Transient(message)
+        }
         _ => StoreError::Permanent(message),
     }
 }
 
 fn put_blocking(path: &Path, body: &[u8]) -> Result<PutOutcome, StoreError> {
-    let parent = path
-        .parent()
-        .ok_or_else(|| StoreError::Permanent(format!("object path {} has no folder", path.display())))?;
+    let parent = path.parent().ok_or_else(|| {
+        StoreError::Permanent(format!("object path {} has no folder", path.display()))
+    })?;
     fs::create_dir_all(parent).map_err(|e| io_error("create folder", parent, e))?;
     if path.exists() {
         return Ok(PutOutcome::AlreadyExists);
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = parent.join(format!("{TMP_PREFIX}{}-{name}", uuid::Uuid::new_v4()));
     let written = (|| {
         let mut file = File::options().write(true).create_new(true).open(&tmp)?;
@@ -78,7 +83,9 @@ fn put_blocking(path: &Path, body: &[u8]) -> Result<PutOutcome, StoreError> {
     let _ = fs::remove_file(&tmp);
     match linked {
         Ok(()) => {
-            File::open(parent).and_then(|d| d.sync_all()).map_err(|e| io_error("sync folder", parent, e))?;
+            File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_error("sync folder", parent, e))?;
             Ok(PutOutcome::Created)
         }
         Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(PutOutcome::AlreadyExists),
@@ -95,14 +102,19 @@ fn list_blocking(root: &Path, start: &Path, out: &mut Vec<String>) -> Result<(),
     for entry in entries {
         let entry = entry.map_err(|e| io_error("list", start, e))?;
         let path = entry.path();
-        let file_type = entry.file_type().map_err(|e| io_error("inspect", &path, e))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| io_error("inspect", &path, e))?;
         if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
             continue;
         }
         if file_type.is_dir() {
             list_blocking(root, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(root) {
-            let key: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let key: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             out.push(key.join("/"));
         }
     }
@@ -163,14 +175,32 @@ mod tests {
     async fn create_only_never_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let store = FolderStore::new(dir.path());
-        assert_eq!(store.put_if_absent("a/b/c.gz", b"one".to_vec()).await.unwrap(), PutOutcome::Created);
-        assert_eq!(store.put_if_absent("a/b/c.gz", b"two".to_vec()).await.unwrap(), PutOutcome::AlreadyExists);
+        assert_eq!(
+            store
+                .put_if_absent("a/b/c.gz", b"one".to_vec())
+                .await
+                .unwrap(),
+            PutOutcome::Created
+        );
+        assert_eq!(
+            store
+                .put_if_absent("a/b/c.gz", b"two".to_vec())
+                .await
+                .unwrap(),
+            PutOutcome::AlreadyExists
+        );
         assert_eq!(store.get("a/b/c.gz").await.unwrap().unwrap(), b"one");
         assert_eq!(store.get("a/b/missing.gz").await.unwrap(), None);
-        assert_eq!(store.list("a/").await.unwrap(), vec!["a/b/c.gz".to_string()]);
+        assert_eq!(
+            store.list("a/").await.unwrap(),
+            vec!["a/b/c.gz".to_string()]
+        );
         assert!(store.list("zzz/").await.unwrap().is_empty());
         // No temporary file is left behind.
-        let names: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path().join("a/b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1);
     }
 

@@ -80,12 +80,18 @@ impl StoreError {
 pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
     let ok = !key.is_empty()
         && !key.starts_with('/')
-        && key.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"=._-/".contains(&b));
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"=._-/".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Permanent(format!("refusing object key {key:?}: not a key this journal writes")))
+        Err(StoreError::Permanent(format!(
+            "refusing object key {key:?}: not a key this journal writes"
+        )))
     }
 }
 
@@ -96,7 +102,15 @@ mod tests {
     #[test]
     fn keys_cannot_escape_the_root() {
         assert!(check_key("audit/v1/dt=2026-01-01/device=a/1-2.jsonl.gz").is_ok());
-        for bad in ["", "/etc/passwd", "audit/../x", "a//b", "a/./b", "a b", "a\\b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "audit/../x",
+            "a//b",
+            "a/./b",
+            "a b",
+            "a\\b",
+        ] {
             assert!(check_key(bad).is_err(), "{bad:?}");
         }
     }

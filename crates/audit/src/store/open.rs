@@ -15,18 +15,32 @@ pub struct StoreOptions {
 
 /// Opens `file:///dir/` or `s3://bucket/prefix/`.
 pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Store>, StoreError> {
-    let invalid = |reason: &str| StoreError::InvalidUrl { url: url.to_string(), reason: reason.to_string() };
-    let parsed = url::Url::parse(url).map_err(|e| invalid(&format!("{e}; use file:///dir/ or s3://bucket/prefix/")))?;
+    let invalid = |reason: &str| StoreError::InvalidUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = url::Url::parse(url)
+        .map_err(|e| invalid(&format!("{e}; use file:///dir/ or s3://bucket/prefix/")))?;
     match parsed.scheme() {
         "file" => {
-            if parsed.host_str().is_some_and(|h| !h.is_empty() && h != "localhost") {
-                return Err(invalid("a file URL names a local folder: use three slashes, file:///dir/"));
+            if parsed
+                .host_str()
+                .is_some_and(|h| !h.is_empty() && h != "localhost")
+            {
+                return Err(invalid(
+                    "a file URL names a local folder: use three slashes, file:///dir/",
+                ));
             }
-            let path = parsed.to_file_path().map_err(|()| invalid("not a local folder path"))?;
+            let path = parsed
+                .to_file_path()
+                .map_err(|()| invalid("not a local folder path"))?;
             Ok(Box::new(FolderStore::new(path)))
         }
         "s3" => {
-            let bucket = parsed.host_str().filter(|b| !b.is_empty()).ok_or_else(|| invalid("the bucket name is missing"))?;
+            let bucket = parsed
+                .host_str()
+                .filter(|b| !b.is_empty())
+                .ok_or_else(|| invalid("the bucket name is missing"))?;
             if parsed.query().is_some() || parsed.fragment().is_some() {
                 return Err(invalid("an s3 URL takes no ?query or #fragment"));
             }
@@ -34,7 +48,10 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                 Some(config) => config.clone(),
                 None => {
                     let region = RegionProviderChain::default_provider().or_else("us-east-1");
-                    aws_config::defaults(BehaviorVersion::latest()).region(region).load().await
+                    aws_config::defaults(BehaviorVersion::latest())
+                        .region(region)
+                        .load()
+                        .await
                 }
             };
             let sdk_config = match &options.s3_endpoint {
@@ -42,9 +59,16 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                 None => sdk_config,
             };
             let path_style = sdk_config.endpoint_url().is_some();
-            Ok(Box::new(S3Store::new(&sdk_config, bucket, parsed.path(), path_style)))
+            Ok(Box::new(S3Store::new(
+                &sdk_config,
+                bucket,
+                parsed.path(),
+                path_style,
+            )))
         }
-        other => Err(invalid(&format!("unsupported scheme {other:?}; use file:///dir/ or s3://bucket/prefix/"))),
+        other => Err(invalid(&format!(
+            "unsupported scheme {other:?}; use file:///dir/ or s3://bucket/prefix/"
+        ))),
     }
 }
 
@@ -54,17 +78,25 @@ mod tests {
 
     #[tokio::test]
     async fn parses_store_urls() {
-        let store = open_store("file:///tmp/central/", &StoreOptions::default()).await.unwrap();
+        let store = open_store("file:///tmp/central/", &StoreOptions::default())
+            .await
+            .unwrap();
         assert_eq!(store.url(), "file:///tmp/central/");
-        let store = open_store("s3://audit-bucket/warden/prod", &StoreOptions {
-            s3_endpoint: Some("http://127.0.0.1:1".into()),
-            ..Default::default()
-        })
+        let store = open_store(
+            "s3://audit-bucket/warden/prod",
+            &StoreOptions {
+                s3_endpoint: Some("http://127.0.0.1:1".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         assert_eq!(store.url(), "s3://audit-bucket/warden/prod/");
         for bad in ["ftp://x/", "not a url", "s3:///prefix/", "file://host/dir/"] {
-            let err = open_store(bad, &StoreOptions::default()).await.err().unwrap();
+            let err = open_store(bad, &StoreOptions::default())
+                .await
+                .err()
+                .unwrap();
             assert!(matches!(err, StoreError::InvalidUrl { .. }), "{bad}: {err}");
         }
     }

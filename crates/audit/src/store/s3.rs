@@ -20,7 +20,9 @@ impl S3Store {
     /// `prefix` is empty or ends with `/`. Path-style addressing is needed by S3 look-alikes
     /// such as moto or MinIO reached through an endpoint override.
     pub fn new(sdk_config: &SdkConfig, bucket: &str, prefix: &str, force_path_style: bool) -> Self {
-        let config = aws_sdk_s3::config::Builder::from(sdk_config).force_path_style(force_path_style).build();
+        let config = aws_sdk_s3::config::Builder::from(sdk_config)
+            .force_path_style(force_path_style)
+            .build();
         let prefix = match prefix.trim_start_matches('/') {
             "" => String::new(),
             p if p.ends_with('/') => p.to_string(),
@@ -93,14 +95,18 @@ impl Store for S3Store {
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         check_key(key)?;
-        let result = self.client.get_object().bucket(&self.bucket).key(self.full_key(key)).send().await;
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await;
         match result {
             Ok(output) => {
-                let bytes = output
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| StoreError::Transient(format!("S3 get of {key} broke off: {e}")))?;
+                let bytes = output.body.collect().await.map_err(|e| {
+                    StoreError::Transient(format!("S3 get of {key} broke off: {e}"))
+                })?;
                 Ok(Some(bytes.into_bytes().to_vec()))
             }
             Err(err) if status_of(&err) == Some(404) => Ok(None),

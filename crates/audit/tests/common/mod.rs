@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use warden_audit::*;
 
 pub fn actor() -> Actor {
-    Actor { os_user: "alice".into(), sso_identity: Some("alice@example.com".into()) }
+    Actor {
+        os_user: "alice".into(),
+        sso_identity: Some("alice@example.com".into()),
+    }
 }
 
 pub fn query(sql: &str, verdict: Verdict, mode: SqlTextMode) -> QueryContext {
@@ -23,14 +26,26 @@ pub fn query(sql: &str, verdict: Verdict, mode: SqlTextMode) -> QueryContext {
 }
 
 pub fn engine() -> EngineRef {
-    EngineRef { engine: "athena".into(), query_id: Some("q-123".into()) }
+    EngineRef {
+        engine: "athena".into(),
+        query_id: Some("q-123".into()),
+    }
 }
 
 /// One event of every kind, in a plausible order.
 pub fn every_kind() -> Vec<NewEvent> {
-    let q = || query("SELECT id, country FROM sales.orders WHERE dt = '2026-11-21'", Verdict::Allow, SqlTextMode::Full);
+    let q = || {
+        query(
+            "SELECT id, country FROM sales.orders WHERE dt = '2026-11-21'",
+            Verdict::Allow,
+            SqlTextMode::Full,
+        )
+    };
     let payloads = vec![
-        Payload::AppStarted(AppStarted { app_version: "0.1.0".into(), os: "linux".into() }),
+        Payload::AppStarted(AppStarted {
+            app_version: "0.1.0".into(),
+            os: "linux".into(),
+        }),
         Payload::BundleUpdated(BundleUpdated {
             bundle_id: "demo".into(),
             revision: 7,
@@ -44,32 +59,77 @@ pub fn every_kind() -> Vec<NewEvent> {
             reason: "signature does not verify".into(),
         }),
         Payload::QueryBlocked(QueryBlocked {
-            query: query("SELECT email FROM crm.users", Verdict::Deny, SqlTextMode::HashOnly),
+            query: query(
+                "SELECT email FROM crm.users",
+                Verdict::Deny,
+                SqlTextMode::HashOnly,
+            ),
         }),
-        Payload::QueryStarted(QueryStarted { query: q(), engine: engine() }),
-        Payload::QueryFinished(QueryFinished { query: q(), engine: engine(), rows: 42, bytes_scanned: 1 << 40, duration_ms: 1234 }),
-        Payload::QueryFailed(QueryFailed { query: q(), engine: engine(), error: "table not found".into(), duration_ms: 5 }),
-        Payload::QueryCancelled(QueryCancelled { query: q(), engine: engine(), duration_ms: 99 }),
+        Payload::QueryStarted(QueryStarted {
+            query: q(),
+            engine: engine(),
+        }),
+        Payload::QueryFinished(QueryFinished {
+            query: q(),
+            engine: engine(),
+            rows: 42,
+            bytes_scanned: 1 << 40,
+            duration_ms: 1234,
+        }),
+        Payload::QueryFailed(QueryFailed {
+            query: q(),
+            engine: engine(),
+            error: "table not found".into(),
+            duration_ms: 5,
+        }),
+        Payload::QueryCancelled(QueryCancelled {
+            query: q(),
+            engine: engine(),
+            duration_ms: 99,
+        }),
         Payload::ElevationRequested(ElevationRequested {
             elevation_id: "elev-2".into(),
             scope: "pii.email".into(),
             reason: "ticket SUP-12 \"urgent\"\nsecond line é".into(),
             requested_duration_s: 3600,
         }),
-        Payload::ElevationGranted(ElevationGranted { elevation_id: "elev-2".into(), approver: Some("bob".into()), expires_at_ms: 1_800_000_000_000 }),
-        Payload::ElevationDenied(ElevationDenied { elevation_id: "elev-3".into(), approver: None, reason: "no ticket".into() }),
-        Payload::ElevationExpired(ElevationExpired { elevation_id: "elev-2".into() }),
-        Payload::Lockout(Lockout { reason: "too many blocked queries".into(), until_ms: None }),
-        Payload::CredentialsWiped(CredentialsWiped { reason: "lockout".into(), cleared: vec!["sso-token-cache".into()] }),
+        Payload::ElevationGranted(ElevationGranted {
+            elevation_id: "elev-2".into(),
+            approver: Some("bob".into()),
+            expires_at_ms: 1_800_000_000_000,
+        }),
+        Payload::ElevationDenied(ElevationDenied {
+            elevation_id: "elev-3".into(),
+            approver: None,
+            reason: "no ticket".into(),
+        }),
+        Payload::ElevationExpired(ElevationExpired {
+            elevation_id: "elev-2".into(),
+        }),
+        Payload::Lockout(Lockout {
+            reason: "too many blocked queries".into(),
+            until_ms: None,
+        }),
+        Payload::CredentialsWiped(CredentialsWiped {
+            reason: "lockout".into(),
+            cleared: vec!["sso-token-cache".into()],
+        }),
     ];
-    payloads.into_iter().map(|p| NewEvent::new("demo", p)).collect()
+    payloads
+        .into_iter()
+        .map(|p| NewEvent::new("demo", p))
+        .collect()
 }
 
 pub fn lake_event(i: u64) -> NewEvent {
     NewEvent::new(
         "demo",
         Payload::QueryFinished(QueryFinished {
-            query: query(&format!("SELECT count(*) FROM sales.orders WHERE id > {i}"), Verdict::Allow, SqlTextMode::Full),
+            query: query(
+                &format!("SELECT count(*) FROM sales.orders WHERE id > {i}"),
+                Verdict::Allow,
+                SqlTextMode::Full,
+            ),
             engine: engine(),
             rows: i,
             bytes_scanned: i * 1000,
@@ -150,7 +210,9 @@ impl<S: Store> Store for FaultyStore<S> {
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match self.pick() {
-            Some(Fault::Unavailable) => Err(StoreError::Transient("HTTP 500 Internal Error".into())),
+            Some(Fault::Unavailable) => {
+                Err(StoreError::Transient("HTTP 500 Internal Error".into()))
+            }
             Some(Fault::Hang) => {
                 tokio::time::sleep(self.hang_for).await;
                 Err(StoreError::Transient("hung request finally failed".into()))
@@ -188,8 +250,18 @@ pub fn read_all_objects(root: &std::path::Path) -> Vec<(String, String)> {
             } else {
                 let bytes = std::fs::read(&path).unwrap();
                 let mut text = String::new();
-                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
-                out.push((path.strip_prefix(root).unwrap().to_string_lossy().into_owned(), text));
+                std::io::Read::read_to_string(
+                    &mut flate2::read::GzDecoder::new(&bytes[..]),
+                    &mut text,
+                )
+                .unwrap();
+                out.push((
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                    text,
+                ));
             }
         }
     }

@@ -13,7 +13,9 @@ pub fn policy_text(marker: &str) -> String {
 }
 
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 pub struct Keys {
@@ -30,11 +32,24 @@ pub fn keys() -> Keys {
     let signing = SigningKey::from_file(&private_path).unwrap();
     let mut trust = TrustStore::new();
     trust.add(PublicKey::from_file(&public_path(&private_path)).unwrap());
-    Keys { dir, signing, trust, private_path }
+    Keys {
+        dir,
+        signing,
+        trust,
+        private_path,
+    }
 }
 
 pub fn bundle(keys: &Keys, revision: u64, policy: &str, now: DateTime<Utc>) -> Vec<u8> {
-    build(policy.as_bytes(), None, revision, Duration::days(30), &keys.signing, now).unwrap()
+    build(
+        policy.as_bytes(),
+        None,
+        revision,
+        Duration::days(30),
+        &keys.signing,
+        now,
+    )
+    .unwrap()
 }
 
 /// Unpacks a bundle into (name, bytes) pairs, in archive order.
@@ -61,7 +76,10 @@ pub enum Raw<'a> {
 
 /// Packs entries exactly as given, names unchecked, as an attacker would.
 pub fn pack_raw(entries: &[Raw<'_>]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
     for entry in entries {
         let mut header = tar::Header::new_gnu();
         let (name, kind, data, link): (&str, tar::EntryType, &[u8], Option<&str>) = match entry {

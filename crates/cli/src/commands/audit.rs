@@ -7,22 +7,43 @@ use crate::EXIT_REFUSED;
 
 pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
-    let find = |name: &Option<String>| Workspace::find(&home, name.as_deref()).map_err(|e| e.to_string());
+    let find =
+        |name: &Option<String>| Workspace::find(&home, name.as_deref()).map_err(|e| e.to_string());
     match command {
-        AuditCommand::Log { workspace, kinds, since, limit, format } => {
+        AuditCommand::Log {
+            workspace,
+            kinds,
+            since,
+            limit,
+            format,
+        } => {
             let audit = find(workspace)?.open_audit().map_err(|e| e.to_string())?;
-            let kinds = kinds.iter().map(|k| parse_kind(k)).collect::<Result<Vec<_>, _>>()?;
-            let since = since.as_deref().map(|t| parse_since(t, Utc::now())).transpose()?;
+            let kinds = kinds
+                .iter()
+                .map(|k| parse_kind(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let since = since
+                .as_deref()
+                .map(|t| parse_since(t, Utc::now()))
+                .transpose()?;
             // The newest `limit` events, printed oldest first like any log.
-            let mut events = audit.events(&kinds, since, *limit, limit.is_some()).map_err(|e| e.to_string())?;
+            let mut events = audit
+                .events(&kinds, since, *limit, limit.is_some())
+                .map_err(|e| e.to_string())?;
             if limit.is_some() {
                 events.reverse();
             }
             match format {
-                InfoFormat::Json => println!("{}", serde_json::to_string_pretty(&events).map_err(|e| e.to_string())?),
+                InfoFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&events).map_err(|e| e.to_string())?
+                ),
                 InfoFormat::Text => {
                     for e in &events {
-                        println!("{:>6}  {}  {:<18}  {}  {}", e.seq, e.at, e.kind, e.actor, e.summary);
+                        println!(
+                            "{:>6}  {}  {:<18}  {}  {}",
+                            e.seq, e.at, e.kind, e.actor, e.summary
+                        );
                     }
                 }
             }
@@ -33,7 +54,11 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
             let report = audit.verify().map_err(|e| e.to_string())?;
             match report.first_broken {
                 None => {
-                    println!("{} events, chain intact ({})", report.events, audit.journal_path().display());
+                    println!(
+                        "{} events, chain intact ({})",
+                        report.events,
+                        audit.journal_path().display()
+                    );
                     Ok(0)
                 }
                 Some(seq) => {
@@ -72,24 +97,41 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
             let audit = find(workspace)?.open_audit().map_err(|e| e.to_string())?;
             let status = audit.status().map_err(|e| e.to_string())?;
             match format {
-                InfoFormat::Json => println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?),
+                InfoFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?
+                ),
                 InfoFormat::Text => {
                     println!("journal:          {}", status.journal.display());
                     println!("device:           {}", status.device_id);
-                    println!("events:           {} (last sequence {})", status.events, status.last_seq);
-                    println!("store:            {}", status.store.as_deref().unwrap_or("(none configured)"));
+                    println!(
+                        "events:           {} (last sequence {})",
+                        status.events, status.last_seq
+                    );
+                    println!(
+                        "store:            {}",
+                        status.store.as_deref().unwrap_or("(none configured)")
+                    );
                     println!("last synced seq:  {}", status.last_synced_seq);
                     println!("pending:          {}", status.pending);
-                    println!("last success:     {}", status.last_success.as_deref().unwrap_or("(never)"));
+                    println!(
+                        "last success:     {}",
+                        status.last_success.as_deref().unwrap_or("(never)")
+                    );
                     if let Some(error) = &status.last_error {
-                        println!("last error:       {error} (at {})", status.last_error_at.as_deref().unwrap_or("?"));
+                        println!(
+                            "last error:       {error} (at {})",
+                            status.last_error_at.as_deref().unwrap_or("?")
+                        );
                     }
                 }
             }
             Ok(0)
         }
         AuditCommand::VerifyStore { store, format } => {
-            let report = super::runtime()?.block_on(verify_central_store(store)).map_err(|e| e.to_string())?;
+            let report = super::runtime()?
+                .block_on(verify_central_store(store))
+                .map_err(|e| e.to_string())?;
             match format {
                 InfoFormat::Json => {
                     let devices: Vec<_> = report
@@ -99,7 +141,10 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                         .collect();
                     let problems: Vec<_> = report.problems.iter().map(|p| p.to_string()).collect();
                     let doc = serde_json::json!({"store": store, "intact": report.is_intact(), "devices": devices, "problems": problems});
-                    println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+                    );
                 }
                 InfoFormat::Text => {
                     for d in &report.devices {
@@ -112,7 +157,10 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                         eprintln!("warden: {p}");
                     }
                     if report.is_intact() {
-                        println!("{store}: {} devices, every chain intact", report.devices.len());
+                        println!(
+                            "{store}: {} devices, every chain intact",
+                            report.devices.len()
+                        );
                     }
                 }
             }

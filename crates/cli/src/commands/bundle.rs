@@ -1,4 +1,7 @@
-use warden_bundle::{build, keygen, parse_duration, publish, verify, RemoteOptions, SigningKey, TrustStore, VerifyOptions};
+use warden_bundle::{
+    build, keygen, parse_duration, publish, verify, RemoteOptions, SigningKey, TrustStore,
+    VerifyOptions,
+};
 
 use warden_core::{PolicyHealth, PolicyStatus};
 
@@ -7,34 +10,70 @@ use crate::EXIT_REFUSED;
 
 pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
     match command {
-        BundleCommand::Fetch { workspace, source, trust } => fetch(cli, workspace.as_deref(), source.as_deref(), trust),
+        BundleCommand::Fetch {
+            workspace,
+            source,
+            trust,
+        } => fetch(cli, workspace.as_deref(), source.as_deref(), trust),
         BundleCommand::Status { workspace, format } => status(cli, workspace.as_deref(), *format),
         BundleCommand::Keygen { out } => {
             let id = keygen(out).map_err(|e| e.to_string())?;
-            println!("key id {id}: private key in {}, public key in {}.pub", out.display(), out.display());
+            println!(
+                "key id {id}: private key in {}, public key in {}.pub",
+                out.display(),
+                out.display()
+            );
             Ok(0)
         }
-        BundleCommand::Build { policy, catalog, revision, expires_in, key, out } => {
-            let policy_yaml =
-                std::fs::read(policy).map_err(|e| format!("cannot read the policy {}: {e}", policy.display()))?;
+        BundleCommand::Build {
+            policy,
+            catalog,
+            revision,
+            expires_in,
+            key,
+            out,
+        } => {
+            let policy_yaml = std::fs::read(policy)
+                .map_err(|e| format!("cannot read the policy {}: {e}", policy.display()))?;
             let catalog = match catalog {
-                Some(path) => Some(std::fs::read(path).map_err(|e| format!("cannot read the catalog {}: {e}", path.display()))?),
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .map_err(|e| format!("cannot read the catalog {}: {e}", path.display()))?,
+                ),
                 None => None,
             };
             let expires_in = parse_duration(expires_in).map_err(|e| e.to_string())?;
             let key = SigningKey::from_file(key).map_err(|e| e.to_string())?;
-            let bytes = build(&policy_yaml, catalog.as_deref(), *revision, expires_in, &key, chrono::Utc::now())
-                .map_err(|e| format!("{}: {e}", policy.display()))?;
-            std::fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            println!("wrote {} (revision {revision}, {} bytes, signed by key {})", out.display(), bytes.len(), key.id());
+            let bytes = build(
+                &policy_yaml,
+                catalog.as_deref(),
+                *revision,
+                expires_in,
+                &key,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| format!("{}: {e}", policy.display()))?;
+            std::fs::write(out, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "wrote {} (revision {revision}, {} bytes, signed by key {})",
+                out.display(),
+                bytes.len(),
+                key.id()
+            );
             Ok(0)
         }
-        BundleCommand::Verify { trust, min_revision, bundle } => {
+        BundleCommand::Verify {
+            trust,
+            min_revision,
+            bundle,
+        } => {
             let mut store = TrustStore::new();
             for t in trust {
                 store.add_path_or_text(t).map_err(|e| e.to_string())?;
             }
-            let bytes = std::fs::read(bundle).map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;
+            let bytes = std::fs::read(bundle)
+                .map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;
             let mut options = VerifyOptions::new(chrono::Utc::now());
             options.min_revision = *min_revision;
             match verify(&bytes, &store, &options) {
@@ -49,18 +88,31 @@ pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
             }
         }
         BundleCommand::Publish { bundle, to } => {
-            let bytes = std::fs::read(bundle).map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;
+            let bytes = std::fs::read(bundle)
+                .map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;
             let published = super::runtime()?
                 .block_on(publish(&bytes, to, &RemoteOptions::default()))
                 .map_err(|e| e.to_string())?;
-            let note = if published.already_published { " (it was already there)" } else { "" };
-            println!("published {} revision {} to {}{note}", published.name, published.revision, published.object);
+            let note = if published.already_published {
+                " (it was already there)"
+            } else {
+                ""
+            };
+            println!(
+                "published {} revision {} to {}{note}",
+                published.name, published.revision, published.object
+            );
             Ok(0)
         }
     }
 }
 
-fn fetch(cli: &Cli, workspace: Option<&str>, source: Option<&str>, trust: &[String]) -> Result<u8, String> {
+fn fetch(
+    cli: &Cli,
+    workspace: Option<&str>,
+    source: Option<&str>,
+    trust: &[String],
+) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let ws = super::ready_workspace(&home, workspace)?;
     if ws.is_managed() && (source.is_some() || !trust.is_empty()) {
@@ -85,13 +137,21 @@ fn fetch(cli: &Cli, workspace: Option<&str>, source: Option<&str>, trust: &[Stri
                 warden_core::RefreshOutcome::Updated { .. } => "updated",
             };
             println!("{what}: {}", one_line(&status));
-            if let Some(key) = status.key_id.as_deref().filter(|k| !client.configured_trusts(k)) {
+            if let Some(key) = status
+                .key_id
+                .as_deref()
+                .filter(|k| !client.configured_trusts(k))
+            {
                 eprintln!(
                     "warden: note: key {key} was trusted for this run only; the app and later commands refuse this cached bundle until the key is added to trust under [workspaces.{}.bundle] in config.toml",
                     ws.name()
                 );
             }
-            Ok(if status.health == PolicyHealth::Blocked { EXIT_REFUSED } else { 0 })
+            Ok(if status.health == PolicyHealth::Blocked {
+                EXIT_REFUSED
+            } else {
+                0
+            })
         }
         Err(e) => {
             eprintln!("warden: {e}");
@@ -111,15 +171,25 @@ fn status(cli: &Cli, workspace: Option<&str>, format: InfoFormat) -> Result<u8, 
         InfoFormat::Json => println!("{}", status.to_json()),
         InfoFormat::Text => print_status(&status),
     }
-    Ok(if status.health == PolicyHealth::Blocked { EXIT_REFUSED } else { 0 })
+    Ok(if status.health == PolicyHealth::Blocked {
+        EXIT_REFUSED
+    } else {
+        0
+    })
 }
 
 fn one_line(s: &PolicyStatus) -> String {
     match (&s.name, s.revision, s.expires_at) {
         (Some(name), Some(revision), Some(expires)) if s.health != PolicyHealth::Blocked => {
-            format!("{name} revision {revision}, expires {}", expires.to_rfc3339())
+            format!(
+                "{name} revision {revision}, expires {}",
+                expires.to_rfc3339()
+            )
         }
-        _ => format!("nothing may run: {}", s.reason.as_deref().unwrap_or("no bundle")),
+        _ => format!(
+            "nothing may run: {}",
+            s.reason.as_deref().unwrap_or("no bundle")
+        ),
     }
 }
 
@@ -132,14 +202,34 @@ fn print_status(s: &PolicyStatus) {
     };
     println!("health:      {health}");
     println!("name:        {}", or_none(s.name.clone()));
-    println!("revision:    {}", or_none(s.revision.map(|r| r.to_string())));
+    println!(
+        "revision:    {}",
+        or_none(s.revision.map(|r| r.to_string()))
+    );
     println!("source:      {}", or_none(s.source.clone()));
-    println!("fetched at:  {}", or_none(s.fetched_at.map(|t| t.to_rfc3339())));
-    println!("issued at:   {}", or_none(s.issued_at.map(|t| t.to_rfc3339())));
-    println!("expires at:  {}", or_none(s.expires_at.map(|t| t.to_rfc3339())));
+    println!(
+        "fetched at:  {}",
+        or_none(s.fetched_at.map(|t| t.to_rfc3339()))
+    );
+    println!(
+        "issued at:   {}",
+        or_none(s.issued_at.map(|t| t.to_rfc3339()))
+    );
+    println!(
+        "expires at:  {}",
+        or_none(s.expires_at.map(|t| t.to_rfc3339()))
+    );
     println!("key id:      {}", or_none(s.key_id.clone()));
     match &s.last_fetch {
-        Some(f) => println!("last fetch:  {} at {}: {}", serde_json::to_value(f.result).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), f.at.to_rfc3339(), f.message),
+        Some(f) => println!(
+            "last fetch:  {} at {}: {}",
+            serde_json::to_value(f.result)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            f.at.to_rfc3339(),
+            f.message
+        ),
         None => println!("last fetch:  (never)"),
     }
 }

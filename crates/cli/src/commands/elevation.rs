@@ -8,34 +8,68 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let queue = |name: &Option<String>| {
         let ws = Workspace::find(&home, name.as_deref()).map_err(|e| e.to_string())?;
-        ws.approvals().ok_or_else(|| format!("the {} workspace has no approval queue", ws.name()))
+        ws.approvals()
+            .ok_or_else(|| format!("the {} workspace has no approval queue", ws.name()))
     };
     match command {
         ElevationCommand::List { workspace, format } => {
-            let (open, damaged) = queue(workspace)?.open_requests().map_err(|e| e.to_string())?;
+            let (open, damaged) = queue(workspace)?
+                .open_requests()
+                .map_err(|e| e.to_string())?;
             for problem in &damaged {
                 eprintln!("warden: {problem}");
             }
             match format {
-                InfoFormat::Json => println!("{}", serde_json::to_string_pretty(&open).map_err(|e| e.to_string())?),
-                InfoFormat::Text if open.is_empty() => println!("no requests are waiting for a decision"),
+                InfoFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&open).map_err(|e| e.to_string())?
+                ),
+                InfoFormat::Text if open.is_empty() => {
+                    println!("no requests are waiting for a decision")
+                }
                 InfoFormat::Text => {
                     for r in &open {
-                        let at = Utc.timestamp_millis_opt(r.requested_at_ms).single().map(|t| t.to_rfc3339()).unwrap_or_default();
-                        let duration = format_duration(std::time::Duration::from_secs(r.duration_s));
+                        let at = Utc
+                            .timestamp_millis_opt(r.requested_at_ms)
+                            .single()
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default();
+                        let duration =
+                            format_duration(std::time::Duration::from_secs(r.duration_s));
                         // Request files are written by requesters: nothing in them may drive the terminal.
-                        println!("{}  {}  {:<16} {:<8} {}  {}", r.id, at, plain(&r.name), duration, plain(&r.requester), plain(&r.reason));
+                        println!(
+                            "{}  {}  {:<16} {:<8} {}  {}",
+                            r.id,
+                            at,
+                            plain(&r.name),
+                            duration,
+                            plain(&r.requester),
+                            plain(&r.reason)
+                        );
                     }
                 }
             }
             Ok(0)
         }
-        ElevationCommand::Approve { id, workspace, reason } => decide(queue(workspace)?, id, Decision::Approve, reason.as_deref()),
-        ElevationCommand::Deny { id, workspace, reason } => decide(queue(workspace)?, id, Decision::Deny, Some(reason)),
+        ElevationCommand::Approve {
+            id,
+            workspace,
+            reason,
+        } => decide(queue(workspace)?, id, Decision::Approve, reason.as_deref()),
+        ElevationCommand::Deny {
+            id,
+            workspace,
+            reason,
+        } => decide(queue(workspace)?, id, Decision::Deny, Some(reason)),
     }
 }
 
-fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: Option<&str>) -> Result<u8, String> {
+fn decide(
+    queue: warden_core::Approvals,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<u8, String> {
     let approver = warden_core::audit::os_user();
     match queue.decide(id, decision, &approver, reason, Utc::now()) {
         Ok(record) => {
@@ -58,7 +92,15 @@ fn decide(queue: warden_core::Approvals, id: &str, decision: Decision, reason: O
 
 /// `text` with control characters (escape sequences, newlines) shown escaped.
 fn plain(text: &str) -> String {
-    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,10 +9,13 @@ use crate::args::{LintArgs, LintFormat};
 pub fn run(args: &LintArgs) -> Result<u8, String> {
     let policy_text = std::fs::read_to_string(&args.policy)
         .map_err(|e| format!("cannot read the policy {}: {e}", args.policy.display()))?;
-    let policy = Policy::from_yaml(&policy_text).map_err(|e| format!("{}: {e}", args.policy.display()))?;
+    let policy =
+        Policy::from_yaml(&policy_text).map_err(|e| format!("{}: {e}", args.policy.display()))?;
     for e in &args.elevations {
         if !policy.elevation_names().contains(e) {
-            return Err(format!("--elevation {e}: the policy defines no elevation of that name"));
+            return Err(format!(
+                "--elevation {e}: the policy defines no elevation of that name"
+            ));
         }
     }
     let ctx = LintContext {
@@ -22,8 +25,10 @@ pub fn run(args: &LintArgs) -> Result<u8, String> {
     // Every input is read before anything is printed, so a missing path is a usage error (2)
     // and not a half-written report.
     let inputs = collect(&args.paths)?;
-    let files: Vec<FileReport> =
-        inputs.iter().map(|(path, bytes)| output::lint_file(&policy, path, bytes, &ctx)).collect();
+    let files: Vec<FileReport> = inputs
+        .iter()
+        .map(|(path, bytes)| output::lint_file(&policy, path, bytes, &ctx))
+        .collect();
     let format = match args.format {
         LintFormat::Text => Format::Text,
         LintFormat::Json => Format::Json,
@@ -43,7 +48,9 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
     for path in paths {
         if path == Path::new("-") {
             let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read standard input: {e}"))?;
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
             out.push(("-".to_string(), bytes));
         } else if path.is_dir() {
             let mut files = Vec::new();
@@ -60,14 +67,20 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         let path = entry.path();
-        let kind = entry.file_type().map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
         if kind.is_dir() {
             walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        {
             files.push(path);
         }
     }

@@ -19,8 +19,14 @@ pub(crate) fn ready_workspace(home: &Home, name: Option<&str>) -> Result<Workspa
     let ws = Workspace::find(home, name).map_err(|e| e.to_string())?;
     let summary = ws.summary().map_err(|e| e.to_string())?;
     if !summary.initialised {
-        eprintln!("warden: initialising the {} workspace in {} ...", ws.name(), summary.dir.display());
-        runtime()?.block_on(ws.init()).map_err(|e: CoreError| e.to_string())?;
+        eprintln!(
+            "warden: initialising the {} workspace in {} ...",
+            ws.name(),
+            summary.dir.display()
+        );
+        runtime()?
+            .block_on(ws.init())
+            .map_err(|e: CoreError| e.to_string())?;
     }
     Ok(ws)
 }

@@ -37,7 +37,9 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                     RowFormat::Csv => output::write_csv(&mut stdout, &execution.result),
                     RowFormat::Json => output::write_json(&mut stdout, &execution),
                 };
-                written.and_then(|_| stdout.flush()).map_err(|e| format!("cannot write the rows: {e}"))?;
+                written
+                    .and_then(|_| stdout.flush())
+                    .map_err(|e| format!("cannot write the rows: {e}"))?;
                 if !matches!(args.format, RowFormat::Table) {
                     eprintln!("{}", output::summary_line(&execution));
                 }
@@ -45,7 +47,10 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
             }
             Err(RunError::Blocked(refusal)) => {
                 let summary = refusal.to_string();
-                let files = [FileReport { path: origin.clone(), report: refusal.report }];
+                let files = [FileReport {
+                    path: origin.clone(),
+                    report: refusal.report,
+                }];
                 eprint!("{}", warden_guardrails::output::render_text(&files));
                 eprintln!("warden: {summary}");
                 Ok(EXIT_REFUSED)

@@ -1,10 +1,12 @@
 use crate::args::{Cli, InfoFormat, WorkspaceArgs, WorkspaceShowArgs};
-use warden_core::{WorkspaceSummary, Workspace};
+use warden_core::{Workspace, WorkspaceSummary};
 
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let ws = Workspace::find(&home, args.workspace.as_deref()).map_err(|e| e.to_string())?;
-    let summary = super::runtime()?.block_on(ws.init()).map_err(|e| e.to_string())?;
+    let summary = super::runtime()?
+        .block_on(ws.init())
+        .map_err(|e| e.to_string())?;
     println!("initialised the {} workspace", summary.name);
     print_summary(&summary);
     Ok(0)
@@ -18,7 +20,8 @@ pub fn show(cli: &Cli, args: &WorkspaceShowArgs) -> Result<u8, String> {
         InfoFormat::Text => print_summary(&summary),
         InfoFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&summary).map_err(|e| format!("cannot encode the summary: {e}"))?
+            serde_json::to_string_pretty(&summary)
+                .map_err(|e| format!("cannot encode the summary: {e}"))?
         ),
     }
     Ok(0)
@@ -26,23 +29,53 @@ pub fn show(cli: &Cli, args: &WorkspaceShowArgs) -> Result<u8, String> {
 
 fn print_summary(s: &WorkspaceSummary) {
     println!("workspace:        {}", s.name);
-    println!("kind:             {}", serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+    println!(
+        "kind:             {}",
+        serde_json::to_value(s.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    );
     println!("directory:        {}", s.dir.display());
-    println!("initialised:      {}", if s.initialised { "yes" } else { "no (run `warden workspace init`)" });
-    println!("default database: {}", s.default_database.as_deref().unwrap_or("(none)"));
+    println!(
+        "initialised:      {}",
+        if s.initialised {
+            "yes"
+        } else {
+            "no (run `warden workspace init`)"
+        }
+    );
+    println!(
+        "default database: {}",
+        s.default_database.as_deref().unwrap_or("(none)")
+    );
     let b = &s.bundle;
     match (&b.name, b.revision, b.expires_at, &b.reason) {
         (Some(name), Some(revision), Some(expires), None) => {
-            println!("policy bundle:    {name} revision {revision}, expires {}", expires.to_rfc3339())
+            println!(
+                "policy bundle:    {name} revision {revision}, expires {}",
+                expires.to_rfc3339()
+            )
         }
-        (_, _, _, Some(reason)) => println!("policy bundle:    none in force, nothing may run: {reason}"),
+        (_, _, _, Some(reason)) => {
+            println!("policy bundle:    none in force, nothing may run: {reason}")
+        }
         _ => println!("policy bundle:    none yet"),
     }
-    println!("bundle source:    {}", b.source.as_deref().unwrap_or("(none configured)"));
+    println!(
+        "bundle source:    {}",
+        b.source.as_deref().unwrap_or("(none configured)")
+    );
     if let Some(path) = &s.policy_path {
-        println!("demo policy:      {} (signed with the demo key whenever it changes)", path.display());
+        println!(
+            "demo policy:      {} (signed with the demo key whenever it changes)",
+            path.display()
+        );
     }
-    println!("audit store:      {}", s.audit_store.as_deref().unwrap_or("(none configured)"));
+    println!(
+        "audit store:      {}",
+        s.audit_store.as_deref().unwrap_or("(none configured)")
+    );
     if !s.tables.is_empty() {
         println!("tables:");
         for t in &s.tables {

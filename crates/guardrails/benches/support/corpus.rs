@@ -3,9 +3,20 @@
 
 /// The corpus's catalog plus twenty rules of every kind (tags and partition keys added so that
 /// the column rules have something to look at).
-pub fn twenty_rules(catalog: &str, db: &str, pii: &str, fact: &str, key: &str, dim: &str, dim_key: &str) -> String {
+pub fn twenty_rules(
+    catalog: &str,
+    db: &str,
+    pii: &str,
+    fact: &str,
+    key: &str,
+    dim: &str,
+    dim_key: &str,
+) -> String {
     let catalog = catalog
-        .replace(&format!("            {pii}: 'string'"), &format!("            {pii}: {{ type: 'string', tags: [pii] }}"))
+        .replace(
+            &format!("            {pii}: 'string'"),
+            &format!("            {pii}: {{ type: 'string', tags: [pii] }}"),
+        )
         .replace(
             &format!("        {fact}:\n          columns:\n"),
             &format!("        {fact}:\n          partition_keys: [{key}]\n          columns:\n"),
@@ -42,8 +53,13 @@ rules:
 
 pub fn queries(fixture: &str, prefix: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for block in fixture.split("--------------------------------------\n-- ").skip(1) {
-        let Some((title, rest)) = block.split_once('\n') else { continue };
+    for block in fixture
+        .split("--------------------------------------\n-- ")
+        .skip(1)
+    {
+        let Some((title, rest)) = block.split_once('\n') else {
+            continue;
+        };
         let body: String = rest
             .trim_start_matches("--------------------------------------\n")
             .lines()
@@ -51,7 +67,11 @@ pub fn queries(fixture: &str, prefix: &str) -> Vec<(String, String)> {
             .map(|l| format!("{l}\n"))
             .collect();
         if let Some(end) = body.find(";\n") {
-            let n: u32 = title.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            let n: u32 = title
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
             out.push((format!("{prefix}-{n:02}"), body[..end].to_string()));
         }
     }

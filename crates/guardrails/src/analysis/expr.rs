@@ -3,8 +3,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
-    FunctionArguments, Ident, Query, Spanned, Subscript, Value, Visit, Visitor, WindowType,
+    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentClause, FunctionArguments, Ident, Query, Spanned, Subscript, Value, Visit,
+    Visitor, WindowType,
 };
 
 use super::scope::{Aliases, Found, Scope};
@@ -30,7 +31,9 @@ impl<'c> Resolver<'c, '_> {
                     match access {
                         // `.field` names a field of a row, not a column.
                         AccessExpr::Dot(_) => {}
-                        AccessExpr::Subscript(Subscript::Index { index }) => self.expr(index, scope, aliases),
+                        AccessExpr::Subscript(Subscript::Index { index }) => {
+                            self.expr(index, scope, aliases)
+                        }
                         AccessExpr::Subscript(s) => {
                             let span = self.span(root.span());
                             self.children(s, false, span, scope, aliases)
@@ -60,7 +63,9 @@ impl<'c> Resolver<'c, '_> {
             }
             Expr::Function(f) => self.function(f, scope, aliases),
             Expr::BinaryOp { left, op, right } => {
-                if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) && (is_null(left) || is_null(right)) {
+                if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+                    && (is_null(left) || is_null(right))
+                {
                     let span = self.span(e.span());
                     self.shape.null_comparisons.push(span);
                 }
@@ -77,7 +82,9 @@ impl<'c> Resolver<'c, '_> {
             | Expr::IsNotTrue(inner)
             | Expr::IsNotFalse(inner)
             | Expr::Extract { expr: inner, .. } => self.expr(inner, scope, aliases),
-            Expr::Between { expr, low, high, .. } => {
+            Expr::Between {
+                expr, low, high, ..
+            } => {
                 self.expr(expr, scope, aliases);
                 self.expr(low, scope, aliases);
                 self.expr(high, scope, aliases);
@@ -92,7 +99,12 @@ impl<'c> Resolver<'c, '_> {
                 self.expr(expr, scope, aliases);
                 self.expr(pattern, scope, aliases);
             }
-            Expr::Case { operand, conditions, else_result, .. } => {
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
                 if let Some(o) = operand {
                     self.expr(o, scope, aliases);
                 }
@@ -150,14 +162,19 @@ impl<'c> Resolver<'c, '_> {
             }
             Found::Nothing => self.unresolved(
                 span,
-                format!("column {} is not in any table of this query (check the name and the catalog)", id.value),
+                format!(
+                    "column {} is not in any table of this query (check the name and the catalog)",
+                    id.value
+                ),
             ),
         }
     }
 
     fn compound(&mut self, parts: &[Ident], scope: &Scope<'_, 'c>, aliases: Aliases) {
         let names: Vec<String> = parts.iter().map(|p| p.value.to_lowercase()).collect();
-        let (Some(first), Some(last)) = (parts.first(), parts.last()) else { return };
+        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+            return;
+        };
         let span = self.span(first.span.union(&last.span));
         if self.lambda_params.contains(&names[0]) {
             return;
@@ -167,7 +184,10 @@ impl<'c> Resolver<'c, '_> {
                 let column = &names[k];
                 self.touched.push((scope_id, i));
                 if !rel.has_column(column) {
-                    self.unresolved(span, format!("{} has no column {}", rel.display_name(), parts[k].value));
+                    self.unresolved(
+                        span,
+                        format!("{} has no column {}", rel.display_name(), parts[k].value),
+                    );
                 } else if let Some((_, table)) = rel.base {
                     let base = rel.base_column(column).unwrap_or(column).to_string();
                     self.read(table, &base, span);
@@ -178,10 +198,16 @@ impl<'c> Resolver<'c, '_> {
         // `col.field`: a field of a row-typed column.
         match scope.find_column(&names[0], aliases) {
             Found::Nothing => {
-                let qualifier: Vec<&str> = parts[..parts.len() - 1].iter().map(|p| p.value.as_str()).collect();
+                let qualifier: Vec<&str> = parts[..parts.len() - 1]
+                    .iter()
+                    .map(|p| p.value.as_str())
+                    .collect();
                 self.unresolved(
                     span,
-                    format!("{} is not a table or alias of this query", qualifier.join(".")),
+                    format!(
+                        "{} is not a table or alias of this query",
+                        qualifier.join(".")
+                    ),
                 );
             }
             _ => self.identifier(first, scope, aliases),
@@ -190,8 +216,13 @@ impl<'c> Resolver<'c, '_> {
 
     fn function(&mut self, f: &Function, scope: &Scope<'_, 'c>, aliases: Aliases) {
         let name_span = self.span(f.name.span());
-        let full: Vec<String> =
-            f.name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
+        let full: Vec<String> = f
+            .name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| i.value.to_lowercase())
+            .collect();
         self.shape.functions.push((full.join("."), name_span));
         for args in [&f.parameters, &f.args] {
             match args {
@@ -212,12 +243,17 @@ impl<'c> Resolver<'c, '_> {
                             FunctionArgExpr::Expr(e) => self.expr(e, scope, aliases),
                             // count(*) reads no column.
                             FunctionArgExpr::Wildcard => {}
-                            FunctionArgExpr::WildcardWithOptions(_) => {
-                                self.unresolved(name_span, "a wildcard with options is not supported here")
-                            }
+                            FunctionArgExpr::WildcardWithOptions(_) => self.unresolved(
+                                name_span,
+                                "a wildcard with options is not supported here",
+                            ),
                             FunctionArgExpr::QualifiedWildcard(name) => {
-                                let parts: Vec<String> =
-                                    name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
+                                let parts: Vec<String> = name
+                                    .0
+                                    .iter()
+                                    .filter_map(|p| p.as_ident())
+                                    .map(|i| i.value.to_lowercase())
+                                    .collect();
                                 let span = self.span(name.span());
                                 match scope.find_rel(&parts) {
                                     Some((_, _, rel)) => {
@@ -227,7 +263,10 @@ impl<'c> Resolver<'c, '_> {
                                             }
                                         }
                                     }
-                                    None => self.unresolved(span, format!("{name} is not a table or alias of this query")),
+                                    None => self.unresolved(
+                                        span,
+                                        format!("{name} is not a table or alias of this query"),
+                                    ),
                                 }
                             }
                         }
@@ -286,10 +325,16 @@ impl<'c> Resolver<'c, '_> {
         scope: &Scope<'_, 'c>,
         aliases: Aliases,
     ) {
-        let mut collector = Children { root_is_expr, ..Children::default() };
+        let mut collector = Children {
+            root_is_expr,
+            ..Children::default()
+        };
         let _ = node.visit(&mut collector);
         if collector.query_inside {
-            self.unresolved(span, "a subquery in this position is not supported: rewrite it as a join or a CTE");
+            self.unresolved(
+                span,
+                "a subquery in this position is not supported: rewrite it as a join or a CTE",
+            );
         }
         for child in &collector.found {
             self.expr(child, scope, aliases);

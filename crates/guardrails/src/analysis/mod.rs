@@ -119,7 +119,11 @@ pub(crate) struct Resolver<'c, 'i> {
 pub(crate) const MAX_DEPTH: usize = crate::bounds::MAX_NESTING + 50;
 
 impl<'c, 'i> Resolver<'c, 'i> {
-    pub(crate) fn new(catalog: &'c Catalog, default_database: Option<String>, index: &'i LineIndex<'i>) -> Self {
+    pub(crate) fn new(
+        catalog: &'c Catalog,
+        default_database: Option<String>,
+        index: &'i LineIndex<'i>,
+    ) -> Self {
         Self {
             catalog,
             default_database,
@@ -145,7 +149,10 @@ impl<'c, 'i> Resolver<'c, 'i> {
     }
 
     pub(crate) fn unresolved(&mut self, span: Span, message: impl Into<String>) {
-        self.unresolved.push(Unresolved { message: message.into(), span });
+        self.unresolved.push(Unresolved {
+            message: message.into(),
+            span,
+        });
     }
 
     pub(crate) fn read(&mut self, table: &'c Table, column: &str, span: Span) -> bool {
@@ -166,9 +173,19 @@ impl<'c, 'i> Resolver<'c, 'i> {
     pub(crate) fn enter(&mut self) -> bool {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            let span = self.shape.statement_span.unwrap_or_else(|| self.index.whole());
-            if !self.unresolved.iter().any(|u| u.message.starts_with("the statement nests")) {
-                self.unresolved(span, format!("the statement nests more than {MAX_DEPTH} levels deep: simplify it"));
+            let span = self
+                .shape
+                .statement_span
+                .unwrap_or_else(|| self.index.whole());
+            if !self
+                .unresolved
+                .iter()
+                .any(|u| u.message.starts_with("the statement nests"))
+            {
+                self.unresolved(
+                    span,
+                    format!("the statement nests more than {MAX_DEPTH} levels deep: simplify it"),
+                );
             }
             return false;
         }

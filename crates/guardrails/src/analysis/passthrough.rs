@@ -6,7 +6,9 @@
 //! window, set operation, sample or computed column in between. Anything else keeps its bounds
 //! inside (a false alarm is possible, a bypass is not).
 
-use sqlparser::ast::{Expr, GroupByExpr, Query, SelectItem, SetExpr, Spanned, TableFactor, WildcardAdditionalOptions};
+use sqlparser::ast::{
+    Expr, GroupByExpr, Query, SelectItem, SetExpr, Spanned, TableFactor, WildcardAdditionalOptions,
+};
 
 /// One output column of a plain projection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +21,16 @@ pub(crate) enum Projected {
 
 /// The table name's span and the projection, when `q` is a plain projection of one table.
 pub(crate) fn plain_projection(q: &Query) -> Option<(sqlparser::tokenizer::Span, Vec<Projected>)> {
-    if q.with.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.pipe_operators.is_empty() {
+    if q.with.is_some()
+        || q.limit_clause.is_some()
+        || q.fetch.is_some()
+        || !q.pipe_operators.is_empty()
+    {
         return None;
     }
-    let SetExpr::Select(s) = q.body.as_ref() else { return None };
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
     let plain_select = s.distinct.is_none()
         && s.top.is_none()
         && s.exclude.is_none()
@@ -41,7 +49,16 @@ pub(crate) fn plain_projection(q: &Query) -> Option<(sqlparser::tokenizer::Span,
         return None;
     }
     let TableFactor::Table {
-        name, alias, args: None, with_hints, version: None, with_ordinality: false, partitions, json_path: None, sample: None, index_hints,
+        name,
+        alias,
+        args: None,
+        with_hints,
+        version: None,
+        with_ordinality: false,
+        partitions,
+        json_path: None,
+        sample: None,
+        index_hints,
     } = &s.from[0].relation
     else {
         return None;
@@ -53,7 +70,12 @@ pub(crate) fn plain_projection(q: &Query) -> Option<(sqlparser::tokenizer::Span,
     if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
         return None;
     }
-    let table_parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
+    let table_parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(|i| i.value.to_lowercase())
+        .collect();
     let alias_name = alias.as_ref().map(|a| a.name.value.to_lowercase());
     // A qualifier must name this table, never an outer one.
     let names_this_table = |qualifier: &[String]| match &alias_name {

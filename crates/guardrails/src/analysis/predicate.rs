@@ -16,7 +16,11 @@ pub(crate) struct Constraint {
 /// The conjuncts of `a AND b AND ...` (through parentheses).
 pub(crate) fn conjuncts(e: &Expr) -> Vec<&Expr> {
     match e {
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
             let mut out = conjuncts(left);
             out.extend(conjuncts(right));
             out
@@ -32,11 +36,17 @@ pub(crate) fn is_constant(e: &Expr) -> bool {
         Expr::Value(v) => !matches!(v.value, Value::Null | Value::Placeholder(_)),
         Expr::TypedString(_) | Expr::Interval(_) => true,
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_constant(inner),
-        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => is_constant(expr),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr,
+        } => is_constant(expr),
         Expr::BinaryOp { left, op, right } => {
             matches!(
                 op,
-                BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide
+                BinaryOperator::Plus
+                    | BinaryOperator::Minus
+                    | BinaryOperator::Multiply
+                    | BinaryOperator::Divide
                     | BinaryOperator::StringConcat
             ) && is_constant(left)
                 && is_constant(right)
@@ -77,10 +87,18 @@ fn column_of(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[String]) -> Optio
 
 /// The bound a conjunct puts on one column: `=`, `IN`, `BETWEEN` and range comparisons
 /// against constants, or an `OR` whose every branch bounds the same column.
-pub(crate) fn constraint(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[String]) -> Option<(usize, Constraint)> {
+pub(crate) fn constraint(
+    e: &Expr,
+    scope: &Scope<'_, '_>,
+    lambda_params: &[String],
+) -> Option<(usize, Constraint)> {
     match e {
         Expr::Nested(inner) => constraint(inner, scope, lambda_params),
-        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
             let (a, ca) = constraint(left, scope, lambda_params)?;
             let (b, cb) = constraint(right, scope, lambda_params)?;
             if a != b || ca.column != cb.column {
@@ -90,12 +108,21 @@ pub(crate) fn constraint(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[Strin
                 (Some(x), Some(y)) => Some(x + y),
                 _ => None,
             };
-            Some((a, Constraint { column: ca.column, values }))
+            Some((
+                a,
+                Constraint {
+                    column: ca.column,
+                    values,
+                },
+            ))
         }
         Expr::BinaryOp { left, op, right } => {
             let values = match op {
                 BinaryOperator::Eq => Some(1),
-                BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq => None,
+                BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => None,
                 _ => return None,
             };
             let (rel, column) = if is_constant(right) {
@@ -107,13 +134,34 @@ pub(crate) fn constraint(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[Strin
             };
             Some((rel, Constraint { column, values }))
         }
-        Expr::InList { expr, list, negated: false } if !list.is_empty() && list.iter().all(is_constant) => {
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } if !list.is_empty() && list.iter().all(is_constant) => {
             let (rel, column) = column_of(expr, scope, lambda_params)?;
-            Some((rel, Constraint { column, values: Some(list.len()) }))
+            Some((
+                rel,
+                Constraint {
+                    column,
+                    values: Some(list.len()),
+                },
+            ))
         }
-        Expr::Between { expr, negated: false, low, high } if is_constant(low) && is_constant(high) => {
+        Expr::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } if is_constant(low) && is_constant(high) => {
             let (rel, column) = column_of(expr, scope, lambda_params)?;
-            Some((rel, Constraint { column, values: None }))
+            Some((
+                rel,
+                Constraint {
+                    column,
+                    values: None,
+                },
+            ))
         }
         _ => None,
     }
@@ -124,18 +172,41 @@ pub(crate) fn is_tautology(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => is_tautology(inner),
         Expr::Value(v) => matches!(v.value, Value::Boolean(true)),
-        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => is_tautology(left) || is_tautology(right),
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => is_tautology(left) && is_tautology(right),
-        Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::LtEq | BinaryOperator::GtEq, right } => {
-            left.to_string().eq_ignore_ascii_case(&right.to_string())
-        }
-        Expr::BinaryOp { left, op: BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::Gt, right } => {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => is_tautology(left) || is_tautology(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => is_tautology(left) && is_tautology(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq | BinaryOperator::LtEq | BinaryOperator::GtEq,
+            right,
+        } => left.to_string().eq_ignore_ascii_case(&right.to_string()),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::Gt,
+            right,
+        } => {
             is_constant(left) && is_constant(right) && left.to_string() != right.to_string() && {
                 // Two different numeric literals compared with <>: always true.
-                matches!(e, Expr::BinaryOp { op: BinaryOperator::NotEq, .. })
+                matches!(
+                    e,
+                    Expr::BinaryOp {
+                        op: BinaryOperator::NotEq,
+                        ..
+                    }
+                )
             }
         }
-        Expr::UnaryOp { op: UnaryOperator::Not, expr } => is_contradiction(expr),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => is_contradiction(expr),
         Expr::IsNotNull(inner) => is_constant(inner),
         _ => false,
     }
@@ -145,9 +216,21 @@ fn is_contradiction(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => is_contradiction(inner),
         Expr::Value(v) => matches!(v.value, Value::Boolean(false)),
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => is_contradiction(left) || is_contradiction(right),
-        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => is_contradiction(left) && is_contradiction(right),
-        Expr::BinaryOp { left, op: BinaryOperator::NotEq, right } => left.to_string() == right.to_string(),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => is_contradiction(left) || is_contradiction(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => is_contradiction(left) && is_contradiction(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::NotEq,
+            right,
+        } => left.to_string() == right.to_string(),
         _ => false,
     }
 }

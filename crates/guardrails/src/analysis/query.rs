@@ -1,9 +1,9 @@
 //! Resolving queries: CTEs, set operations, SELECT and its FROM clause.
 
 use sqlparser::ast::{
-    Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr, ObjectName, OrderBy,
-    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Spanned, TableAlias,
-    TableFactor, TableWithJoins, Value,
+    Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr, ObjectName,
+    OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    Spanned, TableAlias, TableFactor, TableWithJoins, Value,
 };
 
 use super::passthrough::{plain_projection, Projected};
@@ -15,13 +15,20 @@ use crate::span::Span;
 
 /// Lowercase identifiers of an object name; None when a part is not a plain identifier.
 pub(crate) fn name_parts(name: &ObjectName) -> Option<Vec<String>> {
-    name.0.iter().map(|p| p.as_ident().map(|i| i.value.to_lowercase())).collect()
+    name.0
+        .iter()
+        .map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
+        .collect()
 }
 
 fn rename(columns: Vec<String>, alias: Option<&TableAlias>) -> Vec<String> {
     match alias {
         Some(a) if !a.columns.is_empty() => {
-            let mut out: Vec<String> = a.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+            let mut out: Vec<String> = a
+                .columns
+                .iter()
+                .map(|c| c.name.value.to_lowercase())
+                .collect();
             // Trino requires as many names as columns; extra source columns stay unreachable.
             out.truncate(columns.len().max(out.len()));
             out
@@ -54,7 +61,12 @@ impl<'c> Resolver<'c, '_> {
             for cte in &with.cte_tables {
                 let name = cte.alias.name.value.to_lowercase();
                 if with.recursive {
-                    let cols = cte.alias.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+                    let cols = cte
+                        .alias
+                        .columns
+                        .iter()
+                        .map(|c| c.name.value.to_lowercase())
+                        .collect();
                     self.ctes.push((name.clone(), cols, None));
                 }
                 let first = self.instances.len();
@@ -79,7 +91,14 @@ impl<'c> Resolver<'c, '_> {
                     // Only the output columns are visible to the ORDER BY of a set operation.
                     let scope = Scope {
                         id: self.new_scope_id(),
-                        rels: vec![Rel { name: None, qualified: None, columns: outputs.clone(), base: None, from_item: 0, via: None }],
+                        rels: vec![Rel {
+                            name: None,
+                            qualified: None,
+                            columns: outputs.clone(),
+                            base: None,
+                            from_item: 0,
+                            via: None,
+                        }],
                         merged: Vec::new(),
                         parent,
                         aliases: Vec::new(),
@@ -93,7 +112,11 @@ impl<'c> Resolver<'c, '_> {
         if let Some(limit) = &q.limit_clause {
             let empty = self.empty_scope(parent);
             match limit {
-                LimitClause::LimitOffset { limit, offset, limit_by } => {
+                LimitClause::LimitOffset {
+                    limit,
+                    offset,
+                    limit_by,
+                } => {
                     if let Some(l) = limit {
                         self.expr(l, &empty, Aliases::No);
                     }
@@ -121,7 +144,14 @@ impl<'c> Resolver<'c, '_> {
     }
 
     fn empty_scope<'s>(&mut self, parent: Option<&'s Scope<'s, 'c>>) -> Scope<'s, 'c> {
-        Scope { id: self.new_scope_id(), rels: Vec::new(), merged: Vec::new(), parent, aliases: Vec::new(), outputs: Vec::new() }
+        Scope {
+            id: self.new_scope_id(),
+            rels: Vec::new(),
+            merged: Vec::new(),
+            parent,
+            aliases: Vec::new(),
+            outputs: Vec::new(),
+        }
     }
 
     fn set_expr(&mut self, body: &SetExpr, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
@@ -157,7 +187,12 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
-    fn select(&mut self, s: &Select, parent: Option<&Scope<'_, 'c>>, order_by: Option<&OrderBy>) -> Vec<String> {
+    fn select(
+        &mut self,
+        s: &Select,
+        parent: Option<&Scope<'_, 'c>>,
+        order_by: Option<&OrderBy>,
+    ) -> Vec<String> {
         let projection_unused = std::mem::take(&mut self.projection_unused);
         let id = self.new_scope_id();
         let mut rels: Vec<Rel<'c>> = Vec::new();
@@ -167,9 +202,19 @@ impl<'c> Resolver<'c, '_> {
         }
         if !s.lateral_views.is_empty() || s.prewhere.is_some() || !s.connect_by.is_empty() {
             let span = self.span(s.span());
-            self.unresolved(span, "LATERAL VIEW, PREWHERE and CONNECT BY are not Athena query syntax");
+            self.unresolved(
+                span,
+                "LATERAL VIEW, PREWHERE and CONNECT BY are not Athena query syntax",
+            );
         }
-        let mut scope = Scope { id, rels, merged, parent, aliases: Vec::new(), outputs: Vec::new() };
+        let mut scope = Scope {
+            id,
+            rels,
+            merged,
+            parent,
+            aliases: Vec::new(),
+            outputs: Vec::new(),
+        };
 
         // WHERE, one conjunct at a time, noting which FROM items each conjunct links.
         let mut links: Vec<Vec<usize>> = Vec::new();
@@ -195,7 +240,9 @@ impl<'c> Resolver<'c, '_> {
                     self.expr(e, &scope, Aliases::No);
                     outputs.push(match e {
                         Expr::Identifier(i) => i.value.to_lowercase(),
-                        Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_lowercase()).unwrap_or_default(),
+                        Expr::CompoundIdentifier(p) => {
+                            p.last().map(|i| i.value.to_lowercase()).unwrap_or_default()
+                        }
                         _ => format!("_col{}", outputs.len()),
                     });
                 }
@@ -204,7 +251,10 @@ impl<'c> Resolver<'c, '_> {
                     outputs.push(alias.value.to_lowercase());
                     aliases.push(alias.value.to_lowercase());
                 }
-                SelectItem::ExprWithAliases { expr, aliases: names } => {
+                SelectItem::ExprWithAliases {
+                    expr,
+                    aliases: names,
+                } => {
                     self.expr(expr, &scope, Aliases::No);
                     for n in names {
                         outputs.push(n.value.to_lowercase());
@@ -228,13 +278,21 @@ impl<'c> Resolver<'c, '_> {
                         SelectItemQualifiedWildcardKind::ObjectName(name) => {
                             let parts = name_parts(name).unwrap_or_default();
                             match scope.rels.iter().position(|r| r.named_by(&parts)) {
-                                Some(i) => outputs.extend(self.expand(&scope.rels[i], span, projection_unused)),
-                                None => self.unresolved(span, format!("{name} is not a table or alias of this query")),
+                                Some(i) => outputs.extend(self.expand(
+                                    &scope.rels[i],
+                                    span,
+                                    projection_unused,
+                                )),
+                                None => self.unresolved(
+                                    span,
+                                    format!("{name} is not a table or alias of this query"),
+                                ),
                             }
                         }
-                        SelectItemQualifiedWildcardKind::Expr(_) => {
-                            self.unresolved(span, "expanding the fields of a row with .* is not supported: name them")
-                        }
+                        SelectItemQualifiedWildcardKind::Expr(_) => self.unresolved(
+                            span,
+                            "expanding the fields of a row with .* is not supported: name them",
+                        ),
                     }
                 }
             }
@@ -282,7 +340,10 @@ impl<'c> Resolver<'c, '_> {
     fn check_ordinal(&mut self, e: &Expr, n: usize, width: usize) {
         if n == 0 || n > width {
             let span = self.span(e.span());
-            self.unresolved(span, format!("position {n} is not in the select list (1 to {width})"));
+            self.unresolved(
+                span,
+                format!("position {n} is not in the select list (1 to {width})"),
+            );
         }
     }
 
@@ -329,7 +390,10 @@ impl<'c> Resolver<'c, '_> {
         }
         // UNNEST and LATERAL items depend on the items before them: not a product.
         for (i, twj) in s.from.iter().enumerate().skip(1) {
-            if matches!(twj.relation, TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. }) {
+            if matches!(
+                twj.relation,
+                TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. }
+            ) {
                 let (a, b) = (root(&mut group, i), root(&mut group, i - 1));
                 group[a] = b;
             }
@@ -361,11 +425,15 @@ impl<'c> Resolver<'c, '_> {
         for join in &twj.joins {
             let left_len = rels.len();
             let mut right = self.factor(&join.relation, item, id, parent, rels, merged);
-            let right_is_lateral =
-                matches!(join.relation, TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. });
+            let right_is_lateral = matches!(
+                join.relation,
+                TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. }
+            );
             rels.append(&mut right);
             let (constraint, inner) = match &join.join_operator {
-                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::StraightJoin(c) => (c, true),
+                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::StraightJoin(c) => {
+                    (c, true)
+                }
                 JoinOperator::CrossJoin(c) => {
                     if !right_is_lateral {
                         let span = self.span(join.relation.span());
@@ -392,8 +460,14 @@ impl<'c> Resolver<'c, '_> {
             };
             match constraint {
                 JoinConstraint::On(e) => {
-                    let scope =
-                        Scope { id, rels: std::mem::take(rels), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+                    let scope = Scope {
+                        id,
+                        rels: std::mem::take(rels),
+                        merged: merged.clone(),
+                        parent,
+                        aliases: Vec::new(),
+                        outputs: Vec::new(),
+                    };
                     self.expr(e, &scope, Aliases::No);
                     // Judged here, where a name may still mean an outer relation that a later
                     // FROM item of the same name would hide.
@@ -405,12 +479,17 @@ impl<'c> Resolver<'c, '_> {
                 JoinConstraint::Using(names) => {
                     for name in names {
                         let span = self.span(name.span());
-                        let Some(col) = name_parts(name).and_then(|p| p.last().cloned()) else { continue };
+                        let Some(col) = name_parts(name).and_then(|p| p.last().cloned()) else {
+                            continue;
+                        };
                         let (l, r) = rels.split_at(left_len);
                         let l_has = l.iter().any(|x| x.has_column(&col));
                         let r_has = r.iter().any(|x| x.has_column(&col));
                         if !(l_has && r_has) {
-                            self.unresolved(span, format!("USING column {col} is not on both sides of the join"));
+                            self.unresolved(
+                                span,
+                                format!("USING column {col} is not on both sides of the join"),
+                            );
                             continue;
                         }
                         self.read_merged(rels, &col, span);
@@ -456,7 +535,13 @@ impl<'c> Resolver<'c, '_> {
         merged: &mut Vec<String>,
     ) -> Vec<Rel<'c>> {
         match factor {
-            TableFactor::Table { name, alias, args, sample, .. } => {
+            TableFactor::Table {
+                name,
+                alias,
+                args,
+                sample,
+                ..
+            } => {
                 let span = self.span(name.span());
                 if args.is_some() {
                     self.unresolved(span, format!("table function {name} is not supported"));
@@ -469,17 +554,33 @@ impl<'c> Resolver<'c, '_> {
                 }
                 rel.into_iter().collect()
             }
-            TableFactor::Derived { lateral, subquery, alias, sample } => {
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                sample,
+            } => {
                 let first = self.instances.len();
                 let columns = if *lateral {
-                    let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+                    let scope = Scope {
+                        id,
+                        rels: std::mem::take(left),
+                        merged: merged.clone(),
+                        parent,
+                        aliases: Vec::new(),
+                        outputs: Vec::new(),
+                    };
                     let cols = self.query(subquery, Some(&scope));
                     *left = scope.rels;
                     cols
                 } else {
                     self.query(subquery, parent)
                 };
-                let via = if *lateral || sample.is_some() { None } else { self.via(subquery, first, columns.len(), None) };
+                let via = if *lateral || sample.is_some() {
+                    None
+                } else {
+                    self.via(subquery, first, columns.len(), None)
+                };
                 vec![Rel {
                     name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
                     qualified: None,
@@ -489,19 +590,39 @@ impl<'c> Resolver<'c, '_> {
                     via,
                 }]
             }
-            TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
-                let scope = Scope { id, rels: std::mem::take(left), merged: merged.clone(), parent, aliases: Vec::new(), outputs: Vec::new() };
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset,
+                with_ordinality,
+                ..
+            } => {
+                let scope = Scope {
+                    id,
+                    rels: std::mem::take(left),
+                    merged: merged.clone(),
+                    parent,
+                    aliases: Vec::new(),
+                    outputs: Vec::new(),
+                };
                 for e in array_exprs {
                     self.expr(e, &scope, Aliases::No);
                 }
                 *left = scope.rels;
                 if *with_offset {
                     let span = self.span(factor.span());
-                    self.unresolved(span, "UNNEST ... WITH OFFSET is not Athena syntax: use WITH ORDINALITY");
+                    self.unresolved(
+                        span,
+                        "UNNEST ... WITH OFFSET is not Athena syntax: use WITH ORDINALITY",
+                    );
                 }
                 let mut columns: Vec<String> = Vec::new();
                 if let Some(a) = alias {
-                    columns = a.columns.iter().map(|c| c.name.value.to_lowercase()).collect();
+                    columns = a
+                        .columns
+                        .iter()
+                        .map(|c| c.name.value.to_lowercase())
+                        .collect();
                 }
                 let _ = with_ordinality;
                 vec![Rel {
@@ -513,10 +634,20 @@ impl<'c> Resolver<'c, '_> {
                     via: None,
                 }]
             }
-            TableFactor::NestedJoin { table_with_joins, alias } => {
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
                 let mut inner = Vec::new();
                 let mut inner_merged = merged.clone();
-                self.table_with_joins(table_with_joins, item, id, parent, &mut inner, &mut inner_merged);
+                self.table_with_joins(
+                    table_with_joins,
+                    item,
+                    id,
+                    parent,
+                    &mut inner,
+                    &mut inner_merged,
+                );
                 if alias.is_some() {
                     let span = self.span(factor.span());
                     self.unresolved(span, "an alias on a parenthesised join is not supported");
@@ -526,7 +657,10 @@ impl<'c> Resolver<'c, '_> {
             }
             other => {
                 let span = self.span(other.span());
-                self.unresolved(span, "this kind of FROM item is not supported by the guardrails");
+                self.unresolved(
+                    span,
+                    "this kind of FROM item is not supported by the guardrails",
+                );
                 Vec::new()
             }
         }
@@ -536,14 +670,21 @@ impl<'c> Resolver<'c, '_> {
     /// plain projection).
     fn bound_by(&mut self, conjuncts: &[&Expr], scope: &Scope<'_, 'c>) {
         for c in conjuncts {
-            let Some((rel, constraint)) = constraint(c, scope, &self.lambda_params) else { continue };
-            let Some(r) = scope.rels.get(rel) else { continue };
+            let Some((rel, constraint)) = constraint(c, scope, &self.lambda_params) else {
+                continue;
+            };
+            let Some(r) = scope.rels.get(rel) else {
+                continue;
+            };
             if let Some((instance, _)) = r.base {
                 if let Some(i) = self.instances.get_mut(instance) {
                     i.constraints.push(constraint);
                 }
             } else if let Some((instance, column, cte)) = r.through(&constraint.column) {
-                let bound = Constraint { column, values: constraint.values };
+                let bound = Constraint {
+                    column,
+                    values: constraint.values,
+                };
                 match cte {
                     // Whether the CTE is read elsewhere too is known only at the end.
                     Some(id) => self.deferred.push((id, instance, bound)),
@@ -569,15 +710,29 @@ impl<'c> Resolver<'c, '_> {
         let mut columns = Vec::new();
         for p in projected {
             match p {
-                Projected::All => columns.extend(instance.table.columns.iter().map(|c| Some(c.name.clone()))),
-                Projected::Column(name) => columns.push(instance.table.column(&name).map(|c| c.name.clone())),
+                Projected::All => {
+                    columns.extend(instance.table.columns.iter().map(|c| Some(c.name.clone())))
+                }
+                Projected::Column(name) => {
+                    columns.push(instance.table.column(&name).map(|c| c.name.clone()))
+                }
             }
         }
-        (columns.len() == width).then_some(Via { instance: first, columns, cte })
+        (columns.len() == width).then_some(Via {
+            instance: first,
+            columns,
+            cte,
+        })
     }
 
     /// A table name in FROM: a CTE when one of that name is visible, else a catalog table.
-    fn table(&mut self, name: &ObjectName, alias: Option<&TableAlias>, span: Span, item: usize) -> Option<Rel<'c>> {
+    fn table(
+        &mut self,
+        name: &ObjectName,
+        alias: Option<&TableAlias>,
+        span: Span,
+        item: usize,
+    ) -> Option<Rel<'c>> {
         let Some(parts) = name_parts(name) else {
             self.unresolved(span, format!("{name} is not a plain table name"));
             return None;
@@ -591,7 +746,11 @@ impl<'c> Resolver<'c, '_> {
                     }
                 }
                 return Some(Rel {
-                    name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| single.clone())),
+                    name: Some(
+                        alias
+                            .map(|a| a.name.value.to_lowercase())
+                            .unwrap_or_else(|| single.clone()),
+                    ),
                     qualified: None,
                     columns: rename(cols, alias),
                     base: None,
@@ -602,11 +761,23 @@ impl<'c> Resolver<'c, '_> {
         }
         let table = self.catalog_table(&parts, name, span)?;
         let instance = self.instances.len();
-        self.instances.push(Instance { table, span, constraints: Vec::new() });
+        self.instances.push(Instance {
+            table,
+            span,
+            constraints: Vec::new(),
+        });
         let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
         Some(Rel {
-            name: Some(alias.map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| table.name.clone())),
-            qualified: if alias.is_none() { Some(table.qualified_name()) } else { None },
+            name: Some(
+                alias
+                    .map(|a| a.name.value.to_lowercase())
+                    .unwrap_or_else(|| table.name.clone()),
+            ),
+            qualified: if alias.is_none() {
+                Some(table.qualified_name())
+            } else {
+                None
+            },
             columns: rename(columns, alias),
             base: Some((instance, table)),
             from_item: item,
@@ -636,18 +807,27 @@ impl<'c> Resolver<'c, '_> {
             [c, db, t] if c == "awsdatacatalog" => (db.clone(), t.clone()),
             [c, ..] if parts.len() == 3 => {
                 self.shape.foreign_objects.push((parts.join("."), span));
-                self.unresolved(span, format!("{name} is in catalog {c}, which this policy does not describe"));
+                self.unresolved(
+                    span,
+                    format!("{name} is in catalog {c}, which this policy does not describe"),
+                );
                 return None;
             }
             _ => {
-                self.unresolved(span, format!("{name} is not a table name this policy knows"));
+                self.unresolved(
+                    span,
+                    format!("{name} is not a table name this policy knows"),
+                );
                 return None;
             }
         };
         match self.catalog.table(&db, &table) {
             Some(t) => Some(t),
             None => {
-                self.unresolved(span, format!("table {db}.{table} is not in the policy's catalog"));
+                self.unresolved(
+                    span,
+                    format!("table {db}.{table} is not in the policy's catalog"),
+                );
                 None
             }
         }

@@ -116,8 +116,12 @@ impl<'s, 'c> Scope<'s, 'c> {
         let mut scope = Some(self);
         let mut first = true;
         while let Some(s) = scope {
-            let hits: Vec<(usize, &Rel)> =
-                s.rels.iter().enumerate().filter(|(_, r)| r.has_column(name)).collect();
+            let hits: Vec<(usize, &Rel)> = s
+                .rels
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.has_column(name))
+                .collect();
             match hits.len() {
                 0 => {}
                 1 => return Found::Columns(s.id, hits),

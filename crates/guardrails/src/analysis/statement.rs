@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName, Query, SelectItem, SetExpr,
-    Spanned, SqlOption, Statement, TableFactor, TableObject, Use, Value, Visit, Visitor,
+    CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName, Query, SelectItem,
+    SetExpr, Spanned, SqlOption, Statement, TableFactor, TableObject, Use, Value, Visit, Visitor,
 };
 
 use super::predicate::is_tautology;
@@ -21,12 +21,28 @@ pub(crate) fn classify(statement: &Statement) -> StatementClass {
         Query(_) => StatementClass::Query,
         Explain { .. } => StatementClass::Explain,
         ExplainTable { .. } => StatementClass::Describe,
-        ShowTables { .. } | ShowColumns { .. } | ShowDatabases { .. } | ShowSchemas { .. } | ShowCreate { .. }
-        | ShowFunctions { .. } | ShowViews { .. } | ShowVariable { .. } | ShowCatalogs { .. } => StatementClass::Show,
+        ShowTables { .. }
+        | ShowColumns { .. }
+        | ShowDatabases { .. }
+        | ShowSchemas { .. }
+        | ShowCreate { .. }
+        | ShowFunctions { .. }
+        | ShowViews { .. }
+        | ShowVariable { .. }
+        | ShowCatalogs { .. } => StatementClass::Show,
         Insert(_) => StatementClass::Insert,
         CreateTable(ct) if ct.query.is_some() => StatementClass::Ctas,
-        CreateTable(_) | CreateView { .. } | CreateDatabase { .. } | CreateSchema { .. } | AlterTable { .. }
-        | AlterView { .. } | Drop { .. } | Msck { .. } | Truncate { .. } | CreateFunction(_) | RenameTable(_)
+        CreateTable(_)
+        | CreateView { .. }
+        | CreateDatabase { .. }
+        | CreateSchema { .. }
+        | AlterTable { .. }
+        | AlterView { .. }
+        | Drop { .. }
+        | Msck { .. }
+        | Truncate { .. }
+        | CreateFunction(_)
+        | RenameTable(_)
         | AlterSchema(_) => StatementClass::Ddl,
         Delete(_) | Update { .. } | Merge { .. } => StatementClass::Dml,
         Prepare { .. } | Execute { .. } | Deallocate { .. } => StatementClass::Prepared,
@@ -36,10 +52,41 @@ pub(crate) fn classify(statement: &Statement) -> StatementClass {
 }
 
 const AGGREGATES: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "approx_distinct", "approx_percentile", "approx_set", "arbitrary",
-    "any_value", "array_agg", "bool_and", "bool_or", "every", "checksum", "count_if", "geometric_mean", "max_by",
-    "min_by", "histogram", "map_agg", "multimap_agg", "stddev", "stddev_pop", "stddev_samp", "variance",
-    "var_pop", "var_samp", "corr", "covar_pop", "covar_samp", "kurtosis", "skewness", "listagg", "string_agg",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "approx_distinct",
+    "approx_percentile",
+    "approx_set",
+    "arbitrary",
+    "any_value",
+    "array_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "checksum",
+    "count_if",
+    "geometric_mean",
+    "max_by",
+    "min_by",
+    "histogram",
+    "map_agg",
+    "multimap_agg",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "kurtosis",
+    "skewness",
+    "listagg",
+    "string_agg",
 ];
 
 pub(crate) fn analyse<'c>(
@@ -75,7 +122,9 @@ pub(crate) fn analyse<'c>(
 
 impl<'c> Resolver<'c, '_> {
     fn statement_span(&self) -> Span {
-        self.shape.statement_span.unwrap_or_else(|| self.index.whole())
+        self.shape
+            .statement_span
+            .unwrap_or_else(|| self.index.whole())
     }
 
     fn statement(&mut self, statement: &Statement, use_database: &mut Option<String>) {
@@ -83,7 +132,9 @@ impl<'c> Resolver<'c, '_> {
             Statement::Query(q) => {
                 self.top_query(q);
             }
-            Statement::Explain { statement: inner, .. } => self.statement(inner, use_database),
+            Statement::Explain {
+                statement: inner, ..
+            } => self.statement(inner, use_database),
             Statement::Insert(insert) => {
                 if let TableObject::TableName(name) = &insert.table {
                     self.write(name);
@@ -101,16 +152,20 @@ impl<'c> Resolver<'c, '_> {
                     self.query(q, None);
                 }
                 let options = match &ct.table_options {
-                    CreateTableOptions::With(o) | CreateTableOptions::Options(o) | CreateTableOptions::Plain(o) => {
-                        o.as_slice()
-                    }
+                    CreateTableOptions::With(o)
+                    | CreateTableOptions::Options(o)
+                    | CreateTableOptions::Plain(o) => o.as_slice(),
                     _ => &[],
                 };
                 for o in options {
                     if let SqlOption::KeyValue { key, value } = o {
-                        if key.value.eq_ignore_ascii_case("external_location") || key.value.eq_ignore_ascii_case("location") {
+                        if key.value.eq_ignore_ascii_case("external_location")
+                            || key.value.eq_ignore_ascii_case("location")
+                        {
                             let span = self.span(value.span());
-                            self.shape.export_locations.push((literal_text(value), span));
+                            self.shape
+                                .export_locations
+                                .push((literal_text(value), span));
                         }
                     }
                 }
@@ -180,7 +235,9 @@ impl<'c> Resolver<'c, '_> {
                 let target = self.dml_rel(&m.table, 0);
                 let id = self.new_scope_id();
                 let source = match &m.source {
-                    TableFactor::Derived { subquery, alias, .. } => {
+                    TableFactor::Derived {
+                        subquery, alias, ..
+                    } => {
                         let cols = self.query(subquery, None);
                         Some(Rel {
                             name: alias.as_ref().map(|a| a.name.value.to_lowercase()),
@@ -193,7 +250,11 @@ impl<'c> Resolver<'c, '_> {
                     }
                     TableFactor::Table { name, alias, .. } => {
                         let span = self.span(name.span());
-                        self.merge_source(name, alias.as_ref().map(|a| a.name.value.to_lowercase()), span)
+                        self.merge_source(
+                            name,
+                            alias.as_ref().map(|a| a.name.value.to_lowercase()),
+                            span,
+                        )
                     }
                     other => {
                         let span = self.span(other.span());
@@ -202,7 +263,14 @@ impl<'c> Resolver<'c, '_> {
                     }
                 };
                 let rels: Vec<Rel<'c>> = target.into_iter().chain(source).collect();
-                let scope = Scope { id, rels, merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() };
+                let scope = Scope {
+                    id,
+                    rels,
+                    merged: Vec::new(),
+                    parent: None,
+                    aliases: Vec::new(),
+                    outputs: Vec::new(),
+                };
                 self.expr(&m.on, &scope, Aliases::No);
                 if is_tautology(&m.on) {
                     self.shape.unbounded_write = Some(self.span(m.on.span()));
@@ -248,10 +316,12 @@ impl<'c> Resolver<'c, '_> {
     fn top_query(&mut self, q: &Query) {
         self.query(q, None);
         self.shape.limit = match &q.limit_clause {
-            Some(LimitClause::LimitOffset { limit: Some(l), .. }) | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => {
-                Some(literal_u64(l))
-            }
-            _ => q.fetch.as_ref().map(|f| f.quantity.as_ref().and_then(literal_u64)),
+            Some(LimitClause::LimitOffset { limit: Some(l), .. })
+            | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => Some(literal_u64(l)),
+            _ => q
+                .fetch
+                .as_ref()
+                .map(|f| f.quantity.as_ref().and_then(literal_u64)),
         };
         if let Some(o) = &q.order_by {
             self.shape.top_order_by = Some(self.span(o.span()));
@@ -264,7 +334,9 @@ impl<'c> Resolver<'c, '_> {
             self.shape.one_row = !grouped
                 && !s.projection.is_empty()
                 && s.projection.iter().all(|item| match item {
-                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => has_aggregate(e),
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        has_aggregate(e)
+                    }
                     _ => false,
                 });
         }
@@ -281,7 +353,10 @@ impl<'c> Resolver<'c, '_> {
             [c, db, t] if c == "awsdatacatalog" => format!("{db}.{t}"),
             _ => parts.join("."),
         };
-        self.writes.push(Write { name: qualified, span });
+        self.writes.push(Write {
+            name: qualified,
+            span,
+        });
     }
 
     fn dml_rel(&mut self, factor: &TableFactor, item: usize) -> Option<Rel<'c>> {
@@ -292,9 +367,18 @@ impl<'c> Resolver<'c, '_> {
                 let parts = name_parts(name).unwrap_or_default();
                 let table = self.catalog_table(&parts, name, span)?;
                 let instance = self.instances.len();
-                self.instances.push(super::Instance { table, span, constraints: Vec::new() });
+                self.instances.push(super::Instance {
+                    table,
+                    span,
+                    constraints: Vec::new(),
+                });
                 Some(Rel {
-                    name: Some(alias.as_ref().map(|a| a.name.value.to_lowercase()).unwrap_or_else(|| table.name.clone())),
+                    name: Some(
+                        alias
+                            .as_ref()
+                            .map(|a| a.name.value.to_lowercase())
+                            .unwrap_or_else(|| table.name.clone()),
+                    ),
                     qualified: alias.is_none().then(|| table.qualified_name()),
                     columns: table.columns.iter().map(|c| c.name.clone()).collect(),
                     base: Some((instance, table)),
@@ -310,11 +394,20 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
-    fn merge_source(&mut self, name: &ObjectName, alias: Option<String>, span: Span) -> Option<Rel<'c>> {
+    fn merge_source(
+        &mut self,
+        name: &ObjectName,
+        alias: Option<String>,
+        span: Span,
+    ) -> Option<Rel<'c>> {
         let parts = name_parts(name).unwrap_or_default();
         let table = self.catalog_table(&parts, name, span)?;
         let instance = self.instances.len();
-        self.instances.push(super::Instance { table, span, constraints: Vec::new() });
+        self.instances.push(super::Instance {
+            table,
+            span,
+            constraints: Vec::new(),
+        });
         Some(Rel {
             qualified: alias.is_none().then(|| table.qualified_name()),
             name: Some(alias.unwrap_or_else(|| table.name.clone())),
@@ -327,7 +420,14 @@ impl<'c> Resolver<'c, '_> {
 
     fn dml_scope<'s>(&mut self, factor: &TableFactor) -> Scope<'s, 'c> {
         let rel = self.dml_rel(factor, 0);
-        Scope { id: self.new_scope_id(), rels: rel.into_iter().collect(), merged: Vec::new(), parent: None, aliases: Vec::new(), outputs: Vec::new() }
+        Scope {
+            id: self.new_scope_id(),
+            rels: rel.into_iter().collect(),
+            merged: Vec::new(),
+            parent: None,
+            aliases: Vec::new(),
+            outputs: Vec::new(),
+        }
     }
 }
 
@@ -358,7 +458,12 @@ fn has_aggregate(e: &Expr) -> bool {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             if let Expr::Function(f) = e {
-                let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase());
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.to_lowercase());
                 if f.over.is_none() && name.is_some_and(|n| AGGREGATES.contains(&n.as_str())) {
                     self.0 = true;
                     return ControlFlow::Break(());

@@ -29,7 +29,9 @@ pub fn render_github(files: &[FileReport]) -> String {
 
 /// Escaping of a command's message, as the Actions runner expects.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a command's property values, which also reserve `:` and `,`.

@@ -37,7 +37,8 @@ pub fn to_json(files: &[FileReport]) -> Value {
 }
 
 pub fn render_json(files: &[FileReport]) -> String {
-    let mut s = serde_json::to_string_pretty(&to_json(files)).unwrap_or_else(|_| "{\"files\": []}".into());
+    let mut s =
+        serde_json::to_string_pretty(&to_json(files)).unwrap_or_else(|_| "{\"files\": []}".into());
     s.push('\n');
     s
 }

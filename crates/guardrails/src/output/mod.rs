@@ -66,7 +66,10 @@ pub fn lint_file(policy: &Policy, path: &str, bytes: &[u8], ctx: &LintContext) -
     // A file report is for output: its syntax trees go now, so that a run over many files does
     // not hold them all (and a report without statements can never be approved).
     report.statements = Vec::new();
-    FileReport { path: path.to_string(), report }
+    FileReport {
+        path: path.to_string(),
+        report,
+    }
 }
 
 /// `--format` of `warden lint`.
@@ -86,7 +89,9 @@ impl FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
-            other => Err(format!("unknown format {other:?}: use text, json, sarif or github")),
+            other => Err(format!(
+                "unknown format {other:?}: use text, json, sarif or github"
+            )),
         }
     }
 }

@@ -18,8 +18,13 @@ rules:
 
 fn files(sql: &[(&str, &str)]) -> Vec<FileReport> {
     let policy = Policy::from_yaml(POLICY).expect("policy");
-    let ctx = LintContext { default_database: Some("sales".into()), elevations: Default::default() };
-    sql.iter().map(|(path, text)| lint_file(&policy, path, text.as_bytes(), &ctx)).collect()
+    let ctx = LintContext {
+        default_database: Some("sales".into()),
+        elevations: Default::default(),
+    };
+    sql.iter()
+        .map(|(path, text)| lint_file(&policy, path, text.as_bytes(), &ctx))
+        .collect()
 }
 
 #[test]
@@ -34,18 +39,36 @@ fn json_has_the_contract_shape() {
     let d = &file["diagnostics"][0];
     assert_eq!(d["rule"], "pii");
     assert_eq!(d["severity"], "error");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(1), Some(8)));
-    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(1), Some(13)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(8))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(1), Some(13))
+    );
     assert_eq!(d["unlocked_by"], serde_json::json!(["pii-read"]));
-    let keys: Vec<&String> = d.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let keys: Vec<&String> = d
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     assert_eq!(keys.len(), 8);
     assert!(render_json(&f).ends_with("}\n"));
 }
 
 #[test]
 fn exit_code_is_zero_only_when_everything_is_allowed() {
-    assert_eq!(exit_code(&files(&[("a.sql", "SELECT customer_id FROM customers")])), 0);
-    assert_eq!(exit_code(&files(&[("a.sql", "SELECT customer_id FROM customers"), ("b.sql", "SELECT email FROM customers")])), 1);
+    assert_eq!(
+        exit_code(&files(&[("a.sql", "SELECT customer_id FROM customers")])),
+        0
+    );
+    assert_eq!(
+        exit_code(&files(&[
+            ("a.sql", "SELECT customer_id FROM customers"),
+            ("b.sql", "SELECT email FROM customers")
+        ])),
+        1
+    );
     assert_eq!(exit_code(&files(&[("a.sql", "SELEC")])), 1);
     assert_eq!(exit_code(&[]), 0);
 }
@@ -54,11 +77,20 @@ fn exit_code_is_zero_only_when_everything_is_allowed() {
 fn text_is_compiler_style_with_a_caret() {
     let f = files(&[("dir/q.sql", "SELECT customer_id,\n\temail FROM customers")]);
     let text = render_text(&f);
-    assert!(text.contains("dir/q.sql:2:2: error[pii]: sales.customers.email is tagged pii"), "{text}");
-    assert!(text.contains("  \temail FROM customers\n  \t^^^^^\n"), "{text}");
+    assert!(
+        text.contains("dir/q.sql:2:2: error[pii]: sales.customers.email is tagged pii"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  \temail FROM customers\n  \t^^^^^\n"),
+        "{text}"
+    );
     assert!(text.contains("warning[limit]"), "{text}");
     assert!(text.contains("help: Add LIMIT 1000"), "{text}");
-    assert!(text.ends_with("dir/q.sql: elevate (request pii-read)\n"), "{text}");
+    assert!(
+        text.ends_with("dir/q.sql: elevate (request pii-read)\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -72,8 +104,14 @@ fn sarif_is_2_1_0_with_code_point_columns() {
     let r = &run["results"][0];
     assert_eq!(r["ruleId"], "pii");
     assert_eq!(r["level"], "error");
-    assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "q.sql");
-    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startColumn"], 8);
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "q.sql"
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        8
+    );
     assert_eq!(r["properties"]["unlockedBy"][0], "pii-read");
 }
 
@@ -91,18 +129,31 @@ fn github_annotations_escape_their_values() {
 #[test]
 fn invalid_utf8_is_a_diagnostic_not_a_crash() {
     let policy = Policy::from_yaml(POLICY).expect("policy");
-    let f = lint_file(&policy, "bad.sql", b"SELECT 1\nFROM \xff\xfe t", &LintContext::default());
+    let f = lint_file(
+        &policy,
+        "bad.sql",
+        b"SELECT 1\nFROM \xff\xfe t",
+        &LintContext::default(),
+    );
     assert_eq!(f.report.verdict(), Verdict::Deny);
     let d = &f.report.diagnostics()[0];
     assert_eq!(d.rule, "parse_error");
-    assert!(d.message.contains("not valid UTF-8 (byte 14, line 2 column 6)"), "{}", d.message);
+    assert!(
+        d.message
+            .contains("not valid UTF-8 (byte 14, line 2 column 6)"),
+        "{}",
+        d.message
+    );
     assert_eq!(exit_code(&[f]), 1);
 }
 
 #[test]
 fn formats_parse_and_render() {
     assert_eq!("sarif".parse::<Format>(), Ok(Format::Sarif));
-    assert!("xml".parse::<Format>().unwrap_err().contains("text, json, sarif or github"));
+    assert!("xml"
+        .parse::<Format>()
+        .unwrap_err()
+        .contains("text, json, sarif or github"));
     let f = files(&[("q.sql", "SELECT customer_id FROM customers LIMIT 1")]);
     assert_eq!(render(Format::Text, &f), "q.sql: allow\n");
     assert_eq!(render(Format::Github, &f), "");

@@ -19,14 +19,26 @@ pub fn render_text(files: &[FileReport]) -> String {
                 d.rule,
                 d.message
             ));
-            let Some(line) = lines.get(s.line as usize - 1) else { continue };
+            let Some(line) = lines.get(s.line as usize - 1) else {
+                continue;
+            };
             let line = line.trim_end_matches('\r');
             let width = line.chars().count() as u32;
-            let end = if e.line == s.line { e.column.max(s.column + 1) } else { width.max(s.column) + 1 };
+            let end = if e.line == s.line {
+                e.column.max(s.column + 1)
+            } else {
+                width.max(s.column) + 1
+            };
             // Keep tabs so the caret lines up under the text in a terminal.
-            let pad: String =
-                line.chars().take(s.column as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            out.push_str(&format!("  {line}\n  {pad}{}\n", "^".repeat((end - s.column).max(1) as usize)));
+            let pad: String = line
+                .chars()
+                .take(s.column as usize - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!(
+                "  {line}\n  {pad}{}\n",
+                "^".repeat((end - s.column).max(1) as usize)
+            ));
             if let Some(fix) = &d.fix {
                 out.push_str(&format!("  help: {}\n", fix.title));
             }

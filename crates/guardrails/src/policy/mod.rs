@@ -25,10 +25,16 @@ pub enum PolicyError {
 
 impl PolicyError {
     fn at((line, column): (usize, usize), message: impl Into<String>) -> Self {
-        PolicyError::Invalid { at: format!("line {line}, column {column}"), message: message.into() }
+        PolicyError::Invalid {
+            at: format!("line {line}, column {column}"),
+            message: message.into(),
+        }
     }
     fn general(message: impl Into<String>) -> Self {
-        PolicyError::Invalid { at: "file".into(), message: message.into() }
+        PolicyError::Invalid {
+            at: "file".into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -51,10 +57,14 @@ pub struct Table {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
     pub fn is_partition_key(&self, name: &str) -> bool {
-        self.partition_keys.iter().any(|k| k.eq_ignore_ascii_case(name))
+        self.partition_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(name))
     }
     /// `database.table`, lowercase.
     pub fn qualified_name(&self) -> String {
@@ -71,7 +81,9 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn table(&self, database: &str, table: &str) -> Option<&Table> {
-        self.databases.get(&database.to_lowercase())?.get(&table.to_lowercase())
+        self.databases
+            .get(&database.to_lowercase())?
+            .get(&table.to_lowercase())
     }
 }
 
@@ -139,11 +151,17 @@ impl Policy {
         if file.format != POLICY_FORMAT {
             return Err(PolicyError::at(
                 loc.value("format"),
-                format!("format is {:?}; this Warden reads {POLICY_FORMAT:?}", file.format),
+                format!(
+                    "format is {:?}; this Warden reads {POLICY_FORMAT:?}",
+                    file.format
+                ),
             ));
         }
         if file.name.trim().is_empty() {
-            return Err(PolicyError::at(loc.value("name"), "name is empty: give the policy a name"));
+            return Err(PolicyError::at(
+                loc.value("name"),
+                "name is empty: give the policy a name",
+            ));
         }
         let catalog = build_catalog(&file, &loc)?;
         let elevations = build_elevations(&file, &loc)?;
@@ -209,10 +227,16 @@ fn build_catalog(file: &PolicyFile, loc: &Locations) -> Result<Catalog, PolicyEr
                 if data_type.trim().is_empty() {
                     return Err(PolicyError::at(
                         loc.value(&format!("{t_path}/columns/{name}")),
-                        format!("column {name} has an empty type: write its Athena type, e.g. varchar"),
+                        format!(
+                            "column {name} has an empty type: write its Athena type, e.g. varchar"
+                        ),
                     ));
                 }
-                columns.push(Column { name: name.to_lowercase(), data_type, tags });
+                columns.push(Column {
+                    name: name.to_lowercase(),
+                    data_type,
+                    tags,
+                });
             }
             if columns.is_empty() {
                 return Err(PolicyError::at(
@@ -258,17 +282,26 @@ fn build_catalog(file: &PolicyFile, loc: &Locations) -> Result<Catalog, PolicyEr
     Ok(catalog)
 }
 
-fn build_elevations(file: &PolicyFile, loc: &Locations) -> Result<BTreeMap<String, Elevation>, PolicyError> {
+fn build_elevations(
+    file: &PolicyFile,
+    loc: &Locations,
+) -> Result<BTreeMap<String, Elevation>, PolicyError> {
     let mut out = BTreeMap::new();
     for (name, e) in &file.elevations.0 {
         let path = format!("elevations/{name}");
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(PolicyError::at(
                 loc.key(&path),
                 format!("elevation name {name:?} may use only letters, digits, '-' and '_'"),
             ));
         }
-        let duration = |key: &str, text: &Option<String>| -> Result<Option<Duration>, PolicyError> {
+        let duration = |key: &str,
+                        text: &Option<String>|
+         -> Result<Option<Duration>, PolicyError> {
             match text {
                 None => Ok(None),
                 Some(t) => match units::parse_duration(t) {
@@ -281,8 +314,10 @@ fn build_elevations(file: &PolicyFile, loc: &Locations) -> Result<BTreeMap<Strin
                 },
             }
         };
-        let max_duration = duration("max_duration", &e.max_duration)?.unwrap_or(DEFAULT_MAX_DURATION);
-        let default_duration = duration("default_duration", &e.default_duration)?.unwrap_or(max_duration);
+        let max_duration =
+            duration("max_duration", &e.max_duration)?.unwrap_or(DEFAULT_MAX_DURATION);
+        let default_duration =
+            duration("default_duration", &e.default_duration)?.unwrap_or(max_duration);
         if default_duration > max_duration {
             return Err(PolicyError::at(
                 loc.value(&format!("{path}/default_duration")),
@@ -313,7 +348,10 @@ fn build_elevations(file: &PolicyFile, loc: &Locations) -> Result<BTreeMap<Strin
             if let Err(err) = regex::Regex::new(p) {
                 return Err(PolicyError::at(
                     loc.value(&format!("{path}/ticket_pattern")),
-                    format!("ticket_pattern is not a valid regular expression: {}", one_line(&err.to_string())),
+                    format!(
+                        "ticket_pattern is not a valid regular expression: {}",
+                        one_line(&err.to_string())
+                    ),
                 ));
             }
         }
@@ -342,7 +380,10 @@ fn size(value: &SizeValue, at: (usize, usize)) -> Result<u64, PolicyError> {
 
 fn check_name(name: &str, at: (usize, usize), what: &str) -> Result<(), PolicyError> {
     if name.trim().is_empty() || name.contains('.') {
-        return Err(PolicyError::at(at, format!("{what} name {name:?} must be non-empty and contain no '.'")));
+        return Err(PolicyError::at(
+            at,
+            format!("{what} name {name:?} must be non-empty and contain no '.'"),
+        ));
     }
     Ok(())
 }

@@ -12,19 +12,39 @@ pub(crate) const BUILT_IN_RULES: [&str; 3] = ["parse_error", "unresolved", "quer
 
 #[derive(Debug, Clone)]
 pub(crate) enum RuleKind {
-    StatementClass { allow: BTreeSet<StatementClass> },
+    StatementClass {
+        allow: BTreeSet<StatementClass>,
+    },
     SingleStatement,
     /// Lowercase database names and `database.table` names.
-    ObjectAllowlist { databases: BTreeSet<String>, tables: BTreeSet<String> },
-    RestrictedColumns { tags: BTreeSet<String> },
-    RequiredRowPredicate { tables: BTreeSet<String>, column: String },
-    RequirePartitionFilter { tables: BTreeSet<String> },
-    MaxScanBytes { limit: u64 },
+    ObjectAllowlist {
+        databases: BTreeSet<String>,
+        tables: BTreeSet<String>,
+    },
+    RestrictedColumns {
+        tags: BTreeSet<String>,
+    },
+    RequiredRowPredicate {
+        tables: BTreeSet<String>,
+        column: String,
+    },
+    RequirePartitionFilter {
+        tables: BTreeSet<String>,
+    },
+    MaxScanBytes {
+        limit: u64,
+    },
     SelectStar,
-    RequireLimit { max_rows: Option<u64> },
+    RequireLimit {
+        max_rows: Option<u64>,
+    },
     CrossJoin,
-    ExportDestination { allow_prefixes: Vec<String> },
-    BlockedFunctions { functions: BTreeSet<String> },
+    ExportDestination {
+        allow_prefixes: Vec<String>,
+    },
+    BlockedFunctions {
+        functions: BTreeSet<String>,
+    },
     UnboundedWrite,
     OrderByWithoutLimit,
     NullComparison,
@@ -82,17 +102,28 @@ pub(crate) fn build(
         if BUILT_IN_RULES.contains(&r.id.as_str()) {
             return Err(PolicyError::at(
                 at_value("id"),
-                format!("rule id {} is reserved for a built-in check: choose another id", r.id),
+                format!(
+                    "rule id {} is reserved for a built-in check: choose another id",
+                    r.id
+                ),
             ));
         }
         if !ids.insert(r.id.clone()) {
-            return Err(PolicyError::at(at_value("id"), format!("rule id {} is used twice", r.id)));
+            return Err(PolicyError::at(
+                at_value("id"),
+                format!("rule id {} is used twice", r.id),
+            ));
         }
         let Some((_, accepted)) = KINDS.iter().find(|(k, _)| *k == r.kind) else {
             let names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
             return Err(PolicyError::at(
                 at_value("kind"),
-                format!("rule {}: kind {:?} is not known; kinds are {}", r.id, r.kind, names.join(", ")),
+                format!(
+                    "rule {}: kind {:?} is not known; kinds are {}",
+                    r.id,
+                    r.kind,
+                    names.join(", ")
+                ),
             ));
         };
         for key in r.specific_keys() {
@@ -103,7 +134,10 @@ pub(crate) fn build(
                 ));
             }
         }
-        let hint = matches!(r.kind.as_str(), "order_by_without_limit" | "null_comparison");
+        let hint = matches!(
+            r.kind.as_str(),
+            "order_by_without_limit" | "null_comparison"
+        );
         let severity = match r.severity.as_deref() {
             None if hint => Severity::Warning,
             None | Some("error") => Severity::Error,
@@ -112,7 +146,10 @@ pub(crate) fn build(
             Some(other) => {
                 return Err(PolicyError::at(
                     at_value("severity"),
-                    format!("rule {}: severity {other:?} is not one of error, warning, info", r.id),
+                    format!(
+                        "rule {}: severity {other:?} is not one of error, warning, info",
+                        r.id
+                    ),
                 ))
             }
         };
@@ -126,15 +163,24 @@ pub(crate) fn build(
             }
         }
         let missing = |key: &str| {
-            PolicyError::at(loc.key(&path), format!("rule {} of kind {} needs the key {key}", r.id, r.kind))
+            PolicyError::at(
+                loc.key(&path),
+                format!("rule {} of kind {} needs the key {key}", r.id, r.kind),
+            )
         };
-        let tables = |key: &str, list: &[String], must_exist: bool| -> Result<BTreeSet<String>, PolicyError> {
+        let tables = |key: &str,
+                      list: &[String],
+                      must_exist: bool|
+         -> Result<BTreeSet<String>, PolicyError> {
             let mut out = BTreeSet::new();
             for (j, t) in list.iter().enumerate() {
                 let at = at_value(&format!("{key}/{j}"));
                 let parts: Vec<&str> = t.split('.').collect();
                 let [db, table] = parts.as_slice() else {
-                    return Err(PolicyError::at(at, format!("rule {}: {t:?} is not of the form database.table", r.id)));
+                    return Err(PolicyError::at(
+                        at,
+                        format!("rule {}: {t:?} is not of the form database.table", r.id),
+                    ));
                 };
                 if must_exist && catalog.table(db, table).is_none() {
                     return Err(PolicyError::at(
@@ -169,7 +215,12 @@ pub(crate) fn build(
                     return Err(missing("databases or tables"));
                 }
                 RuleKind::ObjectAllowlist {
-                    databases: r.databases.iter().flatten().map(|d| d.to_lowercase()).collect(),
+                    databases: r
+                        .databases
+                        .iter()
+                        .flatten()
+                        .map(|d| d.to_lowercase())
+                        .collect(),
                     tables: tables("tables", r.tables.as_deref().unwrap_or_default(), false)?,
                 }
             }
@@ -179,36 +230,58 @@ pub(crate) fn build(
                     if !known_tags.contains(t) {
                         return Err(PolicyError::at(
                             at_value(&format!("tags/{j}")),
-                            format!("rule {}: no column of the catalog carries the tag {t:?}", r.id),
+                            format!(
+                                "rule {}: no column of the catalog carries the tag {t:?}",
+                                r.id
+                            ),
                         ));
                     }
                 }
-                RuleKind::RestrictedColumns { tags: list.iter().cloned().collect() }
+                RuleKind::RestrictedColumns {
+                    tags: list.iter().cloned().collect(),
+                }
             }
             "required_row_predicate" => {
                 let list = r.tables.as_ref().ok_or_else(|| missing("tables"))?;
-                let column = r.column.as_ref().ok_or_else(|| missing("column"))?.to_lowercase();
+                let column = r
+                    .column
+                    .as_ref()
+                    .ok_or_else(|| missing("column"))?
+                    .to_lowercase();
                 let set = tables("tables", list, true)?;
                 for (j, t) in list.iter().enumerate() {
                     let (db, table) = t.split_once('.').unwrap_or_default();
-                    if catalog.table(db, table).and_then(|t| t.column(&column)).is_none() {
+                    if catalog
+                        .table(db, table)
+                        .and_then(|t| t.column(&column))
+                        .is_none()
+                    {
                         return Err(PolicyError::at(
                             at_value(&format!("tables/{j}")),
                             format!("rule {}: table {t} has no column {column}", r.id),
                         ));
                     }
                 }
-                RuleKind::RequiredRowPredicate { tables: set, column }
+                RuleKind::RequiredRowPredicate {
+                    tables: set,
+                    column,
+                }
             }
             "require_partition_filter" => {
                 let list = r.tables.as_ref().ok_or_else(|| missing("tables"))?;
                 let set = tables("tables", list, true)?;
                 for (j, t) in list.iter().enumerate() {
                     let (db, table) = t.split_once('.').unwrap_or_default();
-                    if catalog.table(db, table).is_some_and(|t| t.partition_keys.is_empty()) {
+                    if catalog
+                        .table(db, table)
+                        .is_some_and(|t| t.partition_keys.is_empty())
+                    {
                         return Err(PolicyError::at(
                             at_value(&format!("tables/{j}")),
-                            format!("rule {}: table {t} has no partition_keys in the catalog", r.id),
+                            format!(
+                                "rule {}: table {t} has no partition_keys in the catalog",
+                                r.id
+                            ),
                         ));
                     }
                 }
@@ -216,18 +289,28 @@ pub(crate) fn build(
             }
             "max_scan_bytes" => {
                 let limit = r.limit.as_ref().ok_or_else(|| missing("limit"))?;
-                RuleKind::MaxScanBytes { limit: size(limit, at_value("limit"))? }
+                RuleKind::MaxScanBytes {
+                    limit: size(limit, at_value("limit"))?,
+                }
             }
             "select_star" => RuleKind::SelectStar,
             "require_limit" => {
                 if r.max_rows == Some(0) {
-                    return Err(PolicyError::at(at_value("max_rows"), "max_rows must be at least 1"));
+                    return Err(PolicyError::at(
+                        at_value("max_rows"),
+                        "max_rows must be at least 1",
+                    ));
                 }
-                RuleKind::RequireLimit { max_rows: r.max_rows }
+                RuleKind::RequireLimit {
+                    max_rows: r.max_rows,
+                }
             }
             "cross_join" => RuleKind::CrossJoin,
             "export_destination" => RuleKind::ExportDestination {
-                allow_prefixes: r.allow_prefixes.clone().ok_or_else(|| missing("allow_prefixes"))?,
+                allow_prefixes: r
+                    .allow_prefixes
+                    .clone()
+                    .ok_or_else(|| missing("allow_prefixes"))?,
             },
             "blocked_functions" => RuleKind::BlockedFunctions {
                 functions: r
@@ -242,7 +325,13 @@ pub(crate) fn build(
             "order_by_without_limit" => RuleKind::OrderByWithoutLimit,
             _ => RuleKind::NullComparison,
         };
-        rules.push(Rule { id: r.id.clone(), severity, message: r.message.clone(), unlocked_by, kind });
+        rules.push(Rule {
+            id: r.id.clone(),
+            severity,
+            message: r.message.clone(),
+            unlocked_by,
+            kind,
+        });
     }
     Ok(rules)
 }

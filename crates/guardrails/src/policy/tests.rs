@@ -51,15 +51,40 @@ fn the_issue_example_loads() {
     let orders = p.catalog().table("SALES", "Orders").expect("orders");
     assert_eq!(orders.partition_keys, vec!["dt"]);
     assert_eq!(orders.partitions, Some(1000));
-    assert_eq!(orders.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["order_id", "customer_id", "card_number", "dt"]);
+    assert_eq!(
+        orders
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["order_id", "customer_id", "card_number", "dt"]
+    );
     let e = p.elevation("pii-read").expect("pii-read");
     assert_eq!(e.max_duration, Duration::from_secs(3600));
     assert_eq!(e.default_duration, Duration::from_secs(900));
     assert_eq!(e.approval, Approval::Auto);
     let large = p.elevation("large-scan").expect("large-scan");
-    assert_eq!(large.approval, Approval::Manual, "approval defaults to manual");
-    assert_eq!(p.rule_ids(), ["read-only", "pii", "restricted", "orders-partition", "scan-budget"]);
-    assert!(matches!(p.rules[4].kind, RuleKind::MaxScanBytes { limit: 1_000_000_000_000 }));
+    assert_eq!(
+        large.approval,
+        Approval::Manual,
+        "approval defaults to manual"
+    );
+    assert_eq!(
+        p.rule_ids(),
+        [
+            "read-only",
+            "pii",
+            "restricted",
+            "orders-partition",
+            "scan-budget"
+        ]
+    );
+    assert!(matches!(
+        p.rules[4].kind,
+        RuleKind::MaxScanBytes {
+            limit: 1_000_000_000_000
+        }
+    ));
 }
 
 #[test]
@@ -72,7 +97,10 @@ fn unknown_top_level_key_has_its_place() {
 
 #[test]
 fn unknown_rule_key_has_its_place() {
-    let text = EXAMPLE.replace("tags: [restricted], severity", "tagz: [restricted], severity");
+    let text = EXAMPLE.replace(
+        "tags: [restricted], severity",
+        "tagz: [restricted], severity",
+    );
     let e = error_of(&text);
     assert!(e.contains("line 31"), "{e}");
     assert!(e.contains("tagz"), "{e}");
@@ -83,7 +111,10 @@ fn unknown_kind_says_which_kinds_exist() {
     let text = EXAMPLE.replace("kind: statement_class", "kind: statment_class");
     let e = error_of(&text);
     assert!(e.contains("line 28, column 28"), "{e}");
-    assert!(e.contains("statment_class") && e.contains("statement_class"), "{e}");
+    assert!(
+        e.contains("statment_class") && e.contains("statement_class"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -104,9 +135,15 @@ fn unknown_tag_reference_has_its_place() {
 
 #[test]
 fn key_of_another_kind_is_refused() {
-    let text = EXAMPLE.replace("kind: max_scan_bytes, limit: 1TB", "kind: max_scan_bytes, limit: 1TB, tags: [pii]");
+    let text = EXAMPLE.replace(
+        "kind: max_scan_bytes, limit: 1TB",
+        "kind: max_scan_bytes, limit: 1TB, tags: [pii]",
+    );
     let e = error_of(&text);
-    assert!(e.contains("key tags does not apply to kind max_scan_bytes"), "{e}");
+    assert!(
+        e.contains("key tags does not apply to kind max_scan_bytes"),
+        "{e}"
+    );
     assert!(e.contains("line 33"), "{e}");
 }
 
@@ -115,25 +152,41 @@ fn bad_size_and_duration_units_have_their_place() {
     let e = error_of(&EXAMPLE.replace("limit: 1TB", "limit: 1TX"));
     assert!(e.contains("line 33") && e.contains("unknown unit"), "{e}");
     let e = error_of(&EXAMPLE.replace("max_duration: 1h", "max_duration: 1d"));
-    assert!(e.contains("line 20, column 19") && e.contains("s, m or h"), "{e}");
+    assert!(
+        e.contains("line 20, column 19") && e.contains("s, m or h"),
+        "{e}"
+    );
     let e = error_of(&EXAMPLE.replace("default_duration: 15m", "default_duration: 2h"));
     assert!(e.contains("longer than its max_duration"), "{e}");
 }
 
 #[test]
 fn binary_units_are_accepted_in_stats_and_limits() {
-    let text = EXAMPLE.replace("limit: 1TB", "limit: 2 TiB").replace("size_bytes: 2000000000", "size_bytes: 2GB");
+    let text = EXAMPLE
+        .replace("limit: 1TB", "limit: 2 TiB")
+        .replace("size_bytes: 2000000000", "size_bytes: 2GB");
     let p = Policy::from_yaml(&text).expect("loads");
     assert!(matches!(p.rules[4].kind, RuleKind::MaxScanBytes { limit } if limit == 2 << 40));
-    assert_eq!(p.catalog().table("sales", "customers").and_then(|t| t.size_bytes), Some(2_000_000_000));
+    assert_eq!(
+        p.catalog()
+            .table("sales", "customers")
+            .and_then(|t| t.size_bytes),
+        Some(2_000_000_000)
+    );
 }
 
 #[test]
 fn unknown_table_and_partition_key_are_refused() {
     let e = error_of(&EXAMPLE.replace("tables: [sales.orders]", "tables: [sales.ordres]"));
-    assert!(e.contains("line 32, column 70") && e.contains("sales.ordres is not in the catalog"), "{e}");
+    assert!(
+        e.contains("line 32, column 70") && e.contains("sales.ordres is not in the catalog"),
+        "{e}"
+    );
     let e = error_of(&EXAMPLE.replace("partition_keys: [dt]", "partition_keys: [day]"));
-    assert!(e.contains("line 15, column 28") && e.contains("partition key day"), "{e}");
+    assert!(
+        e.contains("line 15, column 28") && e.contains("partition key day"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -151,17 +204,26 @@ fn bad_ticket_pattern_and_enum_values_are_refused() {
     let e = error_of(&EXAMPLE.replace("'^(INC|SUP)-[0-9]+$'", "'^(INC'"));
     assert!(e.contains("line 24") && e.contains("unclosed group"), "{e}");
     let e = error_of(&EXAMPLE.replace("max_duration: 1h", "max_duration: 3000000000h"));
-    assert!(e.contains("at most 168h") && e.contains("line 20, column 19"), "{e}");
+    assert!(
+        e.contains("at most 168h") && e.contains("line 20, column 19"),
+        "{e}"
+    );
     let e = error_of(&EXAMPLE.replace("approval: auto", "approval: sometimes"));
     assert!(e.contains("line 22, column 15"), "{e}");
-    let e = error_of(&EXAMPLE.replace("severity: error }\n  - { id: pii", "severity: fatal }\n  - { id: pii"));
+    let e = error_of(&EXAMPLE.replace(
+        "severity: error }\n  - { id: pii",
+        "severity: fatal }\n  - { id: pii",
+    ));
     assert!(e.contains("fatal") && e.contains("line 28"), "{e}");
 }
 
 #[test]
 fn malformed_column_and_syntax_errors_are_explained() {
     let e = error_of(&EXAMPLE.replace("{ type: varchar, tags: [pii] }", "{ typ: varchar }"));
-    assert!(e.contains("line 9") && e.contains("a column is either a type"), "{e}");
+    assert!(
+        e.contains("line 9") && e.contains("a column is either a type"),
+        "{e}"
+    );
     let e = error_of("format: warden-policy/1\nname: [unclosed\n");
     assert!(e.contains("line"), "{e}");
     let e = error_of("");
@@ -170,7 +232,10 @@ fn malformed_column_and_syntax_errors_are_explained() {
 
 #[test]
 fn duplicate_names_are_refused() {
-    let e = error_of(&EXAMPLE.replace("customer_id: bigint\n            email", "customer_id: bigint\n            Customer_ID: bigint\n            email"));
+    let e = error_of(&EXAMPLE.replace(
+        "customer_id: bigint\n            email",
+        "customer_id: bigint\n            Customer_ID: bigint\n            email",
+    ));
     assert!(e.contains("appears twice"), "{e}");
 }
 
@@ -192,19 +257,35 @@ fn every_rule_kind_loads() {
     );
     let p = Policy::from_yaml(&text).expect("loads");
     assert_eq!(p.rules.len(), 16);
-    assert_eq!(p.rules[14].severity, Severity::Warning, "hints default to warning");
+    assert_eq!(
+        p.rules[14].severity,
+        Severity::Warning,
+        "hints default to warning"
+    );
     assert_eq!(p.rules[15].severity, Severity::Info);
     let e = error_of(&format!("{EXAMPLE}  - {{ id: tenant, kind: required_row_predicate, tables: [sales.orders], column: tenant_id }}\n"));
     assert!(e.contains("has no column tenant_id"), "{e}");
-    let e = error_of(&format!("{EXAMPLE}  - {{ id: limit, kind: require_partition_filter }}\n"));
+    let e = error_of(&format!(
+        "{EXAMPLE}  - {{ id: limit, kind: require_partition_filter }}\n"
+    ));
     assert!(e.contains("needs the key tables"), "{e}");
 }
 
 #[test]
 fn audit_sql_text_defaults_to_full_and_accepts_hash_only() {
-    assert_eq!(Policy::from_yaml(EXAMPLE).expect("example").audit_sql_text(), SqlText::Full);
+    assert_eq!(
+        Policy::from_yaml(EXAMPLE)
+            .expect("example")
+            .audit_sql_text(),
+        SqlText::Full
+    );
     let hashed = format!("{EXAMPLE}audit: {{ sql_text: hash }}\n");
-    assert_eq!(Policy::from_yaml(&hashed).expect("hash only").audit_sql_text(), SqlText::Hash);
+    assert_eq!(
+        Policy::from_yaml(&hashed)
+            .expect("hash only")
+            .audit_sql_text(),
+        SqlText::Hash
+    );
     let wrong = format!("{EXAMPLE}audit: {{ sql_text: redacted }}\n");
     let message = error_of(&wrong);
     assert!(message.contains("redacted"), "{message}");

@@ -5,7 +5,9 @@ use std::time::Duration;
 /// Bytes in a size written with a decimal (KB..PB) or binary (KiB..PiB) unit, or none.
 pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = (t[..split].trim(), t[split..].trim());
     let factor: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -25,9 +27,9 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
             ))
         }
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("size {text:?} is not a number followed by a unit, e.g. 1TB or 500GiB"))?;
+    let value: f64 = number.parse().map_err(|_| {
+        format!("size {text:?} is not a number followed by a unit, e.g. 1TB or 500GiB")
+    })?;
     let bytes = value * factor as f64;
     if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
         return Err(format!("size {text:?} is out of range"));
@@ -40,14 +42,18 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = (&t[..split], t[split..].trim());
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("duration {text:?} is not a whole number followed by s, m or h, e.g. 15m"))?;
+    let n: u64 = number.parse().map_err(|_| {
+        format!("duration {text:?} is not a whole number followed by s, m or h, e.g. 15m")
+    })?;
     let seconds = match unit {
         "s" => Some(n),
         "m" => n.checked_mul(60),
         "h" => n.checked_mul(3600),
-        _ => return Err(format!("duration {text:?} needs a unit: s, m or h, e.g. 15m")),
+        _ => {
+            return Err(format!(
+                "duration {text:?} needs a unit: s, m or h, e.g. 15m"
+            ))
+        }
     };
     match seconds {
         Some(0) => Err(format!("duration {text:?} must be longer than zero")),

@@ -18,12 +18,17 @@ pub(crate) struct StatementContext<'a> {
 /// A diagnostic for `rule`: its template when it has one, else the default message.
 fn diagnostic(rule: &Rule, span: Span, default: String, vars: &[(&str, &str)]) -> Diagnostic {
     let message = match &rule.message {
-        Some(template) => vars.iter().fold(template.clone(), |m, (k, v)| m.replace(&format!("{{{k}}}"), v)),
+        Some(template) => vars.iter().fold(template.clone(), |m, (k, v)| {
+            m.replace(&format!("{{{k}}}"), v)
+        }),
         None => {
             if rule.unlocked_by.is_empty() || default.contains("request the") {
                 default
             } else {
-                format!("{default}; or request the {} elevation", rule.unlocked_by.join(" or "))
+                format!(
+                    "{default}; or request the {} elevation",
+                    rule.unlocked_by.join(" or ")
+                )
             }
         }
     };
@@ -46,7 +51,10 @@ pub(crate) fn single_statement(
 ) {
     for rule in &policy.rules {
         if let RuleKind::SingleStatement = rule.kind {
-            let span = analysis.shape.statement_span.unwrap_or_else(|| index.whole());
+            let span = analysis
+                .shape
+                .statement_span
+                .unwrap_or_else(|| index.whole());
             out.push(diagnostic(
                 rule,
                 span,
@@ -57,7 +65,12 @@ pub(crate) fn single_statement(
     }
 }
 
-pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext, out: &mut Vec<Diagnostic>) {
+pub(crate) fn apply_rules(
+    policy: &Policy,
+    a: &Analysis,
+    ctx: &StatementContext,
+    out: &mut Vec<Diagnostic>,
+) {
     let statement_span = a.shape.statement_span.unwrap_or_else(|| ctx.index.whole());
     for rule in &policy.rules {
         match &rule.kind {
@@ -93,7 +106,9 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
                         out.push(diagnostic(
                             rule,
                             span,
-                            format!("{name} is outside the databases and tables this policy allows"),
+                            format!(
+                                "{name} is outside the databases and tables this policy allows"
+                            ),
                             &[("table", &name)],
                         ));
                     }
@@ -101,9 +116,14 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
             }
             RuleKind::RestrictedColumns { tags } => {
                 for read in &a.reads {
-                    let Some(tag) = read.tags.iter().find(|t| tags.contains(*t)) else { continue };
+                    let Some(tag) = read.tags.iter().find(|t| tags.contains(*t)) else {
+                        continue;
+                    };
                     let default = if rule.unlocked_by.is_empty() {
-                        format!("{} is tagged {tag}: it cannot be read under this policy", read.qualified)
+                        format!(
+                            "{} is tagged {tag}: it cannot be read under this policy",
+                            read.qualified
+                        )
                     } else {
                         format!(
                             "{} is tagged {tag}: request the {} elevation to read it",
@@ -111,7 +131,12 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
                             rule.unlocked_by.join(" or ")
                         )
                     };
-                    out.push(diagnostic(rule, read.span, default, &[("column", &read.qualified), ("tag", tag)]));
+                    out.push(diagnostic(
+                        rule,
+                        read.span,
+                        default,
+                        &[("column", &read.qualified), ("tag", tag)],
+                    ));
                 }
             }
             RuleKind::RequiredRowPredicate { tables, column } => {
@@ -120,7 +145,10 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
                     if !tables.contains(&name) {
                         continue;
                     }
-                    let bounded = i.constraints.iter().any(|c| &c.column == column && c.values.is_some());
+                    let bounded = i
+                        .constraints
+                        .iter()
+                        .any(|c| &c.column == column && c.values.is_some());
                     if !bounded {
                         out.push(diagnostic(
                             rule,
@@ -137,7 +165,11 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
                     if !tables.contains(&name) {
                         continue;
                     }
-                    if !i.constraints.iter().any(|c| i.table.is_partition_key(&c.column)) {
+                    if !i
+                        .constraints
+                        .iter()
+                        .any(|c| i.table.is_partition_key(&c.column))
+                    {
                         let keys = i.table.partition_keys.join(" or ");
                         out.push(diagnostic(
                             rule,
@@ -196,14 +228,18 @@ pub(crate) fn apply_rules(policy: &Policy, a: &Analysis, ctx: &StatementContext,
                     out.push(diagnostic(
                         rule,
                         *span,
-                        "this joins every row with every row (a cross join): add a join condition".into(),
+                        "this joins every row with every row (a cross join): add a join condition"
+                            .into(),
                         &[],
                     ));
                 }
             }
             RuleKind::ExportDestination { allow_prefixes } => {
                 for (location, span) in &a.shape.export_locations {
-                    if !allow_prefixes.iter().any(|p| location.starts_with(p.as_str())) {
+                    if !allow_prefixes
+                        .iter()
+                        .any(|p| location.starts_with(p.as_str()))
+                    {
                         let allowed = if allow_prefixes.is_empty() {
                             "this policy allows no export".to_string()
                         } else {
@@ -273,7 +309,9 @@ fn max_scan(rule: &Rule, limit: u64, a: &Analysis, span: Span, out: &mut Vec<Dia
             out.push(diagnostic(
                 rule,
                 i.span,
-                format!("the scan cannot be estimated: {name} has no size_bytes in the catalog's stats"),
+                format!(
+                    "the scan cannot be estimated: {name} has no size_bytes in the catalog's stats"
+                ),
                 &[("table", &name)],
             ));
             return;
