@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
 
+echo "== Formatting and lints (cargo fmt --check, clippy -D warnings)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --no-deps -- -D warnings
+echo "rust-style: 2 passed, 0 failed"
+
 echo "== UI unit tests (vitest)"
 report=$(mktemp --suffix=.json)
 (cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$report")

@@ -24,6 +24,9 @@ use crate::event::EventLine;
 use crate::journal::{now_ms, read_line, Journal, EVENT_COLUMNS};
 use crate::store::{PutOutcome, Store, StoreError};
 
+/// A batch to upload and, when it was just planned, its encoded content.
+type NextBatch = (PlannedBatch, Option<Vec<u8>>);
+
 /// How a sync run behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncPolicy {
@@ -129,7 +132,7 @@ impl Journal {
         &self,
         store: &str,
         policy: &SyncPolicy,
-    ) -> Result<Option<(PlannedBatch, Option<Vec<u8>>)>, AuditError> {
+    ) -> Result<Option<NextBatch>, AuditError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending = tx

@@ -275,7 +275,8 @@ pub(crate) fn ip_address(rng: &mut Rng) -> String {
 }
 
 pub(crate) fn user_agent(rng: &mut Rng) -> &'static str {
-    *rng.pick(USER_AGENTS)
+    let agent: &&'static str = rng.pick(USER_AGENTS);
+    agent
 }
 
 /// A page of the demo shop that fits the event type.

@@ -299,13 +299,9 @@ impl<'c> Resolver<'c, '_> {
                     "prepared statements cannot be checked (the text that would run is not here): run the query itself",
                 );
             }
-            Statement::Use(u) => {
-                if let Use::Database(name) | Use::Schema(name) | Use::Object(name) = u {
-                    if let Some(parts) = name_parts(name) {
-                        if let Some(last) = parts.last() {
-                            *use_database = Some(last.clone());
-                        }
-                    }
+            Statement::Use(Use::Database(name) | Use::Schema(name) | Use::Object(name)) => {
+                if let Some(last) = name_parts(name).and_then(|parts| parts.last().cloned()) {
+                    *use_database = Some(last);
                 }
             }
             _ => {}
