@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
             .measurement_time(Duration::from_millis(600));
         for (name, sql) in qs {
             group.bench_function(format!("parse/{name}"), |b| {
-                b.iter(|| Parser::parse_sql(&AthenaDialect, black_box(sql)))
+                b.iter(|| Parser::parse_sql(&AthenaDialect::new(), black_box(sql)))
             });
             group.bench_function(format!("lint/{name}"), |b| {
                 b.iter(|| lint(policy, black_box(sql), &ctx))

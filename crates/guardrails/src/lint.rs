@@ -81,14 +81,14 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         ));
     } else {
         let mut ends = Vec::new();
-        let parsed = match Tokenizer::new(&AthenaDialect, sql).tokenize_with_location() {
+        let parsed = match Tokenizer::new(&AthenaDialect::new(), sql).tokenize_with_location() {
             Err(e) => Err(e.to_string()),
             Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
                 "the query has more than {MAX_OPERATORS} operators, more than Warden checks: split it"
             )),
             Ok(tokens) => {
                 ends = statement_ends(&tokens);
-                Parser::new(&AthenaDialect)
+                Parser::new(&AthenaDialect::new())
                     .with_recursion_limit(MAX_PARSE_DEPTH)
                     .with_tokens_with_locations(tokens)
                     .parse_statements()
@@ -127,9 +127,9 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         index: &index,
                         end: ends.get(n).copied().flatten(),
                     };
-                    apply_rules(policy, &analysis, &sctx, &mut diagnostics);
+                    apply_rules(&policy.rules, &analysis, &sctx, &mut diagnostics);
                     if n == 1 {
-                        single_statement(policy, &analysis, count, &index, &mut diagnostics);
+                        single_statement(&policy.rules, &analysis, count, &index, &mut diagnostics);
                     }
                     reads.extend(analysis.reads.iter().map(|r| r.qualified.clone()));
                     if let Some(db) = analysis.use_database {
