@@ -115,27 +115,39 @@ pub(crate) struct RuleFile {
     pub functions: Option<Vec<String>>,
 }
 
+/// The kind-specific keys of `RuleFile`, each read by the kinds that declare it.
+pub(crate) const RULE_KEYS: [&str; 9] = [
+    "allow",
+    "tags",
+    "databases",
+    "tables",
+    "column",
+    "limit",
+    "max_rows",
+    "allow_prefixes",
+    "functions",
+];
+
 impl RuleFile {
-    /// The kind-specific keys present in this rule, in file order of declaration above.
+    /// The kind-specific keys present in this rule.
     pub fn specific_keys(&self) -> Vec<&'static str> {
-        let mut keys = Vec::new();
         let present = [
-            ("allow", self.allow.is_some()),
-            ("tags", self.tags.is_some()),
-            ("databases", self.databases.is_some()),
-            ("tables", self.tables.is_some()),
-            ("column", self.column.is_some()),
-            ("limit", self.limit.is_some()),
-            ("max_rows", self.max_rows.is_some()),
-            ("allow_prefixes", self.allow_prefixes.is_some()),
-            ("functions", self.functions.is_some()),
+            self.allow.is_some(),
+            self.tags.is_some(),
+            self.databases.is_some(),
+            self.tables.is_some(),
+            self.column.is_some(),
+            self.limit.is_some(),
+            self.max_rows.is_some(),
+            self.allow_prefixes.is_some(),
+            self.functions.is_some(),
         ];
-        for (key, is) in present {
-            if is {
-                keys.push(key);
-            }
-        }
-        keys
+        RULE_KEYS
+            .iter()
+            .zip(present)
+            .filter(|(_, is)| *is)
+            .map(|(k, _)| *k)
+            .collect()
     }
 }
 

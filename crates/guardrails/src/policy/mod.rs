@@ -1,7 +1,7 @@
 //! Policy file, format `warden-policy/1` (see docs/policy.md and docs/policy.schema.json).
 
-mod file;
-mod locate;
+pub(crate) mod file;
+pub(crate) mod locate;
 mod rules;
 pub(crate) mod units;
 
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use file::{ColumnSpec, PolicyFile, SizeValue};
 use locate::Locations;
-pub(crate) use rules::{Rule, RuleKind};
+pub(crate) use rules::Rule;
 
 pub const POLICY_FORMAT: &str = "warden-policy/1";
 
@@ -24,7 +24,7 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
-    fn at((line, column): (usize, usize), message: impl Into<String>) -> Self {
+    pub(crate) fn at((line, column): (usize, usize), message: impl Into<String>) -> Self {
         PolicyError::Invalid {
             at: format!("line {line}, column {column}"),
             message: message.into(),
@@ -371,7 +371,7 @@ fn build_elevations(
     Ok(out)
 }
 
-fn size(value: &SizeValue, at: (usize, usize)) -> Result<u64, PolicyError> {
+pub(crate) fn size(value: &SizeValue, at: (usize, usize)) -> Result<u64, PolicyError> {
     match value {
         SizeValue::Bytes(b) => Ok(*b),
         SizeValue::Text(t) => units::parse_size(t).map_err(|m| PolicyError::at(at, m)),

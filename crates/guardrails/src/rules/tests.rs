@@ -33,12 +33,36 @@ fn fired(rules: &str, sql: &str) -> Vec<String> {
         .collect()
 }
 
-fn fires(rules: &str, sql: &str, needle: &str) {
-    let all = fired(rules, sql);
-    assert!(
-        all.iter().any(|m| m.contains(needle)),
-        "{sql}: expected {needle:?} in {all:?}"
-    );
+/// Snapshots what `rules` report on `sql`: each diagnostic with its place and fix.
+macro_rules! fires {
+    ($rules:expr, $sql:expr) => {{
+        let sql: &str = $sql;
+        let all = fired($rules, sql);
+        assert!(!all.is_empty(), "{sql}: expected a diagnostic");
+        insta::assert_snapshot!(snapshot(sql, $rules));
+    }};
+}
+
+fn snapshot(sql: &str, rules: &str) -> String {
+    let r = check(rules, sql);
+    let mut out = format!("{sql}\n---\nverdict: {:?}\n", r.verdict());
+    for d in r.diagnostics() {
+        let (s, e) = (d.span.start, d.span.end);
+        out.push_str(&format!(
+            "{}[{:?}] {}:{}-{}:{}: {}\n",
+            d.rule, d.severity, s.line, s.column, e.line, e.column, d.message
+        ));
+        if !d.unlocked_by.is_empty() {
+            out.push_str(&format!("  unlocked by: {}\n", d.unlocked_by.join(", ")));
+        }
+        if let Some(f) = &d.fix {
+            out.push_str(&format!(
+                "  fix: {} -> {:?} at {}:{}\n",
+                f.title, f.replacement, f.span.start.line, f.span.start.column
+            ));
+        }
+    }
+    out
 }
 
 fn quiet(rules: &str, sql: &str) {
@@ -49,18 +73,13 @@ fn quiet(rules: &str, sql: &str) {
 #[test]
 fn statement_class() {
     let r = "  - { id: ro, kind: statement_class, allow: [query, explain, show, describe] }\n";
-    fires(r, "DROP TABLE orders", "ddl statements are not allowed");
-    fires(r, "DELETE FROM orders WHERE dt = '1'", "dml statements");
-    fires(
+    fires!(r, "DROP TABLE orders");
+    fires!(r, "DELETE FROM orders WHERE dt = '1'");
+    fires!(
         r,
-        "UNLOAD (SELECT order_id FROM orders WHERE dt = '1') TO 's3://x/'",
-        "unload statements",
+        "UNLOAD (SELECT order_id FROM orders WHERE dt = '1') TO 's3://x/'"
     );
-    fires(
-        r,
-        "CREATE TABLE t AS SELECT order_id FROM orders",
-        "ctas statements",
-    );
+    fires!(r, "CREATE TABLE t AS SELECT order_id FROM orders");
     quiet(r, "SELECT order_id FROM orders");
     quiet(r, "EXPLAIN SELECT order_id FROM orders");
     quiet(r, "SHOW TABLES");
@@ -69,27 +88,22 @@ fn statement_class() {
 #[test]
 fn single_statement() {
     let r = "  - { id: one, kind: single_statement }\n";
-    fires(r, "SELECT 1; SELECT 2", "holds 2 statements");
+    fires!(r, "SELECT 1; SELECT 2");
     quiet(r, "SELECT 1;");
 }
 
 #[test]
 fn object_allowlist() {
     let r = "  - { id: objects, kind: object_allowlist, tables: [sales.orders] }\n";
-    fires(
+    fires!(r, "SELECT email FROM customers");
+    fires!(
         r,
-        "SELECT email FROM customers",
-        "sales.customers is outside",
-    );
-    fires(
-        r,
-        "INSERT INTO sales.customers SELECT * FROM sales.customers",
-        "sales.customers is outside",
+        "INSERT INTO sales.customers SELECT * FROM sales.customers"
     );
     quiet(r, "SELECT order_id FROM orders");
     let r = "  - { id: objects, kind: object_allowlist, databases: [hr] }\n";
     quiet(r, "SELECT name FROM hr.customers");
-    fires(r, "SELECT order_id FROM orders", "sales.orders is outside");
+    fires!(r, "SELECT order_id FROM orders");
     // A federated catalog is refused even though the resolver also reports it.
     let report = check(r, "SELECT 1 FROM dynamo.hr.customers");
     assert!(report
@@ -141,16 +155,11 @@ fn restricted_columns_and_elevation() {
 #[test]
 fn required_row_predicate() {
     let r = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
-    fires(r, "SELECT order_id FROM orders", "customer_id = <value>");
-    fires(
+    fires!(r, "SELECT order_id FROM orders");
+    fires!(r, "SELECT order_id FROM orders WHERE customer_id > 3");
+    fires!(
         r,
-        "SELECT order_id FROM orders WHERE customer_id > 3",
-        "customer_id = <value>",
-    );
-    fires(
-        r,
-        "SELECT order_id FROM orders WHERE customer_id = 3 OR amount > 1",
-        "customer_id = <value>",
+        "SELECT order_id FROM orders WHERE customer_id = 3 OR amount > 1"
     );
     quiet(r, "SELECT order_id FROM orders WHERE customer_id = 42");
     quiet(
@@ -162,37 +171,29 @@ fn required_row_predicate() {
         "SELECT order_id FROM orders WHERE customer_id = 1 OR customer_id = 2",
     );
     // Each read of the table is checked.
-    fires(
+    fires!(
         r,
-        "SELECT order_id FROM orders WHERE customer_id = 1 UNION SELECT order_id FROM orders",
-        "customer_id",
+        "SELECT order_id FROM orders WHERE customer_id = 1 UNION SELECT order_id FROM orders"
     );
 }
 
 #[test]
 fn require_partition_filter() {
     let r = "  - { id: part, kind: require_partition_filter, tables: [sales.orders] }\n";
-    fires(r, "SELECT order_id FROM orders", "add a filter on dt");
-    fires(
+    fires!(r, "SELECT order_id FROM orders");
+    fires!(
         r,
-        "SELECT order_id FROM orders WHERE substr(dt, 1, 4) = '2024'",
-        "add a filter on dt",
+        "SELECT order_id FROM orders WHERE substr(dt, 1, 4) = '2024'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT order_id FROM orders WHERE CAST(dt AS date) = DATE '2024-01-01'",
-        "add a filter on dt",
+        "SELECT order_id FROM orders WHERE CAST(dt AS date) = DATE '2024-01-01'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR amount > 5",
-        "add a filter on dt",
+        "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR amount > 5"
     );
-    fires(
-        r,
-        "SELECT order_id FROM orders WHERE dt = order_id",
-        "add a filter on dt",
-    );
+    fires!(r, "SELECT order_id FROM orders WHERE dt = order_id");
     quiet(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01'");
     quiet(
         r,
@@ -241,73 +242,61 @@ fn bounds_outside_a_plain_projection_reach_its_table() {
         "SELECT order_id FROM (SELECT * FROM orders WHERE amount > 0) t WHERE dt = 'x'",
     );
     // Not a plain projection: the bound stays outside and the table is read whole.
-    fires(
+    fires!(
         r,
-        "SELECT * FROM (SELECT * FROM orders LIMIT 10) t WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT * FROM orders LIMIT 10) t WHERE dt = 'x'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT * FROM (SELECT DISTINCT dt, order_id FROM orders) t WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT DISTINCT dt, order_id FROM orders) t WHERE dt = 'x'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT * FROM (SELECT dt, count(*) AS n FROM orders GROUP BY dt) t WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT dt, count(*) AS n FROM orders GROUP BY dt) t WHERE dt = 'x'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT * FROM (SELECT substr(dt, 1, 7) AS dt FROM orders) t WHERE dt = '2024-01'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT substr(dt, 1, 7) AS dt FROM orders) t WHERE dt = '2024-01'"
     );
-    fires(r, "SELECT * FROM (SELECT o.dt FROM orders o JOIN customers c ON c.customer_id = o.customer_id) t WHERE dt = 'x'", "add a filter on dt");
-    fires(
+    fires!(r, "SELECT * FROM (SELECT o.dt FROM orders o JOIN customers c ON c.customer_id = o.customer_id) t WHERE dt = 'x'");
+    fires!(
         r,
-        "SELECT * FROM (SELECT dt FROM orders UNION ALL SELECT dt FROM orders) t WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT dt FROM orders UNION ALL SELECT dt FROM orders) t WHERE dt = 'x'"
     );
-    fires(r, "SELECT * FROM (SELECT dt, row_number() OVER (ORDER BY dt) AS n FROM orders) t WHERE dt = 'x'", "add a filter on dt");
-    fires(
+    fires!(r, "SELECT * FROM (SELECT dt, row_number() OVER (ORDER BY dt) AS n FROM orders) t WHERE dt = 'x'");
+    fires!(
         r,
-        "SELECT * FROM (SELECT * FROM orders TABLESAMPLE BERNOULLI (10)) t WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT * FROM orders TABLESAMPLE BERNOULLI (10)) t WHERE dt = 'x'"
     );
-    fires(
+    fires!(
         r,
-        "SELECT * FROM (SELECT * FROM (SELECT * FROM orders) a) b WHERE dt = 'x'",
-        "add a filter on dt",
+        "SELECT * FROM (SELECT * FROM (SELECT * FROM orders) a) b WHERE dt = 'x'"
     );
     // A CTE read twice, once bounded and once not, reads its table unbounded.
-    fires(r, "WITH o AS (SELECT * FROM orders) SELECT a.order_id FROM o a JOIN o b ON a.order_id = b.order_id WHERE a.dt = 'x'", "add a filter on dt");
-    fires(r, "WITH o AS (SELECT * FROM orders) SELECT order_id FROM o WHERE dt = 'x' UNION ALL SELECT order_id FROM o", "add a filter on dt");
+    fires!(r, "WITH o AS (SELECT * FROM orders) SELECT a.order_id FROM o a JOIN o b ON a.order_id = b.order_id WHERE a.dt = 'x'");
+    fires!(r, "WITH o AS (SELECT * FROM orders) SELECT order_id FROM o WHERE dt = 'x' UNION ALL SELECT order_id FROM o");
     // A CTE named like the table is not the table.
-    fires(r, "WITH orders AS (SELECT * FROM sales.orders LIMIT 5) SELECT * FROM (SELECT * FROM orders) t WHERE dt = 'x'", "add a filter on dt");
+    fires!(r, "WITH orders AS (SELECT * FROM sales.orders LIMIT 5) SELECT * FROM (SELECT * FROM orders) t WHERE dt = 'x'");
     // Only an outer join's WHERE counts, as for tables.
-    fires(r, "SELECT c.email FROM customers c LEFT JOIN (SELECT * FROM orders) o ON o.customer_id = c.customer_id AND o.dt = '1'", "add a filter on dt");
+    fires!(r, "SELECT c.email FROM customers c LEFT JOIN (SELECT * FROM orders) o ON o.customer_id = c.customer_id AND o.dt = '1'");
 
     let tenant = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
     quiet(
         tenant,
         "SELECT order_id FROM (SELECT * FROM orders) t WHERE customer_id = 42",
     );
-    fires(
+    fires!(
         tenant,
-        "SELECT order_id FROM (SELECT * FROM orders LIMIT 100) t WHERE customer_id = 42",
-        "customer_id = <value>",
+        "SELECT order_id FROM (SELECT * FROM orders LIMIT 100) t WHERE customer_id = 42"
     );
-    fires(tenant, "SELECT t.order_id FROM (SELECT order_id AS customer_id, order_id FROM orders) t WHERE customer_id = 42", "customer_id = <value>");
+    fires!(tenant, "SELECT t.order_id FROM (SELECT order_id AS customer_id, order_id FROM orders) t WHERE customer_id = 42");
     // An ON condition is judged where it stands: here `t` is still the outer VALUES row, not
     // the orders joined after it under the same name.
     let correlated = "SELECT x.order_id FROM (VALUES (42)) AS t(customer_id) CROSS JOIN LATERAL (\
         SELECT t.order_id FROM (VALUES (1)) AS a(k) JOIN (VALUES (1)) AS b(k) ON t.customer_id = 42 \
         JOIN {orders} t ON t.order_id > a.k) x";
     for orders in ["orders", "(SELECT * FROM orders)"] {
-        fires(
-            tenant,
-            &correlated.replace("{orders}", orders),
-            "customer_id = <value>",
-        );
+        fires!(tenant, &correlated.replace("{orders}", orders));
     }
     quiet(tenant, "SELECT o.order_id FROM customers c JOIN orders o ON o.customer_id = c.customer_id AND o.customer_id = 42");
 
@@ -317,10 +306,9 @@ fn bounds_outside_a_plain_projection_reach_its_table() {
         budget,
         "SELECT order_id FROM (SELECT * FROM orders) t WHERE dt = 'x'",
     );
-    fires(
+    fires!(
         budget,
-        "SELECT order_id FROM (SELECT * FROM orders LIMIT 5) t WHERE dt = 'x'",
-        "estimated 800 GB",
+        "SELECT order_id FROM (SELECT * FROM orders LIMIT 5) t WHERE dt = 'x'"
     );
 }
 
@@ -329,15 +317,10 @@ fn max_scan_bytes() {
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB, unlocked_by: [large-scan] }\n";
     quiet(r, "SELECT order_id FROM orders");
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 500GB, unlocked_by: [large-scan] }\n";
-    fires(
+    fires!(r, "SELECT order_id FROM orders");
+    fires!(
         r,
-        "SELECT order_id FROM orders",
-        "estimated 800 GB, budget 500 GB",
-    );
-    fires(
-        r,
-        "SELECT o.order_id FROM orders o JOIN orders p ON o.order_id = p.order_id",
-        "estimated 1.6 TB",
+        "SELECT o.order_id FROM orders o JOIN orders p ON o.order_id = p.order_id"
     );
     // One partition of 1000: 0.8 GB.
     quiet(r, "SELECT order_id FROM orders WHERE dt = '2024-01-01'");
@@ -347,14 +330,14 @@ fn max_scan_bytes() {
         Verdict::Elevate
     );
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB }\n";
-    fires(r, "SELECT name FROM hr.customers", "no size_bytes");
+    fires!(r, "SELECT name FROM hr.customers");
 }
 
 #[test]
 fn select_star() {
     let r = "  - { id: star, kind: select_star, severity: warning }\n";
-    fires(r, "SELECT * FROM customers", "* reads every column");
-    fires(r, "SELECT c.* FROM customers c", "* reads every column");
+    fires!(r, "SELECT * FROM customers");
+    fires!(r, "SELECT c.* FROM customers c");
     quiet(r, "SELECT count(*) FROM customers");
     quiet(r, "SELECT email FROM customers");
     assert_eq!(
@@ -383,13 +366,9 @@ fn require_limit_with_quick_fix() {
         "SELECT email FROM customers LIMIT 1000 -- all of them\n;"
     );
     quiet(r, &fixed);
-    fires(
-        r,
-        "SELECT email FROM customers LIMIT 10000",
-        "no larger than 5000",
-    );
+    fires!(r, "SELECT email FROM customers LIMIT 10000");
     quiet(r, "SELECT count(*), max(amount) FROM orders");
-    fires(r, "SELECT dt, count(*) FROM orders GROUP BY dt", "no LIMIT");
+    fires!(r, "SELECT dt, count(*) FROM orders GROUP BY dt");
     quiet(r, "SHOW TABLES");
     // The fix lands in the statement it belongs to.
     let report = check(
@@ -414,12 +393,11 @@ fn require_limit_with_quick_fix() {
 #[test]
 fn cross_join() {
     let r = "  - { id: cross, kind: cross_join }\n";
-    fires(r, "SELECT 1 FROM orders CROSS JOIN customers", "cross join");
-    fires(r, "SELECT 1 FROM orders, customers", "cross join");
-    fires(
+    fires!(r, "SELECT 1 FROM orders CROSS JOIN customers");
+    fires!(r, "SELECT 1 FROM orders, customers");
+    fires!(
         r,
-        "SELECT 1 FROM orders o, customers c WHERE o.amount > 1 AND c.customer_id = 1",
-        "cross join",
+        "SELECT 1 FROM orders o, customers c WHERE o.amount > 1 AND c.customer_id = 1"
     );
     quiet(
         r,
@@ -438,15 +416,13 @@ fn cross_join() {
 #[test]
 fn export_destination() {
     let r = "  - { id: export, kind: export_destination, allow_prefixes: ['s3://exports/'] }\n";
-    fires(
+    fires!(
         r,
-        "UNLOAD (SELECT order_id FROM orders) TO 's3://elsewhere/x'",
-        "s3://elsewhere/x is not an allowed destination",
+        "UNLOAD (SELECT order_id FROM orders) TO 's3://elsewhere/x'"
     );
-    fires(
+    fires!(
         r,
-        "CREATE TABLE t WITH (external_location = 's3://other/t') AS SELECT order_id FROM orders",
-        "s3://other/t",
+        "CREATE TABLE t WITH (external_location = 's3://other/t') AS SELECT order_id FROM orders"
     );
     quiet(
         r,
@@ -461,15 +437,10 @@ fn export_destination() {
 #[test]
 fn blocked_functions() {
     let r = "  - { id: fns, kind: blocked_functions, functions: [sleep, reflect] }\n";
-    fires(
+    fires!(r, "SELECT SLEEP(10) FROM orders");
+    fires!(
         r,
-        "SELECT SLEEP(10) FROM orders",
-        "function sleep is blocked",
-    );
-    fires(
-        r,
-        "SELECT order_id FROM orders WHERE length(cast(reflect('x') AS varchar)) > 0",
-        "reflect",
+        "SELECT order_id FROM orders WHERE length(cast(reflect('x') AS varchar)) > 0"
     );
     quiet(r, "SELECT upper(email) FROM customers");
 }
@@ -477,18 +448,16 @@ fn blocked_functions() {
 #[test]
 fn unbounded_write() {
     let r = "  - { id: writes, kind: unbounded_write }\n";
-    fires(r, "DELETE FROM orders", "touches every row");
-    fires(r, "DELETE FROM orders WHERE 1 = 1", "touches every row");
-    fires(
+    fires!(r, "DELETE FROM orders");
+    fires!(r, "DELETE FROM orders WHERE 1 = 1");
+    fires!(
         r,
-        "UPDATE customers SET email = NULL WHERE true OR customer_id = 1",
-        "touches every row",
+        "UPDATE customers SET email = NULL WHERE true OR customer_id = 1"
     );
-    fires(r, "DELETE FROM orders WHERE dt = dt", "touches every row");
-    fires(
+    fires!(r, "DELETE FROM orders WHERE dt = dt");
+    fires!(
         r,
-        "MERGE INTO orders t USING customers s ON 1 = 1 WHEN MATCHED THEN DELETE",
-        "touches every row",
+        "MERGE INTO orders t USING customers s ON 1 = 1 WHEN MATCHED THEN DELETE"
     );
     quiet(r, "DELETE FROM orders WHERE dt = '2024-01-01'");
     quiet(r, "UPDATE customers SET email = NULL WHERE customer_id = 1");
@@ -501,22 +470,10 @@ fn hints() {
     let report = check(r, "SELECT order_id FROM orders ORDER BY amount");
     assert_eq!(report.diagnostics()[0].severity, Severity::Warning);
     assert_eq!(report.verdict(), Verdict::Allow);
-    fires(
-        r,
-        "SELECT order_id FROM orders ORDER BY amount",
-        "ORDER BY without LIMIT",
-    );
+    fires!(r, "SELECT order_id FROM orders ORDER BY amount");
     quiet(r, "SELECT order_id FROM orders ORDER BY amount LIMIT 5");
-    fires(
-        r,
-        "SELECT order_id FROM orders WHERE card_number = NULL",
-        "IS NULL",
-    );
-    fires(
-        r,
-        "SELECT order_id FROM orders WHERE NULL <> card_number",
-        "IS NULL",
-    );
+    fires!(r, "SELECT order_id FROM orders WHERE card_number = NULL");
+    fires!(r, "SELECT order_id FROM orders WHERE NULL <> card_number");
     quiet(r, "SELECT order_id FROM orders WHERE card_number IS NULL");
 }
 
