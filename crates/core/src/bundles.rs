@@ -9,9 +9,9 @@ use warden_bundle::{
     refresh, BundleError, Cache, Fetcher, RefreshOutcome, RemoteOptions, Status, TrustStore,
     VerifyOptions,
 };
-use warden_guardrails::Policy;
 
 use crate::error::CoreError;
+use crate::gate::{Enforced, PolicyInForce};
 
 /// Where a workspace's bundle comes from, resolved from `config.toml` and the workspace's defaults.
 #[derive(Debug, Clone)]
@@ -22,76 +22,6 @@ pub(crate) struct BundleSetup {
     pub refresh_every: std::time::Duration,
     pub cache_dir: PathBuf,
     pub workspace: String,
-}
-
-/// The policy of a verified, unexpired (or in-grace) bundle, with where it came from.
-#[derive(Debug)]
-pub struct PolicyInForce {
-    policy: Policy,
-    bundle_name: String,
-    revision: u64,
-    expires_at: DateTime<Utc>,
-    grace_ends: DateTime<Utc>,
-}
-
-impl PolicyInForce {
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-    pub fn bundle_name(&self) -> &str {
-        &self.bundle_name
-    }
-    pub fn revision(&self) -> u64 {
-        self.revision
-    }
-    pub fn expires_at(&self) -> DateTime<Utc> {
-        self.expires_at
-    }
-    /// From this moment nothing may run under this policy.
-    pub fn grace_ends(&self) -> DateTime<Utc> {
-        self.grace_ends
-    }
-}
-
-/// Why no policy is in force: nothing may run until this is fixed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not allowed: no valid policy bundle is in force ({reason})")]
-pub struct NoPolicy {
-    pub reason: String,
-}
-
-/// What the gate enforces until the next refresh: a policy, or the reason there is none.
-#[derive(Debug, Clone)]
-pub(crate) enum Enforced {
-    Policy(Arc<PolicyInForce>),
-    Blocked(String),
-}
-
-impl Enforced {
-    /// The policy, if it is still within `expires_at + grace` at `now`.
-    pub fn at(&self, now: DateTime<Utc>) -> Result<Arc<PolicyInForce>, NoPolicy> {
-        match self {
-            Enforced::Policy(p) if now < p.grace_ends => Ok(p.clone()),
-            Enforced::Policy(p) => Err(NoPolicy {
-                reason: format!(
-                    "the policy bundle {} revision {} expired at {} and its grace period ended at {}; fetch a fresh bundle",
-                    p.bundle_name,
-                    p.revision,
-                    p.expires_at.to_rfc3339(),
-                    p.grace_ends.to_rfc3339()
-                ),
-            }),
-            Enforced::Blocked(reason) => Err(NoPolicy { reason: reason.clone() }),
-        }
-    }
-
-    /// Revision in force, for telling whether a refresh changed anything.
-    pub fn revision(&self) -> Option<u64> {
-        match self {
-            Enforced::Policy(p) => Some(p.revision),
-            Enforced::Blocked(_) => None,
-        }
-    }
 }
 
 pub(crate) struct Bundles {
@@ -143,13 +73,13 @@ impl Bundles {
             return Enforced::Blocked(reason);
         }
         match self.cache.enforceable(now, self.setup.grace) {
-            Ok(bundle) => Enforced::Policy(Arc::new(PolicyInForce {
-                policy: bundle.policy().clone(),
-                bundle_name: bundle.name().to_string(),
-                revision: bundle.revision(),
-                expires_at: bundle.expires_at(),
-                grace_ends: bundle.expires_at() + self.setup.grace,
-            })),
+            Ok(bundle) => Enforced::Policy(Arc::new(PolicyInForce::new(
+                bundle.policy().clone(),
+                bundle.name().to_string(),
+                bundle.revision(),
+                bundle.expires_at(),
+                bundle.expires_at() + self.setup.grace,
+            ))),
             Err(e) => Enforced::Blocked(e.to_string()),
         }
     }

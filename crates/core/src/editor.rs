@@ -6,8 +6,7 @@ use serde::Serialize;
 use warden_engine::{CatalogSnapshot, ColumnInfo};
 use warden_guardrails::{Policy, Report, Severity, Verdict};
 
-use crate::bundles::NoPolicy;
-use crate::gate::Execution;
+use crate::gate::{Execution, NoPolicy};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

@@ -12,10 +12,8 @@ mod config;
 #[cfg(feature = "embedded")]
 mod demo;
 pub mod editor;
-mod elevation;
 mod error;
 mod gate;
-mod gate_elevation;
 mod home;
 mod policy_client;
 mod results;
@@ -24,14 +22,12 @@ mod testing;
 mod workspace;
 
 pub use audit::{Audit, AuditStatusView, EventView};
-pub use bundles::{NoPolicy, PolicyInForce};
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
-pub use elevation::{
-    granted_notice, ActiveElevation, ElevationChanges, ElevationDecision, ElevationOption,
-    ElevationStatus, EndedElevation, Notice, Outcome, PendingElevation, WARN_BEFORE,
-};
 pub use error::CoreError;
-pub use gate::{Execution, Gate, RunError};
+pub use gate::{
+    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate, NoPolicy,
+    Notice, Outcome, PolicyInForce, RunError,
+};
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};
 pub use results::ResultStore;
@@ -39,8 +35,9 @@ pub use warden_bundle::{
     FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus,
 };
 pub use warden_elevation::{
-    format_duration, Approvals, Decision, DecisionRecord, ElevationError, PendingRequest,
-    Request as ElevationRequest,
+    format_duration, ActiveElevation, Approvals, Clock, Decision, DecisionRecord, ElevationError,
+    ElevationOption, ElevationStatus, PendingElevation, PendingRequest,
+    Refusal as ElevationRefusal, Request as ElevationRequest, SystemClock, WARN_BEFORE,
 };
 pub use workspace::{Workspace, WorkspaceSummary, DEMO};
 

@@ -10,8 +10,9 @@ use warden_audit::{AuditError, BundleRejected, BundleUpdated, Payload, Sha256Hex
 use warden_bundle::{BundleError, RefreshOutcome, Status};
 
 use crate::audit::Audit;
-use crate::bundles::{Bundles, Enforced};
+use crate::bundles::Bundles;
 use crate::error::CoreError;
+use crate::gate::Enforced;
 
 pub struct PolicyClient {
     bundles: Bundles,
@@ -165,8 +166,8 @@ impl PolicyClient {
         &mut self,
         source: Option<&str>,
         enforced: &RwLock<Enforced>,
+        now: DateTime<Utc>,
     ) -> PolicyRefresh {
-        let now = Utc::now();
         let (outcome, new_refusal) = self.fetch_noting_refusal(source, now).await;
         // A bundle change the journal could not record does not come into force.
         let next = self.in_force(now);
@@ -203,176 +204,5 @@ impl PolicyClient {
             ok,
             status,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::Ordering;
-
-    use chrono::Duration;
-    use warden_audit::Kind;
-    use warden_engine::CancellationToken;
-    use warden_guardrails::Verdict;
-
-    use crate::gate::RunError;
-    use crate::testing::{recorder, Fixture, POLICY};
-
-    const COUNTRY: &str = "SELECT country FROM customers";
-
-    #[tokio::test]
-    async fn a_new_revision_is_in_force_for_the_next_lint_and_is_recorded() {
-        let fixture = Fixture::new();
-        fixture.publish(POLICY, 1, Duration::days(30)).await;
-        let (engine, _) = recorder();
-        let gate = fixture.gate(engine, Duration::days(3)).await;
-        assert_eq!(
-            gate.lint(COUNTRY, None).expect("policy").verdict(),
-            Verdict::Allow
-        );
-
-        let unchanged = gate.refresh_policy().await;
-        assert!(unchanged.ok && !unchanged.changed, "{unchanged:?}");
-        assert_eq!(unchanged.message, "unchanged, revision 1");
-
-        let stricter = POLICY.replace(
-            "country: varchar",
-            "country: { type: varchar, tags: [restricted] }",
-        );
-        fixture.publish(&stricter, 2, Duration::days(30)).await;
-        let updated = gate.refresh_policy().await;
-        assert!(updated.ok && updated.changed, "{updated:?}");
-        assert_eq!(updated.status.revision, Some(2));
-        assert_eq!(
-            gate.lint(COUNTRY, None).expect("policy").verdict(),
-            Verdict::Deny
-        );
-        let events = gate
-            .audit()
-            .events(&[Kind::BundleUpdated], None, None, false)
-            .expect("events");
-        let revisions: Vec<_> = events
-            .iter()
-            .map(|e| e.payload["revision"].as_u64())
-            .collect();
-        assert_eq!(revisions, [Some(1), Some(2)]);
-    }
-
-    #[tokio::test]
-    async fn without_a_bundle_nothing_runs_and_the_attempt_is_recorded() {
-        let fixture = Fixture::new();
-        let (engine, executed) = recorder();
-        let gate = fixture.gate(engine, Duration::days(3)).await;
-        let no_policy = gate
-            .lint(COUNTRY, None)
-            .expect_err("no bundle was ever published");
-        assert!(
-            no_policy
-                .to_string()
-                .starts_with("not allowed: no valid policy bundle"),
-            "{no_policy}"
-        );
-        let err = gate
-            .run(COUNTRY, None, CancellationToken::new())
-            .await
-            .expect_err("blocked");
-        assert!(matches!(err, RunError::NoPolicy(_)), "{err}");
-        assert_eq!(executed.load(Ordering::SeqCst), 0);
-        let blocked = gate
-            .audit()
-            .events(&[Kind::QueryBlocked], None, None, false)
-            .expect("events");
-        assert_eq!(blocked[0].payload["query"]["rule_ids"][0], "no-policy");
-        assert!(blocked[0].payload["query"]["sql"]
-            .get("text")
-            .is_none_or(|t| t.is_null()));
-        let status = gate.policy_status();
-        assert_eq!(status.health, warden_bundle::Health::Blocked);
-    }
-
-    #[tokio::test]
-    async fn a_refused_bundle_leaves_the_previous_revision_in_force_and_is_recorded() {
-        let fixture = Fixture::new();
-        fixture.publish(POLICY, 1, Duration::days(30)).await;
-        let (engine, _) = recorder();
-        let gate = fixture.gate(engine, Duration::days(3)).await;
-        // Someone replaces the published bundle with one signed by a key nobody trusts.
-        let intruder = fixture.dir.path().join("intruder.key");
-        warden_bundle::keygen(&intruder).expect("keygen");
-        let key = warden_bundle::SigningKey::from_file(&intruder).expect("key");
-        let forged = warden_bundle::build(
-            POLICY.as_bytes(),
-            None,
-            9,
-            Duration::days(30),
-            &key,
-            chrono::Utc::now(),
-        )
-        .expect("build");
-        std::fs::write(fixture.store.join("latest"), forged).expect("overwrite");
-
-        let refused = gate.refresh_policy().await;
-        assert!(!refused.ok && !refused.changed, "{refused:?}");
-        assert!(refused.message.contains("key"), "{}", refused.message);
-        assert_eq!(refused.status.revision, Some(1));
-        assert_eq!(
-            refused.status.last_fetch.as_ref().map(|f| f.result),
-            Some(warden_bundle::FetchResult::Refused)
-        );
-        assert_eq!(
-            gate.lint(COUNTRY, None)
-                .expect("revision 1 still in force")
-                .verdict(),
-            Verdict::Allow
-        );
-        let rejected = gate
-            .audit()
-            .events(&[Kind::BundleRejected], None, None, false)
-            .expect("events");
-        assert_eq!(rejected.len(), 1);
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_source_is_not_an_audit_event_and_keeps_the_cached_bundle() {
-        let fixture = Fixture::new();
-        fixture.publish(POLICY, 1, Duration::days(30)).await;
-        let (engine, _) = recorder();
-        let gate = fixture.gate(engine, Duration::days(3)).await;
-        std::fs::remove_dir_all(&fixture.store).expect("source gone");
-        let offline = gate.refresh_policy().await;
-        assert!(!offline.ok && !offline.changed, "{offline:?}");
-        assert_eq!(offline.status.health, warden_bundle::Health::Valid);
-        assert_eq!(
-            gate.lint(COUNTRY, None).expect("cached bundle").verdict(),
-            Verdict::Allow
-        );
-        assert!(gate
-            .audit()
-            .events(&[Kind::BundleRejected], None, None, false)
-            .expect("events")
-            .is_empty());
-    }
-
-    #[tokio::test]
-    async fn a_bundle_that_expires_while_running_blocks_everything_after_its_grace() {
-        let fixture = Fixture::new();
-        // Whole seconds in the manifest: three seconds leave at least two of validity.
-        fixture.publish(POLICY, 1, Duration::seconds(3)).await;
-        let (engine, executed) = recorder();
-        let gate = fixture.gate(engine, Duration::zero()).await;
-        assert_eq!(
-            gate.lint(COUNTRY, None).expect("valid").verdict(),
-            Verdict::Allow
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
-        let expired = gate.lint(COUNTRY, None).expect_err("expired");
-        assert!(expired.reason.contains("expired"), "{expired}");
-        let err = gate
-            .run(COUNTRY, None, CancellationToken::new())
-            .await
-            .expect_err("expired");
-        assert!(matches!(err, RunError::NoPolicy(_)), "{err}");
-        assert_eq!(executed.load(Ordering::SeqCst), 0);
-        assert_eq!(gate.policy_status().health, warden_bundle::Health::Blocked);
     }
 }

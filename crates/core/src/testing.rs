@@ -4,16 +4,20 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
+use warden_elevation::Clock;
 use warden_engine::Engine;
+use warden_test_support::ManualClock;
 
 use crate::audit::Audit;
 use crate::bundles::{BundleSetup, Bundles};
-use crate::gate::Gate;
 use crate::policy_client::PolicyClient;
+use crate::Gate;
 
 pub(crate) struct Fixture {
     pub dir: tempfile::TempDir,
+    /// The gate's clock: tests move it instead of sleeping.
+    pub clock: Arc<ManualClock>,
     pub key: PathBuf,
     pub store: PathBuf,
 }
@@ -25,7 +29,12 @@ impl Fixture {
         warden_bundle::keygen(&key).expect("keygen");
         let store = dir.path().join("store");
         std::fs::create_dir_all(&store).expect("store");
-        Self { dir, key, store }
+        Self {
+            dir,
+            key,
+            store,
+            clock: Arc::new(ManualClock::new()),
+        }
     }
 
     pub fn source(&self) -> String {
@@ -43,7 +52,7 @@ impl Fixture {
             revision,
             valid_for,
             &key,
-            Utc::now(),
+            self.clock.now().wall,
         )
         .expect("build");
         warden_bundle::publish(
@@ -80,7 +89,7 @@ impl Fixture {
             audit.clone(),
         );
         // Whether it succeeds is up to the test; a failed fetch leaves nothing in force.
-        let _ = client.fetch(None, Utc::now()).await;
+        let _ = client.fetch(None, self.clock.now().wall).await;
         let approvals = warden_elevation::Approvals::open(self.dir.path().join("approvals"), true);
         Gate::new(
             "test".into(),
@@ -89,6 +98,7 @@ impl Fixture {
             client,
             audit,
             Some(approvals),
+            self.clock.clone(),
         )
     }
 }

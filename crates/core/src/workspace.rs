@@ -269,6 +269,7 @@ impl Workspace {
             client,
             audit,
             self.approvals(),
+            std::sync::Arc::new(warden_elevation::SystemClock),
         ))
     }
 

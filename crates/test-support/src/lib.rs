@@ -1,5 +1,9 @@
-//! Local servers that Warden's integration tests run against. Test-only: no library crate
-//! depends on this one outside `[dev-dependencies]`.
+//! Local servers that Warden's integration tests run against, and a clock tests move by hand.
+//! Test-only: no library crate depends on this one outside `[dev-dependencies]`.
+
+mod clock;
+
+pub use clock::ManualClock;
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

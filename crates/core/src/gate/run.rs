@@ -1,21 +1,17 @@
-use std::collections::BTreeSet;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+//! How a query runs: lint it now against the policy and elevations in force, record it in the
+//! audit journal, and only then hand the engine the approved statement; record how it ended.
 
-use chrono::Utc;
+use std::time::Duration;
+
 use warden_audit::{
     EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished,
     QueryStarted, SqlRecord, SqlTextMode,
 };
-use warden_engine::{CancellationToken, CatalogSnapshot, Engine, EngineError, ResultSet};
-use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
+use warden_engine::{CancellationToken, EngineError, ResultSet};
+use warden_guardrails::{lint, Refusal, Report, SqlText, Verdict};
 
-use warden_elevation::{Approvals, Moment};
-
-use crate::audit::Audit;
-use crate::bundles::{Enforced, NoPolicy, PolicyInForce};
-use crate::elevation::Elevations;
-use crate::policy_client::{PolicyClient, PolicyRefresh};
+use super::policy::{NoPolicy, PolicyInForce};
+use super::Gate;
 
 /// Why a query did not produce rows.
 #[derive(Debug, thiserror::Error)]
@@ -56,110 +52,7 @@ pub struct Execution {
     pub reads: Vec<String>,
 }
 
-/// The one way to execute SQL.
-///
-/// The engine is a private field and there is no accessor: whoever holds a gate can lint and
-/// run, and running always lints again against the policy and elevations in force now, never
-/// against a verdict computed earlier (the editor's verdict may be stale by the time Run is
-/// pressed). The policy comes only from a verified bundle, and every run is recorded in the
-/// audit journal before the engine sees it.
-pub struct Gate {
-    workspace: String,
-    default_database: Option<String>,
-    /// Grants, waiting requests and the queries that lean on a grant. Private: the only way in
-    /// is a request the policy allows (see `gate_elevation.rs`).
-    pub(crate) elevation: std::sync::Mutex<Elevations>,
-    engine: Box<dyn Engine>,
-    enforced: Arc<RwLock<Enforced>>,
-    /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
-    policy_client: tokio::sync::Mutex<PolicyClient>,
-    /// The status as of the last fetch, for when a fetch is in progress.
-    last_status: RwLock<warden_bundle::Status>,
-    refresh_every: Duration,
-    /// The latest time this gate has seen (ms since the epoch): a clock turned back while the
-    /// app runs cannot stretch a bundle's validity.
-    latest_seen_ms: std::sync::atomic::AtomicI64,
-    audit: Arc<Audit>,
-}
-
-/// How far the clock may step back (NTP corrections) before the gate stops trusting it.
-const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
-
 impl Gate {
-    pub(crate) fn new(
-        workspace: String,
-        default_database: Option<String>,
-        engine: Box<dyn Engine>,
-        policy_client: PolicyClient,
-        audit: Arc<Audit>,
-        approvals: Option<Approvals>,
-    ) -> Self {
-        let now = Utc::now();
-        let enforced = Arc::new(RwLock::new(policy_client.in_force(now)));
-        Self {
-            workspace,
-            default_database,
-            elevation: std::sync::Mutex::new(Elevations::new(approvals)),
-            engine,
-            enforced,
-            last_status: RwLock::new(policy_client.status(now)),
-            refresh_every: policy_client.refresh_every(),
-            latest_seen_ms: std::sync::atomic::AtomicI64::new(now.timestamp_millis()),
-            policy_client: tokio::sync::Mutex::new(policy_client),
-            audit,
-        }
-    }
-
-    pub fn workspace(&self) -> &str {
-        &self.workspace
-    }
-    pub fn engine_name(&self) -> &'static str {
-        self.engine.name()
-    }
-    pub fn default_database(&self) -> Option<&str> {
-        self.default_database.as_deref()
-    }
-    /// The elevations that hold now.
-    pub fn elevations(&self) -> BTreeSet<String> {
-        self.elevation_state().names_at(Moment::now())
-    }
-    pub fn audit(&self) -> &Arc<Audit> {
-        &self.audit
-    }
-
-    /// The policy in force now, or why there is none (no bundle, refused, expired past grace).
-    pub fn policy(&self) -> Result<Arc<PolicyInForce>, NoPolicy> {
-        let now = Utc::now();
-        let seen = self
-            .latest_seen_ms
-            .fetch_max(now.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
-        if now.timestamp_millis() + CLOCK_SKEW.num_milliseconds() < seen {
-            return Err(NoPolicy {
-                reason: format!(
-                    "the system clock went back to {} after reading {}; it cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right",
-                    now.to_rfc3339(),
-                    crate::audit::rfc3339_ms(seen)
-                ),
-            });
-        }
-        let enforced = self.enforced.read().unwrap_or_else(|p| p.into_inner());
-        enforced.at(now)
-    }
-
-    pub(crate) fn elevation_state(&self) -> std::sync::MutexGuard<'_, Elevations> {
-        self.elevation.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn context(&self, database: Option<&str>) -> LintContext {
-        LintContext {
-            default_database: database
-                .filter(|d| !d.trim().is_empty())
-                .map(str::to_string)
-                .or_else(|| self.default_database.clone()),
-            elevations: self.elevations(),
-        }
-    }
-
     /// The verdict for `sql` under the current policy and elevations.
     pub fn lint(&self, sql: &str, database: Option<&str>) -> Result<Report, NoPolicy> {
         let in_force = self.policy()?;
@@ -206,10 +99,14 @@ impl Gate {
             engine: engine.clone(),
         }))?;
         let reads = approved.reads().to_vec();
-        let started = Instant::now();
+        let started = self.now().mono;
         let outcome = self.engine.execute(approved, cancel).await;
         drop(lease);
-        let duration_ms = started.elapsed().as_millis() as u64;
+        let duration_ms = self
+            .now()
+            .mono
+            .saturating_duration_since(started)
+            .as_millis() as u64;
         match outcome {
             Ok(outcome) => {
                 let engine = EngineRef {
@@ -282,7 +179,7 @@ impl Gate {
                 );
             }
             let mut state = self.elevation_state();
-            if uses.is_subset(&state.names_at(Moment::now())) {
+            if uses.is_subset(&state.names_at(self.now())) {
                 let id = state.started(cancel.clone(), uses);
                 return (
                     report,
@@ -327,57 +224,6 @@ impl Gate {
             .record(payload)
             .map(|_| ())
             .map_err(|e| RunError::Audit(e.to_string()))
-    }
-
-    /// What the engine can see (for the schema panel and completion).
-    pub async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
-        self.engine.catalog().await
-    }
-
-    /// Fetches the policy bundle now; a new revision is in force for the next lint and run.
-    /// While another fetch is running this one does not queue behind it: it reports that.
-    pub async fn refresh_policy(&self) -> PolicyRefresh {
-        let Ok(mut client) = self.policy_client.try_lock() else {
-            return PolicyRefresh {
-                changed: false,
-                new_refusal: false,
-                ok: true,
-                message: "a fetch is already running".into(),
-                status: self.policy_status(),
-            };
-        };
-        let refresh = client.refresh_into(None, &self.enforced).await;
-        *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = refresh.status.clone();
-        refresh
-    }
-
-    /// What is in force, where it came from, and how the last fetch went. Never waits for a
-    /// fetch in progress: then the status of the last one is shown, with the health of now.
-    pub fn policy_status(&self) -> warden_bundle::Status {
-        let now = Utc::now();
-        let mut status = match self.policy_client.try_lock() {
-            Ok(client) => {
-                let status = client.status(now);
-                *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = status.clone();
-                status
-            }
-            Err(_) => self
-                .last_status
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        };
-        // What the gate enforces decides the health shown (a clock turned back, for one).
-        if let Err(no_policy) = self.policy() {
-            status.health = warden_bundle::Health::Blocked;
-            status.reason = Some(no_policy.reason);
-        }
-        status
-    }
-
-    /// How often the desktop app should fetch in the background.
-    pub fn refresh_every(&self) -> Duration {
-        self.refresh_every
     }
 }
 
@@ -569,12 +415,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_clock_turned_back_while_running_stops_everything() {
-        let (_f, gate, executed) = gate(POLICY).await;
+        let (f, gate, executed) = gate(POLICY).await;
         assert!(gate.lint("SELECT country FROM customers", None).is_ok());
-        // As if the gate had read a time an hour ahead of the clock now.
-        let ahead = (Utc::now() + chrono::Duration::hours(1)).timestamp_millis();
-        gate.latest_seen_ms
-            .store(ahead, std::sync::atomic::Ordering::SeqCst);
+        f.clock.set_wall_back(Duration::from_secs(3600));
         let err = gate
             .lint("SELECT country FROM customers", None)
             .expect_err("untrusted clock");

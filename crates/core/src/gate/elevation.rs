@@ -2,20 +2,17 @@
 //! time, picks up approvers' decisions and warns before an end. Every grant starts with a
 //! recorded request; if the journal cannot record it, nothing is granted.
 
-use chrono::Utc;
 use warden_audit::{
     ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload,
 };
 use warden_elevation::{
-    format_duration, validate, Approvals, Decision, DecisionRecord, ElevationError, Grant, Moment,
-    PendingRequest, Request,
+    format_duration, judge, validate, view, Approvals, Decision, DecisionRecord, Denial,
+    ElevationError, ElevationStatus, Elevations, Grant, Moment, PendingRequest, Request,
+    PENDING_TIMEOUT,
 };
 use warden_guardrails::{Approval, Policy};
 
-use crate::elevation::{
-    approved_until, until_text, view, ElevationChanges, ElevationDecision, ElevationStatus,
-    Elevations, EndedElevation, Outcome, PENDING_TIMEOUT,
-};
+use super::changes::{until_text, ElevationChanges, ElevationDecision, EndedElevation, Outcome};
 use crate::{CoreError, Gate};
 
 impl Gate {
@@ -23,7 +20,7 @@ impl Gate {
     pub fn elevation_status(&self) -> ElevationStatus {
         let policy = self.policy().ok();
         self.elevation_state()
-            .status(policy.as_ref().map(|p| p.policy()), Moment::now())
+            .status(policy.as_ref().map(|p| p.policy()), self.now())
     }
 
     /// Asks for an elevation. Auto-approved ones hold at once; the others wait in the
@@ -34,14 +31,14 @@ impl Gate {
             .map_err(|p| CoreError::NoElevation(p.reason))?;
         let policy = in_force.policy();
         let valid = validate(policy, &request)?;
-        let now = Moment::now();
+        let now = self.now();
         let mut state = self.elevation_state();
         // A grant that ended but was not yet noticed is ended (and recorded) before a new one
         // of the same name can take its place.
         let mut scratch = ElevationChanges::default();
         self.end_due(&mut state, now, Some(policy), &mut scratch);
         log_errors(&scratch);
-        if let Some(held) = state.active.get(&valid.name).filter(|g| g.holds_at(now)) {
+        if let Some(held) = state.active().get(&valid.name).filter(|g| g.holds_at(now)) {
             return Err(ElevationError::AlreadyActive {
                 name: valid.name.clone(),
                 until: held.expires_at.format("%H:%M:%S UTC").to_string(),
@@ -97,8 +94,8 @@ impl Gate {
             }
             Approval::Manual => {
                 let approvals = state
-                    .approvals
-                    .clone()
+                    .approvals()
+                    .cloned()
                     .ok_or_else(|| CoreError::NoApprovals(self.workspace().to_string()))?;
                 let actor = crate::audit::os_user();
                 let pending = approvals.submit(&valid, &actor, now.wall)?;
@@ -117,7 +114,7 @@ impl Gate {
                         Decision::Withdraw,
                         &actor,
                         Some(why),
-                        Utc::now(),
+                        self.now().wall,
                     ) {
                         eprintln!("warden: request {} could not be withdrawn ({w}); an approval of it grants nothing", pending.id);
                     }
@@ -152,7 +149,7 @@ impl Gate {
     ) -> Result<(ElevationStatus, Option<EndedElevation>), CoreError> {
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
-        let now = Moment::now();
+        let now = self.now();
         let (withdrawn, approvals, ended) = {
             let mut state = self.elevation_state();
             // A grant that already ran out ended for that reason, not by its holder's hand.
@@ -174,7 +171,7 @@ impl Gate {
             } else if let Some(id) = state.is_pending(name).map(str::to_string) {
                 withdrawn = state.stop_waiting(&id);
             }
-            (withdrawn, state.approvals.clone(), ended)
+            (withdrawn, state.approvals().cloned(), ended)
         };
         // Queue files are written outside the lock.
         if let Some(request) = withdrawn {
@@ -184,7 +181,7 @@ impl Gate {
                 eprintln!("warden: {e}");
             }
         }
-        Ok((self.elevation_state().status(policy, Moment::now()), ended))
+        Ok((self.elevation_state().status(policy, self.now()), ended))
     }
 
     /// The app is quitting: every grant ends and every waiting request is withdrawn, recorded.
@@ -202,7 +199,7 @@ impl Gate {
                 ids.iter()
                     .filter_map(|id| state.stop_waiting(id))
                     .collect::<Vec<_>>(),
-                state.approvals.clone(),
+                state.approvals().cloned(),
             )
         };
         for request in withdrawn {
@@ -216,7 +213,7 @@ impl Gate {
     /// the queries that need them; turns approvers' decisions into grants or denials; withdraws
     /// requests nobody answered; reports grants that just came within the warning time.
     pub fn check_elevations(&self) -> ElevationChanges {
-        let now = Moment::now();
+        let now = self.now();
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
         let mut changes = ElevationChanges::default();
@@ -224,7 +221,7 @@ impl Gate {
         let (waiting, approvals) = {
             let mut state = self.elevation_state();
             self.end_due(&mut state, now, policy, &mut changes);
-            (state.waiting_ids(), state.approvals.clone())
+            (state.waiting_ids(), state.approvals().cloned())
         };
         // Queue files are read without holding the state: a slow or hostile folder must not
         // stall lint, run, or the ending of grants.
@@ -249,7 +246,13 @@ impl Gate {
                 continue;
             };
             denied_ids.insert(request.name.clone(), request.id.clone());
-            match judge(&request, decision, &state, policy, now) {
+            match judge(
+                &request,
+                decision,
+                state.allows_self_approval(),
+                policy,
+                now,
+            ) {
                 Ok(grant) => {
                     let recorded =
                         self.record_elevation(Payload::ElevationGranted(ElevationGranted {
@@ -271,7 +274,7 @@ impl Gate {
                         }
                     }
                 }
-                Err((approver, reason)) => {
+                Err(Denial { approver, reason }) => {
                     self.record_denial(&request, approver, &reason, &mut changes);
                     changes.denied.push((request.name, reason));
                 }
@@ -345,7 +348,7 @@ impl Gate {
                 Decision::Withdraw,
                 &request.requester,
                 Some(why),
-                Utc::now(),
+                self.now().wall,
             ) {
                 Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => {}
                 Err(e) => eprintln!(
@@ -396,91 +399,6 @@ impl Gate {
     }
 }
 
-/// What an approver's answer grants: exactly what was asked, by someone else, counted from the
-/// decision (never from a decision time in the future), capped by the policy in force.
-fn judge(
-    request: &PendingRequest,
-    decision: Result<DecisionRecord, String>,
-    state: &Elevations,
-    policy: Option<&Policy>,
-    now: Moment,
-) -> Result<Grant, (Option<String>, String)> {
-    let d = decision.map_err(|problem| {
-        (
-            None,
-            format!("the approval could not be read ({problem}); ask again"),
-        )
-    })?;
-    let approver = Some(d.approver.clone());
-    match d.decision {
-        Decision::Approve => {}
-        Decision::Deny => {
-            return Err((
-                approver,
-                d.reason.unwrap_or_else(|| "no reason given".into()),
-            ))
-        }
-        Decision::Withdraw => {
-            return Err((approver, d.reason.unwrap_or_else(|| "withdrawn".into())))
-        }
-    }
-    if (d.name.as_str(), d.duration_s, d.requester.as_str())
-        != (
-            request.name.as_str(),
-            request.duration_s,
-            request.requester.as_str(),
-        )
-    {
-        return Err((approver, "the approval is for another request than the one made (elevation, duration or requester differ); ask again".into()));
-    }
-    let self_approved = d.approver == request.requester;
-    if self_approved
-        && !state
-            .approvals
-            .as_ref()
-            .is_some_and(|q| q.allows_self_approval())
-    {
-        return Err((
-            approver,
-            "a request cannot be approved by the person who made it".into(),
-        ));
-    }
-    let Some(def) = policy.and_then(|p| p.elevation(&request.name)) else {
-        return Err((
-            approver,
-            "the policy in force no longer offers this elevation".into(),
-        ));
-    };
-    if d.decided_at_ms < request.requested_at_ms {
-        return Err((
-            approver,
-            "the approval is dated before the request was made; ask again".into(),
-        ));
-    }
-    let decided_at_ms = d.decided_at_ms.min(now.wall.timestamp_millis());
-    let until = approved_until(request, decided_at_ms);
-    let asked = std::time::Duration::from_secs(request.duration_s);
-    let left = (until - now.wall)
-        .to_std()
-        .unwrap_or_default()
-        .min(asked)
-        .min(def.max_duration);
-    if left.is_zero() {
-        return Err((
-            approver,
-            "approved, but its time had run out before Warden saw the approval".into(),
-        ));
-    }
-    Grant::starting(
-        request.id.clone(),
-        request.name.clone(),
-        now,
-        left,
-        Some(d.approver),
-    )
-    .map_err(|e| (None, e.to_string()))
-}
-
 fn log_errors(changes: &ElevationChanges) {
     for e in &changes.errors {
         eprintln!("warden: {e}");
@@ -496,6 +414,8 @@ mod tests {
     use warden_elevation::{Approvals, Decision};
     use warden_engine::{CancellationToken, EngineError};
     use warden_guardrails::Verdict;
+
+    use warden_elevation::Clock;
 
     use super::*;
     use crate::testing::{signed_gate, Fixture, Waiter, ELEVATION_POLICY};
@@ -604,7 +524,7 @@ mod tests {
 
     #[tokio::test]
     async fn when_a_grant_ends_the_queries_that_need_it_are_cancelled_and_others_run_on() {
-        let (_f, gate, running) = gate().await;
+        let (f, gate, running) = gate().await;
         let gate = Arc::new(gate);
         gate.request_elevation(pii_read(Some(1))).expect("granted");
         let elevated = tokio::spawn({
@@ -616,10 +536,11 @@ mod tests {
             let (gate, token) = (gate.clone(), plain_token.clone());
             async move { gate.run("SELECT country FROM customers", None, token).await }
         });
+        // Both queries reach the engine (the spawned tasks run while this one yields).
         while running.load(Ordering::SeqCst) < 2 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            tokio::task::yield_now().await;
         }
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        f.clock.advance(Duration::from_millis(1100));
         let changes = gate.check_elevations();
         assert_eq!(
             changes.ended,
@@ -659,9 +580,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_grant_past_its_end_no_longer_counts_even_before_the_check() {
-        let (_f, gate, _) = gate().await;
+        let (f, gate, _) = gate().await;
         gate.request_elevation(pii_read(Some(1))).expect("granted");
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        f.clock.advance(Duration::from_millis(1100));
         assert_eq!(
             gate.lint(PII, None).expect("policy").verdict(),
             Verdict::Elevate
@@ -698,7 +619,7 @@ mod tests {
 
         let approvals = Approvals::open(f.dir.path().join("approvals"), true);
         approvals
-            .decide(&id, Decision::Approve, "bob", None, chrono::Utc::now())
+            .decide(&id, Decision::Approve, "bob", None, f.clock.now().wall)
             .expect("approve");
         let changes = gate.check_elevations();
         assert_eq!(changes.granted.len(), 1);
@@ -733,7 +654,7 @@ mod tests {
                 Decision::Deny,
                 "bob",
                 Some("use the masked view"),
-                chrono::Utc::now(),
+                f.clock.now().wall,
             )
             .expect("deny");
         let changes = gate.check_elevations();
@@ -804,12 +725,12 @@ mod tests {
             .expect("submitted")
             .request_id
             .expect("id");
-        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        let tomorrow = f.clock.now().wall + chrono::Duration::days(1);
         approvals
             .decide(&id, Decision::Approve, "bob", None, tomorrow)
             .expect("approve");
         let granted = gate.check_elevations().granted;
-        let left_ms = granted[0].expires_at_ms - chrono::Utc::now().timestamp_millis();
+        let left_ms = granted[0].expires_at_ms - f.clock.now().wall.timestamp_millis();
         assert!((0..=300_000).contains(&left_ms), "{left_ms} ms left");
         gate.end_elevation("restricted-read").expect("end");
 
@@ -820,7 +741,7 @@ mod tests {
             .request_id
             .expect("id");
         let forged = serde_json::json!({
-            "id": id, "decision": "approve", "approver": "bob", "decided_at_ms": chrono::Utc::now().timestamp_millis(),
+            "id": id, "decision": "approve", "approver": "bob", "decided_at_ms": f.clock.now().wall.timestamp_millis(),
             "reason": null, "name": "restricted-read", "duration_s": 1800, "requester": crate::audit::os_user(),
         });
         let decisions = f.dir.path().join("approvals").join("decisions");
@@ -839,8 +760,8 @@ mod tests {
     #[tokio::test]
     async fn outside_the_demo_nobody_approves_their_own_request_even_by_writing_the_file() {
         let (f, gate, _) = gate().await;
-        gate.elevation_state().approvals =
-            Some(Approvals::open(f.dir.path().join("approvals"), false));
+        gate.elevation_state()
+            .set_approvals(Some(Approvals::open(f.dir.path().join("approvals"), false)));
         let decision = gate
             .request_elevation(restricted_read())
             .expect("submitted");
@@ -851,12 +772,12 @@ mod tests {
             Decision::Approve,
             &me,
             None,
-            chrono::Utc::now(),
+            f.clock.now().wall,
         );
         assert!(matches!(refused, Err(ElevationError::SelfApproval { .. })));
         // Written through a queue that allows it (as a hand-made file would be): the gate refuses.
         Approvals::open(f.dir.path().join("approvals"), true)
-            .decide(&id, Decision::Approve, &me, None, chrono::Utc::now())
+            .decide(&id, Decision::Approve, &me, None, f.clock.now().wall)
             .expect("written");
         let changes = gate.check_elevations();
         assert!(changes.granted.is_empty());
@@ -869,9 +790,9 @@ mod tests {
 
     #[tokio::test]
     async fn asking_again_right_after_an_unnoticed_end_records_that_end_first() {
-        let (_f, gate, _) = gate().await;
+        let (f, gate, _) = gate().await;
         gate.request_elevation(pii_read(Some(1))).expect("granted");
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        f.clock.advance(Duration::from_millis(1100));
         gate.request_elevation(pii_read(None))
             .expect("granted again");
         let k = kinds(&gate);
@@ -910,7 +831,7 @@ mod tests {
             Decision::Approve,
             "bob",
             None,
-            chrono::Utc::now(),
+            f.clock.now().wall,
         );
         assert!(
             matches!(late, Err(ElevationError::AlreadyDecided { .. })),
@@ -990,7 +911,7 @@ mod tests {
             .expect("submitted")
             .request_id
             .expect("id");
-        let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+        let yesterday = f.clock.now().wall - chrono::Duration::days(1);
         approvals
             .decide(&id, Decision::Approve, "bob", None, yesterday)
             .expect("approve");
@@ -1013,7 +934,7 @@ mod tests {
 
         // Ending a grant that already ran out says so, not "ended by its holder".
         gate.request_elevation(pii_read(Some(1))).expect("granted");
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        f.clock.advance(Duration::from_millis(1100));
         let (_, ended) = gate.end_elevation("pii-read").expect("end");
         assert_eq!(
             ended,

@@ -1,0 +1,123 @@
+//! The gate: the one way to execute SQL. One file per concern: [`run`] lints, records and
+//! executes a query; [`policy`] says which policy is in force now; [`elevation`] requests, ends
+//! and checks elevations; [`changes`] is what those checks report to the shells.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use warden_elevation::{Approvals, Clock, Elevations, Moment};
+use warden_engine::{CatalogSnapshot, Engine, EngineError};
+use warden_guardrails::LintContext;
+
+use crate::audit::Audit;
+use crate::policy_client::PolicyClient;
+
+pub(crate) mod changes;
+pub(crate) mod elevation;
+pub(crate) mod policy;
+pub(crate) mod run;
+
+pub use changes::{
+    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
+};
+pub(crate) use policy::Enforced;
+pub use policy::{NoPolicy, PolicyInForce};
+pub use run::{Execution, RunError};
+
+/// The one way to execute SQL.
+///
+/// The engine is a private field and there is no accessor: whoever holds a gate can lint and
+/// run, and running always lints again against the policy and elevations in force now, never
+/// against a verdict computed earlier (the editor's verdict may be stale by the time Run is
+/// pressed). The policy comes only from a verified bundle, and every run is recorded in the
+/// audit journal before the engine sees it.
+pub struct Gate {
+    workspace: String,
+    default_database: Option<String>,
+    /// Grants, waiting requests and the queries that lean on a grant. Private: the only way in
+    /// is a request the policy allows (see `elevation.rs`).
+    elevation: std::sync::Mutex<Elevations>,
+    engine: Box<dyn Engine>,
+    enforced: Arc<RwLock<Enforced>>,
+    /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
+    policy_client: tokio::sync::Mutex<PolicyClient>,
+    /// The status as of the last fetch, for when a fetch is in progress.
+    last_status: RwLock<warden_bundle::Status>,
+    refresh_every: Duration,
+    /// The latest time this gate has seen (ms since the epoch): a clock turned back while the
+    /// app runs cannot stretch a bundle's validity.
+    latest_seen_ms: std::sync::atomic::AtomicI64,
+    audit: Arc<Audit>,
+    /// Every "now" the gate uses: tests move it by hand instead of sleeping.
+    clock: Arc<dyn Clock>,
+}
+
+impl Gate {
+    pub(crate) fn new(
+        workspace: String,
+        default_database: Option<String>,
+        engine: Box<dyn Engine>,
+        policy_client: PolicyClient,
+        audit: Arc<Audit>,
+        approvals: Option<Approvals>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let now = clock.now().wall;
+        let enforced = Arc::new(RwLock::new(policy_client.in_force(now)));
+        Self {
+            workspace,
+            default_database,
+            elevation: std::sync::Mutex::new(Elevations::new(approvals)),
+            engine,
+            enforced,
+            last_status: RwLock::new(policy_client.status(now)),
+            refresh_every: policy_client.refresh_every(),
+            latest_seen_ms: std::sync::atomic::AtomicI64::new(now.timestamp_millis()),
+            policy_client: tokio::sync::Mutex::new(policy_client),
+            audit,
+            clock,
+        }
+    }
+
+    pub fn workspace(&self) -> &str {
+        &self.workspace
+    }
+    pub fn engine_name(&self) -> &'static str {
+        self.engine.name()
+    }
+    pub fn default_database(&self) -> Option<&str> {
+        self.default_database.as_deref()
+    }
+    /// The elevations that hold now.
+    pub fn elevations(&self) -> BTreeSet<String> {
+        self.elevation_state().names_at(self.now())
+    }
+    pub fn audit(&self) -> &Arc<Audit> {
+        &self.audit
+    }
+
+    /// Now, on the gate's clock (wall and monotonic).
+    fn now(&self) -> Moment {
+        self.clock.now()
+    }
+
+    pub(crate) fn elevation_state(&self) -> std::sync::MutexGuard<'_, Elevations> {
+        self.elevation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn context(&self, database: Option<&str>) -> LintContext {
+        LintContext {
+            default_database: database
+                .filter(|d| !d.trim().is_empty())
+                .map(str::to_string)
+                .or_else(|| self.default_database.clone()),
+            elevations: self.elevations(),
+        }
+    }
+
+    /// What the engine can see (for the schema panel and completion).
+    pub async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
+        self.engine.catalog().await
+    }
+}
