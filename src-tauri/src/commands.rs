@@ -87,7 +87,7 @@ pub async fn run_query(
         .results
         .lock()
         .map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
-    let id = results.insert(execution.result.clone());
+    let id = results.insert(&execution);
     Ok(RunView::new(id, &execution))
 }
 
@@ -117,12 +117,14 @@ pub fn fetch_rows(
     offset: usize,
     limit: usize,
 ) -> Result<Rows, CommandError> {
-    let results = state
+    // Rows read under a grant that has since ended are not shown (nor kept).
+    let held = state.opened()?.gate.held_grants();
+    let mut results = state
         .results
         .lock()
         .map_err(|_| CommandError::unavailable("the result store is unusable; restart Warden"))?;
     let rows = results
-        .page(&result_id, offset, limit.min(MAX_PAGE))
+        .page(&result_id, offset, limit.min(MAX_PAGE), &held)
         .ok_or_else(|| {
             CommandError::invalid("that result is no longer kept: run the query again")
         })?;

@@ -958,4 +958,36 @@ mod tests {
             lockout.payload
         );
     }
+
+    #[tokio::test]
+    async fn rows_read_under_a_grant_stop_paging_at_the_lockout() {
+        let (engine, _) = crate::testing::recorder();
+        let (f, gate) = signed_gate(ELEVATION_POLICY, engine).await;
+        let mut store = crate::ResultStore::new(8);
+        gate.request_elevation(pii_read(Some(60))).expect("granted");
+        let elevated = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect("allowed under the grant");
+        assert_eq!(elevated.grants.len(), 1);
+        let plain = gate
+            .run(
+                "SELECT country FROM customers",
+                None,
+                CancellationToken::new(),
+            )
+            .await
+            .expect("allowed");
+        assert!(plain.grants.is_empty());
+        let (elevated, plain) = (store.insert(&elevated), store.insert(&plain));
+        assert!(store.page(&elevated, 0, 10, &gate.held_grants()).is_some());
+
+        f.clock.advance(Duration::from_secs(61));
+        assert_eq!(gate.check_elevations().ended.len(), 1);
+        // Asked for again: a new grant does not make the old rows readable again.
+        gate.request_elevation(pii_read(Some(60)))
+            .expect("granted again");
+        assert!(store.page(&elevated, 0, 10, &gate.held_grants()).is_none());
+        assert!(store.page(&plain, 0, 10, &gate.held_grants()).is_some());
+    }
 }

@@ -93,6 +93,16 @@ impl Gate {
     pub fn elevations(&self) -> BTreeSet<String> {
         self.elevation_state().names_at(self.now())
     }
+    /// The request ids of the grants that hold now (a grant given again has a new id).
+    pub fn held_grants(&self) -> BTreeSet<String> {
+        let now = self.now();
+        self.elevation_state()
+            .active()
+            .grants()
+            .filter(|g| g.holds_at(now))
+            .map(|g| g.request_id.clone())
+            .collect()
+    }
     pub fn audit(&self) -> &Arc<Audit> {
         &self.audit
     }

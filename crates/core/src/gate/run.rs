@@ -50,6 +50,9 @@ pub struct Execution {
     pub duration: Duration,
     pub verdict: Verdict,
     pub reads: Vec<String>,
+    /// The request ids of the grants the verdict leaned on: rows kept for paging are shown only
+    /// while these still hold (see [`crate::ResultStore`]).
+    pub grants: Vec<String>,
 }
 
 impl Gate {
@@ -99,6 +102,7 @@ impl Gate {
             engine: engine.clone(),
         }))?;
         let reads = approved.reads().to_vec();
+        let grants = lease.grants.clone();
         let started = self.now().mono;
         let outcome = self.engine.execute(approved, cancel).await;
         drop(lease);
@@ -128,6 +132,7 @@ impl Gate {
                     duration: outcome.duration,
                     verdict: Verdict::Allow,
                     reads,
+                    grants,
                 })
             }
             Err(EngineError::Cancelled) => {
@@ -175,17 +180,24 @@ impl Gate {
                     Lease {
                         gate: self,
                         id: None,
+                        grants: vec![],
                     },
                 );
             }
             let mut state = self.elevation_state();
             if uses.is_subset(&state.names_at(self.now())) {
+                let grants = uses
+                    .iter()
+                    .filter_map(|name| state.active().get(name))
+                    .map(|g| g.request_id.clone())
+                    .collect();
                 let id = state.started(cancel.clone(), uses);
                 return (
                     report,
                     Lease {
                         gate: self,
                         id: Some(id),
+                        grants,
                     },
                 );
             }
@@ -231,6 +243,8 @@ impl Gate {
 struct Lease<'a> {
     gate: &'a Gate,
     id: Option<u64>,
+    /// Request ids of the grants leaned on.
+    grants: Vec<String>,
 }
 
 impl Drop for Lease<'_> {
