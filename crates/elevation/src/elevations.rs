@@ -3,6 +3,7 @@
 //! moment it ends). Pure state: every method is told the time, nothing reads a clock or a file.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -10,8 +11,8 @@ use warden_guardrails::Policy;
 
 use crate::status::{options, view, WARN_BEFORE};
 use crate::{
-    Active, ActiveElevation, Approvals, ElevationStatus, Grant, Moment, PendingElevation,
-    PendingRequest, Refusal,
+    Active, ActiveElevation, ElevationStatus, Grant, Moment, PendingElevation, PendingRequest,
+    Queue, Refusal,
 };
 
 /// How many refusals a status carries.
@@ -39,14 +40,14 @@ pub struct Elevations {
     next_run: u64,
     /// Request ids already announced as ending soon.
     warned: BTreeSet<String>,
-    approvals: Option<Approvals>,
+    approvals: Option<Arc<dyn Queue>>,
     /// Grows with every change, so the window can drop a status older than one it has.
     version: u64,
     refusals: VecDeque<Refusal>,
 }
 
 impl Elevations {
-    pub fn new(approvals: Option<Approvals>) -> Self {
+    pub fn new(approvals: Option<Arc<dyn Queue>>) -> Self {
         Self {
             active: Active::default(),
             waiting: vec![],
@@ -65,7 +66,7 @@ impl Elevations {
     }
 
     /// The workspace's approval queue, if it has one.
-    pub fn approvals(&self) -> Option<&Approvals> {
+    pub fn approvals(&self) -> Option<&Arc<dyn Queue>> {
         self.approvals.as_ref()
     }
 
@@ -76,7 +77,7 @@ impl Elevations {
             .is_some_and(|q| q.allows_self_approval())
     }
 
-    pub fn set_approvals(&mut self, approvals: Option<Approvals>) {
+    pub fn set_approvals(&mut self, approvals: Option<Arc<dyn Queue>>) {
         self.approvals = approvals;
     }
 
@@ -413,9 +414,9 @@ rules:
         let dir = std::env::temp_dir().join("warden-elevations-unused");
         let mut state = Elevations::new(None);
         assert!(!state.allows_self_approval());
-        state.set_approvals(Some(Approvals::open(&dir, true)));
+        state.set_approvals(Some(Arc::new(crate::Approvals::open(&dir, true))));
         assert!(state.allows_self_approval());
-        state.set_approvals(Some(Approvals::open(&dir, false)));
+        state.set_approvals(Some(Arc::new(crate::Approvals::open(&dir, false))));
         assert!(!state.allows_self_approval());
     }
 }

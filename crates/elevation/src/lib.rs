@@ -15,6 +15,7 @@ mod elevations;
 mod error;
 mod grant;
 mod judge;
+mod queue;
 mod request;
 mod status;
 
@@ -25,6 +26,7 @@ pub use elevations::{Elevations, PENDING_TIMEOUT};
 pub use error::ElevationError;
 pub use grant::Grant;
 pub use judge::{approved_until, judge, Denial};
+pub use queue::Queue;
 pub use request::{format_duration, validate, Request, Validated, MAX_JUSTIFICATION_CHARS};
 pub use status::{
     options, view, ActiveElevation, ElevationOption, ElevationStatus, PendingElevation, Refusal,

@@ -2,13 +2,14 @@
 //! time, picks up approvers' decisions and warns before an end. Every grant starts with a
 //! recorded request; if the journal cannot record it, nothing is granted.
 
+use std::sync::Arc;
+
 use warden_audit::{
     ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload,
 };
 use warden_elevation::{
-    format_duration, judge, validate, view, Approvals, Decision, DecisionRecord, Denial,
-    ElevationError, ElevationStatus, Elevations, Grant, Moment, PendingRequest, Request,
-    PENDING_TIMEOUT,
+    format_duration, judge, validate, view, Decision, DecisionRecord, Denial, ElevationError,
+    ElevationStatus, Elevations, Grant, Moment, PendingRequest, Queue, Request, PENDING_TIMEOUT,
 };
 use warden_guardrails::{Approval, Policy};
 
@@ -97,6 +98,9 @@ impl Gate {
                     .approvals()
                     .cloned()
                     .ok_or_else(|| CoreError::NoApprovals(self.workspace().to_string()))?;
+                // The queue is a folder (for a team, on a share): its write and fsync happen
+                // outside the lock, so that lint, run and the ending of grants never wait on it.
+                drop(state);
                 let actor = crate::audit::os_user();
                 let pending = approvals.submit(&valid, &actor, now.wall)?;
                 if let Err(e) =
@@ -127,6 +131,20 @@ impl Gate {
                     pending.id
                 );
                 let request_id = Some(pending.id.clone());
+                let mut state = self.elevation_state();
+                // Two requests of one name raced through the write: the first one stands.
+                if let Some(first) = state.is_pending(&valid.name).map(str::to_string) {
+                    drop(state);
+                    let why = "another request for the same elevation was made at the same time";
+                    if let Err(e) = self.withdraw(Some(&approvals), &pending, why) {
+                        eprintln!("warden: {e}");
+                    }
+                    return Err(ElevationError::AlreadyPending {
+                        name: valid.name,
+                        id: first,
+                    }
+                    .into());
+                }
                 state.wait_for(pending, now.mono);
                 let status = state.status(Some(policy), now);
                 Ok(ElevationDecision {
@@ -338,7 +356,7 @@ impl Gate {
     /// Withdraws `request` in the queue (so no later approval counts) and records the denial.
     fn withdraw(
         &self,
-        approvals: Option<&Approvals>,
+        approvals: Option<&Arc<dyn Queue>>,
         request: &PendingRequest,
         why: &str,
     ) -> Result<(), CoreError> {
@@ -761,7 +779,10 @@ mod tests {
     async fn outside_the_demo_nobody_approves_their_own_request_even_by_writing_the_file() {
         let (f, gate, _) = gate().await;
         gate.elevation_state()
-            .set_approvals(Some(Approvals::open(f.dir.path().join("approvals"), false)));
+            .set_approvals(Some(Arc::new(Approvals::open(
+                f.dir.path().join("approvals"),
+                false,
+            ))));
         let decision = gate
             .request_elevation(restricted_read())
             .expect("submitted");
@@ -989,5 +1010,82 @@ mod tests {
             .expect("granted again");
         assert!(store.page(&elevated, 0, 10, &gate.held_grants()).is_none());
         assert!(store.page(&plain, 0, 10, &gate.held_grants()).is_some());
+    }
+
+    /// A queue whose writes wait until the test lets them through.
+    struct BlockingQueue {
+        inner: Approvals,
+        entered: std::sync::Mutex<std::sync::mpsc::Sender<()>>,
+        release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    }
+
+    impl Queue for BlockingQueue {
+        fn submit(
+            &self,
+            request: &warden_elevation::Validated,
+            requester: &str,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<PendingRequest, ElevationError> {
+            let _ = self.entered.lock().expect("sender").send(());
+            let _ = self.release.lock().expect("receiver").recv();
+            self.inner.submit(request, requester, now)
+        }
+        fn decision(&self, id: &str) -> Result<Option<DecisionRecord>, ElevationError> {
+            self.inner.decision(id)
+        }
+        fn decide(
+            &self,
+            id: &str,
+            decision: Decision,
+            approver: &str,
+            reason: Option<&str>,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<DecisionRecord, ElevationError> {
+            self.inner.decide(id, decision, approver, reason, now)
+        }
+        fn allows_self_approval(&self) -> bool {
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_written_without_holding_the_elevation_lock() {
+        let (f, gate, _) = gate().await;
+        let (entered_tx, entered) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        gate.elevation_state()
+            .set_approvals(Some(Arc::new(BlockingQueue {
+                inner: Approvals::open(f.dir.path().join("approvals"), true),
+                entered: std::sync::Mutex::new(entered_tx),
+                release: std::sync::Mutex::new(release_rx),
+            })));
+        let gate = Arc::new(gate);
+        let requester = std::thread::spawn({
+            let gate = gate.clone();
+            move || gate.request_elevation(restricted_read())
+        });
+        entered
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the request reaches the queue");
+        // While the write is stuck, the state can be read and an auto grant given.
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn({
+            let gate = gate.clone();
+            move || {
+                let status = gate.elevation_status();
+                let granted = gate.request_elevation(pii_read(None)).map(|d| d.outcome);
+                let _ = done_tx.send((status.pending.len(), granted.ok()));
+            }
+        });
+        let seen = done.recv_timeout(Duration::from_secs(10));
+        release.send(()).expect("release the write");
+        assert_eq!(
+            seen.expect("the elevation state was not locked during the queue write"),
+            (0, Some(Outcome::Granted))
+        );
+        reader.join().expect("reader");
+        let decision = requester.join().expect("requester").expect("submitted");
+        assert_eq!(decision.outcome, Outcome::Pending);
+        assert_eq!(gate.elevation_status().pending.len(), 1);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use warden_elevation::{Approvals, Clock, Elevations, Moment};
+use warden_elevation::{Approvals, Clock, Elevations, Moment, Queue};
 use warden_engine::{CatalogSnapshot, Engine, EngineError};
 use warden_guardrails::LintContext;
 
@@ -68,7 +68,9 @@ impl Gate {
         Self {
             workspace,
             default_database,
-            elevation: std::sync::Mutex::new(Elevations::new(approvals)),
+            elevation: std::sync::Mutex::new(Elevations::new(
+                approvals.map(|q| Arc::new(q) as Arc<dyn Queue>),
+            )),
             engine,
             enforced,
             last_status: RwLock::new(policy_client.status(now)),
