@@ -176,7 +176,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     save_screenshot(&s, "WARDEN_SCREENSHOT", "warden-window.png")?;
 
     // A query that would run for hours can be cancelled from the window; the gate records it.
-    set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.customer_id + b.customer_id + c.customer_id > 0")?;
+    set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.customer_id + b.customer_id + c.customer_id > 0 AND a.country <> 'e2e-literal-5b1f'")?;
     wait_verdict(&s, "allow")?;
     let run = s.find("#run")?.ok_or("no #run button")?;
     s.click(&run)?;
@@ -213,6 +213,33 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     set_sql(&s, "SELECT count(*) FROM sales.customers")?;
     wait_verdict(&s, "allow")?;
 
+    assert_log_keeps_no_secrets(home.path())?;
+    Ok(())
+}
+
+/// The app's log after a session: written, with the `run` span, and holding neither SQL (its
+/// literals included) nor the demo signing key.
+fn assert_log_keeps_no_secrets(home: &Path) -> Result<(), String> {
+    let files = walk(&home.join("cache/logs"));
+    let log: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    assert!(!log.trim().is_empty(), "the app wrote a log: {files:?}");
+    assert!(log.contains("run{"), "the log has the run span:\n{log}");
+    for sql in [
+        "e2e-literal-5b1f",
+        "sales.customers",
+        "CROSS JOIN",
+        "SELECT",
+    ] {
+        assert!(!log.contains(sql), "{sql:?} reached the log:\n{log}");
+    }
+    let key = std::fs::read_to_string(home.join("data/workspaces/demo/keys/demo-signing.key"))
+        .map_err(|e| e.to_string())?;
+    for secret in key.split_whitespace().filter(|t| t.len() >= 64) {
+        assert!(!log.contains(secret), "the signing key reached the log");
+    }
     Ok(())
 }
 

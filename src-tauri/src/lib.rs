@@ -7,6 +7,7 @@ mod commands;
 mod elevation;
 mod error;
 mod events;
+mod logging;
 mod notify;
 mod policy;
 mod running;
@@ -17,6 +18,11 @@ use tauri::{Manager, RunEvent};
 use state::AppState;
 
 pub fn run() {
+    logging::start();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "the desktop app starts"
+    );
     let state = AppState::start();
     let result = tauri::Builder::default()
         .manage(state)
@@ -59,6 +65,7 @@ pub fn run() {
             }
         }),
         Err(e) => {
+            tracing::error!("the desktop app could not start: {e}");
             eprintln!("warden: the desktop app could not start: {e}");
             std::process::exit(1);
         }

@@ -15,6 +15,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 
+    /// Log what Warden does to stderr: -v for each step (a run, a fetch, a sync), -vv for detail.
+    /// Without it only warnings are logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }

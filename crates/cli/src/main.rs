@@ -20,6 +20,7 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    start_logging(cli.verbose);
     let outcome = match &cli.command {
         Command::Query(args) => commands::query::run(&cli, args),
         Command::Lint(args) => commands::lint::run(args),
@@ -40,4 +41,25 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Logs of Warden's crates go to stderr, apart from the output on stdout: warnings always,
+/// each step with `-v`, detail with `-vv`.
+fn start_logging(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
+    let level = match verbose {
+        0 => LevelFilter::WARN,
+        1 => LevelFilter::INFO,
+        _ => LevelFilter::DEBUG,
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_filter(Targets::new().with_target("warden", level));
+    // A subscriber already set (nothing sets one) would only mean fewer log lines.
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }

@@ -160,6 +160,7 @@ impl Audit {
         Ok(status)
     }
 
+    #[tracing::instrument(name = "sync", skip_all, fields(workspace = %self.workspace))]
     pub async fn sync_with(
         &self,
         to: Option<&str>,
@@ -169,7 +170,13 @@ impl Audit {
             .or(self.store.as_deref())
             .ok_or_else(|| CoreError::NoAuditStore(self.workspace.clone()))?;
         let store = open_store(url, &store_options()).await?;
-        Ok(self.journal.sync(store.as_ref(), policy).await?)
+        let outcome = self.journal.sync(store.as_ref(), policy).await;
+        // The store's address and an error's text can carry credentials: neither is logged.
+        match &outcome {
+            Ok(_) => tracing::info!("audit sync done"),
+            Err(_) => tracing::warn!("audit sync failed (the status shows why)"),
+        }
+        Ok(outcome?)
     }
 }
 

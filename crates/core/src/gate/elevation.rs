@@ -120,7 +120,7 @@ impl Gate {
                         Some(why),
                         self.now().wall,
                     ) {
-                        eprintln!("warden: request {} could not be withdrawn ({w}); an approval of it grants nothing", pending.id);
+                        tracing::warn!(request = %pending.id, "the request could not be withdrawn ({w}); an approval of it grants nothing");
                     }
                     return Err(e);
                 }
@@ -137,7 +137,7 @@ impl Gate {
                     drop(state);
                     let why = "another request for the same elevation was made at the same time";
                     if let Err(e) = self.withdraw(Some(&approvals), &pending, why) {
-                        eprintln!("warden: {e}");
+                        tracing::warn!("{e}");
                     }
                     return Err(ElevationError::AlreadyPending {
                         name: valid.name,
@@ -180,7 +180,7 @@ impl Gate {
                 let cancelled = state.cancel_users_of(&grant.name);
                 // The grant is gone whether or not the journal takes note (fail closed).
                 if let Err(e) = self.record_end(&grant, cancelled, "ended by its holder") {
-                    eprintln!("warden: {} ended, but {e}", grant.name);
+                    tracing::warn!(elevation = %grant.name, "ended, but {e}");
                 }
                 ended = Some(EndedElevation {
                     name: grant.name,
@@ -196,7 +196,7 @@ impl Gate {
             if let Err(e) =
                 self.withdraw(approvals.as_ref(), &request, "withdrawn by the requester")
             {
-                eprintln!("warden: {e}");
+                tracing::warn!("{e}");
             }
         }
         Ok((self.elevation_state().status(policy, self.now()), ended))
@@ -209,7 +209,7 @@ impl Gate {
             for grant in state.take_all() {
                 let cancelled = state.cancel_users_of(&grant.name);
                 if let Err(e) = self.record_end(&grant, cancelled, why) {
-                    eprintln!("warden: {} ended, but {e}", grant.name);
+                    tracing::warn!(elevation = %grant.name, "ended, but {e}");
                 }
             }
             let ids = state.waiting_ids();
@@ -222,7 +222,7 @@ impl Gate {
         };
         for request in withdrawn {
             if let Err(e) = self.withdraw(approvals.as_ref(), &request, why) {
-                eprintln!("warden: {e}");
+                tracing::warn!("{e}");
             }
         }
     }
@@ -369,9 +369,9 @@ impl Gate {
                 self.now().wall,
             ) {
                 Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => {}
-                Err(e) => eprintln!(
-                    "warden: request {} could not be withdrawn in the queue: {e}",
-                    request.id
+                Err(e) => tracing::warn!(
+                    request = %request.id,
+                    "the request could not be withdrawn in the queue: {e}"
                 ),
             }
         }
@@ -419,7 +419,7 @@ impl Gate {
 
 fn log_errors(changes: &ElevationChanges) {
     for e in &changes.errors {
-        eprintln!("warden: {e}");
+        tracing::warn!("{e}");
     }
 }
 

@@ -121,6 +121,7 @@ impl Gate {
 
     /// Fetches the policy bundle now; a new revision is in force for the next lint and run.
     /// While another fetch is running this one does not queue behind it: it reports that.
+    #[tracing::instrument(name = "fetch", skip_all, fields(workspace = %self.workspace))]
     pub async fn refresh_policy(&self) -> PolicyRefresh {
         let Ok(mut client) = self.policy_client.try_lock() else {
             return PolicyRefresh {
@@ -135,6 +136,13 @@ impl Gate {
             .refresh_into(None, &self.enforced, self.now().wall)
             .await;
         *self.last_status.write().unwrap_or_else(|p| p.into_inner()) = refresh.status.clone();
+        // Not the message: a failed fetch's reason can name the source, credentials and all.
+        tracing::info!(
+            ok = refresh.ok,
+            changed = refresh.changed,
+            revision = ?refresh.status.revision,
+            "policy fetch done"
+        );
         refresh
     }
 

@@ -63,6 +63,10 @@ impl Gate {
     }
 
     /// Lints `sql` now and, only when the verdict is `allow`, records and executes it.
+    ///
+    /// Logged in a `run` span that never carries the SQL (nor an engine's message, which may
+    /// quote it): the audit journal is where queries are recorded, under the policy's rules.
+    #[tracing::instrument(name = "run", skip_all, fields(workspace = %self.workspace, engine = self.engine.name()))]
     pub async fn run(
         &self,
         sql: &str,
@@ -80,6 +84,7 @@ impl Gate {
                     active_elevations: self.elevations().into_iter().collect(),
                     bundle_revision: None,
                 };
+                tracing::warn!("refused: no policy in force");
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
                 return Err(RunError::NoPolicy(no_policy));
             }
@@ -89,6 +94,7 @@ impl Gate {
         let approved = match report.approve() {
             Ok(approved) => approved,
             Err(refusal) => {
+                tracing::info!(verdict = ?refusal.report.verdict(), "refused by the guardrails");
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
                 return Err(RunError::Blocked(Box::new(refusal)));
             }
@@ -124,6 +130,12 @@ impl Gate {
                     bytes_scanned: outcome.bytes_scanned,
                     duration_ms,
                 }))?;
+                tracing::info!(
+                    rows = outcome.result.rows.len(),
+                    bytes_scanned = outcome.bytes_scanned,
+                    duration_ms,
+                    "finished"
+                );
                 Ok(Execution {
                     engine: self.engine.name(),
                     query_id: outcome.query_id,
@@ -141,6 +153,7 @@ impl Gate {
                     engine,
                     duration_ms,
                 }))?;
+                tracing::info!(duration_ms, "cancelled");
                 Err(RunError::Engine(EngineError::Cancelled))
             }
             Err(error) => {
@@ -156,6 +169,7 @@ impl Gate {
                     error: text,
                     duration_ms,
                 }))?;
+                tracing::warn!(duration_ms, "the engine reported an error");
                 Err(RunError::Engine(error))
             }
         }
