@@ -1,7 +1,9 @@
 //! Athena speaks Trino for DML and Hive for DDL; sqlparser 0.62 has no such dialect.
 //! This one is sqlparser's generic dialect (reporting the generic dialect's type id, so the
 //! parser's dialect checks treat it the same) with lambdas switched on, so `x -> x + 1` parses
-//! as a lambda and not as a JSON arrow.
+//! as a lambda and not as a JSON arrow, and with Trino's lexical rules where the generic
+//! dialect differs: block comments do not nest, and there are no `E'...'`, `Q'[...]'` strings
+//! or `/*!...*/` hints (see `lexical.rs` for the rest).
 //!
 //! sqlparser's `derive_dialect!` would write the forwarding, but in 0.62 it reads
 //! `$CARGO_MANIFEST_DIR/src/dialect/mod.rs`, which exists only inside sqlparser itself
@@ -42,6 +44,22 @@ athena_dialect! {
 
     fn supports_lambda_functions(&self) -> bool {
         true
+    }
+
+    fn supports_nested_comments(&self) -> bool {
+        false
+    }
+
+    fn supports_multiline_comment_hints(&self) -> bool {
+        false
+    }
+
+    fn supports_string_escape_constant(&self) -> bool {
+        false
+    }
+
+    fn supports_quote_delimited_string(&self) -> bool {
+        false
     }
 
     fn is_delimited_identifier_start(&self, ch: char) -> bool {
@@ -93,10 +111,7 @@ athena_dialect! {
         supports_named_fn_args_with_assignment_operator,
         supports_struct_literal,
         supports_empty_projections,
-        supports_nested_comments,
-        supports_multiline_comment_hints,
         supports_user_host_grantee,
-        supports_string_escape_constant,
         supports_array_typedef_with_brackets,
         supports_match_against,
         supports_set_names,
@@ -105,7 +120,6 @@ athena_dialect! {
         supports_select_wildcard_exclude,
         supports_data_type_signed_suffix,
         supports_interval_options,
-        supports_quote_delimited_string,
         supports_select_wildcard_replace,
         supports_select_wildcard_ilike,
         supports_select_wildcard_rename,
@@ -160,6 +174,10 @@ mod tests {
             "is_delimited_identifier_start",
             "is_identifier_start",
             "is_identifier_part",
+            "supports_nested_comments",
+            "supports_multiline_comment_hints",
+            "supports_string_escape_constant",
+            "supports_quote_delimited_string",
         ];
         for line in text.lines() {
             let Some(rest) = line.trim().strip_prefix("fn ") else {
