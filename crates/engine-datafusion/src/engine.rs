@@ -110,20 +110,26 @@ impl Engine for DataFusionEngine {
         cancel: CancellationToken,
     ) -> Result<QueryOutcome, EngineError> {
         let started = Instant::now();
-        let statement = match query.statements() {
-            [one] => one.clone(),
-            [] => return Err(EngineError::Query("there is no statement to run".into())),
-            many => return Err(EngineError::MultipleStatements(many.len())),
-        };
-        read_only::check_statement(&statement).map_err(EngineError::Query)?;
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
         let state = self.session_for(&query);
         let max_rows = self.max_rows;
         // Run on its own task so a cancelled query returns at once; aborting the task drops
-        // the plan's streams, which stops DataFusion's own worker tasks too.
-        let mut task = tokio::spawn(run(state, statement, max_rows));
+        // the plan's streams, which stops DataFusion's own worker tasks too. The task runs on
+        // the query runtime, whose threads have the stack deep plans need (see `stack.rs`);
+        // the statement is copied, checked and dropped there too, since each of those walks
+        // it recursively.
+        let mut task = crate::stack::handle()?.spawn(async move {
+            let statement = match query.statements() {
+                [one] => one.clone(),
+                [] => return Err(EngineError::Query("there is no statement to run".into())),
+                many => return Err(EngineError::MultipleStatements(many.len())),
+            };
+            drop(query);
+            read_only::check_statement(&statement).map_err(EngineError::Query)?;
+            run(state, statement, max_rows).await
+        });
         let (result, bytes_scanned) = tokio::select! {
             _ = cancel.cancelled() => {
                 task.abort();

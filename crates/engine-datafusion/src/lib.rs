@@ -13,7 +13,9 @@ mod error;
 mod metrics;
 mod read_only;
 mod register;
+mod stack;
 mod types;
 
 pub use engine::{DataFusionEngine, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT};
 pub use error::OpenError;
+pub use stack::QUERY_STACK_BYTES;

@@ -17,6 +17,15 @@ pub const MAX_OPERATORS: usize = 16_384;
 /// Deeper nesting of expressions and queries than this is refused after parsing.
 pub const MAX_NESTING: usize = 400;
 
+/// More set operations (`UNION`, `INTERSECT`, `EXCEPT`) than this in one text are refused
+/// before parsing: a chain of them is a tree as deep as it is long, for the parser and for the
+/// engine that plans it.
+pub const MAX_SET_OPERATIONS: usize = 256;
+
+/// More common table expressions than this in one statement are refused after parsing: a
+/// chain of CTEs, each reading the one before, plans as deep as it is long.
+pub const MAX_CTES: usize = 128;
+
 fn is_operator(t: &Token) -> bool {
     use Token::*;
     match t {
@@ -76,6 +85,34 @@ fn is_operator(t: &Token) -> bool {
 
 pub(crate) fn operator_count(tokens: &[TokenWithSpan]) -> usize {
     tokens.iter().filter(|t| is_operator(&t.token)).count()
+}
+
+pub(crate) fn set_operation_count(tokens: &[TokenWithSpan]) -> usize {
+    tokens
+        .iter()
+        .filter(|t| match &t.token {
+            Token::Word(w) => matches!(
+                w.keyword,
+                Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT | Keyword::MINUS
+            ),
+            _ => false,
+        })
+        .count()
+}
+
+/// How many CTEs the statement defines, at every level.
+pub(crate) fn cte_count(statement: &Statement) -> usize {
+    struct Count(usize);
+    impl Visitor for Count {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            self.0 += q.with.as_ref().map_or(0, |w| w.cte_tables.len());
+            ControlFlow::Continue(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = statement.visit(&mut count);
+    count.0
 }
 
 /// Whether expressions and queries nest deeper than `limit` anywhere in the statement.
