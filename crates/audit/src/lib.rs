@@ -30,7 +30,7 @@ pub use payload::{
     AppStarted, BundleRejected, BundleUpdated, CredentialsWiped, ElevationDenied, ElevationExpired,
     ElevationGranted, ElevationRequested, EngineRef, Lockout, Payload, QueryBlocked,
     QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted, Sha256Hex, SqlRecord,
-    SqlTextMode, Verdict,
+    SqlTextMode, Verdict, MAX_SQL_TEXT_BYTES,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

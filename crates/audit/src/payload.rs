@@ -51,8 +51,14 @@ pub enum SqlTextMode {
     HashOnly,
 }
 
-/// The SQL of a query: always its SHA-256, the text only when the policy allows it. The digest is
-/// computed here, so it always matches the text it came from.
+/// Texts longer than this are recorded by their SHA-256 only, whatever the policy says. Athena
+/// refuses them anyway (this is its limit, and the guardrails block longer texts), and neither
+/// the journal nor the central store should take a pasted 100 MB file whole.
+pub const MAX_SQL_TEXT_BYTES: usize = 262_144;
+
+/// The SQL of a query: always its SHA-256, the text only when the policy allows it and it is no
+/// longer than [`MAX_SQL_TEXT_BYTES`]. The digest is computed here, so it always matches the
+/// text it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,8 +70,8 @@ impl SqlRecord {
     pub fn new(sql: &str, mode: SqlTextMode) -> Self {
         SqlRecord {
             text: match mode {
-                SqlTextMode::Full => Some(sql.to_string()),
-                SqlTextMode::HashOnly => None,
+                SqlTextMode::Full if sql.len() <= MAX_SQL_TEXT_BYTES => Some(sql.to_string()),
+                SqlTextMode::Full | SqlTextMode::HashOnly => None,
             },
             sha256: Sha256Hex::of(sql.as_bytes()),
         }
@@ -316,6 +322,20 @@ mod tests {
         assert_eq!(full.sha256(), hashed.sha256());
         let json = serde_json::to_string(&hashed).unwrap();
         assert!(!json.contains("email"), "{json}");
+    }
+
+    #[test]
+    fn oversized_sql_keeps_only_its_hash() {
+        let at_bound = "x".repeat(MAX_SQL_TEXT_BYTES);
+        assert_eq!(
+            SqlRecord::new(&at_bound, SqlTextMode::Full).text(),
+            Some(at_bound.as_str())
+        );
+        let over = "x".repeat(MAX_SQL_TEXT_BYTES + 1);
+        let record = SqlRecord::new(&over, SqlTextMode::Full);
+        assert_eq!(record.text(), None);
+        assert_eq!(record.sha256(), &Sha256Hex::of(over.as_bytes()));
+        assert!(serde_json::to_string(&record).unwrap().len() < 200);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use warden_guardrails::output::{self, FileReport, Format};
@@ -7,8 +7,11 @@ use warden_guardrails::{LintContext, Policy};
 use crate::args::{LintArgs, LintFormat};
 
 pub fn run(args: &LintArgs) -> Result<u8, String> {
-    let policy_text = std::fs::read_to_string(&args.policy)
-        .map_err(|e| format!("cannot read the policy {}: {e}", args.policy.display()))?;
+    let what = format!("the policy {}", args.policy.display());
+    let policy_bytes =
+        super::bounded::read_file(&args.policy, warden_guardrails::MAX_POLICY_BYTES, &what)?;
+    let policy_text = String::from_utf8(policy_bytes)
+        .map_err(|_| format!("{what} is not UTF-8 text: save it as UTF-8"))?;
     let policy =
         Policy::from_yaml(&policy_text).map_err(|e| format!("{}: {e}", args.policy.display()))?;
     for e in &args.elevations {
@@ -47,10 +50,11 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
     for path in paths {
         if path == Path::new("-") {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            let bytes = super::bounded::read(
+                std::io::stdin().lock(),
+                super::bounded::MAX_SQL_INPUT_BYTES,
+                "standard input",
+            )?;
             out.push(("-".to_string(), bytes));
         } else if path.is_dir() {
             let mut files = Vec::new();
@@ -88,6 +92,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = super::bounded::read_file(
+        path,
+        super::bounded::MAX_SQL_INPUT_BYTES,
+        &path.display().to_string(),
+    )?;
     Ok((path.display().to_string(), bytes))
 }

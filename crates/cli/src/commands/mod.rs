@@ -1,4 +1,5 @@
 pub mod audit;
+mod bounded;
 pub mod bundle;
 pub mod elevation;
 pub mod lint;

@@ -10,11 +10,14 @@ use crate::{EXIT_REFUSED, EXIT_USAGE};
 pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
     let (sql, origin) = match (&args.sql, &args.file) {
         (Some(sql), _) => (sql.clone(), "<command line>".to_string()),
-        (None, Some(path)) => (
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the SQL file {}: {e}", path.display()))?,
-            path.display().to_string(),
-        ),
+        (None, Some(path)) => {
+            let what = format!("the SQL file {}", path.display());
+            let bytes =
+                super::bounded::read_file(path, super::bounded::MAX_SQL_INPUT_BYTES, &what)?;
+            let sql = String::from_utf8(bytes)
+                .map_err(|_| format!("{what} is not UTF-8 text: save it as UTF-8"))?;
+            (sql, path.display().to_string())
+        }
         (None, None) => return Err("give the SQL as an argument or with --file PATH".into()),
     };
     let home = super::home(cli.home.as_deref())?;

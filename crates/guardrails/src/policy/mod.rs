@@ -1,6 +1,7 @@
 //! Policy file, format `warden-policy/1` (see docs/policy.md and docs/policy.schema.json).
 
 pub(crate) mod file;
+mod guard;
 pub(crate) mod locate;
 mod rules;
 pub(crate) mod units;
@@ -13,6 +14,8 @@ use sha2::{Digest, Sha256};
 use file::{ColumnSpec, PolicyFile, SizeValue};
 use locate::Locations;
 pub(crate) use rules::Rule;
+
+pub use guard::{MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH};
 
 pub const POLICY_FORMAT: &str = "warden-policy/1";
 
@@ -30,7 +33,7 @@ impl PolicyError {
             message: message.into(),
         }
     }
-    fn general(message: impl Into<String>) -> Self {
+    pub(crate) fn general(message: impl Into<String>) -> Self {
         PolicyError::Invalid {
             at: "file".into(),
             message: message.into(),
@@ -143,6 +146,7 @@ pub struct Policy {
 impl Policy {
     /// Parses and validates a policy; every problem is reported with its place in the file.
     pub fn from_yaml(text: &str) -> Result<Self, PolicyError> {
+        guard::check(text)?;
         let file: PolicyFile = serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
             Some(loc) => PolicyError::at((loc.line(), loc.column()), explain_serde(&e.to_string())),
             None => PolicyError::general(explain_serde(&e.to_string())),
