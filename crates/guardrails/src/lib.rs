@@ -11,6 +11,7 @@ mod analysis;
 mod approved;
 mod bounds;
 mod dialect;
+mod lexical;
 mod lint;
 pub mod output;
 mod policy;
@@ -20,13 +21,13 @@ mod span;
 mod verdict;
 
 pub use approved::{Approved, Refusal};
-pub use bounds::{MAX_NESTING, MAX_OPERATORS};
+pub use bounds::{MAX_CTES, MAX_NESTING, MAX_OPERATORS, MAX_SET_OPERATIONS};
 pub use dialect::AthenaDialect;
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use policy::units::human_size;
 pub use policy::{
     Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table,
-    LONGEST_ELEVATION, POLICY_FORMAT,
+    LONGEST_ELEVATION, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH, POLICY_FORMAT,
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;

@@ -1,11 +1,17 @@
 use std::collections::BTreeSet;
 
+use sqlparser::ast::Statement;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
-use crate::bounds::{nests_deeper_than, operator_count, MAX_NESTING, MAX_OPERATORS};
+use crate::bounds::{
+    cte_count, nests_deeper_than, operator_count, set_operation_count, MAX_CTES, MAX_NESTING,
+    MAX_OPERATORS, MAX_SET_OPERATIONS,
+};
+use crate::lexical;
 
-use crate::analysis::analyse;
+use crate::analysis::{analyse, analyse_show, parse_show};
 use crate::dialect::AthenaDialect;
 use crate::policy::Policy;
 use crate::report::{Diagnostic, Report, Severity};
@@ -37,6 +43,25 @@ fn built_in(rule: &str, message: String, span: crate::Span) -> Diagnostic {
         unlocked_by: vec![],
         fix: None,
     }
+}
+
+/// Each statement's tokens without its `;`, split as the parser splits them.
+fn statement_tokens(tokens: &[TokenWithSpan]) -> Vec<Vec<TokenWithSpan>> {
+    let mut out: Vec<Vec<TokenWithSpan>> = vec![Vec::new()];
+    for t in tokens {
+        let started = out.last().is_some_and(|g| !g.is_empty());
+        match &t.token {
+            Token::SemiColon if started => out.push(Vec::new()),
+            Token::SemiColon => {}
+            Token::Whitespace(_) | Token::EOF => {}
+            _ => {
+                if let Some(g) = out.last_mut() {
+                    g.push(t.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Where each statement's last token ends (before its `;` and any comment), for fixes that
@@ -81,19 +106,31 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         ));
     } else {
         let mut ends = Vec::new();
+        // Each statement's tokens, kept only when a SHOW may need parsing here (`show.rs`).
+        let mut groups = Vec::new();
         let parsed = match Tokenizer::new(&AthenaDialect::new(), sql).tokenize_with_location() {
             Err(e) => Err(e.to_string()),
             Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
                 "the query has more than {MAX_OPERATORS} operators, more than Warden checks: split it"
             )),
-            Ok(tokens) => {
+            Ok(tokens) if set_operation_count(&tokens) > MAX_SET_OPERATIONS => Err(format!(
+                "the query has more than {MAX_SET_OPERATIONS} set operations (UNION, INTERSECT, EXCEPT), more than Warden checks: split it or put the rows in a table"
+            )),
+
+            Ok(tokens) => match lexical::check(&tokens) {
+                Err(e) => Err(e),
+                Ok(()) => {
                 ends = statement_ends(&tokens);
+                if tokens.iter().any(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::SHOW)) {
+                    groups = statement_tokens(&tokens);
+                }
                 Parser::new(&AthenaDialect::new())
                     .with_recursion_limit(MAX_PARSE_DEPTH)
                     .with_tokens_with_locations(tokens)
                     .parse_statements()
                     .map_err(|e| e.to_string())
-            }
+                }
+            },
         };
         match parsed {
             Err(e) => diagnostics.push(parse_error(&index, &e)),
@@ -107,6 +144,15 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                 let mut database = ctx.default_database.clone();
                 let count = parsed.len();
                 for (n, statement) in parsed.iter().enumerate() {
+                    if cte_count(statement) > MAX_CTES {
+                        classes.push(crate::analysis::classify(statement));
+                        diagnostics.push(built_in(
+                            "parse_error",
+                            format!("the statement defines more than {MAX_CTES} CTEs, more than Warden checks: split it"),
+                            index.whole(),
+                        ));
+                        continue;
+                    }
                     if nests_deeper_than(statement, MAX_NESTING) {
                         classes.push(crate::analysis::classify(statement));
                         let span = index.whole();
@@ -117,8 +163,41 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         ));
                         continue;
                     }
-                    let analysis =
-                        analyse(statement, policy.catalog(), database.as_deref(), &index);
+                    let analysis = match statement {
+                        Statement::ShowVariable { .. } => {
+                            let tokens: Vec<TokenWithSpan> =
+                                groups.get(n).cloned().unwrap_or_default();
+                            let span = match (tokens.first(), tokens.last()) {
+                                (Some(a), Some(b)) => index.span(
+                                    index.position(a.span.start.line, a.span.start.column),
+                                    index.position(b.span.end.line, b.span.end.column),
+                                ),
+                                _ => index.whole(),
+                            };
+                            match parse_show(tokens, MAX_PARSE_DEPTH) {
+                                Ok(form) => analyse_show(
+                                    &form,
+                                    policy.catalog(),
+                                    database.as_deref(),
+                                    &index,
+                                    span,
+                                ),
+                                Err(e) => {
+                                    classes.push(crate::report::StatementClass::Show);
+                                    diagnostics.push(built_in(
+                                        "unresolved",
+                                        format!(
+                                            "cannot check the SHOW statement: {}",
+                                            e.trim_start_matches("sql parser error: ")
+                                        ),
+                                        span,
+                                    ));
+                                    continue;
+                                }
+                            }
+                        }
+                        _ => analyse(statement, policy.catalog(), database.as_deref(), &index),
+                    };
                     classes.push(analysis.class);
                     for f in &analysis.unresolved {
                         diagnostics.push(built_in("unresolved", f.message.clone(), f.span));

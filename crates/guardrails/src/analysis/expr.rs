@@ -26,8 +26,28 @@ impl<'c> Resolver<'c, '_> {
             Expr::Identifier(id) => self.identifier(id, scope, aliases),
             Expr::CompoundIdentifier(parts) => self.compound(parts, scope, aliases),
             Expr::CompoundFieldAccess { root, access_chain } => {
-                self.expr(root, scope, aliases);
-                for access in access_chain {
+                // `t.m['k']` and `t.a[1]` arrive as `t` then `.m` then a subscript: the leading
+                // names are one qualified name (a column of t, or a field of column t), resolved
+                // as such, and what follows applies to its value.
+                let mut chain = access_chain.as_slice();
+                match root.as_ref() {
+                    Expr::Identifier(first) => {
+                        let mut parts = vec![first.clone()];
+                        while let Some((AccessExpr::Dot(Expr::Identifier(name)), rest)) =
+                            chain.split_first()
+                        {
+                            parts.push(name.clone());
+                            chain = rest;
+                        }
+                        if parts.len() == 1 {
+                            self.identifier(first, scope, aliases);
+                        } else {
+                            self.compound(&parts, scope, aliases);
+                        }
+                    }
+                    other => self.expr(other, scope, aliases),
+                }
+                for access in chain {
                     match access {
                         // `.field` names a field of a row, not a column.
                         AccessExpr::Dot(_) => {}

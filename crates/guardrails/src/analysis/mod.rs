@@ -9,6 +9,7 @@ mod passthrough;
 mod predicate;
 mod query;
 mod scope;
+mod show;
 mod statement;
 
 use std::collections::BTreeSet;
@@ -18,6 +19,7 @@ use crate::report::StatementClass;
 use crate::span::{LineIndex, Span};
 
 pub(crate) use predicate::Constraint;
+pub(crate) use show::{analyse as analyse_show, parse as parse_show};
 pub(crate) use statement::{analyse, classify};
 
 /// A base-table column the statement reads, with where it is read.
@@ -58,6 +60,8 @@ pub(crate) struct Shape {
     pub cross_joins: Vec<Span>,
     /// Names of relations outside the policy's catalog (federated catalogs, unknown databases).
     pub foreign_objects: Vec<(String, Span)>,
+    /// Tables whose metadata a SHOW or DESCRIBE reads.
+    pub metadata_objects: Vec<(String, Span)>,
     /// The top-level query has a LIMIT (or FETCH), and its value when it is a literal.
     pub limit: Option<Option<u64>>,
     pub top_order_by: Option<Span>,

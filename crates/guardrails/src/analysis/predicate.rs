@@ -9,7 +9,7 @@ use super::scope::{Aliases, Found, Scope};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Constraint {
     pub column: String,
-    /// `Some(n)`: equality or `IN` with n literal values; `None`: a range.
+    /// `Some(n)`: equality or `IN` with n distinct literal values; `None`: a range.
     pub values: Option<usize>,
 }
 
@@ -140,11 +140,15 @@ pub(crate) fn constraint(
             negated: false,
         } if !list.is_empty() && list.iter().all(is_constant) => {
             let (rel, column) = column_of(expr, scope, lambda_params)?;
+            // A value listed twice selects its partition once. Literals are told apart by
+            // their text, so `1` and `1.0` count twice: an estimate too high, never too low.
+            let distinct: std::collections::BTreeSet<String> =
+                list.iter().map(|e| e.to_string()).collect();
             Some((
                 rel,
                 Constraint {
                     column,
-                    values: Some(list.len()),
+                    values: Some(distinct.len()),
                 },
             ))
         }

@@ -234,6 +234,9 @@ impl<'c> Resolver<'c, '_> {
 
         let mut outputs = Vec::new();
         let mut aliases = Vec::new();
+        // Under EXISTS the select list is never evaluated, whatever it holds: its names are
+        // still resolved (an unknown one is still refused), but nothing it names is read.
+        let reads_before = self.reads.len();
         for item in &s.projection {
             match item {
                 SelectItem::UnnamedExpr(e) => {
@@ -297,6 +300,9 @@ impl<'c> Resolver<'c, '_> {
                 }
             }
         }
+        if projection_unused {
+            self.reads.truncate(reads_before);
+        }
         scope.aliases = aliases;
         scope.outputs = outputs.clone();
 
@@ -332,7 +338,7 @@ impl<'c> Resolver<'c, '_> {
 
         // Predicates of WHERE that bound the rows of each base table read here (inner joins'
         // ON conditions were applied where they stand, against the relations visible there).
-        self.bound_by(&where_conjuncts, &scope);
+        self.bound_by(&where_conjuncts, &scope, 0);
         self.comma_joins(s, &scope, &links);
         outputs
     }
@@ -458,6 +464,10 @@ impl<'c> Resolver<'c, '_> {
                     continue;
                 }
             };
+            let optional_right = matches!(
+                join.join_operator,
+                JoinOperator::Left(_) | JoinOperator::LeftOuter(_)
+            );
             match constraint {
                 JoinConstraint::On(e) => {
                     let scope = Scope {
@@ -472,7 +482,11 @@ impl<'c> Resolver<'c, '_> {
                     // Judged here, where a name may still mean an outer relation that a later
                     // FROM item of the same name would hide.
                     if inner {
-                        self.bound_by(&conjuncts(e), &scope);
+                        self.bound_by(&conjuncts(e), &scope, 0);
+                    } else if optional_right {
+                        // Athena pushes a LEFT JOIN's ON filter on the optional side into that
+                        // side's scan; on the preserved side it filters nothing out.
+                        self.bound_by(&conjuncts(e), &scope, left_len);
                     }
                     *rels = scope.rels;
                 }
@@ -668,11 +682,15 @@ impl<'c> Resolver<'c, '_> {
 
     /// Notes the bounds `conjuncts` put on the base tables of `scope` (directly, or through a
     /// plain projection).
-    fn bound_by(&mut self, conjuncts: &[&Expr], scope: &Scope<'_, 'c>) {
+    /// Records the bounds `conjuncts` put on relations `from..` of `scope`.
+    fn bound_by(&mut self, conjuncts: &[&Expr], scope: &Scope<'_, 'c>, from: usize) {
         for c in conjuncts {
             let Some((rel, constraint)) = constraint(c, scope, &self.lambda_params) else {
                 continue;
             };
+            if rel < from {
+                continue;
+            }
             let Some(r) = scope.rels.get(rel) else {
                 continue;
             };

@@ -299,6 +299,49 @@ impl<'c> Resolver<'c, '_> {
                     "prepared statements cannot be checked (the text that would run is not here): run the query itself",
                 );
             }
+            Statement::ShowColumns { show_options, .. } => {
+                match show_options
+                    .show_in
+                    .as_ref()
+                    .and_then(|i| i.parent_name.as_ref())
+                {
+                    Some(name) => {
+                        self.metadata(name);
+                    }
+                    None => {
+                        let span = self.statement_span();
+                        self.unresolved(
+                            span,
+                            "SHOW COLUMNS needs a table: SHOW COLUMNS IN db.table",
+                        );
+                    }
+                }
+            }
+            Statement::ShowCreate { obj_name, .. } => {
+                self.metadata(obj_name);
+            }
+            Statement::ExplainTable { table_name, .. } => {
+                self.metadata(table_name);
+            }
+            Statement::ShowTables { .. }
+            | Statement::ShowViews { .. }
+            | Statement::ShowDatabases { .. }
+            | Statement::ShowSchemas { .. }
+            | Statement::ShowFunctions { .. }
+            | Statement::ShowCatalogs { .. } => {}
+            Statement::ShowVariable { .. }
+            | Statement::ShowVariables { .. }
+            | Statement::ShowStatus { .. }
+            | Statement::ShowCollation { .. }
+            | Statement::ShowCharset(_)
+            | Statement::ShowProcessList { .. }
+            | Statement::ShowObjects(_) => {
+                let span = self.statement_span();
+                self.unresolved(
+                    span,
+                    "this SHOW statement is not one Athena has, or not one Warden understands: it is not allowed",
+                );
+            }
             Statement::Use(Use::Database(name) | Use::Schema(name) | Use::Object(name)) => {
                 if let Some(last) = name_parts(name).and_then(|parts| parts.last().cloned()) {
                     *use_database = Some(last);

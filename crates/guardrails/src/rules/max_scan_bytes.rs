@@ -21,7 +21,7 @@ pub(crate) const KIND: Kind = Kind {
 /// ## What it does
 /// Fires when the estimated scan of a statement exceeds `limit`. The estimate adds, for each
 /// table read, its `stats.size_bytes` times the share of partitions an `=`/`IN` on a partition
-/// key selects (values / `stats.partitions`). A table without `size_bytes` cannot be
+/// key selects (distinct values / `stats.partitions`). A table without `size_bytes` cannot be
 /// estimated, which fires the rule too.
 ///
 /// ## Why
@@ -36,7 +36,8 @@ pub(crate) const KIND: Kind = Kind {
 /// ```
 /// Fires: `SELECT order_id FROM orders` ("the query would scan an estimated 800 GB, budget
 /// 500 GB: ...").
-/// Does not fire: `SELECT order_id FROM orders WHERE dt = '2024-01-01'` (0.8 GB).
+/// Does not fire: `SELECT order_id FROM orders WHERE dt = '2024-01-01'` (0.8 GB), nor
+/// `... WHERE dt IN ('2024-01-01', '2024-01-01')` (the same partition twice is one).
 #[derive(Debug)]
 pub(crate) struct MaxScanBytes {
     pub limit: u64,

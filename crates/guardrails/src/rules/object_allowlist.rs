@@ -26,7 +26,8 @@ pub(crate) const KIND: Kind = Kind {
 
 /// ## What it does
 /// Fires on every table read, written, created or dropped that is in none of `databases` and
-/// `tables`. Federated catalogs are refused unless listed.
+/// `tables`, and on every table a `SHOW` or `DESCRIBE` names. Federated catalogs are refused
+/// unless listed.
 ///
 /// ## Why
 /// A policy names the data it governs; anything else is outside what it was written for.
@@ -78,7 +79,8 @@ impl Check for ObjectAllowlist {
             .iter()
             .map(|i| (i.table.qualified_name(), i.span))
             .chain(a.writes.iter().map(|w| (w.name.clone(), w.span)))
-            .chain(a.shape.foreign_objects.iter().cloned());
+            .chain(a.shape.foreign_objects.iter().cloned())
+            .chain(a.shape.metadata_objects.iter().cloned());
         for (name, span) in objects {
             if !self.allows(&name) {
                 out.push(diagnostic(

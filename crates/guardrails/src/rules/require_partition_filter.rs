@@ -22,7 +22,10 @@ pub(crate) const KIND: Kind = Kind {
 /// Fires on each place a listed table is read without a sargable predicate on one of its
 /// partition keys: `=`, `IN`, `BETWEEN`, `<`, `<=`, `>`, `>=` against literals (or arithmetic
 /// and casts over literals). A function or cast applied to the key does not count; an `OR`
-/// counts only when every branch constrains the key. The diagnostic points at the table name.
+/// counts only when every branch constrains the key. The predicate may be in the `WHERE`, an
+/// inner join's `ON`, or the `ON` of a `LEFT JOIN` whose right (optional) side the table is:
+/// Athena pushes that into the table's scan. On the preserved side of an outer join, or in a
+/// `FULL JOIN`, an `ON` filter bounds nothing. The diagnostic points at the table name.
 ///
 /// ## Why
 /// Athena bills by bytes scanned; a partitioned table read without a partition filter is read

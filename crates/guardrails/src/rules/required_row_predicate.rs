@@ -26,8 +26,9 @@ pub(crate) const KIND: Kind = Kind {
 
 /// ## What it does
 /// Fires on every read of a listed table not bounded by `column = <literal>` or
-/// `column IN (<literals>)` in a conjunct of its `WHERE` (or of an inner join's `ON`); an `OR`
-/// counts when every branch bounds the column.
+/// `column IN (<literals>)` in a conjunct of its `WHERE` (or of an inner join's `ON`, or of the
+/// `ON` of a `LEFT JOIN` whose right side it is); an `OR` counts when every branch bounds the
+/// column. Duplicate values in `IN` count once.
 ///
 /// ## Why
 /// Row-level scoping, such as one tenant at a time, without a view per tenant.

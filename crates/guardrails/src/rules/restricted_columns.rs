@@ -21,7 +21,8 @@ pub(crate) const KIND: Kind = Kind {
 /// ## What it does
 /// Fires on each read of a column carrying one of `tags`, anywhere in the statement (select
 /// list, `WHERE`, joins, `GROUP BY`, `HAVING`, `ORDER BY`, windows, function and lambda
-/// arguments, subqueries).
+/// arguments, subqueries, the query of `SHOW STATS FOR (...)`; `SHOW STATS FOR <table>` reads
+/// every column of the table). The select list of an `EXISTS` subquery reads nothing.
 ///
 /// ## Why
 /// Personal and restricted data is read only under an elevation, which is journalled.

@@ -277,8 +277,8 @@ fn bounds_outside_a_plain_projection_reach_its_table() {
     fires!(r, "WITH o AS (SELECT * FROM orders) SELECT order_id FROM o WHERE dt = 'x' UNION ALL SELECT order_id FROM o");
     // A CTE named like the table is not the table.
     fires!(r, "WITH orders AS (SELECT * FROM sales.orders LIMIT 5) SELECT * FROM (SELECT * FROM orders) t WHERE dt = 'x'");
-    // Only an outer join's WHERE counts, as for tables.
-    fires!(r, "SELECT c.email FROM customers c LEFT JOIN (SELECT * FROM orders) o ON o.customer_id = c.customer_id AND o.dt = '1'");
+    // A LEFT JOIN's ON bounds its optional side, as for tables.
+    quiet(r, "SELECT c.email FROM customers c LEFT JOIN (SELECT * FROM orders) o ON o.customer_id = c.customer_id AND o.dt = '1'");
 
     let tenant = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
     quiet(
@@ -331,6 +331,40 @@ fn max_scan_bytes() {
     );
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 1TB }\n";
     fires!(r, "SELECT name FROM hr.customers");
+}
+
+#[test]
+fn a_left_joins_on_filter_bounds_its_optional_side_only() {
+    let r = "  - { id: part, kind: require_partition_filter, tables: [sales.orders] }\n";
+    quiet(r, "SELECT c.customer_id FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.dt = '2024-01-01'");
+    quiet(r, "SELECT c.customer_id FROM customers c LEFT OUTER JOIN orders o ON o.dt IN ('a', 'b') AND o.customer_id = c.customer_id");
+    // The preserved side keeps every row whatever the ON says.
+    fires!(r, "SELECT o.order_id FROM orders o LEFT JOIN customers c ON o.customer_id = c.customer_id AND o.dt = '2024-01-01'");
+    fires!(r, "SELECT o.order_id FROM customers c RIGHT JOIN orders o ON o.customer_id = c.customer_id AND o.dt = '2024-01-01'");
+    fires!(r, "SELECT o.order_id FROM customers c FULL JOIN orders o ON o.customer_id = c.customer_id AND o.dt = '2024-01-01'");
+    // A condition that is not a bound on the key does not count.
+    fires!(r, "SELECT c.customer_id FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND (o.dt = '1' OR o.order_id = 2)");
+    // The scan estimate counts it too: customers (2 GB) and one partition of orders (0.8 GB).
+    let budget = "  - { id: budget, kind: max_scan_bytes, limit: 3GB }\n";
+    quiet(budget, "SELECT c.customer_id FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.dt = '2024-01-01' WHERE c.customer_id = 1");
+}
+
+#[test]
+fn duplicate_partition_values_count_once_in_the_scan_estimate() {
+    // 0.8 GB a partition: one fits in 1 GB, two do not.
+    let r = "  - { id: budget, kind: max_scan_bytes, limit: 1GB }\n";
+    quiet(
+        r,
+        "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-01')",
+    );
+    quiet(
+        r,
+        "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-01', '2024-01-01')",
+    );
+    fires!(
+        r,
+        "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-02')"
+    );
 }
 
 #[test]
