@@ -110,9 +110,8 @@ fn trino(text: &str) -> Option<Opaque> {
                 }
             }
             i = ident.max(num).max(i + 1);
-        } else if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
-            i += 1;
-        } else if b"=<>!+-*/%|?;,()[].:".contains(&c) {
+        } else if b" \t\r\n=<>!+-*/%|?;,()[].:".contains(&c) {
+            // WS and the operators and punctuation: one token, no text hidden.
             i += 1;
         } else {
             return None;
