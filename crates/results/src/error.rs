@@ -1,0 +1,18 @@
+use std::path::PathBuf;
+
+/// Why a result could not be stored, read or exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot create the result folder in {path}: {reason}; check that the cache folder is writable and the disk has space")]
+    Create { path: PathBuf, reason: String },
+    #[error("cannot write the result to disk: {0}; check that the disk has space")]
+    Write(String),
+    #[error("cannot read the stored result: {0}")]
+    Read(String),
+    #[error("a row has {got} values but the result has {expected} columns")]
+    RowWidth { expected: usize, got: usize },
+    #[error("the result did not arrive completely: {0}")]
+    Incomplete(String),
+    #[error("cannot write the export: {0}")]
+    Export(String),
+}

@@ -1,0 +1,12 @@
+//! A disk-backed result store: rows stream in from an engine and are written as Arrow IPC
+//! chunk files in the cache folder, so memory stays flat whatever the size of the result.
+//! Readers page from the chunks already written while the rest is still arriving, and export
+//! to CSV or JSON one chunk at a time.
+
+mod chunk;
+mod error;
+mod export;
+mod store;
+
+pub use error::ResultsError;
+pub use store::{create, ResultReader, ResultWriter, Snapshot, CHUNK_ROWS, FIRST_CHUNK_ROWS};

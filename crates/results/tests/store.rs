@@ -1,0 +1,151 @@
+use std::time::Duration;
+
+use warden_engine::{ColumnInfo, Value};
+use warden_results::{create, ResultsError, FIRST_CHUNK_ROWS};
+
+fn columns() -> Vec<ColumnInfo> {
+    ["n", "name", "score", "ok"]
+        .iter()
+        .map(|n| ColumnInfo {
+            name: n.to_string(),
+            data_type: "varchar".into(),
+        })
+        .collect()
+}
+
+fn row(i: i64) -> Vec<Value> {
+    vec![
+        Value::Int(i),
+        if i % 7 == 0 {
+            Value::Null
+        } else {
+            Value::Text(format!("név \"{i}\",\n"))
+        },
+        Value::Float(i as f64 / 2.0),
+        if i % 5 == 0 {
+            Value::Null
+        } else {
+            Value::Bool(i % 2 == 0)
+        },
+    ]
+}
+
+#[test]
+fn rows_round_trip_through_chunks_with_their_types_and_nulls() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    for i in 0..50_000 {
+        writer.push(row(i)).unwrap();
+    }
+    assert_eq!(writer.finish().unwrap(), 50_000);
+    let snap = reader.snapshot();
+    assert_eq!(
+        (snap.rows, snap.complete, snap.failure),
+        (50_000, true, None)
+    );
+    // A page across the first chunk's end and one deep inside a later chunk.
+    let page = reader.page(FIRST_CHUNK_ROWS as u64 - 2, 4).unwrap();
+    let want: Vec<_> = (FIRST_CHUNK_ROWS as i64 - 2..FIRST_CHUNK_ROWS as i64 + 2)
+        .map(row)
+        .collect();
+    assert_eq!(page, want);
+    assert_eq!(
+        reader.page(40_000, 3).unwrap(),
+        (40_000..40_003).map(row).collect::<Vec<_>>()
+    );
+    assert_eq!(reader.page(49_999, 100).unwrap().len(), 1);
+    assert!(reader.page(60_000, 10).unwrap().is_empty());
+    let chunks = std::fs::read_dir(reader.folder()).unwrap().count();
+    assert!(chunks > 2, "{chunks} chunk files");
+}
+
+#[test]
+fn the_first_page_is_readable_while_rows_still_arrive() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    let feeder = std::thread::spawn(move || {
+        for i in 0..FIRST_CHUNK_ROWS as i64 {
+            writer.push(row(i)).unwrap();
+        }
+        // Hold the writer open: the rest has not arrived yet.
+        std::thread::sleep(Duration::from_millis(300));
+        writer.push(row(FIRST_CHUNK_ROWS as i64)).unwrap();
+        writer.finish().unwrap();
+    });
+    let snap = reader.wait_for(100, Duration::from_secs(10));
+    assert!(!snap.complete && snap.rows >= 100, "{snap:?}");
+    assert_eq!(
+        reader.page(0, 100).unwrap(),
+        (0..100).map(row).collect::<Vec<_>>()
+    );
+    feeder.join().unwrap();
+    assert_eq!(reader.snapshot().rows, FIRST_CHUNK_ROWS as u64 + 1);
+}
+
+#[test]
+fn export_streams_csv_and_json_lines_with_null_apart_from_empty_text() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    writer
+        .push(vec![
+            Value::Int(1),
+            Value::Text(String::new()),
+            Value::Null,
+            Value::Bool(true),
+        ])
+        .unwrap();
+    writer
+        .push(vec![
+            Value::Int(2),
+            Value::Text("a,\"b\"\nc".into()),
+            Value::Float(1.5),
+            Value::Null,
+        ])
+        .unwrap();
+    writer.finish().unwrap();
+    let mut csv = Vec::new();
+    assert_eq!(reader.export_csv(&mut csv).unwrap(), 2);
+    assert_eq!(
+        String::from_utf8(csv).unwrap(),
+        "n,name,score,ok\r\n1,\"\",,true\r\n2,\"a,\"\"b\"\"\nc\",1.5,\r\n"
+    );
+    let mut json = Vec::new();
+    reader.export_json_lines(&mut json).unwrap();
+    assert_eq!(
+        String::from_utf8(json).unwrap(),
+        "{\"n\":1,\"name\":\"\",\"score\":null,\"ok\":true}\n{\"n\":2,\"name\":\"a,\\\"b\\\"\\nc\",\"score\":1.5,\"ok\":null}\n"
+    );
+}
+
+#[test]
+fn a_writer_dropped_early_fails_its_readers_with_a_reason() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    writer.push(row(1)).unwrap();
+    drop(writer);
+    let snap = reader.snapshot();
+    assert_eq!(snap.rows, 1, "the rows that arrived stay readable");
+    assert!(snap
+        .failure
+        .unwrap()
+        .contains("stopped before the last row"));
+    let err = reader.export_csv(Vec::new()).unwrap_err();
+    assert!(matches!(err, ResultsError::Incomplete(_)), "{err}");
+}
+
+#[test]
+fn a_row_of_the_wrong_width_is_refused_and_the_folder_goes_with_the_result() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    let err = writer.push(vec![Value::Int(1)]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a row has 1 values but the result has 4 columns"
+    );
+    let folder = reader.folder().to_path_buf();
+    writer.push(row(3)).unwrap();
+    writer.finish().unwrap();
+    assert!(folder.is_dir());
+    drop(reader);
+    assert!(!folder.exists());
+}
