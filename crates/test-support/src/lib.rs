@@ -5,6 +5,8 @@ mod clock;
 
 pub use clock::ManualClock;
 
+pub mod standin;
+
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

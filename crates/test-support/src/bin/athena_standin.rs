@@ -1,0 +1,85 @@
+//! The Athena stand-in as a process, for the sandbox and the benchmark:
+//! `athena-standin --moto http://127.0.0.1:5000 [--load-demo-lake] [--latency-ms 50]`.
+//! Prints one JSON line with its endpoints, then serves until stdin closes or it is killed.
+
+use std::io::BufRead;
+use std::time::Duration;
+
+use clap::Parser;
+use warden_test_support::standin::{
+    ensure_bucket, glue_client, load_demo_lake, s3_client, AthenaStandIn, StandInConfig,
+    WorkGroupSpec,
+};
+
+#[derive(Parser)]
+#[command(about = "A local Athena stand-in over moto's S3 and Glue (sandbox and tests only)")]
+struct Args {
+    /// moto_server's endpoint (S3 and Glue).
+    #[arg(long)]
+    moto: String,
+    /// Bucket for query results (created if missing); results go under `results/`.
+    #[arg(long, default_value = "warden-athena-results")]
+    results_bucket: String,
+    /// Put the demo lake into this bucket and register it in Glue first.
+    #[arg(long)]
+    load_demo_lake: Option<String>,
+    /// Seed of the demo lake.
+    #[arg(long, default_value_t = 20_250_901)]
+    seed: u64,
+    #[arg(long, default_value_t = 0)]
+    athena_port: u16,
+    #[arg(long, default_value_t = 0)]
+    s3_port: u16,
+    /// Added to every Athena call and S3 read through the front.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Time each query spends QUEUED.
+    #[arg(long, default_value_t = 0)]
+    queued_ms: u64,
+    /// A second workgroup, `capped`, cancelling queries that scan more than this many bytes.
+    #[arg(long)]
+    capped_cutoff: Option<u64>,
+}
+
+fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("athena-standin: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let s3 = s3_client(&args.moto);
+    let glue = glue_client(&args.moto);
+    runtime.block_on(ensure_bucket(&s3, &args.results_bucket))?;
+    if let Some(bucket) = &args.load_demo_lake {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        runtime.block_on(load_demo_lake(&s3, &glue, bucket, dir.path(), args.seed))?;
+    }
+    let mut config = StandInConfig::new(&args.moto, &args.results_bucket);
+    config.athena_port = args.athena_port;
+    config.s3_port = args.s3_port;
+    if let Some(cutoff) = args.capped_cutoff {
+        config.workgroups.push(
+            WorkGroupSpec::new("capped", &format!("s3://{}/results/", args.results_bucket))
+                .with_cutoff(cutoff),
+        );
+    }
+    let standin = AthenaStandIn::start(config)?;
+    standin.knobs.set(|k| {
+        k.latency = Duration::from_millis(args.latency_ms);
+        k.queued = Duration::from_millis(args.queued_ms);
+    });
+    println!(
+        "{}",
+        serde_json::json!({"athena": standin.endpoint, "s3": standin.s3_endpoint, "moto": args.moto})
+    );
+    // Serve until the parent closes stdin (or kills the process).
+    for line in std::io::stdin().lock().lines() {
+        if line.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}

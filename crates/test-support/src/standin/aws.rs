@@ -1,0 +1,43 @@
+//! SDK clients pointed at a local server (moto_server) with static fake credentials.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+
+/// Region every local test uses.
+pub const REGION: &str = "us-east-1";
+
+/// An SDK configuration for `endpoint` with fake static credentials (moto accepts any).
+pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "FAKEACCESSKEY",
+                "FAKE-secret-for-local-servers",
+                None,
+                None,
+                "fake",
+            )),
+        )
+        .build()
+}
+
+pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(&local_sdk_config(endpoint))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+pub fn glue_client(endpoint: &str) -> aws_sdk_glue::Client {
+    aws_sdk_glue::Client::new(&local_sdk_config(endpoint))
+}
+
+/// Splits `s3://bucket/key` into bucket and key.
+pub fn split_s3(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| (bucket.to_string(), key.to_string()))
+}
