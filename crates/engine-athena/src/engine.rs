@@ -1,0 +1,202 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use warden_engine::{
+    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
+};
+use warden_results::ResultReader;
+
+use crate::read::{self, ResultPath, UsePaging};
+use crate::run::{self, RunState, Statistics};
+use crate::settings::cost_usd;
+use crate::{glue, AthenaClients, AthenaError, AthenaSettings};
+
+/// What happens to a run, for the window and the CLI.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    /// Athena accepted the query under this id.
+    Started {
+        query_execution_id: String,
+    },
+    State(RunState),
+    /// The query succeeded and its rows are arriving in `reader`.
+    Reading {
+        reader: ResultReader,
+        path: ResultPath,
+    },
+}
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct AthenaRun {
+    pub query_execution_id: String,
+    pub workgroup: String,
+    pub statistics: Statistics,
+    pub cost_usd: f64,
+    pub path: ResultPath,
+    pub rows: u64,
+    pub reader: ResultReader,
+    pub duration: Duration,
+}
+
+/// Amazon Athena behind Warden's gate.
+#[derive(Debug, Clone)]
+pub struct AthenaEngine {
+    clients: AthenaClients,
+    settings: AthenaSettings,
+}
+
+impl AthenaEngine {
+    pub fn new(clients: AthenaClients, settings: AthenaSettings) -> Self {
+        Self { clients, settings }
+    }
+
+    pub fn settings(&self) -> &AthenaSettings {
+        &self.settings
+    }
+
+    /// Runs the approved text on Athena and streams its rows into a new result in the cache
+    /// folder. `run_id` names the run: starting the same run again never runs it twice.
+    pub async fn run(
+        &self,
+        query: &Approved,
+        run_id: &str,
+        cancel: &CancellationToken,
+        events: &(dyn Fn(RunEvent) + Send + Sync),
+    ) -> Result<AthenaRun, AthenaError> {
+        let started = Instant::now();
+        match query.statements() {
+            [_] => {}
+            [] => return Err(AthenaError::Settings("there is no statement to run".into())),
+            many => return Err(AthenaError::MultipleStatements(many.len())),
+        }
+        if cancel.is_cancelled() {
+            return Err(AthenaError::Cancelled);
+        }
+        let athena = &self.clients.athena;
+        // Exactly the approved text goes to Athena.
+        let id = run::start(
+            athena,
+            &self.settings,
+            query.sql(),
+            query.default_database(),
+            run_id,
+        )
+        .await?;
+        events(RunEvent::Started {
+            query_execution_id: id.clone(),
+        });
+        let progress = |s: RunState| events(RunEvent::State(s));
+        let finished = run::wait(athena, &self.settings, &id, cancel, &progress).await?;
+        let columns = read::columns(athena, &id).await?;
+        let (mut writer, reader) = warden_results::create(&self.settings.cache_dir, columns)?;
+        let s3_attempt = match &finished.output_location {
+            None => Err(UsePaging(
+                "the workgroup manages its results (no output location)".into(),
+            )),
+            Some(_) if finished.encrypted_client_side => Err(UsePaging(
+                "the results are encrypted client-side (CSE_KMS)".into(),
+            )),
+            // Read where the execution says: a reused result lives under the earlier query.
+            Some(location) => {
+                let reading = ResultPath::S3 {
+                    location: location.clone(),
+                    resumed: 0,
+                };
+                events(RunEvent::Reading {
+                    reader: reader.clone(),
+                    path: reading,
+                });
+                read::from_s3(&self.clients.s3, location, finished.ddl, &mut writer)
+                    .await?
+                    .map(|resumed| ResultPath::S3 {
+                        location: location.clone(),
+                        resumed,
+                    })
+            }
+        };
+        let path = match s3_attempt {
+            Ok(path) => path,
+            Err(UsePaging(reason)) => {
+                let path = ResultPath::Paging { reason };
+                events(RunEvent::Reading {
+                    reader: reader.clone(),
+                    path: path.clone(),
+                });
+                read::by_paging(athena, &id, finished.ddl, &mut writer).await?;
+                path
+            }
+        };
+        let rows = writer.finish()?;
+        Ok(AthenaRun {
+            query_execution_id: id,
+            workgroup: self.settings.workgroup.clone(),
+            cost_usd: cost_usd(
+                finished.statistics.bytes_scanned,
+                self.settings.price_per_tb,
+            ),
+            statistics: finished.statistics,
+            path,
+            rows,
+            reader,
+            duration: started.elapsed(),
+        })
+    }
+
+    /// Stops a query by id (lockout of a run the gate no longer allows) and waits for Athena
+    /// to confirm.
+    pub async fn stop(&self, query_execution_id: &str) -> Result<(), AthenaError> {
+        run::stop(
+            &self.clients.athena,
+            query_execution_id,
+            self.settings.stop_timeout,
+        )
+        .await
+    }
+}
+
+/// A run id unique in this process and across restarts.
+fn fresh_run_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{now}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[async_trait::async_trait]
+impl Engine for AthenaEngine {
+    fn name(&self) -> &'static str {
+        "athena"
+    }
+
+    async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
+        Ok(glue::snapshot(&self.clients.glue, None, &[]).await?)
+    }
+
+    async fn execute(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+    ) -> Result<QueryOutcome, EngineError> {
+        let run = self.run(&query, &fresh_run_id(), &cancel, &|_| {}).await?;
+        let rows = run
+            .reader
+            .page(0, run.rows as usize)
+            .map_err(|e| EngineError::Query(e.to_string()))?;
+        Ok(QueryOutcome {
+            query_id: run.query_execution_id,
+            result: ResultSet {
+                columns: run.reader.columns().to_vec(),
+                rows,
+            },
+            bytes_scanned: run.statistics.bytes_scanned,
+            duration: run.duration,
+        })
+    }
+}
