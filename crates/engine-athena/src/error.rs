@@ -15,7 +15,7 @@ pub enum AthenaError {
     UnknownQuery(String),
     #[error("a permission is missing: {action} was refused ({detail}); ask your administrator for {action}")]
     Permission { action: String, detail: String },
-    #[error("Athena could not be reached for {action}: {detail}")]
+    #[error("{action} failed: {detail}")]
     Service { action: String, detail: String },
     #[error("the query result could not be read: {0}")]
     Result(String),
