@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::archive;
+use crate::archive::{self, Limits};
 use crate::error::BundleError;
 use crate::keys::SigningKey;
 use crate::manifest::{
@@ -81,7 +81,17 @@ pub fn build(
     let mut all: Vec<(&str, &[u8])> = vec![(MANIFEST_FILE, &manifest_bytes)];
     all.extend(files);
     all.push((SIGNATURE_FILE, &signature_bytes));
-    archive::write(&all)
+    let bytes = archive::write(&all)?;
+    // Refuse here what every client would refuse on fetch: a signed bundle nobody can use.
+    archive::read(&bytes, &Limits::default())?;
+    let max_download = crate::fetch::RemoteOptions::default().max_bytes;
+    if bytes.len() as u64 > max_download {
+        return Err(BundleError::DownloadTooLarge {
+            location: "the built bundle".into(),
+            limit: max_download,
+        });
+    }
+    Ok(bytes)
 }
 
 fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -58,6 +58,7 @@ pub struct Fetcher {
     backend: Backend,
     max_bytes: u64,
     max_redirects: usize,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -80,6 +81,7 @@ impl Fetcher {
             backend,
             max_bytes: options.max_bytes,
             max_redirects: options.max_redirects,
+            timeout: options.timeout,
         })
     }
 
@@ -101,6 +103,7 @@ impl Fetcher {
             backend: Backend::S3(client),
             max_bytes: options.max_bytes,
             max_redirects: options.max_redirects,
+            timeout: options.timeout,
         })
     }
 
@@ -134,7 +137,25 @@ impl Fetcher {
                 .await
             }
             (Backend::File, Kind::File(path)) => {
-                fetch_file(path, self.location.as_str(), etag, self.max_bytes).await
+                let (path, location) = (path.clone(), self.location.as_str().to_string());
+                let max_bytes = self.max_bytes;
+                let read =
+                    tokio::task::spawn_blocking(move || read_file(&path, &location, max_bytes));
+                let bytes = match tokio::time::timeout(self.timeout, read).await {
+                    Ok(Ok(result)) => result?,
+                    Ok(Err(e)) => {
+                        return Err(BundleError::Unreachable {
+                            location: self.location.as_str().to_string(),
+                            reason: format!("the read did not finish: {e}"),
+                        })
+                    }
+                    Err(_) => {
+                        return Err(BundleError::Timeout {
+                            location: self.location.as_str().to_string(),
+                        })
+                    }
+                };
+                Ok(file_fetched(bytes, etag))
             }
             _ => Err(BundleError::InvalidLocation {
                 url: self.location.to_string(),
@@ -144,33 +165,72 @@ impl Fetcher {
     }
 }
 
-/// Files have no ETag; the SHA-256 of the content stands in for one.
-async fn fetch_file(
+/// Reads a `file://` bundle defensively: a link, a named pipe, a device or a huge file at the
+/// source must neither hang the fetch nor fill memory. The file is opened without following a
+/// link and without blocking, checked to be a regular file on the open handle (not by path, which
+/// could be swapped in between), and read through a size bound.
+fn read_file(
     path: &std::path::Path,
     location: &str,
-    etag: Option<&str>,
     max_bytes: u64,
-) -> Result<Fetched, BundleError> {
-    let meta = tokio::fs::metadata(path)
-        .await
-        .map_err(|e| file_error(e, location))?;
+) -> Result<Vec<u8>, BundleError> {
+    use std::io::Read;
+    let refused = |reason: &str| BundleError::Unreachable {
+        location: location.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(refused(
+                "it is a symbolic link; publish the bundle as a regular file",
+            ))
+        }
+        Err(e) => return Err(file_error(e, location)),
+    };
+    let meta = file.metadata().map_err(|e| file_error(e, location))?;
+    if !meta.is_file() {
+        return Err(refused(
+            "it is not a regular file (a pipe, a device or a folder); publish the bundle as a regular file",
+        ));
+    }
     if meta.len() > max_bytes {
         return Err(BundleError::DownloadTooLarge {
             location: location.to_string(),
             limit: max_bytes,
         });
     }
-    let bytes = tokio::fs::read(path)
-        .await
+    let mut bytes = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(|e| file_error(e, location))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(BundleError::DownloadTooLarge {
+            location: location.to_string(),
+            limit: max_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Files have no ETag; the SHA-256 of the content stands in for one.
+fn file_fetched(bytes: Vec<u8>, etag: Option<&str>) -> Fetched {
     let tag = format!("\"sha256:{}\"", hex::encode(Sha256::digest(&bytes)));
     if etag == Some(tag.as_str()) {
-        return Ok(Fetched::NotModified);
+        return Fetched::NotModified;
     }
-    Ok(Fetched::Body {
+    Fetched::Body {
         bytes,
         etag: Some(tag),
-    })
+    }
 }
 
 fn file_error(e: std::io::Error, location: &str) -> BundleError {

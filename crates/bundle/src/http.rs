@@ -89,6 +89,9 @@ pub(crate) async fn fetch(
 }
 
 fn transport_error(e: reqwest::Error, location: &str, max_redirects: usize) -> BundleError {
+    // reqwest's text names the URL, whose query may be a presigned signature: drop it, the
+    // (redacted) location says where.
+    let e = e.without_url();
     if e.is_timeout() {
         BundleError::Timeout {
             location: location.to_string(),
@@ -99,7 +102,6 @@ fn transport_error(e: reqwest::Error, location: &str, max_redirects: usize) -> B
             limit: max_redirects,
         }
     } else {
-        // reqwest's messages name the URL, which holds no credentials (refused at parse time).
         BundleError::Unreachable {
             location: location.to_string(),
             reason: error_chain(&e),

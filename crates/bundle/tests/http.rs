@@ -401,3 +401,29 @@ async fn an_unreachable_server_is_reported_as_such() {
     assert!(matches!(err, BundleError::Unreachable { .. }), "{err}");
     assert!(err.is_transport());
 }
+
+#[tokio::test]
+async fn a_presigned_signature_never_reaches_the_error_or_state_json() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let secret = "X-Amz-Signature=5ec2e7c0ffee";
+    let url = format!("http://127.0.0.1:{port}/latest?X-Amz-Credential=AKIAEXAMPLE&{secret}");
+    let fetcher = Fetcher::connect(&url, &quick()).await.unwrap();
+    let keys = keys();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(cache_dir.path(), &keys.trust).unwrap();
+    let err = refresh(&mut cache, &fetcher, &keys.trust, &VerifyOptions::new(t0()))
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("5ec2e7c0ffee"), "{text}");
+    assert!(!text.contains("AKIAEXAMPLE"), "{text}");
+    let state = std::fs::read_to_string(cache_dir.path().join("state.json")).unwrap();
+    assert!(state.contains("could not reach"), "{state}");
+    assert!(
+        !state.contains("5ec2e7c0ffee") && !state.contains("AKIAEXAMPLE"),
+        "{state}"
+    );
+}

@@ -393,3 +393,24 @@ fn test_sign(signing: &SigningKey, manifest: &[u8]) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+#[test]
+fn build_refuses_a_bundle_that_clients_would_refuse_as_too_large() {
+    let keys = keys();
+    let limit = warden_bundle::Limits::default().max_unpacked_bytes;
+    let catalog = "# padding\n".repeat(limit as usize / 10 + 1);
+    let err = build(
+        POLICY.as_bytes(),
+        Some(catalog.as_bytes()),
+        1,
+        Duration::days(1),
+        &keys.signing,
+        t0(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, BundleError::ArchiveTooLarge { limit: l } if l == limit),
+        "{err}"
+    );
+    assert!(err.to_string().contains("bytes"), "{err}");
+}
