@@ -249,7 +249,19 @@ impl Cache {
         etag: Option<&str>,
     ) -> Result<AcceptOutcome, BundleError> {
         let _lock = self.lock()?;
-        let bundle = verify(bytes, trust, options)?;
+        let bundle = match verify(bytes, trust, options) {
+            Ok(bundle) => bundle,
+            Err(error @ BundleError::IssuedInFuture { issued_at, .. }) => {
+                // The time check comes after the signature: a trusted key signed this manifest,
+                // which proves `issued_at` has passed. A clock that reads earlier is wrong (or
+                // frozen to keep an old policy alive): raise the floor so nothing runs until it
+                // is set right, instead of keeping the old policy in force.
+                self.saw(issued_at);
+                self.save_state()?;
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
         self.check_against_high_water(&bundle)?;
         let previous = self.current.as_ref().map(VerifiedBundle::revision);
         let unchanged = self

@@ -112,7 +112,7 @@ pub enum BundleError {
         expires_at: DateTime<Utc>,
         grace_ended: DateTime<Utc>,
     },
-    #[error("the system clock reads {now}, earlier than {seen}, a time this machine has already seen or at which the policy bundle was issued; the clock cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right")]
+    #[error("the system clock reads {now}, earlier than {seen}, a time this machine has already seen or at which a trusted policy bundle was issued; the clock cannot be trusted to judge the bundle's expiry, so nothing may run until it is set right")]
     ClockUntrusted {
         now: DateTime<Utc>,
         seen: DateTime<Utc>,

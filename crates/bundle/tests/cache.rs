@@ -434,3 +434,43 @@ fn a_clock_that_ran_ahead_recovers_with_a_new_revision() {
         2
     );
 }
+
+#[test]
+fn a_frozen_clock_cannot_keep_an_old_policy_once_a_newer_one_is_seen() {
+    // The clock is stuck at t0 (faketime). A trusted signature over a manifest issued two days
+    // later proves that the real time is at least that: the old bundle is not enforced any more.
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    let issued = t0() + Duration::days(2);
+    let err = accept(&mut cache, &keys, &bundle(&keys, 2, POLICY, issued)).unwrap_err();
+    assert!(matches!(err, BundleError::IssuedInFuture { .. }), "{err}");
+    let err = cache.enforceable(t0(), Duration::days(3)).unwrap_err();
+    assert!(matches!(err, BundleError::ClockUntrusted { .. }), "{err}");
+    assert_eq!(
+        cache.status(t0(), Duration::days(3)).health,
+        Health::Blocked
+    );
+    // The floor survives a restart, and lifts once the clock is right.
+    let reopened = Cache::open(dir.path(), &keys.trust).unwrap();
+    assert!(matches!(
+        reopened.enforceable(t0(), Duration::days(3)),
+        Err(BundleError::ClockUntrusted { .. })
+    ));
+    assert_eq!(
+        reopened
+            .enforceable(issued, Duration::days(3))
+            .unwrap()
+            .revision(),
+        1
+    );
+    // An unsigned (untrusted) bundle claiming a later time proves nothing.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(fresh.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    let stranger = common::keys();
+    let err = accept(&mut cache, &keys, &bundle(&stranger, 2, POLICY, issued)).unwrap_err();
+    assert!(matches!(err, BundleError::UnknownKey { .. }), "{err}");
+    assert!(cache.enforceable(t0(), Duration::days(3)).is_ok());
+}

@@ -1,0 +1,135 @@
+//! The attacks of the security review (issue 11), each played against the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn warden_cmd(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
+    command.arg("--home").arg(home);
+    command
+}
+
+fn warden(home: &Path, args: &[&str]) -> Output {
+    warden_cmd(home)
+        .args(args)
+        .output()
+        .expect("the warden binary runs")
+}
+
+/// `warden` under libfaketime with the wall clock frozen at `at` (the monotonic clock is left
+/// alone, so timeouts still work). No privileges needed: this is what an analyst can do.
+fn warden_frozen(home: &Path, at: chrono::DateTime<chrono::Utc>, args: &[&str]) -> Output {
+    let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("faketime is installed (Debian package faketime, see scripts/system-packages.txt)");
+    Command::new(faketime)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .arg(at.format("%Y-%m-%d %H:%M:%S").to_string())
+        .arg(env!("CARGO_BIN_EXE_warden"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .expect("faketime runs warden")
+}
+
+fn demo_dir(home: &Path) -> PathBuf {
+    home.join("data").join("workspaces").join("demo")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
+}
+
+#[test]
+fn a_frozen_clock_cannot_keep_an_old_policy_in_force() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let frozen = chrono::Utc::now() - chrono::Duration::days(2);
+    // The analyst's machine took revision 1 two days ago, then froze its clock there.
+    let init = warden_frozen(h, frozen, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let status = json(&warden_frozen(
+        h,
+        frozen,
+        &["bundle", "status", "--format", "json"],
+    ));
+    assert_eq!(status["health"], "valid", "{status}");
+    // The security team publishes revision 2 today.
+    let dir = demo_dir(h);
+    let out = h.join("rev2.tar.gz");
+    let built = warden(
+        h,
+        &[
+            "bundle",
+            "build",
+            "--policy",
+            dir.join("policy.yaml").to_str().expect("utf-8"),
+            "--revision",
+            "2",
+            "--key",
+            dir.join("keys/demo-signing.key").to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+    let store = format!("file://{}/", dir.join("central/bundles").display());
+    let published = warden(
+        h,
+        &[
+            "bundle",
+            "publish",
+            out.to_str().expect("utf-8"),
+            "--to",
+            &store,
+        ],
+    );
+    assert_eq!(
+        published.status.code(),
+        Some(0),
+        "{}",
+        text(&published.stderr)
+    );
+
+    // Under the frozen clock the new revision is "issued in the future"; the old one must not
+    // stay in force because of that.
+    let fetch = warden_frozen(h, frozen, &["bundle", "fetch"]);
+    assert_ne!(fetch.status.code(), Some(0), "{}", text(&fetch.stdout));
+    let status = warden_frozen(h, frozen, &["bundle", "status", "--format", "json"]);
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stderr));
+    let status = json(&status);
+    assert_eq!(status["health"], "blocked", "{status}");
+    assert!(
+        status["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("clock")),
+        "{status}"
+    );
+    let query = warden_frozen(
+        h,
+        frozen,
+        &["query", "SELECT count(*) FROM sales.customers"],
+    );
+    assert_eq!(query.status.code(), Some(1), "{}", text(&query.stdout));
+    assert!(
+        text(&query.stderr).contains("clock"),
+        "{}",
+        text(&query.stderr)
+    );
+
+    // With the clock right again, the new revision is fetched and everything runs.
+    let fetch = warden(h, &["bundle", "fetch"]);
+    assert_eq!(fetch.status.code(), Some(0), "{}", text(&fetch.stderr));
+    let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
+    assert_eq!(
+        (status["health"].clone(), status["revision"].clone()),
+        ("valid".into(), 2.into())
+    );
+}
