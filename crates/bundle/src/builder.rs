@@ -13,8 +13,8 @@ use crate::manifest::{
     SIGNATURE_FILE,
 };
 
-/// Builds and signs a bundle. The policy is validated first, with the same errors `warden lint`
-/// gives; the bundle takes the policy's name.
+/// Builds and signs a bundle for any audience. The policy is validated first, with the same
+/// errors `warden lint` gives; the bundle takes the policy's name.
 pub fn build(
     policy_yaml: &[u8],
     catalog: Option<&[u8]>,
@@ -22,6 +22,27 @@ pub fn build(
     expires_in: Duration,
     signing_key: &SigningKey,
     now: DateTime<Utc>,
+) -> Result<Vec<u8>, BundleError> {
+    build_for(
+        policy_yaml,
+        catalog,
+        revision,
+        expires_in,
+        signing_key,
+        now,
+        None,
+    )
+}
+
+/// [`build`], naming in the signed manifest the workspace (`audience`) the bundle is for.
+pub fn build_for(
+    policy_yaml: &[u8],
+    catalog: Option<&[u8]>,
+    revision: u64,
+    expires_in: Duration,
+    signing_key: &SigningKey,
+    now: DateTime<Utc>,
+    audience: Option<&str>,
 ) -> Result<Vec<u8>, BundleError> {
     if revision == 0 {
         return Err(BundleError::InvalidRevision(revision));
@@ -65,6 +86,7 @@ pub fn build(
         issued_at: truncate(now),
         expires_at: truncate(expires_at),
         key_id: signing_key.id().to_string(),
+        audience: audience.map(str::to_string),
         files: entries,
     };
     let manifest_bytes = manifest.to_bytes();

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
+use crate::audience::Expected;
 use crate::error::BundleError;
 use crate::keys::TrustStore;
 use crate::location::redact;
@@ -42,6 +43,9 @@ pub(crate) struct CacheState {
     pub latest_seen: Option<DateTime<Utc>>,
     #[serde(default)]
     pub accepted: BTreeMap<String, HighWater>,
+    /// The first bundle name accepted: without a configured name, only this one is accepted.
+    #[serde(default)]
+    pub pinned_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +73,7 @@ pub struct Cache {
     /// Why the cached bundle on disk could not be used, if it could not.
     problem: Option<String>,
     bundle_sha256: Option<String>,
+    expected: Expected,
 }
 
 impl Cache {
@@ -76,6 +81,15 @@ impl Cache {
     /// corrupted or untrusted cache is not an error here: the cache opens empty and says why, so
     /// that a fetch can repair it; until then nothing may run.
     pub fn open(dir: &Path, trust: &TrustStore) -> Result<Self, BundleError> {
+        Self::open_expecting(dir, trust, Expected::default())
+    }
+
+    /// [`Cache::open`] for a workspace that takes only bundles it `expected` (name, audience).
+    pub fn open_expecting(
+        dir: &Path,
+        trust: &TrustStore,
+        expected: Expected,
+    ) -> Result<Self, BundleError> {
         std::fs::create_dir_all(dir).map_err(BundleError::io("creating cache folder", dir))?;
         let mut problems = Vec::new();
         // Without its state (rollback marks, the latest time seen) a cached bundle cannot be
@@ -104,6 +118,7 @@ impl Cache {
             current: None,
             problem: None,
             bundle_sha256: None,
+            expected,
         };
         match std::fs::read(dir.join(BUNDLE_FILE)) {
             Ok(_) if state_lost.is_some() => problems.push(format!(
@@ -114,6 +129,10 @@ impl Cache {
                 Ok(bundle) => {
                     cache.bundle_sha256 = Some(bundle.bundle_sha256().to_string());
                     cache.raise_high_water(&bundle);
+                    // A cache written before names were pinned pins the name it holds.
+                    if cache.state.pinned_name.is_none() {
+                        cache.state.pinned_name = Some(bundle.name().to_string());
+                    }
                     cache.current = Some(bundle);
                 }
                 Err(e) => problems.push(format!("cached bundle refused: {e}")),
@@ -134,7 +153,13 @@ impl Cache {
     ) -> Result<VerifiedBundle, BundleError> {
         let bundle = verify_content(bytes, trust, &crate::archive::Limits::default())?;
         self.check_against_high_water(&bundle)?;
+        self.check_audience(&bundle)?;
         Ok(bundle)
+    }
+
+    fn check_audience(&self, bundle: &VerifiedBundle) -> Result<(), BundleError> {
+        self.expected
+            .check(bundle, self.state.pinned_name.as_deref())
     }
 
     fn check_against_high_water(&self, bundle: &VerifiedBundle) -> Result<(), BundleError> {
@@ -263,6 +288,7 @@ impl Cache {
             Err(error) => return Err(error),
         };
         self.check_against_high_water(&bundle)?;
+        self.check_audience(&bundle)?;
         let previous = self.current.as_ref().map(VerifiedBundle::revision);
         let unchanged = self
             .current
@@ -272,6 +298,9 @@ impl Cache {
             write_atomic(&self.dir.join(BUNDLE_FILE), bytes)?;
         }
         self.raise_high_water(&bundle);
+        if self.state.pinned_name.is_none() {
+            self.state.pinned_name = Some(bundle.name().to_string());
+        }
         self.state.source = Some(redact(source));
         self.state.etag = etag.map(str::to_string);
         self.state.fetched_at = Some(options.now);
@@ -363,6 +392,9 @@ impl Cache {
             if let Ok(disk) = serde_json::from_slice::<CacheState>(&bytes) {
                 if let Some(seen) = disk.latest_seen {
                     self.saw(seen);
+                }
+                if self.state.pinned_name.is_none() {
+                    self.state.pinned_name = disk.pinned_name;
                 }
                 for (name, mark) in disk.accepted {
                     let ours = self

@@ -103,6 +103,19 @@ pub enum BundleError {
     #[error("bundle {name:?} revision {revision} differs from the revision {revision} already accepted; refused as equivocation (a revision number must never be reused; publish revision {next})", next = revision + 1)]
     Equivocation { name: String, revision: u64 },
 
+    #[error("the bundle is named {name:?} but this workspace takes only bundle {expected:?} (pinned by {pinned_by}); refused: it was made for another team")]
+    ForeignBundle {
+        name: String,
+        expected: String,
+        pinned_by: String,
+    },
+    #[error("bundle {name:?} was signed for the audience {audience:?}, not for this workspace ({workspace}); refused: it was made for another team")]
+    WrongAudience {
+        name: String,
+        audience: String,
+        workspace: String,
+    },
+
     #[error("no policy bundle has been accepted yet, so nothing may run; fetch one with `warden bundle fetch`")]
     NoBundle,
     #[error("the cached bundle could not be used ({reason}), so nothing may run; fetch a fresh one with `warden bundle fetch`")]

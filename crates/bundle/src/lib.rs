@@ -6,6 +6,7 @@
 
 mod archive;
 mod atomic;
+mod audience;
 mod builder;
 mod cache;
 mod error;
@@ -21,7 +22,8 @@ mod status;
 mod verify;
 
 pub use archive::Limits;
-pub use builder::{build, parse_duration};
+pub use audience::Expected;
+pub use builder::{build, build_for, parse_duration};
 pub use cache::{AcceptOutcome, Cache};
 pub use error::BundleError;
 pub use fetch::{Fetched, Fetcher, RemoteOptions};

@@ -22,6 +22,10 @@ pub struct Manifest {
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub key_id: String,
+    /// The workspace this bundle is for, signed with the rest: a workspace refuses a bundle
+    /// made for another audience. Absent in bundles built without `--audience`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
     pub files: BTreeMap<String, FileEntry>,
 }
 

@@ -5,7 +5,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use warden_bundle::{
-    AcceptOutcome, BundleError, Cache, FetchResult, Health, TrustStore, VerifyOptions,
+    build_for, AcceptOutcome, BundleError, Cache, Expected, FetchResult, Health, TrustStore,
+    VerifyOptions,
 };
 
 const SOURCE: &str = "file:///srv/bundles/";
@@ -473,4 +474,56 @@ fn a_frozen_clock_cannot_keep_an_old_policy_once_a_newer_one_is_seen() {
     let err = accept(&mut cache, &keys, &bundle(&stranger, 2, POLICY, issued)).unwrap_err();
     assert!(matches!(err, BundleError::UnknownKey { .. }), "{err}");
     assert!(cache.enforceable(t0(), Duration::days(3)).is_ok());
+}
+
+#[test]
+fn a_bundle_for_another_team_is_refused_even_when_signed_by_a_trusted_key() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let marketing = "format: warden-policy/1\nname: marketing\nrules: []\n";
+    // Without a configured name, the first name accepted is pinned, across restarts too.
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    accept(&mut cache, &keys, &bundle(&keys, 1, POLICY, t0())).unwrap();
+    let err = accept(&mut cache, &keys, &bundle(&keys, 9, marketing, t0())).unwrap_err();
+    assert!(matches!(err, BundleError::ForeignBundle { .. }), "{err}");
+    assert!(err.to_string().contains("\"finance\""), "{err}");
+    let mut cache = Cache::open(dir.path(), &keys.trust).unwrap();
+    let err = accept(&mut cache, &keys, &bundle(&keys, 9, marketing, t0())).unwrap_err();
+    assert!(matches!(err, BundleError::ForeignBundle { .. }), "{err}");
+    assert_eq!(
+        cache
+            .enforceable(t0(), Duration::zero())
+            .unwrap()
+            .policy()
+            .name(),
+        "finance"
+    );
+
+    // A configured name wins from the first fetch on.
+    let pinned = tempfile::tempdir().unwrap();
+    let expected = Expected {
+        name: Some("finance".into()),
+        audience: Some("finance-eu".into()),
+    };
+    let mut cache = Cache::open_expecting(pinned.path(), &keys.trust, expected.clone()).unwrap();
+    let err = accept(&mut cache, &keys, &bundle(&keys, 1, marketing, t0())).unwrap_err();
+    assert!(matches!(err, BundleError::ForeignBundle { .. }), "{err}");
+
+    // The signed audience must name this workspace.
+    let for_us = |audience: &str| {
+        build_for(
+            POLICY.as_bytes(),
+            None,
+            1,
+            Duration::days(30),
+            &keys.signing,
+            t0(),
+            Some(audience),
+        )
+        .unwrap()
+    };
+    let err = accept(&mut cache, &keys, &for_us("finance-us")).unwrap_err();
+    assert!(matches!(err, BundleError::WrongAudience { .. }), "{err}");
+    assert!(err.to_string().contains("finance-us"), "{err}");
+    accept(&mut cache, &keys, &for_us("finance-eu")).unwrap();
 }
