@@ -3,6 +3,26 @@
 //! A thin shell over `warden-core` and `warden-guardrails`: argument parsing, file handling,
 //! output formats and exit codes live here; every decision lives in the libraries.
 
+// Every command prints through these instead of std's: when standard output is closed early
+// (`warden bundle status | head -c1`), std's panic; these end the output quietly and let the
+// command finish its work (audit events included) with its own exit status. Defined before the
+// modules so that they shadow std's macros in all of them.
+macro_rules! println {
+    () => {
+        $crate::output::out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+#[allow(unused_macros)]
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::output::out(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod commands;
 mod output;

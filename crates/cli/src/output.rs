@@ -1,9 +1,40 @@
 //! How rows, statistics and diagnostics look on a terminal.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 use warden_core::{Execution, ResultSet, Value};
+
+/// Set once standard output is found closed: nothing more is written to it.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to standard output; a reader that went away (EPIPE) ends the output quietly. Any other
+/// write error is said once on stderr, then output stops.
+pub fn out(args: std::fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("warden: cannot write the output: {e}");
+        }
+    }
+}
+
+/// The result of writing a whole report to standard output: a closed pipe is not an error (the
+/// reader had what it wanted), anything else is.
+pub fn written(result: io::Result<()>, what: &str) -> Result<(), String> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => other.map_err(|e| format!("cannot write the {what}: {e}")),
+    }
+}
 
 pub fn summary_line(e: &Execution) -> String {
     let rows = e.result.len();

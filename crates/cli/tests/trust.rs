@@ -133,3 +133,74 @@ fn a_frozen_clock_cannot_keep_an_old_policy_in_force() {
         ("valid".into(), 2.into())
     );
 }
+
+/// Runs `warden ARGS | head -c1` for real: a shell pipeline whose reader quits after one byte.
+fn piped_into_head(home: &Path, args: &str) -> (String, String) {
+    let script = format!(
+        "'{}' --home '{}' {args} 2>'{}/stderr'; echo $? >'{}/status'",
+        env!("CARGO_BIN_EXE_warden"),
+        home.display(),
+        home.display(),
+        home.display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("({script}) | head -c1 >/dev/null"))
+        .output()
+        .expect("sh runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (
+        std::fs::read_to_string(home.join("stderr")).unwrap_or_default(),
+        std::fs::read_to_string(home.join("status")).unwrap_or_default(),
+    )
+}
+
+/// Runs `warden ARGS` with its standard output a pipe whose reader is already gone, so that the
+/// very first write fails, however short the output.
+fn into_a_closed_pipe(home: &Path, args: &[&str]) -> Output {
+    let mut child = warden_cmd(home)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("warden starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("warden ends")
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let commands: [&[&str]; 6] = [
+        &["bundle", "status"],
+        &["bundle", "status", "--format", "json"],
+        &["workspace", "show"],
+        &["audit", "log"],
+        &["audit", "verify"],
+        &["query", "SELECT country FROM sales.customers LIMIT 3"],
+    ];
+    for args in commands {
+        let out = into_a_closed_pipe(h, args);
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    // The shell pipeline itself, with more rows than a pipe buffers.
+    for args in [
+        "bundle status",
+        "query --format csv 'SELECT customer_id, country FROM sales.customers'",
+    ] {
+        let (stderr, status) = piped_into_head(h, args);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args}: {stderr}"
+        );
+        assert_eq!(status.trim(), "0", "{args}: {stderr}");
+    }
+}

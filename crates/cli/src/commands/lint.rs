@@ -39,10 +39,12 @@ pub fn run(args: &LintArgs) -> Result<u8, String> {
         LintFormat::Github => Format::Github,
     };
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output::render(format, &files).as_bytes())
-        .and_then(|_| stdout.flush())
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+    crate::output::written(
+        stdout
+            .write_all(output::render(format, &files).as_bytes())
+            .and_then(|_| stdout.flush()),
+        "report",
+    )?;
     Ok(output::exit_code(&files) as u8)
 }
 

@@ -40,9 +40,7 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                     RowFormat::Csv => output::write_csv(&mut stdout, &execution.result),
                     RowFormat::Json => output::write_json(&mut stdout, &execution),
                 };
-                written
-                    .and_then(|_| stdout.flush())
-                    .map_err(|e| format!("cannot write the rows: {e}"))?;
+                output::written(written.and_then(|_| stdout.flush()), "rows")?;
                 if !matches!(args.format, RowFormat::Table) {
                     eprintln!("{}", output::summary_line(&execution));
                 }
