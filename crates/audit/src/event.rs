@@ -13,40 +13,40 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The account that owns this process (on Linux, from its uid, which the user cannot set
-    /// like an environment variable), else `USER` / `LOGNAME` / `USERNAME`, else "unknown".
+    /// The account that owns this process: its name as the system's user database (NSS: files,
+    /// LDAP, SSSD) gives it for the process's uid, else `uid:N`. Never the environment, which the
+    /// user sets at will (`USER=someone-else warden ...`).
     pub fn from_os() -> Self {
-        let os_user = process_owner()
-            .or_else(|| {
-                ["USER", "LOGNAME", "USERNAME"]
-                    .iter()
-                    .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-            })
-            .unwrap_or_else(|| "unknown".to_string());
         Actor {
-            os_user,
+            os_user: process_owner(),
             sso_identity: None,
         }
     }
 }
 
-/// The name of the account that owns this process, from `/etc/passwd`.
-#[cfg(target_os = "linux")]
-fn process_owner() -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").ok()?.uid();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        let id: u32 = fields.nth(1)?.parse().ok()?;
-        (id == uid).then(|| name.to_string())
-    })
+#[cfg(unix)]
+fn process_owner() -> String {
+    let uid = nix::unistd::getuid();
+    user_name(uid.as_raw()).unwrap_or_else(|| format!("uid:{uid}"))
 }
 
-#[cfg(not(target_os = "linux"))]
-fn process_owner() -> Option<String> {
-    None
+/// The name NSS gives `uid` (getpwuid_r, so that LDAP and SSSD accounts resolve like local ones).
+#[cfg(unix)]
+fn user_name(uid: u32) -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+        .filter(|name| !name.is_empty())
+}
+
+#[cfg(not(unix))]
+fn process_owner() -> String {
+    // No uid to look up: the account name Windows gives the session.
+    std::env::var("USERNAME")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// An event to record. Id, sequence number, timestamp, device, actor and hashes are added by the journal.
@@ -162,12 +162,13 @@ impl EventLine {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, unix))]
 mod tests {
     #[test]
     fn the_process_owner_is_found_without_the_environment() {
-        let owner =
-            super::process_owner().expect("the account owning this process is in /etc/passwd");
-        assert!(!owner.is_empty() && !owner.contains(':'), "{owner:?}");
+        let owner = super::process_owner();
+        assert!(!owner.is_empty() && !owner.starts_with("uid:"), "{owner:?}");
+        assert_eq!(super::user_name(0).as_deref(), Some("root"));
+        assert_eq!(super::user_name(4_242_424), None);
     }
 }
