@@ -439,7 +439,7 @@ fn a_managed_configuration_pins_the_trusted_keys() {
     let managed = h.join("managed.toml");
     std::fs::write(
         &managed,
-        "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"1d\"\n",
+        "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ngrace = \"1d\"\nsource = \"file:///srv/bundles/\"\ntrust = [\"/etc/warden/security.pub\"]\n[workspaces.demo.audit]\nstore = \"file:///srv/audit/\"\n",
     )
     .expect("write");
     let fetch = Command::new(env!("CARGO_BIN_EXE_warden"))

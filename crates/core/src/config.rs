@@ -130,6 +130,9 @@ impl Config {
                 (name, ws)
             })
             .collect();
+        for (name, ws) in &workspaces {
+            check_managed_entry(managed, name, ws)?;
+        }
         let default_workspace = if managed_has_default(managed)? {
             admin.default_workspace
         } else if workspaces.contains_key(&user.default_workspace) {
@@ -204,6 +207,31 @@ mod tests {
     }
 }
 
+/// A managed entry names its bundle source, trusted keys and audit store itself: the defaults
+/// live in the user's own folders, where the user could replace them.
+fn check_managed_entry(path: &Path, name: &str, ws: &WorkspaceConfig) -> Result<(), CoreError> {
+    let mut missing = Vec::new();
+    if ws.bundle.source.is_none() {
+        missing.push("bundle.source");
+    }
+    if ws.bundle.trust.is_empty() {
+        missing.push("bundle.trust");
+    }
+    if ws.audit.store.is_none() {
+        missing.push("audit.store");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(CoreError::Config {
+        path: path.to_path_buf(),
+        message: format!(
+            "[workspaces.{name}] does not name {}; a managed workspace must name its bundle source, trusted keys and audit store (the defaults are in the user's own folders, which the user can change)",
+            missing.join(", ")
+        ),
+    })
+}
+
 /// Whether the managed file sets `default_workspace` itself (rather than by serde's default).
 fn managed_has_default(path: &Path) -> Result<bool, CoreError> {
     let text = std::fs::read_to_string(path).map_err(|e| CoreError::io("read", path, e))?;
@@ -260,6 +288,36 @@ store = "s3://audit/warden/"
 mod managed_tests {
     use super::*;
 
+    const MANAGED_DEMO: &str = "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\nsource = \"https://policy.example.com/bundles/\"\ntrust = [\"/etc/warden/security.pub\"]\n[workspaces.demo.audit]\nstore = \"s3://audit/warden/\"\n";
+
+    #[test]
+    fn a_managed_entry_must_name_its_source_keys_and_audit_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let managed = dir.path().join("managed.toml");
+        for (drop, named) in [
+            ("source = ", "bundle.source"),
+            ("trust = ", "bundle.trust"),
+            ("store = ", "audit.store"),
+        ] {
+            let text: String = MANAGED_DEMO
+                .lines()
+                .filter(|l| !l.starts_with(drop))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&managed, text).expect("write");
+            let err = Config::load_with_managed(&user, &managed)
+                .expect_err("an incomplete managed entry is refused")
+                .to_string();
+            assert!(
+                err.contains("[workspaces.demo]") && err.contains(named),
+                "{err}"
+            );
+        }
+        std::fs::write(&managed, MANAGED_DEMO).expect("write");
+        assert!(Config::load_with_managed(&user, &managed).is_ok());
+    }
+
     #[test]
     fn the_managed_file_wins_over_the_users() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -277,8 +335,7 @@ mod managed_tests {
             ["/home/me/my.pub"]
         );
 
-        std::fs::write(&managed, "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.bundle]\ntrust = [\"/etc/warden/security.pub\"]\n")
-            .expect("write");
+        std::fs::write(&managed, MANAGED_DEMO).expect("write");
         let pinned = Config::load_with_managed(&user, &managed).expect("managed");
         let demo = pinned.workspace("demo").expect("demo");
         assert!(demo.managed);
