@@ -32,4 +32,6 @@ echo "cli-boundary: 2 passed, 0 failed"
 echo "== Rust tests (all crates, and the end-to-end test of the desktop app)"
 # A private session bus for the keyring, notifications and the webview; no stray bus outlives it.
 export NO_AT_BRIDGE=1
-dbus-run-session -- cargo test --workspace --no-fail-fast
+# with-keyring.sh unlocks a throw-away GNOME Keyring there, so the identity tests use the real
+# Secret Service.
+dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast

@@ -5,6 +5,7 @@ mod clock;
 
 pub use clock::ManualClock;
 
+pub mod sso_fake;
 pub mod standin;
 
 use std::net::{TcpListener, TcpStream};
