@@ -78,7 +78,14 @@ impl Vault {
             reason: describe(&e),
             advice: advice(),
         };
-        let entry = Entry::new_in_store(&self.store, SERVICE, "probe").map_err(unavailable)?;
+        // One probe entry per process and call: two processes probing at once (the app and
+        // the CLI) must not read or delete each other's.
+        let user = format!(
+            "probe-{}-{}",
+            std::process::id(),
+            crate::pkce::random_string(8)
+        );
+        let entry = Entry::new_in_store(&self.store, SERVICE, &user).map_err(unavailable)?;
         entry
             .set_password("warden keyring probe")
             .map_err(unavailable)?;
