@@ -9,7 +9,7 @@ CARGO ?= cargo
 APP := $(CARGO_TARGET_DIR)/debug/warden-desktop
 CLI := $(CARGO_TARGET_DIR)/debug/warden
 
-.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean
+.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean sandbox sandbox-stop
 
 run: setup ui build
 	@$(CLI) workspace init >/dev/null && echo "demo workspace ready (warden workspace show describes it)"
@@ -40,6 +40,13 @@ build:
 # The lint-only CLI: no DataFusion, no Tauri, no WebKit.
 lint-cli:
 	$(CARGO) build -p warden-cli --no-default-features
+
+# A local AWS sandbox (moto_server and the SSO fake on 127.0.0.1) with a workspace `sandbox`.
+sandbox:
+	@scripts/sandbox.sh start
+
+sandbox-stop:
+	@scripts/sandbox.sh stop
 
 clean:
 	rm -rf ui/dist

@@ -1,0 +1,85 @@
+//! The local AWS sandbox's helper (`make sandbox`): serves the SSO portal / SSO-OIDC fake, and
+//! writes the `sandbox` workspace into a Warden configuration file.
+//!
+//!   warden-sandbox serve [PORT]                          prints the endpoint, runs until killed
+//!   warden-sandbox write-config CONFIG_TOML SSO_URL STS_URL
+
+use std::path::Path;
+
+use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
+
+const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["serve"] => serve(0),
+        ["serve", port] => match port.parse() {
+            Ok(p) => serve(p),
+            Err(_) => Err(format!("not a port: {port}\n{USAGE}")),
+        },
+        ["write-config", config, sso, sts] => write_config(Path::new(config), sso, sts),
+        _ => Err(USAGE.to_owned()),
+    };
+    if let Err(e) = result {
+        eprintln!("warden-sandbox: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn serve(port: u16) -> Result<(), String> {
+    let fake = FakeSso::start_on(port);
+    println!("{}", fake.endpoint);
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Adds (or replaces) `[workspaces.sandbox]`, keeping the rest of the file. The file before
+/// the change is kept beside it as `config.toml.before-sandbox`.
+fn write_config(path: &Path, sso: &str, sts: &str) -> Result<(), String> {
+    let mut table: toml::Table = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            std::fs::write(path.with_extension("toml.before-sandbox"), &text)
+                .map_err(|e| format!("cannot keep a copy of {}: {e}", path.display()))?;
+            text.parse()
+                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let sandbox: toml::Value = toml::from_str::<toml::Table>(&format!(
+        r#"kind = "athena"
+[sign_in]
+sso_start_url = "https://sandbox.awsapps.com/start"
+sso_region = "us-east-1"
+account_id = "{ACCOUNT_ID}"
+role_name = "{ROLE_NAME}"
+region = "us-east-1"
+[sign_in.endpoints]
+sso = "{sso}"
+sso_oidc = "{sso}"
+sts = "{sts}"
+"#
+    ))
+    .map_err(|e| format!("sandbox workspace: {e}"))?
+    .into();
+    let workspaces = table
+        .entry("workspaces")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(workspaces) = workspaces.as_table_mut() else {
+        return Err(format!("{}: `workspaces` is not a table", path.display()));
+    };
+    workspaces.insert("sandbox".into(), sandbox);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let text = toml::to_string(&table).map_err(|e| format!("cannot write TOML: {e}"))?;
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
