@@ -21,10 +21,15 @@ pub enum Kind {
     ElevationExpired,
     Lockout,
     CredentialsWiped,
+    SignedIn,
+    SignedOut,
+    SignInFailed,
+    TokenRefreshed,
+    CredentialsIssued,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 19] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -39,6 +44,11 @@ impl Kind {
         Kind::ElevationExpired,
         Kind::Lockout,
         Kind::CredentialsWiped,
+        Kind::SignedIn,
+        Kind::SignedOut,
+        Kind::SignInFailed,
+        Kind::TokenRefreshed,
+        Kind::CredentialsIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +67,11 @@ impl Kind {
             Kind::ElevationExpired => "elevation_expired",
             Kind::Lockout => "lockout",
             Kind::CredentialsWiped => "credentials_wiped",
+            Kind::SignedIn => "signed_in",
+            Kind::SignedOut => "signed_out",
+            Kind::SignInFailed => "sign_in_failed",
+            Kind::TokenRefreshed => "token_refreshed",
+            Kind::CredentialsIssued => "credentials_issued",
         }
     }
 }

@@ -27,10 +27,11 @@ pub use filter::EventFilter;
 pub use journal::Journal;
 pub use kind::Kind;
 pub use payload::{
-    AppStarted, BundleRejected, BundleUpdated, CredentialsWiped, ElevationDenied, ElevationExpired,
-    ElevationGranted, ElevationRequested, EngineRef, Lockout, Payload, QueryBlocked,
-    QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted, Sha256Hex, SqlRecord,
-    SqlTextMode, Verdict, MAX_SQL_TEXT_BYTES,
+    AppStarted, BundleRejected, BundleUpdated, CredentialsIssued, CredentialsWiped,
+    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, EngineRef, Lockout,
+    Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted,
+    Sha256Hex, SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, TokenRefreshed, Verdict,
+    MAX_SQL_TEXT_BYTES,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

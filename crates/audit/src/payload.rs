@@ -216,6 +216,34 @@ pub struct CredentialsWiped {
     pub cleared: Vec<String>,
 }
 
+/// A sign-in to IAM Identity Center (`browser` or `device_code`) and when its token expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub method: String,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOut {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInFailed {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRefreshed {
+    pub expires_at_ms: i64,
+}
+
+/// AWS credentials issued for a role: which account and role, until when. Never the keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsIssued {
+    pub account_id: String,
+    pub role_name: String,
+    pub expires_at_ms: i64,
+}
+
 /// The payload of an event; the variant decides the event's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -233,6 +261,11 @@ pub enum Payload {
     ElevationExpired(ElevationExpired),
     Lockout(Lockout),
     CredentialsWiped(CredentialsWiped),
+    SignedIn(SignedIn),
+    SignedOut(SignedOut),
+    SignInFailed(SignInFailed),
+    TokenRefreshed(TokenRefreshed),
+    CredentialsIssued(CredentialsIssued),
 }
 
 impl Payload {
@@ -252,6 +285,11 @@ impl Payload {
             Payload::ElevationExpired(_) => Kind::ElevationExpired,
             Payload::Lockout(_) => Kind::Lockout,
             Payload::CredentialsWiped(_) => Kind::CredentialsWiped,
+            Payload::SignedIn(_) => Kind::SignedIn,
+            Payload::SignedOut(_) => Kind::SignedOut,
+            Payload::SignInFailed(_) => Kind::SignInFailed,
+            Payload::TokenRefreshed(_) => Kind::TokenRefreshed,
+            Payload::CredentialsIssued(_) => Kind::CredentialsIssued,
         }
     }
 
@@ -282,6 +320,11 @@ impl Payload {
             Payload::ElevationExpired(p) => serde_json::to_value(p),
             Payload::Lockout(p) => serde_json::to_value(p),
             Payload::CredentialsWiped(p) => serde_json::to_value(p),
+            Payload::SignedIn(p) => serde_json::to_value(p),
+            Payload::SignedOut(p) => serde_json::to_value(p),
+            Payload::SignInFailed(p) => serde_json::to_value(p),
+            Payload::TokenRefreshed(p) => serde_json::to_value(p),
+            Payload::CredentialsIssued(p) => serde_json::to_value(p),
         }
     }
 
@@ -304,6 +347,11 @@ impl Payload {
             Kind::ElevationExpired => Payload::ElevationExpired(serde_json::from_value(value)?),
             Kind::Lockout => Payload::Lockout(serde_json::from_value(value)?),
             Kind::CredentialsWiped => Payload::CredentialsWiped(serde_json::from_value(value)?),
+            Kind::SignedIn => Payload::SignedIn(serde_json::from_value(value)?),
+            Kind::SignedOut => Payload::SignedOut(serde_json::from_value(value)?),
+            Kind::SignInFailed => Payload::SignInFailed(serde_json::from_value(value)?),
+            Kind::TokenRefreshed => Payload::TokenRefreshed(serde_json::from_value(value)?),
+            Kind::CredentialsIssued => Payload::CredentialsIssued(serde_json::from_value(value)?),
         })
     }
 }
