@@ -78,6 +78,13 @@ impl Audit {
             .append(NewEvent::new(self.workspace.clone(), payload))?)
     }
 
+    /// Attributes the following events to the SSO identity too (`None` after sign-out).
+    pub(crate) fn set_sso_identity(&self, identity: Option<String>) {
+        let mut actor = Actor::from_os();
+        actor.sso_identity = identity;
+        self.journal.set_actor(actor);
+    }
+
     /// The desktop app (or a long-running shell) started in this workspace.
     pub fn app_started(&self, app_version: &str) -> Result<(), CoreError> {
         self.record(Payload::AppStarted(AppStarted {
@@ -285,6 +292,22 @@ fn summary(payload: &Payload) -> String {
         Payload::CredentialsWiped(p) => {
             format!("credentials wiped ({}): {}", p.cleared.join(", "), p.reason)
         }
+        Payload::SignedIn(p) => format!(
+            "signed in ({}), token until {}",
+            p.method,
+            rfc3339_ms(p.expires_at_ms)
+        ),
+        Payload::SignedOut(_) => "signed out".to_string(),
+        Payload::SignInFailed(p) => format!("sign-in failed: {}", p.reason),
+        Payload::TokenRefreshed(p) => {
+            format!("SSO token refreshed until {}", rfc3339_ms(p.expires_at_ms))
+        }
+        Payload::CredentialsIssued(p) => format!(
+            "credentials issued for {} in {} until {}",
+            p.role_name,
+            p.account_id,
+            rfc3339_ms(p.expires_at_ms)
+        ),
     }
 }
 

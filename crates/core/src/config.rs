@@ -11,6 +11,8 @@ use crate::workspace::DEMO;
 pub enum WorkspaceKind {
     /// The embedded engine over the generated sample lake.
     Demo,
+    /// Amazon Athena, signed in through IAM Identity Center (`[sign_in]`).
+    Athena,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,9 @@ pub struct WorkspaceConfig {
     pub bundle: BundleSettings,
     #[serde(default)]
     pub audit: AuditSettings,
+    /// How an `athena` workspace signs in to AWS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<crate::identity::SignInSettings>,
     /// Set when the entry comes from the administrator's managed configuration.
     #[serde(skip)]
     pub managed: bool,
@@ -88,6 +93,7 @@ fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
             default_database: Some("sales".into()),
             bundle: BundleSettings::default(),
             audit: AuditSettings::default(),
+            sign_in: None,
             managed: false,
         },
     )])

@@ -3,6 +3,10 @@ use std::path::PathBuf;
 /// What went wrong outside a query, said so a user can act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
+    #[error("{0}")]
+    Identity(#[from] warden_identity::IdentityError),
+    #[error("sign-in: {0}")]
+    SignIn(String),
     #[error("cannot find a home directory for Warden's files: set HOME, or pass --home DIR")]
     NoHome,
     #[error("cannot {action} {path}: {source}")]

@@ -15,6 +15,7 @@ pub mod editor;
 mod error;
 mod gate;
 mod home;
+pub mod identity;
 mod policy_client;
 mod results;
 #[cfg(test)]

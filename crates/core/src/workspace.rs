@@ -79,6 +79,9 @@ impl Workspace {
     pub async fn init(&self) -> Result<WorkspaceSummary, CoreError> {
         match self.kind {
             WorkspaceKind::Demo => self.init_demo().await?,
+            // Nothing to create locally: an Athena workspace signs in (`warden login`).
+            WorkspaceKind::Athena => std::fs::create_dir_all(&self.dir)
+                .map_err(|e| CoreError::io("create", &self.dir, e))?,
         }
         self.summary()
     }
@@ -113,6 +116,7 @@ impl Workspace {
             WorkspaceKind::Demo => crate::demo::describe(&self.dir),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => Vec::new(),
+            WorkspaceKind::Athena => Vec::new(),
         };
         let bundle = Bundles::open(self.bundle_setup()?)?.status(chrono::Utc::now());
         Ok(WorkspaceSummary {
@@ -135,6 +139,7 @@ impl Workspace {
             WorkspaceKind::Demo => crate::demo::is_initialised(&self.dir),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => false,
+            WorkspaceKind::Athena => self.dir.is_dir(),
         }
     }
 
@@ -155,6 +160,7 @@ impl Workspace {
             ),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => (None, Vec::new()),
+            WorkspaceKind::Athena => (None, Vec::new()),
         };
         let duration = |value: &Option<String>, default: &str, key: &str| {
             let text = value.as_deref().unwrap_or(default);
@@ -208,6 +214,7 @@ impl Workspace {
             ))?)),
             #[cfg(not(feature = "embedded"))]
             WorkspaceKind::Demo => Ok(None),
+            WorkspaceKind::Athena => Ok(None),
         }
     }
 
@@ -226,11 +233,11 @@ impl Workspace {
     /// The workspace's audit journal (one per workspace and installation).
     pub fn open_audit(&self) -> Result<Arc<Audit>, CoreError> {
         let path = self.dir.join("audit").join("journal.sqlite");
-        Ok(Arc::new(Audit::open(
-            &path,
-            &self.name,
-            self.audit_store()?,
-        )?))
+        let audit = Audit::open(&path, &self.name, self.audit_store()?)?;
+        if let Some(who) = crate::identity::signed_in_as(&self.dir) {
+            audit.set_sso_identity(Some(who.arn));
+        }
+        Ok(Arc::new(audit))
     }
 
     /// The verified bundle cache and its source, without the engine (`warden bundle fetch`).
@@ -261,6 +268,9 @@ impl Workspace {
         }
         let engine = match self.kind {
             WorkspaceKind::Demo => self.open_demo_engine()?,
+            WorkspaceKind::Athena => return Err(CoreError::Engine(
+                "the Athena engine is not part of Warden yet; this workspace can sign in (`warden login`) and issue AWS credentials, not run queries".into(),
+            )),
         };
         Ok(Gate::new(
             self.name.clone(),
@@ -281,6 +291,7 @@ impl Workspace {
                 self.dir.join("central").join("approvals"),
                 true,
             )),
+            WorkspaceKind::Athena => None,
         }
     }
 }
