@@ -57,6 +57,53 @@ pub enum Command {
         #[command(subcommand)]
         command: ElevationCommand,
     },
+    /// Sign in to IAM Identity Center for an AWS (athena) workspace. Opens the browser; with
+    /// --device-code shows a code to approve on any device instead (SSH, containers).
+    Login(LoginArgs),
+    /// Sign out: tells the access portal and deletes every secret of the workspace from the OS
+    /// keyring.
+    Logout(IdentityArgs),
+    /// Who is signed in: identity, account, role and when the sign-in and credentials expire.
+    /// Exit 1 when signed out.
+    Whoami(WhoamiArgs),
+    /// Print AWS credentials as `credential_process` JSON (Version 1), for a profile with
+    /// `credential_process = warden credentials --workspace W`. Exit 1 when signed out or the
+    /// elevation is not held.
+    Credentials(CredentialsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// Workspace name (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub ws: IdentityArgs,
+    /// Use the device-authorization flow: a code to enter on any device, no local browser.
+    #[arg(long)]
+    pub device_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    pub ws: IdentityArgs,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    /// Workspace name.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: String,
+    /// The credentials of an elevation instead of the baseline role.
+    #[arg(long, value_name = "NAME")]
+    pub elevation: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

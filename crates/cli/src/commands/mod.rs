@@ -2,6 +2,7 @@ pub mod audit;
 mod bounded;
 pub mod bundle;
 pub mod elevation;
+pub mod identity;
 pub mod lint;
 pub mod query;
 pub mod workspace;
