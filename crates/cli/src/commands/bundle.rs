@@ -114,7 +114,8 @@ fn fetch(
     trust: &[String],
 ) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
-    let ws = super::ready_workspace(&home, workspace)?;
+    // Checked before the workspace is initialised: that would already fetch.
+    let ws = warden_core::Workspace::find(&home, workspace).map_err(|e| e.to_string())?;
     if ws.is_managed() && (source.is_some() || !trust.is_empty()) {
         return Err(format!(
             "the {} workspace's bundle source and trusted keys are set by your administrator ({}); --source and --trust cannot override them",
@@ -122,6 +123,7 @@ fn fetch(
             home.managed.display()
         ));
     }
+    let ws = super::ready_workspace(&home, workspace)?;
     let audit = ws.open_audit().map_err(|e| e.to_string())?;
     let mut client = ws.open_policy_client(audit).map_err(|e| e.to_string())?;
     if !trust.is_empty() {
