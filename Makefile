@@ -9,7 +9,7 @@ CARGO ?= cargo
 APP := $(CARGO_TARGET_DIR)/debug/warden-desktop
 CLI := $(CARGO_TARGET_DIR)/debug/warden
 
-.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean sandbox sandbox-stop
+.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean sandbox sandbox-stop ts fixtures
 
 run: setup ui build
 	@$(CLI) workspace init >/dev/null && echo "demo workspace ready (warden workspace show describes it)"
@@ -47,6 +47,16 @@ sandbox:
 
 sandbox-stop:
 	@scripts/sandbox.sh stop
+
+# The window's TypeScript types (ui/src/gen/*.ts) from the Rust wire types in crates/api;
+# `cargo test` fails while they are stale.
+ts:
+	WARDEN_WRITE_TS=1 $(CARGO) test -p warden-api --test ts
+
+# The mock backend's answers (ui/src/gen/fixtures.json), recorded from the real backend on a
+# fresh demo workspace; `cargo test` fails when their shape no longer matches.
+fixtures:
+	WARDEN_RECORD_FIXTURES=1 $(CARGO) test -p warden-api --test fixtures
 
 clean:
 	rm -rf ui/dist

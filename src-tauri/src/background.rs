@@ -44,7 +44,7 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
                 eprintln!("warden: {e}");
             }
             if !changes.is_empty() {
-                events::elevation_changed(&a, &g.elevation_status());
+                events::elevation_changed(&a, &warden_api::elevation::elevation_status(&g));
                 events::audit_changed(&a, &g);
                 notify::send(changes.notices());
             }
@@ -65,9 +65,9 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
     tauri::async_runtime::spawn(async move {
         loop {
             // A failure is in the status's last error, shown in the Audit panel.
-            match gate.audit().sync_now().await {
+            match warden_api::audit::audit_sync(&gate).await {
                 Ok(status) => events::audit_status_changed(&app, &status),
-                Err(e) => eprintln!("warden: {e}"),
+                Err(e) => eprintln!("warden: {}", e.message),
             }
             tokio::time::sleep(audit_sync_every).await;
         }

@@ -1,27 +1,16 @@
-//! Commands for just-in-time elevation: what can be asked for, asking, ending early.
+//! Commands for just-in-time elevation; their bodies are in `warden_api::elevation`.
 
-use std::time::Duration;
-
-use serde::Deserialize;
 use tauri::{AppHandle, State};
-use warden_core::{ElevationDecision, ElevationRequest, ElevationStatus, Outcome};
+use warden_api::{ApiError, ElevationDecision, ElevationRequest, ElevationStatus};
 
-use crate::error::CommandError;
 use crate::state::AppState;
 use crate::{events, notify};
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestArgs {
-    name: String,
-    duration_s: Option<u64>,
-    justification: String,
-    ticket: Option<String>,
-}
-
 #[tauri::command]
-pub fn elevation_status(state: State<'_, AppState>) -> Result<ElevationStatus, CommandError> {
-    Ok(state.opened()?.gate.elevation_status())
+pub fn elevation_status(state: State<'_, AppState>) -> Result<ElevationStatus, ApiError> {
+    Ok(warden_api::elevation::elevation_status(
+        &state.opened()?.gate,
+    ))
 }
 
 /// Async so that the journal's writes happen off the window's main thread.
@@ -29,30 +18,16 @@ pub fn elevation_status(state: State<'_, AppState>) -> Result<ElevationStatus, C
 pub async fn request_elevation(
     app: AppHandle,
     state: State<'_, AppState>,
-    request: RequestArgs,
-) -> Result<ElevationDecision, CommandError> {
+    request: ElevationRequest,
+) -> Result<ElevationDecision, ApiError> {
     let gate = state.opened()?.gate.clone();
-    let ask = ElevationRequest {
-        name: request.name,
-        duration: request.duration_s.map(Duration::from_secs),
-        justification: request.justification,
-        ticket: request.ticket,
-    };
     let g = gate.clone();
-    let decision = tauri::async_runtime::spawn_blocking(move || g.request_elevation(ask))
-        .await
-        .map_err(|e| CommandError::unavailable(format!("the request did not complete: {e}")))?
-        .map_err(CommandError::from_request)?;
-    if decision.outcome == Outcome::Granted {
-        if let Some(grant) = decision
-            .status
-            .active
-            .iter()
-            .find(|a| a.name == decision.name)
-        {
-            notify::send(vec![warden_core::granted_notice(grant)]);
-        }
-    }
+    let (decision, notices) = tauri::async_runtime::spawn_blocking(move || {
+        warden_api::elevation::request_elevation(&g, request)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the request did not complete: {e}")))??;
+    notify::send(notices);
     events::elevation_changed(&app, &decision.status);
     events::audit_changed(&app, &gate);
     Ok(decision)
@@ -64,14 +39,14 @@ pub async fn end_elevation(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-) -> Result<ElevationStatus, CommandError> {
+) -> Result<ElevationStatus, ApiError> {
     let gate = state.opened()?.gate.clone();
     let g = gate.clone();
-    let (status, _ended) = tauri::async_runtime::spawn_blocking(move || g.end_elevation(&name))
-        .await
-        .map_err(|e| {
-            CommandError::unavailable(format!("ending the elevation did not complete: {e}"))
-        })??;
+    let status = tauri::async_runtime::spawn_blocking(move || {
+        warden_api::elevation::end_elevation(&g, &name)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("ending the elevation did not complete: {e}")))??;
     events::elevation_changed(&app, &status);
     events::audit_changed(&app, &gate);
     Ok(status)

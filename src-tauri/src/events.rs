@@ -1,11 +1,11 @@
 //! What the backend tells the window without being asked: a policy change, new audit events.
+//! Payloads are `warden_api` wire types, like the commands' answers.
 
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter};
-use warden_core::{
-    AuditStatusView, ElevationStatus, Gate, PolicyHealth, PolicyRefresh, PolicyStatus,
-};
+use warden_api::{AuditStatus, ElevationStatus};
+use warden_core::{Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
 
 pub const POLICY_CHANGED: &str = "policy-changed";
 pub const AUDIT_CHANGED: &str = "audit-changed";
@@ -30,7 +30,7 @@ impl ToldHealth {
 
 /// Tells the window the policy changed (it re-lints and redraws).
 pub fn policy_changed(app: &AppHandle, told: &ToldHealth, status: &PolicyStatus) {
-    match app.emit(POLICY_CHANGED, status) {
+    match app.emit(POLICY_CHANGED, warden_api::PolicyStatus::from(status)) {
         Ok(()) => told.told(status),
         Err(e) => eprintln!("warden: cannot tell the window that the policy changed: {e}"),
     }
@@ -53,13 +53,13 @@ pub fn elevation_changed(app: &AppHandle, status: &ElevationStatus) {
 }
 
 pub fn audit_changed(app: &AppHandle, gate: &Gate) {
-    match gate.audit().status() {
+    match warden_api::audit::audit_status(gate) {
         Ok(status) => audit_status_changed(app, &status),
-        Err(e) => eprintln!("warden: {e}"),
+        Err(e) => eprintln!("warden: {}", e.message),
     }
 }
 
-pub fn audit_status_changed(app: &AppHandle, status: &AuditStatusView) {
+pub fn audit_status_changed(app: &AppHandle, status: &AuditStatus) {
     if let Err(e) = app.emit(AUDIT_CHANGED, status) {
         eprintln!("warden: cannot tell the window about new audit events: {e}");
     }

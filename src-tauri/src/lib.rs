@@ -1,16 +1,14 @@
 //! The desktop shell: Tauri state, commands and nothing else. Every decision is made in
-//! `warden-core`; a command here translates arguments, calls the core, and shapes errors.
+//! `warden-core`; what the window receives, and the commands' bodies, are in `warden-api`.
 
 mod audit;
 mod background;
 mod commands;
 mod elevation;
-mod error;
 mod events;
 mod logging;
 mod notify;
 mod policy;
-mod running;
 mod state;
 
 use tauri::{Manager, RunEvent};

@@ -1,12 +1,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use warden_api::{ApiError, RunningQueries};
 use warden_core::{Gate, Home, ResultStore, Workspace};
 
 use crate::events::ToldHealth;
-use crate::running::RunningQueries;
-
-use crate::error::CommandError;
 
 /// How many finished results the window can page through before the oldest is dropped.
 const KEPT_RESULTS: usize = 8;
@@ -43,10 +41,10 @@ impl AppState {
         }
     }
 
-    pub fn opened(&self) -> Result<&Opened, CommandError> {
+    pub fn opened(&self) -> Result<&Opened, ApiError> {
         self.opened
             .as_ref()
-            .map_err(|m| CommandError::unavailable(m.clone()))
+            .map_err(|m| ApiError::internal(m.clone()))
     }
 }
 

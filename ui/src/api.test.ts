@@ -36,40 +36,6 @@ describe("policy commands", () => {
     expect(invokeMock.mock.calls.map((call) => call[0])).toEqual(["policy_status", "refresh_policy"]);
   });
 
-  it("also understands snake_case field names", () => {
-    const snake = {
-      health: "valid",
-      reason: null,
-      warning: null,
-      name: "demo",
-      revision: 4,
-      source: "s3://bundles/demo",
-      fetched_at: "2026-11-21T10:00:00Z",
-      issued_at: "2026-11-18T10:00:00Z",
-      expires_at: "2026-12-21T10:00:00Z",
-      key_id: "k1",
-      last_fetch: { at: "2026-11-21T10:00:00Z", result: "updated", message: "accepted revision 4" },
-    };
-    expect(api.toPolicyStatus(snake)).toEqual({
-      health: "valid",
-      reason: null,
-      warning: null,
-      name: "demo",
-      revision: 4,
-      source: "s3://bundles/demo",
-      fetchedAt: "2026-11-21T10:00:00Z",
-      issuedAt: "2026-11-18T10:00:00Z",
-      expiresAt: "2026-12-21T10:00:00Z",
-      keyId: "k1",
-      lastFetch: { at: "2026-11-21T10:00:00Z", result: "updated", message: "accepted revision 4" },
-    });
-  });
-
-  it("fills gaps with nulls", () => {
-    const status = api.toPolicyStatus({ health: "blocked", reason: "no bundle" });
-    expect(status).toMatchObject({ health: "blocked", reason: "no bundle", name: null, revision: null, lastFetch: null, expiresAt: null });
-  });
-
   it("hands policy-changed payloads over as statuses", async () => {
     const unlisten = vi.fn();
     listenMock.mockResolvedValue(unlisten);
@@ -77,7 +43,7 @@ describe("policy commands", () => {
     await expect(api.onPolicyChanged((status) => seen.push(status))).resolves.toBe(unlisten);
     expect(listenMock.mock.calls[0][0]).toBe("policy-changed");
     const handler = listenMock.mock.calls[0][1];
-    handler({ event: "policy-changed", id: 1, payload: { ...CAMEL, key_id: "ignored", keyId: "demo-2026" } });
+    handler({ event: "policy-changed", id: 1, payload: CAMEL });
     expect(seen).toEqual([CAMEL]);
   });
 });
@@ -123,7 +89,7 @@ describe("elevation commands", () => {
         ticketPattern: "^INC-[0-9]+$",
       },
     ],
-    active: [{ name: "pii-read", grantedAtMs: 1, expiresAtMs: 2, approver: null }],
+    active: [{ name: "pii-read", requestId: "req-p", grantedAtMs: 1, expiresAtMs: 2, approver: null }],
     pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: 3 }],
     refusals: [{ requestId: "req-0", name: "large-scan", reason: "denied by alice: not during the freeze", atMs: 2 }],
     warnBeforeS: 120,

@@ -1,123 +1,76 @@
 // Typed wrappers around the Tauri commands of the Warden desktop app.
-// The Rust side answers in camelCase; every call goes through here so the
-// rest of the UI never touches `invoke` or command names directly.
+// Every call goes through here so the rest of the UI never touches `invoke`
+// or command names directly. The types are generated from the Rust wire types
+// (crates/api) into ./gen: camelCase, regenerated with `make ts`.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { ActiveElevation } from "./gen/ActiveElevation";
+import type { Approval } from "./gen/Approval";
+import type { AuditEvent } from "./gen/AuditEvent";
+import type { AuditStatus } from "./gen/AuditStatus";
+import type { Catalog } from "./gen/Catalog";
+import type { CatalogColumn } from "./gen/CatalogColumn";
+import type { CatalogDatabase } from "./gen/CatalogDatabase";
+import type { CatalogTable } from "./gen/CatalogTable";
+import type { CellValue } from "./gen/CellValue";
+import type { CommandError } from "./gen/CommandError";
+import type { ElevationDecision } from "./gen/ElevationDecision";
+import type { ElevationOption } from "./gen/ElevationOption";
+import type { ElevationRefusal } from "./gen/ElevationRefusal";
+import type { ElevationRequest } from "./gen/ElevationRequest";
+import type { ElevationStatus } from "./gen/ElevationStatus";
+import type { ErrorKind } from "./gen/ErrorKind";
+import type { FetchOutcome } from "./gen/FetchOutcome";
+import type { FetchVerdict } from "./gen/FetchVerdict";
+import type { Fix } from "./gen/Fix";
+import type { Justification } from "./gen/Justification";
+import type { LintDiagnostic } from "./gen/LintDiagnostic";
+import type { LintReport } from "./gen/LintReport";
+import type { Outcome } from "./gen/Outcome";
+import type { PendingElevation } from "./gen/PendingElevation";
+import type { PolicyHealth } from "./gen/PolicyHealth";
+import type { PolicyStatus } from "./gen/PolicyStatus";
+import type { QueryResult } from "./gen/QueryResult";
+import type { ResultColumn } from "./gen/ResultColumn";
+import type { RowPage } from "./gen/RowPage";
+import type { Severity } from "./gen/Severity";
+import type { Verdict } from "./gen/Verdict";
+import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
 
-export type Verdict = "allow" | "elevate" | "deny";
-export type Severity = "error" | "warning" | "info";
-export type CellValue = string | number | boolean | null;
-
-export interface WorkspaceInfo {
-  workspace: string;
-  engine: string;
-  policyName: string;
-  policyFingerprint: string;
-  defaultDatabase: string | null;
-  home: string;
-}
-
-export interface CatalogColumn {
-  name: string;
-  dataType: string;
-  partitionKey: boolean;
-  tags: string[];
-}
-
-export interface CatalogTable {
-  name: string;
-  columns: CatalogColumn[];
-}
-
-export interface CatalogDatabase {
-  name: string;
-  tables: CatalogTable[];
-}
-
-export interface Catalog {
-  databases: CatalogDatabase[];
-}
-
-export interface Fix {
-  title: string;
-  from: number;
-  to: number;
-  insert: string;
-}
-
-export interface LintDiagnostic {
-  rule: string;
-  severity: Severity;
-  message: string;
-  /** UTF-16 offsets into the linted text. */
-  from: number;
-  to: number;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  unlockedBy: string[];
-  fix: Fix | null;
-}
-
-export interface LintReport {
-  verdict: Verdict;
-  elevations: string[];
-  reads: string[];
-  reason: string | null;
-  diagnostics: LintDiagnostic[];
-}
-
-export interface ResultColumn {
-  name: string;
-  dataType: string;
-}
-
-export interface QueryResult {
-  resultId: string;
-  columns: ResultColumn[];
-  rowCount: number;
-  bytesScanned: number;
-  durationMs: number;
-  queryId: string;
-  engine: string;
-}
-
-export interface RowPage {
-  rows: CellValue[][];
-}
-
-/** Shape of a rejected `run_query` (and of other command failures). */
-export interface CommandError {
-  kind: "blocked" | "engine" | "cancelled" | "invalid" | "internal";
-  message: string;
-}
-
-export type PolicyHealth = "valid" | "grace" | "blocked";
-
-/** The outcome of the last attempt to fetch the policy bundle. */
-export interface FetchVerdict {
-  /** RFC 3339. */
-  at: string;
-  result: "updated" | "unchanged" | "refused" | "failed";
-  message: string;
-}
-
-export interface PolicyStatus {
-  health: PolicyHealth;
-  /** Why nothing may run (health "blocked"). */
-  reason: string | null;
-  /** What to tell the user while in "grace" (expired, still enforced for a while). */
-  warning: string | null;
-  name: string | null;
-  revision: number | null;
-  source: string | null;
-  fetchedAt: string | null;
-  issuedAt: string | null;
-  expiresAt: string | null;
-  keyId: string | null;
-  lastFetch: FetchVerdict | null;
-}
+export type {
+  ActiveElevation,
+  Approval,
+  AuditEvent,
+  AuditStatus,
+  Catalog,
+  CatalogColumn,
+  CatalogDatabase,
+  CatalogTable,
+  CellValue,
+  CommandError,
+  ElevationDecision,
+  ElevationOption,
+  ElevationRefusal,
+  ElevationRequest,
+  ElevationStatus,
+  ErrorKind,
+  FetchOutcome,
+  FetchVerdict,
+  Fix,
+  Justification,
+  LintDiagnostic,
+  LintReport,
+  Outcome,
+  PendingElevation,
+  PolicyHealth,
+  PolicyStatus,
+  QueryResult,
+  ResultColumn,
+  RowPage,
+  Severity,
+  Verdict,
+  WorkspaceInfo,
+};
 
 /** Every kind of event the audit journal records, in the order the filter lists them. */
 export const AUDIT_KINDS = [
@@ -139,108 +92,11 @@ export const AUDIT_KINDS = [
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-export interface AuditEvent {
-  seq: number;
-  id: string;
-  /** RFC 3339. */
-  at: string;
-  kind: string;
-  actor: string;
-  workspace: string;
-  summary: string;
-  payload: unknown;
-}
-
 export interface AuditFilter {
   kind: string | null;
   /** RFC 3339: only events at or after this time. */
   since: string | null;
   limit: number;
-}
-
-export interface AuditStatus {
-  deviceId: string;
-  /** Path of the journal file on this device. */
-  journal?: string;
-  events: number;
-  lastSeq: number;
-  /** Where events are synced to, or null when no store is configured. */
-  store: string | null;
-  lastSyncedSeq: number;
-  pending: number;
-  lastSuccess: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-}
-
-export type Approval = "auto" | "manual";
-
-/** One elevation the policy in force defines. */
-export interface ElevationOption {
-  name: string;
-  description: string;
-  defaultDurationS: number;
-  maxDurationS: number;
-  approval: Approval;
-  justification: "required" | "optional";
-  /** A regex the whole ticket must match; null: the request takes no ticket. */
-  ticketPattern: string | null;
-}
-
-export interface ActiveElevation {
-  name: string;
-  grantedAtMs: number;
-  expiresAtMs: number;
-  /** Who approved it; null when the policy approved it by itself. */
-  approver: string | null;
-}
-
-export interface PendingElevation {
-  requestId: string;
-  name: string;
-  requestedAtMs: number;
-}
-
-/** A request that ended without a grant: denied by an approver, withdrawn, timed out, or approved but not granted. */
-export interface ElevationRefusal {
-  requestId: string;
-  name: string;
-  /** Plain words from the backend, e.g. "denied by alice: not during the freeze". */
-  reason: string;
-  atMs: number;
-}
-
-export interface ElevationStatus {
-  /** Empty when no policy is in force. */
-  options: ElevationOption[];
-  active: ActiveElevation[];
-  pending: PendingElevation[];
-  /** The latest refusals, newest first (at most 5). */
-  refusals: ElevationRefusal[];
-  /** How long before its end an elevation is announced. */
-  warnBeforeS: number;
-  /** Grows with every change on the backend: a smaller one is older news. */
-  version: number;
-}
-
-export interface ElevationRequest {
-  name: string;
-  /** Null asks for the elevation's default duration. */
-  durationS: number | null;
-  justification: string;
-  ticket: string | null;
-}
-
-export interface ElevationDecision {
-  outcome: "granted" | "pending" | "denied";
-  name: string;
-  /** Plain words, shown as is. */
-  message: string;
-  /** When granted. */
-  expiresAtMs: number | null;
-  /** When pending. */
-  requestId: string | null;
-  status: ElevationStatus;
 }
 
 export type { UnlistenFn };
@@ -273,50 +129,15 @@ export function fetchRows(resultId: string, offset: number, limit: number): Prom
 
 type Raw = Record<string, unknown>;
 
-function field(raw: Raw, camel: string, snake: string): unknown {
-  return raw[camel] !== undefined ? raw[camel] : raw[snake];
-}
-
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
-/**
- * A policy status as the UI uses it. Accepts the camelCase contract and,
- * defensively, the bundle crate's snake_case field names.
- */
-export function toPolicyStatus(value: unknown): PolicyStatus {
-  const raw: Raw = typeof value === "object" && value !== null ? (value as Raw) : {};
-  const fetch = field(raw, "lastFetch", "last_fetch");
-  const lastFetch =
-    typeof fetch === "object" && fetch !== null
-      ? {
-          at: text((fetch as Raw).at) ?? "",
-          result: (fetch as Raw).result as FetchVerdict["result"],
-          message: text((fetch as Raw).message) ?? "",
-        }
-      : null;
-  const revision = raw.revision;
-  return {
-    health: raw.health as PolicyHealth,
-    reason: text(raw.reason),
-    warning: text(raw.warning),
-    name: text(raw.name),
-    revision: typeof revision === "number" ? revision : null,
-    source: text(raw.source),
-    fetchedAt: text(field(raw, "fetchedAt", "fetched_at")),
-    issuedAt: text(field(raw, "issuedAt", "issued_at")),
-    expiresAt: text(field(raw, "expiresAt", "expires_at")),
-    keyId: text(field(raw, "keyId", "key_id")),
-    lastFetch,
-  };
-}
-
 export function policyStatus(): Promise<PolicyStatus> {
-  return invoke<unknown>("policy_status").then(toPolicyStatus);
+  return invoke<PolicyStatus>("policy_status");
 }
 
 /** Fetches the bundle now. A failed fetch still resolves: it is in `lastFetch`. */
 export function refreshPolicy(): Promise<PolicyStatus> {
-  return invoke<unknown>("refresh_policy").then(toPolicyStatus);
+  return invoke<PolicyStatus>("refresh_policy");
 }
 
 /** Journal events matching `filter`, newest first. */
@@ -335,7 +156,7 @@ export function auditSync(): Promise<AuditStatus> {
 
 /** `policy-changed`: the bundle revision or health changed. */
 export function onPolicyChanged(callback: (status: PolicyStatus) => void): Promise<UnlistenFn> {
-  return listen<unknown>("policy-changed", (event) => callback(toPolicyStatus(event.payload)));
+  return listen<PolicyStatus>("policy-changed", (event) => callback(event.payload));
 }
 
 /** `audit-changed`: events were recorded or a sync ran. */
@@ -371,6 +192,7 @@ export function toElevationStatus(value: unknown): ElevationStatus {
     })),
     active: records(raw.active).map((grant) => ({
       name: grant.name as string,
+      requestId: text(grant.requestId) ?? "",
       grantedAtMs: number(grant.grantedAtMs, 0),
       expiresAtMs: number(grant.expiresAtMs, 0),
       approver: text(grant.approver),

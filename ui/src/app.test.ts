@@ -30,6 +30,7 @@ function policy(extra: Partial<PolicyStatus> = {}): PolicyStatus {
 
 const AUDIT_STATUS: AuditStatus = {
   deviceId: "dev-1",
+  journal: "/home/ana/.local/share/warden/workspaces/demo/audit/journal.sqlite",
   events: 2,
   lastSeq: 2,
   store: "s3://audit/journals",

@@ -14,6 +14,7 @@ const EVENTS: AuditEvent[] = [
 function auditStatus(extra: Partial<AuditStatus> = {}): AuditStatus {
   return {
     deviceId: "dev-1",
+    journal: "/home/ana/.local/share/warden/workspaces/demo/audit/journal.sqlite",
     events: 12,
     lastSeq: 12,
     store: "s3://audit/journals",

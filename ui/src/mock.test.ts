@@ -1,64 +1,53 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import * as api from "./api";
-import { installMockBackend } from "./mock";
-
-const pii = { name: "pii-read", durationS: null, justification: "audit" };
-
-beforeEach(() => {
-  window.history.replaceState(null, "", "/");
-});
+import { FIXTURES, installMockBackend } from "./mock";
 
 afterEach(() => {
-  vi.useRealTimers();
   clearMocks();
 });
 
-describe("the mock backend's elevations", () => {
-  it("matches the whole ticket against the pattern, like the backend", async () => {
+const ask = (name: string) => ({ name, durationS: null, justification: "audit", ticket: null });
+
+describe("the mock backend serves what the real backend answered", () => {
+  it("lints recorded texts with the recorded reports, and runs only what was allowed", async () => {
     installMockBackend();
-    await expect(api.requestElevation({ ...pii, ticket: "see INC-42" })).rejects.toMatchObject({ kind: "invalid" });
-    await expect(api.requestElevation({ ...pii, ticket: "INC-42 and more" })).rejects.toMatchObject({ kind: "invalid" });
-    await expect(api.requestElevation({ ...pii, ticket: "see SUP-7" })).rejects.toMatchObject({
-      kind: "invalid",
-      message: "the ticket must match INC-[0-9]+|SUP-[0-9]+",
-    });
-    const decision = await api.requestElevation({ ...pii, ticket: "SUP-7" });
+    for (const [sql, report] of Object.entries(FIXTURES.lint)) {
+      await expect(api.lint(sql, "sales")).resolves.toEqual(report);
+    }
+    await expect(api.runQuery(FIXTURES.run_query.sql, "sales", "r1")).resolves.toEqual(FIXTURES.run_query.result);
+    await expect(api.runQuery(FIXTURES.errors.run_blocked.sql, "sales", "r2")).rejects.toEqual(FIXTURES.errors.run_blocked.error);
+    const page = await api.fetchRows(FIXTURES.run_query.result.resultId, 0, 2);
+    expect(page.rows).toEqual(FIXTURES.run_query.rows.rows.slice(0, 2));
+    await expect(api.fetchRows("gone", 0, 2)).rejects.toMatchObject({ kind: "invalid" });
+  });
+
+  it("grants pii-read and ends it, with the statuses the backend sent", async () => {
+    installMockBackend();
+    const decision = await api.requestElevation(ask("pii-read"));
     expect(decision.outcome).toBe("granted");
     expect(decision.status.active.map((grant) => grant.name)).toEqual(["pii-read"]);
-    await api.endElevation("pii-read");
+    const pii = Object.keys(FIXTURES.lint_elevated)[0];
+    await expect(api.lint(pii, "sales")).resolves.toMatchObject({ verdict: "allow" });
+    const after = await api.endElevation("pii-read");
+    expect(after.active).toEqual([]);
+    await expect(api.lint(pii, "sales")).resolves.toMatchObject({ verdict: "elevate" });
   });
 
-  it("withdraws a waiting request on end_elevation and records it, as the backend does", async () => {
+  it("lets large-scan wait for an approver and withdraws it without a refusal", async () => {
     installMockBackend();
-    const asked = await api.requestElevation({ name: "large-scan", durationS: null, justification: "", ticket: null });
+    const asked = await api.requestElevation(ask("large-scan"));
     expect(asked.outcome).toBe("pending");
     expect(asked.status.pending.map((request) => request.name)).toEqual(["large-scan"]);
-    expect(asked.status.refusals).toEqual([]);
-
     const after = await api.endElevation("large-scan");
     expect(after.pending).toEqual([]);
-    // The user withdrew it: no refusal for the banner, like the backend.
     expect(after.refusals).toEqual([]);
     expect(after.version).toBeGreaterThan(asked.status.version);
-    const journal = await api.auditEvents({ kind: "elevation_denied", since: null, limit: 10 });
-    expect(journal[0]?.summary).toBe("large-scan: withdrawn by the requester");
   });
 
-  it("has an approver who says no with ?approver=deny", async () => {
-    window.history.replaceState(null, "", "/?approver=deny");
-    vi.useFakeTimers();
+  it("refuses with the backend's error kinds", async () => {
     installMockBackend();
-    const asking = api.requestElevation({ name: "large-scan", durationS: null, justification: "", ticket: null });
-    await vi.advanceTimersByTimeAsync(50);
-    const asked = await asking;
-    await vi.advanceTimersByTimeAsync(5000);
-    const reading = api.elevationStatus();
-    await vi.advanceTimersByTimeAsync(50);
-    const status = await reading;
-    expect(status.pending).toEqual([]);
-    expect(status.refusals.map((refusal) => [refusal.requestId, refusal.reason])).toEqual([
-      [asked.requestId, "denied by alice: use the sampled table for this"],
-    ]);
+    await expect(api.requestElevation(ask("no-such-elevation"))).rejects.toEqual(FIXTURES.errors.request_invalid);
+    await expect(api.auditEvents({ kind: "no_such_kind", since: null, limit: 10 })).rejects.toMatchObject({ kind: "invalid" });
   });
 });

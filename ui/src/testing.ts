@@ -50,7 +50,7 @@ export function largeScan(extra: Partial<ElevationOption> = {}): ElevationOption
 
 /** A grant of `name` that ends `leftMs` after `now`. */
 export function grant(name: string, now: number, leftMs: number, approver: string | null = null): ActiveElevation {
-  return { name, grantedAtMs: now - 60_000, expiresAtMs: now + leftMs, approver };
+  return { name, requestId: `req-${name}`, grantedAtMs: now - 60_000, expiresAtMs: now + leftMs, approver };
 }
 
 /** A refusal of request `requestId` for `name`, `agoMs` before `now`. */

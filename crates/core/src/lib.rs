@@ -11,7 +11,6 @@ mod bundles;
 mod config;
 #[cfg(feature = "embedded")]
 mod demo;
-pub mod editor;
 mod error;
 mod gate;
 mod home;

@@ -1,25 +1,59 @@
 //! What the desktop editor receives: verdicts with UTF-16 offsets for CodeMirror, the schema
-//! with policy tags, and query summaries. Kept here, free of Tauri, so it is tested like the
-//! rest of the core.
+//! with policy tags, and query summaries.
 
 use serde::Serialize;
-use warden_engine::{CatalogSnapshot, ColumnInfo};
-use warden_guardrails::{Policy, Report, Severity, Verdict};
+use ts_rs::TS;
+use warden_core::{CatalogSnapshot, ColumnInfo, Execution, NoPolicy, Policy, Report, Value};
 
-use crate::gate::{Execution, NoPolicy};
+/// Whether a text may run, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Elevate,
+    Deny,
+}
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+impl From<warden_core::Verdict> for Verdict {
+    fn from(v: warden_core::Verdict) -> Self {
+        match v {
+            warden_core::Verdict::Allow => Self::Allow,
+            warden_core::Verdict::Elevate => Self::Elevate,
+            warden_core::Verdict::Deny => Self::Deny,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<warden_core::Severity> for Severity {
+    fn from(s: warden_core::Severity) -> Self {
+        match s {
+            warden_core::Severity::Error => Self::Error,
+            warden_core::Severity::Warning => Self::Warning,
+            warden_core::Severity::Info => Self::Info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct FixView {
+pub struct Fix {
     pub title: String,
     pub from: usize,
     pub to: usize,
     pub insert: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct DiagnosticView {
+pub struct LintDiagnostic {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
@@ -31,21 +65,21 @@ pub struct DiagnosticView {
     pub end_line: u32,
     pub end_column: u32,
     pub unlocked_by: Vec<String>,
-    pub fix: Option<FixView>,
+    pub fix: Option<Fix>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct LintView {
+pub struct LintReport {
     pub verdict: Verdict,
     pub elevations: Vec<String>,
     pub reads: Vec<String>,
     /// Why it may not run, in one sentence; `None` when it may.
     pub reason: Option<String>,
-    pub diagnostics: Vec<DiagnosticView>,
+    pub diagnostics: Vec<LintDiagnostic>,
 }
 
-impl LintView {
+impl LintReport {
     /// The gate's answer for `sql`: its report, or a deny that says why no policy is in force.
     pub fn from_lint(result: &Result<Report, NoPolicy>) -> Self {
         match result {
@@ -64,9 +98,9 @@ impl LintView {
         let diagnostics = report
             .diagnostics()
             .iter()
-            .map(|d| DiagnosticView {
+            .map(|d| LintDiagnostic {
                 rule: d.rule.clone(),
-                severity: d.severity,
+                severity: d.severity.into(),
                 message: d.message.clone(),
                 from: d.span.start.utf16,
                 to: d.span.end.utf16.max(d.span.start.utf16),
@@ -75,7 +109,7 @@ impl LintView {
                 end_line: d.span.end.line,
                 end_column: d.span.end.column,
                 unlocked_by: d.unlocked_by.clone(),
-                fix: d.fix.as_ref().map(|f| FixView {
+                fix: d.fix.as_ref().map(|f| Fix {
                     title: f.title.clone(),
                     from: f.span.start.utf16,
                     to: f.span.end.utf16,
@@ -86,8 +120,8 @@ impl LintView {
         let first_error = report
             .diagnostics()
             .iter()
-            .find(|d| d.severity == Severity::Error);
-        let reason = match report.verdict() {
+            .find(|d| d.severity == warden_core::Severity::Error);
+        let reason = match Verdict::from(report.verdict()) {
             Verdict::Allow => None,
             Verdict::Elevate => Some(format!(
                 "needs the {} elevation: {}",
@@ -103,7 +137,7 @@ impl LintView {
             ),
         };
         Self {
-            verdict: report.verdict(),
+            verdict: report.verdict().into(),
             elevations: report.elevations().to_vec(),
             reads: report.reads().to_vec(),
             reason,
@@ -112,9 +146,9 @@ impl LintView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct ColumnView {
+pub struct CatalogColumn {
     pub name: String,
     pub data_type: String,
     pub partition_key: bool,
@@ -122,34 +156,34 @@ pub struct ColumnView {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct TableView {
+pub struct CatalogTable {
     pub name: String,
-    pub columns: Vec<ColumnView>,
+    pub columns: Vec<CatalogColumn>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct DatabaseView {
+pub struct CatalogDatabase {
     pub name: String,
-    pub tables: Vec<TableView>,
+    pub tables: Vec<CatalogTable>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct SchemaView {
-    pub databases: Vec<DatabaseView>,
+pub struct Catalog {
+    pub databases: Vec<CatalogDatabase>,
 }
 
-impl SchemaView {
+impl Catalog {
     /// The engine's catalog, each column marked with the tags the policy gives it (no tags while
     /// no policy is in force: nothing can run then anyway).
     pub fn new(catalog: &CatalogSnapshot, policy: Option<&Policy>) -> Self {
         let databases = catalog
             .databases
             .iter()
-            .map(|db| DatabaseView {
+            .map(|db| CatalogDatabase {
                 name: db.name.clone(),
                 tables: db
                     .tables
@@ -157,12 +191,12 @@ impl SchemaView {
                     .map(|t| {
                         let policy_table =
                             policy.and_then(|p| p.catalog().table(&db.name, &t.name));
-                        TableView {
+                        CatalogTable {
                             name: t.name.clone(),
                             columns: t
                                 .columns
                                 .iter()
-                                .map(|c| ColumnView {
+                                .map(|c| CatalogColumn {
                                     name: c.name.clone(),
                                     data_type: c.data_type.clone(),
                                     partition_key: c.partition_key,
@@ -181,11 +215,11 @@ impl SchemaView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct RunView {
+pub struct QueryResult {
     pub result_id: String,
-    pub columns: Vec<ColumnInfoView>,
+    pub columns: Vec<ResultColumn>,
     pub row_count: usize,
     pub bytes_scanned: u64,
     pub duration_ms: u64,
@@ -193,14 +227,14 @@ pub struct RunView {
     pub engine: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct ColumnInfoView {
+pub struct ResultColumn {
     pub name: String,
     pub data_type: String,
 }
 
-impl RunView {
+impl QueryResult {
     pub fn new(result_id: String, e: &Execution) -> Self {
         Self {
             result_id,
@@ -208,7 +242,7 @@ impl RunView {
                 .result
                 .columns
                 .iter()
-                .map(|c: &ColumnInfo| ColumnInfoView {
+                .map(|c: &ColumnInfo| ResultColumn {
                     name: c.name.clone(),
                     data_type: c.data_type.clone(),
                 })
@@ -220,6 +254,24 @@ impl RunView {
             engine: e.engine.to_string(),
         }
     }
+}
+
+/// One cell as the grid receives it: numbers stay numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(untagged)]
+pub enum CellValue {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+/// A page of rows of a kept result.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct RowPage {
+    /// Cells as the engine gives them (`Value` serialises untagged, like `CellValue`).
+    #[ts(as = "Vec<Vec<CellValue>>")]
+    pub rows: Vec<Vec<Value>>,
 }
 
 #[cfg(test)]
@@ -249,7 +301,7 @@ rules:
         let policy = Policy::from_yaml(POLICY).expect("policy");
         // The emoji is two UTF-16 units and four UTF-8 bytes.
         let sql = "SELECT '😀', email FROM sales.customers";
-        let view = LintView::from_report(&lint(&policy, sql, &LintContext::default()));
+        let view = LintReport::from_report(&lint(&policy, sql, &LintContext::default()));
         assert_eq!(view.verdict, Verdict::Elevate);
         assert_eq!(view.elevations, vec!["pii-read".to_string()]);
         let d = &view.diagnostics[0];
@@ -264,7 +316,7 @@ rules:
     #[test]
     fn allowed_text_has_no_reason() {
         let policy = Policy::from_yaml(POLICY).expect("policy");
-        let view = LintView::from_report(&lint(
+        let view = LintReport::from_report(&lint(
             &policy,
             "SELECT customer_id FROM sales.customers",
             &LintContext::default(),

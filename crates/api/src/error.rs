@@ -1,0 +1,94 @@
+//! What a failed command sends to the window: a kind the window branches on, and plain words.
+
+use serde::Serialize;
+use ts_rs::TS;
+use warden_core::{CoreError, EngineError, RunError};
+
+/// Why a command failed, as the window tells failures apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// The gate refused: the policy, no policy in force, or the journal cannot record.
+    Blocked,
+    /// The engine failed to run an allowed query.
+    Engine,
+    /// The user cancelled the run.
+    Cancelled,
+    /// The request itself is wrong (a bad filter, a result no longer kept): the user's to fix.
+    Invalid,
+    /// Anything else (the workspace could not be opened, the app's state is unusable).
+    Internal,
+}
+
+/// Shape of every rejected command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(rename = "CommandError")]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Invalid, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// A request the policy does not allow is the user's to fix (`invalid`); no elevations or
+    /// no approver is a refusal (`blocked`); anything else (the journal) is not the user's.
+    pub fn from_request(e: CoreError) -> Self {
+        match e {
+            CoreError::Elevation(e) => Self::invalid(e.to_string()),
+            CoreError::NoElevation(_) | CoreError::NoApprovals(_) => {
+                Self::new(ErrorKind::Blocked, e.to_string())
+            }
+            other => Self::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> Self {
+        let kind = match e {
+            RunError::Blocked(_) | RunError::NoPolicy(_) | RunError::Audit(_) => ErrorKind::Blocked,
+            RunError::Engine(EngineError::Cancelled) => ErrorKind::Cancelled,
+            RunError::Engine(_) => ErrorKind::Engine,
+        };
+        Self::new(kind, e.to_string())
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        Self::internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_reaches_the_window_as_a_kind_and_a_message() {
+        let e = ApiError::invalid("that result is no longer kept: run the query again");
+        assert_eq!(
+            serde_json::to_value(&e).expect("serialises"),
+            serde_json::json!({
+                "kind": "invalid",
+                "message": "that result is no longer kept: run the query again"
+            })
+        );
+        let cancelled = ApiError::from(RunError::Engine(EngineError::Cancelled));
+        assert_eq!(cancelled.kind, ErrorKind::Cancelled);
+    }
+}

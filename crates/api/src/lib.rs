@@ -1,0 +1,22 @@
+//! The desktop app's wire: every type the app sends to its window (camelCase JSON, exported to
+//! TypeScript in `ui/src/gen/` by `cargo test -p warden-api`), the error the window receives
+//! with its `kind`, and the bodies of the app's commands as plain functions over `warden-core`,
+//! so the Tauri commands are one-liners. Free of Tauri, so it is tested like the core.
+
+pub mod audit;
+pub mod editor;
+pub mod elevation;
+pub mod error;
+pub mod policy;
+pub mod query;
+pub mod running;
+pub mod ts;
+pub mod workspace;
+
+pub use audit::{AuditEvent, AuditStatus};
+pub use editor::{Catalog, CellValue, LintReport, QueryResult, RowPage};
+pub use elevation::{ElevationDecision, ElevationRequest, ElevationStatus};
+pub use error::{ApiError, ErrorKind};
+pub use policy::PolicyStatus;
+pub use running::RunningQueries;
+pub use workspace::WorkspaceInfo;

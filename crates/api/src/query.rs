@@ -1,0 +1,80 @@
+//! The editor's commands: the schema, linting as the user types, running, paging through rows.
+
+use std::sync::Mutex;
+
+use warden_core::{Gate, ResultStore};
+
+use crate::editor::{Catalog, LintReport, QueryResult, RowPage};
+use crate::error::ApiError;
+use crate::running::RunningQueries;
+
+/// Rows per page is the window's choice, within reason.
+const MAX_PAGE: usize = 5_000;
+
+/// `catalog`: the engine's schema with the policy's tags.
+pub async fn catalog(gate: &Gate) -> Result<Catalog, ApiError> {
+    let snapshot = gate
+        .catalog()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let policy = gate.policy().ok();
+    Ok(Catalog::new(&snapshot, policy.as_ref().map(|p| p.policy())))
+}
+
+/// `lint`: the gate's verdict on `sql` now.
+pub fn lint(gate: &Gate, sql: &str, database: Option<&str>) -> LintReport {
+    LintReport::from_lint(&gate.lint(sql, database))
+}
+
+/// `run_query`: runs `sql` through the gate as run `run_id` (for Cancel) and keeps the rows for
+/// `fetch_rows`.
+pub async fn run_query(
+    gate: &Gate,
+    running: &Mutex<RunningQueries>,
+    results: &Mutex<ResultStore>,
+    sql: &str,
+    database: Option<&str>,
+    run_id: &str,
+) -> Result<QueryResult, ApiError> {
+    let cancel = running.lock().map_err(|_| unusable())?.start(run_id);
+    let outcome = gate.run(sql, database, cancel).await;
+    if let Ok(mut running) = running.lock() {
+        running.finish(run_id);
+    }
+    let execution = outcome?;
+    let id = results
+        .lock()
+        .map_err(|_| result_store_unusable())?
+        .insert(&execution);
+    Ok(QueryResult::new(id, &execution))
+}
+
+/// `cancel_query`: false when run `run_id` was not running (yet).
+pub fn cancel_query(running: &Mutex<RunningQueries>, run_id: &str) -> Result<bool, ApiError> {
+    Ok(running.lock().map_err(|_| unusable())?.cancel(run_id))
+}
+
+/// `fetch_rows`: a page of a kept result. Rows read under a grant that has since ended are not
+/// shown (nor kept).
+pub fn fetch_rows(
+    gate: &Gate,
+    results: &Mutex<ResultStore>,
+    result_id: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<RowPage, ApiError> {
+    let held = gate.held_grants();
+    let mut results = results.lock().map_err(|_| result_store_unusable())?;
+    let rows = results
+        .page(result_id, offset, limit.min(MAX_PAGE), &held)
+        .ok_or_else(|| ApiError::invalid("that result is no longer kept: run the query again"))?;
+    Ok(RowPage { rows })
+}
+
+fn unusable() -> ApiError {
+    ApiError::internal("the app state is unusable; restart Warden")
+}
+
+fn result_store_unusable() -> ApiError {
+    ApiError::internal("the result store is unusable; restart Warden")
+}

@@ -1,0 +1,55 @@
+//! The window's TypeScript types, generated from the wire types above into `ui/src/gen/`.
+//! `cargo test -p warden-api` fails when the files there differ from what this generates;
+//! `WARDEN_WRITE_TS=1 cargo test -p warden-api --test ts` (`make ts`) rewrites them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ts_rs::{Config, ExportError, TS};
+
+use crate::{
+    ApiError, AuditEvent, AuditStatus, Catalog, ElevationDecision, ElevationRequest,
+    ElevationStatus, LintReport, PolicyStatus, QueryResult, RowPage, WorkspaceInfo,
+};
+
+/// Every generated file, by its path under `ui/src/gen/`, with its text.
+pub fn generate() -> Result<BTreeMap<PathBuf, String>, String> {
+    let dir = std::env::temp_dir().join(format!("warden-ts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = export_into(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| read_tree(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn export_into(dir: &Path) -> Result<(), ExportError> {
+    // Times are milliseconds and counts fit in a double: they are numbers, not bigints.
+    let cfg = Config::new().with_large_int("number").with_out_dir(dir);
+    WorkspaceInfo::export_all(&cfg)?;
+    Catalog::export_all(&cfg)?;
+    LintReport::export_all(&cfg)?;
+    QueryResult::export_all(&cfg)?;
+    RowPage::export_all(&cfg)?;
+    PolicyStatus::export_all(&cfg)?;
+    AuditEvent::export_all(&cfg)?;
+    AuditStatus::export_all(&cfg)?;
+    ElevationStatus::export_all(&cfg)?;
+    ElevationRequest::export_all(&cfg)?;
+    ElevationDecision::export_all(&cfg)?;
+    ApiError::export_all(&cfg)?;
+    Ok(())
+}
+
+fn read_tree(dir: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
+    let mut files = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+        files.insert(name, text);
+    }
+    Ok(files)
+}

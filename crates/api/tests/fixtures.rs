@@ -1,0 +1,182 @@
+//! Records what the real backend answers, on the demo workspace, into
+//! `ui/src/gen/fixtures.json`, which the UI's mock backend (`ui/src/mock.ts`) serves. Without
+//! `WARDEN_RECORD_FIXTURES=1` (`make fixtures`) the test checks that the checked-in fixtures have
+//! exactly the shape the backend answers with now (every key, at every depth), so the mock
+//! cannot drift from the backend unnoticed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use warden_api::{audit, elevation, query, workspace, ElevationRequest, RunningQueries};
+use warden_core::{Home, ResultStore, Workspace};
+
+/// Texts the mock can lint: allowed, needing pii-read, needing large-scan, denied.
+const ALLOWED: &str =
+    "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC";
+const PII: &str = "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3";
+const LARGE: &str = "SELECT count(*) FROM web.events";
+const DENIED: &str = "SELECT ssn FROM sales.customers";
+const WRITE: &str = "DROP TABLE sales.orders";
+const STAR: &str = "SELECT * FROM sales.orders LIMIT 10";
+
+fn fixtures_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/gen/fixtures.json")
+}
+
+fn wire(value: impl Serialize) -> Value {
+    serde_json::to_value(value).expect("a wire type serialises")
+}
+
+/// Every path of keys in `v`; arrays are looked into, their indices left out. An event's
+/// `payload` is the journal's own record and varies by kind, so its keys are left out.
+fn shape(v: &Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = format!("{at}.{k}");
+                out.insert(path.clone());
+                if k != "payload" {
+                    shape(v, &path, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| shape(v, &format!("{at}[]"), out)),
+        _ => {}
+    }
+}
+
+async fn record(home_dir: &Path) -> Value {
+    let home = Home::under(home_dir);
+    let ws = Workspace::find(&home, None).expect("the demo workspace");
+    ws.init().await.expect("the demo initialises");
+    let gate = ws.open_gate().await.expect("the gate opens");
+    let running = Mutex::new(RunningQueries::default());
+    let results = Mutex::new(ResultStore::new(4));
+
+    let mut lint = BTreeMap::new();
+    for sql in [ALLOWED, PII, LARGE, DENIED, WRITE, STAR] {
+        lint.insert(sql, wire(query::lint(&gate, sql, Some("sales"))));
+    }
+    let run = query::run_query(&gate, &running, &results, ALLOWED, Some("sales"), "run-1")
+        .await
+        .expect("the allowed text runs");
+    let rows =
+        query::fetch_rows(&gate, &results, &run.result_id, 0, 100).expect("its rows are kept");
+    let blocked = query::run_query(&gate, &running, &results, DENIED, Some("sales"), "run-2")
+        .await
+        .expect_err("the denied text is refused");
+    let gone = query::fetch_rows(&gate, &results, "no-such-result", 0, 10)
+        .expect_err("an unknown result is refused");
+
+    let status_before = elevation::elevation_status(&gate);
+    let unknown_elevation = elevation::request_elevation(
+        &gate,
+        ElevationRequest {
+            name: "no-such-elevation".into(),
+            duration_s: None,
+            justification: "audit".into(),
+            ticket: None,
+        },
+    )
+    .expect_err("an elevation the policy does not define is refused");
+    let (granted, _) = elevation::request_elevation(
+        &gate,
+        ElevationRequest {
+            name: "pii-read".into(),
+            duration_s: None,
+            justification: "customer asked for their data".into(),
+            ticket: None,
+        },
+    )
+    .expect("pii-read is granted by the policy");
+    let mut lint_elevated = BTreeMap::new();
+    lint_elevated.insert(PII, wire(query::lint(&gate, PII, Some("sales"))));
+    let ended = elevation::end_elevation(&gate, "pii-read").expect("the grant ends");
+    let (pending, _) = elevation::request_elevation(
+        &gate,
+        ElevationRequest {
+            name: "large-scan".into(),
+            duration_s: None,
+            justification: "yearly report".into(),
+            ticket: None,
+        },
+    )
+    .expect("large-scan waits for an approver");
+    let withdrawn = elevation::end_elevation(&gate, "large-scan").expect("the request withdraws");
+
+    let events = audit::audit_events(&gate, None, None, Some(50)).expect("the journal reads");
+    let audit_status = audit::audit_status(&gate).expect("the journal's status");
+    let audit_synced = audit::audit_sync(&gate)
+        .await
+        .expect("a sync to the demo store");
+    let bad_kind = audit::audit_events(&gate, Some("no_such_kind".into()), None, None)
+        .expect_err("an unknown kind is refused");
+
+    let mut doc = json!({
+        "workspace_info": workspace::workspace_info(&gate, &home),
+        "catalog": query::catalog(&gate).await.expect("the catalog"),
+        "policy_status": warden_api::policy::policy_status(&gate),
+        "lint": lint,
+        "lint_elevated": lint_elevated,
+        "run_query": { "sql": ALLOWED, "result": run, "rows": rows },
+        "errors": {
+            "run_blocked": { "sql": DENIED, "error": blocked },
+            "fetch_rows_gone": gone,
+            "request_invalid": unknown_elevation,
+            "audit_events_bad_kind": bad_kind,
+        },
+        "elevation": {
+            "status": status_before,
+            "granted": granted,
+            "ended": ended,
+            "pending": pending,
+            "withdrawn": withdrawn,
+        },
+        "audit": { "events": events, "status": audit_status, "synced": audit_synced },
+    });
+    // The temporary home is no one's: show where the app keeps things by default instead.
+    let text = doc.to_string().replace(
+        home_dir.to_str().expect("a UTF-8 temporary path"),
+        "/home/analyst/.local/share/warden-demo",
+    );
+    doc = serde_json::from_str(&text).expect("still JSON");
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mock_serves_what_the_backend_answers() {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let recorded = record(dir.path()).await;
+    assert_eq!(recorded["lint"][ALLOWED]["verdict"], "allow");
+    assert_eq!(recorded["lint"][PII]["verdict"], "elevate");
+    assert_eq!(recorded["lint_elevated"][PII]["verdict"], "allow");
+    assert_eq!(recorded["lint"][DENIED]["verdict"], "deny");
+    assert_eq!(
+        recorded["errors"]["run_blocked"]["error"]["kind"],
+        "blocked"
+    );
+    assert_eq!(recorded["elevation"]["granted"]["outcome"], "granted");
+    assert_eq!(recorded["elevation"]["pending"]["outcome"], "pending");
+
+    let path = fixtures_file();
+    if std::env::var_os("WARDEN_RECORD_FIXTURES").is_some() {
+        let text = serde_json::to_string_pretty(&recorded).expect("serialises");
+        std::fs::write(&path, text + "\n").expect("the fixtures can be written");
+        return;
+    }
+    let text = std::fs::read_to_string(&path).expect("ui/src/gen/fixtures.json exists");
+    let checked_in: Value = serde_json::from_str(&text).expect("the fixtures are JSON");
+    let (mut now, mut then) = (Default::default(), Default::default());
+    shape(&recorded, "", &mut now);
+    shape(&checked_in, "", &mut then);
+    let missing: Vec<_> = now.difference(&then).collect();
+    let extra: Vec<_> = then.difference(&now).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "ui/src/gen/fixtures.json no longer matches the backend (missing {missing:?}, \
+         no longer sent {extra:?}); run `make fixtures` and commit the result"
+    );
+}
