@@ -25,6 +25,7 @@ macro_rules! print {
 
 mod args;
 mod commands;
+mod json;
 mod output;
 
 use std::process::ExitCode;

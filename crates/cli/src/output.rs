@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::json;
 use warden_core::{Execution, ResultSet, Value};
 
 /// Set once standard output is found closed: nothing more is written to it.
@@ -118,17 +117,8 @@ pub fn write_csv(out: &mut impl Write, rs: &ResultSet) -> io::Result<()> {
 }
 
 pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
-    let doc = json!({
-        "columns": e.result.columns,
-        "rows": e.result.rows,
-        "row_count": e.result.len(),
-        "bytes_scanned": e.bytes_scanned,
-        "duration_ms": e.duration.as_millis() as u64,
-        "engine": e.engine,
-        "query_id": e.query_id,
-        "reads": e.reads,
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &crate::json::QueryOutput::from(e))
+        .map_err(io::Error::other)?;
     writeln!(out)
 }
 

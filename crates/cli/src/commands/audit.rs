@@ -3,6 +3,7 @@ use warden_core::audit::{parse_kind, parse_since, verify_central_store};
 use warden_core::Workspace;
 
 use crate::args::{AuditCommand, Cli, InfoFormat};
+use crate::json;
 use crate::EXIT_REFUSED;
 
 pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
@@ -34,10 +35,12 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                 events.reverse();
             }
             match format {
-                InfoFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&events).map_err(|e| e.to_string())?
-                ),
+                InfoFormat::Json => json::print(
+                    &events
+                        .iter()
+                        .map(json::AuditEvent::from)
+                        .collect::<Vec<_>>(),
+                )?,
                 InfoFormat::Text => {
                     for e in &events {
                         println!(
@@ -97,10 +100,7 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
             let audit = find(workspace)?.open_audit().map_err(|e| e.to_string())?;
             let status = audit.status().map_err(|e| e.to_string())?;
             match format {
-                InfoFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?
-                ),
+                InfoFormat::Json => json::print(&json::AuditStatus::from(&status))?,
                 InfoFormat::Text => {
                     println!("journal:          {}", status.journal.display());
                     println!("device:           {}", status.device_id);
@@ -134,17 +134,21 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                 .map_err(|e| e.to_string())?;
             match format {
                 InfoFormat::Json => {
-                    let devices: Vec<_> = report
-                        .devices
-                        .iter()
-                        .map(|d| serde_json::json!({"device": d.device_id, "events": d.events, "objects": d.objects, "last_seq": d.last_seq}))
-                        .collect();
-                    let problems: Vec<_> = report.problems.iter().map(|p| p.to_string()).collect();
-                    let doc = serde_json::json!({"store": store, "intact": report.is_intact(), "devices": devices, "problems": problems});
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
-                    );
+                    json::print(&json::StoreReport {
+                        store,
+                        intact: report.is_intact(),
+                        devices: report
+                            .devices
+                            .iter()
+                            .map(|d| json::StoreDevice {
+                                device: &d.device_id,
+                                events: d.events,
+                                objects: d.objects,
+                                last_seq: d.last_seq,
+                            })
+                            .collect(),
+                        problems: report.problems.iter().map(|p| p.to_string()).collect(),
+                    })?;
                 }
                 InfoFormat::Text => {
                     for d in &report.devices {

@@ -6,6 +6,7 @@ use warden_bundle::{
 use warden_core::{PolicyHealth, PolicyStatus};
 
 use crate::args::{BundleCommand, Cli, InfoFormat};
+use crate::json;
 use crate::EXIT_REFUSED;
 
 pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
@@ -170,7 +171,10 @@ fn status(cli: &Cli, workspace: Option<&str>, format: InfoFormat) -> Result<u8, 
     let client = ws.open_policy_client(audit).map_err(|e| e.to_string())?;
     let status = client.status(chrono::Utc::now());
     match format {
-        InfoFormat::Json => println!("{}", status.to_json()),
+        InfoFormat::Json => {
+            let doc: json::BundleStatus = &status;
+            json::print(&doc)?
+        }
         InfoFormat::Text => print_status(&status),
     }
     Ok(if status.health == PolicyHealth::Blocked {

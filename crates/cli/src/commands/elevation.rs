@@ -2,6 +2,7 @@ use chrono::{TimeZone, Utc};
 use warden_core::{format_duration, Decision, ElevationError, Workspace};
 
 use crate::args::{Cli, ElevationCommand, InfoFormat};
+use crate::json;
 use crate::EXIT_REFUSED;
 
 pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
@@ -20,10 +21,10 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                 eprintln!("warden: {problem}");
             }
             match format {
-                InfoFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&open).map_err(|e| e.to_string())?
-                ),
+                InfoFormat::Json => {
+                    let list: json::PendingRequests = &open;
+                    json::print(&list)?
+                }
                 InfoFormat::Text if open.is_empty() => {
                     println!("no requests are waiting for a decision")
                 }

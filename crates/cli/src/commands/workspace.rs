@@ -1,4 +1,5 @@
 use crate::args::{Cli, InfoFormat, WorkspaceArgs, WorkspaceShowArgs};
+use crate::json;
 use warden_core::{Workspace, WorkspaceSummary};
 
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
@@ -18,11 +19,10 @@ pub fn show(cli: &Cli, args: &WorkspaceShowArgs) -> Result<u8, String> {
     let summary = ws.summary().map_err(|e| e.to_string())?;
     match args.format {
         InfoFormat::Text => print_summary(&summary),
-        InfoFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&summary)
-                .map_err(|e| format!("cannot encode the summary: {e}"))?
-        ),
+        InfoFormat::Json => {
+            let doc: json::Workspace = &summary;
+            json::print(&doc)?
+        }
     }
     Ok(0)
 }

@@ -1,0 +1,226 @@
+//! Every JSON document the CLI prints (`--format json`), in one place and in one casing:
+//! snake_case (the window's wire, camelCase, is `warden-api`'s; see docs/architecture.md).
+//! Diagnostics (`warden lint --format json`) are the guardrails' own format.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use warden_core::{
+    AuditStatusView, ColumnInfo, EventView, Execution, PendingRequest, PolicyStatus, Value,
+    WorkspaceSummary,
+};
+
+/// Pretty JSON on stdout.
+pub fn print(doc: &impl Serialize) -> Result<(), String> {
+    let text =
+        serde_json::to_string_pretty(doc).map_err(|e| format!("cannot encode the output: {e}"))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// `warden query --format json`.
+#[derive(Debug, Serialize)]
+pub struct QueryOutput<'a> {
+    pub columns: &'a [ColumnInfo],
+    pub rows: &'a [Vec<Value>],
+    pub row_count: usize,
+    pub bytes_scanned: u64,
+    pub duration_ms: u64,
+    pub engine: &'a str,
+    pub query_id: &'a str,
+    pub reads: &'a [String],
+}
+
+impl<'a> From<&'a Execution> for QueryOutput<'a> {
+    fn from(e: &'a Execution) -> Self {
+        Self {
+            columns: &e.result.columns,
+            rows: &e.result.rows,
+            row_count: e.result.len(),
+            bytes_scanned: e.bytes_scanned,
+            duration_ms: e.duration.as_millis() as u64,
+            engine: e.engine,
+            query_id: &e.query_id,
+            reads: &e.reads,
+        }
+    }
+}
+
+/// One event of `warden audit log --format json`.
+#[derive(Debug, Serialize)]
+pub struct AuditEvent<'a> {
+    pub seq: u64,
+    pub id: &'a str,
+    /// RFC 3339, UTC, milliseconds.
+    pub at: &'a str,
+    pub kind: &'a str,
+    pub actor: &'a str,
+    pub workspace: &'a str,
+    pub summary: &'a str,
+    pub payload: &'a serde_json::Value,
+}
+
+impl<'a> From<&'a EventView> for AuditEvent<'a> {
+    fn from(e: &'a EventView) -> Self {
+        Self {
+            seq: e.seq,
+            id: &e.id,
+            at: &e.at,
+            kind: &e.kind,
+            actor: &e.actor,
+            workspace: &e.workspace,
+            summary: &e.summary,
+            payload: &e.payload,
+        }
+    }
+}
+
+/// `warden audit status --format json`.
+#[derive(Debug, Serialize)]
+pub struct AuditStatus<'a> {
+    pub device_id: &'a str,
+    pub journal: &'a PathBuf,
+    pub events: u64,
+    pub last_seq: u64,
+    pub store: Option<&'a str>,
+    pub last_synced_seq: u64,
+    pub pending: u64,
+    pub last_success: Option<&'a str>,
+    pub last_error: Option<&'a str>,
+    pub last_error_at: Option<&'a str>,
+}
+
+impl<'a> From<&'a AuditStatusView> for AuditStatus<'a> {
+    fn from(s: &'a AuditStatusView) -> Self {
+        Self {
+            device_id: &s.device_id,
+            journal: &s.journal,
+            events: s.events,
+            last_seq: s.last_seq,
+            store: s.store.as_deref(),
+            last_synced_seq: s.last_synced_seq,
+            pending: s.pending,
+            last_success: s.last_success.as_deref(),
+            last_error: s.last_error.as_deref(),
+            last_error_at: s.last_error_at.as_deref(),
+        }
+    }
+}
+
+/// `warden audit verify-store --format json`.
+#[derive(Debug, Serialize)]
+pub struct StoreReport<'a> {
+    pub store: &'a str,
+    pub intact: bool,
+    pub devices: Vec<StoreDevice<'a>>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoreDevice<'a> {
+    pub device: &'a str,
+    pub events: u64,
+    pub objects: u64,
+    pub last_seq: u64,
+}
+
+/// `warden elevation list --format json`: the queue's own records, already snake_case.
+pub type PendingRequests<'a> = &'a [PendingRequest];
+
+/// `warden workspace show --format json`: the core's summary, already snake_case.
+pub type Workspace<'a> = &'a WorkspaceSummary;
+
+/// `warden bundle status --format json`: the bundle crate's status, already snake_case.
+pub type BundleStatus<'a> = &'a PolicyStatus;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of `doc`, however deep, except inside `payload` (an event's own record).
+    fn keys(doc: &serde_json::Value, out: &mut Vec<String>) {
+        match doc {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    out.push(k.clone());
+                    if k != "payload" {
+                        keys(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+
+    fn assert_snake_case(doc: impl Serialize) {
+        let mut found = Vec::new();
+        keys(&serde_json::to_value(doc).expect("serialises"), &mut found);
+        assert!(!found.is_empty());
+        for k in found {
+            assert!(
+                k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{k} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn every_printed_document_is_snake_case() {
+        let status = AuditStatusView {
+            device_id: "d".into(),
+            journal: PathBuf::from("/j"),
+            events: 1,
+            last_seq: 1,
+            store: Some("file:///s".into()),
+            last_synced_seq: 0,
+            pending: 1,
+            last_success: None,
+            last_error: Some("offline".into()),
+            last_error_at: Some("2026-01-01T00:00:00.000Z".into()),
+        };
+        assert_snake_case(AuditStatus::from(&status));
+        let event = EventView {
+            seq: 1,
+            id: "e".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+            kind: "app_started".into(),
+            actor: "a".into(),
+            workspace: "demo".into(),
+            summary: "started".into(),
+            payload: serde_json::json!({ "appVersion": "kept as recorded" }),
+        };
+        assert_snake_case([AuditEvent::from(&event)]);
+        assert_snake_case(StoreReport {
+            store: "file:///s",
+            intact: true,
+            devices: vec![StoreDevice {
+                device: "d",
+                events: 1,
+                objects: 1,
+                last_seq: 1,
+            }],
+            problems: vec![],
+        });
+        let pending = [PendingRequest {
+            id: "r".into(),
+            name: "pii-read".into(),
+            requester: "a".into(),
+            requested_at_ms: 1,
+            duration_s: 60,
+            reason: "INC-1".into(),
+        }];
+        let list: PendingRequests = &pending;
+        assert_snake_case(list);
+        let bundle: PolicyStatus = serde_json::from_value(serde_json::json!({
+            "health": "valid", "reason": null, "warning": null, "name": "demo", "revision": 1,
+            "source": null, "fetched_at": null, "issued_at": null, "expires_at": null,
+            "key_id": null,
+            "last_fetch": { "at": "2026-01-01T00:00:00Z", "result": "updated", "message": "m" }
+        }))
+        .expect("a status");
+        let printed: BundleStatus = &bundle;
+        assert_snake_case(printed);
+    }
+}
