@@ -44,6 +44,11 @@ if [ $want_tests -eq 1 ] && ! command -v moto_server >/dev/null 2>&1; then
   pip3 install --quiet 'moto[server]==5.2.5' 2>/dev/null || pip3 install --quiet --break-system-packages 'moto[server]==5.2.5'
 fi
 
+if [ $want_tests -eq 1 ] && ! cfn-lint --version 2>/dev/null | grep -q '1.51.0'; then
+  echo "setup: installing cfn-lint (PyPI) for the AWS deployment template"
+  pip3 install --quiet 'cfn-lint==1.51.0' 2>/dev/null || pip3 install --quiet --break-system-packages 'cfn-lint==1.51.0'
+fi
+
 # npm ci only when the lock file changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"

@@ -29,6 +29,11 @@ if cargo tree -p warden-cli -e normal --prefix none | grep -Ei '^(tauri|webkit2g
 fi
 echo "cli-boundary: 2 passed, 0 failed"
 
+echo "== The AWS deployment template (cfn-lint, then the security properties it must keep)"
+cfn-lint deploy/warden-aws.yaml
+echo "cfn-lint: 1 passed, 0 failed"
+python3 deploy/check.py
+
 echo "== Rust tests (all crates, and the end-to-end test of the desktop app)"
 # A private session bus for the keyring, notifications and the webview; no stray bus outlives it.
 export NO_AT_BRIDGE=1
