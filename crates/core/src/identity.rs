@@ -159,6 +159,16 @@ impl WorkspaceIdentity {
     /// Opens the sign-in of workspace `name` (or the default one). Probes the OS keyring first
     /// and refuses, in plain words, when there is none: Warden has no other place for secrets.
     pub async fn open(home: &Home, name: Option<&str>) -> Result<WorkspaceIdentity, CoreError> {
+        Self::open_watched(home, name, None).await
+    }
+
+    /// Like `open`, and `watcher` hears every identity event once the journal was asked to
+    /// record it (the app tells its window and the desktop when a session ends by itself).
+    pub async fn open_watched(
+        home: &Home,
+        name: Option<&str>,
+        watcher: Option<Arc<dyn EventSink>>,
+    ) -> Result<WorkspaceIdentity, CoreError> {
         let config = Config::load_with_managed(&home.config_file(), &home.managed)?;
         let name = name.unwrap_or(&config.default_workspace).to_string();
         let ws = config.workspace(&name)?;
@@ -179,6 +189,7 @@ impl WorkspaceIdentity {
         let dir = home.workspace_dir(&name);
         let sink = Arc::new(JournalSink {
             audit: audit.clone(),
+            watcher,
         });
         let session = Arc::new(Session::new(sign_in, vault, sink).await);
         Ok(WorkspaceIdentity {
@@ -230,15 +241,17 @@ impl WorkspaceIdentity {
 }
 
 /// Identity events into the audit journal. Names, accounts, roles and times: never a secret
-/// (the payload types have no field for one).
+/// (the payload types have no field for one). A journal that cannot record answers Err, and the
+/// identity layer undoes a sign-in or credentials it cannot record (fail closed).
 struct JournalSink {
     audit: Arc<Audit>,
+    watcher: Option<Arc<dyn EventSink>>,
 }
 
 impl EventSink for JournalSink {
-    fn record(&self, event: IdentityEvent) {
+    fn record(&self, event: IdentityEvent) -> Result<(), String> {
         let ms = |s: i64| s.saturating_mul(1000);
-        let payload = match event {
+        let payload = match event.clone() {
             IdentityEvent::SignedIn {
                 method, expires_at, ..
             } => Payload::SignedIn(SignedIn {
@@ -269,8 +282,15 @@ impl EventSink for JournalSink {
                 until_ms: None,
             }),
         };
-        if let Err(e) = self.audit.record(payload) {
-            eprintln!("warden: the audit journal could not record a sign-in event: {e}");
+        let recorded = self.audit.record(payload).map(|_| ()).map_err(|e| {
+            tracing::warn!("the audit journal could not record a sign-in event: {e}");
+            e.to_string()
+        });
+        // The watcher hears what happened (a session that ended has ended, recorded or not);
+        // whether it stands is the caller's decision on `recorded`.
+        if let Some(watcher) = &self.watcher {
+            let _ = watcher.record(event);
         }
+        recorded
     }
 }

@@ -36,6 +36,8 @@ pub enum IdentityError {
     StateMismatch,
     #[error("sign-in configuration: {0}")]
     Config(String),
+    #[error("the audit journal could not record {what} ({reason}), so it was undone: nothing happens unrecorded")]
+    NotRecorded { what: String, reason: String },
     #[error("the keyring holds an entry Warden cannot read ({entry}); sign out and sign in again")]
     Corrupt { entry: String },
 }

@@ -53,14 +53,18 @@ pub enum IdentityEvent {
 
 /// Receives identity events (the core maps them to audit events).
 pub trait EventSink: Send + Sync {
-    fn record(&self, event: IdentityEvent);
+    /// Err (in plain words) when the event could not be recorded. A sign-in or credentials that
+    /// cannot be recorded are undone: nothing happens unrecorded.
+    fn record(&self, event: IdentityEvent) -> Result<(), String>;
 }
 
 /// Drops every event (tools that keep no journal).
 pub struct NoEvents;
 
 impl EventSink for NoEvents {
-    fn record(&self, _event: IdentityEvent) {}
+    fn record(&self, _event: IdentityEvent) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Keeps every event in memory (tests).
@@ -68,10 +72,11 @@ impl EventSink for NoEvents {
 pub struct EventLog(pub std::sync::Mutex<Vec<IdentityEvent>>);
 
 impl EventSink for EventLog {
-    fn record(&self, event: IdentityEvent) {
+    fn record(&self, event: IdentityEvent) -> Result<(), String> {
         if let Ok(mut v) = self.0.lock() {
             v.push(event);
         }
+        Ok(())
     }
 }
 

@@ -146,12 +146,21 @@ impl WardenCredentials {
         session
             .vault()
             .put(&config.workspace, Slot::Credentials, &json)?;
-        session.events.record(IdentityEvent::CredentialsIssued {
+        let recorded = session.events.record(IdentityEvent::CredentialsIssued {
             workspace: config.workspace.clone(),
             account_id: creds.account_id.clone(),
             role_name: creds.role_name.clone(),
             expires_at: creds.expires_at,
         });
+        if let Err(reason) = recorded {
+            session
+                .vault()
+                .delete(&config.workspace, Slot::Credentials)?;
+            return Err(IdentityError::NotRecorded {
+                what: "the issue of AWS credentials".into(),
+                reason,
+            });
+        }
         Ok(creds)
     }
 }

@@ -82,16 +82,28 @@ impl Session {
         match self.sign_in_inner(method, prompt).await {
             Ok(token) => {
                 let expires_at = token.expires_at;
-                *guard = Some(token);
-                self.events.record(IdentityEvent::SignedIn {
+                let recorded = self.events.record(IdentityEvent::SignedIn {
                     workspace: self.workspace().into(),
                     method,
                     expires_at,
                 });
+                if let Err(reason) = recorded {
+                    // Fail closed: a sign-in the journal does not know of is not kept.
+                    for slot in [Slot::AccessToken, Slot::RefreshToken, Slot::Credentials] {
+                        self.vault.delete(self.workspace(), slot)?;
+                    }
+                    return Err(IdentityError::NotRecorded {
+                        what: "the sign-in".into(),
+                        reason,
+                    });
+                }
+                *guard = Some(token);
                 Ok(expires_at)
             }
             Err(e) => {
-                self.events.record(IdentityEvent::SignInFailed {
+                // The failure is returned either way; a journal that cannot record it adds
+                // nothing the caller could act on.
+                let _ = self.events.record(IdentityEvent::SignInFailed {
                     workspace: self.workspace().into(),
                     reason: e.to_string(),
                 });
@@ -254,7 +266,8 @@ impl Session {
         match result {
             Ok(out) => {
                 let token = self.store(out, method)?;
-                self.events.record(IdentityEvent::TokenRefreshed {
+                // A refresh continues a recorded sign-in; the ones that follow still count.
+                let _ = self.events.record(IdentityEvent::TokenRefreshed {
                     workspace: self.workspace().into(),
                     expires_at: token.expires_at,
                 });
@@ -288,7 +301,8 @@ impl Session {
         for slot in [Slot::AccessToken, Slot::RefreshToken, Slot::Credentials] {
             self.vault.delete(self.workspace(), slot)?;
         }
-        self.events.record(IdentityEvent::SessionEnded {
+        // The session ends whether or not the journal can say so.
+        let _ = self.events.record(IdentityEvent::SessionEnded {
             workspace: self.workspace().into(),
             reason: why.clone(),
         });
@@ -321,7 +335,8 @@ impl Session {
                 .await;
         }
         self.vault.clear(self.workspace())?;
-        self.events.record(IdentityEvent::SignedOut {
+        // Signing out removes access; it is never held back by the journal.
+        let _ = self.events.record(IdentityEvent::SignedOut {
             workspace: self.workspace().into(),
         });
         Ok(())

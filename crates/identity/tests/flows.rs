@@ -403,3 +403,81 @@ async fn a_silent_server_times_out() {
     assert!(started.elapsed() <= warden_identity::clients::CALL_TIMEOUT + Duration::from_secs(5));
     drop(hold);
 }
+
+/// A journal that records nothing but the kinds it is told to refuse.
+struct RefusingJournal {
+    refuse_sign_in: bool,
+    refuse_credentials: bool,
+}
+
+impl warden_identity::EventSink for RefusingJournal {
+    fn record(&self, event: IdentityEvent) -> Result<(), String> {
+        match event {
+            IdentityEvent::SignedIn { .. } if self.refuse_sign_in => Err("disk full".into()),
+            IdentityEvent::CredentialsIssued { .. } if self.refuse_credentials => {
+                Err("disk full".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_the_journal_cannot_record_is_undone() {
+    let fake = FakeSso::start();
+    let vault = Vault::in_memory();
+    let journal = Arc::new(RefusingJournal {
+        refuse_sign_in: true,
+        refuse_credentials: false,
+    });
+    let s = warden_identity::Session::new(
+        common::config("unrecorded", &fake, None),
+        vault.clone(),
+        journal,
+    )
+    .await;
+    let err = s
+        .sign_in(Method::Browser, &ApprovingBrowser::new(&fake))
+        .await
+        .expect_err("an unrecorded sign-in is refused");
+    assert!(matches!(err, IdentityError::NotRecorded { .. }), "{err}");
+    assert!(err.to_string().contains("disk full"), "{err}");
+    for slot in [Slot::AccessToken, Slot::RefreshToken, Slot::Credentials] {
+        assert!(vault.get("unrecorded", slot).unwrap().is_none(), "{slot:?}");
+    }
+    assert_eq!(
+        s.status().await.unwrap(),
+        None,
+        "no session in memory either"
+    );
+}
+
+#[tokio::test]
+async fn credentials_the_journal_cannot_record_are_withheld() {
+    let fake = FakeSso::start();
+    let vault = Vault::in_memory();
+    let journal = Arc::new(RefusingJournal {
+        refuse_sign_in: false,
+        refuse_credentials: true,
+    });
+    let s = Arc::new(
+        warden_identity::Session::new(
+            common::config("unrecorded-creds", &fake, None),
+            vault.clone(),
+            journal,
+        )
+        .await,
+    );
+    s.sign_in(Method::Browser, &ApprovingBrowser::new(&fake))
+        .await
+        .unwrap();
+    let err = WardenCredentials::new(s)
+        .credentials()
+        .await
+        .expect_err("unrecorded credentials are withheld");
+    assert!(matches!(err, IdentityError::NotRecorded { .. }), "{err}");
+    assert!(vault
+        .get("unrecorded-creds", Slot::Credentials)
+        .unwrap()
+        .is_none());
+}
