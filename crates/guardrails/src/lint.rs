@@ -11,7 +11,7 @@ use crate::bounds::{
 };
 use crate::lexical;
 
-use crate::analysis::{analyse, analyse_show, parse_show};
+use crate::analysis::{analyse, analyse_show, parse_show, show_for_sqlparser as for_sqlparser};
 use crate::dialect::AthenaDialect;
 use crate::policy::Policy;
 use crate::report::{Diagnostic, Report, Severity};
@@ -124,6 +124,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                 if tokens.iter().any(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::SHOW)) {
                     groups = statement_tokens(&tokens);
                 }
+                    let tokens = if groups.is_empty() { tokens } else { for_sqlparser(tokens) };
                 Parser::new(&AthenaDialect::new())
                     .with_recursion_limit(MAX_PARSE_DEPTH)
                     .with_tokens_with_locations(tokens)

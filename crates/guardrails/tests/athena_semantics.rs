@@ -169,6 +169,21 @@ fn show_stats_for_a_table_reads_every_column() {
 }
 
 #[test]
+fn show_stats_for_a_partitioned_table_needs_no_partition_filter() {
+    // Athena (Trino) answers SHOW STATS from the catalog's statistics, for a table or through
+    // a query's plan: it scans no partition, so the partition-filter rule has nothing to bound.
+    for sql in [
+        "SHOW STATS FOR orders",
+        "SHOW STATS FOR sales.orders",
+        "SHOW STATS FOR (SELECT order_id FROM orders)",
+        "SHOW STATS FOR (SELECT order_id FROM orders WHERE dt = '2024-01-01' AND order_id >= 3)",
+    ] {
+        let r = run(sql);
+        assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {:?}", r.diagnostics());
+    }
+}
+
+#[test]
 fn show_stats_that_does_not_parse_or_names_no_known_table_is_refused() {
     for sql in [
         "SHOW STATS FOR (SELEC email FROM customers)",

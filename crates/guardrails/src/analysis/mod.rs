@@ -19,7 +19,9 @@ use crate::report::StatementClass;
 use crate::span::{LineIndex, Span};
 
 pub(crate) use predicate::Constraint;
-pub(crate) use show::{analyse as analyse_show, parse as parse_show};
+pub(crate) use show::{
+    analyse as analyse_show, for_sqlparser as show_for_sqlparser, parse as parse_show,
+};
 pub(crate) use statement::{analyse, classify};
 
 /// A base-table column the statement reads, with where it is read.
@@ -71,6 +73,8 @@ pub(crate) struct Shape {
     /// DELETE/UPDATE/MERGE without a bounding condition.
     pub unbounded_write: Option<Span>,
     pub statement_span: Option<Span>,
+    /// The statement reads the catalog's statistics, not rows (`SHOW STATS`): it scans nothing.
+    pub scans_nothing: bool,
 }
 
 pub(crate) struct Analysis<'c> {

@@ -26,6 +26,30 @@ pub(crate) enum ShowForm {
 
 const KNOWN: &str = "Athena's SHOW statements Warden checks are SHOW COLUMNS, SHOW CREATE TABLE|VIEW, SHOW DATABASES|SCHEMAS, SHOW TABLES, SHOW VIEWS, SHOW FUNCTIONS, SHOW PARTITIONS, SHOW TBLPROPERTIES and SHOW STATS FOR";
 
+/// The tokens for sqlparser's own pass over the text, with every `=` inside `SHOW STATS`
+/// statements left out: sqlparser reads such a statement as a list of words that ends at the
+/// first `=`, so `SHOW STATS FOR (SELECT ... WHERE dt = '...')` would fail there. Its words are
+/// dropped anyway; `parse` reads the statement from its own, whole tokens.
+pub(crate) fn for_sqlparser(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word = |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.keyword == k);
+    let mut out = Vec::with_capacity(tokens.len());
+    // Where the current statement stands: no token yet, after SHOW, inside SHOW STATS, other.
+    let mut state = 0u8;
+    for t in tokens {
+        match (&t.token, state) {
+            (Token::Whitespace(_), _) => {}
+            (Token::SemiColon, _) => state = 0,
+            (_, 0) if word(&t, Keyword::SHOW) => state = 1,
+            (Token::Word(w), 1) if w.value.eq_ignore_ascii_case("STATS") => state = 2,
+            (Token::Eq, 2) => continue,
+            (_, 2) => {}
+            _ => state = 3,
+        }
+        out.push(t);
+    }
+    out
+}
+
 /// Parses one statement's tokens (without its `;`).
 pub(crate) fn parse(tokens: Vec<TokenWithSpan>, depth: usize) -> Result<ShowForm, String> {
     let dialect = AthenaDialect::new();
@@ -83,6 +107,10 @@ pub(crate) fn analyse<'c>(
 ) -> Analysis<'c> {
     let mut r = Resolver::new(catalog, default_database.map(str::to_lowercase), index);
     r.shape.statement_span = Some(span);
+    // Athena (Trino) answers SHOW STATS from the statistics the catalog keeps (row counts,
+    // distinct counts, nulls, min/max), estimated through the query's plan for the query form;
+    // no partition is read. The values still come from every row of the table.
+    r.shape.scans_nothing = matches!(form, ShowForm::StatsQuery(_) | ShowForm::StatsTable(_));
     match form {
         ShowForm::StatsQuery(q) => {
             r.query(q, None);
@@ -92,6 +120,12 @@ pub(crate) fn analyse<'c>(
                 for c in &table.columns {
                     r.read(table, &c.name, at);
                 }
+                // An unbounded read of the table, for the rules that scope rows.
+                r.instances.push(super::Instance {
+                    table,
+                    span: at,
+                    constraints: Vec::new(),
+                });
             }
         }
         ShowForm::Table(name) => {

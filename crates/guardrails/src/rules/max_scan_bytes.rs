@@ -22,7 +22,8 @@ pub(crate) const KIND: Kind = Kind {
 /// Fires when the estimated scan of a statement exceeds `limit`. The estimate adds, for each
 /// table read, its `stats.size_bytes` times the share of partitions an `=`/`IN` on a partition
 /// key selects (distinct values / `stats.partitions`). A table without `size_bytes` cannot be
-/// estimated, which fires the rule too.
+/// estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena answers it from the
+/// catalog's statistics), so the rule does not apply to it.
 ///
 /// ## Why
 /// Athena bills by bytes scanned; a budget per query stops the accidental full scan.
@@ -52,6 +53,9 @@ fn build(o: &Options) -> Result<Arc<dyn Check>, PolicyError> {
 
 impl Check for MaxScanBytes {
     fn check(&self, rule: &Rule, a: &Analysis, ctx: &StatementContext, out: &mut Vec<Diagnostic>) {
+        if a.shape.scans_nothing {
+            return;
+        }
         let mut total: u128 = 0;
         for i in &a.instances {
             let Some(size) = i.table.size_bytes else {

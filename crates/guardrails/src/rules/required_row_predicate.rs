@@ -28,7 +28,8 @@ pub(crate) const KIND: Kind = Kind {
 /// Fires on every read of a listed table not bounded by `column = <literal>` or
 /// `column IN (<literals>)` in a conjunct of its `WHERE` (or of an inner join's `ON`, or of the
 /// `ON` of a `LEFT JOIN` whose right side it is); an `OR` counts when every branch bounds the
-/// column. Duplicate values in `IN` count once.
+/// column. Duplicate values in `IN` count once. `SHOW STATS FOR <table>` is a read without a
+/// filter: its statistics (distinct counts, min/max) cover every row.
 ///
 /// ## Why
 /// Row-level scoping, such as one tenant at a time, without a view per tenant.

@@ -350,6 +350,17 @@ fn a_left_joins_on_filter_bounds_its_optional_side_only() {
 }
 
 #[test]
+fn show_stats_scans_nothing_but_covers_every_row() {
+    // Athena answers SHOW STATS from the catalog's statistics: no partition is read.
+    let cost = "  - { id: part, kind: require_partition_filter, tables: [sales.orders] }\n  - { id: budget, kind: max_scan_bytes, limit: 1GB }\n";
+    quiet(cost, "SHOW STATS FOR orders");
+    quiet(cost, "SHOW STATS FOR (SELECT order_id FROM orders)");
+    // The statistics describe every row of the table, tenants included.
+    let tenant = "  - { id: tenant, kind: required_row_predicate, tables: [sales.orders], column: customer_id }\n";
+    fires!(tenant, "SHOW STATS FOR orders");
+}
+
+#[test]
 fn duplicate_partition_values_count_once_in_the_scan_estimate() {
     // 0.8 GB a partition: one fits in 1 GB, two do not.
     let r = "  - { id: budget, kind: max_scan_bytes, limit: 1GB }\n";
