@@ -1,6 +1,8 @@
 //! Predicates that bound the rows read from a table: the sargable forms Athena can use to
 //! prune partitions, and tautologies that bound nothing.
 
+use std::collections::BTreeSet;
+
 use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
 
 use super::scope::{Aliases, Found, Scope};
@@ -9,8 +11,17 @@ use super::scope::{Aliases, Found, Scope};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Constraint {
     pub column: String,
-    /// `Some(n)`: equality or `IN` with n distinct literal values; `None`: a range.
-    pub values: Option<usize>,
+    /// `Some(values)`: equality or `IN` with these literal values, told apart by their text
+    /// (so `1` and `1.0` count twice: an estimate too high, never too low); `None`: a range.
+    pub values: Option<BTreeSet<String>>,
+}
+
+impl Constraint {
+    /// How many values an equality or `IN` selects; a value listed twice selects its
+    /// partition once, in one `IN` or across the branches of an `OR`.
+    pub(crate) fn selected(&self) -> Option<usize> {
+        self.values.as_ref().map(BTreeSet::len)
+    }
 }
 
 /// The conjuncts of `a AND b AND ...` (through parentheses).
@@ -105,7 +116,10 @@ pub(crate) fn constraint(
                 return None;
             }
             let values = match (ca.values, cb.values) {
-                (Some(x), Some(y)) => Some(x + y),
+                (Some(mut x), Some(y)) => {
+                    x.extend(y);
+                    Some(x)
+                }
                 _ => None,
             };
             Some((
@@ -117,20 +131,20 @@ pub(crate) fn constraint(
             ))
         }
         Expr::BinaryOp { left, op, right } => {
+            let ((rel, column), value) = if is_constant(right) {
+                (column_of(left, scope, lambda_params)?, right)
+            } else if is_constant(left) {
+                (column_of(right, scope, lambda_params)?, left)
+            } else {
+                return None;
+            };
             let values = match op {
-                BinaryOperator::Eq => Some(1),
+                BinaryOperator::Eq => Some(BTreeSet::from([value.to_string()])),
                 BinaryOperator::Lt
                 | BinaryOperator::LtEq
                 | BinaryOperator::Gt
                 | BinaryOperator::GtEq => None,
                 _ => return None,
-            };
-            let (rel, column) = if is_constant(right) {
-                column_of(left, scope, lambda_params)?
-            } else if is_constant(left) {
-                column_of(right, scope, lambda_params)?
-            } else {
-                return None;
             };
             Some((rel, Constraint { column, values }))
         }
@@ -140,15 +154,11 @@ pub(crate) fn constraint(
             negated: false,
         } if !list.is_empty() && list.iter().all(is_constant) => {
             let (rel, column) = column_of(expr, scope, lambda_params)?;
-            // A value listed twice selects its partition once. Literals are told apart by
-            // their text, so `1` and `1.0` count twice: an estimate too high, never too low.
-            let distinct: std::collections::BTreeSet<String> =
-                list.iter().map(|e| e.to_string()).collect();
             Some((
                 rel,
                 Constraint {
                     column,
-                    values: Some(distinct.len()),
+                    values: Some(list.iter().map(|e| e.to_string()).collect()),
                 },
             ))
         }

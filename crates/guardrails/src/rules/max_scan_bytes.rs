@@ -38,7 +38,8 @@ pub(crate) const KIND: Kind = Kind {
 /// Fires: `SELECT order_id FROM orders` ("the query would scan an estimated 800 GB, budget
 /// 500 GB: ...").
 /// Does not fire: `SELECT order_id FROM orders WHERE dt = '2024-01-01'` (0.8 GB), nor
-/// `... WHERE dt IN ('2024-01-01', '2024-01-01')` (the same partition twice is one).
+/// `... WHERE dt IN ('2024-01-01', '2024-01-01')` nor `... WHERE dt = '2024-01-01' OR dt =
+/// '2024-01-01'` (the same partition twice is one, in an `IN` or across an `OR`'s branches).
 #[derive(Debug)]
 pub(crate) struct MaxScanBytes {
     pub limit: u64,
@@ -73,7 +74,7 @@ impl Check for MaxScanBytes {
                 .constraints
                 .iter()
                 .filter(|c| i.table.is_partition_key(&c.column))
-                .filter_map(|c| c.values)
+                .filter_map(|c| c.selected())
                 .min();
             let share = match (selected, i.table.partitions) {
                 (Some(n), Some(p)) if (n as u64) < p => (n as f64) / (p as f64),

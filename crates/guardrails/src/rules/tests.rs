@@ -376,6 +376,19 @@ fn duplicate_partition_values_count_once_in_the_scan_estimate() {
         r,
         "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-02')"
     );
+    // Across the branches of an OR too: the partitions selected are the union of the branches'.
+    quiet(
+        r,
+        "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR dt = '2024-01-01'",
+    );
+    quiet(
+        r,
+        "SELECT order_id FROM orders WHERE dt IN ('2024-01-01') OR (dt = '2024-01-01' OR dt IN ('2024-01-01'))",
+    );
+    fires!(
+        r,
+        "SELECT order_id FROM orders WHERE dt = '2024-01-01' OR dt IN ('2024-01-02', '2024-01-01')"
+    );
 }
 
 #[test]
