@@ -12,7 +12,11 @@
 
 use std::any::TypeId;
 
+use sqlparser::ast::{CastKind, Expr};
 use sqlparser::dialect::{Dialect, GenericDialect};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AthenaDialect;
@@ -72,6 +76,10 @@ athena_dialect! {
 
     fn is_identifier_part(&self, ch: char) -> bool {
         GenericDialect.is_identifier_part(ch)
+    }
+
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        special_form(parser)
     }
     }
     forward:
@@ -139,6 +147,45 @@ athena_dialect! {
         supports_cte_without_as,
         supports_select_item_multi_column_alias,
         supports_xml_expressions,
+}
+
+/// Parses the special forms whose keyword sqlparser would otherwise parse a second time as a
+/// plain name when the form fails (`cast(...)` as a function call, `case` as a column). That
+/// second try parses the form's inside again, at every level of nesting: a typo inside 20
+/// nested `CASE`s took seconds and 30 would take hours, and nesting past the parser's depth
+/// limit came out as an unrelated error ("Expected: end of statement"). In Trino `CASE` and
+/// `NOT` are reserved words and the others are these forms whenever `(` follows, so a failed
+/// form is the error to report.
+fn special_form(parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+    let Token::Word(w) = &parser.peek_token_ref().token else {
+        return None;
+    };
+    let call = parser.peek_nth_token_ref(1).token == Token::LParen;
+    let parse: fn(&mut Parser) -> Result<Expr, ParserError> = match w.keyword {
+        Keyword::CASE => |p| p.parse_case_expr(),
+        Keyword::NOT => |p| p.parse_not(),
+        Keyword::CAST if call => |p| p.parse_cast_expr(CastKind::Cast),
+        Keyword::TRY_CAST if call => |p| p.parse_cast_expr(CastKind::TryCast),
+        Keyword::SAFE_CAST if call => |p| p.parse_cast_expr(CastKind::SafeCast),
+        Keyword::CONVERT if call => |p| p.parse_convert_expr(false),
+        Keyword::TRY_CONVERT if call && GenericDialect.supports_try_convert() => {
+            |p| p.parse_convert_expr(true)
+        }
+        Keyword::EXTRACT if call => |p| p.parse_extract_expr(),
+        Keyword::CEIL if call => |p| p.parse_ceil_floor_expr(true),
+        Keyword::FLOOR if call => |p| p.parse_ceil_floor_expr(false),
+        Keyword::OVERLAY if call => |p| p.parse_overlay_expr(),
+        Keyword::TRIM if call => |p| p.parse_trim_expr(),
+        Keyword::ARRAY if parser.peek_nth_token_ref(1).token == Token::LBracket => |p| {
+            p.expect_token(&Token::LBracket)?;
+            p.parse_array_expr(true)
+        },
+        // `parse_substring` reads its keyword itself.
+        Keyword::SUBSTR | Keyword::SUBSTRING if call => return Some(parser.parse_substring()),
+        _ => return None,
+    };
+    parser.next_token();
+    Some(parse(parser))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use warden_guardrails::{
-    lint, LintContext, Policy, Report, Verdict, MAX_CTES, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH,
-    MAX_SET_OPERATIONS,
+    lint, LintContext, Policy, Report, Verdict, MAX_CTES, MAX_PARSE_DEPTH, MAX_POLICY_BYTES,
+    MAX_POLICY_FLOW_DEPTH, MAX_SET_OPERATIONS,
 };
 
 const POLICY: &str = r#"format: warden-policy/1
@@ -317,6 +317,32 @@ fn ctes_are_bounded() {
     let r = run(&chained_ctes(MAX_CTES + 1));
     assert_eq!(r.verdict(), Verdict::Deny);
     insta::assert_snapshot!(r.diagnostics()[0].message);
+}
+
+#[test]
+fn nested_case_and_cast_past_the_parsers_bound_are_refused_as_too_deep() {
+    let case = |n: usize| {
+        let e = (0..n).fold("1".to_string(), |e, _| {
+            format!("CASE WHEN 1 = 1 THEN {e} ELSE 0 END")
+        });
+        format!("SELECT {e} AS x")
+    };
+    let cast = |n: usize| {
+        let e = (0..n).fold("1".to_string(), |e, _| format!("CAST({e} AS bigint)"));
+        format!("SELECT {e} AS x")
+    };
+    for shape in [&case as &dyn Fn(usize) -> String, &cast] {
+        let first_refused = (1..=MAX_PARSE_DEPTH + 1)
+            .find(|&n| run(&shape(n)).verdict() != Verdict::Allow)
+            .expect("refused at the parser's bound");
+        // At the bound and just past it, and far past it: the parser's depth message.
+        for n in [first_refused, first_refused + 1, 10 * MAX_PARSE_DEPTH] {
+            let r = run(&shape(n));
+            assert_eq!(r.verdict(), Verdict::Deny);
+            insta::assert_snapshot!("nested_case_and_cast", r.diagnostics()[0].message);
+        }
+        assert!(first_refused > 32, "refused at {first_refused} levels");
+    }
 }
 
 #[test]

@@ -149,3 +149,39 @@ fn approve_carries_the_exact_text_and_statements() {
     assert_eq!(approved.statements().len(), 1);
     assert_eq!(approved.reads(), ["d.t.a"]);
 }
+
+/// `depth` levels of `level` around `inner`.
+fn nest(depth: usize, inner: &str, level: impl Fn(&str) -> String) -> String {
+    (0..depth).fold(inner.to_string(), |e, _| level(&e))
+}
+
+#[test]
+fn a_typo_deep_inside_special_forms_is_found_without_backtracking() {
+    // sqlparser parsed each failed form's keyword again as a plain name, parsing its inside
+    // again at every level: 2^depth work, hours at 30 levels. Each case must end in a parse
+    // error at once; a minute is a hang.
+    type Level = fn(&str) -> String;
+    let forms: [(&str, Level); 9] = [
+        ("CASE WHEN THEN END", |e| {
+            format!("CASE WHEN a = 1 THEN {e} ELSE 0 END")
+        }),
+        ("CAST(a AS )", |e| format!("CAST({e} AS bigint)")),
+        ("try_cast(a AS )", |e| format!("try_cast({e} AS bigint)")),
+        ("extract(a FROM )", |e| format!("extract(year FROM {e})")),
+        ("floor(,)", |e| format!("floor({e})")),
+        ("substring(,)", |e| format!("substring({e}, 1, 2)")),
+        ("trim(,)", |e| format!("trim({e})")),
+        ("NOT )", |e| format!("NOT {e}")),
+        ("ARRAY[,]", |e| format!("ARRAY[{e}]")),
+    ];
+    for (inner, level) in forms {
+        let sql = format!("SELECT {} FROM t", nest(30, inner, level));
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(lint(&policy(), &sql, &ctx())));
+        let r = receive
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no verdict within a minute for {inner} nested 30 deep"));
+        assert_eq!(r.verdict(), Verdict::Deny, "{inner}");
+        assert_eq!(r.diagnostics()[0].rule, "parse_error", "{inner}");
+    }
+}
