@@ -88,6 +88,11 @@ export const AUDIT_KINDS = [
   "elevation_expired",
   "lockout",
   "credentials_wiped",
+  "signed_in",
+  "signed_out",
+  "sign_in_failed",
+  "token_refreshed",
+  "credentials_issued",
 ] as const;
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -116,6 +116,10 @@ describe("the audit panel", () => {
     const kind = byId("audit-kind") as HTMLSelectElement;
     expect(kind.options[0].textContent).toBe("All kinds");
     expect([...kind.options].map((option) => option.value)).toContain("credentials_wiped");
+    // The identity events (issue 12) can be filtered like the rest.
+    for (const identity of ["signed_in", "signed_out", "sign_in_failed", "token_refreshed", "credentials_issued"]) {
+      expect([...kind.options].map((option) => option.value)).toContain(identity);
+    }
     kind.value = "query_blocked";
     kind.dispatchEvent(new Event("change"));
     await vi.waitFor(() => expect(source.events).toHaveBeenLastCalledWith({ kind: "query_blocked", since: null, limit: 200 }));

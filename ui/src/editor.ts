@@ -111,6 +111,15 @@ function languageFor(catalog: Catalog | null, defaultDatabase: string | null) {
   return [support, AthenaSQL.language.data.of({ autocomplete: tableSource(tableCompletions(catalog)) })];
 }
 
+/**
+ * A first query that succeeds on the demo workspace: the fixtures' allowed query, which the
+ * real backend answered `allow` (ui/src/gen/fixtures.json, `run_query.sql`). `SELECT *` on the
+ * demo reads restricted columns and is denied, a poor first experience.
+ */
+export const EXAMPLE_QUERY =
+  "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC";
+const PLACEHOLDER = `Write a query, for example: ${EXAMPLE_QUERY}`;
+
 export function createEditor(options: EditorOptions): SqlEditor {
   const language = new Compartment();
   const runKeys = Prec.highest(
@@ -146,7 +155,7 @@ export function createEditor(options: EditorOptions): SqlEditor {
       syntaxHighlighting(highlight),
       theme,
       lint,
-      placeholder("Write a query, for example: SELECT * FROM sales.orders LIMIT 10"),
+      placeholder(PLACEHOLDER),
       EditorView.contentAttributes.of({ "aria-label": "SQL editor", spellcheck: "false" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) options.onChange(update.state.doc.toString());

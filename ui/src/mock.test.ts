@@ -51,3 +51,11 @@ describe("the mock backend serves what the real backend answered", () => {
     await expect(api.auditEvents({ kind: "no_such_kind", since: null, limit: 10 })).rejects.toMatchObject({ kind: "invalid" });
   });
 });
+
+describe("the editor's example query", () => {
+  it("is one the real backend allowed on the demo workspace", async () => {
+    const { EXAMPLE_QUERY } = await import("./editor");
+    expect(EXAMPLE_QUERY).toBe(FIXTURES.run_query.sql);
+    expect(FIXTURES.lint[EXAMPLE_QUERY]?.verdict).toBe("allow");
+  });
+});
