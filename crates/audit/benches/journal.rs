@@ -29,9 +29,11 @@ fn event(i: u64) -> NewEvent {
             engine: EngineRef {
                 engine: "athena".into(),
                 query_id: Some(format!("5f0c{i:08}")),
+                workgroup: None,
             },
             rows: i,
             bytes_scanned: i * 4096,
+            cost_micro_usd: None,
             duration_ms: 250,
         }),
     )

@@ -113,6 +113,10 @@ pub struct QueryContext {
 pub struct EngineRef {
     pub engine: String,
     pub query_id: Option<String>,
+    /// The Athena workgroup the query ran in; absent for engines without workgroups (and in
+    /// events written before it was recorded, whose encoding stays as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workgroup: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +160,10 @@ pub struct QueryFinished {
     pub engine: EngineRef,
     pub rows: u64,
     pub bytes_scanned: u64,
+    /// What the scan cost, in millionths of a USD (an integer, so the canonical encoding is
+    /// exact), for engines that bill by the byte (Athena); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micro_usd: Option<u64>,
     pub duration_ms: u64,
 }
 

@@ -15,7 +15,7 @@ pub enum WorkspaceKind {
     Athena,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceConfig {
     pub kind: WorkspaceKind,
@@ -29,6 +29,10 @@ pub struct WorkspaceConfig {
     /// How an `athena` workspace signs in to AWS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<crate::identity::SignInSettings>,
+    /// Where and how an `athena` workspace runs queries (defaults: workgroup `primary`,
+    /// `AwsDataCatalog`, 5 USD per TB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub athena: Option<crate::athena::AthenaConfig>,
     /// Set when the entry comes from the administrator's managed configuration.
     #[serde(skip)]
     pub managed: bool,
@@ -72,7 +76,7 @@ pub struct AuditSettings {
 }
 
 /// `config.toml`. A missing file means the defaults: the demo workspace only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default = "default_workspace")]
@@ -94,6 +98,7 @@ fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
             bundle: BundleSettings::default(),
             audit: AuditSettings::default(),
             sign_in: None,
+            athena: None,
             managed: false,
         },
     )])

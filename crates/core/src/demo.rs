@@ -14,7 +14,7 @@ use crate::error::CoreError;
 /// Fixed so that every installation gets the same sample data (and tests can count on it).
 const SEED: u64 = warden_demo_lake::DEFAULT_SEED;
 
-fn lake_dir(dir: &Path) -> PathBuf {
+pub(crate) fn lake_dir(dir: &Path) -> PathBuf {
     dir.join("lake")
 }
 

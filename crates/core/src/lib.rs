@@ -6,6 +6,9 @@
 //! [`warden_guardrails::Approved`]. The policy comes only from a verified, unexpired bundle, and
 //! every run is recorded in the audit journal before the engine sees it.
 
+pub mod athena;
+#[cfg(all(test, feature = "embedded"))]
+mod athena_gate_tests;
 pub mod audit;
 mod bundles;
 mod config;

@@ -152,6 +152,7 @@ impl Engine for Recorder {
                 rows: vec![vec![Value::Text(query.sql().to_string())]],
             },
             bytes_scanned: 42,
+            cost_usd: None,
             duration: std::time::Duration::ZERO,
         })
     }
@@ -222,6 +223,7 @@ impl Engine for Waiter {
                 rows: vec![],
             },
             bytes_scanned: 0,
+            cost_usd: None,
             duration: std::time::Duration::ZERO,
         })
     }

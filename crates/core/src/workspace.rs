@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::Serialize;
 
 use crate::audit::Audit;
@@ -43,6 +44,8 @@ pub struct Workspace {
     default_database: Option<String>,
     bundle: BundleSettings,
     audit: AuditSettings,
+    athena: crate::athena::AthenaConfig,
+    home: Home,
     managed: bool,
 }
 
@@ -58,6 +61,8 @@ impl Workspace {
             default_database: ws.default_database.clone(),
             bundle: ws.bundle.clone(),
             audit: ws.audit.clone(),
+            athena: ws.athena.clone().unwrap_or_default(),
+            home: home.clone(),
             managed: ws.managed,
             name,
         })
@@ -250,15 +255,54 @@ impl Workspace {
 
     /// Opens the workspace's engine behind the gate. The policy comes from the verified bundle
     /// cache; when none is in force a fetch is tried once, and if that fails too, the gate opens
-    /// with nothing allowed and says why.
+    /// with nothing allowed and says why. An `athena` workspace signs its calls with the
+    /// credentials of its sign-in (`warden login`), held in the OS keyring.
     pub async fn open_gate(&self) -> Result<Gate, CoreError> {
         if !self.is_initialised() {
             return Err(CoreError::NotInitialised(self.name.clone()));
         }
-        #[cfg(feature = "embedded")]
-        if matches!(self.kind, WorkspaceKind::Demo) {
-            crate::demo::publish_bundle(&self.dir).await?;
-        }
+        let engine: Box<dyn warden_engine::Engine> = match self.kind {
+            WorkspaceKind::Demo => {
+                #[cfg(feature = "embedded")]
+                crate::demo::publish_bundle(&self.dir).await?;
+                self.open_demo_engine()?
+            }
+            WorkspaceKind::Athena => {
+                let identity =
+                    crate::identity::WorkspaceIdentity::open(&self.home, Some(&self.name)).await?;
+                let region = identity.session.config().region.clone();
+                let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
+                Box::new(self.athena_engine(credentials, Some(&region)).await?)
+            }
+        };
+        self.gate_over(engine).await
+    }
+
+    /// The Athena engine of this workspace, signing with `credentials`.
+    async fn athena_engine(
+        &self,
+        credentials: SharedCredentialsProvider,
+        sign_in_region: Option<&str>,
+    ) -> Result<warden_engine_athena::AthenaEngine, CoreError> {
+        let cache = self.home.cache.join(&self.name).join("results");
+        self.athena
+            .setup(&self.name, self.default_database.as_deref(), cache)?
+            .engine(credentials, sign_in_region)
+            .await
+    }
+
+    /// An `athena` workspace's gate over credentials given by a test instead of a sign-in.
+    #[cfg(test)]
+    pub(crate) async fn open_athena_gate_with(
+        &self,
+        credentials: SharedCredentialsProvider,
+    ) -> Result<Gate, CoreError> {
+        let engine = self.athena_engine(credentials, None).await?;
+        self.gate_over(Box::new(engine)).await
+    }
+
+    /// The gate over `engine`, with the policy in force (fetched once when none is).
+    async fn gate_over(&self, engine: Box<dyn warden_engine::Engine>) -> Result<Gate, CoreError> {
         let audit = self.open_audit()?;
         let mut client = self.open_policy_client(audit.clone())?;
         let now = chrono::Utc::now();
@@ -266,12 +310,6 @@ impl Workspace {
             // The outcome is in the client's status; a failure leaves the gate closed, not broken.
             let _ = client.fetch(None, now).await;
         }
-        let engine = match self.kind {
-            WorkspaceKind::Demo => self.open_demo_engine()?,
-            WorkspaceKind::Athena => return Err(CoreError::Engine(
-                "the Athena engine is not part of Warden yet; this workspace can sign in (`warden login`) and issue AWS credentials, not run queries".into(),
-            )),
-        };
         Ok(Gate::new(
             self.name.clone(),
             self.default_database.clone(),

@@ -175,6 +175,10 @@ impl Engine for AthenaEngine {
         "athena"
     }
 
+    fn workgroup(&self) -> Option<String> {
+        Some(self.settings.workgroup.clone())
+    }
+
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
         Ok(glue::snapshot(&self.clients.glue, None, &[]).await?)
     }
@@ -196,6 +200,7 @@ impl Engine for AthenaEngine {
                 rows,
             },
             bytes_scanned: run.statistics.bytes_scanned,
+            cost_usd: Some(run.cost_usd),
             duration: run.duration,
         })
     }

@@ -145,6 +145,7 @@ impl Engine for DataFusionEngine {
             query_id: uuid::Uuid::new_v4().to_string(),
             result,
             bytes_scanned,
+            cost_usd: None,
             duration: started.elapsed(),
         })
     }

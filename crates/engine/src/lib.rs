@@ -18,6 +18,11 @@ pub trait Engine: Send + Sync {
     /// Short name shown to the user and recorded in the audit journal ("datafusion", "athena").
     fn name(&self) -> &'static str;
 
+    /// The Athena workgroup queries run in, for the audit journal; `None` for engines without.
+    fn workgroup(&self) -> Option<String> {
+        None
+    }
+
     /// Databases, tables and columns the engine can see, for the schema panel and completion.
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError>;
 

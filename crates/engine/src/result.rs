@@ -60,6 +60,8 @@ pub struct QueryOutcome {
     pub query_id: String,
     pub result: ResultSet,
     pub bytes_scanned: u64,
+    /// What the scan cost in USD, for engines that bill by the byte (Athena); `None` otherwise.
+    pub cost_usd: Option<f64>,
     pub duration: Duration,
 }
 

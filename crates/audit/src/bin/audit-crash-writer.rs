@@ -29,9 +29,11 @@ fn event(i: u64) -> NewEvent {
             engine: EngineRef {
                 engine: "demo".into(),
                 query_id: Some(format!("q-{i}")),
+                workgroup: None,
             },
             rows: i,
             bytes_scanned: i * 10,
+            cost_micro_usd: None,
             duration_ms: 1,
         }),
     )

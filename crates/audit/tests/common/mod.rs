@@ -29,6 +29,7 @@ pub fn engine() -> EngineRef {
     EngineRef {
         engine: "athena".into(),
         query_id: Some("q-123".into()),
+        workgroup: None,
     }
 }
 
@@ -74,6 +75,7 @@ pub fn every_kind() -> Vec<NewEvent> {
             engine: engine(),
             rows: 42,
             bytes_scanned: 1 << 40,
+            cost_micro_usd: None,
             duration_ms: 1234,
         }),
         Payload::QueryFailed(QueryFailed {
@@ -133,6 +135,7 @@ pub fn lake_event(i: u64) -> NewEvent {
             engine: engine(),
             rows: i,
             bytes_scanned: i * 1000,
+            cost_micro_usd: None,
             duration_ms: i % 500,
         }),
     )

@@ -47,12 +47,19 @@ pub struct Execution {
     pub query_id: String,
     pub result: ResultSet,
     pub bytes_scanned: u64,
+    /// What the scan cost in USD (Athena), `None` for engines that do not bill by the byte.
+    pub cost_usd: Option<f64>,
     pub duration: Duration,
     pub verdict: Verdict,
     pub reads: Vec<String>,
     /// The request ids of the grants the verdict leaned on: rows kept for paging are shown only
     /// while these still hold (see [`crate::ResultStore`]).
     pub grants: Vec<String>,
+}
+
+/// USD as whole millionths (to the nearest): the journal keeps integers so its encoding is exact.
+fn micro_usd(usd: f64) -> u64 {
+    (usd * 1e6).round().max(0.0) as u64
 }
 
 impl Gate {
@@ -102,6 +109,7 @@ impl Gate {
         let engine = EngineRef {
             engine: self.engine.name().to_string(),
             query_id: None,
+            workgroup: self.engine.workgroup(),
         };
         self.record(Payload::QueryStarted(QueryStarted {
             query: query.clone(),
@@ -128,6 +136,7 @@ impl Gate {
                     engine,
                     rows: outcome.result.rows.len() as u64,
                     bytes_scanned: outcome.bytes_scanned,
+                    cost_micro_usd: outcome.cost_usd.map(micro_usd),
                     duration_ms,
                 }))?;
                 tracing::info!(
@@ -141,6 +150,7 @@ impl Gate {
                     query_id: outcome.query_id,
                     result: outcome.result,
                     bytes_scanned: outcome.bytes_scanned,
+                    cost_usd: outcome.cost_usd,
                     duration: outcome.duration,
                     verdict: Verdict::Allow,
                     reads,

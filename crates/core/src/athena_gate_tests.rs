@@ -1,0 +1,246 @@
+//! An `athena` workspace end to end inside the core: its config.toml, a signed bundle fetched
+//! from its source, the gate, and the Athena engine against the stand-in over moto's S3 and
+//! Glue holding the demo lake. Static credentials stand in for a sign-in.
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use warden_engine::CancellationToken;
+use warden_guardrails::{lint, LintContext, Policy};
+use warden_test_support::standin::{
+    ensure_bucket, glue_client, load_demo_lake, s3_client, AthenaStandIn, QueryState, StandInConfig,
+};
+use warden_test_support::Moto;
+
+use crate::testing::Fixture;
+use crate::{Gate, Home, RunError, Workspace};
+
+const SECRET: &str = "FAKE-secret-of-the-athena-gate-test-7c1e";
+const RESULTS_BUCKET: &str = "athena-results";
+const COUNTRIES: &str = "SELECT country, count(*) AS n FROM customers GROUP BY 1 ORDER BY 1";
+
+struct Lab {
+    _moto: Moto,
+    standin: AthenaStandIn,
+    _fixture: Fixture,
+    home: tempfile::TempDir,
+    demo: tempfile::TempDir,
+    policy: String,
+}
+
+/// moto with the demo lake in S3 and Glue, the stand-in over it, the demo policy signed and
+/// published, and a home whose config.toml has an `athena` workspace `aws` pointed at them.
+async fn lab() -> Lab {
+    let moto = Moto::start();
+    let s3 = s3_client(&moto.endpoint);
+    let glue = glue_client(&moto.endpoint);
+    ensure_bucket(&s3, RESULTS_BUCKET).await.expect("bucket");
+    let demo = tempfile::tempdir().expect("tempdir");
+    crate::demo::init(demo.path())
+        .await
+        .expect("demo workspace");
+    load_demo_lake(
+        &s3,
+        &glue,
+        "demo-lake",
+        &crate::demo::lake_dir(demo.path()),
+        warden_demo_lake::DEFAULT_SEED,
+    )
+    .await
+    .expect("lake loaded");
+    let standin =
+        AthenaStandIn::start(StandInConfig::new(&moto.endpoint, RESULTS_BUCKET)).expect("stand-in");
+    standin.reload_lake();
+    let policy = std::fs::read_to_string(demo.path().join("policy.yaml")).expect("policy");
+    let fixture = Fixture::new();
+    fixture
+        .publish(&policy, 1, chrono::Duration::days(30))
+        .await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let paths = Home::under(home.path());
+    std::fs::create_dir_all(&paths.config).expect("config dir");
+    let config = format!(
+        r#"default_workspace = "aws"
+[workspaces.aws]
+kind = "athena"
+default_database = "sales"
+[workspaces.aws.bundle]
+source = "{source}"
+trust = ["{key}"]
+[workspaces.aws.athena]
+region = "us-east-1"
+workgroup = "primary"
+price_per_tb = 5.0
+[workspaces.aws.athena.endpoints]
+athena = "{athena}"
+glue = "{glue}"
+s3 = "{s3}"
+"#,
+        source = fixture.source(),
+        key = warden_bundle::public_path(&fixture.key).display(),
+        athena = standin.endpoint,
+        glue = moto.endpoint,
+        s3 = standin.s3_endpoint,
+    );
+    std::fs::write(paths.config_file(), config).expect("config.toml");
+    Lab {
+        _moto: moto,
+        standin,
+        _fixture: fixture,
+        home,
+        demo,
+        policy,
+    }
+}
+
+impl Lab {
+    async fn gate(&self) -> Gate {
+        let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
+        ws.init().await.expect("init");
+        let credentials = SharedCredentialsProvider::new(Credentials::new(
+            "FAKEACCESSKEY",
+            SECRET,
+            None,
+            None,
+            "test",
+        ));
+        ws.open_athena_gate_with(credentials).await.expect("gate")
+    }
+
+    /// Rows of `sql` from the demo's embedded engine over the same lake, as text.
+    async fn embedded_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let policy = Policy::from_yaml(&self.policy).expect("policy");
+        let context = LintContext {
+            default_database: Some("sales".into()),
+            ..Default::default()
+        };
+        let approved = lint(&policy, sql, &context).approve().expect("allowed");
+        let engine = crate::demo::open_engine(self.demo.path()).expect("engine");
+        let outcome = engine
+            .execute(approved, CancellationToken::new())
+            .await
+            .expect("embedded run");
+        text(&outcome.result.rows)
+    }
+
+    /// Every file under the home, for the secret search.
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.home.path(), &mut out);
+        out
+    }
+}
+
+fn text(rows: &[Vec<warden_engine::Value>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|v| v.display()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_athena_workspace_runs_allowed_queries_on_athena_through_the_gate() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    assert_eq!(gate.engine_name(), "athena");
+    assert_eq!(gate.default_database(), Some("sales"));
+
+    let run = gate
+        .run(COUNTRIES, None, CancellationToken::new())
+        .await
+        .expect("allowed and run");
+    assert_eq!(run.engine, "athena");
+    // The id is Athena's own: the stand-in ran it to the end.
+    assert_eq!(
+        lab.standin.state_of(&run.query_id),
+        Some(QueryState::Succeeded)
+    );
+    assert!(run.result.rows.len() > 1, "{:?}", run.result.rows);
+    assert_eq!(text(&run.result.rows), lab.embedded_rows(COUNTRIES).await);
+    let cost = run.cost_usd.expect("Athena bills by the byte");
+    assert_eq!(
+        cost,
+        warden_engine_athena::cost_usd(run.bytes_scanned, 5.0),
+        "the workspace's price per TB"
+    );
+
+    // Refused by the policy: Athena never sees it.
+    let started = lab.standin.executions_started();
+    let refused = gate
+        .run(
+            "SELECT ssn FROM sales.customers",
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("ssn is personal data");
+    assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
+    assert_eq!(lab.standin.executions_started(), started);
+
+    // The journal has Athena's id, the workgroup, the bytes and the cost.
+    let audit = gate.audit();
+    let kinds: Vec<String> = audit
+        .events(&[], None, None, false)
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .filter(|k| k.starts_with("query_"))
+        .collect();
+    assert_eq!(kinds, ["query_started", "query_finished", "query_blocked"]);
+    let started = &audit
+        .events(&[warden_audit::Kind::QueryStarted], None, None, false)
+        .expect("events")[0];
+    assert_eq!(started.payload["engine"]["engine"], "athena");
+    assert_eq!(started.payload["engine"]["workgroup"], "primary");
+    let finished = &audit
+        .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+        .expect("events")[0];
+    assert_eq!(
+        finished.payload["engine"]["query_id"],
+        run.query_id.as_str()
+    );
+    assert_eq!(finished.payload["engine"]["workgroup"], "primary");
+    assert_eq!(finished.payload["bytes_scanned"], run.bytes_scanned);
+    assert_eq!(
+        finished.payload["cost_micro_usd"],
+        (cost * 1e6).round() as u64
+    );
+    assert_eq!(finished.payload["rows"], run.result.rows.len() as u64);
+    audit.verify().expect("the chain holds");
+
+    // The credentials' secret is nowhere on disk.
+    for file in lab.files() {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "the secret is in {}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failed_athena_query_is_recorded_with_its_workgroup() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    lab.standin.knobs.set(|k| k.fail_queries_next = 1);
+    let error = gate
+        .run(COUNTRIES, None, CancellationToken::new())
+        .await
+        .expect_err("the stand-in fails it");
+    assert!(matches!(error, RunError::Engine(_)), "{error}");
+    let failed = &gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryFailed], None, None, false)
+        .expect("events")[0];
+    assert_eq!(failed.payload["engine"]["engine"], "athena");
+    assert_eq!(failed.payload["engine"]["workgroup"], "primary");
+}
