@@ -54,4 +54,7 @@ pub enum ElevationError {
     },
     #[error("the approval queue file {path} is damaged ({reason}); move it aside and ask for the request again")]
     Damaged { path: PathBuf, reason: String },
+    /// A queue kept in a cloud service (the S3 queue of `crates/broker`) could not be used.
+    #[error("cannot use the approval queue at {url}: {reason}")]
+    Remote { url: String, reason: String },
 }

@@ -1,0 +1,35 @@
+//! The elevation broker: the server side of just-in-time elevation on AWS.
+//!
+//! Requests, approvals and the broker's state live in one S3 bucket whose policy makes an
+//! object's key prove its writer (`requests/<requester>/`, `approvals/<approver>/`), so the
+//! broker takes who asked and who decided from the key, never from an object's body. An
+//! approved grant gets short-lived credentials ([`Minter`], STS `AssumeRole`) bounded by a
+//! session policy to the grant's end, delivered encrypted to the key the requester named
+//! (`age`, X25519). [`Broker::run_once`] is one pass over the queue; its decisions go to its own
+//! audit journal. See docs/elevation.md and docs/deploy-aws.md.
+
+mod approvers;
+mod aws;
+mod bucket;
+mod config;
+mod credentials;
+mod error;
+mod keys;
+mod mint;
+mod queue;
+mod run;
+mod session_policy;
+mod state;
+
+pub use approvers::Approvers;
+pub use aws::{sdk_config, CALL_TIMEOUT};
+pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
+pub use config::{AwsElevation, BrokerConfig};
+pub use credentials::{open_delivery, Credentials};
+pub use error::BrokerError;
+pub use keys::{approval_key, grant_key, request_key, state_key, withdrawal_key, Key};
+pub use mint::{Minter, SESSION_SECONDS};
+pub use queue::{RequestObject, S3Queue};
+pub use run::{Broker, RunReport};
+pub use session_policy::session_policy;
+pub use state::{GrantState, Status};

@@ -1,0 +1,674 @@
+//! One pass of the broker over the queue: new requests checked against the policy, decisions
+//! judged by who wrote them, grants ended, credentials minted. Every change to a request is a
+//! compare-and-swap on `state/<id>.json`; a broker that loses one re-reads and decides again,
+//! so two brokers never both grant a request or both deliver the same credential set.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use warden_audit::{
+    CredentialsIssued, ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested,
+    Journal, NewEvent, Payload,
+};
+use warden_elevation::{judge, validate, Clock, Decision, Moment, PENDING_TIMEOUT};
+use warden_guardrails::{Approval, Policy};
+
+use crate::keys::{grant_key, state_key, Key};
+use crate::mint::{account_and_role, source_identity};
+use crate::queue::ReadApproval;
+use crate::{
+    Approvers, AwsElevation, BrokerConfig, BrokerError, GrantState, Minter, S3Queue, Status,
+    Written,
+};
+
+/// Compare-and-swap attempts on one request per pass before leaving it to the next pass.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// What one pass did, request ids by outcome.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    pub granted: Vec<String>,
+    pub waiting: Vec<String>,
+    pub denied: Vec<String>,
+    pub ended: Vec<String>,
+    /// (request id, credential set number) delivered in this pass.
+    pub minted: Vec<(String, u32)>,
+    /// Decision objects refused in this pass (their keys).
+    pub refused: Vec<String>,
+    /// Requests this pass could not handle, and why; the next pass tries again.
+    pub problems: Vec<String>,
+}
+
+pub struct Broker {
+    queue: S3Queue,
+    policy: Policy,
+    config: BrokerConfig,
+    minter: Minter,
+    approvers: Approvers,
+    journal: Arc<Journal>,
+    clock: Arc<dyn Clock>,
+    /// Requests in a final state: not read again by this process.
+    finished: Mutex<HashSet<String>>,
+}
+
+/// A state change to write, and what to record once it is written.
+struct Change {
+    next: GrantState,
+    events: Vec<Payload>,
+    /// The credential set this change claims, to mint once the claim is won.
+    mint: Option<u32>,
+}
+
+impl Broker {
+    /// `policy` is the verified policy bundle's; `config` maps its elevations onto AWS.
+    pub fn new(
+        queue: S3Queue,
+        policy: Policy,
+        config: BrokerConfig,
+        minter: Minter,
+        approvers: Approvers,
+        journal: Arc<Journal>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            queue,
+            policy,
+            config,
+            minter,
+            approvers,
+            journal,
+            clock,
+            finished: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Replaces the policy (a newer verified bundle); decisions from then on follow it.
+    pub fn set_policy(&mut self, policy: Policy, config: BrokerConfig) {
+        self.policy = policy;
+        self.config = config;
+    }
+
+    /// Runs passes every `interval` until `stop` resolves. A failing pass is logged and the
+    /// next one tries again.
+    pub async fn run(&self, interval: Duration, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            match self.run_once().await {
+                Ok(report) => tracing::debug!(?report, "broker pass"),
+                Err(e) => tracing::warn!("broker pass failed: {e}"),
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    /// One pass over every request in the queue.
+    pub async fn run_once(&self) -> Result<RunReport, BrokerError> {
+        let bucket = self.queue.bucket();
+        let requests = bucket.list("requests/").await?;
+        let approvals = bucket.list("approvals/").await?;
+        let mut decisions: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for key in approvals {
+            if let Some(Key::Approval { approver, id }) = Key::parse(&key) {
+                decisions.entry(id).or_default().push((key, approver));
+            }
+        }
+        let mut withdrawn = HashSet::new();
+        let mut found = Vec::new();
+        for key in &requests {
+            match Key::parse(key) {
+                Some(Key::Request { requester, id }) => found.push((requester, id)),
+                Some(Key::Withdrawal { requester, id }) => {
+                    withdrawn.insert((requester, id));
+                }
+                _ => {}
+            }
+        }
+        let mut report = RunReport::default();
+        for (requester, id) in found {
+            if self.is_finished(&id) {
+                continue;
+            }
+            let is_withdrawn = withdrawn.contains(&(requester.clone(), id.clone()));
+            let on_it = decisions.get(&id).map(Vec::as_slice).unwrap_or_default();
+            if let Err(e) = self
+                .step(&requester, &id, is_withdrawn, on_it, &mut report)
+                .await
+            {
+                // The journal refusing is the one failure that stops everything: the broker
+                // must not act without a record.
+                if matches!(e, BrokerError::Journal(_)) {
+                    return Err(e);
+                }
+                report.problems.push(format!("request {id}: {e}"));
+            }
+        }
+        Ok(report)
+    }
+
+    fn is_finished(&self, id: &str) -> bool {
+        self.finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
+    }
+
+    fn finish(&self, id: &str) {
+        self.finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string());
+    }
+
+    async fn step(
+        &self,
+        requester: &str,
+        id: &str,
+        withdrawn: bool,
+        decisions: &[(String, String)],
+        report: &mut RunReport,
+    ) -> Result<(), BrokerError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let now = self.clock.now();
+            let current = self.queue.state(id).await?;
+            let change = match &current {
+                None => Some(self.first_look(requester, id, now).await?),
+                Some((state, _)) => self.follow(state, withdrawn, decisions, now).await?,
+            };
+            let Some(change) = change else {
+                if let Some((state, _)) = &current {
+                    match state.status {
+                        Status::Pending => report.waiting.push(id.into()),
+                        s if s.is_final() => self.finish(id),
+                        _ => {}
+                    }
+                }
+                return Ok(());
+            };
+            let body = change.next.to_json();
+            let written = match &current {
+                None => self.queue.bucket().create(&state_key(id), body).await?,
+                Some((_, etag)) => {
+                    self.queue
+                        .bucket()
+                        .replace(&state_key(id), body, etag)
+                        .await?
+                }
+            };
+            let Written::Done(_) = written else {
+                // Another broker changed it first: read what it decided and start over.
+                continue;
+            };
+            self.record(change.events)?;
+            let before = current.as_ref().map(|(s, _)| s.status);
+            match change.next.status {
+                Status::Granted if before != Some(Status::Granted) => {
+                    report.granted.push(id.into())
+                }
+                Status::Pending if before.is_none() => report.waiting.push(id.into()),
+                Status::Denied | Status::Withdrawn if before != Some(Status::Granted) => {
+                    report.denied.push(id.into())
+                }
+                Status::Ended | Status::Revoked | Status::Withdrawn => report.ended.push(id.into()),
+                _ => {}
+            }
+            report.refused.extend(
+                change
+                    .next
+                    .refused
+                    .iter()
+                    .filter(|k| current.as_ref().is_none_or(|(s, _)| !s.refused.contains(k)))
+                    .cloned(),
+            );
+            if let Some(n) = change.mint {
+                self.mint(&change.next, n).await?;
+                report.minted.push((id.into(), n));
+            }
+            return Ok(());
+        }
+        Err(BrokerError::Contended {
+            id: id.into(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    fn record(&self, events: Vec<Payload>) -> Result<(), BrokerError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let events = events
+            .into_iter()
+            .map(|p| NewEvent::new(self.config.workspace.clone(), p))
+            .collect();
+        self.journal.append_all(events)?;
+        Ok(())
+    }
+
+    /// A request the broker has not seen: checked against the policy, then granted (approval
+    /// `auto`), left waiting for an approver, or denied with the reason.
+    async fn first_look(
+        &self,
+        requester: &str,
+        id: &str,
+        now: Moment,
+    ) -> Result<Change, BrokerError> {
+        let now_ms = now.wall.timestamp_millis();
+        let request = match self.queue.read_request(requester, id).await {
+            Ok(r) => r,
+            Err(e @ (BrokerError::Damaged { .. } | BrokerError::TooLarge { .. })) => {
+                let mut state = blank(id, "", requester, now_ms, 0, now_ms);
+                return Ok(deny(&mut state, None, e.to_string(), vec![]));
+            }
+            Err(e) => return Err(e),
+        };
+        let mut state = blank(
+            id,
+            &request.name,
+            requester,
+            request.requested_at_ms,
+            request.duration_s,
+            now_ms,
+        );
+        let asked = warden_elevation::Request {
+            name: request.name.clone(),
+            duration: Some(Duration::from_secs(request.duration_s)),
+            justification: request.justification.clone(),
+            ticket: request.ticket.clone(),
+        };
+        let refused =
+            |state: &mut GrantState, reason: String| Ok(deny(state, None, reason, vec![]));
+        let validated = match validate(&self.policy, &asked) {
+            Ok(v) => v,
+            Err(e) => return refused(&mut state, e.to_string()),
+        };
+        if !self.config.elevations.contains_key(&validated.name) {
+            return refused(
+                &mut state,
+                BrokerError::NoMapping {
+                    name: validated.name.clone(),
+                }
+                .to_string(),
+            );
+        }
+        if let Err(e) = source_identity(requester) {
+            return refused(&mut state, e.to_string());
+        }
+        match request.recipient.as_deref().map(str::parse::<age::x25519::Recipient>) {
+            Some(Ok(_)) => {}
+            _ => {
+                return refused(
+                    &mut state,
+                    "the request names no age X25519 key to deliver credentials to; ask again from Warden"
+                        .into(),
+                )
+            }
+        }
+        let requested = Payload::ElevationRequested(ElevationRequested {
+            elevation_id: id.into(),
+            scope: validated.name.clone(),
+            reason: validated.reason(),
+            requested_duration_s: validated.duration.as_secs(),
+        });
+        state.duration_s = validated.duration.as_secs();
+        if validated.approval == Approval::Auto {
+            let end = now.wall + chrono::Duration::from_std(validated.duration).unwrap_or_default();
+            let mut change = grant(state, None, now_ms, end, vec![requested]);
+            change.mint = claim(&mut change.next, now_ms);
+            return Ok(change);
+        }
+        Ok(Change {
+            next: state,
+            events: vec![requested],
+            mint: None,
+        })
+    }
+
+    /// A request seen before: what has changed since.
+    async fn follow(
+        &self,
+        state: &GrantState,
+        withdrawn: bool,
+        decisions: &[(String, String)],
+        now: Moment,
+    ) -> Result<Option<Change>, BrokerError> {
+        let now_ms = now.wall.timestamp_millis();
+        let mut next = state.clone();
+        next.updated_at_ms = now_ms;
+        match state.status {
+            Status::Pending => {
+                if withdrawn {
+                    next.status = Status::Withdrawn;
+                    next.reason = Some("withdrawn by the requester".into());
+                    let event = denied(&next, Some(state.requester.clone()), "withdrawn");
+                    return Ok(Some(changed(next, vec![event])));
+                }
+                let (events, decision) = self.read_decisions(&mut next, decisions, now).await?;
+                if let Some(change) = decision {
+                    let mut change = change;
+                    change.events.splice(0..0, events);
+                    return Ok(Some(change));
+                }
+                let waited = now_ms.saturating_sub(state.requested_at_ms);
+                if waited >= PENDING_TIMEOUT.as_millis() as i64 {
+                    let reason = "nobody decided within an hour; ask again".to_string();
+                    let mut all = events;
+                    all.push(denied(&next, None, &reason));
+                    next.status = Status::Denied;
+                    next.reason = Some(reason);
+                    return Ok(Some(changed(next, all)));
+                }
+                Ok((!events.is_empty()).then(|| changed(next, events)))
+            }
+            Status::Granted => {
+                let end = state.expires_at_ms.unwrap_or(now_ms);
+                let expired = Payload::ElevationExpired(ElevationExpired {
+                    elevation_id: state.id.clone(),
+                });
+                if now_ms >= end {
+                    next.status = Status::Ended;
+                    next.reason = Some("the grant ran to its end".into());
+                    return Ok(Some(changed(next, vec![expired])));
+                }
+                if withdrawn {
+                    next.status = Status::Withdrawn;
+                    next.reason = Some("ended early by the requester".into());
+                    return Ok(Some(changed(next, vec![expired])));
+                }
+                let (mut events, revoked) = self.read_revocations(&mut next, decisions).await?;
+                if let Some((approver, reason)) = revoked {
+                    next.status = Status::Revoked;
+                    next.reason = Some(format!("revoked by {approver}: {reason}"));
+                    events.push(denied(&next, Some(approver), &format!("revoked: {reason}")));
+                    events.push(expired);
+                    return Ok(Some(changed(next, events)));
+                }
+                let mint = claim(&mut next, now_ms);
+                if mint.is_none() && events.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(Change { next, events, mint }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The decisions on a waiting request not yet refused: each judged by the key it was
+    /// written under. Returns the refusals to record and, if a decision counts, the change.
+    async fn read_decisions(
+        &self,
+        next: &mut GrantState,
+        decisions: &[(String, String)],
+        now: Moment,
+    ) -> Result<(Vec<Payload>, Option<Change>), BrokerError> {
+        let mut events = Vec::new();
+        let now_ms = now.wall.timestamp_millis();
+        for (key, approver) in decisions {
+            if next.refused.contains(key) {
+                continue;
+            }
+            let read = self.queue.read_approval(key, approver, &next.id).await;
+            let record = match self.admissible(next, approver, read).await? {
+                Ok(record) => record,
+                Err(why) => {
+                    events.push(refusal(next, approver, key, &why));
+                    next.refused.push(key.clone());
+                    continue;
+                }
+            };
+            if record.decision == Decision::Withdraw {
+                let why = "only the requester withdraws a request".to_string();
+                events.push(refusal(next, approver, key, &why));
+                next.refused.push(key.clone());
+                continue;
+            }
+            let pending = warden_elevation::PendingRequest {
+                id: next.id.clone(),
+                name: next.name.clone(),
+                requester: next.requester.clone(),
+                requested_at_ms: next.requested_at_ms,
+                duration_s: next.duration_s,
+                reason: String::new(),
+            };
+            return Ok(
+                match judge(&pending, Ok(record), false, Some(&self.policy), now) {
+                    Ok(g) => {
+                        let mut change = grant(
+                            next.clone(),
+                            Some(approver.clone()),
+                            now_ms,
+                            g.expires_at,
+                            vec![],
+                        );
+                        change.mint = claim(&mut change.next, now_ms);
+                        (events, Some(change))
+                    }
+                    Err(denial) => {
+                        let mut state = next.clone();
+                        let change =
+                            deny(&mut state, Some(approver.clone()), denial.reason, vec![]);
+                        (events, Some(change))
+                    }
+                },
+            );
+        }
+        Ok((events, None))
+    }
+
+    /// A denial by an admissible approver after the grant: a revocation.
+    async fn read_revocations(
+        &self,
+        next: &mut GrantState,
+        decisions: &[(String, String)],
+    ) -> Result<(Vec<Payload>, Option<(String, String)>), BrokerError> {
+        let mut events = Vec::new();
+        for (key, approver) in decisions {
+            if next.refused.contains(key) || Some(approver) == next.approver.as_ref() {
+                continue;
+            }
+            let read = self.queue.read_approval(key, approver, &next.id).await;
+            match self.admissible(next, approver, read).await? {
+                Ok(record) if record.decision == Decision::Deny => {
+                    let reason = record.reason.unwrap_or_else(|| "no reason given".into());
+                    return Ok((events, Some((approver.clone(), reason))));
+                }
+                // A late approval adds nothing to a grant that holds.
+                Ok(_) => {}
+                Err(why) => {
+                    events.push(refusal(next, approver, key, &why));
+                    next.refused.push(key.clone());
+                }
+            }
+        }
+        Ok((events, None))
+    }
+
+    /// Whether a decision object may count at all: readable, not claiming another writer, not
+    /// the requester's own, and by someone the identity store says may approve.
+    async fn admissible(
+        &self,
+        state: &GrantState,
+        approver: &str,
+        read: ReadApproval,
+    ) -> Result<Result<warden_elevation::DecisionRecord, String>, BrokerError> {
+        let (claimed, record) = match read {
+            Ok(r) => r,
+            Err(problem) => return Ok(Err(format!("unreadable ({problem})"))),
+        };
+        if claimed != approver {
+            return Ok(Err(format!(
+                "it names {claimed:?} as approver but was written by {approver}"
+            )));
+        }
+        if approver == state.requester {
+            return Ok(Err(
+                "a request cannot be decided by the person who made it".into()
+            ));
+        }
+        let group = self
+            .config
+            .elevations
+            .get(&state.name)
+            .and_then(|e| e.approver_group.as_deref());
+        Ok(self
+            .approvers
+            .check(approver, group)
+            .await?
+            .map(|()| record))
+    }
+
+    /// Mints credential set `n` for `state` (a claim this broker won), delivers it encrypted
+    /// under `grants/`, and records the delivery in the state and the journal.
+    async fn mint(&self, state: &GrantState, n: u32) -> Result<(), BrokerError> {
+        let target: &AwsElevation =
+            self.config
+                .elevations
+                .get(&state.name)
+                .ok_or_else(|| BrokerError::NoMapping {
+                    name: state.name.clone(),
+                })?;
+        let end_ms = state.expires_at_ms.unwrap_or_default();
+        let end = Utc
+            .timestamp_millis_opt(end_ms)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let request = self.queue.read_request(&state.requester, &state.id).await?;
+        let recipient = request.recipient.unwrap_or_default();
+        let credentials = self
+            .minter
+            .mint(&state.name, target, &state.id, &state.requester, end)
+            .await?;
+        let sealed = crate::credentials::seal(&credentials, &recipient, &state.id, n)?;
+        // Scheduled on the broker's own clock (the claim plus the session's length), so a skew
+        // between it and AWS's clock cannot push the next mint past the expiry.
+        let claimed_at = state.last_claim_at_ms.unwrap_or(end_ms);
+        let until = (claimed_at + i64::from(crate::SESSION_SECONDS) * 1000).min(end_ms);
+        drop(credentials);
+        let key = grant_key(&state.requester, &state.id, n);
+        // Create-only: a set is delivered once, whoever minted it.
+        self.queue.bucket().create(&key, sealed).await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let Some((mut fresh, etag)) = self.queue.state(&state.id).await? else {
+                break;
+            };
+            if fresh.delivered >= n {
+                break;
+            }
+            fresh.delivered = n;
+            fresh.credentials_until_ms = Some(until);
+            fresh.updated_at_ms = self.clock.now().wall.timestamp_millis();
+            if let Written::Done(_) = self
+                .queue
+                .bucket()
+                .replace(&state_key(&state.id), fresh.to_json(), &etag)
+                .await?
+            {
+                break;
+            }
+        }
+        let (account_id, role_name) = account_and_role(&target.role_arn);
+        tracing::info!(grant = %state.id, n, role = %role_name, "credentials delivered");
+        self.record(vec![Payload::CredentialsIssued(CredentialsIssued {
+            account_id,
+            role_name,
+            expires_at_ms: until,
+        })])
+    }
+}
+
+fn blank(
+    id: &str,
+    name: &str,
+    requester: &str,
+    requested_at_ms: i64,
+    duration_s: u64,
+    now_ms: i64,
+) -> GrantState {
+    GrantState {
+        id: id.into(),
+        name: name.into(),
+        requester: requester.into(),
+        requested_at_ms,
+        duration_s,
+        status: Status::Pending,
+        approver: None,
+        reason: None,
+        granted_at_ms: None,
+        expires_at_ms: None,
+        minted: 0,
+        delivered: 0,
+        last_claim_at_ms: None,
+        credentials_until_ms: None,
+        refused: vec![],
+        updated_at_ms: now_ms,
+    }
+}
+
+fn changed(next: GrantState, events: Vec<Payload>) -> Change {
+    Change {
+        next,
+        events,
+        mint: None,
+    }
+}
+
+fn grant(
+    mut state: GrantState,
+    approver: Option<String>,
+    now_ms: i64,
+    end: DateTime<Utc>,
+    mut events: Vec<Payload>,
+) -> Change {
+    state.status = Status::Granted;
+    state.approver = approver.clone();
+    state.granted_at_ms = Some(now_ms);
+    state.expires_at_ms = Some(end.timestamp_millis());
+    events.push(Payload::ElevationGranted(ElevationGranted {
+        elevation_id: state.id.clone(),
+        approver,
+        expires_at_ms: end.timestamp_millis(),
+    }));
+    changed(state, events)
+}
+
+fn deny(
+    state: &mut GrantState,
+    approver: Option<String>,
+    reason: String,
+    mut events: Vec<Payload>,
+) -> Change {
+    events.push(denied(state, approver, &reason));
+    state.status = Status::Denied;
+    state.reason = Some(reason);
+    changed(state.clone(), events)
+}
+
+fn denied(state: &GrantState, approver: Option<String>, reason: &str) -> Payload {
+    Payload::ElevationDenied(ElevationDenied {
+        elevation_id: state.id.clone(),
+        approver,
+        reason: reason.to_string(),
+    })
+}
+
+/// A decision object that does not count; recorded once, and the request waits on.
+fn refusal(state: &GrantState, approver: &str, key: &str, why: &str) -> Payload {
+    denied(
+        state,
+        Some(approver.to_string()),
+        &format!("the decision at {key} was refused: {why}; the request still stands"),
+    )
+}
+
+/// Claims the next credential set when one is due; the claim is part of the state written.
+fn claim(state: &mut GrantState, now_ms: i64) -> Option<u32> {
+    if !state.mint_due(now_ms) {
+        return None;
+    }
+    state.minted += 1;
+    state.last_claim_at_ms = Some(now_ms);
+    Some(state.minted)
+}

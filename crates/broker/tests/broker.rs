@@ -1,0 +1,490 @@
+//! The broker against moto_server (S3, STS, identitystore): approvals by policy and by a
+//! person, refusals by who wrote a decision, racing brokers, restarts, and minting that stops
+//! at the grant's end. Credentials never reach the journal, the state or an error.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use common::*;
+use warden_audit::Payload;
+use warden_broker::*;
+use warden_elevation::{Decision, Queue};
+
+const MIN: Duration = Duration::from_secs(60);
+
+async fn state(env: &Env, id: &str) -> GrantState {
+    let (queue, _) = env.queue_of(BOB);
+    queue.state(id).await.unwrap().expect("state").0
+}
+
+fn denial_reasons(journal: &warden_audit::Journal) -> Vec<String> {
+    events(journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::ElevationDenied(d) => Some(d.reason),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_automatic_elevation_is_granted_and_its_credentials_reach_only_the_requester() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, identity) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert_eq!(report.minted, vec![(request.id.clone(), 1)]);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let s = state(&env, &request.id).await;
+    assert_eq!(s.status, Status::Granted);
+    assert_eq!(s.approver, None, "approved by the policy");
+    assert_eq!(s.requester, ANA);
+    assert_eq!((s.minted, s.delivered), (1, 1));
+    assert_eq!(
+        kinds(&journal),
+        vec![
+            "elevation_requested",
+            "elevation_granted",
+            "credentials_issued"
+        ]
+    );
+
+    // Only Ana's identity opens the delivery; the credentials came from STS.
+    let key = grant_key(ANA, &request.id, 1);
+    assert_eq!(env.keys("grants/").await, vec![key.clone()]);
+    let sealed = env.body(&key).await;
+    let (n, credentials) = open_delivery(&identity, &request.id, &sealed).unwrap();
+    assert_eq!(n, 1);
+    assert!(
+        credentials.access_key_id.starts_with("ASIA"),
+        "{credentials:?}"
+    );
+    assert!(open_delivery(&age::x25519::Identity::generate(), &request.id, &sealed).is_err());
+
+    // The secret values are nowhere else: not in the journal, the bucket's other objects, the
+    // report or the state.
+    let secrets = [
+        credentials.secret_access_key.clone(),
+        credentials.session_token.clone(),
+    ];
+    let mut haystack = format!("{report:?}");
+    for e in journal.events(&Default::default()).unwrap() {
+        haystack.push_str(&format!("{e:?}"));
+    }
+    for k in env.keys("").await {
+        haystack.push_str(&String::from_utf8_lossy(&env.body(&k).await));
+    }
+    haystack.push_str(&String::from_utf8_lossy(
+        &std::fs::read(journal.path()).unwrap(),
+    ));
+    for secret in &secrets {
+        assert!(secret.len() > 10);
+        assert!(!haystack.contains(secret.as_str()), "a secret leaked");
+    }
+    // A later pass mints nothing new while the first set is fresh.
+    let again = broker.run_once().await.unwrap();
+    assert!(
+        again.minted.is_empty() && again.granted.is_empty(),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_manual_elevation_waits_for_someone_else_and_refuses_the_requesters_own_decision() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, identity) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&pii_request(30 * MIN), env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.waiting, vec![request.id.clone()]);
+    assert_eq!(state(&env, &request.id).await.status, Status::Pending);
+    assert_eq!(Queue::decision(&ana, &request.id).unwrap(), None);
+
+    // Ana approves her own request by writing the object herself (the queue refuses to).
+    let own = format!(
+        r#"{{"id":"{id}","decision":"approve","approver":"{ANA}","decided_at_ms":{at},"reason":null,"name":"pii-read","duration_s":1800,"requester":"{ANA}"}}"#,
+        id = request.id,
+        at = env.now().timestamp_millis()
+    );
+    env.put(&approval_key(ANA, &request.id), &own).await;
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.refused, vec![approval_key(ANA, &request.id)]);
+    assert!(report.granted.is_empty());
+    let s = state(&env, &request.id).await;
+    assert_eq!(s.status, Status::Pending, "the request still waits");
+    assert!(denial_reasons(&journal)[0].contains("person who made it"));
+    // Refused once, recorded once.
+    broker.run_once().await.unwrap();
+    assert_eq!(denial_reasons(&journal).len(), 1);
+
+    env.advance(2 * MIN);
+    let (bob, _) = env.queue_of(BOB);
+    Queue::decide(&bob, &request.id, Decision::Approve, BOB, None, env.now()).unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    let s = state(&env, &request.id).await;
+    assert_eq!(s.status, Status::Granted);
+    assert_eq!(s.approver.as_deref(), Some(BOB));
+    assert_eq!(
+        s.expires_at_ms.unwrap() - s.granted_at_ms.unwrap(),
+        30 * 60 * 1000,
+        "the duration counts from the decision"
+    );
+    let verdict = Queue::decision(&ana, &request.id)
+        .unwrap()
+        .expect("decided");
+    assert_eq!(
+        (verdict.decision, verdict.approver.as_str()),
+        (Decision::Approve, BOB)
+    );
+    let sealed = env.body(&grant_key(ANA, &request.id, 1)).await;
+    open_delivery(&identity, &request.id, &sealed).expect("delivered to Ana");
+    match events(&journal)
+        .into_iter()
+        .find(|p| matches!(p, Payload::ElevationGranted(_)))
+    {
+        Some(Payload::ElevationGranted(g)) => assert_eq!(g.approver.as_deref(), Some(BOB)),
+        other => panic!("no grant recorded: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn decisions_by_unknown_approvers_outsiders_or_forgers_are_refused() {
+    let env = env().await;
+    let store = "d-1234567890";
+    let ids = aws_sdk_identitystore::Client::new(&env.sdk);
+    let mut user_ids = Vec::new();
+    for name in ["bob@example.com", "eve@example.com", "ana@example.com"] {
+        let user = ids
+            .create_user()
+            .identity_store_id(store)
+            .user_name(name)
+            .display_name(name)
+            .name(
+                Name::builder()
+                    .given_name(name)
+                    .family_name("Example")
+                    .build(),
+            )
+            .emails(Email::builder().value(name).build())
+            .send()
+            .await
+            .unwrap();
+        user_ids.push(user.user_id().to_string());
+    }
+    let group = ids
+        .create_group()
+        .identity_store_id(store)
+        .display_name("warden-approvers")
+        .send()
+        .await
+        .unwrap();
+    ids.create_group_membership()
+        .identity_store_id(store)
+        .group_id(group.group_id())
+        .member_id(MemberId::UserId(user_ids[0].clone()))
+        .send()
+        .await
+        .unwrap();
+
+    let journal = env.journal("broker.db");
+    let broker = env.broker(
+        journal.clone(),
+        Approvers::identity_store(&env.sdk, store),
+        Some("warden-approvers"),
+    );
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&pii_request(30 * MIN), env.now())
+        .await
+        .unwrap();
+    broker.run_once().await.unwrap();
+
+    let decision = |approver: &str, claimed: &str| {
+        format!(
+            r#"{{"id":"{id}","decision":"approve","approver":"{claimed}","decided_at_ms":{at},"reason":null,"name":"pii-read","duration_s":1800,"requester":"{ANA}"}}"#,
+            id = request.id,
+            at = env.now().timestamp_millis() + approver.len() as i64 * 0
+        )
+    };
+    let mallory = "AROAEXAMPLE:mallory@example.com";
+    // Eve is a user but not an approver; Mallory is nobody; the third names Bob but was
+    // written by Eve; the fourth is not a decision at all.
+    env.put(&approval_key(EVE, &request.id), &decision(EVE, EVE))
+        .await;
+    env.put(
+        &approval_key(mallory, &request.id),
+        &decision(mallory, mallory),
+    )
+    .await;
+    let forger = "AROAEXAMPLE:forger@example.com";
+    env.put(&approval_key(forger, &request.id), &decision(forger, BOB))
+        .await;
+    let junk = "AROAEXAMPLE:junk@example.com";
+    env.put(&approval_key(junk, &request.id), "{\"approve\": true}")
+        .await;
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.refused.len(), 4, "{report:?}");
+    assert_eq!(state(&env, &request.id).await.status, Status::Pending);
+    let reasons = denial_reasons(&journal).join("\n");
+    for expected in [
+        "eve@example.com is not in the approver group warden-approvers",
+        "mallory@example.com is not a user of the identity store",
+        "but was written by AROAEXAMPLE:forger@example.com",
+        "unreadable (not a decision",
+    ] {
+        assert!(reasons.contains(expected), "{expected} in:\n{reasons}");
+    }
+
+    let (bob, _) = env.queue_of(BOB);
+    Queue::decide(&bob, &request.id, Decision::Approve, BOB, None, env.now()).unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()], "{report:?}");
+    assert_eq!(
+        state(&env, &request.id).await.approver.as_deref(),
+        Some(BOB)
+    );
+}
+
+#[tokio::test]
+async fn a_request_the_policy_does_not_allow_is_denied_and_recorded() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let id = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00";
+    // Written by hand: two hours (the policy allows one), no ticket.
+    let body = format!(
+        r#"{{"id":"{id}","name":"pii-read","duration_s":7200,"justification":"x","ticket":null,"requested_at_ms":{at},"recipient":"{r}"}}"#,
+        at = env.now().timestamp_millis(),
+        r = age::x25519::Identity::generate().to_public()
+    );
+    env.put(&request_key(ANA, id), &body).await;
+    let unknown = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f01";
+    env.put(
+        &request_key(ANA, unknown),
+        &body.replace(id, unknown).replace("pii-read", "root"),
+    )
+    .await;
+    let report = broker.run_once().await.unwrap();
+    let denied: BTreeSet<_> = report.denied.iter().cloned().collect();
+    assert_eq!(
+        denied,
+        BTreeSet::from([id.to_string(), unknown.to_string()])
+    );
+    assert!(state(&env, id)
+        .await
+        .reason
+        .unwrap()
+        .contains("at most 1 h"));
+    assert!(state(&env, unknown)
+        .await
+        .reason
+        .unwrap()
+        .contains("no elevation named \"root\""));
+    assert_eq!(
+        kinds(&journal),
+        vec!["elevation_denied", "elevation_denied"]
+    );
+    assert!(env.keys("grants/").await.is_empty());
+}
+
+#[tokio::test]
+async fn two_brokers_racing_on_one_request_grant_it_once() {
+    let env = env().await;
+    let (one, two) = (env.journal("one.db"), env.journal("two.db"));
+    let first = env.broker(one.clone(), Approvers::none(), None);
+    let second = env.broker(two.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    for _ in 0..3 {
+        ana.submit_request(&scan_request(20 * MIN), env.now())
+            .await
+            .unwrap();
+    }
+    let (a, b) = tokio::join!(first.run_once(), second.run_once());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.granted.len() + b.granted.len(), 3, "{a:?} {b:?}");
+    assert_eq!(a.minted.len() + b.minted.len(), 3, "{a:?} {b:?}");
+    let granted = |j: &warden_audit::Journal| {
+        kinds(j)
+            .into_iter()
+            .filter(|k| *k == "elevation_granted")
+            .count()
+    };
+    assert_eq!(granted(&one) + granted(&two), 3, "each grant recorded once");
+    assert_eq!(
+        env.keys("grants/").await.len(),
+        3,
+        "one credential set each"
+    );
+    // Passes after the race change nothing.
+    let (a, b) = tokio::join!(first.run_once(), second.run_once());
+    assert!(a.unwrap().minted.is_empty() && b.unwrap().minted.is_empty());
+}
+
+#[tokio::test]
+async fn a_restarted_broker_carries_on_and_minting_stops_at_the_end() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let (ana, identity) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(25 * MIN), env.now())
+        .await
+        .unwrap();
+    {
+        let broker = env.broker(journal.clone(), Approvers::none(), None);
+        let report = broker.run_once().await.unwrap();
+        assert_eq!(report.minted, vec![(request.id.clone(), 1)]);
+    }
+    // A new broker process (same journal file, as after a restart) finds the grant in S3.
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    env.advance(5 * MIN);
+    let report = broker.run_once().await.unwrap();
+    assert!(
+        report.granted.is_empty() && report.minted.is_empty(),
+        "{report:?}"
+    );
+    // Five minutes before the first set expires (15 min), the next one.
+    env.advance(5 * MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.minted, vec![(request.id.clone(), 2)]);
+    // The second set reaches past the grant's end (25 min): the session policy ends it there,
+    // and nothing more is minted.
+    let s = state(&env, &request.id).await;
+    assert_eq!(s.credentials_until_ms, s.expires_at_ms);
+    env.advance(14 * MIN);
+    assert!(broker.run_once().await.unwrap().minted.is_empty());
+    env.advance(MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![request.id.clone()]);
+    assert!(report.minted.is_empty());
+    assert_eq!(state(&env, &request.id).await.status, Status::Ended);
+    env.advance(30 * MIN);
+    assert_eq!(broker.run_once().await.unwrap(), RunReport::default());
+    assert_eq!(env.keys("grants/").await.len(), 2, "no set after the end");
+    for n in 1..=2 {
+        let sealed = env.body(&grant_key(ANA, &request.id, n)).await;
+        assert_eq!(open_delivery(&identity, &request.id, &sealed).unwrap().0, n);
+    }
+    assert_eq!(
+        kinds(&journal),
+        vec![
+            "elevation_requested",
+            "elevation_granted",
+            "credentials_issued",
+            "credentials_issued",
+            "elevation_expired"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn withdrawal_early_end_and_revocation_stop_a_request() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (bob, _) = env.queue_of(BOB);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (r, _) = ana
+            .submit_request(&pii_request(30 * MIN), env.now())
+            .await
+            .unwrap();
+        ids.push(r.id);
+    }
+    broker.run_once().await.unwrap();
+    // The first is withdrawn while it waits; the other two are approved.
+    ana.decide_request(&ids[0], Decision::Withdraw, None, env.now())
+        .await
+        .unwrap();
+    for id in &ids[1..] {
+        Queue::decide(&bob, id, Decision::Approve, BOB, None, env.now()).unwrap();
+    }
+    broker.run_once().await.unwrap();
+    assert_eq!(state(&env, &ids[0]).await.status, Status::Withdrawn);
+    // Ana ends the second early; Eve revokes the third.
+    ana.decide_request(&ids[1], Decision::Withdraw, None, env.now())
+        .await
+        .unwrap();
+    let (eve, _) = env.queue_of(EVE);
+    Queue::decide(
+        &eve,
+        &ids[2],
+        Decision::Deny,
+        EVE,
+        Some("incident closed"),
+        env.now(),
+    )
+    .unwrap();
+    let report = broker.run_once().await.unwrap();
+    let ended: BTreeSet<_> = report.ended.into_iter().collect();
+    assert_eq!(ended, BTreeSet::from([ids[1].clone(), ids[2].clone()]));
+    assert_eq!(state(&env, &ids[1]).await.status, Status::Withdrawn);
+    let revoked = state(&env, &ids[2]).await;
+    assert_eq!(revoked.status, Status::Revoked);
+    assert!(revoked.reason.unwrap().contains("incident closed"));
+    env.advance(20 * MIN);
+    assert!(broker.run_once().await.unwrap().minted.is_empty());
+    assert_eq!(
+        env.keys("grants/").await.len(),
+        2,
+        "one set each, none after the end"
+    );
+}
+
+#[tokio::test]
+async fn sts_is_asked_for_a_tagged_bounded_session() {
+    let env = env().await;
+    let minter = Minter::new(&env.sdk);
+    let target = config(None).elevations["pii-read"].clone();
+    let end = env.now() + chrono::Duration::minutes(10);
+    let id = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00";
+    let credentials = minter
+        .mint("pii-read", &target, id, ANA, end)
+        .await
+        .unwrap();
+    assert!(credentials.access_key_id.starts_with("ASIA"));
+    assert!(!credentials.secret_access_key.is_empty());
+    assert!(!credentials.session_token.is_empty());
+    assert!(credentials.expires_at_ms > env.now().timestamp_millis());
+    // The session is Ana's, for this grant (moto answers for the assumed role).
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&env.sdk)
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key.clone(),
+                Some(credentials.session_token.clone()),
+                None,
+                "minted",
+            ))
+            .build(),
+    );
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert!(
+        me.arn()
+            .unwrap()
+            .ends_with(&format!("warden-pii-read/warden-{id}")),
+        "{:?}",
+        me.arn()
+    );
+    // A requester whose SSO user STS cannot take as SourceIdentity is refused before the call.
+    let err = minter
+        .mint("pii-read", &target, id, "AROAEXAMPLE:a", end)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("SourceIdentity"), "{err}");
+}

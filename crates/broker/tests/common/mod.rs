@@ -1,0 +1,223 @@
+//! A moto_server with the request bucket, a policy with one manual and one automatic
+//! elevation, and brokers on a hand-moved clock.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::config::{Credentials as StaticKeys, Region};
+use warden_audit::{Actor, EventFilter, Journal, Payload};
+use warden_broker::*;
+use warden_elevation::{validate, Clock, Request, Validated};
+use warden_guardrails::Policy;
+use warden_test_support::{ManualClock, Moto};
+
+pub const ANA: &str = "AROAEXAMPLE:ana@example.com";
+pub const BOB: &str = "AROAEXAMPLE:bob@example.com";
+pub const EVE: &str = "AROAEXAMPLE:eve@example.com";
+pub const BUCKET: &str = "warden-requests";
+pub const PII_ROLE: &str = "arn:aws:iam::123456789012:role/warden-pii-read";
+pub const SCAN_ROLE: &str = "arn:aws:iam::123456789012:role/warden-large-scan";
+
+pub const POLICY: &str = r#"
+format: warden-policy/1
+name: broker-test
+catalog:
+  databases:
+    sales:
+      tables:
+        customers:
+          columns:
+            email: { type: varchar, tags: [pii] }
+elevations:
+  pii-read:
+    description: Read personal data
+    max_duration: 1h
+    default_duration: 15m
+    approval: manual
+    justification: required
+    ticket_pattern: "INC-[0-9]+"
+  large-scan:
+    description: Scan more
+    max_duration: 1h
+    default_duration: 30m
+    approval: auto
+    justification: optional
+rules:
+  - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
+"#;
+
+pub fn policy() -> Policy {
+    Policy::from_yaml(POLICY).expect("test policy")
+}
+
+pub fn config(approver_group: Option<&str>) -> BrokerConfig {
+    let mut config = BrokerConfig {
+        workspace: "prod".into(),
+        ..Default::default()
+    };
+    config.elevations.insert(
+        "pii-read".into(),
+        AwsElevation {
+            role_arn: PII_ROLE.into(),
+            session_policy: None,
+            workgroup: Some("warden-pii-read".into()),
+            approver_group: approver_group.map(str::to_string),
+        },
+    );
+    config.elevations.insert(
+        "large-scan".into(),
+        AwsElevation {
+            role_arn: SCAN_ROLE.into(),
+            session_policy: None,
+            workgroup: None,
+            approver_group: None,
+        },
+    );
+    config
+}
+
+pub struct Env {
+    pub moto: Moto,
+    pub sdk: SdkConfig,
+    pub raw: aws_sdk_s3::Client,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(StaticKeys::new("testing", "testing", None, None, "moto"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+pub async fn env() -> Env {
+    let moto = Moto::start();
+    let sdk = sdk_config(&moto.endpoint).await;
+    let raw = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    raw.create_bucket().bucket(BUCKET).send().await.unwrap();
+    Env {
+        moto,
+        sdk,
+        raw,
+        clock: Arc::new(ManualClock::new()),
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl Env {
+    pub fn bucket(&self) -> Bucket {
+        Bucket::new(&self.sdk, BUCKET, true).unwrap()
+    }
+
+    /// `user`'s view of the queue, with a fresh age key for their requests.
+    pub fn queue_of(&self, user: &str) -> (S3Queue, age::x25519::Identity) {
+        let identity = age::x25519::Identity::generate();
+        let queue = S3Queue::new(self.bucket(), user)
+            .unwrap()
+            .with_recipient(&identity.to_public().to_string())
+            .unwrap();
+        (queue, identity)
+    }
+
+    pub fn journal(&self, name: &str) -> Arc<Journal> {
+        let actor = Actor {
+            os_user: "warden-broker".into(),
+            sso_identity: None,
+        };
+        Arc::new(Journal::open(self.dir.path().join(name), actor).unwrap())
+    }
+
+    pub fn broker(
+        &self,
+        journal: Arc<Journal>,
+        approvers: Approvers,
+        group: Option<&str>,
+    ) -> Broker {
+        Broker::new(
+            S3Queue::new(self.bucket(), "AROABROKER:warden-broker").unwrap(),
+            policy(),
+            config(group),
+            Minter::new(&self.sdk),
+            approvers,
+            journal,
+            self.clock.clone(),
+        )
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now().wall
+    }
+
+    pub fn advance(&self, d: Duration) {
+        self.clock.advance(d)
+    }
+
+    pub async fn keys(&self, prefix: &str) -> Vec<String> {
+        self.bucket().list(prefix).await.unwrap()
+    }
+
+    pub async fn body(&self, key: &str) -> Vec<u8> {
+        self.bucket().get(key).await.unwrap().expect(key).body
+    }
+
+    /// Writes `body` at `key` as whoever the key names would (no broker checks in the way).
+    pub async fn put(&self, key: &str, body: &str) {
+        self.raw
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+pub fn pii_request(duration: Duration) -> Validated {
+    validate(
+        &policy(),
+        &Request {
+            name: "pii-read".into(),
+            duration: Some(duration),
+            justification: "fraud case 7".into(),
+            ticket: Some("INC-7".into()),
+        },
+    )
+    .unwrap()
+}
+
+pub fn scan_request(duration: Duration) -> Validated {
+    validate(
+        &policy(),
+        &Request {
+            name: "large-scan".into(),
+            duration: Some(duration),
+            justification: String::new(),
+            ticket: None,
+        },
+    )
+    .unwrap()
+}
+
+pub fn events(journal: &Journal) -> Vec<Payload> {
+    journal
+        .events(&EventFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.payload)
+        .collect()
+}
+
+pub fn kinds(journal: &Journal) -> Vec<&'static str> {
+    events(journal).iter().map(|p| p.kind().as_str()).collect()
+}
