@@ -74,6 +74,8 @@ pub struct Cache {
     problem: Option<String>,
     bundle_sha256: Option<String>,
     expected: Expected,
+    /// The cached bundle was refused at open as made for another workspace (name or audience).
+    foreign: Option<String>,
 }
 
 impl Cache {
@@ -119,6 +121,7 @@ impl Cache {
             problem: None,
             bundle_sha256: None,
             expected,
+            foreign: None,
         };
         match std::fs::read(dir.join(BUNDLE_FILE)) {
             Ok(_) if state_lost.is_some() => problems.push(format!(
@@ -135,7 +138,12 @@ impl Cache {
                     }
                     cache.current = Some(bundle);
                 }
-                Err(e) => problems.push(format!("cached bundle refused: {e}")),
+                Err(e) => {
+                    if e.is_foreign() {
+                        cache.foreign = Some(e.to_string());
+                    }
+                    problems.push(format!("cached bundle refused: {e}"))
+                }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => problems.push(format!("cached bundle unreadable: {e}")),
@@ -243,6 +251,12 @@ impl Cache {
     }
 
     /// The bundle loaded from disk or accepted since, whatever its expiry.
+    /// Why the cached bundle was refused at open as made for another workspace, if it was: the
+    /// caller records it, as a fetched one would be.
+    pub fn refused_as_foreign(&self) -> Option<&str> {
+        self.foreign.as_deref()
+    }
+
     pub fn current(&self) -> Option<&VerifiedBundle> {
         self.current.as_ref()
     }

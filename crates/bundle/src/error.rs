@@ -167,6 +167,14 @@ pub enum BundleError {
 }
 
 impl BundleError {
+    /// True when a valid bundle was refused because it was made for another workspace.
+    pub fn is_foreign(&self) -> bool {
+        matches!(
+            self,
+            BundleError::ForeignBundle { .. } | BundleError::WrongAudience { .. }
+        )
+    }
+
     /// True when the source could not be reached or read, as opposed to a bundle being refused.
     pub fn is_transport(&self) -> bool {
         matches!(

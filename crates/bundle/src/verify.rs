@@ -80,8 +80,14 @@ impl VerifiedBundle {
     }
     /// One line for `warden bundle verify`.
     pub fn summary(&self) -> String {
+        let for_whom = self
+            .manifest()
+            .audience
+            .as_deref()
+            .map(|a| format!(", for audience {a:?}"))
+            .unwrap_or_default();
         format!(
-            "bundle {:?} revision {} valid: signed by key {}, issued {}, expires {}",
+            "bundle {:?} revision {} valid: signed by key {}, issued {}, expires {}{for_whom}",
             self.name(),
             self.revision(),
             self.key_id(),

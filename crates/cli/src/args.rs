@@ -225,6 +225,11 @@ pub enum BundleCommand {
         /// Where to write the bundle (.tar.gz).
         #[arg(long, value_name = "BUNDLE")]
         out: PathBuf,
+        /// The workspace audience the bundle is for, signed into its manifest: a workspace with
+        /// another audience refuses it. Without it, any workspace pinned to the policy's name
+        /// takes it.
+        #[arg(long, value_name = "AUDIENCE")]
+        audience: Option<String>,
     },
     /// Check a bundle's signature, hashes, dates and revision. Exit 0 with a one-line summary when
     /// it is valid, 1 with the exact reason when it is not.

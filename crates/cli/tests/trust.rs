@@ -204,3 +204,83 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert_eq!(status.trim(), "0", "{args}: {stderr}");
     }
 }
+
+/// Builds and publishes the demo's policy as `revision` for `audience` into the demo's source.
+fn publish_demo(home: &Path, revision: &str, audience: &str) -> Output {
+    let dir = demo_dir(home);
+    let out = home.join(format!("rev{revision}.tar.gz"));
+    let built = warden(
+        home,
+        &[
+            "bundle",
+            "build",
+            "--policy",
+            dir.join("policy.yaml").to_str().expect("utf-8"),
+            "--revision",
+            revision,
+            "--key",
+            dir.join("keys/demo-signing.key").to_str().expect("utf-8"),
+            "--audience",
+            audience,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+    let store = format!("file://{}/", dir.join("central/bundles").display());
+    let published = warden(
+        home,
+        &[
+            "bundle",
+            "publish",
+            out.to_str().expect("utf-8"),
+            "--to",
+            &store,
+        ],
+    );
+    assert_eq!(
+        published.status.code(),
+        Some(0),
+        "{}",
+        text(&published.stderr)
+    );
+    built
+}
+
+#[test]
+fn a_bundle_signed_for_another_audience_is_refused_and_recorded() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+
+    // Signed by the workspace's own trusted key, but for another team's workspace.
+    let built = publish_demo(h, "2", "marketing");
+    assert!(
+        text(&built.stdout).contains("for audience \"marketing\""),
+        "{}",
+        text(&built.stdout)
+    );
+    let fetch = warden(h, &["bundle", "fetch"]);
+    assert_eq!(fetch.status.code(), Some(1), "{}", text(&fetch.stdout));
+    assert!(
+        text(&fetch.stderr).contains("audience \"marketing\""),
+        "{}",
+        text(&fetch.stderr)
+    );
+    let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
+    assert_eq!(status["revision"], 1, "{status}");
+    let log = warden(h, &["audit", "log", "--kind", "bundle_rejected"]);
+    assert!(
+        text(&log.stdout).contains("marketing"),
+        "{}",
+        text(&log.stdout)
+    );
+
+    // Signed for this workspace (its audience is its name): in force.
+    publish_demo(h, "3", "demo");
+    let fetch = warden(h, &["bundle", "fetch"]);
+    assert_eq!(fetch.status.code(), Some(0), "{}", text(&fetch.stderr));
+    let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
+    assert_eq!(status["revision"], 3, "{status}");
+}

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use warden_bundle::{
-    refresh, BundleError, Cache, Fetcher, RefreshOutcome, RemoteOptions, Status, TrustStore,
-    VerifyOptions,
+    refresh, BundleError, Cache, Expected, Fetcher, RefreshOutcome, RemoteOptions, Status,
+    TrustStore, VerifyOptions,
 };
 
 use crate::error::CoreError;
@@ -22,6 +22,8 @@ pub(crate) struct BundleSetup {
     pub refresh_every: std::time::Duration,
     pub cache_dir: PathBuf,
     pub workspace: String,
+    /// The bundle name and audience this workspace takes.
+    pub expected: Expected,
 }
 
 pub(crate) struct Bundles {
@@ -45,7 +47,7 @@ impl Bundles {
                 trust_problems.push(format!("the trusted key {key} cannot be used: {e}"));
             }
         }
-        let cache = Cache::open(&setup.cache_dir, &trust)?;
+        let cache = Cache::open_expecting(&setup.cache_dir, &trust, setup.expected.clone())?;
         let configured = trust.ids().map(|id| id.to_string()).collect();
         Ok(Self {
             cache,
@@ -132,6 +134,11 @@ impl Bundles {
             status.source = self.setup.source.as_deref().map(warden_bundle::redact);
         }
         status
+    }
+
+    /// Why the cached bundle was refused at open as another workspace's, if it was.
+    pub fn refused_as_foreign(&self) -> Option<&str> {
+        self.cache.refused_as_foreign()
     }
 
     /// SHA-256 and signer of the bundle in force, for the audit journal.

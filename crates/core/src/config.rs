@@ -61,6 +61,14 @@ pub struct BundleSettings {
     /// How often the desktop app fetches in the background.
     #[serde(default)]
     pub refresh_every: Option<String>,
+    /// The bundle name this workspace takes (managed configuration only; otherwise the first
+    /// name accepted is pinned in the cache's state).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// This workspace's audience: a bundle whose signed manifest names another is refused.
+    /// Default: the workspace's name.
+    #[serde(default)]
+    pub audience: Option<String>,
 }
 
 /// Where the audit journal is synced to.

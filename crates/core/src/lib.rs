@@ -15,6 +15,8 @@ mod config;
 #[cfg(feature = "embedded")]
 mod demo;
 mod error;
+#[cfg(test)]
+mod foreign_tests;
 mod gate;
 mod home;
 pub mod identity;

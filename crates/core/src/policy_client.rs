@@ -42,12 +42,31 @@ pub struct PolicyRefresh {
 
 impl PolicyClient {
     pub(crate) fn new(bundles: Bundles, audit: Arc<Audit>) -> Self {
-        Self {
+        let mut client = Self {
             bundles,
             audit,
             last_rejection: None,
             unrecorded_update: false,
+        };
+        // A cached bundle made for another workspace (another name, another audience) is
+        // refused like a fetched one, and recorded; nothing runs until the right one is fetched.
+        if let Some(reason) = client.bundles.refused_as_foreign() {
+            let reason = format!("cached bundle refused: {reason}");
+            if client.record_rejection(&reason).is_ok() {
+                client.last_rejection = Some(reason);
+            }
         }
+        client
+    }
+
+    fn record_rejection(&self, reason: &str) -> Result<(), CoreError> {
+        self.audit.record(Payload::BundleRejected(BundleRejected {
+            bundle_id: None,
+            revision: None,
+            sha256: None,
+            reason: reason.to_string(),
+        }))?;
+        Ok(())
     }
 
     pub(crate) fn in_force(&self, now: DateTime<Utc>) -> Enforced {
@@ -142,12 +161,7 @@ impl PolicyClient {
             {
                 let reason = e.to_string();
                 if self.last_rejection.as_deref() != Some(reason.as_str()) {
-                    self.audit.record(Payload::BundleRejected(BundleRejected {
-                        bundle_id: None,
-                        revision: None,
-                        sha256: None,
-                        reason: reason.clone(),
-                    }))?;
+                    self.record_rejection(&reason)?;
                     self.last_rejection = Some(reason);
                     *new_refusal = true;
                 }

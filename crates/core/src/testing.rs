@@ -72,6 +72,10 @@ impl Fixture {
             refresh_every: std::time::Duration::from_secs(300),
             cache_dir: self.dir.path().join("cache"),
             workspace: "test".into(),
+            expected: warden_bundle::Expected {
+                name: None,
+                audience: Some("test".into()),
+            },
         }
     }
 

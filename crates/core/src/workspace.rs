@@ -204,6 +204,16 @@ impl Workspace {
             refresh_every,
             cache_dir: self.dir.join("bundle-cache"),
             workspace: self.name.clone(),
+            expected: warden_bundle::Expected {
+                // Only the administrator pins a name; otherwise the cache pins the first one.
+                name: settings.name.clone().filter(|_| self.managed),
+                audience: Some(
+                    settings
+                        .audience
+                        .clone()
+                        .unwrap_or_else(|| self.name.clone()),
+                ),
+            },
         })
     }
 

@@ -1,5 +1,5 @@
 use warden_bundle::{
-    build, keygen, parse_duration, publish, verify, RemoteOptions, SigningKey, TrustStore,
+    build_for, keygen, parse_duration, publish, verify, RemoteOptions, SigningKey, TrustStore,
     VerifyOptions,
 };
 
@@ -33,6 +33,7 @@ pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
             expires_in,
             key,
             out,
+            audience,
         } => {
             let policy_yaml = std::fs::read(policy)
                 .map_err(|e| format!("cannot read the policy {}: {e}", policy.display()))?;
@@ -45,19 +46,24 @@ pub fn run(cli: &Cli, command: &BundleCommand) -> Result<u8, String> {
             };
             let expires_in = parse_duration(expires_in).map_err(|e| e.to_string())?;
             let key = SigningKey::from_file(key).map_err(|e| e.to_string())?;
-            let bytes = build(
+            let bytes = build_for(
                 &policy_yaml,
                 catalog.as_deref(),
                 *revision,
                 expires_in,
                 &key,
                 chrono::Utc::now(),
+                audience.as_deref(),
             )
             .map_err(|e| format!("{}: {e}", policy.display()))?;
             std::fs::write(out, &bytes)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            let for_whom = audience
+                .as_deref()
+                .map(|a| format!(", for audience {a:?}"))
+                .unwrap_or_default();
             println!(
-                "wrote {} (revision {revision}, {} bytes, signed by key {})",
+                "wrote {} (revision {revision}, {} bytes, signed by key {}{for_whom})",
                 out.display(),
                 bytes.len(),
                 key.id()
