@@ -60,7 +60,10 @@ impl ApiError {
 impl From<RunError> for ApiError {
     fn from(e: RunError) -> Self {
         let kind = match e {
-            RunError::Blocked(_) | RunError::NoPolicy(_) | RunError::Audit(_) => ErrorKind::Blocked,
+            RunError::Blocked(_)
+            | RunError::NoPolicy(_)
+            | RunError::Unsynced(_)
+            | RunError::Audit(_) => ErrorKind::Blocked,
             RunError::Engine(EngineError::Cancelled) => ErrorKind::Cancelled,
             RunError::Engine(_) => ErrorKind::Engine,
         };

@@ -284,3 +284,69 @@ fn a_bundle_signed_for_another_audience_is_refused_and_recorded() {
     let status = json(&warden(h, &["bundle", "status", "--format", "json"]));
     assert_eq!(status["revision"], 3, "{status}");
 }
+
+#[test]
+fn a_query_whose_events_cannot_be_sent_warns_and_keeps_them() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    // A store nobody can write to (not even root): /proc takes no new folders.
+    std::fs::create_dir_all(h.join("config")).expect("config dir");
+    std::fs::write(
+        h.join("config/config.toml"),
+        "[workspaces.demo]\nkind = \"demo\"\n[workspaces.demo.audit]\nstore = \"file:///proc/warden-nowhere/\"\n",
+    )
+    .expect("config");
+    let query = warden(h, &["query", "SELECT count(*) AS n FROM sales.customers"]);
+    assert_eq!(query.status.code(), Some(0), "{}", text(&query.stderr));
+    assert!(
+        text(&query.stderr).contains("warning: this run's audit events are kept"),
+        "{}",
+        text(&query.stderr)
+    );
+    let status = json(&warden(h, &["audit", "status", "--format", "json"]));
+    assert_eq!(status["last_synced_seq"], 0, "{status}");
+    assert!(
+        status["pending"].as_u64().is_some_and(|p| p >= 3),
+        "{status}"
+    );
+    let log = warden(h, &["audit", "log", "--kind", "query_finished"]);
+    assert_eq!(
+        text(&log.stdout).lines().count(),
+        1,
+        "{}",
+        text(&log.stdout)
+    );
+}
+
+#[test]
+fn a_managed_workspace_keeps_its_journal_where_home_cannot_move_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let r = root.path();
+    let managed = r.join("managed.toml");
+    std::fs::write(
+        &managed,
+        "[workspaces.team]\nkind = \"athena\"\n[workspaces.team.bundle]\nsource = \"file:///srv/bundles/\"\ntrust = [\"/etc/warden/security.pub\"]\n[workspaces.team.audit]\nstore = \"file:///srv/audit/\"\n",
+    )
+    .expect("managed");
+    let platform = r.join("xdg-data");
+    let journal_of = |command: &mut Command| {
+        let output = command
+            .env("WARDEN_MANAGED_CONFIG", &managed)
+            .env("XDG_DATA_HOME", &platform)
+            .args(["audit", "status", "--workspace", "team", "--format", "json"])
+            .output()
+            .expect("warden runs");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        PathBuf::from(json(&output)["journal"].as_str().expect("journal path"))
+    };
+    let throwaway = r.join("throwaway");
+    let by_flag = journal_of(&mut warden_cmd(&throwaway));
+    let mut by_env = Command::new(env!("CARGO_BIN_EXE_warden"));
+    by_env.env("WARDEN_HOME", r.join("another"));
+    let by_env = journal_of(&mut by_env);
+    assert_eq!(by_flag, by_env);
+    assert!(by_flag.starts_with(&platform), "{}", by_flag.display());
+    assert!(!throwaway.join("data/workspaces/team").exists());
+}

@@ -130,6 +130,23 @@ impl Audit {
         Ok(self.journal.verify()?)
     }
 
+    /// When the oldest event not yet in the configured store was recorded (ms since the epoch);
+    /// `None` when every event is there. Without a store every event counts as unsynced.
+    pub(crate) fn oldest_unsynced_ms(&self) -> Result<Option<i64>, CoreError> {
+        let status = self.journal.status()?;
+        let watermark = self
+            .store
+            .as_deref()
+            .and_then(|url| status.stores.iter().find(|s| same_store(&s.store, url)))
+            .map_or(0, |s| s.last_synced_seq);
+        let next = EventFilter {
+            after_seq: Some(watermark),
+            limit: Some(1),
+            ..Default::default()
+        };
+        Ok(self.journal.events(&next)?.first().map(|e| e.ts_ms))
+    }
+
     pub fn status(&self) -> Result<AuditStatusView, CoreError> {
         let status = self.journal.status()?;
         let synced = self

@@ -35,6 +35,8 @@ pub enum CoreError {
     NoBundleSource(String),
     #[error("the {0} workspace has no audit store: set store under [workspaces.{0}.audit] in config.toml, or pass --to URL")]
     NoAuditStore(String),
+    #[error("the central audit store did not answer within {0:?}")]
+    AuditSyncTimeout(std::time::Duration),
     #[error("the audit journal cannot be used, so nothing may run: {0}")]
     Audit(#[from] warden_audit::AuditError),
     #[error("no elevation can be granted: {0}")]

@@ -4,8 +4,9 @@ use crate::error::CoreError;
 
 /// Where Warden keeps its configuration, data and cache.
 ///
-/// `--home DIR` (or `WARDEN_HOME`) puts everything under one folder, for scripts and tests;
-/// otherwise the platform's conventions apply (XDG on Linux).
+/// `--home DIR` (or `WARDEN_HOME`) puts everything under one folder, for scripts and tests,
+/// except the workspaces an administrator manages; otherwise the platform's conventions apply
+/// (XDG on Linux).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Home {
     pub config: PathBuf,
@@ -62,6 +63,15 @@ impl Home {
 
     pub fn workspace_dir(&self, name: &str) -> PathBuf {
         self.data.join("workspaces").join(name)
+    }
+
+    /// The folder of a workspace the administrator's managed configuration lists: always the
+    /// platform's data folder, whatever `--home` or `WARDEN_HOME` say, so that no run can keep
+    /// its journal (or its bundle cache and rollback marks) in a throwaway folder.
+    pub fn managed_workspace_dir(&self, name: &str) -> Result<PathBuf, CoreError> {
+        let dirs =
+            directories::ProjectDirs::from("dev", "warden", "warden").ok_or(CoreError::NoHome)?;
+        Ok(dirs.data_dir().join("workspaces").join(name))
     }
 }
 

@@ -185,8 +185,9 @@ impl WorkspaceIdentity {
         })?;
         let sign_in = settings.resolve(&name).await?;
         let vault = Vault::system()?;
-        let audit = Workspace::find(home, Some(&name))?.open_audit()?;
-        let dir = home.workspace_dir(&name);
+        let workspace = Workspace::find(home, Some(&name))?;
+        let audit = workspace.open_audit()?;
+        let dir = workspace.dir().to_path_buf();
         let sink = Arc::new(JournalSink {
             audit: audit.clone(),
             watcher,

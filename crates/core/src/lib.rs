@@ -15,6 +15,7 @@ mod config;
 #[cfg(feature = "embedded")]
 mod demo;
 mod error;
+mod exit_sync;
 #[cfg(test)]
 mod foreign_tests;
 mod gate;
@@ -24,11 +25,14 @@ mod policy_client;
 mod results;
 #[cfg(test)]
 mod testing;
+#[cfg(test)]
+mod unsynced_tests;
 mod workspace;
 
 pub use audit::{Audit, AuditStatusView, EventView};
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
 pub use error::CoreError;
+pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate, NoPolicy,
     Notice, Outcome, PolicyInForce, RunError,

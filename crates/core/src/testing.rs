@@ -87,7 +87,16 @@ impl Fixture {
 
     /// A gate over `engine` whose policy arrived through a fetch of the published bundle.
     pub async fn gate(&self, engine: Box<dyn Engine>, grace: Duration) -> Gate {
-        let audit = self.audit();
+        self.gate_with(engine, grace, self.audit()).await
+    }
+
+    /// [`Fixture::gate`] recording into `audit` (one with a central store, say).
+    pub async fn gate_with(
+        &self,
+        engine: Box<dyn Engine>,
+        grace: Duration,
+        audit: Arc<Audit>,
+    ) -> Gate {
         let mut client = PolicyClient::new(
             Bundles::open(self.setup(grace)).expect("bundles"),
             audit.clone(),

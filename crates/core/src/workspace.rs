@@ -55,8 +55,13 @@ impl Workspace {
         let config = Config::load_with_managed(&home.config_file(), &home.managed)?;
         let name = name.unwrap_or(&config.default_workspace).to_string();
         let ws = config.workspace(&name)?;
+        let dir = if ws.managed {
+            home.managed_workspace_dir(&name)?
+        } else {
+            home.workspace_dir(&name)
+        };
         Ok(Self {
-            dir: home.workspace_dir(&name),
+            dir,
             kind: ws.kind,
             default_database: ws.default_database.clone(),
             bundle: ws.bundle.clone(),
@@ -70,6 +75,11 @@ impl Workspace {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Where the workspace keeps its journal, bundle cache and state.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// True when an administrator's managed configuration pins this workspace: then its bundle

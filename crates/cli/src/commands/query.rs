@@ -1,6 +1,6 @@
 use std::io::Write;
 
-use warden_core::{CancellationToken, RunError};
+use warden_core::{CancellationToken, RunError, EXIT_SYNC_LIMIT};
 use warden_guardrails::output::FileReport;
 
 use crate::args::{Cli, QueryArgs, RowFormat};
@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 on_interrupt.cancel();
             }
         });
-        match gate.run(&sql, args.database.as_deref(), cancel).await {
+        let code = match gate.run(&sql, args.database.as_deref(), cancel).await {
             Ok(execution) => {
                 let mut stdout = std::io::stdout().lock();
                 let written = match args.format {
@@ -56,11 +56,24 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 eprintln!("warden: {summary}");
                 Ok(EXIT_REFUSED)
             }
-            Err(e @ (RunError::Engine(_) | RunError::NoPolicy(_) | RunError::Audit(_))) => {
+            Err(
+                e @ (RunError::Engine(_)
+                | RunError::NoPolicy(_)
+                | RunError::Unsynced(_)
+                | RunError::Audit(_)),
+            ) => {
                 eprintln!("warden: {e}");
                 Ok(EXIT_REFUSED)
             }
+        };
+        // Whatever the outcome, what this run recorded goes to the central store now; a
+        // failure only delays it (the journal keeps every event) and never changes the result.
+        if let Err(e) = gate.audit().sync_before_exit(EXIT_SYNC_LIMIT).await {
+            eprintln!(
+                "warden: warning: this run's audit events are kept in the local journal but could not be sent to the central store yet ({e}); they go with the next sync (`warden audit sync`)"
+            );
         }
+        code
     })
     .or_else(|message: String| {
         eprintln!("warden: {message}");

@@ -17,6 +17,7 @@ pub(crate) mod changes;
 pub(crate) mod elevation;
 pub(crate) mod policy;
 pub(crate) mod run;
+mod unsynced;
 
 pub use changes::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,

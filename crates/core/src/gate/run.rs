@@ -24,6 +24,10 @@ pub enum RunError {
     NoPolicy(NoPolicy),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The policy bounds offline work (`audit.max_unsynced`) and older events still wait for
+    /// the central store.
+    #[error("{0}")]
+    Unsynced(String),
     /// The audit journal could not record the query, so it was not run (or its rows are withheld).
     #[error(
         "not allowed: the audit journal could not record this query ({0}); nothing runs unrecorded"
@@ -98,6 +102,16 @@ impl Gate {
         };
         let (report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
         let query = self.query_context(&report, &in_force);
+        if let Err(reason) = self.check_unsynced(in_force.policy()) {
+            tracing::warn!("refused: audit events wait too long for the central store");
+            let query = QueryContext {
+                verdict: warden_audit::Verdict::Deny,
+                rule_ids: vec!["audit-max-unsynced".to_string()],
+                ..query
+            };
+            self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+            return Err(RunError::Unsynced(reason));
+        }
         let approved = match report.approve() {
             Ok(approved) => approved,
             Err(refusal) => {

@@ -26,6 +26,9 @@ pub(crate) struct PolicyFile {
 pub(crate) struct AuditFile {
     #[serde(default)]
     pub sql_text: crate::policy::SqlText,
+    /// Longest time an event may wait for the central store before new runs are refused.
+    #[serde(default)]
+    pub max_unsynced: Option<String>,
 }
 
 #[derive(DeriveDeserialize, Default)]

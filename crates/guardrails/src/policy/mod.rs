@@ -136,6 +136,7 @@ pub enum SqlText {
 pub struct Policy {
     name: String,
     audit_sql_text: SqlText,
+    audit_max_unsynced: Option<Duration>,
     fingerprint: String,
     catalog: Catalog,
     elevation_names: BTreeSet<String>,
@@ -170,10 +171,18 @@ impl Policy {
         let catalog = build_catalog(&file, &loc)?;
         let elevations = build_elevations(&file, &loc)?;
         let rules = rules::build(&file.rules, &catalog, &elevations, &loc)?;
+        let audit_max_unsynced = match &file.audit.max_unsynced {
+            None => None,
+            Some(t) => Some(
+                units::parse_duration(t)
+                    .map_err(|m| PolicyError::at(loc.value("audit/max_unsynced"), m))?,
+            ),
+        };
         let fingerprint = hex(&Sha256::digest(text.as_bytes()));
         Ok(Self {
             name: file.name,
             audit_sql_text: file.audit.sql_text,
+            audit_max_unsynced,
             fingerprint,
             catalog,
             elevation_names: elevations.keys().cloned().collect(),
@@ -195,6 +204,11 @@ impl Policy {
     /// Whether the audit journal may keep query text (`audit: { sql_text: full | hash }`).
     pub fn audit_sql_text(&self) -> SqlText {
         self.audit_sql_text
+    }
+    /// How long an event may wait for the central store before new runs are refused
+    /// (`audit: { max_unsynced: 15m }`); `None`: no bound.
+    pub fn audit_max_unsynced(&self) -> Option<Duration> {
+        self.audit_max_unsynced
     }
     pub fn elevation_names(&self) -> &BTreeSet<String> {
         &self.elevation_names

@@ -286,6 +286,29 @@ fn audit_sql_text_defaults_to_full_and_accepts_hash_only() {
     assert!(message.contains("redacted"), "{message}");
 }
 
+#[test]
+fn audit_max_unsynced_is_a_duration_and_unbounded_by_default() {
+    assert_eq!(
+        Policy::from_yaml(EXAMPLE)
+            .expect("example")
+            .audit_max_unsynced(),
+        None
+    );
+    let bounded = format!("{EXAMPLE}audit: {{ max_unsynced: 15m }}\n");
+    assert_eq!(
+        Policy::from_yaml(&bounded)
+            .expect("15 minutes")
+            .audit_max_unsynced(),
+        Some(Duration::from_secs(900))
+    );
+    let wrong = format!("{EXAMPLE}audit: {{ max_unsynced: soon }}\n");
+    let message = error_of(&wrong);
+    assert!(
+        message.contains("\"soon\"") && message.contains("15m"),
+        "{message}"
+    );
+}
+
 fn scan_limit(rule: &crate::policy::Rule) -> u64 {
     let any = rule.kind.as_any();
     any.downcast_ref::<crate::rules::max_scan_bytes::MaxScanBytes>()
