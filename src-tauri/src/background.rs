@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::AppHandle;
+use warden_core::identity::WorkspaceIdentity;
 use warden_core::Gate;
 
 use crate::events::{self, ToldHealth};
@@ -17,6 +18,24 @@ const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(10);
 /// (Lint and run judge grants by the clock anyway; this bounds how long a running query
 /// outlives its grant.)
 const ELEVATION_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// How often a signed-in AWS session is looked at: its token is refreshed before it runs out,
+/// and a refused refresh ends the session (the watcher tells the window and the desktop).
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(20);
+
+/// Keeps the AWS session of an `athena` workspace fresh, and notices when it ends by itself.
+pub fn watch_session(identity: Arc<WorkspaceIdentity>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            if let Ok(Some(_)) = identity.session.status().await {
+                if let Err(e) = identity.session.access_token().await {
+                    tracing::warn!("the AWS session check: {e}");
+                }
+            }
+            tokio::time::sleep(SESSION_CHECK_EVERY).await;
+        }
+    });
+}
 
 pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_every: Duration) {
     let (a, g, t) = (app.clone(), gate.clone(), told.clone());
@@ -37,11 +56,11 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
             let Ok(changes) =
                 tauri::async_runtime::spawn_blocking(move || checked.check_elevations()).await
             else {
-                eprintln!("warden: the elevation check did not complete; trying again");
+                tracing::warn!("the elevation check did not complete; trying again");
                 continue;
             };
             for e in &changes.errors {
-                eprintln!("warden: {e}");
+                tracing::warn!("elevation check: {e}");
             }
             if !changes.is_empty() {
                 events::elevation_changed(&a, &warden_api::elevation::elevation_status(&g));
@@ -67,7 +86,7 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
             // A failure is in the status's last error, shown in the Audit panel.
             match warden_api::audit::audit_sync(&gate).await {
                 Ok(status) => events::audit_status_changed(&app, &status),
-                Err(e) => eprintln!("warden: {}", e.message),
+                Err(e) => tracing::warn!("audit sync: {}", e.message),
             }
             tokio::time::sleep(audit_sync_every).await;
         }

@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use warden_api::{AuditStatus, ElevationStatus};
 use warden_core::{Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
@@ -32,7 +33,7 @@ impl ToldHealth {
 pub fn policy_changed(app: &AppHandle, told: &ToldHealth, status: &PolicyStatus) {
     match app.emit(POLICY_CHANGED, warden_api::PolicyStatus::from(status)) {
         Ok(()) => told.told(status),
-        Err(e) => eprintln!("warden: cannot tell the window that the policy changed: {e}"),
+        Err(e) => tracing::warn!("cannot tell the window that the policy changed: {e}"),
     }
 }
 
@@ -47,21 +48,24 @@ pub fn after_refresh(app: &AppHandle, gate: &Gate, told: &ToldHealth, refresh: &
 
 /// A grant started, ended or was decided: the window re-lints and redraws its elevation parts.
 pub fn elevation_changed(app: &AppHandle, status: &ElevationStatus) {
-    if let Err(e) = app.emit(ELEVATION_CHANGED, status) {
-        eprintln!("warden: cannot tell the window that an elevation changed: {e}");
-    }
+    emit(app, ELEVATION_CHANGED, status);
 }
 
 pub fn audit_changed(app: &AppHandle, gate: &Gate) {
     match warden_api::audit::audit_status(gate) {
         Ok(status) => audit_status_changed(app, &status),
-        Err(e) => eprintln!("warden: {}", e.message),
+        Err(e) => tracing::warn!("cannot read the audit status: {}", e.message),
     }
 }
 
 pub fn audit_status_changed(app: &AppHandle, status: &AuditStatus) {
-    if let Err(e) = app.emit(AUDIT_CHANGED, status) {
-        eprintln!("warden: cannot tell the window about new audit events: {e}");
+    emit(app, AUDIT_CHANGED, status);
+}
+
+/// Sends `event` to the window; a window that cannot be told is logged, never fatal.
+pub fn emit<T: Serialize + Clone>(app: &AppHandle, event: &str, payload: &T) {
+    if let Err(e) = app.emit(event, payload.clone()) {
+        tracing::warn!(event, "cannot tell the window: {e}");
     }
 }
 

@@ -6,8 +6,10 @@ mod background;
 mod commands;
 mod elevation;
 mod events;
+mod identity;
 mod logging;
 mod notify;
+mod picked;
 mod policy;
 mod state;
 
@@ -26,6 +28,10 @@ pub fn run() {
         .manage(state)
         .setup(|app| {
             let state = app.state::<AppState>();
+            state.watcher.attach(app.handle().clone());
+            if let Ok(Some(identity)) = &state.identity {
+                background::watch_session(identity.clone());
+            }
             if let Ok(opened) = state.opened() {
                 background::start(
                     app.handle().clone(),
@@ -51,6 +57,11 @@ pub fn run() {
             elevation::elevation_status,
             elevation::request_elevation,
             elevation::end_elevation,
+            identity::sign_in_status,
+            identity::sign_in,
+            identity::sign_out,
+            identity::workspaces,
+            identity::switch_workspace,
         ])
         .build(tauri::generate_context!());
     match result {

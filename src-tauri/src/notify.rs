@@ -16,10 +16,7 @@ pub fn send(notices: Vec<Notice>) {
                 .body(&notice.body)
                 .show();
             if let Err(e) = shown {
-                eprintln!(
-                    "warden: cannot show the notification {:?}: {e}",
-                    notice.title
-                );
+                tracing::warn!(title = notice.title, "cannot show the notification: {e}");
             }
         }
     });

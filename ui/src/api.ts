@@ -14,6 +14,7 @@ import type { CatalogDatabase } from "./gen/CatalogDatabase";
 import type { CatalogTable } from "./gen/CatalogTable";
 import type { CellValue } from "./gen/CellValue";
 import type { CommandError } from "./gen/CommandError";
+import type { DeviceCode } from "./gen/DeviceCode";
 import type { ElevationDecision } from "./gen/ElevationDecision";
 import type { ElevationOption } from "./gen/ElevationOption";
 import type { ElevationRefusal } from "./gen/ElevationRefusal";
@@ -33,8 +34,11 @@ import type { PolicyStatus } from "./gen/PolicyStatus";
 import type { QueryResult } from "./gen/QueryResult";
 import type { ResultColumn } from "./gen/ResultColumn";
 import type { RowPage } from "./gen/RowPage";
+import type { SessionEnded } from "./gen/SessionEnded";
 import type { Severity } from "./gen/Severity";
+import type { SignInStatus } from "./gen/SignInStatus";
 import type { Verdict } from "./gen/Verdict";
+import type { WorkspaceEntry } from "./gen/WorkspaceEntry";
 import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
 
 export type {
@@ -48,6 +52,7 @@ export type {
   CatalogTable,
   CellValue,
   CommandError,
+  DeviceCode,
   ElevationDecision,
   ElevationOption,
   ElevationRefusal,
@@ -67,8 +72,11 @@ export type {
   QueryResult,
   ResultColumn,
   RowPage,
+  SessionEnded,
   Severity,
+  SignInStatus,
   Verdict,
+  WorkspaceEntry,
   WorkspaceInfo,
 };
 
@@ -241,4 +249,37 @@ export function endElevation(name: string): Promise<ElevationStatus> {
 /** `elevation-changed`: a grant started, ended or expired, or a pending request was decided. */
 export function onElevationChanged(callback: (status: ElevationStatus) => void): Promise<UnlistenFn> {
   return listen<unknown>("elevation-changed", (event) => callback(toElevationStatus(event.payload)));
+}
+
+/** Whether the open workspace signs in to AWS, and who is signed in (no network). */
+export function signInStatus(): Promise<SignInStatus> {
+  return invoke<SignInStatus>("sign_in_status");
+}
+
+/** Signs in to AWS: in the browser, or with a code (`sign-in-code` carries it); resolves when done. */
+export function signIn(deviceCode: boolean): Promise<SignInStatus> {
+  return invoke<SignInStatus>("sign_in", { deviceCode });
+}
+
+export function signOut(): Promise<SignInStatus> {
+  return invoke<SignInStatus>("sign_out");
+}
+
+export function workspaces(): Promise<WorkspaceEntry[]> {
+  return invoke<WorkspaceEntry[]>("workspaces");
+}
+
+/** Remembers the workspace and starts the app again on it. */
+export function switchWorkspace(name: string): Promise<void> {
+  return invoke<void>("switch_workspace", { name });
+}
+
+/** `sign-in-code`: the device flow's code to show. */
+export function onSignInCode(callback: (code: DeviceCode) => void): Promise<UnlistenFn> {
+  return listen<DeviceCode>("sign-in-code", (event) => callback(event.payload));
+}
+
+/** `session-ended`: an AWS session ended without the user signing out. */
+export function onSessionEnded(callback: (ended: SessionEnded) => void): Promise<UnlistenFn> {
+  return listen<SessionEnded>("session-ended", (event) => callback(event.payload));
 }

@@ -12,6 +12,7 @@ import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { mountLayout, showError, type Layout } from "./layout";
 import { renderSchema, renderSchemaError } from "./schema";
+import { SignIn } from "./signin";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
@@ -29,6 +30,7 @@ export interface App extends WardenHandle {
   readonly grid: ResultGrid;
   readonly audit: AuditPanel;
   readonly elevations: Elevations;
+  readonly signIn: SignIn;
   /** Stops listening to focus and backend events. */
   dispose(): void;
 }
@@ -94,8 +96,23 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** The report the verdict shows, for its Request elevation buttons. */
   let report: api.LintReport | null = null;
 
+  // AWS sign-in: the status bar item, the code dialog, the banner when a session ends.
+  const signIn = new SignIn(
+    { banner: layout.sessionBanner, bannerText: layout.sessionBannerText },
+    {
+      status: api.signInStatus,
+      signIn: api.signIn,
+      signOut: api.signOut,
+      workspaces: api.workspaces,
+      switchWorkspace: api.switchWorkspace,
+    },
+    { lockChanged: () => paint(), error: (message) => showError(layout, message) },
+  );
+
   const paint = () => {
     if (display) renderVerdict(layout, display, { busy, shortcut });
+    // A signed-out AWS workspace runs nothing, whatever the verdict.
+    if (signIn.locked) layout.run.disabled = true;
   };
   const setVerdict = (state: VerdictState) => {
     display = describeVerdict(state, display);
@@ -112,7 +129,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       const bundle = policy ? describeBundle(policy) : policyError !== null ? describeBundleError(policyError) : null;
       renderStatus(layout.status, info, bundle);
     }
-    layout.status.append(elevations.item);
+    layout.status.append(elevations.item, signIn.item, signIn.picker);
   };
 
   // Listening before the first status is read, so no change in between is lost; what arrives
@@ -140,6 +157,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   }
   if (policyAnswer.status === "fulfilled") policy = policyAnswer.value;
   else policyError = describeError(policyAnswer.reason);
+  await signIn.load();
   paintStatus();
   renderBanner(layout, policy);
 
@@ -157,7 +175,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const run = (): Promise<void> => {
     if (running) return running;
     const sql = editor.getSql();
-    if (sql.trim() === "") return Promise.resolve();
+    if (sql.trim() === "" || signIn.locked) return Promise.resolve();
     running = (async () => {
       busy = true;
       paint();
@@ -329,6 +347,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const listening = [
     api.onPolicyChanged((status) => showPolicy(status, true)),
     api.onAuditChanged((status) => audit.statusChanged(status)),
+    api.onSignInCode((code) => signIn.showDeviceCode(code)),
+    api.onSessionEnded((ended) => signIn.sessionEnded(ended)),
   ].map((unlisten) => unlisten.catch(() => null));
   listening.push(elevationListening);
   let disposed = false;
@@ -347,6 +367,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     grid,
     audit,
     elevations,
+    signIn,
     dispose,
     setSql: (text) => editor.setSql(text),
     getSql: () => editor.getSql(),

@@ -1,7 +1,8 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
 // #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
-// #verdict-elevations (Request elevation buttons) and #elevation-banner (#elevation-banner-text).
+// #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
+// #session-banner (#session-banner-text: an AWS sign-in that ended).
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -27,6 +28,9 @@ export interface Layout {
   elevationBannerClose: HTMLButtonElement;
   auditToggle: HTMLButtonElement;
   audit: HTMLElement;
+  /** An AWS session that ended by itself. */
+  sessionBanner: HTMLElement;
+  sessionBannerText: HTMLElement;
 }
 
 const MARKUP = `
@@ -50,6 +54,9 @@ const MARKUP = `
   </div>
   <div id="policy-banner" class="policy-banner" role="status" aria-live="polite" hidden>
     <span id="policy-banner-text" class="policy-banner-text"></span>
+  </div>
+  <div id="session-banner" class="policy-banner" role="alert" hidden>
+    <span id="session-banner-text" class="policy-banner-text"></span>
   </div>
   <div id="elevation-banner" class="policy-banner elevation-banner" role="status" aria-live="polite" hidden>
     <span id="elevation-banner-text" class="policy-banner-text"></span>
@@ -104,6 +111,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     elevationBannerClose: required<HTMLButtonElement>(root, "#elevation-banner .banner-close"),
     auditToggle: required<HTMLButtonElement>(root, "#audit-toggle"),
     audit: required(root, "#audit-panel"),
+    sessionBanner: required(root, "#session-banner"),
+    sessionBannerText: required(root, "#session-banner-text"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;

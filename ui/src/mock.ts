@@ -21,6 +21,8 @@ import type {
   PolicyStatus,
   QueryResult,
   RowPage,
+  SignInStatus,
+  WorkspaceEntry,
   WorkspaceInfo,
 } from "./api";
 import recorded from "./gen/fixtures.json";
@@ -30,6 +32,8 @@ export interface Fixtures {
   workspace_info: WorkspaceInfo;
   catalog: Catalog;
   policy_status: PolicyStatus;
+  sign_in_status: SignInStatus;
+  workspaces: WorkspaceEntry[];
   lint: Record<string, LintReport>;
   lint_elevated: Record<string, LintReport>;
   run_query: { sql: string; result: QueryResult; rows: RowPage };
@@ -72,6 +76,10 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           return fixtures.workspace_info;
         case "catalog":
           return fixtures.catalog;
+        case "sign_in_status":
+          return fixtures.sign_in_status;
+        case "workspaces":
+          return fixtures.workspaces;
         case "lint":
           return lint(String(input.sql ?? ""));
         case "policy_status":

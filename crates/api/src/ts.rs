@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
 use crate::{
-    ApiError, AuditEvent, AuditStatus, Catalog, ElevationDecision, ElevationRequest,
-    ElevationStatus, LintReport, PolicyStatus, QueryResult, RowPage, WorkspaceInfo,
+    ApiError, AuditEvent, AuditStatus, Catalog, DeviceCode, ElevationDecision, ElevationRequest,
+    ElevationStatus, LintReport, PolicyStatus, QueryResult, RowPage, SessionEnded, SignInStatus,
+    WorkspaceEntry, WorkspaceInfo,
 };
 
 /// Every generated file, by its path under `ui/src/gen/`, with its text.
@@ -37,6 +38,10 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     ElevationStatus::export_all(&cfg)?;
     ElevationRequest::export_all(&cfg)?;
     ElevationDecision::export_all(&cfg)?;
+    SignInStatus::export_all(&cfg)?;
+    DeviceCode::export_all(&cfg)?;
+    SessionEnded::export_all(&cfg)?;
+    WorkspaceEntry::export_all(&cfg)?;
     ApiError::export_all(&cfg)?;
     Ok(())
 }

@@ -119,6 +119,10 @@ async fn record(home_dir: &Path) -> Value {
         "workspace_info": workspace::workspace_info(&gate, &home),
         "catalog": query::catalog(&gate).await.expect("the catalog"),
         "policy_status": warden_api::policy::policy_status(&gate),
+        // The demo needs no AWS sign-in; the picker lists the one workspace.
+        "sign_in_status": warden_api::SignInStatus::not_needed(gate.workspace()),
+        "workspaces": warden_api::identity::workspaces(&home, gate.workspace())
+            .expect("the workspaces are listed"),
         "lint": lint,
         "lint_elevated": lint_elevated,
         "run_query": { "sql": ALLOWED, "result": run, "rows": rows },

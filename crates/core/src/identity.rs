@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use warden_audit::{
     CredentialsIssued, Lockout, Payload, SignInFailed, SignedIn, SignedOut, TokenRefreshed,
 };
-use warden_identity::{EventSink, IdentityEvent, Session, SignInConfig, Vault, WardenCredentials};
+use warden_identity::{Session, SignInConfig, Vault, WardenCredentials};
 
 use crate::audit::Audit;
 use crate::config::{Config, WorkspaceKind};
@@ -19,8 +19,8 @@ use crate::home::Home;
 use crate::workspace::Workspace;
 
 pub use warden_identity::{
-    credential_process_json, CallerIdentity, IdentityError, Method as SignInMethod,
-    RoleCredentials, Secret, SignInPrompt,
+    credential_process_json, open_url, CallerIdentity, EventSink, IdentityError, IdentityEvent,
+    Method as SignInMethod, RoleCredentials, Secret, SignInPrompt,
 };
 
 /// `[workspaces.NAME.sign_in]`: either the values themselves, or `aws_profile`, or

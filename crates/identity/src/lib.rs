@@ -3,6 +3,7 @@
 //! workspace's role through a credentials provider, and every secret only in the OS keyring.
 //! Tauri-free; the core maps its events to audit events.
 
+pub mod browser;
 pub mod clients;
 pub mod config;
 mod device;
@@ -18,6 +19,7 @@ pub mod session;
 pub mod token;
 pub mod vault;
 
+pub use browser::open_url;
 pub use config::{Endpoints, SignInConfig};
 pub use error::{IdentityError, Result};
 pub use events::{EventSink, IdentityEvent, Method, NoEvents};

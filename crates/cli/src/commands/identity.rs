@@ -3,7 +3,6 @@
 //! output is meant for the AWS CLI, boto3 or dbt reading it through `credential_process`.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
 use warden_core::identity::{
     credential_process_json, SignInMethod, SignInPrompt, WorkspaceIdentity,
@@ -52,7 +51,7 @@ struct Terminal;
 impl SignInPrompt for Terminal {
     fn open_browser(&self, url: &str) {
         eprintln!("Opening the browser to sign in. If it does not open, visit:\n  {url}");
-        if let Err(e) = open_url(url) {
+        if let Err(e) = warden_core::identity::open_url(url) {
             eprintln!("(could not open a browser: {e})");
         }
     }
@@ -65,27 +64,6 @@ impl SignInPrompt for Terminal {
                 .unwrap_or_default()
         );
     }
-}
-
-fn open_url(url: &str) -> Result<(), String> {
-    let mut cmd = if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        Command::new(browser)
-    } else if cfg!(target_os = "macos") {
-        Command::new("open")
-    } else if cfg!(target_os = "windows") {
-        let mut c = Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        Command::new("xdg-open")
-    };
-    cmd.arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 pub fn login(cli: &Cli, args: &LoginArgs) -> Result<u8, String> {
