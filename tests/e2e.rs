@@ -545,3 +545,110 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     assert!(kinds.contains(&"query_cancelled".to_string()), "{kinds:?}");
     Ok(())
 }
+
+/// The users (`<workspace>/<slot>`) `secret-tool search --all service warden` lists.
+fn keyring_users() -> Result<Vec<String>, String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "warden"])
+        .output()
+        .map_err(|e| format!("secret-tool (package libsecret-tools) does not run: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_prefix("attribute.username = "))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Issue 12 in the window, against the SSO fake and moto's STS: Sign in opens "the browser"
+/// (a script that hands the URL to the test), the test approves on the fake's authorize page
+/// and follows its redirect to the app's loopback listener, the identity shows in the status
+/// bar and the secrets are in the OS keyring; Sign out empties it.
+#[test]
+fn signing_in_from_the_window_shows_the_identity_and_signing_out_empties_the_keyring(
+) -> Result<(), String> {
+    use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --test e2e"
+    );
+    const WS: &str = "e2e-aws";
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let fake = FakeSso::start();
+    let moto = warden_test_support::Moto::start();
+    let config = format!(
+        "default_workspace = \"{WS}\"\n[workspaces.{WS}]\nkind = \"athena\"\n[workspaces.{WS}.sign_in]\nsso_start_url = \"https://sandbox.awsapps.com/start\"\nsso_region = \"us-east-1\"\naccount_id = \"{ACCOUNT_ID}\"\nrole_name = \"{ROLE_NAME}\"\n[workspaces.{WS}.sign_in.endpoints]\nsso = \"{sso}\"\nsso_oidc = \"{sso}\"\nsts = \"{sts}\"\n",
+        sso = fake.endpoint,
+        sts = moto.endpoint,
+    );
+    std::fs::create_dir_all(home.path().join("config")).map_err(|e| e.to_string())?;
+    std::fs::write(home.path().join("config/config.toml"), config).map_err(|e| e.to_string())?;
+    // "The browser": writes the URL it was asked to open where the test reads it.
+    let opened = home.path().join("opened-url");
+    let browser = home.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .map_err(|e| e.to_string())?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| e.to_string())?;
+
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(
+        &xvfb.display,
+        &[("WARDEN_HOME", home.path()), ("BROWSER", &browser)],
+    )?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    let sign_in = wait_for("the Sign in button", PATIENCE, || {
+        s.find("#sign-in").ok().flatten()
+    })?;
+    assert!(
+        text_of(&s, "#sign-in-identity").is_some_and(|t| t.contains("signed out")),
+        "the status bar says signed out first"
+    );
+    s.click(&sign_in)?;
+    let url = wait_for("the app to open the browser", PATIENCE, || {
+        std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|u| !u.is_empty())
+    })?;
+    assert!(
+        url.starts_with(&format!("{}/authorize?", fake.endpoint)),
+        "{url}"
+    );
+    // The user approves; the browser follows the redirect to the app's loopback listener.
+    let callback = fake.approve(&url)?;
+    assert!(callback.starts_with("http://127.0.0.1:"), "{callback}");
+    ureq::get(&callback)
+        .call()
+        .map_err(|e| format!("the loopback listener did not answer: {e}"))?;
+    let shown = wait_for("the identity in the status bar", PATIENCE, || {
+        text_of(&s, "#sign-in-identity").filter(|t| t.contains(ROLE_NAME))
+    })?;
+    assert!(shown.contains(ACCOUNT_ID), "{shown}");
+    let users = keyring_users()?;
+    for slot in ["sso-access-token", "sso-refresh-token", "aws-credentials"] {
+        assert!(
+            users.contains(&format!("{WS}/{slot}")),
+            "{slot} is in the keyring while signed in: {users:?}"
+        );
+    }
+
+    let sign_out = s.find("#sign-out")?.ok_or("no Sign out button")?;
+    s.click(&sign_out)?;
+    wait_for("Sign in to come back", PATIENCE, || {
+        s.find("#sign-in").ok().flatten()
+    })?;
+    let left: Vec<_> = keyring_users()?
+        .into_iter()
+        .filter(|u| u.starts_with(&format!("{WS}/")))
+        .collect();
+    assert!(left.is_empty(), "sign-out emptied the keyring: {left:?}");
+    Ok(())
+}
