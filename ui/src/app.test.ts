@@ -718,3 +718,35 @@ describe("elevations in the window", () => {
     clear.mockRestore();
   });
 });
+
+describe("the verdict line and Problems list", () => {
+  it("lists every diagnostic under the editor and jumps to one when clicked", async () => {
+    await start();
+    app.setSql("SELECT email FROM sales.customers");
+    await vi.waitFor(() => expect(document.querySelectorAll("#problems-list .problem")).toHaveLength(1));
+    expect(element("problems-count").textContent).toBe("1 problem");
+    const row = document.querySelector<HTMLButtonElement>("#problems-list .problem") as HTMLButtonElement;
+    expect(row.querySelector(".problem-rule")?.textContent).toBe("pii-column");
+    expect(row.querySelector(".problem-position")?.textContent).toBe("1:8");
+    row.click();
+    const { from, to } = app.editor.view.state.selection.main;
+    expect(app.editor.view.state.sliceDoc(from, to)).toBe("email");
+  });
+
+  it("drops a late answer for older text: the newest check decides", async () => {
+    await start();
+    const answers = new Map<string, (report: LintReport) => void>();
+    handlers.lint = (args) => new Promise<LintReport>((resolve) => answers.set(String(args.sql), resolve));
+    app.setSql("DELETE FROM sales.orders");
+    await vi.waitFor(() => expect(answers.has("DELETE FROM sales.orders")).toBe(true));
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(answers.has("SELECT order_id FROM sales.orders")).toBe(true));
+    answers.get("SELECT order_id FROM sales.orders")?.(verdictFor("SELECT order_id FROM sales.orders"));
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    // The older text's deny arrives last and changes nothing.
+    answers.get("DELETE FROM sales.orders")?.(verdictFor("DELETE FROM sales.orders"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(element("verdict").dataset.verdict).toBe("allow");
+    expect(document.querySelectorAll(".cm-lintRange-error")).toHaveLength(0);
+  });
+});

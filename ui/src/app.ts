@@ -11,6 +11,7 @@ import { describeError } from "./errors";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { mountLayout, showError, type Layout } from "./layout";
+import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { SignIn } from "./signin";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
@@ -114,9 +115,12 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     // A signed-out AWS workspace runs nothing, whatever the verdict.
     if (signIn.locked) layout.run.disabled = true;
   };
+  const problems = { count: layout.problemsCount, list: layout.problemsList };
   const setVerdict = (state: VerdictState) => {
     display = describeVerdict(state, display);
     paint();
+    const diagnostics = state.kind === "checked" ? state.report.diagnostics : state.kind === "pending" ? null : [];
+    renderProblems(problems, diagnostics, (from, to) => editor.jump(from, to));
     // While a new check is pending the buttons stay, like the dimmed reason.
     if (state.kind === "checked") report = state.report;
     else if (state.kind !== "pending") report = null;
@@ -164,11 +168,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   // Declared ahead: the checks and runs below are only called once it exists.
   let editor: SqlEditor;
 
-  /** Lints `sql` and shows the verdict if the text is still current. */
+  /** The newest check: an answer to an older one is dropped, even if it comes last. */
+  let checks = 0;
+  /** Lints `sql` and shows the verdict if it is the newest check and the text is still current. */
   const check = async (sql: string) => {
     const asked = generation;
+    const ticket = ++checks;
     const outcome = await checker.check(sql, database);
-    if (asked === generation && editor.getSql() === sql) setVerdict(toState(outcome));
+    if (asked === generation && ticket === checks && editor.getSql() === sql) setVerdict(toState(outcome));
     return outcome;
   };
 

@@ -2,7 +2,7 @@ import { EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LintDiagnostic } from "./api";
-import { clampOffset, clampRange, toEditorDiagnostic, toEditorDiagnostics } from "./diagnostics";
+import { clampOffset, clampRange, messageOf, sentence, toEditorDiagnostic, toEditorDiagnostics } from "./diagnostics";
 
 function lintDiagnostic(from: number, to: number, extra: Partial<LintDiagnostic> = {}): LintDiagnostic {
   return {
@@ -120,5 +120,22 @@ describe("quick fixes", () => {
     // The editor maps the diagnostic 3 units on; the fix must move with it.
     mapped.actions?.[0].apply(target, 10, 11);
     expect(target.state.doc.toString()).toBe("😀 SELECT a, b FROM t");
+  });
+});
+
+describe("messages as sentences", () => {
+  it("capitalises and closes a sentence once", () => {
+    expect(sentence("the query would scan 2 MB")).toBe("The query would scan 2 MB.");
+    expect(sentence("Already closed.")).toBe("Already closed.");
+    expect(sentence("  ")).toBe("");
+    // A name keeps its case.
+    expect(sentence("sales.orders.card_number is restricted")).toBe("sales.orders.card_number is restricted.");
+  });
+
+  it("never runs the message into the elevation that unlocks it", () => {
+    const message = messageOf(
+      lintDiagnostic(0, 5, { message: "the query would scan 2.5 MB; or request the large-scan elevation", unlockedBy: ["large-scan"] }),
+    );
+    expect(message).toBe("The query would scan 2.5 MB; or request the large-scan elevation. Unlocked by elevation: large-scan.");
   });
 });

@@ -62,10 +62,25 @@ function severityOf(value: Severity | string): Diagnostic["severity"] {
   return value === "warning" || value === "info" ? value : "error";
 }
 
-function messageOf(diagnostic: LintDiagnostic): string {
+/**
+ * `text` as a sentence of its own: a closing full stop, and a capital first letter unless the
+ * first word is a name (`sales.orders` stays as written), so two messages put side by side
+ * never run together.
+ */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  const plainWord = /^[a-z]+(?=[\s,:;]|$)/.test(trimmed);
+  const capital = plainWord ? trimmed.charAt(0).toUpperCase() + trimmed.slice(1) : trimmed;
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** The message with the elevations that lift it, each its own sentence. */
+export function messageOf(diagnostic: LintDiagnostic): string {
   const unlockedBy = diagnostic.unlockedBy ?? [];
-  if (unlockedBy.length === 0) return diagnostic.message;
-  return `${diagnostic.message} Unlocked by elevation: ${unlockedBy.join(", ")}.`;
+  const message = sentence(diagnostic.message);
+  if (unlockedBy.length === 0) return message;
+  return `${message} Unlocked by elevation: ${unlockedBy.join(", ")}.`;
 }
 
 /**

@@ -1,19 +1,21 @@
 // The CodeMirror 6 SQL editor: Athena dialect, schema completion, live lint
 // through the Rust linter, and Ctrl/Cmd+Enter to run.
-import type { Completion, CompletionContext, CompletionResult } from "@codemirror/autocomplete";
-import { sql } from "@codemirror/lang-sql";
-import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import type { Completion, CompletionContext, CompletionResult, CompletionSource } from "@codemirror/autocomplete";
+import { keywordCompletionSource, schemaCompletionSource } from "@codemirror/lang-sql";
+import { HighlightStyle, LanguageSupport, syntaxHighlighting } from "@codemirror/language";
 import { forceLinting, linter } from "@codemirror/lint";
-import { Compartment, Prec, StateEffect } from "@codemirror/state";
+import { Compartment, EditorState, Prec, StateEffect, type Extension } from "@codemirror/state";
 import { EditorView, keymap, placeholder } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { basicSetup } from "codemirror";
 import type { Catalog, LintReport } from "./api";
 import { completionSchema, tableCompletions } from "./completion";
 import { AthenaSQL } from "./dialect";
-import { toEditorDiagnostics } from "./diagnostics";
+import { clampRange, toEditorDiagnostics } from "./diagnostics";
+import { statementAt } from "./statements";
 
-export const LINT_DELAY_MS = 250;
+/** From the last key to the lint request: short enough that the underline follows typing. */
+export const LINT_DELAY_MS = 75;
 
 export interface EditorOptions {
   parent: HTMLElement;
@@ -21,8 +23,11 @@ export interface EditorOptions {
   /** Lints `sql`; resolves to null when there is nothing to show. */
   check: (sql: string) => Promise<LintReport | null>;
   onChange: (sql: string) => void;
-  onRun: () => void;
+  /** Ctrl/Cmd+Enter runs the statement (or the selection), Ctrl/Cmd+Shift+Enter the script. */
+  onRun: (scope: RunScope) => void;
 }
+
+export type RunScope = "statement" | "script";
 
 export interface SqlEditor {
   readonly view: EditorView;
@@ -32,6 +37,14 @@ export interface SqlEditor {
   setCatalog(catalog: Catalog, defaultDatabase: string | null): void;
   /** Lints the current text again now (the policy changed), without waiting for an edit. */
   relint(): void;
+  /** Selects `[from, to)` (clamped to the text), scrolls it into view and focuses the editor. */
+  jump(from: number, to: number): void;
+  /** The text a run of `scope` sends: the selection, else the statement at the cursor, or all. */
+  runText(scope: RunScope): string;
+  /** A fresh editor state (one per tab) holding `doc`, the cursor at its end. */
+  createState(doc: string): EditorState;
+  /** Shows `state` in the editor (another tab) and returns the one it replaces. */
+  swap(state: EditorState): EditorState;
 }
 
 /** Asks the linter to run again although the document did not change. */
@@ -87,6 +100,18 @@ const theme = EditorView.theme({
 });
 
 /**
+ * Silences `source` on a numeric literal: `LIMIT 10` must not offer `LOG10`. Unquoted names
+ * never start with a digit, so a word that does is a number.
+ */
+export function notOnNumbers(source: CompletionSource): CompletionSource {
+  return (context: CompletionContext) => {
+    const word = context.matchBefore(/[\w$.]+/);
+    if (word && /^\.?[0-9]/.test(word.text)) return null;
+    return source(context);
+  };
+}
+
+/**
  * Offers qualified table names (`sales.orders`) for the word before the
  * cursor; lang-sql itself completes `sales.` members and keywords.
  */
@@ -100,15 +125,24 @@ export function tableSource(tables: readonly Completion[]) {
   };
 }
 
-function languageFor(catalog: Catalog | null, defaultDatabase: string | null) {
-  if (!catalog) return sql({ dialect: AthenaSQL, upperCaseKeywords: true });
-  const support = sql({
-    dialect: AthenaSQL,
-    upperCaseKeywords: true,
-    schema: completionSchema(catalog),
-    defaultSchema: defaultDatabase ?? undefined,
-  });
-  return [support, AthenaSQL.language.data.of({ autocomplete: tableSource(tableCompletions(catalog)) })];
+function languageFor(catalog: Catalog | null, defaultDatabase: string | null): Extension {
+  const data = AthenaSQL.language.data;
+  const sources: CompletionSource[] = [keywordCompletionSource(AthenaSQL, true)];
+  if (catalog) {
+    sources.push(
+      schemaCompletionSource({
+        dialect: AthenaSQL,
+        schema: completionSchema(catalog),
+        defaultSchema: defaultDatabase ?? undefined,
+      }),
+      tableSource(tableCompletions(catalog)),
+    );
+  }
+  // What `sql()` registers, each source kept quiet on numbers.
+  return new LanguageSupport(
+    AthenaSQL.language,
+    sources.map((source) => data.of({ autocomplete: notOnNumbers(source) })),
+  );
 }
 
 /**
@@ -127,7 +161,14 @@ export function createEditor(options: EditorOptions): SqlEditor {
       {
         key: "Mod-Enter",
         run: () => {
-          options.onRun();
+          options.onRun("statement");
+          return true;
+        },
+      },
+      {
+        key: "Shift-Mod-Enter",
+        run: () => {
+          options.onRun("script");
           return true;
         },
       },
@@ -145,23 +186,21 @@ export function createEditor(options: EditorOptions): SqlEditor {
     },
   );
 
-  const view = new EditorView({
-    parent: options.parent,
-    doc: options.doc ?? "",
-    extensions: [
-      runKeys,
-      basicSetup,
-      language.of(languageFor(null, null)),
-      syntaxHighlighting(highlight),
-      theme,
-      lint,
-      placeholder(PLACEHOLDER),
-      EditorView.contentAttributes.of({ "aria-label": "SQL editor", spellcheck: "false" }),
-      EditorView.updateListener.of((update) => {
-        if (update.docChanged) options.onChange(update.state.doc.toString());
-      }),
-    ],
-  });
+  const extensions: Extension[] = [
+    runKeys,
+    basicSetup,
+    language.of(languageFor(null, null)),
+    syntaxHighlighting(highlight),
+    theme,
+    lint,
+    placeholder(PLACEHOLDER),
+    EditorView.contentAttributes.of({ "aria-label": "SQL editor", spellcheck: "false" }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) options.onChange(update.state.doc.toString());
+    }),
+  ];
+  const createState = (doc: string) => EditorState.create({ doc, extensions, selection: { anchor: doc.length } });
+  const view = new EditorView({ parent: options.parent, state: createState(options.doc ?? "") });
 
   return {
     view,
@@ -190,6 +229,25 @@ export function createEditor(options: EditorOptions): SqlEditor {
     relint() {
       view.dispatch({ effects: relintEffect.of(null) });
       forceLinting(view);
+    },
+    jump(from: number, to: number) {
+      const range = clampRange(view.state.doc.toString(), from, to);
+      view.dispatch({ selection: { anchor: range.from, head: range.to }, scrollIntoView: true });
+      view.focus();
+    },
+    runText(scope: RunScope) {
+      const text = view.state.doc.toString();
+      if (scope === "script") return text;
+      const { from, to, head } = view.state.selection.main;
+      if (from !== to) return text.slice(from, to);
+      const span = statementAt(text, head);
+      return span ? text.slice(span.from, span.to) : "";
+    },
+    createState,
+    swap(state: EditorState) {
+      const previous = view.state;
+      view.setState(state);
+      return previous;
     },
   };
 }

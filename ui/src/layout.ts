@@ -2,7 +2,8 @@
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
 // #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
-// #session-banner (#session-banner-text: an AWS sign-in that ended).
+// #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
+// #problems-list: every diagnostic of the text).
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -31,6 +32,8 @@ export interface Layout {
   /** An AWS session that ended by itself. */
   sessionBanner: HTMLElement;
   sessionBannerText: HTMLElement;
+  problemsCount: HTMLElement;
+  problemsList: HTMLElement;
 }
 
 const MARKUP = `
@@ -47,10 +50,12 @@ const MARKUP = `
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
       <span id="verdict-elevations" class="verdict-elevations" hidden></span>
-      <span id="verdict-reason" class="verdict-reason" hidden></span>
     </div>
-    <span id="verdict-reads" class="verdict-reads" hidden></span>
     <kbd class="shortcut"></kbd>
+  </div>
+  <div class="verdict-line">
+    <span id="verdict-reason" class="verdict-reason" hidden></span>
+    <span id="verdict-reads" class="verdict-reads" hidden></span>
   </div>
   <div id="policy-banner" class="policy-banner" role="status" aria-live="polite" hidden>
     <span id="policy-banner-text" class="policy-banner-text"></span>
@@ -63,6 +68,10 @@ const MARKUP = `
     <button class="banner-close" type="button" aria-label="Dismiss"></button>
   </div>
   <div id="editor" class="editor"></div>
+  <section id="problems" class="problems" aria-label="Problems">
+    <h2 class="problems-title">Problems <span id="problems-count" class="problems-count"></span></h2>
+    <ol id="problems-list" class="problems-list"></ol>
+  </section>
   <div id="error" class="error" role="alert" hidden>
     <span class="error-text"></span>
     <button class="error-close" type="button" aria-label="Dismiss"></button>
@@ -113,6 +122,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     audit: required(root, "#audit-panel"),
     sessionBanner: required(root, "#session-banner"),
     sessionBannerText: required(root, "#session-banner-text"),
+    problemsCount: required(root, "#problems-count"),
+    problemsList: required(root, "#problems-list"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;

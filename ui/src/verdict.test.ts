@@ -121,3 +121,30 @@ describe("runShortcut", () => {
     expect(runShortcut("Linux x86_64")).toBe("Ctrl+Enter");
   });
 });
+
+describe("the verdict's reason", () => {
+  it("is a sentence of its own, however the backend wrote it", () => {
+    show({ kind: "checked", report: report({ verdict: "deny", reason: "sales.orders.card_number is restricted: no elevation unlocks it" }) });
+    expect(elements.reason.textContent).toBe("sales.orders.card_number is restricted: no elevation unlocks it.");
+  });
+
+  it("names the first warning of an allowed text, which still runs", () => {
+    const warning = {
+      rule: "partition-filter",
+      severity: "warning" as const,
+      message: "sales.orders is read without a partition filter",
+      from: 0,
+      to: 5,
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 6,
+      unlockedBy: [],
+      fix: null,
+    };
+    const info = { ...warning, rule: "select-star", severity: "info" as const, message: "* reads every column" };
+    const display = show({ kind: "checked", report: report({ diagnostics: [info, warning] }) });
+    expect(display.runnable).toBe(true);
+    expect(elements.reason.textContent).toBe("Warning: sales.orders is read without a partition filter.");
+  });
+});

@@ -4,6 +4,7 @@
 // "Not allowed" (fail closed); the Rust side enforces the policy again when
 // the query is run.
 import type { LintReport } from "./api";
+import { sentence } from "./diagnostics";
 
 export type VerdictKind = "allow" | "elevate" | "deny" | "pending";
 
@@ -36,11 +37,20 @@ function readsText(report: LintReport): string {
   return reads.length > 0 ? `Reads ${reads.join(", ")}` : "";
 }
 
+/**
+ * An allowed text's line: its first warning, if any (a deny's or an elevate's reason, which
+ * the backend picks as the one that decides, always comes before any warning).
+ */
+function warningOf(report: LintReport): string {
+  const warning = (report.diagnostics ?? []).find((d) => d.severity === "warning");
+  return warning ? `Warning: ${sentence(warning.message)}` : "";
+}
+
 function fromReport(report: LintReport): VerdictDisplay {
-  const reason = report.reason?.trim() ?? "";
+  const reason = sentence(report.reason ?? "");
   switch (report.verdict) {
     case "allow":
-      return { verdict: "allow", label: "Allowed", reason, reads: readsText(report), runnable: true };
+      return { verdict: "allow", label: "Allowed", reason: reason || warningOf(report), reads: readsText(report), runnable: true };
     case "elevate": {
       const names = (report.elevations ?? []).join(", ");
       return {

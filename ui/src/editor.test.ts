@@ -1,0 +1,102 @@
+import { CompletionContext, currentCompletions, startCompletion } from "@codemirror/autocomplete";
+import { EditorState } from "@codemirror/state";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Catalog } from "./api";
+import { createEditor, LINT_DELAY_MS, notOnNumbers, type RunScope, type SqlEditor } from "./editor";
+
+const CATALOG: Catalog = {
+  databases: [
+    { name: "sales", tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [] }] }] },
+  ],
+};
+
+let editor: SqlEditor;
+let runs: RunScope[];
+
+beforeEach(() => {
+  document.body.innerHTML = `<div id="editor"></div>`;
+  runs = [];
+  editor = createEditor({
+    parent: document.getElementById("editor") as HTMLElement,
+    check: async () => null,
+    onChange: () => undefined,
+    onRun: (scope) => runs.push(scope),
+  });
+  editor.setCatalog(CATALOG, "sales");
+});
+
+afterEach(() => {
+  editor.view.destroy();
+  document.body.innerHTML = "";
+});
+
+/** Types `text` at the end and asks for completions there, as typing would. */
+async function completionsAfter(text: string): Promise<string[]> {
+  editor.setSql(text);
+  startCompletion(editor.view);
+  // Sources run asynchronously; give them a moment, then read what is offered.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  return currentCompletions(editor.view.state).map((c) => c.label);
+}
+
+describe("completion", () => {
+  it("offers nothing on a numeric literal: LIMIT 10 does not suggest LOG10", async () => {
+    expect(await completionsAfter("SELECT order_id FROM sales.orders LIMIT 10")).toEqual([]);
+    expect(await completionsAfter("SELECT 1.5")).toEqual([]);
+  });
+
+  it("still completes words, functions and tables", async () => {
+    expect(await completionsAfter("SELECT LOG")).toContain("LOG10");
+    expect(await completionsAfter("SELECT * FROM sal")).toContain("sales.orders");
+  });
+
+  it("wraps any source so a number silences it", () => {
+    const source = notOnNumbers(() => ({ from: 0, options: [{ label: "x" }] }));
+    const at = (doc: string) => source(new CompletionContext(EditorState.create({ doc }), doc.length, true));
+    expect(at("LIMIT 10")).toBeNull();
+    expect(at("x = .5")).toBeNull();
+    expect(at("LIMIT l")).not.toBeNull();
+  });
+});
+
+describe("the editor", () => {
+  it("lints at most 75 ms after the last key", () => {
+    expect(LINT_DELAY_MS).toBeLessThanOrEqual(75);
+  });
+
+  it("runs the selection, else the statement under the cursor, or the whole script", () => {
+    const script = "SELECT 1;\nSELECT 2 FROM t;\nSELECT 3";
+    editor.setSql(script);
+    editor.view.dispatch({ selection: { anchor: script.indexOf("2") } });
+    expect(editor.runText("statement")).toBe("SELECT 2 FROM t");
+    expect(editor.runText("script")).toBe(script);
+    editor.view.dispatch({ selection: { anchor: 0, head: 6 } });
+    expect(editor.runText("statement")).toBe("SELECT");
+  });
+
+  it("sends Ctrl+Enter and Ctrl+Shift+Enter as statement and script runs", () => {
+    const content = document.querySelector(".cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, shiftKey: true, bubbles: true }));
+    expect(runs).toEqual(["statement", "script"]);
+  });
+
+  it("jumps to a range, clamped to the text", () => {
+    editor.setSql("SELECT email FROM t");
+    editor.jump(7, 12);
+    const { from, to } = editor.view.state.selection.main;
+    expect(editor.view.state.sliceDoc(from, to)).toBe("email");
+    editor.jump(500, 900);
+    expect(editor.view.state.selection.main.to).toBe(19);
+  });
+
+  it("swaps whole states, one per tab, each with its own text and cursor", () => {
+    editor.setSql("SELECT 1");
+    const second = editor.createState("SELECT 2");
+    const first = editor.swap(second);
+    expect(editor.getSql()).toBe("SELECT 2");
+    expect(editor.view.state.selection.main.head).toBe(8);
+    editor.swap(first);
+    expect(editor.getSql()).toBe("SELECT 1");
+  });
+});
