@@ -139,6 +139,8 @@ beforeEach(() => {
     return handler((args ?? {}) as Record<string, unknown>);
   });
   document.body.innerHTML = `<div id="app"></div>`;
+  // Tabs are kept in local storage: each test starts from none.
+  localStorage.clear();
 });
 
 afterEach(() => {
@@ -748,5 +750,101 @@ describe("the verdict line and Problems list", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(element("verdict").dataset.verdict).toBe("allow");
     expect(document.querySelectorAll(".cm-lintRange-error")).toHaveLength(0);
+  });
+});
+
+describe("tabs", () => {
+  function key(init: KeyboardEventInit): void {
+    (document.activeElement ?? document.body).dispatchEvent(new KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init }));
+  }
+  const selected = () => document.querySelector('[role="tab"][aria-selected="true"]')?.textContent;
+
+  it("gives each tab its own text, database and verdict; Ctrl+T, Ctrl+Tab and Ctrl+W work anywhere", async () => {
+    await start();
+    expect(document.querySelector('[role="tablist"]')?.getAttribute("aria-label")).toBe("Queries");
+    app.setSql("DELETE FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    key({ key: "t", ctrlKey: true });
+    expect(selected()).toBe("Query 2");
+    expect(app.getSql()).toBe("");
+    expect(element("verdict").textContent).toBe("Nothing to run");
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    key({ key: "Tab", ctrlKey: true });
+    expect(selected()).toBe("Query 1");
+    expect(app.getSql()).toBe("DELETE FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    key({ key: "Tab", ctrlKey: true, shiftKey: true });
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+    key({ key: "w", ctrlKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1"], active: 0 });
+    expect(app.getSql()).toBe("DELETE FROM sales.orders");
+    // Closing the last tab leaves an empty one.
+    key({ key: "w", ctrlKey: true });
+    expect(app.tabs().titles).toHaveLength(1);
+    expect(app.getSql()).toBe("");
+  });
+
+  it("keeps each tab's result, and a run's result in the tab it started in", async () => {
+    await start();
+    Object.defineProperty(element("grid"), "clientHeight", { configurable: true, get: () => 300 });
+    app.newTab("SELECT order_id FROM sales.orders");
+    await app.run();
+    expect(element("result-meta").textContent).toBe("3 rows · 12.3 MB scanned · 45 ms");
+    app.nextTab();
+    expect(element("result-meta").textContent).toBe("");
+    expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(0);
+    app.nextTab();
+    expect(element("result-meta").textContent).toBe("3 rows · 12.3 MB scanned · 45 ms");
+    await vi.waitFor(() => expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(3));
+  });
+
+  it("lints and runs each tab in its own database", async () => {
+    handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
+    await start();
+    const select = element("database") as HTMLSelectElement;
+    select.value = "web";
+    select.dispatchEvent(new Event("change"));
+    app.newTab("SELECT 1");
+    expect(select.value).toBe("web");
+    select.value = "sales";
+    select.dispatchEvent(new Event("change"));
+    app.nextTab();
+    expect(select.value).toBe("web");
+    app.setSql("SELECT 2");
+    await app.run();
+    expect(calls("run_query").at(-1)).toMatchObject({ sql: "SELECT 2", database: "web" });
+  });
+
+  it("restores the tabs' texts and databases after a restart, the same tab in front", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    app.newTab("SELECT 2");
+    app.newTab("SELECT 3");
+    app.nextTab(-1);
+    app.dispose();
+    app.editor.view.destroy();
+    document.body.innerHTML = `<div id="app"></div>`;
+    await start();
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 2", "Query 3"], active: 1 });
+    expect(app.getSql()).toBe("SELECT 2");
+    app.nextTab(-1);
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+    const kept = JSON.parse(localStorage.getItem("warden.tabs.demo") ?? "{}");
+    expect(kept.tabs.map((tab: { database: string }) => tab.database)).toEqual(["sales", "sales", "sales"]);
+  });
+
+  it("does not close a tab whose query is running", async () => {
+    await start();
+    let finish: (result: QueryResult) => void = () => undefined;
+    handlers.run_query = () => new Promise<QueryResult>((resolve) => (finish = resolve));
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    app.closeTab();
+    expect(app.tabs().titles).toEqual(["Query 1"]);
+    expect(element("error").textContent).toContain("Query 1 is running a query");
+    finish(RESULT);
+    await running;
   });
 });

@@ -1,6 +1,7 @@
 // Wires the page together: editor, verdict, results, schema, status bar,
 // policy banner, elevations and audit panel.
 import * as api from "./api";
+import type { EditorState } from "@codemirror/state";
 import { renderDatabases } from "./database";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
@@ -14,6 +15,7 @@ import { mountLayout, showError, type Layout } from "./layout";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { SignIn } from "./signin";
+import { loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
@@ -25,6 +27,21 @@ export interface WardenHandle {
   run(): Promise<void>;
 }
 
+/** One query tab: its own text, database, verdict and result. */
+interface Tab {
+  id: number;
+  title: string;
+  /** Its editor state while another tab is in front (the editor holds the front tab's). */
+  state: EditorState | null;
+  database: string | null;
+  display: VerdictDisplay | null;
+  report: api.LintReport | null;
+  result: api.QueryResult | null;
+  meta: string;
+  metaTitle: string;
+  running: boolean;
+}
+
 export interface App extends WardenHandle {
   readonly editor: SqlEditor;
   readonly layout: Layout;
@@ -32,6 +49,11 @@ export interface App extends WardenHandle {
   readonly audit: AuditPanel;
   readonly elevations: Elevations;
   readonly signIn: SignIn;
+  /** The tabs' titles, in order, and the index of the one in front. */
+  tabs(): { titles: string[]; active: number };
+  newTab(text?: string): void;
+  closeTab(): void;
+  nextTab(step?: number): void;
   /** Stops listening to focus and backend events. */
   dispose(): void;
 }
@@ -80,8 +102,22 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     },
   );
 
-  let database: string | null = null;
-  let display: VerdictDisplay | null = null;
+  let tabSeq = 0;
+  const makeTab = (title: string, database: string | null, state: EditorState | null): Tab => ({
+    id: ++tabSeq,
+    title,
+    state,
+    database,
+    display: null,
+    report: null,
+    result: null,
+    meta: "",
+    metaTitle: "",
+    running: false,
+  });
+  /** Until the workspace is read, one empty tab; the kept ones replace it then. */
+  let tabs: Tab[] = [makeTab("Query 1", null, null)];
+  let front = tabs[0];
   let busy = false;
   /** The run Cancel applies to, while one is running. */
   let currentRun: string | null = null;
@@ -94,8 +130,6 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   let infoError: string | null = null;
   let policy: api.PolicyStatus | null = null;
   let policyError: string | null = null;
-  /** The report the verdict shows, for its Request elevation buttons. */
-  let report: api.LintReport | null = null;
 
   // AWS sign-in: the status bar item, the code dialog, the banner when a session ends.
   const signIn = new SignIn(
@@ -111,20 +145,20 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   );
 
   const paint = () => {
-    if (display) renderVerdict(layout, display, { busy, shortcut });
+    if (front.display) renderVerdict(layout, front.display, { busy, shortcut });
     // A signed-out AWS workspace runs nothing, whatever the verdict.
     if (signIn.locked) layout.run.disabled = true;
   };
   const problems = { count: layout.problemsCount, list: layout.problemsList };
   const setVerdict = (state: VerdictState) => {
-    display = describeVerdict(state, display);
+    front.display = describeVerdict(state, front.display);
     paint();
     const diagnostics = state.kind === "checked" ? state.report.diagnostics : state.kind === "pending" ? null : [];
     renderProblems(problems, diagnostics, (from, to) => editor.jump(from, to));
     // While a new check is pending the buttons stay, like the dimmed reason.
-    if (state.kind === "checked") report = state.report;
-    else if (state.kind !== "pending") report = null;
-    elevations.showReport(report);
+    if (state.kind === "checked") front.report = state.report;
+    else if (state.kind !== "pending") front.report = null;
+    elevations.showReport(front.report);
   };
   // An unreadable workspace takes the whole status bar, as before.
   const paintStatus = () => {
@@ -154,7 +188,6 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   ]);
   if (infoAnswer.status === "fulfilled") {
     info = infoAnswer.value;
-    database = info.defaultDatabase;
   } else {
     infoError = "Workspace unavailable";
     showError(layout, `Could not read the workspace. ${describeError(infoAnswer.reason)}`);
@@ -168,21 +201,63 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   // Declared ahead: the checks and runs below are only called once it exists.
   let editor: SqlEditor;
 
+  // Tabs kept from the last session on this workspace, or one empty tab.
+  const storage = (() => {
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
+  })();
+  const tabsWorkspace = info?.workspace ?? "default";
+  const kept = loadTabs(storage, tabsWorkspace);
+  const defaultDatabase = info?.defaultDatabase ?? null;
+  const keptTabs: SavedTab[] = kept?.tabs ?? [{ title: "Query 1", text: "", database: defaultDatabase }];
+  tabs = keptTabs.map((saved) => makeTab(saved.title, saved.database ?? defaultDatabase, null));
+  front = tabs[kept?.active ?? 0];
+  const textOf = (tab: Tab) => (tab === front ? editor.getSql() : (tab.state?.doc.toString() ?? ""));
+  const persistTabs = () =>
+    saveTabs(storage, tabsWorkspace, {
+      tabs: tabs.map((tab) => ({ title: tab.title, text: textOf(tab), database: tab.database })),
+      active: tabs.indexOf(front),
+    });
+
   /** The newest check: an answer to an older one is dropped, even if it comes last. */
   let checks = 0;
   /** Lints `sql` and shows the verdict if it is the newest check and the text is still current. */
   const check = async (sql: string) => {
     const asked = generation;
     const ticket = ++checks;
-    const outcome = await checker.check(sql, database);
-    if (asked === generation && ticket === checks && editor.getSql() === sql) setVerdict(toState(outcome));
+    const tab = front;
+    const outcome = await checker.check(sql, tab.database);
+    if (asked === generation && ticket === checks && tab === front && editor.getSql() === sql) setVerdict(toState(outcome));
     return outcome;
+  };
+
+  /** Shows `tab`'s result, or that it has none. */
+  const showResult = (tab: Tab) => {
+    if (tab.result) grid.show(tab.result);
+    else grid.clear(tab.meta === "" ? undefined : "No results.");
+    layout.meta.textContent = tab.meta;
+    if (tab.metaTitle) layout.meta.title = tab.metaTitle;
+    else layout.meta.removeAttribute("title");
+  };
+  const setMeta = (tab: Tab, meta: string, title = "") => {
+    tab.meta = meta;
+    tab.metaTitle = title;
+    if (tab === front) {
+      layout.meta.textContent = meta;
+      if (title) layout.meta.title = title;
+      else layout.meta.removeAttribute("title");
+    }
   };
 
   const run = (): Promise<void> => {
     if (running) return running;
     const sql = editor.getSql();
     if (sql.trim() === "" || signIn.locked) return Promise.resolve();
+    // The result lands in the tab the run started in, whichever tab is in front by then.
+    const tab = front;
     running = (async () => {
       busy = true;
       paint();
@@ -191,22 +266,28 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         // Only what is allowed runs: an elevate verdict waits for its grant.
         if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
         showError(layout, null);
-        layout.meta.textContent = "Running…";
+        setMeta(tab, "Running…");
         runs += 1;
         currentRun = `${Date.now().toString(36)}-${runs}`;
+        tab.running = true;
+        renderTabs();
         layout.cancel.hidden = false;
         layout.cancel.disabled = false;
-        const result = await api.runQuery(sql, database, currentRun);
-        grid.show(result);
-        layout.meta.textContent = resultMeta(result.rowCount, result.bytesScanned, result.durationMs);
-        layout.meta.title = `Query ${result.queryId} on ${result.engine}`;
+        const result = await api.runQuery(sql, tab.database, currentRun);
+        tab.result = result;
+        if (tab === front) grid.show(result);
+        setMeta(tab, resultMeta(result.rowCount, result.bytesScanned, result.durationMs), `Query ${result.queryId} on ${result.engine}`);
       } catch (error) {
-        grid.clear("No results.");
-        layout.meta.textContent = "";
-        layout.meta.removeAttribute("title");
+        tab.result = null;
+        if (tab === front) grid.clear("No results.");
+        setMeta(tab, "");
         showError(layout, describeError(error));
       } finally {
         currentRun = null;
+        if (tab.running) {
+          tab.running = false;
+          renderTabs();
+        }
         layout.cancel.hidden = true;
         busy = false;
         running = null;
@@ -222,9 +303,101 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       const outcome = await check(sql);
       return outcome.kind === "checked" ? outcome.report : null;
     },
-    onChange: (sql) => setVerdict(sql.trim() === "" ? { kind: "empty" } : { kind: "pending" }),
+    doc: keptTabs[tabs.indexOf(front)].text,
+    onChange: (sql) => {
+      setVerdict(sql.trim() === "" ? { kind: "empty" } : { kind: "pending" });
+      persistTabs();
+    },
     onRun: () => void run(),
   });
+  tabs.forEach((tab, index) => {
+    if (tab !== front) tab.state = editor.createState(keptTabs[index].text);
+  });
+
+  const strip = new TabStrip(layout.tabs, layout.newTab, layout.editor, {
+    select: (id) => {
+      const tab = tabs.find((candidate) => candidate.id === id);
+      if (tab) activate(tab);
+    },
+    close: (id) => {
+      const tab = tabs.find((candidate) => candidate.id === id);
+      if (tab) closeTab(tab);
+    },
+    add: () => newTab(),
+  });
+  function renderTabs(focus = false) {
+    strip.render(
+      tabs.map((tab) => ({ id: tab.id, title: tab.title, running: tab.running })),
+      front.id,
+      focus,
+    );
+  }
+
+  /** Brings `tab` to the front: its text, database, verdict and result. */
+  function activate(tab: Tab) {
+    if (tab === front) return;
+    front.state = editor.swap(tab.state ?? editor.createState(""));
+    tab.state = null;
+    front = tab;
+    if (catalog) {
+      editor.setCatalog(catalog, tab.database);
+      renderDatabases(layout.database, catalog.databases.map((d) => d.name), tab.database);
+    }
+    const sql = editor.getSql();
+    if (sql.trim() === "") setVerdict({ kind: "empty" });
+    else {
+      // The last verdict shows until the text is checked again under the policy of now.
+      setVerdict(tab.report ? { kind: "checked", report: tab.report } : { kind: "pending" });
+      void check(sql);
+    }
+    showResult(tab);
+    renderTabs();
+    persistTabs();
+  }
+
+  function newTab(text = "") {
+    const tab = makeTab(nextTitle(tabs.map((t) => t.title)), front.database ?? defaultDatabase, editor.createState(text));
+    tabs.splice(tabs.indexOf(front) + 1, 0, tab);
+    activate(tab);
+    editor.view.focus();
+  }
+
+  /** Closes `tab`; closing the last one leaves an empty one, so there is always a tab to type in. */
+  function closeTab(tab: Tab) {
+    if (tab.running) {
+      showError(layout, `${tab.title} is running a query: cancel it (Esc) before closing the tab.`);
+      return;
+    }
+    if (tabs.length === 1) {
+      const fresh = makeTab(nextTitle([]), defaultDatabase, editor.createState(""));
+      tabs = [tab, fresh];
+    }
+    const index = tabs.indexOf(tab);
+    if (tab === front) activate(tabs[index + 1] ?? tabs[index - 1]);
+    tabs = tabs.filter((candidate) => candidate !== tab);
+    renderTabs();
+    persistTabs();
+  }
+
+  function nextTab(step = 1) {
+    const index = tabs.indexOf(front);
+    activate(tabs[(index + step + tabs.length) % tabs.length]);
+  }
+
+  /** Ctrl+T, Ctrl+W, Ctrl+Tab (Ctrl+Shift+Tab back), wherever the focus is, unless a dialog is open. */
+  const onTabKeys = (event: KeyboardEvent) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+    if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;
+    const key = event.key.toLowerCase();
+    if (key === "t" && !event.shiftKey) newTab();
+    else if (key === "w" && !event.shiftKey) closeTab(front);
+    else if (key === "tab") nextTab(event.shiftKey ? -1 : 1);
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  };
+  document.addEventListener("keydown", onTabKeys, true);
+  renderTabs();
   setVerdict(editor.getSql().trim() === "" ? { kind: "empty" } : { kind: "pending" });
   layout.run.addEventListener("click", () => void run());
   layout.cancel.addEventListener("click", () => {
@@ -254,8 +427,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       (loaded) => {
         catalog = loaded;
         renderSchema(layout.schema, loaded, (text) => editor.insert(text));
-        editor.setCatalog(loaded, database);
-        renderDatabases(layout.database, loaded.databases.map((d) => d.name), database);
+        editor.setCatalog(loaded, front.database);
+        renderDatabases(layout.database, loaded.databases.map((d) => d.name), front.database);
       },
       (error: unknown) => renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
     );
@@ -273,8 +446,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   };
 
   layout.database.addEventListener("change", () => {
-    database = layout.database.value || null;
-    if (catalog) editor.setCatalog(catalog, database);
+    front.database = layout.database.value || null;
+    if (catalog) editor.setCatalog(catalog, front.database);
+    persistTabs();
     recheck();
   });
 
@@ -363,6 +537,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (disposed) return;
     disposed = true;
     window.removeEventListener("focus", onFocus);
+    document.removeEventListener("keydown", onTabKeys, true);
     elevations.dispose();
     for (const unlisten of listening) void unlisten.then((stop) => stop?.());
   };
@@ -376,6 +551,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     elevations,
     signIn,
     dispose,
+    tabs: () => ({ titles: tabs.map((tab) => tab.title), active: tabs.indexOf(front) }),
+    newTab: (text) => newTab(text),
+    closeTab: () => closeTab(front),
+    nextTab: (step) => nextTab(step),
     setSql: (text) => editor.setSql(text),
     getSql: () => editor.getSql(),
     run,

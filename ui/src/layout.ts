@@ -3,7 +3,7 @@
 // #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
-// #problems-list: every diagnostic of the text).
+// #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -34,6 +34,9 @@ export interface Layout {
   sessionBannerText: HTMLElement;
   problemsCount: HTMLElement;
   problemsList: HTMLElement;
+  /** The tab strip (role tablist) and its New tab button. */
+  tabs: HTMLElement;
+  newTab: HTMLButtonElement;
 }
 
 const MARKUP = `
@@ -67,7 +70,11 @@ const MARKUP = `
     <span id="elevation-banner-text" class="policy-banner-text"></span>
     <button class="banner-close" type="button" aria-label="Dismiss"></button>
   </div>
-  <div id="editor" class="editor"></div>
+  <div class="tabs">
+    <div id="tabs" class="tab-list" role="tablist" aria-label="Queries"></div>
+    <button id="new-tab" class="tab-new" type="button" aria-label="New tab" title="New tab (Ctrl+T)">+</button>
+  </div>
+  <div id="editor" class="editor" role="tabpanel"></div>
   <section id="problems" class="problems" aria-label="Problems">
     <h2 class="problems-title">Problems <span id="problems-count" class="problems-count"></span></h2>
     <ol id="problems-list" class="problems-list"></ol>
@@ -124,6 +131,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     sessionBannerText: required(root, "#session-banner-text"),
     problemsCount: required(root, "#problems-count"),
     problemsList: required(root, "#problems-list"),
+    tabs: required(root, "#tabs"),
+    newTab: required<HTMLButtonElement>(root, "#new-tab"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;
