@@ -848,3 +848,35 @@ describe("tabs", () => {
     await running;
   });
 });
+
+describe("history in the window", () => {
+  it("reopens a past run in a new tab, and shares the side column with the audit panel", async () => {
+    handlers.audit_events = (args) =>
+      args.kind === "query_finished"
+        ? [
+            {
+              seq: 9,
+              id: "e9",
+              at: "2026-11-21T10:01:00Z",
+              kind: "query_finished",
+              actor: "ana",
+              workspace: "demo",
+              summary: "finished",
+              payload: { rows: 3, bytes_scanned: 10, duration_ms: 5, query: { verdict: "allow", rule_ids: [], sql: { sha256: "ab", text: "SELECT order_id FROM sales.orders" } } },
+            },
+          ]
+        : [];
+    await start();
+    app.setSql("SELECT 1");
+    element("audit-toggle").click();
+    expect(element("audit-panel").hidden).toBe(false);
+    element("history-toggle").click();
+    expect(element("audit-panel").hidden).toBe(true);
+    expect(element("history-panel").hidden).toBe(false);
+    await vi.waitFor(() => expect(document.querySelectorAll("#history-list .history-row")).toHaveLength(1));
+    (document.querySelector("#history-list .history-open") as HTMLButtonElement).click();
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 2"], active: 1 });
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+  });
+});

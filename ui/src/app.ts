@@ -11,6 +11,7 @@ import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
+import { HistoryPanel } from "./history";
 import { mountLayout, showError, type Layout } from "./layout";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
@@ -47,6 +48,7 @@ export interface App extends WardenHandle {
   readonly layout: Layout;
   readonly grid: ResultGrid;
   readonly audit: AuditPanel;
+  readonly history: HistoryPanel;
   readonly elevations: Elevations;
   readonly signIn: SignIn;
   /** The tabs' titles, in order, and the index of the one in front. */
@@ -523,11 +525,22 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     status: api.auditStatus,
     sync: api.auditSync,
   });
+  const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text) => newTab(text));
+  // One side panel at a time: they share the column right of the editor.
+  layout.historyToggle.addEventListener("click", () => {
+    if (history.isOpen && audit.isOpen) void audit.setOpen(false);
+  });
+  layout.auditToggle.addEventListener("click", () => {
+    if (audit.isOpen && history.isOpen) void history.setOpen(false);
+  });
 
   // Outside the app (tests, plain browser) there may be no event bridge.
   const listening = [
     api.onPolicyChanged((status) => showPolicy(status, true)),
-    api.onAuditChanged((status) => audit.statusChanged(status)),
+    api.onAuditChanged((status) => {
+      audit.statusChanged(status);
+      history.changed();
+    }),
     api.onSignInCode((code) => signIn.showDeviceCode(code)),
     api.onSessionEnded((ended) => signIn.sessionEnded(ended)),
   ].map((unlisten) => unlisten.catch(() => null));
@@ -548,6 +561,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     layout,
     grid,
     audit,
+    history,
     elevations,
     signIn,
     dispose,

@@ -3,7 +3,8 @@
 // #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
-// #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab.
+// #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
+// #history-toggle and #history-panel.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -37,6 +38,8 @@ export interface Layout {
   /** The tab strip (role tablist) and its New tab button. */
   tabs: HTMLElement;
   newTab: HTMLButtonElement;
+  historyToggle: HTMLButtonElement;
+  history: HTMLElement;
 }
 
 const MARKUP = `
@@ -48,6 +51,7 @@ const MARKUP = `
       <span>Run</span>
     </button>
     <button id="cancel" class="tool-button cancel-button" type="button" title="Stop the running query" hidden>Cancel</button>
+    <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
     <div class="verdict-box">
@@ -92,6 +96,7 @@ const MARKUP = `
   </section>
 </main>
 <aside id="audit-panel" class="audit-panel" aria-label="Audit journal" hidden></aside>
+<aside id="history-panel" class="audit-panel history-panel" aria-label="History" hidden></aside>
 <footer id="status" class="statusbar" aria-label="Status"></footer>
 `;
 
@@ -133,6 +138,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     problemsList: required(root, "#problems-list"),
     tabs: required(root, "#tabs"),
     newTab: required<HTMLButtonElement>(root, "#new-tab"),
+    historyToggle: required<HTMLButtonElement>(root, "#history-toggle"),
+    history: required(root, "#history-panel"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;
