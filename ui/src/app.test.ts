@@ -880,3 +880,70 @@ describe("history in the window", () => {
     await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
   });
 });
+
+describe("running a statement, a selection or the script", () => {
+  const SCRIPT = "SELECT order_id FROM sales.orders;\nDELETE FROM sales.orders";
+  function press(init: KeyboardEventInit): void {
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true, ...init }));
+  }
+
+  it("runs only the statement under the cursor with Ctrl+Enter, checked on its own", async () => {
+    await start();
+    app.setSql(SCRIPT);
+    app.editor.view.dispatch({ selection: { anchor: 3 } });
+    // The script as a whole is denied (it deletes), yet Run takes the statement at the cursor.
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    expect(element("run").hasAttribute("disabled")).toBe(false);
+    press({ ctrlKey: true });
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: "SELECT order_id FROM sales.orders", database: "sales" });
+    expect(calls("lint").map((args) => (args as { sql: string }).sql)).toContain("SELECT order_id FROM sales.orders");
+  });
+
+  it("refuses a denied statement under the cursor and says why", async () => {
+    await start();
+    app.setSql(SCRIPT);
+    await app.run();
+    expect(calls("run_query")).toHaveLength(0);
+    expect(element("error").textContent?.trim()).toBe("Not run: the statement is not allowed. Only SELECT statements are allowed.");
+  });
+
+  it("runs the selection", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders WHERE order_id > 3");
+    app.editor.view.dispatch({ selection: { anchor: 0, head: "SELECT order_id FROM sales.orders".length } });
+    await app.run();
+    expect(calls("run_query")[0]).toMatchObject({ sql: "SELECT order_id FROM sales.orders" });
+  });
+
+  it("runs the whole script with Ctrl+Shift+Enter only when the policy allows it as a whole", async () => {
+    await start();
+    app.setSql(SCRIPT);
+    press({ ctrlKey: true, shiftKey: true });
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
+    // A policy that allows both statements: the script goes as one text.
+    app.setSql("SELECT 1;\nSELECT 2");
+    await app.run("script");
+    expect(calls("run_query")[0]).toMatchObject({ sql: "SELECT 1;\nSELECT 2" });
+  });
+
+  it("cancels the running query with Esc", async () => {
+    await start();
+    let fail: (error: unknown) => void = () => undefined;
+    handlers.run_query = () => new Promise((_, reject) => (fail = reject));
+    handlers.cancel_query = () => {
+      fail({ kind: "cancelled", message: "the query was cancelled" });
+      return true;
+    };
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    await running;
+    expect(calls("cancel_query")).toEqual([{ runId: expect.any(String) }]);
+    expect(element("cancel").hidden).toBe(true);
+  });
+});

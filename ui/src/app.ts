@@ -6,7 +6,7 @@ import { renderDatabases } from "./database";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
-import { createEditor, type SqlEditor } from "./editor";
+import { createEditor, type RunScope, type SqlEditor } from "./editor";
 import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { resultMeta } from "./format";
@@ -16,6 +16,7 @@ import { mountLayout, showError, type Layout } from "./layout";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { SignIn } from "./signin";
+import { splitStatements } from "./statements";
 import { loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
@@ -25,7 +26,8 @@ import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type 
 export interface WardenHandle {
   setSql(text: string): void;
   getSql(): string;
-  run(): Promise<void>;
+  /** Runs the statement at the cursor or the selection; `script`: the whole text. */
+  run(scope?: RunScope): Promise<void>;
 }
 
 /** One query tab: its own text, database, verdict and result. */
@@ -147,7 +149,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   );
 
   const paint = () => {
-    if (front.display) renderVerdict(layout, front.display, { busy, shortcut });
+    if (!front.display) return;
+    renderVerdict(layout, front.display, { busy, shortcut });
+    // Several statements: Run takes the one at the cursor, which is checked on its own when
+    // run, so the whole script's verdict does not decide the button.
+    if (!busy && splitStatements(editor.getSql()).length > 1) {
+      layout.run.disabled = false;
+      layout.run.title = `Run the statement at the cursor or the selection (${shortcut})`;
+    }
     // A signed-out AWS workspace runs nothing, whatever the verdict.
     if (signIn.locked) layout.run.disabled = true;
   };
@@ -254,23 +263,37 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
   };
 
-  const run = (): Promise<void> => {
+  /** The tab whose query runs, while one does. */
+  let runTab: Tab | null = null;
+
+  const run = (scope: RunScope = "statement"): Promise<void> => {
     if (running) return running;
-    const sql = editor.getSql();
-    if (sql.trim() === "" || signIn.locked) return Promise.resolve();
+    const whole = editor.getSql();
+    const picked = editor.runText(scope);
+    if (picked.trim() === "" || signIn.locked) return Promise.resolve();
+    // The whole text is the one the verdict shows (and shares its lint with); a statement or a
+    // selection is checked on its own, and the gate checks it again when it runs.
+    const sql = picked.trim() === whole.trim() ? whole : picked;
     // The result lands in the tab the run started in, whichever tab is in front by then.
     const tab = front;
     running = (async () => {
       busy = true;
       paint();
       try {
-        const outcome = await check(sql);
+        const outcome = sql === whole ? await check(sql) : await checker.check(sql, tab.database);
+        if (sql !== whole && outcome.kind === "checked" && outcome.report.verdict !== "allow") {
+          const verdict = describeVerdict({ kind: "checked", report: outcome.report }, null);
+          showError(layout, `Not run: ${scope === "script" ? "the script" : "the statement"} is ${verdict.label.toLowerCase()}. ${verdict.reason}`);
+        } else if (sql !== whole && outcome.kind === "unchecked") {
+          showError(layout, `Not run: Warden could not check the statement: ${outcome.message}`);
+        }
         // Only what is allowed runs: an elevate verdict waits for its grant.
         if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
         showError(layout, null);
         setMeta(tab, "Running…");
         runs += 1;
         currentRun = `${Date.now().toString(36)}-${runs}`;
+        runTab = tab;
         tab.running = true;
         renderTabs();
         layout.cancel.hidden = false;
@@ -286,6 +309,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         showError(layout, describeError(error));
       } finally {
         currentRun = null;
+        runTab = null;
         if (tab.running) {
           tab.running = false;
           renderTabs();
@@ -310,7 +334,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       setVerdict(sql.trim() === "" ? { kind: "empty" } : { kind: "pending" });
       persistTabs();
     },
-    onRun: () => void run(),
+    onRun: (scope) => void run(scope),
   });
   tabs.forEach((tab, index) => {
     if (tab !== front) tab.state = editor.createState(keptTabs[index].text);
@@ -402,17 +426,18 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   renderTabs();
   setVerdict(editor.getSql().trim() === "" ? { kind: "empty" } : { kind: "pending" });
   layout.run.addEventListener("click", () => void run());
-  layout.cancel.addEventListener("click", () => {
+  const cancel = () => {
     const target = currentRun;
-    if (target === null) return;
+    const tab = runTab;
+    if (target === null || tab === null || layout.cancel.disabled) return;
     layout.cancel.disabled = true;
-    layout.meta.textContent = "Cancelling…";
+    setMeta(tab, "Cancelling…");
     // The run's own error path reports the outcome ("the query was cancelled").
     api.cancelQuery(target).then(
       (stopped) => {
         // Not running (yet): the backend keeps the cancel for it; if this run goes on, say so.
         if (!stopped && currentRun === target) {
-          layout.meta.textContent = "Running…";
+          setMeta(tab, "Running…");
           layout.cancel.disabled = false;
         }
       },
@@ -421,7 +446,16 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         showError(layout, describeError(error));
       },
     );
-  });
+  };
+  layout.cancel.addEventListener("click", cancel);
+  // Esc stops the running query, unless something else used the key (a completion list, a dialog).
+  const onEscape = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || event.defaultPrevented || currentRun === null) return;
+    if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;
+    event.preventDefault();
+    cancel();
+  };
+  document.addEventListener("keydown", onEscape);
 
   let catalog: api.Catalog | null = null;
   const loadCatalog = () =>
@@ -551,6 +585,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     disposed = true;
     window.removeEventListener("focus", onFocus);
     document.removeEventListener("keydown", onTabKeys, true);
+    document.removeEventListener("keydown", onEscape);
     elevations.dispose();
     for (const unlisten of listening) void unlisten.then((stop) => stop?.());
   };
@@ -571,6 +606,6 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     nextTab: (step) => nextTab(step),
     setSql: (text) => editor.setSql(text),
     getSql: () => editor.getSql(),
-    run,
+    run: (scope) => run(scope),
   };
 }
