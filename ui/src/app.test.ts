@@ -830,7 +830,7 @@ describe("tabs", () => {
     expect(app.getSql()).toBe("SELECT 2");
     app.nextTab(-1);
     expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
-    const kept = JSON.parse(localStorage.getItem("warden.tabs.demo") ?? "{}");
+    const kept = JSON.parse(localStorage.getItem("warden.tabs./tmp/warden|demo") ?? "{}");
     expect(kept.tabs.map((tab: { database: string }) => tab.database)).toEqual(["sales", "sales", "sales"]);
   });
 

@@ -220,7 +220,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       return null;
     }
   })();
-  const tabsWorkspace = info?.workspace ?? "default";
+  // Per Warden home and workspace: two homes (a test's, the user's) never share tabs, although
+  // the webview's storage is one per user.
+  const tabsWorkspace = info ? `${info.home}|${info.workspace}` : "default";
   const kept = loadTabs(storage, tabsWorkspace);
   const defaultDatabase = info?.defaultDatabase ?? null;
   const keptTabs: SavedTab[] = kept?.tabs ?? [{ title: "Query 1", text: "", database: defaultDatabase }];

@@ -2,6 +2,7 @@
 // kept of them across restarts. Only each tab's title, text and database are kept, in the
 // webview's local storage (the app's data folder on this machine), per workspace; they are never
 // sent anywhere. The verdict and the result of a tab are recomputed or gone after a restart.
+// The caller names the scope (Warden home and workspace), since the webview's storage is one per user.
 
 export interface SavedTab {
   title: string;
@@ -15,7 +16,7 @@ export interface SavedTabs {
   active: number;
 }
 
-/** The storage key of `workspace`'s tabs. */
+/** The storage key of the tabs of `workspace` (a scope name). */
 export function tabsKey(workspace: string): string {
   return `warden.tabs.${workspace}`;
 }
