@@ -117,25 +117,7 @@ impl LintReport {
                 }),
             })
             .collect();
-        let first_error = report
-            .diagnostics()
-            .iter()
-            .find(|d| d.severity == warden_core::Severity::Error);
-        let reason = match Verdict::from(report.verdict()) {
-            Verdict::Allow => None,
-            Verdict::Elevate => Some(format!(
-                "needs the {} elevation: {}",
-                report.elevations().join(" and "),
-                first_error
-                    .map(|d| d.message.as_str())
-                    .unwrap_or("a rule requires it")
-            )),
-            Verdict::Deny => Some(
-                first_error
-                    .map(|d| d.message.clone())
-                    .unwrap_or_else(|| "the policy does not allow it".into()),
-            ),
-        };
+        let reason = deciding_reason(report);
         Self {
             verdict: report.verdict().into(),
             elevations: report.elevations().to_vec(),
@@ -143,6 +125,41 @@ impl LintReport {
             reason,
             diagnostics,
         }
+    }
+}
+
+/// The sentence that decides the verdict: for a deny, an error no elevation lifts (an error an
+/// elevation could lift, such as a scan budget, does not explain a deny); for an elevate, an
+/// error the needed elevations lift. The first diagnostic is often neither.
+fn deciding_reason(report: &Report) -> Option<String> {
+    let errors = || {
+        report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.severity == warden_core::Severity::Error)
+    };
+    match Verdict::from(report.verdict()) {
+        Verdict::Allow => None,
+        Verdict::Elevate => {
+            let needed = report.elevations();
+            let decisive = errors()
+                .find(|d| d.unlocked_by.iter().any(|e| needed.contains(e)))
+                .or_else(|| errors().next());
+            Some(format!(
+                "needs the {} elevation: {}",
+                needed.join(" and "),
+                decisive
+                    .map(|d| d.message.as_str())
+                    .unwrap_or("a rule requires it")
+            ))
+        }
+        Verdict::Deny => Some(
+            errors()
+                .find(|d| d.unlocked_by.is_empty())
+                .or_else(|| errors().next())
+                .map(|d| d.message.clone())
+                .unwrap_or_else(|| "the policy does not allow it".into()),
+        ),
     }
 }
 
@@ -290,10 +307,12 @@ catalog:
           columns:
             customer_id: bigint
             email: { type: varchar, tags: [pii] }
+            card: { type: varchar, tags: [restricted] }
 elevations:
   pii-read: { description: Read personal data }
 rules:
   - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
+  - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error, message: "{column} is restricted" }
 "#;
 
     #[test]
@@ -324,5 +343,22 @@ rules:
         assert_eq!(view.verdict, Verdict::Allow);
         assert_eq!(view.reason, None);
         assert_eq!(view.reads, vec!["sales.customers.customer_id".to_string()]);
+    }
+
+    #[test]
+    fn a_deny_says_what_no_elevation_lifts_not_the_first_error() {
+        let policy = Policy::from_yaml(POLICY).expect("policy");
+        // email (lifted by pii-read) comes first; card decides the deny.
+        let view = LintReport::from_report(&lint(
+            &policy,
+            "SELECT email, card FROM sales.customers",
+            &LintContext::default(),
+        ));
+        assert_eq!(view.verdict, Verdict::Deny);
+        assert_eq!(view.diagnostics[0].rule, "pii");
+        assert_eq!(
+            view.reason.as_deref(),
+            Some("sales.customers.card is restricted")
+        );
     }
 }
