@@ -217,6 +217,130 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     Ok(())
 }
 
+/// The titles of the window's tabs, and the one in front.
+fn tabs(s: &Session<'_>) -> Result<(Vec<String>, Option<String>), String> {
+    let found = s.execute(
+        "const tabs = [...document.querySelectorAll('[role=tablist] [role=tab]')];
+         return [tabs.map(t => t.textContent),
+                 (tabs.find(t => t.getAttribute('aria-selected') === 'true') || {}).textContent || null];",
+        json!([]),
+    )?;
+    let titles = found[0]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((titles, found[1].as_str().map(str::to_string)))
+}
+
+fn sql_in_editor(s: &Session<'_>) -> Result<String, String> {
+    Ok(s.execute("return window.__warden.getSql();", json!([]))?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn grid_rows(s: &Session<'_>) -> usize {
+    s.find_all("#grid .grid-row").map(|r| r.len()).unwrap_or(0)
+}
+
+#[test]
+fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -> Result<(), String>
+{
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let denied = "SELECT ssn FROM sales.customers";
+    let allowed = "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC";
+    let script = format!("{denied};\n{allowed}");
+    {
+        let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+        let content = wait_for("the editor", PATIENCE, || {
+            s.find("#editor .cm-content").ok().flatten()
+        })?;
+        set_sql(&s, denied)?;
+        wait_verdict(&s, "deny")?;
+
+        // A second tab from the tab strip's New tab button: empty, in front.
+        let new_tab = s.find("#new-tab")?.ok_or("no New tab button")?;
+        s.click(&new_tab)?;
+        let (titles, front) = tabs(&s)?;
+        assert_eq!(titles, ["Query 1", "Query 2"]);
+        assert_eq!(front.as_deref(), Some("Query 2"));
+        assert_eq!(sql_in_editor(&s)?, "");
+
+        // Two statements, the cursor on the allowed one: the script as a whole is denied, yet
+        // Ctrl+Enter runs the statement under the cursor.
+        // setSql leaves the cursor at the end, on the allowed statement.
+        set_sql(&s, &script)?;
+        wait_verdict(&s, "deny")?;
+        s.send_keys(&content, "\u{E009}\u{E007}\u{E000}")?;
+        wait_for("rows of the statement under the cursor", PATIENCE, || {
+            (grid_rows(&s) > 0).then_some(())
+        })?;
+        let error = s.find("#error")?.ok_or("no #error")?;
+        assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
+
+        // The first tab has its own text and no result.
+        let first = s.find("[role=tablist] [role=tab]")?.ok_or("no first tab")?;
+        s.click(&first)?;
+        assert_eq!(sql_in_editor(&s)?, denied);
+        wait_verdict(&s, "deny")?;
+        assert_eq!(grid_rows(&s), 0, "the first tab ran nothing");
+
+        // The run is in the History, and a click reopens its text in a new tab.
+        let history = s.find("#history-toggle")?.ok_or("no History button")?;
+        s.click(&history)?;
+        let found = wait_for("the run in the history", PATIENCE, || {
+            let texts = s
+                .execute(
+                    "return [...document.querySelectorAll('#history-list > li')].map(r => r.textContent);",
+                    json!([]),
+                )
+                .ok()?;
+            let texts: Vec<String> = texts
+                .as_array()?
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect();
+            let at = texts
+                .iter()
+                .position(|t| t.contains("GROUP BY country") && t.contains("Finished"));
+            if at.is_none() {
+                eprintln!("history so far: {texts:?}");
+            }
+            at
+        })?;
+        let rows = s.find_all("#history-list > li .history-open")?;
+        s.click(rows.get(found).ok_or("the history row went away")?)?;
+        assert_eq!(tabs(&s)?.0.len(), 3, "the history opened a third tab");
+        assert_eq!(sql_in_editor(&s)?, allowed);
+        // Local storage is written behind the page's back: give it a moment before quitting.
+        std::thread::sleep(Duration::from_secs(2));
+    }
+
+    // The same home again: the tabs come back with their texts.
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    let restored = wait_for("the tabs restored", PATIENCE, || {
+        tabs(&s).ok().filter(|(titles, _)| titles.len() == 3)
+    })?;
+    assert_eq!(restored.0, ["Query 1", "Query 3", "Query 2"]);
+    assert_eq!(restored.1.as_deref(), Some("Query 3"));
+    assert_eq!(sql_in_editor(&s)?, allowed);
+    let second = s
+        .find_all("[role=tablist] [role=tab]")?
+        .pop()
+        .ok_or("no last tab")?;
+    s.click(&second)?;
+    assert_eq!(sql_in_editor(&s)?, script);
+    Ok(())
+}
+
 /// The app's log after a session: written, with the `run` span, and holding neither SQL (its
 /// literals included) nor the demo signing key.
 fn assert_log_keeps_no_secrets(home: &Path) -> Result<(), String> {
