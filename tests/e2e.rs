@@ -285,6 +285,15 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         })?;
         let error = s.find("#error")?.ok_or("no #error")?;
         assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
+        // The script's deny names the restricted column, and the Problems list has it too.
+        let reason = text_of(&s, "#verdict-reason").unwrap_or_default();
+        assert!(reason.contains("ssn"), "the deciding reason: {reason:?}");
+        let problems = text_of(&s, "#problems-list").unwrap_or_default();
+        assert!(
+            problems.contains("2:8") || problems.contains("1:8"),
+            "positions: {problems:?}"
+        );
+        save_screenshot(&s, "WARDEN_TABS_SCREENSHOT", "warden-tabs.png")?;
 
         // The first tab has its own text and no result.
         let first = s.find("[role=tablist] [role=tab]")?.ok_or("no first tab")?;
