@@ -347,6 +347,23 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         .ok_or("no last tab")?;
     s.click(&second)?;
     assert_eq!(sql_in_editor(&s)?, script);
+
+    // The shortcuts as real keys in the editor: Ctrl+Tab wraps to the first tab, Ctrl+W closes
+    // it, Ctrl+T opens a new one.
+    let content = s
+        .find("#editor .cm-content")?
+        .ok_or("no editor after the restart")?;
+    s.send_keys(&content, "\u{E009}\u{E004}\u{E000}")?;
+    assert_eq!(tabs(&s)?.1.as_deref(), Some("Query 1"));
+    assert_eq!(sql_in_editor(&s)?, denied);
+    s.send_keys(&content, "\u{E009}w\u{E000}")?;
+    assert_eq!(tabs(&s)?.0, ["Query 3", "Query 2"]);
+    let content = s.find("#editor .cm-content")?.ok_or("no editor")?;
+    s.send_keys(&content, "\u{E009}t\u{E000}")?;
+    let (titles, front) = tabs(&s)?;
+    assert_eq!(titles, ["Query 3", "Query 4", "Query 2"]);
+    assert_eq!(front.as_deref(), Some("Query 4"));
+    assert_eq!(sql_in_editor(&s)?, "");
     Ok(())
 }
 
