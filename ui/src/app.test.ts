@@ -924,10 +924,41 @@ describe("running a statement, a selection or the script", () => {
     await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls("run_query")).toHaveLength(0);
-    // A policy that allows both statements: the script goes as one text.
+    // Both statements allowed: they run one after the other (an engine runs one per query),
+    // and the tab shows the last one's rows.
     app.setSql("SELECT 1;\nSELECT 2");
     await app.run("script");
-    expect(calls("run_query")[0]).toMatchObject({ sql: "SELECT 1;\nSELECT 2" });
+    expect(calls("run_query").map((args) => (args as { sql: string }).sql)).toEqual(["SELECT 1", "SELECT 2"]);
+    expect(element("result-meta").textContent).toBe("Statement 2 of 2: 3 rows · 12.3 MB scanned · 45 ms");
+  });
+
+  it("runs nothing of a script when the policy refuses several statements", async () => {
+    // As a policy with a single_statement rule answers for a text of two statements.
+    handlers.lint = (args) =>
+      String(args.sql).includes(";")
+        ? { verdict: "deny", elevations: [], reads: [], reason: "only one statement may run at a time", diagnostics: [] }
+        : verdictFor(String(args.sql));
+    await start();
+    app.setSql("SELECT 1;\nSELECT 2");
+    await app.run("script");
+    expect(calls("run_query")).toHaveLength(0);
+    expect(element("verdict-reason").textContent).toBe("Only one statement may run at a time.");
+    // The statement at the cursor still runs on its own.
+    await app.run();
+    expect(calls("run_query").map((args) => (args as { sql: string }).sql)).toEqual(["SELECT 2"]);
+  });
+
+  it("stops a script at the first statement that fails, and says which", async () => {
+    await start();
+    handlers.run_query = (args) => {
+      if (args.sql === "SELECT 1") throw { kind: "engine", message: "table not found" };
+      return RESULT;
+    };
+    app.setSql("SELECT 1;\nSELECT 2");
+    await app.run("script");
+    expect(calls("run_query")).toHaveLength(1);
+    expect(element("error").textContent?.trim()).toMatch(/^Statement 1 of 2 failed\. /);
+    expect(element("result-meta").textContent).toBe("");
   });
 
   it("cancels the running query with Esc", async () => {

@@ -276,8 +276,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     // The whole text is the one the verdict shows (and shares its lint with); a statement or a
     // selection is checked on its own, and the gate checks it again when it runs.
     const sql = picked.trim() === whole.trim() ? whole : picked;
+    // The engines run one statement per query: a script of several runs them one after the
+    // other, each checked again on its own, stopping at the first that fails.
+    const spans = scope === "script" ? splitStatements(whole) : [];
+    const pieces = spans.length > 1 ? spans.map((span) => whole.slice(span.from, span.to)) : [sql];
     // The result lands in the tab the run started in, whichever tab is in front by then.
     const tab = front;
+    let step = 0;
+    const stepLabel = () => (pieces.length > 1 ? `Statement ${step + 1} of ${pieces.length}` : "");
     running = (async () => {
       busy = true;
       paint();
@@ -292,23 +298,42 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         // Only what is allowed runs: an elevate verdict waits for its grant.
         if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
         showError(layout, null);
-        setMeta(tab, "Running…");
-        runs += 1;
-        currentRun = `${Date.now().toString(36)}-${runs}`;
         runTab = tab;
         tab.running = true;
         renderTabs();
-        layout.cancel.hidden = false;
-        layout.cancel.disabled = false;
-        const result = await api.runQuery(sql, tab.database, currentRun);
-        tab.result = result;
-        if (tab === front) grid.show(result);
-        setMeta(tab, resultMeta(result.rowCount, result.bytesScanned, result.durationMs), `Query ${result.queryId} on ${result.engine}`);
+        for (step = 0; step < pieces.length; step += 1) {
+          const piece = pieces[step];
+          if (pieces.length > 1) {
+            const each = await checker.check(piece, tab.database);
+            if (each.kind !== "checked" || each.report.verdict !== "allow") {
+              const why =
+                each.kind === "checked"
+                  ? describeVerdict({ kind: "checked", report: each.report }, null).reason
+                  : each.kind === "unchecked"
+                    ? `Warden could not check it: ${each.message}`
+                    : "";
+              showError(layout, `Not run: ${stepLabel().toLowerCase()} is not allowed on its own. ${why}`);
+              return;
+            }
+          }
+          setMeta(tab, pieces.length > 1 ? `${stepLabel()}: running…` : "Running…");
+          runs += 1;
+          currentRun = `${Date.now().toString(36)}-${runs}`;
+          layout.cancel.hidden = false;
+          layout.cancel.disabled = false;
+          const result = await api.runQuery(piece, tab.database, currentRun);
+          // Each statement's rows replace the last: the script's result is its last statement's.
+          tab.result = result;
+          if (tab === front) grid.show(result);
+          const meta = resultMeta(result.rowCount, result.bytesScanned, result.durationMs);
+          setMeta(tab, pieces.length > 1 ? `${stepLabel()}: ${meta}` : meta, `Query ${result.queryId} on ${result.engine}`);
+        }
       } catch (error) {
         tab.result = null;
         if (tab === front) grid.clear("No results.");
         setMeta(tab, "");
-        showError(layout, describeError(error));
+        const where = pieces.length > 1 ? `${stepLabel()} failed. ` : "";
+        showError(layout, `${where}${describeError(error)}`);
       } finally {
         currentRun = null;
         runTab = null;
