@@ -325,6 +325,7 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
             }
             at
         })?;
+        save_screenshot(&s, "WARDEN_HISTORY_SCREENSHOT", "warden-history.png")?;
         let rows = s.find_all("#history-list > li .history-open")?;
         s.click(rows.get(found).ok_or("the history row went away")?)?;
         assert_eq!(tabs(&s)?.0.len(), 3, "the history opened a third tab");
