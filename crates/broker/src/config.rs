@@ -1,5 +1,7 @@
 use std::collections::BTreeMap;
 
+use warden_guardrails::Policy;
+
 /// What an elevation grants on AWS (the policy's `elevations.<name>.aws`, STS mode).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsElevation {
@@ -15,8 +17,98 @@ pub struct AwsElevation {
 
 /// What the broker needs besides the policy: the workspace name its journal records and each
 /// elevation's AWS side.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BrokerConfig {
     pub workspace: String,
     pub elevations: BTreeMap<String, AwsElevation>,
+}
+
+impl BrokerConfig {
+    /// The mapping of the policy in force: every elevation with an `aws` section, with its
+    /// approver group. Elevations without one are left out, so the broker denies requests for
+    /// them ("has no AWS mapping") rather than guess a role.
+    pub fn from_policy(workspace: &str, policy: &Policy) -> Self {
+        let elevations = policy
+            .elevations()
+            .iter()
+            .filter_map(|(name, e)| {
+                let aws = e.aws.as_ref()?;
+                Some((
+                    name.clone(),
+                    AwsElevation {
+                        role_arn: aws.role_arn.clone(),
+                        session_policy: aws.session_policy.clone(),
+                        workgroup: aws.workgroup.clone(),
+                        approver_group: e.approver_group.clone(),
+                    },
+                ))
+            })
+            .collect();
+        Self {
+            workspace: workspace.to_string(),
+            elevations,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_is_the_aws_mapping_of_the_policy_in_force() {
+        let policy = Policy::from_yaml(
+            r#"
+format: warden-policy/1
+name: mapped
+elevations:
+  pii-read:
+    approval: manual
+    approver_group: Data approvers
+    aws:
+      role_arn: arn:aws:iam::123456789012:role/warden-pii-read
+      workgroup: warden-pii-read
+      session_policy: { Statement: [{ Effect: Allow, Action: "athena:*", Resource: "*" }] }
+  large-scan:
+    approval: auto
+    justification: optional
+    aws: { role_arn: "arn:aws:iam::123456789012:role/warden-large-scan" }
+  local-only:
+    approval: auto
+"#,
+        )
+        .expect("policy");
+        let config = BrokerConfig::from_policy("prod", &policy);
+        let expected = BrokerConfig {
+            workspace: "prod".into(),
+            elevations: BTreeMap::from([
+                (
+                    "large-scan".to_string(),
+                    AwsElevation {
+                        role_arn: "arn:aws:iam::123456789012:role/warden-large-scan".into(),
+                        session_policy: None,
+                        workgroup: None,
+                        approver_group: None,
+                    },
+                ),
+                (
+                    "pii-read".to_string(),
+                    AwsElevation {
+                        role_arn: "arn:aws:iam::123456789012:role/warden-pii-read".into(),
+                        session_policy: Some(serde_json::json!({
+                            "Statement": [{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}]
+                        })),
+                        workgroup: Some("warden-pii-read".into()),
+                        approver_group: Some("Data approvers".into()),
+                    },
+                ),
+            ]),
+        };
+        assert_eq!(config, expected);
+        // Whatever the policy lets through, the broker's own session policy takes.
+        let end = chrono::Utc::now();
+        for (name, e) in &config.elevations {
+            crate::session_policy(name, end, e.session_policy.as_ref()).expect(name);
+        }
+    }
 }

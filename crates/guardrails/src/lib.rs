@@ -26,8 +26,9 @@ pub use dialect::AthenaDialect;
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use policy::units::human_size;
 pub use policy::{
-    Approval, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText, Table,
-    LONGEST_ELEVATION, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH, POLICY_FORMAT,
+    Approval, AwsGrant, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText,
+    Table, LONGEST_ELEVATION, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH, MAX_SESSION_POLICY_CHARS,
+    POLICY_FORMAT,
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;

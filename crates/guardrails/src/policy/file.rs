@@ -96,6 +96,19 @@ pub(crate) struct ElevationFile {
     pub approval: Option<String>,
     pub justification: Option<String>,
     pub ticket_pattern: Option<String>,
+    /// The IAM Identity Center group an approver must be in (checked by the AWS broker).
+    pub approver_group: Option<String>,
+    pub aws: Option<AwsFile>,
+}
+
+/// `elevations.<name>.aws`: what the elevation grants on AWS (STS mode).
+#[derive(DeriveDeserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AwsFile {
+    pub role_arn: String,
+    /// A mapping, or a string holding the JSON document.
+    pub session_policy: Option<serde_json::Value>,
+    pub workgroup: Option<String>,
 }
 
 /// Every key any rule kind takes; which ones a kind accepts is checked after reading.

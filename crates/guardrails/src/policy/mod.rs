@@ -1,5 +1,6 @@
 //! Policy file, format `warden-policy/1` (see docs/policy.md and docs/policy.schema.json).
 
+mod aws;
 pub(crate) mod file;
 mod guard;
 pub(crate) mod locate;
@@ -15,6 +16,7 @@ use file::{ColumnSpec, PolicyFile, SizeValue};
 use locate::Locations;
 pub(crate) use rules::Rule;
 
+pub use aws::{AwsGrant, MAX_SESSION_POLICY_CHARS};
 pub use guard::{MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH};
 
 pub const POLICY_FORMAT: &str = "warden-policy/1";
@@ -113,6 +115,11 @@ pub struct Elevation {
     pub justification: Justification,
     /// A regular expression a ticket reference must match, checked to compile at load time.
     pub ticket_pattern: Option<String>,
+    /// The IAM Identity Center group (display name) an approver must be in. Only the AWS
+    /// elevation broker checks it, in the identity store.
+    pub approver_group: Option<String>,
+    /// What the elevation grants on AWS; `None` where it grants nothing there (the demo).
+    pub aws: Option<AwsGrant>,
 }
 
 /// Used when an elevation does not say: short, and approved by a person.
@@ -373,6 +380,22 @@ fn build_elevations(
                 ));
             }
         }
+        let approver_group = match &e.approver_group {
+            None => None,
+            Some(g) => {
+                aws::check_group(g).map_err(|m| {
+                    PolicyError::at(
+                        loc.value(&format!("{path}/approver_group")),
+                        format!("approver_group of elevation {name}: {m}"),
+                    )
+                })?;
+                Some(g.clone())
+            }
+        };
+        let aws = match &e.aws {
+            None => None,
+            Some(a) => Some(build_aws(name, &path, a, loc)?),
+        };
         out.insert(
             name.clone(),
             Elevation {
@@ -383,10 +406,37 @@ fn build_elevations(
                 approval,
                 justification,
                 ticket_pattern: e.ticket_pattern.clone(),
+                approver_group,
+                aws,
             },
         );
     }
     Ok(out)
+}
+
+fn build_aws(
+    name: &str,
+    path: &str,
+    a: &file::AwsFile,
+    loc: &Locations,
+) -> Result<AwsGrant, PolicyError> {
+    let at = |key: &str| loc.value(&format!("{path}/aws/{key}"));
+    let bad = |key: &str, m: String| {
+        PolicyError::at(at(key), format!("elevations.{name}.aws.{key}: {m}"))
+    };
+    aws::check_role_arn(&a.role_arn).map_err(|m| bad("role_arn", m))?;
+    let session_policy = match &a.session_policy {
+        None => None,
+        Some(v) => Some(aws::session_policy(v).map_err(|m| bad("session_policy", m))?),
+    };
+    if let Some(w) = &a.workgroup {
+        aws::check_workgroup(w).map_err(|m| bad("workgroup", m))?;
+    }
+    Ok(AwsGrant {
+        role_arn: a.role_arn.clone(),
+        session_policy,
+        workgroup: a.workgroup.clone(),
+    })
 }
 
 pub(crate) fn size(value: &SizeValue, at: (usize, usize)) -> Result<u64, PolicyError> {

@@ -315,3 +315,99 @@ fn scan_limit(rule: &crate::policy::Rule) -> u64 {
         .expect("a max_scan_bytes rule")
         .limit
 }
+
+/// The example with pii-read mapped onto AWS; `aws` replaces the mapping's lines.
+fn with_aws(aws: &str) -> String {
+    EXAMPLE.replace(
+        "    ticket_pattern: '^(INC|SUP)-[0-9]+$'\n",
+        &format!(
+            "    ticket_pattern: '^(INC|SUP)-[0-9]+$'\n    approver_group: Data approvers\n{aws}"
+        ),
+    )
+}
+
+const PII_AWS: &str = r#"    aws:
+      role_arn: arn:aws:iam::123456789012:role/warden-pii-read
+      workgroup: warden-pii-read
+      session_policy:
+        Statement:
+          - { Effect: Allow, Action: ["athena:*"], Resource: "*" }
+"#;
+
+#[test]
+fn an_elevation_maps_onto_an_aws_role_and_an_approver_group() {
+    let p = Policy::from_yaml(&with_aws(PII_AWS)).expect("mapped policy");
+    let pii = p.elevation("pii-read").expect("pii-read");
+    assert_eq!(pii.approver_group.as_deref(), Some("Data approvers"));
+    let aws = pii.aws.as_ref().expect("aws mapping");
+    assert_eq!(
+        aws.role_arn,
+        "arn:aws:iam::123456789012:role/warden-pii-read"
+    );
+    assert_eq!(aws.workgroup.as_deref(), Some("warden-pii-read"));
+    assert_eq!(
+        aws.session_policy,
+        Some(
+            serde_json::json!({"Statement": [{"Effect": "Allow", "Action": ["athena:*"], "Resource": "*"}]})
+        )
+    );
+    let large = p.elevation("large-scan").expect("large-scan");
+    assert!(large.aws.is_none() && large.approver_group.is_none());
+
+    // The policy document pasted as JSON text reads the same.
+    let json_text = "    aws:\n      role_arn: arn:aws:iam::123456789012:role/warden-pii-read\n      session_policy: |\n        {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"athena:*\"], \"Resource\": \"*\"}]}\n";
+    let p2 = Policy::from_yaml(&with_aws(json_text)).expect("JSON text");
+    assert_eq!(
+        p2.elevation("pii-read")
+            .unwrap()
+            .aws
+            .as_ref()
+            .unwrap()
+            .session_policy,
+        aws.session_policy
+    );
+}
+
+#[test]
+fn a_bad_aws_mapping_is_refused_at_its_place() {
+    let e = error_of(&with_aws(
+        &PII_AWS.replace("123456789012:role/", "123456789012:user/"),
+    ));
+    assert!(
+        e.contains("line 27, column 17")
+            && e.contains("elevations.pii-read.aws.role_arn: \"arn:aws:iam::123456789012:user/warden-pii-read\" is not an IAM role ARN"),
+        "{e}"
+    );
+    let e = error_of(&with_aws(&PII_AWS.replace("Effect: Allow, ", "")));
+    assert!(
+        e.contains("line 30")
+            && e.contains("elevations.pii-read.aws.session_policy: statement 0 has no Effect"),
+        "{e}"
+    );
+    let e = error_of(&with_aws(
+        "    aws:\n      role_arn: arn:aws:iam::123456789012:role/r\n      session_policy: [athena]\n",
+    ));
+    assert!(
+        e.contains("session_policy: it is a list, not a JSON object"),
+        "{e}"
+    );
+    let e = error_of(&with_aws(
+        &PII_AWS.replace("workgroup: warden-pii-read", "workgroup: pii read"),
+    ));
+    assert!(
+        e.contains("line 28") && e.contains("not an Athena workgroup name"),
+        "{e}"
+    );
+    let e = error_of(&with_aws("    aws: { workgroup: w }\n"));
+    assert!(e.contains("role_arn"), "{e}");
+    let e = error_of(&with_aws(
+        "    aws: { role_arn: arn:aws:iam::123456789012:role/r, permission_set_arn: p }\n",
+    ));
+    assert!(e.contains("permission_set_arn"), "{e}");
+    let e =
+        error_of(&with_aws("").replace("approver_group: Data approvers", "approver_group: \"\""));
+    assert!(
+        e.contains("line 25") && e.contains("approver_group of elevation pii-read"),
+        "{e}"
+    );
+}
