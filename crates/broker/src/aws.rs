@@ -15,6 +15,23 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// Who the broker's credentials belong to (STS `GetCallerIdentity`): its `aws:userid` and ARN.
+/// Asked once at start, so that a broker without credentials says so before its first pass.
+pub async fn caller(sdk: &SdkConfig) -> Result<(String, String), crate::BrokerError> {
+    let mut builder = aws_sdk_sts::config::Builder::from(sdk);
+    if sdk.timeout_config().is_none() {
+        builder = builder.timeout_config(timeouts());
+    }
+    let sts = aws_sdk_sts::Client::from_conf(builder.build());
+    let out = bounded("STS GetCallerIdentity", sts.get_caller_identity().send())
+        .await?
+        .map_err(|e| describe("STS GetCallerIdentity", &e))?;
+    Ok((
+        out.user_id().unwrap_or_default().to_string(),
+        out.arn().unwrap_or_default().to_string(),
+    ))
+}
+
 pub(crate) fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(5))

@@ -22,7 +22,7 @@ mod session_policy;
 mod state;
 
 pub use approvers::Approvers;
-pub use aws::{sdk_config, CALL_TIMEOUT};
+pub use aws::{caller, sdk_config, CALL_TIMEOUT};
 pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
 pub use config::{AwsElevation, BrokerConfig};
 pub use credentials::{open_delivery, Credentials};

@@ -57,6 +57,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ElevationCommand,
     },
+    /// Run the elevation broker of an AWS workspace (for the platform team: a service or a
+    /// scheduled task with its own role).
+    Broker {
+        #[command(subcommand)]
+        command: BrokerCommand,
+    },
     /// Sign in to IAM Identity Center for an AWS (athena) workspace. Opens the browser; with
     /// --device-code shows a code to approve on any device instead (SSH, containers).
     Login(LoginArgs),
@@ -104,6 +110,36 @@ pub struct CredentialsArgs {
     /// The credentials of an elevation instead of the baseline role.
     #[arg(long, value_name = "NAME")]
     pub elevation: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrokerCommand {
+    /// Decide elevation requests in the workspace's request bucket, mint and deliver
+    /// credentials for grants, and end them, a pass every --interval until Ctrl+C (or SIGTERM).
+    ///
+    /// It verifies the workspace's signed policy bundle like every client and takes its AWS
+    /// credentials from the default chain (instance or task role; AWS_* variables). With --once
+    /// it makes one pass and prints what it did: exit 0 when the pass went through, 1 when some
+    /// request could not be handled or no policy is in force, 2 when the broker cannot start.
+    Run(BrokerRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrokerRunArgs {
+    /// Workspace (kind athena) whose requests to decide (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// One pass, then exit (for a scheduler).
+    #[arg(long)]
+    pub once: bool,
+    /// Time between passes (1s to 1h).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5s",
+        conflicts_with = "once"
+    )]
+    pub interval: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Bundle { command } => commands::bundle::run(&cli, command),
         Command::Audit { command } => commands::audit::run(&cli, command),
         Command::Elevation { command } => commands::elevation::run(&cli, command),
+        Command::Broker { command } => commands::broker::run(&cli, command),
         Command::Login(args) => commands::identity::login(&cli, args),
         Command::Logout(args) => commands::identity::logout(&cli, args),
         Command::Whoami(args) => commands::identity::whoami(&cli, args),

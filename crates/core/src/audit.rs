@@ -17,7 +17,7 @@ pub use warden_audit::Kind as AuditKind;
 
 /// One journal per workspace: its events, its device id and its sync watermark.
 pub struct Audit {
-    journal: Journal,
+    journal: std::sync::Arc<Journal>,
     workspace: String,
     store: Option<String>,
 }
@@ -64,7 +64,7 @@ impl Audit {
         workspace: &str,
         store: Option<String>,
     ) -> Result<Self, CoreError> {
-        let journal = Journal::open(path, Actor::from_os())?;
+        let journal = std::sync::Arc::new(Journal::open(path, Actor::from_os())?);
         Ok(Self {
             journal,
             workspace: workspace.to_string(),
@@ -92,6 +92,11 @@ impl Audit {
             os: std::env::consts::OS.to_string(),
         }))
         .map(|_| ())
+    }
+
+    /// The journal itself, for a writer of its own events (the elevation broker).
+    pub(crate) fn journal(&self) -> std::sync::Arc<Journal> {
+        self.journal.clone()
     }
 
     pub fn journal_path(&self) -> &Path {

@@ -33,6 +33,9 @@ pub struct WorkspaceConfig {
     /// `AwsDataCatalog`, 5 USD per TB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub athena: Option<crate::athena::AthenaConfig>,
+    /// Where an `athena` workspace's elevation requests go (the broker's request bucket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elevation: Option<crate::broker::ElevationSettings>,
     /// Set when the entry comes from the administrator's managed configuration.
     #[serde(skip)]
     pub managed: bool,
@@ -107,6 +110,7 @@ fn default_workspaces() -> BTreeMap<String, WorkspaceConfig> {
             audit: AuditSettings::default(),
             sign_in: None,
             athena: None,
+            elevation: None,
             managed: false,
         },
     )])

@@ -45,6 +45,8 @@ pub enum CoreError {
     NoApprovals(String),
     #[error("{0}")]
     Elevation(#[from] warden_elevation::ElevationError),
+    #[error("the elevation broker cannot run: {0}")]
+    Broker(String),
     #[error("the audit store cannot be used: {0}")]
     AuditStore(#[from] warden_audit::StoreError),
 }

@@ -10,6 +10,7 @@ pub mod athena;
 #[cfg(all(test, feature = "embedded"))]
 mod athena_gate_tests;
 pub mod audit;
+pub mod broker;
 mod bundles;
 mod config;
 #[cfg(feature = "embedded")]
@@ -30,6 +31,7 @@ mod unsynced_tests;
 mod workspace;
 
 pub use audit::{Audit, AuditStatusView, EventView};
+pub use broker::{BrokerHost, BrokerPass, ElevationSettings};
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
 pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
@@ -40,6 +42,7 @@ pub use gate::{
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};
 pub use results::ResultStore;
+pub use warden_broker::RunReport as BrokerReport;
 pub use warden_bundle::{
     FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus,
 };

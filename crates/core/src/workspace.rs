@@ -45,6 +45,9 @@ pub struct Workspace {
     bundle: BundleSettings,
     audit: AuditSettings,
     athena: crate::athena::AthenaConfig,
+    elevation: Option<crate::broker::ElevationSettings>,
+    /// The `[sign_in]` region, for AWS work the `[athena]` section does not place.
+    sign_in_region: Option<String>,
     home: Home,
     managed: bool,
 }
@@ -67,6 +70,11 @@ impl Workspace {
             bundle: ws.bundle.clone(),
             audit: ws.audit.clone(),
             athena: ws.athena.clone().unwrap_or_default(),
+            elevation: ws.elevation.clone(),
+            sign_in_region: ws
+                .sign_in
+                .as_ref()
+                .and_then(|s| s.region.clone().or_else(|| s.sso_region.clone())),
             home: home.clone(),
             managed: ws.managed,
             name,
@@ -77,9 +85,26 @@ impl Workspace {
         &self.name
     }
 
+    pub fn kind(&self) -> WorkspaceKind {
+        self.kind
+    }
+
     /// Where the workspace keeps its journal, bundle cache and state.
     pub fn dir(&self) -> &std::path::Path {
         &self.dir
+    }
+
+    /// `[elevation]`: the AWS request bucket, when the workspace has one.
+    pub fn elevation(&self) -> Option<&crate::broker::ElevationSettings> {
+        self.elevation.as_ref()
+    }
+
+    /// The region of the workspace's AWS work: `[athena]`'s, else `[sign_in]`'s.
+    pub(crate) fn region_hint(&self) -> Option<String> {
+        self.athena
+            .region
+            .clone()
+            .or_else(|| self.sign_in_region.clone())
     }
 
     /// True when an administrator's managed configuration pins this workspace: then its bundle

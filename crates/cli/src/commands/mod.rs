@@ -1,5 +1,6 @@
 pub mod audit;
 mod bounded;
+pub mod broker;
 pub mod bundle;
 pub mod elevation;
 pub mod identity;

@@ -1,0 +1,413 @@
+//! `warden broker run` against moto_server: a workspace whose signed bundle maps elevations onto
+//! AWS roles, requests written to the bucket as an analyst's Warden writes them, and the broker
+//! binary deciding them (one pass with `--once`, or running until it is interrupted).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::config::{Credentials as StaticKeys, Region};
+use insta_cmd::assert_cmd_snapshot;
+use warden_broker::{open_delivery, Bucket, S3Queue, Status};
+use warden_test_support::Moto;
+
+const ANA: &str = "AROAEXAMPLE:ana@example.com";
+const BOB: &str = "AROAEXAMPLE:bob@example.com";
+const BUCKET: &str = "warden-requests";
+
+const POLICY: &str = r#"format: warden-policy/1
+name: broker-cli
+catalog:
+  databases:
+    sales:
+      tables:
+        customers:
+          columns:
+            email: { type: varchar, tags: [pii] }
+elevations:
+  pii-read:
+    description: Read personal data
+    max_duration: 1h
+    default_duration: 15m
+    approval: manual
+    justification: required
+    aws:
+      role_arn: arn:aws:iam::123456789012:role/warden-pii-read
+      workgroup: warden-pii-read
+      session_policy: { Statement: [{ Effect: Allow, Action: "athena:*", Resource: "*" }] }
+  large-scan:
+    description: Scan more
+    max_duration: 1h
+    approval: auto
+    justification: optional
+    aws: { role_arn: "arn:aws:iam::123456789012:role/warden-large-scan" }
+rules:
+  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }
+"#;
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A home with workspace `prod` (kind athena): its bundle signed and published to a folder,
+/// its request bucket in moto.
+struct Env {
+    moto: Moto,
+    home: tempfile::TempDir,
+    sdk: SdkConfig,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let moto = Moto::start();
+        let home = tempfile::tempdir().unwrap();
+        let env = Env {
+            sdk: aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(StaticKeys::new("testing", "testing", None, None, "moto"))
+                .endpoint_url(&moto.endpoint)
+                .load()
+                .await,
+            moto,
+            home,
+        };
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&env.sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+        env.publish_bundle();
+        env
+    }
+
+    fn h(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The security team's steps: a key, a bundle of the policy for audience `prod`, published
+    /// to a folder; the workspace trusts the key and reads the folder.
+    fn publish_bundle(&self) {
+        let dir = self.h().join("security");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (key, policy, bundle) = (
+            dir.join("signing.key"),
+            dir.join("policy.yaml"),
+            dir.join("bundle.tar.gz"),
+        );
+        std::fs::write(&policy, POLICY).unwrap();
+        let store = dir.join("bundles");
+        std::fs::create_dir_all(&store).unwrap();
+        for args in [
+            vec!["bundle", "keygen", "--out", s(&key)],
+            vec![
+                "bundle",
+                "build",
+                "--policy",
+                s(&policy),
+                "--revision",
+                "1",
+                "--key",
+                s(&key),
+                "--out",
+                s(&bundle),
+                "--audience",
+                "prod",
+            ],
+            vec![
+                "bundle",
+                "publish",
+                s(&bundle),
+                "--to",
+                &format!("file://{}/", store.display()),
+            ],
+        ] {
+            let out = self.warden(&args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
+        }
+        let config = self.h().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("config.toml"),
+            format!(
+                r#"[workspaces.prod]
+kind = "athena"
+[workspaces.prod.bundle]
+source = "file://{store}/"
+trust = ["{key}.pub"]
+[workspaces.prod.audit]
+store = "file://{audit}/"
+[workspaces.prod.elevation]
+bucket = "{BUCKET}"
+region = "us-east-1"
+"#,
+                store = store.display(),
+                audit = self.h().join("central-audit").display(),
+                key = key.display()
+            ),
+        )
+        .unwrap();
+    }
+
+    /// `warden` with the broker's credentials in the default chain (environment variables),
+    /// pointed at moto.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_warden"));
+        cmd.arg("--home")
+            .arg(self.h())
+            .args(args)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", self.h().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.h().join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ENDPOINT_URL", &self.moto.endpoint);
+        cmd
+    }
+
+    fn warden(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the warden binary runs")
+    }
+
+    fn bucket(&self) -> Bucket {
+        Bucket::new(&self.sdk, BUCKET, true).unwrap()
+    }
+
+    /// `user`'s Warden, with a fresh key for the credentials of its requests.
+    fn client(&self, user: &str) -> (S3Queue, age::x25519::Identity) {
+        let identity = age::x25519::Identity::generate();
+        let queue = S3Queue::new(self.bucket(), user)
+            .unwrap()
+            .with_recipient(&identity.to_public().to_string())
+            .unwrap();
+        (queue, identity)
+    }
+
+    async fn status(&self, id: &str) -> Option<Status> {
+        let queue = S3Queue::new(self.bucket(), BOB).unwrap();
+        queue.state(id).await.unwrap().map(|(s, _)| s.status)
+    }
+
+    fn broker_dir(&self) -> PathBuf {
+        self.h().join("data/workspaces/prod/broker")
+    }
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+async fn request(queue: &S3Queue, name: &str, justification: &str, ticket: Option<&str>) -> String {
+    let policy = warden_guardrails::Policy::from_yaml(POLICY).unwrap();
+    let validated = warden_elevation::validate(
+        &policy,
+        &warden_elevation::Request {
+            name: name.into(),
+            duration: Some(Duration::from_secs(900)),
+            justification: justification.into(),
+            ticket: ticket.map(str::to_string),
+        },
+    )
+    .unwrap();
+    let (pending, _) = queue
+        .submit_request(&validated, chrono::Utc::now())
+        .await
+        .unwrap();
+    pending.id
+}
+
+fn with_filters(env: &Env, body: impl FnOnce()) {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[UUID]",
+    );
+    settings.add_filter(&regex_escape(&env.moto.endpoint), "[MOTO]");
+    settings.bind(body);
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_pass_grants_by_policy_waits_for_an_approver_and_delivers_credentials() {
+    let env = Env::new().await;
+    let (ana, ana_key) = env.client(ANA);
+    let scan = request(&ana, "large-scan", "", None).await;
+    let pii = request(&ana, "pii-read", "fraud case 7", None).await;
+
+    with_filters(&env, || {
+        assert_cmd_snapshot!(
+            "broker_once_first_pass",
+            env.command(&["broker", "run", "--once", "--workspace", "prod"])
+        );
+    });
+    assert_eq!(env.status(&scan).await, Some(Status::Granted));
+    assert_eq!(env.status(&pii).await, Some(Status::Pending));
+    // The delivered set opens with Ana's key only, and holds what moto's STS issued.
+    let sealed = env
+        .bucket()
+        .get(&format!("grants/{ANA}/{scan}/1.age"))
+        .await
+        .unwrap()
+        .expect("credential set 1 delivered");
+    let (n, credentials) = open_delivery(&ana_key, &scan, &sealed.body).unwrap();
+    assert_eq!(n, 1);
+    assert!(credentials.expires_at_ms > chrono::Utc::now().timestamp_millis());
+    assert!(open_delivery(&age::x25519::Identity::generate(), &scan, &sealed.body).is_err());
+
+    // Bob approves; the next pass grants pii-read and touches large-scan no more.
+    let (bob, _) = env.client(BOB);
+    bob.decide_request(
+        &pii,
+        warden_elevation::Decision::Approve,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let second = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let out = text(&second.stdout);
+    assert!(out.contains(&format!("granted: {pii}\n")), "{out}");
+    assert!(
+        out.contains(&format!("credentials delivered: {pii} (set 1)\n")),
+        "{out}"
+    );
+    assert_eq!(env.status(&pii).await, Some(Status::Granted));
+    // The broker keeps its own journal beside, not in, the workspace's.
+    assert!(env.broker_dir().join("journal.sqlite").is_file());
+    assert!(!env
+        .h()
+        .join("data/workspaces/prod/audit/journal.sqlite")
+        .exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_running_broker_grants_while_it_runs_and_stops_cleanly_on_ctrl_c() {
+    let env = Env::new().await;
+    let mut child = env
+        .command(&["broker", "run", "--workspace", "prod", "--interval", "1s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the broker starts");
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the broker says it runs");
+        if line.contains("the broker of workspace prod is running on s3://warden-requests") {
+            break;
+        }
+    }
+
+    let (ana, _) = env.client(ANA);
+    let scan = request(&ana, "large-scan", "", None).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.status(&scan).await != Some(Status::Granted) {
+        assert!(Instant::now() < deadline, "not granted within 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the broker did not stop within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l == "warden: the broker stopped"),
+        "{rest:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_without_a_bucket_or_a_trusted_policy_does_not_start() {
+    let env = Env::new().await;
+    let config = env.h().join("config/config.toml");
+    let full = std::fs::read_to_string(&config).unwrap();
+
+    std::fs::write(
+        &config,
+        full.replace(&format!("bucket = \"{BUCKET}\"\n"), ""),
+    )
+    .unwrap();
+    with_filters(&env, || {
+        assert_cmd_snapshot!(
+            "broker_without_bucket",
+            env.command(&["broker", "run", "--once", "--workspace", "prod"])
+        );
+    });
+
+    // Another key than the one that signed the bundle: nothing to follow, so no broker.
+    let other = env.h().join("other.key");
+    assert_eq!(
+        env.warden(&["bundle", "keygen", "--out", s(&other)])
+            .status
+            .code(),
+        Some(0)
+    );
+    let signing_pub = format!("{}.pub", env.h().join("security/signing.key").display());
+    std::fs::write(
+        &config,
+        full.replace(&signing_pub, &format!("{}.pub", other.display())),
+    )
+    .unwrap();
+    let refused = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stdout));
+    let err = text(&refused.stderr);
+    assert!(
+        err.contains(
+            "the elevation broker cannot run: not allowed: no valid policy bundle is in force"
+        ) && err.contains("the broker decides nothing without the policy every client enforces"),
+        "{err}"
+    );
+
+    let demo = env.warden(&["broker", "run", "--once", "--workspace", "demo"]);
+    assert_eq!(demo.status.code(), Some(2));
+    assert!(
+        text(&demo.stderr).contains("the broker serves workspaces of kind `athena`"),
+        "{}",
+        text(&demo.stderr)
+    );
+}
