@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A local AWS sandbox, no account needed (`make sandbox` / `make sandbox-stop`):
 #   moto_server (S3, STS, Glue, sso-admin, identitystore) and Warden's fake of the SSO portal
-#   and SSO-OIDC, both on 127.0.0.1, in the background until `scripts/sandbox.sh stop`.
-# It writes the workspace `sandbox` into the Warden configuration ($WARDEN_HOME when set) and
-# returns once both servers answer.
+#   and SSO-OIDC, both on 127.0.0.1, and the elevation broker (`warden broker run`), in the
+#   background until `scripts/sandbox.sh stop`.
+# It writes the workspace `sandbox` into the Warden configuration ($WARDEN_HOME when set): its
+# policy (scripts/sandbox-policy.yaml, signed with a sandbox key kept beside config.toml and
+# published to a folder), and its elevation request bucket and roles, created in moto. It
+# returns once the servers answer and the broker runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
@@ -32,7 +35,8 @@ PY
 
 stop() {
   local stopped=0
-  for name in fake moto; do
+  # The broker first: it stops cleanly on SIGTERM, while moto still answers.
+  for name in broker fake moto; do
     if [ -f "$state/$name.pid" ]; then
       kill "$(cat "$state/$name.pid")" 2>/dev/null && stopped=1 || true
       rm -f "$state/$name.pid"
@@ -61,10 +65,14 @@ start() {
   setsid "$helper" serve "$fake_port" >"$state/fake.log" 2>&1 < /dev/null &
   echo $! > "$state/fake.pid"
   local moto="http://127.0.0.1:$moto_port" fake="http://127.0.0.1:$fake_port"
+  fake_url="$fake"
   for _ in $(seq 1 150); do
     if answers "$moto/moto-api/" && answers "$fake/fake/health"; then
       echo "moto=$moto sso=$fake" > "$state/endpoints"
-      "$helper" write-config "$config" "$fake" "$moto"
+      if ! elevation_setup "$moto" || ! start_broker; then
+        stop >/dev/null
+        exit 1
+      fi
       cat <<EOT
 Sandbox running on 127.0.0.1: moto_server $moto, SSO portal and SSO-OIDC fake $fake.
 Workspace \`sandbox\` written to $config.
@@ -72,7 +80,9 @@ Workspace \`sandbox\` written to $config.
   $cli login --workspace sandbox                 # browser sign-in; the fake's page approves at once
   $cli whoami --workspace sandbox
   $cli credentials --workspace sandbox           # credential_process JSON
+  $cli bundle status --workspace sandbox         # the signed sandbox policy
   $CARGO_TARGET_DIR/debug/warden-desktop        # the app (make run builds it)
+The elevation broker decides requests in s3://$bucket (moto) every 2 s; its log: $state/broker.log
 Stop it with: make sandbox-stop
 EOT
       return 0
@@ -82,6 +92,59 @@ EOT
   echo "the sandbox servers did not answer within 30 s; logs in $state" >&2
   stop >/dev/null
   exit 1
+}
+
+bucket=warden-requests
+
+# Signs scripts/sandbox-policy.yaml (a new revision at every start), publishes it to a folder,
+# creates the request bucket and the elevated roles in moto, and writes the workspace.
+elevation_setup() {
+  local moto="$1" dir key bundles
+  dir="$(dirname "$config")"
+  key="$dir/sandbox-signing.key"
+  bundles="$state/bundles"
+  mkdir -p "$dir" "$bundles"
+  if [ ! -f "$key" ]; then
+    "$cli" bundle keygen --out "$key" >/dev/null || return 1
+  fi
+  "$cli" bundle build --policy scripts/sandbox-policy.yaml --revision "$(date +%s)" \
+    --key "$key" --out "$state/bundle.tar.gz" --audience sandbox >/dev/null || return 1
+  "$cli" bundle publish "$state/bundle.tar.gz" --to "file://$bundles/" >/dev/null || return 1
+  # boto3 comes with moto_server.
+  python3 - "$moto" "$bucket" <<'PY' || { echo "cannot create the request bucket and roles in moto" >&2; return 1; }
+import json, sys, boto3
+endpoint, bucket = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+boto3.client("s3", **kw).create_bucket(Bucket=bucket)
+broker = "arn:aws:iam::123456789012:role/warden-broker"
+trust = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": broker},
+    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]}]}
+iam = boto3.client("iam", **kw)
+for name in ("warden-broker", "warden-pii-read", "warden-large-scan"):
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+PY
+  "$helper" write-config "$config" "$fake_url" "$moto" "file://$bundles/" "$key.pub" "$bucket"
+}
+
+# The broker with credentials of its own (moto takes any), as a task role would give them.
+start_broker() {
+  AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=us-east-1 \
+    setsid "$cli" broker run --workspace sandbox --interval 2s >"$state/broker.log" 2>&1 < /dev/null &
+  echo $! > "$state/broker.pid"
+  for _ in $(seq 1 150); do
+    if grep -q "is running" "$state/broker.log"; then
+      return 0
+    fi
+    if ! kill -0 "$(cat "$state/broker.pid")" 2>/dev/null; then
+      break
+    fi
+    sleep 0.2
+  done
+  echo "the elevation broker did not start:" >&2
+  cat "$state/broker.log" >&2
+  return 1
 }
 
 case "${1:-start}" in

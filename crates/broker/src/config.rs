@@ -111,4 +111,22 @@ elevations:
             crate::session_policy(name, end, e.session_policy.as_ref()).expect(name);
         }
     }
+
+    #[test]
+    fn the_sandbox_policy_maps_every_elevation_onto_a_role() {
+        let policy = Policy::from_yaml(include_str!("../../../scripts/sandbox-policy.yaml"))
+            .expect("scripts/sandbox-policy.yaml loads");
+        let config = BrokerConfig::from_policy("sandbox", &policy);
+        assert_eq!(
+            config.elevations.keys().collect::<Vec<_>>(),
+            policy.elevation_names().iter().collect::<Vec<_>>()
+        );
+        for (name, e) in &config.elevations {
+            // scripts/sandbox.sh creates exactly these roles in moto.
+            assert_eq!(
+                e.role_arn,
+                format!("arn:aws:iam::123456789012:role/warden-{name}")
+            );
+        }
+    }
 }

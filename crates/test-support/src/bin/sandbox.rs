@@ -2,13 +2,17 @@
 //! writes the `sandbox` workspace into a Warden configuration file.
 //!
 //!   warden-sandbox serve [PORT]                          prints the endpoint, runs until killed
-//!   warden-sandbox write-config CONFIG_TOML SSO_URL STS_URL
+//!   warden-sandbox write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET]
+//!
+//! With the last three, the workspace also takes its signed policy bundle from BUNDLES_URL
+//! (trusting the public key file TRUSTED_KEY) and sends elevation requests to BUCKET in moto
+//! (STS_URL is moto's endpoint), where the sandbox's broker decides them.
 
 use std::path::Path;
 
 use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
 
-const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL";
+const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +27,17 @@ fn main() {
             Ok(p) => serve(p),
             Err(_) => Err(format!("not a port: {port}\n{USAGE}")),
         },
-        ["write-config", config, sso, sts] => write_config(Path::new(config), sso, sts),
+        ["write-config", config, sso, sts] => write_config(Path::new(config), sso, sts, None),
+        ["write-config", config, sso, sts, bundles, key, bucket] => write_config(
+            Path::new(config),
+            sso,
+            sts,
+            Some(Elevation {
+                bundles,
+                key,
+                bucket,
+            }),
+        ),
         _ => Err(USAGE.to_owned()),
     };
     if let Err(e) = result {
@@ -40,9 +54,21 @@ fn serve(port: u16) -> Result<(), String> {
     }
 }
 
+/// Where the sandbox workspace's policy comes from and where its elevation requests go.
+struct Elevation<'a> {
+    bundles: &'a str,
+    key: &'a str,
+    bucket: &'a str,
+}
+
 /// Adds (or replaces) `[workspaces.sandbox]`, keeping the rest of the file. The file before
 /// the change is kept beside it as `config.toml.before-sandbox`.
-fn write_config(path: &Path, sso: &str, sts: &str) -> Result<(), String> {
+fn write_config(
+    path: &Path,
+    sso: &str,
+    sts: &str,
+    elevation: Option<Elevation>,
+) -> Result<(), String> {
     let mut table: toml::Table = match std::fs::read_to_string(path) {
         Ok(text) => {
             std::fs::write(path.with_extension("toml.before-sandbox"), &text)
@@ -65,7 +91,24 @@ region = "us-east-1"
 sso = "{sso}"
 sso_oidc = "{sso}"
 sts = "{sts}"
-"#
+{elevation}"#,
+        elevation = elevation
+            .map(|e| format!(
+                r#"[bundle]
+source = {source:?}
+trust = [{key:?}]
+[elevation]
+bucket = {bucket:?}
+region = "us-east-1"
+[elevation.endpoints]
+s3 = "{sts}"
+sts = "{sts}"
+"#,
+                source = e.bundles,
+                key = e.key,
+                bucket = e.bucket
+            ))
+            .unwrap_or_default()
     ))
     .map_err(|e| format!("sandbox workspace: {e}"))?
     .into();
