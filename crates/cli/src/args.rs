@@ -163,6 +163,17 @@ pub enum ElevationCommand {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Revoke grant ID on an AWS workspace (kind athena), saying why: the broker ends it at its
+    /// next pass and mints no more credentials for it (those issued die at AWS at the latest at
+    /// the grant's end). Needs your sign-in (`warden login`). Exit 1 when ID is not a grant that
+    /// holds or is your own.
+    Revoke {
+        id: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        #[arg(long, value_name = "TEXT", required = true)]
+        reason: String,
+    },
     /// Deny request ID, saying why; the requester sees the reason.
     Deny {
         id: String,

@@ -411,3 +411,120 @@ async fn a_broker_without_a_bucket_or_a_trusted_policy_does_not_start() {
         text(&demo.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approver_revokes_a_grant_and_the_broker_ends_it() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    // The approver signs in to the same workspace (the SSO fake; moto's STS says who they are).
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &format!(
+        r#"[workspaces.prod.sign_in]
+sso_start_url = "https://sandbox.awsapps.com/start"
+sso_region = "us-east-1"
+account_id = "{account}"
+role_name = "{role}"
+[workspaces.prod.sign_in.endpoints]
+sso = "{fake}"
+sso_oidc = "{fake}"
+sts = "{moto}"
+"#,
+        account = warden_test_support::sso_fake::ACCOUNT_ID,
+        role = warden_test_support::sso_fake::ROLE_NAME,
+        fake = fake.endpoint,
+        moto = env.moto.endpoint,
+    );
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let as_approver = |args: &[&str]| {
+        env.command(args)
+            .env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser")
+            .output()
+            .unwrap()
+    };
+    let login = as_approver(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+
+    let (ana, _) = env.client(ANA);
+    let scan = request(&ana, "large-scan", "", None).await;
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    assert_eq!(env.status(&scan).await, Some(Status::Granted));
+
+    let revoked = as_approver(&[
+        "elevation",
+        "revoke",
+        &scan,
+        "--workspace",
+        "prod",
+        "--reason",
+        "case closed",
+    ]);
+    assert_eq!(revoked.status.code(), Some(0), "{}", text(&revoked.stderr));
+    let said = text(&revoked.stdout);
+    assert!(
+        said.starts_with(&format!(
+            "revoked large-scan for {ANA} (request {scan}) as "
+        )),
+        "{said}"
+    );
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    assert!(
+        text(&pass.stdout).contains(&format!("ended: {scan}\n")),
+        "{}",
+        text(&pass.stdout)
+    );
+    assert_eq!(env.status(&scan).await, Some(Status::Revoked));
+
+    // Nothing left to revoke; an id nobody asked under is not a request at all.
+    let again = as_approver(&[
+        "elevation",
+        "revoke",
+        &scan,
+        "--workspace",
+        "prod",
+        "--reason",
+        "twice",
+    ]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("is not a grant that holds (it is revoked)"),
+        "{}",
+        text(&again.stderr)
+    );
+    let unknown = as_approver(&[
+        "elevation",
+        "revoke",
+        "0190f0e0-0000-7000-8000-000000000000",
+        "--workspace",
+        "prod",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+    let demo = as_approver(&[
+        "elevation",
+        "revoke",
+        &scan,
+        "--workspace",
+        "demo",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(demo.status.code(), Some(2));
+    assert!(
+        text(&demo.stderr).contains("is not an AWS workspace"),
+        "{}",
+        text(&demo.stderr)
+    );
+    let logout = as_approver(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+}

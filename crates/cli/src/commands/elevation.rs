@@ -1,5 +1,6 @@
 use chrono::{TimeZone, Utc};
-use warden_core::{format_duration, Decision, ElevationError, Workspace};
+use warden_core::aws_queue::{self, Revocation};
+use warden_core::{format_duration, CoreError, Decision, ElevationError, Home, Workspace};
 
 use crate::args::{Cli, ElevationCommand, InfoFormat};
 use crate::json;
@@ -62,7 +63,42 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
             workspace,
             reason,
         } => decide(queue(workspace)?, id, Decision::Deny, Some(reason)),
+        ElevationCommand::Revoke {
+            id,
+            workspace,
+            reason,
+        } => revoke(&home, workspace.as_deref(), id, reason),
     }
+}
+
+fn revoke(home: &Home, workspace: Option<&str>, id: &str, reason: &str) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let queue = aws_queue::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        match aws_queue::revoke(&queue, id, reason).await {
+            Ok(Revocation::Written(record)) => {
+                println!(
+                    "revoked {} for {} (request {id}) as {}; the broker ends it at its next pass",
+                    plain(&record.name),
+                    plain(&record.requester),
+                    plain(&record.approver)
+                );
+                Ok(0)
+            }
+            Ok(Revocation::NotHeld(why)) => {
+                eprintln!("warden: {why}");
+                Ok(EXIT_REFUSED)
+            }
+            Err(CoreError::Elevation(
+                e @ (ElevationError::AlreadyDecided { .. } | ElevationError::SelfApproval { .. }),
+            )) => {
+                eprintln!("warden: {e}");
+                Ok(EXIT_REFUSED)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    })
 }
 
 fn decide(
