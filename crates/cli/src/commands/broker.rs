@@ -33,7 +33,17 @@ fn run_broker(cli: &Cli, args: &BrokerRunArgs) -> Result<u8, String> {
             host.caller(),
             warden_core::format_duration(interval)
         );
-        host.run(interval, shutdown()).await;
+        // Listening from now on: a signal during the first pass must not kill the process
+        // halfway through a state change.
+        let (stopped, stop) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stopped.send(());
+        });
+        host.run(interval, async {
+            let _ = stop.await;
+        })
+        .await;
         eprintln!("warden: the broker stopped");
         Ok(0)
     })
