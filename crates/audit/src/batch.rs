@@ -22,6 +22,9 @@ pub struct ObjectKey {
     pub device_id: String,
     pub first_seq: u64,
     pub last_seq: u64,
+    /// Set on a batch uploaded under a second key because its own key was taken by an object
+    /// that is not this journal's (`FIRSTSEQ-LASTSEQ.TAG.jsonl.gz`, TAG `c` + content hash prefix).
+    pub tag: Option<String>,
 }
 
 /// The key of the object holding `first_seq..=last_seq` of `device_id` for day `dt` (YYYY-MM-DD).
@@ -30,7 +33,21 @@ pub fn object_key(dt: &str, device_id: &str, first_seq: u64, last_seq: u64) -> S
     format!("{KEY_ROOT}dt={dt}/device={device_id}/{first_seq:012}-{last_seq:012}.jsonl.gz")
 }
 
-/// Parses a key written by `object_key`; `None` for anything else.
+/// The second key of a batch whose own key holds a foreign object: tagged with the start of the
+/// batch's content hash, so a retry of the same batch lands on the same key (exactly once still
+/// holds) and nobody can take it in advance without knowing the events.
+pub(crate) fn alternate_key(
+    dt: &str,
+    device_id: &str,
+    first_seq: u64,
+    last_seq: u64,
+    content_sha256: &str,
+) -> String {
+    let tag = &content_sha256[..content_sha256.len().min(16)];
+    format!("{KEY_ROOT}dt={dt}/device={device_id}/{first_seq:012}-{last_seq:012}.c{tag}.jsonl.gz")
+}
+
+/// Parses a key written by `object_key` or `alternate_key`; `None` for anything else.
 pub fn parse_object_key(key: &str) -> Option<ObjectKey> {
     let rest = key.strip_prefix(KEY_ROOT)?;
     let mut parts = rest.split('/');
@@ -43,7 +60,20 @@ pub fn parse_object_key(key: &str) -> Option<ObjectKey> {
     {
         return None;
     }
-    let (first, last) = name.split_once('-')?;
+    let (range, tag) = match name.split_once('.') {
+        Some((range, tag))
+            if !tag.is_empty()
+                && tag.len() <= 32
+                && tag
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
+        {
+            (range, Some(tag.to_string()))
+        }
+        Some(_) => return None,
+        None => (name, None),
+    };
+    let (first, last) = range.split_once('-')?;
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(first) || !all_digits(last) {
         return None;
@@ -54,6 +84,7 @@ pub fn parse_object_key(key: &str) -> Option<ObjectKey> {
         device_id: device_id.to_string(),
         first_seq,
         last_seq,
+        tag,
     })
 }
 
@@ -133,8 +164,18 @@ mod tests {
                 dt: "2026-11-21".into(),
                 device_id: "dev-1".into(),
                 first_seq: 1,
-                last_seq: 500
+                last_seq: 500,
+                tag: None,
             })
+        );
+        let second = alternate_key("2026-11-21", "dev-1", 1, 500, &"ab".repeat(32));
+        assert_eq!(
+            second,
+            "audit/v1/dt=2026-11-21/device=dev-1/000000000001-000000000500.cabababababababab.jsonl.gz"
+        );
+        assert_eq!(
+            parse_object_key(&second).and_then(|k| k.tag),
+            Some("cabababababababab".to_string())
         );
         assert!(object_key("d", "x", 9, 9) < object_key("d", "x", 10, 10));
         for bad in [
@@ -142,6 +183,8 @@ mod tests {
             "audit/v1/dt=2026-11-21/device=a/2-1.jsonl.gz",
             "audit/v1/dt=2026-11-21/device=a/0-1.jsonl.gz",
             "audit/v1/dt=2026-11-21/device=a/1-2.jsonl",
+            "audit/v1/dt=2026-11-21/device=a/1-2..jsonl.gz",
+            "audit/v1/dt=2026-11-21/device=a/1-2.X.jsonl.gz",
             "audit/v1/dt=2026-11-21/device=/1-2.jsonl.gz",
             "audit/v1/dt=2026-11-21/device=a/x/1-2.jsonl.gz",
             "other/1-2.jsonl.gz",

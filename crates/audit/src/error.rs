@@ -38,7 +38,7 @@ pub enum AuditError {
         #[source]
         source: StoreError,
     },
-    #[error("object {key} already exists in {store} with different content; refusing to overwrite it. Run `warden audit verify-store` and ask an admin to inspect the object")]
+    #[error("object {key} in {store} holds content that is not this journal's, and so did the batch's first key; neither was overwritten and these events were not uploaded. Queries still run and their events stay in the local journal (unless the policy's `audit.max_unsynced` stops runs once they are too old); run `warden audit verify-store` and ask an admin to remove the objects someone else put there")]
     Conflict { store: String, key: String },
     #[error("events {first_seq} to {last_seq} of the audit journal changed after they were planned for upload to {store} as {key}, so none of them was uploaded. Run `warden audit verify`: it names the altered event. The sync cannot go past these events; ask an admin to inspect the journal")]
     BatchChanged {

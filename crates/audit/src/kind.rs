@@ -26,10 +26,11 @@ pub enum Kind {
     SignInFailed,
     TokenRefreshed,
     CredentialsIssued,
+    StoreTampering,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -49,6 +50,7 @@ impl Kind {
         Kind::SignInFailed,
         Kind::TokenRefreshed,
         Kind::CredentialsIssued,
+        Kind::StoreTampering,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +74,7 @@ impl Kind {
             Kind::SignInFailed => "sign_in_failed",
             Kind::TokenRefreshed => "token_refreshed",
             Kind::CredentialsIssued => "credentials_issued",
+            Kind::StoreTampering => "store_tampering",
         }
     }
 }

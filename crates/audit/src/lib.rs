@@ -10,6 +10,7 @@ mod chain;
 mod error;
 mod event;
 mod filter;
+mod fork;
 mod journal;
 mod kind;
 mod payload;
@@ -28,10 +29,10 @@ pub use journal::Journal;
 pub use kind::Kind;
 pub use payload::{
     AppStarted, BundleRejected, BundleUpdated, CredentialsIssued, CredentialsWiped,
-    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, EngineRef, Lockout,
-    Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted,
-    Sha256Hex, SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, TokenRefreshed, Verdict,
-    MAX_SQL_TEXT_BYTES,
+    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, EngineRef, Finding,
+    Lockout, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished,
+    QueryStarted, Sha256Hex, SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode,
+    StoreTampering, TokenRefreshed, Verdict, MAX_SQL_TEXT_BYTES,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

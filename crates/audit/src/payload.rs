@@ -252,6 +252,53 @@ pub struct CredentialsIssued {
     pub expires_at_ms: i64,
 }
 
+/// What a sync found in the central store that this journal did not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// The store holds events of this device that this journal does not have, or its chain does
+    /// not continue the store's: another copy of the journal (a rolled-back or copied file) synced.
+    Fork,
+    /// An object under this device's key whose content is not this journal's events (someone
+    /// with write access to the store put it there).
+    ForeignObject,
+}
+
+impl Finding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::Fork => "fork",
+            Finding::ForeignObject => "foreign_object",
+        }
+    }
+}
+
+/// A sync found tampering in the central store (a fork or a foreign object), recorded once per
+/// object so that the report itself reaches the store with the next batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreTampering {
+    pub store: String,
+    /// The object key, relative to the store's URL.
+    pub key: String,
+    pub finding: Finding,
+    /// In plain words: what was found and what the journal holds instead.
+    pub detail: String,
+}
+
+impl std::fmt::Display for StoreTampering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.finding {
+            Finding::Fork => "a fork of this journal",
+            Finding::ForeignObject => "an object this journal did not write",
+        };
+        write!(
+            f,
+            "tampering found in the audit store {}: {what}: {}. Tell your security team; `warden audit verify-store --store {}` lists it",
+            self.store, self.detail, self.store
+        )
+    }
+}
+
 /// The payload of an event; the variant decides the event's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -274,6 +321,7 @@ pub enum Payload {
     SignInFailed(SignInFailed),
     TokenRefreshed(TokenRefreshed),
     CredentialsIssued(CredentialsIssued),
+    StoreTampering(StoreTampering),
 }
 
 impl Payload {
@@ -298,6 +346,7 @@ impl Payload {
             Payload::SignInFailed(_) => Kind::SignInFailed,
             Payload::TokenRefreshed(_) => Kind::TokenRefreshed,
             Payload::CredentialsIssued(_) => Kind::CredentialsIssued,
+            Payload::StoreTampering(_) => Kind::StoreTampering,
         }
     }
 
@@ -333,6 +382,7 @@ impl Payload {
             Payload::SignInFailed(p) => serde_json::to_value(p),
             Payload::TokenRefreshed(p) => serde_json::to_value(p),
             Payload::CredentialsIssued(p) => serde_json::to_value(p),
+            Payload::StoreTampering(p) => serde_json::to_value(p),
         }
     }
 
@@ -360,6 +410,7 @@ impl Payload {
             Kind::SignInFailed => Payload::SignInFailed(serde_json::from_value(value)?),
             Kind::TokenRefreshed => Payload::TokenRefreshed(serde_json::from_value(value)?),
             Kind::CredentialsIssued => Payload::CredentialsIssued(serde_json::from_value(value)?),
+            Kind::StoreTampering => Payload::StoreTampering(serde_json::from_value(value)?),
         })
     }
 }

@@ -7,21 +7,27 @@
 //!    its recorded content hash: events edited after planning are never uploaded.
 //! 2. Upload with a create-only write. If the object already exists (a retry after a lost
 //!    acknowledgement, or another process syncing the same journal), it is read back and its
-//!    content hash compared: equal means done, different is a conflict that stops the sync.
+//!    content hash compared: equal means done. Different means someone else's object sits on the
+//!    key: it is recorded as tampering and left alone, and the batch moves to its second key
+//!    (`alternate_key`), so that nobody can stall the sync by creating keys in advance.
 //! 3. Mark the batch done and advance the watermark in one transaction.
 //!
-//! A crash between any two steps repeats at most step 2, which is idempotent.
+//! A crash between any two steps repeats at most step 2, which is idempotent. Before planning,
+//! each run looks for a fork (`fork.rs`).
 
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::backoff::backoff_delay;
-use crate::batch::{day_of, encode_lines, gunzip, gzip, object_key, sha256_hex};
+use crate::batch::{
+    alternate_key, day_of, encode_lines, gunzip, gzip, object_key, parse_object_key, sha256_hex,
+};
 use crate::chain::{ChainWalker, GENESIS_HASH};
 use crate::error::AuditError;
 use crate::event::EventLine;
 use crate::journal::{now_ms, read_line, Journal, EVENT_COLUMNS};
+use crate::payload::{Finding, StoreTampering};
 use crate::store::{PutOutcome, Store, StoreError};
 
 /// A batch to upload and, when it was just planned, its encoded content.
@@ -68,6 +74,8 @@ pub struct SyncReport {
     pub last_synced_seq: u64,
     /// Events still waiting for the store.
     pub pending: u64,
+    /// Tampering found by this run (a fork, a foreign object), each also recorded in the journal.
+    pub findings: Vec<StoreTampering>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,9 +114,10 @@ impl Journal {
         policy: &SyncPolicy,
         report: &mut SyncReport,
     ) -> Result<(), AuditError> {
+        self.check_for_forks(store, policy, report).await?;
         let mut objects = 0u64;
         while policy.max_objects.is_none_or(|max| objects < max) {
-            let Some((batch, planned_content)) = self.next_batch(store.url(), policy)? else {
+            let Some((mut batch, planned_content)) = self.next_batch(store.url(), policy)? else {
                 break;
             };
             let content = match planned_content {
@@ -116,7 +125,13 @@ impl Journal {
                 None => self.pending_content(store.url(), &batch)?,
             };
             let body = gzip(&content).map_err(AuditError::InvalidEvent)?;
-            match upload(store, &batch, body, policy, report).await? {
+            let outcome = loop {
+                match upload(store, &batch, body.clone(), policy, report).await? {
+                    Uploaded::Done(outcome) => break outcome,
+                    Uploaded::Taken => self.move_to_second_key(store.url(), &mut batch, report)?,
+                }
+            };
+            match outcome {
                 PutOutcome::Created => report.objects_created += 1,
                 PutOutcome::AlreadyExists => report.objects_already_present += 1,
             }
@@ -230,6 +245,48 @@ impl Journal {
         }
     }
 
+    /// The batch's key holds an object that is not this journal's: report it (once) and plan the
+    /// batch under its second key. A second key taken too is a conflict that stops the sync.
+    fn move_to_second_key(
+        &self,
+        store: &str,
+        batch: &mut PlannedBatch,
+        report: &mut SyncReport,
+    ) -> Result<(), AuditError> {
+        let conflict = || AuditError::Conflict {
+            store: store.to_string(),
+            key: batch.key.clone(),
+        };
+        let Some(parsed) = parse_object_key(&batch.key).filter(|k| k.tag.is_none()) else {
+            return Err(conflict());
+        };
+        let tampering = StoreTampering {
+            store: store.to_string(),
+            key: batch.key.clone(),
+            finding: Finding::ForeignObject,
+            detail: format!(
+                "{} holds content that is not this journal's events {} to {}; they were stored under a second key",
+                batch.key, batch.first_seq, batch.last_seq
+            ),
+        };
+        if self.record_tampering(&tampering)? {
+            report.findings.push(tampering);
+        }
+        let second = alternate_key(
+            &parsed.dt,
+            &parsed.device_id,
+            batch.first_seq,
+            batch.last_seq,
+            &batch.content_sha256,
+        );
+        self.conn().execute(
+            "UPDATE sync_batches SET object_key = ?3 WHERE store = ?1 AND first_seq = ?2 AND done_ms IS NULL",
+            params![store, batch.first_seq as i64, second],
+        )?;
+        batch.key = second;
+        Ok(())
+    }
+
     /// Marks the batch done and advances the watermark, atomically.
     fn complete_batch(&self, store: &str, batch: &PlannedBatch) -> Result<(), AuditError> {
         let mut conn = self.conn();
@@ -314,6 +371,13 @@ fn check_chain(
     Ok(())
 }
 
+/// What an upload found.
+enum Uploaded {
+    Done(PutOutcome),
+    /// The key holds an object with other content.
+    Taken,
+}
+
 /// Uploads one batch, retrying transient failures with jittered backoff.
 async fn upload(
     store: &dyn Store,
@@ -321,7 +385,7 @@ async fn upload(
     body: Vec<u8>,
     policy: &SyncPolicy,
     report: &mut SyncReport,
-) -> Result<PutOutcome, AuditError> {
+) -> Result<Uploaded, AuditError> {
     let mut attempt = 0u32;
     loop {
         let result = match with_timeout(
@@ -337,10 +401,7 @@ async fn upload(
                         let same = gunzip(&existing)
                             .is_ok_and(|content| sha256_hex(&content) == batch.content_sha256);
                         if !same {
-                            return Err(AuditError::Conflict {
-                                store: store.url().to_string(),
-                                key: batch.key.clone(),
-                            });
+                            return Ok(Uploaded::Taken);
                         }
                         Ok(PutOutcome::AlreadyExists)
                     }
@@ -354,7 +415,7 @@ async fn upload(
             Err(e) => Err(e),
         };
         match result {
-            Ok(outcome) => return Ok(outcome),
+            Ok(outcome) => return Ok(Uploaded::Done(outcome)),
             Err(e) if e.is_retryable() && attempt + 1 < policy.max_attempts => {
                 report.retries += 1;
                 tokio::time::sleep(backoff_delay(policy.base_delay, policy.max_delay, attempt))
@@ -371,7 +432,7 @@ async fn upload(
     }
 }
 
-async fn with_timeout<T>(
+pub(crate) async fn with_timeout<T>(
     limit: Duration,
     request: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {

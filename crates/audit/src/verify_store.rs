@@ -1,10 +1,13 @@
 //! The central side: every device's events in the store exactly once, gap-free, chained.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use crate::batch::{day_of, decode_lines, gunzip, parse_object_key, ObjectKey, KEY_ROOT};
 use crate::chain::ChainWalker;
+use crate::event::EventLine;
+use crate::kind::Kind;
+use crate::payload::StoreTampering;
 use crate::store::{Store, StoreError};
 
 /// The result of `verify_store`.
@@ -43,11 +46,25 @@ pub enum StoreProblem {
         missing_from: u64,
         missing_to: u64,
     },
-    /// An object covering sequence numbers already covered by another (a duplicate).
+    /// An object repeating, with the same events, sequence numbers already covered by another.
     Duplicate {
         device_id: String,
         key: String,
         overlaps: String,
+    },
+    /// Two objects with different events under the same sequence numbers of one device: two
+    /// copies of its journal synced (one rolled back or copied), or a forged object. Tampering.
+    Fork {
+        device_id: String,
+        seq: u64,
+        key: String,
+        other: String,
+    },
+    /// A device recorded, in an event of its chain, tampering it found while syncing.
+    Reported {
+        device_id: String,
+        seq: u64,
+        tampering: StoreTampering,
     },
     /// An object that cannot be read or parsed.
     Unreadable { key: String, reason: String },
@@ -81,6 +98,26 @@ impl fmt::Display for StoreProblem {
                     "device {device_id}: {key} repeats sequence numbers already in {overlaps}"
                 )
             }
+            StoreProblem::Fork {
+                device_id,
+                seq,
+                key,
+                other,
+            } => write!(
+                f,
+                "tampering: device {device_id} forked at sequence {seq}: {key} holds other events than {other} under the same sequence numbers (its journal was rolled back or copied, or an object was forged)"
+            ),
+            StoreProblem::Reported {
+                device_id,
+                seq,
+                tampering,
+            } => write!(
+                f,
+                "tampering reported by device {device_id} (its event {seq}): {} {}: {}",
+                tampering.finding.as_str().replace('_', " "),
+                tampering.key,
+                tampering.detail
+            ),
             StoreProblem::Unreadable { key, reason } => write!(f, "{key}: unreadable ({reason})"),
             StoreProblem::Broken {
                 device_id,
@@ -114,7 +151,11 @@ pub async fn verify_store(store: &dyn Store) -> Result<StoreReport, StoreError> 
     let mut devices = Vec::new();
     let mut events = 0;
     for (device_id, mut objects) in by_device {
-        objects.sort_by_key(|(k, _)| (k.first_seq, k.last_seq));
+        // Ties (a batch's second key beside the object that took its first) by key, so the
+        // order does not depend on the store's listing.
+        objects.sort_by(|(a, ka), (b, kb)| {
+            (a.first_seq, a.last_seq, ka).cmp(&(b.first_seq, b.last_seq, kb))
+        });
         let summary = verify_device(store, &device_id, &objects, &mut problems).await?;
         events += summary.events;
         devices.push(summary);
@@ -142,25 +183,54 @@ async fn verify_device(
         last_seq: 0,
     };
     let mut previous_key: Option<&str> = None;
-    for (parsed, key) in objects {
+    // The hash of every event verified so far and the object it is in: an object that covers
+    // them again is compared with them, so that a fork is told apart from a duplicate.
+    let mut verified: HashMap<u64, (String, usize)> = HashMap::new();
+    // The highest sequence any object (a fork's too) covers: no gap is reported below it.
+    let mut covered = 0u64;
+    for (index, (parsed, key)) in objects.iter().enumerate() {
         summary.objects += 1;
         let expected = walker.next_seq();
-        if parsed.first_seq < expected {
-            problems.push(StoreProblem::Duplicate {
-                device_id: device_id.to_string(),
-                key: key.clone(),
-                overlaps: previous_key.unwrap_or("an earlier object").to_string(),
-            });
+        // An object starting below the walk whose sequence numbers nothing verified yet (the
+        // object before it was unreadable) is checked in its own right instead.
+        let compared = parsed.first_seq < expected
+            && (parsed.first_seq..=parsed.last_seq.min(expected - 1))
+                .any(|seq| verified.contains_key(&seq));
+        if parsed.first_seq < expected && !compared {
+            match verified.get(&(parsed.first_seq - 1)) {
+                Some((hash, _)) => {
+                    walker = ChainWalker::starting_at(device_id, parsed.first_seq, hash)
+                }
+                None if parsed.first_seq == 1 => walker = ChainWalker::new(device_id),
+                None => walker.restart_at(parsed.first_seq),
+            }
+        }
+        if compared {
+            let overlap = overlapping(store, device_id, key, &verified, objects, problems).await?;
+            if let Some(problem) = overlap {
+                problems.push(problem);
+            } else {
+                problems.push(StoreProblem::Duplicate {
+                    device_id: device_id.to_string(),
+                    key: key.clone(),
+                    overlaps: previous_key.unwrap_or("an earlier object").to_string(),
+                });
+            }
+            covered = covered.max(parsed.last_seq);
             continue;
         }
         if parsed.first_seq > expected {
-            problems.push(StoreProblem::Gap {
-                device_id: device_id.to_string(),
-                missing_from: expected,
-                missing_to: parsed.first_seq - 1,
-            });
+            let missing_from = expected.max(covered + 1);
+            if missing_from < parsed.first_seq {
+                problems.push(StoreProblem::Gap {
+                    device_id: device_id.to_string(),
+                    missing_from,
+                    missing_to: parsed.first_seq - 1,
+                });
+            }
             walker.restart_at(parsed.first_seq);
         }
+        covered = covered.max(parsed.last_seq);
         previous_key = Some(key);
         summary.last_seq = parsed.last_seq;
         let lines = match store.get(key).await? {
@@ -203,6 +273,10 @@ async fn verify_device(
                 });
                 break;
             }
+            verified.insert(line.seq, (line.hash.clone(), index));
+            if let Some(reported) = reported_tampering(device_id, line) {
+                problems.push(reported);
+            }
             summary.events += 1;
         }
         if walker.next_seq() != parsed.last_seq + 1 {
@@ -224,4 +298,60 @@ async fn verify_device(
         }
     }
     Ok(summary)
+}
+
+/// An object covering sequence numbers already verified: a fork when some of its events differ
+/// from the verified ones, `None` (a plain duplicate) when all of them are the same. Reports
+/// that the forked copy recorded are listed too: they are often in the fork's own objects.
+async fn overlapping(
+    store: &dyn Store,
+    device_id: &str,
+    key: &str,
+    verified: &HashMap<u64, (String, usize)>,
+    objects: &[(ObjectKey, String)],
+    problems: &mut Vec<StoreProblem>,
+) -> Result<Option<StoreProblem>, StoreError> {
+    let lines = match store.get(key).await? {
+        None => Err("listed but gone".to_string()),
+        Some(bytes) => gunzip(&bytes).and_then(|content| decode_lines(&content)),
+    };
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(reason) => {
+            return Ok(Some(StoreProblem::Unreadable {
+                key: key.to_string(),
+                reason,
+            }))
+        }
+    };
+    for line in &lines {
+        let seen = verified
+            .get(&line.seq)
+            .is_some_and(|(hash, _)| *hash == line.hash);
+        if let Some(reported) = reported_tampering(device_id, line).filter(|_| !seen) {
+            problems.push(reported);
+        }
+    }
+    Ok(lines.iter().find_map(|line| {
+        let (hash, index) = verified.get(&line.seq)?;
+        (*hash != line.hash || line.device_id != device_id).then(|| StoreProblem::Fork {
+            device_id: device_id.to_string(),
+            seq: line.seq,
+            key: key.to_string(),
+            other: objects[*index].1.clone(),
+        })
+    }))
+}
+
+/// A `store_tampering` event in a device's chain, as a problem of the store.
+fn reported_tampering(device_id: &str, line: &EventLine) -> Option<StoreProblem> {
+    if line.kind != Kind::StoreTampering.as_str() {
+        return None;
+    }
+    let tampering: StoreTampering = serde_json::from_value(line.payload.clone()).ok()?;
+    Some(StoreProblem::Reported {
+        device_id: device_id.to_string(),
+        seq: line.seq,
+        tampering,
+    })
 }

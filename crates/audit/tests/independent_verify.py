@@ -3,7 +3,7 @@
 the format in docs/audit.md. Usage: independent_verify.py STORE_DIR. Exit 0 when intact."""
 import gzip, hashlib, json, os, re, sys
 
-KEY = re.compile(r"audit/v1/dt=(\d{4}-\d{2}-\d{2})/device=([^/]+)/(\d+)-(\d+)\.jsonl\.gz$")
+KEY = re.compile(r"audit/v1/dt=(\d{4}-\d{2}-\d{2})/device=([^/]+)/(\d+)-(\d+)(?:\.[a-z0-9]+)?\.jsonl\.gz$")
 
 def canonical(obj):
     # JCS for what Warden writes: ASCII keys, strings, integers, booleans, null.

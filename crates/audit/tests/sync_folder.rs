@@ -139,31 +139,6 @@ async fn a_lost_acknowledgement_is_settled_by_the_next_run() {
 }
 
 #[tokio::test]
-async fn a_different_object_under_our_key_is_a_conflict_and_stays_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = journal_with(&dir, 0);
-    let store = FolderStore::new(dir.path().join("central"));
-    let first = journal.events(&EventFilter::default()).unwrap();
-    let day = chrono::DateTime::from_timestamp_millis(first[0].ts_ms)
-        .unwrap()
-        .format("%Y-%m-%d")
-        .to_string();
-    let key = object_key(&day, journal.device_id(), 1, 14);
-    store
-        .put_if_absent(&key, b"someone else's bytes".to_vec())
-        .await
-        .unwrap();
-    let err = journal.sync(&store, &fast_policy()).await.unwrap_err();
-    assert!(matches!(err, AuditError::Conflict { .. }), "{err}");
-    assert!(err.to_string().contains("refusing to overwrite"), "{err}");
-    assert_eq!(
-        store.get(&key).await.unwrap().unwrap(),
-        b"someone else's bytes"
-    );
-    assert_eq!(journal.status().unwrap().stores[0].last_synced_seq, 0);
-}
-
-#[tokio::test]
 async fn a_permanent_failure_stops_at_once_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 0);

@@ -350,3 +350,75 @@ fn a_managed_workspace_keeps_its_journal_where_home_cannot_move_it() {
     assert!(by_flag.starts_with(&platform), "{}", by_flag.display());
     assert!(!throwaway.join("data/workspaces/team").exists());
 }
+
+/// The journal's files (database, WAL, shared memory) as they are now.
+fn snapshot(journal: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let file = PathBuf::from(format!("{}{suffix}", journal.display()));
+            let bytes = std::fs::read(&file).ok();
+            (file, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_journal_copied_back_is_reported_as_a_fork_locally_and_centrally() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let query = "SELECT count(*) AS n FROM sales.customers";
+    let first = warden(h, &["query", query]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let status = json(&warden(h, &["audit", "status", "--format", "json"]));
+    let journal = PathBuf::from(status["journal"].as_str().expect("journal"));
+    let store = status["store"].as_str().expect("store").to_string();
+
+    // The analyst keeps a copy, runs more queries (synced as each run ends), then puts it back.
+    let copy = snapshot(&journal);
+    for _ in 0..2 {
+        let run = warden(h, &["query", query]);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    }
+    for (file, bytes) in &copy {
+        match bytes {
+            Some(bytes) => std::fs::write(file, bytes).expect("restore"),
+            None => {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+    let verify = warden(h, &["audit", "verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stderr));
+
+    // The next run's sync finds the erased events in the store.
+    let after = warden(h, &["query", query]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    let stderr = text(&after.stderr);
+    assert!(
+        stderr.contains("warning: tampering found in the audit store")
+            && stderr.contains("a fork of this journal"),
+        "{stderr}"
+    );
+    // One report per object of the erased runs (each run synced its own), each a fork.
+    let log = text(&warden(h, &["audit", "log", "--kind", "store_tampering"]).stdout);
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(log.lines().all(|l| l.contains("(fork)")), "{log}");
+    let status = json(&warden(h, &["audit", "status", "--format", "json"]));
+    assert_eq!(status["pending"], 0, "{status}");
+
+    let central = warden(h, &["audit", "verify-store", "--store", &store]);
+    assert_eq!(central.status.code(), Some(1), "{}", text(&central.stdout));
+    let problems = text(&central.stderr);
+    assert!(
+        problems.contains("tampering: device") && problems.contains("forked at sequence"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("tampering reported by device"),
+        "{problems}"
+    );
+    assert!(!problems.contains("repeats sequence numbers"), "{problems}");
+}

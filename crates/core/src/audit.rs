@@ -182,8 +182,17 @@ impl Audit {
     pub async fn sync_now(&self) -> Result<AuditStatusView, CoreError> {
         let outcome = self.sync(None).await;
         let mut status = self.status()?;
-        if let Err(e) = outcome {
-            status.last_error = Some(e.to_string());
+        // Tampering found by a sync that otherwise succeeded is shown like an error: the user
+        // must see it, and the journal keeps it as a `store_tampering` event.
+        let problem = match outcome {
+            Err(e) => Some(e.to_string()),
+            Ok(report) => (!report.findings.is_empty()).then(|| {
+                let found: Vec<String> = report.findings.iter().map(|t| t.to_string()).collect();
+                found.join("; ")
+            }),
+        };
+        if let Some(problem) = problem {
+            status.last_error = Some(problem);
             status.last_error_at = Some(rfc3339_ms(Utc::now().timestamp_millis()));
         }
         Ok(status)
@@ -205,7 +214,7 @@ impl Audit {
             Ok(_) => tracing::info!("audit sync done"),
             Err(_) => tracing::warn!("audit sync failed (the status shows why)"),
         }
-        Ok(outcome?)
+        outcome.map_err(CoreError::AuditSync)
     }
 }
 
@@ -329,6 +338,11 @@ fn summary(payload: &Payload) -> String {
             p.role_name,
             p.account_id,
             rfc3339_ms(p.expires_at_ms)
+        ),
+        Payload::StoreTampering(p) => format!(
+            "tampering in the audit store ({}): {}",
+            p.finding.as_str(),
+            p.detail
         ),
     }
 }

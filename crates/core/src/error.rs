@@ -39,6 +39,9 @@ pub enum CoreError {
     AuditSyncTimeout(std::time::Duration),
     #[error("the audit journal cannot be used, so nothing may run: {0}")]
     Audit(#[from] warden_audit::AuditError),
+    /// A sync that failed: the journal still records, so this never stops a run by itself.
+    #[error("{0}")]
+    AuditSync(warden_audit::AuditError),
     #[error("no elevation can be granted: {0}")]
     NoElevation(String),
     #[error("the {0} workspace has no approval queue, so elevations that need an approver cannot be requested here")]

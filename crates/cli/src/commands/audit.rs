@@ -88,6 +88,9 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                         report.last_synced_seq,
                         report.pending
                     );
+                    for tampering in &report.findings {
+                        eprintln!("warden: warning: {tampering}");
+                    }
                     Ok(0)
                 }
                 Err(e) => {

@@ -68,10 +68,15 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
         };
         // Whatever the outcome, what this run recorded goes to the central store now; a
         // failure only delays it (the journal keeps every event) and never changes the result.
-        if let Err(e) = gate.audit().sync_before_exit(EXIT_SYNC_LIMIT).await {
-            eprintln!(
+        match gate.audit().sync_before_exit(EXIT_SYNC_LIMIT).await {
+            Ok(report) => {
+                for tampering in report.iter().flat_map(|r| &r.findings) {
+                    eprintln!("warden: warning: {tampering}");
+                }
+            }
+            Err(e) => eprintln!(
                 "warden: warning: this run's audit events are kept in the local journal but could not be sent to the central store yet ({e}); they go with the next sync (`warden audit sync`)"
-            );
+            ),
         }
         code
     })
