@@ -34,8 +34,10 @@ pub enum Command {
     Query(QueryArgs),
     /// Check SQL files against a policy, like a compiler or linter.
     ///
-    /// Exit status: 0 every file's verdict is allow, 1 any file needs an elevation or is denied,
-    /// 2 usage or policy error (message on stderr).
+    /// The policy is a file (--policy), a signed bundle (--bundle with --trust), or else the
+    /// verified bundle in force in the workspace. Exit status: 0 every file's verdict is allow,
+    /// 1 any file needs an elevation or is denied, 2 usage or policy error, or a bundle that does
+    /// not verify (message on stderr).
     Lint(LintArgs),
     /// Sign, verify and publish policy bundles (for the security team).
     Bundle {
@@ -227,9 +229,26 @@ pub enum LintFormat {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// The policy file (YAML, format warden-policy/1).
-    #[arg(long, value_name = "FILE")]
-    pub policy: PathBuf,
+    /// A policy file (YAML, format warden-policy/1). Without --policy and --bundle, lint uses
+    /// the verified policy bundle in force in the workspace.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bundle", "workspace"])]
+    pub policy: Option<PathBuf>,
+    /// A signed policy bundle (.tar.gz), verified as the app verifies it (signature by a --trust
+    /// key, file hashes, validity window) before its policy is used.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "trust",
+        conflicts_with = "workspace"
+    )]
+    pub bundle: Option<PathBuf>,
+    /// A trusted public key for --bundle: a file from `warden bundle keygen` or the key text
+    /// (repeatable).
+    #[arg(long, value_name = "KEY", requires = "bundle")]
+    pub trust: Vec<String>,
+    /// The workspace whose bundle in force to lint against (default: the configured default).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
     /// Database that unqualified table names resolve in.
     #[arg(long, value_name = "DB")]
     pub database: Option<String>,

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     start_logging(cli.verbose);
     let outcome = match &cli.command {
         Command::Query(args) => commands::query::run(&cli, args),
-        Command::Lint(args) => commands::lint::run(args),
+        Command::Lint(args) => commands::lint::run(&cli, args),
         Command::Bundle { command } => commands::bundle::run(&cli, command),
         Command::Audit { command } => commands::audit::run(&cli, command),
         Command::Elevation { command } => commands::elevation::run(&cli, command),

@@ -125,3 +125,118 @@ fn demo_runs() {
         );
     });
 }
+
+fn run_ok(command: &mut Command) -> String {
+    let out = command.output().expect("warden runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn lint_runs_against_a_signed_bundle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let policy = d.join("policy.yaml");
+    std::fs::write(&policy, POLICY).expect("write policy");
+    let elevate = d.join("elevate.sql");
+    std::fs::write(&elevate, "SELECT email FROM sales.customers").expect("write sql");
+    let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    let (key, other) = (d.join("team.key"), d.join("other.key"));
+    run_ok(&mut warden(d, &["bundle", "keygen", "--out", &path(&key)]));
+    run_ok(&mut warden(
+        d,
+        &["bundle", "keygen", "--out", &path(&other)],
+    ));
+    let bundle = d.join("team.tar.gz");
+    run_ok(&mut warden(
+        d,
+        &[
+            "bundle",
+            "build",
+            "--policy",
+            &path(&policy),
+            "--revision",
+            "1",
+            "--key",
+            &path(&key),
+            "--out",
+            &path(&bundle),
+        ],
+    ));
+    let (b, e) = (path(&bundle), path(&elevate));
+    let trusted = path(&d.join("team.key.pub"));
+    let untrusted = path(&d.join("other.key.pub"));
+
+    // The bundle's policy gives the same report as the policy file it was built from.
+    let from_file = warden(d, &["lint", "--policy", &path(&policy), &e])
+        .output()
+        .expect("warden runs");
+    let from_bundle = warden(d, &["lint", "--bundle", &b, "--trust", &trusted, &e])
+        .output()
+        .expect("warden runs");
+    assert_eq!(
+        (from_bundle.status.code(), &from_bundle.stdout),
+        (from_file.status.code(), &from_file.stdout)
+    );
+    // An altered bundle is refused, as the app refuses it.
+    let mut bytes = std::fs::read(&bundle).expect("bundle");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    let altered = d.join("altered.tar.gz");
+    std::fs::write(&altered, bytes).expect("write");
+    let altered = warden(
+        d,
+        &["lint", "--bundle", &path(&altered), "--trust", &trusted, &e],
+    )
+    .output()
+    .expect("warden runs");
+    assert_eq!(altered.status.code(), Some(2));
+    assert!(altered.stdout.is_empty());
+
+    with_filters(d, || {
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"key [A-Za-z0-9_-]{8,}", "key [ID]");
+        settings.add_filter(r"trusted: [0-9a-f]{8,}", "trusted: [ID]");
+        settings.bind(|| {
+            assert_cmd_snapshot!(
+                "lint_bundle_elevate",
+                warden(d, &["lint", "--bundle", &b, "--trust", &trusted, &e])
+            );
+            assert_cmd_snapshot!(
+                "lint_bundle_untrusted",
+                warden(d, &["lint", "--bundle", &b, "--trust", &untrusted, &e])
+            );
+            assert_cmd_snapshot!(
+                "lint_bundle_without_trust",
+                warden(d, &["lint", "--bundle", &b, &e])
+            );
+        });
+    });
+}
+
+#[test]
+fn lint_runs_against_the_workspaces_bundle_in_force() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let sql = h.join("ssn.sql");
+    std::fs::write(&sql, "SELECT ssn FROM sales.customers").expect("write sql");
+    let s = sql.to_str().expect("utf-8 path");
+    with_filters(h, || {
+        // Nothing in force yet: refused, and nothing is initialised or fetched by the lint.
+        assert_cmd_snapshot!("lint_workspace_none_in_force", warden(h, &["lint", s]));
+    });
+    assert!(!h.join("data/workspaces/demo/central").exists());
+    run_ok(&mut warden(h, &["workspace", "init"]));
+    with_filters(h, || {
+        assert_cmd_snapshot!("lint_workspace_in_force", warden(h, &["lint", s]));
+        assert_cmd_snapshot!(
+            "lint_workspace_sarif",
+            warden(h, &["lint", "--format", "sarif", "--workspace", "demo", s])
+        );
+    });
+}

@@ -31,6 +31,8 @@ pub enum CoreError {
     Engine(String),
     #[error("{0}")]
     Bundle(warden_bundle::BundleError),
+    #[error("no verified policy bundle is in force in the {workspace} workspace ({reason}); fetch one with `warden bundle fetch`, or lint against a file with --policy FILE or --bundle FILE --trust KEY")]
+    NoPolicyInForce { workspace: String, reason: String },
     #[error("the {0} workspace has no bundle source: set source under [workspaces.{0}.bundle] in config.toml, or pass --source URL")]
     NoBundleSource(String),
     #[error("the {0} workspace has no audit store: set store under [workspaces.{0}.audit] in config.toml, or pass --to URL")]

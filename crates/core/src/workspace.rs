@@ -8,7 +8,7 @@ use crate::audit::Audit;
 use crate::bundles::{BundleSetup, Bundles};
 use crate::config::{AuditSettings, BundleSettings, Config, WorkspaceKind};
 use crate::error::CoreError;
-use crate::gate::Gate;
+use crate::gate::{Gate, PolicyInForce};
 use crate::home::Home;
 use crate::policy_client::PolicyClient;
 
@@ -288,6 +288,28 @@ impl Workspace {
             audit.set_sso_identity(Some(who.arn));
         }
         Ok(Arc::new(audit))
+    }
+
+    /// The policy of the verified bundle in force now (`warden lint` without a policy of its
+    /// own). Nothing is fetched and no journal is opened: linting is not an audited action.
+    pub fn policy_in_force(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Arc<PolicyInForce>, CoreError> {
+        let refused = |reason: String| CoreError::NoPolicyInForce {
+            workspace: self.name.clone(),
+            reason,
+        };
+        if !self.is_initialised() {
+            return Err(refused(format!(
+                "the workspace has not been initialised: run `warden workspace init --workspace {}`",
+                self.name
+            )));
+        }
+        Bundles::open(self.bundle_setup()?)?
+            .in_force(now)
+            .at(now)
+            .map_err(|no| refused(no.reason))
     }
 
     /// The verified bundle cache and its source, without the engine (`warden bundle fetch`).

@@ -1,19 +1,21 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use warden_bundle::{verify, TrustStore, VerifyOptions};
 use warden_guardrails::output::{self, FileReport, Format};
 use warden_guardrails::{LintContext, Policy};
 
-use crate::args::{LintArgs, LintFormat};
+use crate::args::{Cli, LintArgs, LintFormat};
 
-pub fn run(args: &LintArgs) -> Result<u8, String> {
-    let what = format!("the policy {}", args.policy.display());
-    let policy_bytes =
-        super::bounded::read_file(&args.policy, warden_guardrails::MAX_POLICY_BYTES, &what)?;
-    let policy_text = String::from_utf8(policy_bytes)
-        .map_err(|_| format!("{what} is not UTF-8 text: save it as UTF-8"))?;
-    let policy =
-        Policy::from_yaml(&policy_text).map_err(|e| format!("{}: {e}", args.policy.display()))?;
+/// A bundle file larger than this is not read (the fetcher's bound for a bundle).
+const MAX_BUNDLE_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn run(cli: &Cli, args: &LintArgs) -> Result<u8, String> {
+    let policy = match (&args.policy, &args.bundle) {
+        (Some(path), _) => policy_file(path)?,
+        (None, Some(bundle)) => signed_policy(bundle, &args.trust)?,
+        (None, None) => policy_in_force(cli, args.workspace.as_deref())?,
+    };
     for e in &args.elevations {
         if !policy.elevation_names().contains(e) {
             return Err(format!(
@@ -46,6 +48,41 @@ pub fn run(args: &LintArgs) -> Result<u8, String> {
         "report",
     )?;
     Ok(output::exit_code(&files) as u8)
+}
+
+fn policy_file(path: &Path) -> Result<Policy, String> {
+    let what = format!("the policy {}", path.display());
+    let policy_bytes = super::bounded::read_file(path, warden_guardrails::MAX_POLICY_BYTES, &what)?;
+    let policy_text = String::from_utf8(policy_bytes)
+        .map_err(|_| format!("{what} is not UTF-8 text: save it as UTF-8"))?;
+    Policy::from_yaml(&policy_text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The policy of a bundle file, after the checks the app makes before enforcing one: signature
+/// by a trusted key, every file's hash, archive limits, the validity window.
+fn signed_policy(bundle: &Path, trust: &[String]) -> Result<Policy, String> {
+    let mut store = TrustStore::new();
+    for key in trust {
+        store
+            .add_path_or_text(key)
+            .map_err(|e| format!("--trust {key}: {e}"))?;
+    }
+    let what = format!("the bundle {}", bundle.display());
+    let bytes = super::bounded::read_file(bundle, MAX_BUNDLE_FILE_BYTES, &what)?;
+    let verified = verify(&bytes, &store, &VerifyOptions::new(chrono::Utc::now()))
+        .map_err(|e| format!("{what} cannot be used: {e}"))?;
+    Ok(verified.policy().clone())
+}
+
+/// The policy the workspace enforces now. Nothing is fetched or initialised: a lint must not
+/// change what is in force.
+fn policy_in_force(cli: &Cli, workspace: Option<&str>) -> Result<Policy, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let ws = warden_core::Workspace::find(&home, workspace).map_err(|e| e.to_string())?;
+    let in_force = ws
+        .policy_in_force(chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
+    Ok(in_force.policy().clone())
 }
 
 fn collect(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
