@@ -248,7 +248,8 @@ async fn verify_device(
                 continue;
             }
         };
-        for line in &lines {
+        let mut unchecked = &lines[lines.len()..];
+        for (at, line) in lines.iter().enumerate() {
             let seq = walker.next_seq();
             let checked = if line.seq > parsed.last_seq {
                 Err(format!(
@@ -271,6 +272,7 @@ async fn verify_device(
                     key: key.clone(),
                     reason,
                 });
+                unchecked = &lines[at + 1..];
                 break;
             }
             verified.insert(line.seq, (line.hash.clone(), index));
@@ -296,6 +298,12 @@ async fn verify_device(
             }
             walker.restart_at(parsed.last_seq + 1);
         }
+        // A device's reports stay readable after a break in its chain (a fork often is one).
+        problems.extend(
+            unchecked
+                .iter()
+                .filter_map(|line| reported_tampering(device_id, line)),
+        );
     }
     Ok(summary)
 }

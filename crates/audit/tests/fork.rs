@@ -296,3 +296,63 @@ async fn a_batch_whose_key_is_taken_goes_to_its_second_key() {
         "{text:?}"
     );
 }
+
+#[tokio::test]
+async fn a_journal_whose_chain_does_not_continue_the_stores_is_a_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FolderStore::new(dir.path().join("central"));
+    let original = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
+    original.append_all(every_kind()).unwrap();
+    original.sync(&store, &fast_policy()).await.unwrap();
+
+    // A journal written afresh under the same device id, with the original's sync bookkeeping:
+    // its own chain and bookkeeping agree, only the store knows other events.
+    let rewritten_path = dir.path().join("rewritten.db");
+    drop(Journal::open(&rewritten_path, actor()).unwrap());
+    {
+        let raw = rusqlite::Connection::open(&rewritten_path).unwrap();
+        raw.execute(
+            "UPDATE journal_meta SET value = ?1 WHERE key = 'device_id'",
+            [original.device_id()],
+        )
+        .unwrap();
+    }
+    let rewritten = Journal::open(&rewritten_path, actor()).unwrap();
+    rewritten
+        .append_all((0..14).map(lake_event).collect())
+        .unwrap();
+    {
+        let raw = rusqlite::Connection::open(&rewritten_path).unwrap();
+        raw.execute(
+            "ATTACH DATABASE ?1 AS original",
+            [dir.path().join("audit.db").to_str().unwrap()],
+        )
+        .unwrap();
+        raw.execute_batch(
+            "INSERT INTO sync_state SELECT * FROM original.sync_state;
+             INSERT INTO sync_batches SELECT * FROM original.sync_batches;",
+        )
+        .unwrap();
+    }
+    assert!(rewritten.verify().unwrap().is_intact());
+    rewritten.append(lake_event(99)).unwrap();
+    let report = rewritten.sync(&store, &fast_policy()).await.unwrap();
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    assert_eq!(report.findings[0].finding, Finding::Fork);
+    assert!(
+        report.findings[0]
+            .detail
+            .contains("does not continue the store's"),
+        "{}",
+        report.findings[0].detail
+    );
+    let central = verify_store(&store).await.unwrap();
+    assert!(
+        central.problems.iter().any(|p| matches!(
+            p,
+            StoreProblem::Reported { tampering, .. } if tampering.finding == Finding::Fork
+        )),
+        "{:?}",
+        central.problems
+    );
+}
