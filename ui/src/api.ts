@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ActiveElevation } from "./gen/ActiveElevation";
+import { AUDIT_KINDS } from "./gen/auditKinds";
 import type { Approval } from "./gen/Approval";
 import type { AuditEvent } from "./gen/AuditEvent";
 import type { AuditStatus } from "./gen/AuditStatus";
@@ -81,27 +82,8 @@ export type {
 };
 
 /** Every kind of event the audit journal records, in the order the filter lists them. */
-export const AUDIT_KINDS = [
-  "app_started",
-  "bundle_updated",
-  "bundle_rejected",
-  "query_blocked",
-  "query_started",
-  "query_finished",
-  "query_failed",
-  "query_cancelled",
-  "elevation_requested",
-  "elevation_granted",
-  "elevation_denied",
-  "elevation_expired",
-  "lockout",
-  "credentials_wiped",
-  "signed_in",
-  "signed_out",
-  "sign_in_failed",
-  "token_refreshed",
-  "credentials_issued",
-] as const;
+/** The journal's event kinds, generated from Rust. */
+export { AUDIT_KINDS };
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

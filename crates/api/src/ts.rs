@@ -21,7 +21,22 @@ pub fn generate() -> Result<BTreeMap<PathBuf, String>, String> {
         .map_err(|e| e.to_string())
         .and_then(|()| read_tree(&dir));
     let _ = std::fs::remove_dir_all(&dir);
-    result
+    let mut files = result?;
+    files.insert(PathBuf::from("auditKinds.ts"), audit_kinds());
+    Ok(files)
+}
+
+/// The journal's event kinds as a constant, for the Audit panel's filter: a value, which ts-rs
+/// does not generate, so it is written here from the same list the journal parses.
+fn audit_kinds() -> String {
+    let mut text = String::from(
+        "// Generated from warden_audit::Kind::ALL by crates/api/src/ts.rs (`make ts`). Do not edit.\n\nexport const AUDIT_KINDS = [\n",
+    );
+    for kind in warden_core::audit::AuditKind::ALL {
+        text.push_str(&format!("  \"{}\",\n", kind.as_str()));
+    }
+    text.push_str("] as const;\n");
+    text
 }
 
 fn export_into(dir: &Path) -> Result<(), ExportError> {
