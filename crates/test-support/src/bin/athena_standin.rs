@@ -1,5 +1,6 @@
 //! The Athena stand-in as a process, for the sandbox and the benchmark:
-//! `athena-standin --moto http://127.0.0.1:5000 [--load-demo-lake] [--latency-ms 50]`.
+//! `athena-standin --moto http://127.0.0.1:5000 [--load-demo-lake BUCKET [--lake-dir DIR]]
+//! [--latency-ms 50] [--until-killed]`.
 //! Prints one JSON line with its endpoints, then serves until stdin closes or it is killed.
 
 use std::io::BufRead;
@@ -23,6 +24,14 @@ struct Args {
     /// Put the demo lake into this bucket and register it in Glue first.
     #[arg(long)]
     load_demo_lake: Option<String>,
+    /// Where the demo lake's files are generated (kept); a temporary folder when not given.
+    /// The sandbox passes the demo workspace's lake so the files exist once.
+    #[arg(long, value_name = "DIR")]
+    lake_dir: Option<std::path::PathBuf>,
+    /// Serve until killed rather than until stdin closes (for a background process whose
+    /// stdin is /dev/null).
+    #[arg(long)]
+    until_killed: bool,
     /// Seed of the demo lake.
     #[arg(long, default_value_t = 20_250_901)]
     seed: u64,
@@ -54,8 +63,9 @@ fn run(args: Args) -> Result<(), String> {
     let glue = glue_client(&args.moto);
     runtime.block_on(ensure_bucket(&s3, &args.results_bucket))?;
     if let Some(bucket) = &args.load_demo_lake {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        runtime.block_on(load_demo_lake(&s3, &glue, bucket, dir.path(), args.seed))?;
+        let temporary = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let dir = args.lake_dir.as_deref().unwrap_or(temporary.path());
+        runtime.block_on(load_demo_lake(&s3, &glue, bucket, dir, args.seed))?;
     }
     let mut config = StandInConfig::new(&args.moto, &args.results_bucket);
     config.athena_port = args.athena_port;
@@ -75,6 +85,11 @@ fn run(args: Args) -> Result<(), String> {
         "{}",
         serde_json::json!({"athena": standin.endpoint, "s3": standin.s3_endpoint, "moto": args.moto})
     );
+    if args.until_killed {
+        loop {
+            std::thread::park();
+        }
+    }
     // Serve until the parent closes stdin (or kills the process).
     for line in std::io::stdin().lock().lines() {
         if line.is_err() {

@@ -7,12 +7,16 @@
 //! With the last three, the workspace also takes its signed policy bundle from BUNDLES_URL
 //! (trusting the public key file TRUSTED_KEY) and sends elevation requests to BUCKET in moto
 //! (STS_URL is moto's endpoint), where the sandbox's broker decides them.
+//!
+//!   warden-sandbox write-athena CONFIG_TOML ATHENA_URL S3_URL GLUE_URL
+//!
+//! makes the `sandbox` workspace (written before) run its queries on the Athena stand-in.
 
 use std::path::Path;
 
 use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
 
-const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET]";
+const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET] | write-athena CONFIG_TOML ATHENA_URL S3_URL GLUE_URL";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +42,9 @@ fn main() {
                 bucket,
             }),
         ),
+        ["write-athena", config, athena, s3, glue] => {
+            write_athena(Path::new(config), &AthenaSandbox { athena, s3, glue })
+        }
         _ => Err(USAGE.to_owned()),
     };
     if let Err(e) = result {
@@ -52,6 +59,51 @@ fn serve(port: u16) -> Result<(), String> {
     loop {
         std::thread::park();
     }
+}
+
+/// Where the sandbox's Athena stand-in is.
+struct AthenaSandbox<'a> {
+    athena: &'a str,
+    s3: &'a str,
+    glue: &'a str,
+}
+
+/// Points the `sandbox` workspace (written by `write-config`) at the Athena stand-in, moto's
+/// Glue and the stand-in's S3 front for results, with `sales` as its default database.
+fn write_athena(path: &Path, to: &AthenaSandbox) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+    let Some(sandbox) = table
+        .get_mut("workspaces")
+        .and_then(|w| w.get_mut("sandbox"))
+        .and_then(toml::Value::as_table_mut)
+    else {
+        return Err(format!(
+            "{} has no [workspaces.sandbox]; run write-config first",
+            path.display()
+        ));
+    };
+    let athena: toml::Table = toml::from_str(&format!(
+        r#"default_database = "sales"
+[athena]
+region = "us-east-1"
+workgroup = "primary"
+[athena.endpoints]
+athena = "{athena}"
+glue = "{glue}"
+s3 = "{s3}"
+"#,
+        athena = to.athena,
+        glue = to.glue,
+        s3 = to.s3,
+    ))
+    .map_err(|e| format!("sandbox workspace: {e}"))?;
+    sandbox.extend(athena);
+    let text = toml::to_string(&table).map_err(|e| format!("cannot write TOML: {e}"))?;
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Where the sandbox workspace's policy comes from and where its elevation requests go.
