@@ -397,6 +397,16 @@ pub enum WorkspaceCommand {
     Init(WorkspaceArgs),
     /// Describe a workspace: where it lives, its policy and its tables.
     Show(WorkspaceShowArgs),
+    /// List the configured workspaces: name, kind, whether an administrator manages it; the
+    /// default is marked with `*`.
+    List(WorkspaceListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use warden_core::{
     AuditStatusView, ColumnInfo, EventView, Execution, PendingRequest, PolicyStatus, Value,
-    WorkspaceSummary,
+    WorkspaceListing, WorkspaceSummary,
 };
 
 /// Pretty JSON on stdout.
@@ -130,6 +130,9 @@ pub type PendingRequests<'a> = &'a [PendingRequest];
 /// `warden workspace show --format json`: the core's summary, already snake_case.
 pub type Workspace<'a> = &'a WorkspaceSummary;
 
+/// `warden workspace list --format json`: the core's listing, already snake_case.
+pub type WorkspaceList<'a> = &'a [WorkspaceListing];
+
 /// `warden bundle status --format json`: the bundle crate's status, already snake_case.
 pub type BundleStatus<'a> = &'a PolicyStatus;
 
@@ -221,6 +224,14 @@ mod tests {
         }))
         .expect("a status");
         let printed: BundleStatus = &bundle;
+        assert_snake_case(printed);
+        let listing = [WorkspaceListing {
+            name: "demo".into(),
+            kind: warden_core::WorkspaceKind::Demo,
+            managed: false,
+            default: true,
+        }];
+        let printed: WorkspaceList = &listing;
         assert_snake_case(printed);
     }
 }

@@ -59,6 +59,9 @@ fn main() -> ExitCode {
         Command::Workspace {
             command: WorkspaceCommand::Show(args),
         } => commands::workspace::show(&cli, args),
+        Command::Workspace {
+            command: WorkspaceCommand::List(args),
+        } => commands::workspace::list(&cli, args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -240,3 +240,32 @@ fn lint_runs_against_the_workspaces_bundle_in_force() {
         );
     });
 }
+
+#[test]
+fn workspace_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    std::fs::write(
+        dir.path().join("config").join("config.toml"),
+        "default_workspace = \"aws\"\n[workspaces.demo]\nkind = \"demo\"\n[workspaces.aws]\nkind = \"athena\"\n[workspaces.aws.bundle]\nsource = \"s3://bundles/warden/\"\ntrust = [\"/etc/warden/security.pub\"]\n",
+    )
+    .expect("config.toml");
+    // The administrator's file replaces the user's workspaces (docs/bundle.md).
+    let managed = dir.path().join("managed.toml");
+    std::fs::write(
+        &managed,
+        "default_workspace = \"prod\"\n[workspaces.prod]\nkind = \"athena\"\n[workspaces.prod.bundle]\nsource = \"s3://bundles/prod/\"\ntrust = [\"/etc/warden/security.pub\"]\n[workspaces.prod.audit]\nstore = \"s3://audit/warden/\"\n",
+    )
+    .expect("managed.toml");
+    let no_managed = dir.path().join("no-managed.toml");
+    let list = |managed: &Path, format: &str| {
+        let mut command = warden(dir.path(), &["workspace", "list", "--format", format]);
+        command.env("WARDEN_MANAGED_CONFIG", managed);
+        command
+    };
+    with_filters(dir.path(), || {
+        assert_cmd_snapshot!("workspace_list", list(&no_managed, "text"));
+        assert_cmd_snapshot!("workspace_list_json", list(&no_managed, "json"));
+        assert_cmd_snapshot!("workspace_list_managed", list(&managed, "text"));
+    });
+}

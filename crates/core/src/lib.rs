@@ -52,7 +52,7 @@ pub use warden_elevation::{
     ElevationOption, ElevationStatus, PendingElevation, PendingRequest,
     Refusal as ElevationRefusal, Request as ElevationRequest, SystemClock, WARN_BEFORE,
 };
-pub use workspace::{Workspace, WorkspaceSummary, DEMO};
+pub use workspace::{list_workspaces, Workspace, WorkspaceListing, WorkspaceSummary, DEMO};
 
 pub use warden_engine::{
     CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,

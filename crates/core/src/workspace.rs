@@ -36,6 +36,33 @@ pub struct WorkspaceSummary {
     pub tables: Vec<String>,
 }
 
+/// One line of `warden workspace list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkspaceListing {
+    pub name: String,
+    pub kind: WorkspaceKind,
+    /// Pinned by the administrator's managed configuration.
+    pub managed: bool,
+    /// The workspace commands use when none is named.
+    pub default: bool,
+}
+
+/// Every workspace the configuration offers (the managed configuration's alone when there is
+/// one, as `Workspace::find` sees them), by name.
+pub fn list_workspaces(home: &Home) -> Result<Vec<WorkspaceListing>, CoreError> {
+    let config = Config::load_with_managed(&home.config_file(), &home.managed)?;
+    Ok(config
+        .workspaces
+        .iter()
+        .map(|(name, ws)| WorkspaceListing {
+            name: name.clone(),
+            kind: ws.kind,
+            managed: ws.managed,
+            default: *name == config.default_workspace,
+        })
+        .collect())
+}
+
 /// A workspace by name, as the configuration describes it.
 pub struct Workspace {
     name: String,
@@ -415,6 +442,48 @@ mod tests {
         ));
         let demo = Workspace::find(&home, None).expect("demo by default");
         assert_eq!(demo.name(), "demo");
+    }
+
+    #[test]
+    fn the_listing_marks_the_default_and_the_managed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut home = Home::under(dir.path());
+        home.managed = dir.path().join("none.toml");
+        let names = |home: &Home| {
+            list_workspaces(home)
+                .expect("listing")
+                .into_iter()
+                .map(|w| (w.name, w.kind, w.managed, w.default))
+                .collect::<Vec<_>>()
+        };
+        // Nothing configured: the demo, the default.
+        assert_eq!(
+            names(&home),
+            [("demo".into(), WorkspaceKind::Demo, false, true)]
+        );
+        std::fs::create_dir_all(&home.config).expect("config dir");
+        std::fs::write(
+            home.config_file(),
+            "default_workspace = \"aws\"\n[workspaces.aws]\nkind = \"athena\"\n",
+        )
+        .expect("write");
+        assert_eq!(
+            names(&home),
+            [
+                ("aws".into(), WorkspaceKind::Athena, false, true),
+                ("demo".into(), WorkspaceKind::Demo, false, false)
+            ]
+        );
+        home.managed = dir.path().join("managed.toml");
+        std::fs::write(
+            &home.managed,
+            "[workspaces.prod]\nkind = \"athena\"\n[workspaces.prod.bundle]\nsource = \"s3://b/p/\"\ntrust = [\"/k.pub\"]\n[workspaces.prod.audit]\nstore = \"s3://a/w/\"\n",
+        )
+        .expect("write");
+        assert_eq!(
+            names(&home),
+            [("prod".into(), WorkspaceKind::Athena, true, true)]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-use crate::args::{Cli, InfoFormat, WorkspaceArgs, WorkspaceShowArgs};
+use crate::args::{Cli, InfoFormat, WorkspaceArgs, WorkspaceListArgs, WorkspaceShowArgs};
 use crate::json;
-use warden_core::{Workspace, WorkspaceSummary};
+use warden_core::{Workspace, WorkspaceKind, WorkspaceSummary};
 
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
@@ -27,15 +27,46 @@ pub fn show(cli: &Cli, args: &WorkspaceShowArgs) -> Result<u8, String> {
     Ok(0)
 }
 
+pub fn list(cli: &Cli, args: &WorkspaceListArgs) -> Result<u8, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let listing = warden_core::list_workspaces(&home).map_err(|e| e.to_string())?;
+    match args.format {
+        InfoFormat::Json => {
+            let doc: json::WorkspaceList = &listing;
+            json::print(&doc)?
+        }
+        InfoFormat::Text => {
+            let width = listing
+                .iter()
+                .map(|w| w.name.len())
+                .chain(["NAME".len()])
+                .max()
+                .unwrap_or(0);
+            println!("  {:<width$}  {:<6}  MANAGED", "NAME", "KIND");
+            for w in &listing {
+                println!(
+                    "{} {:<width$}  {:<6}  {}",
+                    if w.default { "*" } else { " " },
+                    w.name,
+                    kind_name(w.kind),
+                    if w.managed { "yes" } else { "no" }
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn kind_name(kind: WorkspaceKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn print_summary(s: &WorkspaceSummary) {
     println!("workspace:        {}", s.name);
-    println!(
-        "kind:             {}",
-        serde_json::to_value(s.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    );
+    println!("kind:             {}", kind_name(s.kind));
     println!("directory:        {}", s.dir.display());
     println!(
         "initialised:      {}",
