@@ -243,4 +243,51 @@ async fn a_failed_athena_query_is_recorded_with_its_workgroup() {
         .expect("events")[0];
     assert_eq!(failed.payload["engine"]["engine"], "athena");
     assert_eq!(failed.payload["engine"]["workgroup"], "primary");
+    // Athena's own id of the failed execution, as for a finished one.
+    let id = failed.payload["engine"]["query_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no query id in {}", failed.payload));
+    assert_eq!(lab.standin.state_of(id), Some(QueryState::Failed));
+}
+
+#[tokio::test]
+async fn a_cancelled_athena_query_is_recorded_with_its_execution_id() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    lab.standin
+        .knobs
+        .set(|k| k.queued = std::time::Duration::from_secs(30));
+    let cancel = CancellationToken::new();
+    let before = lab.standin.executions_started();
+    let (outcome, ()) = tokio::join!(gate.run(COUNTRIES, None, cancel.clone()), async {
+        // Cancel once Athena has the query (it waits QUEUED).
+        while lab.standin.executions_started() == before {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        cancel.cancel();
+    });
+    let error = outcome.expect_err("cancelled");
+    assert!(
+        matches!(
+            error,
+            RunError::Engine(warden_engine::EngineError::Cancelled)
+        ),
+        "{error}"
+    );
+    let cancelled = &gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryCancelled], None, None, false)
+        .expect("events")[0];
+    assert_eq!(cancelled.payload["engine"]["workgroup"], "primary");
+    let id = cancelled.payload["engine"]["query_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no query id in {}", cancelled.payload));
+    assert_eq!(lab.standin.state_of(id), Some(QueryState::Cancelled));
+    assert!(
+        lab.standin
+            .stops_seen()
+            .iter()
+            .any(|s| s.query_execution_id == id),
+        "the stand-in saw no stop of {id}"
+    );
 }

@@ -3,6 +3,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warden_engine::{
     Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
+    RunTrace,
 };
 use warden_results::ResultReader;
 
@@ -188,7 +189,21 @@ impl Engine for AthenaEngine {
         query: Approved,
         cancel: CancellationToken,
     ) -> Result<QueryOutcome, EngineError> {
-        let run = self.run(&query, &fresh_run_id(), &cancel, &|_| {}).await?;
+        self.execute_traced(query, cancel, &RunTrace::new()).await
+    }
+
+    async fn execute_traced(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+        trace: &RunTrace,
+    ) -> Result<QueryOutcome, EngineError> {
+        let note = |event: RunEvent| {
+            if let RunEvent::Started { query_execution_id } = event {
+                trace.set_query_id(&query_execution_id);
+            }
+        };
+        let run = self.run(&query, &fresh_run_id(), &cancel, &note).await?;
         let rows = run
             .reader
             .page(0, run.rows as usize)

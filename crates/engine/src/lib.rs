@@ -6,11 +6,13 @@
 mod catalog;
 mod error;
 mod result;
+mod trace;
 
 pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable};
 pub use error::EngineError;
 pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
 pub use tokio_util::sync::CancellationToken;
+pub use trace::RunTrace;
 pub use warden_guardrails::Approved;
 
 #[async_trait::async_trait]
@@ -32,4 +34,17 @@ pub trait Engine: Send + Sync {
         query: Approved,
         cancel: CancellationToken,
     ) -> Result<QueryOutcome, EngineError>;
+
+    /// `execute`, noting in `trace` what is known of the run as it goes, so that a run that
+    /// fails or is cancelled can still be recorded with its query id. Engines whose runs have
+    /// no id of their own before they finish keep this default.
+    async fn execute_traced(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+        trace: &RunTrace,
+    ) -> Result<QueryOutcome, EngineError> {
+        let _ = trace;
+        self.execute(query, cancel).await
+    }
 }

@@ -7,7 +7,7 @@ use warden_audit::{
     EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished,
     QueryStarted, SqlRecord, SqlTextMode,
 };
-use warden_engine::{CancellationToken, EngineError, ResultSet};
+use warden_engine::{CancellationToken, EngineError, ResultSet, RunTrace};
 use warden_guardrails::{lint, Refusal, Report, SqlText, Verdict};
 
 use super::policy::{NoPolicy, PolicyInForce};
@@ -132,7 +132,13 @@ impl Gate {
         let reads = approved.reads().to_vec();
         let grants = lease.grants.clone();
         let started = self.now().mono;
-        let outcome = self.engine.execute(approved, cancel).await;
+        let trace = RunTrace::new();
+        let outcome = self.engine.execute_traced(approved, cancel, &trace).await;
+        // A run that fails or is cancelled after the engine named it is recorded under its id.
+        let engine = EngineRef {
+            query_id: trace.query_id(),
+            ..engine
+        };
         drop(lease);
         let duration_ms = self
             .now()
