@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkspaceCommand,
     },
+    /// Write parts of a policy from what the data platform says (for administrators).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Read, verify and sync the tamper-evident audit journal.
     Audit {
         #[command(subcommand)]
@@ -400,6 +405,31 @@ pub enum WorkspaceCommand {
     /// List the configured workspaces: name, kind, whether an administrator manages it; the
     /// default is marked with `*`.
     List(WorkspaceListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the `catalog:` section of a policy from an athena workspace's Glue Data Catalog
+    /// (columns, types, partition keys, sizes), keeping the tags of --policy; columns that
+    /// policy lacks are listed on stderr, untagged, for review.
+    Catalog(PolicyCatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCatalogArgs {
+    /// Read the catalog from Glue (the only source so far).
+    #[arg(long, required = true)]
+    pub from_glue: bool,
+    /// A Glue database to include; repeat for more.
+    #[arg(long = "database", value_name = "D", required = true)]
+    pub databases: Vec<String>,
+    /// The existing policy whose tags are kept.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The athena workspace whose Glue, region and sign-in are used (default: the configured
+    /// default). Without a [sign_in] it uses the AWS SDK's credentials (environment, profile).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, Args)]

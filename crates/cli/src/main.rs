@@ -32,7 +32,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, WorkspaceCommand};
+use args::{Cli, Command, PolicyCommand, WorkspaceCommand};
 
 /// Exit statuses: 0 success, 1 the work was refused or failed (a deny or elevate verdict, a
 /// failed query), 2 the command could not be carried out (usage, configuration, policy errors).
@@ -59,6 +59,9 @@ fn main() -> ExitCode {
         Command::Workspace {
             command: WorkspaceCommand::Show(args),
         } => commands::workspace::show(&cli, args),
+        Command::Policy {
+            command: PolicyCommand::Catalog(args),
+        } => commands::policy::catalog(&cli, args),
         Command::Workspace {
             command: WorkspaceCommand::List(args),
         } => commands::workspace::list(&cli, args),

@@ -144,6 +144,19 @@ impl AthenaSetup {
         credentials: SharedCredentialsProvider,
         sign_in_region: Option<&str>,
     ) -> Result<AthenaEngine, CoreError> {
+        std::fs::create_dir_all(&self.settings.cache_dir)
+            .map_err(|e| CoreError::io("create", &self.settings.cache_dir, e))?;
+        let clients = self.clients(Some(credentials), sign_in_region).await?;
+        Ok(AthenaEngine::new(clients, self.settings))
+    }
+
+    /// The Athena, Glue and S3 clients, at the workspace's endpoints. Without `credentials`
+    /// they take the AWS SDK's own chain (environment, profile), as the AWS CLI would.
+    pub(crate) async fn clients(
+        &self,
+        credentials: Option<SharedCredentialsProvider>,
+        sign_in_region: Option<&str>,
+    ) -> Result<AthenaClients, CoreError> {
         let region = self
             .region
             .as_deref()
@@ -155,13 +168,12 @@ impl AthenaSetup {
                 )
             })?
             .to_string();
-        std::fs::create_dir_all(&self.settings.cache_dir)
-            .map_err(|e| CoreError::io("create", &self.settings.cache_dir, e))?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region))
-            .credentials_provider(credentials)
-            .load()
-            .await;
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region));
+        if let Some(credentials) = credentials {
+            loader = loader.credentials_provider(credentials);
+        }
+        let sdk = loader.load().await;
         let for_endpoint = |endpoint: &Option<String>| match endpoint {
             Some(url) => sdk.to_builder().endpoint_url(url).build(),
             None => sdk.clone(),
@@ -171,7 +183,7 @@ impl AthenaSetup {
             self.endpoints.s3.as_deref(),
         );
         clients.glue = AthenaClients::new(&for_endpoint(&self.endpoints.glue)).glue;
-        Ok(AthenaEngine::new(clients, self.settings))
+        Ok(clients)
     }
 }
 

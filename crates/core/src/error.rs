@@ -29,6 +29,8 @@ pub enum CoreError {
     DemoLake(String),
     #[error("the query engine could not start: {0}")]
     Engine(String),
+    #[error("the catalog could not be read from Glue: {0}")]
+    GlueCatalog(String),
     #[error("{0}")]
     Bundle(warden_bundle::BundleError),
     #[error("no verified policy bundle is in force in the {workspace} workspace ({reason}); fetch one with `warden bundle fetch`, or lint against a file with --policy FILE or --bundle FILE --trust KEY")]

@@ -23,6 +23,7 @@ mod foreign_tests;
 mod gate;
 mod home;
 pub mod identity;
+mod policy_catalog;
 mod policy_client;
 mod results;
 #[cfg(test)]

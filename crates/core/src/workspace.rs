@@ -75,6 +75,8 @@ pub struct Workspace {
     elevation: Option<crate::broker::ElevationSettings>,
     /// The `[sign_in]` region, for AWS work the `[athena]` section does not place.
     sign_in_region: Option<String>,
+    /// Whether it has a `[sign_in]` section (`warden login`).
+    signs_in: bool,
     home: Home,
     managed: bool,
 }
@@ -102,6 +104,7 @@ impl Workspace {
                 .sign_in
                 .as_ref()
                 .and_then(|s| s.region.clone().or_else(|| s.sso_region.clone())),
+            signs_in: ws.sign_in.is_some(),
             home: home.clone(),
             managed: ws.managed,
             name,
@@ -383,6 +386,34 @@ impl Workspace {
             .setup(&self.name, self.default_database.as_deref(), cache)?
             .engine(credentials, sign_in_region)
             .await
+    }
+
+    /// The AWS clients of an `athena` workspace for reading metadata (Glue, S3), not for
+    /// queries: signed with its sign-in when it has one (refused when signed out), else with
+    /// the AWS SDK's own credentials (environment, profile), as an administrator's tools are.
+    pub(crate) async fn metadata_clients(
+        &self,
+    ) -> Result<warden_engine_athena::AthenaClients, CoreError> {
+        if self.kind != WorkspaceKind::Athena {
+            return Err(CoreError::GlueCatalog(format!(
+                "workspace `{}` is not an athena workspace; name one with --workspace",
+                self.name
+            )));
+        }
+        let setup = self.athena.setup(
+            &self.name,
+            self.default_database.as_deref(),
+            self.home.cache.join(&self.name).join("results"),
+        )?;
+        if self.signs_in {
+            let identity =
+                crate::identity::WorkspaceIdentity::open(&self.home, Some(&self.name)).await?;
+            let region = identity.session.config().region.clone();
+            let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
+            setup.clients(Some(credentials), Some(&region)).await
+        } else {
+            setup.clients(None, None).await
+        }
     }
 
     /// An `athena` workspace's gate over credentials given by a test instead of a sign-in.

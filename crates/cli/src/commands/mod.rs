@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod elevation;
 pub mod identity;
 pub mod lint;
+pub mod policy;
 pub mod query;
 pub mod workspace;
 
