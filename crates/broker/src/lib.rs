@@ -21,6 +21,8 @@ mod run;
 mod session_policy;
 mod state;
 
+/// The `age` crate, for clients that make the key pair a request names.
+pub use age;
 pub use approvers::Approvers;
 pub use aws::{caller, sdk_config, CALL_TIMEOUT};
 pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};

@@ -89,6 +89,11 @@ impl S3Queue {
         &self.bucket
     }
 
+    /// The `aws:userid` this queue writes as.
+    pub fn me(&self) -> &str {
+        &self.me
+    }
+
     fn url(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket.name())
     }

@@ -151,6 +151,45 @@ pub struct BrokerRunArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ElevationCommand {
+    /// Ask for an elevation on an AWS workspace (kind athena): checked against the policy in
+    /// force, sent to the workspace's request bucket for its broker, with a key made for this
+    /// request (kept only in the OS keyring) that the granted credentials are encrypted to.
+    /// Needs your sign-in (`warden login`). With --wait, waits for the decision and keeps the
+    /// credentials in the keyring for `warden query --elevation NAME`. Exit 0 when sent (with
+    /// --wait: granted), 1 when refused, denied or still waiting at --timeout.
+    Request {
+        /// The elevation's name in the policy (`pii-read`).
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// How long, such as 15m or 1h (default: the policy's default duration).
+        #[arg(long, value_name = "DURATION")]
+        duration: Option<String>,
+        /// Why (required unless the policy makes it optional).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        justification: String,
+        /// A ticket reference, when the policy asks for one.
+        #[arg(long, value_name = "TICKET")]
+        ticket: Option<String>,
+        /// Wait until the request is granted (and its credentials kept) or denied.
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits at most (up to 1h).
+        #[arg(
+            long,
+            value_name = "DURATION",
+            default_value = "10m",
+            requires = "wait"
+        )]
+        timeout: String,
+    },
+    /// Your elevation requests on an AWS workspace and the grants you hold: each request made
+    /// from this machine is checked with the broker, and credentials delivered for a grant are
+    /// taken into the OS keyring.
+    Status {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+    },
     /// List the requests waiting for a decision, oldest first.
     List {
         #[arg(long, value_name = "NAME")]
@@ -215,6 +254,11 @@ pub struct QueryArgs {
     /// Read the SQL from PATH instead of the command line.
     #[arg(long, value_name = "PATH", conflicts_with = "sql")]
     pub file: Option<PathBuf>,
+    /// Hold this elevation for the query (AWS workspaces; repeatable): its grant's credentials
+    /// from `warden elevation request` sign the run when its verdict leans on it. Refused when
+    /// it is not held.
+    #[arg(long = "elevation", value_name = "NAME")]
+    pub elevations: Vec<String>,
     /// The SQL text.
     #[arg(value_name = "SQL", required_unless_present = "file")]
     pub sql: Option<String>,

@@ -47,6 +47,10 @@ rules:
   - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }
 "#;
 
+/// Keyring entries are named by workspace: two tests signing in to `prod` at once would share
+/// them, so the tests that sign in take turns.
+static SIGN_IN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -418,6 +422,7 @@ async fn an_approver_revokes_a_grant_and_the_broker_ends_it() {
         std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
         "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
     );
+    let _turn = SIGN_IN.lock().await;
     let env = Env::new().await;
     let fake = warden_test_support::sso_fake::FakeSso::start();
     // The approver signs in to the same workspace (the SSO fake; moto's STS says who they are).
@@ -526,5 +531,211 @@ sts = "{moto}"
         text(&demo.stderr)
     );
     let logout = as_approver(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+}
+
+/// The analyst's side on AWS: `warden elevation request --wait` against moto and the SSO fake,
+/// with the broker's passes made meanwhile; the key and credentials only in the real keyring.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let _turn = SIGN_IN.lock().await;
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &format!(
+        r#"[workspaces.prod.sign_in]
+sso_start_url = "https://sandbox.awsapps.com/start"
+sso_region = "us-east-1"
+account_id = "{account}"
+role_name = "{role}"
+[workspaces.prod.sign_in.endpoints]
+sso = "{fake}"
+sso_oidc = "{fake}"
+sts = "{moto}"
+"#,
+        account = warden_test_support::sso_fake::ACCOUNT_ID,
+        role = warden_test_support::sso_fake::ROLE_NAME,
+        fake = fake.endpoint,
+        moto = env.moto.endpoint,
+    );
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let analyst = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser");
+        cmd
+    };
+    let run = |args: &[&str]| analyst(args).output().unwrap();
+    let login = run(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+
+    // Checked against the policy before anything is written.
+    let too_long = run(&[
+        "elevation",
+        "request",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "5h",
+    ]);
+    assert_eq!(
+        too_long.status.code(),
+        Some(1),
+        "{}",
+        text(&too_long.stderr)
+    );
+    assert!(
+        env.bucket().list("requests/").await.unwrap().is_empty(),
+        "a refused request is not sent"
+    );
+
+    // --wait polls while the broker makes its passes.
+    let mut waiting = analyst(&[
+        "elevation",
+        "request",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "30m",
+        "--wait",
+        "--timeout",
+        "2m",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = waiting.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "--wait never returned"
+        );
+        let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+        assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with("requested large-scan for 30 min (request "),
+        "{said}"
+    );
+    assert!(said.contains("large-scan is held until "), "{said}");
+    assert!(
+        env.bucket().list("grants/").await.unwrap().is_empty(),
+        "delivered credentials are deleted once read"
+    );
+
+    // The credentials are the grant's, from the keyring, for other tools too.
+    let creds = run(&[
+        "credentials",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_eq!(creds.status.code(), Some(0), "{}", text(&creds.stderr));
+    let creds: serde_json::Value = serde_json::from_slice(&creds.stdout).unwrap();
+    let secret = creds["SecretAccessKey"].as_str().unwrap().to_string();
+    let baseline = run(&["credentials", "--workspace", "prod"]);
+    let baseline: serde_json::Value = serde_json::from_slice(&baseline.stdout).unwrap();
+    assert_ne!(creds["AccessKeyId"], baseline["AccessKeyId"]);
+
+    // A manual elevation waits; asking twice is refused with the id it waits under.
+    let pii = run(&[
+        "elevation",
+        "request",
+        "pii-read",
+        "--workspace",
+        "prod",
+        "--justification",
+        "case 7",
+    ]);
+    assert_eq!(pii.status.code(), Some(0), "{}", text(&pii.stderr));
+    let twice = run(&[
+        "elevation",
+        "request",
+        "pii-read",
+        "--workspace",
+        "prod",
+        "--justification",
+        "case 7",
+    ]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(
+        text(&twice.stderr).contains("is already waiting for an approver"),
+        "{}",
+        text(&twice.stderr)
+    );
+    let status = run(&["elevation", "status", "--workspace", "prod"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let said = text(&status.stdout);
+    assert!(said.contains("large-scan is held until "), "{said}");
+    assert!(
+        said.contains("pii-read is waiting for a decision"),
+        "{said}"
+    );
+
+    // Not held: refused, never run on the baseline instead.
+    let query = run(&[
+        "query",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "pii-read",
+        "SELECT email FROM sales.customers",
+    ]);
+    assert_eq!(query.status.code(), Some(1), "{}", text(&query.stderr));
+    assert!(
+        text(&query.stderr).contains("elevation pii-read is not held on the prod workspace"),
+        "{}",
+        text(&query.stderr)
+    );
+
+    // The journal tells the story, without a secret.
+    let log = run(&["audit", "log", "--workspace", "prod", "--format", "json"]);
+    let log = text(&log.stdout);
+    for kind in [
+        "elevation_requested",
+        "elevation_granted",
+        "credentials_issued",
+    ] {
+        assert!(log.contains(kind), "{kind} missing: {log}");
+    }
+    let mut files = vec![];
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    walk(env.h(), &mut files);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the grant's secret is in {}",
+            f.display()
+        );
+    }
+    let logout = run(&["logout", "--workspace", "prod"]);
     assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
 }

@@ -17,11 +17,19 @@ use crate::workspace::Workspace;
 /// The queue of workspace `name` (kind `athena`, with `[elevation] bucket`), as the person
 /// signed in to it.
 pub async fn open(home: &Home, name: Option<&str>) -> Result<S3Queue, CoreError> {
+    open_as(home, name).await.map(|(queue, _)| queue)
+}
+
+/// The queue of workspace `name` and the sign-in whose credentials write to it.
+pub async fn open_as(
+    home: &Home,
+    name: Option<&str>,
+) -> Result<(S3Queue, WorkspaceIdentity), CoreError> {
     let ws = Workspace::find(home, name)?;
     let workspace = ws.name().to_string();
     if ws.kind() != WorkspaceKind::Athena {
         return Err(CoreError::NoElevation(format!(
-            "the {workspace} workspace is not an AWS workspace; revoking a grant is for workspaces of kind `athena` (on the demo, the requester ends a grant from the status bar)"
+            "the {workspace} workspace is not an AWS workspace; the request bucket is for workspaces of kind `athena` (on the demo, elevations are asked for and ended in the window, and decided with `warden elevation approve|deny`)"
         )));
     }
     let settings = ws.elevation().cloned().unwrap_or_default();
@@ -55,7 +63,8 @@ pub async fn open(home: &Home, name: Option<&str>) -> Result<S3Queue, CoreError>
     };
     let bucket = Bucket::new(&sdk, &bucket, s3_endpoint.is_some())
         .map_err(|e| CoreError::NoElevation(e.to_string()))?;
-    S3Queue::new(bucket, &me).map_err(|e| CoreError::NoElevation(e.to_string()))
+    let queue = S3Queue::new(bucket, &me).map_err(|e| CoreError::NoElevation(e.to_string()))?;
+    Ok((queue, identity))
 }
 
 /// What became of a revocation.

@@ -236,6 +236,11 @@ impl WorkspaceIdentity {
         Ok(())
     }
 
+    /// The workspace's journal, where this sign-in's events go.
+    pub fn audit(&self) -> &Arc<Audit> {
+        &self.audit
+    }
+
     pub fn signed_in_as(&self) -> Option<SignedInAs> {
         signed_in_as(&self.dir)
     }

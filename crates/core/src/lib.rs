@@ -10,6 +10,7 @@ pub mod athena;
 #[cfg(all(test, feature = "embedded"))]
 mod athena_gate_tests;
 pub mod audit;
+pub mod aws_elevation;
 pub mod aws_queue;
 pub mod broker;
 mod bundles;

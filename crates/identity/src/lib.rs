@@ -28,4 +28,4 @@ pub use prompt::SignInPrompt;
 pub use provider::{credential_process_json, CallerIdentity, RoleCredentials, WardenCredentials};
 pub use secret::Secret;
 pub use session::Session;
-pub use vault::Vault;
+pub use vault::{ElevationSlot, Vault};

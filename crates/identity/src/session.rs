@@ -67,7 +67,8 @@ impl Session {
         &self.config
     }
 
-    pub(crate) fn vault(&self) -> &Vault {
+    /// The keyring this session keeps its secrets in (elevations keep theirs there too).
+    pub fn vault(&self) -> &Vault {
         &self.vault
     }
 

@@ -43,6 +43,25 @@ impl Slot {
     }
 }
 
+/// Entries of AWS elevations, keyed by more than the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElevationSlot {
+    /// The age X25519 identity made for one request (keyed by request id): only it opens the
+    /// credentials the broker delivers for that request.
+    RequestKey,
+    /// The credentials of a held grant and its end (keyed by elevation name).
+    Grant,
+}
+
+impl ElevationSlot {
+    fn name(self) -> &'static str {
+        match self {
+            ElevationSlot::RequestKey => "elevation-key",
+            ElevationSlot::Grant => "elevation-grant",
+        }
+    }
+}
+
 /// A handle on the keyring, obtained only through a probe that succeeded.
 #[derive(Clone)]
 pub struct Vault {
@@ -125,6 +144,52 @@ impl Vault {
 
     pub fn delete(&self, workspace: &str, slot: Slot) -> Result<()> {
         match self.entry(workspace, slot)?.delete_credential() {
+            Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
+            Err(e) => Err(refused("delete a secret", &e)),
+        }
+    }
+
+    /// The entry of one elevation request or grant (`<workspace>/<kind>/<key>`): the age
+    /// identity a request's credentials are encrypted to, or the credentials of a grant.
+    fn elevation_entry(&self, workspace: &str, kind: ElevationSlot, key: &str) -> Result<Entry> {
+        Entry::new_in_store(
+            &self.store,
+            SERVICE,
+            &format!("{workspace}/{}/{key}", kind.name()),
+        )
+        .map_err(|e| refused("open an entry", &e))
+    }
+
+    pub fn put_elevation(
+        &self,
+        workspace: &str,
+        kind: ElevationSlot,
+        key: &str,
+        value: &Secret,
+    ) -> Result<()> {
+        self.elevation_entry(workspace, kind, key)?
+            .set_password(value.expose())
+            .map_err(|e| refused("store a secret", &e))
+    }
+
+    pub fn get_elevation(
+        &self,
+        workspace: &str,
+        kind: ElevationSlot,
+        key: &str,
+    ) -> Result<Option<Secret>> {
+        match self.elevation_entry(workspace, kind, key)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(e) => Err(refused("read a secret", &e)),
+        }
+    }
+
+    pub fn delete_elevation(&self, workspace: &str, kind: ElevationSlot, key: &str) -> Result<()> {
+        match self
+            .elevation_entry(workspace, kind, key)?
+            .delete_credential()
+        {
             Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
             Err(e) => Err(refused("delete a secret", &e)),
         }

@@ -1,4 +1,5 @@
 use chrono::{TimeZone, Utc};
+use warden_core::aws_elevation::{self, until_text, AwsElevations, Progress};
 use warden_core::aws_queue::{self, Revocation};
 use warden_core::{format_duration, CoreError, Decision, ElevationError, Home, Workspace};
 
@@ -68,7 +69,148 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
             workspace,
             reason,
         } => revoke(&home, workspace.as_deref(), id, reason),
+        ElevationCommand::Request {
+            name,
+            workspace,
+            duration,
+            justification,
+            ticket,
+            wait,
+            timeout,
+        } => {
+            let duration = match duration {
+                Some(text) => Some(duration_arg("--duration", text)?),
+                None => None,
+            };
+            let timeout = duration_arg("--timeout", timeout)?;
+            let request = warden_core::ElevationRequest {
+                name: name.clone(),
+                duration,
+                justification: justification.clone(),
+                ticket: ticket.clone(),
+            };
+            request_on_aws(
+                &home,
+                workspace.as_deref(),
+                &request,
+                wait.then_some(timeout),
+            )
+        }
+        ElevationCommand::Status { workspace } => status_on_aws(&home, workspace.as_deref()),
     }
+}
+
+fn duration_arg(flag: &str, text: &str) -> Result<std::time::Duration, String> {
+    warden_bundle::parse_duration(text)
+        .ok()
+        .and_then(|d| d.to_std().ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{flag} {text:?} is not a duration such as 15m or 1h"))
+}
+
+/// What a request's progress means for the person waiting on it, and the exit status.
+fn say(name: &str, id: &str, progress: &Progress) -> u8 {
+    match progress {
+        Progress::Held { expires_at_ms } => {
+            println!(
+                "{} is held until {} (request {id}); its credentials are in the OS keyring: `warden query --elevation {}`",
+                plain(name),
+                until_text(*expires_at_ms),
+                plain(name)
+            );
+            0
+        }
+        Progress::Granted => {
+            println!(
+                "{} was granted (request {id}); its credentials are not delivered yet: `warden elevation status` takes them when they are",
+                plain(name)
+            );
+            EXIT_REFUSED
+        }
+        Progress::Waiting => {
+            println!(
+                "{} is waiting for a decision (request {id}); `warden elevation status` shows when it is decided",
+                plain(name)
+            );
+            EXIT_REFUSED
+        }
+        Progress::Finished { status, reason } => {
+            let word = serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            println!(
+                "{} was {word} (request {id}): {}",
+                plain(name),
+                plain(reason)
+            );
+            EXIT_REFUSED
+        }
+    }
+}
+
+fn request_on_aws(
+    home: &Home,
+    workspace: Option<&str>,
+    request: &warden_core::ElevationRequest,
+    wait: Option<std::time::Duration>,
+) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let elevations = AwsElevations::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (id, duration) = match elevations.request(request).await {
+            Ok(sent) => sent,
+            Err(e @ (CoreError::Elevation(_) | CoreError::NoElevation(_))) => {
+                eprintln!("warden: {e}");
+                return Ok(EXIT_REFUSED);
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        println!(
+            "requested {} for {} (request {id})",
+            plain(&request.name),
+            format_duration(duration)
+        );
+        let Some(timeout) = wait else {
+            return Ok(0);
+        };
+        let progress = elevations
+            .wait(&id, timeout, aws_elevation::WAIT_INTERVAL)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(say(&request.name, &id, &progress))
+    })
+}
+
+fn status_on_aws(home: &Home, workspace: Option<&str>) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let elevations = AwsElevations::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        let lines = elevations.requests().await.map_err(|e| e.to_string())?;
+        let mut shown = std::collections::BTreeSet::new();
+        for line in &lines {
+            say(&line.name, &line.id, &line.progress);
+            shown.insert(line.id.clone());
+        }
+        for grant in elevations.held_now().map_err(|e| e.to_string())? {
+            if !shown.contains(&grant.request_id) {
+                say(
+                    &grant.name,
+                    &grant.request_id,
+                    &Progress::Held {
+                        expires_at_ms: grant.expires_at_ms,
+                    },
+                );
+                shown.insert(grant.request_id.clone());
+            }
+        }
+        if shown.is_empty() {
+            println!("no elevation requested or held from this machine");
+        }
+        Ok(0)
+    })
 }
 
 fn revoke(home: &Home, workspace: Option<&str>, id: &str, reason: &str) -> Result<u8, String> {

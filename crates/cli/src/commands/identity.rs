@@ -161,24 +161,39 @@ pub fn whoami(cli: &Cli, args: &WhoamiArgs) -> Result<u8, String> {
 }
 
 pub fn credentials(cli: &Cli, args: &CredentialsArgs) -> Result<u8, String> {
-    if let Some(elevation) = &args.elevation {
-        // Elevations on AWS are not built yet, so none can be held: refuse, never fall back to
-        // the baseline role for a caller who asked for more.
-        eprintln!(
-            "warden: elevation `{elevation}` is not held in workspace `{}`: no credentials printed",
-            args.workspace
-        );
-        return Ok(EXIT_REFUSED);
-    }
     let home = super::home(cli.home.as_deref())?;
     let (rt, identity) = open(&home, Some(&args.workspace))?;
-    match rt.block_on(identity.credentials.credentials()) {
-        Ok(creds) => {
-            let json = credential_process_json(&creds);
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", json.expose()).map_err(|e| format!("cannot write: {e}"))?;
-            Ok(0)
+    let creds = if let Some(elevation) = &args.elevation {
+        // Only a held grant's own credentials, never the baseline role for a caller who asked
+        // for more, and never past the grant's end.
+        let now = chrono::Utc::now();
+        let held =
+            warden_core::aws_elevation::held(identity.session.vault(), &args.workspace, elevation)
+                .map_err(|e| e.to_string())?
+                .filter(|g| g.usable_at(now));
+        let Some(g) = held else {
+            eprintln!(
+                "warden: elevation `{elevation}` is not held in workspace `{}`: no credentials printed",
+                args.workspace
+            );
+            return Ok(EXIT_REFUSED);
+        };
+        warden_core::identity::RoleCredentials {
+            access_key_id: g.access_key_id.expose().to_string(),
+            secret_access_key: g.secret_access_key.clone(),
+            session_token: g.session_token.clone(),
+            expires_at: g.expires_at_ms.min(g.credentials_expire_at_ms) / 1000,
+            account_id: String::new(),
+            role_name: String::new(),
         }
-        Err(e) => refused_or_error(e.into()),
-    }
+    } else {
+        match rt.block_on(identity.credentials.credentials()) {
+            Ok(creds) => creds,
+            Err(e) => return refused_or_error(e.into()),
+        }
+    };
+    let json = credential_process_json(&creds);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", json.expose()).map_err(|e| format!("cannot write: {e}"))?;
+    Ok(0)
 }

@@ -1,0 +1,505 @@
+//! An analyst's elevations on an AWS workspace (issue 14, the client side): a request checked
+//! against the policy in force and written to the request bucket under the signed-in user's
+//! own prefix, naming a fresh age X25519 key made for it; the private key only in the OS
+//! keyring; the broker's verdict read back from `state/`; delivered credentials opened, kept in
+//! the keyring (one entry per elevation), and their delivery objects deleted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use warden_audit::{CredentialsIssued, ElevationGranted, ElevationRequested, Payload};
+use warden_broker::age::x25519::Identity;
+use warden_broker::{open_delivery, BrokerConfig, GrantState, S3Queue, Status};
+use warden_elevation::{validate, Decision, ElevationError, Request};
+use warden_guardrails::Policy;
+use warden_identity::{ElevationSlot, Secret, Vault};
+
+use crate::audit::Audit;
+use crate::error::CoreError;
+use crate::home::Home;
+use crate::workspace::Workspace;
+
+/// How often `--wait` asks for the broker's verdict.
+pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
+/// The longest `--wait` may be told to wait (a manual approval can take a while).
+pub const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
+
+/// A grant held on this machine: its end and the credentials the broker delivered for it.
+/// Kept in the keyring as JSON; `Debug` shows no secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldGrant {
+    pub request_id: String,
+    pub name: String,
+    pub approver: Option<String>,
+    pub granted_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// The credential set (`grants/<me>/<id>/<n>.age`) these are.
+    pub set: u32,
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
+    /// When STS lets them expire; the session policy ends them at the grant's end anyway.
+    pub credentials_expire_at_ms: i64,
+}
+
+impl std::fmt::Debug for HeldGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldGrant")
+            .field("request_id", &self.request_id)
+            .field("name", &self.name)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .field("set", &self.set)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HeldGrant {
+    /// Whether it can be used at `now`: the grant holds and its credentials have not expired.
+    pub fn usable_at(&self, now: DateTime<Utc>) -> bool {
+        let ms = now.timestamp_millis();
+        ms < self.expires_at_ms && ms < self.credentials_expire_at_ms
+    }
+
+    /// The credentials for an AWS SDK client, expiring at the earlier of their STS expiry and
+    /// the grant's end.
+    pub fn sdk_credentials(&self) -> aws_credential_types::Credentials {
+        let until = self.expires_at_ms.min(self.credentials_expire_at_ms);
+        let expiry = std::time::UNIX_EPOCH + Duration::from_millis(until.max(0) as u64);
+        aws_credential_types::Credentials::new(
+            self.access_key_id.expose(),
+            self.secret_access_key.expose(),
+            Some(self.session_token.expose().to_string()),
+            Some(expiry),
+            "warden-elevation",
+        )
+    }
+}
+
+/// Where a request stands, as this client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting for the broker or an approver.
+    Waiting,
+    /// Granted, but no credentials have been delivered yet.
+    Granted,
+    /// Granted and its credentials are in the keyring, until `expires_at_ms`.
+    Held { expires_at_ms: i64 },
+    /// Denied, withdrawn, revoked or ended: why.
+    Finished { status: Status, reason: String },
+}
+
+/// One of the signed-in user's requests, for `warden elevation status`.
+#[derive(Debug, Clone)]
+pub struct RequestLine {
+    pub id: String,
+    pub name: String,
+    pub progress: Progress,
+}
+
+/// The signed-in user's elevations on one AWS workspace.
+pub struct AwsElevations {
+    workspace: String,
+    queue: S3Queue,
+    vault: Vault,
+    audit: Arc<Audit>,
+    policy: Policy,
+}
+
+impl AwsElevations {
+    /// The elevations of workspace `name` (kind `athena`, with a request bucket), as the person
+    /// signed in to it, under the policy of its verified bundle.
+    pub async fn open(home: &Home, name: Option<&str>) -> Result<AwsElevations, CoreError> {
+        let (queue, identity) = crate::aws_queue::open_as(home, name).await?;
+        let ws = Workspace::find(home, name)?;
+        let audit = identity.audit().clone();
+        let mut client = ws.open_policy_client(audit.clone())?;
+        let now = Utc::now();
+        if client.in_force(now).at(now).is_err() {
+            // The outcome is in the client's status; without a policy nothing is requested.
+            let _ = client.fetch(None, now).await;
+        }
+        let policy = client
+            .in_force(now)
+            .at(now)
+            .map_err(|e| CoreError::NoElevation(e.reason))?
+            .policy()
+            .clone();
+        Ok(AwsElevations::new(
+            ws.name(),
+            queue,
+            identity.session.vault().clone(),
+            audit,
+            policy,
+        ))
+    }
+
+    pub fn new(
+        workspace: &str,
+        queue: S3Queue,
+        vault: Vault,
+        audit: Arc<Audit>,
+        policy: Policy,
+    ) -> AwsElevations {
+        AwsElevations {
+            workspace: workspace.to_string(),
+            queue,
+            vault,
+            audit,
+            policy,
+        }
+    }
+
+    fn remote(e: warden_broker::BrokerError) -> CoreError {
+        CoreError::NoElevation(e.to_string())
+    }
+
+    /// Asks for an elevation: validated against the policy in force, written create-only under
+    /// the user's prefix with a key pair made for it (the private half only in the keyring),
+    /// and recorded. A request the keyring or the journal cannot take is withdrawn again.
+    pub async fn request(&self, request: &Request) -> Result<(String, Duration), CoreError> {
+        let valid = validate(&self.policy, request)?;
+        if !BrokerConfig::from_policy(&self.workspace, &self.policy)
+            .elevations
+            .contains_key(&valid.name)
+        {
+            return Err(CoreError::NoElevation(format!(
+                "elevation {} has no AWS mapping (elevations.{}.aws.role_arn) in the policy in force, so the broker cannot grant it on the {} workspace",
+                valid.name, valid.name, self.workspace
+            )));
+        }
+        let now = Utc::now();
+        if let Some(held) = self.held(&valid.name)?.filter(|g| g.usable_at(now)) {
+            return Err(ElevationError::AlreadyActive {
+                name: valid.name.clone(),
+                until: until_text(held.expires_at_ms),
+            }
+            .into());
+        }
+        for line in self.requests().await? {
+            if line.name == valid.name && line.progress == Progress::Waiting {
+                return Err(ElevationError::AlreadyPending {
+                    name: valid.name.clone(),
+                    id: line.id,
+                }
+                .into());
+            }
+        }
+        let identity = Identity::generate();
+        let queue = self
+            .queue
+            .clone()
+            .with_recipient(&identity.to_public().to_string())
+            .map_err(Self::remote)?;
+        let (pending, _) = queue
+            .submit_request(&valid, now)
+            .await
+            .map_err(Self::remote)?;
+        let id = pending.id.clone();
+        let key = {
+            use warden_broker::age::secrecy::ExposeSecret;
+            Secret::new(identity.to_string().expose_secret())
+        };
+        drop(identity);
+        let kept = self
+            .vault
+            .put_elevation(&self.workspace, ElevationSlot::RequestKey, &id, &key)
+            .map_err(CoreError::from)
+            .and_then(|()| {
+                self.audit
+                    .record(Payload::ElevationRequested(ElevationRequested {
+                        elevation_id: id.clone(),
+                        scope: valid.name.clone(),
+                        reason: valid.reason(),
+                        requested_duration_s: valid.duration.as_secs(),
+                    }))
+                    .map(|_| ())
+            });
+        if let Err(e) = kept {
+            // A request whose key or record is missing must not be granted: take it back.
+            let _ = self
+                .vault
+                .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &id);
+            if let Err(w) = self
+                .queue
+                .decide_request(
+                    &id,
+                    Decision::Withdraw,
+                    Some("the requester could not keep the request's key or record it"),
+                    Utc::now(),
+                )
+                .await
+            {
+                tracing::warn!(request = %id, "the request could not be withdrawn ({w}); its credentials can be opened by nobody");
+            }
+            return Err(e);
+        }
+        Ok((id, valid.duration))
+    }
+
+    /// Looks at request `id` once: the broker's verdict, and for a grant the newest delivered
+    /// credentials, opened, kept in the keyring and deleted from the bucket.
+    pub async fn check(&self, id: &str) -> Result<Progress, CoreError> {
+        let Some((state, _)) = self.queue.state(id).await.map_err(Self::remote)? else {
+            return Ok(Progress::Waiting);
+        };
+        match state.status {
+            Status::Pending => Ok(Progress::Waiting),
+            Status::Granted => self.collect(&state).await,
+            status => {
+                // Nothing more will be delivered: the request's key has no use left.
+                self.vault
+                    .delete_elevation(&self.workspace, ElevationSlot::RequestKey, id)?;
+                Ok(Progress::Finished {
+                    status,
+                    reason: state.reason.clone().unwrap_or_else(|| status_word(status)),
+                })
+            }
+        }
+    }
+
+    /// Checks request `id` every `interval` until it is no longer waiting for a decision or
+    /// credentials, or `timeout` has passed (then the last progress, `Waiting` or `Granted`).
+    pub async fn wait(
+        &self,
+        id: &str,
+        timeout: Duration,
+        interval: Duration,
+    ) -> Result<Progress, CoreError> {
+        let deadline = tokio::time::Instant::now() + timeout.min(MAX_WAIT);
+        loop {
+            let progress = self.check(id).await?;
+            if !matches!(progress, Progress::Waiting | Progress::Granted)
+                || tokio::time::Instant::now() + interval > deadline
+            {
+                return Ok(progress);
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    /// Every request of the signed-in user this machine holds a key for, checked (deliveries
+    /// collected on the way), and the grants held in the keyring.
+    pub async fn requests(&self) -> Result<Vec<RequestLine>, CoreError> {
+        let me = self.me();
+        let prefix = format!("requests/{me}/");
+        let keys = self
+            .queue
+            .bucket()
+            .list(&prefix)
+            .await
+            .map_err(Self::remote)?;
+        let mut lines = Vec::new();
+        for key in keys {
+            let Some(warden_broker::Key::Request { id, .. }) = warden_broker::Key::parse(&key)
+            else {
+                continue;
+            };
+            if self
+                .vault
+                .get_elevation(&self.workspace, ElevationSlot::RequestKey, &id)?
+                .is_none()
+            {
+                continue;
+            }
+            let request = self
+                .queue
+                .read_request(&me, &id)
+                .await
+                .map_err(Self::remote)?;
+            let progress = self.check(&id).await?;
+            lines.push(RequestLine {
+                id,
+                name: request.name,
+                progress,
+            });
+        }
+        Ok(lines)
+    }
+
+    /// The grant of elevation `name` held in the keyring, if any (whether or not it still holds).
+    pub fn held(&self, name: &str) -> Result<Option<HeldGrant>, CoreError> {
+        held(&self.vault, &self.workspace, name)
+    }
+
+    /// Every grant held in the keyring that can be used now, for the policy's elevations.
+    pub fn held_now(&self) -> Result<Vec<HeldGrant>, CoreError> {
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for name in self.policy.elevations().keys() {
+            if let Some(g) = self.held(name)?.filter(|g| g.usable_at(now)) {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    fn me(&self) -> String {
+        self.queue.me().to_string()
+    }
+
+    /// Opens the newest credential set delivered for `state`'s grant, keeps it in the keyring
+    /// and deletes what was read from the bucket.
+    async fn collect(&self, state: &GrantState) -> Result<Progress, CoreError> {
+        let held = self.held(&state.name)?;
+        let current = held.as_ref().filter(|h| h.request_id == state.id);
+        if state.delivered == 0 || current.is_some_and(|h| h.set >= state.delivered) {
+            return Ok(match current {
+                Some(h) => Progress::Held {
+                    expires_at_ms: h.expires_at_ms,
+                },
+                None => Progress::Granted,
+            });
+        }
+        let Some(key) =
+            self.vault
+                .get_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?
+        else {
+            return Err(CoreError::NoElevation(format!(
+                "request {} was granted, but this machine does not hold its key, so its credentials cannot be opened; ask again from here",
+                state.id
+            )));
+        };
+        let identity: Identity = key.expose().parse().map_err(|_| {
+            CoreError::NoElevation(format!(
+                "the keyring's key for request {} is damaged; ask again",
+                state.id
+            ))
+        })?;
+        drop(key);
+        let prefix = format!("grants/{}/{}/", self.me(), state.id);
+        let bucket = self.queue.bucket();
+        let mut sets: Vec<(u32, String)> = bucket
+            .list(&prefix)
+            .await
+            .map_err(Self::remote)?
+            .into_iter()
+            .filter_map(|k| {
+                let n = k
+                    .strip_prefix(&prefix)?
+                    .strip_suffix(".age")?
+                    .parse()
+                    .ok()?;
+                Some((n, k))
+            })
+            .collect();
+        sets.sort();
+        let Some((_, newest)) = sets.last().cloned() else {
+            return Ok(Progress::Granted);
+        };
+        let object = bucket
+            .get(&newest)
+            .await
+            .map_err(Self::remote)?
+            .ok_or_else(|| CoreError::NoElevation(format!("{newest} disappeared; try again")))?;
+        let (n, creds) = open_delivery(&identity, &state.id, &object.body).map_err(Self::remote)?;
+        let first = held.as_ref().is_none_or(|h| h.request_id != state.id);
+        let grant = HeldGrant {
+            request_id: state.id.clone(),
+            name: state.name.clone(),
+            approver: state.approver.clone(),
+            granted_at_ms: state.granted_at_ms.unwrap_or(state.updated_at_ms),
+            expires_at_ms: state.expires_at_ms.unwrap_or(0),
+            set: n,
+            access_key_id: Secret::new(creds.access_key_id.clone()),
+            secret_access_key: Secret::new(creds.secret_access_key.clone()),
+            session_token: Secret::new(creds.session_token.clone()),
+            credentials_expire_at_ms: creds.expires_at_ms,
+        };
+        drop(creds);
+        let json = Secret::new(serde_json::to_string(&grant).unwrap_or_default());
+        self.vault
+            .put_elevation(&self.workspace, ElevationSlot::Grant, &grant.name, &json)?;
+        let (account_id, role_name) = self.role_of(&grant.name);
+        let recorded = (if first {
+            self.audit
+                .record(Payload::ElevationGranted(ElevationGranted {
+                    elevation_id: grant.request_id.clone(),
+                    approver: grant.approver.clone(),
+                    expires_at_ms: grant.expires_at_ms,
+                }))
+                .map(|_| ())
+        } else {
+            Ok(())
+        })
+        .and_then(|()| {
+            self.audit
+                .record(Payload::CredentialsIssued(CredentialsIssued {
+                    account_id,
+                    role_name,
+                    expires_at_ms: grant.credentials_expire_at_ms.min(grant.expires_at_ms),
+                }))
+                .map(|_| ())
+        });
+        if let Err(e) = recorded {
+            // Credentials the journal cannot account for are not kept (fail closed).
+            self.vault
+                .delete_elevation(&self.workspace, ElevationSlot::Grant, &grant.name)?;
+            return Err(e);
+        }
+        // Read and kept: nothing of them stays in the bucket.
+        for (_, key) in sets {
+            if let Err(e) = bucket.delete(&key).await {
+                tracing::warn!(
+                    "a delivered credential set could not be deleted from the bucket: {e}"
+                );
+            }
+        }
+        Ok(Progress::Held {
+            expires_at_ms: grant.expires_at_ms,
+        })
+    }
+
+    /// The account and role name of elevation `name`'s role, for the journal.
+    fn role_of(&self, name: &str) -> (String, String) {
+        let arn = self
+            .policy
+            .elevation(name)
+            .and_then(|e| e.aws.as_ref())
+            .map(|a| a.role_arn.clone())
+            .unwrap_or_default();
+        let mut parts = arn.splitn(6, ':');
+        let account = parts.nth(4).unwrap_or_default().to_string();
+        let role = parts
+            .next()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        (account, role)
+    }
+}
+
+/// The grant of elevation `name` held in `vault` for `workspace`, if any.
+pub fn held(vault: &Vault, workspace: &str, name: &str) -> Result<Option<HeldGrant>, CoreError> {
+    let Some(json) = vault.get_elevation(workspace, ElevationSlot::Grant, name)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(json.expose()).map(Some).map_err(|_| {
+        CoreError::NoElevation(format!(
+            "the keyring's entry for elevation {name} is damaged; ask for the elevation again"
+        ))
+    })
+}
+
+/// `HH:MM:SS UTC` of a time in ms since the epoch.
+pub fn until_text(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn status_word(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
