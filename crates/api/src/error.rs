@@ -63,7 +63,8 @@ impl From<RunError> for ApiError {
             RunError::Blocked(_)
             | RunError::NoPolicy(_)
             | RunError::Unsynced(_)
-            | RunError::Audit(_) => ErrorKind::Blocked,
+            | RunError::Audit(_)
+            | RunError::NotHeld(_) => ErrorKind::Blocked,
             RunError::Engine(EngineError::Cancelled) => ErrorKind::Cancelled,
             RunError::Engine(_) => ErrorKind::Engine,
         };

@@ -291,3 +291,134 @@ async fn a_cancelled_athena_query_is_recorded_with_its_execution_id() {
         "the stand-in saw no stop of {id}"
     );
 }
+
+const ELEVATED_KEY: &str = "ASIAFAKEELEVATEDPII1";
+const ELEVATED_SECRET: &str = "FAKE-secret-of-the-elevated-grant-3b9d";
+const PII: &str = "SELECT email FROM customers ORDER BY email LIMIT 3";
+
+/// A grant of `pii-read` as `warden elevation request` keeps it, ending in `grant_left` and
+/// its credentials in `credentials_left` (negative: already past).
+fn held_pii(grant_left: i64, credentials_left: i64) -> crate::aws_elevation::HeldGrant {
+    let now = chrono::Utc::now().timestamp_millis();
+    crate::aws_elevation::HeldGrant {
+        request_id: uuid::Uuid::now_v7().to_string(),
+        name: "pii-read".into(),
+        approver: None,
+        granted_at_ms: now - 1000,
+        expires_at_ms: now + grant_left,
+        set: 1,
+        access_key_id: crate::identity::Secret::new(ELEVATED_KEY),
+        secret_access_key: crate::identity::Secret::new(ELEVATED_SECRET),
+        session_token: crate::identity::Secret::new("FAKE-session-token"),
+        credentials_expire_at_ms: now + credentials_left,
+    }
+}
+
+impl Lab {
+    async fn gate_holding(&self, held: Vec<crate::aws_elevation::HeldGrant>) -> Gate {
+        let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
+        ws.init().await.expect("init");
+        let credentials = SharedCredentialsProvider::new(Credentials::new(
+            "FAKEACCESSKEY",
+            SECRET,
+            None,
+            None,
+            "test",
+        ));
+        ws.open_athena_gate_holding(credentials, held)
+            .await
+            .expect("gate")
+    }
+}
+
+#[tokio::test]
+async fn a_query_that_leans_on_a_grant_runs_with_its_credentials_and_no_other_does() {
+    let lab = lab().await;
+    let held = held_pii(15 * 60 * 1000, 15 * 60 * 1000);
+    let request_id = held.request_id.clone();
+    let gate = lab.gate_holding(vec![held]).await;
+    assert!(gate.elevations().contains("pii-read"));
+
+    let baseline = gate
+        .run(COUNTRIES, None, CancellationToken::new())
+        .await
+        .expect("needs no elevation");
+    assert!(baseline.grants.is_empty());
+    let elevated = gate
+        .run(PII, None, CancellationToken::new())
+        .await
+        .expect("pii-read is held");
+    assert_eq!(elevated.grants, vec![request_id]);
+    assert_eq!(elevated.result.rows.len(), 3);
+    assert_eq!(
+        lab.standin.start_signers(),
+        ["FAKEACCESSKEY", ELEVATED_KEY],
+        "the baseline query signed with the sign-in's keys, the pii query with the grant's"
+    );
+    let again = gate
+        .run(COUNTRIES, None, CancellationToken::new())
+        .await
+        .expect("baseline again");
+    assert!(again.grants.is_empty());
+    assert_eq!(lab.standin.start_signers()[2], "FAKEACCESSKEY");
+
+    for file in lab.files() {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(ELEVATED_SECRET.len())
+                .any(|w| w == ELEVATED_SECRET.as_bytes()),
+            "the grant's secret is in {}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_grant_without_usable_credentials_is_not_held_and_nothing_runs() {
+    let lab = lab().await;
+    // The grant holds, but its credentials ran out: fail closed, never the baseline instead.
+    let gate = lab
+        .gate_holding(vec![held_pii(15 * 60 * 1000, -1000)])
+        .await;
+    let refused = gate
+        .run(PII, None, CancellationToken::new())
+        .await
+        .expect_err("credentials expired");
+    assert!(matches!(refused, RunError::NotHeld(_)), "{refused}");
+    assert!(
+        refused.to_string().starts_with(
+            "not allowed: elevation pii-read is not held (its credentials have run out)"
+        ),
+        "{refused}"
+    );
+    assert_eq!(lab.standin.executions_started(), 0);
+    let blocked = &gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryBlocked], None, None, false)
+        .expect("events")[0];
+    assert_eq!(
+        blocked.payload["query"]["rule_ids"][0],
+        "elevation-not-held"
+    );
+
+    // A grant past its end counts for nothing: the verdict is `elevate` again.
+    let ended = lab
+        .gate_holding(vec![held_pii(-1000, 15 * 60 * 1000)])
+        .await;
+    assert!(!ended.elevations().contains("pii-read"));
+    let refused = ended
+        .run(PII, None, CancellationToken::new())
+        .await
+        .expect_err("ended");
+    assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
+
+    // A gate holding no grant at all: the baseline never reads pii.
+    let none = lab.gate_holding(vec![]).await;
+    let refused = none
+        .run(PII, None, CancellationToken::new())
+        .await
+        .expect_err("not held");
+    assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
+    assert_eq!(lab.standin.executions_started(), 0);
+}

@@ -355,6 +355,19 @@ impl Workspace {
     /// with nothing allowed and says why. An `athena` workspace signs its calls with the
     /// credentials of its sign-in (`warden login`), held in the OS keyring.
     pub async fn open_gate(&self) -> Result<Gate, CoreError> {
+        self.open_gate_holding(&[]).await
+    }
+
+    /// Like [`Self::open_gate`], holding the AWS grants `elevations` names (their credentials
+    /// from the keyring, put there by `warden elevation request`): refused when one of them is
+    /// not held or its credentials have run out. Elevations are held on AWS workspaces only.
+    pub async fn open_gate_holding(&self, elevations: &[String]) -> Result<Gate, CoreError> {
+        if !elevations.is_empty() && self.kind != WorkspaceKind::Athena {
+            return Err(CoreError::NoElevation(format!(
+                "the {} workspace is not an AWS workspace: its elevations are asked for and held in the window",
+                self.name
+            )));
+        }
         if !self.is_initialised() {
             return Err(CoreError::NotInitialised(self.name.clone()));
         }
@@ -369,10 +382,73 @@ impl Workspace {
                     crate::identity::WorkspaceIdentity::open(&self.home, Some(&self.name)).await?;
                 let region = identity.session.config().region.clone();
                 let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
-                Box::new(self.athena_engine(credentials, Some(&region)).await?)
+                let engine = self.athena_engine(credentials, Some(&region), None).await?;
+                let mut held = Vec::new();
+                for name in elevations {
+                    let grant =
+                        crate::aws_elevation::held(identity.session.vault(), &self.name, name)?
+                            .filter(|g| g.usable_at(chrono::Utc::now()))
+                            .ok_or_else(|| {
+                                CoreError::NoElevation(format!(
+                                    "elevation {name} is not held on the {} workspace (or its credentials have run out): ask with `warden elevation request {name} --workspace {}`, and see `warden elevation status`",
+                                    self.name, self.name
+                                ))
+                            })?;
+                    held.push(grant);
+                }
+                let mut gate = self.gate_over(Box::new(engine)).await?;
+                self.hold_grants(&mut gate, held, Some(&region)).await?;
+                return Ok(gate);
             }
         };
         self.gate_over(engine).await
+    }
+
+    /// Gives an AWS gate the grants `held`, each with an engine signing with its credentials
+    /// (in the elevation's own workgroup when the policy names one).
+    async fn hold_grants(
+        &self,
+        gate: &mut Gate,
+        held: Vec<crate::aws_elevation::HeldGrant>,
+        sign_in_region: Option<&str>,
+    ) -> Result<(), CoreError> {
+        gate.require_elevated_engines();
+        let now = warden_elevation::Moment::now();
+        for h in held {
+            let workgroup = gate.policy().ok().and_then(|p| {
+                p.policy()
+                    .elevation(&h.name)
+                    .and_then(|e| e.aws.as_ref())
+                    .and_then(|a| a.workgroup.clone())
+            });
+            let credentials = SharedCredentialsProvider::new(h.sdk_credentials());
+            let engine = self
+                .athena_engine(credentials, sign_in_region, workgroup)
+                .await?;
+            let left = (h.expires_at_ms - now.wall.timestamp_millis()).max(0) as u64;
+            let granted_at = chrono::DateTime::from_timestamp_millis(h.granted_at_ms);
+            let expires_at = chrono::DateTime::from_timestamp_millis(h.expires_at_ms);
+            let (Some(granted_at), Some(expires_at)) = (granted_at, expires_at) else {
+                continue;
+            };
+            let grant = warden_elevation::Grant {
+                request_id: h.request_id.clone(),
+                name: h.name.clone(),
+                granted_at,
+                expires_at,
+                expires_mono: now.mono + std::time::Duration::from_millis(left),
+                approver: h.approver.clone(),
+            };
+            gate.hold_elevated(
+                grant,
+                crate::gate::elevated::ElevatedEngine {
+                    request_id: h.request_id.clone(),
+                    until_ms: h.expires_at_ms.min(h.credentials_expire_at_ms),
+                    engine: Box::new(engine),
+                },
+            );
+        }
+        Ok(())
     }
 
     /// The Athena engine of this workspace, signing with `credentials`.
@@ -380,12 +456,16 @@ impl Workspace {
         &self,
         credentials: SharedCredentialsProvider,
         sign_in_region: Option<&str>,
+        workgroup: Option<String>,
     ) -> Result<warden_engine_athena::AthenaEngine, CoreError> {
         let cache = self.home.cache.join(&self.name).join("results");
-        self.athena
-            .setup(&self.name, self.default_database.as_deref(), cache)?
-            .engine(credentials, sign_in_region)
-            .await
+        let mut setup = self
+            .athena
+            .setup(&self.name, self.default_database.as_deref(), cache)?;
+        if let Some(w) = workgroup {
+            setup.settings.workgroup = w;
+        }
+        setup.engine(credentials, sign_in_region).await
     }
 
     /// The AWS clients of an `athena` workspace for reading metadata (Glue, S3), not for
@@ -422,8 +502,20 @@ impl Workspace {
         &self,
         credentials: SharedCredentialsProvider,
     ) -> Result<Gate, CoreError> {
-        let engine = self.athena_engine(credentials, None).await?;
-        self.gate_over(Box::new(engine)).await
+        self.open_athena_gate_holding(credentials, vec![]).await
+    }
+
+    /// The same, holding the grants `held` (credentials given by the test).
+    #[cfg(test)]
+    pub(crate) async fn open_athena_gate_holding(
+        &self,
+        credentials: SharedCredentialsProvider,
+        held: Vec<crate::aws_elevation::HeldGrant>,
+    ) -> Result<Gate, CoreError> {
+        let engine = self.athena_engine(credentials, None, None).await?;
+        let mut gate = self.gate_over(Box::new(engine)).await?;
+        self.hold_grants(&mut gate, held, None).await?;
+        Ok(gate)
     }
 
     /// The gate over `engine`, with the policy in force (fetched once when none is).

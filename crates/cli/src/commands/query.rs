@@ -24,7 +24,14 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
     let workspace = super::ready_workspace(&home, args.workspace.as_deref())?;
     let rt = super::runtime()?;
     rt.block_on(async {
-        let gate = workspace.open_gate().await.map_err(|e| e.to_string())?;
+        let gate = match workspace.open_gate_holding(&args.elevations).await {
+            Ok(gate) => gate,
+            Err(e @ warden_core::CoreError::NoElevation(_)) => {
+                eprintln!("warden: {e}");
+                return Ok(EXIT_REFUSED);
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -60,7 +67,8 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 e @ (RunError::Engine(_)
                 | RunError::NoPolicy(_)
                 | RunError::Unsynced(_)
-                | RunError::Audit(_)),
+                | RunError::Audit(_)
+                | RunError::NotHeld(_)),
             ) => {
                 eprintln!("warden: {e}");
                 Ok(EXIT_REFUSED)

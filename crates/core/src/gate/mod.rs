@@ -14,6 +14,7 @@ use crate::audit::Audit;
 use crate::policy_client::PolicyClient;
 
 pub(crate) mod changes;
+pub(crate) mod elevated;
 pub(crate) mod elevation;
 pub(crate) mod policy;
 pub(crate) mod run;
@@ -40,6 +41,9 @@ pub struct Gate {
     /// is a request the policy allows (see `elevation.rs`).
     elevation: std::sync::Mutex<Elevations>,
     engine: Box<dyn Engine>,
+    /// On AWS workspaces, the engines of the grants held (each signs with its grant's
+    /// credentials); `None` on the demo, where every run uses `engine`.
+    elevated: Option<elevated::ElevatedEngines>,
     enforced: Arc<RwLock<Enforced>>,
     /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
     policy_client: tokio::sync::Mutex<PolicyClient>,
@@ -73,6 +77,7 @@ impl Gate {
                 approvals.map(|q| Arc::new(q) as Arc<dyn Queue>),
             )),
             engine,
+            elevated: None,
             enforced,
             last_status: RwLock::new(policy_client.status(now)),
             refresh_every: policy_client.refresh_every(),

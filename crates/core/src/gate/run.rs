@@ -33,6 +33,9 @@ pub enum RunError {
         "not allowed: the audit journal could not record this query ({0}); nothing runs unrecorded"
     )]
     Audit(String),
+    /// The verdict leans on a grant whose credentials this machine does not hold (AWS).
+    #[error("{0}")]
+    NotHeld(String),
 }
 
 impl RunError {
@@ -120,10 +123,23 @@ impl Gate {
                 return Err(RunError::Blocked(Box::new(refusal)));
             }
         };
+        let runner = match self.engine_for(&lease.names, &lease.grants) {
+            Ok(runner) => runner,
+            Err(why) => {
+                tracing::info!("refused: the elevation's credentials are not held");
+                let query = QueryContext {
+                    verdict: warden_audit::Verdict::Deny,
+                    rule_ids: vec!["elevation-not-held".to_string()],
+                    ..query
+                };
+                self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+                return Err(RunError::NotHeld(why));
+            }
+        };
         let engine = EngineRef {
-            engine: self.engine.name().to_string(),
+            engine: runner.name().to_string(),
             query_id: None,
-            workgroup: self.engine.workgroup(),
+            workgroup: runner.workgroup(),
         };
         self.record(Payload::QueryStarted(QueryStarted {
             query: query.clone(),
@@ -133,7 +149,7 @@ impl Gate {
         let grants = lease.grants.clone();
         let started = self.now().mono;
         let trace = RunTrace::new();
-        let outcome = self.engine.execute_traced(approved, cancel, &trace).await;
+        let outcome = runner.execute_traced(approved, cancel, &trace).await;
         // A run that fails or is cancelled after the engine named it is recorded under its id.
         let engine = EngineRef {
             query_id: trace.query_id(),
@@ -166,7 +182,7 @@ impl Gate {
                     "finished"
                 );
                 Ok(Execution {
-                    engine: self.engine.name(),
+                    engine: runner.name(),
                     query_id: outcome.query_id,
                     result: outcome.result,
                     bytes_scanned: outcome.bytes_scanned,
@@ -224,6 +240,7 @@ impl Gate {
                     Lease {
                         gate: self,
                         id: None,
+                        names: uses,
                         grants: vec![],
                     },
                 );
@@ -235,12 +252,13 @@ impl Gate {
                     .filter_map(|name| state.active().get(name))
                     .map(|g| g.request_id.clone())
                     .collect();
-                let id = state.started(cancel.clone(), uses);
+                let id = state.started(cancel.clone(), uses.clone());
                 return (
                     report,
                     Lease {
                         gate: self,
                         id: Some(id),
+                        names: uses,
                         grants,
                     },
                 );
@@ -287,6 +305,8 @@ impl Gate {
 struct Lease<'a> {
     gate: &'a Gate,
     id: Option<u64>,
+    /// Names of the elevations leaned on.
+    names: std::collections::BTreeSet<String>,
     /// Request ids of the grants leaned on.
     grants: Vec<String>,
 }

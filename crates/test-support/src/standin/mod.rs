@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     pub workgroups: Vec<WorkGroupSpec>,
     pub executions: Mutex<exec::Executions>,
     pub stops: Mutex<Vec<StopSeen>>,
+    /// The access key id that signed each `StartQueryExecution`, in order.
+    pub signers: Mutex<Vec<String>>,
     pub s3: aws_sdk_s3::Client,
     pub glue: aws_sdk_glue::Client,
     pub cache: PathBuf,
@@ -118,6 +120,7 @@ impl AthenaStandIn {
             workgroups: config.workgroups.clone(),
             executions: Mutex::new(exec::Executions::default()),
             stops: Mutex::new(Vec::new()),
+            signers: Mutex::new(Vec::new()),
             s3: s3_client(&config.moto_endpoint),
             glue: glue_client(&config.moto_endpoint),
             cache,
@@ -183,6 +186,15 @@ impl AthenaStandIn {
     pub fn stops_seen(&self) -> Vec<StopSeen> {
         self.shared
             .stops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The access key id that signed each `StartQueryExecution` received so far, in order.
+    pub fn start_signers(&self) -> Vec<String> {
+        self.shared
+            .signers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()

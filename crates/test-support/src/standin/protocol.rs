@@ -69,6 +69,21 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         Ok(v) => v,
         Err(e) => return invalid(&format!("the request body is not JSON: {e}")),
     };
+    if operation == "StartQueryExecution" {
+        // Which credentials signed each start: tests tell baseline runs from elevated ones.
+        let key = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|a| a.split("Credential=").nth(1))
+            .and_then(|c| c.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        shared
+            .signers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(key);
+    }
     match operation {
         "StartQueryExecution" => start(&shared, &input),
         "GetQueryExecution" => get_execution(&shared, &input),
