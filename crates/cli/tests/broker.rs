@@ -738,4 +738,35 @@ sts = "{moto}"
     }
     let logout = run(&["logout", "--workspace", "prod"]);
     assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+    // Sign-out takes the grant's credentials and the requests' keys with it.
+    let gone = run(&[
+        "credentials",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_eq!(gone.status.code(), Some(1), "{}", text(&gone.stderr));
+    assert!(
+        text(&gone.stderr).contains("is not held"),
+        "{}",
+        text(&gone.stderr)
+    );
+    let log = run(&[
+        "audit",
+        "log",
+        "--workspace",
+        "prod",
+        "--kind",
+        "credentials_wiped",
+        "--format",
+        "json",
+    ]);
+    let log = text(&log.stdout);
+    assert!(
+        log.contains("signed out")
+            && log.contains("elevation-grant/large-scan")
+            && log.contains("elevation-key/"),
+        "{log}"
+    );
 }

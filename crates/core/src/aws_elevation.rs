@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use warden_audit::{CredentialsIssued, ElevationGranted, ElevationRequested, Payload};
+use warden_audit::{
+    CredentialsIssued, CredentialsWiped, ElevationGranted, ElevationRequested, Payload,
+};
 use warden_broker::age::x25519::Identity;
 use warden_broker::{open_delivery, BrokerConfig, GrantState, S3Queue, Status};
 use warden_elevation::{validate, Decision, ElevationError, Request};
@@ -249,9 +251,16 @@ impl AwsElevations {
             Status::Pending => Ok(Progress::Waiting),
             Status::Granted => self.collect(&state).await,
             status => {
-                // Nothing more will be delivered: the request's key has no use left.
+                // Nothing more will be delivered: the request's key has no use left, and the
+                // grant's credentials (if kept) are wiped.
                 self.vault
                     .delete_elevation(&self.workspace, ElevationSlot::RequestKey, id)?;
+                if self.held(&state.name)?.is_some_and(|h| h.request_id == id) {
+                    self.wipe(
+                        &state.name,
+                        &format!("{} {}", state.name, status_word(status)),
+                    )?;
+                }
                 Ok(Progress::Finished {
                     status,
                     reason: state.reason.clone().unwrap_or_else(|| status_word(status)),
@@ -324,13 +333,18 @@ impl AwsElevations {
         held(&self.vault, &self.workspace, name)
     }
 
-    /// Every grant held in the keyring that can be used now, for the policy's elevations.
+    /// Every grant held in the keyring that can be used now, for the policy's elevations; the
+    /// grants past their end are wiped on the way.
     pub fn held_now(&self) -> Result<Vec<HeldGrant>, CoreError> {
         let now = Utc::now();
         let mut out = Vec::new();
         for name in self.policy.elevations().keys() {
-            if let Some(g) = self.held(name)?.filter(|g| g.usable_at(now)) {
-                out.push(g);
+            match self.held(name)? {
+                Some(g) if g.usable_at(now) => out.push(g),
+                Some(g) if now.timestamp_millis() >= g.expires_at_ms => {
+                    self.wipe(name, &format!("{name} ended at its time"))?
+                }
+                _ => {}
             }
         }
         Ok(out)
@@ -454,6 +468,20 @@ impl AwsElevations {
         Ok(Progress::Held {
             expires_at_ms: grant.expires_at_ms,
         })
+    }
+
+    /// Deletes the grant of `name` from the keyring and records `credentials_wiped`.
+    fn wipe(&self, name: &str, reason: &str) -> Result<(), CoreError> {
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::Grant, name)?;
+        // Wiping removes access: never held back by the journal.
+        let _ = self
+            .audit
+            .record(Payload::CredentialsWiped(CredentialsWiped {
+                reason: reason.to_string(),
+                cleared: vec![format!("keyring:{}/elevation-grant/{name}", self.workspace)],
+            }));
+        Ok(())
     }
 
     /// The account and role name of elevation `name`'s role, for the journal.

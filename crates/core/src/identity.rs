@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use warden_audit::{
-    CredentialsIssued, Lockout, Payload, SignInFailed, SignedIn, SignedOut, TokenRefreshed,
+    CredentialsIssued, CredentialsWiped, Lockout, Payload, SignInFailed, SignedIn, SignedOut,
+    TokenRefreshed,
 };
 use warden_identity::{Session, SignInConfig, Vault, WardenCredentials};
 
@@ -220,7 +221,26 @@ impl WorkspaceIdentity {
 
     /// Signs out and forgets the identity.
     pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let workspace = self.session.config().workspace.clone();
+        // AWS elevations' keys and credentials go with the sign-in (Vault::clear).
+        let elevated = self
+            .session
+            .vault()
+            .elevation_entries(&workspace)
+            .unwrap_or_default();
         self.session.sign_out().await?;
+        if !elevated.is_empty() {
+            // Wiping is never held back by the journal; the record is best effort.
+            let _ = self
+                .audit
+                .record(Payload::CredentialsWiped(CredentialsWiped {
+                    reason: "signed out".into(),
+                    cleared: elevated
+                        .iter()
+                        .map(|name| format!("keyring:{workspace}/{name}"))
+                        .collect(),
+                }));
+        }
         self.forget_identity()
     }
 

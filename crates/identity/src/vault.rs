@@ -167,8 +167,47 @@ impl Vault {
         key: &str,
         value: &Secret,
     ) -> Result<()> {
+        // Indexed first: an entry the index does not name could outlive a sign-out.
+        let mut index = self.elevation_entries(workspace)?;
+        let name = format!("{}/{key}", kind.name());
+        if !index.contains(&name) {
+            index.push(name);
+            self.write_index(workspace, &index)?;
+        }
         self.elevation_entry(workspace, kind, key)?
             .set_password(value.expose())
+            .map_err(|e| refused("store a secret", &e))
+    }
+
+    /// The elevation entries of `workspace` (`elevation-key/<id>`, `elevation-grant/<name>`),
+    /// from the index kept beside them (keyrings cannot list entries portably).
+    pub fn elevation_entries(&self, workspace: &str) -> Result<Vec<String>> {
+        match self.index_entry(workspace)?.get_password() {
+            Ok(text) => Ok(serde_json::from_str(&text).unwrap_or_default()),
+            Err(KeyringError::NoEntry) => Ok(Vec::new()),
+            Err(e) => Err(refused("read a secret", &e)),
+        }
+    }
+
+    fn index_entry(&self, workspace: &str) -> Result<Entry> {
+        Entry::new_in_store(
+            &self.store,
+            SERVICE,
+            &format!("{workspace}/elevation-index"),
+        )
+        .map_err(|e| refused("open an entry", &e))
+    }
+
+    fn write_index(&self, workspace: &str, index: &[String]) -> Result<()> {
+        let entry = self.index_entry(workspace)?;
+        if index.is_empty() {
+            return match entry.delete_credential() {
+                Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
+                Err(e) => Err(refused("delete a secret", &e)),
+            };
+        }
+        entry
+            .set_password(&serde_json::to_string(index).unwrap_or_default())
             .map_err(|e| refused("store a secret", &e))
     }
 
@@ -190,9 +229,16 @@ impl Vault {
             .elevation_entry(workspace, kind, key)?
             .delete_credential()
         {
-            Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
-            Err(e) => Err(refused("delete a secret", &e)),
+            Ok(()) | Err(KeyringError::NoEntry) => {}
+            Err(e) => return Err(refused("delete a secret", &e)),
         }
+        let mut index = self.elevation_entries(workspace)?;
+        let name = format!("{}/{key}", kind.name());
+        if index.contains(&name) {
+            index.retain(|n| n != &name);
+            self.write_index(workspace, &index)?;
+        }
+        Ok(())
     }
 
     /// Deletes every entry of a workspace (sign-out).
@@ -200,7 +246,15 @@ impl Vault {
         for slot in Slot::ALL {
             self.delete(workspace, slot)?;
         }
-        Ok(())
+        for name in self.elevation_entries(workspace)? {
+            let entry = Entry::new_in_store(&self.store, SERVICE, &format!("{workspace}/{name}"))
+                .map_err(|e| refused("open an entry", &e))?;
+            match entry.delete_credential() {
+                Ok(()) | Err(KeyringError::NoEntry) => {}
+                Err(e) => return Err(refused("delete a secret", &e)),
+            }
+        }
+        self.write_index(workspace, &[])
     }
 }
 
@@ -292,5 +346,44 @@ mod tests {
             vault.get("b", Slot::AccessToken).unwrap().unwrap().expose(),
             "tok-b"
         );
+    }
+
+    #[test]
+    fn elevation_entries_are_indexed_and_go_with_the_workspace() {
+        let vault = Vault::in_memory();
+        let id = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00";
+        vault
+            .put_elevation("a", ElevationSlot::RequestKey, id, &Secret::new("AGE-KEY"))
+            .unwrap();
+        vault
+            .put_elevation("a", ElevationSlot::Grant, "pii-read", &Secret::new("{}"))
+            .unwrap();
+        vault
+            .put_elevation("b", ElevationSlot::Grant, "pii-read", &Secret::new("{}"))
+            .unwrap();
+        assert_eq!(
+            vault.elevation_entries("a").unwrap(),
+            [
+                format!("elevation-key/{id}"),
+                "elevation-grant/pii-read".into()
+            ]
+        );
+        vault
+            .delete_elevation("a", ElevationSlot::RequestKey, id)
+            .unwrap();
+        assert_eq!(
+            vault.elevation_entries("a").unwrap(),
+            ["elevation-grant/pii-read"]
+        );
+        vault.clear("a").unwrap();
+        assert!(vault
+            .get_elevation("a", ElevationSlot::Grant, "pii-read")
+            .unwrap()
+            .is_none());
+        assert!(vault.elevation_entries("a").unwrap().is_empty());
+        assert!(vault
+            .get_elevation("b", ElevationSlot::Grant, "pii-read")
+            .unwrap()
+            .is_some());
     }
 }
