@@ -330,8 +330,14 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         s.click(rows.get(found).ok_or("the history row went away")?)?;
         assert_eq!(tabs(&s)?.0.len(), 3, "the history opened a third tab");
         assert_eq!(sql_in_editor(&s)?, allowed);
-        // Local storage is written behind the page's back: give it a moment before quitting.
-        std::thread::sleep(Duration::from_secs(2));
+        // Kept in the data folder after every change: the third tab is on disk before the
+        // window goes away, whatever the webview does with its own storage.
+        let kept = Home::under(home.path()).data.join("tabs").join("demo.json");
+        wait_for("the three tabs kept on disk", PATIENCE, || {
+            let text = std::fs::read_to_string(&kept).ok()?;
+            let saved: serde_json::Value = serde_json::from_str(&text).ok()?;
+            (saved["tabs"].as_array()?.len() == 3).then_some(())
+        })?;
     }
 
     // The same home again: the tabs come back with their texts.

@@ -69,3 +69,18 @@ pub fn fetch_rows(
     let gate = &state.opened()?.gate;
     warden_api::query::fetch_rows(gate, &state.results, &result_id, offset, limit)
 }
+
+/// The tabs kept from the last session on this workspace (the window's own format), if any.
+#[tauri::command]
+pub fn kept_tabs(state: State<'_, AppState>) -> Result<Option<String>, ApiError> {
+    let opened = state.opened()?;
+    warden_api::tabs::kept_tabs(&opened.home, opened.gate.workspace())
+}
+
+/// Keeps the window's tabs; called after every change, so a kill loses at most the change
+/// in flight.
+#[tauri::command]
+pub fn keep_tabs(state: State<'_, AppState>, text: String) -> Result<(), ApiError> {
+    let opened = state.opened()?;
+    warden_api::tabs::keep_tabs(&opened.home, opened.gate.workspace(), &text)
+}

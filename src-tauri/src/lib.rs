@@ -49,6 +49,8 @@ pub fn run() {
             commands::run_query,
             commands::cancel_query,
             commands::fetch_rows,
+            commands::kept_tabs,
+            commands::keep_tabs,
             policy::policy_status,
             policy::refresh_policy,
             audit::audit_events,

@@ -96,6 +96,16 @@ export interface AuditFilter {
 
 export type { UnlistenFn };
 
+/** The tabs kept from the last session on this workspace (the window's own JSON), if any. */
+export function keptTabs(): Promise<string | null> {
+  return invoke<string | null>("kept_tabs");
+}
+
+/** Keeps the window's tabs in the app's data folder (this machine only). */
+export function keepTabs(text: string): Promise<void> {
+  return invoke<void>("keep_tabs", { text });
+}
+
 export function workspaceInfo(): Promise<WorkspaceInfo> {
   return invoke<WorkspaceInfo>("workspace_info");
 }

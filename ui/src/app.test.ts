@@ -119,9 +119,18 @@ function element(id: string): HTMLElement {
   return document.getElementById(id) as HTMLElement;
 }
 
+/** What the backend keeps of the tabs (`keep_tabs`), across restarts within a test. */
+let keptTabsText: string | null = null;
+
 beforeEach(() => {
+  keptTabsText = null;
   handlers = {
     workspace_info: () => INFO,
+    kept_tabs: () => keptTabsText,
+    keep_tabs: (args) => {
+      keptTabsText = String(args.text);
+      return null;
+    },
     catalog: () => CATALOG,
     lint: (args) => verdictFor(String(args.sql)),
     run_query: () => RESULT,
@@ -139,8 +148,6 @@ beforeEach(() => {
     return handler((args ?? {}) as Record<string, unknown>);
   });
   document.body.innerHTML = `<div id="app"></div>`;
-  // Tabs are kept in local storage: each test starts from none.
-  localStorage.clear();
 });
 
 afterEach(() => {
@@ -830,8 +837,18 @@ describe("tabs", () => {
     expect(app.getSql()).toBe("SELECT 2");
     app.nextTab(-1);
     expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
-    const kept = JSON.parse(localStorage.getItem("warden.tabs./tmp/warden|demo") ?? "{}");
+    const kept = JSON.parse(keptTabsText ?? "{}");
     expect(kept.tabs.map((tab: { database: string }) => tab.database)).toEqual(["sales", "sales", "sales"]);
+  });
+
+  it("keeps working when the tabs cannot be kept, and says so once", async () => {
+    handlers.keep_tabs = () => Promise.reject({ kind: "internal", message: "cannot write the kept tabs: disk full" });
+    await start();
+    app.newTab("SELECT 2");
+    app.newTab("SELECT 3");
+    await vi.waitFor(() => expect(element("error").textContent).toContain("Your tabs could not be kept"));
+    expect(element("error").textContent).toContain("disk full");
+    expect(app.tabs().titles).toEqual(["Query 1", "Query 2", "Query 3"]);
   });
 
   it("does not close a tab whose query is running", async () => {

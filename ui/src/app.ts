@@ -17,7 +17,7 @@ import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { SignIn } from "./signin";
 import { splitStatements } from "./statements";
-import { loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
+import { keptStore, loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
@@ -212,17 +212,23 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   // Declared ahead: the checks and runs below are only called once it exists.
   let editor: SqlEditor;
 
-  // Tabs kept from the last session on this workspace, or one empty tab.
-  const storage = (() => {
-    try {
-      return window.localStorage;
-    } catch {
+  let tabsKeepFailed = false;
+  // Tabs kept from the last session on this workspace (a file of the app's data folder, written
+  // after every change, so a killed app keeps them too), or one empty tab.
+  const storage = keptStore(
+    await api.keptTabs().catch((e: unknown) => {
+      console.warn(`the kept tabs could not be read: ${describeError(e)}`);
       return null;
-    }
-  })();
-  // Per Warden home and workspace: two homes (a test's, the user's) never share tabs, although
-  // the webview's storage is one per user.
-  const tabsWorkspace = info ? `${info.home}|${info.workspace}` : "default";
+    }),
+    (text) =>
+      void api.keepTabs(text).catch((e: unknown) => {
+        // Said once: the tabs stay open, only a restart would lose them.
+        if (tabsKeepFailed) return;
+        tabsKeepFailed = true;
+        showError(layout, `Your tabs could not be kept for the next start. ${describeError(e)}`);
+      }),
+  );
+  const tabsWorkspace = info?.workspace ?? "default";
   const kept = loadTabs(storage, tabsWorkspace);
   const defaultDatabase = info?.defaultDatabase ?? null;
   const keptTabs: SavedTab[] = kept?.tabs ?? [{ title: "Query 1", text: "", database: defaultDatabase }];

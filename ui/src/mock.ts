@@ -58,6 +58,7 @@ export const FIXTURES = recorded as unknown as Fixtures;
 export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
   let status = fixtures.elevation.status;
   let audit = fixtures.audit.status;
+  let keptTabs: string | null = null;
   const granted = () => status.active.some((grant) => grant.name === "pii-read");
   const lint = (sql: string): LintReport =>
     (granted() ? fixtures.lint_elevated[sql] : undefined) ?? fixtures.lint[sql] ?? fixtures.lint[fixtures.run_query.sql];
@@ -74,6 +75,11 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
       switch (cmd) {
         case "workspace_info":
           return fixtures.workspace_info;
+        case "kept_tabs":
+          return keptTabs;
+        case "keep_tabs":
+          keptTabs = String(input.text ?? "");
+          return null;
         case "catalog":
           return fixtures.catalog;
         case "sign_in_status":

@@ -1,8 +1,26 @@
 // Query tabs: the strip above the editor (role tablist, arrows move between tabs) and what is
-// kept of them across restarts. Only each tab's title, text and database are kept, in the
-// webview's local storage (the app's data folder on this machine), per workspace; they are never
-// sent anywhere. The verdict and the result of a tab are recomputed or gone after a restart.
-// The caller names the scope (Warden home and workspace), since the webview's storage is one per user.
+// kept of them across restarts. Only each tab's title, text and database are kept, in a file of
+// the app's data folder on this machine, per workspace (`kept_tabs` / `keep_tabs`, written after
+// every change); they are never sent anywhere. The verdict and the result of a tab are
+// recomputed or gone after a restart.
+
+/** Where the tabs are kept: the app's file (`keptStore`), or any `Storage` in tests. */
+export type TabStore = Pick<Storage, "getItem" | "setItem">;
+
+/**
+ * A store over the one text the backend keeps for the open workspace: `kept` is what it had at
+ * start, `keep` sends each new text (its failure loses the tabs, never the window).
+ */
+export function keptStore(kept: string | null, keep: (text: string) => void): TabStore {
+  let current = kept;
+  return {
+    getItem: () => current,
+    setItem: (_key: string, value: string) => {
+      current = value;
+      keep(value);
+    },
+  };
+}
 
 export interface SavedTab {
   title: string;
@@ -22,7 +40,7 @@ export function tabsKey(workspace: string): string {
 }
 
 /** The kept tabs of `workspace`, or null when there are none or they cannot be read. */
-export function loadTabs(storage: Storage | null, workspace: string): SavedTabs | null {
+export function loadTabs(storage: TabStore | null, workspace: string): SavedTabs | null {
   let raw: string | null = null;
   try {
     raw = storage?.getItem(tabsKey(workspace)) ?? null;
@@ -53,7 +71,7 @@ export function loadTabs(storage: Storage | null, workspace: string): SavedTabs 
 }
 
 /** Keeps `saved`; a storage that refuses (full, disabled) loses the tabs, never the window. */
-export function saveTabs(storage: Storage | null, workspace: string, saved: SavedTabs): void {
+export function saveTabs(storage: TabStore | null, workspace: string, saved: SavedTabs): void {
   try {
     storage?.setItem(tabsKey(workspace), JSON.stringify(saved));
   } catch {

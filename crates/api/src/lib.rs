@@ -11,6 +11,7 @@ pub mod identity;
 pub mod policy;
 pub mod query;
 pub mod running;
+pub mod tabs;
 pub mod ts;
 pub mod workspace;
 
