@@ -34,8 +34,10 @@ setup-test:
 ui:
 	@cd ui && npm run --silent build
 
+# The same build as `make test` (`cargo test` builds the app and the CLI for its end-to-end
+# tests): one feature set, so `make run` after `make test` (or the reverse) rebuilds nothing.
 build:
-	$(CARGO) build -p warden-app -p warden-cli
+	$(CARGO) test --workspace --no-run
 
 # The lint-only CLI: no DataFusion, no Tauri, no WebKit.
 lint-cli:

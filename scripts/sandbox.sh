@@ -59,7 +59,8 @@ start() {
     stop >/dev/null
   fi
   if [ -z "${WARDEN_SANDBOX_PREBUILT:-}" ]; then
-    cargo build --quiet -p warden-test-support --bin warden-sandbox --bin athena-standin -p warden-cli
+    # The same build as `make test` (one feature set): a `-p` subset would rebuild the world.
+    cargo test --quiet --workspace --no-run
   fi
   mkdir -p "$state"
   local moto_port fake_port
