@@ -2,7 +2,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { elevationStatus, grant, policyStatus } from "./testing";
 import type { AuditEvent, AuditStatus, Catalog, ElevationStatus, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
-import { FOCUS_REFRESH_MS, startApp, type App } from "./app";
+import { FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
@@ -839,6 +839,22 @@ describe("tabs", () => {
     expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
     const kept = JSON.parse(keptTabsText ?? "{}");
     expect(kept.tabs.map((tab: { database: string }) => tab.database)).toEqual(["sales", "sales", "sales"]);
+  });
+
+  it("keeps typed text after a pause in typing, with one write for many keys", async () => {
+    await start();
+    vi.useFakeTimers();
+    const before = calls("keep_tabs").length;
+    app.setSql("SELECT 1");
+    app.setSql("SELECT 12");
+    app.setSql("SELECT 123");
+    expect(calls("keep_tabs")).toHaveLength(before);
+    vi.advanceTimersByTime(TYPED_SAVE_DELAY_MS);
+    expect(calls("keep_tabs")).toHaveLength(before + 1);
+    expect(JSON.parse((calls("keep_tabs").at(-1) as { text: string }).text).tabs[0].text).toBe("SELECT 123");
+    app.setSql("SELECT 1234");
+    app.dispose();
+    expect(JSON.parse((calls("keep_tabs").at(-1) as { text: string }).text).tabs[0].text).toBe("SELECT 1234");
   });
 
   it("keeps working when the tabs cannot be kept, and says so once", async () => {

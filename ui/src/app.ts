@@ -64,6 +64,8 @@ export interface App extends WardenHandle {
 
 /** Focus refreshes the policy bundle at most this often. */
 export const FOCUS_REFRESH_MS = 30_000;
+/** How long after the last key the tabs are kept (structural changes are kept at once). */
+export const TYPED_SAVE_DELAY_MS = 300;
 
 /** Whether the bundle in force differs in a way that changes what may run. */
 function policyMoved(before: api.PolicyStatus | null, after: api.PolicyStatus): boolean {
@@ -235,11 +237,20 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   tabs = keptTabs.map((saved) => makeTab(saved.title, saved.database ?? defaultDatabase, null));
   front = tabs[kept?.active ?? 0];
   const textOf = (tab: Tab) => (tab === front ? editor.getSql() : (tab.state?.doc.toString() ?? ""));
-  const persistTabs = () =>
+  /** A keystroke's save waits for a pause in typing: one write (and fsync) per pause, not per key. */
+  let typedSave: ReturnType<typeof setTimeout> | null = null;
+  const persistTabs = () => {
+    if (typedSave !== null) clearTimeout(typedSave);
+    typedSave = null;
     saveTabs(storage, tabsWorkspace, {
       tabs: tabs.map((tab) => ({ title: tab.title, text: textOf(tab), database: tab.database })),
       active: tabs.indexOf(front),
     });
+  };
+  const persistTabsSoon = () => {
+    if (typedSave !== null) clearTimeout(typedSave);
+    typedSave = setTimeout(persistTabs, TYPED_SAVE_DELAY_MS);
+  };
 
   /** The newest check: an answer to an older one is dropped, even if it comes last. */
   let checks = 0;
@@ -365,7 +376,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     doc: keptTabs[tabs.indexOf(front)].text,
     onChange: (sql) => {
       setVerdict(sql.trim() === "" ? { kind: "empty" } : { kind: "pending" });
-      persistTabs();
+      persistTabsSoon();
     },
     onRun: (scope) => void run(scope),
   });
@@ -616,6 +627,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const dispose = () => {
     if (disposed) return;
     disposed = true;
+    // What was typed last is kept, not dropped with the pending save.
+    if (typedSave !== null) persistTabs();
     window.removeEventListener("focus", onFocus);
     document.removeEventListener("keydown", onTabKeys, true);
     document.removeEventListener("keydown", onEscape);
