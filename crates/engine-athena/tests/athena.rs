@@ -17,9 +17,11 @@ fn all_rows(run: &warden_engine_athena::AthenaRun) -> Vec<Vec<warden_engine::Val
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_starts_polls_finishes_and_streams_its_rows_from_s3() {
     let lab = lab(25).await;
+    // Each state lasts well over the engine's longest poll gap (200 ms in these tests), so a
+    // loaded machine cannot poll past one: CI once missed RUNNING with 150 ms windows.
     lab.standin.knobs.set(|k| {
-        k.queued = Duration::from_millis(150);
-        k.running_at_least = Duration::from_millis(150);
+        k.queued = Duration::from_millis(600);
+        k.running_at_least = Duration::from_millis(600);
     });
     let engine = lab.engine(lab.settings("primary"));
     let events = Events::default();
