@@ -63,12 +63,13 @@ fn rows_round_trip_through_chunks_with_their_types_and_nulls() {
 fn the_first_page_is_readable_while_rows_still_arrive() {
     let cache = tempfile::tempdir().unwrap();
     let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    let (read, rest) = std::sync::mpsc::channel::<()>();
     let feeder = std::thread::spawn(move || {
         for i in 0..FIRST_CHUNK_ROWS as i64 {
             writer.push(row(i)).unwrap();
         }
-        // Hold the writer open: the rest has not arrived yet.
-        std::thread::sleep(Duration::from_millis(300));
+        // Hold the writer open until the first page has been read: the rest has not arrived.
+        rest.recv().unwrap();
         writer.push(row(FIRST_CHUNK_ROWS as i64)).unwrap();
         writer.finish().unwrap();
     });
@@ -78,6 +79,7 @@ fn the_first_page_is_readable_while_rows_still_arrive() {
         reader.page(0, 100).unwrap(),
         (0..100).map(row).collect::<Vec<_>>()
     );
+    read.send(()).unwrap();
     feeder.join().unwrap();
     assert_eq!(reader.snapshot().rows, FIRST_CHUNK_ROWS as u64 + 1);
 }
