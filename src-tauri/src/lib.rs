@@ -4,6 +4,7 @@
 mod audit;
 mod background;
 mod commands;
+mod display;
 mod elevation;
 mod events;
 mod identity;
@@ -23,6 +24,11 @@ pub fn run() {
         version = env!("CARGO_PKG_VERSION"),
         "the desktop app starts"
     );
+    if let Err(why) = display::check() {
+        tracing::error!("the desktop app could not open a window: {why}");
+        eprintln!("warden: the desktop app cannot open a window: {why}");
+        std::process::exit(1);
+    }
     let state = AppState::start();
     let result = tauri::Builder::default()
         .manage(state)

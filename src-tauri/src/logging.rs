@@ -19,6 +19,12 @@ pub fn start() {
             return;
         }
     };
+    // The appender prunes old files before it creates the folder, and complains on stderr about
+    // a folder that does not exist yet (a fresh home).
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("warden: no log file in {}: {e}", dir.display());
+        return;
+    }
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("warden")
