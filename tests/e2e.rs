@@ -59,6 +59,32 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         },
     )?;
 
+    // A first start on the demo: the welcome panel offers one query of each verdict, and its
+    // first one (allowed) opens in the empty editor.
+    let tries = wait_for("the welcome panel's queries", PATIENCE, || {
+        s.find_all("#welcome .welcome-query")
+            .ok()
+            .filter(|q| q.len() == 3)
+    })?;
+    let verdicts = tries
+        .iter()
+        .map(|q| s.attribute(q, "data-verdict"))
+        .collect::<Result<Vec<_>, _>>()?;
+    assert_eq!(
+        verdicts,
+        [
+            Some("allow".into()),
+            Some("elevate".into()),
+            Some("deny".into())
+        ]
+    );
+    let open = s
+        .find("#welcome .welcome-open")?
+        .ok_or("no Open button in the welcome panel")?;
+    s.click(&open)?;
+    wait_verdict(&s, "allow")?;
+    set_sql(&s, "")?;
+
     // Typing a query that reads a restricted column: the diagnostic appears under it and Run is off.
     s.click(&content)?;
     s.send_keys(&content, "SELECT ssn FROM sales.customers")?;
@@ -106,6 +132,10 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let rows = wait_for("rows in the grid", PATIENCE, || {
         s.find_all("#grid .grid-row").ok().filter(|r| !r.is_empty())
     })?;
+    assert!(
+        s.find("#welcome")?.is_none(),
+        "the welcome panel goes once a query runs"
+    );
     let cells = s.find_all("#grid .grid-row .grid-cell")?;
     assert!(
         cells.len() >= 2 * rows.len(),

@@ -882,6 +882,49 @@ describe("tabs", () => {
   });
 });
 
+describe("the first-run panel", () => {
+  it("welcomes a first start on the demo workspace and opens a query to try", async () => {
+    await start();
+    const welcome = element("welcome");
+    expect(welcome.textContent).toContain("Welcome to Warden");
+    const open = welcome.querySelectorAll<HTMLButtonElement>(".welcome-open");
+    open[0].click();
+    expect(app.getSql()).toContain("FROM sales.customers");
+    expect(app.tabs().titles).toEqual(["Query 1"]);
+    // The front tab has text now: the next query opens in a tab of its own.
+    open[2].click();
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 2"], active: 1 });
+    expect(app.getSql()).toContain("ssn");
+  });
+
+  it("goes away when a query runs", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    await app.run();
+    expect(document.getElementById("welcome")).toBeNull();
+  });
+
+  it("is not shown once tabs were kept, nor on an AWS workspace", async () => {
+    await start();
+    document.querySelector<HTMLButtonElement>(".welcome-close")?.click();
+    expect(document.getElementById("welcome")).toBeNull();
+    app.dispose();
+    app.editor.view.destroy();
+    document.body.innerHTML = `<div id="app"></div>`;
+    await start();
+    expect(document.getElementById("welcome")).toBeNull();
+
+    app.dispose();
+    app.editor.view.destroy();
+    document.body.innerHTML = `<div id="app"></div>`;
+    keptTabsText = null;
+    handlers.workspace_info = () => ({ ...INFO, workspace: "analytics", engine: "athena" });
+    await start();
+    expect(document.getElementById("welcome")).toBeNull();
+  });
+});
+
 describe("history in the window", () => {
   it("reopens a past run in a new tab, and shares the side column with the audit panel", async () => {
     handlers.audit_events = (args) =>

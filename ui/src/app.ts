@@ -21,6 +21,7 @@ import { keptStore, loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } fro
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
+import { renderWelcome } from "./welcome";
 
 /** Test hook on `window.__warden`. */
 export interface WardenHandle {
@@ -282,6 +283,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
   };
 
+  /** The first-run panel, while it is shown. */
+  let welcome: HTMLElement | null = null;
+
   /** The tab whose query runs, while one does. */
   let runTab: Tab | null = null;
 
@@ -315,6 +319,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         // Only what is allowed runs: an elevate verdict waits for its grant.
         if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
         showError(layout, null);
+        welcome?.remove();
+        welcome = null;
         runTab = tab;
         tab.running = true;
         renderTabs();
@@ -635,6 +641,25 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     elevations.dispose();
     for (const unlisten of listening) void unlisten.then((stop) => stop?.());
   };
+
+  // First start on the demo workspace (no tabs kept yet): a short welcome in the results area,
+  // until it is closed or a query runs.
+  if (kept === null && info?.engine === "datafusion") {
+    welcome = renderWelcome({
+      open: (sql) => {
+        if (editor.getSql().trim() === "") editor.setSql(sql);
+        else newTab(sql);
+        editor.view.focus();
+      },
+      closed: () => {
+        welcome = null;
+        // Something kept: the next start is not a first start.
+        persistTabs();
+        editor.view.focus();
+      },
+    });
+    layout.grid.before(welcome);
+  }
 
   editor.view.focus();
   return {

@@ -23,6 +23,7 @@ pub fn generate() -> Result<BTreeMap<PathBuf, String>, String> {
     let _ = std::fs::remove_dir_all(&dir);
     let mut files = result?;
     files.insert(PathBuf::from("auditKinds.ts"), audit_kinds());
+    files.insert(PathBuf::from("demoQueries.ts"), demo_queries());
     Ok(files)
 }
 
@@ -34,6 +35,24 @@ fn audit_kinds() -> String {
     );
     for kind in warden_core::audit::AuditKind::ALL {
         text.push_str(&format!("  \"{}\",\n", kind.as_str()));
+    }
+    text.push_str("] as const;\n");
+    text
+}
+
+/// The first-run panel's queries, written from the list the demo policy's test checks.
+fn demo_queries() -> String {
+    let mut text = String::from(
+        "// Generated from warden_core::DEMO_QUERIES by crates/api/src/ts.rs (`make ts`). Do not edit.\n\nexport const DEMO_QUERIES = [\n",
+    );
+    for query in warden_core::DEMO_QUERIES {
+        let entry = serde_json::json!({
+            "title": query.title,
+            "sql": query.sql,
+            "verdict": query.verdict.as_str(),
+            "note": query.note,
+        });
+        text.push_str(&format!("  {entry},\n"));
     }
     text.push_str("] as const;\n");
     text

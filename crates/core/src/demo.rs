@@ -319,6 +319,18 @@ mod tests {
             verdict("SELECT count(*) FROM web.events WHERE dt = '2026-01-05'"),
             Verdict::Allow
         );
+        for query in crate::DEMO_QUERIES {
+            let report = lint(&policy, query.sql, &ctx);
+            assert_eq!(report.verdict(), query.verdict, "{}", query.sql);
+            if query.verdict == Verdict::Elevate {
+                assert_eq!(
+                    report.elevations(),
+                    ["pii-read".to_string()],
+                    "{}",
+                    query.sql
+                );
+            }
+        }
         let report = lint(&policy, "SELECT url FROM web.events", &ctx);
         assert_eq!(report.elevations(), ["large-scan".to_string()]);
         assert!(

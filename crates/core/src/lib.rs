@@ -17,6 +17,7 @@ mod bundles;
 mod config;
 #[cfg(feature = "embedded")]
 mod demo;
+mod demo_queries;
 mod error;
 mod exit_sync;
 #[cfg(test)]
@@ -36,6 +37,7 @@ mod workspace;
 pub use audit::{Audit, AuditStatusView, EventView};
 pub use broker::{BrokerHost, BrokerPass, ElevationSettings};
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
+pub use demo_queries::{DemoQuery, DEMO_QUERIES};
 pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use gate::{

@@ -1,0 +1,41 @@
+import { describe, expect, it, vi } from "vitest";
+import { DEMO_QUERIES } from "./gen/demoQueries";
+import { renderWelcome } from "./welcome";
+
+describe("the welcome panel", () => {
+  it("offers one allowed, one elevated and one denied query, each opened in the editor", () => {
+    const open = vi.fn();
+    const panel = renderWelcome({ open, closed: vi.fn() });
+    document.body.append(panel);
+    const items = [...panel.querySelectorAll<HTMLElement>(".welcome-query")];
+    expect(items.map((i) => i.dataset.verdict)).toEqual(["allow", "elevate", "deny"]);
+    expect(items.map((i) => i.querySelector(".welcome-verdict")?.textContent)).toEqual([
+      "Allowed",
+      "Needs an elevation",
+      "Denied",
+    ]);
+    const buttons = [...panel.querySelectorAll<HTMLButtonElement>(".welcome-open")];
+    expect(buttons.map((b) => b.getAttribute("aria-label"))).toEqual(
+      DEMO_QUERIES.map((q) => `Open “${q.title}” in the editor`),
+    );
+    buttons[1].click();
+    expect(open).toHaveBeenCalledWith(DEMO_QUERIES[1].sql);
+    expect(DEMO_QUERIES[1].sql).toContain("email");
+    panel.remove();
+  });
+
+  it("says how to use an AWS account", () => {
+    const panel = renderWelcome({ open: vi.fn(), closed: vi.fn() });
+    expect(panel.textContent).toContain("Add an athena workspace to Warden's config.toml");
+    expect(panel.getAttribute("aria-labelledby")).toBe("welcome-title");
+  });
+
+  it("goes away when closed and says so", () => {
+    const closed = vi.fn();
+    const panel = renderWelcome({ open: vi.fn(), closed });
+    document.body.append(panel);
+    panel.querySelector<HTMLButtonElement>(".welcome-close")?.click();
+    expect(document.getElementById("welcome")).toBeNull();
+    expect(closed).toHaveBeenCalledOnce();
+  });
+});
