@@ -53,6 +53,16 @@ pub async fn run_query(
     result
 }
 
+/// `sql` formatted, or why it stays as typed.
+#[tauri::command]
+pub fn format_sql(
+    state: State<'_, AppState>,
+    sql: String,
+    database: Option<String>,
+) -> Result<String, ApiError> {
+    warden_api::format::format_sql(&state.opened()?.gate, &sql, database.as_deref())
+}
+
 /// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
 #[tauri::command]
 pub fn cancel_query(state: State<'_, AppState>, run_id: String) -> Result<bool, ApiError> {

@@ -52,6 +52,7 @@ pub fn run() {
             commands::workspace_info,
             commands::catalog,
             commands::lint,
+            commands::format_sql,
             commands::run_query,
             commands::cancel_query,
             commands::fetch_rows,

@@ -118,6 +118,11 @@ export function lint(sql: string, database: string | null): Promise<LintReport> 
   return invoke<LintReport>("lint", { sql, database });
 }
 
+/** `sql` laid out by the backend's formatter; refused (kind `invalid`) when it would read differently. */
+export function formatSql(sql: string, database: string | null): Promise<string> {
+  return invoke<string>("format_sql", { sql, database });
+}
+
 /** Runs `sql`; `runId` names the run for `cancelQuery`. */
 export function runQuery(sql: string, database: string | null, runId: string): Promise<QueryResult> {
   return invoke<QueryResult>("run_query", { sql, database, runId });

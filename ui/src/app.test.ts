@@ -882,6 +882,41 @@ describe("tabs", () => {
   });
 });
 
+describe("Format", () => {
+  it("lays the text out with the backend's answer, one undoable change", async () => {
+    handlers.format_sql = (args) => String(args.sql).replace(" FROM ", "\nFROM ");
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    element("format").click();
+    await vi.waitFor(() => expect(app.getSql()).toBe("SELECT order_id\nFROM sales.orders"));
+    expect(calls("format_sql")).toEqual([{ sql: "SELECT order_id FROM sales.orders", database: "sales" }]);
+  });
+
+  it("says why a text stays as typed", async () => {
+    handlers.format_sql = () => {
+      throw { kind: "invalid", message: "not formatted: the formatted text would read differently (another verdict), so it is left as typed; format it by hand" };
+    };
+    await start();
+    app.setSql("SELECT U&'\\0041' FROM sales.orders");
+    element("format").click();
+    await vi.waitFor(() => expect(element("error").hidden).toBe(false));
+    expect(element("error").textContent).toContain("the formatted text would read differently");
+    expect(app.getSql()).toBe("SELECT U&'\\0041' FROM sales.orders");
+  });
+
+  it("does not overwrite what was typed while the answer was on its way", async () => {
+    let answer: (text: string) => void = () => undefined;
+    handlers.format_sql = () => new Promise<string>((resolve) => (answer = resolve));
+    await start();
+    app.setSql("SELECT 1");
+    element("format").click();
+    app.setSql("SELECT 12");
+    answer("SELECT\n  1");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(app.getSql()).toBe("SELECT 12");
+  });
+});
+
 describe("the first-run panel", () => {
   it("welcomes a first start on the demo workspace and opens a query to try", async () => {
     await start();

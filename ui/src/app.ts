@@ -283,6 +283,20 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
   };
 
+  /** Lays the front tab's text out, unless it changed meanwhile; a refusal says why. */
+  const format = async () => {
+    const sql = editor.getSql();
+    if (sql.trim() === "") return;
+    const tab = front;
+    try {
+      const formatted = await api.formatSql(sql, tab.database);
+      // One change, undone with Ctrl+Z like any edit.
+      if (tab === front && editor.getSql() === sql && formatted !== sql) editor.setSql(formatted);
+    } catch (error) {
+      showError(layout, describeError(error));
+    }
+  };
+
   /** The first-run panel, while it is shown. */
   let welcome: HTMLElement | null = null;
 
@@ -385,7 +399,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       persistTabsSoon();
     },
     onRun: (scope) => void run(scope),
+    onFormat: () => void format(),
   });
+  layout.format.addEventListener("click", () => void format());
   tabs.forEach((tab, index) => {
     if (tab !== front) tab.state = editor.createState(keptTabs[index].text);
   });

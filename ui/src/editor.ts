@@ -25,6 +25,8 @@ export interface EditorOptions {
   onChange: (sql: string) => void;
   /** Ctrl/Cmd+Enter runs the statement (or the selection), Ctrl/Cmd+Shift+Enter the script. */
   onRun: (scope: RunScope) => void;
+  /** Shift+Alt+F: lay the text out. */
+  onFormat?: () => void;
 }
 
 export type RunScope = "statement" | "script";
@@ -169,6 +171,13 @@ export function createEditor(options: EditorOptions): SqlEditor {
         key: "Shift-Mod-Enter",
         run: () => {
           options.onRun("script");
+          return true;
+        },
+      },
+      {
+        key: "Shift-Alt-f",
+        run: () => {
+          options.onFormat?.();
           return true;
         },
       },

@@ -4,7 +4,7 @@
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
-// #history-toggle and #history-panel.
+// #history-toggle and #history-panel, #format.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -39,6 +39,8 @@ export interface Layout {
   tabs: HTMLElement;
   newTab: HTMLButtonElement;
   historyToggle: HTMLButtonElement;
+  /** Lays the text out (the backend's formatter). */
+  format: HTMLButtonElement;
   history: HTMLElement;
 }
 
@@ -51,6 +53,7 @@ const MARKUP = `
       <span>Run</span>
     </button>
     <button id="cancel" class="tool-button cancel-button" type="button" title="Stop the running query" hidden>Cancel</button>
+    <button id="format" class="tool-button" type="button" title="Lay the query out (Shift+Alt+F)">Format</button>
     <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
@@ -139,6 +142,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     tabs: required(root, "#tabs"),
     newTab: required<HTMLButtonElement>(root, "#new-tab"),
     historyToggle: required<HTMLButtonElement>(root, "#history-toggle"),
+    format: required<HTMLButtonElement>(root, "#format"),
     history: required(root, "#history-panel"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));

@@ -50,6 +50,13 @@ describe("the mock backend serves what the real backend answered", () => {
     await expect(api.requestElevation(ask("no-such-elevation"))).rejects.toEqual(FIXTURES.errors.request_invalid);
     await expect(api.auditEvents({ kind: "no_such_kind", since: null, limit: 10 })).rejects.toMatchObject({ kind: "invalid" });
   });
+
+  it("formats the recorded text as the backend did, and refuses others", async () => {
+    installMockBackend();
+    await expect(api.formatSql(FIXTURES.format_sql.sql, "sales")).resolves.toBe(FIXTURES.format_sql.formatted);
+    expect(FIXTURES.format_sql.formatted).toContain("\nFROM\n  sales.customers");
+    await expect(api.formatSql("SELECT U&'\\0041' AS a FROM sales.customers", "sales")).rejects.toEqual(FIXTURES.errors.format_refused);
+  });
 });
 
 describe("the editor's example query", () => {

@@ -37,9 +37,11 @@ export interface Fixtures {
   lint: Record<string, LintReport>;
   lint_elevated: Record<string, LintReport>;
   run_query: { sql: string; result: QueryResult; rows: RowPage };
+  format_sql: { sql: string; formatted: string };
   errors: {
     run_blocked: { sql: string; error: CommandError };
     fetch_rows_gone: CommandError;
+    format_refused: CommandError;
     request_invalid: CommandError;
     audit_events_bad_kind: CommandError;
   };
@@ -105,6 +107,11 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
         case "run_query":
           if (lint(String(input.sql ?? "")).verdict !== "allow") throw fixtures.errors.run_blocked.error;
           return fixtures.run_query.result;
+        case "format_sql":
+          // Only the recorded text has a recorded layout; any other is refused as the backend
+          // refuses one it cannot format faithfully.
+          if (input.sql === fixtures.format_sql.sql) return fixtures.format_sql.formatted;
+          throw fixtures.errors.format_refused;
         case "cancel_query":
           return false;
         case "fetch_rows":

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod editor;
 pub mod elevation;
 pub mod error;
+pub mod format;
 pub mod identity;
 pub mod policy;
 pub mod query;

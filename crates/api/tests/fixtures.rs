@@ -21,6 +21,8 @@ const LARGE: &str = "SELECT count(*) FROM web.events";
 const DENIED: &str = "SELECT ssn FROM sales.customers";
 const WRITE: &str = "DROP TABLE sales.orders";
 const STAR: &str = "SELECT * FROM sales.orders LIMIT 10";
+/// The formatter would split the unicode string, so Format refuses.
+const UNFORMATTABLE: &str = "SELECT U&'\\0041' AS a FROM sales.customers";
 
 fn fixtures_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/gen/fixtures.json")
@@ -107,6 +109,11 @@ async fn record(home_dir: &Path) -> Value {
     .expect("large-scan waits for an approver");
     let withdrawn = elevation::end_elevation(&gate, "large-scan").expect("the request withdraws");
 
+    let formatted = warden_api::format::format_sql(&gate, ALLOWED, Some("sales"))
+        .expect("the allowed text formats");
+    let not_formatted = warden_api::format::format_sql(&gate, UNFORMATTABLE, Some("sales"))
+        .expect_err("a text the formatter would change the meaning of stays as typed");
+
     let events = audit::audit_events(&gate, None, None, Some(50)).expect("the journal reads");
     let audit_status = audit::audit_status(&gate).expect("the journal's status");
     let audit_synced = audit::audit_sync(&gate)
@@ -126,9 +133,11 @@ async fn record(home_dir: &Path) -> Value {
         "lint": lint,
         "lint_elevated": lint_elevated,
         "run_query": { "sql": ALLOWED, "result": run, "rows": rows },
+        "format_sql": { "sql": ALLOWED, "formatted": formatted },
         "errors": {
             "run_blocked": { "sql": DENIED, "error": blocked },
             "fetch_rows_gone": gone,
+            "format_refused": not_formatted,
             "request_invalid": unknown_elevation,
             "audit_events_bad_kind": bad_kind,
         },

@@ -11,6 +11,7 @@ mod analysis;
 mod approved;
 mod bounds;
 mod dialect;
+mod format;
 mod lexical;
 mod lint;
 pub mod output;
@@ -23,6 +24,7 @@ mod verdict;
 pub use approved::{Approved, Refusal};
 pub use bounds::{MAX_CTES, MAX_NESTING, MAX_OPERATORS, MAX_SET_OPERATIONS};
 pub use dialect::AthenaDialect;
+pub use format::format_sql;
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use policy::units::human_size;
 pub use policy::{

@@ -16,6 +16,7 @@ use crate::policy_client::PolicyClient;
 pub(crate) mod changes;
 pub(crate) mod elevated;
 pub(crate) mod elevation;
+mod format;
 pub(crate) mod policy;
 pub(crate) mod run;
 mod unsynced;
