@@ -882,6 +882,36 @@ describe("tabs", () => {
   });
 });
 
+describe("Explain", () => {
+  it("runs EXPLAIN of the statement at the cursor, checked on its own", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders;");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    element("explain").click();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: "EXPLAIN SELECT order_id FROM sales.orders", database: "sales" });
+    expect(calls("lint").map((c) => (c as { sql: string }).sql)).toContain("EXPLAIN SELECT order_id FROM sales.orders");
+    // The text itself is unchanged.
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders;");
+  });
+
+  it("runs an EXPLAIN as typed, and nothing the policy refuses", async () => {
+    await start();
+    app.setSql("explain SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    element("explain").click();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: "explain SELECT order_id FROM sales.orders" });
+
+    app.setSql("DELETE FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    element("explain").click();
+    await vi.waitFor(() => expect(element("error").hidden).toBe(false));
+    expect(element("error").textContent).toContain("Not run");
+    expect(calls("run_query")).toHaveLength(1);
+  });
+});
+
 describe("Format", () => {
   it("lays the text out with the backend's answer, one undoable change", async () => {
     handlers.format_sql = (args) => String(args.sql).replace(" FROM ", "\nFROM ");

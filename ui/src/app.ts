@@ -283,6 +283,16 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
   };
 
+  /**
+   * Runs EXPLAIN of the statement at the cursor or the selection: the plan lands in the grid.
+   * The EXPLAIN text is checked like any other, so it runs only where the policy allows explain.
+   */
+  const explain = (): Promise<void> => {
+    const picked = editor.runText("statement").trim().replace(/;\s*$/, "");
+    if (picked === "") return Promise.resolve();
+    return run("statement", /^explain\b/i.test(picked) ? picked : `EXPLAIN ${picked}`);
+  };
+
   /** Lays the front tab's text out, unless it changed meanwhile; a refusal says why. */
   const format = async () => {
     const sql = editor.getSql();
@@ -303,10 +313,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** The tab whose query runs, while one does. */
   let runTab: Tab | null = null;
 
-  const run = (scope: RunScope = "statement"): Promise<void> => {
+  /** Runs `scope` of the text, or `text` instead when given (Explain), checked on its own. */
+  const run = (scope: RunScope = "statement", text?: string): Promise<void> => {
     if (running) return running;
     const whole = editor.getSql();
-    const picked = editor.runText(scope);
+    const picked = text ?? editor.runText(scope);
     if (picked.trim() === "" || signIn.locked) return Promise.resolve();
     // The whole text is the one the verdict shows (and shares its lint with); a statement or a
     // selection is checked on its own, and the gate checks it again when it runs.
@@ -402,6 +413,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     onFormat: () => void format(),
   });
   layout.format.addEventListener("click", () => void format());
+  layout.explain.addEventListener("click", () => void explain());
   tabs.forEach((tab, index) => {
     if (tab !== front) tab.state = editor.createState(keptTabs[index].text);
   });

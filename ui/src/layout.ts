@@ -4,7 +4,7 @@
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
-// #history-toggle and #history-panel, #format.
+// #history-toggle and #history-panel, #format, #explain.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -41,6 +41,8 @@ export interface Layout {
   historyToggle: HTMLButtonElement;
   /** Lays the text out (the backend's formatter). */
   format: HTMLButtonElement;
+  /** Runs EXPLAIN of the statement at the cursor. */
+  explain: HTMLButtonElement;
   history: HTMLElement;
 }
 
@@ -53,6 +55,7 @@ const MARKUP = `
       <span>Run</span>
     </button>
     <button id="cancel" class="tool-button cancel-button" type="button" title="Stop the running query" hidden>Cancel</button>
+    <button id="explain" class="tool-button" type="button" title="Show the plan of the statement at the cursor (EXPLAIN)">Explain</button>
     <button id="format" class="tool-button" type="button" title="Lay the query out (Shift+Alt+F)">Format</button>
     <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
@@ -143,6 +146,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     newTab: required<HTMLButtonElement>(root, "#new-tab"),
     historyToggle: required<HTMLButtonElement>(root, "#history-toggle"),
     format: required<HTMLButtonElement>(root, "#format"),
+    explain: required<HTMLButtonElement>(root, "#explain"),
     history: required(root, "#history-panel"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
