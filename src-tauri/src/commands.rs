@@ -1,7 +1,9 @@
 //! The editor's commands; their bodies are in `warden_api::query`.
 
 use tauri::{AppHandle, State};
-use warden_api::{ApiError, Catalog, LintReport, QueryResult, RowPage, WorkspaceInfo};
+use warden_api::{
+    ApiError, Catalog, LintReport, QueryResult, RowPage, SaveQuery, SavedQuery, WorkspaceInfo,
+};
 
 use crate::state::AppState;
 
@@ -93,4 +95,34 @@ pub fn kept_tabs(state: State<'_, AppState>) -> Result<Option<String>, ApiError>
 pub fn keep_tabs(state: State<'_, AppState>, text: String) -> Result<(), ApiError> {
     let opened = state.opened()?;
     warden_api::tabs::keep_tabs(&opened.home, opened.gate.workspace(), &text)
+}
+
+/// The workspace's saved queries, by name.
+#[tauri::command]
+pub fn saved_queries(state: State<'_, AppState>) -> Result<Vec<SavedQuery>, ApiError> {
+    let opened = state.opened()?;
+    warden_api::saved::saved_queries(&opened.home, opened.gate.workspace())
+}
+
+/// Saves a query (replacing one of the same name); the list after.
+#[tauri::command]
+pub fn save_query(
+    state: State<'_, AppState>,
+    query: SaveQuery,
+) -> Result<Vec<SavedQuery>, ApiError> {
+    let opened = state.opened()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    warden_api::saved::save_query(&opened.home, opened.gate.workspace(), query, now)
+}
+
+/// Deletes the saved query `name`; the list after.
+#[tauri::command]
+pub fn delete_saved_query(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Vec<SavedQuery>, ApiError> {
+    let opened = state.opened()?;
+    warden_api::saved::delete_saved_query(&opened.home, opened.gate.workspace(), &name)
 }

@@ -35,6 +35,8 @@ import type { PolicyStatus } from "./gen/PolicyStatus";
 import type { QueryResult } from "./gen/QueryResult";
 import type { ResultColumn } from "./gen/ResultColumn";
 import type { RowPage } from "./gen/RowPage";
+import type { SavedQuery } from "./gen/SavedQuery";
+import type { SaveQuery } from "./gen/SaveQuery";
 import type { SessionEnded } from "./gen/SessionEnded";
 import type { Severity } from "./gen/Severity";
 import type { SignInStatus } from "./gen/SignInStatus";
@@ -73,6 +75,8 @@ export type {
   QueryResult,
   ResultColumn,
   RowPage,
+  SavedQuery,
+  SaveQuery,
   SessionEnded,
   Severity,
   SignInStatus,
@@ -116,6 +120,21 @@ export function catalog(): Promise<Catalog> {
 
 export function lint(sql: string, database: string | null): Promise<LintReport> {
   return invoke<LintReport>("lint", { sql, database });
+}
+
+/** The workspace's saved queries, by name. */
+export function savedQueries(): Promise<SavedQuery[]> {
+  return invoke<SavedQuery[]>("saved_queries");
+}
+
+/** Saves `query`, replacing one of the same name (in any case); the list after. */
+export function saveQuery(query: SaveQuery): Promise<SavedQuery[]> {
+  return invoke<SavedQuery[]>("save_query", { query });
+}
+
+/** Deletes the saved query `name`; the list after. */
+export function deleteSavedQuery(name: string): Promise<SavedQuery[]> {
+  return invoke<SavedQuery[]>("delete_saved_query", { name });
 }
 
 /** `sql` laid out by the backend's formatter; refused (kind `invalid`) when it would read differently. */

@@ -882,6 +882,44 @@ describe("tabs", () => {
   });
 });
 
+describe("saved queries in the window", () => {
+  it("saves the front tab with Ctrl+S under its new name, and reopens it in a tab", async () => {
+    let list: unknown[] = [];
+    handlers.saved_queries = () => list;
+    handlers.save_query = (args) => {
+      const q = args.query as { name: string; description: string; sql: string; database: string | null };
+      list = [{ ...q, savedAt: 1 }];
+      return list;
+    };
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true }));
+    await vi.waitFor(() => expect(element("saved-panel").hidden).toBe(false));
+    const name = element("save-name") as HTMLInputElement;
+    expect(name.value).toBe("Query 1");
+    name.value = "Orders";
+    element("save-submit").click();
+    await vi.waitFor(() => expect(app.tabs().titles).toEqual(["Orders"]));
+    expect(calls("save_query")).toEqual([{ query: { name: "Orders", description: "", sql: "SELECT order_id FROM sales.orders", database: "sales" } }]);
+    expect(JSON.parse(keptTabsText ?? "{}").tabs[0].title).toBe("Orders");
+
+    await vi.waitFor(() => expect(document.querySelector("#saved-list .saved-row")).not.toBeNull());
+    document.querySelector<HTMLButtonElement>("#saved-list .saved-row .history-open")?.click();
+    expect(app.tabs()).toEqual({ titles: ["Orders", "Orders"], active: 1 });
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+  });
+
+  it("shares the side column: opening Saved closes History", async () => {
+    handlers.saved_queries = () => [];
+    await start();
+    element("history-toggle").click();
+    await vi.waitFor(() => expect(element("history-panel").hidden).toBe(false));
+    element("saved-toggle").click();
+    await vi.waitFor(() => expect(element("saved-panel").hidden).toBe(false));
+    expect(element("history-panel").hidden).toBe(true);
+  });
+});
+
 describe("Explain", () => {
   it("runs EXPLAIN of the statement at the cursor, checked on its own", async () => {
     await start();

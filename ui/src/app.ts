@@ -22,6 +22,7 @@ import { describeBundle, describeBundleError, renderStatus, renderStatusError } 
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
 import { renderWelcome } from "./welcome";
+import { SavedPanel } from "./saved";
 
 /** Test hook on `window.__warden`. */
 export interface WardenHandle {
@@ -496,6 +497,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (key === "t" && !event.shiftKey) newTab();
     else if (key === "w" && !event.shiftKey) closeTab(front);
     else if (key === "tab") nextTab(event.shiftKey ? -1 : 1);
+    else if (key === "s" && !event.shiftKey) {
+      void saved.startSave().then(() => onlyOpen(saved));
+    }
     else return;
     event.preventDefault();
     event.stopPropagation();
@@ -637,14 +641,37 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     status: api.auditStatus,
     sync: api.auditSync,
   });
+  const saved = new SavedPanel(
+    layout.saved,
+    layout.savedToggle,
+    { list: api.savedQueries, save: api.saveQuery, remove: api.deleteSavedQuery },
+    {
+      open: (query) => {
+        newTab(query.sql);
+        front.title = query.name;
+        front.database = query.database ?? front.database;
+        renderTabs();
+        persistTabs();
+        recheck();
+      },
+      saved: (name) => {
+        front.title = name;
+        renderTabs();
+        persistTabs();
+      },
+    },
+  );
+  saved.saveFrom(() => ({ sql: editor.getSql(), database: front.database, name: front.title }));
   const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text) => newTab(text));
   // One side panel at a time: they share the column right of the editor.
-  layout.historyToggle.addEventListener("click", () => {
-    if (history.isOpen && audit.isOpen) void audit.setOpen(false);
-  });
-  layout.auditToggle.addEventListener("click", () => {
-    if (audit.isOpen && history.isOpen) void history.setOpen(false);
-  });
+  const sidePanels = [audit, history, saved];
+  const onlyOpen = (keep: { isOpen: boolean }) => {
+    if (!keep.isOpen) return;
+    for (const panel of sidePanels) if (panel !== keep && panel.isOpen) void panel.setOpen(false);
+  };
+  layout.historyToggle.addEventListener("click", () => onlyOpen(history));
+  layout.auditToggle.addEventListener("click", () => onlyOpen(audit));
+  layout.savedToggle.addEventListener("click", () => onlyOpen(saved));
 
   // Outside the app (tests, plain browser) there may be no event bridge.
   const listening = [

@@ -4,7 +4,7 @@
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
-// #history-toggle and #history-panel, #format, #explain.
+// #history-toggle and #history-panel, #saved-toggle and #saved-panel, #format, #explain.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -39,6 +39,8 @@ export interface Layout {
   tabs: HTMLElement;
   newTab: HTMLButtonElement;
   historyToggle: HTMLButtonElement;
+  savedToggle: HTMLButtonElement;
+  saved: HTMLElement;
   /** Lays the text out (the backend's formatter). */
   format: HTMLButtonElement;
   /** Runs EXPLAIN of the statement at the cursor. */
@@ -58,6 +60,7 @@ const MARKUP = `
     <button id="explain" class="tool-button" type="button" title="Show the plan of the statement at the cursor (EXPLAIN)">Explain</button>
     <button id="format" class="tool-button" type="button" title="Lay the query out (Shift+Alt+F)">Format</button>
     <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
+    <button id="saved-toggle" class="tool-button" type="button" title="Saved queries (Ctrl+S saves the tab)">Saved</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
     <div class="verdict-box">
@@ -103,6 +106,7 @@ const MARKUP = `
 </main>
 <aside id="audit-panel" class="audit-panel" aria-label="Audit journal" hidden></aside>
 <aside id="history-panel" class="audit-panel history-panel" aria-label="History" hidden></aside>
+<aside id="saved-panel" class="audit-panel history-panel saved-panel" aria-label="Saved queries" hidden></aside>
 <footer id="status" class="statusbar" aria-label="Status"></footer>
 `;
 
@@ -146,6 +150,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     newTab: required<HTMLButtonElement>(root, "#new-tab"),
     historyToggle: required<HTMLButtonElement>(root, "#history-toggle"),
     format: required<HTMLButtonElement>(root, "#format"),
+    savedToggle: required<HTMLButtonElement>(root, "#saved-toggle"),
+    saved: required(root, "#saved-panel"),
     explain: required<HTMLButtonElement>(root, "#explain"),
     history: required(root, "#history-panel"),
   };

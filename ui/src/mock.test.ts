@@ -51,6 +51,15 @@ describe("the mock backend serves what the real backend answered", () => {
     await expect(api.auditEvents({ kind: "no_such_kind", since: null, limit: 10 })).rejects.toMatchObject({ kind: "invalid" });
   });
 
+  it("lists, saves and deletes saved queries with the backend's answers", async () => {
+    installMockBackend();
+    await expect(api.savedQueries()).resolves.toEqual([]);
+    const saved = await api.saveQuery({ name: "Customers by country", description: "", sql: FIXTURES.run_query.sql, database: "sales" });
+    expect(saved.map((q) => q.name)).toEqual(["Customers by country"]);
+    await expect(api.savedQueries()).resolves.toEqual(saved);
+    await expect(api.deleteSavedQuery("Customers by country")).resolves.toEqual([]);
+  });
+
   it("formats the recorded text as the backend did, and refuses others", async () => {
     installMockBackend();
     await expect(api.formatSql(FIXTURES.format_sql.sql, "sales")).resolves.toBe(FIXTURES.format_sql.formatted);

@@ -12,6 +12,7 @@ import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AuditEvent,
+  SavedQuery,
   AuditStatus,
   Catalog,
   CommandError,
@@ -38,6 +39,7 @@ export interface Fixtures {
   lint_elevated: Record<string, LintReport>;
   run_query: { sql: string; result: QueryResult; rows: RowPage };
   format_sql: { sql: string; formatted: string };
+  saved: { empty: SavedQuery[]; after_save: SavedQuery[]; after_delete: SavedQuery[] };
   errors: {
     run_blocked: { sql: string; error: CommandError };
     fetch_rows_gone: CommandError;
@@ -61,6 +63,7 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
   let status = fixtures.elevation.status;
   let audit = fixtures.audit.status;
   let keptTabs: string | null = null;
+  let savedList = fixtures.saved.empty;
   const granted = () => status.active.some((grant) => grant.name === "pii-read");
   const lint = (sql: string): LintReport =>
     (granted() ? fixtures.lint_elevated[sql] : undefined) ?? fixtures.lint[sql] ?? fixtures.lint[fixtures.run_query.sql];
@@ -107,6 +110,14 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
         case "run_query":
           if (lint(String(input.sql ?? "")).verdict !== "allow") throw fixtures.errors.run_blocked.error;
           return fixtures.run_query.result;
+        case "saved_queries":
+          return savedList;
+        case "save_query":
+          savedList = fixtures.saved.after_save;
+          return savedList;
+        case "delete_saved_query":
+          savedList = fixtures.saved.after_delete;
+          return savedList;
         case "format_sql":
           // Only the recorded text has a recorded layout; any other is refused as the backend
           // refuses one it cannot format faithfully.

@@ -3,46 +3,23 @@
 //! format; this keeps it bounded and written atomically (a temporary file renamed over the
 //! old one after fsync), so a crash or a kill right after an edit leaves the last whole save.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::Path;
 
 use warden_core::Home;
 
 use crate::error::{ApiError, ErrorKind};
+use crate::local_file::{read_bounded, workspace_file, write_atomically, ReadError};
 
 /// More than this is refused: tabs are queries, not data.
 pub const MAX_TABS_BYTES: u64 = 4 * 1024 * 1024;
 
-fn tabs_file(home: &Home, workspace: &str) -> Result<PathBuf, ApiError> {
-    // Workspace names come from the configuration; a name that could leave the folder is
-    // refused rather than trusted.
-    let safe = !workspace.is_empty()
-        && !workspace.starts_with('.')
-        && !workspace.contains(['/', '\\', '\0']);
-    if !safe {
-        return Err(ApiError::internal(format!(
-            "the tabs of workspace {workspace:?} cannot be kept: its name is not a plain file name"
-        )));
-    }
-    Ok(home.data.join("tabs").join(format!("{workspace}.json")))
-}
-
 /// `kept_tabs`: the text last kept for `workspace`, or `None` when nothing was.
 pub fn kept_tabs(home: &Home, workspace: &str) -> Result<Option<String>, ApiError> {
-    let path = tabs_file(home, workspace)?;
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error("read", &path, &e)),
-    };
-    let mut text = String::new();
-    file.take(MAX_TABS_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| io_error("read", &path, &e))?;
-    if text.len() as u64 > MAX_TABS_BYTES {
-        return Err(too_large(text.len() as u64));
-    }
-    Ok(Some(text))
+    let path = workspace_file(home, "tabs", workspace, "tabs")?;
+    read_bounded(&path, MAX_TABS_BYTES).map_err(|e| match e {
+        ReadError::TooLarge(bytes) => too_large(bytes),
+        ReadError::Io(e) => io_error("read", &path, &e),
+    })
 }
 
 /// `keep_tabs`: replaces what is kept for `workspace` with `text`.
@@ -50,20 +27,8 @@ pub fn keep_tabs(home: &Home, workspace: &str, text: &str) -> Result<(), ApiErro
     if text.len() as u64 > MAX_TABS_BYTES {
         return Err(too_large(text.len() as u64));
     }
-    let path = tabs_file(home, workspace)?;
-    let dir = path.parent().unwrap_or(&home.data).to_path_buf();
-    std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, &e))?;
-    let temp = path.with_extension("json.tmp");
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io_error("write", &path, &e)
-    })
+    let path = workspace_file(home, "tabs", workspace, "tabs")?;
+    write_atomically(&path, text.as_bytes()).map_err(|e| io_error("write", &path, &e))
 }
 
 fn too_large(bytes: u64) -> ApiError {
@@ -75,7 +40,7 @@ fn too_large(bytes: u64) -> ApiError {
     )
 }
 
-fn io_error(what: &str, path: &std::path::Path, e: &std::io::Error) -> ApiError {
+fn io_error(what: &str, path: &Path, e: &std::io::Error) -> ApiError {
     ApiError::internal(format!(
         "cannot {what} the kept tabs at {}: {e}",
         path.display()

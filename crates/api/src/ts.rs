@@ -62,6 +62,8 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     // Times are milliseconds and counts fit in a double: they are numbers, not bigints.
     let cfg = Config::new().with_large_int("number").with_out_dir(dir);
     WorkspaceInfo::export_all(&cfg)?;
+    crate::SavedQuery::export_all(&cfg)?;
+    crate::SaveQuery::export_all(&cfg)?;
     Catalog::export_all(&cfg)?;
     LintReport::export_all(&cfg)?;
     QueryResult::export_all(&cfg)?;

@@ -114,6 +114,24 @@ async fn record(home_dir: &Path) -> Value {
     let not_formatted = warden_api::format::format_sql(&gate, UNFORMATTABLE, Some("sales"))
         .expect_err("a text the formatter would change the meaning of stays as typed");
 
+    let saved_empty =
+        warden_api::saved::saved_queries(&home, gate.workspace()).expect("no saved queries yet");
+    let saved = warden_api::saved::save_query(
+        &home,
+        gate.workspace(),
+        warden_api::SaveQuery {
+            name: "Customers by country".into(),
+            description: "the demo's first query".into(),
+            sql: ALLOWED.into(),
+            database: Some("sales".into()),
+        },
+        1_764_849_600_000,
+    )
+    .expect("the query saves");
+    let saved_deleted =
+        warden_api::saved::delete_saved_query(&home, gate.workspace(), "Customers by country")
+            .expect("the query deletes");
+
     let events = audit::audit_events(&gate, None, None, Some(50)).expect("the journal reads");
     let audit_status = audit::audit_status(&gate).expect("the journal's status");
     let audit_synced = audit::audit_sync(&gate)
@@ -134,6 +152,7 @@ async fn record(home_dir: &Path) -> Value {
         "lint_elevated": lint_elevated,
         "run_query": { "sql": ALLOWED, "result": run, "rows": rows },
         "format_sql": { "sql": ALLOWED, "formatted": formatted },
+        "saved": { "empty": saved_empty, "after_save": saved, "after_delete": saved_deleted },
         "errors": {
             "run_blocked": { "sql": DENIED, "error": blocked },
             "fetch_rows_gone": gone,

@@ -1,0 +1,94 @@
+import { describe, expect, it, vi } from "vitest";
+import type { SavedQuery, SaveQuery } from "./api";
+import { SavedPanel } from "./saved";
+
+function query(name: string, extra: Partial<SavedQuery> = {}): SavedQuery {
+  return { name, description: "", sql: `SELECT '${name}'`, database: "sales", savedAt: Date.UTC(2026, 11, 4, 12), ...extra };
+}
+
+/** A backend that keeps the list in memory, as the real one keeps it in a file. */
+function backend(initial: SavedQuery[] = []) {
+  let list = [...initial];
+  return {
+    list: vi.fn(async () => list),
+    save: vi.fn(async (q: SaveQuery) => {
+      if (q.name.trim() === "") throw { kind: "invalid", message: "give the query a name to save it under" };
+      list = [...list.filter((s) => s.name.toLowerCase() !== q.name.toLowerCase()), query(q.name, { ...q, savedAt: 1 })];
+      return list;
+    }),
+    remove: vi.fn(async (name: string) => {
+      list = list.filter((s) => s.name !== name);
+      return list;
+    }),
+  };
+}
+
+function mount(calls = backend()) {
+  const root = document.createElement("aside");
+  root.id = "saved-panel";
+  const toggle = document.createElement("button");
+  document.body.replaceChildren(toggle, root);
+  const hooks = { open: vi.fn(), saved: vi.fn() };
+  const panel = new SavedPanel(root, toggle, calls, hooks);
+  panel.saveFrom(() => ({ sql: "SELECT 1", database: "web", name: "Query 3" }));
+  return { panel, root, toggle, hooks, calls };
+}
+
+describe("the Saved panel", () => {
+  it("saves the front tab under the name given, and says so", async () => {
+    const { panel, hooks, calls } = mount();
+    await panel.startSave();
+    expect(panel.name.value).toBe("Query 3");
+    expect(document.activeElement).toBe(panel.name);
+    panel.name.value = "Weekly orders";
+    panel.description.value = "for the Monday meeting";
+    panel.submit.click();
+    await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("Weekly orders"));
+    expect(calls.save).toHaveBeenCalledWith({ name: "Weekly orders", description: "for the Monday meeting", sql: "SELECT 1", database: "web" });
+    expect(panel.note.textContent).toBe("Saved as “Weekly orders”.");
+    expect([...panel.list.querySelectorAll<HTMLElement>(".saved-row")].map((r) => r.dataset.name)).toEqual(["Weekly orders"]);
+  });
+
+  it("shows why a save was refused, and keeps the form", async () => {
+    const { panel, hooks } = mount();
+    await panel.startSave();
+    panel.name.value = "  ";
+    panel.submit.click();
+    await vi.waitFor(() => expect(panel.note.textContent).toContain("give the query a name to save it under"));
+    expect(panel.note.classList.contains("is-error")).toBe(true);
+    expect(hooks.saved).not.toHaveBeenCalled();
+  });
+
+  it("opens a saved query, and deletes one only on the second press", async () => {
+    const calls = backend([query("a", { description: "first" }), query("b")]);
+    const { panel, toggle, hooks } = mount(calls);
+    toggle.click();
+    await vi.waitFor(() => expect(panel.list.querySelectorAll(".saved-row")).toHaveLength(2));
+    expect(panel.list.textContent).toContain("first");
+    panel.list.querySelector<HTMLButtonElement>(".saved-row .history-open")?.click();
+    expect(hooks.open).toHaveBeenCalledWith(expect.objectContaining({ name: "a", sql: "SELECT 'a'" }));
+
+    const deleteB = () => panel.list.querySelector<HTMLButtonElement>('[data-name="b"] .saved-delete');
+    deleteB()?.click();
+    expect(calls.remove).not.toHaveBeenCalled();
+    expect(deleteB()?.textContent).toBe("Delete?");
+    deleteB()?.click();
+    await vi.waitFor(() => expect(panel.list.querySelectorAll(".saved-row")).toHaveLength(1));
+    expect(calls.remove).toHaveBeenCalledWith("b");
+  });
+
+  it("says when there is nothing saved, or the list cannot be read", async () => {
+    const { panel, toggle } = mount();
+    toggle.click();
+    await vi.waitFor(() => expect(panel.list.textContent).toContain("No saved queries yet"));
+    const failing = mount({
+      list: vi.fn(async () => {
+        throw { kind: "internal", message: "the saved queries at /x cannot be read (bad json); move the file away to start a new list" };
+      }),
+      save: vi.fn(),
+      remove: vi.fn(),
+    });
+    failing.toggle.click();
+    await vi.waitFor(() => expect(failing.panel.list.textContent).toContain("move the file away"));
+  });
+});

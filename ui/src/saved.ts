@@ -1,0 +1,206 @@
+// The Saved panel: queries kept under a name and a description on this machine, per workspace
+// (the backend keeps them in its data folder, like the tabs). Ctrl+S opens it with the front
+// tab's name filled in; saving under an existing name replaces that query. A click on a saved
+// query opens it in a new tab; Delete asks once more before it deletes.
+import type { SavedQuery, SaveQuery } from "./api";
+import { describeError } from "./errors";
+import { formatDateTime } from "./time";
+
+export interface SavedCalls {
+  list(): Promise<SavedQuery[]>;
+  save(query: SaveQuery): Promise<SavedQuery[]>;
+  remove(name: string): Promise<SavedQuery[]>;
+}
+
+export interface SavedHooks {
+  /** Opens a saved query in a new tab. */
+  open(query: SavedQuery): void;
+  /** A query was saved under `name` from the front tab. */
+  saved(name: string): void;
+}
+
+/** What the form saves: the front tab's text and database. */
+export interface SaveSource {
+  sql: string;
+  database: string | null;
+  /** The name the form starts with (the tab's title). */
+  name: string;
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, content?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (content !== undefined) node.textContent = content;
+  return node;
+}
+
+export class SavedPanel {
+  readonly name: HTMLInputElement;
+  readonly description: HTMLTextAreaElement;
+  readonly submit: HTMLButtonElement;
+  readonly note: HTMLElement;
+  readonly list: HTMLOListElement;
+  private queries: SavedQuery[] = [];
+  private open = false;
+  private failed: string | null = null;
+  private source: (() => SaveSource) | null = null;
+  /** The row whose Delete was pressed once. */
+  private confirming: string | null = null;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly toggleButton: HTMLButtonElement,
+    private readonly calls: SavedCalls,
+    private readonly hooks: SavedHooks,
+  ) {
+    const head = element("div", "audit-head");
+    const close = element("button", "audit-close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close the saved queries");
+    head.append(element("h2", "panel-title", "Saved queries"), close);
+
+    const form = element("form", "saved-form");
+    form.setAttribute("aria-label", "Save the current tab");
+    this.name = element("input", "saved-name");
+    this.name.id = "save-name";
+    this.name.placeholder = "Name";
+    this.name.maxLength = 100;
+    this.name.setAttribute("aria-label", "Name of the saved query");
+    this.description = element("textarea", "saved-description");
+    this.description.id = "save-description";
+    this.description.placeholder = "Description (optional)";
+    this.description.rows = 2;
+    this.description.setAttribute("aria-label", "Description of the saved query");
+    this.submit = element("button", "tool-button saved-submit", "Save current tab");
+    this.submit.id = "save-submit";
+    this.submit.type = "submit";
+    this.note = element("p", "saved-note");
+    this.note.id = "save-note";
+    this.note.setAttribute("role", "status");
+    form.append(this.name, this.description, this.submit, this.note);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.save();
+    });
+
+    this.list = element("ol", "history-list saved-list");
+    this.list.id = "saved-list";
+    this.list.setAttribute("aria-label", "Saved queries");
+    root.replaceChildren(head, form, this.list);
+    root.hidden = true;
+    toggleButton.setAttribute("aria-expanded", "false");
+    toggleButton.setAttribute("aria-controls", root.id || "saved-panel");
+    toggleButton.addEventListener("click", () => void this.setOpen(!this.open));
+    close.addEventListener("click", () => void this.setOpen(false));
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Where Save takes the text from; set once the editor exists. */
+  saveFrom(source: () => SaveSource): void {
+    this.source = source;
+  }
+
+  async setOpen(open: boolean): Promise<void> {
+    this.open = open;
+    this.root.hidden = !open;
+    this.toggleButton.setAttribute("aria-expanded", String(open));
+    this.toggleButton.classList.toggle("is-active", open);
+    if (open) await this.load();
+  }
+
+  /** Ctrl+S: the panel open, the name filled in from the front tab and focused. */
+  async startSave(): Promise<void> {
+    const source = this.source?.();
+    if (source) this.name.value = source.name;
+    this.note.textContent = "";
+    const opening = this.setOpen(true);
+    this.name.focus();
+    this.name.select();
+    await opening;
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.queries = await this.calls.list();
+      this.failed = null;
+    } catch (error) {
+      this.failed = `Could not read the saved queries. ${describeError(error)}`;
+    }
+    this.render();
+  }
+
+  async save(): Promise<void> {
+    const source = this.source?.();
+    if (!source) return;
+    const name = this.name.value.trim();
+    this.submit.disabled = true;
+    try {
+      this.queries = await this.calls.save({
+        name,
+        description: this.description.value,
+        sql: source.sql,
+        database: source.database,
+      });
+      this.failed = null;
+      this.note.textContent = `Saved as “${name}”.`;
+      this.note.classList.remove("is-error");
+      this.hooks.saved(name);
+    } catch (error) {
+      this.note.textContent = describeError(error);
+      this.note.classList.add("is-error");
+    } finally {
+      this.submit.disabled = false;
+    }
+    this.render();
+  }
+
+  private async remove(name: string): Promise<void> {
+    this.confirming = null;
+    try {
+      this.queries = await this.calls.remove(name);
+      this.failed = null;
+    } catch (error) {
+      this.failed = `Could not delete “${name}”. ${describeError(error)}`;
+    }
+    this.render();
+  }
+
+  private message(content: string, failed = false): void {
+    this.list.replaceChildren(element("li", failed ? "audit-empty is-error" : "audit-empty", content));
+  }
+
+  private render(): void {
+    if (this.failed !== null) return this.message(this.failed, true);
+    if (this.queries.length === 0) return this.message("No saved queries yet: Ctrl+S saves the current tab.");
+    this.list.replaceChildren(...this.queries.map((query) => this.row(query)));
+  }
+
+  private row(query: SavedQuery): HTMLLIElement {
+    const item = element("li", "history-row saved-row");
+    item.dataset.name = query.name;
+    const open = element("button", "history-open");
+    open.type = "button";
+    open.title = "Open in a new tab";
+    open.append(element("span", "saved-title", query.name));
+    if (query.description) open.append(element("span", "history-facts", query.description));
+    const facts = [query.database ? `database ${query.database}` : null, `saved ${formatDateTime(new Date(query.savedAt).toISOString())}`];
+    open.append(element("span", "history-facts", facts.filter(Boolean).join(" · ")));
+    open.append(element("span", "history-text", query.sql));
+    open.addEventListener("click", () => this.hooks.open(query));
+    const remove = element("button", "tool-button saved-delete", this.confirming === query.name ? "Delete?" : "Delete");
+    remove.type = "button";
+    remove.setAttribute("aria-label", this.confirming === query.name ? `Confirm deleting ${query.name}` : `Delete ${query.name}`);
+    remove.addEventListener("click", () => {
+      if (this.confirming === query.name) void this.remove(query.name);
+      else {
+        this.confirming = query.name;
+        this.render();
+      }
+    });
+    item.append(open, remove);
+    return item;
+  }
+}
