@@ -160,6 +160,31 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let error = s.find("#error")?.ok_or("no #error")?;
     assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
 
+    // The same result as a bar chart: customers by country, drawn on a canvas; then the grid.
+    let chart_toggle = s.find("#chart-toggle")?.ok_or("no #chart-toggle")?;
+    s.click(&chart_toggle)?;
+    wait_for("a chart painted on its canvas", PATIENCE, || {
+        s.find("#chart[data-drawn] canvas").ok().flatten()
+    })?;
+    let label = wait_for("the chart's description", PATIENCE, || {
+        s.execute(
+            "return document.querySelector('#chart').getAttribute('aria-label');",
+            json!([]),
+        )
+        .ok()?
+        .as_str()
+        .map(str::to_string)
+    })?;
+    assert!(
+        label.starts_with("Bar chart of customers by country"),
+        "{label}"
+    );
+    save_screenshot(&s, "WARDEN_CHART_SCREENSHOT", "warden-chart.png")?;
+    s.click(&chart_toggle)?;
+    wait_for("the grid back", PATIENCE, || {
+        s.find("#grid .grid-row").ok().flatten()
+    })?;
+
     // The status bar names the signed bundle in force; no banner while it is valid.
     let bundle_item = s
         .execute(

@@ -6,6 +6,19 @@ import { FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
+// jsdom has no canvas: the chart library is replaced by one that records what it was given.
+const charts = vi.hoisted(() => [] as unknown[][][]);
+vi.mock("uplot", () => ({
+  default: class {
+    static paths = { bars: () => "bars" };
+    constructor(_opts: unknown, data: unknown[][]) {
+      charts.push(data);
+    }
+    destroy() {}
+    setSize() {}
+  },
+}));
+
 // Backend events: tests fire them through `emitEvent`.
 const events = vi.hoisted(() => new Map<string, (event: { payload: unknown }) => void>());
 vi.mock("@tauri-apps/api/event", () => ({
@@ -879,6 +892,26 @@ describe("tabs", () => {
     expect(element("error").textContent).toContain("Query 1 is running a query");
     finish(RESULT);
     await running;
+  });
+});
+
+describe("the chart view", () => {
+  it("shows the result as a chart instead of the grid, and back", async () => {
+    handlers.run_query = () => ({ ...RESULT, columns: [{ name: "country", dataType: "varchar" }, { name: "n", dataType: "bigint" }] });
+    handlers.fetch_rows = () => ({ rows: [["DE", 3], ["FR", 2]] });
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    await app.run();
+    element("chart-toggle").click();
+    expect(element("chart-toggle").getAttribute("aria-pressed")).toBe("true");
+    expect(element("grid").hidden).toBe(true);
+    expect(element("chart").hidden).toBe(false);
+    expect(element("chart-kind").hidden).toBe(false);
+    await vi.waitFor(() => expect(charts.at(-1)).toEqual([[0, 1], [3, 2]]));
+    element("chart-toggle").click();
+    expect(element("grid").hidden).toBe(false);
+    expect(element("chart").hidden).toBe(true);
   });
 });
 

@@ -23,6 +23,7 @@ import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
 import { renderWelcome } from "./welcome";
 import { SavedPanel } from "./saved";
+import { ChartView, type ChartKind } from "./chart";
 
 /** Test hook on `window.__warden`. */
 export interface WardenHandle {
@@ -266,8 +267,28 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     return outcome;
   };
 
+  // The result as a chart instead of the grid, while Chart is pressed (for every tab).
+  const chart = new ChartView(layout.chart, api.fetchRows);
+  let charting = false;
+  const paintChart = () => {
+    layout.chartToggle.setAttribute("aria-pressed", String(charting));
+    layout.chartToggle.classList.toggle("is-active", charting);
+    layout.chartKind.hidden = !charting;
+    layout.chart.hidden = !charting;
+    layout.grid.hidden = charting;
+    if (!charting) return chart.clear();
+    if (front.result) void chart.show(front.result, layout.chartKind.value as ChartKind);
+    else chart.clear();
+  };
+  layout.chartToggle.addEventListener("click", () => {
+    charting = !charting;
+    paintChart();
+  });
+  layout.chartKind.addEventListener("change", () => paintChart());
+
   /** Shows `tab`'s result, or that it has none. */
   const showResult = (tab: Tab) => {
+    if (charting) paintChart();
     if (tab.result) grid.show(tab.result);
     else grid.clear(tab.meta === "" ? undefined : "No results.");
     layout.meta.textContent = tab.meta;
@@ -373,7 +394,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           const result = await api.runQuery(piece, tab.database, currentRun);
           // Each statement's rows replace the last: the script's result is its last statement's.
           tab.result = result;
-          if (tab === front) grid.show(result);
+          if (tab === front) {
+            grid.show(result);
+            if (charting) paintChart();
+          }
           const meta = resultMeta(result.rowCount, result.bytesScanned, result.durationMs);
           setMeta(tab, pieces.length > 1 ? `${stepLabel()}: ${meta}` : meta, `Query ${result.queryId} on ${result.engine}`);
         }

@@ -4,7 +4,8 @@
 // #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
-// #history-toggle and #history-panel, #saved-toggle and #saved-panel, #format, #explain.
+// #history-toggle and #history-panel, #saved-toggle and #saved-panel, #format, #explain,
+// #chart-toggle, #chart-kind and #chart.
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -40,6 +41,10 @@ export interface Layout {
   newTab: HTMLButtonElement;
   historyToggle: HTMLButtonElement;
   savedToggle: HTMLButtonElement;
+  /** Grid or chart (pressed) for the result. */
+  chartToggle: HTMLButtonElement;
+  chartKind: HTMLSelectElement;
+  chart: HTMLElement;
   saved: HTMLElement;
   /** Lays the text out (the backend's formatter). */
   format: HTMLButtonElement;
@@ -100,8 +105,16 @@ const MARKUP = `
     <div class="results-bar">
       <span class="results-title">Results</span>
       <span id="result-meta" class="result-meta"></span>
+      <span class="results-actions">
+        <select id="chart-kind" class="database-select chart-kind" aria-label="Chart kind" hidden>
+          <option value="bar">Bars</option>
+          <option value="line">Lines</option>
+        </select>
+        <button id="chart-toggle" class="tool-button" type="button" aria-pressed="false" title="Show the result as a chart">Chart</button>
+      </span>
     </div>
     <div id="grid" class="grid"></div>
+    <div id="chart" class="chart" hidden></div>
   </section>
 </main>
 <aside id="audit-panel" class="audit-panel" aria-label="Audit journal" hidden></aside>
@@ -151,6 +164,9 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     historyToggle: required<HTMLButtonElement>(root, "#history-toggle"),
     format: required<HTMLButtonElement>(root, "#format"),
     savedToggle: required<HTMLButtonElement>(root, "#saved-toggle"),
+    chartToggle: required<HTMLButtonElement>(root, "#chart-toggle"),
+    chartKind: required<HTMLSelectElement>(root, "#chart-kind"),
+    chart: required(root, "#chart"),
     saved: required(root, "#saved-panel"),
     explain: required<HTMLButtonElement>(root, "#explain"),
     history: required(root, "#history-panel"),
