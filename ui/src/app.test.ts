@@ -895,6 +895,35 @@ describe("tabs", () => {
   });
 });
 
+describe("accessibility", () => {
+  /** The name a screen reader announces for `el` (the parts of the accessible-name rules used here). */
+  function accessibleName(el: HTMLElement): string {
+    const labelledBy = el.getAttribute("aria-labelledby");
+    if (labelledBy) return labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ").trim();
+    const label = el.getAttribute("aria-label");
+    if (label) return label.trim();
+    if (el.id) {
+      const forLabel = document.querySelector(`label[for="${el.id}"]`);
+      if (forLabel?.textContent?.trim()) return forLabel.textContent.trim();
+    }
+    if (el instanceof HTMLButtonElement) return (el.textContent ?? "").trim();
+    return (el.getAttribute("title") ?? "").trim();
+  }
+
+  it("gives every control of the window an accessible name", async () => {
+    await start();
+    // The side panels build their controls when opened.
+    element("history-toggle").click();
+    element("saved-toggle").click();
+    element("audit-toggle").click();
+    await vi.waitFor(() => expect(element("audit-panel").hidden).toBe(false));
+    const controls = [...document.querySelectorAll<HTMLElement>("button, select, input, textarea, [role=tab]")];
+    expect(controls.length).toBeGreaterThan(15);
+    const unnamed = controls.filter((el) => accessibleName(el) === "").map((el) => el.outerHTML.slice(0, 120));
+    expect(unnamed).toEqual([]);
+  });
+});
+
 describe("the chart view", () => {
   it("shows the result as a chart instead of the grid, and back", async () => {
     handlers.run_query = () => ({ ...RESULT, columns: [{ name: "country", dataType: "varchar" }, { name: "n", dataType: "bigint" }] });
