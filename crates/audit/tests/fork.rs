@@ -6,8 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use aws_config::BehaviorVersion;
-use aws_sdk_s3::config::{Credentials, Region};
 use common::*;
 use warden_audit::store::FolderStore;
 use warden_audit::*;
@@ -189,20 +187,9 @@ async fn a_key_taken_in_advance_in_the_folder_store_does_not_stall_the_sync() {
 }
 
 async fn moto_store(moto: &Moto) -> Box<dyn Store> {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .endpoint_url(&moto.endpoint)
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket().bucket("central").send().await.unwrap();
+    moto.create_bucket("central").await;
     let options = StoreOptions {
-        sdk_config: Some(sdk),
+        sdk_config: Some(moto.sdk_config().await),
         s3_endpoint: None,
     };
     open_store("s3://central/audit-root/", &options)

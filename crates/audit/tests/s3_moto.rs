@@ -5,41 +5,16 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_s3::config::{Credentials, Region};
 use common::*;
 use warden_audit::store::S3Store;
 use warden_audit::*;
 use warden_test_support::Moto;
 
-async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .endpoint_url(endpoint)
-        .load()
-        .await
-}
-
-async fn raw_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&sdk_config(endpoint).await)
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
-    client.create_bucket().bucket(bucket).send().await.unwrap();
-    client
-}
-
 #[tokio::test]
 async fn s3_writes_are_create_only() {
     let moto = Moto::start();
-    raw_client(&moto.endpoint, "central").await;
-    let store = S3Store::new(
-        &sdk_config(&moto.endpoint).await,
-        "central",
-        "warden/prod",
-        true,
-    );
+    moto.create_bucket("central").await;
+    let store = S3Store::new(&moto.sdk_config().await, "central", "warden/prod", true);
     assert_eq!(store.url(), "s3://central/warden/prod/");
     let key = "audit/v1/dt=2026-11-21/device=d/000000000001-000000000002.jsonl.gz";
     assert_eq!(
@@ -54,12 +29,7 @@ async fn s3_writes_are_create_only() {
     assert_eq!(store.get("audit/v1/missing.gz").await.unwrap(), None);
     assert_eq!(store.list("audit/").await.unwrap(), vec![key.to_string()]);
 
-    let missing_bucket = S3Store::new(
-        &sdk_config(&moto.endpoint).await,
-        "no-such-bucket",
-        "",
-        true,
-    );
+    let missing_bucket = S3Store::new(&moto.sdk_config().await, "no-such-bucket", "", true);
     let err = missing_bucket
         .put_if_absent(key, b"x".to_vec())
         .await
@@ -70,7 +40,7 @@ async fn s3_writes_are_create_only() {
 #[tokio::test]
 async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
     let moto = Moto::start();
-    let client = raw_client(&moto.endpoint, "central").await;
+    let client = moto.create_bucket("central").await;
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(dir.path().join("audit.db"), actor()).unwrap();
     journal.append_all(every_kind()).unwrap();
@@ -79,7 +49,7 @@ async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
         .unwrap();
 
     let options = StoreOptions {
-        sdk_config: Some(sdk_config(&moto.endpoint).await),
+        sdk_config: Some(moto.sdk_config().await),
         s3_endpoint: None,
     };
     let store = open_store("s3://central/audit-root/", &options)

@@ -30,23 +30,6 @@ fn fake_credentials() {
     });
 }
 
-fn client(endpoint: &str) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
-async fn bucket(client: &aws_sdk_s3::Client, name: &str) {
-    client.create_bucket().bucket(name).send().await.unwrap();
-}
-
 fn options(moto: &Moto) -> RemoteOptions {
     RemoteOptions {
         s3_endpoint: Some(moto.endpoint.clone()),
@@ -59,8 +42,7 @@ fn options(moto: &Moto) -> RemoteOptions {
 async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
     fake_credentials();
     let moto = Moto::start();
-    let s3 = client(&moto.endpoint);
-    bucket(&s3, "bundles").await;
+    let s3 = moto.create_bucket("bundles").await;
     let keys = keys();
     let options = options(&moto);
 
@@ -141,8 +123,7 @@ async fn publish_fetch_and_unchanged_through_the_workspace_configuration() {
 async fn concurrent_publishers_of_one_revision_cannot_both_win() {
     fake_credentials();
     let moto = Moto::start();
-    let s3 = client(&moto.endpoint);
-    bucket(&s3, "race").await;
+    let s3 = moto.create_bucket("race").await;
     let keys = keys();
     let bundles: Vec<Vec<u8>> = (0..6)
         .map(|i| bundle(&keys, 5, &policy_text(&format!("publisher {i}")), t0()))
@@ -191,8 +172,7 @@ async fn concurrent_publishers_of_one_revision_cannot_both_win() {
 async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
     fake_credentials();
     let moto = Moto::start();
-    let s3 = client(&moto.endpoint);
-    bucket(&s3, "order").await;
+    let s3 = moto.create_bucket("order").await;
     let keys = keys();
     let options = RemoteOptions::default();
     let three = bundle(&keys, 3, POLICY, t0());
@@ -240,8 +220,7 @@ async fn the_pointer_never_moves_back_and_republishing_is_idempotent() {
 async fn missing_objects_and_buckets_are_reported() {
     fake_credentials();
     let moto = Moto::start();
-    let s3 = client(&moto.endpoint);
-    bucket(&s3, "empty").await;
+    let s3 = moto.create_bucket("empty").await;
     let fetcher =
         Fetcher::with_s3_client("s3://empty/nothing/", s3.clone(), &RemoteOptions::default())
             .unwrap();

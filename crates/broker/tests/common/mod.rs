@@ -1,18 +1,17 @@
-//! A moto_server with the request bucket, a policy with one manual and one automatic
-//! elevation, and brokers on a hand-moved clock.
+//! A moto_server with the request bucket, the policy with one manual and one automatic
+//! elevation (`policies::ELEVATIONS`), and brokers on a hand-moved clock.
 
 #![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_s3::config::{Credentials as StaticKeys, Region};
+use aws_config::SdkConfig;
 use warden_audit::{Actor, EventFilter, Journal, Payload};
 use warden_broker::*;
 use warden_elevation::{validate, Clock, Request, Validated};
 use warden_guardrails::Policy;
-use warden_test_support::{ManualClock, Moto};
+use warden_test_support::{policies, ManualClock, Moto};
 
 pub const ANA: &str = "AROAEXAMPLE:ana@example.com";
 pub const BOB: &str = "AROAEXAMPLE:bob@example.com";
@@ -21,36 +20,8 @@ pub const BUCKET: &str = "warden-requests";
 pub const PII_ROLE: &str = "arn:aws:iam::123456789012:role/warden-pii-read";
 pub const SCAN_ROLE: &str = "arn:aws:iam::123456789012:role/warden-large-scan";
 
-pub const POLICY: &str = r#"
-format: warden-policy/1
-name: broker-test
-catalog:
-  databases:
-    sales:
-      tables:
-        customers:
-          columns:
-            email: { type: varchar, tags: [pii] }
-elevations:
-  pii-read:
-    description: Read personal data
-    max_duration: 1h
-    default_duration: 15m
-    approval: manual
-    justification: required
-    ticket_pattern: "INC-[0-9]+"
-  large-scan:
-    description: Scan more
-    max_duration: 1h
-    default_duration: 30m
-    approval: auto
-    justification: optional
-rules:
-  - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
-"#;
-
 pub fn policy() -> Policy {
-    Policy::from_yaml(POLICY).expect("test policy")
+    Policy::from_yaml(policies::ELEVATIONS).expect("test policy")
 }
 
 pub fn config(approver_group: Option<&str>) -> BrokerConfig {
@@ -87,24 +58,10 @@ pub struct Env {
     pub dir: tempfile::TempDir,
 }
 
-pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(StaticKeys::new("testing", "testing", None, None, "moto"))
-        .endpoint_url(endpoint)
-        .load()
-        .await
-}
-
 pub async fn env() -> Env {
     let moto = Moto::start();
-    let sdk = sdk_config(&moto.endpoint).await;
-    let raw = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    raw.create_bucket().bucket(BUCKET).send().await.unwrap();
+    let sdk = moto.sdk_config().await;
+    let raw = moto.create_bucket(BUCKET).await;
     Env {
         moto,
         sdk,
