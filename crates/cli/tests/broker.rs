@@ -2,58 +2,27 @@
 //! AWS roles, requests written to the bucket as an analyst's Warden writes them, and the broker
 //! binary deciding them (one pass with `--once`, or running until it is interrupted).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_s3::config::{Credentials as StaticKeys, Region};
+use aws_config::SdkConfig;
+use common::{regex_escape, text};
 use insta_cmd::assert_cmd_snapshot;
 use warden_broker::{open_delivery, Bucket, S3Queue, Status};
+use warden_test_support::policies::ELEVATIONS_ON_AWS;
 use warden_test_support::Moto;
 
 const ANA: &str = "AROAEXAMPLE:ana@example.com";
 const BOB: &str = "AROAEXAMPLE:bob@example.com";
 const BUCKET: &str = "warden-requests";
 
-const POLICY: &str = r#"format: warden-policy/1
-name: broker-cli
-catalog:
-  databases:
-    sales:
-      tables:
-        customers:
-          columns:
-            email: { type: varchar, tags: [pii] }
-elevations:
-  pii-read:
-    description: Read personal data
-    max_duration: 1h
-    default_duration: 15m
-    approval: manual
-    justification: required
-    aws:
-      role_arn: arn:aws:iam::123456789012:role/warden-pii-read
-      workgroup: warden-pii-read
-      session_policy: { Statement: [{ Effect: Allow, Action: "athena:*", Resource: "*" }] }
-  large-scan:
-    description: Scan more
-    max_duration: 1h
-    approval: auto
-    justification: optional
-    aws: { role_arn: "arn:aws:iam::123456789012:role/warden-large-scan" }
-rules:
-  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }
-"#;
-
 /// Keyring entries are named by workspace: two tests signing in to `prod` at once would share
 /// them, so the tests that sign in take turns.
 static SIGN_IN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A home with workspace `prod` (kind athena): its bundle signed and published to a folder,
 /// its request bucket in moto.
@@ -66,23 +35,12 @@ struct Env {
 impl Env {
     async fn new() -> Env {
         let moto = Moto::start();
-        let home = tempfile::tempdir().unwrap();
+        moto.create_bucket(BUCKET).await;
         let env = Env {
-            sdk: aws_config::defaults(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .credentials_provider(StaticKeys::new("testing", "testing", None, None, "moto"))
-                .endpoint_url(&moto.endpoint)
-                .load()
-                .await,
+            sdk: moto.sdk_config().await,
             moto,
-            home,
+            home: tempfile::tempdir().unwrap(),
         };
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&env.sdk)
-                .force_path_style(true)
-                .build(),
-        );
-        s3.create_bucket().bucket(BUCKET).send().await.unwrap();
         env.publish_bundle();
         env
     }
@@ -101,7 +59,7 @@ impl Env {
             dir.join("policy.yaml"),
             dir.join("bundle.tar.gz"),
         );
-        std::fs::write(&policy, POLICY).unwrap();
+        std::fs::write(&policy, ELEVATIONS_ON_AWS).unwrap();
         let store = dir.join("bundles");
         std::fs::create_dir_all(&store).unwrap();
         for args in [
@@ -213,7 +171,7 @@ fn s(path: &Path) -> &str {
 }
 
 async fn request(queue: &S3Queue, name: &str, justification: &str, ticket: Option<&str>) -> String {
-    let policy = warden_guardrails::Policy::from_yaml(POLICY).unwrap();
+    let policy = warden_guardrails::Policy::from_yaml(ELEVATIONS_ON_AWS).unwrap();
     let validated = warden_elevation::validate(
         &policy,
         &warden_elevation::Request {
@@ -232,25 +190,9 @@ async fn request(queue: &S3Queue, name: &str, justification: &str, ticket: Optio
 }
 
 fn with_filters(env: &Env, body: impl FnOnce()) {
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        "[UUID]",
-    );
+    let mut settings = common::filters(env.h());
     settings.add_filter(&regex_escape(&env.moto.endpoint), "[MOTO]");
     settings.bind(body);
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -428,22 +370,7 @@ async fn an_approver_revokes_a_grant_and_the_broker_ends_it() {
     // The approver signs in to the same workspace (the SSO fake; moto's STS says who they are).
     let config = env.h().join("config/config.toml");
     let mut text_config = std::fs::read_to_string(&config).unwrap();
-    text_config += &format!(
-        r#"[workspaces.prod.sign_in]
-sso_start_url = "https://sandbox.awsapps.com/start"
-sso_region = "us-east-1"
-account_id = "{account}"
-role_name = "{role}"
-[workspaces.prod.sign_in.endpoints]
-sso = "{fake}"
-sso_oidc = "{fake}"
-sts = "{moto}"
-"#,
-        account = warden_test_support::sso_fake::ACCOUNT_ID,
-        role = warden_test_support::sso_fake::ROLE_NAME,
-        fake = fake.endpoint,
-        moto = env.moto.endpoint,
-    );
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
     std::fs::write(&config, text_config).unwrap();
     let user_home = env.h().join("user-home");
     std::fs::create_dir_all(user_home.join(".aws")).unwrap();
@@ -547,22 +474,7 @@ async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
     let fake = warden_test_support::sso_fake::FakeSso::start();
     let config = env.h().join("config/config.toml");
     let mut text_config = std::fs::read_to_string(&config).unwrap();
-    text_config += &format!(
-        r#"[workspaces.prod.sign_in]
-sso_start_url = "https://sandbox.awsapps.com/start"
-sso_region = "us-east-1"
-account_id = "{account}"
-role_name = "{role}"
-[workspaces.prod.sign_in.endpoints]
-sso = "{fake}"
-sso_oidc = "{fake}"
-sts = "{moto}"
-"#,
-        account = warden_test_support::sso_fake::ACCOUNT_ID,
-        role = warden_test_support::sso_fake::ROLE_NAME,
-        fake = fake.endpoint,
-        moto = env.moto.endpoint,
-    );
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
     std::fs::write(&config, text_config).unwrap();
     let user_home = env.h().join("user-home");
     std::fs::create_dir_all(user_home.join(".aws")).unwrap();
@@ -717,17 +629,7 @@ sts = "{moto}"
         assert!(log.contains(kind), "{kind} missing: {log}");
     }
     let mut files = vec![];
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out)
-            } else {
-                out.push(p)
-            }
-        }
-    }
-    walk(env.h(), &mut files);
+    common::files_under(env.h(), &mut files);
     for f in files {
         let bytes = std::fs::read(&f).unwrap_or_default();
         assert!(

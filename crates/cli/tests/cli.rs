@@ -1,42 +1,17 @@
 //! The `warden` binary as scripts and CI use it: exit codes, output, and the demo workspace.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn warden(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_warden"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .expect("the warden binary runs")
-}
+use std::process::Command;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-const POLICY: &str = r#"format: warden-policy/1
-name: cli-test
-catalog:
-  databases:
-    sales:
-      tables:
-        customers:
-          columns:
-            customer_id: bigint
-            email: { type: varchar, tags: [pii] }
-elevations:
-  pii-read: { description: Read personal data }
-rules:
-  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }
-"#;
+use common::{json, text, warden};
+use warden_test_support::policies::PII_READ;
 
 #[test]
 fn lint_exit_codes_follow_the_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = dir.path().join("policy.yaml");
-    std::fs::write(&policy, POLICY).expect("write policy");
+    std::fs::write(&policy, PII_READ).expect("write policy");
     let sql = dir.path().join("q.sql");
     std::fs::write(&sql, "SELECT email FROM sales.customers").expect("write sql");
     let policy_arg = policy.to_str().expect("utf-8 path");
@@ -84,7 +59,7 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
             .expect("utf-8 path")
             .to_string()
     };
-    std::fs::write(d("policy.yaml"), POLICY).expect("write policy");
+    std::fs::write(d("policy.yaml"), PII_READ).expect("write policy");
 
     let keygen = warden(
         dir.path(),
@@ -152,11 +127,6 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
         "{}",
         text(&published.stderr)
     );
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
 }
 
 #[test]
@@ -326,7 +296,7 @@ fn a_bundle_signed_by_an_unknown_key_is_refused_and_the_cached_one_stays() {
     let h = home.path();
     assert_eq!(warden(h, &["workspace", "init"]).status.code(), Some(0));
     let d = |name: &str| h.join(name).display().to_string();
-    std::fs::write(d("policy.yaml"), POLICY).expect("write policy");
+    std::fs::write(d("policy.yaml"), PII_READ).expect("write policy");
     assert_eq!(
         warden(h, &["bundle", "keygen", "--out", &d("rogue.key")])
             .status

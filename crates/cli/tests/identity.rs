@@ -2,7 +2,8 @@
 //! real OS keyring (GNOME Keyring through scripts/with-keyring.sh): a whole session, then a
 //! search of everything Warden wrote for every secret the fake issued.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output};
 
 use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
@@ -25,19 +26,8 @@ impl Env {
         std::fs::write(
             config.join("config.toml"),
             format!(
-                r#"[workspaces.{ws}]
-kind = "athena"
-[workspaces.{ws}.sign_in]
-sso_start_url = "https://sandbox.awsapps.com/start"
-sso_region = "us-east-1"
-account_id = "{ACCOUNT_ID}"
-role_name = "{ROLE_NAME}"
-[workspaces.{ws}.sign_in.endpoints]
-sso = "{f}"
-sso_oidc = "{f}"
-sts = "{sts}"
-"#,
-                f = fake.endpoint
+                "[workspaces.{ws}]\nkind = \"athena\"\n{}",
+                common::sign_in_config(ws, &fake.endpoint, sts)
             ),
         )
         .unwrap();
@@ -77,19 +67,6 @@ fn keyring_required() {
         std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
         "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test -p warden-cli --test identity"
     );
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files_under(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
 }
 
 #[test]
@@ -192,8 +169,8 @@ fn a_whole_session_leaves_no_secret_behind() {
         secrets.len()
     );
     let mut files = Vec::new();
-    files_under(env.home.path(), &mut files);
-    files_under(env.user_home.path(), &mut files);
+    common::files_under(env.home.path(), &mut files);
+    common::files_under(env.user_home.path(), &mut files);
     assert!(files.iter().any(|f| f.ends_with("journal.sqlite")));
     for file in &files {
         let bytes = std::fs::read(file).unwrap();

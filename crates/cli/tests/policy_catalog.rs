@@ -1,8 +1,11 @@
 //! `warden policy catalog --from-glue` against moto's Glue and S3 holding the demo lake: the
 //! catalog section on stdout with the tags of the given policy kept, new columns on stderr.
 
+mod common;
+
 use std::process::Command;
 
+use common::regex_escape;
 use insta_cmd::assert_cmd_snapshot;
 use warden_test_support::standin::{glue_client, load_demo_lake, s3_client};
 use warden_test_support::Moto;
@@ -85,16 +88,4 @@ fn the_catalog_is_written_from_glue_keeping_tags() {
             warden(&["policy", "catalog", "--from-glue", "--database", "nowhere"])
         );
     });
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }

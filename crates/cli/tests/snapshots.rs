@@ -2,70 +2,20 @@
 //! What varies from run to run (temporary paths, ids, times, durations) is replaced by a name
 //! in brackets. Review changes with `cargo insta review` (or rerun with `INSTA_UPDATE=always`).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::{warden_cmd as warden, with_filters};
 use insta_cmd::assert_cmd_snapshot;
-
-fn warden(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
-    command.arg("--home").arg(home).args(args);
-    command
-}
-
-/// Runs `body` with the output filters for `home`.
-fn with_filters(home: &Path, body: impl FnOnce()) {
-    let mut settings = insta::Settings::clone_current();
-    let home = regex_escape(&home.display().to_string());
-    settings.add_filter(&home, "[HOME]");
-    settings.add_filter(
-        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)",
-        "[TIME]",
-    );
-    settings.add_filter(
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        "[UUID]",
-    );
-    settings.add_filter(r"\d+ ms", "[N] ms");
-    settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": [N]"#);
-    settings.add_filter(r"sha256:[0-9a-f]{64}", "sha256:[HASH]");
-    settings.add_filter(r#""(device_id|key_id)": "[^"]+""#, r#""$1": "[ID]""#);
-    settings.bind(body);
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
-}
-
-const POLICY: &str = r#"format: warden-policy/1
-name: cli-test
-catalog:
-  databases:
-    sales:
-      tables:
-        customers:
-          columns:
-            customer_id: bigint
-            email: { type: varchar, tags: [pii] }
-elevations:
-  pii-read: { description: Read personal data }
-rules:
-  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }
-"#;
+use warden_test_support::policies::PII_READ;
 
 #[test]
 fn lint_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = dir.path().join("policy.yaml");
-    std::fs::write(&policy, POLICY).expect("write policy");
+    std::fs::write(&policy, PII_READ).expect("write policy");
     let elevate = dir.path().join("elevate.sql");
     std::fs::write(&elevate, "SELECT email FROM sales.customers").expect("write sql");
     let allow = dir.path().join("allow.sql");
@@ -142,7 +92,7 @@ fn lint_runs_against_a_signed_bundle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let policy = d.join("policy.yaml");
-    std::fs::write(&policy, POLICY).expect("write policy");
+    std::fs::write(&policy, PII_READ).expect("write policy");
     let elevate = d.join("elevate.sql");
     std::fs::write(&elevate, "SELECT email FROM sales.customers").expect("write sql");
     let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();

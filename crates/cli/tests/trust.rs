@@ -1,24 +1,11 @@
 //! The attacks of the security review (issue 11), each played against the real binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn warden_cmd(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
-    command.arg("--home").arg(home);
-    command
-}
-
-fn warden(home: &Path, args: &[&str]) -> Output {
-    warden_cmd(home)
-        .args(args)
-        .output()
-        .expect("the warden binary runs")
-}
+use common::{json, text, warden, warden_cmd};
 
 /// `warden` under libfaketime with the wall clock frozen at `at` (the monotonic clock is left
 /// alone, so timeouts still work). No privileges needed: this is what an analyst can do.
@@ -40,11 +27,6 @@ fn warden_frozen(home: &Path, at: chrono::DateTime<chrono::Utc>, args: &[&str]) 
 
 fn demo_dir(home: &Path) -> PathBuf {
     home.join("data").join("workspaces").join("demo")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
 }
 
 #[test]
@@ -158,8 +140,7 @@ fn piped_into_head(home: &Path, args: &str) -> (String, String) {
 /// Runs `warden ARGS` with its standard output a pipe whose reader is already gone, so that the
 /// very first write fails, however short the output.
 fn into_a_closed_pipe(home: &Path, args: &[&str]) -> Output {
-    let mut child = warden_cmd(home)
-        .args(args)
+    let mut child = warden_cmd(home, args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -342,7 +323,7 @@ fn a_managed_workspace_keeps_its_journal_where_home_cannot_move_it() {
         PathBuf::from(json(&output)["journal"].as_str().expect("journal path"))
     };
     let throwaway = r.join("throwaway");
-    let by_flag = journal_of(&mut warden_cmd(&throwaway));
+    let by_flag = journal_of(&mut warden_cmd(&throwaway, &[]));
     let mut by_env = Command::new(env!("CARGO_BIN_EXE_warden"));
     by_env.env("WARDEN_HOME", r.join("another"));
     let by_env = journal_of(&mut by_env);
