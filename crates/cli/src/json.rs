@@ -124,6 +124,21 @@ pub struct StoreDevice<'a> {
     pub last_seq: u64,
 }
 
+/// `warden whoami --format json`: who the workspace's AWS credentials belong to (STS
+/// `GetCallerIdentity`) and when the sign-in and the credentials run out.
+#[derive(Debug, Serialize)]
+pub struct WhoAmI<'a> {
+    pub workspace: &'a str,
+    /// The caller's ARN as STS names it.
+    pub identity: &'a str,
+    pub account_id: &'a str,
+    pub role_name: &'a str,
+    /// RFC 3339, UTC; null when the sign-in's token carries no expiry.
+    pub sign_in_expires_at: Option<String>,
+    /// RFC 3339, UTC.
+    pub credentials_expire_at: String,
+}
+
 /// `warden elevation list --format json`: the queue's own records, already snake_case.
 pub type PendingRequests<'a> = &'a [PendingRequest];
 
@@ -233,5 +248,13 @@ mod tests {
         }];
         let printed: WorkspaceList = &listing;
         assert_snake_case(printed);
+        assert_snake_case(WhoAmI {
+            workspace: "prod",
+            identity: "arn:aws:sts::123456789012:assumed-role/analyst/ana",
+            account_id: "123456789012",
+            role_name: "analyst",
+            sign_in_expires_at: Some("2026-01-01T00:00:00+00:00".into()),
+            credentials_expire_at: "2026-01-01T00:00:00+00:00".into(),
+        });
     }
 }

@@ -10,6 +10,7 @@ use warden_core::identity::{
 use warden_core::{CoreError, Home};
 
 use crate::args::{Cli, CredentialsArgs, IdentityArgs, InfoFormat, LoginArgs, WhoamiArgs};
+use crate::json;
 use crate::EXIT_REFUSED;
 
 fn open(
@@ -145,17 +146,14 @@ pub fn whoami(cli: &Cli, args: &WhoamiArgs) -> Result<u8, String> {
             );
             println!("credentials expire:  {}", time(creds_expire));
         }
-        InfoFormat::Json => println!(
-            "{}",
-            serde_json::json!({
-                "workspace": workspace,
-                "identity": who.arn,
-                "account_id": who.account_id,
-                "role_name": who.role_name,
-                "sign_in_expires_at": token_expires.map(time),
-                "credentials_expire_at": time(creds_expire),
-            })
-        ),
+        InfoFormat::Json => json::print(&json::WhoAmI {
+            workspace,
+            identity: &who.arn,
+            account_id: &who.account_id,
+            role_name: &who.role_name,
+            sign_in_expires_at: token_expires.map(time),
+            credentials_expire_at: time(creds_expire),
+        })?,
     }
     Ok(0)
 }
