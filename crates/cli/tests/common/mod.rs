@@ -99,3 +99,16 @@ pub fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+/// A finished run as insta-cmd shows one (exit code, stdout, stderr), for a test that snapshots a
+/// run it still needs afterwards (its output searched for secrets, its stdout parsed).
+pub fn report(out: &Output) -> String {
+    format!(
+        "exit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        out.status
+            .code()
+            .map_or_else(|| "none".to_string(), |c| c.to_string()),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
