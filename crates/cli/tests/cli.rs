@@ -100,7 +100,7 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
     std::fs::write(d("tampered.tar.gz"), bytes).expect("write");
-    demo_filters(dir.path()).bind(|| {
+    common::demo_filters(dir.path()).bind(|| {
         assert_cmd_snapshot!("bundle_verify", verify("b.tar.gz", &[]));
         assert_cmd_snapshot!(
             "bundle_verify_rollback",
@@ -138,7 +138,7 @@ fn bundles_are_signed_verified_and_tampering_is_refused() {
 fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
-    let mut filters = demo_filters(h);
+    let mut filters = common::demo_filters(h);
     // The Parquet writer decides the exact sizes; rows and partitions come from the seed.
     filters.add_filter(r"\d+ bytes of Parquet", "[N] bytes of Parquet");
     let _filters = filters.bind_to_scope();
@@ -235,17 +235,6 @@ fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
     );
 }
 
-/// The filters of a run under `home` that names signing keys (generated anew by each test) and
-/// the OS user who ran it (the actor of audit events and elevation decisions).
-fn demo_filters(home: &std::path::Path) -> insta::Settings {
-    let mut settings = common::filters(home);
-    settings.add_filter(r"key [0-9a-f]{16}\b", "key [KEY_ID]");
-    settings.add_filter(r"trusted: [0-9a-f]{16}\b", "trusted: [KEY_ID]");
-    let user = common::regex_escape(&warden_core::audit::os_user());
-    settings.add_filter(&format!(r"\b{user}\b"), "[OS_USER]");
-    settings
-}
-
 #[test]
 fn a_tampered_journal_is_named_by_its_first_broken_sequence_number() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -269,7 +258,7 @@ fn a_tampered_journal_is_named_by_its_first_broken_sequence_number() {
     )
     .expect("tamper");
     drop(conn);
-    demo_filters(h).bind(|| {
+    common::demo_filters(h).bind(|| {
         assert_cmd_snapshot!("audit_verify_tampered", warden_cmd(h, &["audit", "verify"]));
     });
 }
@@ -305,7 +294,7 @@ fn a_bundle_signed_by_an_unknown_key_is_refused_and_the_cached_one_stays() {
     assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
     let source = format!("file://{}", d("rogue.tar.gz"));
 
-    let filters = demo_filters(h);
+    let filters = common::demo_filters(h);
     filters.bind(|| {
         assert_cmd_snapshot!(
             "bundle_fetch_unknown_key",
@@ -394,7 +383,7 @@ fn an_approver_lists_and_decides_requests_once() {
     assert_eq!(open[0]["name"], "large-scan");
     assert_eq!(open[0]["reason"], "year-end report");
 
-    let filters = demo_filters(home.path());
+    let filters = common::demo_filters(home.path());
     filters.bind(|| {
         assert_cmd_snapshot!(
             "elevation_approve",

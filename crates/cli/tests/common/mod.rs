@@ -36,8 +36,8 @@ pub fn with_filters(home: &Path, body: impl FnOnce()) {
     filters(home).bind(body);
 }
 
-/// The filters of a run under `home`: the home folder, times, UUIDs, durations, hashes and
-/// device and key ids.
+/// The filters of a run under `home`: the home folder, times (RFC 3339 and as sentences print
+/// them), the date folders of the audit store, UUIDs, durations, hashes and device and key ids.
 pub fn filters(home: &Path) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     let home = regex_escape(&home.display().to_string());
@@ -46,6 +46,8 @@ pub fn filters(home: &Path) -> insta::Settings {
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)",
         "[TIME]",
     );
+    settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? UTC", "[TIME]");
+    settings.add_filter(r"dt=\d{4}-\d\d-\d\d", "dt=[DATE]");
     settings.add_filter(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         "[UUID]",
@@ -54,6 +56,19 @@ pub fn filters(home: &Path) -> insta::Settings {
     settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": [N]"#);
     settings.add_filter(r"sha256:[0-9a-f]{64}", "sha256:[HASH]");
     settings.add_filter(r#""(device_id|key_id)": "[^"]+""#, r#""$1": "[ID]""#);
+    settings
+}
+
+/// The filters of a run under `home` that names signing keys (generated anew by each test) and
+/// the OS user who ran it (the actor of audit events and elevation decisions).
+pub fn demo_filters(home: &Path) -> insta::Settings {
+    let mut settings = filters(home);
+    settings.add_filter(r"key [0-9a-f]{16}\b", "key [KEY_ID]");
+    settings.add_filter(r"trusted: [0-9a-f]{16}\b", "trusted: [KEY_ID]");
+    // A bundle's size moves with the times and key id it holds.
+    settings.add_filter(r", \d+ bytes, signed by", ", [N] bytes, signed by");
+    let user = regex_escape(&warden_core::audit::os_user());
+    settings.add_filter(&format!(r"\b{user}\b"), "[OS_USER]");
     settings
 }
 
