@@ -36,8 +36,8 @@ pub fn with_filters(home: &Path, body: impl FnOnce()) {
     filters(home).bind(body);
 }
 
-/// The filters of a run under `home`: the home folder, times (RFC 3339 and as sentences print
-/// them), the date folders of the audit store, UUIDs, durations, hashes and device and key ids.
+/// The filters of a run under `home`: the home folder, times (RFC 3339, and the dates and times
+/// of day sentences print), the date folders of the audit store, UUIDs, durations, hashes and device and key ids.
 pub fn filters(home: &Path) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     let home = regex_escape(&home.display().to_string());
@@ -47,6 +47,7 @@ pub fn filters(home: &Path) -> insta::Settings {
         "[TIME]",
     );
     settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? UTC", "[TIME]");
+    settings.add_filter(r"\b\d\d:\d\d:\d\d UTC", "[TIME]");
     settings.add_filter(r"dt=\d{4}-\d\d-\d\d", "dt=[DATE]");
     settings.add_filter(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
