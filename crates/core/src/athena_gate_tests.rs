@@ -422,3 +422,274 @@ async fn a_grant_without_usable_credentials_is_not_held_and_nothing_runs() {
     assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
     assert_eq!(lab.standin.executions_started(), 0);
 }
+
+/// The in-process lockout of an AWS grant (issue 14): the gate's clock moved, never slept on.
+mod lockout {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use warden_test_support::ManualClock;
+
+    use super::*;
+    use crate::aws_elevation::{HeldGrant, VaultKeys};
+    use crate::GrantKeys;
+    use warden_identity::{ElevationSlot, Vault};
+
+    const MINUTE: i64 = 60 * 1000;
+
+    /// Keys that cannot be deleted (a locked or vanished keyring).
+    struct StuckKeys;
+    impl GrantKeys for StuckKeys {
+        fn wipe(&self, _: &str, _: &str) -> Result<Vec<String>, String> {
+            Err("the keyring is locked".into())
+        }
+    }
+
+    /// A keyring (in memory) holding `held` as `warden elevation request` keeps it.
+    fn keyring(held: &HeldGrant) -> Vault {
+        let vault = Vault::in_memory();
+        let json = crate::identity::Secret::new(serde_json::to_string(held).expect("json"));
+        vault
+            .put_elevation("aws", ElevationSlot::Grant, &held.name, &json)
+            .expect("kept");
+        vault
+    }
+
+    impl Lab {
+        async fn gate_at(
+            &self,
+            held: Vec<HeldGrant>,
+            clock: Arc<ManualClock>,
+            keys: Arc<dyn GrantKeys>,
+        ) -> Gate {
+            let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
+            ws.init().await.expect("init");
+            let credentials = SharedCredentialsProvider::new(Credentials::new(
+                "FAKEACCESSKEY",
+                SECRET,
+                None,
+                None,
+                "test",
+            ));
+            ws.open_athena_gate_at(credentials, held, clock, Some(keys))
+                .await
+                .expect("gate")
+        }
+    }
+
+    fn events(gate: &Gate, kind: warden_audit::Kind) -> Vec<serde_json::Value> {
+        gate.audit()
+            .events(&[kind], None, None, false)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.payload)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_grant_ending_mid_run_stops_it_at_athena_wipes_its_keys_and_locks_out() {
+        let lab = lab().await;
+        let held = held_pii(15 * MINUTE, 15 * MINUTE);
+        let vault = keyring(&held);
+        let clock = Arc::new(ManualClock::new());
+        let gate = lab
+            .gate_at(
+                vec![held],
+                clock.clone(),
+                Arc::new(VaultKeys::new(vault.clone(), "aws")),
+            )
+            .await;
+
+        // Long before the end, a check changes nothing and the grant's engine runs pii.
+        clock.advance(Duration::from_secs(60));
+        assert!(gate.check_elevations().ended.is_empty());
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("pii-read holds");
+
+        // A run started just before the end (Athena keeps it QUEUED) does not outlive it.
+        lab.standin
+            .knobs
+            .set(|k| k.queued = Duration::from_secs(30));
+        let before = lab.standin.executions_started();
+        let (outcome, changes) =
+            tokio::join!(gate.run(PII, None, CancellationToken::new()), async {
+                while lab.standin.executions_started() == before {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                clock.advance(Duration::from_secs(14 * 60));
+                gate.check_elevations()
+            });
+        let error = outcome.expect_err("stopped at the grant's end");
+        assert!(
+            matches!(
+                error,
+                RunError::Engine(warden_engine::EngineError::Cancelled)
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            changes.ended,
+            [crate::EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 1
+            }]
+        );
+        assert!(changes.errors.is_empty(), "{:?}", changes.errors);
+        let notices = changes.notices();
+        assert_eq!(notices[0].title, "pii-read has ended");
+        assert!(notices[0]
+            .body
+            .ends_with("One running query that needed it was cancelled."));
+
+        // Athena was told to stop it, with the grant's own credentials, and it ended CANCELLED.
+        let cancelled = events(&gate, warden_audit::Kind::QueryCancelled);
+        let id = cancelled[0]["engine"]["query_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no query id in {}", cancelled[0]))
+            .to_string();
+        assert_eq!(lab.standin.state_of(&id), Some(QueryState::Cancelled));
+        assert!(lab
+            .standin
+            .stops_seen()
+            .iter()
+            .any(|s| s.query_execution_id == id));
+        assert_eq!(
+            lab.standin.start_signers().last().map(String::as_str),
+            Some(ELEVATED_KEY)
+        );
+
+        // The keyring entry is gone, the journal tells the story, and the editor is baseline.
+        assert!(vault
+            .get_elevation("aws", ElevationSlot::Grant, "pii-read")
+            .expect("keyring")
+            .is_none());
+        let kinds: Vec<String> = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| !k.starts_with("bundle") && !k.starts_with("policy"))
+            .collect();
+        let tail = &kinds[kinds.len() - 4..];
+        assert_eq!(
+            tail,
+            [
+                "elevation_expired",
+                "lockout",
+                "credentials_wiped",
+                "query_cancelled"
+            ],
+            "{kinds:?}"
+        );
+        let wiped = events(&gate, warden_audit::Kind::CredentialsWiped);
+        assert_eq!(
+            wiped[0]["cleared"],
+            serde_json::json!(["keyring:aws/elevation-grant/pii-read"])
+        );
+        assert_eq!(wiped[0]["reason"], "pii-read locked out (its time ran out)");
+        let lockout = events(&gate, warden_audit::Kind::Lockout);
+        assert!(
+            lockout[0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("1 running query that needed it cancelled")),
+            "{}",
+            lockout[0]
+        );
+        assert!(gate.elevations().is_empty());
+        assert_eq!(gate.elevation_status().active.len(), 0);
+        let started = lab.standin.executions_started();
+        let refused = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect_err("back to baseline");
+        assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
+        assert_eq!(lab.standin.executions_started(), started);
+        // Once is enough: the next check has nothing left to do.
+        assert!(gate.check_elevations().is_empty());
+    }
+
+    #[tokio::test]
+    async fn credentials_that_run_out_before_the_grant_lock_it_out_then() {
+        let lab = lab().await;
+        let held = held_pii(25 * MINUTE, 10 * MINUTE);
+        let vault = keyring(&held);
+        let clock = Arc::new(ManualClock::new());
+        let gate = lab
+            .gate_at(
+                vec![held],
+                clock.clone(),
+                Arc::new(VaultKeys::new(vault.clone(), "aws")),
+            )
+            .await;
+        // Up to a few seconds before they run out, the grant is used as usual.
+        clock.advance(Duration::from_secs(10 * 60) - crate::LOCKOUT_LEAD - Duration::from_secs(1));
+        let changes = gate.check_elevations();
+        assert!(changes.ended.is_empty(), "{changes:?}");
+        assert!(gate.elevations().contains("pii-read"));
+        // Then the stop would no longer be signed: locked out before.
+        clock.advance(Duration::from_secs(1));
+        let changes = gate.check_elevations();
+        assert_eq!(changes.ended.len(), 1, "{changes:?}");
+        assert!(gate.elevations().is_empty());
+        assert!(vault
+            .get_elevation("aws", ElevationSlot::Grant, "pii-read")
+            .expect("keyring")
+            .is_none());
+        let lockout = events(&gate, warden_audit::Kind::Lockout);
+        assert!(
+            lockout[0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("pii-read ended (its credentials ran out)")),
+            "{}",
+            lockout[0]
+        );
+        let wiped = events(&gate, warden_audit::Kind::CredentialsWiped);
+        assert_eq!(
+            wiped[0]["reason"],
+            "pii-read locked out (its credentials ran out)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_keyring_that_refuses_the_wipe_is_reported_and_the_grant_is_dropped_anyway() {
+        let lab = lab().await;
+        let clock = Arc::new(ManualClock::new());
+        let gate = lab
+            .gate_at(
+                vec![held_pii(15 * MINUTE, 15 * MINUTE)],
+                clock.clone(),
+                Arc::new(StuckKeys),
+            )
+            .await;
+        clock.advance(Duration::from_secs(15 * 60));
+        let changes = gate.check_elevations();
+        assert_eq!(changes.ended.len(), 1);
+        assert_eq!(changes.not_wiped.len(), 1, "{changes:?}");
+        assert!(
+            changes.errors[0].starts_with(
+                "the credentials of pii-read could not be deleted from the keyring (the keyring is locked)"
+            ),
+            "{:?}",
+            changes.errors
+        );
+        let notices = changes.notices();
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.title == "pii-read: credentials still in the keyring"
+                    && n.body.contains("sign out to clear them")),
+            "{notices:?}"
+        );
+        assert!(events(&gate, warden_audit::Kind::CredentialsWiped).is_empty());
+        // The engine went with the grant: nothing runs pii.
+        assert!(gate.elevations().is_empty());
+        let refused = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect_err("locked out");
+        assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
+        assert_eq!(lab.standin.executions_started(), 0);
+    }
+}

@@ -531,3 +531,36 @@ fn status_word(status: Status) -> String {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// The keyring entries of a workspace's grants, as the gate deletes them at a lockout.
+pub struct VaultKeys {
+    vault: Vault,
+    workspace: String,
+}
+
+impl VaultKeys {
+    pub fn new(vault: Vault, workspace: &str) -> VaultKeys {
+        VaultKeys {
+            vault,
+            workspace: workspace.to_string(),
+        }
+    }
+}
+
+impl crate::gate::GrantKeys for VaultKeys {
+    fn wipe(&self, name: &str, request_id: &str) -> Result<Vec<String>, String> {
+        let entry = format!("keyring:{}/elevation-grant/{name}", self.workspace);
+        match held(&self.vault, &self.workspace, name) {
+            // A later grant of the same name (asked for from the command line) is not this
+            // one's to delete.
+            Ok(Some(h)) if h.request_id != request_id => return Ok(vec![]),
+            Ok(None) => return Ok(vec![]),
+            // Ours, or damaged: either way it goes.
+            Ok(Some(_)) | Err(_) => {}
+        }
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::Grant, name)
+            .map_err(|e| e.to_string())?;
+        Ok(vec![entry])
+    }
+}

@@ -41,8 +41,8 @@ pub use demo_queries::{DemoQuery, DEMO_QUERIES};
 pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use gate::{
-    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate, NoPolicy,
-    Notice, Outcome, PolicyInForce, RunError,
+    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
+    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunError, LOCKOUT_LEAD,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};

@@ -397,7 +397,17 @@ impl Workspace {
                     held.push(grant);
                 }
                 let mut gate = self.gate_over(Box::new(engine)).await?;
-                self.hold_grants(&mut gate, held, Some(&region)).await?;
+                let keys = crate::aws_elevation::VaultKeys::new(
+                    identity.session.vault().clone(),
+                    &self.name,
+                );
+                self.hold_grants(
+                    &mut gate,
+                    held,
+                    Some(&region),
+                    Some(std::sync::Arc::new(keys)),
+                )
+                .await?;
                 return Ok(gate);
             }
         };
@@ -405,50 +415,48 @@ impl Workspace {
     }
 
     /// Gives an AWS gate the grants `held`, each with an engine signing with its credentials
-    /// (in the elevation's own workgroup when the policy names one).
+    /// (in the elevation's own workgroup when the policy names one); locking one out deletes
+    /// its credentials from `keys`.
     async fn hold_grants(
         &self,
         gate: &mut Gate,
         held: Vec<crate::aws_elevation::HeldGrant>,
         sign_in_region: Option<&str>,
+        keys: Option<std::sync::Arc<dyn crate::gate::GrantKeys>>,
     ) -> Result<(), CoreError> {
-        gate.require_elevated_engines();
-        let now = warden_elevation::Moment::now();
+        gate.require_elevated_engines(keys);
         for h in held {
-            let workgroup = gate.policy().ok().and_then(|p| {
-                p.policy()
-                    .elevation(&h.name)
-                    .and_then(|e| e.aws.as_ref())
-                    .and_then(|a| a.workgroup.clone())
-            });
-            let credentials = SharedCredentialsProvider::new(h.sdk_credentials());
-            let engine = self
-                .athena_engine(credentials, sign_in_region, workgroup)
-                .await?;
-            let left = (h.expires_at_ms - now.wall.timestamp_millis()).max(0) as u64;
-            let granted_at = chrono::DateTime::from_timestamp_millis(h.granted_at_ms);
-            let expires_at = chrono::DateTime::from_timestamp_millis(h.expires_at_ms);
-            let (Some(granted_at), Some(expires_at)) = (granted_at, expires_at) else {
-                continue;
-            };
-            let grant = warden_elevation::Grant {
-                request_id: h.request_id.clone(),
-                name: h.name.clone(),
-                granted_at,
-                expires_at,
-                expires_mono: now.mono + std::time::Duration::from_millis(left),
-                approver: h.approver.clone(),
-            };
-            gate.hold_elevated(
-                grant,
-                crate::gate::elevated::ElevatedEngine {
-                    request_id: h.request_id.clone(),
-                    until_ms: h.expires_at_ms.min(h.credentials_expire_at_ms),
-                    engine: Box::new(engine),
-                },
-            );
+            self.hold_grant(gate, &h, sign_in_region).await?;
         }
         Ok(())
+    }
+
+    /// Gives an AWS gate the grant `h` with an engine signing with its credentials.
+    pub(crate) async fn hold_grant(
+        &self,
+        gate: &Gate,
+        h: &crate::aws_elevation::HeldGrant,
+        sign_in_region: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let workgroup = gate.policy().ok().and_then(|p| {
+            p.policy()
+                .elevation(&h.name)
+                .and_then(|e| e.aws.as_ref())
+                .and_then(|a| a.workgroup.clone())
+        });
+        let credentials = SharedCredentialsProvider::new(h.sdk_credentials());
+        let engine = self
+            .athena_engine(credentials, sign_in_region, workgroup)
+            .await?;
+        gate.hold_elevated(
+            &h.request_id,
+            &h.name,
+            h.approver.clone(),
+            h.granted_at_ms,
+            h.expires_at_ms,
+            h.expires_at_ms.min(h.credentials_expire_at_ms),
+            std::sync::Arc::new(engine),
+        )
     }
 
     /// The Athena engine of this workspace, signing with `credentials`.
@@ -512,14 +520,42 @@ impl Workspace {
         credentials: SharedCredentialsProvider,
         held: Vec<crate::aws_elevation::HeldGrant>,
     ) -> Result<Gate, CoreError> {
+        self.open_athena_gate_at(
+            credentials,
+            held,
+            std::sync::Arc::new(warden_elevation::SystemClock),
+            None,
+        )
+        .await
+    }
+
+    /// The same on the clock `clock`, deleting locked-out grants' credentials from `keys`.
+    #[cfg(test)]
+    pub(crate) async fn open_athena_gate_at(
+        &self,
+        credentials: SharedCredentialsProvider,
+        held: Vec<crate::aws_elevation::HeldGrant>,
+        clock: std::sync::Arc<dyn warden_elevation::Clock>,
+        keys: Option<std::sync::Arc<dyn crate::gate::GrantKeys>>,
+    ) -> Result<Gate, CoreError> {
         let engine = self.athena_engine(credentials, None, None).await?;
-        let mut gate = self.gate_over(Box::new(engine)).await?;
-        self.hold_grants(&mut gate, held, None).await?;
+        let mut gate = self.gate_over_at(Box::new(engine), clock).await?;
+        self.hold_grants(&mut gate, held, None, keys).await?;
         Ok(gate)
     }
 
     /// The gate over `engine`, with the policy in force (fetched once when none is).
     async fn gate_over(&self, engine: Box<dyn warden_engine::Engine>) -> Result<Gate, CoreError> {
+        self.gate_over_at(engine, std::sync::Arc::new(warden_elevation::SystemClock))
+            .await
+    }
+
+    /// The same, reading every "now" from `clock`.
+    async fn gate_over_at(
+        &self,
+        engine: Box<dyn warden_engine::Engine>,
+        clock: std::sync::Arc<dyn warden_elevation::Clock>,
+    ) -> Result<Gate, CoreError> {
         let audit = self.open_audit()?;
         let mut client = self.open_policy_client(audit.clone())?;
         let now = chrono::Utc::now();
@@ -534,7 +570,7 @@ impl Workspace {
             client,
             audit,
             self.approvals(),
-            std::sync::Arc::new(warden_elevation::SystemClock),
+            clock,
         ))
     }
 

@@ -45,6 +45,9 @@ pub struct ElevationChanges {
     pub ending_soon: Vec<ActiveElevation>,
     /// Events that could not be recorded (the change happened anyway: ending fails closed).
     pub errors: Vec<String>,
+    /// Grants locked out whose credentials could not be deleted from the keyring: name, and
+    /// what that means and what to do.
+    pub not_wiped: Vec<(String, String)>,
 }
 
 impl ElevationChanges {
@@ -53,6 +56,7 @@ impl ElevationChanges {
             && self.denied.is_empty()
             && self.ended.is_empty()
             && self.ending_soon.is_empty()
+            && self.not_wiped.is_empty()
     }
 }
 
@@ -113,6 +117,12 @@ impl ElevationChanges {
                 body: format!("You are back to your usual access.{cancelled}"),
             });
         }
+        for (name, message) in &self.not_wiped {
+            notices.push(Notice {
+                title: format!("{name}: credentials still in the keyring"),
+                body: sentence(message),
+            });
+        }
         notices
     }
 }
@@ -170,6 +180,7 @@ mod tests {
             }],
             ending_soon: vec![active("large-scan", Some("bob"))],
             errors: vec![],
+            not_wiped: vec![],
         };
         let notices = changes.notices();
         let titles: Vec<&str> = notices.iter().map(|n| n.title.as_str()).collect();

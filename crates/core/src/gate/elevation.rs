@@ -168,13 +168,14 @@ impl Gate {
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
         let now = self.now();
-        let (withdrawn, approvals, ended) = {
+        let mut changes = ElevationChanges::default();
+        let (withdrawn, approvals, ended, spent) = {
             let mut state = self.elevation_state();
             // A grant that already ran out ended for that reason, not by its holder's hand.
-            let mut changes = ElevationChanges::default();
             self.end_due(&mut state, now, policy, &mut changes);
             log_errors(&changes);
-            let mut ended = changes.ended.into_iter().find(|e| e.name == name);
+            changes.errors.clear();
+            let mut ended = changes.ended.iter().find(|e| e.name == name).cloned();
             let mut withdrawn = None;
             if let Some(grant) = state.end(name) {
                 let cancelled = state.cancel_users_of(&grant.name);
@@ -189,8 +190,11 @@ impl Gate {
             } else if let Some(id) = state.is_pending(name).map(str::to_string) {
                 withdrawn = state.stop_waiting(&id);
             }
-            (withdrawn, state.approvals().cloned(), ended)
+            let spent = self.take_spent(&mut state, now, &mut changes);
+            (withdrawn, state.approvals().cloned(), ended, spent)
         };
+        self.wipe_spent(spent, &mut changes);
+        log_errors(&changes);
         // Queue files are written outside the lock.
         if let Some(request) = withdrawn {
             if let Err(e) =
@@ -236,11 +240,16 @@ impl Gate {
         let policy = in_force.as_ref().map(|p| p.policy());
         let mut changes = ElevationChanges::default();
 
-        let (waiting, approvals) = {
+        let (waiting, approvals, spent) = {
             let mut state = self.elevation_state();
+            // A grant's engine first: it is locked out a little before the grant's end.
+            let mut spent = self.take_spent(&mut state, now, &mut changes);
             self.end_due(&mut state, now, policy, &mut changes);
-            (state.waiting_ids(), state.approvals().cloned())
+            spent.extend(self.take_spent(&mut state, now, &mut changes));
+            (state.waiting_ids(), state.approvals().cloned(), spent)
         };
+        // Keyring calls block: outside the lock, like the queue's files.
+        self.wipe_spent(spent, &mut changes);
         // Queue files are read without holding the state: a slow or hostile folder must not
         // stall lint, run, or the ending of grants.
         let decisions: Vec<(String, Result<Option<DecisionRecord>, ElevationError>)> =
@@ -398,7 +407,12 @@ impl Gate {
         }
     }
 
-    fn record_end(&self, grant: &Grant, cancelled: usize, why: &str) -> Result<(), CoreError> {
+    pub(super) fn record_end(
+        &self,
+        grant: &Grant,
+        cancelled: usize,
+        why: &str,
+    ) -> Result<(), CoreError> {
         self.record_elevation(Payload::ElevationExpired(ElevationExpired {
             elevation_id: grant.request_id.clone(),
         }))?;

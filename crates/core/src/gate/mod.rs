@@ -24,6 +24,7 @@ mod unsynced;
 pub use changes::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
 };
+pub use elevated::{GrantKeys, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
 pub use run::{Execution, RunError};
@@ -44,7 +45,7 @@ pub struct Gate {
     engine: Box<dyn Engine>,
     /// On AWS workspaces, the engines of the grants held (each signs with its grant's
     /// credentials); `None` on the demo, where every run uses `engine`.
-    elevated: Option<elevated::ElevatedEngines>,
+    elevated: Option<std::sync::Mutex<elevated::ElevatedEngines>>,
     enforced: Arc<RwLock<Enforced>>,
     /// Held for a whole fetch (network time); nothing a user waits on locks it for long.
     policy_client: tokio::sync::Mutex<PolicyClient>,
