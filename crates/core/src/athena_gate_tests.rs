@@ -19,7 +19,7 @@ const RESULTS_BUCKET: &str = "athena-results";
 const COUNTRIES: &str = "SELECT country, count(*) AS n FROM customers GROUP BY 1 ORDER BY 1";
 
 struct Lab {
-    _moto: Moto,
+    moto: Moto,
     standin: AthenaStandIn,
     _fixture: Fixture,
     home: tempfile::TempDir,
@@ -30,6 +30,11 @@ struct Lab {
 /// moto with the demo lake in S3 and Glue, the stand-in over it, the demo policy signed and
 /// published, and a home whose config.toml has an `athena` workspace `aws` pointed at them.
 async fn lab() -> Lab {
+    lab_with(None).await
+}
+
+/// The same, the stand-in enforcing `column_grants` (Lake Formation's part) when given.
+async fn lab_with(column_grants: Option<warden_test_support::standin::ColumnGrants>) -> Lab {
     let moto = Moto::start();
     let s3 = s3_client(&moto.endpoint);
     let glue = glue_client(&moto.endpoint);
@@ -47,8 +52,11 @@ async fn lab() -> Lab {
     )
     .await
     .expect("lake loaded");
-    let standin =
-        AthenaStandIn::start(StandInConfig::new(&moto.endpoint, RESULTS_BUCKET)).expect("stand-in");
+    let standin = AthenaStandIn::start(StandInConfig {
+        column_grants,
+        ..StandInConfig::new(&moto.endpoint, RESULTS_BUCKET)
+    })
+    .expect("stand-in");
     standin.reload_lake();
     let policy = std::fs::read_to_string(demo.path().join("policy.yaml")).expect("policy");
     let fixture = Fixture::new();
@@ -83,7 +91,7 @@ s3 = "{s3}"
     );
     std::fs::write(paths.config_file(), config).expect("config.toml");
     Lab {
-        _moto: moto,
+        moto,
         standin,
         _fixture: fixture,
         home,
@@ -691,5 +699,171 @@ mod lockout {
             .expect_err("locked out");
         assert!(matches!(refused, RunError::Blocked(_)), "{refused}");
         assert_eq!(lab.standin.executions_started(), 0);
+    }
+}
+
+/// The stand-in enforcing column permissions per role, as Lake Formation does: AWS refuses
+/// what the guardrails promise even when the client's guardrails are bypassed.
+mod column_permissions {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use warden_broker::{AwsElevation, Minter};
+    use warden_engine::Engine;
+    use warden_test_support::standin::{local_sdk_config, ColumnGrants};
+
+    use super::*;
+
+    const PII_ROLE: &str = "arn:aws:iam::123456789012:role/warden-pii-read";
+    const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/warden-large-scan";
+
+    /// What a patched client would do: the guardrails told the grant holds, whoever signs.
+    fn bypassed(lab: &Lab, sql: &str) -> warden_guardrails::Approved {
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let context = LintContext {
+            default_database: Some("sales".into()),
+            elevations: ["pii-read".to_string()].into(),
+        };
+        lint(&policy, sql, &context).approve().expect("approved")
+    }
+
+    impl Lab {
+        async fn engine(&self, credentials: Credentials) -> Arc<dyn Engine> {
+            let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
+            ws.init().await.expect("init");
+            let engine = ws
+                .athena_engine(SharedCredentialsProvider::new(credentials), None, None)
+                .await
+                .expect("engine");
+            Arc::new(engine)
+        }
+
+        /// Credentials of `role_arn` as the broker mints them in moto (AssumeRole, with the
+        /// session policy ending at the grant's end, `grant_left` from now).
+        async fn minted(&self, role_arn: &str, grant_left: chrono::Duration) -> Credentials {
+            let minter = Minter::new(&local_sdk_config(&self.moto.endpoint));
+            let target = AwsElevation {
+                role_arn: role_arn.into(),
+                session_policy: None,
+                workgroup: None,
+                approver_group: None,
+            };
+            let c = minter
+                .mint(
+                    "pii-read",
+                    &target,
+                    &uuid::Uuid::now_v7().to_string(),
+                    "AROAEXAMPLE:ana@example.com",
+                    chrono::Utc::now() + grant_left,
+                )
+                .await
+                .expect("minted");
+            Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.clone(),
+                Some(c.session_token.clone()),
+                None,
+                "minted",
+            )
+        }
+    }
+
+    fn message(e: warden_engine::EngineError) -> String {
+        e.to_string()
+    }
+
+    #[tokio::test]
+    async fn only_the_elevated_role_reads_pii_at_the_standin_and_only_until_its_end() {
+        let lab = lab_with(Some(ColumnGrants {
+            class: "pii".into(),
+            roles: vec![PII_ROLE.into()],
+        }))
+        .await;
+        let baseline = lab
+            .engine(Credentials::new(
+                "FAKEACCESSKEY",
+                SECRET,
+                None,
+                None,
+                "test",
+            ))
+            .await;
+
+        // The baseline role reads what is not tagged...
+        baseline
+            .execute(bypassed(&lab, COUNTRIES), CancellationToken::new())
+            .await
+            .expect("public columns");
+        // ...and is refused the pii column, though the client's guardrails were bypassed.
+        let refused = baseline
+            .execute(bypassed(&lab, PII), CancellationToken::new())
+            .await
+            .expect_err("baseline credentials cannot read pii");
+        let text = message(refused);
+        assert!(
+            text.contains("COLUMN_NOT_FOUND: Column 'email' cannot be resolved or requester is not authorized to access requested resources"),
+            "{text}"
+        );
+        // So is a filter on it, and another elevated role.
+        let filtered = baseline
+            .execute(
+                bypassed(
+                    &lab,
+                    "SELECT count(*) AS n FROM customers WHERE email LIKE 'a%'",
+                ),
+                CancellationToken::new(),
+            )
+            .await
+            .expect_err("a filter reads the column too");
+        assert!(message(filtered).contains("Column 'email'"));
+        let other = lab
+            .engine(lab.minted(OTHER_ROLE, chrono::Duration::minutes(15)).await)
+            .await;
+        let text = message(
+            other
+                .execute(bypassed(&lab, PII), CancellationToken::new())
+                .await
+                .expect_err("large-scan is not granted pii"),
+        );
+        assert!(text.contains("COLUMN_NOT_FOUND"), "{text}");
+
+        // The pii-read role's credentials, minted by the broker's code in moto, read it.
+        let elevated = lab
+            .engine(lab.minted(PII_ROLE, chrono::Duration::minutes(15)).await)
+            .await;
+        let rows = elevated
+            .execute(bypassed(&lab, PII), CancellationToken::new())
+            .await
+            .expect("pii-read reads pii");
+        assert_eq!(rows.result.rows.len(), 3);
+        let failed = lab
+            .standin
+            .start_signers()
+            .iter()
+            .filter(|k| k.as_str() == "FAKEACCESSKEY")
+            .count();
+        assert_eq!(failed, 3, "{:?}", lab.standin.start_signers());
+
+        // Past the grant's end (the stand-in's clock moved on), the session policy refuses them.
+        let started = lab.standin.executions_started();
+        lab.standin
+            .knobs
+            .set(|k| k.time_ahead = Duration::from_secs(16 * 60));
+        let text = message(
+            elevated
+                .execute(bypassed(&lab, PII), CancellationToken::new())
+                .await
+                .expect_err("the grant has ended"),
+        );
+        assert!(
+            text.contains("is not authorized to perform: athena:StartQueryExecution because no session policy allows"),
+            "{text}"
+        );
+        assert_eq!(lab.standin.executions_started(), started, "nothing started");
+        // The baseline, whose session has no end condition, carries on.
+        baseline
+            .execute(bypassed(&lab, COUNTRIES), CancellationToken::new())
+            .await
+            .expect("baseline still works");
     }
 }

@@ -460,7 +460,7 @@ impl Workspace {
     }
 
     /// The Athena engine of this workspace, signing with `credentials`.
-    async fn athena_engine(
+    pub(crate) async fn athena_engine(
         &self,
         credentials: SharedCredentialsProvider,
         sign_in_region: Option<&str>,

@@ -5,9 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use arrow::array::RecordBatch;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{execute_stream, ExecutionPlan};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
+
+use crate::standin::permissions::{first_denied, Caller, Classes, ColumnGrants};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryState {
@@ -74,6 +78,8 @@ pub struct Execution {
     pub reused: bool,
     pub reuse_max_age: Option<i64>,
     pub result: Option<Arc<StoredResult>>,
+    /// Who started it, when the stand-in judges column permissions.
+    pub caller: Option<Caller>,
 }
 
 /// Every execution the stand-in has seen, and the indexes Athena keeps on them.
@@ -115,10 +121,18 @@ pub struct Ran {
     pub engine: Duration,
 }
 
+/// Who runs a query, and the column permissions it is judged by.
+pub struct Guard<'a> {
+    pub classes: &'a Classes,
+    pub grants: &'a ColumnGrants,
+    pub caller: &'a Caller,
+}
+
 pub async fn run_query(
     ctx: &SessionContext,
     database: Option<&str>,
     sql: &str,
+    guard: Option<Guard<'_>>,
 ) -> Result<Ran, String> {
     let started = Instant::now();
     let mut state = ctx.state();
@@ -129,6 +143,16 @@ pub async fn run_query(
         .create_logical_plan(sql)
         .await
         .map_err(|e| e.strip_backtrace())?;
+    if let Some(guard) = guard {
+        let default_db = state.config().options().catalog.default_schema.clone();
+        let optimized = state.optimize(&plan).map_err(|e| e.strip_backtrace())?;
+        if let Some(column) = denied_column(&optimized, &default_db, &guard) {
+            // Athena's words when Lake Formation withholds a column.
+            return Err(format!(
+                "COLUMN_NOT_FOUND: Column '{column}' cannot be resolved or requester is not authorized to access requested resources"
+            ));
+        }
+    }
     let physical: Arc<dyn ExecutionPlan> = state
         .create_physical_plan(&plan)
         .await
@@ -163,6 +187,39 @@ pub async fn run_query(
         bytes: bytes_scanned(physical.as_ref()),
         engine: started.elapsed(),
     })
+}
+
+/// The first column a table scan of `plan` reads (projected or filtered on) that the guard's
+/// caller may not read.
+fn denied_column(plan: &LogicalPlan, default_db: &str, guard: &Guard<'_>) -> Option<String> {
+    let mut denied = None;
+    let _ = plan.apply(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let db = scan.table_name.schema().unwrap_or(default_db);
+            let table = format!("{db}.{}", scan.table_name.table());
+            let mut columns: Vec<String> = scan
+                .projected_schema
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            for filter in &scan.filters {
+                columns.extend(filter.column_refs().into_iter().map(|c| c.name.clone()));
+            }
+            denied = first_denied(
+                guard.classes,
+                guard.grants,
+                guard.caller,
+                &table,
+                columns.iter().map(String::as_str),
+            );
+            if denied.is_some() {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    denied
 }
 
 /// Bytes read from Parquet files over every operator of the executed plan.

@@ -21,6 +21,9 @@ pub struct KnobValues {
     pub refuse_s3_reads: bool,
     /// The next S3 read through the front sends this many bytes, then drops the connection.
     pub drop_next_read_after: Option<u64>,
+    /// How far ahead of the real time the stand-in judges whether a session has ended, so a
+    /// test passes a grant's end without waiting for it.
+    pub time_ahead: Duration,
 }
 
 /// The knobs, shared between the test and the server.

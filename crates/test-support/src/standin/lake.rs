@@ -16,6 +16,7 @@ use datafusion::datasource::listing::{
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::standin::aws::split_s3;
+use crate::standin::permissions::{Classes, CLASS_PARAMETER};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> String {
     format!("{what}: {e}")
@@ -209,7 +210,78 @@ pub async fn load_demo_lake(
                 .collect(),
         };
         upload_table(s3, glue, bucket, "lake/", &upload).await?;
+        let classes: Vec<(String, String)> = spec
+            .data_columns()
+            .filter_map(|c| c.tags.first().map(|t| (c.name.to_string(), t.to_string())))
+            .collect();
+        tag_columns(glue, spec.database, spec.name, &classes).await?;
     }
+    Ok(())
+}
+
+/// Sets the class of columns of a Glue table (column parameter `warden-class`), as Lake
+/// Formation's LF-Tags mark them in a real account.
+pub async fn tag_columns(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    table: &str,
+    classes: &[(String, String)],
+) -> Result<(), String> {
+    if classes.is_empty() {
+        return Ok(());
+    }
+    let got = glue
+        .get_table()
+        .database_name(database)
+        .name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "GetTable failed",
+                aws_sdk_glue::error::DisplayErrorContext(e),
+            )
+        })?;
+    let Some(t) = got.table() else {
+        return Err(format!("Glue has no table {database}.{table}"));
+    };
+    let Some(sd) = t.storage_descriptor() else {
+        return Err(format!("{database}.{table} has no storage descriptor"));
+    };
+    let columns = sd
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some((_, class)) = classes.iter().find(|(n, _)| n == c.name()) {
+                let mut params = c.parameters().cloned().unwrap_or_default();
+                params.insert(CLASS_PARAMETER.to_string(), class.clone());
+                c.parameters = Some(params);
+            }
+            c
+        })
+        .collect();
+    let mut sd = sd.clone();
+    sd.columns = Some(columns);
+    let input = TableInput::builder()
+        .name(table)
+        .set_table_type(t.table_type().map(str::to_string))
+        .storage_descriptor(sd)
+        .set_partition_keys(Some(t.partition_keys().to_vec()))
+        .set_parameters(t.parameters().cloned())
+        .build()
+        .map_err(|e| fail("bad table", e))?;
+    glue.update_table()
+        .database_name(database)
+        .table_input(input)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "UpdateTable failed",
+                aws_sdk_glue::error::DisplayErrorContext(e),
+            )
+        })?;
     Ok(())
 }
 
@@ -259,13 +331,14 @@ fn arrow_type(glue: &str) -> Option<DataType> {
     })
 }
 
-/// A DataFusion session holding every Glue table whose files are Parquet in S3; files are
-/// fetched into `cache` once.
+/// A DataFusion session holding every Glue table whose files are Parquet in S3 (files are
+/// fetched into `cache` once), and the classes of the tables' tagged columns.
 pub async fn session_from_glue(
     s3: &aws_sdk_s3::Client,
     glue: &aws_sdk_glue::Client,
     cache: &Path,
-) -> Result<SessionContext, String> {
+) -> Result<(SessionContext, Classes), String> {
+    let mut classes = Classes::new();
     let ctx = SessionContext::new_with_config(SessionConfig::new().with_information_schema(false));
     let catalog = ctx
         .catalog("datafusion")
@@ -295,10 +368,23 @@ pub async fn session_from_glue(
             })?;
             for table in page.table_list() {
                 register(&ctx, s3, cache, &db, table).await?;
+                let tagged: std::collections::BTreeMap<String, String> = table
+                    .storage_descriptor()
+                    .map(|sd| sd.columns())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|c| {
+                        let class = c.parameters()?.get(CLASS_PARAMETER)?;
+                        Some((c.name().to_lowercase(), class.clone()))
+                    })
+                    .collect();
+                if !tagged.is_empty() {
+                    classes.insert(format!("{db}.{}", table.name()).to_lowercase(), tagged);
+                }
             }
         }
     }
-    Ok(ctx)
+    Ok((ctx, classes))
 }
 
 async fn register(

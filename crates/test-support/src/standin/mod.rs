@@ -9,6 +9,7 @@ mod aws;
 mod exec;
 mod knobs;
 mod lake;
+mod permissions;
 mod protocol;
 mod results;
 mod s3front;
@@ -21,7 +22,8 @@ use std::sync::{Arc, Mutex};
 pub use aws::{glue_client, local_sdk_config, s3_client, split_s3, REGION};
 pub use exec::QueryState;
 pub use knobs::{KnobValues, Knobs};
-pub use lake::{ensure_bucket, load_demo_lake, upload_table, TableUpload};
+pub use lake::{ensure_bucket, load_demo_lake, tag_columns, upload_table, TableUpload};
+pub use permissions::{ColumnGrants, CLASS_PARAMETER};
 pub use workgroup::WorkGroupSpec;
 
 /// A `StopQueryExecution` the stand-in received, with the state the query was in.
@@ -42,6 +44,9 @@ pub struct StandInConfig {
     pub s3_port: u16,
     /// Where table files fetched from S3 are kept; a temporary folder when `None`.
     pub cache_dir: Option<PathBuf>,
+    /// Column permissions per role (Lake Formation's part): `None` lets every caller read
+    /// every column.
+    pub column_grants: Option<ColumnGrants>,
 }
 
 impl StandInConfig {
@@ -56,6 +61,7 @@ impl StandInConfig {
             athena_port: 0,
             s3_port: 0,
             cache_dir: None,
+            column_grants: None,
         }
     }
 }
@@ -70,7 +76,18 @@ pub(crate) struct Shared {
     pub s3: aws_sdk_s3::Client,
     pub glue: aws_sdk_glue::Client,
     pub cache: PathBuf,
-    pub lake: tokio::sync::Mutex<Option<datafusion::prelude::SessionContext>>,
+    pub lake: tokio::sync::Mutex<Option<Lake>>,
+    pub column_grants: Option<ColumnGrants>,
+    pub moto_endpoint: String,
+    /// Callers by access key, once looked up in moto (a key never changes hands).
+    pub callers: Mutex<std::collections::HashMap<String, permissions::Caller>>,
+}
+
+/// The lake read from Glue: the session, and the classes of tagged columns.
+#[derive(Clone)]
+pub(crate) struct Lake {
+    pub ctx: datafusion::prelude::SessionContext,
+    pub classes: Arc<permissions::Classes>,
 }
 
 impl Shared {
@@ -125,6 +142,9 @@ impl AthenaStandIn {
             glue: glue_client(&config.moto_endpoint),
             cache,
             lake: tokio::sync::Mutex::new(None),
+            column_grants: config.column_grants.clone(),
+            moto_endpoint: config.moto_endpoint.clone(),
+            callers: Mutex::new(std::collections::HashMap::new()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();

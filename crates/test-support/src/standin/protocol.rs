@@ -12,7 +12,8 @@ use axum::Router;
 use serde_json::{json, Value as Json};
 
 use crate::standin::exec::{self, Execution, QueryError, QueryState};
-use crate::standin::{lake, results, Shared, StopSeen};
+use crate::standin::permissions::Caller;
+use crate::standin::{lake, results, Lake, Shared, StopSeen};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().route("/", post(handle)).with_state(shared)
@@ -69,23 +70,39 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         Ok(v) => v,
         Err(e) => return invalid(&format!("the request body is not JSON: {e}")),
     };
+    let key = crate::standin::permissions::signer(
+        headers.get("authorization").and_then(|v| v.to_str().ok()),
+    );
     if operation == "StartQueryExecution" {
         // Which credentials signed each start: tests tell baseline runs from elevated ones.
-        let key = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
-            .unwrap_or("")
-            .to_string();
         shared
             .signers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(key);
+            .push(key.clone());
+    }
+    let caller = match &shared.column_grants {
+        None => None,
+        Some(_) => match caller(&shared, &key).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                return reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"__type": "InternalServerException", "Message": format!("stand-in: cannot tell who signed the call: {e}")}),
+                )
+            }
+        },
+    };
+    if let Some(refusal) = caller.as_ref().and_then(|c| {
+        c.refusal_at(
+            SystemTime::now() + knobs.time_ahead,
+            &format!("athena:{operation}"),
+        )
+    }) {
+        return error("AccessDeniedException", &refusal);
     }
     match operation {
-        "StartQueryExecution" => start(&shared, &input),
+        "StartQueryExecution" => start(&shared, &input, caller),
         "GetQueryExecution" => get_execution(&shared, &input),
         "GetQueryResults" => get_results(&shared, &input),
         "StopQueryExecution" => stop(&shared, &input),
@@ -104,7 +121,26 @@ fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
     at.as_str()
 }
 
-fn start(shared: &Arc<Shared>, input: &Json) -> Response {
+/// Who signed with `key`, from moto's STS (remembered once known).
+async fn caller(shared: &Shared, key: &str) -> Result<Caller, String> {
+    if let Some(c) = shared
+        .callers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(key)
+    {
+        return Ok(c.clone());
+    }
+    let c = crate::standin::permissions::caller(&shared.moto_endpoint, key).await?;
+    shared
+        .callers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.to_string(), c.clone());
+    Ok(c)
+}
+
+fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response {
     let Some(query) = str_at(input, &["QueryString"]) else {
         return invalid("QueryString is required");
     };
@@ -163,6 +199,7 @@ fn start(shared: &Arc<Shared>, input: &Json) -> Response {
         reused: false,
         reuse_max_age,
         result: None,
+        caller,
     };
     let cutoff = wg.cutoff;
     {
@@ -186,7 +223,7 @@ async fn drive(shared: Arc<Shared>, id: String, cutoff: Option<u64>) {
     let knobs = shared.knobs.get();
     let queued_at = Instant::now();
     tokio::time::sleep(knobs.queued).await;
-    let (query, database, reuse) = {
+    let (query, database, reuse, caller) = {
         let mut all = shared.executions();
         let Some(e) = all.by_id.get_mut(&id) else {
             return;
@@ -196,10 +233,17 @@ async fn drive(shared: Arc<Shared>, id: String, cutoff: Option<u64>) {
         }
         e.state = QueryState::Running;
         e.queue_ms = queued_at.elapsed().as_millis() as u64;
-        (e.query.clone(), e.database.clone(), e.reuse_max_age)
+        (
+            e.query.clone(),
+            e.database.clone(),
+            e.reuse_max_age,
+            e.caller.clone(),
+        )
     };
     let running_since = Instant::now();
-    if let Some(minutes) = reuse {
+    // Athena does not reuse results of tables under fine-grained Lake Formation permissions:
+    // another caller's result could hold columns this one may not read.
+    if let Some(minutes) = reuse.filter(|_| shared.column_grants.is_none()) {
         let reused = {
             let all = shared.executions();
             let me = all.by_id.get(&id).cloned();
@@ -236,11 +280,24 @@ async fn drive(shared: Arc<Shared>, id: String, cutoff: Option<u64>) {
     let ran = async {
         let mut lake = shared.lake.lock().await;
         if lake.is_none() {
-            *lake = Some(lake::session_from_glue(&shared.s3, &shared.glue, &shared.cache).await?);
+            let (ctx, classes) =
+                lake::session_from_glue(&shared.s3, &shared.glue, &shared.cache).await?;
+            *lake = Some(Lake {
+                ctx,
+                classes: Arc::new(classes),
+            });
         }
-        let ctx = lake.as_ref().cloned().ok_or("no lake")?;
+        let Lake { ctx, classes } = lake.as_ref().cloned().ok_or("no lake")?;
         drop(lake);
-        exec::run_query(&ctx, database.as_deref(), &query).await
+        let guard = match (&shared.column_grants, &caller) {
+            (Some(grants), Some(caller)) => Some(exec::Guard {
+                classes: &classes,
+                grants,
+                caller,
+            }),
+            _ => None,
+        };
+        exec::run_query(&ctx, database.as_deref(), &query, guard).await
     };
     let (ran, ()) = tokio::join!(
         ran,
