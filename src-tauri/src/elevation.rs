@@ -21,6 +21,15 @@ pub async fn request_elevation(
     request: ElevationRequest,
 ) -> Result<ElevationDecision, ApiError> {
     let gate = state.opened()?.gate.clone();
+    if matches!(state.identity, Ok(Some(_))) {
+        // An AWS workspace: the broker decides; the gate's check tells what came of it.
+        let home = state.home()?.clone();
+        let decision =
+            warden_api::elevation::request_aws_elevation(&home, gate.clone(), request).await?;
+        events::elevation_changed(&app, &decision.status);
+        events::audit_changed(&app, &gate);
+        return Ok(decision);
+    }
     let g = gate.clone();
     let (decision, notices) = tauri::async_runtime::spawn_blocking(move || {
         warden_api::elevation::request_elevation(&g, request)

@@ -1,10 +1,11 @@
 //! Just-in-time elevation as the window sees it: what can be asked for, asking, ending early.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use warden_core::{granted_notice, Gate, Notice, Outcome as CoreOutcome};
+use warden_core::{granted_notice, Gate, Home, Notice, Outcome as CoreOutcome};
 
 use crate::error::ApiError;
 
@@ -186,12 +187,7 @@ pub fn request_elevation(
     request: ElevationRequest,
 ) -> Result<(ElevationDecision, Vec<Notice>), ApiError> {
     let decision = gate
-        .request_elevation(warden_core::ElevationRequest {
-            name: request.name,
-            duration: request.duration_s.map(Duration::from_secs),
-            justification: request.justification,
-            ticket: request.ticket,
-        })
+        .request_elevation(core_request(request))
         .map_err(ApiError::from_request)?;
     let notices = match decision.outcome {
         CoreOutcome::Granted => decision
@@ -204,20 +200,46 @@ pub fn request_elevation(
             .collect(),
         _ => Vec::new(),
     };
+    Ok((wire(decision), notices))
+}
+
+/// `request_elevation` on an AWS workspace (`kind = "athena"`): sent to the broker's queue as
+/// the person signed in, then waited on in the background; the grant is held in `gate` with its
+/// own credentials, and told by the gate's next check (granted or not, with a notification).
+pub async fn request_aws_elevation(
+    home: &Home,
+    gate: Arc<Gate>,
+    request: ElevationRequest,
+) -> Result<ElevationDecision, ApiError> {
+    let decision = warden_core::aws_hold::request(home, gate, core_request(request))
+        .await
+        .map_err(ApiError::from_request)?;
+    Ok(wire(decision))
+}
+
+fn core_request(request: ElevationRequest) -> warden_core::ElevationRequest {
+    warden_core::ElevationRequest {
+        name: request.name,
+        duration: request.duration_s.map(Duration::from_secs),
+        justification: request.justification,
+        ticket: request.ticket,
+    }
+}
+
+fn wire(decision: warden_core::ElevationDecision) -> ElevationDecision {
     let outcome = match decision.outcome {
         CoreOutcome::Granted => Outcome::Granted,
         CoreOutcome::Pending => Outcome::Pending,
         CoreOutcome::Denied => Outcome::Denied,
     };
-    let wire = ElevationDecision {
+    ElevationDecision {
         outcome,
         name: decision.name,
         message: decision.message,
         expires_at_ms: decision.expires_at_ms,
         request_id: decision.request_id,
         status: (&decision.status).into(),
-    };
-    Ok((wire, notices))
+    }
 }
 
 /// `end_elevation`: ends a grant early, or withdraws a request still waiting for an approver.

@@ -59,6 +59,16 @@ async fn lab_with(column_grants: Option<warden_test_support::standin::ColumnGran
     .expect("stand-in");
     standin.reload_lake();
     let policy = std::fs::read_to_string(demo.path().join("policy.yaml")).expect("policy");
+    // pii-read maps onto an AWS role, so the broker can grant it (elevations.<n>.aws).
+    let policy = policy.replacen(
+        "\n  large-scan:",
+        "\n    aws:\n      role_arn: arn:aws:iam::123456789012:role/warden-pii-read\n  large-scan:",
+        1,
+    );
+    assert!(
+        policy.contains("warden-pii-read"),
+        "the demo policy changed shape"
+    );
     let fixture = Fixture::new();
     fixture
         .publish(&policy, 1, chrono::Duration::days(30))
@@ -865,5 +875,267 @@ mod column_permissions {
             .execute(bypassed(&lab, COUNTRIES), CancellationToken::new())
             .await
             .expect("baseline still works");
+    }
+}
+
+/// Requests from the window on an AWS workspace: the broker's queue in moto, the broker's pass,
+/// the grant held in the long-lived gate with its own engine.
+mod window_requests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use warden_broker::{Approvers, Broker, BrokerConfig, Bucket, Minter, S3Queue};
+    use warden_elevation::Request;
+    use warden_test_support::standin::{local_sdk_config, ColumnGrants};
+    use warden_test_support::ManualClock;
+
+    use super::*;
+    use crate::aws_elevation::{AwsElevations, VaultKeys};
+    use crate::gate::Outcome;
+
+    const REQUESTS: &str = "warden-requests";
+    const ANALYST: &str = "AROAANALYST:ana@example.com";
+
+    fn pii_read() -> Request {
+        Request {
+            name: "pii-read".into(),
+            duration: Some(Duration::from_secs(15 * 60)),
+            justification: "churn study".into(),
+            ticket: None,
+        }
+    }
+
+    /// Checks the gate (as the app does every second) until something comes of the request.
+    async fn next_news(gate: &Gate) -> crate::ElevationChanges {
+        for _ in 0..500 {
+            let changes = gate.check_elevations();
+            if !changes.granted.is_empty() || !changes.denied.is_empty() {
+                return changes;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("nothing came of the request within 10 s");
+    }
+
+    #[tokio::test]
+    async fn a_request_from_the_window_is_granted_by_the_broker_and_held_in_the_gate() {
+        let lab = lab_with(Some(ColumnGrants {
+            class: "pii".into(),
+            roles: vec!["arn:aws:iam::123456789012:role/warden-pii-read".into()],
+        }))
+        .await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
+            .await
+            .expect("request bucket");
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Arc::new(
+            warden_audit::Journal::open(
+                dir.path().join("broker.sqlite"),
+                warden_audit::Actor {
+                    os_user: "warden-broker".into(),
+                    sso_identity: None,
+                },
+            )
+            .expect("broker journal"),
+        );
+        let broker = Broker::new(
+            S3Queue::new(bucket(), "AROABROKER:warden-broker").expect("queue"),
+            policy.clone(),
+            BrokerConfig::from_policy("aws", &policy),
+            Minter::new(&sdk),
+            Approvers::none(),
+            journal,
+            Arc::new(ManualClock::new()),
+        );
+
+        let vault = warden_identity::Vault::in_memory();
+        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
+        ws.init().await.expect("init");
+        let gate = Arc::new(
+            ws.open_athena_gate_at(
+                SharedCredentialsProvider::new(Credentials::new(
+                    "FAKEACCESSKEY",
+                    SECRET,
+                    None,
+                    None,
+                    "test",
+                )),
+                vec![],
+                Arc::new(warden_elevation::SystemClock),
+                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
+            )
+            .await
+            .expect("gate"),
+        );
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+
+        let decision = crate::aws_hold::request_with(
+            gate.clone(),
+            Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+            elevations.clone(),
+            None,
+            pii_read(),
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        assert_eq!(decision.outcome, Outcome::Pending);
+        assert!(
+            decision
+                .message
+                .starts_with("pii-read for 15 min is waiting for the broker"),
+            "{}",
+            decision.message
+        );
+        assert_eq!(decision.status.pending.len(), 1);
+        // Not held before the broker decides: the pii query still needs the elevation.
+        assert!(gate.check_elevations().is_empty());
+        assert!(matches!(
+            gate.run(PII, None, CancellationToken::new()).await,
+            Err(RunError::Blocked(_))
+        ));
+
+        // The broker grants it by policy and delivers credentials; the window's gate holds it.
+        broker.run_once().await.expect("a broker pass");
+        let news = next_news(&gate).await;
+        assert_eq!(news.granted.len(), 1, "{news:?}");
+        assert_eq!(news.granted[0].name, "pii-read");
+        assert_eq!(news.notices()[0].title, "pii-read granted");
+        let status = gate.elevation_status();
+        assert!(status.pending.is_empty());
+        assert_eq!(status.active.len(), 1);
+        assert!(vault
+            .get_elevation("aws", warden_identity::ElevationSlot::Grant, "pii-read")
+            .expect("keyring")
+            .is_some());
+
+        // The pii query runs on the grant's own credentials, which the stand-in lets read pii.
+        let run = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        assert_eq!(run.result.rows.len(), 3);
+        let signer = lab
+            .standin
+            .start_signers()
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        assert_ne!(signer, "FAKEACCESSKEY");
+        let kinds: Vec<String> = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        for kind in [
+            "elevation_requested",
+            "elevation_granted",
+            "credentials_issued",
+        ] {
+            assert!(
+                kinds.contains(&kind.to_string()),
+                "{kind} missing: {kinds:?}"
+            );
+        }
+
+        // Asked again while held: refused, nothing sent.
+        let again = crate::aws_hold::request_with(
+            gate.clone(),
+            Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+            elevations.clone(),
+            None,
+            pii_read(),
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect_err("already held");
+        assert!(again.to_string().contains("already"), "{again}");
+    }
+
+    #[tokio::test]
+    async fn a_request_withdrawn_from_the_window_is_withdrawn_at_the_broker() {
+        let lab = lab().await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
+            .await
+            .expect("request bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
+        ws.init().await.expect("init");
+        let gate = Arc::new(
+            ws.open_athena_gate_at(
+                SharedCredentialsProvider::new(Credentials::new(
+                    "FAKEACCESSKEY",
+                    SECRET,
+                    None,
+                    None,
+                    "test",
+                )),
+                vec![],
+                Arc::new(warden_elevation::SystemClock),
+                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
+            )
+            .await
+            .expect("gate"),
+        );
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                .expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        let decision = crate::aws_hold::request_with(
+            gate.clone(),
+            Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+            elevations.clone(),
+            None,
+            pii_read(),
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        let id = decision.request_id.expect("an id");
+        // "End" on the waiting request in the window.
+        gate.end_elevation("pii-read").expect("withdrawn");
+        let key = format!("requests/{ANALYST}/{id}.withdrawn.json");
+        let s3 = s3_client(&lab.moto.endpoint);
+        let mut seen = false;
+        for _ in 0..200 {
+            if s3
+                .head_object()
+                .bucket(REQUESTS)
+                .key(&key)
+                .send()
+                .await
+                .is_ok()
+            {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(seen, "{key} was not written");
+        assert!(vault
+            .get_elevation("aws", warden_identity::ElevationSlot::RequestKey, &id)
+            .expect("keyring")
+            .is_none());
+        assert!(gate.elevation_status().pending.is_empty());
     }
 }

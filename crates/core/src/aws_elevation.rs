@@ -114,7 +114,16 @@ impl AwsElevations {
     /// The elevations of workspace `name` (kind `athena`, with a request bucket), as the person
     /// signed in to it, under the policy of its verified bundle.
     pub async fn open(home: &Home, name: Option<&str>) -> Result<AwsElevations, CoreError> {
+        Ok(Self::open_signed_in(home, name).await?.0)
+    }
+
+    /// The same, with the region of the sign-in (where the grant's Athena engine runs).
+    pub async fn open_signed_in(
+        home: &Home,
+        name: Option<&str>,
+    ) -> Result<(AwsElevations, String), CoreError> {
         let (queue, identity) = crate::aws_queue::open_as(home, name).await?;
+        let region = identity.session.config().region.clone();
         let ws = Workspace::find(home, name)?;
         let audit = identity.audit().clone();
         let mut client = ws.open_policy_client(audit.clone())?;
@@ -129,13 +138,40 @@ impl AwsElevations {
             .map_err(|e| CoreError::NoElevation(e.reason))?
             .policy()
             .clone();
-        Ok(AwsElevations::new(
-            ws.name(),
-            queue,
-            identity.session.vault().clone(),
-            audit,
-            policy,
+        Ok((
+            AwsElevations::new(
+                ws.name(),
+                queue,
+                identity.session.vault().clone(),
+                audit,
+                policy,
+            ),
+            region,
         ))
+    }
+
+    /// Withdraws request `id` (waiting, or a grant ended early) in the queue, and deletes its
+    /// key: nothing delivered for it can be opened any more.
+    pub async fn withdraw(&self, id: &str, why: &str) -> Result<(), CoreError> {
+        let withdrawn = self
+            .queue
+            .decide_request(id, Decision::Withdraw, Some(why), Utc::now())
+            .await;
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, id)?;
+        match withdrawn {
+            Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The keyring of these elevations, as the gate deletes a locked-out grant's entry there.
+    pub fn keys(&self) -> VaultKeys {
+        VaultKeys::new(self.vault.clone(), &self.workspace)
+    }
+
+    pub fn workspace(&self) -> &str {
+        &self.workspace
     }
 
     pub fn new(

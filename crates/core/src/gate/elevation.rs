@@ -238,7 +238,7 @@ impl Gate {
         let now = self.now();
         let in_force = self.policy().ok();
         let policy = in_force.as_ref().map(|p| p.policy());
-        let mut changes = ElevationChanges::default();
+        let mut changes = self.take_news();
 
         let (waiting, approvals, spent) = {
             let mut state = self.elevation_state();

@@ -20,6 +20,7 @@ mod format;
 pub(crate) mod policy;
 pub(crate) mod run;
 mod unsynced;
+mod waiting;
 
 pub use changes::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
@@ -58,6 +59,8 @@ pub struct Gate {
     audit: Arc<Audit>,
     /// Every "now" the gate uses: tests move it by hand instead of sleeping.
     clock: Arc<dyn Clock>,
+    /// What came of requests decided elsewhere (AWS), told at the next check.
+    news: std::sync::Mutex<ElevationChanges>,
 }
 
 impl Gate {
@@ -87,6 +90,7 @@ impl Gate {
             policy_client: tokio::sync::Mutex::new(policy_client),
             audit,
             clock,
+            news: std::sync::Mutex::new(ElevationChanges::default()),
         }
     }
 

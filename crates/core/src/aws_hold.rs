@@ -1,0 +1,169 @@
+//! Requests from a long-lived gate (the app's window) on an AWS workspace: the request goes to
+//! the broker's queue as from `warden elevation request`, and a background task waits for the
+//! verdict (bounded), opens the delivered credentials into the keyring and holds the grant in
+//! the gate with an engine signing with them. What comes of it is told by the gate's next
+//! check (`Gate::check_elevations`: `granted` or `denied`), so the app notifies as for any
+//! other decision.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use warden_elevation::{format_duration, PendingRequest, Request};
+
+use crate::aws_elevation::{AwsElevations, Progress, MAX_WAIT, WAIT_INTERVAL};
+use crate::gate::{ElevationDecision, Outcome};
+use crate::{CoreError, Gate, Home, Workspace};
+
+/// How long the window's request waits for the broker before it is withdrawn: just under the
+/// gate's own time-out for waiting requests, so the gate never drops one this still watches.
+pub const WINDOW_WAIT: Duration = Duration::from_secs(59 * 60);
+
+/// Asks for an elevation from `gate` (an `athena` workspace's, signed in), as the person
+/// signed in: sent to the request bucket, then waited on in the background.
+pub async fn request(
+    home: &Home,
+    gate: Arc<Gate>,
+    request: Request,
+) -> Result<ElevationDecision, CoreError> {
+    let ws = Workspace::find(home, Some(gate.workspace()))?;
+    let (elevations, region) = AwsElevations::open_signed_in(home, Some(ws.name())).await?;
+    request_with(
+        gate,
+        ws,
+        Arc::new(elevations),
+        Some(region),
+        request,
+        WINDOW_WAIT,
+        WAIT_INTERVAL,
+    )
+    .await
+}
+
+/// The same with its parts given: `elevations` of the signed-in user, the sign-in's `region`,
+/// waiting at most `timeout`, looking every `interval`.
+pub async fn request_with(
+    gate: Arc<Gate>,
+    ws: Workspace,
+    elevations: Arc<AwsElevations>,
+    region: Option<String>,
+    request: Request,
+    timeout: Duration,
+    interval: Duration,
+) -> Result<ElevationDecision, CoreError> {
+    if gate.elevations().contains(&request.name) {
+        return Err(CoreError::NoElevation(format!(
+            "{} is already held in this window",
+            request.name
+        )));
+    }
+    let (id, duration) = elevations.request(&request).await?;
+    let status = gate.wait_elsewhere(PendingRequest {
+        id: id.clone(),
+        name: request.name.clone(),
+        requester: elevations.workspace().to_string(),
+        requested_at_ms: chrono::Utc::now().timestamp_millis(),
+        duration_s: duration.as_secs(),
+        reason: String::new(),
+    });
+    let message = format!(
+        "{} for {} is waiting for the broker (request {id})",
+        request.name,
+        format_duration(duration)
+    );
+    let name = request.name.clone();
+    let task_id = id.clone();
+    tokio::spawn(async move {
+        wait(
+            &gate,
+            &ws,
+            &elevations,
+            region.as_deref(),
+            &task_id,
+            timeout.min(MAX_WAIT),
+            interval,
+        )
+        .await;
+    });
+    Ok(ElevationDecision {
+        outcome: Outcome::Pending,
+        name,
+        message,
+        expires_at_ms: None,
+        request_id: Some(id),
+        status,
+    })
+}
+
+/// Follows request `id` until it is held, refused, withdrawn from the window, or `timeout`.
+async fn wait(
+    gate: &Gate,
+    ws: &Workspace,
+    elevations: &AwsElevations,
+    region: Option<&str>,
+    id: &str,
+    timeout: Duration,
+    interval: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if !gate.still_waiting(id) {
+            // Withdrawn from the window (or timed out there): the broker must not grant it.
+            if let Err(e) = elevations.withdraw(id, "withdrawn by the requester").await {
+                tracing::warn!(request = %id, "the request could not be withdrawn: {e}");
+            }
+            return;
+        }
+        match elevations.check(id).await {
+            Ok(Progress::Held { .. }) => {
+                let held = match find_held(elevations, gate, id) {
+                    Ok(h) => h,
+                    Err(e) => return gate.refused_elsewhere(id, &e.to_string()),
+                };
+                if let Err(e) = ws.hold_grant(gate, &held, region).await {
+                    return gate.refused_elsewhere(
+                        id,
+                        &format!("granted, but its credentials cannot be used here: {e}"),
+                    );
+                }
+                return gate.granted_elsewhere(id);
+            }
+            Ok(Progress::Finished { reason, .. }) => {
+                return gate.refused_elsewhere(id, &reason);
+            }
+            Ok(Progress::Waiting | Progress::Granted) => {}
+            // A passing failure (network, throttling): the next look may get through.
+            Err(e) => tracing::warn!(request = %id, "looking at the request failed: {e}"),
+        }
+        if tokio::time::Instant::now() + interval > deadline {
+            let why = format!("no decision within {}; ask again", format_duration(timeout));
+            if let Err(e) = elevations.withdraw(id, &why).await {
+                tracing::warn!(request = %id, "the request could not be withdrawn: {e}");
+            }
+            return gate.refused_elsewhere(id, &why);
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// The grant of request `id` as the keyring holds it.
+fn find_held(
+    elevations: &AwsElevations,
+    gate: &Gate,
+    id: &str,
+) -> Result<crate::aws_elevation::HeldGrant, CoreError> {
+    let name = gate
+        .elevation_status()
+        .pending
+        .into_iter()
+        .find(|p| p.request_id == id)
+        .map(|p| p.name)
+        .ok_or_else(|| CoreError::NoElevation(format!("request {id} is no longer waiting")))?;
+    elevations
+        .held(&name)?
+        .filter(|h| h.request_id == id)
+        .ok_or_else(|| {
+            CoreError::NoElevation(format!(
+                "request {id} was granted, but its credentials are not in the keyring"
+            ))
+        })
+}
