@@ -190,6 +190,16 @@ pub enum ElevationCommand {
         #[arg(long, value_name = "NAME")]
         workspace: Option<String>,
     },
+    /// End elevation NAME on an AWS workspace before its time: the broker is told (it mints no
+    /// more credentials for it) and its credentials are deleted from the OS keyring; a request
+    /// still waiting is withdrawn. Exit 0 when ended, 1 when nothing of that name is held or
+    /// waiting here, or the broker could not be told (the credentials are deleted anyway).
+    End {
+        /// The elevation's name (`pii-read`).
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+    },
     /// List the requests waiting for a decision, oldest first.
     List {
         #[arg(long, value_name = "NAME")]

@@ -1138,4 +1138,92 @@ mod window_requests {
             .is_none());
         assert!(gate.elevation_status().pending.is_empty());
     }
+
+    #[tokio::test]
+    async fn an_elevation_ended_from_this_machine_is_ended_at_the_broker_and_wiped() {
+        let lab = lab().await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
+            .await
+            .expect("request bucket");
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Arc::new(
+            warden_audit::Journal::open(
+                dir.path().join("broker.sqlite"),
+                warden_audit::Actor {
+                    os_user: "warden-broker".into(),
+                    sso_identity: None,
+                },
+            )
+            .expect("broker journal"),
+        );
+        let broker = Broker::new(
+            S3Queue::new(bucket(), "AROABROKER:warden-broker").expect("queue"),
+            policy.clone(),
+            BrokerConfig::from_policy("aws", &policy),
+            Minter::new(&sdk),
+            Approvers::none(),
+            journal,
+            Arc::new(ManualClock::new()),
+        );
+        let vault = warden_identity::Vault::in_memory();
+        let audit = {
+            let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
+            ws.init().await.expect("init");
+            ws.open_audit().expect("journal")
+        };
+        let elevations = AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            audit.clone(),
+            policy,
+        );
+        assert_eq!(elevations.end("pii-read").await.expect("nothing"), None);
+
+        // Held from this machine, as `warden elevation request --wait` leaves it.
+        let (id, _) = elevations.request(&pii_read()).await.expect("sent");
+        broker.run_once().await.expect("pass");
+        assert!(matches!(
+            elevations.check(&id).await.expect("checked"),
+            crate::aws_elevation::Progress::Held { .. }
+        ));
+
+        let ended = elevations.end("pii-read").await.expect("ended");
+        assert_eq!(
+            ended,
+            Some(crate::aws_elevation::Ended::Grant {
+                request_id: id.clone()
+            })
+        );
+        assert!(elevations.held("pii-read").expect("keyring").is_none());
+        assert!(vault
+            .get_elevation("aws", warden_identity::ElevationSlot::RequestKey, &id)
+            .expect("keyring")
+            .is_none());
+        let wiped = audit
+            .events(&[warden_audit::Kind::CredentialsWiped], None, None, false)
+            .expect("events");
+        assert_eq!(wiped[0].payload["reason"], "pii-read ended by its holder");
+        let expired = audit
+            .events(&[warden_audit::Kind::ElevationExpired], None, None, false)
+            .expect("events");
+        assert_eq!(expired[0].payload["elevation_id"], id.as_str());
+
+        // The broker reads the early end at its next pass and mints nothing more.
+        broker.run_once().await.expect("pass");
+        let (state, _) = S3Queue::new(bucket(), ANALYST)
+            .expect("queue")
+            .state(&id)
+            .await
+            .expect("state")
+            .expect("a state");
+        assert_eq!(state.status, warden_broker::Status::Withdrawn);
+        assert_eq!(
+            elevations.end("pii-read").await.expect("nothing left"),
+            None
+        );
+    }
 }

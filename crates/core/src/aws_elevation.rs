@@ -93,6 +93,15 @@ pub enum Progress {
     Finished { status: Status, reason: String },
 }
 
+/// What `AwsElevations::end` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// A grant held here, ended early.
+    Grant { request_id: String },
+    /// A request still waiting, withdrawn.
+    Request { request_id: String },
+}
+
 /// One of the signed-in user's requests, for `warden elevation status`.
 #[derive(Debug, Clone)]
 pub struct RequestLine {
@@ -163,6 +172,63 @@ impl AwsElevations {
             Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Ends elevation `name` from this machine: a grant held here is ended early at the broker
+    /// (the withdrawal under the user's prefix: it mints no more credentials for it), its
+    /// credentials are deleted from the keyring and `elevation_expired` and
+    /// `credentials_wiped` are recorded; a request still waiting is withdrawn. The local wipe
+    /// happens even when the bucket cannot be written (then the error says so). `None` when
+    /// nothing of that name is held or waiting here.
+    pub async fn end(&self, name: &str) -> Result<Option<Ended>, CoreError> {
+        if let Some(grant) = self.held(name)? {
+            let told = self
+                .queue
+                .decide_request(
+                    &grant.request_id,
+                    Decision::Withdraw,
+                    Some("ended by its holder"),
+                    Utc::now(),
+                )
+                .await;
+            self.wipe(name, &format!("{name} ended by its holder"))?;
+            self.vault.delete_elevation(
+                &self.workspace,
+                ElevationSlot::RequestKey,
+                &grant.request_id,
+            )?;
+            // The credentials are gone whether or not the journal takes note (fail closed).
+            let _ = self
+                .audit
+                .record(Payload::ElevationExpired(warden_audit::ElevationExpired {
+                    elevation_id: grant.request_id.clone(),
+                }));
+            return match told {
+                Ok(_) | Err(ElevationError::AlreadyDecided { .. }) => Ok(Some(Ended::Grant {
+                    request_id: grant.request_id,
+                })),
+                Err(e) => Err(CoreError::NoElevation(format!(
+                    "{name} is ended here and its credentials are deleted from the keyring, but the broker could not be told ({e}); they stop working at AWS at the grant's end"
+                ))),
+            };
+        }
+        for line in self.requests().await? {
+            if line.name == name && line.progress == Progress::Waiting {
+                self.withdraw(&line.id, "withdrawn by the requester")
+                    .await?;
+                let _ =
+                    self.audit
+                        .record(Payload::ElevationDenied(warden_audit::ElevationDenied {
+                            elevation_id: line.id.clone(),
+                            approver: None,
+                            reason: "withdrawn by the requester".into(),
+                        }));
+                return Ok(Some(Ended::Request {
+                    request_id: line.id,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// The keyring of these elevations, as the gate deletes a locked-out grant's entry there.

@@ -97,6 +97,7 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
             )
         }
         ElevationCommand::Status { workspace } => status_on_aws(&home, workspace.as_deref()),
+        ElevationCommand::End { name, workspace } => end_on_aws(&home, workspace.as_deref(), name),
     }
 }
 
@@ -180,6 +181,36 @@ fn request_on_aws(
             .await
             .map_err(|e| e.to_string())?;
         Ok(say(&request.name, &id, &progress))
+    })
+}
+
+fn end_on_aws(home: &Home, workspace: Option<&str>, name: &str) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let elevations = AwsElevations::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        match elevations.end(name).await {
+            Ok(Some(aws_elevation::Ended::Grant { request_id })) => {
+                println!(
+                    "{name} ended (grant {request_id}): the broker is told and its credentials are deleted from the keyring"
+                );
+                Ok(0)
+            }
+            Ok(Some(aws_elevation::Ended::Request { request_id })) => {
+                println!("request {request_id} for {name} withdrawn");
+                Ok(0)
+            }
+            Ok(None) => {
+                eprintln!(
+                    "warden: {name} is neither held nor waiting on this machine (see `warden elevation status`)"
+                );
+                Ok(EXIT_REFUSED)
+            }
+            Err(e) => {
+                eprintln!("warden: {e}");
+                Ok(EXIT_REFUSED)
+            }
+        }
     })
 }
 
