@@ -50,6 +50,13 @@ pub async fn end_elevation(
     name: String,
 ) -> Result<ElevationStatus, ApiError> {
     let gate = state.opened()?.gate.clone();
+    if matches!(state.identity, Ok(Some(_))) {
+        let home = state.home()?.clone();
+        let status = warden_api::elevation::end_aws_elevation(&home, gate.clone(), &name).await?;
+        events::elevation_changed(&app, &status);
+        events::audit_changed(&app, &gate);
+        return Ok(status);
+    }
     let g = gate.clone();
     let status = tauri::async_runtime::spawn_blocking(move || {
         warden_api::elevation::end_elevation(&g, &name)

@@ -217,6 +217,17 @@ pub async fn request_aws_elevation(
     Ok(wire(decision))
 }
 
+/// `end_elevation` on an AWS workspace: ends it in `gate` as on the demo, and a grant also at
+/// the broker.
+pub async fn end_aws_elevation(
+    home: &Home,
+    gate: Arc<Gate>,
+    name: &str,
+) -> Result<ElevationStatus, ApiError> {
+    let status = warden_core::aws_hold::end(home, gate, name).await?;
+    Ok((&status).into())
+}
+
 fn core_request(request: ElevationRequest) -> warden_core::ElevationRequest {
     warden_core::ElevationRequest {
         name: request.name,

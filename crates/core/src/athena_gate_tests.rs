@@ -1063,6 +1063,25 @@ mod window_requests {
         .await
         .expect_err("already held");
         assert!(again.to_string().contains("already"), "{again}");
+
+        // End in the window: the gate lets go, the keyring entry goes, and the broker is told.
+        let id = news.granted[0].request_id.clone();
+        let status = crate::aws_hold::end_with(&gate, &elevations, "pii-read")
+            .await
+            .expect("ended");
+        assert!(status.active.is_empty());
+        assert!(vault
+            .get_elevation("aws", warden_identity::ElevationSlot::Grant, "pii-read")
+            .expect("keyring")
+            .is_none());
+        broker.run_once().await.expect("a broker pass");
+        let (state, _) = S3Queue::new(bucket(), ANALYST)
+            .expect("queue")
+            .state(&id)
+            .await
+            .expect("state")
+            .expect("a state");
+        assert_eq!(state.status, warden_broker::Status::Withdrawn);
     }
 
     #[tokio::test]

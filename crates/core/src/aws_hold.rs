@@ -167,3 +167,60 @@ fn find_held(
             ))
         })
 }
+
+/// Ends elevation `name` in `gate` from the window on an AWS workspace: as on the demo (queries
+/// cancelled, engine dropped, keyring entry deleted), and a grant is also ended at the broker
+/// (the requester's withdrawal), so it mints no more credentials for it.
+pub async fn end(
+    home: &Home,
+    gate: Arc<Gate>,
+    name: &str,
+) -> Result<warden_elevation::ElevationStatus, CoreError> {
+    let held = held_id(&gate, name);
+    let status = end_in_gate(&gate, name)?;
+    if let Some(id) = held {
+        let told = match AwsElevations::open(home, Some(gate.workspace())).await {
+            Ok(elevations) => elevations.withdraw(&id, "ended by its holder").await,
+            Err(e) => Err(e),
+        };
+        told.map_err(|e| not_told(name, e))?;
+    }
+    Ok(status)
+}
+
+/// The grant ended here, but the broker did not hear of it.
+fn not_told(name: &str, e: CoreError) -> CoreError {
+    CoreError::NoElevation(format!(
+        "{name} has ended here and its credentials are deleted from the keyring, but the broker could not be told ({e}); they stop working at AWS at the grant's end"
+    ))
+}
+
+/// The same with the signed-in user's `elevations` given.
+pub async fn end_with(
+    gate: &Gate,
+    elevations: &AwsElevations,
+    name: &str,
+) -> Result<warden_elevation::ElevationStatus, CoreError> {
+    let held = held_id(gate, name);
+    let status = end_in_gate(gate, name)?;
+    if let Some(id) = held {
+        elevations
+            .withdraw(&id, "ended by its holder")
+            .await
+            .map_err(|e| not_told(name, e))?;
+    }
+    Ok(status)
+}
+
+/// The request id of the grant of `name` the gate holds, if any.
+fn held_id(gate: &Gate, name: &str) -> Option<String> {
+    gate.elevation_status()
+        .active
+        .into_iter()
+        .find(|a| a.name == name)
+        .map(|a| a.request_id)
+}
+
+fn end_in_gate(gate: &Gate, name: &str) -> Result<warden_elevation::ElevationStatus, CoreError> {
+    Ok(gate.end_elevation(name)?.0)
+}
