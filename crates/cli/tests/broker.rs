@@ -478,6 +478,12 @@ async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
     let login = run(&["login", "--workspace", "prod", "--device-code"]);
     assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
 
+    // Nothing held or waiting yet: nothing to end (exit 1), and nothing is written.
+    let nothing = run(&["elevation", "end", "large-scan", "--workspace", "prod"]);
+    with_filters(&env, &[], || {
+        assert_snapshot!("end_nothing_held", report(&nothing));
+    });
+
     // Checked against the policy before anything is written.
     let too_long = run(&[
         "elevation",

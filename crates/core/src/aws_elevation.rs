@@ -456,7 +456,8 @@ impl AwsElevations {
         &self.policy
     }
 
-    fn me(&self) -> String {
+    /// The signed-in user's `aws:userid`, the prefix their requests are written under.
+    pub fn me(&self) -> String {
         self.queue.me().to_string()
     }
 

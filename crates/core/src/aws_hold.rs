@@ -60,7 +60,7 @@ pub async fn request_with(
     let status = gate.wait_elsewhere(PendingRequest {
         id: id.clone(),
         name: request.name.clone(),
-        requester: elevations.workspace().to_string(),
+        requester: elevations.me(),
         requested_at_ms: chrono::Utc::now().timestamp_millis(),
         duration_s: duration.as_secs(),
         reason: String::new(),
