@@ -7,108 +7,18 @@
 #[allow(dead_code)]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
 use support::display::Xvfb;
 use support::wait_for;
 use support::webdriver::{Driver, Session};
+use support::window::{set_sql, text_of, wait_verdict};
+use warden_test_support::sandbox::{output_text as text, Sandbox};
 
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// The sandbox's servers and home; stopped when dropped, so a failing test leaves nothing behind.
-struct Sandbox {
-    repo: PathBuf,
-    target: PathBuf,
-    home: tempfile::TempDir,
-    user_home: tempfile::TempDir,
-    state: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let app = Path::new(env!("CARGO_BIN_EXE_warden-desktop"));
-        let target = app
-            .parent()
-            .and_then(Path::parent)
-            .expect("the binaries live in TARGET/debug")
-            .to_path_buf();
-        let sandbox = Sandbox {
-            repo: Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf(),
-            target,
-            home: tempfile::tempdir().unwrap(),
-            user_home: tempfile::tempdir().unwrap(),
-            state: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir_all(sandbox.user_home.path().join(".aws")).unwrap();
-        sandbox
-    }
-
-    fn env(&self, cmd: &mut Command) {
-        cmd.env("WARDEN_HOME", self.home.path())
-            .env("WARDEN_SANDBOX_STATE", self.state.path())
-            .env("WARDEN_SANDBOX_PREBUILT", "1")
-            .env("CARGO_TARGET_DIR", &self.target)
-            .env("HOME", self.user_home.path())
-            .env_remove("AWS_PROFILE")
-            .env("BROWSER", "/nonexistent-browser");
-    }
-
-    fn script(&self, arg: &str) -> Output {
-        let mut cmd = Command::new(self.repo.join("scripts/sandbox.sh"));
-        cmd.arg(arg);
-        self.env(&mut cmd);
-        cmd.output().expect("scripts/sandbox.sh runs")
-    }
-
-    fn warden(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(self.target.join("debug/warden"));
-        self.env(&mut cmd);
-        cmd.args(args).output().expect("warden runs")
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.script("stop");
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn verdict(s: &Session<'_>) -> Option<String> {
-    let el = s.find("#verdict").ok().flatten()?;
-    s.attribute(&el, "data-verdict").ok().flatten()
-}
-
-fn wait_verdict(s: &Session<'_>, want: &str) -> Result<(), String> {
-    wait_for(&format!("verdict {want}"), PATIENCE, || {
-        (verdict(s).as_deref() == Some(want)).then_some(())
-    })
-}
-
-fn set_sql(s: &Session<'_>, sql: &str) -> Result<(), String> {
-    s.execute("window.__warden.setSql(arguments[0]);", json!([sql]))
-        .map(|_| ())
-}
-
-fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
-    s.execute(
-        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-        json!([selector]),
-    )
-    .ok()?
-    .as_str()
-    .map(str::to_string)
-}
+/// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
+const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
 
 fn grid_cells(s: &Session<'_>) -> Vec<String> {
     s.execute(
@@ -126,7 +36,10 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
         "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --test e2e_athena"
     );
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        Path::new(env!("CARGO_BIN_EXE_warden-desktop")),
+    );
     let out = sandbox.script("start");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // Signed in from the command line: the window finds the session in the same keyring.
@@ -145,9 +58,11 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         ],
     )?;
     let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
-    wait_for("the signed-in identity in the status bar", PATIENCE, || {
-        text_of(&s, "#sign-in-identity").filter(|t| !t.contains("signed out") && !t.is_empty())
-    })?;
+    wait_for(
+        "the signed-in identity in the status bar",
+        ATHENA_PATIENCE,
+        || text_of(&s, "#sign-in-identity").filter(|t| !t.contains("signed out") && !t.is_empty()),
+    )?;
     assert!(
         s.find("#welcome")?.is_none(),
         "the demo's welcome panel is not shown on an AWS workspace"
@@ -165,7 +80,7 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     wait_verdict(&s, "allow")?;
     let run = s.find("#run")?.ok_or("no #run button")?;
     s.click(&run)?;
-    let cells = wait_for("rows from Athena in the grid", PATIENCE, || {
+    let cells = wait_for("rows from Athena in the grid", ATHENA_PATIENCE, || {
         Some(grid_cells(&s)).filter(|c| !c.is_empty())
     })?;
     // The same rows as the command line gets from the same workspace.
@@ -208,5 +123,8 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
             "{event}"
         );
     }
+    // The keyring is shared with the other tests of the session: leave it as it was.
+    let out = sandbox.warden(&["logout", "--workspace", "sandbox"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     Ok(())
 }

@@ -43,3 +43,11 @@ pub enum IdentityError {
 }
 
 pub type Result<T> = std::result::Result<T, IdentityError>;
+
+impl IdentityError {
+    /// IAM Identity Center does not know the client registration used (a new instance behind
+    /// the same start URL, a registration it dropped): registering again helps.
+    pub fn is_unknown_client(&self) -> bool {
+        matches!(self, IdentityError::Refused { code, .. } if code == "InvalidClientException")
+    }
+}

@@ -119,16 +119,36 @@ impl Session {
         prompt: &dyn SignInPrompt,
     ) -> Result<AccessToken> {
         let reg = registration::ensure(&self.vault, &self.oidc, &self.config, method).await?;
-        let out = match method {
-            Method::Browser => self.browser_flow(&reg, prompt).await?,
-            Method::DeviceCode => {
-                crate::device::sign_in(&self.oidc, &reg, &self.config.start_url, prompt).await?
+        let out = match self.flow(method, &reg, prompt).await {
+            // The keyring's registration is one the portal no longer knows: drop it, register
+            // again and start over, once.
+            Err(e) if e.is_unknown_client() => {
+                tracing::info!("the stored client registration was refused; registering again");
+                self.vault.delete(self.workspace(), Slot::Client)?;
+                let reg =
+                    registration::ensure(&self.vault, &self.oidc, &self.config, method).await?;
+                self.flow(method, &reg, prompt).await?
             }
+            other => other?,
         };
         // Credentials of an earlier session belong to it.
         self.vault.delete(self.workspace(), Slot::Credentials)?;
         self.vault.delete(self.workspace(), Slot::RefreshToken)?;
         self.store(out, method.as_str())
+    }
+
+    async fn flow(
+        &self,
+        method: Method,
+        reg: &registration::Registration,
+        prompt: &dyn SignInPrompt,
+    ) -> Result<CreateTokenOutput> {
+        match method {
+            Method::Browser => self.browser_flow(reg, prompt).await,
+            Method::DeviceCode => {
+                crate::device::sign_in(&self.oidc, reg, &self.config.start_url, prompt).await
+            }
+        }
     }
 
     async fn browser_flow(

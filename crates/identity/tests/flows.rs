@@ -201,6 +201,26 @@ async fn a_failed_refresh_keeps_the_token_only_in_the_optional_window() {
 }
 
 #[tokio::test]
+async fn a_registration_the_portal_no_longer_knows_is_replaced_once() {
+    // The same start URL now served by another Identity Center (or a restarted sandbox): the
+    // keyring's client id means nothing to it.
+    let vault = Vault::in_memory();
+    let before = FakeSso::start();
+    let (s, _) = session("moved", &before, vault.clone()).await;
+    s.sign_in(Method::DeviceCode, &ApprovingBrowser::new(&before))
+        .await
+        .unwrap();
+    let after = FakeSso::start();
+    after.set(|k| k.pending_polls = 0);
+    let (s, _) = session("moved", &after, vault).await;
+    s.sign_in(Method::DeviceCode, &ApprovingBrowser::new(&after))
+        .await
+        .expect("signed in with a new registration");
+    assert_eq!(after.counters().register_client, 1);
+    assert_eq!(after.counters().create_token(DEVICE_GRANT), 1);
+}
+
+#[tokio::test]
 async fn an_expiring_registration_is_renewed() {
     let fake = FakeSso::start();
     fake.set(|k| k.client_secret_expires_in = 120);
