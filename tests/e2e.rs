@@ -11,30 +11,8 @@ use support::display::Xvfb;
 use support::notifications::Dunst;
 use support::wait_for;
 use support::webdriver::{Driver, Session};
+use support::window::{run_disabled, set_sql, text_of, wait_verdict, PATIENCE};
 use warden_core::{Home, Workspace};
-
-const PATIENCE: Duration = Duration::from_secs(30);
-
-fn verdict(s: &Session<'_>) -> Option<String> {
-    let el = s.find("#verdict").ok().flatten()?;
-    s.attribute(&el, "data-verdict").ok().flatten()
-}
-
-fn wait_verdict(s: &Session<'_>, want: &str) -> Result<(), String> {
-    wait_for(&format!("verdict {want}"), PATIENCE, || {
-        (verdict(s).as_deref() == Some(want)).then_some(())
-    })
-}
-
-fn set_sql(s: &Session<'_>, sql: &str) -> Result<(), String> {
-    s.execute("window.__warden.setSql(arguments[0]);", json!([sql]))
-        .map(|_| ())
-}
-
-fn run_disabled(s: &Session<'_>) -> Result<bool, String> {
-    let run = s.find("#run")?.ok_or("no #run button")?;
-    Ok(s.attribute(&run, "disabled")?.is_some())
-}
 
 #[test]
 fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String> {
@@ -463,16 +441,6 @@ fn save_screenshot(s: &Session<'_>, var: &str, default_name: &str) -> Result<(),
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join(default_name));
     std::fs::write(&target, png).map_err(|e| format!("cannot write {}: {e}", target.display()))
-}
-
-fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
-    s.execute(
-        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-        json!([selector]),
-    )
-    .ok()?
-    .as_str()
-    .map(str::to_string)
 }
 
 /// The banner's text when it is shown.

@@ -4,6 +4,7 @@
 pub mod display;
 pub mod notifications;
 pub mod webdriver;
+pub mod window;
 
 use std::time::{Duration, Instant};
 

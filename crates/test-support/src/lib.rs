@@ -1,4 +1,5 @@
-//! Local servers that Warden's integration tests run against (`moto`, `sso_fake`, `standin`),
+//! Local servers that Warden's integration tests run against (`moto`, `sso_fake`, `standin`,
+//! the whole sandbox script in `sandbox`),
 //! the small policies several test crates share (`policies`), and a clock tests move by hand.
 //! Test-only: no library crate depends on this one outside `[dev-dependencies]`.
 
@@ -8,6 +9,7 @@ pub use clock::ManualClock;
 
 pub mod moto;
 pub mod policies;
+pub mod sandbox;
 pub mod sso_fake;
 pub mod standin;
 

@@ -3,89 +3,17 @@
 //! Athena stand-in over the demo lake in moto, then `scripts/sandbox.sh stop`. Needs the real OS
 //! keyring (the sign-in lives there) and moto_server.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+
+use warden_test_support::sandbox::{output_text as text, Sandbox};
 
 const COUNTRIES: &str =
     "SELECT country, count(*) AS n FROM sales.customers GROUP BY country ORDER BY country";
 
-struct Sandbox {
-    repo: PathBuf,
-    target: PathBuf,
-    home: tempfile::TempDir,
-    user_home: tempfile::TempDir,
-    state: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let standin = Path::new(env!("CARGO_BIN_EXE_athena-standin"));
-        let target = standin
-            .parent()
-            .and_then(Path::parent)
-            .expect("the binaries live in TARGET/debug")
-            .to_path_buf();
-        let sandbox = Sandbox {
-            repo: Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
-            target,
-            home: tempfile::tempdir().unwrap(),
-            user_home: tempfile::tempdir().unwrap(),
-            state: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir_all(sandbox.user_home.path().join(".aws")).unwrap();
-        sandbox
-    }
-
-    fn env(&self, cmd: &mut Command) {
-        cmd.env("WARDEN_HOME", self.home.path())
-            .env("WARDEN_SANDBOX_STATE", self.state.path())
-            .env("WARDEN_SANDBOX_PREBUILT", "1")
-            .env("CARGO_TARGET_DIR", &self.target)
-            .env("HOME", self.user_home.path())
-            .env_remove("AWS_PROFILE")
-            .env("BROWSER", "/nonexistent-browser");
-    }
-
-    fn script(&self, arg: &str) -> Output {
-        let mut cmd = Command::new(self.repo.join("scripts/sandbox.sh"));
-        cmd.arg(arg);
-        self.env(&mut cmd);
-        cmd.output().expect("scripts/sandbox.sh runs")
-    }
-
-    fn warden(&self, args: &[&str]) -> Output {
-        let cli = self.target.join("debug").join("warden");
-        assert!(
-            cli.is_file(),
-            "{} is missing: build the workspace first (cargo test --workspace builds it)",
-            cli.display()
-        );
-        let mut cmd = Command::new(cli);
-        self.env(&mut cmd);
-        cmd.args(args).output().expect("warden runs")
-    }
-
-    fn pid(&self, name: &str) -> u32 {
-        std::fs::read_to_string(self.state.path().join(format!("{name}.pid")))
-            .unwrap_or_else(|e| panic!("{name}.pid: {e}"))
-            .trim()
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Sandbox {
-    // A failing test must not leave the servers running.
-    fn drop(&mut self) {
-        let _ = self.script("stop");
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+fn new_sandbox() -> Sandbox {
+    Sandbox::new(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        Path::new(env!("CARGO_BIN_EXE_athena-standin")),
     )
 }
 
@@ -102,7 +30,7 @@ fn make_sandbox_then_sign_in_then_a_query_runs_on_the_athena_stand_in() {
         std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
         "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test sandbox"
     );
-    let sandbox = Sandbox::new();
+    let sandbox = new_sandbox();
 
     let out = sandbox.script("start");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
