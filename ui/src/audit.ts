@@ -6,6 +6,7 @@ import { kindLabel, lastSyncText, payloadText, pendingText, SINCE_CHOICES, since
 import { describeError } from "./errors";
 import { formatCount } from "./format";
 import { formatDateTime, formatRelative } from "./time";
+import { element } from "./dom";
 
 export const AUDIT_LIMIT = 200;
 
@@ -13,13 +14,6 @@ export interface AuditSource {
   events(filter: AuditFilter): Promise<AuditEvent[]>;
   status(): Promise<AuditStatus>;
   sync(): Promise<AuditStatus>;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function option(value: string, label: string): HTMLOptionElement {

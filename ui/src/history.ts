@@ -6,6 +6,7 @@ import type { AuditEvent, AuditFilter } from "./api";
 import { describeError } from "./errors";
 import { formatBytes, formatCount, formatDuration } from "./format";
 import { formatDateTime, formatRelative } from "./time";
+import { element } from "./dom";
 
 /** The journal's kinds that end a run (or refuse it). */
 export const RUN_KINDS = ["query_finished", "query_failed", "query_cancelled", "query_blocked"] as const;
@@ -104,13 +105,6 @@ export async function loadRuns(events: EventsCall): Promise<HistoryRun[]> {
     .filter((run): run is HistoryRun => run !== null)
     .sort((a, b) => b.seq - a.seq)
     .slice(0, HISTORY_LIMIT);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, content?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (content !== undefined) node.textContent = content;
-  return node;
 }
 
 export class HistoryPanel {

@@ -5,6 +5,7 @@
 import type { SavedQuery, SaveQuery } from "./api";
 import { describeError } from "./errors";
 import { formatDateTime } from "./time";
+import { element } from "./dom";
 
 export interface SavedCalls {
   list(): Promise<SavedQuery[]>;
@@ -25,13 +26,6 @@ export interface SaveSource {
   database: string | null;
   /** The name the form starts with (the tab's title). */
   name: string;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, content?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (content !== undefined) node.textContent = content;
-  return node;
 }
 
 export class SavedPanel {

@@ -1,6 +1,7 @@
 // The schema side panel: databases > tables > columns. Clicking a table
 // inserts its qualified name into the editor.
 import type { Catalog, CatalogColumn, CatalogTable } from "./api";
+import { element } from "./dom";
 
 /** Tags that mark sensitive columns with a warning badge. */
 const SENSITIVE_TAGS = new Set(["pii", "restricted"]);
@@ -14,13 +15,6 @@ export function quoteIdentifier(name: string): string {
 
 export function qualifiedName(database: string, table: string): string {
   return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function badge(text: string, kind: string, title: string): HTMLElement {

@@ -3,6 +3,7 @@
 // demo policy's test checks) and how to use an AWS account instead. It sits in the results
 // area until it is dismissed or a query runs.
 import { DEMO_QUERIES } from "./gen/demoQueries";
+import { element } from "./dom";
 
 type Verdict = (typeof DEMO_QUERIES)[number]["verdict"];
 
@@ -17,13 +18,6 @@ export interface WelcomeHooks {
   open(sql: string): void;
   /** The panel was dismissed. */
   closed(): void;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
 }
 
 /** The panel (id `welcome`, a labelled region), ready to be placed. */
