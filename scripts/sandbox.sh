@@ -168,6 +168,8 @@ athena_start() {
   setsid "$standin" --moto "$moto" --load-demo-lake "$lake_bucket" \
     --lake-dir "$demo/data/workspaces/demo/lake" \
     --athena-port "$athena_port" --s3-port "$s3_port" --until-killed \
+    --workgroup warden-pii-read --workgroup warden-large-scan \
+    --class-roles pii=arn:aws:iam::123456789012:role/warden-pii-read \
     >"$state/athena.log" 2>&1 < /dev/null &
   echo $! > "$state/athena.pid"
   local athena="http://127.0.0.1:$athena_port" s3="http://127.0.0.1:$s3_port"

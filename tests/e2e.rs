@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde_json::json;
 use support::display::Xvfb;
 use support::notifications::Dunst;
-use support::wait_for;
 use support::webdriver::{Driver, Session};
 use support::window::{run_disabled, set_sql, text_of, wait_verdict, PATIENCE};
+use support::{keyring_users, wait_for};
 use warden_core::{Home, Workspace};
 
 #[test]
@@ -724,24 +724,6 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     }
     assert!(kinds.contains(&"query_cancelled".to_string()), "{kinds:?}");
     Ok(())
-}
-
-/// The users (`<workspace>/<slot>`) `secret-tool search --all service warden` lists.
-fn keyring_users() -> Result<Vec<String>, String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", "warden"])
-        .output()
-        .map_err(|e| format!("secret-tool (package libsecret-tools) does not run: {e}"))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(text
-        .lines()
-        .filter_map(|l| l.strip_prefix("attribute.username = "))
-        .map(str::to_owned)
-        .collect())
 }
 
 /// Issue 12 in the window, against the SSO fake and moto's STS: Sign in opens "the browser"

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::display::Xvfb;
-use support::wait_for;
 use support::webdriver::{Driver, Session};
 use support::window::{set_sql, text_of, wait_verdict};
+use support::{keyring_users, wait_for};
 use warden_test_support::sandbox::{output_text as text, Sandbox};
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
@@ -123,6 +123,86 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
             "{event}"
         );
     }
+    // A scan over the sandbox's budget needs large-scan, which its policy approves at once: the
+    // request goes to the broker's queue, the broker grants it and delivers credentials for the
+    // elevation's own role, and the window runs the query with them, in the elevation's
+    // workgroup; End gives them up.
+    const BIG: &str = "SELECT count(*) AS n FROM sales.orders";
+    set_sql(&s, BIG)?;
+    wait_verdict(&s, "elevate")?;
+    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
+        s.find("button.request-elevation[data-elevation=large-scan]")
+            .ok()
+            .flatten()
+    })?;
+    s.click(&ask)?;
+    let submit = wait_for("the request dialog", ATHENA_PATIENCE, || {
+        s.find("#elevation-submit").ok().flatten()
+    })?;
+    s.click(&submit)?;
+    wait_for(
+        "the broker's grant in the status bar",
+        ATHENA_PATIENCE,
+        || text_of(&s, "#status [data-item=elevation]").filter(|t| t.contains("large-scan")),
+    )?;
+    wait_verdict(&s, "allow")?;
+    let users = keyring_users()?;
+    assert!(
+        users
+            .iter()
+            .any(|u| u == "sandbox/elevation-grant/large-scan"),
+        "the grant's credentials are in the keyring: {users:?}"
+    );
+    let run = s.find("#run")?.ok_or("no #run button")?;
+    s.click(&run)?;
+    let counted = wait_for("the elevated count in the grid", ATHENA_PATIENCE, || {
+        let cells = grid_cells(&s);
+        (cells.len() == 1).then(|| cells[0].clone())
+    })
+    .map_err(|e| format!("{e}; the window says: {:?}", text_of(&s, "#error")))?;
+    assert!(
+        counted.chars().all(|c| c.is_ascii_digit()),
+        "a count: {counted:?}"
+    );
+    let end = s
+        .find("#status .end-elevation[data-elevation=large-scan]")?
+        .ok_or("no End button for large-scan")?;
+    s.click(&end)?;
+    wait_verdict(&s, "elevate")?;
+    let left: Vec<_> = keyring_users()?
+        .into_iter()
+        .filter(|u| {
+            u.starts_with("sandbox/elevation-grant/") || u.starts_with("sandbox/elevation-key/")
+        })
+        .collect();
+    assert!(
+        left.is_empty(),
+        "End wiped the grant's credentials: {left:?}"
+    );
+    let out = sandbox.warden(&["audit", "log", "--workspace", "sandbox", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let journal: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let elevated = journal
+        .iter()
+        .filter(|e| e["kind"] == "query_finished")
+        .find(|e| e["payload"]["engine"]["workgroup"] == "warden-large-scan")
+        .ok_or_else(|| format!("no run in the elevation's workgroup: {journal:?}"))?;
+    assert_eq!(
+        elevated["payload"]["engine"]["engine"], "athena",
+        "{elevated}"
+    );
+    for kind in [
+        "elevation_requested",
+        "elevation_granted",
+        "credentials_wiped",
+    ] {
+        assert!(
+            journal.iter().any(|e| e["kind"] == kind),
+            "no {kind} in {journal:?}"
+        );
+    }
+
     // The keyring is shared with the other tests of the session: leave it as it was.
     let out = sandbox.warden(&["logout", "--workspace", "sandbox"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

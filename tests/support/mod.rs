@@ -32,3 +32,22 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("the loopback interface gives a free port")
 }
+
+/// The users (`<workspace>/<slot>`) `secret-tool search --all service warden` lists: what the
+/// OS keyring holds for Warden.
+pub fn keyring_users() -> Result<Vec<String>, String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "warden"])
+        .output()
+        .map_err(|e| format!("secret-tool (package libsecret-tools) does not run: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_prefix("attribute.username = "))
+        .map(str::to_owned)
+        .collect())
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use warden_test_support::standin::{
-    ensure_bucket, glue_client, load_demo_lake, s3_client, AthenaStandIn, StandInConfig,
-    WorkGroupSpec,
+    ensure_bucket, glue_client, load_demo_lake, s3_client, AthenaStandIn, ColumnGrants,
+    StandInConfig, WorkGroupSpec,
 };
 
 #[derive(Parser)]
@@ -48,6 +48,13 @@ struct Args {
     /// A second workgroup, `capped`, cancelling queries that scan more than this many bytes.
     #[arg(long)]
     capped_cutoff: Option<u64>,
+    /// More workgroups (writing to the results bucket), e.g. the elevations' own.
+    #[arg(long = "workgroup", value_name = "NAME")]
+    workgroups: Vec<String>,
+    /// Lake Formation's part: columns of class CLASS are readable only by the roles listed
+    /// (`CLASS=ROLE_ARN[,ROLE_ARN...]`); without it every caller reads every column.
+    #[arg(long, value_name = "CLASS=ROLES")]
+    class_roles: Option<String>,
 }
 
 fn main() {
@@ -75,6 +82,21 @@ fn run(args: Args) -> Result<(), String> {
             WorkGroupSpec::new("capped", &format!("s3://{}/results/", args.results_bucket))
                 .with_cutoff(cutoff),
         );
+    }
+    for name in &args.workgroups {
+        config.workgroups.push(WorkGroupSpec::new(
+            name,
+            &format!("s3://{}/results/", args.results_bucket),
+        ));
+    }
+    if let Some(spec) = &args.class_roles {
+        let (class, roles) = spec.split_once('=').ok_or_else(|| {
+            format!("--class-roles {spec:?}: expected CLASS=ROLE_ARN[,ROLE_ARN...]")
+        })?;
+        config.column_grants = Some(ColumnGrants {
+            class: class.to_string(),
+            roles: roles.split(',').map(str::to_string).collect(),
+        });
     }
     let standin = AthenaStandIn::start(config)?;
     standin.knobs.set(|k| {
