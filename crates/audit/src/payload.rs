@@ -174,6 +174,13 @@ pub struct QueryFailed {
     /// The engine's error in plain words (the caller strips anything request-specific).
     pub error: String,
     pub duration_ms: u64,
+    /// What the query scanned before it failed (Athena bills it); absent when the engine did
+    /// not say (the demo engine, or a run that failed before Athena accepted it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_scanned: Option<u64>,
+    /// What that scan cost, in millionths of a USD, as in `QueryFinished`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micro_usd: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +188,11 @@ pub struct QueryCancelled {
     pub query: QueryContext,
     pub engine: EngineRef,
     pub duration_ms: u64,
+    /// What the query scanned before it stopped, as in `QueryFailed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_scanned: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micro_usd: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -443,6 +455,55 @@ mod tests {
         assert_eq!(record.text(), None);
         assert_eq!(record.sha256(), &Sha256Hex::of(over.as_bytes()));
         assert!(serde_json::to_string(&record).unwrap().len() < 200);
+    }
+
+    #[test]
+    fn a_failed_run_without_scan_figures_encodes_as_before_they_existed() {
+        let query = QueryContext {
+            sql: SqlRecord::new("SELECT 1", SqlTextMode::Full),
+            verdict: Verdict::Allow,
+            rule_ids: vec![],
+            active_elevations: vec![],
+            bundle_revision: Some(1),
+        };
+        let engine = EngineRef {
+            engine: "athena".into(),
+            query_id: Some("q".into()),
+            workgroup: None,
+        };
+        let before = Payload::QueryCancelled(QueryCancelled {
+            query: query.clone(),
+            engine: engine.clone(),
+            duration_ms: 5,
+            bytes_scanned: None,
+            cost_micro_usd: None,
+        });
+        let json = before.to_json().unwrap();
+        assert!(json.get("bytes_scanned").is_none(), "{json}");
+        assert_eq!(
+            Payload::from_json(Kind::QueryCancelled, json).unwrap(),
+            before
+        );
+        let scanned = Payload::QueryFailed(QueryFailed {
+            query,
+            engine,
+            error: "boom".into(),
+            duration_ms: 5,
+            bytes_scanned: Some(42),
+            cost_micro_usd: Some(7),
+        });
+        let json = scanned.to_json().unwrap();
+        assert_eq!(
+            (
+                json["bytes_scanned"].as_u64(),
+                json["cost_micro_usd"].as_u64()
+            ),
+            (Some(42), Some(7))
+        );
+        assert_eq!(
+            Payload::from_json(Kind::QueryFailed, json).unwrap(),
+            scanned
+        );
     }
 
     #[test]

@@ -132,6 +132,8 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
                 engine: engine(),
                 error: "access denied".into(),
                 duration_ms: 3,
+                bytes_scanned: None,
+                cost_micro_usd: None,
             }),
         ))
         .unwrap();

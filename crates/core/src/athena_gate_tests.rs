@@ -250,10 +250,10 @@ async fn a_failed_athena_query_is_recorded_with_its_workgroup() {
     let lab = lab().await;
     let gate = lab.gate().await;
     lab.standin.knobs.set(|k| k.fail_queries_next = 1);
-    let error = gate
-        .run(COUNTRIES, None, CancellationToken::new())
-        .await
-        .expect_err("the stand-in fails it");
+    let (outcome, details) = gate
+        .run_with_details(COUNTRIES, None, CancellationToken::new())
+        .await;
+    let error = outcome.expect_err("the stand-in fails it");
     assert!(matches!(error, RunError::Engine(_)), "{error}");
     let failed = &gate
         .audit()
@@ -266,6 +266,14 @@ async fn a_failed_athena_query_is_recorded_with_its_workgroup() {
         .as_str()
         .unwrap_or_else(|| panic!("no query id in {}", failed.payload));
     assert_eq!(lab.standin.state_of(id), Some(QueryState::Failed));
+    // The statistics Athena gave for the failed execution (the stand-in fails before scanning).
+    assert_eq!(failed.payload["bytes_scanned"], 0, "{}", failed.payload);
+    assert_eq!(failed.payload["cost_micro_usd"], 0, "{}", failed.payload);
+    let details = details.expect("the engine was handed the run");
+    assert_eq!(details.state, crate::RunEnd::Failed);
+    assert_eq!(details.query_id.as_deref(), Some(id));
+    assert_eq!(details.workgroup.as_deref(), Some("primary"));
+    assert_eq!((details.rows, details.bytes_scanned), (None, Some(0)));
 }
 
 #[tokio::test]
@@ -277,13 +285,16 @@ async fn a_cancelled_athena_query_is_recorded_with_its_execution_id() {
         .set(|k| k.queued = std::time::Duration::from_secs(30));
     let cancel = CancellationToken::new();
     let before = lab.standin.executions_started();
-    let (outcome, ()) = tokio::join!(gate.run(COUNTRIES, None, cancel.clone()), async {
-        // Cancel once Athena has the query (it waits QUEUED).
-        while lab.standin.executions_started() == before {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let ((outcome, details), ()) = tokio::join!(
+        gate.run_with_details(COUNTRIES, None, cancel.clone()),
+        async {
+            // Cancel once Athena has the query (it waits QUEUED).
+            while lab.standin.executions_started() == before {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            cancel.cancel();
         }
-        cancel.cancel();
-    });
+    );
     let error = outcome.expect_err("cancelled");
     assert!(
         matches!(
@@ -301,6 +312,15 @@ async fn a_cancelled_athena_query_is_recorded_with_its_execution_id() {
         .as_str()
         .unwrap_or_else(|| panic!("no query id in {}", cancelled.payload));
     assert_eq!(lab.standin.state_of(id), Some(QueryState::Cancelled));
+    assert_eq!(
+        cancelled.payload["bytes_scanned"], 0,
+        "{}",
+        cancelled.payload
+    );
+    let details = details.expect("the engine was handed the run");
+    assert_eq!(details.state, crate::RunEnd::Cancelled);
+    assert_eq!(details.query_id.as_deref(), Some(id));
+    assert_eq!(details.bytes_scanned, Some(0));
     assert!(
         lab.standin
             .stops_seen()

@@ -43,7 +43,8 @@ pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
-    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunError, LOCKOUT_LEAD,
+    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError,
+    LOCKOUT_LEAD,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};

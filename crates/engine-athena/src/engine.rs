@@ -3,7 +3,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warden_engine::{
     Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
-    RunTrace,
+    RunTrace, Scanned,
 };
 use warden_results::ResultReader;
 
@@ -20,6 +20,11 @@ pub enum RunEvent {
         query_execution_id: String,
     },
     State(RunState),
+    /// The query failed or was cancelled after scanning this much (what it cost is billed).
+    Ended {
+        statistics: Statistics,
+        cost_usd: f64,
+    },
     /// The query succeeded and its rows are arriving in `reader`.
     Reading {
         reader: ResultReader,
@@ -88,7 +93,13 @@ impl AthenaEngine {
             query_execution_id: id.clone(),
         });
         let progress = |s: RunState| events(RunEvent::State(s));
-        let finished = run::wait(athena, &self.settings, &id, cancel, &progress).await?;
+        let ended = |s: &Statistics| {
+            events(RunEvent::Ended {
+                statistics: s.clone(),
+                cost_usd: cost_usd(s.bytes_scanned, self.settings.price_per_tb),
+            })
+        };
+        let finished = run::wait(athena, &self.settings, &id, cancel, &progress, &ended).await?;
         let columns = read::columns(athena, &id).await?;
         let (mut writer, reader) = warden_results::create(&self.settings.cache_dir, columns)?;
         let s3_attempt = match &finished.output_location {
@@ -153,6 +164,7 @@ impl AthenaEngine {
             self.settings.stop_timeout,
         )
         .await
+        .map(|_| ())
     }
 }
 
@@ -198,10 +210,16 @@ impl Engine for AthenaEngine {
         cancel: CancellationToken,
         trace: &RunTrace,
     ) -> Result<QueryOutcome, EngineError> {
-        let note = |event: RunEvent| {
-            if let RunEvent::Started { query_execution_id } = event {
-                trace.set_query_id(&query_execution_id);
-            }
+        let note = |event: RunEvent| match event {
+            RunEvent::Started { query_execution_id } => trace.set_query_id(&query_execution_id),
+            RunEvent::Ended {
+                statistics,
+                cost_usd,
+            } => trace.set_scanned(Scanned {
+                bytes: statistics.bytes_scanned,
+                cost_usd: Some(cost_usd),
+            }),
+            RunEvent::State(_) | RunEvent::Reading { .. } => {}
         };
         let run = self.run(&query, &fresh_run_id(), &cancel, &note).await?;
         let rows = run

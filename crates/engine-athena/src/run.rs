@@ -125,13 +125,15 @@ fn statistics(q: &QueryExecution) -> Statistics {
 }
 
 /// Polls until the query ends, with waits growing from `poll_first` to `poll_max`; stops it
-/// when `cancel` fires.
+/// when `cancel` fires. A query that fails or is cancelled hands its statistics to `ended`
+/// before the error returns: what it scanned until then is billed all the same.
 pub(crate) async fn wait(
     athena: &aws_sdk_athena::Client,
     settings: &AthenaSettings,
     id: &str,
     cancel: &CancellationToken,
     progress: &(dyn Fn(RunState) + Send + Sync),
+    ended: &(dyn Fn(&Statistics) + Send + Sync),
 ) -> Result<Finished, AthenaError> {
     let mut delay = settings.poll_first;
     let mut last: Option<RunState> = None;
@@ -154,6 +156,7 @@ pub(crate) async fn wait(
                 });
             }
             Some(QueryExecutionState::Failed) => {
+                ended(&statistics(&q));
                 let error = status.and_then(|s| s.athena_error());
                 let message = error
                     .and_then(|e| e.error_message())
@@ -166,6 +169,7 @@ pub(crate) async fn wait(
                 });
             }
             Some(QueryExecutionState::Cancelled) => {
+                ended(&statistics(&q));
                 let reason = status
                     .and_then(|s| s.state_change_reason())
                     .unwrap_or("no reason given")
@@ -186,7 +190,7 @@ pub(crate) async fn wait(
         }
         tokio::select! {
             _ = cancel.cancelled() => {
-                stop(athena, id, settings.stop_timeout).await?;
+                ended(&stop(athena, id, settings.stop_timeout).await?);
                 return Err(AthenaError::Cancelled);
             }
             _ = tokio::time::sleep(delay) => {}
@@ -195,12 +199,13 @@ pub(crate) async fn wait(
     }
 }
 
-/// `StopQueryExecution`, then waits (up to `timeout`) until Athena says the query ended.
+/// `StopQueryExecution`, then waits (up to `timeout`) until Athena says the query ended, and
+/// gives its statistics as of then.
 pub async fn stop(
     athena: &aws_sdk_athena::Client,
     id: &str,
     timeout: Duration,
-) -> Result<(), AthenaError> {
+) -> Result<Statistics, AthenaError> {
     athena
         .stop_query_execution()
         .query_execution_id(id)
@@ -220,7 +225,7 @@ pub async fn stop(
                     | QueryExecutionState::Succeeded
             )
         ) {
-            return Ok(());
+            return Ok(statistics(&q));
         }
         if Instant::now() >= deadline {
             return Err(AthenaError::StopNotConfirmed(id.into(), timeout.as_secs()));

@@ -138,6 +138,8 @@ async fn cancel_when(
     let trigger = cancel.clone();
     let id = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let seen_id = id.clone();
+    let ended = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen_end = ended.clone();
     let err = engine
         .run(
             &approve(SELECT_ITEMS),
@@ -148,12 +150,16 @@ async fn cancel_when(
                     *seen_id.lock().unwrap() = query_execution_id
                 }
                 RunEvent::State(s) if s == state => trigger.cancel(),
+                RunEvent::Ended { statistics, .. } => *seen_end.lock().unwrap() = Some(statistics),
                 _ => {}
             },
         )
         .await
         .unwrap_err();
     assert!(matches!(err, AthenaError::Cancelled), "{err}");
+    // The statistics Athena gave once the stop was confirmed (the stand-in scanned nothing yet).
+    let ended = ended.lock().unwrap().clone();
+    assert_eq!(ended.map(|s| s.bytes_scanned), Some(0));
     let id = id.lock().unwrap().clone();
     let now = lab.standin.state_of(&id).unwrap();
     (lab, id, now)
@@ -324,12 +330,14 @@ async fn a_download_dropped_halfway_resumes_with_a_range_request() {
 async fn a_workgroup_scan_cutoff_cancels_the_query_and_says_why() {
     let lab = lab(5).await;
     let engine = lab.engine(lab.settings("capped"));
+    let events = Events::default();
+    let seen = events.clone();
     let err = engine
         .run(
             &approve(SELECT_ITEMS),
             "cap",
             &CancellationToken::new(),
-            &|_| {},
+            &move |e| seen.record(&e),
         )
         .await
         .unwrap_err();
@@ -341,6 +349,19 @@ async fn a_workgroup_scan_cutoff_cancels_the_query_and_says_why() {
         "{reason}"
     );
     assert!(err.to_string().starts_with("Athena cancelled the query: "));
+    // What it scanned before the cutoff is billed, so the run says how much that was.
+    let scanned: u64 = events
+        .list()
+        .last()
+        .and_then(|e| e.strip_prefix("ended "))
+        .unwrap_or_else(|| panic!("no end statistics in {:?}", events.list()))
+        .parse()
+        .unwrap();
+    assert!(
+        reason.contains(&format!("({scanned} bytes scanned")),
+        "{scanned} against {reason}"
+    );
+    assert!(scanned > 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

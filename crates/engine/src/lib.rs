@@ -12,7 +12,7 @@ pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable}
 pub use error::EngineError;
 pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
 pub use tokio_util::sync::CancellationToken;
-pub use trace::RunTrace;
+pub use trace::{RunTrace, Scanned};
 pub use warden_guardrails::Approved;
 
 #[async_trait::async_trait]

@@ -1,11 +1,26 @@
 use std::sync::Mutex;
 
 /// What an engine has learned of a run while it goes (Athena's query execution id as soon as
-/// Athena accepts the query), kept when the run then fails or is cancelled, so that the audit
-/// journal records the id of those runs as it does for finished ones.
+/// Athena accepts the query, and the bytes it scanned when it ended), kept when the run then
+/// fails or is cancelled, so that the audit journal and the window show the id and the scan of
+/// those runs as they do for finished ones: a cancelled scan is still billed.
 #[derive(Debug, Default)]
 pub struct RunTrace {
-    query_id: Mutex<Option<String>>,
+    inner: Mutex<Traced>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Traced {
+    query_id: Option<String>,
+    scanned: Option<Scanned>,
+}
+
+/// Bytes a run scanned and what that cost, as the engine reported them when the run ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scanned {
+    pub bytes: u64,
+    /// USD, for engines that bill by the byte (Athena); `None` otherwise.
+    pub cost_usd: Option<f64>,
 }
 
 impl RunTrace {
@@ -13,14 +28,48 @@ impl RunTrace {
         Self::default()
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Traced> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn set_query_id(&self, id: &str) {
-        *self.query_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.to_string());
+        self.lock().query_id = Some(id.to_string());
     }
 
     pub fn query_id(&self) -> Option<String> {
-        self.query_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.lock().query_id.clone()
+    }
+
+    pub fn set_scanned(&self, scanned: Scanned) {
+        self.lock().scanned = Some(scanned);
+    }
+
+    /// What the engine said the run scanned, when it said.
+    pub fn scanned(&self) -> Option<Scanned> {
+        self.lock().scanned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_what_the_engine_noted() {
+        let trace = RunTrace::new();
+        assert_eq!((trace.query_id(), trace.scanned()), (None, None));
+        trace.set_query_id("q-1");
+        trace.set_scanned(Scanned {
+            bytes: 10,
+            cost_usd: Some(0.5),
+        });
+        assert_eq!(trace.query_id().as_deref(), Some("q-1"));
+        assert_eq!(
+            trace.scanned(),
+            Some(Scanned {
+                bytes: 10,
+                cost_usd: Some(0.5)
+            })
+        );
     }
 }

@@ -83,11 +83,15 @@ pub fn every_kind() -> Vec<NewEvent> {
             engine: engine(),
             error: "table not found".into(),
             duration_ms: 5,
+            bytes_scanned: None,
+            cost_micro_usd: None,
         }),
         Payload::QueryCancelled(QueryCancelled {
             query: q(),
             engine: engine(),
             duration_ms: 99,
+            bytes_scanned: Some(10_485_760),
+            cost_micro_usd: Some(47_684),
         }),
         Payload::ElevationRequested(ElevationRequested {
             elevation_id: "elev-2".into(),

@@ -28,7 +28,7 @@ pub use changes::{
 pub use elevated::{GrantKeys, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
-pub use run::{Execution, RunError};
+pub use run::{Execution, RunDetails, RunEnd, RunError};
 
 /// The one way to execute SQL.
 ///

@@ -52,6 +52,8 @@ impl RunError {
 pub struct Execution {
     pub engine: &'static str,
     pub query_id: String,
+    /// The Athena workgroup it ran in; `None` for engines without.
+    pub workgroup: Option<String>,
     pub result: ResultSet,
     pub bytes_scanned: u64,
     /// What the scan cost in USD (Athena), `None` for engines that do not bill by the byte.
@@ -62,6 +64,31 @@ pub struct Execution {
     /// The request ids of the grants the verdict leaned on: rows kept for paging are shown only
     /// while these still hold (see [`crate::ResultStore`]).
     pub grants: Vec<String>,
+}
+
+/// What is known of a run the engine was handed, whatever its end: what the window shows in its
+/// run details and the audit journal records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetails {
+    pub state: RunEnd,
+    pub engine: &'static str,
+    /// The engine's id for the run (Athena's query execution id) once it gave one.
+    pub query_id: Option<String>,
+    pub workgroup: Option<String>,
+    /// Rows of a finished run.
+    pub rows: Option<u64>,
+    /// Bytes scanned, when the engine said (always on a finished run; on a failed or cancelled
+    /// Athena run, what Athena reported when it ended).
+    pub bytes_scanned: Option<u64>,
+    pub cost_usd: Option<f64>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    Succeeded,
+    Failed,
+    Cancelled,
 }
 
 /// USD as whole millionths (to the nearest): the journal keeps integers so its encoding is exact.
@@ -86,6 +113,29 @@ impl Gate {
         sql: &str,
         database: Option<&str>,
         cancel: CancellationToken,
+    ) -> Result<Execution, RunError> {
+        self.run_with_details(sql, database, cancel).await.0
+    }
+
+    /// [`Gate::run`], and what is known of the run when the engine was handed it (`None` when
+    /// the gate refused it before): for the run details of a failed or cancelled run.
+    pub async fn run_with_details(
+        &self,
+        sql: &str,
+        database: Option<&str>,
+        cancel: CancellationToken,
+    ) -> (Result<Execution, RunError>, Option<RunDetails>) {
+        let mut details = None;
+        let outcome = self.run_noting(sql, database, cancel, &mut details).await;
+        (outcome, details)
+    }
+
+    async fn run_noting(
+        &self,
+        sql: &str,
+        database: Option<&str>,
+        cancel: CancellationToken,
+        details: &mut Option<RunDetails>,
     ) -> Result<Execution, RunError> {
         let in_force = match self.policy() {
             Ok(p) => p,
@@ -161,6 +211,17 @@ impl Gate {
             .mono
             .saturating_duration_since(started)
             .as_millis() as u64;
+        let scanned = trace.scanned();
+        let mut noted = RunDetails {
+            state: RunEnd::Failed,
+            engine: runner.name(),
+            query_id: engine.query_id.clone(),
+            workgroup: engine.workgroup.clone(),
+            rows: None,
+            bytes_scanned: scanned.map(|s| s.bytes),
+            cost_usd: scanned.and_then(|s| s.cost_usd),
+            duration_ms,
+        };
         match outcome {
             Ok(outcome) => {
                 let engine = EngineRef {
@@ -181,8 +242,17 @@ impl Gate {
                     duration_ms,
                     "finished"
                 );
+                *details = Some(RunDetails {
+                    state: RunEnd::Succeeded,
+                    query_id: Some(outcome.query_id.clone()),
+                    rows: Some(outcome.result.rows.len() as u64),
+                    bytes_scanned: Some(outcome.bytes_scanned),
+                    cost_usd: outcome.cost_usd,
+                    ..noted
+                });
                 Ok(Execution {
                     engine: runner.name(),
+                    workgroup: runner.workgroup(),
                     query_id: outcome.query_id,
                     result: outcome.result,
                     bytes_scanned: outcome.bytes_scanned,
@@ -194,10 +264,14 @@ impl Gate {
                 })
             }
             Err(EngineError::Cancelled) => {
+                noted.state = RunEnd::Cancelled;
+                *details = Some(noted);
                 self.record(Payload::QueryCancelled(QueryCancelled {
                     query,
                     engine,
                     duration_ms,
+                    bytes_scanned: scanned.map(|s| s.bytes),
+                    cost_micro_usd: scanned.and_then(|s| s.cost_usd).map(micro_usd),
                 }))?;
                 tracing::info!(duration_ms, "cancelled");
                 Err(RunError::Engine(EngineError::Cancelled))
@@ -209,11 +283,14 @@ impl Gate {
                     Some(_) => error.to_string(),
                     None => "the engine reported an error (details withheld: this policy keeps only hashes of SQL)".into(),
                 };
+                *details = Some(noted);
                 self.record(Payload::QueryFailed(QueryFailed {
                     query,
                     engine,
                     error: text,
                     duration_ms,
+                    bytes_scanned: scanned.map(|s| s.bytes),
+                    cost_micro_usd: scanned.and_then(|s| s.cost_usd).map(micro_usd),
                 }))?;
                 tracing::warn!(duration_ms, "the engine reported an error");
                 Err(RunError::Engine(error))

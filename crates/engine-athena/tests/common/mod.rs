@@ -180,6 +180,7 @@ impl Events {
         let text = match e {
             RunEvent::Started { .. } => "started".to_string(),
             RunEvent::State(s) => format!("{s:?}"),
+            RunEvent::Ended { statistics, .. } => format!("ended {}", statistics.bytes_scanned),
             RunEvent::Reading { path, .. } => format!("reading {path}"),
         };
         self.0.lock().unwrap().push(text);
