@@ -37,6 +37,8 @@ import type { ResultColumn } from "./gen/ResultColumn";
 import type { RowPage } from "./gen/RowPage";
 import type { SavedQuery } from "./gen/SavedQuery";
 import type { SaveQuery } from "./gen/SaveQuery";
+import type { RunDetails } from "./gen/RunDetails";
+import type { RunState } from "./gen/RunState";
 import type { SessionEnded } from "./gen/SessionEnded";
 import type { Severity } from "./gen/Severity";
 import type { SignInStatus } from "./gen/SignInStatus";
@@ -77,6 +79,8 @@ export type {
   RowPage,
   SavedQuery,
   SaveQuery,
+  RunDetails,
+  RunState,
   SessionEnded,
   Severity,
   SignInStatus,

@@ -85,6 +85,16 @@ const RESULT: QueryResult = {
   durationMs: 45,
   queryId: "q1",
   engine: "datafusion",
+  run: {
+    state: "succeeded",
+    engine: "datafusion",
+    queryId: "q1",
+    workgroup: null,
+    rows: 3,
+    bytesScanned: 12_345_678,
+    costUsd: null,
+    durationMs: 45,
+  },
 };
 
 function verdictFor(sql: string): LintReport {
@@ -221,6 +231,8 @@ describe("the window", () => {
     await app.run();
     expect(calls("run_query")).toEqual([{ sql: "SELECT order_id FROM sales.orders", database: "sales", runId: expect.any(String) }]);
     expect(element("result-meta").textContent).toBe("3 rows · 12.3 MB scanned · 45 ms");
+    expect(element("run-details").hidden).toBe(false);
+    expect(element("run-details").querySelector("[data-state]")?.textContent).toBe("Succeeded");
     await vi.waitFor(() => expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(3));
     expect(calls("fetch_rows")).toEqual([{ resultId: "r1", offset: 0, limit: 3 }]);
     // The run's own check is shared with the live linter: one lint per text.
@@ -290,7 +302,11 @@ describe("the window", () => {
     let reject: (reason: unknown) => void = () => {};
     handlers.run_query = () => new Promise((_, no) => (reject = no));
     handlers.cancel_query = () => {
-      reject({ kind: "cancelled", message: "the query was cancelled" });
+      reject({
+        kind: "cancelled",
+        message: "the query was cancelled",
+        run: { ...RESULT.run, state: "cancelled", engine: "athena", queryId: "athena-7", workgroup: "primary", rows: null, bytesScanned: 2_000_000, costUsd: 0.00001 },
+      });
       return true;
     };
     await start();
@@ -305,6 +321,12 @@ describe("the window", () => {
     expect(calls("cancel_query")).toEqual([{ runId: (calls("run_query")[0] as { runId: string }).runId }]);
     expect(element("cancel").hidden).toBe(true);
     expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
+    // The run details of the cancelled run: what Athena scanned until the stop, and its id.
+    const details = element("run-details");
+    expect(details.hidden).toBe(false);
+    expect(details.querySelector('[data-state="cancelled"]')?.textContent).toBe("Cancelled");
+    expect(details.textContent).toContain("2.0 MB");
+    expect(details.querySelector("code")?.textContent).toBe("athena-7");
   });
 
   it("keeps Cancel usable when the backend had nothing to cancel yet", async () => {

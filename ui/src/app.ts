@@ -9,6 +9,8 @@ import { Checker, type CheckOutcome } from "./checker";
 import { createEditor, type RunScope, type SqlEditor } from "./editor";
 import { Elevations } from "./elevation";
 import { describeError } from "./errors";
+import { renderRunDetails, runOfError } from "./run-details";
+import { copyText } from "./clipboard";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { HistoryPanel } from "./history";
@@ -45,6 +47,8 @@ interface Tab {
   result: api.QueryResult | null;
   meta: string;
   metaTitle: string;
+  /** What is known of its last run (also of one that failed or was cancelled). */
+  details: api.RunDetails | null;
   running: boolean;
 }
 
@@ -122,6 +126,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     result: null,
     meta: "",
     metaTitle: "",
+    details: null,
     running: false,
   });
   /** Until the workspace is read, one empty tab; the kept ones replace it then. */
@@ -294,6 +299,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     layout.meta.textContent = tab.meta;
     if (tab.metaTitle) layout.meta.title = tab.metaTitle;
     else layout.meta.removeAttribute("title");
+    renderRunDetails(layout.runDetails, tab.details, copyText);
+  };
+  const setDetails = (tab: Tab, details: api.RunDetails | null) => {
+    tab.details = details;
+    if (tab === front) renderRunDetails(layout.runDetails, details, copyText);
   };
   const setMeta = (tab: Tab, meta: string, title = "") => {
     tab.meta = meta;
@@ -391,9 +401,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           currentRun = `${Date.now().toString(36)}-${runs}`;
           layout.cancel.hidden = false;
           layout.cancel.disabled = false;
+          setDetails(tab, null);
           const result = await api.runQuery(piece, tab.database, currentRun);
           // Each statement's rows replace the last: the script's result is its last statement's.
           tab.result = result;
+          setDetails(tab, result.run);
           if (tab === front) {
             grid.show(result);
             if (charting) paintChart();
@@ -405,6 +417,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         tab.result = null;
         if (tab === front) grid.clear("No results.");
         setMeta(tab, "");
+        setDetails(tab, runOfError(error));
         const where = pieces.length > 1 ? `${stepLabel()} failed. ` : "";
         showError(layout, `${where}${describeError(error)}`);
       } finally {

@@ -58,6 +58,16 @@ describe("the chart view", () => {
     durationMs: 1,
     queryId: "q1",
     engine: "datafusion",
+    run: {
+      state: "succeeded",
+      engine: "datafusion",
+      queryId: "q1",
+      workgroup: null,
+      rows: 5_000,
+      bytesScanned: 1,
+      costUsd: null,
+      durationMs: 1,
+    },
   };
 
   beforeEach(() => {

@@ -14,6 +14,16 @@ const RESULT: QueryResult = {
   durationMs: 5,
   queryId: "q1",
   engine: "datafusion",
+  run: {
+    state: "succeeded",
+    engine: "datafusion",
+    queryId: "q1",
+    workgroup: null,
+    rows: 1_000,
+    bytesScanned: 1_000,
+    costUsd: null,
+    durationMs: 5,
+  },
 };
 
 function rows(offset: number, limit: number): CellValue[][] {

@@ -20,6 +20,7 @@ export interface Layout {
   error: HTMLElement;
   errorText: HTMLElement;
   meta: HTMLElement;
+  runDetails: HTMLElement;
   grid: HTMLElement;
   status: HTMLElement;
   banner: HTMLElement;
@@ -113,6 +114,7 @@ const MARKUP = `
         <button id="chart-toggle" class="tool-button" type="button" aria-pressed="false" title="Show the result as a chart">Chart</button>
       </span>
     </div>
+    <div id="run-details" class="run-details" aria-label="Run details" hidden></div>
     <div id="grid" class="grid"></div>
     <div id="chart" class="chart" hidden></div>
   </section>
@@ -145,6 +147,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     error: required(root, "#error"),
     errorText: required(root, ".error-text"),
     meta: required(root, "#result-meta"),
+    runDetails: required(root, "#run-details"),
     grid: required(root, "#grid"),
     status: required(root, "#status"),
     banner: required(root, "#policy-banner"),

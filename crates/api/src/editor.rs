@@ -5,6 +5,8 @@ use serde::Serialize;
 use ts_rs::TS;
 use warden_core::{CatalogSnapshot, ColumnInfo, Execution, NoPolicy, Policy, Report, Value};
 
+use crate::RunDetails;
+
 /// Whether a text may run, in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -232,7 +234,7 @@ impl Catalog {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryResult {
     pub result_id: String,
@@ -242,6 +244,8 @@ pub struct QueryResult {
     pub duration_ms: u64,
     pub query_id: String,
     pub engine: String,
+    /// The run details panel's facts, as a failed or cancelled run sends them with its error.
+    pub run: RunDetails,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
@@ -269,6 +273,7 @@ impl QueryResult {
             duration_ms: e.duration.as_millis() as u64,
             query_id: e.query_id.clone(),
             engine: e.engine.to_string(),
+            run: RunDetails::from(e),
         }
     }
 }

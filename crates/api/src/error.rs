@@ -4,6 +4,8 @@ use serde::Serialize;
 use ts_rs::TS;
 use warden_core::{CoreError, EngineError, RunError};
 
+use crate::RunDetails;
+
 /// Why a command failed, as the window tells failures apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -21,11 +23,16 @@ pub enum ErrorKind {
 }
 
 /// Shape of every rejected command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(rename = "CommandError")]
 pub struct ApiError {
     pub kind: ErrorKind,
     pub message: String,
+    /// For a run that failed or was cancelled once the engine had it: what is known of it
+    /// (the Athena id, the bytes scanned until it ended), for the run details panel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub run: Option<RunDetails>,
 }
 
 impl ApiError {
@@ -33,7 +40,13 @@ impl ApiError {
         Self {
             kind,
             message: message.into(),
+            run: None,
         }
+    }
+
+    /// This error with the details of the run it ended.
+    pub fn with_run(self, run: Option<RunDetails>) -> Self {
+        Self { run, ..self }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@ use warden_core::{Gate, ResultStore};
 use crate::editor::{Catalog, LintReport, QueryResult, RowPage};
 use crate::error::ApiError;
 use crate::running::RunningQueries;
+use crate::RunDetails;
 
 /// Rows per page is the window's choice, within reason.
 const MAX_PAGE: usize = 5_000;
@@ -37,11 +38,12 @@ pub async fn run_query(
     run_id: &str,
 ) -> Result<QueryResult, ApiError> {
     let cancel = running.lock().map_err(|_| unusable())?.start(run_id);
-    let outcome = gate.run(sql, database, cancel).await;
+    let (outcome, details) = gate.run_with_details(sql, database, cancel).await;
     if let Ok(mut running) = running.lock() {
         running.finish(run_id);
     }
-    let execution = outcome?;
+    let execution =
+        outcome.map_err(|e| ApiError::from(e).with_run(details.map(RunDetails::from)))?;
     let id = results
         .lock()
         .map_err(|_| result_store_unusable())?
