@@ -1,17 +1,49 @@
-//! Exports a stored result to CSV or JSON Lines without loading it into memory.
+//! Writes rows to CSV or JSON one row at a time, so an export never holds the result: from the
+//! disk-backed store one chunk at a time ([`ResultReader::export`]), or from any other source of
+//! rows ([`RowExporter`]). [`write_atomically`] puts a file in place only once it is whole.
 
 use std::io::Write;
+use std::path::Path;
 
-use warden_engine::Value;
+use warden_engine::{ColumnInfo, Value};
 
 use crate::{ResultReader, ResultsError};
 
-fn csv_field(text: Option<&str>) -> String {
-    match text {
-        None => String::new(),
-        Some("") => "\"\"".into(),
-        Some(t) if t.contains([',', '"', '\n', '\r']) => format!("\"{}\"", t.replace('"', "\"\"")),
-        Some(t) => t.to_string(),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold `,` `"` CR or LF
+    /// (quotes doubled). NULL is an empty field and empty text is `""`, so the two stay apart.
+    Csv,
+    /// One JSON array of objects keyed by column name in column order, one object per line;
+    /// NULL is `null` and numbers stay numbers.
+    Json,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// CSV only: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    /// leading `'`, so a spreadsheet opening the file shows it as text instead of running it as
+    /// a formula (CSV formula injection). Numbers are never changed: they cannot be formulas.
+    pub formula_guard: bool,
+}
+
+impl ExportOptions {
+    /// The safe default: formula guard on.
+    pub fn new(format: ExportFormat) -> Self {
+        Self {
+            format,
+            formula_guard: true,
+        }
     }
 }
 
@@ -19,54 +51,277 @@ fn export_err(e: impl std::fmt::Display) -> ResultsError {
     ResultsError::Export(e.to_string())
 }
 
-impl ResultReader {
-    /// RFC 4180 CSV with a header row and CRLF line ends. NULL is an empty field and empty
-    /// text is `""`, so the two stay apart. Returns the number of rows.
-    pub fn export_csv(&self, out: impl Write) -> Result<u64, ResultsError> {
+/// Starts a spreadsheet formula when a cell begins with it.
+fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+fn csv_field(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    if text.is_empty() {
+        out.write_all(b"\"\"")
+    } else if text.contains([',', '"', '\n', '\r']) {
+        out.write_all(b"\"")?;
+        out.write_all(text.replace('"', "\"\"").as_bytes())?;
+        out.write_all(b"\"")
+    } else {
+        out.write_all(text.as_bytes())
+    }
+}
+
+/// Writes the header, then each row as it is given, then the end: memory holds one row.
+pub struct RowExporter<W: Write> {
+    out: std::io::BufWriter<W>,
+    options: ExportOptions,
+    /// JSON object keys, already encoded.
+    keys: Vec<String>,
+    rows: u64,
+}
+
+impl<W: Write> RowExporter<W> {
+    pub fn start(
+        out: W,
+        columns: &[ColumnInfo],
+        options: ExportOptions,
+    ) -> Result<Self, ResultsError> {
         let mut out = std::io::BufWriter::new(out);
-        let header: Vec<String> = self
-            .columns()
-            .iter()
-            .map(|c| csv_field(Some(&c.name)))
-            .collect();
-        write!(out, "{}\r\n", header.join(",")).map_err(export_err)?;
-        let rows = self.for_each_row(|row| {
-            let fields: Vec<String> = row
-                .iter()
-                .map(|v| match v {
-                    Value::Null => String::new(),
-                    other => csv_field(Some(&other.display())),
-                })
-                .collect();
-            write!(out, "{}\r\n", fields.join(",")).map_err(export_err)
-        })?;
-        out.flush().map_err(export_err)?;
-        Ok(rows)
+        let mut keys = Vec::new();
+        match options.format {
+            ExportFormat::Csv => {
+                for (i, c) in columns.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",").map_err(export_err)?;
+                    }
+                    let name = if options.formula_guard && looks_like_formula(&c.name) {
+                        format!("'{}", c.name)
+                    } else {
+                        c.name.clone()
+                    };
+                    csv_field(&mut out, &name).map_err(export_err)?;
+                }
+                out.write_all(b"\r\n").map_err(export_err)?;
+            }
+            ExportFormat::Json => {
+                keys = columns
+                    .iter()
+                    .map(|c| serde_json::to_string(&c.name).map_err(export_err))
+                    .collect::<Result<_, _>>()?;
+                out.write_all(b"[").map_err(export_err)?;
+            }
+        }
+        Ok(Self {
+            out,
+            options,
+            keys,
+            rows: 0,
+        })
     }
 
-    /// One JSON object per line, keyed by column name in column order; NULL is `null`.
-    /// Returns the number of rows.
-    pub fn export_json_lines(&self, out: impl Write) -> Result<u64, ResultsError> {
-        let mut out = std::io::BufWriter::new(out);
-        let keys: Vec<String> = self
-            .columns()
-            .iter()
-            .map(|c| serde_json::to_string(&c.name).map_err(export_err))
-            .collect::<Result<_, _>>()?;
-        let rows = self.for_each_row(|row| {
-            let mut line = String::from("{");
-            for (i, (key, value)) in keys.iter().zip(row).enumerate() {
-                if i > 0 {
-                    line.push(',');
+    pub fn row(&mut self, row: &[Value]) -> Result<(), ResultsError> {
+        let out = &mut self.out;
+        match self.options.format {
+            ExportFormat::Csv => {
+                for (i, value) in row.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",").map_err(export_err)?;
+                    }
+                    match value {
+                        Value::Null => {}
+                        Value::Text(t) if self.options.formula_guard && looks_like_formula(t) => {
+                            csv_field(out, &format!("'{t}")).map_err(export_err)?
+                        }
+                        Value::Text(t) => csv_field(out, t).map_err(export_err)?,
+                        other => csv_field(out, &other.display()).map_err(export_err)?,
+                    }
                 }
-                line.push_str(key);
-                line.push(':');
-                line.push_str(&serde_json::to_string(value).map_err(export_err)?);
+                out.write_all(b"\r\n").map_err(export_err)?;
             }
-            line.push_str("}\n");
-            out.write_all(line.as_bytes()).map_err(export_err)
+            ExportFormat::Json => {
+                out.write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })
+                    .map_err(export_err)?;
+                for (i, (key, value)) in self.keys.iter().zip(row).enumerate() {
+                    if i > 0 {
+                        out.write_all(b",").map_err(export_err)?;
+                    }
+                    out.write_all(key.as_bytes()).map_err(export_err)?;
+                    out.write_all(b":").map_err(export_err)?;
+                    serde_json::to_writer(&mut *out, value).map_err(export_err)?;
+                }
+                out.write_all(b"}").map_err(export_err)?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the document and flushes; returns the number of rows written.
+    pub fn finish(mut self) -> Result<u64, ResultsError> {
+        if self.options.format == ExportFormat::Json {
+            self.out.write_all(b"\n]\n").map_err(export_err)?;
+        }
+        self.out.flush().map_err(export_err)?;
+        Ok(self.rows)
+    }
+}
+
+impl ResultReader {
+    /// Exports every row, reading one chunk at a time and waiting for the chunks still to come;
+    /// fails if the rows stopped arriving. Returns the number of rows.
+    pub fn export(&self, out: impl Write, options: ExportOptions) -> Result<u64, ResultsError> {
+        let mut exporter = RowExporter::start(out, self.columns(), options)?;
+        self.for_each_row(|row| exporter.row(row))?;
+        exporter.finish()
+    }
+
+    /// RFC 4180 CSV with the formula guard on (see [`ExportOptions`]).
+    pub fn export_csv(&self, out: impl Write) -> Result<u64, ResultsError> {
+        self.export(out, ExportOptions::new(ExportFormat::Csv))
+    }
+}
+
+/// Writes a file through `write` into a temporary file beside `path`, synced, then renamed over
+/// `path`: a reader never sees half an export, and a failed one leaves no file (nor replaces an
+/// earlier one).
+pub fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, ResultsError>,
+) -> Result<T, ResultsError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.file_name().is_none() {
+        return Err(ResultsError::Export(format!(
+            "{} names no file: give a file name",
+            path.display()
+        )));
+    }
+    let mut file = tempfile::Builder::new()
+        .prefix(".warden-export-")
+        .tempfile_in(folder)
+        .map_err(|e| {
+            ResultsError::Export(format!(
+                "cannot write in {}: {e}; pick a folder you can write to",
+                folder.display()
+            ))
         })?;
-        out.flush().map_err(export_err)?;
-        Ok(rows)
+    let value = write(file.as_file_mut())?;
+    file.as_file().sync_all().map_err(export_err)?;
+    file.persist(path).map_err(|e| {
+        ResultsError::Export(format!(
+            "cannot put the file at {}: {}",
+            path.display(),
+            e.error
+        ))
+    })?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(names: &[&str]) -> Vec<ColumnInfo> {
+        names
+            .iter()
+            .map(|n| ColumnInfo {
+                name: n.to_string(),
+                data_type: "varchar".into(),
+            })
+            .collect()
+    }
+
+    fn export(rows: &[Vec<Value>], options: ExportOptions) -> String {
+        let mut out = Vec::new();
+        let mut e = RowExporter::start(&mut out, &columns(&["a", "b"]), options).unwrap();
+        for r in rows {
+            e.row(r).unwrap();
+        }
+        assert_eq!(e.finish().unwrap(), rows.len() as u64);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn csv_quotes_per_rfc_4180_and_keeps_null_apart_from_empty() {
+        let rows = vec![
+            vec![text("plain"), text("a,b")],
+            vec![text("say \"hi\""), text("two\r\nlines")],
+            vec![Value::Null, text("")],
+            vec![Value::Int(-5), Value::Float(1.5)],
+            vec![Value::Bool(true), text("ünï ☃")],
+        ];
+        assert_eq!(
+            export(&rows, ExportOptions::new(ExportFormat::Csv)),
+            "a,b\r\nplain,\"a,b\"\r\n\"say \"\"hi\"\"\",\"two\r\nlines\"\r\n,\"\"\r\n-5,1.5\r\ntrue,ünï ☃\r\n"
+        );
+    }
+
+    #[test]
+    fn csv_guards_text_that_a_spreadsheet_would_run_as_a_formula() {
+        let rows = vec![
+            vec![text("=HYPERLINK(\"http://x\",\"y\")"), text("+1")],
+            vec![text("-2+3"), text("@SUM(A1)")],
+            vec![text("\tx"), text("a=b")],
+            vec![Value::Int(-7), Value::Float(-0.5)],
+        ];
+        assert_eq!(
+            export(&rows, ExportOptions::new(ExportFormat::Csv)),
+            "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n"
+        );
+        let off = ExportOptions {
+            format: ExportFormat::Csv,
+            formula_guard: false,
+        };
+        assert!(export(&rows, off).starts_with("a,b\r\n\"=HYPERLINK("));
+    }
+
+    #[test]
+    fn json_is_one_array_with_an_object_per_line() {
+        let rows = vec![
+            vec![Value::Int(1), Value::Null],
+            vec![text("=1"), text("a\"b\n")],
+        ];
+        let json = export(&rows, ExportOptions::new(ExportFormat::Json));
+        assert_eq!(
+            json,
+            "[\n{\"a\":1,\"b\":null},\n{\"a\":\"=1\",\"b\":\"a\\\"b\\n\"}\n]\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed[1]["a"], "=1", "JSON has no formulas to guard");
+        let empty = export(&[], ExportOptions::new(ExportFormat::Json));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&empty).unwrap(),
+            serde_json::json!([])
+        );
+    }
+
+    #[test]
+    fn a_failed_atomic_write_leaves_no_file_and_keeps_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        let err = write_atomically(&path, |f| {
+            f.write_all(b"half").unwrap();
+            Err::<(), _>(ResultsError::Export("stopped".into()))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("stopped"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        write_atomically(&path, |f| f.write_all(b"new").map_err(export_err)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let missing = dir.path().join("no-such-folder").join("x.csv");
+        let err = write_atomically(&missing, |_| Ok(())).unwrap_err();
+        assert!(
+            err.to_string().contains("pick a folder you can write to"),
+            "{err}"
+        );
     }
 }

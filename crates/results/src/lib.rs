@@ -9,4 +9,5 @@ mod export;
 mod store;
 
 pub use error::ResultsError;
+pub use export::{write_atomically, ExportFormat, ExportOptions, RowExporter};
 pub use store::{create, ResultReader, ResultWriter, Snapshot, CHUNK_ROWS, FIRST_CHUNK_ROWS};

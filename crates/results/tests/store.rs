@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use warden_engine::{ColumnInfo, Value};
-use warden_results::{create, ResultsError, FIRST_CHUNK_ROWS};
+use warden_results::{
+    create, ExportFormat, ExportOptions, ResultsError, CHUNK_ROWS, FIRST_CHUNK_ROWS,
+};
 
 fn columns() -> Vec<ColumnInfo> {
     ["n", "name", "score", "ok"]
@@ -112,11 +114,88 @@ fn export_streams_csv_and_json_lines_with_null_apart_from_empty_text() {
         "n,name,score,ok\r\n1,\"\",,true\r\n2,\"a,\"\"b\"\"\nc\",1.5,\r\n"
     );
     let mut json = Vec::new();
-    reader.export_json_lines(&mut json).unwrap();
+    reader
+        .export(&mut json, ExportOptions::new(ExportFormat::Json))
+        .unwrap();
     assert_eq!(
         String::from_utf8(json).unwrap(),
-        "{\"n\":1,\"name\":\"\",\"score\":null,\"ok\":true}\n{\"n\":2,\"name\":\"a,\\\"b\\\"\\nc\",\"score\":1.5,\"ok\":null}\n"
+        "[\n{\"n\":1,\"name\":\"\",\"score\":null,\"ok\":true},\n{\"n\":2,\"name\":\"a,\\\"b\\\"\\nc\",\"score\":1.5,\"ok\":null}\n]\n"
     );
+}
+
+/// Counts the CSV rows it receives and, the first time it has seen `signal_after` of them,
+/// notes how far the result had arrived and tells the writer to go on.
+struct Sink {
+    rows: u64,
+    last: u8,
+    signal_after: u64,
+    reader: warden_results::ResultReader,
+    seen_then: Option<warden_results::Snapshot>,
+    go: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // A record ends with CRLF; the test's text holds a bare LF inside quotes.
+        for b in buf {
+            if *b == b'\n' && self.last == b'\r' {
+                self.rows += 1;
+            }
+            self.last = *b;
+        }
+        if self.rows > self.signal_after {
+            if let Some(go) = self.go.take() {
+                self.seen_then = Some(self.reader.snapshot());
+                let _ = go.send(());
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_large_export_streams_rows_out_before_the_result_is_whole() {
+    // If the export gathered the result before writing, the writer below would wait for
+    // output that never comes: the export streams, or this test fails (after 30 s at most).
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    let first_part = (FIRST_CHUNK_ROWS + 2 * CHUNK_ROWS) as i64;
+    let total = first_part + 10 * CHUNK_ROWS as i64;
+    let (go, wait) = std::sync::mpsc::channel();
+    let producer = std::thread::spawn(move || {
+        for n in 0..first_part {
+            writer.push(row(n)).unwrap();
+        }
+        if wait.recv_timeout(Duration::from_secs(30)).is_err() {
+            writer.fail("no exported row came out before the whole result was in");
+            return;
+        }
+        for n in first_part..total {
+            writer.push(row(n)).unwrap();
+        }
+        writer.finish().unwrap();
+    });
+    let mut sink = Sink {
+        rows: 0,
+        last: 0,
+        signal_after: FIRST_CHUNK_ROWS as u64,
+        reader: reader.clone(),
+        seen_then: None,
+        go: Some(go),
+    };
+    let exported = reader.export_csv(&mut sink).expect("the export streams");
+    producer.join().unwrap();
+    assert_eq!(exported, total as u64);
+    assert_eq!(sink.rows, total as u64 + 1, "every row and the header");
+    let then = sink.seen_then.expect("rows came out");
+    assert!(
+        !then.complete,
+        "rows were written out while the rest was still to come"
+    );
+    assert!(then.rows <= first_part as u64, "{then:?}");
 }
 
 #[test]
