@@ -27,10 +27,11 @@ pub enum Kind {
     TokenRefreshed,
     CredentialsIssued,
     StoreTampering,
+    ResultExported,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -51,6 +52,7 @@ impl Kind {
         Kind::TokenRefreshed,
         Kind::CredentialsIssued,
         Kind::StoreTampering,
+        Kind::ResultExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +77,7 @@ impl Kind {
             Kind::TokenRefreshed => "token_refreshed",
             Kind::CredentialsIssued => "credentials_issued",
             Kind::StoreTampering => "store_tampering",
+            Kind::ResultExported => "result_exported",
         }
     }
 }

@@ -195,6 +195,21 @@ pub struct QueryCancelled {
     pub cost_micro_usd: Option<u64>,
 }
 
+/// A result was written to a file (the window's Export). Never the data, nor the path itself
+/// (it may name a person or a project): only its SHA-256, which matches a path one already has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultExported {
+    /// `csv` or `json`.
+    pub format: String,
+    pub rows: u64,
+    /// SHA-256 of the absolute path written, as UTF-8 (lossy on non-UTF-8 paths).
+    pub path_sha256: Sha256Hex,
+    /// The engine's id of the run whose result was exported (Athena's query execution id).
+    pub query_id: Option<String>,
+    /// Whether cells that start like a spreadsheet formula were guarded (CSV).
+    pub formula_guard: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElevationRequested {
     pub elevation_id: String,
@@ -334,6 +349,7 @@ pub enum Payload {
     TokenRefreshed(TokenRefreshed),
     CredentialsIssued(CredentialsIssued),
     StoreTampering(StoreTampering),
+    ResultExported(ResultExported),
 }
 
 impl Payload {
@@ -359,6 +375,7 @@ impl Payload {
             Payload::TokenRefreshed(_) => Kind::TokenRefreshed,
             Payload::CredentialsIssued(_) => Kind::CredentialsIssued,
             Payload::StoreTampering(_) => Kind::StoreTampering,
+            Payload::ResultExported(_) => Kind::ResultExported,
         }
     }
 
@@ -395,6 +412,7 @@ impl Payload {
             Payload::TokenRefreshed(p) => serde_json::to_value(p),
             Payload::CredentialsIssued(p) => serde_json::to_value(p),
             Payload::StoreTampering(p) => serde_json::to_value(p),
+            Payload::ResultExported(p) => serde_json::to_value(p),
         }
     }
 
@@ -423,6 +441,7 @@ impl Payload {
             Kind::TokenRefreshed => Payload::TokenRefreshed(serde_json::from_value(value)?),
             Kind::CredentialsIssued => Payload::CredentialsIssued(serde_json::from_value(value)?),
             Kind::StoreTampering => Payload::StoreTampering(serde_json::from_value(value)?),
+            Kind::ResultExported => Payload::ResultExported(serde_json::from_value(value)?),
         })
     }
 }
@@ -504,6 +523,28 @@ mod tests {
             Payload::from_json(Kind::QueryFailed, json).unwrap(),
             scanned
         );
+    }
+
+    #[test]
+    fn an_export_records_a_hash_of_the_path_never_the_path() {
+        let path = "/home/alice/clients/acme/churn.csv";
+        let exported = Payload::ResultExported(ResultExported {
+            format: "csv".into(),
+            rows: 12,
+            path_sha256: Sha256Hex::of(path.as_bytes()),
+            query_id: Some("q-9".into()),
+            formula_guard: true,
+        });
+        assert_eq!(exported.kind(), Kind::ResultExported);
+        let json = exported.to_json().unwrap();
+        assert!(!json.to_string().contains("acme"), "{json}");
+        assert_eq!(json["rows"], 12);
+        assert_eq!(
+            Payload::from_json(Kind::ResultExported, json).unwrap(),
+            exported
+        );
+        let forged = serde_json::json!({"format": "csv", "rows": 1, "path_sha256": path, "query_id": null, "formula_guard": true});
+        assert!(Payload::from_json(Kind::ResultExported, forged).is_err());
     }
 
     #[test]

@@ -339,6 +339,15 @@ fn summary(payload: &Payload) -> String {
             p.account_id,
             rfc3339_ms(p.expires_at_ms)
         ),
+        Payload::ResultExported(p) => format!(
+            "{} rows exported as {}{}",
+            p.rows,
+            p.format,
+            p.query_id
+                .as_ref()
+                .map(|id| format!(" from query {id}"))
+                .unwrap_or_default()
+        ),
         Payload::StoreTampering(p) => format!(
             "tampering in the audit store ({}): {}",
             p.finding.as_str(),

@@ -52,6 +52,8 @@ pub enum CoreError {
     NoApprovals(String),
     #[error("{0}")]
     Elevation(#[from] warden_elevation::ElevationError),
+    #[error("cannot export the result: {0}")]
+    Export(String),
     #[error("the elevation broker cannot run: {0}")]
     Broker(String),
     #[error("the audit store cannot be used: {0}")]

@@ -21,6 +21,7 @@ mod demo;
 mod demo_queries;
 mod error;
 mod exit_sync;
+mod export;
 #[cfg(test)]
 mod foreign_tests;
 mod gate;
@@ -41,6 +42,7 @@ pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, Workspa
 pub use demo_queries::{DemoQuery, DEMO_QUERIES};
 pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
+pub use export::{ExportFormat, ExportOptions, Exported};
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
     GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError,
@@ -48,7 +50,7 @@ pub use gate::{
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};
-pub use results::ResultStore;
+pub use results::{KeptResult, ResultStore};
 pub use warden_broker::RunReport as BrokerReport;
 pub use warden_bundle::{
     FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus,

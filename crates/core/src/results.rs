@@ -1,8 +1,16 @@
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use warden_engine::{ResultSet, Value};
 
 use crate::Execution;
+
+/// A kept result handed out whole (for an export).
+#[derive(Debug, Clone)]
+pub struct KeptResult {
+    pub result: Arc<ResultSet>,
+    pub query_id: Option<String>,
+}
 
 /// Finished results kept for paging into the grid. Bounded: the oldest are dropped first, so a
 /// long session does not keep every result it ever produced in memory. A result read under an
@@ -16,7 +24,10 @@ pub struct ResultStore {
 
 struct Kept {
     id: String,
-    result: ResultSet,
+    /// Shared so an export can write it out without holding the store's lock.
+    result: Arc<ResultSet>,
+    /// The engine's id of the run, for the audit record of an export.
+    query_id: Option<String>,
     /// Request ids of the grants the run leaned on; empty for baseline access.
     grants: Vec<String>,
 }
@@ -32,7 +43,11 @@ impl ResultStore {
 
     /// Keeps the rows of `execution`, tied to the grants it leaned on.
     pub fn insert(&mut self, execution: &Execution) -> String {
-        self.keep(execution.result.clone(), execution.grants.clone())
+        let id = self.keep(execution.result.clone(), execution.grants.clone());
+        if let Some(kept) = self.entries.back_mut() {
+            kept.query_id = Some(execution.query_id.clone());
+        }
+        id
     }
 
     fn keep(&mut self, result: ResultSet, grants: Vec<String>) -> String {
@@ -43,7 +58,8 @@ impl ResultStore {
         }
         self.entries.push_back(Kept {
             id: id.clone(),
-            result,
+            result: Arc::new(result),
+            query_id: None,
             grants,
         });
         id
@@ -59,12 +75,28 @@ impl ResultStore {
         limit: usize,
         held: &BTreeSet<String>,
     ) -> Option<Vec<Vec<Value>>> {
+        let at = self.held(id, held)?;
+        Some(self.entries[at].result.page(offset, limit).to_vec())
+    }
+
+    /// The whole of a kept result, for an export, under the same rule as [`Self::page`]: `None`
+    /// when it is unknown, dropped, or leaned on a grant that no longer holds.
+    pub fn whole(&mut self, id: &str, held: &BTreeSet<String>) -> Option<KeptResult> {
+        let at = self.held(id, held)?;
+        let kept = &self.entries[at];
+        Some(KeptResult {
+            result: kept.result.clone(),
+            query_id: kept.query_id.clone(),
+        })
+    }
+
+    fn held(&mut self, id: &str, held: &BTreeSet<String>) -> Option<usize> {
         let at = self.entries.iter().position(|k| k.id == id)?;
         if !self.entries[at].grants.iter().all(|g| held.contains(g)) {
             self.entries.remove(at);
             return None;
         }
-        Some(self.entries[at].result.page(offset, limit).to_vec())
+        Some(at)
     }
 
     /// Drops every kept result.
@@ -106,6 +138,22 @@ mod tests {
         assert!(store.page("nope", 0, 1, &none).is_none());
         store.clear();
         assert!(store.page(&c, 0, 1, &none).is_none());
+    }
+
+    #[test]
+    fn a_whole_result_follows_the_grants_as_pages_do() {
+        let mut store = ResultStore::new(4);
+        let elevated = store.keep(rows(10), vec!["grant-1".into()]);
+        let held = BTreeSet::from(["grant-1".to_string()]);
+        assert_eq!(
+            store.whole(&elevated, &held).expect("held").result.len(),
+            10
+        );
+        assert!(store.whole(&elevated, &BTreeSet::new()).is_none());
+        assert!(
+            store.page(&elevated, 0, 1, &held).is_none(),
+            "dropped for good"
+        );
     }
 
     #[test]

@@ -178,12 +178,13 @@ impl ResultReader {
     }
 }
 
-/// Writes a file through `write` into a temporary file beside `path`, synced, then renamed over
-/// `path`: a reader never sees half an export, and a failed one leaves no file (nor replaces an
-/// earlier one).
+/// Writes a file through `write` into a temporary file beside `path`, synced, then, if `commit`
+/// agrees (the caller records the export there), renamed over `path`: a reader never sees half
+/// an export, and a failed or refused one leaves no file (nor replaces an earlier one).
 pub fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> Result<T, ResultsError>,
+    commit: impl FnOnce(&T) -> Result<(), ResultsError>,
 ) -> Result<T, ResultsError> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -206,6 +207,7 @@ pub fn write_atomically<T>(
         })?;
     let value = write(file.as_file_mut())?;
     file.as_file().sync_all().map_err(export_err)?;
+    commit(&value)?;
     file.persist(path).map_err(|e| {
         ResultsError::Export(format!(
             "cannot put the file at {}: {}",
@@ -303,10 +305,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.csv");
         std::fs::write(&path, "old").unwrap();
-        let err = write_atomically(&path, |f| {
-            f.write_all(b"half").unwrap();
-            Err::<(), _>(ResultsError::Export("stopped".into()))
-        })
+        let err = write_atomically(
+            &path,
+            |f| {
+                f.write_all(b"half").unwrap();
+                Err::<(), _>(ResultsError::Export("stopped".into()))
+            },
+            |_| Ok(()),
+        )
         .unwrap_err();
         assert!(err.to_string().contains("stopped"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
@@ -315,10 +321,27 @@ mod tests {
             1,
             "no temporary file left"
         );
-        write_atomically(&path, |f| f.write_all(b"new").map_err(export_err)).unwrap();
+        let refused = write_atomically(
+            &path,
+            |f| f.write_all(b"whole").map_err(export_err),
+            |_| Err(ResultsError::Export("not recorded".into())),
+        );
+        assert!(refused.is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "old",
+            "refused: not put in place"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomically(
+            &path,
+            |f| f.write_all(b"new").map_err(export_err),
+            |_| Ok(()),
+        )
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         let missing = dir.path().join("no-such-folder").join("x.csv");
-        let err = write_atomically(&missing, |_| Ok(())).unwrap_err();
+        let err = write_atomically(&missing, |_| Ok(()), |_| Ok(())).unwrap_err();
         assert!(
             err.to_string().contains("pick a folder you can write to"),
             "{err}"

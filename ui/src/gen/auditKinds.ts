@@ -21,4 +21,5 @@ export const AUDIT_KINDS = [
   "token_refreshed",
   "credentials_issued",
   "store_tampering",
+  "result_exported",
 ] as const;
