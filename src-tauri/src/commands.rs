@@ -2,7 +2,8 @@
 
 use tauri::{AppHandle, State};
 use warden_api::{
-    ApiError, Catalog, LintReport, QueryResult, RowPage, SaveQuery, SavedQuery, WorkspaceInfo,
+    ApiError, Catalog, ExportDone, ExportFormat, LintReport, QueryResult, RowPage, SaveQuery,
+    SavedQuery, WorkspaceInfo,
 };
 
 use crate::state::AppState;
@@ -80,6 +81,28 @@ pub fn fetch_rows(
 ) -> Result<RowPage, ApiError> {
     let gate = &state.opened()?.gate;
     warden_api::query::fetch_rows(gate, &state.results, &result_id, offset, limit)
+}
+
+/// Writes the whole of a kept result to `path` as CSV or JSON (off the main thread: a large
+/// result takes a while); the core records `result_exported`.
+#[tauri::command]
+pub async fn export_result(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    result_id: String,
+    path: String,
+    format: ExportFormat,
+) -> Result<ExportDone, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    let kept = warden_api::export::kept(&gate, &state.results, &result_id)?;
+    let writer = gate.clone();
+    let done = tauri::async_runtime::spawn_blocking(move || {
+        warden_api::export::export_result(&writer, &kept, &path, format)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the export stopped: {e}")))?;
+    crate::events::audit_changed(&app, &gate);
+    done
 }
 
 /// The tabs kept from the last session on this workspace (the window's own format), if any.

@@ -56,6 +56,7 @@ pub fn run() {
             commands::run_query,
             commands::cancel_query,
             commands::fetch_rows,
+            commands::export_result,
             commands::kept_tabs,
             commands::keep_tabs,
             commands::saved_queries,

@@ -22,6 +22,8 @@ import type { ElevationRefusal } from "./gen/ElevationRefusal";
 import type { ElevationRequest } from "./gen/ElevationRequest";
 import type { ElevationStatus } from "./gen/ElevationStatus";
 import type { ErrorKind } from "./gen/ErrorKind";
+import type { ExportDone } from "./gen/ExportDone";
+import type { ExportFormat } from "./gen/ExportFormat";
 import type { FetchOutcome } from "./gen/FetchOutcome";
 import type { FetchVerdict } from "./gen/FetchVerdict";
 import type { Fix } from "./gen/Fix";
@@ -64,6 +66,8 @@ export type {
   ElevationRequest,
   ElevationStatus,
   ErrorKind,
+  ExportDone,
+  ExportFormat,
   FetchOutcome,
   FetchVerdict,
   Fix,
@@ -149,6 +153,11 @@ export function formatSql(sql: string, database: string | null): Promise<string>
 /** Runs `sql`; `runId` names the run for `cancelQuery`. */
 export function runQuery(sql: string, database: string | null, runId: string): Promise<QueryResult> {
   return invoke<QueryResult>("run_query", { sql, database, runId });
+}
+
+/** Writes the whole of kept result `resultId` to `path` (absolute) as CSV or JSON. */
+export function exportResult(resultId: string, path: string, format: ExportFormat): Promise<ExportDone> {
+  return invoke<ExportDone>("export_result", { resultId, path, format });
 }
 
 /** Stops run `runId`; resolves false when it was not running (it ended, or has not started). */

@@ -285,6 +285,24 @@ describe("the window", () => {
     expect(element("error").textContent?.trim()).toBe("Something went wrong.");
   });
 
+  it("exports the front tab's whole result through the dialog", async () => {
+    handlers.export_result = (args) => ({ rows: 3, path: (args as { path: string }).path });
+    await start();
+    const button = element("export") as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    app.setSql("SELECT order_id FROM sales.orders");
+    await app.run();
+    expect(button.disabled).toBe(false);
+    button.click();
+    const path = document.querySelector<HTMLInputElement>("#export-path");
+    expect(path).not.toBeNull();
+    if (path) path.value = "/home/ana/orders.csv";
+    document.querySelector<HTMLButtonElement>("#export-submit")?.click();
+    await vi.waitFor(() => expect(element("result-meta").textContent).toBe("Exported 3 rows to /home/ana/orders.csv"));
+    expect(calls("export_result")).toEqual([{ resultId: "r1", path: "/home/ana/orders.csv", format: "csv" }]);
+    expect(document.querySelector("#export-dialog")).toBeNull();
+  });
+
   it("clears the error on the next successful run", async () => {
     handlers.run_query = () => {
       throw { kind: "engine", message: "Table nowhere does not exist." };

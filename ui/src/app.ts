@@ -11,6 +11,7 @@ import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { renderRunDetails, runOfError } from "./run-details";
 import { copyText } from "./clipboard";
+import { ExportDialog, exportedText } from "./export-dialog";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { HistoryPanel } from "./history";
@@ -300,7 +301,23 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (tab.metaTitle) layout.meta.title = tab.metaTitle;
     else layout.meta.removeAttribute("title");
     renderRunDetails(layout.runDetails, tab.details, copyText);
+    paintExport();
   };
+  /** Export is for a finished result of the front tab, not while it runs. */
+  const paintExport = () => {
+    layout.exportButton.disabled = front.result === null || front.running;
+  };
+  let exportDialog: ExportDialog | null = null;
+  const openExport = () => {
+    const tab = front;
+    const result = tab.result;
+    if (result === null || tab.running || exportDialog?.isOpen) return;
+    exportDialog = new ExportDialog(document.body, result.rowCount, {
+      write: (path, format) => api.exportResult(result.resultId, path, format),
+      done: (done) => setMeta(tab, exportedText(done), tab.metaTitle),
+    });
+  };
+  layout.exportButton.addEventListener("click", openExport);
   const setDetails = (tab: Tab, details: api.RunDetails | null) => {
     tab.details = details;
     if (tab === front) renderRunDetails(layout.runDetails, details, copyText);
@@ -380,6 +397,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         welcome = null;
         runTab = tab;
         tab.running = true;
+        paintExport();
         renderTabs();
         for (step = 0; step < pieces.length; step += 1) {
           const piece = pieces[step];
@@ -406,6 +424,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           // Each statement's rows replace the last: the script's result is its last statement's.
           tab.result = result;
           setDetails(tab, result.run);
+          paintExport();
           if (tab === front) {
             grid.show(result);
             if (charting) paintChart();
@@ -418,6 +437,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         if (tab === front) grid.clear("No results.");
         setMeta(tab, "");
         setDetails(tab, runOfError(error));
+        paintExport();
         const where = pieces.length > 1 ? `${stepLabel()} failed. ` : "";
         showError(layout, `${where}${describeError(error)}`);
       } finally {
@@ -427,6 +447,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           tab.running = false;
           renderTabs();
         }
+        paintExport();
         layout.cancel.hidden = true;
         busy = false;
         running = null;

@@ -21,6 +21,7 @@ export interface Layout {
   errorText: HTMLElement;
   meta: HTMLElement;
   runDetails: HTMLElement;
+  exportButton: HTMLButtonElement;
   grid: HTMLElement;
   status: HTMLElement;
   banner: HTMLElement;
@@ -112,6 +113,7 @@ const MARKUP = `
           <option value="line">Lines</option>
         </select>
         <button id="chart-toggle" class="tool-button" type="button" aria-pressed="false" title="Show the result as a chart">Chart</button>
+        <button id="export" class="tool-button" type="button" disabled title="Export the whole result to CSV or JSON">Export…</button>
       </span>
     </div>
     <div id="run-details" class="run-details" aria-label="Run details" hidden></div>
@@ -148,6 +150,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     errorText: required(root, ".error-text"),
     meta: required(root, "#result-meta"),
     runDetails: required(root, "#run-details"),
+    exportButton: required<HTMLButtonElement>(root, "#export"),
     grid: required(root, "#grid"),
     status: required(root, "#status"),
     banner: required(root, "#policy-banner"),

@@ -17,6 +17,7 @@ import type {
   Catalog,
   CommandError,
   ElevationDecision,
+  ExportDone,
   ElevationStatus,
   LintReport,
   PolicyStatus,
@@ -40,9 +41,11 @@ export interface Fixtures {
   run_query: { sql: string; result: QueryResult; rows: RowPage };
   format_sql: { sql: string; formatted: string };
   saved: { empty: SavedQuery[]; after_save: SavedQuery[]; after_delete: SavedQuery[] };
+  export_result: ExportDone;
   errors: {
     run_blocked: { sql: string; error: CommandError };
     fetch_rows_gone: CommandError;
+    export_relative: CommandError;
     format_refused: CommandError;
     request_invalid: CommandError;
     audit_events_bad_kind: CommandError;
@@ -125,6 +128,12 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           throw fixtures.errors.format_refused;
         case "cancel_query":
           return false;
+        case "export_result": {
+          if (input.resultId !== fixtures.run_query.result.resultId) throw fixtures.errors.fetch_rows_gone;
+          const path = String(input.path ?? "");
+          if (!path.startsWith("/")) throw fixtures.errors.export_relative;
+          return { ...fixtures.export_result, path };
+        }
         case "fetch_rows":
           if (input.resultId !== fixtures.run_query.result.resultId) throw fixtures.errors.fetch_rows_gone;
           return { rows: fixtures.run_query.rows.rows.slice(Number(input.offset ?? 0), Number(input.offset ?? 0) + Number(input.limit ?? 0)) };

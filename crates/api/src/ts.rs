@@ -9,8 +9,8 @@ use ts_rs::{Config, ExportError, TS};
 
 use crate::{
     ApiError, AuditEvent, AuditStatus, Catalog, DeviceCode, ElevationDecision, ElevationRequest,
-    ElevationStatus, LintReport, PolicyStatus, QueryResult, RowPage, SessionEnded, SignInStatus,
-    WorkspaceEntry, WorkspaceInfo,
+    ElevationStatus, ExportDone, ExportFormat, LintReport, PolicyStatus, QueryResult, RowPage,
+    SessionEnded, SignInStatus, WorkspaceEntry, WorkspaceInfo,
 };
 
 /// Every generated file, by its path under `ui/src/gen/`, with its text.
@@ -79,6 +79,8 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     SessionEnded::export_all(&cfg)?;
     WorkspaceEntry::export_all(&cfg)?;
     ApiError::export_all(&cfg)?;
+    ExportFormat::export_all(&cfg)?;
+    ExportDone::export_all(&cfg)?;
     Ok(())
 }
 

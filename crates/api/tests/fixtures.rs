@@ -67,6 +67,27 @@ async fn record(home_dir: &Path) -> Value {
         .expect("the allowed text runs");
     let rows =
         query::fetch_rows(&gate, &results, &run.result_id, 0, 100).expect("its rows are kept");
+    // The whole result, not a page, goes to the file; the journal records it.
+    let export_path = home_dir.join("exported.csv");
+    let kept = warden_api::export::kept(&gate, &results, &run.result_id).expect("kept whole");
+    let exported = warden_api::export::export_result(
+        &gate,
+        &kept,
+        &export_path.display().to_string(),
+        warden_api::ExportFormat::Csv,
+    )
+    .expect("the result exports");
+    let csv = std::fs::read_to_string(&export_path).expect("the export is written");
+    assert_eq!(exported.rows as usize, run.row_count);
+    assert_eq!(csv.lines().count(), run.row_count + 1, "{csv}");
+    assert!(csv.starts_with("country,customers\r\n"), "{csv}");
+    let export_nowhere = warden_api::export::export_result(
+        &gate,
+        &kept,
+        "relative.csv",
+        warden_api::ExportFormat::Json,
+    )
+    .expect_err("a relative path is refused");
     let blocked = query::run_query(&gate, &running, &results, DENIED, Some("sales"), "run-2")
         .await
         .expect_err("the denied text is refused");
@@ -153,9 +174,11 @@ async fn record(home_dir: &Path) -> Value {
         "run_query": { "sql": ALLOWED, "result": run, "rows": rows },
         "format_sql": { "sql": ALLOWED, "formatted": formatted },
         "saved": { "empty": saved_empty, "after_save": saved, "after_delete": saved_deleted },
+        "export_result": exported,
         "errors": {
             "run_blocked": { "sql": DENIED, "error": blocked },
             "fetch_rows_gone": gone,
+            "export_relative": export_nowhere,
             "format_refused": not_formatted,
             "request_invalid": unknown_elevation,
             "audit_events_bad_kind": bad_kind,
