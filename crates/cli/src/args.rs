@@ -261,6 +261,10 @@ pub struct QueryArgs {
     /// Output format for the rows.
     #[arg(long, value_enum, default_value_t = RowFormat::Table)]
     pub format: RowFormat,
+    /// CSV: write text that starts with = + - @ (or a tab or CR) as it is. By default such a
+    /// cell gets a leading ' so that a spreadsheet shows it instead of running it as a formula.
+    #[arg(long)]
+    pub no_formula_guard: bool,
     /// Read the SQL from PATH instead of the command line.
     #[arg(long, value_name = "PATH", conflicts_with = "sql")]
     pub file: Option<PathBuf>,

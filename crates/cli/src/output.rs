@@ -3,7 +3,9 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use warden_core::{Execution, ResultSet, Value};
+use warden_core::{
+    Execution, ExportFormat, ExportOptions, ResultSet, ResultsError, RowExporter, Value,
+};
 
 /// Set once standard output is found closed: nothing more is written to it.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -98,22 +100,26 @@ pub fn write_table(out: &mut impl Write, e: &Execution) -> io::Result<()> {
     writeln!(out, "{}", summary_line(e))
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
+/// RFC 4180 CSV through the same exporter as the window's Export, one row at a time: NULL is an
+/// empty field, empty text `""`, and with `formula_guard` text that starts like a spreadsheet
+/// formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`.
+pub fn write_csv(out: &mut impl Write, rs: &ResultSet, formula_guard: bool) -> io::Result<()> {
+    let options = ExportOptions {
+        format: ExportFormat::Csv,
+        formula_guard,
+    };
+    let written = RowExporter::start(&mut *out, &rs.columns, options).and_then(|mut csv| {
+        for row in &rs.rows {
+            csv.row(row)?;
+        }
+        csv.finish()
+    });
+    match written {
+        Ok(_) => Ok(()),
+        // Kept whole so that a closed pipe stays a closed pipe (`written`).
+        Err(ResultsError::Output(e)) => Err(e),
+        Err(other) => Err(io::Error::other(other.to_string())),
     }
-}
-
-pub fn write_csv(out: &mut impl Write, rs: &ResultSet) -> io::Result<()> {
-    let header: Vec<String> = rs.columns.iter().map(|c| csv_field(&c.name)).collect();
-    write!(out, "{}\r\n", header.join(","))?;
-    for row in &rs.rows {
-        let fields: Vec<String> = row.iter().map(|v| csv_field(&v.display())).collect();
-        write!(out, "{}\r\n", fields.join(","))?;
-    }
-    Ok(())
 }
 
 pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
@@ -126,10 +132,49 @@ pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    fn one_column(values: Vec<Value>) -> ResultSet {
+        ResultSet {
+            columns: vec![warden_core::ColumnInfo {
+                name: "v".into(),
+                data_type: "varchar".into(),
+            }],
+            rows: values.into_iter().map(|v| vec![v]).collect(),
+        }
+    }
+
     #[test]
-    fn csv_quotes_what_needs_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn csv_quotes_what_needs_quoting_and_guards_formulas_unless_told() {
+        let rs = one_column(vec![
+            Value::Text("plain".into()),
+            Value::Text("a,b".into()),
+            Value::Text("say \"hi\"".into()),
+            Value::Text("=1+1".into()),
+            Value::Int(-3),
+        ]);
+        let mut out = Vec::new();
+        write_csv(&mut out, &rs, true).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "v\r\nplain\r\n\"a,b\"\r\n\"say \"\"hi\"\"\"\r\n'=1+1\r\n-3\r\n"
+        );
+        let mut out = Vec::new();
+        write_csv(&mut out, &rs, false).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("\r\n=1+1\r\n"));
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_closed_pipe() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        let rs = one_column(vec![Value::Text("x".repeat(10_000))]);
+        let err = write_csv(&mut Closed, &rs, true).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use warden_audit::{Payload, ResultExported, Sha256Hex};
-use warden_results::{write_atomically, ResultsError, RowExporter};
-pub use warden_results::{ExportFormat, ExportOptions};
+use warden_results::write_atomically;
+pub use warden_results::{ExportFormat, ExportOptions, ResultsError, RowExporter};
 
 use crate::results::KeptResult;
 use crate::{CoreError, Gate};

@@ -42,7 +42,7 @@ pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, Workspa
 pub use demo_queries::{DemoQuery, DEMO_QUERIES};
 pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
-pub use export::{ExportFormat, ExportOptions, Exported};
+pub use export::{ExportFormat, ExportOptions, Exported, ResultsError, RowExporter};
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
     GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError,

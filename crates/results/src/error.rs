@@ -15,4 +15,7 @@ pub enum ResultsError {
     Incomplete(String),
     #[error("cannot write the export: {0}")]
     Export(String),
+    /// The destination refused a write (kept whole, so a closed pipe can be told apart).
+    #[error("cannot write the export: {0}")]
+    Output(#[source] std::io::Error),
 }

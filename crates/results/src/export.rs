@@ -47,8 +47,15 @@ impl ExportOptions {
     }
 }
 
-fn export_err(e: impl std::fmt::Display) -> ResultsError {
-    ResultsError::Export(e.to_string())
+fn export_err(e: std::io::Error) -> ResultsError {
+    ResultsError::Output(e)
+}
+
+fn json_err(e: serde_json::Error) -> ResultsError {
+    match e.io_error_kind() {
+        Some(kind) => ResultsError::Output(std::io::Error::new(kind, e.to_string())),
+        None => ResultsError::Export(e.to_string()),
+    }
 }
 
 /// Starts a spreadsheet formula when a cell begins with it.
@@ -103,7 +110,7 @@ impl<W: Write> RowExporter<W> {
             ExportFormat::Json => {
                 keys = columns
                     .iter()
-                    .map(|c| serde_json::to_string(&c.name).map_err(export_err))
+                    .map(|c| serde_json::to_string(&c.name).map_err(json_err))
                     .collect::<Result<_, _>>()?;
                 out.write_all(b"[").map_err(export_err)?;
             }
@@ -144,7 +151,7 @@ impl<W: Write> RowExporter<W> {
                     }
                     out.write_all(key.as_bytes()).map_err(export_err)?;
                     out.write_all(b":").map_err(export_err)?;
-                    serde_json::to_writer(&mut *out, value).map_err(export_err)?;
+                    serde_json::to_writer(&mut *out, value).map_err(json_err)?;
                 }
                 out.write_all(b"}").map_err(export_err)?;
             }

@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 let mut stdout = std::io::stdout().lock();
                 let written = match args.format {
                     RowFormat::Table => output::write_table(&mut stdout, &execution),
-                    RowFormat::Csv => output::write_csv(&mut stdout, &execution.result),
+                    RowFormat::Csv => output::write_csv(&mut stdout, &execution.result, !args.no_formula_guard),
                     RowFormat::Json => output::write_json(&mut stdout, &execution),
                 };
                 output::written(written.and_then(|_| stdout.flush()), "rows")?;
