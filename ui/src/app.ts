@@ -92,6 +92,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const grid = new ResultGrid(layout.grid, {
     fetchRows: api.fetchRows,
     onError: (message) => showError(layout, message),
+    copy: copyText,
   });
 
   // Its hooks run on a grant, an end or an event: all after the checks below exist.

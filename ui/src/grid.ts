@@ -8,6 +8,7 @@ import {
 } from "@tanstack/virtual-core";
 import type { CellValue, QueryResult, RowPage } from "./api";
 import { cellText, columnWidth, isNumericType } from "./cells";
+import { type Cell, cut, MAX_COPY_ROWS, selectionBetween, selects, type Selection, toTsv } from "./copy";
 import { describeError } from "./errors";
 import { PageCache } from "./paging";
 
@@ -21,6 +22,10 @@ export type FetchRows = (resultId: string, offset: number, limit: number) => Pro
 export interface GridOptions {
   fetchRows: FetchRows;
   onError: (message: string) => void;
+  /** Puts text on the clipboard (Ctrl+C on a selection). */
+  copy?: (text: string) => Promise<void>;
+  /** What was copied, in plain words. */
+  onCopied?: (message: string) => void;
   pageSize?: number;
   overscan?: number;
 }
@@ -49,6 +54,8 @@ function div(className: string, text?: string): HTMLDivElement {
 export class ResultGrid {
   private shown: Shown | null = null;
   private frame = 0;
+  private anchor: Cell | null = null;
+  private focusCell: Cell | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -56,7 +63,85 @@ export class ResultGrid {
   ) {
     root.tabIndex = 0;
     root.setAttribute("role", "grid");
+    root.setAttribute("aria-multiselectable", "true");
     this.placeholder("Run a query to see its results here.");
+    // A click picks a cell (or a row, on its number); Shift+click extends to a rectangle.
+    root.addEventListener("click", (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const rowElement = target?.closest<HTMLElement>(".grid-row");
+      if (!rowElement || !this.shown) return;
+      const cell = target?.closest<HTMLElement>(".grid-cell, .grid-rownum");
+      const picked: Cell = {
+        row: Number(rowElement.dataset.index),
+        column: cell?.dataset.column === undefined ? -1 : Number(cell.dataset.column),
+      };
+      if (event.shiftKey && this.anchor) this.focusCell = picked;
+      else this.anchor = this.focusCell = picked;
+      this.paintSelection();
+    });
+    root.addEventListener("keydown", (event) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "c" && this.selection) {
+        event.preventDefault();
+        void this.copySelection();
+      }
+    });
+  }
+
+  /** The selected rectangle, if any. */
+  get selection(): Selection | null {
+    if (!this.shown || !this.anchor || !this.focusCell) return null;
+    return selectionBetween(this.anchor, this.focusCell, this.shown.result.columns.length);
+  }
+
+  /** Selects the rectangle from `anchor` to `focus` (column -1: whole rows), as clicks do. */
+  select(anchor: Cell, focus: Cell = anchor): void {
+    this.anchor = anchor;
+    this.focusCell = focus;
+    this.paintSelection();
+  }
+
+  /**
+   * Copies the selection as TSV (a header row when whole rows or several rows are selected),
+   * fetching rows not in view; at most MAX_COPY_ROWS rows. Resolves to the text copied, or null.
+   */
+  async copySelection(): Promise<string | null> {
+    const shown = this.shown;
+    const selection = this.selection;
+    const copy = this.options.copy;
+    if (!shown || !selection || !copy) return null;
+    const count = selection.lastRow - selection.firstRow + 1;
+    if (count > MAX_COPY_ROWS) {
+      this.options.onError(`Copy takes at most ${MAX_COPY_ROWS.toLocaleString("en-US")} rows at once; use Export for the whole result.`);
+      return null;
+    }
+    try {
+      const page = await this.options.fetchRows(shown.result.resultId, selection.firstRow, count);
+      const rows = cut(Array.isArray(page?.rows) ? page.rows : [], selection);
+      const oneCell = count === 1 && selection.firstColumn === selection.lastColumn;
+      const header = oneCell
+        ? undefined
+        : shown.result.columns.slice(selection.firstColumn, selection.lastColumn + 1).map((c) => c.name);
+      const text = oneCell ? (rows[0]?.[0] === null ? "" : toTsv(rows)) : toTsv(rows, header);
+      await copy(text);
+      this.options.onCopied?.(oneCell ? "Copied the cell." : `Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as TSV.`);
+      return text;
+    } catch (error) {
+      this.options.onError(`Could not copy. ${describeError(error)}`);
+      return null;
+    }
+  }
+
+  private paintSelection(): void {
+    const shown = this.shown;
+    if (!shown) return;
+    const selection = this.selection;
+    for (const [index, entry] of shown.rendered) {
+      entry.element.querySelectorAll<HTMLElement>(".grid-cell").forEach((cell, column) => {
+        const on = selects(selection, index, column);
+        cell.classList.toggle("is-selected", on);
+        cell.setAttribute("aria-selected", String(on));
+      });
+    }
   }
 
   /** Currently shown result, if any. */
@@ -116,6 +201,7 @@ export class ResultGrid {
   }
 
   private teardown(): void {
+    this.anchor = this.focusCell = null;
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.shown?.unmount();
@@ -197,11 +283,16 @@ export class ResultGrid {
     element.setAttribute("aria-rowindex", String(index + 2));
     element.dataset.index = String(index);
     element.append(div("grid-rownum", String(index + 1)));
+    const selection = this.selection;
     shown.result.columns.forEach((_, column) => {
       const value = row[column];
       const text = cellText(value);
       const cell = div("grid-cell", text);
       cell.setAttribute("role", "gridcell");
+      cell.dataset.column = String(column);
+      const on = selects(selection, index, column);
+      cell.setAttribute("aria-selected", String(on));
+      if (on) cell.classList.add("is-selected");
       if (value === null || value === undefined) cell.classList.add("is-null");
       if (shown.numeric[column]) cell.classList.add("is-numeric");
       if (text.length > 24) cell.title = text;

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CellValue, QueryResult, RowPage } from "./api";
+import { cut, MAX_COPY_ROWS, selectionBetween, selects, toTsv, tsvField } from "./copy";
+import { ResultGrid } from "./grid";
+
+describe("TSV", () => {
+  it("writes NULL as empty and quotes what would break a line or a field", () => {
+    expect(tsvField(null)).toBe("");
+    expect(tsvField(false)).toBe("false");
+    expect(tsvField(-1.5)).toBe("-1.5");
+    expect(tsvField("a\tb")).toBe('"a\tb"');
+    expect(tsvField('say "hi"\nbye')).toBe('"say ""hi""\nbye"');
+    expect(tsvField("plain, with comma")).toBe("plain, with comma");
+    expect(toTsv([[1, null, "x"], [2, "", true]], ["n", "s", "t"])).toBe("n\ts\tt\n1\t\tx\n2\t\ttrue");
+  });
+
+  it("selects rectangles, and whole rows from a row number", () => {
+    expect(selectionBetween({ row: 5, column: 2 }, { row: 3, column: 0 }, 4)).toEqual({ firstRow: 3, lastRow: 5, firstColumn: 0, lastColumn: 2 });
+    const rows = selectionBetween({ row: 1, column: -1 }, { row: 2, column: 1 }, 4);
+    expect(rows).toEqual({ firstRow: 1, lastRow: 2, firstColumn: 0, lastColumn: 3 });
+    expect(selects(rows, 2, 3)).toBe(true);
+    expect(selects(rows, 3, 0)).toBe(false);
+    expect(selects(null, 0, 0)).toBe(false);
+    expect(cut([[1, 2, 3, 4]], { firstRow: 0, lastRow: 0, firstColumn: 1, lastColumn: 2 })).toEqual([[2, 3]]);
+  });
+});
+
+const RESULT: QueryResult = {
+  resultId: "r1",
+  columns: [
+    { name: "id", dataType: "bigint" },
+    { name: "note", dataType: "varchar" },
+    { name: "ok", dataType: "boolean" },
+  ],
+  rowCount: 10_000,
+  bytesScanned: 1,
+  durationMs: 1,
+  queryId: "q1",
+  engine: "datafusion",
+  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 10_000, bytesScanned: 1, costUsd: null, durationMs: 1 },
+};
+
+function rows(offset: number, limit: number): CellValue[][] {
+  return Array.from({ length: limit }, (_, i) => [offset + i, i % 2 === 0 ? `note\t${offset + i}` : null, true]);
+}
+
+const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+describe("copying from the grid", () => {
+  let root: HTMLElement;
+  beforeEach(() => {
+    document.body.innerHTML = `<div id="grid"></div>`;
+    root = document.getElementById("grid") as HTMLElement;
+    Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+    Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  });
+  afterEach(() => {
+    document.body.innerHTML = "";
+  });
+
+  function grid(copy = vi.fn((_: string) => Promise.resolve())) {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const onError = vi.fn();
+    const onCopied = vi.fn();
+    const g = new ResultGrid(root, { fetchRows, onError, copy, onCopied, overscan: 2 });
+    g.show(RESULT);
+    return { g, fetchRows, onError, onCopied, copy };
+  }
+
+  it("copies a clicked cell alone, with Ctrl+C", async () => {
+    const { onCopied, copy } = grid();
+    await frame();
+    const cell = root.querySelector<HTMLElement>('.grid-row[data-index="2"] .grid-cell[data-column="1"]');
+    cell?.click();
+    expect(cell?.classList.contains("is-selected")).toBe(true);
+    expect(cell?.getAttribute("aria-selected")).toBe("true");
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "c", ctrlKey: true, bubbles: true }));
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('"note\t2"'));
+    expect(onCopied).toHaveBeenCalledWith("Copied the cell.");
+  });
+
+  it("copies rows picked by their numbers, with Shift+click, as TSV with a header", async () => {
+    const { g, copy, fetchRows } = grid();
+    await frame();
+    root.querySelector<HTMLElement>('.grid-row[data-index="0"] .grid-rownum')?.click();
+    root.querySelector<HTMLElement>('.grid-row[data-index="1"] .grid-cell[data-column="0"]')?.dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true }));
+    expect(g.selection).toEqual({ firstRow: 0, lastRow: 1, firstColumn: 0, lastColumn: 2 });
+    const text = await g.copySelection();
+    expect(text).toBe('id\tnote\tok\n0\t"note\t0"\ttrue\n1\t\ttrue');
+    expect(copy).toHaveBeenCalledWith(text);
+    expect(fetchRows).toHaveBeenLastCalledWith("r1", 0, 2);
+  });
+
+  it("fetches a selection beyond the rows in view, and refuses one too large for a copy", async () => {
+    const { g, fetchRows, onError } = grid();
+    await frame();
+    g.select({ row: 100, column: 0 }, { row: 102, column: 0 });
+    expect(await g.copySelection()).toBe("id\n100\n101\n102");
+    expect(fetchRows).toHaveBeenLastCalledWith("r1", 100, 3);
+    g.select({ row: 0, column: -1 }, { row: MAX_COPY_ROWS, column: -1 });
+    expect(await g.copySelection()).toBeNull();
+    expect(onError).toHaveBeenCalledWith(expect.stringContaining("use Export for the whole result"));
+  });
+
+  it("says when the clipboard refused", async () => {
+    const { g, onError } = grid(vi.fn(() => Promise.reject(new Error("denied"))));
+    await frame();
+    g.select({ row: 0, column: 0 });
+    expect(await g.copySelection()).toBeNull();
+    expect(onError).toHaveBeenCalledWith(expect.stringContaining("Could not copy."));
+  });
+});
