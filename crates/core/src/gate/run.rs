@@ -451,6 +451,59 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_engine_that_reports_no_scan_leaves_it_out_of_a_failed_run() {
+        let (_f, gate, _) = gate(POLICY).await;
+        let (outcome, details) = gate
+            .run_with_details(
+                "SELECT fail_me FROM customers",
+                None,
+                CancellationToken::new(),
+            )
+            .await;
+        assert!(matches!(outcome, Err(RunError::Engine(_))));
+        let details = details.expect("the engine was handed the run");
+        assert_eq!(details.state, RunEnd::Failed);
+        assert_eq!(
+            (details.bytes_scanned, details.cost_usd, details.rows),
+            (None, None, None)
+        );
+        assert_eq!(details.engine, "recorder");
+        let failed = &gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryFailed], None, None, false)
+            .expect("events")[0];
+        assert!(
+            failed.payload.get("bytes_scanned").is_none(),
+            "{}",
+            failed.payload
+        );
+        assert!(
+            failed.payload.get("cost_micro_usd").is_none(),
+            "{}",
+            failed.payload
+        );
+        // A refused run never reached the engine: nothing to detail.
+        let (refused, none) = gate
+            .run_with_details("SELECT ssn FROM customers", None, CancellationToken::new())
+            .await;
+        assert!(matches!(refused, Err(RunError::Blocked(_))));
+        assert!(none.is_none());
+        // A finished run's details are the engine's figures.
+        let (ok, details) = gate
+            .run_with_details(
+                "SELECT country FROM customers",
+                None,
+                CancellationToken::new(),
+            )
+            .await;
+        let ok = ok.expect("allowed");
+        let details = details.expect("details");
+        assert_eq!(details.state, RunEnd::Succeeded);
+        assert_eq!((details.rows, details.bytes_scanned), (Some(1), Some(42)));
+        assert_eq!(details.query_id.as_deref(), Some(ok.query_id.as_str()));
+    }
+
+    #[tokio::test]
     async fn denied_query_never_reaches_the_engine_and_is_recorded_as_blocked() {
         let (_f, gate, executed) = gate(POLICY).await;
         for sql in [
