@@ -1,47 +1,16 @@
 //! `warden query --format csv|json`: RFC 4180 quoting, NULL against empty text, the CSV formula
 //! guard and `--no-formula-guard`, snapshotted with insta-cmd (exit code, stdout, stderr).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::{json, warden, warden_cmd, with_filters};
 use insta_cmd::assert_cmd_snapshot;
 
-fn warden(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
-    command.arg("--home").arg(home).args(args);
-    command
-}
-
 fn init(home: &Path) {
-    let init = warden(home, &["workspace", "init"])
-        .output()
-        .expect("warden runs");
+    let init = warden(home, &["workspace", "init"]);
     assert_eq!(init.status.code(), Some(0), "{init:?}");
-}
-
-/// What varies from run to run: the home folder, the query id, the duration.
-fn with_filters(home: &Path, body: impl FnOnce()) {
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(&regex_escape(&home.display().to_string()), "[HOME]");
-    settings.add_filter(
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        "[UUID]",
-    );
-    settings.add_filter(r"\d+ ms", "[N] ms");
-    settings.add_filter(r#""duration_ms": \d+"#, r#""duration_ms": [N]"#);
-    settings.bind(body);
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }
 
 /// Cells a spreadsheet would run, and the cases RFC 4180 cares about.
@@ -58,7 +27,7 @@ fn csv_guards_formulas_by_default() {
     with_filters(h, || {
         assert_cmd_snapshot!(
             "export_csv_guarded",
-            warden(h, &["query", "--format", "csv", TRICKY])
+            warden_cmd(h, &["query", "--format", "csv", TRICKY])
         );
     });
 }
@@ -71,7 +40,7 @@ fn csv_without_the_guard_writes_cells_as_they_are() {
     with_filters(h, || {
         assert_cmd_snapshot!(
             "export_csv_unguarded",
-            warden(
+            warden_cmd(
                 h,
                 &["query", "--format", "csv", "--no-formula-guard", TRICKY]
             )
@@ -87,7 +56,7 @@ fn json_keeps_text_as_it_is_and_null_as_null() {
     with_filters(h, || {
         assert_cmd_snapshot!(
             "export_json",
-            warden(h, &["query", "--format", "json", TRICKY])
+            warden_cmd(h, &["query", "--format", "json", TRICKY])
         );
     });
 }
@@ -105,13 +74,8 @@ fn a_whole_table_goes_out_as_csv_one_record_per_row() {
             "json",
             "SELECT count(*) AS n FROM sales.customers",
         ],
-    )
-    .output()
-    .expect("warden runs");
-    let n = serde_json::from_slice::<serde_json::Value>(&counted.stdout).expect("json")["rows"][0]
-        [0]
-    .as_u64()
-    .expect("a count");
+    );
+    let n = json(&counted)["rows"][0][0].as_u64().expect("a count");
     assert!(n > 1_000, "the demo lake has more than a page: {n}");
     let out = warden(
         h,
@@ -121,9 +85,7 @@ fn a_whole_table_goes_out_as_csv_one_record_per_row() {
             "csv",
             "SELECT customer_id, country FROM sales.customers ORDER BY customer_id",
         ],
-    )
-    .output()
-    .expect("warden runs");
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
