@@ -163,6 +163,34 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         s.find("#grid .grid-row").ok().flatten()
     })?;
 
+    // Export writes the whole result to the file the user names, as CSV with a header.
+    let exported = home.path().join("customers by country.csv");
+    let export = s.find("#export")?.ok_or("no #export button")?;
+    s.click(&export)?;
+    wait_for("the export dialog", PATIENCE, || {
+        s.find("#export-path").ok().flatten()
+    })?;
+    s.execute(
+        "const p = document.querySelector('#export-path'); p.value = arguments[0]; p.dispatchEvent(new Event('input'));",
+        json!([exported.to_string_lossy()]),
+    )?;
+    let submit = s.find("#export-submit")?.ok_or("no #export-submit")?;
+    s.click(&submit)?;
+    let csv = wait_for("the exported file", PATIENCE, || {
+        std::fs::read_to_string(&exported)
+            .ok()
+            .filter(|t| !t.is_empty())
+    })?;
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("country,customers"), "{csv}");
+    // As many rows as the result has ("14 rows · ..."), not only those on screen.
+    let result_rows: usize = meta_text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .ok_or_else(|| format!("no row count in {meta_text:?}"))?;
+    assert_eq!(lines.count(), result_rows, "{csv}");
+
     // The status bar names the signed bundle in force; no banner while it is valid.
     let bundle_item = s
         .execute(
