@@ -913,6 +913,38 @@ mod window_requests {
     use crate::aws_elevation::{AwsElevations, VaultKeys};
     use crate::gate::Outcome;
 
+    /// The request bucket in moto and the broker over it, as `warden broker run` would make
+    /// it: its own journal (in the folder returned with it), no approvers, a hand-moved clock.
+    async fn local_broker(lab: &Lab) -> (Broker, tempfile::TempDir) {
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
+            .await
+            .expect("request bucket");
+        let bucket = Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Arc::new(
+            warden_audit::Journal::open(
+                dir.path().join("broker.sqlite"),
+                warden_audit::Actor {
+                    os_user: "warden-broker".into(),
+                    sso_identity: None,
+                },
+            )
+            .expect("broker journal"),
+        );
+        let broker = Broker::new(
+            S3Queue::new(bucket, "AROABROKER:warden-broker").expect("queue"),
+            policy.clone(),
+            BrokerConfig::from_policy("aws", &policy),
+            Minter::new(&sdk),
+            Approvers::none(),
+            journal,
+            Arc::new(ManualClock::new()),
+        );
+        (broker, dir)
+    }
+
     const REQUESTS: &str = "warden-requests";
     const ANALYST: &str = "AROAANALYST:ana@example.com";
 
@@ -944,32 +976,10 @@ mod window_requests {
             roles: vec!["arn:aws:iam::123456789012:role/warden-pii-read".into()],
         }))
         .await;
+        let (broker, _broker_dir) = local_broker(&lab).await;
         let sdk = local_sdk_config(&lab.moto.endpoint);
-        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
-            .await
-            .expect("request bucket");
         let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
         let policy = Policy::from_yaml(&lab.policy).expect("policy");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let journal = Arc::new(
-            warden_audit::Journal::open(
-                dir.path().join("broker.sqlite"),
-                warden_audit::Actor {
-                    os_user: "warden-broker".into(),
-                    sso_identity: None,
-                },
-            )
-            .expect("broker journal"),
-        );
-        let broker = Broker::new(
-            S3Queue::new(bucket(), "AROABROKER:warden-broker").expect("queue"),
-            policy.clone(),
-            BrokerConfig::from_policy("aws", &policy),
-            Minter::new(&sdk),
-            Approvers::none(),
-            journal,
-            Arc::new(ManualClock::new()),
-        );
 
         let vault = warden_identity::Vault::in_memory();
         let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
@@ -1181,32 +1191,10 @@ mod window_requests {
     #[tokio::test]
     async fn an_elevation_ended_from_this_machine_is_ended_at_the_broker_and_wiped() {
         let lab = lab().await;
+        let (broker, _broker_dir) = local_broker(&lab).await;
         let sdk = local_sdk_config(&lab.moto.endpoint);
-        ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
-            .await
-            .expect("request bucket");
         let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
         let policy = Policy::from_yaml(&lab.policy).expect("policy");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let journal = Arc::new(
-            warden_audit::Journal::open(
-                dir.path().join("broker.sqlite"),
-                warden_audit::Actor {
-                    os_user: "warden-broker".into(),
-                    sso_identity: None,
-                },
-            )
-            .expect("broker journal"),
-        );
-        let broker = Broker::new(
-            S3Queue::new(bucket(), "AROABROKER:warden-broker").expect("queue"),
-            policy.clone(),
-            BrokerConfig::from_policy("aws", &policy),
-            Minter::new(&sdk),
-            Approvers::none(),
-            journal,
-            Arc::new(ManualClock::new()),
-        );
         let vault = warden_identity::Vault::in_memory();
         let audit = {
             let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
