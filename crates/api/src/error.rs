@@ -77,7 +77,8 @@ impl From<RunError> for ApiError {
             | RunError::NoPolicy(_)
             | RunError::Unsynced(_)
             | RunError::Audit(_)
-            | RunError::NotHeld(_) => ErrorKind::Blocked,
+            | RunError::NotHeld(_)
+            | RunError::UnlistedColumns(_) => ErrorKind::Blocked,
             RunError::Engine(EngineError::Cancelled) => ErrorKind::Cancelled,
             RunError::Engine(_) => ErrorKind::Engine,
         };

@@ -462,6 +462,73 @@ async fn a_grant_without_usable_credentials_is_not_held_and_nothing_runs() {
 }
 
 /// The in-process lockout of an AWS grant (issue 14): the gate's clock moved, never slept on.
+/// A bundle that lags Glue: the table has columns the security team has not classified (here
+/// its personal data). The guardrails expand `*` over the columns the policy lists, Athena over
+/// Glue's, so a star over that table is refused, naming the columns; naming columns still runs.
+#[tokio::test]
+async fn a_star_over_columns_the_policy_does_not_list_is_refused() {
+    let lab = lab().await;
+    let mut lagging = lab.policy.clone();
+    for line in [
+        "            full_name: { type: varchar, tags: [pii] }\n",
+        "            email: { type: varchar, tags: [pii] }\n",
+        "            phone: { type: varchar, tags: [pii] }\n",
+        "            ssn: { type: varchar, tags: [restricted] }\n",
+        "            segment: varchar\n",
+    ] {
+        assert!(lagging.contains(line), "the demo policy lists {line}");
+        lagging = lagging.replacen(line, "", 1);
+    }
+    lab._fixture
+        .publish(&lagging, 2, chrono::Duration::days(30))
+        .await;
+    let gate = lab.gate().await;
+    let err = gate
+        .run(
+            "SELECT * FROM customers",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("the star is refused");
+    assert!(matches!(err, RunError::UnlistedColumns(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "not allowed: * on sales.customers would also read full_name, email, phone, ssn, segment, which the policy does not list (the table has changed since it was classified); name the columns you need, or ask the security team to add these to the policy"
+    );
+    assert_eq!(
+        lab.standin.executions_started(),
+        0,
+        "nothing reached Athena"
+    );
+    let events = gate
+        .audit()
+        .events(&[], None, None, false)
+        .expect("journal");
+    let blocked = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "query_blocked")
+        .expect("the refusal is journaled");
+    assert!(
+        blocked
+            .payload
+            .to_string()
+            .contains("star-unlisted-columns"),
+        "{}",
+        blocked.payload
+    );
+    let named = gate
+        .run(
+            "SELECT customer_id, country FROM customers ORDER BY customer_id LIMIT 2",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("named columns run");
+    assert_eq!(named.result.rows.len(), 2);
+}
+
 mod lockout {
     use std::sync::Arc;
     use std::time::Duration;

@@ -93,6 +93,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     let mut diagnostics = Vec::new();
     let mut statements = Vec::new();
     let mut reads = BTreeSet::new();
+    let mut star_tables = BTreeSet::new();
     let mut classes = Vec::new();
 
     if sql.len() > MAX_QUERY_BYTES {
@@ -212,6 +213,11 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         single_statement(&policy.rules, &analysis, count, &index, &mut diagnostics);
                     }
                     reads.extend(analysis.reads.iter().map(|r| r.qualified.clone()));
+                    if !analysis.shape.wildcards.is_empty() {
+                        star_tables.extend(analysis.instances.iter().map(|i| {
+                            format!("{}.{}", i.table.database, i.table.name).to_lowercase()
+                        }));
+                    }
                     if let Some(db) = analysis.use_database {
                         database = Some(db);
                     }
@@ -248,6 +254,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         verdict,
         elevations,
         reads: reads.into_iter().collect(),
+        star_tables: star_tables.into_iter().collect(),
         classes,
         diagnostics,
         statements,

@@ -116,6 +116,7 @@ pub struct Report {
     pub(crate) verdict: Verdict,
     pub(crate) elevations: Vec<String>,
     pub(crate) reads: Vec<String>,
+    pub(crate) star_tables: Vec<String>,
     pub(crate) classes: Vec<StatementClass>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) statements: Vec<Statement>,
@@ -131,6 +132,12 @@ impl Report {
     /// The smallest set of elevations that would turn an `elevate` verdict into `allow`.
     pub fn elevations(&self) -> &[String] {
         &self.elevations
+    }
+    /// The base tables (lowercase `database.table`) of every statement with a `*` or `t.*`:
+    /// the engine expands a star over a table's live columns, which may be more than the
+    /// policy's catalog lists, so the gate compares them before it runs the query.
+    pub fn star_tables(&self) -> &[String] {
+        &self.star_tables
     }
     /// Base-table columns read, as lowercase `database.table.column`, sorted and unique.
     pub fn reads(&self) -> &[String] {
@@ -184,6 +191,7 @@ impl Report {
             verdict: Verdict::Deny,
             elevations: vec![],
             reads: vec![],
+            star_tables: vec![],
             classes: vec![],
             diagnostics: vec![diagnostic],
             statements: vec![],

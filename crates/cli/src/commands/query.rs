@@ -68,7 +68,8 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 | RunError::NoPolicy(_)
                 | RunError::Unsynced(_)
                 | RunError::Audit(_)
-                | RunError::NotHeld(_)),
+                | RunError::NotHeld(_)
+                | RunError::UnlistedColumns(_)),
             ) => {
                 eprintln!("warden: {e}");
                 Ok(EXIT_REFUSED)

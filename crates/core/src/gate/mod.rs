@@ -19,6 +19,7 @@ pub(crate) mod elevation;
 mod format;
 pub(crate) mod policy;
 pub(crate) mod run;
+mod star;
 mod unsynced;
 mod waiting;
 

@@ -36,6 +36,9 @@ pub enum RunError {
     /// The verdict leans on a grant whose credentials this machine does not hold (AWS).
     #[error("{0}")]
     NotHeld(String),
+    /// A `*` would read columns of the live table the policy does not list.
+    #[error("{0}")]
+    UnlistedColumns(String),
 }
 
 impl RunError {
@@ -166,6 +169,18 @@ impl Gate {
             };
             self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
             return Err(RunError::Unsynced(reason));
+        }
+        if report.verdict() == warden_guardrails::Verdict::Allow {
+            if let Err(why) = self.star_columns_known(&report, in_force.policy()).await {
+                tracing::info!("refused: * over columns the policy does not list");
+                let query = QueryContext {
+                    verdict: warden_audit::Verdict::Deny,
+                    rule_ids: vec!["star-unlisted-columns".to_string()],
+                    ..query
+                };
+                self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+                return Err(RunError::UnlistedColumns(why));
+            }
         }
         let approved = match report.approve() {
             Ok(approved) => approved,

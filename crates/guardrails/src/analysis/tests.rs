@@ -430,3 +430,24 @@ fn order_by_prefers_output_names() {
         ["customers.customer_id", "orders.customer_id"]
     );
 }
+
+#[test]
+fn star_tables_name_the_base_tables_a_star_may_expand_over() {
+    let policy = policy();
+    let ctx = LintContext {
+        default_database: Some("sales".into()),
+        ..Default::default()
+    };
+    let stars = |sql: &str| lint(&policy, sql, &ctx).star_tables().to_vec();
+    assert_eq!(stars("SELECT * FROM customers"), ["sales.customers"]);
+    assert_eq!(
+        stars("SELECT c.* FROM customers c JOIN orders o ON c.customer_id = o.customer_id"),
+        ["sales.customers", "sales.orders"]
+    );
+    assert_eq!(
+        stars("WITH x AS (SELECT * FROM hr.customers) SELECT id FROM x"),
+        ["hr.customers"]
+    );
+    assert!(stars("SELECT count(*) FROM orders").is_empty());
+    assert!(stars("SELECT customer_id FROM customers").is_empty());
+}
