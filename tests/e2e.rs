@@ -138,6 +138,25 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     let error = s.find("#error")?.ok_or("no #error")?;
     assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
 
+    // A double-clicked cell opens its whole value; Close puts it away.
+    s.execute(
+        "document.querySelector('#grid .grid-row .grid-cell').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));",
+        json!([]),
+    )?;
+    let viewer = wait_for("the value viewer", PATIENCE, || {
+        text_of(&s, "#cell-viewer .cell-viewer-text")
+    })?;
+    assert!(!viewer.trim().is_empty(), "the viewer shows the value");
+    let close = s
+        .find("#cell-viewer .dialog-button.is-primary")?
+        .ok_or("no Close button in the value viewer")?;
+    s.click(&close)?;
+    wait_for("the value viewer to close", PATIENCE, || {
+        s.find("#cell-viewer")
+            .ok()
+            .and_then(|v| v.is_none().then_some(()))
+    })?;
+
     // The same result as a bar chart: customers by country, drawn on a canvas; then the grid.
     let chart_toggle = s.find("#chart-toggle")?.ok_or("no #chart-toggle")?;
     s.click(&chart_toggle)?;

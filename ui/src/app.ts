@@ -27,6 +27,7 @@ import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type 
 import { renderWelcome } from "./welcome";
 import { SavedPanel } from "./saved";
 import { ChartView, type ChartKind } from "./chart";
+import { showValue } from "./cell-viewer";
 
 /** Test hook on `window.__warden`. */
 export interface WardenHandle {
@@ -93,6 +94,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     fetchRows: api.fetchRows,
     onError: (message) => showError(layout, message),
     copy: copyText,
+    // A double-clicked cell: its whole value, JSON laid out; focus back to the grid after.
+    onExpand: (column, value) => void showValue(root, column, value, copyText).then(() => layout.grid.focus()),
   });
 
   // Its hooks run on a grant, an end or an event: all after the checks below exist.

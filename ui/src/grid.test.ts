@@ -156,3 +156,40 @@ describe("ResultGrid", () => {
     expect(fetchRows).not.toHaveBeenCalled();
   });
 });
+
+describe("resizing columns and expanding a value", () => {
+  it("resizes a column by dragging or with the arrow keys, header and rows alike", async () => {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined });
+    grid.show(RESULT);
+    await frame();
+    const before = grid.columnWidths[1];
+    const handle = root.querySelectorAll<HTMLElement>(".grid-resize")[1];
+    expect(handle.getAttribute("aria-label")).toBe("Resize column status");
+    // jsdom has no PointerEvent; the handler reads only clientX, which MouseEvent has.
+    handle.dispatchEvent(new MouseEvent("pointerdown", { clientX: 100, bubbles: true }));
+    window.dispatchEvent(new MouseEvent("pointermove", { clientX: 160 }));
+    window.dispatchEvent(new MouseEvent("pointerup", {}));
+    expect(grid.columnWidths[1]).toBe(before + 60);
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
+    expect(grid.columnWidths[1]).toBe(before + 44);
+    const template = root.style.getPropertyValue("--grid-columns");
+    expect(template.split(" ")[2]).toBe(`${before + 44}px`);
+    expect((root.querySelector(".grid-header") as HTMLElement).style.gridTemplateColumns).toBe(template);
+    grid.resizeColumn(1, 3);
+    expect(grid.columnWidths[1]).toBe(48);
+    grid.destroy();
+  });
+
+  it("hands a double-clicked cell's whole value to the viewer", async () => {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const onExpand = vi.fn();
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, onExpand });
+    grid.show(RESULT);
+    await frame();
+    const cell = root.querySelectorAll<HTMLElement>(".grid-row")[0].querySelectorAll<HTMLElement>(".grid-cell")[1];
+    cell.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(onExpand).toHaveBeenCalledWith("status", "<b>row 0</b>");
+    grid.destroy();
+  });
+});

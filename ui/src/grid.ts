@@ -16,6 +16,9 @@ export const PAGE_SIZE = 200;
 const ROW_HEIGHT = 26;
 const HEADER_HEIGHT = 32;
 const ROW_NUMBER_WIDTH = 64;
+/** Narrowest a resized column gets, and how far ← → move its edge. */
+export const MIN_COLUMN_WIDTH = 48;
+const RESIZE_STEP = 16;
 
 export type FetchRows = (resultId: string, offset: number, limit: number) => Promise<RowPage>;
 
@@ -26,6 +29,8 @@ export interface GridOptions {
   copy?: (text: string) => Promise<void>;
   /** What was copied, in plain words. */
   onCopied?: (message: string) => void;
+  /** A double-clicked cell's whole value (long text, JSON), with its column's name. */
+  onExpand?: (column: string, value: CellValue) => void;
   pageSize?: number;
   overscan?: number;
 }
@@ -56,6 +61,8 @@ export class ResultGrid {
   private frame = 0;
   private anchor: Cell | null = null;
   private focusCell: Cell | null = null;
+  /** The shown result's column widths in pixels, as the user resized them. */
+  private widths: number[] = [];
 
   constructor(
     private readonly root: HTMLElement,
@@ -78,6 +85,17 @@ export class ResultGrid {
       if (event.shiftKey && this.anchor) this.focusCell = picked;
       else this.anchor = this.focusCell = picked;
       this.paintSelection();
+    });
+    root.addEventListener("dblclick", (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const cell = target?.closest<HTMLElement>(".grid-cell");
+      const row = target?.closest<HTMLElement>(".grid-row");
+      const shown = this.shown;
+      if (!cell || !row || !shown || cell.dataset.column === undefined) return;
+      const column = Number(cell.dataset.column);
+      const values = shown.cache.row(Number(row.dataset.index));
+      if (!values) return;
+      this.options.onExpand?.(shown.result.columns[column]?.name ?? "", values[column] ?? null);
     });
     root.addEventListener("keydown", (event) => {
       if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "c" && this.selection) {
@@ -156,6 +174,7 @@ export class ResultGrid {
 
   show(result: QueryResult): void {
     this.teardown();
+    this.widths = [];
     this.root.scrollTop = 0;
     this.root.scrollLeft = 0;
     if (result.rowCount <= 0 || result.columns.length === 0) {
@@ -214,7 +233,53 @@ export class ResultGrid {
   }
 
   private template(result: QueryResult): string {
-    return [`${ROW_NUMBER_WIDTH}px`, ...result.columns.map((column) => `${columnWidth(column)}px`)].join(" ");
+    if (this.widths.length !== result.columns.length) this.widths = result.columns.map((column) => columnWidth(column));
+    return [`${ROW_NUMBER_WIDTH}px`, ...this.widths.map((width) => `${width}px`)].join(" ");
+  }
+
+  /** Sets column `index`'s width (at least MIN_COLUMN_WIDTH), for the header and every row. */
+  resizeColumn(index: number, width: number): void {
+    const shown = this.shown;
+    if (!shown || index < 0 || index >= this.widths.length) return;
+    this.widths[index] = Math.max(MIN_COLUMN_WIDTH, Math.round(width));
+    const template = this.template(shown.result);
+    this.root.style.setProperty("--grid-columns", template);
+    const header = this.root.querySelector<HTMLElement>(".grid-header");
+    if (header) header.style.gridTemplateColumns = template;
+  }
+
+  /** The shown result's column widths in pixels. */
+  get columnWidths(): readonly number[] {
+    return this.widths;
+  }
+
+  /** A handle on a header cell's right edge: drag it, or focus it and press ← →. */
+  private resizeHandle(index: number, name: string): HTMLElement {
+    const handle = div("grid-resize");
+    handle.setAttribute("role", "separator");
+    handle.setAttribute("aria-orientation", "vertical");
+    handle.setAttribute("aria-label", `Resize column ${name}`);
+    handle.tabIndex = 0;
+    handle.addEventListener("pointerdown", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      const start = event.clientX;
+      const from = this.widths[index];
+      const move = (e: PointerEvent) => this.resizeColumn(index, from + e.clientX - start);
+      const up = () => {
+        window.removeEventListener("pointermove", move);
+        window.removeEventListener("pointerup", up);
+      };
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", up);
+    });
+    handle.addEventListener("keydown", (event) => {
+      const step = event.key === "ArrowRight" ? RESIZE_STEP : event.key === "ArrowLeft" ? -RESIZE_STEP : 0;
+      if (step === 0) return;
+      event.preventDefault();
+      this.resizeColumn(index, this.widths[index] + step);
+    });
+    return handle;
   }
 
   private header(result: QueryResult): HTMLElement {
@@ -228,7 +293,7 @@ export class ResultGrid {
       cell.title = `${column.name} (${column.dataType})`;
       if (isNumericType(column.dataType)) cell.classList.add("is-numeric");
       cell.dataset.column = String(index);
-      cell.append(div("grid-head-name", column.name), div("grid-head-type", column.dataType));
+      cell.append(div("grid-head-name", column.name), div("grid-head-type", column.dataType), this.resizeHandle(index, column.name));
       header.append(cell);
     });
     return header;
