@@ -11,7 +11,8 @@ fn start(display: Option<&str>) -> (Option<i32>, String) {
         .env_remove("DISPLAY")
         .env("RUST_BACKTRACE", "1");
     if let Some(d) = display {
-        cmd.env("DISPLAY", d);
+        // X11 only: GTK would otherwise also try a default Wayland socket, if one exists here.
+        cmd.env("DISPLAY", d).env("GDK_BACKEND", "x11");
     }
     let out = cmd.output().unwrap();
     (
