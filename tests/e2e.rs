@@ -316,6 +316,25 @@ fn tabs(s: &Session<'_>) -> Result<(Vec<String>, Option<String>), String> {
     Ok((titles, found[1].as_str().map(str::to_string)))
 }
 
+/// Waits until the editor holds `want`: a click or a key takes effect on the window's next turn.
+fn wait_sql(s: &Session<'_>, want: &str) -> Result<(), String> {
+    wait_for(&format!("the editor to hold {want:?}"), PATIENCE, || {
+        (sql_in_editor(s).ok()? == want).then_some(())
+    })
+}
+
+/// Waits until the tab strip shows `titles` with `front` in front.
+fn wait_tabs(s: &Session<'_>, titles: &[&str], front: &str) -> Result<(), String> {
+    wait_for(
+        &format!("the tabs {titles:?} with {front} in front"),
+        PATIENCE,
+        || {
+            let (shown, active) = tabs(s).ok()?;
+            (shown == titles && active.as_deref() == Some(front)).then_some(())
+        },
+    )
+}
+
 fn sql_in_editor(s: &Session<'_>) -> Result<String, String> {
     Ok(s.execute("return window.__warden.getSql();", json!([]))?
         .as_str()
@@ -349,10 +368,8 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         // A second tab from the tab strip's New tab button: empty, in front.
         let new_tab = s.find("#new-tab")?.ok_or("no New tab button")?;
         s.click(&new_tab)?;
-        let (titles, front) = tabs(&s)?;
-        assert_eq!(titles, ["Query 1", "Query 2"]);
-        assert_eq!(front.as_deref(), Some("Query 2"));
-        assert_eq!(sql_in_editor(&s)?, "");
+        wait_tabs(&s, &["Query 1", "Query 2"], "Query 2")?;
+        wait_sql(&s, "")?;
 
         // Two statements, the cursor on the allowed one: the script as a whole is denied, yet
         // Ctrl+Enter runs the statement under the cursor.
@@ -378,7 +395,7 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         // The first tab has its own text and no result.
         let first = s.find("[role=tablist] [role=tab]")?.ok_or("no first tab")?;
         s.click(&first)?;
-        assert_eq!(sql_in_editor(&s)?, denied);
+        wait_sql(&s, denied)?;
         wait_verdict(&s, "deny")?;
         assert_eq!(grid_rows(&s), 0, "the first tab ran nothing");
 
@@ -408,8 +425,10 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         save_screenshot(&s, "WARDEN_HISTORY_SCREENSHOT", "warden-history.png")?;
         let rows = s.find_all("#history-list > li .history-open")?;
         s.click(rows.get(found).ok_or("the history row went away")?)?;
-        assert_eq!(tabs(&s)?.0.len(), 3, "the history opened a third tab");
-        assert_eq!(sql_in_editor(&s)?, allowed);
+        wait_for("the history to open a third tab", PATIENCE, || {
+            (tabs(&s).ok()?.0.len() == 3).then_some(())
+        })?;
+        wait_sql(&s, allowed)?;
         // Kept in the data folder after every change: the third tab is on disk before the
         // window goes away, whatever the webview does with its own storage.
         let kept = Home::under(home.path()).data.join("tabs").join("demo.json");
@@ -433,7 +452,7 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         .pop()
         .ok_or("no last tab")?;
     s.click(&second)?;
-    assert_eq!(sql_in_editor(&s)?, script);
+    wait_sql(&s, &script)?;
 
     // The shortcuts as real keys in the editor: Ctrl+Tab wraps to the first tab, Ctrl+W closes
     // it, Ctrl+T opens a new one.
@@ -441,16 +460,16 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         .find("#editor .cm-content")?
         .ok_or("no editor after the restart")?;
     s.send_keys(&content, "\u{E009}\u{E004}\u{E000}")?;
-    assert_eq!(tabs(&s)?.1.as_deref(), Some("Query 1"));
-    assert_eq!(sql_in_editor(&s)?, denied);
+    wait_tabs(&s, &["Query 1", "Query 3", "Query 2"], "Query 1")?;
+    wait_sql(&s, denied)?;
     s.send_keys(&content, "\u{E009}w\u{E000}")?;
-    assert_eq!(tabs(&s)?.0, ["Query 3", "Query 2"]);
+    wait_for("Ctrl+W to close the tab", PATIENCE, || {
+        (tabs(&s).ok()?.0 == ["Query 3", "Query 2"]).then_some(())
+    })?;
     let content = s.find("#editor .cm-content")?.ok_or("no editor")?;
     s.send_keys(&content, "\u{E009}t\u{E000}")?;
-    let (titles, front) = tabs(&s)?;
-    assert_eq!(titles, ["Query 3", "Query 4", "Query 2"]);
-    assert_eq!(front.as_deref(), Some("Query 4"));
-    assert_eq!(sql_in_editor(&s)?, "");
+    wait_tabs(&s, &["Query 3", "Query 4", "Query 2"], "Query 4")?;
+    wait_sql(&s, "")?;
     Ok(())
 }
 
