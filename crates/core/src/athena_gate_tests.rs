@@ -980,6 +980,28 @@ mod window_requests {
     use crate::aws_elevation::{AwsElevations, VaultKeys};
     use crate::gate::Outcome;
 
+    /// The app's gate on the lab's `aws` workspace, its grants' keys in `vault`.
+    async fn window_gate(lab: &Lab, vault: &warden_identity::Vault) -> Arc<Gate> {
+        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
+        ws.init().await.expect("init");
+        Arc::new(
+            ws.open_athena_gate_at(
+                SharedCredentialsProvider::new(Credentials::new(
+                    "FAKEACCESSKEY",
+                    SECRET,
+                    None,
+                    None,
+                    "test",
+                )),
+                vec![],
+                Arc::new(warden_elevation::SystemClock),
+                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
+            )
+            .await
+            .expect("gate"),
+        )
+    }
+
     /// The request bucket in moto and the broker over it, as `warden broker run` would make
     /// it: its own journal (in the folder returned with it), no approvers, a hand-moved clock.
     async fn local_broker(lab: &Lab) -> (Broker, tempfile::TempDir) {
@@ -1049,24 +1071,7 @@ mod window_requests {
         let policy = Policy::from_yaml(&lab.policy).expect("policy");
 
         let vault = warden_identity::Vault::in_memory();
-        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
-        ws.init().await.expect("init");
-        let gate = Arc::new(
-            ws.open_athena_gate_at(
-                SharedCredentialsProvider::new(Credentials::new(
-                    "FAKEACCESSKEY",
-                    SECRET,
-                    None,
-                    None,
-                    "test",
-                )),
-                vec![],
-                Arc::new(warden_elevation::SystemClock),
-                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
-            )
-            .await
-            .expect("gate"),
-        );
+        let gate = window_gate(&lab, &vault).await;
         let elevations = Arc::new(AwsElevations::new(
             "aws",
             S3Queue::new(bucket(), ANALYST).expect("queue"),
@@ -1190,24 +1195,7 @@ mod window_requests {
             .expect("request bucket");
         let policy = Policy::from_yaml(&lab.policy).expect("policy");
         let vault = warden_identity::Vault::in_memory();
-        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
-        ws.init().await.expect("init");
-        let gate = Arc::new(
-            ws.open_athena_gate_at(
-                SharedCredentialsProvider::new(Credentials::new(
-                    "FAKEACCESSKEY",
-                    SECRET,
-                    None,
-                    None,
-                    "test",
-                )),
-                vec![],
-                Arc::new(warden_elevation::SystemClock),
-                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
-            )
-            .await
-            .expect("gate"),
-        );
+        let gate = window_gate(&lab, &vault).await;
         let elevations = Arc::new(AwsElevations::new(
             "aws",
             S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
