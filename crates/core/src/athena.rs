@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use aws_config::identity::IdentityCache;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,12 @@ impl AthenaSetup {
         let mut loader =
             aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region));
         if let Some(credentials) = credentials {
-            loader = loader.credentials_provider(credentials);
+            // No SDK cache in front of Warden's provider: it answers only while the sign-in
+            // lasts (and keeps its own cache), so a signed-out or ended session stops the next
+            // call, not the call after the cached credentials run out an hour later.
+            loader = loader
+                .credentials_provider(credentials)
+                .identity_cache(IdentityCache::no_cache());
         }
         let sdk = loader.load().await;
         let for_endpoint = |endpoint: &Option<String>| match endpoint {

@@ -15,6 +15,8 @@ pub enum AthenaError {
     UnknownQuery(String),
     #[error("a permission is missing: {action} was refused ({detail}); ask your administrator for {action}")]
     Permission { action: String, detail: String },
+    #[error("{action} was not sent: there are no AWS credentials ({detail}); sign in again (`warden login`, or Sign in in the window)")]
+    NoCredentials { action: String, detail: String },
     #[error("{action} failed: {detail}")]
     Service { action: String, detail: String },
     #[error("the query result could not be read: {0}")]
