@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use warden_api::{ApiError, DeviceCode, SessionEnded, SignInStatus, WorkspaceEntry};
 use warden_core::identity::{EventSink, IdentityEvent, SignInPrompt};
 use warden_core::Notice;
@@ -37,11 +37,31 @@ impl EventSink for Watcher {
                 ),
             }]);
             if let Some(app) = self.app.get() {
+                stop_aws_work(app.clone(), &reason);
                 events::emit(app, SESSION_ENDED, &SessionEnded { workspace, reason });
             }
         }
         Ok(())
     }
+}
+
+/// The session is gone: running queries are cancelled (their stops may be refused without
+/// credentials; their results are not read) and grants end, wiped, on the record.
+fn stop_aws_work(app: AppHandle, reason: &str) {
+    let why = format!("the AWS sign-in ended ({reason})");
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let Ok(opened) = state.opened() else {
+            return;
+        };
+        let gate = opened.gate.clone();
+        let stopped = gate.stop_aws_work(&why, warden_core::STOP_WAIT).await;
+        for e in &stopped.errors {
+            tracing::warn!("after the sign-in ended: {e}");
+        }
+        events::elevation_changed(&app, &warden_api::elevation::elevation_status(&gate));
+        events::audit_changed(&app, &gate);
+    });
 }
 
 /// Opens the browser for the browser flow; shows the device code in the window's dialog.
@@ -99,7 +119,11 @@ pub async fn sign_out(
     state: State<'_, AppState>,
 ) -> Result<SignInStatus, ApiError> {
     let identity = aws_identity(&state)?;
-    let result = warden_api::identity::sign_out(&identity).await;
+    let gate = state.opened().ok().map(|o| o.gate.clone());
+    let result = warden_api::identity::sign_out(&identity, gate.as_deref()).await;
+    if let Some(gate) = &gate {
+        events::elevation_changed(&app, &warden_api::elevation::elevation_status(gate));
+    }
     audit_changed(&app, &state);
     result
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 use warden_core::identity::{IdentityError, SignInMethod, SignInPrompt, WorkspaceIdentity};
-use warden_core::{Config, CoreError, Home, WorkspaceKind};
+use warden_core::{Config, CoreError, Gate, Home, WorkspaceKind, STOP_WAIT};
 
 use crate::error::{ApiError, ErrorKind};
 
@@ -120,8 +120,19 @@ pub async fn sign_in(
     Ok(sign_in_status(identity).await)
 }
 
-/// `sign_out`: every keyring entry of the workspace goes.
-pub async fn sign_out(identity: &WorkspaceIdentity) -> Result<SignInStatus, ApiError> {
+/// `sign_out`: AWS work stops first (running queries are stopped at Athena while the session
+/// can still sign the stops; grants end and their keys are wiped), then every keyring entry of
+/// the workspace goes.
+pub async fn sign_out(
+    identity: &WorkspaceIdentity,
+    gate: Option<&Gate>,
+) -> Result<SignInStatus, ApiError> {
+    if let Some(gate) = gate {
+        let stopped = gate.stop_aws_work("signed out", STOP_WAIT).await;
+        for e in &stopped.errors {
+            tracing::warn!("signing out: {e}");
+        }
+    }
     identity.sign_out().await.map_err(from_identity)?;
     Ok(sign_in_status(identity).await)
 }

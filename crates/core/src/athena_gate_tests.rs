@@ -1309,3 +1309,155 @@ mod window_requests {
         );
     }
 }
+
+/// The end of the AWS sign-in: the next call is refused, running queries stop at Athena, and
+/// grants end with their credentials wiped.
+mod signed_out {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use aws_credential_types::provider::{error::CredentialsError, future, ProvideCredentials};
+
+    use super::*;
+    use crate::aws_elevation::VaultKeys;
+    use warden_identity::{ElevationSlot, Vault};
+
+    /// Credentials while the sign-in lasts, like Warden's own provider.
+    #[derive(Debug, Clone, Default)]
+    struct Session {
+        ended: Arc<AtomicBool>,
+    }
+
+    impl ProvideCredentials for Session {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::ready(if self.ended.load(Ordering::SeqCst) {
+                Err(CredentialsError::not_loaded(
+                    "signed out: run `warden login`",
+                ))
+            } else {
+                Ok(Credentials::new(
+                    "FAKEACCESSKEY",
+                    SECRET,
+                    None,
+                    None,
+                    "test",
+                ))
+            })
+        }
+    }
+
+    impl Lab {
+        async fn signed_in_gate(
+            &self,
+            session: &Session,
+            held: Vec<HeldGrant>,
+            vault: &Vault,
+        ) -> Gate {
+            let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
+            ws.init().await.expect("init");
+            ws.open_athena_gate_at(
+                SharedCredentialsProvider::new(session.clone()),
+                held,
+                Arc::new(warden_elevation::SystemClock),
+                Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
+            )
+            .await
+            .expect("gate")
+        }
+    }
+
+    use crate::aws_elevation::HeldGrant;
+
+    #[tokio::test]
+    async fn a_sign_in_that_ends_stops_the_next_call_not_the_hour_after() {
+        let lab = lab().await;
+        let session = Session::default();
+        let gate = lab
+            .signed_in_gate(&session, vec![], &Vault::in_memory())
+            .await;
+        gate.run(COUNTRIES, None, CancellationToken::new())
+            .await
+            .expect("signed in");
+        let started = lab.standin.executions_started();
+
+        session.ended.store(true, Ordering::SeqCst);
+        let error = gate
+            .run(COUNTRIES, None, CancellationToken::new())
+            .await
+            .expect_err("signed out");
+        // The SDK kept no copy of the credentials for the hour they would still be good for.
+        assert_eq!(lab.standin.executions_started(), started, "{error}");
+        assert!(error.to_string().contains("warden login"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn signing_out_stops_running_queries_at_athena_and_ends_grants() {
+        let lab = lab().await;
+        let session = Session::default();
+        let held = held_pii(15 * 60 * 1000, 15 * 60 * 1000);
+        let vault = Vault::in_memory();
+        let json = crate::identity::Secret::new(serde_json::to_string(&held).expect("json"));
+        vault
+            .put_elevation("aws", ElevationSlot::Grant, &held.name, &json)
+            .expect("kept");
+        let gate = lab.signed_in_gate(&session, vec![held], &vault).await;
+        assert!(gate.elevations().contains("pii-read"));
+
+        // One baseline and one elevated query wait QUEUED at Athena when the user signs out.
+        lab.standin
+            .knobs
+            .set(|k| k.queued = Duration::from_secs(30));
+        let before = lab.standin.executions_started();
+        let (baseline, elevated, stopped) = tokio::join!(
+            gate.run(COUNTRIES, None, CancellationToken::new()),
+            gate.run(PII, None, CancellationToken::new()),
+            async {
+                while lab.standin.executions_started() < before + 2 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                let stopped = gate.stop_aws_work("signed out", crate::STOP_WAIT).await;
+                session.ended.store(true, Ordering::SeqCst);
+                stopped
+            }
+        );
+        for outcome in [baseline, elevated] {
+            assert!(
+                matches!(
+                    outcome,
+                    Err(RunError::Engine(warden_engine::EngineError::Cancelled))
+                ),
+                "{outcome:?}"
+            );
+        }
+        assert_eq!(stopped.ended, ["pii-read"]);
+        assert_eq!((stopped.cancelled, stopped.still_running), (2, 0));
+        assert!(stopped.errors.is_empty(), "{:?}", stopped.errors);
+        // Both stops reached Athena, signed while the session still held.
+        assert_eq!(lab.standin.stops_seen().len(), 2);
+        assert!(gate.elevations().is_empty());
+        assert!(vault
+            .get_elevation("aws", ElevationSlot::Grant, "pii-read")
+            .expect("readable")
+            .is_none());
+        let kinds: Vec<String> = gate
+            .audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .iter()
+            .map(|e| e.kind.clone())
+            .collect();
+        for kind in ["elevation_expired", "lockout", "credentials_wiped"] {
+            assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+        }
+        // Nothing runs afterwards, elevated or not.
+        assert!(gate.run(PII, None, CancellationToken::new()).await.is_err());
+        assert!(gate
+            .run(COUNTRIES, None, CancellationToken::new())
+            .await
+            .is_err());
+    }
+}

@@ -45,8 +45,8 @@ pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use export::{ExportFormat, ExportOptions, Exported, ResultsError, RowExporter};
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
-    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError,
-    LOCKOUT_LEAD,
+    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError, StoppedWork,
+    LOCKOUT_LEAD, STOP_WAIT,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};

@@ -138,7 +138,8 @@ impl Elevations {
             .collect()
     }
 
-    /// Registers a query that leans on `uses`; returns its id for [`Self::finished`].
+    /// Registers a running query that leans on `uses` (none for a baseline run); returns its id
+    /// for [`Self::finished`].
     pub fn started(&mut self, token: CancellationToken, uses: BTreeSet<String>) -> u64 {
         self.next_run += 1;
         self.running.push(Running {
@@ -163,6 +164,23 @@ impl Elevations {
             }
         }
         cancelled
+    }
+
+    /// Cancels every running query, whatever it leans on (the AWS sign-in ended); how many.
+    pub fn cancel_all(&mut self) -> usize {
+        let mut cancelled = 0;
+        for run in &self.running {
+            if !run.token.is_cancelled() {
+                run.token.cancel();
+                cancelled += 1;
+            }
+        }
+        cancelled
+    }
+
+    /// How many queries are running (registered with [`Self::started`] and not yet finished).
+    pub fn running_count(&self) -> usize {
+        self.running.len()
     }
 
     /// Removes the grant of `name`, if held.

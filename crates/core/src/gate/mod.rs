@@ -1,6 +1,7 @@
 //! The gate: the one way to execute SQL. One file per concern: [`run`] lints, records and
 //! executes a query; [`policy`] says which policy is in force now; [`elevation`] requests, ends
-//! and checks elevations; [`changes`] is what those checks report to the shells.
+//! and checks elevations; [`changes`] is what those checks report to the shells; [`signed_out`]
+//! stops AWS work when the sign-in ends.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
@@ -19,6 +20,7 @@ pub(crate) mod elevation;
 mod format;
 pub(crate) mod policy;
 pub(crate) mod run;
+mod signed_out;
 mod star;
 mod unsynced;
 mod waiting;
@@ -30,6 +32,7 @@ pub use elevated::{GrantKeys, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
 pub use run::{Execution, RunDetails, RunEnd, RunError};
+pub use signed_out::{StoppedWork, STOP_WAIT};
 
 /// The one way to execute SQL.
 ///

@@ -315,9 +315,9 @@ impl Gate {
         }
     }
 
-    /// Lints with the elevations that hold now and, when the verdict leans on some of them,
-    /// registers the run so that it is cancelled the moment one ends. If one ended between the
-    /// lint and the registration, the text is linted again without it.
+    /// Lints with the elevations that hold now and registers the run, so that it is cancelled
+    /// the moment an elevation its verdict leans on ends, or the AWS sign-in does. If one ended
+    /// between the lint and the registration, the text is linted again without it.
     fn lint_and_lease(
         &self,
         policy: &warden_guardrails::Policy,
@@ -328,18 +328,21 @@ impl Gate {
         loop {
             let report = lint(policy, sql, &self.context(database));
             let uses = report.lifted_by().clone();
+            let mut state = self.elevation_state();
+            // Every run is registered, so that the end of the AWS sign-in stops baseline runs
+            // too (`Gate::stop_aws_work`).
             if uses.is_empty() {
+                let id = state.started(cancel.clone(), uses.clone());
                 return (
                     report,
                     Lease {
                         gate: self,
-                        id: None,
+                        id: Some(id),
                         names: uses,
                         grants: vec![],
                     },
                 );
             }
-            let mut state = self.elevation_state();
             if uses.is_subset(&state.names_at(self.now())) {
                 let grants = uses
                     .iter()
