@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { elevationStatus, grant, policyStatus } from "./testing";
 import type { AuditEvent, AuditStatus, Catalog, ElevationStatus, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
 import { FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
+import { NOTE_MS } from "./layout";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
 
@@ -238,6 +239,28 @@ describe("the window", () => {
     // The run's own check is shared with the live linter: one lint per text.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(calls("lint")).toHaveLength(1);
+  });
+
+  it("confirms a copy from the grid in the results bar, then clears it", async () => {
+    await start();
+    Object.defineProperty(element("grid"), "clientHeight", { configurable: true, get: () => 300 });
+    const writeText = vi.fn((_: string) => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { configurable: true, value: { writeText } });
+    app.setSql("SELECT order_id FROM sales.orders");
+    await app.run();
+    await vi.waitFor(() => expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(3));
+    vi.useFakeTimers();
+    try {
+      document.querySelector<HTMLElement>('#grid .grid-row[data-index="0"] .grid-rownum')?.click();
+      element("grid").dispatchEvent(new KeyboardEvent("keydown", { key: "c", ctrlKey: true, bubbles: true }));
+      await vi.waitFor(() => expect(element("result-note").textContent).toBe("Copied the cell."));
+      expect(writeText).toHaveBeenCalledTimes(1);
+      expect(element("result-note").getAttribute("role")).toBe("status");
+      vi.advanceTimersByTime(NOTE_MS);
+      expect(element("result-note").textContent).toBe("");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not run a denied query and says why", async () => {

@@ -15,7 +15,7 @@ import { ExportDialog, exportedText } from "./export-dialog";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { HistoryPanel } from "./history";
-import { mountLayout, showError, type Layout } from "./layout";
+import { mountLayout, showError, showNote, type Layout } from "./layout";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { SignIn } from "./signin";
@@ -94,6 +94,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     fetchRows: api.fetchRows,
     onError: (message) => showError(layout, message),
     copy: copyText,
+    onCopied: (message) => showNote(layout, message),
     // A double-clicked cell: its whole value, JSON laid out; focus back to the grid after.
     onExpand: (column, value) => void showValue(root, column, value, copyText).then(() => layout.grid.focus()),
   });

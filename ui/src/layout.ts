@@ -20,6 +20,8 @@ export interface Layout {
   error: HTMLElement;
   errorText: HTMLElement;
   meta: HTMLElement;
+  /** A passing confirmation ("Copied 3 rows as TSV."), read out by screen readers. */
+  note: HTMLElement;
   runDetails: HTMLElement;
   exportButton: HTMLButtonElement;
   grid: HTMLElement;
@@ -107,6 +109,7 @@ const MARKUP = `
     <div class="results-bar">
       <span class="results-title">Results</span>
       <span id="result-meta" class="result-meta"></span>
+      <span id="result-note" class="result-note" role="status" aria-live="polite"></span>
       <span class="results-actions">
         <select id="chart-kind" class="database-select chart-kind" aria-label="Chart kind" hidden>
           <option value="bar">Bars</option>
@@ -149,6 +152,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     error: required(root, "#error"),
     errorText: required(root, ".error-text"),
     meta: required(root, "#result-meta"),
+    note: required(root, "#result-note"),
     runDetails: required(root, "#run-details"),
     exportButton: required<HTMLButtonElement>(root, "#export"),
     grid: required(root, "#grid"),
@@ -179,6 +183,25 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;
+}
+
+/** How long a confirmation stays in the results bar. */
+export const NOTE_MS = 2500;
+
+const noteTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+
+/** Shows a short confirmation in the results bar for NOTE_MS; a newer one replaces it. */
+export function showNote(layout: Pick<Layout, "note">, message: string): void {
+  const previous = noteTimers.get(layout.note);
+  if (previous !== undefined) clearTimeout(previous);
+  layout.note.textContent = message;
+  noteTimers.set(
+    layout.note,
+    setTimeout(() => {
+      layout.note.textContent = "";
+      noteTimers.delete(layout.note);
+    }, NOTE_MS),
+  );
 }
 
 /** Shows a plain-words message in the error area, or hides it for null. */
