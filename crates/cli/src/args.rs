@@ -463,6 +463,45 @@ pub enum WorkspaceCommand {
     /// List the configured workspaces: name, kind, whether an administrator manages it; the
     /// default is marked with `*`.
     List(WorkspaceListArgs),
+    /// Add an athena workspace to your config.toml (your other settings and comments stay as
+    /// they are). Refused when your administrator sets the workspaces (managed.toml).
+    Add(WorkspaceAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceAddArgs {
+    /// The new workspace's name: lowercase letters, digits, `-` and `_`.
+    pub name: String,
+    /// Take the sign-in from this ~/.aws/config profile (one with sso_* settings).
+    #[arg(long, value_name = "PROFILE", conflicts_with_all = ["start_url", "sso_region", "account", "role"])]
+    pub profile: Option<String>,
+    /// The AWS access portal URL of IAM Identity Center (https://…/start).
+    #[arg(long, value_name = "URL", requires_all = ["sso_region", "account", "role"])]
+    pub start_url: Option<String>,
+    /// The region of IAM Identity Center.
+    #[arg(long, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// The AWS account (12 digits) the workspace works in.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The role (permission set) name for baseline work.
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// The region of Athena, S3 and Glue (default: the sign-in's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The Athena workgroup for baseline work (default: primary).
+    #[arg(long, value_name = "NAME")]
+    pub workgroup: Option<String>,
+    /// The database unqualified table names resolve in.
+    #[arg(long, value_name = "NAME")]
+    pub database: Option<String>,
+    /// Where your security team publishes the signed policy bundle (https://, s3://, file:///).
+    #[arg(long, value_name = "URL")]
+    pub bundle_source: String,
+    /// Your security team's public key: a .pub file or the key text.
+    #[arg(long, value_name = "KEY")]
+    pub trust: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,6 +65,9 @@ fn main() -> ExitCode {
         Command::Workspace {
             command: WorkspaceCommand::List(args),
         } => commands::workspace::list(&cli, args),
+        Command::Workspace {
+            command: WorkspaceCommand::Add(args),
+        } => commands::workspace::add(&cli, args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

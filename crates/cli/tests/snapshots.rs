@@ -219,3 +219,66 @@ fn workspace_list() {
         assert_cmd_snapshot!("workspace_list_managed", list(&managed, "text"));
     });
 }
+
+#[test]
+fn workspace_add() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("security.key");
+    warden_bundle::keygen(&key).expect("keygen");
+    let public = warden_bundle::public_path(&key);
+    let no_managed = dir.path().join("no-managed.toml");
+    let add = |managed: &Path, name: &str, account: &str| {
+        let mut command = warden(
+            dir.path(),
+            &[
+                "workspace",
+                "add",
+                name,
+                "--start-url",
+                "https://my-org.awsapps.com/start",
+                "--sso-region",
+                "eu-west-1",
+                "--account",
+                account,
+                "--role",
+                "AthenaAnalyst",
+                "--workgroup",
+                "analysts",
+                "--database",
+                "sales",
+                "--bundle-source",
+                "s3://security-bundles/warden/",
+                "--trust",
+                &public.display().to_string(),
+            ],
+        );
+        command.env("WARDEN_MANAGED_CONFIG", managed);
+        command
+    };
+    let managed = dir.path().join("managed.toml");
+    std::fs::write(&managed, "[workspaces.prod]\nkind = \"athena\"\n").expect("managed.toml");
+    with_filters(dir.path(), || {
+        assert_cmd_snapshot!(
+            "workspace_add",
+            add(&no_managed, "analytics", "123456789012")
+        );
+        let config = std::fs::read_to_string(dir.path().join("config").join("config.toml"))
+            .expect("config.toml");
+        insta::assert_snapshot!("workspace_add_config", config);
+        assert_cmd_snapshot!(
+            "workspace_add_again",
+            add(&no_managed, "analytics", "123456789012")
+        );
+        assert_cmd_snapshot!(
+            "workspace_add_bad_account",
+            add(&no_managed, "other", "12-34")
+        );
+        assert_cmd_snapshot!(
+            "workspace_add_managed",
+            add(&managed, "other", "123456789012")
+        );
+        let mut list = warden(dir.path(), &["workspace", "list"]);
+        list.env("WARDEN_MANAGED_CONFIG", &no_managed);
+        assert_cmd_snapshot!("workspace_add_listed", list);
+    });
+}

@@ -46,7 +46,7 @@ pub(crate) async fn init(dir: &Path) -> Result<(), CoreError> {
     let summary = warden_demo_lake::ensure(&lake_dir(dir), SEED)
         .map_err(|e| CoreError::DemoLake(e.to_string()))?;
     let policy = policy_text(&warden_demo_lake::describe(), &summary);
-    write_atomically(&policy_file(dir), policy.as_bytes())?;
+    crate::files::write_atomically(&policy_file(dir), policy.as_bytes())?;
     publish_bundle(dir).await.map(|_| ())
 }
 
@@ -239,18 +239,6 @@ fn demo_rules(budget: u64) -> String {
   - {{ id: blocked-functions, kind: blocked_functions, functions: [sleep], severity: error }}
 "#
     )
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| CoreError::io("create", dir, e))?;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(|e| CoreError::io("create", &tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| CoreError::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| CoreError::io("replace", path, e))
 }
 
 #[cfg(test)]

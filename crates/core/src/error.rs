@@ -54,6 +54,8 @@ pub enum CoreError {
     Elevation(#[from] warden_elevation::ElevationError),
     #[error("cannot export the result: {0}")]
     Export(String),
+    #[error("the workspace cannot be added: {0}")]
+    NewWorkspace(String),
     #[error("the elevation broker cannot run: {0}")]
     Broker(String),
     #[error("the audit store cannot be used: {0}")]

@@ -22,6 +22,7 @@ mod demo_queries;
 mod error;
 mod exit_sync;
 mod export;
+mod files;
 #[cfg(test)]
 mod foreign_tests;
 mod gate;
@@ -35,6 +36,7 @@ mod testing;
 #[cfg(test)]
 mod unsynced_tests;
 mod workspace;
+mod workspace_add;
 
 pub use audit::{Audit, AuditStatusView, EventView};
 pub use broker::{BrokerHost, BrokerPass, ElevationSettings};
@@ -61,6 +63,7 @@ pub use warden_elevation::{
     Refusal as ElevationRefusal, Request as ElevationRequest, SystemClock, WARN_BEFORE,
 };
 pub use workspace::{list_workspaces, Workspace, WorkspaceListing, WorkspaceSummary, DEMO};
+pub use workspace_add::{add_athena_workspace, NewAthenaWorkspace, NewSignIn};
 
 pub use warden_engine::{
     CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,

@@ -1,6 +1,8 @@
-use crate::args::{Cli, InfoFormat, WorkspaceArgs, WorkspaceListArgs, WorkspaceShowArgs};
+use crate::args::{
+    Cli, InfoFormat, WorkspaceAddArgs, WorkspaceArgs, WorkspaceListArgs, WorkspaceShowArgs,
+};
 use crate::json;
-use warden_core::{Workspace, WorkspaceKind, WorkspaceSummary};
+use warden_core::{NewAthenaWorkspace, NewSignIn, Workspace, WorkspaceKind, WorkspaceSummary};
 
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
@@ -24,6 +26,42 @@ pub fn show(cli: &Cli, args: &WorkspaceShowArgs) -> Result<u8, String> {
             json::print(&doc)?
         }
     }
+    Ok(0)
+}
+
+pub fn add(cli: &Cli, args: &WorkspaceAddArgs) -> Result<u8, String> {
+    let home = super::home(cli.home.as_deref())?;
+    let sign_in = match (&args.profile, &args.start_url) {
+        (Some(profile), _) => NewSignIn::Profile(profile.clone()),
+        (None, Some(start_url)) => NewSignIn::IdentityCenter {
+            start_url: start_url.clone(),
+            sso_region: args.sso_region.clone().unwrap_or_default(),
+            account_id: args.account.clone().unwrap_or_default(),
+            role_name: args.role.clone().unwrap_or_default(),
+        },
+        (None, None) => {
+            return Err(
+                "say how the workspace signs in: --profile PROFILE (from ~/.aws/config), or --start-url URL --sso-region R --account ID --role NAME".into(),
+            )
+        }
+    };
+    let new = NewAthenaWorkspace {
+        name: args.name.clone(),
+        sign_in,
+        region: args.region.clone(),
+        workgroup: args.workgroup.clone(),
+        default_database: args.database.clone(),
+        bundle_source: args.bundle_source.clone(),
+        trusted_key: args.trust.clone(),
+    };
+    super::runtime()?
+        .block_on(warden_core::add_athena_workspace(&home, &new))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "added the {name} workspace to {path}\nnext: warden login --workspace {name}, then warden bundle fetch --workspace {name}",
+        name = new.name.trim(),
+        path = home.config_file().display()
+    );
     Ok(0)
 }
 
