@@ -465,7 +465,7 @@ pub enum WorkspaceCommand {
     List(WorkspaceListArgs),
     /// Add an athena workspace to your config.toml (your other settings and comments stay as
     /// they are). Refused when your administrator sets the workspaces (managed.toml).
-    Add(WorkspaceAddArgs),
+    Add(Box<WorkspaceAddArgs>),
 }
 
 #[derive(Debug, Args)]
