@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use tauri::{AppHandle, Manager, State};
-use warden_api::{ApiError, DeviceCode, SessionEnded, SignInStatus, WorkspaceEntry};
+use warden_api::{ApiError, DeviceCode, NewWorkspace, SessionEnded, SignInStatus, WorkspaceEntry};
 use warden_core::identity::{EventSink, IdentityEvent, SignInPrompt};
 use warden_core::Notice;
 
@@ -131,6 +131,21 @@ pub async fn sign_out(
 #[tauri::command]
 pub fn workspaces(state: State<'_, AppState>) -> Result<Vec<WorkspaceEntry>, ApiError> {
     warden_api::identity::workspaces(state.home()?, &state.workspace)
+}
+
+/// The `~/.aws/config` profiles the Add AWS workspace form offers.
+#[tauri::command]
+pub async fn aws_profiles() -> Result<Vec<String>, ApiError> {
+    warden_api::workspace_add::aws_profiles().await
+}
+
+/// Writes a new AWS workspace into config.toml; the picker then offers it.
+#[tauri::command]
+pub async fn add_workspace(
+    state: State<'_, AppState>,
+    workspace: NewWorkspace,
+) -> Result<Vec<WorkspaceEntry>, ApiError> {
+    warden_api::workspace_add::add_workspace(state.home()?, &state.workspace, workspace).await
 }
 
 /// Remembers the picked workspace and starts the app again on it.

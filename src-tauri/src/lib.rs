@@ -75,6 +75,8 @@ pub fn run() {
             identity::sign_out,
             identity::workspaces,
             identity::switch_workspace,
+            identity::aws_profiles,
+            identity::add_workspace,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -46,6 +46,7 @@ import type { Severity } from "./gen/Severity";
 import type { SignInStatus } from "./gen/SignInStatus";
 import type { Verdict } from "./gen/Verdict";
 import type { WorkspaceEntry } from "./gen/WorkspaceEntry";
+import type { NewWorkspace } from "./gen/NewWorkspace";
 import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
 
 export type {
@@ -90,6 +91,7 @@ export type {
   SignInStatus,
   Verdict,
   WorkspaceEntry,
+  NewWorkspace,
   WorkspaceInfo,
 };
 
@@ -296,6 +298,16 @@ export function signOut(): Promise<SignInStatus> {
 
 export function workspaces(): Promise<WorkspaceEntry[]> {
   return invoke<WorkspaceEntry[]>("workspaces");
+}
+
+/** The ~/.aws/config profiles a new workspace can sign in with. */
+export function awsProfiles(): Promise<string[]> {
+  return invoke<string[]>("aws_profiles");
+}
+
+/** Writes a new AWS workspace into config.toml; resolves to every workspace configured. */
+export function addWorkspace(workspace: NewWorkspace): Promise<WorkspaceEntry[]> {
+  return invoke<WorkspaceEntry[]>("add_workspace", { workspace });
 }
 
 /** Remembers the workspace and starts the app again on it. */

@@ -423,7 +423,7 @@ describe("the window", () => {
       throw "Workspace not found at /tmp/warden.";
     };
     await start();
-    expect(element("status").textContent).toBe("Workspace unavailable");
+    expect(element("status").textContent).toBe("Workspace unavailableAdd workspace…");
     expect(element("error").textContent?.trim()).toBe("Could not read the workspace. Workspace not found at /tmp/warden.");
     app.setSql("SELECT 1");
     await app.run();

@@ -24,7 +24,9 @@ import { keptStore, loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } fro
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
+import { element } from "./dom";
 import { renderWelcome } from "./welcome";
+import { WorkspaceDialog } from "./workspace-dialog";
 import { SavedPanel } from "./saved";
 import { ChartView, type ChartKind } from "./chart";
 import { showValue } from "./cell-viewer";
@@ -187,6 +189,23 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     else if (state.kind !== "pending") front.report = null;
     elevations.showReport(front.report);
   };
+  // Add AWS workspace: a form the backend checks and writes into config.toml.
+  const openWorkspaceDialog = () =>
+    new WorkspaceDialog(root, {
+      profiles: api.awsProfiles,
+      add: api.addWorkspace,
+      done: (name, entries) => {
+        signIn.showWorkspaces(entries);
+        showNote(layout, `Added the ${name} workspace: pick it in the status bar to open it.`);
+      },
+    });
+  const addWorkspaceButton = element("button", "status-button", "Add workspace…");
+  addWorkspaceButton.type = "button";
+  addWorkspaceButton.id = "add-workspace";
+  addWorkspaceButton.title = "Add AWS workspace…";
+  addWorkspaceButton.setAttribute("aria-label", "Add AWS workspace");
+  addWorkspaceButton.addEventListener("click", () => void openWorkspaceDialog());
+
   // An unreadable workspace takes the whole status bar, as before.
   const paintStatus = () => {
     if (infoError !== null) renderStatusError(layout.status, infoError);
@@ -194,7 +213,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       const bundle = policy ? describeBundle(policy) : policyError !== null ? describeBundleError(policyError) : null;
       renderStatus(layout.status, info, bundle);
     }
-    layout.status.append(elevations.item, signIn.item, signIn.picker);
+    layout.status.append(elevations.item, signIn.item, signIn.picker, addWorkspaceButton);
   };
 
   // Listening before the first status is read, so no change in between is lost; what arrives
@@ -769,6 +788,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         else newTab(sql);
         editor.view.focus();
       },
+      addWorkspace: () => void openWorkspaceDialog(),
       closed: () => {
         welcome = null;
         // Something kept: the next start is not a first start.

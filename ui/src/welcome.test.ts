@@ -5,7 +5,7 @@ import { renderWelcome } from "./welcome";
 describe("the welcome panel", () => {
   it("offers one allowed, one elevated and one denied query, each opened in the editor", () => {
     const open = vi.fn();
-    const panel = renderWelcome({ open, closed: vi.fn() });
+    const panel = renderWelcome({ open, closed: vi.fn(), addWorkspace: vi.fn() });
     document.body.append(panel);
     const items = [...panel.querySelectorAll<HTMLElement>(".welcome-query")];
     expect(items.map((i) => i.dataset.verdict)).toEqual(["allow", "elevate", "deny"]);
@@ -24,15 +24,18 @@ describe("the welcome panel", () => {
     panel.remove();
   });
 
-  it("says how to use an AWS account", () => {
-    const panel = renderWelcome({ open: vi.fn(), closed: vi.fn() });
-    expect(panel.textContent).toContain("Add an athena workspace to Warden's config.toml");
+  it("says how to use an AWS account and opens the form for one", () => {
+    const addWorkspace = vi.fn();
+    const panel = renderWelcome({ open: vi.fn(), closed: vi.fn(), addWorkspace });
+    expect(panel.textContent).toContain("Add a workspace for your AWS account");
     expect(panel.getAttribute("aria-labelledby")).toBe("welcome-title");
+    panel.querySelector<HTMLButtonElement>("#welcome-add-workspace")?.click();
+    expect(addWorkspace).toHaveBeenCalledOnce();
   });
 
   it("goes away when closed and says so", () => {
     const closed = vi.fn();
-    const panel = renderWelcome({ open: vi.fn(), closed });
+    const panel = renderWelcome({ open: vi.fn(), closed, addWorkspace: vi.fn() });
     document.body.append(panel);
     panel.querySelector<HTMLButtonElement>(".welcome-close")?.click();
     expect(document.getElementById("welcome")).toBeNull();

@@ -18,6 +18,8 @@ export interface WelcomeHooks {
   open(sql: string): void;
   /** The panel was dismissed. */
   closed(): void;
+  /** Opens the Add AWS workspace form. */
+  addWorkspace(): void;
 }
 
 /** The panel (id `welcome`, a labelled region), ready to be placed. */
@@ -65,13 +67,15 @@ export function renderWelcome(hooks: WelcomeHooks): HTMLElement {
   const awsTitle = element("h3", "welcome-subtitle", "Your AWS account");
   const aws = element("p", "welcome-text");
   aws.append(
-    "Add an athena workspace to Warden's ",
-    element("code", "", "config.toml"),
-    " (docs/identity.md shows the lines, or ",
+    "Add a workspace for your AWS account (or ",
     element("code", "", "make sandbox"),
     " for a local one), pick it in the status bar and sign in: the same guardrails then apply to Athena.",
   );
+  const add = element("button", "tool-button welcome-add", "Add AWS workspace…");
+  add.type = "button";
+  add.id = "welcome-add-workspace";
+  add.addEventListener("click", () => hooks.addWorkspace());
 
-  panel.append(head, intro, tryTitle, list, awsTitle, aws);
+  panel.append(head, intro, tryTitle, list, awsTitle, aws, add);
   return panel;
 }

@@ -19,6 +19,7 @@ pub mod saved;
 pub mod tabs;
 pub mod ts;
 pub mod workspace;
+pub mod workspace_add;
 
 pub use audit::{AuditEvent, AuditStatus};
 pub use editor::{Catalog, CellValue, LintReport, QueryResult, RowPage};
@@ -31,3 +32,4 @@ pub use run_details::{RunDetails, RunState};
 pub use running::RunningQueries;
 pub use saved::{SaveQuery, SavedQuery};
 pub use workspace::WorkspaceInfo;
+pub use workspace_add::{NewWorkspace, NewWorkspaceSignIn};

@@ -78,6 +78,7 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     DeviceCode::export_all(&cfg)?;
     SessionEnded::export_all(&cfg)?;
     WorkspaceEntry::export_all(&cfg)?;
+    crate::NewWorkspace::export_all(&cfg)?;
     ApiError::export_all(&cfg)?;
     ExportFormat::export_all(&cfg)?;
     ExportDone::export_all(&cfg)?;

@@ -63,7 +63,7 @@ pub use warden_elevation::{
     Refusal as ElevationRefusal, Request as ElevationRequest, SystemClock, WARN_BEFORE,
 };
 pub use workspace::{list_workspaces, Workspace, WorkspaceListing, WorkspaceSummary, DEMO};
-pub use workspace_add::{add_athena_workspace, NewAthenaWorkspace, NewSignIn};
+pub use workspace_add::{add_athena_workspace, aws_profiles, NewAthenaWorkspace, NewSignIn};
 
 pub use warden_engine::{
     CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,

@@ -88,6 +88,11 @@ pub async fn add_athena_workspace(home: &Home, new: &NewAthenaWorkspace) -> Resu
     crate::files::write_atomically(&path, updated.as_bytes())
 }
 
+/// The `~/.aws/config` profiles a new workspace can take its sign-in from.
+pub async fn aws_profiles() -> Result<Vec<String>, CoreError> {
+    Ok(warden_identity::config::sso_profiles(None).await?)
+}
+
 fn invalid(message: String) -> CoreError {
     CoreError::NewWorkspace(message)
 }

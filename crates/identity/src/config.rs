@@ -170,6 +170,25 @@ pub async fn from_aws_sso_session(
     .validate()
 }
 
+/// The profiles of the AWS config file a workspace can sign in with (those with
+/// `sso_session` or `sso_start_url`), sorted; none when there is no file.
+pub async fn sso_profiles(config_file: Option<PathBuf>) -> Result<Vec<String>> {
+    if config_file.as_ref().is_some_and(|path| !path.exists()) {
+        return Ok(vec![]);
+    }
+    let set = load(config_file).await?;
+    let mut names: Vec<String> = set
+        .profiles()
+        .filter(|name| {
+            set.get_profile(name)
+                .is_some_and(|p| p.get("sso_session").is_some() || p.get("sso_start_url").is_some())
+        })
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 async fn load(config_file: Option<PathBuf>) -> Result<aws_config::profile::ProfileSet> {
     let files = match config_file {
         Some(path) => ProfileFiles::builder()
@@ -209,6 +228,16 @@ mod tests {
         assert_eq!(c.account_id, "111122223333");
         assert_eq!(c.role_name, "Analyst");
         assert_eq!(c.region, "eu-west-1");
+    }
+
+    #[tokio::test]
+    async fn only_profiles_that_sign_in_through_sso_are_offered() {
+        let (_d, path) = write(
+            "[default]\nregion = eu-west-1\n[profile keys]\naws_access_key_id = AKIAFAKE\n[profile old]\nsso_start_url = https://old.awsapps.com/start\n[profile analyst]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n",
+        );
+        assert_eq!(sso_profiles(Some(path)).await.unwrap(), ["analyst", "old"]);
+        let none = tempfile::tempdir().unwrap().path().join("absent");
+        assert!(sso_profiles(Some(none)).await.unwrap().is_empty());
     }
 
     #[tokio::test]
