@@ -293,6 +293,40 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     set_sql(&s, "SELECT count(*) FROM sales.customers")?;
     wait_verdict(&s, "allow")?;
 
+    // Add workspace: the form writes config.toml and the picker offers the new workspace.
+    let key = home.path().join("security.key");
+    warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
+    let add = s.find("#add-workspace")?.ok_or("no #add-workspace")?;
+    s.click(&add)?;
+    wait_for("the Add AWS workspace form", PATIENCE, || {
+        s.find("#workspace-name").ok().flatten()
+    })?;
+    s.execute(
+        "for (const [id, value] of arguments[0]) { const f = document.getElementById(id); f.value = value; f.dispatchEvent(new Event('input')); }",
+        json!([[
+            ["workspace-name", "analytics"],
+            ["workspace-start-url", "https://my-org.awsapps.com/start"],
+            ["workspace-sso-region", "eu-west-1"],
+            ["workspace-account", "123456789012"],
+            ["workspace-role", "AthenaAnalyst"],
+            ["workspace-workgroup", "analysts"],
+            ["workspace-source", "s3://security-bundles/warden/"],
+            ["workspace-key", warden_bundle::public_path(&key).to_string_lossy()],
+        ]]),
+    )?;
+    let submit = s.find("#workspace-submit")?.ok_or("no #workspace-submit")?;
+    s.click(&submit)?;
+    wait_for("the picker to offer the new workspace", PATIENCE, || {
+        text_of(&s, "#workspace-picker").filter(|t| t.contains("analytics (AWS)"))
+    })?;
+    let config = std::fs::read_to_string(home.path().join("config/config.toml"))
+        .map_err(|e| e.to_string())?;
+    assert!(
+        config.contains("[workspaces.analytics]") && config.contains("workgroup = \"analysts\""),
+        "{config}"
+    );
+    assert!(s.find("#workspace-dialog")?.is_none(), "the form closed");
+
     assert_log_keeps_no_secrets(home.path())?;
     Ok(())
 }
