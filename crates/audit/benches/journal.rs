@@ -25,6 +25,7 @@ fn event(i: u64) -> NewEvent {
                 rule_ids: vec!["partition.dt".into()],
                 active_elevations: vec![],
                 bundle_revision: Some(3),
+                parameters: None,
             },
             engine: EngineRef {
                 engine: "athena".into(),

@@ -86,6 +86,47 @@ impl SqlRecord {
     }
 }
 
+/// The values of a query's `?` parameters, kept as its text is: the values themselves only when
+/// the policy keeps SQL text (and they are no longer than [`MAX_SQL_TEXT_BYTES`] together);
+/// always how many there were and, when they could be put in the text, the SHA-256 of the text
+/// with them in place (what Athena ran). Never a hash of a value alone: a short value's hash
+/// names it, which a hash-only policy would not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterRecord {
+    count: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bound_sha256: Option<Sha256Hex>,
+}
+
+impl ParameterRecord {
+    /// `bound_sql`: the text with the values in place, `None` when they were refused before.
+    pub fn new(values: &[String], bound_sql: Option<&str>, mode: SqlTextMode) -> Self {
+        let size: usize = values.iter().map(String::len).sum();
+        ParameterRecord {
+            count: values.len(),
+            values: match mode {
+                SqlTextMode::Full if size <= MAX_SQL_TEXT_BYTES => Some(values.to_vec()),
+                SqlTextMode::Full | SqlTextMode::HashOnly => None,
+            },
+            bound_sha256: bound_sql.map(|sql| Sha256Hex::of(sql.as_bytes())),
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn values(&self) -> Option<&[String]> {
+        self.values.as_deref()
+    }
+
+    pub fn bound_sha256(&self) -> Option<&Sha256Hex> {
+        self.bound_sha256.as_ref()
+    }
+}
+
 /// The guardrails' verdict on a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +147,10 @@ pub struct QueryContext {
     /// Ids of the elevations active when the query ran.
     pub active_elevations: Vec<String>,
     pub bundle_revision: Option<u64>,
+    /// The values of the text's `?` parameters; absent for a text without (so events of such
+    /// texts encode as they did before parameters existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<ParameterRecord>,
 }
 
 /// The engine that ran a query and its own id for it (Athena query execution id, DataFusion run id).
@@ -463,6 +508,32 @@ mod tests {
     }
 
     #[test]
+    fn hash_only_parameters_keep_no_value_nor_a_hash_of_one() {
+        let values = vec!["'4111 1111 1111 1111'".to_string(), "42".to_string()];
+        let bound = "SELECT 1 WHERE card = '4111 1111 1111 1111' AND id = 42";
+        let full = ParameterRecord::new(&values, Some(bound), SqlTextMode::Full);
+        let hashed = ParameterRecord::new(&values, Some(bound), SqlTextMode::HashOnly);
+        assert_eq!(full.values(), Some(values.as_slice()));
+        assert_eq!(hashed.values(), None);
+        assert_eq!(hashed.count(), 2);
+        assert_eq!(
+            hashed.bound_sha256(),
+            Some(&Sha256Hex::of(bound.as_bytes()))
+        );
+        let json = serde_json::to_string(&hashed).unwrap();
+        assert!(!json.contains("4111"), "{json}");
+        for v in &values {
+            let digest = String::from(Sha256Hex::of(v.as_bytes()));
+            assert!(!json.contains(&digest), "{json}");
+        }
+        let refused = ParameterRecord::new(&values, None, SqlTextMode::HashOnly);
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            serde_json::json!({ "count": 2 })
+        );
+    }
+
+    #[test]
     fn oversized_sql_keeps_only_its_hash() {
         let at_bound = "x".repeat(MAX_SQL_TEXT_BYTES);
         assert_eq!(
@@ -484,6 +555,7 @@ mod tests {
             rule_ids: vec![],
             active_elevations: vec![],
             bundle_revision: Some(1),
+            parameters: None,
         };
         let engine = EngineRef {
             engine: "athena".into(),
@@ -562,6 +634,7 @@ mod tests {
             rule_ids: vec![],
             active_elevations: vec![],
             bundle_revision: None,
+            parameters: None,
         };
         assert!(Payload::QueryBlocked(QueryBlocked {
             query: query.clone()

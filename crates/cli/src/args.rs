@@ -29,8 +29,13 @@ pub enum Command {
     /// Run a query through the gate and print its rows.
     ///
     /// The query is linted against the workspace's policy first; it runs only when the verdict is
-    /// "allow". Exit status: 0 rows printed, 1 not allowed or the query failed, 2 usage or
-    /// configuration error.
+    /// "allow". A `?` in the text is a parameter: give its value with --param, one per `?` in
+    /// order, each one literal ('text', 42, DATE '2024-01-31', TRUE); the verdict holds for any
+    /// values, and the values are checked and linted in place before the query runs. Exit
+    /// status: 0 rows printed, 1 not allowed (a refused value included) or the query failed,
+    /// 2 usage or configuration error.
+    ///
+    /// Example: warden query "SELECT count(*) FROM sales.orders WHERE dt = ?" --param "'2024-01-31'"
     Query(QueryArgs),
     /// Check SQL files against a policy, like a compiler or linter.
     ///
@@ -273,6 +278,10 @@ pub struct QueryArgs {
     /// it is not held.
     #[arg(long = "elevation", value_name = "NAME")]
     pub elevations: Vec<String>,
+    /// The value of the next `?` of the query (repeatable, in order): one literal as SQL writes
+    /// it, e.g. --param "'2024-01-31'" --param 42 --param "DATE '2024-01-31'".
+    #[arg(long = "param", value_name = "VALUE", allow_hyphen_values = true)]
+    pub params: Vec<String>,
     /// The SQL text.
     #[arg(value_name = "SQL", required_unless_present = "file")]
     pub sql: Option<String>,

@@ -76,6 +76,107 @@ fn demo_runs() {
     });
 }
 
+/// `?` parameters: the values given with --param run in order; a value that is not one literal,
+/// or a count that does not match, is refused before anything runs, and the journal keeps the
+/// values as the policy keeps SQL text.
+#[test]
+fn query_parameters() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let h = home.path();
+    let init = warden(h, &["workspace", "init"])
+        .output()
+        .expect("warden runs");
+    assert_eq!(init.status.code(), Some(0));
+    let sql = "SELECT country, count(*) AS customers FROM sales.customers \
+               WHERE country IN (?, ?) AND customer_id > ? GROUP BY country ORDER BY country LIMIT 3";
+    with_filters(h, || {
+        assert_cmd_snapshot!(
+            "query_parameters",
+            warden(
+                h,
+                &["query", sql, "--param", "'DE'", "--param", "'US'", "--param", "-1"]
+            )
+        );
+        assert_cmd_snapshot!(
+            "query_parameters_injection",
+            warden(
+                h,
+                &[
+                    "query",
+                    sql,
+                    "--param",
+                    "'DE') OR (1 = 1",
+                    "--param",
+                    "'US'",
+                    "--param",
+                    "0"
+                ]
+            )
+        );
+        assert_cmd_snapshot!(
+            "query_parameters_comment",
+            warden(
+                h,
+                &["query", sql, "--param", "'DE' --", "--param", "'US'", "--param", "0"]
+            )
+        );
+        assert_cmd_snapshot!(
+            "query_parameters_missing",
+            warden(h, &["query", sql, "--param", "'DE'"])
+        );
+        assert_cmd_snapshot!(
+            "query_parameters_unclosed",
+            warden(
+                h,
+                &["query", sql, "--param", "'DE", "--param", "'US'", "--param", "0"]
+            )
+        );
+    });
+    // The journal: the run with its values, the refused ones as query_blocked (rule parameters).
+    let log = run_ok(&mut warden(
+        h,
+        &[
+            "audit",
+            "log",
+            "--kind",
+            "query_blocked",
+            "--format",
+            "json",
+        ],
+    ));
+    let events: serde_json::Value = serde_json::from_str(&log).expect("json");
+    let blocked: Vec<&serde_json::Value> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["payload"]["query"]["rule_ids"] == serde_json::json!(["parameters"]))
+        .collect();
+    assert_eq!(blocked.len(), 4, "{log}");
+    assert_eq!(
+        blocked[0]["payload"]["query"]["parameters"]["values"],
+        serde_json::json!(["'DE') OR (1 = 1", "'US'", "0"])
+    );
+    let log = run_ok(&mut warden(
+        h,
+        &[
+            "audit",
+            "log",
+            "--kind",
+            "query_finished",
+            "--format",
+            "json",
+        ],
+    ));
+    let events: serde_json::Value = serde_json::from_str(&log).expect("json");
+    let finished = &events.as_array().expect("array")[0]["payload"]["query"];
+    assert_eq!(finished["parameters"]["count"], 3);
+    assert_eq!(
+        finished["parameters"]["values"],
+        serde_json::json!(["'DE'", "'US'", "-1"])
+    );
+    assert_eq!(finished["sql"]["text"], sql);
+}
+
 fn run_ok(command: &mut Command) -> String {
     let out = command.output().expect("warden runs");
     assert_eq!(

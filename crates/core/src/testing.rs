@@ -155,14 +155,23 @@ impl Engine for Recorder {
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
+        let mut columns = vec![ColumnInfo {
+            name: "sql".into(),
+            data_type: "varchar".into(),
+        }];
+        let mut row = vec![Value::Text(query.sql().to_string())];
+        if !query.parameters().is_empty() {
+            columns.push(ColumnInfo {
+                name: "parameters".into(),
+                data_type: "varchar".into(),
+            });
+            row.push(Value::Text(query.parameters().join(" | ")));
+        }
         Ok(QueryOutcome {
             query_id: "q1".into(),
             result: ResultSet {
-                columns: vec![ColumnInfo {
-                    name: "sql".into(),
-                    data_type: "varchar".into(),
-                }],
-                rows: vec![vec![Value::Text(query.sql().to_string())]],
+                columns,
+                rows: vec![row],
             },
             bytes_scanned: 42,
             cost_usd: None,

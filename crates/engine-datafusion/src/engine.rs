@@ -120,6 +120,14 @@ impl Engine for DataFusionEngine {
         // the query runtime, whose threads have the stack deep plans need (see `stack.rs`);
         // the statement is copied, checked and dropped there too, since each of those walks
         // it recursively.
+        //
+        // A text with `?` parameters arrives as the statement of the text with its values in
+        // place (`Approved::statements`), which the guardrails linted in that form too. That is
+        // how Athena runs `ExecutionParameters` (the values are put in the text), so a value
+        // means the same here as there (`DATE '2024-01-01'` a date, `'7'` a string). DataFusion's
+        // `with_param_values` would instead bind typed `ScalarValue`s to `$n` placeholders (it
+        // has no `?`) with types inferred from the plan: another reading of the same value, and
+        // a second path from what was checked to what runs.
         let mut task = crate::stack::handle()?.spawn(async move {
             let statement = match query.statements() {
                 [one] => one.clone(),

@@ -445,3 +445,34 @@ fn opening_a_missing_lake_or_table_says_what_to_do() {
     );
     assert!(err.to_string().contains("generate the demo lake"), "{err}");
 }
+
+/// A text with `?` parameters runs with the values checked with it, in order, each read as the
+/// literal it is (a string, a number, a typed date).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_are_bound_in_order() {
+    let engine = engine();
+    let sql = "SELECT country, count(*) AS n FROM sales.customers WHERE country = ? AND customer_id > ? AND signup_date >= ? GROUP BY country";
+    let template = lint(&policy(), sql, &LintContext::default());
+    assert_eq!(template.placeholders().len(), 3);
+    let values: Vec<String> = ["'US'", "10", "DATE '1970-01-01'"]
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let approved = template
+        .approve_with_parameters(&values, &policy(), &LintContext::default())
+        .expect("approved");
+    assert_eq!(approved.parameters(), values.as_slice());
+    let out = engine
+        .execute(approved, CancellationToken::new())
+        .await
+        .expect("runs");
+    assert_eq!(out.result.rows.len(), 1);
+    assert_eq!(out.result.rows[0][0], Value::Text("US".into()));
+    let Value::Int(us) = out.result.rows[0][1] else {
+        panic!("count is {:?}", out.result.rows[0][1]);
+    };
+    // The same count as the query written with the literals.
+    let written = ok(&engine, "SELECT count(*) FROM sales.customers WHERE country = 'US' AND customer_id > 10 AND signup_date >= DATE '1970-01-01'").await;
+    assert_eq!(written.result.rows[0][0], Value::Int(us));
+    assert!(us > 0);
+}

@@ -15,6 +15,7 @@ mod format;
 mod lexical;
 mod lint;
 pub mod output;
+mod params;
 mod policy;
 mod report;
 mod rules;
@@ -26,6 +27,7 @@ pub use bounds::{MAX_CTES, MAX_NESTING, MAX_OPERATORS, MAX_SET_OPERATIONS};
 pub use dialect::AthenaDialect;
 pub use format::format_sql;
 pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
+pub use params::{bind, check_value, ParameterError, Placeholder};
 pub use policy::units::human_size;
 pub use policy::{
     Approval, AwsGrant, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText,

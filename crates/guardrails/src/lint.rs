@@ -10,6 +10,7 @@ use crate::bounds::{
     MAX_OPERATORS, MAX_SET_OPERATIONS,
 };
 use crate::lexical;
+use crate::params::foreign_placeholders;
 
 use crate::analysis::{analyse, analyse_show, parse_show, show_for_sqlparser as for_sqlparser};
 use crate::dialect::AthenaDialect;
@@ -95,6 +96,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     let mut reads = BTreeSet::new();
     let mut star_tables = BTreeSet::new();
     let mut classes = Vec::new();
+    let mut placeholders = Vec::new();
 
     if sql.len() > MAX_QUERY_BYTES {
         diagnostics.push(built_in(
@@ -109,6 +111,8 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         let mut ends = Vec::new();
         // Each statement's tokens, kept only when a SHOW may need parsing here (`show.rs`).
         let mut groups = Vec::new();
+        // The `?` tokens, kept before the parser takes the tokens: the values fill them in order.
+        let mut markers = Vec::new();
         let parsed = match Tokenizer::new(&AthenaDialect::new(), sql).tokenize_with_location() {
             Err(e) => Err(e.to_string()),
             Ok(tokens) if operator_count(&tokens) > MAX_OPERATORS => Err(format!(
@@ -122,6 +126,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                 Err(e) => Err(e),
                 Ok(()) => {
                 ends = statement_ends(&tokens);
+                markers = tokens.iter().filter(|t| matches!(&t.token, Token::Placeholder(_))).cloned().collect();
                 if tokens.iter().any(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::SHOW)) {
                     groups = statement_tokens(&tokens);
                 }
@@ -222,6 +227,15 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         database = Some(db);
                     }
                 }
+                for (written, (line, column)) in foreign_placeholders(&parsed) {
+                    let at = index.position(line, column);
+                    diagnostics.push(built_in(
+                        "parse_error",
+                        format!("{written} is not a parameter Athena knows: write ? (values are given in the order of the ?s)"),
+                        index.span(at, index.position(line, column + written.chars().count() as u64)),
+                    ));
+                }
+                placeholders = crate::params::placeholders(&markers, &parsed, &index);
                 statements = parsed;
             }
         }
@@ -258,6 +272,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         classes,
         diagnostics,
         statements,
+        placeholders,
     }
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlparser::ast::Statement;
 
 use crate::approved::{Approved, Refusal};
+use crate::params::Placeholder;
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -120,6 +121,7 @@ pub struct Report {
     pub(crate) classes: Vec<StatementClass>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) statements: Vec<Statement>,
+    pub(crate) placeholders: Vec<Placeholder>,
 }
 
 impl Report {
@@ -195,11 +197,30 @@ impl Report {
             classes: vec![],
             diagnostics: vec![diagnostic],
             statements: vec![],
+            placeholders: vec![],
         }
     }
 
-    /// Turns an `allow` report into the token engines require; anything else is refused.
+    /// The text's `?` parameters in order; the verdict holds whatever literal each one is given.
+    pub fn placeholders(&self) -> &[Placeholder] {
+        &self.placeholders
+    }
+
+    /// Turns an `allow` report into the token engines require; anything else is refused, and
+    /// so is a text with `?` parameters (they need values: [`Report::approve_with_parameters`]).
     pub fn approve(self) -> Result<Approved, Refusal> {
-        Approved::from_report(self)
+        Approved::from_report(self, None)
+    }
+
+    /// [`Report::approve`] for a text with `?` parameters: each value must be one literal, there
+    /// must be one per `?`, and the text with the values in place is linted again under the same
+    /// policy and context; it must be allowed and read the same columns, or it is refused.
+    pub fn approve_with_parameters(
+        self,
+        values: &[String],
+        policy: &crate::Policy,
+        ctx: &crate::LintContext,
+    ) -> Result<Approved, Refusal> {
+        Approved::from_report(self, Some((values, policy, ctx)))
     }
 }

@@ -25,6 +25,7 @@ fn event(i: u64) -> NewEvent {
                 rule_ids: vec![],
                 active_elevations: vec![],
                 bundle_revision: Some(1),
+                parameters: None,
             },
             engine: EngineRef {
                 engine: "demo".into(),

@@ -22,6 +22,7 @@ pub fn query(sql: &str, verdict: Verdict, mode: SqlTextMode) -> QueryContext {
         rule_ids: vec!["pii.email".into()],
         active_elevations: vec!["elev-1".into()],
         bundle_revision: Some(7),
+        parameters: None,
     }
 }
 

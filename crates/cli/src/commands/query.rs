@@ -39,7 +39,10 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 on_interrupt.cancel();
             }
         });
-        let code = match gate.run(&sql, args.database.as_deref(), cancel).await {
+        let (outcome, _) = gate
+            .run_with_parameters(&sql, &args.params, args.database.as_deref(), cancel)
+            .await;
+        let code = match outcome {
             Ok(execution) => {
                 let mut stdout = std::io::stdout().lock();
                 let written = match args.format {
@@ -52,6 +55,11 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                     eprintln!("{}", output::summary_line(&execution));
                 }
                 Ok(0)
+            }
+            // The text was allowed (for any values); its values were not: say only why.
+            Err(RunError::Blocked(refusal)) if refusal.parameters.is_some() => {
+                eprintln!("warden: {refusal}");
+                Ok(EXIT_REFUSED)
             }
             Err(RunError::Blocked(refusal)) => {
                 let summary = refusal.to_string();

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use warden_audit::{
-    EngineRef, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed, QueryFinished,
-    QueryStarted, SqlRecord, SqlTextMode,
+    EngineRef, ParameterRecord, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed,
+    QueryFinished, QueryStarted, SqlRecord, SqlTextMode,
 };
 use warden_engine::{CancellationToken, EngineError, ResultSet, RunTrace};
-use warden_guardrails::{lint, Refusal, Report, SqlText, Verdict};
+use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
 
 use super::policy::{NoPolicy, PolicyInForce};
 use super::Gate;
@@ -127,8 +127,24 @@ impl Gate {
         database: Option<&str>,
         cancel: CancellationToken,
     ) -> (Result<Execution, RunError>, Option<RunDetails>) {
+        self.run_with_parameters(sql, &[], database, cancel).await
+    }
+
+    /// [`Gate::run_with_details`] for a text with `?` parameters, and `parameters` the values
+    /// for them in order, each one literal as SQL text. The verdict is the text's (it holds for
+    /// any values); the values are checked and the text with them in place linted again before
+    /// the engine is handed both (`Report::approve_with_parameters`).
+    pub async fn run_with_parameters(
+        &self,
+        sql: &str,
+        parameters: &[String],
+        database: Option<&str>,
+        cancel: CancellationToken,
+    ) -> (Result<Execution, RunError>, Option<RunDetails>) {
         let mut details = None;
-        let outcome = self.run_noting(sql, database, cancel, &mut details).await;
+        let outcome = self
+            .run_noting(sql, parameters, database, cancel, &mut details)
+            .await;
         (outcome, details)
     }
 
@@ -138,6 +154,7 @@ impl Gate {
     async fn run_noting(
         &self,
         sql: &str,
+        parameters: &[String],
         database: Option<&str>,
         cancel: CancellationToken,
         details: &mut Option<RunDetails>,
@@ -152,6 +169,8 @@ impl Gate {
                     rule_ids: vec!["no-policy".to_string()],
                     active_elevations: self.elevations().into_iter().collect(),
                     bundle_revision: None,
+                    parameters: (!parameters.is_empty())
+                        .then(|| ParameterRecord::new(parameters, None, SqlTextMode::HashOnly)),
                 };
                 tracing::warn!("refused: no policy in force");
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
@@ -159,7 +178,7 @@ impl Gate {
             }
         };
         let (report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
-        let query = self.query_context(&report, &in_force);
+        let query = self.query_context(&report, &in_force, parameters);
         if let Err(reason) = self.check_unsynced(in_force.policy()) {
             tracing::warn!("refused: audit events wait too long for the central store");
             let query = QueryContext {
@@ -182,10 +201,24 @@ impl Gate {
                 return Err(RunError::UnlistedColumns(why));
             }
         }
-        let approved = match report.approve() {
+        // The values are linted in place under exactly the context the text was.
+        let context = LintContext {
+            default_database: report.default_database().map(str::to_string),
+            elevations: report.active_elevations().clone(),
+        };
+        let approved = match report.approve_with_parameters(parameters, in_force.policy(), &context)
+        {
             Ok(approved) => approved,
             Err(refusal) => {
                 tracing::info!(verdict = ?refusal.report.verdict(), "refused by the guardrails");
+                let query = match refusal.parameters {
+                    Some(_) => QueryContext {
+                        verdict: warden_audit::Verdict::Deny,
+                        rule_ids: vec!["parameters".to_string()],
+                        ..query
+                    },
+                    None => query,
+                };
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
                 return Err(RunError::Blocked(Box::new(refusal)));
             }
@@ -363,7 +396,12 @@ impl Gate {
         }
     }
 
-    fn query_context(&self, report: &Report, in_force: &PolicyInForce) -> QueryContext {
+    fn query_context(
+        &self,
+        report: &Report,
+        in_force: &PolicyInForce,
+        parameters: &[String],
+    ) -> QueryContext {
         let mode = match in_force.policy().audit_sql_text() {
             SqlText::Full => SqlTextMode::Full,
             SqlText::Hash => SqlTextMode::HashOnly,
@@ -387,6 +425,12 @@ impl Gate {
             rule_ids,
             active_elevations: report.active_elevations().iter().cloned().collect(),
             bundle_revision: Some(in_force.revision()),
+            // Kept as the text is; the hash is of the text with the values in place, when
+            // they could be put there.
+            parameters: (!parameters.is_empty() || !report.placeholders().is_empty()).then(|| {
+                let bound = warden_guardrails::bind(report.sql(), parameters).ok();
+                ParameterRecord::new(parameters, bound.as_deref(), mode)
+            }),
         }
     }
 
@@ -626,6 +670,112 @@ mod tests {
             "{}",
             events[0].payload
         );
+    }
+
+    #[tokio::test]
+    async fn parameters_reach_the_engine_only_checked_and_are_recorded() {
+        let (_f, gate, executed) = gate(POLICY).await;
+        let sql = "SELECT country FROM customers WHERE country = ? AND customer_id > ?";
+        let values = vec!["'DE'".to_string(), "-5".to_string()];
+        let (run, _) = gate
+            .run_with_parameters(sql, &values, None, CancellationToken::new())
+            .await;
+        let run = run.expect("allowed");
+        assert_eq!(executed.load(Ordering::SeqCst), 1);
+        // The recorder answers with the text and the values it was handed.
+        assert_eq!(
+            run.result.rows[0],
+            vec![Value::Text(sql.into()), Value::Text("'DE' | -5".into())]
+        );
+        let finished = &gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+            .expect("events")[0];
+        let query = &finished.payload["query"];
+        assert_eq!(query["sql"]["text"], sql);
+        assert_eq!(query["parameters"]["count"], 2);
+        assert_eq!(
+            query["parameters"]["values"],
+            serde_json::json!(["'DE'", "-5"])
+        );
+        let bound = "SELECT country FROM customers WHERE country = 'DE' AND customer_id > -5";
+        assert_eq!(
+            query["parameters"]["bound_sha256"],
+            String::from(warden_audit::Sha256Hex::of(bound.as_bytes()))
+        );
+
+        // A value that is not one literal, a count that does not match, or none at all: refused,
+        // recorded, never run.
+        for given in [
+            vec!["'DE' OR 1 = 1".to_string(), "1".to_string()],
+            vec!["'DE'".to_string()],
+            vec![],
+        ] {
+            let (outcome, details) = gate
+                .run_with_parameters(sql, &given, None, CancellationToken::new())
+                .await;
+            let err = outcome.expect_err("refused");
+            assert!(matches!(err, RunError::Blocked(_)), "{err}");
+            assert!(err.to_string().starts_with("not allowed: "), "{err}");
+            assert!(details.is_none());
+        }
+        assert_eq!(executed.load(Ordering::SeqCst), 1);
+        let blocked = gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryBlocked], None, None, false)
+            .expect("events");
+        assert_eq!(blocked.len(), 3);
+        for b in &blocked {
+            assert_eq!(b.payload["query"]["verdict"], "deny");
+            assert_eq!(
+                b.payload["query"]["rule_ids"],
+                serde_json::json!(["parameters"])
+            );
+        }
+        assert_eq!(
+            blocked[0].payload["query"]["parameters"]["values"],
+            serde_json::json!(["'DE' OR 1 = 1", "1"])
+        );
+        // The text's own verdict still decides: a denied template runs with no values.
+        let (outcome, _) = gate
+            .run_with_parameters(
+                "SELECT ssn FROM customers WHERE country = ?",
+                &["'DE'".to_string()],
+                None,
+                CancellationToken::new(),
+            )
+            .await;
+        assert!(outcome.is_err());
+        assert_eq!(executed.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn hash_only_policies_keep_no_parameter_values() {
+        let policy = format!("{POLICY}audit: {{ sql_text: hash }}\n");
+        let (_f, gate, _) = gate(&policy).await;
+        let sql = "SELECT country FROM customers WHERE country = ?";
+        for value in ["'secret-literal'", "'secret-literal' OR TRUE"] {
+            let _ = gate
+                .run_with_parameters(sql, &[value.to_string()], None, CancellationToken::new())
+                .await;
+        }
+        let journal = std::fs::read(gate.audit().journal_path()).expect("journal");
+        let wal = std::fs::read(gate.audit().journal_path().with_extension("sqlite-wal"))
+            .unwrap_or_default();
+        let value_digest = String::from(warden_audit::Sha256Hex::of(b"'secret-literal'"));
+        for bytes in [journal, wal] {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("secret-literal"));
+            assert!(!text.contains(&value_digest), "a value's own hash names it");
+        }
+        let finished = &gate
+            .audit()
+            .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+            .expect("events")[0];
+        let parameters = &finished.payload["query"]["parameters"];
+        assert_eq!(parameters["count"], 1);
+        assert!(parameters.get("values").is_none(), "{parameters}");
+        assert!(parameters["bound_sha256"].is_string());
     }
 
     #[tokio::test]

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{BinaryOperator, Expr, Spanned, UnaryOperator, Value, Visit, Visitor};
 
 use super::scope::{Aliases, Found, Scope};
 
@@ -41,10 +43,11 @@ pub(crate) fn conjuncts(e: &Expr) -> Vec<&Expr> {
     }
 }
 
-/// A value known before the query runs: literals and arithmetic or casts over literals.
+/// A value known before the query runs: literals and arithmetic or casts over literals. A `?`
+/// counts: its value is checked to be one literal other than NULL (`params.rs`).
 pub(crate) fn is_constant(e: &Expr) -> bool {
     match e {
-        Expr::Value(v) => !matches!(v.value, Value::Null | Value::Placeholder(_)),
+        Expr::Value(v) => !matches!(v.value, Value::Null),
         Expr::TypedString(_) | Expr::Interval(_) => true,
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_constant(inner),
         Expr::UnaryOp {
@@ -139,7 +142,7 @@ pub(crate) fn constraint(
                 return None;
             };
             let values = match op {
-                BinaryOperator::Eq => Some(BTreeSet::from([value.to_string()])),
+                BinaryOperator::Eq => Some(BTreeSet::from([value_key(value)])),
                 BinaryOperator::Lt
                 | BinaryOperator::LtEq
                 | BinaryOperator::Gt
@@ -158,7 +161,7 @@ pub(crate) fn constraint(
                 rel,
                 Constraint {
                     column,
-                    values: Some(list.iter().map(|e| e.to_string()).collect()),
+                    values: Some(list.iter().map(value_key).collect()),
                 },
             ))
         }
@@ -181,11 +184,48 @@ pub(crate) fn constraint(
     }
 }
 
+/// Whether an expression holds a `?` parameter.
+fn has_placeholder(e: &Expr) -> bool {
+    struct Find;
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    e.visit(&mut Find).is_break()
+}
+
+/// How a selected value is told apart from the others: its text, and for one holding a `?`
+/// also where it is, since two `?`s may be given two values (counted twice: an estimate too
+/// high when they get the same one, never too low).
+fn value_key(e: &Expr) -> String {
+    if has_placeholder(e) {
+        let at = e.span().start;
+        format!("{e} at {}:{}", at.line, at.column)
+    } else {
+        e.to_string()
+    }
+}
+
+/// Whether two constants, one of which holds a `?`, may be the same value (the `?` may be
+/// given the other's). The verdict must hold for any values, so a `?` is taken as whatever
+/// would make a condition bound nothing.
+fn placeholder_may_match(left: &Expr, right: &Expr) -> bool {
+    (has_placeholder(left) || has_placeholder(right)) && is_constant(left) && is_constant(right)
+}
+
 /// A condition that holds for every row (`1 = 1`, `true`, `x = x`, `... OR true`).
 pub(crate) fn is_tautology(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => is_tautology(inner),
-        Expr::Value(v) => matches!(v.value, Value::Boolean(true)),
+        // A `?` may be given TRUE.
+        Expr::Value(v) => matches!(v.value, Value::Boolean(true) | Value::Placeholder(_)),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::Or,
@@ -200,22 +240,30 @@ pub(crate) fn is_tautology(e: &Expr) -> bool {
             left,
             op: BinaryOperator::Eq | BinaryOperator::LtEq | BinaryOperator::GtEq,
             right,
-        } => left.to_string().eq_ignore_ascii_case(&right.to_string()),
+        } => {
+            left.to_string().eq_ignore_ascii_case(&right.to_string())
+                || placeholder_may_match(left, right)
+        }
         Expr::BinaryOp {
             left,
             op: BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::Gt,
             right,
         } => {
-            is_constant(left) && is_constant(right) && left.to_string() != right.to_string() && {
-                // Two different numeric literals compared with <>: always true.
-                matches!(
-                    e,
-                    Expr::BinaryOp {
-                        op: BinaryOperator::NotEq,
-                        ..
-                    }
-                )
-            }
+            is_constant(left)
+                && is_constant(right)
+                && (left.to_string() != right.to_string()
+                    || has_placeholder(left)
+                    || has_placeholder(right))
+                && {
+                    // Two different numeric literals compared with <>: always true.
+                    matches!(
+                        e,
+                        Expr::BinaryOp {
+                            op: BinaryOperator::NotEq,
+                            ..
+                        }
+                    )
+                }
         }
         Expr::UnaryOp {
             op: UnaryOperator::Not,
@@ -229,7 +277,8 @@ pub(crate) fn is_tautology(e: &Expr) -> bool {
 fn is_contradiction(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => is_contradiction(inner),
-        Expr::Value(v) => matches!(v.value, Value::Boolean(false)),
+        // A `?` may be given FALSE.
+        Expr::Value(v) => matches!(v.value, Value::Boolean(false) | Value::Placeholder(_)),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::And,
@@ -244,7 +293,7 @@ fn is_contradiction(e: &Expr) -> bool {
             left,
             op: BinaryOperator::NotEq,
             right,
-        } => left.to_string() == right.to_string(),
+        } => left.to_string() == right.to_string() || placeholder_may_match(left, right),
         _ => false,
     }
 }
