@@ -80,11 +80,13 @@ impl AthenaEngine {
             return Err(AthenaError::Cancelled);
         }
         let athena = &self.clients.athena;
-        // Exactly the approved text goes to Athena.
+        // Exactly the approved text goes to Athena, with the values that were checked with it
+        // as its ExecutionParameters.
         let id = run::start(
             athena,
             &self.settings,
             query.sql(),
+            query.parameters(),
             query.default_database(),
             run_id,
         )

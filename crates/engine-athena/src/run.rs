@@ -46,6 +46,7 @@ pub(crate) async fn start(
     athena: &aws_sdk_athena::Client,
     settings: &AthenaSettings,
     text: &str,
+    parameters: &[String],
     database: Option<&str>,
     run_id: &str,
 ) -> Result<String, AthenaError> {
@@ -59,6 +60,10 @@ pub(crate) async fn start(
         .client_request_token(request_token(run_id))
         .work_group(&settings.workgroup)
         .query_execution_context(context.build());
+    // Athena puts each value, one literal as SQL text, in place of the next `?`.
+    if !parameters.is_empty() {
+        call = call.set_execution_parameters(Some(parameters.to_vec()));
+    }
     if let Some(location) = &settings.output_location {
         call = call.result_configuration(
             ResultConfiguration::builder()

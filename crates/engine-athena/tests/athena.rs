@@ -493,3 +493,56 @@ async fn a_policy_catalog_is_drafted_from_glue_with_sizes_partitions_and_kept_ta
     assert_eq!(items.column("score").unwrap().data_type, "double");
     assert_eq!(items.partitions, Some(2));
 }
+
+/// The values checked with a text go to Athena as its ExecutionParameters, in order, beside the
+/// text as written: the stand-in puts them in place as Athena does, and the rows are those of
+/// the values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_go_to_athena_as_execution_parameters() {
+    let lab = lab(20).await;
+    let engine = lab.engine(lab.settings("primary"));
+    let sql = "SELECT id, name, score, region FROM t.items WHERE region = ? AND id > ? ORDER BY id";
+    let values = vec!["'eu'".to_string(), "4".to_string()];
+    let approved = warden_guardrails::lint(&policy(), sql, &Default::default())
+        .approve_with_parameters(&values, &policy(), &Default::default())
+        .expect("approved");
+    let run = engine
+        .run(&approved, "params-1", &CancellationToken::new(), &|_| {})
+        .await
+        .unwrap();
+    let want: Vec<_> = expected(20)
+        .into_iter()
+        .filter(|r| {
+            matches!(r[0], warden_engine::Value::Int(id) if id > 4)
+                && r[3] == warden_engine::Value::Text("eu".into())
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(all_rows(&run), want);
+    // What Athena was sent: the text as written and the values beside it.
+    let athena = aws_sdk_athena::Client::new(&warden_test_support::standin::local_sdk_config(
+        &lab.standin.endpoint,
+    ));
+    let seen = athena
+        .get_query_execution()
+        .query_execution_id(&run.query_execution_id)
+        .send()
+        .await
+        .unwrap();
+    let execution = seen.query_execution().expect("execution");
+    assert_eq!(execution.query(), Some(sql));
+    assert_eq!(execution.execution_parameters(), values.as_slice());
+
+    // The other values, the other rows.
+    let us = vec!["'us'".to_string(), "0".to_string()];
+    let approved = warden_guardrails::lint(&policy(), sql, &Default::default())
+        .approve_with_parameters(&us, &policy(), &Default::default())
+        .expect("approved");
+    let run = engine
+        .run(&approved, "params-2", &CancellationToken::new(), &|_| {})
+        .await
+        .unwrap();
+    assert!(all_rows(&run)
+        .iter()
+        .all(|r| r[3] == warden_engine::Value::Text("us".into())));
+}

@@ -62,6 +62,8 @@ pub struct StoredResult {
 pub struct Execution {
     pub id: String,
     pub query: String,
+    /// `ExecutionParameters`, in order; the query runs with them in place of its `?`s.
+    pub parameters: Vec<String>,
     pub catalog: Option<String>,
     pub database: Option<String>,
     pub workgroup: String,
@@ -103,6 +105,7 @@ impl Executions {
                 old.id != e.id
                     && old.state == QueryState::Succeeded
                     && old.query == e.query
+                    && old.parameters == e.parameters
                     && old.database == e.database
                     && old.catalog == e.catalog
                     && old.workgroup == e.workgroup

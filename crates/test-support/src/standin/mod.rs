@@ -9,6 +9,7 @@ mod aws;
 mod exec;
 mod knobs;
 mod lake;
+mod parameters;
 mod permissions;
 mod protocol;
 mod results;

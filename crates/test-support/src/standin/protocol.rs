@@ -144,6 +144,21 @@ fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response
     let Some(query) = str_at(input, &["QueryString"]) else {
         return invalid("QueryString is required");
     };
+    let parameters: Vec<String> = match input.get("ExecutionParameters") {
+        None => Vec::new(),
+        Some(Json::Array(values)) => match values
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(values) => values,
+            None => return invalid("ExecutionParameters must be strings"),
+        },
+        Some(_) => return invalid("ExecutionParameters must be a list"),
+    };
+    if let Err(message) = super::parameters::substitute(query, &parameters) {
+        return invalid(&message);
+    }
     let workgroup = str_at(input, &["WorkGroup"]).unwrap_or("primary");
     let Some(wg) = shared.workgroups.iter().find(|w| w.name == workgroup) else {
         return invalid(&format!("WorkGroup {workgroup} is not found."));
@@ -184,6 +199,7 @@ fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response
     let execution = Execution {
         id: id.clone(),
         query: query.to_string(),
+        parameters,
         catalog: str_at(input, &["QueryExecutionContext", "Catalog"]).map(str::to_string),
         database: str_at(input, &["QueryExecutionContext", "Database"]).map(str::to_string),
         workgroup: workgroup.to_string(),
@@ -234,7 +250,8 @@ async fn drive(shared: Arc<Shared>, id: String, cutoff: Option<u64>) {
         e.state = QueryState::Running;
         e.queue_ms = queued_at.elapsed().as_millis() as u64;
         (
-            e.query.clone(),
+            // Checked when the execution was started.
+            super::parameters::substitute(&e.query, &e.parameters).unwrap_or_default(),
             e.database.clone(),
             e.reuse_max_age,
             e.caller.clone(),
@@ -459,6 +476,9 @@ fn execution_json(e: &Execution) -> Json {
             "ResultReuseInformation": {"ReusedPreviousResult": e.reused},
         },
     });
+    if !e.parameters.is_empty() {
+        out["ExecutionParameters"] = json!(e.parameters);
+    }
     if let Some(o) = &e.output {
         out["ResultConfiguration"] = json!({"OutputLocation": o});
     }
