@@ -40,6 +40,7 @@ pub async fn run_query(
     sql: String,
     database: Option<String>,
     run_id: String,
+    parameters: Option<Vec<String>>,
 ) -> Result<QueryResult, ApiError> {
     let gate = state.opened()?.gate.clone();
     let result = warden_api::query::run_query(
@@ -47,6 +48,7 @@ pub async fn run_query(
         &state.running,
         &state.results,
         &sql,
+        parameters.as_deref().unwrap_or_default(),
         database.as_deref(),
         &run_id,
     )
@@ -54,6 +56,12 @@ pub async fn run_query(
     // Every run, allowed or not, added audit events.
     crate::events::audit_changed(&app, &gate);
     result
+}
+
+/// Why `value` cannot be parameter `number`'s, or null when it is one literal.
+#[tauri::command]
+pub fn check_parameter(number: u32, value: String) -> Option<String> {
+    warden_api::query::check_parameter(number, &value)
 }
 
 /// `sql` formatted, or why it stays as typed.

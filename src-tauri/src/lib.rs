@@ -53,6 +53,7 @@ pub fn run() {
             commands::catalog,
             commands::lint,
             commands::format_sql,
+            commands::check_parameter,
             commands::run_query,
             commands::cancel_query,
             commands::fetch_rows,

@@ -29,6 +29,7 @@ import type { FetchVerdict } from "./gen/FetchVerdict";
 import type { Fix } from "./gen/Fix";
 import type { Justification } from "./gen/Justification";
 import type { LintDiagnostic } from "./gen/LintDiagnostic";
+import type { LintParameter } from "./gen/LintParameter";
 import type { LintReport } from "./gen/LintReport";
 import type { Outcome } from "./gen/Outcome";
 import type { PendingElevation } from "./gen/PendingElevation";
@@ -74,6 +75,7 @@ export type {
   Fix,
   Justification,
   LintDiagnostic,
+  LintParameter,
   LintReport,
   Outcome,
   PendingElevation,
@@ -152,9 +154,14 @@ export function formatSql(sql: string, database: string | null): Promise<string>
   return invoke<string>("format_sql", { sql, database });
 }
 
-/** Runs `sql`; `runId` names the run for `cancelQuery`. */
-export function runQuery(sql: string, database: string | null, runId: string): Promise<QueryResult> {
-  return invoke<QueryResult>("run_query", { sql, database, runId });
+/** Runs `sql`; `runId` names the run for `cancelQuery`; `parameters`: the values of its `?`s, in order. */
+export function runQuery(sql: string, database: string | null, runId: string, parameters: string[] = []): Promise<QueryResult> {
+  return invoke<QueryResult>("run_query", parameters.length > 0 ? { sql, database, runId, parameters } : { sql, database, runId });
+}
+
+/** Why `value` cannot be parameter `number`'s (from 1), or null when it is one literal. */
+export function checkParameter(number: number, value: string): Promise<string | null> {
+  return invoke<string | null>("check_parameter", { number, value });
 }
 
 /** Writes the whole of kept result `resultId` to `path` (absolute) as CSV or JSON. */

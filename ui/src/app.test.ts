@@ -100,7 +100,7 @@ const RESULT: QueryResult = {
 
 function verdictFor(sql: string): LintReport {
   if (/delete/i.test(sql)) {
-    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [] };
+    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [], parameters: [] };
   }
   const at = sql.indexOf("email");
   if (at >= 0) {
@@ -124,9 +124,17 @@ function verdictFor(sql: string): LintReport {
           fix: null,
         },
       ],
+      parameters: [],
     };
   }
-  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [] };
+  // Each ? is a parameter; one after `dt = ` is compared with dt.
+  const parameters = [...sql.matchAll(/\?/g)].map((m, i) => ({
+    number: i + 1,
+    column: /dt\s*=\s*$/.test(sql.slice(0, m.index)) ? "dt" : null,
+    from: m.index ?? 0,
+    to: (m.index ?? 0) + 1,
+  }));
+  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [], parameters };
 }
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -222,6 +230,40 @@ describe("the window", () => {
     content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls("run_query")).toHaveLength(0);
+  });
+
+  it("asks for the values of ? parameters, checked by the backend, and runs with them", async () => {
+    handlers.check_parameter = (args) => (String(args.value).includes(" OR ") ? "1 OR true is 3 tokens, not one literal" : null);
+    await start();
+    const sql = "SELECT order_id FROM sales.orders WHERE dt = ? AND order_id > ?";
+    app.setSql(sql);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    const running = app.run();
+    await vi.waitFor(() => expect(document.querySelector("#parameter-dialog")).not.toBeNull());
+    expect(calls("run_query")).toHaveLength(0);
+    expect(document.querySelector("label[for=parameter-1]")?.textContent).toBe("Parameter 1 (dt)");
+    const first = element("parameter-1") as HTMLInputElement;
+    const second = element("parameter-2") as HTMLInputElement;
+    first.value = "'2024-01-01'";
+    second.value = "1 OR true";
+    second.dispatchEvent(new Event("input"));
+    await vi.waitFor(() => expect(element("parameter-2-problem").textContent).toBe("1 OR true is 3 tokens, not one literal"));
+    element("parameter-submit").click();
+    // Run checks every value again and stays open on the refused one.
+    await vi.waitFor(() => expect(document.activeElement).toBe(second));
+    expect(calls("check_parameter")).toContainEqual({ number: 1, value: "'2024-01-01'" });
+    expect(calls("run_query")).toHaveLength(0);
+    second.value = "10";
+    element("parameter-submit").click();
+    await running;
+    expect(calls("run_query")).toEqual([{ sql, database: "sales", runId: expect.any(String), parameters: ["'2024-01-01'", "10"] }]);
+    expect(document.querySelector("#parameter-dialog")).toBeNull();
+    // The next run offers the same values; cancelling runs nothing.
+    const again = app.run();
+    await vi.waitFor(() => expect((element("parameter-1") as HTMLInputElement).value).toBe("'2024-01-01'"));
+    element("parameter-cancel").click();
+    await again;
+    expect(calls("run_query")).toHaveLength(1);
   });
 
   it("runs an allowed query and shows the rows with the meta line", async () => {

@@ -12,6 +12,7 @@ import { describeError } from "./errors";
 import { renderRunDetails, runOfError } from "./run-details";
 import { copyText } from "./clipboard";
 import { ExportDialog, exportedText } from "./export-dialog";
+import { ParameterDialog } from "./parameter-dialog";
 import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { HistoryPanel } from "./history";
@@ -386,6 +387,21 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** The tab whose query runs, while one does. */
   let runTab: Tab | null = null;
 
+  /** The values last run with each text that has `?` parameters, offered again (this session only). */
+  const lastValues = new Map<string, string[]>();
+
+  /**
+   * The values of `sql`'s `?` parameters from the dialog, or null when it was cancelled; an
+   * empty list for a text without.
+   */
+  const askParameters = async (sql: string, parameters: api.LintParameter[]): Promise<string[] | null> => {
+    if (parameters.length === 0) return [];
+    const dialog = new ParameterDialog(document.body, parameters, { check: api.checkParameter }, lastValues.get(sql) ?? []);
+    const values = await dialog.values;
+    if (values) lastValues.set(sql, values);
+    return values;
+  };
+
   /** Runs `scope` of the text, or `text` instead when given (Explain), checked on its own. */
   const run = (scope: RunScope = "statement", text?: string): Promise<void> => {
     if (running) return running;
@@ -416,6 +432,14 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         }
         // Only what is allowed runs: an elevate verdict waits for its grant.
         if (outcome.kind !== "checked" || outcome.report.verdict !== "allow") return;
+        // A statement with `?` parameters runs with the values the dialog gives (checked
+        // there as they are typed, and by the gate again); a script runs none of them.
+        let values: string[] = [];
+        if (pieces.length === 1) {
+          const asked = await askParameters(pieces[0], outcome.report.parameters ?? []);
+          if (asked === null) return;
+          values = asked;
+        }
         showError(layout, null);
         welcome?.remove();
         welcome = null;
@@ -427,6 +451,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           const piece = pieces[step];
           if (pieces.length > 1) {
             const each = await checker.check(piece, tab.database);
+            if (each.kind === "checked" && each.report.verdict === "allow" && (each.report.parameters ?? []).length > 0) {
+              showError(layout, `Not run: ${stepLabel().toLowerCase()} has ? parameters: run it on its own (Ctrl+Enter) to give their values.`);
+              return;
+            }
             if (each.kind !== "checked" || each.report.verdict !== "allow") {
               const why =
                 each.kind === "checked"
@@ -444,7 +472,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           layout.cancel.hidden = false;
           layout.cancel.disabled = false;
           setDetails(tab, null);
-          const result = await api.runQuery(piece, tab.database, currentRun);
+          const result = await api.runQuery(piece, tab.database, currentRun, values);
           // Each statement's rows replace the last: the script's result is its last statement's.
           tab.result = result;
           setDetails(tab, result.run);

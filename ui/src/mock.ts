@@ -40,10 +40,12 @@ export interface Fixtures {
   lint_elevated: Record<string, LintReport>;
   run_query: { sql: string; result: QueryResult; rows: RowPage };
   format_sql: { sql: string; formatted: string };
+  check_parameter: Record<string, string | null>;
   saved: { empty: SavedQuery[]; after_save: SavedQuery[]; after_delete: SavedQuery[] };
   export_result: ExportDone;
   errors: {
     run_blocked: { sql: string; error: CommandError };
+    run_parameters_refused: { sql: string; error: CommandError };
     fetch_rows_gone: CommandError;
     export_relative: CommandError;
     format_refused: CommandError;
@@ -110,9 +112,18 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           audit = fixtures.audit.synced;
           void emit("audit-changed", audit);
           return audit;
-        case "run_query":
+        case "run_query": {
           if (lint(String(input.sql ?? "")).verdict !== "allow") throw fixtures.errors.run_blocked.error;
+          const values = Array.isArray(input.parameters) ? input.parameters.map(String) : [];
+          if (values.some((value) => fixtures.check_parameter[value] !== null)) throw fixtures.errors.run_parameters_refused.error;
           return fixtures.run_query.result;
+        }
+        case "check_parameter": {
+          // Only the recorded answers: the mock does not judge values itself.
+          const value = String(input.value ?? "");
+          if (value in fixtures.check_parameter) return fixtures.check_parameter[value];
+          throw { kind: "internal", message: `the mock backend has no recorded answer for ${value}` };
+        }
         case "saved_queries":
           return savedList;
         case "save_query":

@@ -3,7 +3,7 @@ import type { LintReport } from "./api";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictElements, type VerdictState } from "./verdict";
 
 function report(extra: Partial<LintReport>): LintReport {
-  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], ...extra };
+  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], parameters: [], ...extra };
 }
 
 let elements: VerdictElements;

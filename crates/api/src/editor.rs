@@ -70,6 +70,17 @@ pub struct LintDiagnostic {
     pub fix: Option<Fix>,
 }
 
+/// One `?` parameter of the text: its number (values are given in this order), the column it
+/// is compared with when there is one, and where it is (UTF-16 offsets).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LintParameter {
+    pub number: u32,
+    pub column: Option<String>,
+    pub from: usize,
+    pub to: usize,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LintReport {
@@ -79,6 +90,9 @@ pub struct LintReport {
     /// Why it may not run, in one sentence; `None` when it may.
     pub reason: Option<String>,
     pub diagnostics: Vec<LintDiagnostic>,
+    /// The text's `?` parameters in order: Run asks for a value for each. The verdict holds
+    /// whatever the values are.
+    pub parameters: Vec<LintParameter>,
 }
 
 impl LintReport {
@@ -92,6 +106,7 @@ impl LintReport {
                 reads: Vec::new(),
                 reason: Some(no_policy.to_string()),
                 diagnostics: Vec::new(),
+                parameters: Vec::new(),
             },
         }
     }
@@ -126,6 +141,16 @@ impl LintReport {
             reads: report.reads().to_vec(),
             reason,
             diagnostics,
+            parameters: report
+                .placeholders()
+                .iter()
+                .map(|p| LintParameter {
+                    number: p.number as u32,
+                    column: p.column.clone(),
+                    from: p.span.start.utf16,
+                    to: p.span.end.utf16,
+                })
+                .collect(),
         }
     }
 }

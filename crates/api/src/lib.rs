@@ -22,7 +22,7 @@ pub mod workspace;
 pub mod workspace_add;
 
 pub use audit::{AuditEvent, AuditStatus};
-pub use editor::{Catalog, CellValue, LintReport, QueryResult, RowPage};
+pub use editor::{Catalog, CellValue, LintParameter, LintReport, QueryResult, RowPage};
 pub use elevation::{ElevationDecision, ElevationRequest, ElevationStatus};
 pub use error::{ApiError, ErrorKind};
 pub use export::{ExportDone, ExportFormat};

@@ -28,17 +28,20 @@ pub fn lint(gate: &Gate, sql: &str, database: Option<&str>) -> LintReport {
 }
 
 /// `run_query`: runs `sql` through the gate as run `run_id` (for Cancel) and keeps the rows for
-/// `fetch_rows`.
+/// `fetch_rows`. `parameters`: the values of its `?`s in order (empty for a text without).
 pub async fn run_query(
     gate: &Gate,
     running: &Mutex<RunningQueries>,
     results: &Mutex<ResultStore>,
     sql: &str,
+    parameters: &[String],
     database: Option<&str>,
     run_id: &str,
 ) -> Result<QueryResult, ApiError> {
     let cancel = running.lock().map_err(|_| unusable())?.start(run_id);
-    let (outcome, details) = gate.run_with_details(sql, database, cancel).await;
+    let (outcome, details) = gate
+        .run_with_parameters(sql, parameters, database, cancel)
+        .await;
     if let Ok(mut running) = running.lock() {
         running.finish(run_id);
     }
@@ -49,6 +52,15 @@ pub async fn run_query(
         .map_err(|_| result_store_unusable())?
         .insert(&execution);
     Ok(QueryResult::new(id, &execution))
+}
+
+/// `check_parameter`: why `value` cannot be the value of parameter `number` (from 1), or `None`
+/// when it is one literal. The same check the gate makes before a run, so the dialog says as
+/// the user types what Run would refuse.
+pub fn check_parameter(number: u32, value: &str) -> Option<String> {
+    warden_core::check_parameter_value(number as usize, value)
+        .err()
+        .map(|e| e.message)
 }
 
 /// `cancel_query`: false when run `run_id` was not running (yet).
@@ -79,4 +91,20 @@ fn unusable() -> ApiError {
 
 fn result_store_unusable() -> ApiError {
     ApiError::internal("the result store is unusable; restart Warden")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_parameter;
+
+    #[test]
+    fn a_parameter_is_one_literal() {
+        assert_eq!(check_parameter(1, "'DE'"), None);
+        assert_eq!(check_parameter(2, " DATE '2024-01-31' "), None);
+        let problem = check_parameter(3, "'DE' OR 1 = 1").expect("refused");
+        assert!(
+            problem.starts_with("'DE' OR 1 = 1 is 5 tokens, not one literal"),
+            "{problem}"
+        );
+    }
 }

@@ -21,6 +21,10 @@ const LARGE: &str = "SELECT count(*) FROM web.events";
 const DENIED: &str = "SELECT ssn FROM sales.customers";
 const WRITE: &str = "DROP TABLE sales.orders";
 const STAR: &str = "SELECT * FROM sales.orders LIMIT 10";
+/// A text with `?` parameters, and values the parameter dialog checks: one literal, and not.
+const PARAMETERS: &str =
+    "SELECT country, count(*) AS customers FROM sales.customers WHERE country = ? AND customer_id > ? GROUP BY country";
+const PARAMETER_VALUES: [&str; 5] = ["'DE'", "0", "1 OR true", "'DE", ""];
 /// The formatter would split the unicode string, so Format refuses.
 const UNFORMATTABLE: &str = "SELECT U&'\\0041' AS a FROM sales.customers";
 
@@ -59,12 +63,20 @@ async fn record(home_dir: &Path) -> Value {
     let results = Mutex::new(ResultStore::new(4));
 
     let mut lint = BTreeMap::new();
-    for sql in [ALLOWED, PII, LARGE, DENIED, WRITE, STAR] {
+    for sql in [ALLOWED, PII, LARGE, DENIED, WRITE, STAR, PARAMETERS] {
         lint.insert(sql, wire(query::lint(&gate, sql, Some("sales"))));
     }
-    let run = query::run_query(&gate, &running, &results, ALLOWED, Some("sales"), "run-1")
-        .await
-        .expect("the allowed text runs");
+    let run = query::run_query(
+        &gate,
+        &running,
+        &results,
+        ALLOWED,
+        &[],
+        Some("sales"),
+        "run-1",
+    )
+    .await
+    .expect("the allowed text runs");
     let rows =
         query::fetch_rows(&gate, &results, &run.result_id, 0, 100).expect("its rows are kept");
     // The whole result, not a page, goes to the file; the journal records it.
@@ -88,9 +100,45 @@ async fn record(home_dir: &Path) -> Value {
         warden_api::ExportFormat::Json,
     )
     .expect_err("a relative path is refused");
-    let blocked = query::run_query(&gate, &running, &results, DENIED, Some("sales"), "run-2")
-        .await
-        .expect_err("the denied text is refused");
+    let blocked = query::run_query(
+        &gate,
+        &running,
+        &results,
+        DENIED,
+        &[],
+        Some("sales"),
+        "run-2",
+    )
+    .await
+    .expect_err("the denied text is refused");
+    let values = ["'DE'".to_string(), "0".to_string()];
+    let with_parameters = query::run_query(
+        &gate,
+        &running,
+        &results,
+        PARAMETERS,
+        &values,
+        Some("sales"),
+        "run-3",
+    )
+    .await
+    .expect("the text runs with its values");
+    assert_eq!(with_parameters.row_count, 1);
+    let refused_parameters = query::run_query(
+        &gate,
+        &running,
+        &results,
+        PARAMETERS,
+        &["'DE' OR 1 = 1".to_string(), "0".to_string()],
+        Some("sales"),
+        "run-4",
+    )
+    .await
+    .expect_err("a value that is not one literal is refused");
+    let check_parameter: BTreeMap<&str, Option<String>> = PARAMETER_VALUES
+        .iter()
+        .map(|v| (*v, query::check_parameter(1, v)))
+        .collect();
     let gone = query::fetch_rows(&gate, &results, "no-such-result", 0, 10)
         .expect_err("an unknown result is refused");
 
@@ -173,10 +221,12 @@ async fn record(home_dir: &Path) -> Value {
         "lint_elevated": lint_elevated,
         "run_query": { "sql": ALLOWED, "result": run, "rows": rows },
         "format_sql": { "sql": ALLOWED, "formatted": formatted },
+        "check_parameter": check_parameter,
         "saved": { "empty": saved_empty, "after_save": saved, "after_delete": saved_deleted },
         "export_result": exported,
         "errors": {
             "run_blocked": { "sql": DENIED, "error": blocked },
+            "run_parameters_refused": { "sql": PARAMETERS, "error": refused_parameters },
             "fetch_rows_gone": gone,
             "export_relative": export_nowhere,
             "format_refused": not_formatted,

@@ -69,5 +69,6 @@ pub use warden_engine::{
     CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,
 };
 pub use warden_guardrails::{
-    Diagnostic, Policy, Position, Report, Severity, Span, StatementClass, Verdict,
+    check_value as check_parameter_value, Diagnostic, ParameterError, Placeholder, Policy,
+    Position, Report, Severity, Span, StatementClass, Verdict,
 };
