@@ -227,7 +227,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                         database = Some(db);
                     }
                 }
-                for (written, (line, column)) in foreign_placeholders(&parsed) {
+                for (written, (line, column)) in foreign_placeholders(&markers, &parsed) {
                     let at = index.position(line, column);
                     diagnostics.push(built_in(
                         "parse_error",

@@ -82,9 +82,32 @@ pub(crate) fn placeholders(
         .collect()
 }
 
-/// Placeholders other than `?` (`$1`, `?1`, `:name`, `@name`), which Athena does not have:
-/// where each is and how it is written.
-pub(crate) fn foreign_placeholders(statements: &[Statement]) -> Vec<(String, (u64, u64))> {
+/// Placeholders other than `?` (`$1`, `?1`, `:name`), which Athena does not have: where each
+/// is and how it is written. `$1` and `?1` are tokens (wherever they are); `:name` is made by
+/// the parser from two tokens, so it is found in the statements. (`@name` is a name here.)
+pub(crate) fn foreign_placeholders(
+    tokens: &[TokenWithSpan],
+    statements: &[Statement],
+) -> Vec<(String, (u64, u64))> {
+    let mut out: Vec<(String, (u64, u64))> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Placeholder(p) if p != MARKER => {
+                Some((p.clone(), (t.span.start.line, t.span.start.column)))
+            }
+            _ => None,
+        })
+        .collect();
+    for (p, at) in parsed_placeholders(statements) {
+        if p.starts_with(':') && !out.iter().any(|(_, seen)| *seen == at) {
+            out.push((p, at));
+        }
+    }
+    out
+}
+
+/// Every placeholder the parser made, as written, with where it starts.
+fn parsed_placeholders(statements: &[Statement]) -> Vec<(String, (u64, u64))> {
     struct Find(Vec<(String, (u64, u64))>);
     impl Visitor for Find {
         type Break = ();

@@ -138,6 +138,7 @@ fn only_question_marks_are_parameters() {
         "SELECT order_id FROM orders WHERE dt = $1 AND customer_id = 1 LIMIT 1",
         "SELECT order_id FROM orders WHERE dt = :day AND customer_id = 1 LIMIT 1",
         "SELECT order_id FROM orders WHERE dt = ?1 AND customer_id = 1 LIMIT 1",
+        "SELECT order_id FROM orders WHERE dt = '1' AND customer_id = 1 LIMIT $1",
     ] {
         let r = check(sql);
         assert_eq!(r.verdict(), Verdict::Deny, "{sql}");
