@@ -210,6 +210,44 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         .ok_or_else(|| format!("no row count in {meta_text:?}"))?;
     assert_eq!(lines.count(), result_rows, "{csv}");
 
+    // A ? parameter: Run asks for its value, checked as it is typed, and runs with it.
+    set_sql(&s, "SELECT country, count(*) AS customers FROM sales.customers WHERE country = ? GROUP BY country")?;
+    wait_verdict(&s, "allow")?;
+    let run = s.find("#run")?.ok_or("no #run button")?;
+    s.click(&run)?;
+    wait_for("the parameter dialog", PATIENCE, || {
+        s.find("#parameter-1").ok().flatten()
+    })?;
+    let label = s.execute(
+        "return document.querySelector('label[for=parameter-1]').textContent;",
+        json!([]),
+    )?;
+    assert_eq!(label, json!("Parameter 1 (country)"));
+    let type_value = "const p = document.querySelector('#parameter-1'); p.value = arguments[0]; p.dispatchEvent(new Event('input'));";
+    s.execute(type_value, json!(["'DE' OR 1 = 1"]))?;
+    let problem = wait_for("the value refused as it is typed", PATIENCE, || {
+        s.execute(
+            "const p = document.querySelector('#parameter-1-problem'); return p && !p.hidden ? p.textContent : null;",
+            json!([]),
+        )
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+    })?;
+    assert!(problem.contains("not one literal"), "{problem}");
+    s.execute(type_value, json!(["'DE'"]))?;
+    let submit = s.find("#parameter-submit")?.ok_or("no #parameter-submit")?;
+    s.click(&submit)?;
+    let only_de = wait_for("the rows of the value", PATIENCE, || {
+        s.execute(
+            "const cells = [...document.querySelectorAll('#grid .grid-row .grid-cell')].map((c) => c.textContent.trim()); return cells.length > 0 && !document.querySelector('#parameter-dialog') ? cells : null;",
+            json!([]),
+        )
+        .ok()
+        // One row, country and count (the last result had a row per country).
+        .filter(|v| v.as_array().map(Vec::len) == Some(2))
+    })?;
+    assert_eq!(only_de[0], json!("DE"), "{only_de}");
+
     // The status bar names the signed bundle in force; no banner while it is valid.
     let bundle_item = s
         .execute(
