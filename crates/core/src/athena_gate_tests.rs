@@ -245,6 +245,46 @@ async fn an_athena_workspace_runs_allowed_queries_on_athena_through_the_gate() {
     }
 }
 
+/// The gate hands Athena a text with ? parameters and the values checked with it; the rows are
+/// those of the text with the values written in, and the journal records the values.
+#[tokio::test]
+async fn an_athena_workspace_runs_parameters_through_the_gate() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    let sql = "SELECT country, count(*) AS n FROM customers WHERE country IN (?, ?) GROUP BY 1 ORDER BY 1";
+    let values = vec!["'DE'".to_string(), "'FR'".to_string()];
+    let (outcome, _) = gate
+        .run_with_parameters(sql, &values, None, CancellationToken::new())
+        .await;
+    let run = outcome.expect("allowed and run");
+    assert_eq!(run.engine, "athena");
+    let written = "SELECT country, count(*) AS n FROM customers WHERE country IN ('DE', 'FR') GROUP BY 1 ORDER BY 1";
+    let want = lab.embedded_rows(written).await;
+    assert_eq!(want.len(), 2, "{want:?}");
+    assert_eq!(text(&run.result.rows), want);
+    let finished = &gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryFinished], None, None, false)
+        .expect("events")[0];
+    assert_eq!(finished.payload["query"]["sql"]["text"], sql);
+    assert_eq!(
+        finished.payload["query"]["parameters"]["values"],
+        serde_json::json!(["'DE'", "'FR'"])
+    );
+    // A value that is not one literal never reaches Athena.
+    let started = lab.standin.executions_started();
+    let (refused, _) = gate
+        .run_with_parameters(
+            sql,
+            &["'DE'".to_string(), "'FR') OR (1 = 1".to_string()],
+            None,
+            CancellationToken::new(),
+        )
+        .await;
+    assert!(matches!(refused, Err(RunError::Blocked(_))));
+    assert_eq!(lab.standin.executions_started(), started);
+}
+
 #[tokio::test]
 async fn a_failed_athena_query_is_recorded_with_its_workgroup() {
     let lab = lab().await;
