@@ -205,7 +205,9 @@ pub enum ElevationCommand {
         #[arg(long, value_name = "NAME")]
         workspace: Option<String>,
     },
-    /// List the requests waiting for a decision, oldest first.
+    /// List the requests waiting for a decision, oldest first. On an AWS workspace (kind
+    /// athena) they are read from the request bucket with your sign-in (`warden login`):
+    /// requester, elevation, duration, how long ago, ticket and justification.
     List {
         #[arg(long, value_name = "NAME")]
         workspace: Option<String>,
@@ -214,7 +216,10 @@ pub enum ElevationCommand {
     },
     /// Approve request ID: the requester's app grants the duration asked (capped by the policy)
     /// when it sees the approval; an app that has quit or withdrawn the request grants nothing.
-    /// Exit 1 when it was already decided or is your own request.
+    /// On an AWS workspace the approval is written under your own sign-in's prefix in the
+    /// request bucket and the broker grants it at its next pass if you may approve. Exit 1
+    /// when it was already decided or is your own request, 2 for an unknown id or no sign-in.
+    /// Example: warden elevation approve 01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00 --workspace prod
     Approve {
         /// The request id (`warden elevation list` shows it).
         id: String,
@@ -235,7 +240,8 @@ pub enum ElevationCommand {
         #[arg(long, value_name = "TEXT", required = true)]
         reason: String,
     },
-    /// Deny request ID, saying why; the requester sees the reason.
+    /// Deny request ID, saying why; the requester sees the reason. On an AWS workspace, written
+    /// like an approval (see approve); exit statuses as approve's.
     Deny {
         id: String,
         #[arg(long, value_name = "NAME")]

@@ -142,6 +142,39 @@ pub struct WhoAmI<'a> {
 /// `warden elevation list --format json`: the queue's own records, already snake_case.
 pub type PendingRequests<'a> = &'a [PendingRequest];
 
+/// One element of `warden elevation list --format json` on an AWS workspace: a request in the
+/// bucket waiting for an approver. `requester` is the `aws:userid` whose prefix the request was
+/// written under (the bucket policy makes that the writer); the rest is what the requester
+/// wrote.
+#[derive(Debug, Serialize)]
+pub struct OpenRequest<'a> {
+    pub id: &'a str,
+    /// The elevation asked for.
+    pub name: &'a str,
+    pub requester: &'a str,
+    pub requested_at_ms: i64,
+    /// How long ago it was asked, in whole seconds.
+    pub age_s: u64,
+    pub duration_s: u64,
+    pub justification: &'a str,
+    pub ticket: Option<&'a str>,
+}
+
+impl<'a> OpenRequest<'a> {
+    pub fn of(r: &'a warden_core::aws_queue::OpenRequest, now_ms: i64) -> Self {
+        OpenRequest {
+            id: &r.id,
+            name: &r.name,
+            requester: &r.requester,
+            requested_at_ms: r.requested_at_ms,
+            age_s: ((now_ms - r.requested_at_ms).max(0) / 1000) as u64,
+            duration_s: r.duration_s,
+            justification: &r.justification,
+            ticket: r.ticket.as_deref(),
+        }
+    }
+}
+
 /// `warden workspace show --format json`: the core's summary, already snake_case.
 pub type Workspace<'a> = &'a WorkspaceSummary;
 
@@ -231,6 +264,17 @@ mod tests {
         }];
         let list: PendingRequests = &pending;
         assert_snake_case(list);
+        let open = warden_core::aws_queue::OpenRequest {
+            id: "r".into(),
+            name: "pii-read".into(),
+            requester: "AROA:ana".into(),
+            requested_at_ms: 1,
+            duration_s: 60,
+            justification: "j".into(),
+            ticket: Some("INC-1".into()),
+        };
+        assert_snake_case([OpenRequest::of(&open, 61_001)]);
+        assert_eq!(OpenRequest::of(&open, 61_001).age_s, 61);
         let bundle: PolicyStatus = serde_json::from_value(serde_json::json!({
             "health": "valid", "reason": null, "warning": null, "name": "demo", "revision": 1,
             "source": null, "fetched_at": null, "issued_at": null, "expires_at": null,

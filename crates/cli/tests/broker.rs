@@ -19,6 +19,8 @@ use warden_test_support::Moto;
 
 const ANA: &str = "AROAEXAMPLE:ana@example.com";
 const BOB: &str = "AROAEXAMPLE:bob@example.com";
+const CY: &str = "AROAEXAMPLE:cy@example.com";
+const EVE: &str = "AROAEXAMPLE:eve@example.com";
 const BUCKET: &str = "warden-requests";
 
 /// Keyring entries are named by workspace: two tests signing in to `prod` at once would share
@@ -675,4 +677,284 @@ async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
             .any(|c| c.starts_with("keyring:prod/elevation-key/")),
         "{log}"
     );
+}
+
+/// `request`, asked at `at` (a few minutes ago, so that the list's age reads the same in every
+/// run).
+async fn request_at(
+    queue: &S3Queue,
+    name: &str,
+    justification: &str,
+    ticket: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let policy = warden_guardrails::Policy::from_yaml(ELEVATIONS_ON_AWS).unwrap();
+    let validated = warden_elevation::validate(
+        &policy,
+        &warden_elevation::Request {
+            name: name.into(),
+            duration: Some(Duration::from_secs(900)),
+            justification: justification.into(),
+            ticket: ticket.map(str::to_string),
+        },
+    )
+    .unwrap();
+    queue.submit_request(&validated, at).await.unwrap().0.id
+}
+
+/// The kinds and payloads the broker's own journal holds, in order.
+fn broker_events(env: &Env) -> Vec<(String, serde_json::Value)> {
+    let conn = rusqlite::Connection::open_with_flags(
+        env.broker_dir().join("journal.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the broker's journal");
+    let mut statement = conn
+        .prepare("SELECT kind, payload FROM events ORDER BY seq")
+        .unwrap();
+    statement
+        .query_map([], |row| {
+            let payload: String = row.get(1)?;
+            Ok((
+                row.get::<_, String>(0)?,
+                serde_json::from_str(&payload).unwrap_or_default(),
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The approver's side on AWS, end to end: Ana asks (through the queue as her Warden writes),
+/// Bob lists and approves with `warden elevation approve` signed in through the SSO fake and
+/// the real keyring, and the broker grants on his decision; his own request he cannot approve
+/// (refused by `warden`, and by the broker when the decision is written around it).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approver_lists_and_decides_requests_in_the_bucket_and_the_broker_judges_them() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let _turn = SIGN_IN.lock().await;
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let as_approver = |args: &[&str]| {
+        env.command(args)
+            .env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser")
+            .output()
+            .unwrap()
+    };
+
+    // Not signed in: nothing to read the bucket with.
+    let signed_out = as_approver(&["elevation", "list", "--workspace", "prod"]);
+    let login = as_approver(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    let empty = as_approver(&["elevation", "list", "--workspace", "prod"]);
+    with_filters(&env, &[], || {
+        assert_snapshot!("aws_list_signed_out", report(&signed_out));
+        assert_snapshot!("aws_list_empty", report(&empty));
+    });
+
+    // Two analysts ask five minutes ago; a third writes around Warden, with escape sequences.
+    let asked = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let (ana, _) = env.client(ANA);
+    let pii = request_at(&ana, "pii-read", "fraud case 7\nsee notes", None, asked).await;
+    let (cy, _) = env.client(CY);
+    let pii_cy = request_at(&cy, "pii-read", "churn model", None, asked).await;
+    let hostile = warden_broker::RequestObject {
+        id: "0190f0e0-0000-7000-8000-0000000000ee".into(),
+        name: "pii-read\u{1b}[2J".into(),
+        duration_s: 900,
+        justification: "\u{1b}]0;pwned\u{7}please".into(),
+        ticket: Some("INC-1\r".into()),
+        requested_at_ms: asked.timestamp_millis(),
+        recipient: None,
+    };
+    env.bucket()
+        .create(
+            &warden_broker::request_key(EVE, &hostile.id),
+            serde_json::to_vec(&hostile).unwrap(),
+        )
+        .await
+        .unwrap();
+    // Bob's own request, from his own Warden (under his own prefix).
+    let own = as_approver(&[
+        "elevation",
+        "request",
+        "pii-read",
+        "--workspace",
+        "prod",
+        "--justification",
+        "my own",
+    ]);
+    assert_eq!(own.status.code(), Some(0), "{}", text(&own.stderr));
+    let own_id = text(&own.stdout)
+        .split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no request id in {}", text(&own.stdout)))
+        .to_string();
+    let (bob, _) = S3Queue::new(env.bucket(), ANA)
+        .unwrap()
+        .find_request(&own_id)
+        .await
+        .unwrap();
+
+    let listed = as_approver(&["elevation", "list", "--workspace", "prod"]);
+    let listed_json = as_approver(&[
+        "elevation",
+        "list",
+        "--workspace",
+        "prod",
+        "--format",
+        "json",
+    ]);
+    let names = [
+        (pii.as_str(), "[ANA_PII]"),
+        (pii_cy.as_str(), "[CY_PII]"),
+        (own_id.as_str(), "[BOB_OWN]"),
+        (hostile.id.as_str(), "[EVE]"),
+    ];
+    with_filters(&env, &names, || {
+        let mut times = insta::Settings::clone_current();
+        times.add_filter(r#""requested_at_ms": \d+"#, r#""requested_at_ms": [MS]"#);
+        // Bob's own request was asked just now, the others five minutes ago.
+        times.add_filter(
+            r#""age_s": (3\d\d|[0-9]|[1-5][0-9])\b"#,
+            r#""age_s": [AGE]"#,
+        );
+        times.bind(|| {
+            assert_snapshot!("aws_list", report(&listed));
+            assert_snapshot!("aws_list_json", report(&listed_json));
+        });
+    });
+    // Nothing a requester wrote reaches the terminal raw.
+    assert!(!listed.stdout.contains(&0x1b) && !listed.stderr.contains(&0x1b));
+    assert!(!listed.stdout.contains(&0x07) && !listed.stdout.contains(&b'\r'));
+
+    // The broker's first look: Eve's request is denied (no key to deliver to, and control
+    // characters), the others wait for an approver.
+    let first_pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    with_filters(&env, &names, || {
+        assert_snapshot!("aws_first_pass", report(&first_pass));
+    });
+
+    let approved = as_approver(&["elevation", "approve", &pii, "--workspace", "prod"]);
+    let twice = as_approver(&["elevation", "approve", &pii, "--workspace", "prod"]);
+    let denied = as_approver(&[
+        "elevation",
+        "deny",
+        &pii_cy,
+        "--workspace",
+        "prod",
+        "--reason",
+        "use the anonymised table",
+    ]);
+    let self_approval = as_approver(&["elevation", "approve", &own_id, "--workspace", "prod"]);
+    let unknown = as_approver(&[
+        "elevation",
+        "approve",
+        "0190f0e0-0000-7000-8000-000000000000",
+        "--workspace",
+        "prod",
+    ]);
+    let not_an_id = as_approver(&[
+        "elevation",
+        "deny",
+        "../../state/x",
+        "--workspace",
+        "prod",
+        "--reason",
+        "x",
+    ]);
+    with_filters(&env, &names, || {
+        assert_snapshot!("aws_approve", report(&approved));
+        assert_snapshot!("aws_approve_twice", report(&twice));
+        assert_snapshot!("aws_deny", report(&denied));
+        assert_snapshot!("aws_approve_own_request", report(&self_approval));
+        assert_snapshot!("aws_approve_unknown", report(&unknown));
+        assert_snapshot!("aws_deny_not_an_id", report(&not_an_id));
+    });
+    // Written at Bob's own key, once; nothing for his own request.
+    let mut approvals = env.bucket().list("approvals/").await.unwrap();
+    approvals.sort();
+    let mut expected = vec![
+        warden_broker::approval_key(&bob, &pii_cy),
+        warden_broker::approval_key(&bob, &pii),
+    ];
+    expected.sort();
+    assert_eq!(approvals, expected);
+
+    // A Warden that skips the check writes Bob's approval of his own request all the same: the
+    // bucket lets him write under his prefix, and the broker is what refuses it.
+    let forged = warden_elevation::DecisionRecord {
+        id: own_id.clone(),
+        decision: warden_elevation::Decision::Approve,
+        approver: bob.clone(),
+        decided_at_ms: chrono::Utc::now().timestamp_millis(),
+        reason: None,
+        name: "pii-read".into(),
+        duration_s: 900,
+        requester: bob.clone(),
+    };
+    let forged_key = warden_broker::approval_key(&bob, &own_id);
+    env.bucket()
+        .create(&forged_key, serde_json::to_vec(&forged).unwrap())
+        .await
+        .unwrap();
+
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    with_filters(&env, &names, || {
+        assert_snapshot!("aws_decisions_judged_by_the_broker", report(&pass));
+    });
+    let state = |id: String| {
+        let queue = S3Queue::new(env.bucket(), ANA).unwrap();
+        async move { queue.state(&id).await.unwrap().expect("a state").0 }
+    };
+    let granted = state(pii.clone()).await;
+    assert_eq!(granted.status, Status::Granted);
+    assert_eq!(granted.approver.as_deref(), Some(bob.as_str()));
+    assert_eq!(granted.delivered, 1, "credentials delivered to Ana");
+    assert_eq!(state(pii_cy.clone()).await.status, Status::Denied);
+    let still = state(own_id.clone()).await;
+    assert_eq!(
+        still.status,
+        Status::Pending,
+        "his own approval counts for nothing"
+    );
+    assert_eq!(still.refused, vec![forged_key.clone()]);
+    let events = broker_events(&env);
+    let refusal = format!(
+        "the decision at {forged_key} was refused: a request cannot be decided by the person who made it; the request still stands"
+    );
+    assert!(
+        events.iter().any(|(kind, p)| kind == "elevation_denied"
+            && p["elevation_id"] == own_id.as_str()
+            && p["approver"] == bob.as_str()
+            && p["reason"] == refusal.as_str()),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|(kind, p)| kind == "elevation_granted"
+            && p["elevation_id"] == pii.as_str()
+            && p["approver"] == bob.as_str()),
+        "{events:?}"
+    );
+
+    // Decided by the broker now: approving again says so; the list holds only Bob's own.
+    let after = as_approver(&["elevation", "approve", &pii, "--workspace", "prod"]);
+    let listed_after = as_approver(&["elevation", "list", "--workspace", "prod"]);
+    with_filters(&env, &names, || {
+        assert_snapshot!("aws_approve_after_the_grant", report(&after));
+        assert_snapshot!("aws_list_after_the_pass", report(&listed_after));
+    });
+    let logout = as_approver(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
 }

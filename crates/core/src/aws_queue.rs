@@ -2,10 +2,12 @@
 //! `aws:userid` in the workspace's request bucket, with the credentials of their sign-in
 //! (`warden login`), so the bucket policy, not Warden, decides what they may write.
 
+use std::collections::HashMap;
+
 use aws_config::Region;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use chrono::Utc;
-use warden_broker::{Bucket, S3Queue, Status};
+use warden_broker::{Bucket, Key, S3Queue, Status};
 use warden_elevation::{Decision, DecisionRecord, ElevationError};
 
 use crate::config::WorkspaceKind;
@@ -101,10 +103,7 @@ pub async fn revoke(queue: &S3Queue, id: &str, reason: &str) -> Result<Revocatio
         Some(other) => {
             return Ok(Revocation::NotHeld(format!(
             "request {id} is not a grant that holds (it is {}); only a held grant can be revoked",
-            serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
+            status_word(other)
         )))
         }
     }
@@ -113,4 +112,175 @@ pub async fn revoke(queue: &S3Queue, id: &str, reason: &str) -> Result<Revocatio
             .decide_request(id, Decision::Deny, Some(reason), Utc::now())
             .await?,
     ))
+}
+
+/// A request in the bucket waiting for an approver, as `warden elevation list` shows it. The
+/// requester is the key's prefix (who wrote it), never a name inside the object; everything
+/// else was written by the requester and is shown escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub id: String,
+    pub name: String,
+    pub requester: String,
+    pub requested_at_ms: i64,
+    pub duration_s: u64,
+    pub justification: String,
+    pub ticket: Option<String>,
+}
+
+/// The requests waiting for a decision, oldest first, and the objects that could not be read
+/// (what is wrong with each, in words): a damaged request must not hide the others.
+pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<String>), CoreError> {
+    let remote = |e: warden_broker::BrokerError| CoreError::NoElevation(e.to_string());
+    let bucket = queue.bucket();
+    let mut found = Vec::new();
+    let mut withdrawn = std::collections::HashSet::new();
+    for key in bucket.list("requests/").await.map_err(remote)? {
+        match Key::parse(&key) {
+            Some(Key::Request { requester, id }) => found.push((requester, id)),
+            Some(Key::Withdrawal { id, .. }) => {
+                withdrawn.insert(id);
+            }
+            _ => {}
+        }
+    }
+    let mut decided: HashMap<String, Vec<String>> = HashMap::new();
+    for key in bucket.list("approvals/").await.map_err(remote)? {
+        if let Some(Key::Approval { id, .. }) = Key::parse(&key) {
+            decided.entry(id).or_default().push(key);
+        }
+    }
+    let (mut open, mut damaged) = (Vec::new(), Vec::new());
+    for (requester, id) in found {
+        if withdrawn.contains(&id) {
+            continue;
+        }
+        let refused = match queue.state(&id).await {
+            Ok(None) => vec![],
+            Ok(Some((state, _))) if state.status == Status::Pending => state.refused,
+            Ok(Some(_)) => continue,
+            Err(e @ warden_broker::BrokerError::Damaged { .. }) => {
+                damaged.push(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(remote(e)),
+        };
+        // A decision the broker has not judged yet: decided, waiting for its next pass.
+        if decided
+            .get(&id)
+            .is_some_and(|keys| keys.iter().any(|k| !refused.contains(k)))
+        {
+            continue;
+        }
+        match queue.read_request(&requester, &id).await {
+            Ok(r) => open.push(OpenRequest {
+                id,
+                name: r.name,
+                requester,
+                requested_at_ms: r.requested_at_ms,
+                duration_s: r.duration_s,
+                justification: r.justification,
+                ticket: r.ticket,
+            }),
+            Err(
+                e @ (warden_broker::BrokerError::Damaged { .. }
+                | warden_broker::BrokerError::TooLarge { .. }),
+            ) => damaged.push(e.to_string()),
+            // Withdrawn and cleaned up between the listing and the read.
+            Err(warden_broker::BrokerError::UnknownRequest { .. }) => {}
+            Err(e) => return Err(remote(e)),
+        }
+    }
+    open.sort_by(|a, b| (a.requested_at_ms, &a.id).cmp(&(b.requested_at_ms, &b.id)));
+    Ok((open, damaged))
+}
+
+/// Approves or denies request `id` as the signed-in approver: the decision is written once,
+/// create-only, at `approvals/<me>/<id>.json`, and the broker judges it at its next pass (it
+/// alone decides whether it counts). Refused here first, without writing: the approver's own
+/// request, a request the broker has already decided, one withdrawn, or one another approver
+/// has decided and the broker not yet judged.
+pub async fn decide(
+    queue: &S3Queue,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<DecisionRecord, CoreError> {
+    if !matches!(decision, Decision::Approve | Decision::Deny) {
+        return Err(CoreError::NoElevation(
+            "only the requester withdraws a request".into(),
+        ));
+    }
+    let remote = |e: warden_broker::BrokerError| CoreError::NoElevation(e.to_string());
+    let (requester, _) = queue.find_request(id).await.map_err(|e| match e {
+        warden_broker::BrokerError::UnknownRequest { id } => {
+            CoreError::Elevation(ElevationError::UnknownRequest { id })
+        }
+        warden_broker::BrokerError::Invalid { value, .. } => {
+            CoreError::Elevation(ElevationError::BadRequestId { id: value })
+        }
+        e => remote(e),
+    })?;
+    if requester == queue.me() {
+        return Err(CoreError::Elevation(ElevationError::SelfApproval {
+            user: requester,
+            id: id.into(),
+        }));
+    }
+    let already = |decision: &str, approver: &str| {
+        CoreError::Elevation(ElevationError::AlreadyDecided {
+            id: id.into(),
+            decision: decision.into(),
+            approver: approver.into(),
+        })
+    };
+    let withdrawal = warden_broker::withdrawal_key(&requester, id);
+    if queue
+        .bucket()
+        .get(&withdrawal)
+        .await
+        .map_err(remote)?
+        .is_some()
+    {
+        return Err(already("withdrawn", &requester));
+    }
+    let refused = match queue.state(id).await.map_err(remote)? {
+        None => vec![],
+        Some((state, _)) if state.status == Status::Pending => state.refused,
+        Some((state, _)) => {
+            let by = state.approver.unwrap_or_else(|| match state.status {
+                Status::Granted | Status::Ended => "the policy".into(),
+                _ => "the broker".into(),
+            });
+            return Err(already(&status_word(state.status), &by));
+        }
+    };
+    for (key, read) in queue.approvals(id).await.map_err(remote)? {
+        if refused.contains(&key) {
+            continue;
+        }
+        let writer = match Key::parse(&key) {
+            Some(Key::Approval { approver, .. }) => approver,
+            _ => continue,
+        };
+        let word = match &read {
+            Ok((_, record)) => record.decision.past_tense().to_string(),
+            Err(_) => "decided".into(),
+        };
+        return Err(already(
+            &format!("{word} (the broker judges it at its next pass)"),
+            &writer,
+        ));
+    }
+    Ok(queue
+        .decide_request(id, decision, reason, Utc::now())
+        .await?)
+}
+
+/// `granted`, `denied`, ... as the broker's state spells a status.
+fn status_word(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

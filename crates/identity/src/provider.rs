@@ -207,6 +207,8 @@ pub struct CallerIdentity {
 
 impl WardenCredentials {
     pub async fn caller_identity(&self) -> Result<CallerIdentity> {
+        // Signed out or ended: say so, not the SDK's bare "other" for a provider that failed.
+        self.credentials().await?;
         let config = self.inner.session.config();
         let sdk = crate::clients::sdk_config(&config.region).await;
         let mut builder =

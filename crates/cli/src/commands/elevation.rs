@@ -1,7 +1,9 @@
 use chrono::{TimeZone, Utc};
 use warden_core::aws_elevation::{self, until_text, AwsElevations, Progress};
 use warden_core::aws_queue::{self, Revocation};
-use warden_core::{format_duration, CoreError, Decision, ElevationError, Home, Workspace};
+use warden_core::{
+    format_duration, CoreError, Decision, ElevationError, Home, Workspace, WorkspaceKind,
+};
 
 use crate::args::{Cli, ElevationCommand, InfoFormat};
 use crate::json;
@@ -14,7 +16,37 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
         ws.approvals()
             .ok_or_else(|| format!("the {} workspace has no approval queue", ws.name()))
     };
+    let on_aws = |name: &Option<String>| {
+        Workspace::find(&home, name.as_deref())
+            .map(|ws| ws.kind() == WorkspaceKind::Athena)
+            .unwrap_or(false)
+    };
     match command {
+        ElevationCommand::List { workspace, format } if on_aws(workspace) => {
+            list_on_aws(&home, workspace.as_deref(), *format)
+        }
+        ElevationCommand::Approve {
+            id,
+            workspace,
+            reason,
+        } if on_aws(workspace) => decide_on_aws(
+            &home,
+            workspace.as_deref(),
+            id,
+            Decision::Approve,
+            reason.as_deref(),
+        ),
+        ElevationCommand::Deny {
+            id,
+            workspace,
+            reason,
+        } if on_aws(workspace) => decide_on_aws(
+            &home,
+            workspace.as_deref(),
+            id,
+            Decision::Deny,
+            Some(reason),
+        ),
         ElevationCommand::List { workspace, format } => {
             let (open, damaged) = queue(workspace)?
                 .open_requests()
@@ -32,18 +64,13 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                 }
                 InfoFormat::Text => {
                     for r in &open {
-                        let at = Utc
-                            .timestamp_millis_opt(r.requested_at_ms)
-                            .single()
-                            .map(|t| t.to_rfc3339())
-                            .unwrap_or_default();
                         let duration =
                             format_duration(std::time::Duration::from_secs(r.duration_s));
                         // Request files are written by requesters: nothing in them may drive the terminal.
                         println!(
                             "{}  {}  {:<16} {:<8} {}  {}",
                             r.id,
-                            at,
+                            rfc3339(r.requested_at_ms),
                             plain(&r.name),
                             duration,
                             plain(&r.requester),
@@ -270,6 +297,104 @@ fn revoke(home: &Home, workspace: Option<&str>, id: &str, reason: &str) -> Resul
                 Ok(EXIT_REFUSED)
             }
             Err(e) => Err(e.to_string()),
+        }
+    })
+}
+
+/// `time` (ms since the epoch) as RFC 3339, or nothing for a time out of range.
+fn rfc3339(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// How long ago `ms` was, in whole minutes (seconds are noise to an approver).
+fn age(ms: i64, now: chrono::DateTime<Utc>) -> String {
+    let minutes = (now.timestamp_millis() - ms).max(0) / 60_000;
+    if minutes == 0 {
+        "under 1 min".into()
+    } else {
+        format_duration(std::time::Duration::from_secs(minutes as u64 * 60))
+    }
+}
+
+fn list_on_aws(home: &Home, workspace: Option<&str>, format: InfoFormat) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let queue = aws_queue::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (open, damaged) = aws_queue::open_requests(&queue)
+            .await
+            .map_err(|e| e.to_string())?;
+        for problem in &damaged {
+            eprintln!("warden: {}", plain(problem));
+        }
+        let now = Utc::now();
+        match format {
+            InfoFormat::Json => {
+                let list: Vec<json::OpenRequest> = open
+                    .iter()
+                    .map(|r| json::OpenRequest::of(r, now.timestamp_millis()))
+                    .collect();
+                json::print(&list)?
+            }
+            InfoFormat::Text if open.is_empty() => {
+                println!("no requests are waiting for a decision")
+            }
+            InfoFormat::Text => {
+                for r in &open {
+                    // Requests are written by requesters: nothing in them may drive the terminal.
+                    let ticket = r
+                        .ticket
+                        .as_deref()
+                        .map(|t| format!("[{}] ", plain(t)))
+                        .unwrap_or_default();
+                    println!(
+                        "{}  {:<16} {:<8} {}  asked {} ago  {ticket}{}",
+                        r.id,
+                        plain(&r.name),
+                        format_duration(std::time::Duration::from_secs(r.duration_s)),
+                        plain(&r.requester),
+                        age(r.requested_at_ms, now),
+                        plain(&r.justification)
+                    );
+                }
+            }
+        }
+        Ok(0)
+    })
+}
+
+fn decide_on_aws(
+    home: &Home,
+    workspace: Option<&str>,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let queue = aws_queue::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        match aws_queue::decide(&queue, id, decision, reason).await {
+            Ok(record) => {
+                println!(
+                    "{} {} for {} (request {id}) as {}; the broker judges it at its next pass",
+                    record.decision.past_tense(),
+                    plain(&record.name),
+                    plain(&record.requester),
+                    plain(&record.approver)
+                );
+                Ok(0)
+            }
+            Err(CoreError::Elevation(
+                e @ (ElevationError::AlreadyDecided { .. } | ElevationError::SelfApproval { .. }),
+            )) => {
+                eprintln!("warden: {}", plain(&e.to_string()));
+                Ok(EXIT_REFUSED)
+            }
+            Err(e) => Err(plain(&e.to_string())),
         }
     })
 }
