@@ -797,6 +797,119 @@ mod lockout {
         );
     }
 
+    /// The broker's next set for `held`: set 2, its own key, valid `left` past `held`'s grant end.
+    fn next_set(held: &HeldGrant, key: &str, past_the_end: i64) -> HeldGrant {
+        HeldGrant {
+            set: held.set + 1,
+            access_key_id: crate::identity::Secret::new(key),
+            secret_access_key: crate::identity::Secret::new("FAKE-secret-of-the-renewed-set"),
+            session_token: crate::identity::Secret::new("FAKE-renewed-session-token"),
+            credentials_expire_at_ms: held.expires_at_ms + past_the_end,
+            ..held.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn renewed_credentials_sign_at_once_without_stopping_a_run_and_the_grant_ends_at_its_end()
+    {
+        const RENEWED_KEY: &str = "ASIAFAKERENEWEDSET02";
+        let lab = lab().await;
+        let held = held_pii(25 * MINUTE, 10 * MINUTE);
+        let vault = keyring(&held);
+        let clock = Arc::new(ManualClock::new());
+        let gate = lab
+            .gate_at(
+                vec![held.clone()],
+                clock.clone(),
+                Arc::new(VaultKeys::new(vault.clone(), "aws")),
+            )
+            .await;
+        let next = next_set(&held, RENEWED_KEY, 15 * MINUTE);
+
+        // A run under way (Athena keeps it QUEUED a moment) when the new set arrives runs on.
+        lab.standin
+            .knobs
+            .set(|k| k.queued = Duration::from_millis(1500));
+        let before = lab.standin.executions_started();
+        let (outcome, renewed) =
+            tokio::join!(gate.run(PII, None, CancellationToken::new()), async {
+                while lab.standin.executions_started() == before {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                gate.renew_elevated(&next)
+            });
+        assert_eq!(
+            outcome
+                .expect("the run outlives the swap")
+                .result
+                .rows
+                .len(),
+            3
+        );
+        // A set that outlives the grant is used until the grant's end, not a moment longer.
+        assert_eq!(
+            renewed.expect("taken"),
+            crate::Renewed::Swapped {
+                set: 2,
+                until_ms: held.expires_at_ms
+            }
+        );
+        assert_eq!(
+            lab.standin.start_signers().last().map(String::as_str),
+            Some(ELEVATED_KEY),
+            "the run under way was started with the first set"
+        );
+        lab.standin.knobs.set(|k| k.queued = Duration::ZERO);
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        assert_eq!(
+            lab.standin.start_signers().last().map(String::as_str),
+            Some(RENEWED_KEY),
+            "the next run signs with the new set"
+        );
+        // An older or the same set changes nothing.
+        assert_eq!(
+            gate.renew_elevated(&held).expect("checked"),
+            crate::Renewed::AlreadyCurrent
+        );
+        assert!(gate.check_elevations().ended.is_empty());
+
+        // Past the first set's expiry the grant holds on.
+        clock.advance(Duration::from_secs(12 * 60));
+        let changes = gate.check_elevations();
+        assert!(changes.ended.is_empty(), "{changes:?}");
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("still held on the new set");
+
+        // At its end (less the lead for the stop) it is locked out for its time, as always.
+        clock.advance(Duration::from_secs(13 * 60) - crate::LOCKOUT_LEAD - Duration::from_secs(1));
+        assert!(gate.check_elevations().ended.is_empty());
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(gate.check_elevations().ended.len(), 1);
+        let lockout = events(&gate, warden_audit::Kind::Lockout);
+        assert!(
+            lockout[0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("pii-read ended (its time ran out)")),
+            "{}",
+            lockout[0]
+        );
+        assert!(vault
+            .get_elevation("aws", ElevationSlot::Grant, "pii-read")
+            .expect("keyring")
+            .is_none());
+        // A set that arrives after the lockout revives nothing.
+        let late = next_set(&next, "ASIAFAKERENEWEDSET03", 30 * MINUTE);
+        let refused = gate.renew_elevated(&late).expect_err("too late");
+        assert!(
+            refused.to_string().contains("no longer held here"),
+            "{refused}"
+        );
+        assert!(gate.elevations().is_empty());
+    }
+
     #[tokio::test]
     async fn a_keyring_that_refuses_the_wipe_is_reported_and_the_grant_is_dropped_anyway() {
         let lab = lab().await;
@@ -1022,6 +1135,15 @@ mod window_requests {
 
     /// The app's gate on the lab's `aws` workspace, its grants' keys in `vault`.
     async fn window_gate(lab: &Lab, vault: &warden_identity::Vault) -> Arc<Gate> {
+        window_gate_at(lab, vault, Arc::new(warden_elevation::SystemClock)).await
+    }
+
+    /// The same on `clock`.
+    async fn window_gate_at(
+        lab: &Lab,
+        vault: &warden_identity::Vault,
+        clock: Arc<dyn warden_elevation::Clock>,
+    ) -> Arc<Gate> {
         let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("aws workspace");
         ws.init().await.expect("init");
         Arc::new(
@@ -1034,7 +1156,7 @@ mod window_requests {
                     "test",
                 )),
                 vec![],
-                Arc::new(warden_elevation::SystemClock),
+                clock,
                 Some(Arc::new(VaultKeys::new(vault.clone(), "aws"))),
             )
             .await
@@ -1045,6 +1167,14 @@ mod window_requests {
     /// The request bucket in moto and the broker over it, as `warden broker run` would make
     /// it: its own journal (in the folder returned with it), no approvers, a hand-moved clock.
     async fn local_broker(lab: &Lab) -> (Broker, tempfile::TempDir) {
+        local_broker_at(lab, Arc::new(ManualClock::new())).await
+    }
+
+    /// The same on `clock`.
+    async fn local_broker_at(
+        lab: &Lab,
+        clock: Arc<dyn warden_elevation::Clock>,
+    ) -> (Broker, tempfile::TempDir) {
         let sdk = local_sdk_config(&lab.moto.endpoint);
         ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
             .await
@@ -1069,7 +1199,7 @@ mod window_requests {
             Minter::new(&sdk),
             Approvers::none(),
             journal,
-            Arc::new(ManualClock::new()),
+            clock,
         );
         (broker, dir)
     }
@@ -1347,6 +1477,151 @@ mod window_requests {
             elevations.end("pii-read").await.expect("nothing left"),
             None
         );
+    }
+
+    /// Moves `clock` so that it reads `target_ms` (never backwards).
+    fn move_to(clock: &ManualClock, target_ms: i64) {
+        use warden_elevation::Clock;
+        let now = clock.now().wall.timestamp_millis();
+        assert!(target_ms >= now, "the clock only moves forward");
+        clock.advance(Duration::from_millis((target_ms - now) as u64));
+    }
+
+    /// Checks `gate` (as the app's background task does) until `done` says so, or fails.
+    async fn until(gate: &Gate, what: &str, done: impl Fn(&crate::HeldCredentials) -> bool) {
+        for _ in 0..500 {
+            let held = gate
+                .elevation_status()
+                .active
+                .first()
+                .and_then(|a| gate.held_credentials(&a.name, &a.request_id));
+            if held.as_ref().is_some_and(&done) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("not within 10 s: {what}");
+    }
+
+    #[tokio::test]
+    async fn a_held_grant_takes_the_brokers_next_credentials_and_a_missing_set_locks_it_out() {
+        let lab = lab().await;
+        // The broker and the window share one clock, moved by hand; moto's STS uses the real one.
+        let clock = Arc::new(ManualClock::new());
+        let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        let half_an_hour = Request {
+            duration: Some(Duration::from_secs(30 * 60)),
+            ..pii_read()
+        };
+        crate::aws_hold::request_with(
+            gate.clone(),
+            Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+            elevations.clone(),
+            None,
+            half_an_hour,
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        let news = next_news(&gate).await;
+        assert_eq!(news.granted.len(), 1, "{news:?}");
+        let id = news.granted[0].request_id.clone();
+        let first = gate.held_credentials("pii-read", &id).expect("held");
+        assert_eq!(first.set, 1);
+        assert!(
+            first.until_ms < first.grant_end_ms,
+            "a set lives 15 minutes, the grant 30"
+        );
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        let first_key = lab.standin.start_signers().last().cloned().expect("signed");
+
+        // Let moto's STS (real time) issue the next set a few seconds later than the first.
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        // Five minutes before the first set runs out the broker mints the next; the window
+        // takes it into the keyring and into the grant's engine.
+        move_to(&clock, first.until_ms - 5 * 60 * 1000 + 1000);
+        let pass = broker.run_once().await.expect("a broker pass");
+        assert_eq!(pass.minted, vec![(id.clone(), 2)]);
+        until(&gate, "the second set is taken", |h| h.set == 2).await;
+        let second = gate.held_credentials("pii-read", &id).expect("held");
+        assert!(
+            second.until_ms >= first.until_ms + 2000,
+            "{second:?} {first:?}"
+        );
+        assert_eq!(second.problem, None);
+        let kept = elevations.held("pii-read").expect("keyring").expect("kept");
+        assert_eq!((kept.request_id.as_str(), kept.set), (id.as_str(), 2));
+        assert!(
+            bucket().list("grants/").await.expect("listed").is_empty(),
+            "the delivery is deleted once read"
+        );
+        let issued = gate
+            .audit()
+            .events(&[warden_audit::Kind::CredentialsIssued], None, None, false)
+            .expect("events");
+        assert_eq!(issued.len(), 2);
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        let second_key = lab.standin.start_signers().last().cloned().expect("signed");
+        assert_ne!(second_key, first_key, "signed with the new set");
+
+        // Past the moment the first set would have been locked out: held on the second.
+        move_to(
+            &clock,
+            first.until_ms - crate::LOCKOUT_LEAD.as_millis() as i64 + 1000,
+        );
+        let changes = gate.check_elevations();
+        assert!(changes.ended.is_empty(), "{changes:?}");
+        assert!(gate.elevations().contains("pii-read"));
+
+        // The broker makes no more passes: the window looks for the next set in vain, keeps the
+        // second until it runs out, and then locks the grant out, saying why.
+        until(&gate, "the missing set is noted", |h| h.problem.is_some()).await;
+        move_to(
+            &clock,
+            second.until_ms - crate::LOCKOUT_LEAD.as_millis() as i64 - 1000,
+        );
+        assert!(gate.check_elevations().ended.is_empty());
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("the second set is used until it runs out");
+        assert_eq!(lab.standin.start_signers().last(), Some(&second_key));
+        clock.advance(Duration::from_secs(1));
+        let changes = gate.check_elevations();
+        assert_eq!(changes.ended.len(), 1, "{changes:?}");
+        let lockout = gate
+            .audit()
+            .events(&[warden_audit::Kind::Lockout], None, None, false)
+            .expect("events");
+        assert!(
+            lockout[0].payload["reason"].as_str().is_some_and(|r| r.starts_with(
+                "pii-read ended (its credentials ran out: the broker's next set could not be taken (the broker delivered no newer credential set in time))"
+            )),
+            "{}",
+            lockout[0].payload
+        );
+        assert!(elevations.held("pii-read").expect("keyring").is_none());
+        assert!(matches!(
+            gate.run(PII, None, CancellationToken::new()).await,
+            Err(RunError::Blocked(_))
+        ));
     }
 }
 

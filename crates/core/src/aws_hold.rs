@@ -11,8 +11,12 @@ use std::time::Duration;
 use warden_elevation::{format_duration, PendingRequest, Request};
 
 use crate::aws_elevation::{AwsElevations, Progress, MAX_WAIT, WAIT_INTERVAL};
-use crate::gate::{ElevationDecision, Outcome};
+use crate::gate::{ElevationDecision, Outcome, Renewed};
 use crate::{CoreError, Gate, Home, Workspace};
+
+/// How early before a held grant's credentials run out its holder looks for the broker's next
+/// set: the broker mints it five minutes before (`warden_broker`'s `REFRESH_BEFORE_MS`).
+pub const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
 
 /// How long the window's request waits for the broker before it is withdrawn: just under the
 /// gate's own time-out for waiting requests, so the gate never drops one this still watches.
@@ -125,7 +129,8 @@ async fn wait(
                         &format!("granted, but its credentials cannot be used here: {e}"),
                     );
                 }
-                return gate.granted_elsewhere(id);
+                gate.granted_elsewhere(id);
+                return follow(gate, elevations, &held.name, id, interval).await;
             }
             Ok(Progress::Finished { reason, .. }) => {
                 return gate.refused_elsewhere(id, &reason);
@@ -142,6 +147,78 @@ async fn wait(
             return gate.refused_elsewhere(id, &why);
         }
         tokio::time::sleep(interval).await;
+    }
+}
+
+/// Keeps grant `id` of elevation `name`, held in `gate`, supplied with the broker's credential
+/// sets: from [`RENEW_BEFORE`] before the set in use runs out, it looks every `interval` for a
+/// newer one ([`renew_once`]). Returns when the gate no longer holds the grant (ended, locked
+/// out) or when the set in use already reaches the grant's end. A set that does not come in
+/// time leaves the old one in use until it runs out; the gate then locks the grant out and
+/// records why ([`Gate::renewal_failed`]).
+pub async fn follow(
+    gate: &Gate,
+    elevations: &AwsElevations,
+    name: &str,
+    id: &str,
+    interval: Duration,
+) {
+    let before = RENEW_BEFORE.as_millis() as i64;
+    loop {
+        let Some(held) = gate.held_credentials(name, id) else {
+            return;
+        };
+        if held.until_ms >= held.grant_end_ms {
+            return;
+        }
+        if gate.now().wall.timestamp_millis() >= held.until_ms - before {
+            match renew_once(gate, elevations, name, id).await {
+                Ok(Renewed::Swapped { set, .. }) => {
+                    tracing::debug!(request = %id, set, "renewed");
+                }
+                Ok(Renewed::AlreadyCurrent) => gate.renewal_failed(
+                    name,
+                    id,
+                    "the broker delivered no newer credential set in time",
+                ),
+                Err(e) => {
+                    // The error may name the bucket: it goes to the lockout's record, not the log.
+                    tracing::warn!(request = %id, "the grant's next credentials could not be taken");
+                    gate.renewal_failed(name, id, &e.to_string());
+                }
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Looks once for a newer credential set of grant `id` (of elevation `name`) than the one
+/// `gate` signs with: the broker's delivery is opened into the keyring (`credentials_issued`
+/// recorded, the delivery deleted from the bucket, as `warden elevation status` does) and
+/// swapped into the grant's engine. `AlreadyCurrent` when the broker has delivered nothing
+/// newer yet.
+pub async fn renew_once(
+    gate: &Gate,
+    elevations: &AwsElevations,
+    name: &str,
+    id: &str,
+) -> Result<Renewed, CoreError> {
+    match elevations.check(id).await? {
+        Progress::Held { .. } => {
+            let held = elevations
+                .held(name)?
+                .filter(|h| h.request_id == id)
+                .ok_or_else(|| {
+                    CoreError::NoElevation(format!(
+                        "the keyring no longer holds the credentials of {name} (request {id})"
+                    ))
+                })?;
+            gate.renew_elevated(&held)
+        }
+        Progress::Finished { reason, .. } => Err(CoreError::NoElevation(format!(
+            "the broker ended the grant ({reason})"
+        ))),
+        Progress::Waiting | Progress::Granted => Ok(Renewed::AlreadyCurrent),
     }
 }
 

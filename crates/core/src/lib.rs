@@ -26,6 +26,7 @@ mod files;
 #[cfg(test)]
 mod foreign_tests;
 mod gate;
+pub mod grant_credentials;
 mod home;
 pub mod identity;
 mod policy_catalog;
@@ -47,8 +48,8 @@ pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use export::{ExportFormat, ExportOptions, Exported, ResultsError, RowExporter};
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
-    GrantKeys, NoPolicy, Notice, Outcome, PolicyInForce, RunDetails, RunEnd, RunError, StoppedWork,
-    LOCKOUT_LEAD, STOP_WAIT,
+    GrantKeys, HeldCredentials, NoPolicy, Notice, Outcome, PolicyInForce, Renewed, RunDetails,
+    RunEnd, RunError, StoppedWork, LOCKOUT_LEAD, STOP_WAIT,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};

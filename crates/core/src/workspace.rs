@@ -444,19 +444,17 @@ impl Workspace {
                 .and_then(|e| e.aws.as_ref())
                 .and_then(|a| a.workgroup.clone())
         });
-        let credentials = SharedCredentialsProvider::new(h.sdk_credentials());
+        // Shared with the engine (whose SDK clients cache no credentials), so that the broker's
+        // next set replaces them in place.
+        let credentials = crate::grant_credentials::GrantCredentials::new(h.sdk_credentials());
         let engine = self
-            .athena_engine(credentials, sign_in_region, workgroup)
+            .athena_engine(
+                SharedCredentialsProvider::new(credentials.clone()),
+                sign_in_region,
+                workgroup,
+            )
             .await?;
-        gate.hold_elevated(
-            &h.request_id,
-            &h.name,
-            h.approver.clone(),
-            h.granted_at_ms,
-            h.expires_at_ms,
-            h.expires_at_ms.min(h.credentials_expire_at_ms),
-            std::sync::Arc::new(engine),
-        )
+        gate.hold_elevated(h, std::sync::Arc::new(engine), Some(credentials))
     }
 
     /// The Athena engine of this workspace, signing with `credentials`.

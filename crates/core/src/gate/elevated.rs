@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use warden_audit::{CredentialsWiped, Payload};
+
+use crate::aws_elevation::HeldGrant;
+use crate::grant_credentials::GrantCredentials;
 use warden_elevation::{Elevations, Grant, Moment};
 use warden_engine::Engine;
 
@@ -28,7 +31,16 @@ pub(crate) struct ElevatedEngine {
     pub request_id: String,
     /// The earlier of the grant's end and its credentials' expiry (ms since the epoch).
     pub until_ms: i64,
+    /// When the grant itself ends (ms since the epoch): no renewal reaches past it.
+    pub grant_end_ms: i64,
+    /// The broker's credential set the engine signs with (`grants/.../<set>.age`).
+    pub set: u32,
     pub engine: Arc<dyn Engine>,
+    /// Where the engine reads its credentials, so a renewal replaces them in place; `None`
+    /// for an engine whose credentials cannot be renewed.
+    pub credentials: Option<GrantCredentials>,
+    /// Why the last attempt to take the broker's next set failed, told at the lockout.
+    pub renewal_problem: Option<String>,
 }
 
 impl ElevatedEngine {
@@ -75,7 +87,28 @@ impl<'a> std::ops::Deref for Runner<'a> {
 pub(crate) struct Spent {
     name: String,
     request_id: String,
-    why: &'static str,
+    why: String,
+}
+
+/// What became of a renewal handed to [`Gate::renew_elevated`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Renewed {
+    /// The grant's engine signs with the new set from now on, until `until_ms`.
+    Swapped { set: u32, until_ms: i64 },
+    /// The engine already signs with this set or a newer one.
+    AlreadyCurrent,
+}
+
+/// Where a held grant's credentials stand, for the task that renews them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldCredentials {
+    pub set: u32,
+    /// When the engine stops being used with them (ms since the epoch).
+    pub until_ms: i64,
+    /// When the grant ends (ms since the epoch).
+    pub grant_end_ms: i64,
+    /// Why the last look for the broker's next set came to nothing, if it did.
+    pub problem: Option<String>,
 }
 
 impl Gate {
@@ -97,20 +130,19 @@ impl Gate {
             .map(|m| m.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Holds the grant `request_id` of elevation `name`, from `granted_at_ms` to
-    /// `expires_at_ms`, with `engine`, which signs with its credentials until `until_ms`. Taken
-    /// as held on the gate's own clocks from now.
-    #[allow(clippy::too_many_arguments)]
+    /// Holds the grant `h` with `engine`, which signs with `h`'s credentials (read from
+    /// `credentials`, when given, so that [`Gate::renew_elevated`] can replace them). Taken as
+    /// held on the gate's own clocks from now.
     pub(crate) fn hold_elevated(
         &self,
-        request_id: &str,
-        name: &str,
-        approver: Option<String>,
-        granted_at_ms: i64,
-        expires_at_ms: i64,
-        until_ms: i64,
+        h: &HeldGrant,
         engine: Arc<dyn Engine>,
+        credentials: Option<GrantCredentials>,
     ) -> Result<(), crate::CoreError> {
+        let (request_id, name, approver) =
+            (h.request_id.as_str(), h.name.as_str(), h.approver.clone());
+        let (granted_at_ms, expires_at_ms) = (h.granted_at_ms, h.expires_at_ms);
+        let until_ms = h.expires_at_ms.min(h.credentials_expire_at_ms);
         let now = self.now();
         let (Some(granted_at), Some(expires_at)) = (
             chrono::DateTime::from_timestamp_millis(granted_at_ms),
@@ -143,7 +175,11 @@ impl Gate {
             ElevatedEngine {
                 request_id: request_id.to_string(),
                 until_ms,
+                grant_end_ms: expires_at_ms,
+                set: h.set,
                 engine,
+                credentials,
+                renewal_problem: None,
             },
         );
         drop(elevated);
@@ -155,6 +191,77 @@ impl Gate {
         }
         state.insert(grant);
         Ok(())
+    }
+
+    /// The credentials the gate holds for grant `request_id` of `name`, or `None` when it no
+    /// longer holds that grant (ended, locked out, replaced).
+    pub fn held_credentials(&self, name: &str, request_id: &str) -> Option<HeldCredentials> {
+        let elevated = self.elevated_engines()?;
+        let e = elevated.by_name.get(name)?;
+        (e.request_id == request_id).then(|| HeldCredentials {
+            set: e.set,
+            until_ms: e.until_ms,
+            grant_end_ms: e.grant_end_ms,
+            problem: e.renewal_problem.clone(),
+        })
+    }
+
+    /// Gives the grant's engine the broker's newer credential set `h` (as opened into the
+    /// keyring): queries already running sign their next call with it, and the grant is used
+    /// until the earlier of its end and the new set's expiry. Refused when the gate no longer
+    /// holds that grant, when its credentials have already run out (the lockout is under way:
+    /// a grant is never revived), or when its engine cannot take new credentials.
+    pub fn renew_elevated(&self, h: &HeldGrant) -> Result<Renewed, crate::CoreError> {
+        let now_ms = self.now().wall.timestamp_millis();
+        let refused = |why: &str| {
+            crate::CoreError::NoElevation(format!(
+                "the new credentials of {} were not taken: {why}",
+                h.name
+            ))
+        };
+        let Some(mut elevated) = self.elevated_engines() else {
+            return Err(refused("this gate holds no AWS grants"));
+        };
+        let Some(e) = elevated
+            .by_name
+            .get_mut(&h.name)
+            .filter(|e| e.request_id == h.request_id)
+        else {
+            return Err(refused("the grant is no longer held here"));
+        };
+        if now_ms >= e.spent_from_ms() {
+            return Err(refused("its credentials ran out before they arrived"));
+        }
+        if h.set <= e.set {
+            return Ok(Renewed::AlreadyCurrent);
+        }
+        let Some(credentials) = &e.credentials else {
+            return Err(refused("its engine cannot change credentials"));
+        };
+        credentials.replace(h.sdk_credentials());
+        // Never past the grant's end as this gate took it, whatever the set says.
+        e.until_ms = h.credentials_expire_at_ms.min(e.grant_end_ms);
+        e.set = h.set;
+        e.renewal_problem = None;
+        tracing::info!(elevation = %h.name, set = h.set, "the grant's credentials were renewed");
+        Ok(Renewed::Swapped {
+            set: h.set,
+            until_ms: e.until_ms,
+        })
+    }
+
+    /// Notes why the broker's next set could not be taken for grant `request_id` of `name`;
+    /// if none arrives before the current credentials run out, the lockout records it.
+    pub fn renewal_failed(&self, name: &str, request_id: &str, why: &str) {
+        if let Some(mut elevated) = self.elevated_engines() {
+            if let Some(e) = elevated
+                .by_name
+                .get_mut(name)
+                .filter(|e| e.request_id == request_id)
+            {
+                e.renewal_problem = Some(why.to_string());
+            }
+        }
     }
 
     /// The engine for a run whose verdict leaned on `names` (grants `grants`), or why none.
@@ -227,7 +334,7 @@ impl Gate {
             let Some(engine) = elevated.by_name.remove(&name) else {
                 continue;
             };
-            let mut why = "the grant ended";
+            let mut why = "the grant ended".to_string();
             let grant = state
                 .active()
                 .get(&name)
@@ -237,11 +344,16 @@ impl Gate {
                     let cancelled = state.cancel_users_of(&name);
                     let lead = LOCKOUT_LEAD.as_millis() as i64;
                     why = if now_ms >= grant.expires_at.timestamp_millis() - lead {
-                        "its time ran out"
+                        "its time ran out".into()
                     } else {
-                        "its credentials ran out"
+                        match &engine.renewal_problem {
+                            Some(problem) => format!(
+                                "its credentials ran out: the broker's next set could not be taken ({problem})"
+                            ),
+                            None => "its credentials ran out".into(),
+                        }
                     };
-                    if let Err(e) = self.record_end(&grant, cancelled, why) {
+                    if let Err(e) = self.record_end(&grant, cancelled, &why) {
                         changes.errors.push(e.to_string());
                     }
                     changes.ended.push(EndedElevation {

@@ -28,7 +28,7 @@ mod waiting;
 pub use changes::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
 };
-pub use elevated::{GrantKeys, LOCKOUT_LEAD};
+pub use elevated::{GrantKeys, HeldCredentials, Renewed, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
 pub use run::{Execution, RunDetails, RunEnd, RunError};
@@ -126,7 +126,7 @@ impl Gate {
     }
 
     /// Now, on the gate's clock (wall and monotonic).
-    fn now(&self) -> Moment {
+    pub(crate) fn now(&self) -> Moment {
         self.clock.now()
     }
 
