@@ -2,7 +2,8 @@
 """Security properties of deploy/warden-aws.yaml that cfn-lint cannot know.
 
 cfn-lint proves the template is valid CloudFormation; this proves it says what
-docs/deploy-aws.md promises: an object's key in the request bucket names its writer, elevated
+docs/deploy-aws.md promises: an object's key in the request bucket names its writer, analysts
+list only their own requests and credentials, elevated
 roles trust only the broker for a named analyst and grant, audit objects are write-once,
 and Lake Formation never grants personal data to baseline roles nor restricted data to anyone.
 Each check is also run against a template broken on purpose, so a check that cannot fail fails.
@@ -65,6 +66,20 @@ def credentials_reach_only_their_requester(t):
         f"credentials readable beyond their requester: {grants}"
 
 
+def analysts_list_only_their_own_prefixes(t):
+    stmts = statements(t["Resources"]["RequestBucketPolicy"]["Properties"])
+    listing = sid(stmts, "AnalystsListTheirOwn")
+    assert as_list(listing["Action"]) == ["s3:ListBucket"], "the analysts' listing grants more than a listing"
+    prefixes = as_list(listing.get("Condition", {}).get("StringLike", {}).get("s3:prefix", []))
+    assert prefixes and all(p.split("/")[1:2] == ["${aws:userid}"] for p in prefixes), \
+        f"analysts list beyond their own prefixes: {prefixes or 'everything'}"
+    for s in stmts:
+        if s.get("Effect") == "Allow" and "s3:ListBucket" in as_list(s["Action"]):
+            who = str(s.get("Condition", {}).get("ArnLike", {}))
+            if "AnalystPermissionSetName" in who:
+                assert s is listing, f"{s['Sid']} lets analysts list the bucket"
+
+
 def elevated_roles_trust_only_the_broker(t):
     roles = [n for n, r in t["Resources"].items()
              if r["Type"] == "AWS::IAM::Role" and n != "BrokerRole"]
@@ -116,6 +131,7 @@ def lake_formation_matches_the_tags(t):
 CHECKS = [
     request_keys_name_their_writer,
     credentials_reach_only_their_requester,
+    analysts_list_only_their_own_prefixes,
     elevated_roles_trust_only_the_broker,
     audit_objects_are_write_once,
     lake_formation_matches_the_tags,
@@ -132,6 +148,9 @@ def break_template(t, check):
     elif check is credentials_reach_only_their_requester:
         sid(statements(r["RequestBucketPolicy"]["Properties"]), "CredentialsOnlyForTheirRequester")[
             "NotResource"][0] = {"Fn::Sub": "${RequestBucket.Arn}/grants/*"}
+    elif check is analysts_list_only_their_own_prefixes:
+        del sid(statements(r["RequestBucketPolicy"]["Properties"]), "AnalystsListTheirOwn")[
+            "Condition"]["StringLike"]
     elif check is elevated_roles_trust_only_the_broker:
         s = statements(r["PiiReadRole"]["Properties"]["AssumeRolePolicyDocument"])[0]
         del s["Condition"]["StringLike"]["sts:SourceIdentity"]

@@ -220,7 +220,20 @@ impl S3Queue {
             url: self.url(""),
             reason: e.to_string(),
         };
-        let (requester, request) = self.find_request(id).await.map_err(|e| match e {
+        let found = if decision == Decision::Withdraw {
+            // Only one's own request is withdrawn: read at one's own key, without listing the
+            // bucket (the bucket policy lets analysts list only their own prefixes).
+            match check_id(id) {
+                Ok(()) => self
+                    .read_request(&self.me, id)
+                    .await
+                    .map(|r| (self.me.clone(), r)),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.find_request(id).await
+        };
+        let (requester, request) = found.map_err(|e| match e {
             BrokerError::UnknownRequest { id } => ElevationError::UnknownRequest { id },
             BrokerError::Invalid { value, .. } => ElevationError::BadRequestId { id: value },
             e => remote(e),

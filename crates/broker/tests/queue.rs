@@ -162,3 +162,41 @@ async fn oversized_and_damaged_objects_are_refused() {
     let err = ana.read_request(ANA, other).await.unwrap_err();
     assert!(err.to_string().contains("holds request"), "{err}");
 }
+
+#[tokio::test]
+async fn a_requester_withdraws_at_their_own_key_and_nobody_else_can() {
+    let env = env().await;
+    let (ana, _) = env.queue_of(ANA);
+    let (bob, _) = env.queue_of(BOB);
+    let (pending, _) = ana
+        .submit_request(&pii_request(Duration::from_secs(600)), env.now())
+        .await
+        .unwrap();
+    // Bob finds nothing of that id under his own prefix, and writes nothing.
+    let refused = bob
+        .decide_request(&pending.id, Decision::Withdraw, Some("not mine"), env.now())
+        .await;
+    assert!(
+        matches!(refused, Err(ElevationError::UnknownRequest { .. })),
+        "{refused:?}"
+    );
+    let withdrawn = ana
+        .decide_request(&pending.id, Decision::Withdraw, Some("done"), env.now())
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.requester, ANA);
+    assert_eq!(
+        env.keys("requests/").await,
+        vec![
+            request_key(ANA, &pending.id),
+            withdrawal_key(ANA, &pending.id)
+        ]
+    );
+    let bad = ana
+        .decide_request("../x", Decision::Withdraw, None, env.now())
+        .await;
+    assert!(
+        matches!(bad, Err(ElevationError::BadRequestId { .. })),
+        "{bad:?}"
+    );
+}
