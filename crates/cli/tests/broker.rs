@@ -784,6 +784,15 @@ async fn an_approver_lists_and_decides_requests_in_the_bucket_and_the_broker_jud
         )
         .await
         .unwrap();
+    // And one that is no request at all: named on stderr, the others listed all the same.
+    let damaged = "0190f0e0-0000-7000-8000-0000000000dd";
+    env.bucket()
+        .create(
+            &warden_broker::request_key(EVE, damaged),
+            b"not a request".to_vec(),
+        )
+        .await
+        .unwrap();
     // Bob's own request, from his own Warden (under his own prefix).
     let own = as_approver(&[
         "elevation",
@@ -821,6 +830,7 @@ async fn an_approver_lists_and_decides_requests_in_the_bucket_and_the_broker_jud
         (pii_cy.as_str(), "[CY_PII]"),
         (own_id.as_str(), "[BOB_OWN]"),
         (hostile.id.as_str(), "[EVE]"),
+        (damaged, "[DAMAGED]"),
     ];
     with_filters(&env, &names, || {
         let mut times = insta::Settings::clone_current();
