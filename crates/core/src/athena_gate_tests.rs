@@ -1623,6 +1623,82 @@ mod window_requests {
             Err(RunError::Blocked(_))
         ));
     }
+
+    #[tokio::test]
+    async fn a_grant_revoked_at_the_broker_is_locked_out_at_the_next_check() {
+        let lab = lab().await;
+        let (broker, _broker_dir) = local_broker(&lab).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate(&lab, &vault).await;
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        crate::aws_hold::request_with(
+            gate.clone(),
+            Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+            elevations.clone(),
+            None,
+            pii_read(),
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        let id = next_news(&gate).await.granted[0].request_id.clone();
+        assert!(gate.check_elevations().ended.is_empty());
+
+        // An approver revokes it; the broker ends it at its next pass.
+        S3Queue::new(bucket(), "AROAAPPROVER:bob@example.com")
+            .expect("queue")
+            .decide_request(
+                &id,
+                warden_elevation::Decision::Deny,
+                Some("case closed"),
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("revoked");
+        broker.run_once().await.expect("a broker pass");
+
+        // The window hears of it at its next look and locks the grant out long before its
+        // credentials run out.
+        let mut ended = None;
+        for _ in 0..500 {
+            let changes = gate.check_elevations();
+            if !changes.ended.is_empty() {
+                ended = Some(changes);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let changes = ended.expect("locked out within 10 s");
+        assert_eq!(changes.ended[0].name, "pii-read");
+        let lockout = gate
+            .audit()
+            .events(&[warden_audit::Kind::Lockout], None, None, false)
+            .expect("events");
+        assert!(
+            lockout[0].payload["reason"].as_str().is_some_and(|r| r.starts_with(
+                "pii-read ended (the broker ended it: revoked by AROAAPPROVER:bob@example.com: case closed)"
+            )),
+            "{}",
+            lockout[0].payload
+        );
+        assert!(elevations.held("pii-read").expect("keyring").is_none());
+        assert!(gate.elevations().is_empty());
+        assert!(matches!(
+            gate.run(PII, None, CancellationToken::new()).await,
+            Err(RunError::Blocked(_))
+        ));
+    }
 }
 
 /// The end of the AWS sign-in: the next call is refused, running queries stop at Athena, and

@@ -151,11 +151,13 @@ async fn wait(
 }
 
 /// Keeps grant `id` of elevation `name`, held in `gate`, supplied with the broker's credential
-/// sets: from [`RENEW_BEFORE`] before the set in use runs out, it looks every `interval` for a
-/// newer one ([`renew_once`]). Returns when the gate no longer holds the grant (ended, locked
-/// out) or when the set in use already reaches the grant's end. A set that does not come in
-/// time leaves the old one in use until it runs out; the gate then locks the grant out and
-/// records why ([`Gate::renewal_failed`]).
+/// sets and in step with the broker's verdict: every `interval` it looks at the grant once
+/// ([`renew_once`]). A newer set is swapped into the grant's engine; a grant the broker has
+/// ended (revoked, ended from another machine) is marked for the gate's next check, which
+/// locks it out at once. From [`RENEW_BEFORE`] before the set in use runs out, a look that
+/// finds no newer set (or fails) is noted: the old set stays in use until it runs out, and the
+/// lockout then records why ([`Gate::renewal_failed`]). Returns when the gate no longer holds
+/// the grant.
 pub async fn follow(
     gate: &Gate,
     elevations: &AwsElevations,
@@ -168,41 +170,53 @@ pub async fn follow(
         let Some(held) = gate.held_credentials(name, id) else {
             return;
         };
-        if held.until_ms >= held.grant_end_ms {
-            return;
-        }
-        if gate.now().wall.timestamp_millis() >= held.until_ms - before {
-            match renew_once(gate, elevations, name, id).await {
-                Ok(Renewed::Swapped { set, .. }) => {
-                    tracing::debug!(request = %id, set, "renewed");
-                }
-                Ok(Renewed::AlreadyCurrent) => gate.renewal_failed(
-                    name,
-                    id,
-                    "the broker delivered no newer credential set in time",
-                ),
-                Err(e) => {
-                    // The error may name the bucket: it goes to the lockout's record, not the log.
-                    tracing::warn!(request = %id, "the grant's next credentials could not be taken");
-                    gate.renewal_failed(name, id, &e.to_string());
-                }
+        let due = held.until_ms < held.grant_end_ms
+            && gate.now().wall.timestamp_millis() >= held.until_ms - before;
+        match renew_once(gate, elevations, name, id).await {
+            Ok(Look::Renewed(Renewed::Swapped { set, .. })) => {
+                tracing::debug!(request = %id, set, "renewed");
             }
+            Ok(Look::Renewed(Renewed::AlreadyCurrent)) if due => gate.renewal_failed(
+                name,
+                id,
+                "the broker delivered no newer credential set in time",
+            ),
+            Ok(Look::Renewed(Renewed::AlreadyCurrent)) => {}
+            Ok(Look::Ended(reason)) => {
+                gate.ended_at_broker(name, id, &reason);
+                return;
+            }
+            Err(e) if due => {
+                // The error may name the bucket: it goes to the lockout's record, not the log.
+                tracing::warn!(request = %id, "the grant's next credentials could not be taken");
+                gate.renewal_failed(name, id, &e.to_string());
+            }
+            // A passing failure long before the set runs out: the next look may get through.
+            Err(_) => {}
         }
         tokio::time::sleep(interval).await;
     }
 }
 
-/// Looks once for a newer credential set of grant `id` (of elevation `name`) than the one
-/// `gate` signs with: the broker's delivery is opened into the keyring (`credentials_issued`
-/// recorded, the delivery deleted from the bucket, as `warden elevation status` does) and
-/// swapped into the grant's engine. `AlreadyCurrent` when the broker has delivered nothing
-/// newer yet.
+/// What one look at a held grant found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Look {
+    /// The grant holds at the broker; a newer set was swapped in, or there was none.
+    Renewed(Renewed),
+    /// The broker has ended the grant (its reason).
+    Ended(String),
+}
+
+/// Looks once at grant `id` (of elevation `name`) held in `gate`: the broker's verdict, and a
+/// newer credential set than the one `gate` signs with, opened into the keyring
+/// (`credentials_issued` recorded, the delivery deleted from the bucket, as `warden elevation
+/// status` does) and swapped into the grant's engine.
 pub async fn renew_once(
     gate: &Gate,
     elevations: &AwsElevations,
     name: &str,
     id: &str,
-) -> Result<Renewed, CoreError> {
+) -> Result<Look, CoreError> {
     match elevations.check(id).await? {
         Progress::Held { .. } => {
             let held = elevations
@@ -213,12 +227,10 @@ pub async fn renew_once(
                         "the keyring no longer holds the credentials of {name} (request {id})"
                     ))
                 })?;
-            gate.renew_elevated(&held)
+            gate.renew_elevated(&held).map(Look::Renewed)
         }
-        Progress::Finished { reason, .. } => Err(CoreError::NoElevation(format!(
-            "the broker ended the grant ({reason})"
-        ))),
-        Progress::Waiting | Progress::Granted => Ok(Renewed::AlreadyCurrent),
+        Progress::Finished { reason, .. } => Ok(Look::Ended(reason)),
+        Progress::Waiting | Progress::Granted => Ok(Look::Renewed(Renewed::AlreadyCurrent)),
     }
 }
 

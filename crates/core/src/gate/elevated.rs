@@ -41,6 +41,9 @@ pub(crate) struct ElevatedEngine {
     pub credentials: Option<GrantCredentials>,
     /// Why the last attempt to take the broker's next set failed, told at the lockout.
     pub renewal_problem: Option<String>,
+    /// Why the broker ended the grant (revoked, ended early elsewhere), when it has: the next
+    /// check locks it out at once instead of when its credentials run out.
+    pub ended_at_broker: Option<String>,
 }
 
 impl ElevatedEngine {
@@ -180,6 +183,7 @@ impl Gate {
                 engine,
                 credentials,
                 renewal_problem: None,
+                ended_at_broker: None,
             },
         );
         drop(elevated);
@@ -264,6 +268,20 @@ impl Gate {
         }
     }
 
+    /// Notes that the broker has ended grant `request_id` of `name` (`why`: its words): the
+    /// gate's next check locks the grant out as at its end, and records why.
+    pub fn ended_at_broker(&self, name: &str, request_id: &str, why: &str) {
+        if let Some(mut elevated) = self.elevated_engines() {
+            if let Some(e) = elevated
+                .by_name
+                .get_mut(name)
+                .filter(|e| e.request_id == request_id)
+            {
+                e.ended_at_broker = Some(why.to_string());
+            }
+        }
+    }
+
     /// The engine for a run whose verdict leaned on `names` (grants `grants`), or why none.
     pub(crate) fn engine_for(
         &self,
@@ -325,7 +343,7 @@ impl Gate {
                     .active()
                     .get(name)
                     .is_some_and(|g| g.request_id == e.request_id && g.holds_at(now));
-                !held || now_ms >= e.spent_from_ms()
+                !held || now_ms >= e.spent_from_ms() || e.ended_at_broker.is_some()
             })
             .map(|(name, _)| name.clone())
             .collect();
@@ -343,7 +361,9 @@ impl Gate {
                 if let Some(grant) = state.end(&name) {
                     let cancelled = state.cancel_users_of(&name);
                     let lead = LOCKOUT_LEAD.as_millis() as i64;
-                    why = if now_ms >= grant.expires_at.timestamp_millis() - lead {
+                    why = if let Some(reason) = &engine.ended_at_broker {
+                        format!("the broker ended it: {reason}")
+                    } else if now_ms >= grant.expires_at.timestamp_millis() - lead {
                         "its time ran out".into()
                     } else {
                         match &engine.renewal_problem {
