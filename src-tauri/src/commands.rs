@@ -24,6 +24,12 @@ pub async fn catalog(state: State<'_, AppState>) -> Result<Catalog, ApiError> {
 }
 
 #[tauri::command]
+pub async fn refresh_catalog(state: State<'_, AppState>) -> Result<Catalog, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    warden_api::query::refresh_catalog(&gate).await
+}
+
+#[tauri::command]
 pub fn lint(
     state: State<'_, AppState>,
     sql: String,

@@ -51,6 +51,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::workspace_info,
             commands::catalog,
+            commands::refresh_catalog,
             commands::lint,
             commands::format_sql,
             commands::check_parameter,

@@ -130,6 +130,11 @@ export function catalog(): Promise<Catalog> {
   return invoke<Catalog>("catalog");
 }
 
+/** The schema read from the engine (Glue, on Athena) now instead of from the cache. */
+export function refreshCatalog(): Promise<Catalog> {
+  return invoke<Catalog>("refresh_catalog");
+}
+
 export function lint(sql: string, database: string | null): Promise<LintReport> {
   return invoke<LintReport>("lint", { sql, database });
 }

@@ -76,6 +76,8 @@ const CATALOG: Catalog = {
       tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [] }] }],
     },
   ],
+  readAt: "2026-12-04T20:00:00Z",
+  fromCache: false,
 };
 
 const RESULT: QueryResult = {
@@ -470,6 +472,22 @@ describe("the window", () => {
     app.setSql("SELECT 1");
     await app.run();
     expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null, runId: expect.any(String) }]);
+  });
+});
+
+describe("the schema from the catalog", () => {
+  it("refreshes the schema from the catalog on Refresh and shows the new one", async () => {
+    handlers.catalog = () => ({ ...CATALOG, fromCache: true });
+    handlers.refresh_catalog = () => ({
+      ...CATALOG,
+      databases: [{ name: "sales", tables: [...CATALOG.databases[0].tables, { name: "refunds", columns: [] }] }],
+    });
+    await start();
+    expect(element("schema").querySelector(".schema-read")?.textContent).toContain("kept on this machine");
+    element("schema").querySelector<HTMLButtonElement>(".schema-refresh")?.click();
+    await vi.waitFor(() => expect(element("schema").textContent).toContain("refunds"));
+    expect(calls("refresh_catalog")).toHaveLength(1);
+    expect(element("schema").querySelector(".schema-read")?.textContent).not.toContain("kept on this machine");
   });
 });
 

@@ -650,15 +650,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   document.addEventListener("keydown", onEscape);
 
   let catalog: api.Catalog | null = null;
+  const showCatalog = (loaded: api.Catalog) => {
+    catalog = loaded;
+    renderSchema(layout.schema, loaded, (text) => editor.insert(text), refreshCatalog);
+    editor.setCatalog(loaded, front.database);
+    renderDatabases(layout.database, loaded.databases.map((d) => d.name), front.database);
+  };
+  // A failed refresh keeps the schema shown; the panel says why.
+  const refreshCatalog = (): Promise<void> => api.refreshCatalog().then(showCatalog);
   const loadCatalog = () =>
-    api.catalog().then(
-      (loaded) => {
-        catalog = loaded;
-        renderSchema(layout.schema, loaded, (text) => editor.insert(text));
-        editor.setCatalog(loaded, front.database);
-        renderDatabases(layout.database, loaded.databases.map((d) => d.name), front.database);
-      },
-      (error: unknown) => renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
+    api.catalog().then(showCatalog, (error: unknown) =>
+      renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
     );
   void loadCatalog();
 

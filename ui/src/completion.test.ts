@@ -27,6 +27,8 @@ const CATALOG: Catalog = {
     },
     { name: "web.logs", tables: [{ name: "hits", columns: [] }] },
   ],
+  readAt: "2026-12-04T20:00:00Z",
+  fromCache: false,
 };
 
 function labels(options: readonly Completion[]): string[] {

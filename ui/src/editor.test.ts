@@ -8,6 +8,8 @@ const CATALOG: Catalog = {
   databases: [
     { name: "sales", tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [] }] }] },
   ],
+  readAt: "2026-12-04T20:00:00Z",
+  fromCache: false,
 };
 
 let editor: SqlEditor;

@@ -33,6 +33,7 @@ import recorded from "./gen/fixtures.json";
 export interface Fixtures {
   workspace_info: WorkspaceInfo;
   catalog: Catalog;
+  refresh_catalog: Catalog;
   policy_status: PolicyStatus;
   sign_in_status: SignInStatus;
   workspaces: WorkspaceEntry[];
@@ -92,6 +93,8 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           return null;
         case "catalog":
           return fixtures.catalog;
+        case "refresh_catalog":
+          return fixtures.refresh_catalog;
         case "sign_in_status":
           return fixtures.sign_in_status;
         case "workspaces":

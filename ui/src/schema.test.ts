@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Catalog } from "./api";
-import { qualifiedName, quoteIdentifier, renderSchema } from "./schema";
+import { qualifiedName, quoteIdentifier, readAtText, renderSchema } from "./schema";
 import { renderStatus, shortFingerprint } from "./status";
 
 const CATALOG: Catalog = {
@@ -20,6 +20,8 @@ const CATALOG: Catalog = {
       ],
     },
   ],
+  readAt: "2026-12-04T20:00:00Z",
+  fromCache: true,
 };
 
 let root: HTMLElement;
@@ -77,15 +79,56 @@ describe("schema panel", () => {
   });
 
   it("says so when nothing is visible", () => {
-    renderSchema(root, { databases: [] }, () => undefined);
+    renderSchema(root, { ...CATALOG, databases: [] }, () => undefined);
     expect(root.textContent).toContain("No databases are visible under this policy.");
   });
 
   it("renders names as text, never as markup", () => {
-    const hostile: Catalog = { databases: [{ name: "<img src=x onerror=alert(1)>", tables: [] }] };
+    const hostile: Catalog = { ...CATALOG, databases: [{ name: "<img src=x onerror=alert(1)>", tables: [] }] };
     renderSchema(root, hostile, () => undefined);
     expect(root.querySelector("img")).toBeNull();
     expect(root.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("schema refresh", () => {
+  it("says when the schema was read and whether it was kept from an earlier session", () => {
+    const now = new Date("2026-12-04T20:05:00Z");
+    expect(readAtText(CATALOG, now)).toMatch(/^Read 5 min ago \(4 Dec 2026, \d\d:00\), kept on this machine$/);
+    expect(readAtText({ ...CATALOG, fromCache: false }, now)).toMatch(/^Read 5 min ago \(4 Dec 2026, \d\d:00\)$/);
+    renderSchema(root, CATALOG, () => undefined);
+    expect(root.querySelector(".schema-read")?.textContent).toContain("kept on this machine");
+    // Without a refresh action there is no button.
+    expect(root.querySelector(".schema-refresh")).toBeNull();
+  });
+
+  it("reads the catalog again on Refresh, disabled while it reads", async () => {
+    let finish: () => void = () => undefined;
+    const refresh = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    renderSchema(root, CATALOG, () => undefined, refresh);
+    const button = root.querySelector<HTMLButtonElement>(".schema-refresh");
+    expect(button?.getAttribute("aria-label")).toBe("Refresh the schema: read the catalog again");
+    button?.click();
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(button?.disabled).toBe(true);
+    expect(button?.textContent).toBe("Refreshing…");
+    finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(button?.disabled).toBe(false);
+    expect(button?.textContent).toBe("Refresh");
+  });
+
+  it("keeps the schema shown and says why when the refresh fails", async () => {
+    const refresh = vi.fn(() => Promise.reject({ kind: "engine", message: "glue:GetTables was refused (AccessDenied)" }));
+    renderSchema(root, CATALOG, () => undefined, refresh);
+    root.querySelector<HTMLButtonElement>(".schema-refresh")?.click();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const read = root.querySelector(".schema-read");
+    expect(read?.classList.contains("is-error")).toBe(true);
+    expect(read?.textContent).toContain("Could not read the schema again.");
+    expect(read?.textContent).toContain("glue:GetTables was refused (AccessDenied)");
+    expect(root.querySelectorAll(".schema-table-name")).toHaveLength(2);
   });
 });
 

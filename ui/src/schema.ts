@@ -2,6 +2,8 @@
 // inserts its qualified name into the editor.
 import type { Catalog, CatalogColumn, CatalogTable } from "./api";
 import { element } from "./dom";
+import { describeError } from "./errors";
+import { formatDateTime, formatRelative } from "./time";
 
 /** Tags that mark sensitive columns with a warning badge. */
 const SENSITIVE_TAGS = new Set(["pii", "restricted"]);
@@ -63,10 +65,49 @@ function tableItem(database: string, table: CatalogTable, onInsert: (text: strin
   return item;
 }
 
-export function renderSchema(root: HTMLElement, catalog: Catalog, onInsert: (text: string) => void): void {
-  const title = element("h2", "panel-title", "Schema");
+/** When the schema was read, and whether it came from this machine's cache. */
+export function readAtText(catalog: Catalog, now: Date = new Date()): string {
+  const when = `${formatRelative(catalog.readAt, now)} (${formatDateTime(catalog.readAt)})`;
+  return catalog.fromCache ? `Read ${when}, kept on this machine` : `Read ${when}`;
+}
+
+/** The panel's title, when the schema was read and, given `onRefresh`, a Refresh button. */
+function header(catalog: Catalog, onRefresh?: () => Promise<void>): HTMLElement[] {
+  const head = element("div", "schema-head");
+  head.append(element("h2", "panel-title", "Schema"));
+  const read = element("p", "schema-read", readAtText(catalog));
+  read.setAttribute("role", "status");
+  if (onRefresh) {
+    const button = element("button", "schema-refresh", "Refresh");
+    button.type = "button";
+    button.setAttribute("aria-label", "Refresh the schema: read the catalog again");
+    button.title = "Read the catalog again (Glue, on Athena)";
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      button.textContent = "Refreshing…";
+      read.classList.remove("is-error");
+      onRefresh().then(
+        () => {
+          button.disabled = false;
+          button.textContent = "Refresh";
+        },
+        (error: unknown) => {
+          button.disabled = false;
+          button.textContent = "Refresh";
+          read.classList.add("is-error");
+          read.textContent = `Could not read the schema again. ${describeError(error)} Shown: the schema read ${formatRelative(catalog.readAt)}.`;
+        },
+      );
+    });
+    head.append(button);
+  }
+  return [head, read];
+}
+
+export function renderSchema(root: HTMLElement, catalog: Catalog, onInsert: (text: string) => void, onRefresh?: () => Promise<void>): void {
+  const title = header(catalog, onRefresh);
   if (catalog.databases.length === 0) {
-    root.replaceChildren(title, element("p", "schema-empty", "No databases are visible under this policy."));
+    root.replaceChildren(...title, element("p", "schema-empty", "No databases are visible under this policy."));
     return;
   }
   const list = element("ul", "schema-tree");
@@ -81,7 +122,7 @@ export function renderSchema(root: HTMLElement, catalog: Catalog, onInsert: (tex
     item.append(details);
     list.append(item);
   }
-  root.replaceChildren(title, list);
+  root.replaceChildren(...title, list);
 }
 
 export function renderSchemaError(root: HTMLElement, message: string): void {

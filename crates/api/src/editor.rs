@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use ts_rs::TS;
-use warden_core::{CatalogSnapshot, ColumnInfo, Execution, NoPolicy, Policy, Report, Value};
+use warden_core::{CachedCatalog, ColumnInfo, Execution, NoPolicy, Policy, Report, Value};
 
 use crate::RunDetails;
 
@@ -218,13 +218,18 @@ pub struct CatalogDatabase {
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     pub databases: Vec<CatalogDatabase>,
+    /// When the engine (Glue, on Athena) was read, RFC 3339 in UTC.
+    pub read_at: String,
+    /// Served from the workspace's cache (an earlier session's read) rather than read now.
+    pub from_cache: bool,
 }
 
 impl Catalog {
     /// The engine's catalog, each column marked with the tags the policy gives it (no tags while
     /// no policy is in force: nothing can run then anyway).
-    pub fn new(catalog: &CatalogSnapshot, policy: Option<&Policy>) -> Self {
-        let databases = catalog
+    pub fn new(read: &CachedCatalog, policy: Option<&Policy>) -> Self {
+        let databases = read
+            .catalog
             .databases
             .iter()
             .map(|db| CatalogDatabase {
@@ -255,7 +260,13 @@ impl Catalog {
                     .collect(),
             })
             .collect();
-        Self { databases }
+        Self {
+            databases,
+            read_at: read
+                .read_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            from_cache: read.from_cache,
+        }
     }
 }
 

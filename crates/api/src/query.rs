@@ -5,21 +5,36 @@ use std::sync::Mutex;
 use warden_core::{Gate, ResultStore};
 
 use crate::editor::{Catalog, LintReport, QueryResult, RowPage};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
 use crate::running::RunningQueries;
 use crate::RunDetails;
 
 /// Rows per page is the window's choice, within reason.
 const MAX_PAGE: usize = 5_000;
 
-/// `catalog`: the engine's schema with the policy's tags.
+/// `catalog`: the engine's schema with the policy's tags, from the workspace's cache when
+/// there is one (the panel appears at once), else read now.
 pub async fn catalog(gate: &Gate) -> Result<Catalog, ApiError> {
-    let snapshot = gate
-        .catalog()
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let read = gate.catalog().await.map_err(|e| {
+        ApiError::new(
+            ErrorKind::Engine,
+            format!("the schema could not be read: {e}"),
+        )
+    })?;
     let policy = gate.policy().ok();
-    Ok(Catalog::new(&snapshot, policy.as_ref().map(|p| p.policy())))
+    Ok(Catalog::new(&read, policy.as_ref().map(|p| p.policy())))
+}
+
+/// `refresh_catalog`: the schema read from the engine (Glue, on Athena) now, and cached.
+pub async fn refresh_catalog(gate: &Gate) -> Result<Catalog, ApiError> {
+    let read = gate.refresh_catalog().await.map_err(|e| {
+        ApiError::new(
+            ErrorKind::Engine,
+            format!("the schema could not be read: {e}"),
+        )
+    })?;
+    let policy = gate.policy().ok();
+    Ok(Catalog::new(&read, policy.as_ref().map(|p| p.policy())))
 }
 
 /// `lint`: the gate's verdict on `sql` now.

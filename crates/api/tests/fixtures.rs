@@ -212,6 +212,7 @@ async fn record(home_dir: &Path) -> Value {
     let mut doc = json!({
         "workspace_info": workspace::workspace_info(&gate, &home),
         "catalog": query::catalog(&gate).await.expect("the catalog"),
+        "refresh_catalog": query::refresh_catalog(&gate).await.expect("the catalog is read again"),
         "policy_status": warden_api::policy::policy_status(&gate),
         // The demo needs no AWS sign-in; the picker lists the one workspace.
         "sign_in_status": warden_api::SignInStatus::not_needed(gate.workspace()),

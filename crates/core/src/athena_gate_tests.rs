@@ -18,18 +18,18 @@ const SECRET: &str = "FAKE-secret-of-the-athena-gate-test-7c1e";
 const RESULTS_BUCKET: &str = "athena-results";
 const COUNTRIES: &str = "SELECT country, count(*) AS n FROM customers GROUP BY 1 ORDER BY 1";
 
-struct Lab {
-    moto: Moto,
-    standin: AthenaStandIn,
-    _fixture: Fixture,
-    home: tempfile::TempDir,
+pub(crate) struct Lab {
+    pub(crate) moto: Moto,
+    pub(crate) standin: AthenaStandIn,
+    pub(crate) _fixture: Fixture,
+    pub(crate) home: tempfile::TempDir,
     demo: tempfile::TempDir,
-    policy: String,
+    pub(crate) policy: String,
 }
 
 /// moto with the demo lake in S3 and Glue, the stand-in over it, the demo policy signed and
 /// published, and a home whose config.toml has an `athena` workspace `aws` pointed at them.
-async fn lab() -> Lab {
+pub(crate) async fn lab() -> Lab {
     lab_with(None).await
 }
 
@@ -111,7 +111,7 @@ s3 = "{s3}"
 }
 
 impl Lab {
-    async fn gate(&self) -> Gate {
+    pub(crate) async fn gate(&self) -> Gate {
         let ws = Workspace::find(&Home::under(self.home.path()), None).expect("aws workspace");
         ws.init().await.expect("init");
         let credentials = SharedCredentialsProvider::new(Credentials::new(

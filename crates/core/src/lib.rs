@@ -15,6 +15,7 @@ pub mod aws_hold;
 pub mod aws_queue;
 pub mod broker;
 mod bundles;
+mod catalog_cache;
 mod config;
 #[cfg(feature = "embedded")]
 mod demo;
@@ -27,6 +28,8 @@ mod files;
 mod foreign_tests;
 mod gate;
 pub mod grant_credentials;
+#[cfg(all(test, feature = "embedded"))]
+mod glue_catalog_tests;
 mod home;
 pub mod identity;
 mod policy_catalog;
@@ -41,6 +44,7 @@ mod workspace_add;
 
 pub use audit::{Audit, AuditStatusView, EventView};
 pub use broker::{BrokerHost, BrokerPass, ElevationSettings};
+pub use catalog_cache::CachedCatalog;
 pub use config::{AuditSettings, BundleSettings, Config, WorkspaceConfig, WorkspaceKind};
 pub use demo_queries::{DemoQuery, DEMO_QUERIES};
 pub use error::CoreError;

@@ -561,7 +561,7 @@ impl Workspace {
             // The outcome is in the client's status; a failure leaves the gate closed, not broken.
             let _ = client.fetch(None, now).await;
         }
-        Ok(Gate::new(
+        let mut gate = Gate::new(
             self.name.clone(),
             self.default_database.clone(),
             engine,
@@ -569,7 +569,9 @@ impl Workspace {
             audit,
             self.approvals(),
             clock,
-        ))
+        );
+        gate.cache_catalog_in(crate::catalog_cache::path(&self.home.cache, &self.name));
+        Ok(gate)
     }
 
     /// Where requests that need an approver wait. The demo keeps them in a local folder and,

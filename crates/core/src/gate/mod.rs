@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use warden_elevation::{Approvals, Clock, Elevations, Moment, Queue};
-use warden_engine::{CatalogSnapshot, Engine, EngineError};
+use warden_engine::Engine;
 use warden_guardrails::LintContext;
 
 use crate::audit::Audit;
@@ -20,6 +20,7 @@ pub(crate) mod elevation;
 mod format;
 pub(crate) mod policy;
 pub(crate) mod run;
+mod schema;
 mod signed_out;
 mod star;
 mod unsynced;
@@ -65,6 +66,10 @@ pub struct Gate {
     clock: Arc<dyn Clock>,
     /// What came of requests decided elsewhere (AWS), told at the next check.
     news: std::sync::Mutex<ElevationChanges>,
+    /// The workspace's catalog cache file; `None` keeps the catalog in memory only.
+    catalog_cache: Option<std::path::PathBuf>,
+    /// The catalog the window was last shown (see `schema.rs`).
+    catalog_seen: RwLock<Option<Arc<crate::catalog_cache::CachedCatalog>>>,
 }
 
 impl Gate {
@@ -95,6 +100,8 @@ impl Gate {
             audit,
             clock,
             news: std::sync::Mutex::new(ElevationChanges::default()),
+            catalog_cache: None,
+            catalog_seen: RwLock::new(None),
         }
     }
 
@@ -142,10 +149,5 @@ impl Gate {
                 .or_else(|| self.default_database.clone()),
             elevations: self.elevations(),
         }
-    }
-
-    /// What the engine can see (for the schema panel and completion).
-    pub async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {
-        self.engine.catalog().await
     }
 }

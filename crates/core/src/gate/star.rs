@@ -26,6 +26,9 @@ impl Gate {
                 "not allowed: Warden cannot tell which columns * reads, the catalog could not be read ({e}); name the columns you need instead of *"
             )
         })?;
+        // The panel may as well show what was just read.
+        let live = self.remember_catalog(live);
+        let live = &live.catalog;
         for qualified in report.star_tables() {
             let Some((database, table)) = qualified.split_once('.') else {
                 continue;

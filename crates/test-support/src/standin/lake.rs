@@ -285,6 +285,66 @@ pub async fn tag_columns(
     Ok(())
 }
 
+/// Adds columns `(name, type)` to a Glue table, as a data engineer does before the security
+/// team has classified them (the policy's catalog lags Glue).
+pub async fn add_columns(
+    glue: &aws_sdk_glue::Client,
+    database: &str,
+    table: &str,
+    columns: &[(&str, &str)],
+) -> Result<(), String> {
+    let got = glue
+        .get_table()
+        .database_name(database)
+        .name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "GetTable failed",
+                aws_sdk_glue::error::DisplayErrorContext(e),
+            )
+        })?;
+    let Some(t) = got.table() else {
+        return Err(format!("Glue has no table {database}.{table}"));
+    };
+    let Some(sd) = t.storage_descriptor() else {
+        return Err(format!("{database}.{table} has no storage descriptor"));
+    };
+    let mut sd = sd.clone();
+    let mut all = sd.columns().to_vec();
+    for (name, data_type) in columns {
+        all.push(
+            Column::builder()
+                .name(*name)
+                .r#type(*data_type)
+                .build()
+                .map_err(|e| fail("bad column", e))?,
+        );
+    }
+    sd.columns = Some(all);
+    let input = TableInput::builder()
+        .name(table)
+        .set_table_type(t.table_type().map(str::to_string))
+        .storage_descriptor(sd)
+        .set_partition_keys(Some(t.partition_keys().to_vec()))
+        .set_parameters(t.parameters().cloned())
+        .build()
+        .map_err(|e| fail("bad table", e))?;
+    glue.update_table()
+        .database_name(database)
+        .table_input(input)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "UpdateTable failed",
+                aws_sdk_glue::error::DisplayErrorContext(e),
+            )
+        })?;
+    Ok(())
+}
+
 /// Creates the bucket unless it exists.
 pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
     if s3.head_bucket().bucket(bucket).send().await.is_ok() {

@@ -23,7 +23,9 @@ use std::sync::{Arc, Mutex};
 pub use aws::{glue_client, local_sdk_config, s3_client, split_s3, REGION};
 pub use exec::QueryState;
 pub use knobs::{KnobValues, Knobs};
-pub use lake::{ensure_bucket, load_demo_lake, tag_columns, upload_table, TableUpload};
+pub use lake::{
+    add_columns, ensure_bucket, load_demo_lake, tag_columns, upload_table, TableUpload,
+};
 pub use permissions::{ColumnGrants, CLASS_PARAMETER};
 pub use workgroup::WorkGroupSpec;
 
