@@ -73,7 +73,7 @@ const CATALOG: Catalog = {
   databases: [
     {
       name: "sales",
-      tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [] }] }],
+      tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: false }], unlisted: false, missing: false }],
     },
   ],
   readAt: "2026-12-04T20:00:00Z",
@@ -102,7 +102,7 @@ const RESULT: QueryResult = {
 
 function verdictFor(sql: string): LintReport {
   if (/delete/i.test(sql)) {
-    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [], parameters: [] };
+    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [], parameters: [], catalogNotes: [] };
   }
   const at = sql.indexOf("email");
   if (at >= 0) {
@@ -111,6 +111,7 @@ function verdictFor(sql: string): LintReport {
       elevations: ["pii-read"],
       reads: ["sales.customers"],
       reason: "It reads a column tagged pii.",
+      catalogNotes: [],
       diagnostics: [
         {
           rule: "pii-column",
@@ -136,7 +137,7 @@ function verdictFor(sql: string): LintReport {
     from: m.index ?? 0,
     to: (m.index ?? 0) + 1,
   }));
-  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [], parameters };
+  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [], parameters, catalogNotes: [] };
 }
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -480,7 +481,7 @@ describe("the schema from the catalog", () => {
     handlers.catalog = () => ({ ...CATALOG, fromCache: true });
     handlers.refresh_catalog = () => ({
       ...CATALOG,
-      databases: [{ name: "sales", tables: [...CATALOG.databases[0].tables, { name: "refunds", columns: [] }] }],
+      databases: [{ name: "sales", tables: [...CATALOG.databases[0].tables, { name: "refunds", columns: [], unlisted: true, missing: false }] }],
     });
     await start();
     expect(element("schema").querySelector(".schema-read")?.textContent).toContain("kept on this machine");
@@ -579,7 +580,7 @@ describe("the policy bundle", () => {
     await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-warning")).not.toBeNull(), { timeout: 3000 });
     expect(calls("lint")).toHaveLength(1);
 
-    handlers.lint = () => ({ verdict: "deny", elevations: [], reads: [], reason: "No valid policy is in force.", diagnostics: [] });
+    handlers.lint = () => ({ verdict: "deny", elevations: [], reads: [], reason: "No valid policy is in force.", diagnostics: [], catalogNotes: [] });
     emitEvent("policy-changed", policy({ health: "blocked", reason: "the bundle expired two days ago" }));
 
     // At once, not after the editor's lint delay.
@@ -1300,7 +1301,7 @@ describe("running a statement, a selection or the script", () => {
     // As a policy with a single_statement rule answers for a text of two statements.
     handlers.lint = (args) =>
       String(args.sql).includes(";")
-        ? { verdict: "deny", elevations: [], reads: [], reason: "only one statement may run at a time", diagnostics: [] }
+        ? { verdict: "deny", elevations: [], reads: [], reason: "only one statement may run at a time", diagnostics: [], catalogNotes: [] }
         : verdictFor(String(args.sql));
     await start();
     app.setSql("SELECT 1;\nSELECT 2");

@@ -6,7 +6,7 @@ import { createEditor, LINT_DELAY_MS, notOnNumbers, type RunScope, type SqlEdito
 
 const CATALOG: Catalog = {
   databases: [
-    { name: "sales", tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [] }] }] },
+    { name: "sales", tables: [{ name: "orders", columns: [{ name: "order_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: false }], unlisted: false, missing: false }] },
   ],
   readAt: "2026-12-04T20:00:00Z",
   fromCache: false,

@@ -11,12 +11,14 @@ const CATALOG: Catalog = {
         {
           name: "customers",
           columns: [
-            { name: "customer_id", dataType: "bigint", partitionKey: false, tags: [] },
-            { name: "email", dataType: "varchar", partitionKey: false, tags: ["pii"] },
-            { name: "region", dataType: "varchar", partitionKey: true, tags: ["restricted", "geo"] },
+            { name: "customer_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: false },
+            { name: "email", dataType: "varchar", partitionKey: false, tags: ["pii"], unlisted: false },
+            { name: "region", dataType: "varchar", partitionKey: true, tags: ["restricted", "geo"], unlisted: false },
           ],
+          unlisted: false,
+          missing: false,
         },
-        { name: "Order Lines", columns: [] },
+        { name: "Order Lines", columns: [], unlisted: false, missing: false },
       ],
     },
   ],
@@ -88,6 +90,51 @@ describe("schema panel", () => {
     renderSchema(root, hostile, () => undefined);
     expect(root.querySelector("img")).toBeNull();
     expect(root.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("policy and catalog disagreements", () => {
+  const DISAGREE: Catalog = {
+    ...CATALOG,
+    databases: [
+      {
+        name: "sales",
+        tables: [
+          {
+            name: "customers",
+            columns: [
+              { name: "customer_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: false },
+              { name: "loyalty_tier", dataType: "string", partitionKey: false, tags: [], unlisted: true },
+            ],
+            unlisted: false,
+            missing: false,
+          },
+          { name: "refunds", columns: [{ name: "refund_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: false }], unlisted: false, missing: true },
+          { name: "visits", columns: [{ name: "visit_id", dataType: "bigint", partitionKey: false, tags: [], unlisted: true }], unlisted: true, missing: false },
+        ],
+      },
+    ],
+  };
+
+  it("marks a column Glue has and the policy lacks as unlisted, telling whom to ask", () => {
+    renderSchema(root, DISAGREE, () => undefined);
+    const columns = [...root.querySelectorAll(".schema-column")];
+    expect(columns[0].querySelector(".badge-unlisted")).toBeNull();
+    const unlisted = columns[1].querySelector<HTMLElement>(".badge-unlisted");
+    expect(unlisted?.textContent).toBe("unlisted");
+    expect(unlisted?.title).toContain("Not in the policy: ask the security team");
+    const rows = [...root.querySelectorAll(".schema-row")];
+    expect(rows[0].querySelector(".badge-unlisted")?.textContent).toBe("unlisted columns");
+    expect(rows[2].querySelector(".badge-unlisted")?.textContent).toBe("not in policy");
+  });
+
+  it("reports a table of the policy that the catalog lacks", () => {
+    renderSchema(root, DISAGREE, () => undefined);
+    const rows = [...root.querySelectorAll(".schema-row")];
+    const missing = rows[1].querySelector<HTMLElement>(".badge-missing");
+    expect(missing?.textContent).toBe("not in catalog");
+    expect(missing?.title).toContain("not in the catalog (Glue)");
+    expect(rows[0].querySelector(".badge-missing")).toBeNull();
   });
 });
 

@@ -33,6 +33,10 @@ function columnItem(column: CatalogColumn): HTMLElement {
     const sensitive = SENSITIVE_TAGS.has(tag.toLowerCase());
     item.append(badge(tag, sensitive ? "sensitive" : "tag", sensitive ? `Tagged ${tag}: reading it is governed by the policy` : `Tagged ${tag}`));
   }
+  if (column.unlisted) {
+    item.append(badge("unlisted", "unlisted", "Not in the policy: ask the security team. Reading it is refused until they add it."));
+    item.classList.add("is-unlisted");
+  }
   if (column.partitionKey) item.classList.add("is-partition");
   return item;
 }
@@ -53,6 +57,16 @@ function tableItem(database: string, table: CatalogTable, onInsert: (text: strin
   const sensitive = table.columns.some((column) => (column.tags ?? []).some((tag) => SENSITIVE_TAGS.has(tag.toLowerCase())));
   row.append(toggle, name);
   if (sensitive) row.append(badge("pii", "sensitive", "Has columns tagged pii or restricted"));
+  if (table.unlisted) {
+    row.append(badge("not in policy", "unlisted", "Not in the policy: ask the security team. Its columns cannot be read until they add it."));
+    item.classList.add("is-unlisted");
+  } else if (table.columns.some((column) => column.unlisted)) {
+    row.append(badge("unlisted columns", "unlisted", "Has columns that are not in the policy: ask the security team"));
+  }
+  if (table.missing) {
+    row.append(badge("not in catalog", "missing", "In the policy but not in the catalog (Glue): a query cannot read it"));
+    item.classList.add("is-missing");
+  }
 
   const columns = element("ul", "schema-columns");
   columns.hidden = true;

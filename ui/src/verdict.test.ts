@@ -3,7 +3,7 @@ import type { LintReport } from "./api";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictElements, type VerdictState } from "./verdict";
 
 function report(extra: Partial<LintReport>): LintReport {
-  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], parameters: [], ...extra };
+  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], parameters: [], catalogNotes: [], ...extra };
 }
 
 let elements: VerdictElements;
@@ -47,6 +47,18 @@ describe("verdict rendering", () => {
     expect(elements.run.title).toBe(reason);
     expect(elements.reason.textContent).toBe(reason);
     expect(elements.reason.hidden).toBe(false);
+  });
+
+  it("says before the run when a table it reads is not in the catalog (Glue)", () => {
+    const display = show({
+      kind: "checked",
+      report: report({
+        catalogNotes: ["table sales.refunds is in the policy but not in Glue: the query cannot read it; check the name, or ask the data team whether it was dropped or renamed"],
+        diagnostics: [{ rule: "partition-filter", severity: "warning", message: "filter on dt", from: 0, to: 1, line: 1, column: 1, endLine: 1, endColumn: 2, unlockedBy: [], fix: null }],
+      }),
+    });
+    expect(display.reason).toMatch(/^Table sales\.refunds is in the policy but not in Glue/);
+    expect(display.runnable).toBe(true);
   });
 
   it("gives a deny without a reason a sentence anyway", () => {

@@ -46,11 +46,17 @@ function warningOf(report: LintReport): string {
   return warning ? `Warning: ${sentence(warning.message)}` : "";
 }
 
+/** What the engine's catalog (Glue) says against an allowed text: a table it does not have. */
+function catalogNoteOf(report: LintReport): string {
+  const note = (report.catalogNotes ?? [])[0];
+  return note ? sentence(note) : "";
+}
+
 function fromReport(report: LintReport): VerdictDisplay {
   const reason = sentence(report.reason ?? "");
   switch (report.verdict) {
     case "allow":
-      return { verdict: "allow", label: "Allowed", reason: reason || warningOf(report), reads: readsText(report), runnable: true };
+      return { verdict: "allow", label: "Allowed", reason: reason || catalogNoteOf(report) || warningOf(report), reads: readsText(report), runnable: true };
     case "elevate": {
       const names = (report.elevations ?? []).join(", ");
       return {

@@ -93,6 +93,9 @@ pub struct LintReport {
     /// The text's `?` parameters in order: Run asks for a value for each. The verdict holds
     /// whatever the values are.
     pub parameters: Vec<LintParameter>,
+    /// What the engine's catalog (Glue) says that the verdict does not: a table the policy
+    /// lists and the text reads that Glue lacks (the run will be refused for it).
+    pub catalog_notes: Vec<String>,
 }
 
 impl LintReport {
@@ -107,6 +110,7 @@ impl LintReport {
                 reason: Some(no_policy.to_string()),
                 diagnostics: Vec::new(),
                 parameters: Vec::new(),
+                catalog_notes: Vec::new(),
             },
         }
     }
@@ -151,7 +155,16 @@ impl LintReport {
                     to: p.span.end.utf16,
                 })
                 .collect(),
+            catalog_notes: Vec::new(),
         }
+    }
+
+    /// The same with `notes` from the engine's catalog ([`Gate::tables_missing`]).
+    ///
+    /// [`Gate::tables_missing`]: warden_core::Gate::tables_missing
+    pub fn with_catalog_notes(mut self, notes: Vec<String>) -> Self {
+        self.catalog_notes = notes;
+        self
     }
 }
 
@@ -198,6 +211,9 @@ pub struct CatalogColumn {
     pub partition_key: bool,
     /// The policy's tags for the column (pii, restricted, ...).
     pub tags: Vec<String>,
+    /// The engine (Glue) has it but the policy's catalog does not: reading it is refused until
+    /// the security team adds it.
+    pub unlisted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
@@ -205,6 +221,11 @@ pub struct CatalogColumn {
 pub struct CatalogTable {
     pub name: String,
     pub columns: Vec<CatalogColumn>,
+    /// The engine has the table but the policy's catalog does not (every column is unlisted).
+    pub unlisted: bool,
+    /// The policy lists the table but the engine's catalog (Glue) does not have it: a query
+    /// cannot read it. Its columns are the policy's.
+    pub missing: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
@@ -225,10 +246,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The engine's catalog, each column marked with the tags the policy gives it (no tags while
-    /// no policy is in force: nothing can run then anyway).
+    /// The engine's catalog, each column marked with the tags the policy gives it, or as
+    /// unlisted when the policy lacks it; the policy's tables the engine lacks are added as
+    /// missing. No tags and no marks while no policy is in force: nothing can run then anyway.
     pub fn new(read: &CachedCatalog, policy: Option<&Policy>) -> Self {
-        let databases = read
+        let mut databases: Vec<CatalogDatabase> = read
             .catalog
             .databases
             .iter()
@@ -240,6 +262,11 @@ impl Catalog {
                     .map(|t| {
                         let policy_table =
                             policy.and_then(|p| p.catalog().table(&db.name, &t.name));
+                        let listed = |name: &str| {
+                            policy_table.is_some_and(|pt| {
+                                pt.column(name).is_some() || pt.is_partition_key(name)
+                            })
+                        };
                         CatalogTable {
                             name: t.name.clone(),
                             columns: t
@@ -253,19 +280,91 @@ impl Catalog {
                                         .and_then(|pt| pt.column(&c.name))
                                         .map(|pc| pc.tags.iter().cloned().collect())
                                         .unwrap_or_default(),
+                                    unlisted: policy.is_some() && !listed(&c.name),
                                 })
                                 .collect(),
+                            unlisted: policy.is_some() && policy_table.is_none(),
+                            missing: false,
                         }
                     })
                     .collect(),
             })
             .collect();
+        if let Some(policy) = policy {
+            add_missing_tables(&mut databases, policy);
+        }
         Self {
             databases,
             read_at: read
                 .read_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             from_cache: read.from_cache,
+        }
+    }
+}
+
+/// Adds the policy's tables the engine's catalog lacks, marked missing, in name order.
+fn add_missing_tables(databases: &mut Vec<CatalogDatabase>, policy: &Policy) {
+    for (db_name, tables) in &policy.catalog().databases {
+        for (table_name, table) in tables {
+            let present = databases
+                .iter()
+                .filter(|d| d.name.eq_ignore_ascii_case(db_name))
+                .flat_map(|d| d.tables.iter())
+                .any(|t| t.name.eq_ignore_ascii_case(table_name));
+            if present {
+                continue;
+            }
+            let columns = table
+                .columns
+                .iter()
+                .map(|c| CatalogColumn {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    partition_key: false,
+                    tags: c.tags.iter().cloned().collect(),
+                    unlisted: false,
+                })
+                .chain(table.partition_keys.iter().map(|k| CatalogColumn {
+                    name: k.clone(),
+                    data_type: String::new(),
+                    partition_key: true,
+                    tags: Vec::new(),
+                    unlisted: false,
+                }))
+                .collect();
+            let missing = CatalogTable {
+                name: table_name.clone(),
+                columns,
+                unlisted: false,
+                missing: true,
+            };
+            let i = match databases
+                .iter()
+                .position(|d| d.name.eq_ignore_ascii_case(db_name))
+            {
+                Some(i) => i,
+                None => {
+                    let at = databases
+                        .iter()
+                        .position(|d| d.name.as_str() > db_name.as_str())
+                        .unwrap_or(databases.len());
+                    databases.insert(
+                        at,
+                        CatalogDatabase {
+                            name: db_name.clone(),
+                            tables: Vec::new(),
+                        },
+                    );
+                    at
+                }
+            };
+            let tables = &mut databases[i].tables;
+            let at = tables
+                .iter()
+                .position(|t| t.name.as_str() > table_name.as_str())
+                .unwrap_or(tables.len());
+            tables.insert(at, missing);
         }
     }
 }
@@ -355,6 +454,91 @@ rules:
   - { id: pii, kind: restricted_columns, tags: [pii], severity: error, unlocked_by: [pii-read] }
   - { id: restricted, kind: restricted_columns, tags: [restricted], severity: error, message: "{column} is restricted" }
 "#;
+
+    fn read(tables: &[(&str, &[&str])]) -> CachedCatalog {
+        let tables: Vec<serde_json::Value> = tables
+            .iter()
+            .map(|(name, columns)| {
+                let columns: Vec<serde_json::Value> = columns
+                    .iter()
+                    .map(|c| serde_json::json!({ "name": c, "data_type": "varchar", "partition_key": false }))
+                    .collect();
+                serde_json::json!({ "name": name, "columns": columns })
+            })
+            .collect();
+        let snapshot = serde_json::json!({ "databases": [{ "name": "sales", "tables": tables }] });
+        CachedCatalog {
+            catalog: serde_json::from_value(snapshot).expect("a catalog"),
+            read_at: chrono::DateTime::from_timestamp(1_764_878_400, 0).expect("time"),
+            from_cache: true,
+        }
+    }
+
+    #[test]
+    fn columns_glue_has_and_the_policy_lacks_are_unlisted() {
+        let policy = Policy::from_yaml(POLICY).expect("policy");
+        let glue = read(&[
+            (
+                "customers",
+                &["customer_id", "email", "card", "loyalty_tier"],
+            ),
+            ("visits", &["visit_id"]),
+        ]);
+        let view = Catalog::new(&glue, Some(&policy));
+        assert_eq!(view.read_at, "2025-12-04T20:00:00Z");
+        assert!(view.from_cache);
+        let tables = &view.databases[0].tables;
+        let customers = &tables[0];
+        let unlisted: Vec<(&str, bool)> = customers
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.unlisted))
+            .collect();
+        assert_eq!(
+            unlisted,
+            [
+                ("customer_id", false),
+                ("email", false),
+                ("card", false),
+                ("loyalty_tier", true)
+            ]
+        );
+        assert_eq!(customers.columns[1].tags, ["pii"]);
+        assert!(!customers.unlisted && !customers.missing);
+        // A table the policy does not know at all.
+        assert_eq!(tables[1].name, "visits");
+        assert!(tables[1].unlisted && tables[1].columns[0].unlisted);
+        // No policy in force: nothing is marked.
+        let bare = Catalog::new(&glue, None);
+        assert!(bare.databases[0].tables[0]
+            .columns
+            .iter()
+            .all(|c| !c.unlisted));
+        assert!(!bare.databases[0].tables[1].unlisted);
+    }
+
+    #[test]
+    fn a_table_the_policy_lists_and_glue_lacks_is_missing() {
+        let policy = Policy::from_yaml(POLICY).expect("policy");
+        let view = Catalog::new(&read(&[("visits", &["visit_id"])]), Some(&policy));
+        let names: Vec<(&str, bool)> = view.databases[0]
+            .tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.missing))
+            .collect();
+        assert_eq!(names, [("customers", true), ("visits", false)]);
+        let customers = &view.databases[0].tables[0];
+        assert_eq!(customers.columns.len(), 3);
+        assert_eq!(customers.columns[1].tags, ["pii"]);
+        // A database Glue lacks altogether is added too.
+        let empty = CachedCatalog {
+            catalog: Default::default(),
+            ..read(&[])
+        };
+        let view = Catalog::new(&empty, Some(&policy));
+        assert_eq!(view.databases[0].name, "sales");
+        assert!(view.databases[0].tables[0].missing);
+    }
 
     #[test]
     fn offsets_are_utf16_for_codemirror() {

@@ -78,7 +78,8 @@ impl From<RunError> for ApiError {
             | RunError::Unsynced(_)
             | RunError::Audit(_)
             | RunError::NotHeld(_)
-            | RunError::UnlistedColumns(_) => ErrorKind::Blocked,
+            | RunError::UnlistedColumns(_)
+            | RunError::MissingTables(_) => ErrorKind::Blocked,
             RunError::Engine(EngineError::Cancelled) => ErrorKind::Cancelled,
             RunError::Engine(_) => ErrorKind::Engine,
         };

@@ -39,7 +39,12 @@ pub async fn refresh_catalog(gate: &Gate) -> Result<Catalog, ApiError> {
 
 /// `lint`: the gate's verdict on `sql` now.
 pub fn lint(gate: &Gate, sql: &str, database: Option<&str>) -> LintReport {
-    LintReport::from_lint(&gate.lint(sql, database))
+    let result = gate.lint(sql, database);
+    let notes = result
+        .as_ref()
+        .map(|report| gate.tables_missing(report))
+        .unwrap_or_default();
+    LintReport::from_lint(&result).with_catalog_notes(notes)
 }
 
 /// `run_query`: runs `sql` through the gate as run `run_id` (for Cancel) and keeps the rows for

@@ -132,3 +132,122 @@ async fn the_star_check_reads_glue_not_the_cache() {
     assert!(err.to_string().contains("coupon_code"), "{err}");
     assert_eq!(lab.standin.executions_started(), 0);
 }
+
+/// The message an analyst gets for a column Glue has and the policy lacks.
+fn unlisted_message(column: &str, table: &str) -> String {
+    format!(
+        "column {column} of {table} is not in the policy: Glue has it, but the security team has not classified it, so Warden cannot check it; ask the security team to add it to the policy"
+    )
+}
+
+#[tokio::test]
+async fn a_column_glue_has_and_the_policy_lacks_is_refused_naming_it_and_the_security_team() {
+    let lab = lab().await;
+    add_columns(
+        &glue_client(&lab.moto.endpoint),
+        "sales",
+        "customers",
+        &[("loyalty_tier", "string")],
+    )
+    .await
+    .expect("column added");
+    let gate = lab.gate().await;
+    // The CLI's first run: no catalog read yet, the run reads it to explain the refusal.
+    let err = gate
+        .run(
+            "SELECT customer_id, loyalty_tier FROM customers",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, RunError::Blocked(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&unlisted_message("loyalty_tier", "sales.customers")),
+        "{err}"
+    );
+    // The editor's verdict says the same, qualified or not.
+    for sql in [
+        "SELECT loyalty_tier FROM sales.customers",
+        "SELECT c.loyalty_tier FROM sales.customers c",
+    ] {
+        let report = gate.lint(sql, None).expect("policy");
+        assert_eq!(report.verdict(), warden_guardrails::Verdict::Deny, "{sql}");
+        let messages: Vec<&str> = report
+            .diagnostics()
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [unlisted_message("loyalty_tier", "sales.customers").as_str()],
+            "{sql}"
+        );
+    }
+    // A column Glue does not have either keeps the guardrails' own words.
+    let report = gate
+        .lint("SELECT no_such_column FROM sales.customers", None)
+        .expect("policy");
+    assert_eq!(
+        report.diagnostics()[0].message,
+        "column no_such_column is not in any table of this query (check the name and the catalog)"
+    );
+    assert_eq!(
+        lab.standin.executions_started(),
+        0,
+        "nothing reached Athena"
+    );
+    let blocked = gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryBlocked], None, None, false)
+        .expect("journal");
+    assert_eq!(blocked.len(), 1);
+}
+
+#[tokio::test]
+async fn a_table_the_policy_lists_and_glue_lacks_is_reported_and_not_run() {
+    let lab = lab().await;
+    let glue = glue_client(&lab.moto.endpoint);
+    glue.delete_table()
+        .database_name("sales")
+        .name("customers")
+        .send()
+        .await
+        .expect("table deleted");
+    let gate = lab.gate().await;
+    gate.refresh_catalog().await.expect("catalog");
+    let sql = "SELECT customer_id FROM sales.customers LIMIT 1";
+    let report = gate.lint(sql, None).expect("policy");
+    assert_eq!(report.verdict(), warden_guardrails::Verdict::Allow);
+    let missing = "table sales.customers is in the policy but not in Glue: the query cannot read it; check the name, or ask the data team whether it was dropped or renamed";
+    assert_eq!(gate.tables_missing(&report), [missing]);
+    let err = gate
+        .run(sql, None, CancellationToken::new())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, RunError::MissingTables(_)), "{err}");
+    assert_eq!(err.to_string(), format!("not run: {missing}"));
+    assert_eq!(
+        lab.standin.executions_started(),
+        0,
+        "nothing reached Athena"
+    );
+    let blocked = gate
+        .audit()
+        .events(&[warden_audit::Kind::QueryBlocked], None, None, false)
+        .expect("journal");
+    assert!(
+        blocked[0]
+            .payload
+            .to_string()
+            .contains("table-not-in-catalog"),
+        "{}",
+        blocked[0].payload
+    );
+    // Tables Glue still has are not reported.
+    let report = gate
+        .lint("SELECT order_id FROM sales.orders LIMIT 1", None)
+        .expect("policy");
+    assert!(gate.tables_missing(&report).is_empty());
+}

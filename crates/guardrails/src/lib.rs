@@ -34,7 +34,7 @@ pub use policy::{
     Table, LONGEST_ELEVATION, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH, MAX_SESSION_POLICY_CHARS,
     POLICY_FORMAT,
 };
-pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, Verdict};
+pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, UnknownColumn, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;
 pub use span::{Position, Span};
 

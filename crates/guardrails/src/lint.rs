@@ -95,6 +95,8 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     let mut statements = Vec::new();
     let mut reads = BTreeSet::new();
     let mut star_tables = BTreeSet::new();
+    let mut tables = BTreeSet::new();
+    let mut unknown_columns = Vec::new();
     let mut classes = Vec::new();
     let mut placeholders = Vec::new();
 
@@ -208,7 +210,13 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                     classes.push(analysis.class);
                     for f in &analysis.unresolved {
                         diagnostics.push(built_in("unresolved", f.message.clone(), f.span));
+                        unknown_columns.extend(f.column.clone());
                     }
+                    tables.extend(
+                        analysis.instances.iter().map(|i| {
+                            format!("{}.{}", i.table.database, i.table.name).to_lowercase()
+                        }),
+                    );
                     let sctx = StatementContext {
                         index: &index,
                         end: ends.get(n).copied().flatten(),
@@ -269,6 +277,8 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         elevations,
         reads: reads.into_iter().collect(),
         star_tables: star_tables.into_iter().collect(),
+        tables: tables.into_iter().collect(),
+        unknown_columns,
         classes,
         diagnostics,
         statements,

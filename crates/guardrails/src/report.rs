@@ -7,6 +7,17 @@ use crate::approved::{Approved, Refusal};
 use crate::params::Placeholder;
 use crate::span::Span;
 
+/// A column name the policy's catalog does not have, where the text names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownColumn {
+    /// As written, lowercase.
+    pub column: String,
+    /// The base tables (`db.table`, lowercase) it could belong to: the one its qualifier names,
+    /// or every base table in scope.
+    pub tables: Vec<String>,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -118,6 +129,9 @@ pub struct Report {
     pub(crate) elevations: Vec<String>,
     pub(crate) reads: Vec<String>,
     pub(crate) star_tables: Vec<String>,
+    /// Every base table the text reads (`db.table`, lowercase), in the policy's catalog.
+    pub(crate) tables: Vec<String>,
+    pub(crate) unknown_columns: Vec<UnknownColumn>,
     pub(crate) classes: Vec<StatementClass>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) statements: Vec<Statement>,
@@ -194,10 +208,41 @@ impl Report {
             elevations: vec![],
             reads: vec![],
             star_tables: vec![],
+            tables: vec![],
+            unknown_columns: vec![],
             classes: vec![],
             diagnostics: vec![diagnostic],
             statements: vec![],
             placeholders: vec![],
+        }
+    }
+
+    /// Every base table of the policy's catalog the text reads (`db.table`, lowercase).
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    /// Column names that matched no column of the policy's catalog (each an `unresolved`
+    /// error), with the tables they could belong to.
+    pub fn unknown_columns(&self) -> &[UnknownColumn] {
+        &self.unknown_columns
+    }
+
+    /// Words the `unresolved` error of each unknown column `explain` knows more about (on
+    /// Athena: the column is in Glue, the policy lags). Only the message changes: the error,
+    /// and so the verdict, stays.
+    pub fn explain_unknown_columns(&mut self, explain: impl Fn(&UnknownColumn) -> Option<String>) {
+        for unknown in &self.unknown_columns {
+            let Some(message) = explain(unknown) else {
+                continue;
+            };
+            for d in self
+                .diagnostics
+                .iter_mut()
+                .filter(|d| d.rule == "unresolved" && d.span == unknown.span)
+            {
+                d.message = message.clone();
+            }
         }
     }
 

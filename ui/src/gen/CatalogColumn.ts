@@ -4,4 +4,9 @@ export type CatalogColumn = { name: string, dataType: string, partitionKey: bool
 /**
  * The policy's tags for the column (pii, restricted, ...).
  */
-tags: Array<string>, };
+tags: Array<string>, 
+/**
+ * The engine (Glue) has it but the policy's catalog does not: reading it is refused until
+ * the security team adds it.
+ */
+unlisted: boolean, };

@@ -12,4 +12,9 @@ reason: string | null, diagnostics: Array<LintDiagnostic>,
  * The text's `?` parameters in order: Run asks for a value for each. The verdict holds
  * whatever the values are.
  */
-parameters: Array<LintParameter>, };
+parameters: Array<LintParameter>, 
+/**
+ * What the engine's catalog (Glue) says that the verdict does not: a table the policy
+ * lists and the text reads that Glue lacks (the run will be refused for it).
+ */
+catalogNotes: Array<string>, };

@@ -77,7 +77,8 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 | RunError::Unsynced(_)
                 | RunError::Audit(_)
                 | RunError::NotHeld(_)
-                | RunError::UnlistedColumns(_)),
+                | RunError::UnlistedColumns(_)
+                | RunError::MissingTables(_)),
             ) => {
                 eprintln!("warden: {e}");
                 Ok(EXIT_REFUSED)

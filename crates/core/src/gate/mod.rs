@@ -23,6 +23,7 @@ pub(crate) mod run;
 mod schema;
 mod signed_out;
 mod star;
+mod unlisted;
 mod unsynced;
 mod waiting;
 

@@ -39,6 +39,9 @@ pub enum RunError {
     /// A `*` would read columns of the live table the policy does not list.
     #[error("{0}")]
     UnlistedColumns(String),
+    /// A table the policy lists is not in the engine's catalog (Glue), read live.
+    #[error("{0}")]
+    MissingTables(String),
 }
 
 impl RunError {
@@ -103,7 +106,9 @@ impl Gate {
     /// The verdict for `sql` under the current policy and elevations.
     pub fn lint(&self, sql: &str, database: Option<&str>) -> Result<Report, NoPolicy> {
         let in_force = self.policy()?;
-        Ok(lint(in_force.policy(), sql, &self.context(database)))
+        let mut report = lint(in_force.policy(), sql, &self.context(database));
+        self.explain_unlisted(&mut report);
+        Ok(report)
     }
 
     /// Lints `sql` now and, only when the verdict is `allow`, records and executes it.
@@ -177,7 +182,14 @@ impl Gate {
                 return Err(RunError::NoPolicy(no_policy));
             }
         };
-        let (report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
+        let (mut report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
+        if !report.unknown_columns().is_empty() && self.catalog_known().is_none() {
+            // Read the catalog once so the refusal can say whether the column exists (the
+            // CLI's runs have not read it); the refusal stands either way.
+            if self.refresh_catalog().await.is_ok() {
+                self.explain_unlisted(&mut report);
+            }
+        }
         let query = self.query_context(&report, &in_force, parameters);
         if let Err(reason) = self.check_unsynced(in_force.policy()) {
             tracing::warn!("refused: audit events wait too long for the central store");
@@ -199,6 +211,16 @@ impl Gate {
                 };
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
                 return Err(RunError::UnlistedColumns(why));
+            }
+            if let Err(why) = self.tables_present(&report, in_force.policy()).await {
+                tracing::info!("refused: a table the policy lists is not in the engine's catalog");
+                let query = QueryContext {
+                    verdict: warden_audit::Verdict::Deny,
+                    rule_ids: vec!["table-not-in-catalog".to_string()],
+                    ..query
+                };
+                self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
+                return Err(RunError::MissingTables(why));
             }
         }
         // The values are linted in place under exactly the context the text was.
@@ -359,7 +381,8 @@ impl Gate {
         cancel: &CancellationToken,
     ) -> (Report, Lease<'_>) {
         loop {
-            let report = lint(policy, sql, &self.context(database));
+            let mut report = lint(policy, sql, &self.context(database));
+            self.explain_unlisted(&mut report);
             let uses = report.lifted_by().clone();
             let mut state = self.elevation_state();
             // Every run is registered, so that the end of the AWS sign-in stops baseline runs

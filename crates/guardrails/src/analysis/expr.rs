@@ -180,13 +180,18 @@ impl<'c> Resolver<'c, '_> {
                     ),
                 );
             }
-            Found::Nothing => self.unresolved(
-                span,
-                format!(
-                    "column {} is not in any table of this query (check the name and the catalog)",
-                    id.value
-                ),
-            ),
+            Found::Nothing => {
+                let tables = scope.base_tables();
+                self.unresolved_column(
+                    span,
+                    format!(
+                        "column {} is not in any table of this query (check the name and the catalog)",
+                        id.value
+                    ),
+                    &name,
+                    tables,
+                )
+            }
         }
     }
 
@@ -204,10 +209,17 @@ impl<'c> Resolver<'c, '_> {
                 let column = &names[k];
                 self.touched.push((scope_id, i));
                 if !rel.has_column(column) {
-                    self.unresolved(
-                        span,
-                        format!("{} has no column {}", rel.display_name(), parts[k].value),
-                    );
+                    let message =
+                        format!("{} has no column {}", rel.display_name(), parts[k].value);
+                    match rel.base {
+                        // Only a base table's own columns can be missing from the policy.
+                        Some((_, table)) if rel.via.is_none() => {
+                            let qualified =
+                                format!("{}.{}", table.database, table.name).to_lowercase();
+                            self.unresolved_column(span, message, column, vec![qualified]);
+                        }
+                        _ => self.unresolved(span, message),
+                    }
                 } else if let Some((_, table)) = rel.base {
                     let base = rel.base_column(column).unwrap_or(column).to_string();
                     self.read(table, &base, span);

@@ -36,6 +36,8 @@ pub(crate) struct Finding {
 pub(crate) struct Unresolved {
     pub message: String,
     pub span: Span,
+    /// When a column name found no column of the policy's tables: which, and in which tables.
+    pub column: Option<crate::report::UnknownColumn>,
 }
 
 /// One occurrence of a base table in a FROM clause, with the predicates that bound its rows.
@@ -160,6 +162,27 @@ impl<'c, 'i> Resolver<'c, 'i> {
         self.unresolved.push(Unresolved {
             message: message.into(),
             span,
+            column: None,
+        });
+    }
+
+    /// An unresolved column name: `column` is in none of the policy's `tables` (`db.table`)
+    /// the query could mean.
+    pub(crate) fn unresolved_column(
+        &mut self,
+        span: Span,
+        message: impl Into<String>,
+        column: &str,
+        tables: Vec<String>,
+    ) {
+        self.unresolved.push(Unresolved {
+            message: message.into(),
+            span,
+            column: Some(crate::report::UnknownColumn {
+                column: column.to_lowercase(),
+                tables,
+                span,
+            }),
         });
     }
 

@@ -137,6 +137,22 @@ impl<'s, 'c> Scope<'s, 'c> {
         Found::Nothing
     }
 
+    /// The base tables (`db.table`, lowercase) visible here, innermost scope first.
+    pub(crate) fn base_tables(&'s self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            for (_, table) in s.rels.iter().filter_map(|r| r.base) {
+                let q = format!("{}.{}", table.database, table.name).to_lowercase();
+                if !out.contains(&q) {
+                    out.push(q);
+                }
+            }
+            scope = s.parent;
+        }
+        out
+    }
+
     /// The relation named by `parts`, innermost scope first, with its scope id and index.
     pub(crate) fn find_rel(&'s self, parts: &[String]) -> Option<(usize, usize, &'s Rel<'c>)> {
         let mut scope = Some(self);
