@@ -24,6 +24,23 @@ pub async fn catalog(state: State<'_, AppState>) -> Result<Catalog, ApiError> {
 }
 
 #[tauri::command]
+pub async fn workgroups(
+    state: State<'_, AppState>,
+) -> Result<Option<warden_api::WorkgroupPicker>, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    warden_api::workgroups::workgroups(&gate).await
+}
+
+#[tauri::command]
+pub async fn choose_workgroup(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<warden_api::WorkgroupPicker, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    warden_api::workgroups::choose_workgroup(&gate, &name).await
+}
+
+#[tauri::command]
 pub async fn refresh_catalog(state: State<'_, AppState>) -> Result<Catalog, ApiError> {
     let gate = state.opened()?.gate.clone();
     warden_api::query::refresh_catalog(&gate).await

@@ -52,6 +52,8 @@ pub fn run() {
             commands::workspace_info,
             commands::catalog,
             commands::refresh_catalog,
+            commands::workgroups,
+            commands::choose_workgroup,
             commands::lint,
             commands::format_sql,
             commands::check_parameter,

@@ -46,6 +46,8 @@ import type { SessionEnded } from "./gen/SessionEnded";
 import type { Severity } from "./gen/Severity";
 import type { SignInStatus } from "./gen/SignInStatus";
 import type { Verdict } from "./gen/Verdict";
+import type { WorkgroupEntry } from "./gen/WorkgroupEntry";
+import type { WorkgroupPicker } from "./gen/WorkgroupPicker";
 import type { WorkspaceEntry } from "./gen/WorkspaceEntry";
 import type { NewWorkspace } from "./gen/NewWorkspace";
 import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
@@ -92,6 +94,8 @@ export type {
   Severity,
   SignInStatus,
   Verdict,
+  WorkgroupEntry,
+  WorkgroupPicker,
   WorkspaceEntry,
   NewWorkspace,
   WorkspaceInfo,
@@ -128,6 +132,16 @@ export function workspaceInfo(): Promise<WorkspaceInfo> {
 
 export function catalog(): Promise<Catalog> {
   return invoke<Catalog>("catalog");
+}
+
+/** The workgroups baseline runs may use; `null` on a workspace without workgroups (the demo). */
+export function workgroups(): Promise<WorkgroupPicker | null> {
+  return invoke<WorkgroupPicker | null>("workgroups");
+}
+
+/** Baseline runs from now on go to workgroup `name`; refused unless it is offered. */
+export function chooseWorkgroup(name: string): Promise<WorkgroupPicker> {
+  return invoke<WorkgroupPicker>("choose_workgroup", { name });
 }
 
 /** The schema read from the engine (Glue, on Athena) now instead of from the cache. */

@@ -167,6 +167,7 @@ beforeEach(() => {
       return null;
     },
     catalog: () => CATALOG,
+    workgroups: () => null,
     lint: (args) => verdictFor(String(args.sql)),
     run_query: () => RESULT,
     fetch_rows: (args) => ({ rows: Array.from({ length: Number(args.limit) }, (_, i) => [Number(args.offset) + i]) }),
@@ -476,7 +477,7 @@ describe("the window", () => {
   });
 });
 
-describe("the schema from the catalog", () => {
+describe("schema and workgroups from Athena", () => {
   it("refreshes the schema from the catalog on Refresh and shows the new one", async () => {
     handlers.catalog = () => ({ ...CATALOG, fromCache: true });
     handlers.refresh_catalog = () => ({
@@ -489,6 +490,44 @@ describe("the schema from the catalog", () => {
     await vi.waitFor(() => expect(element("schema").textContent).toContain("refunds"));
     expect(calls("refresh_catalog")).toHaveLength(1);
     expect(element("schema").querySelector(".schema-read")?.textContent).not.toContain("kept on this machine");
+  });
+
+  it("hides the workgroup picker on a workspace without workgroups", async () => {
+    await start();
+    await vi.waitFor(() => expect(calls("workgroups")).toHaveLength(1));
+    expect((element("workgroup") as HTMLSelectElement).hidden).toBe(true);
+  });
+
+  it("lists an Athena workspace's workgroups and switches through the backend, or says why not", async () => {
+    const picker = {
+      workgroups: [
+        { name: "adhoc", description: "", cutoffBytes: 10_000_000_000 },
+        { name: "primary", description: "", cutoffBytes: null },
+      ],
+      current: "primary",
+      defaultWorkgroup: "primary",
+    };
+    handlers.workgroups = () => picker;
+    handlers.choose_workgroup = (args) => ({ ...picker, current: String(args.name) });
+    await start();
+    const select = element("workgroup") as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.hidden).toBe(false));
+    expect([...select.options].map((o) => o.textContent)).toEqual(["adhoc · cutoff 10.0 GB", "primary · no scan cutoff (default)"]);
+    select.value = "adhoc";
+    select.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(calls("choose_workgroup")).toEqual([{ name: "adhoc" }]));
+    await vi.waitFor(() => expect(select.value).toBe("adhoc"));
+
+    handlers.choose_workgroup = () => {
+      throw { kind: "blocked", message: "not switched: workgroup primary is gone; pick one of: adhoc" };
+    };
+    handlers.workgroups = () => ({ ...picker, current: "adhoc" });
+    select.value = "primary";
+    select.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(element("error").hidden).toBe(false));
+    expect(element("error").textContent).toContain("The workgroup was not changed.");
+    expect(element("error").textContent).toContain("workgroup primary is gone");
+    await vi.waitFor(() => expect(select.value).toBe("adhoc"));
   });
 });
 

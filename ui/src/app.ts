@@ -19,6 +19,7 @@ import { HistoryPanel } from "./history";
 import { mountLayout, showError, showNote, type Layout } from "./layout";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
+import { renderWorkgroups, renderWorkgroupsError, wireWorkgroups } from "./workgroup";
 import { SignIn } from "./signin";
 import { splitStatements } from "./statements";
 import { keptStore, loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
@@ -664,6 +665,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     );
   void loadCatalog();
 
+  // Athena workspaces: where baseline runs go. A refused pick says why in the error line.
+  const loadWorkgroups = () =>
+    api.workgroups().then(
+      (picker) => renderWorkgroups(layout.workgroup, picker),
+      (error: unknown) => renderWorkgroupsError(layout.workgroup, error),
+    );
+  wireWorkgroups(layout.workgroup, api.chooseWorkgroup, api.workgroups, (message) =>
+    showError(layout, `The workgroup was not changed. ${message}`),
+  );
+  void loadWorkgroups();
+
   /** Checks the current text again now, without waiting for an edit. */
   const recheck = () => {
     generation += 1;
@@ -687,6 +699,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     checker.forget();
     recheck();
     void loadCatalog();
+    // The elevations' own workgroups are not offered: another policy may name others.
+    void loadWorkgroups();
     // Another policy may define other elevations (or end the ones in force).
     void elevations.reload();
     // The workspace's policy name and fingerprint follow the bundle.

@@ -14,6 +14,8 @@ export interface Layout {
   run: HTMLButtonElement;
   cancel: HTMLButtonElement;
   database: HTMLSelectElement;
+  /** The workgroup picker (Athena workspaces only). */
+  workgroup: HTMLSelectElement;
   verdict: HTMLElement;
   reason: HTMLElement;
   reads: HTMLElement;
@@ -72,6 +74,7 @@ const MARKUP = `
     <button id="saved-toggle" class="tool-button" type="button" title="Saved queries (Ctrl+S saves the tab)">Saved</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
+    <select id="workgroup" class="database-select workgroup-select" aria-label="Workgroup" title="Athena workgroup of your runs" hidden></select>
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
       <span id="verdict-elevations" class="verdict-elevations" hidden></span>
@@ -146,6 +149,7 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     run: required<HTMLButtonElement>(root, "#run"),
     cancel: required<HTMLButtonElement>(root, "#cancel"),
     database: required<HTMLSelectElement>(root, "#database"),
+    workgroup: required<HTMLSelectElement>(root, "#workgroup"),
     verdict: required(root, "#verdict"),
     reason: required(root, "#verdict-reason"),
     reads: required(root, "#verdict-reads"),

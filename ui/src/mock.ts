@@ -24,6 +24,7 @@ import type {
   QueryResult,
   RowPage,
   SignInStatus,
+  WorkgroupPicker,
   WorkspaceEntry,
   WorkspaceInfo,
 } from "./api";
@@ -34,6 +35,7 @@ export interface Fixtures {
   workspace_info: WorkspaceInfo;
   catalog: Catalog;
   refresh_catalog: Catalog;
+  workgroups: WorkgroupPicker | null;
   policy_status: PolicyStatus;
   sign_in_status: SignInStatus;
   workspaces: WorkspaceEntry[];
@@ -52,6 +54,7 @@ export interface Fixtures {
     format_refused: CommandError;
     request_invalid: CommandError;
     audit_events_bad_kind: CommandError;
+    choose_workgroup_demo: CommandError;
   };
   elevation: {
     status: ElevationStatus;
@@ -95,6 +98,10 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           return fixtures.catalog;
         case "refresh_catalog":
           return fixtures.refresh_catalog;
+        case "workgroups":
+          return fixtures.workgroups;
+        case "choose_workgroup":
+          return Promise.reject(fixtures.errors.choose_workgroup_demo);
         case "sign_in_status":
           return fixtures.sign_in_status;
         case "workspaces":

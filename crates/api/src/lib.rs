@@ -18,6 +18,7 @@ pub mod running;
 pub mod saved;
 pub mod tabs;
 pub mod ts;
+pub mod workgroups;
 pub mod workspace;
 pub mod workspace_add;
 
@@ -31,5 +32,6 @@ pub use policy::PolicyStatus;
 pub use run_details::{RunDetails, RunState};
 pub use running::RunningQueries;
 pub use saved::{SaveQuery, SavedQuery};
+pub use workgroups::{WorkgroupEntry, WorkgroupPicker};
 pub use workspace::WorkspaceInfo;
 pub use workspace_add::{NewWorkspace, NewWorkspaceSignIn};

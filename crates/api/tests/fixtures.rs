@@ -208,11 +208,16 @@ async fn record(home_dir: &Path) -> Value {
         .expect("a sync to the demo store");
     let bad_kind = audit::audit_events(&gate, Some("no_such_kind".into()), None, None)
         .expect_err("an unknown kind is refused");
+    let no_workgroups = warden_api::workgroups::choose_workgroup(&gate, "primary")
+        .await
+        .expect_err("the demo has no workgroups to pick");
 
     let mut doc = json!({
         "workspace_info": workspace::workspace_info(&gate, &home),
         "catalog": query::catalog(&gate).await.expect("the catalog"),
         "refresh_catalog": query::refresh_catalog(&gate).await.expect("the catalog is read again"),
+        // The demo runs no Athena queries: no workgroup picker.
+        "workgroups": warden_api::workgroups::workgroups(&gate).await.expect("no workgroups"),
         "policy_status": warden_api::policy::policy_status(&gate),
         // The demo needs no AWS sign-in; the picker lists the one workspace.
         "sign_in_status": warden_api::SignInStatus::not_needed(gate.workspace()),
@@ -233,6 +238,7 @@ async fn record(home_dir: &Path) -> Value {
             "format_refused": not_formatted,
             "request_invalid": unknown_elevation,
             "audit_events_bad_kind": bad_kind,
+            "choose_workgroup_demo": no_workgroups,
         },
         "elevation": {
             "status": status_before,

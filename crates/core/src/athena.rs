@@ -31,6 +31,10 @@ pub struct AthenaConfig {
     /// `primary` when not set.
     #[serde(default)]
     pub workgroup: Option<String>,
+    /// The workgroups analysts may pick in the window besides `workgroup`; any enabled one
+    /// Athena lists for them when not set.
+    #[serde(default)]
+    pub workgroups: Option<Vec<String>>,
     /// `AwsDataCatalog` when not set.
     #[serde(default)]
     pub catalog: Option<String>,
@@ -88,6 +92,14 @@ impl AthenaConfig {
                 "is empty; name a workgroup or remove the line to use `primary`".into(),
             ));
         }
+        for w in self.workgroups.iter().flatten() {
+            if w.trim().is_empty() || w.chars().any(char::is_whitespace) {
+                return Err(bad(
+                    "workgroups",
+                    format!("{w:?} is not a workgroup name; list names such as [\"analysts\", \"adhoc\"]"),
+                ));
+            }
+        }
         let mut settings = AthenaSettings::new(workgroup, cache_dir);
         settings.catalog = self
             .catalog
@@ -134,6 +146,19 @@ impl AthenaConfig {
             region: self.region.clone(),
             endpoints: self.endpoints.clone(),
         })
+    }
+}
+
+impl AthenaConfig {
+    /// The workgroups the window may offer for baseline runs.
+    pub(crate) fn workgroup_rules(&self) -> crate::gate::WorkgroupRules {
+        crate::gate::WorkgroupRules {
+            default: self
+                .workgroup
+                .clone()
+                .unwrap_or_else(|| DEFAULT_WORKGROUP.to_string()),
+            allowed: self.workgroups.clone(),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::testing::Fixture;
 use crate::{Gate, Home, RunError, Workspace};
 
 const SECRET: &str = "FAKE-secret-of-the-athena-gate-test-7c1e";
-const RESULTS_BUCKET: &str = "athena-results";
+pub(crate) const RESULTS_BUCKET: &str = "athena-results";
 const COUNTRIES: &str = "SELECT country, count(*) AS n FROM customers GROUP BY 1 ORDER BY 1";
 
 pub(crate) struct Lab {
@@ -35,6 +35,14 @@ pub(crate) async fn lab() -> Lab {
 
 /// The same, the stand-in enforcing `column_grants` (Lake Formation's part) when given.
 async fn lab_with(column_grants: Option<warden_test_support::standin::ColumnGrants>) -> Lab {
+    lab_where(column_grants, |_| {}).await
+}
+
+/// The same, the stand-in's configuration changed by `tweak` (its workgroups, say).
+pub(crate) async fn lab_where(
+    column_grants: Option<warden_test_support::standin::ColumnGrants>,
+    tweak: impl FnOnce(&mut StandInConfig),
+) -> Lab {
     let moto = Moto::start();
     let s3 = s3_client(&moto.endpoint);
     let glue = glue_client(&moto.endpoint);
@@ -52,11 +60,12 @@ async fn lab_with(column_grants: Option<warden_test_support::standin::ColumnGran
     )
     .await
     .expect("lake loaded");
-    let standin = AthenaStandIn::start(StandInConfig {
+    let mut config = StandInConfig {
         column_grants,
         ..StandInConfig::new(&moto.endpoint, RESULTS_BUCKET)
-    })
-    .expect("stand-in");
+    };
+    tweak(&mut config);
+    let standin = AthenaStandIn::start(config).expect("stand-in");
     standin.reload_lake();
     let policy = std::fs::read_to_string(demo.path().join("policy.yaml")).expect("policy");
     // pii-read maps onto an AWS role, so the broker can grant it (elevations.<n>.aws).

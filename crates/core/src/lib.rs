@@ -39,6 +39,8 @@ mod results;
 mod testing;
 #[cfg(test)]
 mod unsynced_tests;
+#[cfg(all(test, feature = "embedded"))]
+mod workgroup_tests;
 mod workspace;
 mod workspace_add;
 
@@ -53,7 +55,7 @@ pub use export::{ExportFormat, ExportOptions, Exported, ResultsError, RowExporte
 pub use gate::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
     GrantKeys, HeldCredentials, NoPolicy, Notice, Outcome, PolicyInForce, Renewed, RunDetails,
-    RunEnd, RunError, StoppedWork, LOCKOUT_LEAD, STOP_WAIT,
+    RunEnd, RunError, StoppedWork, WorkgroupChoice, LOCKOUT_LEAD, STOP_WAIT,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};
@@ -71,7 +73,7 @@ pub use workspace::{list_workspaces, Workspace, WorkspaceListing, WorkspaceSumma
 pub use workspace_add::{add_athena_workspace, aws_profiles, NewAthenaWorkspace, NewSignIn};
 
 pub use warden_engine::{
-    CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value,
+    CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, ResultSet, Value, Workgroup,
 };
 pub use warden_guardrails::{
     check_value as check_parameter_value, Diagnostic, ParameterError, Placeholder, Policy,

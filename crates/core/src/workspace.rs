@@ -397,6 +397,7 @@ impl Workspace {
                     held.push(grant);
                 }
                 let mut gate = self.gate_over(Box::new(engine)).await?;
+                gate.offer_workgroups(self.athena.workgroup_rules());
                 let keys = crate::aws_elevation::VaultKeys::new(
                     identity.session.vault().clone(),
                     &self.name,
@@ -538,6 +539,7 @@ impl Workspace {
     ) -> Result<Gate, CoreError> {
         let engine = self.athena_engine(credentials, None, None).await?;
         let mut gate = self.gate_over_at(Box::new(engine), clock).await?;
+        gate.offer_workgroups(self.athena.workgroup_rules());
         self.hold_grants(&mut gate, held, None, keys).await?;
         Ok(gate)
     }

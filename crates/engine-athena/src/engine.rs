@@ -50,15 +50,36 @@ pub struct AthenaRun {
 pub struct AthenaEngine {
     clients: AthenaClients,
     settings: AthenaSettings,
+    /// The workgroup picked in the window, in place of `settings.workgroup` for runs started
+    /// from then on (shared by clones: the engine is the gate's).
+    picked: std::sync::Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl AthenaEngine {
     pub fn new(clients: AthenaClients, settings: AthenaSettings) -> Self {
-        Self { clients, settings }
+        Self {
+            clients,
+            settings,
+            picked: Default::default(),
+        }
     }
 
     pub fn settings(&self) -> &AthenaSettings {
         &self.settings
+    }
+
+    /// The workgroup runs go to now: the one picked, else the workspace's.
+    pub fn current_workgroup(&self) -> String {
+        self.picked
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| self.settings.workgroup.clone())
+    }
+
+    /// Sends runs started from now on to `workgroup`.
+    pub fn pick_workgroup(&self, workgroup: &str) {
+        *self.picked.write().unwrap_or_else(|p| p.into_inner()) = Some(workgroup.to_string());
     }
 
     /// Runs the approved text on Athena and streams its rows into a new result in the cache
@@ -80,11 +101,16 @@ impl AthenaEngine {
             return Err(AthenaError::Cancelled);
         }
         let athena = &self.clients.athena;
+        // One workgroup for the whole run, even if another is picked meanwhile.
+        let settings = AthenaSettings {
+            workgroup: self.current_workgroup(),
+            ..self.settings.clone()
+        };
         // Exactly the approved text goes to Athena, with the values that were checked with it
         // as its ExecutionParameters.
         let id = run::start(
             athena,
-            &self.settings,
+            &settings,
             query.sql(),
             query.parameters(),
             query.default_database(),
@@ -144,7 +170,7 @@ impl AthenaEngine {
         let rows = writer.finish()?;
         Ok(AthenaRun {
             query_execution_id: id,
-            workgroup: self.settings.workgroup.clone(),
+            workgroup: settings.workgroup.clone(),
             cost_usd: cost_usd(
                 finished.statistics.bytes_scanned,
                 self.settings.price_per_tb,
@@ -191,7 +217,16 @@ impl Engine for AthenaEngine {
     }
 
     fn workgroup(&self) -> Option<String> {
-        Some(self.settings.workgroup.clone())
+        Some(self.current_workgroup())
+    }
+
+    async fn workgroups(&self) -> Result<Vec<warden_engine::Workgroup>, EngineError> {
+        Ok(crate::workgroups::list(&self.clients.athena).await?)
+    }
+
+    fn use_workgroup(&self, name: &str) -> Result<(), EngineError> {
+        self.pick_workgroup(name);
+        Ok(())
     }
 
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {

@@ -15,6 +15,7 @@ mod read;
 mod run;
 mod sdk_error;
 mod settings;
+pub mod workgroups;
 
 pub use clients::AthenaClients;
 pub use engine::{AthenaEngine, AthenaRun, RunEvent};

@@ -7,6 +7,7 @@ mod catalog;
 mod error;
 mod result;
 mod trace;
+mod workgroup;
 
 pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable};
 pub use error::EngineError;
@@ -14,6 +15,7 @@ pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
 pub use tokio_util::sync::CancellationToken;
 pub use trace::{RunTrace, Scanned};
 pub use warden_guardrails::Approved;
+pub use workgroup::Workgroup;
 
 #[async_trait::async_trait]
 pub trait Engine: Send + Sync {
@@ -23,6 +25,20 @@ pub trait Engine: Send + Sync {
     /// The Athena workgroup queries run in, for the audit journal; `None` for engines without.
     fn workgroup(&self) -> Option<String> {
         None
+    }
+
+    /// The enabled workgroups the caller can see, each with its scan cutoff (Athena); none
+    /// for engines without workgroups.
+    async fn workgroups(&self) -> Result<Vec<Workgroup>, EngineError> {
+        Ok(Vec::new())
+    }
+
+    /// Runs started from now on go to workgroup `name` (already checked by the gate).
+    fn use_workgroup(&self, name: &str) -> Result<(), EngineError> {
+        Err(EngineError::Unavailable(format!(
+            "the {} engine has no workgroups, so it cannot run in {name}",
+            self.name()
+        )))
     }
 
     /// Databases, tables and columns the engine can see, for the schema panel and completion.

@@ -26,6 +26,7 @@ mod star;
 mod unlisted;
 mod unsynced;
 mod waiting;
+mod workgroups;
 
 pub use changes::{
     granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
@@ -35,6 +36,8 @@ pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
 pub use run::{Execution, RunDetails, RunEnd, RunError};
 pub use signed_out::{StoppedWork, STOP_WAIT};
+pub use workgroups::WorkgroupChoice;
+pub(crate) use workgroups::WorkgroupRules;
 
 /// The one way to execute SQL.
 ///
@@ -71,6 +74,8 @@ pub struct Gate {
     catalog_cache: Option<std::path::PathBuf>,
     /// The catalog the window was last shown (see `schema.rs`).
     catalog_seen: RwLock<Option<Arc<crate::catalog_cache::CachedCatalog>>>,
+    /// Athena workspaces: the workgroups baseline runs may use (see `workgroups.rs`).
+    workgroup_rules: Option<WorkgroupRules>,
 }
 
 impl Gate {
@@ -103,6 +108,7 @@ impl Gate {
             news: std::sync::Mutex::new(ElevationChanges::default()),
             catalog_cache: None,
             catalog_seen: RwLock::new(None),
+            workgroup_rules: None,
         }
     }
 

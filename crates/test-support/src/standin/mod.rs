@@ -229,6 +229,16 @@ impl AthenaStandIn {
         self.shared.executions().order.len()
     }
 
+    /// The workgroup of every execution started so far, in order.
+    pub fn workgroups_used(&self) -> Vec<String> {
+        let executions = self.shared.executions();
+        executions
+            .order
+            .iter()
+            .filter_map(|id| executions.by_id.get(id).map(|e| e.workgroup.clone()))
+            .collect()
+    }
+
     /// The state of an execution, if the stand-in knows it.
     pub fn state_of(&self, id: &str) -> Option<QueryState> {
         self.shared.executions().by_id.get(id).map(|e| e.state)
