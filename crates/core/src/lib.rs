@@ -27,9 +27,9 @@ mod files;
 #[cfg(test)]
 mod foreign_tests;
 mod gate;
-pub mod grant_credentials;
 #[cfg(all(test, feature = "embedded"))]
 mod glue_catalog_tests;
+pub mod grant_credentials;
 mod home;
 pub mod identity;
 mod policy_catalog;
