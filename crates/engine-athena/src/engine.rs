@@ -91,6 +91,19 @@ impl AthenaEngine {
         cancel: &CancellationToken,
         events: &(dyn Fn(RunEvent) + Send + Sync),
     ) -> Result<AthenaRun, AthenaError> {
+        self.run_in(query, run_id, cancel, events, self.current_workgroup())
+            .await
+    }
+
+    /// [`Self::run`] in `workgroup` (the one the gate recorded for the run).
+    async fn run_in(
+        &self,
+        query: &Approved,
+        run_id: &str,
+        cancel: &CancellationToken,
+        events: &(dyn Fn(RunEvent) + Send + Sync),
+        workgroup: String,
+    ) -> Result<AthenaRun, AthenaError> {
         let started = Instant::now();
         match query.statements() {
             [_] => {}
@@ -103,7 +116,7 @@ impl AthenaEngine {
         let athena = &self.clients.athena;
         // One workgroup for the whole run, even if another is picked meanwhile.
         let settings = AthenaSettings {
-            workgroup: self.current_workgroup(),
+            workgroup,
             ..self.settings.clone()
         };
         // Exactly the approved text goes to Athena, with the values that were checked with it
@@ -258,7 +271,12 @@ impl Engine for AthenaEngine {
             }),
             RunEvent::State(_) | RunEvent::Reading { .. } => {}
         };
-        let run = self.run(&query, &fresh_run_id(), &cancel, &note).await?;
+        let workgroup = trace
+            .workgroup()
+            .unwrap_or_else(|| self.current_workgroup());
+        let run = self
+            .run_in(&query, &fresh_run_id(), &cancel, &note, workgroup)
+            .await?;
         let rows = run
             .reader
             .page(0, run.rows as usize)

@@ -546,3 +546,25 @@ async fn parameters_go_to_athena_as_execution_parameters() {
         .iter()
         .all(|r| r[3] == warden_engine::Value::Text("us".into())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_goes_to_the_workgroup_its_trace_pins_not_one_picked_since() {
+    let lab = lab(5).await;
+    let engine = lab.engine(lab.settings("primary"));
+    // The gate read "primary" and recorded it; then the user picked "capped" (whose scan
+    // cutoff cancels this query), before the run reached Athena.
+    let trace = warden_engine::RunTrace::new();
+    trace.pin_workgroup(Some("primary".into()));
+    engine.pick_workgroup("capped");
+    let outcome = engine
+        .execute_traced(approve(SELECT_ITEMS), CancellationToken::new(), &trace)
+        .await
+        .expect("ran in the pinned workgroup, under no cutoff");
+    assert_eq!(outcome.result.rows.len(), 5);
+    // A run nobody pinned goes where the pick says.
+    let err = engine
+        .execute(approve(SELECT_ITEMS), CancellationToken::new())
+        .await
+        .expect_err("the picked workgroup's cutoff");
+    assert!(err.to_string().contains("limit"), "{err}");
+}

@@ -11,6 +11,7 @@ pub struct RunTrace {
 
 #[derive(Debug, Default, Clone)]
 struct Traced {
+    workgroup: Option<String>,
     query_id: Option<String>,
     scanned: Option<Scanned>,
 }
@@ -30,6 +31,16 @@ impl RunTrace {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Traced> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The workgroup the run must go to, read once by the gate: the one it records is then the
+    /// one the engine uses, even if another is picked while the run starts.
+    pub fn pin_workgroup(&self, workgroup: Option<String>) {
+        self.lock().workgroup = workgroup;
+    }
+
+    pub fn workgroup(&self) -> Option<String> {
+        self.lock().workgroup.clone()
     }
 
     pub fn set_query_id(&self, id: &str) {
@@ -58,6 +69,9 @@ mod tests {
     fn keeps_what_the_engine_noted() {
         let trace = RunTrace::new();
         assert_eq!((trace.query_id(), trace.scanned()), (None, None));
+        assert_eq!(trace.workgroup(), None);
+        trace.pin_workgroup(Some("analysts".into()));
+        assert_eq!(trace.workgroup().as_deref(), Some("analysts"));
         trace.set_query_id("q-1");
         trace.set_scanned(Scanned {
             bytes: 10,

@@ -258,10 +258,14 @@ impl Gate {
                 return Err(RunError::NotHeld(why));
             }
         };
+        // Read once: what is recorded is where the engine runs it (the trace pins it).
+        let workgroup = runner.workgroup();
+        let trace = RunTrace::new();
+        trace.pin_workgroup(workgroup.clone());
         let engine = EngineRef {
             engine: runner.name().to_string(),
             query_id: None,
-            workgroup: runner.workgroup(),
+            workgroup: workgroup.clone(),
         };
         self.record(Payload::QueryStarted(QueryStarted {
             query: query.clone(),
@@ -270,7 +274,6 @@ impl Gate {
         let reads = approved.reads().to_vec();
         let grants = lease.grants.clone();
         let started = self.now().mono;
-        let trace = RunTrace::new();
         let outcome = runner.execute_traced(approved, cancel, &trace).await;
         // A run that fails or is cancelled after the engine named it is recorded under its id.
         let engine = EngineRef {
@@ -324,7 +327,7 @@ impl Gate {
                 });
                 Ok(Execution {
                     engine: runner.name(),
-                    workgroup: runner.workgroup(),
+                    workgroup,
                     query_id: outcome.query_id,
                     result: outcome.result,
                     bytes_scanned: outcome.bytes_scanned,
