@@ -6,6 +6,7 @@
 
 import type { ExportDone, ExportFormat } from "./api";
 import { describeError } from "./errors";
+import { field, Modal, node, plainInput } from "./modal";
 
 export interface ExportHooks {
   /** Writes the result; rejects with the backend's error. */
@@ -26,30 +27,14 @@ export function exportedText(done: ExportDone): string {
   return `Exported ${done.rows.toLocaleString("en-US")} row${done.rows === 1 ? "" : "s"} to ${done.path}`;
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, id: string, className: string, text = ""): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (id) node.id = id;
-  node.className = className;
-  if (text) node.textContent = text;
-  return node;
-}
-
 export class ExportDialog {
   readonly dialog: HTMLElement;
   readonly format: HTMLSelectElement;
   readonly path: HTMLInputElement;
   readonly error: HTMLElement;
   readonly submit: HTMLButtonElement;
-  private readonly overlay: HTMLElement;
-  private closed = false;
+  private readonly modal: Modal;
   private busy = false;
-  private readonly returnFocus: Element | null;
-  private readonly onKey = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || this.closed) return;
-    event.preventDefault();
-    event.stopPropagation();
-    this.close();
-  };
 
   constructor(
     host: HTMLElement,
@@ -57,91 +42,51 @@ export class ExportDialog {
     private readonly hooks: ExportHooks,
     suggestion = "",
   ) {
-    this.returnFocus = document.activeElement;
-    this.overlay = element("div", "", "dialog-backdrop");
-    this.dialog = element("div", "export-dialog", "dialog");
-    this.dialog.setAttribute("role", "dialog");
-    this.dialog.setAttribute("aria-modal", "true");
-    this.dialog.setAttribute("aria-labelledby", "export-title");
-    const title = element("h2", "export-title", "dialog-title", "Export result");
-    const text = element(
-      "p",
-      "export-text",
-      "dialog-text",
-      `All ${rowCount.toLocaleString("en-US")} row${rowCount === 1 ? "" : "s"} of this result, not only the rows shown. The export is recorded in the audit journal (the number of rows and a hash of the path, never the data).`,
+    this.modal = new Modal(
+      {
+        prefix: "export",
+        title: "Export result",
+        text: `All ${rowCount.toLocaleString("en-US")} row${rowCount === 1 ? "" : "s"} of this result, not only the rows shown. The export is recorded in the audit journal (the number of rows and a hash of the path, never the data).`,
+        submit: "Export",
+      },
+      () => void this.send(),
     );
-    this.dialog.setAttribute("aria-describedby", text.id);
+    this.dialog = this.modal.dialog;
+    this.error = this.modal.error;
+    this.submit = this.modal.submit;
 
-    this.format = element("select", "export-format", "dialog-input");
+    this.format = node("select", { id: "export-format", className: "dialog-input" });
     for (const [value, label] of [
       ["csv", "CSV (spreadsheets)"],
       ["json", "JSON"],
     ] as const) {
-      const choice = element("option", "", "", label);
+      const choice = node("option", { text: label });
       choice.value = value;
       this.format.append(choice);
     }
-    this.path = element("input", "export-path", "dialog-input");
-    this.path.type = "text";
-    this.path.autocomplete = "off";
-    this.path.spellcheck = false;
-    this.path.placeholder = "/home/you/result.csv";
+    this.path = plainInput("export-path", "/home/you/result.csv");
     this.path.value = suggestion;
-
-    const field = (label: string, control: HTMLElement, hint = "") => {
-      const wrap = element("div", "", "dialog-field");
-      const caption = element("label", "", "dialog-label", label);
-      caption.htmlFor = control.id;
-      if (hint) caption.append(" ", element("span", "", "dialog-hint", hint));
-      wrap.append(caption, control);
-      return wrap;
-    };
-
-    this.error = element("p", "export-error", "dialog-error");
-    this.error.setAttribute("role", "alert");
-    this.error.hidden = true;
-    const cancel = element("button", "export-cancel", "dialog-button", "Cancel");
-    cancel.type = "button";
-    this.submit = element("button", "export-submit", "dialog-button is-primary", "Export");
-    this.submit.type = "submit";
-    const actions = element("div", "", "dialog-actions");
-    actions.append(cancel, this.submit);
-    const form = element("form", "", "dialog-form");
-    form.noValidate = true;
-    form.append(field("Format", this.format), field("File", this.path, "(full path; an existing file is replaced)"), this.error, actions);
-    this.dialog.append(title, text, form);
-    this.overlay.append(this.dialog);
-
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      void this.send();
-    });
-    cancel.addEventListener("click", () => this.close());
-    document.addEventListener("keydown", this.onKey, true);
-    host.append(this.overlay);
-    this.path.focus();
+    this.modal.open(
+      host,
+      [field("Format", this.format), field("File", this.path, "(full path; an existing file is replaced)")],
+      this.path,
+    );
   }
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.modal.isOpen;
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    document.removeEventListener("keydown", this.onKey, true);
-    this.overlay.remove();
-    const back = this.returnFocus;
-    if (back instanceof HTMLElement && back.isConnected) back.focus();
+    this.modal.close();
   }
 
   private showError(message: string | null): void {
-    this.error.textContent = message ?? "";
-    this.error.hidden = message === null;
+    this.modal.showError(message);
   }
 
   async send(): Promise<void> {
-    if (this.busy || this.closed) return;
+    if (this.busy || !this.modal.isOpen) return;
     const format = this.format.value === "json" ? "json" : "csv";
     const path = withExtension(this.path.value, format);
     if (path === "") {

@@ -5,6 +5,7 @@
 
 import type { LintParameter } from "./api";
 import { describeError } from "./errors";
+import { field, Modal, node, plainInput } from "./modal";
 
 export interface ParameterHooks {
   /** Why `value` cannot be parameter `number`'s, or null when it is one literal. */
@@ -16,14 +17,6 @@ export function parameterLabel(parameter: LintParameter): string {
   return parameter.column ? `Parameter ${parameter.number} (${parameter.column})` : `Parameter ${parameter.number}`;
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, id: string, className: string, text = ""): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (id) node.id = id;
-  node.className = className;
-  if (text) node.textContent = text;
-  return node;
-}
-
 export class ParameterDialog {
   readonly dialog: HTMLElement;
   readonly inputs: HTMLInputElement[] = [];
@@ -32,17 +25,10 @@ export class ParameterDialog {
   /** The values in order once Run is pressed and each is one literal; null when cancelled. */
   readonly values: Promise<string[] | null>;
   private resolve: (values: string[] | null) => void = () => {};
-  private readonly overlay: HTMLElement;
-  private closed = false;
+  private result: string[] | null = null;
+  private readonly modal: Modal;
   /** The newest check of each input: an older answer that arrives late is dropped. */
   private readonly asked: number[] = [];
-  private readonly returnFocus: Element | null;
-  private readonly onKey = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || this.closed) return;
-    event.preventDefault();
-    event.stopPropagation();
-    this.close();
-  };
 
   constructor(
     host: HTMLElement,
@@ -51,66 +37,38 @@ export class ParameterDialog {
     initial: string[] = [],
   ) {
     this.values = new Promise((resolve) => (this.resolve = resolve));
-    this.returnFocus = document.activeElement;
-    this.overlay = element("div", "", "dialog-backdrop");
-    this.dialog = element("div", "parameter-dialog", "dialog");
-    this.dialog.setAttribute("role", "dialog");
-    this.dialog.setAttribute("aria-modal", "true");
-    this.dialog.setAttribute("aria-labelledby", "parameter-title");
     const count = parameters.length;
-    const title = element("h2", "parameter-title", "dialog-title", count === 1 ? "Query parameter" : "Query parameters");
-    const text = element(
-      "p",
-      "parameter-text",
-      "dialog-text",
-      `The query has ${count} parameter${count === 1 ? "" : "s"} (?). Give each one literal: 'text' (with '' for a quote), 42, DATE '2024-01-31', TRUE. The verdict holds whatever the values are; they are checked again, in place, when the query runs.`,
+    this.modal = new Modal(
+      {
+        prefix: "parameter",
+        title: count === 1 ? "Query parameter" : "Query parameters",
+        text: `The query has ${count} parameter${count === 1 ? "" : "s"} (?). Give each one literal: 'text' (with '' for a quote), 42, DATE '2024-01-31', TRUE. The verdict holds whatever the values are; they are checked again, in place, when the query runs.`,
+        submit: "Run",
+      },
+      () => void this.send(),
+      () => this.resolve(this.result),
     );
-    this.dialog.setAttribute("aria-describedby", text.id);
+    this.dialog = this.modal.dialog;
+    this.submit = this.modal.submit;
 
-    const form = element("form", "", "dialog-form");
-    form.noValidate = true;
-    parameters.forEach((parameter, index) => {
-      const input = element("input", `parameter-${parameter.number}`, "dialog-input");
-      input.type = "text";
-      input.autocomplete = "off";
-      input.spellcheck = false;
+    const fields = parameters.map((parameter, index) => {
+      const input = plainInput(`parameter-${parameter.number}`);
       input.value = initial[index] ?? "";
-      const problem = element("p", `parameter-${parameter.number}-problem`, "dialog-error");
+      const problem = node("p", { id: `parameter-${parameter.number}-problem`, className: "dialog-error" });
       problem.setAttribute("role", "alert");
       problem.hidden = true;
       input.setAttribute("aria-describedby", problem.id);
-      const wrap = element("div", "", "dialog-field");
-      const caption = element("label", "", "dialog-label", parameterLabel(parameter));
-      caption.htmlFor = input.id;
-      wrap.append(caption, input, problem);
-      form.append(wrap);
       input.addEventListener("input", () => void this.validate(index));
       this.inputs.push(input);
       this.problems.push(problem);
       this.asked.push(0);
+      return field(parameterLabel(parameter), input, "", problem);
     });
-    const cancel = element("button", "parameter-cancel", "dialog-button", "Cancel");
-    cancel.type = "button";
-    this.submit = element("button", "parameter-submit", "dialog-button is-primary", "Run");
-    this.submit.type = "submit";
-    const actions = element("div", "", "dialog-actions");
-    actions.append(cancel, this.submit);
-    form.append(actions);
-    this.dialog.append(title, text, form);
-    this.overlay.append(this.dialog);
-
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      void this.send();
-    });
-    cancel.addEventListener("click", () => this.close());
-    document.addEventListener("keydown", this.onKey, true);
-    host.append(this.overlay);
-    this.inputs[0]?.focus();
+    this.modal.open(host, fields, this.inputs[0]);
   }
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.modal.isOpen;
   }
 
   /** Checks input `index` with the backend and shows why it is refused; true when it is one literal. */
@@ -124,7 +82,7 @@ export class ParameterDialog {
       problem = describeError(error);
     }
     // A newer check of this input decides what it shows.
-    if (asked !== this.asked[index] || this.closed) return problem === null;
+    if (asked !== this.asked[index] || !this.modal.isOpen) return problem === null;
     this.problems[index].textContent = problem ?? "";
     this.problems[index].hidden = problem === null;
     if (problem === null) input.removeAttribute("aria-invalid");
@@ -134,11 +92,11 @@ export class ParameterDialog {
 
   /** Runs with the values when every one is one literal; otherwise focuses the first refused. */
   async send(): Promise<void> {
-    if (this.closed) return;
+    if (!this.modal.isOpen) return;
     this.submit.disabled = true;
     try {
       const ok = await Promise.all(this.inputs.map((_, index) => this.validate(index)));
-      if (this.closed) return;
+      if (!this.modal.isOpen) return;
       const first = ok.indexOf(false);
       if (first >= 0) {
         this.inputs[first].focus();
@@ -152,16 +110,11 @@ export class ParameterDialog {
   }
 
   close(): void {
-    this.finish(null);
+    this.modal.close();
   }
 
-  private finish(values: string[] | null): void {
-    if (this.closed) return;
-    this.closed = true;
-    document.removeEventListener("keydown", this.onKey, true);
-    this.overlay.remove();
-    const back = this.returnFocus;
-    if (back instanceof HTMLElement && back.isConnected) back.focus();
-    this.resolve(values);
+  private finish(values: string[]): void {
+    this.result = values;
+    this.modal.close();
   }
 }

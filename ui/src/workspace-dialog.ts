@@ -4,8 +4,8 @@
 // workspaces); this form only gathers them and shows the backend's answer.
 
 import type { NewWorkspace, WorkspaceEntry } from "./api";
-import { element } from "./dom";
 import { describeError } from "./errors";
+import { field, Modal, node, plainInput } from "./modal";
 
 export interface WorkspaceDialogHooks {
   /** The ~/.aws/config profiles that sign in through IAM Identity Center. */
@@ -14,12 +14,6 @@ export interface WorkspaceDialogHooks {
   add: (workspace: NewWorkspace) => Promise<WorkspaceEntry[]>;
   /** Called once it is written. */
   done: (name: string, entries: WorkspaceEntry[]) => void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: { id?: string; className?: string; text?: string } = {}): HTMLElementTagNameMap[K] {
-  const node = element(tag, options.className ?? "", options.text);
-  if (options.id) node.id = options.id;
-  return node;
 }
 
 /** An empty optional field is left out. */
@@ -44,81 +38,55 @@ export class WorkspaceDialog {
   readonly key: HTMLTextAreaElement;
   readonly error: HTMLElement;
   readonly submit: HTMLButtonElement;
+  private readonly modal: Modal;
   private readonly profileFields: HTMLElement;
   private readonly centerFields: HTMLElement;
-  private readonly overlay: HTMLElement;
-  private readonly returnFocus: Element | null;
-  private closed = false;
   private busy = false;
-  private readonly onKey = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || this.closed) return;
-    event.preventDefault();
-    event.stopPropagation();
-    this.close();
-  };
 
   constructor(
     host: HTMLElement,
     private readonly hooks: WorkspaceDialogHooks,
   ) {
-    this.returnFocus = document.activeElement;
-    const input = (id: string, placeholder: string) => {
-      const node = el("input", { id, className: "dialog-input" });
-      node.type = "text";
-      node.autocomplete = "off";
-      node.spellcheck = false;
-      node.placeholder = placeholder;
-      return node;
-    };
-    const field = (label: string, control: HTMLElement, hint = "") => {
-      const wrap = el("div", { className: "dialog-field" });
-      const caption = el("label", { className: "dialog-label", text: label });
-      caption.htmlFor = control.id;
-      if (hint) caption.append(" ", el("span", { className: "dialog-hint", text: hint }));
-      wrap.append(caption, control);
-      return wrap;
-    };
+    this.modal = new Modal(
+      {
+        prefix: "workspace",
+        title: "Add AWS workspace",
+        text: "Warden adds it to your config.toml. Queries on it run on Amazon Athena under your AWS sign-in, checked against the policy your security team signs.",
+        submit: "Add",
+      },
+      () => void this.send(),
+    );
+    this.dialog = this.modal.dialog;
+    this.error = this.modal.error;
+    this.submit = this.modal.submit;
 
-    this.overlay = el("div", { className: "dialog-backdrop" });
-    this.dialog = el("div", { id: "workspace-dialog", className: "dialog" });
-    this.dialog.setAttribute("role", "dialog");
-    this.dialog.setAttribute("aria-modal", "true");
-    this.dialog.setAttribute("aria-labelledby", "workspace-dialog-title");
-    const title = el("h2", { id: "workspace-dialog-title", className: "dialog-title", text: "Add AWS workspace" });
-    const text = el("p", {
-      id: "workspace-dialog-text",
-      className: "dialog-text",
-      text: "Warden adds it to your config.toml. Queries on it run on Amazon Athena under your AWS sign-in, checked against the policy your security team signs.",
-    });
-    this.dialog.setAttribute("aria-describedby", text.id);
-
-    this.name = input("workspace-name", "analytics");
-    this.method = el("select", { id: "workspace-method", className: "dialog-input" });
+    this.name = plainInput("workspace-name", "analytics");
+    this.method = node("select", { id: "workspace-method", className: "dialog-input" });
     for (const [value, label] of [
       ["identityCenter", "IAM Identity Center (start URL, account, role)"],
       ["profile", "A profile of the AWS CLI (~/.aws/config)"],
     ] as const) {
-      const choice = el("option", { text: label });
+      const choice = node("option", { text: label });
       choice.value = value;
       this.method.append(choice);
     }
-    this.profile = el("select", { id: "workspace-profile", className: "dialog-input" });
-    this.startUrl = input("workspace-start-url", "https://my-org.awsapps.com/start");
-    this.ssoRegion = input("workspace-sso-region", "eu-west-1");
-    this.accountId = input("workspace-account", "123456789012");
-    this.roleName = input("workspace-role", "AthenaAnalyst");
-    this.region = input("workspace-region", "the sign-in's region");
-    this.workgroup = input("workspace-workgroup", "primary");
-    this.database = input("workspace-database", "sales");
-    this.source = input("workspace-source", "s3://security-bundles/warden/");
-    this.key = el("textarea", { id: "workspace-key", className: "dialog-input" });
+    this.profile = node("select", { id: "workspace-profile", className: "dialog-input" });
+    this.startUrl = plainInput("workspace-start-url", "https://my-org.awsapps.com/start");
+    this.ssoRegion = plainInput("workspace-sso-region", "eu-west-1");
+    this.accountId = plainInput("workspace-account", "123456789012");
+    this.roleName = plainInput("workspace-role", "AthenaAnalyst");
+    this.region = plainInput("workspace-region", "the sign-in's region");
+    this.workgroup = plainInput("workspace-workgroup", "primary");
+    this.database = plainInput("workspace-database", "sales");
+    this.source = plainInput("workspace-source", "s3://security-bundles/warden/");
+    this.key = node("textarea", { id: "workspace-key", className: "dialog-input" });
     this.key.rows = 2;
     this.key.spellcheck = false;
     this.key.placeholder = "/etc/warden/security.pub, or the key text";
 
-    this.profileFields = el("div", { className: "dialog-group" });
+    this.profileFields = node("div", { className: "dialog-group" });
     this.profileFields.append(field("Profile", this.profile));
-    this.centerFields = el("div", { className: "dialog-group" });
+    this.centerFields = node("div", { className: "dialog-group" });
     this.centerFields.append(
       field("Start URL", this.startUrl, "(the AWS access portal)"),
       field("Identity Center region", this.ssoRegion),
@@ -128,55 +96,30 @@ export class WorkspaceDialog {
     this.showMethod();
     this.method.addEventListener("change", () => this.showMethod());
 
-    this.error = el("p", { id: "workspace-error", className: "dialog-error" });
-    this.error.setAttribute("role", "alert");
-    this.error.hidden = true;
-    const cancel = el("button", { id: "workspace-cancel", className: "dialog-button", text: "Cancel" });
-    cancel.type = "button";
-    this.submit = el("button", { id: "workspace-submit", className: "dialog-button is-primary", text: "Add" });
-    this.submit.type = "submit";
-    const actions = el("div", { className: "dialog-actions" });
-    actions.append(cancel, this.submit);
-    const form = el("form", { className: "dialog-form" });
-    form.noValidate = true;
-    form.append(
-      field("Name", this.name, "(lowercase letters, digits, - and _)"),
-      field("Sign in with", this.method),
-      this.profileFields,
-      this.centerFields,
-      field("Region", this.region, "(of Athena, S3 and Glue; optional)"),
-      field("Workgroup", this.workgroup, "(optional)"),
-      field("Default database", this.database, "(optional)"),
-      field("Policy bundle source", this.source, "(from your security team)"),
-      field("Trusted key", this.key, "(your security team's public key)"),
-      this.error,
-      actions,
+    this.modal.open(
+      host,
+      [
+        field("Name", this.name, "(lowercase letters, digits, - and _)"),
+        field("Sign in with", this.method),
+        this.profileFields,
+        this.centerFields,
+        field("Region", this.region, "(of Athena, S3 and Glue; optional)"),
+        field("Workgroup", this.workgroup, "(optional)"),
+        field("Default database", this.database, "(optional)"),
+        field("Policy bundle source", this.source, "(from your security team)"),
+        field("Trusted key", this.key, "(your security team's public key)"),
+      ],
+      this.name,
     );
-    this.dialog.append(title, text, form);
-    this.overlay.append(this.dialog);
-
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      void this.send();
-    });
-    cancel.addEventListener("click", () => this.close());
-    document.addEventListener("keydown", this.onKey, true);
-    host.append(this.overlay);
-    this.name.focus();
     void this.loadProfiles();
   }
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.modal.isOpen;
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    document.removeEventListener("keydown", this.onKey, true);
-    this.overlay.remove();
-    const back = this.returnFocus;
-    if (back instanceof HTMLElement && back.isConnected) back.focus();
+    this.modal.close();
   }
 
   private showMethod(): void {
@@ -193,28 +136,19 @@ export class WorkspaceDialog {
     } catch (error) {
       problem = `The AWS CLI's profiles could not be read. ${describeError(error)}`;
     }
-    if (this.closed) return;
+    if (!this.modal.isOpen) return;
     const options = names.map((name) => {
-      const choice = el("option", { text: name });
+      const choice = node("option", { text: name });
       choice.value = name;
       return choice;
     });
     if (options.length === 0) {
-      const none = el("option", { text: problem ?? "No profile of ~/.aws/config signs in through IAM Identity Center" });
+      const none = node("option", { text: problem ?? "No profile of ~/.aws/config signs in through IAM Identity Center" });
       none.value = "";
       none.disabled = true;
       options.push(none);
     }
     this.profile.replaceChildren(...options);
-  }
-
-  private showError(message: string | null, field?: HTMLElement): void {
-    this.error.textContent = message ?? "";
-    this.error.hidden = message === null;
-    if (field) {
-      field.setAttribute("aria-invalid", "true");
-      field.focus();
-    }
   }
 
   /** The form as the backend takes it, or the first required field left empty. */
@@ -254,13 +188,13 @@ export class WorkspaceDialog {
   }
 
   async send(): Promise<void> {
-    if (this.busy || this.closed) return;
+    if (this.busy || !this.modal.isOpen) return;
     const gathered = this.gather();
     if ("missing" in gathered) {
-      this.showError(`Give ${gathered.missing}.`, gathered.field);
+      this.modal.showError(`Give ${gathered.missing}.`, gathered.field);
       return;
     }
-    this.showError(null);
+    this.modal.showError(null);
     this.busy = true;
     this.submit.disabled = true;
     this.submit.textContent = "Adding…";
@@ -269,7 +203,7 @@ export class WorkspaceDialog {
       this.hooks.done(gathered.name, entries);
       this.close();
     } catch (error) {
-      this.showError(describeError(error));
+      this.modal.showError(describeError(error));
     } finally {
       this.busy = false;
       this.submit.disabled = false;
