@@ -9,7 +9,7 @@ CARGO ?= cargo
 APP := $(CARGO_TARGET_DIR)/debug/warden-desktop
 CLI := $(CARGO_TARGET_DIR)/debug/warden
 
-.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean sandbox sandbox-stop ts fixtures
+.PHONY: run test setup setup-test ui build cli lint-cli test-rust test-ui clean sandbox sandbox-stop ts fixtures deb
 
 run: setup ui build
 	@$(CLI) workspace init >/dev/null && echo "demo workspace ready (warden workspace show describes it)"
@@ -38,6 +38,10 @@ ui:
 # tests): one feature set, so `make run` after `make test` (or the reverse) rebuilds nothing.
 build:
 	$(CARGO) test --workspace --no-run
+
+# The Debian package (release build): the app, its desktop entry and icons, and the CLI.
+deb: setup
+	scripts/deb.sh
 
 # The lint-only CLI: no DataFusion, no Tauri, no WebKit.
 lint-cli:
