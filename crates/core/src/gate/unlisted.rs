@@ -12,29 +12,27 @@ use warden_guardrails::{Policy, Report};
 use super::Gate;
 use crate::catalog_cache::{self, CachedCatalog};
 
-/// Whether `catalog` has the table `qualified` (`db.table`).
-pub(crate) fn has_table(catalog: &CatalogSnapshot, qualified: &str) -> bool {
-    let Some((database, table)) = qualified.split_once('.') else {
-        return false;
-    };
+/// The tables of `catalog` named `qualified` (`db.table`), case as Athena ignores it.
+fn tables<'a>(
+    catalog: &'a CatalogSnapshot,
+    qualified: &'a str,
+) -> impl Iterator<Item = &'a warden_engine::CatalogTable> + 'a {
+    let (database, table) = qualified.split_once('.').unwrap_or(("", ""));
     catalog
         .databases
         .iter()
-        .filter(|d| d.name.eq_ignore_ascii_case(database))
+        .filter(move |d| !database.is_empty() && d.name.eq_ignore_ascii_case(database))
         .flat_map(|d| d.tables.iter())
-        .any(|t| t.name.eq_ignore_ascii_case(table))
+        .filter(move |t| t.name.eq_ignore_ascii_case(table))
+}
+
+/// Whether `catalog` has the table `qualified` (`db.table`).
+pub(crate) fn has_table(catalog: &CatalogSnapshot, qualified: &str) -> bool {
+    tables(catalog, qualified).next().is_some()
 }
 
 fn has_column(catalog: &CatalogSnapshot, qualified: &str, column: &str) -> bool {
-    let Some((database, table)) = qualified.split_once('.') else {
-        return false;
-    };
-    catalog
-        .databases
-        .iter()
-        .filter(|d| d.name.eq_ignore_ascii_case(database))
-        .flat_map(|d| d.tables.iter())
-        .filter(|t| t.name.eq_ignore_ascii_case(table))
+    tables(catalog, qualified)
         .flat_map(|t| t.columns.iter())
         .any(|c| c.name.eq_ignore_ascii_case(column))
 }
