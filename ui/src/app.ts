@@ -388,7 +388,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** The tab whose query runs, while one does. */
   let runTab: Tab | null = null;
 
-  /** The values last run with each text that has `?` parameters, offered again (this session only). */
+  /**
+   * The values last run with each text that has `?` parameters, offered again: this session's
+   * runs, and a run reopened from the History with the values the journal kept.
+   */
   const lastValues = new Map<string, string[]>();
 
   /**
@@ -788,7 +791,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     },
   );
   saved.saveFrom(() => ({ sql: editor.getSql(), database: front.database, name: front.title }));
-  const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text) => newTab(text));
+  const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text, values) => {
+    // The dialog offers the values the run had; they are checked again like typed ones.
+    if (values) lastValues.set(text, values);
+    newTab(text);
+  });
   // One side panel at a time: they share the column right of the editor.
   const sidePanels = [audit, history, saved];
   const onlyOpen = (keep: { isOpen: boolean }) => {

@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AuditEvent, AuditFilter } from "./api";
-import { hashedText, HistoryPanel, loadRuns, matches, runFacts, toRun } from "./history";
+import fixtures from "./gen/fixtures.json";
+import { hashedText, HistoryPanel, loadRuns, matches, parameterLine, runFacts, toRun } from "./history";
+
+/** The journal's run of the demo's `?` template, as the real backend recorded it. */
+const WITH_PARAMETERS = (fixtures.audit.events as unknown as AuditEvent[]).find(
+  (event) => event.kind === "query_finished" && (event.payload as { query?: { parameters?: unknown } }).query?.parameters !== undefined,
+)!;
 
 // Shapes as the journal records them (ui/src/gen/fixtures.json, `audit`).
 function finished(seq: number, sql: string | null, extra: Partial<AuditEvent> = {}): AuditEvent {
@@ -88,6 +94,31 @@ describe("runs from the journal", () => {
   });
 });
 
+describe("parameters in the history", () => {
+  it("reads the values the journal kept, and finds the run by a value", () => {
+    const run = toRun(WITH_PARAMETERS)!;
+    expect(run.parameters).toEqual({ count: 2, values: ["'DE'", "0"] });
+    expect(parameterLine(run.parameters!)).toBe("2 parameters: 'DE', 0");
+    expect(matches(run, "'de'")).toBe(true);
+    expect(toRun(finished(3, "SELECT 1"))?.parameters).toBeNull();
+  });
+
+  it("says the values were not kept under a hash-only policy", () => {
+    const hashed = structuredClone(WITH_PARAMETERS);
+    const query = (hashed.payload as { query: Record<string, unknown> }).query;
+    query.parameters = { count: 1, bound_sha256: "9405" };
+    const run = toRun(hashed)!;
+    expect(run.parameters).toEqual({ count: 1, values: null });
+    expect(parameterLine(run.parameters!)).toBe("1 parameter (values not kept: the policy records only hashes)");
+  });
+
+  it("ignores a malformed record rather than showing the wrong values", () => {
+    const odd = structuredClone(WITH_PARAMETERS);
+    (odd.payload as { query: Record<string, unknown> }).query.parameters = { count: 2, values: ["'DE'"] };
+    expect(toRun(odd)?.parameters).toEqual({ count: 2, values: null });
+  });
+});
+
 describe("the History panel", () => {
   let reopen: ReturnType<typeof vi.fn>;
   let panel: HistoryPanel;
@@ -116,10 +147,20 @@ describe("the History panel", () => {
     expect(first.querySelector(".history-text")?.textContent).toBe("SELECT country FROM sales.customers");
     expect(first.querySelector(".history-facts")?.textContent).toBe("Finished · allowed · 14 rows · 2.6 KB scanned · 17 ms · demo");
     (first.querySelector("button") as HTMLButtonElement).click();
-    expect(reopen).toHaveBeenCalledWith("SELECT country FROM sales.customers");
+    expect(reopen).toHaveBeenCalledWith("SELECT country FROM sales.customers", null);
     const hashedButton = hashed.querySelector("button") as HTMLButtonElement;
     expect(hashedButton.disabled).toBe(true);
     expect(hashed.querySelector(".history-text")?.textContent).toContain("Text not kept");
+  });
+
+  it("shows a run's parameter values and reopens the text with them", async () => {
+    answer = async () => [WITH_PARAMETERS];
+    await panel.setOpen(true);
+    await vi.waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0].querySelector(".history-parameters")?.textContent).toBe("2 parameters: 'DE', 0");
+    (rows()[0].querySelector("button") as HTMLButtonElement).click();
+    const text = (WITH_PARAMETERS.payload as { query: { sql: { text: string } } }).query.sql.text;
+    expect(reopen).toHaveBeenCalledWith(text, ["'DE'", "0"]);
   });
 
   it("filters as you type and says when nothing matches", async () => {

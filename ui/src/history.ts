@@ -29,6 +29,14 @@ export interface HistoryRun {
   durationMs: number | null;
   /** A failure's message, or a refusal's rule ids. */
   detail: string | null;
+  /** The run's `?` parameters: how many, and their values when the journal keeps them. */
+  parameters: RunParameters | null;
+}
+
+export interface RunParameters {
+  count: number;
+  /** Null when the policy keeps only hashes (`audit.sql_text: hash`). */
+  values: string[] | null;
 }
 
 type Raw = Record<string, unknown>;
@@ -57,7 +65,24 @@ export function toRun(event: AuditEvent): HistoryRun | null {
     bytes: count(payload.bytes_scanned),
     durationMs: count(payload.duration_ms),
     detail: event.kind === "query_failed" ? text(payload.error) : event.kind === "query_blocked" && rules.length > 0 ? `rules: ${rules.join(", ")}` : null,
+    parameters: parametersOf(query.parameters),
   };
+}
+
+/** The journal's parameter record (`{count, values?}`), or null for a text without. */
+function parametersOf(value: unknown): RunParameters | null {
+  const raw = record(value);
+  const n = count(raw?.count);
+  if (!raw || n === null || n === 0) return null;
+  const values = Array.isArray(raw.values) && raw.values.length === n && raw.values.every((v) => typeof v === "string") ? (raw.values as string[]) : null;
+  return { count: n, values };
+}
+
+/** How the row names the values a run was given. */
+export function parameterLine(parameters: RunParameters): string {
+  const label = parameters.count === 1 ? "1 parameter" : `${parameters.count} parameters`;
+  if (parameters.values === null) return `${label} (values not kept: the policy records only hashes)`;
+  return `${label}: ${parameters.values.join(", ")}`;
 }
 
 const OUTCOME: Record<string, string> = {
@@ -90,7 +115,7 @@ export function hashedText(run: HistoryRun): string {
 export function matches(run: HistoryRun, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const haystack = [run.text ?? "", ...runFacts(run), run.detail ?? "", run.verdict ?? ""].join(" ").toLowerCase();
+  const haystack = [run.text ?? "", ...runFacts(run), run.detail ?? "", run.verdict ?? "", ...(run.parameters?.values ?? [])].join(" ").toLowerCase();
   return words.every((word) => haystack.includes(word));
 }
 
@@ -119,7 +144,8 @@ export class HistoryPanel {
     private readonly root: HTMLElement,
     private readonly toggleButton: HTMLButtonElement,
     private readonly events: EventsCall,
-    private readonly reopen: (text: string) => void,
+    /** Opens `text` in a new tab; `values` are the run's parameter values, when kept. */
+    private readonly reopen: (text: string, values: string[] | null) => void,
     private readonly now: () => Date = () => new Date(),
   ) {
     const head = element("div", "audit-head");
@@ -207,14 +233,16 @@ export class HistoryPanel {
     time.title = formatRelative(run.at, now);
     const facts = element("span", "history-facts", runFacts(run).join(" · "));
     open.append(sql, time, facts);
+    if (run.parameters) open.append(element("span", "history-parameters", parameterLine(run.parameters)));
     if (run.detail) open.append(element("span", "history-detail", run.detail));
     if (run.text === null) {
       open.disabled = true;
       open.title = "The journal keeps no text to reopen.";
     } else {
       const reopened = run.text;
-      open.title = "Open in a new tab";
-      open.addEventListener("click", () => this.reopen(reopened));
+      const values = run.parameters?.values ?? null;
+      open.title = values ? "Open in a new tab (its parameter values are offered again when it runs)" : "Open in a new tab";
+      open.addEventListener("click", () => this.reopen(reopened, values));
     }
     item.append(open);
     return item;
