@@ -123,6 +123,33 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
             "{event}"
         );
     }
+
+    // The Saved panel lists the workgroup's named queries (the sandbox keeps two in `primary`);
+    // one opens in a new tab, where the gate judges it like typed text.
+    let toggle = s.find("#saved-toggle")?.ok_or("no Saved toggle")?;
+    s.click(&toggle)?;
+    let named = wait_for("the workgroup's named queries", ATHENA_PATIENCE, || {
+        text_of(&s, "#named-list").filter(|t| t.contains("Customer emails"))
+    })?;
+    assert!(named.contains("Customers by country"), "{named}");
+    assert_eq!(
+        text_of(&s, "#named-title").as_deref(),
+        Some("Named queries in Athena (workgroup primary)")
+    );
+    let rows = s.find_all("#named-list .saved-row button")?;
+    let emails = rows
+        .iter()
+        .find(|r| s.text(r).is_ok_and(|t| t.contains("Customer emails")))
+        .ok_or("no Customer emails row")?;
+    s.click(emails)?;
+    wait_for("the named query in the editor", ATHENA_PATIENCE, || {
+        s.execute("return window.__warden.getSql();", json!([]))
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .filter(|sql| sql.contains("email FROM sales.customers"))
+    })?;
+    wait_verdict(&s, "elevate")?;
+    s.click(&toggle)?;
     // A scan over the sandbox's budget needs large-scan, which its policy approves at once: the
     // request goes to the broker's queue, the broker grants it and delivers credentials for the
     // elevation's own role, and the window runs the query with them, in the elevation's

@@ -32,6 +32,14 @@ pub async fn workgroups(
 }
 
 #[tauri::command]
+pub async fn named_queries(
+    state: State<'_, AppState>,
+) -> Result<Option<warden_api::WorkgroupQueries>, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    warden_api::named_queries::named_queries(&gate).await
+}
+
+#[tauri::command]
 pub async fn choose_workgroup(
     state: State<'_, AppState>,
     name: String,

@@ -54,6 +54,7 @@ pub fn run() {
             commands::refresh_catalog,
             commands::workgroups,
             commands::choose_workgroup,
+            commands::named_queries,
             commands::lint,
             commands::format_sql,
             commands::check_parameter,

@@ -48,6 +48,8 @@ import type { SignInStatus } from "./gen/SignInStatus";
 import type { Verdict } from "./gen/Verdict";
 import type { WorkgroupEntry } from "./gen/WorkgroupEntry";
 import type { WorkgroupPicker } from "./gen/WorkgroupPicker";
+import type { WorkgroupQueries } from "./gen/WorkgroupQueries";
+import type { NamedQueryEntry } from "./gen/NamedQueryEntry";
 import type { WorkspaceEntry } from "./gen/WorkspaceEntry";
 import type { NewWorkspace } from "./gen/NewWorkspace";
 import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
@@ -96,6 +98,8 @@ export type {
   Verdict,
   WorkgroupEntry,
   WorkgroupPicker,
+  WorkgroupQueries,
+  NamedQueryEntry,
   WorkspaceEntry,
   NewWorkspace,
   WorkspaceInfo,
@@ -137,6 +141,11 @@ export function catalog(): Promise<Catalog> {
 /** The workgroups baseline runs may use; `null` on a workspace without workgroups (the demo). */
 export function workgroups(): Promise<WorkgroupPicker | null> {
   return invoke<WorkgroupPicker | null>("workgroups");
+}
+
+/** The Athena named queries of the workgroup in use; `null` on a workspace without (the demo). */
+export function namedQueries(): Promise<WorkgroupQueries | null> {
+  return invoke<WorkgroupQueries | null>("named_queries");
 }
 
 /** Baseline runs from now on go to workgroup `name`; refused unless it is offered. */

@@ -773,7 +773,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const saved = new SavedPanel(
     layout.saved,
     layout.savedToggle,
-    { list: api.savedQueries, save: api.saveQuery, remove: api.deleteSavedQuery },
+    { list: api.savedQueries, save: api.saveQuery, remove: api.deleteSavedQuery, named: api.namedQueries },
     {
       open: (query) => {
         newTab(query.sql);

@@ -25,6 +25,7 @@ import type {
   RowPage,
   SignInStatus,
   WorkgroupPicker,
+  WorkgroupQueries,
   WorkspaceEntry,
   WorkspaceInfo,
 } from "./api";
@@ -36,6 +37,7 @@ export interface Fixtures {
   catalog: Catalog;
   refresh_catalog: Catalog;
   workgroups: WorkgroupPicker | null;
+  named_queries: WorkgroupQueries | null;
   policy_status: PolicyStatus;
   sign_in_status: SignInStatus;
   workspaces: WorkspaceEntry[];
@@ -100,6 +102,8 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           return fixtures.refresh_catalog;
         case "workgroups":
           return fixtures.workgroups;
+        case "named_queries":
+          return fixtures.named_queries;
         case "choose_workgroup":
           return Promise.reject(fixtures.errors.choose_workgroup_demo);
         case "sign_in_status":

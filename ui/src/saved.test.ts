@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { SavedQuery, SaveQuery } from "./api";
+import type { SavedQuery, SaveQuery, WorkgroupQueries } from "./api";
 import { SavedPanel } from "./saved";
 
 function query(name: string, extra: Partial<SavedQuery> = {}): SavedQuery {
@@ -7,9 +7,10 @@ function query(name: string, extra: Partial<SavedQuery> = {}): SavedQuery {
 }
 
 /** A backend that keeps the list in memory, as the real one keeps it in a file. */
-function backend(initial: SavedQuery[] = []) {
+function backend(initial: SavedQuery[] = [], named: () => Promise<WorkgroupQueries | null> = async () => null) {
   let list = [...initial];
   return {
+    named: vi.fn(named),
     list: vi.fn(async () => list),
     save: vi.fn(async (q: SaveQuery) => {
       if (q.name.trim() === "") throw { kind: "invalid", message: "give the query a name to save it under" };
@@ -33,6 +34,60 @@ function mount(calls = backend()) {
   panel.saveFrom(() => ({ sql: "SELECT 1", database: "web", name: "Query 3" }));
   return { panel, root, toggle, hooks, calls };
 }
+
+const NAMED: WorkgroupQueries = {
+  workgroup: "analysts",
+  truncated: false,
+  queries: [
+    { id: "n1", name: "Daily revenue", description: "finance's", database: "sales", sql: "SELECT 1" },
+    { id: "n2", name: "Visits", description: "", database: null, sql: "SELECT 2" },
+  ],
+};
+
+describe("Athena's named queries in the Saved panel", () => {
+  const namedRows = (panel: SavedPanel) => [...panel.namedList.querySelectorAll<HTMLElement>(".saved-row")];
+
+  it("are hidden on a workspace without workgroups", async () => {
+    const { panel } = mount();
+    await panel.setOpen(true);
+    expect(panel.namedSection.hidden).toBe(true);
+  });
+
+  it("are listed under the workgroup's name, read-only, and open in a new tab", async () => {
+    const { panel, hooks } = mount(backend([], async () => NAMED));
+    await panel.setOpen(true);
+    expect(panel.namedSection.hidden).toBe(false);
+    expect(panel.namedSection.querySelector("h3")?.textContent).toBe("Named queries in Athena (workgroup analysts)");
+    expect(panel.namedList.getAttribute("aria-labelledby")).toBe("named-title");
+    const rows = namedRows(panel);
+    expect(rows.map((r) => r.dataset.id)).toEqual(["n1", "n2"]);
+    expect(rows[0].querySelector(".saved-delete")).toBeNull();
+    expect(rows[0].textContent).toContain("database sales");
+    (rows[1].querySelector("button") as HTMLButtonElement).click();
+    expect(hooks.open).toHaveBeenCalledWith(NAMED.queries[1]);
+  });
+
+  it("say when the workgroup has none, more than are shown, or could not be read", async () => {
+    const { panel } = mount(backend([], async () => ({ ...NAMED, queries: [] })));
+    await panel.setOpen(true);
+    expect(panel.namedList.textContent).toBe("The analysts workgroup has no named queries.");
+
+    const more = mount(backend([], async () => ({ ...NAMED, truncated: true })));
+    await more.panel.setOpen(true);
+    expect(more.panel.namedList.textContent).toContain("Only the first 2 are shown: the workgroup has more.");
+
+    const broken = mount(
+      backend([], async () => {
+        throw { kind: "engine", message: "the workgroup's named queries could not be read: access denied" };
+      }),
+    );
+    await broken.panel.setOpen(true);
+    expect(broken.panel.namedSection.hidden).toBe(false);
+    expect(broken.panel.namedList.querySelector(".is-error")?.textContent).toContain("access denied");
+    // The analyst's own queries still show.
+    expect(broken.panel.list.textContent).toContain("No saved queries yet");
+  });
+});
 
 describe("the Saved panel", () => {
   it("saves the front tab under the name given, and says so", async () => {
@@ -87,6 +142,7 @@ describe("the Saved panel", () => {
       }),
       save: vi.fn(),
       remove: vi.fn(),
+      named: vi.fn(async () => null),
     });
     failing.toggle.click();
     await vi.waitFor(() => expect(failing.panel.list.textContent).toContain("move the file away"));

@@ -1,8 +1,10 @@
 // The Saved panel: queries kept under a name and a description on this machine, per workspace
 // (the backend keeps them in its data folder, like the tabs). Ctrl+S opens it with the front
 // tab's name filled in; saving under an existing name replaces that query. A click on a saved
-// query opens it in a new tab; Delete asks once more before it deletes.
-import type { SavedQuery, SaveQuery } from "./api";
+// query opens it in a new tab; Delete asks once more before it deletes. On an Athena workspace
+// the panel also lists the named queries of the workgroup in use, read-only (they are managed in
+// Athena); a click opens one in a new tab, where it is linted like any text.
+import type { NamedQueryEntry, SavedQuery, SaveQuery, WorkgroupQueries } from "./api";
 import { describeError } from "./errors";
 import { formatDateTime } from "./time";
 import { element } from "./dom";
@@ -11,11 +13,13 @@ export interface SavedCalls {
   list(): Promise<SavedQuery[]>;
   save(query: SaveQuery): Promise<SavedQuery[]>;
   remove(name: string): Promise<SavedQuery[]>;
+  /** The workgroup's Athena named queries; `null` on a workspace without (the demo). */
+  named(): Promise<WorkgroupQueries | null>;
 }
 
 export interface SavedHooks {
   /** Opens a saved query in a new tab. */
-  open(query: SavedQuery): void;
+  open(query: SavedQuery | NamedQueryEntry): void;
   /** A query was saved under `name` from the front tab. */
   saved(name: string): void;
 }
@@ -34,7 +38,13 @@ export class SavedPanel {
   readonly submit: HTMLButtonElement;
   readonly note: HTMLElement;
   readonly list: HTMLOListElement;
+  /** The workgroup's named queries, hidden on a workspace without. */
+  readonly namedSection: HTMLElement;
+  readonly namedList: HTMLOListElement;
+  private readonly namedTitle: HTMLElement;
   private queries: SavedQuery[] = [];
+  private named: WorkgroupQueries | null = null;
+  private namedFailed: string | null = null;
   private open = false;
   private failed: string | null = null;
   private source: (() => SaveSource) | null = null;
@@ -80,7 +90,15 @@ export class SavedPanel {
     this.list = element("ol", "history-list saved-list");
     this.list.id = "saved-list";
     this.list.setAttribute("aria-label", "Saved queries");
-    root.replaceChildren(head, form, this.list);
+    this.namedSection = element("section", "named-queries");
+    this.namedTitle = element("h3", "panel-subtitle", "Named queries in Athena");
+    this.namedTitle.id = "named-title";
+    this.namedList = element("ol", "history-list named-list");
+    this.namedList.id = "named-list";
+    this.namedList.setAttribute("aria-labelledby", this.namedTitle.id);
+    this.namedSection.append(this.namedTitle, this.namedList);
+    this.namedSection.hidden = true;
+    root.replaceChildren(head, form, this.list, this.namedSection);
     root.hidden = true;
     toggleButton.setAttribute("aria-expanded", "false");
     toggleButton.setAttribute("aria-controls", root.id || "saved-panel");
@@ -117,6 +135,7 @@ export class SavedPanel {
   }
 
   async load(): Promise<void> {
+    const named = this.loadNamed();
     try {
       this.queries = await this.calls.list();
       this.failed = null;
@@ -124,6 +143,52 @@ export class SavedPanel {
       this.failed = `Could not read the saved queries. ${describeError(error)}`;
     }
     this.render();
+    await named;
+  }
+
+  private async loadNamed(): Promise<void> {
+    try {
+      this.named = await this.calls.named();
+      this.namedFailed = null;
+    } catch (error) {
+      this.namedFailed = `Could not read the workgroup's named queries from Athena. ${describeError(error)}`;
+    }
+    this.renderNamed();
+  }
+
+  private renderNamed(): void {
+    if (this.namedFailed !== null) {
+      this.namedSection.hidden = false;
+      this.namedTitle.textContent = "Named queries in Athena";
+      this.namedList.replaceChildren(element("li", "audit-empty is-error", this.namedFailed));
+      return;
+    }
+    const named = this.named;
+    this.namedSection.hidden = named === null;
+    if (named === null) return;
+    this.namedTitle.textContent = `Named queries in Athena (workgroup ${named.workgroup})`;
+    if (named.queries.length === 0) {
+      this.namedList.replaceChildren(element("li", "audit-empty", `The ${named.workgroup} workgroup has no named queries.`));
+      return;
+    }
+    const rows = named.queries.map((query) => this.namedRow(query));
+    if (named.truncated) rows.push(element("li", "audit-empty", `Only the first ${named.queries.length} are shown: the workgroup has more.`));
+    this.namedList.replaceChildren(...rows);
+  }
+
+  private namedRow(query: NamedQueryEntry): HTMLLIElement {
+    const item = element("li", "history-row saved-row");
+    item.dataset.id = query.id;
+    const open = element("button", "history-open");
+    open.type = "button";
+    open.title = "Open in a new tab (read-only here: it is kept in Athena)";
+    open.append(element("span", "saved-title", query.name));
+    if (query.description) open.append(element("span", "history-facts", query.description));
+    if (query.database) open.append(element("span", "history-facts", `database ${query.database}`));
+    open.append(element("span", "history-text", query.sql));
+    open.addEventListener("click", () => this.hooks.open(query));
+    item.append(open);
+    return item;
   }
 
   async save(): Promise<void> {

@@ -66,6 +66,7 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     crate::SaveQuery::export_all(&cfg)?;
     Catalog::export_all(&cfg)?;
     crate::WorkgroupPicker::export_all(&cfg)?;
+    crate::WorkgroupQueries::export_all(&cfg)?;
     LintReport::export_all(&cfg)?;
     QueryResult::export_all(&cfg)?;
     RowPage::export_all(&cfg)?;

@@ -218,6 +218,8 @@ async fn record(home_dir: &Path) -> Value {
         "refresh_catalog": query::refresh_catalog(&gate).await.expect("the catalog is read again"),
         // The demo runs no Athena queries: no workgroup picker.
         "workgroups": warden_api::workgroups::workgroups(&gate).await.expect("no workgroups"),
+        // Nor named queries: those are Athena's.
+        "named_queries": warden_api::named_queries::named_queries(&gate).await.expect("none"),
         "policy_status": warden_api::policy::policy_status(&gate),
         // The demo needs no AWS sign-in; the picker lists the one workspace.
         "sign_in_status": warden_api::SignInStatus::not_needed(gate.workspace()),

@@ -2,8 +2,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warden_engine::{
-    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
-    RunTrace, Scanned,
+    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, NamedQueries, QueryOutcome,
+    ResultSet, RunTrace, Scanned,
 };
 use warden_results::ResultReader;
 
@@ -240,6 +240,13 @@ impl Engine for AthenaEngine {
     fn use_workgroup(&self, name: &str) -> Result<(), EngineError> {
         self.pick_workgroup(name);
         Ok(())
+    }
+
+    async fn named_queries(&self) -> Result<Option<NamedQueries>, EngineError> {
+        let workgroup = self.current_workgroup();
+        Ok(Some(
+            crate::named_queries::list(&self.clients.athena, &workgroup).await?,
+        ))
     }
 
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError> {

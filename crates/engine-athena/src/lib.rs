@@ -10,6 +10,7 @@ pub mod csv;
 mod engine;
 mod error;
 pub mod glue;
+pub mod named_queries;
 pub mod policy_catalog;
 mod read;
 mod run;

@@ -5,12 +5,14 @@
 
 mod catalog;
 mod error;
+mod named_query;
 mod result;
 mod trace;
 mod workgroup;
 
 pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable};
 pub use error::EngineError;
+pub use named_query::{NamedQueries, NamedQuery, NAMED_QUERIES_MAX};
 pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
 pub use tokio_util::sync::CancellationToken;
 pub use trace::{RunTrace, Scanned};
@@ -39,6 +41,12 @@ pub trait Engine: Send + Sync {
             "the {} engine has no workgroups, so it cannot run in {name}",
             self.name()
         )))
+    }
+
+    /// The named queries of the workgroup baseline runs use now (Athena); `None` for engines
+    /// without workgroups.
+    async fn named_queries(&self) -> Result<Option<NamedQueries>, EngineError> {
+        Ok(None)
     }
 
     /// Databases, tables and columns the engine can see, for the schema panel and completion.

@@ -18,6 +18,7 @@ pub(crate) mod changes;
 pub(crate) mod elevated;
 pub(crate) mod elevation;
 mod format;
+mod named_queries;
 pub(crate) mod policy;
 pub(crate) mod run;
 mod schema;

@@ -57,6 +57,19 @@ struct Args {
     class_roles: Option<String>,
 }
 
+const DEMO_NAMED_QUERIES: [(&str, &str, &str); 2] = [
+    (
+        "Customers by country",
+        "How many customers each country has",
+        "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC",
+    ),
+    (
+        "Customer emails",
+        "Contact list for a mailing: needs the pii-read elevation",
+        "SELECT customer_id, email FROM sales.customers ORDER BY customer_id LIMIT 20",
+    ),
+];
+
 fn main() {
     if let Err(e) = run(Args::parse()) {
         eprintln!("athena-standin: {e}");
@@ -99,6 +112,13 @@ fn run(args: Args) -> Result<(), String> {
         });
     }
     let standin = AthenaStandIn::start(config)?;
+    if args.load_demo_lake.is_some() {
+        // What a team would keep in its workgroup: one query the demo policy allows, one that
+        // needs the pii-read elevation (the Saved panel lists both; the gate judges each run).
+        for (name, description, sql) in DEMO_NAMED_QUERIES {
+            standin.add_named_query("primary", name, description, "sales", sql)?;
+        }
+    }
     standin.knobs.set(|k| {
         k.latency = Duration::from_millis(args.latency_ms);
         k.queued = Duration::from_millis(args.queued_ms);

@@ -9,6 +9,7 @@ mod aws;
 mod exec;
 mod knobs;
 mod lake;
+mod named;
 mod parameters;
 mod permissions;
 mod protocol;
@@ -84,6 +85,7 @@ pub(crate) struct Shared {
     pub moto_endpoint: String,
     /// Callers by access key, once looked up in moto (a key never changes hands).
     pub callers: Mutex<std::collections::HashMap<String, permissions::Caller>>,
+    pub named: Mutex<named::NamedQueries>,
 }
 
 /// The lake read from Glue: the session, and the classes of tagged columns.
@@ -148,6 +150,7 @@ impl AthenaStandIn {
             column_grants: config.column_grants.clone(),
             moto_endpoint: config.moto_endpoint.clone(),
             callers: Mutex::new(std::collections::HashMap::new()),
+            named: Mutex::new(named::NamedQueries::default()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
@@ -203,6 +206,38 @@ impl AthenaStandIn {
             thread: Some(thread),
             _cache: temp,
         })
+    }
+
+    /// Keeps a named query in `workgroup`, as `CreateNamedQuery` would (for the sandbox's
+    /// examples); returns its id.
+    pub fn add_named_query(
+        &self,
+        workgroup: &str,
+        name: &str,
+        description: &str,
+        database: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        let workgroups: Vec<&str> = self
+            .shared
+            .workgroups
+            .iter()
+            .map(|w| w.name.as_str())
+            .collect();
+        let created = self
+            .shared
+            .named
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .create(
+                &serde_json::json!({"WorkGroup": workgroup, "Name": name,
+                    "Description": description, "Database": database, "QueryString": sql}),
+                &workgroups,
+            )?;
+        Ok(created["NamedQueryId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Every `StopQueryExecution` received so far.

@@ -109,6 +109,9 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         "ListQueryExecutions" => list_executions(&shared, &input),
         "ListWorkGroups" => list_workgroups(&shared),
         "GetWorkGroup" => get_workgroup(&shared, &input),
+        "CreateNamedQuery" | "ListNamedQueries" | "BatchGetNamedQuery" | "DeleteNamedQuery" => {
+            named_query(&shared, operation, &input)
+        }
         other => invalid(&format!("the stand-in does not implement {other}")),
     }
 }
@@ -621,6 +624,21 @@ fn list_executions(shared: &Shared, input: &Json) -> Response {
         .take(50)
         .collect();
     reply(StatusCode::OK, json!({"QueryExecutionIds": ids}))
+}
+
+fn named_query(shared: &Shared, operation: &str, input: &Json) -> Response {
+    let mut named = shared.named.lock().unwrap_or_else(|p| p.into_inner());
+    let workgroups: Vec<&str> = shared.workgroups.iter().map(|w| w.name.as_str()).collect();
+    let answer = match operation {
+        "CreateNamedQuery" => named.create(input, &workgroups),
+        "ListNamedQueries" => named.list(input),
+        "BatchGetNamedQuery" => named.batch_get(input),
+        _ => named.delete(input),
+    };
+    match answer {
+        Ok(body) => reply(StatusCode::OK, body),
+        Err(message) => invalid(&message),
+    }
 }
 
 fn list_workgroups(shared: &Shared) -> Response {
