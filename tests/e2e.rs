@@ -182,17 +182,33 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         s.find("#grid .grid-row").ok().flatten()
     })?;
 
-    // Export writes the whole result to the file the user names, as CSV with a header.
+    // Export writes the whole result, as CSV with a header, to the file the user picks in the
+    // system's Save dialog (GTK, outside the webview: driven with xdotool).
     let exported = home.path().join("customers by country.csv");
     let export = s.find("#export")?.ok_or("no #export button")?;
     s.click(&export)?;
-    wait_for("the export dialog", PATIENCE, || {
-        s.find("#export-path").ok().flatten()
+    let choose = wait_for("the export dialog", PATIENCE, || {
+        s.find("#export-choose").ok().flatten()
     })?;
-    s.execute(
-        "const p = document.querySelector('#export-path'); p.value = arguments[0]; p.dispatchEvent(new Event('input'));",
-        json!([exported.to_string_lossy()]),
-    )?;
+    s.click(&choose)?;
+    let save_as = wait_for("the system's Save dialog", PATIENCE, || {
+        xvfb.xdotool(&["search", "--name", "^Export result$"])
+            .ok()
+            .and_then(|o| o.lines().next().map(str::to_string))
+    })?;
+    xvfb.xdotool(&["windowfocus", "--sync", &save_as])?;
+    // The name field has the focus; a full path in it picks the folder too.
+    xvfb.xdotool(&["key", "--clearmodifiers", "ctrl+a"])?;
+    xvfb.xdotool(&["type", "--delay", "5", &exported.to_string_lossy()])?;
+    xvfb.xdotool(&["key", "Return"])?;
+    wait_for("the picked path in the export form", PATIENCE, || {
+        s.execute(
+            "return document.querySelector('#export-path').value;",
+            json!([]),
+        )
+        .ok()
+        .filter(|v| v.as_str() == Some(&*exported.to_string_lossy()))
+    })?;
     let submit = s.find("#export-submit")?.ok_or("no #export-submit")?;
     s.click(&submit)?;
     let csv = wait_for("the exported file", PATIENCE, || {
@@ -318,8 +334,20 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     // A bundle signed by a key nobody trusts appears at the source: the window says it was
     // refused, and revision 1 stays in force.
     publish_forged_bundle(home.path())?;
-    s.execute("window.dispatchEvent(new Event('focus'));", json!([]))?;
-    let refused = wait_for("the refusal banner", PATIENCE, || banner(&s).ok().flatten())?;
+    // Focus fetches at most every 30 s (FOCUS_REFRESH_MS), and the window had the focus back
+    // from the Save dialog not long ago: focus again until the fetch is due.
+    let refused = wait_for(
+        "the refusal banner",
+        PATIENCE + Duration::from_secs(30),
+        || {
+            let shown = banner(&s).ok().flatten();
+            if shown.is_none() {
+                let _ = s.execute("window.dispatchEvent(new Event('focus'));", json!([]));
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            shown
+        },
+    )?;
     assert!(
         refused.contains("refused") && refused.contains("revision 1"),
         "the banner explains: {refused:?}"

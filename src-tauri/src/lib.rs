@@ -12,6 +12,7 @@ mod logging;
 mod notify;
 mod picked;
 mod policy;
+mod save_dialog;
 mod state;
 
 use tauri::{Manager, RunEvent};
@@ -32,6 +33,7 @@ pub fn run() {
     let state = AppState::start();
     let result = tauri::Builder::default()
         .manage(state)
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = app.state::<AppState>();
             state.watcher.attach(app.handle().clone());
@@ -55,6 +57,7 @@ pub fn run() {
             commands::workgroups,
             commands::choose_workgroup,
             commands::named_queries,
+            save_dialog::choose_export_path,
             commands::lint,
             commands::format_sql,
             commands::check_parameter,

@@ -60,6 +60,25 @@ impl Xvfb {
     }
 }
 
+impl Xvfb {
+    /// Runs `xdotool ARGS` on this display, for what WebDriver cannot reach: the native
+    /// dialogs GTK opens outside the webview. Returns its standard output.
+    pub fn xdotool(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .map_err(|e| format!("cannot run xdotool (install it: `make test` does): {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "xdotool {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -193,6 +193,11 @@ export function checkParameter(number: number, value: string): Promise<string | 
 }
 
 /** Writes the whole of kept result `resultId` to `path` (absolute) as CSV or JSON. */
+/** The system's Save dialog for an export; null when it was closed without a choice. */
+export function chooseExportPath(format: ExportFormat, suggested: string): Promise<string | null> {
+  return invoke<string | null>("choose_export_path", { format, suggested });
+}
+
 export function exportResult(resultId: string, path: string, format: ExportFormat): Promise<ExportDone> {
   return invoke<ExportDone>("export_result", { resultId, path, format });
 }

@@ -341,6 +341,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     exportDialog = new ExportDialog(document.body, result.rowCount, {
       write: (path, format) => api.exportResult(result.resultId, path, format),
       done: (done) => setMeta(tab, exportedText(done), tab.metaTitle),
+      choose: api.chooseExportPath,
     });
   };
   layout.exportButton.addEventListener("click", openExport);

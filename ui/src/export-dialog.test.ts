@@ -24,10 +24,40 @@ describe("export helpers", () => {
 });
 
 describe("the export dialog", () => {
+  it("takes the path from the Save dialog, in the format picked, and keeps the typed one when it is closed", async () => {
+    const write = vi.fn((path: string) => Promise.resolve<ExportDone>({ rows: 3, path }));
+    const choose = vi.fn(async () => "/home/ana/Downloads/orders.json");
+    const dialog = new ExportDialog(document.body, 3, { write, done: vi.fn(), choose });
+    expect(dialog.choose.getAttribute("aria-label")).toBe("Choose the file in a Save dialog");
+    dialog.format.value = "json";
+    dialog.path.value = "/home/ana/draft";
+    dialog.choose.click();
+    await vi.waitFor(() => expect(dialog.path.value).toBe("/home/ana/Downloads/orders.json"));
+    expect(choose).toHaveBeenCalledWith("json", "/home/ana/draft");
+    expect(document.activeElement).toBe(dialog.submit);
+
+    choose.mockResolvedValueOnce(null as unknown as string);
+    dialog.choose.click();
+    await vi.waitFor(() => expect(choose).toHaveBeenCalledTimes(2));
+    expect(dialog.path.value).toBe("/home/ana/Downloads/orders.json");
+    dialog.submit.click();
+    await vi.waitFor(() => expect(write).toHaveBeenCalledWith("/home/ana/Downloads/orders.json", "json"));
+  });
+
+  it("shows why the Save dialog could not open", async () => {
+    const choose = vi.fn(async () => {
+      throw { kind: "internal", message: "the save dialog closed without an answer" };
+    });
+    const dialog = new ExportDialog(document.body, 3, { write: vi.fn(), done: vi.fn(), choose });
+    dialog.choose.click();
+    await vi.waitFor(() => expect(dialog.error.textContent).toContain("the save dialog closed without an answer"));
+    expect(dialog.choose.disabled).toBe(false);
+  });
+
   it("sends the format and the path, reports the file and closes", async () => {
     const write = vi.fn((path: string) => Promise.resolve<ExportDone>({ rows: 3, path }));
     const done = vi.fn();
-    const dialog = new ExportDialog(document.body, 3, { write, done });
+    const dialog = new ExportDialog(document.body, 3, { write, done, choose: vi.fn() });
     expect(document.querySelector("#export-dialog")?.getAttribute("role")).toBe("dialog");
     expect(document.querySelector("#export-text")?.textContent).toContain("All 3 rows of this result");
     expect(document.activeElement).toBe(dialog.path);
@@ -42,7 +72,7 @@ describe("the export dialog", () => {
 
   it("asks for a path, and shows the backend's refusal without closing", async () => {
     const write = vi.fn(() => Promise.reject({ kind: "invalid", message: "cannot export the result: out.csv is not an absolute path" }));
-    const dialog = new ExportDialog(document.body, 3, { write, done: vi.fn() });
+    const dialog = new ExportDialog(document.body, 3, { write, done: vi.fn(), choose: vi.fn() });
     dialog.submit.click();
     await Promise.resolve();
     expect(write).not.toHaveBeenCalled();
@@ -56,7 +86,7 @@ describe("the export dialog", () => {
   });
 
   it("closes on Escape", () => {
-    const dialog = new ExportDialog(document.body, 1, { write: vi.fn(), done: vi.fn() });
+    const dialog = new ExportDialog(document.body, 1, { write: vi.fn(), done: vi.fn(), choose: vi.fn() });
     document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(dialog.isOpen).toBe(false);
   });

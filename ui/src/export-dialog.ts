@@ -1,8 +1,9 @@
 // The "Export" dialog of a tab's result: the format and the file to write. The backend writes
 // the whole result (not the page shown) from its result store, atomically, and records the
 // export in the audit journal; CSV cells that start like a spreadsheet formula get a leading
-// apostrophe. There is no native file picker (it would need a new Tauri plugin): the path is
-// typed, absolute, and checked by the backend.
+// apostrophe. "Choose…" opens the system's Save dialog (the backend opens it; the window holds
+// no file permission); the path can also be typed. Either way it must be absolute, and the
+// backend checks it.
 
 import type { ExportDone, ExportFormat } from "./api";
 import { describeError } from "./errors";
@@ -13,6 +14,8 @@ export interface ExportHooks {
   write: (path: string, format: ExportFormat) => Promise<ExportDone>;
   /** Called once the file is written. */
   done: (done: ExportDone) => void;
+  /** The system's Save dialog, starting from what is typed; null when it was closed. */
+  choose: (format: ExportFormat, typed: string) => Promise<string | null>;
 }
 
 /** Puts the format's extension on `path` when it has none, so the file opens in the right app. */
@@ -33,6 +36,7 @@ export class ExportDialog {
   readonly path: HTMLInputElement;
   readonly error: HTMLElement;
   readonly submit: HTMLButtonElement;
+  readonly choose: HTMLButtonElement;
   private readonly modal: Modal;
   private busy = false;
 
@@ -66,11 +70,38 @@ export class ExportDialog {
     }
     this.path = plainInput("export-path", "/home/you/result.csv");
     this.path.value = suggestion;
+    this.choose = node("button", { id: "export-choose", className: "tool-button", text: "Choose…" });
+    this.choose.type = "button";
+    this.choose.setAttribute("aria-label", "Choose the file in a Save dialog");
+    this.choose.addEventListener("click", () => void this.pick());
     this.modal.open(
       host,
-      [field("Format", this.format), field("File", this.path, "(full path; an existing file is replaced)")],
+      [field("Format", this.format), field("File", this.path, "(full path; an existing file is replaced)", this.choose)],
       this.path,
     );
+  }
+
+  private currentFormat(): ExportFormat {
+    return this.format.value === "json" ? "json" : "csv";
+  }
+
+  /** The Save dialog: its answer replaces the typed path; closing it keeps what was there. */
+  async pick(): Promise<void> {
+    if (this.busy || !this.modal.isOpen) return;
+    this.choose.disabled = true;
+    try {
+      const picked = await this.hooks.choose(this.currentFormat(), this.path.value);
+      if (picked !== null && this.modal.isOpen) {
+        this.path.value = picked;
+        this.path.removeAttribute("aria-invalid");
+        this.showError(null);
+        this.submit.focus();
+      }
+    } catch (error) {
+      this.showError(describeError(error));
+    } finally {
+      this.choose.disabled = false;
+    }
   }
 
   get isOpen(): boolean {
@@ -87,7 +118,7 @@ export class ExportDialog {
 
   async send(): Promise<void> {
     if (this.busy || !this.modal.isOpen) return;
-    const format = this.format.value === "json" ? "json" : "csv";
+    const format = this.currentFormat();
     const path = withExtension(this.path.value, format);
     if (path === "") {
       this.showError("Give the full path of the file to write.");

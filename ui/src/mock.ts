@@ -153,6 +153,9 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           throw fixtures.errors.format_refused;
         case "cancel_query":
           return false;
+        case "choose_export_path":
+          // No system dialog in a browser: the answer a user picking Downloads would give.
+          return `/tmp/result.${String(input.format ?? "csv")}`;
         case "export_result": {
           if (input.resultId !== fixtures.run_query.result.resultId) throw fixtures.errors.fetch_rows_gone;
           const path = String(input.path ?? "");
