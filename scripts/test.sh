@@ -29,6 +29,22 @@ if cargo tree -p warden-cli -e normal --prefix none | grep -Ei '^(tauri|webkit2g
 fi
 echo "cli-boundary: 2 passed, 0 failed"
 
+echo "== One HTTP client and one TLS stack (an SDK crate with its default features brings a second)"
+twice=$(cargo tree --workspace -d -e normal --depth 0 | awk 'NF >= 2 {print $1, $2}' | sort -u |
+  awk '{n[$1]++} END {for (c in n) if (n[c] > 1) print c}' |
+  grep -Ex 'hyper|h2|http|http-body|rustls|rustls-webpki|hyper-rustls|tokio-rustls' || true)
+if [ -n "$twice" ]; then
+  echo "two versions of:" $twice >&2
+  echo "a second HTTP or TLS stack is built: declare the crate that brings it" >&2
+  echo "through the workspace's aws-* entries (default-https-client) in Cargo.toml" >&2
+  exit 1
+fi
+if cargo tree --workspace -e normal --prefix none | grep -E '^(ring|openssl|native-tls) v'; then
+  echo "a second crypto library is built (listed above): rustls on aws-lc-rs is the one" >&2
+  exit 1
+fi
+echo "one-stack: 2 passed, 0 failed"
+
 echo "== The AWS deployment template (cfn-lint, then the security properties it must keep)"
 cfn-lint deploy/warden-aws.yaml
 echo "cfn-lint: 1 passed, 0 failed"
