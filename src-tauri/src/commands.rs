@@ -106,6 +106,12 @@ pub fn format_sql(
 }
 
 /// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
+/// Run `run_id` as it goes, polled by the window while it waits (Athena's state and id).
+#[tauri::command]
+pub fn run_progress(state: State<'_, AppState>, run_id: String) -> Option<warden_api::RunDetails> {
+    warden_api::query::run_progress(&state.running, &run_id)
+}
+
 #[tauri::command]
 pub fn cancel_query(state: State<'_, AppState>, run_id: String) -> Result<bool, ApiError> {
     warden_api::query::cancel_query(&state.running, &run_id)

@@ -63,6 +63,7 @@ pub fn run() {
             commands::check_parameter,
             commands::run_query,
             commands::cancel_query,
+            commands::run_progress,
             commands::fetch_rows,
             commands::export_result,
             commands::kept_tabs,

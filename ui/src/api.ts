@@ -207,6 +207,11 @@ export function cancelQuery(runId: string): Promise<boolean> {
   return invoke<boolean>("cancel_query", { runId });
 }
 
+/** Run `runId` as it goes (Athena's state and id); null when it is not running. */
+export function runProgress(runId: string): Promise<RunDetails | null> {
+  return invoke<RunDetails | null>("run_progress", { runId });
+}
+
 export function fetchRows(resultId: string, offset: number, limit: number): Promise<RowPage> {
   return invoke<RowPage>("fetch_rows", { resultId, offset, limit });
 }

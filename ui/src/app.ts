@@ -10,6 +10,7 @@ import { createEditor, type RunScope, type SqlEditor } from "./editor";
 import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { renderRunDetails, runOfError } from "./run-details";
+import { watchProgress } from "./progress";
 import { copyText } from "./clipboard";
 import { ExportDialog, exportedText } from "./export-dialog";
 import { ParameterDialog } from "./parameter-dialog";
@@ -477,7 +478,15 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           layout.cancel.hidden = false;
           layout.cancel.disabled = false;
           setDetails(tab, null);
-          const result = await api.runQuery(piece, tab.database, currentRun, values);
+          const progress = watchProgress(currentRun, api.runProgress, (run) => {
+            if (run.state !== tab.details?.state || run.queryId !== tab.details?.queryId) setDetails(tab, run);
+          });
+          let result: api.QueryResult;
+          try {
+            result = await api.runQuery(piece, tab.database, currentRun, values);
+          } finally {
+            progress.stop();
+          }
           // Each statement's rows replace the last: the script's result is its last statement's.
           tab.result = result;
           setDetails(tab, result.run);

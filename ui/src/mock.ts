@@ -153,6 +153,9 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           throw fixtures.errors.format_refused;
         case "cancel_query":
           return false;
+        case "run_progress":
+          // The recorded runs are the demo engine's, which finish before a question arrives.
+          return null;
         case "choose_export_path":
           // No system dialog in a browser: the answer a user picking Downloads would give.
           return `/tmp/result.${String(input.format ?? "csv")}`;

@@ -51,6 +51,27 @@ describe("run facts", () => {
   });
 });
 
+describe("a run still going", () => {
+  it("shows Athena's state and its id so far, without a scan not yet reported", () => {
+    const queued = athena({ state: "queued", bytesScanned: null, costUsd: null, durationMs: 1_500 });
+    expect(runFacts(queued)).toEqual([
+      { label: "State", value: "Queued at Athena" },
+      { label: "Engine", value: "athena" },
+      { label: "Workgroup", value: "primary" },
+    ]);
+    expect(runFacts({ ...queued, state: "reading" })[0]).toEqual({ label: "State", value: "Reading the result" });
+    const host = document.createElement("div");
+    renderRunDetails(host, { ...queued, state: "running" }, async () => undefined);
+    expect(host.hidden).toBe(false);
+    expect(host.querySelector("[data-state]")?.getAttribute("data-state")).toBe("running");
+    expect(host.textContent).toContain("6e3c0a7e-0b0f-4c51-9a3a-1d2c3b4a5f60");
+  });
+
+  it("is not taken for a run's end from an error", () => {
+    expect(runOfError({ kind: "engine", message: "x", run: athena({ state: "running" }) })).toBeNull();
+  });
+});
+
 describe("run of an error", () => {
   it("takes the details a failed run carries and nothing else", () => {
     expect(runOfError({ kind: "cancelled", message: "the query was cancelled", run: athena() })).toEqual(athena());

@@ -11,6 +11,9 @@ export interface RunFact {
 }
 
 const STATES: Record<RunDetails["state"], string> = {
+  queued: "Queued at Athena",
+  running: "Running",
+  reading: "Reading the result",
   succeeded: "Succeeded",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -24,16 +27,26 @@ export function formatCost(usd: number): string {
   return `$${usd.toFixed(2)}`;
 }
 
+/** Whether `run` is still going (queued, running or reading its result). */
+export function isGoing(run: RunDetails): boolean {
+  return run.state === "queued" || run.state === "running" || run.state === "reading";
+}
+
 /** The facts a run has, in the order shown; what does not apply to its engine is left out. */
 export function runFacts(run: RunDetails): RunFact[] {
   const facts: RunFact[] = [{ label: "State", value: STATES[run.state] ?? run.state }];
   if (run.rows !== null) facts.push({ label: "Rows", value: formatCount(run.rows, "row") });
-  facts.push({
-    label: "Scanned",
-    value: run.bytesScanned === null ? "not reported" : formatBytes(run.bytesScanned),
-  });
+  const going = isGoing(run);
+  if (!going || run.bytesScanned !== null) {
+    facts.push({
+      label: "Scanned",
+      value: run.bytesScanned === null ? "not reported" : formatBytes(run.bytesScanned),
+    });
+  }
   if (run.costUsd !== null) facts.push({ label: "Cost", value: `about ${formatCost(run.costUsd)}` });
-  facts.push({ label: "Duration", value: formatDuration(run.durationMs) });
+  // A run still going is redrawn only when its state or id changes (a redraw every tick would
+  // take the keyboard focus off its Copy button), so it shows no running time.
+  if (!going) facts.push({ label: "Duration", value: formatDuration(run.durationMs) });
   facts.push({ label: "Engine", value: run.engine === "datafusion" ? "demo (DataFusion)" : run.engine });
   if (run.workgroup !== null) facts.push({ label: "Workgroup", value: run.workgroup });
   return facts;

@@ -58,9 +58,12 @@ pub async fn run_query(
     database: Option<&str>,
     run_id: &str,
 ) -> Result<QueryResult, ApiError> {
-    let cancel = running.lock().map_err(|_| unusable())?.start(run_id);
+    let (cancel, trace) = {
+        let mut running = running.lock().map_err(|_| unusable())?;
+        (running.start(run_id), running.watch(run_id))
+    };
     let (outcome, details) = gate
-        .run_with_parameters(sql, parameters, database, cancel)
+        .run_watched(sql, parameters, database, cancel, trace)
         .await;
     if let Ok(mut running) = running.lock() {
         running.finish(run_id);
@@ -72,6 +75,12 @@ pub async fn run_query(
         .map_err(|_| result_store_unusable())?
         .insert(&execution);
     Ok(QueryResult::new(id, &execution))
+}
+
+/// `run_progress`: run `run_id` as it goes (state, Athena's id once known, workgroup, time so
+/// far), or `None` when it is not running (ended, or not handed to an engine yet).
+pub fn run_progress(running: &Mutex<RunningQueries>, run_id: &str) -> Option<RunDetails> {
+    running.lock().ok()?.progress(run_id)
 }
 
 /// `check_parameter`: why `value` cannot be the value of parameter `number` (from 1), or `None`

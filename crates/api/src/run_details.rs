@@ -4,11 +4,17 @@
 
 use serde::Serialize;
 use ts_rs::TS;
-use warden_core::{Execution, RunEnd};
+use warden_core::{Execution, Phase, RunEnd, RunTrace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
+    /// While it goes: Athena holds the query in its queue.
+    Queued,
+    /// While it goes: the engine runs it.
+    Running,
+    /// While it goes: it succeeded and its rows are being read.
+    Reading,
     Succeeded,
     Failed,
     Cancelled,
@@ -45,6 +51,28 @@ impl From<&Execution> for RunDetails {
             cost_usd: e.cost_usd,
             duration_ms: e.duration.as_millis() as u64,
         }
+    }
+}
+
+impl RunDetails {
+    /// A run still going, from what its engine has noted so far; `None` until the gate has
+    /// handed it to an engine. `elapsed_ms`: since the window started it.
+    pub fn in_progress(trace: &RunTrace, elapsed_ms: u64) -> Option<Self> {
+        let engine = trace.engine()?;
+        Some(Self {
+            state: match trace.phase() {
+                Some(Phase::Queued) => RunState::Queued,
+                Some(Phase::Reading) => RunState::Reading,
+                Some(Phase::Running) | None => RunState::Running,
+            },
+            engine: engine.to_string(),
+            query_id: trace.query_id(),
+            workgroup: trace.workgroup(),
+            rows: None,
+            bytes_scanned: trace.scanned().map(|s| s.bytes),
+            cost_usd: trace.scanned().and_then(|s| s.cost_usd),
+            duration_ms: elapsed_ms,
+        })
     }
 }
 

@@ -2,8 +2,12 @@
 //! exactly the query it was pressed for, even if it arrives before the run has started.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
 
-use warden_core::CancellationToken;
+use warden_core::{CancellationToken, RunTrace};
+
+use crate::RunDetails;
 
 /// Early cancels kept for runs not registered yet; older ones are forgotten.
 const MAX_EARLY_CANCELS: usize = 64;
@@ -12,6 +16,8 @@ const MAX_EARLY_CANCELS: usize = 64;
 pub struct RunningQueries {
     tokens: HashMap<String, CancellationToken>,
     cancelled_early: VecDeque<String>,
+    /// What the engine notes of each run while it goes, for `run_progress`.
+    traces: HashMap<String, (Arc<RunTrace>, Instant)>,
 }
 
 impl RunningQueries {
@@ -26,9 +32,24 @@ impl RunningQueries {
         token
     }
 
+    /// Where run `id` notes its progress (its engine, Athena's id and state).
+    pub fn watch(&mut self, id: &str) -> Arc<RunTrace> {
+        let trace = Arc::new(RunTrace::new());
+        self.traces
+            .insert(id.to_string(), (trace.clone(), Instant::now()));
+        trace
+    }
+
+    /// Run `id` as it goes; `None` once it ended, or before the gate handed it to an engine.
+    pub fn progress(&self, id: &str) -> Option<RunDetails> {
+        let (trace, started) = self.traces.get(id)?;
+        RunDetails::in_progress(trace, started.elapsed().as_millis() as u64)
+    }
+
     /// Run `id` ended; other runs' tokens stay.
     pub fn finish(&mut self, id: &str) {
         self.tokens.remove(id);
+        self.traces.remove(id);
     }
 
     /// Cancels run `id`. True when it was running; otherwise the cancel is kept in case the
@@ -65,6 +86,29 @@ mod tests {
         running.finish("a");
         assert!(running.cancel("b"));
         assert!(second.is_cancelled());
+    }
+
+    #[test]
+    fn progress_follows_the_trace_until_the_run_finishes() {
+        let mut running = RunningQueries::default();
+        let trace = running.watch("a");
+        assert_eq!(running.progress("a"), None, "not handed to an engine yet");
+        trace.pin_engine("athena");
+        trace.pin_workgroup(Some("analysts".into()));
+        trace.set_phase(warden_core::Phase::Queued);
+        let queued = running.progress("a").expect("going");
+        assert_eq!(queued.state, crate::RunState::Queued);
+        assert_eq!(queued.query_id, None);
+        trace.set_query_id("q-1");
+        trace.set_phase(warden_core::Phase::Running);
+        let on = running.progress("a").expect("going");
+        assert_eq!(
+            (on.state, on.query_id.as_deref(), on.workgroup.as_deref()),
+            (crate::RunState::Running, Some("q-1"), Some("analysts"))
+        );
+        running.finish("a");
+        assert_eq!(running.progress("a"), None);
+        assert_eq!(running.progress("unknown"), None);
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub use workspace::{list_workspaces, Workspace, WorkspaceListing, WorkspaceSumma
 pub use workspace_add::{add_athena_workspace, aws_profiles, NewAthenaWorkspace, NewSignIn};
 
 pub use warden_engine::{
-    CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, NamedQueries, NamedQuery,
-    ResultSet, Value, Workgroup,
+    CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, NamedQueries, NamedQuery, Phase,
+    ResultSet, RunTrace, Value, Workgroup,
 };
 pub use warden_guardrails::{
     check_value as check_parameter_value, Diagnostic, ParameterError, Placeholder, Policy,

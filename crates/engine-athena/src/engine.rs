@@ -2,8 +2,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warden_engine::{
-    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, NamedQueries, QueryOutcome,
-    ResultSet, RunTrace, Scanned,
+    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, NamedQueries, Phase,
+    QueryOutcome, ResultSet, RunTrace, Scanned,
 };
 use warden_results::ResultReader;
 
@@ -276,7 +276,9 @@ impl Engine for AthenaEngine {
                 bytes: statistics.bytes_scanned,
                 cost_usd: Some(cost_usd),
             }),
-            RunEvent::State(_) | RunEvent::Reading { .. } => {}
+            RunEvent::State(RunState::Queued) => trace.set_phase(Phase::Queued),
+            RunEvent::State(RunState::Running) => trace.set_phase(Phase::Running),
+            RunEvent::Reading { .. } => trace.set_phase(Phase::Reading),
         };
         let workgroup = trace
             .workgroup()

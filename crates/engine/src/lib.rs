@@ -15,7 +15,7 @@ pub use error::EngineError;
 pub use named_query::{NamedQueries, NamedQuery, NAMED_QUERIES_MAX};
 pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
 pub use tokio_util::sync::CancellationToken;
-pub use trace::{RunTrace, Scanned};
+pub use trace::{Phase, RunTrace, Scanned};
 pub use warden_guardrails::Approved;
 pub use workgroup::Workgroup;
 

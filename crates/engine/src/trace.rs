@@ -11,9 +11,22 @@ pub struct RunTrace {
 
 #[derive(Debug, Default, Clone)]
 struct Traced {
+    engine: Option<&'static str>,
     workgroup: Option<String>,
     query_id: Option<String>,
+    phase: Option<Phase>,
     scanned: Option<Scanned>,
+}
+
+/// Where a run is while it goes, as its engine reports it (Athena's states, then the read of
+/// its result); engines that say nothing are simply running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Athena holds the query in its queue.
+    Queued,
+    Running,
+    /// The query succeeded; its rows are being read into the result store.
+    Reading,
 }
 
 /// Bytes a run scanned and what that cost, as the engine reported them when the run ended.
@@ -43,6 +56,24 @@ impl RunTrace {
         self.lock().workgroup.clone()
     }
 
+    /// The engine the gate handed the run to, so a watcher can tell the window.
+    pub fn pin_engine(&self, engine: &'static str) {
+        self.lock().engine = Some(engine);
+    }
+
+    /// `None` until the gate hands the run to an engine.
+    pub fn engine(&self) -> Option<&'static str> {
+        self.lock().engine
+    }
+
+    pub fn set_phase(&self, phase: Phase) {
+        self.lock().phase = Some(phase);
+    }
+
+    pub fn phase(&self) -> Option<Phase> {
+        self.lock().phase
+    }
+
     pub fn set_query_id(&self, id: &str) {
         self.lock().query_id = Some(id.to_string());
     }
@@ -70,6 +101,14 @@ mod tests {
         let trace = RunTrace::new();
         assert_eq!((trace.query_id(), trace.scanned()), (None, None));
         assert_eq!(trace.workgroup(), None);
+        assert_eq!((trace.engine(), trace.phase()), (None, None));
+        trace.pin_engine("athena");
+        trace.set_phase(Phase::Queued);
+        trace.set_phase(Phase::Running);
+        assert_eq!(
+            (trace.engine(), trace.phase()),
+            (Some("athena"), Some(Phase::Running))
+        );
         trace.pin_workgroup(Some("analysts".into()));
         assert_eq!(trace.workgroup().as_deref(), Some("analysts"));
         trace.set_query_id("q-1");

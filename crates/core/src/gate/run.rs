@@ -1,6 +1,7 @@
 //! How a query runs: lint it now against the policy and elevations in force, record it in the
 //! audit journal, and only then hand the engine the approved statement; record how it ended.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use warden_audit::{
@@ -146,9 +147,24 @@ impl Gate {
         database: Option<&str>,
         cancel: CancellationToken,
     ) -> (Result<Execution, RunError>, Option<RunDetails>) {
+        let trace = Arc::new(RunTrace::new());
+        self.run_watched(sql, parameters, database, cancel, trace)
+            .await
+    }
+
+    /// [`Gate::run_with_parameters`], noting in `trace` what is known of the run while it goes
+    /// (its engine, Athena's id and state), for a caller that shows a run in progress.
+    pub async fn run_watched(
+        &self,
+        sql: &str,
+        parameters: &[String],
+        database: Option<&str>,
+        cancel: CancellationToken,
+        trace: Arc<RunTrace>,
+    ) -> (Result<Execution, RunError>, Option<RunDetails>) {
         let mut details = None;
         let outcome = self
-            .run_noting(sql, parameters, database, cancel, &mut details)
+            .run_noting(sql, parameters, database, cancel, &trace, &mut details)
             .await;
         (outcome, details)
     }
@@ -162,6 +178,7 @@ impl Gate {
         parameters: &[String],
         database: Option<&str>,
         cancel: CancellationToken,
+        trace: &RunTrace,
         details: &mut Option<RunDetails>,
     ) -> Result<Execution, RunError> {
         let in_force = match self.policy() {
@@ -260,8 +277,8 @@ impl Gate {
         };
         // Read once: what is recorded is where the engine runs it (the trace pins it).
         let workgroup = runner.workgroup();
-        let trace = RunTrace::new();
         trace.pin_workgroup(workgroup.clone());
+        trace.pin_engine(runner.name());
         let engine = EngineRef {
             engine: runner.name().to_string(),
             query_id: None,
@@ -274,7 +291,7 @@ impl Gate {
         let reads = approved.reads().to_vec();
         let grants = lease.grants.clone();
         let started = self.now().mono;
-        let outcome = runner.execute_traced(approved, cancel, &trace).await;
+        let outcome = runner.execute_traced(approved, cancel, trace).await;
         // A run that fails or is cancelled after the engine named it is recorded under its id.
         let engine = EngineRef {
             query_id: trace.query_id(),

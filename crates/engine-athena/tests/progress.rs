@@ -1,0 +1,41 @@
+//! What the engine notes of a run while it goes: Athena's id, QUEUED, RUNNING, then the read.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{approve, lab, SELECT_ITEMS};
+use warden_engine::{CancellationToken, Engine, Phase, RunTrace};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_notes_its_id_and_each_state_as_athena_reports_them() {
+    let lab = lab(5).await;
+    lab.standin.knobs.set(|k| {
+        k.queued = Duration::from_millis(600);
+        k.running_at_least = Duration::from_millis(600);
+    });
+    let engine = Arc::new(lab.engine(lab.settings("primary")));
+    let trace = Arc::new(RunTrace::new());
+    let run = {
+        let (engine, trace) = (engine.clone(), trace.clone());
+        tokio::spawn(async move {
+            engine
+                .execute_traced(approve(SELECT_ITEMS), CancellationToken::new(), &trace)
+                .await
+        })
+    };
+    let mut seen = Vec::new();
+    while !run.is_finished() {
+        if let Some(phase) = trace.phase() {
+            if seen.last() != Some(&phase) {
+                // Athena named the run before it reported a state.
+                assert!(trace.query_id().is_some(), "{phase:?} before the id");
+                seen.push(phase);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    run.await.expect("the task").expect("the run");
+    assert_eq!(seen, [Phase::Queued, Phase::Running, Phase::Reading]);
+}
