@@ -124,7 +124,7 @@ fn bound(
         .enumerate()
         .map(|(i, v)| crate::params::check_value(i + 1, v))
         .collect::<Result<_, _>>()?;
-    let again = crate::lint(policy, &sql, ctx);
+    let again = crate::lint_measured(policy, &sql, ctx, &report.scan_sizes);
     let same = again.verdict == Verdict::Allow
         && again.policy_fingerprint == report.policy_fingerprint
         && again.active_elevations == report.active_elevations

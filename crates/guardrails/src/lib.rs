@@ -19,6 +19,7 @@ mod params;
 mod policy;
 mod report;
 mod rules;
+mod scan;
 mod span;
 mod verdict;
 
@@ -26,7 +27,7 @@ pub use approved::{Approved, Refusal};
 pub use bounds::{MAX_CTES, MAX_NESTING, MAX_OPERATORS, MAX_SET_OPERATIONS};
 pub use dialect::AthenaDialect;
 pub use format::format_sql;
-pub use lint::{lint, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
+pub use lint::{lint, lint_measured, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTES};
 pub use params::{bind, check_value, ParameterError, Placeholder};
 pub use policy::units::human_size;
 pub use policy::{
@@ -36,6 +37,7 @@ pub use policy::{
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, UnknownColumn, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;
+pub use scan::{Measured, PartitionFilter, ScanEstimate, ScanSizes, ScanSource, ScanTarget};
 pub use span::{Position, Span};
 
 /// Re-exported so engines that share this parser version can take the parsed statements

@@ -17,6 +17,7 @@ use crate::dialect::AthenaDialect;
 use crate::policy::Policy;
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{apply_rules, single_statement, StatementContext};
+use crate::scan::{ScanNotes, ScanSizes};
 use crate::span::LineIndex;
 use crate::verdict::decide;
 
@@ -88,9 +89,18 @@ fn statement_ends(
     ends
 }
 
-/// Checks one SQL text (one or more statements) against a policy.
+/// Checks one SQL text (one or more statements) against a policy. The scan estimate comes
+/// from the policy's stats ([`lint_measured`] takes measured sizes).
 pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
+    lint_measured(policy, sql, ctx, &ScanSizes::none())
+}
+
+/// [`lint`] with the sizes measured for the tables the text reads (see [`Report::scan_targets`]):
+/// `max_scan_bytes` uses them in place of the policy's stats. The report keeps them, so the
+/// text with its parameter values in place is judged with the same sizes.
+pub fn lint_measured(policy: &Policy, sql: &str, ctx: &LintContext, sizes: &ScanSizes) -> Report {
     let index = LineIndex::new(sql);
+    let scan = std::cell::RefCell::new(ScanNotes::default());
     let mut diagnostics = Vec::new();
     let mut statements = Vec::new();
     let mut reads = BTreeSet::new();
@@ -220,6 +230,8 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
                     let sctx = StatementContext {
                         index: &index,
                         end: ends.get(n).copied().flatten(),
+                        sizes,
+                        scan: &scan,
                     };
                     apply_rules(&policy.rules, &analysis, &sctx, &mut diagnostics);
                     if n == 1 {
@@ -267,6 +279,7 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
     });
     diagnostics.dedup();
     let (verdict, elevations) = decide(&diagnostics);
+    let scan = scan.into_inner();
     Report {
         sql: sql.to_string(),
         default_database: ctx.default_database.clone(),
@@ -283,6 +296,9 @@ pub fn lint(policy: &Policy, sql: &str, ctx: &LintContext) -> Report {
         diagnostics,
         statements,
         placeholders,
+        scan_sizes: sizes.clone(),
+        scan_targets: scan.targets,
+        scan_estimates: scan.estimates,
     }
 }
 

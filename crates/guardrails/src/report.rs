@@ -5,6 +5,7 @@ use sqlparser::ast::Statement;
 
 use crate::approved::{Approved, Refusal};
 use crate::params::Placeholder;
+use crate::scan::{ScanEstimate, ScanSizes, ScanTarget};
 use crate::span::Span;
 
 /// A column name the policy's catalog does not have, where the text names it.
@@ -136,6 +137,10 @@ pub struct Report {
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) statements: Vec<Statement>,
     pub(crate) placeholders: Vec<Placeholder>,
+    /// The sizes the text was judged with (none: the policy's stats).
+    pub(crate) scan_sizes: ScanSizes,
+    pub(crate) scan_targets: Vec<ScanTarget>,
+    pub(crate) scan_estimates: Vec<ScanEstimate>,
 }
 
 impl Report {
@@ -214,7 +219,33 @@ impl Report {
             diagnostics: vec![diagnostic],
             statements: vec![],
             placeholders: vec![],
+            scan_sizes: ScanSizes::none(),
+            scan_targets: vec![],
+            scan_estimates: vec![],
         }
+    }
+
+    /// The tables (and partitions) the text reads, when the policy has a scan budget: what a
+    /// run-time measurement of the scan needs ([`crate::lint_measured`]). Empty otherwise.
+    pub fn scan_targets(&self) -> &[ScanTarget] {
+        &self.scan_targets
+    }
+
+    /// The scan estimate of the statement nearest its budget (or over it): "about 42 GB, budget
+    /// 1 TB (from S3 object sizes)". `None` when the policy has no scan budget.
+    pub fn scan_estimate(&self) -> Option<&ScanEstimate> {
+        self.scan_estimates.iter().max_by(|a, b| {
+            let share = |e: &ScanEstimate| match e.bytes {
+                None => f64::INFINITY,
+                Some(b) => b as f64 / e.budget.max(1) as f64,
+            };
+            share(a).total_cmp(&share(b))
+        })
+    }
+
+    /// The sizes this report was judged with.
+    pub fn scan_sizes(&self) -> &ScanSizes {
+        &self.scan_sizes
     }
 
     /// Every base table of the policy's catalog the text reads (`db.table`, lowercase).

@@ -5,6 +5,7 @@ use crate::analysis::Analysis;
 use crate::policy::units::human_size;
 use crate::policy::{PolicyError, Rule};
 use crate::report::Diagnostic;
+use crate::scan::{ScanEstimate, ScanSource, ScanTarget};
 
 pub(crate) const KIND: Kind = Kind {
     name: "max_scan_bytes",
@@ -19,11 +20,15 @@ pub(crate) const KIND: Kind = Kind {
 };
 
 /// ## What it does
-/// Fires when the estimated scan of a statement exceeds `limit`. The estimate adds, for each
-/// table read, its `stats.size_bytes` times the share of partitions an `=`/`IN` on a partition
-/// key selects (distinct values / `stats.partitions`). A table without `size_bytes` cannot be
-/// estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena answers it from the
-/// catalog's statistics), so the rule does not apply to it.
+/// Fires when the estimated scan of a statement exceeds `limit`. Where the query runs (the gate,
+/// at Run), the estimate is measured: on Athena, the sizes of the S3 objects under the
+/// partitions the query's filter selects (`=`/`IN` on partition keys, asked of Glue), or under
+/// the table's location when it has no such filter; sizes are cached for a few minutes. While
+/// you type, and when the objects cannot be measured (which the message says), it comes from
+/// the policy's stats: each table's `stats.size_bytes` times the share of partitions an
+/// `=`/`IN` on a partition key selects (distinct values / `stats.partitions`). A table with
+/// neither cannot be estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena
+/// answers it from the catalog's statistics), so the rule does not apply to it.
 ///
 /// ## Why
 /// Athena bills by bytes scanned; a budget per query stops the accidental full scan.
@@ -35,8 +40,8 @@ pub(crate) const KIND: Kind = Kind {
 /// ```yaml
 /// - { id: scan-budget, kind: max_scan_bytes, limit: 500GB, unlocked_by: [large-scan] }
 /// ```
-/// Fires: `SELECT order_id FROM orders` ("the query would scan an estimated 800 GB, budget
-/// 500 GB: ...").
+/// Fires: `SELECT order_id FROM orders` ("the query would scan about 800 GB, budget 500 GB
+/// (from the policy's stats): ..."; at Run on Athena "(from S3 object sizes)").
 /// Does not fire: `SELECT order_id FROM orders WHERE dt = '2024-01-01'` (0.8 GB), nor
 /// `... WHERE dt IN ('2024-01-01', '2024-01-01')` nor `... WHERE dt = '2024-01-01' OR dt =
 /// '2024-01-01'` (the same partition twice is one, in an `IN` or across an `OR`'s branches).
@@ -58,16 +63,35 @@ impl Check for MaxScanBytes {
             return;
         }
         let mut total: u128 = 0;
+        let (mut listed, mut from_stats, mut all_cached) = (0, 0, true);
+        let mut reasons: Vec<String> = Vec::new();
+        let mut notes = ctx.scan.borrow_mut();
+        let mut unknown = None;
         for i in &a.instances {
+            let target = ScanTarget::of(i);
+            if !notes.targets.contains(&target) {
+                notes.targets.push(target.clone());
+            }
+            // A size measured from the table's objects (at run time) wins over the stats.
+            if let Some(m) = ctx.sizes.get(&target) {
+                total += m.bytes as u128;
+                listed += 1;
+                all_cached &= m.cached;
+                continue;
+            }
+            if let Some(why) = ctx.sizes.failure(&target) {
+                let why = format!(
+                    "{}.{} could not be measured ({why})",
+                    target.database, target.table
+                );
+                if !reasons.contains(&why) {
+                    reasons.push(why);
+                }
+            }
+            from_stats += 1;
             let Some(size) = i.table.size_bytes else {
-                let name = i.table.qualified_name();
-                out.push(diagnostic(
-                    rule,
-                    i.span,
-                    format!("the scan cannot be estimated: {name} has no size_bytes in the catalog's stats"),
-                    &[("table", &name)],
-                ));
-                return;
+                unknown.get_or_insert(i);
+                continue;
             };
             // Equality or IN on a partition key selects that many partitions out of all of them.
             let selected = i
@@ -82,14 +106,43 @@ impl Check for MaxScanBytes {
             };
             total += (size as f64 * share).ceil() as u128;
         }
+        let reason = (!reasons.is_empty()).then(|| reasons.join("; "));
+        let source = match (listed, from_stats) {
+            (l, 0) if l > 0 => ScanSource::Listing { cached: all_cached },
+            (0, _) => ScanSource::Stats { reason },
+            _ => ScanSource::Mixed { reason },
+        };
+        let bytes = total.min(u64::MAX as u128) as u64;
+        if let Some(i) = unknown {
+            notes.estimates.push(ScanEstimate {
+                bytes: None,
+                budget: self.limit,
+                source,
+            });
+            let name = i.table.qualified_name();
+            out.push(diagnostic(
+                rule,
+                i.span,
+                format!("the scan cannot be estimated: {name} has no size_bytes in the catalog's stats and its objects were not measured"),
+                &[("table", &name)],
+            ));
+            return;
+        }
+        let estimate = ScanEstimate {
+            bytes: Some(bytes),
+            budget: self.limit,
+            source: source.clone(),
+        };
+        notes.estimates.push(estimate);
         if total > self.limit as u128 {
-            let estimate = human_size(total.min(u64::MAX as u128) as u64);
+            let size = human_size(bytes);
             let budget = human_size(self.limit);
+            let source = source.to_string();
             out.push(diagnostic(
                 rule,
                 ctx.statement_span(a),
-                format!("the query would scan an estimated {estimate}, budget {budget}: filter on partition keys or select fewer tables"),
-                &[("estimate", &estimate), ("limit", &budget)],
+                format!("the query would scan about {size}, budget {budget} ({source}): filter on partition keys or select fewer tables"),
+                &[("estimate", &size), ("limit", &budget), ("source", &source)],
             ));
         }
     }
@@ -97,5 +150,157 @@ impl Check for MaxScanBytes {
     #[cfg(test)]
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests_support::CATALOG;
+    use crate::{lint, lint_measured, LintContext, Policy, Report, ScanSizes, ScanTarget};
+
+    const GB: u64 = 1_000_000_000;
+
+    fn policy(limit: &str) -> Policy {
+        let text = format!(
+            "{CATALOG}elevations:\n  large-scan: {{ description: big }}\nrules:\n  - {{ id: budget, kind: max_scan_bytes, limit: {limit}, unlocked_by: [large-scan] }}\n"
+        );
+        Policy::from_yaml(&text).expect("policy")
+    }
+
+    fn ctx() -> LintContext {
+        LintContext {
+            default_database: Some("sales".into()),
+            elevations: Default::default(),
+        }
+    }
+
+    fn targets(sql: &str) -> Vec<String> {
+        lint(&policy("1TB"), sql, &ctx())
+            .scan_targets()
+            .iter()
+            .map(ScanTarget::to_string)
+            .collect()
+    }
+
+    /// The verdict, the estimate and the budget's diagnostic, as the window and the CLI show them.
+    fn shown(r: &Report) -> String {
+        let mut out = format!(
+            "verdict: {:?}\nestimate: {}\n",
+            r.verdict(),
+            r.scan_estimate()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        );
+        for d in r.diagnostics() {
+            out.push_str(&format!("{}: {}\n", d.rule, d.message));
+        }
+        out
+    }
+
+    #[test]
+    fn the_targets_are_the_tables_read_and_the_partitions_their_filter_selects() {
+        assert_eq!(
+            targets("SELECT order_id FROM orders WHERE dt IN ('2024-01-02', '2024-01-01', '2024-01-01')"),
+            ["sales.orders (dt IN ('2024-01-01', '2024-01-02'))"]
+        );
+        // The same analysis as require_partition_filter: through a plain projection, an OR of
+        // equalities, a LEFT JOIN's optional side.
+        assert_eq!(
+            targets("SELECT order_id FROM (SELECT * FROM orders) t WHERE dt = 'a' OR dt = 'b'"),
+            ["sales.orders (dt IN ('a', 'b'))"]
+        );
+        assert_eq!(
+            targets("SELECT c.customer_id FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.dt = 'x'"),
+            ["sales.customers", "sales.orders (dt IN ('x'))"]
+        );
+        // What a catalog cannot be asked by value selects every partition: a range, a cast, a
+        // `?` (the gate measures the text with its values in place), no filter at all.
+        for sql in [
+            "SELECT order_id FROM orders WHERE dt >= '2024-01-01'",
+            "SELECT order_id FROM orders WHERE dt = DATE '2024-01-01'",
+            "SELECT order_id FROM orders WHERE dt = ?",
+            "SELECT order_id FROM orders WHERE amount = 3",
+            "SELECT order_id FROM orders",
+        ] {
+            assert_eq!(targets(sql), ["sales.orders"], "{sql}");
+        }
+        // SHOW STATS scans nothing, and a policy without a budget asks for no measurement.
+        assert!(targets("SHOW STATS FOR orders").is_empty());
+        let no_budget = Policy::from_yaml(CATALOG).expect("policy");
+        assert!(lint(&no_budget, "SELECT order_id FROM orders", &ctx())
+            .scan_targets()
+            .is_empty());
+    }
+
+    #[test]
+    fn measured_sizes_replace_the_stats_and_the_verdict_shows_the_estimate() {
+        let sql = "SELECT order_id FROM orders WHERE dt IN ('2024-01-01', '2024-01-02')";
+        let target = lint(&policy("1TB"), sql, &ctx()).scan_targets()[0].clone();
+        // The stats say 1.6 GB (2 of 1000 partitions of 800 GB); the objects hold 42 GB.
+        let mut sizes = ScanSizes::none();
+        sizes.measured(target.clone(), 42 * GB, false);
+        insta::assert_snapshot!(shown(&lint_measured(&policy("1TB"), sql, &ctx(), &sizes)), @r"
+        verdict: Allow
+        estimate: about 42 GB, budget 1 TB (from S3 object sizes)
+        ");
+        insta::assert_snapshot!(shown(&lint_measured(&policy("10GB"), sql, &ctx(), &sizes)), @r"
+        verdict: Elevate
+        estimate: about 42 GB, budget 10 GB (from S3 object sizes)
+        budget: the query would scan about 42 GB, budget 10 GB (from S3 object sizes): filter on partition keys or select fewer tables; or request the large-scan elevation
+        ");
+        sizes.measured(target.clone(), 42 * GB, true);
+        insta::assert_snapshot!(shown(&lint_measured(&policy("10GB"), sql, &ctx(), &sizes)), @r"
+        verdict: Elevate
+        estimate: about 42 GB, budget 10 GB (from S3 object sizes, cached)
+        budget: the query would scan about 42 GB, budget 10 GB (from S3 object sizes, cached): filter on partition keys or select fewer tables; or request the large-scan elevation
+        ");
+        // Without measurement (as you type): the stats.
+        insta::assert_snapshot!(shown(&lint(&policy("1GB"), sql, &ctx())), @r"
+        verdict: Elevate
+        estimate: about 1.6 GB, budget 1 GB (from the policy's stats)
+        budget: the query would scan about 1.6 GB, budget 1 GB (from the policy's stats): filter on partition keys or select fewer tables; or request the large-scan elevation
+        ");
+    }
+
+    #[test]
+    fn a_size_that_could_not_be_measured_falls_back_to_the_stats_saying_why() {
+        let sql = "SELECT o.order_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id WHERE o.dt = 'x'";
+        let targets = lint(&policy("1TB"), sql, &ctx()).scan_targets().to_vec();
+        assert_eq!(targets.len(), 2);
+        let mut sizes = ScanSizes::none();
+        for t in &targets {
+            sizes.failed(t.clone(), "s3:ListBucket: Access Denied");
+        }
+        insta::assert_snapshot!(shown(&lint_measured(&policy("1GB"), sql, &ctx(), &sizes)), @r"
+        verdict: Elevate
+        estimate: about 2.8 GB, budget 1 GB (from the policy's stats: sales.orders could not be measured (s3:ListBucket: Access Denied); sales.customers could not be measured (s3:ListBucket: Access Denied))
+        budget: the query would scan about 2.8 GB, budget 1 GB (from the policy's stats: sales.orders could not be measured (s3:ListBucket: Access Denied); sales.customers could not be measured (s3:ListBucket: Access Denied)): filter on partition keys or select fewer tables; or request the large-scan elevation
+        ");
+        // One measured, one not: both sources, and the stats are never taken as zero.
+        sizes.measured(targets[1].clone(), 5 * GB, false);
+        insta::assert_snapshot!(shown(&lint_measured(&policy("1GB"), sql, &ctx(), &sizes)), @r"
+        verdict: Elevate
+        estimate: about 5.8 GB, budget 1 GB (from S3 object sizes and the policy's stats: sales.orders could not be measured (s3:ListBucket: Access Denied))
+        budget: the query would scan about 5.8 GB, budget 1 GB (from S3 object sizes and the policy's stats: sales.orders could not be measured (s3:ListBucket: Access Denied)): filter on partition keys or select fewer tables; or request the large-scan elevation
+        ");
+    }
+
+    #[test]
+    fn the_values_of_parameters_are_judged_with_the_same_sizes() {
+        let p = policy("10GB");
+        let bound = lint(&p, "SELECT order_id FROM orders WHERE dt = '2024-01-01'", &ctx());
+        let mut sizes = ScanSizes::none();
+        sizes.measured(bound.scan_targets()[0].clone(), 42 * GB, false);
+        // The template is judged on the stats (its `?` selects no known partition)...
+        let template = lint_measured(&p, "SELECT order_id FROM orders WHERE dt = ?", &ctx(), &sizes);
+        assert_eq!(template.verdict(), crate::Verdict::Allow);
+        // ...and the text with the value in place on the measured size: refused.
+        let refusal = template
+            .approve_with_parameters(&["'2024-01-01'".into()], &p, &ctx())
+            .expect_err("over the budget with its value in place");
+        assert!(
+            refusal.to_string().contains("about 42 GB, budget 10 GB (from S3 object sizes)"),
+            "{refusal}"
+        );
     }
 }

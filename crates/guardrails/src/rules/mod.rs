@@ -107,6 +107,10 @@ pub(crate) struct StatementContext<'a> {
     pub index: &'a LineIndex<'a>,
     /// Where the statement's last token ends (before its `;` and any comment).
     pub end: Option<sqlparser::tokenizer::Location>,
+    /// Sizes measured outside the guardrails (the gate, at Run), for `max_scan_bytes`.
+    pub sizes: &'a crate::scan::ScanSizes,
+    /// What `max_scan_bytes` noted: the tables to measure and its estimates.
+    pub scan: &'a std::cell::RefCell<crate::scan::ScanNotes>,
 }
 
 impl StatementContext<'_> {
