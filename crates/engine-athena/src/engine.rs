@@ -253,6 +253,20 @@ impl Engine for AthenaEngine {
         Ok(glue::snapshot(&self.clients.glue, None, &[]).await?)
     }
 
+    async fn scan_sizes(
+        &self,
+        targets: &[warden_guardrails::ScanTarget],
+    ) -> Option<Vec<Result<u64, String>>> {
+        Some(
+            crate::scan_size::measure_all(
+                &self.clients,
+                targets,
+                &crate::scan_size::Bounds::default(),
+            )
+            .await,
+        )
+    }
+
     async fn execute(
         &self,
         query: Approved,

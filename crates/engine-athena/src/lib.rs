@@ -14,6 +14,7 @@ pub mod named_queries;
 pub mod policy_catalog;
 mod read;
 mod run;
+pub mod scan_size;
 mod sdk_error;
 mod settings;
 pub mod workgroups;

@@ -52,6 +52,18 @@ pub trait Engine: Send + Sync {
     /// Databases, tables and columns the engine can see, for the schema panel and completion.
     async fn catalog(&self) -> Result<CatalogSnapshot, EngineError>;
 
+    /// The bytes each target's objects hold now (on Athena: the S3 objects under the
+    /// partitions its filter selects), one answer per target in order, each the size or why it
+    /// could not be measured. `None`: this engine does not measure, and the scan estimate
+    /// comes from the policy's stats.
+    async fn scan_sizes(
+        &self,
+        targets: &[warden_guardrails::ScanTarget],
+    ) -> Option<Vec<Result<u64, String>>> {
+        let _ = targets;
+        None
+    }
+
     /// Runs an approved query to completion, or stops when `cancel` fires.
     async fn execute(
         &self,
