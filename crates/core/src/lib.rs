@@ -35,6 +35,9 @@ pub mod identity;
 mod policy_catalog;
 mod policy_client;
 mod results;
+mod scan_cache;
+#[cfg(all(test, feature = "embedded"))]
+mod scan_estimate_tests;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]

@@ -398,7 +398,7 @@ impl Workspace {
                 }
                 let mut gate = self.gate_over(Box::new(engine)).await?;
                 gate.offer_workgroups(self.athena.workgroup_rules());
-                let keys = crate::aws_elevation::VaultKeys::new(
+                        let keys = crate::aws_elevation::VaultKeys::new(
                     identity.session.vault().clone(),
                     &self.name,
                 );
@@ -573,6 +573,7 @@ impl Workspace {
             clock,
         );
         gate.cache_catalog_in(crate::catalog_cache::path(&self.home.cache, &self.name));
+        gate.cache_scan_sizes_in(crate::scan_cache::path(&self.home.cache, &self.name));
         Ok(gate)
     }
 

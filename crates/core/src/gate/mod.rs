@@ -21,6 +21,7 @@ mod format;
 mod named_queries;
 pub(crate) mod policy;
 pub(crate) mod run;
+mod scan;
 mod schema;
 mod signed_out;
 mod star;
@@ -77,6 +78,8 @@ pub struct Gate {
     catalog_seen: RwLock<Option<Arc<crate::catalog_cache::CachedCatalog>>>,
     /// Athena workspaces: the workgroups baseline runs may use (see `workgroups.rs`).
     workgroup_rules: Option<WorkgroupRules>,
+    /// The workspace's cache file of measured scan sizes; `None` measures every run.
+    scan_cache: Option<std::path::PathBuf>,
 }
 
 impl Gate {
@@ -110,6 +113,7 @@ impl Gate {
             catalog_cache: None,
             catalog_seen: RwLock::new(None),
             workgroup_rules: None,
+            scan_cache: None,
         }
     }
 

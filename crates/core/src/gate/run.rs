@@ -9,7 +9,9 @@ use warden_audit::{
     QueryFinished, QueryStarted, SqlRecord, SqlTextMode,
 };
 use warden_engine::{CancellationToken, EngineError, ResultSet, RunTrace};
-use warden_guardrails::{lint, LintContext, Refusal, Report, SqlText, Verdict};
+use warden_guardrails::{
+    lint, lint_measured, LintContext, Refusal, Report, ScanSizes, SqlText, Verdict,
+};
 
 use super::policy::{NoPolicy, PolicyInForce};
 use super::Gate;
@@ -199,7 +201,13 @@ impl Gate {
                 return Err(RunError::NoPolicy(no_policy));
             }
         };
-        let (mut report, lease) = self.lint_and_lease(in_force.policy(), sql, database, &cancel);
+        // Measured before the lint that decides: the scan budget judges the sizes of the objects
+        // the run would read (falling back to the policy's stats, saying why).
+        let sizes = self
+            .measure_scan(in_force.policy(), sql, parameters, database)
+            .await;
+        let (mut report, lease) =
+            self.lint_and_lease(in_force.policy(), sql, database, &cancel, &sizes);
         if !report.unknown_columns().is_empty() && self.catalog_known().is_none() {
             // Read the catalog once so the refusal can say whether the column exists (the
             // CLI's runs have not read it); the refusal stands either way.
@@ -399,9 +407,10 @@ impl Gate {
         sql: &str,
         database: Option<&str>,
         cancel: &CancellationToken,
+        sizes: &ScanSizes,
     ) -> (Report, Lease<'_>) {
         loop {
-            let mut report = lint(policy, sql, &self.context(database));
+            let mut report = lint_measured(policy, sql, &self.context(database), sizes);
             self.explain_unlisted(&mut report);
             let uses = report.lifted_by().clone();
             let mut state = self.elevation_state();

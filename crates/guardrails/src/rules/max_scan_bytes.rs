@@ -288,18 +288,29 @@ mod tests {
     #[test]
     fn the_values_of_parameters_are_judged_with_the_same_sizes() {
         let p = policy("10GB");
-        let bound = lint(&p, "SELECT order_id FROM orders WHERE dt = '2024-01-01'", &ctx());
+        let bound = lint(
+            &p,
+            "SELECT order_id FROM orders WHERE dt = '2024-01-01'",
+            &ctx(),
+        );
         let mut sizes = ScanSizes::none();
         sizes.measured(bound.scan_targets()[0].clone(), 42 * GB, false);
         // The template is judged on the stats (its `?` selects no known partition)...
-        let template = lint_measured(&p, "SELECT order_id FROM orders WHERE dt = ?", &ctx(), &sizes);
+        let template = lint_measured(
+            &p,
+            "SELECT order_id FROM orders WHERE dt = ?",
+            &ctx(),
+            &sizes,
+        );
         assert_eq!(template.verdict(), crate::Verdict::Allow);
         // ...and the text with the value in place on the measured size: refused.
         let refusal = template
             .approve_with_parameters(&["'2024-01-01'".into()], &p, &ctx())
             .expect_err("over the budget with its value in place");
         assert!(
-            refusal.to_string().contains("about 42 GB, budget 10 GB (from S3 object sizes)"),
+            refusal
+                .to_string()
+                .contains("about 42 GB, budget 10 GB (from S3 object sizes)"),
             "{refusal}"
         );
     }

@@ -19,6 +19,8 @@ pub struct KnobValues {
     pub fail_queries_next: u32,
     /// S3 reads through the stand-in's S3 front answer 403 AccessDenied.
     pub refuse_s3_reads: bool,
+    /// S3 listings (`ListObjectsV2`) through the front answer 403 AccessDenied.
+    pub refuse_s3_lists: bool,
     /// The next S3 read through the front sends this many bytes, then drops the connection.
     pub drop_next_read_after: Option<u64>,
     /// How far ahead of the real time the stand-in judges whether a session has ended, so a

@@ -86,6 +86,8 @@ pub(crate) struct Shared {
     /// Callers by access key, once looked up in moto (a key never changes hands).
     pub callers: Mutex<std::collections::HashMap<String, permissions::Caller>>,
     pub named: Mutex<named::NamedQueries>,
+    /// `ListObjectsV2` calls through the S3 front (refused ones included).
+    pub lists: std::sync::atomic::AtomicUsize,
 }
 
 /// The lake read from Glue: the session, and the classes of tagged columns.
@@ -151,6 +153,7 @@ impl AthenaStandIn {
             moto_endpoint: config.moto_endpoint.clone(),
             callers: Mutex::new(std::collections::HashMap::new()),
             named: Mutex::new(named::NamedQueries::default()),
+            lists: std::sync::atomic::AtomicUsize::new(0),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
@@ -238,6 +241,11 @@ impl AthenaStandIn {
             .as_str()
             .unwrap_or_default()
             .to_string())
+    }
+
+    /// How many S3 listings (`ListObjectsV2` pages) the front was asked for so far.
+    pub fn s3_lists(&self) -> usize {
+        self.shared.lists.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every `StopQueryExecution` received so far.

@@ -1,10 +1,12 @@
-//! A read-only S3 front for result objects (path style: `GET /bucket/key`), backed by moto,
-//! where tests can refuse reads or drop a download halfway.
+//! A read-only S3 front for result objects (path style: `GET /bucket/key`) and listings
+//! (`ListObjectsV2`: `GET /bucket?list-type=2`), backed by moto, where tests can refuse reads
+//! or listings, count listings, or drop a download halfway.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +17,8 @@ use crate::standin::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route("/{bucket}", get(list))
+        .route("/{bucket}/", get(list))
         .route("/{bucket}/{*key}", get(object).head(object))
         .with_state(shared)
 }
@@ -26,6 +30,77 @@ fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"),
     )
         .into_response()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `ListObjectsV2` (prefix, max-keys, continuation-token), answered from moto's listing.
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(bucket): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    shared
+        .lists
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let knobs = shared.knobs.get();
+    if knobs.refuse_s3_lists || knobs.refuse_s3_reads {
+        return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+    }
+    if query.get("list-type").map(String::as_str) != Some("2") {
+        return s3_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "stand-in: only ListObjectsV2 is served",
+        );
+    }
+    let got = shared
+        .s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .set_prefix(query.get("prefix").cloned())
+        .set_max_keys(query.get("max-keys").and_then(|m| m.parse().ok()))
+        .set_continuation_token(query.get("continuation-token").cloned())
+        .send()
+        .await;
+    let got = match got {
+        Ok(g) => g,
+        Err(_) => {
+            return s3_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "stand-in: the backing store failed",
+            )
+        }
+    };
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{}</Name><Prefix>{}</Prefix><KeyCount>{}</KeyCount><MaxKeys>{}</MaxKeys><IsTruncated>{}</IsTruncated>",
+        xml_escape(&bucket),
+        xml_escape(got.prefix().unwrap_or_default()),
+        got.key_count().unwrap_or(0),
+        got.max_keys().unwrap_or(1000),
+        got.is_truncated().unwrap_or(false),
+    );
+    if let Some(token) = got.next_continuation_token() {
+        xml.push_str(&format!(
+            "<NextContinuationToken>{}</NextContinuationToken>",
+            xml_escape(token)
+        ));
+    }
+    for o in got.contents() {
+        xml.push_str(&format!(
+            "<Contents><Key>{}</Key><Size>{}</Size></Contents>",
+            xml_escape(o.key().unwrap_or_default()),
+            o.size().unwrap_or(0)
+        ));
+    }
+    xml.push_str("</ListBucketResult>");
+    ([("content-type", "application/xml")], xml).into_response()
 }
 
 async fn object(

@@ -1,0 +1,231 @@
+//! The scan budget on an `athena` workspace, measured before the run: the sizes of the S3
+//! objects under the partitions the query selects (Glue `GetPartitions` in moto, listings through
+//! the stand-in's S3 front), cached in the workspace's cache folder, and the policy's stats when
+//! S3 cannot be listed.
+
+use warden_engine::CancellationToken;
+use warden_guardrails::{human_size, ScanSource};
+use warden_test_support::standin::s3_client;
+
+use crate::athena_gate_tests::{lab, Lab};
+use crate::{Home, RunError};
+
+const LAKE: &str = "demo-lake";
+
+/// The bytes moto holds under `prefix` of the lake bucket, listed directly.
+async fn bytes_under(lab: &Lab, prefix: &str) -> u64 {
+    let s3 = s3_client(&lab.moto.endpoint);
+    let mut total = 0;
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(LAKE)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for o in page.expect("listed").contents() {
+            total += o.size().unwrap_or(0) as u64;
+        }
+    }
+    total
+}
+
+/// Puts `bytes` more into one partition of sales.orders, behind the policy's back (not a
+/// Parquet file: the stand-in's engine skips it, S3 counts it).
+async fn grow_partition(lab: &Lab, dt: &str, bytes: usize) {
+    s3_client(&lab.moto.endpoint)
+        .put_object()
+        .bucket(LAKE)
+        .key(format!("lake/sales/orders/dt={dt}/late-arrival.bin"))
+        .body(vec![0u8; bytes].into())
+        .send()
+        .await
+        .expect("put");
+}
+
+fn budget_message(e: &RunError) -> String {
+    e.report()
+        .and_then(|r| r.diagnostics().iter().find(|d| d.rule == "scan-budget"))
+        .map(|d| d.message.clone())
+        .unwrap_or_else(|| panic!("not refused by the scan budget: {e}"))
+}
+
+#[tokio::test]
+async fn the_selected_partitions_are_measured_and_a_query_over_the_budget_is_refused_with_the_figure(
+) {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    // One partition holds 30 MB more than the policy's stats know of; its neighbour does not.
+    grow_partition(&lab, "2025-09-05", 30_000_000).await;
+    let one_day = "SELECT order_id FROM orders WHERE dt = '2025-09-06' LIMIT 5";
+    let estimate = gate
+        .scan_estimate(one_day, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("the demo policy has a scan budget");
+    // Exactly the objects of the selected partition, not the whole table.
+    let day = bytes_under(&lab, "lake/sales/orders/dt=2025-09-06/").await;
+    let table = bytes_under(&lab, "lake/sales/orders/").await;
+    assert!(day > 0 && day < table, "{day} of {table}");
+    assert_eq!(estimate.bytes, Some(day));
+    assert_eq!(estimate.source, ScanSource::Listing { cached: false });
+    let run = gate
+        .run(one_day, Some("sales"), CancellationToken::new())
+        .await
+        .expect("within the budget");
+    assert!(run.result.rows.len() <= 5);
+
+    // Two partitions, one of them grown: the stats would allow it, the objects do not.
+    let two_days = "SELECT order_id FROM orders WHERE dt IN ('2025-09-05', '2025-09-06') LIMIT 5";
+    let lint = gate.lint(two_days, Some("sales")).expect("policy");
+    assert_eq!(
+        lint.verdict(),
+        warden_guardrails::Verdict::Allow,
+        "the stats allow it"
+    );
+    let refused = gate
+        .run(two_days, Some("sales"), CancellationToken::new())
+        .await
+        .expect_err("over the budget");
+    let both = bytes_under(&lab, "lake/sales/orders/dt=2025-09-05/").await + day;
+    let budget = estimate.budget;
+    assert_eq!(
+        budget_message(&refused),
+        format!(
+            "the query would scan about {}, budget {} (from S3 object sizes): filter on partition keys or select fewer tables; or request the large-scan elevation",
+            human_size(both),
+            human_size(budget)
+        )
+    );
+    // Recorded as blocked by the budget, as every refusal is.
+    let events = gate
+        .audit()
+        .events(&[], None, None, false)
+        .expect("journal");
+    let blocked = events
+        .iter()
+        .rfind(|e| e.kind == "query_blocked")
+        .expect("blocked recorded");
+    assert_eq!(
+        blocked.payload["query"]["rule_ids"],
+        serde_json::json!(["scan-budget"])
+    );
+}
+
+#[tokio::test]
+async fn a_listing_that_fails_falls_back_to_the_stats_with_the_reason() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    lab.standin.knobs.set(|k| k.refuse_s3_lists = true);
+    let sql = "SELECT order_id FROM orders WHERE dt = '2025-09-06' LIMIT 5";
+    let estimate = gate
+        .scan_estimate(sql, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("budget");
+    let from_stats = gate.lint(sql, Some("sales")).expect("policy");
+    // Never zero: the stats' figure, and why the objects were not used.
+    assert_eq!(
+        estimate.bytes,
+        from_stats.scan_estimate().and_then(|e| e.bytes)
+    );
+    assert!(estimate.bytes.is_some_and(|b| b > 0));
+    assert_eq!(
+        estimate.to_string(),
+        format!(
+            "about {}, budget {} (from the policy's stats: sales.orders could not be measured (a permission is missing: s3:ListBucket was refused (Access Denied); ask your administrator for s3:ListBucket))",
+            human_size(estimate.bytes.unwrap_or(0)),
+            human_size(estimate.budget)
+        )
+    );
+    // The run is still decided (within the budget by the stats) and runs.
+    gate.run(sql, Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs on the stats' estimate");
+
+    // A whole-table read over the budget is refused, the message saying where the figure came from.
+    let refused = gate
+        .run(
+            "SELECT order_id FROM orders LIMIT 5",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("over the budget");
+    let message = budget_message(&refused);
+    assert!(
+        message.contains("(from the policy's stats: sales.orders could not be measured (a permission is missing: s3:ListBucket was refused (Access Denied); ask your administrator for s3:ListBucket))"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_second_run_uses_the_cached_sizes() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    let sql = "SELECT order_id FROM orders WHERE dt = '2025-09-06' LIMIT 5";
+    gate.run(sql, Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs");
+    let lists = lab.standin.s3_lists();
+    assert!(lists > 0, "the first run lists S3");
+    let cache = crate::scan_cache::path(&Home::under(lab.home.path()).cache, "aws");
+    assert!(cache.is_file(), "the sizes are kept in the cache folder");
+
+    // The next run (and the next session) takes the sizes from the cache: no listing.
+    drop(gate);
+    let gate = lab.gate().await;
+    gate.run(sql, Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs");
+    assert_eq!(lab.standin.s3_lists(), lists, "no listing the second time");
+    let estimate = gate
+        .scan_estimate(sql, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("budget");
+    assert_eq!(estimate.source, ScanSource::Listing { cached: true });
+    assert_eq!(
+        estimate.bytes,
+        Some(bytes_under(&lab, "lake/sales/orders/dt=2025-09-06/").await)
+    );
+    // Another partition is not in the cache: it is listed.
+    gate.scan_estimate(
+        "SELECT order_id FROM orders WHERE dt = '2025-09-07' LIMIT 5",
+        &[],
+        Some("sales"),
+    )
+    .await
+    .expect("policy");
+    assert!(lab.standin.s3_lists() > lists);
+}
+
+#[tokio::test]
+async fn a_parameter_selects_the_partitions_of_its_value() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    grow_partition(&lab, "2025-09-05", 30_000_000).await;
+    let sql = "SELECT order_id FROM orders WHERE dt = ? LIMIT 5";
+    let (ok, _) = gate
+        .run_with_parameters(
+            sql,
+            &["'2025-09-06'".into()],
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await;
+    ok.expect("the small partition runs");
+    let (refused, _) = gate
+        .run_with_parameters(
+            sql,
+            &["'2025-09-05'".into()],
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await;
+    let refused = refused.expect_err("the grown partition is over the budget");
+    assert!(
+        refused.to_string().contains("(from S3 object sizes)"),
+        "{refused}"
+    );
+}
