@@ -506,6 +506,7 @@ describe("schema and workgroups from Athena", () => {
       ],
       current: "primary",
       defaultWorkgroup: "primary",
+      note: null,
     };
     handlers.workgroups = () => picker;
     handlers.choose_workgroup = (args) => ({ ...picker, current: String(args.name) });

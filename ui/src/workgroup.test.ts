@@ -9,6 +9,7 @@ const PICKER: WorkgroupPicker = {
   ],
   current: "primary",
   defaultWorkgroup: "primary",
+  note: null,
 };
 
 let select: HTMLSelectElement;
@@ -29,6 +30,16 @@ describe("workgroup picker", () => {
     expect(select.value).toBe("primary");
     expect(select.options[0].title).toBe("Ad hoc analysis");
     expect(workgroupLabel(PICKER.workgroups[1])).toBe("primary · no scan cutoff");
+  });
+
+  it("says why a pick remembered from an earlier session is no longer used", () => {
+    const note = "the workgroup picked earlier, finance, is no longer allowed (not allowed): runs go to the workspace's default, primary";
+    renderWorkgroups(select, { ...PICKER, note });
+    expect(select.title.startsWith(`${note}. Athena workgroup of your runs`)).toBe(true);
+    expect(select.classList.contains("noted")).toBe(true);
+    renderWorkgroups(select, PICKER);
+    expect(select.title).toBe("Athena workgroup of your runs (runs under an elevation use its own): primary");
+    expect(select.classList.contains("noted")).toBe(false);
   });
 
   it("is hidden on a workspace without workgroups", () => {

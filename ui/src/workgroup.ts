@@ -29,7 +29,10 @@ export function renderWorkgroups(select: HTMLSelectElement, picker: WorkgroupPic
     }),
   );
   select.disabled = picker.workgroups.length === 0;
-  select.title = `Athena workgroup of your runs (runs under an elevation use its own): ${picker.current}`;
+  const where = `Athena workgroup of your runs (runs under an elevation use its own): ${picker.current}`;
+  // A pick remembered from an earlier session that is no longer allowed: say why runs moved.
+  select.title = picker.note === null ? where : `${picker.note}. ${where}`;
+  select.classList.toggle("noted", picker.note !== null);
 }
 
 /** The picker could not be listed: say why, keep runs where they go. */

@@ -25,6 +25,8 @@ pub struct WorkgroupPicker {
     pub current: String,
     /// The workspace's configured workgroup.
     pub default_workgroup: String,
+    /// Why the workgroup picked in an earlier session is not used now (no longer allowed).
+    pub note: Option<String>,
 }
 
 impl From<WorkgroupChoice> for WorkgroupPicker {
@@ -41,6 +43,7 @@ impl From<WorkgroupChoice> for WorkgroupPicker {
                 .collect(),
             current: c.current,
             default_workgroup: c.default,
+            note: c.note,
         }
     }
 }

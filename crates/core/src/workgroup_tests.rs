@@ -160,3 +160,100 @@ async fn without_an_allowlist_only_what_athena_lists_and_no_elevations_own() {
         .expect("runs");
     assert_eq!(run.workgroup.as_deref(), Some("primary"));
 }
+
+#[tokio::test]
+async fn a_pick_outlasts_a_restart_in_local_state_not_in_config() {
+    let lab = lab().await;
+    let config = Home::under(lab.home.path()).config_file();
+    let before = std::fs::read_to_string(&config).expect("config.toml");
+    let gate = lab.gate().await;
+    gate.choose_workgroup("adhoc").await.expect("picked");
+    drop(gate);
+    assert_eq!(
+        std::fs::read_to_string(&config).expect("config.toml"),
+        before,
+        "config.toml is the user's, not the app's state"
+    );
+
+    let gate = lab.gate().await;
+    let choice = gate.workgroups().await.expect("listed");
+    assert_eq!(choice.current, "adhoc");
+    assert_eq!(choice.note, None);
+    let run = gate
+        .run(
+            "SELECT customer_id FROM customers LIMIT 1",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("runs");
+    assert_eq!(run.workgroup.as_deref(), Some("adhoc"));
+    // Back to the default is remembered too.
+    gate.choose_workgroup("primary").await.expect("picked");
+    drop(gate);
+    let gate = lab.gate().await;
+    assert_eq!(gate.workgroups().await.expect("listed").current, "primary");
+}
+
+#[tokio::test]
+async fn a_remembered_pick_no_longer_allowed_falls_back_to_the_default_with_a_note() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    gate.choose_workgroup("finance").await.expect("picked");
+    drop(gate);
+    // The workspace now allows only adhoc (and its default).
+    allow_only(&lab, &["adhoc"]);
+    let gate = lab.gate().await;
+    let choice = gate.workgroups().await.expect("listed");
+    assert_eq!(choice.current, "primary");
+    assert_eq!(
+        choice.note.as_deref(),
+        Some("the workgroup picked earlier, finance, is no longer allowed (workgroup finance is not one the aws workspace allows (its [athena] workgroups)): runs go to the workspace's default, primary")
+    );
+    let run = gate
+        .run(
+            "SELECT customer_id FROM customers LIMIT 1",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("runs");
+    assert_eq!(run.workgroup.as_deref(), Some("primary"));
+    // The pick is forgotten: the next start has nothing to say.
+    drop(gate);
+    let gate = lab.gate().await;
+    let choice = gate.workgroups().await.expect("listed");
+    assert_eq!((choice.current.as_str(), choice.note), ("primary", None));
+    // A new pick clears the note and is remembered.
+    gate.choose_workgroup("adhoc").await.expect("picked");
+    drop(gate);
+    assert_eq!(
+        lab.gate().await.workgroups().await.expect("listed").current,
+        "adhoc"
+    );
+}
+
+#[tokio::test]
+async fn an_elevations_workgroup_remembered_by_hand_is_not_used() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    drop(gate);
+    // A file edited by hand to name the pii-read elevation's workgroup.
+    let ws = crate::Workspace::find(&Home::under(lab.home.path()), None).expect("workspace");
+    std::fs::write(
+        crate::gate::remembered_workgroup_path(ws.dir()),
+        r#"{"format":"warden-workgroup/1","workspace":"aws","workgroup":"warden-pii-read"}"#,
+    )
+    .expect("write");
+    let gate = lab.gate().await;
+    let choice = gate.workgroups().await.expect("listed");
+    assert_eq!(choice.current, "primary");
+    assert!(
+        choice
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("is the pii-read elevation's")),
+        "{:?}",
+        choice.note
+    );
+}

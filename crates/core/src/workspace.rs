@@ -398,7 +398,8 @@ impl Workspace {
                 }
                 let mut gate = self.gate_over(Box::new(engine)).await?;
                 gate.offer_workgroups(self.athena.workgroup_rules());
-                        let keys = crate::aws_elevation::VaultKeys::new(
+                gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
+                let keys = crate::aws_elevation::VaultKeys::new(
                     identity.session.vault().clone(),
                     &self.name,
                 );
@@ -540,6 +541,7 @@ impl Workspace {
         let engine = self.athena_engine(credentials, None, None).await?;
         let mut gate = self.gate_over_at(Box::new(engine), clock).await?;
         gate.offer_workgroups(self.athena.workgroup_rules());
+        gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
         self.hold_grants(&mut gate, held, None, keys).await?;
         Ok(gate)
     }

@@ -9,4 +9,8 @@ current: string,
 /**
  * The workspace's configured workgroup.
  */
-defaultWorkgroup: string, };
+defaultWorkgroup: string, 
+/**
+ * Why the workgroup picked in an earlier session is not used now (no longer allowed).
+ */
+note: string | null, };

@@ -20,6 +20,7 @@ pub(crate) mod elevation;
 mod format;
 mod named_queries;
 pub(crate) mod policy;
+mod remembered_workgroup;
 pub(crate) mod run;
 mod scan;
 mod schema;
@@ -36,6 +37,7 @@ pub use changes::{
 pub use elevated::{GrantKeys, HeldCredentials, Renewed, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
+pub(crate) use remembered_workgroup::path as remembered_workgroup_path;
 pub use run::{Execution, RunDetails, RunEnd, RunError};
 pub use signed_out::{StoppedWork, STOP_WAIT};
 pub use workgroups::WorkgroupChoice;
@@ -80,6 +82,10 @@ pub struct Gate {
     workgroup_rules: Option<WorkgroupRules>,
     /// The workspace's cache file of measured scan sizes; `None` measures every run.
     scan_cache: Option<std::path::PathBuf>,
+    /// Where the workgroup picked in the window is remembered (see `remembered_workgroup.rs`).
+    workgroup_memory: Option<std::path::PathBuf>,
+    /// Why the remembered workgroup was not used at start, for the picker.
+    workgroup_note: std::sync::Mutex<Option<String>>,
 }
 
 impl Gate {
@@ -114,6 +120,8 @@ impl Gate {
             catalog_seen: RwLock::new(None),
             workgroup_rules: None,
             scan_cache: None,
+            workgroup_memory: None,
+            workgroup_note: std::sync::Mutex::new(None),
         }
     }
 

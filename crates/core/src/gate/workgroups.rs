@@ -27,6 +27,8 @@ pub struct WorkgroupChoice {
     pub current: String,
     /// The workspace's configured workgroup.
     pub default: String,
+    /// Why the workgroup picked in an earlier session is not used now, if it is not.
+    pub note: Option<String>,
 }
 
 impl Gate {
@@ -40,7 +42,7 @@ impl Gate {
         self.workgroup_rules.is_some()
     }
 
-    fn workgroup_rules(&self) -> Result<&WorkgroupRules, String> {
+    pub(super) fn workgroup_rules(&self) -> Result<&WorkgroupRules, String> {
         self.workgroup_rules.as_ref().ok_or_else(|| {
             format!(
                 "the {} workspace does not run on Athena, so it has no workgroups to pick",
@@ -67,7 +69,7 @@ impl Gate {
 
     /// Why a baseline run may not use `name`, or `None` when the rules allow it (Athena must
     /// still list it).
-    fn workgroup_refusal(&self, rules: &WorkgroupRules, name: &str) -> Option<String> {
+    pub(super) fn workgroup_refusal(&self, rules: &WorkgroupRules, name: &str) -> Option<String> {
         if name == rules.default {
             return None;
         }
@@ -110,6 +112,11 @@ impl Gate {
                 .workgroup()
                 .unwrap_or_else(|| rules.default.clone()),
             default: rules.default.clone(),
+            note: self
+                .workgroup_note
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         })
     }
 
@@ -136,8 +143,14 @@ impl Gate {
             .use_workgroup(name)
             .map_err(|e| format!("not switched: {e}"))?;
         tracing::info!(workgroup = name, "baseline runs now go to this workgroup");
+        self.note_workgroup(name);
+        *self
+            .workgroup_note
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         Ok(WorkgroupChoice {
             current: name.to_string(),
+            note: None,
             ..choice
         })
     }
