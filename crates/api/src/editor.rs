@@ -396,14 +396,14 @@ impl QueryResult {
             result_id,
             columns: e
                 .result
-                .columns
+                .columns()
                 .iter()
                 .map(|c: &ColumnInfo| ResultColumn {
                     name: c.name.clone(),
                     data_type: c.data_type.clone(),
                 })
                 .collect(),
-            row_count: e.result.len(),
+            row_count: e.result.len() as usize,
             bytes_scanned: e.bytes_scanned,
             duration_ms: e.duration.as_millis() as u64,
             query_id: e.query_id.clone(),

@@ -97,8 +97,8 @@ pub fn cancel_query(running: &Mutex<RunningQueries>, run_id: &str) -> Result<boo
     Ok(running.lock().map_err(|_| unusable())?.cancel(run_id))
 }
 
-/// `fetch_rows`: a page of a kept result. Rows read under a grant that has since ended are not
-/// shown (nor kept).
+/// `fetch_rows`: a page of a kept result, read from its chunk files on disk. Rows read under a
+/// grant that has since ended are not shown (nor kept: the gate deleted them at the lockout).
 pub fn fetch_rows(
     gate: &Gate,
     results: &Mutex<ResultStore>,
@@ -109,8 +109,9 @@ pub fn fetch_rows(
     let held = gate.held_grants();
     let mut results = results.lock().map_err(|_| result_store_unusable())?;
     let rows = results
-        .page(result_id, offset, limit.min(MAX_PAGE), &held)
-        .ok_or_else(|| ApiError::invalid("that result is no longer kept: run the query again"))?;
+        .page(result_id, offset as u64, limit.min(MAX_PAGE), &held)
+        .ok_or_else(|| ApiError::invalid("that result is no longer kept: run the query again"))?
+        .map_err(|e| ApiError::internal(format!("the rows could not be read: {e}")))?;
     Ok(RowPage { rows })
 }
 

@@ -46,7 +46,7 @@ impl From<&Execution> for RunDetails {
             engine: e.engine.to_string(),
             query_id: Some(e.query_id.clone()),
             workgroup: e.workgroup.clone(),
-            rows: Some(e.result.len() as u64),
+            rows: Some(e.result.len()),
             bytes_scanned: Some(e.bytes_scanned),
             cost_usd: e.cost_usd,
             duration_ms: e.duration.as_millis() as u64,

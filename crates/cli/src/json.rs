@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use warden_core::{
-    AuditStatusView, ColumnInfo, EventView, Execution, PendingRequest, PolicyStatus, Value,
-    WorkspaceListing, WorkspaceSummary,
+    AuditStatusView, ColumnInfo, EventView, Execution, PendingRequest, PolicyStatus, ResultReader,
+    ResultsError, WorkspaceListing, WorkspaceSummary,
 };
 
 /// Pretty JSON on stdout.
@@ -18,12 +18,13 @@ pub fn print(doc: &impl Serialize) -> Result<(), String> {
     Ok(())
 }
 
-/// `warden query --format json`.
+/// `warden query --format json`. The rows are written as they are read from the stored result,
+/// one chunk file at a time ([`StoredRows`]), so the document is never built in memory.
 #[derive(Debug, Serialize)]
 pub struct QueryOutput<'a> {
     pub columns: &'a [ColumnInfo],
-    pub rows: &'a [Vec<Value>],
-    pub row_count: usize,
+    pub rows: StoredRows<'a>,
+    pub row_count: u64,
     pub bytes_scanned: u64,
     pub duration_ms: u64,
     pub engine: &'a str,
@@ -34,8 +35,8 @@ pub struct QueryOutput<'a> {
 impl<'a> From<&'a Execution> for QueryOutput<'a> {
     fn from(e: &'a Execution) -> Self {
         Self {
-            columns: &e.result.columns,
-            rows: &e.result.rows,
+            columns: e.result.columns(),
+            rows: StoredRows(&e.result),
             row_count: e.result.len(),
             bytes_scanned: e.bytes_scanned,
             duration_ms: e.duration.as_millis() as u64,
@@ -43,6 +44,30 @@ impl<'a> From<&'a Execution> for QueryOutput<'a> {
             query_id: &e.query_id,
             reads: &e.reads,
         }
+    }
+}
+
+/// The rows of a stored result as a JSON array, serialised straight from its chunk files.
+#[derive(Debug)]
+pub struct StoredRows<'a>(pub &'a ResultReader);
+
+impl Serialize for StoredRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.0.len() as usize))?;
+        // The serializer's own error (a closed pipe, say) is kept to be returned as it is.
+        let mut failed: Option<S::Error> = None;
+        let read = self.0.for_each_row(|row| {
+            seq.serialize_element(row).map_err(|e| {
+                failed = Some(e);
+                ResultsError::Export("the output stopped".into())
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read.map_err(S::Error::custom)?;
+        seq.end()
     }
 }
 

@@ -3,9 +3,7 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use warden_core::{
-    Execution, ExportFormat, ExportOptions, ResultSet, ResultsError, RowExporter, Value,
-};
+use warden_core::{Execution, ExportFormat, ExportOptions, ResultReader, ResultsError, Value};
 
 /// Set once standard output is found closed: nothing more is written to it.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -56,75 +54,88 @@ fn cell_text(v: &Value) -> String {
     }
 }
 
+/// A table sized to its widest cells: the stored result is read twice, one chunk file at a
+/// time (once for the widths, once to print), so a large result never sits in memory.
 pub fn write_table(out: &mut impl Write, e: &Execution) -> io::Result<()> {
     let rs = &e.result;
-    let mut widths: Vec<usize> = rs.columns.iter().map(|c| c.name.chars().count()).collect();
-    let rendered: Vec<Vec<String>> = rs
-        .rows
+    let mut widths: Vec<usize> = rs
+        .columns()
         .iter()
-        .map(|r| r.iter().map(cell_text).collect())
+        .map(|c| c.name.chars().count())
         .collect();
-    for row in &rendered {
-        for (i, cell) in row.iter().enumerate() {
+    rs.for_each_row(|row| {
+        for (i, v) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+                *w = (*w).max(cell_text(v).chars().count());
             }
         }
-    }
+        Ok(())
+    })
+    .map_err(io_error)?;
     let line = |out: &mut dyn Write| -> io::Result<()> {
         let parts: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
         writeln!(out, "+{}+", parts.join("+"))
     };
     line(out)?;
     let header: Vec<String> = rs
-        .columns
+        .columns()
         .iter()
         .zip(&widths)
         .map(|(c, w)| format!(" {:<w$} ", c.name, w = w))
         .collect();
     writeln!(out, "|{}|", header.join("|"))?;
     line(out)?;
-    for (row, values) in rendered.iter().zip(&rs.rows) {
+    let mut failed = None;
+    let printed = rs.for_each_row(|row| {
         let cells: Vec<String> = row
             .iter()
             .zip(&widths)
-            .zip(values)
-            .map(|((cell, w), v)| match v {
-                Value::Int(_) | Value::Float(_) => format!(" {:>w$} ", cell, w = w),
-                _ => format!(" {:<w$} ", cell, w = w),
+            .map(|(v, w)| match v {
+                Value::Int(_) | Value::Float(_) => format!(" {:>w$} ", cell_text(v), w = w),
+                _ => format!(" {:<w$} ", cell_text(v), w = w),
             })
             .collect();
-        writeln!(out, "|{}|", cells.join("|"))?;
+        writeln!(out, "|{}|", cells.join("|")).map_err(|e| {
+            failed = Some(e);
+            ResultsError::Export("the output stopped".into())
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
+    printed.map_err(io_error)?;
     line(out)?;
     writeln!(out, "{}", summary_line(e))
 }
 
-/// RFC 4180 CSV through the same exporter as the window's Export, one row at a time: NULL is an
-/// empty field, empty text `""`, and with `formula_guard` text that starts like a spreadsheet
-/// formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`.
-pub fn write_csv(out: &mut impl Write, rs: &ResultSet, formula_guard: bool) -> io::Result<()> {
+/// Kept whole when it is the output's own error, so that a closed pipe stays a closed pipe
+/// (`written`).
+fn io_error(e: ResultsError) -> io::Error {
+    match e {
+        ResultsError::Output(e) => e,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// RFC 4180 CSV through the same exporter as the window's Export, one row at a time read from
+/// the stored result: NULL is an empty field, empty text `""`, and with `formula_guard` text
+/// that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`.
+pub fn write_csv(out: &mut impl Write, rs: &ResultReader, formula_guard: bool) -> io::Result<()> {
     let options = ExportOptions {
         format: ExportFormat::Csv,
         formula_guard,
     };
-    let written = RowExporter::start(&mut *out, &rs.columns, options).and_then(|mut csv| {
-        for row in &rs.rows {
-            csv.row(row)?;
-        }
-        csv.finish()
-    });
-    match written {
-        Ok(_) => Ok(()),
-        // Kept whole so that a closed pipe stays a closed pipe (`written`).
-        Err(ResultsError::Output(e)) => Err(e),
-        Err(other) => Err(io::Error::other(other.to_string())),
-    }
+    rs.export(&mut *out, options).map(|_| ()).map_err(io_error)
 }
 
+/// The JSON document, its rows streamed from the stored result as they are encoded.
 pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &crate::json::QueryOutput::from(e))
-        .map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &crate::json::QueryOutput::from(e)).map_err(
+        |e| match e.io_error_kind() {
+            Some(kind) => io::Error::new(kind, e.to_string()),
+            None => io::Error::other(e.to_string()),
+        },
+    )?;
     writeln!(out)
 }
 
@@ -132,25 +143,31 @@ pub fn write_json(out: &mut impl Write, e: &Execution) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn one_column(values: Vec<Value>) -> ResultSet {
-        ResultSet {
-            columns: vec![warden_core::ColumnInfo {
+    fn one_column(dir: &std::path::Path, values: Vec<Value>) -> ResultReader {
+        warden_results::from_rows(
+            dir,
+            vec![warden_core::ColumnInfo {
                 name: "v".into(),
                 data_type: "varchar".into(),
             }],
-            rows: values.into_iter().map(|v| vec![v]).collect(),
-        }
+            values.into_iter().map(|v| vec![v]),
+        )
+        .expect("stored")
     }
 
     #[test]
     fn csv_quotes_what_needs_quoting_and_guards_formulas_unless_told() {
-        let rs = one_column(vec![
-            Value::Text("plain".into()),
-            Value::Text("a,b".into()),
-            Value::Text("say \"hi\"".into()),
-            Value::Text("=1+1".into()),
-            Value::Int(-3),
-        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let rs = one_column(
+            dir.path(),
+            vec![
+                Value::Text("plain".into()),
+                Value::Text("a,b".into()),
+                Value::Text("say \"hi\"".into()),
+                Value::Text("=1+1".into()),
+                Value::Int(-3),
+            ],
+        );
         let mut out = Vec::new();
         write_csv(&mut out, &rs, true).unwrap();
         assert_eq!(
@@ -173,7 +190,8 @@ mod tests {
                 Err(io::ErrorKind::BrokenPipe.into())
             }
         }
-        let rs = one_column(vec![Value::Text("x".repeat(10_000))]);
+        let dir = tempfile::tempdir().unwrap();
+        let rs = one_column(dir.path(), vec![Value::Text("x".repeat(10_000))]);
         let err = write_csv(&mut Closed, &rs, true).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }

@@ -141,12 +141,13 @@ impl Lab {
             ..Default::default()
         };
         let approved = lint(&policy, sql, &context).approve().expect("allowed");
-        let engine = crate::demo::open_engine(self.demo.path()).expect("engine");
+        let engine = crate::demo::open_engine(self.demo.path(), &crate::testing::results_dir())
+            .expect("engine");
         let outcome = engine
             .execute(approved, CancellationToken::new())
             .await
             .expect("embedded run");
-        text(&outcome.result.rows)
+        text(&outcome.result.all_rows().expect("rows"))
     }
 
     /// Every file under the home, for the secret search.
@@ -190,8 +191,15 @@ async fn an_athena_workspace_runs_allowed_queries_on_athena_through_the_gate() {
         lab.standin.state_of(&run.query_id),
         Some(QueryState::Succeeded)
     );
-    assert!(run.result.rows.len() > 1, "{:?}", run.result.rows);
-    assert_eq!(text(&run.result.rows), lab.embedded_rows(COUNTRIES).await);
+    assert!(
+        run.result.len() > 1,
+        "{:?}",
+        run.result.all_rows().expect("rows")
+    );
+    assert_eq!(
+        text(&run.result.all_rows().expect("rows")),
+        lab.embedded_rows(COUNTRIES).await
+    );
     let cost = run.cost_usd.expect("Athena bills by the byte");
     assert_eq!(
         cost,
@@ -240,7 +248,7 @@ async fn an_athena_workspace_runs_allowed_queries_on_athena_through_the_gate() {
         finished.payload["cost_micro_usd"],
         (cost * 1e6).round() as u64
     );
-    assert_eq!(finished.payload["rows"], run.result.rows.len() as u64);
+    assert_eq!(finished.payload["rows"], run.result.len() as u64);
     audit.verify().expect("the chain holds");
 
     // The credentials' secret is nowhere on disk.
@@ -270,7 +278,7 @@ async fn an_athena_workspace_runs_parameters_through_the_gate() {
     let written = "SELECT country, count(*) AS n FROM customers WHERE country IN ('DE', 'FR') GROUP BY 1 ORDER BY 1";
     let want = lab.embedded_rows(written).await;
     assert_eq!(want.len(), 2, "{want:?}");
-    assert_eq!(text(&run.result.rows), want);
+    assert_eq!(text(&run.result.all_rows().expect("rows")), want);
     let finished = &gate
         .audit()
         .events(&[warden_audit::Kind::QueryFinished], None, None, false)
@@ -436,7 +444,7 @@ async fn a_query_that_leans_on_a_grant_runs_with_its_credentials_and_no_other_do
         .await
         .expect("pii-read is held");
     assert_eq!(elevated.grants, vec![request_id]);
-    assert_eq!(elevated.result.rows.len(), 3);
+    assert_eq!(elevated.result.len(), 3);
     assert_eq!(
         lab.standin.start_signers(),
         ["FAKEACCESSKEY", ELEVATED_KEY],
@@ -575,7 +583,7 @@ async fn a_star_over_columns_the_policy_does_not_list_is_refused() {
         )
         .await
         .expect("named columns run");
-    assert_eq!(named.result.rows.len(), 2);
+    assert_eq!(named.result.len(), 2);
 }
 
 mod lockout {
@@ -851,7 +859,8 @@ mod lockout {
             outcome
                 .expect("the run outlives the swap")
                 .result
-                .rows
+                .all_rows()
+                .expect("rows")
                 .len(),
             3
         );
@@ -1094,7 +1103,7 @@ mod column_permissions {
             .execute(bypassed(&lab, PII), CancellationToken::new())
             .await
             .expect("pii-read reads pii");
-        assert_eq!(rows.result.rows.len(), 3);
+        assert_eq!(rows.result.len(), 3);
         let failed = lab
             .standin
             .start_signers()
@@ -1305,7 +1314,7 @@ mod window_requests {
             .run(PII, None, CancellationToken::new())
             .await
             .expect("held");
-        assert_eq!(run.result.rows.len(), 3);
+        assert_eq!(run.result.len(), 3);
         let signer = lab
             .standin
             .start_signers()

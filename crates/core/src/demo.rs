@@ -145,8 +145,8 @@ pub(crate) fn describe(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn open_engine(dir: &Path) -> Result<Box<dyn Engine>, CoreError> {
-    let engine = DataFusionEngine::open(&lake_dir(dir), &warden_demo_lake::describe())
+pub(crate) fn open_engine(dir: &Path, results_dir: &Path) -> Result<Box<dyn Engine>, CoreError> {
+    let engine = DataFusionEngine::open(&lake_dir(dir), &warden_demo_lake::describe(), results_dir)
         .map_err(|e| CoreError::Engine(e.to_string()))?;
     Ok(Box::new(engine))
 }

@@ -1,6 +1,6 @@
-//! Exports a kept result to a file the user picked, as CSV or JSON, one row at a time, put in
-//! place atomically, and recorded in the audit journal (`result_exported`: format, rows, the
-//! SHA-256 of the path, never data). The file is put in place only once the event is recorded:
+//! Exports a kept result to a file the user picked, as CSV or JSON, one row at a time read from
+//! its chunk files in the disk-backed store, put in place atomically, and recorded in the audit
+//! journal (`result_exported`: format, rows, the SHA-256 of the path, never data). The file is put in place only once the event is recorded:
 //! nothing leaves Warden unrecorded.
 
 use std::path::{Path, PathBuf};
@@ -33,16 +33,10 @@ impl Gate {
                 path.display()
             )));
         }
-        let result = &kept.result;
         let rows = write_atomically(
             path,
-            |file| {
-                let mut out = RowExporter::start(file, &result.columns, options)?;
-                for row in &result.rows {
-                    out.row(row)?;
-                }
-                out.finish()
-            },
+            // One chunk file at a time from the store: the result is never in memory whole.
+            |file| kept.result.export(file, options),
             |rows| {
                 self.audit()
                     .record(Payload::ResultExported(ResultExported {
@@ -103,10 +97,10 @@ mod tests {
         let exported = gate
             .export_result(&kept, &path, ExportOptions::new(ExportFormat::Csv))
             .expect("exported");
-        assert_eq!(exported.rows, execution.result.rows.len() as u64);
+        assert_eq!(exported.rows, execution.result.len());
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.starts_with(&execution.result.columns[0].name),
+            text.starts_with(&execution.result.columns()[0].name),
             "{text}"
         );
         assert!(text.contains(sql), "the recorder's row is the SQL: {text}");

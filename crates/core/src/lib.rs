@@ -77,7 +77,7 @@ pub use workspace_add::{add_athena_workspace, aws_profiles, NewAthenaWorkspace, 
 
 pub use warden_engine::{
     CancellationToken, CatalogSnapshot, ColumnInfo, EngineError, NamedQueries, NamedQuery, Phase,
-    ResultSet, RunTrace, Value, Workgroup,
+    ResultReader, RunTrace, Value, Workgroup,
 };
 pub use warden_guardrails::{
     check_value as check_parameter_value, Diagnostic, ParameterError, Placeholder, Policy,

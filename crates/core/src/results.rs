@@ -1,21 +1,23 @@
 use std::collections::{BTreeSet, VecDeque};
-use std::sync::Arc;
 
-use warden_engine::{ResultSet, Value};
+use warden_engine::{ResultReader, Value};
+use warden_results::ResultsError;
 
 use crate::Execution;
 
-/// A kept result handed out whole (for an export).
+/// A kept result handed out whole (for an export): a reader of its chunk files, not its rows.
 #[derive(Debug, Clone)]
 pub struct KeptResult {
-    pub result: Arc<ResultSet>,
+    pub result: ResultReader,
     pub query_id: Option<String>,
 }
 
-/// Finished results kept for paging into the grid. Bounded: the oldest are dropped first, so a
-/// long session does not keep every result it ever produced in memory. A result read under an
-/// elevation is shown only while the grants it leaned on still hold: after a lockout its rows
-/// are dropped at the next page, not kept readable for the rest of the session.
+/// Finished results kept for paging into the grid. The rows are in the disk-backed result
+/// store (each result a folder of chunk files in the workspace's cache folder): the store here
+/// holds readers, so memory does not grow with the results. Bounded: the oldest are dropped
+/// first, and a dropped result's folder is removed with its last reader. A result read under
+/// an elevation is shown only while the grants it leaned on still hold: the gate deletes its
+/// files at the lockout, and a page asked for afterwards drops it here too.
 pub struct ResultStore {
     capacity: usize,
     next_id: u64,
@@ -24,8 +26,8 @@ pub struct ResultStore {
 
 struct Kept {
     id: String,
-    /// Shared so an export can write it out without holding the store's lock.
-    result: Arc<ResultSet>,
+    /// Cheap to clone: an export reads it without holding the store's lock.
+    result: ResultReader,
     /// The engine's id of the run, for the audit record of an export.
     query_id: Option<String>,
     /// Request ids of the grants the run leaned on; empty for baseline access.
@@ -50,7 +52,7 @@ impl ResultStore {
         id
     }
 
-    fn keep(&mut self, result: ResultSet, grants: Vec<String>) -> String {
+    fn keep(&mut self, result: ResultReader, grants: Vec<String>) -> String {
         let id = format!("r{}", self.next_id);
         self.next_id += 1;
         if self.entries.len() == self.capacity {
@@ -58,29 +60,36 @@ impl ResultStore {
         }
         self.entries.push_back(Kept {
             id: id.clone(),
-            result: Arc::new(result),
+            result,
             query_id: None,
             grants,
         });
         id
     }
 
-    /// Rows `[offset, offset + limit)` of a result, or `None` when it is unknown, was dropped,
-    /// or leaned on a grant not among `held` (the request ids of the grants that hold now,
-    /// [`crate::Gate::held_grants`]); such a result is dropped for good.
+    /// Rows `[offset, offset + limit)` of a result, read from its chunk files, or `None` when
+    /// it is unknown, was dropped or withdrawn, or leaned on a grant not among `held` (the
+    /// request ids of the grants that hold now, [`crate::Gate::held_grants`]); such a result is
+    /// dropped for good. An error when its files could not be read.
     pub fn page(
         &mut self,
         id: &str,
-        offset: usize,
+        offset: u64,
         limit: usize,
         held: &BTreeSet<String>,
-    ) -> Option<Vec<Vec<Value>>> {
+    ) -> Option<Result<Vec<Vec<Value>>, ResultsError>> {
         let at = self.held(id, held)?;
-        Some(self.entries[at].result.page(offset, limit).to_vec())
+        match self.entries[at].result.page(offset, limit) {
+            Err(ResultsError::Withdrawn) => {
+                self.entries.remove(at);
+                None
+            }
+            other => Some(other),
+        }
     }
 
-    /// The whole of a kept result, for an export, under the same rule as [`Self::page`]: `None`
-    /// when it is unknown, dropped, or leaned on a grant that no longer holds.
+    /// A kept result, for an export, under the same rule as [`Self::page`]: `None` when it is
+    /// unknown, dropped, withdrawn, or leaned on a grant that no longer holds.
     pub fn whole(&mut self, id: &str, held: &BTreeSet<String>) -> Option<KeptResult> {
         let at = self.held(id, held)?;
         let kept = &self.entries[at];
@@ -92,14 +101,15 @@ impl ResultStore {
 
     fn held(&mut self, id: &str, held: &BTreeSet<String>) -> Option<usize> {
         let at = self.entries.iter().position(|k| k.id == id)?;
-        if !self.entries[at].grants.iter().all(|g| held.contains(g)) {
+        let kept = &self.entries[at];
+        if kept.result.is_withdrawn() || !kept.grants.iter().all(|g| held.contains(g)) {
             self.entries.remove(at);
             return None;
         }
         Some(at)
     }
 
-    /// Drops every kept result.
+    /// Drops every kept result (and with the last reader of each, its folder).
     pub fn clear(&mut self) {
         self.entries.clear();
     }
@@ -110,40 +120,61 @@ mod tests {
     use super::*;
     use warden_engine::ColumnInfo;
 
-    fn rows(n: i64) -> ResultSet {
-        ResultSet {
-            columns: vec![ColumnInfo {
+    fn rows(dir: &std::path::Path, n: i64) -> ResultReader {
+        warden_results::from_rows(
+            dir,
+            vec![ColumnInfo {
                 name: "n".into(),
                 data_type: "bigint".into(),
             }],
-            rows: (0..n).map(|i| vec![Value::Int(i)]).collect(),
-        }
+            (0..n).map(|i| vec![Value::Int(i)]),
+        )
+        .expect("stored")
+    }
+
+    fn page(store: &mut ResultStore, id: &str, offset: u64, limit: usize) -> Option<usize> {
+        store
+            .page(id, offset, limit, &BTreeSet::new())
+            .map(|p| p.expect("readable").len())
     }
 
     #[test]
-    fn pages_and_evicts_the_oldest() {
+    fn pages_from_disk_and_evicts_the_oldest_with_its_folder() {
+        let cache = tempfile::tempdir().unwrap();
         let none = BTreeSet::new();
         let mut store = ResultStore::new(2);
-        let a = store.keep(rows(500), vec![]);
-        let b = store.keep(rows(3), vec![]);
-        assert_eq!(store.page(&a, 200, 200, &none).expect("a").len(), 200);
+        let a_rows = rows(cache.path(), 50_000);
+        let a_folder = a_rows.folder().to_path_buf();
+        let a = store.keep(a_rows, vec![]);
+        let b = store.keep(rows(cache.path(), 3), vec![]);
+        assert_eq!(page(&mut store, &a, 200, 200), Some(200));
         assert_eq!(
-            store.page(&a, 400, 200, &none).expect("a")[0],
-            vec![Value::Int(400)]
+            store
+                .page(&a, 40_000, 200, &none)
+                .expect("a")
+                .expect("read")[0],
+            vec![Value::Int(40_000)]
         );
-        let c = store.keep(rows(1), vec![]);
-        assert!(store.page(&a, 0, 1, &none).is_none(), "oldest dropped");
-        assert_eq!(store.page(&b, 0, 10, &none).expect("b").len(), 3);
-        assert_eq!(store.page(&c, 0, 10, &none).expect("c").len(), 1);
-        assert!(store.page("nope", 0, 1, &none).is_none());
+        let c = store.keep(rows(cache.path(), 1), vec![]);
+        assert_eq!(page(&mut store, &a, 0, 1), None, "oldest dropped");
+        assert!(!a_folder.exists(), "and its chunk files with it");
+        assert_eq!(page(&mut store, &b, 0, 10), Some(3));
+        assert_eq!(page(&mut store, &c, 0, 10), Some(1));
+        assert_eq!(page(&mut store, "nope", 0, 1), None);
         store.clear();
-        assert!(store.page(&c, 0, 1, &none).is_none());
+        assert_eq!(page(&mut store, &c, 0, 1), None);
+        assert_eq!(
+            std::fs::read_dir(cache.path()).unwrap().count(),
+            0,
+            "no folder outlives the store"
+        );
     }
 
     #[test]
     fn a_whole_result_follows_the_grants_as_pages_do() {
+        let cache = tempfile::tempdir().unwrap();
         let mut store = ResultStore::new(4);
-        let elevated = store.keep(rows(10), vec!["grant-1".into()]);
+        let elevated = store.keep(rows(cache.path(), 10), vec!["grant-1".into()]);
         let held = BTreeSet::from(["grant-1".to_string()]);
         assert_eq!(
             store.whole(&elevated, &held).expect("held").result.len(),
@@ -158,11 +189,19 @@ mod tests {
 
     #[test]
     fn rows_read_under_a_grant_are_dropped_once_it_no_longer_holds() {
+        let cache = tempfile::tempdir().unwrap();
         let mut store = ResultStore::new(4);
-        let elevated = store.keep(rows(10), vec!["grant-1".into()]);
-        let plain = store.keep(rows(10), vec![]);
+        let elevated = store.keep(rows(cache.path(), 10), vec!["grant-1".into()]);
+        let plain = store.keep(rows(cache.path(), 10), vec![]);
         let held = BTreeSet::from(["grant-1".to_string()]);
-        assert_eq!(store.page(&elevated, 0, 5, &held).expect("held").len(), 5);
+        assert_eq!(
+            store
+                .page(&elevated, 0, 5, &held)
+                .expect("held")
+                .unwrap()
+                .len(),
+            5
+        );
         // The grant ended; a new grant of the same elevation has another id.
         let later = BTreeSet::from(["grant-2".to_string()]);
         assert!(store.page(&elevated, 5, 5, &later).is_none());
@@ -170,6 +209,25 @@ mod tests {
             store.page(&elevated, 5, 5, &held).is_none(),
             "dropped for good, not hidden"
         );
-        assert_eq!(store.page(&plain, 0, 5, &later).expect("plain").len(), 5);
+        assert_eq!(
+            store
+                .page(&plain, 0, 5, &later)
+                .expect("plain")
+                .unwrap()
+                .len(),
+            5
+        );
+    }
+
+    #[test]
+    fn a_withdrawn_result_is_no_longer_kept() {
+        let cache = tempfile::tempdir().unwrap();
+        let mut store = ResultStore::new(4);
+        let reader = rows(cache.path(), 10);
+        let id = store.keep(reader.clone(), vec![]);
+        reader.withdraw();
+        assert!(!reader.folder().exists());
+        assert!(store.page(&id, 0, 1, &BTreeSet::new()).is_none());
+        assert!(store.whole(&id, &BTreeSet::new()).is_none());
     }
 }

@@ -124,6 +124,12 @@ pub(crate) async fn signed_gate(policy: &str, engine: Box<dyn Engine>) -> (Fixtu
     (fixture, gate)
 }
 
+/// Where the test engines store their results: each result is a folder of its own there,
+/// removed when its last reader goes.
+pub(crate) fn results_dir() -> PathBuf {
+    std::env::temp_dir().join("warden-core-test-results")
+}
+
 /// Records what it was asked to execute, so tests can prove the gate let nothing else through.
 /// SQL mentioning `fail_me` fails; a cancelled token cancels.
 pub(crate) struct Recorder {
@@ -143,7 +149,7 @@ impl Engine for Recorder {
         query: warden_engine::Approved,
         cancel: warden_engine::CancellationToken,
     ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
-        use warden_engine::{ColumnInfo, EngineError, QueryOutcome, ResultSet, Value};
+        use warden_engine::{ColumnInfo, EngineError, QueryOutcome, Value};
         self.executed
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if query.sql().contains("fail_me") {
@@ -169,10 +175,8 @@ impl Engine for Recorder {
         }
         Ok(QueryOutcome {
             query_id: "q1".into(),
-            result: ResultSet {
-                columns,
-                rows: vec![row],
-            },
+            result: warden_results::from_rows(&results_dir(), columns, [row])
+                .map_err(|e| EngineError::Query(e.to_string()))?,
             bytes_scanned: 42,
             cost_usd: None,
             duration: std::time::Duration::ZERO,
@@ -240,10 +244,8 @@ impl Engine for Waiter {
         }
         Ok(warden_engine::QueryOutcome {
             query_id: "w1".into(),
-            result: warden_engine::ResultSet {
-                columns: vec![],
-                rows: vec![],
-            },
+            result: warden_results::from_rows(&results_dir(), vec![], [])
+                .map_err(|e| warden_engine::EngineError::Query(e.to_string()))?,
             bytes_scanned: 0,
             cost_usd: None,
             duration: std::time::Duration::ZERO,

@@ -172,7 +172,7 @@ impl Workspace {
 
     #[cfg(feature = "embedded")]
     fn open_demo_engine(&self) -> Result<Box<dyn warden_engine::Engine>, CoreError> {
-        crate::demo::open_engine(&self.dir)
+        crate::demo::open_engine(&self.dir, &self.results_dir())
     }
 
     #[cfg(not(feature = "embedded"))]
@@ -466,10 +466,11 @@ impl Workspace {
         sign_in_region: Option<&str>,
         workgroup: Option<String>,
     ) -> Result<warden_engine_athena::AthenaEngine, CoreError> {
-        let cache = self.home.cache.join(&self.name).join("results");
-        let mut setup = self
-            .athena
-            .setup(&self.name, self.default_database.as_deref(), cache)?;
+        let mut setup = self.athena.setup(
+            &self.name,
+            self.default_database.as_deref(),
+            self.results_dir(),
+        )?;
         if let Some(w) = workgroup {
             setup.settings.workgroup = w;
         }
@@ -491,7 +492,7 @@ impl Workspace {
         let setup = self.athena.setup(
             &self.name,
             self.default_database.as_deref(),
-            self.home.cache.join(&self.name).join("results"),
+            self.results_dir(),
         )?;
         if self.signs_in {
             let identity =
@@ -558,6 +559,7 @@ impl Workspace {
         engine: Box<dyn warden_engine::Engine>,
         clock: std::sync::Arc<dyn warden_elevation::Clock>,
     ) -> Result<Gate, CoreError> {
+        self.remove_stale_results();
         let audit = self.open_audit()?;
         let mut client = self.open_policy_client(audit.clone())?;
         let now = chrono::Utc::now();
@@ -577,6 +579,22 @@ impl Workspace {
         gate.cache_catalog_in(crate::catalog_cache::path(&self.home.cache, &self.name));
         gate.cache_scan_sizes_in(crate::scan_cache::path(&self.home.cache, &self.name));
         Ok(gate)
+    }
+
+    /// Where the engines store results: one folder per result, in the cache folder.
+    pub fn results_dir(&self) -> PathBuf {
+        self.home.cache.join(&self.name).join("results")
+    }
+
+    /// Results do not outlive the process that read them: a process that ends normally removes
+    /// its own, and the result folders a killed or crashed one left behind (no live process
+    /// holds their lock) are removed here, whenever a gate opens.
+    fn remove_stale_results(&self) {
+        match warden_results::remove_stale(&self.results_dir()) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "stale result folders removed"),
+            Err(e) => tracing::warn!("stale result folders could not be removed: {e}"),
+        }
     }
 
     /// Where requests that need an approver wait. The demo keeps them in a local folder and,

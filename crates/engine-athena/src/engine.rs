@@ -3,7 +3,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warden_engine::{
     Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, NamedQueries, Phase,
-    QueryOutcome, ResultSet, RunTrace, Scanned,
+    QueryOutcome, RunTrace, Scanned,
 };
 use warden_results::ResultReader;
 
@@ -300,16 +300,10 @@ impl Engine for AthenaEngine {
         let run = self
             .run_in(&query, &fresh_run_id(), &cancel, &note, workgroup)
             .await?;
-        let rows = run
-            .reader
-            .page(0, run.rows as usize)
-            .map_err(|e| EngineError::Query(e.to_string()))?;
+        // The rows stay in the store they streamed into; the gate hands that on.
         Ok(QueryOutcome {
             query_id: run.query_execution_id,
-            result: ResultSet {
-                columns: run.reader.columns().to_vec(),
-                rows,
-            },
+            result: run.reader,
             bytes_scanned: run.statistics.bytes_scanned,
             cost_usd: Some(run.cost_usd),
             duration: run.duration,

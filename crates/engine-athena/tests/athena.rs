@@ -407,7 +407,7 @@ async fn the_engine_trait_runs_through_the_same_path() {
         .execute(approve(SELECT_ITEMS), CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(outcome.result.rows, expected(7));
+    assert_eq!(outcome.result.all_rows().expect("rows"), expected(7));
     assert!(outcome.bytes_scanned > 0);
     assert_eq!(engine.name(), "athena");
 }
@@ -560,7 +560,7 @@ async fn a_run_goes_to_the_workgroup_its_trace_pins_not_one_picked_since() {
         .execute_traced(approve(SELECT_ITEMS), CancellationToken::new(), &trace)
         .await
         .expect("ran in the pinned workgroup, under no cutoff");
-    assert_eq!(outcome.result.rows.len(), 5);
+    assert_eq!(outcome.result.len(), 5);
     // A run nobody pinned goes where the pick says.
     let err = engine
         .execute(approve(SELECT_ITEMS), CancellationToken::new())

@@ -40,7 +40,11 @@ async fn main() -> ExitCode {
         summary.total_bytes()
     );
     let started = Instant::now();
-    let engine = match DataFusionEngine::open(&root, &warden_demo_lake::describe()) {
+    let engine = match DataFusionEngine::open(
+        &root,
+        &warden_demo_lake::describe(),
+        &std::env::temp_dir().join("warden-query-figures"),
+    ) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("{e}");

@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use futures::StreamExt;
 use warden_demo_lake::TableSpec;
 use warden_engine::{
-    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultSet,
+    Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultReader,
 };
 
 use crate::error::OpenError;
@@ -21,19 +21,21 @@ use crate::{catalog, convert, metrics, read_only, register};
 /// with "resources exhausted" instead of taking the desktop down.
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 
-/// Results are held in memory for paging; beyond this many rows a query is stopped.
-pub const DEFAULT_MAX_ROWS: usize = 1_000_000;
-
 /// DataFusion over a local Parquet lake laid out as Athena expects.
 #[derive(Clone)]
 pub struct DataFusionEngine {
     ctx: SessionContext,
-    max_rows: usize,
+    /// Where results are stored (`warden-results`): rows go to disk as they stream out of the
+    /// plan, so memory does not grow with the size of a result.
+    results_dir: PathBuf,
+    /// A cap on the rows of one result, when the caller wants one (none by default).
+    max_rows: Option<u64>,
 }
 
 impl std::fmt::Debug for DataFusionEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DataFusionEngine")
+            .field("results_dir", &self.results_dir)
             .field("max_rows", &self.max_rows)
             .finish_non_exhaustive()
     }
@@ -41,14 +43,20 @@ impl std::fmt::Debug for DataFusionEngine {
 
 impl DataFusionEngine {
     /// Opens the lake at `lake_root` and registers `tables` (see [`warden_demo_lake::describe`])
-    /// as `<database>.<table>`, each with its partition keys.
-    pub fn open(lake_root: &Path, tables: &[TableSpec]) -> Result<Self, OpenError> {
-        Self::open_with_memory_limit(lake_root, tables, DEFAULT_MEMORY_LIMIT)
+    /// as `<database>.<table>`, each with its partition keys. Results are stored in folders
+    /// under `results_dir` (the workspace's cache folder).
+    pub fn open(
+        lake_root: &Path,
+        tables: &[TableSpec],
+        results_dir: &Path,
+    ) -> Result<Self, OpenError> {
+        Self::open_with_memory_limit(lake_root, tables, results_dir, DEFAULT_MEMORY_LIMIT)
     }
 
     pub fn open_with_memory_limit(
         lake_root: &Path,
         tables: &[TableSpec],
+        results_dir: &Path,
         memory_limit: usize,
     ) -> Result<Self, OpenError> {
         let root = lake_root.canonicalize().map_err(|e| OpenError::LakeRoot {
@@ -73,13 +81,14 @@ impl DataFusionEngine {
         register::register_all(&ctx, &root, tables)?;
         Ok(Self {
             ctx,
-            max_rows: DEFAULT_MAX_ROWS,
+            results_dir: results_dir.to_path_buf(),
+            max_rows: None,
         })
     }
 
     /// Stops queries whose result would exceed `max_rows` rows.
-    pub fn with_max_rows(mut self, max_rows: usize) -> Self {
-        self.max_rows = max_rows;
+    pub fn with_max_rows(mut self, max_rows: u64) -> Self {
+        self.max_rows = Some(max_rows);
         self
     }
 
@@ -115,6 +124,7 @@ impl Engine for DataFusionEngine {
         }
         let state = self.session_for(&query);
         let max_rows = self.max_rows;
+        let results_dir = self.results_dir.clone();
         // Run on its own task so a cancelled query returns at once; aborting the task drops
         // the plan's streams, which stops DataFusion's own worker tasks too. The task runs on
         // the query runtime, whose threads have the stack deep plans need (see `stack.rs`);
@@ -136,7 +146,7 @@ impl Engine for DataFusionEngine {
             };
             drop(query);
             read_only::check_statement(&statement).map_err(EngineError::Query)?;
-            run(state, statement, max_rows).await
+            run(state, statement, &results_dir, max_rows).await
         });
         let (result, bytes_scanned) = tokio::select! {
             _ = cancel.cancelled() => {
@@ -162,8 +172,9 @@ impl Engine for DataFusionEngine {
 async fn run(
     state: SessionState,
     statement: warden_guardrails::sqlparser::ast::Statement,
-    max_rows: usize,
-) -> Result<(ResultSet, u64), EngineError> {
+    results_dir: &Path,
+    max_rows: Option<u64>,
+) -> Result<(ResultReader, u64), EngineError> {
     // The statement the guardrails parsed and checked is the one planned; the text is not
     // parsed a second time.
     let plan = state
@@ -175,23 +186,35 @@ async fn run(
         .create_physical_plan(&plan)
         .await
         .map_err(query_error)?;
-    let mut result = ResultSet {
-        columns: convert::columns(&physical.schema()),
-        rows: Vec::new(),
-    };
+    let (mut writer, reader) =
+        warden_results::create(results_dir, convert::columns(&physical.schema()))
+            .map_err(store_error)?;
     let mut stream = execute_stream(physical.clone(), state.task_ctx()).map_err(query_error)?;
+    // One batch's rows at a time: each goes to the store as it comes out of the plan (a
+    // cancelled run drops the writer, and with the reader the folder).
+    let mut rows = Vec::new();
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(query_error)?;
-        if result.rows.len() + batch.num_rows() > max_rows {
-            return Err(EngineError::Query(format!(
-                "the result has more than {max_rows} rows; add a LIMIT or aggregate the data"
-            )));
+        if let Some(max) = max_rows {
+            if writer.rows() + batch.num_rows() as u64 > max {
+                return Err(EngineError::Query(format!(
+                    "the result has more than {max} rows; add a LIMIT or aggregate the data"
+                )));
+            }
         }
-        convert::append_rows(&batch, &mut result.rows)
+        convert::append_rows(&batch, &mut rows)
             .map_err(|e| EngineError::Query(format!("a result value could not be read: {e}")))?;
+        for row in rows.drain(..) {
+            writer.push(row).map_err(store_error)?;
+        }
     }
     drop(stream);
-    Ok((result, metrics::bytes_scanned(physical.as_ref())))
+    writer.finish().map_err(store_error)?;
+    Ok((reader, metrics::bytes_scanned(physical.as_ref())))
+}
+
+fn store_error(e: warden_results::ResultsError) -> EngineError {
+    EngineError::Query(format!("the result could not be stored: {e}"))
 }
 
 /// DataFusion's message without backtraces or debug output.

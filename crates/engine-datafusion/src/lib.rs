@@ -16,6 +16,6 @@ mod register;
 mod stack;
 mod types;
 
-pub use engine::{DataFusionEngine, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT};
+pub use engine::{DataFusionEngine, DEFAULT_MEMORY_LIMIT};
 pub use error::OpenError;
 pub use stack::QUERY_STACK_BYTES;

@@ -20,8 +20,13 @@ fn lake() -> &'static (PathBuf, LakeSummary) {
     })
 }
 
+/// Where the tests' results are stored (each a folder of its own, removed with its reader).
+fn results() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-datafusion-results")
+}
+
 fn engine() -> DataFusionEngine {
-    DataFusionEngine::open(&lake().0, &describe()).expect("engine opens")
+    DataFusionEngine::open(&lake().0, &describe(), &results()).expect("engine opens")
 }
 
 /// A policy that knows the lake's tables and has no rules, so every statement is allowed.
@@ -86,7 +91,7 @@ async fn customers_by_country() {
     .await;
     let names: Vec<(&str, &str)> = out
         .result
-        .columns
+        .columns()
         .iter()
         .map(|c| (c.name.as_str(), c.data_type.as_str()))
         .collect();
@@ -94,7 +99,8 @@ async fn customers_by_country() {
     assert!(out.result.len() >= 10, "{} countries", out.result.len());
     let total: i64 = out
         .result
-        .rows
+        .all_rows()
+        .expect("rows")
         .iter()
         .map(|r| match r[1] {
             Value::Int(n) => n,
@@ -103,7 +109,7 @@ async fn customers_by_country() {
         .sum();
     assert_eq!(total, 5_000);
     assert_eq!(
-        out.result.rows[0][0],
+        out.result.all_rows().expect("rows")[0][0],
         Value::Text("US".into()),
         "the most common country"
     );
@@ -119,7 +125,7 @@ async fn the_brief_query_without_alias_returns_rows() {
     )
     .await;
     assert!(!out.result.is_empty());
-    assert_eq!(out.result.columns.len(), 2);
+    assert_eq!(out.result.columns().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,15 +147,19 @@ async fn a_partition_filter_scans_far_fewer_bytes() {
         .1
         .table("sales", "orders")
         .expect("orders in summary");
-    assert_eq!(full.result.rows[0][0], Value::Int(orders.rows as i64));
+    assert_eq!(
+        full.result.all_rows().expect("rows")[0][0],
+        Value::Int(orders.rows as i64)
+    );
     assert_eq!(per_day.result.len(), 60);
     let day_row = per_day
         .result
-        .rows
-        .iter()
+        .all_rows()
+        .expect("rows")
+        .into_iter()
         .find(|r| r[0] == Value::Text("2025-09-10".into()))
         .expect("that day");
-    assert_eq!(day.result.rows[0][0], day_row[1]);
+    assert_eq!(day.result.all_rows().expect("rows")[0][0], day_row[1]);
 
     assert!(day.bytes_scanned > 0, "the one partition is read");
     assert!(
@@ -176,7 +186,7 @@ async fn values_keep_their_types() {
     .await;
     let types: Vec<&str> = out
         .result
-        .columns
+        .columns()
         .iter()
         .map(|c| c.data_type.as_str())
         .collect();
@@ -185,7 +195,7 @@ async fn values_keep_their_types() {
         vec!["bigint", "timestamp", "double", "varchar", "varchar"]
     );
     assert_eq!(out.result.len(), 3);
-    let row = &out.result.rows[0];
+    let row = &out.result.all_rows().expect("rows")[0];
     assert_eq!(row[0], Value::Int(1));
     assert!(
         matches!(&row[1], Value::Text(t) if t.starts_with("2025-09-01T") && t.len() >= 19),
@@ -200,11 +210,11 @@ async fn values_keep_their_types() {
         "SELECT min(signup_date), max(signup_date) FROM sales.customers",
     )
     .await;
-    assert_eq!(dates.result.columns[0].data_type, "date");
+    assert_eq!(dates.result.columns()[0].data_type, "date");
     assert!(
-        matches!(&dates.result.rows[0][1], Value::Text(t) if t.as_str() < "2025-09-01" && t.len() == 10),
+        matches!(&dates.result.all_rows().expect("rows")[0][1], Value::Text(t) if t.as_str() < "2025-09-01" && t.len() == 10),
         "{:?}",
-        dates.result.rows[0]
+        dates.result.all_rows().expect("rows")[0]
     );
 
     let nulls = ok(
@@ -212,7 +222,10 @@ async fn values_keep_their_types() {
         "SELECT user_id FROM web.events WHERE dt = '2025-09-02' AND user_id IS NULL LIMIT 1",
     )
     .await;
-    assert_eq!(nulls.result.rows, vec![vec![Value::Null]]);
+    assert_eq!(
+        nulls.result.all_rows().expect("rows"),
+        vec![vec![Value::Null]]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,7 +238,10 @@ async fn unqualified_names_resolve_in_the_default_database() {
         )
         .await
         .expect("runs in sales");
-    assert_eq!(out.result.rows, vec![vec![Value::Int(5_000)]]);
+    assert_eq!(
+        out.result.all_rows().expect("rows"),
+        vec![vec![Value::Int(5_000)]]
+    );
     let web = engine
         .execute(
             approve_in(
@@ -236,7 +252,7 @@ async fn unqualified_names_resolve_in_the_default_database() {
         )
         .await
         .expect("runs in web");
-    assert!(matches!(web.result.rows[0][0], Value::Int(n) if n > 1_000));
+    assert!(matches!(web.result.all_rows().expect("rows")[0][0], Value::Int(n) if n > 1_000));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,7 +285,64 @@ async fn a_cancelled_token_stops_the_query() {
 
     // The engine stays usable afterwards.
     let after = ok(&engine, "SELECT count(*) FROM sales.customers").await;
-    assert_eq!(after.result.rows, vec![vec![Value::Int(5_000)]]);
+    assert_eq!(
+        after.result.all_rows().expect("rows"),
+        vec![vec![Value::Int(5_000)]]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_stream_into_a_folder_of_their_own_that_goes_with_the_result() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = DataFusionEngine::open(&lake().0, &describe(), dir.path()).expect("engine opens");
+    let orders = lake()
+        .1
+        .table("sales", "orders")
+        .expect("orders in summary")
+        .rows;
+    let out = ok(&engine, "SELECT order_id, amount FROM sales.orders").await;
+    assert_eq!(out.result.len(), orders);
+    assert!(out.result.snapshot().complete);
+    let folder = out.result.folder().to_path_buf();
+    assert_eq!(folder.parent(), Some(dir.path()));
+    let chunks = std::fs::read_dir(&folder)
+        .expect("the folder")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "arrow"))
+        .count();
+    assert!(
+        chunks > 1,
+        "{chunks} chunk files: the rows went to disk in chunks"
+    );
+    assert_eq!(out.result.page(orders - 1, 10).expect("last page").len(), 1);
+    drop(out);
+    assert!(!folder.exists(), "the folder goes with the last reader");
+
+    // Cancelled while rows stream out: what was written goes with the aborted run.
+    let token = CancellationToken::new();
+    let canceller = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        canceller.cancel();
+    });
+    let sql = "SELECT a.user_id, b.order_id FROM web.events a CROSS JOIN sales.orders b";
+    let outcome =
+        tokio::time::timeout(Duration::from_secs(60), engine.execute(approve(sql), token))
+            .await
+            .expect("the cancelled query returned instead of running on");
+    assert!(
+        matches!(outcome, Err(EngineError::Cancelled)),
+        "{outcome:?}"
+    );
+    // The aborted task is dropped by its runtime soon after, and its folder with it.
+    let empty = || std::fs::read_dir(dir.path()).expect("dir").next().is_none();
+    for _ in 0..200 {
+        if empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(empty(), "no folder outlives a cancelled run");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,7 +389,10 @@ async fn statements_that_write_are_refused() {
     );
     // None of them changed anything.
     let count = ok(&engine, "SELECT count(*) FROM sales.customers").await;
-    assert_eq!(count.result.rows, vec![vec![Value::Int(5_000)]]);
+    assert_eq!(
+        count.result.all_rows().expect("rows"),
+        vec![vec![Value::Int(5_000)]]
+    );
     let catalog = engine.catalog().await.expect("catalog");
     assert_eq!(catalog.databases[0].tables.len(), 2);
 }
@@ -345,12 +421,13 @@ async fn explain_is_a_read() {
     assert!(!out.result.is_empty());
     assert!(
         out.result
-            .rows
+            .all_rows()
+            .expect("rows")
             .iter()
             .flatten()
             .any(|v| v.display().contains("orders")),
         "{:?}",
-        out.result.rows
+        out.result.all_rows().expect("rows")
     );
 }
 
@@ -428,17 +505,20 @@ async fn every_execution_gets_its_own_uuid() {
     for id in [&a.query_id, &b.query_id] {
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     }
-    assert_eq!(a.result.rows, vec![vec![Value::Int(1)]]);
+    assert_eq!(
+        a.result.all_rows().expect("rows"),
+        vec![vec![Value::Int(1)]]
+    );
 }
 
 #[test]
 fn opening_a_missing_lake_or_table_says_what_to_do() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let err =
-        DataFusionEngine::open(&dir.path().join("nowhere"), &describe()).expect_err("no folder");
+    let err = DataFusionEngine::open(&dir.path().join("nowhere"), &describe(), &results())
+        .expect_err("no folder");
     assert!(matches!(err, OpenError::LakeRoot { .. }), "{err}");
 
-    let err = DataFusionEngine::open(dir.path(), &describe()).expect_err("no tables");
+    let err = DataFusionEngine::open(dir.path(), &describe(), &results()).expect_err("no tables");
     assert!(
         matches!(&err, OpenError::MissingTable { table, .. } if table == "sales.customers"),
         "{err}"
@@ -466,13 +546,19 @@ async fn parameters_are_bound_in_order() {
         .execute(approved, CancellationToken::new())
         .await
         .expect("runs");
-    assert_eq!(out.result.rows.len(), 1);
-    assert_eq!(out.result.rows[0][0], Value::Text("US".into()));
-    let Value::Int(us) = out.result.rows[0][1] else {
-        panic!("count is {:?}", out.result.rows[0][1]);
+    assert_eq!(out.result.len(), 1);
+    assert_eq!(
+        out.result.all_rows().expect("rows")[0][0],
+        Value::Text("US".into())
+    );
+    let Value::Int(us) = out.result.all_rows().expect("rows")[0][1] else {
+        panic!("count is {:?}", out.result.all_rows().expect("rows")[0][1]);
     };
     // The same count as the query written with the literals.
     let written = ok(&engine, "SELECT count(*) FROM sales.customers WHERE country = 'US' AND customer_id > 10 AND signup_date >= DATE '1970-01-01'").await;
-    assert_eq!(written.result.rows[0][0], Value::Int(us));
+    assert_eq!(
+        written.result.all_rows().expect("rows")[0][0],
+        Value::Int(us)
+    );
     assert!(us > 0);
 }

@@ -1,7 +1,8 @@
 //! The interface every query engine implements (embedded DataFusion, Amazon Athena).
 //!
 //! [`Engine::execute`] takes a [`warden_guardrails::Approved`], which only the guardrails can
-//! issue, so an engine cannot be asked to run SQL that was never checked.
+//! issue, so an engine cannot be asked to run SQL that was never checked. Results go to the
+//! disk-backed store of `warden-results`, whose cell and column types this crate re-exports.
 
 mod catalog;
 mod error;
@@ -13,7 +14,7 @@ mod workgroup;
 pub use catalog::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable};
 pub use error::EngineError;
 pub use named_query::{NamedQueries, NamedQuery, NAMED_QUERIES_MAX};
-pub use result::{ColumnInfo, QueryOutcome, ResultSet, Value};
+pub use result::{ColumnInfo, QueryOutcome, ResultReader, Value};
 pub use tokio_util::sync::CancellationToken;
 pub use trace::{Phase, RunTrace, Scanned};
 pub use warden_guardrails::Approved;
@@ -64,7 +65,9 @@ pub trait Engine: Send + Sync {
         None
     }
 
-    /// Runs an approved query to completion, or stops when `cancel` fires.
+    /// Runs an approved query to completion, or stops when `cancel` fires. The rows stream into
+    /// a result in the disk-backed store as they arrive; the outcome hands over that stored
+    /// result, complete, never a copy of the rows in memory.
     async fn execute(
         &self,
         query: Approved,

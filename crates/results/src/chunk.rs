@@ -6,6 +6,7 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::Value;
 use arrow::array::{
     Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array,
     Int64Builder, StringArray, StringBuilder,
@@ -14,7 +15,6 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use arrow::record_batch::RecordBatch;
-use warden_engine::Value;
 
 use crate::ResultsError;
 

@@ -15,6 +15,9 @@ pub enum ResultsError {
     Incomplete(String),
     #[error("cannot write the export: {0}")]
     Export(String),
+    /// The rows were deleted on purpose ([`crate::ResultReader::withdraw`]).
+    #[error("the result is no longer kept (its rows were deleted): run the query again")]
+    Withdrawn,
     /// The destination refused a write (kept whole, so a closed pipe can be told apart).
     #[error("cannot write the export: {0}")]
     Output(#[source] std::io::Error),

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use warden_engine::{ColumnInfo, Value};
+use crate::{ColumnInfo, Value};
 
 use crate::{ResultReader, ResultsError};
 

@@ -7,7 +7,12 @@ mod chunk;
 mod error;
 mod export;
 mod store;
+mod value;
 
 pub use error::ResultsError;
 pub use export::{write_atomically, ExportFormat, ExportOptions, RowExporter};
-pub use store::{create, ResultReader, ResultWriter, Snapshot, CHUNK_ROWS, FIRST_CHUNK_ROWS};
+pub use store::{
+    create, from_rows, remove_stale, ResultReader, ResultWriter, Snapshot, WatchedResult,
+    CHUNK_ROWS, FIRST_CHUNK_ROWS,
+};
+pub use value::{ColumnInfo, Value};

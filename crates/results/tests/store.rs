@@ -1,9 +1,9 @@
 use std::time::Duration;
 
-use warden_engine::{ColumnInfo, Value};
 use warden_results::{
     create, ExportFormat, ExportOptions, ResultsError, CHUNK_ROWS, FIRST_CHUNK_ROWS,
 };
+use warden_results::{ColumnInfo, Value};
 
 fn columns() -> Vec<ColumnInfo> {
     ["n", "name", "score", "ok"]
@@ -229,4 +229,117 @@ fn a_row_of_the_wrong_width_is_refused_and_the_folder_goes_with_the_result() {
     assert!(folder.is_dir());
     drop(reader);
     assert!(!folder.exists());
+}
+
+#[test]
+fn a_withdrawn_result_is_deleted_at_once_for_every_reader_and_stops_its_writer() {
+    let cache = tempfile::tempdir().unwrap();
+    let (mut writer, reader) = create(cache.path(), columns()).unwrap();
+    for i in 0..(FIRST_CHUNK_ROWS as i64 + 10) {
+        writer.push(row(i)).unwrap();
+    }
+    let other = reader.clone();
+    let watched = reader.watch();
+    let folder = reader.folder().to_path_buf();
+    assert!(folder.join("000000.arrow").is_file());
+    watched.withdraw();
+    assert!(
+        !folder.exists(),
+        "the chunk files are gone, not just hidden"
+    );
+    assert!(other.is_withdrawn());
+    assert!(matches!(other.page(0, 10), Err(ResultsError::Withdrawn)));
+    assert!(matches!(
+        other.export_csv(Vec::new()),
+        Err(ResultsError::Withdrawn)
+    ));
+    assert!(other.snapshot().failure.is_some());
+    // The writer stops at its next chunk, and its end says why.
+    let stopped = (0..CHUNK_ROWS as i64 + 1).try_for_each(|i| writer.push(row(i)));
+    assert!(
+        matches!(stopped, Err(ResultsError::Withdrawn)),
+        "{stopped:?}"
+    );
+    assert!(!folder.exists(), "the writer did not bring the folder back");
+    drop((writer, reader, other));
+    assert!(!watched.is_alive());
+    watched.withdraw();
+}
+
+#[test]
+fn from_rows_stores_a_small_result_whole() {
+    let cache = tempfile::tempdir().unwrap();
+    let reader = warden_results::from_rows(cache.path(), columns(), (0..5).map(row)).unwrap();
+    assert_eq!(reader.len(), 5);
+    assert!(reader.snapshot().complete);
+    assert_eq!(
+        reader.all_rows().unwrap(),
+        (0..5).map(row).collect::<Vec<_>>()
+    );
+}
+
+/// The environment variable that makes [`child_leaves_a_result_behind`] do its work.
+const CHILD_DIR: &str = "WARDEN_RESULTS_TEST_CHILD_DIR";
+
+#[test]
+#[ignore = "run in a child process by the stale-folder test"]
+fn child_leaves_a_result_behind() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let (mut writer, reader) = create(std::path::Path::new(&dir), columns()).unwrap();
+    for i in 0..(FIRST_CHUNK_ROWS as i64 + 1) {
+        writer.push(row(i)).unwrap();
+    }
+    println!("FOLDER={}", reader.folder().display());
+    // Killed as a crash would kill it: no destructor runs, the folder stays on disk.
+    std::process::abort();
+}
+
+#[test]
+fn the_folders_a_killed_process_left_are_swept_and_live_ones_kept() {
+    let cache = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child_leaves_a_result_behind",
+            "--nocapture",
+        ])
+        .env(CHILD_DIR, cache.path())
+        .output()
+        .expect("the child runs");
+    assert!(!child.status.success(), "the child aborts");
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let left = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("FOLDER="))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("the child made no result: {stdout}"));
+    assert!(
+        left.join("000000.arrow").is_file(),
+        "the killed process left its rows"
+    );
+
+    // This process's own result, alive: locked, kept.
+    let live = warden_results::from_rows(cache.path(), columns(), (0..3).map(row)).unwrap();
+    // Not result folders of ours: kept whatever their age.
+    std::fs::create_dir(cache.path().join("other")).unwrap();
+    std::fs::write(cache.path().join("result-note.txt"), "not a folder").unwrap();
+    // A result folder that has no lock file yet (one being created): kept while fresh.
+    std::fs::create_dir(cache.path().join("result-fresh")).unwrap();
+
+    assert_eq!(warden_results::remove_stale(cache.path()).unwrap(), 1);
+    assert!(!left.exists(), "the killed process's folder is swept");
+    assert!(live.folder().is_dir());
+    assert_eq!(live.len(), 3);
+    assert_eq!(live.page(0, 3).unwrap().len(), 3);
+    for kept in ["other", "result-note.txt", "result-fresh"] {
+        assert!(cache.path().join(kept).exists(), "{kept} kept");
+    }
+    assert_eq!(warden_results::remove_stale(cache.path()).unwrap(), 0);
+    assert_eq!(
+        warden_results::remove_stale(&cache.path().join("missing")).unwrap(),
+        0
+    );
 }

@@ -8,7 +8,7 @@ use warden_audit::{
     EngineRef, ParameterRecord, Payload, QueryBlocked, QueryCancelled, QueryContext, QueryFailed,
     QueryFinished, QueryStarted, SqlRecord, SqlTextMode,
 };
-use warden_engine::{CancellationToken, EngineError, ResultSet, RunTrace};
+use warden_engine::{CancellationToken, EngineError, ResultReader, RunTrace};
 use warden_guardrails::{
     lint, lint_measured, LintContext, Refusal, Report, ScanSizes, SqlText, Verdict,
 };
@@ -63,7 +63,9 @@ pub struct Execution {
     pub query_id: String,
     /// The Athena workgroup it ran in; `None` for engines without.
     pub workgroup: Option<String>,
-    pub result: ResultSet,
+    /// The rows, complete, in the disk-backed result store: paged, exported or streamed from
+    /// there, never held whole in memory. Read under a grant, they are deleted when it ends.
+    pub result: ResultReader,
     pub bytes_scanned: u64,
     /// What the scan cost in USD (Athena), `None` for engines that do not bill by the byte.
     pub cost_usd: Option<f64>,
@@ -331,13 +333,13 @@ impl Gate {
                 self.record(Payload::QueryFinished(QueryFinished {
                     query,
                     engine,
-                    rows: outcome.result.rows.len() as u64,
+                    rows: outcome.result.len(),
                     bytes_scanned: outcome.bytes_scanned,
                     cost_micro_usd: outcome.cost_usd.map(micro_usd),
                     duration_ms,
                 }))?;
                 tracing::info!(
-                    rows = outcome.result.rows.len(),
+                    rows = outcome.result.len(),
                     bytes_scanned = outcome.bytes_scanned,
                     duration_ms,
                     "finished"
@@ -345,7 +347,7 @@ impl Gate {
                 *details = Some(RunDetails {
                     state: RunEnd::Succeeded,
                     query_id: Some(outcome.query_id.clone()),
-                    rows: Some(outcome.result.rows.len() as u64),
+                    rows: Some(outcome.result.len()),
                     bytes_scanned: Some(outcome.bytes_scanned),
                     cost_usd: outcome.cost_usd,
                     ..noted
@@ -549,7 +551,10 @@ mod tests {
             .await
             .expect("allowed");
         assert_eq!(executed.load(Ordering::SeqCst), 1);
-        assert_eq!(run.result.rows[0][0], Value::Text(sql.into()));
+        assert_eq!(
+            run.result.all_rows().expect("rows")[0][0],
+            Value::Text(sql.into())
+        );
         assert_eq!(run.reads, vec!["sales.customers.country".to_string()]);
         assert_eq!(
             kinds(&gate),
@@ -736,7 +741,7 @@ mod tests {
         assert_eq!(executed.load(Ordering::SeqCst), 1);
         // The recorder answers with the text and the values it was handed.
         assert_eq!(
-            run.result.rows[0],
+            run.result.all_rows().expect("rows")[0],
             vec![Value::Text(sql.into()), Value::Text("'DE' | -5".into())]
         );
         let finished = &gate
