@@ -130,6 +130,21 @@ pub(crate) fn results_dir() -> PathBuf {
     std::env::temp_dir().join("warden-core-test-results")
 }
 
+/// A complete stored result of one text column holding `values`.
+pub(crate) fn stored(values: &[&str]) -> warden_engine::ResultReader {
+    warden_results::from_rows(
+        &results_dir(),
+        vec![warden_engine::ColumnInfo {
+            name: "v".into(),
+            data_type: "varchar".into(),
+        }],
+        values
+            .iter()
+            .map(|v| vec![warden_engine::Value::Text(v.to_string())]),
+    )
+    .expect("stored")
+}
+
 /// Records what it was asked to execute, so tests can prove the gate let nothing else through.
 /// SQL mentioning `fail_me` fails; a cancelled token cancels.
 pub(crate) struct Recorder {

@@ -191,6 +191,7 @@ impl Gate {
         if let Some(old) = state.end(name) {
             if old.request_id != request_id {
                 state.cancel_users_of(name);
+                self.withdraw_results_of(&old.request_id);
             }
         }
         state.insert(grant);

@@ -407,12 +407,18 @@ impl Gate {
         }
     }
 
+    /// The lockout of `grant`: the rows read under it are deleted, then its end is recorded.
+    /// Every end of a grant comes through here, with the elevation lock held.
     pub(super) fn record_end(
         &self,
         grant: &Grant,
         cancelled: usize,
         why: &str,
     ) -> Result<(), CoreError> {
+        let withdrawn = self.withdraw_results_of(&grant.request_id);
+        if withdrawn > 0 {
+            tracing::info!(elevation = %grant.name, withdrawn, "results read under the grant deleted");
+        }
         self.record_elevation(Payload::ElevationExpired(ElevationExpired {
             elevation_id: grant.request_id.clone(),
         }))?;
@@ -1014,16 +1020,59 @@ mod tests {
             .await
             .expect("allowed");
         assert!(plain.grants.is_empty());
+        let (elevated_folder, plain_folder) = (
+            elevated.result.folder().to_path_buf(),
+            plain.result.folder().to_path_buf(),
+        );
+        let export = elevated.result.clone();
         let (elevated, plain) = (store.insert(&elevated), store.insert(&plain));
         assert!(store.page(&elevated, 0, 10, &gate.held_grants()).is_some());
+        assert!(elevated_folder.is_dir());
 
         f.clock.advance(Duration::from_secs(61));
         assert_eq!(gate.check_elevations().ended.len(), 1);
+        // At the lockout itself, before any page is asked for, and although readers (the
+        // grid's store, an export) still hold the result: its chunk files are deleted.
+        assert!(!elevated_folder.exists(), "the rows are gone from disk");
+        assert!(export.page(0, 1).is_err());
+        assert!(plain_folder.is_dir(), "baseline rows stay");
         // Asked for again: a new grant does not make the old rows readable again.
         gate.request_elevation(pii_read(Some(60)))
             .expect("granted again");
         assert!(store.page(&elevated, 0, 10, &gate.held_grants()).is_none());
         assert!(store.page(&plain, 0, 10, &gate.held_grants()).is_some());
+    }
+
+    #[tokio::test]
+    async fn rows_read_under_a_grant_are_deleted_whichever_way_it_ends() {
+        let (engine, _) = crate::testing::recorder();
+        let (_f, gate) = signed_gate(ELEVATION_POLICY, engine).await;
+        gate.request_elevation(pii_read(Some(60))).expect("granted");
+        let by_hand = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect("allowed under the grant");
+        gate.end_elevation("pii-read").expect("ended");
+        assert!(!by_hand.result.folder().exists(), "ended by its holder");
+
+        gate.request_elevation(pii_read(Some(60))).expect("granted");
+        let at_quit = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect("allowed under the grant");
+        gate.end_all_elevations("the app quit");
+        assert!(!at_quit.result.folder().exists(), "the app quitting");
+
+        // A result whose grant ended before the gate could watch it is deleted at once.
+        gate.request_elevation(pii_read(Some(60))).expect("granted");
+        let late = gate
+            .run(PII, None, CancellationToken::new())
+            .await
+            .expect("allowed under the grant");
+        gate.end_elevation("pii-read").expect("ended");
+        let again = crate::testing::stored(&["x"]);
+        gate.watch_elevated_result(&again, &late.grants);
+        assert!(!again.folder().exists());
     }
 
     /// A queue whose writes wait until the test lets them through.

@@ -16,6 +16,7 @@ use crate::policy_client::PolicyClient;
 
 pub(crate) mod changes;
 pub(crate) mod elevated;
+mod elevated_results;
 pub(crate) mod elevation;
 mod format;
 mod named_queries;
@@ -86,6 +87,8 @@ pub struct Gate {
     workgroup_memory: Option<std::path::PathBuf>,
     /// Why the remembered workgroup was not used at start, for the picker.
     workgroup_note: std::sync::Mutex<Option<String>>,
+    /// Results read under grants, deleted when one of them ends (see `elevated_results.rs`).
+    elevated_results: std::sync::Mutex<Vec<elevated_results::ElevatedResult>>,
 }
 
 impl Gate {
@@ -122,6 +125,7 @@ impl Gate {
             scan_cache: None,
             workgroup_memory: None,
             workgroup_note: std::sync::Mutex::new(None),
+            elevated_results: std::sync::Mutex::new(Vec::new()),
         }
     }
 

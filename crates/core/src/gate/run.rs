@@ -326,6 +326,8 @@ impl Gate {
         };
         match outcome {
             Ok(outcome) => {
+                // Before anything else sees the rows: from now on the grant's end deletes them.
+                self.watch_elevated_result(&outcome.result, &grants);
                 let engine = EngineRef {
                     query_id: Some(outcome.query_id.clone()),
                     ..engine
