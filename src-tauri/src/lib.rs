@@ -91,10 +91,16 @@ pub fn run() {
     match result {
         Ok(app) => app.run(|app, event| {
             if let RunEvent::Exit = event {
+                let state = app.state::<AppState>();
                 // Grants and waiting requests do not outlive the app; say so in the journal.
-                if let Ok(opened) = app.state::<AppState>().opened() {
+                if let Ok(opened) = state.opened() {
                     opened.gate.end_all_elevations("the app quit");
                 }
+                // Nor do results: their folders in the cache go with their last reader (a
+                // killed app's are swept when the next one opens the workspace).
+                if let Ok(mut results) = state.results.lock() {
+                    results.clear();
+                };
             }
         }),
         Err(e) => {
