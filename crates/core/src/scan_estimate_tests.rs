@@ -73,7 +73,7 @@ async fn the_selected_partitions_are_measured_and_a_query_over_the_budget_is_ref
         .run(one_day, Some("sales"), CancellationToken::new())
         .await
         .expect("within the budget");
-    assert!(run.result.rows.len() <= 5);
+    assert!(run.result.len() <= 5);
 
     // Two partitions, one of them grown: the stats would allow it, the objects do not.
     let two_days = "SELECT order_id FROM orders WHERE dt IN ('2025-09-05', '2025-09-06') LIMIT 5";
