@@ -11,6 +11,9 @@ pub enum ResultsError {
     Read(String),
     #[error("a row has {got} values but the result has {expected} columns")]
     RowWidth { expected: usize, got: usize },
+    /// More than a result may take on disk ([`crate::MAX_RESULT_BYTES`]).
+    #[error("the result is larger than {} on disk, the most Warden keeps for one result: add a LIMIT, select fewer columns or aggregate", gib(*limit))]
+    TooLarge { limit: u64 },
     #[error("the result did not arrive completely: {0}")]
     Incomplete(String),
     #[error("cannot write the export: {0}")]
@@ -21,4 +24,12 @@ pub enum ResultsError {
     /// The destination refused a write (kept whole, so a closed pipe can be told apart).
     #[error("cannot write the export: {0}")]
     Output(#[source] std::io::Error),
+}
+
+fn gib(bytes: u64) -> String {
+    if bytes >= 1 << 30 {
+        format!("{} GiB", bytes >> 30)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
 }

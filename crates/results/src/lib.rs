@@ -13,6 +13,6 @@ pub use error::ResultsError;
 pub use export::{write_atomically, ExportFormat, ExportOptions, RowExporter};
 pub use store::{
     create, from_rows, remove_stale, ResultReader, ResultWriter, Snapshot, WatchedResult,
-    CHUNK_ROWS, FIRST_CHUNK_ROWS,
+    CHUNK_ROWS, FIRST_CHUNK_ROWS, MAX_RESULT_BYTES,
 };
 pub use value::{ColumnInfo, Value};

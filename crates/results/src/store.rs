@@ -11,6 +11,9 @@ use crate::{chunk, ResultsError};
 pub const FIRST_CHUNK_ROWS: usize = 1_000;
 /// Later chunks are larger: fewer files, and still only a few megabytes held while buffering.
 pub const CHUNK_ROWS: usize = 16_384;
+/// The most one result may take on disk: memory stays flat whatever the size, but a query
+/// returning a billion rows would otherwise fill the disk the user works on.
+pub const MAX_RESULT_BYTES: u64 = 4 << 30;
 
 struct Chunk {
     first_row: u64,
@@ -22,6 +25,8 @@ struct Chunk {
 struct State {
     chunks: Vec<Chunk>,
     rows: u64,
+    /// What the chunk files take on disk.
+    bytes: u64,
     complete: bool,
     failure: Option<String>,
     withdrawn: bool,
@@ -126,6 +131,7 @@ pub fn create(
             inner: inner.clone(),
             buffer: Vec::new(),
             done: false,
+            max_bytes: MAX_RESULT_BYTES,
         },
         ResultReader { inner },
     ))
@@ -198,9 +204,16 @@ pub struct ResultWriter {
     inner: Arc<Inner>,
     buffer: Vec<Vec<Value>>,
     done: bool,
+    max_bytes: u64,
 }
 
 impl ResultWriter {
+    /// A smaller disk limit than [`MAX_RESULT_BYTES`] for this result.
+    pub fn limit_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes.min(MAX_RESULT_BYTES);
+        self
+    }
+
     pub fn columns(&self) -> &[ColumnInfo] {
         &self.inner.columns
     }
@@ -247,6 +260,9 @@ impl ResultWriter {
         };
         let path = self.inner.path.join(format!("{index:06}.arrow"));
         chunk::write(&path, self.inner.columns.len(), &self.buffer)?;
+        let size = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| ResultsError::Write(e.to_string()))?;
         let rows = self.buffer.len();
         self.buffer.clear();
         let mut state = self.inner.lock();
@@ -256,8 +272,15 @@ impl ResultWriter {
             path,
         });
         state.rows += rows as u64;
+        state.bytes += size;
+        let too_large = state.bytes > self.max_bytes;
         drop(state);
         self.inner.changed.notify_all();
+        if too_large {
+            return Err(ResultsError::TooLarge {
+                limit: self.max_bytes,
+            });
+        }
         Ok(())
     }
 

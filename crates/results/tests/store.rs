@@ -343,3 +343,29 @@ fn the_folders_a_killed_process_left_are_swept_and_live_ones_kept() {
         0
     );
 }
+
+#[test]
+fn a_result_larger_than_its_disk_limit_stops_with_a_reason_and_what_to_do() {
+    let cache = tempfile::tempdir().unwrap();
+    let (writer, reader) = create(cache.path(), columns()).unwrap();
+    let mut writer = writer.limit_bytes(64 * 1024);
+    let mut pushed = 0;
+    let err = loop {
+        match writer.push(row(pushed)) {
+            Ok(()) => pushed += 1,
+            Err(e) => break e,
+        }
+        assert!(pushed < 10_000_000, "the limit never stopped the writer");
+    };
+    assert!(matches!(err, ResultsError::TooLarge { limit: 65_536 }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("larger than 64 KiB"), "{message}");
+    assert!(message.contains("add a LIMIT"), "{message}");
+    // What was written before the limit stays on disk only while the result is kept.
+    writer.fail(&message);
+    let seen = reader.snapshot();
+    assert!(!seen.complete && seen.failure.is_some(), "{seen:?}");
+    let folder = reader.folder().to_path_buf();
+    drop(reader);
+    assert!(!folder.exists(), "the folder goes with the result");
+}
