@@ -87,6 +87,14 @@ fn the_window_pages_exports_and_cancels_athena_results_in_the_sandbox() -> Resul
     // scrolling (its page is fetched from the result store then).
     set_sql(&s, ALL_CUSTOMERS)?;
     wait_verdict(&s, "allow")?;
+    // Once the text rests its scan is measured as a run measures it, and shown with the budget.
+    let scan = wait_for("the measured scan estimate", ATHENA_PATIENCE, || {
+        text_of(&s, "#verdict-reads").filter(|t| t.contains("from S3 object sizes"))
+    })?;
+    assert!(
+        scan.contains("Scan about") && scan.contains("budget 10 GB"),
+        "{scan}"
+    );
     click(&s, "#run")?;
     let meta = wait_for("the result summary", ATHENA_PATIENCE, || {
         text_of(&s, "#result-meta").filter(|t| t.starts_with("5,000 rows"))

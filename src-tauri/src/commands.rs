@@ -106,6 +106,17 @@ pub fn format_sql(
 }
 
 /// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
+/// The scan estimate a run of `sql` would be judged on, measured (S3 object sizes on Athena).
+#[tauri::command]
+pub async fn scan_estimate(
+    state: State<'_, AppState>,
+    sql: String,
+    database: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let gate = state.opened()?.gate.clone();
+    warden_api::query::scan_estimate(&gate, &sql, database.as_deref()).await
+}
+
 /// Run `run_id` as it goes, polled by the window while it waits (Athena's state and id).
 #[tauri::command]
 pub fn run_progress(state: State<'_, AppState>, run_id: String) -> Option<warden_api::RunDetails> {

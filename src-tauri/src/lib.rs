@@ -64,6 +64,7 @@ pub fn run() {
             commands::run_query,
             commands::cancel_query,
             commands::run_progress,
+            commands::scan_estimate,
             commands::fetch_rows,
             commands::export_result,
             commands::kept_tabs,

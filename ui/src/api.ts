@@ -207,6 +207,11 @@ export function cancelQuery(runId: string): Promise<boolean> {
   return invoke<boolean>("cancel_query", { runId });
 }
 
+/** The scan estimate a run of `sql` would be judged on, measured as the run measures it. */
+export function scanEstimate(sql: string, database: string | null): Promise<string | null> {
+  return invoke<string | null>("scan_estimate", { sql, database });
+}
+
 /** Run `runId` as it goes (Athena's state and id); null when it is not running. */
 export function runProgress(runId: string): Promise<RunDetails | null> {
   return invoke<RunDetails | null>("run_progress", { runId });

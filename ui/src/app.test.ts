@@ -102,7 +102,7 @@ const RESULT: QueryResult = {
 
 function verdictFor(sql: string): LintReport {
   if (/delete/i.test(sql)) {
-    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [], parameters: [], catalogNotes: [] };
+    return { verdict: "deny", elevations: [], reads: [], reason: "Only SELECT statements are allowed.", diagnostics: [], parameters: [], catalogNotes: [], scan: null };
   }
   const at = sql.indexOf("email");
   if (at >= 0) {
@@ -112,6 +112,7 @@ function verdictFor(sql: string): LintReport {
       reads: ["sales.customers"],
       reason: "It reads a column tagged pii.",
       catalogNotes: [],
+      scan: null,
       diagnostics: [
         {
           rule: "pii-column",
@@ -137,7 +138,7 @@ function verdictFor(sql: string): LintReport {
     from: m.index ?? 0,
     to: (m.index ?? 0) + 1,
   }));
-  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [], parameters, catalogNotes: [] };
+  return { verdict: "allow", elevations: [], reads: ["sales.orders"], reason: null, diagnostics: [], parameters, catalogNotes: [], scan: null };
 }
 
 type Handler = (args: Record<string, unknown>) => unknown;
@@ -620,7 +621,7 @@ describe("the policy bundle", () => {
     await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-warning")).not.toBeNull(), { timeout: 3000 });
     expect(calls("lint")).toHaveLength(1);
 
-    handlers.lint = () => ({ verdict: "deny", elevations: [], reads: [], reason: "No valid policy is in force.", diagnostics: [], catalogNotes: [] });
+    handlers.lint = () => ({ verdict: "deny", elevations: [], reads: [], reason: "No valid policy is in force.", diagnostics: [], catalogNotes: [], scan: null });
     emitEvent("policy-changed", policy({ health: "blocked", reason: "the bundle expired two days ago" }));
 
     // At once, not after the editor's lint delay.
@@ -1341,7 +1342,7 @@ describe("running a statement, a selection or the script", () => {
     // As a policy with a single_statement rule answers for a text of two statements.
     handlers.lint = (args) =>
       String(args.sql).includes(";")
-        ? { verdict: "deny", elevations: [], reads: [], reason: "only one statement may run at a time", diagnostics: [], catalogNotes: [] }
+        ? { verdict: "deny", elevations: [], reads: [], reason: "only one statement may run at a time", diagnostics: [], catalogNotes: [], scan: null }
         : verdictFor(String(args.sql));
     await start();
     app.setSql("SELECT 1;\nSELECT 2");

@@ -78,6 +78,8 @@ export interface App extends WardenHandle {
 
 /** Focus refreshes the policy bundle at most this often. */
 export const FOCUS_REFRESH_MS = 30_000;
+/** How long the text rests before its scan is measured (listing S3 is not for every key). */
+export const SCAN_MEASURE_DELAY_MS = 800;
 /** How long after the last key the tabs are kept (structural changes are kept at once). */
 export const TYPED_SAVE_DELAY_MS = 300;
 
@@ -191,6 +193,29 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (state.kind === "checked") front.report = state.report;
     else if (state.kind !== "pending") front.report = null;
     elevations.showReport(front.report);
+    if (state.kind === "checked") measureScan(state.report);
+  };
+  // On Athena the estimate as typed comes from the policy's stats; once the text rests, it is
+  // measured as a run would measure it (Glue partitions, S3 object sizes) and shown instead.
+  let measuring = 0;
+  const measureScan = (report: api.LintReport) => {
+    const ticket = ++measuring;
+    if (!report.scan || info?.engine !== "athena") return;
+    const tab = front;
+    const sql = editor.getSql();
+    setTimeout(() => {
+      if (ticket !== measuring) return;
+      api.scanEstimate(sql, tab.database).then(
+        (measured) => {
+          if (ticket !== measuring || measured === null || tab !== front || tab.report !== report || editor.getSql() !== sql) return;
+          const updated = { ...report, scan: measured };
+          tab.report = updated;
+          tab.display = describeVerdict({ kind: "checked", report: updated }, null);
+          paint();
+        },
+        () => undefined, // The run measures again, and refuses with the reason if it must.
+      );
+    }, SCAN_MEASURE_DELAY_MS);
   };
   // Add AWS workspace: a form the backend checks and writes into config.toml.
   const openWorkspaceDialog = () =>

@@ -19,7 +19,7 @@ let hooks: {
 };
 
 function report(elevations: string[], verdict: LintReport["verdict"] = "elevate"): LintReport {
-  return { verdict, elevations, reads: [], reason: null, diagnostics: [], parameters: [], catalogNotes: [] };
+  return { verdict, elevations, reads: [], reason: null, diagnostics: [], parameters: [], catalogNotes: [], scan: null };
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { LintReport } from "./api";
+import fixtures from "./gen/fixtures.json";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictElements, type VerdictState } from "./verdict";
 
 function report(extra: Partial<LintReport>): LintReport {
-  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], parameters: [], catalogNotes: [], ...extra };
+  return { verdict: "allow", elevations: [], reads: [], reason: null, diagnostics: [], parameters: [], catalogNotes: [], scan: null, ...extra };
 }
 
 let elements: VerdictElements;
@@ -35,6 +36,16 @@ describe("verdict rendering", () => {
     expect(elements.run.title).toBe("Run (Ctrl+Enter)");
     expect(elements.reads.textContent).toBe("Reads sales.orders");
     expect(elements.reason.hidden).toBe(true);
+  });
+
+  it("shows the scan estimate the budget was judged on beside what it reads", () => {
+    // As the backend lints it (count(*) reads no column).
+    const lint = fixtures.lint["SELECT count(*) FROM web.events"] as LintReport;
+    expect(lint.scan).toMatch(/^about .+, budget .+ \(from the policy's stats\)$/);
+    show({ kind: "checked", report: lint });
+    expect(elements.reads.textContent).toBe(`Scan ${lint.scan}`);
+    show({ kind: "checked", report: report({ reads: ["sales.orders"], scan: "about 42 GB, budget 1 TB (from S3 object sizes)" }) });
+    expect(elements.reads.textContent).toBe("Reads sales.orders · Scan about 42 GB, budget 1 TB (from S3 object sizes)");
   });
 
   it("disables Run on deny and shows the reason as text and as the button title", () => {

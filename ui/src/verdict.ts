@@ -34,7 +34,10 @@ const ELEVATE_FALLBACK = "This query reads data that needs an elevation first.";
 
 function readsText(report: LintReport): string {
   const reads = [...new Set(report.reads ?? [])];
-  return reads.length > 0 ? `Reads ${reads.join(", ")}` : "";
+  const parts = reads.length > 0 ? [`Reads ${reads.join(", ")}`] : [];
+  // The estimate the scan budget was judged on: "Scan about 42 GB, budget 1 TB (from …)".
+  if (report.scan) parts.push(`Scan ${report.scan}`);
+  return parts.join(" · ");
 }
 
 /**

@@ -96,6 +96,10 @@ pub struct LintReport {
     /// What the engine's catalog (Glue) says that the verdict does not: a table the policy
     /// lists and the text reads that Glue lacks (the run will be refused for it).
     pub catalog_notes: Vec<String>,
+    /// The scan estimate the budget rule judged ("about 42 GB, budget 1 TB (from the policy's
+    /// stats)"); `None` when the policy has no scan budget. As typed it comes from the policy's
+    /// stats; `scan_estimate` measures it as a run would.
+    pub scan: Option<String>,
 }
 
 impl LintReport {
@@ -111,6 +115,7 @@ impl LintReport {
                 diagnostics: Vec::new(),
                 parameters: Vec::new(),
                 catalog_notes: Vec::new(),
+                scan: None,
             },
         }
     }
@@ -156,6 +161,7 @@ impl LintReport {
                 })
                 .collect(),
             catalog_notes: Vec::new(),
+            scan: report.scan_estimate().map(ToString::to_string),
         }
     }
 

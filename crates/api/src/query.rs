@@ -77,6 +77,20 @@ pub async fn run_query(
     Ok(QueryResult::new(id, &execution))
 }
 
+/// `scan_estimate`: the scan estimate a run of `sql` would be judged on now, measured as the
+/// run measures it (on Athena: Glue partitions and S3 object sizes, cached a few minutes), or
+/// `None` when the policy has no scan budget.
+pub async fn scan_estimate(
+    gate: &Gate,
+    sql: &str,
+    database: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    gate.scan_estimate(sql, &[], database)
+        .await
+        .map(|e| e.map(|e| e.to_string()))
+        .map_err(|e| ApiError::new(ErrorKind::Blocked, e.to_string()))
+}
+
 /// `run_progress`: run `run_id` as it goes (state, Athena's id once known, workgroup, time so
 /// far), or `None` when it is not running (ended, or not handed to an engine yet).
 pub fn run_progress(running: &Mutex<RunningQueries>, run_id: &str) -> Option<RunDetails> {

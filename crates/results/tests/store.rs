@@ -357,7 +357,10 @@ fn a_result_larger_than_its_disk_limit_stops_with_a_reason_and_what_to_do() {
         }
         assert!(pushed < 10_000_000, "the limit never stopped the writer");
     };
-    assert!(matches!(err, ResultsError::TooLarge { limit: 65_536 }), "{err:?}");
+    assert!(
+        matches!(err, ResultsError::TooLarge { limit: 65_536 }),
+        "{err:?}"
+    );
     let message = err.to_string();
     assert!(message.contains("larger than 64 KiB"), "{message}");
     assert!(message.contains("add a LIMIT"), "{message}");

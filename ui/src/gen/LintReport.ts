@@ -17,4 +17,10 @@ parameters: Array<LintParameter>,
  * What the engine's catalog (Glue) says that the verdict does not: a table the policy
  * lists and the text reads that Glue lacks (the run will be refused for it).
  */
-catalogNotes: Array<string>, };
+catalogNotes: Array<string>, 
+/**
+ * The scan estimate the budget rule judged ("about 42 GB, budget 1 TB (from the policy's
+ * stats)"); `None` when the policy has no scan budget. As typed it comes from the policy's
+ * stats; `scan_estimate` measures it as a run would.
+ */
+scan: string | null, };
