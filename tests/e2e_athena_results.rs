@@ -92,7 +92,7 @@ fn the_window_pages_exports_and_cancels_athena_results_in_the_sandbox() -> Resul
         text_of(&s, "#verdict-reads").filter(|t| t.contains("from S3 object sizes"))
     })?;
     assert!(
-        scan.contains("Scan about") && scan.contains("budget 10 GB"),
+        scan.contains("Scan about") && scan.contains("budget 1 MB"),
         "{scan}"
     );
     click(&s, "#run")?;
