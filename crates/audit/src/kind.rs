@@ -19,6 +19,7 @@ pub enum Kind {
     ElevationGranted,
     ElevationDenied,
     ElevationExpired,
+    ElevationRevoked,
     Lockout,
     CredentialsWiped,
     SignedIn,
@@ -31,7 +32,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 22] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -44,6 +45,7 @@ impl Kind {
         Kind::ElevationGranted,
         Kind::ElevationDenied,
         Kind::ElevationExpired,
+        Kind::ElevationRevoked,
         Kind::Lockout,
         Kind::CredentialsWiped,
         Kind::SignedIn,
@@ -69,6 +71,7 @@ impl Kind {
             Kind::ElevationGranted => "elevation_granted",
             Kind::ElevationDenied => "elevation_denied",
             Kind::ElevationExpired => "elevation_expired",
+            Kind::ElevationRevoked => "elevation_revoked",
             Kind::Lockout => "lockout",
             Kind::CredentialsWiped => "credentials_wiped",
             Kind::SignedIn => "signed_in",

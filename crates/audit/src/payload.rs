@@ -283,6 +283,15 @@ pub struct ElevationExpired {
     pub elevation_id: String,
 }
 
+/// A grant ended before its time by someone the broker accepted to end it (docs/elevation.md,
+/// "Revoking"): who (the writer of the revocation, from its key) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationRevoked {
+    pub elevation_id: String,
+    pub revoked_by: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lockout {
     pub reason: String,
@@ -386,6 +395,7 @@ pub enum Payload {
     ElevationGranted(ElevationGranted),
     ElevationDenied(ElevationDenied),
     ElevationExpired(ElevationExpired),
+    ElevationRevoked(ElevationRevoked),
     Lockout(Lockout),
     CredentialsWiped(CredentialsWiped),
     SignedIn(SignedIn),
@@ -412,6 +422,7 @@ impl Payload {
             Payload::ElevationGranted(_) => Kind::ElevationGranted,
             Payload::ElevationDenied(_) => Kind::ElevationDenied,
             Payload::ElevationExpired(_) => Kind::ElevationExpired,
+            Payload::ElevationRevoked(_) => Kind::ElevationRevoked,
             Payload::Lockout(_) => Kind::Lockout,
             Payload::CredentialsWiped(_) => Kind::CredentialsWiped,
             Payload::SignedIn(_) => Kind::SignedIn,
@@ -449,6 +460,7 @@ impl Payload {
             Payload::ElevationGranted(p) => serde_json::to_value(p),
             Payload::ElevationDenied(p) => serde_json::to_value(p),
             Payload::ElevationExpired(p) => serde_json::to_value(p),
+            Payload::ElevationRevoked(p) => serde_json::to_value(p),
             Payload::Lockout(p) => serde_json::to_value(p),
             Payload::CredentialsWiped(p) => serde_json::to_value(p),
             Payload::SignedIn(p) => serde_json::to_value(p),
@@ -478,6 +490,7 @@ impl Payload {
             Kind::ElevationGranted => Payload::ElevationGranted(serde_json::from_value(value)?),
             Kind::ElevationDenied => Payload::ElevationDenied(serde_json::from_value(value)?),
             Kind::ElevationExpired => Payload::ElevationExpired(serde_json::from_value(value)?),
+            Kind::ElevationRevoked => Payload::ElevationRevoked(serde_json::from_value(value)?),
             Kind::Lockout => Payload::Lockout(serde_json::from_value(value)?),
             Kind::CredentialsWiped => Payload::CredentialsWiped(serde_json::from_value(value)?),
             Kind::SignedIn => Payload::SignedIn(serde_json::from_value(value)?),

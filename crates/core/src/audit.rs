@@ -319,6 +319,10 @@ fn summary(payload: &Payload) -> String {
         ),
         Payload::ElevationDenied(p) => format!("elevation {} denied: {}", p.elevation_id, p.reason),
         Payload::ElevationExpired(p) => format!("elevation {} expired", p.elevation_id),
+        Payload::ElevationRevoked(p) => format!(
+            "elevation {} revoked by {}: {}",
+            p.elevation_id, p.revoked_by, p.reason
+        ),
         Payload::Lockout(p) => format!("locked out: {}", p.reason),
         Payload::CredentialsWiped(p) => {
             format!("credentials wiped ({}): {}", p.cleared.join(", "), p.reason)

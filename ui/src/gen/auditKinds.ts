@@ -13,6 +13,7 @@ export const AUDIT_KINDS = [
   "elevation_granted",
   "elevation_denied",
   "elevation_expired",
+  "elevation_revoked",
   "lockout",
   "credentials_wiped",
   "signed_in",
