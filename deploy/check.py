@@ -2,8 +2,9 @@
 """Security properties of deploy/warden-aws.yaml that cfn-lint cannot know.
 
 cfn-lint proves the template is valid CloudFormation; this proves it says what
-docs/deploy-aws.md promises: an object's key in the request bucket names its writer, analysts
-list only their own requests and credentials, elevated
+docs/deploy-aws.md promises: an object's key in the request bucket names its writer, only
+approvers write revocations, analysts list only their own requests and credentials, approvers
+list only the queue, elevated
 roles trust only the broker for a named analyst and grant, audit objects are write-once,
 and Lake Formation never grants personal data to baseline roles nor restricted data to anyone.
 Each check is also run against a template broken on purpose, so a check that cannot fail fails.
@@ -48,6 +49,7 @@ def request_keys_name_their_writer(t):
     assert allowed == [
         "${RequestBucket.Arn}/approvals/${!aws:userid}/*",
         "${RequestBucket.Arn}/requests/${!aws:userid}/*",
+        "${RequestBucket.Arn}/revocations/${!aws:userid}/*",
     ], f"writes outside the writer's own prefix are possible: {allowed}"
     assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BROKER}}, \
         "only the broker may be exempt from the write rule"
@@ -78,6 +80,42 @@ def analysts_list_only_their_own_prefixes(t):
             who = str(s.get("Condition", {}).get("ArnLike", {}))
             if "AnalystPermissionSetName" in who:
                 assert s is listing, f"{s['Sid']} lets analysts list the bucket"
+
+
+def only_approvers_revoke(t):
+    """A revocation ends a grant if its writer may approve; without an identity store the broker
+    cannot tell an approver from an analyst, so the bucket must: only the approvers' permission
+    set writes under revocations/ (analysts end their own grant under requests/)."""
+    stmts = statements(t["Resources"]["RequestBucketPolicy"]["Properties"])
+    writers = []
+    for s in stmts:
+        if s.get("Effect") != "Allow" or "s3:PutObject" not in as_list(s["Action"]):
+            continue
+        if any("/revocations/" in sub_text(r) for r in as_list(s["Resource"])):
+            writers.append(s)
+    assert writers, "nobody may write a revocation"
+    for s in writers:
+        who = as_list(s.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn", []))
+        assert who and all("ApproverPermissionSetName" in str(w) for w in who), \
+            f"{s['Sid']} lets more than approvers write revocations: {who or 'everyone'}"
+        for r in as_list(s["Resource"]):
+            if "/revocations/" in sub_text(r):
+                assert sub_text(r) == "${RequestBucket.Arn}/revocations/${!aws:userid}/*", \
+                    f"{s['Sid']} lets approvers revoke under another's name: {sub_text(r)}"
+
+
+def approvers_list_only_the_queue(t):
+    stmts = statements(t["Resources"]["RequestBucketPolicy"]["Properties"])
+    for s in stmts:
+        if s.get("Effect") != "Allow" or "s3:ListBucket" not in as_list(s["Action"]):
+            continue
+        who = str(s.get("Condition", {}).get("ArnLike", {}))
+        if "ApproverPermissionSetName" not in who:
+            continue
+        prefixes = as_list(s.get("Condition", {}).get("StringLike", {}).get("s3:prefix", []))
+        assert prefixes and all(p.split("/")[0] in ("requests", "approvals", "revocations")
+                                for p in prefixes), \
+            f"{s['Sid']} lets approvers list beyond the queue: {prefixes or 'everything'}"
 
 
 def elevated_roles_trust_only_the_broker(t):
@@ -132,6 +170,8 @@ CHECKS = [
     request_keys_name_their_writer,
     credentials_reach_only_their_requester,
     analysts_list_only_their_own_prefixes,
+    only_approvers_revoke,
+    approvers_list_only_the_queue,
     elevated_roles_trust_only_the_broker,
     audit_objects_are_write_once,
     lake_formation_matches_the_tags,
@@ -150,6 +190,13 @@ def break_template(t, check):
             "NotResource"][0] = {"Fn::Sub": "${RequestBucket.Arn}/grants/*"}
     elif check is analysts_list_only_their_own_prefixes:
         del sid(statements(r["RequestBucketPolicy"]["Properties"]), "AnalystsListTheirOwn")[
+            "Condition"]["StringLike"]
+    elif check is only_approvers_revoke:
+        analysts = sid(statements(r["RequestBucketPolicy"]["Properties"]), "AnalystsRequest")
+        analysts["Resource"] = [analysts["Resource"],
+                                {"Fn::Sub": "${RequestBucket.Arn}/revocations/${!aws:userid}/*"}]
+    elif check is approvers_list_only_the_queue:
+        del sid(statements(r["RequestBucketPolicy"]["Properties"]), "ApproversListTheQueue")[
             "Condition"]["StringLike"]
     elif check is elevated_roles_trust_only_the_broker:
         s = statements(r["PiiReadRole"]["Properties"]["AssumeRolePolicyDocument"])[0]

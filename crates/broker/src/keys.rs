@@ -10,6 +10,7 @@ pub enum Key {
     Request { requester: String, id: String },
     Withdrawal { requester: String, id: String },
     Approval { approver: String, id: String },
+    Revocation { revoker: String, id: String },
 }
 
 pub fn request_key(requester: &str, id: &str) -> String {
@@ -23,6 +24,12 @@ pub fn withdrawal_key(requester: &str, id: &str) -> String {
 
 pub fn approval_key(approver: &str, id: &str) -> String {
     format!("approvals/{approver}/{id}.json")
+}
+
+/// An approver ending a grant before its time; under their own prefix, which the bucket
+/// policy lets only approvers write (a requester ends their own with [`withdrawal_key`]).
+pub fn revocation_key(revoker: &str, id: &str) -> String {
+    format!("revocations/{revoker}/{id}.json")
 }
 
 pub fn state_key(id: &str) -> String {
@@ -62,6 +69,7 @@ impl Key {
                 }
             }
             "approvals" => id_of(".json").map(|id| Key::Approval { approver: user, id }),
+            "revocations" => id_of(".json").map(|id| Key::Revocation { revoker: user, id }),
             _ => None,
         }
     }
@@ -127,6 +135,13 @@ mod tests {
                 id: ID.into()
             })
         );
+        assert_eq!(
+            Key::parse(&revocation_key("AROAEXAMPLE:bob@example.com", ID)),
+            Some(Key::Revocation {
+                revoker: "AROAEXAMPLE:bob@example.com".into(),
+                id: ID.into()
+            })
+        );
         for bad in [
             format!("requests/{ID}.json"),
             format!("requests/ana/x/{ID}.json"),
@@ -137,6 +152,8 @@ mod tests {
             format!("grants/ana/{ID}/1.age"),
             format!("approvals/a b/{ID}.json"),
             format!("approvals/ana/{ID}.txt"),
+            format!("revocations/{ID}.json"),
+            format!("revocations/bob/{ID}.withdrawn.json"),
         ] {
             assert_eq!(Key::parse(&bad), None, "{bad}");
         }

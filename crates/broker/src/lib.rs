@@ -1,7 +1,8 @@
 //! The elevation broker: the server side of just-in-time elevation on AWS.
 //!
 //! Requests, approvals and the broker's state live in one S3 bucket whose policy makes an
-//! object's key prove its writer (`requests/<requester>/`, `approvals/<approver>/`), so the
+//! object's key prove its writer (`requests/<requester>/`, `approvals/<approver>/`,
+//! `revocations/<approver>/`), so the
 //! broker takes who asked and who decided from the key, never from an object's body. An
 //! approved grant gets short-lived credentials ([`Minter`], STS `AssumeRole`) bounded by a
 //! session policy to the grant's end, delivered encrypted to the key the requester named
@@ -29,9 +30,11 @@ pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
 pub use config::{AwsElevation, BrokerConfig};
 pub use credentials::{open_delivery, Credentials};
 pub use error::BrokerError;
-pub use keys::{approval_key, grant_key, request_key, state_key, withdrawal_key, Key};
+pub use keys::{
+    approval_key, grant_key, request_key, revocation_key, state_key, withdrawal_key, Key,
+};
 pub use mint::{Minter, SESSION_SECONDS};
-pub use queue::{RequestObject, S3Queue};
+pub use queue::{RequestObject, RevocationRecord, S3Queue};
 pub use run::{Broker, RunReport};
 pub use session_policy::session_policy;
 pub use state::{GrantState, Status};

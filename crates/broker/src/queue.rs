@@ -8,7 +8,7 @@ use warden_elevation::{
 };
 
 use crate::keys::{
-    approval_key, check_id, check_user, request_key, state_key, withdrawal_key, Key,
+    approval_key, check_id, check_user, request_key, revocation_key, state_key, withdrawal_key, Key,
 };
 use crate::{BrokerError, Bucket, GrantState, Status, Written};
 
@@ -52,6 +52,44 @@ impl RequestObject {
 /// One decision object as read: the approver its body claims, and the record with the
 /// approver taken from its key.
 pub type ReadApproval = Result<(String, DecisionRecord), String>;
+
+/// `revocations/<revoker>/<id>.json`: an approver ending grant `id` before its time. The body
+/// repeats the writer so that a body copied under another key is noticed; the broker takes
+/// the revoker from the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationRecord {
+    pub id: String,
+    pub revoked_by: String,
+    pub revoked_at_ms: i64,
+    pub reason: String,
+    /// The elevation and requester of the grant, as the revoker saw them in `state/`.
+    pub name: String,
+    pub requester: String,
+}
+
+/// One revocation object as read: the revoker its body claims, and the record with the
+/// revoker taken from its key.
+pub type ReadRevocation = Result<(String, RevocationRecord), String>;
+
+/// A reason as approvers give one: trimmed, at most [`MAX_REASON_CHARS`], no control
+/// characters; `None` when empty.
+fn checked_reason(reason: Option<&str>) -> Result<Option<String>, ElevationError> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if let Some(r) = &reason {
+        let chars = r.chars().count();
+        if chars > MAX_REASON_CHARS || r.chars().any(char::is_control) {
+            return Err(ElevationError::BadReason {
+                chars,
+                max: MAX_REASON_CHARS,
+            });
+        }
+    }
+    Ok(reason)
+}
 
 /// The queue as one signed-in user sees it: `me` is their `aws:userid`, the prefix AWS lets
 /// them write under.
@@ -253,19 +291,7 @@ impl S3Queue {
             }
             _ => {}
         }
-        let reason = reason
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        if let Some(r) = &reason {
-            let chars = r.chars().count();
-            if chars > MAX_REASON_CHARS || r.chars().any(char::is_control) {
-                return Err(ElevationError::BadReason {
-                    chars,
-                    max: MAX_REASON_CHARS,
-                });
-            }
-        }
+        let reason = checked_reason(reason)?;
         if decision == Decision::Deny && reason.is_none() {
             return Err(ElevationError::DenialWithoutReason);
         }
@@ -292,6 +318,67 @@ impl S3Queue {
                 approver: self.me.clone(),
             }),
         }
+    }
+
+    /// Revokes grant `id` as `me`: writes `revocations/<me>/<id>.json` once. `state` is the
+    /// broker's record the revoker read (the grant's name and requester go into the body). The
+    /// broker alone decides whether it counts (docs/elevation.md, "Revoking").
+    pub async fn write_revocation(
+        &self,
+        state: &GrantState,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RevocationRecord, ElevationError> {
+        let reason = checked_reason(Some(reason))?.ok_or(ElevationError::DenialWithoutReason)?;
+        let record = RevocationRecord {
+            id: state.id.clone(),
+            revoked_by: self.me.clone(),
+            revoked_at_ms: now.timestamp_millis(),
+            reason,
+            name: state.name.clone(),
+            requester: state.requester.clone(),
+        };
+        let key = revocation_key(&self.me, &state.id);
+        let body = serde_json::to_vec_pretty(&record).unwrap_or_default();
+        let written = self
+            .bucket
+            .create(&key, body)
+            .await
+            .map_err(|e| ElevationError::Remote {
+                url: self.url(&key),
+                reason: e.to_string(),
+            })?;
+        match written {
+            Written::Done(_) => Ok(record),
+            Written::Lost => Err(ElevationError::AlreadyDecided {
+                id: state.id.clone(),
+                decision: "revoked (the broker ends it at its next pass)".into(),
+                approver: self.me.clone(),
+            }),
+        }
+    }
+
+    /// The revocation object at `key`, with the revoker from the key.
+    pub async fn read_revocation(&self, key: &str, revoker: &str, id: &str) -> ReadRevocation {
+        let object = match self.bucket.get(key).await {
+            Ok(Some(o)) => o,
+            Ok(None) => return Err("it disappeared".into()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut record: RevocationRecord =
+            serde_json::from_slice(&object.body).map_err(|e| format!("not a revocation: {e}"))?;
+        if record.id != id {
+            return Err(format!("it holds the revocation of {}", record.id));
+        }
+        if checked_reason(Some(&record.reason))
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            return Err("its reason is empty, too long or holds control characters".into());
+        }
+        let claimed = std::mem::replace(&mut record.revoked_by, revoker.to_string());
+        Ok((claimed, record))
     }
 
     /// The broker's verdict on request `id`, as a decision: what clients trust.

@@ -10,14 +10,14 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use warden_audit::{
     CredentialsIssued, ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested,
-    Journal, NewEvent, Payload,
+    ElevationRevoked, Journal, NewEvent, Payload,
 };
 use warden_elevation::{judge, validate, Clock, Decision, Moment, PENDING_TIMEOUT};
 use warden_guardrails::{Approval, Policy};
 
 use crate::keys::{grant_key, state_key, Key};
 use crate::mint::{account_and_role, source_identity};
-use crate::queue::ReadApproval;
+use crate::queue::{ReadApproval, ReadRevocation};
 use crate::{
     Approvers, AwsElevation, BrokerConfig, BrokerError, GrantState, Minter, S3Queue, Status,
     Written,
@@ -51,6 +51,14 @@ pub struct Broker {
     clock: Arc<dyn Clock>,
     /// Requests in a final state: not read again by this process.
     finished: Mutex<HashSet<String>>,
+}
+
+/// The objects about one request besides the request itself: (key, writer from the key).
+#[derive(Default)]
+struct OnRequest {
+    withdrawn: bool,
+    decisions: Vec<(String, String)>,
+    revocations: Vec<(String, String)>,
 }
 
 /// A state change to write, and what to record once it is written.
@@ -110,11 +118,15 @@ impl Broker {
     pub async fn run_once(&self) -> Result<RunReport, BrokerError> {
         let bucket = self.queue.bucket();
         let requests = bucket.list("requests/").await?;
-        let approvals = bucket.list("approvals/").await?;
-        let mut decisions: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for key in approvals {
+        let mut on: BTreeMap<String, OnRequest> = BTreeMap::new();
+        for key in bucket.list("approvals/").await? {
             if let Some(Key::Approval { approver, id }) = Key::parse(&key) {
-                decisions.entry(id).or_default().push((key, approver));
+                on.entry(id).or_default().decisions.push((key, approver));
+            }
+        }
+        for key in bucket.list("revocations/").await? {
+            if let Some(Key::Revocation { revoker, id }) = Key::parse(&key) {
+                on.entry(id).or_default().revocations.push((key, revoker));
             }
         }
         let mut withdrawn = HashSet::new();
@@ -133,12 +145,10 @@ impl Broker {
             if self.is_finished(&id) {
                 continue;
             }
-            let is_withdrawn = withdrawn.contains(&(requester.clone(), id.clone()));
-            let on_it = decisions.get(&id).map(Vec::as_slice).unwrap_or_default();
-            if let Err(e) = self
-                .step(&requester, &id, is_withdrawn, on_it, &mut report)
-                .await
-            {
+            let mut on_it = on.remove(&id).unwrap_or_default();
+            // Only the requester's own prefix can hold their withdrawal.
+            on_it.withdrawn = withdrawn.contains(&(requester.clone(), id.clone()));
+            if let Err(e) = self.step(&requester, &id, &on_it, &mut report).await {
                 // The journal refusing is the one failure that stops everything: the broker
                 // must not act without a record.
                 if matches!(e, BrokerError::Journal(_)) {
@@ -168,8 +178,7 @@ impl Broker {
         &self,
         requester: &str,
         id: &str,
-        withdrawn: bool,
-        decisions: &[(String, String)],
+        on_it: &OnRequest,
         report: &mut RunReport,
     ) -> Result<(), BrokerError> {
         for _ in 0..MAX_ATTEMPTS {
@@ -177,7 +186,7 @@ impl Broker {
             let current = self.queue.state(id).await?;
             let change = match &current {
                 None => Some(self.first_look(requester, id, now).await?),
-                Some((state, _)) => self.follow(state, withdrawn, decisions, now).await?,
+                Some((state, _)) => self.follow(state, on_it, now).await?,
             };
             let Some(change) = change else {
                 if let Some((state, _)) = &current {
@@ -331,10 +340,10 @@ impl Broker {
     async fn follow(
         &self,
         state: &GrantState,
-        withdrawn: bool,
-        decisions: &[(String, String)],
+        on_it: &OnRequest,
         now: Moment,
     ) -> Result<Option<Change>, BrokerError> {
+        let (withdrawn, decisions) = (on_it.withdrawn, on_it.decisions.as_slice());
         let now_ms = now.wall.timestamp_millis();
         let mut next = state.clone();
         next.updated_at_ms = now_ms;
@@ -378,11 +387,15 @@ impl Broker {
                     next.reason = Some("ended early by the requester".into());
                     return Ok(Some(changed(next, vec![expired])));
                 }
-                let (mut events, revoked) = self.read_revocations(&mut next, decisions).await?;
-                if let Some((approver, reason)) = revoked {
+                let (mut events, revoked) = self.read_revocations(&mut next, on_it).await?;
+                if let Some((by, reason)) = revoked {
                     next.status = Status::Revoked;
-                    next.reason = Some(format!("revoked by {approver}: {reason}"));
-                    events.push(denied(&next, Some(approver), &format!("revoked: {reason}")));
+                    next.reason = Some(format!("revoked by {by}: {reason}"));
+                    events.push(Payload::ElevationRevoked(ElevationRevoked {
+                        elevation_id: state.id.clone(),
+                        revoked_by: by,
+                        reason,
+                    }));
                     events.push(expired);
                     return Ok(Some(changed(next, events)));
                 }
@@ -458,14 +471,35 @@ impl Broker {
         Ok((events, None))
     }
 
-    /// A denial by an admissible approver after the grant: a revocation.
+    /// Whether a grant that holds is revoked: by a revocation object (`revocations/<who>/`)
+    /// the broker accepts, or by a denial an admissible approver wrote after the grant. Returns
+    /// the refusals to record and, if one counts, who revoked and why.
     async fn read_revocations(
         &self,
         next: &mut GrantState,
-        decisions: &[(String, String)],
+        on_it: &OnRequest,
     ) -> Result<(Vec<Payload>, Option<(String, String)>), BrokerError> {
         let mut events = Vec::new();
-        for (key, approver) in decisions {
+        for (key, revoker) in &on_it.revocations {
+            if next.refused.contains(key) {
+                continue;
+            }
+            let read = self.queue.read_revocation(key, revoker, &next.id).await;
+            match self.may_revoke(next, revoker, read).await? {
+                Ok(reason) => return Ok((events, Some((revoker.clone(), reason)))),
+                Err(why) => {
+                    events.push(denied(
+                        next,
+                        Some(revoker.clone()),
+                        &format!(
+                            "the revocation at {key} was refused: {why}; the grant still holds"
+                        ),
+                    ));
+                    next.refused.push(key.clone());
+                }
+            }
+        }
+        for (key, approver) in &on_it.decisions {
             if next.refused.contains(key) || Some(approver) == next.approver.as_ref() {
                 continue;
             }
@@ -484,6 +518,47 @@ impl Broker {
             }
         }
         Ok((events, None))
+    }
+
+    /// Whether a revocation counts: readable, about this grant, not claiming another writer,
+    /// and written by the requester (ending their own), the approver who approved it, or
+    /// someone who may approve the elevation now (the identity store and approver group, as
+    /// for a decision). Taking access away is the safe direction, so the approver who approved
+    /// is not asked about again. `Ok(Ok(reason))` when it counts.
+    async fn may_revoke(
+        &self,
+        state: &GrantState,
+        revoker: &str,
+        read: ReadRevocation,
+    ) -> Result<Result<String, String>, BrokerError> {
+        let (claimed, record) = match read {
+            Ok(r) => r,
+            Err(problem) => return Ok(Err(format!("unreadable ({problem})"))),
+        };
+        if claimed != revoker {
+            return Ok(Err(format!(
+                "it names {claimed:?} as revoker but was written by {revoker}"
+            )));
+        }
+        if record.name != state.name || record.requester != state.requester {
+            return Ok(Err(format!(
+                "it is about {} of {}, not this grant's {} of {}",
+                record.name, record.requester, state.name, state.requester
+            )));
+        }
+        if revoker == state.requester || Some(revoker) == state.approver.as_deref() {
+            return Ok(Ok(record.reason));
+        }
+        let group = self
+            .config
+            .elevations
+            .get(&state.name)
+            .and_then(|e| e.approver_group.as_deref());
+        Ok(self
+            .approvers
+            .check(revoker, group)
+            .await?
+            .map(|()| record.reason))
     }
 
     /// Whether a decision object may count at all: readable, not claiming another writer, not

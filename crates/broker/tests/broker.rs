@@ -485,3 +485,215 @@ async fn sts_is_asked_for_a_tagged_bounded_session() {
         .unwrap_err();
     assert!(err.to_string().contains("SourceIdentity"), "{err}");
 }
+
+/// Users `names` in identity store `store`, the first `members` of them in group
+/// `warden-approvers`.
+async fn identity_store(env: &Env, store: &str, names: &[&str], members: usize) {
+    let ids = aws_sdk_identitystore::Client::new(&env.sdk);
+    let group = ids
+        .create_group()
+        .identity_store_id(store)
+        .display_name("warden-approvers")
+        .send()
+        .await
+        .unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let user = ids
+            .create_user()
+            .identity_store_id(store)
+            .user_name(*name)
+            .display_name(*name)
+            .name(
+                Name::builder()
+                    .given_name(*name)
+                    .family_name("Example")
+                    .build(),
+            )
+            .emails(Email::builder().value(*name).build())
+            .send()
+            .await
+            .unwrap();
+        if i < members {
+            ids.create_group_membership()
+                .identity_store_id(store)
+                .group_id(group.group_id())
+                .member_id(MemberId::UserId(user.user_id().to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Revocation objects (`revocations/<writer>/<id>.json`): the approver who approved takes the
+/// grant back (their approval, create-only, stays where it is), the requester ends their own,
+/// and revocations by outsiders, forgers, about another grant or unreadable are refused,
+/// recorded once, and change nothing.
+#[tokio::test]
+async fn the_approver_who_approved_revokes_and_forged_revocations_are_refused() {
+    let env = env().await;
+    let store = "d-1234567890";
+    identity_store(
+        &env,
+        store,
+        &["bob@example.com", "eve@example.com", "ana@example.com"],
+        1,
+    )
+    .await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(
+        journal.clone(),
+        Approvers::identity_store(&env.sdk, store),
+        Some("warden-approvers"),
+    );
+    let (ana, identity) = env.queue_of(ANA);
+    let (bob, _) = env.queue_of(BOB);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (r, _) = ana
+            .submit_request(&pii_request(30 * MIN), env.now())
+            .await
+            .unwrap();
+        ids.push(r.id);
+    }
+    broker.run_once().await.unwrap();
+    for id in &ids {
+        Queue::decide(&bob, id, Decision::Approve, BOB, None, env.now()).unwrap();
+    }
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted.len(), 3, "{report:?}");
+    let granted = state(&env, &ids[0]).await;
+
+    // Bob cannot write a second decision at his key (create-only), but a revocation he can.
+    assert!(matches!(
+        Queue::decide(&bob, &ids[0], Decision::Deny, BOB, Some("x"), env.now()),
+        Err(warden_elevation::ElevationError::AlreadyDecided { .. })
+    ));
+    let record = bob
+        .write_revocation(&granted, "case closed", env.now())
+        .await
+        .unwrap();
+    assert_eq!(record.revoked_by, BOB);
+    assert!(matches!(
+        bob.write_revocation(&granted, "again", env.now()).await,
+        Err(warden_elevation::ElevationError::AlreadyDecided { .. })
+    ));
+
+    // On the second grant: Eve (a user, not an approver), a forger writing Bob's name, a
+    // revocation copied from another grant, and one that is not a revocation at all.
+    let second = state(&env, &ids[1]).await;
+    let body = |by: &str, name: &str| {
+        format!(
+            r#"{{"id":"{id}","revoked_by":"{by}","revoked_at_ms":{at},"reason":"stop","name":"{name}","requester":"{ANA}"}}"#,
+            id = second.id,
+            at = env.now().timestamp_millis()
+        )
+    };
+    let forger = "AROAEXAMPLE:forger@example.com";
+    let copier = "AROAEXAMPLE:copier@example.com";
+    let junk = "AROAEXAMPLE:junk@example.com";
+    let refused_keys = [
+        revocation_key(EVE, &second.id),
+        revocation_key(forger, &second.id),
+        revocation_key(copier, &second.id),
+        revocation_key(junk, &second.id),
+    ];
+    env.put(&refused_keys[0], &body(EVE, "pii-read")).await;
+    env.put(&refused_keys[1], &body(BOB, "pii-read")).await;
+    env.put(&refused_keys[2], &body(copier, "large-scan")).await;
+    env.put(&refused_keys[3], "{\"revoke\": true}").await;
+
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![ids[0].clone()], "{report:?}");
+    let mut refused = report.refused.clone();
+    refused.sort();
+    let mut expected = refused_keys.to_vec();
+    expected.sort();
+    assert_eq!(refused, expected);
+    let revoked = state(&env, &ids[0]).await;
+    assert_eq!(revoked.status, Status::Revoked);
+    assert_eq!(
+        revoked.reason.as_deref(),
+        Some(format!("revoked by {BOB}: case closed").as_str())
+    );
+    assert_eq!(state(&env, &ids[1]).await.status, Status::Granted);
+    let verdict = Queue::decision(&ana, &ids[0]).unwrap().expect("decided");
+    assert_eq!(verdict.decision, Decision::Deny, "the client locks out");
+    let reasons = denial_reasons(&journal).join("\n");
+    for expected in [
+        "eve@example.com is not in the approver group warden-approvers",
+        "it names \"AROAEXAMPLE:bob@example.com\" as revoker but was written by AROAEXAMPLE:forger@example.com",
+        "it is about large-scan of",
+        "unreadable (not a revocation",
+        "; the grant still holds",
+    ] {
+        assert!(reasons.contains(expected), "{expected} in:\n{reasons}");
+    }
+    let revocations: Vec<_> = events(&journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::ElevationRevoked(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(revocations.len(), 1);
+    assert_eq!(
+        (
+            revocations[0].elevation_id.as_str(),
+            revocations[0].revoked_by.as_str(),
+            revocations[0].reason.as_str()
+        ),
+        (ids[0].as_str(), BOB, "case closed")
+    );
+    let kinds = kinds(&journal);
+    let at = kinds
+        .iter()
+        .position(|k| *k == "elevation_revoked")
+        .unwrap();
+    assert_eq!(kinds[at + 1], "elevation_expired", "the revoked grant ends");
+    // Refused once, recorded once; the revoked grant gets no further credentials.
+    let denials = denial_reasons(&journal).len();
+    env.advance(11 * MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(denials, denial_reasons(&journal).len());
+    assert!(report.refused.is_empty(), "{report:?}");
+    let minted: BTreeSet<_> = report.minted.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(
+        minted,
+        BTreeSet::from([ids[1].clone(), ids[2].clone()]),
+        "the next sets of the grants that hold, none for the revoked one"
+    );
+    assert_eq!(
+        env.keys(&format!("grants/{ANA}/{}/", ids[0])).await.len(),
+        1
+    );
+
+    // Ana ends her own third grant with a revocation under her own prefix (a requester who
+    // holds the approvers' permission set could write one): it counts.
+    let third = state(&env, &ids[2]).await;
+    ana.write_revocation(&third, "done early", env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![ids[2].clone()], "{report:?}");
+    assert_eq!(
+        state(&env, &ids[2]).await.reason.as_deref(),
+        Some(format!("revoked by {ANA}: done early").as_str())
+    );
+
+    // No credential value reached the journal, the state or any other object.
+    let sealed = env.body(&grant_key(ANA, &ids[1], 2)).await;
+    let (_, credentials) = open_delivery(&identity, &ids[1], &sealed).unwrap();
+    let mut haystack = String::new();
+    for k in env.keys("").await {
+        if !k.starts_with("grants/") {
+            haystack.push_str(&String::from_utf8_lossy(&env.body(&k).await));
+        }
+    }
+    haystack.push_str(&String::from_utf8_lossy(
+        &std::fs::read(journal.path()).unwrap(),
+    ));
+    for secret in [&credentials.secret_access_key, &credentials.session_token] {
+        assert!(!haystack.contains(secret.as_str()), "a secret leaked");
+    }
+}
