@@ -231,8 +231,9 @@ pub enum ElevationCommand {
     },
     /// Revoke grant ID on an AWS workspace (kind athena), saying why: the broker ends it at its
     /// next pass and mints no more credentials for it (those issued die at AWS at the latest at
-    /// the grant's end). Needs your sign-in (`warden login`). Exit 1 when ID is not a grant that
-    /// holds or is your own.
+    /// the grant's end). An approver may revoke a grant they approved; the requester ends their
+    /// own. Needs your sign-in (`warden login`). Exit 1 when ID is not a grant that holds or you
+    /// revoked it already, 2 for an unknown id.
     Revoke {
         id: String,
         #[arg(long, value_name = "NAME")]

@@ -394,10 +394,50 @@ async fn an_approver_revokes_a_grant_and_the_broker_ends_it() {
 
     let (ana, _) = env.client(ANA);
     let scan = request(&ana, "large-scan", "", None).await;
+    let pii = request(&ana, "pii-read", "fraud case 7", None).await;
+    let (cy, _) = env.client(CY);
+    let cy_scan = request(&cy, "large-scan", "", None).await;
+    let own = as_approver(&["elevation", "request", "large-scan", "--workspace", "prod"]);
+    assert_eq!(own.status.code(), Some(0), "{}", text(&own.stderr));
+    let own_id = text(&own.stdout)
+        .split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no request id in {}", text(&own.stdout)))
+        .to_string();
     let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
     assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
     assert_eq!(env.status(&scan).await, Some(Status::Granted));
+    let approved = as_approver(&["elevation", "approve", &pii, "--workspace", "prod"]);
+    assert_eq!(
+        approved.status.code(),
+        Some(0),
+        "{}",
+        text(&approved.stderr)
+    );
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    let approver = S3Queue::new(env.bucket(), ANA)
+        .unwrap()
+        .state(&pii)
+        .await
+        .unwrap()
+        .expect("a state")
+        .0
+        .approver
+        .expect("approved by the approver");
 
+    // The approver takes back the grant they approved (their approval stays; the revocation
+    // is an object of its own), revokes one the policy granted, and ends their own.
+    let revoked_own_approval = as_approver(&[
+        "elevation",
+        "revoke",
+        &pii,
+        "--workspace",
+        "prod",
+        "--reason",
+        "case closed",
+    ]);
     let revoked = as_approver(&[
         "elevation",
         "revoke",
@@ -407,14 +447,67 @@ async fn an_approver_revokes_a_grant_and_the_broker_ends_it() {
         "--reason",
         "case closed",
     ]);
+    let ended_own = as_approver(&[
+        "elevation",
+        "revoke",
+        &own_id,
+        "--workspace",
+        "prod",
+        "--reason",
+        "done",
+    ]);
+    // Eve, writing around Warden, revokes Cy's grant in the approver's name.
+    let forged = warden_broker::RevocationRecord {
+        id: cy_scan.clone(),
+        revoked_by: approver.clone(),
+        revoked_at_ms: chrono::Utc::now().timestamp_millis(),
+        reason: "forged".into(),
+        name: "large-scan".into(),
+        requester: CY.into(),
+    };
+    let forged_key = warden_broker::revocation_key(EVE, &cy_scan);
+    env.bucket()
+        .create(&forged_key, serde_json::to_vec(&forged).unwrap())
+        .await
+        .unwrap();
     let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
-    with_filters(&env, &[(&scan, "[LARGE_SCAN]")], || {
+    let names = [
+        (scan.as_str(), "[LARGE_SCAN]"),
+        (pii.as_str(), "[PII]"),
+        (cy_scan.as_str(), "[CY_SCAN]"),
+        (own_id.as_str(), "[OWN]"),
+    ];
+    with_filters(&env, &names, || {
         // The approver is who moto's STS says the signed-in credentials belong to: its default
         // user, whose id is the writer's name in the queue.
+        assert_snapshot!("revoke_own_approval", report(&revoked_own_approval));
         assert_snapshot!("revoke", report(&revoked));
+        assert_snapshot!("revoke_own_grant", report(&ended_own));
         assert_snapshot!("revoke_ended_by_the_broker", report(&pass));
     });
+    assert_eq!(env.status(&pii).await, Some(Status::Revoked));
     assert_eq!(env.status(&scan).await, Some(Status::Revoked));
+    assert_eq!(env.status(&own_id).await, Some(Status::Withdrawn));
+    assert_eq!(env.status(&cy_scan).await, Some(Status::Granted));
+    let events = broker_events(&env);
+    for id in [&pii, &scan] {
+        assert!(
+            events.iter().any(|(kind, p)| kind == "elevation_revoked"
+                && p["elevation_id"] == id.as_str()
+                && p["revoked_by"] == approver.as_str()
+                && p["reason"] == "case closed"),
+            "{events:?}"
+        );
+    }
+    let refusal = format!(
+        "the revocation at {forged_key} was refused: it names {approver:?} as revoker but was written by {EVE}; the grant still holds"
+    );
+    assert!(
+        events.iter().any(|(kind, p)| kind == "elevation_denied"
+            && p["elevation_id"] == cy_scan.as_str()
+            && p["reason"] == refusal.as_str()),
+        "{events:?}"
+    );
 
     // Nothing left to revoke; an id nobody asked under is not a request at all.
     let again = as_approver(&[

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use aws_config::Region;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use chrono::Utc;
-use warden_broker::{Bucket, Key, S3Queue, Status};
+use warden_broker::{Bucket, Key, RevocationRecord, S3Queue, Status};
 use warden_elevation::{Decision, DecisionRecord, ElevationError};
 
 use crate::config::WorkspaceKind;
@@ -72,18 +72,23 @@ pub async fn open_as(
 /// What became of a revocation.
 #[derive(Debug)]
 pub enum Revocation {
-    /// Written; the broker ends the grant at its next pass.
-    Written(DecisionRecord),
+    /// Written at `revocations/<me>/ID.json`; the broker ends the grant at its next pass if it
+    /// accepts the revoker (docs/elevation.md, "Revoking").
+    Written(RevocationRecord),
+    /// The requester's own grant: ended by their withdrawal under their own prefix
+    /// (`requests/<me>/ID.withdrawn.json`), which the broker honours at its next pass.
+    EndedOwn(DecisionRecord),
     /// Nothing written: the request is not a grant that holds (why, in words).
     NotHeld(String),
 }
 
-/// Revokes grant `id`: a denial under the approver's own prefix, which the broker turns into
-/// the grant's end (and the end of its credentials' renewal). Only a grant that holds can be
-/// revoked; a waiting request is denied with `warden elevation deny`.
+/// Revokes grant `id` as the signed-in person. An approver's revocation is a create-only
+/// object under their own prefix, so the approver who approved can take it back (their
+/// approval is create-only too, and stays); the requester's is their withdrawal. Only a grant
+/// that holds can be revoked; a waiting request is denied with `warden elevation deny`.
 pub async fn revoke(queue: &S3Queue, id: &str, reason: &str) -> Result<Revocation, CoreError> {
     let remote = |e: warden_broker::BrokerError| CoreError::NoElevation(e.to_string());
-    let status = queue
+    let state = queue
         .state(id)
         .await
         .map_err(|e| match e {
@@ -92,26 +97,90 @@ pub async fn revoke(queue: &S3Queue, id: &str, reason: &str) -> Result<Revocatio
             }
             e => remote(e),
         })?
-        .map(|(state, _)| state.status);
-    match status {
-        Some(Status::Granted) => {}
-        None => {
-            return Err(CoreError::Elevation(ElevationError::UnknownRequest {
-                id: id.into(),
-            }))
-        }
-        Some(other) => {
-            return Ok(Revocation::NotHeld(format!(
+        .map(|(state, _)| state)
+        .ok_or_else(|| CoreError::Elevation(ElevationError::UnknownRequest { id: id.into() }))?;
+    if state.status != Status::Granted {
+        return Ok(Revocation::NotHeld(format!(
             "request {id} is not a grant that holds (it is {}); only a held grant can be revoked",
-            status_word(other)
-        )))
-        }
+            status_word(state.status)
+        )));
+    }
+    let now = Utc::now();
+    if state
+        .expires_at_ms
+        .is_none_or(|end| end <= now.timestamp_millis())
+    {
+        return Ok(Revocation::NotHeld(format!(
+            "grant {id} has run to its end; only a held grant can be revoked"
+        )));
+    }
+    if state.requester == queue.me() {
+        return Ok(Revocation::EndedOwn(
+            queue
+                .decide_request(id, Decision::Withdraw, Some(reason), now)
+                .await?,
+        ));
     }
     Ok(Revocation::Written(
-        queue
-            .decide_request(id, Decision::Deny, Some(reason), Utc::now())
-            .await?,
+        queue.write_revocation(&state, reason, now).await?,
     ))
+}
+
+/// A grant that holds at the broker, as an approver sees it (`state/ID.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldGrant {
+    pub id: String,
+    pub name: String,
+    pub requester: String,
+    /// Who approved it (the key prefix of their decision); `None` when the policy did.
+    pub approver: Option<String>,
+    pub granted_at_ms: Option<i64>,
+    pub expires_at_ms: i64,
+}
+
+/// The grants that hold now and that the signed-in approver approved, soonest end first: what
+/// they may take back with [`revoke`]. State objects that cannot be read are named in the
+/// second list and the others are listed.
+pub async fn approved_grants(queue: &S3Queue) -> Result<(Vec<HeldGrant>, Vec<String>), CoreError> {
+    let remote = |e: warden_broker::BrokerError| CoreError::NoElevation(e.to_string());
+    let now_ms = Utc::now().timestamp_millis();
+    let mut ids = std::collections::BTreeSet::new();
+    for key in queue.bucket().list("requests/").await.map_err(remote)? {
+        if let Some(Key::Request { id, .. }) = Key::parse(&key) {
+            ids.insert(id);
+        }
+    }
+    let (mut held, mut damaged) = (Vec::new(), Vec::new());
+    for id in ids {
+        let state = match queue.state(&id).await {
+            Ok(Some((state, _))) => state,
+            Ok(None) => continue,
+            Err(e @ warden_broker::BrokerError::Damaged { .. }) => {
+                damaged.push(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(remote(e)),
+        };
+        let Some(end) = state.expires_at_ms else {
+            continue;
+        };
+        if state.status != Status::Granted
+            || end <= now_ms
+            || state.approver.as_deref() != Some(queue.me())
+        {
+            continue;
+        }
+        held.push(HeldGrant {
+            id: state.id,
+            name: state.name,
+            requester: state.requester,
+            approver: state.approver,
+            granted_at_ms: state.granted_at_ms,
+            expires_at_ms: end,
+        });
+    }
+    held.sort_by(|a, b| (a.expires_at_ms, &a.id).cmp(&(b.expires_at_ms, &b.id)));
+    Ok((held, damaged))
 }
 
 /// A request in the bucket waiting for an approver, as `warden elevation list` shows it. The

@@ -279,10 +279,17 @@ fn revoke(home: &Home, workspace: Option<&str>, id: &str, reason: &str) -> Resul
         match aws_queue::revoke(&queue, id, reason).await {
             Ok(Revocation::Written(record)) => {
                 println!(
-                    "revoked {} for {} (request {id}) as {}; the broker ends it at its next pass",
+                    "revoked {} of {} (request {id}) as {}; the broker ends it at its next pass",
                     plain(&record.name),
                     plain(&record.requester),
-                    plain(&record.approver)
+                    plain(&record.revoked_by)
+                );
+                Ok(0)
+            }
+            Ok(Revocation::EndedOwn(record)) => {
+                println!(
+                    "ended your own grant of {} (request {id}); the broker ends it at its next pass, and `warden elevation status` then deletes its credentials from this machine's keyring",
+                    plain(&record.name)
                 );
                 Ok(0)
             }
