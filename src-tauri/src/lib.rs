@@ -1,6 +1,7 @@
 //! The desktop shell: Tauri state, commands and nothing else. Every decision is made in
 //! `warden-core`; what the window receives, and the commands' bodies, are in `warden-api`.
 
+mod approvals;
 mod audit;
 mod background;
 mod commands;
@@ -74,6 +75,8 @@ pub fn run() {
             commands::delete_saved_query,
             policy::policy_status,
             policy::refresh_policy,
+            approvals::approvals,
+            approvals::act_on_approval,
             audit::audit_events,
             audit::audit_status,
             audit::audit_sync,

@@ -3,6 +3,7 @@
 //! with its `kind`, and the bodies of the app's commands as plain functions over `warden-core`,
 //! so the Tauri commands are one-liners. Free of Tauri, so it is tested like the core.
 
+pub mod approvals;
 pub mod audit;
 pub mod editor;
 pub mod elevation;
@@ -23,6 +24,7 @@ pub mod workgroups;
 pub mod workspace;
 pub mod workspace_add;
 
+pub use approvals::{ApprovalAction, ApprovalDone, Approvals};
 pub use audit::{AuditEvent, AuditStatus};
 pub use editor::{Catalog, CellValue, LintParameter, LintReport, QueryResult, RowPage};
 pub use elevation::{ElevationDecision, ElevationRequest, ElevationStatus};

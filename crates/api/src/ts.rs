@@ -84,6 +84,9 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     ApiError::export_all(&cfg)?;
     ExportFormat::export_all(&cfg)?;
     ExportDone::export_all(&cfg)?;
+    crate::Approvals::export_all(&cfg)?;
+    crate::ApprovalAction::export_all(&cfg)?;
+    crate::ApprovalDone::export_all(&cfg)?;
     Ok(())
 }
 

@@ -211,6 +211,10 @@ async fn record(home_dir: &Path) -> Value {
     let no_workgroups = warden_api::workgroups::choose_workgroup(&gate, "primary")
         .await
         .expect_err("the demo has no workgroups to pick");
+    // The Approvals panel is for AWS workspaces: the demo's queue is decided in the window.
+    let no_approvals = warden_api::approvals::approvals(&home, gate.workspace())
+        .await
+        .expect_err("the demo has no request bucket");
 
     let mut doc = json!({
         "workspace_info": workspace::workspace_info(&gate, &home),
@@ -241,6 +245,7 @@ async fn record(home_dir: &Path) -> Value {
             "request_invalid": unknown_elevation,
             "audit_events_bad_kind": bad_kind,
             "choose_workgroup_demo": no_workgroups,
+            "approvals_demo": no_approvals,
         },
         "elevation": {
             "status": status_before,

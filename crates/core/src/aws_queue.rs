@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use aws_config::Region;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use chrono::Utc;
-use warden_broker::{Bucket, Key, RevocationRecord, S3Queue, Status};
+use warden_broker::{Bucket, Key, Status};
+pub use warden_broker::{RevocationRecord, S3Queue};
 use warden_elevation::{Decision, DecisionRecord, ElevationError};
 
 use crate::config::WorkspaceKind;
@@ -352,4 +353,173 @@ fn status_word(status: Status) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use warden_broker::{Approvers, AwsElevation, Broker, BrokerConfig, Minter};
+    use warden_guardrails::Policy;
+    use warden_test_support::{policies, ManualClock, Moto};
+
+    use super::*;
+
+    const ANA: &str = "AROAEXAMPLE:ana@example.com";
+    const BOB: &str = "AROAEXAMPLE:bob@example.com";
+    const CY: &str = "AROAEXAMPLE:cy@example.com";
+    const BUCKET: &str = "warden-requests";
+
+    fn broker(moto_sdk: &aws_config::SdkConfig, dir: &std::path::Path) -> Broker {
+        let mut config = BrokerConfig {
+            workspace: "prod".into(),
+            ..Default::default()
+        };
+        for (name, role) in [
+            ("pii-read", "warden-pii-read"),
+            ("large-scan", "warden-large-scan"),
+        ] {
+            config.elevations.insert(
+                name.into(),
+                AwsElevation {
+                    role_arn: format!("arn:aws:iam::123456789012:role/{role}"),
+                    session_policy: None,
+                    workgroup: None,
+                    approver_group: None,
+                },
+            );
+        }
+        let journal = warden_audit::Journal::open(
+            dir.join("broker.sqlite"),
+            warden_audit::Actor {
+                os_user: "warden-broker".into(),
+                sso_identity: None,
+            },
+        )
+        .expect("journal");
+        Broker::new(
+            S3Queue::new(
+                Bucket::new(moto_sdk, BUCKET, true).expect("bucket"),
+                "AROABROKER:b",
+            )
+            .expect("queue"),
+            Policy::from_yaml(policies::ELEVATIONS).expect("policy"),
+            config,
+            Minter::new(moto_sdk),
+            Approvers::none(),
+            Arc::new(journal),
+            Arc::new(ManualClock::new()),
+        )
+    }
+
+    async fn ask(queue: &S3Queue, name: &str) -> String {
+        let policy = Policy::from_yaml(policies::ELEVATIONS).expect("policy");
+        let validated = warden_elevation::validate(
+            &policy,
+            &warden_elevation::Request {
+                name: name.into(),
+                duration: Some(Duration::from_secs(1800)),
+                justification: "fraud case 7".into(),
+                ticket: Some("INC-7".into()),
+            },
+        )
+        .expect("allowed");
+        queue
+            .submit_request(&validated, Utc::now())
+            .await
+            .expect("sent")
+            .0
+            .id
+    }
+
+    /// What the Approvals panel and `warden elevation revoke` stand on: the grants an approver
+    /// approved are theirs to revoke (a revocation of its own, since their approval stays), a
+    /// requester ends their own, and nothing else is written for a grant that does not hold.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_approver_revokes_what_they_approved_and_a_requester_ends_their_own() {
+        let moto = Moto::start();
+        let sdk = moto.sdk_config().await;
+        moto.create_bucket(BUCKET).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let broker = broker(&sdk, dir.path());
+        let queue = |me: &str| {
+            let identity = warden_broker::age::x25519::Identity::generate();
+            S3Queue::new(Bucket::new(&sdk, BUCKET, true).expect("bucket"), me)
+                .expect("queue")
+                .with_recipient(&identity.to_public().to_string())
+                .expect("recipient")
+        };
+        let (ana, bob, cy) = (queue(ANA), queue(BOB), queue(CY));
+        let approved = ask(&ana, "pii-read").await;
+        let by_cy = ask(&ana, "pii-read").await;
+        let waiting = ask(&ana, "pii-read").await;
+        let scan = ask(&ana, "large-scan").await;
+        broker.run_once().await.expect("pass");
+        decide(&bob, &approved, Decision::Approve, None)
+            .await
+            .expect("approved");
+        decide(&cy, &by_cy, Decision::Approve, None)
+            .await
+            .expect("approved");
+        broker.run_once().await.expect("pass");
+
+        // Bob's grants: only the one he approved, and only while it holds.
+        let (grants, damaged) = approved_grants(&bob).await.expect("grants");
+        assert!(damaged.is_empty(), "{damaged:?}");
+        assert_eq!(
+            grants.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
+            [approved.as_str()]
+        );
+        assert_eq!(grants[0].requester, ANA);
+        assert!(approved_grants(&ana).await.expect("grants").0.is_empty());
+
+        // A waiting request and an unknown id are no grant to revoke; nothing is written.
+        assert!(matches!(
+            revoke(&bob, &waiting, "x").await.expect("answered"),
+            Revocation::NotHeld(why) if why.contains("it is pending")
+        ));
+        assert!(matches!(
+            revoke(&bob, "0190f0e0-0000-7000-8000-000000000000", "x").await,
+            Err(CoreError::Elevation(ElevationError::UnknownRequest { .. }))
+        ));
+        assert!(bob
+            .bucket()
+            .list("revocations/")
+            .await
+            .expect("list")
+            .is_empty());
+
+        match revoke(&bob, &approved, "case closed")
+            .await
+            .expect("revoked")
+        {
+            Revocation::Written(r) => {
+                assert_eq!((r.revoked_by.as_str(), r.requester.as_str()), (BOB, ANA))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            revoke(&bob, &approved, "again").await,
+            Err(CoreError::Elevation(ElevationError::AlreadyDecided { .. }))
+        ));
+        match revoke(&ana, &scan, "done early").await.expect("ended") {
+            Revocation::EndedOwn(r) => assert_eq!(r.decision, Decision::Withdraw),
+            other => panic!("{other:?}"),
+        }
+        let report = broker.run_once().await.expect("pass");
+        let mut ended = report.ended.clone();
+        ended.sort();
+        let mut expected = vec![approved.clone(), scan.clone()];
+        expected.sort();
+        assert_eq!(ended, expected, "{report:?}");
+        let state = |id: String| {
+            let bob = bob.clone();
+            async move { bob.state(&id).await.expect("state").expect("some").0 }
+        };
+        assert_eq!(state(approved.clone()).await.status, Status::Revoked);
+        assert_eq!(state(scan.clone()).await.status, Status::Withdrawn);
+        assert_eq!(state(by_cy.clone()).await.status, Status::Granted);
+        assert!(approved_grants(&bob).await.expect("grants").0.is_empty());
+    }
 }
