@@ -53,10 +53,22 @@ import type { NamedQueryEntry } from "./gen/NamedQueryEntry";
 import type { WorkspaceEntry } from "./gen/WorkspaceEntry";
 import type { NewWorkspace } from "./gen/NewWorkspace";
 import type { WorkspaceInfo } from "./gen/WorkspaceInfo";
+import type { ApprovalAction } from "./gen/ApprovalAction";
+import type { ApprovalDone } from "./gen/ApprovalDone";
+import type { ApprovalRequest } from "./gen/ApprovalRequest";
+import type { ApprovalVerb } from "./gen/ApprovalVerb";
+import type { Approvals } from "./gen/Approvals";
+import type { ApprovedGrant } from "./gen/ApprovedGrant";
 
 export type {
   ActiveElevation,
   Approval,
+  ApprovalAction,
+  ApprovalDone,
+  ApprovalRequest,
+  ApprovalVerb,
+  Approvals,
+  ApprovedGrant,
   AuditEvent,
   AuditStatus,
   Catalog,
@@ -165,6 +177,16 @@ export function lint(sql: string, database: string | null): Promise<LintReport> 
 /** The workspace's saved queries, by name. */
 export function savedQueries(): Promise<SavedQuery[]> {
   return invoke<SavedQuery[]>("saved_queries");
+}
+
+/** AWS workspaces: the requests of others waiting for the signed-in approver, and the grants they approved. */
+export function approvals(): Promise<Approvals> {
+  return invoke<Approvals>("approvals");
+}
+
+/** Approves, denies or revokes as the signed-in approver; the broker judges it at its next pass. */
+export function actOnApproval(action: ApprovalAction): Promise<ApprovalDone> {
+  return invoke<ApprovalDone>("act_on_approval", { action });
 }
 
 /** Saves `query`, replacing one of the same name (in any case); the list after. */

@@ -3,6 +3,7 @@
 import * as api from "./api";
 import type { EditorState } from "@codemirror/state";
 import { renderDatabases } from "./database";
+import { ApprovalsPanel } from "./approvals";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
@@ -65,6 +66,7 @@ export interface App extends WardenHandle {
   readonly grid: ResultGrid;
   readonly audit: AuditPanel;
   readonly history: HistoryPanel;
+  readonly approvals: ApprovalsPanel;
   readonly elevations: Elevations;
   readonly signIn: SignIn;
   /** The tabs' titles, in order, and the index of the one in front. */
@@ -831,8 +833,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (values) lastValues.set(text, values);
     newTab(text);
   });
+  // Approvers decide in the bucket of an AWS workspace; the demo decides in its own window.
+  const approvals = new ApprovalsPanel(layout.approvals, layout.approvalsToggle, { list: api.approvals, act: api.actOnApproval });
+  layout.approvalsToggle.hidden = info?.engine !== "athena";
   // One side panel at a time: they share the column right of the editor.
-  const sidePanels = [audit, history, saved];
+  const sidePanels = [audit, history, saved, approvals];
   const onlyOpen = (keep: { isOpen: boolean }) => {
     if (!keep.isOpen) return;
     for (const panel of sidePanels) if (panel !== keep && panel.isOpen) void panel.setOpen(false);
@@ -840,6 +845,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   layout.historyToggle.addEventListener("click", () => onlyOpen(history));
   layout.auditToggle.addEventListener("click", () => onlyOpen(audit));
   layout.savedToggle.addEventListener("click", () => onlyOpen(saved));
+  layout.approvalsToggle.addEventListener("click", () => onlyOpen(approvals));
 
   // Outside the app (tests, plain browser) there may be no event bridge.
   const listening = [
@@ -892,6 +898,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     grid,
     audit,
     history,
+    approvals,
     elevations,
     signIn,
     dispose,

@@ -5,7 +5,7 @@
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
 // #history-toggle and #history-panel, #saved-toggle and #saved-panel, #format, #explain,
-// #chart-toggle, #chart-kind and #chart.
+// #chart-toggle, #chart-kind and #chart, #approvals-toggle and #approvals-panel (AWS workspaces).
 import { runShortcut } from "./verdict";
 
 export interface Layout {
@@ -57,6 +57,9 @@ export interface Layout {
   /** Runs EXPLAIN of the statement at the cursor. */
   explain: HTMLButtonElement;
   history: HTMLElement;
+  /** The Approvals panel's toggle: shown on AWS workspaces only. */
+  approvalsToggle: HTMLButtonElement;
+  approvals: HTMLElement;
 }
 
 const MARKUP = `
@@ -73,6 +76,7 @@ const MARKUP = `
     <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
     <button id="saved-toggle" class="tool-button" type="button" title="Saved queries (Ctrl+S saves the tab)">Saved</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
+    <button id="approvals-toggle" class="tool-button" type="button" aria-controls="approvals-panel" aria-expanded="false" title="Requests waiting for your decision, and grants you approved" hidden>Approvals</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
     <select id="workgroup" class="database-select workgroup-select" aria-label="Workgroup" title="Athena workgroup of your runs" hidden></select>
     <div class="verdict-box">
@@ -130,6 +134,7 @@ const MARKUP = `
 <aside id="audit-panel" class="audit-panel" aria-label="Audit journal" hidden></aside>
 <aside id="history-panel" class="audit-panel history-panel" aria-label="History" hidden></aside>
 <aside id="saved-panel" class="audit-panel history-panel saved-panel" aria-label="Saved queries" hidden></aside>
+<aside id="approvals-panel" class="audit-panel history-panel approvals-panel" aria-label="Approvals" hidden></aside>
 <footer id="status" class="statusbar" aria-label="Status"></footer>
 `;
 
@@ -184,6 +189,8 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     saved: required(root, "#saved-panel"),
     explain: required<HTMLButtonElement>(root, "#explain"),
     history: required(root, "#history-panel"),
+    approvalsToggle: required<HTMLButtonElement>(root, "#approvals-toggle"),
+    approvals: required(root, "#approvals-panel"),
   };
   required(root, ".error-close").addEventListener("click", () => showError(layout, null));
   return layout;

@@ -57,6 +57,7 @@ export interface Fixtures {
     request_invalid: CommandError;
     audit_events_bad_kind: CommandError;
     choose_workgroup_demo: CommandError;
+    approvals_demo: CommandError;
   };
   elevation: {
     status: ElevationStatus;
@@ -106,6 +107,9 @@ export function installMockBackend(fixtures: Fixtures = FIXTURES): void {
           return fixtures.named_queries;
         case "choose_workgroup":
           return Promise.reject(fixtures.errors.choose_workgroup_demo);
+        case "approvals":
+        case "act_on_approval":
+          return Promise.reject(fixtures.errors.approvals_demo);
         case "sign_in_status":
           return fixtures.sign_in_status;
         case "workspaces":
