@@ -772,6 +772,131 @@ async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
     );
 }
 
+/// A grant the command line holds, used by one-shot commands: each use first takes what the
+/// broker delivered (so the first set, and later ones, reach the keyring without `warden
+/// elevation status`) and the broker's verdict, so a grant revoked at the broker is wiped and
+/// refused at the next use instead of lasting until its credentials run out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_the_command_line_holds_follows_the_broker_and_ends_when_revoked() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let _turn = SIGN_IN.lock().await;
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let run = |args: &[&str]| {
+        env.command(args)
+            .env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser")
+            .output()
+            .unwrap()
+    };
+    let login = run(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    let asked = run(&[
+        "elevation",
+        "request",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "30m",
+    ]);
+    assert_eq!(asked.status.code(), Some(0), "{}", text(&asked.stderr));
+    let id = text(&asked.stdout)
+        .split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no request id in {}", text(&asked.stdout)))
+        .to_string();
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+
+    // Delivered, never collected by `status`: the first use takes it from the bucket.
+    let creds = run(&[
+        "credentials",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_eq!(creds.status.code(), Some(0), "{}", text(&creds.stderr));
+    let secret = serde_json::from_slice::<serde_json::Value>(&creds.stdout).unwrap()
+        ["SecretAccessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        env.bucket().list("grants/").await.unwrap().is_empty(),
+        "the delivery is deleted once taken"
+    );
+
+    // Bob revokes it; the broker ends it; the next uses refuse it with the broker's reason.
+    let bob = S3Queue::new(env.bucket(), BOB).unwrap();
+    let (state, _) = bob.state(&id).await.unwrap().expect("a state");
+    bob.write_revocation(&state, "case closed", chrono::Utc::now())
+        .await
+        .unwrap();
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    assert_eq!(env.status(&id).await, Some(Status::Revoked));
+    let query = run(&[
+        "query",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+        "SELECT 1",
+    ]);
+    let again = run(&[
+        "credentials",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+    ]);
+    with_filters(&env, &[(&id, "[LARGE_SCAN]")], || {
+        assert_snapshot!("query_elevation_revoked", report(&query));
+        assert_snapshot!("credentials_elevation_revoked", report(&again));
+    });
+    let log = common::json(&run(&[
+        "audit",
+        "log",
+        "--workspace",
+        "prod",
+        "--kind",
+        "credentials_wiped",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["payload"]["reason"] == "large-scan revoked"),
+        "{log}"
+    );
+    let mut files = vec![];
+    common::files_under(env.h(), &mut files);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the grant's secret is in {}",
+            f.display()
+        );
+    }
+    let logout = run(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+}
+
 /// `request`, asked at `at` (a few minutes ago, so that the list's age reads the same in every
 /// run).
 async fn request_at(

@@ -1152,7 +1152,7 @@ mod window_requests {
     use crate::gate::Outcome;
 
     /// The app's gate on the lab's `aws` workspace, its grants' keys in `vault`.
-    async fn window_gate(lab: &Lab, vault: &warden_identity::Vault) -> Arc<Gate> {
+    pub(super) async fn window_gate(lab: &Lab, vault: &warden_identity::Vault) -> Arc<Gate> {
         window_gate_at(lab, vault, Arc::new(warden_elevation::SystemClock)).await
     }
 
@@ -1184,7 +1184,7 @@ mod window_requests {
 
     /// The request bucket in moto and the broker over it, as `warden broker run` would make
     /// it: its own journal (in the folder returned with it), no approvers, a hand-moved clock.
-    async fn local_broker(lab: &Lab) -> (Broker, tempfile::TempDir) {
+    pub(super) async fn local_broker(lab: &Lab) -> (Broker, tempfile::TempDir) {
         local_broker_at(lab, Arc::new(ManualClock::new())).await
     }
 
@@ -1225,7 +1225,7 @@ mod window_requests {
     const REQUESTS: &str = "warden-requests";
     const ANALYST: &str = "AROAANALYST:ana@example.com";
 
-    fn pii_read() -> Request {
+    pub(super) fn pii_read() -> Request {
         Request {
             name: "pii-read".into(),
             duration: Some(Duration::from_secs(15 * 60)),
@@ -1716,6 +1716,90 @@ mod window_requests {
             gate.run(PII, None, CancellationToken::new()).await,
             Err(RunError::Blocked(_))
         ));
+    }
+}
+
+/// A grant used by a one-shot command (`warden query --elevation`): taken from the keyring,
+/// and while the run lasts followed as the window follows its grants.
+mod one_shot {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use warden_broker::{Bucket, S3Queue};
+    use warden_test_support::standin::local_sdk_config;
+
+    use super::window_requests::{local_broker, pii_read, window_gate};
+    use super::*;
+    use crate::aws_elevation::AwsElevations;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_grant_revoked_while_a_one_shot_run_holds_it_is_locked_out() {
+        let lab = lab().await;
+        let (broker, _broker_dir) = local_broker(&lab).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, "warden-requests", true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate(&lab, &vault).await;
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), "AROAANALYST:ana@example.com").expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        // Asked and delivered as from `warden elevation request`, then held as
+        // `open_gate_holding` holds a grant from the keyring.
+        let (id, _) = elevations.request(&pii_read()).await.expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        assert!(matches!(
+            elevations.check(&id).await.expect("checked"),
+            crate::aws_elevation::Progress::Held { .. }
+        ));
+        let held = elevations.held("pii-read").expect("keyring").expect("held");
+        let ws = Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
+        ws.hold_grant(&gate, &held, None)
+            .await
+            .expect("held in the gate");
+        let following = crate::aws_hold::follow_while_running(
+            gate.clone(),
+            elevations.clone(),
+            Duration::from_millis(50),
+        );
+
+        // An approver revokes it while the run holds it; the broker ends it at its next pass.
+        let bob = S3Queue::new(bucket(), "AROAAPPROVER:bob@example.com").expect("queue");
+        let (state, _) = bob.state(&id).await.expect("state").expect("some");
+        bob.write_revocation(&state, "case closed", chrono::Utc::now())
+            .await
+            .expect("revoked");
+        broker.run_once().await.expect("a broker pass");
+        for _ in 0..500 {
+            if gate.elevations().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(gate.elevations().is_empty(), "locked out within 10 s");
+        let lockout = gate
+            .audit()
+            .events(&[warden_audit::Kind::Lockout], None, None, false)
+            .expect("events");
+        assert!(
+            lockout[0].payload["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains(
+                    "the broker ended it: revoked by AROAAPPROVER:bob@example.com: case closed"
+                )),
+            "{}",
+            lockout[0].payload
+        );
+        assert!(elevations.held("pii-read").expect("keyring").is_none());
+        // Nothing left to follow: the task ends by itself.
+        tokio::time::timeout(Duration::from_secs(5), following)
+            .await
+            .expect("the follower stops")
+            .expect("joined");
     }
 }
 

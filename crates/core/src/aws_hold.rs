@@ -313,3 +313,77 @@ fn held_id(gate: &Gate, name: &str) -> Option<String> {
 fn end_in_gate(gate: &Gate, name: &str) -> Result<warden_elevation::ElevationStatus, CoreError> {
     Ok(gate.end_elevation(name)?.0)
 }
+
+/// What a one-shot command (`warden query --elevation`, `warden credentials --elevation`)
+/// learned from the broker before it used the grants in the keyring.
+pub struct BeforeUse {
+    /// The signed-in user's elevations, to follow the grants while a run lasts.
+    pub elevations: Arc<AwsElevations>,
+    /// What the user should hear: a grant of one of the names asked for that the broker has
+    /// ended (revoked, ended elsewhere), with the broker's reason.
+    pub notes: Vec<String>,
+}
+
+/// Before a one-shot command uses the grants of `names` from the keyring: looks once at every
+/// request this machine holds a key for, as `warden elevation status` does, so the newest
+/// credential set the broker delivered is in the keyring (a grant that outlives one set goes
+/// on), and a grant the broker has ended is wiped (`credentials_wiped`) and cannot be used.
+pub async fn before_use(
+    home: &Home,
+    workspace: &str,
+    names: &[String],
+) -> Result<BeforeUse, CoreError> {
+    let elevations = AwsElevations::open(home, Some(workspace)).await?;
+    let mut notes = Vec::new();
+    for line in elevations.requests().await? {
+        if !names.contains(&line.name) {
+            continue;
+        }
+        if let Progress::Finished { status, reason } = &line.progress {
+            let word = serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            notes.push(format!(
+                "{} was {word} at the broker (request {}): {reason}",
+                line.name, line.id
+            ));
+        }
+    }
+    Ok(BeforeUse {
+        elevations: Arc::new(elevations),
+        notes,
+    })
+}
+
+/// Keeps the grants `gate` holds in step with the broker while a one-shot run lasts, as the
+/// window does: each is followed ([`follow`]: newer sets swapped in, a grant the broker ended
+/// marked), and the gate is checked every second, which locks out (and stops the runs leaning
+/// on) a grant that has ended or whose credentials ran out. Abort the task when the run is over.
+pub fn follow_while_running(
+    gate: Arc<Gate>,
+    elevations: Arc<AwsElevations>,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for grant in gate.elevation_status().active {
+            let (gate, elevations) = (gate.clone(), elevations.clone());
+            tokio::spawn(async move {
+                follow(&gate, &elevations, &grant.name, &grant.request_id, interval).await
+            });
+        }
+        loop {
+            let g = gate.clone();
+            let changes = tokio::task::spawn_blocking(move || g.check_elevations()).await;
+            if let Ok(changes) = changes {
+                for ended in &changes.ended {
+                    tracing::warn!(elevation = %ended.name, "the grant ended during the run");
+                }
+            }
+            if gate.elevation_status().active.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}

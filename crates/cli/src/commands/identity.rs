@@ -164,6 +164,24 @@ pub fn credentials(cli: &Cli, args: &CredentialsArgs) -> Result<u8, String> {
     let creds = if let Some(elevation) = &args.elevation {
         // Only a held grant's own credentials, never the baseline role for a caller who asked
         // for more, and never past the grant's end.
+        // The broker's newest set first (credential_process is asked again when a set runs
+        // out, so a grant longer than one set goes on), and a grant it has ended is wiped.
+        match rt.block_on(warden_core::aws_hold::before_use(
+            &home,
+            &args.workspace,
+            std::slice::from_ref(elevation),
+        )) {
+            Ok(before) => {
+                for note in &before.notes {
+                    eprintln!("warden: {note}");
+                }
+            }
+            // Signed out, or no request bucket: no grant to use either; the refusal below says so.
+            Err(CoreError::Identity(_) | CoreError::NoElevation(_)) => {}
+            Err(e) => eprintln!(
+                "warden: warning: the broker could not be asked about the grant ({e}); the credentials in the keyring are used until they run out"
+            ),
+        }
         let now = chrono::Utc::now();
         let held =
             warden_core::aws_elevation::held(identity.session.vault(), &args.workspace, elevation)

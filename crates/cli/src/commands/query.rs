@@ -24,14 +24,40 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
     let workspace = super::ready_workspace(&home, args.workspace.as_deref())?;
     let rt = super::runtime()?;
     rt.block_on(async {
+        // A grant used from the keyring: first the broker's newest credential set and its
+        // verdict (a revoked grant is wiped), then followed while the run lasts.
+        let before = match args.elevations.is_empty() {
+            true => None,
+            false => match warden_core::aws_hold::before_use(&home, workspace.name(), &args.elevations).await {
+                Ok(before) => {
+                    for note in &before.notes {
+                        eprintln!("warden: {note}");
+                    }
+                    Some(before)
+                }
+                // Signed out, or no request bucket: opening the gate says what is wrong.
+                Err(warden_core::CoreError::Identity(_) | warden_core::CoreError::NoElevation(_)) => None,
+                Err(e) => {
+                    eprintln!("warden: warning: the broker could not be asked about the grants ({e}); the credentials in the keyring are used until they run out");
+                    None
+                }
+            },
+        };
         let gate = match workspace.open_gate_holding(&args.elevations).await {
-            Ok(gate) => gate,
+            Ok(gate) => std::sync::Arc::new(gate),
             Err(e @ warden_core::CoreError::NoElevation(_)) => {
                 eprintln!("warden: {e}");
                 return Ok(EXIT_REFUSED);
             }
             Err(e) => return Err(e.to_string()),
         };
+        let following = before.map(|b| {
+            warden_core::aws_hold::follow_while_running(
+                gate.clone(),
+                b.elevations,
+                warden_core::aws_elevation::WAIT_INTERVAL,
+            )
+        });
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -84,6 +110,9 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
                 Ok(EXIT_REFUSED)
             }
         };
+        if let Some(task) = following {
+            task.abort();
+        }
         // Whatever the outcome, what this run recorded goes to the central store now; a
         // failure only delays it (the journal keeps every event) and never changes the result.
         match gate.audit().sync_before_exit(EXIT_SYNC_LIMIT).await {
