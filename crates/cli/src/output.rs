@@ -158,25 +158,32 @@ mod tests {
     #[test]
     fn csv_quotes_what_needs_quoting_and_guards_formulas_unless_told() {
         let dir = tempfile::tempdir().unwrap();
-        let rs = one_column(
+        // Text that starts like a formula is guarded; a negative number is a number.
+        let rs = warden_results::from_rows(
             dir.path(),
             vec![
-                Value::Text("plain".into()),
-                Value::Text("a,b".into()),
-                Value::Text("say \"hi\"".into()),
-                Value::Text("=1+1".into()),
-                Value::Int(-3),
+                warden_core::ColumnInfo {
+                    name: "v".into(),
+                    data_type: "varchar".into(),
+                },
+                warden_core::ColumnInfo {
+                    name: "n".into(),
+                    data_type: "bigint".into(),
+                },
             ],
-        );
+            [("plain", 1), ("a,b", 2), ("say \"hi\"", 3), ("=1+1", -3)]
+                .map(|(v, n)| vec![Value::Text(v.into()), Value::Int(n)]),
+        )
+        .expect("stored");
         let mut out = Vec::new();
         write_csv(&mut out, &rs, true).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "v\r\nplain\r\n\"a,b\"\r\n\"say \"\"hi\"\"\"\r\n'=1+1\r\n-3\r\n"
+            "v,n\r\nplain,1\r\n\"a,b\",2\r\n\"say \"\"hi\"\"\",3\r\n'=1+1,-3\r\n"
         );
         let mut out = Vec::new();
         write_csv(&mut out, &rs, false).unwrap();
-        assert!(String::from_utf8(out).unwrap().contains("\r\n=1+1\r\n"));
+        assert!(String::from_utf8(out).unwrap().contains("\r\n=1+1,-3\r\n"));
     }
 
     #[test]
