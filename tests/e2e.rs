@@ -1,6 +1,8 @@
 //! End to end: the real app binary in a real window (WebKitGTK under Xvfb), driven through
 //! WebKitWebDriver. It proves the path editor -> lint -> gate -> engine -> grid as a user sees it.
 
+// Shared with the sandbox tests, which use parts this test does not.
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;
@@ -480,6 +482,11 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         wait_for("rows of the statement under the cursor", PATIENCE, || {
             (grid_rows(&s) > 0).then_some(())
         })?;
+        // The grid pages from the stored result: the first page's cells arrive after its rows.
+        wait_for("the first page's cells", PATIENCE, || {
+            let loading = text_of(&s, "#grid").is_none_or(|t| t.contains("Loading"));
+            (!loading).then_some(())
+        })?;
         let error = s.find("#error")?.ok_or("no #error")?;
         assert!(s.text(&error)?.trim().is_empty(), "no error is shown");
         // The script's deny names the restricted column, and the Problems list has it too.
@@ -490,6 +497,8 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
             problems.contains("2:8") || problems.contains("1:8"),
             "positions: {problems:?}"
         );
+        // The page's cells are in the DOM; give the webview a moment to paint them.
+        std::thread::sleep(Duration::from_millis(1500));
         save_screenshot(&s, "WARDEN_TABS_SCREENSHOT", "warden-tabs.png")?;
 
         // The first tab has its own text and no result.

@@ -11,11 +11,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use support::display::Xvfb;
-use support::webdriver::{Driver, Session};
+use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
 use support::{keyring_users, wait_for};
-use warden_test_support::sandbox::{output_text as text, Sandbox};
+use warden_test_support::sandbox::output_text as text;
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
 const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
@@ -32,31 +31,11 @@ fn grid_cells(s: &Session<'_>) -> Vec<String> {
 
 #[test]
 fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Result<(), String> {
-    assert!(
-        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
-        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --test e2e_athena"
-    );
-    let sandbox = Sandbox::new(
+    let window = support::sandbox_window::start(
         Path::new(env!("CARGO_MANIFEST_DIR")),
         Path::new(env!("CARGO_BIN_EXE_warden-desktop")),
-    );
-    let out = sandbox.script("start");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    // Signed in from the command line: the window finds the session in the same keyring.
-    let out = sandbox.warden(&["login", "--workspace", "sandbox", "--device-code"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let data = sandbox.home.path().join("data");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    std::fs::write(data.join("window-workspace"), "sandbox").map_err(|e| e.to_string())?;
-
-    let xvfb = Xvfb::start()?;
-    let driver = Driver::start(
-        &xvfb.display,
-        &[
-            ("WARDEN_HOME", sandbox.home.path()),
-            ("HOME", sandbox.user_home.path()),
-        ],
     )?;
+    let (sandbox, driver) = (&window.sandbox, &window.driver);
     let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
     wait_for(
         "the signed-in identity in the status bar",

@@ -11,9 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use support::display::Xvfb;
 use support::wait_for;
-use support::webdriver::{Driver, Session};
+use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
 use warden_test_support::sandbox::{output_text as text, Sandbox};
 
@@ -54,30 +53,11 @@ fn athena_endpoint(sandbox: &Sandbox) -> Result<String, String> {
 
 #[test]
 fn the_window_pages_exports_and_cancels_athena_results_in_the_sandbox() -> Result<(), String> {
-    assert!(
-        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
-        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --test e2e_athena_results"
-    );
-    let sandbox = Sandbox::new(
+    let window = support::sandbox_window::start(
         Path::new(env!("CARGO_MANIFEST_DIR")),
         Path::new(env!("CARGO_BIN_EXE_warden-desktop")),
-    );
-    let out = sandbox.script("start");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = sandbox.warden(&["login", "--workspace", "sandbox", "--device-code"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let data = sandbox.home.path().join("data");
-    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    std::fs::write(data.join("window-workspace"), "sandbox").map_err(|e| e.to_string())?;
-
-    let xvfb = Xvfb::start()?;
-    let driver = Driver::start(
-        &xvfb.display,
-        &[
-            ("WARDEN_HOME", sandbox.home.path()),
-            ("HOME", sandbox.user_home.path()),
-        ],
     )?;
+    let (sandbox, driver) = (&window.sandbox, &window.driver);
     let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
     wait_for("the signed-in identity", ATHENA_PATIENCE, || {
         text_of(&s, "#sign-in-identity").filter(|t| !t.contains("signed out") && !t.is_empty())
@@ -195,7 +175,7 @@ fn the_window_pages_exports_and_cancels_athena_results_in_the_sandbox() -> Resul
         .ok_or_else(|| format!("no query id in {cancelled}"))?
         .to_string();
     assert_eq!(id, live.1, "the id shown while it ran is the one recorded");
-    let endpoint = athena_endpoint(&sandbox)?;
+    let endpoint = athena_endpoint(sandbox)?;
     let state = tokio::runtime::Runtime::new()
         .map_err(|e| e.to_string())?
         .block_on(async {

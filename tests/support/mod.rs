@@ -3,6 +3,7 @@
 
 pub mod display;
 pub mod notifications;
+pub mod sandbox_window;
 pub mod webdriver;
 pub mod window;
 
