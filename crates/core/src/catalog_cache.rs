@@ -4,7 +4,7 @@
 //! gate's star check reads the live catalog), and a file that cannot be read is ignored and
 //! the catalog read again.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -97,21 +97,7 @@ pub(crate) fn store(
             bytes.len()
         ));
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".tmp");
-    let temp = PathBuf::from(temp);
-    let write = || -> std::io::Result<()> {
-        let mut out = std::fs::File::create(&temp)?;
-        out.write_all(&bytes)?;
-        out.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    crate::files::write_atomically(path, &bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
