@@ -193,12 +193,14 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         s.find("#export-choose").ok().flatten()
     })?;
     s.click(&choose)?;
-    let save_as = wait_for("the system's Save dialog", PATIENCE, || {
-        xvfb.xdotool(&["search", "--name", "^Export result$"])
-            .ok()
-            .and_then(|o| o.lines().next().map(str::to_string))
+    // Found before GTK maps it, the dialog cannot take the focus yet: try until it does.
+    wait_for("the system's Save dialog, focused", PATIENCE, || {
+        let found = xvfb
+            .xdotool(&["search", "--onlyvisible", "--name", "^Export result$"])
+            .ok()?;
+        let window = found.lines().next()?.to_string();
+        xvfb.xdotool(&["windowfocus", "--sync", &window]).ok()
     })?;
-    xvfb.xdotool(&["windowfocus", "--sync", &save_as])?;
     // The name field has the focus; a full path in it picks the folder too.
     xvfb.xdotool(&["key", "--clearmodifiers", "ctrl+a"])?;
     xvfb.xdotool(&["type", "--delay", "5", &exported.to_string_lossy()])?;
