@@ -52,6 +52,33 @@ impl ResultStore {
         id
     }
 
+    /// Keeps the result of a run still going, whose rows are arriving, tied to the grants the
+    /// run leans on; [`Self::insert_finished`] keeps it on under the same id when it ends.
+    pub fn keep_arriving(&mut self, result: ResultReader, grants: Vec<String>) -> String {
+        self.keep(result, grants)
+    }
+
+    /// Keeps the rows of `execution` under `arriving`, the id its rows were shown under while
+    /// they arrived, when that is still kept (else under a new id, as [`Self::insert`]).
+    pub fn insert_finished(&mut self, arriving: Option<&str>, execution: &Execution) -> String {
+        let same = |k: &&mut Kept| {
+            Some(k.id.as_str()) == arriving && k.result.folder() == execution.result.folder()
+        };
+        match self.entries.iter_mut().find(same) {
+            Some(kept) => {
+                kept.query_id = Some(execution.query_id.clone());
+                kept.grants = execution.grants.clone();
+                kept.id.clone()
+            }
+            None => self.insert(execution),
+        }
+    }
+
+    /// Forgets a result (a run that failed after its first rows were shown).
+    pub fn remove(&mut self, id: &str) {
+        self.entries.retain(|k| k.id != id);
+    }
+
     fn keep(&mut self, result: ResultReader, grants: Vec<String>) -> String {
         let id = format!("r{}", self.next_id);
         self.next_id += 1;

@@ -244,10 +244,34 @@ impl Engine for Waiter {
     }
     async fn execute(
         &self,
-        _query: warden_engine::Approved,
+        query: warden_engine::Approved,
         cancel: warden_engine::CancellationToken,
     ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
+        self.execute_traced(query, cancel, &warden_engine::RunTrace::new())
+            .await
+    }
+    /// Publishes a first row ("early") as a run whose rows are still arriving, then waits.
+    async fn execute_traced(
+        &self,
+        _query: warden_engine::Approved,
+        cancel: warden_engine::CancellationToken,
+        trace: &warden_engine::RunTrace,
+    ) -> Result<warden_engine::QueryOutcome, warden_engine::EngineError> {
         use std::sync::atomic::Ordering;
+        let (mut writer, arriving) = warden_results::create(
+            &results_dir(),
+            vec![warden_engine::ColumnInfo {
+                name: "v".into(),
+                data_type: "varchar".into(),
+            }],
+        )
+        .map_err(|e| warden_engine::EngineError::Query(e.to_string()))?;
+        // Shorter than the first chunk: written so a reader sees it before the run ends.
+        writer
+            .push(vec![warden_engine::Value::Text("early".into())])
+            .and_then(|_| writer.flush())
+            .map_err(|e| warden_engine::EngineError::Query(e.to_string()))?;
+        trace.set_arriving(&arriving);
         self.running.fetch_add(1, Ordering::SeqCst);
         let cancelled =
             tokio::time::timeout(std::time::Duration::from_secs(10), cancel.cancelled())

@@ -292,7 +292,11 @@ impl Engine for AthenaEngine {
             }),
             RunEvent::State(RunState::Queued) => trace.set_phase(Phase::Queued),
             RunEvent::State(RunState::Running) => trace.set_phase(Phase::Running),
-            RunEvent::Reading { .. } => trace.set_phase(Phase::Reading),
+            RunEvent::Reading { reader, .. } => {
+                trace.set_phase(Phase::Reading);
+                // The window may show the first page while the rest is still being read.
+                trace.set_arriving(&reader);
+            }
         };
         let workgroup = trace
             .workgroup()

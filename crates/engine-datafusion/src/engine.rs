@@ -12,6 +12,7 @@ use futures::StreamExt;
 use warden_demo_lake::TableSpec;
 use warden_engine::{
     Approved, CancellationToken, CatalogSnapshot, Engine, EngineError, QueryOutcome, ResultReader,
+    RunTrace,
 };
 
 use crate::error::OpenError;
@@ -118,6 +119,15 @@ impl Engine for DataFusionEngine {
         query: Approved,
         cancel: CancellationToken,
     ) -> Result<QueryOutcome, EngineError> {
+        self.execute_traced(query, cancel, &RunTrace::new()).await
+    }
+
+    async fn execute_traced(
+        &self,
+        query: Approved,
+        cancel: CancellationToken,
+        trace: &RunTrace,
+    ) -> Result<QueryOutcome, EngineError> {
         let started = Instant::now();
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
@@ -138,6 +148,10 @@ impl Engine for DataFusionEngine {
         // `with_param_values` would instead bind typed `ScalarValue`s to `$n` placeholders (it
         // has no `?`) with types inferred from the plan: another reading of the same value, and
         // a second path from what was checked to what runs.
+        //
+        // The result is handed out as soon as it is created, so the window can page the rows
+        // stored so far while the plan still runs.
+        let (created, mut arriving) = tokio::sync::oneshot::channel();
         let mut task = crate::stack::handle()?.spawn(async move {
             let statement = match query.statements() {
                 [one] => one.clone(),
@@ -146,17 +160,22 @@ impl Engine for DataFusionEngine {
             };
             drop(query);
             read_only::check_statement(&statement).map_err(EngineError::Query)?;
-            run(state, statement, &results_dir, max_rows).await
+            run(state, statement, &results_dir, max_rows, created).await
         });
-        let (result, bytes_scanned) = tokio::select! {
-            _ = cancel.cancelled() => {
-                task.abort();
-                return Err(EngineError::Cancelled);
-            }
-            joined = &mut task => match joined {
-                Ok(outcome) => outcome?,
-                Err(e) if e.is_cancelled() => return Err(EngineError::Cancelled),
-                Err(_) => return Err(EngineError::Query("the embedded engine stopped unexpectedly while running the query".into())),
+        let (result, bytes_scanned) = loop {
+            tokio::select! {
+                _ = cancel.cancelled() => {
+                    task.abort();
+                    return Err(EngineError::Cancelled);
+                }
+                Ok(reader) = &mut arriving, if !arriving.is_terminated() => {
+                    trace.set_arriving(&reader);
+                }
+                joined = &mut task => break match joined {
+                    Ok(outcome) => outcome?,
+                    Err(e) if e.is_cancelled() => return Err(EngineError::Cancelled),
+                    Err(_) => return Err(EngineError::Query("the embedded engine stopped unexpectedly while running the query".into())),
+                }
             }
         };
         Ok(QueryOutcome {
@@ -174,6 +193,7 @@ async fn run(
     statement: warden_guardrails::sqlparser::ast::Statement,
     results_dir: &Path,
     max_rows: Option<u64>,
+    created: tokio::sync::oneshot::Sender<ResultReader>,
 ) -> Result<(ResultReader, u64), EngineError> {
     // The statement the guardrails parsed and checked is the one planned; the text is not
     // parsed a second time.
@@ -189,6 +209,8 @@ async fn run(
     let (mut writer, reader) =
         warden_results::create(results_dir, convert::columns(&physical.schema()))
             .map_err(store_error)?;
+    // Nobody waiting for it (the run is being cancelled) is no reason to stop here.
+    let _ = created.send(reader.clone());
     let mut stream = execute_stream(physical.clone(), state.task_ctx()).map_err(query_error)?;
     // One batch's rows at a time: each goes to the store as it comes out of the plan (a
     // cancelled run drops the writer, and with the reader the folder).
@@ -206,6 +228,10 @@ async fn run(
             .map_err(|e| EngineError::Query(format!("a result value could not be read: {e}")))?;
         for row in rows.drain(..) {
             writer.push(row).map_err(store_error)?;
+        }
+        if reader.is_empty() {
+            // The first rows show in the window as soon as they come, not when a chunk fills.
+            writer.flush().map_err(store_error)?;
         }
     }
     drop(stream);

@@ -562,3 +562,21 @@ async fn parameters_are_bound_in_order() {
     );
     assert!(us > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_is_published_to_the_trace_as_its_rows_arrive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = DataFusionEngine::open(&lake().0, &describe(), dir.path()).expect("engine opens");
+    let trace = warden_engine::RunTrace::new();
+    let out = engine
+        .execute_traced(
+            approve("SELECT order_id FROM sales.orders"),
+            CancellationToken::new(),
+            &trace,
+        )
+        .await
+        .expect("runs");
+    let published = trace.arriving().expect("published");
+    assert_eq!(published.folder(), out.result.folder());
+    assert_eq!(published.len(), out.result.len());
+}

@@ -1,5 +1,7 @@
 use std::sync::Mutex;
 
+use warden_results::ResultReader;
+
 /// What an engine has learned of a run while it goes (Athena's query execution id as soon as
 /// Athena accepts the query, and the bytes it scanned when it ended), kept when the run then
 /// fails or is cancelled, so that the audit journal and the window show the id and the scan of
@@ -16,6 +18,12 @@ struct Traced {
     query_id: Option<String>,
     phase: Option<Phase>,
     scanned: Option<Scanned>,
+    grants: Vec<String>,
+    /// The run's result while its rows arrive, so the window can show the first page early.
+    arriving: Option<ResultReader>,
+    /// Set when a grant the run leaned on ended: a result published after that is withdrawn
+    /// as it arrives.
+    withdrawn: bool,
 }
 
 /// Where a run is while it goes, as its engine reports it (Athena's states, then the read of
@@ -90,6 +98,42 @@ impl RunTrace {
     pub fn scanned(&self) -> Option<Scanned> {
         self.lock().scanned
     }
+
+    /// The request ids of the grants the run leans on, pinned by the gate before the engine
+    /// starts: rows that arrive early are shown only while these hold.
+    pub fn pin_grants(&self, grants: Vec<String>) {
+        self.lock().grants = grants;
+    }
+
+    pub fn grants(&self) -> Vec<String> {
+        self.lock().grants.clone()
+    }
+
+    /// The engine created the run's result and its rows start to arrive: a watcher may page
+    /// the rows stored so far before the run ends. Withdrawn at once if a grant the run leaned
+    /// on has already ended.
+    pub fn set_arriving(&self, result: &ResultReader) {
+        let mut traced = self.lock();
+        if traced.withdrawn {
+            result.withdraw();
+        }
+        traced.arriving = Some(result.clone());
+    }
+
+    /// The result still arriving (or just complete), once the engine created it.
+    pub fn arriving(&self) -> Option<ResultReader> {
+        self.lock().arriving.clone()
+    }
+
+    /// Deletes the rows of the run's result, now and whenever it is published: for the end of
+    /// a grant the run leaned on.
+    pub fn withdraw_arriving(&self) {
+        let mut traced = self.lock();
+        traced.withdrawn = true;
+        if let Some(result) = &traced.arriving {
+            result.withdraw();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -124,5 +168,36 @@ mod tests {
                 cost_usd: Some(0.5)
             })
         );
+    }
+
+    fn stored(dir: &std::path::Path) -> ResultReader {
+        warden_results::from_rows(
+            dir,
+            vec![warden_results::ColumnInfo {
+                name: "n".into(),
+                data_type: "bigint".into(),
+            }],
+            [vec![warden_results::Value::Int(1)]],
+        )
+        .expect("stored")
+    }
+
+    #[test]
+    fn an_arriving_result_is_withdrawn_at_a_grant_end_before_or_after_it_is_published() {
+        let dir = tempfile::tempdir().expect("dir");
+        let trace = RunTrace::new();
+        trace.pin_grants(vec!["req-1".into()]);
+        assert_eq!(trace.grants(), ["req-1"]);
+        assert!(trace.arriving().is_none());
+        let early = stored(dir.path());
+        trace.set_arriving(&early);
+        assert_eq!(trace.arriving().expect("published").len(), 1);
+        trace.withdraw_arriving();
+        assert!(early.is_withdrawn() && !early.folder().exists());
+
+        // Published after the end: withdrawn as it arrives.
+        let late = stored(dir.path());
+        trace.set_arriving(&late);
+        assert!(late.is_withdrawn() && !late.folder().exists());
     }
 }

@@ -245,7 +245,9 @@ impl ResultWriter {
         self.inner.lock().rows + self.buffer.len() as u64
     }
 
-    fn flush(&mut self) -> Result<(), ResultsError> {
+    /// Writes the rows buffered so far as a chunk now, so readers see them before the chunk
+    /// would be full: for a source whose first rows trickle in.
+    pub fn flush(&mut self) -> Result<(), ResultsError> {
         if self.buffer.is_empty() {
             return Ok(());
         }

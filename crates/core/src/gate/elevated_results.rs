@@ -1,10 +1,14 @@
 //! Rows read under an elevation do not outlive it: the gate watches every result a run that
 //! leaned on a grant produced, and the grant's end (whatever ends it: its time, its holder, a
 //! new policy, the broker, the sign-in, the app quitting) deletes their chunk files at once,
-//! however many readers (the grid's store, an export) still hold them.
+//! however many readers (the grid's store, an export) still hold them. A run still going is
+//! watched too, through its trace: the rows it has stored so far, which the window may already
+//! show, go at the grant's end like a finished result's.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Weak};
 
+use warden_engine::RunTrace;
 use warden_results::{ResultReader, WatchedResult};
 
 use super::Gate;
@@ -12,7 +16,33 @@ use super::Gate;
 /// A result read under grants, by their request ids.
 pub(crate) struct ElevatedResult {
     grants: Vec<String>,
-    result: WatchedResult,
+    result: Watched,
+}
+
+enum Watched {
+    Result(WatchedResult),
+    /// A run handed to its engine: whatever result it publishes.
+    Run(Weak<RunTrace>),
+}
+
+impl Watched {
+    fn is_alive(&self) -> bool {
+        match self {
+            Watched::Result(result) => result.is_alive(),
+            Watched::Run(trace) => trace.strong_count() > 0,
+        }
+    }
+
+    fn withdraw(&self) {
+        match self {
+            Watched::Result(result) => result.withdraw(),
+            Watched::Run(trace) => {
+                if let Some(trace) = trace.upgrade() {
+                    trace.withdraw_arriving();
+                }
+            }
+        }
+    }
 }
 
 impl Gate {
@@ -21,6 +51,16 @@ impl Gate {
     /// the elevation lock every end of a grant holds, and a result whose grants no longer all
     /// hold is withdrawn at once.
     pub(crate) fn watch_elevated_result(&self, result: &ResultReader, grants: &[String]) {
+        self.watch_elevated(Watched::Result(result.watch()), grants);
+    }
+
+    /// Watches the result run `trace` publishes while it goes (see
+    /// [`RunTrace::set_arriving`]), under the same rule as [`Self::watch_elevated_result`].
+    pub(crate) fn watch_elevated_run(&self, trace: &Arc<RunTrace>, grants: &[String]) {
+        self.watch_elevated(Watched::Run(Arc::downgrade(trace)), grants);
+    }
+
+    fn watch_elevated(&self, result: Watched, grants: &[String]) {
         if grants.is_empty() {
             return;
         }
@@ -41,7 +81,7 @@ impl Gate {
         watched.retain(|w| w.result.is_alive());
         watched.push(ElevatedResult {
             grants: grants.to_vec(),
-            result: result.watch(),
+            result,
         });
     }
 

@@ -617,6 +617,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rows_an_elevated_run_stored_so_far_go_at_the_grant_end_and_baseline_rows_stay() {
+        let (f, gate, running) = gate().await;
+        let gate = Arc::new(gate);
+        let granted = gate.request_elevation(pii_read(Some(1))).expect("granted");
+        let watched = |sql: &'static str, trace: Arc<warden_engine::RunTrace>| {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.run_watched(sql, &[], None, CancellationToken::new(), trace)
+                    .await
+                    .0
+            })
+        };
+        let (elevated_trace, plain_trace) = (
+            Arc::new(warden_engine::RunTrace::new()),
+            Arc::new(warden_engine::RunTrace::new()),
+        );
+        let elevated = watched(PII, elevated_trace.clone());
+        let plain = watched("SELECT country FROM customers", plain_trace.clone());
+        while running.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let early = elevated_trace.arriving().expect("published while going");
+        let early_text = vec![vec![warden_engine::Value::Text("early".into())]];
+        assert_eq!(early.page(0, 10).expect("readable"), early_text);
+        assert_eq!(
+            elevated_trace.grants(),
+            [granted.status.active[0].request_id.clone()]
+        );
+        assert!(
+            plain_trace.grants().is_empty(),
+            "baseline leans on no grant"
+        );
+        let baseline = plain_trace.arriving().expect("published while going");
+
+        f.clock.advance(Duration::from_millis(1100));
+        assert_eq!(gate.check_elevations().ended.len(), 1);
+        assert!(early.is_withdrawn(), "the window can no longer page them");
+        assert!(!early.folder().exists(), "their chunk files are gone");
+        assert!(matches!(
+            elevated.await.expect("task"),
+            Err(RunError::Engine(EngineError::Cancelled))
+        ));
+        assert_eq!(
+            baseline.page(0, 10).expect("a baseline run's rows stay"),
+            early_text
+        );
+        plain.abort();
+    }
+
+    #[tokio::test]
     async fn a_grant_past_its_end_no_longer_counts_even_before_the_check() {
         let (f, gate, _) = gate().await;
         gate.request_elevation(pii_read(Some(1))).expect("granted");

@@ -182,7 +182,7 @@ impl Gate {
         parameters: &[String],
         database: Option<&str>,
         cancel: CancellationToken,
-        trace: &RunTrace,
+        trace: &Arc<RunTrace>,
         details: &mut Option<RunDetails>,
     ) -> Result<Execution, RunError> {
         let in_force = match self.policy() {
@@ -300,6 +300,10 @@ impl Gate {
         }))?;
         let reads = approved.reads().to_vec();
         let grants = lease.grants.clone();
+        // Before the engine can publish a row: the grant's end deletes what a run leaning on it
+        // has stored so far, even while it goes.
+        trace.pin_grants(grants.clone());
+        self.watch_elevated_run(trace, &grants);
         let started = self.now().mono;
         let outcome = runner.execute_traced(approved, cancel, trace).await;
         // A run that fails or is cancelled after the engine named it is recorded under its id.
@@ -332,14 +336,19 @@ impl Gate {
                     query_id: Some(outcome.query_id.clone()),
                     ..engine
                 };
-                self.record(Payload::QueryFinished(QueryFinished {
+                let recorded = self.record(Payload::QueryFinished(QueryFinished {
                     query,
                     engine,
                     rows: outcome.result.len(),
                     bytes_scanned: outcome.bytes_scanned,
                     cost_micro_usd: outcome.cost_usd.map(micro_usd),
                     duration_ms,
-                }))?;
+                }));
+                if let Err(e) = recorded {
+                    // Withheld everywhere, the first rows the window may already page included.
+                    outcome.result.withdraw();
+                    return Err(e);
+                }
                 tracing::info!(
                     rows = outcome.result.len(),
                     bytes_scanned = outcome.bytes_scanned,
