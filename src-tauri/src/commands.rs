@@ -117,10 +117,11 @@ pub async fn scan_estimate(
     warden_api::query::scan_estimate(&gate, &sql, database.as_deref()).await
 }
 
-/// Run `run_id` as it goes, polled by the window while it waits (Athena's state and id).
+/// Run `run_id` as it goes, polled by the window while it waits (Athena's state and id, and
+/// the rows stored so far).
 #[tauri::command]
-pub fn run_progress(state: State<'_, AppState>, run_id: String) -> Option<warden_api::RunDetails> {
-    warden_api::query::run_progress(&state.running, &run_id)
+pub fn run_progress(state: State<'_, AppState>, run_id: String) -> Option<warden_api::RunProgress> {
+    warden_api::query::run_progress(&state.running, &state.results, &run_id)
 }
 
 #[tauri::command]

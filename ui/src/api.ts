@@ -41,6 +41,8 @@ import type { RowPage } from "./gen/RowPage";
 import type { SavedQuery } from "./gen/SavedQuery";
 import type { SaveQuery } from "./gen/SaveQuery";
 import type { RunDetails } from "./gen/RunDetails";
+import type { RunProgress } from "./gen/RunProgress";
+import type { ArrivingResult } from "./gen/ArrivingResult";
 import type { RunState } from "./gen/RunState";
 import type { SessionEnded } from "./gen/SessionEnded";
 import type { Severity } from "./gen/Severity";
@@ -69,6 +71,7 @@ export type {
   ApprovalVerb,
   Approvals,
   ApprovedGrant,
+  ArrivingResult,
   AuditEvent,
   AuditStatus,
   Catalog,
@@ -103,6 +106,7 @@ export type {
   SavedQuery,
   SaveQuery,
   RunDetails,
+  RunProgress,
   RunState,
   SessionEnded,
   Severity,
@@ -234,9 +238,9 @@ export function scanEstimate(sql: string, database: string | null): Promise<stri
   return invoke<string | null>("scan_estimate", { sql, database });
 }
 
-/** Run `runId` as it goes (Athena's state and id); null when it is not running. */
-export function runProgress(runId: string): Promise<RunDetails | null> {
-  return invoke<RunDetails | null>("run_progress", { runId });
+/** Run `runId` as it goes (Athena's state and id, the rows stored so far); null when it is not running. */
+export function runProgress(runId: string): Promise<RunProgress | null> {
+  return invoke<RunProgress | null>("run_progress", { runId });
 }
 
 export function fetchRows(resultId: string, offset: number, limit: number): Promise<RowPage> {

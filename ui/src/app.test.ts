@@ -417,6 +417,27 @@ describe("the window", () => {
     expect(details.querySelector("code")?.textContent).toBe("athena-7");
   });
 
+  it("shows the first rows while the rest of the result is still read, then the whole result", async () => {
+    let finish: (result: QueryResult) => void = () => {};
+    handlers.run_query = () => new Promise((done) => (finish = done));
+    const reading = { ...RESULT.run, state: "reading", engine: "athena", queryId: "athena-9", workgroup: "primary", rows: 1_000, bytesScanned: null };
+    handlers.run_progress = () => ({ run: reading, arriving: { resultId: "r1", columns: RESULT.columns, rowCount: 1_000 } });
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(element("result-meta").textContent).toBe("Reading… 1,000 rows so far"), { timeout: 3000 });
+    // The grid pages the rows stored so far (jsdom lays nothing out, so no row is drawn here).
+    expect(app.grid.result).toMatchObject({ resultId: "r1", rowCount: 1_000, queryId: "athena-9" });
+    expect(element("grid").getAttribute("aria-rowcount")).toBe("1001");
+    expect(element("run-details").querySelector('[data-state="reading"]')).not.toBeNull();
+    // Export waits for the whole result.
+    expect(element("export").hasAttribute("disabled")).toBe(true);
+    finish({ ...RESULT, engine: "athena", rowCount: 5_000, run: { ...RESULT.run, rows: 5_000 } });
+    await running;
+    expect(app.grid.result?.rowCount).toBe(5_000);
+    expect(element("result-meta").textContent).toMatch(/^5,000 rows/);
+  });
+
   it("keeps Cancel usable when the backend had nothing to cancel yet", async () => {
     let finish: (value: unknown) => void = () => {};
     handlers.run_query = () => new Promise((yes) => (finish = yes));

@@ -11,7 +11,7 @@ import { createEditor, type RunScope, type SqlEditor } from "./editor";
 import { Elevations } from "./elevation";
 import { describeError } from "./errors";
 import { renderRunDetails, runOfError } from "./run-details";
-import { watchProgress } from "./progress";
+import { arrivingMeta, arrivingResult, watchProgress } from "./progress";
 import { copyText } from "./clipboard";
 import { ExportDialog, exportedText } from "./export-dialog";
 import { ParameterDialog } from "./parameter-dialog";
@@ -505,8 +505,16 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           layout.cancel.hidden = false;
           layout.cancel.disabled = false;
           setDetails(tab, null);
-          const progress = watchProgress(currentRun, api.runProgress, (run) => {
-            if (run.state !== tab.details?.state || run.queryId !== tab.details?.queryId) setDetails(tab, run);
+          const progress = watchProgress(currentRun, api.runProgress, ({ run, arriving }) => {
+            const details = tab.details;
+            if (run.state !== details?.state || run.queryId !== details?.queryId || run.rows !== details?.rows) setDetails(tab, run);
+            // The first page while the rest still arrives; the finished result keeps its id.
+            if (arriving === null) return;
+            setMeta(tab, arrivingMeta(arriving.rowCount));
+            const shown = grid.result;
+            if (tab === front && (shown?.resultId !== arriving.resultId || shown.rowCount < arriving.rowCount)) {
+              grid.show(arrivingResult(arriving, run));
+            }
           });
           let result: api.QueryResult;
           try {

@@ -147,6 +147,33 @@ describe("ResultGrid", () => {
     grid.destroy();
   });
 
+  it("keeps the scroll position, widths and selection when the same result grows", async () => {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined, overscan: 5 });
+    // The first rows of a run still going, then the finished result under the same id.
+    grid.show({ ...RESULT, rowCount: 1_000 });
+    await frame();
+    scrollTo(32 + 650 * 26);
+    await frame();
+    grid.resizeColumn(1, 300);
+    grid.select({ row: 652, column: 1 });
+    grid.show({ ...RESULT, rowCount: 5_000 });
+    await frame();
+    expect(scrollTop).toBe(32 + 650 * 26);
+    expect(grid.columnWidths[1]).toBe(300);
+    expect(grid.selection).toEqual({ firstRow: 652, lastRow: 652, firstColumn: 1, lastColumn: 1 });
+    expect(root.getAttribute("aria-rowcount")).toBe("5001");
+    const indexes = [...root.querySelectorAll<HTMLElement>(".grid-row")].map((row) => Number(row.dataset.index));
+    expect(Math.min(...indexes)).toBeGreaterThanOrEqual(640);
+
+    // Another result starts at the top with fresh widths.
+    grid.show({ ...RESULT, resultId: "r9" });
+    expect(scrollTop).toBe(0);
+    expect(grid.columnWidths[1]).not.toBe(300);
+    expect(grid.selection).toBeNull();
+    grid.destroy();
+  });
+
   it("says when a query returned no rows", () => {
     const fetchRows = vi.fn();
     const grid = new ResultGrid(root, { fetchRows, onError: () => undefined });

@@ -172,9 +172,17 @@ export class ResultGrid {
     this.placeholder(message);
   }
 
+  /**
+   * Shows `result`. The same result again with more rows (one whose rows were still arriving)
+   * keeps where the user scrolled, the column widths and the selection.
+   */
   show(result: QueryResult): void {
+    const again = this.shown?.result.resultId === result.resultId;
+    const kept = again
+      ? { top: this.root.scrollTop, left: this.root.scrollLeft, widths: this.widths, anchor: this.anchor, focus: this.focusCell }
+      : null;
     this.teardown();
-    this.widths = [];
+    this.widths = kept?.widths ?? [];
     this.root.scrollTop = 0;
     this.root.scrollLeft = 0;
     if (result.rowCount <= 0 || result.columns.length === 0) {
@@ -213,6 +221,16 @@ export class ResultGrid {
     shown.unmount = virtualizer._didMount();
     virtualizer._willUpdate();
     this.render();
+    if (kept) {
+      this.root.scrollTop = kept.top;
+      this.root.scrollLeft = kept.left;
+      // The new virtualizer learns the offset from a scroll event; a position the browser did
+      // not have to change sends none.
+      this.root.dispatchEvent(new Event("scroll"));
+      this.anchor = kept.anchor;
+      this.focusCell = kept.focus;
+      this.paintSelection();
+    }
   }
 
   destroy(): void {

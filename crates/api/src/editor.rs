@@ -396,19 +396,23 @@ pub struct ResultColumn {
     pub data_type: String,
 }
 
+impl ResultColumn {
+    pub fn all(columns: &[ColumnInfo]) -> Vec<Self> {
+        columns
+            .iter()
+            .map(|c| Self {
+                name: c.name.clone(),
+                data_type: c.data_type.clone(),
+            })
+            .collect()
+    }
+}
+
 impl QueryResult {
     pub fn new(result_id: String, e: &Execution) -> Self {
         Self {
             result_id,
-            columns: e
-                .result
-                .columns()
-                .iter()
-                .map(|c: &ColumnInfo| ResultColumn {
-                    name: c.name.clone(),
-                    data_type: c.data_type.clone(),
-                })
-                .collect(),
+            columns: ResultColumn::all(e.result.columns()),
             row_count: e.result.len() as usize,
             bytes_scanned: e.bytes_scanned,
             duration_ms: e.duration.as_millis() as u64,

@@ -7,7 +7,7 @@ use warden_core::{Gate, ResultStore};
 use crate::editor::{Catalog, LintReport, QueryResult, RowPage};
 use crate::error::{ApiError, ErrorKind};
 use crate::running::RunningQueries;
-use crate::RunDetails;
+use crate::{RunDetails, RunProgress};
 
 /// Rows per page is the window's choice, within reason.
 const MAX_PAGE: usize = 5_000;
@@ -65,15 +65,19 @@ pub async fn run_query(
     let (outcome, details) = gate
         .run_watched(sql, parameters, database, cancel, trace)
         .await;
-    if let Ok(mut running) = running.lock() {
-        running.finish(run_id);
-    }
-    let execution =
-        outcome.map_err(|e| ApiError::from(e).with_run(details.map(RunDetails::from)))?;
-    let id = results
-        .lock()
-        .map_err(|_| result_store_unusable())?
-        .insert(&execution);
+    let arriving = running.lock().ok().and_then(|mut r| r.finish(run_id));
+    let mut results = results.lock().map_err(|_| result_store_unusable())?;
+    let execution = match outcome {
+        Ok(execution) => execution,
+        Err(e) => {
+            // The first rows the window was shown go with the run that failed.
+            if let Some(id) = &arriving {
+                results.remove(id);
+            }
+            return Err(ApiError::from(e).with_run(details.map(RunDetails::from)));
+        }
+    };
+    let id = results.insert_finished(arriving.as_deref(), &execution);
     Ok(QueryResult::new(id, &execution))
 }
 
@@ -92,9 +96,18 @@ pub async fn scan_estimate(
 }
 
 /// `run_progress`: run `run_id` as it goes (state, Athena's id once known, workgroup, time so
-/// far), or `None` when it is not running (ended, or not handed to an engine yet).
-pub fn run_progress(running: &Mutex<RunningQueries>, run_id: &str) -> Option<RunDetails> {
-    running.lock().ok()?.progress(run_id)
+/// far) with the rows it has stored so far, or `None` when it is not running (ended, or not
+/// handed to an engine yet).
+pub fn run_progress(
+    running: &Mutex<RunningQueries>,
+    results: &Mutex<ResultStore>,
+    run_id: &str,
+) -> Option<RunProgress> {
+    // Always `running` before `results` (as `run_query`).
+    let mut running = running.lock().ok()?;
+    let run = running.progress(run_id)?;
+    let arriving = running.arriving(run_id, &mut *results.lock().ok()?);
+    Some(RunProgress { run, arriving })
 }
 
 /// `check_parameter`: why `value` cannot be the value of parameter `number` (from 1), or `None`

@@ -30,7 +30,8 @@ pub struct RunDetails {
     pub query_id: Option<String>,
     /// The Athena workgroup; `null` for engines without.
     pub workgroup: Option<String>,
-    /// Rows of a finished run; `null` otherwise.
+    /// Rows of a finished run; while it goes, those stored so far once some are; `null`
+    /// otherwise.
     pub rows: Option<u64>,
     /// Bytes scanned; `null` when the engine did not say (a failed or cancelled demo run).
     pub bytes_scanned: Option<u64>,
@@ -68,7 +69,10 @@ impl RunDetails {
             engine: engine.to_string(),
             query_id: trace.query_id(),
             workgroup: trace.workgroup(),
-            rows: None,
+            rows: trace
+                .arriving()
+                .filter(|r| !r.is_withdrawn() && !r.is_empty())
+                .map(|r| r.len()),
             bytes_scanned: trace.scanned().map(|s| s.bytes),
             cost_usd: trace.scanned().and_then(|s| s.cost_usd),
             duration_ms: elapsed_ms,

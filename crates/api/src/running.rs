@@ -5,9 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use warden_core::{CancellationToken, RunTrace};
+use warden_core::{CancellationToken, ResultStore, RunTrace};
 
-use crate::RunDetails;
+use crate::editor::ResultColumn;
+use crate::{ArrivingResult, RunDetails};
 
 /// Early cancels kept for runs not registered yet; older ones are forgotten.
 const MAX_EARLY_CANCELS: usize = 64;
@@ -18,6 +19,8 @@ pub struct RunningQueries {
     cancelled_early: VecDeque<String>,
     /// What the engine notes of each run while it goes, for `run_progress`.
     traces: HashMap<String, (Arc<RunTrace>, Instant)>,
+    /// The result id under which each run's arriving rows are kept for `fetch_rows`.
+    arriving: HashMap<String, String>,
 }
 
 impl RunningQueries {
@@ -46,10 +49,33 @@ impl RunningQueries {
         RunDetails::in_progress(trace, started.elapsed().as_millis() as u64)
     }
 
-    /// Run `id` ended; other runs' tokens stay.
-    pub fn finish(&mut self, id: &str) {
+    /// The rows run `id` has stored so far, kept in `results` (once, under the grants the run
+    /// leans on, so `fetch_rows` pages them as it pages a finished result); `None` before the
+    /// engine stored any, or once they were withdrawn.
+    pub fn arriving(&mut self, id: &str, results: &mut ResultStore) -> Option<ArrivingResult> {
+        let (trace, _) = self.traces.get(id)?;
+        let reader = trace.arriving()?;
+        if reader.is_withdrawn() || reader.is_empty() {
+            return None;
+        }
+        let result_id = self
+            .arriving
+            .entry(id.to_string())
+            .or_insert_with(|| results.keep_arriving(reader.clone(), trace.grants()))
+            .clone();
+        Some(ArrivingResult {
+            result_id,
+            columns: ResultColumn::all(reader.columns()),
+            row_count: reader.len() as usize,
+        })
+    }
+
+    /// Run `id` ended; other runs' tokens stay. The id its arriving rows were kept under, if
+    /// the window was shown them.
+    pub fn finish(&mut self, id: &str) -> Option<String> {
         self.tokens.remove(id);
         self.traces.remove(id);
+        self.arriving.remove(id)
     }
 
     /// Cancels run `id`. True when it was running; otherwise the cancel is kept in case the
@@ -109,6 +135,62 @@ mod tests {
         running.finish("a");
         assert_eq!(running.progress("a"), None);
         assert_eq!(running.progress("unknown"), None);
+    }
+
+    fn stored(dir: &std::path::Path) -> (warden_results::ResultWriter, warden_core::ResultReader) {
+        warden_results::create(
+            dir,
+            vec![warden_core::ColumnInfo {
+                name: "n".into(),
+                data_type: "bigint".into(),
+            }],
+        )
+        .expect("created")
+    }
+
+    #[test]
+    fn arriving_rows_are_kept_once_for_paging_and_counted_in_the_progress() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut running = RunningQueries::default();
+        let mut results = ResultStore::new(4);
+        let trace = running.watch("a");
+        trace.pin_engine("athena");
+        trace.pin_grants(vec!["req-1".into()]);
+        assert_eq!(running.arriving("a", &mut results), None, "no result yet");
+        let (mut writer, reader) = stored(dir.path());
+        trace.set_arriving(&reader);
+        assert_eq!(running.arriving("a", &mut results), None, "no row yet");
+        writer
+            .push(vec![warden_core::Value::Int(7)])
+            .expect("pushed");
+        writer.flush().expect("written");
+
+        let first = running.arriving("a", &mut results).expect("rows");
+        assert_eq!((first.row_count, first.columns[0].name.as_str()), (1, "n"));
+        assert_eq!(running.progress("a").expect("going").rows, Some(1));
+        writer
+            .push(vec![warden_core::Value::Int(8)])
+            .expect("pushed");
+        writer.flush().expect("written");
+        let second = running.arriving("a", &mut results).expect("rows");
+        assert_eq!(
+            (second.result_id.as_str(), second.row_count),
+            (first.result_id.as_str(), 2),
+            "kept once, counted as they come"
+        );
+        // Paged like a finished result, under the run's grants.
+        let held = std::collections::BTreeSet::from(["req-1".to_string()]);
+        let page = results.page(&first.result_id, 0, 10, &held).expect("kept");
+        assert_eq!(page.expect("read").len(), 2);
+        assert!(
+            results
+                .page(&first.result_id, 0, 10, &Default::default())
+                .is_none(),
+            "not once the grant no longer holds"
+        );
+
+        assert_eq!(running.finish("a"), Some(first.result_id));
+        assert_eq!(running.arriving("a", &mut results), None);
     }
 
     #[test]

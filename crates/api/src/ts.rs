@@ -70,6 +70,7 @@ fn export_into(dir: &Path) -> Result<(), ExportError> {
     LintReport::export_all(&cfg)?;
     QueryResult::export_all(&cfg)?;
     RowPage::export_all(&cfg)?;
+    crate::RunProgress::export_all(&cfg)?;
     PolicyStatus::export_all(&cfg)?;
     AuditEvent::export_all(&cfg)?;
     AuditStatus::export_all(&cfg)?;

@@ -15,7 +15,8 @@ queryId: string | null,
  */
 workgroup: string | null, 
 /**
- * Rows of a finished run; `null` otherwise.
+ * Rows of a finished run; while it goes, those stored so far once some are; `null`
+ * otherwise.
  */
 rows: number | null, 
 /**
