@@ -163,6 +163,35 @@ impl AthenaConfig {
 }
 
 impl AthenaSetup {
+    /// The `[athena]` region, else the sign-in's.
+    pub(crate) fn region(&self, sign_in_region: Option<&str>) -> Result<String, CoreError> {
+        self.region
+            .as_deref()
+            .or(sign_in_region)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                CoreError::Engine(
+                    "the workspace names no AWS region: set `region` under [athena] or [sign_in]"
+                        .into(),
+                )
+            })
+    }
+
+    /// How the workspace's audit journal reaches an S3 store: with `credentials` (the
+    /// sign-in's), in the workspace's region, at `endpoint` when the workspace names one.
+    pub(crate) async fn audit_store_sdk(
+        &self,
+        credentials: SharedCredentialsProvider,
+        sign_in_region: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<aws_config::SdkConfig, CoreError> {
+        let sdk = sdk_config(Some(credentials), self.region(sign_in_region)?).await;
+        Ok(match endpoint {
+            Some(url) => sdk.to_builder().endpoint_url(url).build(),
+            None => sdk,
+        })
+    }
+
     /// The engine, signing its calls with `credentials` in `region` (the `[athena]` region
     /// wins over the sign-in's).
     pub(crate) async fn engine(
@@ -183,28 +212,8 @@ impl AthenaSetup {
         credentials: Option<SharedCredentialsProvider>,
         sign_in_region: Option<&str>,
     ) -> Result<AthenaClients, CoreError> {
-        let region = self
-            .region
-            .as_deref()
-            .or(sign_in_region)
-            .ok_or_else(|| {
-                CoreError::Engine(
-                    "the workspace names no AWS region: set `region` under [athena] or [sign_in]"
-                        .into(),
-                )
-            })?
-            .to_string();
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region));
-        if let Some(credentials) = credentials {
-            // No SDK cache in front of Warden's provider: it answers only while the sign-in
-            // lasts (and keeps its own cache), so a signed-out or ended session stops the next
-            // call, not the call after the cached credentials run out an hour later.
-            loader = loader
-                .credentials_provider(credentials)
-                .identity_cache(IdentityCache::no_cache());
-        }
-        let sdk = loader.load().await;
+        let region = self.region(sign_in_region)?;
+        let sdk = sdk_config(credentials, region).await;
         let for_endpoint = |endpoint: &Option<String>| match endpoint {
             Some(url) => sdk.to_builder().endpoint_url(url).build(),
             None => sdk.clone(),
@@ -216,6 +225,24 @@ impl AthenaSetup {
         clients.glue = AthenaClients::new(&for_endpoint(&self.endpoints.glue)).glue;
         Ok(clients)
     }
+}
+
+/// The SDK configuration of an `athena` workspace's clients in `region`. Without `credentials`
+/// they take the AWS SDK's own chain (environment, profile).
+async fn sdk_config(
+    credentials: Option<SharedCredentialsProvider>,
+    region: String,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region));
+    if let Some(credentials) = credentials {
+        // No SDK cache in front of Warden's provider: it answers only while the sign-in
+        // lasts (and keeps its own cache), so a signed-out or ended session stops the next
+        // call, not the call after the cached credentials run out an hour later.
+        loader = loader
+            .credentials_provider(credentials)
+            .identity_cache(IdentityCache::no_cache());
+    }
+    loader.load().await
 }
 
 #[cfg(test)]

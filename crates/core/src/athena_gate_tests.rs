@@ -1954,3 +1954,96 @@ mod signed_out {
             .is_err());
     }
 }
+
+/// The central audit store of an `athena` workspace is written with the analyst's sign-in (the
+/// baseline the bucket policy lets append), never with whatever the AWS SDK's chain finds.
+mod audit_store {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use aws_credential_types::provider::{future, ProvideCredentials};
+
+    use super::*;
+
+    const BUCKET: &str = "warden-audit";
+
+    /// The sign-in's credentials, counting how often they are asked for.
+    #[derive(Debug, Clone, Default)]
+    struct Counted(Arc<AtomicUsize>);
+
+    impl ProvideCredentials for Counted {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            future::ProvideCredentials::ready(Ok(Credentials::new(
+                "FAKEACCESSKEY",
+                SECRET,
+                None,
+                None,
+                "test",
+            )))
+        }
+    }
+
+    #[tokio::test]
+    async fn the_journal_is_synced_to_s3_with_the_sign_in() {
+        let lab = lab().await;
+        let s3 = s3_client(&lab.moto.endpoint);
+        ensure_bucket(&s3, BUCKET).await.expect("bucket");
+        let paths = Home::under(lab.home.path());
+        let mut config = std::fs::read_to_string(paths.config_file()).expect("config");
+        config.push_str(&format!(
+            "[workspaces.aws.audit]\nstore = \"s3://{BUCKET}/central/\"\nendpoint = \"{}\"\n",
+            lab.moto.endpoint
+        ));
+        std::fs::write(paths.config_file(), config).expect("config");
+        let ws = Workspace::find(&paths, None).expect("aws workspace");
+        ws.init().await.expect("init");
+        let sign_in = Counted::default();
+        let gate = ws
+            .open_athena_gate_with(SharedCredentialsProvider::new(sign_in.clone()))
+            .await
+            .expect("gate");
+        gate.run(COUNTRIES, None, CancellationToken::new())
+            .await
+            .expect("runs");
+
+        let asked = sign_in.0.load(Ordering::SeqCst);
+        let report = gate.audit().sync(None).await.expect("synced");
+        assert!(report.events_synced >= 2, "{report:?}");
+        assert_eq!(report.pending, 0, "{report:?}");
+        assert!(
+            sign_in.0.load(Ordering::SeqCst) > asked,
+            "the store was written with the sign-in's credentials"
+        );
+        let listed = s3
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .prefix("central/")
+            .send()
+            .await
+            .expect("listed");
+        let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(keys.len() as u64, report.objects_created, "{keys:?}");
+        for key in keys {
+            let body = s3
+                .get_object()
+                .bucket(BUCKET)
+                .key(key)
+                .send()
+                .await
+                .expect("object")
+                .body
+                .collect()
+                .await
+                .expect("read")
+                .into_bytes();
+            assert!(
+                !String::from_utf8_lossy(&body).contains(SECRET),
+                "{key} holds the secret"
+            );
+        }
+    }
+}

@@ -20,6 +20,11 @@ pub struct Audit {
     journal: std::sync::Arc<Journal>,
     workspace: String,
     store: Option<String>,
+    /// How an S3 store is reached: an `athena` workspace's sign-in (its credentials, region and
+    /// S3 endpoint); `None` takes the AWS SDK's own chain, as the broker's task role does.
+    store_sdk: std::sync::RwLock<Option<aws_config::SdkConfig>>,
+    /// The workspace's S3 endpoint for its store (`[audit] endpoint`), when it names one.
+    store_endpoint: Option<String>,
 }
 
 /// An event as the CLI prints it and the Audit panel lists it.
@@ -69,7 +74,34 @@ impl Audit {
             journal,
             workspace: workspace.to_string(),
             store,
+            store_sdk: std::sync::RwLock::new(None),
+            store_endpoint: None,
         })
+    }
+
+    /// An `s3://` store is reached at `endpoint` (`[audit] endpoint`: a local server).
+    pub(crate) fn with_store_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.store_endpoint = endpoint;
+        self
+    }
+
+    /// Writes an S3 store with `sdk` (the workspace's sign-in: the analyst's own baseline
+    /// credentials, which the bucket policy lets append) instead of whatever credentials the
+    /// AWS SDK's chain finds on the machine.
+    pub(crate) fn sign_store_with(&self, sdk: aws_config::SdkConfig) {
+        *self.store_sdk.write().unwrap_or_else(|p| p.into_inner()) = Some(sdk);
+    }
+
+    fn store_options(&self) -> StoreOptions {
+        let defaults = store_options();
+        StoreOptions {
+            sdk_config: self
+                .store_sdk
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            s3_endpoint: self.store_endpoint.clone().or(defaults.s3_endpoint),
+        }
     }
 
     pub(crate) fn record(&self, payload: Payload) -> Result<Recorded, CoreError> {
@@ -207,7 +239,7 @@ impl Audit {
         let url = to
             .or(self.store.as_deref())
             .ok_or_else(|| CoreError::NoAuditStore(self.workspace.clone()))?;
-        let store = open_store(url, &store_options()).await?;
+        let store = open_store(url, &self.store_options()).await?;
         let outcome = self.journal.sync(store.as_ref(), policy).await;
         // The store's address and an error's text can carry credentials: neither is logged.
         match &outcome {
@@ -224,7 +256,8 @@ pub async fn verify_central_store(url: &str) -> Result<StoreReport, CoreError> {
     Ok(verify_store(store.as_ref()).await?)
 }
 
-/// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` point S3 stores at a local server (tests, MinIO).
+/// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` point S3 stores at a local server (tests, MinIO),
+/// whatever credentials reach it.
 fn store_options() -> StoreOptions {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
         .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))

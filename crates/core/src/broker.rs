@@ -105,11 +105,10 @@ impl BrokerHost {
 
         let dir = broker_dir(ws.dir());
         std::fs::create_dir_all(&dir).map_err(|e| CoreError::io("create", &dir, e))?;
-        let audit = Arc::new(Audit::open(
-            &dir.join("journal.sqlite"),
-            &workspace,
-            ws.audit_store()?,
-        )?);
+        let audit = Arc::new(
+            Audit::open(&dir.join("journal.sqlite"), &workspace, ws.audit_store()?)?
+                .with_store_endpoint(ws.audit_endpoint()),
+        );
         // Its own cache: the broker's rollback and pinning state is not a client's.
         let mut setup = ws.bundle_setup()?;
         setup.cache_dir = dir.join("bundle-cache");

@@ -84,6 +84,10 @@ pub struct AuditSettings {
     /// How often the desktop app syncs in the background.
     #[serde(default)]
     pub sync_every: Option<String>,
+    /// An S3 endpoint instead of AWS's for an `s3://` store (a local server: the sandbox's
+    /// moto, MinIO). `AWS_ENDPOINT_URL_S3` does the same for every workspace.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// `config.toml`. A missing file means the defaults: the demo workspace only.

@@ -298,6 +298,50 @@ impl Workspace {
         }
     }
 
+    /// The S3 endpoint of the central audit store, when the workspace names one.
+    pub fn audit_endpoint(&self) -> Option<String> {
+        self.audit.endpoint.clone()
+    }
+
+    /// The workspace's audit journal as `warden audit sync` uses it: on an `athena` workspace
+    /// with a sign-in, an S3 store is written with the sign-in's credentials (refused when
+    /// signed out), as the app's syncs are.
+    pub async fn open_audit_for_sync(&self) -> Result<Arc<Audit>, CoreError> {
+        let audit = self.open_audit()?;
+        if self.kind == WorkspaceKind::Athena && self.signs_in {
+            let identity =
+                crate::identity::WorkspaceIdentity::open(&self.home, Some(&self.name)).await?;
+            let region = identity.session.config().region.clone();
+            let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
+            self.sign_audit_store(&audit, credentials, Some(&region))
+                .await?;
+        }
+        Ok(audit)
+    }
+
+    /// The journal of an `athena` workspace writes its S3 store with `credentials` (the
+    /// sign-in's baseline: the bucket policy lets analysts append), not with whatever the AWS
+    /// SDK's chain finds on the machine.
+    async fn sign_audit_store(
+        &self,
+        audit: &Audit,
+        credentials: SharedCredentialsProvider,
+        sign_in_region: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let setup = self.athena.setup(
+            &self.name,
+            self.default_database.as_deref(),
+            self.results_dir(),
+        )?;
+        let endpoint = self.audit.endpoint.as_deref();
+        audit.sign_store_with(
+            setup
+                .audit_store_sdk(credentials, sign_in_region, endpoint)
+                .await?,
+        );
+        Ok(())
+    }
+
     /// How often the desktop app syncs the audit journal in the background.
     pub fn audit_sync_every(&self) -> Result<std::time::Duration, CoreError> {
         let text = self.audit.sync_every.as_deref().unwrap_or("1m");
@@ -313,7 +357,8 @@ impl Workspace {
     /// The workspace's audit journal (one per workspace and installation).
     pub fn open_audit(&self) -> Result<Arc<Audit>, CoreError> {
         let path = self.dir.join("audit").join("journal.sqlite");
-        let audit = Audit::open(&path, &self.name, self.audit_store()?)?;
+        let audit = Audit::open(&path, &self.name, self.audit_store()?)?
+            .with_store_endpoint(self.audit_endpoint());
         if let Some(who) = crate::identity::signed_in_as(&self.dir) {
             audit.set_sso_identity(Some(who.arn));
         }
@@ -382,7 +427,9 @@ impl Workspace {
                     crate::identity::WorkspaceIdentity::open(&self.home, Some(&self.name)).await?;
                 let region = identity.session.config().region.clone();
                 let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
-                let engine = self.athena_engine(credentials, Some(&region), None).await?;
+                let engine = self
+                    .athena_engine(credentials.clone(), Some(&region), None)
+                    .await?;
                 let mut held = Vec::new();
                 for name in elevations {
                     let grant =
@@ -397,6 +444,8 @@ impl Workspace {
                     held.push(grant);
                 }
                 let mut gate = self.gate_over(Box::new(engine)).await?;
+                self.sign_audit_store(gate.audit(), credentials, Some(&region))
+                    .await?;
                 gate.offer_workgroups(self.athena.workgroup_rules());
                 gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
                 let keys = crate::aws_elevation::VaultKeys::new(
@@ -539,8 +588,10 @@ impl Workspace {
         clock: std::sync::Arc<dyn warden_elevation::Clock>,
         keys: Option<std::sync::Arc<dyn crate::gate::GrantKeys>>,
     ) -> Result<Gate, CoreError> {
-        let engine = self.athena_engine(credentials, None, None).await?;
+        let engine = self.athena_engine(credentials.clone(), None, None).await?;
         let mut gate = self.gate_over_at(Box::new(engine), clock).await?;
+        self.sign_audit_store(gate.audit(), credentials, None)
+            .await?;
         gate.offer_workgroups(self.athena.workgroup_rules());
         gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
         self.hold_grants(&mut gate, held, None, keys).await?;

@@ -75,8 +75,12 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
             }
         }
         AuditCommand::Sync { workspace, to } => {
-            let audit = find(workspace)?.open_audit().map_err(|e| e.to_string())?;
-            match super::runtime()?.block_on(audit.sync(to.as_deref())) {
+            let ws = find(workspace)?;
+            let runtime = super::runtime()?;
+            let audit = runtime
+                .block_on(ws.open_audit_for_sync())
+                .map_err(|e| e.to_string())?;
+            match runtime.block_on(audit.sync(to.as_deref())) {
                 Ok(report) => {
                     println!(
                         "synced {} events in {} new objects to {} ({} already there, {} retries); last synced sequence {}, {} pending",
