@@ -90,6 +90,9 @@ Workspace \`sandbox\` written to $config.
   $cli query --workspace sandbox "SELECT country, count(*) AS n FROM sales.customers GROUP BY 1"
   $CARGO_TARGET_DIR/debug/warden-desktop        # the app (make run builds it)
 The elevation broker decides requests in s3://$bucket (moto) every 2 s; its log: $state/broker.log
+The app's and the broker's journals sync to s3://warden-audit/ (moto):
+  AWS_ENDPOINT_URL_S3=$moto AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_REGION=us-east-1 \
+    $cli audit verify-store --store s3://warden-audit/
 Stop it with: make sandbox-stop
 EOT
       return 0
@@ -124,6 +127,8 @@ endpoint, bucket = sys.argv[1], sys.argv[2]
 kw = dict(endpoint_url=endpoint, region_name="us-east-1",
           aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 boto3.client("s3", **kw).create_bucket(Bucket=bucket)
+# The central audit store, where the app's and the broker's journals meet.
+boto3.client("s3", **kw).create_bucket(Bucket="warden-audit")
 broker = "arn:aws:iam::123456789012:role/warden-broker"
 trust = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"AWS": broker},

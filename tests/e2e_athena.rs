@@ -7,6 +7,8 @@
 #[allow(dead_code)]
 mod support;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,10 +16,75 @@ use serde_json::json;
 use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
 use support::{keyring_users, wait_for};
-use warden_test_support::sandbox::output_text as text;
+use warden_test_support::sandbox::{output_text as text, Sandbox};
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
 const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Where the sandbox's server `name` listens (scripts/sandbox.sh writes them).
+fn endpoint(sandbox: &Sandbox, name: &str) -> Result<String, String> {
+    let endpoints = std::fs::read_to_string(sandbox.state.path().join("endpoints"))
+        .map_err(|e| format!("the sandbox's endpoints: {e}"))?;
+    let prefix = format!("{name}=");
+    endpoints
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix(prefix.as_str()))
+        .map(str::to_string)
+        .ok_or_else(|| format!("no {prefix} in {endpoints:?}"))
+}
+
+/// The elevation ids each device of the central store (s3://warden-audit/ in moto) recorded as
+/// granted, read from its objects as an admin's Athena table would.
+fn granted_by_device(moto: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let s3 = warden_test_support::standin::s3_client(moto);
+        let listed = s3
+            .list_objects_v2()
+            .bucket("warden-audit")
+            .prefix("audit/v1/")
+            .send()
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for key in listed.contents().iter().filter_map(|o| o.key()) {
+            let device = key
+                .split('/')
+                .find_map(|part| part.strip_prefix("device="))
+                .ok_or_else(|| format!("no device in {key}"))?
+                .to_string();
+            let body = s3
+                .get_object()
+                .bucket("warden-audit")
+                .key(key)
+                .send()
+                .await
+                .map_err(|e| format!("{e:?}"))?
+                .body
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .into_bytes();
+            let mut lines = String::new();
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_string(&mut lines)
+                .map_err(|e| format!("{key}: {e}"))?;
+            for line in lines.lines() {
+                let event: serde_json::Value =
+                    serde_json::from_str(line).map_err(|e| format!("{key}: {e}"))?;
+                if event["kind"] == "elevation_granted" {
+                    if let Some(id) = event["payload"]["elevation_id"].as_str() {
+                        granted
+                            .entry(device.clone())
+                            .or_default()
+                            .insert(id.to_string());
+                    }
+                }
+            }
+        }
+        Ok(granted)
+    })
+}
 
 fn grid_cells(s: &Session<'_>) -> Vec<String> {
     s.execute(
@@ -208,6 +275,53 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
             "no {kind} in {journal:?}"
         );
     }
+
+    // The client's journal (written with the sign-in's credentials) and the broker's meet in
+    // the central store in moto's S3, intact, and tell the same grant.
+    let out = sandbox.warden(&["audit", "sync", "--workspace", "sandbox"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let moto = endpoint(sandbox, "moto")?;
+    let granted_on_both = wait_for(
+        "the grant in the client's and the broker's journals in the store",
+        ATHENA_PATIENCE,
+        || {
+            let granted = granted_by_device(&moto).ok()?;
+            let mut devices = granted.keys();
+            let (first, second) = (devices.next()?, devices.next()?);
+            granted[first]
+                .intersection(&granted[second])
+                .next()
+                .cloned()
+        },
+    )?;
+    assert!(!granted_on_both.is_empty());
+    let mut verify = std::process::Command::new(
+        Path::new(env!("CARGO_BIN_EXE_warden-desktop")).with_file_name("warden"),
+    );
+    sandbox.env(&mut verify);
+    let out = verify
+        .args([
+            "audit",
+            "verify-store",
+            "--store",
+            "s3://warden-audit/",
+            "--format",
+            "json",
+        ])
+        .env("AWS_ENDPOINT_URL_S3", &moto)
+        .env("AWS_ACCESS_KEY_ID", "sandbox-admin")
+        .env("AWS_SECRET_ACCESS_KEY", "sandbox-admin")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .map_err(|e| e.to_string())?;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(
+        report["devices"].as_array().is_some_and(|d| d.len() >= 2),
+        "{report}"
+    );
 
     // The keyring is shared with the other tests of the session: leave it as it was.
     let out = sandbox.warden(&["logout", "--workspace", "sandbox"]);

@@ -155,6 +155,10 @@ region = "us-east-1"
 [elevation.endpoints]
 s3 = "{sts}"
 sts = "{sts}"
+[audit]
+store = "s3://warden-audit/"
+endpoint = "{sts}"
+sync_every = "5s"
 "#,
                 source = e.bundles,
                 key = e.key,
