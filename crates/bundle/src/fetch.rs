@@ -22,6 +22,9 @@ pub struct RemoteOptions {
     pub s3_endpoint: Option<String>,
     /// S3 region; `None` uses the workspace's AWS configuration.
     pub s3_region: Option<String>,
+    /// Credentials for `s3://` (an `athena` workspace's sign-in); `None` takes the AWS SDK's
+    /// own chain (environment, profile, instance role).
+    pub s3_credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 impl Default for RemoteOptions {
@@ -33,6 +36,7 @@ impl Default for RemoteOptions {
             max_bytes: 16 * 1024 * 1024,
             s3_endpoint: None,
             s3_region: None,
+            s3_credentials: None,
         }
     }
 }

@@ -19,6 +19,13 @@ pub(crate) async fn client(options: &RemoteOptions) -> aws_sdk_s3::Client {
     if let Some(endpoint) = &options.s3_endpoint {
         loader = loader.endpoint_url(endpoint.clone());
     }
+    if let Some(credentials) = &options.s3_credentials {
+        // Warden's provider caches and refreshes by itself, and answers only while the
+        // sign-in lasts.
+        loader = loader
+            .credentials_provider(credentials.clone())
+            .identity_cache(aws_config::identity::IdentityCache::no_cache());
+    }
     let shared = loader.load().await;
     // Path-style addressing works with every S3-compatible store and with dotted bucket names.
     let config = aws_sdk_s3::config::Builder::from(&shared)

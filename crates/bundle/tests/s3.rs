@@ -231,3 +231,60 @@ async fn missing_objects_and_buckets_are_reported() {
     let err = fetcher.fetch(None).await.unwrap_err();
     assert!(err.is_transport(), "{err}");
 }
+
+/// Credentials that count how often they are asked for.
+#[derive(Debug, Clone, Default)]
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl aws_credential_types::provider::ProvideCredentials for Counted {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(
+            aws_credential_types::Credentials::new(
+                "FAKESIGNIN",
+                "FAKE-sign-in",
+                None,
+                None,
+                "test",
+            ),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_fetch_signs_with_the_credentials_it_is_given_not_the_sdk_chain() {
+    fake_credentials();
+    let moto = Moto::start();
+    moto.create_bucket("bundles").await;
+    let keys = keys();
+    publish(
+        &bundle(&keys, 1, POLICY, t0()),
+        "s3://bundles/signed/",
+        &options(&moto),
+    )
+    .await
+    .unwrap();
+    let sign_in = Counted::default();
+    let options = RemoteOptions {
+        s3_credentials: Some(
+            aws_credential_types::provider::SharedCredentialsProvider::new(sign_in.clone()),
+        ),
+        ..options(&moto)
+    };
+    let fetcher = Fetcher::connect("s3://bundles/signed/", &options)
+        .await
+        .unwrap();
+    assert!(matches!(
+        fetcher.fetch(None).await.unwrap(),
+        Fetched::Body { .. }
+    ));
+    assert!(
+        sign_in.0.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the request was signed with the given credentials"
+    );
+}

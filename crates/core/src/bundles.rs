@@ -24,6 +24,9 @@ pub(crate) struct BundleSetup {
     pub workspace: String,
     /// The bundle name and audience this workspace takes.
     pub expected: Expected,
+    /// An `s3://` source is read with these (an `athena` workspace's sign-in); `None` takes the
+    /// AWS SDK's own chain.
+    pub s3_credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 pub(crate) struct Bundles {
@@ -54,8 +57,11 @@ impl Bundles {
             trust,
             trust_problems,
             configured,
+            remote: RemoteOptions {
+                s3_credentials: setup.s3_credentials.clone(),
+                ..RemoteOptions::default()
+            },
             setup,
-            remote: RemoteOptions::default(),
         })
     }
 

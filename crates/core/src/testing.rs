@@ -76,6 +76,7 @@ impl Fixture {
                 name: None,
                 audience: Some("test".into()),
             },
+            s3_credentials: None,
         }
     }
 

@@ -279,6 +279,7 @@ impl Workspace {
                         .unwrap_or_else(|| self.name.clone()),
                 ),
             },
+            s3_credentials: None,
         })
     }
 
@@ -443,8 +444,8 @@ impl Workspace {
                             })?;
                     held.push(grant);
                 }
-                let mut gate = self.gate_over(Box::new(engine)).await?;
-                self.sign_audit_store(gate.audit(), credentials, Some(&region))
+                let mut gate = self
+                    .gate_over(Box::new(engine), Some((credentials, Some(&region))))
                     .await?;
                 gate.offer_workgroups(self.athena.workgroup_rules());
                 gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
@@ -462,7 +463,7 @@ impl Workspace {
                 return Ok(gate);
             }
         };
-        self.gate_over(engine).await
+        self.gate_over(engine, None).await
     }
 
     /// Gives an AWS gate the grants `held`, each with an engine signing with its credentials
@@ -589,8 +590,8 @@ impl Workspace {
         keys: Option<std::sync::Arc<dyn crate::gate::GrantKeys>>,
     ) -> Result<Gate, CoreError> {
         let engine = self.athena_engine(credentials.clone(), None, None).await?;
-        let mut gate = self.gate_over_at(Box::new(engine), clock).await?;
-        self.sign_audit_store(gate.audit(), credentials, None)
+        let mut gate = self
+            .gate_over_at(Box::new(engine), clock, Some((credentials, None)))
             .await?;
         gate.offer_workgroups(self.athena.workgroup_rules());
         gate.remember_workgroup_in(crate::gate::remembered_workgroup_path(&self.dir));
@@ -598,10 +599,20 @@ impl Workspace {
         Ok(gate)
     }
 
-    /// The gate over `engine`, with the policy in force (fetched once when none is).
-    async fn gate_over(&self, engine: Box<dyn warden_engine::Engine>) -> Result<Gate, CoreError> {
-        self.gate_over_at(engine, std::sync::Arc::new(warden_elevation::SystemClock))
-            .await
+    /// The gate over `engine`, with the policy in force (fetched once when none is). `sign_in`:
+    /// an `athena` workspace's credentials, which read an `s3://` bundle source and write an
+    /// S3 audit store (else the AWS SDK's own chain does).
+    async fn gate_over(
+        &self,
+        engine: Box<dyn warden_engine::Engine>,
+        sign_in: Option<(SharedCredentialsProvider, Option<&str>)>,
+    ) -> Result<Gate, CoreError> {
+        self.gate_over_at(
+            engine,
+            std::sync::Arc::new(warden_elevation::SystemClock),
+            sign_in,
+        )
+        .await
     }
 
     /// The same, reading every "now" from `clock`.
@@ -609,10 +620,17 @@ impl Workspace {
         &self,
         engine: Box<dyn warden_engine::Engine>,
         clock: std::sync::Arc<dyn warden_elevation::Clock>,
+        sign_in: Option<(SharedCredentialsProvider, Option<&str>)>,
     ) -> Result<Gate, CoreError> {
         self.remove_stale_results();
         let audit = self.open_audit()?;
-        let mut client = self.open_policy_client(audit.clone())?;
+        let mut setup = self.bundle_setup()?;
+        if let Some((credentials, region)) = sign_in {
+            self.sign_audit_store(&audit, credentials.clone(), region)
+                .await?;
+            setup.s3_credentials = Some(credentials);
+        }
+        let mut client = PolicyClient::new(Bundles::open(setup)?, audit.clone());
         let now = chrono::Utc::now();
         if client.in_force(now).at(now).is_err() || self.kind == WorkspaceKind::Demo {
             // The outcome is in the client's status; a failure leaves the gate closed, not broken.
