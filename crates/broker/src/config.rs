@@ -1,23 +1,60 @@
 use std::collections::BTreeMap;
 
-use warden_guardrails::Policy;
+use warden_guardrails::{AwsTarget, Policy};
 
-/// What an elevation grants on AWS (the policy's `elevations.<name>.aws`, STS mode).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an elevation grants on AWS (the policy's `elevations.<name>.aws`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct AwsElevation {
-    /// The elevated role the broker assumes for the analyst.
-    pub role_arn: String,
-    /// An IAM policy document scoping the role down further for every grant (optional).
-    pub session_policy: Option<serde_json::Value>,
+    /// The elevated role the broker assumes for the analyst (STS mode), or the permission set
+    /// it assigns them (Identity Center mode).
+    pub target: AwsTarget,
     /// The Athena workgroup elevated runs use (for the client; the role is confined to it).
     pub workgroup: Option<String>,
     /// The Identity Center group (display name) an approver must be in, when set.
     pub approver_group: Option<String>,
 }
 
+impl AwsElevation {
+    /// The STS mode onto `role_arn`, without a session policy, workgroup or approver group.
+    pub fn role(role_arn: &str) -> Self {
+        Self {
+            target: AwsTarget::Role {
+                role_arn: role_arn.to_string(),
+                session_policy: None,
+            },
+            workgroup: None,
+            approver_group: None,
+        }
+    }
+
+    /// The role of the STS mode, `None` in the Identity Center mode.
+    pub fn role_arn(&self) -> Option<&str> {
+        match &self.target {
+            AwsTarget::Role { role_arn, .. } => Some(role_arn),
+            AwsTarget::PermissionSet(_) => None,
+        }
+    }
+
+    /// The STS mode's session policy.
+    pub fn session_policy(&self) -> Option<&serde_json::Value> {
+        match &self.target {
+            AwsTarget::Role { session_policy, .. } => session_policy.as_ref(),
+            AwsTarget::PermissionSet(_) => None,
+        }
+    }
+
+    /// The Identity Center mode's permission set, `None` in the STS mode.
+    pub fn permission_set(&self) -> Option<&warden_guardrails::PermissionSetGrant> {
+        match &self.target {
+            AwsTarget::PermissionSet(p) => Some(p),
+            AwsTarget::Role { .. } => None,
+        }
+    }
+}
+
 /// What the broker needs besides the policy: the workspace name its journal records and each
 /// elevation's AWS side.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BrokerConfig {
     pub workspace: String,
     pub elevations: BTreeMap<String, AwsElevation>,
@@ -36,8 +73,7 @@ impl BrokerConfig {
                 Some((
                     name.clone(),
                     AwsElevation {
-                        role_arn: aws.role_arn.clone(),
-                        session_policy: aws.session_policy.clone(),
+                        target: aws.target.clone(),
                         workgroup: aws.workgroup.clone(),
                         approver_group: e.approver_group.clone(),
                     },
@@ -84,20 +120,17 @@ elevations:
             elevations: BTreeMap::from([
                 (
                     "large-scan".to_string(),
-                    AwsElevation {
-                        role_arn: "arn:aws:iam::123456789012:role/warden-large-scan".into(),
-                        session_policy: None,
-                        workgroup: None,
-                        approver_group: None,
-                    },
+                    AwsElevation::role("arn:aws:iam::123456789012:role/warden-large-scan"),
                 ),
                 (
                     "pii-read".to_string(),
                     AwsElevation {
-                        role_arn: "arn:aws:iam::123456789012:role/warden-pii-read".into(),
-                        session_policy: Some(serde_json::json!({
-                            "Statement": [{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}]
-                        })),
+                        target: AwsTarget::Role {
+                            role_arn: "arn:aws:iam::123456789012:role/warden-pii-read".into(),
+                            session_policy: Some(serde_json::json!({
+                                "Statement": [{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}]
+                            })),
+                        },
                         workgroup: Some("warden-pii-read".into()),
                         approver_group: Some("Data approvers".into()),
                     },
@@ -108,7 +141,7 @@ elevations:
         // Whatever the policy lets through, the broker's own session policy takes.
         let end = chrono::Utc::now();
         for (name, e) in &config.elevations {
-            crate::session_policy(name, end, e.session_policy.as_ref()).expect(name);
+            crate::session_policy(name, end, e.session_policy()).expect(name);
         }
     }
 
@@ -124,8 +157,8 @@ elevations:
         for (name, e) in &config.elevations {
             // scripts/sandbox.sh creates exactly these roles in moto.
             assert_eq!(
-                e.role_arn,
-                format!("arn:aws:iam::123456789012:role/warden-{name}")
+                e.role_arn(),
+                Some(format!("arn:aws:iam::123456789012:role/warden-{name}").as_str())
             );
         }
     }

@@ -38,8 +38,11 @@ impl Minter {
         requester: &str,
         end: DateTime<Utc>,
     ) -> Result<Credentials, BrokerError> {
+        let role_arn = target
+            .role_arn()
+            .ok_or_else(|| BrokerError::NoMapping { name: name.into() })?;
         let source_identity = source_identity(requester)?;
-        let policy = session_policy(name, end, target.session_policy.as_ref())?;
+        let policy = session_policy(name, end, target.session_policy())?;
         let tag = Tag::builder()
             .key("warden-grant")
             .value(id)
@@ -51,7 +54,7 @@ impl Minter {
         let call = self
             .sts
             .assume_role()
-            .role_arn(&target.role_arn)
+            .role_arn(role_arn)
             .role_session_name(format!("warden-{id}"))
             .duration_seconds(SESSION_SECONDS)
             .source_identity(source_identity)
@@ -60,7 +63,7 @@ impl Minter {
             .send();
         let out = bounded("STS AssumeRole", call)
             .await?
-            .map_err(|e| describe(&format!("STS AssumeRole {}", target.role_arn), &e))?;
+            .map_err(|e| describe(&format!("STS AssumeRole {role_arn}"), &e))?;
         let c = out.credentials().ok_or_else(|| BrokerError::Aws {
             what: "STS AssumeRole".into(),
             message: "the answer held no credentials".into(),

@@ -294,6 +294,20 @@ impl Broker {
             Ok(v) => v,
             Err(e) => return refused(&mut state, e.to_string()),
         };
+        if self
+            .config
+            .elevations
+            .get(&validated.name)
+            .is_some_and(|e| e.permission_set().is_some())
+        {
+            return refused(
+                &mut state,
+                format!(
+                    "elevation {} is in the Identity Center mode (elevations.{}.aws.permission_set_arn), which this broker does not grant yet",
+                    validated.name, validated.name
+                ),
+            );
+        }
         if !self.config.elevations.contains_key(&validated.name) {
             return refused(
                 &mut state,
@@ -644,7 +658,7 @@ impl Broker {
                 break;
             }
         }
-        let (account_id, role_name) = account_and_role(&target.role_arn);
+        let (account_id, role_name) = account_and_role(target.role_arn().unwrap_or_default());
         tracing::info!(grant = %state.id, n, role = %role_name, "credentials delivered");
         self.record(vec![Payload::CredentialsIssued(CredentialsIssued {
             account_id,

@@ -1010,12 +1010,7 @@ mod column_permissions {
         /// session policy ending at the grant's end, `grant_left` from now).
         async fn minted(&self, role_arn: &str, grant_left: chrono::Duration) -> Credentials {
             let minter = Minter::new(&local_sdk_config(&self.moto.endpoint));
-            let target = AwsElevation {
-                role_arn: role_arn.into(),
-                session_policy: None,
-                workgroup: None,
-                approver_group: None,
-            };
+            let target = AwsElevation::role(role_arn);
             let c = minter
                 .mint(
                     "pii-read",

@@ -587,14 +587,20 @@ impl AwsElevations {
         Ok(())
     }
 
-    /// The account and role name of elevation `name`'s role, for the journal.
+    /// The account and role name of elevation `name`'s role, for the journal (in the Identity
+    /// Center mode, the account and the permission set's name).
     fn role_of(&self, name: &str) -> (String, String) {
-        let arn = self
-            .policy
-            .elevation(name)
-            .and_then(|e| e.aws.as_ref())
-            .map(|a| a.role_arn.clone())
-            .unwrap_or_default();
+        let aws = self.policy.elevation(name).and_then(|e| e.aws.as_ref());
+        if let Some(ps) = aws.and_then(|a| a.permission_set()) {
+            return (
+                ps.account_id.clone(),
+                ps.role_name.clone().unwrap_or_default(),
+            );
+        }
+        let arn = aws
+            .and_then(|a| a.role_arn())
+            .unwrap_or_default()
+            .to_string();
         let mut parts = arn.splitn(6, ':');
         let account = parts.nth(4).unwrap_or_default().to_string();
         let role = parts

@@ -382,12 +382,7 @@ mod tests {
         ] {
             config.elevations.insert(
                 name.into(),
-                AwsElevation {
-                    role_arn: format!("arn:aws:iam::123456789012:role/{role}"),
-                    session_policy: None,
-                    workgroup: None,
-                    approver_group: None,
-                },
+                AwsElevation::role(&format!("arn:aws:iam::123456789012:role/{role}")),
             );
         }
         let journal = warden_audit::Journal::open(

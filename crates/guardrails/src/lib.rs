@@ -31,9 +31,9 @@ pub use lint::{lint, lint_measured, LintContext, MAX_PARSE_DEPTH, MAX_QUERY_BYTE
 pub use params::{bind, check_value, ParameterError, Placeholder};
 pub use policy::units::human_size;
 pub use policy::{
-    Approval, AwsGrant, Catalog, Column, Elevation, Justification, Policy, PolicyError, SqlText,
-    Table, LONGEST_ELEVATION, MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH, MAX_SESSION_POLICY_CHARS,
-    POLICY_FORMAT,
+    Approval, AwsGrant, AwsTarget, Catalog, Column, Elevation, Justification, PermissionSetGrant,
+    Policy, PolicyError, SqlText, Table, LONGEST_ELEVATION, MAX_POLICY_BYTES,
+    MAX_POLICY_FLOW_DEPTH, MAX_SESSION_POLICY_CHARS, POLICY_FORMAT,
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, UnknownColumn, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;

@@ -32,21 +32,14 @@ pub fn config(approver_group: Option<&str>) -> BrokerConfig {
     config.elevations.insert(
         "pii-read".into(),
         AwsElevation {
-            role_arn: PII_ROLE.into(),
-            session_policy: None,
             workgroup: Some("warden-pii-read".into()),
             approver_group: approver_group.map(str::to_string),
+            ..AwsElevation::role(PII_ROLE)
         },
     );
-    config.elevations.insert(
-        "large-scan".into(),
-        AwsElevation {
-            role_arn: SCAN_ROLE.into(),
-            session_policy: None,
-            workgroup: None,
-            approver_group: None,
-        },
-    );
+    config
+        .elevations
+        .insert("large-scan".into(), AwsElevation::role(SCAN_ROLE));
     config
 }
 

@@ -1,7 +1,8 @@
-//! What an elevation grants on AWS (`elevations.<name>.aws`, STS mode): the role the elevation
-//! broker assumes for the analyst, an optional session policy scoping it down, and the Athena
-//! workgroup elevated runs use. Checked when the policy loads, so that a broker never finds out
-//! at the moment of a grant that the mapping cannot work.
+//! What an elevation grants on AWS (`elevations.<name>.aws`): in the STS mode the role the
+//! elevation broker assumes for the analyst and an optional session policy scoping it down; in
+//! the Identity Center mode the permission set the broker assigns to the analyst in one
+//! account; in both the Athena workgroup elevated runs use. Checked when the policy loads, so
+//! that a broker never finds out at the moment of a grant that the mapping cannot work.
 
 use std::sync::LazyLock;
 
@@ -11,13 +12,57 @@ use serde_json::Value;
 /// The AWS side of one elevation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsGrant {
-    /// `arn:aws:iam::ACCOUNT:role/NAME`: the role the broker assumes for the grant.
-    pub role_arn: String,
-    /// An IAM policy document that scopes the role down for every grant; the broker adds the
-    /// grant's end to each statement.
-    pub session_policy: Option<Value>,
+    /// What the broker gives the analyst for the grant.
+    pub target: AwsTarget,
     /// The Athena workgroup elevated runs use.
     pub workgroup: Option<String>,
+}
+
+/// The two modes of elevation on AWS (docs/elevation.md, "On AWS").
+#[derive(Debug, Clone, PartialEq)]
+pub enum AwsTarget {
+    /// STS mode: the broker assumes a role for the analyst and delivers the credentials.
+    Role {
+        /// `arn:aws:iam::ACCOUNT:role/NAME`: the role the broker assumes for the grant.
+        role_arn: String,
+        /// An IAM policy document that scopes the role down for every grant; the broker adds
+        /// the grant's end to each statement.
+        session_policy: Option<Value>,
+    },
+    /// Identity Center mode: the broker assigns a permission set to the analyst in one account
+    /// for the grant, and the analyst's Warden takes the credentials from the SSO portal.
+    PermissionSet(PermissionSetGrant),
+}
+
+/// The Identity Center mode's account assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionSetGrant {
+    /// `arn:aws:sso:::permissionSet/ssoins-.../ps-...`.
+    pub permission_set_arn: String,
+    /// The 12-digit account the permission set is assigned in.
+    pub account_id: String,
+    /// `arn:aws:sso:::instance/ssoins-...`; when absent the broker asks `ListInstances`.
+    pub instance_arn: Option<String>,
+    /// The permission set's name, which is the role name the SSO portal gives credentials for.
+    pub role_name: Option<String>,
+}
+
+impl AwsGrant {
+    /// The role of the STS mode, `None` in the Identity Center mode.
+    pub fn role_arn(&self) -> Option<&str> {
+        match &self.target {
+            AwsTarget::Role { role_arn, .. } => Some(role_arn),
+            AwsTarget::PermissionSet(_) => None,
+        }
+    }
+
+    /// The permission set of the Identity Center mode, `None` in the STS mode.
+    pub fn permission_set(&self) -> Option<&PermissionSetGrant> {
+        match &self.target {
+            AwsTarget::PermissionSet(p) => Some(p),
+            AwsTarget::Role { .. } => None,
+        }
+    }
 }
 
 /// AWS refuses packed session policies longer than this (the broker's limit too).
@@ -35,6 +80,20 @@ static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([!-~]*/)?[A-Za-z0-9+=,.@_-]{1,64}$")
         .expect("role ARN pattern")
 });
+
+static PERMISSION_SET_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    // IAM Identity Center's own pattern (sso-admin API reference, PermissionSetArn).
+    Regex::new(r"^arn:aws(-[a-z]+)*:sso:::permissionSet/((sso)?ins-[a-zA-Z0-9.-]{16})/ps-[a-zA-Z0-9./-]{16}$")
+        .expect("permission set ARN pattern")
+});
+
+static INSTANCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^arn:aws(-[a-z]+)*:sso:::instance/((sso)?ins-[a-zA-Z0-9.-]{16})$")
+        .expect("instance ARN pattern")
+});
+
+static ROLE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_+=,.@-]{1,32}$").expect("role name pattern"));
 
 static WORKGROUP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9._-]{1,128}$").expect("workgroup pattern"));
@@ -54,6 +113,57 @@ pub(crate) fn check_role_arn(arn: &str) -> Result<(), String> {
     Err(format!(
         "{arn:?} is not an IAM role ARN such as arn:aws:iam::123456789012:role/warden-pii-read{hint}"
     ))
+}
+
+/// The instance id (`ssoins-...`) of a permission set ARN; otherwise what is wrong with it.
+pub(crate) fn check_permission_set_arn(arn: &str) -> Result<String, String> {
+    if let Some(c) = PERMISSION_SET_ARN.captures(arn) {
+        return Ok(c[2].to_string());
+    }
+    let hint = if arn.contains(":iam::") {
+        " (an IAM ARN belongs to the STS mode: give it as role_arn instead)"
+    } else if arn.contains(":sso:::instance/") {
+        " (that is the Identity Center instance: give it as instance_arn)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "{arn:?} is not a permission set ARN such as arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef{hint}"
+    ))
+}
+
+/// The instance id (`ssoins-...`) of an Identity Center instance ARN; otherwise what is wrong.
+pub(crate) fn check_instance_arn(arn: &str) -> Result<String, String> {
+    INSTANCE_ARN
+        .captures(arn)
+        .map(|c| c[2].to_string())
+        .ok_or_else(|| {
+            format!(
+                "{arn:?} is not an IAM Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-0123456789abcdef (or leave it out: the broker asks ListInstances)"
+            )
+        })
+}
+
+/// `Ok` when `account` is a 12-digit AWS account id.
+pub(crate) fn check_account_id(account: &str) -> Result<(), String> {
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{account:?} is not an AWS account id: give its 12 digits, quoted if it starts with 0 (\"012345678901\")"
+        ))
+    }
+}
+
+/// `Ok` when `name` can be a permission set's name (the role name the SSO portal knows).
+pub(crate) fn check_role_name(name: &str) -> Result<(), String> {
+    if ROLE_NAME.is_match(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a permission set name (1 to 32 letters, digits or _+=,.@-)"
+        ))
+    }
 }
 
 /// `Ok` when `name` can be an Athena workgroup's name.
@@ -249,6 +359,61 @@ mod tests {
         let added = r#","Condition":{"DateLessThan":{"aws:CurrentTime":"2026-12-04T13:45:30Z"}}"#;
         assert_eq!(added.len(), END_CONDITION_CHARS);
         assert_eq!(r#""Version":"2012-10-17","#.len(), VERSION_CHARS);
+    }
+
+    #[test]
+    fn identity_center_arns_accounts_and_names_have_their_shapes() {
+        let ps = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef";
+        assert_eq!(
+            check_permission_set_arn(ps),
+            Ok("ssoins-0123456789abcdef".into())
+        );
+        assert_eq!(
+            check_permission_set_arn(
+                "arn:aws-us-gov:sso:::permissionSet/ins-0123456789abcdef/ps-0123456789abcdef"
+            ),
+            Ok("ins-0123456789abcdef".into())
+        );
+        for (bad, hint) in [
+            ("", ""),
+            ("ps-0123456789abcdef", ""),
+            (
+                "arn:aws:sso:::permissionSet/ssoins-0123/ps-0123456789abcdef",
+                "",
+            ),
+            (
+                "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-01",
+                "",
+            ),
+            ("arn:aws:iam::123456789012:role/r", "give it as role_arn"),
+            (
+                "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+                "give it as instance_arn",
+            ),
+        ] {
+            let e = check_permission_set_arn(bad).expect_err(bad);
+            assert!(
+                e.contains("is not a permission set ARN") && e.contains(hint),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            check_instance_arn("arn:aws:sso:::instance/ssoins-0123456789abcdef"),
+            Ok("ssoins-0123456789abcdef".into())
+        );
+        assert!(check_instance_arn("arn:aws:sso:::instance/ssoins-01").is_err());
+        assert!(check_instance_arn(ps).is_err());
+        assert!(check_account_id("012345678901").is_ok());
+        for bad in ["", "12345678901", "1234567890123", "12345678901a"] {
+            assert!(
+                check_account_id(bad).unwrap_err().contains("12 digits"),
+                "{bad}"
+            );
+        }
+        assert!(check_role_name("PiiRead").is_ok());
+        assert!(check_role_name("").is_err());
+        assert!(check_role_name(&"r".repeat(33)).is_err());
+        assert!(check_role_name("has space").is_err());
     }
 
     #[test]

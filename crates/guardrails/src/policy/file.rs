@@ -101,14 +101,29 @@ pub(crate) struct ElevationFile {
     pub aws: Option<AwsFile>,
 }
 
-/// `elevations.<name>.aws`: what the elevation grants on AWS (STS mode).
+/// `elevations.<name>.aws`: what the elevation grants on AWS: `role_arn` (and
+/// `session_policy`) for the STS mode, or `permission_set_arn` and `account_id` (and
+/// `instance_arn`, `role_name`) for the Identity Center mode. Which keys go together is
+/// checked after reading, so that the error can name the key.
 #[derive(DeriveDeserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AwsFile {
-    pub role_arn: String,
+    pub role_arn: Option<String>,
     /// A mapping, or a string holding the JSON document.
     pub session_policy: Option<serde_json::Value>,
     pub workgroup: Option<String>,
+    pub permission_set_arn: Option<String>,
+    pub account_id: Option<AccountValue>,
+    pub instance_arn: Option<String>,
+    pub role_name: Option<String>,
+}
+
+/// An AWS account id, quoted or not (YAML reads `123456789012` as a number).
+#[derive(DeriveDeserialize, Clone)]
+#[serde(untagged)]
+pub(crate) enum AccountValue {
+    Number(u64),
+    Text(String),
 }
 
 /// Every key any rule kind takes; which ones a kind accepts is checked after reading.

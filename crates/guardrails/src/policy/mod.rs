@@ -16,7 +16,7 @@ use file::{ColumnSpec, PolicyFile, SizeValue};
 use locate::Locations;
 pub(crate) use rules::Rule;
 
-pub use aws::{AwsGrant, MAX_SESSION_POLICY_CHARS};
+pub use aws::{AwsGrant, AwsTarget, PermissionSetGrant, MAX_SESSION_POLICY_CHARS};
 pub use guard::{MAX_POLICY_BYTES, MAX_POLICY_FLOW_DEPTH};
 
 pub const POLICY_FORMAT: &str = "warden-policy/1";
@@ -424,17 +424,91 @@ fn build_aws(
     let bad = |key: &str, m: String| {
         PolicyError::at(at(key), format!("elevations.{name}.aws.{key}: {m}"))
     };
-    aws::check_role_arn(&a.role_arn).map_err(|m| bad("role_arn", m))?;
-    let session_policy = match &a.session_policy {
-        None => None,
-        Some(v) => Some(aws::session_policy(v).map_err(|m| bad("session_policy", m))?),
-    };
     if let Some(w) = &a.workgroup {
         aws::check_workgroup(w).map_err(|m| bad("workgroup", m))?;
     }
+    let target = match (&a.role_arn, &a.permission_set_arn) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "permission_set_arn",
+                "give either role_arn (STS mode) or permission_set_arn (Identity Center mode), not both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(PolicyError::at(
+                loc.value(&format!("{path}/aws")),
+                format!(
+                    "elevations.{name}.aws: say what the elevation grants: role_arn (STS mode) or permission_set_arn and account_id (Identity Center mode)"
+                ),
+            ))
+        }
+        (Some(role_arn), None) => {
+            let sts_only = |key: &str| {
+                bad(
+                    key,
+                    format!("only the Identity Center mode (permission_set_arn) takes {key}; remove it, or give permission_set_arn instead of role_arn"),
+                )
+            };
+            if a.account_id.is_some() {
+                return Err(sts_only("account_id"));
+            }
+            if a.instance_arn.is_some() {
+                return Err(sts_only("instance_arn"));
+            }
+            if a.role_name.is_some() {
+                return Err(sts_only("role_name"));
+            }
+            aws::check_role_arn(role_arn).map_err(|m| bad("role_arn", m))?;
+            let session_policy = match &a.session_policy {
+                None => None,
+                Some(v) => Some(aws::session_policy(v).map_err(|m| bad("session_policy", m))?),
+            };
+            AwsTarget::Role {
+                role_arn: role_arn.clone(),
+                session_policy,
+            }
+        }
+        (None, Some(ps)) => {
+            let instance = aws::check_permission_set_arn(ps).map_err(|m| bad("permission_set_arn", m))?;
+            if a.session_policy.is_some() {
+                return Err(bad(
+                    "session_policy",
+                    "the Identity Center mode takes no session policy (the permission set's own policies apply); remove it, or use role_arn".into(),
+                ));
+            }
+            let account_id = match &a.account_id {
+                None => {
+                    return Err(bad(
+                        "permission_set_arn",
+                        "the Identity Center mode needs account_id too: the 12-digit account the permission set is assigned in".into(),
+                    ))
+                }
+                Some(file::AccountValue::Number(n)) => n.to_string(),
+                Some(file::AccountValue::Text(t)) => t.clone(),
+            };
+            aws::check_account_id(&account_id).map_err(|m| bad("account_id", m))?;
+            if let Some(arn) = &a.instance_arn {
+                let own = aws::check_instance_arn(arn).map_err(|m| bad("instance_arn", m))?;
+                if own != instance {
+                    return Err(bad(
+                        "instance_arn",
+                        format!("it is instance {own}, but the permission set belongs to {instance}"),
+                    ));
+                }
+            }
+            if let Some(r) = &a.role_name {
+                aws::check_role_name(r).map_err(|m| bad("role_name", m))?;
+            }
+            AwsTarget::PermissionSet(PermissionSetGrant {
+                permission_set_arn: ps.clone(),
+                account_id,
+                instance_arn: a.instance_arn.clone(),
+                role_name: a.role_name.clone(),
+            })
+        }
+    };
     Ok(AwsGrant {
-        role_arn: a.role_arn.clone(),
-        session_policy,
+        target,
         workgroup: a.workgroup.clone(),
     })
 }

@@ -340,17 +340,21 @@ fn an_elevation_maps_onto_an_aws_role_and_an_approver_group() {
     let pii = p.elevation("pii-read").expect("pii-read");
     assert_eq!(pii.approver_group.as_deref(), Some("Data approvers"));
     let aws = pii.aws.as_ref().expect("aws mapping");
-    assert_eq!(
-        aws.role_arn,
-        "arn:aws:iam::123456789012:role/warden-pii-read"
-    );
     assert_eq!(aws.workgroup.as_deref(), Some("warden-pii-read"));
     assert_eq!(
-        aws.session_policy,
-        Some(
-            serde_json::json!({"Statement": [{"Effect": "Allow", "Action": ["athena:*"], "Resource": "*"}]})
-        )
+        aws.target,
+        AwsTarget::Role {
+            role_arn: "arn:aws:iam::123456789012:role/warden-pii-read".into(),
+            session_policy: Some(
+                serde_json::json!({"Statement": [{"Effect": "Allow", "Action": ["athena:*"], "Resource": "*"}]})
+            ),
+        }
     );
+    assert_eq!(
+        aws.role_arn(),
+        Some("arn:aws:iam::123456789012:role/warden-pii-read")
+    );
+    assert!(aws.permission_set().is_none());
     let large = p.elevation("large-scan").expect("large-scan");
     assert!(large.aws.is_none() && large.approver_group.is_none());
 
@@ -362,9 +366,8 @@ fn an_elevation_maps_onto_an_aws_role_and_an_approver_group() {
             .unwrap()
             .aws
             .as_ref()
-            .unwrap()
-            .session_policy,
-        aws.session_policy
+            .map(|a| &a.target),
+        Some(&aws.target)
     );
 }
 
@@ -403,11 +406,120 @@ fn a_bad_aws_mapping_is_refused_at_its_place() {
     let e = error_of(&with_aws(
         "    aws: { role_arn: arn:aws:iam::123456789012:role/r, permission_set_arn: p }\n",
     ));
-    assert!(e.contains("permission_set_arn"), "{e}");
+    assert!(
+        e.contains("line 26")
+            && e.contains("elevations.pii-read.aws.permission_set_arn: give either role_arn (STS mode) or permission_set_arn (Identity Center mode), not both"),
+        "{e}"
+    );
+    let e = error_of(&with_aws(
+        "    aws:\n      role_arn: arn:aws:iam::123456789012:role/r\n      account_id: \"123456789012\"\n",
+    ));
+    assert!(
+        e.contains("line 28")
+            && e.contains("aws.account_id: only the Identity Center mode (permission_set_arn) takes account_id"),
+        "{e}"
+    );
     let e =
         error_of(&with_aws("").replace("approver_group: Data approvers", "approver_group: \"\""));
     assert!(
         e.contains("line 25") && e.contains("approver_group of elevation pii-read"),
         "{e}"
     );
+}
+
+const PS_ARN: &str = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef";
+
+/// `pii-read` in the Identity Center mode, with `extra` lines under `aws`.
+fn with_permission_set(extra: &str) -> String {
+    with_aws(&format!(
+        "    aws:\n      permission_set_arn: {PS_ARN}\n      account_id: 123456789012\n{extra}"
+    ))
+}
+
+#[test]
+fn an_elevation_maps_onto_a_permission_set_in_the_identity_center_mode() {
+    let p = Policy::from_yaml(&with_permission_set(
+        "      instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef\n      role_name: PiiRead\n      workgroup: warden-pii-read\n",
+    ))
+    .expect("Identity Center mapping");
+    let aws = p.elevation("pii-read").unwrap().aws.clone().unwrap();
+    assert_eq!(
+        aws,
+        AwsGrant {
+            target: AwsTarget::PermissionSet(crate::policy::PermissionSetGrant {
+                permission_set_arn: PS_ARN.into(),
+                account_id: "123456789012".into(),
+                instance_arn: Some("arn:aws:sso:::instance/ssoins-0123456789abcdef".into()),
+                role_name: Some("PiiRead".into()),
+            }),
+            workgroup: Some("warden-pii-read".into()),
+        }
+    );
+    assert_eq!(aws.role_arn(), None);
+    // The instance and the role name are optional; a quoted account reads the same.
+    let p = Policy::from_yaml(
+        &with_permission_set("")
+            .replace("account_id: 123456789012", "account_id: \"012345678901\""),
+    )
+    .expect("minimal Identity Center mapping");
+    let ps = p.elevation("pii-read").unwrap().aws.clone().unwrap();
+    let ps = ps.permission_set().unwrap();
+    assert_eq!(ps.account_id, "012345678901");
+    assert_eq!(
+        (ps.instance_arn.as_deref(), ps.role_name.as_deref()),
+        (None, None)
+    );
+}
+
+#[test]
+fn a_bad_identity_center_mapping_is_refused_at_its_place() {
+    let cases = [
+        (
+            with_permission_set("").replace("ps-0123456789abcdef", "ps-1"),
+            "line 27, column 27",
+            "elevations.pii-read.aws.permission_set_arn: \"arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-1\" is not a permission set ARN",
+        ),
+        (
+            with_permission_set("").replace("account_id: 123456789012", "account_id: 12345"),
+            "line 28, column 19",
+            "elevations.pii-read.aws.account_id: \"12345\" is not an AWS account id: give its 12 digits",
+        ),
+        (
+            with_permission_set("").replace("      account_id: 123456789012\n", ""),
+            "line 27",
+            "aws.permission_set_arn: the Identity Center mode needs account_id too",
+        ),
+        (
+            with_permission_set("      instance_arn: arn:aws:sso:::instance/ssoins-fedcba9876543210\n"),
+            "line 29",
+            "aws.instance_arn: it is instance ssoins-fedcba9876543210, but the permission set belongs to ssoins-0123456789abcdef",
+        ),
+        (
+            with_permission_set("      instance_arn: ssoins-0123456789abcdef\n"),
+            "line 29",
+            "is not an IAM Identity Center instance ARN",
+        ),
+        (
+            with_permission_set("      role_name: Pii Read\n"),
+            "line 29",
+            "aws.role_name: \"Pii Read\" is not a permission set name",
+        ),
+        (
+            with_permission_set("      session_policy: { Statement: [] }\n"),
+            "line 29",
+            "aws.session_policy: the Identity Center mode takes no session policy",
+        ),
+        (
+            with_permission_set("      iam_role: x\n"),
+            "line 29",
+            "unknown field `iam_role`",
+        ),
+    ];
+    for (text, at, says) in cases {
+        let e = error_of(&text);
+        assert!(
+            e.contains(at) && e.contains(says),
+            "expected {at}: {says}\ngot {e}"
+        );
+    }
 }
