@@ -6,15 +6,18 @@
 //! broker takes who asked and who decided from the key, never from an object's body. An
 //! approved grant gets short-lived credentials ([`Minter`], STS `AssumeRole`) bounded by a
 //! session policy to the grant's end, delivered encrypted to the key the requester named
-//! (`age`, X25519). [`Broker::run_once`] is one pass over the queue; its decisions go to its own
+//! (`age`, X25519); or, in the Identity Center mode, an account assignment of a permission set
+//! ([`IdentityCenter`]) shared by overlapping grants and deleted when the last one ends. [`Broker::run_once`] is one pass over the queue; its decisions go to its own
 //! audit journal. See docs/elevation.md and docs/deploy-aws.md.
 
 mod approvers;
+mod assignment;
 mod aws;
 mod bucket;
 mod config;
 mod credentials;
 mod error;
+mod holders;
 mod keys;
 mod mint;
 mod queue;
@@ -25,11 +28,13 @@ mod state;
 /// The `age` crate, for clients that make the key pair a request names.
 pub use age;
 pub use approvers::Approvers;
+pub use assignment::{Assigned, Assignment, IdentityCenter, OPERATION_WAIT};
 pub use aws::{caller, sdk_config, CALL_TIMEOUT};
 pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
 pub use config::{AwsElevation, BrokerConfig};
 pub use credentials::{open_delivery, Credentials};
 pub use error::BrokerError;
+pub use holders::{Busy, Holders, BUSY_LEASE_MS};
 pub use keys::{
     approval_key, grant_key, request_key, revocation_key, state_key, withdrawal_key, Key,
 };

@@ -15,12 +15,13 @@ use warden_audit::{
 use warden_elevation::{judge, validate, Clock, Decision, Moment, PENDING_TIMEOUT};
 use warden_guardrails::{Approval, Policy};
 
+use crate::holders::{Joined, Ledger};
 use crate::keys::{grant_key, state_key, Key};
 use crate::mint::{account_and_role, source_identity};
 use crate::queue::{ReadApproval, ReadRevocation};
 use crate::{
-    Approvers, AwsElevation, BrokerConfig, BrokerError, GrantState, Minter, S3Queue, Status,
-    Written,
+    Approvers, AwsElevation, BrokerConfig, BrokerError, GrantState, IdentityCenter, Minter,
+    S3Queue, Status, Written,
 };
 
 /// Compare-and-swap attempts on one request per pass before leaving it to the next pass.
@@ -49,6 +50,8 @@ pub struct Broker {
     approvers: Approvers,
     journal: Arc<Journal>,
     clock: Arc<dyn Clock>,
+    /// Identity Center mode: assigns permission sets; without it such elevations are denied.
+    identity_center: Option<IdentityCenter>,
     /// Requests in a final state: not read again by this process.
     finished: Mutex<HashSet<String>>,
 }
@@ -88,8 +91,30 @@ impl Broker {
             approvers,
             journal,
             clock,
+            identity_center: None,
             finished: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Grants the Identity Center mode's elevations through `center` (docs/elevation.md).
+    pub fn with_identity_center(mut self, center: IdentityCenter) -> Self {
+        self.identity_center = Some(center);
+        self
+    }
+
+    fn ledger(&self) -> Option<Ledger<'_>> {
+        self.identity_center.as_ref().map(|center| Ledger {
+            bucket: self.queue.bucket(),
+            center,
+        })
+    }
+
+    /// Whether grants of elevation `name` get credentials minted by the broker (STS mode).
+    fn mints(&self, name: &str) -> bool {
+        self.config
+            .elevations
+            .get(name)
+            .is_some_and(|e| e.role_arn().is_some())
     }
 
     /// Replaces the policy (a newer verified bundle); decisions from then on follow it.
@@ -157,7 +182,38 @@ impl Broker {
                 report.problems.push(format!("request {id}: {e}"));
             }
         }
+        if let Err(e) = self.sweep_assignments().await {
+            report.problems.push(format!("assignments: {e}"));
+        }
         Ok(report)
+    }
+
+    /// Releases the Identity Center assignments of grants that ended without their broker
+    /// releasing them (it stopped in between), and finishes creations and deletions a broker
+    /// that died left undone.
+    async fn sweep_assignments(&self) -> Result<(), BrokerError> {
+        let Some(ledger) = self.ledger() else {
+            return Ok(());
+        };
+        let now_ms = self.clock.now().wall.timestamp_millis();
+        for key in ledger.keys().await? {
+            let Some((record, _)) = ledger.read(&key).await? else {
+                continue;
+            };
+            let mut gone = Vec::new();
+            for id in &record.holders {
+                let ended = match self.queue.state(id).await {
+                    Ok(Some((state, _))) => state.status.is_final(),
+                    // Not decided yet, or unreadable: left for now.
+                    _ => false,
+                };
+                if ended {
+                    gone.push(id.clone());
+                }
+            }
+            ledger.sweep(&record, &gone, now_ms).await?;
+        }
+        Ok(())
     }
 
     fn is_finished(&self, id: &str) -> bool {
@@ -188,6 +244,20 @@ impl Broker {
                 None => Some(self.first_look(requester, id, now).await?),
                 Some((state, _)) => self.follow(state, on_it, now).await?,
             };
+            let before = current.as_ref().map(|(s, _)| s.status);
+            let change = match change {
+                Some(c) if c.next.status == Status::Granted && before != Some(Status::Granted) => {
+                    match self.assign(c, now).await? {
+                        Some(c) => Some(c),
+                        None => {
+                            // Another broker is creating or deleting the assignment.
+                            report.waiting.push(id.into());
+                            return Ok(());
+                        }
+                    }
+                }
+                other => other,
+            };
             let Some(change) = change else {
                 if let Some((state, _)) = &current {
                     match state.status {
@@ -213,7 +283,6 @@ impl Broker {
                 continue;
             };
             self.record(change.events)?;
-            let before = current.as_ref().map(|(s, _)| s.status);
             match change.next.status {
                 Status::Granted if before != Some(Status::Granted) => {
                     report.granted.push(id.into())
@@ -236,6 +305,9 @@ impl Broker {
             if let Some(n) = change.mint {
                 self.mint(&change.next, n).await?;
                 report.minted.push((id.into(), n));
+            }
+            if before == Some(Status::Granted) && change.next.status.is_final() {
+                self.release(&change.next).await?;
             }
             return Ok(());
         }
@@ -294,20 +366,6 @@ impl Broker {
             Ok(v) => v,
             Err(e) => return refused(&mut state, e.to_string()),
         };
-        if self
-            .config
-            .elevations
-            .get(&validated.name)
-            .is_some_and(|e| e.permission_set().is_some())
-        {
-            return refused(
-                &mut state,
-                format!(
-                    "elevation {} is in the Identity Center mode (elevations.{}.aws.permission_set_arn), which this broker does not grant yet",
-                    validated.name, validated.name
-                ),
-            );
-        }
         if !self.config.elevations.contains_key(&validated.name) {
             return refused(
                 &mut state,
@@ -340,7 +398,9 @@ impl Broker {
         if validated.approval == Approval::Auto {
             let end = now.wall + chrono::Duration::from_std(validated.duration).unwrap_or_default();
             let mut change = grant(state, None, now_ms, end, vec![requested]);
-            change.mint = claim(&mut change.next, now_ms);
+            if self.mints(&change.next.name) {
+                change.mint = claim(&mut change.next, now_ms);
+            }
             return Ok(change);
         }
         Ok(Change {
@@ -413,7 +473,11 @@ impl Broker {
                     events.push(expired);
                     return Ok(Some(changed(next, events)));
                 }
-                let mint = claim(&mut next, now_ms);
+                let mint = if self.mints(&next.name) {
+                    claim(&mut next, now_ms)
+                } else {
+                    None
+                };
                 if mint.is_none() && events.is_empty() {
                     return Ok(None);
                 }
@@ -470,7 +534,9 @@ impl Broker {
                             g.expires_at,
                             vec![],
                         );
-                        change.mint = claim(&mut change.next, now_ms);
+                        if self.mints(&change.next.name) {
+                            change.mint = claim(&mut change.next, now_ms);
+                        }
                         (events, Some(change))
                     }
                     Err(denial) => {
@@ -609,6 +675,80 @@ impl Broker {
             .map(|()| record))
     }
 
+    /// Identity Center mode: before a grant is written as granted, its account assignment is
+    /// made (or joined, when an overlapping grant holds it already) and IAM Identity Center
+    /// says it exists. `Ok(None)` when another broker is busy with it (the next pass looks
+    /// again); a change to denied, with the reason, when it cannot be made. STS-mode changes
+    /// pass unchanged.
+    async fn assign(&self, mut change: Change, now: Moment) -> Result<Option<Change>, BrokerError> {
+        let name = change.next.name.clone();
+        let Some(target) = self
+            .config
+            .elevations
+            .get(&name)
+            .and_then(|e| e.permission_set())
+        else {
+            return Ok(Some(change));
+        };
+        let Some(ledger) = self.ledger() else {
+            return Ok(Some(refuse_grant(
+                change,
+                format!(
+                    "elevation {name} is in the Identity Center mode and this broker has no IAM Identity Center client; start it with one"
+                ),
+            )));
+        };
+        let user = match source_identity(&change.next.requester) {
+            Ok(u) => u,
+            Err(e) => return Ok(Some(refuse_grant(change, e.to_string()))),
+        };
+        let center = self
+            .identity_center
+            .as_ref()
+            .expect("ledger implies a center");
+        let assigned = match center.resolve(&name, target, &user).await? {
+            Ok(a) => a,
+            Err(why) => return Ok(Some(refuse_grant(change, why))),
+        };
+        let now_ms = now.wall.timestamp_millis();
+        match ledger
+            .join(&assigned.assignment, &change.next.id, now_ms)
+            .await?
+        {
+            Joined::Held => {}
+            Joined::Waiting => return Ok(None),
+            Joined::Failed(why) => return Ok(Some(refuse_grant(change, why))),
+        }
+        change
+            .events
+            .push(Payload::CredentialsIssued(CredentialsIssued {
+                account_id: assigned.assignment.account_id.clone(),
+                role_name: assigned.role_name.clone(),
+                expires_at_ms: change.next.expires_at_ms.unwrap_or(now_ms),
+            }));
+        change.next.assignment = Some(assigned);
+        Ok(Some(change))
+    }
+
+    /// Identity Center mode: a grant that ended leaves its assignment, which is deleted when
+    /// no other grant holds it. A failure is left to the sweep of a later pass.
+    async fn release(&self, state: &GrantState) -> Result<(), BrokerError> {
+        let (Some(assigned), Some(ledger)) = (&state.assignment, self.ledger()) else {
+            return Ok(());
+        };
+        let now_ms = self.clock.now().wall.timestamp_millis();
+        let left = ledger
+            .leave(&assigned.assignment, &state.id, now_ms)
+            .await?;
+        tracing::info!(
+            grant = %state.id,
+            holders = left.holders.len(),
+            assigned = left.assigned,
+            "left the account assignment"
+        );
+        Ok(())
+    }
+
     /// Mints credential set `n` for `state` (a claim this broker won), delivers it encrypted
     /// under `grants/`, and records the delivery in the state and the journal.
     async fn mint(&self, state: &GrantState, n: u32) -> Result<(), BrokerError> {
@@ -693,6 +833,7 @@ fn blank(
         credentials_until_ms: None,
         refused: vec![],
         updated_at_ms: now_ms,
+        assignment: None,
     }
 }
 
@@ -721,6 +862,22 @@ fn grant(
         expires_at_ms: end.timestamp_millis(),
     }));
     changed(state, events)
+}
+
+/// A change that would grant, turned into a denial with `reason` (the grant's own event
+/// dropped, what came before it kept).
+fn refuse_grant(change: Change, reason: String) -> Change {
+    let mut next = change.next;
+    let events = change
+        .events
+        .into_iter()
+        .filter(|e| !matches!(e, Payload::ElevationGranted(_)))
+        .collect();
+    next.granted_at_ms = None;
+    next.expires_at_ms = None;
+    next.minted = 0;
+    next.last_claim_at_ms = None;
+    deny(&mut next, None, reason, events)
 }
 
 fn deny(

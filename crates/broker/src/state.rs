@@ -58,6 +58,9 @@ pub struct GrantState {
     /// Decision objects the broker refused (and recorded), so they are recorded once.
     pub refused: Vec<String>,
     pub updated_at_ms: i64,
+    /// Identity Center mode: the account assignment the grant holds (absent in the STS mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<crate::Assigned>,
 }
 
 impl GrantState {
@@ -112,6 +115,7 @@ mod tests {
             credentials_until_ms: None,
             refused: vec![],
             updated_at_ms: now,
+            assignment: None,
         }
     }
 

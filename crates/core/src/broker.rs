@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use aws_config::{Region, SdkConfig};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use warden_broker::{Approvers, Broker, BrokerConfig, Bucket, Minter, RunReport, S3Queue};
+use warden_broker::{
+    Approvers, Broker, BrokerConfig, Bucket, IdentityCenter, Minter, RunReport, S3Queue,
+};
 
 use crate::audit::Audit;
 use crate::bundles::Bundles;
@@ -50,6 +52,9 @@ pub struct ElevationEndpoints {
     pub sts: Option<String>,
     #[serde(default)]
     pub identitystore: Option<String>,
+    /// IAM Identity Center's admin API (the Identity Center mode's account assignments).
+    #[serde(default)]
+    pub ssoadmin: Option<String>,
 }
 
 /// What one pass did, for `warden broker run --once` and the log.
@@ -165,7 +170,11 @@ impl BrokerHost {
             approvers,
             audit.journal(),
             Arc::new(warden_elevation::SystemClock),
-        );
+        )
+        .with_identity_center(IdentityCenter::new(
+            &for_endpoint(&sdk, &settings.endpoints.ssoadmin),
+            &for_endpoint(&sdk, &settings.endpoints.identitystore),
+        ));
         Ok(BrokerHost {
             revision: in_force.revision(),
             sync_every: ws.audit_sync_every()?,

@@ -1,0 +1,327 @@
+//! Which grants hold one Identity Center account assignment, kept in the request bucket next to
+//! the queue (`assignments/...json`, see [`Assignment::key`]) so that it survives a broker's
+//! restart and two brokers share it. Overlapping grants of one permission set to one analyst
+//! share one assignment: it is created when the first holder joins and deleted when the last
+//! one leaves, never while another grant still holds it (AWS TEAM #279). Every change is a
+//! compare-and-swap on the object's ETag; a lost race re-reads and decides again.
+//!
+//! Creating or deleting takes AWS a while, so the broker that does it first writes a claim
+//! (`busy`) and others wait for it rather than race it; a claim older than [`BUSY_LEASE_MS`]
+//! is taken to have died with its broker and is taken over.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assignment::{Assignment, IdentityCenter, Outcome};
+use crate::{BrokerError, Bucket, Written};
+
+/// A claim to create or delete older than this is taken over (its broker died).
+pub const BUSY_LEASE_MS: i64 = 5 * 60 * 1000;
+/// Compare-and-swap attempts before leaving the record to the next pass.
+const MAX_ATTEMPTS: u32 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Delete,
+}
+
+/// A broker creating or deleting the assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Busy {
+    pub operation: Operation,
+    pub since_ms: i64,
+    /// Names this claim, so that its broker finishes only its own.
+    pub token: String,
+}
+
+/// The broker's record of one assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holders {
+    pub assignment: Assignment,
+    /// The request ids of the grants that hold (or are about to hold) the assignment.
+    pub holders: BTreeSet<String>,
+    /// Whether the assignment exists at AWS (as far as the brokers made it).
+    pub assigned: bool,
+    pub busy: Option<Busy>,
+    /// Why the last creation failed, if it did.
+    pub failure: Option<String>,
+    pub updated_at_ms: i64,
+}
+
+impl Holders {
+    fn new(assignment: &Assignment, now_ms: i64) -> Self {
+        Self {
+            assignment: assignment.clone(),
+            holders: BTreeSet::new(),
+            assigned: false,
+            busy: None,
+            failure: None,
+            updated_at_ms: now_ms,
+        }
+    }
+
+    fn busy_elsewhere(&self, now_ms: i64) -> bool {
+        self.busy
+            .as_ref()
+            .is_some_and(|b| now_ms - b.since_ms < BUSY_LEASE_MS)
+    }
+
+    /// Whether grant `id` holds the assignment now: it is a holder, the assignment exists and
+    /// nobody is deleting it.
+    pub fn held_by(&self, id: &str) -> bool {
+        self.assigned && self.busy.is_none() && self.holders.contains(id)
+    }
+}
+
+/// What joining an assignment came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joined {
+    /// The assignment exists and the grant holds it.
+    Held,
+    /// Another broker is creating or deleting it; the next pass looks again.
+    Waiting,
+    /// IAM Identity Center could not create it: the grant is denied with this reason.
+    Failed(String),
+}
+
+/// The holders' records in one bucket, and the Identity Center that acts on them.
+pub(crate) struct Ledger<'a> {
+    pub bucket: &'a Bucket,
+    pub center: &'a IdentityCenter,
+}
+
+impl Ledger<'_> {
+    /// The record of `assignment`, with its ETag.
+    pub async fn read(&self, key: &str) -> Result<Option<(Holders, String)>, BrokerError> {
+        let Some(object) = self.bucket.get(key).await? else {
+            return Ok(None);
+        };
+        let holders: Holders =
+            serde_json::from_slice(&object.body).map_err(|e| BrokerError::Damaged {
+                bucket: self.bucket.name().into(),
+                key: key.into(),
+                reason: e.to_string(),
+            })?;
+        if holders.assignment.key() != key {
+            return Err(BrokerError::Damaged {
+                bucket: self.bucket.name().into(),
+                key: key.into(),
+                reason: format!("it holds {}", holders.assignment.key()),
+            });
+        }
+        Ok(Some((holders, object.etag)))
+    }
+
+    /// Adds grant `id` to the holders of `assignment`, creating the assignment when it is the
+    /// first (and waiting on IAM Identity Center until it exists).
+    pub async fn join(
+        &self,
+        assignment: &Assignment,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Joined, BrokerError> {
+        let (record, failure) = self
+            .settle(assignment, now_ms, |h| {
+                h.holders.insert(id.to_string());
+            })
+            .await?;
+        if let Some(reason) = failure {
+            // The creation failed: this grant leaves again, so the record does not keep it.
+            self.settle(assignment, now_ms, |h| {
+                h.holders.remove(id);
+            })
+            .await?;
+            return Ok(Joined::Failed(reason));
+        }
+        Ok(if record.held_by(id) {
+            Joined::Held
+        } else {
+            Joined::Waiting
+        })
+    }
+
+    /// Removes grant `id` from the holders of `assignment`, deleting the assignment when no
+    /// other grant holds it. Returns the record as left.
+    pub async fn leave(
+        &self,
+        assignment: &Assignment,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Holders, BrokerError> {
+        Ok(self
+            .settle(assignment, now_ms, |h| {
+                h.holders.remove(id);
+            })
+            .await?
+            .0)
+    }
+
+    /// Applies `change` to the record (idempotent: it is applied again after a lost race), then
+    /// brings AWS in line with it: creates the assignment when it has holders but does not
+    /// exist, deletes it when it exists without holders, unless another broker is busy doing
+    /// so. Returns the record as written last and why a creation failed, if one did.
+    async fn settle(
+        &self,
+        assignment: &Assignment,
+        now_ms: i64,
+        change: impl Fn(&mut Holders),
+    ) -> Result<(Holders, Option<String>), BrokerError> {
+        let key = assignment.key();
+        let mut failure = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.read(&key).await?;
+            let mut next = current
+                .as_ref()
+                .map(|(h, _)| h.clone())
+                .unwrap_or_else(|| Holders::new(assignment, now_ms));
+            change(&mut next);
+            let operation = if next.busy_elsewhere(now_ms) {
+                None
+            } else if !next.holders.is_empty() && !next.assigned && failure.is_none() {
+                Some(Operation::Create)
+            } else if next.holders.is_empty() && next.assigned {
+                Some(Operation::Delete)
+            } else {
+                // A claim whose broker died, with nothing left to do.
+                next.busy = None;
+                None
+            };
+            let token = uuid::Uuid::now_v7().to_string();
+            if let Some(operation) = operation {
+                next.busy = Some(Busy {
+                    operation,
+                    since_ms: now_ms,
+                    token: token.clone(),
+                });
+            }
+            if current.as_ref().map(|(h, _)| h) != Some(&next) {
+                next.updated_at_ms = now_ms;
+                if !self.write(&key, &next, current.as_ref()).await? {
+                    continue;
+                }
+            }
+            let Some(operation) = operation else {
+                return Ok((next, failure));
+            };
+            let outcome = match operation {
+                Operation::Create => self.center.create(assignment).await?,
+                Operation::Delete => self.center.delete(assignment).await?,
+            };
+            let done = match (operation, outcome) {
+                (Operation::Create, Outcome::Succeeded) => {
+                    tracing::info!(key = %key, "account assignment created");
+                    Some(true)
+                }
+                (Operation::Delete, Outcome::Succeeded) => {
+                    tracing::info!(key = %key, "account assignment deleted");
+                    Some(false)
+                }
+                (Operation::Create, Outcome::Failed(reason)) => {
+                    failure = Some(reason);
+                    None
+                }
+                (Operation::Delete, Outcome::Failed(reason)) => {
+                    // Left claimed: after the lease another pass tries again.
+                    return Err(BrokerError::Aws {
+                        what: "sso-admin DeleteAccountAssignment".into(),
+                        message: reason,
+                    });
+                }
+            };
+            self.finish(&key, &token, done, failure.clone(), now_ms)
+                .await?;
+            // Holders may have come or gone meanwhile: look again.
+        }
+        Err(BrokerError::Contended {
+            id: key,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// Ends this broker's claim `token`: the assignment exists (`Some(true)`), does not
+    /// (`Some(false)`), or is as before (`None`, a failed creation).
+    async fn finish(
+        &self,
+        key: &str,
+        token: &str,
+        assigned: Option<bool>,
+        failure: Option<String>,
+        now_ms: i64,
+    ) -> Result<(), BrokerError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some((mut h, etag)) = self.read(key).await? else {
+                return Ok(());
+            };
+            if h.busy.as_ref().map(|b| b.token.as_str()) != Some(token) {
+                // Taken over by another broker (our lease ran out): it decides now.
+                return Ok(());
+            }
+            h.busy = None;
+            if let Some(a) = assigned {
+                h.assigned = a;
+            }
+            h.failure = failure.clone();
+            h.updated_at_ms = now_ms;
+            if self.write(key, &h, Some(&(h.clone(), etag))).await? {
+                return Ok(());
+            }
+        }
+        Err(BrokerError::Contended {
+            id: key.into(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    async fn write(
+        &self,
+        key: &str,
+        next: &Holders,
+        current: Option<&(Holders, String)>,
+    ) -> Result<bool, BrokerError> {
+        let body = serde_json::to_vec_pretty(next).unwrap_or_default();
+        let written = match current {
+            None => self.bucket.create(key, body).await?,
+            Some((_, etag)) => self.bucket.replace(key, body, etag).await?,
+        };
+        Ok(matches!(written, Written::Done(_)))
+    }
+
+    /// Every assignment record in the bucket (for the sweep of holders whose grant ended).
+    pub async fn keys(&self) -> Result<Vec<String>, BrokerError> {
+        Ok(self
+            .bucket
+            .list("assignments/")
+            .await?
+            .into_iter()
+            .filter(|k| k.ends_with(".json"))
+            .collect())
+    }
+
+    /// Removes `gone` (grants whose end a broker recorded but did not get to release, for
+    /// instance because it stopped in between) from the record `h`, and finishes what a
+    /// broker that died left undone: an assignment without holders is deleted, one with
+    /// holders that does not exist is created.
+    pub async fn sweep(
+        &self,
+        h: &Holders,
+        gone: &[String],
+        now_ms: i64,
+    ) -> Result<(), BrokerError> {
+        let stuck = (h.holders.is_empty() == h.assigned) && !h.busy_elsewhere(now_ms);
+        if gone.is_empty() && !stuck {
+            return Ok(());
+        }
+        self.settle(&h.assignment, now_ms, |r| {
+            for id in gone {
+                r.holders.remove(id);
+            }
+        })
+        .await?;
+        Ok(())
+    }
+}
