@@ -209,8 +209,17 @@ impl Ledger<'_> {
                 return Ok((next, failure));
             };
             let outcome = match operation {
-                Operation::Create => self.center.create(assignment).await?,
-                Operation::Delete => self.center.delete(assignment).await?,
+                Operation::Create => self.center.create(assignment).await,
+                Operation::Delete => self.center.delete(assignment).await,
+            };
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => {
+                    // AWS could not be asked: the claim goes, so that the next pass (this
+                    // broker's or another's) tries again at once rather than after the lease.
+                    let _ = self.finish(&key, &token, None, None, now_ms).await;
+                    return Err(e);
+                }
             };
             let done = match (operation, outcome) {
                 (Operation::Create, Outcome::Succeeded) => {
@@ -226,7 +235,8 @@ impl Ledger<'_> {
                     None
                 }
                 (Operation::Delete, Outcome::Failed(reason)) => {
-                    // Left claimed: after the lease another pass tries again.
+                    // Still assigned, without holders: the next pass tries again.
+                    let _ = self.finish(&key, &token, None, None, now_ms).await;
                     return Err(BrokerError::Aws {
                         what: "sso-admin DeleteAccountAssignment".into(),
                         message: reason,

@@ -470,3 +470,55 @@ async fn racing_brokers_make_one_assignment_and_one_record() {
     let record = holders(&env, &key).await;
     assert!(record.holders.is_empty() && !record.assigned && record.busy.is_none());
 }
+
+#[tokio::test]
+async fn an_approved_grant_is_assigned_then_and_a_revocation_takes_the_assignment_back() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&pii_request(30 * MIN), env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.waiting, vec![request.id.clone()]);
+    assert!(
+        center.assignments().await.is_empty(),
+        "nothing before a decision"
+    );
+
+    let (bob, _) = env.queue_of(BOB);
+    bob.decide_request(
+        &request.id,
+        warden_elevation::Decision::Approve,
+        None,
+        env.now(),
+    )
+    .await
+    .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert_eq!(center.assignments().await.len(), 1);
+    let s = state(&env, &request.id).await;
+    assert_eq!(s.approver.as_deref(), Some(BOB));
+
+    bob.write_revocation(&s, "case closed", env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![request.id.clone()]);
+    assert_eq!(state(&env, &request.id).await.status, Status::Revoked);
+    assert!(center.assignments().await.is_empty(), "revoked: unassigned");
+    assert_eq!(
+        kinds(&journal),
+        vec![
+            "elevation_requested",
+            "elevation_granted",
+            "credentials_issued",
+            "elevation_revoked",
+            "elevation_expired"
+        ]
+    );
+}

@@ -464,6 +464,14 @@ impl AwsElevations {
     /// Opens the newest credential set delivered for `state`'s grant, keeps it in the keyring
     /// and deletes what was read from the bucket.
     async fn collect(&self, state: &GrantState) -> Result<Progress, CoreError> {
+        if let Some(assigned) = &state.assignment {
+            // Identity Center mode: the broker assigned a permission set and delivers nothing;
+            // its credentials come from the SSO portal, which this client does not ask yet.
+            return Err(CoreError::NoElevation(format!(
+                "request {} was granted in the Identity Center mode (permission set {} in account {}), and taking its credentials from the SSO portal is not built into Warden yet",
+                state.id, assigned.role_name, assigned.assignment.account_id
+            )));
+        }
         let held = self.held(&state.name)?;
         let current = held.as_ref().filter(|h| h.request_id == state.id);
         if state.delivered == 0 || current.is_some_and(|h| h.set >= state.delivered) {
