@@ -44,6 +44,45 @@ fn lint_runs() {
     });
 }
 
+/// A policy whose elevation mixes the STS and Identity Center modes, or names a bad account, is
+/// refused before any SQL is read, at the key and line of the mistake.
+#[test]
+fn lint_refuses_a_bad_identity_center_mapping() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = dir.path().join("q.sql");
+    std::fs::write(&sql, "SELECT 1").expect("write sql");
+    let q = sql.to_str().expect("utf-8 path");
+    let mapped = |aws: &str| {
+        PII_READ.replacen(
+            "  pii-read: { description: Read personal data }\n",
+            &format!("  pii-read:\n    description: Read personal data\n    aws:\n{aws}"),
+            1,
+        )
+    };
+    let cases = [
+        (
+            "lint_policy_both_aws_modes",
+            mapped("      role_arn: arn:aws:iam::123456789012:role/warden-pii-read\n      permission_set_arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef\n"),
+        ),
+        (
+            "lint_policy_identity_center_bad_account",
+            mapped("      permission_set_arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef\n      account_id: \"12345\"\n"),
+        ),
+    ];
+    with_filters(dir.path(), || {
+        for (name, text) in &cases {
+            assert!(
+                text.contains("    aws:"),
+                "PII_READ names pii-read as expected"
+            );
+            let policy = dir.path().join(format!("{name}.yaml"));
+            std::fs::write(&policy, text).expect("write policy");
+            let p = policy.to_str().expect("utf-8 path");
+            assert_cmd_snapshot!(*name, warden(dir.path(), &["lint", "--policy", p, q]));
+        }
+    });
+}
+
 #[test]
 fn demo_runs() {
     let home = tempfile::tempdir().expect("tempdir");
