@@ -16,6 +16,22 @@ install -m 0755 "$CARGO_TARGET_DIR/release/warden" target/deb-staging/warden
 ui/node_modules/.bin/tauri build --bundles deb -- --locked
 
 deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)
+echo "bundler's package: $(stat -c %s "$deb") bytes, $(ar t "$deb" | grep data.tar)"
+
+# Repack the bundler's package, keeping its control data: strip the two binaries (the release
+# profile keeps symbols, see Cargo.toml), refresh md5sums and Installed-Size, and compress
+# data.tar with xz instead of the bundler's gzip.
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+dpkg-deb --raw-extract "$deb" "$root/pkg"
+strip --strip-all "$root/pkg/usr/bin/warden" "$root/pkg/usr/bin/warden-desktop"
+(cd "$root/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
+  xargs -0 md5sum) >"$root/md5sums"
+mv "$root/md5sums" "$root/pkg/DEBIAN/md5sums"
+size_kib=$(du -sk --exclude=DEBIAN "$root/pkg" | cut -f1)
+sed -i "s/^Installed-Size: .*/Installed-Size: $size_kib/" "$root/pkg/DEBIAN/control"
+dpkg-deb --root-owner-group -Zxz --build "$root/pkg" "$deb" >/dev/null
+
 echo "package: $deb"
 echo "size: $(stat -c %s "$deb") bytes ($(du -h "$deb" | cut -f1))"
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
