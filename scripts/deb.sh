@@ -8,12 +8,15 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR
 
 (cd ui && npm run --silent build)
-# The CLI with its default features (the demo workspace's embedded engine), staged where
-# tauri.conf.json's bundle.linux.deb.files expects it.
-cargo build --release --locked --bin warden
+# The two binaries in one cargo run: the app with the feature `tauri build` adds (the UI served
+# from the binary), the CLI with its default features (the demo workspace's embedded engine).
+# Not `tauri build`: it runs `cargo build --bins`, which also builds and links the workspace's
+# test servers (athena-standin, warden-sandbox, audit-crash-writer), three more LTO links.
+cargo build --release --locked --features tauri/custom-protocol --bin warden-desktop --bin warden
+# The CLI staged where tauri.conf.json's bundle.linux.deb.files expects it.
 mkdir -p target/deb-staging
 install -m 0755 "$CARGO_TARGET_DIR/release/warden" target/deb-staging/warden
-ui/node_modules/.bin/tauri build --bundles deb -- --locked
+ui/node_modules/.bin/tauri bundle --bundles deb --features tauri/custom-protocol
 
 deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)
 echo "bundler's package: $(stat -c %s "$deb") bytes, $(ar t "$deb" | grep data.tar)"
