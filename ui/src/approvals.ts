@@ -9,6 +9,7 @@ import { durationLabel } from "./elevation-text";
 import { describeError } from "./errors";
 import { field, Modal, node } from "./modal";
 import { element } from "./dom";
+import { panelHead } from "./panel_head";
 import { formatDateTime, formatRelative } from "./time";
 
 export interface ApprovalCalls {
@@ -67,11 +68,7 @@ export class ApprovalsPanel {
     private readonly calls: ApprovalCalls,
     private readonly now: () => Date = () => new Date(),
   ) {
-    const head = element("div", "audit-head");
-    const close = element("button", "audit-close");
-    close.type = "button";
-    close.setAttribute("aria-label", "Close the approvals");
-    head.append(element("h2", "panel-title", "Approvals"), close);
+    const { head } = panelHead("Approvals", "Close the approvals", () => void this.setOpen(false));
 
     this.refreshButton = element("button", "tool-button approvals-refresh", "Refresh");
     this.refreshButton.id = "approvals-refresh";
@@ -98,7 +95,6 @@ export class ApprovalsPanel {
     toggleButton.setAttribute("aria-expanded", "false");
     toggleButton.setAttribute("aria-controls", root.id || "approvals-panel");
     toggleButton.addEventListener("click", () => void this.setOpen(!this.open));
-    close.addEventListener("click", () => void this.setOpen(false));
     this.refreshButton.addEventListener("click", () => void this.load());
   }
 

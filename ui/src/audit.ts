@@ -7,6 +7,7 @@ import { describeError } from "./errors";
 import { formatCount } from "./format";
 import { formatDateTime, formatRelative } from "./time";
 import { element } from "./dom";
+import { panelHead } from "./panel_head";
 
 export const AUDIT_LIMIT = 200;
 
@@ -47,11 +48,7 @@ export class AuditPanel {
     private readonly source: AuditSource,
     private readonly now: () => Date = () => new Date(),
   ) {
-    const head = element("div", "audit-head");
-    const close = element("button", "audit-close");
-    close.type = "button";
-    close.setAttribute("aria-label", "Close the audit panel");
-    head.append(element("h2", "panel-title", "Audit journal"), close);
+    const { head } = panelHead("Audit journal", "Close the audit panel", () => void this.setOpen(false));
 
     this.pending = element("span", "audit-pending", "…");
     this.pending.id = "audit-pending";
@@ -96,7 +93,6 @@ export class AuditPanel {
     toggleButton.setAttribute("aria-controls", root.id || "audit-panel");
 
     toggleButton.addEventListener("click", () => void this.toggle());
-    close.addEventListener("click", () => void this.setOpen(false));
     this.kind.addEventListener("change", () => void this.loadEvents());
     this.since.addEventListener("change", () => void this.loadEvents());
     this.syncButton.addEventListener("click", () => void this.sync());

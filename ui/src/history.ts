@@ -7,6 +7,7 @@ import { describeError } from "./errors";
 import { formatBytes, formatCount, formatDuration } from "./format";
 import { formatDateTime, formatRelative } from "./time";
 import { element } from "./dom";
+import { panelHead } from "./panel_head";
 
 /** The journal's kinds that end a run (or refuse it). */
 export const RUN_KINDS = ["query_finished", "query_failed", "query_cancelled", "query_blocked"] as const;
@@ -148,11 +149,7 @@ export class HistoryPanel {
     private readonly reopen: (text: string, values: string[] | null) => void,
     private readonly now: () => Date = () => new Date(),
   ) {
-    const head = element("div", "audit-head");
-    const close = element("button", "audit-close");
-    close.type = "button";
-    close.setAttribute("aria-label", "Close the history");
-    head.append(element("h2", "panel-title", "History"), close);
+    const { head } = panelHead("History", "Close the history", () => void this.setOpen(false));
     this.search = element("input", "history-search");
     this.search.id = "history-search";
     this.search.type = "search";
@@ -166,7 +163,6 @@ export class HistoryPanel {
     toggleButton.setAttribute("aria-expanded", "false");
     toggleButton.setAttribute("aria-controls", root.id || "history-panel");
     toggleButton.addEventListener("click", () => void this.setOpen(!this.open));
-    close.addEventListener("click", () => void this.setOpen(false));
     this.search.addEventListener("input", () => this.render());
   }
 

@@ -8,6 +8,7 @@ import type { NamedQueryEntry, SavedQuery, SaveQuery, WorkgroupQueries } from ".
 import { describeError } from "./errors";
 import { formatDateTime } from "./time";
 import { element } from "./dom";
+import { panelHead } from "./panel_head";
 
 export interface SavedCalls {
   list(): Promise<SavedQuery[]>;
@@ -57,11 +58,7 @@ export class SavedPanel {
     private readonly calls: SavedCalls,
     private readonly hooks: SavedHooks,
   ) {
-    const head = element("div", "audit-head");
-    const close = element("button", "audit-close");
-    close.type = "button";
-    close.setAttribute("aria-label", "Close the saved queries");
-    head.append(element("h2", "panel-title", "Saved queries"), close);
+    const { head } = panelHead("Saved queries", "Close the saved queries", () => void this.setOpen(false));
 
     const form = element("form", "saved-form");
     form.setAttribute("aria-label", "Save the current tab");
@@ -103,7 +100,6 @@ export class SavedPanel {
     toggleButton.setAttribute("aria-expanded", "false");
     toggleButton.setAttribute("aria-controls", root.id || "saved-panel");
     toggleButton.addEventListener("click", () => void this.setOpen(!this.open));
-    close.addEventListener("click", () => void this.setOpen(false));
   }
 
   get isOpen(): boolean {
