@@ -5,8 +5,9 @@
 #   background until `scripts/sandbox.sh stop`.
 # It writes the workspace `sandbox` into the Warden configuration ($WARDEN_HOME when set): its
 # policy (scripts/sandbox-policy.yaml, signed with a sandbox key kept beside config.toml and
-# published to a folder), and its elevation request bucket and roles, created in moto. It
-# returns once the servers answer and the broker runs.
+# published to a folder), and its elevation request bucket and roles, created in moto, with the
+# people of its identity store: you sign in as sam@example.com, an approver of pii-read, and
+# ana@example.com is another analyst. It returns once the servers answer and the broker runs.
 # The demo lake goes into moto's S3 and Glue and the Athena stand-in serves the workspace's
 # queries over it. WARDEN_SANDBOX_PREBUILT=1 skips the build (tests pass their own binaries).
 set -euo pipefail
@@ -105,6 +106,8 @@ EOT
 }
 
 bucket=warden-requests
+# The sandbox's IAM Identity Center identity store (moto), where the broker looks approvers up.
+identity_store=d-5a4db0e2c1
 
 # Signs scripts/sandbox-policy.yaml (a new revision at every start), publishes it to a folder,
 # creates the request bucket and the elevated roles in moto, and writes the workspace.
@@ -121,9 +124,9 @@ elevation_setup() {
     --key "$key" --out "$state/bundle.tar.gz" --audience sandbox >/dev/null || return 1
   "$cli" bundle publish "$state/bundle.tar.gz" --to "file://$bundles/" >/dev/null || return 1
   # boto3 comes with moto_server.
-  python3 - "$moto" "$bucket" <<'PY' || { echo "cannot create the request bucket and roles in moto" >&2; return 1; }
-import json, sys, boto3
-endpoint, bucket = sys.argv[1], sys.argv[2]
+  python3 - "$moto" "$bucket" "$identity_store" "$fake_url" <<'PY' || { echo "cannot create the request bucket, roles and people in moto" >&2; return 1; }
+import json, sys, urllib.request, boto3
+endpoint, bucket, store, fake = sys.argv[1:5]
 kw = dict(endpoint_url=endpoint, region_name="us-east-1",
           aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 boto3.client("s3", **kw).create_bucket(Bucket=bucket)
@@ -134,10 +137,34 @@ trust = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"AWS": broker},
     "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]}]}
 iam = boto3.client("iam", **kw)
-for name in ("warden-broker", "warden-pii-read", "warden-large-scan"):
+# WardenAnalyst: the role of the sign-in (Identity Center's permission set), so that moto's
+# STS names every person's session under one role id, as AWS does.
+for name in ("warden-broker", "warden-pii-read", "warden-large-scan", "WardenAnalyst"):
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+# The people of the identity store (docs/elevation.md, "Who may approve"): the analyst the
+# sandbox signs in as approves pii-read (group warden-approvers, the policy's approver_group);
+# another analyst whose requests they decide is not an approver.
+ids = boto3.client("identitystore", **kw)
+group = ids.create_group(IdentityStoreId=store, DisplayName="warden-approvers")["GroupId"]
+analyst = "sam@example.com"
+for user, approver in ((analyst, True), ("ana@example.com", False)):
+    name = user.split("@")[0].capitalize()
+    made = ids.create_user(IdentityStoreId=store, UserName=user, DisplayName=name,
+                           Name={"GivenName": name, "FamilyName": "Example"},
+                           Emails=[{"Value": user, "Primary": True}])
+    if approver:
+        ids.create_group_membership(IdentityStoreId=store, GroupId=group,
+                                    MemberId={"UserId": made["UserId"]})
+# Identity Center's role credentials name the person as the role session: the fake hands out
+# the key of a session assumed in moto, so GetCallerIdentity says AROA...:sam@example.com.
+session = boto3.client("sts", **kw).assume_role(
+    RoleArn="arn:aws:iam::123456789012:role/WardenAnalyst", RoleSessionName=analyst)
+knobs = json.dumps({"access_key_id": session["Credentials"]["AccessKeyId"]}).encode()
+urllib.request.urlopen(urllib.request.Request(
+    fake + "/fake/knobs", data=knobs, headers={"Content-Type": "application/json"}), timeout=5)
 PY
-  "$helper" write-config "$config" "$fake_url" "$moto" "file://$bundles/" "$key.pub" "$bucket"
+  "$helper" write-config "$config" "$fake_url" "$moto" "file://$bundles/" "$key.pub" "$bucket" \
+    "$identity_store"
 }
 
 # The broker with credentials of its own (moto takes any), as a task role would give them.

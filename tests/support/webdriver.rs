@@ -177,6 +177,55 @@ impl Session<'_> {
         )
     }
 
+    /// The first shown element with ARIA `role` whose accessible name is `name` (when given)
+    /// and whose text contains `containing` (when given), inside element `within` or the
+    /// document: found as a screen reader user finds it, not by id or class. The name is the
+    /// `aria-label`, else the text of the `aria-labelledby` elements, else a `<label for>`'s
+    /// text, else the element's own text. Knows the roles the window's controls have.
+    pub fn find_by_role(
+        &self,
+        role: &str,
+        name: Option<&str>,
+        containing: Option<&str>,
+        within: Option<&str>,
+    ) -> Result<Option<String>, String> {
+        const SCRIPT: &str = r#"
+const [role, name, containing, scope] = arguments;
+const implicit = {
+  button: 'button, [role=button]',
+  complementary: 'aside, [role=complementary]',
+  dialog: '[role=dialog], dialog',
+  heading: 'h1, h2, h3, h4, [role=heading]',
+  list: 'ol, ul, [role=list]',
+  listitem: 'li, [role=listitem]',
+  status: '[role=status], output',
+  textbox: 'textarea, input:not([type]), input[type=text], input[type=search], [role=textbox]',
+};
+const text = (e) => (e ? e.textContent : '').replace(/\s+/g, ' ').trim();
+const nameOf = (e) => {
+  const label = e.getAttribute('aria-label');
+  if (label) return label.trim();
+  const by = e.getAttribute('aria-labelledby');
+  if (by) return by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ').trim();
+  if (e.id) {
+    const caption = document.querySelector(`label[for="${CSS.escape(e.id)}"]`);
+    if (caption) return text(caption);
+  }
+  return text(e);
+};
+for (const e of (scope ?? document).querySelectorAll(implicit[role] ?? `[role=${role}]`)) {
+  if (e.closest('[hidden]')) continue;
+  if (name !== null && nameOf(e) !== name) continue;
+  if (containing !== null && !e.textContent.includes(containing)) continue;
+  return e;
+}
+return null;
+"#;
+        let scope = within.map(|id| json!({ ELEMENT: id }));
+        let found = self.execute(SCRIPT, json!([role, name, containing, scope]))?;
+        Ok(found[ELEMENT].as_str().map(str::to_string))
+    }
+
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let b64 = self.call("GET", "/screenshot", None)?;
         base64::engine::general_purpose::STANDARD

@@ -58,6 +58,10 @@ pub struct Knobs {
     pub auto_approve: bool,
     /// Milliseconds `CreateToken` waits before answering (makes concurrent callers overlap).
     pub create_token_delay_ms: u64,
+    /// The access key id of every set of role credentials, instead of a random one. The
+    /// sandbox sets the key of a session it assumed in moto as its analyst, so that moto's STS
+    /// (`GetCallerIdentity`) names the signed-in person as Identity Center's would.
+    pub access_key_id: Option<String>,
 }
 
 impl Default for Knobs {
@@ -74,6 +78,7 @@ impl Default for Knobs {
             portal_failure: None,
             auto_approve: true,
             create_token_delay_ms: 0,
+            access_key_id: None,
         }
     }
 }
@@ -607,7 +612,11 @@ async fn get_role_credentials(
             "No access",
         );
     }
-    let key = random("ASIAFAKE", 12);
+    let key = d
+        .knobs
+        .access_key_id
+        .clone()
+        .unwrap_or_else(|| random("ASIAFAKE", 12));
     let secret = random("FAKE-secret-", 40);
     let token = random("FAKE-session-", 80);
     d.issued.push(secret.clone());

@@ -2,11 +2,12 @@
 //! writes the `sandbox` workspace into a Warden configuration file.
 //!
 //!   warden-sandbox serve [PORT]                          prints the endpoint, runs until killed
-//!   warden-sandbox write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET]
+//!   warden-sandbox write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET [IDENTITY_STORE]]
 //!
 //! With the last three, the workspace also takes its signed policy bundle from BUNDLES_URL
 //! (trusting the public key file TRUSTED_KEY) and sends elevation requests to BUCKET in moto
-//! (STS_URL is moto's endpoint), where the sandbox's broker decides them.
+//! (STS_URL is moto's endpoint), where the sandbox's broker decides them; with IDENTITY_STORE
+//! (`d-...`, in moto), the broker looks approvers up there.
 //!
 //!   warden-sandbox write-athena CONFIG_TOML ATHENA_URL S3_URL GLUE_URL
 //!
@@ -16,7 +17,7 @@ use std::path::Path;
 
 use warden_test_support::sso_fake::{FakeSso, ACCOUNT_ID, ROLE_NAME};
 
-const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET] | write-athena CONFIG_TOML ATHENA_URL S3_URL GLUE_URL";
+const USAGE: &str = "usage: warden-sandbox serve [PORT] | write-config CONFIG_TOML SSO_URL STS_URL [BUNDLES_URL TRUSTED_KEY BUCKET [IDENTITY_STORE]] | write-athena CONFIG_TOML ATHENA_URL S3_URL GLUE_URL";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +41,18 @@ fn main() {
                 bundles,
                 key,
                 bucket,
+                identity_store: None,
+            }),
+        ),
+        ["write-config", config, sso, sts, bundles, key, bucket, store] => write_config(
+            Path::new(config),
+            sso,
+            sts,
+            Some(Elevation {
+                bundles,
+                key,
+                bucket,
+                identity_store: Some(store),
             }),
         ),
         ["write-athena", config, athena, s3, glue] => {
@@ -111,6 +124,8 @@ struct Elevation<'a> {
     bundles: &'a str,
     key: &'a str,
     bucket: &'a str,
+    /// The identity store (in moto) the broker asks who may approve.
+    identity_store: Option<&'a str>,
 }
 
 /// Adds (or replaces) `[workspaces.sandbox]`, keeping the rest of the file. The file before
@@ -152,9 +167,10 @@ trust = [{key:?}]
 [elevation]
 bucket = {bucket:?}
 region = "us-east-1"
-[elevation.endpoints]
+{store}[elevation.endpoints]
 s3 = "{sts}"
 sts = "{sts}"
+identitystore = "{sts}"
 [audit]
 store = "s3://warden-audit/"
 endpoint = "{sts}"
@@ -162,7 +178,11 @@ sync_every = "5s"
 "#,
                 source = e.bundles,
                 key = e.key,
-                bucket = e.bucket
+                bucket = e.bucket,
+                store = e
+                    .identity_store
+                    .map(|s| format!("identity_store_id = {s:?}\n"))
+                    .unwrap_or_default()
             ))
             .unwrap_or_default()
     ))
