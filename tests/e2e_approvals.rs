@@ -427,11 +427,21 @@ fn an_approver_decides_and_revokes_in_the_approvals_panel_and_the_broker_judges_
         )),
         "{why}"
     );
-    // The request waits for an approver again in the panel.
-    wait_for("the refused request back in the panel", PATIENCE, || {
+    // The panel shows the request waiting for another approver, and that the broker refused
+    // Sam's decision, with no second one to make.
+    let again = wait_for("the refused request back in the panel", PATIENCE, || {
         s.click(&refresh).ok()?;
-        row(&s, "Waiting for a decision", "fraud case 8")
+        row(&s, "Waiting for a decision", "fraud case 8").filter(|r| {
+            s.text(r)
+                .is_ok_and(|t| t.contains("The broker refused your decision"))
+        })
     })?;
+    let shown = s.text(&again)?;
+    assert!(
+        s.find_by_role("button", None, Some("Approve"), Some(&again))?
+            .is_none(),
+        "no second decision on a refused one: {shown}"
+    );
 
     // The keyring is shared with the other tests of the session: leave it as it was.
     drop(s);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ApprovalAction, Approvals } from "./api";
-import { ApprovalsPanel, personOf } from "./approvals";
+import { ApprovalsPanel, personOf, REFUSED_YOURS } from "./approvals";
 
 const ME = "AROAEXAMPLE:bob@example.com";
 const ANA = "AROAEXAMPLE:ana@example.com";
@@ -18,6 +18,7 @@ function approvals(extra: Partial<Approvals> = {}): Approvals {
         durationS: 900,
         justification: "fraud case 7\u001b[2J",
         ticket: "INC-7",
+        refusedYours: false,
       },
     ],
     grants: [
@@ -158,6 +159,17 @@ describe("the Approvals panel", () => {
     await other.setOpen(true);
     expect(other.requests.textContent).toContain("Could not read the requests.");
     expect(other.requests.textContent).toContain("not signed in to workspace prod");
+  });
+
+  it("says when the broker refused the approver's decision, and offers no second one", async () => {
+    const refused = { ...approvals().requests[0], refusedYours: true };
+    const { root } = await mount(backend(approvals({ requests: [refused], grants: [] })));
+    const request = root.querySelector<HTMLElement>("#approvals-requests .approvals-row")!;
+    expect(request.textContent).toContain("pii-read for ana@example.com");
+    expect(request.querySelector(".approvals-refused")!.textContent).toBe(REFUSED_YOURS);
+    expect(REFUSED_YOURS).toContain("The broker refused your decision");
+    const names = [...root.querySelectorAll<HTMLButtonElement>("button")].map((b) => b.getAttribute("aria-label") ?? b.textContent);
+    expect(names).toEqual(["Close the approvals", "Refresh"]);
   });
 
   it("names the person in an AWS user id", () => {

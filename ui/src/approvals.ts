@@ -44,6 +44,10 @@ const VERBS: Record<ApprovalVerb, { title: string; text: string; submit: string;
   },
 };
 
+/** Shown on a request whose decision by the signed-in approver the broker refused. */
+export const REFUSED_YOURS =
+  "The broker refused your decision: you may not decide this request (its journal says why, e.g. not in the elevation's approver group). It waits for another approver.";
+
 /** Longest reason the backend takes (as `warden elevation deny --reason`). */
 export const MAX_REASON_CHARS = 1000;
 
@@ -224,6 +228,12 @@ export class ApprovalsPanel {
     body.append(who, facts);
     if (request.ticket) body.append(element("span", "history-facts approvals-ticket", `Ticket ${request.ticket}`));
     body.append(why);
+    if (request.refusedYours) {
+      // A decision is written once: the approver cannot decide this request again.
+      body.append(element("p", "approvals-refused is-error", REFUSED_YOURS));
+      item.append(body);
+      return item;
+    }
     const actions = element("div", "approvals-actions");
     actions.append(
       this.button("Approve…", `Approve ${request.name} for ${person}`, () => this.ask("approve", request.id, request.name, request.requester)),

@@ -22,6 +22,10 @@ pub struct ApprovalRequest {
     pub duration_s: u64,
     pub justification: String,
     pub ticket: Option<String>,
+    /// The broker refused the signed-in approver's decision on it (not in the elevation's
+    /// approver group, unknown to the identity store, ...): it did not count, and the request
+    /// waits for another approver. The broker's journal says why.
+    pub refused_yours: bool,
 }
 
 /// A grant that holds and that the signed-in approver approved: theirs to revoke.
@@ -90,6 +94,7 @@ pub fn view(
             .into_iter()
             .filter(|r| r.requester != me)
             .map(|r| ApprovalRequest {
+                refused_yours: r.refused.iter().any(|a| a == me),
                 id: r.id,
                 name: r.name,
                 requester: r.requester,
@@ -232,6 +237,7 @@ mod tests {
             duration_s: 900,
             justification: "fraud case 7".into(),
             ticket: Some("INC-7".into()),
+            refused: vec![],
         }
     }
 
@@ -246,9 +252,17 @@ mod tests {
             granted_at_ms: Some(1),
             expires_at_ms: 2,
         };
-        let approvals = view(
+        let refused = OpenRequest {
+            refused: vec!["AROAEXAMPLE:cy@example.com".into(), me.into()],
+            ..open("c", "AROAEXAMPLE:ana@example.com")
+        };
+        let mut approvals = view(
             me,
-            vec![open("a", "AROAEXAMPLE:ana@example.com"), open("b", me)],
+            vec![
+                open("a", "AROAEXAMPLE:ana@example.com"),
+                open("b", me),
+                refused,
+            ],
             vec![grant],
             vec!["s3://b/requests/x is damaged".into()],
         );
@@ -258,8 +272,18 @@ mod tests {
                 .iter()
                 .map(|r| r.id.as_str())
                 .collect::<Vec<_>>(),
-            ["a"]
+            ["a", "c"]
         );
+        // Refused for this approver: shown, saying so; another's refusal is not theirs.
+        assert_eq!(
+            approvals
+                .requests
+                .iter()
+                .map(|r| r.refused_yours)
+                .collect::<Vec<_>>(),
+            [false, true]
+        );
+        approvals.requests.truncate(1);
         assert_eq!(
             serde_json::to_value(&approvals).unwrap(),
             serde_json::json!({
@@ -267,7 +291,7 @@ mod tests {
                 "requests": [{
                     "id": "a", "name": "pii-read", "requester": "AROAEXAMPLE:ana@example.com",
                     "requestedAtMs": 1_800_000_000_000_i64, "durationS": 900,
-                    "justification": "fraud case 7", "ticket": "INC-7"
+                    "justification": "fraud case 7", "ticket": "INC-7", "refusedYours": false
                 }],
                 "grants": [{
                     "id": "g", "name": "large-scan", "requester": "AROAEXAMPLE:ana@example.com",

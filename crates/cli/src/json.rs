@@ -297,6 +297,7 @@ mod tests {
             duration_s: 60,
             justification: "j".into(),
             ticket: Some("INC-1".into()),
+            refused: vec![],
         };
         assert_snake_case([OpenRequest::of(&open, 61_001)]);
         assert_eq!(OpenRequest::of(&open, 61_001).age_s, 61);

@@ -196,6 +196,10 @@ pub struct OpenRequest {
     pub duration_s: u64,
     pub justification: String,
     pub ticket: Option<String>,
+    /// The approvers whose decisions on it the broker refused (the writers of the refused
+    /// keys): their decision did not count, and the request waits on. Why is in the broker's
+    /// journal.
+    pub refused: Vec<String>,
 }
 
 /// The requests waiting for a decision, oldest first, and the objects that could not be read
@@ -251,6 +255,13 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
                 duration_s: r.duration_s,
                 justification: r.justification,
                 ticket: r.ticket,
+                refused: refused
+                    .iter()
+                    .filter_map(|key| match Key::parse(key) {
+                        Some(Key::Approval { approver, .. }) => Some(approver),
+                        _ => None,
+                    })
+                    .collect(),
             }),
             Err(
                 e @ (warden_broker::BrokerError::Damaged { .. }

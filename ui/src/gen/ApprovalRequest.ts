@@ -4,4 +4,10 @@
  * A request by someone else, waiting for a decision. Everything but `requester` (the key's
  * writer) and the times was written by the requester: the window shows it as text only.
  */
-export type ApprovalRequest = { id: string, name: string, requester: string, requestedAtMs: number, durationS: number, justification: string, ticket: string | null, };
+export type ApprovalRequest = { id: string, name: string, requester: string, requestedAtMs: number, durationS: number, justification: string, ticket: string | null, 
+/**
+ * The broker refused the signed-in approver's decision on it (not in the elevation's
+ * approver group, unknown to the identity store, ...): it did not count, and the request
+ * waits for another approver. The broker's journal says why.
+ */
+refusedYours: boolean, };
