@@ -116,6 +116,22 @@ describe("the Approvals panel", () => {
     expect(document.activeElement).toBe(panel.refreshButton);
   });
 
+  it("does not let a load still on its way draw over what an action answered", async () => {
+    const calls = backend();
+    const { panel, root } = await mount(calls);
+    let answer: (a: Approvals) => void = () => {};
+    calls.list.mockImplementationOnce(() => new Promise<Approvals>((resolve) => (answer = resolve)));
+    const stale = approvals();
+    const refreshing = panel.load();
+    buttonNamed(root, "Approve pii-read for ana@example.com").click();
+    panel.dialog!.form.requestSubmit();
+    await vi.waitFor(() => expect(panel.note.textContent).toBe("approve written; the broker judges it at its next pass"));
+    expect(panel.refreshButton.disabled).toBe(false);
+    answer(stale);
+    await refreshing;
+    expect(root.querySelector("#approvals-requests")!.textContent).toBe("No requests are waiting for you.");
+  });
+
   it("will not deny without a reason, and sends the reason given", async () => {
     const { panel, root, calls } = await mount();
     buttonNamed(root, "Deny pii-read for ana@example.com").click();

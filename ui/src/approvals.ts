@@ -167,6 +167,9 @@ export class ApprovalsPanel {
     modal.submit.disabled = true;
     try {
       const done = await this.calls.act(action);
+      // Newer than any load still on its way: that one must not draw over it.
+      ++this.ticket;
+      this.refreshButton.disabled = false;
       this.current = done.approvals;
       this.failed = null;
       this.note.textContent = done.message;
