@@ -438,6 +438,13 @@ fn an_approver_decides_and_revokes_in_the_approvals_panel_and_the_broker_judges_
     })?;
     let shown = s.text(&again)?;
     assert!(
+        shown.contains("The broker refused your decision: ")
+            && shown.contains(&format!(
+                "{ANALYST} is not in the approver group {APPROVER_GROUP}"
+            )),
+        "the panel gives the broker's reason: {shown}"
+    );
+    assert!(
         s.find_by_role("button", None, Some("Approve"), Some(&again))?
             .is_none(),
         "no second decision on a refused one: {shown}"

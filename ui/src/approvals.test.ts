@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ApprovalAction, Approvals } from "./api";
-import { ApprovalsPanel, personOf, REFUSED_YOURS } from "./approvals";
+import { ApprovalsPanel, personOf, REFUSED_YOURS, refusedText } from "./approvals";
 
 const ME = "AROAEXAMPLE:bob@example.com";
 const ANA = "AROAEXAMPLE:ana@example.com";
@@ -19,6 +19,7 @@ function approvals(extra: Partial<Approvals> = {}): Approvals {
         justification: "fraud case 7\u001b[2J",
         ticket: "INC-7",
         refusedYours: false,
+        refusedWhy: null,
       },
     ],
     grants: [
@@ -186,6 +187,15 @@ describe("the Approvals panel", () => {
     expect(REFUSED_YOURS).toContain("The broker refused your decision");
     const names = [...root.querySelectorAll<HTMLButtonElement>("button")].map((b) => b.getAttribute("aria-label") ?? b.textContent);
     expect(names).toEqual(["Close the approvals", "Refresh"]);
+  });
+
+  it("gives the broker's reason for the refusal when it gave one", async () => {
+    const why = "sam@example.com is not in the approver group warden-approvers";
+    const refused = { ...approvals().requests[0], refusedYours: true, refusedWhy: why };
+    const { root } = await mount(backend(approvals({ requests: [refused], grants: [] })));
+    const text = root.querySelector("#approvals-requests .approvals-refused")!.textContent;
+    expect(text).toBe(`The broker refused your decision: ${why}. It waits for another approver.`);
+    expect(refusedText(null)).toBe(REFUSED_YOURS);
   });
 
   it("names the person in an AWS user id", () => {

@@ -48,6 +48,11 @@ const VERBS: Record<ApprovalVerb, { title: string; text: string; submit: string;
 export const REFUSED_YOURS =
   "The broker refused your decision: you may not decide this request (its journal says why, e.g. not in the elevation's approver group). It waits for another approver.";
 
+/** The same, with the broker's own reason when it gave one. */
+export function refusedText(why: string | null): string {
+  return why ? `The broker refused your decision: ${why}. It waits for another approver.` : REFUSED_YOURS;
+}
+
 /** Longest reason the backend takes (as `warden elevation deny --reason`). */
 export const MAX_REASON_CHARS = 1000;
 
@@ -233,7 +238,7 @@ export class ApprovalsPanel {
     body.append(why);
     if (request.refusedYours) {
       // A decision is written once: the approver cannot decide this request again.
-      body.append(element("p", "approvals-refused is-error", REFUSED_YOURS));
+      body.append(element("p", "approvals-refused is-error", refusedText(request.refusedWhy)));
       item.append(body);
       return item;
     }

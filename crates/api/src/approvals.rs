@@ -24,8 +24,11 @@ pub struct ApprovalRequest {
     pub ticket: Option<String>,
     /// The broker refused the signed-in approver's decision on it (not in the elevation's
     /// approver group, unknown to the identity store, ...): it did not count, and the request
-    /// waits for another approver. The broker's journal says why.
+    /// waits for another approver.
     pub refused_yours: bool,
+    /// Why, as the broker said (`null` from a broker that kept only the refusal, or when
+    /// nothing was refused).
+    pub refused_why: Option<String>,
 }
 
 /// A grant that holds and that the signed-in approver approved: theirs to revoke.
@@ -93,15 +96,19 @@ pub fn view(
         requests: open
             .into_iter()
             .filter(|r| r.requester != me)
-            .map(|r| ApprovalRequest {
-                refused_yours: r.refused.iter().any(|a| a == me),
-                id: r.id,
-                name: r.name,
-                requester: r.requester,
-                requested_at_ms: r.requested_at_ms,
-                duration_s: r.duration_s,
-                justification: r.justification,
-                ticket: r.ticket,
+            .map(|r| {
+                let yours = r.refused.iter().find(|d| d.approver == me);
+                ApprovalRequest {
+                    refused_yours: yours.is_some(),
+                    refused_why: yours.and_then(|d| d.reason.clone()),
+                    id: r.id,
+                    name: r.name,
+                    requester: r.requester,
+                    requested_at_ms: r.requested_at_ms,
+                    duration_s: r.duration_s,
+                    justification: r.justification,
+                    ticket: r.ticket,
+                }
             })
             .collect(),
         grants: grants
@@ -227,6 +234,7 @@ fn capitalised(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use warden_core::aws_queue::RefusedDecision;
 
     fn open(id: &str, requester: &str) -> OpenRequest {
         OpenRequest {
@@ -253,7 +261,18 @@ mod tests {
             expires_at_ms: 2,
         };
         let refused = OpenRequest {
-            refused: vec!["AROAEXAMPLE:cy@example.com".into(), me.into()],
+            refused: vec![
+                RefusedDecision {
+                    approver: "AROAEXAMPLE:cy@example.com".into(),
+                    reason: Some("cy is not in the approver group".into()),
+                },
+                RefusedDecision {
+                    approver: me.into(),
+                    reason: Some(
+                        "bob@example.com is not in the approver group data-approvers".into(),
+                    ),
+                },
+            ],
             ..open("c", "AROAEXAMPLE:ana@example.com")
         };
         let mut approvals = view(
@@ -279,9 +298,15 @@ mod tests {
             approvals
                 .requests
                 .iter()
-                .map(|r| r.refused_yours)
+                .map(|r| (r.refused_yours, r.refused_why.as_deref()))
                 .collect::<Vec<_>>(),
-            [false, true]
+            [
+                (false, None),
+                (
+                    true,
+                    Some("bob@example.com is not in the approver group data-approvers")
+                )
+            ]
         );
         approvals.requests.truncate(1);
         assert_eq!(
@@ -291,7 +316,8 @@ mod tests {
                 "requests": [{
                     "id": "a", "name": "pii-read", "requester": "AROAEXAMPLE:ana@example.com",
                     "requestedAtMs": 1_800_000_000_000_i64, "durationS": 900,
-                    "justification": "fraud case 7", "ticket": "INC-7", "refusedYours": false
+                    "justification": "fraud case 7", "ticket": "INC-7", "refusedYours": false,
+                    "refusedWhy": null
                 }],
                 "grants": [{
                     "id": "g", "name": "large-scan", "requester": "AROAEXAMPLE:ana@example.com",

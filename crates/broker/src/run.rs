@@ -506,14 +506,14 @@ impl Broker {
                 Ok(record) => record,
                 Err(why) => {
                     events.push(refusal(next, approver, key, &why));
-                    next.refused.push(key.clone());
+                    next.refuse(key, &why);
                     continue;
                 }
             };
             if record.decision == Decision::Withdraw {
                 let why = "only the requester withdraws a request".to_string();
                 events.push(refusal(next, approver, key, &why));
-                next.refused.push(key.clone());
+                next.refuse(key, &why);
                 continue;
             }
             let pending = warden_elevation::PendingRequest {
@@ -575,7 +575,7 @@ impl Broker {
                             "the revocation at {key} was refused: {why}; the grant still holds"
                         ),
                     ));
-                    next.refused.push(key.clone());
+                    next.refuse(key, &why);
                 }
             }
         }
@@ -593,7 +593,7 @@ impl Broker {
                 Ok(_) => {}
                 Err(why) => {
                     events.push(refusal(next, approver, key, &why));
-                    next.refused.push(key.clone());
+                    next.refuse(key, &why);
                 }
             }
         }
@@ -832,6 +832,7 @@ fn blank(
         last_claim_at_ms: None,
         credentials_until_ms: None,
         refused: vec![],
+        refusals: Default::default(),
         updated_at_ms: now_ms,
         assignment: None,
     }

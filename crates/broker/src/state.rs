@@ -57,6 +57,10 @@ pub struct GrantState {
     pub credentials_until_ms: Option<i64>,
     /// Decision objects the broker refused (and recorded), so they are recorded once.
     pub refused: Vec<String>,
+    /// Why each refused decision was refused, by its key: shown to the approver who wrote it
+    /// (their window cannot read the broker's journal).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub refusals: std::collections::BTreeMap<String, String>,
     pub updated_at_ms: i64,
     /// Identity Center mode: the account assignment the grant holds (absent in the STS mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +68,14 @@ pub struct GrantState {
 }
 
 impl GrantState {
+    /// Marks the decision at `key` refused, and why.
+    pub fn refuse(&mut self, key: &str, why: &str) {
+        if !self.refused.iter().any(|k| k == key) {
+            self.refused.push(key.to_string());
+        }
+        self.refusals.insert(key.to_string(), why.to_string());
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         // A struct of strings and numbers always serialises.
         serde_json::to_vec_pretty(self).unwrap_or_default()
@@ -114,6 +126,7 @@ mod tests {
             last_claim_at_ms: None,
             credentials_until_ms: None,
             refused: vec![],
+            refusals: Default::default(),
             updated_at_ms: now,
             assignment: None,
         }

@@ -127,6 +127,9 @@ async fn a_manual_elevation_waits_for_someone_else_and_refuses_the_requesters_ow
     let s = state(&env, &request.id).await;
     assert_eq!(s.status, Status::Pending, "the request still waits");
     assert!(denial_reasons(&journal)[0].contains("person who made it"));
+    // The state says why too, for the approver's window (which cannot read the journal).
+    let why = &s.refusals[&approval_key(ANA, &request.id)];
+    assert!(why.contains("person who made it"), "{why}");
     // Refused once, recorded once.
     broker.run_once().await.unwrap();
     assert_eq!(denial_reasons(&journal).len(), 1);

@@ -196,10 +196,16 @@ pub struct OpenRequest {
     pub duration_s: u64,
     pub justification: String,
     pub ticket: Option<String>,
-    /// The approvers whose decisions on it the broker refused (the writers of the refused
-    /// keys): their decision did not count, and the request waits on. Why is in the broker's
-    /// journal.
-    pub refused: Vec<String>,
+    /// The decisions on it the broker refused: they did not count, and the request waits on.
+    pub refused: Vec<RefusedDecision>,
+}
+
+/// A decision the broker refused: its writer (from its key), and why when the broker said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedDecision {
+    pub approver: String,
+    /// `None` from a broker that kept only the key (the reason is in its journal).
+    pub reason: Option<String>,
 }
 
 /// The requests waiting for a decision, oldest first, and the objects that could not be read
@@ -229,9 +235,11 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
         if withdrawn.contains(&id) {
             continue;
         }
-        let refused = match queue.state(&id).await {
-            Ok(None) => vec![],
-            Ok(Some((state, _))) if state.status == Status::Pending => state.refused,
+        let (refused, reasons) = match queue.state(&id).await {
+            Ok(None) => (vec![], Default::default()),
+            Ok(Some((state, _))) if state.status == Status::Pending => {
+                (state.refused, state.refusals)
+            }
             Ok(Some(_)) => continue,
             Err(e @ warden_broker::BrokerError::Damaged { .. }) => {
                 damaged.push(e.to_string());
@@ -258,7 +266,10 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
                 refused: refused
                     .iter()
                     .filter_map(|key| match Key::parse(key) {
-                        Some(Key::Approval { approver, .. }) => Some(approver),
+                        Some(Key::Approval { approver, .. }) => Some(RefusedDecision {
+                            approver,
+                            reason: reasons.get(key).cloned(),
+                        }),
                         _ => None,
                     })
                     .collect(),

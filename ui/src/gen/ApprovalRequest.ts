@@ -8,6 +8,11 @@ export type ApprovalRequest = { id: string, name: string, requester: string, req
 /**
  * The broker refused the signed-in approver's decision on it (not in the elevation's
  * approver group, unknown to the identity store, ...): it did not count, and the request
- * waits for another approver. The broker's journal says why.
+ * waits for another approver.
  */
-refusedYours: boolean, };
+refusedYours: boolean, 
+/**
+ * Why, as the broker said (`null` from a broker that kept only the refusal, or when
+ * nothing was refused).
+ */
+refusedWhy: string | null, };
