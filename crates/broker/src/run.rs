@@ -702,10 +702,7 @@ impl Broker {
             Ok(u) => u,
             Err(e) => return Ok(Some(refuse_grant(change, e.to_string()))),
         };
-        let center = self
-            .identity_center
-            .as_ref()
-            .expect("ledger implies a center");
+        let center = ledger.center;
         let assigned = match center.resolve(&name, target, &user).await? {
             Ok(a) => a,
             Err(why) => return Ok(Some(refuse_grant(change, why))),
