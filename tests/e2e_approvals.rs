@@ -34,17 +34,6 @@ const REQUESTER: &str = "ana@example.com";
 /// Identity Center's permission set: every person's session is a session of this role.
 const SIGN_IN_ROLE: &str = "arn:aws:iam::123456789012:role/WardenAnalyst";
 
-/// moto's endpoint, as scripts/sandbox.sh wrote it (`moto=URL sso=URL`).
-fn moto_endpoint(sandbox: &Sandbox) -> Result<String, String> {
-    let endpoints = std::fs::read_to_string(sandbox.state.path().join("endpoints"))
-        .map_err(|e| format!("the sandbox's endpoints: {e}"))?;
-    endpoints
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("moto="))
-        .map(str::to_string)
-        .ok_or_else(|| format!("no moto endpoint in {endpoints}"))
-}
-
 async fn sdk(endpoint: &str, credentials: Credentials) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -268,7 +257,7 @@ fn an_approver_decides_and_revokes_in_the_approvals_panel_and_the_broker_judges_
     )?;
     let (sandbox, driver) = (&window.sandbox, &window.driver);
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let moto = moto_endpoint(sandbox)?;
+    let moto = sandbox.endpoint("moto")?;
 
     // Ana, another analyst, asks for pii-read through the bucket as her Warden does: under her
     // own aws:userid, with her own session.

@@ -16,22 +16,10 @@ use serde_json::json;
 use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
 use support::{keyring_users, wait_for};
-use warden_test_support::sandbox::{output_text as text, Sandbox};
+use warden_test_support::sandbox::output_text as text;
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
 const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
-
-/// Where the sandbox's server `name` listens (scripts/sandbox.sh writes them).
-fn endpoint(sandbox: &Sandbox, name: &str) -> Result<String, String> {
-    let endpoints = std::fs::read_to_string(sandbox.state.path().join("endpoints"))
-        .map_err(|e| format!("the sandbox's endpoints: {e}"))?;
-    let prefix = format!("{name}=");
-    endpoints
-        .split_whitespace()
-        .find_map(|pair| pair.strip_prefix(prefix.as_str()))
-        .map(str::to_string)
-        .ok_or_else(|| format!("no {prefix} in {endpoints:?}"))
-}
 
 /// The elevation ids each device of the central store (s3://warden-audit/ in moto) recorded as
 /// granted, read from its objects as an admin's Athena table would.
@@ -280,7 +268,7 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     // the central store in moto's S3, intact, and tell the same grant.
     let out = sandbox.warden(&["audit", "sync", "--workspace", "sandbox"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let moto = endpoint(sandbox, "moto")?;
+    let moto = sandbox.endpoint("moto")?;
     let granted_on_both = wait_for(
         "the grant in the client's and the broker's journals in the store",
         ATHENA_PATIENCE,

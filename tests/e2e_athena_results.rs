@@ -14,7 +14,7 @@ use serde_json::json;
 use support::wait_for;
 use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
-use warden_test_support::sandbox::{output_text as text, Sandbox};
+use warden_test_support::sandbox::output_text as text;
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
 const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
@@ -38,17 +38,6 @@ fn click(s: &Session<'_>, selector: &str) -> Result<(), String> {
         s.find(selector).ok().flatten()
     })?;
     s.click(&element)
-}
-
-/// The Athena endpoint the sandbox's stand-in listens on (scripts/sandbox.sh writes it).
-fn athena_endpoint(sandbox: &Sandbox) -> Result<String, String> {
-    let endpoints = std::fs::read_to_string(sandbox.state.path().join("endpoints"))
-        .map_err(|e| format!("the sandbox's endpoints: {e}"))?;
-    endpoints
-        .split_whitespace()
-        .find_map(|pair| pair.strip_prefix("athena="))
-        .map(str::to_string)
-        .ok_or_else(|| format!("no athena= in {endpoints:?}"))
 }
 
 #[test]
@@ -175,7 +164,7 @@ fn the_window_pages_exports_and_cancels_athena_results_in_the_sandbox() -> Resul
         .ok_or_else(|| format!("no query id in {cancelled}"))?
         .to_string();
     assert_eq!(id, live.1, "the id shown while it ran is the one recorded");
-    let endpoint = athena_endpoint(sandbox)?;
+    let endpoint = sandbox.endpoint("athena")?;
     let state = tokio::runtime::Runtime::new()
         .map_err(|e| e.to_string())?
         .block_on(async {

@@ -45,6 +45,19 @@ impl Sandbox {
             .env("BROWSER", "/nonexistent-browser");
     }
 
+    /// Where the sandbox's server `name` listens (`moto`, `sso`, `athena`), as
+    /// scripts/sandbox.sh wrote it in its state folder.
+    pub fn endpoint(&self, name: &str) -> Result<String, String> {
+        let endpoints = std::fs::read_to_string(self.state.path().join("endpoints"))
+            .map_err(|e| format!("the sandbox's endpoints: {e}"))?;
+        let prefix = format!("{name}=");
+        endpoints
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(prefix.as_str()))
+            .map(str::to_string)
+            .ok_or_else(|| format!("no {prefix} in {endpoints:?}"))
+    }
+
     /// `scripts/sandbox.sh ARG`.
     pub fn script(&self, arg: &str) -> Output {
         let mut cmd = Command::new(self.repo.join("scripts/sandbox.sh"));
