@@ -50,16 +50,13 @@ impl Approvers {
             });
         };
         let user = approver.rsplit(':').next().unwrap_or(approver);
-        let Some(user_id) = self.find(client, store, "userName", user, true).await? else {
+        let Some(user_id) = find(client, store, "userName", user, true).await? else {
             return Ok(Err(format!("{user} is not a user of the identity store")));
         };
         let Some(group) = group else {
             return Ok(Ok(()));
         };
-        let Some(group_id) = self
-            .find(client, store, "displayName", group, false)
-            .await?
-        else {
+        let Some(group_id) = find(client, store, "displayName", group, false).await? else {
             return Ok(Err(format!(
                 "the approver group {group} does not exist in the identity store"
             )));
@@ -88,56 +85,57 @@ impl Approvers {
             }
         }
     }
+}
 
-    async fn find(
-        &self,
-        client: &Client,
-        store: &str,
-        path: &str,
-        value: &str,
-        user: bool,
-    ) -> Result<Option<String>, BrokerError> {
-        let attribute = UniqueAttribute::builder()
-            .attribute_path(path)
-            .attribute_value(Document::String(value.to_string()))
-            .build()
-            .map_err(|e| BrokerError::Aws {
-                what: "identitystore lookup".into(),
-                message: e.to_string(),
-            })?;
-        let id = AlternateIdentifier::UniqueAttribute(attribute);
-        if user {
-            let call = client
-                .get_user_id()
-                .identity_store_id(store)
-                .alternate_identifier(id)
-                .send();
-            match bounded("identitystore GetUserId", call).await? {
-                Ok(out) => Ok(Some(out.user_id().to_string())),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(describe("identitystore GetUserId", &e)),
+/// The id of the identity store's user (`user`) or group whose attribute `path` is `value`;
+/// `None` when there is none. Shared by the approver check and the Identity Center mode.
+pub(crate) async fn find(
+    client: &Client,
+    store: &str,
+    path: &str,
+    value: &str,
+    user: bool,
+) -> Result<Option<String>, BrokerError> {
+    let attribute = UniqueAttribute::builder()
+        .attribute_path(path)
+        .attribute_value(Document::String(value.to_string()))
+        .build()
+        .map_err(|e| BrokerError::Aws {
+            what: "identitystore lookup".into(),
+            message: e.to_string(),
+        })?;
+    let id = AlternateIdentifier::UniqueAttribute(attribute);
+    if user {
+        let call = client
+            .get_user_id()
+            .identity_store_id(store)
+            .alternate_identifier(id)
+            .send();
+        match bounded("identitystore GetUserId", call).await? {
+            Ok(out) => Ok(Some(out.user_id().to_string())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
             }
-        } else {
-            let call = client
-                .get_group_id()
-                .identity_store_id(store)
-                .alternate_identifier(id)
-                .send();
-            match bounded("identitystore GetGroupId", call).await? {
-                Ok(out) => Ok(Some(out.group_id().to_string())),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(describe("identitystore GetGroupId", &e)),
+            Err(e) => Err(describe("identitystore GetUserId", &e)),
+        }
+    } else {
+        let call = client
+            .get_group_id()
+            .identity_store_id(store)
+            .alternate_identifier(id)
+            .send();
+        match bounded("identitystore GetGroupId", call).await? {
+            Ok(out) => Ok(Some(out.group_id().to_string())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
             }
+            Err(e) => Err(describe("identitystore GetGroupId", &e)),
         }
     }
 }

@@ -9,11 +9,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_identitystore::types::{AlternateIdentifier, UniqueAttribute};
 use aws_sdk_ssoadmin::types::{
     AccountAssignmentOperationStatus, PrincipalType, StatusValues, TargetType,
 };
-use aws_smithy_types::Document;
 use serde::{Deserialize, Serialize};
 use warden_guardrails::PermissionSetGrant;
 
@@ -202,30 +200,7 @@ impl IdentityCenter {
     }
 
     async fn user_id(&self, store: &str, user: &str) -> Result<Option<String>, BrokerError> {
-        let attribute = UniqueAttribute::builder()
-            .attribute_path("userName")
-            .attribute_value(Document::String(user.to_string()))
-            .build()
-            .map_err(|e| BrokerError::Aws {
-                what: "identitystore GetUserId".into(),
-                message: e.to_string(),
-            })?;
-        let call = self
-            .store
-            .get_user_id()
-            .identity_store_id(store)
-            .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
-            .send();
-        match bounded("identitystore GetUserId", call).await? {
-            Ok(out) => Ok(Some(out.user_id().to_string())),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(describe("identitystore GetUserId", &e)),
-        }
+        crate::approvers::find(&self.store, store, "userName", user, true).await
     }
 
     async fn permission_set_name(
