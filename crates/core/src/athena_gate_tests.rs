@@ -2042,3 +2042,5 @@ mod audit_store {
         }
     }
 }
+
+mod identity_center;

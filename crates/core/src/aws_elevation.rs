@@ -2,7 +2,10 @@
 //! against the policy in force and written to the request bucket under the signed-in user's
 //! own prefix, naming a fresh age X25519 key made for it; the private key only in the OS
 //! keyring; the broker's verdict read back from `state/`; delivered credentials opened, kept in
-//! the keyring (one entry per elevation), and their delivery objects deleted.
+//! the keyring (one entry per elevation), and their delivery objects deleted. In the Identity
+//! Center mode the broker delivers nothing: the grant's credentials come from the AWS access
+//! portal (`GetRoleCredentials` for the permission set the broker assigned), with the sign-in's
+//! token, and are kept in the keyring the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,10 +16,10 @@ use warden_audit::{
     CredentialsIssued, CredentialsWiped, ElevationGranted, ElevationRequested, Payload,
 };
 use warden_broker::age::x25519::Identity;
-use warden_broker::{open_delivery, BrokerConfig, GrantState, S3Queue, Status};
+use warden_broker::{open_delivery, Assigned, BrokerConfig, GrantState, S3Queue, Status};
 use warden_elevation::{validate, Decision, ElevationError, Request};
 use warden_guardrails::Policy;
-use warden_identity::{ElevationSlot, Secret, Vault};
+use warden_identity::{ElevationSlot, Secret, Session, Vault};
 
 use crate::audit::Audit;
 use crate::error::CoreError;
@@ -27,6 +30,9 @@ use crate::workspace::Workspace;
 pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
 /// The longest `--wait` may be told to wait (a manual approval can take a while).
 pub const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
+/// How long after an Identity Center grant the access portal may still refuse its permission
+/// set (the assignment is made, the portal has not caught up) before the refusal counts.
+pub const PORTAL_CATCH_UP: Duration = Duration::from_secs(60);
 
 /// A grant held on this machine: its end and the credentials the broker delivered for it.
 /// Kept in the keyring as JSON; `Debug` shows no secret.
@@ -117,6 +123,9 @@ pub struct AwsElevations {
     vault: Vault,
     audit: Arc<Audit>,
     policy: Policy,
+    /// The sign-in whose token asks the access portal for an Identity Center grant's
+    /// credentials.
+    portal: Option<Arc<Session>>,
 }
 
 impl AwsElevations {
@@ -154,7 +163,8 @@ impl AwsElevations {
                 identity.session.vault().clone(),
                 audit,
                 policy,
-            ),
+            )
+            .with_portal(identity.session.clone()),
             region,
         ))
     }
@@ -253,7 +263,15 @@ impl AwsElevations {
             vault,
             audit,
             policy,
+            portal: None,
         }
+    }
+
+    /// Takes an Identity Center grant's credentials from the access portal with `session`'s
+    /// sign-in (without it such a grant cannot be used here).
+    pub fn with_portal(mut self, session: Arc<Session>) -> AwsElevations {
+        self.portal = Some(session);
+        self
     }
 
     fn remote(e: warden_broker::BrokerError) -> CoreError {
@@ -270,7 +288,7 @@ impl AwsElevations {
             .contains_key(&valid.name)
         {
             return Err(CoreError::NoElevation(format!(
-                "elevation {} has no AWS mapping (elevations.{}.aws.role_arn) in the policy in force, so the broker cannot grant it on the {} workspace",
+                "elevation {} has no AWS mapping (elevations.{}.aws: role_arn or permission_set_arn) in the policy in force, so the broker cannot grant it on the {} workspace",
                 valid.name, valid.name, self.workspace
             )));
         }
@@ -465,12 +483,7 @@ impl AwsElevations {
     /// and deletes what was read from the bucket.
     async fn collect(&self, state: &GrantState) -> Result<Progress, CoreError> {
         if let Some(assigned) = &state.assignment {
-            // Identity Center mode: the broker assigned a permission set and delivers nothing;
-            // its credentials come from the SSO portal, which this client does not ask yet.
-            return Err(CoreError::NoElevation(format!(
-                "request {} was granted in the Identity Center mode (permission set {} in account {}), and taking its credentials from the SSO portal is not built into Warden yet",
-                state.id, assigned.role_name, assigned.assignment.account_id
-            )));
+            return self.collect_from_portal(state, assigned).await;
         }
         let held = self.held(&state.name)?;
         let current = held.as_ref().filter(|h| h.request_id == state.id);
@@ -538,10 +551,119 @@ impl AwsElevations {
             credentials_expire_at_ms: creds.expires_at_ms,
         };
         drop(creds);
-        let json = Secret::new(serde_json::to_string(&grant).unwrap_or_default());
+        let (account_id, role_name) = self.role_of(&grant.name);
+        self.keep(&grant, first, account_id, role_name)?;
+        // Read and kept: nothing of them stays in the bucket.
+        for (_, key) in sets {
+            if let Err(e) = bucket.delete(&key).await {
+                tracing::warn!(
+                    "a delivered credential set could not be deleted from the bucket: {e}"
+                );
+            }
+        }
+        Ok(Progress::Held {
+            expires_at_ms: grant.expires_at_ms,
+        })
+    }
+
+    /// Identity Center mode: the broker assigned `assigned`'s permission set to the user, and
+    /// the access portal gives its role's credentials to the user's sign-in. Taken when none
+    /// are held for this grant, or when those held run out within [`crate::aws_hold::RENEW_BEFORE`]
+    /// before the grant's end; kept in the keyring like a delivered set.
+    async fn collect_from_portal(
+        &self,
+        state: &GrantState,
+        assigned: &Assigned,
+    ) -> Result<Progress, CoreError> {
+        let grant_end = state.expires_at_ms.unwrap_or(0);
+        let now = Utc::now().timestamp_millis();
+        if now >= grant_end {
+            // The broker has not yet marked it ended; nothing is taken for a grant past its end,
+            // and what is held of it goes.
+            if self
+                .held(&state.name)?
+                .is_some_and(|h| h.request_id == state.id)
+            {
+                self.wipe(&state.name, &format!("{} ended at its time", state.name))?;
+            }
+            return Ok(Progress::Finished {
+                status: Status::Ended,
+                reason: format!("{} ended at its time", state.name),
+            });
+        }
+        let held = self.held(&state.name)?;
+        let current = held.as_ref().filter(|h| h.request_id == state.id);
+        let renew_before = crate::aws_hold::RENEW_BEFORE.as_millis() as i64;
+        if let Some(h) = current {
+            if h.credentials_expire_at_ms >= grant_end
+                || h.credentials_expire_at_ms - now > renew_before
+            {
+                return Ok(Progress::Held {
+                    expires_at_ms: h.expires_at_ms,
+                });
+            }
+        }
+        let (account, role) = (&assigned.assignment.account_id, &assigned.role_name);
+        let Some(session) = &self.portal else {
+            return Err(CoreError::NoElevation(format!(
+                "request {} was granted in the Identity Center mode: its credentials come from the AWS access portal with your sign-in; run `warden login --workspace {}` and look again",
+                state.id, self.workspace
+            )));
+        };
+        let creds = match session.role_credentials(account, role).await {
+            Ok(c) => c,
+            Err(e) if e.is_forbidden() => {
+                if let Some(h) = current {
+                    // The set held still works until it runs out; the holder's follower notes
+                    // the missing renewal and locks the grant out then.
+                    return Ok(Progress::Held {
+                        expires_at_ms: h.expires_at_ms,
+                    });
+                }
+                let granted_at = state.granted_at_ms.unwrap_or(state.updated_at_ms);
+                if now - granted_at < PORTAL_CATCH_UP.as_millis() as i64 {
+                    return Ok(Progress::Granted);
+                }
+                return Err(CoreError::NoElevation(format!(
+                    "request {} was granted (permission set {role} in account {account}), but the AWS access portal does not give your sign-in that role ({e}); ask an administrator to check the account assignment",
+                    state.id
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let grant = HeldGrant {
+            request_id: state.id.clone(),
+            name: state.name.clone(),
+            approver: state.approver.clone(),
+            granted_at_ms: state.granted_at_ms.unwrap_or(state.updated_at_ms),
+            expires_at_ms: grant_end,
+            set: current.map_or(1, |h| h.set + 1),
+            access_key_id: Secret::new(creds.access_key_id.clone()),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: creds.session_token.clone(),
+            credentials_expire_at_ms: creds.expires_at.saturating_mul(1000),
+        };
+        drop(creds);
+        let first = held.as_ref().is_none_or(|h| h.request_id != state.id);
+        self.keep(&grant, first, account.clone(), role.clone())?;
+        Ok(Progress::Held {
+            expires_at_ms: grant.expires_at_ms,
+        })
+    }
+
+    /// Keeps `grant`'s credentials in the keyring and records them (`elevation_granted` for
+    /// the `first` set of a grant, `credentials_issued` for each); undone when the journal
+    /// cannot take it.
+    fn keep(
+        &self,
+        grant: &HeldGrant,
+        first: bool,
+        account_id: String,
+        role_name: String,
+    ) -> Result<(), CoreError> {
+        let json = Secret::new(serde_json::to_string(grant).unwrap_or_default());
         self.vault
             .put_elevation(&self.workspace, ElevationSlot::Grant, &grant.name, &json)?;
-        let (account_id, role_name) = self.role_of(&grant.name);
         let recorded = (if first {
             self.audit
                 .record(Payload::ElevationGranted(ElevationGranted {
@@ -568,17 +690,7 @@ impl AwsElevations {
                 .delete_elevation(&self.workspace, ElevationSlot::Grant, &grant.name)?;
             return Err(e);
         }
-        // Read and kept: nothing of them stays in the bucket.
-        for (_, key) in sets {
-            if let Err(e) = bucket.delete(&key).await {
-                tracing::warn!(
-                    "a delivered credential set could not be deleted from the bucket: {e}"
-                );
-            }
-        }
-        Ok(Progress::Held {
-            expires_at_ms: grant.expires_at_ms,
-        })
+        Ok(())
     }
 
     /// Deletes the grant of `name` from the keyring and records `credentials_wiped`.
@@ -595,16 +707,9 @@ impl AwsElevations {
         Ok(())
     }
 
-    /// The account and role name of elevation `name`'s role, for the journal (in the Identity
-    /// Center mode, the account and the permission set's name).
+    /// The account and role name of elevation `name`'s role (STS mode), for the journal.
     fn role_of(&self, name: &str) -> (String, String) {
         let aws = self.policy.elevation(name).and_then(|e| e.aws.as_ref());
-        if let Some(ps) = aws.and_then(|a| a.permission_set()) {
-            return (
-                ps.account_id.clone(),
-                ps.role_name.clone().unwrap_or_default(),
-            );
-        }
         let arn = aws
             .and_then(|a| a.role_arn())
             .unwrap_or_default()

@@ -50,4 +50,10 @@ impl IdentityError {
     pub fn is_unknown_client(&self) -> bool {
         matches!(self, IdentityError::Refused { code, .. } if code == "InvalidClientException")
     }
+
+    /// The access portal refused a role to this user (`ForbiddenException`): they have no
+    /// account assignment for it (yet, or any more).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, IdentityError::Refused { code, .. } if code == "ForbiddenException")
+    }
 }

@@ -99,44 +99,9 @@ impl WardenCredentials {
     async fn fetch(&self) -> Result<RoleCredentials> {
         let session = &self.inner.session;
         let config = session.config();
-        let token = session.access_token().await?;
-        let out = match session
-            .portal
-            .get_role_credentials()
-            .access_token(token.expose())
-            .account_id(&config.account_id)
-            .role_name(&config.role_name)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => return Err(session.portal_error("GetRoleCredentials", e).await),
-        };
-        let rc = out.role_credentials.ok_or_else(|| IdentityError::Refused {
-            service: "the AWS access portal (SSO)".into(),
-            what: "GetRoleCredentials".into(),
-            code: "an answer without credentials".into(),
-            message: String::new(),
-        })?;
-        let (Some(key), Some(secret), Some(token)) =
-            (rc.access_key_id, rc.secret_access_key, rc.session_token)
-        else {
-            return Err(IdentityError::Refused {
-                service: "the AWS access portal (SSO)".into(),
-                what: "GetRoleCredentials".into(),
-                code: "incomplete credentials".into(),
-                message: String::new(),
-            });
-        };
-        let creds = RoleCredentials {
-            access_key_id: key,
-            secret_access_key: Secret::new(secret),
-            session_token: Secret::new(token),
-            // The portal gives milliseconds since the epoch.
-            expires_at: rc.expiration / 1000,
-            account_id: config.account_id.clone(),
-            role_name: config.role_name.clone(),
-        };
+        let creds = session
+            .role_credentials(&config.account_id, &config.role_name)
+            .await?;
         let json =
             Secret::new(
                 serde_json::to_string(&creds).map_err(|_| IdentityError::Corrupt {
@@ -162,6 +127,59 @@ impl WardenCredentials {
             });
         }
         Ok(creds)
+    }
+}
+
+impl Session {
+    /// Credentials for `role_name` in `account_id` from the AWS access portal
+    /// (`GetRoleCredentials`) with this sign-in's token, neither cached nor kept: the caller
+    /// decides where they live. In the Identity Center mode of elevation, the role is a
+    /// permission set the broker assigned for the grant; the portal refuses it
+    /// (`ForbiddenException`, [`IdentityError::is_forbidden`]) while the user has no
+    /// assignment.
+    pub async fn role_credentials(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<RoleCredentials> {
+        let token = self.access_token().await?;
+        let out = match self
+            .portal
+            .get_role_credentials()
+            .access_token(token.expose())
+            .account_id(account_id)
+            .role_name(role_name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => return Err(self.portal_error("GetRoleCredentials", e).await),
+        };
+        let rc = out.role_credentials.ok_or_else(|| IdentityError::Refused {
+            service: "the AWS access portal (SSO)".into(),
+            what: "GetRoleCredentials".into(),
+            code: "an answer without credentials".into(),
+            message: String::new(),
+        })?;
+        let (Some(key), Some(secret), Some(token)) =
+            (rc.access_key_id, rc.secret_access_key, rc.session_token)
+        else {
+            return Err(IdentityError::Refused {
+                service: "the AWS access portal (SSO)".into(),
+                what: "GetRoleCredentials".into(),
+                code: "incomplete credentials".into(),
+                message: String::new(),
+            });
+        };
+        Ok(RoleCredentials {
+            access_key_id: key,
+            secret_access_key: Secret::new(secret),
+            session_token: Secret::new(token),
+            // The portal gives milliseconds since the epoch.
+            expires_at: rc.expiration / 1000,
+            account_id: account_id.to_string(),
+            role_name: role_name.to_string(),
+        })
     }
 }
 

@@ -9,6 +9,7 @@ pub use clock::ManualClock;
 
 pub mod moto;
 pub mod policies;
+pub mod portal_center;
 pub mod sandbox;
 pub mod sso_fake;
 pub mod standin;

@@ -3,7 +3,9 @@
 //! `StartDeviceAuthorization`, `CreateToken` with every grant type, and the `/authorize` page),
 //! speaking their restJson1 wire formats so the real SDK clients talk to it through
 //! `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL_SSO_OIDC` or an endpoint URL. Knobs make it
-//! answer pending, slow_down, expired, 401 or 500. Test-only: never part of the app or CLI.
+//! answer pending, slow_down, expired, 401 or 500, and `identity_center` makes the portal answer
+//! permission sets by moto's account assignments (`portal_center`). Test-only: never part of
+//! the app or CLI.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,6 +64,9 @@ pub struct Knobs {
     /// sandbox sets the key of a session it assumed in moto as its analyst, so that moto's STS
     /// (`GetCallerIdentity`) names the signed-in person as Identity Center's would.
     pub access_key_id: Option<String>,
+    /// Identity Center mode of elevation: roles other than [`ROLE_NAME`] are permission sets,
+    /// answered only while moto's sso-admin holds an account assignment of them to the user.
+    pub identity_center: Option<crate::portal_center::Center>,
 }
 
 impl Default for Knobs {
@@ -79,6 +84,7 @@ impl Default for Knobs {
             auto_approve: true,
             create_token_delay_ms: 0,
             access_key_id: None,
+            identity_center: None,
         }
     }
 }
@@ -595,38 +601,73 @@ async fn get_role_credentials(
     headers: HeaderMap,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut d = s.data.lock().unwrap();
-    d.counters.get_role_credentials += 1;
-    if let Err(r) = check_bearer(&d, &headers) {
-        return r;
+    let account = p.get("account_id").cloned().unwrap_or_default();
+    let role = p.get("role_name").cloned().unwrap_or_default();
+    let (center, lifetime) = {
+        let mut d = s.data.lock().unwrap();
+        d.counters.get_role_credentials += 1;
+        if let Err(r) = check_bearer(&d, &headers) {
+            return r;
+        }
+        let baseline =
+            matches!(account.as_str(), ACCOUNT_ID | SECOND_ACCOUNT_ID) && role == ROLE_NAME;
+        if baseline {
+            let key = d
+                .knobs
+                .access_key_id
+                .clone()
+                .unwrap_or_else(|| random("ASIAFAKE", 12));
+            let issued = crate::portal_center::Issued {
+                access_key_id: key,
+                secret_access_key: random("FAKE-secret-", 40),
+                session_token: random("FAKE-session-", 80),
+            };
+            let expiration = (now() + d.knobs.credentials_expire_in) * 1000;
+            return role_credentials(&mut d, issued, expiration);
+        }
+        match d.knobs.identity_center.clone() {
+            Some(center) => (center, d.knobs.credentials_expire_in),
+            None => return no_access(),
+        }
+    };
+    // Asked of moto without the lock held: the answer depends on its assignments right now.
+    match crate::portal_center::assigned_role(&center, &account, &role, lifetime).await {
+        Ok(Some(issued)) => {
+            let mut d = s.data.lock().unwrap();
+            role_credentials(&mut d, issued, (now() + lifetime) * 1000)
+        }
+        Ok(None) => no_access(),
+        Err(why) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "internal",
+            &why,
+        ),
     }
-    let known = matches!(
-        p.get("account_id").map(String::as_str),
-        Some(ACCOUNT_ID | SECOND_ACCOUNT_ID)
-    ) && p.get("role_name").map(String::as_str) == Some(ROLE_NAME);
-    if !known {
-        return error(
-            StatusCode::FORBIDDEN,
-            "ForbiddenException",
-            "forbidden",
-            "No access",
-        );
-    }
-    let key = d
-        .knobs
-        .access_key_id
-        .clone()
-        .unwrap_or_else(|| random("ASIAFAKE", 12));
-    let secret = random("FAKE-secret-", 40);
-    let token = random("FAKE-session-", 80);
-    d.issued.push(secret.clone());
-    d.issued.push(token.clone());
-    let expiration = (now() + d.knobs.credentials_expire_in) * 1000;
+}
+
+/// The portal's refusal of a role the user has no assignment for.
+fn no_access() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "ForbiddenException",
+        "forbidden",
+        "No access",
+    )
+}
+
+fn role_credentials(
+    d: &mut Data,
+    issued: crate::portal_center::Issued,
+    expiration_ms: i64,
+) -> Response {
+    d.issued.push(issued.secret_access_key.clone());
+    d.issued.push(issued.session_token.clone());
     Json(json!({"roleCredentials": {
-        "accessKeyId": key,
-        "secretAccessKey": secret,
-        "sessionToken": token,
-        "expiration": expiration,
+        "accessKeyId": issued.access_key_id,
+        "secretAccessKey": issued.secret_access_key,
+        "sessionToken": issued.session_token,
+        "expiration": expiration_ms,
     }}))
     .into_response()
 }
