@@ -10,6 +10,9 @@
 # ana@example.com is another analyst. It returns once the servers answer and the broker runs.
 # The demo lake goes into moto's S3 and Glue and the Athena stand-in serves the workspace's
 # queries over it. WARDEN_SANDBOX_PREBUILT=1 skips the build (tests pass their own binaries).
+# `start --identity-center` (or WARDEN_SANDBOX_IDENTITY_CENTER=1) grants large-scan in the
+# Identity Center mode instead: the broker assigns moto's permission set WardenLargeScan to you,
+# and the fake SSO portal gives its role's credentials only while moto holds that assignment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
@@ -96,6 +99,9 @@ The app's and the broker's journals sync to s3://warden-audit/ (moto):
     $cli audit verify-store --store s3://warden-audit/
 Stop it with: make sandbox-stop
 EOT
+      if [ -n "$identity_center" ]; then
+        echo "large-scan is granted in the Identity Center mode: an account assignment of the permission set WardenLargeScan (moto)."
+      fi
       return 0
     fi
     sleep 0.2
@@ -109,10 +115,13 @@ bucket=warden-requests
 # The sandbox's IAM Identity Center identity store (moto), where the broker looks approvers up.
 identity_store=d-5a4db0e2c1
 
-# Signs scripts/sandbox-policy.yaml (a new revision at every start), publishes it to a folder,
-# creates the request bucket and the elevated roles in moto, and writes the workspace.
+identity_center="${WARDEN_SANDBOX_IDENTITY_CENTER:-}"
+
+# Creates the request bucket, the elevated roles and the people in moto, then signs
+# scripts/sandbox-policy.yaml (a new revision at every start), publishes it to a folder, and
+# writes the workspace.
 elevation_setup() {
-  local moto="$1" dir key bundles
+  local moto="$1" dir key bundles policy=scripts/sandbox-policy.yaml
   dir="$(dirname "$config")"
   key="$dir/sandbox-signing.key"
   bundles="$state/bundles"
@@ -120,13 +129,11 @@ elevation_setup() {
   if [ ! -f "$key" ]; then
     "$cli" bundle keygen --out "$key" >/dev/null || return 1
   fi
-  "$cli" bundle build --policy scripts/sandbox-policy.yaml --revision "$(date +%s)" \
-    --key "$key" --out "$state/bundle.tar.gz" --audience sandbox >/dev/null || return 1
-  "$cli" bundle publish "$state/bundle.tar.gz" --to "file://$bundles/" >/dev/null || return 1
+  rm -f "$state/permission-set-arn"
   # boto3 comes with moto_server.
-  python3 - "$moto" "$bucket" "$identity_store" "$fake_url" <<'PY' || { echo "cannot create the request bucket, roles and people in moto" >&2; return 1; }
+  python3 - "$moto" "$bucket" "$identity_store" "$fake_url" "$identity_center" "$state/permission-set-arn" <<'PY' || { echo "cannot create the request bucket, roles and people in moto" >&2; return 1; }
 import json, sys, urllib.request, boto3
-endpoint, bucket, store, fake = sys.argv[1:5]
+endpoint, bucket, store, fake, identity_center, ps_file = sys.argv[1:7]
 kw = dict(endpoint_url=endpoint, region_name="us-east-1",
           aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 boto3.client("s3", **kw).create_bucket(Bucket=bucket)
@@ -159,10 +166,44 @@ for user, approver in ((analyst, True), ("ana@example.com", False)):
 # the key of a session assumed in moto, so GetCallerIdentity says AROA...:sam@example.com.
 session = boto3.client("sts", **kw).assume_role(
     RoleArn="arn:aws:iam::123456789012:role/WardenAnalyst", RoleSessionName=analyst)
-knobs = json.dumps({"access_key_id": session["Credentials"]["AccessKeyId"]}).encode()
+knobs = {"access_key_id": session["Credentials"]["AccessKeyId"]}
+if identity_center:
+    # The Identity Center mode: a permission set of moto's instance, and the analyst in that
+    # instance's identity store, where the broker looks them up to assign it.
+    admin = boto3.client("sso-admin", **kw)
+    instance = admin.list_instances()["Instances"][0]
+    made = admin.create_permission_set(InstanceArn=instance["InstanceArn"],
+                                       Name="WardenLargeScan", SessionDuration="PT1H")
+    ids.create_user(IdentityStoreId=instance["IdentityStoreId"], UserName=analyst,
+                    DisplayName="Sam", Name={"GivenName": "Sam", "FamilyName": "Example"},
+                    Emails=[{"Value": analyst, "Primary": True}])
+    with open(ps_file, "w") as f:
+        f.write(made["PermissionSet"]["PermissionSetArn"])
+    knobs["identity_center"] = {"moto_endpoint": endpoint, "user_name": analyst}
 urllib.request.urlopen(urllib.request.Request(
-    fake + "/fake/knobs", data=knobs, headers={"Content-Type": "application/json"}), timeout=5)
+    fake + "/fake/knobs", data=json.dumps(knobs).encode(),
+    headers={"Content-Type": "application/json"}), timeout=5)
 PY
+  if [ -n "$identity_center" ]; then
+    # large-scan maps onto the permission set instead of an STS role.
+    policy="$state/sandbox-policy.yaml"
+    python3 - scripts/sandbox-policy.yaml "$policy" "$(cat "$state/permission-set-arn")" <<'PY' || return 1
+import sys
+source, out, arn = sys.argv[1:4]
+text = open(source).read()
+sts = "      role_arn: arn:aws:iam::123456789012:role/warden-large-scan\n"
+assert sts in text, "scripts/sandbox-policy.yaml changed shape"
+# AWS's form of the ARN (moto makes arn:aws:sso:::instance/...), and the role name given, as
+# moto's DescribePermissionSet knows only its own form.
+arn = arn.replace(":::instance/", ":::permissionSet/", 1)
+text = text.replace(sts, f'      permission_set_arn: {arn}\n      account_id: "123456789012"\n'
+                         '      role_name: WardenLargeScan\n')
+open(out, "w").write(text)
+PY
+  fi
+  "$cli" bundle build --policy "$policy" --revision "$(date +%s)" \
+    --key "$key" --out "$state/bundle.tar.gz" --audience sandbox >/dev/null || return 1
+  "$cli" bundle publish "$state/bundle.tar.gz" --to "file://$bundles/" >/dev/null || return 1
   "$helper" write-config "$config" "$fake_url" "$moto" "file://$bundles/" "$key.pub" "$bucket" \
     "$identity_store"
 }
@@ -234,7 +275,11 @@ athena_stop() {
 }
 
 case "${1:-start}" in
-  start) start ;;
+  start)
+    if [ "${2:-}" = "--identity-center" ]; then
+      identity_center=1
+    fi
+    start ;;
   stop) stop ;;
-  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start [--identity-center]|stop]" >&2; exit 2 ;;
 esac

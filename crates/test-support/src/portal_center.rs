@@ -100,17 +100,20 @@ async fn ask(
         }
         Err(e) => return Err(format!("identitystore GetUserId: {e:?}")),
     };
-    let assignments = admin
-        .list_account_assignments()
-        .instance_arn(instance_arn)
-        .account_id(account)
-        .permission_set_arn(&permission_set)
-        .send()
-        .await
-        .map_err(|e| format!("sso-admin ListAccountAssignments: {e:?}"))?;
-    let held = assignments.account_assignments().iter().any(|a| {
-        a.principal_type() == Some(&PrincipalType::User) && a.principal_id() == Some(&user_id)
-    });
+    let mut held = false;
+    for arn in arn_forms(&permission_set) {
+        let assignments = admin
+            .list_account_assignments()
+            .instance_arn(instance_arn)
+            .account_id(account)
+            .permission_set_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| format!("sso-admin ListAccountAssignments: {e:?}"))?;
+        held |= assignments.account_assignments().iter().any(|a| {
+            a.principal_type() == Some(&PrincipalType::User) && a.principal_id() == Some(&user_id)
+        });
+    }
     if !held {
         return Ok(None);
     }
@@ -131,6 +134,18 @@ async fn ask(
         secret_access_key: c.secret_access_key().to_string(),
         session_token: c.session_token().to_string(),
     }))
+}
+
+/// A permission set's ARN as moto makes it (`arn:aws:sso:::instance/ssoins-…/ps-…`) and as AWS
+/// does (`arn:aws:sso:::permissionSet/ssoins-…/ps-…`, which Warden's policy requires). moto
+/// keeps an assignment under whichever form it was made with, so both are asked.
+pub fn arn_forms(moto_arn: &str) -> Vec<String> {
+    let aws = moto_arn.replacen(":::instance/", ":::permissionSet/", 1);
+    if aws == moto_arn {
+        vec![aws]
+    } else {
+        vec![moto_arn.to_string(), aws]
+    }
 }
 
 /// The ARN of the permission set called `name` in `instance_arn`, if there is one.

@@ -60,8 +60,13 @@ impl Sandbox {
 
     /// `scripts/sandbox.sh ARG`.
     pub fn script(&self, arg: &str) -> Output {
+        self.script_with(&[arg])
+    }
+
+    /// `scripts/sandbox.sh ARGS` (`start --identity-center`).
+    pub fn script_with(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(self.repo.join("scripts/sandbox.sh"));
-        cmd.arg(arg);
+        cmd.args(args);
         self.env(&mut cmd);
         cmd.output().expect("scripts/sandbox.sh runs")
     }

@@ -10,6 +10,10 @@ use warden_test_support::sandbox::{output_text as text, Sandbox};
 const COUNTRIES: &str =
     "SELECT country, count(*) AS n FROM sales.customers GROUP BY country ORDER BY country";
 
+/// Both tests sign in to a workspace called `sandbox`, whose keyring entries are one and the
+/// same (the keyring is keyed by workspace name): one signing out must not sign the other out.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn new_sandbox() -> Sandbox {
     Sandbox::new(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
@@ -30,6 +34,7 @@ fn make_sandbox_then_sign_in_then_a_query_runs_on_the_athena_stand_in() {
         std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
         "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test sandbox"
     );
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let sandbox = new_sandbox();
 
     let out = sandbox.script("start");
@@ -120,4 +125,151 @@ fn make_sandbox_then_sign_in_then_a_query_runs_on_the_athena_stand_in() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(pids.iter().all(|&p| !alive(p)), "still running: {pids:?}");
+}
+
+/// `scripts/sandbox.sh start --identity-center`: large-scan is granted by an account assignment
+/// of moto's permission set, and `warden` takes its credentials from the SSO fake's portal,
+/// which gives them only while moto holds the assignment.
+#[test]
+fn the_identity_center_sandbox_grants_by_account_assignment() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test sandbox"
+    );
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let sandbox = new_sandbox();
+    let out = sandbox.script_with(&["start", "--identity-center"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("Identity Center mode"),
+        "{}",
+        text(&out)
+    );
+    let moto = sandbox.endpoint("moto").expect("moto");
+    let out = sandbox.warden(&["login", "--workspace", "sandbox", "--device-code"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Over the scan budget without the elevation.
+    let big = "SELECT count(*) AS n FROM sales.orders";
+    let out = sandbox.warden(&["query", "--workspace", "sandbox", big]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    let out = sandbox.warden(&[
+        "elevation",
+        "request",
+        "large-scan",
+        "--workspace",
+        "sandbox",
+        "--duration",
+        "15m",
+        "--justification",
+        "yearly totals",
+        "--wait",
+        "--timeout",
+        "1m",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sdk = warden_test_support::standin::local_sdk_config(&moto);
+    let admin = aws_sdk_ssoadmin::Client::new(&sdk);
+    let assignments = || {
+        rt.block_on(async {
+            let instance = admin
+                .list_instances()
+                .send()
+                .await
+                .expect("instances")
+                .instances()[0]
+                .instance_arn()
+                .expect("arn")
+                .to_string();
+            let sets = admin
+                .list_permission_sets()
+                .instance_arn(&instance)
+                .send()
+                .await
+                .expect("sets");
+            let mut n = 0;
+            for arn in warden_test_support::portal_center::arn_forms(&sets.permission_sets()[0]) {
+                n += admin
+                    .list_account_assignments()
+                    .instance_arn(&instance)
+                    .account_id("123456789012")
+                    .permission_set_arn(arn)
+                    .send()
+                    .await
+                    .expect("assignments")
+                    .account_assignments()
+                    .len();
+            }
+            n
+        })
+    };
+    assert_eq!(assignments(), 1, "the broker assigned the permission set");
+
+    // The credentials `warden` hands out are the permission set's role at moto's STS.
+    let out = sandbox.warden(&[
+        "credentials",
+        "--workspace",
+        "sandbox",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let creds: serde_json::Value = serde_json::from_slice(&out.stdout).expect("credential JSON");
+    let arn = rt.block_on(async {
+        let config = aws_sdk_sts::config::Builder::from(&sdk)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                creds["AccessKeyId"].as_str().expect("key"),
+                creds["SecretAccessKey"].as_str().expect("secret"),
+                creds["SessionToken"].as_str().map(str::to_string),
+                None,
+                "test",
+            ))
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("caller")
+            .arn()
+            .unwrap_or_default()
+            .to_string()
+    });
+    assert!(
+        arn.contains("assumed-role/AWSReservedSSO_WardenLargeScan_")
+            && arn.ends_with("/sam@example.com"),
+        "{arn}"
+    );
+
+    // The big query runs on the grant.
+    let out = sandbox.warden(&[
+        "query",
+        "--workspace",
+        "sandbox",
+        "--elevation",
+        "large-scan",
+        "--format",
+        "csv",
+        big,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Ended here: wiped, and the broker deletes the assignment at its next pass.
+    let out = sandbox.warden(&["elevation", "end", "large-scan", "--workspace", "sandbox"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while assignments() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert_eq!(assignments(), 0, "the assignment outlived the grant");
+    let out = sandbox.warden(&[
+        "credentials",
+        "--workspace",
+        "sandbox",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
 }

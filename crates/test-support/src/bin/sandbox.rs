@@ -171,6 +171,7 @@ region = "us-east-1"
 s3 = "{sts}"
 sts = "{sts}"
 identitystore = "{sts}"
+ssoadmin = "{sts}"
 [audit]
 store = "s3://warden-audit/"
 endpoint = "{sts}"
