@@ -11,5 +11,6 @@ convert -size 512x512 gradient:'#2b5296'-'#101d36' \
   -stroke white -strokewidth 30 -fill none \
   -draw "stroke-linecap round stroke-linejoin round polyline 198,262 240,304 318,220" \
   PNG32:icon.png
+convert icon.png -resize 256x256 PNG32:256x256.png
 convert icon.png -resize 128x128 PNG32:128x128.png
 convert icon.png -resize 32x32 PNG32:32x32.png
