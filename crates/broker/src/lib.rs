@@ -28,7 +28,9 @@ mod state;
 /// The `age` crate, for clients that make the key pair a request names.
 pub use age;
 pub use approvers::Approvers;
-pub use assignment::{Assigned, Assignment, IdentityCenter, OPERATION_WAIT};
+pub use assignment::{
+    Assigned, Assignment, IdentityCenter, Outcome as AssignmentOutcome, OPERATION_WAIT,
+};
 pub use aws::{caller, sdk_config, CALL_TIMEOUT};
 pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
 pub use config::{AwsElevation, BrokerConfig};

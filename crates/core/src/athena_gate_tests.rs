@@ -1188,6 +1188,16 @@ mod window_requests {
         lab: &Lab,
         clock: Arc<dyn warden_elevation::Clock>,
     ) -> (Broker, tempfile::TempDir) {
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        local_broker_with(lab, clock, BrokerConfig::from_policy("aws", &policy)).await
+    }
+
+    /// The same with the elevations' AWS mapping `config` instead of the policy's.
+    pub(super) async fn local_broker_with(
+        lab: &Lab,
+        clock: Arc<dyn warden_elevation::Clock>,
+        config: BrokerConfig,
+    ) -> (Broker, tempfile::TempDir) {
         let sdk = local_sdk_config(&lab.moto.endpoint);
         ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
             .await
@@ -1207,8 +1217,8 @@ mod window_requests {
         );
         let broker = Broker::new(
             S3Queue::new(bucket, "AROABROKER:warden-broker").expect("queue"),
-            policy.clone(),
-            BrokerConfig::from_policy("aws", &policy),
+            policy,
+            config,
             Minter::new(&sdk),
             Approvers::none(),
             journal,

@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use aws_sdk_identitystore::types::{Email, Name};
 use warden_broker::{
-    Approvers, AwsElevation, Broker, BrokerConfig, Bucket, IdentityCenter, Minter, S3Queue,
+    Assignment, AssignmentOutcome, AwsElevation, Broker, BrokerConfig, Bucket, IdentityCenter,
+    S3Queue,
 };
 use warden_engine::CancellationToken;
 use warden_guardrails::{AwsTarget, PermissionSetGrant, Policy};
 use warden_identity::{ElevationSlot, Method, NoEvents, Session, SignInConfig, Vault};
 use warden_test_support::portal_center::{provisioned_role_arn, Center};
 use warden_test_support::sso_fake::FakeSso;
-use warden_test_support::standin::{ensure_bucket, local_sdk_config, s3_client, ColumnGrants};
+use warden_test_support::standin::{local_sdk_config, ColumnGrants};
 use warden_test_support::ManualClock;
 
-use super::window_requests::{pii_read, window_gate};
+use super::window_requests::{local_broker_with, pii_read, window_gate};
 use super::*;
 use crate::aws_elevation::{AwsElevations, Progress};
 use crate::aws_hold::{renew_once, Look};
@@ -78,10 +79,6 @@ async fn broker(
     permission_set_arn: &str,
     clock: Arc<ManualClock>,
 ) -> (Broker, tempfile::TempDir) {
-    let sdk = local_sdk_config(&lab.moto.endpoint);
-    ensure_bucket(&s3_client(&lab.moto.endpoint), REQUESTS)
-        .await
-        .expect("request bucket");
     let policy = Policy::from_yaml(&lab.policy).expect("policy");
     let mut config = BrokerConfig::from_policy("aws", &policy);
     config.elevations.insert(
@@ -97,32 +94,12 @@ async fn broker(
             approver_group: None,
         },
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal = Arc::new(
-        warden_audit::Journal::open(
-            dir.path().join("broker.sqlite"),
-            warden_audit::Actor {
-                os_user: "warden-broker".into(),
-                sso_identity: None,
-            },
-        )
-        .expect("broker journal"),
-    );
-    let broker = Broker::new(
-        S3Queue::new(
-            Bucket::new(&sdk, REQUESTS, true).expect("bucket"),
-            "AROABROKER:b",
-        )
-        .expect("queue"),
-        policy,
-        config,
-        Minter::new(&sdk),
-        Approvers::none(),
-        journal,
-        clock,
+    let (broker, dir) = local_broker_with(lab, clock, config).await;
+    let sdk = local_sdk_config(&lab.moto.endpoint);
+    (
+        broker.with_identity_center(IdentityCenter::new(&sdk, &sdk)),
+        dir,
     )
-    .with_identity_center(IdentityCenter::new(&sdk, &sdk));
-    (broker, dir)
 }
 
 struct Quiet;
@@ -341,33 +318,26 @@ async fn portal_credentials_are_renewed_before_they_run_out_and_stop_at_the_gran
 
     // The portal has not caught up with the assignment yet (taken away at moto here): the
     // grant waits rather than fails.
-    let principal = assigned_principal(&admin, &instance, &ps).await;
-    admin
-        .delete_account_assignment()
-        .instance_arn(&instance)
-        .permission_set_arn(&ps)
-        .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
-        .target_id(ACCOUNT)
-        .principal_type(aws_sdk_ssoadmin::types::PrincipalType::User)
-        .principal_id(&principal)
-        .send()
-        .await
-        .expect("unassigned");
+    let sdk = local_sdk_config(&lab.moto.endpoint);
+    let assignment = Assignment {
+        instance_arn: instance.clone(),
+        permission_set_arn: ps.clone(),
+        account_id: ACCOUNT.into(),
+        principal_id: assigned_principal(&admin, &instance, &ps).await,
+    };
+    let center = IdentityCenter::new(&sdk, &sdk);
+    assert_eq!(
+        center.delete(&assignment).await.expect("unassigned"),
+        AssignmentOutcome::Succeeded
+    );
     assert_eq!(
         elevations.check(&id).await.expect("checked"),
         Progress::Granted
     );
-    admin
-        .create_account_assignment()
-        .instance_arn(&instance)
-        .permission_set_arn(&ps)
-        .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
-        .target_id(ACCOUNT)
-        .principal_type(aws_sdk_ssoadmin::types::PrincipalType::User)
-        .principal_id(&principal)
-        .send()
-        .await
-        .expect("assigned again");
+    assert_eq!(
+        center.create(&assignment).await.expect("assigned again"),
+        AssignmentOutcome::Succeeded
+    );
 
     assert!(matches!(
         elevations.check(&id).await.expect("checked"),
