@@ -16,6 +16,19 @@ pub const REGION: &str = "us-east-1";
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// Where moto's recorder writes the requests it serves ([`Moto::start_recording`]).
+    recording: Option<tempfile::TempDir>,
+}
+
+/// One request moto served while recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    /// The path, without the query: `/bucket/key` for S3 (path-style).
+    pub path: String,
+    /// The access key id that signed it (`Credential=` of its `Authorization` header); `None`
+    /// when it was not signed.
+    pub access_key_id: Option<String>,
 }
 
 impl Moto {
@@ -23,11 +36,30 @@ impl Moto {
     /// the test with the command that installs it: a test that cannot reach its server has
     /// proved nothing, so it must not pass.
     pub fn start() -> Moto {
+        Self::start_with(None)
+    }
+
+    /// The same, with moto's recorder on: every request it serves is kept (in a folder of its
+    /// own, removed on drop) and [`Moto::recorded`] tells which access key signed each, which
+    /// proves whose credentials a client used (moto itself accepts any key).
+    pub fn start_recording() -> Moto {
+        Self::start_with(Some(
+            tempfile::tempdir().expect("a temp dir for moto's recording"),
+        ))
+    }
+
+    fn start_with(recording: Option<tempfile::TempDir>) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("no free local port for moto_server: {e}"));
-        let child = match Command::new("moto_server")
+        let mut command = Command::new("moto_server");
+        if let Some(dir) = &recording {
+            command
+                .env("MOTO_RECORDER_FILEPATH", dir.path().join(RECORDING))
+                .env("MOTO_ENABLE_RECORDING", "true");
+        }
+        let child = match command
             .args(["-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -42,6 +74,7 @@ impl Moto {
         let mut moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
+            recording,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -90,6 +123,52 @@ impl Moto {
             .await
             .unwrap_or_else(|e| panic!("moto: cannot create bucket {bucket}: {e:?}"));
         s3
+    }
+}
+
+/// The file in the recording folder moto appends each request to, one JSON object a line.
+const RECORDING: &str = "recording.jsonl";
+
+impl Moto {
+    /// Every request served since the start, oldest first (a moto started with
+    /// [`Moto::start_recording`]; panics otherwise: such a test would prove nothing).
+    pub fn recorded(&self) -> Vec<Recorded> {
+        let dir = self
+            .recording
+            .as_ref()
+            .expect("this moto records nothing: start it with Moto::start_recording");
+        let text = match std::fs::read_to_string(dir.path().join(RECORDING)) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => panic!("moto's recording cannot be read: {e}"),
+        };
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let entry: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("moto's recording has a bad line ({e}): {line}"));
+                let url = entry["url"].as_str().unwrap_or_default();
+                let path = url::Url::parse(url)
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_else(|_| url.to_string());
+                let access_key_id = entry["headers"]
+                    .as_object()
+                    .and_then(|headers| {
+                        headers
+                            .iter()
+                            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                    })
+                    .and_then(|(_, value)| value.as_str())
+                    .and_then(|auth| auth.split("Credential=").nth(1))
+                    .and_then(|credential| credential.split('/').next())
+                    .map(str::to_string);
+                Recorded {
+                    method: entry["method"].as_str().unwrap_or_default().to_string(),
+                    path,
+                    access_key_id,
+                }
+            })
+            .collect()
     }
 }
 
