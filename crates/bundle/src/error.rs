@@ -149,6 +149,8 @@ pub enum BundleError {
     NotFound { location: String },
     #[error("S3 request to {location} failed: {reason}")]
     S3 { location: String, reason: String },
+    #[error("{location} is read with your Warden sign-in, never with other AWS credentials on this machine: {reason}")]
+    SignInNeeded { location: String, reason: String },
 
     #[error("revision {revision} is already published at {location} with different content; bump the revision and build again")]
     PublishConflict { revision: u64, location: String },
@@ -186,6 +188,7 @@ impl BundleError {
                 | BundleError::TooManyRedirects { .. }
                 | BundleError::NotFound { .. }
                 | BundleError::S3 { .. }
+                | BundleError::SignInNeeded { .. }
         )
     }
 

@@ -88,6 +88,11 @@ impl Location {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// Whether it is an `s3://` location, read with AWS credentials.
+    pub fn is_s3(&self) -> bool {
+        matches!(self.kind, Kind::S3 { .. })
+    }
 }
 
 impl fmt::Display for Location {
