@@ -144,7 +144,7 @@ impl AwsElevations {
         let region = identity.session.config().region.clone();
         let ws = Workspace::find(home, name)?;
         let audit = identity.audit().clone();
-        let mut client = ws.open_policy_client(audit.clone())?;
+        let mut client = ws.open_policy_client_as(audit.clone(), &identity)?;
         let now = Utc::now();
         if client.in_force(now).at(now).is_err() {
             // The outcome is in the client's status; without a policy nothing is requested.

@@ -76,7 +76,7 @@ impl Fixture {
                 name: None,
                 audience: Some("test".into()),
             },
-            s3_credentials: None,
+            s3_signer: crate::bundles::S3Signer::SdkChain,
         }
     }
 

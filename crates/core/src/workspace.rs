@@ -5,7 +5,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::Serialize;
 
 use crate::audit::Audit;
-use crate::bundles::{BundleSetup, Bundles};
+use crate::bundles::{BundleSetup, Bundles, S3Signer};
 use crate::config::{AuditSettings, BundleSettings, Config, WorkspaceKind};
 use crate::error::CoreError;
 use crate::gate::{Gate, PolicyInForce};
@@ -156,6 +156,20 @@ impl Workspace {
         self.summary()
     }
 
+    /// `warden workspace init`: [`Self::init`], then, on an `athena` workspace with a bundle
+    /// source, its policy fetched and verified now (an `s3://` source read with the sign-in:
+    /// refused while signed out). The app's start calls [`Self::init`] alone, as it must open
+    /// signed out to let the analyst sign in.
+    pub async fn init_and_fetch(&self) -> Result<WorkspaceSummary, CoreError> {
+        let summary = self.init().await?;
+        if self.kind != WorkspaceKind::Athena || self.bundle.source.is_none() {
+            return Ok(summary);
+        }
+        let mut client = self.open_policy_client(self.open_audit()?)?;
+        client.fetch(None, chrono::Utc::now()).await?;
+        self.summary()
+    }
+
     #[cfg(feature = "embedded")]
     async fn init_demo(&self) -> Result<(), CoreError> {
         crate::demo::init(&self.dir).await?;
@@ -279,8 +293,23 @@ impl Workspace {
                         .unwrap_or_else(|| self.name.clone()),
                 ),
             },
-            s3_credentials: None,
+            // The broker's: its task role. A client's comes from `open_policy_client`.
+            s3_signer: S3Signer::SdkChain,
         })
+    }
+
+    /// Who signs this workspace's `s3://` bundle fetches when no sign-in is at hand: on an
+    /// `athena` workspace with a `[sign_in]`, its sign-in, opened from the keyring at the fetch
+    /// (refused while signed out), never the AWS SDK's chain; on the others, the SDK's chain.
+    fn s3_signer(&self) -> S3Signer {
+        if self.kind == WorkspaceKind::Athena && self.signs_in {
+            S3Signer::SignInOf {
+                home: self.home.clone(),
+                region: self.region_hint(),
+            }
+        } else {
+            S3Signer::SdkChain
+        }
     }
 
     /// The central audit store, with the demo's default (a local folder) filled in.
@@ -388,12 +417,48 @@ impl Workspace {
             .map_err(|no| refused(no.reason))
     }
 
-    /// The verified bundle cache and its source, without the engine (`warden bundle fetch`).
+    /// The verified bundle cache and its source, without the engine (`warden bundle fetch`,
+    /// `warden workspace init`): an `s3://` source of an `athena` workspace that signs in is
+    /// read with its sign-in, opened from the keyring when a fetch needs it, and refused while
+    /// signed out (the bundle in force keeps serving until its grace ends).
     pub fn open_policy_client(&self, audit: Arc<Audit>) -> Result<PolicyClient, CoreError> {
-        Ok(PolicyClient::new(
-            Bundles::open(self.bundle_setup()?)?,
-            audit,
-        ))
+        self.policy_client_signed_by(audit, self.s3_signer())
+    }
+
+    /// The same, reading an `s3://` source with `identity`, the sign-in already open.
+    pub(crate) fn open_policy_client_as(
+        &self,
+        audit: Arc<Audit>,
+        identity: &crate::identity::WorkspaceIdentity,
+    ) -> Result<PolicyClient, CoreError> {
+        let credentials = SharedCredentialsProvider::new(identity.credentials.clone());
+        let region = identity.session.config().region.clone();
+        self.policy_client_signed_by(audit, self.sign_in_signer(credentials, Some(&region)))
+    }
+
+    /// An `athena` workspace's sign-in as the signer of its `s3://` bundle fetches, in the
+    /// workspace's region (`[athena]`'s), else the sign-in's.
+    fn sign_in_signer(
+        &self,
+        credentials: SharedCredentialsProvider,
+        sign_in_region: Option<&str>,
+    ) -> S3Signer {
+        S3Signer::SignIn {
+            credentials,
+            region: self
+                .region_hint()
+                .or_else(|| sign_in_region.map(str::to_string)),
+        }
+    }
+
+    fn policy_client_signed_by(
+        &self,
+        audit: Arc<Audit>,
+        signer: S3Signer,
+    ) -> Result<PolicyClient, CoreError> {
+        let mut setup = self.bundle_setup()?;
+        setup.s3_signer = signer;
+        Ok(PolicyClient::new(Bundles::open(setup)?, audit))
     }
 
     /// Opens the workspace's engine behind the gate. The policy comes from the verified bundle
@@ -601,7 +666,7 @@ impl Workspace {
 
     /// The gate over `engine`, with the policy in force (fetched once when none is). `sign_in`:
     /// an `athena` workspace's credentials, which read an `s3://` bundle source and write an
-    /// S3 audit store (else the AWS SDK's own chain does).
+    /// S3 audit store (without them, as [`Self::open_policy_client`] reads it).
     async fn gate_over(
         &self,
         engine: Box<dyn warden_engine::Engine>,
@@ -624,13 +689,15 @@ impl Workspace {
     ) -> Result<Gate, CoreError> {
         self.remove_stale_results();
         let audit = self.open_audit()?;
-        let mut setup = self.bundle_setup()?;
-        if let Some((credentials, region)) = sign_in {
-            self.sign_audit_store(&audit, credentials.clone(), region)
-                .await?;
-            setup.s3_credentials = Some(credentials);
-        }
-        let mut client = PolicyClient::new(Bundles::open(setup)?, audit.clone());
+        let signer = match sign_in {
+            Some((credentials, region)) => {
+                self.sign_audit_store(&audit, credentials.clone(), region)
+                    .await?;
+                self.sign_in_signer(credentials, region)
+            }
+            None => self.s3_signer(),
+        };
+        let mut client = self.policy_client_signed_by(audit.clone(), signer)?;
         let now = chrono::Utc::now();
         if client.in_force(now).at(now).is_err() || self.kind == WorkspaceKind::Demo {
             // The outcome is in the client's status; a failure leaves the gate closed, not broken.
