@@ -472,7 +472,9 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
-    /// Create the workspace's files (for the demo: sample data lake and policy). Safe to run again.
+    /// Create the workspace's files (for the demo: sample data lake and policy) and fetch its
+    /// policy bundle (an athena workspace's S3 source with its sign-in: `warden login` first).
+    /// Safe to run again. Exit 1 when the bundle could not be fetched or was refused.
     Init(WorkspaceArgs),
     /// Describe a workspace: where it lives, its policy and its tables.
     Show(WorkspaceShowArgs),

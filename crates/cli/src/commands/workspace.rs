@@ -2,14 +2,23 @@ use crate::args::{
     Cli, InfoFormat, WorkspaceAddArgs, WorkspaceArgs, WorkspaceListArgs, WorkspaceShowArgs,
 };
 use crate::json;
-use warden_core::{NewAthenaWorkspace, NewSignIn, Workspace, WorkspaceKind, WorkspaceSummary};
+use warden_core::{
+    CoreError, NewAthenaWorkspace, NewSignIn, Workspace, WorkspaceKind, WorkspaceSummary,
+};
 
 pub fn init(cli: &Cli, args: &WorkspaceArgs) -> Result<u8, String> {
     let home = super::home(cli.home.as_deref())?;
     let ws = Workspace::find(&home, args.workspace.as_deref()).map_err(|e| e.to_string())?;
-    let summary = super::runtime()?
-        .block_on(ws.init())
-        .map_err(|e| e.to_string())?;
+    let summary = match super::runtime()?.block_on(ws.init_and_fetch()) {
+        Ok(summary) => summary,
+        // The policy could not be fetched (signed out, unreachable, refused): said as
+        // `warden bundle fetch` says it.
+        Err(e @ CoreError::Bundle(_)) => {
+            eprintln!("warden: {e}");
+            return Ok(crate::EXIT_REFUSED);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     println!("initialised the {} workspace", summary.name);
     print_summary(&summary);
     Ok(0)
