@@ -7,15 +7,23 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use common::{regex_escape, report, text};
 use insta::assert_snapshot;
 use insta_cmd::assert_cmd_snapshot;
-use warden_broker::{open_delivery, Bucket, S3Queue, Status};
+use warden_broker::{
+    open_delivery, Approvers, Broker, BrokerConfig, Bucket, Minter, S3Queue, Status,
+};
+use warden_elevation::Clock;
 use warden_test_support::policies::ELEVATIONS_ON_AWS;
-use warden_test_support::Moto;
+use warden_test_support::standin::{
+    ensure_bucket, glue_client, load_demo_lake, s3_client, AthenaStandIn, StandInConfig,
+    WorkGroupSpec,
+};
+use warden_test_support::{ManualClock, Moto};
 
 const ANA: &str = "AROAEXAMPLE:ana@example.com";
 const BOB: &str = "AROAEXAMPLE:bob@example.com";
@@ -1185,4 +1193,421 @@ async fn an_approver_lists_and_decides_requests_in_the_bucket_and_the_broker_jud
     });
     let logout = as_approver(&["logout", "--workspace", "prod"]);
     assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+}
+
+/// The workspace's broker run in the test's own process, as `warden broker run` runs it (the
+/// same policy, the AWS mapping its bundle carries, moto's STS and the request bucket), on a
+/// clock the test moves: so a pass can be made at the moment the next credential set is due
+/// without waiting ten minutes for it. Its journal is in the home, so the search for secrets
+/// covers it.
+fn broker_on(env: &Env, clock: Arc<ManualClock>) -> (Broker, PathBuf) {
+    let policy = warden_guardrails::Policy::from_yaml(ELEVATIONS_ON_AWS).unwrap();
+    let path = env.h().join("broker-journal.sqlite");
+    let journal = warden_audit::Journal::open(
+        &path,
+        warden_audit::Actor {
+            os_user: "warden-broker".into(),
+            sso_identity: None,
+        },
+    )
+    .unwrap();
+    let broker = Broker::new(
+        S3Queue::new(env.bucket(), "AROABROKER:warden-broker").unwrap(),
+        policy.clone(),
+        BrokerConfig::from_policy("prod", &policy),
+        Minter::new(&env.sdk),
+        Approvers::none(),
+        Arc::new(journal),
+        clock,
+    );
+    (broker, path)
+}
+
+/// Who moto's STS says `creds` (the JSON `warden credentials` prints) belong to: their ARN.
+async fn caller_of(env: &Env, creds: &serde_json::Value) -> String {
+    let field = |name: &str| creds[name].as_str().unwrap_or_default().to_string();
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            field("AccessKeyId"),
+            field("SecretAccessKey"),
+            Some(field("SessionToken")),
+            None,
+            "warden-credentials",
+        ))
+        .endpoint_url(&env.moto.endpoint)
+        .load()
+        .await;
+    warden_broker::caller(&sdk)
+        .await
+        .unwrap_or_else(|e| panic!("moto's STS refused the credentials: {e}"))
+        .1
+}
+
+/// What `secret-tool search --all --unlock service warden` prints: every Warden entry of the
+/// test keyring, values included (searched, never printed).
+fn keyring_dump() -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "warden"])
+        .output()
+        .expect("secret-tool (package libsecret-tools) runs");
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+/// A grant the command line holds outlives its first credential set: the broker (run here on
+/// a hand-moved clock) mints the next set five minutes before the first runs out. A `warden
+/// query --elevation` started on set 1 (held QUEUED at the Athena stand-in) goes on across the
+/// swap, its follower taking set 2 meanwhile; the next `warden credentials --elevation` hands
+/// out set 2, which moto's STS takes as the elevated role, and the next run is signed with it.
+/// Each delivery is deleted once read, both journals record each set, the keyring holds only
+/// the newest, and no file holds a secret of either.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_the_command_line_holds_carries_on_across_a_credential_renewal() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let _turn = SIGN_IN.lock().await;
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    // Athena: the stand-in over the demo lake in moto's S3 and Glue, with the elevation's own
+    // workgroup; queries wait QUEUED as long as the test says.
+    let lake = tempfile::tempdir().unwrap();
+    let (lake_s3, glue) = (
+        s3_client(&env.moto.endpoint),
+        glue_client(&env.moto.endpoint),
+    );
+    load_demo_lake(&lake_s3, &glue, "demo-lake", lake.path(), 20_250_901)
+        .await
+        .expect("the demo lake in moto");
+    ensure_bucket(&lake_s3, "athena-results").await.unwrap();
+    let mut athena = StandInConfig::new(&env.moto.endpoint, "athena-results");
+    athena.workgroups.push(WorkGroupSpec::new(
+        "warden-pii-read",
+        "s3://athena-results/results/",
+    ));
+    let standin = AthenaStandIn::start(athena).expect("the Athena stand-in");
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
+    text_config += &format!(
+        "[workspaces.prod.athena]\nregion = \"us-east-1\"\n[workspaces.prod.athena.endpoints]\nathena = \"{}\"\nglue = \"{}\"\ns3 = \"{}\"\n",
+        standin.endpoint, env.moto.endpoint, standin.s3_endpoint
+    );
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let analyst = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        // The SDK lets the environment's AWS_ENDPOINT_URL (moto, for the request bucket and
+        // STS) override the endpoints a workspace sets, and Athena's own variable override
+        // that: so Athena is the stand-in.
+        cmd.env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser")
+            .env("AWS_ENDPOINT_URL_ATHENA", &standin.endpoint);
+        cmd
+    };
+    let run = |args: &[&str]| analyst(args).output().unwrap();
+    let credentials = || {
+        let out = run(&[
+            "credentials",
+            "--workspace",
+            "prod",
+            "--elevation",
+            "pii-read",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    const PII: &str = "SELECT email FROM sales.customers ORDER BY email LIMIT 3";
+    let query = || {
+        analyst(&[
+            "query",
+            "--workspace",
+            "prod",
+            "--elevation",
+            "pii-read",
+            "--format",
+            "csv",
+            PII,
+        ])
+    };
+    let login = run(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    let asked = run(&[
+        "elevation",
+        "request",
+        "pii-read",
+        "--workspace",
+        "prod",
+        "--duration",
+        "30m",
+        "--justification",
+        "case 7",
+    ]);
+    assert_eq!(asked.status.code(), Some(0), "{}", text(&asked.stderr));
+    let id = text(&asked.stdout)
+        .split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no request id in {}", text(&asked.stdout)))
+        .to_string();
+    let role = format!("arn:aws:sts::123456789012:assumed-role/warden-pii-read/warden-{id}");
+    let (bob, _) = env.client(BOB);
+    bob.decide_request(
+        &id,
+        warden_elevation::Decision::Approve,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    let clock = Arc::new(ManualClock::new());
+    let (broker, broker_journal) = broker_on(&env, clock.clone());
+    // The first pass takes the request in, the next judges Bob's approval and grants it.
+    let pass = broker.run_once().await.unwrap();
+    assert_eq!(pass.waiting, vec![id.clone()], "{pass:?}");
+    let pass = broker.run_once().await.unwrap();
+    assert_eq!(pass.granted, vec![id.clone()], "{pass:?}");
+    assert_eq!(pass.minted, vec![(id.clone(), 1)], "{pass:?}");
+    let delivered = env.bucket().list("grants/").await.unwrap();
+    assert!(
+        delivered.len() == 1 && delivered[0].ends_with(&format!("/{id}/1.age")),
+        "{delivered:?}"
+    );
+
+    // Set 1, taken by the first use and deleted from the bucket; moto's STS takes it.
+    let first = credentials();
+    assert!(
+        env.bucket().list("grants/").await.unwrap().is_empty(),
+        "set 1 is deleted once read"
+    );
+    assert_eq!(caller_of(&env, &first).await, role);
+
+    // Just before the renewal point the broker mints nothing, and set 1 stays in use.
+    let (state, _) = S3Queue::new(env.bucket(), BOB)
+        .unwrap()
+        .state(&id)
+        .await
+        .unwrap()
+        .expect("a state");
+    let first_until = state.credentials_until_ms.expect("set 1's expiry");
+    assert_eq!(
+        first_until,
+        state.last_claim_at_ms.unwrap() + i64::from(warden_broker::SESSION_SECONDS) * 1000
+    );
+    let renewal_at = first_until - warden_core::aws_hold::RENEW_BEFORE.as_millis() as i64;
+    let now = clock.now().wall.timestamp_millis();
+    clock.advance(Duration::from_millis((renewal_at - now - 1000) as u64));
+    let pass = broker.run_once().await.unwrap();
+    assert!(pass.minted.is_empty(), "not due yet: {pass:?}");
+    assert_eq!(
+        credentials()["AccessKeyId"],
+        first["AccessKeyId"],
+        "set 1 is used until set 2 arrives"
+    );
+
+    // A pii query starts on set 1 and waits QUEUED at Athena while the broker mints set 2 (the
+    // stand-in holds a query for the time its knob says when the query arrives).
+    const HOLD: Duration = Duration::from_secs(30);
+    standin.knobs.set(|k| k.queued = HOLD);
+    let held_from = Instant::now();
+    let mut spanning = query()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while standin.executions_started() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the query did not reach Athena within 60 s"
+        );
+        if let Some(status) = spanning.try_wait().unwrap() {
+            let out = spanning.wait_with_output().unwrap();
+            panic!(
+                "the query ended before Athena saw it ({status}): {}",
+                report(&out)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    standin.knobs.set(|k| k.queued = Duration::ZERO);
+    assert_eq!(
+        standin.start_signers(),
+        vec![first["AccessKeyId"].as_str().unwrap().to_string()],
+        "the run was started with set 1"
+    );
+    clock.advance(Duration::from_secs(1));
+    let pass = broker.run_once().await.unwrap();
+    assert_eq!(pass.minted, vec![(id.clone(), 2)], "{pass:?}");
+    // The run's follower (a look every 2 s) takes set 2 while the run still waits.
+    while !env.bucket().list("grants/").await.unwrap().is_empty() {
+        assert!(
+            held_from.elapsed() < HOLD && spanning.try_wait().unwrap().is_none(),
+            "the running query's follower did not take set 2 while the run waited"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        spanning.try_wait().unwrap().is_none(),
+        "the run still waits for Athena"
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let spanned = loop {
+        if spanning.try_wait().unwrap().is_some() {
+            break spanning.wait_with_output().unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the query did not end within 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(spanned.status.code(), Some(0), "{}", report(&spanned));
+    assert_eq!(
+        text(&spanned.stdout).lines().count(),
+        4,
+        "a header and three rows: {}",
+        report(&spanned)
+    );
+    // Set 2 was deleted from the bucket once read, and recorded between the run's start and
+    // its end.
+    let workspace_journal = env.h().join("data/workspaces/prod/audit/journal.sqlite");
+    // (The sign-in's own role credentials are journalled as `credentials_issued` too.)
+    let story: Vec<&str> = journal_events(&workspace_journal)
+        .iter()
+        .filter_map(|p| match p {
+            warden_audit::Payload::CredentialsIssued(c) if c.role_name == "warden-pii-read" => {
+                Some("credentials_issued")
+            }
+            warden_audit::Payload::CredentialsIssued(_) => None,
+            p => Some(p.kind().as_str()),
+        })
+        .filter(|k| {
+            [
+                "query_started",
+                "credentials_issued",
+                "query_finished",
+                "query_cancelled",
+                "lockout",
+            ]
+            .contains(k)
+        })
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "credentials_issued",
+            "query_started",
+            "credentials_issued",
+            "query_finished"
+        ],
+        "set 1 taken, the run started, set 2 taken during it, the run finished"
+    );
+
+    // The next use hands out set 2: another key, valid at moto for the elevated role, and the
+    // next run is signed with it.
+    let second = credentials();
+    assert_ne!(second["AccessKeyId"], first["AccessKeyId"]);
+    assert_ne!(second["SecretAccessKey"], first["SecretAccessKey"]);
+    assert_eq!(caller_of(&env, &second).await, role);
+    let next = query().output().unwrap();
+    assert_eq!(next.status.code(), Some(0), "{}", report(&next));
+    assert_eq!(
+        standin.start_signers().last().map(String::as_str),
+        second["AccessKeyId"].as_str(),
+        "the next run is signed with set 2"
+    );
+
+    // The keyring holds set 2 in the grant's one entry, and nothing of set 1.
+    let keyring = keyring_dump();
+    let has = |creds: &serde_json::Value, field: &str| {
+        keyring.contains(creds[field].as_str().expect("a string"))
+    };
+    assert!(
+        keyring.contains("prod/elevation-grant/pii-read"),
+        "the grant's entry is in the keyring"
+    );
+    assert!(has(&second, "AccessKeyId") && has(&second, "SecretAccessKey"));
+    for field in ["AccessKeyId", "SecretAccessKey", "SessionToken"] {
+        assert!(
+            !has(&first, field),
+            "set 1's {field} is still in the keyring"
+        );
+    }
+
+    // Each set is journalled where it was taken (the workspace, for the elevated role) and
+    // where it was minted (the broker: set 1 until its expiry, set 2 from its claim on).
+    let log = common::json(&run(&[
+        "audit",
+        "log",
+        "--workspace",
+        "prod",
+        "--kind",
+        "credentials_issued",
+        "--format",
+        "json",
+    ]));
+    let issued: Vec<&serde_json::Value> = log
+        .as_array()
+        .expect("an array of events")
+        .iter()
+        .filter(|e| e["payload"]["role_name"] == "warden-pii-read")
+        .collect();
+    assert_eq!(issued.len(), 2, "{log}");
+    for event in issued {
+        assert_eq!(event["payload"]["account_id"], "123456789012", "{log}");
+    }
+    let minted: Vec<i64> = journal_events(&broker_journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            warden_audit::Payload::CredentialsIssued(c) => Some(c.expires_at_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        minted,
+        vec![
+            first_until,
+            renewal_at + i64::from(warden_broker::SESSION_SECONDS) * 1000
+        ]
+    );
+
+    // No secret of either set in any file of the home (journals, config, caches, results).
+    let mut files = vec![];
+    common::files_under(env.h(), &mut files);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        for creds in [&first, &second] {
+            for field in ["SecretAccessKey", "SessionToken"] {
+                let secret = creds[field].as_str().unwrap().as_bytes();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "a {field} is in {}",
+                    f.display()
+                );
+            }
+        }
+    }
+    let logout = run(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+}
+
+/// The payloads of the journal at `path`, in order.
+fn journal_events(path: &Path) -> Vec<warden_audit::Payload> {
+    warden_audit::Journal::open(
+        path,
+        warden_audit::Actor {
+            os_user: "reader".into(),
+            sso_identity: None,
+        },
+    )
+    .unwrap()
+    .events(&warden_audit::EventFilter::default())
+    .unwrap()
+    .into_iter()
+    .map(|e| e.payload)
+    .collect()
 }
