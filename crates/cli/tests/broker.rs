@@ -1299,12 +1299,10 @@ async fn a_grant_the_command_line_holds_carries_on_across_a_credential_renewal()
     std::fs::create_dir_all(user_home.join(".aws")).unwrap();
     let analyst = |args: &[&str]| {
         let mut cmd = env.command(args);
-        // The SDK lets the environment's AWS_ENDPOINT_URL (moto, for the request bucket and
-        // STS) override the endpoints a workspace sets, and Athena's own variable override
-        // that: so Athena is the stand-in.
+        // The environment's AWS_ENDPOINT_URL (moto, for the request bucket and STS) must not
+        // override the Athena endpoint the workspace sets: the queries go to the stand-in.
         cmd.env("HOME", &user_home)
-            .env("BROWSER", "/nonexistent-browser")
-            .env("AWS_ENDPOINT_URL_ATHENA", &standin.endpoint);
+            .env("BROWSER", "/nonexistent-browser");
         cmd
     };
     let run = |args: &[&str]| analyst(args).output().unwrap();

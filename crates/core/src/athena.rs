@@ -187,7 +187,7 @@ impl AthenaSetup {
     ) -> Result<aws_config::SdkConfig, CoreError> {
         let sdk = sdk_config(Some(credentials), self.region(sign_in_region)?).await;
         Ok(match endpoint {
-            Some(url) => sdk.to_builder().endpoint_url(url).build(),
+            Some(url) => crate::aws_endpoint::at_endpoint(&sdk, url),
             None => sdk,
         })
     }
@@ -215,7 +215,7 @@ impl AthenaSetup {
         let region = self.region(sign_in_region)?;
         let sdk = sdk_config(credentials, region).await;
         let for_endpoint = |endpoint: &Option<String>| match endpoint {
-            Some(url) => sdk.to_builder().endpoint_url(url).build(),
+            Some(url) => crate::aws_endpoint::at_endpoint(&sdk, url),
             None => sdk.clone(),
         };
         let mut clients = AthenaClients::with_s3_endpoint(

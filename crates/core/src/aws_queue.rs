@@ -61,7 +61,7 @@ pub async fn open_as(
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
         .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
     let sdk = match &settings.endpoints.s3 {
-        Some(url) => sdk.to_builder().endpoint_url(url).build(),
+        Some(url) => crate::aws_endpoint::at_endpoint(&sdk, url),
         None => sdk,
     };
     let bucket = Bucket::new(&sdk, &bucket, s3_endpoint.is_some())

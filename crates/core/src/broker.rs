@@ -318,7 +318,7 @@ async fn sdk_config(
 
 fn for_endpoint(sdk: &SdkConfig, endpoint: &Option<String>) -> SdkConfig {
     match endpoint {
-        Some(url) => sdk.to_builder().endpoint_url(url).build(),
+        Some(url) => crate::aws_endpoint::at_endpoint(sdk, url),
         None => sdk.clone(),
     }
 }

@@ -11,6 +11,7 @@ pub mod athena;
 mod athena_gate_tests;
 pub mod audit;
 pub mod aws_elevation;
+mod aws_endpoint;
 pub mod aws_hold;
 pub mod aws_queue;
 pub mod broker;

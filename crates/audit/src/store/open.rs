@@ -55,7 +55,14 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                 }
             };
             let sdk_config = match &options.s3_endpoint {
-                Some(endpoint) => sdk_config.into_builder().endpoint_url(endpoint).build(),
+                Some(endpoint) => {
+                    // Set in code, so that AWS_ENDPOINT_URL(_S3) in the environment does not
+                    // send the journal to another store than the configured one.
+                    let mut builder = sdk_config.into_builder().endpoint_url(endpoint);
+                    builder
+                        .insert_origin("endpoint_url", aws_types::origin::Origin::shared_config());
+                    builder.build()
+                }
                 None => sdk_config,
             };
             let path_style = sdk_config.endpoint_url().is_some();
