@@ -927,6 +927,142 @@ describe("elevations in the window", () => {
   });
 });
 
+describe("Request and run in the window", () => {
+  let elevation: ElevationStatus;
+  const MIN = 60_000;
+  const PII = "SELECT email FROM sales.customers";
+  const requestButton = () => document.querySelector<HTMLButtonElement>('#verdict-elevations button.request-elevation[data-elevation="pii-read"]');
+
+  beforeEach(() => {
+    elevation = elevationStatus({ version: 1 });
+    handlers.elevation_status = () => elevation;
+    handlers.lint = (args) => {
+      const report = verdictFor(String(args.sql));
+      return elevation.active.some((active) => active.name === "pii-read") && report.verdict === "elevate"
+        ? { ...report, verdict: "allow", elevations: [], reason: null }
+        : report;
+    };
+    // An approver decides: the request waits.
+    handlers.request_elevation = () => {
+      elevation = elevationStatus({ pending: [{ requestId: "req-7", name: "pii-read", requestedAtMs: Date.now() }], version: 2 });
+      return { outcome: "pending", name: "pii-read", message: "Waiting for an approver", expiresAtMs: null, requestId: "req-7", status: elevation };
+    };
+  });
+
+  /** Opens the dialog from the verdict, fills it in and presses Request and run. */
+  async function requestAndRun(): Promise<void> {
+    await vi.waitFor(() => expect(requestButton()).not.toBeNull(), { timeout: 3000 });
+    requestButton()?.click();
+    (element("elevation-justification") as HTMLTextAreaElement).value = "Quarterly audit";
+    (element("elevation-ticket") as HTMLInputElement).value = "INC-42";
+    const button = element("elevation-submit-run");
+    expect(button.textContent).toBe("Request and run");
+    button.click();
+    await vi.waitFor(() => expect(element("elevation-dialog")).toBeNull());
+  }
+
+  /** An approver grants request req-7 (the gate's next check tells the window). */
+  function approve(): void {
+    elevation = elevationStatus({ active: [{ ...grant("pii-read", Date.now(), 15 * MIN), requestId: "req-7" }], version: 3 });
+    emitEvent("elevation-changed", elevation);
+  }
+
+  it("runs the query once when the policy grants it at once, without Run being pressed", async () => {
+    handlers.request_elevation = () => {
+      elevation = elevationStatus({ active: [grant("pii-read", Date.now(), 15 * MIN)], version: 2 });
+      return { outcome: "granted", name: "pii-read", message: "pii-read is active for 15 min.", expiresAtMs: Date.now() + 15 * MIN, requestId: null, status: elevation };
+    };
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: PII, database: "sales" });
+    await vi.waitFor(() => expect(element("result-meta").textContent).toContain("3 rows"));
+    expect(element("result-note").textContent).toBe("pii-read granted; running the query you asked for.");
+    expect(element("pending-run").hidden).toBe(true);
+    // The event that follows the grant runs nothing more.
+    emitEvent("elevation-changed", { ...elevation, version: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(1);
+  });
+
+  it("shows what waits, with Don't run, and runs when an approver's grant arrives", async () => {
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    expect(element("pending-run").hidden).toBe(false);
+    expect(element("pending-run-text").textContent).toBe("Runs once pii-read is granted");
+    expect(element("pending-run-cancel").getAttribute("aria-label")).toBe("Don't run the query when pii-read is granted");
+    expect(calls("run_query")).toHaveLength(0);
+
+    approve();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: PII });
+    expect(element("pending-run").hidden).toBe(true);
+  });
+
+  it("does not run a query that changed since, and says so", async () => {
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    app.setSql(`${PII} LIMIT 5`);
+    approve();
+    await vi.waitFor(() => expect(element("error").hidden).toBe(false));
+    expect(document.querySelector("#error .error-text")?.textContent).toBe("pii-read granted; the query changed since you asked, so it did not run.");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
+  });
+
+  it("does not run after Don't run", async () => {
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    element("pending-run-cancel").click();
+    expect(element("pending-run").hidden).toBe(true);
+    approve();
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
+  });
+
+  it("does not run once its tab is closed", async () => {
+    await start();
+    app.newTab(PII);
+    await requestAndRun();
+    app.closeTab();
+    approve();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
+    expect(element("error").hidden).toBe(true);
+  });
+
+  it("does not run when an approver denies it, saying why", async () => {
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    emitEvent("elevation-changed", elevationStatus({ refusals: [{ requestId: "req-7", name: "pii-read", reason: "denied by bob: not now", atMs: Date.now() }], version: 3 }));
+    expect(document.querySelector("#error .error-text")?.textContent).toBe("pii-read was not granted (denied by bob: not now), so the query did not run.");
+    expect(element("pending-run").hidden).toBe(true);
+  });
+
+  it("runs in its own tab when another is in front, and says which", async () => {
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    app.newTab("SELECT order_id FROM sales.orders");
+    expect(element("pending-run").hidden).toBe(true);
+    approve();
+    await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
+    expect(calls("run_query")[0]).toMatchObject({ sql: PII });
+    expect(element("result-note").textContent).toBe("Query 1: pii-read granted; running the query you asked for.");
+    // The rows are the first tab's: the one in front shows none.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(element("result-meta").textContent).toBe("");
+    app.nextTab(-1);
+    await vi.waitFor(() => expect(element("result-meta").textContent).toContain("3 rows"));
+  });
+});
+
 describe("the verdict line and Problems list", () => {
   it("lists every diagnostic under the editor and jumps to one when clicked", async () => {
     await start();

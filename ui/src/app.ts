@@ -19,6 +19,7 @@ import { resultMeta } from "./format";
 import { ResultGrid } from "./grid";
 import { HistoryPanel } from "./history";
 import { mountLayout, showError, showNote, type Layout } from "./layout";
+import { PendingRuns } from "./pending-run";
 import { renderProblems } from "./problems";
 import { renderSchema, renderSchemaError } from "./schema";
 import { renderWorkgroups, renderWorkgroupsError, wireWorkgroups } from "./workgroup";
@@ -108,6 +109,46 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     onExpand: (column, value) => void showValue(root, column, value, copyText).then(() => layout.grid.focus()),
   });
 
+  // "Request and run": a refused query remembered with its tab, run through `run` below once its
+  // elevation is granted (if still the same text and allowed). Its hooks only run after the
+  // window is set up (a dialog's button, a status, a tab closed).
+  const pendingRuns = new PendingRuns({
+    current: (tabId) => {
+      const tab = tabs.find((candidate) => candidate.id === tabId);
+      return tab ? { text: textOf(tab), database: tab.database } : null;
+    },
+    idle: async () => {
+      while (running) await running;
+    },
+    busy: () => running !== null,
+    // Never a remembered verdict: the one from before the grant would say elevate again.
+    lint: (sql, database) => new Checker(api.lint).check(sql, database),
+    run: (tabId, sql) => {
+      const tab = tabs.find((candidate) => candidate.id === tabId);
+      if (tab) void run("statement", sql, tab);
+    },
+    tell: (tabId, message, notRun) => {
+      const tab = tabs.find((candidate) => candidate.id === tabId);
+      const text = tab && tab !== front ? `${tab.title}: ${message}` : message;
+      if (notRun) showError(layout, text);
+      else showNote(layout, text);
+    },
+    changed: () => paintPending(),
+  });
+  /** The front tab's pending run, with its Don't run button. */
+  const paintPending = () => {
+    const pending = pendingRuns.of(front.id);
+    layout.pendingRun.hidden = pending === null;
+    if (pending === null) return;
+    layout.pendingRunText.textContent = `Runs once ${pending.elevation} is granted`;
+    layout.pendingRun.title = `The query runs by itself once ${pending.elevation} is granted: checked again first, and only if its text is still the same.`;
+    layout.pendingRunCancel.setAttribute("aria-label", `Don't run the query when ${pending.elevation} is granted`);
+  };
+  layout.pendingRunCancel.addEventListener("click", () => {
+    pendingRuns.cancel(front.id);
+    editor.view.focus();
+  });
+
   // Its hooks run on a grant, an end or an event: all after the checks below exist.
   const elevations = new Elevations(
     {
@@ -127,6 +168,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       error: (message) => showError(layout, message),
       // The dialog closed and the Request button that opened it is gone (granted): back to the text.
       restoreFocus: () => editor.view.focus(),
+      // "Request and run" remembers what Run would run in the tab the dialog was opened from.
+      runAfter: (name) => {
+        const tab = front;
+        if (textOf(tab).trim() === "" || signIn.locked) return null;
+        return () => {
+          const whole = textOf(tab);
+          const several = tab === front && splitStatements(whole).length > 1;
+          return pendingRuns.ask({ tabId: tab.id, text: whole, database: tab.database, sql: several ? editor.runText("statement") : whole, elevation: name });
+        };
+      },
+      statusChanged: (status) => pendingRuns.status(status),
     },
   );
 
@@ -170,7 +222,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       workspaces: api.workspaces,
       switchWorkspace: api.switchWorkspace,
     },
-    { lockChanged: () => paint(), error: (message) => showError(layout, message) },
+    {
+      lockChanged: () => {
+        paint();
+        if (signIn.locked) pendingRuns.signedOut();
+      },
+      error: (message) => showError(layout, message),
+    },
   );
 
   const paint = () => {
@@ -435,10 +493,15 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     return values;
   };
 
-  /** Runs `scope` of the text, or `text` instead when given (Explain), checked on its own. */
-  const run = (scope: RunScope = "statement", text?: string): Promise<void> => {
+  /**
+   * Runs `scope` of the front tab's text, or `text` instead when given (Explain, a pending run),
+   * checked on its own; in `target` when given (a pending run of a tab behind).
+   */
+  const run = (scope: RunScope = "statement", text?: string, target?: Tab): Promise<void> => {
     if (running) return running;
-    const whole = editor.getSql();
+    // The result lands in the tab the run started in, whichever tab is in front by then.
+    const tab = target ?? front;
+    const whole = textOf(tab);
     const picked = text ?? editor.runText(scope);
     if (picked.trim() === "" || signIn.locked) return Promise.resolve();
     // The whole text is the one the verdict shows (and shares its lint with); a statement or a
@@ -448,15 +511,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     // other, each checked again on its own, stopping at the first that fails.
     const spans = scope === "script" ? splitStatements(whole) : [];
     const pieces = spans.length > 1 ? spans.map((span) => whole.slice(span.from, span.to)) : [sql];
-    // The result lands in the tab the run started in, whichever tab is in front by then.
-    const tab = front;
     let step = 0;
     const stepLabel = () => (pieces.length > 1 ? `Statement ${step + 1} of ${pieces.length}` : "");
     running = (async () => {
       busy = true;
       paint();
       try {
-        const outcome = sql === whole ? await check(sql) : await checker.check(sql, tab.database);
+        const outcome = sql === whole && tab === front ? await check(sql) : await checker.check(sql, tab.database);
         if (sql !== whole && outcome.kind === "checked" && outcome.report.verdict !== "allow") {
           const verdict = describeVerdict({ kind: "checked", report: outcome.report }, null);
           showError(layout, `Not run: ${scope === "script" ? "the script" : "the statement"} is ${verdict.label.toLowerCase()}. ${verdict.reason}`);
@@ -616,6 +677,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
     showResult(tab);
     renderTabs();
+    paintPending();
     persistTabs();
   }
 
@@ -632,6 +694,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       showError(layout, `${tab.title} is running a query: cancel it (Esc) before closing the tab.`);
       return;
     }
+    // Its query does not run once the elevation it waits for is granted.
+    pendingRuns.closed(tab.id);
     if (tabs.length === 1) {
       const fresh = makeTab(nextTitle([]), defaultDatabase, editor.createState(""));
       tabs = [tab, fresh];
@@ -876,6 +940,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     document.removeEventListener("keydown", onTabKeys, true);
     document.removeEventListener("keydown", onEscape);
     elevations.dispose();
+    pendingRuns.clear();
     for (const unlisten of listening) void unlisten.then((stop) => stop?.());
   };
 

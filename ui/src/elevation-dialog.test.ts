@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
-import { ElevationDialog } from "./elevation-dialog";
+import { ElevationDialog, type DialogHooks } from "./elevation-dialog";
+import type { PendingAsk } from "./pending-run";
 import { elevationStatus, largeScan, piiRead } from "./testing";
 
 let host: HTMLElement;
@@ -15,8 +16,8 @@ function decision(extra: Partial<ElevationDecision>): ElevationDecision {
 
 let opened: ElevationDialog[] = [];
 
-function open(option: ElevationOption = piiRead()): ElevationDialog {
-  const dialog = new ElevationDialog(host, option, { request, decided, error, restoreFocus });
+function open(option: ElevationOption = piiRead(), extra: Partial<DialogHooks> = {}): ElevationDialog {
+  const dialog = new ElevationDialog(host, option, { request, decided, error, restoreFocus, ...extra });
   opened.push(dialog);
   return dialog;
 }
@@ -353,5 +354,121 @@ describe("the request dialog", () => {
     await dialog.send();
     expect(error).not.toHaveBeenCalled();
     expect(byId("elevation-error").textContent).toBe("No.");
+  });
+});
+
+describe("Request and run", () => {
+  let answered: ReturnType<typeof vi.fn<(decision: ElevationDecision) => void>>;
+  let failed: ReturnType<typeof vi.fn<() => void>>;
+  let andRun: ReturnType<typeof vi.fn<() => PendingAsk>>;
+  /** The order the dialog calls its hooks in. */
+  let order: string[];
+
+  beforeEach(() => {
+    order = [];
+    answered = vi.fn((d: ElevationDecision) => void order.push(`answered ${d.outcome}`));
+    failed = vi.fn(() => void order.push("failed"));
+    andRun = vi.fn(() => {
+      order.push("andRun");
+      return { answered, failed };
+    });
+    decided.mockImplementation((d) => void order.push(`decided ${d.outcome}`));
+    request.mockImplementation(async () => {
+      order.push("request");
+      return decision({ outcome: "granted" });
+    });
+  });
+
+  const runButton = () => byId<HTMLButtonElement>("elevation-submit-run");
+
+  it("is offered only for a dialog opened for a query", () => {
+    open();
+    expect(runButton()).toBeNull();
+  });
+
+  it("is a named button beside Request, reached with Tab, and says why the query needs it", () => {
+    open(piiRead(), { andRun, because: "It reads a column tagged pii." });
+    const button = runButton();
+    expect(button.textContent).toBe("Request and run");
+    expect(button.type).toBe("button");
+    expect(button.title).toBe("Request pii-read, then run the query by itself once it is granted (checked again first, and only if its text has not changed)");
+    expect(button.previousElementSibling).toBe(byId("elevation-submit"));
+    expect(byId("elevation-because").textContent).toBe("It reads a column tagged pii.");
+    expect(byId("elevation-because").hidden).toBe(false);
+    // Tab goes from Request to it, and from it round to the first field.
+    byId("elevation-submit").focus();
+    expect(key(byId("elevation-submit"), "Tab").defaultPrevented).toBe(false);
+    button.focus();
+    expect(key(button, "Tab").defaultPrevented).toBe(true);
+    expect(document.activeElement).toBe(byId("elevation-duration"));
+    key(byId("elevation-duration"), "Tab", true);
+    expect(document.activeElement).toBe(button);
+  });
+
+  it("says nothing of why when the verdict gave no reason", () => {
+    open(piiRead(), { andRun });
+    expect(byId("elevation-because").hidden).toBe(true);
+  });
+
+  it("sends the same request, remembering the query first and telling it the answer", async () => {
+    const dialog = open(piiRead(), { andRun });
+    fill(" audit ", "INC-1");
+    runButton().click();
+    await vi.waitFor(() => expect(dialog.isOpen).toBe(false));
+    expect(request).toHaveBeenCalledWith({ name: "pii-read", durationS: 900, justification: "audit", ticket: "INC-1" });
+    expect(order).toEqual(["andRun", "request", "decided granted", "answered granted"]);
+  });
+
+  it("remembers nothing while the fields are wrong", async () => {
+    const dialog = open(piiRead(), { andRun });
+    await dialog.send(true);
+    expect(andRun).not.toHaveBeenCalled();
+    expect(request).not.toHaveBeenCalled();
+    expect(byId("elevation-error").hidden).toBe(false);
+  });
+
+  it("is not what Request does", async () => {
+    const dialog = open(piiRead(), { andRun });
+    fill("audit", "INC-1");
+    byId("elevation-submit").click();
+    await vi.waitFor(() => expect(dialog.isOpen).toBe(false));
+    expect(andRun).not.toHaveBeenCalled();
+    expect(request).toHaveBeenCalledOnce();
+  });
+
+  it("disables both buttons while the request is out, once", async () => {
+    let answer: (value: ElevationDecision) => void = () => {};
+    request.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    const dialog = open(piiRead(), { andRun });
+    fill("audit", "INC-1");
+    const sent = dialog.send(true);
+    expect(runButton().disabled).toBe(true);
+    expect(runButton().textContent).toBe("Requesting…");
+    expect(byId<HTMLButtonElement>("elevation-submit").disabled).toBe(true);
+    expect(byId("elevation-submit").textContent).toBe("Request");
+    await dialog.send(true);
+    await dialog.send();
+    expect(andRun).toHaveBeenCalledOnce();
+    expect(request).toHaveBeenCalledOnce();
+    answer(decision({ outcome: "denied", message: "Not during a freeze." }));
+    await sent;
+    expect(answered).toHaveBeenCalledWith(expect.objectContaining({ outcome: "denied" }));
+    expect(runButton().disabled).toBe(false);
+    expect(runButton().textContent).toBe("Request and run");
+  });
+
+  it("tells the remembered query when the request fails or its answer is not understood", async () => {
+    request.mockRejectedValueOnce({ kind: "invalid", message: "pii-read is already waiting (request req-1)" });
+    const dialog = open(piiRead(), { andRun });
+    fill("audit", "INC-1");
+    await dialog.send(true);
+    expect(failed).toHaveBeenCalledOnce();
+    expect(answered).not.toHaveBeenCalled();
+    expect(byId("elevation-error").textContent).toBe("pii-read is already waiting (request req-1)");
+
+    request.mockResolvedValueOnce({ outcome: "maybe" } as unknown as ElevationDecision);
+    await dialog.send(true);
+    expect(failed).toHaveBeenCalledTimes(2);
+    expect(answered).not.toHaveBeenCalled();
   });
 });

@@ -5,9 +5,13 @@
 // when the dialog was closed meanwhile, goes to `hooks.error`). While open, a
 // document-level key listener handles Escape and keeps Tab inside, wherever
 // focus went (the backdrop or plain text leave it on the body).
+//
+// Opened from a refused query's verdict, it also offers "Request and run" (`hooks.andRun`): the
+// same request, and the query it was opened for runs by itself once granted (pending-run.ts).
 import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
 import { approvalText, checkRequest, durationChoices, durationLabel, ticketHint } from "./elevation-text";
 import { describeError } from "./errors";
+import type { PendingAsk } from "./pending-run";
 
 export interface DialogHooks {
   request(request: ElevationRequest): Promise<ElevationDecision>;
@@ -17,6 +21,13 @@ export interface DialogHooks {
   error?(message: string): void;
   /** Called on close when the element focused before the dialog opened is gone (or was the body). */
   restoreFocus?(): void;
+  /**
+   * Offers "Request and run": called when it is pressed and the fields are right, just before
+   * the request goes out; it remembers the query and is told the request's fate.
+   */
+  andRun?(): PendingAsk;
+  /** Why the query needs the elevation (the verdict's reason), shown in the dialog. */
+  because?: string;
 }
 
 const OUTCOMES = new Set(["granted", "pending", "denied"]);
@@ -55,6 +66,8 @@ export class ElevationDialog {
   readonly ticket: HTMLInputElement | null;
   readonly error: HTMLElement;
   readonly submit: HTMLButtonElement;
+  /** "Request and run", when the dialog was opened for a query (`hooks.andRun`). */
+  readonly submitRun: HTMLButtonElement | null;
   readonly cancel: HTMLButtonElement;
 
   private submitting = false;
@@ -81,6 +94,8 @@ export class ElevationDialog {
     if (!description.hidden) this.dialog.setAttribute("aria-describedby", description.id);
     const approval = element("p", { id: "elevation-approval", className: "elevation-approval", text: approvalText(option.approval) });
     approval.dataset.approval = option.approval;
+    const because = element("p", { id: "elevation-because", className: "dialog-text", text: hooks.because?.trim() ?? "" });
+    because.hidden = because.textContent === "";
 
     this.duration = element("select", { id: "elevation-duration", className: "dialog-input" });
     for (const seconds of durationChoices(option)) {
@@ -121,11 +136,20 @@ export class ElevationDialog {
     this.submit.type = "submit";
     const actions = element("div", { className: "dialog-actions" });
     actions.append(this.cancel, this.submit);
+    if (hooks.andRun) {
+      this.submitRun = element("button", { id: "elevation-submit-run", className: "dialog-button is-primary", text: "Request and run" });
+      this.submitRun.type = "button";
+      this.submitRun.title = `Request ${option.name}, then run the query by itself once it is granted (checked again first, and only if its text has not changed)`;
+      this.submitRun.addEventListener("click", () => void this.send(true));
+      actions.append(this.submitRun);
+    } else {
+      this.submitRun = null;
+    }
 
     const form = element("form", { className: "dialog-form" });
     form.noValidate = true; // The checks below speak plainer words than the browser's.
     form.append(...fields, this.error, actions);
-    this.dialog.append(title, description, approval, form);
+    this.dialog.append(title, description, because, approval, form);
     this.overlay.append(this.dialog);
 
     form.addEventListener("submit", (event) => {
@@ -185,8 +209,8 @@ export class ElevationDialog {
     }
   }
 
-  /** Checks the fields, sends the request and acts on the answer. */
-  async send(): Promise<void> {
+  /** Checks the fields, sends the request and acts on the answer; `andRun`: "Request and run". */
+  async send(andRun = false): Promise<void> {
     if (this.submitting || this.closed) return;
     const problem = checkRequest(this.option, { justification: this.justification.value, ticket: this.ticket?.value ?? "" });
     if (problem) {
@@ -203,17 +227,22 @@ export class ElevationDialog {
       justification: this.justification.value.trim(),
       ticket: this.ticket ? this.ticket.value.trim() || null : null,
     };
+    const pending = andRun && this.hooks.andRun ? this.hooks.andRun() : null;
+    const pressed = pending && this.submitRun ? this.submitRun : this.submit;
     this.submitting = true;
     this.submit.disabled = true;
-    this.submit.textContent = "Requesting…";
+    if (this.submitRun) this.submitRun.disabled = true;
+    pressed.textContent = "Requesting…";
     try {
       const decision = await this.hooks.request(request);
       if (!decision || !OUTCOMES.has(decision.outcome)) {
+        pending?.failed();
         const message = "Warden did not understand the answer to this request.";
         this.fail(message, `Could not request ${this.option.name}. ${message}`);
         return;
       }
       this.hooks.decided(decision);
+      pending?.answered(decision);
       if (decision.outcome === "denied") {
         const message = decision.message?.trim() || `The request for ${this.option.name} was denied.`;
         this.fail(message, `${this.option.name} was not granted: ${message}`);
@@ -221,12 +250,17 @@ export class ElevationDialog {
         this.close();
       }
     } catch (error) {
+      pending?.failed();
       const message = rejection(error);
       this.fail(message, `Could not request ${this.option.name}. ${message}`);
     } finally {
       this.submitting = false;
       this.submit.disabled = false;
       this.submit.textContent = "Request";
+      if (this.submitRun) {
+        this.submitRun.disabled = false;
+        this.submitRun.textContent = "Request and run";
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ElevationDecision, ElevationRequest, ElevationStatus, LintReport } from "./api";
 import { ENDED_NOTICE_MS, Elevations, RETRY_MS, TICK_MS } from "./elevation";
+import type { PendingAsk } from "./pending-run";
 import { elevationStatus, grant, refusal } from "./testing";
 
 const NOW = new Date(2026, 10, 21, 12, 0).getTime();
@@ -186,6 +187,75 @@ describe("Request elevation buttons", () => {
     document.querySelector<HTMLButtonElement>('button.request-elevation[data-elevation="large-scan"]')?.click();
     expect(byId("elevation-dialog").dataset.elevation).toBe("large-scan");
     expect(byId("elevation-title").textContent).toBe("Request elevation large-scan");
+  });
+});
+
+describe("Request and run from the verdict", () => {
+  let order: string[];
+  let runAfter: ReturnType<typeof vi.fn<(name: string) => (() => PendingAsk) | null>>;
+  let answered: ReturnType<typeof vi.fn<(decision: ElevationDecision) => void>>;
+
+  function withHooks(): void {
+    elevations.dispose();
+    order = [];
+    answered = vi.fn();
+    runAfter = vi.fn(() => () => ({ answered, failed: vi.fn() }));
+    elevations = new Elevations(
+      {
+        host: byId("app"),
+        buttons: byId("verdict-elevations"),
+        banner: byId("elevation-banner"),
+        bannerText: byId("elevation-banner-text"),
+        bannerClose: document.querySelector(".banner-close") as HTMLButtonElement,
+      },
+      source,
+      {
+        ...hooks,
+        accessChanged: () => void order.push("accessChanged"),
+        runAfter,
+        statusChanged: (status) => void order.push(`statusChanged ${status.active.map((g) => g.name).join(",")}`),
+      },
+    );
+  }
+
+  it("is offered by the dialog a verdict's button opens, for that elevation, with the verdict's reason", () => {
+    withHooks();
+    elevations.update(elevationStatus());
+    elevations.showReport({ ...report(["pii-read"]), reason: "email is personal data." });
+    document.querySelector<HTMLButtonElement>('button.request-elevation[data-elevation="pii-read"]')?.click();
+    expect(runAfter).toHaveBeenCalledWith("pii-read");
+    expect(byId("elevation-submit-run")?.textContent).toBe("Request and run");
+    expect(byId("elevation-because").textContent).toBe("email is personal data.");
+  });
+
+  it("is not offered when the window has no query to run, nor by a dialog opened otherwise", () => {
+    withHooks();
+    elevations.update(elevationStatus());
+    elevations.open("pii-read");
+    expect(runAfter).not.toHaveBeenCalled();
+    expect(byId("elevation-submit-run")).toBeNull();
+    runAfter.mockReturnValue(null);
+    elevations.open("pii-read", true);
+    expect(byId("elevation-submit-run")).toBeNull();
+  });
+
+  it("hands every status on after the re-check it causes", async () => {
+    withHooks();
+    elevations.update(elevationStatus());
+    expect(order).toEqual(["statusChanged "]);
+    const granted = elevationStatus({ active: [grant("pii-read", NOW, 15 * MIN)], version: 1 });
+    source.request.mockResolvedValue(decision({ outcome: "granted", status: granted }));
+    elevations.showReport(report(["pii-read"]));
+    elevations.open("pii-read", true);
+    byId<HTMLTextAreaElement>("elevation-justification").value = "audit";
+    byId<HTMLInputElement>("elevation-ticket").value = "INC-1";
+    await elevations.openDialog?.send(true);
+    expect(order).toEqual(["statusChanged ", "accessChanged", "statusChanged pii-read"]);
+    expect(answered).toHaveBeenCalledWith(expect.objectContaining({ outcome: "granted" }));
+    // By event, and when a grant runs out without word.
+    order = [];
+    elevations.update(elevationStatus({ version: 2 }));
+    expect(order).toEqual(["accessChanged", "statusChanged "]);
   });
 });
 

@@ -32,6 +32,7 @@ import {
   warningText,
 } from "./elevation-text";
 import { describeError } from "./errors";
+import type { PendingAsk } from "./pending-run";
 
 /** How often the time left is redrawn while an elevation is active. */
 export const TICK_MS = 15_000;
@@ -66,6 +67,13 @@ export interface ElevationHooks {
   error(message: string): void;
   /** Where focus goes when the dialog closes and what had it before is gone (the editor). */
   restoreFocus?(): void;
+  /**
+   * For a dialog opened from the verdict: what "Request and run" does for elevation `name`
+   * (remember the query and follow the request), or null to offer only "Request".
+   */
+  runAfter?(name: string): (() => PendingAsk) | null;
+  /** Every status taken (from the backend, or the one shown taken again), after `accessChanged`. */
+  statusChanged?(status: ElevationStatus): void;
 }
 
 const EMPTY: ElevationStatus = { options: [], active: [], pending: [], refusals: [], warnBeforeS: 300, version: 0 };
@@ -93,6 +101,8 @@ export class Elevations {
   /** When the window started taking statuses. */
   private readonly openedAtMs = Date.now();
   private needed: string[] = [];
+  /** The elevate verdict's reason, shown in the dialog it opens. */
+  private because = "";
   private dialog: ElevationDialog | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private endedTimer: ReturnType<typeof setTimeout> | null = null;
@@ -136,6 +146,7 @@ export class Elevations {
   /** The status in force; calls `accessChanged` when the active grants differ from before. */
   update(status: ElevationStatus): void {
     if (this.apply(status, true)) this.hooks.accessChanged();
+    this.told();
   }
 
   /** The status could not be read: nothing can be requested; what was active stays shown until its end. */
@@ -143,6 +154,7 @@ export class Elevations {
     if (this.disposed) return;
     this.statusRead = false;
     if (this.apply({ ...this.status, options: [] }, false)) this.hooks.accessChanged();
+    this.told();
     // A window that keeps its focus gets no focus retry: ask again on a timer too.
     if (this.retryTimer === null) {
       this.retryTimer = setTimeout(() => {
@@ -167,15 +179,22 @@ export class Elevations {
   /** The current verdict's report, or null when there is none to act on. */
   showReport(report: LintReport | null): void {
     this.needed = report?.verdict === "elevate" ? [...new Set(report.elevations ?? [])] : [];
+    this.because = report?.verdict === "elevate" ? (report.reason ?? "") : "";
     this.renderButtons();
   }
 
-  /** Opens the request dialog for `name` (a no-op for a name the policy does not define). */
-  open(name: string): ElevationDialog | null {
+  /**
+   * Opens the request dialog for `name` (a no-op for a name the policy does not define);
+   * `fromVerdict`: opened for the query the verdict is about, so it offers "Request and run".
+   */
+  open(name: string, fromVerdict = false): ElevationDialog | null {
     const option = this.status.options.find((candidate) => candidate.name === name);
     if (!option || this.disposed) return null;
     this.dialog?.close();
+    const andRun = fromVerdict ? (this.hooks.runAfter?.(name) ?? null) : null;
     this.dialog = new ElevationDialog(this.elements.host, option, {
+      andRun: andRun ?? undefined,
+      because: fromVerdict ? this.because : undefined,
       request: (request) => this.source.request(request),
       decided: (decision) => this.decided(decision),
       error: (message) => {
@@ -244,6 +263,12 @@ export class Elevations {
     const changed = this.apply(status, true);
     // The linter now answers with the grant in force: always ask again.
     if (changed || decision.outcome === "granted") this.hooks.accessChanged();
+    this.told();
+  }
+
+  /** Hands the status shown to `statusChanged` (after `accessChanged`, so checks see the grants). */
+  private told(): void {
+    if (!this.disposed) this.hooks.statusChanged?.(this.status);
   }
 
   /** Puts focus back on the Request button for `name` if it is there (again), else where the app says. */
@@ -328,6 +353,7 @@ export class Elevations {
       return;
     }
     if (this.apply(this.status, false)) this.hooks.accessChanged();
+    this.told();
     if (this.reloading) return;
     this.reloading = true;
     void this.reload().finally(() => {
@@ -413,7 +439,7 @@ export class Elevations {
       button.dataset.elevation = name;
       button.textContent = `Request elevation ${name}`;
       button.title = options.get(name)?.description || `Request the ${name} elevation`;
-      button.addEventListener("click", () => void this.open(name));
+      button.addEventListener("click", () => void this.open(name, true));
       nodes.push(button);
     }
     if (unavailable.length > 0) {

@@ -1,7 +1,8 @@
 // The page skeleton. Element ids are a contract with the end-to-end tests:
 // #editor #run #verdict #verdict-reason #grid #result-meta #error #schema #status,
 // #cancel, #database, #policy-banner (#policy-banner-text), #audit-toggle and #audit-panel,
-// #verdict-elevations (Request elevation buttons), #elevation-banner (#elevation-banner-text) and
+// #verdict-elevations (Request elevation buttons), #pending-run (#pending-run-text and
+// #pending-run-cancel: a query that runs once its elevation is granted), #elevation-banner (#elevation-banner-text) and
 // #session-banner (#session-banner-text: an AWS sign-in that ended), #problems (#problems-count,
 // #problems-list: every diagnostic of the text), #tabs (role tablist) and #new-tab,
 // #history-toggle and #history-panel, #saved-toggle and #saved-panel, #format, #explain,
@@ -32,6 +33,10 @@ export interface Layout {
   bannerText: HTMLElement;
   /** Request elevation buttons, inside the verdict box. */
   elevations: HTMLElement;
+  /** The front tab's query waiting for its grant to run ("Request and run"), with Don't run. */
+  pendingRun: HTMLElement;
+  pendingRunText: HTMLElement;
+  pendingRunCancel: HTMLButtonElement;
   elevationBanner: HTMLElement;
   elevationBannerText: HTMLElement;
   elevationBannerClose: HTMLButtonElement;
@@ -82,6 +87,10 @@ const MARKUP = `
     <div class="verdict-box">
       <span id="verdict" class="verdict" data-verdict="pending" role="status" aria-live="polite">Nothing to run</span>
       <span id="verdict-elevations" class="verdict-elevations" hidden></span>
+      <span id="pending-run" class="pending-run" role="status" aria-live="polite" hidden>
+        <span id="pending-run-text" class="pending-run-text"></span>
+        <button id="pending-run-cancel" class="withdraw-elevation" type="button">Don't run</button>
+      </span>
     </div>
     <kbd class="shortcut"></kbd>
   </div>
@@ -169,6 +178,9 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
     banner: required(root, "#policy-banner"),
     bannerText: required(root, "#policy-banner-text"),
     elevations: required(root, "#verdict-elevations"),
+    pendingRun: required(root, "#pending-run"),
+    pendingRunText: required(root, "#pending-run-text"),
+    pendingRunCancel: required<HTMLButtonElement>(root, "#pending-run-cancel"),
     elevationBanner: required(root, "#elevation-banner"),
     elevationBannerText: required(root, "#elevation-banner-text"),
     elevationBannerClose: required<HTMLButtonElement>(root, "#elevation-banner .banner-close"),
