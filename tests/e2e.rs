@@ -903,6 +903,278 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     Ok(())
 }
 
+/// The kinds of the journal's events, oldest first, and the query events among them.
+fn journal(ws: &Workspace) -> Result<(Vec<String>, Vec<serde_json::Value>), String> {
+    let events = ws
+        .open_audit()
+        .map_err(|e| e.to_string())?
+        .events(&[], None, None, false)
+        .map_err(|e| e.to_string())?;
+    let kinds = events.iter().map(|e| e.kind.clone()).collect();
+    let queries = events
+        .into_iter()
+        .filter(|e| e.kind.starts_with("query_"))
+        .map(|e| json!({ "kind": e.kind, "payload": e.payload }))
+        .collect();
+    Ok((kinds, queries))
+}
+
+/// The id of the element that has the keyboard focus, if it has one.
+fn focused_id(s: &Session<'_>) -> Option<String> {
+    s.execute(
+        "const e = document.activeElement; return e && e.id ? e.id : null;",
+        json!([]),
+    )
+    .ok()?
+    .as_str()
+    .map(str::to_string)
+}
+
+/// Opens the request dialog from the verdict's Request elevation button and fills in the
+/// justification the demo policy requires.
+fn open_request_dialog(s: &Session<'_>, name: &str) -> Result<String, String> {
+    let ask = wait_for("the Request elevation button", PATIENCE, || {
+        s.find(&format!("button.request-elevation[data-elevation={name}]"))
+            .ok()
+            .flatten()
+    })?;
+    s.click(&ask)?;
+    let dialog = wait_for("the request dialog", PATIENCE, || {
+        s.find("#elevation-dialog").ok().flatten()
+    })?;
+    let why = s
+        .find("#elevation-justification")?
+        .ok_or("no #elevation-justification")?;
+    s.send_keys(&why, "Checking the churn list for INC-1234")?;
+    Ok(dialog)
+}
+
+/// Issue 14, "Request and run", on the demo (pii-read is approved by the policy): the analyst
+/// reaches Request and run with the keyboard, and the refused query runs by itself once
+/// granted, without Run being pressed, once, leaning on the grant in the journal.
+#[test]
+fn request_and_run_runs_the_refused_query_once_it_is_granted() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the editor", PATIENCE, || {
+        s.find("#editor .cm-content").ok().flatten()
+    })?;
+
+    let sql = "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3";
+    set_sql(&s, sql)?;
+    wait_verdict(&s, "elevate")?;
+    assert!(run_disabled(&s)?, "Run is off until pii-read is granted");
+    let dialog = open_request_dialog(&s, "pii-read")?;
+    // Beside Request, found by its accessible name as a screen reader finds it.
+    let button = s
+        .find_by_role("button", Some("Request and run"), None, Some(&dialog))?
+        .ok_or("no Request and run button in the dialog")?;
+    assert_eq!(
+        s.attribute(&button, "id")?.as_deref(),
+        Some("elevation-submit-run")
+    );
+    assert!(
+        text_of(&s, "#elevation-because").is_some_and(|t| t.contains("pii")),
+        "the dialog says why the query needs it"
+    );
+    // From the justification, Tab reaches it (Cancel, Request, Request and run) and Enter presses it.
+    for _ in 0..3 {
+        if focused_id(&s).as_deref() == Some("elevation-submit-run") {
+            break;
+        }
+        let at = focused_id(&s).ok_or("nothing in the dialog has the focus")?;
+        let el = s
+            .find(&format!("#{at}"))?
+            .ok_or("the focused element went")?;
+        s.send_keys(&el, "\u{E004}")?;
+    }
+    assert_eq!(
+        focused_id(&s).as_deref(),
+        Some("elevation-submit-run"),
+        "Tab reaches Request and run"
+    );
+    s.send_keys(&button, "\u{E007}")?;
+
+    // Granted by the policy: the rows come without Run being pressed.
+    let rows = wait_for("three e-mail addresses in the grid", PATIENCE, || {
+        s.find_all("#grid .grid-row")
+            .ok()
+            .filter(|r| r.len() == 3)
+            .filter(|_| text_of(&s, "#grid .grid-row .grid-cell").is_some_and(|t| t.contains('@')))
+    })?;
+    assert_eq!(rows.len(), 3);
+    assert!(s.find("#elevation-dialog")?.is_none(), "the dialog closed");
+    wait_verdict(&s, "allow")?;
+    assert!(
+        text_of(&s, "#status [data-item=elevation]").is_some_and(|t| t.contains("pii-read")),
+        "the grant shows in the status bar"
+    );
+    assert!(
+        s.find("#pending-run")?
+            .map(|el| s.attribute(&el, "hidden"))
+            .transpose()?
+            .flatten()
+            .is_some(),
+        "nothing waits any more"
+    );
+
+    // The journal: asked, granted, then the one run, checked under the grant.
+    wait_for("query_finished in the journal", PATIENCE, || {
+        journal(&ws)
+            .ok()
+            .filter(|(kinds, _)| kinds.iter().any(|k| k == "query_finished"))
+    })?;
+    // A moment more, so a second run would have shown.
+    std::thread::sleep(Duration::from_secs(2));
+    let (kinds, queries) = journal(&ws)?;
+    let mut at = 0;
+    for kind in [
+        "elevation_requested",
+        "elevation_granted",
+        "query_started",
+        "query_finished",
+    ] {
+        at += kinds[at..]
+            .iter()
+            .position(|k| k == kind)
+            .ok_or_else(|| format!("no {kind} after the previous step in {kinds:?}"))?;
+    }
+    let started: Vec<_> = queries
+        .iter()
+        .filter(|q| q["kind"] == "query_started")
+        .collect();
+    assert_eq!(started.len(), 1, "it ran once: {queries:?}");
+    for query in &queries {
+        let context = &query["payload"]["query"];
+        assert_eq!(context["verdict"], json!("allow"), "{query}");
+        assert_eq!(
+            context["active_elevations"],
+            json!(["pii-read"]),
+            "it leaned on the grant: {query}"
+        );
+    }
+    assert!(
+        queries.iter().any(|q| q["kind"] == "query_finished"),
+        "{queries:?}"
+    );
+    Ok(())
+}
+
+/// Issue 14, the "does not run" side, with an approver deciding in the demo's folder queue as
+/// `warden elevation approve` does: the query was edited while its request waited, so once
+/// granted it is checked again but not run, and the window says why.
+#[test]
+fn request_and_run_does_not_run_a_query_changed_while_waiting() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    // The demo policy with pii-read decided by an approver.
+    let policy = std::fs::read_to_string(home.path().join("data/workspaces/demo/policy.yaml"))
+        .map_err(|e| e.to_string())?;
+    let manual = policy.replacen(
+        "    default_duration: 15m\n    approval: auto",
+        "    default_duration: 15m\n    approval: manual",
+        1,
+    );
+    assert_ne!(
+        manual, policy,
+        "the demo policy's pii-read definition changed; update this test"
+    );
+    serve_own_bundle(
+        home.path(),
+        manual.as_bytes(),
+        chrono::Duration::days(1),
+        "1h",
+    )?;
+
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the status bar to show revision 2", PATIENCE, || {
+        text_of(&s, "#status [data-item=bundle]").filter(|t| t.contains("demo r2"))
+    })?;
+
+    let sql = "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3";
+    set_sql(&s, sql)?;
+    wait_verdict(&s, "elevate")?;
+    let dialog = open_request_dialog(&s, "pii-read")?;
+    let button = s
+        .find_by_role("button", Some("Request and run"), None, Some(&dialog))?
+        .ok_or("no Request and run button in the dialog")?;
+    s.click(&button)?;
+    let waiting = wait_for(
+        "the note that the query waits for its grant",
+        PATIENCE,
+        || text_of(&s, "#pending-run-text").filter(|t| !t.is_empty()),
+    )?;
+    assert_eq!(waiting, "Runs once pii-read is granted");
+    s.find_by_role(
+        "button",
+        Some("Don't run the query when pii-read is granted"),
+        None,
+        None,
+    )?
+    .ok_or("no Don't run button")?;
+
+    // The analyst edits the query while the request waits; then an approver approves it.
+    set_sql(
+        &s,
+        "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 2",
+    )?;
+    let approvals = ws.approvals().ok_or("the demo has a folder queue")?;
+    let open = wait_for("the request in the queue", PATIENCE, || {
+        approvals
+            .open_requests()
+            .ok()
+            .filter(|(open, damaged)| !open.is_empty() && damaged.is_empty())
+            .map(|(open, _)| open)
+    })?;
+    let [request] = open.as_slice() else {
+        return Err(format!("one request waits, not {open:?}"));
+    };
+    assert_eq!(request.name, "pii-read");
+    approvals
+        .decide(
+            &request.id,
+            warden_elevation::Decision::Approve,
+            "bob",
+            Some("ok"),
+            chrono::Utc::now(),
+        )
+        .map_err(|e| e.to_string())?;
+
+    let told = wait_for("the window to say why it did not run", PATIENCE, || {
+        text_of(&s, "#error .error-text").filter(|t| t.contains("did not run"))
+    })?;
+    assert_eq!(
+        told,
+        "pii-read granted; the query changed since you asked, so it did not run."
+    );
+    // Granted all the same: the edited text is allowed now, and runs only when asked.
+    wait_verdict(&s, "allow")?;
+    assert!(!run_disabled(&s)?, "Run is on under the grant");
+    std::thread::sleep(Duration::from_secs(2));
+    let (kinds, _) = journal(&ws)?;
+    assert!(
+        kinds.contains(&"elevation_granted".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.iter().any(|k| k.starts_with("query_")),
+        "nothing ran: {kinds:?}"
+    );
+    assert!(
+        s.find_all("#grid .grid-row")?.is_empty(),
+        "no rows in the grid"
+    );
+    Ok(())
+}
+
 /// Issue 12 in the window, against the SSO fake and moto's STS: Sign in opens "the browser"
 /// (a script that hands the URL to the test), the test approves on the fake's authorize page
 /// and follows its redirect to the app's loopback listener, the identity shows in the status
