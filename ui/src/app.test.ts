@@ -1045,12 +1045,39 @@ describe("Request and run in the window", () => {
     expect(element("pending-run").hidden).toBe(true);
   });
 
+  it("does not run once the AWS session ends, and says so", async () => {
+    let signedIn = true;
+    handlers.sign_in_status = () => ({
+      workspace: "prod",
+      needed: true,
+      signedIn,
+      identity: signedIn ? "arn:aws:sts::123456789012:assumed-role/WardenAnalyst/ana@example.com" : null,
+      accountId: "123456789012",
+      roleName: "WardenAnalyst",
+      expiresAtMs: null,
+      problem: null,
+    });
+    handlers.workspaces = () => [];
+    await start();
+    app.setSql(PII);
+    await requestAndRun();
+    signedIn = false;
+    emitEvent("session-ended", { workspace: "prod", reason: "the sign-in ran out" });
+    await vi.waitFor(() => expect(element("pending-run").hidden).toBe(true));
+    expect(document.querySelector("#error .error-text")?.textContent).toBe("You signed out, so the query waiting for pii-read will not run.");
+    approve();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls("run_query")).toHaveLength(0);
+  });
+
   it("runs in its own tab when another is in front, and says which", async () => {
     await start();
     app.setSql(PII);
     await requestAndRun();
     app.newTab("SELECT order_id FROM sales.orders");
     expect(element("pending-run").hidden).toBe(true);
+    // The tab strip says which tab waits.
+    expect(document.querySelector("#tabs .tab-title.is-waiting")?.textContent).toBe("Query 1");
     approve();
     await vi.waitFor(() => expect(calls("run_query")).toHaveLength(1));
     expect(calls("run_query")[0]).toMatchObject({ sql: PII });

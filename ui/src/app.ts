@@ -133,7 +133,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       if (notRun) showError(layout, text);
       else showNote(layout, text);
     },
-    changed: () => paintPending(),
+    changed: () => {
+      paintPending();
+      renderTabs();
+    },
   });
   /** The front tab's pending run, with its Don't run button. */
   const paintPending = () => {
@@ -652,7 +655,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   });
   function renderTabs(focus = false) {
     strip.render(
-      tabs.map((tab) => ({ id: tab.id, title: tab.title, running: tab.running })),
+      tabs.map((tab) => ({ id: tab.id, title: tab.title, running: tab.running, waiting: pendingRuns.of(tab.id)?.elevation ?? null })),
       front.id,
       focus,
     );

@@ -59,7 +59,7 @@ describe("the tab strip", () => {
       [
         { id: 1, title: "Query 1", running: false },
         { id: 2, title: "Query 2", running: true },
-        { id: 3, title: "Query 3", running: false },
+        { id: 3, title: "Query 3", running: false, waiting: "pii-read" },
       ],
       2,
     );
@@ -74,6 +74,10 @@ describe("the tab strip", () => {
     expect(tab(2).tabIndex).toBe(0);
     expect(tab(1).tabIndex).toBe(-1);
     expect(tab(2).classList.contains("is-running")).toBe(true);
+    // Its query runs once pii-read is granted (Request and run).
+    expect(tab(3).classList.contains("is-waiting")).toBe(true);
+    expect(tab(3).title).toBe("Query 3: runs once pii-read is granted");
+    expect(tab(1).classList.contains("is-waiting")).toBe(false);
     expect(document.getElementById("editor")?.getAttribute("aria-labelledby")).toBe("tab-2");
     expect(document.querySelector(".tab-close")?.getAttribute("aria-label")).toBe("Close Query 1");
   });

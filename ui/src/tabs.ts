@@ -94,6 +94,8 @@ export interface StripTab {
   title: string;
   /** A run is going on in it. */
   running: boolean;
+  /** The elevation whose grant its query waits for to run ("Request and run"), if any. */
+  waiting?: string | null;
 }
 
 export interface StripActions {
@@ -137,6 +139,10 @@ export class TabStrip {
         button.dataset.tab = String(tab.id);
         button.textContent = tab.title;
         if (tab.running) button.classList.add("is-running");
+        if (tab.waiting && !tab.running) {
+          button.classList.add("is-waiting");
+          button.title = `${tab.title}: runs once ${tab.waiting} is granted`;
+        }
         button.addEventListener("click", () => this.actions.select(tab.id));
         // Middle click closes, as in browsers.
         button.addEventListener("auxclick", (event) => {
