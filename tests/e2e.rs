@@ -998,6 +998,16 @@ fn request_and_run_runs_the_refused_query_once_it_is_granted() -> Result<(), Str
         Some("elevation-submit-run"),
         "Tab reaches Request and run"
     );
+    // docs/elevation.png, once a frame shows the whole justification.
+    s.execute(
+        "return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+        json!([]),
+    )?;
+    save_screenshot(
+        &s,
+        "WARDEN_REQUEST_AND_RUN_SCREENSHOT",
+        "warden-request-and-run.png",
+    )?;
     s.send_keys(&button, "\u{E007}")?;
 
     // Granted by the policy: the rows come without Run being pressed.

@@ -137,7 +137,8 @@ export class ElevationDialog {
     const actions = element("div", { className: "dialog-actions" });
     actions.append(this.cancel, this.submit);
     if (hooks.andRun) {
-      this.submitRun = element("button", { id: "elevation-submit-run", className: "dialog-button is-primary", text: "Request and run" });
+      // Request stays the default (Enter); this one is beside it, a Tab away.
+      this.submitRun = element("button", { id: "elevation-submit-run", className: "dialog-button", text: "Request and run" });
       this.submitRun.type = "button";
       this.submitRun.title = `Request ${option.name}, then run the query by itself once it is granted (checked again first, and only if its text has not changed)`;
       this.submitRun.addEventListener("click", () => void this.send(true));

@@ -221,11 +221,11 @@ describe("Request and run from the verdict", () => {
   it("is offered by the dialog a verdict's button opens, for that elevation, with the verdict's reason", () => {
     withHooks();
     elevations.update(elevationStatus());
-    elevations.showReport({ ...report(["pii-read"]), reason: "email is personal data." });
+    elevations.showReport({ ...report(["pii-read"]), reason: "needs the pii-read elevation: email is personal data" });
     document.querySelector<HTMLButtonElement>('button.request-elevation[data-elevation="pii-read"]')?.click();
     expect(runAfter).toHaveBeenCalledWith("pii-read");
     expect(byId("elevation-submit-run")?.textContent).toBe("Request and run");
-    expect(byId("elevation-because").textContent).toBe("email is personal data.");
+    expect(byId("elevation-because").textContent).toBe("Needs the pii-read elevation: email is personal data.");
   });
 
   it("is not offered when the window has no query to run, nor by a dialog opened otherwise", () => {

@@ -31,6 +31,7 @@ import {
   refusalText,
   warningText,
 } from "./elevation-text";
+import { sentence } from "./diagnostics";
 import { describeError } from "./errors";
 import type { PendingAsk } from "./pending-run";
 
@@ -179,7 +180,7 @@ export class Elevations {
   /** The current verdict's report, or null when there is none to act on. */
   showReport(report: LintReport | null): void {
     this.needed = report?.verdict === "elevate" ? [...new Set(report.elevations ?? [])] : [];
-    this.because = report?.verdict === "elevate" ? (report.reason ?? "") : "";
+    this.because = report?.verdict === "elevate" ? sentence(report.reason ?? "") : "";
     this.renderButtons();
   }
 
