@@ -89,6 +89,7 @@ async fn request_pii(queue: &S3Queue, justification: &str) -> String {
             duration: Some(Duration::from_secs(15 * 60)),
             justification: justification.into(),
             ticket: None,
+            extends: None,
         },
     )
     .expect("a valid request");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use warden_core::{granted_notice, Gate, Home, Notice, Outcome as CoreOutcome};
+use warden_core::{extended_notice, granted_notice, Gate, Home, Notice, Outcome as CoreOutcome};
 
 use crate::error::ApiError;
 
@@ -151,6 +151,11 @@ pub struct ElevationRequest {
     pub duration_s: Option<u64>,
     pub justification: String,
     pub ticket: Option<String>,
+    /// Asks for more time on a held grant: its `requestId` (an extension; `durationS` is
+    /// then how much longer). Demo workspaces only so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub extends: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -186,6 +191,7 @@ pub fn request_elevation(
     gate: &Gate,
     request: ElevationRequest,
 ) -> Result<(ElevationDecision, Vec<Notice>), ApiError> {
+    let extension = request.extends.is_some();
     let decision = gate
         .request_elevation(core_request(request))
         .map_err(ApiError::from_request)?;
@@ -196,7 +202,13 @@ pub fn request_elevation(
             .iter()
             .filter(|a| a.name == decision.name)
             .take(1)
-            .map(granted_notice)
+            .map(|a| {
+                if extension {
+                    extended_notice(a)
+                } else {
+                    granted_notice(a)
+                }
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -211,6 +223,12 @@ pub async fn request_aws_elevation(
     gate: Arc<Gate>,
     request: ElevationRequest,
 ) -> Result<ElevationDecision, ApiError> {
+    if request.extends.is_some() {
+        // The broker mints a grant's credentials for its end: it does not extend one yet.
+        return Err(ApiError::from_request(
+            warden_core::ElevationError::ExtensionNotOnAws.into(),
+        ));
+    }
     let decision = warden_core::aws_hold::request(home, gate, core_request(request))
         .await
         .map_err(ApiError::from_request)?;
@@ -234,6 +252,7 @@ fn core_request(request: ElevationRequest) -> warden_core::ElevationRequest {
         duration: request.duration_s.map(Duration::from_secs),
         justification: request.justification,
         ticket: request.ticket,
+        extends: request.extends,
     }
 }
 

@@ -150,6 +150,7 @@ async fn record(home_dir: &Path) -> Value {
             duration_s: None,
             justification: "audit".into(),
             ticket: None,
+            extends: None,
         },
     )
     .expect_err("an elevation the policy does not define is refused");
@@ -160,6 +161,7 @@ async fn record(home_dir: &Path) -> Value {
             duration_s: None,
             justification: "customer asked for their data".into(),
             ticket: None,
+            extends: None,
         },
     )
     .expect("pii-read is granted by the policy");
@@ -173,6 +175,7 @@ async fn record(home_dir: &Path) -> Value {
             duration_s: None,
             justification: "yearly report".into(),
             ticket: None,
+            extends: None,
         },
     )
     .expect("large-scan waits for an approver");

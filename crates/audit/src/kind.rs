@@ -20,6 +20,7 @@ pub enum Kind {
     ElevationDenied,
     ElevationExpired,
     ElevationRevoked,
+    ElevationExtended,
     Lockout,
     CredentialsWiped,
     SignedIn,
@@ -32,7 +33,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 23] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -46,6 +47,7 @@ impl Kind {
         Kind::ElevationDenied,
         Kind::ElevationExpired,
         Kind::ElevationRevoked,
+        Kind::ElevationExtended,
         Kind::Lockout,
         Kind::CredentialsWiped,
         Kind::SignedIn,
@@ -72,6 +74,7 @@ impl Kind {
             Kind::ElevationDenied => "elevation_denied",
             Kind::ElevationExpired => "elevation_expired",
             Kind::ElevationRevoked => "elevation_revoked",
+            Kind::ElevationExtended => "elevation_extended",
             Kind::Lockout => "lockout",
             Kind::CredentialsWiped => "credentials_wiped",
             Kind::SignedIn => "signed_in",

@@ -29,11 +29,11 @@ pub use journal::Journal;
 pub use kind::Kind;
 pub use payload::{
     AppStarted, BundleRejected, BundleUpdated, CredentialsIssued, CredentialsWiped,
-    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, ElevationRevoked,
-    EngineRef, Finding, Lockout, ParameterRecord, Payload, QueryBlocked, QueryCancelled,
-    QueryContext, QueryFailed, QueryFinished, QueryStarted, ResultExported, Sha256Hex,
-    SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, StoreTampering, TokenRefreshed,
-    Verdict, MAX_SQL_TEXT_BYTES,
+    ElevationDenied, ElevationExpired, ElevationExtended, ElevationGranted, ElevationRequested,
+    ElevationRevoked, EngineRef, Finding, Lockout, ParameterRecord, Payload, QueryBlocked,
+    QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted, ResultExported,
+    Sha256Hex, SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, StoreTampering,
+    TokenRefreshed, Verdict, MAX_SQL_TEXT_BYTES,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

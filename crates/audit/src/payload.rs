@@ -262,6 +262,9 @@ pub struct ElevationRequested {
     pub scope: String,
     pub reason: String,
     pub requested_duration_s: u64,
+    /// For an extension: the request id of the held grant it asks more time for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +293,17 @@ pub struct ElevationRevoked {
     pub elevation_id: String,
     pub revoked_by: String,
     pub reason: String,
+}
+
+/// A held grant was given more time (docs/elevation.md, "Extending a grant"): the grant
+/// (`elevation_id`, its first request), the extension request that asked for it, who approved
+/// it (`None`: the policy) and the grant's new end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElevationExtended {
+    pub elevation_id: String,
+    pub request_id: String,
+    pub approver: Option<String>,
+    pub expires_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,6 +410,7 @@ pub enum Payload {
     ElevationDenied(ElevationDenied),
     ElevationExpired(ElevationExpired),
     ElevationRevoked(ElevationRevoked),
+    ElevationExtended(ElevationExtended),
     Lockout(Lockout),
     CredentialsWiped(CredentialsWiped),
     SignedIn(SignedIn),
@@ -423,6 +438,7 @@ impl Payload {
             Payload::ElevationDenied(_) => Kind::ElevationDenied,
             Payload::ElevationExpired(_) => Kind::ElevationExpired,
             Payload::ElevationRevoked(_) => Kind::ElevationRevoked,
+            Payload::ElevationExtended(_) => Kind::ElevationExtended,
             Payload::Lockout(_) => Kind::Lockout,
             Payload::CredentialsWiped(_) => Kind::CredentialsWiped,
             Payload::SignedIn(_) => Kind::SignedIn,
@@ -461,6 +477,7 @@ impl Payload {
             Payload::ElevationDenied(p) => serde_json::to_value(p),
             Payload::ElevationExpired(p) => serde_json::to_value(p),
             Payload::ElevationRevoked(p) => serde_json::to_value(p),
+            Payload::ElevationExtended(p) => serde_json::to_value(p),
             Payload::Lockout(p) => serde_json::to_value(p),
             Payload::CredentialsWiped(p) => serde_json::to_value(p),
             Payload::SignedIn(p) => serde_json::to_value(p),
@@ -491,6 +508,7 @@ impl Payload {
             Kind::ElevationDenied => Payload::ElevationDenied(serde_json::from_value(value)?),
             Kind::ElevationExpired => Payload::ElevationExpired(serde_json::from_value(value)?),
             Kind::ElevationRevoked => Payload::ElevationRevoked(serde_json::from_value(value)?),
+            Kind::ElevationExtended => Payload::ElevationExtended(serde_json::from_value(value)?),
             Kind::Lockout => Payload::Lockout(serde_json::from_value(value)?),
             Kind::CredentialsWiped => Payload::CredentialsWiped(serde_json::from_value(value)?),
             Kind::SignedIn => Payload::SignedIn(serde_json::from_value(value)?),

@@ -45,6 +45,7 @@ impl RequestObject {
             requested_at_ms: self.requested_at_ms,
             duration_s: self.duration_s,
             reason,
+            extends: None,
         }
     }
 }

@@ -359,6 +359,8 @@ impl Broker {
             duration: Some(Duration::from_secs(request.duration_s)),
             justification: request.justification.clone(),
             ticket: request.ticket.clone(),
+            // The broker's queue has no extensions (docs/elevation.md, "Extending a grant").
+            extends: None,
         };
         let refused =
             |state: &mut GrantState, reason: String| Ok(deny(state, None, reason, vec![]));
@@ -393,6 +395,7 @@ impl Broker {
             scope: validated.name.clone(),
             reason: validated.reason(),
             requested_duration_s: validated.duration.as_secs(),
+            extends: None,
         });
         state.duration_s = validated.duration.as_secs();
         if validated.approval == Approval::Auto {
@@ -523,6 +526,7 @@ impl Broker {
                 requested_at_ms: next.requested_at_ms,
                 duration_s: next.duration_s,
                 reason: String::new(),
+                extends: None,
             };
             return Ok(
                 match judge(&pending, Ok(record), false, Some(&self.policy), now) {

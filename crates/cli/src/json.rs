@@ -286,6 +286,7 @@ mod tests {
             requested_at_ms: 1,
             duration_s: 60,
             reason: "INC-1".into(),
+            extends: None,
         }];
         let list: PendingRequests = &pending;
         assert_snake_case(list);

@@ -190,6 +190,7 @@ async fn request(queue: &S3Queue, name: &str, justification: &str, ticket: Optio
             duration: Some(Duration::from_secs(900)),
             justification: justification.into(),
             ticket: ticket.map(str::to_string),
+            extends: None,
         },
     )
     .unwrap();
@@ -922,6 +923,7 @@ async fn request_at(
             duration: Some(Duration::from_secs(900)),
             justification: justification.into(),
             ticket: ticket.map(str::to_string),
+            extends: None,
         },
     )
     .unwrap();

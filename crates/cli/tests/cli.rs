@@ -369,6 +369,7 @@ fn an_approver_lists_and_decides_requests_once() {
         duration: None,
         justification: why.into(),
         ticket: None,
+        extends: None,
     };
     let id = gate
         .request_elevation(ask("year-end report"))

@@ -1236,6 +1236,7 @@ mod window_requests {
             duration: Some(Duration::from_secs(15 * 60)),
             justification: "churn study".into(),
             ticket: None,
+            extends: None,
         }
     }
 

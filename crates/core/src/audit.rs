@@ -352,6 +352,12 @@ fn summary(payload: &Payload) -> String {
         ),
         Payload::ElevationDenied(p) => format!("elevation {} denied: {}", p.elevation_id, p.reason),
         Payload::ElevationExpired(p) => format!("elevation {} expired", p.elevation_id),
+        Payload::ElevationExtended(p) => format!(
+            "elevation {} extended until {} (request {})",
+            p.elevation_id,
+            rfc3339_ms(p.expires_at_ms),
+            p.request_id
+        ),
         Payload::ElevationRevoked(p) => format!(
             "elevation {} revoked by {}: {}",
             p.elevation_id, p.revoked_by, p.reason

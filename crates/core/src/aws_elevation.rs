@@ -336,6 +336,7 @@ impl AwsElevations {
                         scope: valid.name.clone(),
                         reason: valid.reason(),
                         requested_duration_s: valid.duration.as_secs(),
+                        extends: None,
                     }))
                     .map(|_| ())
             });

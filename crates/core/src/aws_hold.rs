@@ -68,6 +68,7 @@ pub async fn request_with(
         requested_at_ms: chrono::Utc::now().timestamp_millis(),
         duration_s: duration.as_secs(),
         reason: String::new(),
+        extends: None,
     });
     let message = format!(
         "{} for {} is waiting for the broker (request {id})",

@@ -439,6 +439,7 @@ mod tests {
                 duration: Some(Duration::from_secs(1800)),
                 justification: "fraud case 7".into(),
                 ticket: Some("INC-7".into()),
+                extends: None,
             },
         )
         .expect("allowed");

@@ -57,9 +57,9 @@ pub use error::CoreError;
 pub use exit_sync::EXIT_SYNC_LIMIT;
 pub use export::{ExportFormat, ExportOptions, Exported, ResultsError, RowExporter};
 pub use gate::{
-    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Execution, Gate,
-    GrantKeys, HeldCredentials, NoPolicy, Notice, Outcome, PolicyInForce, Renewed, RunDetails,
-    RunEnd, RunError, StoppedWork, WorkgroupChoice, LOCKOUT_LEAD, STOP_WAIT,
+    extended_notice, granted_notice, ElevationChanges, ElevationDecision, EndedElevation,
+    Execution, Gate, GrantKeys, HeldCredentials, NoPolicy, Notice, Outcome, PolicyInForce, Renewed,
+    RunDetails, RunEnd, RunError, StoppedWork, WorkgroupChoice, LOCKOUT_LEAD, STOP_WAIT,
 };
 pub use home::Home;
 pub use policy_client::{PolicyClient, PolicyRefresh};

@@ -18,6 +18,10 @@ pub struct PendingRequest {
     pub duration_s: u64,
     /// Ticket and justification (see [`Validated::reason`]).
     pub reason: String,
+    /// An extension: the request id of the held grant it asks more time for (`duration_s`
+    /// is added to that grant's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +110,7 @@ impl Approvals {
             requested_at_ms: now.timestamp_millis(),
             duration_s: request.duration.as_secs(),
             reason: request.reason(),
+            extends: request.extends.clone(),
         };
         write_once(&self.dir.join("requests"), &pending.id, &pending)?;
         Ok(pending)
@@ -346,6 +351,7 @@ mod tests {
             justification: "quarterly backfill".into(),
             ticket: Some("INC-7".into()),
             approval: Approval::Manual,
+            extends: None,
         }
     }
 

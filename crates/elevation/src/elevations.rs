@@ -191,6 +191,38 @@ impl Elevations {
         Some(grant)
     }
 
+    /// The grant whose request was `id`, if it holds at `now`.
+    pub fn held(&self, id: &str, now: Moment) -> Option<&Grant> {
+        self.active
+            .grants()
+            .find(|g| g.request_id == id && g.holds_at(now))
+    }
+
+    /// Replaces a held grant by its extension (same request id, later end): nothing that
+    /// leans on it is touched, and its end may be announced again.
+    pub fn extend(&mut self, extended: Grant) {
+        self.warned.remove(&extended.request_id);
+        self.active.insert(extended);
+        self.changed();
+    }
+
+    /// Stops waiting for the extensions whose grant no longer holds at `now` (ended, or
+    /// replaced): they are void.
+    pub fn void_extensions(&mut self, now: Moment) -> Vec<PendingRequest> {
+        let void: Vec<String> = self
+            .waiting
+            .iter()
+            .filter(|w| {
+                w.request
+                    .extends
+                    .as_deref()
+                    .is_some_and(|id| self.held(id, now).is_none())
+            })
+            .map(|w| w.request.id.clone())
+            .collect();
+        void.iter().filter_map(|id| self.stop_waiting(id)).collect()
+    }
+
     /// Every grant, ended or not (the app is quitting).
     pub fn take_all(&mut self) -> Vec<Grant> {
         let names: Vec<String> = self.active.grants().map(|g| g.name.clone()).collect();
@@ -202,12 +234,8 @@ impl Elevations {
     pub fn take_ended(&mut self, now: Moment, policy: Option<&Policy>) -> Vec<Grant> {
         let mut ended = self.active.take_expired(now);
         let allowed = |g: &Grant, p: &Policy| {
-            p.elevation(&g.name).is_some_and(|d| {
-                (g.expires_at - g.granted_at)
-                    .to_std()
-                    .unwrap_or(Duration::MAX)
-                    <= d.max_duration
-            })
+            p.elevation(&g.name)
+                .is_some_and(|d| g.span() <= d.max_duration)
         };
         let undefined: Vec<String> = self
             .active
@@ -315,6 +343,7 @@ rules:
             requested_at_ms: 0,
             duration_s: 600,
             reason: String::new(),
+            extends: None,
         }
     }
 

@@ -27,6 +27,23 @@ pub enum ElevationError {
     BadTicketPattern { name: String, reason: String },
     #[error("{name} is already active until {until}; end it first to ask again")]
     AlreadyActive { name: String, until: String },
+    #[error("there is no held grant {id} to extend (it ended, or was never given here); ask for {name} again instead")]
+    NotHeld { name: String, id: String },
+    #[error("grant {id} is of {held}, not {name}; an extension asks more time for the elevation it names")]
+    OtherElevation {
+        name: String,
+        held: String,
+        id: String,
+    },
+    #[error("{name} would then end at {until}, more than {max} from now (the most it may hold); ask for at most {most} more")]
+    PastMaximum {
+        name: String,
+        until: String,
+        max: String,
+        most: String,
+    },
+    #[error("extending a grant is not built on AWS workspaces yet: end the grant and ask again")]
+    ExtensionNotOnAws,
     #[error("a request for {name} is already waiting for an approver (request {id})")]
     AlreadyPending { name: String, id: String },
     #[error("there is no request {id} in the approval queue; `warden elevation list` shows the open ones")]

@@ -14,6 +14,9 @@ pub struct Grant {
     pub expires_mono: Instant,
     /// Who approved it; `None` when the policy approved it automatically.
     pub approver: Option<String>,
+    /// When it was last extended; its length is counted from then against the policy's
+    /// `max_duration` (an extension may not end it more than that from when it was given).
+    pub extended_at: Option<DateTime<Utc>>,
 }
 
 impl Grant {
@@ -37,7 +40,16 @@ impl Grant {
             expires_at,
             expires_mono,
             approver,
+            extended_at: None,
         })
+    }
+
+    /// How long it holds counted from when it was given or last extended: never more than
+    /// the policy's `max_duration` allows.
+    pub fn span(&self) -> std::time::Duration {
+        (self.expires_at - self.extended_at.unwrap_or(self.granted_at))
+            .to_std()
+            .unwrap_or(std::time::Duration::MAX)
     }
 
     /// Whether the grant still holds at `now`: both clocks must agree.

@@ -161,6 +161,7 @@ rules:
             requested_at_ms: t0.wall.timestamp_millis(),
             duration_s: 300,
             reason: "fraud case".into(),
+            extends: None,
         }
     }
 

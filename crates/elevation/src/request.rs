@@ -17,6 +17,9 @@ pub struct Request {
     pub duration: Option<Duration>,
     pub justification: String,
     pub ticket: Option<String>,
+    /// Asks for more time on a held grant: that grant's request id. `duration` is then how
+    /// much longer it should hold (see [`crate::extension`]).
+    pub extends: Option<String>,
 }
 
 /// A request that fits the policy's definition of its elevation.
@@ -28,6 +31,8 @@ pub struct Validated {
     pub justification: String,
     pub ticket: Option<String>,
     pub approval: Approval,
+    /// The held grant an extension is for (its request id).
+    pub extends: Option<String>,
 }
 
 impl Validated {
@@ -129,6 +134,12 @@ pub fn validate(policy: &Policy, request: &Request) -> Result<Validated, Elevati
         justification,
         ticket,
         approval: def.approval,
+        extends: request
+            .extends
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -196,6 +207,7 @@ rules:
                 duration: minutes.map(|m| Duration::from_secs(m * 60)),
                 justification: why.into(),
                 ticket: ticket.map(str::to_string),
+                extends: None,
             },
         )
     }

@@ -7,4 +7,9 @@ export type ElevationRequest = { name: string,
 /**
  * Null asks for the elevation's default duration.
  */
-durationS: number | null, justification: string, ticket: string | null, };
+durationS: number | null, justification: string, ticket: string | null, 
+/**
+ * Asks for more time on a held grant: its `requestId` (an extension; `durationS` is
+ * then how much longer). Demo workspaces only so far.
+ */
+extends?: string, };

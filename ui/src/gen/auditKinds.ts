@@ -14,6 +14,7 @@ export const AUDIT_KINDS = [
   "elevation_denied",
   "elevation_expired",
   "elevation_revoked",
+  "elevation_extended",
   "lockout",
   "credentials_wiped",
   "signed_in",

@@ -99,6 +99,7 @@ pub fn every_kind() -> Vec<NewEvent> {
             scope: "pii.email".into(),
             reason: "ticket SUP-12 \"urgent\"\nsecond line é".into(),
             requested_duration_s: 3600,
+            extends: None,
         }),
         Payload::ElevationGranted(ElevationGranted {
             elevation_id: "elev-2".into(),

@@ -141,6 +141,7 @@ pub fn pii_request(duration: Duration) -> Validated {
             duration: Some(duration),
             justification: "fraud case 7".into(),
             ticket: Some("INC-7".into()),
+            extends: None,
         },
     )
     .unwrap()
@@ -154,6 +155,7 @@ pub fn scan_request(duration: Duration) -> Validated {
             duration: Some(duration),
             justification: String::new(),
             ticket: None,
+            extends: None,
         },
     )
     .unwrap()

@@ -115,6 +115,7 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                 duration,
                 justification: justification.clone(),
                 ticket: ticket.clone(),
+                extends: None,
             };
             request_on_aws(
                 &home,

@@ -38,6 +38,8 @@ pub struct EndedElevation {
 #[serde(rename_all = "camelCase")]
 pub struct ElevationChanges {
     pub granted: Vec<ActiveElevation>,
+    /// Held grants an approver gave more time (with their new end).
+    pub extended: Vec<ActiveElevation>,
     /// Name and the approver's reason.
     pub denied: Vec<(String, String)>,
     pub ended: Vec<EndedElevation>,
@@ -53,6 +55,7 @@ pub struct ElevationChanges {
 impl ElevationChanges {
     pub fn is_empty(&self) -> bool {
         self.granted.is_empty()
+            && self.extended.is_empty()
             && self.denied.is_empty()
             && self.ended.is_empty()
             && self.ending_soon.is_empty()
@@ -92,6 +95,17 @@ impl ElevationChanges {
             notices.push(Notice {
                 title: format!("{} granted", g.name),
                 body: format!("Approved{by}; it ends at {}.", clock(g.expires_at_ms)),
+            });
+        }
+        for g in &self.extended {
+            let by = g
+                .approver
+                .as_deref()
+                .map(|a| format!(" by {a}"))
+                .unwrap_or_default();
+            notices.push(Notice {
+                title: format!("{} extended until {}", g.name, clock(g.expires_at_ms)),
+                body: format!("Approved{by}; running queries carry on."),
             });
         }
         for (name, reason) in &self.denied {
@@ -138,6 +152,18 @@ pub fn granted_notice(grant: &ActiveElevation) -> Notice {
     }
 }
 
+/// The notice for a held grant an auto-approving policy just gave more time.
+pub fn extended_notice(grant: &ActiveElevation) -> Notice {
+    Notice {
+        title: format!(
+            "{} extended until {}",
+            grant.name,
+            clock(grant.expires_at_ms)
+        ),
+        body: "Approved by policy; running queries carry on.".into(),
+    }
+}
+
 /// Backend reasons start in lower case to sit inside sentences; a notification body is one.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
@@ -173,6 +199,7 @@ mod tests {
     fn each_change_is_told_in_plain_words() {
         let changes = ElevationChanges {
             granted: vec![active("large-scan", Some("bob"))],
+            extended: vec![],
             denied: vec![("restricted-read".into(), "use the masked view".into())],
             ended: vec![EndedElevation {
                 name: "pii-read".into(),
@@ -205,5 +232,20 @@ mod tests {
         assert!(granted_notice(&active("pii-read", None))
             .body
             .starts_with("Approved by policy"));
+        let extended = ElevationChanges {
+            extended: vec![active("pii-read", Some("carol"))],
+            ..Default::default()
+        };
+        assert!(!extended.is_empty());
+        let notice = &extended.notices()[0];
+        assert!(
+            notice.title.starts_with("pii-read extended until "),
+            "{}",
+            notice.title
+        );
+        assert_eq!(notice.body, "Approved by carol; running queries carry on.");
+        assert!(extended_notice(&active("pii-read", None))
+            .title
+            .starts_with("pii-read extended until "));
     }
 }

@@ -163,6 +163,7 @@ impl Gate {
             expires_at,
             expires_mono: now.mono + Duration::from_millis(left),
             approver,
+            extended_at: None,
         };
         // The state first, then the engines (the order every caller takes them in), so that
         // no check sees the engine without its grant, nor the grant without its engine.

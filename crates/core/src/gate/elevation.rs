@@ -5,11 +5,13 @@
 use std::sync::Arc;
 
 use warden_audit::{
-    ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested, Lockout, Payload,
+    ElevationDenied, ElevationExpired, ElevationExtended, ElevationGranted, ElevationRequested,
+    Lockout, Payload,
 };
 use warden_elevation::{
-    format_duration, judge, validate, view, Decision, DecisionRecord, Denial, ElevationError,
-    ElevationStatus, Elevations, Grant, Moment, PendingRequest, Queue, Request, PENDING_TIMEOUT,
+    extend, format_duration, judge, judge_extension, validate, view, Decision, DecisionRecord,
+    Denial, ElevationError, ElevationStatus, Elevations, Grant, Moment, PendingRequest, Queue,
+    Request, PENDING_TIMEOUT,
 };
 use warden_guardrails::{Approval, Policy};
 
@@ -32,6 +34,10 @@ impl Gate {
             .map_err(|p| CoreError::NoElevation(p.reason))?;
         let policy = in_force.policy();
         let valid = validate(policy, &request)?;
+        if valid.extends.is_some() && self.elevated.is_some() {
+            // An AWS grant's end is the broker's: it would have to mint credentials for longer.
+            return Err(ElevationError::ExtensionNotOnAws.into());
+        }
         let now = self.now();
         let mut state = self.elevation_state();
         // A grant that ended but was not yet noticed is ended (and recorded) before a new one
@@ -39,12 +45,33 @@ impl Gate {
         let mut scratch = ElevationChanges::default();
         self.end_due(&mut state, now, Some(policy), &mut scratch);
         log_errors(&scratch);
-        if let Some(held) = state.active().get(&valid.name).filter(|g| g.holds_at(now)) {
-            return Err(ElevationError::AlreadyActive {
-                name: valid.name.clone(),
-                until: held.expires_at.format("%H:%M:%S UTC").to_string(),
+        let extended = match &valid.extends {
+            Some(id) => {
+                let max = policy
+                    .elevation(&valid.name)
+                    .map(|d| d.max_duration)
+                    .unwrap_or_default();
+                let held = state.held(id, now).cloned();
+                Some(extend(
+                    held.as_ref(),
+                    id,
+                    &valid.name,
+                    valid.duration,
+                    max,
+                    now,
+                    None,
+                )?)
             }
-            .into());
+            None => None,
+        };
+        if let Some(held) = state.active().get(&valid.name).filter(|g| g.holds_at(now)) {
+            if extended.is_none() {
+                return Err(ElevationError::AlreadyActive {
+                    name: valid.name.clone(),
+                    until: held.expires_at.format("%H:%M:%S UTC").to_string(),
+                }
+                .into());
+            }
         }
         if let Some(id) = state.is_pending(&valid.name) {
             return Err(ElevationError::AlreadyPending {
@@ -52,6 +79,38 @@ impl Gate {
                 id: id.into(),
             }
             .into());
+        }
+        if let (Some(grant), Approval::Auto) = (extended, valid.approval) {
+            let id = uuid::Uuid::now_v7().to_string();
+            self.record_elevation(Payload::ElevationRequested(ElevationRequested {
+                elevation_id: id.clone(),
+                scope: valid.name.clone(),
+                reason: valid.reason(),
+                requested_duration_s: valid.duration.as_secs(),
+                extends: valid.extends.clone(),
+            }))?;
+            self.record_elevation(Payload::ElevationExtended(ElevationExtended {
+                elevation_id: grant.request_id.clone(),
+                request_id: id.clone(),
+                approver: None,
+                expires_at_ms: grant.expires_at.timestamp_millis(),
+            }))?;
+            let message = format!(
+                "{} extended {}, approved by policy",
+                grant.name,
+                extended_text(&grant, valid.duration)
+            );
+            let expires_at_ms = Some(grant.expires_at.timestamp_millis());
+            state.extend(grant);
+            let status = state.status(Some(policy), now);
+            return Ok(ElevationDecision {
+                outcome: Outcome::Granted,
+                name: valid.name,
+                message,
+                expires_at_ms,
+                request_id: Some(id),
+                status,
+            });
         }
         match valid.approval {
             Approval::Auto => {
@@ -67,6 +126,7 @@ impl Gate {
                     scope: valid.name.clone(),
                     reason: valid.reason(),
                     requested_duration_s: valid.duration.as_secs(),
+                    extends: None,
                 }))?;
                 self.record_elevation(Payload::ElevationGranted(ElevationGranted {
                     elevation_id: grant.request_id.clone(),
@@ -109,6 +169,7 @@ impl Gate {
                         scope: valid.name.clone(),
                         reason: valid.reason(),
                         requested_duration_s: valid.duration.as_secs(),
+                        extends: valid.extends.clone(),
                     }))
                 {
                     // An unrecorded request must not be approvable: take it back.
@@ -124,12 +185,21 @@ impl Gate {
                     }
                     return Err(e);
                 }
-                let message = format!(
-                    "{} for {} is waiting for an approver (request {})",
-                    valid.name,
-                    format_duration(valid.duration),
-                    pending.id
-                );
+                let message = if valid.extends.is_some() {
+                    format!(
+                        "{} more on {} is waiting for an approver (request {}); the grant runs on to its current end meanwhile",
+                        format_duration(valid.duration),
+                        valid.name,
+                        pending.id
+                    )
+                } else {
+                    format!(
+                        "{} for {} is waiting for an approver (request {})",
+                        valid.name,
+                        format_duration(valid.duration),
+                        pending.id
+                    )
+                };
                 let request_id = Some(pending.id.clone());
                 let mut state = self.elevation_state();
                 // Two requests of one name raced through the write: the first one stands.
@@ -169,7 +239,7 @@ impl Gate {
         let policy = in_force.as_ref().map(|p| p.policy());
         let now = self.now();
         let mut changes = ElevationChanges::default();
-        let (withdrawn, approvals, ended, spent) = {
+        let (withdrawn, approvals, ended, spent, void) = {
             let mut state = self.elevation_state();
             // A grant that already ran out ended for that reason, not by its holder's hand.
             self.end_due(&mut state, now, policy, &mut changes);
@@ -190,8 +260,12 @@ impl Gate {
             } else if let Some(id) = state.is_pending(name).map(str::to_string) {
                 withdrawn = state.stop_waiting(&id);
             }
+            let void = state.void_extensions(now);
+            for request in &void {
+                state.refused(&request.id, &request.name, VOID, now);
+            }
             let spent = self.take_spent(&mut state, now, &mut changes);
-            (withdrawn, state.approvals().cloned(), ended, spent)
+            (withdrawn, state.approvals().cloned(), ended, spent, void)
         };
         self.wipe_spent(spent, &mut changes);
         log_errors(&changes);
@@ -200,6 +274,11 @@ impl Gate {
             if let Err(e) =
                 self.withdraw(approvals.as_ref(), &request, "withdrawn by the requester")
             {
+                tracing::warn!("{e}");
+            }
+        }
+        for request in void {
+            if let Err(e) = self.withdraw(approvals.as_ref(), &request, VOID) {
                 tracing::warn!("{e}");
             }
         }
@@ -240,14 +319,25 @@ impl Gate {
         let policy = in_force.as_ref().map(|p| p.policy());
         let mut changes = self.take_news();
 
-        let (waiting, approvals, spent) = {
+        let (waiting, approvals, spent, void) = {
             let mut state = self.elevation_state();
             // A grant's engine first: it is locked out a little before the grant's end.
             let mut spent = self.take_spent(&mut state, now, &mut changes);
             self.end_due(&mut state, now, policy, &mut changes);
             spent.extend(self.take_spent(&mut state, now, &mut changes));
-            (state.waiting_ids(), state.approvals().cloned(), spent)
+            // An extension whose grant ended before anyone decided on it is void.
+            let void = state.void_extensions(now);
+            for request in &void {
+                state.refused(&request.id, &request.name, VOID, now);
+            }
+            (state.waiting_ids(), state.approvals().cloned(), spent, void)
         };
+        for request in void {
+            if let Err(e) = self.withdraw(approvals.as_ref(), &request, VOID) {
+                changes.errors.push(e.to_string());
+            }
+            changes.denied.push((request.name, VOID.to_string()));
+        }
         // Keyring calls block: outside the lock, like the queue's files.
         self.wipe_spent(spent, &mut changes);
         // Queue files are read without holding the state: a slow or hostile folder must not
@@ -273,6 +363,57 @@ impl Gate {
                 continue;
             };
             denied_ids.insert(request.name.clone(), request.id.clone());
+            if let Some(id) = request.extends.clone() {
+                let held = state.held(&id, now).cloned();
+                match judge_extension(
+                    &request,
+                    decision,
+                    state.allows_self_approval(),
+                    policy,
+                    held.as_ref(),
+                    now,
+                ) {
+                    Ok(grant) => {
+                        let recorded =
+                            self.record_elevation(Payload::ElevationExtended(ElevationExtended {
+                                elevation_id: id,
+                                request_id: request.id.clone(),
+                                approver: grant.approver.clone(),
+                                expires_at_ms: grant.expires_at.timestamp_millis(),
+                            }));
+                        match recorded {
+                            Ok(()) => {
+                                changes.extended.push(view(&grant));
+                                state.extend(grant);
+                            }
+                            // Nothing is extended unrecorded; the grant runs on to its end.
+                            Err(e) => {
+                                changes.errors.push(e.to_string());
+                                changes.denied.push((
+                                    request.name,
+                                    format!("the extension was approved, but not made: {e}"),
+                                ));
+                            }
+                        }
+                    }
+                    Err(Denial { approver, reason }) => {
+                        self.record_denial(&request, approver, &reason, &mut changes);
+                        let end = held
+                            .map(|g| {
+                                format!(
+                                    "; the grant runs on to {}",
+                                    g.expires_at.format("%H:%M UTC")
+                                )
+                            })
+                            .unwrap_or_default();
+                        changes.denied.push((
+                            request.name,
+                            format!("the extension was not granted: {reason}{end}"),
+                        ));
+                    }
+                }
+                continue;
+            }
             match judge(
                 &request,
                 decision,
@@ -437,6 +578,18 @@ impl Gate {
     }
 }
 
+/// Why an extension waiting for an approver was withdrawn: its grant is gone.
+const VOID: &str = "the grant it extends ended before an approver decided; the extension is void";
+
+/// "until 14:20:00 UTC (15 min more)".
+fn extended_text(grant: &Grant, more: std::time::Duration) -> String {
+    format!(
+        "until {} ({} more)",
+        grant.expires_at.format("%H:%M:%S UTC"),
+        format_duration(more)
+    )
+}
+
 fn log_errors(changes: &ElevationChanges) {
     for e in &changes.errors {
         tracing::warn!("{e}");
@@ -479,6 +632,7 @@ mod tests {
             duration: secs.map(Duration::from_secs),
             justification: "churn study".into(),
             ticket: Some("INC-7".into()),
+            extends: None,
         }
     }
 
@@ -687,6 +841,7 @@ mod tests {
             duration: None,
             justification: "fraud case".into(),
             ticket: None,
+            extends: None,
         };
         let decision = gate.request_elevation(ask.clone()).expect("submitted");
         assert_eq!(decision.outcome, Outcome::Pending);
@@ -799,6 +954,7 @@ mod tests {
             duration: Some(Duration::from_secs(300)),
             justification: "fraud case".into(),
             ticket: None,
+            extends: None,
         }
     }
 
@@ -1200,5 +1356,346 @@ mod tests {
         let decision = requester.join().expect("requester").expect("submitted");
         assert_eq!(decision.outcome, Outcome::Pending);
         assert_eq!(gate.elevation_status().pending.len(), 1);
+    }
+
+    fn extension(name: &str, of: &str, secs: u64) -> Request {
+        Request {
+            name: name.into(),
+            duration: Some(Duration::from_secs(secs)),
+            justification: "the study needs longer".into(),
+            ticket: (name == "pii-read").then(|| "INC-7".into()),
+            extends: Some(of.into()),
+        }
+    }
+
+    fn last_event(gate: &Gate, kind: &str) -> serde_json::Value {
+        gate.audit()
+            .events(&[], None, None, false)
+            .expect("events")
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == kind)
+            .map(|e| e.payload)
+            .unwrap_or_else(|| panic!("no {kind} in the journal"))
+    }
+
+    #[tokio::test]
+    async fn an_auto_extension_moves_the_end_and_running_queries_carry_on_to_the_new_one() {
+        let (f, gate, running) = gate().await;
+        let gate = Arc::new(gate);
+        let granted = gate.request_elevation(pii_read(Some(60))).expect("granted");
+        let grant_id = granted.request_id.expect("id");
+        let old_end = granted.expires_at_ms.expect("end");
+        let elevated = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.run(PII, None, CancellationToken::new()).await }
+        });
+        while running.load(Ordering::SeqCst) < 1 {
+            tokio::task::yield_now().await;
+        }
+        f.clock.advance(Duration::from_secs(30));
+        let extended = gate
+            .request_elevation(extension("pii-read", &grant_id, 120))
+            .expect("extended");
+        assert_eq!(extended.outcome, Outcome::Granted);
+        assert!(
+            extended.message.contains("pii-read extended until")
+                && extended.message.contains("2 min more"),
+            "{}",
+            extended.message
+        );
+        assert_eq!(extended.expires_at_ms, Some(old_end + 120_000));
+        let active = &extended.status.active[0];
+        assert_eq!(
+            (active.request_id.as_str(), active.expires_at_ms),
+            (grant_id.as_str(), old_end + 120_000),
+            "the same grant, later"
+        );
+        let requested = last_event(&gate, "elevation_requested");
+        assert_eq!(requested["extends"], serde_json::json!(grant_id));
+        let ext_id = extended.request_id.expect("the extension's id");
+        assert_eq!(
+            last_event(&gate, "elevation_extended"),
+            serde_json::json!({
+                "elevation_id": grant_id, "request_id": ext_id, "approver": null,
+                "expires_at_ms": old_end + 120_000,
+            })
+        );
+
+        // Past the old end: nothing is locked out, the query runs on.
+        f.clock.advance(Duration::from_secs(40));
+        assert!(gate.check_elevations().ended.is_empty());
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Allow
+        );
+        assert!(!elevated.is_finished());
+        assert_eq!(running.load(Ordering::SeqCst), 1);
+        // The lockout comes at the new end.
+        f.clock.advance(Duration::from_secs(111));
+        assert_eq!(
+            gate.check_elevations().ended,
+            vec![EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 1
+            }]
+        );
+        assert!(matches!(
+            elevated.await.expect("task"),
+            Err(RunError::Engine(EngineError::Cancelled))
+        ));
+        assert_eq!(
+            last_event(&gate, "elevation_expired")["elevation_id"],
+            serde_json::json!(grant_id)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_end_warning_follows_the_new_end() {
+        let (f, gate, _) = gate().await;
+        let id = gate
+            .request_elevation(pii_read(Some(120)))
+            .expect("granted")
+            .request_id
+            .expect("id");
+        assert_eq!(gate.check_elevations().ending_soon.len(), 1);
+        gate.request_elevation(extension("pii-read", &id, 600))
+            .expect("extended");
+        assert!(
+            gate.check_elevations().ending_soon.is_empty(),
+            "not near its new end"
+        );
+        f.clock
+            .advance(Duration::from_secs(720) - warden_elevation::WARN_BEFORE);
+        let soon = gate.check_elevations().ending_soon;
+        assert_eq!(soon.len(), 1, "warned again before the new end");
+    }
+
+    #[tokio::test]
+    async fn an_extension_that_is_not_allowed_changes_and_records_nothing() {
+        let (f, gate, _) = gate().await;
+        let id = gate
+            .request_elevation(pii_read(Some(50 * 60)))
+            .expect("granted")
+            .request_id
+            .expect("id");
+        let before = (kinds(&gate), gate.elevation_status().active);
+        f.clock.advance(Duration::from_secs(60));
+        let e = gate
+            .request_elevation(extension("pii-read", &id, 12 * 60))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("more than 1 h from now") && e.contains("at most 11 min more"),
+            "{e}"
+        );
+        let e = gate
+            .request_elevation(extension(
+                "pii-read",
+                "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00",
+                60,
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no held grant"), "{e}");
+        let e = gate
+            .request_elevation(extension("restricted-read", &id, 60))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is of pii-read, not restricted-read"), "{e}");
+        let e = gate
+            .request_elevation(extension("pii-read", &id, 2 * 3600))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at most 1 h"), "the request's own rules: {e}");
+        let e = gate
+            .request_elevation(Request {
+                ticket: None,
+                ..extension("pii-read", &id, 60)
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ticket reference"), "{e}");
+        assert_eq!((kinds(&gate), gate.elevation_status().active), before);
+        // Once the grant has ended, it cannot be extended.
+        f.clock.advance(Duration::from_secs(50 * 60));
+        let e = gate
+            .request_elevation(extension("pii-read", &id, 60))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no held grant"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_manual_extension_waits_for_an_approver_and_a_denial_leaves_the_grant() {
+        let (f, gate, _) = gate().await;
+        let approvals = Approvals::open(f.dir.path().join("approvals"), true);
+        let grant_id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        approvals
+            .decide(
+                &grant_id,
+                Decision::Approve,
+                "bob",
+                None,
+                f.clock.now().wall,
+            )
+            .expect("approve");
+        let old_end = gate.check_elevations().granted[0].expires_at_ms;
+
+        let asked = gate
+            .request_elevation(extension("restricted-read", &grant_id, 300))
+            .expect("submitted");
+        assert_eq!(asked.outcome, Outcome::Pending);
+        assert!(
+            asked.message.contains("waiting for an approver"),
+            "{}",
+            asked.message
+        );
+        let ext = asked.request_id.expect("id");
+        assert_eq!(
+            asked.status.active[0].expires_at_ms, old_end,
+            "runs on meanwhile"
+        );
+        assert!(gate.check_elevations().extended.is_empty());
+        approvals
+            .decide(&ext, Decision::Approve, "carol", None, f.clock.now().wall)
+            .expect("approve");
+        let changes = gate.check_elevations();
+        assert_eq!(changes.extended.len(), 1);
+        assert_eq!(changes.extended[0].expires_at_ms, old_end + 300_000);
+        assert_eq!(changes.extended[0].approver.as_deref(), Some("carol"));
+        assert!(changes.notices()[0]
+            .title
+            .starts_with("restricted-read extended until"));
+        let recorded = last_event(&gate, "elevation_extended");
+        assert_eq!(
+            (
+                &recorded["elevation_id"],
+                &recorded["request_id"],
+                &recorded["approver"]
+            ),
+            (
+                &serde_json::json!(grant_id),
+                &serde_json::json!(ext),
+                &serde_json::json!("carol")
+            )
+        );
+
+        let ext = gate
+            .request_elevation(extension("restricted-read", &grant_id, 300))
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        approvals
+            .decide(
+                &ext,
+                Decision::Deny,
+                "carol",
+                Some("enough for today"),
+                f.clock.now().wall,
+            )
+            .expect("deny");
+        let changes = gate.check_elevations();
+        assert!(
+            changes.denied[0]
+                .1
+                .contains("extension was not granted: enough for today"),
+            "{:?}",
+            changes.denied
+        );
+        assert_eq!(
+            gate.elevation_status().active[0].expires_at_ms,
+            old_end + 300_000,
+            "a denial leaves the grant as it was"
+        );
+        assert_eq!(
+            kinds(&gate).last().map(String::as_str),
+            Some("elevation_denied")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_extension_nobody_decided_before_the_grant_ended_is_void() {
+        let (f, gate, _) = gate().await;
+        let approvals = Approvals::open(f.dir.path().join("approvals"), true);
+        let grant_id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        approvals
+            .decide(
+                &grant_id,
+                Decision::Approve,
+                "bob",
+                None,
+                f.clock.now().wall,
+            )
+            .expect("approve");
+        assert_eq!(gate.check_elevations().granted.len(), 1);
+        let ext = gate
+            .request_elevation(extension("restricted-read", &grant_id, 300))
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        f.clock.advance(Duration::from_secs(301));
+        let changes = gate.check_elevations();
+        assert_eq!(changes.ended.len(), 1, "the grant ends at its current end");
+        assert!(
+            changes.denied[0].1.contains("extension is void"),
+            "{:?}",
+            changes.denied
+        );
+        assert!(gate.elevation_status().pending.is_empty());
+        assert_eq!(gate.elevation_status().refusals[0].request_id, ext);
+        let late = approvals.decide(&ext, Decision::Approve, "carol", None, f.clock.now().wall);
+        assert!(
+            matches!(late, Err(ElevationError::AlreadyDecided { .. })),
+            "withdrawn in the queue: {late:?}"
+        );
+
+        // Ending the grant by hand voids a waiting extension too.
+        let grant_id = gate
+            .request_elevation(restricted_read())
+            .expect("submitted")
+            .request_id
+            .expect("id");
+        approvals
+            .decide(
+                &grant_id,
+                Decision::Approve,
+                "bob",
+                None,
+                f.clock.now().wall,
+            )
+            .expect("approve");
+        gate.check_elevations();
+        gate.request_elevation(extension("restricted-read", &grant_id, 300))
+            .expect("submitted");
+        let (status, ended) = gate.end_elevation("restricted-read").expect("end");
+        assert!(ended.is_some() && status.active.is_empty() && status.pending.is_empty());
+    }
+
+    #[tokio::test]
+    async fn extensions_are_refused_on_aws_workspaces_for_now() {
+        let (_f, mut gate, _) = gate().await;
+        let id = gate
+            .request_elevation(pii_read(Some(600)))
+            .expect("granted")
+            .request_id
+            .expect("id");
+        gate.require_elevated_engines(None);
+        let e = gate
+            .request_elevation(extension("pii-read", &id, 60))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not built on AWS workspaces yet: end the grant and ask again"),
+            "{e}"
+        );
     }
 }

@@ -33,7 +33,8 @@ mod waiting;
 mod workgroups;
 
 pub use changes::{
-    granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice, Outcome,
+    extended_notice, granted_notice, ElevationChanges, ElevationDecision, EndedElevation, Notice,
+    Outcome,
 };
 pub use elevated::{GrantKeys, HeldCredentials, Renewed, LOCKOUT_LEAD};
 pub(crate) use policy::Enforced;
