@@ -758,7 +758,7 @@ describe("elevations in the window", () => {
     expect(calls("lint")).toHaveLength(2);
     expect(requestButton()).toBeNull();
     expect(elevationItem()?.hidden).toBe(false);
-    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left End");
+    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left Extend End");
   });
 
   it("checks again when elevation-changed shows a grant gone, and says so", async () => {
@@ -860,7 +860,7 @@ describe("elevations in the window", () => {
       return elevationStatus({ version: 1 });
     };
     await start();
-    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left End");
+    expect(elevationItem()?.textContent).toBe("Elevatedpii-read · 15 min left Extend End");
   });
 
   it("shows a refusal announced later, but none from before the window opened", async () => {

@@ -472,3 +472,54 @@ describe("Request and run", () => {
     expect(answered).not.toHaveBeenCalled();
   });
 });
+
+describe("the dialog in extend mode", () => {
+  const NOW = new Date(2026, 10, 21, 12, 0).getTime();
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("is titled for the extension and offers only what keeps the end within the maximum from now", () => {
+    // Ends in 40 min under a 1 h maximum: 20 min more at most.
+    open(piiRead(), { extend: { requestId: "g1", expiresAtMs: NOW + 40 * 60_000 } });
+    expect(byId("elevation-title").textContent).toBe("Extend pii-read");
+    const select = byId<HTMLSelectElement>("elevation-duration");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["5 min more", "15 min more", "20 min more"]);
+    expect(select.value).toBe("900");
+    expect(byId("elevation-because").textContent).toContain("running queries carry on");
+    expect(byId("elevation-submit-run")).toBeNull();
+  });
+
+  it("sends the grant it extends", async () => {
+    request.mockResolvedValue(decision({ outcome: "granted", expiresAtMs: NOW + 55 * 60_000 }));
+    const dialog = open(piiRead(), { extend: { requestId: "g1", expiresAtMs: NOW + 40 * 60_000 } });
+    fill("more time", "INC-1");
+    await dialog.send();
+    expect(request).toHaveBeenCalledWith({ name: "pii-read", durationS: 900, justification: "more time", ticket: "INC-1", extends: "g1" });
+    expect(dialog.isOpen).toBe(false);
+  });
+
+  it("says so plainly when nothing more fits, and sends nothing", async () => {
+    const dialog = open(piiRead(), { extend: { requestId: "g1", expiresAtMs: NOW + 60 * 60_000 } });
+    expect(byId<HTMLButtonElement>("elevation-submit").disabled).toBe(true);
+    expect(byId("elevation-error").textContent).toContain("already holds as long as the policy allows");
+    fill("more time", "INC-1");
+    await dialog.send();
+    expect(request).not.toHaveBeenCalled();
+  });
+
+  it("keeps a refused extension in the dialog with the backend's words", async () => {
+    request.mockRejectedValue({ kind: "invalid", message: "there is no held grant g1 to extend" });
+    const dialog = open(piiRead(), { extend: { requestId: "g1", expiresAtMs: NOW + 10 * 60_000 } });
+    fill("more time", "INC-1");
+    await dialog.send();
+    expect(dialog.isOpen).toBe(true);
+    expect(byId("elevation-error").textContent).toBe("there is no held grant g1 to extend");
+    expect(byId("elevation-submit").textContent).toBe("Extend");
+  });
+});

@@ -9,7 +9,15 @@
 // Opened from a refused query's verdict, it also offers "Request and run" (`hooks.andRun`): the
 // same request, and the query it was opened for runs by itself once granted (pending-run.ts).
 import type { ElevationDecision, ElevationOption, ElevationRequest } from "./api";
-import { approvalText, checkRequest, durationChoices, durationLabel, ticketHint } from "./elevation-text";
+import {
+  approvalText,
+  checkRequest,
+  clockTime,
+  durationChoices,
+  durationLabel,
+  extensionChoices,
+  ticketHint,
+} from "./elevation-text";
 import { describeError } from "./errors";
 import type { PendingAsk } from "./pending-run";
 
@@ -28,6 +36,11 @@ export interface DialogHooks {
   andRun?(): PendingAsk;
   /** Why the query needs the elevation (the verdict's reason), shown in the dialog. */
   because?: string;
+  /**
+   * Extend mode: more time on the held grant `requestId` (ending at `expiresAtMs`), asked for
+   * like a request and approved by the same rules.
+   */
+  extend?: { requestId: string; expiresAtMs: number };
 }
 
 const OUTCOMES = new Set(["granted", "pending", "denied"]);
@@ -70,6 +83,8 @@ export class ElevationDialog {
   readonly submitRun: HTMLButtonElement | null;
   readonly cancel: HTMLButtonElement;
 
+  /** "Request", or "Extend" in extend mode. */
+  readonly verb: string;
   private submitting = false;
   private closed = false;
   private readonly returnFocus: Element | null;
@@ -88,20 +103,30 @@ export class ElevationDialog {
     this.dialog.setAttribute("aria-labelledby", "elevation-title");
     this.dialog.dataset.elevation = option.name;
 
-    const title = element("h2", { id: "elevation-title", className: "dialog-title", text: `Request elevation ${option.name}` });
+    const extend = hooks.extend;
+    this.verb = extend ? "Extend" : "Request";
+    if (extend) this.dialog.dataset.extends = extend.requestId;
+    const heading = extend ? `Extend ${option.name}` : `Request elevation ${option.name}`;
+    const title = element("h2", { id: "elevation-title", className: "dialog-title", text: heading });
     const description = element("p", { id: "elevation-description", className: "dialog-text", text: option.description });
     description.hidden = option.description.trim() === "";
     if (!description.hidden) this.dialog.setAttribute("aria-describedby", description.id);
     const approval = element("p", { id: "elevation-approval", className: "elevation-approval", text: approvalText(option.approval) });
     approval.dataset.approval = option.approval;
-    const because = element("p", { id: "elevation-because", className: "dialog-text", text: hooks.because?.trim() ?? "" });
+    const reasonText = extend
+      ? `It ends at ${clockTime(extend.expiresAtMs)}. More time on the same grant: running queries carry on; it may end at most ${durationLabel(option.maxDurationS)} from now.`
+      : (hooks.because?.trim() ?? "");
+    const because = element("p", { id: "elevation-because", className: "dialog-text", text: reasonText });
     because.hidden = because.textContent === "";
 
     this.duration = element("select", { id: "elevation-duration", className: "dialog-input" });
-    for (const seconds of durationChoices(option)) {
-      const choice = element("option", { text: durationLabel(seconds) });
+    const choices = extend ? extensionChoices(option, extend.expiresAtMs, Date.now()) : durationChoices(option);
+    // Extending: the default, or the most that still fits.
+    const preferred = extend ? Math.max(0, ...choices.filter((seconds) => seconds <= option.defaultDurationS)) || choices[choices.length - 1] : option.defaultDurationS;
+    for (const seconds of choices) {
+      const choice = element("option", { text: extend ? `${durationLabel(seconds)} more` : durationLabel(seconds) });
       choice.value = String(seconds);
-      choice.selected = seconds === option.defaultDurationS;
+      choice.selected = seconds === preferred;
       this.duration.append(choice);
     }
 
@@ -132,11 +157,11 @@ export class ElevationDialog {
 
     this.cancel = element("button", { id: "elevation-cancel", className: "dialog-button", text: "Cancel" });
     this.cancel.type = "button";
-    this.submit = element("button", { id: "elevation-submit", className: "dialog-button is-primary", text: "Request" });
+    this.submit = element("button", { id: "elevation-submit", className: "dialog-button is-primary", text: this.verb });
     this.submit.type = "submit";
     const actions = element("div", { className: "dialog-actions" });
     actions.append(this.cancel, this.submit);
-    if (hooks.andRun) {
+    if (hooks.andRun && !extend) {
       // Request stays the default (Enter); this one is beside it, a Tab away.
       this.submitRun = element("button", { id: "elevation-submit-run", className: "dialog-button", text: "Request and run" });
       this.submitRun.type = "button";
@@ -163,6 +188,12 @@ export class ElevationDialog {
     // Once the fields are right again, the complaint about them goes away.
     for (const control of [this.justification, this.ticket]) control?.addEventListener("input", () => this.recheck());
 
+    if (extend && choices.length === 0) {
+      // Nothing fits: say so rather than offer what the backend would refuse.
+      this.duration.disabled = true;
+      this.submit.disabled = true;
+      this.showError(`${option.name} already holds as long as the policy allows (${durationLabel(option.maxDurationS)} from now); ask again once it is nearer its end.`);
+    }
     host.append(this.overlay);
     (required ? this.justification : this.duration).focus();
   }
@@ -212,7 +243,7 @@ export class ElevationDialog {
 
   /** Checks the fields, sends the request and acts on the answer; `andRun`: "Request and run". */
   async send(andRun = false): Promise<void> {
-    if (this.submitting || this.closed) return;
+    if (this.submitting || this.closed || this.submit.disabled) return;
     const problem = checkRequest(this.option, { justification: this.justification.value, ticket: this.ticket?.value ?? "" });
     if (problem) {
       this.showError(problem.message);
@@ -228,12 +259,13 @@ export class ElevationDialog {
       justification: this.justification.value.trim(),
       ticket: this.ticket ? this.ticket.value.trim() || null : null,
     };
+    if (this.hooks.extend) request.extends = this.hooks.extend.requestId;
     const pending = andRun && this.hooks.andRun ? this.hooks.andRun() : null;
     const pressed = pending && this.submitRun ? this.submitRun : this.submit;
     this.submitting = true;
     this.submit.disabled = true;
     if (this.submitRun) this.submitRun.disabled = true;
-    pressed.textContent = "Requesting…";
+    pressed.textContent = this.hooks.extend ? "Extending…" : "Requesting…";
     try {
       const decision = await this.hooks.request(request);
       if (!decision || !OUTCOMES.has(decision.outcome)) {
@@ -245,7 +277,7 @@ export class ElevationDialog {
       this.hooks.decided(decision);
       pending?.answered(decision);
       if (decision.outcome === "denied") {
-        const message = decision.message?.trim() || `The request for ${this.option.name} was denied.`;
+        const message = decision.message?.trim() || `The ${this.hooks.extend ? "extension" : "request"} for ${this.option.name} was denied.`;
         this.fail(message, `${this.option.name} was not granted: ${message}`);
       } else {
         this.close();
@@ -257,7 +289,7 @@ export class ElevationDialog {
     } finally {
       this.submitting = false;
       this.submit.disabled = false;
-      this.submit.textContent = "Request";
+      this.submit.textContent = this.verb;
       if (this.submitRun) {
         this.submitRun.disabled = false;
         this.submitRun.textContent = "Request and run";

@@ -39,6 +39,39 @@ export function durationChoices(option: Pick<ElevationOption, "defaultDurationS"
   return [...choices].sort((a, b) => a - b);
 }
 
+/**
+ * How much more (seconds) a grant of `option` ending at `expiresAtMs` may be given at `now`:
+ * its new end may be at most the elevation's maximum from now.
+ */
+export function extensionRoomS(option: Pick<ElevationOption, "maxDurationS">, expiresAtMs: number, now: number): number {
+  if (!positive(option.maxDurationS)) return 0;
+  return Math.max(0, Math.floor((option.maxDurationS * 1000 - (expiresAtMs - now)) / 1000));
+}
+
+/** The durations an extension may ask for: the usual choices that fit, and the most that fits (whole minutes). */
+export function extensionChoices(
+  option: Pick<ElevationOption, "defaultDurationS" | "maxDurationS">,
+  expiresAtMs: number,
+  now: number,
+): number[] {
+  const room = extensionRoomS(option, expiresAtMs, now);
+  const choices = new Set(durationChoices(option).filter((seconds) => seconds <= room));
+  const whole = Math.floor(room / 60) * 60;
+  if (whole > 0) choices.add(whole);
+  return [...choices].sort((a, b) => a - b);
+}
+
+/** "14:20": a time of day on this machine's clock. */
+export function clockTime(ms: number): string {
+  const at = new Date(ms);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+}
+
+/** "pii-read extended until 14:20." */
+export function extendedText(name: string, expiresAtMs: number): string {
+  return `${name} extended until ${clockTime(expiresAtMs)}.`;
+}
+
 /** How a request for this elevation is decided. Anything unknown reads as needing an approver. */
 export function approvalText(approval: ElevationOption["approval"]): string {
   return approval === "auto" ? "Approved automatically by policy" : "An approver must approve it";

@@ -275,7 +275,7 @@ describe("deciding a request", () => {
     expect(byId("elevation-dialog")).toBeNull();
     expect(hooks.accessChanged).toHaveBeenCalledOnce();
     expect(buttons()).toEqual([]);
-    expect(itemText()).toBe("pii-read · 15 min left End");
+    expect(itemText()).toBe("pii-read · 15 min left Extend End");
     // The event that follows repeats the same status: no second re-check.
     elevations.update(granted);
     expect(hooks.accessChanged).toHaveBeenCalledOnce();
@@ -343,7 +343,7 @@ describe("deciding a request", () => {
     elevations.update(elevationStatus({ active: [grant("large-scan", NOW, 60 * MIN, "alice")] }));
     expect(hooks.accessChanged).toHaveBeenCalledOnce();
     expect(document.querySelector("#verdict-elevations .elevation-pending")).toBeNull();
-    expect(itemText()).toBe("large-scan · 1 h left End");
+    expect(itemText()).toBe("large-scan · 1 h left Extend End");
     expect(item().title).toContain("approved by alice");
   });
 });
@@ -375,7 +375,7 @@ describe("the status bar item", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN)], version: 5 }));
     hooks.accessChanged.mockClear();
     elevations.update(elevationStatus({ active: [], version: 4 }));
-    expect(itemText()).toBe("pii-read · 14 min left End");
+    expect(itemText()).toBe("pii-read · 14 min left Extend End");
     expect(hooks.accessChanged).not.toHaveBeenCalled();
     elevations.update(elevationStatus({ active: [], version: 6 }));
     expect(item().hidden).toBe(true);
@@ -393,7 +393,7 @@ describe("the status bar item", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN), grant("large-scan", NOW, 2 * 3600_000)] }));
     expect(item().hidden).toBe(false);
     expect(item().querySelector(".status-label")?.textContent).toBe("Elevated");
-    expect(itemText()).toBe("pii-read · 14 min left End, large-scan · 2 h left End");
+    expect(itemText()).toBe("pii-read · 14 min left Extend End, large-scan · 2 h left Extend End");
     expect([...item().querySelectorAll(".elevation-grant")].map((node) => node.textContent)).toEqual([
       "pii-read · 14 min left",
       "large-scan · 2 h left",
@@ -412,7 +412,7 @@ describe("the status bar item", () => {
         pending: [{ requestId: "req-1", name: "large-scan", requestedAtMs: NOW }],
       }),
     );
-    expect(itemText()).toBe("pii-read · 14 min left End; waiting for approval: large-scan Withdraw");
+    expect(itemText()).toBe("pii-read · 14 min left Extend End; waiting for approval: large-scan Withdraw");
   });
 
   it("withdraws a waiting request with its Withdraw button", async () => {
@@ -446,17 +446,17 @@ describe("the status bar item", () => {
     elevations.update(elevationStatus({ warnBeforeS: 600, active: [grant("pii-read", NOW, 11 * MIN)] }));
     expect(item().classList.contains("is-warning")).toBe(false);
     vi.advanceTimersByTime(4 * TICK_MS);
-    expect(itemText()).toBe("pii-read · 10 min left End");
+    expect(itemText()).toBe("pii-read · 10 min left Extend End");
     expect(item().classList.contains("is-warning")).toBe(true);
   });
 
   it("counts down on its own", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 30 * MIN)] }));
-    expect(itemText()).toBe("pii-read · 30 min left End");
+    expect(itemText()).toBe("pii-read · 30 min left Extend End");
     vi.advanceTimersByTime(TICK_MS);
-    expect(itemText()).toBe("pii-read · 30 min left End");
+    expect(itemText()).toBe("pii-read · 30 min left Extend End");
     vi.advanceTimersByTime(5 * TICK_MS);
-    expect(itemText()).toBe("pii-read · 29 min left End");
+    expect(itemText()).toBe("pii-read · 29 min left Extend End");
   });
 
   it("asks the backend once a grant is past its end without word", async () => {
@@ -723,9 +723,9 @@ describe("a grant's end without word from the backend", () => {
     elevations.update(elevationStatus({ active: [{ ...grant("pii-read", NOW, 30 * MIN), grantedAtMs: NOW }, grant("large-scan", NOW, 20 * MIN)], version: 2 }));
     source.status.mockResolvedValue(elevationStatus({ active: [{ ...grant("pii-read", NOW, 30 * MIN), grantedAtMs: NOW }], version: 3 }));
     await vi.advanceTimersByTimeAsync(10 * MIN);
-    expect(itemText()).toBe("pii-read · 20 min left End, large-scan · 10 min left End");
+    expect(itemText()).toBe("pii-read · 20 min left Extend End, large-scan · 10 min left Extend End");
     await vi.advanceTimersByTimeAsync(10 * MIN);
-    expect(itemText()).toBe("pii-read · 10 min left End");
+    expect(itemText()).toBe("pii-read · 10 min left Extend End");
     expect(byId("elevation-banner-text").textContent).toContain("large-scan has ended");
   });
 
@@ -805,5 +805,67 @@ describe("dispose and the banner", () => {
     expect(remove).toHaveBeenCalledWith("click", expect.any(Function));
     close.click();
     expect(byId("elevation-banner").hidden).toBe(false);
+  });
+});
+
+describe("extending a grant", () => {
+  const extendButton = () => item().querySelector<HTMLButtonElement>('button.extend-elevation[data-elevation="pii-read"]');
+
+  it("offers Extend on a held grant, named for assistive technology, and opens the dialog in extend mode", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], version: 1 }));
+    const button = extendButton();
+    expect(button?.getAttribute("aria-label")).toBe("Extend pii-read");
+    expect(button?.type).toBe("button");
+    button?.click();
+    expect(byId("elevation-title").textContent).toBe("Extend pii-read");
+    expect(byId("elevation-dialog").dataset.extends).toBe("req-pii-read");
+    // Ends in 10 min under a 1 h maximum: at most 50 min more.
+    const choices = [...byId<HTMLSelectElement>("elevation-duration").options].map((o) => Number(o.value));
+    expect(Math.max(...choices)).toBe(50 * 60);
+    expect(byId<HTMLButtonElement>("elevation-submit").textContent).toBe("Extend");
+  });
+
+  it("sends the link to the grant and tells the new end", async () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], version: 1 }));
+    const later = grant("pii-read", NOW, 25 * MIN);
+    source.request.mockResolvedValue(
+      decision({ outcome: "granted", expiresAtMs: later.expiresAtMs, requestId: "ext-1", status: elevationStatus({ active: [later], version: 2 }) }),
+    );
+    elevations.openExtend("pii-read");
+    byId<HTMLSelectElement>("elevation-duration").value = "900";
+    await submit("still on it", "INC-7");
+    expect(source.request).toHaveBeenCalledWith({
+      name: "pii-read",
+      durationS: 900,
+      justification: "still on it",
+      ticket: "INC-7",
+      extends: "req-pii-read",
+    });
+    expect(elevations.openDialog).toBeNull();
+    expect(itemText()).toBe("pii-read · 25 min left Extend End");
+    const at = new Date(later.expiresAtMs);
+    const hhmm = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+    expect(byId("elevation-banner-text").textContent).toBe(`pii-read extended until ${hhmm}.`);
+    expect(byId("elevation-banner").hidden).toBe(false);
+    expect(document.activeElement).toBe(extendButton());
+  });
+
+  it("shows a waiting extension without a Withdraw that would end the grant, and no second Extend", () => {
+    elevations.update(
+      elevationStatus({
+        active: [grant("pii-read", NOW, 10 * MIN)],
+        pending: [{ requestId: "ext-1", name: "pii-read", requestedAtMs: NOW }],
+        version: 1,
+      }),
+    );
+    expect(extendButton()).toBeNull();
+    expect(item().querySelector("button.withdraw-elevation")).toBeNull();
+    expect(item().querySelector(".elevation-request")?.textContent).toBe("pii-read (more time)");
+  });
+
+  it("offers no Extend when the status cannot be read or the policy no longer offers it", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], options: [], version: 1 }));
+    expect(extendButton()).toBeNull();
+    expect(elevations.openExtend("pii-read")).toBeNull();
   });
 });

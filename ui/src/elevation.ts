@@ -25,6 +25,7 @@ import {
   describeElevations,
   endedText,
   endingSoon,
+  extendedText,
   listNames,
   pendingNote,
   pendingNoteTitle,
@@ -124,6 +125,8 @@ export class Elevations {
   private readonly ending = new Set<string>();
   private reloading = false;
   private disposed = false;
+  /** "pii-read extended until 14:20.", shown until dismissed or timed out. */
+  private extendedNote: string | null = null;
   private readonly onBannerClose = () => this.dismissBanner();
 
   constructor(
@@ -206,6 +209,36 @@ export class Elevations {
     return this.dialog;
   }
 
+  /**
+   * Opens the dialog in extend mode for the grant of `name` held now: more time on the same
+   * grant (a no-op when none is held or the policy does not define it).
+   */
+  openExtend(name: string): ElevationDialog | null {
+    const option = this.status.options.find((candidate) => candidate.name === name);
+    const grant = this.status.active.find((candidate) => candidate.name === name && candidate.expiresAtMs > Date.now());
+    if (!option || !grant || this.disposed) return null;
+    this.dialog?.close();
+    const requestId = grant.requestId;
+    this.dialog = new ElevationDialog(this.elements.host, option, {
+      extend: { requestId, expiresAtMs: grant.expiresAtMs },
+      restoreFocus: () => this.restoreExtendFocus(name),
+      request: (request) => this.source.request(request),
+      decided: (decision) => {
+        this.decided(decision);
+        const now = this.status.active.find((candidate) => candidate.requestId === requestId);
+        if (decision.outcome === "granted" && now && !this.disposed) {
+          this.extendedNote = extendedText(name, now.expiresAtMs);
+          this.restartEndedTimer();
+          this.renderBanner();
+        }
+      },
+      error: (message) => {
+        if (!this.disposed) this.hooks.error(message);
+      },
+    });
+    return this.dialog;
+  }
+
   /** The open dialog, if any. */
   get openDialog(): ElevationDialog | null {
     return this.dialog?.isOpen ? this.dialog : null;
@@ -276,6 +309,16 @@ export class Elevations {
   private restoreFocus(name: string): void {
     if (this.disposed) return;
     const again = [...this.elements.buttons.querySelectorAll<HTMLButtonElement>("button.request-elevation")].find(
+      (button) => button.dataset.elevation === name,
+    );
+    if (again) again.focus();
+    else this.hooks.restoreFocus?.();
+  }
+
+  /** Puts focus back on the Extend button for `name` if it is there (again), else where the app says. */
+  private restoreExtendFocus(name: string): void {
+    if (this.disposed) return;
+    const again = [...this.item.querySelectorAll<HTMLButtonElement>("button.extend-elevation")].find(
       (button) => button.dataset.elevation === name,
     );
     if (again) again.focus();
@@ -382,12 +425,14 @@ export class Elevations {
     this.endedTimer = setTimeout(() => {
       this.endedTimer = null;
       this.ended = [];
+      this.extendedNote = null;
       this.renderBanner();
     }, ENDED_NOTICE_MS);
   }
 
   private dismissBanner(): void {
     this.ended = [];
+    this.extendedNote = null;
     this.refused = [];
     if (this.endedTimer !== null) clearTimeout(this.endedTimer);
     this.endedTimer = null;
@@ -471,12 +516,31 @@ export class Elevations {
     label.textContent = display.label;
     const value = document.createElement("span");
     value.className = "status-value";
+    const options = new Set(this.status.options.map((option) => option.name));
+    const pending = new Set(this.status.pending.map((request) => request.name));
+    const held = new Set(this.status.active.map((grant) => grant.name));
     display.grants.forEach((grant, index) => {
       if (index > 0) value.append(", ");
       const text = document.createElement("span");
       text.className = "elevation-grant";
       text.dataset.elevation = grant.name;
       text.textContent = grant.text;
+      // More time on the same grant, while the policy offers the elevation and no extension waits.
+      const extendable = this.statusRead && options.has(grant.name) && !pending.has(grant.name);
+      if (extendable) {
+        const extend = document.createElement("button");
+        extend.type = "button";
+        extend.className = "extend-elevation";
+        extend.dataset.elevation = grant.name;
+        extend.textContent = "Extend";
+        extend.setAttribute("aria-label", `Extend ${grant.name}`);
+        extend.title = `Ask for more time on ${grant.name}; running queries carry on`;
+        extend.disabled = this.ending.has(grant.name);
+        extend.addEventListener("click", () => void this.openExtend(grant.name));
+        value.append(text, " ", extend, " ");
+      } else {
+        value.append(text, " ");
+      }
       const end = document.createElement("button");
       end.type = "button";
       end.className = "end-elevation";
@@ -485,7 +549,7 @@ export class Elevations {
       end.title = `End ${grant.name} now`;
       end.disabled = this.ending.has(grant.name);
       end.addEventListener("click", () => void this.end(grant.name));
-      value.append(text, " ", end);
+      value.append(end);
     });
     if (display.pending.length > 0) {
       if (display.grants.length > 0) value.append("; ");
@@ -497,8 +561,15 @@ export class Elevations {
         const request = document.createElement("span");
         request.className = "elevation-request";
         request.dataset.elevation = name;
-        request.textContent = name;
-        waiting.append(request, " ", this.withdrawButton(name));
+        if (held.has(name)) {
+          // An extension: "Withdraw" would end the grant itself (ending it voids the extension).
+          request.textContent = `${name} (more time)`;
+          request.title = `An extension of ${name} waits for an approver; the grant runs on to its current end meanwhile`;
+          waiting.append(request);
+        } else {
+          request.textContent = name;
+          waiting.append(request, " ", this.withdrawButton(name));
+        }
       });
       value.append(waiting);
     }
@@ -512,10 +583,11 @@ export class Elevations {
     const warning = warningText(soon, Date.now());
     const refused = refusalText(this.refused);
     const ended = endedText(this.ended);
-    const text = [refused, ended, warning].filter((part): part is string => part !== null).join(" ");
+    const extended = this.extendedNote;
+    const text = [refused, ended, extended, warning].filter((part): part is string => part !== null).join(" ");
     const warns = warning !== null || refused !== null;
     banner.classList.toggle("is-warning", warns);
-    banner.classList.toggle("is-info", !warns && ended !== null);
+    banner.classList.toggle("is-info", !warns && (ended !== null || extended !== null));
     bannerText.textContent = text;
     banner.hidden = text === "";
   }
