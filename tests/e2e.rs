@@ -903,6 +903,93 @@ fn an_elevation_requested_from_the_window_holds_until_it_ends_and_then_locks_out
     Ok(())
 }
 
+/// Issue 14, extending a grant on the demo (pii-read is approved by the policy): Extend in the
+/// status bar, found by its accessible name, opens the dialog in extend mode; the same grant
+/// then ends later, as the status bar says, and the journal records the extension.
+#[test]
+fn a_held_grant_is_extended_from_the_status_bar() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the editor", PATIENCE, || {
+        s.find("#editor .cm-content").ok().flatten()
+    })?;
+    set_sql(
+        &s,
+        "SELECT email FROM sales.customers ORDER BY customer_id LIMIT 3",
+    )?;
+    wait_verdict(&s, "elevate")?;
+    open_request_dialog(&s, "pii-read")?;
+    let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
+    s.click(&submit)?;
+    wait_verdict(&s, "allow")?;
+    // The demo's default is 15 minutes.
+    wait_for("the grant in the status bar", PATIENCE, || {
+        text_of(&s, "#status [data-item=elevation]")
+            .filter(|t| t.contains("pii-read · 15 min left"))
+    })?;
+
+    let extend = wait_for("the Extend button", PATIENCE, || {
+        s.find_by_role("button", Some("Extend pii-read"), None, None)
+            .ok()
+            .flatten()
+    })?;
+    s.click(&extend)?;
+    wait_for("the dialog in extend mode", PATIENCE, || {
+        text_of(&s, "#elevation-title").filter(|t| t == "Extend pii-read")
+    })?;
+    let chosen = s.execute(
+        "return document.querySelector('#elevation-duration').value;",
+        json!([]),
+    )?;
+    assert_eq!(chosen, json!("900"), "15 min more is offered first");
+    let why = s
+        .find("#elevation-justification")?
+        .ok_or("no #elevation-justification")?;
+    s.send_keys(&why, "The churn list needs longer, INC-1234")?;
+    let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
+    assert_eq!(s.text(&submit)?, "Extend");
+    s.click(&submit)?;
+    wait_for("the dialog to close", PATIENCE, || {
+        s.find("#elevation-dialog")
+            .ok()
+            .and_then(|d| d.is_none().then_some(()))
+    })?;
+    let item = wait_for("the new end in the status bar", PATIENCE, || {
+        text_of(&s, "#status [data-item=elevation]")
+            .filter(|t| t.contains("pii-read · 30 min left"))
+    })?;
+    assert!(item.contains("Extend"), "{item:?}");
+    let told = wait_for("the extended banner", PATIENCE, || {
+        text_of(&s, "#elevation-banner-text").filter(|t| t.contains("extended until"))
+    })?;
+    assert!(told.starts_with("pii-read extended until "), "{told:?}");
+    // Still allowed: the grant was not ended and asked for again.
+    wait_verdict(&s, "allow")?;
+
+    let (kinds, _) = journal(&ws)?;
+    let tail: Vec<&str> = kinds
+        .iter()
+        .filter(|k| k.starts_with("elevation_") || k.as_str() == "lockout")
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "elevation_requested",
+            "elevation_granted",
+            "elevation_requested",
+            "elevation_extended"
+        ],
+        "{kinds:?}"
+    );
+    Ok(())
+}
+
 /// The kinds of the journal's events, oldest first, and the query events among them.
 fn journal(ws: &Workspace) -> Result<(Vec<String>, Vec<serde_json::Value>), String> {
     let events = ws
