@@ -868,4 +868,15 @@ describe("extending a grant", () => {
     expect(extendButton()).toBeNull();
     expect(elevations.openExtend("pii-read")).toBeNull();
   });
+
+  it("tells a refused extension while the grant it was for runs on", () => {
+    const held = grant("pii-read", NOW, 10 * MIN);
+    elevations.update(elevationStatus({ active: [held], version: 1 }));
+    const refused = refusal("ext-1", "pii-read", "the extension was not granted: enough for today", NOW);
+    elevations.update(elevationStatus({ active: [held], refusals: [refused], version: 2 }));
+    expect(byId("elevation-banner").hidden).toBe(false);
+    expect(byId("elevation-banner-text").textContent).toContain("enough for today");
+    expect(extendButton()).not.toBeNull();
+  });
 });
+

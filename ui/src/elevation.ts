@@ -345,9 +345,12 @@ export class Elevations {
       this.statusRead = true;
       this.takeRefusals(status);
     }
-    // A refusal gives way once that elevation is granted or asked for again.
+    // A refusal gives way once that elevation is granted (after it) or asked for again; a
+    // refused extension stays while the grant it was for runs on.
     const waiting = new Set(status.pending.map((request) => request.name));
-    this.refused = this.refused.filter((refusal) => !stillActive.has(refusal.name) && !waiting.has(refusal.name));
+    const grantedSince = (refusal: ElevationRefusal) =>
+      status.active.some((grant) => grant.name === refusal.name && grant.grantedAtMs >= refusal.atMs);
+    this.refused = this.refused.filter((refusal) => !grantedSince(refusal) && !waiting.has(refusal.name));
     for (const key of [...this.quieted]) if (!status.active.some((grant) => grantKey(grant) === key)) this.quieted.delete(key);
     this.ended = [...new Set([...this.ended.filter((name) => !stillActive.has(name)), ...gone])];
     if (gone.length > 0) this.restartEndedTimer();
