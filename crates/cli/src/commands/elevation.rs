@@ -67,8 +67,14 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                         let duration =
                             format_duration(std::time::Duration::from_secs(r.duration_s));
                         // Request files are written by requesters: nothing in them may drive the terminal.
+                        // An extension adds its duration to a held grant: say which.
+                        let extends = r
+                            .extends
+                            .as_deref()
+                            .map(|g| format!("  (more time on grant {})", plain(g)))
+                            .unwrap_or_default();
                         println!(
-                            "{}  {}  {:<16} {:<8} {}  {}",
+                            "{}  {}  {:<16} {:<8} {}  {}{extends}",
                             r.id,
                             rfc3339(r.requested_at_ms),
                             plain(&r.name),
