@@ -415,6 +415,49 @@ rules:
     }
 
     #[test]
+    fn an_extended_grant_is_measured_from_its_extension_and_voids_nothing_while_held() {
+        let t0 = Moment::now();
+        let p = policy(POLICY);
+        let mut state = Elevations::new(None);
+        state.insert(grant("pii-read", t0, 50 * 60));
+        let later = t0.after(Duration::from_secs(40 * 60));
+        let held = state.held("id-pii-read", later).cloned();
+        let longer = crate::extend(
+            held.as_ref(),
+            "id-pii-read",
+            "pii-read",
+            Duration::from_secs(40 * 60),
+            Duration::from_secs(3600),
+            later,
+            None,
+        )
+        .expect("ends 50 min from now, within the hour");
+        let mut waiting = pending("x1", "pii-read");
+        waiting.extends = Some("id-pii-read".into());
+        state.wait_for(waiting, later.mono);
+        state.extend(longer);
+        // 90 minutes since it was granted, 50 since it was extended: the policy allows it.
+        assert!(state.take_ended(later, Some(&p)).is_empty());
+        assert!(state.void_extensions(later).is_empty(), "its grant holds");
+        let past = t0.after(Duration::from_secs(90 * 60));
+        assert_eq!(
+            state.take_ended(past, Some(&p)).len(),
+            1,
+            "ends at the new end"
+        );
+        assert_eq!(
+            state
+                .void_extensions(past)
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            ["x1"],
+            "an extension of a grant that ended is void"
+        );
+        assert!(state.held("id-pii-read", past).is_none());
+    }
+
+    #[test]
     fn a_grant_is_announced_once_when_it_comes_near_its_end() {
         let t0 = Moment::now();
         let mut state = Elevations::new(None);
