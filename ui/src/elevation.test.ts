@@ -872,7 +872,7 @@ describe("extending a grant", () => {
   it("tells a refused extension while the grant it was for runs on", () => {
     const held = grant("pii-read", NOW, 10 * MIN);
     elevations.update(elevationStatus({ active: [held], version: 1 }));
-    const refused = refusal("ext-1", "pii-read", "the extension was not granted: enough for today", NOW);
+    const refused = refusal("ext-1", "pii-read", "no more time (denied by bob: enough for today); the grant runs on to 10:30 UTC", NOW);
     elevations.update(elevationStatus({ active: [held], refusals: [refused], version: 2 }));
     expect(byId("elevation-banner").hidden).toBe(false);
     expect(byId("elevation-banner-text").textContent).toContain("enough for today");

@@ -406,10 +406,9 @@ impl Gate {
                                 )
                             })
                             .unwrap_or_default();
-                        changes.denied.push((
-                            request.name,
-                            format!("the extension was not granted: {reason}{end}"),
-                        ));
+                        changes
+                            .denied
+                            .push((request.name, format!("no more time ({reason}){end}")));
                     }
                 }
                 continue;
@@ -1600,12 +1599,12 @@ mod tests {
             )
             .expect("deny");
         let changes = gate.check_elevations();
+        let said = &changes.denied[0].1;
         assert!(
-            changes.denied[0]
-                .1
-                .contains("extension was not granted: enough for today"),
-            "{:?}",
-            changes.denied
+            said.starts_with("no more time (")
+                && said.contains("enough for today")
+                && said.contains("; the grant runs on to "),
+            "{said}"
         );
         assert_eq!(
             gate.elevation_status().active[0].expires_at_ms,
