@@ -49,7 +49,9 @@ pub struct HeldGrant {
     pub access_key_id: Secret,
     pub secret_access_key: Secret,
     pub session_token: Secret,
-    /// When STS lets them expire; the session policy ends them at the grant's end anyway.
+    /// When AWS lets them expire. In the STS mode the session policy ends them at the grant's
+    /// end anyway; in the Identity Center mode they stay valid at AWS until then (the
+    /// permission set's session, at least an hour), past the grant's end (AWS TEAM #195).
     pub credentials_expire_at_ms: i64,
 }
 
@@ -97,6 +99,9 @@ pub enum Progress {
     Held { expires_at_ms: i64 },
     /// Denied, withdrawn, revoked or ended: why.
     Finished { status: Status, reason: String },
+    /// Granted at the broker, but its credentials cannot be taken here (the access portal
+    /// keeps refusing an Identity Center grant's role): why.
+    Unusable { reason: String },
 }
 
 /// What `AwsElevations::end` ended.
@@ -625,10 +630,11 @@ impl AwsElevations {
                 if now - granted_at < PORTAL_CATCH_UP.as_millis() as i64 {
                     return Ok(Progress::Granted);
                 }
-                return Err(CoreError::NoElevation(format!(
-                    "request {} was granted (permission set {role} in account {account}), but the AWS access portal does not give your sign-in that role ({e}); ask an administrator to check the account assignment",
-                    state.id
-                )));
+                return Ok(Progress::Unusable {
+                    reason: format!(
+                        "granted (permission set {role} in account {account}), but the AWS access portal does not give your sign-in that role ({e}); ask an administrator to check the account assignment"
+                    ),
+                });
             }
             Err(e) => return Err(e.into()),
         };

@@ -136,6 +136,14 @@ async fn wait(
             Ok(Progress::Finished { reason, .. }) => {
                 return gate.refused_elsewhere(id, &reason);
             }
+            Ok(Progress::Unusable { reason }) => {
+                // Granted, but never usable here: ended at the broker too, so the access it
+                // gives at AWS (an Identity Center assignment) does not linger unused.
+                if let Err(e) = elevations.withdraw(id, &reason).await {
+                    tracing::warn!(request = %id, "the request could not be withdrawn: {e}");
+                }
+                return gate.refused_elsewhere(id, &reason);
+            }
             Ok(Progress::Waiting | Progress::Granted) => {}
             // A passing failure (network, throttling): the next look may get through.
             Err(e) => tracing::warn!(request = %id, "looking at the request failed: {e}"),
@@ -231,6 +239,7 @@ pub async fn renew_once(
             gate.renew_elevated(&held).map(Look::Renewed)
         }
         Progress::Finished { reason, .. } => Ok(Look::Ended(reason)),
+        Progress::Unusable { reason } => Err(CoreError::NoElevation(reason)),
         Progress::Waiting | Progress::Granted => Ok(Look::Renewed(Renewed::AlreadyCurrent)),
     }
 }

@@ -169,6 +169,15 @@ fn say(name: &str, id: &str, progress: &Progress) -> u8 {
             );
             EXIT_REFUSED
         }
+        Progress::Unusable { reason } => {
+            println!(
+                "{} was {} (request {id}); end it with `warden elevation end {}`",
+                plain(name),
+                plain(reason),
+                plain(name)
+            );
+            EXIT_REFUSED
+        }
         Progress::Finished { status, reason } => {
             let word = serde_json::to_value(status)
                 .ok()

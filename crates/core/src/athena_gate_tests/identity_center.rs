@@ -419,3 +419,60 @@ async fn assigned_principal(admin: &aws_sdk_ssoadmin::Client, instance: &str, ps
     assert_eq!(all.len(), 1, "{all:?}");
     all[0].clone()
 }
+
+#[tokio::test]
+async fn a_grant_the_portal_keeps_refusing_is_refused_in_the_window_and_ended_at_the_broker() {
+    let lab = lab().await;
+    let (admin, instance, ps) = center(&lab.moto.endpoint).await;
+    // The broker's clock runs two minutes behind: the grant is older than the portal's
+    // catch-up time as soon as it is made.
+    let clock = Arc::new(ManualClock::new());
+    clock.set_wall_back(Duration::from_secs(120));
+    let (broker, _broker_dir) = broker(&lab, &ps, clock).await;
+    let fake = FakeSso::start();
+    let vault = Vault::in_memory();
+    let session = signed_in(&fake, &lab.moto.endpoint, &vault, 3600).await;
+    // The portal asks about someone without the assignment: it refuses the role for good.
+    fake.set(|k| {
+        if let Some(center) = k.identity_center.as_mut() {
+            center.user_name = "someone-else@example.com".into();
+        }
+    });
+    let gate = window_gate(&lab, &vault).await;
+    let elevations =
+        Arc::new(elevations(&lab, &vault, gate.audit().clone()).with_portal(session.clone()));
+    crate::aws_hold::request_with(
+        gate.clone(),
+        Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+        elevations.clone(),
+        None,
+        pii_read(),
+        Duration::from_secs(60),
+        Duration::from_millis(50),
+    )
+    .await
+    .expect("sent");
+    broker.run_once().await.expect("a broker pass");
+    assert_eq!(assigned_principals(&admin, &instance, &ps).await.len(), 1);
+
+    let mut denied = Vec::new();
+    for _ in 0..500 {
+        let changes = gate.check_elevations();
+        assert!(changes.granted.is_empty(), "{changes:?}");
+        if !changes.denied.is_empty() {
+            denied = changes.denied;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(denied.len(), 1, "not refused within 10 s");
+    assert!(
+        denied[0].1.contains(PERMISSION_SET) && denied[0].1.contains("account assignment"),
+        "{denied:?}"
+    );
+    assert!(gate.elevation_status().active.is_empty());
+    assert!(elevations.held("pii-read").expect("keyring").is_none());
+    // Ended at the broker too: its next pass deletes the assignment nobody can use.
+    broker.run_once().await.expect("a broker pass");
+    assert!(assigned_principals(&admin, &instance, &ps).await.is_empty());
+}
