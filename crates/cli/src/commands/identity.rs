@@ -194,6 +194,15 @@ pub fn credentials(cli: &Cli, args: &CredentialsArgs) -> Result<u8, String> {
             );
             return Ok(EXIT_REFUSED);
         };
+        if g.credentials_expire_at_ms > g.expires_at_ms {
+            // Identity Center mode: the portal's session is not cut at the grant's end. The
+            // Expiration below makes tools drop it then, but a copy stays valid at AWS.
+            eprintln!(
+                "warden: warning: these credentials stay valid at AWS until {}, after the grant's end at {} (an Identity Center session cannot be cut short); tools that honour Expiration stop using them at the grant's end",
+                warden_core::aws_elevation::until_text(g.credentials_expire_at_ms),
+                warden_core::aws_elevation::until_text(g.expires_at_ms)
+            );
+        }
         warden_core::identity::RoleCredentials {
             access_key_id: g.access_key_id.expose().to_string(),
             secret_access_key: g.secret_access_key.clone(),
