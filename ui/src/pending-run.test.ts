@@ -110,6 +110,18 @@ describe("a query that asked for its elevation with Request and run", () => {
     expect(run).toHaveBeenCalledTimes(1);
   });
 
+  it("never follows a waiting answer without a request id, even when a grant of that name comes", async () => {
+    const ask = pending.ask(query());
+    ask.answered({ ...waiting("req-1"), requestId: null });
+    expect(pending.of(1)).toBeNull();
+    expect(told).toEqual([
+      { tabId: 1, message: "The request for pii-read has no id to follow, so the query will not run by itself.", notRun: true },
+    ]);
+    pending.status(statusWith({ active: ["req-1"] }));
+    await settle();
+    expect(run).not.toHaveBeenCalled();
+  });
+
   it("waits for an approver and runs when a status shows its request granted", async () => {
     const ask = pending.ask(query());
     pending.status(statusWith({ pending: ["req-1"] }));

@@ -150,9 +150,15 @@ export class PendingRuns {
         return;
       case "pending": {
         const requestId = decision.requestId ?? "";
+        if (requestId === "") {
+          // Without its request's id no grant can be told to be this one's: never guess by name.
+          this.drop(tabId, token);
+          this.hooks.tell(tabId, `The request for ${entry.query.elevation} has no id to follow, so the query will not run by itself.`, true);
+          return;
+        }
         // The answer's status may leave the request out; the shown one has it.
         const status = this.last;
-        const seen = status !== null && status.pending.some((request) => this.sameRequest(request, requestId, entry.query.elevation));
+        const seen = status !== null && status.pending.some((request) => this.sameRequest(request, requestId));
         entry.state = { kind: "waiting", requestId, seen };
         this.hooks.changed();
         if (status) this.judge(entry, status);
@@ -164,9 +170,9 @@ export class PendingRuns {
     }
   }
 
-  /** The request of `entry` is `requestId`; without one (never expected), its elevation's. */
-  private sameRequest(candidate: { requestId: string; name: string }, requestId: string, elevation: string): boolean {
-    return requestId !== "" ? candidate.requestId === requestId : candidate.name === elevation;
+  /** The request of `entry` is `requestId` (never empty: an answer without one is dropped). */
+  private sameRequest(candidate: { requestId: string }, requestId: string): boolean {
+    return requestId !== "" && candidate.requestId === requestId;
   }
 
   /** What `status` means for a run that waits for its grant. */
@@ -174,18 +180,18 @@ export class PendingRuns {
     if (entry.state.kind !== "waiting") return;
     const { requestId } = entry.state;
     const name = entry.query.elevation;
-    if (status.active.some((grant) => this.sameRequest(grant, requestId, name))) {
+    if (status.active.some((grant) => this.sameRequest(grant, requestId))) {
       void this.fire(entry);
       return;
     }
-    const refusal = status.refusals.find((candidate) => this.sameRequest(candidate, requestId, name));
+    const refusal = status.refusals.find((candidate) => this.sameRequest(candidate, requestId));
     if (refusal) {
       this.forget(entry);
       const reason = refusal.reason.trim().replace(/[.\s]+$/, "");
       this.hooks.tell(entry.query.tabId, `${name} was not granted${reason ? ` (${reason})` : ""}, so the query did not run.`, true);
       return;
     }
-    if (status.pending.some((request) => this.sameRequest(request, requestId, name))) {
+    if (status.pending.some((request) => this.sameRequest(request, requestId))) {
       entry.state.seen = true;
     } else if (entry.state.seen) {
       // Gone from the waiting list without a grant or a refusal: withdrawn (End, Withdraw).
