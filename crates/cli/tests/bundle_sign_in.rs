@@ -19,12 +19,14 @@ use warden_test_support::Moto;
 /// Differs from every other test's workspace: the tests share one keyring.
 const WS: &str = "s3policy";
 const BUCKET: &str = "warden-policy";
+// Fake access key ids (moto accepts any key and records which one signed each request); none
+// is a real credential, and each says so.
 /// The access key of every credential set the SSO fake hands out: the sign-in's.
-const SIGN_IN_KEY: &str = "ASIAWARDENSIGNIN0001";
+const SIGN_IN_KEY: &str = "ASIAFAKESIGNIN000001";
 /// The key of a stray default profile in `~/.aws/credentials`: must sign nothing.
-const STRAY_KEY: &str = "AKIASTRAYPROFILE0001";
+const STRAY_KEY: &str = "AKIAFAKESTRAYPROF001";
 /// The security team's key, which publishes the bundles.
-const PUBLISHER_KEY: &str = "AKIAPOLICYPUBLISHER1";
+const PUBLISHER_KEY: &str = "AKIAFAKEPUBLISHER001";
 
 struct Env {
     home: tempfile::TempDir,
