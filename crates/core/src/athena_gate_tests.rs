@@ -1241,7 +1241,7 @@ mod window_requests {
     }
 
     /// Checks the gate (as the app does every second) until something comes of the request.
-    async fn next_news(gate: &Gate) -> crate::ElevationChanges {
+    pub(super) async fn next_news(gate: &Gate) -> crate::ElevationChanges {
         for _ in 0..500 {
             let changes = gate.check_elevations();
             if !changes.granted.is_empty() || !changes.denied.is_empty() {

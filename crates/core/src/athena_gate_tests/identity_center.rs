@@ -20,7 +20,7 @@ use warden_test_support::sso_fake::FakeSso;
 use warden_test_support::standin::{local_sdk_config, ColumnGrants};
 use warden_test_support::ManualClock;
 
-use super::window_requests::{local_broker_with, pii_read, window_gate};
+use super::window_requests::{local_broker_with, next_news, pii_read, window_gate};
 use super::*;
 use crate::aws_elevation::{AwsElevations, Progress};
 use crate::aws_hold::{renew_once, Look};
@@ -100,6 +100,25 @@ async fn broker(
         broker.with_identity_center(IdentityCenter::new(&sdk, &sdk)),
         dir,
     )
+}
+
+/// pii-read asked for from the window's gate, as the app does, followed every 50 ms.
+async fn ask_from_window(
+    lab: &Lab,
+    gate: &Arc<crate::Gate>,
+    elevations: &Arc<AwsElevations>,
+) -> crate::gate::ElevationDecision {
+    crate::aws_hold::request_with(
+        gate.clone(),
+        Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
+        elevations.clone(),
+        None,
+        pii_read(),
+        Duration::from_secs(60),
+        Duration::from_millis(50),
+    )
+    .await
+    .expect("sent")
 }
 
 struct Quiet;
@@ -191,33 +210,15 @@ async fn a_window_grant_takes_the_permission_sets_credentials_from_the_portal() 
     let gate = window_gate(&lab, &vault).await;
     let elevations =
         Arc::new(elevations(&lab, &vault, gate.audit().clone()).with_portal(session.clone()));
-    let decision = crate::aws_hold::request_with(
-        gate.clone(),
-        Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
-        elevations.clone(),
-        None,
-        pii_read(),
-        Duration::from_secs(60),
-        Duration::from_millis(50),
-    )
-    .await
-    .expect("sent");
+    let decision = ask_from_window(&lab, &gate, &elevations).await;
     assert_eq!(decision.outcome, Outcome::Pending);
 
     // The broker assigns the permission set and grants; the window takes the role's
     // credentials from the portal and holds the grant.
     broker.run_once().await.expect("a broker pass");
-    let mut granted = Vec::new();
-    for _ in 0..500 {
-        let changes = gate.check_elevations();
-        assert!(changes.denied.is_empty(), "{changes:?}");
-        if !changes.granted.is_empty() {
-            granted = changes.granted;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(granted.len(), 1, "not granted within 10 s");
+    let news = next_news(&gate).await;
+    assert!(news.denied.is_empty(), "{news:?}");
+    assert_eq!(news.granted.len(), 1, "{news:?}");
     let held = elevations.held("pii-read").expect("keyring").expect("held");
 
     // Those credentials are the permission set's role at moto's STS...
@@ -441,31 +442,14 @@ async fn a_grant_the_portal_keeps_refusing_is_refused_in_the_window_and_ended_at
     let gate = window_gate(&lab, &vault).await;
     let elevations =
         Arc::new(elevations(&lab, &vault, gate.audit().clone()).with_portal(session.clone()));
-    crate::aws_hold::request_with(
-        gate.clone(),
-        Workspace::find(&Home::under(lab.home.path()), None).expect("ws"),
-        elevations.clone(),
-        None,
-        pii_read(),
-        Duration::from_secs(60),
-        Duration::from_millis(50),
-    )
-    .await
-    .expect("sent");
+    ask_from_window(&lab, &gate, &elevations).await;
     broker.run_once().await.expect("a broker pass");
     assert_eq!(assigned_principals(&admin, &instance, &ps).await.len(), 1);
 
-    let mut denied = Vec::new();
-    for _ in 0..500 {
-        let changes = gate.check_elevations();
-        assert!(changes.granted.is_empty(), "{changes:?}");
-        if !changes.denied.is_empty() {
-            denied = changes.denied;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(denied.len(), 1, "not refused within 10 s");
+    let news = next_news(&gate).await;
+    assert!(news.granted.is_empty(), "{news:?}");
+    let denied = news.denied;
+    assert_eq!(denied.len(), 1, "{denied:?}");
     assert!(
         denied[0].1.contains(PERMISSION_SET) && denied[0].1.contains("account assignment"),
         "{denied:?}"
