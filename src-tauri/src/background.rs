@@ -16,7 +16,8 @@ const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(10);
 
 /// How soon a grant's end cancels the queries that need it, and an approval is picked up.
 /// (Lint and run judge grants by the clock anyway; this bounds how long a running query
-/// outlives its grant.)
+/// outlives its grant.) News from the broker (a decision, a grant ended there) wakes the
+/// check at once.
 const ELEVATION_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// How often a signed-in AWS session is looked at: its token is refreshed before it runs out,
@@ -50,7 +51,12 @@ pub fn start(app: AppHandle, gate: Arc<Gate>, told: Arc<ToldHealth>, audit_sync_
     let (a, g) = (app.clone(), gate.clone());
     tauri::async_runtime::spawn(async move {
         loop {
-            tokio::time::sleep(ELEVATION_CHECK_EVERY).await;
+            // A grant the broker ended is locked out as soon as the follower sees it, not up
+            // to a tick later.
+            tokio::select! {
+                _ = tokio::time::sleep(ELEVATION_CHECK_EVERY) => {}
+                _ = g.elevation_news() => {}
+            }
             // Journal writes and queue reads block; keep them off the async workers.
             let checked = g.clone();
             let Ok(changes) =

@@ -368,8 +368,9 @@ pub async fn before_use(
 
 /// Keeps the grants `gate` holds in step with the broker while a one-shot run lasts, as the
 /// window does: each is followed ([`follow`]: newer sets swapped in, a grant the broker ended
-/// marked), and the gate is checked every second, which locks out (and stops the runs leaning
-/// on) a grant that has ended or whose credentials ran out. Abort the task when the run is over.
+/// marked, which wakes the check at once), and the gate is checked every second, which locks
+/// out (and stops the runs leaning on) a grant that has ended or whose credentials ran out.
+/// Abort the task when the run is over.
 pub fn follow_while_running(
     gate: Arc<Gate>,
     elevations: Arc<AwsElevations>,
@@ -393,7 +394,10 @@ pub fn follow_while_running(
             if gate.elevation_status().active.is_empty() {
                 return;
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = gate.elevation_news() => {}
+            }
         }
     })
 }

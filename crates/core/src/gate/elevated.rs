@@ -282,6 +282,8 @@ impl Gate {
                 e.ended_at_broker = Some(why.to_string());
             }
         }
+        // The lockout should not wait for the check's next tick.
+        self.wake_check();
     }
 
     /// The engine for a run whose verdict leaned on `names` (grants `grants`), or why none.

@@ -76,6 +76,9 @@ pub struct Gate {
     clock: Arc<dyn Clock>,
     /// What came of requests decided elsewhere (AWS), told at the next check.
     news: std::sync::Mutex<ElevationChanges>,
+    /// Woken when news comes or the broker ends a grant, so the app's check runs at once
+    /// instead of at its next tick (see [`Gate::elevation_news`]).
+    news_ready: tokio::sync::Notify,
     /// The workspace's catalog cache file; `None` keeps the catalog in memory only.
     catalog_cache: Option<std::path::PathBuf>,
     /// The catalog the window was last shown (see `schema.rs`).
@@ -120,6 +123,7 @@ impl Gate {
             audit,
             clock,
             news: std::sync::Mutex::new(ElevationChanges::default()),
+            news_ready: tokio::sync::Notify::new(),
             catalog_cache: None,
             catalog_seen: RwLock::new(None),
             workgroup_rules: None,

@@ -67,10 +67,81 @@ impl Gate {
 
     fn tell(&self, change: impl FnOnce(&mut ElevationChanges)) {
         change(&mut self.news.lock().unwrap_or_else(|p| p.into_inner()));
+        self.news_ready.notify_one();
+    }
+
+    /// Returns when something happened that [`Gate::check_elevations`] should act on now
+    /// rather than at its next tick: a request decided elsewhere, or a grant the broker ended
+    /// (which the check locks out). A wake-up given while nobody waits is kept for the next
+    /// wait, so none is lost between two checks.
+    pub async fn elevation_news(&self) {
+        self.news_ready.notified().await
+    }
+
+    /// Wakes [`Gate::elevation_news`].
+    pub(crate) fn wake_check(&self) {
+        self.news_ready.notify_one();
     }
 
     /// What came of requests decided elsewhere since the last check.
     pub(crate) fn take_news(&self) -> ElevationChanges {
         std::mem::take(&mut *self.news.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use warden_elevation::PendingRequest;
+
+    use crate::testing::{recorder, signed_gate, ELEVATION_POLICY};
+
+    /// Long enough for a wake-up that was given; a missing one is a test failure, not a hang.
+    const GIVEN: Duration = Duration::from_secs(5);
+    /// How long the test waits to see that no wake-up was given.
+    const NONE: Duration = Duration::from_millis(50);
+
+    fn waiting(id: &str) -> PendingRequest {
+        PendingRequest {
+            id: id.into(),
+            name: "pii-read".into(),
+            requester: "ana".into(),
+            requested_at_ms: 0,
+            duration_s: 900,
+            reason: "churn study".into(),
+            extends: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn news_from_elsewhere_wakes_the_check_once_and_is_not_lost() {
+        let (_fixture, gate) = signed_gate(ELEVATION_POLICY, recorder().0).await;
+        assert!(
+            tokio::time::timeout(NONE, gate.elevation_news())
+                .await
+                .is_err(),
+            "woken with no news"
+        );
+
+        // Given before anyone waits: kept for the next wait.
+        gate.wait_elsewhere(waiting("r-1"));
+        gate.refused_elsewhere("r-1", "denied by sam");
+        tokio::time::timeout(GIVEN, gate.elevation_news())
+            .await
+            .expect("a refusal wakes the check");
+        assert_eq!(gate.take_news().denied.len(), 1);
+        assert!(
+            tokio::time::timeout(NONE, gate.elevation_news())
+                .await
+                .is_err(),
+            "one piece of news wakes the check once"
+        );
+
+        // A grant the broker ended wakes it too, so the lockout does not wait for a tick.
+        gate.ended_at_broker("pii-read", "r-2", "revoked by sam");
+        tokio::time::timeout(GIVEN, gate.elevation_news())
+            .await
+            .expect("an end at the broker wakes the check");
     }
 }
