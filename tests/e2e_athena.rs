@@ -16,7 +16,7 @@ use serde_json::json;
 use support::webdriver::Session;
 use support::window::{set_sql, text_of, wait_verdict};
 use support::{keyring_users, wait_for};
-use warden_test_support::sandbox::output_text as text;
+use warden_test_support::sandbox::{output_text as text, Sandbox};
 
 /// Athena runs take longer than the demo's: the stand-in polls and reads results from S3.
 const ATHENA_PATIENCE: Duration = Duration::from_secs(60);
@@ -82,6 +82,21 @@ fn grid_cells(s: &Session<'_>) -> Vec<String> {
     .ok()
     .and_then(|v| serde_json::from_value(v).ok())
     .unwrap_or_default()
+}
+
+/// The runs the workspace's journal records as finished in large-scan's workgroup, oldest first.
+fn elevated_runs(sandbox: &Sandbox) -> Result<Vec<serde_json::Value>, String> {
+    let out = sandbox.warden(&["audit", "log", "--workspace", "sandbox", "--format", "json"]);
+    if out.status.code() != Some(0) {
+        return Err(text(&out));
+    }
+    let journal: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    Ok(journal
+        .into_iter()
+        .filter(|e| e["kind"] == "query_finished")
+        .filter(|e| e["payload"]["engine"]["workgroup"] == "warden-large-scan")
+        .collect())
 }
 
 #[test]
@@ -240,6 +255,40 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         left.is_empty(),
         "End wiped the grant's credentials: {left:?}"
     );
+
+    // Request and run, on AWS: asked from the refused query's dialog, the count runs by itself
+    // once the broker's grant arrives, once, on the grant, without Run being pressed.
+    assert_eq!(elevated_runs(sandbox)?.len(), 1, "the run before End");
+    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
+        s.find("button.request-elevation[data-elevation=large-scan]")
+            .ok()
+            .flatten()
+    })?;
+    s.click(&ask)?;
+    let submit_and_run = wait_for("Request and run in the dialog", ATHENA_PATIENCE, || {
+        s.find("#elevation-submit-run").ok().flatten()
+    })?;
+    s.click(&submit_and_run)?;
+    wait_for("the second elevated run", ATHENA_PATIENCE, || {
+        elevated_runs(sandbox).ok().filter(|runs| runs.len() == 2)
+    })?;
+    // A moment more, so a second run of the same request would have shown.
+    std::thread::sleep(Duration::from_secs(2));
+    let runs = elevated_runs(sandbox)?;
+    assert_eq!(runs.len(), 2, "Request and run ran once: {runs:?}");
+    assert_eq!(
+        runs[1]["payload"]["query"]["active_elevations"],
+        json!(["large-scan"]),
+        "it leaned on the new grant: {}",
+        runs[1]
+    );
+    assert!(s.find("#elevation-dialog")?.is_none(), "the dialog closed");
+    let end = s
+        .find("#status .end-elevation[data-elevation=large-scan]")?
+        .ok_or("no End button for the second large-scan grant")?;
+    s.click(&end)?;
+    wait_verdict(&s, "elevate")?;
+
     let out = sandbox.warden(&["audit", "log", "--workspace", "sandbox", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let journal: Vec<serde_json::Value> =
