@@ -84,6 +84,23 @@ fn grid_cells(s: &Session<'_>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// Opens the request dialog of large-scan from the verdict and presses `button` in it
+/// (`#elevation-submit` to request, `#elevation-submit-run` to request and run).
+fn ask_for_large_scan(s: &Session<'_>, button: &str) -> Result<(), String> {
+    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
+        s.find("button.request-elevation[data-elevation=large-scan]")
+            .ok()
+            .flatten()
+    })?;
+    s.click(&ask)?;
+    let submit = wait_for(
+        &format!("{button} in the request dialog"),
+        ATHENA_PATIENCE,
+        || s.find(button).ok().flatten(),
+    )?;
+    s.click(&submit)
+}
+
 /// The runs the workspace's journal records as finished in large-scan's workgroup, oldest first.
 fn elevated_runs(sandbox: &Sandbox) -> Result<Vec<serde_json::Value>, String> {
     let out = sandbox.warden(&["audit", "log", "--workspace", "sandbox", "--format", "json"]);
@@ -206,16 +223,7 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     const BIG: &str = "SELECT count(*) AS n FROM sales.orders";
     set_sql(&s, BIG)?;
     wait_verdict(&s, "elevate")?;
-    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
-        s.find("button.request-elevation[data-elevation=large-scan]")
-            .ok()
-            .flatten()
-    })?;
-    s.click(&ask)?;
-    let submit = wait_for("the request dialog", ATHENA_PATIENCE, || {
-        s.find("#elevation-submit").ok().flatten()
-    })?;
-    s.click(&submit)?;
+    ask_for_large_scan(&s, "#elevation-submit")?;
     wait_for(
         "the broker's grant in the status bar",
         ATHENA_PATIENCE,
@@ -259,16 +267,7 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     // Request and run, on AWS: asked from the refused query's dialog, the count runs by itself
     // once the broker's grant arrives, once, on the grant, without Run being pressed.
     assert_eq!(elevated_runs(sandbox)?.len(), 1, "the run before End");
-    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
-        s.find("button.request-elevation[data-elevation=large-scan]")
-            .ok()
-            .flatten()
-    })?;
-    s.click(&ask)?;
-    let submit_and_run = wait_for("Request and run in the dialog", ATHENA_PATIENCE, || {
-        s.find("#elevation-submit-run").ok().flatten()
-    })?;
-    s.click(&submit_and_run)?;
+    ask_for_large_scan(&s, "#elevation-submit-run")?;
     wait_for("the second elevated run", ATHENA_PATIENCE, || {
         elevated_runs(sandbox).ok().filter(|runs| runs.len() == 2)
     })?;
