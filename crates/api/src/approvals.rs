@@ -95,9 +95,12 @@ pub fn view(
         me: me.to_string(),
         requests: open
             .into_iter()
-            .filter(|r| r.requester != me)
+            .filter(|r| !warden_core::same_person(&r.requester, me))
             .map(|r| {
-                let yours = r.refused.iter().find(|d| d.approver == me);
+                let yours = r
+                    .refused
+                    .iter()
+                    .find(|d| warden_core::same_person(&d.approver, me));
                 ApprovalRequest {
                     refused_yours: yours.is_some(),
                     refused_why: yours.and_then(|d| d.reason.clone()),

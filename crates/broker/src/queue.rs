@@ -284,7 +284,9 @@ impl S3Queue {
                     id: id.into(),
                 })
             }
-            Decision::Approve | Decision::Deny if requester == self.me => {
+            Decision::Approve | Decision::Deny
+                if warden_elevation::same_person(&requester, &self.me) =>
+            {
                 return Err(ElevationError::SelfApproval {
                     user: self.me.clone(),
                     id: id.into(),

@@ -134,6 +134,44 @@ async fn a_manual_elevation_waits_for_someone_else_and_refuses_the_requesters_ow
     broker.run_once().await.unwrap();
     assert_eq!(denial_reasons(&journal).len(), 1);
 
+    // Signed in with an approver's permission set, Ana has another role id but is the same
+    // person: her queue refuses to decide, and the broker refuses the object she writes.
+    const ANA_APPROVING: &str = "AROAAPPROVERSET:ana@example.com";
+    let (ana_approving, _) = env.queue_of(ANA_APPROVING);
+    let refused = Queue::decide(
+        &ana_approving,
+        &request.id,
+        Decision::Approve,
+        ANA_APPROVING,
+        None,
+        env.now(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            warden_elevation::ElevationError::SelfApproval { .. }
+        ),
+        "{refused}"
+    );
+    let own_other_role = own.replace(
+        &format!(r#""approver":"{ANA}""#),
+        &format!(r#""approver":"{ANA_APPROVING}""#),
+    );
+    assert_ne!(own_other_role, own);
+    env.put(&approval_key(ANA_APPROVING, &request.id), &own_other_role)
+        .await;
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(
+        report.refused,
+        vec![approval_key(ANA_APPROVING, &request.id)]
+    );
+    assert!(report.granted.is_empty());
+    assert_eq!(state(&env, &request.id).await.status, Status::Pending);
+    let reasons = denial_reasons(&journal);
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[1].contains("person who made it"), "{reasons:?}");
+
     env.advance(2 * MIN);
     let (bob, _) = env.queue_of(BOB);
     Queue::decide(&bob, &request.id, Decision::Approve, BOB, None, env.now()).unwrap();

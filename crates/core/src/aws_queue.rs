@@ -313,7 +313,7 @@ pub async fn decide(
         }
         e => remote(e),
     })?;
-    if requester == queue.me() {
+    if warden_elevation::same_person(&requester, &queue.me()) {
         return Err(CoreError::Elevation(ElevationError::SelfApproval {
             user: requester,
             id: id.into(),

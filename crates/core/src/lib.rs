@@ -68,6 +68,7 @@ pub use warden_broker::RunReport as BrokerReport;
 pub use warden_bundle::{
     FetchResult, FetchVerdict, Health as PolicyHealth, RefreshOutcome, Status as PolicyStatus,
 };
+pub use warden_elevation::same_person;
 pub use warden_elevation::{
     format_duration, ActiveElevation, Approvals, Clock, Decision, DecisionRecord, ElevationError,
     ElevationOption, ElevationStatus, PendingElevation, PendingRequest,

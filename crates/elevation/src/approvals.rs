@@ -191,7 +191,8 @@ impl Approvals {
                 })
             }
             Decision::Approve | Decision::Deny
-                if request.requester == approver && !self.allow_self_approval =>
+                if crate::same_person(&request.requester, approver)
+                    && !self.allow_self_approval =>
             {
                 return Err(ElevationError::SelfApproval {
                     user: approver.into(),

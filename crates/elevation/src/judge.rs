@@ -58,7 +58,7 @@ pub fn judge(
     {
         return Err(Denial::new(&approver, "the approval is for another request than the one made (elevation, duration or requester differ); ask again"));
     }
-    if d.approver == request.requester && !allow_self_approval {
+    if crate::same_person(&d.approver, &request.requester) && !allow_self_approval {
         return Err(Denial::new(
             &approver,
             "a request cannot be approved by the person who made it",

@@ -16,6 +16,7 @@ mod error;
 mod extension;
 mod grant;
 mod judge;
+mod person;
 mod queue;
 mod request;
 mod status;
@@ -28,6 +29,7 @@ pub use error::ElevationError;
 pub use extension::{extend, judge_extension};
 pub use grant::Grant;
 pub use judge::{approved_until, judge, Denial};
+pub use person::{person, same_person};
 pub use queue::Queue;
 pub use request::{format_duration, validate, Request, Validated, MAX_JUSTIFICATION_CHARS};
 pub use status::{
