@@ -28,6 +28,8 @@ pub enum BrokerError {
     },
     #[error("no elevation request {id} in the queue; `warden elevation list` shows the open ones")]
     UnknownRequest { id: String },
+    #[error("request {id} appears under more than one requester ({requesters}), so it is not decided; the broker judges none of them until the copies are removed")]
+    Ambiguous { id: String, requesters: String },
     #[error("the session policy for {name} is unusable: {reason}; fix elevations.{name}.aws.session_policy")]
     SessionPolicy { name: String, reason: String },
     #[error("elevation {name} has no AWS mapping (elevations.{name}.aws.role_arn); the broker cannot grant it")]

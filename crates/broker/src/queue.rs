@@ -163,18 +163,29 @@ impl S3Queue {
         }
     }
 
-    /// Finds request `id` (whoever made it) by listing `requests/`.
+    /// Finds request `id` (whoever made it) by listing `requests/`. An id under more than one
+    /// prefix is refused: a copy of someone's id must not make an approver decide for, or
+    /// about, the wrong person.
     pub async fn find_request(&self, id: &str) -> Result<(String, RequestObject), BrokerError> {
         check_id(id)?;
-        let requester = self
+        let mut makers: Vec<String> = self
             .bucket
             .list("requests/")
             .await?
             .iter()
-            .find_map(|k| match Key::parse(k) {
+            .filter_map(|k| match Key::parse(k) {
                 Some(Key::Request { requester, id: i }) if i == id => Some(requester),
                 _ => None,
             })
+            .collect();
+        if makers.len() > 1 {
+            return Err(BrokerError::Ambiguous {
+                id: id.into(),
+                requesters: makers.join(", "),
+            });
+        }
+        let requester = makers
+            .pop()
             .ok_or_else(|| BrokerError::UnknownRequest { id: id.into() })?;
         let object = self.read_request(&requester, id).await?;
         Ok((requester, object))

@@ -3,7 +3,7 @@
 //! compare-and-swap on `state/<id>.json`; a broker that loses one re-reads and decides again,
 //! so two brokers never both grant a request or both deliver the same credential set.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -165,10 +165,26 @@ impl Broker {
                 _ => {}
             }
         }
+        let mut claimants: HashMap<String, Vec<String>> = HashMap::new();
+        for (requester, id) in &found {
+            claimants
+                .entry(id.clone())
+                .or_default()
+                .push(requester.clone());
+        }
         let mut report = RunReport::default();
         for (requester, id) in found {
             if self.is_finished(&id) {
                 continue;
+            }
+            let makers = &claimants[&id];
+            if makers.len() > 1 {
+                // A copy of someone's request id under another prefix must not take that
+                // request's decisions, nor withdraw or end it: only its maker's key counts.
+                if let Some(why) = self.not_the_maker(&requester, &id, makers).await {
+                    report.problems.push(why);
+                    continue;
+                }
             }
             let mut on_it = on.remove(&id).unwrap_or_default();
             // Only the requester's own prefix can hold their withdrawal.
@@ -216,6 +232,24 @@ impl Broker {
         Ok(())
     }
 
+    /// Why request `id` under `requester`'s prefix is not judged when several prefixes hold
+    /// that id (`makers`): the state names its maker, and before there is a state nobody can
+    /// tell the copy from the original, so none is judged until the copies are gone.
+    async fn not_the_maker(&self, requester: &str, id: &str, makers: &[String]) -> Option<String> {
+        match self.queue.state(id).await {
+            Ok(Some((state, _))) if state.requester == requester => None,
+            Ok(Some((state, _))) => Some(format!(
+                "request {id} under {requester}'s prefix is ignored: request {id} was made by {}",
+                state.requester
+            )),
+            Ok(None) => Some(format!(
+                "request {id} appears under more than one requester ({}); it is not judged until only one remains",
+                makers.join(", ")
+            )),
+            Err(e) => Some(format!("request {id}: {e}")),
+        }
+    }
+
     fn is_finished(&self, id: &str) -> bool {
         self.finished
             .lock()
@@ -240,6 +274,14 @@ impl Broker {
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
             let current = self.queue.state(id).await?;
+            if let Some((state, _)) = current.as_ref().filter(|(s, _)| s.requester != requester) {
+                // Its own request object gone, a copy under another prefix is not its maker.
+                report.problems.push(format!(
+                    "request {id} under {requester}'s prefix is ignored: request {id} was made by {}",
+                    state.requester
+                ));
+                return Ok(());
+            }
             let change = match &current {
                 None => Some(self.first_look(requester, id, now).await?),
                 Some((state, _)) => self.follow(state, on_it, now).await?,

@@ -738,3 +738,72 @@ async fn the_approver_who_approved_revokes_and_forged_revocations_are_refused() 
         assert!(!haystack.contains(secret.as_str()), "a secret leaked");
     }
 }
+
+/// Eve copies Ana's waiting request under her own prefix (the bucket lets her write there) and
+/// withdraws the copy: the broker neither withdraws Ana's request nor lets the copy take its
+/// decisions, and an approver looking the id up is told it is ambiguous.
+#[tokio::test]
+async fn a_copy_of_someone_elses_request_id_neither_withdraws_nor_decides_it() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&pii_request(30 * MIN), env.now())
+        .await
+        .unwrap();
+    broker.run_once().await.unwrap();
+    assert_eq!(state(&env, &request.id).await.status, Status::Pending);
+
+    let copy = String::from_utf8(env.body(&request_key(ANA, &request.id)).await).unwrap();
+    env.put(&request_key(EVE, &request.id), &copy).await;
+    let (eve, _) = env.queue_of(EVE);
+    eve.decide_request(&request.id, Decision::Withdraw, None, env.now())
+        .await
+        .expect("Eve's own prefix takes the withdrawal object");
+    let report = broker.run_once().await.unwrap();
+    assert!(
+        report.denied.is_empty() && report.ended.is_empty(),
+        "{report:?}"
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("ignored") && p.contains(EVE)),
+        "{report:?}"
+    );
+    let s = state(&env, &request.id).await;
+    assert_eq!((s.status, s.requester.as_str()), (Status::Pending, ANA));
+
+    // An approver cannot be led to decide about the wrong person.
+    let (bob, _) = env.queue_of(BOB);
+    let refused = bob
+        .decide_request(&request.id, Decision::Approve, None, env.now())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("more than one requester"),
+        "{refused}"
+    );
+
+    // Bob's decision about Ana's request, written directly, still counts for Ana: the copy,
+    // listed before or after hers, does not take it.
+    let approval = format!(
+        r#"{{"id":"{id}","decision":"approve","approver":"{BOB}","decided_at_ms":{at},"reason":null,"name":"pii-read","duration_s":1800,"requester":"{ANA}"}}"#,
+        id = request.id,
+        at = env.now().timestamp_millis()
+    );
+    env.put(&approval_key(BOB, &request.id), &approval).await;
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()], "{report:?}");
+    let s = state(&env, &request.id).await;
+    assert_eq!(
+        (s.status, s.requester.as_str(), s.approver.as_deref()),
+        (Status::Granted, ANA, Some(BOB))
+    );
+    // And the copy's withdrawal does not end the grant either.
+    let report = broker.run_once().await.unwrap();
+    assert!(report.ended.is_empty(), "{report:?}");
+    assert_eq!(state(&env, &request.id).await.status, Status::Granted);
+}
