@@ -217,7 +217,7 @@ impl S3Queue {
         for key in self.bucket.list("approvals/").await? {
             if let Some(Key::Approval { approver, id: i }) = Key::parse(&key) {
                 if i == id {
-                    let read = self.read_approval(&key, &approver, id).await;
+                    let read = self.read_approval(&key, &approver, id).await?;
                     found.push((key, read));
                 }
             }
@@ -226,19 +226,42 @@ impl S3Queue {
     }
 
     /// The decision object at `key`, with the approver from the key.
-    pub async fn read_approval(&self, key: &str, approver: &str, id: &str) -> ReadApproval {
-        let object = match self.bucket.get(key).await {
-            Ok(Some(o)) => o,
-            Ok(None) => return Err("it disappeared".into()),
-            Err(e) => return Err(e.to_string()),
+    /// `Err` when S3 could not be read (the next pass tries again); `Ok(Err(why))` when the
+    /// object itself is not an acceptable decision, which is refused for good.
+    pub async fn read_approval(
+        &self,
+        key: &str,
+        approver: &str,
+        id: &str,
+    ) -> Result<ReadApproval, BrokerError> {
+        let object = match self.read_object(key).await? {
+            Ok(o) => o,
+            Err(why) => return Ok(Err(why)),
         };
-        let mut record: DecisionRecord =
-            serde_json::from_slice(&object.body).map_err(|e| format!("not a decision: {e}"))?;
+        let mut record: DecisionRecord = match serde_json::from_slice(&object.body) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(format!("not a decision: {e}"))),
+        };
         if record.id != id {
-            return Err(format!("it holds the decision on {}", record.id));
+            return Ok(Err(format!("it holds the decision on {}", record.id)));
         }
         let claimed = std::mem::replace(&mut record.approver, approver.to_string());
-        Ok((claimed, record))
+        Ok(Ok((claimed, record)))
+    }
+
+    /// The object at `key`: `Ok(Err(why))` when what is there (or not) can never count, `Err`
+    /// when S3 did not answer. A passing failure must not refuse a decision or a revocation
+    /// for good: both are written once, so a refused one could not be written again.
+    async fn read_object(
+        &self,
+        key: &str,
+    ) -> Result<Result<crate::bucket::Object, String>, BrokerError> {
+        match self.bucket.get(key).await {
+            Ok(Some(o)) => Ok(Ok(o)),
+            Ok(None) => Ok(Err("it disappeared".into())),
+            Err(e @ BrokerError::TooLarge { .. }) => Ok(Err(e.to_string())),
+            Err(e) => Err(e),
+        }
     }
 
     /// The broker's record of request `id`, with its ETag.
@@ -373,26 +396,36 @@ impl S3Queue {
     }
 
     /// The revocation object at `key`, with the revoker from the key.
-    pub async fn read_revocation(&self, key: &str, revoker: &str, id: &str) -> ReadRevocation {
-        let object = match self.bucket.get(key).await {
-            Ok(Some(o)) => o,
-            Ok(None) => return Err("it disappeared".into()),
-            Err(e) => return Err(e.to_string()),
+    /// Like [`S3Queue::read_approval`]: `Err` for S3 not answering, `Ok(Err(why))` for an
+    /// object that can never count.
+    pub async fn read_revocation(
+        &self,
+        key: &str,
+        revoker: &str,
+        id: &str,
+    ) -> Result<ReadRevocation, BrokerError> {
+        let object = match self.read_object(key).await? {
+            Ok(o) => o,
+            Err(why) => return Ok(Err(why)),
         };
-        let mut record: RevocationRecord =
-            serde_json::from_slice(&object.body).map_err(|e| format!("not a revocation: {e}"))?;
+        let mut record: RevocationRecord = match serde_json::from_slice(&object.body) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(format!("not a revocation: {e}"))),
+        };
         if record.id != id {
-            return Err(format!("it holds the revocation of {}", record.id));
+            return Ok(Err(format!("it holds the revocation of {}", record.id)));
         }
         if checked_reason(Some(&record.reason))
             .ok()
             .flatten()
             .is_none()
         {
-            return Err("its reason is empty, too long or holds control characters".into());
+            return Ok(Err(
+                "its reason is empty, too long or holds control characters".into(),
+            ));
         }
         let claimed = std::mem::replace(&mut record.revoked_by, revoker.to_string());
-        Ok((claimed, record))
+        Ok(Ok((claimed, record)))
     }
 
     /// The broker's verdict on request `id`, as a decision: what clients trust.

@@ -546,7 +546,7 @@ impl Broker {
             if next.refused.contains(key) {
                 continue;
             }
-            let read = self.queue.read_approval(key, approver, &next.id).await;
+            let read = self.queue.read_approval(key, approver, &next.id).await?;
             let record = match self.admissible(next, approver, read).await? {
                 Ok(record) => record,
                 Err(why) => {
@@ -610,7 +610,7 @@ impl Broker {
             if next.refused.contains(key) {
                 continue;
             }
-            let read = self.queue.read_revocation(key, revoker, &next.id).await;
+            let read = self.queue.read_revocation(key, revoker, &next.id).await?;
             match self.may_revoke(next, revoker, read).await? {
                 Ok(reason) => return Ok((events, Some((revoker.clone(), reason)))),
                 Err(why) => {
@@ -629,7 +629,7 @@ impl Broker {
             if next.refused.contains(key) || Some(approver) == next.approver.as_ref() {
                 continue;
             }
-            let read = self.queue.read_approval(key, approver, &next.id).await;
+            let read = self.queue.read_approval(key, approver, &next.id).await?;
             match self.admissible(next, approver, read).await? {
                 Ok(record) if record.decision == Decision::Deny => {
                     let reason = record.reason.unwrap_or_else(|| "no reason given".into());

@@ -200,3 +200,42 @@ async fn a_requester_withdraws_at_their_own_key_and_nobody_else_can() {
         "{bad:?}"
     );
 }
+
+/// Decisions and revocations are written once, so one refused because S3 did not answer
+/// could never be written again: a read that fails is a passing failure (the pass tries again),
+/// and only an object that can never count is refused.
+#[tokio::test]
+async fn a_decision_or_revocation_s3_cannot_read_is_not_refused_for_good() {
+    let env = env().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let down = env
+        .sdk
+        .to_builder()
+        .endpoint_url(format!("http://127.0.0.1:{closed}"))
+        .build();
+    let unreachable = S3Queue::new(Bucket::new(&down, BUCKET, true).unwrap(), BOB).unwrap();
+    let id = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f01";
+    let (approval, revocation) = (approval_key(BOB, id), revocation_key(BOB, id));
+    assert!(
+        unreachable.read_approval(&approval, BOB, id).await.is_err(),
+        "S3 not answering is not a verdict on the decision"
+    );
+    assert!(unreachable
+        .read_revocation(&revocation, BOB, id)
+        .await
+        .is_err());
+
+    let (queue, _) = env.queue_of(BOB);
+    env.put(&approval, "not a decision").await;
+    env.put(&revocation, "not a revocation").await;
+    let read = queue.read_approval(&approval, BOB, id).await.unwrap();
+    assert!(read.is_err_and(|why| why.contains("not a decision")));
+    let read = queue.read_revocation(&revocation, BOB, id).await.unwrap();
+    assert!(read.is_err_and(|why| why.contains("not a revocation")));
+    let missing = approval_key(BOB, "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f02");
+    let read = queue.read_approval(&missing, BOB, id).await.unwrap();
+    assert!(read.is_err_and(|why| why.contains("disappeared")));
+}
