@@ -38,4 +38,6 @@ pub use payload::{
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};
 pub use sync::{SyncPolicy, SyncReport};
-pub use verify_store::{verify_store, DeviceSummary, StoreProblem, StoreReport};
+pub use verify_store::{
+    verify_store, verify_store_within, DeviceSummary, StoreProblem, StoreReport,
+};

@@ -2,13 +2,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
 
 use crate::batch::{day_of, decode_lines, gunzip, parse_object_key, ObjectKey, KEY_ROOT};
 use crate::chain::ChainWalker;
 use crate::event::EventLine;
 use crate::kind::Kind;
 use crate::payload::StoreTampering;
-use crate::store::{Store, StoreError};
+use crate::store::{PutOutcome, Store, StoreError};
+use crate::sync::with_timeout;
 
 /// The result of `verify_store`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +139,22 @@ impl fmt::Display for StoreProblem {
 /// and the chain continuous across objects. Problems are reported, not errors; errors mean the
 /// store could not be listed or read at all.
 pub async fn verify_store(store: &dyn Store) -> Result<StoreReport, StoreError> {
+    verify_store_within(store, REQUEST_TIMEOUT).await
+}
+
+/// How long one listing or one object may take before the check gives up: a stalled
+/// connection must end the command with an error, not hang it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// [`verify_store`] with `limit` for each request to the store.
+pub async fn verify_store_within(
+    store: &dyn Store,
+    limit: Duration,
+) -> Result<StoreReport, StoreError> {
+    let store: &dyn Store = &Bounded {
+        inner: store,
+        limit,
+    };
     let mut problems = Vec::new();
     let mut by_device: BTreeMap<String, Vec<(ObjectKey, String)>> = BTreeMap::new();
     let keys = store.list(KEY_ROOT).await?;
@@ -167,6 +187,31 @@ pub async fn verify_store(store: &dyn Store) -> Result<StoreReport, StoreError> 
         devices,
         problems,
     })
+}
+
+/// A store whose every request gives up after `limit`.
+struct Bounded<'a> {
+    inner: &'a dyn Store,
+    limit: Duration,
+}
+
+#[async_trait]
+impl Store for Bounded<'_> {
+    fn url(&self) -> &str {
+        self.inner.url()
+    }
+
+    async fn put_if_absent(&self, key: &str, body: Vec<u8>) -> Result<PutOutcome, StoreError> {
+        with_timeout(self.limit, self.inner.put_if_absent(key, body)).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        with_timeout(self.limit, self.inner.get(key)).await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        with_timeout(self.limit, self.inner.list(prefix)).await
+    }
 }
 
 async fn verify_device(

@@ -504,3 +504,40 @@ async fn verify_store_keeps_devices_apart() {
     assert_eq!(summary(&report, b), (3, 22, 30));
     assert_eq!(summary(&report, c), (3, 30, 40));
 }
+
+/// A store that accepts the connection and never answers, as a stalled S3 endpoint does.
+struct Stalled;
+
+#[async_trait::async_trait]
+impl warden_audit::store::Store for Stalled {
+    fn url(&self) -> &str {
+        "s3://stalled/"
+    }
+
+    async fn put_if_absent(
+        &self,
+        _key: &str,
+        _body: Vec<u8>,
+    ) -> Result<warden_audit::store::PutOutcome, warden_audit::store::StoreError> {
+        std::future::pending().await
+    }
+
+    async fn get(&self, _key: &str) -> Result<Option<Vec<u8>>, warden_audit::store::StoreError> {
+        std::future::pending().await
+    }
+
+    async fn list(&self, _prefix: &str) -> Result<Vec<String>, warden_audit::store::StoreError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn verifying_a_store_that_never_answers_ends_with_an_error() {
+    let limit = std::time::Duration::from_millis(200);
+    let err = verify_store_within(&Stalled, limit).await.unwrap_err();
+    assert!(
+        matches!(err, warden_audit::store::StoreError::Timeout(l) if l == limit),
+        "{err}"
+    );
+    assert!(err.to_string().contains("did not answer"), "{err}");
+}
