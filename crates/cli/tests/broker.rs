@@ -661,6 +661,37 @@ async fn an_analyst_requests_waits_and_holds_a_grant_in_the_keyring() {
     let baseline: serde_json::Value = serde_json::from_slice(&baseline.stdout).unwrap();
     assert_ne!(creds["AccessKeyId"], baseline["AccessKeyId"]);
 
+    // The workspace now trusts another key, so the cached bundle is no policy in force: the
+    // grant's credentials are not handed out, whatever the keyring holds.
+    let config = env.h().join("config/config.toml");
+    let trusted = std::fs::read_to_string(&config).unwrap();
+    let other = env.h().join("security/other.key");
+    let keygen = env.warden(&["bundle", "keygen", "--out", s(&other)]);
+    assert_eq!(keygen.status.code(), Some(0), "{}", text(&keygen.stderr));
+    let distrusting = trusted.replace("signing.key.pub", "other.key.pub");
+    assert_ne!(distrusting, trusted);
+    std::fs::write(&config, distrusting).unwrap();
+    let untrusted = run(&[
+        "credentials",
+        "--workspace",
+        "prod",
+        "--elevation",
+        "large-scan",
+    ]);
+    assert_eq!(
+        untrusted.status.code(),
+        Some(1),
+        "{}",
+        text(&untrusted.stderr)
+    );
+    assert!(untrusted.stdout.is_empty(), "no credentials printed");
+    assert!(
+        text(&untrusted.stderr).contains("cannot be used in workspace `prod`"),
+        "{}",
+        text(&untrusted.stderr)
+    );
+    std::fs::write(&config, trusted).unwrap();
+
     // A manual elevation waits; asking twice is refused with the id it waits under.
     let pii = run(&[
         "elevation",

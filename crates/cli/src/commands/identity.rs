@@ -175,9 +175,23 @@ pub fn credentials(cli: &Cli, args: &CredentialsArgs) -> Result<u8, String> {
                 for note in &before.notes {
                     eprintln!("warden: {note}");
                 }
+                if before.elevations.policy().elevation(elevation).is_none() {
+                    eprintln!(
+                        "warden: the policy in force in workspace `{}` no longer offers elevation `{elevation}`: no credentials printed",
+                        args.workspace
+                    );
+                    return Ok(EXIT_REFUSED);
+                }
             }
-            // Signed out, or no request bucket: no grant to use either; the refusal below says so.
-            Err(CoreError::Identity(_) | CoreError::NoElevation(_)) => {}
+            // Signed out, no request bucket, or no policy that can be trusted: fail closed,
+            // whatever the keyring still holds.
+            Err(e @ (CoreError::Identity(_) | CoreError::NoElevation(_))) => {
+                eprintln!(
+                    "warden: elevation `{elevation}` cannot be used in workspace `{}` ({e}): no credentials printed",
+                    args.workspace
+                );
+                return Ok(EXIT_REFUSED);
+            }
             Err(e) => eprintln!(
                 "warden: warning: the broker could not be asked about the grant ({e}); the credentials in the keyring are used until they run out"
             ),
