@@ -44,4 +44,4 @@ pub use mint::{Minter, SESSION_SECONDS};
 pub use queue::{RequestObject, RevocationRecord, S3Queue};
 pub use run::{Broker, RunReport};
 pub use session_policy::session_policy;
-pub use state::{GrantState, Status};
+pub use state::{Extension, GrantState, Status};

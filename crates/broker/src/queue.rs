@@ -28,6 +28,9 @@ pub struct RequestObject {
     /// The age X25519 recipient (`age1...`) the credentials are encrypted to; the client made
     /// the key pair for this request.
     pub recipient: Option<String>,
+    /// An extension: the request id of the requester's grant it asks more time on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
 }
 
 impl RequestObject {
@@ -45,7 +48,7 @@ impl RequestObject {
             requested_at_ms: self.requested_at_ms,
             duration_s: self.duration_s,
             reason,
-            extends: None,
+            extends: self.extends.clone(),
         }
     }
 }
@@ -151,6 +154,7 @@ impl S3Queue {
             ticket: request.ticket.clone(),
             requested_at_ms: now.timestamp_millis(),
             recipient: self.recipient.clone(),
+            extends: request.extends.clone(),
         };
         let key = request_key(&self.me, &object.id);
         let body = serde_json::to_vec_pretty(&object).unwrap_or_default();
@@ -454,7 +458,7 @@ impl S3Queue {
 fn verdict_of(s: &GrantState) -> Option<DecisionRecord> {
     let decision = match s.status {
         Status::Pending => return None,
-        Status::Granted | Status::Ended => Decision::Approve,
+        Status::Granted | Status::Ended | Status::Extended => Decision::Approve,
         Status::Denied | Status::Revoked => Decision::Deny,
         Status::Withdrawn => Decision::Withdraw,
     };

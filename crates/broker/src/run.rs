@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use warden_audit::{
-    CredentialsIssued, ElevationDenied, ElevationExpired, ElevationGranted, ElevationRequested,
-    ElevationRevoked, Journal, NewEvent, Payload,
+    CredentialsIssued, ElevationDenied, ElevationExpired, ElevationExtended, ElevationGranted,
+    ElevationRequested, ElevationRevoked, Journal, NewEvent, Payload,
 };
-use warden_elevation::{judge, validate, Clock, Decision, Moment, PENDING_TIMEOUT};
+use warden_elevation::{extend, judge, validate, Clock, Decision, Grant, Moment, PENDING_TIMEOUT};
 use warden_guardrails::{Approval, Policy};
 
 use crate::holders::{Joined, Ledger};
@@ -20,9 +20,13 @@ use crate::keys::{grant_key, state_key, Key};
 use crate::mint::{account_and_role, source_identity};
 use crate::queue::{ReadApproval, ReadRevocation};
 use crate::{
-    Approvers, AwsElevation, BrokerConfig, BrokerError, GrantState, IdentityCenter, Minter,
-    S3Queue, Status, Written,
+    Approvers, AwsElevation, BrokerConfig, BrokerError, Extension, GrantState, IdentityCenter,
+    Minter, S3Queue, Status, Written,
 };
+
+/// Why a waiting extension comes to nothing when its grant ends first.
+pub const VOID: &str =
+    "the grant it extends ended before an approver decided; the extension is void";
 
 /// Compare-and-swap attempts on one request per pass before leaving it to the next pass.
 const MAX_ATTEMPTS: u32 = 5;
@@ -33,6 +37,8 @@ pub struct RunReport {
     pub granted: Vec<String>,
     pub waiting: Vec<String>,
     pub denied: Vec<String>,
+    /// Extensions applied in this pass (the extension's request id).
+    pub extended: Vec<String>,
     pub ended: Vec<String>,
     /// (request id, credential set number) delivered in this pass.
     pub minted: Vec<(String, u32)>,
@@ -288,6 +294,13 @@ impl Broker {
             };
             let before = current.as_ref().map(|(s, _)| s.status);
             let change = match change {
+                // The grant it extends is changed first; the extension's own state after, so
+                // a broker that stops in between finds the extension applied next time.
+                Some(c)
+                    if c.next.status == Status::Extended && before != Some(Status::Extended) =>
+                {
+                    Some(self.apply_extension(c, now, report).await?)
+                }
                 Some(c) if c.next.status == Status::Granted && before != Some(Status::Granted) => {
                     match self.assign(c, now).await? {
                         Some(c) => Some(c),
@@ -333,6 +346,7 @@ impl Broker {
                 Status::Denied | Status::Withdrawn if before != Some(Status::Granted) => {
                     report.denied.push(id.into())
                 }
+                Status::Extended => report.extended.push(id.into()),
                 Status::Ended | Status::Revoked | Status::Withdrawn => report.ended.push(id.into()),
                 _ => {}
             }
@@ -401,8 +415,7 @@ impl Broker {
             duration: Some(Duration::from_secs(request.duration_s)),
             justification: request.justification.clone(),
             ticket: request.ticket.clone(),
-            // The broker's queue has no extensions (docs/elevation.md, "Extending a grant").
-            extends: None,
+            extends: request.extends.clone(),
         };
         let refused =
             |state: &mut GrantState, reason: String| Ok(deny(state, None, reason, vec![]));
@@ -437,9 +450,19 @@ impl Broker {
             scope: validated.name.clone(),
             reason: validated.reason(),
             requested_duration_s: validated.duration.as_secs(),
-            extends: None,
+            extends: validated.extends.clone(),
         });
         state.duration_s = validated.duration.as_secs();
+        if let Some(grant_id) = &validated.extends {
+            state.extends = Some(grant_id.clone());
+            if let Err(why) = self.extensible(&state, now).await? {
+                return refused(&mut state, why);
+            }
+            if validated.approval == Approval::Auto {
+                return Ok(to_extend(state, None, vec![requested]));
+            }
+            return Ok(changed(state, vec![requested]));
+        }
         if validated.approval == Approval::Auto {
             let end = now.wall + chrono::Duration::from_std(validated.duration).unwrap_or_default();
             let mut change = grant(state, None, now_ms, end, vec![requested]);
@@ -473,6 +496,11 @@ impl Broker {
                     next.reason = Some("withdrawn by the requester".into());
                     let event = denied(&next, Some(state.requester.clone()), "withdrawn");
                     return Ok(Some(changed(next, vec![event])));
+                }
+                if next.extends.is_some() {
+                    if let Some(change) = self.void_unless_held(&next, now).await? {
+                        return Ok(Some(change));
+                    }
                 }
                 let (events, decision) = self.read_decisions(&mut next, decisions, now).await?;
                 if let Some(change) = decision {
@@ -568,10 +596,15 @@ impl Broker {
                 requested_at_ms: next.requested_at_ms,
                 duration_s: next.duration_s,
                 reason: String::new(),
-                extends: None,
+                extends: next.extends.clone(),
             };
             return Ok(
                 match judge(&pending, Ok(record), false, Some(&self.policy), now) {
+                    // The grant's new end is worked out when it is applied (`apply_extension`).
+                    Ok(_) if next.extends.is_some() => (
+                        events,
+                        Some(to_extend(next.clone(), Some(approver.clone()), vec![])),
+                    ),
                     Ok(g) => {
                         let mut change = grant(
                             next.clone(),
@@ -794,6 +827,202 @@ impl Broker {
         Ok(())
     }
 
+    /// The grant extension `e` asks more time on, as it stands in S3, or why there is none to
+    /// extend. `Ok(Ok(None))` when `e` was applied to it already.
+    async fn grant_of(
+        &self,
+        e: &GrantState,
+    ) -> Result<Result<Option<(GrantState, String)>, String>, BrokerError> {
+        let gid = e.extends.as_deref().unwrap_or_default();
+        let not_held = || {
+            warden_elevation::ElevationError::NotHeld {
+                name: e.name.clone(),
+                id: gid.to_string(),
+            }
+            .to_string()
+        };
+        if uuid::Uuid::parse_str(gid).is_err() {
+            return Ok(Err(format!(
+                "it extends {gid:?}, which is not a request id; {}",
+                not_held()
+            )));
+        }
+        let (g, etag) = match self.queue.state(gid).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(Err(not_held())),
+            Err(BrokerError::Damaged { .. } | BrokerError::TooLarge { .. }) => {
+                return Ok(Err(not_held()))
+            }
+            Err(err) => return Err(err),
+        };
+        if g.extensions.iter().any(|x| x.id == e.id) {
+            return Ok(Ok(None));
+        }
+        // The key of each request proves its writer: only the grant's own requester extends it.
+        if g.requester != e.requester || g.extends.is_some() {
+            return Ok(Err(format!(
+                "grant {gid} is not a grant you were given; an extension adds time to one of your own grants"
+            )));
+        }
+        if g.name != e.name {
+            return Ok(Err(warden_elevation::ElevationError::OtherElevation {
+                name: e.name.clone(),
+                held: g.name.clone(),
+                id: gid.to_string(),
+            }
+            .to_string()));
+        }
+        Ok(Ok(Some((g, etag))))
+    }
+
+    /// The elevation's `max_duration` in the policy in force.
+    fn max_duration(&self, name: &str) -> Duration {
+        self.policy
+            .elevation(name)
+            .map(|d| d.max_duration)
+            .unwrap_or_default()
+    }
+
+    /// Whether extension `e` may be asked for now: its grant holds, is the requester's own and
+    /// of the same elevation, and the new end (its end + the time asked) is at most the
+    /// elevation's `max_duration` from now (no stacking past the maximum).
+    async fn extensible(
+        &self,
+        e: &GrantState,
+        now: Moment,
+    ) -> Result<Result<(), String>, BrokerError> {
+        let (g, _) = match self.grant_of(e).await? {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(Ok(())),
+            Err(why) => return Ok(Err(why)),
+        };
+        let held = match held_grant(&g, now) {
+            Some(h) => h,
+            None => {
+                return Ok(Err(warden_elevation::ElevationError::NotHeld {
+                    name: e.name.clone(),
+                    id: g.id.clone(),
+                }
+                .to_string()))
+            }
+        };
+        Ok(extend(
+            Some(&held),
+            &g.id,
+            &e.name,
+            Duration::from_secs(e.duration_s),
+            self.max_duration(&e.name),
+            now,
+            None,
+        )
+        .map(|_| ())
+        .map_err(|err| err.to_string()))
+    }
+
+    /// A waiting extension whose grant no longer holds is void: denied, with the reason.
+    async fn void_unless_held(
+        &self,
+        e: &GrantState,
+        now: Moment,
+    ) -> Result<Option<Change>, BrokerError> {
+        let why = match self.grant_of(e).await? {
+            Ok(None) => return Ok(None),
+            Ok(Some((g, _))) if held_grant(&g, now).is_some() => return Ok(None),
+            Ok(Some(_)) => VOID.to_string(),
+            Err(why) => why,
+        };
+        let mut next = e.clone();
+        Ok(Some(deny(&mut next, None, why, vec![])))
+    }
+
+    /// Applies the approved extension in `change` to its grant: the grant's state gets the new
+    /// end (its end + the time asked, capped at the elevation's `max_duration` from now) by a
+    /// compare-and-swap that a lost race retries, and the extension is listed in it so that it
+    /// is applied once however many brokers try. In the STS mode a credential set whose session
+    /// policy ends at the new end is minted at once (the sets before end at the old one).
+    /// Returns the extension's own change: extended, or denied when the grant ended first.
+    async fn apply_extension(
+        &self,
+        change: Change,
+        now: Moment,
+        report: &mut RunReport,
+    ) -> Result<Change, BrokerError> {
+        let now_ms = now.wall.timestamp_millis();
+        for _ in 0..MAX_ATTEMPTS {
+            let (mut g, etag) = match self.grant_of(&change.next).await? {
+                Ok(Some(found)) => found,
+                Ok(None) => {
+                    // Applied before (by another broker, or by this one before it stopped).
+                    let applied = self
+                        .queue
+                        .state(change.next.extends.as_deref().unwrap_or_default())
+                        .await?
+                        .and_then(|(g, _)| {
+                            g.extensions.into_iter().find(|x| x.id == change.next.id)
+                        });
+                    return Ok(match applied {
+                        Some(x) => extended(change, &x),
+                        None => refuse_grant(change, VOID.into()),
+                    });
+                }
+                Err(why) => return Ok(refuse_grant(change, why)),
+            };
+            let Some(end) = g
+                .expires_at_ms
+                .filter(|end| g.status == Status::Granted && now_ms < *end)
+            else {
+                return Ok(refuse_grant(change, VOID.into()));
+            };
+            let max_ms = self.max_duration(&g.name).as_millis() as i64;
+            let asked_ms = (change.next.duration_s as i64).saturating_mul(1000);
+            let new_end = end
+                .saturating_add(asked_ms)
+                .min(now_ms.saturating_add(max_ms));
+            if new_end <= end {
+                return Ok(refuse_grant(
+                    change,
+                    format!(
+                        "approved, but {} already holds as long as the policy allows; nothing was added",
+                        g.name
+                    ),
+                ));
+            }
+            let x = Extension {
+                id: change.next.id.clone(),
+                approver: change.next.approver.clone(),
+                at_ms: now_ms,
+                expires_at_ms: new_end,
+            };
+            g.extensions.push(x.clone());
+            g.extend_to(now_ms, new_end);
+            let mint = if self.mints(&g.name) {
+                claim(&mut g, now_ms)
+            } else {
+                None
+            };
+            let written = self
+                .queue
+                .bucket()
+                .replace(&state_key(&g.id), g.to_json(), &etag)
+                .await?;
+            let Written::Done(_) = written else {
+                // Another broker changed the grant first (a renewal, a revocation, this very
+                // extension): read it again.
+                continue;
+            };
+            tracing::info!(grant = %g.id, extension = %x.id, "grant extended");
+            if let Some(n) = mint {
+                self.mint(&g, n).await?;
+                report.minted.push((g.id.clone(), n));
+            }
+            return Ok(extended(change, &x));
+        }
+        Err(BrokerError::Contended {
+            id: change.next.extends.unwrap_or_default(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
     /// Mints credential set `n` for `state` (a claim this broker won), delivers it encrypted
     /// under `grants/`, and records the delivery in the state and the journal.
     async fn mint(&self, state: &GrantState, n: u32) -> Result<(), BrokerError> {
@@ -880,7 +1109,55 @@ fn blank(
         refusals: Default::default(),
         updated_at_ms: now_ms,
         assignment: None,
+        extends: None,
+        extensions: vec![],
     }
+}
+
+/// The grant `g` as the policy checks see it, when it holds at `now`: its end on both clocks
+/// (the monotonic one counted from now).
+fn held_grant(g: &GrantState, now: Moment) -> Option<Grant> {
+    let end = g.expires_at_ms.filter(|_| g.status == Status::Granted)?;
+    let left = end - now.wall.timestamp_millis();
+    if left <= 0 {
+        return None;
+    }
+    Some(Grant {
+        request_id: g.id.clone(),
+        name: g.name.clone(),
+        granted_at: Utc
+            .timestamp_millis_opt(g.granted_at_ms.unwrap_or(g.updated_at_ms))
+            .single()?,
+        expires_at: Utc.timestamp_millis_opt(end).single()?,
+        expires_mono: now.mono.checked_add(Duration::from_millis(left as u64))?,
+        approver: g.approver.clone(),
+        extended_at: None,
+    })
+}
+
+/// An extension approved (by `approver`; `None`: the policy), to be applied to its grant.
+fn to_extend(mut state: GrantState, approver: Option<String>, events: Vec<Payload>) -> Change {
+    state.status = Status::Extended;
+    state.approver = approver;
+    changed(state, events)
+}
+
+/// The extension's state once `x` was applied to its grant, and its record.
+fn extended(mut change: Change, x: &Extension) -> Change {
+    let next = &mut change.next;
+    next.status = Status::Extended;
+    next.approver = x.approver.clone();
+    next.granted_at_ms = Some(x.at_ms);
+    next.expires_at_ms = Some(x.expires_at_ms);
+    change
+        .events
+        .push(Payload::ElevationExtended(ElevationExtended {
+            elevation_id: next.extends.clone().unwrap_or_default(),
+            request_id: next.id.clone(),
+            approver: x.approver.clone(),
+            expires_at_ms: x.expires_at_ms,
+        }));
+    change
 }
 
 fn changed(next: GrantState, events: Vec<Payload>) -> Change {

@@ -24,6 +24,9 @@ pub enum Status {
     Revoked,
     /// The grant ran to its end.
     Ended,
+    /// An extension (`extends` names the grant) that was approved and applied: the grant it
+    /// extends holds until this state's `expires_at_ms`. Never a grant of its own.
+    Extended,
 }
 
 impl Status {
@@ -65,6 +68,26 @@ pub struct GrantState {
     /// Identity Center mode: the account assignment the grant holds (absent in the STS mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<crate::Assigned>,
+    /// An extension: the request id of the grant it asks more time on (same requester, same
+    /// elevation). Its status goes from pending to extended (or denied, withdrawn), never
+    /// granted, so it mints nothing and holds nothing itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// A grant: the extensions applied to it, oldest first (their request ids), so an
+    /// extension is applied once whichever broker gets there, however often it is retried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+}
+
+/// An extension applied to a grant: which request, who approved it (`None`: the policy), when,
+/// and the end it gave the grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    pub id: String,
+    pub approver: Option<String>,
+    pub at_ms: i64,
+    pub expires_at_ms: i64,
 }
 
 impl GrantState {
@@ -74,6 +97,15 @@ impl GrantState {
             self.refused.push(key.to_string());
         }
         self.refusals.insert(key.to_string(), why.to_string());
+    }
+
+    /// Moves a grant's end to `end_ms` (an extension applied at `now_ms`): the credentials
+    /// delivered so far end at the old end (their session policy says so), so the next set is
+    /// due at once.
+    pub fn extend_to(&mut self, now_ms: i64, end_ms: i64) {
+        self.expires_at_ms = Some(end_ms);
+        self.credentials_until_ms = None;
+        self.updated_at_ms = now_ms;
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -129,6 +161,8 @@ mod tests {
             refusals: Default::default(),
             updated_at_ms: now,
             assignment: None,
+            extends: None,
+            extensions: vec![],
         }
     }
 
@@ -155,5 +189,21 @@ mod tests {
         assert!(!s.mint_due(t + 3_600_000), "never at or past the end");
         s.status = Status::Revoked;
         assert!(!s.mint_due(t + 600_000), "nor after a revocation");
+    }
+
+    #[test]
+    fn an_extension_is_never_minted_for_and_an_extended_grant_mints_at_once() {
+        let t = 1_800_000_000_000;
+        let mut e = granted(t);
+        e.extends = Some("g".into());
+        e.status = Status::Extended;
+        assert!(!e.mint_due(t), "the extension holds nothing itself");
+        let mut s = granted(t);
+        (s.minted, s.delivered) = (1, 1);
+        s.credentials_until_ms = Some(t + 900_000);
+        assert!(!s.mint_due(t + 1000));
+        s.extend_to(t + 1000, t + 7_200_000);
+        assert_eq!(s.expires_at_ms, Some(t + 7_200_000));
+        assert!(s.mint_due(t + 1000), "a set ending at the new end, at once");
     }
 }

@@ -1035,6 +1035,7 @@ async fn an_approver_lists_and_decides_requests_in_the_bucket_and_the_broker_jud
         ticket: Some("INC-1\r".into()),
         requested_at_ms: asked.timestamp_millis(),
         recipient: None,
+        extends: None,
     };
     env.bucket()
         .create(

@@ -27,7 +27,7 @@ pub use knobs::{KnobValues, Knobs};
 pub use lake::{
     add_columns, ensure_bucket, load_demo_lake, tag_columns, upload_table, TableUpload,
 };
-pub use permissions::{ColumnGrants, CLASS_PARAMETER};
+pub use permissions::{caller as assumed_role, Caller, ColumnGrants, CLASS_PARAMETER};
 pub use workgroup::WorkGroupSpec;
 
 /// A `StopQueryExecution` the stand-in received, with the state the query was in.
