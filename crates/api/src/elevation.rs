@@ -223,12 +223,6 @@ pub async fn request_aws_elevation(
     gate: Arc<Gate>,
     request: ElevationRequest,
 ) -> Result<ElevationDecision, ApiError> {
-    if request.extends.is_some() {
-        // The broker mints a grant's credentials for its end: it does not extend one yet.
-        return Err(ApiError::from_request(
-            warden_core::ElevationError::ExtensionNotOnAws.into(),
-        ));
-    }
     let decision = warden_core::aws_hold::request(home, gate, core_request(request))
         .await
         .map_err(ApiError::from_request)?;

@@ -1648,6 +1648,380 @@ mod window_requests {
         ));
     }
 
+    /// Checks the gate (as the app does every second) until the extension is told.
+    async fn next_extension(gate: &Gate) -> crate::ElevationChanges {
+        for _ in 0..500 {
+            let changes = gate.check_elevations();
+            if !changes.extended.is_empty() || !changes.denied.is_empty() {
+                return changes;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("nothing came of the extension within 10 s");
+    }
+
+    #[tokio::test]
+    async fn an_extension_from_the_window_moves_the_grants_end_and_takes_the_new_credentials() {
+        let lab = lab().await;
+        // The broker and the window share one clock, moved by hand; moto's STS dates its sets
+        // by the real one (15 minutes), so the grant and its extension stay within that.
+        let clock = Arc::new(ManualClock::new());
+        let (broker, broker_dir) = local_broker_at(&lab, clock.clone()).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        let ws = || Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
+        let four_minutes = Request {
+            duration: Some(Duration::from_secs(4 * 60)),
+            ..pii_read()
+        };
+        crate::aws_hold::request_with(
+            gate.clone(),
+            ws(),
+            elevations.clone(),
+            None,
+            four_minutes,
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        let id = next_news(&gate).await.granted[0].request_id.clone();
+        let first = gate.held_credentials("pii-read", &id).expect("held");
+        let old_end = first.grant_end_ms;
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        let first_key = lab.standin.start_signers().last().cloned().expect("signed");
+
+        // A minute in, six minutes more: a request linked to the grant, sent to the broker.
+        clock.advance(Duration::from_secs(60));
+        let more = Request {
+            duration: Some(Duration::from_secs(6 * 60)),
+            extends: Some(id.clone()),
+            ..pii_read()
+        };
+        let asked = crate::aws_hold::request_with(
+            gate.clone(),
+            ws(),
+            elevations.clone(),
+            None,
+            more.clone(),
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        assert_eq!(asked.outcome, Outcome::Pending);
+        assert!(
+            asked
+                .message
+                .starts_with("6 min more on pii-read is waiting for the broker"),
+            "{}",
+            asked.message
+        );
+        let ext = asked.request_id.expect("an id");
+        assert_ne!(ext, id);
+        // Asking again while it waits is refused; the grant runs on meanwhile.
+        let again = crate::aws_hold::request_with(
+            gate.clone(),
+            ws(),
+            elevations.clone(),
+            None,
+            more,
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect_err("one at a time");
+        assert!(again.to_string().contains("already waiting"), "{again}");
+        assert_eq!(gate.elevation_status().active[0].expires_at_ms, old_end);
+
+        let pass = broker.run_once().await.expect("a broker pass");
+        assert_eq!(pass.extended, vec![ext.clone()]);
+        assert_eq!(
+            pass.minted,
+            vec![(id.clone(), 2)],
+            "a set for the new end at once"
+        );
+        let changes = next_extension(&gate).await;
+        let new_end = old_end + 6 * 60 * 1000;
+        assert_eq!(changes.extended.len(), 1, "{changes:?}");
+        let told = &changes.extended[0];
+        assert_eq!(
+            (
+                told.name.as_str(),
+                told.request_id.as_str(),
+                told.expires_at_ms
+            ),
+            ("pii-read", id.as_str(), new_end),
+            "the same grant, with the new end"
+        );
+        assert!(
+            changes.notices()[0]
+                .title
+                .starts_with("pii-read extended until "),
+            "{:?}",
+            changes.notices()
+        );
+        let status = gate.elevation_status();
+        assert!(status.pending.is_empty());
+        assert_eq!(status.active.len(), 1);
+        assert_eq!(status.active[0].request_id, id);
+        assert_eq!(status.active[0].expires_at_ms, new_end);
+        until(&gate, "the new set is taken", |h| h.set == 2).await;
+        let held = gate.held_credentials("pii-read", &id).expect("held");
+        assert_eq!(held.grant_end_ms, new_end);
+        assert_eq!(held.until_ms, new_end, "the new set reaches the new end");
+        let kept = elevations.held("pii-read").expect("keyring").expect("kept");
+        assert_eq!(
+            (kept.request_id.as_str(), kept.set, kept.expires_at_ms),
+            (id.as_str(), 2, new_end)
+        );
+        let extended = gate
+            .audit()
+            .events(&[warden_audit::Kind::ElevationExtended], None, None, false)
+            .expect("events");
+        assert_eq!(extended.len(), 1);
+        assert_eq!(
+            extended[0].payload,
+            serde_json::json!({
+                "elevation_id": id, "request_id": ext, "approver": null, "expires_at_ms": new_end
+            })
+        );
+        let requested = gate
+            .audit()
+            .events(&[warden_audit::Kind::ElevationRequested], None, None, false)
+            .expect("events");
+        assert!(requested
+            .iter()
+            .any(|e| e.payload["elevation_id"] == serde_json::json!(ext)
+                && e.payload["extends"] == serde_json::json!(id)));
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held");
+        let second_key = lab.standin.start_signers().last().cloned().expect("signed");
+        assert_ne!(second_key, first_key, "signed with the new set");
+
+        // A run under way at the old end carries on past it.
+        lab.standin
+            .knobs
+            .set(|k| k.queued = Duration::from_millis(1500));
+        let before = lab.standin.executions_started();
+        let (outcome, changes) =
+            tokio::join!(gate.run(PII, None, CancellationToken::new()), async {
+                while lab.standin.executions_started() == before {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                move_to(&clock, old_end + 30_000);
+                gate.check_elevations()
+            });
+        assert!(changes.ended.is_empty(), "{changes:?}");
+        assert_eq!(
+            outcome
+                .expect("the run outlives the old end")
+                .result
+                .all_rows()
+                .expect("rows")
+                .len(),
+            3
+        );
+        lab.standin.knobs.set(|k| k.queued = Duration::ZERO);
+
+        // The lockout comes at the new end.
+        move_to(
+            &clock,
+            new_end - crate::LOCKOUT_LEAD.as_millis() as i64 - 1000,
+        );
+        assert!(gate.check_elevations().ended.is_empty());
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(gate.check_elevations().ended.len(), 1);
+        let lockout = gate
+            .audit()
+            .events(&[warden_audit::Kind::Lockout], None, None, false)
+            .expect("events");
+        assert!(
+            lockout[0].payload["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("pii-read ended (its time ran out)")),
+            "{}",
+            lockout[0].payload
+        );
+        assert!(elevations.held("pii-read").expect("keyring").is_none());
+        // No secret of either set in any file, the broker's included.
+        let secret = kept.secret_access_key.expose().to_string();
+        let mut files = lab.files();
+        files.extend(
+            std::fs::read_dir(broker_dir.path())
+                .expect("broker dir")
+                .filter_map(|e| e.ok().map(|e| e.path())),
+        );
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "the new set's secret is in {}",
+                file.display()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_denied_or_void_extension_leaves_the_grant_as_it_was() {
+        let lab = lab().await;
+        let clock = Arc::new(ManualClock::new());
+        let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
+        let elevations = Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(bucket(), ANALYST).expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            policy,
+        ));
+        let ws = || Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
+        let ask = |request: Request| {
+            crate::aws_hold::request_with(
+                gate.clone(),
+                ws(),
+                elevations.clone(),
+                None,
+                request,
+                Duration::from_secs(60),
+                Duration::from_millis(50),
+            )
+        };
+        ask(Request {
+            duration: Some(Duration::from_secs(30 * 60)),
+            ..pii_read()
+        })
+        .await
+        .expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        let id = next_news(&gate).await.granted[0].request_id.clone();
+        let end = gate.elevation_status().active[0].expires_at_ms;
+
+        // More than the maximum allows (1 h from now) is refused here, before anything is sent.
+        let refused = ask(Request {
+            duration: Some(Duration::from_secs(45 * 60)),
+            extends: Some(id.clone()),
+            ..pii_read()
+        })
+        .await
+        .expect_err("past the maximum");
+        assert!(
+            refused.to_string().contains("more than 1 h from now"),
+            "{refused}"
+        );
+        // Not a grant this window holds.
+        let refused = ask(Request {
+            extends: Some("01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00".into()),
+            ..pii_read()
+        })
+        .await
+        .expect_err("not held");
+        assert!(refused.to_string().contains("no held grant"), "{refused}");
+
+        // The broker denies one: here a broker whose configuration maps pii-read onto no role
+        // (as after a change of the policy's AWS side) refuses it, with the reason.
+        let asked = ask(Request {
+            duration: Some(Duration::from_secs(10 * 60)),
+            extends: Some(id.clone()),
+            ..pii_read()
+        })
+        .await
+        .expect("sent");
+        assert!(asked.request_id.is_some());
+        let (denier, _denier_dir) = local_broker_with(
+            &lab,
+            clock.clone(),
+            BrokerConfig {
+                workspace: "aws".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let pass = denier.run_once().await.expect("a broker pass");
+        assert_eq!(pass.denied.len(), 1, "{pass:?}");
+        let changes = next_extension(&gate).await;
+        assert_eq!(changes.denied.len(), 1, "{changes:?}");
+        assert!(
+            changes.denied[0].1.starts_with("no more time (")
+                && changes.denied[0].1.contains("has no AWS mapping"),
+            "{changes:?}"
+        );
+        assert!(
+            changes.denied[0].1.contains("the grant runs on to "),
+            "{changes:?}"
+        );
+        let status = gate.elevation_status();
+        assert_eq!(status.active[0].expires_at_ms, end, "unchanged");
+        assert_eq!(status.active[0].request_id, id);
+        assert!(status.pending.is_empty());
+
+        // An extension still waiting when the grant ends here is void, at the broker too.
+        let asked = ask(Request {
+            duration: Some(Duration::from_secs(10 * 60)),
+            extends: Some(id.clone()),
+            ..pii_read()
+        })
+        .await
+        .expect("sent");
+        let ext = asked.request_id.expect("id");
+        crate::aws_hold::end_with(&gate, &elevations, "pii-read")
+            .await
+            .expect("ended");
+        let mut state = None;
+        for _ in 0..500 {
+            broker.run_once().await.expect("a broker pass");
+            let s = S3Queue::new(bucket(), ANALYST)
+                .expect("queue")
+                .state(&ext)
+                .await
+                .expect("read");
+            if s.as_ref().is_some_and(|(s, _)| s.status.is_final()) {
+                state = s;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (state, _) = state.expect("decided within 10 s");
+        assert_ne!(state.status, warden_broker::Status::Extended);
+        assert!(gate.elevations().is_empty());
+        let denied = gate
+            .audit()
+            .events(&[warden_audit::Kind::ElevationDenied], None, None, false)
+            .expect("events");
+        assert!(
+            denied
+                .iter()
+                .any(|e| e.payload["elevation_id"] == serde_json::json!(ext)
+                    && e.payload["reason"]
+                        .as_str()
+                        .is_some_and(|r| r.contains("the extension is void"))),
+            "{denied:?}"
+        );
+        assert!(gate
+            .audit()
+            .events(&[warden_audit::Kind::ElevationExtended], None, None, false)
+            .expect("events")
+            .is_empty());
+    }
+
     #[tokio::test]
     async fn a_grant_revoked_at_the_broker_is_locked_out_at_the_next_check() {
         let lab = lab().await;

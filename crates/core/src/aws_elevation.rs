@@ -13,7 +13,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use warden_audit::{
-    CredentialsIssued, CredentialsWiped, ElevationGranted, ElevationRequested, Payload,
+    CredentialsIssued, CredentialsWiped, ElevationExtended, ElevationGranted, ElevationRequested,
+    Payload,
 };
 use warden_broker::age::x25519::Identity;
 use warden_broker::{open_delivery, Assigned, BrokerConfig, GrantState, S3Queue, Status};
@@ -102,6 +103,14 @@ pub enum Progress {
     /// Granted at the broker, but its credentials cannot be taken here (the access portal
     /// keeps refusing an Identity Center grant's role): why.
     Unusable { reason: String },
+    /// An extension the broker applied: grant `grant_id` holds until `expires_at_ms` now
+    /// (approved by `approver`; `None`: the policy). Its new credentials, when delivered, are
+    /// in the keyring.
+    Extended {
+        grant_id: String,
+        expires_at_ms: i64,
+        approver: Option<String>,
+    },
 }
 
 /// What `AwsElevations::end` ended.
@@ -298,12 +307,17 @@ impl AwsElevations {
             )));
         }
         let now = Utc::now();
-        if let Some(held) = self.held(&valid.name)?.filter(|g| g.usable_at(now)) {
-            return Err(ElevationError::AlreadyActive {
-                name: valid.name.clone(),
-                until: until_text(held.expires_at_ms),
+        let held = self.held(&valid.name)?.filter(|g| g.usable_at(now));
+        match (&valid.extends, held) {
+            (Some(id), held) => self.extensible(held.as_ref(), id, &valid.name, valid.duration)?,
+            (None, Some(held)) => {
+                return Err(ElevationError::AlreadyActive {
+                    name: valid.name.clone(),
+                    until: until_text(held.expires_at_ms),
+                }
+                .into())
             }
-            .into());
+            (None, None) => {}
         }
         for line in self.requests().await? {
             if line.name == valid.name && line.progress == Progress::Waiting {
@@ -341,7 +355,7 @@ impl AwsElevations {
                         scope: valid.name.clone(),
                         reason: valid.reason(),
                         requested_duration_s: valid.duration.as_secs(),
-                        extends: None,
+                        extends: valid.extends.clone(),
                     }))
                     .map(|_| ())
             });
@@ -367,8 +381,47 @@ impl AwsElevations {
         Ok((id, valid.duration))
     }
 
+    /// Whether an extension of grant `id` (of elevation `name`) by `more` may be asked for from
+    /// here: the grant is held in this keyring and usable, and its new end is at most the
+    /// elevation's `max_duration` from now (the broker checks all of this again).
+    fn extensible(
+        &self,
+        held: Option<&HeldGrant>,
+        id: &str,
+        name: &str,
+        more: Duration,
+    ) -> Result<(), CoreError> {
+        let now = warden_elevation::Moment {
+            wall: Utc::now(),
+            mono: std::time::Instant::now(),
+        };
+        let grant = held.filter(|h| h.request_id == id).and_then(|h| {
+            let left = h.expires_at_ms - now.wall.timestamp_millis();
+            Some(warden_elevation::Grant {
+                request_id: h.request_id.clone(),
+                name: h.name.clone(),
+                granted_at: Utc.timestamp_millis_opt(h.granted_at_ms).single()?,
+                expires_at: Utc.timestamp_millis_opt(h.expires_at_ms).single()?,
+                expires_mono: now
+                    .mono
+                    .checked_add(Duration::from_millis(left.max(0) as u64))?,
+                approver: h.approver.clone(),
+                extended_at: None,
+            })
+        });
+        let max = self
+            .policy
+            .elevation(name)
+            .map(|d| d.max_duration)
+            .unwrap_or_default();
+        warden_elevation::extend(grant.as_ref(), id, name, more, max, now, None)?;
+        Ok(())
+    }
+
     /// Looks at request `id` once: the broker's verdict, and for a grant the newest delivered
-    /// credentials, opened, kept in the keyring and deleted from the bucket.
+    /// credentials, opened, kept in the keyring and deleted from the bucket. An extension the
+    /// broker applied is recorded (`elevation_extended`) and its grant's newest credentials
+    /// taken.
     pub async fn check(&self, id: &str) -> Result<Progress, CoreError> {
         let Some((state, _)) = self.queue.state(id).await.map_err(Self::remote)? else {
             return Ok(Progress::Waiting);
@@ -376,6 +429,7 @@ impl AwsElevations {
         match state.status {
             Status::Pending => Ok(Progress::Waiting),
             Status::Granted => self.collect(&state).await,
+            Status::Extended => self.extended(&state).await,
             status => {
                 // Nothing more will be delivered: the request's key has no use left, and the
                 // grant's credentials (if kept) are wiped.
@@ -485,6 +539,58 @@ impl AwsElevations {
         self.queue.me().to_string()
     }
 
+    /// Extension `state` was applied by the broker: recorded (once: its key goes afterwards,
+    /// so it is not looked at again), and its grant's newest credentials (the broker mints a
+    /// set ending at the new end at once) and new end taken into the keyring.
+    async fn extended(&self, state: &GrantState) -> Result<Progress, CoreError> {
+        let grant_id = state.extends.clone().unwrap_or_default();
+        let expires_at_ms = state.expires_at_ms.unwrap_or_default();
+        self.audit
+            .record(Payload::ElevationExtended(ElevationExtended {
+                elevation_id: grant_id.clone(),
+                request_id: state.id.clone(),
+                approver: state.approver.clone(),
+                expires_at_ms,
+            }))?;
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
+        let held_here = self
+            .held(&state.name)?
+            .is_some_and(|h| h.request_id == grant_id);
+        if held_here {
+            match self.queue.state(&grant_id).await.map_err(Self::remote)? {
+                Some((grant, _)) if grant.status == Status::Granted => {
+                    self.collect(&grant).await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(Progress::Extended {
+            grant_id,
+            expires_at_ms,
+            approver: state.approver.clone(),
+        })
+    }
+
+    /// The grant `h` held in the keyring, with the end the broker's `state` gives it now (an
+    /// extension moved it). Credentials minted before the extension still end at the old end
+    /// (their session policy says so), so their use is capped there until the next set.
+    fn moved_end(&self, h: &HeldGrant, state: &GrantState) -> Result<HeldGrant, CoreError> {
+        let end = state.expires_at_ms.unwrap_or(h.expires_at_ms);
+        if end == h.expires_at_ms {
+            return Ok(h.clone());
+        }
+        let mut moved = h.clone();
+        if state.assignment.is_none() {
+            moved.credentials_expire_at_ms = h.credentials_expire_at_ms.min(h.expires_at_ms);
+        }
+        moved.expires_at_ms = end;
+        let json = Secret::new(serde_json::to_string(&moved).unwrap_or_default());
+        self.vault
+            .put_elevation(&self.workspace, ElevationSlot::Grant, &moved.name, &json)?;
+        Ok(moved)
+    }
+
     /// Opens the newest credential set delivered for `state`'s grant, keeps it in the keyring
     /// and deletes what was read from the bucket.
     async fn collect(&self, state: &GrantState) -> Result<Progress, CoreError> {
@@ -496,7 +602,7 @@ impl AwsElevations {
         if state.delivered == 0 || current.is_some_and(|h| h.set >= state.delivered) {
             return Ok(match current {
                 Some(h) => Progress::Held {
-                    expires_at_ms: h.expires_at_ms,
+                    expires_at_ms: self.moved_end(h, state)?.expires_at_ms,
                 },
                 None => Progress::Granted,
             });
@@ -598,7 +704,11 @@ impl AwsElevations {
             });
         }
         let held = self.held(&state.name)?;
-        let current = held.as_ref().filter(|h| h.request_id == state.id);
+        let moved = match held.as_ref().filter(|h| h.request_id == state.id) {
+            Some(h) => Some(self.moved_end(h, state)?),
+            None => None,
+        };
+        let current = moved.as_ref();
         let renew_before = crate::aws_hold::RENEW_BEFORE.as_millis() as i64;
         if let Some(h) = current {
             if h.credentials_expire_at_ms >= grant_end

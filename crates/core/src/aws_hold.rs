@@ -54,11 +54,48 @@ pub async fn request_with(
     timeout: Duration,
     interval: Duration,
 ) -> Result<ElevationDecision, CoreError> {
-    if gate.elevations().contains(&request.name) {
-        return Err(CoreError::NoElevation(format!(
-            "{} is already held in this window",
-            request.name
-        )));
+    let extends = request
+        .extends
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string);
+    match &extends {
+        // An extension adds time to the grant this window holds, and to no other.
+        Some(grant) => {
+            let held = gate
+                .elevation_status()
+                .active
+                .into_iter()
+                .any(|a| &a.request_id == grant && a.name == request.name);
+            if !held {
+                return Err(warden_elevation::ElevationError::NotHeld {
+                    name: request.name.clone(),
+                    id: grant.clone(),
+                }
+                .into());
+            }
+            if let Some(id) = gate
+                .elevation_status()
+                .pending
+                .into_iter()
+                .find(|p| p.name == request.name)
+                .map(|p| p.request_id)
+            {
+                return Err(warden_elevation::ElevationError::AlreadyPending {
+                    name: request.name.clone(),
+                    id,
+                }
+                .into());
+            }
+        }
+        None if gate.elevations().contains(&request.name) => {
+            return Err(CoreError::NoElevation(format!(
+                "{} is already held in this window",
+                request.name
+            )));
+        }
+        None => {}
     }
     let (id, duration) = elevations.request(&request).await?;
     let status = gate.wait_elsewhere(PendingRequest {
@@ -68,26 +105,50 @@ pub async fn request_with(
         requested_at_ms: chrono::Utc::now().timestamp_millis(),
         duration_s: duration.as_secs(),
         reason: String::new(),
-        extends: None,
+        extends: extends.clone(),
     });
-    let message = format!(
-        "{} for {} is waiting for the broker (request {id})",
-        request.name,
-        format_duration(duration)
-    );
+    let message = if extends.is_some() {
+        format!(
+            "{} more on {} is waiting for the broker (request {id}); the grant runs on to its current end meanwhile",
+            format_duration(duration),
+            request.name
+        )
+    } else {
+        format!(
+            "{} for {} is waiting for the broker (request {id})",
+            request.name,
+            format_duration(duration)
+        )
+    };
     let name = request.name.clone();
     let task_id = id.clone();
     tokio::spawn(async move {
-        wait(
-            &gate,
-            &ws,
-            &elevations,
-            region.as_deref(),
-            &task_id,
-            timeout.min(MAX_WAIT),
-            interval,
-        )
-        .await;
+        match extends {
+            Some(grant) => {
+                wait_extension(
+                    &gate,
+                    &elevations,
+                    &name_of(&gate, &task_id),
+                    &grant,
+                    &task_id,
+                    timeout.min(MAX_WAIT),
+                    interval,
+                )
+                .await
+            }
+            None => {
+                wait(
+                    &gate,
+                    &ws,
+                    &elevations,
+                    region.as_deref(),
+                    &task_id,
+                    timeout.min(MAX_WAIT),
+                    interval,
+                )
+                .await
+            }
+        }
     });
     Ok(ElevationDecision {
         outcome: Outcome::Pending,
@@ -145,6 +206,10 @@ async fn wait(
                 return gate.refused_elsewhere(id, &reason);
             }
             Ok(Progress::Waiting | Progress::Granted) => {}
+            // Not a request for a grant of its own (it was sent as one): nothing to hold.
+            Ok(Progress::Extended { .. }) => {
+                return gate.refused_elsewhere(id, "the broker took it as an extension")
+            }
             // A passing failure (network, throttling): the next look may get through.
             Err(e) => tracing::warn!(request = %id, "looking at the request failed: {e}"),
         }
@@ -158,6 +223,101 @@ async fn wait(
         tokio::time::sleep(interval).await;
     }
 }
+
+/// The elevation of waiting request `id`.
+fn name_of(gate: &Gate, id: &str) -> String {
+    gate.elevation_status()
+        .pending
+        .into_iter()
+        .find(|p| p.request_id == id)
+        .map(|p| p.name)
+        .unwrap_or_default()
+}
+
+/// Follows extension `id` of grant `grant` (of elevation `name`, held in `gate`) until the
+/// broker applies it, refuses it, it is withdrawn from the window, its grant ends here first
+/// (void: withdrawn at the broker), or `timeout`. Applied, the gate's grant gets the new end
+/// (same grant: running queries carry on) and the broker's new credentials. Meanwhile the grant
+/// runs on to its current end, followed as ever by [`follow`].
+async fn wait_extension(
+    gate: &Gate,
+    elevations: &AwsElevations,
+    name: &str,
+    grant: &str,
+    id: &str,
+    timeout: Duration,
+    interval: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let runs_on = || {
+        gate.elevation_status()
+            .active
+            .into_iter()
+            .find(|a| a.request_id == grant)
+            .map(|a| {
+                format!(
+                    "; the grant runs on to {}",
+                    crate::aws_elevation::until_text(a.expires_at_ms)
+                )
+            })
+            .unwrap_or_default()
+    };
+    loop {
+        if gate.held_credentials(name, grant).is_none() {
+            // The grant ended here first: the extension is void, at the broker too.
+            if let Err(e) = elevations.withdraw(id, VOID).await {
+                tracing::warn!(request = %id, "the extension could not be withdrawn: {e}");
+            }
+            return gate.refused_elsewhere(id, VOID);
+        }
+        if !gate.still_waiting(id) {
+            if let Err(e) = elevations.withdraw(id, "withdrawn by the requester").await {
+                tracing::warn!(request = %id, "the extension could not be withdrawn: {e}");
+            }
+            return;
+        }
+        match elevations.check(id).await {
+            Ok(Progress::Extended { approver, .. }) => {
+                let applied = match elevations.held(name) {
+                    Ok(Some(h)) if h.request_id == grant => gate
+                        .extended_elsewhere(id, &h, approver)
+                        .and_then(|()| gate.renew_elevated(&h).map(|_| ())),
+                    Ok(_) => Err(CoreError::NoElevation(format!(
+                        "the keyring no longer holds the credentials of {name} (request {grant})"
+                    ))),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = applied {
+                    return gate.refused_elsewhere(
+                        id,
+                        &format!("extended at the broker, but not here: {e}"),
+                    );
+                }
+                return;
+            }
+            Ok(Progress::Finished { reason, .. }) => {
+                return gate
+                    .refused_elsewhere(id, &format!("no more time ({reason}){}", runs_on()));
+            }
+            Ok(Progress::Waiting | Progress::Granted) => {}
+            Ok(Progress::Held { .. } | Progress::Unusable { .. }) => {
+                return gate.refused_elsewhere(id, "the broker took it as a request of its own");
+            }
+            Err(e) => tracing::warn!(request = %id, "looking at the extension failed: {e}"),
+        }
+        if tokio::time::Instant::now() + interval > deadline {
+            let why = format!("no decision within {}", format_duration(timeout));
+            if let Err(e) = elevations.withdraw(id, &why).await {
+                tracing::warn!(request = %id, "the extension could not be withdrawn: {e}");
+            }
+            return gate.refused_elsewhere(id, &format!("no more time ({why}){}", runs_on()));
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Why an extension comes to nothing when its grant ends first.
+const VOID: &str = "the grant it extends ended before an approver decided; the extension is void";
 
 /// Keeps grant `id` of elevation `name`, held in `gate`, supplied with the broker's credential
 /// sets and in step with the broker's verdict: every `interval` it looks at the grant once
@@ -240,7 +400,9 @@ pub async fn renew_once(
         }
         Progress::Finished { reason, .. } => Ok(Look::Ended(reason)),
         Progress::Unusable { reason } => Err(CoreError::NoElevation(reason)),
-        Progress::Waiting | Progress::Granted => Ok(Look::Renewed(Renewed::AlreadyCurrent)),
+        Progress::Waiting | Progress::Granted | Progress::Extended { .. } => {
+            Ok(Look::Renewed(Renewed::AlreadyCurrent))
+        }
     }
 }
 

@@ -198,6 +198,21 @@ pub struct OpenRequest {
     pub ticket: Option<String>,
     /// The decisions on it the broker refused: they did not count, and the request waits on.
     pub refused: Vec<RefusedDecision>,
+    /// An extension: the grant it adds time to, as the broker's record has it.
+    pub extends: Option<ExtendedGrant>,
+}
+
+/// The grant an extension asks more time on, so an approver knows what they approve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendedGrant {
+    /// The grant's request id.
+    pub id: String,
+    /// When it ends now, while it holds; `None` when it no longer holds (or is not the
+    /// requester's grant of that elevation): the broker refuses the extension then.
+    pub ends_at_ms: Option<i64>,
+    /// When it would end if the time asked were added now (the broker caps it at the policy's
+    /// maximum from its decision).
+    pub would_end_at_ms: Option<i64>,
 }
 
 /// A decision the broker refused: its writer (from its key), and why when the broker said.
@@ -254,7 +269,15 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
         {
             continue;
         }
-        match queue.read_request(&requester, &id).await {
+        let read = queue.read_request(&requester, &id).await;
+        let extends = match &read {
+            Ok(r) => match &r.extends {
+                Some(grant) => Some(extended_grant(queue, grant, &requester, r).await),
+                None => None,
+            },
+            Err(_) => None,
+        };
+        match read {
             Ok(r) => open.push(OpenRequest {
                 id,
                 name: r.name,
@@ -273,6 +296,7 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
                         _ => None,
                     })
                     .collect(),
+                extends,
             }),
             Err(
                 e @ (warden_broker::BrokerError::Damaged { .. }
@@ -285,6 +309,31 @@ pub async fn open_requests(queue: &S3Queue) -> Result<(Vec<OpenRequest>, Vec<Str
     }
     open.sort_by(|a, b| (a.requested_at_ms, &a.id).cmp(&(b.requested_at_ms, &b.id)));
     Ok((open, damaged))
+}
+
+/// The grant `grant` that `requester`'s extension `r` adds time to, as the broker's record has
+/// it: its end while it holds, and the end the extension asks for.
+async fn extended_grant(
+    queue: &S3Queue,
+    grant: &str,
+    requester: &str,
+    r: &warden_broker::RequestObject,
+) -> ExtendedGrant {
+    let now_ms = Utc::now().timestamp_millis();
+    let ends_at_ms = match queue.state(grant).await {
+        Ok(Some((g, _)))
+            if g.status == Status::Granted && g.requester == requester && g.name == r.name =>
+        {
+            g.expires_at_ms.filter(|end| *end > now_ms)
+        }
+        _ => None,
+    };
+    ExtendedGrant {
+        id: grant.to_string(),
+        ends_at_ms,
+        would_end_at_ms: ends_at_ms
+            .map(|end| end.saturating_add((r.duration_s as i64).saturating_mul(1000))),
+    }
 }
 
 /// Approves or denies request `id` as the signed-in approver: the decision is written once,

@@ -42,8 +42,6 @@ pub enum ElevationError {
         max: String,
         most: String,
     },
-    #[error("extending a grant is not built on AWS workspaces yet: end the grant and ask again")]
-    ExtensionNotOnAws,
     #[error("a request for {name} is already waiting for an approver (request {id})")]
     AlreadyPending { name: String, id: String },
     #[error("there is no request {id} in the approval queue; `warden elevation list` shows the open ones")]

@@ -256,6 +256,33 @@ impl Gate {
         })
     }
 
+    /// Moves the end of the grant `h` names in its engine to `h`'s (an extension): the engine is
+    /// used until the earlier of that end and when the credentials it signs with stop working
+    /// (`h`'s, when it is the set the engine holds; a newer set is taken by
+    /// [`Gate::renew_elevated`]). Called under the elevation lock.
+    pub(crate) fn extend_elevated(&self, h: &HeldGrant) -> Result<(), crate::CoreError> {
+        let Some(mut elevated) = self.elevated_engines() else {
+            return Err(crate::CoreError::NoElevation(
+                "this gate holds no AWS grants".into(),
+            ));
+        };
+        let Some(e) = elevated
+            .by_name
+            .get_mut(&h.name)
+            .filter(|e| e.request_id == h.request_id)
+        else {
+            return Err(crate::CoreError::NoElevation(format!(
+                "the grant of {} is no longer held here",
+                h.name
+            )));
+        };
+        e.grant_end_ms = h.expires_at_ms;
+        if h.set == e.set {
+            e.until_ms = h.credentials_expire_at_ms.min(h.expires_at_ms);
+        }
+        Ok(())
+    }
+
     /// Notes why the broker's next set could not be taken for grant `request_id` of `name`;
     /// if none arrives before the current credentials run out, the lockout records it.
     pub fn renewal_failed(&self, name: &str, request_id: &str, why: &str) {

@@ -35,8 +35,12 @@ impl Gate {
         let policy = in_force.policy();
         let valid = validate(policy, &request)?;
         if valid.extends.is_some() && self.elevated.is_some() {
-            // An AWS grant's end is the broker's: it would have to mint credentials for longer.
-            return Err(ElevationError::ExtensionNotOnAws.into());
+            // An AWS grant's end (and its credentials') is the broker's to move: the extension
+            // goes through the request bucket (`aws_hold::request`), never this gate alone.
+            return Err(CoreError::NoElevation(format!(
+                "on an AWS workspace the broker extends a grant: ask with `warden elevation extend {}` or the window's Extend",
+                valid.name
+            )));
         }
         let now = self.now();
         let mut state = self.elevation_state();
@@ -1680,7 +1684,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn extensions_are_refused_on_aws_workspaces_for_now() {
+    async fn on_aws_workspaces_the_gate_leaves_extensions_to_the_broker() {
         let (_f, mut gate, _) = gate().await;
         let id = gate
             .request_elevation(pii_read(Some(600)))
@@ -1693,7 +1697,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("not built on AWS workspaces yet: end the grant and ask again"),
+            e.contains("the broker extends a grant: ask with `warden elevation extend pii-read`"),
             "{e}"
         );
     }

@@ -41,6 +41,56 @@ impl Gate {
         self.tell(|c| c.granted.push(grant));
     }
 
+    /// Extension `id` was applied by the broker to the grant the gate holds as `h` (the keyring's
+    /// entry, with the new end): the same grant (same id, so running queries carry on and rows
+    /// read under it stay readable) ends at the new end on both clocks, the end warning may show
+    /// again, and the change is told (the notification "NAME extended until HH:MM"). The
+    /// grant's engine is used up to the new end, with credentials that reach it once the
+    /// broker's new set is taken ([`Gate::renew_elevated`]). The extension was recorded when it
+    /// was read (`AwsElevations::check`). Refused when the gate no longer holds that grant.
+    pub(crate) fn extended_elsewhere(
+        &self,
+        id: &str,
+        h: &crate::aws_elevation::HeldGrant,
+        approver: Option<String>,
+    ) -> Result<(), crate::CoreError> {
+        let now = self.now();
+        let mut state = self.elevation_state();
+        state.stop_waiting(id);
+        let not_held = || {
+            crate::CoreError::Elevation(warden_elevation::ElevationError::NotHeld {
+                name: h.name.clone(),
+                id: h.request_id.clone(),
+            })
+        };
+        let grant = state
+            .held(&h.request_id, now)
+            .cloned()
+            .ok_or_else(not_held)?;
+        let end = chrono::DateTime::from_timestamp_millis(h.expires_at_ms)
+            .filter(|end| *end > grant.expires_at)
+            .ok_or_else(|| {
+                crate::CoreError::NoElevation(format!(
+                    "the extension of {} gives no later end than the grant has",
+                    h.name
+                ))
+            })?;
+        let left = (h.expires_at_ms - now.wall.timestamp_millis()).max(0) as u64;
+        let extended = warden_elevation::Grant {
+            expires_at: end,
+            expires_mono: now.mono + std::time::Duration::from_millis(left),
+            extended_at: Some(now.wall),
+            approver,
+            ..grant
+        };
+        self.extend_elevated(h)?;
+        let told = view(&extended);
+        state.extend(extended);
+        drop(state);
+        self.tell(|c| c.extended.push(told));
+        Ok(())
+    }
+
     /// Request `id` came to nothing: recorded, listed among the refusals and told.
     pub(crate) fn refused_elsewhere(&self, id: &str, reason: &str) {
         let now = self.now();
