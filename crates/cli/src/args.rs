@@ -188,6 +188,39 @@ pub enum ElevationCommand {
         )]
         timeout: String,
     },
+    /// Ask for more time on elevation NAME, held on this machine, on an AWS workspace (kind
+    /// athena): an extension request linked to the grant in the OS keyring, approved by the same
+    /// rules as a request (the policy, or another approver). The grant keeps its id and runs on
+    /// to its current end meanwhile; once the broker extends it, it ends at the new end (at most
+    /// the policy's maximum from now) and the broker's fresh credentials are taken. Exit 0 when
+    /// sent (with --wait: extended), 1 when refused, denied or still waiting at --timeout.
+    /// Example: warden elevation extend pii-read --duration 15m --justification "case 7" --wait
+    Extend {
+        /// The held elevation's name (`pii-read`).
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+        /// How much longer, such as 15m (default: the policy's default duration).
+        #[arg(long, value_name = "DURATION")]
+        duration: Option<String>,
+        /// Why (required unless the policy makes it optional).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        justification: String,
+        /// A ticket reference, when the policy asks for one.
+        #[arg(long, value_name = "TICKET")]
+        ticket: Option<String>,
+        /// Wait until the grant is extended (and its new credentials kept) or the extension denied.
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits at most (up to 1h).
+        #[arg(
+            long,
+            value_name = "DURATION",
+            default_value = "10m",
+            requires = "wait"
+        )]
+        timeout: String,
+    },
     /// Your elevation requests on an AWS workspace and the grants you hold: each request made
     /// from this machine is checked with the broker, and credentials delivered for a grant are
     /// taken into the OS keyring.

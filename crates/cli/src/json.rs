@@ -183,6 +183,12 @@ pub struct OpenRequest<'a> {
     pub duration_s: u64,
     pub justification: &'a str,
     pub ticket: Option<&'a str>,
+    /// An extension: the request id of the grant it asks more time on.
+    pub extends: Option<&'a str>,
+    /// When that grant ends now (absent when it no longer holds).
+    pub grant_ends_at_ms: Option<i64>,
+    /// When it would end with the time asked added now.
+    pub grant_would_end_at_ms: Option<i64>,
 }
 
 impl<'a> OpenRequest<'a> {
@@ -196,6 +202,9 @@ impl<'a> OpenRequest<'a> {
             duration_s: r.duration_s,
             justification: &r.justification,
             ticket: r.ticket.as_deref(),
+            extends: r.extends.as_ref().map(|x| x.id.as_str()),
+            grant_ends_at_ms: r.extends.as_ref().and_then(|x| x.ends_at_ms),
+            grant_would_end_at_ms: r.extends.as_ref().and_then(|x| x.would_end_at_ms),
         }
     }
 }
@@ -299,6 +308,7 @@ mod tests {
             justification: "j".into(),
             ticket: Some("INC-1".into()),
             refused: vec![],
+            extends: None,
         };
         assert_snake_case([OpenRequest::of(&open, 61_001)]);
         assert_eq!(OpenRequest::of(&open, 61_001).age_s, 61);

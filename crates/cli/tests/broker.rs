@@ -1643,3 +1643,229 @@ fn journal_events(path: &Path) -> Vec<warden_audit::Payload> {
     .map(|e| e.payload)
     .collect()
 }
+
+/// `warden elevation extend`: more time on a grant held in the keyring, asked for as an
+/// extension linked to it, waited on while `warden broker run --once` makes its passes; the
+/// grant keeps its id, gets the new end and the broker's fresh credentials. An approver's
+/// `warden elevation list` says which grant an extension adds time to.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
+    assert!(
+        std::env::var_os("WARDEN_TEST_KEYRING").is_some(),
+        "run through scripts/test.sh, or: dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --test broker"
+    );
+    let _turn = SIGN_IN.lock().await;
+    let env = Env::new().await;
+    let fake = warden_test_support::sso_fake::FakeSso::start();
+    let config = env.h().join("config/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config += &common::sign_in_config("prod", &fake.endpoint, &env.moto.endpoint);
+    std::fs::write(&config, text_config).unwrap();
+    let user_home = env.h().join("user-home");
+    std::fs::create_dir_all(user_home.join(".aws")).unwrap();
+    let analyst = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.env("HOME", &user_home)
+            .env("BROWSER", "/nonexistent-browser");
+        cmd
+    };
+    let run = |args: &[&str]| analyst(args).output().unwrap();
+    let login = run(&["login", "--workspace", "prod", "--device-code"]);
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    // Waits for `args` (a --wait command) while the broker makes its passes.
+    let while_the_broker_runs = |args: &[&str]| {
+        let waiting = analyst(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let mut waiting = waiting;
+        loop {
+            if waiting.try_wait().unwrap().is_some() {
+                return waiting.wait_with_output().unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "--wait never returned"
+            );
+            let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+            assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    };
+
+    // Nothing held: nothing to extend, and nothing is written.
+    let nothing = run(&["elevation", "extend", "large-scan", "--workspace", "prod"]);
+    with_filters(&env, &[], || {
+        assert_snapshot!("extend_nothing_held", report(&nothing));
+    });
+    assert!(env.bucket().list("requests/").await.unwrap().is_empty());
+
+    let held = while_the_broker_runs(&[
+        "elevation",
+        "request",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "10m",
+        "--wait",
+    ]);
+    assert_eq!(held.status.code(), Some(0), "{}", text(&held.stderr));
+    let grant_id = text(&held.stdout)
+        .split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap()
+        .to_string();
+    let creds = |run: &dyn Fn(&[&str]) -> Output| {
+        let out = run(&[
+            "credentials",
+            "--workspace",
+            "prod",
+            "--elevation",
+            "large-scan",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let before = creds(&run);
+
+    // Past the maximum (1 h from now): refused before anything is sent.
+    let too_much = run(&[
+        "elevation",
+        "extend",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "55m",
+    ]);
+    with_filters(&env, &[], || {
+        // The room left counts the seconds since the grant began.
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"at most \d+ min( \d+ s)? more", "at most [N] min more");
+        settings.bind(|| assert_snapshot!("extend_past_maximum", report(&too_much)));
+    });
+    assert_eq!(env.bucket().list("requests/").await.unwrap().len(), 1);
+
+    let extended = while_the_broker_runs(&[
+        "elevation",
+        "extend",
+        "large-scan",
+        "--workspace",
+        "prod",
+        "--duration",
+        "20m",
+        "--wait",
+    ]);
+    assert_eq!(extended.status.code(), Some(0), "{}", text(&extended.stderr));
+    with_filters(&env, &[(&grant_id, "[GRANT]")], || {
+        assert_snapshot!("extend_wait_extended", report(&extended));
+    });
+    // The same grant, with the broker's fresh set (its session policy ends at the new end).
+    let after = creds(&run);
+    assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
+    let log = common::json(&run(&[
+        "audit", "log", "--workspace", "prod", "--format", "json",
+    ]));
+    let events = log.as_array().expect("an array of events");
+    let payload = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .map(|e| e["payload"].clone())
+            .collect::<Vec<_>>()
+    };
+    let granted = payload("elevation_granted");
+    let x = payload("elevation_extended");
+    assert_eq!((granted.len(), x.len()), (1, 1), "{log}");
+    assert_eq!(x[0]["elevation_id"], serde_json::json!(grant_id));
+    assert_eq!(
+        x[0]["expires_at_ms"].as_i64().unwrap() - granted[0]["expires_at_ms"].as_i64().unwrap(),
+        20 * 60 * 1000,
+        "the grant's end moved by what was asked"
+    );
+    assert!(payload("elevation_requested")
+        .iter()
+        .any(|r| r["extends"] == serde_json::json!(grant_id)));
+    let status = run(&["elevation", "status", "--workspace", "prod"]);
+    assert!(
+        text(&status.stdout).contains(&format!("(request {grant_id})")),
+        "{}",
+        text(&status.stdout)
+    );
+    // The new secret is in no file.
+    let secret = after["SecretAccessKey"].as_str().unwrap().to_string();
+    let mut files = vec![];
+    common::files_under(env.h(), &mut files);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the new set's secret is in {}",
+            f.display()
+        );
+    }
+
+    // Cy holds pii-read (approved by Bob) and asks more time on it: the signed-in approver's
+    // list says which grant the extension adds time to, and its ends.
+    let (cy, _) = env.client(CY);
+    let cy_grant = request(&cy, "pii-read", "churn model", None).await;
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    let (bob, _) = env.client(BOB);
+    warden_elevation::Queue::decide(
+        &bob,
+        &cy_grant,
+        warden_elevation::Decision::Approve,
+        BOB,
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    assert_eq!(env.status(&cy_grant).await, Some(Status::Granted));
+    let policy = warden_guardrails::Policy::from_yaml(ELEVATIONS_ON_AWS).unwrap();
+    let more = warden_elevation::validate(
+        &policy,
+        &warden_elevation::Request {
+            name: "pii-read".into(),
+            duration: Some(Duration::from_secs(600)),
+            justification: "churn model, part 2".into(),
+            ticket: None,
+            extends: Some(cy_grant.clone()),
+        },
+    )
+    .unwrap();
+    let (cy_more, _) = cy.submit_request(&more, chrono::Utc::now()).await.unwrap();
+    let pass = env.warden(&["broker", "run", "--once", "--workspace", "prod"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    let listed = run(&["elevation", "list", "--workspace", "prod"]);
+    let line = text(&listed.stdout)
+        .lines()
+        .find(|l| l.starts_with(&cy_more.id))
+        .unwrap_or_else(|| panic!("{}", text(&listed.stdout)))
+        .to_string();
+    assert!(
+        line.contains(&format!("(more time on grant {cy_grant}: ends ")) && line.contains(", would end "),
+        "{line}"
+    );
+    let json = common::json(&run(&[
+        "elevation", "list", "--workspace", "prod", "--format", "json",
+    ]));
+    let entry = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == serde_json::json!(cy_more.id))
+        .unwrap_or_else(|| panic!("{json}"))
+        .clone();
+    assert_eq!(entry["extends"], serde_json::json!(cy_grant));
+    assert_eq!(
+        entry["grant_would_end_at_ms"].as_i64().unwrap() - entry["grant_ends_at_ms"].as_i64().unwrap(),
+        600_000
+    );
+}

@@ -130,6 +130,30 @@ pub fn run(cli: &Cli, command: &ElevationCommand) -> Result<u8, String> {
                 wait.then_some(timeout),
             )
         }
+        ElevationCommand::Extend {
+            name,
+            workspace,
+            duration,
+            justification,
+            ticket,
+            wait,
+            timeout,
+        } => {
+            let duration = match duration {
+                Some(text) => Some(duration_arg("--duration", text)?),
+                None => None,
+            };
+            let timeout = duration_arg("--timeout", timeout)?;
+            extend_on_aws(
+                &home,
+                workspace.as_deref(),
+                name,
+                duration,
+                justification,
+                ticket.clone(),
+                wait.then_some(timeout),
+            )
+        }
         ElevationCommand::Status { workspace } => status_on_aws(&home, workspace.as_deref()),
         ElevationCommand::End { name, workspace } => end_on_aws(&home, workspace.as_deref(), name),
     }
@@ -178,6 +202,22 @@ fn say(name: &str, id: &str, progress: &Progress) -> u8 {
             );
             EXIT_REFUSED
         }
+        Progress::Extended {
+            grant_id,
+            expires_at_ms,
+            approver,
+        } => {
+            let by = approver
+                .as_deref()
+                .map(|a| format!("approved by {}", plain(a)))
+                .unwrap_or_else(|| "approved by policy".into());
+            println!(
+                "{} extended until {} ({by}; grant {grant_id}, extension {id}); its new credentials are in the OS keyring once delivered",
+                plain(name),
+                until_text(*expires_at_ms)
+            );
+            0
+        }
         Progress::Finished { status, reason } => {
             let word = serde_json::to_value(status)
                 .ok()
@@ -224,6 +264,66 @@ fn request_on_aws(
             .await
             .map_err(|e| e.to_string())?;
         Ok(say(&request.name, &id, &progress))
+    })
+}
+
+/// `warden elevation extend`: an extension of the grant of `name` held in this machine's
+/// keyring, sent to the broker (and with `wait`, waited on).
+fn extend_on_aws(
+    home: &Home,
+    workspace: Option<&str>,
+    name: &str,
+    duration: Option<std::time::Duration>,
+    justification: &str,
+    ticket: Option<String>,
+    wait: Option<std::time::Duration>,
+) -> Result<u8, String> {
+    super::runtime()?.block_on(async {
+        let elevations = AwsElevations::open(home, workspace)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(grant) = elevations
+            .held(name)
+            .map_err(|e| e.to_string())?
+            .filter(|g| g.usable_at(Utc::now()))
+        else {
+            eprintln!(
+                "warden: {} is not held on this machine, so there is no grant to extend; ask for it with `warden elevation request {}`",
+                plain(name),
+                plain(name)
+            );
+            return Ok(EXIT_REFUSED);
+        };
+        let request = warden_core::ElevationRequest {
+            name: name.to_string(),
+            duration,
+            justification: justification.to_string(),
+            ticket,
+            extends: Some(grant.request_id.clone()),
+        };
+        let (id, more) = match elevations.request(&request).await {
+            Ok(sent) => sent,
+            Err(e @ (CoreError::Elevation(_) | CoreError::NoElevation(_))) => {
+                eprintln!("warden: {e}");
+                return Ok(EXIT_REFUSED);
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        println!(
+            "asked for {} more on {} (request {id}, extending grant {}, which runs on to {} meanwhile)",
+            format_duration(more),
+            plain(name),
+            grant.request_id,
+            until_text(grant.expires_at_ms)
+        );
+        let Some(timeout) = wait else {
+            return Ok(0);
+        };
+        let progress = elevations
+            .wait(&id, timeout, aws_elevation::WAIT_INTERVAL)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(say(name, &id, &progress))
     })
 }
 
@@ -373,8 +473,25 @@ fn list_on_aws(home: &Home, workspace: Option<&str>, format: InfoFormat) -> Resu
                         .as_deref()
                         .map(|t| format!("[{}] ", plain(t)))
                         .unwrap_or_default();
+                    // An extension adds its duration to a held grant: say which, and its ends.
+                    let extends = r
+                        .extends
+                        .as_ref()
+                        .map(|x| match (x.ends_at_ms, x.would_end_at_ms) {
+                            (Some(end), Some(then)) => format!(
+                                "  (more time on grant {}: ends {}, would end {})",
+                                plain(&x.id),
+                                until_text(end),
+                                until_text(then)
+                            ),
+                            _ => format!(
+                                "  (more time on grant {}, which no longer holds)",
+                                plain(&x.id)
+                            ),
+                        })
+                        .unwrap_or_default();
                     println!(
-                        "{}  {:<16} {:<8} {}  asked {} ago  {ticket}{}",
+                        "{}  {:<16} {:<8} {}  asked {} ago  {ticket}{}{extends}",
                         r.id,
                         plain(&r.name),
                         format_duration(std::time::Duration::from_secs(r.duration_s)),
