@@ -61,6 +61,7 @@ import type { ApprovalRequest } from "./gen/ApprovalRequest";
 import type { ApprovalVerb } from "./gen/ApprovalVerb";
 import type { Approvals } from "./gen/Approvals";
 import type { ApprovedGrant } from "./gen/ApprovedGrant";
+import type { ExtensionOf } from "./gen/ExtensionOf";
 
 export type {
   ActiveElevation,
@@ -89,6 +90,7 @@ export type {
   ErrorKind,
   ExportDone,
   ExportFormat,
+  ExtensionOf,
   FetchOutcome,
   FetchVerdict,
   Fix,

@@ -182,8 +182,6 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         };
       },
       statusChanged: (status) => pendingRuns.status(status),
-      // The gate refuses extensions on AWS workspaces (not built there yet): offer none.
-      extendable: () => info?.engine !== "athena",
     },
   );
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ApprovalAction, Approvals } from "./api";
-import { ApprovalsPanel, personOf, REFUSED_YOURS, refusedText } from "./approvals";
+import { ApprovalsPanel, extensionText, personOf, REFUSED_YOURS, refusedText } from "./approvals";
 
 const ME = "AROAEXAMPLE:bob@example.com";
 const ANA = "AROAEXAMPLE:ana@example.com";
@@ -20,6 +20,7 @@ function approvals(extra: Partial<Approvals> = {}): Approvals {
         ticket: "INC-7",
         refusedYours: false,
         refusedWhy: null,
+        extends: null,
       },
     ],
     grants: [
@@ -71,6 +72,31 @@ function buttonNamed(root: ParentNode, name: string): HTMLButtonElement {
 }
 
 describe("the Approvals panel", () => {
+  it("says which grant an extension adds time to, when it ends now and when it would end", async () => {
+    const base = approvals();
+    const extension = {
+      ...base.requests[0],
+      id: "0190f0e0-0000-7000-8000-0000000000c3",
+      durationS: 1200,
+      extends: { grantId: "0190f0e0-0000-7000-8000-0000000000b9", endsAtMs: NOW.getTime() + 5 * 60_000, wouldEndAtMs: NOW.getTime() + 25 * 60_000 },
+    };
+    const over = { ...extension, id: "0190f0e0-0000-7000-8000-0000000000d4", extends: { grantId: "0190f0e0-0000-7000-8000-0000000000b8", endsAtMs: null, wouldEndAtMs: null } };
+    const { root } = await mount(backend(approvals({ requests: [base.requests[0], extension, over] })));
+    const rows = [...root.querySelectorAll<HTMLElement>("#approvals-requests .approvals-row")];
+    expect(rows.map((r) => r.dataset.id)).toEqual([base.requests[0].id, extension.id, over.id]);
+    expect(rows[0].querySelector(".approvals-extends")).toBeNull();
+    const said = rows[1].querySelector(".approvals-extends")!.textContent!;
+    expect(said).toBe(extensionText(extension.extends, NOW));
+    expect(said).toContain("More time on grant 0190f0e0-0000-7000-8000-0000000000b9: it ends in 5 min");
+    expect(said).toContain("would end");
+    expect(rows[1].textContent).toContain("20 min");
+    expect(rows[2].querySelector(".approvals-extends")!.textContent).toBe(
+      "More time on grant 0190f0e0-0000-7000-8000-0000000000b8, which no longer holds (the broker refuses it)",
+    );
+    // Decided with the same buttons as any request.
+    expect(buttonNamed(rows[1], "Approve pii-read for ana@example.com")).toBeTruthy();
+  });
+
   it("lists the requests waiting and the grants approved, with who, what, how long and why", async () => {
     const { root, toggle } = await mount();
     expect(root.hidden).toBe(false);

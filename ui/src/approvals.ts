@@ -4,7 +4,7 @@
 // `warden elevation approve|deny|revoke`; the broker judges it at its next pass. It loads when
 // opened, on Refresh and after each action. Everything in a request but the requester and the
 // times was written by the requester: it is only ever set as text.
-import type { ApprovalAction, ApprovalDone, ApprovalRequest, Approvals, ApprovalVerb, ApprovedGrant } from "./api";
+import type { ApprovalAction, ApprovalDone, ApprovalRequest, Approvals, ApprovalVerb, ApprovedGrant, ExtensionOf } from "./api";
 import { durationLabel } from "./elevation-text";
 import { describeError } from "./errors";
 import { field, Modal, node } from "./modal";
@@ -51,6 +51,16 @@ export const REFUSED_YOURS =
 /** The same, with the broker's own reason when it gave one. */
 export function refusedText(why: string | null): string {
   return why ? `The broker refused your decision: ${why}. It waits for another approver.` : REFUSED_YOURS;
+}
+
+/** What an extension adds time to: the grant, when it ends now and when it would end. */
+export function extensionText(of: ExtensionOf, now: Date): string {
+  if (of.endsAtMs === null || of.wouldEndAtMs === null) {
+    return `More time on grant ${of.grantId}, which no longer holds (the broker refuses it)`;
+  }
+  const ends = new Date(of.endsAtMs).toISOString();
+  const then = new Date(of.wouldEndAtMs).toISOString();
+  return `More time on grant ${of.grantId}: it ends ${formatRelative(ends, now)} (${formatDateTime(ends)}), and would end ${formatDateTime(then)}`;
 }
 
 /** Longest reason the backend takes (as `warden elevation deny --reason`). */
@@ -234,6 +244,7 @@ export class ApprovalsPanel {
     const why = element("span", "history-text approvals-justification", request.justification || "(no justification)");
     const body = element("div", "approvals-body");
     body.append(who, facts);
+    if (request.extends) body.append(element("span", "history-facts approvals-extends", extensionText(request.extends, this.now())));
     if (request.ticket) body.append(element("span", "history-facts approvals-ticket", `Ticket ${request.ticket}`));
     body.append(why);
     if (request.refusedYours) {

@@ -863,25 +863,6 @@ describe("extending a grant", () => {
     expect(item().querySelector(".elevation-request")?.textContent).toBe("pii-read (more time)");
   });
 
-  it("offers no Extend where the workspace cannot extend grants (AWS, for now)", () => {
-    elevations.dispose();
-    elevations = new Elevations(
-      {
-        host: byId("app"),
-        buttons: byId("verdict-elevations"),
-        banner: byId("elevation-banner"),
-        bannerText: byId("elevation-banner-text"),
-        bannerClose: document.querySelector(".banner-close") as HTMLButtonElement,
-      },
-      source,
-      { ...hooks, extendable: () => false },
-    );
-    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], version: 1 }));
-    expect(item().querySelector(".elevation-grant")?.textContent).toContain("pii-read");
-    expect(extendButton()).toBeNull();
-    expect(elevations.openExtend("pii-read")).toBeNull();
-  });
-
   it("offers no Extend when the status cannot be read or the policy no longer offers it", () => {
     elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], options: [], version: 1 }));
     expect(extendButton()).toBeNull();

@@ -76,8 +76,6 @@ export interface ElevationHooks {
   runAfter?(name: string): (() => PendingAsk) | null;
   /** Every status taken (from the backend, or the one shown taken again), after `accessChanged`. */
   statusChanged?(status: ElevationStatus): void;
-  /** Whether a held grant can be given more time in this workspace (not on AWS ones yet); yes when absent. */
-  extendable?(): boolean;
 }
 
 const EMPTY: ElevationStatus = { options: [], active: [], pending: [], refusals: [], warnBeforeS: 300, version: 0 };
@@ -218,7 +216,7 @@ export class Elevations {
   openExtend(name: string): ElevationDialog | null {
     const option = this.status.options.find((candidate) => candidate.name === name);
     const grant = this.status.active.find((candidate) => candidate.name === name && candidate.expiresAtMs > Date.now());
-    if (!option || !grant || this.disposed || this.hooks.extendable?.() === false) return null;
+    if (!option || !grant || this.disposed) return null;
     this.dialog?.close();
     const requestId = grant.requestId;
     this.dialog = new ElevationDialog(this.elements.host, option, {
@@ -531,8 +529,7 @@ export class Elevations {
       text.dataset.elevation = grant.name;
       text.textContent = grant.text;
       // More time on the same grant, while the policy offers the elevation and no extension waits.
-      const extendable =
-        this.statusRead && this.hooks.extendable?.() !== false && options.has(grant.name) && !pending.has(grant.name);
+      const extendable = this.statusRead && options.has(grant.name) && !pending.has(grant.name);
       if (extendable) {
         const extend = document.createElement("button");
         extend.type = "button";

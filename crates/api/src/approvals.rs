@@ -29,6 +29,22 @@ pub struct ApprovalRequest {
     /// Why, as the broker said (`null` from a broker that kept only the refusal, or when
     /// nothing was refused).
     pub refused_why: Option<String>,
+    /// An extension: the grant it asks more time on (`null` for a request of its own).
+    pub extends: Option<ExtensionOf>,
+}
+
+/// The grant an extension adds time to, as the broker's record has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionOf {
+    /// The grant's request id.
+    pub grant_id: String,
+    /// When the grant ends now; `null` when it no longer holds (the broker refuses the
+    /// extension then).
+    pub ends_at_ms: Option<i64>,
+    /// When it would end with the time asked added now (the broker caps it at the policy's
+    /// maximum from its decision).
+    pub would_end_at_ms: Option<i64>,
 }
 
 /// A grant that holds and that the signed-in approver approved: theirs to revoke.
@@ -111,6 +127,11 @@ pub fn view(
                     duration_s: r.duration_s,
                     justification: r.justification,
                     ticket: r.ticket,
+                    extends: r.extends.map(|x| ExtensionOf {
+                        grant_id: x.id,
+                        ends_at_ms: x.ends_at_ms,
+                        would_end_at_ms: x.would_end_at_ms,
+                    }),
                 }
             })
             .collect(),
@@ -249,6 +270,7 @@ mod tests {
             justification: "fraud case 7".into(),
             ticket: Some("INC-7".into()),
             refused: vec![],
+            extends: None,
         }
     }
 
@@ -284,6 +306,14 @@ mod tests {
                 open("a", "AROAEXAMPLE:ana@example.com"),
                 open("b", me),
                 refused,
+                OpenRequest {
+                    extends: Some(warden_core::aws_queue::ExtendedGrant {
+                        id: "g".into(),
+                        ends_at_ms: Some(2),
+                        would_end_at_ms: Some(900_002),
+                    }),
+                    ..open("d", "AROAEXAMPLE:ana@example.com")
+                },
             ],
             vec![grant],
             vec!["s3://b/requests/x is damaged".into()],
@@ -294,7 +324,12 @@ mod tests {
                 .iter()
                 .map(|r| r.id.as_str())
                 .collect::<Vec<_>>(),
-            ["a", "c"]
+            ["a", "c", "d"]
+        );
+        // An extension names the grant, its end and the end it asks for.
+        assert_eq!(
+            serde_json::to_value(&approvals.requests[2]).unwrap()["extends"],
+            serde_json::json!({"grantId": "g", "endsAtMs": 2, "wouldEndAtMs": 900_002})
         );
         // Refused for this approver: shown, saying so; another's refusal is not theirs.
         assert_eq!(
@@ -308,7 +343,8 @@ mod tests {
                 (
                     true,
                     Some("bob@example.com is not in the approver group data-approvers")
-                )
+                ),
+                (false, None)
             ]
         );
         approvals.requests.truncate(1);
@@ -320,7 +356,7 @@ mod tests {
                     "id": "a", "name": "pii-read", "requester": "AROAEXAMPLE:ana@example.com",
                     "requestedAtMs": 1_800_000_000_000_i64, "durationS": 900,
                     "justification": "fraud case 7", "ticket": "INC-7", "refusedYours": false,
-                    "refusedWhy": null
+                    "refusedWhy": null, "extends": null
                 }],
                 "grants": [{
                     "id": "g", "name": "large-scan", "requester": "AROAEXAMPLE:ana@example.com",
