@@ -539,21 +539,13 @@ impl AwsElevations {
         self.queue.me().to_string()
     }
 
-    /// Extension `state` was applied by the broker: recorded (once: its key goes afterwards,
-    /// so it is not looked at again), and its grant's newest credentials (the broker mints a
-    /// set ending at the new end at once) and new end taken into the keyring.
+    /// Extension `state` was applied by the broker: its grant's newest credentials (the broker
+    /// mints a set ending at the new end at once) and new end are taken into the keyring first,
+    /// then it is recorded (`elevation_extended`) and its key deleted, so it is recorded once and
+    /// a look that fails half-way is simply made again.
     async fn extended(&self, state: &GrantState) -> Result<Progress, CoreError> {
         let grant_id = state.extends.clone().unwrap_or_default();
         let expires_at_ms = state.expires_at_ms.unwrap_or_default();
-        self.audit
-            .record(Payload::ElevationExtended(ElevationExtended {
-                elevation_id: grant_id.clone(),
-                request_id: state.id.clone(),
-                approver: state.approver.clone(),
-                expires_at_ms,
-            }))?;
-        self.vault
-            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
         let held_here = self
             .held(&state.name)?
             .is_some_and(|h| h.request_id == grant_id);
@@ -565,6 +557,15 @@ impl AwsElevations {
                 _ => {}
             }
         }
+        self.audit
+            .record(Payload::ElevationExtended(ElevationExtended {
+                elevation_id: grant_id.clone(),
+                request_id: state.id.clone(),
+                approver: state.approver.clone(),
+                expires_at_ms,
+            }))?;
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
         Ok(Progress::Extended {
             grant_id,
             expires_at_ms,
