@@ -522,3 +522,80 @@ async fn an_approved_grant_is_assigned_then_and_a_revocation_takes_the_assignmen
         ]
     );
 }
+
+#[tokio::test]
+async fn an_extension_moves_the_end_and_the_shared_assignment_lasts_until_the_new_end() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    let (ana, _) = env.queue_of(ANA);
+    let (long, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    let (short, _) = ana
+        .submit_request(&scan_request(10 * MIN), env.now())
+        .await
+        .unwrap();
+    broker.run_once().await.unwrap();
+    let ana_id = center.user_id(&env, "ana@example.com").await;
+    let key = state(&env, &short.id)
+        .await
+        .assignment
+        .expect("assigned")
+        .assignment
+        .key();
+    let old_end = state(&env, &short.id).await.expires_at_ms.unwrap();
+
+    // Five minutes in, the shorter grant gets 30 minutes more: it now outlives the other.
+    env.advance(5 * MIN);
+    let more = warden_elevation::validate(
+        &policy(),
+        &warden_elevation::Request {
+            name: "large-scan".into(),
+            duration: Some(30 * MIN),
+            justification: String::new(),
+            ticket: None,
+            extends: Some(short.id.clone()),
+        },
+    )
+    .unwrap();
+    let (ext, _) = ana.submit_request(&more, env.now()).await.unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.extended, vec![ext.id.clone()]);
+    assert!(report.minted.is_empty(), "nothing is minted in this mode");
+    let new_end = old_end + 30 * 60 * 1000;
+    let s = state(&env, &short.id).await;
+    assert_eq!(
+        (s.status, s.expires_at_ms),
+        (Status::Granted, Some(new_end))
+    );
+    assert!(s.assignment.is_some(), "the assignment stays");
+    let record = holders(&env, &key).await;
+    assert_eq!(
+        record.holders.len(),
+        2,
+        "the extension is no holder of its own"
+    );
+    assert!(!record.holders.contains(&ext.id));
+
+    // Past the old end and the other grant's end, the assignment holds for the extended one.
+    env.advance(15 * MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![long.id.clone()]);
+    assert_eq!(
+        center.assignments().await,
+        vec![("USER".to_string(), ana_id)]
+    );
+    assert_eq!(
+        holders(&env, &key).await.holders.iter().collect::<Vec<_>>(),
+        vec![&short.id]
+    );
+    // At the new end it goes.
+    env.advance(20 * MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![short.id.clone()]);
+    assert!(center.assignments().await.is_empty());
+}

@@ -1672,6 +1672,17 @@ async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
     let run = |args: &[&str]| analyst(args).output().unwrap();
     let login = run(&["login", "--workspace", "prod", "--device-code"]);
     assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    // The keyring is shared by the tests that sign in to `prod`: leave it as found, even when
+    // an assertion fails.
+    struct SignOut<F: Fn()>(F);
+    impl<F: Fn()> Drop for SignOut<F> {
+        fn drop(&mut self) {
+            (self.0)()
+        }
+    }
+    let _sign_out = SignOut(|| {
+        let _ = analyst(&["logout", "--workspace", "prod"]).output();
+    });
     // Waits for `args` (a --wait command) while the broker makes its passes.
     let while_the_broker_runs = |args: &[&str]| {
         let waiting = analyst(args)
@@ -1760,7 +1771,7 @@ async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
         "20m",
         "--wait",
     ]);
-    assert_eq!(extended.status.code(), Some(0), "{}", text(&extended.stderr));
+    assert_eq!(extended.status.code(), Some(0), "{}", report(&extended));
     with_filters(&env, &[(&grant_id, "[GRANT]")], || {
         assert_snapshot!("extend_wait_extended", report(&extended));
     });
@@ -1768,7 +1779,12 @@ async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
     let after = creds(&run);
     assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
     let log = common::json(&run(&[
-        "audit", "log", "--workspace", "prod", "--format", "json",
+        "audit",
+        "log",
+        "--workspace",
+        "prod",
+        "--format",
+        "json",
     ]));
     let events = log.as_array().expect("an array of events");
     let payload = |kind: &str| {
@@ -1850,11 +1866,17 @@ async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
         .unwrap_or_else(|| panic!("{}", text(&listed.stdout)))
         .to_string();
     assert!(
-        line.contains(&format!("(more time on grant {cy_grant}: ends ")) && line.contains(", would end "),
+        line.contains(&format!("(more time on grant {cy_grant}: ends "))
+            && line.contains(", would end "),
         "{line}"
     );
     let json = common::json(&run(&[
-        "elevation", "list", "--workspace", "prod", "--format", "json",
+        "elevation",
+        "list",
+        "--workspace",
+        "prod",
+        "--format",
+        "json",
     ]));
     let entry = json
         .as_array()
@@ -1865,7 +1887,10 @@ async fn an_analyst_extends_a_held_grant_and_approvers_see_what_it_extends() {
         .clone();
     assert_eq!(entry["extends"], serde_json::json!(cy_grant));
     assert_eq!(
-        entry["grant_would_end_at_ms"].as_i64().unwrap() - entry["grant_ends_at_ms"].as_i64().unwrap(),
+        entry["grant_would_end_at_ms"].as_i64().unwrap()
+            - entry["grant_ends_at_ms"].as_i64().unwrap(),
         600_000
     );
+    let logout = run(&["logout", "--workspace", "prod"]);
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
 }
