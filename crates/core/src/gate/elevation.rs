@@ -34,13 +34,20 @@ impl Gate {
             .map_err(|p| CoreError::NoElevation(p.reason))?;
         let policy = in_force.policy();
         let valid = validate(policy, &request)?;
-        if valid.extends.is_some() && self.elevated.is_some() {
-            // An AWS grant's end (and its credentials') is the broker's to move: the extension
-            // goes through the request bucket (`aws_hold::request`), never this gate alone.
-            return Err(CoreError::NoElevation(format!(
-                "on an AWS workspace the broker extends a grant: ask with `warden elevation extend {}` or the window's Extend",
-                valid.name
-            )));
+        if self.elevated.is_some() {
+            // An AWS grant (and its end, and its credentials) is the broker's to give: requests
+            // go through the request bucket (`aws_hold::request`), never this gate alone. A
+            // grant made here would have no credentials, yet its verdicts would say allow.
+            return Err(CoreError::NoElevation(match valid.extends {
+                Some(_) => format!(
+                    "on an AWS workspace the broker extends a grant: ask with `warden elevation extend {}` or the window's Extend",
+                    valid.name
+                ),
+                None => format!(
+                    "on an AWS workspace the broker grants elevations: sign in and ask with `warden elevation request {}` or the window's Request",
+                    valid.name
+                ),
+            }));
         }
         let now = self.now();
         let mut state = self.elevation_state();
@@ -1700,5 +1707,25 @@ mod tests {
             e.contains("the broker extends a grant: ask with `warden elevation extend pii-read`"),
             "{e}"
         );
+    }
+
+    /// An AWS gate grants nothing itself, even an elevation its policy approves by itself: such
+    /// a grant would have no credentials, yet the editor's verdicts would say allow.
+    #[tokio::test]
+    async fn on_aws_workspaces_the_gate_grants_nothing_itself() {
+        let (_f, mut gate, _) = gate().await;
+        gate.require_elevated_engines(None);
+        let before = kinds(&gate);
+        let e = gate
+            .request_elevation(pii_read(Some(600)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the broker grants elevations"), "{e}");
+        assert!(gate.elevation_status().active.is_empty());
+        assert_eq!(
+            gate.lint(PII, None).expect("policy").verdict(),
+            Verdict::Elevate
+        );
+        assert_eq!(kinds(&gate), before, "nothing recorded");
     }
 }
