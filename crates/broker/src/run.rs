@@ -534,6 +534,16 @@ impl Broker {
                     next.reason = Some("ended early by the requester".into());
                     return Ok(Some(changed(next, vec![expired])));
                 }
+                if let Some(reason) = self.policy_ends(state) {
+                    next.status = Status::Revoked;
+                    next.reason = Some(reason.clone());
+                    let revoked = Payload::ElevationRevoked(ElevationRevoked {
+                        elevation_id: state.id.clone(),
+                        revoked_by: "policy".into(),
+                        reason,
+                    });
+                    return Ok(Some(changed(next, vec![revoked, expired])));
+                }
                 let (mut events, revoked) = self.read_revocations(&mut next, on_it).await?;
                 if let Some((by, reason)) = revoked {
                     next.status = Status::Revoked;
@@ -558,6 +568,33 @@ impl Broker {
             }
             _ => Ok(None),
         }
+    }
+
+    /// Why the policy in force ends grant `state` now, if it does: it no longer offers the
+    /// elevation, or its `max_duration` is now shorter than the grant runs (counted from the
+    /// grant, or from its last extension). The client's gate ends such a grant under the new
+    /// policy too; the broker must stop minting for it and release its access at AWS.
+    fn policy_ends(&self, state: &GrantState) -> Option<String> {
+        let Some(definition) = self.policy.elevation(&state.name) else {
+            return Some(format!(
+                "the policy in force no longer offers {}",
+                state.name
+            ));
+        };
+        let start = state
+            .extensions
+            .last()
+            .map(|e| e.at_ms)
+            .or(state.granted_at_ms)?;
+        let max_ms = i64::try_from(definition.max_duration.as_millis()).unwrap_or(i64::MAX);
+        let end = state.expires_at_ms?;
+        (end > start.saturating_add(max_ms)).then(|| {
+            format!(
+                "the policy in force allows {} for at most {}; ask again",
+                state.name,
+                warden_elevation::format_duration(definition.max_duration)
+            )
+        })
     }
 
     /// The decisions on a waiting request not yet refused: each judged by the key it was

@@ -807,3 +807,85 @@ async fn a_copy_of_someone_elses_request_id_neither_withdraws_nor_decides_it() {
     assert!(report.ended.is_empty(), "{report:?}");
     assert_eq!(state(&env, &request.id).await.status, Status::Granted);
 }
+
+/// A newer policy that drops an elevation, or allows it for less time than a grant runs,
+/// ends that grant at the broker's next pass: no more credential sets, recorded as revoked by
+/// the policy. Grants it still allows run on.
+#[tokio::test]
+async fn a_newer_policy_that_no_longer_allows_a_grant_ends_it() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let mut broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (long, _) = ana
+        .submit_request(&scan_request(50 * MIN), env.now())
+        .await
+        .unwrap();
+    let (bob_queue, _) = env.queue_of(BOB);
+    let (short, _) = bob_queue
+        .submit_request(&scan_request(10 * MIN), env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted.len(), 2, "{report:?}");
+
+    // large-scan now for at most 20 minutes: the 50-minute grant ends, the 10-minute one holds.
+    let shorter = large_scan_for_at_most_20_min();
+    broker.set_policy(
+        warden_guardrails::Policy::from_yaml(&shorter).unwrap(),
+        config(None),
+    );
+    env.advance(MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![long.id.clone()], "{report:?}");
+    let s = state(&env, &long.id).await;
+    assert_eq!(s.status, Status::Revoked);
+    assert!(
+        s.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("at most 20 min")),
+        "{:?}",
+        s.reason
+    );
+    assert_eq!(state(&env, &short.id).await.status, Status::Granted);
+    match events(&journal)
+        .into_iter()
+        .find(|p| matches!(p, Payload::ElevationRevoked(_)))
+    {
+        Some(Payload::ElevationRevoked(r)) => {
+            assert_eq!(
+                (r.elevation_id.as_str(), r.revoked_by.as_str()),
+                (long.id.as_str(), "policy")
+            )
+        }
+        other => panic!("no revocation recorded: {other:?}"),
+    }
+
+    // A policy without large-scan ends the other one too; nothing is minted for either.
+    let without = warden_test_support::policies::ELEVATIONS.replace(
+        "  large-scan:\n    description: Scan more\n    max_duration: 1h\n    default_duration: 30m\n    approval: auto\n    justification: optional\n",
+        "",
+    );
+    assert_ne!(without, warden_test_support::policies::ELEVATIONS);
+    broker.set_policy(
+        warden_guardrails::Policy::from_yaml(&without).unwrap(),
+        config(None),
+    );
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![short.id.clone()], "{report:?}");
+    assert!(report.minted.is_empty());
+    assert!(state(&env, &short.id)
+        .await
+        .reason
+        .is_some_and(|r| r.contains("no longer offers large-scan")));
+}
+
+/// The test policy with large-scan allowed for at most 20 minutes.
+fn large_scan_for_at_most_20_min() -> String {
+    let shorter = warden_test_support::policies::ELEVATIONS.replace(
+        "  large-scan:\n    description: Scan more\n    max_duration: 1h\n    default_duration: 30m\n",
+        "  large-scan:\n    description: Scan more\n    max_duration: 20m\n    default_duration: 10m\n",
+    );
+    assert_ne!(shorter, warden_test_support::policies::ELEVATIONS);
+    shorter
+}
