@@ -15,12 +15,15 @@ mod picked;
 mod policy;
 mod save_dialog;
 mod state;
+mod webview;
 
 use tauri::{Manager, RunEvent};
 
 use state::AppState;
 
 pub fn run() {
+    // First, while this is the only thread: WebKit reads its settings from the environment.
+    webview::before_gtk();
     logging::start();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
