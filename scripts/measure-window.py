@@ -4,11 +4,12 @@
 - start: from asking the driver for a session (which launches the app) to the editor shown
   with the policy's verdict on its first text;
 - idle memory: the app and its WebKit processes 10 s after start (RSS, and PSS, which counts
-  shared pages once);
+  shared pages once; with --breakdown also each process's PSS split into anonymous, file-backed
+  and shared memory, its threads, and the files mapped with the most PSS);
 - keystroke to underline: from a text change in the editor (the app's test hook, which edits
   as typing does) to the lint's underline drawn, as the page's own clock sees it, N times.
 
-    scripts/measure-window.py [BINARY] [--runs N]
+    scripts/measure-window.py [BINARY] [--runs N] [--breakdown]
     (default BINARY: $CARGO_TARGET_DIR/release/warden-desktop)
 
 Prints one JSON document. Needs Xvfb and WebKitWebDriver (`make test` installs both).
@@ -74,19 +75,39 @@ def descendants(root):
     return out
 
 
-def memory_kib(pid):
+def memory_kib(pid, breakdown=False):
     fields = {}
+    wanted = ("Rss:", "Pss:") + (("Pss_Anon:", "Pss_File:", "Pss_Shmem:") if breakdown else ())
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 parts = line.split()
-                if parts and parts[0] in ("Rss:", "Pss:"):
+                if parts and parts[0] in wanted:
                     fields[parts[0][:-1]] = int(parts[1])
         with open(f"/proc/{pid}/comm") as f:
             fields["name"] = f.read().strip()
+        if breakdown:
+            fields["threads"] = len(os.listdir(f"/proc/{pid}/task"))
+            fields["top_files_pss_kib"] = top_files(pid)
     except OSError:
         return None
     return fields
+
+
+def top_files(pid, n=8):
+    """The files mapped with the most PSS (code, relocated data): what a process's libraries cost."""
+    by_file, path = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            if "-" in parts[0] and len(parts) >= 5 and ":" in parts[3]:
+                path = parts[5] if len(parts) > 5 and parts[5].startswith("/") else None
+            elif parts[0] == "Pss:" and path:
+                name = os.path.basename(path)
+                by_file[name] = by_file.get(name, 0) + int(parts[1])
+    return dict(sorted(by_file.items(), key=lambda kv: -kv[1])[:n])
 
 
 def app_pid(driver_pid, binary):
@@ -104,6 +125,9 @@ def app_pid(driver_pid, binary):
 def main():
     args = sys.argv[1:]
     runs = 30
+    breakdown = "--breakdown" in args
+    if breakdown:
+        args.remove("--breakdown")
     if "--runs" in args:
         i = args.index("--runs")
         runs = int(args[i + 1])
@@ -139,7 +163,7 @@ def main():
 
         time.sleep(10)
         pid = app_pid(driver.pid, binary)
-        processes = [m for m in (memory_kib(p) for p in (descendants(pid) if pid else [])) if m]
+        processes = [m for m in (memory_kib(p, breakdown) for p in (descendants(pid) if pid else [])) if m]
 
         underline = """
             const [sql, selector, done] = arguments;
