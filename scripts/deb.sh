@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package: the desktop app (release) with its desktop entry and icons, and the
-# `warden` CLI installed beside it as /usr/bin/warden. Prints the package's path and size.
+# `warden` CLI as /usr/bin/warden, a link to the app's binary, which runs the CLI when started
+# under that name (src-tauri/src/main.rs). Prints the package's path and size.
 #   scripts/deb.sh            (make deb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,27 +9,26 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR
 
 (cd ui && npm run --silent build)
-# The two binaries in one cargo run: the app with the feature `tauri build` adds (the UI served
-# from the binary), the CLI with its default features (the demo workspace's embedded engine).
+# One binary, one LTO link: the app with the feature `tauri build` adds (the UI served from the
+# binary); it holds the CLI too (warden-cli's library with its default features, the demo
+# workspace's embedded engine), so the package carries the engine and the parser once.
 # Not `tauri build`: it runs `cargo build --bins`, which also builds and links the workspace's
 # test servers (athena-standin, warden-sandbox, audit-crash-writer), three more LTO links.
-cargo build --release --locked --features tauri/custom-protocol --bin warden-desktop --bin warden
-# The CLI staged where tauri.conf.json's bundle.linux.deb.files expects it.
-mkdir -p target/deb-staging
-install -m 0755 "$CARGO_TARGET_DIR/release/warden" target/deb-staging/warden
+cargo build --release --locked --features tauri/custom-protocol --bin warden-desktop
 ui/node_modules/.bin/tauri bundle --bundles deb --features tauri/custom-protocol
 
 deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)
 echo "bundler's package: $(stat -c %s "$deb") bytes, $(ar t "$deb" | grep data.tar)"
 
-# Repack the bundler's package, keeping its control data: strip the two binaries (the release
-# profile keeps symbols, see Cargo.toml), refresh md5sums and Installed-Size, and compress
-# data.tar with xz -9 instead of the bundler's gzip (84 MB with gzip, 54 MB with xz -6, 49 MB
-# with xz -9, docs/performance.md "Package"; xz -9 needs 65 MiB to unpack).
+# Repack the bundler's package, keeping its control data: strip the binary (the release profile
+# keeps symbols, see Cargo.toml), add /usr/bin/warden as a relative link to it, refresh md5sums
+# (regular files only, as dpkg lists them) and Installed-Size, and compress data.tar with xz -9
+# instead of the bundler's gzip (docs/performance.md "Package"; xz -9 needs 65 MiB to unpack).
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg-deb --raw-extract "$deb" "$root/pkg"
-strip --strip-all "$root/pkg/usr/bin/warden" "$root/pkg/usr/bin/warden-desktop"
+strip --strip-all "$root/pkg/usr/bin/warden-desktop"
+ln -s warden-desktop "$root/pkg/usr/bin/warden"
 (cd "$root/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
   xargs -0 md5sum) >"$root/md5sums"
 mv "$root/md5sums" "$root/pkg/DEBIAN/md5sums"
