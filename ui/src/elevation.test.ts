@@ -850,6 +850,25 @@ describe("extending a grant", () => {
     expect(document.activeElement).toBe(extendButton());
   });
 
+  it("tells an extension that comes later in a status update, as the broker's does on AWS", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], version: 1 }));
+    expect(byId("elevation-banner").hidden).toBe(true);
+    const later = grant("pii-read", NOW, 25 * MIN);
+    elevations.update(elevationStatus({ active: [later], version: 2 }));
+    const at = new Date(later.expiresAtMs);
+    const hhmm = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+    expect(byId("elevation-banner-text").textContent).toBe(`pii-read extended until ${hhmm}.`);
+    expect(byId("elevation-banner").hidden).toBe(false);
+    expect(itemText()).toBe("pii-read · 25 min left Extend End");
+  });
+
+  it("does not call a new grant of the same name an extension", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 10 * MIN)], version: 1 }));
+    const fresh = { ...grant("pii-read", NOW, 25 * MIN), requestId: "req-other" };
+    elevations.update(elevationStatus({ active: [fresh], version: 2 }));
+    expect(byId("elevation-banner-text").textContent ?? "").not.toContain("extended");
+  });
+
   it("shows a waiting extension without a Withdraw that would end the grant, and no second Extend", () => {
     elevations.update(
       elevationStatus({

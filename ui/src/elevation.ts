@@ -353,7 +353,13 @@ export class Elevations {
     this.refused = this.refused.filter((refusal) => !grantedSince(refusal) && !waiting.has(refusal.name));
     for (const key of [...this.quieted]) if (!status.active.some((grant) => grantKey(grant) === key)) this.quieted.delete(key);
     this.ended = [...new Set([...this.ended.filter((name) => !stillActive.has(name)), ...gone])];
-    if (gone.length > 0) this.restartEndedTimer();
+    // A grant whose end moved later was extended: here, or (on AWS) by the broker, whose
+    // answer comes in a later status, not in the dialog's decision. Told once, either way.
+    const extended = status.active.filter((grant) =>
+      before.some((old) => old.requestId === grant.requestId && grant.expiresAtMs > old.expiresAtMs + 1000),
+    );
+    for (const grant of extended) this.extendedNote = extendedText(grant.name, grant.expiresAtMs);
+    if (gone.length > 0 || extended.length > 0) this.restartEndedTimer();
     this.syncTicker();
     this.armExpiry();
     this.render();
