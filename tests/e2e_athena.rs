@@ -282,6 +282,49 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         runs[1]
     );
     assert!(s.find("#elevation-dialog")?.is_none(), "the dialog closed");
+
+    // Extend, on AWS: the broker moves the grant's end and mints a set that lasts to it; the
+    // window shows the new end and says so, and the same grant runs on.
+    let minutes_left = || -> Option<u32> {
+        text_of(&s, "#status [data-item=elevation]")?
+            .split("large-scan · ")
+            .nth(1)?
+            .split(" min left")
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let before = wait_for("the grant's minutes left", ATHENA_PATIENCE, &minutes_left)?;
+    assert!(before <= 15, "the sandbox's default is 15 min: {before}");
+    let extend = wait_for("the Extend button", ATHENA_PATIENCE, || {
+        s.find_by_role("button", Some("Extend large-scan"), None, None)
+            .ok()
+            .flatten()
+    })?;
+    s.click(&extend)?;
+    wait_for("the dialog in extend mode", ATHENA_PATIENCE, || {
+        text_of(&s, "#elevation-title").filter(|t| t == "Extend large-scan")
+    })?;
+    let submit = s.find("#elevation-submit")?.ok_or("no #elevation-submit")?;
+    s.click(&submit)?;
+    wait_for("the new end in the status bar", ATHENA_PATIENCE, || {
+        minutes_left().filter(|m| *m > before)
+    })
+    .map_err(|e| {
+        format!(
+            "{e}; status {:?}, banner {:?}, dialog {:?}",
+            text_of(&s, "#status [data-item=elevation]"),
+            text_of(&s, "#elevation-banner-text"),
+            text_of(&s, "#elevation-dialog"),
+        )
+    })?;
+    let told = wait_for("the extended banner", ATHENA_PATIENCE, || {
+        text_of(&s, "#elevation-banner-text").filter(|t| t.contains("extended until"))
+    })?;
+    assert!(told.starts_with("large-scan extended until "), "{told:?}");
+    wait_verdict(&s, "allow")?;
+
     let end = s
         .find("#status .end-elevation[data-elevation=large-scan]")?
         .ok_or("no End button for the second large-scan grant")?;
@@ -304,6 +347,7 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     for kind in [
         "elevation_requested",
         "elevation_granted",
+        "elevation_extended",
         "credentials_wiped",
     ] {
         assert!(
