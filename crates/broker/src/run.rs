@@ -60,6 +60,10 @@ pub struct Broker {
     identity_center: Option<IdentityCenter>,
     /// Requests in a final state: not read again by this process.
     finished: Mutex<HashSet<String>>,
+    /// The revision of the bundle `policy` came from, when known: grants record it, and only a
+    /// broker on a newer revision ends a grant its policy no longer allows (another broker may
+    /// not have refreshed yet, and must not revoke what a newer policy gave).
+    revision: Option<u64>,
 }
 
 /// The objects about one request besides the request itself: (key, writer from the key).
@@ -99,7 +103,14 @@ impl Broker {
             clock,
             identity_center: None,
             finished: Mutex::new(HashSet::new()),
+            revision: None,
         }
+    }
+
+    /// The revision of the bundle the policy came from (see [`Broker::set_policy`]).
+    pub fn with_policy_revision(mut self, revision: u64) -> Self {
+        self.revision = Some(revision);
+        self
     }
 
     /// Grants the Identity Center mode's elevations through `center` (docs/elevation.md).
@@ -123,10 +134,12 @@ impl Broker {
             .is_some_and(|e| e.role_arn().is_some())
     }
 
-    /// Replaces the policy (a newer verified bundle); decisions from then on follow it.
-    pub fn set_policy(&mut self, policy: Policy, config: BrokerConfig) {
+    /// Replaces the policy (a newer verified bundle, of `revision`); decisions from then on
+    /// follow it.
+    pub fn set_policy(&mut self, policy: Policy, config: BrokerConfig, revision: u64) {
         self.policy = policy;
         self.config = config;
+        self.revision = Some(revision);
     }
 
     /// Runs passes every `interval` until `stop` resolves. A failing pass is logged and the
@@ -323,6 +336,10 @@ impl Broker {
                 }
                 return Ok(());
             };
+            let mut change = change;
+            if change.next.status == Status::Granted && before != Some(Status::Granted) {
+                change.next.policy_revision = self.revision;
+            }
             let body = change.next.to_json();
             let written = match &current {
                 None => self.queue.bucket().create(&state_key(id), body).await?,
@@ -575,6 +592,12 @@ impl Broker {
     /// grant, or from its last extension). The client's gate ends such a grant under the new
     /// policy too; the broker must stop minting for it and release its access at AWS.
     fn policy_ends(&self, state: &GrantState) -> Option<String> {
+        // Only a newer policy than the one the grant (or its last extension) was given under:
+        // a broker that has not refreshed yet must not revoke what a newer policy allows.
+        if !matches!((self.revision, state.policy_revision), (Some(now), Some(then)) if now > then)
+        {
+            return None;
+        }
         let Some(definition) = self.policy.elevation(&state.name) else {
             return Some(format!(
                 "the policy in force no longer offers {}",
@@ -1032,6 +1055,7 @@ impl Broker {
             };
             g.extensions.push(x.clone());
             g.extend_to(now_ms, new_end);
+            g.policy_revision = self.revision;
             let mint = if self.mints(&g.name) {
                 claim(&mut g, now_ms)
             } else {
@@ -1148,6 +1172,7 @@ fn blank(
         assignment: None,
         extends: None,
         extensions: vec![],
+        policy_revision: None,
     }
 }
 

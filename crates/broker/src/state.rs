@@ -77,6 +77,10 @@ pub struct GrantState {
     /// extension is applied once whichever broker gets there, however often it is retried.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<Extension>,
+    /// A grant: the revision of the policy bundle it (or its last extension) was given under,
+    /// when the broker knew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_revision: Option<u64>,
 }
 
 /// An extension applied to a grant: which request, who approved it (`None`: the policy), when,
@@ -163,6 +167,7 @@ mod tests {
             assignment: None,
             extends: None,
             extensions: vec![],
+            policy_revision: None,
         }
     }
 

@@ -810,12 +810,15 @@ async fn a_copy_of_someone_elses_request_id_neither_withdraws_nor_decides_it() {
 
 /// A newer policy that drops an elevation, or allows it for less time than a grant runs,
 /// ends that grant at the broker's next pass: no more credential sets, recorded as revoked by
-/// the policy. Grants it still allows run on.
+/// the policy. Grants it still allows run on, and a broker on an older revision than a grant
+/// was given under ends nothing.
 #[tokio::test]
 async fn a_newer_policy_that_no_longer_allows_a_grant_ends_it() {
     let env = env().await;
     let journal = env.journal("broker.db");
-    let mut broker = env.broker(journal.clone(), Approvers::none(), None);
+    let mut broker = env
+        .broker(journal.clone(), Approvers::none(), None)
+        .with_policy_revision(2);
     let (ana, _) = env.queue_of(ANA);
     let (long, _) = ana
         .submit_request(&scan_request(50 * MIN), env.now())
@@ -828,12 +831,29 @@ async fn a_newer_policy_that_no_longer_allows_a_grant_ends_it() {
         .unwrap();
     let report = broker.run_once().await.unwrap();
     assert_eq!(report.granted.len(), 2, "{report:?}");
+    assert_eq!(state(&env, &long.id).await.policy_revision, Some(2));
 
-    // large-scan now for at most 20 minutes: the 50-minute grant ends, the 10-minute one holds.
+    // A second broker still on revision 1, whose policy allows only 20 minutes, ends nothing:
+    // the grants were given under a newer policy.
     let shorter = large_scan_for_at_most_20_min();
+    let mut behind = env
+        .broker(journal.clone(), Approvers::none(), None)
+        .with_policy_revision(1);
+    behind.set_policy(
+        warden_guardrails::Policy::from_yaml(&shorter).unwrap(),
+        config(None),
+        1,
+    );
+    let report = behind.run_once().await.unwrap();
+    assert!(report.ended.is_empty(), "{report:?}");
+    assert_eq!(state(&env, &long.id).await.status, Status::Granted);
+
+    // Revision 3 allows large-scan for at most 20 minutes: the 50-minute grant ends, the
+    // 10-minute one holds.
     broker.set_policy(
         warden_guardrails::Policy::from_yaml(&shorter).unwrap(),
         config(None),
+        3,
     );
     env.advance(MIN);
     let report = broker.run_once().await.unwrap();
@@ -870,6 +890,7 @@ async fn a_newer_policy_that_no_longer_allows_a_grant_ends_it() {
     broker.set_policy(
         warden_guardrails::Policy::from_yaml(&without).unwrap(),
         config(None),
+        4,
     );
     let report = broker.run_once().await.unwrap();
     assert_eq!(report.ended, vec![short.id.clone()], "{report:?}");

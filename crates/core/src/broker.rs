@@ -174,7 +174,8 @@ impl BrokerHost {
         .with_identity_center(IdentityCenter::new(
             &for_endpoint(&sdk, &settings.endpoints.ssoadmin),
             &for_endpoint(&sdk, &settings.endpoints.identitystore),
-        ));
+        ))
+        .with_policy_revision(in_force.revision());
         Ok(BrokerHost {
             revision: in_force.revision(),
             sync_every: ws.audit_sync_every()?,
@@ -229,6 +230,7 @@ impl BrokerHost {
                     self.broker.set_policy(
                         in_force.policy().clone(),
                         BrokerConfig::from_policy(&self.workspace, in_force.policy()),
+                        in_force.revision(),
                     );
                     self.revision = in_force.revision();
                 }
