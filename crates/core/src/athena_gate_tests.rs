@@ -406,6 +406,7 @@ fn held_pii(grant_left: i64, credentials_left: i64) -> crate::aws_elevation::Hel
         secret_access_key: crate::identity::Secret::new(ELEVATED_SECRET),
         session_token: crate::identity::Secret::new("FAKE-session-token"),
         credentials_expire_at_ms: now + credentials_left,
+        extended_at_ms: None,
     }
 }
 
@@ -467,6 +468,29 @@ async fn a_query_that_leans_on_a_grant_runs_with_its_credentials_and_no_other_do
             file.display()
         );
     }
+}
+
+/// A grant the broker extended runs longer in all than the policy's maximum (1 h), counted
+/// from its start; counted from its extension, as the broker counts it, it is allowed. The
+/// command line's gate, which takes the grant from the keyring, must not end it.
+#[tokio::test]
+async fn a_grant_extended_past_the_maximum_from_its_start_is_held_from_the_keyring() {
+    let lab = lab().await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let minute = 60 * 1000;
+    let mut extended = held_pii(45 * minute, 15 * minute);
+    extended.granted_at_ms = now - 50 * minute;
+    extended.extended_at_ms = Some(now - 5 * minute);
+    let gate = lab.gate_holding(vec![extended.clone()]).await;
+    let changes = gate.check_elevations();
+    assert!(changes.ended.is_empty(), "{:?}", changes.ended);
+    assert!(gate.elevations().contains("pii-read"));
+
+    // Without the extension's time the same grant is too long for the policy: ended.
+    extended.extended_at_ms = None;
+    let gate = lab.gate_holding(vec![extended]).await;
+    let changes = gate.check_elevations();
+    assert_eq!(changes.ended.len(), 1, "{changes:?}");
 }
 
 #[tokio::test]

@@ -54,6 +54,10 @@ pub struct HeldGrant {
     /// end anyway; in the Identity Center mode they stay valid at AWS until then (the
     /// permission set's session, at least an hour), past the grant's end (AWS TEAM #195).
     pub credentials_expire_at_ms: i64,
+    /// When the broker last extended the grant: its length under a new policy counts from
+    /// then, as the broker counts it (`None`: never extended, or kept by an older Warden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_at_ms: Option<i64>,
 }
 
 impl std::fmt::Debug for HeldGrant {
@@ -406,7 +410,9 @@ impl AwsElevations {
                     .mono
                     .checked_add(Duration::from_millis(left.max(0) as u64))?,
                 approver: h.approver.clone(),
-                extended_at: None,
+                extended_at: h
+                    .extended_at_ms
+                    .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
             })
         });
         let max = self
@@ -586,6 +592,7 @@ impl AwsElevations {
             moved.credentials_expire_at_ms = h.credentials_expire_at_ms.min(h.expires_at_ms);
         }
         moved.expires_at_ms = end;
+        moved.extended_at_ms = last_extension(state).or(h.extended_at_ms);
         let json = Secret::new(serde_json::to_string(&moved).unwrap_or_default());
         self.vault
             .put_elevation(&self.workspace, ElevationSlot::Grant, &moved.name, &json)?;
@@ -662,6 +669,7 @@ impl AwsElevations {
             secret_access_key: Secret::new(creds.secret_access_key.clone()),
             session_token: Secret::new(creds.session_token.clone()),
             credentials_expire_at_ms: creds.expires_at_ms,
+            extended_at_ms: last_extension(state),
         };
         drop(creds);
         let (account_id, role_name) = self.role_of(&grant.name);
@@ -760,6 +768,7 @@ impl AwsElevations {
             secret_access_key: creds.secret_access_key.clone(),
             session_token: creds.session_token.clone(),
             credentials_expire_at_ms: creds.expires_at.saturating_mul(1000),
+            extended_at_ms: last_extension(state),
         };
         drop(creds);
         let first = held.as_ref().is_none_or(|h| h.request_id != state.id);
@@ -846,6 +855,11 @@ impl AwsElevations {
 }
 
 /// The grant of elevation `name` held in `vault` for `workspace`, if any.
+/// When the broker last extended grant `state`, if it did.
+fn last_extension(state: &GrantState) -> Option<i64> {
+    state.extensions.last().map(|x| x.at_ms)
+}
+
 pub fn held(vault: &Vault, workspace: &str, name: &str) -> Result<Option<HeldGrant>, CoreError> {
     let Some(json) = vault.get_elevation(workspace, ElevationSlot::Grant, name)? else {
         return Ok(None);

@@ -163,7 +163,9 @@ impl Gate {
             expires_at,
             expires_mono: now.mono + Duration::from_millis(left),
             approver,
-            extended_at: None,
+            extended_at: h
+                .extended_at_ms
+                .and_then(chrono::DateTime::from_timestamp_millis),
         };
         // The state first, then the engines (the order every caller takes them in), so that
         // no check sees the engine without its grant, nor the grant without its engine.
