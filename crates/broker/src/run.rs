@@ -634,7 +634,16 @@ impl Broker {
             if next.refused.contains(key) {
                 continue;
             }
-            let read = self.queue.read_approval(key, approver, &next.id).await?;
+            // One object S3 will not give (a passing failure, or one stored where it cannot be
+            // read) is looked at again next pass; it must not hold up the others, the request's
+            // time-out or the grant's next credential set.
+            let read = match self.queue.read_approval(key, approver, &next.id).await {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!(request = %next.id, key = %key, "the decision could not be read: {e}");
+                    continue;
+                }
+            };
             let record = match self.admissible(next, approver, read).await? {
                 Ok(record) => record,
                 Err(why) => {
@@ -703,7 +712,16 @@ impl Broker {
             if next.refused.contains(key) {
                 continue;
             }
-            let read = self.queue.read_revocation(key, revoker, &next.id).await?;
+            // One object S3 will not give (a passing failure, or one stored where it cannot be
+            // read) is looked at again next pass; it must not hold up the others, the request's
+            // time-out or the grant's next credential set.
+            let read = match self.queue.read_revocation(key, revoker, &next.id).await {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!(request = %next.id, key = %key, "the revocation could not be read: {e}");
+                    continue;
+                }
+            };
             match self.may_revoke(next, revoker, read).await? {
                 Ok(reason) => return Ok((events, Some((revoker.clone(), reason)))),
                 Err(why) => {
@@ -722,7 +740,16 @@ impl Broker {
             if next.refused.contains(key) || Some(approver) == next.approver.as_ref() {
                 continue;
             }
-            let read = self.queue.read_approval(key, approver, &next.id).await?;
+            // One object S3 will not give (a passing failure, or one stored where it cannot be
+            // read) is looked at again next pass; it must not hold up the others, the request's
+            // time-out or the grant's next credential set.
+            let read = match self.queue.read_approval(key, approver, &next.id).await {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!(request = %next.id, key = %key, "the decision could not be read: {e}");
+                    continue;
+                }
+            };
             match self.admissible(next, approver, read).await? {
                 Ok(record) if record.decision == Decision::Deny => {
                     let reason = record.reason.unwrap_or_else(|| "no reason given".into());
