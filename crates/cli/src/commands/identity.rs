@@ -183,18 +183,15 @@ pub fn credentials(cli: &Cli, args: &CredentialsArgs) -> Result<u8, String> {
                     return Ok(EXIT_REFUSED);
                 }
             }
-            // Signed out, no request bucket, or no policy that can be trusted: fail closed,
-            // whatever the keyring still holds.
-            Err(e @ (CoreError::Identity(_) | CoreError::NoElevation(_))) => {
+            // Signed out, no request bucket, no policy that can be trusted, or the broker not
+            // answering: fail closed, whatever the keyring still holds.
+            Err(e) => {
                 eprintln!(
                     "warden: elevation `{elevation}` cannot be used in workspace `{}` ({e}): no credentials printed",
                     args.workspace
                 );
                 return Ok(EXIT_REFUSED);
             }
-            Err(e) => eprintln!(
-                "warden: warning: the broker could not be asked about the grant ({e}); the credentials in the keyring are used until they run out"
-            ),
         }
         let now = chrono::Utc::now();
         let held =
