@@ -362,7 +362,7 @@ pub async fn decide(
         }
         e => remote(e),
     })?;
-    if warden_elevation::same_person(&requester, &queue.me()) {
+    if warden_elevation::same_person(&requester, queue.me()) {
         return Err(CoreError::Elevation(ElevationError::SelfApproval {
             user: requester,
             id: id.into(),
