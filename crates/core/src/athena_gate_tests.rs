@@ -1900,6 +1900,132 @@ mod window_requests {
         }
     }
 
+    /// `warden elevation extend` in a terminal, on the grant a window holds: the window's
+    /// follower finds the broker's new end and keeps the grant to it, instead of locking it out
+    /// and wiping it at the old end. The extension is recorded once on the machine, by whoever
+    /// reads it first.
+    #[tokio::test]
+    async fn an_extension_from_a_terminal_moves_the_windows_grant_too() {
+        let lab = lab().await;
+        let clock = Arc::new(ManualClock::new());
+        let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
+        let policy = Policy::from_yaml(&lab.policy).expect("policy");
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
+        let open = || {
+            Arc::new(AwsElevations::new(
+                "aws",
+                S3Queue::new(bucket(), ANALYST).expect("queue"),
+                vault.clone(),
+                gate.audit().clone(),
+                policy.clone(),
+            ))
+        };
+        let (window, terminal) = (open(), open());
+        let ws = || Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
+        crate::aws_hold::request_with(
+            gate.clone(),
+            ws(),
+            window,
+            None,
+            Request {
+                duration: Some(Duration::from_secs(4 * 60)),
+                ..pii_read()
+            },
+            Duration::from_secs(60),
+            Duration::from_millis(50),
+        )
+        .await
+        .expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        let id = next_news(&gate).await.granted[0].request_id.clone();
+        let old_end = gate
+            .held_credentials("pii-read", &id)
+            .expect("held")
+            .grant_end_ms;
+        let extended = || {
+            gate.audit()
+                .events(&[warden_audit::Kind::ElevationExtended], None, None, false)
+                .expect("events")
+        };
+
+        // A minute in, six minutes more from a terminal that does not wait for the answer.
+        clock.advance(Duration::from_secs(60));
+        let more = |minutes: u64| Request {
+            duration: Some(Duration::from_secs(minutes * 60)),
+            extends: Some(id.clone()),
+            ..pii_read()
+        };
+        let (first, _) = terminal.request(&more(6)).await.expect("sent");
+        let pass = broker.run_once().await.expect("a broker pass");
+        assert_eq!(pass.extended, vec![first.clone()]);
+        let changes = next_extension(&gate).await;
+        let new_end = old_end + 6 * 60 * 1000;
+        assert_eq!(changes.extended.len(), 1, "{changes:?}");
+        assert_eq!(
+            (
+                changes.extended[0].request_id.as_str(),
+                changes.extended[0].expires_at_ms
+            ),
+            (id.as_str(), new_end),
+            "the same grant, with the broker's new end"
+        );
+        assert!(
+            changes.notices()[0]
+                .title
+                .starts_with("pii-read extended until "),
+            "{:?}",
+            changes.notices()
+        );
+        assert_eq!(gate.elevation_status().active[0].expires_at_ms, new_end);
+        until(&gate, "the new set is taken", |h| h.set == 2).await;
+        assert_eq!(
+            gate.held_credentials("pii-read", &id)
+                .expect("held")
+                .grant_end_ms,
+            new_end
+        );
+        let recorded = extended();
+        assert_eq!(recorded.len(), 1, "read by the window, recorded there");
+        assert_eq!(recorded[0].payload["request_id"], serde_json::json!(first));
+        assert_eq!(
+            recorded[0].payload["expires_at_ms"],
+            serde_json::json!(new_end)
+        );
+
+        // Five more, and the terminal waits for the answer: it reads it first, and the window
+        // follows without recording it again.
+        let (second, _) = terminal.request(&more(5)).await.expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        assert!(matches!(
+            terminal.check(&second).await.expect("read"),
+            crate::aws_elevation::Progress::Extended { .. }
+        ));
+        let changes = next_extension(&gate).await;
+        let last_end = new_end + 5 * 60 * 1000;
+        assert_eq!(changes.extended[0].expires_at_ms, last_end, "{changes:?}");
+        let recorded = extended();
+        assert_eq!(recorded.len(), 2, "once each: {recorded:?}");
+        assert_eq!(recorded[1].payload["request_id"], serde_json::json!(second));
+
+        // Past the old end the grant holds and its runs go on.
+        move_to(&clock, old_end + 30_000);
+        assert!(gate.check_elevations().ended.is_empty());
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held past the old end");
+        assert!(terminal.held("pii-read").expect("keyring").is_some());
+        // And it ends at the last end.
+        move_to(
+            &clock,
+            last_end - crate::LOCKOUT_LEAD.as_millis() as i64 + 1000,
+        );
+        assert_eq!(gate.check_elevations().ended.len(), 1);
+        assert!(terminal.held("pii-read").expect("keyring").is_none());
+    }
+
     #[tokio::test]
     async fn a_denied_or_void_extension_leaves_the_grant_as_it_was() {
         let lab = lab().await;

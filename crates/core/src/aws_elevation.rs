@@ -556,27 +556,77 @@ impl AwsElevations {
             .held(&state.name)?
             .is_some_and(|h| h.request_id == grant_id);
         if held_here {
+            // The extension is read whether or not the new set can be taken now (the window's
+            // follower may have taken it first); the holder's next look does.
             match self.queue.state(&grant_id).await.map_err(Self::remote)? {
-                Some((grant, _)) if grant.status == Status::Granted => {
-                    self.collect(&grant).await?;
+                Some((grant, _))
+                    if grant.status == Status::Granted && self.collect(&grant).await.is_err() =>
+                {
+                    tracing::warn!(request = %grant_id, "the extended grant's new set was not taken yet");
                 }
                 _ => {}
             }
         }
-        self.audit
-            .record(Payload::ElevationExtended(ElevationExtended {
-                elevation_id: grant_id.clone(),
-                request_id: state.id.clone(),
-                approver: state.approver.clone(),
-                expires_at_ms,
-            }))?;
-        self.vault
-            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
+        // Recorded once on this machine, by the reader that takes the request's key (the
+        // window, its follower, or the terminal that asked for it).
+        let key =
+            self.vault
+                .get_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
+        if let Some(key) = key {
+            if self
+                .vault
+                .take_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?
+            {
+                let recorded = self
+                    .audit
+                    .record(Payload::ElevationExtended(ElevationExtended {
+                        elevation_id: grant_id.clone(),
+                        request_id: state.id.clone(),
+                        approver: state.approver.clone(),
+                        expires_at_ms,
+                    }));
+                if let Err(e) = recorded {
+                    // Not recorded: the key goes back, so the next reader records it.
+                    let _ = self.vault.put_elevation(
+                        &self.workspace,
+                        ElevationSlot::RequestKey,
+                        &state.id,
+                        &key,
+                    );
+                    return Err(e);
+                }
+            }
+        }
         Ok(Progress::Extended {
             grant_id,
             expires_at_ms,
             approver: state.approver.clone(),
         })
+    }
+
+    /// The last extension the broker applied to grant `grant_id`, from the broker's state (which
+    /// only the broker writes), once it is settled. One asked for on this machine and not read
+    /// yet (a terminal's `warden elevation extend` without `--wait`) is read now, so it is
+    /// recorded here once; `None` while the broker is still between the grant's new end and the
+    /// extension's own state (the next look finds it).
+    pub async fn last_extension(
+        &self,
+        grant_id: &str,
+    ) -> Result<Option<warden_broker::Extension>, CoreError> {
+        let Some((state, _)) = self.queue.state(grant_id).await.map_err(Self::remote)? else {
+            return Ok(None);
+        };
+        let Some(x) = state.extensions.last().cloned() else {
+            return Ok(None);
+        };
+        let unread = self
+            .vault
+            .get_elevation(&self.workspace, ElevationSlot::RequestKey, &x.id)?
+            .is_some();
+        if unread && !matches!(self.check(&x.id).await?, Progress::Extended { .. }) {
+            return Ok(None);
+        }
+        Ok(Some(x))
     }
 
     /// The grant `h` held in the keyring, with the end the broker's `state` gives it now (an

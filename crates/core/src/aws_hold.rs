@@ -387,7 +387,7 @@ pub async fn renew_once(
     id: &str,
 ) -> Result<Look, CoreError> {
     match elevations.check(id).await? {
-        Progress::Held { .. } => {
+        Progress::Held { expires_at_ms } => {
             let held = elevations
                 .held(name)?
                 .filter(|h| h.request_id == id)
@@ -396,6 +396,12 @@ pub async fn renew_once(
                         "the keyring no longer holds the credentials of {name} (request {id})"
                     ))
                 })?;
+            let later = gate
+                .held_credentials(name, id)
+                .is_some_and(|c| expires_at_ms > c.grant_end_ms);
+            if later && held.expires_at_ms == expires_at_ms {
+                follow_extension(gate, elevations, &held).await?;
+            }
             gate.renew_elevated(&held).map(Look::Renewed)
         }
         Progress::Finished { reason, .. } => Ok(Look::Ended(reason)),
@@ -404,6 +410,24 @@ pub async fn renew_once(
             Ok(Look::Renewed(Renewed::AlreadyCurrent))
         }
     }
+}
+
+/// The broker moved the end of grant `held` (the keyring's entry, with the broker's new end)
+/// by an extension this window did not ask for or is not waiting on (`warden elevation extend`
+/// in a terminal): the gate's grant takes the new end too, so it is not locked out and wiped at
+/// the old one. An extension the window waits on is left to [`request_with`]'s wait.
+async fn follow_extension(
+    gate: &Gate,
+    elevations: &AwsElevations,
+    held: &crate::aws_elevation::HeldGrant,
+) -> Result<(), CoreError> {
+    let Some(x) = elevations.last_extension(&held.request_id).await? else {
+        return Ok(());
+    };
+    if gate.still_waiting(&x.id) || x.expires_at_ms != held.expires_at_ms {
+        return Ok(());
+    }
+    gate.extended_elsewhere(&x.id, held, x.approver)
 }
 
 /// The grant of request `id` as the keyring holds it.
