@@ -173,3 +173,65 @@ fn functions_and_casts_over_the_column() {
     caught("SELECT ROW(email, 1) FROM customers");
     caught("SELECT map(ARRAY['k'], ARRAY[email]) FROM customers");
 }
+
+/// A policy that scopes what may be touched with `object_allowlist` alone (no
+/// `statement_class`): a statement whose reads and writes the analysis did not model would pass
+/// every rule. Maintenance statements name their table; the rest is refused as not understood.
+#[test]
+fn statements_the_rules_cannot_see_into_are_not_allowed() {
+    let policy = Policy::from_yaml(
+        r#"format: warden-policy/1
+name: scratch-only
+catalog:
+  databases:
+    sales:
+      tables:
+        orders: { columns: { order_id: bigint } }
+    scratch:
+      tables:
+        notes: { columns: { id: bigint } }
+rules:
+  - { id: objects, kind: object_allowlist, databases: [scratch] }
+"#,
+    )
+    .expect("policy");
+    let ctx = LintContext {
+        default_database: Some("scratch".into()),
+        elevations: BTreeSet::new(),
+    };
+    let verdict = |sql: &str| {
+        let r = lint(&policy, sql, &ctx);
+        (
+            r.verdict(),
+            r.diagnostics()
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    for sql in [
+        "VACUUM sales.orders",
+        "OPTIMIZE sales.orders REWRITE DATA USING BIN_PACK",
+        "ALTER TABLE scratch.notes RENAME TO sales.notes",
+        "CREATE DATABASE finance",
+        "EXPORT DATA OPTIONS (uri = 's3://x/*') AS SELECT order_id FROM sales.orders",
+    ] {
+        let (v, messages) = verdict(sql);
+        assert_eq!(v, Verdict::Deny, "{sql}: {messages:?}");
+    }
+    let (_, messages) = verdict("CREATE DATABASE finance");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("CREATE DATABASE is not a statement Warden's rules can check")),
+        "{messages:?}"
+    );
+    // The scratch database's own maintenance stays allowed.
+    for sql in [
+        "VACUUM scratch.notes",
+        "ALTER TABLE scratch.notes RENAME TO scratch.notes_old",
+    ] {
+        let (v, messages) = verdict(sql);
+        assert_eq!(v, Verdict::Allow, "{sql}: {messages:?}");
+    }
+}

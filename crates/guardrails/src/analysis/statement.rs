@@ -3,8 +3,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName, Query, SelectItem,
-    SetExpr, Spanned, SqlOption, Statement, TableFactor, TableObject, Use, Value, Visit, Visitor,
+    AlterTableOperation, CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName,
+    Query, RenameTableNameKind, SelectItem, SetExpr, Spanned, SqlOption, Statement, TableFactor,
+    TableObject, Use, Value, Visit, Visitor,
 };
 
 use super::predicate::is_tautology;
@@ -43,7 +44,9 @@ pub(crate) fn classify(statement: &Statement) -> StatementClass {
         | Truncate { .. }
         | CreateFunction(_)
         | RenameTable(_)
-        | AlterSchema(_) => StatementClass::Ddl,
+        | AlterSchema(_)
+        | Vacuum(_)
+        | OptimizeTable { .. } => StatementClass::Ddl,
         Delete(_) | Update { .. } | Merge { .. } => StatementClass::Dml,
         Prepare { .. } | Execute { .. } | Deallocate { .. } => StatementClass::Prepared,
         Unload { .. } => StatementClass::Unload,
@@ -285,7 +288,37 @@ impl<'c> Resolver<'c, '_> {
                     self.write(n);
                 }
             }
-            Statement::AlterTable(a) => self.write(&a.name),
+            Statement::AlterTable(a) => {
+                self.write(&a.name);
+                // A table moved to another database is written there too.
+                for op in &a.operations {
+                    if let AlterTableOperation::RenameTable {
+                        table_name: RenameTableNameKind::To(n) | RenameTableNameKind::As(n),
+                    } = op
+                    {
+                        self.write(n);
+                    }
+                }
+            }
+            Statement::AlterView { name, query, .. } => {
+                self.write(name);
+                self.query(query, None);
+            }
+            Statement::RenameTable(renames) => {
+                for r in renames {
+                    self.write(&r.old_name);
+                    self.write(&r.new_name);
+                }
+            }
+            // Iceberg maintenance: rewrites or expires the table's files.
+            Statement::OptimizeTable { name, .. } => self.write(name),
+            Statement::Vacuum(v) => match &v.table_name {
+                Some(name) => self.write(name),
+                None => {
+                    let span = self.statement_span();
+                    self.unresolved(span, "VACUUM needs a table: VACUUM db.table");
+                }
+            },
             Statement::Msck(m) => self.write(&m.table_name),
             Statement::Truncate(t) => {
                 for n in &t.table_names {
@@ -347,7 +380,26 @@ impl<'c> Resolver<'c, '_> {
                     *use_database = Some(last);
                 }
             }
-            _ => {}
+            // Forgets a prepared statement: touches no data.
+            Statement::Deallocate { .. } => {}
+            // Everything else: what it reads or changes is not modelled, so no rule could see
+            // it (a whole database's DDL, another engine's statements). Fail closed.
+            other => {
+                let span = self.statement_span();
+                let words: Vec<String> = other
+                    .to_string()
+                    .split_whitespace()
+                    .take(2)
+                    .map(str::to_uppercase)
+                    .collect();
+                self.unresolved(
+                    span,
+                    format!(
+                        "{} is not a statement Warden's rules can check (what it reads or changes is not known to them): it is not allowed",
+                        words.join(" ")
+                    ),
+                );
+            }
         }
     }
 
