@@ -878,6 +878,58 @@ async fn a_grant_the_command_line_holds_follows_the_broker_and_ends_when_revoked
         "the delivery is deleted once taken"
     );
 
+    // The request bucket out of reach (a proxy, an outage): the broker's verdict cannot be
+    // had, so the grant in the keyring is not used, however valid it looks.
+    let unreachable = env
+        .command(&[
+            "query",
+            "--workspace",
+            "prod",
+            "--elevation",
+            "large-scan",
+            "SELECT 1",
+        ])
+        .env("HOME", &user_home)
+        .env("BROWSER", "/nonexistent-browser")
+        .env("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(
+        unreachable.status.code(),
+        Some(1),
+        "{}",
+        text(&unreachable.stderr)
+    );
+    assert!(
+        text(&unreachable.stderr)
+            .contains("warden: large-scan cannot be used in workspace `prod` ("),
+        "{}",
+        text(&unreachable.stderr)
+    );
+    assert!(
+        text(&unreachable.stderr).contains("): nothing was run"),
+        "{}",
+        text(&unreachable.stderr)
+    );
+
+    // The request's key gone from the keyring (nothing more can be opened for it) while its
+    // grant stays: the next uses still ask the broker about the grant, by its own id.
+    let key_entry = format!("prod/elevation-key/{id}");
+    assert!(
+        keyring_dump().contains(&key_entry),
+        "the request's key is kept"
+    );
+    let cleared = Command::new("secret-tool")
+        .args(["clear", "service", "warden", "username"])
+        .arg(&key_entry)
+        .status()
+        .expect("secret-tool (package libsecret-tools) runs");
+    assert!(cleared.success());
+    assert!(
+        !keyring_dump().contains(&key_entry),
+        "the request's key is gone"
+    );
+
     // Bob revokes it; the broker ends it; the next uses refuse it with the broker's reason.
     let bob = S3Queue::new(env.bucket(), BOB).unwrap();
     let (state, _) = bob.state(&id).await.unwrap().expect("a state");

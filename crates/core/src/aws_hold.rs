@@ -531,25 +531,41 @@ pub async fn before_use(
 ) -> Result<BeforeUse, CoreError> {
     let elevations = AwsElevations::open(home, Some(workspace)).await?;
     let mut notes = Vec::new();
+    let mut looked = Vec::new();
     for line in elevations.requests().await? {
         if !names.contains(&line.name) {
             continue;
         }
+        looked.push(line.id.clone());
         if let Progress::Finished { status, reason } = &line.progress {
-            let word = serde_json::to_value(status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            notes.push(format!(
-                "{} was {word} at the broker (request {}): {reason}",
-                line.name, line.id
-            ));
+            notes.push(finished_note(&line.name, &line.id, *status, reason));
+        }
+    }
+    // A grant in the keyring whose request this machine holds no key for (so `requests` skips
+    // it) is asked about by its own id: no grant is used without the broker's verdict.
+    for name in names {
+        let Some(held) = elevations.held(name)? else {
+            continue;
+        };
+        if looked.contains(&held.request_id) {
+            continue;
+        }
+        if let Progress::Finished { status, reason } = elevations.check(&held.request_id).await? {
+            notes.push(finished_note(name, &held.request_id, status, &reason));
         }
     }
     Ok(BeforeUse {
         elevations: Arc::new(elevations),
         notes,
     })
+}
+
+fn finished_note(name: &str, id: &str, status: warden_broker::Status, reason: &str) -> String {
+    let word = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    format!("{name} was {word} at the broker (request {id}): {reason}")
 }
 
 /// Keeps the grants `gate` holds in step with the broker while a one-shot run lasts, as the

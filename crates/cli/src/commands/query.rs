@@ -24,22 +24,27 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<u8, String> {
     let workspace = super::ready_workspace(&home, args.workspace.as_deref())?;
     let rt = super::runtime()?;
     rt.block_on(async {
-        // A grant used from the keyring: first the broker's newest credential set and its
-        // verdict (a revoked grant is wiped), then followed while the run lasts.
-        let before = match args.elevations.is_empty() {
-            true => None,
-            false => match warden_core::aws_hold::before_use(&home, workspace.name(), &args.elevations).await {
+        // A grant used from the keyring on an AWS workspace: first the broker's newest
+        // credential set and its verdict (a revoked grant is wiped), then followed while the run
+        // lasts. A broker that cannot be asked is a verdict that cannot be trusted: refused,
+        // whatever the keyring still holds (the demo's grants live in the gate's own state).
+        let aws = workspace.kind() == warden_core::WorkspaceKind::Athena;
+        let before = match (args.elevations.is_empty(), aws) {
+            (true, _) | (false, false) => None,
+            (false, true) => match warden_core::aws_hold::before_use(&home, workspace.name(), &args.elevations).await {
                 Ok(before) => {
                     for note in &before.notes {
                         eprintln!("warden: {note}");
                     }
                     Some(before)
                 }
-                // Signed out, or no request bucket: opening the gate says what is wrong.
-                Err(warden_core::CoreError::Identity(_) | warden_core::CoreError::NoElevation(_)) => None,
                 Err(e) => {
-                    eprintln!("warden: warning: the broker could not be asked about the grants ({e}); the credentials in the keyring are used until they run out");
-                    None
+                    eprintln!(
+                        "warden: {} cannot be used in workspace `{}` ({e}): nothing was run",
+                        args.elevations.join(", "),
+                        workspace.name()
+                    );
+                    return Ok(EXIT_REFUSED);
                 }
             },
         };
