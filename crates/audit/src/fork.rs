@@ -6,6 +6,10 @@
 //! also checks that the store's event at the watermark is this journal's. Each finding is
 //! recorded once in the journal as a `store_tampering` event, so it reaches the store with the
 //! next batch, and is returned in the sync report for the shell to show.
+//!
+//! Only the writer's own keys are listed and read (`principal=` in the key; a bucket policy
+//! allows nothing else): a copy of the journal synced under another writer's credentials is
+//! not seen here, but `verify_store` sees it.
 
 use std::collections::HashSet;
 
@@ -13,7 +17,7 @@ use chrono::{Duration as Days, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use crate::backoff::backoff_delay;
-use crate::batch::{day_of, decode_lines, gunzip, parse_object_key, ObjectKey, KEY_ROOT};
+use crate::batch::{day_of, decode_lines, device_prefix, gunzip, parse_object_key, ObjectKey};
 use crate::chain::{ChainWalker, GENESIS_HASH};
 use crate::error::AuditError;
 use crate::event::{EventLine, NewEvent};
@@ -21,10 +25,6 @@ use crate::journal::Journal;
 use crate::payload::{Finding, Payload, StoreTampering};
 use crate::store::{Store, StoreError};
 use crate::sync::{with_timeout, SyncPolicy, SyncReport};
-
-/// Beyond this many days since the watermark one listing of the whole store is cheaper than one
-/// listing per day.
-const MAX_DAYS_LISTED_ONE_BY_ONE: i64 = 62;
 
 /// What the journal holds that the check needs, read before listing the store.
 struct Bounds {
@@ -40,13 +40,17 @@ impl Journal {
     pub(crate) async fn check_for_forks(
         &self,
         store: &dyn Store,
+        principal: &str,
         policy: &SyncPolicy,
         report: &mut SyncReport,
     ) -> Result<(), AuditError> {
         let Some(bounds) = self.fork_bounds(store.url())? else {
             return Ok(());
         };
-        let keys = match self.list_device(store, &bounds, policy, report).await {
+        let keys = match self
+            .list_device(store, principal, &bounds, policy, report)
+            .await
+        {
             Ok(keys) => keys,
             Err(_) if !bounds.synced_before => return Ok(()),
             Err(source) => {
@@ -71,7 +75,7 @@ impl Journal {
             }
         }
         if let Some((key, detail)) = self
-            .check_continuity(store, watermark, &reported, policy, report)
+            .check_continuity(store, principal, watermark, &reported, policy, report)
             .await?
         {
             findings.push((key, Finding::Fork, detail));
@@ -130,30 +134,30 @@ impl Journal {
         }))
     }
 
-    /// This device's objects from the lowest to the highest day.
+    /// This device's objects written by `principal`, from the lowest to the highest day: one
+    /// listing per day, since a writer may list only under its own `dt=DAY/principal=` prefix.
     async fn list_device(
         &self,
         store: &dyn Store,
+        principal: &str,
         bounds: &Bounds,
         policy: &SyncPolicy,
         report: &mut SyncReport,
     ) -> Result<Vec<(ObjectKey, String)>, StoreError> {
         let device = self.device_id();
         let span = (bounds.highest_day - bounds.lowest_day).num_days();
-        let prefixes: Vec<String> = if span > MAX_DAYS_LISTED_ONE_BY_ONE {
-            vec![KEY_ROOT.to_string()]
-        } else {
-            (0..=span)
-                .map(|n| bounds.lowest_day + Days::days(n))
-                .map(|day| format!("{KEY_ROOT}dt={}/device={device}/", day.format("%Y-%m-%d")))
-                .collect()
-        };
+        let prefixes: Vec<String> = (0..=span)
+            .map(|n| bounds.lowest_day + Days::days(n))
+            .map(|day| device_prefix(&day.format("%Y-%m-%d").to_string(), principal, device))
+            .collect();
         let mut keys = Vec::new();
         for prefix in prefixes {
             let listed = retrying(policy, report, || store.list(&prefix)).await?;
             keys.extend(listed.into_iter().filter_map(|key| {
                 parse_object_key(&key)
-                    .filter(|parsed| parsed.device_id == device)
+                    .filter(|parsed| {
+                        parsed.device_id == device && parsed.principal.as_deref() == Some(principal)
+                    })
                     .map(|parsed| (parsed, key))
             }));
         }
@@ -281,10 +285,12 @@ impl Journal {
     }
 
     /// The store's copy of the event at the watermark must be this journal's: otherwise the
-    /// journal was replaced by one whose chain does not continue the store's.
+    /// journal was replaced by one whose chain does not continue the store's. Checked when that
+    /// copy is `principal`'s own; one another writer uploaded is for `verify_store` to compare.
     async fn check_continuity(
         &self,
         store: &dyn Store,
+        principal: &str,
         watermark: u64,
         reported: &HashSet<String>,
         policy: &SyncPolicy,
@@ -312,7 +318,10 @@ impl Journal {
                 .optional()?;
             (key, local)
         };
-        let Some(key) = key.filter(|k| !reported.contains(k)) else {
+        let Some(key) = key.filter(|k| {
+            !reported.contains(k)
+                && parse_object_key(k).is_some_and(|p| p.principal.as_deref() == Some(principal))
+        }) else {
             return Ok(None);
         };
         // A missing or unreadable object is for `verify_store` to report; only a readable copy
@@ -374,7 +383,7 @@ fn reported_keys(conn: &rusqlite::Connection, store: &str) -> Result<HashSet<Str
 }
 
 /// Runs a store request with the sync's deadline and retries.
-async fn retrying<T, F, Fut>(
+pub(crate) async fn retrying<T, F, Fut>(
     policy: &SyncPolicy,
     report: &mut SyncReport,
     mut request: F,

@@ -20,7 +20,7 @@ pub mod store;
 mod sync;
 mod verify_store;
 
-pub use batch::{object_key, parse_object_key, ObjectKey};
+pub use batch::{object_key, parse_object_key, valid_principal, ObjectKey, LOCAL_PRINCIPAL};
 pub use chain::{ChainReport, GENESIS_HASH};
 pub use error::AuditError;
 pub use event::{Actor, Event, NewEvent, Recorded};

@@ -14,6 +14,13 @@
 //!
 //! A crash between any two steps repeats at most step 2, which is idempotent. Before planning,
 //! each run looks for a fork (`fork.rs`).
+//!
+//! Every key names the writer (`Store::principal`, the credentials' `aws:userid`), learned
+//! before anything else: a run that cannot learn it writes nothing. A run lists and reads only
+//! its writer's keys. A pending batch planned under another writer (the sign-in changed between
+//! planning and upload) is planned again under this one; if the other writer's upload had in
+//! fact landed, the store holds the same events twice under two writers, which
+//! `verify_store` counts as a re-upload, not a problem.
 
 use std::time::Duration;
 
@@ -26,6 +33,7 @@ use crate::batch::{
 use crate::chain::{ChainWalker, GENESIS_HASH};
 use crate::error::AuditError;
 use crate::event::EventLine;
+use crate::fork::retrying;
 use crate::journal::{now_ms, read_line, Journal, EVENT_COLUMNS};
 use crate::payload::{Finding, StoreTampering};
 use crate::store::{PutOutcome, Store, StoreError};
@@ -114,10 +122,14 @@ impl Journal {
         policy: &SyncPolicy,
         report: &mut SyncReport,
     ) -> Result<(), AuditError> {
-        self.check_for_forks(store, policy, report).await?;
+        let principal = learn_principal(store, policy, report).await?;
+        self.check_for_forks(store, &principal, policy, report)
+            .await?;
         let mut objects = 0u64;
         while policy.max_objects.is_none_or(|max| objects < max) {
-            let Some((mut batch, planned_content)) = self.next_batch(store.url(), policy)? else {
+            let Some((mut batch, planned_content)) =
+                self.next_batch(store.url(), &principal, policy)?
+            else {
                 break;
             };
             let content = match planned_content {
@@ -128,7 +140,9 @@ impl Journal {
             let outcome = loop {
                 match upload(store, &batch, body.clone(), policy, report).await? {
                     Uploaded::Done(outcome) => break outcome,
-                    Uploaded::Taken => self.move_to_second_key(store.url(), &mut batch, report)?,
+                    Uploaded::Taken => {
+                        self.move_to_second_key(store.url(), &principal, &mut batch, report)?
+                    }
                 }
             };
             match outcome {
@@ -142,10 +156,12 @@ impl Journal {
         Ok(())
     }
 
-    /// The pending batch, or a newly planned and recorded one with its content; `None` when all is synced.
+    /// The pending batch, or a newly planned and recorded one with its content, its key naming
+    /// `principal`; `None` when all is synced.
     fn next_batch(
         &self,
         store: &str,
+        principal: &str,
         policy: &SyncPolicy,
     ) -> Result<Option<NextBatch>, AuditError> {
         let mut conn = self.conn();
@@ -165,7 +181,20 @@ impl Journal {
                 },
             )
             .optional()?;
-        if let Some(pending) = pending {
+        if let Some(mut pending) = pending {
+            // Planned under another writer (or before keys named one): this writer may neither
+            // write nor read that key, so the same range moves under its own. Same content.
+            if let Some(own) = parse_object_key(&pending.key)
+                .filter(|k| k.principal.as_deref() != Some(principal))
+                .map(|k| object_key(&k.dt, principal, &k.device_id, k.first_seq, k.last_seq))
+            {
+                tx.execute(
+                    "UPDATE sync_batches SET object_key = ?3 WHERE store = ?1 AND first_seq = ?2 AND done_ms IS NULL",
+                    params![store, pending.first_seq as i64, own],
+                )?;
+                tx.commit()?;
+                pending.key = own;
+            }
             return Ok(Some((pending, None)));
         }
         tx.execute(
@@ -203,7 +232,13 @@ impl Journal {
         let batch = PlannedBatch {
             first_seq: first.seq,
             last_seq: last.seq,
-            key: object_key(&day_of(first.ts_ms), &first.device_id, first.seq, last.seq),
+            key: object_key(
+                &day_of(first.ts_ms),
+                principal,
+                &first.device_id,
+                first.seq,
+                last.seq,
+            ),
             content_sha256,
         };
         // A range that does not verify is not planned (the transaction rolls back), so it never
@@ -250,6 +285,7 @@ impl Journal {
     fn move_to_second_key(
         &self,
         store: &str,
+        principal: &str,
         batch: &mut PlannedBatch,
         report: &mut SyncReport,
     ) -> Result<(), AuditError> {
@@ -274,6 +310,7 @@ impl Journal {
         }
         let second = alternate_key(
             &parsed.dt,
+            principal,
             &parsed.device_id,
             batch.first_seq,
             batch.last_seq,
@@ -371,6 +408,28 @@ fn check_chain(
     Ok(())
 }
 
+/// Who writes through `store` (its `aws:userid`), asked with the sync's deadline and retries. A
+/// store that cannot say stops the sync before anything is written: a key must name its writer.
+async fn learn_principal(
+    store: &dyn Store,
+    policy: &SyncPolicy,
+    report: &mut SyncReport,
+) -> Result<String, AuditError> {
+    retrying(policy, report, || store.principal())
+        .await
+        .map_err(|e| AuditError::Store {
+            store: store.url().to_string(),
+            source: match e {
+                StoreError::Identity(_) => e,
+                StoreError::Timeout(limit) => StoreError::Identity(format!(
+                    "STS GetCallerIdentity did not answer within {limit:?}"
+                )),
+                StoreError::Transient(m) | StoreError::Permanent(m) => StoreError::Identity(m),
+                other => StoreError::Identity(other.to_string()),
+            },
+        })
+}
+
 /// What an upload found.
 enum Uploaded {
     Done(PutOutcome),
@@ -444,7 +503,7 @@ pub(crate) async fn with_timeout<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::parse_object_key;
+    use crate::batch::{parse_object_key, LOCAL_PRINCIPAL};
     use crate::event::{Actor, NewEvent};
     use crate::payload::{AppStarted, Payload};
     use crate::store::FolderStore;
@@ -494,8 +553,8 @@ mod tests {
         assert_eq!(
             keys,
             vec![
-                object_key("2026-11-21", device, 1, 3),
-                object_key("2026-11-22", device, 4, 5)
+                object_key("2026-11-21", LOCAL_PRINCIPAL, device, 1, 3),
+                object_key("2026-11-22", LOCAL_PRINCIPAL, device, 4, 5)
             ]
         );
         let ranges: Vec<_> = keys

@@ -1,6 +1,11 @@
 //! The central side: every device's events in the store exactly once, gap-free, chained.
+//!
+//! A device's chain is one chain whoever wrote its objects: the objects of one device id under
+//! every `principal=` (and under the older keys without one) are verified together, in
+//! sequence order. The same range with the same events under two writers is a re-upload (a
+//! batch planned under one sign-in and uploaded again under the next), not a problem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::time::Duration;
 
@@ -37,6 +42,11 @@ pub struct DeviceSummary {
     pub objects: u64,
     pub events: u64,
     pub last_seq: u64,
+    /// Who wrote the device's objects (`principal=` of their keys), sorted; objects written
+    /// before keys named their writer add none.
+    pub principals: Vec<String>,
+    /// Objects repeating another's range and events under another writer (see the module).
+    pub reuploads: u64,
 }
 
 /// One thing wrong in the store, in terms an admin can act on.
@@ -212,6 +222,10 @@ impl Store for Bounded<'_> {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         with_timeout(self.limit, self.inner.list(prefix)).await
     }
+
+    async fn principal(&self) -> Result<String, StoreError> {
+        with_timeout(self.limit, self.inner.principal()).await
+    }
 }
 
 async fn verify_device(
@@ -226,6 +240,13 @@ async fn verify_device(
         objects: 0,
         events: 0,
         last_seq: 0,
+        principals: objects
+            .iter()
+            .filter_map(|(parsed, _)| parsed.principal.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        reuploads: 0,
     };
     let mut previous_key: Option<&str> = None;
     // The hash of every event verified so far and the object it is in: an object that covers
@@ -254,6 +275,8 @@ async fn verify_device(
             let overlap = overlapping(store, device_id, key, &verified, objects, problems).await?;
             if let Some(problem) = overlap {
                 problems.push(problem);
+            } else if reuploaded(parsed, &verified, objects) {
+                summary.reuploads += 1;
             } else {
                 problems.push(StoreProblem::Duplicate {
                     device_id: device_id.to_string(),
@@ -351,6 +374,25 @@ async fn verify_device(
         );
     }
     Ok(summary)
+}
+
+/// Whether `parsed`, whose events equal those already verified, repeats exactly the range (and
+/// day) of the object they were verified in, every event of it verified, under another writer: a pending batch planned again after
+/// the sign-in changed (sync cannot see the other writer's keys), not tampering.
+fn reuploaded(
+    parsed: &ObjectKey,
+    verified: &HashMap<u64, (String, usize)>,
+    objects: &[(ObjectKey, String)],
+) -> bool {
+    verified
+        .get(&parsed.first_seq)
+        .map(|(_, index)| &objects[*index].0)
+        .is_some_and(|first| {
+            (first.first_seq, first.last_seq, &first.dt)
+                == (parsed.first_seq, parsed.last_seq, &parsed.dt)
+                && first.principal != parsed.principal
+        })
+        && (parsed.first_seq..=parsed.last_seq).all(|seq| verified.contains_key(&seq))
 }
 
 /// An object covering sequence numbers already verified: a fork when some of its events differ

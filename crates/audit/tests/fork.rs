@@ -136,7 +136,8 @@ async fn a_key_taken_in_advance_does_not_stall_the_sync(store: &dyn Store) {
         .unwrap()
         .format("%Y-%m-%d")
         .to_string();
-    let taken = object_key(&day, journal.device_id(), 1, 14);
+    let writer = store.principal().await.unwrap();
+    let taken = object_key(&day, &writer, journal.device_id(), 1, 14);
     store
         .put_if_absent(&taken, b"someone else's bytes".to_vec())
         .await
@@ -227,6 +228,9 @@ impl Store for ListsNothing {
     async fn list(&self, _prefix: &str) -> Result<Vec<String>, StoreError> {
         Ok(Vec::new())
     }
+    async fn principal(&self) -> Result<String, StoreError> {
+        self.0.principal().await
+    }
 }
 
 #[tokio::test]
@@ -240,7 +244,7 @@ async fn a_batch_whose_key_is_taken_goes_to_its_second_key() {
         .unwrap()
         .format("%Y-%m-%d")
         .to_string();
-    let taken = object_key(&day, journal.device_id(), 1, 14);
+    let taken = object_key(&day, LOCAL_PRINCIPAL, journal.device_id(), 1, 14);
     folder
         .put_if_absent(&taken, b"someone else's bytes".to_vec())
         .await

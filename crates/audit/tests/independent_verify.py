@@ -3,7 +3,8 @@
 the format in docs/audit.md. Usage: independent_verify.py STORE_DIR. Exit 0 when intact."""
 import gzip, hashlib, json, os, re, sys
 
-KEY = re.compile(r"audit/v1/dt=(\d{4}-\d{2}-\d{2})/device=([^/]+)/(\d+)-(\d+)(?:\.[a-z0-9]+)?\.jsonl\.gz$")
+KEY = re.compile(r"audit/v1/dt=(\d{4}-\d{2}-\d{2})/(?:principal=([A-Za-z0-9+=,.@_:-]+)/)?"
+                 r"device=([^/]+)/(\d+)-(\d+)(?:\.[a-z0-9]+)?\.jsonl\.gz$")
 
 def canonical(obj):
     # JCS for what Warden writes: ASCII keys, strings, integers, booleans, null.
@@ -17,11 +18,16 @@ def main(root):
             m = KEY.match(key)
             if not m:
                 sys.exit(f"unexpected object {key}")
-            objects.setdefault(m[2], []).append((int(m[3]), int(m[4]), key))
+            objects.setdefault(m[3], []).append((int(m[4]), int(m[5]), key))
     total = 0
     for device, objs in objects.items():
-        prev, expected = bytes(32), 1
+        prev, expected, seen = bytes(32), 1, {}
         for first, last, key in sorted(objs):
+            with gzip.open(os.path.join(root, key), "rb") as f:
+                content = f.read()
+            if (first, last) in seen and seen[(first, last)] == content:
+                continue  # the same events again under another writer: a re-upload
+            seen[(first, last)] = content
             if first != expected:
                 sys.exit(f"device {device}: expected sequence {expected}, object {key} starts at {first}")
             with gzip.open(os.path.join(root, key), "rt", encoding="utf-8") as f:

@@ -197,7 +197,9 @@ async fn a_duplicated_object_is_detected() {
     let (journal, store, keys) = synced_store(&dir).await;
     let text = read_object(store.root(), &keys[0]);
     let parsed = parse_object_key(&keys[0]).unwrap();
-    let copy = object_key(&parsed.dt, journal.device_id(), 11, 20);
+    // Under the same writer: only a copy under another writer's key can be a re-upload.
+    let writer = parsed.principal.as_deref().unwrap();
+    let copy = object_key(&parsed.dt, writer, journal.device_id(), 11, 20);
     write_object(store.root(), &copy, &text);
     let report = verify_store(&store).await.unwrap();
     assert!(
@@ -527,6 +529,10 @@ impl warden_audit::store::Store for Stalled {
     }
 
     async fn list(&self, _prefix: &str) -> Result<Vec<String>, warden_audit::store::StoreError> {
+        std::future::pending().await
+    }
+
+    async fn principal(&self) -> Result<String, warden_audit::store::StoreError> {
         std::future::pending().await
     }
 }

@@ -5,8 +5,12 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 use super::{check_key, PutOutcome, Store, StoreError};
+use crate::batch::LOCAL_PRINCIPAL;
 
 /// A local folder as the central store (`file:///dir/`), the demo workspace's default.
+/// It has no IAM, so every writer is [`LOCAL_PRINCIPAL`]: keys read
+/// `audit/v1/dt=DAY/principal=local/device=ID/...`, and anyone who can write the folder can
+/// read all of it.
 ///
 /// Create-only writes: the object is written to a temporary file (create_new), fsynced, then
 /// hard-linked to its final name. `link(2)` fails when the name exists, so an object is never
@@ -164,6 +168,11 @@ impl Store for FolderStore {
         })
         .await
         .map_err(|e| StoreError::Transient(format!("folder store task failed: {e}")))?
+    }
+
+    /// A folder has no IAM: everyone who can write it writes as the same, fixed principal.
+    async fn principal(&self) -> Result<String, StoreError> {
+        Ok(LOCAL_PRINCIPAL.to_string())
     }
 }
 

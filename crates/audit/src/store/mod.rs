@@ -34,6 +34,12 @@ pub trait Store: Send + Sync {
 
     /// Every key starting with `prefix`, in no particular order.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Who writes through this store: the `aws:userid` of an S3 store's credentials (STS
+    /// `GetCallerIdentity`), [`LOCAL_PRINCIPAL`](crate::batch::LOCAL_PRINCIPAL) for a folder.
+    /// Sync names it in every key it writes and lists nothing else, so a bucket policy can keep
+    /// each writer to its own objects. An error means nothing may be written.
+    async fn principal(&self) -> Result<String, StoreError>;
 }
 
 /// So that `open_store`'s result can be wrapped and passed wherever a store is expected.
@@ -54,6 +60,10 @@ impl<S: Store + ?Sized> Store for Box<S> {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         (**self).list(prefix).await
     }
+
+    async fn principal(&self) -> Result<String, StoreError> {
+        (**self).principal().await
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,6 +78,10 @@ pub enum StoreError {
     /// Access denied, missing bucket or folder, invalid request: retrying will not help.
     #[error("{0}")]
     Permanent(String),
+    /// Whose credentials write the store could not be learned, so nothing was written: every
+    /// object's key names its writer.
+    #[error("cannot tell whose credentials write the audit store ({0}), so nothing was written: each object's key names its writer's AWS user id. Sign in again or check the credentials and the network; the events stay in the journal")]
+    Identity(String),
 }
 
 impl StoreError {
@@ -85,7 +99,7 @@ pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
             .all(|part| !part.is_empty() && part != "." && part != "..")
         && key
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"=._-/".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"=._-/:@+,".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -102,6 +116,10 @@ mod tests {
     #[test]
     fn keys_cannot_escape_the_root() {
         assert!(check_key("audit/v1/dt=2026-01-01/device=a/1-2.jsonl.gz").is_ok());
+        assert!(check_key(
+            "audit/v1/dt=2026-01-01/principal=AROAX:alice+ops@example.com,x/device=a/1-2.jsonl.gz"
+        )
+        .is_ok());
         for bad in [
             "",
             "/etc/passwd",
@@ -110,6 +128,8 @@ mod tests {
             "a/./b",
             "a b",
             "a\\b",
+            "a*b",
+            "a?b",
         ] {
             assert!(check_key(bad).is_err(), "{bad:?}");
         }

@@ -54,6 +54,12 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                         .await
                 }
             };
+            // Whose credentials they are is asked where the AWS configuration says; when only
+            // the store has an endpoint (a local server such as moto), there.
+            let identity_config = sdk_config
+                .endpoint_url()
+                .is_some()
+                .then(|| sdk_config.clone());
             let sdk_config = match &options.s3_endpoint {
                 Some(endpoint) => {
                     // Set in code, so that AWS_ENDPOINT_URL(_S3) in the environment does not
@@ -66,12 +72,11 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                 None => sdk_config,
             };
             let path_style = sdk_config.endpoint_url().is_some();
-            Ok(Box::new(S3Store::new(
-                &sdk_config,
-                bucket,
-                parsed.path(),
-                path_style,
-            )))
+            let store = S3Store::new(&sdk_config, bucket, parsed.path(), path_style);
+            Ok(Box::new(match identity_config {
+                Some(config) => store.with_identity_from(&config),
+                None => store,
+            }))
         }
         other => Err(invalid(&format!(
             "unsupported scheme {other:?}; use file:///dir/ or s3://bucket/prefix/"

@@ -5,12 +5,16 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 
 use super::{check_key, PutOutcome, Store, StoreError};
+use crate::batch::valid_principal;
 
 /// An S3 bucket (`s3://bucket/prefix/`) as the central store. Objects are created with
-/// `If-None-Match: *`, so S3 itself refuses to replace one (HTTP 412).
+/// `If-None-Match: *`, so S3 itself refuses to replace one (HTTP 412). Its principal is the
+/// `UserId` STS `GetCallerIdentity` names for the same credentials (the `aws:userid` a bucket
+/// policy sees).
 #[derive(Debug, Clone)]
 pub struct S3Store {
     client: Client,
+    sts: aws_sdk_sts::Client,
     bucket: String,
     prefix: String,
     url: String,
@@ -30,10 +34,19 @@ impl S3Store {
         };
         S3Store {
             client: Client::from_conf(config),
+            sts: aws_sdk_sts::Client::new(sdk_config),
             url: format!("s3://{bucket}/{prefix}"),
             bucket: bucket.to_string(),
             prefix,
         }
+    }
+
+    /// Asks STS who the credentials are with `sdk_config` (its endpoint and region) instead of
+    /// the S3 configuration's. The credentials must be the same ones, or keys would name
+    /// someone else than their writer.
+    pub fn with_identity_from(mut self, sdk_config: &SdkConfig) -> Self {
+        self.sts = aws_sdk_sts::Client::new(sdk_config);
+        self
     }
 
     fn full_key(&self, key: &str) -> String {
@@ -57,6 +70,30 @@ where
             }
         }
         SdkError::ConstructionFailure(_) => StoreError::Permanent(message),
+        _ => StoreError::Transient(message),
+    }
+}
+
+/// A failed `GetCallerIdentity`: retried when the network or STS may recover, otherwise the
+/// sync stops without writing.
+fn identity_error<E>(err: SdkError<E, aws_sdk_sts::config::http::HttpResponse>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let message = format!(
+        "STS GetCallerIdentity failed: {}",
+        DisplayErrorContext(&err)
+    );
+    match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            if status == 429 || status >= 500 {
+                StoreError::Transient(message)
+            } else {
+                StoreError::Identity(message)
+            }
+        }
+        SdkError::ConstructionFailure(_) => StoreError::Identity(message),
         _ => StoreError::Transient(message),
     }
 }
@@ -132,5 +169,23 @@ impl Store for S3Store {
             }
         }
         Ok(keys)
+    }
+
+    async fn principal(&self) -> Result<String, StoreError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(identity_error)?;
+        match out.user_id() {
+            Some(user_id) if valid_principal(user_id) => Ok(user_id.to_string()),
+            Some(user_id) => Err(StoreError::Identity(format!(
+                "STS names the caller {user_id:?}, which cannot name an object key"
+            ))),
+            None => Err(StoreError::Identity(
+                "STS GetCallerIdentity answered without a user id".to_string(),
+            )),
+        }
     }
 }

@@ -233,6 +233,10 @@ impl<S: Store> Store for FaultyStore<S> {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         self.inner.list(prefix).await
     }
+
+    async fn principal(&self) -> Result<String, StoreError> {
+        self.inner.principal().await
+    }
 }
 
 /// A policy that retries fast, for tests.
