@@ -6,12 +6,14 @@ docs/deploy-aws.md promises: an object's key in the request bucket names its wri
 approvers write revocations, analysts list only their own requests and credentials, approvers
 list only the queue, elevated
 roles trust only the broker for a named analyst and grant, audit objects are write-once,
-and Lake Formation never grants personal data to baseline roles nor restricted data to anyone.
+each writer of the audit store (analysts, approvers, the broker) writes, reads and lists only
+the objects under its own aws:userid while auditors read all, and Lake Formation never grants personal data to baseline roles nor restricted data to anyone.
 Each check is also run against a template broken on purpose, so a check that cannot fail fails.
 
 Usage: deploy/check.py [TEMPLATE]   (prints "deploy: N passed, M failed", exits 1 on failure)
 """
 import copy
+import re
 import sys
 
 from cfnlint.decode import decode
@@ -150,6 +152,116 @@ def audit_objects_are_write_once(t):
                 assert not a.startswith("s3:Delete"), f"{s['Sid']} allows deleting audit objects"
 
 
+# The audit store's writers and the one prefix each may touch (docs/audit.md, "Objects").
+AUDIT_WRITERS = ("AnalystPermissionSetName", "ApproverPermissionSetName", "BrokerRole")
+OWN_OBJECTS = "${AuditBucket.Arn}/audit/v1/dt=????-??-??/principal=${!aws:userid}/*"
+OWN_PREFIX = "audit/v1/dt=????-??-??/principal=${aws:userid}/*"
+ALICE, BOB = "AROAEXAMPLEROLEID:alice@example.com", "AROAEXAMPLEROLEID:bob@example.com"
+DAY = "audit/v1/dt=2026-12-05"
+OBJ = "device=0193a0b0-0000-7000-8000-000000000001/000000000001-000000000014.jsonl.gz"
+# Keys (under the bucket's ARN) and listing prefixes Alice may or may not reach.
+ALICE_OWN_KEYS = [f"{DAY}/principal={ALICE}/{OBJ}"]
+NOT_ALICES_KEYS = [
+    f"{DAY}/principal={BOB}/{OBJ}",
+    f"{DAY}/principal={ALICE}x/{OBJ}",  # a longer user id that starts with hers
+    f"{DAY}/principal={BOB}/device=d/principal={ALICE}/{OBJ}",  # hidden in Bob's folder
+    f"audit/v1/dt=2026-12-05/{OBJ}",  # written before keys named their writer
+    "audit/v1/notes.txt",
+]
+ALICE_OWN_PREFIXES = [f"{DAY}/principal={ALICE}/", f"{DAY}/principal={ALICE}/device=d/"]
+NOT_ALICES_PREFIXES = [None, "", "audit/v1/", f"{DAY}/", f"{DAY}/principal={BOB}/",
+                       f"{DAY}/principal={BOB}/device=d/principal={ALICE}/", f"{DAY}/principal=AROA"]
+
+
+def iam_like(pattern, value, userid):
+    """IAM's matching of a Resource or StringLike value: `*` any run of characters (a "/"
+    included), `?` exactly one, ${aws:userid} the caller's user id."""
+    if value is None:
+        return False
+    marker = "\x00"
+    p = pattern.replace("${!aws:userid}", marker).replace("${aws:userid}", marker)
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(userid) if c == marker
+                    else re.escape(c) for c in p)
+    return re.fullmatch(regex, value, re.S) is not None
+
+
+def names_writer(stmt, writer):
+    who = as_list(stmt.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn", []))
+    return any(writer in str(w) for w in who)
+
+
+def audit_writers_are_denied_other_keys(t):
+    """The Deny statements alone (IAM policies elsewhere cannot lift them) keep every writer to
+    audit/v1/dt=<day>/principal=<its own aws:userid>/: no other key to put or get, no listing
+    outside it or without a prefix."""
+    stmts = statements(t["Resources"]["AuditBucketPolicy"]["Properties"])
+    objects = sid(stmts, "WritersTouchOnlyTheirOwnKeys")
+    assert objects["Effect"] == "Deny" and objects["Principal"] == "*", "the key rule must deny everyone named"
+    assert {"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"} <= set(as_list(objects["Action"])), \
+        f"the key rule leaves object actions open: {objects['Action']}"
+    assert set(objects["Condition"]) == {"ArnLike"} and set(objects["Condition"]["ArnLike"]) == {"aws:PrincipalArn"}, \
+        f"the key rule has conditions a writer could miss: {objects['Condition']}"
+    assert all(names_writer(objects, w) for w in AUDIT_WRITERS), "the key rule leaves out a writer"
+    allowed = [sub_text(r) for r in as_list(objects["NotResource"])]
+    arn = "${AuditBucket.Arn}/"
+    for key in ALICE_OWN_KEYS:
+        assert any(iam_like(r, arn + key, ALICE) for r in allowed), f"a writer is denied its own key {key}"
+    for key in NOT_ALICES_KEYS:
+        assert not any(iam_like(r, arn + key, ALICE) for r in allowed), \
+            f"a writer may reach {key} of someone else: {allowed}"
+    listing = sid(stmts, "WritersListOnlyTheirOwnKeys")
+    assert listing["Effect"] == "Deny" and listing["Principal"] == "*"
+    assert {"s3:ListBucket", "s3:ListBucketVersions"} <= set(as_list(listing["Action"])), \
+        f"the listing rule leaves listings open: {listing['Action']}"
+    assert listing["Resource"] == {"Fn::GetAtt": ["AuditBucket", "Arn"]}
+    cond = listing["Condition"]
+    assert set(cond) == {"ArnLike", "StringNotLike"} and set(cond["StringNotLike"]) == {"s3:prefix"}, \
+        f"the listing rule has conditions a writer could miss: {cond}"
+    assert all(names_writer(listing, w) for w in AUDIT_WRITERS), "the listing rule leaves out a writer"
+    own = as_list(cond["StringNotLike"]["s3:prefix"])
+    for prefix in ALICE_OWN_PREFIXES:
+        assert any(iam_like(o, prefix, ALICE) for o in own), f"a writer may not list its own {prefix}"
+    for prefix in NOT_ALICES_PREFIXES:
+        # StringNotLike holds for a missing key, so a listing without a prefix is denied too.
+        assert not any(iam_like(o, prefix, ALICE) for o in own), f"a writer may list {prefix!r}"
+
+
+def audit_writers_are_allowed_only_their_own(t):
+    """No Allow (bucket policy or the broker's role) grants a writer more than its own keys."""
+    stmts = statements(t["Resources"]["AuditBucketPolicy"]["Properties"])
+    broker = statements(t["Resources"]["BrokerPermissions"]["Properties"])
+    granted = [s for s in stmts if s.get("Effect") == "Allow" and any(names_writer(s, w) for w in AUDIT_WRITERS)]
+    granted += [s for s in broker if s.get("Effect") == "Allow" and any(
+        "AuditBucket" in str(r) for r in as_list(s.get("Resource", [])))]
+    assert granted, "writers cannot append to the audit store"
+    appends = lists = 0
+    for s in granted:
+        actions = set(as_list(s["Action"]))
+        if actions & {"s3:PutObject", "s3:GetObject"}:
+            appends += 1
+            for r in as_list(s["Resource"]):
+                assert sub_text(r) == OWN_OBJECTS, f"{s['Sid']} grants a writer {sub_text(r)}"
+        if "s3:ListBucket" in actions:
+            lists += 1
+            prefixes = as_list(s.get("Condition", {}).get("StringLike", {}).get("s3:prefix", []))
+            assert prefixes == [OWN_PREFIX], f"{s['Sid']} lets a writer list {prefixes or 'everything'}"
+        assert actions <= {"s3:PutObject", "s3:GetObject", "s3:ListBucket"}, f"{s['Sid']} grants {actions}"
+    assert appends >= 2 and lists >= 2, "devices or the broker cannot append to and list their own keys"
+
+
+def auditors_read_everything(t):
+    stmts = statements(t["Resources"]["AuditBucketPolicy"]["Properties"])
+    s = sid(stmts, "AuditorsReadEverything")
+    assert s["Effect"] == "Allow" and set(as_list(s["Action"])) == {"s3:GetObject", "s3:ListBucket"}, \
+        f"auditors must read and list, nothing more: {s['Action']}"
+    assert names_writer(s, "AuditorPermissionSetName"), "the auditors' statement names someone else"
+    assert "Condition" in s and set(s["Condition"]) == {"ArnLike"}, "auditors may list only part of the store"
+    resources = [sub_text(r) if not isinstance(r, dict) or "Fn::Sub" in r else r for r in as_list(s["Resource"])]
+    assert "${AuditBucket.Arn}/audit/v1/*" in resources, f"auditors cannot read every object: {resources}"
+    for rule in ("WritersTouchOnlyTheirOwnKeys", "WritersListOnlyTheirOwnKeys"):
+        assert not names_writer(sid(stmts, rule), "AuditorPermissionSetName"), f"{rule} denies auditors"
+
+
 def lake_formation_matches_the_tags(t):
     grants = {}
     for name, r in t["Resources"].items():
@@ -174,6 +286,9 @@ CHECKS = [
     approvers_list_only_the_queue,
     elevated_roles_trust_only_the_broker,
     audit_objects_are_write_once,
+    audit_writers_are_denied_other_keys,
+    audit_writers_are_allowed_only_their_own,
+    auditors_read_everything,
     lake_formation_matches_the_tags,
 ]
 
@@ -204,6 +319,17 @@ def break_template(t, check):
     elif check is audit_objects_are_write_once:
         r["AuditBucket"]["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"][
             "Mode"] = "GOVERNANCE"
+    elif check is audit_writers_are_denied_other_keys:
+        # The day as a wildcard that spans folders: Alice could write under Bob's prefix.
+        sid(statements(r["AuditBucketPolicy"]["Properties"]), "WritersTouchOnlyTheirOwnKeys")[
+            "NotResource"] = {"Fn::Sub": "${AuditBucket.Arn}/audit/v1/dt=*/principal=${!aws:userid}/*"}
+    elif check is audit_writers_are_allowed_only_their_own:
+        # The listing as it was before keys named their writer.
+        sid(statements(r["AuditBucketPolicy"]["Properties"]), "DevicesListTheirOwnDay")[
+            "Condition"]["StringLike"]["s3:prefix"] = "audit/v1/*"
+    elif check is auditors_read_everything:
+        s = sid(statements(r["AuditBucketPolicy"]["Properties"]), "AuditorsReadEverything")
+        s["Resource"] = [{"Fn::GetAtt": ["AuditBucket", "Arn"]}]
     elif check is lake_formation_matches_the_tags:
         r["BaselineReadsPublicColumns"]["Properties"]["Resource"]["LFTagPolicy"]["Expression"][0][
             "TagValues"].append("pii")
