@@ -134,9 +134,10 @@ async fn the_key_names_the_callers_user_id() {
     let moto = Moto::start();
     moto.create_bucket(BUCKET).await;
     let role = create_role(&moto, "AWSReservedSSO_WardenAnalyst_0123456789abcdef");
-    let (alice, alice_id) = session(&moto, &role, "alice@example.com").await;
+    // A session name with every character but letters that one may hold (`+=,.@_-`).
+    let (alice, alice_id) = session(&moto, &role, "alice+ops=a,b_c-d@example.com").await;
     assert!(
-        alice_id.starts_with("AROA") && alice_id.ends_with(":alice@example.com"),
+        alice_id.starts_with("AROA") && alice_id.ends_with(":alice+ops=a,b_c-d@example.com"),
         "moto names a role session ROLEID:session-name, as AWS does: {alice_id}"
     );
 
