@@ -147,6 +147,10 @@ pub struct StoreDevice<'a> {
     pub events: u64,
     pub objects: u64,
     pub last_seq: u64,
+    /// Who wrote the device's objects (their keys' `aws:userid`; `local` for a folder store).
+    pub writers: &'a [String],
+    /// Objects repeating another's range under another writer (a batch re-planned at sign-in).
+    pub reuploads: u64,
 }
 
 /// `warden whoami --format json`: who the workspace's AWS credentials belong to (STS
@@ -285,6 +289,8 @@ mod tests {
                 events: 1,
                 objects: 1,
                 last_seq: 1,
+                writers: &["local".to_string()],
+                reuploads: 0,
             }],
             problems: vec![],
         });

@@ -228,6 +228,23 @@ fn the_demo_runs_on_its_signed_bundle_and_every_query_is_audited_and_synced() {
         "audit_verify_store",
         warden_cmd(h, &["audit", "verify-store", "--store", &store])
     );
+    let report = json(&warden(
+        h,
+        &[
+            "audit",
+            "verify-store",
+            "--store",
+            &store,
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(report["intact"], true, "{report}");
+    assert_eq!(
+        report["devices"][0]["writers"],
+        serde_json::json!(["local"])
+    );
+    assert_eq!(report["devices"][0]["reuploads"], 0);
     // Exactly once: the same answer as before.
     assert_cmd_snapshot!(
         "audit_sync_nothing_pending",

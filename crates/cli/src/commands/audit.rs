@@ -152,6 +152,8 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                                 events: d.events,
                                 objects: d.objects,
                                 last_seq: d.last_seq,
+                                writers: &d.principals,
+                                reuploads: d.reuploads,
                             })
                             .collect(),
                         problems: report.problems.iter().map(|p| p.to_string()).collect(),
@@ -159,8 +161,16 @@ pub fn run(cli: &Cli, command: &AuditCommand) -> Result<u8, String> {
                 }
                 InfoFormat::Text => {
                     for d in &report.devices {
+                        let writers = match d.principals.as_slice() {
+                            [] => String::new(),
+                            w => format!(", written by {}", w.join(", ")),
+                        };
+                        let reuploads = match d.reuploads {
+                            0 => String::new(),
+                            n => format!(" ({n} re-uploaded under another writer)"),
+                        };
                         println!(
-                            "device {}: {} events in {} objects, up to sequence {}",
+                            "device {}: {} events in {} objects, up to sequence {}{writers}{reuploads}",
                             d.device_id, d.events, d.objects, d.last_seq
                         );
                     }
