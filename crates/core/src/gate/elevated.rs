@@ -364,6 +364,30 @@ impl Gate {
         now: Moment,
         changes: &mut ElevationChanges,
     ) -> Vec<Spent> {
+        self.take_engines(state, now, changes, true)
+    }
+
+    /// Under the elevation lock: takes out the engines of grants the gate no longer holds
+    /// (ended just before), and no other; the credentials are wiped afterwards
+    /// ([`Gate::wipe_spent`]). A run uses it after ending what the policy in force ends: a
+    /// grant whose credentials ran out is refused by [`Gate::engine_for`], saying so, and
+    /// locked out at the next check.
+    pub(crate) fn take_let_go(
+        &self,
+        state: &mut Elevations,
+        now: Moment,
+        changes: &mut ElevationChanges,
+    ) -> Vec<Spent> {
+        self.take_engines(state, now, changes, false)
+    }
+
+    fn take_engines(
+        &self,
+        state: &mut Elevations,
+        now: Moment,
+        changes: &mut ElevationChanges,
+        spent_too: bool,
+    ) -> Vec<Spent> {
         let Some(mut elevated) = self.elevated_engines() else {
             return vec![];
         };
@@ -376,7 +400,7 @@ impl Gate {
                     .active()
                     .get(name)
                     .is_some_and(|g| g.request_id == e.request_id && g.holds_at(now));
-                !held || now_ms >= e.spent_from_ms() || e.ended_at_broker.is_some()
+                !held || (spent_too && (now_ms >= e.spent_from_ms() || e.ended_at_broker.is_some()))
             })
             .map(|(name, _)| name.clone())
             .collect();

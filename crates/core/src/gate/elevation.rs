@@ -489,7 +489,7 @@ impl Gate {
         changes
     }
 
-    fn end_due(
+    pub(super) fn end_due(
         &self,
         state: &mut Elevations,
         now: Moment,
@@ -1157,6 +1157,65 @@ mod tests {
         );
         gate.request_elevation(pii_read(Some(600)))
             .expect("within the new maximum");
+    }
+
+    #[tokio::test]
+    async fn a_run_under_a_new_policy_does_not_lean_on_a_grant_it_no_longer_allows() {
+        let (f, gate, _) = gate().await;
+        gate.request_elevation(pii_read(Some(3600)))
+            .expect("granted");
+        f.clock.advance(Duration::from_secs(50 * 60));
+        gate.run(PII, None, CancellationToken::new())
+            .await
+            .expect("held for ten more minutes");
+        f.publish(
+            &ELEVATION_POLICY.replace(
+                "max_duration: 1h\n    default_duration: 15m",
+                "max_duration: 30m\n    default_duration: 15m",
+            ),
+            2,
+            chrono::Duration::days(30),
+        )
+        .await;
+        assert!(gate.refresh_policy().await.changed);
+
+        // No check has run since the new revision came in force: the run ends the grant itself.
+        let refused = gate.run(PII, None, CancellationToken::new()).await;
+        assert!(matches!(refused, Err(RunError::Blocked(_))), "{refused:?}");
+        assert!(gate.elevations().is_empty());
+        let events = gate.audit().events(&[], None, None, false).expect("events");
+        let lockout = events
+            .iter()
+            .rposition(|e| e.kind == "lockout")
+            .expect("a lockout");
+        assert!(
+            events[lockout].payload["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("pii-read ended (the policy in force no longer allows it)"),
+            "{}",
+            events[lockout].payload
+        );
+        assert_eq!(events[lockout - 1].kind, "elevation_expired");
+        // The refusal is recorded after the lockout, with no grant active.
+        let blocked = events
+            .iter()
+            .rposition(|e| e.kind == "query_blocked")
+            .expect("the refusal");
+        assert!(blocked > lockout);
+        assert_eq!(
+            events[blocked].payload["query"]["active_elevations"],
+            serde_json::json!([])
+        );
+        // The app's next check tells of the end (its notification).
+        let changes = gate.check_elevations();
+        assert_eq!(
+            changes.ended,
+            vec![EndedElevation {
+                name: "pii-read".into(),
+                cancelled: 0
+            }]
+        );
     }
 
     #[tokio::test]

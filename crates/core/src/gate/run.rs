@@ -13,6 +13,7 @@ use warden_guardrails::{
     lint, lint_measured, LintContext, Refusal, Report, ScanSizes, SqlText, Verdict,
 };
 
+use super::changes::ElevationChanges;
 use super::policy::{NoPolicy, PolicyInForce};
 use super::Gate;
 
@@ -413,7 +414,9 @@ impl Gate {
 
     /// Lints with the elevations that hold now and registers the run, so that it is cancelled
     /// the moment an elevation its verdict leans on ends, or the AWS sign-in does. If one ended
-    /// between the lint and the registration, the text is linted again without it.
+    /// between the lint and the registration, the text is linted again without it. A grant the
+    /// policy in force (`policy`) no longer allows is ended first, as the next check would end
+    /// it: no run leans on it meanwhile.
     fn lint_and_lease(
         &self,
         policy: &warden_guardrails::Policy,
@@ -423,6 +426,7 @@ impl Gate {
         sizes: &ScanSizes,
     ) -> (Report, Lease<'_>) {
         loop {
+            self.end_what_the_policy_ends(policy);
             let mut report = lint_measured(policy, sql, &self.context(database), sizes);
             self.explain_unlisted(&mut report);
             let uses = report.lifted_by().clone();
@@ -459,6 +463,29 @@ impl Gate {
                 );
             }
         }
+    }
+
+    /// Ends (recorded, the runs that need them cancelled) the grants whose time is up or that
+    /// `policy`, the policy in force, no longer allows (a new revision dropped the elevation or
+    /// shortened its `max_duration`), as [`Gate::check_elevations`] does, and takes out their
+    /// engines and wipes their credentials; what ended is told at the next check.
+    fn end_what_the_policy_ends(&self, policy: &warden_guardrails::Policy) {
+        let now = self.now();
+        let mut changes = ElevationChanges::default();
+        let spent = {
+            let mut state = self.elevation_state();
+            self.end_due(&mut state, now, Some(policy), &mut changes);
+            self.take_let_go(&mut state, now, &mut changes)
+        };
+        self.wipe_spent(spent, &mut changes);
+        if changes.ended.is_empty() && changes.errors.is_empty() && changes.not_wiped.is_empty() {
+            return;
+        }
+        self.tell(|c| {
+            c.ended.append(&mut changes.ended);
+            c.errors.append(&mut changes.errors);
+            c.not_wiped.append(&mut changes.not_wiped);
+        });
     }
 
     fn query_context(

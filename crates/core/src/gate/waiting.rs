@@ -115,7 +115,7 @@ impl Gate {
         });
     }
 
-    fn tell(&self, change: impl FnOnce(&mut ElevationChanges)) {
+    pub(super) fn tell(&self, change: impl FnOnce(&mut ElevationChanges)) {
         change(&mut self.news.lock().unwrap_or_else(|p| p.into_inner()));
         self.news_ready.notify_one();
     }
