@@ -99,9 +99,26 @@ pub fn run() {
         Ok(app) => app.run(|app, event| {
             if let RunEvent::Exit = event {
                 let state = app.state::<AppState>();
-                // Grants and waiting requests do not outlive the app; say so in the journal.
+                // Grants and waiting requests do not outlive the app: ended in the gate, their
+                // keyring entries deleted, withdrawn at the broker (a few seconds at most), and
+                // recorded. On a thread of its own, outside the event loop's.
                 if let Ok(opened) = state.opened() {
-                    opened.gate.end_all_elevations("the app quit");
+                    let gate = opened.gate.clone();
+                    let ended = std::thread::spawn(move || {
+                        tauri::async_runtime::block_on(gate.end_everywhere("the app quit"))
+                    })
+                    .join();
+                    match ended {
+                        Ok(stopped) => {
+                            for (id, why) in &stopped.not_told {
+                                tracing::warn!(request = %id, "quitting: the broker was not told: {why}");
+                            }
+                            for e in &stopped.errors {
+                                tracing::warn!("quitting: {e}");
+                            }
+                        }
+                        Err(_) => tracing::error!("quitting: ending the grants failed"),
+                    }
                 }
                 // Nor do results: their folders in the cache go with their last reader (a
                 // killed app's are swept when the next one opens the workspace).

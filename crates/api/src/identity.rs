@@ -120,15 +120,18 @@ pub async fn sign_in(
     Ok(sign_in_status(identity).await)
 }
 
-/// `sign_out`: AWS work stops first (running queries are stopped at Athena while the session
-/// can still sign the stops; grants end and their keys are wiped), then every keyring entry of
-/// the workspace goes.
+/// `sign_out`: AWS work stops first (running queries are stopped at Athena and grants and
+/// waiting requests withdrawn at the broker while the session can still sign them; grants end
+/// and their keys are wiped), then every keyring entry of the workspace goes.
 pub async fn sign_out(
     identity: &WorkspaceIdentity,
     gate: Option<&Gate>,
 ) -> Result<SignInStatus, ApiError> {
     if let Some(gate) = gate {
         let stopped = gate.stop_aws_work("signed out", STOP_WAIT).await;
+        for (id, why) in &stopped.not_told {
+            tracing::warn!(request = %id, "signing out: the broker was not told: {why}");
+        }
         for e in &stopped.errors {
             tracing::warn!("signing out: {e}");
         }

@@ -967,4 +967,10 @@ impl crate::gate::GrantKeys for VaultKeys {
             .map_err(|e| e.to_string())?;
         Ok(vec![entry])
     }
+
+    fn forget_request(&self, request_id: &str) -> Result<(), String> {
+        self.vault
+            .delete_elevation(&self.workspace, ElevationSlot::RequestKey, request_id)
+            .map_err(|e| e.to_string())
+    }
 }

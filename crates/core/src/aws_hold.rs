@@ -98,6 +98,8 @@ pub async fn request_with(
         None => {}
     }
     let (id, duration) = elevations.request(&request).await?;
+    // Quitting, signing out or the sign-in's end withdraws it (and its grant) through these.
+    gate.use_broker(elevations.clone());
     let status = gate.wait_elsewhere(PendingRequest {
         id: id.clone(),
         name: request.name.clone(),

@@ -60,6 +60,13 @@ pub trait GrantKeys: Send + Sync {
     /// kept for another grant of that name). Returns the names of what was deleted, as the
     /// journal records them (never a value), or why it could not be done.
     fn wipe(&self, name: &str, request_id: &str) -> Result<Vec<String>, String>;
+
+    /// Deletes the key kept for request `request_id` (AWS: the private half of the key its
+    /// credentials are delivered to), so that nothing delivered for it can be opened any more.
+    /// Nothing to do where no such key is kept.
+    fn forget_request(&self, _request_id: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The grants' engines of an AWS gate, by elevation name.
@@ -125,6 +132,11 @@ impl Gate {
         if keys.is_some() {
             elevated.keys = keys;
         }
+    }
+
+    /// Where the grants' credentials are kept outside the gate, if anywhere.
+    pub(super) fn grant_keys(&self) -> Option<Arc<dyn GrantKeys>> {
+        self.elevated_engines().and_then(|e| e.keys.clone())
     }
 
     fn elevated_engines(&self) -> Option<MutexGuard<'_, ElevatedEngines>> {
@@ -456,7 +468,7 @@ impl Gate {
         if spent.is_empty() {
             return;
         }
-        let keys = self.elevated_engines().and_then(|e| e.keys.clone());
+        let keys = self.grant_keys();
         for Spent {
             name,
             request_id,

@@ -296,31 +296,6 @@ impl Gate {
         Ok((self.elevation_state().status(policy, self.now()), ended))
     }
 
-    /// The app is quitting: every grant ends and every waiting request is withdrawn, recorded.
-    pub fn end_all_elevations(&self, why: &str) {
-        let (withdrawn, approvals) = {
-            let mut state = self.elevation_state();
-            for grant in state.take_all() {
-                let cancelled = state.cancel_users_of(&grant.name);
-                if let Err(e) = self.record_end(&grant, cancelled, why) {
-                    tracing::warn!(elevation = %grant.name, "ended, but {e}");
-                }
-            }
-            let ids = state.waiting_ids();
-            (
-                ids.iter()
-                    .filter_map(|id| state.stop_waiting(id))
-                    .collect::<Vec<_>>(),
-                state.approvals().cloned(),
-            )
-        };
-        for request in withdrawn {
-            if let Err(e) = self.withdraw(approvals.as_ref(), &request, why) {
-                tracing::warn!("{e}");
-            }
-        }
-    }
-
     /// Ends grants whose time is up (or that the policy in force no longer defines), cancelling
     /// the queries that need them; turns approvers' decisions into grants or denials; withdraws
     /// requests nobody answered; reports grants that just came within the warning time.
@@ -514,7 +489,7 @@ impl Gate {
     }
 
     /// Withdraws `request` in the queue (so no later approval counts) and records the denial.
-    fn withdraw(
+    pub(super) fn withdraw(
         &self,
         approvals: Option<&Arc<dyn Queue>>,
         request: &PendingRequest,
@@ -1076,7 +1051,7 @@ mod tests {
             .expect("submitted")
             .request_id
             .expect("id");
-        gate.end_all_elevations("the app quit");
+        gate.end_everywhere("the app quit").await;
         assert!(gate.elevations().is_empty());
         assert!(gate.elevation_status().pending.is_empty());
         let k = kinds(&gate);
@@ -1335,7 +1310,7 @@ mod tests {
             .run(PII, None, CancellationToken::new())
             .await
             .expect("allowed under the grant");
-        gate.end_all_elevations("the app quit");
+        gate.end_everywhere("the app quit").await;
         assert!(!at_quit.result.folder().exists(), "the app quitting");
 
         // A result whose grant ended before the gate could watch it is deleted at once.

@@ -1,7 +1,8 @@
 //! The gate: the one way to execute SQL. One file per concern: [`run`] lints, records and
 //! executes a query; [`policy`] says which policy is in force now; [`elevation`] requests, ends
 //! and checks elevations; [`changes`] is what those checks report to the shells; [`signed_out`]
-//! stops AWS work when the sign-in ends.
+//! stops AWS work when the sign-in ends; [`everywhere`] ends every grant and request, at the
+//! broker too, when the app quits or the sign-in ends.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
@@ -18,6 +19,7 @@ pub(crate) mod changes;
 pub(crate) mod elevated;
 mod elevated_results;
 pub(crate) mod elevation;
+mod everywhere;
 mod format;
 mod named_queries;
 pub(crate) mod policy;
@@ -37,6 +39,8 @@ pub use changes::{
     Outcome,
 };
 pub use elevated::{GrantKeys, HeldCredentials, Renewed, LOCKOUT_LEAD};
+#[cfg(test)]
+pub(crate) use everywhere::BROKER_WAIT;
 pub(crate) use policy::Enforced;
 pub use policy::{NoPolicy, PolicyInForce};
 pub(crate) use remembered_workgroup::path as remembered_workgroup_path;
@@ -93,6 +97,10 @@ pub struct Gate {
     workgroup_note: std::sync::Mutex<Option<String>>,
     /// Results read under grants, deleted when one of them ends (see `elevated_results.rs`).
     elevated_results: std::sync::Mutex<Vec<elevated_results::ElevatedResult>>,
+    /// AWS workspaces: the signed-in user's elevations the window last asked through, so that
+    /// quitting and the end of the sign-in withdraw what it holds at the broker too (see
+    /// `everywhere.rs`).
+    broker: std::sync::Mutex<Option<Arc<crate::aws_elevation::AwsElevations>>>,
 }
 
 impl Gate {
@@ -131,6 +139,7 @@ impl Gate {
             workgroup_memory: None,
             workgroup_note: std::sync::Mutex::new(None),
             elevated_results: std::sync::Mutex::new(Vec::new()),
+            broker: std::sync::Mutex::new(None),
         }
     }
 
