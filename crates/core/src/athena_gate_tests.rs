@@ -2247,6 +2247,269 @@ mod window_requests {
             Err(RunError::Blocked(_))
         ));
     }
+
+    /// Quitting, signing out, or the sign-in's end: what the window holds or waits on is
+    /// withdrawn at the broker too, and nothing of it stays in the keyring.
+    mod ending_everything {
+        use super::*;
+        use warden_identity::Vault;
+
+        /// large-scan made automatic and mapped onto an AWS role of its own (revision 2), so that
+        /// a request of it the broker has not read yet would be granted at its next pass.
+        async fn with_large_scan_on_aws(lab: &mut Lab) {
+            let policy = lab.policy.replacen(
+                "    approval: manual\n",
+                "    approval: auto\n    aws:\n      role_arn: arn:aws:iam::123456789012:role/warden-large-scan\n",
+                1,
+            );
+            assert!(
+                policy.contains("warden-large-scan"),
+                "the demo policy changed shape"
+            );
+            lab._fixture
+                .publish(&policy, 2, chrono::Duration::days(30))
+                .await;
+            lab.policy = policy;
+        }
+
+        fn large_scan() -> Request {
+            Request {
+                name: "large-scan".into(),
+                ..pii_read()
+            }
+        }
+
+        struct Window {
+            gate: Arc<Gate>,
+            elevations: Arc<AwsElevations>,
+            vault: Vault,
+            home: Home,
+        }
+
+        async fn window(lab: &Lab) -> Window {
+            let sdk = local_sdk_config(&lab.moto.endpoint);
+            let vault = Vault::in_memory();
+            let gate = window_gate(lab, &vault).await;
+            let elevations = Arc::new(AwsElevations::new(
+                "aws",
+                S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                    .expect("queue"),
+                vault.clone(),
+                gate.audit().clone(),
+                Policy::from_yaml(&lab.policy).expect("policy"),
+            ));
+            Window {
+                gate,
+                elevations,
+                vault,
+                home: Home::under(lab.home.path()),
+            }
+        }
+
+        impl Window {
+            /// Sent from the window, as Request does; its id.
+            async fn ask(&self, request: Request) -> String {
+                crate::aws_hold::request_with(
+                    self.gate.clone(),
+                    Workspace::find(&self.home, None).expect("ws"),
+                    self.elevations.clone(),
+                    None,
+                    request,
+                    Duration::from_secs(60),
+                    Duration::from_millis(50),
+                )
+                .await
+                .expect("sent")
+                .request_id
+                .expect("an id")
+            }
+
+            fn keyring(&self) -> Vec<String> {
+                self.vault.elevation_entries("aws").expect("keyring")
+            }
+
+            fn reasons(&self, kind: warden_audit::Kind) -> Vec<String> {
+                self.gate
+                    .audit()
+                    .events(&[kind], None, None, false)
+                    .expect("events")
+                    .into_iter()
+                    .map(|e| e.payload["reason"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            }
+        }
+
+        async fn status_at_broker(lab: &Lab, id: &str) -> warden_broker::Status {
+            let sdk = local_sdk_config(&lab.moto.endpoint);
+            S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                .expect("queue")
+                .state(id)
+                .await
+                .expect("state")
+                .map(|(s, _)| s.status)
+                .unwrap_or(warden_broker::Status::Pending)
+        }
+
+        /// The credential sets waiting in the bucket for anyone to collect.
+        async fn deliveries(lab: &Lab) -> Vec<String> {
+            let sdk = local_sdk_config(&lab.moto.endpoint);
+            Bucket::new(&sdk, REQUESTS, true)
+                .expect("bucket")
+                .list("grants/")
+                .await
+                .expect("listed")
+        }
+
+        #[tokio::test]
+        async fn quitting_withdraws_the_held_grant_and_the_waiting_request_at_the_broker() {
+            let mut lab = lab().await;
+            with_large_scan_on_aws(&mut lab).await;
+            let (broker, _broker_dir) = local_broker(&lab).await;
+            let w = window(&lab).await;
+
+            // pii-read held; large-scan sent, the broker has not read it yet.
+            let held = w.ask(pii_read()).await;
+            broker.run_once().await.expect("a broker pass");
+            assert_eq!(next_news(&w.gate).await.granted.len(), 1);
+            let waiting = w.ask(large_scan()).await;
+            assert_eq!(w.gate.elevation_status().pending.len(), 1);
+            assert_eq!(w.keyring().len(), 3, "{:?}", w.keyring());
+
+            let stopped = w.gate.end_everywhere("the app quit").await;
+            assert_eq!(stopped.ended, ["pii-read"]);
+            let mut withdrawn = stopped.withdrawn.clone();
+            withdrawn.sort();
+            let mut both = vec![held.clone(), waiting.clone()];
+            both.sort();
+            assert_eq!(withdrawn, both);
+            assert!(stopped.not_told.is_empty(), "{:?}", stopped.not_told);
+            assert!(stopped.errors.is_empty(), "{:?}", stopped.errors);
+            // No grant entry, no request key: nothing left in the keyring.
+            assert_eq!(w.keyring(), Vec::<String>::new());
+            assert!(w.gate.elevations().is_empty());
+            assert!(w.gate.elevation_status().pending.is_empty());
+            // The record says the broker heard of both.
+            let lockouts = w.reasons(warden_audit::Kind::Lockout);
+            assert!(
+                lockouts
+                    .iter()
+                    .any(|r| r.starts_with("pii-read ended (the app quit; ended at the broker)")),
+                "{lockouts:?}"
+            );
+            let denied = w.reasons(warden_audit::Kind::ElevationDenied);
+            assert_eq!(denied, ["the app quit; withdrawn at the broker"]);
+
+            // The broker's next passes: the grant ended, the request withdrawn; nothing more is
+            // minted for the grant. (The broker's first look at a request does not yet read a
+            // withdrawal already in the bucket: it grants the request by policy and delivers a
+            // set, and ends it at the pass after. That set is sealed to the key deleted above,
+            // so nothing on this machine can open it.)
+            broker.run_once().await.expect("a broker pass");
+            broker.run_once().await.expect("another");
+            assert_eq!(
+                status_at_broker(&lab, &held).await,
+                warden_broker::Status::Withdrawn
+            );
+            assert_eq!(
+                status_at_broker(&lab, &waiting).await,
+                warden_broker::Status::Withdrawn
+            );
+            let sets = deliveries(&lab).await;
+            assert!(!sets.iter().any(|k| k.contains(&held)), "{sets:?}");
+            // The command line finds nothing to use either (as `warden elevation status`).
+            assert!(w.elevations.requests().await.expect("listed").is_empty());
+            assert!(w.elevations.held_now().expect("keyring").is_empty());
+        }
+
+        #[tokio::test]
+        async fn signing_out_withdraws_the_held_grant_at_the_broker_before_the_session_goes() {
+            let lab = lab().await;
+            let (broker, _broker_dir) = local_broker(&lab).await;
+            let w = window(&lab).await;
+            let held = w.ask(pii_read()).await;
+            broker.run_once().await.expect("a broker pass");
+            assert_eq!(next_news(&w.gate).await.granted.len(), 1);
+
+            let stopped = w.gate.stop_aws_work("signed out", crate::STOP_WAIT).await;
+            assert_eq!(stopped.ended, ["pii-read"]);
+            assert_eq!(stopped.withdrawn, vec![held.clone()]);
+            assert!(stopped.not_told.is_empty(), "{:?}", stopped.not_told);
+            assert_eq!(w.keyring(), Vec::<String>::new());
+            broker.run_once().await.expect("a broker pass");
+            assert_eq!(
+                status_at_broker(&lab, &held).await,
+                warden_broker::Status::Withdrawn
+            );
+            assert_eq!(deliveries(&lab).await, Vec::<String>::new());
+        }
+
+        /// A request bucket that takes connections and never answers.
+        async fn silent_endpoint() -> (String, tokio::task::JoinHandle<()>) {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a port");
+            let url = format!("http://{}", listener.local_addr().expect("address"));
+            let task = tokio::spawn(async move {
+                let mut open = Vec::new();
+                while let Ok((socket, _)) = listener.accept().await {
+                    open.push(socket);
+                }
+            });
+            (url, task)
+        }
+
+        #[tokio::test]
+        async fn a_broker_that_cannot_be_told_in_time_is_recorded_so_and_nothing_waits_on_it() {
+            let lab = lab().await;
+            let (broker, _broker_dir) = local_broker(&lab).await;
+            let w = window(&lab).await;
+            let held = w.ask(pii_read()).await;
+            broker.run_once().await.expect("a broker pass");
+            assert_eq!(next_news(&w.gate).await.granted.len(), 1);
+            // From now on the request bucket does not answer.
+            let (url, silent) = silent_endpoint().await;
+            let sdk = local_sdk_config(&url);
+            w.gate.use_broker(Arc::new(AwsElevations::new(
+                "aws",
+                S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                    .expect("queue"),
+                w.vault.clone(),
+                w.gate.audit().clone(),
+                Policy::from_yaml(&lab.policy).expect("policy"),
+            )));
+
+            let started = std::time::Instant::now();
+            let stopped = w.gate.end_everywhere("the app quit").await;
+            let took = started.elapsed();
+            silent.abort();
+            assert!(
+                took < crate::gate::BROKER_WAIT + Duration::from_secs(1),
+                "{took:?}"
+            );
+            assert!(stopped.withdrawn.is_empty());
+            assert_eq!(stopped.not_told.len(), 1, "{:?}", stopped.not_told);
+            assert_eq!(stopped.not_told[0].0, held);
+            // Gone from this machine all the same, and the record does not claim it ended at AWS.
+            assert_eq!(w.keyring(), Vec::<String>::new());
+            assert!(w.gate.elevations().is_empty());
+            let lockouts = w.reasons(warden_audit::Kind::Lockout);
+            assert!(
+                lockouts.iter().any(|r| r.starts_with(
+                    "pii-read ended (the app quit; the broker could not be told (the request bucket did not answer within 3 s), so the grant runs on at AWS until "
+                )),
+                "{lockouts:?}"
+            );
+            assert!(
+                !lockouts.iter().any(|r| r.contains("ended at the broker")),
+                "{lockouts:?}"
+            );
+            // And indeed: at the broker it still holds.
+            assert_eq!(
+                status_at_broker(&lab, &held).await,
+                warden_broker::Status::Granted
+            );
+        }
+    }
 }
 
 /// A grant used by a one-shot command (`warden query --elevation`): taken from the keyring,

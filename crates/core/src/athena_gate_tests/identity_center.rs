@@ -292,6 +292,43 @@ async fn a_window_grant_takes_the_permission_sets_credentials_from_the_portal() 
 }
 
 #[tokio::test]
+async fn signing_out_has_the_broker_release_the_assignment() {
+    let lab = lab().await;
+    let (_admin, _instance, ps) = center(&lab.moto.endpoint).await;
+    let (broker, _broker_dir) = broker(&lab, &ps, Arc::new(ManualClock::new())).await;
+    let fake = FakeSso::start();
+    let vault = Vault::in_memory();
+    let session = signed_in(&fake, &lab.moto.endpoint, &vault, 3600).await;
+    let gate = window_gate(&lab, &vault).await;
+    let elevations =
+        Arc::new(elevations(&lab, &vault, gate.audit().clone()).with_portal(session.clone()));
+    ask_from_window(&lab, &gate, &elevations).await;
+    broker.run_once().await.expect("a broker pass");
+    assert_eq!(next_news(&gate).await.granted.len(), 1);
+    session
+        .role_credentials(ACCOUNT, PERMISSION_SET)
+        .await
+        .expect("assigned while the grant holds");
+
+    // Signing out withdraws the grant at the broker while the sign-in can still write it.
+    let stopped = gate.stop_aws_work("signed out", crate::STOP_WAIT).await;
+    assert_eq!(stopped.ended, ["pii-read"]);
+    assert_eq!(stopped.withdrawn.len(), 1, "{stopped:?}");
+    assert_eq!(
+        vault.elevation_entries("aws").expect("keyring"),
+        Vec::<String>::new()
+    );
+    // At its next pass the broker deletes the assignment: the portal refuses the role, long
+    // before the grant's own end.
+    broker.run_once().await.expect("a broker pass");
+    let after = session
+        .role_credentials(ACCOUNT, PERMISSION_SET)
+        .await
+        .expect_err("assignment deleted");
+    assert!(after.is_forbidden(), "{after}");
+}
+
+#[tokio::test]
 async fn portal_credentials_are_renewed_before_they_run_out_and_stop_at_the_grants_end() {
     let lab = lab().await;
     let (admin, instance, ps) = center(&lab.moto.endpoint).await;
