@@ -30,10 +30,12 @@ pub enum Kind {
     CredentialsIssued,
     StoreTampering,
     ResultExported,
+    BrokerActionStarted,
+    BrokerActionEnded,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 25] = [
         Kind::AppStarted,
         Kind::BundleUpdated,
         Kind::BundleRejected,
@@ -57,6 +59,8 @@ impl Kind {
         Kind::CredentialsIssued,
         Kind::StoreTampering,
         Kind::ResultExported,
+        Kind::BrokerActionStarted,
+        Kind::BrokerActionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +88,8 @@ impl Kind {
             Kind::CredentialsIssued => "credentials_issued",
             Kind::StoreTampering => "store_tampering",
             Kind::ResultExported => "result_exported",
+            Kind::BrokerActionStarted => "broker_action_started",
+            Kind::BrokerActionEnded => "broker_action_ended",
         }
     }
 }

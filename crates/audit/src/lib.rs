@@ -28,12 +28,13 @@ pub use filter::EventFilter;
 pub use journal::Journal;
 pub use kind::Kind;
 pub use payload::{
-    AppStarted, BundleRejected, BundleUpdated, CredentialsIssued, CredentialsWiped,
-    ElevationDenied, ElevationExpired, ElevationExtended, ElevationGranted, ElevationRequested,
-    ElevationRevoked, EngineRef, Finding, Lockout, ParameterRecord, Payload, QueryBlocked,
-    QueryCancelled, QueryContext, QueryFailed, QueryFinished, QueryStarted, ResultExported,
-    Sha256Hex, SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, StoreTampering,
-    TokenRefreshed, Verdict, MAX_SQL_TEXT_BYTES,
+    ActionOutcome, AppStarted, BrokerAction, BrokerActionEnded, BrokerActionStarted,
+    BundleRejected, BundleUpdated, CredentialsIssued, CredentialsWiped, ElevationDenied,
+    ElevationExpired, ElevationExtended, ElevationGranted, ElevationRequested, ElevationRevoked,
+    EngineRef, Finding, Lockout, ParameterRecord, Payload, QueryBlocked, QueryCancelled,
+    QueryContext, QueryFailed, QueryFinished, QueryStarted, ResultExported, Sha256Hex,
+    SignInFailed, SignedIn, SignedOut, SqlRecord, SqlTextMode, StoreTampering, TokenRefreshed,
+    Verdict, MAX_SQL_TEXT_BYTES,
 };
 pub use status::{JournalStatus, StoreSyncStatus};
 pub use store::{open_store, PutOutcome, Store, StoreError, StoreOptions};

@@ -347,6 +347,82 @@ pub struct CredentialsIssued {
     pub expires_at_ms: i64,
 }
 
+/// What the elevation broker does at AWS that grants or changes access (docs/audit.md, "The
+/// broker's write-ahead record").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerAction {
+    /// A compare-and-swap write of a request's state (`state/<id>.json`): decided, granted,
+    /// extended, ended, revoked, or a refusal noted.
+    WriteState,
+    /// A credential set minted (STS `AssumeRole`) and delivered encrypted (`grants/...`).
+    DeliverCredentials,
+    /// IAM Identity Center `CreateAccountAssignment`.
+    CreateAssignment,
+    /// IAM Identity Center `DeleteAccountAssignment`.
+    DeleteAssignment,
+}
+
+impl BrokerAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrokerAction::WriteState => "write_state",
+            BrokerAction::DeliverCredentials => "deliver_credentials",
+            BrokerAction::CreateAssignment => "create_assignment",
+            BrokerAction::DeleteAssignment => "delete_assignment",
+        }
+    }
+}
+
+/// How a broker action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// It happened; the events recorded with this one say what it did.
+    Done,
+    /// It did not happen (a lost compare-and-swap, a refusal by AWS): the reason says why.
+    NotDone,
+    /// The broker could not tell (AWS did not answer, or the pass stopped in between): the
+    /// reason says why; the state in S3 and at AWS says what happened.
+    Unknown,
+}
+
+impl ActionOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionOutcome::Done => "done",
+            ActionOutcome::NotDone => "not_done",
+            ActionOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// The elevation broker is about to act (`action`); recorded before it does, so a journal that
+/// refuses stops the action. Its `broker_action_ended` (same `action_id`) follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerActionStarted {
+    /// Pairs this event with its `broker_action_ended` (a UUID).
+    pub action_id: String,
+    pub action: BrokerAction,
+    /// The request the action is for; `None` for an assignment a sweep settles.
+    pub elevation_id: Option<String>,
+    /// The S3 key it writes (`state/<id>.json`, `grants/.../<n>.age`) or the assignment's
+    /// record (`assignments/...json`).
+    pub key: String,
+    /// In plain words what it is about to do (never a credential).
+    pub detail: String,
+}
+
+/// How the broker action `action_id` ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerActionEnded {
+    pub action_id: String,
+    pub action: BrokerAction,
+    pub outcome: ActionOutcome,
+    /// Why it was not done, or why the outcome is not known; `None` when done.
+    pub reason: Option<String>,
+}
+
 /// What a sync found in the central store that this journal did not write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -420,6 +496,8 @@ pub enum Payload {
     CredentialsIssued(CredentialsIssued),
     StoreTampering(StoreTampering),
     ResultExported(ResultExported),
+    BrokerActionStarted(BrokerActionStarted),
+    BrokerActionEnded(BrokerActionEnded),
 }
 
 impl Payload {
@@ -448,6 +526,8 @@ impl Payload {
             Payload::CredentialsIssued(_) => Kind::CredentialsIssued,
             Payload::StoreTampering(_) => Kind::StoreTampering,
             Payload::ResultExported(_) => Kind::ResultExported,
+            Payload::BrokerActionStarted(_) => Kind::BrokerActionStarted,
+            Payload::BrokerActionEnded(_) => Kind::BrokerActionEnded,
         }
     }
 
@@ -487,6 +567,8 @@ impl Payload {
             Payload::CredentialsIssued(p) => serde_json::to_value(p),
             Payload::StoreTampering(p) => serde_json::to_value(p),
             Payload::ResultExported(p) => serde_json::to_value(p),
+            Payload::BrokerActionStarted(p) => serde_json::to_value(p),
+            Payload::BrokerActionEnded(p) => serde_json::to_value(p),
         }
     }
 
@@ -518,6 +600,10 @@ impl Payload {
             Kind::CredentialsIssued => Payload::CredentialsIssued(serde_json::from_value(value)?),
             Kind::StoreTampering => Payload::StoreTampering(serde_json::from_value(value)?),
             Kind::ResultExported => Payload::ResultExported(serde_json::from_value(value)?),
+            Kind::BrokerActionStarted => {
+                Payload::BrokerActionStarted(serde_json::from_value(value)?)
+            }
+            Kind::BrokerActionEnded => Payload::BrokerActionEnded(serde_json::from_value(value)?),
         })
     }
 }

@@ -396,6 +396,21 @@ fn summary(payload: &Payload) -> String {
             p.finding.as_str(),
             p.detail
         ),
+        Payload::BrokerActionStarted(p) => format!(
+            "broker about to {} ({}): {}",
+            p.action.as_str(),
+            p.key,
+            p.detail
+        ),
+        Payload::BrokerActionEnded(p) => format!(
+            "broker {}: {}{}",
+            p.action.as_str(),
+            p.outcome.as_str(),
+            p.reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
     }
 }
 

@@ -24,4 +24,6 @@ export const AUDIT_KINDS = [
   "credentials_issued",
   "store_tampering",
   "result_exported",
+  "broker_action_started",
+  "broker_action_ended",
 ] as const;
