@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use warden_guardrails::PermissionSetGrant;
 
 use crate::aws::{bounded, describe};
+use crate::record::Intent;
 use crate::BrokerError;
 
 /// The longest the broker follows one creation or deletion before giving up on it.
@@ -227,7 +228,12 @@ impl IdentityCenter {
     }
 
     /// `CreateAccountAssignment`, then its status until it succeeds, fails or takes too long.
-    pub async fn create(&self, a: &Assignment) -> Result<Outcome, BrokerError> {
+    /// Only with an `intent` the broker's journal has accepted.
+    pub(crate) async fn create(
+        &self,
+        _intent: &Intent,
+        a: &Assignment,
+    ) -> Result<Outcome, BrokerError> {
         let call = self
             .admin
             .create_account_assignment()
@@ -246,8 +252,12 @@ impl IdentityCenter {
     }
 
     /// `DeleteAccountAssignment`, then its status. An assignment that is already gone counts
-    /// as deleted.
-    pub async fn delete(&self, a: &Assignment) -> Result<Outcome, BrokerError> {
+    /// as deleted. Only with an `intent` the broker's journal has accepted.
+    pub(crate) async fn delete(
+        &self,
+        _intent: &Intent,
+        a: &Assignment,
+    ) -> Result<Outcome, BrokerError> {
         let call = self
             .admin
             .delete_account_assignment()

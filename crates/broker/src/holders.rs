@@ -13,7 +13,10 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use warden_audit::{ActionOutcome, BrokerAction};
+
 use crate::assignment::{Assignment, IdentityCenter, Outcome};
+use crate::record::Recorder;
 use crate::{BrokerError, Bucket, Written};
 
 /// A claim to create or delete older than this is taken over (its broker died).
@@ -93,6 +96,9 @@ pub enum Joined {
 pub(crate) struct Ledger<'a> {
     pub bucket: &'a Bucket,
     pub center: &'a IdentityCenter,
+    /// Every creation and deletion is recorded before it is asked for (`record.rs`).
+    pub recorder: &'a Recorder,
+    pub workspace: &'a str,
 }
 
 impl Ledger<'_> {
@@ -126,13 +132,13 @@ impl Ledger<'_> {
         now_ms: i64,
     ) -> Result<Joined, BrokerError> {
         let (record, failure) = self
-            .settle(assignment, now_ms, |h| {
+            .settle(assignment, Some(id), now_ms, |h| {
                 h.holders.insert(id.to_string());
             })
             .await?;
         if let Some(reason) = failure {
             // The creation failed: this grant leaves again, so the record does not keep it.
-            self.settle(assignment, now_ms, |h| {
+            self.settle(assignment, Some(id), now_ms, |h| {
                 h.holders.remove(id);
             })
             .await?;
@@ -154,7 +160,7 @@ impl Ledger<'_> {
         now_ms: i64,
     ) -> Result<Holders, BrokerError> {
         Ok(self
-            .settle(assignment, now_ms, |h| {
+            .settle(assignment, Some(id), now_ms, |h| {
                 h.holders.remove(id);
             })
             .await?
@@ -164,10 +170,13 @@ impl Ledger<'_> {
     /// Applies `change` to the record (idempotent: it is applied again after a lost race), then
     /// brings AWS in line with it: creates the assignment when it has holders but does not
     /// exist, deletes it when it exists without holders, unless another broker is busy doing
-    /// so. Returns the record as written last and why a creation failed, if one did.
+    /// so. Returns the record as written last and why a creation failed, if one did. Each
+    /// creation or deletion is recorded before it is asked for, on behalf of grant `id` (`None`:
+    /// a sweep), and its outcome after.
     async fn settle(
         &self,
         assignment: &Assignment,
+        id: Option<&str>,
         now_ms: i64,
         change: impl Fn(&mut Holders),
     ) -> Result<(Holders, Option<String>), BrokerError> {
@@ -208,19 +217,67 @@ impl Ledger<'_> {
             let Some(operation) = operation else {
                 return Ok((next, failure));
             };
-            let outcome = match operation {
-                Operation::Create => self.center.create(assignment).await,
-                Operation::Delete => self.center.delete(assignment).await,
+            let (action, verb) = match operation {
+                Operation::Create => (BrokerAction::CreateAssignment, "assign"),
+                Operation::Delete => (BrokerAction::DeleteAssignment, "take back"),
             };
-            let outcome = match outcome {
-                Ok(o) => o,
+            let detail = format!(
+                "{verb} permission set {} in account {} to identity store user {} (holders: {})",
+                assignment.permission_set_arn,
+                assignment.account_id,
+                assignment.principal_id,
+                next.holders.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+            let intent = match self
+                .recorder
+                .start(self.workspace, action, id, &key, detail)
+            {
+                Ok(intent) => intent,
                 Err(e) => {
-                    // AWS could not be asked: the claim goes, so that the next pass (this
-                    // broker's or another's) tries again at once rather than after the lease.
+                    // Not recorded, so not asked for: the claim goes, so that the next pass
+                    // does it once the journal records again, rather than after the lease.
                     let _ = self.finish(&key, &token, None, None, now_ms).await;
                     return Err(e);
                 }
             };
+            let outcome = match operation {
+                Operation::Create => self.center.create(&intent, assignment).await,
+                Operation::Delete => self.center.delete(&intent, assignment).await,
+            };
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => {
+                    // AWS could not be asked, or did not answer: the claim goes, so that the
+                    // next pass (this broker's or another's) tries again at once rather than
+                    // after the lease.
+                    let recorded = self.recorder.end(
+                        intent,
+                        ActionOutcome::Unknown,
+                        Some(e.to_string()),
+                        vec![],
+                    );
+                    let _ = self.finish(&key, &token, None, None, now_ms).await;
+                    recorded?;
+                    return Err(e);
+                }
+            };
+            let recorded = match &outcome {
+                Outcome::Succeeded => self.recorder.end(intent, ActionOutcome::Done, None, vec![]),
+                Outcome::Failed(reason) => {
+                    self.recorder
+                        .end(intent, ActionOutcome::NotDone, Some(reason.clone()), vec![])
+                }
+            };
+            if let Err(e) = recorded {
+                // Done or not, the claim goes; the outcome waits for the journal.
+                let done = match (operation, &outcome) {
+                    (Operation::Create, Outcome::Succeeded) => Some(true),
+                    (Operation::Delete, Outcome::Succeeded) => Some(false),
+                    _ => None,
+                };
+                let _ = self.finish(&key, &token, done, None, now_ms).await;
+                return Err(e);
+            }
             let done = match (operation, outcome) {
                 (Operation::Create, Outcome::Succeeded) => {
                     tracing::info!(key = %key, "account assignment created");
@@ -326,7 +383,7 @@ impl Ledger<'_> {
         if gone.is_empty() && !stuck {
             return Ok(());
         }
-        self.settle(&h.assignment, now_ms, |r| {
+        self.settle(&h.assignment, None, now_ms, |r| {
             for id in gone {
                 r.holders.remove(id);
             }

@@ -7,8 +7,8 @@
 //! approved grant gets short-lived credentials ([`Minter`], STS `AssumeRole`) bounded by a
 //! session policy to the grant's end, delivered encrypted to the key the requester named
 //! (`age`, X25519); or, in the Identity Center mode, an account assignment of a permission set
-//! ([`IdentityCenter`]) shared by overlapping grants and deleted when the last one ends. [`Broker::run_once`] is one pass over the queue; its decisions go to its own
-//! audit journal. See docs/elevation.md and docs/deploy-aws.md.
+//! ([`IdentityCenter`]) shared by overlapping grants and deleted when the last one ends. [`Broker::run_once`] is one pass over the queue; each action it takes at
+//! AWS is recorded in its own audit journal before it happens, and its outcome after. See docs/elevation.md and docs/deploy-aws.md.
 
 mod approvers;
 mod assignment;
@@ -21,6 +21,7 @@ mod holders;
 mod keys;
 mod mint;
 mod queue;
+mod record;
 mod run;
 mod session_policy;
 mod state;

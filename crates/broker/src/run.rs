@@ -2,6 +2,12 @@
 //! judged by who wrote them, grants ended, credentials minted. Every change to a request is a
 //! compare-and-swap on `state/<id>.json`; a broker that loses one re-reads and decides again,
 //! so two brokers never both grant a request or both deliver the same credential set.
+//!
+//! Nothing is done at AWS before the broker's journal has it (`record.rs`): each state write,
+//! delivery, and Identity Center creation or deletion takes an [`Intent`] that only a
+//! `broker_action_started` the journal accepted makes, and its outcome is recorded after it,
+//! with the events that say what it did. A journal that refuses stops the pass before the
+//! next action.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -9,8 +15,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use warden_audit::{
-    CredentialsIssued, ElevationDenied, ElevationExpired, ElevationExtended, ElevationGranted,
-    ElevationRequested, ElevationRevoked, Journal, NewEvent, Payload,
+    ActionOutcome, BrokerAction, CredentialsIssued, ElevationDenied, ElevationExpired,
+    ElevationExtended, ElevationGranted, ElevationRequested, ElevationRevoked, Journal, Payload,
 };
 use warden_elevation::{extend, judge, validate, Clock, Decision, Grant, Moment, PENDING_TIMEOUT};
 use warden_guardrails::{Approval, Policy};
@@ -19,6 +25,7 @@ use crate::holders::{Joined, Ledger};
 use crate::keys::{grant_key, state_key, Key};
 use crate::mint::{account_and_role, source_identity};
 use crate::queue::{ReadApproval, ReadRevocation};
+use crate::record::{fail, Intent, Recorder};
 use crate::{
     Approvers, AwsElevation, BrokerConfig, BrokerError, Extension, GrantState, IdentityCenter,
     Minter, S3Queue, Status, Written,
@@ -54,7 +61,8 @@ pub struct Broker {
     config: BrokerConfig,
     minter: Minter,
     approvers: Approvers,
-    journal: Arc<Journal>,
+    /// The broker's journal: every action at AWS is recorded before it happens (`record.rs`).
+    recorder: Recorder,
     clock: Arc<dyn Clock>,
     /// Identity Center mode: assigns permission sets; without it such elevations are denied.
     identity_center: Option<IdentityCenter>,
@@ -99,7 +107,7 @@ impl Broker {
             config,
             minter,
             approvers,
-            journal,
+            recorder: Recorder::new(journal),
             clock,
             identity_center: None,
             finished: Mutex::new(HashSet::new()),
@@ -123,6 +131,8 @@ impl Broker {
         self.identity_center.as_ref().map(|center| Ledger {
             bucket: self.queue.bucket(),
             center,
+            recorder: &self.recorder,
+            workspace: &self.config.workspace,
         })
     }
 
@@ -160,6 +170,9 @@ impl Broker {
 
     /// One pass over every request in the queue.
     pub async fn run_once(&self) -> Result<RunReport, BrokerError> {
+        // Outcomes an earlier pass could not record come first; while the journal refuses,
+        // nothing is done.
+        self.recorder.flush()?;
         let bucket = self.queue.bucket();
         let requests = bucket.list("requests/").await?;
         let mut on: BTreeMap<String, OnRequest> = BTreeMap::new();
@@ -217,8 +230,10 @@ impl Broker {
                 report.problems.push(format!("request {id}: {e}"));
             }
         }
-        if let Err(e) = self.sweep_assignments().await {
-            report.problems.push(format!("assignments: {e}"));
+        match self.sweep_assignments().await {
+            Err(e @ BrokerError::Journal(_)) => return Err(e),
+            Err(e) => report.problems.push(format!("assignments: {e}")),
+            Ok(()) => {}
         }
         Ok(report)
     }
@@ -340,21 +355,18 @@ impl Broker {
             if change.next.status == Status::Granted && before != Some(Status::Granted) {
                 change.next.policy_revision = self.revision;
             }
-            let body = change.next.to_json();
-            let written = match &current {
-                None => self.queue.bucket().create(&state_key(id), body).await?,
-                Some((_, etag)) => {
-                    self.queue
-                        .bucket()
-                        .replace(&state_key(id), body, etag)
-                        .await?
-                }
-            };
-            let Written::Done(_) = written else {
+            let intent = self.start(
+                BrokerAction::WriteState,
+                id,
+                &state_key(id),
+                transition(current.as_ref().map(|(s, _)| s), &change.next, change.mint),
+            )?;
+            let etag = current.as_ref().map(|(_, etag)| etag.as_str());
+            let events = std::mem::take(&mut change.events);
+            if !self.write_state(intent, &change.next, etag, events).await? {
                 // Another broker changed it first: read what it decided and start over.
                 continue;
-            };
-            self.record(change.events)?;
+            }
             match change.next.status {
                 Status::Granted if before != Some(Status::Granted) => {
                     report.granted.push(id.into())
@@ -376,8 +388,9 @@ impl Broker {
                     .cloned(),
             );
             if let Some(n) = change.mint {
-                self.mint(&change.next, n).await?;
-                report.minted.push((id.into(), n));
+                if self.mint(&change.next, n).await? {
+                    report.minted.push((id.into(), n));
+                }
             }
             if before == Some(Status::Granted) && change.next.status.is_final() {
                 self.release(&change.next).await?;
@@ -390,16 +403,66 @@ impl Broker {
         })
     }
 
-    fn record(&self, events: Vec<Payload>) -> Result<(), BrokerError> {
-        if events.is_empty() {
-            return Ok(());
+    /// Records that the broker is about to do `action` for request `id` on `key`: the intent
+    /// the action takes. A journal that refuses stops it here.
+    fn start(
+        &self,
+        action: BrokerAction,
+        id: &str,
+        key: &str,
+        detail: String,
+    ) -> Result<Intent, BrokerError> {
+        self.recorder
+            .start(&self.config.workspace, action, Some(id), key, detail)
+    }
+
+    /// Writes `next` as its request's state under `intent` (create-only when `etag` is `None`,
+    /// else a compare-and-swap on it) and records the outcome: done, followed by `events`;
+    /// not done when another broker changed the state first (`Ok(false)`: read it again); when
+    /// S3 failed, what reading the state back shows (the write may have landed before the
+    /// answer was lost), or unknown when that fails too.
+    async fn write_state(
+        &self,
+        intent: Intent,
+        next: &GrantState,
+        etag: Option<&str>,
+        events: Vec<Payload>,
+    ) -> Result<bool, BrokerError> {
+        let key = state_key(&next.id);
+        let body = next.to_json();
+        let bucket = self.queue.bucket();
+        let written = match etag {
+            None => bucket.create(&key, body).await,
+            Some(etag) => bucket.replace(&key, body, etag).await,
+        };
+        let error = match written {
+            Ok(Written::Done(_)) => {
+                self.recorder
+                    .end(intent, ActionOutcome::Done, None, events)?;
+                return Ok(true);
+            }
+            Ok(Written::Lost) => {
+                self.recorder.end(
+                    intent,
+                    ActionOutcome::NotDone,
+                    Some(format!(
+                        "another broker changed {key} first (a lost compare-and-swap); this broker reads it again and decides anew"
+                    )),
+                    vec![],
+                )?;
+                return Ok(false);
+            }
+            Err(e) => e,
+        };
+        match self.queue.state(&next.id).await {
+            Ok(Some((found, _))) if &found == next => {
+                self.recorder
+                    .end(intent, ActionOutcome::Done, None, events)?;
+                Ok(true)
+            }
+            Ok(_) => fail(&self.recorder, intent, ActionOutcome::NotDone, error),
+            Err(_) => fail(&self.recorder, intent, ActionOutcome::Unknown, error),
         }
-        let events = events
-            .into_iter()
-            .map(|p| NewEvent::new(self.config.workspace.clone(), p))
-            .collect();
-        self.journal.append_all(events)?;
-        Ok(())
     }
 
     /// A request the broker has not seen: checked against the policy, then granted (approval
@@ -1088,20 +1151,28 @@ impl Broker {
             } else {
                 None
             };
-            let written = self
-                .queue
-                .bucket()
-                .replace(&state_key(&g.id), g.to_json(), &etag)
-                .await?;
-            let Written::Done(_) = written else {
+            let intent = self.start(
+                BrokerAction::WriteState,
+                &g.id,
+                &state_key(&g.id),
+                format!(
+                    "granted until {} -> granted until {} (extension {}){}",
+                    at(end),
+                    at(new_end),
+                    x.id,
+                    claims(mint)
+                ),
+            )?;
+            if !self.write_state(intent, &g, Some(&etag), vec![]).await? {
                 // Another broker changed the grant first (a renewal, a revocation, this very
                 // extension): read it again.
                 continue;
-            };
+            }
             tracing::info!(grant = %g.id, extension = %x.id, "grant extended");
             if let Some(n) = mint {
-                self.mint(&g, n).await?;
-                report.minted.push((g.id.clone(), n));
+                if self.mint(&g, n).await? {
+                    report.minted.push((g.id.clone(), n));
+                }
             }
             return Ok(extended(change, &x));
         }
@@ -1111,9 +1182,11 @@ impl Broker {
         })
     }
 
-    /// Mints credential set `n` for `state` (a claim this broker won), delivers it encrypted
-    /// under `grants/`, and records the delivery in the state and the journal.
-    async fn mint(&self, state: &GrantState, n: u32) -> Result<(), BrokerError> {
+    /// Mints credential set `n` for `state` (a claim this broker won) and delivers it encrypted
+    /// under `grants/`, once the journal has the intent to; then records how it ended and marks
+    /// the delivery in the state. `Ok(false)` when the set was not delivered by this broker:
+    /// its key was taken (delivered before, by another broker or by this one before it stopped).
+    async fn mint(&self, state: &GrantState, n: u32) -> Result<bool, BrokerError> {
         let target: &AwsElevation =
             self.config
                 .elevations
@@ -1128,19 +1201,62 @@ impl Broker {
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let request = self.queue.read_request(&state.requester, &state.id).await?;
         let recipient = request.recipient.unwrap_or_default();
-        let credentials = self
-            .minter
-            .mint(&state.name, target, &state.id, &state.requester, end)
-            .await?;
-        let sealed = crate::credentials::seal(&credentials, &recipient, &state.id, n)?;
         // Scheduled on the broker's own clock (the claim plus the session's length), so a skew
         // between it and AWS's clock cannot push the next mint past the expiry.
         let claimed_at = state.last_claim_at_ms.unwrap_or(end_ms);
         let until = (claimed_at + i64::from(crate::SESSION_SECONDS) * 1000).min(end_ms);
-        drop(credentials);
+        let (account_id, role_name) = account_and_role(target.role_arn().unwrap_or_default());
         let key = grant_key(&state.requester, &state.id, n);
+        let intent = self.start(
+            BrokerAction::DeliverCredentials,
+            &state.id,
+            &key,
+            format!(
+                "credential set {n} of role {role_name} in account {account_id} for {}, until {}",
+                state.requester,
+                at(until)
+            ),
+        )?;
+        let credentials = match self
+            .minter
+            .mint(&state.name, target, &state.id, &state.requester, end)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return fail(&self.recorder, intent, ActionOutcome::NotDone, e),
+        };
+        let sealed = crate::credentials::seal(&credentials, &recipient, &state.id, n);
+        drop(credentials);
+        let sealed = match sealed {
+            Ok(s) => s,
+            Err(e) => return fail(&self.recorder, intent, ActionOutcome::NotDone, e),
+        };
         // Create-only: a set is delivered once, whoever minted it.
-        self.queue.bucket().create(&key, sealed).await?;
+        let delivered = match self.queue.bucket().create(&key, sealed).await {
+            Ok(Written::Done(_)) => {
+                tracing::info!(grant = %state.id, n, role = %role_name, "credentials delivered");
+                let issued = Payload::CredentialsIssued(CredentialsIssued {
+                    account_id,
+                    role_name,
+                    expires_at_ms: until,
+                });
+                self.recorder
+                    .end(intent, ActionOutcome::Done, None, vec![issued])?;
+                true
+            }
+            Ok(Written::Lost) => {
+                self.recorder.end(
+                    intent,
+                    ActionOutcome::NotDone,
+                    Some(format!(
+                        "{key} exists already: set {n} was delivered before (by another broker, or by this one before it stopped); the set minted now was not delivered"
+                    )),
+                    vec![],
+                )?;
+                false
+            }
+            Err(e) => return fail(&self.recorder, intent, ActionOutcome::Unknown, e),
+        };
         for _ in 0..MAX_ATTEMPTS {
             let Some((mut fresh, etag)) = self.queue.state(&state.id).await? else {
                 break;
@@ -1160,13 +1276,7 @@ impl Broker {
                 break;
             }
         }
-        let (account_id, role_name) = account_and_role(target.role_arn().unwrap_or_default());
-        tracing::info!(grant = %state.id, n, role = %role_name, "credentials delivered");
-        self.record(vec![Payload::CredentialsIssued(CredentialsIssued {
-            account_id,
-            role_name,
-            expires_at_ms: until,
-        })])
+        Ok(delivered)
     }
 }
 
@@ -1329,4 +1439,46 @@ fn claim(state: &mut GrantState, now_ms: i64) -> Option<u32> {
     state.minted += 1;
     state.last_claim_at_ms = Some(now_ms);
     Some(state.minted)
+}
+
+/// A time in the journal's words: RFC 3339, to the second.
+fn at(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("{ms} ms"))
+}
+
+fn status_name(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn claims(mint: Option<u32>) -> String {
+    mint.map(|n| format!(", claiming credential set {n}"))
+        .unwrap_or_default()
+}
+
+/// What a state write does, for its `broker_action_started`: from what to what.
+fn transition(before: Option<&GrantState>, next: &GrantState, mint: Option<u32>) -> String {
+    let from = before.map_or("new".to_string(), |s| status_name(s.status));
+    let mut to = status_name(next.status);
+    if matches!(next.status, Status::Granted | Status::Extended) {
+        if let Some(end) = next.expires_at_ms {
+            to.push_str(&format!(" until {}", at(end)));
+        }
+    }
+    if let Some(by) = &next.approver {
+        if before.is_none_or(|s| s.approver.as_ref() != Some(by)) {
+            to.push_str(&format!(", approved by {by}"));
+        }
+    }
+    let refused =
+        next.refused.len() - before.map_or(0, |s| s.refused.len().min(next.refused.len()));
+    if refused > 0 {
+        to.push_str(&format!(", {refused} decision(s) refused"));
+    }
+    format!("{from} -> {to}{}", claims(mint))
 }

@@ -144,7 +144,7 @@ async fn an_automatic_extension_moves_the_end_and_mints_a_set_ending_there_at_on
             "elevation_extended",
         ]
     );
-    match &events(&journal)[4] {
+    match &outcomes(&journal)[4] {
         Payload::ElevationRequested(r) => assert_eq!(r.extends.as_deref(), Some(grant.id.as_str())),
         other => panic!("{other:?}"),
     }

@@ -205,7 +205,7 @@ async fn an_automatic_grant_is_an_account_assignment_made_before_it_counts() {
             "credentials_issued"
         ]
     );
-    match &events(&journal)[2] {
+    match &outcomes(&journal)[2] {
         Payload::CredentialsIssued(c) => {
             assert_eq!(
                 (c.account_id.as_str(), c.role_name.as_str()),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use warden_audit::{Actor, EventFilter, Journal, Payload};
+use warden_audit::{Actor, BrokerActionEnded, EventFilter, Journal, Payload};
 use warden_broker::*;
 use warden_elevation::{validate, Clock, Request, Validated};
 use warden_guardrails::Policy;
@@ -170,6 +170,79 @@ pub fn events(journal: &Journal) -> Vec<Payload> {
         .collect()
 }
 
+/// The events that say what was decided and done, without the write-ahead record of each
+/// action (`broker_action_started` / `_ended`, see [`story`]).
+pub fn outcomes(journal: &Journal) -> Vec<Payload> {
+    events(journal)
+        .into_iter()
+        .filter(|p| {
+            !matches!(
+                p,
+                Payload::BrokerActionStarted(_) | Payload::BrokerActionEnded(_)
+            )
+        })
+        .collect()
+}
+
+/// The kinds of [`outcomes`].
 pub fn kinds(journal: &Journal) -> Vec<&'static str> {
-    events(journal).iter().map(|p| p.kind().as_str()).collect()
+    outcomes(journal)
+        .iter()
+        .map(|p| p.kind().as_str())
+        .collect()
+}
+
+/// Every event in order, the broker's actions as `start ACTION` and `ACTION OUTCOME`.
+pub fn story(journal: &Journal) -> Vec<String> {
+    events(journal)
+        .iter()
+        .map(|p| match p {
+            Payload::BrokerActionStarted(s) => format!("start {}", s.action.as_str()),
+            Payload::BrokerActionEnded(e) => {
+                format!("{} {}", e.action.as_str(), e.outcome.as_str())
+            }
+            p => p.kind().as_str().to_string(),
+        })
+        .collect()
+}
+
+/// Checks the write-ahead record of `journal`: each `broker_action_started` is followed by
+/// exactly one `broker_action_ended` of the same action id and action, and no action ends
+/// without having started. Returns the ended events.
+pub fn paired(journal: &Journal) -> Vec<BrokerActionEnded> {
+    let mut open = std::collections::HashMap::new();
+    let mut ended = Vec::new();
+    for p in events(journal) {
+        match p {
+            Payload::BrokerActionStarted(s) => {
+                assert!(
+                    open.insert(s.action_id.clone(), s.action).is_none(),
+                    "{} started twice",
+                    s.action_id
+                );
+            }
+            Payload::BrokerActionEnded(e) => {
+                let started = open.remove(&e.action_id);
+                assert_eq!(started, Some(e.action), "{e:?} ends no started action");
+                ended.push(e);
+            }
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "actions without an outcome: {open:?}");
+    ended
+}
+
+/// Makes `journal`'s SQLite file refuse every append (`on`), as a full disk does, through a
+/// trigger that aborts each insert; `false` takes it away. The broker's own handle sees it
+/// at its next append.
+pub fn refuse_appends(journal: &Journal, on: bool) {
+    let conn = rusqlite::Connection::open(journal.path()).unwrap();
+    let sql = if on {
+        "CREATE TRIGGER test_refuse BEFORE INSERT ON events \
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+    } else {
+        "DROP TRIGGER test_refuse;"
+    };
+    conn.execute_batch(sql).unwrap();
 }

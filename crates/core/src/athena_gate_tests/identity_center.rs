@@ -8,10 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_identitystore::types::{Email, Name};
-use warden_broker::{
-    Assignment, AssignmentOutcome, AwsElevation, Broker, BrokerConfig, Bucket, IdentityCenter,
-    S3Queue,
-};
+use aws_sdk_ssoadmin::types::{PrincipalType, TargetType};
+use warden_broker::{AwsElevation, Broker, BrokerConfig, Bucket, IdentityCenter, S3Queue};
 use warden_engine::CancellationToken;
 use warden_guardrails::{AwsTarget, PermissionSetGrant, Policy};
 use warden_identity::{ElevationSlot, Method, NoEvents, Session, SignInConfig, Vault};
@@ -356,26 +354,37 @@ async fn portal_credentials_are_renewed_before_they_run_out_and_stop_at_the_gran
 
     // The portal has not caught up with the assignment yet (taken away at moto here): the
     // grant waits rather than fails.
-    let sdk = local_sdk_config(&lab.moto.endpoint);
-    let assignment = Assignment {
-        instance_arn: instance.clone(),
-        permission_set_arn: ps.clone(),
-        account_id: ACCOUNT.into(),
-        principal_id: assigned_principal(&admin, &instance, &ps).await,
-    };
-    let center = IdentityCenter::new(&sdk, &sdk);
-    assert_eq!(
-        center.delete(&assignment).await.expect("unassigned"),
-        AssignmentOutcome::Succeeded
-    );
+    // (The broker only acts at AWS once its journal records it, so this is done with
+    // sso-admin itself, as someone at AWS would.)
+    let principal = assigned_principal(&admin, &instance, &ps).await;
+    admin
+        .delete_account_assignment()
+        .instance_arn(&instance)
+        .permission_set_arn(&ps)
+        .target_type(TargetType::AwsAccount)
+        .target_id(ACCOUNT)
+        .principal_type(PrincipalType::User)
+        .principal_id(&principal)
+        .send()
+        .await
+        .expect("unassigned");
+    assert!(assigned_principals(&admin, &instance, &ps).await.is_empty());
     assert_eq!(
         elevations.check(&id).await.expect("checked"),
         Progress::Granted
     );
-    assert_eq!(
-        center.create(&assignment).await.expect("assigned again"),
-        AssignmentOutcome::Succeeded
-    );
+    admin
+        .create_account_assignment()
+        .instance_arn(&instance)
+        .permission_set_arn(&ps)
+        .target_type(TargetType::AwsAccount)
+        .target_id(ACCOUNT)
+        .principal_type(PrincipalType::User)
+        .principal_id(&principal)
+        .send()
+        .await
+        .expect("assigned again");
+    assert_eq!(assigned_principal(&admin, &instance, &ps).await, principal);
 
     assert!(matches!(
         elevations.check(&id).await.expect("checked"),

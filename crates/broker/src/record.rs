@@ -1,0 +1,318 @@
+//! The broker's write-ahead record: nothing that grants or changes access at AWS happens
+//! before the broker's journal has accepted a `broker_action_started` saying it is about to,
+//! and each one is followed by its `broker_action_ended` (done, not done, or unknown) together
+//! with the events that say what it did.
+//!
+//! The code that acts (the state write, the delivery of a credential set, Identity Center's
+//! create and delete) takes an [`Intent`], and only [`Recorder::start`] makes one, once the
+//! journal has it. An intent dropped without an outcome (an error or a cancelled pass) leaves an
+//! `unknown` outcome behind; outcomes the journal refuses are kept in memory and appended, in
+//! order, before anything else the next time it accepts (the pass stops meanwhile).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use warden_audit::{
+    ActionOutcome, BrokerAction, BrokerActionEnded, BrokerActionStarted, Journal, NewEvent, Payload,
+};
+
+use crate::BrokerError;
+
+/// Why an intent dropped without an outcome has none.
+pub(crate) const STOPPED: &str =
+    "the broker stopped handling it before it knew the outcome (an error ended the pass); the state in S3 and at AWS says what happened";
+
+type Backlog = Arc<Mutex<Vec<NewEvent>>>;
+
+/// The broker's journal, and the outcomes it has yet to accept.
+pub(crate) struct Recorder {
+    journal: Arc<Journal>,
+    backlog: Backlog,
+}
+
+/// Proof that the journal accepted a `broker_action_started`; the action's code takes it, and
+/// [`Recorder::end`] consumes it.
+#[must_use = "an action started must be ended with Recorder::end"]
+pub(crate) struct Intent {
+    id: String,
+    action: BrokerAction,
+    workspace: String,
+    backlog: Backlog,
+    open: bool,
+}
+
+impl Intent {
+    fn ended(&self, outcome: ActionOutcome, reason: Option<String>) -> NewEvent {
+        NewEvent::new(
+            self.workspace.clone(),
+            Payload::BrokerActionEnded(BrokerActionEnded {
+                action_id: self.id.clone(),
+                action: self.action,
+                outcome,
+                reason,
+            }),
+        )
+    }
+}
+
+impl Drop for Intent {
+    fn drop(&mut self) {
+        if self.open {
+            let ended = self.ended(ActionOutcome::Unknown, Some(STOPPED.into()));
+            lock(&self.backlog).push(ended);
+        }
+    }
+}
+
+fn lock(backlog: &Backlog) -> MutexGuard<'_, Vec<NewEvent>> {
+    backlog.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Recorder {
+    pub fn new(journal: Arc<Journal>) -> Self {
+        Self {
+            journal,
+            backlog: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Appends the outcomes an earlier append could not; an error while the journal still
+    /// refuses (nothing may be done until it records again).
+    pub fn flush(&self) -> Result<(), BrokerError> {
+        self.append(Vec::new(), false)
+    }
+
+    /// How many outcomes wait for the journal.
+    #[cfg(test)]
+    pub fn waiting(&self) -> usize {
+        lock(&self.backlog).len()
+    }
+
+    /// The backlog and then `events`, in one transaction. On failure the backlog stays, and
+    /// `events` join it when `keep` (outcomes: what happened must be recorded eventually).
+    fn append(&self, events: Vec<NewEvent>, keep: bool) -> Result<(), BrokerError> {
+        let mut backlog = lock(&self.backlog);
+        if backlog.is_empty() && events.is_empty() {
+            return Ok(());
+        }
+        let mut all = backlog.clone();
+        all.extend(events.iter().cloned());
+        match self.journal.append_all(all) {
+            Ok(_) => {
+                backlog.clear();
+                Ok(())
+            }
+            Err(e) => {
+                if keep {
+                    backlog.extend(events);
+                }
+                Err(BrokerError::Journal(e))
+            }
+        }
+    }
+
+    /// Records that the broker is about to do `action` on `key` (for request `elevation_id`),
+    /// and returns the intent the action takes. When the journal refuses, nothing is kept and
+    /// the action must not happen.
+    pub fn start(
+        &self,
+        workspace: &str,
+        action: BrokerAction,
+        elevation_id: Option<&str>,
+        key: &str,
+        detail: String,
+    ) -> Result<Intent, BrokerError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let started = NewEvent::new(
+            workspace,
+            Payload::BrokerActionStarted(BrokerActionStarted {
+                action_id: id.clone(),
+                action,
+                elevation_id: elevation_id.map(str::to_string),
+                key: key.to_string(),
+                detail,
+            }),
+        );
+        self.append(vec![started], false)?;
+        Ok(Intent {
+            id,
+            action,
+            workspace: workspace.to_string(),
+            backlog: self.backlog.clone(),
+            open: true,
+        })
+    }
+
+    /// Records how `intent` ended, then `events` (what it did, when done). When the journal
+    /// refuses, they wait in memory for the next append and the error stops the pass.
+    pub fn end(
+        &self,
+        mut intent: Intent,
+        outcome: ActionOutcome,
+        reason: Option<String>,
+        events: Vec<Payload>,
+    ) -> Result<(), BrokerError> {
+        intent.open = false;
+        let mut all = vec![intent.ended(outcome, reason)];
+        all.extend(
+            events
+                .into_iter()
+                .map(|p| NewEvent::new(intent.workspace.clone(), p)),
+        );
+        self.append(all, true)
+    }
+}
+
+/// An error that ends `intent` with the given outcome, then is returned (a journal that
+/// refuses the outcome wins: it is the error that stops the pass).
+pub(crate) fn fail<T>(
+    recorder: &Recorder,
+    intent: Intent,
+    outcome: ActionOutcome,
+    error: BrokerError,
+) -> Result<T, BrokerError> {
+    recorder.end(intent, outcome, Some(error.to_string()), vec![])?;
+    Err(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use warden_audit::{Actor, EventFilter, Kind};
+
+    use super::*;
+
+    fn journal(dir: &std::path::Path) -> Arc<Journal> {
+        let actor = Actor {
+            os_user: "warden-broker".into(),
+            sso_identity: None,
+        };
+        Arc::new(Journal::open(dir.join("j.sqlite"), actor).unwrap())
+    }
+
+    fn refuse(journal: &Journal, on: bool) {
+        let conn = rusqlite::Connection::open(journal.path()).unwrap();
+        let sql = if on {
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+        } else {
+            "DROP TRIGGER refuse;"
+        };
+        conn.execute_batch(sql).unwrap();
+    }
+
+    fn story(journal: &Journal) -> Vec<(Kind, Option<ActionOutcome>)> {
+        journal
+            .events(&EventFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                let outcome = match &e.payload {
+                    Payload::BrokerActionEnded(x) => Some(x.outcome),
+                    _ => None,
+                };
+                (e.kind(), outcome)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_journal_that_refuses_gives_no_intent() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = journal(dir.path());
+        let r = Recorder::new(j.clone());
+        refuse(&j, true);
+        let started = r.start(
+            "prod",
+            BrokerAction::WriteState,
+            Some("r1"),
+            "k",
+            "d".into(),
+        );
+        assert!(matches!(started, Err(BrokerError::Journal(_))));
+        assert_eq!(r.waiting(), 0, "a refused start leaves nothing to record");
+        refuse(&j, false);
+        r.flush().unwrap();
+        assert!(story(&j).is_empty());
+    }
+
+    #[test]
+    fn a_refused_outcome_waits_and_comes_first_next_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = journal(dir.path());
+        let r = Recorder::new(j.clone());
+        let intent = r
+            .start(
+                "prod",
+                BrokerAction::WriteState,
+                Some("r1"),
+                "k",
+                "d".into(),
+            )
+            .unwrap();
+        refuse(&j, true);
+        let granted = Payload::ElevationExpired(warden_audit::ElevationExpired {
+            elevation_id: "r1".into(),
+        });
+        let ended = r.end(intent, ActionOutcome::Done, None, vec![granted]);
+        assert!(matches!(ended, Err(BrokerError::Journal(_))));
+        assert_eq!(r.waiting(), 2);
+        // Still refusing: nothing new may start.
+        assert!(r
+            .start(
+                "prod",
+                BrokerAction::WriteState,
+                Some("r2"),
+                "k",
+                "d".into()
+            )
+            .is_err());
+        refuse(&j, false);
+        let next = r
+            .start(
+                "prod",
+                BrokerAction::WriteState,
+                Some("r2"),
+                "k",
+                "d".into(),
+            )
+            .unwrap();
+        r.end(next, ActionOutcome::NotDone, Some("lost".into()), vec![])
+            .unwrap();
+        assert_eq!(
+            story(&j),
+            vec![
+                (Kind::BrokerActionStarted, None),
+                (Kind::BrokerActionEnded, Some(ActionOutcome::Done)),
+                (Kind::ElevationExpired, None),
+                (Kind::BrokerActionStarted, None),
+                (Kind::BrokerActionEnded, Some(ActionOutcome::NotDone)),
+            ]
+        );
+        assert_eq!(r.waiting(), 0);
+    }
+
+    #[test]
+    fn an_intent_dropped_without_an_outcome_is_recorded_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = journal(dir.path());
+        let r = Recorder::new(j.clone());
+        let intent = r
+            .start(
+                "prod",
+                BrokerAction::CreateAssignment,
+                None,
+                "k",
+                "d".into(),
+            )
+            .unwrap();
+        drop(intent);
+        r.flush().unwrap();
+        let events = j.events(&EventFilter::default()).unwrap();
+        let (Payload::BrokerActionStarted(s), Payload::BrokerActionEnded(e)) =
+            (&events[0].payload, &events[1].payload)
+        else {
+            panic!("{events:?}")
+        };
+        assert_eq!(s.action_id, e.action_id);
+        assert_eq!(e.outcome, ActionOutcome::Unknown);
+        assert_eq!(e.reason.as_deref(), Some(STOPPED));
+    }
+}
