@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_identitystore::types::{Email, MemberId, Name};
 use common::*;
-use warden_audit::Payload;
+use warden_audit::{ActionOutcome, Payload};
 use warden_broker::*;
 use warden_elevation::{Decision, Queue};
 
@@ -367,6 +367,36 @@ async fn two_brokers_racing_on_one_request_grant_it_once() {
         env.keys("grants/").await.len(),
         3,
         "one credential set each"
+    );
+    // Each broker recorded every action before it and its outcome after: the writes it lost
+    // to the other as not done, and only the ones it won followed by what they decided. The
+    // two passes run in lockstep on one thread, so both read each request before either
+    // writes it, and one of them loses.
+    let mut lost = 0;
+    for j in [&one, &two] {
+        for e in paired(j) {
+            match e.outcome {
+                ActionOutcome::Done => {}
+                ActionOutcome::NotDone => {
+                    let reason = e.reason.unwrap_or_default();
+                    assert!(reason.contains("lost compare-and-swap"), "{reason}");
+                    lost += 1;
+                }
+                ActionOutcome::Unknown => panic!("{e:?}"),
+            }
+        }
+        let story = story(j);
+        for (i, s) in story.iter().enumerate() {
+            if s == "elevation_granted" {
+                assert_eq!(story[i - 2], "write_state done", "{story:?}");
+            }
+        }
+    }
+    assert!(
+        lost > 0,
+        "no race was lost: {:?} {:?}",
+        story(&one),
+        story(&two)
     );
     // Passes after the race change nothing.
     let (a, b) = tokio::join!(first.run_once(), second.run_once());
@@ -911,4 +941,165 @@ fn large_scan_for_at_most_20_min() -> String {
     );
     assert_ne!(shorter, warden_test_support::policies::ELEVATIONS);
     shorter
+}
+
+/// The broker's journal refusing to append (as on a full disk) stops the broker before it
+/// acts: no state is written, no credential set is minted or delivered, no grant is ended.
+/// Once the journal records again the next pass does it, and the journal holds each action
+/// before it happened and its outcome after, in order.
+#[tokio::test]
+async fn a_journal_that_refuses_stops_the_broker_before_it_grants_delivers_or_ends() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, identity) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+
+    refuse_appends(&journal, true);
+    for _ in 0..2 {
+        let err = broker.run_once().await.unwrap_err();
+        assert!(matches!(err, BrokerError::Journal(_)), "{err}");
+        assert!(err.to_string().contains("disk is full"), "{err}");
+    }
+    assert!(env.keys("state/").await.is_empty(), "no state written");
+    assert!(env.keys("grants/").await.is_empty(), "nothing delivered");
+    assert!(events(&journal).is_empty());
+
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert_eq!(report.minted, vec![(request.id.clone(), 1)]);
+    assert_eq!(
+        story(&journal),
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "elevation_granted",
+            "start deliver_credentials",
+            "deliver_credentials done",
+            "credentials_issued",
+        ]
+    );
+
+    // The next set falls due while the journal refuses: it is not even claimed.
+    env.advance(10 * MIN);
+    refuse_appends(&journal, true);
+    assert!(matches!(
+        broker.run_once().await,
+        Err(BrokerError::Journal(_))
+    ));
+    assert_eq!(env.keys("grants/").await.len(), 1);
+    let s = state(&env, &request.id).await;
+    assert_eq!((s.minted, s.delivered), (1, 1));
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.minted, vec![(request.id.clone(), 2)]);
+
+    // The grant's end is not written while the journal refuses either.
+    env.advance(10 * MIN);
+    refuse_appends(&journal, true);
+    assert!(broker.run_once().await.is_err());
+    assert_eq!(state(&env, &request.id).await.status, Status::Granted);
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![request.id.clone()]);
+    assert_eq!(state(&env, &request.id).await.status, Status::Ended);
+
+    assert_eq!(
+        story(&journal)[7..],
+        [
+            "start write_state",
+            "write_state done",
+            "start deliver_credentials",
+            "deliver_credentials done",
+            "credentials_issued",
+            "start write_state",
+            "write_state done",
+            "elevation_expired",
+        ],
+        "the claim of set 2, its delivery, the end"
+    );
+    let ended = paired(&journal);
+    assert!(
+        ended.iter().all(|e| e.outcome == ActionOutcome::Done),
+        "{ended:?}"
+    );
+    // What each start says it is about to do.
+    let started: Vec<_> = events(&journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::BrokerActionStarted(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        started[0].elevation_id.as_deref(),
+        Some(request.id.as_str())
+    );
+    assert_eq!(started[0].key, state_key(&request.id));
+    assert!(
+        started[0].detail.starts_with("new -> granted until ")
+            && started[0].detail.ends_with(", claiming credential set 1"),
+        "{}",
+        started[0].detail
+    );
+    assert_eq!(started[1].key, grant_key(ANA, &request.id, 1));
+    assert!(
+        started[1]
+            .detail
+            .contains("role warden-large-scan in account 123456789012"),
+        "{}",
+        started[1].detail
+    );
+    assert!(
+        started[4].detail.starts_with("granted -> ended"),
+        "{}",
+        started[4].detail
+    );
+    for n in 1..=2 {
+        let sealed = env.body(&grant_key(ANA, &request.id, n)).await;
+        assert_eq!(open_delivery(&identity, &request.id, &sealed).unwrap().0, n);
+    }
+}
+
+/// A credential set whose key is taken when the broker delivers it (delivered before, or
+/// written there by someone else) is recorded as not delivered, never as issued.
+#[tokio::test]
+async fn a_delivery_whose_key_is_taken_is_recorded_as_not_done() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    let key = grant_key(ANA, &request.id, 1);
+    env.put(&key, "taken").await;
+
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert!(report.minted.is_empty(), "{report:?}");
+    assert_eq!(env.body(&key).await, b"taken");
+    assert_eq!(
+        story(&journal),
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "elevation_granted",
+            "start deliver_credentials",
+            "deliver_credentials not_done",
+        ]
+    );
+    let ended = paired(&journal);
+    let reason = ended[1].reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(&key) && reason.contains("exists already"),
+        "{reason}"
+    );
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws_sdk_identitystore::types::{Email, Name};
 use common::*;
-use warden_audit::Payload;
+use warden_audit::{ActionOutcome, Payload};
 use warden_broker::*;
 use warden_guardrails::{AwsTarget, PermissionSetGrant};
 
@@ -454,6 +454,17 @@ async fn racing_brokers_make_one_assignment_and_one_record() {
             .count()
     };
     assert_eq!(granted(&one) + granted(&two), 3, "each grant recorded once");
+    // One creation, recorded before it was asked for by the broker that made it.
+    let created = |j: &warden_audit::Journal| {
+        paired(j)
+            .into_iter()
+            .filter(|e| {
+                e.action == warden_audit::BrokerAction::CreateAssignment
+                    && e.outcome == ActionOutcome::Done
+            })
+            .count()
+    };
+    assert_eq!(created(&one) + created(&two), 1);
 
     // They all end at once, both brokers racing: the assignment is deleted once, and gone.
     env.advance(20 * MIN);
@@ -469,6 +480,16 @@ async fn racing_brokers_make_one_assignment_and_one_record() {
     let key = env.keys("assignments/").await.remove(0);
     let record = holders(&env, &key).await;
     assert!(record.holders.is_empty() && !record.assigned && record.busy.is_none());
+    let deleted = |j: &warden_audit::Journal| {
+        paired(j)
+            .into_iter()
+            .filter(|e| {
+                e.action == warden_audit::BrokerAction::DeleteAssignment
+                    && e.outcome == ActionOutcome::Done
+            })
+            .count()
+    };
+    assert_eq!(deleted(&one) + deleted(&two), 1);
 }
 
 #[tokio::test]
@@ -598,4 +619,75 @@ async fn an_extension_moves_the_end_and_the_shared_assignment_lasts_until_the_ne
     let report = broker.run_once().await.unwrap();
     assert_eq!(report.ended, vec![short.id.clone()]);
     assert!(center.assignments().await.is_empty());
+}
+
+/// The broker's journal refusing stops the Identity Center mode before it assigns or takes an
+/// assignment back: nothing at IAM Identity Center, no state. Once it records again the
+/// assignment is made after its record, and deleted after its record at the grant's end.
+#[tokio::test]
+async fn a_journal_that_refuses_holds_the_assignment_back_until_it_records() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+
+    refuse_appends(&journal, true);
+    let err = broker.run_once().await.unwrap_err();
+    assert!(matches!(err, BrokerError::Journal(_)), "{err}");
+    assert!(center.assignments().await.is_empty(), "nothing assigned");
+    assert!(env.keys("state/").await.is_empty(), "no state written");
+    // The claim to create is let go, so the next pass does not wait out its lease.
+    for key in env.keys("assignments/").await {
+        let record = holders(&env, &key).await;
+        assert!(record.busy.is_none() && !record.assigned, "{record:?}");
+    }
+
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert_eq!(center.assignments().await.len(), 1);
+    assert_eq!(
+        story(&journal),
+        [
+            "start create_assignment",
+            "create_assignment done",
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "elevation_granted",
+            "credentials_issued",
+        ]
+    );
+
+    // The end: the grant's state and the assignment's deletion wait for the journal too.
+    env.advance(20 * MIN);
+    refuse_appends(&journal, true);
+    assert!(broker.run_once().await.is_err());
+    assert_eq!(center.assignments().await.len(), 1);
+    assert_eq!(state(&env, &request.id).await.status, Status::Granted);
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![request.id.clone()]);
+    assert!(center.assignments().await.is_empty());
+    assert_eq!(
+        story(&journal)[7..],
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_expired",
+            "start delete_assignment",
+            "delete_assignment done",
+        ]
+    );
+    let ended = paired(&journal);
+    assert!(
+        ended.iter().all(|e| e.outcome == ActionOutcome::Done),
+        "{ended:?}"
+    );
 }
