@@ -1103,3 +1103,56 @@ async fn a_delivery_whose_key_is_taken_is_recorded_as_not_done() {
         "{reason}"
     );
 }
+
+/// The journal takes an action's start, then refuses its outcome: the action happened, so its
+/// outcome and what it did wait in the broker and are the first thing recorded once the
+/// journal takes events again; until then the broker does nothing more.
+#[tokio::test]
+async fn an_outcome_the_journal_refuses_is_recorded_first_when_it_records_again() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+
+    refuse_appends_when(&journal, "NEW.kind = 'broker_action_ended'");
+    assert!(matches!(
+        broker.run_once().await,
+        Err(BrokerError::Journal(_))
+    ));
+    // The state was written (its start was recorded), and the pass stopped before the mint.
+    assert_eq!(state(&env, &request.id).await.status, Status::Granted);
+    assert!(env.keys("grants/").await.is_empty());
+    assert_eq!(story(&journal), ["start write_state"]);
+    // Still refusing: the next pass does nothing, not even a start.
+    assert!(broker.run_once().await.is_err());
+    assert_eq!(story(&journal), ["start write_state"]);
+
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert!(
+        report.granted.is_empty() && report.minted.is_empty(),
+        "{report:?}"
+    );
+    assert_eq!(
+        story(&journal),
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "elevation_granted",
+        ]
+    );
+    // The claim of set 1 died with that pass: after its lease, the next set is delivered.
+    env.advance(MIN);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.minted, vec![(request.id.clone(), 2)]);
+    let ended = paired(&journal);
+    assert!(
+        ended.iter().all(|e| e.outcome == ActionOutcome::Done),
+        "{ended:?}"
+    );
+}

@@ -691,3 +691,76 @@ async fn a_journal_that_refuses_holds_the_assignment_back_until_it_records() {
         "{ended:?}"
     );
 }
+
+/// A grant whose end is recorded and written, but whose assignment's deletion the journal
+/// refuses: the assignment stays until the journal records again, and then a later pass's
+/// sweep deletes it, recorded before it asks.
+#[tokio::test]
+async fn a_deletion_the_journal_refuses_is_swept_once_it_records() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        broker.run_once().await.unwrap().granted,
+        vec![request.id.clone()]
+    );
+    let key = state(&env, &request.id)
+        .await
+        .assignment
+        .expect("assigned")
+        .assignment
+        .key();
+
+    env.advance(20 * MIN);
+    refuse_appends_when(
+        &journal,
+        r#"NEW.kind = 'broker_action_started' AND NEW.payload LIKE '%"delete_assignment"%'"#,
+    );
+    assert!(matches!(
+        broker.run_once().await,
+        Err(BrokerError::Journal(_))
+    ));
+    assert_eq!(state(&env, &request.id).await.status, Status::Ended);
+    assert_eq!(
+        center.assignments().await.len(),
+        1,
+        "not deleted unrecorded"
+    );
+    let record = holders(&env, &key).await;
+    assert!(
+        record.holders.is_empty() && record.assigned && record.busy.is_none(),
+        "{record:?}"
+    );
+
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(center.assignments().await.is_empty());
+    assert_eq!(
+        story(&journal)[7..],
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_expired",
+            "start delete_assignment",
+            "delete_assignment done",
+        ]
+    );
+    let started = events(&journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::BrokerActionStarted(s) => Some(s),
+            _ => None,
+        })
+        .next_back()
+        .expect("the deletion's start");
+    assert_eq!(started.elevation_id, None, "a sweep's, for no one grant");
+    assert_eq!(started.key, key);
+    paired(&journal);
+}

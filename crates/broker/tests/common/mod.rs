@@ -237,12 +237,22 @@ pub fn paired(journal: &Journal) -> Vec<BrokerActionEnded> {
 /// trigger that aborts each insert; `false` takes it away. The broker's own handle sees it
 /// at its next append.
 pub fn refuse_appends(journal: &Journal, on: bool) {
-    let conn = rusqlite::Connection::open(journal.path()).unwrap();
-    let sql = if on {
-        "CREATE TRIGGER test_refuse BEFORE INSERT ON events \
-         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+    if on {
+        refuse_appends_when(journal, "1");
     } else {
-        "DROP TRIGGER test_refuse;"
-    };
-    conn.execute_batch(sql).unwrap();
+        let conn = rusqlite::Connection::open(journal.path()).unwrap();
+        conn.execute_batch("DROP TRIGGER test_refuse;").unwrap();
+    }
+}
+
+/// The same for the events matching `condition` only (SQL over the new row: `NEW.kind`,
+/// `NEW.payload`), so that a test can refuse one step of an action; `refuse_appends(journal,
+/// false)` takes it away.
+pub fn refuse_appends_when(journal: &Journal, condition: &str) {
+    let conn = rusqlite::Connection::open(journal.path()).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER test_refuse BEFORE INSERT ON events WHEN {condition} \
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+    ))
+    .unwrap();
 }
