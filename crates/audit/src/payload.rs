@@ -766,4 +766,51 @@ mod tests {
             .validate()
             .is_ok());
     }
+
+    #[test]
+    fn a_broker_action_and_its_outcome_encode_as_plain_snake_case_and_round_trip() {
+        let started = Payload::BrokerActionStarted(BrokerActionStarted {
+            action_id: "0193a1b2-0000-7000-8000-000000000001".into(),
+            action: BrokerAction::DeliverCredentials,
+            elevation_id: Some("r-1".into()),
+            key: "grants/AROA:ana@example.com/r-1/2.age".into(),
+            detail: "credential set 2 of role R in account 123456789012".into(),
+        });
+        let ended = Payload::BrokerActionEnded(BrokerActionEnded {
+            action_id: "0193a1b2-0000-7000-8000-000000000001".into(),
+            action: BrokerAction::DeliverCredentials,
+            outcome: ActionOutcome::NotDone,
+            reason: Some("the key exists already".into()),
+        });
+        for (payload, kind) in [
+            (started, Kind::BrokerActionStarted),
+            (ended, Kind::BrokerActionEnded),
+        ] {
+            assert_eq!(payload.kind(), kind);
+            let json = payload.to_json().unwrap();
+            assert_eq!(json["action"], "deliver_credentials", "{json}");
+            assert_eq!(Payload::from_json(kind, json).unwrap(), payload);
+        }
+        for outcome in [
+            ActionOutcome::Done,
+            ActionOutcome::NotDone,
+            ActionOutcome::Unknown,
+        ] {
+            assert_eq!(
+                serde_json::to_value(outcome).unwrap(),
+                serde_json::json!(outcome.as_str())
+            );
+        }
+        for action in [
+            BrokerAction::WriteState,
+            BrokerAction::DeliverCredentials,
+            BrokerAction::CreateAssignment,
+            BrokerAction::DeleteAssignment,
+        ] {
+            assert_eq!(
+                serde_json::to_value(action).unwrap(),
+                serde_json::json!(action.as_str())
+            );
+        }
+    }
 }
