@@ -503,3 +503,83 @@ async fn two_brokers_racing_on_an_extension_extend_once() {
         Some(old_end + 20 * 60 * 1000)
     );
 }
+
+/// An extension falls due while the broker's journal refuses: the grant's end does not move
+/// and no set is minted for the new end until the journal records again; then the grant's
+/// change, the new set and the extension's own state each come after their record.
+#[tokio::test]
+async fn an_extension_waits_for_a_journal_that_refuses() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (grant, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    broker.run_once().await.unwrap();
+    let old_end = state(&env, &grant.id).await.expires_at_ms.unwrap();
+    let before = story(&journal).len();
+
+    env.advance(5 * MIN);
+    let (ext, _) = ana
+        .submit_request(&extension("large-scan", &grant.id, 20 * MIN), env.now())
+        .await
+        .unwrap();
+    refuse_appends(&journal, true);
+    assert!(matches!(
+        broker.run_once().await,
+        Err(BrokerError::Journal(_))
+    ));
+    let g = state(&env, &grant.id).await;
+    assert_eq!(g.expires_at_ms, Some(old_end), "the end did not move");
+    assert!(g.extensions.is_empty());
+    assert_eq!(env.keys("grants/").await.len(), 1, "no set for the new end");
+    assert!(env.keys(&state_key(&ext.id)).await.is_empty());
+
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.extended, vec![ext.id.clone()]);
+    assert_eq!(report.minted, vec![(grant.id.clone(), 2)]);
+    assert_eq!(
+        state(&env, &grant.id).await.expires_at_ms,
+        Some(old_end + 20 * 60 * 1000)
+    );
+    assert_eq!(
+        story(&journal)[before..],
+        [
+            "start write_state",
+            "write_state done",
+            "start deliver_credentials",
+            "deliver_credentials done",
+            "credentials_issued",
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "elevation_extended",
+        ]
+    );
+    let starts: Vec<_> = events(&journal)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::BrokerActionStarted(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let (of_grant, of_extension) = (&starts[starts.len() - 3], &starts[starts.len() - 1]);
+    assert_eq!(of_grant.key, state_key(&grant.id));
+    assert!(
+        of_grant.detail.starts_with("granted until ")
+            && of_grant.detail.contains(&format!("(extension {})", ext.id))
+            && of_grant.detail.ends_with("claiming credential set 2"),
+        "{}",
+        of_grant.detail
+    );
+    assert_eq!(of_extension.key, state_key(&ext.id));
+    assert!(
+        of_extension.detail.starts_with("new -> extended until "),
+        "{}",
+        of_extension.detail
+    );
+    paired(&journal);
+}
