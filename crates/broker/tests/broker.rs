@@ -1156,3 +1156,72 @@ async fn an_outcome_the_journal_refuses_is_recorded_first_when_it_records_again(
         "{ended:?}"
     );
 }
+
+/// An approver's decision and a revocation seen while the broker's journal refuses change
+/// nothing until it records: the request stays waiting, then the grant stays granted.
+#[tokio::test]
+async fn an_approval_and_a_revocation_wait_for_a_journal_that_refuses() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let (bob, _) = env.queue_of(BOB);
+    let (eve, _) = env.queue_of(EVE);
+    let (request, _) = ana
+        .submit_request(&pii_request(30 * MIN), env.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        broker.run_once().await.unwrap().waiting,
+        vec![request.id.clone()]
+    );
+
+    Queue::decide(&bob, &request.id, Decision::Approve, BOB, None, env.now()).unwrap();
+    refuse_appends(&journal, true);
+    assert!(matches!(
+        broker.run_once().await,
+        Err(BrokerError::Journal(_))
+    ));
+    assert_eq!(state(&env, &request.id).await.status, Status::Pending);
+    assert!(env.keys("grants/").await.is_empty());
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.granted, vec![request.id.clone()]);
+    assert_eq!(report.minted, vec![(request.id.clone(), 1)]);
+
+    Queue::decide(
+        &eve,
+        &request.id,
+        Decision::Deny,
+        EVE,
+        Some("incident closed"),
+        env.now(),
+    )
+    .unwrap();
+    refuse_appends(&journal, true);
+    assert!(broker.run_once().await.is_err());
+    assert_eq!(state(&env, &request.id).await.status, Status::Granted);
+    refuse_appends(&journal, false);
+    let report = broker.run_once().await.unwrap();
+    assert_eq!(report.ended, vec![request.id.clone()]);
+    assert_eq!(state(&env, &request.id).await.status, Status::Revoked);
+    assert_eq!(
+        story(&journal),
+        [
+            "start write_state",
+            "write_state done",
+            "elevation_requested",
+            "start write_state",
+            "write_state done",
+            "elevation_granted",
+            "start deliver_credentials",
+            "deliver_credentials done",
+            "credentials_issued",
+            "start write_state",
+            "write_state done",
+            "elevation_revoked",
+            "elevation_expired",
+        ]
+    );
+    paired(&journal);
+}
