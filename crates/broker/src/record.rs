@@ -7,12 +7,15 @@
 //! create and delete) takes an [`Intent`], and only [`Recorder::start`] makes one, once the
 //! journal has it. An intent dropped without an outcome (an error or a cancelled pass) leaves an
 //! `unknown` outcome behind; outcomes the journal refuses are kept in memory and appended, in
-//! order, before anything else the next time it accepts (the pass stops meanwhile).
+//! order, before anything else the next time it accepts (the pass stops meanwhile). A start an
+//! earlier broker process left without its outcome (it stopped in between) is ended as
+//! `unknown` by the next process, once it is older than any action can take.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use warden_audit::{
-    ActionOutcome, BrokerAction, BrokerActionEnded, BrokerActionStarted, Journal, NewEvent, Payload,
+    ActionOutcome, BrokerAction, BrokerActionEnded, BrokerActionStarted, EventFilter, Journal,
+    Kind, NewEvent, Payload,
 };
 
 use crate::BrokerError;
@@ -21,12 +24,35 @@ use crate::BrokerError;
 pub(crate) const STOPPED: &str =
     "the broker stopped handling it before it knew the outcome (an error ended the pass); the state in S3 and at AWS says what happened";
 
+/// Why a start an earlier process left open is ended by this one.
+pub(crate) const ORPHANED: &str =
+    "no outcome was recorded for it: the broker process that started it stopped first; the state in S3 and at AWS says what happened";
+
+/// A start without an outcome older than this is an earlier process's, not one in flight in
+/// another process sharing the journal: no action takes this long (IAM Identity Center is
+/// followed for at most 2 minutes, every other call for 20 s).
+pub(crate) const ORPHAN_AFTER_MS: i64 = 10 * 60 * 1000;
+
 type Backlog = Arc<Mutex<Vec<NewEvent>>>;
 
 /// The broker's journal, and the outcomes it has yet to accept.
 pub(crate) struct Recorder {
     journal: Arc<Journal>,
     backlog: Backlog,
+    orphan: Mutex<Orphan>,
+    orphan_after_ms: i64,
+}
+
+/// The last start the journal held when this process first looked, if it had no outcome then.
+enum Orphan {
+    Unchecked,
+    Open {
+        seq: u64,
+        ts_ms: i64,
+        workspace: String,
+        started: BrokerActionStarted,
+    },
+    Settled,
 }
 
 /// Proof that the journal accepted a `broker_action_started`; the action's code takes it, and
@@ -72,13 +98,82 @@ impl Recorder {
         Self {
             journal,
             backlog: Arc::new(Mutex::new(Vec::new())),
+            orphan: Mutex::new(Orphan::Unchecked),
+            orphan_after_ms: ORPHAN_AFTER_MS,
         }
     }
 
-    /// Appends the outcomes an earlier append could not; an error while the journal still
-    /// refuses (nothing may be done until it records again).
+    /// Appends the outcomes an earlier append could not, and ends a start an earlier process
+    /// left open; an error while the journal still refuses (nothing may be done until it
+    /// records again). Called before every pass.
     pub fn flush(&self) -> Result<(), BrokerError> {
-        self.append(Vec::new(), false)
+        let orphan = self.orphan()?;
+        self.append(orphan.into_iter().collect(), true)
+    }
+
+    /// The `unknown` outcome of the start an earlier process left open, once it is older than
+    /// [`ORPHAN_AFTER_MS`] and still has none. Only the journal's last action event when this
+    /// process first looks can be one: a process never starts an action while another of its
+    /// own is open.
+    fn orphan(&self) -> Result<Option<NewEvent>, BrokerError> {
+        let mut orphan = self.orphan.lock().unwrap_or_else(|p| p.into_inner());
+        if let Orphan::Unchecked = *orphan {
+            let last = self.journal.events(&EventFilter {
+                kinds: vec![Kind::BrokerActionStarted, Kind::BrokerActionEnded],
+                newest_first: true,
+                limit: Some(1),
+                ..Default::default()
+            })?;
+            *orphan = match last.into_iter().next() {
+                Some(e) => match e.payload {
+                    Payload::BrokerActionStarted(started) => Orphan::Open {
+                        seq: e.seq,
+                        ts_ms: e.ts_ms,
+                        workspace: e.workspace,
+                        started,
+                    },
+                    _ => Orphan::Settled,
+                },
+                None => Orphan::Settled,
+            };
+        }
+        let Orphan::Open {
+            seq,
+            ts_ms,
+            workspace,
+            started,
+        } = &*orphan
+        else {
+            return Ok(None);
+        };
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(i64::MAX);
+        if now_ms.saturating_sub(*ts_ms) < self.orphan_after_ms {
+            return Ok(None);
+        }
+        let later = self.journal.events(&EventFilter {
+            kinds: vec![Kind::BrokerActionEnded],
+            after_seq: Some(*seq),
+            ..Default::default()
+        })?;
+        let ended = later.iter().any(|e| {
+            matches!(&e.payload, Payload::BrokerActionEnded(x) if x.action_id == started.action_id)
+        });
+        let event = (!ended).then(|| {
+            NewEvent::new(
+                workspace.clone(),
+                Payload::BrokerActionEnded(BrokerActionEnded {
+                    action_id: started.action_id.clone(),
+                    action: started.action,
+                    outcome: ActionOutcome::Unknown,
+                    reason: Some(ORPHANED.into()),
+                }),
+            )
+        });
+        *orphan = Orphan::Settled;
+        Ok(event)
     }
 
     /// How many outcomes wait for the journal.
@@ -176,7 +271,7 @@ pub(crate) fn fail<T>(
 
 #[cfg(test)]
 mod tests {
-    use warden_audit::{Actor, EventFilter, Kind};
+    use warden_audit::Actor;
 
     use super::*;
 
@@ -287,6 +382,53 @@ mod tests {
             ]
         );
         assert_eq!(r.waiting(), 0);
+    }
+
+    #[test]
+    fn a_start_an_earlier_process_left_open_is_ended_as_unknown_once_it_is_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = journal(dir.path());
+        {
+            let earlier = Recorder::new(j.clone());
+            let intent = earlier
+                .start(
+                    "prod",
+                    BrokerAction::WriteState,
+                    Some("r1"),
+                    "k",
+                    "d".into(),
+                )
+                .unwrap();
+            // The process stops: its intent's unknown outcome dies with it.
+            std::mem::forget(intent);
+        }
+        // Within the grace it may be another process's action in flight: left alone.
+        let next = Recorder::new(j.clone());
+        next.flush().unwrap();
+        assert_eq!(story(&j).len(), 1);
+        // Once older than any action takes, it is ended, once.
+        let mut next = Recorder::new(j.clone());
+        next.orphan_after_ms = 0;
+        next.flush().unwrap();
+        next.flush().unwrap();
+        let events = j.events(&EventFilter::default()).unwrap();
+        assert_eq!(events.len(), 2, "{events:?}");
+        let (Payload::BrokerActionStarted(s), Payload::BrokerActionEnded(e)) =
+            (&events[0].payload, &events[1].payload)
+        else {
+            panic!("{events:?}")
+        };
+        assert_eq!(
+            (s.action_id.as_str(), s.action),
+            (e.action_id.as_str(), e.action)
+        );
+        assert_eq!(e.outcome, ActionOutcome::Unknown);
+        assert_eq!(e.reason.as_deref(), Some(ORPHANED));
+        // A journal whose last action has its outcome has nothing to end.
+        let mut later = Recorder::new(j.clone());
+        later.orphan_after_ms = 0;
+        later.flush().unwrap();
+        assert_eq!(j.events(&EventFilter::default()).unwrap().len(), 2);
     }
 
     #[test]
