@@ -317,7 +317,7 @@ impl Broker {
                 return Ok(());
             }
             let change = match &current {
-                None => Some(self.first_look(requester, id, now).await?),
+                None => Some(self.first_look(requester, id, on_it.withdrawn, now).await?),
                 Some((state, _)) => self.follow(state, on_it, now).await?,
             };
             let before = current.as_ref().map(|(s, _)| s.status);
@@ -471,6 +471,7 @@ impl Broker {
         &self,
         requester: &str,
         id: &str,
+        withdrawn: bool,
         now: Moment,
     ) -> Result<Change, BrokerError> {
         let now_ms = now.wall.timestamp_millis();
@@ -533,8 +534,16 @@ impl Broker {
             extends: validated.extends.clone(),
         });
         state.duration_s = validated.duration.as_secs();
-        if let Some(grant_id) = &validated.extends {
-            state.extends = Some(grant_id.clone());
+        state.extends = validated.extends.clone();
+        if withdrawn {
+            // Taken back before the broker read it (an app that quit right after asking): it
+            // is recorded, and nothing is granted, assigned or minted for it, not even once.
+            state.status = Status::Withdrawn;
+            state.reason = Some("withdrawn by the requester".into());
+            let event = denied(&state, Some(requester.to_string()), "withdrawn");
+            return Ok(changed(state, vec![requested, event]));
+        }
+        if validated.extends.is_some() {
             if let Err(why) = self.extensible(&state, now).await? {
                 return refused(&mut state, why);
             }

@@ -1225,3 +1225,49 @@ async fn an_approval_and_a_revocation_wait_for_a_journal_that_refuses() {
     );
     paired(&journal);
 }
+
+/// A request taken back before the broker first read it (an app that quit right after asking):
+/// the broker's first look records it and ends it there; nothing is granted or minted for it,
+/// not even for one pass, automatic approval or not.
+#[tokio::test]
+async fn a_request_withdrawn_before_the_broker_read_it_is_never_granted() {
+    let env = env().await;
+    let journal = env.journal("broker.db");
+    let broker = env.broker(journal.clone(), Approvers::none(), None);
+    let (ana, _) = env.queue_of(ANA);
+    let mut ids = Vec::new();
+    for request in [scan_request(20 * MIN), pii_request(20 * MIN)] {
+        let (r, _) = ana.submit_request(&request, env.now()).await.unwrap();
+        ana.decide_request(&r.id, Decision::Withdraw, None, env.now())
+            .await
+            .unwrap();
+        ids.push(r.id);
+    }
+    let report = broker.run_once().await.unwrap();
+    assert!(report.granted.is_empty(), "{report:?}");
+    assert!(report.minted.is_empty(), "{report:?}");
+    for id in &ids {
+        let s = state(&env, id).await;
+        assert_eq!(s.status, Status::Withdrawn, "{s:?}");
+        assert_eq!(s.reason.as_deref(), Some("withdrawn by the requester"));
+        assert_eq!(s.delivered, 0);
+    }
+    assert!(env.keys("grants/").await.is_empty(), "no set was delivered");
+    assert_eq!(
+        kinds(&journal),
+        [
+            "elevation_requested",
+            "elevation_denied",
+            "elevation_requested",
+            "elevation_denied"
+        ]
+    );
+    // Later passes leave them as they are.
+    env.advance(MIN);
+    let report = broker.run_once().await.unwrap();
+    assert!(
+        report.granted.is_empty() && report.minted.is_empty(),
+        "{report:?}"
+    );
+    assert_eq!(state(&env, &ids[0]).await.status, Status::Withdrawn);
+}

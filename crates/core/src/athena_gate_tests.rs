@@ -2399,13 +2399,12 @@ mod window_requests {
             let denied = w.reasons(warden_audit::Kind::ElevationDenied);
             assert_eq!(denied, ["the app quit; withdrawn at the broker"]);
 
-            // The broker's next passes: the grant ended, the request withdrawn; nothing more is
-            // minted for the grant. (The broker's first look at a request does not yet read a
-            // withdrawal already in the bucket: it grants the request by policy and delivers a
-            // set, and ends it at the pass after. That set is sealed to the key deleted above,
-            // so nothing on this machine can open it.)
-            broker.run_once().await.expect("a broker pass");
-            broker.run_once().await.expect("another");
+            // The broker's next pass: the grant ended, the request withdrawn at its first look
+            // (never granted, though its elevation is granted by policy); nothing more is
+            // minted for either.
+            let pass = broker.run_once().await.expect("a broker pass");
+            assert!(pass.granted.is_empty(), "{pass:?}");
+            assert!(pass.minted.is_empty(), "{pass:?}");
             assert_eq!(
                 status_at_broker(&lab, &held).await,
                 warden_broker::Status::Withdrawn
@@ -2415,7 +2414,12 @@ mod window_requests {
                 warden_broker::Status::Withdrawn
             );
             let sets = deliveries(&lab).await;
-            assert!(!sets.iter().any(|k| k.contains(&held)), "{sets:?}");
+            assert!(
+                !sets
+                    .iter()
+                    .any(|k| k.contains(&held) || k.contains(&waiting)),
+                "{sets:?}"
+            );
             // The command line finds nothing to use either (as `warden elevation status`).
             assert!(w.elevations.requests().await.expect("listed").is_empty());
             assert!(w.elevations.held_now().expect("keyring").is_empty());
