@@ -211,9 +211,14 @@ rules:
     };
     for sql in [
         "VACUUM sales.orders",
+        // Athena's form (REWRITE DATA USING BIN_PACK) does not parse yet: refused as such.
         "OPTIMIZE sales.orders REWRITE DATA USING BIN_PACK",
+        "OPTIMIZE sales.orders",
         "ALTER TABLE scratch.notes RENAME TO sales.notes",
         "CREATE DATABASE finance",
+        "DROP DATABASE sales CASCADE",
+        "DROP SCHEMA sales",
+        "DROP DATABASE IF EXISTS sales",
         "EXPORT DATA OPTIONS (uri = 's3://x/*') AS SELECT order_id FROM sales.orders",
     ] {
         let (v, messages) = verdict(sql);
@@ -227,8 +232,17 @@ rules:
         "{messages:?}"
     );
     // The scratch database's own maintenance stays allowed.
+    let (_, messages) = verdict("DROP DATABASE sales CASCADE");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("DROP DATABASE is not a statement Warden's rules can check")),
+        "{messages:?}"
+    );
     for sql in [
+        "DROP TABLE scratch.notes",
         "VACUUM scratch.notes",
+        "OPTIMIZE scratch.notes",
         "ALTER TABLE scratch.notes RENAME TO scratch.notes_old",
     ] {
         let (v, messages) = verdict(sql);

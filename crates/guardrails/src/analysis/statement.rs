@@ -4,8 +4,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     AlterTableOperation, CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName,
-    Query, RenameTableNameKind, SelectItem, SetExpr, Spanned, SqlOption, Statement, TableFactor,
-    TableObject, Use, Value, Visit, Visitor,
+    ObjectType, Query, RenameTableNameKind, SelectItem, SetExpr, Spanned, SqlOption, Statement,
+    TableFactor, TableObject, Use, Value, Visit, Visitor,
 };
 
 use super::predicate::is_tautology;
@@ -283,10 +283,25 @@ impl<'c> Resolver<'c, '_> {
                     self.children(clause, false, span, &scope, Aliases::No);
                 }
             }
-            Statement::Drop { names, .. } => {
+            Statement::Drop {
+                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
+                names,
+                ..
+            } => {
                 for n in names {
                     self.write(n);
                 }
+            }
+            // A whole database (CASCADE takes every table in it) or an object the rules do not
+            // know: what it removes is not a table they can check.
+            Statement::Drop { object_type, .. } => {
+                let span = self.statement_span();
+                self.unresolved(
+                    span,
+                    format!(
+                        "DROP {object_type} is not a statement Warden's rules can check (what it removes is not a table they know): it is not allowed"
+                    ),
+                );
             }
             Statement::AlterTable(a) => {
                 self.write(&a.name);
