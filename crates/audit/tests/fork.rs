@@ -192,6 +192,7 @@ async fn moto_store(moto: &Moto) -> Box<dyn Store> {
     let options = StoreOptions {
         sdk_config: Some(moto.sdk_config().await),
         s3_endpoint: None,
+        sts_endpoint: None,
     };
     open_store("s3://central/audit-root/", &options)
         .await

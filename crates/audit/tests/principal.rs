@@ -98,6 +98,7 @@ async fn store_of(moto: &Moto, config: &SdkConfig) -> Box<dyn Store> {
         &StoreOptions {
             sdk_config: Some(config.clone()),
             s3_endpoint: Some(moto.endpoint.clone()),
+            sts_endpoint: None,
         },
     )
     .await
@@ -549,4 +550,51 @@ async fn objects_written_before_keys_named_their_writer_stay_in_the_chain() {
         "{:?}",
         central.problems
     );
+}
+
+/// The store's S3 endpoint serves S3 only (a VPC endpoint for S3, say): STS is asked where
+/// the configuration or `sts_endpoint` says, never there. Here the S3 endpoint is moto, which
+/// would answer STS too; asked at a closed port instead, the sync fails, and asked at moto by
+/// name it names the caller.
+#[tokio::test]
+async fn sts_is_never_asked_at_the_stores_s3_endpoint() {
+    let moto = Moto::start();
+    moto.create_bucket(BUCKET).await;
+    let role = create_role(&moto, "AWSReservedSSO_WardenAnalyst_0123456789abcdef");
+    let (alice, alice_id) = session(&moto, &role, "alice@example.com").await;
+    let mut no_endpoint = alice.to_builder();
+    no_endpoint.set_endpoint_url(None);
+    let no_endpoint = no_endpoint.build();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let store_asking = |sts: String| {
+        let config = no_endpoint.clone();
+        let s3 = moto.endpoint.clone();
+        async move {
+            open_store(
+                STORE,
+                &StoreOptions {
+                    sdk_config: Some(config),
+                    s3_endpoint: Some(s3),
+                    sts_endpoint: Some(sts),
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let port = nowhere.rsplit(':').next().unwrap().to_string();
+    let err = store_asking(nowhere).await.principal().await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("GetCallerIdentity") && message.contains(&format!("127.0.0.1:{port}")),
+        "{message}"
+    );
+    let asked = store_asking(moto.endpoint.clone())
+        .await
+        .principal()
+        .await
+        .unwrap();
+    assert_eq!(asked, alice_id);
 }

@@ -51,6 +51,7 @@ async fn syncs_exactly_once_to_s3_through_faults_and_detects_tampering() {
     let options = StoreOptions {
         sdk_config: Some(moto.sdk_config().await),
         s3_endpoint: None,
+        sts_endpoint: None,
     };
     let store = open_store("s3://central/audit-root/", &options)
         .await

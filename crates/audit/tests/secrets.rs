@@ -162,6 +162,7 @@ async fn no_secret_of_a_session_reaches_the_journal_or_the_store() {
         &StoreOptions {
             sdk_config: Some(sdk),
             s3_endpoint: None,
+            sts_endpoint: None,
         },
     )
     .await

@@ -178,18 +178,13 @@ impl AthenaSetup {
     }
 
     /// How the workspace's audit journal reaches an S3 store: with `credentials` (the
-    /// sign-in's), in the workspace's region, at `endpoint` when the workspace names one.
+    /// sign-in's), in the workspace's region (the store's own endpoint is the store's).
     pub(crate) async fn audit_store_sdk(
         &self,
         credentials: SharedCredentialsProvider,
         sign_in_region: Option<&str>,
-        endpoint: Option<&str>,
     ) -> Result<aws_config::SdkConfig, CoreError> {
-        let sdk = sdk_config(Some(credentials), self.region(sign_in_region)?).await;
-        Ok(match endpoint {
-            Some(url) => crate::aws_endpoint::at_endpoint(&sdk, url),
-            None => sdk,
-        })
+        Ok(sdk_config(Some(credentials), self.region(sign_in_region)?).await)
     }
 
     /// The engine, signing its calls with `credentials` in `region` (the `[athena]` region

@@ -25,6 +25,9 @@ pub struct Audit {
     store_sdk: std::sync::RwLock<Option<aws_config::SdkConfig>>,
     /// The workspace's S3 endpoint for its store (`[audit] endpoint`), when it names one.
     store_endpoint: Option<String>,
+    /// The workspace's own STS endpoint (`[sign_in.endpoints] sts`, `[elevation.endpoints]
+    /// sts`): where the store's writer is asked who it is.
+    identity_endpoint: Option<String>,
 }
 
 /// An event as the CLI prints it and the Audit panel lists it.
@@ -76,10 +79,18 @@ impl Audit {
             store,
             store_sdk: std::sync::RwLock::new(None),
             store_endpoint: None,
+            identity_endpoint: None,
         })
     }
 
     /// An `s3://` store is reached at `endpoint` (`[audit] endpoint`: a local server).
+    /// Asks STS at `endpoint` (else where the AWS configuration says) whose credentials write
+    /// an S3 store.
+    pub(crate) fn with_identity_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.identity_endpoint = endpoint;
+        self
+    }
+
     pub(crate) fn with_store_endpoint(mut self, endpoint: Option<String>) -> Self {
         self.store_endpoint = endpoint;
         self
@@ -101,6 +112,7 @@ impl Audit {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
             s3_endpoint: self.store_endpoint.clone().or(defaults.s3_endpoint),
+            sts_endpoint: self.identity_endpoint.clone(),
         }
     }
 
@@ -266,6 +278,7 @@ fn store_options() -> StoreOptions {
     StoreOptions {
         sdk_config: None,
         s3_endpoint: endpoint,
+        sts_endpoint: None,
     }
 }
 

@@ -112,7 +112,8 @@ impl BrokerHost {
         std::fs::create_dir_all(&dir).map_err(|e| CoreError::io("create", &dir, e))?;
         let audit = Arc::new(
             Audit::open(&dir.join("journal.sqlite"), &workspace, ws.audit_store()?)?
-                .with_store_endpoint(ws.audit_endpoint()),
+                .with_store_endpoint(ws.audit_endpoint())
+                .with_identity_endpoint(ws.identity_endpoint()),
         );
         // Its own cache: the broker's rollback and pinning state is not a client's.
         let mut setup = ws.bundle_setup()?;

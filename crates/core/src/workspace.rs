@@ -77,6 +77,8 @@ pub struct Workspace {
     sign_in_region: Option<String>,
     /// Whether it has a `[sign_in]` section (`warden login`).
     signs_in: bool,
+    /// `[sign_in.endpoints] sts`: where STS is asked who a signed-in user is.
+    sign_in_sts: Option<String>,
     home: Home,
     managed: bool,
 }
@@ -105,6 +107,7 @@ impl Workspace {
                 .as_ref()
                 .and_then(|s| s.region.clone().or_else(|| s.sso_region.clone())),
             signs_in: ws.sign_in.is_some(),
+            sign_in_sts: ws.sign_in.as_ref().and_then(|s| s.endpoints.sts.clone()),
             home: home.clone(),
             managed: ws.managed,
             name,
@@ -333,6 +336,21 @@ impl Workspace {
         self.audit.endpoint.clone()
     }
 
+    /// Where STS is asked who writes the audit store: the workspace's own STS endpoint (sign-in,
+    /// else elevation), else the store's `[audit] endpoint` when only that is set (a local
+    /// server such as the sandbox's moto, which answers STS too), else where the AWS
+    /// configuration sends STS. Never an S3 endpoint taken from the environment.
+    pub(crate) fn identity_endpoint(&self) -> Option<String> {
+        self.sign_in_sts
+            .clone()
+            .or_else(|| {
+                self.elevation
+                    .as_ref()
+                    .and_then(|e| e.endpoints.sts.clone())
+            })
+            .or_else(|| self.audit_endpoint())
+    }
+
     /// The workspace's audit journal as `warden audit sync` uses it: on an `athena` workspace
     /// with a sign-in, an S3 store is written with the sign-in's credentials (refused when
     /// signed out), as the app's syncs are.
@@ -363,12 +381,9 @@ impl Workspace {
             self.default_database.as_deref(),
             self.results_dir(),
         )?;
-        let endpoint = self.audit.endpoint.as_deref();
-        audit.sign_store_with(
-            setup
-                .audit_store_sdk(credentials, sign_in_region, endpoint)
-                .await?,
-        );
+        // The store's own endpoint is set on its S3 client alone (`with_store_endpoint`), so
+        // STS is not sent there.
+        audit.sign_store_with(setup.audit_store_sdk(credentials, sign_in_region).await?);
         Ok(())
     }
 
@@ -388,7 +403,8 @@ impl Workspace {
     pub fn open_audit(&self) -> Result<Arc<Audit>, CoreError> {
         let path = self.dir.join("audit").join("journal.sqlite");
         let audit = Audit::open(&path, &self.name, self.audit_store()?)?
-            .with_store_endpoint(self.audit_endpoint());
+            .with_store_endpoint(self.audit_endpoint())
+            .with_identity_endpoint(self.identity_endpoint());
         if let Some(who) = crate::identity::signed_in_as(&self.dir) {
             audit.set_sso_identity(Some(who.arn));
         }

@@ -11,6 +11,10 @@ pub struct StoreOptions {
     pub sdk_config: Option<SdkConfig>,
     /// An S3 endpoint override (moto, MinIO); turns on path-style addressing.
     pub s3_endpoint: Option<String>,
+    /// Where STS is asked whose credentials write the store (`GetCallerIdentity`). `None`: where
+    /// the AWS configuration sends STS (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, else AWS's
+    /// own), never the S3 endpoint above, which serves S3 only (a VPC endpoint, say).
+    pub sts_endpoint: Option<String>,
 }
 
 /// Opens `file:///dir/` or `s3://bucket/prefix/`.
@@ -54,12 +58,17 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
                         .await
                 }
             };
-            // Whose credentials they are is asked where the AWS configuration says; when only
-            // the store has an endpoint (a local server such as moto), there.
-            let identity_config = sdk_config
-                .endpoint_url()
-                .is_some()
-                .then(|| sdk_config.clone());
+            // Whose credentials they are is asked of STS where the configuration sends STS,
+            // before the S3 endpoint is set.
+            let identity_config = match &options.sts_endpoint {
+                Some(endpoint) => {
+                    let mut builder = sdk_config.to_builder().endpoint_url(endpoint);
+                    builder
+                        .insert_origin("endpoint_url", aws_types::origin::Origin::shared_config());
+                    builder.build()
+                }
+                None => sdk_config.clone(),
+            };
             let sdk_config = match &options.s3_endpoint {
                 Some(endpoint) => {
                     // Set in code, so that AWS_ENDPOINT_URL(_S3) in the environment does not
@@ -73,10 +82,7 @@ pub async fn open_store(url: &str, options: &StoreOptions) -> Result<Box<dyn Sto
             };
             let path_style = sdk_config.endpoint_url().is_some();
             let store = S3Store::new(&sdk_config, bucket, parsed.path(), path_style);
-            Ok(Box::new(match identity_config {
-                Some(config) => store.with_identity_from(&config),
-                None => store,
-            }))
+            Ok(Box::new(store.with_identity_from(&identity_config)))
         }
         other => Err(invalid(&format!(
             "unsupported scheme {other:?}; use file:///dir/ or s3://bucket/prefix/"
