@@ -2026,6 +2026,48 @@ mod window_requests {
         assert!(terminal.held("pii-read").expect("keyring").is_none());
     }
 
+    /// Before a one-shot use of some elevations, a request of another elevation that cannot be
+    /// checked (here: its key in the keyring is damaged, so its delivery cannot be opened) is
+    /// a note, not a refusal; the same trouble with an elevation asked for refuses.
+    #[tokio::test]
+    async fn only_the_elevations_asked_for_can_refuse_a_use() {
+        let lab = lab().await;
+        let clock = Arc::new(ManualClock::new());
+        let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        let vault = warden_identity::Vault::in_memory();
+        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
+        let elevations = AwsElevations::new(
+            "aws",
+            S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                .expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            Policy::from_yaml(&lab.policy).expect("policy"),
+        );
+        let (id, _) = elevations.request(&pii_read()).await.expect("sent");
+        broker.run_once().await.expect("a broker pass");
+        vault
+            .put_elevation(
+                "aws",
+                warden_identity::ElevationSlot::RequestKey,
+                &id,
+                &warden_identity::Secret::new("not an age key"),
+            )
+            .expect("keyring");
+
+        let (lines, notes) = elevations
+            .requests_for(&["large-scan".to_string()])
+            .await
+            .expect("another elevation's trouble does not refuse this one");
+        assert!(lines.is_empty() && notes.is_empty(), "{notes:?}");
+        let refused = elevations
+            .requests_for(&["pii-read".to_string()])
+            .await
+            .expect_err("its own trouble refuses");
+        assert!(refused.to_string().contains("damaged"), "{refused}");
+    }
+
     #[tokio::test]
     async fn a_denied_or_void_extension_leaves_the_grant_as_it_was() {
         let lab = lab().await;

@@ -478,6 +478,53 @@ impl AwsElevations {
     /// Every request of the signed-in user this machine holds a key for, checked (deliveries
     /// collected on the way), and the grants held in the keyring.
     pub async fn requests(&self) -> Result<Vec<RequestLine>, CoreError> {
+        let mut lines = Vec::new();
+        for (id, request) in self.requests_with_keys().await? {
+            let request = request?;
+            let progress = self.check(&id).await?;
+            lines.push(RequestLine {
+                id,
+                name: request.name,
+                progress,
+            });
+        }
+        Ok(lines)
+    }
+
+    /// The same for the elevations in `names` only: a request of another elevation that cannot
+    /// be read or checked is no reason to refuse these (it is said in the notes); one of
+    /// these that cannot be is.
+    pub async fn requests_for(
+        &self,
+        names: &[String],
+    ) -> Result<(Vec<RequestLine>, Vec<String>), CoreError> {
+        let (mut lines, mut notes) = (Vec::new(), Vec::new());
+        for (id, request) in self.requests_with_keys().await? {
+            let request = match request {
+                Ok(r) => r,
+                Err(e) => {
+                    notes.push(format!("request {id} could not be read ({e})"));
+                    continue;
+                }
+            };
+            if !names.contains(&request.name) {
+                continue;
+            }
+            let progress = self.check(&id).await?;
+            lines.push(RequestLine {
+                id,
+                name: request.name,
+                progress,
+            });
+        }
+        Ok((lines, notes))
+    }
+
+    /// Every request of the signed-in user this machine holds a key for, with its object as
+    /// read from the bucket.
+    async fn requests_with_keys(
+        &self,
+    ) -> Result<Vec<(String, Result<warden_broker::RequestObject, CoreError>)>, CoreError> {
         let me = self.me();
         let prefix = format!("requests/{me}/");
         let keys = self
@@ -486,7 +533,7 @@ impl AwsElevations {
             .list(&prefix)
             .await
             .map_err(Self::remote)?;
-        let mut lines = Vec::new();
+        let mut found = Vec::new();
         for key in keys {
             let Some(warden_broker::Key::Request { id, .. }) = warden_broker::Key::parse(&key)
             else {
@@ -503,15 +550,10 @@ impl AwsElevations {
                 .queue
                 .read_request(&me, &id)
                 .await
-                .map_err(Self::remote)?;
-            let progress = self.check(&id).await?;
-            lines.push(RequestLine {
-                id,
-                name: request.name,
-                progress,
-            });
+                .map_err(Self::remote);
+            found.push((id, request));
         }
-        Ok(lines)
+        Ok(found)
     }
 
     /// The grant of elevation `name` held in the keyring, if any (whether or not it still holds).

@@ -532,12 +532,9 @@ pub async fn before_use(
     names: &[String],
 ) -> Result<BeforeUse, CoreError> {
     let elevations = AwsElevations::open(home, Some(workspace)).await?;
-    let mut notes = Vec::new();
     let mut looked = Vec::new();
-    for line in elevations.requests().await? {
-        if !names.contains(&line.name) {
-            continue;
-        }
+    let (lines, mut notes) = elevations.requests_for(names).await?;
+    for line in lines {
         looked.push(line.id.clone());
         if let Progress::Finished { status, reason } = &line.progress {
             notes.push(finished_note(&line.name, &line.id, *status, reason));
