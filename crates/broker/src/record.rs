@@ -257,6 +257,29 @@ impl Recorder {
     }
 }
 
+/// Why a write whose answer was lost is recorded `unknown` when the object was changed since.
+pub(crate) const CHANGED_AFTER: &str =
+    "changed by another writer after this broker's unanswered write: whether the write landed first is not known";
+
+/// The outcome of a conditional write whose answer was lost (S3 failed or did not answer),
+/// from what reading the object back shows: `found` (its content and ETag, `None`: absent)
+/// against what the write expected (`before_etag`, `None`: a create of an absent object) and
+/// what it wrote (`next`). Done when it holds `next`; not done only when it is still what the
+/// write started from; otherwise another writer changed it after the write (which may have
+/// landed first, its events then missing from every journal): unknown.
+pub(crate) fn unanswered_write<T: PartialEq>(
+    before_etag: Option<&str>,
+    next: &T,
+    found: Option<(&T, &str)>,
+) -> ActionOutcome {
+    match (found, before_etag) {
+        (Some((found, _)), _) if found == next => ActionOutcome::Done,
+        (None, None) => ActionOutcome::NotDone,
+        (Some((_, etag)), Some(before)) if etag == before => ActionOutcome::NotDone,
+        _ => ActionOutcome::Unknown,
+    }
+}
+
 /// An error that ends `intent` with the given outcome, then is returned (a journal that
 /// refuses the outcome wins: it is the error that stops the pass).
 pub(crate) fn fail<T>(
@@ -306,6 +329,46 @@ mod tests {
                 (e.kind(), outcome)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_write_whose_answer_was_lost_is_judged_by_what_reading_back_shows() {
+        let (before, next, other) = ("pending", "granted", "granted, set 1 claimed");
+        // It holds what was written: done.
+        assert_eq!(
+            unanswered_write(Some("e1"), &next, Some((&next, "e2"))),
+            ActionOutcome::Done
+        );
+        assert_eq!(
+            unanswered_write(None, &next, Some((&next, "e1"))),
+            ActionOutcome::Done
+        );
+        // Still what the write started from: it did not land.
+        assert_eq!(
+            unanswered_write(Some("e1"), &next, Some((&before, "e1"))),
+            ActionOutcome::NotDone
+        );
+        assert_eq!(unanswered_write(None, &next, None), ActionOutcome::NotDone);
+        // Another writer changed it after the write (which may have landed first and been
+        // built on): not known.
+        assert_eq!(
+            unanswered_write(Some("e1"), &next, Some((&other, "e3"))),
+            ActionOutcome::Unknown
+        );
+        assert_eq!(
+            unanswered_write(None, &next, Some((&other, "e1"))),
+            ActionOutcome::Unknown
+        );
+        // Even back to the same content under a new ETag: written twice since, unknown.
+        assert_eq!(
+            unanswered_write(Some("e1"), &next, Some((&before, "e4"))),
+            ActionOutcome::Unknown
+        );
+        // Gone although it existed: unknown.
+        assert_eq!(
+            unanswered_write(Some("e1"), &next, None),
+            ActionOutcome::Unknown
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::holders::{Joined, Ledger};
 use crate::keys::{grant_key, state_key, Key};
 use crate::mint::{account_and_role, source_identity};
 use crate::queue::{ReadApproval, ReadRevocation};
-use crate::record::{fail, Intent, Recorder};
+use crate::record::{fail, unanswered_write, Intent, Recorder, CHANGED_AFTER};
 use crate::{
     Approvers, AwsElevation, BrokerConfig, BrokerError, Extension, GrantState, IdentityCenter,
     Minter, S3Queue, Status, Written,
@@ -420,7 +420,9 @@ impl Broker {
     /// else a compare-and-swap on it) and records the outcome: done, followed by `events`;
     /// not done when another broker changed the state first (`Ok(false)`: read it again); when
     /// S3 failed, what reading the state back shows (the write may have landed before the
-    /// answer was lost), or unknown when that fails too.
+    /// answer was lost, see [`unanswered_write`]): done when it holds `next`, not done when it
+    /// is still the state the write started from, unknown when another writer changed it
+    /// since or it cannot be read.
     async fn write_state(
         &self,
         intent: Intent,
@@ -454,14 +456,27 @@ impl Broker {
             }
             Err(e) => e,
         };
-        match self.queue.state(&next.id).await {
-            Ok(Some((found, _))) if &found == next => {
+        let found = match self.queue.state(&next.id).await {
+            Ok(found) => found,
+            Err(_) => return fail(&self.recorder, intent, ActionOutcome::Unknown, error),
+        };
+        let found = found.as_ref().map(|(s, etag)| (s, etag.as_str()));
+        match unanswered_write(etag, next, found) {
+            ActionOutcome::Done => {
                 self.recorder
                     .end(intent, ActionOutcome::Done, None, events)?;
                 Ok(true)
             }
-            Ok(_) => fail(&self.recorder, intent, ActionOutcome::NotDone, error),
-            Err(_) => fail(&self.recorder, intent, ActionOutcome::Unknown, error),
+            ActionOutcome::NotDone => fail(&self.recorder, intent, ActionOutcome::NotDone, error),
+            ActionOutcome::Unknown => {
+                self.recorder.end(
+                    intent,
+                    ActionOutcome::Unknown,
+                    Some(format!("{error}; {CHANGED_AFTER}")),
+                    vec![],
+                )?;
+                Err(error)
+            }
         }
     }
 
