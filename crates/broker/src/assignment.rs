@@ -65,8 +65,25 @@ pub struct Assigned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Succeeded,
-    /// AWS said FAILED, or the operation did not finish within [`OPERATION_WAIT`]: the reason.
+    /// AWS said FAILED: the reason.
     Failed(String),
+    /// Still IN_PROGRESS when the broker stopped following it after [`OPERATION_WAIT`]: it may
+    /// yet succeed. The reason, and AWS's request id to ask about it later.
+    Unfinished {
+        reason: String,
+        request_id: String,
+    },
+}
+
+/// What IAM Identity Center says of a creation the broker stopped following.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Creation {
+    /// It succeeded: the assignment exists.
+    Succeeded,
+    /// It failed: no assignment was made.
+    Failed,
+    /// Still in progress.
+    InProgress,
 }
 
 /// The broker's IAM Identity Center client: `sso-admin` and the identity store.
@@ -282,6 +299,33 @@ impl IdentityCenter {
         self.follow(a, first, Operation::Delete).await
     }
 
+    /// What became of creation `request_id` of `a`, which the broker stopped following
+    /// (`DescribeAccountAssignmentCreationStatus`, bounded; it asks and changes nothing).
+    pub(crate) async fn creation(
+        &self,
+        a: &Assignment,
+        request_id: &str,
+    ) -> Result<Creation, BrokerError> {
+        let what = Operation::Create.status_call();
+        let call = self
+            .admin
+            .describe_account_assignment_creation_status()
+            .instance_arn(&a.instance_arn)
+            .account_assignment_creation_request_id(request_id)
+            .send();
+        let out = bounded(what, call).await?.map_err(|e| describe(what, &e))?;
+        Ok(
+            match out
+                .account_assignment_creation_status()
+                .and_then(|s| s.status())
+            {
+                Some(StatusValues::Succeeded) => Creation::Succeeded,
+                Some(StatusValues::Failed) => Creation::Failed,
+                _ => Creation::InProgress,
+            },
+        )
+    }
+
     async fn follow(
         &self,
         a: &Assignment,
@@ -307,12 +351,21 @@ impl IdentityCenter {
                 _ => {}
             }
             let request_id = s.request_id().unwrap_or_default().to_string();
+            if request_id.is_empty() {
+                return Err(BrokerError::Aws {
+                    what: op.call().into(),
+                    message: "the operation status held no request id to follow".into(),
+                });
+            }
             if started.elapsed() + pause > self.wait {
-                return Ok(Outcome::Failed(format!(
-                    "IAM Identity Center did not finish the {} of the assignment within {} s (request {request_id})",
-                    op.noun(),
-                    self.wait.as_secs()
-                )));
+                return Ok(Outcome::Unfinished {
+                    reason: format!(
+                        "IAM Identity Center did not finish the {} of the assignment within {} s (request {request_id}); it may still complete",
+                        op.noun(),
+                        self.wait.as_secs()
+                    ),
+                    request_id,
+                });
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(MAX_POLL_PAUSE);

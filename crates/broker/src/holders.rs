@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use warden_audit::{ActionOutcome, BrokerAction};
 
-use crate::assignment::{Assignment, IdentityCenter, Outcome};
+use crate::assignment::{Assignment, Creation, IdentityCenter, Outcome};
 use crate::record::Recorder;
 use crate::{BrokerError, Bucket, Written};
 
@@ -53,6 +53,13 @@ pub struct Holders {
     pub busy: Option<Busy>,
     /// Why the last creation failed, if it did.
     pub failure: Option<String>,
+    /// AWS's request id of a creation that was still IN_PROGRESS when the broker stopped
+    /// following it: it may complete later, so the assignment may exist although `assigned`
+    /// is false. Until IAM Identity Center says what became of it, no new creation is asked
+    /// for, and once it says SUCCEEDED the assignment counts as existing (and is deleted when
+    /// it has no holders); FAILED clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creating: Option<String>,
     pub updated_at_ms: i64,
 }
 
@@ -64,6 +71,7 @@ impl Holders {
             assigned: false,
             busy: None,
             failure: None,
+            creating: None,
             updated_at_ms: now_ms,
         }
     }
@@ -182,6 +190,8 @@ impl Ledger<'_> {
     ) -> Result<(Holders, Option<String>), BrokerError> {
         let key = assignment.key();
         let mut failure = None;
+        // What IAM Identity Center said of an unfinished creation, asked once per settle.
+        let mut asked: Option<(String, Creation)> = None;
         for _ in 0..MAX_ATTEMPTS {
             let current = self.read(&key).await?;
             let mut next = current
@@ -189,9 +199,37 @@ impl Ledger<'_> {
                 .map(|(h, _)| h.clone())
                 .unwrap_or_else(|| Holders::new(assignment, now_ms));
             change(&mut next);
+            if let Some(request_id) = next
+                .creating
+                .clone()
+                .filter(|_| !next.busy_elsewhere(now_ms))
+            {
+                // A creation the broker stopped following may have landed since: ask.
+                let creation = match &asked {
+                    Some((id, c)) if *id == request_id => c.clone(),
+                    _ => {
+                        let c = self.center.creation(assignment, &request_id).await?;
+                        asked = Some((request_id.clone(), c.clone()));
+                        c
+                    }
+                };
+                match creation {
+                    Creation::Succeeded => {
+                        tracing::warn!(key = %key, request = %request_id, "an account assignment the broker stopped waiting for was created after all");
+                        next.assigned = true;
+                        next.creating = None;
+                    }
+                    Creation::Failed => next.creating = None,
+                    Creation::InProgress => {}
+                }
+            }
             let operation = if next.busy_elsewhere(now_ms) {
                 None
-            } else if !next.holders.is_empty() && !next.assigned && failure.is_none() {
+            } else if !next.holders.is_empty()
+                && !next.assigned
+                && next.creating.is_none()
+                && failure.is_none()
+            {
                 Some(Operation::Create)
             } else if next.holders.is_empty() && next.assigned {
                 Some(Operation::Delete)
@@ -236,7 +274,7 @@ impl Ledger<'_> {
                 Err(e) => {
                     // Not recorded, so not asked for: the claim goes, so that the next pass
                     // does it once the journal records again, rather than after the lease.
-                    let _ = self.finish(&key, &token, None, None, now_ms).await;
+                    let _ = self.finish(&key, &token, None, None, None, now_ms).await;
                     return Err(e);
                 }
             };
@@ -256,7 +294,7 @@ impl Ledger<'_> {
                         Some(e.to_string()),
                         vec![],
                     );
-                    let _ = self.finish(&key, &token, None, None, now_ms).await;
+                    let _ = self.finish(&key, &token, None, None, None, now_ms).await;
                     recorded?;
                     return Err(e);
                 }
@@ -267,6 +305,19 @@ impl Ledger<'_> {
                     self.recorder
                         .end(intent, ActionOutcome::NotDone, Some(reason.clone()), vec![])
                 }
+                // It may still happen: neither done nor not done.
+                Outcome::Unfinished { reason, .. } => {
+                    self.recorder
+                        .end(intent, ActionOutcome::Unknown, Some(reason.clone()), vec![])
+                }
+            };
+            // A creation that may still land is kept in the record until AWS says what
+            // became of it.
+            let creating = match (operation, &outcome) {
+                (Operation::Create, Outcome::Unfinished { request_id, .. }) => {
+                    Some(request_id.clone())
+                }
+                _ => None,
             };
             if let Err(e) = recorded {
                 // Done or not, the claim goes; the outcome waits for the journal.
@@ -275,7 +326,9 @@ impl Ledger<'_> {
                     (Operation::Delete, Outcome::Succeeded) => Some(false),
                     _ => None,
                 };
-                let _ = self.finish(&key, &token, done, None, now_ms).await;
+                let _ = self
+                    .finish(&key, &token, done, None, creating, now_ms)
+                    .await;
                 return Err(e);
             }
             let done = match (operation, outcome) {
@@ -291,16 +344,24 @@ impl Ledger<'_> {
                     failure = Some(reason);
                     None
                 }
-                (Operation::Delete, Outcome::Failed(reason)) => {
+                (Operation::Create, Outcome::Unfinished { reason, .. }) => {
+                    // The grant is denied as for a failure; the assignment is treated as
+                    // possibly existing (`creating`), so a later settle deletes it if it lands.
+                    tracing::warn!(key = %key, "account assignment creation unfinished: {reason}");
+                    failure = Some(reason);
+                    None
+                }
+                (Operation::Delete, Outcome::Failed(reason))
+                | (Operation::Delete, Outcome::Unfinished { reason, .. }) => {
                     // Still assigned, without holders: the next pass tries again.
-                    let _ = self.finish(&key, &token, None, None, now_ms).await;
+                    let _ = self.finish(&key, &token, None, None, None, now_ms).await;
                     return Err(BrokerError::Aws {
                         what: "sso-admin DeleteAccountAssignment".into(),
                         message: reason,
                     });
                 }
             };
-            self.finish(&key, &token, done, failure.clone(), now_ms)
+            self.finish(&key, &token, done, failure.clone(), creating, now_ms)
                 .await?;
             // Holders may have come or gone meanwhile: look again.
         }
@@ -311,13 +372,15 @@ impl Ledger<'_> {
     }
 
     /// Ends this broker's claim `token`: the assignment exists (`Some(true)`), does not
-    /// (`Some(false)`), or is as before (`None`, a failed creation).
+    /// (`Some(false)`), or is as before (`None`, a failed creation); `creating`: the request id
+    /// of a creation that may still land (`None` leaves the record's as it is).
     async fn finish(
         &self,
         key: &str,
         token: &str,
         assigned: Option<bool>,
         failure: Option<String>,
+        creating: Option<String>,
         now_ms: i64,
     ) -> Result<(), BrokerError> {
         for _ in 0..MAX_ATTEMPTS {
@@ -331,6 +394,9 @@ impl Ledger<'_> {
             h.busy = None;
             if let Some(a) = assigned {
                 h.assigned = a;
+            }
+            if creating.is_some() {
+                h.creating = creating.clone();
             }
             h.failure = failure.clone();
             h.updated_at_ms = now_ms;
@@ -372,14 +438,16 @@ impl Ledger<'_> {
     /// Removes `gone` (grants whose end a broker recorded but did not get to release, for
     /// instance because it stopped in between) from the record `h`, and finishes what a
     /// broker that died left undone: an assignment without holders is deleted, one with
-    /// holders that does not exist is created.
+    /// holders that does not exist is created; and asks what became of a creation the broker
+    /// stopped following (`creating`), deleting the assignment if it landed without holders.
     pub async fn sweep(
         &self,
         h: &Holders,
         gone: &[String],
         now_ms: i64,
     ) -> Result<(), BrokerError> {
-        let stuck = (h.holders.is_empty() == h.assigned) && !h.busy_elsewhere(now_ms);
+        let stuck = (h.holders.is_empty() == h.assigned || h.creating.is_some())
+            && !h.busy_elsewhere(now_ms);
         if gone.is_empty() && !stuck {
             return Ok(());
         }

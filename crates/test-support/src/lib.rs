@@ -1,5 +1,5 @@
-//! Local servers that Warden's integration tests run against (`moto`, `sso_fake`, `standin`,
-//! the whole sandbox script in `sandbox`),
+//! Local servers that Warden's integration tests run against (`moto`, `sso_fake`,
+//! `sso_admin_fake`, `standin`, the whole sandbox script in `sandbox`),
 //! the small policies several test crates share (`policies`), and a clock tests move by hand.
 //! Test-only: no library crate depends on this one outside `[dev-dependencies]`.
 
@@ -11,6 +11,7 @@ pub mod moto;
 pub mod policies;
 pub mod portal_center;
 pub mod sandbox;
+pub mod sso_admin_fake;
 pub mod sso_fake;
 pub mod standin;
 
