@@ -226,6 +226,32 @@ def audit_writers_are_denied_other_keys(t):
         assert not any(iam_like(o, prefix, ALICE) for o in own), f"a writer may list {prefix!r}"
 
 
+def audit_writers_never_delete(t):
+    """No writer deletes or unlocks an audit object, its own included: a delete marker would hide
+    it from listings and Athena although Object Lock keeps the version."""
+    stmts = statements(t["Resources"]["AuditBucketPolicy"]["Properties"])
+    s = sid(stmts, "WritersNeverDelete")
+    assert s["Effect"] == "Deny" and s["Principal"] == "*"
+    assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold"} <= set(
+        as_list(s["Action"])), f"writers may still remove: {s['Action']}"
+    assert sub_text(s["Resource"]) == "${AuditBucket.Arn}/audit/v1/*", f"only part of the store: {s['Resource']}"
+    assert set(s["Condition"]) == {"ArnLike"} and all(names_writer(s, w) for w in AUDIT_WRITERS), \
+        "the rule leaves out a writer"
+    objects = sid(stmts, "WritersTouchOnlyTheirOwnKeys")
+    assert {"s3:PutObjectTagging", "s3:PutObjectAcl"} <= set(as_list(objects["Action"])), \
+        f"writers may tag or re-permission others' objects: {objects['Action']}"
+
+
+def permission_set_names_cannot_overlap(t):
+    """Roles are matched as AWSReservedSSO_<name>_*: with "_" allowed in a name, an analyst set
+    named "Warden" would also match the roles of an auditor set "Warden_Auditor"."""
+    import re
+    for name in ("AnalystPermissionSetName", "ApproverPermissionSetName", "AuditorPermissionSetName"):
+        pattern = t["Parameters"][name]["AllowedPattern"]
+        assert re.fullmatch(pattern, "WardenAnalyst"), f"{name} refuses a plain name"
+        assert not re.fullmatch(pattern, "Warden_Auditor"), f"{name} allows '_', so names can overlap"
+
+
 def audit_writers_are_allowed_only_their_own(t):
     """No Allow (bucket policy or the broker's role) grants a writer more than its own keys."""
     stmts = statements(t["Resources"]["AuditBucketPolicy"]["Properties"])
@@ -287,6 +313,8 @@ CHECKS = [
     elevated_roles_trust_only_the_broker,
     audit_objects_are_write_once,
     audit_writers_are_denied_other_keys,
+    audit_writers_never_delete,
+    permission_set_names_cannot_overlap,
     audit_writers_are_allowed_only_their_own,
     auditors_read_everything,
     lake_formation_matches_the_tags,
@@ -323,6 +351,11 @@ def break_template(t, check):
         # The day as a wildcard that spans folders: Alice could write under Bob's prefix.
         sid(statements(r["AuditBucketPolicy"]["Properties"]), "WritersTouchOnlyTheirOwnKeys")[
             "NotResource"] = {"Fn::Sub": "${AuditBucket.Arn}/audit/v1/dt=*/principal=${!aws:userid}/*"}
+    elif check is audit_writers_never_delete:
+        s = sid(statements(r["AuditBucketPolicy"]["Properties"]), "WritersNeverDelete")
+        s["Action"] = [a for a in as_list(s["Action"]) if a != "s3:DeleteObject"]
+    elif check is permission_set_names_cannot_overlap:
+        b["Parameters"]["AuditorPermissionSetName"]["AllowedPattern"] = "^[A-Za-z0-9_+=,.@-]{1,32}$"
     elif check is audit_writers_are_allowed_only_their_own:
         # The listing as it was before keys named their writer.
         sid(statements(r["AuditBucketPolicy"]["Properties"]), "DevicesListTheirOwnDay")[
