@@ -609,35 +609,31 @@ impl AwsElevations {
                 _ => {}
             }
         }
-        // Recorded once on this machine, by the reader that takes the request's key (the
-        // window, its follower, or the terminal that asked for it).
-        let key =
-            self.vault
-                .get_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
-        if let Some(key) = key {
-            if self
-                .vault
-                .take_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?
-            {
-                let recorded = self
-                    .audit
+        // Recorded once on this machine, whoever reads it first (the window, its follower, or
+        // the terminal that asked for it): the record comes first, then the key goes, and a
+        // reader that finds the record already in the journal only deletes the key. A reader
+        // that stopped between the two leaves the key, and the next one finds the record.
+        let unread = self
+            .vault
+            .get_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?
+            .is_some();
+        if unread {
+            let recorded = self
+                .audit
+                .events(&[warden_audit::Kind::ElevationExtended], None, None, false)?
+                .iter()
+                .any(|e| e.payload["request_id"] == serde_json::json!(state.id));
+            if !recorded {
+                self.audit
                     .record(Payload::ElevationExtended(ElevationExtended {
                         elevation_id: grant_id.clone(),
                         request_id: state.id.clone(),
                         approver: state.approver.clone(),
                         expires_at_ms,
-                    }));
-                if let Err(e) = recorded {
-                    // Not recorded: the key goes back, so the next reader records it.
-                    let _ = self.vault.put_elevation(
-                        &self.workspace,
-                        ElevationSlot::RequestKey,
-                        &state.id,
-                        &key,
-                    );
-                    return Err(e);
-                }
+                    }))?;
             }
+            self.vault
+                .delete_elevation(&self.workspace, ElevationSlot::RequestKey, &state.id)?;
         }
         Ok(Progress::Extended {
             grant_id,

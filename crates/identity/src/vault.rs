@@ -225,28 +225,20 @@ impl Vault {
     }
 
     pub fn delete_elevation(&self, workspace: &str, kind: ElevationSlot, key: &str) -> Result<()> {
-        self.take_elevation(workspace, kind, key).map(|_| ())
-    }
-
-    /// Deletes an entry and says whether this call deleted it: of two processes taking the same
-    /// entry at once, one gets `true` (something done once per machine, like recording an
-    /// answer both the window and a terminal read).
-    pub fn take_elevation(&self, workspace: &str, kind: ElevationSlot, key: &str) -> Result<bool> {
-        let taken = match self
+        match self
             .elevation_entry(workspace, kind, key)?
             .delete_credential()
         {
-            Ok(()) => true,
-            Err(KeyringError::NoEntry) => false,
+            Ok(()) | Err(KeyringError::NoEntry) => {}
             Err(e) => return Err(refused("delete a secret", &e)),
-        };
+        }
         let mut index = self.elevation_entries(workspace)?;
         let name = format!("{}/{key}", kind.name());
         if index.contains(&name) {
             index.retain(|n| n != &name);
             self.write_index(workspace, &index)?;
         }
-        Ok(taken)
+        Ok(())
     }
 
     /// Deletes every entry of a workspace (sign-out).
@@ -393,27 +385,5 @@ mod tests {
             .get_elevation("b", ElevationSlot::Grant, "pii-read")
             .unwrap()
             .is_some());
-    }
-
-    #[test]
-    fn of_two_takers_of_an_entry_one_gets_it() {
-        let vault = Vault::in_memory();
-        let id = "01890a5d-ac96-7a3e-8f1e-5c2b1d0e9f00";
-        vault
-            .put_elevation("a", ElevationSlot::RequestKey, id, &Secret::new("AGE-KEY"))
-            .unwrap();
-        let other = vault.clone();
-        let takers = [vault.clone(), other].map(|v| {
-            std::thread::spawn(move || v.take_elevation("a", ElevationSlot::RequestKey, id))
-        });
-        let taken: Vec<bool> = takers
-            .into_iter()
-            .map(|t| t.join().unwrap().unwrap())
-            .collect();
-        assert_eq!(taken.iter().filter(|t| **t).count(), 1, "{taken:?}");
-        assert!(vault.elevation_entries("a").unwrap().is_empty());
-        assert!(!vault
-            .take_elevation("a", ElevationSlot::RequestKey, id)
-            .unwrap());
     }
 }
