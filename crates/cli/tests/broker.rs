@@ -911,6 +911,12 @@ async fn a_grant_the_command_line_holds_follows_the_broker_and_ends_when_revoked
         "{}",
         text(&unreachable.stderr)
     );
+    // It was the request bucket that could not be asked (not the policy or the sign-in).
+    assert!(
+        text(&unreachable.stderr).contains("ListObjectsV2 requests/"),
+        "{}",
+        text(&unreachable.stderr)
+    );
 
     // The request's key gone from the keyring (nothing more can be opened for it) while its
     // grant stays: the next uses still ask the broker about the grant, by its own id.

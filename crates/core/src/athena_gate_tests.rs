@@ -2528,8 +2528,10 @@ mod window_requests {
             let stopped = w.gate.end_everywhere("the app quit").await;
             let took = started.elapsed();
             silent.abort();
+            // Bounded by the broker wait, well before one S3 attempt's own 10 s timeout, with
+            // room for a loaded machine.
             assert!(
-                took < crate::gate::BROKER_WAIT + Duration::from_secs(1),
+                took < crate::gate::BROKER_WAIT + Duration::from_secs(4),
                 "{took:?}"
             );
             assert!(stopped.withdrawn.is_empty());
