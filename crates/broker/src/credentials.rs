@@ -2,6 +2,7 @@
 //! the request named, so only the requester's Warden (which holds the identity) can read them.
 
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::BrokerError;
 
@@ -14,6 +15,16 @@ pub struct Credentials {
     pub session_token: String,
     /// When STS lets them expire; the session policy may end them earlier (the grant's end).
     pub expires_at_ms: i64,
+}
+
+/// The values are wiped from memory when a copy is dropped (the AWS SDK's own response types,
+/// which Warden does not own, are not).
+impl Drop for Credentials {
+    fn drop(&mut self) {
+        self.access_key_id.zeroize();
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
+    }
 }
 
 impl std::fmt::Debug for Credentials {
@@ -50,13 +61,15 @@ pub(crate) fn seal(
     let recipient: age::x25519::Recipient = recipient
         .parse()
         .map_err(|_| fail("the request's recipient is not an age X25519 key".into()))?;
-    let plain = serde_json::to_vec(&Delivery {
-        version: 1,
-        grant: id.to_string(),
-        n,
-        credentials: credentials.clone(),
-    })
-    .map_err(|e| fail(e.to_string()))?;
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&Delivery {
+            version: 1,
+            grant: id.to_string(),
+            n,
+            credentials: credentials.clone(),
+        })
+        .map_err(|e| fail(e.to_string()))?,
+    );
     age::encrypt(&recipient, &plain).map_err(|e| fail(e.to_string()))
 }
 
@@ -66,9 +79,12 @@ pub fn open_delivery(
     id: &str,
     sealed: &[u8],
 ) -> Result<(u32, Credentials), BrokerError> {
-    let plain = age::decrypt(identity, sealed).map_err(|e| BrokerError::Decrypt {
-        reason: e.to_string(),
-    })?;
+    let plain =
+        Zeroizing::new(
+            age::decrypt(identity, sealed).map_err(|e| BrokerError::Decrypt {
+                reason: e.to_string(),
+            })?,
+        );
     let delivery: Delivery = serde_json::from_slice(&plain).map_err(|_| BrokerError::Decrypt {
         reason: "not a Warden credential delivery".into(),
     })?;
