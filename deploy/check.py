@@ -238,7 +238,9 @@ def audit_writers_never_delete(t):
     assert set(s["Condition"]) == {"ArnLike"} and all(names_writer(s, w) for w in AUDIT_WRITERS), \
         "the rule leaves out a writer"
     objects = sid(stmts, "WritersTouchOnlyTheirOwnKeys")
-    assert {"s3:PutObjectTagging", "s3:PutObjectAcl"} <= set(as_list(objects["Action"])), \
+    assert {"s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging",
+            "s3:DeleteObjectVersionTagging", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"} <= set(
+        as_list(objects["Action"])), \
         f"writers may tag or re-permission others' objects: {objects['Action']}"
 
 

@@ -337,9 +337,10 @@ impl Workspace {
     }
 
     /// Where STS is asked who writes the audit store: the workspace's own STS endpoint (sign-in,
-    /// else elevation), else the store's `[audit] endpoint` when only that is set (a local
-    /// server such as the sandbox's moto, which answers STS too), else where the AWS
-    /// configuration sends STS. Never an S3 endpoint taken from the environment.
+    /// else elevation), else the store's `[audit] endpoint` when that is a server on this
+    /// machine (the sandbox's moto, which answers STS too), else where the AWS configuration
+    /// sends STS (`AWS_ENDPOINT_URL_STS`, a profile, AWS's own). Never an S3 endpoint elsewhere
+    /// (a VPC endpoint for S3 answers S3 only).
     pub(crate) fn identity_endpoint(&self) -> Option<String> {
         self.sign_in_sts
             .clone()
@@ -348,7 +349,7 @@ impl Workspace {
                     .as_ref()
                     .and_then(|e| e.endpoints.sts.clone())
             })
-            .or_else(|| self.audit_endpoint())
+            .or_else(|| self.audit_endpoint().filter(|url| on_this_machine(url)))
     }
 
     /// The workspace's audit journal as `warden audit sync` uses it: on an `athena` workspace
@@ -762,8 +763,38 @@ impl Workspace {
     }
 }
 
+/// Whether `url` names a server on this machine (loopback), as local stand-ins for AWS do.
+fn on_this_machine(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| match u.host()? {
+            url::Host::Domain(d) => Some(d.eq_ignore_ascii_case("localhost")),
+            url::Host::Ipv4(ip) => Some(ip.is_loopback()),
+            url::Host::Ipv6(ip) => Some(ip.is_loopback()),
+        })
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_local_audit_endpoint_stands_in_for_sts() {
+        for local in [
+            "http://127.0.0.1:5000",
+            "http://localhost:4566/",
+            "http://[::1]:9000",
+        ] {
+            assert!(super::on_this_machine(local), "{local}");
+        }
+        for remote in [
+            "https://bucket.vpce-0123.s3.eu-west-1.vpce.amazonaws.com",
+            "https://s3.eu-west-1.amazonaws.com",
+            "not a url",
+        ] {
+            assert!(!super::on_this_machine(remote), "{remote}");
+        }
+    }
+
     use super::*;
 
     #[test]
