@@ -1994,6 +1994,25 @@ mod window_requests {
             recorded[0].payload["expires_at_ms"],
             serde_json::json!(new_end)
         );
+        // A reader that stopped after the record but before the key went: the next reader
+        // finds the record and only deletes the key.
+        vault
+            .put_elevation(
+                "aws",
+                warden_identity::ElevationSlot::RequestKey,
+                &first,
+                &warden_identity::Secret::new("a key left behind"),
+            )
+            .expect("keyring");
+        assert!(matches!(
+            terminal.check(&first).await.expect("read"),
+            crate::aws_elevation::Progress::Extended { .. }
+        ));
+        assert_eq!(extended().len(), 1, "not recorded twice");
+        assert!(vault
+            .get_elevation("aws", warden_identity::ElevationSlot::RequestKey, &first)
+            .expect("keyring")
+            .is_none());
 
         // Five more, and the terminal waits for the answer: it reads it first, and the window
         // follows without recording it again.
