@@ -24,6 +24,8 @@ pub const OPERATION_WAIT: Duration = Duration::from_secs(120);
 /// First pause between two status calls; doubled each time up to [`MAX_POLL_PAUSE`].
 const FIRST_POLL_PAUSE: Duration = Duration::from_millis(250);
 const MAX_POLL_PAUSE: Duration = Duration::from_secs(5);
+/// Pages of `ListAccountAssignments` read at most when looking for one assignment (100 each).
+const MAX_LIST_PAGES: u32 = 50;
 
 /// One account assignment: the permission set, the account, the analyst's identity store user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,6 +326,45 @@ impl IdentityCenter {
                 _ => Creation::InProgress,
             },
         )
+    }
+
+    /// Whether assignment `a` exists at AWS: `ListAccountAssignments` of its permission set in
+    /// its account, paged (each page bounded, at most [`MAX_LIST_PAGES`]), looking for its
+    /// user. For a creation whose answer was lost; it asks and changes nothing.
+    pub(crate) async fn exists(&self, a: &Assignment) -> Result<bool, BrokerError> {
+        const WHAT: &str = "sso-admin ListAccountAssignments";
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_LIST_PAGES {
+            let call = self
+                .admin
+                .list_account_assignments()
+                .instance_arn(&a.instance_arn)
+                .account_id(&a.account_id)
+                .permission_set_arn(&a.permission_set_arn)
+                .max_results(100)
+                .set_next_token(next.take())
+                .send();
+            let page = bounded(WHAT, call).await?.map_err(|e| describe(WHAT, &e))?;
+            if page.account_assignments().iter().any(|x| {
+                x.principal_type() == Some(&PrincipalType::User)
+                    && x.principal_id() == Some(a.principal_id.as_str())
+                    && x.account_id() == Some(a.account_id.as_str())
+                    && x.permission_set_arn() == Some(a.permission_set_arn.as_str())
+            }) {
+                return Ok(true);
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                _ => return Ok(false),
+            }
+        }
+        Err(BrokerError::Aws {
+            what: WHAT.into(),
+            message: format!(
+                "more than {MAX_LIST_PAGES} pages of assignments of {} in account {}; the broker stopped looking",
+                a.permission_set_arn, a.account_id
+            ),
+        })
     }
 
     async fn follow(

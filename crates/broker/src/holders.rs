@@ -8,6 +8,12 @@
 //! Creating or deleting takes AWS a while, so the broker that does it first writes a claim
 //! (`busy`) and others wait for it rather than race it; a claim older than [`BUSY_LEASE_MS`]
 //! is taken to have died with its broker and is taken over.
+//!
+//! A creation whose outcome the broker could not learn (no answer to `CreateAccountAssignment`,
+//! or its status unanswerable) may have made the assignment: the record is marked `uncertain`
+//! and every later settle or sweep lists the assignments (`ListAccountAssignments`) until it
+//! knows. Found, it counts as existing (and is deleted when nobody holds it); not found
+//! [`UNCERTAIN_GRACE_MS`] after the mark, the mark goes.
 
 use std::collections::BTreeSet;
 
@@ -23,6 +29,9 @@ use crate::{BrokerError, Bucket, Written};
 pub const BUSY_LEASE_MS: i64 = 5 * 60 * 1000;
 /// Compare-and-swap attempts before leaving the record to the next pass.
 const MAX_ATTEMPTS: u32 = 8;
+/// An uncertain creation not listed this long after it was marked did not land: the mark goes
+/// (before, a creation still under way at AWS may not be listed yet).
+pub const UNCERTAIN_GRACE_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +69,13 @@ pub struct Holders {
     /// it has no holders); FAILED clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creating: Option<String>,
+    /// Since when (ms) a creation may have landed that the broker cannot follow by request id
+    /// (its answer was lost, or AWS no longer answers the status of `creating`): the assignment
+    /// may exist although `assigned` is false. Resolved by listing the assignments: found, it
+    /// counts as existing; not found [`UNCERTAIN_GRACE_MS`] after this, the mark goes. Older
+    /// brokers reject a record with this field (upgrade brokers together, docs/elevation.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<i64>,
     pub updated_at_ms: i64,
 }
 
@@ -72,6 +88,7 @@ impl Holders {
             busy: None,
             failure: None,
             creating: None,
+            uncertain: None,
             updated_at_ms: now_ms,
         }
     }
@@ -190,8 +207,11 @@ impl Ledger<'_> {
     ) -> Result<(Holders, Option<String>), BrokerError> {
         let key = assignment.key();
         let mut failure = None;
-        // What IAM Identity Center said of an unfinished creation, asked once per settle.
-        let mut asked: Option<(String, Creation)> = None;
+        // What IAM Identity Center said of an unfinished creation (`None`: it did not say),
+        // asked once per settle.
+        let mut asked: Option<(String, Option<Creation>)> = None;
+        // Whether the listing showed the assignment, for an uncertain creation; once per settle.
+        let mut listed: Option<bool> = None;
         for _ in 0..MAX_ATTEMPTS {
             let current = self.read(&key).await?;
             let mut next = current
@@ -208,19 +228,55 @@ impl Ledger<'_> {
                 let creation = match &asked {
                     Some((id, c)) if *id == request_id => c.clone(),
                     _ => {
-                        let c = self.center.creation(assignment, &request_id).await?;
+                        let c = match self.center.creation(assignment, &request_id).await {
+                            Ok(c) => Some(c),
+                            Err(e) => {
+                                tracing::warn!(key = %key, request = %request_id, "the status of an unfinished creation is unanswerable; the assignments are listed instead: {e}");
+                                None
+                            }
+                        };
                         asked = Some((request_id.clone(), c.clone()));
                         c
                     }
                 };
                 match creation {
-                    Creation::Succeeded => {
+                    Some(Creation::Succeeded) => {
                         tracing::warn!(key = %key, request = %request_id, "an account assignment the broker stopped waiting for was created after all");
                         next.assigned = true;
                         next.creating = None;
+                        next.uncertain = None;
                     }
-                    Creation::Failed => next.creating = None,
-                    Creation::InProgress => {}
+                    Some(Creation::Failed) => next.creating = None,
+                    Some(Creation::InProgress) => {}
+                    // AWS no longer says (an error, or the status expired): the listing decides.
+                    None => {
+                        next.creating = None;
+                        next.uncertain = Some(next.uncertain.unwrap_or(now_ms));
+                    }
+                }
+            }
+            if let Some(since) = next
+                .uncertain
+                .filter(|_| next.creating.is_none() && !next.busy_elsewhere(now_ms))
+            {
+                // A creation whose outcome is unknown may have landed: look for the assignment.
+                let found = match listed {
+                    Some(f) => f,
+                    None => {
+                        let f = self.center.exists(assignment).await?;
+                        listed = Some(f);
+                        f
+                    }
+                };
+                if found {
+                    if !next.assigned {
+                        tracing::warn!(key = %key, "an account assignment whose creation went unanswered exists");
+                    }
+                    next.assigned = true;
+                    next.uncertain = None;
+                } else if next.assigned || now_ms - since >= UNCERTAIN_GRACE_MS {
+                    // Not there (or known to exist from a later creation): nothing landed.
+                    next.uncertain = None;
                 }
             }
             let operation = if next.busy_elsewhere(now_ms) {
@@ -239,13 +295,23 @@ impl Ledger<'_> {
                 None
             };
             let token = uuid::Uuid::now_v7().to_string();
+            // The mark before this claim, which a creation with a known outcome restores.
+            let prior = next.uncertain;
             if let Some(operation) = operation {
                 next.busy = Some(Busy {
                     operation,
                     since_ms: now_ms,
                     token: token.clone(),
                 });
+                if operation == Operation::Create {
+                    // Written ahead with the claim: should this broker stop before it learns
+                    // the outcome, whoever takes the claim over looks for the assignment.
+                    next.uncertain = Some(prior.unwrap_or(now_ms));
+                }
             }
+            // What ending the claim leaves of the mark: the prior one, unless the creation
+            // may have landed unseen.
+            let restore = (operation == Some(Operation::Create)).then_some(prior);
             if current.as_ref().map(|(h, _)| h) != Some(&next) {
                 next.updated_at_ms = now_ms;
                 if !self.write(&key, &next, current.as_ref()).await? {
@@ -274,7 +340,9 @@ impl Ledger<'_> {
                 Err(e) => {
                     // Not recorded, so not asked for: the claim goes, so that the next pass
                     // does it once the journal records again, rather than after the lease.
-                    let _ = self.finish(&key, &token, None, None, None, now_ms).await;
+                    let _ = self
+                        .finish_as(&key, &token, None, None, None, restore, now_ms)
+                        .await;
                     return Err(e);
                 }
             };
@@ -294,7 +362,12 @@ impl Ledger<'_> {
                         Some(e.to_string()),
                         vec![],
                     );
-                    let _ = self.finish(&key, &token, None, None, None, now_ms).await;
+                    // A creation may have reached AWS and landed: marked uncertain, so that
+                    // later passes look for it (and delete it if nobody holds it).
+                    let uncertain = (operation == Operation::Create).then_some(Some(now_ms));
+                    let _ = self
+                        .finish_as(&key, &token, None, None, None, uncertain, now_ms)
+                        .await;
                     recorded?;
                     return Err(e);
                 }
@@ -327,7 +400,7 @@ impl Ledger<'_> {
                     _ => None,
                 };
                 let _ = self
-                    .finish(&key, &token, done, None, creating, now_ms)
+                    .finish_as(&key, &token, done, None, creating, restore, now_ms)
                     .await;
                 return Err(e);
             }
@@ -361,8 +434,16 @@ impl Ledger<'_> {
                     });
                 }
             };
-            self.finish(&key, &token, done, failure.clone(), creating, now_ms)
-                .await?;
+            self.finish_as(
+                &key,
+                &token,
+                done,
+                failure.clone(),
+                creating,
+                restore,
+                now_ms,
+            )
+            .await?;
             // Holders may have come or gone meanwhile: look again.
         }
         Err(BrokerError::Contended {
@@ -383,6 +464,24 @@ impl Ledger<'_> {
         creating: Option<String>,
         now_ms: i64,
     ) -> Result<(), BrokerError> {
+        self.finish_as(key, token, assigned, failure, creating, None, now_ms)
+            .await
+    }
+
+    /// [`Self::finish`], setting the record's `uncertain` mark to `mark` when it is `Some` (since
+    /// when a creation without an answer may have landed, or the mark to restore). Knowing
+    /// whether the assignment exists (`assigned`) clears it.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_as(
+        &self,
+        key: &str,
+        token: &str,
+        assigned: Option<bool>,
+        failure: Option<String>,
+        creating: Option<String>,
+        mark: Option<Option<i64>>,
+        now_ms: i64,
+    ) -> Result<(), BrokerError> {
         for _ in 0..MAX_ATTEMPTS {
             let Some((mut h, etag)) = self.read(key).await? else {
                 return Ok(());
@@ -392,8 +491,12 @@ impl Ledger<'_> {
                 return Ok(());
             }
             h.busy = None;
+            if let Some(m) = mark {
+                h.uncertain = m;
+            }
             if let Some(a) = assigned {
                 h.assigned = a;
+                h.uncertain = None;
             }
             if creating.is_some() {
                 h.creating = creating.clone();
@@ -439,15 +542,17 @@ impl Ledger<'_> {
     /// instance because it stopped in between) from the record `h`, and finishes what a
     /// broker that died left undone: an assignment without holders is deleted, one with
     /// holders that does not exist is created; and asks what became of a creation the broker
-    /// stopped following (`creating`), deleting the assignment if it landed without holders.
+    /// stopped following (`creating`), or looks for one whose outcome is unknown (`uncertain`),
+    /// deleting the assignment if it landed without holders.
     pub async fn sweep(
         &self,
         h: &Holders,
         gone: &[String],
         now_ms: i64,
     ) -> Result<(), BrokerError> {
-        let stuck = (h.holders.is_empty() == h.assigned || h.creating.is_some())
-            && !h.busy_elsewhere(now_ms);
+        let stuck =
+            (h.holders.is_empty() == h.assigned || h.creating.is_some() || h.uncertain.is_some())
+                && !h.busy_elsewhere(now_ms);
         if gone.is_empty() && !stuck {
             return Ok(());
         }
@@ -458,5 +563,48 @@ impl Ledger<'_> {
         })
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Holders {
+        Holders::new(
+            &Assignment {
+                instance_arn: "arn:aws:sso:::instance/ssoins-0123456789abcdef".into(),
+                permission_set_arn:
+                    "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef".into(),
+                account_id: "123456789012".into(),
+                principal_id: "9067a5e1-40a1-70c4-3a0a-5c6b1ef5d4a2".into(),
+            },
+            1_000,
+        )
+    }
+
+    #[test]
+    fn holders_without_the_uncertain_mark_are_written_as_before() {
+        let plain = record();
+        let json = serde_json::to_value(&plain).unwrap();
+        // An unmarked record is the same for brokers older than the mark.
+        assert!(json.get("uncertain").is_none(), "{json}");
+        assert_eq!(serde_json::from_value::<Holders>(json).unwrap(), plain);
+    }
+
+    #[test]
+    fn holders_keep_the_uncertain_mark_and_refuse_unknown_fields() {
+        let mut marked = record();
+        marked.uncertain = Some(2_000);
+        let mut json = serde_json::to_value(&marked).unwrap();
+        assert_eq!(json["uncertain"], 2_000);
+        assert_eq!(
+            serde_json::from_value::<Holders>(json.clone()).unwrap(),
+            marked
+        );
+        // A field this broker does not know is refused rather than dropped on the next write.
+        json["later"] = serde_json::json!(true);
+        let e = serde_json::from_value::<Holders>(json).unwrap_err();
+        assert!(e.to_string().contains("unknown field `later`"), "{e}");
     }
 }

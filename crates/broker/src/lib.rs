@@ -37,7 +37,7 @@ pub use bucket::{Bucket, Object, Written, MAX_OBJECT_BYTES};
 pub use config::{AwsElevation, BrokerConfig};
 pub use credentials::{open_delivery, Credentials};
 pub use error::BrokerError;
-pub use holders::{Busy, Holders, BUSY_LEASE_MS};
+pub use holders::{Busy, Holders, BUSY_LEASE_MS, UNCERTAIN_GRACE_MS};
 pub use keys::{
     approval_key, grant_key, request_key, revocation_key, state_key, withdrawal_key, Key,
 };

@@ -1,7 +1,10 @@
 //! What moto cannot show (it answers every assignment SUCCEEDED at once): a creation that IAM
 //! Identity Center reports FAILED, or that stays IN_PROGRESS past the broker's bound, denies the
 //! grant with the reason and leaves no holder behind; one that stays IN_PROGRESS is recorded as
-//! `unknown` and kept in the record, so that once it lands a later pass deletes it. The fake of
+//! `unknown` and kept in the record, so that once it lands a later pass deletes it. One whose
+//! answer is lost (or whose status AWS no longer answers) marks the record `uncertain`, and the
+//! listing of assignments decides: found without a grant, deleted; not found after the grace,
+//! the mark goes. The fake of
 //! sso-admin (`warden_test_support::sso_admin_fake`) answers for Identity Center; the identity
 //! store and S3 are moto's.
 
@@ -11,8 +14,9 @@ use std::time::Duration;
 
 use aws_sdk_identitystore::types::{Email, Name};
 use common::*;
-use warden_audit::{ActionOutcome, BrokerAction};
+use warden_audit::{ActionOutcome, BrokerAction, Journal};
 use warden_broker::*;
+use warden_elevation::Decision;
 use warden_guardrails::{AwsTarget, PermissionSetGrant};
 use warden_test_support::sso_admin_fake::{FakeAdmin, ACCOUNT, PERMISSION_SET};
 
@@ -195,4 +199,193 @@ async fn a_creation_that_lands_after_the_wait_is_recorded_unknown_and_deleted_la
     let (ana, _) = env.queue_of(ANA);
     let (s, _) = ana.state(&id).await.unwrap().unwrap();
     assert_eq!(s.status, Status::Denied);
+}
+
+/// The CreateAssignment and DeleteAssignment outcomes recorded in `journal`, in order.
+fn assignment_outcomes(journal: &Journal) -> Vec<(BrokerAction, ActionOutcome)> {
+    paired(journal)
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.action,
+                BrokerAction::CreateAssignment | BrokerAction::DeleteAssignment
+            )
+        })
+        .map(|e| (e.action, e.outcome))
+        .collect()
+}
+
+/// Ana asks for large-scan and the answer to the creation is lost: the pass reports it, the
+/// request stays pending, and the record is marked uncertain (the creation may have landed).
+async fn lost(env: &Env, broker: &Broker, admin: &FakeAdmin) -> String {
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    admin.lose_creation_answers(admin.state().creation_status == "SUCCEEDED");
+    let report = broker.run_once().await.unwrap();
+    // The grant's creation went unanswered (and the sweep's, if it asked again).
+    assert!(!report.problems.is_empty());
+    for p in &report.problems {
+        assert!(
+            p.contains("CreateAccountAssignment"),
+            "{:?}",
+            report.problems
+        );
+    }
+    assert!(admin.state().creations >= 1);
+    // Not decided: no state yet, or a pending one; the next pass tries again.
+    let state = ana.state(&request.id).await.unwrap();
+    assert!(
+        state
+            .as_ref()
+            .is_none_or(|(s, _)| s.status == Status::Pending),
+        "{state:?}"
+    );
+    // Still held for the waiting grant; uncertain, unless the same pass's sweep listed the
+    // assignment already (then it counts as existing).
+    let kept = record(env).await;
+    assert!(kept.uncertain.is_some() != kept.assigned, "{kept:?}");
+    assert_eq!(kept.holders.iter().collect::<Vec<_>>(), vec![&request.id]);
+    request.id
+}
+
+#[tokio::test]
+async fn a_creation_whose_answer_is_lost_and_which_landed_is_found_and_deleted_when_its_grant_ends()
+{
+    let env = env().await;
+    let ana_id = ana_in(&env, "d-1234567890").await;
+    // "SUCCEEDED": the lost creations land.
+    let admin = FakeAdmin::start("d-1234567890", "SUCCEEDED");
+    let broker = broker(&env, &admin, "broker.db", Duration::from_secs(2));
+    let id = lost(&env, &broker, &admin).await;
+    assert_eq!(admin.state().assigned_to.as_deref(), Some(ana_id.as_str()));
+    let journal = env.journal("broker.db");
+    assert_eq!(
+        assignment_outcomes(&journal),
+        vec![(BrokerAction::CreateAssignment, ActionOutcome::Unknown)]
+    );
+    // Ana withdraws before any pass learns more: the grant ends without holding anything.
+    let (ana, _) = env.queue_of(ANA);
+    ana.decide_request(&id, Decision::Withdraw, None, env.now())
+        .await
+        .unwrap();
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let (s, _) = ana.state(&id).await.unwrap().unwrap();
+    assert_eq!(s.status, Status::Withdrawn);
+    // The listing (two pages) found the assignment nobody holds: deleted, recorded.
+    let state = admin.state();
+    assert_eq!(
+        (state.assigned_to.clone(), state.deletions),
+        (None, 1),
+        "{state:?}"
+    );
+    assert!(state.list_calls >= 2, "{state:?}");
+    assert_eq!(
+        assignment_outcomes(&journal),
+        vec![
+            (BrokerAction::CreateAssignment, ActionOutcome::Unknown),
+            (BrokerAction::DeleteAssignment, ActionOutcome::Done)
+        ]
+    );
+    let left = record(&env).await;
+    assert!(
+        left.holders.is_empty()
+            && !left.assigned
+            && left.uncertain.is_none()
+            && left.busy.is_none(),
+        "{left:?}"
+    );
+    // Known now: later passes neither list nor delete again.
+    let calls = admin.state().list_calls;
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(
+        (admin.state().list_calls, admin.state().deletions),
+        (calls, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_creation_whose_answer_is_lost_and_which_did_not_land_loses_its_mark_after_the_grace() {
+    let env = env().await;
+    ana_in(&env, "d-1234567890").await;
+    let admin = FakeAdmin::start("d-1234567890", "IN_PROGRESS");
+    let broker = broker(&env, &admin, "broker.db", Duration::from_secs(2));
+    let id = lost(&env, &broker, &admin).await;
+    assert_eq!(admin.state().assigned_to, None);
+    let (ana, _) = env.queue_of(ANA);
+    ana.decide_request(&id, Decision::Withdraw, None, env.now())
+        .await
+        .unwrap();
+    // Not listed, but a creation under way may not be listed yet: the mark stays a while.
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let kept = record(&env).await;
+    assert!(
+        kept.holders.is_empty() && kept.uncertain.is_some(),
+        "{kept:?}"
+    );
+    assert!(admin.state().list_calls >= 2);
+    // After the grace, still not listed: the mark goes, nothing was deleted.
+    env.advance(Duration::from_millis(UNCERTAIN_GRACE_MS as u64));
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let left = record(&env).await;
+    assert!(
+        left.uncertain.is_none() && !left.assigned && left.busy.is_none(),
+        "{left:?}"
+    );
+    assert_eq!(admin.state().deletions, 0);
+    // Only the unanswered creations are recorded (the grant's, and the same pass's sweep
+    // asking again for the holder that still waited), each unknown; no deletion.
+    let journal = env.journal("broker.db");
+    let recorded = assignment_outcomes(&journal);
+    assert!(
+        !recorded.is_empty()
+            && recorded
+                .iter()
+                .all(|r| *r == (BrokerAction::CreateAssignment, ActionOutcome::Unknown)),
+        "{recorded:?}"
+    );
+    // Settled: no more listings.
+    let calls = admin.state().list_calls;
+    broker.run_once().await.unwrap();
+    assert_eq!(admin.state().list_calls, calls);
+}
+
+#[tokio::test]
+async fn a_kept_creation_whose_status_is_no_longer_answered_is_resolved_by_the_listing() {
+    let env = env().await;
+    ana_in(&env, "d-1234567890").await;
+    let admin = FakeAdmin::start("d-1234567890", "IN_PROGRESS");
+    let broker = broker(&env, &admin, "broker.db", Duration::from_secs(1));
+    denied(&env, &broker).await;
+    assert!(record(&env).await.creating.is_some());
+    // It lands, and AWS no longer answers its status (the request id expired).
+    admin.land();
+    admin.fail_status_calls(true);
+    let report = broker.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let state = admin.state();
+    assert_eq!(
+        (state.assigned_to.clone(), state.deletions),
+        (None, 1),
+        "{state:?}"
+    );
+    let left = record(&env).await;
+    assert!(
+        left.creating.is_none() && left.uncertain.is_none() && !left.assigned,
+        "{left:?}"
+    );
+    let journal = env.journal("broker.db");
+    assert_eq!(
+        assignment_outcomes(&journal),
+        vec![
+            (BrokerAction::CreateAssignment, ActionOutcome::Unknown),
+            (BrokerAction::DeleteAssignment, ActionOutcome::Done)
+        ]
+    );
 }

@@ -4,7 +4,10 @@
 //! IN_PROGRESS until the test lets the creation land). It holds one assignment at most and
 //! answers `ListInstances`, `CreateAccountAssignment`, `DescribeAccountAssignmentCreationStatus`,
 //! `DeleteAccountAssignment` (SUCCEEDED at once; ResourceNotFoundException when there is none)
-//! and `ListAccountAssignments`. It stops when dropped; each connection reads with a timeout.
+//! and `ListAccountAssignments` (in two pages: an empty one, then the assignment if it exists).
+//! Its switches lose the answer to `CreateAccountAssignment` (the connection closes after the
+//! creation is recorded, landed or not) and make the status call fail as for an expired
+//! request id. It stops when dropped; each connection reads with a timeout.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -36,6 +39,13 @@ pub struct AdminState {
     pub status_calls: u32,
     /// `DeleteAccountAssignment` calls, whether or not there was one to delete.
     pub deletions: u32,
+    /// `ListAccountAssignments` calls (pages).
+    pub list_calls: u32,
+    /// `Some(lands)`: every `CreateAccountAssignment` is recorded (and the assignment made if
+    /// `lands`), then the connection closes without an answer.
+    pub lose_creations: Option<bool>,
+    /// `DescribeAccountAssignmentCreationStatus` answers ResourceNotFoundException.
+    pub fail_status: bool,
 }
 
 pub struct FakeAdmin {
@@ -79,6 +89,18 @@ impl FakeAdmin {
         let mut s = lock(&self.state);
         s.creation_status = "SUCCEEDED".into();
         s.assigned_to = s.asked_for.clone();
+    }
+
+    /// From now on `CreateAccountAssignment` gets no answer (the connection closes after the
+    /// request is taken); the assignment is made if `lands`.
+    pub fn lose_creation_answers(&self, lands: bool) {
+        lock(&self.state).lose_creations = Some(lands);
+    }
+
+    /// From now on (`on`) the status of every creation is unknown to the fake, as for a request
+    /// id whose status AWS no longer keeps.
+    pub fn fail_status_calls(&self, on: bool) {
+        lock(&self.state).fail_status = on;
     }
 
     pub fn state(&self) -> AdminState {
@@ -143,12 +165,15 @@ fn serve(stream: TcpStream, state: &Mutex<AdminState>, stop: &AtomicBool, store:
             return;
         }
         let asked: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let (code, answer) = answer(
+        let Some((code, answer)) = answer(
             target.rsplit('.').next().unwrap_or_default(),
             &asked,
             state,
             store,
-        );
+        ) else {
+            // The answer is lost: the connection closes without one.
+            return;
+        };
         let answer = answer.to_string();
         let response = format!(
             "HTTP/1.1 {code}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\n\r\n{answer}",
@@ -170,15 +195,16 @@ fn operation(status: &str, request_id: &str, reason: Option<&str>) -> serde_json
     })
 }
 
+/// The status line and body of the answer, `None` when the answer is to be lost.
 fn answer(
     operation_name: &str,
     asked: &serde_json::Value,
     state: &Mutex<AdminState>,
     store: &str,
-) -> (&'static str, serde_json::Value) {
+) -> Option<(&'static str, serde_json::Value)> {
     let mut s = lock(state);
     let ok = "200 OK";
-    match operation_name {
+    Some(match operation_name {
         "ListInstances" => (
             ok,
             serde_json::json!({"Instances": [
@@ -188,6 +214,13 @@ fn answer(
         "CreateAccountAssignment" => {
             s.creations += 1;
             s.asked_for = asked["PrincipalId"].as_str().map(str::to_string);
+            if let Some(lands) = s.lose_creations {
+                if lands {
+                    s.creation_status = "SUCCEEDED".into();
+                    s.assigned_to = s.asked_for.clone();
+                }
+                return None;
+            }
             (
                 ok,
                 serde_json::json!({"AccountAssignmentCreationStatus":
@@ -196,6 +229,13 @@ fn answer(
         }
         "DescribeAccountAssignmentCreationStatus" => {
             s.status_calls += 1;
+            if s.fail_status {
+                return Some((
+                    "400 Bad Request",
+                    serde_json::json!({"__type": "ResourceNotFoundException",
+                        "Message": "no such account assignment creation request"}),
+                ));
+            }
             let status = s.creation_status.clone();
             let reason = (status == "FAILED")
                 .then_some("the permission set is not provisioned in the account");
@@ -224,6 +264,25 @@ fn answer(
             }
         }
         "ListAccountAssignments" => {
+            s.list_calls += 1;
+            let wanted = (
+                asked["AccountId"].as_str(),
+                asked["PermissionSetArn"].as_str(),
+            );
+            if wanted != (Some(ACCOUNT), Some(PERMISSION_SET)) {
+                return Some((
+                    "400 Bad Request",
+                    serde_json::json!({"__type": "ValidationException",
+                        "Message": "AccountId and PermissionSetArn are required"}),
+                ));
+            }
+            if asked["NextToken"].as_str() != Some("page-2") {
+                // A first page without assignments, as AWS may answer: the caller pages on.
+                return Some((
+                    ok,
+                    serde_json::json!({"AccountAssignments": [], "NextToken": "page-2"}),
+                ));
+            }
             let listed: Vec<_> = s
                 .assigned_to
                 .iter()
@@ -239,5 +298,5 @@ fn answer(
             serde_json::json!({"__type": "ValidationException",
                 "Message": format!("the fake sso-admin does not answer {other}")}),
         ),
-    }
+    })
 }
