@@ -389,3 +389,55 @@ async fn a_kept_creation_whose_status_is_no_longer_answered_is_resolved_by_the_l
         ]
     );
 }
+
+#[tokio::test]
+async fn a_broker_that_stops_mid_creation_leaves_the_mark_and_its_successor_deletes_what_landed() {
+    let env = env().await;
+    let ana_id = ana_in(&env, "d-1234567890").await;
+    let admin = FakeAdmin::start("d-1234567890", "SUCCEEDED");
+    let first = broker(&env, &admin, "broker.db", Duration::from_secs(2));
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    // The creation lands but its answer does not come: the broker stops while it waits.
+    admin.stall_creation_answers(true);
+    let cut = tokio::time::timeout(Duration::from_secs(3), first.run_once()).await;
+    assert!(cut.is_err(), "the pass was to be cut off mid-creation");
+    drop(first);
+    assert_eq!(admin.state().assigned_to.as_deref(), Some(ana_id.as_str()));
+    // The claim it left carries the mark written ahead of the creation.
+    let left = record(&env).await;
+    assert!(
+        left.busy.is_some() && left.uncertain.is_some() && !left.assigned,
+        "{left:?}"
+    );
+    // Ana withdraws; after the claim's lease a new broker takes over and lists.
+    ana.decide_request(&request.id, Decision::Withdraw, None, env.now())
+        .await
+        .unwrap();
+    env.advance(Duration::from_millis(BUSY_LEASE_MS as u64 + 1_000));
+    admin.lose_creation_answers(false);
+    let successor = broker(&env, &admin, "successor.db", Duration::from_secs(2));
+    let report = successor.run_once().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let state = admin.state();
+    assert_eq!(
+        (state.assigned_to.clone(), state.deletions),
+        (None, 1),
+        "{state:?}"
+    );
+    let record = record(&env).await;
+    assert!(
+        record.holders.is_empty()
+            && !record.assigned
+            && record.uncertain.is_none()
+            && record.busy.is_none(),
+        "{record:?}"
+    );
+    assert_eq!(
+        assignment_outcomes(&env.journal("successor.db")),
+        vec![(BrokerAction::DeleteAssignment, ActionOutcome::Done)]
+    );
+}

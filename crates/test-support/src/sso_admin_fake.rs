@@ -46,6 +46,9 @@ pub struct AdminState {
     pub lose_creations: Option<bool>,
     /// `DescribeAccountAssignmentCreationStatus` answers ResourceNotFoundException.
     pub fail_status: bool,
+    /// A lost answer is held back (up to 20 s, or until the fake stops) before the connection
+    /// closes, as for a broker that stops while it waits.
+    pub stall: bool,
 }
 
 pub struct FakeAdmin {
@@ -95,6 +98,14 @@ impl FakeAdmin {
     /// request is taken); the assignment is made if `lands`.
     pub fn lose_creation_answers(&self, lands: bool) {
         lock(&self.state).lose_creations = Some(lands);
+    }
+
+    /// As [`Self::lose_creation_answers`], but the connection stays open without an answer for
+    /// a while (a caller that gives up first is cut off mid-call).
+    pub fn stall_creation_answers(&self, lands: bool) {
+        let mut s = lock(&self.state);
+        s.lose_creations = Some(lands);
+        s.stall = true;
     }
 
     /// From now on (`on`) the status of every creation is unknown to the fake, as for a request
@@ -171,7 +182,16 @@ fn serve(stream: TcpStream, state: &Mutex<AdminState>, stop: &AtomicBool, store:
             state,
             store,
         ) else {
-            // The answer is lost: the connection closes without one.
+            // The answer is lost: the connection closes without one (held open a while first
+            // when stalling).
+            if lock(state).stall {
+                for _ in 0..200 {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
             return;
         };
         let answer = answer.to_string();
