@@ -230,7 +230,7 @@ impl Broker {
                 report.problems.push(format!("request {id}: {e}"));
             }
         }
-        match self.sweep_assignments().await {
+        match self.sweep_assignments(&mut report.problems).await {
             Err(e @ BrokerError::Journal(_)) => return Err(e),
             Err(e) => report.problems.push(format!("assignments: {e}")),
             Ok(()) => {}
@@ -241,27 +241,37 @@ impl Broker {
     /// Releases the Identity Center assignments of grants that ended without their broker
     /// releasing them (it stopped in between), and finishes creations and deletions a broker
     /// that died left undone.
-    async fn sweep_assignments(&self) -> Result<(), BrokerError> {
+    /// Sweeps every assignment record. One that cannot be read or settled (damaged, an
+    /// answer IAM Identity Center keeps refusing) is a problem of this pass, and the others
+    /// are swept all the same; only a journal that refuses stops the sweep.
+    async fn sweep_assignments(&self, problems: &mut Vec<String>) -> Result<(), BrokerError> {
         let Some(ledger) = self.ledger() else {
             return Ok(());
         };
         let now_ms = self.clock.now().wall.timestamp_millis();
         for key in ledger.keys().await? {
-            let Some((record, _)) = ledger.read(&key).await? else {
-                continue;
-            };
-            let mut gone = Vec::new();
-            for id in &record.holders {
-                let ended = match self.queue.state(id).await {
-                    Ok(Some((state, _))) => state.status.is_final(),
-                    // Not decided yet, or unreadable: left for now.
-                    _ => false,
+            let swept = async {
+                let Some((record, _)) = ledger.read(&key).await? else {
+                    return Ok(());
                 };
-                if ended {
-                    gone.push(id.clone());
+                let mut gone = Vec::new();
+                for id in &record.holders {
+                    let ended = match self.queue.state(id).await {
+                        Ok(Some((state, _))) => state.status.is_final(),
+                        // Not decided yet, or unreadable: left for now.
+                        _ => false,
+                    };
+                    if ended {
+                        gone.push(id.clone());
+                    }
                 }
+                ledger.sweep(&record, &gone, now_ms).await
+            };
+            match swept.await {
+                Err(e @ BrokerError::Journal(_)) => return Err(e),
+                Err(e) => problems.push(format!("assignments: {key}: {e}")),
+                Ok(()) => {}
             }
-            ledger.sweep(&record, &gone, now_ms).await?;
         }
         Ok(())
     }

@@ -354,6 +354,47 @@ async fn a_grant_whose_release_was_interrupted_is_swept_by_a_later_pass() {
     assert!(center.assignments().await.is_empty(), "swept");
 }
 
+/// One assignment record that cannot be read (damaged) is a problem of the pass; the sweep
+/// still reaches the others, so their ended grants do not keep their assignments.
+#[tokio::test]
+async fn a_damaged_assignment_record_does_not_stop_the_sweep_of_the_others() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    let (ana, _) = env.queue_of(ANA);
+    let (request, _) = ana
+        .submit_request(&scan_request(20 * MIN), env.now())
+        .await
+        .unwrap();
+    broker.run_once().await.unwrap();
+    let (queue, _) = env.queue_of(BOB);
+    let (mut s, _) = queue.state(&request.id).await.unwrap().unwrap();
+    s.status = Status::Ended;
+    env.put(
+        &state_key(&request.id),
+        &String::from_utf8(s.to_json()).unwrap(),
+    )
+    .await;
+    // Listed before the real record.
+    env.put("assignments/0-damaged.json", "not a record").await;
+    assert_eq!(center.assignments().await.len(), 1);
+    let report = center
+        .broker(&env, journal.clone())
+        .run_once()
+        .await
+        .unwrap();
+    assert!(center.assignments().await.is_empty(), "swept all the same");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("assignments: assignments/0-damaged.json: ")),
+        "{:?}",
+        report.problems
+    );
+}
+
 #[tokio::test]
 async fn an_analyst_the_identity_store_does_not_know_is_denied_with_the_reason() {
     let env = env().await;
