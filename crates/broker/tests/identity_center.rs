@@ -326,19 +326,15 @@ async fn a_restarted_broker_carries_on_from_the_record_in_s3() {
     assert!(center.assignments().await.is_empty());
 }
 
-#[tokio::test]
-async fn a_grant_whose_release_was_interrupted_is_swept_by_a_later_pass() {
-    let env = env().await;
-    let center = center(&env, &["ana@example.com"]).await;
-    let journal = env.journal("broker.db");
-    let broker = center.broker(&env, journal.clone());
+/// Ana's grant of large-scan, assigned by `broker`, whose end a broker wrote and then stopped
+/// before leaving the assignment.
+async fn end_without_release(env: &Env, broker: &Broker) {
     let (ana, _) = env.queue_of(ANA);
     let (request, _) = ana
         .submit_request(&scan_request(20 * MIN), env.now())
         .await
         .unwrap();
     broker.run_once().await.unwrap();
-    // A broker wrote the end of the grant and stopped before leaving the assignment.
     let (queue, _) = env.queue_of(BOB);
     let (mut s, _) = queue.state(&request.id).await.unwrap().unwrap();
     s.status = Status::Ended;
@@ -347,6 +343,15 @@ async fn a_grant_whose_release_was_interrupted_is_swept_by_a_later_pass() {
         &String::from_utf8(s.to_json()).unwrap(),
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_grant_whose_release_was_interrupted_is_swept_by_a_later_pass() {
+    let env = env().await;
+    let center = center(&env, &["ana@example.com"]).await;
+    let journal = env.journal("broker.db");
+    let broker = center.broker(&env, journal.clone());
+    end_without_release(&env, &broker).await;
     assert_eq!(center.assignments().await.len(), 1);
     let fresh = center.broker(&env, journal.clone());
     let report = fresh.run_once().await.unwrap();
@@ -362,20 +367,7 @@ async fn a_damaged_assignment_record_does_not_stop_the_sweep_of_the_others() {
     let center = center(&env, &["ana@example.com"]).await;
     let journal = env.journal("broker.db");
     let broker = center.broker(&env, journal.clone());
-    let (ana, _) = env.queue_of(ANA);
-    let (request, _) = ana
-        .submit_request(&scan_request(20 * MIN), env.now())
-        .await
-        .unwrap();
-    broker.run_once().await.unwrap();
-    let (queue, _) = env.queue_of(BOB);
-    let (mut s, _) = queue.state(&request.id).await.unwrap().unwrap();
-    s.status = Status::Ended;
-    env.put(
-        &state_key(&request.id),
-        &String::from_utf8(s.to_json()).unwrap(),
-    )
-    .await;
+    end_without_release(&env, &broker).await;
     // Listed before the real record.
     env.put("assignments/0-damaged.json", "not a record").await;
     assert_eq!(center.assignments().await.len(), 1);

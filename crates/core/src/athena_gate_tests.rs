@@ -1169,6 +1169,7 @@ mod window_requests {
     use super::*;
     use crate::aws_elevation::{AwsElevations, VaultKeys};
     use crate::gate::Outcome;
+    use warden_identity::Vault;
 
     /// The app's gate on the lab's `aws` workspace, its grants' keys in `vault`.
     pub(super) async fn window_gate(lab: &Lab, vault: &warden_identity::Vault) -> Arc<Gate> {
@@ -1900,6 +1901,78 @@ mod window_requests {
         }
     }
 
+    struct Window {
+        gate: Arc<Gate>,
+        elevations: Arc<AwsElevations>,
+        vault: Vault,
+        home: Home,
+    }
+
+    /// The window's gate and its AWS elevations on `lab`, on the system clock.
+    async fn window(lab: &Lab) -> Window {
+        window_at(lab, Arc::new(warden_elevation::SystemClock)).await
+    }
+
+    /// The same on `clock`, which the broker may share.
+    async fn window_at(lab: &Lab, clock: Arc<dyn warden_elevation::Clock>) -> Window {
+        let vault = Vault::in_memory();
+        let gate = window_gate_at(lab, &vault, clock).await;
+        let elevations = client_of(lab, &vault, &gate);
+        Window {
+            gate,
+            elevations,
+            vault,
+            home: Home::under(lab.home.path()),
+        }
+    }
+
+    /// The analyst's AWS elevations over `vault` (the same keyring) and `gate`'s journal: the
+    /// window's, or a second client on the same machine (a terminal).
+    fn client_of(lab: &Lab, vault: &Vault, gate: &Gate) -> Arc<AwsElevations> {
+        let sdk = local_sdk_config(&lab.moto.endpoint);
+        Arc::new(AwsElevations::new(
+            "aws",
+            S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
+                .expect("queue"),
+            vault.clone(),
+            gate.audit().clone(),
+            Policy::from_yaml(&lab.policy).expect("policy"),
+        ))
+    }
+
+    impl Window {
+        /// Sent from the window, as Request does; its id.
+        async fn ask(&self, request: Request) -> String {
+            crate::aws_hold::request_with(
+                self.gate.clone(),
+                Workspace::find(&self.home, None).expect("ws"),
+                self.elevations.clone(),
+                None,
+                request,
+                Duration::from_secs(60),
+                Duration::from_millis(50),
+            )
+            .await
+            .expect("sent")
+            .request_id
+            .expect("an id")
+        }
+
+        fn keyring(&self) -> Vec<String> {
+            self.vault.elevation_entries("aws").expect("keyring")
+        }
+
+        fn reasons(&self, kind: warden_audit::Kind) -> Vec<String> {
+            self.gate
+                .audit()
+                .events(&[kind], None, None, false)
+                .expect("events")
+                .into_iter()
+                .map(|e| e.payload["reason"].as_str().unwrap_or_default().to_string())
+                .collect()
+        }
+    }
+
     /// `warden elevation extend` in a terminal, on the grant a window holds: the window's
     /// follower finds the broker's new end and keeps the grant to it, instead of locking it out
     /// and wiping it at the old end. The extension is recorded once on the machine, by whoever
@@ -1909,36 +1982,14 @@ mod window_requests {
         let lab = lab().await;
         let clock = Arc::new(ManualClock::new());
         let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
-        let sdk = local_sdk_config(&lab.moto.endpoint);
-        let bucket = || Bucket::new(&sdk, REQUESTS, true).expect("bucket");
-        let policy = Policy::from_yaml(&lab.policy).expect("policy");
-        let vault = warden_identity::Vault::in_memory();
-        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
-        let open = || {
-            Arc::new(AwsElevations::new(
-                "aws",
-                S3Queue::new(bucket(), ANALYST).expect("queue"),
-                vault.clone(),
-                gate.audit().clone(),
-                policy.clone(),
-            ))
-        };
-        let (window, terminal) = (open(), open());
-        let ws = || Workspace::find(&Home::under(lab.home.path()), None).expect("ws");
-        crate::aws_hold::request_with(
-            gate.clone(),
-            ws(),
-            window,
-            None,
-            Request {
-                duration: Some(Duration::from_secs(4 * 60)),
-                ..pii_read()
-            },
-            Duration::from_secs(60),
-            Duration::from_millis(50),
-        )
-        .await
-        .expect("sent");
+        let w = window_at(&lab, clock.clone()).await;
+        let (gate, vault) = (w.gate.clone(), w.vault.clone());
+        let terminal = client_of(&lab, &vault, &gate);
+        w.ask(Request {
+            duration: Some(Duration::from_secs(4 * 60)),
+            ..pii_read()
+        })
+        .await;
         broker.run_once().await.expect("a broker pass");
         let id = next_news(&gate).await.granted[0].request_id.clone();
         let old_end = gate
@@ -2053,17 +2104,8 @@ mod window_requests {
         let lab = lab().await;
         let clock = Arc::new(ManualClock::new());
         let (broker, _broker_dir) = local_broker_at(&lab, clock.clone()).await;
-        let sdk = local_sdk_config(&lab.moto.endpoint);
-        let vault = warden_identity::Vault::in_memory();
-        let gate = window_gate_at(&lab, &vault, clock.clone()).await;
-        let elevations = AwsElevations::new(
-            "aws",
-            S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
-                .expect("queue"),
-            vault.clone(),
-            gate.audit().clone(),
-            Policy::from_yaml(&lab.policy).expect("policy"),
-        );
+        let w = window_at(&lab, clock).await;
+        let (elevations, vault) = (&w.elevations, &w.vault);
         let (id, _) = elevations.request(&pii_read()).await.expect("sent");
         broker.run_once().await.expect("a broker pass");
         vault
@@ -2313,7 +2355,6 @@ mod window_requests {
     /// withdrawn at the broker too, and nothing of it stays in the keyring.
     mod ending_everything {
         use super::*;
-        use warden_identity::Vault;
 
         /// large-scan made automatic and mapped onto an AWS role of its own (revision 2), so that
         /// a request of it the broker has not read yet would be granted at its next pass.
@@ -2337,66 +2378,6 @@ mod window_requests {
             Request {
                 name: "large-scan".into(),
                 ..pii_read()
-            }
-        }
-
-        struct Window {
-            gate: Arc<Gate>,
-            elevations: Arc<AwsElevations>,
-            vault: Vault,
-            home: Home,
-        }
-
-        async fn window(lab: &Lab) -> Window {
-            let sdk = local_sdk_config(&lab.moto.endpoint);
-            let vault = Vault::in_memory();
-            let gate = window_gate(lab, &vault).await;
-            let elevations = Arc::new(AwsElevations::new(
-                "aws",
-                S3Queue::new(Bucket::new(&sdk, REQUESTS, true).expect("bucket"), ANALYST)
-                    .expect("queue"),
-                vault.clone(),
-                gate.audit().clone(),
-                Policy::from_yaml(&lab.policy).expect("policy"),
-            ));
-            Window {
-                gate,
-                elevations,
-                vault,
-                home: Home::under(lab.home.path()),
-            }
-        }
-
-        impl Window {
-            /// Sent from the window, as Request does; its id.
-            async fn ask(&self, request: Request) -> String {
-                crate::aws_hold::request_with(
-                    self.gate.clone(),
-                    Workspace::find(&self.home, None).expect("ws"),
-                    self.elevations.clone(),
-                    None,
-                    request,
-                    Duration::from_secs(60),
-                    Duration::from_millis(50),
-                )
-                .await
-                .expect("sent")
-                .request_id
-                .expect("an id")
-            }
-
-            fn keyring(&self) -> Vec<String> {
-                self.vault.elevation_entries("aws").expect("keyring")
-            }
-
-            fn reasons(&self, kind: warden_audit::Kind) -> Vec<String> {
-                self.gate
-                    .audit()
-                    .events(&[kind], None, None, false)
-                    .expect("events")
-                    .into_iter()
-                    .map(|e| e.payload["reason"].as_str().unwrap_or_default().to_string())
-                    .collect()
             }
         }
 
