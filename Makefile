@@ -31,6 +31,8 @@ setup:
 setup-test:
 	@scripts/setup.sh --test
 
+# Rewrites only the files of ui/dist whose content changed (ui/sync-dist.mjs), so an unchanged
+# UI does not make cargo rebuild the app that embeds it.
 ui:
 	@cd ui && npm run --silent build
 

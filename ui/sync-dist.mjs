@@ -1,0 +1,37 @@
+// Copies a fresh build (argv[2]) into ui/dist (argv[3]) rewriting only the files whose bytes
+// changed, and removes files the build no longer makes. The app embeds ui/dist and cargo
+// rebuilds it when an embedded file's modification time changes, so a build that rewrote every
+// file would relink the app after each `make test` or `make run` although nothing changed.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+
+function files(root) {
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(relative(root, path));
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return out;
+}
+
+const [fresh, dist] = process.argv.slice(2);
+if (!fresh || !dist) {
+  console.error("usage: node sync-dist.mjs FRESH_BUILD_DIR DIST_DIR");
+  process.exit(2);
+}
+const built = new Set(files(fresh));
+for (const name of files(dist)) {
+  if (!built.has(name)) rmSync(join(dist, name));
+}
+for (const name of built) {
+  const from = join(fresh, name);
+  const to = join(dist, name);
+  if (existsSync(to) && readFileSync(from).equals(readFileSync(to))) continue;
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(from, to);
+}
+rmSync(fresh, { recursive: true, force: true });
