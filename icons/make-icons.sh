@@ -13,4 +13,6 @@ convert -size 512x512 gradient:'#2b5296'-'#101d36' \
   PNG32:icon.png
 convert icon.png -resize 256x256 PNG32:256x256.png
 convert icon.png -resize 128x128 PNG32:128x128.png
-convert icon.png -resize 32x32 PNG32:32x32.png
+for size in 16 24 32 48 64; do
+  convert icon.png -resize ${size}x${size} PNG32:${size}x${size}.png
+done

@@ -29,6 +29,24 @@ trap 'rm -rf "$root"' EXIT
 dpkg-deb --raw-extract "$deb" "$root/pkg"
 strip --strip-all "$root/pkg/usr/bin/warden-desktop"
 ln -s warden-desktop "$root/pkg/usr/bin/warden"
+
+# Depends from the libraries the binary links (dpkg-shlibdeps, as Debian's own packages do),
+# not only the bundler's two: libcairo2, libdbus-1-3, libsoup-3.0-0 and the C library's
+# version. The packed relocations (src-tauri/build.rs) need glibc 2.36's GLIBC_ABI_DT_RELR,
+# which dpkg-shlibdeps does not weigh (it goes by symbols): without it the package would install
+# on a system with glibc 2.35 and then fail to start.
+mkdir -p "$root/shlibs/debian"
+printf 'Source: warden\n\nPackage: warden\nArchitecture: any\n' >"$root/shlibs/debian/control"
+depends=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2>/dev/null |
+  sed -n 's/^shlibs:Depends=//p')
+if [ -z "$depends" ]; then
+  echo "deb.sh: dpkg-shlibdeps found no dependencies for warden-desktop (is dpkg-dev installed?)" >&2
+  exit 1
+fi
+if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep -q GLIBC_ABI_DT_RELR; then
+  depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
+fi
+sed -i "s/^Depends: .*/Depends: $depends/" "$root/pkg/DEBIAN/control"
 (cd "$root/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
   xargs -0 md5sum) >"$root/md5sums"
 mv "$root/md5sums" "$root/pkg/DEBIAN/md5sums"
