@@ -1567,4 +1567,36 @@ describe("running a statement, a selection or the script", () => {
     expect(calls("cancel_query")).toEqual([{ runId: expect.any(String) }]);
     expect(element("cancel").hidden).toBe(true);
   });
+
+  it("cancels a run of a selection on the first Esc pressed in the editor", async () => {
+    await start();
+    let fail: (error: unknown) => void = () => undefined;
+    handlers.run_query = () => new Promise((_, reject) => (fail = reject));
+    handlers.cancel_query = () => {
+      fail({ kind: "cancelled", message: "the query was cancelled" });
+      return true;
+    };
+    const text = "SELECT order_id FROM sales.orders WHERE order_id > 3";
+    app.setSql(text);
+    app.editor.view.dispatch({ selection: { anchor: 0, head: "SELECT order_id FROM sales.orders".length } });
+    app.editor.view.focus();
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
+    expect(calls("run_query")[0]).toMatchObject({ sql: "SELECT order_id FROM sales.orders" });
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(calls("cancel_query")).toEqual([{ runId: (calls("run_query")[0] as { runId: string }).runId }]);
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(true));
+    expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
+  });
+
+  it("leaves Esc to the editor when nothing runs: it collapses the selection", async () => {
+    await start();
+    app.setSql("SELECT order_id FROM sales.orders");
+    app.editor.view.dispatch({ selection: { anchor: 0, head: 6 } });
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(app.editor.view.state.selection.main.empty).toBe(true);
+    expect(calls("cancel_query")).toEqual([]);
+  });
 });

@@ -635,6 +635,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     },
     onRun: (scope) => void run(scope),
     onFormat: () => void format(),
+    // The editor's own Esc (collapsing a selection) would take the key first: a run is stopped
+    // by the first Esc, whatever is selected.
+    onEscape: () => {
+      if (currentRun === null || document.querySelector('[role="dialog"][aria-modal="true"]')) return false;
+      cancel();
+      return true;
+    },
   });
   layout.format.addEventListener("click", () => void format());
   layout.explain.addEventListener("click", () => void explain());
@@ -756,7 +763,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     );
   };
   layout.cancel.addEventListener("click", cancel);
-  // Esc stops the running query, unless something else used the key (a completion list, a dialog).
+  // Esc stops the running query, unless something else used the key (a completion list, a
+  // dialog). In the editor it is the editor's `onEscape` above that stops it.
   const onEscape = (event: KeyboardEvent) => {
     if (event.key !== "Escape" || event.defaultPrevented || currentRun === null) return;
     if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;

@@ -14,15 +14,24 @@ const CATALOG: Catalog = {
 
 let editor: SqlEditor;
 let runs: RunScope[];
+/** What the editor's Esc asks the window: whether a run was there to cancel. */
+let escapes: number;
+let cancelling: boolean;
 
 beforeEach(() => {
   document.body.innerHTML = `<div id="editor"></div>`;
   runs = [];
+  escapes = 0;
+  cancelling = false;
   editor = createEditor({
     parent: document.getElementById("editor") as HTMLElement,
     check: async () => null,
     onChange: () => undefined,
     onRun: (scope) => runs.push(scope),
+    onEscape: () => {
+      escapes += 1;
+      return cancelling;
+    },
   });
   editor.setCatalog(CATALOG, "sales");
 });
@@ -81,6 +90,31 @@ describe("the editor", () => {
     content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
     content.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, shiftKey: true, bubbles: true }));
     expect(runs).toEqual(["statement", "script"]);
+  });
+
+  it("gives Esc to the window first (a run to cancel), else collapses the selection", () => {
+    const content = document.querySelector(".cm-content") as HTMLElement;
+    const esc = () => content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    editor.setSql("SELECT 1 FROM t");
+    editor.view.dispatch({ selection: { anchor: 0, head: 8 } });
+    cancelling = true;
+    esc();
+    expect(escapes).toBe(1);
+    // The key was used to cancel: the selection stays as it was.
+    expect(editor.view.state.selection.main.empty).toBe(false);
+    cancelling = false;
+    esc();
+    expect(escapes).toBe(2);
+    expect(editor.view.state.selection.main.empty).toBe(true);
+  });
+
+  it("leaves Esc to an open completion list", async () => {
+    cancelling = true;
+    expect(await completionsAfter("SELECT LOG")).toContain("LOG10");
+    const content = document.querySelector(".cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(escapes).toBe(0);
+    expect(currentCompletions(editor.view.state)).toEqual([]);
   });
 
   it("jumps to a range, clamped to the text", () => {

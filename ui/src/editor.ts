@@ -1,6 +1,6 @@
 // The CodeMirror 6 SQL editor: Athena dialect, schema completion, live lint
 // through the Rust linter, and Ctrl/Cmd+Enter to run.
-import type { Completion, CompletionContext, CompletionResult, CompletionSource } from "@codemirror/autocomplete";
+import { completionStatus, type Completion, type CompletionContext, type CompletionResult, type CompletionSource } from "@codemirror/autocomplete";
 import { keywordCompletionSource, schemaCompletionSource } from "@codemirror/lang-sql";
 import { HighlightStyle, LanguageSupport, syntaxHighlighting } from "@codemirror/language";
 import { forceLinting, linter } from "@codemirror/lint";
@@ -27,6 +27,12 @@ export interface EditorOptions {
   onRun: (scope: RunScope) => void;
   /** Shift+Alt+F: lay the text out. */
   onFormat?: () => void;
+  /**
+   * Esc in the editor, asked before the editor's own use of the key (collapsing a selection,
+   * closing the search panel): true when it used the key (it cancelled a run). An open
+   * completion list keeps its Esc.
+   */
+  onEscape?: () => boolean;
 }
 
 export type RunScope = "statement" | "script";
@@ -180,6 +186,10 @@ export function createEditor(options: EditorOptions): SqlEditor {
           options.onFormat?.();
           return true;
         },
+      },
+      {
+        key: "Escape",
+        run: (view) => completionStatus(view.state) !== "active" && (options.onEscape?.() ?? false),
       },
     ]),
   );
