@@ -1320,6 +1320,51 @@ describe("saved queries in the window", () => {
     expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
   });
 
+  it("fills Ctrl+S's description from the saved query of the tab's name, else leaves it empty", async () => {
+    let list: { name: string; description: string; sql: string; database: string | null; savedAt: number }[] = [];
+    handlers.saved_queries = () => list;
+    handlers.save_query = (args) => {
+      const q = args.query as { name: string; description: string; sql: string; database: string | null };
+      list = [...list.filter((s) => s.name.toLowerCase() !== q.name.toLowerCase()), { ...q, savedAt: 1 }];
+      return list;
+    };
+    const ctrlS = () =>
+      (document.activeElement ?? document.body).dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true, cancelable: true }));
+    await start();
+    const description = element("save-description") as HTMLTextAreaElement;
+    app.setSql("SELECT order_id FROM sales.orders");
+    ctrlS();
+    await vi.waitFor(() => expect(element("saved-panel").hidden).toBe(false));
+    (element("save-name") as HTMLInputElement).value = "Orders";
+    description.value = "for the Monday meeting";
+    element("save-submit").click();
+    await vi.waitFor(() => expect(app.tabs().titles).toEqual(["Orders"]));
+
+    // A second tab: its save starts without the first query's description.
+    app.editor.view.focus();
+    document.activeElement?.dispatchEvent(new KeyboardEvent("keydown", { key: "t", ctrlKey: true, bubbles: true, cancelable: true }));
+    app.setSql("SELECT 2");
+    ctrlS();
+    await vi.waitFor(() => expect((element("save-name") as HTMLInputElement).value).toBe("Query 1"));
+    expect(description.value).toBe("");
+    element("save-submit").click();
+    await vi.waitFor(() => expect(calls("save_query")).toHaveLength(2));
+    expect(calls("save_query")[1]).toEqual({ query: { name: "Query 1", description: "", sql: "SELECT 2", database: "sales" } });
+
+    // Opened from Saved and saved again: it keeps its own description.
+    await vi.waitFor(() => expect(document.querySelector('#saved-list [data-name="Orders"] .history-open')).not.toBeNull());
+    document.querySelector<HTMLButtonElement>('#saved-list [data-name="Orders"] .history-open')?.click();
+    expect(app.tabs().titles).toEqual(["Orders", "Query 1", "Orders"]);
+    app.editor.view.focus();
+    ctrlS();
+    await vi.waitFor(() => expect(description.value).toBe("for the Monday meeting"));
+    element("save-submit").click();
+    await vi.waitFor(() => expect(calls("save_query")).toHaveLength(3));
+    expect(calls("save_query")[2]).toEqual({
+      query: { name: "Orders", description: "for the Monday meeting", sql: "SELECT order_id FROM sales.orders", database: "sales" },
+    });
+  });
+
   it("shares the side column: opening Saved closes History", async () => {
     handlers.saved_queries = () => [];
     await start();

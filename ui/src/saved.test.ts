@@ -104,6 +104,58 @@ describe("the Saved panel", () => {
     expect([...panel.list.querySelectorAll<HTMLElement>(".saved-row")].map((r) => r.dataset.name)).toEqual(["Weekly orders"]);
   });
 
+  it("starts another tab's save with no description, not the last one typed", async () => {
+    const { panel, calls } = mount();
+    let front = { sql: "SELECT 1", database: "web", name: "Weekly orders" };
+    panel.saveFrom(() => front);
+    await panel.startSave();
+    panel.description.value = "for the Monday meeting";
+    panel.submit.click();
+    await vi.waitFor(() => expect(calls.save).toHaveBeenCalledTimes(1));
+    front = { sql: "SELECT 2", database: "web", name: "Query 2" };
+    await panel.startSave();
+    expect(panel.name.value).toBe("Query 2");
+    expect(panel.description.value).toBe("");
+    panel.submit.click();
+    await vi.waitFor(() => expect(calls.save).toHaveBeenCalledTimes(2));
+    expect(calls.save).toHaveBeenLastCalledWith({ name: "Query 2", description: "", sql: "SELECT 2", database: "web" });
+  });
+
+  it("starts a saved query's save with its own description, so saving again keeps it", async () => {
+    const calls = backend([query("Weekly orders", { description: "for the Monday meeting" }), query("b", { description: "other" })]);
+    const { panel } = mount(calls);
+    // The tab opened from the Saved panel carries the query's name; the panel was never opened
+    // before, so the description comes from the list read as it opens.
+    panel.saveFrom(() => ({ sql: "SELECT 'Weekly orders' LIMIT 5", database: "sales", name: "Weekly orders" }));
+    panel.description.value = "left from before";
+    await panel.startSave();
+    expect(panel.description.value).toBe("for the Monday meeting");
+    panel.submit.click();
+    await vi.waitFor(() => expect(calls.save).toHaveBeenCalledTimes(1));
+    expect(calls.save).toHaveBeenCalledWith({
+      name: "Weekly orders",
+      description: "for the Monday meeting",
+      sql: "SELECT 'Weekly orders' LIMIT 5",
+      database: "sales",
+    });
+    // The backend matches names whatever their case; so does the form.
+    panel.saveFrom(() => ({ sql: "SELECT 2", database: "sales", name: "B" }));
+    await panel.startSave();
+    expect(panel.description.value).toBe("other");
+  });
+
+  it("keeps what was typed into the form while the list was read", async () => {
+    let answer: (list: SavedQuery[]) => void = () => undefined;
+    const calls = backend([query("Query 3", { description: "old" })]);
+    calls.list.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    const { panel } = mount(calls);
+    const starting = panel.startSave();
+    panel.description.value = "typed at once";
+    answer([query("Query 3", { description: "old" })]);
+    await starting;
+    expect(panel.description.value).toBe("typed at once");
+  });
+
   it("shows why a save was refused, and keeps the form", async () => {
     const { panel, hooks } = mount();
     await panel.startSave();

@@ -1,6 +1,7 @@
 // The Saved panel: queries kept under a name and a description on this machine, per workspace
 // (the backend keeps them in its data folder, like the tabs). Ctrl+S opens it with the front
-// tab's name filled in; saving under an existing name replaces that query. A click on a saved
+// tab's name filled in, and the description of the saved query of that name if there is one;
+// saving under an existing name replaces that query. A click on a saved
 // query opens it in a new tab; Delete asks once more before it deletes. On an Athena workspace
 // the panel also lists the named queries of the workgroup in use, read-only (they are managed in
 // Athena); a click opens one in a new tab, where it is linted like any text.
@@ -119,15 +120,32 @@ export class SavedPanel {
     if (open) await this.load();
   }
 
-  /** Ctrl+S: the panel open, the name filled in from the front tab and focused. */
+  /**
+   * Ctrl+S: the panel open, the name filled in from the front tab and focused, and the
+   * description that of the saved query of that name, or none: saving under a name replaces
+   * the whole entry, so a description left from another query would be saved with this one.
+   */
   async startSave(): Promise<void> {
     const source = this.source?.();
     if (source) this.name.value = source.name;
     this.note.textContent = "";
+    // From the list known now, then from the one read as the panel opens, unless the form was
+    // typed in meanwhile.
+    const filled = { name: this.name.value, description: this.descriptionOf(this.name.value) };
+    this.description.value = filled.description;
     const opening = this.setOpen(true);
     this.name.focus();
     this.name.select();
     await opening;
+    if (this.name.value === filled.name && this.description.value === filled.description) {
+      this.description.value = this.descriptionOf(filled.name);
+    }
+  }
+
+  /** The description of the saved query named `name` (as the backend matches it), or "". */
+  private descriptionOf(name: string): string {
+    const wanted = name.trim().toLowerCase();
+    return this.queries.find((query) => query.name.toLowerCase() === wanted)?.description ?? "";
   }
 
   async load(): Promise<void> {
