@@ -2,7 +2,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { elevationStatus, grant, policyStatus } from "./testing";
 import type { AuditEvent, AuditStatus, Catalog, ElevationStatus, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
-import { FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
+import { CLOSED_TABS_KEPT, FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
 import { NOTE_MS } from "./layout";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
@@ -1227,6 +1227,90 @@ describe("tabs", () => {
     await vi.waitFor(() => expect(element("error").textContent).toContain("Your tabs could not be kept"));
     expect(element("error").textContent).toContain("disk full");
     expect(app.tabs().titles).toEqual(["Query 1", "Query 2", "Query 3"]);
+  });
+
+  it("reopens closed tabs with Ctrl+Shift+T, the last closed first, where they were", async () => {
+    handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
+    await start();
+    const select = element("database") as HTMLSelectElement;
+    app.setSql("SELECT 1");
+    key({ key: "t", ctrlKey: true });
+    app.setSql("SELECT order_id FROM sales.orders");
+    select.value = "web";
+    select.dispatchEvent(new Event("change"));
+    key({ key: "t", ctrlKey: true });
+    app.setSql("SELECT 3");
+    key({ key: "Tab", ctrlKey: true, shiftKey: true });
+    expect(selected()).toBe("Query 2");
+    key({ key: "w", ctrlKey: true });
+    expect(element("result-note").textContent).toBe("Closed Query 2: Ctrl+Shift+T reopens it.");
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 3"], active: 1 });
+    key({ key: "w", ctrlKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1"], active: 0 });
+
+    key({ key: "T", ctrlKey: true, shiftKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 3"], active: 1 });
+    expect(app.getSql()).toBe("SELECT 3");
+    key({ key: "T", ctrlKey: true, shiftKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 2", "Query 3"], active: 1 });
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+    expect(select.value).toBe("web");
+    // Checked again like any tab brought to the front, in its own database.
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+    expect(calls("lint").at(-1)).toMatchObject({ sql: "SELECT order_id FROM sales.orders", database: "web" });
+    expect(document.activeElement?.closest("#editor")).not.toBeNull();
+    // Kept for the next start like any other tab.
+    expect(JSON.parse(keptTabsText ?? "{}").tabs.map((tab: { text: string }) => tab.text)).toEqual(["SELECT 1", "SELECT order_id FROM sales.orders", "SELECT 3"]);
+
+    key({ key: "T", ctrlKey: true, shiftKey: true });
+    expect(app.tabs().titles).toHaveLength(3);
+    expect(element("result-note").textContent).toBe("No closed tab to reopen.");
+  });
+
+  it("brings the last tab back in place of the empty one its close left, cursor and undo included", async () => {
+    await start();
+    app.setSql("SELECT 12");
+    app.editor.view.dispatch({ selection: { anchor: 3 } });
+    key({ key: "w", ctrlKey: true });
+    expect(app.getSql()).toBe("");
+    key({ key: "T", ctrlKey: true, shiftKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1"], active: 0 });
+    expect(app.getSql()).toBe("SELECT 12");
+    expect(app.editor.view.state.selection.main.head).toBe(3);
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true, bubbles: true, cancelable: true }));
+    // Its own history: the typing is undone (a fresh tab with that text would have none to undo).
+    expect(app.getSql()).toBe("");
+  });
+
+  it("gives a reopened tab a new number when its own was given again since", async () => {
+    await start();
+    app.newTab("SELECT 2");
+    key({ key: "w", ctrlKey: true });
+    key({ key: "t", ctrlKey: true });
+    expect(app.tabs().titles).toEqual(["Query 1", "Query 2"]);
+    key({ key: "T", ctrlKey: true, shiftKey: true });
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Query 3", "Query 2"], active: 1 });
+    expect(app.getSql()).toBe("SELECT 2");
+  });
+
+  it("keeps the last closed tabs that had text, not empty ones, up to a limit", async () => {
+    await start();
+    app.setSql("SELECT 0");
+    for (let i = 1; i <= CLOSED_TABS_KEPT; i += 1) app.newTab(`SELECT ${i}`);
+    app.newTab();
+    // Closes the empty tab first, then every other from the last.
+    for (let i = 0; i <= CLOSED_TABS_KEPT + 1; i += 1) key({ key: "w", ctrlKey: true });
+    expect(app.tabs().titles).toEqual(["Query 1"]);
+    expect(app.getSql()).toBe("");
+    const reopened: string[] = [];
+    for (let i = 0; i <= CLOSED_TABS_KEPT; i += 1) {
+      key({ key: "T", ctrlKey: true, shiftKey: true });
+      reopened.push(app.getSql());
+    }
+    // The oldest (SELECT 20, closed first) was dropped; the empty tab was never kept.
+    expect(reopened.slice(0, CLOSED_TABS_KEPT)).toEqual(Array.from({ length: CLOSED_TABS_KEPT }, (_, i) => `SELECT ${i}`));
+    expect(element("result-note").textContent).toBe("No closed tab to reopen.");
   });
 
   it("does not close a tab whose query is running", async () => {

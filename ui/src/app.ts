@@ -85,6 +85,8 @@ export const FOCUS_REFRESH_MS = 30_000;
 export const SCAN_MEASURE_DELAY_MS = 800;
 /** How long after the last key the tabs are kept (structural changes are kept at once). */
 export const TYPED_SAVE_DELAY_MS = 300;
+/** How many closed tabs Ctrl+Shift+T can bring back, newest first. */
+export const CLOSED_TABS_KEPT = 20;
 
 /** Whether the bundle in force differs in a way that changes what may run. */
 function policyMoved(before: api.PolicyStatus | null, after: api.PolicyStatus): boolean {
@@ -99,6 +101,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   document.title = "Warden";
   const layout = mountLayout(root, platform);
   const shortcut = runShortcut(platform);
+  const reopenKeys = /mac|iphone|ipad/i.test(platform) ? "⇧⌘T" : "Ctrl+Shift+T";
   const checker = new Checker(api.lint);
   const grid = new ResultGrid(layout.grid, {
     fetchRows: api.fetchRows,
@@ -698,6 +701,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     editor.view.focus();
   }
 
+  /**
+   * Tabs closed with text in them, the newest last, for Ctrl+Shift+T: their title, database and
+   * editor state (text, cursor, undo history). Kept in memory only, so for this session and
+   * workspace (switching workspaces restarts the window); their results are not kept.
+   */
+  const closedTabs: { title: string; database: string | null; state: EditorState; index: number }[] = [];
+
   /** Closes `tab`; closing the last one leaves an empty one, so there is always a tab to type in. */
   function closeTab(tab: Tab) {
     if (tab.running) {
@@ -706,6 +716,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }
     // Its query does not run once the elevation it waits for is granted.
     pendingRuns.closed(tab.id);
+    const text = textOf(tab);
     if (tabs.length === 1) {
       const fresh = makeTab(nextTitle([]), defaultDatabase, editor.createState(""));
       tabs = [tab, fresh];
@@ -715,6 +726,37 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     tabs = tabs.filter((candidate) => candidate !== tab);
     renderTabs();
     persistTabs();
+    // An empty tab loses nothing; one with text can be brought back, and the note says how.
+    if (text.trim() === "") return;
+    closedTabs.push({ title: tab.title, database: tab.database, state: tab.state ?? editor.createState(text), index });
+    if (closedTabs.length > CLOSED_TABS_KEPT) closedTabs.shift();
+    showNote(layout, `Closed ${tab.title}: ${reopenKeys} reopens it.`);
+  }
+
+  /** Ctrl+Shift+T: the tab closed last, where it was, with its text, database and cursor. */
+  function reopenTab() {
+    const closed = closedTabs.pop();
+    if (!closed) {
+      showNote(layout, "No closed tab to reopen.");
+      return;
+    }
+    // The empty tab that closing the last one left gives its place, if still untouched.
+    const only = tabs.length === 1 ? front : null;
+    const blank = only && textOf(only).trim() === "" && only.result === null && only.details === null && !only.running ? only : null;
+    const others = tabs.filter((tab) => tab !== blank);
+    const titles = others.map((tab) => tab.title);
+    // "Query N" may have been given again since; a saved query's name stays.
+    const title = titles.includes(closed.title) && /^Query \d+$/.test(closed.title) ? nextTitle(titles) : closed.title;
+    const tab = makeTab(title, closed.database, closed.state);
+    others.splice(Math.min(closed.index, others.length), 0, tab);
+    tabs = blank ? [...others, blank] : others;
+    activate(tab);
+    if (blank) {
+      tabs = tabs.filter((candidate) => candidate !== blank);
+      renderTabs();
+      persistTabs();
+    }
+    editor.view.focus();
   }
 
   function nextTab(step = 1) {
@@ -722,12 +764,16 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     activate(tabs[(index + step + tabs.length) % tabs.length]);
   }
 
-  /** Ctrl+T, Ctrl+W, Ctrl+Tab (Ctrl+Shift+Tab back), wherever the focus is, unless a dialog is open. */
+  /**
+   * Ctrl+T, Ctrl+W, Ctrl+Shift+T (reopen), Ctrl+Tab (Ctrl+Shift+Tab back), Ctrl+S, wherever the
+   * focus is, unless a dialog is open.
+   */
   const onTabKeys = (event: KeyboardEvent) => {
     if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
     if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;
     const key = event.key.toLowerCase();
     if (key === "t" && !event.shiftKey) newTab();
+    else if (key === "t") reopenTab();
     else if (key === "w" && !event.shiftKey) closeTab(front);
     else if (key === "tab") nextTab(event.shiftKey ? -1 : 1);
     else if (key === "s" && !event.shiftKey) {
