@@ -1,6 +1,6 @@
 import { CompletionContext, currentCompletions, startCompletion } from "@codemirror/autocomplete";
 import { EditorState } from "@codemirror/state";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Catalog } from "./api";
 import { createEditor, LINT_DELAY_MS, notOnNumbers, type RunScope, type SqlEditor } from "./editor";
 
@@ -71,8 +71,65 @@ describe("completion", () => {
 });
 
 describe("the editor", () => {
-  it("lints at most 75 ms after the last key", () => {
+  it("lints once, 75 ms after the last of several quick keys, not before", () => {
     expect(LINT_DELAY_MS).toBeLessThanOrEqual(75);
+    vi.useFakeTimers();
+    try {
+      const parent = document.createElement("div");
+      document.body.append(parent);
+      const asked: { sql: string; at: number }[] = [];
+      const start = Date.now();
+      const typing = createEditor({
+        parent,
+        check: async (sql) => {
+          asked.push({ sql, at: Date.now() - start });
+          return null;
+        },
+        onChange: () => undefined,
+        onRun: () => undefined,
+      });
+      // The empty text it starts with is linted once too.
+      vi.advanceTimersByTime(LINT_DELAY_MS);
+      expect(asked).toEqual([{ sql: "", at: LINT_DELAY_MS }]);
+      asked.length = 0;
+
+      // Keys as typing makes them (one input transaction each), 30 ms apart: within the delay.
+      const type = (key: string) => {
+        const at = typing.view.state.selection.main.head;
+        typing.view.dispatch({ changes: { from: at, insert: key }, selection: { anchor: at + 1 }, userEvent: "input.type" });
+      };
+      const keys = "SELECT";
+      for (const [index, key] of [...keys].entries()) {
+        if (index > 0) vi.advanceTimersByTime(30);
+        type(key);
+      }
+      const last = Date.now() - start;
+      vi.advanceTimersByTime(LINT_DELAY_MS - 1);
+      expect(asked).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(asked).toEqual([{ sql: "SELECT", at: last + LINT_DELAY_MS }]);
+      // Nothing more while the text rests.
+      vi.advanceTimersByTime(1_000);
+      expect(asked).toHaveLength(1);
+      typing.view.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("comments the line with Ctrl+/ and uncomments it again", () => {
+    editor.setSql("SELECT 1");
+    const content = document.querySelector(".cm-content") as HTMLElement;
+    const ctrlSlash = () => content.dispatchEvent(new KeyboardEvent("keydown", { key: "/", ctrlKey: true, bubbles: true, cancelable: true }));
+    ctrlSlash();
+    expect(editor.getSql()).toBe("-- SELECT 1");
+    ctrlSlash();
+    expect(editor.getSql()).toBe("SELECT 1");
+    // Every line of a selection.
+    editor.setSql("SELECT a\nFROM t");
+    editor.view.dispatch({ selection: { anchor: 0, head: editor.getSql().length } });
+    ctrlSlash();
+    expect(editor.getSql()).toBe("-- SELECT a\n-- FROM t");
   });
 
   it("runs the selection, else the statement under the cursor, or the whole script", () => {
