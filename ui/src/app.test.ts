@@ -491,7 +491,7 @@ describe("the window", () => {
       throw "Workspace not found at /tmp/warden.";
     };
     await start();
-    expect(element("status").textContent).toBe("Workspace unavailableAdd workspace…");
+    expect(element("status").textContent).toBe("Workspace unavailableAdd AWS workspace…");
     expect(element("error").textContent?.trim()).toBe("Could not read the workspace. Workspace not found at /tmp/warden.");
     app.setSql("SELECT 1");
     await app.run();
@@ -1354,6 +1354,21 @@ describe("accessibility", () => {
     expect(controls.length).toBeGreaterThan(15);
     const unnamed = controls.filter((el) => accessibleName(el) === "").map((el) => el.outerHTML.slice(0, 120));
     expect(unnamed).toEqual([]);
+  });
+
+  it("names every button with words that contain the ones it shows (WCAG label in name)", async () => {
+    await start();
+    element("history-toggle").click();
+    element("saved-toggle").click();
+    element("audit-toggle").click();
+    await vi.waitFor(() => expect(element("audit-panel").hidden).toBe(false));
+    const words = (text: string) => text.replace(/[…\s]+/g, " ").trim().toLowerCase();
+    const buttons = [...document.querySelectorAll<HTMLElement>("button, [role=tab]")].filter((el) => /[a-z]/i.test(el.textContent ?? ""));
+    expect(buttons.map((el) => el.id)).toContain("add-workspace");
+    const mismatched = buttons
+      .filter((el) => !words(accessibleName(el)).includes(words(el.textContent ?? "")))
+      .map((el) => `${JSON.stringify(el.textContent)} named ${JSON.stringify(accessibleName(el))}`);
+    expect(mismatched).toEqual([]);
   });
 });
 

@@ -293,11 +293,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         showNote(layout, `Added the ${name} workspace: pick it in the status bar to open it.`);
       },
     });
-  const addWorkspaceButton = element("button", "status-button", "Add workspace…");
+  // Named by the words it shows (a voice command says what it reads), as in the welcome panel.
+  const addWorkspaceButton = element("button", "status-button", "Add AWS workspace…");
   addWorkspaceButton.type = "button";
   addWorkspaceButton.id = "add-workspace";
-  addWorkspaceButton.title = "Add AWS workspace…";
-  addWorkspaceButton.setAttribute("aria-label", "Add AWS workspace");
+  addWorkspaceButton.title = "Add an AWS workspace to config.toml";
   addWorkspaceButton.addEventListener("click", () => void openWorkspaceDialog());
 
   // An unreadable workspace takes the whole status bar, as before.
