@@ -247,7 +247,7 @@ export class SavedPanel {
 
   private render(): void {
     if (this.failed !== null) return this.message(this.failed, true);
-    if (this.queries.length === 0) return this.message("No saved queries yet: Ctrl+S saves the current tab.");
+    if (this.queries.length === 0) return this.message("No saved queries yet: Ctrl+S starts saving the current tab.");
     this.list.replaceChildren(...this.queries.map((query) => this.row(query)));
   }
 
