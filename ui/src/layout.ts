@@ -79,7 +79,7 @@ const MARKUP = `
     <button id="explain" class="tool-button" type="button" title="Show the plan of the statement at the cursor (EXPLAIN)">Explain</button>
     <button id="format" class="tool-button" type="button" title="Lay the query out (Shift+Alt+F)">Format</button>
     <button id="history-toggle" class="tool-button" type="button" title="Show past runs">History</button>
-    <button id="saved-toggle" class="tool-button" type="button" title="Saved queries (Ctrl+S saves the tab)">Saved</button>
+    <button id="saved-toggle" class="tool-button" type="button" title="Saved queries (Ctrl+S saves the current tab under a name)">Saved</button>
     <button id="audit-toggle" class="tool-button" type="button" aria-controls="audit-panel" aria-expanded="false" title="Show the audit journal">Audit</button>
     <button id="approvals-toggle" class="tool-button" type="button" aria-controls="approvals-panel" aria-expanded="false" title="Requests waiting for your decision, and grants you approved" hidden>Approvals</button>
     <select id="database" class="database-select" aria-label="Database" title="Database that unqualified table names resolve in"></select>
