@@ -1,7 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, QueryResult, RowPage } from "./api";
-import { cut, MAX_COPY_ROWS, selectionBetween, selects, toTsv, tsvField } from "./copy";
+import { csvField, cut, MAX_COPY_ROWS, selectionBetween, selects, toCsv, toTsv, tsvField } from "./copy";
 import { ResultGrid } from "./grid";
+
+describe("CSV (RFC 4180)", () => {
+  it("quotes commas, quotes and line breaks, and keeps NULL apart from empty text", () => {
+    expect(csvField(null)).toBe("");
+    expect(csvField("")).toBe('""');
+    expect(csvField("plain")).toBe("plain");
+    expect(csvField("a,b")).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField("two\nlines")).toBe('"two\nlines"');
+    expect(csvField("cr\r\nlf")).toBe('"cr\r\nlf"');
+    expect(csvField("tab\tstays")).toBe("tab\tstays");
+    expect(csvField(true)).toBe("true");
+    expect(csvField(-1.5)).toBe("-1.5");
+    expect(toCsv([[1, null, "x,y"], [2, "", 'q"']], ["n", "s", "t, u"])).toBe('n,s,"t, u"\r\n1,,"x,y"\r\n2,"","q"""');
+  });
+});
 
 describe("TSV", () => {
   it("writes NULL as empty and quotes what would break a line or a field", () => {
@@ -14,9 +30,11 @@ describe("TSV", () => {
     expect(toTsv([[1, null, "x"], [2, "", true]], ["n", "s", "t"])).toBe("n\ts\tt\n1\t\tx\n2\t\ttrue");
   });
 
-  it("selects rectangles, and whole rows from a row number", () => {
-    expect(selectionBetween({ row: 5, column: 2 }, { row: 3, column: 0 }, 4)).toEqual({ firstRow: 3, lastRow: 5, firstColumn: 0, lastColumn: 2 });
-    const rows = selectionBetween({ row: 1, column: -1 }, { row: 2, column: 1 }, 4);
+  it("selects rectangles, whole rows from a row number and whole columns from a header", () => {
+    expect(selectionBetween({ row: 5, column: 2 }, { row: 3, column: 0 }, 4, 10)).toEqual({ firstRow: 3, lastRow: 5, firstColumn: 0, lastColumn: 2 });
+    expect(selectionBetween({ row: -1, column: 2 }, { row: -1, column: 1 }, 4, 10)).toEqual({ firstRow: 0, lastRow: 9, firstColumn: 1, lastColumn: 2 });
+    expect(selectionBetween({ row: -1, column: -1 }, { row: -1, column: -1 }, 4, 10)).toEqual({ firstRow: 0, lastRow: 9, firstColumn: 0, lastColumn: 3 });
+    const rows = selectionBetween({ row: 1, column: -1 }, { row: 2, column: 1 }, 4, 10);
     expect(rows).toEqual({ firstRow: 1, lastRow: 2, firstColumn: 0, lastColumn: 3 });
     expect(selects(rows, 2, 3)).toBe(true);
     expect(selects(rows, 3, 0)).toBe(false);

@@ -1,15 +1,25 @@
-// Copying from the result grid: a cell, rows or a rectangular selection as TSV, which
-// spreadsheets and text editors paste as a table. NULL is an empty field; a value holding a tab,
-// a line break or a quote is quoted with its quotes doubled, as spreadsheets read it.
+// Copying from the result grid: a cell, rows, columns or a rectangular selection, as TSV (what
+// spreadsheets and text editors paste as a table) or as CSV (RFC 4180, as Export writes it).
+//
+// TSV: NULL is an empty field; a value holding a tab, a line break or a quote is quoted with its
+// quotes doubled, as spreadsheets read it.
+// CSV: fields holding `,` `"` CR or LF are quoted with quotes doubled; NULL is an empty field and
+// empty text is `""`, so the two stay apart; records end with CRLF.
 
 import type { CellValue } from "./api";
 
 /** At most this many rows are copied at once (the backend pages at most 5,000 rows). */
 export const MAX_COPY_ROWS = 5_000;
 
+export type CopyFormat = "tsv" | "csv";
+
+function plain(value: CellValue): string {
+  return typeof value === "boolean" ? (value ? "true" : "false") : String(value);
+}
+
 export function tsvField(value: CellValue | undefined): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "boolean" ? (value ? "true" : "false") : String(value);
+  const text = plain(value);
   return /[\t\n\r"]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -18,6 +28,21 @@ export function toTsv(rows: CellValue[][], header?: string[]): string {
   const lines = rows.map((row) => row.map(tsvField).join("\t"));
   if (header) lines.unshift(header.map((name) => tsvField(name)).join("\t"));
   return lines.join("\n");
+}
+
+/** One RFC 4180 field: NULL empty, empty text `""`. */
+export function csvField(value: CellValue | undefined): string {
+  if (value === null || value === undefined) return "";
+  const text = plain(value);
+  if (text === "") return '""';
+  return /[,"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Rows as CSV records separated by CRLF, with `header` first when given (no CRLF after the last). */
+export function toCsv(rows: CellValue[][], header?: string[]): string {
+  const lines = rows.map((row) => row.map(csvField).join(","));
+  if (header) lines.unshift(header.map((name) => csvField(name)).join(","));
+  return lines.join("\r\n");
 }
 
 /** A rectangle of the grid: rows and columns, both inclusive; a whole row spans every column. */
@@ -29,17 +54,22 @@ export interface Selection {
 }
 
 export interface Cell {
+  /** -1: the column header, which stands for the whole column. */
   row: number;
   /** -1: the row number, which stands for the whole row. */
   column: number;
 }
 
-/** The rectangle between two cells; a row number at either end takes whole rows. */
-export function selectionBetween(anchor: Cell, focus: Cell, columns: number): Selection {
+/**
+ * The rectangle between two cells of a grid of `rows` x `columns`: a row number at either end
+ * takes whole rows, a column header whole columns (the corner, both: everything).
+ */
+export function selectionBetween(anchor: Cell, focus: Cell, columns: number, rows: number): Selection {
   const wholeRows = anchor.column < 0 || focus.column < 0;
+  const wholeColumns = anchor.row < 0 || focus.row < 0;
   return {
-    firstRow: Math.min(anchor.row, focus.row),
-    lastRow: Math.max(anchor.row, focus.row),
+    firstRow: wholeColumns ? 0 : Math.min(anchor.row, focus.row),
+    lastRow: wholeColumns ? rows - 1 : Math.max(anchor.row, focus.row),
     firstColumn: wholeRows ? 0 : Math.min(anchor.column, focus.column),
     lastColumn: wholeRows ? columns - 1 : Math.max(anchor.column, focus.column),
   };
@@ -58,4 +88,9 @@ export function selects(selection: Selection | null, row: number, column: number
 /** The selected part of `rows` (which start at the selection's first row). */
 export function cut(rows: CellValue[][], selection: Selection): CellValue[][] {
   return rows.map((row) => row.slice(selection.firstColumn, selection.lastColumn + 1));
+}
+
+/** The text of copied rows in `format`; `header` names the columns. */
+export function formatRows(format: CopyFormat, rows: CellValue[][], header?: string[]): string {
+  return format === "csv" ? toCsv(rows, header) : toTsv(rows, header);
 }

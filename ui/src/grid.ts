@@ -108,7 +108,7 @@ export class ResultGrid {
   /** The selected rectangle, if any. */
   get selection(): Selection | null {
     if (!this.shown || !this.anchor || !this.focusCell) return null;
-    return selectionBetween(this.anchor, this.focusCell, this.shown.result.columns.length);
+    return selectionBetween(this.anchor, this.focusCell, this.shown.result.columns.length, this.shown.result.rowCount);
   }
 
   /** Selects the rectangle from `anchor` to `focus` (column -1: whole rows), as clicks do. */
