@@ -1,5 +1,14 @@
 // The results grid: a virtualized list (only rows in view are in the DOM)
 // whose rows are paged in from Rust with `fetch_rows` as the user scrolls.
+//
+// Keyboard (the WAI-ARIA grid pattern): the grid is one Tab stop and keeps the focus; the active
+// cell is named by aria-activedescendant (rows come and go as they scroll, so cells cannot hold
+// the focus themselves). Arrows move it (onto the header: the column; onto the row number: the
+// row), Home/End to the row's ends, Ctrl+Home/Ctrl+End to the grid's, PageUp/PageDown by a
+// screenful; Shift with any of them extends the selection. Shift+Space selects the row,
+// Ctrl+Space the column, Ctrl+A everything. Enter or F2 opens the active cell's whole value.
+// Ctrl+C copies the selection as TSV, Ctrl+Shift+C as CSV. Alt+←/→ narrows or widens the active
+// cell's column (as do dragging and the arrow keys on a header's resize handle).
 import {
   Virtualizer,
   elementScroll,
@@ -8,7 +17,7 @@ import {
 } from "@tanstack/virtual-core";
 import type { CellValue, QueryResult, RowPage } from "./api";
 import { cellText, columnWidth, isNumericType } from "./cells";
-import { type Cell, cut, MAX_COPY_ROWS, selectionBetween, selects, type Selection, toTsv } from "./copy";
+import { type Cell, type CopyFormat, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
 import { describeError } from "./errors";
 import { PageCache } from "./paging";
 
@@ -27,9 +36,9 @@ export interface GridOptions {
   onError: (message: string) => void;
   /** Puts text on the clipboard (Ctrl+C on a selection). */
   copy?: (text: string) => Promise<void>;
-  /** What was copied, in plain words. */
+  /** What was copied or selected, in plain words (a passing note). */
   onCopied?: (message: string) => void;
-  /** A double-clicked cell's whole value (long text, JSON), with its column's name. */
+  /** A cell's whole value (long text, JSON), with its column's name: double-click, Enter or F2. */
   onExpand?: (column: string, value: CellValue) => void;
   pageSize?: number;
   overscan?: number;
@@ -56,52 +65,70 @@ function div(className: string, text?: string): HTMLDivElement {
   return element;
 }
 
+function plural(count: number, word: string): string {
+  return `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
+}
+
+let grids = 0;
+
 export class ResultGrid {
   private shown: Shown | null = null;
   private frame = 0;
+  /** The selection's ends (row -1: a column header; column -1: a row number). */
   private anchor: Cell | null = null;
   private focusCell: Cell | null = null;
+  /** The cell the keyboard is on. */
+  private active: Cell | null = null;
+  private activeElement: HTMLElement | null = null;
   /** The shown result's column widths in pixels, as the user resized them. */
   private widths: number[] = [];
+  /** Prefix of the cells' ids (for aria-activedescendant). */
+  private readonly prefix: string;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly options: GridOptions,
   ) {
+    grids += 1;
+    this.prefix = root.id === "" ? `grid${grids}` : root.id;
     root.tabIndex = 0;
-    root.setAttribute("role", "grid");
-    root.setAttribute("aria-multiselectable", "true");
+    this.asGrid();
     this.placeholder("Run a query to see its results here.");
-    // A click picks a cell (or a row, on its number); Shift+click extends to a rectangle.
+    // A click picks a cell, a row (on its number) or a column (on its header); Shift+click
+    // extends to a rectangle.
     root.addEventListener("click", (event) => {
       const target = event.target instanceof Element ? event.target : null;
-      const rowElement = target?.closest<HTMLElement>(".grid-row");
-      if (!rowElement || !this.shown) return;
-      const cell = target?.closest<HTMLElement>(".grid-cell, .grid-rownum");
-      const picked: Cell = {
-        row: Number(rowElement.dataset.index),
-        column: cell?.dataset.column === undefined ? -1 : Number(cell.dataset.column),
-      };
-      if (event.shiftKey && this.anchor) this.focusCell = picked;
-      else this.anchor = this.focusCell = picked;
-      this.paintSelection();
+      if (!target || !this.shown || target.closest(".grid-resize")) return;
+      let picked: Cell;
+      if (target.closest(".grid-header")) {
+        const head = target.closest<HTMLElement>(".grid-head-cell");
+        picked = { row: -1, column: head ? Number(head.dataset.column) : -1 };
+      } else {
+        const rowElement = target.closest<HTMLElement>(".grid-row");
+        if (!rowElement) return;
+        const cell = target.closest<HTMLElement>(".grid-cell, .grid-rownum");
+        picked = { row: Number(rowElement.dataset.index), column: cell?.dataset.column === undefined ? -1 : Number(cell.dataset.column) };
+      }
+      if (picked.row < 0 && picked.column < 0 && !event.shiftKey) {
+        this.active = picked;
+        this.selectAll();
+        return;
+      }
+      this.moveTo(picked, event.shiftKey, false);
     });
     root.addEventListener("dblclick", (event) => {
       const target = event.target instanceof Element ? event.target : null;
       const cell = target?.closest<HTMLElement>(".grid-cell");
       const row = target?.closest<HTMLElement>(".grid-row");
-      const shown = this.shown;
-      if (!cell || !row || !shown || cell.dataset.column === undefined) return;
-      const column = Number(cell.dataset.column);
-      const values = shown.cache.row(Number(row.dataset.index));
-      if (!values) return;
-      this.options.onExpand?.(shown.result.columns[column]?.name ?? "", values[column] ?? null);
+      if (!cell || !row || cell.dataset.column === undefined) return;
+      this.expand({ row: Number(row.dataset.index), column: Number(cell.dataset.column) });
     });
-    root.addEventListener("keydown", (event) => {
-      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "c" && this.selection) {
-        event.preventDefault();
-        void this.copySelection();
-      }
+    root.addEventListener("keydown", (event) => this.onKey(event));
+    // Focus lands on the first cell, so a screen reader has a cell to read at once.
+    root.addEventListener("focus", () => {
+      if (!this.shown || this.active) return;
+      this.active = { row: 0, column: 0 };
+      this.paintActive();
     });
   }
 
@@ -111,37 +138,68 @@ export class ResultGrid {
     return selectionBetween(this.anchor, this.focusCell, this.shown.result.columns.length, this.shown.result.rowCount);
   }
 
-  /** Selects the rectangle from `anchor` to `focus` (column -1: whole rows), as clicks do. */
+  /** The cell the keyboard is on, if any. */
+  get activeCell(): Cell | null {
+    return this.active;
+  }
+
+  /** Selects the rectangle from `anchor` to `focus` (column -1: whole rows; row -1: whole columns), as clicks do. */
   select(anchor: Cell, focus: Cell = anchor): void {
     this.anchor = anchor;
     this.focusCell = focus;
-    this.paintSelection();
+    this.active = focus;
+    this.paint();
+  }
+
+  /** Selects every row, and says so (and when that is more than a copy takes). */
+  selectAll(): void {
+    const shown = this.shown;
+    if (!shown) return;
+    this.anchor = { row: -1, column: -1 };
+    this.focusCell = { row: -1, column: -1 };
+    this.paint();
+    const count = shown.result.rowCount;
+    this.options.onCopied?.(
+      count > MAX_COPY_ROWS
+        ? `Selected all ${plural(count, "row")}; Copy takes at most ${MAX_COPY_ROWS.toLocaleString("en-US")} rows at once: use Export for the whole result.`
+        : `Selected all ${plural(count, "row")}.`,
+    );
   }
 
   /**
-   * Copies the selection as TSV (a header row when whole rows or several rows are selected),
+   * Copies the selection as TSV, or CSV (RFC 4180), with a header row unless it is one cell,
    * fetching rows not in view; at most MAX_COPY_ROWS rows. Resolves to the text copied, or null.
    */
-  async copySelection(): Promise<string | null> {
+  async copySelection(format: CopyFormat = "tsv"): Promise<string | null> {
     const shown = this.shown;
     const selection = this.selection;
     const copy = this.options.copy;
     if (!shown || !selection || !copy) return null;
     const count = selection.lastRow - selection.firstRow + 1;
     if (count > MAX_COPY_ROWS) {
-      this.options.onError(`Copy takes at most ${MAX_COPY_ROWS.toLocaleString("en-US")} rows at once; use Export for the whole result.`);
+      this.options.onError(
+        `Copy takes at most ${MAX_COPY_ROWS.toLocaleString("en-US")} rows at once and ${plural(count, "row")} are selected; use Export for the whole result.`,
+      );
       return null;
     }
     try {
       const page = await this.options.fetchRows(shown.result.resultId, selection.firstRow, count);
       const rows = cut(Array.isArray(page?.rows) ? page.rows : [], selection);
-      const oneCell = count === 1 && selection.firstColumn === selection.lastColumn;
-      const header = oneCell
-        ? undefined
-        : shown.result.columns.slice(selection.firstColumn, selection.lastColumn + 1).map((c) => c.name);
-      const text = oneCell ? (rows[0]?.[0] === null ? "" : toTsv(rows)) : toTsv(rows, header);
+      const names = shown.result.columns.slice(selection.firstColumn, selection.lastColumn + 1).map((c) => c.name);
+      const oneCell = count === 1 && names.length === 1;
+      const text = oneCell ? formatRows(format, rows) : formatRows(format, rows, names);
       await copy(text);
-      this.options.onCopied?.(oneCell ? "Copied the cell." : `Copied ${rows.length} row${rows.length === 1 ? "" : "s"} as TSV.`);
+      const as = format === "csv" ? "CSV" : "TSV";
+      const wholeColumns = selection.firstRow === 0 && count === shown.result.rowCount && count > 1;
+      this.options.onCopied?.(
+        oneCell
+          ? `Copied the cell${format === "csv" ? " as CSV" : ""}.`
+          : wholeColumns && names.length === 1
+            ? `Copied the column ${names[0]} (${plural(rows.length, "row")}) as ${as}.`
+            : wholeColumns && names.length < shown.result.columns.length
+              ? `Copied ${names.length} columns (${plural(rows.length, "row")}) as ${as}.`
+              : `Copied ${plural(rows.length, "row")} as ${as}.`,
+      );
       return text;
     } catch (error) {
       this.options.onError(`Could not copy. ${describeError(error)}`);
@@ -149,17 +207,169 @@ export class ResultGrid {
     }
   }
 
+  private onKey(event: KeyboardEvent): void {
+    // Keys on the grid itself only: a resize handle has its own.
+    if (event.target !== this.root) return;
+    const shown = this.shown;
+    if (!shown) return;
+    const ctrl = event.ctrlKey || event.metaKey;
+    const key = event.key;
+    const letter = key.toLowerCase();
+    let done = true;
+    if (ctrl && !event.altKey && letter === "c") {
+      if (this.selection) void this.copySelection(event.shiftKey ? "csv" : "tsv");
+      else done = false;
+    } else if (ctrl && !event.altKey && !event.shiftKey && letter === "a") {
+      this.selectAll();
+    } else if (event.altKey && !ctrl && (key === "ArrowLeft" || key === "ArrowRight")) {
+      const column = this.active?.column ?? -1;
+      if (column >= 0) this.resizeColumn(column, this.widths[column] + (key === "ArrowRight" ? RESIZE_STEP : -RESIZE_STEP));
+    } else if (key === " " && ctrl !== event.shiftKey && !event.altKey) {
+      // Shift+Space: the active cell's row; Ctrl+Space: its column.
+      const at = this.active ?? { row: 0, column: 0 };
+      const whole: Cell = event.shiftKey ? { row: at.row, column: -1 } : { row: -1, column: at.column };
+      if (whole.row >= 0 || whole.column >= 0) {
+        this.anchor = this.focusCell = whole;
+        this.active = at;
+        this.paint();
+      }
+    } else if ((key === "Enter" || key === "F2") && !ctrl && !event.altKey && !event.shiftKey) {
+      const at = this.active;
+      if (at && at.row >= 0 && at.column >= 0) this.expand(at);
+      else if (at) this.moveTo(at, false);
+    } else if (!event.altKey) {
+      const target = this.target(shown, key, ctrl);
+      if (target) this.moveTo(target, event.shiftKey);
+      else done = false;
+    } else {
+      done = false;
+    }
+    if (done) event.preventDefault();
+  }
+
+  /** Where `key` moves the active cell, or null for a key that does not move it. */
+  private target(shown: Shown, key: string, ctrl: boolean): Cell | null {
+    const rows = shown.result.rowCount;
+    const columns = shown.result.columns.length;
+    const at = this.active;
+    const moves = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+    if (!moves.includes(key)) return null;
+    // The first key only puts the keyboard on the first cell.
+    if (!at) return { row: 0, column: 0 };
+    const page = Math.max(1, Math.floor((this.root.clientHeight - HEADER_HEIGHT) / ROW_HEIGHT));
+    switch (key) {
+      case "ArrowUp":
+        return { row: Math.max(-1, at.row - 1), column: at.column };
+      case "ArrowDown":
+        return { row: Math.min(rows - 1, at.row + 1), column: at.column };
+      case "ArrowLeft":
+        return { row: at.row, column: Math.max(-1, at.column - 1) };
+      case "ArrowRight":
+        return { row: at.row, column: Math.min(columns - 1, at.column + 1) };
+      case "Home":
+        return ctrl ? { row: 0, column: 0 } : { row: at.row, column: 0 };
+      case "End":
+        return ctrl ? { row: rows - 1, column: columns - 1 } : { row: at.row, column: columns - 1 };
+      case "PageUp":
+        return { row: at.row < 0 ? -1 : Math.max(0, at.row - page), column: at.column };
+      default:
+        return { row: Math.min(rows - 1, Math.max(0, at.row + page)), column: at.column };
+    }
+  }
+
+  /** Puts the keyboard on `cell`, selecting it (or up to it, extending), and scrolls it into view. */
+  private moveTo(cell: Cell, extend: boolean, reveal = true): void {
+    if (extend) {
+      this.anchor ??= this.active ?? cell;
+      this.focusCell = cell;
+    } else {
+      this.anchor = this.focusCell = cell;
+    }
+    this.active = cell;
+    if (reveal) this.reveal(cell);
+    this.paint();
+  }
+
+  /** Scrolls so that `cell` is in view below the sticky header; the virtualizer follows. */
+  private reveal(cell: Cell): void {
+    const root = this.root;
+    let top = root.scrollTop;
+    if (cell.row >= 0) {
+      const y = cell.row * ROW_HEIGHT;
+      const room = Math.max(ROW_HEIGHT, root.clientHeight - HEADER_HEIGHT);
+      if (y < top) top = y;
+      else if (y + ROW_HEIGHT > top + room) top = y + ROW_HEIGHT - room;
+    }
+    let left = root.scrollLeft;
+    if (cell.column <= 0) {
+      // The first column comes with the row numbers.
+      left = 0;
+    } else {
+      const start = ROW_NUMBER_WIDTH + this.widths.slice(0, cell.column).reduce((sum, width) => sum + width, 0);
+      const end = start + (this.widths[cell.column] ?? 0);
+      if (start < left) left = start;
+      else if (end > left + root.clientWidth) left = Math.min(start, end - root.clientWidth);
+    }
+    if (top === root.scrollTop && left === root.scrollLeft) return;
+    root.scrollTop = top;
+    root.scrollLeft = left;
+    // The virtualizer learns the offset from a scroll event (the browser sends one later).
+    root.dispatchEvent(new Event("scroll"));
+  }
+
+  /** Hands `cell`'s whole value to the viewer. */
+  private expand(cell: Cell): void {
+    const shown = this.shown;
+    const values = shown?.cache.row(cell.row);
+    if (!shown || !values) return;
+    this.options.onExpand?.(shown.result.columns[cell.column]?.name ?? "", values[cell.column] ?? null);
+  }
+
+  private paint(): void {
+    this.paintSelection();
+    this.paintActive();
+  }
+
   private paintSelection(): void {
     const shown = this.shown;
     if (!shown) return;
     const selection = this.selection;
+    const columns = shown.result.columns.length;
     for (const [index, entry] of shown.rendered) {
       entry.element.querySelectorAll<HTMLElement>(".grid-cell").forEach((cell, column) => {
         const on = selects(selection, index, column);
         cell.classList.toggle("is-selected", on);
         cell.setAttribute("aria-selected", String(on));
       });
+      const number = entry.element.querySelector<HTMLElement>(".grid-rownum");
+      const wholeRow = selection !== null && selection.firstColumn === 0 && selection.lastColumn === columns - 1 && selects(selection, index, 0);
+      number?.classList.toggle("is-selected", wholeRow);
+      if (number?.getAttribute("role") === "rowheader") number.setAttribute("aria-selected", String(wholeRow));
     }
+    const wholeColumns = selection !== null && selection.firstRow === 0 && selection.lastRow === shown.result.rowCount - 1;
+    this.root.querySelectorAll<HTMLElement>(".grid-head-cell").forEach((head, column) => {
+      const on = wholeColumns && selects(selection, 0, column);
+      head.classList.toggle("is-selected", on);
+      head.setAttribute("aria-selected", String(on));
+    });
+  }
+
+  /** Marks the active cell, and names it as the grid's active descendant while it is in the DOM. */
+  private paintActive(): void {
+    this.activeElement?.classList.remove("is-active");
+    const id = this.active && this.shown ? this.cellId(this.active) : null;
+    const element = id === null ? null : this.root.querySelector<HTMLElement>(`[id="${id}"]`);
+    this.activeElement = element;
+    if (element && id !== null) {
+      element.classList.add("is-active");
+      this.root.setAttribute("aria-activedescendant", id);
+    } else {
+      this.root.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  private cellId(cell: Cell): string {
+    return `${this.prefix}-${cell.row < 0 ? "h" : `r${cell.row}`}-${cell.column < 0 ? "n" : `c${cell.column}`}`;
   }
 
   /** Currently shown result, if any. */
@@ -174,17 +384,23 @@ export class ResultGrid {
 
   /**
    * Shows `result`. The same result again with more rows (one whose rows were still arriving)
-   * keeps where the user scrolled, the column widths and the selection.
+   * keeps where the user scrolled, the column widths, the active cell and the selection.
    */
   show(result: QueryResult): void {
     const again = this.shown?.result.resultId === result.resultId;
     const kept = again
-      ? { top: this.root.scrollTop, left: this.root.scrollLeft, widths: this.widths, anchor: this.anchor, focus: this.focusCell }
+      ? { top: this.root.scrollTop, left: this.root.scrollLeft, widths: this.widths, anchor: this.anchor, focus: this.focusCell, active: this.active }
       : null;
     this.teardown();
     this.widths = kept?.widths ?? [];
     this.root.scrollTop = 0;
     this.root.scrollLeft = 0;
+    this.root.setAttribute(
+      "aria-label",
+      result.columns.length === 0
+        ? "Query result, no columns"
+        : `Query result, ${result.rowCount > 0 ? plural(result.rowCount, "row") : "no rows"}, ${plural(result.columns.length, "column")}`,
+    );
     if (result.rowCount <= 0 || result.columns.length === 0) {
       this.placeholder(result.columns.length === 0 ? "The statement returned no columns." : "The query returned no rows.");
       if (result.columns.length > 0) this.root.prepend(this.header(result));
@@ -229,7 +445,11 @@ export class ResultGrid {
       this.root.dispatchEvent(new Event("scroll"));
       this.anchor = kept.anchor;
       this.focusCell = kept.focus;
-      this.paintSelection();
+      this.active = kept.active;
+      this.paint();
+    } else if (document.activeElement === this.root) {
+      this.active = { row: 0, column: 0 };
+      this.paintActive();
     }
   }
 
@@ -238,16 +458,31 @@ export class ResultGrid {
   }
 
   private teardown(): void {
-    this.anchor = this.focusCell = null;
+    this.anchor = this.focusCell = this.active = null;
+    this.activeElement = null;
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.shown?.unmount();
     this.shown = null;
+    this.asGrid();
     this.root.removeAttribute("aria-rowcount");
+    this.root.removeAttribute("aria-activedescendant");
   }
 
+  private asGrid(): void {
+    this.root.setAttribute("role", "grid");
+    this.root.setAttribute("aria-multiselectable", "true");
+    this.root.setAttribute("aria-label", "Query result");
+  }
+
+  /** A message in place of rows, as the grid's one cell. */
   private placeholder(message: string): void {
-    this.root.replaceChildren(div("grid-empty", message));
+    const row = div("grid-empty-row");
+    row.setAttribute("role", "row");
+    const cell = div("grid-empty", message);
+    cell.setAttribute("role", "gridcell");
+    row.append(cell);
+    this.root.replaceChildren(row);
   }
 
   private template(result: QueryResult): string {
@@ -271,13 +506,16 @@ export class ResultGrid {
     return this.widths;
   }
 
-  /** A handle on a header cell's right edge: drag it, or focus it and press ← →. */
+  /**
+   * A handle on a header cell's right edge: drag it, or (once clicked) press ← →. It is no Tab
+   * stop of its own: from the grid, Alt+← → resize the active cell's column.
+   */
   private resizeHandle(index: number, name: string): HTMLElement {
     const handle = div("grid-resize");
     handle.setAttribute("role", "separator");
     handle.setAttribute("aria-orientation", "vertical");
     handle.setAttribute("aria-label", `Resize column ${name}`);
-    handle.tabIndex = 0;
+    handle.tabIndex = -1;
     handle.addEventListener("pointerdown", (event) => {
       event.preventDefault();
       event.stopPropagation();
@@ -303,12 +541,19 @@ export class ResultGrid {
   private header(result: QueryResult): HTMLElement {
     const header = div("grid-header");
     header.setAttribute("role", "row");
+    header.setAttribute("aria-rowindex", "1");
     header.style.gridTemplateColumns = this.template(result);
-    header.append(div("grid-rownum", "#"));
+    const corner = div("grid-rownum", "#");
+    corner.setAttribute("role", "columnheader");
+    corner.setAttribute("aria-label", "Row number");
+    corner.id = this.cellId({ row: -1, column: -1 });
+    header.append(corner);
     result.columns.forEach((column, index) => {
       const cell = div("grid-head-cell");
       cell.setAttribute("role", "columnheader");
-      cell.title = `${column.name} (${column.dataType})`;
+      cell.setAttribute("aria-selected", "false");
+      cell.id = this.cellId({ row: -1, column: index });
+      cell.title = `${column.name} (${column.dataType}): click to select the column`;
       if (isNumericType(column.dataType)) cell.classList.add("is-numeric");
       cell.dataset.column = String(index);
       cell.append(div("grid-head-name", column.name), div("grid-head-type", column.dataType), this.resizeHandle(index, column.name));
@@ -358,6 +603,7 @@ export class ResultGrid {
       else canvas.append(element);
       rendered.set(item.index, { element, shows });
     }
+    this.paintActive();
   }
 
   private rowElement(shown: Shown, index: number, row: Row): HTMLElement {
@@ -365,20 +611,29 @@ export class ResultGrid {
     element.setAttribute("role", "row");
     element.setAttribute("aria-rowindex", String(index + 2));
     element.dataset.index = String(index);
-    element.append(div("grid-rownum", String(index + 1)));
+    const number = div("grid-rownum", String(index + 1));
+    number.setAttribute("role", "rowheader");
+    number.id = this.cellId({ row: index, column: -1 });
+    element.append(number);
     const selection = this.selection;
+    const columns = shown.result.columns.length;
+    if (selection && selection.firstColumn === 0 && selection.lastColumn === columns - 1 && selects(selection, index, 0)) {
+      number.classList.add("is-selected");
+    }
+    number.setAttribute("aria-selected", String(number.classList.contains("is-selected")));
     shown.result.columns.forEach((_, column) => {
       const value = row[column];
       const text = cellText(value);
       const cell = div("grid-cell", text);
+      if (text.length > 24) cell.title = text;
       cell.setAttribute("role", "gridcell");
+      cell.id = this.cellId({ row: index, column });
       cell.dataset.column = String(column);
       const on = selects(selection, index, column);
       cell.setAttribute("aria-selected", String(on));
       if (on) cell.classList.add("is-selected");
       if (value === null || value === undefined) cell.classList.add("is-null");
       if (shown.numeric[column]) cell.classList.add("is-numeric");
-      if (text.length > 24) cell.title = text;
       element.append(cell);
     });
     return element;
@@ -386,8 +641,14 @@ export class ResultGrid {
 
   private pendingRow(index: number, failed: boolean): HTMLElement {
     const element = div("grid-placeholder");
+    element.setAttribute("role", "row");
+    element.setAttribute("aria-rowindex", String(index + 2));
     element.dataset.index = String(index);
-    element.append(div("grid-rownum", String(index + 1)), div("grid-loading", failed ? "Could not load these rows" : "Loading…"));
+    const number = div("grid-rownum", String(index + 1));
+    number.setAttribute("role", "rowheader");
+    const loading = div("grid-loading", failed ? "Could not load these rows" : "Loading…");
+    loading.setAttribute("role", "gridcell");
+    element.append(number, loading);
     if (failed) element.classList.add("is-failed");
     return element;
   }
