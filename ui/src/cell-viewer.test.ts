@@ -24,3 +24,16 @@ describe("a cell's whole value", () => {
     expect(document.getElementById("cell-viewer")).toBeNull();
   });
 });
+
+describe("text of several lines", () => {
+  it("is shown as laid out, its indentation kept", async () => {
+    const plan = "Projection: count(*)\n  Aggregate: groupBy=[[]]\n    TableScan: sales.orders";
+    expect(expandedText(plan)).toBe(plan);
+    const closed = showValue(document.body, "plan", plan);
+    const text = document.querySelector("#cell-viewer pre") as HTMLElement;
+    expect(text.textContent).toBe(plan);
+    expect(text.tabIndex).toBe(0);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await closed;
+  });
+});

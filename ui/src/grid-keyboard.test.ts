@@ -348,3 +348,19 @@ describe("copying a column", () => {
     grid.destroy();
   });
 });
+
+describe("text of several lines", () => {
+  it("shows its first line and how many lines there are; the viewer gets it whole", async () => {
+    const { grid, onExpand } = mount();
+    await frame();
+    const cell = root.querySelector<HTMLElement>('.grid-row[data-index="2"] .grid-cell[data-column="2"]') as HTMLElement;
+    expect(cell.classList.contains("is-multiline")).toBe(true);
+    expect(cell.querySelector(".grid-cell-text")?.textContent).toBe("first line");
+    expect(cell.querySelector(".grid-cell-lines")?.textContent).toBe("3 lines");
+    cell.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(onExpand).toHaveBeenCalledWith("note", 'first line\n  second "line"\nthird');
+    // One-line text and empty text stay plain.
+    expect(root.querySelector('.grid-row[data-index="1"] .grid-cell[data-column="2"]')?.classList.contains("is-multiline")).toBe(false);
+    grid.destroy();
+  });
+});

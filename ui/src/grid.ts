@@ -9,6 +9,8 @@
 // Ctrl+Space the column, Ctrl+A everything. Enter or F2 opens the active cell's whole value.
 // Ctrl+C copies the selection as TSV, Ctrl+Shift+C as CSV. Alt+←/→ narrows or widens the active
 // cell's column (as do dragging and the arrow keys on a header's resize handle).
+//
+// A result that is a query plan (EXPLAIN, see plan.ts) is shown as preformatted text instead.
 import {
   Virtualizer,
   elementScroll,
@@ -20,6 +22,7 @@ import { cellText, columnWidth, isNumericType } from "./cells";
 import { type Cell, type CopyFormat, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
 import { describeError } from "./errors";
 import { PageCache } from "./paging";
+import { isPlan, PLAN_ROWS, planParts, planText } from "./plan";
 
 export const PAGE_SIZE = 200;
 const ROW_HEIGHT = 26;
@@ -58,6 +61,12 @@ interface Shown {
   numeric: boolean[];
 }
 
+/** A plan shown as text: its result, and the text once loaded. */
+interface ShownPlan {
+  result: QueryResult;
+  text: string | null;
+}
+
 function div(className: string, text?: string): HTMLDivElement {
   const element = document.createElement("div");
   element.className = className;
@@ -73,6 +82,7 @@ let grids = 0;
 
 export class ResultGrid {
   private shown: Shown | null = null;
+  private plan: ShownPlan | null = null;
   private frame = 0;
   /** The selection's ends (row -1: a column header; column -1: a row number). */
   private anchor: Cell | null = null;
@@ -210,6 +220,7 @@ export class ResultGrid {
   private onKey(event: KeyboardEvent): void {
     // Keys on the grid itself only: a resize handle has its own.
     if (event.target !== this.root) return;
+    if (this.plan) return this.onPlanKey(event);
     const shown = this.shown;
     if (!shown) return;
     const ctrl = event.ctrlKey || event.metaKey;
@@ -372,9 +383,9 @@ export class ResultGrid {
     return `${this.prefix}-${cell.row < 0 ? "h" : `r${cell.row}`}-${cell.column < 0 ? "n" : `c${cell.column}`}`;
   }
 
-  /** Currently shown result, if any. */
+  /** Currently shown result, if any (a plan shown as text included). */
   get result(): QueryResult | null {
-    return this.shown?.result ?? null;
+    return this.shown?.result ?? this.plan?.result ?? null;
   }
 
   clear(message = "Run a query to see its results here."): void {
@@ -385,8 +396,10 @@ export class ResultGrid {
   /**
    * Shows `result`. The same result again with more rows (one whose rows were still arriving)
    * keeps where the user scrolled, the column widths, the active cell and the selection.
+   * A query plan (an EXPLAIN's answer) shows as text.
    */
   show(result: QueryResult): void {
+    if (result.rowCount > 0 && result.rowCount <= PLAN_ROWS && isPlan(result.columns)) return this.showPlan(result);
     const again = this.shown?.result.resultId === result.resultId;
     const kept = again
       ? { top: this.root.scrollTop, left: this.root.scrollLeft, widths: this.widths, anchor: this.anchor, focus: this.focusCell, active: this.active }
@@ -464,6 +477,7 @@ export class ResultGrid {
     this.frame = 0;
     this.shown?.unmount();
     this.shown = null;
+    this.plan = null;
     this.asGrid();
     this.root.removeAttribute("aria-rowcount");
     this.root.removeAttribute("aria-activedescendant");
@@ -473,6 +487,7 @@ export class ResultGrid {
     this.root.setAttribute("role", "grid");
     this.root.setAttribute("aria-multiselectable", "true");
     this.root.setAttribute("aria-label", "Query result");
+    this.root.classList.remove("is-plan");
   }
 
   /** A message in place of rows, as the grid's one cell. */
@@ -483,6 +498,71 @@ export class ResultGrid {
     cell.setAttribute("role", "gridcell");
     row.append(cell);
     this.root.replaceChildren(row);
+  }
+
+  /** Shows a query plan as preformatted text: each part under its title, copied whole with Ctrl+C. */
+  private showPlan(result: QueryResult): void {
+    this.teardown();
+    const root = this.root;
+    root.setAttribute("role", "region");
+    root.removeAttribute("aria-multiselectable");
+    root.setAttribute("aria-label", "Query plan");
+    root.classList.add("is-plan");
+    root.scrollTop = 0;
+    root.scrollLeft = 0;
+    const plan: ShownPlan = { result, text: null };
+    this.plan = plan;
+    root.replaceChildren(div("grid-plan-note", "Loading the plan…"));
+    this.options.fetchRows(result.resultId, 0, result.rowCount).then(
+      (page) => {
+        if (this.plan !== plan) return;
+        const parts = planParts(result.columns, Array.isArray(page?.rows) ? page.rows : []);
+        plan.text = planText(parts);
+        root.replaceChildren(
+          ...parts.map((part) => {
+            const section = document.createElement("section");
+            section.className = "grid-plan-part";
+            if (part.title !== null) {
+              const title = document.createElement("h3");
+              title.className = "grid-plan-title";
+              title.textContent = part.title;
+              section.append(title);
+            }
+            const text = document.createElement("pre");
+            text.className = "grid-plan-text";
+            text.textContent = part.text;
+            section.append(text);
+            return section;
+          }),
+        );
+      },
+      (error: unknown) => {
+        if (this.plan !== plan) return;
+        root.replaceChildren(div("grid-plan-note", "Could not load the plan."));
+        this.options.onError(`Could not load the plan. ${describeError(error)}`);
+      },
+    );
+  }
+
+  /** Keys on a plan: Ctrl+A selects its text; Ctrl+C copies what is selected, else all of it. */
+  private onPlanKey(event: KeyboardEvent): void {
+    const plan = this.plan;
+    if (!plan || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+    const letter = event.key.toLowerCase();
+    const selected = window.getSelection();
+    if (letter === "a" && !event.shiftKey) {
+      event.preventDefault();
+      selected?.selectAllChildren(this.root);
+      return;
+    }
+    if (letter !== "c" || plan.text === null || !this.options.copy) return;
+    // Text picked with the mouse or Ctrl+A: the webview copies it.
+    if (selected && !selected.isCollapsed && selected.toString() !== "" && this.root.contains(selected.anchorNode)) return;
+    event.preventDefault();
+    this.options.copy(plan.text).then(
+      () => this.options.onCopied?.("Copied the plan."),
+      (error: unknown) => this.options.onError(`Could not copy. ${describeError(error)}`),
+    );
   }
 
   private template(result: QueryResult): string {
@@ -623,9 +703,7 @@ export class ResultGrid {
     number.setAttribute("aria-selected", String(number.classList.contains("is-selected")));
     shown.result.columns.forEach((_, column) => {
       const value = row[column];
-      const text = cellText(value);
-      const cell = div("grid-cell", text);
-      if (text.length > 24) cell.title = text;
+      const cell = this.cellElement(value);
       cell.setAttribute("role", "gridcell");
       cell.id = this.cellId({ row: index, column });
       cell.dataset.column = String(column);
@@ -637,6 +715,25 @@ export class ResultGrid {
       element.append(cell);
     });
     return element;
+  }
+
+  /**
+   * One value's cell: its text, or for text of several lines the first line with how many there
+   * are (the value viewer shows them all, as laid out).
+   */
+  private cellElement(value: CellValue | undefined): HTMLElement {
+    const text = cellText(value);
+    const lines = typeof value === "string" ? text.split(/\r\n|\r|\n/) : [text];
+    if (lines.length === 1) {
+      const cell = div("grid-cell", text);
+      if (text.length > 24) cell.title = text;
+      return cell;
+    }
+    const cell = div("grid-cell is-multiline");
+    const first = lines.find((line) => line.trim() !== "") ?? "";
+    cell.append(div("grid-cell-text", first.trimStart()), div("grid-cell-lines", `${lines.length} lines`));
+    cell.title = `${lines.length} lines: Enter or double-click shows them all`;
+    return cell;
   }
 
   private pendingRow(index: number, failed: boolean): HTMLElement {
