@@ -13,7 +13,7 @@ vi.mock("uplot", () => {
   return { default: FakePlot };
 });
 
-import { CHART_ROWS, ChartView, chartData } from "./chart";
+import { CHART_NAME, CHART_ROWS, ChartView, chartData } from "./chart";
 import type { QueryResult } from "./api";
 
 const COLUMNS = [
@@ -84,7 +84,7 @@ describe("the chart view", () => {
     expect(plots[0].data).toEqual([[0, 1], [12, 7], [1.5, 2]]);
     expect(plots[0].opts.series.map((s) => s.label)).toEqual(["country", "customers", "revenue"]);
     expect(plots[0].opts.series[1].paths).toBe("bars-path");
-    expect(root.getAttribute("aria-label")).toBe("Bar chart of customers, revenue by country, 2 rows");
+    expect(root.getAttribute("aria-label")).toBe("Bar chart of customers, revenue by country, 2 rows. The first 2 rows are charted; 4998 more are not.");
     expect(root.textContent).toContain("4998 more are not");
 
     await view.show(result, "line");
@@ -102,6 +102,42 @@ describe("the chart view", () => {
     await text.show({ ...result, columns: [{ name: "email", dataType: "varchar" }], rowCount: 1 }, "bar");
     expect(root.textContent).toBe("Nothing to chart: a chart needs at least one number column.");
     expect(plots).toHaveLength(0);
+  });
+});
+
+describe("the chart's name", () => {
+  const result: QueryResult = {
+    resultId: "r1",
+    columns: [{ name: "email", dataType: "varchar" }],
+    rowCount: 1,
+    bytesScanned: 1,
+    durationMs: 1,
+    queryId: "q1",
+    engine: "datafusion",
+    run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 1, bytesScanned: 1, costUsd: null, durationMs: 1 },
+  };
+
+  it("is there before, while and after it draws, and a note takes its place without being read twice", async () => {
+    const root = document.createElement("div");
+    let answer: (page: { rows: unknown[][] }) => void = () => undefined;
+    const fetchRows = vi.fn(() => new Promise<{ rows: never[] }>((resolve) => (answer = resolve as typeof answer)));
+    const view = new ChartView(root, fetchRows);
+    expect(root.getAttribute("role")).toBe("img");
+    expect(root.getAttribute("aria-label")).toBe(CHART_NAME);
+
+    const showing = view.show(result, "bar");
+    expect(root.getAttribute("aria-label")).toBe("Loading the rows to chart…");
+    await vi.waitFor(() => expect(fetchRows).toHaveBeenCalled());
+    answer({ rows: [["a@b"]] });
+    await showing;
+    expect(root.getAttribute("aria-label")).toBe("Nothing to chart: a chart needs at least one number column.");
+    // Inside an image its content is not read: the note's words are its name instead.
+    const note = root.querySelector(".chart-note") as HTMLElement;
+    expect(note.textContent).toBe(root.getAttribute("aria-label"));
+    expect(note.getAttribute("aria-hidden")).toBe("true");
+
+    view.clear();
+    expect(root.getAttribute("aria-label")).toBe(CHART_NAME);
   });
 });
 

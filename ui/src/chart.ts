@@ -112,7 +112,14 @@ export function chartOptions(lib: Library, data: ChartData, kind: ChartKind, wid
 
 export type FetchRows = (resultId: string, offset: number, limit: number) => Promise<RowPage>;
 
-/** The chart panel: draws the result it is given, or says why it cannot. */
+/** The chart's name before anything is drawn. */
+export const CHART_NAME = "Chart of the result";
+
+/**
+ * The chart panel: draws the result it is given, or says why it cannot. It is one image to
+ * assistive technology, always named: by what the chart shows, or by the note shown instead
+ * (the note itself is hidden from them, so it is not read twice).
+ */
 export class ChartView {
   private plot: uPlot | null = null;
   private ticket = 0;
@@ -123,6 +130,7 @@ export class ChartView {
     private readonly fetchRows: FetchRows,
   ) {
     root.setAttribute("role", "img");
+    root.setAttribute("aria-label", CHART_NAME);
   }
 
   async show(result: QueryResult, kind: ChartKind): Promise<void> {
@@ -149,9 +157,10 @@ export class ChartView {
     this.root.replaceChildren();
     if ("reason" in data) return this.note(data.reason);
     const names = data.series.map((s) => s.name).join(", ");
+    const leftOut = data.leftOut > 0 ? `The first ${data.labels.length} rows are charted; ${data.leftOut} more are not.` : null;
     this.root.setAttribute(
       "aria-label",
-      `${kind === "bar" ? "Bar" : "Line"} chart of ${names}${data.labelName ? ` by ${data.labelName}` : ""}, ${data.labels.length} rows`,
+      `${kind === "bar" ? "Bar" : "Line"} chart of ${names}${data.labelName ? ` by ${data.labelName}` : ""}, ${data.labels.length} rows${leftOut ? `. ${leftOut}` : ""}`,
     );
     const box = this.root.getBoundingClientRect();
     const width = Math.max(320, Math.floor(box.width) - 16);
@@ -161,7 +170,7 @@ export class ChartView {
     // Set once the canvas has been painted (uPlot paints after construction).
     options.hooks = { draw: [() => (this.root.dataset.drawn = "true")] };
     this.plot = new lib(options, [x, ...data.series.map((s) => s.values)], this.root);
-    if (data.leftOut > 0) this.note(`The first ${data.labels.length} rows are charted; ${data.leftOut} more are not.`, true);
+    if (leftOut) this.note(leftOut, true);
     if (typeof ResizeObserver !== "undefined") {
       this.resize = new ResizeObserver(() => {
         const now = this.root.getBoundingClientRect();
@@ -177,15 +186,20 @@ export class ChartView {
     this.plot?.destroy();
     this.plot = null;
     this.root.replaceChildren();
-    this.root.removeAttribute("aria-label");
+    this.root.setAttribute("aria-label", CHART_NAME);
     delete this.root.dataset.drawn;
   }
 
+  /** Shows `text`; in place of a chart (not appended to one), it is the chart's name too. */
   private note(text: string, append = false): void {
     const p = document.createElement("p");
     p.className = "chart-note";
     p.textContent = text;
+    p.setAttribute("aria-hidden", "true");
     if (append) this.root.append(p);
-    else this.root.replaceChildren(p);
+    else {
+      this.root.replaceChildren(p);
+      this.root.setAttribute("aria-label", text);
+    }
   }
 }
