@@ -33,6 +33,8 @@ describe("text of several lines", () => {
     const text = document.querySelector("#cell-viewer pre") as HTMLElement;
     expect(text.textContent).toBe(plan);
     expect(text.tabIndex).toBe(0);
+    expect(text.getAttribute("role")).toBe("document");
+    expect(text.getAttribute("aria-label")).toBe("Value of plan");
     document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     await closed;
   });

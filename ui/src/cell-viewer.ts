@@ -30,7 +30,10 @@ export function showValue(host: HTMLElement, column: string, value: CellValue, c
     const title = element("h2", "dialog-title", column === "" ? "Value" : column);
     title.id = "cell-viewer-title";
     const text = element("pre", "cell-viewer-text", expandedText(value));
+    // Focusable so a long value scrolls by keyboard; named, as a document read in the dialog.
     text.tabIndex = 0;
+    text.setAttribute("role", "document");
+    text.setAttribute("aria-label", `Value of ${column === "" ? "the cell" : column}`);
     const actions = element("div", "dialog-actions");
     const close = element("button", "dialog-button is-primary", "Close");
     close.type = "button";
