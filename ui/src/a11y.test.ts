@@ -111,6 +111,9 @@ function byId(id: string): HTMLElement {
 async function windowWithResult(): Promise<void> {
   app = await startApp(byId("app"), "Linux x86_64");
   await vi.waitFor(() => expect(document.querySelector(".schema-table-name")).not.toBeNull(), { timeout: 3000 });
+  // The first-run panel, shown until a query runs, is named throughout too.
+  await vi.waitFor(() => expect(document.getElementById("welcome")).not.toBeNull(), { timeout: 3000 });
+  expect(unnamed()).toEqual([]);
   // jsdom has no layout: give the grid a viewport so rows come into view.
   Object.defineProperty(byId("grid"), "clientHeight", { configurable: true, get: () => 300 });
   app.setSql(FIXTURES.run_query.sql);
@@ -186,6 +189,16 @@ describe("the window's accessibility, with a result", () => {
     expect(byId(activeId as string).textContent).toBe(String(FIXTURES.run_query.rows.rows[0][0]));
     grid.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
     expect(byId(grid.getAttribute("aria-activedescendant") as string).textContent).toBe(String(FIXTURES.run_query.rows.rows[0][1]));
+
+    // Enter opens the active cell's value in a named dialog holding the focus; Esc goes back.
+    grid.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+    const viewer = byId("cell-viewer");
+    expect(accessibleName(viewer)).toBe(FIXTURES.run_query.result.columns[1].name);
+    expect(viewer.contains(document.activeElement)).toBe(true);
+    expect(unnamed()).toEqual([]);
+    document.activeElement?.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(document.activeElement).toBe(grid));
+    expect(byId("cell-viewer")).toBeNull();
 
     byId("chart-toggle").click();
     await vi.waitFor(() => expect(charts).toHaveLength(1), { timeout: 3000 });
