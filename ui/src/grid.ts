@@ -8,7 +8,8 @@
 // screenful; Shift with any of them extends the selection. Shift+Space selects the row,
 // Ctrl+Space the column, Ctrl+A everything. Enter or F2 opens the active cell's whole value.
 // Ctrl+C copies the selection as TSV, Ctrl+Shift+C as CSV. Alt+←/→ narrows or widens the active
-// cell's column (as do dragging and the arrow keys on a header's resize handle).
+// cell's column (as do dragging and the arrow keys on a header's resize handle). A right click,
+// the Menu key or Shift+F10 opens a menu of the same (grid-menu.ts).
 //
 // A result that is a query plan (EXPLAIN, see plan.ts) is shown as preformatted text instead.
 import {
@@ -21,6 +22,7 @@ import type { CellValue, QueryResult, RowPage } from "./api";
 import { cellText, columnWidth, isNumericType } from "./cells";
 import { type Cell, type CopyFormat, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
 import { describeError } from "./errors";
+import { openMenu } from "./grid-menu";
 import { PageCache } from "./paging";
 import { isPlan, PLAN_ROWS, planParts, planText } from "./plan";
 
@@ -107,18 +109,8 @@ export class ResultGrid {
     // A click picks a cell, a row (on its number) or a column (on its header); Shift+click
     // extends to a rectangle.
     root.addEventListener("click", (event) => {
-      const target = event.target instanceof Element ? event.target : null;
-      if (!target || !this.shown || target.closest(".grid-resize")) return;
-      let picked: Cell;
-      if (target.closest(".grid-header")) {
-        const head = target.closest<HTMLElement>(".grid-head-cell");
-        picked = { row: -1, column: head ? Number(head.dataset.column) : -1 };
-      } else {
-        const rowElement = target.closest<HTMLElement>(".grid-row");
-        if (!rowElement) return;
-        const cell = target.closest<HTMLElement>(".grid-cell, .grid-rownum");
-        picked = { row: Number(rowElement.dataset.index), column: cell?.dataset.column === undefined ? -1 : Number(cell.dataset.column) };
-      }
+      const picked = this.cellAt(event.target);
+      if (!picked) return;
       if (picked.row < 0 && picked.column < 0 && !event.shiftKey) {
         this.active = picked;
         this.selectAll();
@@ -134,12 +126,64 @@ export class ResultGrid {
       this.expand({ row: Number(row.dataset.index), column: Number(cell.dataset.column) });
     });
     root.addEventListener("keydown", (event) => this.onKey(event));
+    // A right click on a cell outside the selection picks it first, as spreadsheets do.
+    root.addEventListener("contextmenu", (event) => {
+      const picked = this.cellAt(event.target);
+      if (!picked) return;
+      event.preventDefault();
+      if (this.inSelection(picked)) this.active = picked;
+      else this.moveTo(picked, false, false);
+      this.paintActive();
+      void this.openMenu(event.clientX, event.clientY);
+    });
     // Focus lands on the first cell, so a screen reader has a cell to read at once.
     root.addEventListener("focus", () => {
       if (!this.shown || this.active) return;
       this.active = { row: 0, column: 0 };
       this.paintActive();
     });
+  }
+
+  /** The cell (header, row number or value) an event happened on, if any. */
+  private cellAt(target: EventTarget | null): Cell | null {
+    if (!(target instanceof Element) || !this.shown || target.closest(".grid-resize")) return null;
+    if (target.closest(".grid-header")) {
+      const head = target.closest<HTMLElement>(".grid-head-cell");
+      return { row: -1, column: head ? Number(head.dataset.column) : -1 };
+    }
+    const rowElement = target.closest<HTMLElement>(".grid-row");
+    if (!rowElement) return null;
+    const cell = target.closest<HTMLElement>(".grid-cell, .grid-rownum");
+    return { row: Number(rowElement.dataset.index), column: cell?.dataset.column === undefined ? -1 : Number(cell.dataset.column) };
+  }
+
+  /** Whether the selection takes in all of `cell` (a whole row or column for a row number or header). */
+  private inSelection(cell: Cell): boolean {
+    const selection = this.selection;
+    const shown = this.shown;
+    if (!selection || !shown) return false;
+    const rows = cell.row < 0 ? [0, shown.result.rowCount - 1] : [cell.row, cell.row];
+    const columns = cell.column < 0 ? [0, shown.result.columns.length - 1] : [cell.column, cell.column];
+    return selects(selection, rows[0], columns[0]) && selects(selection, rows[1], columns[1]);
+  }
+
+  /** Opens the grid's menu at (`x`, `y`): copy as TSV or CSV, the whole value, select all. */
+  private openMenu(x: number, y: number): Promise<void> {
+    const at = this.active;
+    const selected = this.selection !== null && this.options.copy !== undefined;
+    const value = at !== null && at.row >= 0 && at.column >= 0;
+    return openMenu(
+      "Result",
+      [
+        { label: "Copy as TSV", shortcut: "Control+C", disabled: !selected, run: () => void this.copySelection("tsv") },
+        { label: "Copy as CSV", shortcut: "Control+Shift+C", disabled: !selected, run: () => void this.copySelection("csv") },
+        { label: "Show the whole value", shortcut: "Enter", disabled: !value, run: () => at && this.expand(at) },
+        { label: "Select all rows", shortcut: "Control+A", run: () => this.selectAll() },
+      ],
+      x,
+      y,
+      this.root,
+    );
   }
 
   /** The selected rectangle, if any. */
@@ -244,6 +288,14 @@ export class ResultGrid {
         this.active = at;
         this.paint();
       }
+    } else if (key === "ContextMenu" || (key === "F10" && event.shiftKey && !ctrl && !event.altKey)) {
+      // At the active cell, which is selected first unless the selection holds it.
+      const at = this.active ?? { row: 0, column: 0 };
+      if (this.inSelection(at)) this.active = at;
+      else this.moveTo(at, false);
+      this.paintActive();
+      const box = (this.activeElement ?? this.root).getBoundingClientRect();
+      void this.openMenu(box.left + 8, box.bottom);
     } else if ((key === "Enter" || key === "F2") && !ctrl && !event.altKey && !event.shiftKey) {
       const at = this.active;
       if (at && at.row >= 0 && at.column >= 0) this.expand(at);

@@ -1,0 +1,147 @@
+// The results grid's menu, through real mouse and key events: copy as TSV or CSV, the whole
+// value, select all; the WAI-ARIA menu keys; the focus back on the grid.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CellValue, QueryResult, RowPage } from "./api";
+import { ResultGrid } from "./grid";
+
+const RESULT: QueryResult = {
+  resultId: "r1",
+  columns: [
+    { name: "id", dataType: "bigint" },
+    { name: "note", dataType: "varchar" },
+  ],
+  rowCount: 50,
+  bytesScanned: 1,
+  durationMs: 1,
+  queryId: "q1",
+  engine: "datafusion",
+  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 50, bytesScanned: 1, costUsd: null, durationMs: 1 },
+};
+
+function rows(offset: number, limit: number): CellValue[][] {
+  return Array.from({ length: limit }, (_, i) => [offset + i, i % 2 === 0 ? "a,b" : null]);
+}
+
+const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+let root: HTMLElement;
+
+beforeEach(() => {
+  document.body.innerHTML = `<div id="grid"></div>`;
+  root = document.getElementById("grid") as HTMLElement;
+  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+});
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+async function mount() {
+  const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+  const copy = vi.fn((_text: string) => Promise.resolve());
+  const onExpand = vi.fn();
+  const onCopied = vi.fn();
+  const grid = new ResultGrid(root, { fetchRows, copy, onExpand, onCopied, onError: () => undefined, overscan: 2 });
+  grid.show(RESULT);
+  await frame();
+  return { grid, copy, onExpand, onCopied };
+}
+
+function menu(): HTMLElement | null {
+  return document.querySelector<HTMLElement>("[role=menu]");
+}
+
+function items(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>("[role=menuitem]")];
+}
+
+function key(target: Element, name: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const event = new KeyboardEvent("keydown", { key: name, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(event);
+  return event;
+}
+
+describe("the grid's menu", () => {
+  it("opens on a right click, picking the cell, with its items named and the first focused", async () => {
+    const { grid } = await mount();
+    const cell = root.querySelector('.grid-row[data-index="3"] .grid-cell[data-column="1"]') as HTMLElement;
+    const event = new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: 120, clientY: 80 });
+    cell.dispatchEvent(event);
+    expect(event.defaultPrevented).toBe(true);
+    expect(grid.selection).toEqual({ firstRow: 3, lastRow: 3, firstColumn: 1, lastColumn: 1 });
+    expect(menu()?.getAttribute("aria-label")).toBe("Result");
+    expect(menu()?.style.left).toBe("120px");
+    expect(items().map((item) => item.querySelector(".grid-menu-label")?.textContent)).toEqual(["Copy as TSV", "Copy as CSV", "Show the whole value", "Select all rows"]);
+    expect(items().map((item) => item.getAttribute("aria-keyshortcuts"))).toEqual(["Control+C", "Control+Shift+C", "Enter", "Control+A"]);
+    expect(document.activeElement).toBe(items()[0]);
+    grid.destroy();
+  });
+
+  it("keeps a selection the right click falls in, and copies it as CSV from the keyboard", async () => {
+    const { grid, copy, onCopied } = await mount();
+    grid.select({ row: 0, column: 0 }, { row: 1, column: 1 });
+    root.querySelector('.grid-row[data-index="1"] .grid-cell[data-column="0"]')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(grid.selection).toEqual({ firstRow: 0, lastRow: 1, firstColumn: 0, lastColumn: 1 });
+    const open = menu() as HTMLElement;
+    key(open, "ArrowDown");
+    expect(document.activeElement).toBe(items()[1]);
+    // Enter on a menu item is a click.
+    (document.activeElement as HTMLElement).click();
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('id,note\r\n0,"a,b"\r\n1,'));
+    await vi.waitFor(() => expect(onCopied).toHaveBeenCalledWith("Copied 2 rows as CSV."));
+    expect(menu()).toBeNull();
+    expect(document.activeElement).toBe(root);
+    grid.destroy();
+  });
+
+  it("opens at the active cell with Shift+F10 or the Menu key; Esc closes it and gives the grid the focus back", async () => {
+    const { grid, onExpand, copy } = await mount();
+    root.focus();
+    key(root, "ArrowDown");
+    key(root, "F10", { shiftKey: true });
+    expect(menu()).not.toBeNull();
+    expect(grid.selection).toEqual({ firstRow: 1, lastRow: 1, firstColumn: 0, lastColumn: 0 });
+    const open = menu() as HTMLElement;
+    key(open, "End");
+    expect(document.activeElement).toBe(items()[3]);
+    key(open, "ArrowDown");
+    expect(document.activeElement).toBe(items()[0]);
+    key(open, "ArrowUp");
+    key(open, "ArrowUp");
+    expect(document.activeElement).toBe(items()[2]);
+    const escape = key(open, "Escape");
+    expect(escape.defaultPrevented).toBe(true);
+    expect(menu()).toBeNull();
+    expect(document.activeElement).toBe(root);
+    expect(copy).not.toHaveBeenCalled();
+
+    key(root, "ContextMenu");
+    items()[2].click();
+    expect(onExpand).toHaveBeenCalledWith("id", 1);
+    expect(menu()).toBeNull();
+    grid.destroy();
+  });
+
+  it("offers no value on a header, selects all, and closes on a click elsewhere", async () => {
+    const { grid, onCopied } = await mount();
+    root.querySelector('.grid-head-cell[data-column="1"]')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(grid.selection).toEqual({ firstRow: 0, lastRow: 49, firstColumn: 1, lastColumn: 1 });
+    expect(items()[2].getAttribute("aria-disabled")).toBe("true");
+    // Disabled items are skipped by the arrows and do nothing when clicked.
+    key(menu() as HTMLElement, "ArrowDown");
+    key(menu() as HTMLElement, "ArrowDown");
+    expect(document.activeElement).toBe(items()[3]);
+    items()[2].click();
+    expect(menu()).not.toBeNull();
+    items()[3].click();
+    expect(onCopied).toHaveBeenCalledWith("Selected all 50 rows.");
+    expect(grid.selection).toEqual({ firstRow: 0, lastRow: 49, firstColumn: 0, lastColumn: 1 });
+
+    root.querySelector('.grid-row[data-index="0"] .grid-cell')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(menu()).not.toBeNull();
+    document.body.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    expect(menu()).toBeNull();
+    grid.destroy();
+  });
+});
