@@ -23,7 +23,7 @@ vi.mock("uplot", () => ({
 const UNNAMED_ROLES = new Set(["status", "alert", "log", "row", "rowgroup", "presentation", "none", "list", "listitem", "group", "note", "generic", "paragraph", "toolbar", "tooltip", "gridcell", "cell"]);
 
 /** Roles named by their content when nothing else names them. */
-const CONTENT_ROLES = new Set(["button", "tab", "gridcell", "cell", "columnheader", "rowheader", "option", "link", "heading", "menuitem", "treeitem", "checkbox", "radio", "switch"]);
+const CONTENT_ROLES = new Set(["button", "menuitem", "tab", "gridcell", "cell", "columnheader", "rowheader", "option", "link", "heading", "treeitem", "checkbox", "radio", "switch"]);
 
 /** Elements that take the focus without a tabindex. */
 const NATIVE_FOCUSABLE = "button, select, input, textarea, a[href], [contenteditable=true], [contenteditable='']";
@@ -157,6 +157,16 @@ describe("the window's accessibility, with a result", () => {
     expect(accessibleName(grid)).toBe(`Query result, ${FIXTURES.run_query.result.rowCount} rows, 2 columns`);
     expect(document.querySelectorAll("#grid [role=columnheader]").length).toBe(3);
     expect(unnamed()).toEqual([]);
+
+    // The grid's menu, and its items.
+    document.querySelector("#grid .grid-row .grid-cell")?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    const menu = document.querySelector<HTMLElement>("[role=menu]");
+    expect(menu).not.toBeNull();
+    expect(menu?.contains(document.activeElement)).toBe(true);
+    expect(unnamed()).toEqual([]);
+    menu?.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(document.querySelector("[role=menu]")).toBeNull();
+    expect(document.activeElement).toBe(grid);
 
     byId("chart-toggle").click();
     await vi.waitFor(() => expect(charts).toHaveLength(1), { timeout: 3000 });
