@@ -116,10 +116,32 @@ describe("the grid's menu", () => {
     expect(document.activeElement).toBe(root);
     expect(copy).not.toHaveBeenCalled();
 
+    // The keydown opens it; the contextmenu event the webview sends after goes to the menu
+    // (which has the focus by then) and opens nothing more, neither ours nor its own.
     key(root, "ContextMenu");
+    const native = new MouseEvent("contextmenu", { bubbles: true, cancelable: true });
+    document.activeElement?.dispatchEvent(native);
+    expect(native.defaultPrevented).toBe(true);
+    expect(document.querySelectorAll("[role=menu]")).toHaveLength(1);
     items()[2].click();
     expect(onExpand).toHaveBeenCalledWith("id", 1);
     expect(menu()).toBeNull();
+    grid.destroy();
+  });
+
+  it("opens at the active cell on a contextmenu event the keyboard sent to the grid", async () => {
+    const { grid } = await mount();
+    root.focus();
+    key(root, "ArrowRight");
+    const event = new MouseEvent("contextmenu", { bubbles: true, cancelable: true });
+    root.dispatchEvent(event);
+    expect(event.defaultPrevented).toBe(true);
+    expect(menu()).not.toBeNull();
+    expect(grid.selection).toEqual({ firstRow: 0, lastRow: 0, firstColumn: 1, lastColumn: 1 });
+    expect(items()[2].getAttribute("aria-disabled")).toBeNull();
+    key(menu() as HTMLElement, "Tab");
+    expect(menu()).toBeNull();
+    expect(document.activeElement).toBe(root);
     grid.destroy();
   });
 

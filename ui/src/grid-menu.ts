@@ -13,6 +13,11 @@ export interface MenuItem {
 
 let open: (() => void) | null = null;
 
+/** Whether a menu is open. */
+export function menuIsOpen(): boolean {
+  return open !== null;
+}
+
 /** Closes the menu that is open, if any. */
 export function closeMenu(): void {
   open?.();
@@ -91,6 +96,8 @@ export function openMenu(name: string, items: MenuItem[], x: number, y: number, 
     open = closer;
     menu.append(...buttons);
     menu.addEventListener("keydown", onKey);
+    // The Menu key or Shift+F10 that opened it sends the webview's own menu here next: not that one.
+    menu.addEventListener("contextmenu", (event) => event.preventDefault());
     document.addEventListener("pointerdown", onPointer, true);
     document.addEventListener("mousedown", onPointer, true);
     window.addEventListener("blur", closer);

@@ -22,7 +22,7 @@ import type { CellValue, QueryResult, RowPage } from "./api";
 import { cellText, columnWidth, isNumericType } from "./cells";
 import { type Cell, type CopyFormat, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
 import { describeError } from "./errors";
-import { openMenu } from "./grid-menu";
+import { menuIsOpen, openMenu } from "./grid-menu";
 import { PageCache } from "./paging";
 import { isPlan, PLAN_ROWS, planParts, planText } from "./plan";
 
@@ -126,10 +126,17 @@ export class ResultGrid {
       this.expand({ row: Number(row.dataset.index), column: Number(cell.dataset.column) });
     });
     root.addEventListener("keydown", (event) => this.onKey(event));
-    // A right click on a cell outside the selection picks it first, as spreadsheets do.
+    // A right click on a cell outside the selection picks it first, as spreadsheets do. One on
+    // the grid itself comes from the keyboard (the Menu key, Shift+F10), usually after the
+    // keydown below opened the menu already.
     root.addEventListener("contextmenu", (event) => {
       const picked = this.cellAt(event.target);
-      if (!picked) return;
+      if (!picked) {
+        if (event.target !== root || !this.shown) return;
+        event.preventDefault();
+        if (!menuIsOpen()) this.openAtActive();
+        return;
+      }
       event.preventDefault();
       if (this.inSelection(picked)) this.active = picked;
       else this.moveTo(picked, false, false);
@@ -184,6 +191,16 @@ export class ResultGrid {
       y,
       this.root,
     );
+  }
+
+  /** Opens the menu at the active cell, which is selected first unless the selection holds it. */
+  private openAtActive(): void {
+    const at = this.active ?? { row: 0, column: 0 };
+    if (this.inSelection(at)) this.active = at;
+    else this.moveTo(at, false);
+    this.paintActive();
+    const box = (this.activeElement ?? this.root).getBoundingClientRect();
+    void this.openMenu(box.left + 8, box.bottom);
   }
 
   /** The selected rectangle, if any. */
@@ -289,13 +306,7 @@ export class ResultGrid {
         this.paint();
       }
     } else if (key === "ContextMenu" || (key === "F10" && event.shiftKey && !ctrl && !event.altKey)) {
-      // At the active cell, which is selected first unless the selection holds it.
-      const at = this.active ?? { row: 0, column: 0 };
-      if (this.inSelection(at)) this.active = at;
-      else this.moveTo(at, false);
-      this.paintActive();
-      const box = (this.activeElement ?? this.root).getBoundingClientRect();
-      void this.openMenu(box.left + 8, box.bottom);
+      this.openAtActive();
     } else if ((key === "Enter" || key === "F2") && !ctrl && !event.altKey && !event.shiftKey) {
       const at = this.active;
       if (at && at.row >= 0 && at.column >= 0) this.expand(at);
