@@ -17,8 +17,10 @@ describe("which results are plans", () => {
   it("knows the demo engine's and Athena's EXPLAIN answers, and nothing else", () => {
     expect(isPlan(DEMO)).toBe(true);
     expect(isPlan(ATHENA)).toBe(true);
-    expect(isPlan([{ name: "plan", dataType: "varchar" }])).toBe(true);
-    expect(isPlan([{ name: "plan", dataType: "bigint" }])).toBe(false);
+    expect(isPlan([{ name: "query plan", dataType: "varchar" }])).toBe(true);
+    // A table's own plan column stays in the grid.
+    expect(isPlan([{ name: "plan", dataType: "varchar" }])).toBe(false);
+    expect(isPlan([{ name: "Query Plan", dataType: "bigint" }])).toBe(false);
     expect(isPlan([{ name: "status", dataType: "varchar" }])).toBe(false);
     expect(isPlan([...DEMO, { name: "extra", dataType: "varchar" }])).toBe(false);
     expect(isPlan([DEMO[1], DEMO[0]])).toBe(false);

@@ -8,18 +8,19 @@ import { cellText } from "./cells";
 /** Plans longer than this many rows are left to the grid. */
 export const PLAN_ROWS = 200;
 
-const PLAN_COLUMN = /^(plan|query plan)$/i;
-const TITLE_COLUMN = /^plan_type$/i;
+// Exact names, so that a table's own `plan` column stays in the grid.
+const ATHENA_COLUMN = /^query plan$/i;
+const DEMO_COLUMNS = [/^plan_type$/i, /^plan$/i];
 
 function isText(column: ResultColumn): boolean {
   return /^(varchar|string|char|text)\b/i.test(column.dataType.trim());
 }
 
-/** Whether columns of this shape are an EXPLAIN's answer: a plan column and maybe its type. */
+/** Whether columns of this shape are an EXPLAIN's answer: Athena's `Query Plan`, the demo's `plan_type` and `plan`. */
 export function isPlan(columns: readonly ResultColumn[]): boolean {
   if (!columns.every(isText)) return false;
-  if (columns.length === 1) return PLAN_COLUMN.test(columns[0].name.trim());
-  return columns.length === 2 && TITLE_COLUMN.test(columns[0].name.trim()) && PLAN_COLUMN.test(columns[1].name.trim());
+  if (columns.length === 1) return ATHENA_COLUMN.test(columns[0].name.trim());
+  return columns.length === 2 && columns.every((column, index) => DEMO_COLUMNS[index].test(column.name.trim()));
 }
 
 export interface PlanPart {
