@@ -363,4 +363,16 @@ describe("text of several lines", () => {
     expect(root.querySelector('.grid-row[data-index="1"] .grid-cell[data-column="2"]')?.classList.contains("is-multiline")).toBe(false);
     grid.destroy();
   });
+
+  it("counts no line for a line break at the end", async () => {
+    const fetchRows = vi.fn(async (): Promise<RowPage> => ({ rows: [[1, "ProjectionExec\n  PlaceholderRowExec\n", "one line\n"]] }));
+    const grid = new ResultGrid(root, { fetchRows, onError: () => undefined });
+    grid.show({ ...RESULT, rowCount: 1 });
+    await frame();
+    const cells = [...root.querySelectorAll<HTMLElement>(".grid-row .grid-cell")];
+    expect(cells[1].querySelector(".grid-cell-lines")?.textContent).toBe("2 lines");
+    expect(cells[2].classList.contains("is-multiline")).toBe(false);
+    expect(cells[2].textContent).toBe("one line\n");
+    grid.destroy();
+  });
 });

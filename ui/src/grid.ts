@@ -786,7 +786,8 @@ export class ResultGrid {
    */
   private cellElement(value: CellValue | undefined): HTMLElement {
     const text = cellText(value);
-    const lines = typeof value === "string" ? text.split(/\r\n|\r|\n/) : [text];
+    // A line break at the end (as the demo engine's physical plan has) makes no line of its own.
+    const lines = typeof value === "string" ? text.replace(/(\r\n|\r|\n)+$/, "").split(/\r\n|\r|\n/) : [text];
     if (lines.length === 1) {
       const cell = div("grid-cell", text);
       if (text.length > 24) cell.title = text;

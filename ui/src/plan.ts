@@ -34,7 +34,7 @@ export function planParts(columns: readonly ResultColumn[], rows: readonly CellV
   const titled = columns.length === 2;
   const parts: PlanPart[] = [];
   for (const row of rows) {
-    const text = cellText(row[titled ? 1 : 0]);
+    const text = cellText(row[titled ? 1 : 0]).replace(/(\r\n|\r|\n)+$/, "");
     const title = titled ? cellText(row[0]) : null;
     const last = parts[parts.length - 1];
     if (title === null && last && last.title === null) last.text += `\n${text}`;
