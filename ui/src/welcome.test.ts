@@ -27,7 +27,15 @@ describe("the welcome panel", () => {
   it("says how to use an AWS account and opens the form for one", () => {
     const addWorkspace = vi.fn();
     const panel = renderWelcome({ open: vi.fn(), closed: vi.fn(), addWorkspace });
-    expect(panel.textContent).toContain("Add a workspace for your AWS account");
+    const text = panel.textContent ?? "";
+    expect(text).toContain("Add a workspace for your AWS account");
+    // What an installed package offers: the form and the command line, not a make target.
+    expect(text).toContain("warden workspace add");
+    const paragraphs = [...panel.querySelectorAll("p")].map((p) => p.textContent ?? "");
+    const sandbox = paragraphs.filter((p) => p.includes("make sandbox"));
+    expect(sandbox).toHaveLength(1);
+    expect(sandbox[0]).toMatch(/^Working from a source checkout\?/);
+    expect(paragraphs.find((p) => p.includes("Add a workspace"))).not.toContain("make sandbox");
     expect(panel.getAttribute("aria-labelledby")).toBe("welcome-title");
     panel.querySelector<HTMLButtonElement>("#welcome-add-workspace")?.click();
     expect(addWorkspace).toHaveBeenCalledOnce();

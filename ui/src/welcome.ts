@@ -67,15 +67,26 @@ export function renderWelcome(hooks: WelcomeHooks): HTMLElement {
   const awsTitle = element("h3", "welcome-subtitle", "Your AWS account");
   const aws = element("p", "welcome-text");
   aws.append(
-    "Add a workspace for your AWS account (or ",
+    "Add a workspace for your AWS account with the button below (your IAM Identity Center start URL, " +
+      "account and role, or a profile from ~/.aws/config, plus where your security team publishes " +
+      "its signed policy), pick it in the status bar and sign in: the same guardrails then apply to " +
+      "Athena. From a terminal, ",
+    element("code", "", "warden workspace add"),
+    " does the same, and ",
+    element("code", "", "warden workspace list"),
+    " shows what is configured.",
+  );
+  const developers = element("p", "welcome-text");
+  developers.append(
+    "Working from a source checkout? ",
     element("code", "", "make sandbox"),
-    " for a local one), pick it in the status bar and sign in: the same guardrails then apply to Athena.",
+    " starts a local stand-in for AWS with a ready workspace, no account needed.",
   );
   const add = element("button", "tool-button welcome-add", "Add AWS workspace…");
   add.type = "button";
   add.id = "welcome-add-workspace";
   add.addEventListener("click", () => hooks.addWorkspace());
 
-  panel.append(head, intro, tryTitle, list, awsTitle, aws, add);
+  panel.append(head, intro, tryTitle, list, awsTitle, aws, add, developers);
   return panel;
 }
