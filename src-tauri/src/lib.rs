@@ -52,6 +52,9 @@ pub fn run() {
                     opened.audit_sync_every,
                 );
             }
+            // A display that goes away stops the app as quitting does, not inside GDK.
+            let handle = app.handle().clone();
+            display::on_loss(move || quit(&handle, "the display went away"));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -98,33 +101,7 @@ pub fn run() {
     match result {
         Ok(app) => app.run(|app, event| {
             if let RunEvent::Exit = event {
-                let state = app.state::<AppState>();
-                // Grants and waiting requests do not outlive the app: ended in the gate, their
-                // keyring entries deleted, withdrawn at the broker (a few seconds at most), and
-                // recorded. On a thread of its own, outside the event loop's.
-                if let Ok(opened) = state.opened() {
-                    let gate = opened.gate.clone();
-                    let ended = std::thread::spawn(move || {
-                        tauri::async_runtime::block_on(gate.end_everywhere("the app quit"))
-                    })
-                    .join();
-                    match ended {
-                        Ok(stopped) => {
-                            for (id, why) in &stopped.not_told {
-                                tracing::warn!(request = %id, "quitting: the broker was not told: {why}");
-                            }
-                            for e in &stopped.errors {
-                                tracing::warn!("quitting: {e}");
-                            }
-                        }
-                        Err(_) => tracing::error!("quitting: ending the grants failed"),
-                    }
-                }
-                // Nor do results: their folders in the cache go with their last reader (a
-                // killed app's are swept when the next one opens the workspace).
-                if let Ok(mut results) = state.results.lock() {
-                    results.clear();
-                };
+                quit(app, "the app quit");
             }
         }),
         Err(e) => {
@@ -133,4 +110,34 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// What quitting does, for whatever reason (`why` is recorded with the ended grants).
+fn quit(app: &tauri::AppHandle, why: &'static str) {
+    let state = app.state::<AppState>();
+    // Grants and waiting requests do not outlive the app: ended in the gate, their keyring
+    // entries deleted, withdrawn at the broker (a few seconds at most), and recorded. On a
+    // thread of its own, outside the event loop's.
+    if let Ok(opened) = state.opened() {
+        let gate = opened.gate.clone();
+        let ended =
+            std::thread::spawn(move || tauri::async_runtime::block_on(gate.end_everywhere(why)))
+                .join();
+        match ended {
+            Ok(stopped) => {
+                for (id, why) in &stopped.not_told {
+                    tracing::warn!(request = %id, "quitting: the broker was not told: {why}");
+                }
+                for e in &stopped.errors {
+                    tracing::warn!("quitting: {e}");
+                }
+            }
+            Err(_) => tracing::error!("quitting: ending the grants failed"),
+        }
+    }
+    // Nor do results: their folders in the cache go with their last reader (a killed app's
+    // are swept when the next one opens the workspace).
+    if let Ok(mut results) = state.results.lock() {
+        results.clear();
+    };
 }
