@@ -18,6 +18,23 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(display: &str, envs: &[(&str, &Path)]) -> Result<Self, String> {
+        Self::start_with_stderr(display, envs, None)
+    }
+
+    /// The same, with the driver's standard error, which the app it starts inherits, written
+    /// to the file `stderr` when given.
+    pub fn start_with_stderr(
+        display: &str,
+        envs: &[(&str, &Path)],
+        stderr: Option<&Path>,
+    ) -> Result<Self, String> {
+        let stderr = match stderr {
+            Some(path) => Stdio::from(
+                std::fs::File::create(path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?,
+            ),
+            None => Stdio::null(),
+        };
         let port = free_port();
         let mut command = Command::new("WebKitWebDriver");
         command
@@ -27,7 +44,7 @@ impl Driver {
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
             .env("NO_AT_BRIDGE", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (k, v) in envs {
             command.env(k, v);
         }
@@ -109,6 +126,75 @@ impl Drop for Driver {
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// How an accessible name must read.
+#[derive(Clone, Copy, Debug)]
+pub enum Name<'a> {
+    /// Any name, or none.
+    Any,
+    /// Exactly this (white space collapsed).
+    Is(&'a str),
+    /// A JavaScript regular expression, case-insensitive, the name must match.
+    Matches(&'a str),
+}
+
+/// Finds elements by ARIA role and computes their accessible names, in the page, close to
+/// the accessible name computation a screen reader relies on: `aria-labelledby`, else
+/// `aria-label`, else a `<label>` (by `for` or around it) for a form field, else the text
+/// (without `aria-hidden` parts) for the roles named by their content, else `title`, else
+/// `placeholder`. Hidden elements (`hidden`, `aria-hidden`, not laid out) are not found, and an
+/// element whose explicit role differs is not taken for its tag's implicit one.
+const ROLE_SCRIPT: &str = r#"
+const IMPLICIT = {
+  alert: '[role=alert]',
+  button: 'button, input[type=button], input[type=submit], [role=button]',
+  checkbox: 'input[type=checkbox], [role=checkbox]',
+  combobox: 'select, [role=combobox]',
+  complementary: 'aside, [role=complementary]',
+  contentinfo: 'footer, [role=contentinfo]',
+  dialog: 'dialog, [role=dialog], [role=alertdialog]',
+  heading: 'h1, h2, h3, h4, h5, h6, [role=heading]',
+  list: 'ol, ul, [role=list]',
+  listitem: 'li, [role=listitem]',
+  region: 'section[aria-label], section[aria-labelledby], [role=region]',
+  status: 'output, [role=status]',
+  tab: '[role=tab]',
+  tablist: '[role=tablist]',
+  tabpanel: '[role=tabpanel]',
+  textbox: 'textarea, input:not([type]), input[type=text], input[type=search], input[type=url], [role=textbox]',
+};
+const FROM_CONTENT = new Set(['button', 'tab', 'heading', 'listitem', 'link', 'option', 'cell', 'checkbox']);
+const squash = (t) => (t ?? '').replace(/\s+/g, ' ').trim();
+const visibleText = (e) => {
+  if (e.nodeType === Node.TEXT_NODE) return e.textContent;
+  if (e.nodeType !== Node.ELEMENT_NODE || e.getAttribute('aria-hidden') === 'true') return '';
+  return [...e.childNodes].map(visibleText).join('');
+};
+const roleOf = (e) => {
+  const explicit = e.getAttribute('role');
+  if (explicit) return explicit;
+  return Object.keys(IMPLICIT).find((r) => e.matches(IMPLICIT[r]));
+};
+const nameOf = (e) => {
+  const by = e.getAttribute('aria-labelledby');
+  if (by) return squash(by.split(/\s+/).map((id) => visibleText(document.getElementById(id) ?? document.createElement('i'))).join(' '));
+  const label = squash(e.getAttribute('aria-label'));
+  if (label) return label;
+  if (e.labels && e.labels.length) return squash([...e.labels].map(visibleText).join(' '));
+  if (FROM_CONTENT.has(roleOf(e))) {
+    const text = squash(visibleText(e));
+    if (text) return text;
+  }
+  return squash(e.getAttribute('title') ?? e.getAttribute('placeholder') ?? '');
+};
+const shown = (e) => !e.closest('[hidden], [aria-hidden=true]') && e.getClientRects().length > 0;
+const byRole = (role, scope) =>
+  [...scope.querySelectorAll(IMPLICIT[role] ?? `[role=${role}]`)].filter(
+    (e) => (e.getAttribute('role') ?? role) === role && shown(e),
+  );
+const named = (e, mode, name) =>
+  mode === 'any' || (mode === 'is' ? nameOf(e) === squash(name) : new RegExp(name, 'i').test(nameOf(e)));
+"#;
+
 pub struct Session<'d> {
     driver: &'d Driver,
     id: String,
@@ -179,9 +265,8 @@ impl Session<'_> {
 
     /// The first shown element with ARIA `role` whose accessible name is `name` (when given)
     /// and whose text contains `containing` (when given), inside element `within` or the
-    /// document: found as a screen reader user finds it, not by id or class. The name is the
-    /// `aria-label`, else the text of the `aria-labelledby` elements, else a `<label for>`'s
-    /// text, else the element's own text. Knows the roles the window's controls have.
+    /// document: found as a screen reader user finds it, not by id or class (see [`ROLE_SCRIPT`]
+    /// for how the name is computed).
     pub fn find_by_role(
         &self,
         role: &str,
@@ -189,41 +274,83 @@ impl Session<'_> {
         containing: Option<&str>,
         within: Option<&str>,
     ) -> Result<Option<String>, String> {
-        const SCRIPT: &str = r#"
-const [role, name, containing, scope] = arguments;
-const implicit = {
-  button: 'button, [role=button]',
-  complementary: 'aside, [role=complementary]',
-  dialog: '[role=dialog], dialog',
-  heading: 'h1, h2, h3, h4, [role=heading]',
-  list: 'ol, ul, [role=list]',
-  listitem: 'li, [role=listitem]',
-  status: '[role=status], output',
-  textbox: 'textarea, input:not([type]), input[type=text], input[type=search], [role=textbox]',
-};
-const text = (e) => (e ? e.textContent : '').replace(/\s+/g, ' ').trim();
-const nameOf = (e) => {
-  const label = e.getAttribute('aria-label');
-  if (label) return label.trim();
-  const by = e.getAttribute('aria-labelledby');
-  if (by) return by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ').trim();
-  if (e.id) {
-    const caption = document.querySelector(`label[for="${CSS.escape(e.id)}"]`);
-    if (caption) return text(caption);
-  }
-  return text(e);
-};
-for (const e of (scope ?? document).querySelectorAll(implicit[role] ?? `[role=${role}]`)) {
-  if (e.closest('[hidden]')) continue;
-  if (name !== null && nameOf(e) !== name) continue;
-  if (containing !== null && !e.textContent.includes(containing)) continue;
-  return e;
-}
-return null;
-"#;
+        let name = name.map_or(Name::Any, Name::Is);
+        Ok(self
+            .query_roles(role, name, containing, within)?
+            .into_iter()
+            .next())
+    }
+
+    /// Every shown element with ARIA `role` whose accessible name fits `name`, inside element
+    /// `within` or the document, in document order.
+    pub fn find_all_by_role(
+        &self,
+        role: &str,
+        name: Name<'_>,
+        within: Option<&str>,
+    ) -> Result<Vec<String>, String> {
+        self.query_roles(role, name, None, within)
+    }
+
+    /// The shown control with `role` named exactly `name`; an error names what is missing, so
+    /// a control that loses its accessible name (or its role) fails the test.
+    pub fn control(&self, role: &str, name: &str) -> Result<String, String> {
+        self.find_by_role(role, Some(name), None, None)?
+            .ok_or_else(|| format!("no {role} named {name:?} is shown"))
+    }
+
+    /// The same, inside element `within` (a dialog, the status bar, a panel).
+    pub fn control_in(&self, within: &str, role: &str, name: &str) -> Result<String, String> {
+        self.find_by_role(role, Some(name), None, Some(within))?
+            .ok_or_else(|| format!("no {role} named {name:?} is shown there"))
+    }
+
+    /// The accessible name of `element`, computed as [`ROLE_SCRIPT`] does.
+    pub fn accessible_name(&self, element: &str) -> Result<String, String> {
+        let script = format!("{ROLE_SCRIPT}\nreturn nameOf(arguments[0]);");
+        Ok(self
+            .execute(&script, json!([{ ELEMENT: element }]))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    fn query_roles(
+        &self,
+        role: &str,
+        name: Name<'_>,
+        containing: Option<&str>,
+        within: Option<&str>,
+    ) -> Result<Vec<String>, String> {
+        let (mode, name) = match name {
+            Name::Any => ("any", ""),
+            Name::Is(n) => ("is", n),
+            Name::Matches(n) => ("matches", n),
+        };
         let scope = within.map(|id| json!({ ELEMENT: id }));
-        let found = self.execute(SCRIPT, json!([role, name, containing, scope]))?;
-        Ok(found[ELEMENT].as_str().map(str::to_string))
+        let script = format!(
+            "{ROLE_SCRIPT}\nconst [role, mode, name, containing, scope] = arguments;\n\
+             return byRole(role, scope ?? document).filter((e) => named(e, mode, name) && \
+             (containing === null || e.textContent.includes(containing)));"
+        );
+        let found = self.execute(&script, json!([role, mode, name, containing, scope]))?;
+        Ok(found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Sets a form field's value and tells the page, as typing it would (`input` event).
+    pub fn set_value(&self, element: &str, value: &str) -> Result<(), String> {
+        self.execute(
+            "const [f, v] = arguments; f.value = v; f.dispatchEvent(new Event('input', { bubbles: true }));",
+            json!([{ ELEMENT: element }, value]),
+        )
+        .map(|_| ())
     }
 
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {

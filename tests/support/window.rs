@@ -29,7 +29,7 @@ pub fn set_sql(s: &Session<'_>, sql: &str) -> Result<(), String> {
 }
 
 pub fn run_disabled(s: &Session<'_>) -> Result<bool, String> {
-    let run = s.find("#run")?.ok_or("no #run button")?;
+    let run = s.control("button", "Run")?;
     Ok(s.attribute(&run, "disabled")?.is_some())
 }
 
@@ -42,4 +42,29 @@ pub fn text_of(s: &Session<'_>, selector: &str) -> Option<String> {
     .ok()?
     .as_str()
     .map(str::to_string)
+}
+
+/// The first-run panel (a region named by its title), while it is shown.
+pub fn welcome(s: &Session<'_>) -> Option<String> {
+    s.find_by_role("region", Some("Welcome to Warden"), None, None)
+        .ok()
+        .flatten()
+}
+
+/// Waits for the dialog named `name` (its title) and gives it.
+pub fn wait_dialog(s: &Session<'_>, name: &str) -> Result<String, String> {
+    wait_for(&format!("the {name:?} dialog"), PATIENCE, || {
+        s.find_by_role("dialog", Some(name), None, None)
+            .ok()
+            .flatten()
+    })
+}
+
+/// Waits until no dialog named `name` is shown.
+pub fn wait_dialog_gone(s: &Session<'_>, name: &str) -> Result<(), String> {
+    wait_for(&format!("the {name:?} dialog to close"), PATIENCE, || {
+        s.find_by_role("dialog", Some(name), None, None)
+            .ok()
+            .and_then(|d| d.is_none().then_some(()))
+    })
 }
