@@ -11,8 +11,10 @@ use std::time::Duration;
 use serde_json::json;
 use support::display::Xvfb;
 use support::notifications::Dunst;
-use support::webdriver::{Driver, Session};
-use support::window::{run_disabled, set_sql, text_of, wait_verdict, PATIENCE};
+use support::webdriver::{Driver, Name, Session};
+use support::window::{
+    run_disabled, set_sql, text_of, wait_dialog, wait_dialog_gone, wait_verdict, welcome, PATIENCE,
+};
 use support::{keyring_users, wait_for};
 use warden_core::{Home, Workspace};
 
@@ -39,31 +41,9 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         },
     )?;
 
-    // A first start on the demo: the welcome panel offers one query of each verdict, and its
-    // first one (allowed) opens in the empty editor.
-    let tries = wait_for("the welcome panel's queries", PATIENCE, || {
-        s.find_all("#welcome .welcome-query")
-            .ok()
-            .filter(|q| q.len() == 3)
-    })?;
-    let verdicts = tries
-        .iter()
-        .map(|q| s.attribute(q, "data-verdict"))
-        .collect::<Result<Vec<_>, _>>()?;
-    assert_eq!(
-        verdicts,
-        [
-            Some("allow".into()),
-            Some("elevate".into()),
-            Some("deny".into())
-        ]
-    );
-    let open = s
-        .find("#welcome .welcome-open")?
-        .ok_or("no Open button in the welcome panel")?;
-    s.click(&open)?;
-    wait_verdict(&s, "allow")?;
-    set_sql(&s, "")?;
+    // A first start on the demo: the welcome panel (walked in its own test) is there until a
+    // query runs.
+    wait_for("the welcome panel", PATIENCE, || welcome(&s))?;
 
     // Typing a query that reads a restricted column: the diagnostic appears under it and Run is off.
     s.click(&content)?;
@@ -107,13 +87,13 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     set_sql(&s, "SELECT country, count(*) AS customers FROM sales.customers GROUP BY country ORDER BY customers DESC")?;
     wait_verdict(&s, "allow")?;
     assert!(!run_disabled(&s)?, "Run is enabled on allow");
-    let run = s.find("#run")?.ok_or("no #run button")?;
+    let run = s.control("button", "Run")?;
     s.click(&run)?;
     let rows = wait_for("rows in the grid", PATIENCE, || {
         s.find_all("#grid .grid-row").ok().filter(|r| !r.is_empty())
     })?;
     assert!(
-        s.find("#welcome")?.is_none(),
+        welcome(&s).is_none(),
         "the welcome panel goes once a query runs"
     );
     let cells = s.find_all("#grid .grid-row .grid-cell")?;
@@ -149,19 +129,20 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         text_of(&s, "#cell-viewer .cell-viewer-text")
     })?;
     assert!(!viewer.trim().is_empty(), "the viewer shows the value");
-    let close = s
-        .find("#cell-viewer .dialog-button.is-primary")?
-        .ok_or("no Close button in the value viewer")?;
+    // Named after its column.
+    let viewer = wait_dialog(&s, "country")?;
+    let close = s.control_in(&viewer, "button", "Close")?;
     s.click(&close)?;
-    wait_for("the value viewer to close", PATIENCE, || {
-        s.find("#cell-viewer")
-            .ok()
-            .and_then(|v| v.is_none().then_some(()))
-    })?;
+    wait_dialog_gone(&s, "country")?;
 
     // The same result as a bar chart: customers by country, drawn on a canvas; then the grid.
-    let chart_toggle = s.find("#chart-toggle")?.ok_or("no #chart-toggle")?;
+    let chart_toggle = s.control("button", "Chart")?;
     s.click(&chart_toggle)?;
+    assert_eq!(
+        s.attribute(&chart_toggle, "aria-pressed")?.as_deref(),
+        Some("true"),
+        "the Chart button says it is on"
+    );
     wait_for("a chart painted on its canvas", PATIENCE, || {
         s.find("#chart[data-drawn] canvas").ok().flatten()
     })?;
@@ -187,11 +168,10 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     // Export writes the whole result, as CSV with a header, to the file the user picks in the
     // system's Save dialog (GTK, outside the webview: driven with xdotool).
     let exported = home.path().join("customers by country.csv");
-    let export = s.find("#export")?.ok_or("no #export button")?;
+    let export = s.control("button", "Export…")?;
     s.click(&export)?;
-    let choose = wait_for("the export dialog", PATIENCE, || {
-        s.find("#export-choose").ok().flatten()
-    })?;
+    let export_dialog = wait_dialog(&s, "Export result")?;
+    let choose = s.control_in(&export_dialog, "button", "Choose the file in a Save dialog")?;
     s.click(&choose)?;
     // Found before GTK maps it, the dialog cannot take the focus yet: try until it does.
     wait_for("the system's Save dialog, focused", PATIENCE, || {
@@ -213,7 +193,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         .ok()
         .filter(|v| v.as_str() == Some(&*exported.to_string_lossy()))
     })?;
-    let submit = s.find("#export-submit")?.ok_or("no #export-submit")?;
+    let submit = s.control_in(&export_dialog, "button", "Export")?;
     s.click(&submit)?;
     let csv = wait_for("the exported file", PATIENCE, || {
         std::fs::read_to_string(&exported)
@@ -233,18 +213,12 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     // A ? parameter: Run asks for its value, checked as it is typed, and runs with it.
     set_sql(&s, "SELECT country, count(*) AS customers FROM sales.customers WHERE country = ? GROUP BY country")?;
     wait_verdict(&s, "allow")?;
-    let run = s.find("#run")?.ok_or("no #run button")?;
+    let run = s.control("button", "Run")?;
     s.click(&run)?;
-    wait_for("the parameter dialog", PATIENCE, || {
-        s.find("#parameter-1").ok().flatten()
-    })?;
-    let label = s.execute(
-        "return document.querySelector('label[for=parameter-1]').textContent;",
-        json!([]),
-    )?;
-    assert_eq!(label, json!("Parameter 1 (country)"));
-    let type_value = "const p = document.querySelector('#parameter-1'); p.value = arguments[0]; p.dispatchEvent(new Event('input'));";
-    s.execute(type_value, json!(["'DE' OR 1 = 1"]))?;
+    let asked = wait_dialog(&s, "Query parameter")?;
+    // The field is labelled with the parameter's place and the column it is compared with.
+    let value = s.control_in(&asked, "textbox", "Parameter 1 (country)")?;
+    s.set_value(&value, "'DE' OR 1 = 1")?;
     let problem = wait_for("the value refused as it is typed", PATIENCE, || {
         s.execute(
             "const p = document.querySelector('#parameter-1-problem'); return p && !p.hidden ? p.textContent : null;",
@@ -254,8 +228,8 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         .and_then(|v| v.as_str().map(str::to_string))
     })?;
     assert!(problem.contains("not one literal"), "{problem}");
-    s.execute(type_value, json!(["'DE'"]))?;
-    let submit = s.find("#parameter-submit")?.ok_or("no #parameter-submit")?;
+    s.set_value(&value, "'DE'")?;
+    let submit = s.control_in(&asked, "button", "Run")?;
     s.click(&submit)?;
     let only_de = wait_for("the rows of the value", PATIENCE, || {
         s.execute(
@@ -285,7 +259,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
 
     // The Audit panel lists what the gate recorded, and "Sync now" empties the backlog into the
     // demo's central store.
-    let toggle = s.find("#audit-toggle")?.ok_or("no #audit-toggle")?;
+    let toggle = s.control("button", "Audit")?;
     s.click(&toggle)?;
     wait_for("the finished query in the Audit panel", PATIENCE, || {
         s.find("#audit-events .audit-row[data-kind=query_finished]")
@@ -299,7 +273,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
             "the panel lists a {kind} event"
         );
     }
-    let sync = s.find("#audit-sync")?.ok_or("no #audit-sync")?;
+    let sync = s.control("button", "Sync now")?;
     s.click(&sync)?;
     wait_for("the journal to be synced", PATIENCE, || {
         text_of(&s, "#audit-pending").filter(|t| t.contains("all synced"))
@@ -316,13 +290,12 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     // A query that would run for hours can be cancelled from the window; the gate records it.
     set_sql(&s, "SELECT count(*) AS n FROM sales.customers a CROSS JOIN sales.customers b CROSS JOIN sales.customers c WHERE a.customer_id + b.customer_id + c.customer_id > 0 AND a.country <> 'e2e-literal-5b1f'")?;
     wait_verdict(&s, "allow")?;
-    let run = s.find("#run")?.ok_or("no #run button")?;
+    let run = s.control("button", "Run")?;
     s.click(&run)?;
     let cancel = wait_for("the Cancel button", PATIENCE, || {
-        s.find("#cancel")
+        s.find_by_role("button", Some("Cancel"), None, None)
             .ok()
             .flatten()
-            .filter(|c| s.attribute(c, "hidden").ok().flatten().is_none())
     })?;
     s.click(&cancel)?;
     let cancelled = wait_for("the cancellation message", PATIENCE, || {
@@ -366,11 +339,16 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
     // Add workspace: the form writes config.toml and the picker offers the new workspace.
     let key = home.path().join("security.key");
     warden_bundle::keygen(&key).map_err(|e| e.to_string())?;
-    let add = s.find("#add-workspace")?.ok_or("no #add-workspace")?;
+    // The status bar's button; its name may be its visible label ("Add workspace…") or the
+    // longer "Add AWS workspace".
+    let status = s.control("contentinfo", "Status")?;
+    let add = s
+        .find_all_by_role("button", Name::Matches("^add\\b.*workspace"), Some(&status))?
+        .into_iter()
+        .next()
+        .ok_or("no Add workspace button in the status bar")?;
     s.click(&add)?;
-    wait_for("the Add AWS workspace form", PATIENCE, || {
-        s.find("#workspace-name").ok().flatten()
-    })?;
+    let form = wait_dialog(&s, "Add AWS workspace")?;
     s.execute(
         "for (const [id, value] of arguments[0]) { const f = document.getElementById(id); f.value = value; f.dispatchEvent(new Event('input')); }",
         json!([[
@@ -384,7 +362,7 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
             ["workspace-key", warden_bundle::public_path(&key).to_string_lossy()],
         ]]),
     )?;
-    let submit = s.find("#workspace-submit")?.ok_or("no #workspace-submit")?;
+    let submit = s.control_in(&form, "button", "Add")?;
     s.click(&submit)?;
     wait_for("the picker to offer the new workspace", PATIENCE, || {
         text_of(&s, "#workspace-picker").filter(|t| t.contains("analytics (AWS)"))
@@ -395,9 +373,115 @@ fn the_window_lints_as_you_type_and_runs_allowed_queries() -> Result<(), String>
         config.contains("[workspaces.analytics]") && config.contains("workgroup = \"analysts\""),
         "{config}"
     );
-    assert!(s.find("#workspace-dialog")?.is_none(), "the form closed");
+    wait_dialog_gone(&s, "Add AWS workspace")?;
 
     assert_log_keeps_no_secrets(home.path())?;
+    Ok(())
+}
+
+/// The first-run panel on the demo, walked as a new user would: its three queries (allowed,
+/// needing pii-read, denied) each open with the verdict the panel promised, its Add AWS
+/// workspace button opens the form, and once closed it stays closed after a restart; the
+/// allowed query then runs and shows rows.
+#[test]
+fn the_first_run_panel_offers_three_verdicts_adds_a_workspace_and_stays_closed(
+) -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let [allowed, elevated, denied] = &warden_core::DEMO_QUERIES;
+    {
+        let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+        let panel = wait_for("the welcome panel", PATIENCE, || welcome(&s))?;
+        let opens = s.find_all_by_role(
+            "button",
+            Name::Matches("^Open “.+” in the editor$"),
+            Some(&panel),
+        )?;
+        assert_eq!(opens.len(), 3, "one Open button per query");
+        let open = |query: &warden_core::DemoQuery| {
+            s.control_in(
+                &panel,
+                "button",
+                &format!("Open “{}” in the editor", query.title),
+            )
+        };
+
+        // Allowed: it opens in the empty editor.
+        s.click(&open(allowed)?)?;
+        wait_sql(&s, allowed.sql)?;
+        wait_verdict(&s, "allow")?;
+        assert!(!run_disabled(&s)?, "Run is enabled on allow");
+        assert_eq!(tabs(&s)?.0, ["Query 1"], "the empty tab took it");
+
+        // Needs pii-read: in a new tab, the verdict names the elevation and offers to ask.
+        s.click(&open(elevated)?)?;
+        wait_tabs(&s, &["Query 1", "Query 2"], "Query 2")?;
+        wait_sql(&s, elevated.sql)?;
+        wait_verdict(&s, "elevate")?;
+        let verdict = text_of(&s, "#verdict").unwrap_or_default();
+        assert!(verdict.contains("pii-read"), "{verdict:?}");
+        wait_for("the Request elevation button", PATIENCE, || {
+            s.find_by_role("button", Some("Request elevation pii-read"), None, None)
+                .ok()
+                .flatten()
+        })?;
+        assert!(run_disabled(&s)?, "Run waits for the elevation");
+
+        // Denied: the deciding reason names the restricted column.
+        s.click(&open(denied)?)?;
+        wait_tabs(&s, &["Query 1", "Query 2", "Query 3"], "Query 3")?;
+        wait_sql(&s, denied.sql)?;
+        wait_verdict(&s, "deny")?;
+        let reason = text_of(&s, "#verdict-reason").unwrap_or_default();
+        assert!(reason.contains("ssn"), "the deny reason: {reason:?}");
+        assert!(run_disabled(&s)?, "Run is disabled on deny");
+
+        // The panel's own button opens the Add AWS workspace form; Cancel puts it away.
+        let add = s.control_in(&panel, "button", "Add AWS workspace…")?;
+        s.click(&add)?;
+        let form = wait_dialog(&s, "Add AWS workspace")?;
+        let name = s.find_all_by_role("textbox", Name::Matches("^Name\\b"), Some(&form))?;
+        assert_eq!(name.len(), 1, "the form asks for the workspace's name");
+        let cancel = s.control_in(&form, "button", "Cancel")?;
+        s.click(&cancel)?;
+        wait_dialog_gone(&s, "Add AWS workspace")?;
+        assert!(welcome(&s).is_some(), "the form leaves the panel open");
+
+        // Closed by its close button.
+        let close = s.control_in(&panel, "button", "Close the welcome panel")?;
+        s.click(&close)?;
+        wait_for("the panel to close", PATIENCE, || {
+            welcome(&s).is_none().then_some(())
+        })?;
+    }
+
+    // Started again: the panel stays closed, the three tabs are back.
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    let restored = wait_for("the tabs restored", PATIENCE, || {
+        tabs(&s).ok().filter(|(titles, _)| titles.len() == 3)
+    })?;
+    assert_eq!(restored.0, ["Query 1", "Query 2", "Query 3"]);
+    wait_for("the status bar", PATIENCE, || {
+        text_of(&s, "#status").filter(|t| t.contains("demo"))
+    })?;
+    assert!(welcome(&s).is_none(), "a closed panel stays closed");
+
+    // The allowed query runs and its rows land in the grid.
+    s.click(&s.control("tab", "Query 1")?)?;
+    wait_sql(&s, allowed.sql)?;
+    wait_verdict(&s, "allow")?;
+    s.click(&s.control("button", "Run")?)?;
+    wait_for("rows in the grid", PATIENCE, || {
+        (grid_rows(&s) > 0).then_some(())
+    })?;
+    let first = wait_for("the first row's country", PATIENCE, || {
+        text_of(&s, "#grid .grid-row .grid-cell")
+            .filter(|t| !t.trim().is_empty() && !t.contains("Loading"))
+    })?;
+    assert!(first.trim().len() >= 2, "a country code: {first:?}");
     Ok(())
 }
 
@@ -470,7 +554,7 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         wait_verdict(&s, "deny")?;
 
         // A second tab from the tab strip's New tab button: empty, in front.
-        let new_tab = s.find("#new-tab")?.ok_or("no New tab button")?;
+        let new_tab = s.control("button", "New tab")?;
         s.click(&new_tab)?;
         wait_tabs(&s, &["Query 1", "Query 2"], "Query 2")?;
         wait_sql(&s, "")?;
@@ -480,10 +564,18 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         // setSql leaves the cursor at the end, on the allowed statement.
         set_sql(&s, &script)?;
         wait_verdict(&s, "deny")?;
+        assert!(
+            welcome(&s).is_some(),
+            "a first start shows the welcome panel"
+        );
         s.send_keys(&content, "\u{E009}\u{E007}\u{E000}")?;
         wait_for("rows of the statement under the cursor", PATIENCE, || {
             (grid_rows(&s) > 0).then_some(())
         })?;
+        assert!(
+            welcome(&s).is_none(),
+            "the welcome panel goes once a query runs"
+        );
         // The grid pages from the stored result: the first page's cells arrive after its rows.
         wait_for("the first page's cells", PATIENCE, || {
             let loading = text_of(&s, "#grid").is_none_or(|t| t.contains("Loading"));
@@ -504,38 +596,36 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
         save_screenshot(&s, "WARDEN_TABS_SCREENSHOT", "warden-tabs.png")?;
 
         // The first tab has its own text and no result.
-        let first = s.find("[role=tablist] [role=tab]")?.ok_or("no first tab")?;
+        let first = s.control("tab", "Query 1")?;
         s.click(&first)?;
         wait_sql(&s, denied)?;
         wait_verdict(&s, "deny")?;
         assert_eq!(grid_rows(&s), 0, "the first tab ran nothing");
 
         // The run is in the History, and a click reopens its text in a new tab.
-        let history = s.find("#history-toggle")?.ok_or("no History button")?;
+        let history = s.control("button", "History")?;
         s.click(&history)?;
-        let found = wait_for("the run in the history", PATIENCE, || {
-            let texts = s
-                .execute(
-                    "return [...document.querySelectorAll('#history-list > li')].map(r => r.textContent);",
-                    json!([]),
-                )
-                .ok()?;
-            let texts: Vec<String> = texts
-                .as_array()?
-                .iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect();
-            let at = texts
-                .iter()
-                .position(|t| t.contains("GROUP BY country") && t.contains("Finished"));
-            if at.is_none() {
-                eprintln!("history so far: {texts:?}");
-            }
-            at
+        let panel = wait_for("the History panel", PATIENCE, || {
+            s.find_by_role("complementary", Some("History"), None, None)
+                .ok()
+                .flatten()
+        })?;
+        // Each run is a button named by what it shows: the text, the time, how it ended.
+        let reopen = wait_for("the run in the history", PATIENCE, || {
+            let list = s
+                .find_by_role("list", Some("Past runs"), None, Some(&panel))
+                .ok()??;
+            s.find_all_by_role(
+                "button",
+                Name::Matches("(?=.*GROUP BY country)(?=.*Finished)"),
+                Some(&list),
+            )
+            .ok()?
+            .into_iter()
+            .next()
         })?;
         save_screenshot(&s, "WARDEN_HISTORY_SCREENSHOT", "warden-history.png")?;
-        let rows = s.find_all("#history-list > li .history-open")?;
-        s.click(rows.get(found).ok_or("the history row went away")?)?;
+        s.click(&reopen)?;
         wait_for("the history to open a third tab", PATIENCE, || {
             (tabs(&s).ok()?.0.len() == 3).then_some(())
         })?;
@@ -558,10 +648,11 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
     assert_eq!(restored.0, ["Query 1", "Query 3", "Query 2"]);
     assert_eq!(restored.1.as_deref(), Some("Query 3"));
     assert_eq!(sql_in_editor(&s)?, allowed);
-    let second = s
-        .find_all("[role=tablist] [role=tab]")?
-        .pop()
-        .ok_or("no last tab")?;
+    assert!(
+        welcome(&s).is_none(),
+        "kept tabs: not a first start, no welcome panel"
+    );
+    let second = s.control("tab", "Query 2")?;
     s.click(&second)?;
     wait_sql(&s, &script)?;
 
