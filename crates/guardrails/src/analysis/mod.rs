@@ -75,7 +75,8 @@ pub(crate) struct Shape {
     /// DELETE/UPDATE/MERGE without a bounding condition.
     pub unbounded_write: Option<Span>,
     pub statement_span: Option<Span>,
-    /// The statement reads the catalog's statistics, not rows (`SHOW STATS`): it scans nothing.
+    /// The statement reads the catalog, not rows: `SHOW STATS` (its statistics) and a plain
+    /// `EXPLAIN` (a plan; `EXPLAIN ANALYZE` runs the query and scans): it scans nothing.
     pub scans_nothing: bool,
 }
 

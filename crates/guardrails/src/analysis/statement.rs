@@ -20,6 +20,10 @@ pub(crate) fn classify(statement: &Statement) -> StatementClass {
     use Statement::*;
     match statement {
         Query(_) => StatementClass::Query,
+        // EXPLAIN ANALYZE runs its statement: one that writes has the class of what it writes.
+        Explain {
+            statement: inner, ..
+        } if !plans_only(statement) && !matches!(inner.as_ref(), Query(_)) => classify(inner),
         Explain { .. } => StatementClass::Explain,
         ExplainTable { .. } => StatementClass::Describe,
         ShowTables { .. }
@@ -52,6 +56,36 @@ pub(crate) fn classify(statement: &Statement) -> StatementClass {
         Unload { .. } => StatementClass::Unload,
         _ => StatementClass::Other,
     }
+}
+
+/// Whether `statement` is an EXPLAIN that only plans its statement: Athena's `EXPLAIN` and
+/// `EXPLAIN (FORMAT ..., TYPE LOGICAL | DISTRIBUTED | VALIDATE | IO)` read table metadata from
+/// the catalog and scan no data, so Athena does not charge for them ("Because EXPLAIN queries
+/// do not scan any data, Athena does not charge for them", Athena's user guide, "Using EXPLAIN
+/// and EXPLAIN ANALYZE in Athena"). `EXPLAIN ANALYZE` runs the statement, scanning what it
+/// scans; so does any form Athena does not document (an option other than `FORMAT` or `TYPE`,
+/// `EXPLAIN QUERY PLAN`, `EXPLAIN ESTIMATE`, `DESCRIBE <query>`): taken as running, they stay
+/// under every rule that bounds a scan.
+pub(crate) fn plans_only(statement: &Statement) -> bool {
+    let Statement::Explain {
+        describe_alias,
+        analyze,
+        query_plan,
+        estimate,
+        options,
+        ..
+    } = statement
+    else {
+        return false;
+    };
+    let documented = |o: &sqlparser::ast::UtilityOption| {
+        o.name.value.eq_ignore_ascii_case("format") || o.name.value.eq_ignore_ascii_case("type")
+    };
+    matches!(describe_alias, sqlparser::ast::DescribeAlias::Explain)
+        && !analyze
+        && !query_plan
+        && !estimate
+        && options.iter().flatten().all(documented)
 }
 
 const AGGREGATES: &[&str] = &[
@@ -104,6 +138,8 @@ pub(crate) fn analyse<'c>(
     r.shape.statement_span = (span.start.line > 0).then(|| r.span(span));
     let mut use_database = None;
     r.statement(statement, &mut use_database);
+    // A plan reads the catalog, not the table: nothing is scanned (see `plans_only`).
+    r.shape.scans_nothing |= plans_only(statement);
     // A CTE read twice, once filtered and once not, reads its table unbounded.
     for (cte, instance, bound) in std::mem::take(&mut r.deferred) {
         if r.cte_uses.get(cte) == Some(&1) {

@@ -4,7 +4,7 @@ use super::{diagnostic, Check, Key, Kind, Options, Requires, StatementContext};
 use crate::analysis::Analysis;
 use crate::policy::units::human_size;
 use crate::policy::{PolicyError, Rule};
-use crate::report::Diagnostic;
+use crate::report::{Diagnostic, StatementClass};
 use crate::scan::{ScanEstimate, ScanSource, ScanTarget};
 
 pub(crate) const KIND: Kind = Kind {
@@ -30,6 +30,16 @@ pub(crate) const KIND: Kind = Kind {
 /// neither cannot be estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena
 /// answers it from the catalog's statistics), so the rule does not apply to it.
 ///
+/// Nor does it apply to a plain `EXPLAIN` (with or without `(FORMAT ..., TYPE ...)`): Athena
+/// plans the statement from the catalog and scans no data ("Because EXPLAIN queries do not scan
+/// any data, Athena does not charge for them", Athena's user guide, "Using EXPLAIN and EXPLAIN
+/// ANALYZE in Athena"), so a plan of a query over the budget needs no elevation: it is how one
+/// finds out why the query is large. `EXPLAIN ANALYZE` runs the query ("Because EXPLAIN ANALYZE
+/// queries are executed, they do scan data, and Athena charges for the amount of data
+/// scanned"): it is estimated and judged like the query itself, and the message says that a
+/// plain `EXPLAIN` would not scan. Every other rule applies to the statement inside an
+/// `EXPLAIN` as to the statement alone.
+///
 /// ## Why
 /// Athena bills by bytes scanned; a budget per query stops the accidental full scan.
 ///
@@ -44,7 +54,10 @@ pub(crate) const KIND: Kind = Kind {
 /// (from the policy's stats): ..."; at Run on Athena "(from S3 object sizes)").
 /// Does not fire: `SELECT order_id FROM orders WHERE dt = '2024-01-01'` (0.8 GB), nor
 /// `... WHERE dt IN ('2024-01-01', '2024-01-01')` nor `... WHERE dt = '2024-01-01' OR dt =
-/// '2024-01-01'` (the same partition twice is one, in an `IN` or across an `OR`'s branches).
+/// '2024-01-01'` (the same partition twice is one, in an `IN` or across an `OR`'s branches),
+/// nor `EXPLAIN SELECT order_id FROM orders` (a plan scans nothing).
+/// Fires: `EXPLAIN ANALYZE SELECT order_id FROM orders` ("EXPLAIN ANALYZE runs the query: it
+/// would scan about 800 GB, ...").
 #[derive(Debug)]
 pub(crate) struct MaxScanBytes {
     pub limit: u64,
@@ -138,10 +151,17 @@ impl Check for MaxScanBytes {
             let size = human_size(bytes);
             let budget = human_size(self.limit);
             let source = source.to_string();
+            // An EXPLAIN that scans is one that runs its query (EXPLAIN ANALYZE): a plain
+            // EXPLAIN shows the plan without the scan.
+            let message = if a.class == StatementClass::Explain {
+                format!("EXPLAIN ANALYZE runs the query: it would scan about {size}, budget {budget} ({source}): EXPLAIN without ANALYZE shows the plan and scans nothing; or filter on partition keys or select fewer tables")
+            } else {
+                format!("the query would scan about {size}, budget {budget} ({source}): filter on partition keys or select fewer tables")
+            };
             out.push(diagnostic(
                 rule,
                 ctx.statement_span(a),
-                format!("the query would scan about {size}, budget {budget} ({source}): filter on partition keys or select fewer tables"),
+                message,
                 &[("estimate", &size), ("limit", &budget), ("source", &source)],
             ));
         }

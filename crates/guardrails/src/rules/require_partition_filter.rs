@@ -27,11 +27,17 @@ pub(crate) const KIND: Kind = Kind {
 /// Athena pushes that into the table's scan. On the preserved side of an outer join, or in a
 /// `FULL JOIN`, an `ON` filter bounds nothing. The diagnostic points at the table name.
 /// `SHOW STATS` reads no partition (Athena answers it from the catalog's statistics), so the
-/// rule does not apply to it.
+/// rule does not apply to it. Nor does it apply to a plain `EXPLAIN`: Athena plans the
+/// statement from the catalog and reads no partition ("Because EXPLAIN queries do not scan any
+/// data, Athena does not charge for them", Athena's user guide), and the filter exists only to
+/// bound the scan (see Why): the plan of a query missing its filter is how one sees the whole
+/// table in the scan. `EXPLAIN ANALYZE` runs the query, so it needs the filter as the query
+/// does.
 ///
 /// ## Why
 /// Athena bills by bytes scanned; a partitioned table read without a partition filter is read
-/// whole.
+/// whole. To bound which rows a person may read, whatever the cost, use
+/// `required_row_predicate`, which applies to an `EXPLAIN` too.
 ///
 /// ## Options
 /// `tables`: each in the catalog, with `partition_keys`.
@@ -42,7 +48,8 @@ pub(crate) const KIND: Kind = Kind {
 /// ```
 /// Fires: `SELECT order_id FROM orders WHERE substr(dt, 1, 4) = '2024'` ("... add a filter on
 /// dt ...").
-/// Does not fire: `SELECT order_id FROM orders WHERE dt BETWEEN '2024-01-01' AND '2024-01-31'`.
+/// Does not fire: `SELECT order_id FROM orders WHERE dt BETWEEN '2024-01-01' AND '2024-01-31'`,
+/// nor `EXPLAIN SELECT order_id FROM orders` (fires with `EXPLAIN ANALYZE`).
 ///
 /// ## Bounds written outside a subquery
 /// For `require_partition_filter`, `required_row_predicate` and the estimate of

@@ -29,7 +29,10 @@ pub(crate) const KIND: Kind = Kind {
 /// `allow: [query, explain, show, describe, unload, ctas, insert, ddl, dml, prepared, other]`.
 /// The class is the statement's worst effect: `UNLOAD` is `unload`, `CREATE TABLE ... AS` is
 /// `ctas`, views, `MSCK`, `ALTER`, `DROP`, `VACUUM`, `OPTIMIZE` are `ddl`, `DELETE`/`UPDATE`/`MERGE`
-/// are `dml`, other engines' statements `other`. A statement whose reads and writes Warden does
+/// are `dml`, other engines' statements `other`. A plain `EXPLAIN` is `explain` whatever it
+/// plans (nothing runs); `EXPLAIN ANALYZE` runs its statement, so `EXPLAIN ANALYZE INSERT ...`
+/// is `insert` (likewise `ctas`, `unload`, ...), and only `EXPLAIN ANALYZE` of a query is
+/// `explain`. A statement whose reads and writes Warden does
 /// not model (`CREATE DATABASE`, `DROP DATABASE`, anything of class `other`) is refused whatever
 /// this rule allows: no other rule could see what it touches.
 ///

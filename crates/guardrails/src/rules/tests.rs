@@ -360,6 +360,83 @@ fn show_stats_scans_nothing_but_covers_every_row() {
     fires!(tenant, "SHOW STATS FOR orders");
 }
 
+/// The rules a plan does not answer to (it scans nothing) and those it does, in one policy.
+const EXPLAIN_RULES: &str = "  - { id: ro, kind: statement_class, allow: [query, explain] }\n  - { id: pii, kind: restricted_columns, tags: [pii], unlocked_by: [pii-read] }\n  - { id: restricted, kind: restricted_columns, tags: [restricted] }\n  - { id: tenant, kind: required_row_predicate, tables: [sales.customers], column: customer_id }\n  - { id: part, kind: require_partition_filter, tables: [sales.orders] }\n  - { id: budget, kind: max_scan_bytes, limit: 1TB, unlocked_by: [large-scan] }\n";
+
+#[test]
+fn a_plain_explain_scans_nothing_so_no_budget_nor_partition_filter_applies() {
+    // The whole of orders (800 GB) with no filter on dt: the query needs its filter and the
+    // large-scan elevation under a 1 GB budget...
+    let r = EXPLAIN_RULES.replace("1TB", "1GB");
+    fires!(&r, "SELECT order_id FROM orders");
+    // ...its plan needs neither: Athena plans from the catalog and scans no data.
+    for sql in [
+        "EXPLAIN SELECT order_id FROM orders",
+        "explain (TYPE DISTRIBUTED) SELECT order_id FROM orders",
+        "EXPLAIN (FORMAT JSON, TYPE IO) SELECT order_id FROM orders",
+        "EXPLAIN (TYPE VALIDATE) SELECT order_id FROM orders",
+        "EXPLAIN (TYPE LOGICAL) SELECT o.order_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id WHERE c.customer_id = 1",
+    ] {
+        quiet(&r, sql);
+        assert!(check(&r, sql).scan_targets().is_empty(), "{sql}: nothing to measure");
+    }
+}
+
+#[test]
+fn explain_analyze_runs_the_query_so_it_is_judged_as_the_query() {
+    let r = EXPLAIN_RULES.replace("1TB", "1GB");
+    // Athena runs it and bills the scan: the budget and the partition filter apply, and the
+    // message says a plain EXPLAIN would not scan.
+    fires!(&r, "EXPLAIN ANALYZE SELECT order_id FROM orders");
+    fires!(&r, "EXPLAIN ANALYZE VERBOSE SELECT order_id FROM orders");
+    // Forms Athena does not document are taken as running (fail closed).
+    fires!(&r, "EXPLAIN (ANALYZE) SELECT order_id FROM orders");
+    let analyze = check(
+        &r,
+        "EXPLAIN ANALYZE SELECT order_id FROM orders WHERE dt = '2024-01-01'",
+    );
+    assert_eq!(
+        analyze.verdict(),
+        Verdict::Allow,
+        "{:?}",
+        analyze.diagnostics()
+    );
+    assert_eq!(analyze.scan_targets().len(), 1, "measured as the query is");
+}
+
+#[test]
+fn every_other_rule_applies_to_the_statement_an_explain_plans() {
+    // A plan names tables, columns and partition values: it is allowed exactly when the
+    // query would be, but for the scan.
+    fires!(
+        EXPLAIN_RULES,
+        "EXPLAIN SELECT email FROM customers WHERE customer_id = 1"
+    );
+    fires!(
+        EXPLAIN_RULES,
+        "EXPLAIN SELECT ssn FROM customers WHERE customer_id = 1"
+    );
+    fires!(EXPLAIN_RULES, "EXPLAIN SELECT customer_id FROM customers");
+    quiet(
+        EXPLAIN_RULES,
+        "EXPLAIN SELECT customer_id FROM customers WHERE customer_id = 1",
+    );
+}
+
+#[test]
+fn explain_analyze_of_a_write_is_that_write() {
+    // EXPLAIN ANALYZE runs what it explains: an INSERT it explains is written.
+    let r = "  - { id: ro, kind: statement_class, allow: [query, explain] }\n";
+    fires!(r, "EXPLAIN ANALYZE INSERT INTO orders SELECT order_id, customer_id, card_number, amount, dt FROM orders WHERE dt = '1'");
+    fires!(
+        r,
+        "EXPLAIN ANALYZE CREATE TABLE t AS SELECT order_id FROM orders WHERE dt = '1'"
+    );
+    // A plan of it writes nothing.
+    quiet(r, "EXPLAIN INSERT INTO orders SELECT order_id, customer_id, card_number, amount, dt FROM orders WHERE dt = '1'");
+    quiet(r, "EXPLAIN ANALYZE SELECT order_id FROM orders");
+}
+
 #[test]
 fn duplicate_partition_values_count_once_in_the_scan_estimate() {
     // 0.8 GB a partition: one fits in 1 GB, two do not.
