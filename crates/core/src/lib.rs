@@ -23,6 +23,8 @@ mod demo;
 mod demo_queries;
 mod error;
 mod exit_sync;
+#[cfg(all(test, feature = "embedded"))]
+mod explain_tests;
 mod export;
 mod files;
 #[cfg(test)]
