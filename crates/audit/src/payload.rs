@@ -151,6 +151,13 @@ pub struct QueryContext {
     /// texts encode as they did before parameters existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ParameterRecord>,
+    /// The database the text's unqualified names resolved in (the run's default database:
+    /// Athena's query execution context), so History reopens the text against the same one.
+    /// Only a database of the policy's catalog, lowercase (never free text); absent when the
+    /// run had none, and in events written before it was recorded (which encode, and hash, as
+    /// they did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 /// The engine that ran a query and its own id for it (Athena query execution id, DataFusion run id).
@@ -673,6 +680,7 @@ mod tests {
             active_elevations: vec![],
             bundle_revision: Some(1),
             parameters: None,
+            database: None,
         };
         let engine = EngineRef {
             engine: "athena".into(),
@@ -715,6 +723,46 @@ mod tests {
     }
 
     #[test]
+    fn the_database_is_kept_when_given_and_a_record_without_it_reads_as_before() {
+        let query = QueryContext {
+            sql: SqlRecord::new("SELECT order_id FROM orders", SqlTextMode::Full),
+            verdict: Verdict::Allow,
+            rule_ids: vec![],
+            active_elevations: vec![],
+            bundle_revision: Some(1),
+            parameters: None,
+            database: Some("sales".into()),
+        };
+        let blocked = |query: QueryContext| {
+            Payload::QueryBlocked(QueryBlocked {
+                query: QueryContext {
+                    verdict: Verdict::Deny,
+                    ..query
+                },
+            })
+        };
+        let with = blocked(query.clone());
+        let json = with.to_json().unwrap();
+        assert_eq!(json["query"]["database"], "sales", "{json}");
+        assert_eq!(Payload::from_json(Kind::QueryBlocked, json).unwrap(), with);
+        // A record written before the field existed: no key at all. It reads, with no
+        // database, and encodes back to exactly the same JSON (so its hash still verifies).
+        let old = serde_json::json!({"query": {
+            "sql": {"text": "SELECT order_id FROM orders", "sha256": Sha256Hex::of(b"SELECT order_id FROM orders")},
+            "verdict": "deny", "rule_ids": [], "active_elevations": [], "bundle_revision": 1
+        }});
+        let read = Payload::from_json(Kind::QueryBlocked, old.clone()).unwrap();
+        assert_eq!(
+            read,
+            blocked(QueryContext {
+                database: None,
+                ..query
+            })
+        );
+        assert_eq!(read.to_json().unwrap(), old);
+    }
+
+    #[test]
     fn an_export_records_a_hash_of_the_path_never_the_path() {
         let path = "/home/alice/clients/acme/churn.csv";
         let exported = Payload::ResultExported(ResultExported {
@@ -752,6 +800,7 @@ mod tests {
             active_elevations: vec![],
             bundle_revision: None,
             parameters: None,
+            database: None,
         };
         assert!(Payload::QueryBlocked(QueryBlocked {
             query: query.clone()

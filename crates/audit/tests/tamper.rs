@@ -40,6 +40,37 @@ fn an_edited_row_is_detected() {
 }
 
 #[test]
+fn an_edited_or_removed_database_is_detected() {
+    // The run's database is hashed like every other field: pointing History (or an auditor) at
+    // another database breaks the chain, and so does dropping it.
+    for edit in [
+        "replace(payload, '\"database\":\"sales\"', '\"database\":\"hr\"')",
+        "replace(payload, ',\"database\":\"sales\"', '')",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_with(&dir, 0);
+        let attacker = attacker(&journal);
+        let seq: i64 = attacker
+            .query_row(
+                "SELECT min(seq) FROM events WHERE payload LIKE '%\"database\":\"sales\"%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let changed = attacker
+            .execute(
+                &format!("UPDATE events SET payload = {edit} WHERE seq = {seq}"),
+                [],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let (broken, reason) = broken_at(&journal);
+        assert_eq!(broken, Some(seq as u64), "{edit}");
+        assert!(reason.contains("altered"), "{reason}");
+    }
+}
+
+#[test]
 fn an_edited_actor_or_timestamp_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_with(&dir, 5);

@@ -26,6 +26,7 @@ fn event(i: u64) -> NewEvent {
                 active_elevations: vec![],
                 bundle_revision: Some(1),
                 parameters: None,
+                database: None,
             },
             engine: EngineRef {
                 engine: "demo".into(),

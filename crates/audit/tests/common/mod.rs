@@ -23,6 +23,7 @@ pub fn query(sql: &str, verdict: Verdict, mode: SqlTextMode) -> QueryContext {
         active_elevations: vec!["elev-1".into()],
         bundle_revision: Some(7),
         parameters: None,
+        database: Some("sales".into()),
     }
 }
 

@@ -103,6 +103,18 @@ pub enum RunEnd {
     Cancelled,
 }
 
+/// The run's default database as the journal keeps it (History reopens the text against it):
+/// only a database of the policy's catalog, lowercase, so the journal never takes free text
+/// from the caller. Any other name resolves none of the text's unqualified names anyway.
+fn recorded_database(report: &Report, policy: &warden_guardrails::Policy) -> Option<String> {
+    let database = report.default_database()?.to_lowercase();
+    policy
+        .catalog()
+        .databases
+        .contains_key(&database)
+        .then_some(database)
+}
+
 /// USD as whole millionths (to the nearest): the journal keeps integers so its encoding is exact.
 fn micro_usd(usd: f64) -> u64 {
     (usd * 1e6).round().max(0.0) as u64
@@ -198,6 +210,8 @@ impl Gate {
                     bundle_revision: None,
                     parameters: (!parameters.is_empty())
                         .then(|| ParameterRecord::new(parameters, None, SqlTextMode::HashOnly)),
+                    // No catalog to tell a database from free text.
+                    database: None,
                 };
                 tracing::warn!("refused: no policy in force");
                 self.record(Payload::QueryBlocked(QueryBlocked { query }))?;
@@ -523,6 +537,7 @@ impl Gate {
                 let bound = warden_guardrails::bind(report.sql(), parameters).ok();
                 ParameterRecord::new(parameters, bound.as_deref(), mode)
             }),
+            database: recorded_database(report, in_force.policy()),
         }
     }
 
@@ -607,6 +622,64 @@ mod tests {
         assert_eq!(finished.payload["engine"]["query_id"], "q1");
         assert_eq!(finished.payload["rows"], 1);
         assert_eq!(finished.payload["bytes_scanned"], 42);
+    }
+
+    #[tokio::test]
+    async fn every_run_event_records_the_database_its_names_resolved_in() {
+        let (_f, gate, _) = gate(POLICY).await;
+        let database = |kind: warden_audit::Kind| {
+            gate.audit()
+                .events(&[kind], None, None, false)
+                .expect("events")
+                .into_iter()
+                .map(|e| e.payload["query"].get("database").cloned())
+                .collect::<Vec<_>>()
+        };
+        // Picked by the caller (as the window's tab does), whatever its case: the catalog's name.
+        gate.run(
+            "SELECT country FROM customers",
+            Some("SALES"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("allowed");
+        gate.run(
+            "SELECT fail_me FROM customers",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("the engine fails it");
+        gate.run(
+            "SELECT ssn FROM customers",
+            Some("sales"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("refused");
+        let sales = Some(serde_json::json!("sales"));
+        for kind in [
+            warden_audit::Kind::QueryStarted,
+            warden_audit::Kind::QueryFinished,
+            warden_audit::Kind::QueryFailed,
+            warden_audit::Kind::QueryBlocked,
+        ] {
+            assert!(
+                database(kind).iter().all(|d| *d == sales),
+                "{kind:?}: {:?}",
+                database(kind)
+            );
+        }
+        // A name the policy's catalog does not have resolves nothing and is not journaled: the
+        // journal takes no free text from the caller.
+        gate.run(
+            "SELECT country FROM sales.customers",
+            Some("Alice's notes"),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("allowed: every name is qualified");
+        assert_eq!(database(warden_audit::Kind::QueryFinished)[1], None);
     }
 
     #[tokio::test]
