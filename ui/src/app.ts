@@ -694,8 +694,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     persistTabs();
   }
 
-  function newTab(text = "") {
-    const tab = makeTab(nextTitle(tabs.map((t) => t.title)), front.database ?? defaultDatabase, editor.createState(text));
+  function newTab(text = "", database = front.database ?? defaultDatabase) {
+    const tab = makeTab(nextTitle(tabs.map((t) => t.title)), database, editor.createState(text));
     tabs.splice(tabs.indexOf(front) + 1, 0, tab);
     activate(tab);
     editor.view.focus();
@@ -957,10 +957,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     },
   );
   saved.saveFrom(() => ({ sql: editor.getSql(), database: front.database, name: front.title }));
-  const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text, values) => {
+  const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text, values, database) => {
     // The dialog offers the values the run had; they are checked again like typed ones.
     if (values) lastValues.set(text, values);
-    newTab(text);
+    // On the run's database; one the journal did not record takes the front tab's (the row says so).
+    newTab(text, database ?? undefined);
   });
   // Approvers decide in the bucket of an AWS workspace; the demo decides in its own window.
   const approvals = new ApprovalsPanel(layout.approvals, layout.approvalsToggle, { list: api.approvals, act: api.actOnApproval });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AuditEvent, AuditFilter } from "./api";
 import fixtures from "./gen/fixtures.json";
-import { hashedText, HistoryPanel, loadRuns, matches, parameterLine, runFacts, toRun } from "./history";
+import { hashedText, HistoryPanel, loadRuns, matches, NO_DATABASE, parameterLine, runFacts, toRun } from "./history";
 
 /** The journal's run of the demo's `?` template, as the real backend recorded it. */
 const WITH_PARAMETERS = (fixtures.audit.events as unknown as AuditEvent[]).find(
@@ -85,6 +85,19 @@ describe("runs from the journal", () => {
     expect(events.mock.calls.map(([filter]) => filter.kind).sort()).toEqual(["query_blocked", "query_cancelled", "query_failed", "query_finished"]);
   });
 
+  it("reads the run's database, and none from a record written before it was kept", () => {
+    const event = finished(3, "SELECT 1");
+    expect(toRun(event)?.database).toBeNull();
+    (event.payload as { query: Record<string, unknown> }).query.database = "sales";
+    const run = toRun(event)!;
+    expect(run.database).toBe("sales");
+    expect(runFacts(run)).toContain("database sales");
+    expect(matches(run, "sales")).toBe(true);
+    // Not a name: read as not recorded rather than shown.
+    (event.payload as { query: Record<string, unknown> }).query.database = 7;
+    expect(toRun(event)?.database).toBeNull();
+  });
+
   it("searches text, outcome and workspace, every word", () => {
     const run = toRun(BLOCKED)!;
     expect(matches(run, "ssn prod")).toBe(true);
@@ -147,7 +160,9 @@ describe("the History panel", () => {
     expect(first.querySelector(".history-text")?.textContent).toBe("SELECT country FROM sales.customers");
     expect(first.querySelector(".history-facts")?.textContent).toBe("Finished · allowed · 14 rows · 2.6 KB scanned · 17 ms · demo");
     (first.querySelector("button") as HTMLButtonElement).click();
-    expect(reopen).toHaveBeenCalledWith("SELECT country FROM sales.customers", null);
+    // Written before the journal kept the database: the current tab's, and the row says so.
+    expect(reopen).toHaveBeenCalledWith("SELECT country FROM sales.customers", null, null);
+    expect(first.querySelector(".history-no-database")?.textContent).toBe(NO_DATABASE);
     const hashedButton = hashed.querySelector("button") as HTMLButtonElement;
     expect(hashedButton.disabled).toBe(true);
     expect(hashed.querySelector(".history-text")?.textContent).toContain("Text not kept");
@@ -160,7 +175,22 @@ describe("the History panel", () => {
     expect(rows()[0].querySelector(".history-parameters")?.textContent).toBe("2 parameters: 'DE', 0");
     (rows()[0].querySelector("button") as HTMLButtonElement).click();
     const text = (WITH_PARAMETERS.payload as { query: { sql: { text: string } } }).query.sql.text;
-    expect(reopen).toHaveBeenCalledWith(text, ["'DE'", "0"]);
+    expect(reopen).toHaveBeenCalledWith(text, ["'DE'", "0"], (WITH_PARAMETERS.payload as { query: { database?: string } }).query.database ?? null);
+  });
+
+  it("reopens a run on the database it ran in, whatever the current tab's", async () => {
+    const inWeb = finished(9, "SELECT url FROM events WHERE dt = '2026-01-05'");
+    (inWeb.payload as { query: Record<string, unknown> }).query.database = "web";
+    answer = async () => [inWeb];
+    await panel.setOpen(true);
+    await vi.waitFor(() => expect(rows()).toHaveLength(1));
+    const row = rows()[0];
+    expect(row.querySelector(".history-facts")?.textContent).toBe("Finished · allowed · 14 rows · 2.6 KB scanned · 17 ms · demo · database web");
+    expect(row.querySelector(".history-no-database")).toBeNull();
+    const button = row.querySelector("button") as HTMLButtonElement;
+    expect(button.title).toBe("Open in a new tab on web");
+    button.click();
+    expect(reopen).toHaveBeenCalledWith("SELECT url FROM events WHERE dt = '2026-01-05'", null, "web");
   });
 
   it("filters as you type and says when nothing matches", async () => {

@@ -1,6 +1,8 @@
 // The History panel: past runs, read from the local audit journal (the events a run leaves:
 // finished, failed, cancelled, or blocked by the gate), newest first, searchable; a click opens
-// the text in a new tab. The journal keeps a query's text only when the policy says
+// the text in a new tab, on the database the run's unqualified names resolved in (the journal's
+// `query.database`; a run journaled before it was recorded opens on the current tab's, and its
+// row says so). The journal keeps a query's text only when the policy says
 // `audit.sql_text: full`; with `hash` there is no text to show or reopen, and the row says so.
 import type { AuditEvent, AuditFilter } from "./api";
 import { describeError } from "./errors";
@@ -32,6 +34,8 @@ export interface HistoryRun {
   detail: string | null;
   /** The run's `?` parameters: how many, and their values when the journal keeps them. */
   parameters: RunParameters | null;
+  /** The database its unqualified names resolved in; null when the journal did not record it. */
+  database: string | null;
 }
 
 export interface RunParameters {
@@ -67,6 +71,7 @@ export function toRun(event: AuditEvent): HistoryRun | null {
     durationMs: count(payload.duration_ms),
     detail: event.kind === "query_failed" ? text(payload.error) : event.kind === "query_blocked" && rules.length > 0 ? `rules: ${rules.join(", ")}` : null,
     parameters: parametersOf(query.parameters),
+    database: text(query.database) || null,
   };
 }
 
@@ -95,7 +100,7 @@ const OUTCOME: Record<string, string> = {
 
 const VERDICT: Record<string, string> = { allow: "allowed", warn: "allowed with warnings", elevate: "needed an elevation", deny: "denied" };
 
-/** What the row says besides the text: outcome, verdict, rows, bytes, duration, workspace. */
+/** What the row says besides the text: outcome, verdict, rows, bytes, duration, workspace, database. */
 export function runFacts(run: HistoryRun): string[] {
   const facts = [OUTCOME[run.kind] ?? run.kind];
   if (run.verdict) facts.push(VERDICT[run.verdict] ?? run.verdict);
@@ -103,8 +108,12 @@ export function runFacts(run: HistoryRun): string[] {
   if (run.bytes !== null) facts.push(`${formatBytes(run.bytes)} scanned`);
   if (run.durationMs !== null) facts.push(formatDuration(run.durationMs));
   facts.push(run.workspace);
+  if (run.database) facts.push(`database ${run.database}`);
   return facts;
 }
+
+/** The row's note for a run whose database the journal did not record (written before it was). */
+export const NO_DATABASE = "Database not recorded: it opens on the current tab's database.";
 
 /** The line shown in place of a text the journal does not keep. */
 export function hashedText(run: HistoryRun): string {
@@ -145,8 +154,11 @@ export class HistoryPanel {
     private readonly root: HTMLElement,
     private readonly toggleButton: HTMLButtonElement,
     private readonly events: EventsCall,
-    /** Opens `text` in a new tab; `values` are the run's parameter values, when kept. */
-    private readonly reopen: (text: string, values: string[] | null) => void,
+    /**
+     * Opens `text` in a new tab on `database` (null: the journal did not record it, so the
+     * current tab's); `values` are the run's parameter values, when kept.
+     */
+    private readonly reopen: (text: string, values: string[] | null, database: string | null) => void,
     private readonly now: () => Date = () => new Date(),
   ) {
     const { head } = panelHead("History", "Close the history", () => void this.setOpen(false));
@@ -231,14 +243,17 @@ export class HistoryPanel {
     open.append(sql, time, facts);
     if (run.parameters) open.append(element("span", "history-parameters", parameterLine(run.parameters)));
     if (run.detail) open.append(element("span", "history-detail", run.detail));
+    if (run.database === null && run.text !== null) open.append(element("span", "history-detail history-no-database", NO_DATABASE));
     if (run.text === null) {
       open.disabled = true;
       open.title = "The journal keeps no text to reopen.";
     } else {
       const reopened = run.text;
       const values = run.parameters?.values ?? null;
-      open.title = values ? "Open in a new tab (its parameter values are offered again when it runs)" : "Open in a new tab";
-      open.addEventListener("click", () => this.reopen(reopened, values));
+      const database = run.database;
+      const where = database ? ` on ${database}` : "";
+      open.title = values ? `Open in a new tab${where} (its parameter values are offered again when it runs)` : `Open in a new tab${where}`;
+      open.addEventListener("click", () => this.reopen(reopened, values, database));
     }
     item.append(open);
     return item;
