@@ -15,7 +15,24 @@ describe("CSV (RFC 4180)", () => {
     expect(csvField("tab\tstays")).toBe("tab\tstays");
     expect(csvField(true)).toBe("true");
     expect(csvField(-1.5)).toBe("-1.5");
-    expect(toCsv([[1, null, "x,y"], [2, "", 'q"']], ["n", "s", "t, u"])).toBe('n,s,"t, u"\r\n1,,"x,y"\r\n2,"","q"""');
+    expect(toCsv([[1, null, "x,y"], [2, "", 'q"']], ["n", "s", "t, u"])).toBe('n,s,"t, u"\r\n1,,"x,y"\r\n2,"","q"""\r\n');
+  });
+});
+
+describe("records", () => {
+  it("keep a last row holding only NULL or empty text: every record ends with its line break", () => {
+    // Read back as a spreadsheet or a CSV reader does: split on the terminator, the text after
+    // the last one is not a record.
+    const rowsOf = (text: string, end: string) => text.split(end).slice(0, -1);
+    expect(rowsOf(toCsv([["a"], [null]], ["x"]), "\r\n")).toEqual(["x", "a", ""]);
+    expect(rowsOf(toCsv([["a"], [""]], ["x"]), "\r\n")).toEqual(["x", "a", '""']);
+    expect(rowsOf(toTsv([["a"], [null]], ["x"]), "\n")).toEqual(["x", "a", ""]);
+    expect(rowsOf(toTsv([[""], [""]]), "\n")).toEqual(["", ""]);
+  });
+
+  it("leave one lone value bare, to paste into a text field", () => {
+    expect(toTsv([["just this"]])).toBe("just this");
+    expect(toCsv([["a,b"]])).toBe('"a,b"');
   });
 });
 
@@ -27,7 +44,7 @@ describe("TSV", () => {
     expect(tsvField("a\tb")).toBe('"a\tb"');
     expect(tsvField('say "hi"\nbye')).toBe('"say ""hi""\nbye"');
     expect(tsvField("plain, with comma")).toBe("plain, with comma");
-    expect(toTsv([[1, null, "x"], [2, "", true]], ["n", "s", "t"])).toBe("n\ts\tt\n1\t\tx\n2\t\ttrue");
+    expect(toTsv([[1, null, "x"], [2, "", true]], ["n", "s", "t"])).toBe("n\ts\tt\n1\t\tx\n2\t\ttrue\n");
   });
 
   it("selects rectangles, whole rows from a row number and whole columns from a header", () => {
@@ -104,7 +121,7 @@ describe("copying from the grid", () => {
     root.querySelector<HTMLElement>('.grid-row[data-index="1"] .grid-cell[data-column="0"]')?.dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true }));
     expect(g.selection).toEqual({ firstRow: 0, lastRow: 1, firstColumn: 0, lastColumn: 2 });
     const text = await g.copySelection();
-    expect(text).toBe('id\tnote\tok\n0\t"note\t0"\ttrue\n1\t\ttrue');
+    expect(text).toBe('id\tnote\tok\n0\t"note\t0"\ttrue\n1\t\ttrue\n');
     expect(copy).toHaveBeenCalledWith(text);
     expect(fetchRows).toHaveBeenLastCalledWith("r1", 0, 2);
   });
@@ -113,7 +130,7 @@ describe("copying from the grid", () => {
     const { g, fetchRows, onError } = grid();
     await frame();
     g.select({ row: 100, column: 0 }, { row: 102, column: 0 });
-    expect(await g.copySelection()).toBe("id\n100\n101\n102");
+    expect(await g.copySelection()).toBe("id\n100\n101\n102\n");
     expect(fetchRows).toHaveBeenLastCalledWith("r1", 100, 3);
     g.select({ row: 0, column: -1 }, { row: MAX_COPY_ROWS, column: -1 });
     expect(await g.copySelection()).toBeNull();

@@ -5,6 +5,7 @@
 // quotes doubled, as spreadsheets read it.
 // CSV: fields holding `,` `"` CR or LF are quoted with quotes doubled; NULL is an empty field and
 // empty text is `""`, so the two stay apart; records end with CRLF.
+// Both: when more than one record is copied, each ends with its line break (see `records`).
 
 import type { CellValue } from "./api";
 
@@ -27,7 +28,14 @@ export function tsvField(value: CellValue | undefined): string {
 export function toTsv(rows: CellValue[][], header?: string[]): string {
   const lines = rows.map((row) => row.map(tsvField).join("\t"));
   if (header) lines.unshift(header.map((name) => tsvField(name)).join("\t"));
-  return lines.join("\n");
+  return records(lines, "\n");
+}
+
+// Several records each end with their terminator: a one-column record holding NULL or empty
+// text is an empty line, which readers drop when it is the last one and ends without a line
+// break. One lone value (a cell copied by itself) goes bare, to paste into a text field.
+function records(lines: string[], end: string): string {
+  return lines.length > 1 ? lines.map((line) => line + end).join("") : lines.join(end);
 }
 
 /** One RFC 4180 field: NULL empty, empty text `""`. */
@@ -38,11 +46,11 @@ export function csvField(value: CellValue | undefined): string {
   return /[,"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Rows as CSV records separated by CRLF, with `header` first when given (no CRLF after the last). */
+/** Rows as CSV records each ending with CRLF, as Export writes them, with `header` first when given. */
 export function toCsv(rows: CellValue[][], header?: string[]): string {
   const lines = rows.map((row) => row.map(csvField).join(","));
   if (header) lines.unshift(header.map((name) => csvField(name)).join(","));
-  return lines.join("\r\n");
+  return records(lines, "\r\n");
 }
 
 /** A rectangle of the grid: rows and columns, both inclusive; a whole row spans every column. */

@@ -202,12 +202,12 @@ describe("the grid by keyboard", () => {
 
     expect(press("c", { ctrlKey: true }).defaultPrevented).toBe(true);
     await vi.waitFor(() => expect(copy).toHaveBeenCalledTimes(1));
-    expect(copy).toHaveBeenLastCalledWith('status\tnote\nshipped\t\nopen, late\t\nshipped\t"first line\n  second ""line""\nthird"');
+    expect(copy).toHaveBeenLastCalledWith('status\tnote\nshipped\t\nopen, late\t\nshipped\t"first line\n  second ""line""\nthird"\n');
     await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied 3 rows as TSV."));
 
     press("C", { ctrlKey: true, shiftKey: true });
     await vi.waitFor(() => expect(copy).toHaveBeenCalledTimes(2));
-    expect(copy).toHaveBeenLastCalledWith('status,note\r\nshipped,\r\n"open, late",""\r\nshipped,"first line\n  second ""line""\nthird"');
+    expect(copy).toHaveBeenLastCalledWith('status,note\r\nshipped,\r\n"open, late",""\r\nshipped,"first line\n  second ""line""\nthird"\r\n');
     await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied 3 rows as CSV."));
 
     // A plain arrow collapses the selection to the cell it lands on.
@@ -256,7 +256,7 @@ describe("the grid by keyboard", () => {
     expect(grid.selection).toEqual({ firstRow: 0, lastRow: 2, firstColumn: 0, lastColumn: 2 });
     expect(onCopied).toHaveBeenLastCalledWith("Selected all 3 rows.");
     press("c", { ctrlKey: true });
-    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('order_id\tstatus\tnote\n0\tshipped\t\n1\topen, late\t\n2\tshipped\t"first line\n  second ""line""\nthird"'));
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('order_id\tstatus\tnote\n0\tshipped\t\n1\topen, late\t\n2\tshipped\t"first line\n  second ""line""\nthird"\n'));
     grid.destroy();
 
     const big = mount({ ...RESULT, resultId: "r2", rowCount: MAX_COPY_ROWS + 1 });
@@ -311,14 +311,14 @@ describe("copying a column", () => {
     expect(root.querySelector('.grid-head-cell[data-column="1"]')?.classList.contains("is-selected")).toBe(true);
     expect([...root.querySelectorAll('[role=gridcell][aria-selected="true"]')].map((c) => c.textContent)).toEqual(["shipped", "open, late", "shipped", "open, late"]);
     press("c", { ctrlKey: true });
-    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith("status\nshipped\nopen, late\nshipped\nopen, late"));
+    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith("status\nshipped\nopen, late\nshipped\nopen, late\n"));
     await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied the column status (4 rows) as TSV."));
 
     // Shift+click on another header takes the columns between.
     root.querySelector<HTMLElement>('.grid-head-cell[data-column="0"]')?.dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true }));
     expect(grid.selection).toEqual({ firstRow: 0, lastRow: 3, firstColumn: 0, lastColumn: 1 });
     press("C", { ctrlKey: true, shiftKey: true });
-    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith('order_id,status\r\n0,shipped\r\n1,"open, late"\r\n2,shipped\r\n3,"open, late"'));
+    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith('order_id,status\r\n0,shipped\r\n1,"open, late"\r\n2,shipped\r\n3,"open, late"\r\n'));
     await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied 2 columns (4 rows) as CSV."));
 
     // From a cell: up onto the header, Shift+→ takes the next column too, Enter makes it the one.

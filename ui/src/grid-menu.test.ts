@@ -88,7 +88,7 @@ describe("the grid's menu", () => {
     expect(document.activeElement).toBe(items()[1]);
     // Enter on a menu item is a click.
     (document.activeElement as HTMLElement).click();
-    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('id,note\r\n0,"a,b"\r\n1,'));
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledWith('id,note\r\n0,"a,b"\r\n1,\r\n'));
     await vi.waitFor(() => expect(onCopied).toHaveBeenCalledWith("Copied 2 rows as CSV."));
     expect(menu()).toBeNull();
     expect(document.activeElement).toBe(root);
