@@ -37,14 +37,28 @@ ln -s warden-desktop "$root/pkg/usr/bin/warden"
 # on a system with glibc 2.35 and then fail to start.
 mkdir -p "$root/shlibs/debian"
 printf 'Source: warden\n\nPackage: warden\nArchitecture: any\n' >"$root/shlibs/debian/control"
-depends=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2>/dev/null |
-  sed -n 's/^shlibs:Depends=//p')
-if [ -z "$depends" ]; then
-  echo "deb.sh: dpkg-shlibdeps found no dependencies for warden-desktop (is dpkg-dev installed?)" >&2
+if ! command -v dpkg-shlibdeps >/dev/null; then
+  echo "deb.sh: dpkg-shlibdeps is missing: apt-get install dpkg-dev" >&2
   exit 1
 fi
-if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep -q GLIBC_ABI_DT_RELR; then
-  depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
+# Its warnings about the binary not being in a source package's folder are expected; its errors
+# are printed.
+shlibs=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2> >(grep -v 'warning: binaries to analyze' >&2)) ||
+  { echo "deb.sh: dpkg-shlibdeps could not work out warden-desktop's dependencies (above)" >&2; exit 1; }
+depends=$(echo "$shlibs" | sed -n 's/^shlibs:Depends=//p')
+if [ -z "$depends" ]; then
+  echo "deb.sh: dpkg-shlibdeps found no dependencies for warden-desktop" >&2
+  exit 1
+fi
+# Only ever raised: a newer C library found by dpkg-shlibdeps stays.
+libc=$(echo "$depends" | sed -nE 's/.*libc6 \(>= ([0-9.]+)\).*/\1/p')
+if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep -q GLIBC_ABI_DT_RELR &&
+  { [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; }; then
+  if [ -n "$libc" ]; then
+    depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
+  else
+    depends="libc6 (>= 2.36), $depends"
+  fi
 fi
 sed -i "s/^Depends: .*/Depends: $depends/" "$root/pkg/DEBIAN/control"
 (cd "$root/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
