@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CellValue, QueryResult, RowPage } from "./api";
+import type { CellValue, RowPage } from "./api";
 import { csvField, cut, MAX_COPY_ROWS, selectionBetween, selects, toCsv, toTsv, tsvField } from "./copy";
 import { ResultGrid } from "./grid";
+import { frame, succeeded } from "./test-results";
 
 describe("CSV (RFC 4180)", () => {
   it("quotes commas, quotes and line breaks, and keeps NULL apart from empty text", () => {
@@ -60,26 +61,16 @@ describe("TSV", () => {
   });
 });
 
-const RESULT: QueryResult = {
-  resultId: "r1",
-  columns: [
+const RESULT = succeeded([
     { name: "id", dataType: "bigint" },
     { name: "note", dataType: "varchar" },
     { name: "ok", dataType: "boolean" },
-  ],
-  rowCount: 10_000,
-  bytesScanned: 1,
-  durationMs: 1,
-  queryId: "q1",
-  engine: "datafusion",
-  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 10_000, bytesScanned: 1, costUsd: null, durationMs: 1 },
-};
+  ], 10_000, 1, 1);
 
 function rows(offset: number, limit: number): CellValue[][] {
   return Array.from({ length: limit }, (_, i) => [offset + i, i % 2 === 0 ? `note\t${offset + i}` : null, true]);
 }
 
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 describe("copying from the grid", () => {
   let root: HTMLElement;

@@ -4,21 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, QueryResult, RowPage } from "./api";
 import { MAX_COPY_ROWS } from "./copy";
 import { ResultGrid } from "./grid";
+import { frame, succeeded } from "./test-results";
 
-const RESULT: QueryResult = {
-  resultId: "r1",
-  columns: [
+const RESULT = succeeded([
     { name: "order_id", dataType: "bigint" },
     { name: "status", dataType: "varchar" },
     { name: "note", dataType: "varchar" },
-  ],
-  rowCount: 1_000,
-  bytesScanned: 1_000,
-  durationMs: 5,
-  queryId: "q1",
-  engine: "datafusion",
-  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 1_000, bytesScanned: 1_000, costUsd: null, durationMs: 5 },
-};
+  ], 1_000, 1_000, 5);
 
 function rows(offset: number, limit: number): CellValue[][] {
   return Array.from({ length: limit }, (_, i) => {
@@ -27,7 +19,6 @@ function rows(offset: number, limit: number): CellValue[][] {
   });
 }
 
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 let root: HTMLElement;
 let scrollTop = 0;

@@ -1,28 +1,19 @@
 // The results grid's menu, through real mouse and key events: copy as TSV or CSV, the whole
 // value, select all; the WAI-ARIA menu keys; the focus back on the grid.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CellValue, QueryResult, RowPage } from "./api";
+import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
+import { frame, succeeded } from "./test-results";
 
-const RESULT: QueryResult = {
-  resultId: "r1",
-  columns: [
+const RESULT = succeeded([
     { name: "id", dataType: "bigint" },
     { name: "note", dataType: "varchar" },
-  ],
-  rowCount: 50,
-  bytesScanned: 1,
-  durationMs: 1,
-  queryId: "q1",
-  engine: "datafusion",
-  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 50, bytesScanned: 1, costUsd: null, durationMs: 1 },
-};
+  ], 50, 1, 1);
 
 function rows(offset: number, limit: number): CellValue[][] {
   return Array.from({ length: limit }, (_, i) => [offset + i, i % 2 === 0 ? "a,b" : null]);
 }
 
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 let root: HTMLElement;
 

@@ -1,37 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CellValue, QueryResult, RowPage } from "./api";
+import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
+import { frame, succeeded } from "./test-results";
 
-const RESULT: QueryResult = {
-  resultId: "r1",
-  columns: [
+const RESULT = succeeded([
     { name: "order_id", dataType: "bigint" },
     { name: "status", dataType: "varchar" },
     { name: "shipped", dataType: "boolean" },
-  ],
-  rowCount: 1_000,
-  bytesScanned: 1_000,
-  durationMs: 5,
-  queryId: "q1",
-  engine: "datafusion",
-  run: {
-    state: "succeeded",
-    engine: "datafusion",
-    queryId: "q1",
-    workgroup: null,
-    rows: 1_000,
-    bytesScanned: 1_000,
-    costUsd: null,
-    durationMs: 5,
-  },
-};
+  ], 1_000, 1_000, 5);
 
 function rows(offset: number, limit: number): CellValue[][] {
   return Array.from({ length: limit }, (_, i) => [offset + i, `<b>row ${offset + i}</b>`, (offset + i) % 3 === 0 ? null : true]);
 }
 
 /** Resolves on the next animation frame, after pending promises settle. */
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 let root: HTMLElement;
 let scrollTop = 0;

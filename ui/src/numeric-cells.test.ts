@@ -1,8 +1,9 @@
 // Numbers are right-aligned in the result grid, so their digits line up: the cells of numeric
 // columns carry `is-numeric`, and the window's stylesheet aligns those to the right.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CellValue, QueryResult, RowPage } from "./api";
+import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
+import { frame, succeeded } from "./test-results";
 
 const COLUMNS = [
   { name: "order_id", dataType: "bigint" },
@@ -15,16 +16,7 @@ const COLUMNS = [
 ];
 const NUMERIC = ["order_id", "quantity", "price", "ratio"];
 
-const RESULT: QueryResult = {
-  resultId: "r1",
-  columns: COLUMNS,
-  rowCount: 2,
-  bytesScanned: 100,
-  durationMs: 5,
-  queryId: "q1",
-  engine: "datafusion",
-  run: { state: "succeeded", engine: "datafusion", queryId: "q1", workgroup: null, rows: 2, bytesScanned: 100, costUsd: null, durationMs: 5 },
-};
+const RESULT = succeeded(COLUMNS, 2, 100, 5);
 
 const ROWS: CellValue[][] = [
   [1, 3, "12.50", 0.25, "shipped", "2026-12-01", true],
@@ -36,9 +28,6 @@ async function stylesheet(): Promise<string> {
   const fs: { readFileSync(path: string, encoding: "utf8"): string } = await import(/* @vite-ignore */ "node:fs" as string);
   return fs.readFileSync(decodeURIComponent(import.meta.url.replace(/^file:\/\//, "").replace(/[^/]+$/, "style.css")), "utf8");
 }
-
-/** Resolves on the next animation frame, after pending promises settle. */
-const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 let root: HTMLElement;
 
