@@ -78,6 +78,8 @@ pub(crate) struct Shape {
     /// The statement reads the catalog, not rows: `SHOW STATS` (its statistics) and a plain
     /// `EXPLAIN` (a plan; `EXPLAIN ANALYZE` runs the query and scans): it scans nothing.
     pub scans_nothing: bool,
+    /// The statement is `EXPLAIN ANALYZE`: it runs the statement it explains.
+    pub explain_analyze: bool,
 }
 
 pub(crate) struct Analysis<'c> {

@@ -58,6 +58,8 @@ pub(crate) const KIND: Kind = Kind {
 /// nor `EXPLAIN SELECT order_id FROM orders` (a plan scans nothing).
 /// Fires: `EXPLAIN ANALYZE SELECT order_id FROM orders` ("EXPLAIN ANALYZE runs the query: it
 /// would scan about 800 GB, ...").
+/// Fires: `DESCRIBE SELECT order_id FROM orders` ("this form of EXPLAIN or DESCRIBE is taken as
+/// running the query: ...": a form Athena does not document is taken as running).
 #[derive(Debug)]
 pub(crate) struct MaxScanBytes {
     pub limit: u64,
@@ -151,10 +153,13 @@ impl Check for MaxScanBytes {
             let size = human_size(bytes);
             let budget = human_size(self.limit);
             let source = source.to_string();
-            // An EXPLAIN that scans is one that runs its query (EXPLAIN ANALYZE): a plain
-            // EXPLAIN shows the plan without the scan.
-            let message = if a.class == StatementClass::Explain {
+            // An EXPLAIN that scans is one that runs its query (EXPLAIN ANALYZE, or a form
+            // Athena does not document, taken as running): a plain EXPLAIN shows the plan
+            // without the scan.
+            let message = if a.shape.explain_analyze {
                 format!("EXPLAIN ANALYZE runs the query: it would scan about {size}, budget {budget} ({source}): EXPLAIN without ANALYZE shows the plan and scans nothing; or filter on partition keys or select fewer tables")
+            } else if a.class == StatementClass::Explain {
+                format!("this form of EXPLAIN or DESCRIBE is taken as running the query: it would scan about {size}, budget {budget} ({source}): a plain EXPLAIN shows the plan and scans nothing; or filter on partition keys or select fewer tables")
             } else {
                 format!("the query would scan about {size}, budget {budget} ({source}): filter on partition keys or select fewer tables")
             };

@@ -389,8 +389,22 @@ fn explain_analyze_runs_the_query_so_it_is_judged_as_the_query() {
     // message says a plain EXPLAIN would not scan.
     fires!(&r, "EXPLAIN ANALYZE SELECT order_id FROM orders");
     fires!(&r, "EXPLAIN ANALYZE VERBOSE SELECT order_id FROM orders");
-    // Forms Athena does not document are taken as running (fail closed).
+    // Forms Athena does not document are taken as running (fail closed), and the message
+    // does not call them EXPLAIN ANALYZE.
     fires!(&r, "EXPLAIN (ANALYZE) SELECT order_id FROM orders");
+    let described = check(&r, "DESCRIBE SELECT order_id FROM orders");
+    let budget = described
+        .diagnostics()
+        .iter()
+        .find(|d| d.rule == "budget")
+        .expect("DESCRIBE of a query is budgeted");
+    assert!(
+        budget
+            .message
+            .starts_with("this form of EXPLAIN or DESCRIBE is taken as running"),
+        "{}",
+        budget.message
+    );
     let analyze = check(
         &r,
         "EXPLAIN ANALYZE SELECT order_id FROM orders WHERE dt = '2024-01-01'",
