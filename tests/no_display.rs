@@ -95,8 +95,8 @@ fn assert_plain_stop(stderr: &str, display: &str) {
         said,
         format!(
             "warden: the display went away (DISPLAY={display}), so Warden stopped. Your query \
-             tabs were kept as you typed them and elevations you held were ended, as when the \
-             app quits. Start the app again inside a desktop session."
+             tabs were kept (they are saved as you type) and elevations you held were ended, as \
+             when the app quits. Start the app again inside a desktop session."
         ),
         "{stderr}"
     );

@@ -39,7 +39,8 @@ const ELSEWHERE: &str = "Start the app inside a desktop session, or use the `war
 /// What the app does before it stops because its display went away: set once the window is
 /// up ([`on_loss`]).
 #[cfg(target_os = "linux")]
-static ON_LOSS: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>> = std::sync::OnceLock::new();
+static ON_LOSS: std::sync::OnceLock<Box<dyn Fn() -> bool + Send + Sync>> =
+    std::sync::OnceLock::new();
 
 /// How long [`on_loss`]'s `quit` may take before the app stops anyway.
 #[cfg(target_os = "linux")]
@@ -68,7 +69,7 @@ static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::
 /// process). Neither touches memory of its own.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-pub fn on_loss(quit: impl Fn() + Send + Sync + 'static) {
+pub fn on_loss(quit: impl Fn() -> bool + Send + Sync + 'static) {
     if ON_LOSS.set(Box::new(quit)).is_err() {
         return;
     }
@@ -96,7 +97,7 @@ pub fn on_loss(quit: impl Fn() + Send + Sync + 'static) {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn on_loss(_quit: impl Fn() + Send + Sync + 'static) {}
+pub fn on_loss(_quit: impl Fn() -> bool + Send + Sync + 'static) {}
 
 #[cfg(target_os = "linux")]
 use std::sync::atomic::Ordering;
@@ -116,13 +117,20 @@ fn x_display_answers() -> bool {
     std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{number}")).is_ok()
 }
 
-/// The sentence the app ends with when its display went away.
+/// The sentence the app ends with when its display went away; `ended` is whether the quit
+/// path confirmed that every held elevation was ended (told to the broker, wiped, recorded).
 #[cfg(target_os = "linux")]
-pub fn lost_message(display: &str) -> String {
+pub fn lost_message(display: &str, ended: bool) -> String {
+    let elevations = if ended {
+        "elevations you held were ended, as when the app quits"
+    } else {
+        "ending the elevations you held could not be confirmed (the log says why); each \
+         still ends at its grant's end"
+    };
     format!(
         "the display went away (DISPLAY={display}), so Warden stopped. Your query tabs were \
-         kept as you typed them and elevations you held were ended, as when the app quits. \
-         Start the app again inside a desktop session."
+         kept (they are saved as you type) and {elevations}. Start the app again inside a \
+         desktop session."
     )
 }
 
@@ -134,8 +142,8 @@ unsafe extern "C" fn display_lost(_display: *mut x11_dl::xlib::Display) -> std::
     stop_for_lost_display()
 }
 
-/// Says the display went away, runs the quit path and ends the process with status 1. The
-/// first thread here does it; any other waits for it.
+/// Runs the quit path, says the display went away and what the quit did, and ends the process
+/// with status 1. The first thread here does it; any other waits for it.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn stop_for_lost_display() -> ! {
@@ -144,24 +152,29 @@ fn stop_for_lost_display() -> ! {
             std::thread::park();
         }
     }
-    let display = std::env::var("DISPLAY").unwrap_or_default();
-    let message = lost_message(&display);
-    tracing::error!("the desktop app stops: {message}");
-    eprintln!("warden: {message}");
+    let screen = std::env::var("DISPLAY").unwrap_or_default();
+    tracing::error!("the display went away (DISPLAY={screen}): quitting");
     // On a thread of its own, bounded: a quit that hangs must not keep a windowless app alive.
     let (done, finished) = std::sync::mpsc::channel();
     let quitting = std::thread::Builder::new()
         .name("display-lost".into())
         .spawn(move || {
-            if let Some(quit) = ON_LOSS.get() {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(quit));
-            }
-            let _ = done.send(());
+            let ended = ON_LOSS.get().is_some_and(|quit| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(quit)).unwrap_or(false)
+            });
+            let _ = done.send(ended);
         });
-    let stopped = quitting.is_ok() && finished.recv_timeout(QUIT_BOUND).is_ok();
-    if !stopped {
-        tracing::error!("the display went away: the quit path did not finish");
-    }
+    let ended = match quitting.map(|_| finished.recv_timeout(QUIT_BOUND)) {
+        Ok(Ok(ended)) => ended,
+        _ => {
+            tracing::error!("the display went away: the quit path did not finish");
+            false
+        }
+    };
+    // Said after the quit, so that it says what happened.
+    let message = lost_message(&screen, ended);
+    tracing::error!("the desktop app stops: {message}");
+    eprintln!("warden: {message}");
     // As GDK's own handler: no atexit handlers, which could touch the broken connection.
     // SAFETY: ends the process; nothing runs after it.
     unsafe { libc::_exit(1) }

@@ -112,19 +112,22 @@ pub fn run() {
     }
 }
 
-/// What quitting does, for whatever reason (`why` is recorded with the ended grants).
-fn quit(app: &tauri::AppHandle, why: &'static str) {
+/// What quitting does, for whatever reason (`why` is recorded with the ended grants). True
+/// when every grant and waiting request was ended with nothing left unconfirmed.
+fn quit(app: &tauri::AppHandle, why: &'static str) -> bool {
     let state = app.state::<AppState>();
+    let mut ended = true;
     // Grants and waiting requests do not outlive the app: ended in the gate, their keyring
     // entries deleted, withdrawn at the broker (a few seconds at most), and recorded. On a
     // thread of its own, outside the event loop's.
     if let Ok(opened) = state.opened() {
         let gate = opened.gate.clone();
-        let ended =
+        let stopping =
             std::thread::spawn(move || tauri::async_runtime::block_on(gate.end_everywhere(why)))
                 .join();
-        match ended {
+        match stopping {
             Ok(stopped) => {
+                ended = stopped.not_told.is_empty() && stopped.errors.is_empty();
                 for (id, why) in &stopped.not_told {
                     tracing::warn!(request = %id, "quitting: the broker was not told: {why}");
                 }
@@ -132,7 +135,10 @@ fn quit(app: &tauri::AppHandle, why: &'static str) {
                     tracing::warn!("quitting: {e}");
                 }
             }
-            Err(_) => tracing::error!("quitting: ending the grants failed"),
+            Err(_) => {
+                ended = false;
+                tracing::error!("quitting: ending the grants failed");
+            }
         }
     }
     // Nor do results: their folders in the cache go with their last reader (a killed app's
@@ -140,4 +146,5 @@ fn quit(app: &tauri::AppHandle, why: &'static str) {
     if let Ok(mut results) = state.results.lock() {
         results.clear();
     };
+    ended
 }
