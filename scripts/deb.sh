@@ -41,10 +41,16 @@ if ! command -v dpkg-shlibdeps >/dev/null; then
   echo "deb.sh: dpkg-shlibdeps is missing: apt-get install dpkg-dev" >&2
   exit 1
 fi
-# Its warnings about the binary not being in a source package's folder are expected; its errors
-# are printed.
-shlibs=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2> >(grep -v 'warning: binaries to analyze' >&2)) ||
-  { echo "deb.sh: dpkg-shlibdeps could not work out warden-desktop's dependencies (above)" >&2; exit 1; }
+# Its warnings about the binary not being in a source package's folder are expected; anything
+# else it says is printed (before the verdict, so that "above" is true).
+status=0
+shlibs=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2>"$root/shlibdeps.err") ||
+  status=$?
+grep -v 'warning: binaries to analyze' "$root/shlibdeps.err" >&2 || true
+if [ "$status" -ne 0 ]; then
+  echo "deb.sh: dpkg-shlibdeps could not work out warden-desktop's dependencies (above)" >&2
+  exit 1
+fi
 depends=$(echo "$shlibs" | sed -n 's/^shlibs:Depends=//p')
 if [ -z "$depends" ]; then
   echo "deb.sh: dpkg-shlibdeps found no dependencies for warden-desktop" >&2
@@ -52,7 +58,9 @@ if [ -z "$depends" ]; then
 fi
 # Only ever raised: a newer C library found by dpkg-shlibdeps stays.
 libc=$(echo "$depends" | sed -nE 's/.*libc6 \(>= ([0-9.]+)\).*/\1/p')
-if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep -q GLIBC_ABI_DT_RELR &&
+# grep reads all of readelf's output (no -q): under pipefail a reader that stops early could
+# kill readelf with SIGPIPE and skip the raise.
+if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep GLIBC_ABI_DT_RELR >/dev/null &&
   { [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; }; then
   if [ -n "$libc" ]; then
     depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
