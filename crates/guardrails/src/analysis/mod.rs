@@ -78,7 +78,8 @@ pub(crate) struct Shape {
     /// The statement reads the catalog, not rows: `SHOW STATS` (its statistics) and a plain
     /// `EXPLAIN` (a plan; `EXPLAIN ANALYZE` runs the query and scans): it scans nothing.
     pub scans_nothing: bool,
-    /// The statement is `EXPLAIN ANALYZE`: it runs the statement it explains.
+    /// The statement is `EXPLAIN ANALYZE` as Athena documents it (not `DESCRIBE ANALYZE` nor
+    /// `EXPLAIN (ANALYZE)`): it runs the statement it explains.
     pub explain_analyze: bool,
 }
 

@@ -140,7 +140,15 @@ pub(crate) fn analyse<'c>(
     r.statement(statement, &mut use_database);
     // A plan reads the catalog, not the table: nothing is scanned (see `plans_only`).
     r.shape.scans_nothing |= plans_only(statement);
-    r.shape.explain_analyze = matches!(statement, Statement::Explain { analyze: true, .. });
+    r.shape.explain_analyze = matches!(
+        statement,
+        Statement::Explain {
+            analyze: true,
+            describe_alias: sqlparser::ast::DescribeAlias::Explain,
+            options: None,
+            ..
+        }
+    );
     // A CTE read twice, once filtered and once not, reads its table unbounded.
     for (cte, instance, bound) in std::mem::take(&mut r.deferred) {
         if r.cte_uses.get(cte) == Some(&1) {

@@ -392,19 +392,24 @@ fn explain_analyze_runs_the_query_so_it_is_judged_as_the_query() {
     // Forms Athena does not document are taken as running (fail closed), and the message
     // does not call them EXPLAIN ANALYZE.
     fires!(&r, "EXPLAIN (ANALYZE) SELECT order_id FROM orders");
-    let described = check(&r, "DESCRIBE SELECT order_id FROM orders");
-    let budget = described
-        .diagnostics()
-        .iter()
-        .find(|d| d.rule == "budget")
-        .expect("DESCRIBE of a query is budgeted");
-    assert!(
-        budget
-            .message
-            .starts_with("this form of EXPLAIN or DESCRIBE is taken as running"),
-        "{}",
-        budget.message
-    );
+    for sql in [
+        "DESCRIBE SELECT order_id FROM orders",
+        "DESCRIBE ANALYZE SELECT order_id FROM orders",
+    ] {
+        let described = check(&r, sql);
+        let budget = described
+            .diagnostics()
+            .iter()
+            .find(|d| d.rule == "budget")
+            .expect("DESCRIBE of a query is budgeted");
+        assert!(
+            budget
+                .message
+                .starts_with("this form of EXPLAIN or DESCRIBE is taken as running"),
+            "{sql}: {}",
+            budget.message
+        );
+    }
     let analyze = check(
         &r,
         "EXPLAIN ANALYZE SELECT order_id FROM orders WHERE dt = '2024-01-01'",
