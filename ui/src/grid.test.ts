@@ -13,8 +13,6 @@ function rows(offset: number, limit: number): CellValue[][] {
   return Array.from({ length: limit }, (_, i) => [offset + i, `<b>row ${offset + i}</b>`, (offset + i) % 3 === 0 ? null : true]);
 }
 
-/** Resolves on the next animation frame, after pending promises settle. */
-
 let root: HTMLElement;
 let scrollTop = 0;
 
