@@ -212,14 +212,7 @@ impl Session<'_> {
             "/elements",
             Some(json!({ "using": "css selector", "value": css })),
         )?;
-        Ok(found
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(element_ids(&found))
     }
 
     pub fn find(&self, css: &str) -> Result<Option<String>, String> {
@@ -334,14 +327,7 @@ impl Session<'_> {
              (containing === null || e.textContent.includes(containing)));"
         );
         let found = self.execute(&script, json!([role, mode, name, containing, scope]))?;
-        Ok(found
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(element_ids(&found))
     }
 
     /// Sets a form field's value and tells the page, as typing it would (`input` event).
@@ -367,4 +353,16 @@ impl Drop for Session<'_> {
             .driver
             .call("DELETE", &format!("/session/{}", self.id), None);
     }
+}
+
+/// The element ids in a WebDriver answer that is a list of element references.
+fn element_ids(found: &Value) -> Vec<String> {
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
