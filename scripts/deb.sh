@@ -30,44 +30,9 @@ dpkg-deb --raw-extract "$deb" "$root/pkg"
 strip --strip-all "$root/pkg/usr/bin/warden-desktop"
 ln -s warden-desktop "$root/pkg/usr/bin/warden"
 
-# Depends from the libraries the binary links (dpkg-shlibdeps, as Debian's own packages do),
-# not only the bundler's two: libcairo2, libdbus-1-3, libsoup-3.0-0 and the C library's
-# version. The packed relocations (src-tauri/build.rs) need glibc 2.36's GLIBC_ABI_DT_RELR,
-# which dpkg-shlibdeps does not weigh (it goes by symbols): without it the package would install
-# on a system with glibc 2.35 and then fail to start.
-mkdir -p "$root/shlibs/debian"
-printf 'Source: warden\n\nPackage: warden\nArchitecture: any\n' >"$root/shlibs/debian/control"
-if ! command -v dpkg-shlibdeps >/dev/null; then
-  echo "deb.sh: dpkg-shlibdeps is missing: apt-get install dpkg-dev" >&2
-  exit 1
-fi
-# Its warnings about the binary not being in a source package's folder are expected; anything
-# else it says is printed (before the verdict, so that "above" is true).
-status=0
-shlibs=$(cd "$root/shlibs" && dpkg-shlibdeps -O -e "$root/pkg/usr/bin/warden-desktop" 2>"$root/shlibdeps.err") ||
-  status=$?
-grep -v 'warning: binaries to analyze' "$root/shlibdeps.err" >&2 || true
-if [ "$status" -ne 0 ]; then
-  echo "deb.sh: dpkg-shlibdeps could not work out warden-desktop's dependencies (above)" >&2
-  exit 1
-fi
-depends=$(echo "$shlibs" | sed -n 's/^shlibs:Depends=//p')
-if [ -z "$depends" ]; then
-  echo "deb.sh: dpkg-shlibdeps found no dependencies for warden-desktop" >&2
-  exit 1
-fi
-# Only ever raised: a newer C library found by dpkg-shlibdeps stays.
-libc=$(echo "$depends" | sed -nE 's/.*libc6 \(>= ([0-9.]+)\).*/\1/p')
-# grep reads all of readelf's output (no -q): under pipefail a reader that stops early could
-# kill readelf with SIGPIPE and skip the raise.
-if readelf -V "$root/pkg/usr/bin/warden-desktop" | grep GLIBC_ABI_DT_RELR >/dev/null &&
-  { [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; }; then
-  if [ -n "$libc" ]; then
-    depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
-  else
-    depends="libc6 (>= 2.36), $depends"
-  fi
-fi
+# Depends from the libraries the binary links, with glibc 2.36 for the packed relocations (see
+# the script), not only the bundler's two.
+depends=$(scripts/deb-depends.sh "$root/pkg/usr/bin/warden-desktop")
 sed -i "s/^Depends: .*/Depends: $depends/" "$root/pkg/DEBIAN/control"
 (cd "$root/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
   xargs -0 md5sum) >"$root/md5sums"

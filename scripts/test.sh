@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test Warden has: the UI's unit tests, the dependency boundary of the CLI, and all Rust
-# unit and integration tests (the end-to-end test drives the real app window under Xvfb).
+# Every test Warden has: the UI's unit tests, the dependency boundary of the CLI, all Rust
+# unit and integration tests (the end-to-end test drives the real app window under Xvfb), and
+# the Debian package's Depends as computed from the app's binary.
 # Run through `make test`, which installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,3 +57,23 @@ export NO_AT_BRIDGE=1
 # with-keyring.sh unlocks a throw-away GNOME Keyring there, so the identity tests use the real
 # Secret Service.
 dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast
+
+echo "== The package's Depends (scripts/deb-depends.sh on the app's binary, as make deb uses it)"
+depends=$(scripts/deb-depends.sh "$CARGO_TARGET_DIR/debug/warden-desktop")
+passed=0
+expect() { # NAME TEXT PATTERN: TEXT matches the extended regex PATTERN
+  if echo "$2" | grep -Eq "$3"; then passed=$((passed + 1)); else
+    echo "deb-depends: $1: expected /$3/ in: $2" >&2
+    exit 1
+  fi
+}
+# glibc 2.36 for the packed relocations, and the libraries the binary links beside WebKit's.
+expect "glibc raised for DT_RELR" "$depends" '(^|, )libc6 \(>= 2\.36\)'
+for lib in libwebkit2gtk-4.1-0 libgtk-3-0 libsoup-3.0-0 libdbus-1-3 libcairo2; do
+  expect "$lib declared" "$depends" "(^|, )$lib( |,|$)"
+done
+# The C library's version is only ever raised.
+expect "a newer libc stays" "$(scripts/deb-depends.sh --raise-libc 'libc6 (>= 2.38), libgtk-3-0')" '^libc6 \(>= 2\.38\), libgtk-3-0$'
+expect "an older libc is raised" "$(scripts/deb-depends.sh --raise-libc 'libc6 (>= 2.35), libgtk-3-0')" '^libc6 \(>= 2\.36\), libgtk-3-0$'
+expect "a missing libc is added" "$(scripts/deb-depends.sh --raise-libc 'libgtk-3-0')" '^libc6 \(>= 2\.36\), libgtk-3-0$'
+echo "deb-depends: $passed passed, 0 failed"
