@@ -316,6 +316,11 @@ mod tests {
         conn.execute_batch(sql).unwrap();
     }
 
+    /// Starts the state write of request `id`, the action most of these tests record.
+    fn write_state(r: &Recorder, id: &str) -> Result<Intent, BrokerError> {
+        r.start("prod", BrokerAction::WriteState, Some(id), "k", "d".into())
+    }
+
     fn story(journal: &Journal) -> Vec<(Kind, Option<ActionOutcome>)> {
         journal
             .events(&EventFilter::default())
@@ -377,13 +382,7 @@ mod tests {
         let j = journal(dir.path());
         let r = Recorder::new(j.clone());
         refuse(&j, true);
-        let started = r.start(
-            "prod",
-            BrokerAction::WriteState,
-            Some("r1"),
-            "k",
-            "d".into(),
-        );
+        let started = write_state(&r, "r1");
         assert!(matches!(started, Err(BrokerError::Journal(_))));
         assert_eq!(r.waiting(), 0, "a refused start leaves nothing to record");
         refuse(&j, false);
@@ -396,15 +395,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let j = journal(dir.path());
         let r = Recorder::new(j.clone());
-        let intent = r
-            .start(
-                "prod",
-                BrokerAction::WriteState,
-                Some("r1"),
-                "k",
-                "d".into(),
-            )
-            .unwrap();
+        let intent = write_state(&r, "r1").unwrap();
         refuse(&j, true);
         let granted = Payload::ElevationExpired(warden_audit::ElevationExpired {
             elevation_id: "r1".into(),
@@ -413,25 +404,9 @@ mod tests {
         assert!(matches!(ended, Err(BrokerError::Journal(_))));
         assert_eq!(r.waiting(), 2);
         // Still refusing: nothing new may start.
-        assert!(r
-            .start(
-                "prod",
-                BrokerAction::WriteState,
-                Some("r2"),
-                "k",
-                "d".into()
-            )
-            .is_err());
+        assert!(write_state(&r, "r2").is_err());
         refuse(&j, false);
-        let next = r
-            .start(
-                "prod",
-                BrokerAction::WriteState,
-                Some("r2"),
-                "k",
-                "d".into(),
-            )
-            .unwrap();
+        let next = write_state(&r, "r2").unwrap();
         r.end(next, ActionOutcome::NotDone, Some("lost".into()), vec![])
             .unwrap();
         assert_eq!(
@@ -453,15 +428,7 @@ mod tests {
         let j = journal(dir.path());
         {
             let earlier = Recorder::new(j.clone());
-            let intent = earlier
-                .start(
-                    "prod",
-                    BrokerAction::WriteState,
-                    Some("r1"),
-                    "k",
-                    "d".into(),
-                )
-                .unwrap();
+            let intent = write_state(&earlier, "r1").unwrap();
             // The process stops: its intent's unknown outcome dies with it.
             std::mem::forget(intent);
         }
