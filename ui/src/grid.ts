@@ -7,7 +7,9 @@
 // row), Home/End to the row's ends, Ctrl+Home/Ctrl+End to the grid's, PageUp/PageDown by a
 // screenful; Shift with any of them extends the selection. Shift+Space selects the row,
 // Ctrl+Space the column, Ctrl+A everything. Enter or F2 opens the active cell's whole value.
-// Ctrl+C copies the selection as TSV, Ctrl+Shift+C as CSV. Alt+←/→ narrows or widens the active
+// Ctrl+C copies the selection as TSV, Ctrl+Shift+C as CSV, with the formula guard Export has
+// (copy.ts): values that start like a spreadsheet formula get a leading ', and the note says how
+// many; the menu also copies values as-is. Alt+←/→ narrows or widens the active
 // cell's column (as do dragging and the arrow keys on a header's resize handle). A right click,
 // the Menu key or Shift+F10 opens a menu of the same (grid-menu.ts).
 //
@@ -20,7 +22,7 @@ import {
 } from "@tanstack/virtual-core";
 import type { CellValue, QueryResult, RowPage } from "./api";
 import { cellText, columnWidth, isNumericType } from "./cells";
-import { type Cell, type CopyFormat, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
+import { type Cell, type Copied, type CopyFormat, type CopyValues, cut, formatRows, MAX_COPY_ROWS, selectionBetween, selects, type Selection } from "./copy";
 import { describeError } from "./errors";
 import { menuIsOpen, openMenu } from "./grid-menu";
 import { PageCache } from "./paging";
@@ -78,6 +80,20 @@ function div(className: string, text?: string): HTMLDivElement {
 
 function plural(count: number, word: string): string {
   return `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** The end of a copy's note: values copied as-is, or what the formula guard changed. */
+function copiedValues(values: CopyValues, copied: Copied, oneCell: boolean): string {
+  if (values === "as-is") return oneCell ? ", as-is (no formula guard)" : ", values as-is (no formula guard)";
+  const { guardedValues, guardedNames } = copied;
+  if (guardedValues + guardedNames === 0) return "";
+  const asIs = "(menu: Copy values as-is)";
+  if (oneCell) return `; it starts like a formula and got a leading ' ${asIs}`;
+  const parts = [
+    guardedValues > 0 ? plural(guardedValues, "value") : "",
+    guardedNames > 0 ? plural(guardedNames, "column name") : "",
+  ].filter((part) => part !== "");
+  return `; ${parts.join(" and ")} starting like a formula got a leading ' ${asIs}`;
 }
 
 let grids = 0;
@@ -174,7 +190,11 @@ export class ResultGrid {
     return selects(selection, rows[0], columns[0]) && selects(selection, rows[1], columns[1]);
   }
 
-  /** Opens the grid's menu at (`x`, `y`): copy as TSV or CSV, the whole value, select all. */
+  /**
+   * Opens the grid's menu at (`x`, `y`): copy as TSV or CSV (formula guard on), copy values as-is
+   * (no guard: for a text editor or another SQL tool, never a spreadsheet), the whole value,
+   * select all.
+   */
   private openMenu(x: number, y: number): Promise<void> {
     const at = this.active;
     const selected = this.selection !== null && this.options.copy !== undefined;
@@ -184,6 +204,8 @@ export class ResultGrid {
       [
         { label: "Copy as TSV", shortcut: "Control+C", disabled: !selected, run: () => void this.copySelection("tsv") },
         { label: "Copy as CSV", shortcut: "Control+Shift+C", disabled: !selected, run: () => void this.copySelection("csv") },
+        { label: "Copy values as-is (TSV)", disabled: !selected, run: () => void this.copySelection("tsv", "as-is") },
+        { label: "Copy values as-is (CSV)", disabled: !selected, run: () => void this.copySelection("csv", "as-is") },
         { label: "Show the whole value", shortcut: "Enter", disabled: !value, run: () => at && this.expand(at) },
         { label: "Select all rows", shortcut: "Control+A", run: () => this.selectAll() },
       ],
@@ -239,9 +261,11 @@ export class ResultGrid {
 
   /**
    * Copies the selection as TSV, or CSV (RFC 4180), with a header row unless it is one cell,
-   * fetching rows not in view; at most MAX_COPY_ROWS rows. Resolves to the text copied, or null.
+   * fetching rows not in view; at most MAX_COPY_ROWS rows. Values (and column names) that start
+   * like a spreadsheet formula get a leading ' unless `values` is "as-is", and the note says how
+   * many did. Resolves to the text copied, or null.
    */
-  async copySelection(format: CopyFormat = "tsv"): Promise<string | null> {
+  async copySelection(format: CopyFormat = "tsv", values: CopyValues = "guarded"): Promise<string | null> {
     const shown = this.shown;
     const selection = this.selection;
     const copy = this.options.copy;
@@ -258,19 +282,19 @@ export class ResultGrid {
       const rows = cut(Array.isArray(page?.rows) ? page.rows : [], selection);
       const names = shown.result.columns.slice(selection.firstColumn, selection.lastColumn + 1).map((c) => c.name);
       const oneCell = count === 1 && names.length === 1;
-      const text = oneCell ? formatRows(format, rows) : formatRows(format, rows, names);
+      const copied = formatRows(format, rows, oneCell ? undefined : names, values);
+      const text = copied.text;
       await copy(text);
       const as = format === "csv" ? "CSV" : "TSV";
       const wholeColumns = selection.firstRow === 0 && count === shown.result.rowCount && count > 1;
-      this.options.onCopied?.(
-        oneCell
-          ? `Copied the cell${format === "csv" ? " as CSV" : ""}.`
-          : wholeColumns && names.length === 1
-            ? `Copied the column ${names[0]} (${plural(rows.length, "row")}) as ${as}.`
-            : wholeColumns && names.length < shown.result.columns.length
-              ? `Copied ${names.length} columns (${plural(rows.length, "row")}) as ${as}.`
-              : `Copied ${plural(rows.length, "row")} as ${as}.`,
-      );
+      const what = oneCell
+        ? `Copied the cell${format === "csv" ? " as CSV" : ""}`
+        : wholeColumns && names.length === 1
+          ? `Copied the column ${names[0]} (${plural(rows.length, "row")}) as ${as}`
+          : wholeColumns && names.length < shown.result.columns.length
+            ? `Copied ${names.length} columns (${plural(rows.length, "row")}) as ${as}`
+            : `Copied ${plural(rows.length, "row")} as ${as}`;
+      this.options.onCopied?.(`${what}${copiedValues(values, copied, oneCell)}.`);
       return text;
     } catch (error) {
       this.options.onError(`Could not copy. ${describeError(error)}`);
