@@ -208,12 +208,21 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
   return layout;
 }
 
-/** How long a confirmation stays in the results bar. */
+/** How long a short confirmation stays in the results bar. */
 export const NOTE_MS = 2500;
+
+/**
+ * How long `message` stays: NOTE_MS, or longer for a note with more to read (a copy whose
+ * values the formula guard changed says so and how to avoid it), at 60 ms a character, about
+ * the pace of slow reading.
+ */
+export function noteMs(message: string): number {
+  return Math.max(NOTE_MS, message.length * 60);
+}
 
 const noteTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
-/** Shows a short confirmation in the results bar for NOTE_MS; a newer one replaces it. */
+/** Shows a confirmation in the results bar for `noteMs(message)`; a newer one replaces it. */
 export function showNote(layout: Pick<Layout, "note">, message: string): void {
   const previous = noteTimers.get(layout.note);
   if (previous !== undefined) clearTimeout(previous);
@@ -223,7 +232,7 @@ export function showNote(layout: Pick<Layout, "note">, message: string): void {
     setTimeout(() => {
       layout.note.textContent = "";
       noteTimers.delete(layout.note);
-    }, NOTE_MS),
+    }, noteMs(message)),
   );
 }
 
