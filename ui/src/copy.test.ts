@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, RowPage } from "./api";
 import { csvField, cut, formatRows, formulaGuard, MAX_COPY_ROWS, selectionBetween, selects, toCsv, toTsv, tsvField } from "./copy";
 import { ResultGrid } from "./grid";
-import { frame, succeeded } from "./test-results";
+import { frame, gridRoot, succeeded } from "./test-results";
 
 describe("CSV (RFC 4180)", () => {
   it("quotes commas, quotes and line breaks, and keeps NULL apart from empty text", () => {
@@ -133,10 +133,7 @@ function rows(offset: number, limit: number): CellValue[][] {
 describe("copying from the grid", () => {
   let root: HTMLElement;
   beforeEach(() => {
-    document.body.innerHTML = `<div id="grid"></div>`;
-    root = document.getElementById("grid") as HTMLElement;
-    Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-    Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+    root = gridRoot();
   });
   afterEach(() => {
     document.body.innerHTML = "";
@@ -207,10 +204,7 @@ describe("copying from the grid with the formula guard", () => {
   ];
   let root: HTMLElement;
   beforeEach(() => {
-    document.body.innerHTML = `<div id="grid"></div>`;
-    root = document.getElementById("grid") as HTMLElement;
-    Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-    Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+    root = gridRoot();
   });
   afterEach(() => {
     document.body.innerHTML = "";

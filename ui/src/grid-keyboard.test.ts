@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, QueryResult, RowPage } from "./api";
 import { MAX_COPY_ROWS } from "./copy";
 import { ResultGrid } from "./grid";
-import { frame, succeeded } from "./test-results";
+import { frame, gridRoot, succeeded } from "./test-results";
 
 const RESULT = succeeded([
     { name: "order_id", dataType: "bigint" },
@@ -25,13 +25,10 @@ let scrollTop = 0;
 let scrollLeft = 0;
 
 beforeEach(() => {
-  document.body.innerHTML = `<div id="grid"></div>`;
-  root = document.getElementById("grid") as HTMLElement;
+  root = gridRoot(400);
   scrollTop = 0;
   scrollLeft = 0;
-  // jsdom has no layout: a 10-row, 400 px wide viewport with a scroll position.
-  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 400 });
+  // A scroll position, which jsdom does not keep.
   Object.defineProperty(root, "scrollTop", { configurable: true, get: () => scrollTop, set: (v: number) => (scrollTop = v) });
   Object.defineProperty(root, "scrollLeft", { configurable: true, get: () => scrollLeft, set: (v: number) => (scrollLeft = v) });
 });

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
-import { frame, succeeded } from "./test-results";
+import { frame, gridRoot, succeeded } from "./test-results";
 
 const RESULT = succeeded([
     { name: "id", dataType: "bigint" },
@@ -18,10 +18,7 @@ function rows(offset: number, limit: number): CellValue[][] {
 let root: HTMLElement;
 
 beforeEach(() => {
-  document.body.innerHTML = `<div id="grid"></div>`;
-  root = document.getElementById("grid") as HTMLElement;
-  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  root = gridRoot();
 });
 
 afterEach(() => {

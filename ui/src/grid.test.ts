@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
-import { frame, succeeded } from "./test-results";
+import { frame, gridRoot, succeeded } from "./test-results";
 
 const RESULT = succeeded([
     { name: "order_id", dataType: "bigint" },
@@ -17,12 +17,9 @@ let root: HTMLElement;
 let scrollTop = 0;
 
 beforeEach(() => {
-  document.body.innerHTML = `<div id="grid"></div><div id="error"></div>`;
-  root = document.getElementById("grid") as HTMLElement;
+  root = gridRoot(800, `<div id="error"></div>`);
   scrollTop = 0;
-  // jsdom has no layout: give the grid a 10-row viewport and a scroll position.
-  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  // A scroll position, which jsdom does not keep either.
   Object.defineProperty(root, "scrollTop", {
     configurable: true,
     get: () => scrollTop,

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CellValue, RowPage } from "./api";
 import { ResultGrid } from "./grid";
-import { frame, succeeded } from "./test-results";
+import { frame, gridRoot, succeeded } from "./test-results";
 
 const COLUMNS = [
   { name: "order_id", dataType: "bigint" },
@@ -33,11 +33,7 @@ let root: HTMLElement;
 
 beforeEach(async () => {
   document.head.innerHTML = `<style>${await stylesheet()}</style>`;
-  document.body.innerHTML = `<div id="grid"></div>`;
-  root = document.getElementById("grid") as HTMLElement;
-  // jsdom has no layout: give the grid a viewport.
-  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
-  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => 800 });
+  root = gridRoot();
 });
 
 afterEach(() => {

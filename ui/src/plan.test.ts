@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CellValue, QueryResult, ResultColumn, RowPage } from "./api";
 import { ResultGrid } from "./grid";
 import { isPlan, PLAN_ROWS, planParts, planText } from "./plan";
+import { gridRoot } from "./test-results";
 
 const DEMO: ResultColumn[] = [
   { name: "plan_type", dataType: "varchar" },
@@ -56,9 +57,7 @@ function result(columns: ResultColumn[], rowCount: number): QueryResult {
 describe("a plan in the results area", () => {
   let root: HTMLElement;
   beforeEach(() => {
-    document.body.innerHTML = `<div id="grid"></div>`;
-    root = document.getElementById("grid") as HTMLElement;
-    Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+    root = gridRoot();
   });
   afterEach(() => {
     document.body.innerHTML = "";

@@ -16,3 +16,15 @@ export function succeeded(columns: ResultColumn[], rowCount: number, bytesScanne
 }
 
 export const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+/**
+ * A page holding the grid's element (and `more`, other elements after it), with the viewport
+ * jsdom cannot lay out: 292 px high (ten rows) and `width` wide.
+ */
+export function gridRoot(width = 800, more = ""): HTMLElement {
+  document.body.innerHTML = `<div id="grid"></div>${more}`;
+  const root = document.getElementById("grid") as HTMLElement;
+  Object.defineProperty(root, "clientHeight", { configurable: true, get: () => 292 });
+  Object.defineProperty(root, "clientWidth", { configurable: true, get: () => width });
+  return root;
+}
