@@ -85,10 +85,12 @@ describe("the formula guard", () => {
       ["-2+3", "@SUM(A1)"],
       ["\tx", "a=b"],
       [-7, -0.5],
+      ["-12.50", "-12.5.0"],
+      ["-1e5", "-.5"],
     ];
     expect(formatRows("csv", rows, ["a", "b"])).toEqual({
-      text: "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n",
-      guardedValues: 5,
+      text: "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n-12.50,'-12.5.0\r\n'-1e5,'-.5\r\n",
+      guardedValues: 8,
       guardedNames: 0,
     });
     expect(formatRows("csv", [["\r=1", null, ""]]).text).toBe("\"'\r=1\",,\"\"");

