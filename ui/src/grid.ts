@@ -100,6 +100,8 @@ let grids = 0;
 
 export class ResultGrid {
   private shown: Shown | null = null;
+  /** Counts copies, so that only the newest of several in flight reaches the clipboard. */
+  private copies = 0;
   private plan: ShownPlan | null = null;
   private frame = 0;
   /** The selection's ends (row -1: a column header; column -1: a row number). */
@@ -277,8 +279,12 @@ export class ResultGrid {
       );
       return null;
     }
+    const ticket = ++this.copies;
     try {
       const page = await this.options.fetchRows(shown.result.resultId, selection.firstRow, count);
+      // A newer copy was asked for while these rows were fetched: it alone writes, so the
+      // clipboard and the note describe the same copy.
+      if (ticket !== this.copies) return null;
       const rows = cut(Array.isArray(page?.rows) ? page.rows : [], selection);
       const names = shown.result.columns.slice(selection.firstColumn, selection.lastColumn + 1).map((c) => c.name);
       const oneCell = count === 1 && names.length === 1;
