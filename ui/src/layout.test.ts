@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { NOTE_MS, noteMs, showNote } from "./layout";
+import { NOTE_MAX_MS, NOTE_MS, noteMs, showNote } from "./layout";
 
 describe("showNote", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -24,6 +24,15 @@ describe("showNote", () => {
     vi.advanceTimersByTime(NOTE_MS);
     expect(note.textContent).toBe(message);
     vi.advanceTimersByTime(noteMs(message) - NOTE_MS);
+    expect(note.textContent).toBe("");
+  });
+
+  it("keeps no note longer than NOTE_MAX_MS", () => {
+    const note = document.createElement("span");
+    const message = `Copied the column ${"x".repeat(1000)} (3 rows) as TSV.`;
+    expect(noteMs(message)).toBe(NOTE_MAX_MS);
+    showNote({ note }, message);
+    vi.advanceTimersByTime(NOTE_MAX_MS);
     expect(note.textContent).toBe("");
   });
 

@@ -211,13 +211,16 @@ export function mountLayout(root: HTMLElement, platform: string): Layout {
 /** How long a short confirmation stays in the results bar. */
 export const NOTE_MS = 2500;
 
+/** The longest a note stays, however long (a column copied under a very long name). */
+export const NOTE_MAX_MS = 10_000;
+
 /**
  * How long `message` stays: NOTE_MS, or longer for a note with more to read (a copy whose
  * values the formula guard changed says so and how to avoid it), at 60 ms a character, about
- * the pace of slow reading.
+ * the pace of slow reading, up to NOTE_MAX_MS.
  */
 export function noteMs(message: string): number {
-  return Math.max(NOTE_MS, message.length * 60);
+  return Math.min(NOTE_MAX_MS, Math.max(NOTE_MS, message.length * 60));
 }
 
 const noteTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
