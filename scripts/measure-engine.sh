@@ -4,19 +4,26 @@
 # printed. A throw-away Warden home whose demo policy has its scan budget raised (signed with the
 # demo's own key and published as the security team would), so whole-table queries run without
 # the large-scan elevation. Figures go in docs/performance.md ("Embedded engine").
+# WARDEN_BINARY may be `warden-desktop` (the package's one binary): it is started through a link
+# named `warden`, which is how it knows to run the CLI. Times are whole milliseconds, as the
+# command prints them; use an odd RUNS (an even one reports the lower middle run).
 #   scripts/measure-engine.sh [WARDEN_BINARY] [RUNS]   (default: the debug `warden`, 9 runs)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
-cli="${1:-$CARGO_TARGET_DIR/debug/warden}"
+binary=$(realpath "${1:-$CARGO_TARGET_DIR/debug/warden}")
 runs="${2:-9}"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "measure-engine: RUNS must be a whole number of 1 or more, not '$runs'" >&2; exit 2; }
+[ -x "$binary" ] || { echo "measure-engine: $binary is not an executable (build it first)" >&2; exit 2; }
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
+cli="$home/warden"
+ln -s "$binary" "$cli"
 export WARDEN_HOME="$home"
 "$cli" workspace init >/dev/null
 demo="$home/data/workspaces/demo"
-sed -i -E 's/(kind: max_scan_bytes, limit: )[0-9]+/\177603600000/' "$demo/policy.yaml"
-grep -q 'limit: 77603600000' "$demo/policy.yaml" || { echo "measure-engine: no scan budget found in $demo/policy.yaml" >&2; exit 1; }
+budget=77603600000
+sed -i -E "s/(kind: max_scan_bytes, limit: )[0-9]+/\\1$budget/" "$demo/policy.yaml"
+grep -q "limit: $budget" "$demo/policy.yaml" || { echo "measure-engine: no scan budget found in $demo/policy.yaml" >&2; exit 1; }
 "$cli" bundle build --policy "$demo/policy.yaml" --revision 1000 --key "$demo/keys/demo-signing.key" \
   --out "$home/bundle.tar.gz" >/dev/null
 "$cli" bundle publish --to "file://$demo/central/bundles/" "$home/bundle.tar.gz" >/dev/null

@@ -5,13 +5,18 @@
 # /dev/null as csv, json and table, each run under `/usr/bin/time -v`; `SELECT 1` first, for
 # the process's own size. Runs in a throw-away Warden home; figures go in docs/performance.md.
 #   scripts/measure-results.sh [PER_CUSTOMER] [WARDEN_BINARY]   (after `make build`)
+# WARDEN_BINARY may be `warden-desktop` (the package's one binary): it is started through a link
+# named `warden`, which is how it knows to run the CLI.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 per_customer="${1:-200}"
+[[ $per_customer =~ ^[1-9][0-9]*$ ]] || { echo "measure-results: PER_CUSTOMER must be a whole number of 1 or more, not '$per_customer'" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
-cli="${2:-$CARGO_TARGET_DIR/debug/warden}"
+binary=$(realpath "${2:-$CARGO_TARGET_DIR/debug/warden}")
+[ -x "$binary" ] || { echo "measure-results: $binary is not an executable (build it first)" >&2; exit 2; }
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
+cli="$home/warden"
+ln -s "$binary" "$cli"
 "$cli" --home "$home" workspace init >/dev/null 2>&1
 sql="SELECT a.customer_id, a.country, b.customer_id AS other_id FROM sales.customers a CROSS JOIN sales.customers b WHERE b.customer_id <= $per_customer"
 measure() {
