@@ -1464,6 +1464,20 @@ describe("saved queries in the window", () => {
     });
   });
 
+  it("opens a saved query on its own database: picker, lint and run agree", async () => {
+    handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
+    handlers.saved_queries = () => [{ name: "Visits", description: "", sql: "SELECT 7", database: "web", savedAt: 1 }];
+    await start();
+    element("saved-toggle").click();
+    await vi.waitFor(() => expect(document.querySelector("#saved-list .saved-row .history-open")).not.toBeNull());
+    document.querySelector<HTMLButtonElement>("#saved-list .saved-row .history-open")?.click();
+    expect(app.tabs()).toEqual({ titles: ["Query 1", "Visits"], active: 1 });
+    expect((element("database") as HTMLSelectElement).value).toBe("web");
+    await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT 7", database: "web" }));
+    await app.run();
+    expect(calls("run_query").at(-1)).toMatchObject({ sql: "SELECT 7", database: "web" });
+  });
+
   it("shares the side column: opening Saved closes History", async () => {
     handlers.saved_queries = () => [];
     await start();

@@ -942,12 +942,12 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     { list: api.savedQueries, save: api.saveQuery, remove: api.deleteSavedQuery, named: api.namedQueries },
     {
       open: (query) => {
-        newTab(query.sql);
+        // Created on its own database, so the picker, the completions, the lint and a run all
+        // start from it; one saved without takes the front tab's, like a new tab.
+        newTab(query.sql, query.database ?? undefined);
         front.title = query.name;
-        front.database = query.database ?? front.database;
         renderTabs();
         persistTabs();
-        recheck();
       },
       saved: (name) => {
         front.title = name;
