@@ -1185,6 +1185,24 @@ describe("tabs", () => {
     expect(calls("run_query").at(-1)).toMatchObject({ sql: "SELECT 2", database: "web" });
   });
 
+  it("shows a tab without a database as such, and picking the first database is a change", async () => {
+    handlers.workspace_info = () => ({ ...INFO, engine: "athena", defaultDatabase: null });
+    handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
+    await start();
+    const select = element("database") as HTMLSelectElement;
+    expect(select.value).toBe("");
+    expect(select.selectedOptions[0]?.textContent).toBe("(no database)");
+    app.setSql("SELECT 1");
+    await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT 1", database: null }));
+    select.value = "sales";
+    select.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(calls("lint")).toContainEqual({ sql: "SELECT 1", database: "sales" }));
+    select.value = "";
+    select.dispatchEvent(new Event("change"));
+    await app.run();
+    expect(calls("run_query").at(-1)).toMatchObject({ sql: "SELECT 1", database: null });
+  });
+
   it("restores the tabs' texts and databases after a restart, the same tab in front", async () => {
     await start();
     app.setSql("SELECT order_id FROM sales.orders");

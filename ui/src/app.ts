@@ -2,7 +2,7 @@
 // policy banner, elevations and audit panel.
 import * as api from "./api";
 import type { EditorState } from "@codemirror/state";
-import { renderDatabases } from "./database";
+import { pickedDatabase, renderDatabases } from "./database";
 import { ApprovalsPanel } from "./approvals";
 import { AuditPanel } from "./audit";
 import { renderBanner } from "./banner";
@@ -857,7 +857,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   };
 
   layout.database.addEventListener("change", () => {
-    front.database = layout.database.value || null;
+    front.database = pickedDatabase(layout.database.value);
     if (catalog) editor.setCatalog(catalog, front.database);
     persistTabs();
     recheck();
