@@ -1714,6 +1714,29 @@ describe("running a statement, a selection or the script", () => {
     expect(calls("run_query").map((args) => (args as { sql: string }).sql)).toEqual(["SELECT 2"]);
   });
 
+  it("runs nothing of a script when a later statement has ? parameters, and says how to run it", async () => {
+    await start();
+    app.setSql("SELECT 1;\nSELECT order_id FROM sales.orders WHERE order_id > ?");
+    await app.run("script");
+    expect(calls("run_query")).toHaveLength(0);
+    expect(document.querySelector("#parameter-dialog")).toBeNull();
+    expect(element("error").textContent?.trim()).toBe(
+      "Not run: statement 2 of 2 has ? parameters and a script runs none of them. Run that statement on its own (Ctrl+Enter) to give their values.",
+    );
+  });
+
+  it("runs nothing of a script when a later statement is refused on its own", async () => {
+    await start();
+    handlers.lint = (args) =>
+      String(args.sql) === "SELECT 2"
+        ? { verdict: "deny", elevations: [], reads: [], reason: "Not this one.", diagnostics: [], parameters: [], catalogNotes: [], scan: null }
+        : verdictFor(String(args.sql));
+    app.setSql("SELECT 1;\nSELECT 2");
+    await app.run("script");
+    expect(calls("run_query")).toHaveLength(0);
+    expect(element("error").textContent?.trim()).toBe("Not run: statement 2 of 2 is not allowed on its own. Not this one.");
+  });
+
   it("stops a script at the first statement that fails, and says which", async () => {
     await start();
     handlers.run_query = (args) => {

@@ -540,19 +540,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           if (asked === null) return;
           values = asked;
         }
-        showError(layout, null);
-        welcome?.remove();
-        welcome = null;
-        runTab = tab;
-        tab.running = true;
-        paintExport();
-        renderTabs();
-        for (step = 0; step < pieces.length; step += 1) {
-          const piece = pieces[step];
-          if (pieces.length > 1) {
-            const each = await checker.check(piece, tab.database);
+        // A script's statements are each checked on their own before any runs: one that is
+        // refused, or has `?` parameters (a script asks no values), stops the whole script
+        // before its first statement, not halfway through it. The gate checks each again.
+        if (pieces.length > 1) {
+          for (step = 0; step < pieces.length; step += 1) {
+            const each = await checker.check(pieces[step], tab.database);
             if (each.kind === "checked" && each.report.verdict === "allow" && (each.report.parameters ?? []).length > 0) {
-              showError(layout, `Not run: ${stepLabel().toLowerCase()} has ? parameters: run it on its own (Ctrl+Enter) to give their values.`);
+              showError(
+                layout,
+                `Not run: ${stepLabel().toLowerCase()} has ? parameters and a script runs none of them. Run that statement on its own (${shortcut}) to give their values.`,
+              );
               return;
             }
             if (each.kind !== "checked" || each.report.verdict !== "allow") {
@@ -566,6 +564,16 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
               return;
             }
           }
+        }
+        showError(layout, null);
+        welcome?.remove();
+        welcome = null;
+        runTab = tab;
+        tab.running = true;
+        paintExport();
+        renderTabs();
+        for (step = 0; step < pieces.length; step += 1) {
+          const piece = pieces[step];
           setMeta(tab, pieces.length > 1 ? `${stepLabel()}: running…` : "Running…");
           runs += 1;
           currentRun = `${Date.now().toString(36)}-${runs}`;
