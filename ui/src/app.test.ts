@@ -1247,6 +1247,43 @@ describe("tabs", () => {
     expect(app.tabs().titles).toEqual(["Query 1", "Query 2", "Query 3"]);
   });
 
+  it("reports kept tabs it cannot read and never writes over them, unless asked to", async () => {
+    keptTabsText = '{"version": 9, "windows": []}';
+    await start();
+    expect(element("error").hidden).toBe(false);
+    expect(element("error").textContent).toContain("Your kept tabs could not be read (/tmp/warden/tabs/demo.json: it is not in a format");
+    expect(element("error").textContent).toContain("The file is left untouched");
+    // No first-run panel: this is not a first start.
+    expect(document.querySelector(".welcome")).toBeNull();
+    app.setSql("SELECT 1");
+    app.newTab("SELECT 2");
+    app.nextTab();
+    app.closeTab();
+    await new Promise((resolve) => setTimeout(resolve, TYPED_SAVE_DELAY_MS + 50));
+    app.dispose();
+    expect(calls("keep_tabs")).toEqual([]);
+    expect(keptTabsText).toBe('{"version": 9, "windows": []}');
+    // Two clicks in the status bar replace the file with the tabs of now.
+    const button = element("tabs-not-kept");
+    button.click();
+    expect(calls("keep_tabs")).toEqual([]);
+    expect(button.textContent).toBe("Replace the kept tabs?");
+    button.click();
+    expect(JSON.parse(keptTabsText ?? "{}").tabs.map((tab: { text: string }) => tab.text)).toEqual(["SELECT 2"]);
+    expect(document.getElementById("tabs-not-kept")).toBeNull();
+  });
+
+  it("reports kept tabs the backend cannot read, naming its reason, and keeps nothing", async () => {
+    handlers.kept_tabs = () => Promise.reject({ kind: "internal", message: "cannot read the kept tabs at /tmp/warden/tabs/demo.json: permission denied" });
+    await start();
+    expect(element("error").textContent).toContain("permission denied");
+    expect(element("error").textContent).toContain("/tmp/warden/tabs/demo.json");
+    app.newTab("SELECT 2");
+    app.setSql("SELECT 3");
+    await new Promise((resolve) => setTimeout(resolve, TYPED_SAVE_DELAY_MS + 50));
+    expect(calls("keep_tabs")).toEqual([]);
+  });
+
   it("reopens closed tabs with Ctrl+Shift+T, the last closed first, where they were", async () => {
     handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
     await start();

@@ -25,7 +25,7 @@ import { renderSchema, renderSchemaError } from "./schema";
 import { renderWorkgroups, renderWorkgroupsError, wireWorkgroups } from "./workgroup";
 import { SignIn } from "./signin";
 import { splitStatements } from "./statements";
-import { keptStore, loadTabs, nextTitle, saveTabs, TabStrip, type SavedTab } from "./tabs";
+import { keptStore, nextTitle, readTabs, saveTabs, TabStrip, type SavedTab, type SavedTabs } from "./tabs";
 import { describeBundle, describeBundleError, renderStatus, renderStatusError } from "./status";
 import { throttle } from "./throttle";
 import { describeVerdict, renderVerdict, runShortcut, type VerdictDisplay, type VerdictState } from "./verdict";
@@ -213,6 +213,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** Bumped when the policy changes, so answers under the old one are dropped. */
   let generation = 0;
 
+  /**
+   * Why the kept tabs could not be read, while they could not: the file is then never written
+   * (it may hold the analyst's texts), until they choose to replace it from the status bar.
+   */
+  let tabsUnreadable: string | null = null;
   let info: api.WorkspaceInfo | null = null;
   let infoError: string | null = null;
   let policy: api.PolicyStatus | null = null;
@@ -300,6 +305,30 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   addWorkspaceButton.title = "Add an AWS workspace to config.toml";
   addWorkspaceButton.addEventListener("click", () => void openWorkspaceDialog());
 
+  // Kept tabs that could not be read: this session's tabs are not kept. Two clicks (as Delete in
+  // the Saved panel) replace the unreadable file with them.
+  const tabsButton = element("button", "status-button", "Tabs not kept");
+  tabsButton.type = "button";
+  tabsButton.id = "tabs-not-kept";
+  let replacingTabs = false;
+  const paintTabsButton = () => {
+    tabsButton.textContent = replacingTabs ? "Replace the kept tabs?" : "Tabs not kept";
+    tabsButton.title = replacingTabs
+      ? "Click again to write these tabs over the file that could not be read: what it held is lost"
+      : `Your tabs are not kept while the kept tabs file cannot be read (${tabsUnreadable ?? ""}). Click to replace it with these tabs.`;
+  };
+  tabsButton.addEventListener("click", () => {
+    if (!replacingTabs) {
+      replacingTabs = true;
+      return paintTabsButton();
+    }
+    tabsUnreadable = null;
+    tabsButton.remove();
+    persistTabs();
+    showNote(layout, "Your tabs are kept again: the file that could not be read was replaced.");
+    editor.view.focus();
+  });
+
   // An unreadable workspace takes the whole status bar, as before.
   const paintStatus = () => {
     if (infoError !== null) renderStatusError(layout.status, infoError);
@@ -308,6 +337,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       renderStatus(layout.status, info, bundle);
     }
     layout.status.append(elevations.item, signIn.item, signIn.picker, addWorkspaceButton);
+    if (tabsUnreadable !== null) layout.status.append(tabsButton);
   };
 
   // Listening before the first status is read, so no change in between is lost; what arrives
@@ -343,12 +373,32 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
 
   let tabsKeepFailed = false;
   // Tabs kept from the last session on this workspace (a file of the app's data folder, written
-  // after every change, so a killed app keeps them too), or one empty tab.
+  // after every change, so a killed app keeps them too), or one empty tab. A file that cannot be
+  // read is reported and left as it is, never overwritten (as the saved queries' file).
+  const tabsWorkspace = info?.workspace ?? "default";
+  const separator = info && info.home.includes("\\") && !info.home.includes("/") ? "\\" : "/";
+  const tabsFile = info ? [info.home, "tabs", `${info.workspace}.json`].join(separator) : null;
+  let keptText: string | null = null;
+  let kept: SavedTabs | null = null;
+  try {
+    keptText = await api.keptTabs();
+    const read = readTabs(keptText);
+    if (read.kind === "kept") kept = read.saved;
+    else if (read.kind === "unreadable") tabsUnreadable = `${tabsFile ?? "the file"}: ${read.why}`;
+  } catch (e) {
+    // The backend's message names the file.
+    tabsUnreadable = describeError(e);
+  }
+  if (tabsUnreadable !== null) {
+    showError(
+      layout,
+      `Your kept tabs could not be read (${tabsUnreadable}). The file is left untouched and the tabs of this session are not kept: move the file aside to keep tabs again, or use “Tabs not kept” in the status bar to replace it.`,
+    );
+    paintTabsButton();
+    paintStatus();
+  }
   const storage = keptStore(
-    await api.keptTabs().catch((e: unknown) => {
-      console.warn(`the kept tabs could not be read: ${describeError(e)}`);
-      return null;
-    }),
+    keptText,
     (text) =>
       void api.keepTabs(text).catch((e: unknown) => {
         // Said once: the tabs stay open, only a restart would lose them.
@@ -357,8 +407,6 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         showError(layout, `Your tabs could not be kept for the next start. ${describeError(e)}`);
       }),
   );
-  const tabsWorkspace = info?.workspace ?? "default";
-  const kept = loadTabs(storage, tabsWorkspace);
   const defaultDatabase = info?.defaultDatabase ?? null;
   const keptTabs: SavedTab[] = kept?.tabs ?? [{ title: "Query 1", text: "", database: defaultDatabase }];
   tabs = keptTabs.map((saved) => makeTab(saved.title, saved.database ?? defaultDatabase, null));
@@ -369,6 +417,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const persistTabs = () => {
     if (typedSave !== null) clearTimeout(typedSave);
     typedSave = null;
+    if (tabsUnreadable !== null) return;
     saveTabs(storage, tabsWorkspace, {
       tabs: tabs.map((tab) => ({ title: tab.title, text: textOf(tab), database: tab.database })),
       active: tabs.indexOf(front),
@@ -1012,7 +1061,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
 
   // First start on the demo workspace (no tabs kept yet): a short welcome in the results area,
   // until it is closed or a query runs.
-  if (kept === null && info?.engine === "datafusion") {
+  if (kept === null && tabsUnreadable === null && info?.engine === "datafusion") {
     welcome = renderWelcome({
       open: (sql) => {
         if (editor.getSql().trim() === "") editor.setSql(sql);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { loadTabs, nextTitle, saveTabs, TabStrip, tabsKey } from "./tabs";
+import { loadTabs, nextTitle, readTabs, saveTabs, TabStrip, tabsKey } from "./tabs";
 
 beforeEach(() => localStorage.clear());
 
@@ -24,6 +24,20 @@ describe("kept tabs", () => {
     expect(loadTabs(localStorage, "demo")).toBeNull();
     localStorage.setItem(tabsKey("demo"), JSON.stringify({ tabs: [] }));
     expect(loadTabs(localStorage, "demo")).toBeNull();
+  });
+
+  it("tells nothing kept from a text it cannot read, which must not be written over", () => {
+    expect(readTabs(null)).toEqual({ kind: "none" });
+    expect(readTabs(JSON.stringify({ tabs: [] }))).toEqual({ kind: "none" });
+    expect(readTabs("{not json")).toEqual({ kind: "unreadable", why: "it is not JSON" });
+    const newer = { kind: "unreadable", why: "it is not in a format this version of Warden reads" };
+    expect(readTabs(JSON.stringify({ version: 2, windows: [{ tabs: [] }] }))).toEqual(newer);
+    expect(readTabs(JSON.stringify({ tabs: [{ body: "SELECT 1" }] }))).toEqual(newer);
+    expect(readTabs("3")).toEqual(newer);
+    expect(readTabs(JSON.stringify({ tabs: [{ text: "SELECT 1" }], active: 0 }))).toEqual({
+      kind: "kept",
+      saved: { tabs: [{ title: "Query 1", text: "SELECT 1", database: null }], active: 0 },
+    });
   });
 
   it("never breaks the window when storage refuses", () => {

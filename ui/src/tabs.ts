@@ -47,16 +47,31 @@ export function loadTabs(storage: TabStore | null, workspace: string): SavedTabs
   } catch {
     return null; // Storage refused (disabled, quota): start with one empty tab.
   }
-  if (raw === null) return null;
+  const read = readTabs(raw);
+  return read.kind === "kept" ? read.saved : null;
+}
+
+/** What a kept text holds: nothing, tabs, or something the window cannot read (and why). */
+export type TabsRead = { kind: "none" } | { kind: "kept"; saved: SavedTabs } | { kind: "unreadable"; why: string };
+
+/**
+ * Reads a kept text. One that is not JSON, not the window's format (a newer Warden's, say) or
+ * has no tab the window can read is `unreadable`: it may hold the analyst's texts, so the window
+ * must not write over it.
+ */
+export function readTabs(raw: string | null): TabsRead {
+  if (raw === null) return { kind: "none" };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    return null;
+    return { kind: "unreadable", why: "it is not JSON" };
   }
-  if (typeof parsed !== "object" || parsed === null) return null;
+  const shape = { kind: "unreadable", why: "it is not in a format this version of Warden reads" } as const;
+  if (typeof parsed !== "object" || parsed === null) return shape;
   const { tabs, active } = parsed as { tabs?: unknown; active?: unknown };
-  if (!Array.isArray(tabs)) return null;
+  if (!Array.isArray(tabs)) return shape;
+  if (tabs.length === 0) return { kind: "none" };
   const kept: SavedTab[] = tabs
     .filter((tab): tab is Record<string, unknown> => typeof tab === "object" && tab !== null)
     .filter((tab) => typeof tab.text === "string")
@@ -65,9 +80,9 @@ export function loadTabs(storage: TabStore | null, workspace: string): SavedTabs
       text: tab.text as string,
       database: typeof tab.database === "string" ? tab.database : null,
     }));
-  if (kept.length === 0) return null;
+  if (kept.length === 0) return shape;
   const front = typeof active === "number" && Number.isInteger(active) ? Math.min(Math.max(active, 0), kept.length - 1) : 0;
-  return { tabs: kept, active: front };
+  return { kind: "kept", saved: { tabs: kept, active: front } };
 }
 
 /** Keeps `saved`; a storage that refuses (full, disabled) loses the tabs, never the window. */
