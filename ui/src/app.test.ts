@@ -1168,6 +1168,27 @@ describe("tabs", () => {
     await vi.waitFor(() => expect(document.querySelectorAll("#grid .grid-row")).toHaveLength(3));
   });
 
+  it("shows a tab edited just before it was left as pending, not its older text's verdict", async () => {
+    const waiting: (() => void)[] = [];
+    handlers.lint = (args) => {
+      const sql = String(args.sql);
+      if (!sql.startsWith("SELECT order_id")) return verdictFor(sql);
+      return new Promise((resolve) => waiting.push(() => resolve(verdictFor(sql))));
+    };
+    await start();
+    app.setSql("DELETE FROM sales.orders");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"));
+    app.setSql("SELECT order_id FROM sales.orders");
+    app.newTab();
+    app.nextTab(-1);
+    expect(app.getSql()).toBe("SELECT order_id FROM sales.orders");
+    expect(element("verdict").dataset.verdict).toBe("pending");
+    expect(element("verdict").textContent).not.toBe("Denied");
+    await vi.waitFor(() => expect(waiting.length).toBeGreaterThan(0));
+    for (const release of waiting) release();
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"));
+  });
+
   it("lints and runs each tab in its own database", async () => {
     handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
     await start();

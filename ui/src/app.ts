@@ -53,6 +53,8 @@ interface Tab {
   database: string | null;
   display: VerdictDisplay | null;
   report: api.LintReport | null;
+  /** The text `report` was made for: another text of the tab is not settled by it. */
+  reportText: string | null;
   result: api.QueryResult | null;
   meta: string;
   metaTitle: string;
@@ -196,6 +198,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     database,
     display: null,
     report: null,
+    reportText: null,
     result: null,
     meta: "",
     metaTitle: "",
@@ -261,8 +264,13 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     const diagnostics = state.kind === "checked" ? state.report.diagnostics : state.kind === "pending" ? null : [];
     renderProblems(problems, diagnostics, (from, to) => editor.jump(from, to));
     // While a new check is pending the buttons stay, like the dimmed reason.
-    if (state.kind === "checked") front.report = state.report;
-    else if (state.kind !== "pending") front.report = null;
+    if (state.kind === "checked") {
+      front.report = state.report;
+      front.reportText = editor.getSql();
+    } else if (state.kind !== "pending") {
+      front.report = null;
+      front.reportText = null;
+    }
     elevations.showReport(front.report);
     if (state.kind === "checked") measureScan(state.report);
   };
@@ -741,8 +749,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     const sql = editor.getSql();
     if (sql.trim() === "") setVerdict({ kind: "empty" });
     else {
-      // The last verdict shows until the text is checked again under the policy of now.
-      setVerdict(tab.report ? { kind: "checked", report: tab.report } : { kind: "pending" });
+      // The last verdict shows until the text is checked again under the policy of now, if it was
+      // made for this text; one of an older text (edited, then left before its check answered)
+      // shows pending, as while typing.
+      setVerdict(tab.report && tab.reportText === sql ? { kind: "checked", report: tab.report } : { kind: "pending" });
       void check(sql);
     }
     showResult(tab);
