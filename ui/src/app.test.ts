@@ -1540,6 +1540,23 @@ describe("saved queries in the window", () => {
     });
   });
 
+  it("saves and renames the tab Ctrl+S was pressed in, not the one in front when Save is pressed", async () => {
+    handlers.saved_queries = () => [];
+    handlers.save_query = (args) => [{ ...(args.query as object), savedAt: 1 }];
+    await start();
+    app.setSql("SELECT 1");
+    app.newTab("SELECT 2");
+    app.nextTab(-1);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "s", ctrlKey: true, bubbles: true }));
+    await vi.waitFor(() => expect(element("saved-panel").hidden).toBe(false));
+    app.nextTab();
+    expect(app.getSql()).toBe("SELECT 2");
+    (element("save-name") as HTMLInputElement).value = "First";
+    element("save-submit").click();
+    await vi.waitFor(() => expect(app.tabs().titles).toEqual(["First", "Query 2"]));
+    expect(calls("save_query")).toEqual([{ query: { name: "First", description: "", sql: "SELECT 1", database: "sales" } }]);
+  });
+
   it("opens a saved query on its own database: picker, lint and run agree", async () => {
     handlers.catalog = () => ({ databases: [...CATALOG.databases, { name: "web", tables: [] }] });
     handlers.saved_queries = () => [{ name: "Visits", description: "", sql: "SELECT 7", database: "web", savedAt: 1 }];

@@ -1016,14 +1016,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         renderTabs();
         persistTabs();
       },
-      saved: (name) => {
-        front.title = name;
+      // The tab Ctrl+S was pressed in, whichever is in front now (unless it was closed since).
+      saved: (name, tabId) => {
+        const tab = tabs.find((candidate) => candidate.id === tabId);
+        if (!tab) return;
+        tab.title = name;
         renderTabs();
         persistTabs();
       },
     },
   );
-  saved.saveFrom(() => ({ sql: editor.getSql(), database: front.database, name: front.title }));
+  saved.saveFrom(() => ({ tab: front.id, sql: editor.getSql(), database: front.database, name: front.title }));
   const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text, values, database) => {
     // The dialog offers the values the run had; they are checked again like typed ones.
     if (values) lastValues.set(text, values);

@@ -31,7 +31,7 @@ function mount(calls = backend()) {
   document.body.replaceChildren(toggle, root);
   const hooks = { open: vi.fn(), saved: vi.fn() };
   const panel = new SavedPanel(root, toggle, calls, hooks);
-  panel.saveFrom(() => ({ sql: "SELECT 1", database: "web", name: "Query 3" }));
+  panel.saveFrom(() => ({ tab: 1, sql: "SELECT 1", database: "web", name: "Query 3" }));
   return { panel, root, toggle, hooks, calls };
 }
 
@@ -98,21 +98,38 @@ describe("the Saved panel", () => {
     panel.name.value = "Weekly orders";
     panel.description.value = "for the Monday meeting";
     panel.submit.click();
-    await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("Weekly orders"));
+    await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("Weekly orders", 1));
     expect(calls.save).toHaveBeenCalledWith({ name: "Weekly orders", description: "for the Monday meeting", sql: "SELECT 1", database: "web" });
     expect(panel.note.textContent).toBe("Saved as “Weekly orders”.");
     expect([...panel.list.querySelectorAll<HTMLElement>(".saved-row")].map((r) => r.dataset.name)).toEqual(["Weekly orders"]);
   });
 
+  it("saves the tab Ctrl+S was pressed in, even if another is in front by then", async () => {
+    const { panel, calls, hooks } = mount();
+    let front = { tab: 1, sql: "SELECT 1", database: "web", name: "Query 1" };
+    panel.saveFrom(() => front);
+    await panel.startSave();
+    front = { tab: 2, sql: "SELECT 2", database: "sales", name: "Query 2" };
+    panel.name.value = "First";
+    panel.submit.click();
+    await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("First", 1));
+    expect(calls.save).toHaveBeenLastCalledWith({ name: "First", description: "", sql: "SELECT 1", database: "web" });
+    // Saved once: Save again (the panel still open) takes the tab in front now.
+    panel.name.value = "Second";
+    panel.submit.click();
+    await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("Second", 2));
+    expect(calls.save).toHaveBeenLastCalledWith({ name: "Second", description: "", sql: "SELECT 2", database: "sales" });
+  });
+
   it("starts another tab's save with no description, not the last one typed", async () => {
     const { panel, calls } = mount();
-    let front = { sql: "SELECT 1", database: "web", name: "Weekly orders" };
+    let front = { tab: 1, sql: "SELECT 1", database: "web", name: "Weekly orders" };
     panel.saveFrom(() => front);
     await panel.startSave();
     panel.description.value = "for the Monday meeting";
     panel.submit.click();
     await vi.waitFor(() => expect(calls.save).toHaveBeenCalledTimes(1));
-    front = { sql: "SELECT 2", database: "web", name: "Query 2" };
+    front = { tab: 2, sql: "SELECT 2", database: "web", name: "Query 2" };
     await panel.startSave();
     expect(panel.name.value).toBe("Query 2");
     expect(panel.description.value).toBe("");
@@ -126,7 +143,7 @@ describe("the Saved panel", () => {
     const { panel } = mount(calls);
     // The tab opened from the Saved panel carries the query's name; the panel was never opened
     // before, so the description comes from the list read as it opens.
-    panel.saveFrom(() => ({ sql: "SELECT 'Weekly orders' LIMIT 5", database: "sales", name: "Weekly orders" }));
+    panel.saveFrom(() => ({ tab: 1, sql: "SELECT 'Weekly orders' LIMIT 5", database: "sales", name: "Weekly orders" }));
     panel.description.value = "left from before";
     await panel.startSave();
     expect(panel.description.value).toBe("for the Monday meeting");
@@ -139,7 +156,7 @@ describe("the Saved panel", () => {
       database: "sales",
     });
     // The backend matches names whatever their case; so does the form.
-    panel.saveFrom(() => ({ sql: "SELECT 2", database: "sales", name: "B" }));
+    panel.saveFrom(() => ({ tab: 1, sql: "SELECT 2", database: "sales", name: "B" }));
     await panel.startSave();
     expect(panel.description.value).toBe("other");
   });

@@ -22,12 +22,14 @@ export interface SavedCalls {
 export interface SavedHooks {
   /** Opens a saved query in a new tab. */
   open(query: SavedQuery | NamedQueryEntry): void;
-  /** A query was saved under `name` from the front tab. */
-  saved(name: string): void;
+  /** A query was saved under `name` from the tab `tab` (the one Ctrl+S was pressed in). */
+  saved(name: string, tab: number): void;
 }
 
-/** What the form saves: the front tab's text and database. */
+/** What the form saves: a tab's text and database. */
 export interface SaveSource {
+  /** The tab's id. */
+  tab: number;
   sql: string;
   database: string | null;
   /** The name the form starts with (the tab's title). */
@@ -50,6 +52,11 @@ export class SavedPanel {
   private open = false;
   private failed: string | null = null;
   private source: (() => SaveSource) | null = null;
+  /**
+   * The tab Ctrl+S was pressed in, as it was then: Save saves it, whichever tab is in front by
+   * then. Without one (the panel opened from its button), Save takes the front tab.
+   */
+  private started: SaveSource | null = null;
   /** The row whose Delete was pressed once. */
   private confirming: string | null = null;
 
@@ -117,6 +124,7 @@ export class SavedPanel {
     this.root.hidden = !open;
     this.toggleButton.setAttribute("aria-expanded", String(open));
     this.toggleButton.classList.toggle("is-active", open);
+    if (!open) this.started = null;
     if (open) await this.load();
   }
 
@@ -126,7 +134,8 @@ export class SavedPanel {
    * the whole entry, so a description left from another query would be saved with this one.
    */
   async startSave(): Promise<void> {
-    const source = this.source?.();
+    const source = this.source?.() ?? null;
+    this.started = source;
     if (source) this.name.value = source.name;
     this.note.textContent = "";
     // From the list known now, then from the one read as the panel opens, unless the form was
@@ -206,7 +215,7 @@ export class SavedPanel {
   }
 
   async save(): Promise<void> {
-    const source = this.source?.();
+    const source = this.started ?? this.source?.();
     if (!source) return;
     const name = this.name.value.trim();
     this.submit.disabled = true;
@@ -220,7 +229,9 @@ export class SavedPanel {
       this.failed = null;
       this.note.textContent = `Saved as “${name}”.`;
       this.note.classList.remove("is-error");
-      this.hooks.saved(name);
+      // Saved: a next Save (the panel still open) is of the tab in front then.
+      if (this.started === source) this.started = null;
+      this.hooks.saved(name, source.tab);
     } catch (error) {
       this.note.textContent = describeError(error);
       this.note.classList.add("is-error");
