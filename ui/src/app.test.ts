@@ -1864,6 +1864,25 @@ describe("running a statement, a selection or the script", () => {
     expect(element("error").textContent?.trim()).toBe("The query was cancelled.");
   });
 
+  it("leaves another tab's run alone on Esc, and names that tab when its run fails", async () => {
+    await start();
+    let fail: (error: unknown) => void = () => undefined;
+    handlers.run_query = () => new Promise((_, reject) => (fail = reject));
+    handlers.cancel_query = () => true;
+    app.setSql("SELECT order_id FROM sales.orders");
+    const running = app.run();
+    await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
+    app.newTab("SELECT 2");
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    const content = document.querySelector("#editor .cm-content") as HTMLElement;
+    content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(calls("cancel_query")).toEqual([]);
+    fail({ kind: "engine", message: "table not found" });
+    await running;
+    expect(element("error").textContent?.trim()).toMatch(/^Query 1: /);
+    expect(element("error").textContent).toContain("table not found");
+  });
+
   it("leaves Esc to the editor when nothing runs: it collapses the selection", async () => {
     await start();
     app.setSql("SELECT order_id FROM sales.orders");

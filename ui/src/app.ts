@@ -672,7 +672,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         setDetails(tab, runOfError(error));
         paintExport();
         const where = pieces.length > 1 ? `${stepLabel()} failed. ` : "";
-        showError(layout, `${where}${describeError(error)}`);
+        // A run in a tab behind is named, as its pending-run messages are.
+        const whose = tab !== front ? `${tab.title}: ` : "";
+        showError(layout, `${whose}${where}${describeError(error)}`);
       } finally {
         currentRun = null;
         runTab = null;
@@ -705,8 +707,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     onFormat: () => void format(),
     // The editor's own Esc (collapsing a selection) would take the key first: a run is stopped
     // by the first Esc, whatever is selected.
+    // Only the front tab's own run: Esc in another tab's text is that text's key.
     onEscape: () => {
-      if (currentRun === null || document.querySelector('[role="dialog"][aria-modal="true"]')) return false;
+      if (currentRun === null || runTab !== front || document.querySelector('[role="dialog"][aria-modal="true"]')) return false;
       cancel();
       return true;
     },
@@ -876,10 +879,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     );
   };
   layout.cancel.addEventListener("click", cancel);
-  // Esc stops the running query, unless something else used the key (a completion list, a
-  // dialog). In the editor it is the editor's `onEscape` above that stops it.
+  // Esc stops the front tab's running query, unless something else used the key (a completion
+  // list, a dialog); another tab's run goes on. In the editor it is the editor's `onEscape` above
+  // that stops it.
   const onEscape = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || event.defaultPrevented || currentRun === null) return;
+    if (event.key !== "Escape" || event.defaultPrevented || currentRun === null || runTab !== front) return;
     if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;
     event.preventDefault();
     cancel();
