@@ -1258,6 +1258,36 @@ describe("tabs", () => {
     expect(JSON.parse((calls("keep_tabs").at(-1) as { text: string }).text).tabs[0].text).toBe("SELECT 1234");
   });
 
+  it("keeps the last keys when the window goes away or switches workspace", async () => {
+    handlers.sign_in_status = () => ({ workspace: "demo", needed: false, signedIn: false, identity: null, accountId: null, roleName: null, expiresAtMs: null, problem: null });
+    handlers.workspaces = () => [
+      { name: "demo", kind: "demo", current: true },
+      { name: "sandbox", kind: "athena", current: false },
+    ];
+    const order: string[] = [];
+    handlers.keep_tabs = (args) => {
+      keptTabsText = String(args.text);
+      order.push(`keep ${JSON.parse(keptTabsText).tabs[0].text}`);
+      return null;
+    };
+    handlers.switch_workspace = (args) => {
+      order.push(`switch ${String(args.name)}`);
+      return null;
+    };
+    await start();
+    app.setSql("SELECT 1");
+    window.dispatchEvent(new Event("pagehide"));
+    expect(order).toEqual(["keep SELECT 1"]);
+    app.setSql("SELECT 12");
+    window.dispatchEvent(new Event("beforeunload"));
+    expect(order).toEqual(["keep SELECT 1", "keep SELECT 12"]);
+    app.setSql("SELECT 123");
+    const picker = element("workspace-picker") as HTMLSelectElement;
+    picker.value = "sandbox";
+    picker.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(order).toEqual(["keep SELECT 1", "keep SELECT 12", "keep SELECT 123", "switch sandbox"]));
+  });
+
   it("keeps working when the tabs cannot be kept, and says so once", async () => {
     handlers.keep_tabs = () => Promise.reject({ kind: "internal", message: "cannot write the kept tabs: disk full" });
     await start();

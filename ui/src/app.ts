@@ -226,6 +226,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   let policy: api.PolicyStatus | null = null;
   let policyError: string | null = null;
 
+  /** Writes what was typed in the last moments now, and waits for the tabs' last write. */
+  let flushTabs: () => Promise<void> = () => Promise.resolve();
   // AWS sign-in: the status bar item, the code dialog, the banner when a session ends.
   const signIn = new SignIn(
     { banner: layout.sessionBanner, bannerText: layout.sessionBannerText },
@@ -234,7 +236,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       signIn: api.signIn,
       signOut: api.signOut,
       workspaces: api.workspaces,
-      switchWorkspace: api.switchWorkspace,
+      // The window leaves this workspace: its tabs are kept first, the last keys included.
+      switchWorkspace: async (name) => {
+        await flushTabs();
+        return api.switchWorkspace(name);
+      },
     },
     {
       lockChanged: () => {
@@ -405,15 +411,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     paintTabsButton();
     paintStatus();
   }
+  /** The tabs' last write, so leaving the workspace can wait for it. */
+  let lastKeep: Promise<void> = Promise.resolve();
   const storage = keptStore(
     keptText,
     (text) =>
-      void api.keepTabs(text).catch((e: unknown) => {
+      (lastKeep = api.keepTabs(text).catch((e: unknown) => {
         // Said once: the tabs stay open, only a restart would lose them.
         if (tabsKeepFailed) return;
         tabsKeepFailed = true;
         showError(layout, `Your tabs could not be kept for the next start. ${describeError(e)}`);
-      }),
+      })),
   );
   const defaultDatabase = info?.defaultDatabase ?? null;
   const keptTabs: SavedTab[] = kept?.tabs ?? [{ title: "Query 1", text: "", database: defaultDatabase }];
@@ -435,6 +443,17 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (typedSave !== null) clearTimeout(typedSave);
     typedSave = setTimeout(persistTabs, TYPED_SAVE_DELAY_MS);
   };
+  /** What was typed last is kept, not dropped with the pending save (quit, reload, workspace switch). */
+  const flushTypedSave = () => {
+    if (typedSave !== null) persistTabs();
+  };
+  flushTabs = () => {
+    flushTypedSave();
+    return lastKeep;
+  };
+  // The window closing or reloading (a workspace switch may reload it): the write starts now.
+  window.addEventListener("pagehide", flushTypedSave);
+  window.addEventListener("beforeunload", flushTypedSave);
 
   /** The newest check: an answer to an older one is dropped, even if it comes last. */
   let checks = 0;
@@ -1067,7 +1086,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (disposed) return;
     disposed = true;
     // What was typed last is kept, not dropped with the pending save.
-    if (typedSave !== null) persistTabs();
+    flushTypedSave();
+    window.removeEventListener("pagehide", flushTypedSave);
+    window.removeEventListener("beforeunload", flushTypedSave);
     window.removeEventListener("focus", onFocus);
     document.removeEventListener("keydown", onTabKeys, true);
     document.removeEventListener("keydown", onEscape);
