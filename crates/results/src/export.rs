@@ -217,6 +217,14 @@ pub fn write_atomically<T>(
             path.display()
         )));
     }
+    // Refused before anything is written or recorded: the rename over a folder would fail only
+    // after `commit` had recorded an export that never happened.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(ResultsError::Export(format!(
+            "{} is a folder: give the name of a file to write in it",
+            path.display()
+        )));
+    }
     let mut file = tempfile::Builder::new()
         .prefix(".warden-export-")
         .tempfile_in(folder)
@@ -368,6 +376,34 @@ mod tests {
         assert!(
             err.to_string().contains("pick a folder you can write to"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_folder_is_refused_before_the_export_is_written_or_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("out.d");
+        std::fs::create_dir(&folder).unwrap();
+        let mut written = false;
+        let mut recorded = false;
+        let err = write_atomically(
+            &folder,
+            |_| {
+                written = true;
+                Ok(())
+            },
+            |_| {
+                recorded = true;
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("is a folder"), "{err}");
+        assert!(!written && !recorded, "nothing written, nothing recorded");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
         );
     }
 }
