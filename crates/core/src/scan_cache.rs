@@ -109,6 +109,18 @@ impl ScanCache {
         }
         crate::files::write_atomically(path, &bytes).map_err(|e| e.to_string())
     }
+
+    /// Deletes the file at `path`, if there is one: its keys hold literals of queries, which a
+    /// policy that keeps no SQL text wants gone. A file that cannot be deleted is logged.
+    pub(crate) fn remove(path: &Path) {
+        match std::fs::remove_file(path) {
+            Ok(()) => {
+                tracing::info!("the measured scan sizes were deleted: the policy keeps no SQL text")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!("the measured scan sizes could not be deleted: {e}"),
+        }
+    }
 }
 
 #[cfg(test)]

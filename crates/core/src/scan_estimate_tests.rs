@@ -201,6 +201,48 @@ async fn the_second_run_uses_the_cached_sizes() {
 }
 
 #[tokio::test]
+async fn a_policy_that_keeps_no_sql_text_keeps_no_measured_sizes_either() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    let secret_day = "SELECT order_id FROM orders WHERE dt = '2025-09-06' LIMIT 5";
+    gate.run(secret_day, Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs");
+    let cache = crate::scan_cache::path(&Home::under(lab.home.path()).cache, "aws");
+    assert!(std::fs::read_to_string(&cache)
+        .expect("kept under sql_text: full")
+        .contains("2025-09-06"));
+
+    // The security team switches to `audit.sql_text: hash`: the file, whose keys quote the
+    // literals, goes, and no run or estimate writes it again.
+    let hashed = format!("{}audit: {{ sql_text: hash }}\n", lab.policy);
+    lab._fixture
+        .publish(&hashed, 2, chrono::Duration::days(30))
+        .await;
+    gate.refresh_policy().await;
+    assert_eq!(
+        gate.policy().expect("policy").policy().audit_sql_text(),
+        warden_guardrails::SqlText::Hash
+    );
+    let lists = lab.standin.s3_lists();
+    gate.run(secret_day, Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs");
+    assert!(
+        !cache.exists(),
+        "no measured sizes kept under sql_text: hash"
+    );
+    assert!(lab.standin.s3_lists() > lists, "measured again instead");
+    let estimate = gate
+        .scan_estimate(secret_day, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("budget");
+    assert_eq!(estimate.source, ScanSource::Listing { cached: false });
+    assert!(!cache.exists());
+}
+
+#[tokio::test]
 async fn a_parameter_selects_the_partitions_of_its_value() {
     let lab = lab().await;
     let gate = lab.gate().await;

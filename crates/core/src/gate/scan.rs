@@ -6,7 +6,7 @@
 //! Fail closed: a size that cannot be measured is not zero; that table's estimate comes from the
 //! policy's stats, and the message says why. The lint as you type never measures (no I/O).
 
-use warden_guardrails::{bind, lint, lint_measured, Policy, ScanEstimate, ScanSizes};
+use warden_guardrails::{bind, lint, lint_measured, Policy, ScanEstimate, ScanSizes, SqlText};
 
 use super::{Gate, NoPolicy};
 use crate::scan_cache::ScanCache;
@@ -41,9 +41,20 @@ impl Gate {
             return sizes;
         }
         let now = self.now().wall;
+        // The cache is keyed by the partition filter, literals and parameter values included
+        // (`dt IN ('2024-01-31')`), for texts typed as well as run: a policy that keeps no SQL
+        // text (`audit.sql_text: hash`) gets no file of them either, and one left from before
+        // is removed. Its runs list S3 each time.
+        let keeps_text = policy.audit_sql_text() == SqlText::Full;
+        if !keeps_text {
+            if let Some(path) = self.scan_cache.as_deref() {
+                ScanCache::remove(path);
+            }
+        }
         let mut cache = self
             .scan_cache
             .as_deref()
+            .filter(|_| keeps_text)
             .map(|path| ScanCache::load(path, &self.workspace));
         let mut missing = Vec::new();
         for target in targets {
