@@ -1903,6 +1903,9 @@ describe("running a statement, a selection or the script", () => {
     const running = app.run();
     await vi.waitFor(() => expect(element("cancel").hidden).toBe(false));
     app.newTab("SELECT 2");
+    // Its Cancel still stops that run, and says whose it is.
+    expect(element("cancel").textContent).toBe("Cancel Query 1");
+    expect(element("cancel").title).toBe("Stop the query running in Query 1");
     document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
     const content = document.querySelector("#editor .cm-content") as HTMLElement;
     content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));

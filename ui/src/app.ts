@@ -655,6 +655,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
           currentRun = `${Date.now().toString(36)}-${runs}`;
           layout.cancel.hidden = false;
           layout.cancel.disabled = false;
+          paintCancel();
           setDetails(tab, null);
           const progress = watchProgress(currentRun, api.runProgress, ({ run, arriving }) => {
             const details = tab.details;
@@ -780,7 +781,15 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     showResult(tab);
     renderTabs();
     paintPending();
+    paintCancel();
     persistTabs();
+  }
+
+  /** Cancel names the tab whose run it stops when that tab is not in front. */
+  function paintCancel() {
+    const other = runTab !== null && runTab !== front ? runTab : null;
+    layout.cancel.textContent = other ? `Cancel ${other.title}` : "Cancel";
+    layout.cancel.title = other ? `Stop the query running in ${other.title}` : "Stop the running query";
   }
 
   function newTab(text = "", database = front.database ?? defaultDatabase) {
