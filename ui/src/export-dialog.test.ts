@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ExportDone } from "./api";
-import { ExportDialog, exportedText, withExtension } from "./export-dialog";
+import { ExportDialog, exportedText, switchExtension, withExtension } from "./export-dialog";
 import fixtures from "./gen/fixtures.json";
 import { FIXTURES, installMockBackend } from "./mock";
 import * as api from "./api";
@@ -15,6 +15,14 @@ describe("export helpers", () => {
     expect(withExtension(" /home/ana/report.json ", "csv")).toBe("/home/ana/report.json");
     expect(withExtension("/home/ana.v2/report", "json")).toBe("/home/ana.v2/report.json");
     expect(withExtension("  ", "csv")).toBe("");
+  });
+
+  it("switch the other format's extension only", () => {
+    expect(switchExtension("/home/ana/orders.csv", "json")).toBe("/home/ana/orders.json");
+    expect(switchExtension("/home/ana/orders.JSON", "csv")).toBe("/home/ana/orders.csv");
+    expect(switchExtension("/home/ana/orders.csv", "csv")).toBe("/home/ana/orders.csv");
+    expect(switchExtension("/home/ana/orders.txt", "json")).toBe("/home/ana/orders.txt");
+    expect(switchExtension("/home/ana/csv", "json")).toBe("/home/ana/csv");
   });
 
   it("say how many rows went where", () => {
@@ -35,6 +43,14 @@ describe("the export dialog", () => {
     await vi.waitFor(() => expect(dialog.path.value).toBe("/home/ana/Downloads/orders.json"));
     expect(choose).toHaveBeenCalledWith("json", "/home/ana/draft");
     expect(document.activeElement).toBe(dialog.submit);
+
+    // The format changed after the file was picked: its name follows.
+    dialog.format.value = "csv";
+    dialog.format.dispatchEvent(new Event("change"));
+    expect(dialog.path.value).toBe("/home/ana/Downloads/orders.csv");
+    dialog.format.value = "json";
+    dialog.format.dispatchEvent(new Event("change"));
+    expect(dialog.path.value).toBe("/home/ana/Downloads/orders.json");
 
     choose.mockResolvedValueOnce(null as unknown as string);
     dialog.choose.click();

@@ -25,6 +25,16 @@ export function withExtension(path: string, format: ExportFormat): string {
   return `${trimmed}.${format}`;
 }
 
+/**
+ * The path with the other format's extension (`.csv`, `.json`) changed to `format`'s, for a
+ * format changed after the path was picked; any other path as it is.
+ */
+export function switchExtension(path: string, format: ExportFormat): string {
+  const other = format === "csv" ? "json" : "csv";
+  const match = new RegExp(`\\.${other}$`, "i").exec(path.trimEnd());
+  return match ? `${path.trimEnd().slice(0, match.index)}.${format}` : path;
+}
+
 /** What the user is told once the file is there. */
 export function exportedText(done: ExportDone): string {
   return `Exported ${done.rows.toLocaleString("en-US")} row${done.rows === 1 ? "" : "s"} to ${done.path}`;
@@ -70,6 +80,10 @@ export class ExportDialog {
     }
     this.path = plainInput("export-path", "/home/you/result.csv");
     this.path.value = suggestion;
+    // A path picked for CSV, then JSON chosen: the file is named for what it will hold.
+    this.format.addEventListener("change", () => {
+      this.path.value = switchExtension(this.path.value, this.currentFormat());
+    });
     this.choose = node("button", { id: "export-choose", className: "tool-button", text: "Choose…" });
     this.choose.type = "button";
     this.choose.setAttribute("aria-label", "Choose the file in a Save dialog");
