@@ -1058,7 +1058,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       },
     },
   );
-  saved.saveFrom(() => ({ tab: front.id, sql: editor.getSql(), database: front.database, name: front.title }));
+  saved.saveFrom((id) => {
+    const tab = id === undefined ? front : tabs.find((candidate) => candidate.id === id);
+    return tab ? { tab: tab.id, sql: textOf(tab), database: tab.database, name: tab.title } : null;
+  });
   const history = new HistoryPanel(layout.history, layout.historyToggle, api.auditEvents, (text, values, database) => {
     // The dialog offers the values the run had; they are checked again like typed ones.
     if (values) lastValues.set(text, values);

@@ -106,10 +106,14 @@ describe("the Saved panel", () => {
 
   it("saves the tab Ctrl+S was pressed in, even if another is in front by then", async () => {
     const { panel, calls, hooks } = mount();
-    let front = { tab: 1, sql: "SELECT 1", database: "web", name: "Query 1" };
-    panel.saveFrom(() => front);
+    const tabs = new Map([
+      [1, { tab: 1, sql: "SELECT 1", database: "web", name: "Query 1" }],
+      [2, { tab: 2, sql: "SELECT 2", database: "sales", name: "Query 2" }],
+    ]);
+    let front = 1;
+    panel.saveFrom((id) => tabs.get(id ?? front) ?? null);
     await panel.startSave();
-    front = { tab: 2, sql: "SELECT 2", database: "sales", name: "Query 2" };
+    front = 2;
     panel.name.value = "First";
     panel.submit.click();
     await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("First", 1));
@@ -119,6 +123,24 @@ describe("the Saved panel", () => {
     panel.submit.click();
     await vi.waitFor(() => expect(hooks.saved).toHaveBeenCalledWith("Second", 2));
     expect(calls.save).toHaveBeenLastCalledWith({ name: "Second", description: "", sql: "SELECT 2", database: "sales" });
+  });
+
+  it("saves the tab's text as it is when Save is pressed, and says so when the tab is gone", async () => {
+    const { panel, calls, hooks } = mount();
+    const tabs = new Map([[1, { tab: 1, sql: "SELECT 1", database: "web", name: "Query 1" }]]);
+    panel.saveFrom((id) => tabs.get(id ?? 1) ?? null);
+    await panel.startSave();
+    // A typo fixed in the editor after Ctrl+S, before Save.
+    tabs.set(1, { tab: 1, sql: "SELECT 1 AS fixed", database: "web", name: "Query 1" });
+    panel.submit.click();
+    await vi.waitFor(() => expect(calls.save).toHaveBeenCalledTimes(1));
+    expect(calls.save).toHaveBeenLastCalledWith({ name: "Query 1", description: "", sql: "SELECT 1 AS fixed", database: "web" });
+    await panel.startSave();
+    tabs.delete(1);
+    panel.submit.click();
+    await vi.waitFor(() => expect(panel.note.textContent).toBe("The tab this was to save is closed: open the query again, then press Ctrl+S."));
+    expect(calls.save).toHaveBeenCalledTimes(1);
+    expect(hooks.saved).toHaveBeenCalledTimes(1);
   });
 
   it("starts another tab's save with no description, not the last one typed", async () => {

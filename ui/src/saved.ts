@@ -51,12 +51,12 @@ export class SavedPanel {
   private namedFailed: string | null = null;
   private open = false;
   private failed: string | null = null;
-  private source: (() => SaveSource) | null = null;
+  private source: ((tab?: number) => SaveSource | null) | null = null;
   /**
-   * The tab Ctrl+S was pressed in, as it was then: Save saves it, whichever tab is in front by
-   * then. Without one (the panel opened from its button), Save takes the front tab.
+   * The tab Ctrl+S was pressed in: Save saves its text as it is then, whichever tab is in front
+   * by then. Without one (the panel opened from its button), Save takes the front tab.
    */
-  private started: SaveSource | null = null;
+  private started: number | null = null;
   /** The row whose Delete was pressed once. */
   private confirming: string | null = null;
 
@@ -115,7 +115,8 @@ export class SavedPanel {
   }
 
   /** Where Save takes the text from; set once the editor exists. */
-  saveFrom(source: () => SaveSource): void {
+  /** `source()` is the front tab, `source(id)` the tab `id` (null once it is closed). */
+  saveFrom(source: (tab?: number) => SaveSource | null): void {
     this.source = source;
   }
 
@@ -135,7 +136,7 @@ export class SavedPanel {
    */
   async startSave(): Promise<void> {
     const source = this.source?.() ?? null;
-    this.started = source;
+    this.started = source?.tab ?? null;
     if (source) this.name.value = source.name;
     this.note.textContent = "";
     // From the list known now, then from the one read as the panel opens, unless the form was
@@ -215,8 +216,16 @@ export class SavedPanel {
   }
 
   async save(): Promise<void> {
-    const source = this.started ?? this.source?.();
-    if (!source) return;
+    const started = this.started;
+    const source = started !== null ? this.source?.(started) : this.source?.();
+    if (!source) {
+      if (started !== null) {
+        this.note.textContent = "The tab this was to save is closed: open the query again, then press Ctrl+S.";
+        this.note.classList.add("is-error");
+        this.started = null;
+      }
+      return;
+    }
     const name = this.name.value.trim();
     this.submit.disabled = true;
     try {
@@ -230,7 +239,7 @@ export class SavedPanel {
       this.note.textContent = `Saved as “${name}”.`;
       this.note.classList.remove("is-error");
       // Saved: a next Save (the panel still open) is of the tab in front then.
-      if (this.started === source) this.started = null;
+      if (this.started === started) this.started = null;
       this.hooks.saved(name, source.tab);
     } catch (error) {
       this.note.textContent = describeError(error);
