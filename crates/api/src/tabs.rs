@@ -17,7 +17,13 @@ pub const MAX_TABS_BYTES: u64 = 4 * 1024 * 1024;
 pub fn kept_tabs(home: &Home, workspace: &str) -> Result<Option<String>, ApiError> {
     let path = workspace_file(home, "tabs", workspace, "tabs")?;
     read_bounded(&path, MAX_TABS_BYTES).map_err(|e| match e {
-        ReadError::TooLarge(bytes) => too_large(bytes),
+        ReadError::TooLarge(bytes) => ApiError::new(
+            ErrorKind::Blocked,
+            format!(
+                "{} is too large to be Warden's kept tabs ({bytes} bytes, at most {MAX_TABS_BYTES})",
+                path.display()
+            ),
+        ),
         ReadError::Io(e) => io_error("read", &path, &e),
     })
 }
@@ -82,6 +88,17 @@ mod tests {
         let refused = keep_tabs(&home, "demo", &huge).expect_err("too large");
         assert_eq!(refused.kind, ErrorKind::Blocked);
         assert!(refused.message.contains("too large"), "{}", refused.message);
+        // A kept file grown too large (by hand, say) is named when read.
+        let path = home.data.join("tabs").join("demo.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &huge).unwrap();
+        let unread = kept_tabs(&home, "demo").expect_err("too large to read");
+        assert!(
+            unread.message.contains(&path.display().to_string())
+                && unread.message.contains("too large"),
+            "{}",
+            unread.message
+        );
         for name in ["../escape", ".hidden", "", "a/b"] {
             let refused = keep_tabs(&home, name, "{}").expect_err("unsafe name");
             assert!(
