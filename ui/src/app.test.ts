@@ -487,15 +487,24 @@ describe("the window", () => {
   });
 
   it("still opens when the workspace cannot be read", async () => {
-    handlers.workspace_info = () => {
+    // The backend's every command fails alike when the workspace cannot be opened.
+    const closed = () => {
       throw "Workspace not found at /tmp/warden.";
     };
+    handlers.workspace_info = closed;
+    handlers.kept_tabs = closed;
+    handlers.keep_tabs = closed;
     await start();
     expect(element("status").textContent).toBe("Workspace unavailableAdd AWS workspace…");
+    // Its own error, not one about the kept tabs, which were never the problem.
     expect(element("error").textContent?.trim()).toBe("Could not read the workspace. Workspace not found at /tmp/warden.");
+    expect(calls("kept_tabs")).toEqual([]);
+    expect(document.getElementById("tabs-not-kept")).toBeNull();
     app.setSql("SELECT 1");
     await app.run();
     expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null, runId: expect.any(String) }]);
+    app.dispose();
+    expect(calls("keep_tabs")).toEqual([]);
   });
 });
 
@@ -1265,10 +1274,17 @@ describe("tabs", () => {
       { name: "sandbox", kind: "athena", current: false },
     ];
     const order: string[] = [];
+    // A write that takes its time: the switch must wait for it, not only start it.
+    let written: () => void = () => undefined;
     handlers.keep_tabs = (args) => {
       keptTabsText = String(args.text);
-      order.push(`keep ${JSON.parse(keptTabsText).tabs[0].text}`);
-      return null;
+      const text = JSON.parse(keptTabsText).tabs[0].text;
+      order.push(`keep ${text}`);
+      if (text !== "SELECT 123") return null;
+      return new Promise((resolve) => (written = () => {
+        order.push("written");
+        resolve(null);
+      }));
     };
     handlers.switch_workspace = (args) => {
       order.push(`switch ${String(args.name)}`);
@@ -1285,7 +1301,11 @@ describe("tabs", () => {
     const picker = element("workspace-picker") as HTMLSelectElement;
     picker.value = "sandbox";
     picker.dispatchEvent(new Event("change"));
-    await vi.waitFor(() => expect(order).toEqual(["keep SELECT 1", "keep SELECT 12", "keep SELECT 123", "switch sandbox"]));
+    await vi.waitFor(() => expect(order).toEqual(["keep SELECT 1", "keep SELECT 12", "keep SELECT 123"]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).not.toContain("switch sandbox");
+    written();
+    await vi.waitFor(() => expect(order).toEqual(["keep SELECT 1", "keep SELECT 12", "keep SELECT 123", "written", "switch sandbox"]));
   });
 
   it("keeps working when the tabs cannot be kept, and says so once", async () => {
@@ -1319,6 +1339,11 @@ describe("tabs", () => {
     button.click();
     expect(calls("keep_tabs")).toEqual([]);
     expect(button.textContent).toBe("Replace the kept tabs?");
+    // The focus leaving disarms it: a click much later starts over.
+    button.dispatchEvent(new FocusEvent("blur"));
+    expect(button.textContent).toBe("Tabs not kept");
+    button.click();
+    expect(calls("keep_tabs")).toEqual([]);
     button.click();
     expect(JSON.parse(keptTabsText ?? "{}").tabs.map((tab: { text: string }) => tab.text)).toEqual(["SELECT 2"]);
     expect(document.getElementById("tabs-not-kept")).toBeNull();

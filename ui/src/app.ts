@@ -331,6 +331,12 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       ? "Click again to write these tabs over the file that could not be read: what it held is lost"
       : `Your tabs are not kept while the kept tabs file cannot be read (${tabsUnreadable ?? ""}). Click to replace it with these tabs.`;
   };
+  // Armed by one click, disarmed when the focus leaves: a stray click much later does not write.
+  tabsButton.addEventListener("blur", () => {
+    if (!replacingTabs) return;
+    replacingTabs = false;
+    paintTabsButton();
+  });
   tabsButton.addEventListener("click", () => {
     if (!replacingTabs) {
       replacingTabs = true;
@@ -394,13 +400,18 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const tabsFile = info ? [info.home, "tabs", `${info.workspace}.json`].join(separator) : null;
   let keptText: string | null = null;
   let kept: SavedTabs | null = null;
+  // A workspace that could not be opened has no tabs to read: its own error stays the one shown,
+  // and nothing is kept (the backend would refuse it for the same reason).
+  const workspaceClosed = infoError !== null;
   try {
-    keptText = await api.keptTabs();
-    const read = readTabs(keptText);
-    if (read.kind === "kept") kept = read.saved;
-    else if (read.kind === "unreadable") tabsUnreadable = `${tabsFile ?? "the file"}: ${read.why}`;
+    if (!workspaceClosed) {
+      keptText = await api.keptTabs();
+      const read = readTabs(keptText);
+      if (read.kind === "kept") kept = read.saved;
+      else if (read.kind === "unreadable") tabsUnreadable = `${tabsFile ?? "the file"}: ${read.why}`;
+    }
   } catch (e) {
-    // The backend's message names the file.
+    // The backend's message names the file (read refused, too large).
     tabsUnreadable = describeError(e);
   }
   if (tabsUnreadable !== null) {
@@ -433,7 +444,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   const persistTabs = () => {
     if (typedSave !== null) clearTimeout(typedSave);
     typedSave = null;
-    if (tabsUnreadable !== null) return;
+    if (tabsUnreadable !== null || workspaceClosed) return;
     saveTabs(storage, tabsWorkspace, {
       tabs: tabs.map((tab) => ({ title: tab.title, text: textOf(tab), database: tab.database })),
       active: tabs.indexOf(front),
@@ -809,7 +820,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   /** Closes `tab`; closing the last one leaves an empty one, so there is always a tab to type in. */
   function closeTab(tab: Tab) {
     if (tab.running) {
-      showError(layout, `${tab.title} is running a query: cancel it (Esc) before closing the tab.`);
+      const how = tab === front ? "Esc or Cancel" : `Cancel ${tab.title}, or Esc in that tab`;
+      showError(layout, `${tab.title} is running a query: cancel it (${how}) before closing the tab.`);
       return;
     }
     // Its query does not run once the elevation it waits for is granted.
@@ -1054,6 +1066,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
         if (!tab) return;
         tab.title = name;
         renderTabs();
+        paintCancel();
         persistTabs();
       },
     },

@@ -113,6 +113,7 @@ describe("the Saved panel", () => {
     let front = 1;
     panel.saveFrom((id) => tabs.get(id ?? front) ?? null);
     await panel.startSave();
+    expect(panel.submit.textContent).toBe("Save tab Query 1");
     front = 2;
     panel.name.value = "First";
     panel.submit.click();
@@ -128,7 +129,8 @@ describe("the Saved panel", () => {
   it("saves the tab's text as it is when Save is pressed, and says so when the tab is gone", async () => {
     const { panel, calls, hooks } = mount();
     const tabs = new Map([[1, { tab: 1, sql: "SELECT 1", database: "web", name: "Query 1" }]]);
-    panel.saveFrom((id) => tabs.get(id ?? 1) ?? null);
+    let front = 1;
+    panel.saveFrom((id) => tabs.get(id ?? front) ?? null);
     await panel.startSave();
     // A typo fixed in the editor after Ctrl+S, before Save.
     tabs.set(1, { tab: 1, sql: "SELECT 1 AS fixed", database: "web", name: "Query 1" });
@@ -137,8 +139,14 @@ describe("the Saved panel", () => {
     expect(calls.save).toHaveBeenLastCalledWith({ name: "Query 1", description: "", sql: "SELECT 1 AS fixed", database: "web" });
     await panel.startSave();
     tabs.delete(1);
+    tabs.set(2, { tab: 2, sql: "SELECT 2", database: "web", name: "Query 2" });
+    front = 2;
     panel.submit.click();
-    await vi.waitFor(() => expect(panel.note.textContent).toBe("The tab this was to save is closed: open the query again, then press Ctrl+S."));
+    await vi.waitFor(() => expect(panel.note.textContent).toBe("The tab this was to save is closed: press Ctrl+S in the tab to save."));
+    // Pressed again: still not the tab in front.
+    panel.submit.click();
+    await Promise.resolve();
+    expect(panel.note.textContent).toBe("The tab this was to save is closed: press Ctrl+S in the tab to save.");
     expect(calls.save).toHaveBeenCalledTimes(1);
     expect(hooks.saved).toHaveBeenCalledTimes(1);
   });

@@ -115,6 +115,11 @@ export class SavedPanel {
   }
 
   /** Where Save takes the text from; set once the editor exists. */
+  /** The Save button names the tab it saves: the one Ctrl+S was pressed in, or the front one. */
+  private labelSubmit(tab: string | null): void {
+    this.submit.textContent = tab === null ? "Save current tab" : `Save tab ${tab}`;
+  }
+
   /** `source()` is the front tab, `source(id)` the tab `id` (null once it is closed). */
   saveFrom(source: (tab?: number) => SaveSource | null): void {
     this.source = source;
@@ -125,7 +130,10 @@ export class SavedPanel {
     this.root.hidden = !open;
     this.toggleButton.setAttribute("aria-expanded", String(open));
     this.toggleButton.classList.toggle("is-active", open);
-    if (!open) this.started = null;
+    if (!open) {
+      this.started = null;
+      this.labelSubmit(null);
+    }
     if (open) await this.load();
   }
 
@@ -137,6 +145,7 @@ export class SavedPanel {
   async startSave(): Promise<void> {
     const source = this.source?.() ?? null;
     this.started = source?.tab ?? null;
+    this.labelSubmit(source?.name ?? null);
     if (source) this.name.value = source.name;
     this.note.textContent = "";
     // From the list known now, then from the one read as the panel opens, unless the form was
@@ -220,9 +229,9 @@ export class SavedPanel {
     const source = started !== null ? this.source?.(started) : this.source?.();
     if (!source) {
       if (started !== null) {
-        this.note.textContent = "The tab this was to save is closed: open the query again, then press Ctrl+S.";
+        // Kept: a second press must not save whichever tab is in front instead.
+        this.note.textContent = "The tab this was to save is closed: press Ctrl+S in the tab to save.";
         this.note.classList.add("is-error");
-        this.started = null;
       }
       return;
     }
@@ -239,7 +248,10 @@ export class SavedPanel {
       this.note.textContent = `Saved as “${name}”.`;
       this.note.classList.remove("is-error");
       // Saved: a next Save (the panel still open) is of the tab in front then.
-      if (this.started === started) this.started = null;
+      if (this.started === started) {
+        this.started = null;
+        this.labelSubmit(null);
+      }
       this.hooks.saved(name, source.tab);
     } catch (error) {
       this.note.textContent = describeError(error);
