@@ -224,6 +224,11 @@ async fn a_policy_that_keeps_no_sql_text_keeps_no_measured_sizes_either() {
         gate.policy().expect("policy").policy().audit_sql_text(),
         warden_guardrails::SqlText::Hash
     );
+    // The next run, even one that reads no table, removes the file.
+    gate.run("SELECT 1", Some("sales"), CancellationToken::new())
+        .await
+        .expect("runs");
+    assert!(!cache.exists(), "removed once sql_text: hash is in force");
     let lists = lab.standin.s3_lists();
     gate.run(secret_day, Some("sales"), CancellationToken::new())
         .await

@@ -27,6 +27,16 @@ impl Gate {
         database: Option<&str>,
     ) -> ScanSizes {
         let mut sizes = ScanSizes::none();
+        // The cache is keyed by the partition filter, literals and parameter values included
+        // (`dt IN ('2024-01-31')`), for texts typed as well as run: a policy that keeps no SQL
+        // text (`audit.sql_text: hash`) gets no file of them either, and one left from before
+        // is removed here, before any early return. Its runs list S3 each time.
+        let keeps_text = policy.audit_sql_text() == SqlText::Full;
+        if !keeps_text {
+            if let Some(path) = self.scan_cache.as_deref() {
+                ScanCache::remove(path);
+            }
+        }
         // The partitions a `dt = ?` selects are those of its value.
         let text = match parameters {
             [] => sql.to_string(),
@@ -41,16 +51,6 @@ impl Gate {
             return sizes;
         }
         let now = self.now().wall;
-        // The cache is keyed by the partition filter, literals and parameter values included
-        // (`dt IN ('2024-01-31')`), for texts typed as well as run: a policy that keeps no SQL
-        // text (`audit.sql_text: hash`) gets no file of them either, and one left from before
-        // is removed. Its runs list S3 each time.
-        let keeps_text = policy.audit_sql_text() == SqlText::Full;
-        if !keeps_text {
-            if let Some(path) = self.scan_cache.as_deref() {
-                ScanCache::remove(path);
-            }
-        }
         let mut cache = self
             .scan_cache
             .as_deref()
