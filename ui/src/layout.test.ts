@@ -38,10 +38,14 @@ describe("showNote", () => {
 
   it("lets a newer note replace an older one and keep its own time", () => {
     const note = document.createElement("span");
-    showNote({ note }, "x".repeat(100));
-    vi.advanceTimersByTime(NOTE_MS);
+    const long = "x".repeat(100);
     showNote({ note }, "Copied the cell.");
-    vi.advanceTimersByTime(NOTE_MS);
+    vi.advanceTimersByTime(NOTE_MS - 500);
+    showNote({ note }, long);
+    // The older note's time is up, and it does not clear the newer one.
+    vi.advanceTimersByTime(1000);
+    expect(note.textContent).toBe(long);
+    vi.advanceTimersByTime(noteMs(long) - 1000);
     expect(note.textContent).toBe("");
   });
 });

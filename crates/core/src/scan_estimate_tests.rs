@@ -43,6 +43,11 @@ async fn grow_partition(lab: &Lab, dt: &str, bytes: usize) {
         .expect("put");
 }
 
+/// Where the lab's `aws` workspace keeps its measured scan sizes.
+fn cache_file(lab: &Lab) -> std::path::PathBuf {
+    crate::scan_cache::path(&Home::under(lab.home.path()).cache, "aws")
+}
+
 fn budget_message(e: &RunError) -> String {
     e.report()
         .and_then(|r| r.diagnostics().iter().find(|d| d.rule == "scan-budget"))
@@ -169,7 +174,7 @@ async fn the_second_run_uses_the_cached_sizes() {
         .expect("runs");
     let lists = lab.standin.s3_lists();
     assert!(lists > 0, "the first run lists S3");
-    let cache = crate::scan_cache::path(&Home::under(lab.home.path()).cache, "aws");
+    let cache = cache_file(&lab);
     assert!(cache.is_file(), "the sizes are kept in the cache folder");
 
     // The next run (and the next session) takes the sizes from the cache: no listing.
@@ -208,7 +213,7 @@ async fn a_policy_that_keeps_no_sql_text_keeps_no_measured_sizes_either() {
     gate.run(secret_day, Some("sales"), CancellationToken::new())
         .await
         .expect("runs");
-    let cache = crate::scan_cache::path(&Home::under(lab.home.path()).cache, "aws");
+    let cache = cache_file(&lab);
     assert!(std::fs::read_to_string(&cache)
         .expect("kept under sql_text: full")
         .contains("2025-09-06"));
