@@ -675,6 +675,80 @@ fn two_tabs_run_the_statement_under_the_cursor_and_come_back_after_a_restart() -
     Ok(())
 }
 
+/// Closing the window right after typing keeps what was typed: the window's save waits for a
+/// pause in typing, so the close waits for the window to write its tabs first.
+#[test]
+fn closing_the_window_right_after_typing_keeps_the_text() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let typed = "SELECT 42 AS answer";
+    {
+        let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+        let content = wait_for("the editor", PATIENCE, || {
+            s.find("#editor .cm-content").ok().flatten()
+        })?;
+        s.click(&content)?;
+        s.send_keys(&content, typed)?;
+        // The close button, well within the save's pause after the last key.
+        let pid = xvfb.ask_to_close("Warden")?;
+        wait_for("the app to end", PATIENCE, || app_ended(pid).then_some(()))?;
+    }
+    let kept = Home::under(home.path()).data.join("tabs").join("demo.json");
+    let text = std::fs::read_to_string(&kept).map_err(|e| format!("{}: {e}", kept.display()))?;
+    assert!(text.contains(typed), "the kept tabs: {text}");
+
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_sql(&s, typed)?;
+    Ok(())
+}
+
+/// The close waits for the window's answer only so long: a page that hangs still lets the
+/// window close, well before it would have answered.
+#[test]
+fn a_window_that_does_not_answer_still_closes() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ws = Workspace::find(&Home::under(home.path()), None).map_err(|e| e.to_string())?;
+    tauri::async_runtime::block_on(ws.init()).map_err(|e| e.to_string())?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    wait_for("the editor", PATIENCE, || {
+        s.find("#editor .cm-content").ok().flatten()
+    })?;
+    // The page busy, from half a second on (the driver's own answer comes first), for longer
+    // than this test waits: it cannot hear the close request.
+    let busy = PATIENCE + Duration::from_secs(5);
+    let asked = std::time::Instant::now();
+    s.execute(
+        "const ms = arguments[0];
+         setTimeout(() => { const end = Date.now() + ms; while (Date.now() < end) {} }, 500);",
+        json!([busy.as_millis() as u64]),
+    )?;
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "the driver answered before the page went busy"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = xvfb.ask_to_close("Warden")?;
+    wait_for("the app to end without the page's answer", PATIENCE, || {
+        app_ended(pid).then_some(())
+    })?;
+    Ok(())
+}
+
+/// Whether process `pid` ended: gone, or a zombie its parent (the driver) has not reaped yet.
+fn app_ended(pid: u32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit(") ")
+        .next()
+        .and_then(|rest| rest.chars().next());
+    matches!(state, None | Some('Z') | Some('X'))
+}
+
 /// The app's log after a session: written, with the `run` span, and holding neither SQL (its
 /// literals included) nor the demo signing key.
 fn assert_log_keeps_no_secrets(home: &Path) -> Result<(), String> {

@@ -11,6 +11,8 @@ use warden_core::{Gate, PolicyHealth, PolicyRefresh, PolicyStatus};
 pub const POLICY_CHANGED: &str = "policy-changed";
 pub const AUDIT_CHANGED: &str = "audit-changed";
 pub const ELEVATION_CHANGED: &str = "elevation-changed";
+/// The close button was pressed: the window keeps its tabs, then calls `ready_to_close`.
+pub const CLOSE_REQUESTED: &str = "close-requested";
 
 /// The policy health the window last heard of, whoever told it (a command's answer or an
 /// event). The health check compares against this, not against what it saw itself, so a

@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod background;
+mod closing;
 mod commands;
 mod display;
 mod elevation;
@@ -37,6 +38,8 @@ pub fn run() {
     let state = AppState::start();
     let result = tauri::Builder::default()
         .manage(state)
+        .manage(closing::Closing::default())
+        .on_window_event(closing::on_window_event)
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = app.state::<AppState>();
@@ -76,6 +79,7 @@ pub fn run() {
             commands::export_result,
             commands::kept_tabs,
             commands::keep_tabs,
+            closing::ready_to_close,
             commands::saved_queries,
             commands::save_query,
             commands::delete_saved_query,

@@ -85,3 +85,58 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+impl Xvfb {
+    /// Asks the visible window titled exactly `title` to close, as a window manager does when
+    /// its close button is clicked: a `WM_DELETE_WINDOW` message. Xvfb runs no window manager,
+    /// and Debian 12's xdotool (3.20160805) cannot send one. Returns the process id the window
+    /// belongs to (`_NET_WM_PID`), to wait for it to end.
+    #[allow(unsafe_code)]
+    pub fn ask_to_close(&self, title: &str) -> Result<u32, String> {
+        use std::ffi::CString;
+        use x11_dl::xlib;
+
+        let found = self.xdotool(&["search", "--onlyvisible", "--name", &format!("^{title}$")])?;
+        let window: xlib::Window = found
+            .lines()
+            .find_map(|line| line.trim().parse().ok())
+            .ok_or_else(|| format!("no visible window titled {title:?}"))?;
+        let pid: u32 = self
+            .xdotool(&["getwindowpid", &window.to_string()])?
+            .trim()
+            .parse()
+            .map_err(|e| format!("the window {window} names no process: {e}"))?;
+        let x = xlib::Xlib::open().map_err(|e| format!("cannot load Xlib: {e}"))?;
+        let name = CString::new(self.display.clone()).map_err(|e| e.to_string())?;
+        // SAFETY: plain Xlib calls on a display this function opens and closes; the event is
+        // a fully initialised client message, copied by XSendEvent.
+        unsafe {
+            let display = (x.XOpenDisplay)(name.as_ptr());
+            if display.is_null() {
+                return Err(format!("cannot open the display {}", self.display));
+            }
+            let protocols = (x.XInternAtom)(display, c"WM_PROTOCOLS".as_ptr(), xlib::False);
+            let delete = (x.XInternAtom)(display, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
+            let mut data = xlib::ClientMessageData::default();
+            data.set_long(0, delete as std::os::raw::c_long);
+            data.set_long(1, xlib::CurrentTime as std::os::raw::c_long);
+            let mut event = xlib::XEvent::from(xlib::XClientMessageEvent {
+                type_: xlib::ClientMessage,
+                serial: 0,
+                send_event: xlib::True,
+                display,
+                window,
+                message_type: protocols,
+                format: 32,
+                data,
+            });
+            let sent = (x.XSendEvent)(display, window, xlib::False, xlib::NoEventMask, &mut event);
+            (x.XFlush)(display);
+            (x.XCloseDisplay)(display);
+            if sent == 0 {
+                return Err(format!("the close message to window {window} was not sent"));
+            }
+        }
+        Ok(pid)
+    }
+}

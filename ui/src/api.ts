@@ -138,6 +138,19 @@ export interface AuditFilter {
 
 export type { UnlistenFn };
 
+/**
+ * `close-requested`: the window's close button was pressed. The app closes the window once the
+ * window has said `readyToClose` (its tabs written), or after a short wait without it.
+ */
+export function onCloseRequested(callback: () => void): Promise<UnlistenFn> {
+  return listen<unknown>("close-requested", () => callback());
+}
+
+/** The window has kept what it must: the app may close it now. */
+export function readyToClose(): Promise<void> {
+  return invoke<void>("ready_to_close");
+}
+
 /** The tabs kept from the last session on this workspace (the window's own JSON), if any. */
 export function keptTabs(): Promise<string | null> {
   return invoke<string | null>("kept_tabs");

@@ -1267,6 +1267,41 @@ describe("tabs", () => {
     expect(JSON.parse((calls("keep_tabs").at(-1) as { text: string }).text).tabs[0].text).toBe("SELECT 1234");
   });
 
+  it("answers the close button only once the last keys are written", async () => {
+    const order: string[] = [];
+    let written: () => void = () => undefined;
+    handlers.keep_tabs = (args) => {
+      keptTabsText = String(args.text);
+      order.push(`keep ${JSON.parse(keptTabsText).tabs[0].text}`);
+      return new Promise((resolve) => (written = () => {
+        order.push("written");
+        resolve(null);
+      }));
+    };
+    handlers.ready_to_close = () => {
+      order.push("ready");
+      return null;
+    };
+    await start();
+    order.length = 0;
+    app.setSql("SELECT 7");
+    emitEvent("close-requested", null);
+    expect(order).toEqual(["keep SELECT 7"]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual(["keep SELECT 7"]);
+    written();
+    await vi.waitFor(() => expect(order).toEqual(["keep SELECT 7", "written", "ready"]));
+  });
+
+  it("answers the close button even when the tabs cannot be written", async () => {
+    handlers.keep_tabs = () => Promise.reject({ kind: "internal", message: "cannot write the kept tabs: disk full" });
+    handlers.ready_to_close = () => null;
+    await start();
+    app.setSql("SELECT 7");
+    emitEvent("close-requested", null);
+    await vi.waitFor(() => expect(calls("ready_to_close")).toHaveLength(1));
+  });
+
   it("keeps the last keys when the window goes away or switches workspace", async () => {
     handlers.sign_in_status = () => ({ workspace: "demo", needed: false, signedIn: false, identity: null, accountId: null, roleName: null, expiresAtMs: null, problem: null });
     handlers.workspaces = () => [

@@ -1104,6 +1104,15 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     }),
     api.onSignInCode((code) => signIn.showDeviceCode(code)),
     api.onSessionEnded((ended) => signIn.sessionEnded(ended)),
+    // The close button: the last keys are written before the window goes (a close within the
+    // typing pause would lose them); the window closes even if the write fails.
+    api.onCloseRequested(() => {
+      void flushTabs()
+        .catch(() => undefined)
+        .then(() => api.readyToClose())
+        // Unanswered, the app closes the window on its own after a short wait.
+        .catch(() => undefined);
+    }),
   ].map((unlisten) => unlisten.catch(() => null));
   listening.push(elevationListening);
   let disposed = false;
