@@ -105,16 +105,16 @@ pub fn format_sql(
     warden_api::format::format_sql(&state.opened()?.gate, &sql, database.as_deref())
 }
 
-/// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
-/// The scan estimate a run of `sql` would be judged on, measured (S3 object sizes on Athena).
+/// `sql` linted as a run would lint it now, its scan measured first (S3 object sizes on
+/// Athena), for the window once the text rests.
 #[tauri::command]
-pub async fn scan_estimate(
+pub async fn lint_measured(
     state: State<'_, AppState>,
     sql: String,
     database: Option<String>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<LintReport, ApiError> {
     let gate = state.opened()?.gate.clone();
-    warden_api::query::scan_estimate(&gate, &sql, database.as_deref()).await
+    Ok(warden_api::query::lint_measured(&gate, &sql, database.as_deref()).await)
 }
 
 /// Run `run_id` as it goes, polled by the window while it waits (Athena's state and id, and
@@ -124,6 +124,7 @@ pub fn run_progress(state: State<'_, AppState>, run_id: String) -> Option<warden
     warden_api::query::run_progress(&state.running, &state.results, &run_id)
 }
 
+/// Stops run `run_id`; false when it was not running (yet). The gate records `query_cancelled`.
 #[tauri::command]
 pub fn cancel_query(state: State<'_, AppState>, run_id: String) -> Result<bool, ApiError> {
     warden_api::query::cancel_query(&state.running, &run_id)

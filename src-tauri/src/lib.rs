@@ -74,7 +74,7 @@ pub fn run() {
             commands::run_query,
             commands::cancel_query,
             commands::run_progress,
-            commands::scan_estimate,
+            commands::lint_measured,
             commands::fetch_rows,
             commands::export_result,
             commands::kept_tabs,

@@ -233,12 +233,12 @@ export function checkParameter(number: number, value: string): Promise<string | 
   return invoke<string | null>("check_parameter", { number, value });
 }
 
-/** Writes the whole of kept result `resultId` to `path` (absolute) as CSV or JSON. */
 /** The system's Save dialog for an export; null when it was closed without a choice. */
 export function chooseExportPath(format: ExportFormat, suggested: string): Promise<string | null> {
   return invoke<string | null>("choose_export_path", { format, suggested });
 }
 
+/** Writes the whole of kept result `resultId` to `path` (absolute) as CSV or JSON. */
 export function exportResult(resultId: string, path: string, format: ExportFormat): Promise<ExportDone> {
   return invoke<ExportDone>("export_result", { resultId, path, format });
 }
@@ -248,9 +248,12 @@ export function cancelQuery(runId: string): Promise<boolean> {
   return invoke<boolean>("cancel_query", { runId });
 }
 
-/** The scan estimate a run of `sql` would be judged on, measured as the run measures it. */
-export function scanEstimate(sql: string, database: string | null): Promise<string | null> {
-  return invoke<string | null>("scan_estimate", { sql, database });
+/**
+ * `sql` linted as a run would lint it now: its scan measured first (S3 object sizes on Athena),
+ * so the verdict is the one Run would get, where `lint` judges the budget on the policy's stats.
+ */
+export function lintMeasured(sql: string, database: string | null): Promise<LintReport> {
+  return invoke<LintReport>("lint_measured", { sql, database });
 }
 
 /** Run `runId` as it goes (Athena's state and id, the rows stored so far); null when it is not running. */

@@ -2,7 +2,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { elevationStatus, grant, policyStatus } from "./testing";
 import type { AuditEvent, AuditStatus, Catalog, ElevationStatus, LintReport, PolicyStatus, QueryResult, WorkspaceInfo } from "./api";
-import { CLOSED_TABS_KEPT, FOCUS_REFRESH_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
+import { CLOSED_TABS_KEPT, FOCUS_REFRESH_MS, SCAN_MEASURE_DELAY_MS, startApp, TYPED_SAVE_DELAY_MS, type App } from "./app";
 import { NOTE_MS } from "./layout";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
@@ -1984,5 +1984,89 @@ describe("running a statement, a selection or the script", () => {
     content.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
     expect(app.editor.view.state.selection.main.empty).toBe(true);
     expect(calls("cancel_query")).toEqual([]);
+  });
+});
+
+describe("the scan measured once the text rests (Athena)", () => {
+  const sql = "SELECT order_id FROM sales.orders WHERE dt = '2025-09-06'";
+  const budgetDiagnostic = (message: string) => ({
+    rule: "scan-budget",
+    severity: "error" as const,
+    message,
+    from: 0,
+    to: 6,
+    line: 1,
+    column: 1,
+    endLine: 1,
+    endColumn: 7,
+    unlockedBy: ["large-scan"],
+    fix: null,
+  });
+  const allowed = (scan: string): LintReport => ({ ...verdictFor(sql), scan });
+  const overBudget = (scan: string): LintReport => ({
+    ...verdictFor(sql),
+    verdict: "elevate",
+    elevations: ["large-scan"],
+    reason: `The query would scan ${scan}.`,
+    diagnostics: [budgetDiagnostic(`the query would scan ${scan}`)],
+    scan,
+  });
+
+  beforeEach(() => {
+    handlers.workspace_info = () => ({ ...INFO, workspace: "analytics", engine: "athena" });
+  });
+
+  it("shows the verdict Run would get when the objects are over a budget the stats are under", async () => {
+    handlers.lint = () => allowed("about 1 KB, budget 1 MB (from the policy's stats)");
+    handlers.lint_measured = () => overBudget("about 35 MB, budget 1 MB (from S3 object sizes)");
+    await start();
+    app.setSql(sql);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    expect(element("run").hasAttribute("disabled")).toBe(false);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("elevate"), { timeout: 3000 });
+    expect(calls("lint_measured")).toEqual([{ sql, database: "sales" }]);
+    expect(element("verdict-reads").textContent).toContain("from S3 object sizes");
+    expect(element("problems-list").textContent).toContain("scan-budget");
+    expect(element("run").hasAttribute("disabled")).toBe(true);
+    await vi.waitFor(() => expect(document.querySelector(".cm-lintRange-error")).not.toBeNull());
+  });
+
+  it("lets Run go when the objects are under a budget the stats are over", async () => {
+    handlers.lint = () => overBudget("about 4 GB, budget 1 MB (from the policy's stats)");
+    handlers.lint_measured = () => allowed("about 12 KB, budget 1 MB (from S3 object sizes)");
+    await start();
+    app.setSql(sql);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("elevate"), { timeout: 3000 });
+    expect(element("run").hasAttribute("disabled")).toBe(true);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    expect(element("verdict-reads").textContent).toContain("about 12 KB");
+    expect(element("problems-list").textContent).not.toContain("scan-budget");
+    expect(element("run").hasAttribute("disabled")).toBe(false);
+    expect(calls("lint_measured")).toHaveLength(1);
+  });
+
+  it("drops a measured verdict for a text that changed meanwhile", async () => {
+    handlers.lint = (args) => ({ ...allowed("about 1 KB, budget 1 MB (from the policy's stats)"), reads: [String(args.sql)] });
+    let answer: (report: LintReport) => void = () => undefined;
+    handlers.lint_measured = () => new Promise<LintReport>((resolve) => (answer = resolve));
+    await start();
+    app.setSql(sql);
+    await vi.waitFor(() => expect(calls("lint_measured")).toHaveLength(1), { timeout: 3000 });
+    app.setSql(`${sql} LIMIT 5`);
+    answer(overBudget("about 35 MB, budget 1 MB (from S3 object sizes)"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(element("verdict").dataset.verdict).not.toBe("elevate");
+    expect(element("problems-list").textContent).not.toContain("scan-budget");
+  });
+
+  it("does not measure on the demo workspace, whose engine reads local files", async () => {
+    handlers.workspace_info = () => INFO;
+    handlers.lint = () => allowed("about 1 KB, budget 1 MB (from the policy's stats)");
+    handlers.lint_measured = () => overBudget("about 35 MB, budget 1 MB (from S3 object sizes)");
+    await start();
+    app.setSql(sql);
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("allow"), { timeout: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, SCAN_MEASURE_DELAY_MS + 200));
+    expect(calls("lint_measured")).toEqual([]);
   });
 });

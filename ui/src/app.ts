@@ -264,7 +264,8 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     if (signIn.locked) layout.run.disabled = true;
   };
   const problems = { count: layout.problemsCount, list: layout.problemsList };
-  const setVerdict = (state: VerdictState) => {
+  /** `measured`: the report of a measured lint, which is not measured again. */
+  const setVerdict = (state: VerdictState, measured = false) => {
     front.display = describeVerdict(state, front.display);
     paint();
     const diagnostics = state.kind === "checked" ? state.report.diagnostics : state.kind === "pending" ? null : [];
@@ -278,10 +279,12 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
       front.reportText = null;
     }
     elevations.showReport(front.report);
-    if (state.kind === "checked") measureScan(state.report);
+    if (state.kind === "checked" && !measured) measureScan(state.report);
   };
-  // On Athena the estimate as typed comes from the policy's stats; once the text rests, it is
-  // measured as a run would measure it (Glue partitions, S3 object sizes) and shown instead.
+  // On Athena the budget as typed is judged on the policy's stats; once the text rests, the
+  // text is linted again as a run would lint it (its partitions and S3 object sizes measured),
+  // and that verdict, estimate and Problems list replace the typed ones: the objects may be over
+  // a budget the stats are under (Run would refuse), or the other way round (Run would allow).
   let measuring = 0;
   const measureScan = (report: api.LintReport) => {
     const ticket = ++measuring;
@@ -290,13 +293,11 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     const sql = editor.getSql();
     setTimeout(() => {
       if (ticket !== measuring) return;
-      api.scanEstimate(sql, tab.database).then(
+      api.lintMeasured(sql, tab.database).then(
         (measured) => {
-          if (ticket !== measuring || measured === null || tab !== front || tab.report !== report || editor.getSql() !== sql) return;
-          const updated = { ...report, scan: measured };
-          tab.report = updated;
-          tab.display = describeVerdict({ kind: "checked", report: updated }, null);
-          paint();
+          if (ticket !== measuring || tab !== front || tab.report !== report || editor.getSql() !== sql) return;
+          setVerdict({ kind: "checked", report: measured }, true);
+          editor.showDiagnostics(measured);
         },
         () => undefined, // The run measures again, and refuses with the reason if it must.
       );

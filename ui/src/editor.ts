@@ -3,7 +3,7 @@
 import { completionStatus, type Completion, type CompletionContext, type CompletionResult, type CompletionSource } from "@codemirror/autocomplete";
 import { keywordCompletionSource, schemaCompletionSource } from "@codemirror/lang-sql";
 import { HighlightStyle, LanguageSupport, syntaxHighlighting } from "@codemirror/language";
-import { forceLinting, linter } from "@codemirror/lint";
+import { forceLinting, linter, setDiagnostics } from "@codemirror/lint";
 import { Compartment, EditorState, Prec, StateEffect, type Extension } from "@codemirror/state";
 import { EditorView, keymap, placeholder } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
@@ -45,6 +45,8 @@ export interface SqlEditor {
   setCatalog(catalog: Catalog, defaultDatabase: string | null): void;
   /** Lints the current text again now (the policy changed), without waiting for an edit. */
   relint(): void;
+  /** Underlines `report`'s diagnostics in place of the last lint's, for the current text. */
+  showDiagnostics(report: LintReport): void;
   /** Selects `[from, to)` (clamped to the text), scrolls it into view and focuses the editor. */
   jump(from: number, to: number): void;
   /** The text a run of `scope` sends: the selection, else the statement at the cursor, or all. */
@@ -248,6 +250,10 @@ export function createEditor(options: EditorOptions): SqlEditor {
     relint() {
       view.dispatch({ effects: relintEffect.of(null) });
       forceLinting(view);
+    },
+    showDiagnostics(report: LintReport) {
+      const text = view.state.doc.toString();
+      view.dispatch(setDiagnostics(view.state, toEditorDiagnostics(report.diagnostics ?? [], text)));
     },
     jump(from: number, to: number) {
       const range = clampRange(view.state.doc.toString(), from, to);

@@ -98,7 +98,7 @@ pub struct LintReport {
     pub catalog_notes: Vec<String>,
     /// The scan estimate the budget rule judged ("about 42 GB, budget 1 TB (from the policy's
     /// stats)"); `None` when the policy has no scan budget. As typed it comes from the policy's
-    /// stats; `scan_estimate` measures it as a run would.
+    /// stats; `lint_measured` measures it as a run would.
     pub scan: Option<String>,
 }
 

@@ -81,18 +81,16 @@ pub async fn run_query(
     Ok(QueryResult::new(id, &execution))
 }
 
-/// `scan_estimate`: the scan estimate a run of `sql` would be judged on now, measured as the
-/// run measures it (on Athena: Glue partitions and S3 object sizes, cached a few minutes), or
-/// `None` when the policy has no scan budget.
-pub async fn scan_estimate(
-    gate: &Gate,
-    sql: &str,
-    database: Option<&str>,
-) -> Result<Option<String>, ApiError> {
-    gate.scan_estimate(sql, &[], database)
-        .await
-        .map(|e| e.map(|e| e.to_string()))
-        .map_err(|e| ApiError::new(ErrorKind::Blocked, e.to_string()))
+/// `lint_measured`: `sql` linted as a run would lint it now, its scan measured first (on
+/// Athena: Glue partitions and S3 object sizes), so the window shows the verdict Run would
+/// get, not only the one the policy's stats give as you type.
+pub async fn lint_measured(gate: &Gate, sql: &str, database: Option<&str>) -> LintReport {
+    let result = gate.lint_measured(sql, database).await;
+    let notes = result
+        .as_ref()
+        .map(|report| gate.tables_missing(report))
+        .unwrap_or_default();
+    LintReport::from_lint(&result).with_catalog_notes(notes)
 }
 
 /// `run_progress`: run `run_id` as it goes (state, Athena's id once known, workgroup, time so

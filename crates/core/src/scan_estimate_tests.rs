@@ -94,13 +94,33 @@ async fn the_selected_partitions_are_measured_and_a_query_over_the_budget_is_ref
         .expect_err("over the budget");
     let both = bytes_under(&lab, "lake/sales/orders/dt=2025-09-05/").await + day;
     let budget = estimate.budget;
+    let message = format!(
+        "the query would scan about {}, budget {} (from S3 object sizes): filter on partition keys or select fewer tables; or request the large-scan elevation",
+        human_size(both),
+        human_size(budget)
+    );
+    assert_eq!(budget_message(&refused), message);
+    // The window's check once the text rests says what the run said, where the typed lint
+    // allowed it.
+    let measured = gate
+        .lint_measured(two_days, Some("sales"))
+        .await
+        .expect("policy");
+    assert_ne!(measured.verdict(), warden_guardrails::Verdict::Allow);
     assert_eq!(
-        budget_message(&refused),
-        format!(
-            "the query would scan about {}, budget {} (from S3 object sizes): filter on partition keys or select fewer tables; or request the large-scan elevation",
-            human_size(both),
-            human_size(budget)
-        )
+        refused.report().map(|r| r.verdict()),
+        Some(measured.verdict())
+    );
+    let said: Vec<_> = measured
+        .diagnostics()
+        .iter()
+        .filter(|d| d.rule == "scan-budget")
+        .map(|d| d.message.clone())
+        .collect();
+    // The run's listing is cached a few minutes: the check reads it from there.
+    assert_eq!(
+        said,
+        [message.replace("S3 object sizes)", "S3 object sizes, cached)")]
     );
     // Recorded as blocked by the budget, as every refusal is.
     let events = gate

@@ -21,6 +21,6 @@ catalogNotes: Array<string>,
 /**
  * The scan estimate the budget rule judged ("about 42 GB, budget 1 TB (from the policy's
  * stats)"); `None` when the policy has no scan budget. As typed it comes from the policy's
- * stats; `scan_estimate` measures it as a run would.
+ * stats; `lint_measured` measures it as a run would.
  */
 scan: string | null, };

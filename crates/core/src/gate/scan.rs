@@ -6,7 +6,9 @@
 //! Fail closed: a size that cannot be measured is not zero; that table's estimate comes from the
 //! policy's stats, and the message says why. The lint as you type never measures (no I/O).
 
-use warden_guardrails::{bind, lint, lint_measured, Policy, ScanEstimate, ScanSizes, SqlText};
+use warden_guardrails::{
+    bind, lint, lint_measured, Policy, Report, ScanEstimate, ScanSizes, SqlText,
+};
 
 use super::{Gate, NoPolicy};
 use crate::scan_cache::ScanCache;
@@ -114,5 +116,22 @@ impl Gate {
         };
         let report = lint_measured(policy, &text, &self.context(database), &sizes);
         Ok(report.scan_estimate().cloned())
+    }
+
+    /// `sql` linted as a run would lint it now: its scan measured first (see
+    /// [`Gate::scan_estimate`]), so the verdict is the one Run would get, where the lint as you
+    /// type judges the budget on the policy's stats. For the window once the text rests: the
+    /// measured objects may be over a budget the stats are under, or the other way round.
+    pub async fn lint_measured(
+        &self,
+        sql: &str,
+        database: Option<&str>,
+    ) -> Result<Report, NoPolicy> {
+        let in_force = self.policy()?;
+        let policy = in_force.policy();
+        let sizes = self.measure_scan(policy, sql, &[], database).await;
+        let mut report = lint_measured(policy, sql, &self.context(database), &sizes);
+        self.explain_unlisted(&mut report);
+        Ok(report)
     }
 }
