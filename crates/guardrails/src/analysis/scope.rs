@@ -81,7 +81,7 @@ impl Rel<'_> {
 pub(crate) enum Aliases {
     /// WHERE, the select list, join conditions: never.
     No,
-    /// GROUP BY and HAVING: when no column of that name exists.
+    /// GROUP BY and HAVING: when no column of that name exists, here or in an outer query.
     After,
     /// ORDER BY: before columns, as Trino resolves it.
     Before,
@@ -114,7 +114,6 @@ impl<'s, 'c> Scope<'s, 'c> {
             return Found::Alias;
         }
         let mut scope = Some(self);
-        let mut first = true;
         while let Some(s) = scope {
             let hits: Vec<(usize, &Rel)> = s
                 .rels
@@ -128,11 +127,13 @@ impl<'s, 'c> Scope<'s, 'c> {
                 _ if s.merged.iter().any(|m| m == name) => return Found::Columns(s.id, hits),
                 _ => return Found::Ambiguous(hits.into_iter().map(|(_, r)| r).collect()),
             }
-            if first && aliases == Aliases::After && self.aliases.iter().any(|a| a == name) {
-                return Found::Alias;
-            }
-            first = false;
             scope = s.parent;
+        }
+        // Only once no query, this one or an outer one, has a column of that name: Trino
+        // resolves GROUP BY and HAVING against columns, outer ones included, and an alias
+        // taken first would hide a read of the outer column (a correlated test on it).
+        if aliases == Aliases::After && self.aliases.iter().any(|a| a == name) {
+            return Found::Alias;
         }
         Found::Nothing
     }

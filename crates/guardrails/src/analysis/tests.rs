@@ -309,6 +309,21 @@ fn windows_group_by_having_order_by() {
         ["orders.dt"]
     );
     assert!(unresolved("SELECT customer_id FROM orders GROUP BY 2")[0].contains("position 2"));
+    // Trino resolves GROUP BY and HAVING names against columns, an outer query's included, not
+    // against the select list: `ssn` below is the customer's, a test on every row's ssn.
+    for sql in [
+        "SELECT c.customer_id FROM customers c CROSS JOIN LATERAL (SELECT 1 AS ssn HAVING ssn LIKE '1%') t",
+        "SELECT customer_id, (SELECT 1 AS ssn GROUP BY ssn) AS x FROM customers",
+        "SELECT customer_id FROM customers c WHERE EXISTS (SELECT 1 AS ssn HAVING ssn = '129-33-2011')",
+    ] {
+        let r = run(sql);
+        // What the restricted-column rule then judges.
+        assert!(
+            r.reads().iter().any(|c| c == "sales.customers.ssn"),
+            "{sql}: {:?}",
+            r.reads()
+        );
+    }
     assert_eq!(
         reads("SELECT sum(amount) OVER w FROM orders WINDOW w AS (PARTITION BY dt)"),
         ["orders.amount", "orders.dt"]
