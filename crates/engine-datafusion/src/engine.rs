@@ -160,6 +160,7 @@ impl Engine for DataFusionEngine {
             };
             drop(query);
             read_only::check_statement(&statement).map_err(EngineError::Query)?;
+            crate::names::check_names(&statement).map_err(EngineError::Query)?;
             run(state, statement, &results_dir, max_rows, created).await
         });
         let (result, bytes_scanned) = loop {

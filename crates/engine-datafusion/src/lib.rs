@@ -11,6 +11,7 @@ mod convert;
 mod engine;
 mod error;
 mod metrics;
+mod names;
 mod read_only;
 mod register;
 mod stack;
