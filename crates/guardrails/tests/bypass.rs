@@ -111,6 +111,10 @@ fn predicates_having_order_by_only() {
     caught("SELECT order_id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.email = 'x')");
     caught("SELECT CASE WHEN email IS NULL THEN 0 ELSE 1 END FROM customers");
     caught("SELECT count(DISTINCT email) FROM customers");
+    // An alias of the inner select list does not hide the outer column from GROUP BY or
+    // HAVING: Trino resolves those names against columns, outer ones included.
+    caught("SELECT c.customer_id FROM customers c CROSS JOIN LATERAL (SELECT 1 AS email HAVING email LIKE 'a%') t");
+    caught("SELECT customer_id, (SELECT 1 AS email GROUP BY email) FROM customers");
 }
 
 #[test]
