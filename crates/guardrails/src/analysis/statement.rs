@@ -482,14 +482,16 @@ impl<'c> Resolver<'c, '_> {
                 GroupByExpr::Expressions(e, _) => !e.is_empty(),
                 GroupByExpr::All(_) => true,
             };
+            // Aggregates of this level without GROUP BY, or no FROM at all: one row.
             self.shape.one_row = !grouped
                 && !s.projection.is_empty()
-                && s.projection.iter().all(|item| match item {
-                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                        has_aggregate(e)
-                    }
-                    _ => false,
-                });
+                && (s.from.is_empty()
+                    || s.projection.iter().all(|item| match item {
+                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                            has_aggregate(e)
+                        }
+                        _ => false,
+                    }));
         }
     }
 
@@ -602,31 +604,56 @@ fn literal_text(e: &Expr) -> String {
     }
 }
 
-/// Whether an expression calls an aggregate outside any window (so it yields one row).
+/// Whether an expression calls an aggregate of this query level, outside any window (so the
+/// query yields one row). An aggregate inside a subquery (`(SELECT count(*) FROM t)`, `IN
+/// (SELECT max(x) ...)`, `EXISTS (...)`) aggregates that subquery's rows, not this level's,
+/// and one inside a lambda is the lambda's business: neither makes this level one row.
 fn has_aggregate(e: &Expr) -> bool {
-    struct Finder(bool);
+    struct Finder {
+        found: bool,
+        /// Queries and lambdas entered below `e`: nothing inside them counts.
+        nested: usize,
+    }
     impl Visitor for Finder {
         type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.nested += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.nested -= 1;
+            ControlFlow::Continue(())
+        }
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if let Expr::Function(f) = e {
-                let name = f
-                    .name
-                    .0
-                    .last()
-                    .and_then(|p| p.as_ident())
-                    .map(|i| i.value.to_lowercase());
-                if f.over.is_none() && name.is_some_and(|n| AGGREGATES.contains(&n.as_str())) {
-                    self.0 = true;
-                    return ControlFlow::Break(());
+            match e {
+                Expr::Lambda(_) => self.nested += 1,
+                Expr::Function(f) if self.nested == 0 && f.over.is_none() => {
+                    let name = f
+                        .name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(|i| i.value.to_lowercase());
+                    if name.is_some_and(|n| AGGREGATES.contains(&n.as_str())) {
+                        self.found = true;
+                        return ControlFlow::Break(());
+                    }
                 }
+                _ => {}
             }
-            if let Expr::Subquery(_) = e {
-                return ControlFlow::Continue(());
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Lambda(_) = e {
+                self.nested -= 1;
             }
             ControlFlow::Continue(())
         }
     }
-    let mut f = Finder(false);
+    let mut f = Finder {
+        found: false,
+        nested: 0,
+    };
     let _ = e.visit(&mut f);
-    f.0
+    f.found
 }

@@ -22,6 +22,8 @@ mod unbounded_write;
 #[cfg(test)]
 mod docs;
 #[cfg(test)]
+mod statement_bypass_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt::Debug;

@@ -24,8 +24,10 @@ pub(crate) const KIND: Kind = Kind {
 /// ## What it does
 /// Fires on a query without `LIMIT`, with a quick fix that appends `LIMIT 1000` (or
 /// `max_rows` when smaller) after the statement's last token, before its `;` and any trailing
-/// comment. A `LIMIT` above `max_rows` fires too. Queries that return one row (aggregates
-/// without `GROUP BY`) are exempt; so are statements that are not queries.
+/// comment. A `LIMIT` above `max_rows` fires too. Queries that return one row are exempt: a
+/// select list of the query's own aggregates without `GROUP BY`, or a `SELECT` without `FROM`
+/// (an aggregate inside a subquery, a lambda or a window such as `count(*) OVER ()` aggregates
+/// something else, not the query's rows); so are statements that are not queries.
 ///
 /// ## Why
 /// An unbounded result is downloaded whole into the client.
@@ -34,8 +36,9 @@ pub(crate) const KIND: Kind = Kind {
 /// `max_rows` (optional, at least 1).
 ///
 /// ## Example
-/// Fires: `SELECT email FROM customers` (fix: ` LIMIT 1000`). Does not fire:
-/// `SELECT count(*), max(amount) FROM orders`.
+/// Fires: `SELECT email FROM customers` (fix: ` LIMIT 1000`), and
+/// `SELECT customer_id + (SELECT count(*) FROM customers) FROM customers` (one row per
+/// customer). Does not fire: `SELECT count(*), max(amount) FROM orders`.
 #[derive(Debug)]
 pub(crate) struct RequireLimit {
     max_rows: Option<u64>,
