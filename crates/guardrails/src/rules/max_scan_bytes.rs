@@ -26,7 +26,10 @@ pub(crate) const KIND: Kind = Kind {
 /// the table's location when it has no such filter; sizes are cached for a few minutes. While
 /// you type, and when the objects cannot be measured (which the message says), it comes from
 /// the policy's stats: each table's `stats.size_bytes` times the share of partitions an
-/// `=`/`IN` on a partition key selects (distinct values / `stats.partitions`). A table with
+/// `=`/`IN` on its partition keys selects (distinct values / `stats.partitions`; for a table
+/// with several keys, the product of each key's distinct values, and only when every key is
+/// filtered so: `year = '2024'` alone on a table partitioned by year and month counts as the
+/// whole table, since the stats do not say how many months a year holds). A table with
 /// neither cannot be estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena
 /// answers it from the catalog's statistics), so the rule does not apply to it.
 ///
@@ -108,18 +111,7 @@ impl Check for MaxScanBytes {
                 unknown.get_or_insert(i);
                 continue;
             };
-            // Equality or IN on a partition key selects that many partitions out of all of them.
-            let selected = i
-                .constraints
-                .iter()
-                .filter(|c| i.table.is_partition_key(&c.column))
-                .filter_map(|c| c.selected())
-                .min();
-            let share = match (selected, i.table.partitions) {
-                (Some(n), Some(p)) if (n as u64) < p => (n as f64) / (p as f64),
-                _ => 1.0,
-            };
-            total += (size as f64 * share).ceil() as u128;
+            total += (size as f64 * stats_share(i)).ceil() as u128;
         }
         let reason = (!reasons.is_empty()).then(|| reasons.join("; "));
         let source = match (listed, from_stats) {
@@ -175,6 +167,40 @@ impl Check for MaxScanBytes {
     #[cfg(test)]
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+/// The share of a table's partitions an instance's filter selects, by the stats: with `=`/`IN`
+/// on every partition key, at most the product of each key's value count out of
+/// `stats.partitions` (`year = '2024' AND month IN ('01', '02')`: 2 of them). A key left
+/// unfiltered (or filtered otherwise) selects every value of its own, how many the stats do not
+/// say: `year = '2024'` alone may be half the table or all of it, so it counts as all of it
+/// (an estimate may be too high, never too low).
+fn stats_share(i: &crate::analysis::Instance) -> f64 {
+    let Some(partitions) = i.table.partitions.filter(|p| *p > 0) else {
+        return 1.0;
+    };
+    if i.table.partition_keys.is_empty() {
+        return 1.0;
+    }
+    let mut combinations: u128 = 1;
+    for key in &i.table.partition_keys {
+        // Two filters on one key select what both do: the narrower bounds it.
+        let selected = i
+            .constraints
+            .iter()
+            .filter(|c| c.column.eq_ignore_ascii_case(key))
+            .filter_map(|c| c.selected())
+            .min();
+        let Some(n) = selected else {
+            return 1.0;
+        };
+        combinations = combinations.saturating_mul(n as u128);
+    }
+    if combinations >= partitions as u128 {
+        1.0
+    } else {
+        combinations as f64 / partitions as f64
     }
 }
 

@@ -58,6 +58,51 @@ fn estimate(r: &Report) -> String {
         .unwrap_or_default()
 }
 
+// Finding 2: a share of the partitions only when every partition key is selected by value.
+
+#[test]
+fn a_filter_on_some_partition_keys_selects_the_whole_table_in_the_stats() {
+    let p = policy("  - { id: budget, kind: max_scan_bytes, limit: 2GB }\n");
+    let run = |sql: &str| lint(&p, sql, &ctx("logs"));
+    // One year is 12 of the 24 partitions, which the stats cannot tell: the whole table.
+    insta::assert_snapshot!(shown(&run("SELECT count(*) FROM hits WHERE year = '2024'")), @r#"
+        verdict: Deny
+        estimate: about 24 GB, budget 2 GB (from the policy's stats)
+        budget: the query would scan about 24 GB, budget 2 GB (from the policy's stats): filter on partition keys or select fewer tables
+        "#);
+    insta::assert_snapshot!(shown(&run("SELECT count(*) FROM hits WHERE month = '01'")), @r#"
+        verdict: Deny
+        estimate: about 24 GB, budget 2 GB (from the policy's stats)
+        budget: the query would scan about 24 GB, budget 2 GB (from the policy's stats): filter on partition keys or select fewer tables
+        "#);
+    // Every key by value: the product of their values' counts, of the 24 partitions.
+    let r = run("SELECT count(*) FROM hits WHERE year = '2024' AND month = '01'");
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+    assert_eq!(
+        estimate(&r),
+        "about 1 GB, budget 2 GB (from the policy's stats)"
+    );
+    let r = run(
+        "SELECT count(*) FROM hits WHERE year IN ('2023', '2024') AND month IN ('01', '02', '03')",
+    );
+    assert_eq!(
+        estimate(&r),
+        "about 6 GB, budget 2 GB (from the policy's stats)"
+    );
+    // More combinations than partitions: never more than the whole table.
+    let months = (1..=12)
+        .map(|m| format!("'{m:02}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = run(&format!(
+        "SELECT count(*) FROM hits WHERE year IN ('2022', '2023', '2024') AND month IN ({months})"
+    ));
+    assert_eq!(
+        estimate(&r),
+        "about 24 GB, budget 2 GB (from the policy's stats)"
+    );
+}
+
 // Finding 3: only this query level's aggregates make it one row.
 
 #[test]
