@@ -4,6 +4,7 @@
 //! parameters, innermost first. Whatever cannot be placed is an `unresolved` finding, so a
 //! gap in the resolver ends in "not allowed", never in a pass.
 
+mod cte_reads;
 mod expr;
 mod passthrough;
 mod predicate;
@@ -78,6 +79,10 @@ pub(crate) struct Shape {
     /// The statement reads the catalog, not rows: `SHOW STATS` (its statistics) and a plain
     /// `EXPLAIN` (a plan; `EXPLAIN ANALYZE` runs the query and scans): it scans nothing.
     pub scans_nothing: bool,
+    /// For each instance, by position, how many times the statement scans it: more than once
+    /// when it is inside a CTE read more than once (see `cte_reads.rs`); `None` when a recursive
+    /// CTE scans it an unknown number of times. Missing: once.
+    pub instance_reads: Vec<Option<u64>>,
     /// The statement is `EXPLAIN ANALYZE` as Athena documents it (not `DESCRIBE ANALYZE` nor
     /// `EXPLAIN (ANALYZE)`): it runs the statement it explains.
     pub explain_analyze: bool,

@@ -158,6 +158,18 @@ pub(crate) fn analyse<'c>(
             }
         }
     }
+    // Athena inlines a CTE at every read: each read scans its tables again.
+    let reads = super::cte_reads::reads(statement, index);
+    r.shape.instance_reads = r
+        .instances
+        .iter()
+        .map(|i| {
+            reads
+                .get(&(i.span.start.offset, i.span.end.offset))
+                .copied()
+                .unwrap_or(Some(1))
+        })
+        .collect();
     Analysis {
         class,
         reads: r.reads,

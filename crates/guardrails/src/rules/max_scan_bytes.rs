@@ -30,7 +30,14 @@ pub(crate) const KIND: Kind = Kind {
 /// with several keys, the product of each key's distinct values, and only when every key is
 /// filtered so: `year = '2024'` alone on a table partitioned by year and month counts as the
 /// whole table, since the stats do not say how many months a year holds). A table with
-/// neither cannot be estimated, which fires the rule too. `SHOW STATS` scans nothing (Athena
+/// neither cannot be estimated, which fires the rule too.
+///
+/// Athena inlines a `WITH` query at every reference, so a table inside a CTE counts once per
+/// read of that CTE (through CTEs read inside other CTEs, the counts multiply): `WITH o AS
+/// (...) SELECT ... FROM o a JOIN o b` scans `o`'s tables twice. A CTE never read counts once
+/// (Athena would not scan it; an estimate may be too high, never too low). A table read inside a
+/// recursive `WITH` query that reads itself is scanned once per step, how many is not known:
+/// the scan cannot be estimated, which fires the rule. `SHOW STATS` scans nothing (Athena
 /// answers it from the catalog's statistics), so the rule does not apply to it.
 ///
 /// Nor does it apply to a plain `EXPLAIN` (with or without `(FORMAT ..., TYPE ...)`): Athena
@@ -85,14 +92,28 @@ impl Check for MaxScanBytes {
         let mut reasons: Vec<String> = Vec::new();
         let mut notes = ctx.scan.borrow_mut();
         let mut unknown = None;
-        for i in &a.instances {
+        let mut recursive = None;
+        // Tables a CTE read more than once scans again at each read: (table, times).
+        let mut repeated: Vec<(String, u64)> = Vec::new();
+        for (n, i) in a.instances.iter().enumerate() {
             let target = ScanTarget::of(i);
             if !notes.targets.contains(&target) {
                 notes.targets.push(target.clone());
             }
+            let Some(times) = a.shape.instance_reads.get(n).copied().unwrap_or(Some(1)) else {
+                recursive.get_or_insert(i);
+                continue;
+            };
+            if times > 1 {
+                let name = i.table.qualified_name();
+                match repeated.iter_mut().find(|(t, _)| *t == name) {
+                    Some((_, k)) => *k = k.saturating_add(times),
+                    None => repeated.push((name, times)),
+                }
+            }
             // A size measured from the table's objects (at run time) wins over the stats.
             if let Some(m) = ctx.sizes.get(&target) {
-                total += m.bytes as u128;
+                total += m.bytes as u128 * times as u128;
                 listed += 1;
                 all_cached &= m.cached;
                 continue;
@@ -111,7 +132,7 @@ impl Check for MaxScanBytes {
                 unknown.get_or_insert(i);
                 continue;
             };
-            total += (size as f64 * stats_share(i)).ceil() as u128;
+            total += (size as f64 * stats_share(i)).ceil() as u128 * times as u128;
         }
         let reason = (!reasons.is_empty()).then(|| reasons.join("; "));
         let source = match (listed, from_stats) {
@@ -120,6 +141,21 @@ impl Check for MaxScanBytes {
             _ => ScanSource::Mixed { reason },
         };
         let bytes = total.min(u64::MAX as u128) as u64;
+        if let Some(i) = recursive {
+            notes.estimates.push(ScanEstimate {
+                bytes: None,
+                budget: self.limit,
+                source,
+            });
+            let name = i.table.qualified_name();
+            out.push(diagnostic(
+                rule,
+                i.span,
+                format!("the scan cannot be estimated: {name} is read inside a recursive WITH query, which scans it again at every step, and how many steps is not known: read it outside the recursion"),
+                &[("table", &name)],
+            ));
+            return;
+        }
         if let Some(i) = unknown {
             notes.estimates.push(ScanEstimate {
                 bytes: None,
@@ -145,15 +181,33 @@ impl Check for MaxScanBytes {
             let size = human_size(bytes);
             let budget = human_size(self.limit);
             let source = source.to_string();
+            // Where a CTE read several times is what makes the scan large, say so.
+            let again = if repeated.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = repeated
+                    .iter()
+                    .map(|(t, k)| format!("{t} {k} times"))
+                    .collect();
+                format!(
+                    "; Athena scans a WITH query again at each read: {}",
+                    list.join(", ")
+                )
+            };
+            let fewer = if repeated.is_empty() {
+                ""
+            } else {
+                ", or read each WITH query once"
+            };
             // An EXPLAIN that scans is one that runs its query (EXPLAIN ANALYZE, or a form
             // Athena does not document, taken as running): a plain EXPLAIN shows the plan
             // without the scan.
             let message = if a.shape.explain_analyze {
-                format!("EXPLAIN ANALYZE runs the query: it would scan about {size}, budget {budget} ({source}): EXPLAIN without ANALYZE shows the plan and scans nothing; or filter on partition keys or select fewer tables")
+                format!("EXPLAIN ANALYZE runs the query: it would scan about {size}, budget {budget} ({source}{again}): EXPLAIN without ANALYZE shows the plan and scans nothing; or filter on partition keys or select fewer tables{fewer}")
             } else if a.class == StatementClass::Explain {
-                format!("this form of EXPLAIN or DESCRIBE is taken as running the query: it would scan about {size}, budget {budget} ({source}): a plain EXPLAIN shows the plan and scans nothing; or filter on partition keys or select fewer tables")
+                format!("this form of EXPLAIN or DESCRIBE is taken as running the query: it would scan about {size}, budget {budget} ({source}{again}): a plain EXPLAIN shows the plan and scans nothing; or filter on partition keys or select fewer tables{fewer}")
             } else {
-                format!("the query would scan about {size}, budget {budget} ({source}): filter on partition keys or select fewer tables")
+                format!("the query would scan about {size}, budget {budget} ({source}{again}): filter on partition keys or select fewer tables{fewer}")
             };
             out.push(diagnostic(
                 rule,

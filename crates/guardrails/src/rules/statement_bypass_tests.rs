@@ -58,6 +58,154 @@ fn estimate(r: &Report) -> String {
         .unwrap_or_default()
 }
 
+// Finding 1: Athena (Trino) inlines a WITH query at every reference, so each read of it scans
+// its tables again.
+
+use crate::{lint_measured, ScanSizes};
+
+const BUDGET: &str =
+    "  - { id: budget, kind: max_scan_bytes, limit: 200MB, unlocked_by: [large-scan] }\n";
+
+fn budget(sql: &str) -> Report {
+    lint(&policy(BUDGET), sql, &ctx("sales"))
+}
+
+/// Eighteen days of `sales.orders`: 180 MB, under the 200 MB budget once.
+fn days() -> String {
+    (1..=18)
+        .map(|d| format!("'2025-09-{d:02}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn with_o(rest: &str) -> String {
+    format!(
+        "WITH o AS (SELECT order_id, amount, status FROM sales.orders WHERE dt IN ({})) {rest}",
+        days()
+    )
+}
+
+#[test]
+fn a_cte_read_once_is_one_scan() {
+    let r = budget(&with_o("SELECT sum(amount) FROM o"));
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+    assert_eq!(
+        estimate(&r),
+        "about 180 MB, budget 200 MB (from the policy's stats)"
+    );
+}
+
+#[test]
+fn each_read_of_a_cte_scans_its_tables_again() {
+    let eight = ["SELECT * FROM o"; 8].join(" UNION ALL ");
+    let r = budget(&with_o(&format!("SELECT sum(amount) FROM ({eight})")));
+    insta::assert_snapshot!(shown(&r), @r#"
+        verdict: Elevate
+        estimate: about 1.4 GB, budget 200 MB (from the policy's stats)
+        budget: the query would scan about 1.4 GB, budget 200 MB (from the policy's stats; Athena scans a WITH query again at each read: sales.orders 8 times): filter on partition keys or select fewer tables, or read each WITH query once; or request the large-scan elevation
+        "#);
+    for (sql, reads) in [
+        (
+            "SELECT count(*) FROM o x JOIN o y ON x.order_id = y.order_id JOIN o z ON z.order_id = x.order_id",
+            3,
+        ),
+        (
+            "SELECT count(*) FROM o WHERE order_id IN (SELECT order_id FROM o)",
+            2,
+        ),
+        (
+            "SELECT count(*) FROM o WHERE EXISTS (SELECT 1 FROM o p WHERE p.order_id = o.order_id)",
+            2,
+        ),
+        ("SELECT (SELECT max(amount) FROM o) FROM o", 2),
+    ] {
+        let r = budget(&with_o(sql));
+        assert_eq!(r.verdict(), Verdict::Elevate, "{sql}: {}", shown(&r));
+        assert_eq!(
+            estimate(&r),
+            format!(
+                "about {} MB, budget 200 MB (from the policy's stats)",
+                180 * reads
+            ),
+            "{sql}"
+        );
+    }
+}
+
+#[test]
+fn reads_multiply_through_nested_ctes() {
+    // `p` reads `o` once and is read twice; `o` is read once more directly: three scans.
+    let sql = with_o(
+        ", p AS (SELECT * FROM o) SELECT count(*) FROM p a JOIN p b ON a.order_id = b.order_id JOIN o c ON c.order_id = a.order_id",
+    )
+    .replacen(") ,", "),", 1);
+    let r = budget(&sql);
+    assert_eq!(
+        estimate(&r),
+        "about 540 MB, budget 200 MB (from the policy's stats)",
+        "{sql}"
+    );
+    // A WITH inside a CTE's body: `i` read twice inside `q`, `q` read twice: four scans.
+    let sql = "WITH q AS (WITH i AS (SELECT * FROM orders WHERE dt = '2025-09-01') SELECT a.order_id FROM i a JOIN i b ON a.order_id = b.order_id) SELECT count(*) FROM q x JOIN q y ON x.order_id = y.order_id";
+    assert_eq!(
+        estimate(&budget(sql)),
+        "about 40 MB, budget 200 MB (from the policy's stats)"
+    );
+    // An inner CTE of the same name shadows the outer one: only the inner is read twice.
+    let sql = "WITH o AS (SELECT * FROM orders WHERE dt = '2025-09-01') SELECT count(*) FROM (WITH o AS (SELECT * FROM customers) SELECT 1 FROM o a JOIN o b ON a.customer_id = b.customer_id) t JOIN o ON true";
+    assert_eq!(
+        estimate(&budget(sql)),
+        "about 12 MB, budget 200 MB (from the policy's stats)"
+    );
+}
+
+#[test]
+fn a_cte_never_read_counts_once() {
+    // Trino would not scan it; counting it once is the estimate that is never too low.
+    let r = budget(&with_o("SELECT 1"));
+    assert_eq!(
+        estimate(&r),
+        "about 180 MB, budget 200 MB (from the policy's stats)"
+    );
+}
+
+#[test]
+fn a_recursive_cte_over_a_table_cannot_be_estimated() {
+    let sql = "WITH RECURSIVE r(n, id) AS (SELECT 1, order_id FROM orders WHERE dt = '2025-09-01' UNION ALL SELECT n + 1, o.order_id FROM r JOIN orders o ON o.order_id = r.id WHERE n < 3 AND o.dt = '2025-09-01') SELECT count(*) FROM r";
+    let r = budget(sql);
+    insta::assert_snapshot!(shown(&r), @r#"
+        verdict: Elevate
+        estimate: not estimated, budget 200 MB (from the policy's stats)
+        budget: the scan cannot be estimated: sales.orders is read inside a recursive WITH query, which scans it again at every step, and how many steps is not known: read it outside the recursion; or request the large-scan elevation
+        "#);
+}
+
+#[test]
+fn measured_sizes_count_once_per_read_too() {
+    let sql = with_o("SELECT count(*) FROM o x JOIN o y ON x.order_id = y.order_id");
+    let p = policy(BUDGET);
+    let targets = lint(&p, &sql, &ctx("sales")).scan_targets().to_vec();
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    let mut sizes = ScanSizes::none();
+    sizes.measured(targets[0].clone(), 150_000_000, false);
+    let r = lint_measured(&p, &sql, &ctx("sales"), &sizes);
+    assert_eq!(
+        estimate(&r),
+        "about 300 MB, budget 200 MB (from S3 object sizes)"
+    );
+}
+
+#[test]
+fn the_partition_filter_rule_still_sees_the_filter_inside_a_cte_read_twice() {
+    let rules = "  - { id: pf, kind: require_partition_filter, tables: [sales.orders] }\n";
+    let r = lint(
+        &policy(rules),
+        &with_o("SELECT count(*) FROM o x JOIN o y ON x.order_id = y.order_id"),
+        &ctx("sales"),
+    );
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+}
+
 // Finding 2: a share of the partitions only when every partition key is selected by value.
 
 #[test]
