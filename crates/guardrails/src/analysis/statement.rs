@@ -380,7 +380,12 @@ impl<'c> Resolver<'c, '_> {
                 // `ADD PARTITION (...) LOCATION '...'` (and `[SET] LOCATION`): where the
                 // partition's or table's data is written from then on.
                 if let Some(l) = &a.location {
-                    let span = self.span(l.location.span);
+                    // The parser gives this location no place of its own: the statement's.
+                    let span = if l.location.span.start.line > 0 {
+                        self.span(l.location.span)
+                    } else {
+                        self.statement_span()
+                    };
                     self.shape
                         .export_locations
                         .push((l.location.value.clone(), span));
