@@ -236,6 +236,13 @@ impl<'c> Resolver<'c, '_> {
             }
             Statement::CreateView(v) => {
                 self.write(&v.name);
+                match &v.options {
+                    CreateTableOptions::None => {}
+                    CreateTableOptions::With(o)
+                    | CreateTableOptions::Options(o)
+                    | CreateTableOptions::Plain(o)
+                    | CreateTableOptions::TableProperties(o) => self.options(o),
+                }
                 self.query(&v.query, None);
             }
             Statement::Unload {

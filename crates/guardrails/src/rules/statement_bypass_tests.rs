@@ -352,6 +352,14 @@ fn an_option_value_that_is_not_a_literal_is_refused() {
         bf: function sleep is blocked by this policy
         unresolved: the value of option format is not a literal (sleep(1)): write a literal ('text', a number, ARRAY['a', ...]), as Athena's options are
         "#);
+    let r = run("CREATE VIEW v WITH (security = sleep(1)) AS SELECT 1 a");
+    assert!(
+        r.diagnostics()
+            .iter()
+            .any(|d| d.rule == "unresolved" && d.message.contains("option security")),
+        "{}",
+        shown(&r)
+    );
     // A call anywhere else the rules do not walk is still seen.
     let r = run("CREATE TABLE t4 (a bigint DEFAULT sleep(1))");
     assert_eq!(
