@@ -76,6 +76,19 @@ pub async fn measure(
     let table = table
         .table()
         .ok_or_else(|| "Glue returned no table".to_string())?;
+    // Partition projection: Athena computes the partitions from the table's properties and
+    // Glue lists none, so a filter would measure 0 bytes (and the data may live outside the
+    // table's location). Not measured: the gate judges the policy's stats, saying why.
+    let projected = table.parameters().is_some_and(|p| {
+        p.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("projection.enabled") && v.trim().eq_ignore_ascii_case("true")
+        })
+    });
+    if projected {
+        return Err(
+            "the table uses partition projection, whose partitions Glue does not list".to_string(),
+        );
+    }
     let partitioned = !table.partition_keys().is_empty();
     let locations = match target.partition_expression() {
         Some(expression) if partitioned => {

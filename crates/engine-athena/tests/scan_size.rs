@@ -130,3 +130,60 @@ async fn the_selected_partitions_are_summed_and_the_bounds_hold() {
         Err("the filter selects more than 1 partitions, more than Warden lists".into())
     );
 }
+
+/// A table with partition projection has no partitions in Glue: a filter would find none and
+/// measure 0 bytes, so it is not measured at all (the gate falls back to the policy's stats).
+#[tokio::test]
+async fn a_table_with_partition_projection_is_not_measured() {
+    use aws_sdk_glue::types::{Column, StorageDescriptor, TableInput};
+    let moto = Moto::start();
+    let _lake = lake(&moto).await;
+    let glue = glue_client(&moto.endpoint);
+    glue.create_table()
+        .database_name("sales")
+        .table_input(
+            TableInput::builder()
+                .name("projected")
+                .partition_keys(
+                    Column::builder()
+                        .name("dt")
+                        .r#type("string")
+                        .build()
+                        .expect("column"),
+                )
+                .storage_descriptor(
+                    StorageDescriptor::builder()
+                        .location("s3://lake/sales/orders/")
+                        .columns(
+                            Column::builder()
+                                .name("id")
+                                .r#type("bigint")
+                                .build()
+                                .expect("column"),
+                        )
+                        .build(),
+                )
+                .parameters("projection.enabled", "true")
+                .parameters("projection.dt.type", "date")
+                .build()
+                .expect("table input"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    let config = local_sdk_config(&moto.endpoint);
+    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
+    let got = measure_all(
+        &clients,
+        &[
+            target("projected", &["2025-09-01"]),
+            target("projected", &[]),
+        ],
+        &Bounds::default(),
+    )
+    .await;
+    for answer in got {
+        let why = answer.expect_err("not measured");
+        assert!(why.contains("partition projection"), "{why}");
+    }
+}
