@@ -69,6 +69,10 @@ pub(crate) struct Shape {
     pub metadata_objects: Vec<(String, Span)>,
     /// The top-level query has a LIMIT (or FETCH), and its value when it is a literal.
     pub limit: Option<Option<u64>>,
+    /// The top-level query's FETCH has WITH TIES or PERCENT: however small its number, it may
+    /// return every row (all that tie with the last, or a share of a table of any size), so
+    /// it is no limit (`limit` is then `None`).
+    pub fetch_unbounded: bool,
     pub top_order_by: Option<Span>,
     /// The top-level query returns one row by construction (aggregates without GROUP BY).
     pub one_row: bool,

@@ -525,10 +525,15 @@ impl<'c> Resolver<'c, '_> {
         self.shape.limit = match &q.limit_clause {
             Some(LimitClause::LimitOffset { limit: Some(l), .. })
             | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => Some(literal_u64(l)),
-            _ => q
-                .fetch
-                .as_ref()
-                .map(|f| f.quantity.as_ref().and_then(literal_u64)),
+            _ => match &q.fetch {
+                Some(f) if f.with_ties || f.percent => {
+                    self.shape.fetch_unbounded = true;
+                    None
+                }
+                f => f
+                    .as_ref()
+                    .map(|f| f.quantity.as_ref().and_then(literal_u64)),
+            },
         };
         if let Some(o) = &q.order_by {
             self.shape.top_order_by = Some(self.span(o.span()));

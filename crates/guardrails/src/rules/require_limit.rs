@@ -28,6 +28,9 @@ pub(crate) const KIND: Kind = Kind {
 /// select list of the query's own aggregates without `GROUP BY`, or a `SELECT` without `FROM`
 /// (an aggregate inside a subquery, a lambda or a window such as `count(*) OVER ()` aggregates
 /// something else, not the query's rows); so are statements that are not queries.
+/// `FETCH FIRST n ROWS ONLY` counts as a `LIMIT n`; `FETCH ... WITH TIES` (every row that
+/// ties with the last, a whole group on a sort key with few values) and `FETCH ... PERCENT`
+/// (a share of a table of any size) count as no limit, without a quick fix.
 ///
 /// ## Why
 /// An unbounded result is downloaded whole into the client.
@@ -68,13 +71,19 @@ impl Check for RequireLimit {
                     .max_rows
                     .unwrap_or(DEFAULT_FIX_LIMIT)
                     .min(DEFAULT_FIX_LIMIT);
-                let mut d = diagnostic(
-                    rule,
-                    span,
-                    format!("the query has no LIMIT: add LIMIT {rows}"),
-                    &[],
-                );
-                d.fix = limit_fix(ctx, rows);
+                let message = if a.shape.fetch_unbounded {
+                    format!(
+                        "FETCH ... WITH TIES or PERCENT may return every row (all that tie with \
+                         the last, or a share of the table): use LIMIT {rows}"
+                    )
+                } else {
+                    format!("the query has no LIMIT: add LIMIT {rows}")
+                };
+                let mut d = diagnostic(rule, span, message, &[]);
+                // Appending a LIMIT after a FETCH would not parse.
+                if !a.shape.fetch_unbounded {
+                    d.fix = limit_fix(ctx, rows);
+                }
                 out.push(d);
             }
             Some(n) => {

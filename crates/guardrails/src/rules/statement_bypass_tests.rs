@@ -283,6 +283,32 @@ fn an_aggregate_in_a_subquery_does_not_make_the_query_one_row() {
     }
 }
 
+/// FETCH ... WITH TIES returns every row that ties with the last (a whole group on a sort key
+/// with few values), and PERCENT a share of a table of any size: neither is a limit.
+#[test]
+fn fetch_with_ties_or_percent_is_no_limit() {
+    let p = policy("  - { id: lim, kind: require_limit }\n");
+    let with_max = policy("  - { id: lim, kind: require_limit, max_rows: 10 }\n");
+    for sql in [
+        "SELECT customer_id FROM customers ORDER BY customer_id FETCH FIRST 5 ROWS WITH TIES",
+        "SELECT customer_id FROM customers ORDER BY customer_id OFFSET 0 ROWS FETCH NEXT 1 ROW WITH TIES",
+        "SELECT customer_id FROM customers FETCH FIRST 1 PERCENT ROWS ONLY",
+    ] {
+        for policy in [&p, &with_max] {
+            let r = lint(policy, sql, &ctx("sales"));
+            assert_eq!(r.verdict(), Verdict::Deny, "{sql}: {}", shown(&r));
+            assert!(shown(&r).contains("WITH TIES or PERCENT"), "{sql}: {}", shown(&r));
+        }
+    }
+    // A plain FETCH is a limit, as LIMIT is.
+    let r = lint(
+        &with_max,
+        "SELECT customer_id FROM customers FETCH FIRST 5 ROWS ONLY",
+        &ctx("sales"),
+    );
+    assert_eq!(r.verdict(), Verdict::Allow, "{}", shown(&r));
+}
+
 // Finding 4: every place a DDL statement names where its data goes.
 
 const EXPORT: &str =
