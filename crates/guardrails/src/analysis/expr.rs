@@ -65,10 +65,7 @@ impl<'c> Resolver<'c, '_> {
             Expr::Subquery(q) => {
                 self.query(q, Some(scope));
             }
-            Expr::Exists { subquery, .. } => {
-                self.projection_unused = true;
-                self.query(subquery, Some(scope));
-            }
+            Expr::Exists { subquery, .. } => self.exists_query(subquery, scope),
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr, scope, aliases);
                 self.query(subquery, Some(scope));

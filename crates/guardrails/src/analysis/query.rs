@@ -1,9 +1,11 @@
 //! Resolving queries: CTEs, set operations, SELECT and its FROM clause.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr, ObjectName,
-    OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    Spanned, TableAlias, TableFactor, TableWithJoins, Value,
+    Distinct, Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr,
+    ObjectName, OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind,
+    SetExpr, Spanned, TableAlias, TableFactor, TableWithJoins, Value, Visit, Visitor,
 };
 
 use super::passthrough::{plain_projection, Projected};
@@ -47,15 +49,64 @@ fn ordinal(e: &Expr) -> Option<usize> {
     }
 }
 
+/// Whether the select list of `q`, the subquery of an EXISTS, decides nothing: whether a row
+/// comes back then depends only on its FROM, WHERE, LIMIT and OFFSET, which are read as
+/// anywhere. That holds for one plain SELECT only: a set operation compares select lists
+/// (`EXISTS (SELECT ssn ... INTERSECT SELECT '123-45-6789')` tests a value), DISTINCT counts the
+/// distinct values of the list, GROUP BY and HAVING may group and filter by the list's items
+/// (by position or alias), ORDER BY evaluates what it sorts by, and a subquery in the list could
+/// fail depending on what it reads. Anything else reads its select list like any query.
+fn select_list_decides_nothing(q: &Query) -> bool {
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return false;
+    };
+    struct AnyQuery;
+    impl Visitor for AnyQuery {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    let subquery_in_list = s
+        .projection
+        .iter()
+        .any(|item| item.visit(&mut AnyQuery).is_break());
+    q.order_by.is_none()
+        && q.pipe_operators.is_empty()
+        && matches!(s.distinct, None | Some(Distinct::All))
+        && matches!(&s.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+        && s.having.is_none()
+        && s.qualify.is_none()
+        && !subquery_in_list
+}
+
 impl<'c> Resolver<'c, '_> {
     /// Resolves a query and returns the names of its output columns.
     pub(crate) fn query(&mut self, q: &Query, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
+        self.query_with(q, parent, false)
+    }
+
+    /// The subquery of `EXISTS (...)`: only whether it returns a row counts, so when its select
+    /// list cannot change that (see `select_list_decides_nothing`) what the list names is not
+    /// read. The choice is an argument of this one query's own SELECT, never state a later
+    /// SELECT could pick up.
+    pub(crate) fn exists_query(&mut self, q: &Query, scope: &Scope<'_, 'c>) {
+        let unused = select_list_decides_nothing(q);
+        self.query_with(q, Some(scope), unused);
+    }
+
+    /// `projection_unused`: the select list of `q`'s own SELECT is resolved but not read (only
+    /// ever true for the subquery of an EXISTS whose body is a plain SELECT).
+    fn query_with(
+        &mut self,
+        q: &Query,
+        parent: Option<&Scope<'_, 'c>>,
+        projection_unused: bool,
+    ) -> Vec<String> {
         if !self.enter() {
             self.leave();
             return Vec::new();
         }
-        // Under EXISTS the select list is never looked at: `*` there reads nothing.
-        let projection_unused = std::mem::take(&mut self.projection_unused);
         let ctes_before = self.ctes.len();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
@@ -82,9 +133,10 @@ impl<'c> Resolver<'c, '_> {
                 self.ctes.push((name, cols, via));
             }
         }
-        self.projection_unused = projection_unused;
         let outputs = match q.body.as_ref() {
-            SetExpr::Select(select) => self.select(select, parent, q.order_by.as_ref()),
+            SetExpr::Select(select) => {
+                self.select(select, parent, q.order_by.as_ref(), projection_unused)
+            }
             other => {
                 let outputs = self.set_expr(other, parent);
                 if let Some(order_by) = &q.order_by {
@@ -156,7 +208,7 @@ impl<'c> Resolver<'c, '_> {
 
     fn set_expr(&mut self, body: &SetExpr, parent: Option<&Scope<'_, 'c>>) -> Vec<String> {
         match body {
-            SetExpr::Select(s) => self.select(s, parent, None),
+            SetExpr::Select(s) => self.select(s, parent, None, false),
             SetExpr::Query(q) => self.query(q, parent),
             SetExpr::SetOperation { left, right, .. } => {
                 if !self.enter() {
@@ -192,8 +244,8 @@ impl<'c> Resolver<'c, '_> {
         s: &Select,
         parent: Option<&Scope<'_, 'c>>,
         order_by: Option<&OrderBy>,
+        projection_unused: bool,
     ) -> Vec<String> {
-        let projection_unused = std::mem::take(&mut self.projection_unused);
         let id = self.new_scope_id();
         let mut rels: Vec<Rel<'c>> = Vec::new();
         let mut merged = Vec::new();

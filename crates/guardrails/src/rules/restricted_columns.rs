@@ -22,7 +22,9 @@ pub(crate) const KIND: Kind = Kind {
 /// Fires on each read of a column carrying one of `tags`, anywhere in the statement (select
 /// list, `WHERE`, joins, `GROUP BY`, `HAVING`, `ORDER BY`, windows, function and lambda
 /// arguments, subqueries, the query of `SHOW STATS FOR (...)`; `SHOW STATS FOR <table>` reads
-/// every column of the table). The select list of an `EXISTS` subquery reads nothing.
+/// every column of the table). The select list of an `EXISTS` subquery reads nothing when that
+/// subquery is one plain `SELECT` (no `UNION`/`INTERSECT`/`EXCEPT`, `DISTINCT`, `GROUP BY`,
+/// `HAVING`, `ORDER BY` or subquery in the list): only then can the list not decide the result.
 ///
 /// ## Why
 /// Personal and restricted data is read only under an elevation, which is journalled.
