@@ -29,6 +29,34 @@ fn reads(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts `sql` is refused, and returns the messages of its refusals.
+fn refused(sql: &str) -> Vec<String> {
+    let r = run(sql);
+    assert_eq!(r.verdict(), Verdict::Deny, "{sql} was not denied");
+    let out: Vec<String> = r
+        .diagnostics()
+        .iter()
+        .filter(|d| d.rule == "unresolved")
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(!out.is_empty(), "{sql}: denied, but not as unresolved");
+    out
+}
+
+/// What the lint shows for `sql`: verdict, then each diagnostic with its place.
+fn shown(sql: &str) -> String {
+    let r = run(sql);
+    let mut out = format!("{sql}\n---\nverdict: {:?}\n", r.verdict());
+    for d in r.diagnostics() {
+        let (s, e) = (d.span.start, d.span.end);
+        out.push_str(&format!(
+            "{} {}:{}-{}:{}: {}\n",
+            d.rule, s.line, s.column, e.line, e.column, d.message
+        ));
+    }
+    out
+}
+
 // --- F1: `EXISTS (VALUES ...)` switched off the column checks of the next SELECT.
 
 #[test]
@@ -96,4 +124,106 @@ fn the_select_list_of_a_plain_exists_still_reads_nothing() {
     // Only that query's own list: a derived table inside it still reads what it selects.
     let sql = "SELECT customer_id FROM customers c WHERE EXISTS (SELECT * FROM (SELECT ssn FROM customers) d)";
     assert_eq!(reads(sql), ["customers.customer_id", "customers.ssn"]);
+}
+
+// --- F3: pipe syntax and other dialects' clauses are refused, not skipped.
+
+#[test]
+fn pipe_syntax_is_refused() {
+    let sql = "SELECT customer_id FROM customers |> JOIN customers c USING (customer_id) |> SELECT c.ssn, c.email |> LIMIT 3";
+    refused(sql);
+    insta::assert_snapshot!(shown(sql));
+}
+
+#[test]
+fn clauses_athena_does_not_have_are_refused_with_what_to_write() {
+    let cases = [
+        ("SELECT TOP 3 customer_id FROM customers", "SELECT TOP"),
+        (
+            "SELECT * EXCEPT (ssn) FROM customers",
+            "* EXCEPT, EXCLUDE, REPLACE",
+        ),
+        (
+            "SELECT * REPLACE ((SELECT max(ssn) FROM customers) AS email) FROM customers",
+            "* EXCEPT, EXCLUDE, REPLACE",
+        ),
+        (
+            "SELECT customer_id INTO t2 FROM customers",
+            "SELECT ... INTO",
+        ),
+        (
+            "SELECT customer_id FROM customers LIMIT 1 FOR UPDATE",
+            "FOR UPDATE",
+        ),
+        (
+            "SELECT customer_id FROM customers LIMIT 1 SETTINGS max_threads = 1",
+            "SETTINGS",
+        ),
+        (
+            "SELECT customer_id FROM customers LIMIT 1 FORMAT JSON",
+            "FORMAT clause",
+        ),
+        (
+            "SELECT customer_id FROM customers LIMIT 1 FOR XML AUTO",
+            "FOR XML",
+        ),
+        (
+            "SELECT customer_id FROM customers QUALIFY row_number() OVER (ORDER BY ssn) = 1",
+            "QUALIFY",
+        ),
+        (
+            "SELECT customer_id FROM customers ORDER BY customer_id WITH FILL",
+            "WITH FILL",
+        ),
+        (
+            "SELECT customer_id FROM customers GROUP BY ALL",
+            "GROUP BY ALL",
+        ),
+        (
+            "SELECT customer_id FROM customers GROUP BY customer_id WITH ROLLUP",
+            "WITH ROLLUP",
+        ),
+        (
+            "SELECT customer_id FROM customers CLUSTER BY customer_id",
+            "CLUSTER BY",
+        ),
+        (
+            "SELECT customer_id FROM customers SORT BY customer_id",
+            "SORT BY",
+        ),
+        ("FROM customers", "starts with FROM"),
+        ("FROM customers SELECT ssn", "starts with FROM"),
+        (
+            "SELECT customer_id FROM customers LATERAL VIEW explode(tags) t AS x",
+            "LATERAL VIEW",
+        ),
+        (
+            "WITH x (SELECT customer_id FROM customers) FROM y SELECT customer_id FROM x",
+            "FROM on a WITH query",
+        ),
+    ];
+    for (sql, says) in cases {
+        let messages = refused(sql);
+        assert!(
+            messages.iter().any(|m| m.contains(says)),
+            "{sql}: {messages:?} does not say {says}"
+        );
+    }
+}
+
+// --- F4: DISTINCT ON evaluated expressions nothing looked at.
+
+#[test]
+fn distinct_on_is_refused() {
+    let sql = "SELECT DISTINCT ON (CAST(concat('x', ssn, email) AS INT)) customer_id FROM customers WHERE customer_id = 42";
+    refused(sql);
+    insta::assert_snapshot!(shown(sql));
+    // Plain DISTINCT and DISTINCT in an aggregate are Athena's and stay allowed.
+    for sql in [
+        "SELECT DISTINCT customer_id FROM customers",
+        "SELECT count(DISTINCT customer_id) FROM customers",
+    ] {
+        let r = run(sql);
+        assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {:?}", r.diagnostics());
+    }
 }

@@ -3,9 +3,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Distinct, Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr,
-    ObjectName, OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr, Spanned, TableAlias, TableFactor, TableWithJoins, Value, Visit, Visitor,
+    Distinct, Expr, Fetch, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr,
+    ObjectName, OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Spanned, TableAlias, TableFactor, TableWithJoins,
+    Value, Visit, Visitor, WildcardAdditionalOptions,
 };
 
 use super::passthrough::{plain_projection, Projected};
@@ -47,6 +48,25 @@ fn ordinal(e: &Expr) -> Option<usize> {
         },
         _ => None,
     }
+}
+
+/// Whether `*` carries options other dialects have (`EXCEPT`, `EXCLUDE`, `REPLACE`, ...).
+fn has_options(o: &WildcardAdditionalOptions) -> bool {
+    let WildcardAdditionalOptions {
+        wildcard_token: _,
+        opt_ilike,
+        opt_exclude,
+        opt_except,
+        opt_replace,
+        opt_rename,
+        opt_alias,
+    } = o;
+    opt_ilike.is_some()
+        || opt_exclude.is_some()
+        || opt_except.is_some()
+        || opt_replace.is_some()
+        || opt_rename.is_some()
+        || opt_alias.is_some()
 }
 
 /// Whether the select list of `q`, the subquery of an EXISTS, decides nothing: whether a row
@@ -107,10 +127,56 @@ impl<'c> Resolver<'c, '_> {
             self.leave();
             return Vec::new();
         }
+        // Every part of the query is resolved or refused: no field is left out unseen (a new
+        // one in sqlparser fails to compile here).
+        let Query {
+            with,
+            body,
+            order_by,
+            limit_clause,
+            fetch,
+            locks,
+            for_clause,
+            settings,
+            format_clause,
+            pipe_operators,
+        } = q;
+        let mut refused: Vec<&str> = Vec::new();
+        if !pipe_operators.is_empty() {
+            refused.push("the pipe syntax |> is not Athena SQL: write the query as SELECT ... FROM ... (with subqueries or a WITH clause)");
+        }
+        if !locks.is_empty() {
+            refused
+                .push("FOR UPDATE and FOR SHARE are not Athena syntax: remove the locking clause");
+        }
+        if for_clause.is_some() {
+            refused
+                .push("FOR XML, FOR JSON and FOR BROWSE are not Athena syntax: remove the clause");
+        }
+        if settings.is_some() {
+            refused.push("SETTINGS is not Athena syntax: remove the clause");
+        }
+        if format_clause.is_some() {
+            refused.push("a FORMAT clause is not Athena syntax: remove it (the window and the CLI choose how rows are shown)");
+        }
+        if !refused.is_empty() {
+            // Only then: a query's span is a walk of the whole query.
+            let span = self.span(q.span());
+            for message in refused {
+                self.unresolved(span, message);
+            }
+        }
         let ctes_before = self.ctes.len();
-        if let Some(with) = &q.with {
+        if let Some(with) = with {
             for cte in &with.cte_tables {
                 let name = cte.alias.name.value.to_lowercase();
+                if cte.from.is_some() || cte.materialized.is_some() {
+                    let span = self.span(cte.alias.name.span);
+                    self.unresolved(
+                        span,
+                        "MATERIALIZED and FROM on a WITH query are not Athena syntax: write WITH name AS (query)",
+                    );
+                }
                 if with.recursive {
                     let cols = cte
                         .alias
@@ -133,13 +199,13 @@ impl<'c> Resolver<'c, '_> {
                 self.ctes.push((name, cols, via));
             }
         }
-        let outputs = match q.body.as_ref() {
+        let outputs = match body.as_ref() {
             SetExpr::Select(select) => {
-                self.select(select, parent, q.order_by.as_ref(), projection_unused)
+                self.select(select, parent, order_by.as_ref(), projection_unused)
             }
             other => {
                 let outputs = self.set_expr(other, parent);
-                if let Some(order_by) = &q.order_by {
+                if let Some(order_by) = order_by {
                     // Only the output columns are visible to the ORDER BY of a set operation.
                     let scope = Scope {
                         id: self.new_scope_id(),
@@ -161,7 +227,7 @@ impl<'c> Resolver<'c, '_> {
                 outputs
             }
         };
-        if let Some(limit) = &q.limit_clause {
+        if let Some(limit) = limit_clause {
             let empty = self.empty_scope(parent);
             match limit {
                 LimitClause::LimitOffset {
@@ -184,6 +250,14 @@ impl<'c> Resolver<'c, '_> {
                     self.expr(limit, &empty, Aliases::No);
                 }
             }
+        }
+        // `FETCH FIRST n ROWS`: its count is an expression like LIMIT's.
+        if let Some(Fetch {
+            quantity: Some(n), ..
+        }) = fetch
+        {
+            let empty = self.empty_scope(parent);
+            self.expr(n, &empty, Aliases::No);
         }
         self.ctes.truncate(ctes_before);
         self.leave();
@@ -252,13 +326,7 @@ impl<'c> Resolver<'c, '_> {
         for (item, twj) in s.from.iter().enumerate() {
             self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged);
         }
-        if !s.lateral_views.is_empty() || s.prewhere.is_some() || !s.connect_by.is_empty() {
-            let span = self.span(s.span());
-            self.unresolved(
-                span,
-                "LATERAL VIEW, PREWHERE and CONNECT BY are not Athena query syntax",
-            );
-        }
+        self.refuse_other_dialects(s);
         let mut scope = Scope {
             id,
             rels,
@@ -375,15 +443,6 @@ impl<'c> Resolver<'c, '_> {
                 self.window(spec, span, &scope, Aliases::No);
             }
         }
-        if let Some(q) = &s.qualify {
-            self.expr(q, &scope, Aliases::After);
-        }
-        for e in s.cluster_by.iter().chain(&s.distribute_by) {
-            self.expr(e, &scope, Aliases::No);
-        }
-        for o in &s.sort_by {
-            self.expr(&o.expr, &scope, Aliases::Before);
-        }
         if let Some(order_by) = order_by {
             self.order_by(order_by, &scope, outputs.len());
         }
@@ -393,6 +452,102 @@ impl<'c> Resolver<'c, '_> {
         self.bound_by(&where_conjuncts, &scope, 0);
         self.comma_joins(s, &scope, &links);
         outputs
+    }
+
+    /// Refuses the parts of a SELECT that other dialects have and Athena has not: sqlparser
+    /// parses them, but Athena would reject the query or read it differently, and the rules
+    /// would not see what they compute. Every field is named (a new one fails to compile here)
+    /// and is either resolved by `select` or refused below.
+    fn refuse_other_dialects(&mut self, s: &Select) {
+        let Select {
+            select_token: _,
+            // `/*+ ... */` is a comment to Athena: it reads nothing.
+            optimizer_hints: _,
+            distinct,
+            select_modifiers,
+            top,
+            top_before_distinct: _,
+            projection,
+            exclude,
+            into,
+            from: _,
+            lateral_views,
+            prewhere,
+            selection: _,
+            connect_by,
+            group_by,
+            cluster_by,
+            distribute_by,
+            sort_by,
+            having: _,
+            named_window: _,
+            qualify,
+            window_before_qualify: _,
+            value_table_mode,
+            flavor,
+        } = s;
+        let mut refused: Vec<&str> = Vec::new();
+        if let Some(Distinct::On(_)) = distinct {
+            refused.push("DISTINCT ON is not Athena syntax: use DISTINCT, or keep one row per key with row_number() OVER (PARTITION BY ...) in a subquery");
+        }
+        if select_modifiers.is_some() {
+            refused.push("MySQL's SELECT modifiers (HIGH_PRIORITY, SQL_NO_CACHE, ...) are not Athena syntax: remove them");
+        }
+        if top.is_some() {
+            refused.push("SELECT TOP is not Athena syntax: use LIMIT");
+        }
+        let wildcard_options = projection.iter().any(|item| match item {
+            SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) => has_options(o),
+            _ => false,
+        });
+        if exclude.is_some() || wildcard_options {
+            refused.push("* EXCEPT, EXCLUDE, REPLACE, RENAME and ILIKE are not Athena syntax: list the columns you need");
+        }
+        if into.is_some() {
+            refused.push("SELECT ... INTO is not Athena syntax: use CREATE TABLE ... AS SELECT");
+        }
+        if !lateral_views.is_empty() {
+            refused.push("LATERAL VIEW is not Athena query syntax: use CROSS JOIN UNNEST(...)");
+        }
+        if prewhere.is_some() {
+            refused.push("PREWHERE is not Athena syntax: use WHERE");
+        }
+        if !connect_by.is_empty() {
+            refused.push("CONNECT BY is not Athena syntax: use WITH RECURSIVE");
+        }
+        match group_by {
+            GroupByExpr::All(_) => {
+                refused.push("GROUP BY ALL is not Athena syntax: name the grouping columns")
+            }
+            GroupByExpr::Expressions(_, modifiers) if !modifiers.is_empty() => refused.push(
+                "GROUP BY ... WITH ROLLUP, CUBE or TOTALS is not Athena syntax: use GROUP BY ROLLUP (...), CUBE (...) or GROUPING SETS (...)",
+            ),
+            GroupByExpr::Expressions(..) => {}
+        }
+        if !cluster_by.is_empty() || !distribute_by.is_empty() || !sort_by.is_empty() {
+            refused.push(
+                "CLUSTER BY, DISTRIBUTE BY and SORT BY are not Athena query syntax: use ORDER BY",
+            );
+        }
+        if qualify.is_some() {
+            refused.push("QUALIFY is not Athena syntax: compute the window function in a subquery and filter it with WHERE");
+        }
+        if value_table_mode.is_some() {
+            refused.push(
+                "SELECT AS STRUCT and SELECT AS VALUE are not Athena syntax: select the columns",
+            );
+        }
+        if !matches!(flavor, SelectFlavor::Standard) {
+            refused.push(
+                "a query that starts with FROM is not Athena syntax: write SELECT ... FROM ...",
+            );
+        }
+        if !refused.is_empty() {
+            let span = self.span(s.span());
+            for message in refused {
+                self.unresolved(span, message);
+            }
+        }
     }
 
     fn check_ordinal(&mut self, e: &Expr, n: usize, width: usize) {
@@ -406,11 +561,34 @@ impl<'c> Resolver<'c, '_> {
     }
 
     fn order_by(&mut self, order_by: &OrderBy, scope: &Scope<'_, 'c>, width: usize) {
-        if let OrderByKind::Expressions(items) = &order_by.kind {
-            for o in items {
-                match ordinal(&o.expr) {
-                    Some(n) => self.check_ordinal(&o.expr, n, width),
-                    None => self.expr(&o.expr, scope, Aliases::Before),
+        let OrderBy { kind, interpolate } = order_by;
+        if interpolate.is_some() {
+            let span = self.span(order_by.span());
+            self.unresolved(span, "INTERPOLATE is not Athena syntax: remove it");
+        }
+        match kind {
+            OrderByKind::All(_) => {
+                let span = self.span(order_by.span());
+                self.unresolved(
+                    span,
+                    "ORDER BY ALL is not Athena syntax: name the columns to sort by",
+                )
+            }
+            OrderByKind::Expressions(items) => {
+                for o in items {
+                    let OrderByExpr {
+                        expr,
+                        options: _,
+                        with_fill,
+                    } = o;
+                    if with_fill.is_some() {
+                        let span = self.span(o.span());
+                        self.unresolved(span, "WITH FILL is not Athena syntax: remove it");
+                    }
+                    match ordinal(expr) {
+                        Some(n) => self.check_ordinal(expr, n, width),
+                        None => self.expr(expr, scope, Aliases::Before),
+                    }
                 }
             }
         }
@@ -660,8 +838,8 @@ impl<'c> Resolver<'c, '_> {
                 alias,
                 array_exprs,
                 with_offset,
+                with_offset_alias: _,
                 with_ordinality,
-                ..
             } => {
                 let scope = Scope {
                     id,
