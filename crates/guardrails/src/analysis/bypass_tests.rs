@@ -194,9 +194,18 @@ fn clauses_athena_does_not_have_are_refused_with_what_to_write() {
         ("FROM customers", "starts with FROM"),
         ("FROM customers SELECT ssn", "starts with FROM"),
         (
+            "SELECT customer_id FROM customers WITH (NOLOCK)",
+            "table hints",
+        ),
+        (
             "SELECT customer_id FROM customers LATERAL VIEW explode(tags) t AS x",
             "LATERAL VIEW",
         ),
+        (
+            "SELECT order_id FROM orders TABLESAMPLE SYSTEM (10) REPEATABLE (3)",
+            "sampling clause",
+        ),
+        ("SELECT order_id FROM orders SAMPLE 0.5", "sampling clause"),
         (
             "WITH x (SELECT customer_id FROM customers) FROM y SELECT customer_id FROM x",
             "FROM on a WITH query",
@@ -208,6 +217,32 @@ fn clauses_athena_does_not_have_are_refused_with_what_to_write() {
             messages.iter().any(|m| m.contains(says)),
             "{sql}: {messages:?} does not say {says}"
         );
+    }
+}
+
+#[test]
+fn a_tablesample_percentage_is_resolved_like_any_expression() {
+    let r = run("SELECT order_id FROM orders TABLESAMPLE BERNOULLI (sleep(1))");
+    assert!(
+        r.diagnostics().iter().any(|d| d.rule == "blocked"),
+        "{:?}",
+        r.diagnostics()
+    );
+    assert_eq!(r.verdict(), Verdict::Deny);
+    let r =
+        run("SELECT d.order_id FROM (SELECT order_id FROM orders) d TABLESAMPLE SYSTEM (sleep(1))");
+    assert!(r.diagnostics().iter().any(|d| d.rule == "blocked"));
+    assert!(reads(
+        "SELECT order_id FROM orders TABLESAMPLE BERNOULLI ((SELECT count(*) FROM customers WHERE ssn = 'x'))"
+    )
+    .contains(&"customers.ssn".to_string()));
+    // Athena's own forms still pass.
+    for sql in [
+        "SELECT order_id FROM orders TABLESAMPLE BERNOULLI (10)",
+        "SELECT o.order_id FROM orders o TABLESAMPLE SYSTEM (5)",
+    ] {
+        let r = run(sql);
+        assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {:?}", r.diagnostics());
     }
 }
 

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     Distinct, Expr, Fetch, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, NamedWindowExpr,
     ObjectName, OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, Spanned, TableAlias, TableFactor, TableWithJoins,
-    Value, Visit, Visitor, WildcardAdditionalOptions,
+    SelectItemQualifiedWildcardKind, SetExpr, Spanned, TableAlias, TableFactor, TableSampleKind,
+    TableWithJoins, Value, Visit, Visitor, WildcardAdditionalOptions,
 };
 
 use super::passthrough::{plain_projection, Projected};
@@ -594,6 +594,38 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
+    /// `TABLESAMPLE BERNOULLI (p)` or `SYSTEM (p)`: its percentage is an expression like any
+    /// other (a blocked function there is still blocked); other dialects' forms are refused.
+    fn sample(&mut self, sample: &TableSampleKind, span: Span, parent: Option<&Scope<'_, 'c>>) {
+        use sqlparser::ast::{TableSample, TableSampleMethod, TableSampleModifier};
+        let (TableSampleKind::BeforeTableAlias(t) | TableSampleKind::AfterTableAlias(t)) = sample;
+        let TableSample {
+            modifier,
+            name,
+            quantity,
+            seed,
+            bucket,
+            offset,
+        } = t.as_ref();
+        let athena = matches!(modifier, TableSampleModifier::TableSample)
+            && matches!(
+                name,
+                Some(TableSampleMethod::Bernoulli | TableSampleMethod::System)
+            )
+            && quantity.as_ref().is_some_and(|q| q.unit.is_none())
+            && seed.is_none()
+            && bucket.is_none()
+            && offset.is_none();
+        if !athena {
+            self.unresolved(
+                span,
+                "this sampling clause is not Athena syntax: write TABLESAMPLE BERNOULLI (percentage) or TABLESAMPLE SYSTEM (percentage)",
+            );
+        }
+        let empty = self.empty_scope(parent);
+        self.children(t.as_ref(), false, span, &empty, Aliases::No);
+    }
+
     /// `*` over one relation: its columns, each base column read at the `*`.
     fn expand(&mut self, rel: &Rel<'c>, span: Span, unused: bool) -> Vec<String> {
         if let (Some((_, table)), false) = (rel.base, unused) {
@@ -783,13 +815,41 @@ impl<'c> Resolver<'c, '_> {
                 name,
                 alias,
                 args,
+                with_hints,
+                version,
+                with_ordinality,
+                partitions,
+                json_path,
                 sample,
-                ..
+                index_hints,
             } => {
                 let span = self.span(name.span());
                 if args.is_some() {
                     self.unresolved(span, format!("table function {name} is not supported"));
                     return Vec::new();
+                }
+                if !with_hints.is_empty()
+                    || *with_ordinality
+                    || !partitions.is_empty()
+                    || json_path.is_some()
+                    || !index_hints.is_empty()
+                {
+                    let span = self.span(factor.span());
+                    self.unresolved(
+                        span,
+                        "table hints, PARTITION (...), WITH ORDINALITY on a table and JSON paths are not Athena syntax: name the table alone",
+                    );
+                }
+                // `FOR TIMESTAMP AS OF ...` / `FOR VERSION AS OF ...` (Iceberg time travel):
+                // its expressions are resolved like any other.
+                if let Some(v) = version {
+                    let span = self.span(factor.span());
+                    let empty = self.empty_scope(parent);
+                    self.children(v, false, span, &empty, Aliases::No);
+                }
+                if let Some(s) = sample {
+                    let span = self.span(factor.span());
+                    self.sample(s, span, parent);
                 }
                 let mut rel = self.table(name, alias.as_ref(), span, item);
                 if let Some(r) = rel.as_mut().filter(|_| sample.is_some()) {
@@ -804,6 +864,10 @@ impl<'c> Resolver<'c, '_> {
                 alias,
                 sample,
             } => {
+                if let Some(s) = sample {
+                    let span = self.span(factor.span());
+                    self.sample(s, span, parent);
+                }
                 let first = self.instances.len();
                 let columns = if *lateral {
                     let scope = Scope {
