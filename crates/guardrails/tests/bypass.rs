@@ -170,6 +170,16 @@ fn explain_still_resolves_what_it_would_read() {
 }
 
 #[test]
+fn named_function_arguments() {
+    // JSON_OBJECT(key VALUE value): the key is the column, its values become the JSON's keys.
+    caught("SELECT json_object(email VALUE 'x') AS j FROM customers");
+    caught("SELECT customer_id FROM customers WHERE json_object(email VALUE 1) = '{}'");
+    // Named parameters belong to table functions in Trino; elsewhere they are refused.
+    denied("SELECT coalesce(email => 1) AS j FROM customers");
+    denied("SELECT coalesce(email := 1) AS j FROM customers");
+}
+
+#[test]
 fn functions_and_casts_over_the_column() {
     caught("SELECT to_base64(to_utf8(email)) FROM customers");
     caught("SELECT CAST(email AS varbinary) FROM customers");

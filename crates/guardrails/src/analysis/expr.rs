@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
+    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator,
     FunctionArgumentClause, FunctionArguments, Ident, Query, Spanned, Subscript, Value, Visit,
     Visitor, WindowType,
 };
@@ -262,7 +262,34 @@ impl<'c> Resolver<'c, '_> {
                 FunctionArguments::List(list) => {
                     for arg in &list.args {
                         let a = match arg {
-                            FunctionArg::Named { arg, .. } | FunctionArg::Unnamed(arg) => arg,
+                            FunctionArg::Unnamed(arg) => arg,
+                            FunctionArg::Named {
+                                name,
+                                arg,
+                                operator,
+                            } => {
+                                match operator {
+                                    // Trino's JSON_OBJECT(key VALUE value): the key is an
+                                    // expression (`ssn` is the column), not a parameter name.
+                                    FunctionArgOperator::Value => {
+                                        self.identifier(name, scope, aliases)
+                                    }
+                                    // `name => value` names a table function's parameters in
+                                    // Trino, and other forms are other dialects'.
+                                    _ => {
+                                        let span = self.span(name.span);
+                                        self.unresolved(
+                                            span,
+                                            format!(
+                                                "a named argument ({name} {operator} ...) is not \
+                                                 Athena syntax for this function: pass the \
+                                                 values in order"
+                                            ),
+                                        )
+                                    }
+                                }
+                                arg
+                            }
                             FunctionArg::ExprNamed { name, arg, .. } => {
                                 self.expr(name, scope, aliases);
                                 arg
