@@ -1072,6 +1072,19 @@ impl<'c> Resolver<'c, '_> {
             }
         }
         let table = self.catalog_table(&parts, name, span)?;
+        // Names by position follow the policy's column order, which need not be the table's
+        // (Glue's): `a` could be the restricted column where the lint took it for another.
+        if alias.is_some_and(|a| !a.columns.is_empty()) {
+            self.unresolved(
+                span,
+                format!(
+                    "renaming the columns of table {} by position (AS t(a, b, ...)) is not \
+                     supported: the policy may list them in another order than the table has; \
+                     rename them in the select list instead (SELECT x AS a, ...)",
+                    table.qualified_name()
+                ),
+            );
+        }
         let instance = self.instances.len();
         self.instances.push(Instance {
             table,

@@ -178,6 +178,17 @@ fn derived_tables_with_and_without_alias() {
         unresolved("SELECT t.email FROM (SELECT email FROM customers) AS t(a)")[0]
             .contains("has no column email")
     );
+    // A table's own columns by position follow the policy's order, which need not be Glue's.
+    for sql in [
+        "SELECT t.a FROM customers AS t(a, b, c, d, e)",
+        "SELECT a FROM sales.customers t(a, b, c, d, e)",
+    ] {
+        let why = unresolved(sql);
+        assert!(
+            why.iter().any(|m| m.contains("by position")),
+            "{sql}: {why:?}"
+        );
+    }
 }
 
 #[test]
