@@ -8,7 +8,7 @@ use sqlparser::ast::{
     Visitor, WindowType,
 };
 
-use super::scope::{Aliases, Found, Scope};
+use super::scope::{Aliases, Found, Qualified, Scope};
 use super::Resolver;
 
 impl<'c> Resolver<'c, '_> {
@@ -201,45 +201,51 @@ impl<'c> Resolver<'c, '_> {
         if self.lambda_params.contains(&names[0]) {
             return;
         }
-        for k in (1..names.len().min(4)).rev() {
-            if let Some((scope_id, i, rel)) = scope.find_rel(&names[..k]) {
-                let column = &names[k];
-                self.touched.push((scope_id, i));
-                if !rel.has_column(column) {
-                    let message =
-                        format!("{} has no column {}", rel.display_name(), parts[k].value);
-                    match rel.base {
-                        // Only a base table's own columns can be missing from the policy.
-                        Some((_, table)) if rel.via.is_none() => {
-                            let qualified =
-                                format!("{}.{}", table.database, table.name).to_lowercase();
-                            self.unresolved_column(span, message, column, vec![qualified]);
-                        }
-                        _ => self.unresolved(span, message),
-                    }
-                } else if let Some((_, table)) = rel.base {
-                    let base = rel.base_column(column).unwrap_or(column).to_string();
+        match scope.resolve(&names) {
+            Qualified::Column {
+                scope: scope_id,
+                index,
+                rel,
+                k,
+            } => {
+                self.touched.push((scope_id, index));
+                if let Some((_, table)) = rel.base {
+                    let base = rel.base_column(&names[k]).unwrap_or(&names[k]).to_string();
                     self.read(table, &base, span);
                 }
-                return;
             }
-        }
-        // `col.field`: a field of a row-typed column.
-        match scope.find_column(&names[0], aliases) {
-            Found::Nothing => {
-                let qualifier: Vec<&str> = parts[..parts.len() - 1]
-                    .iter()
-                    .map(|p| p.value.as_str())
-                    .collect();
-                self.unresolved(
-                    span,
-                    format!(
-                        "{} is not a table or alias of this query",
-                        qualifier.join(".")
-                    ),
-                );
+            // `col.field`: a field of a row-typed column.
+            Qualified::Field => self.identifier(first, scope, aliases),
+            Qualified::Nothing {
+                missing: Some((rel, k)),
+            } => {
+                let column = &names[k];
+                let message = format!("{} has no column {}", rel.display_name(), parts[k].value);
+                match rel.base {
+                    // Only a base table's own columns can be missing from the policy.
+                    Some((_, table)) if rel.via.is_none() => {
+                        let qualified = format!("{}.{}", table.database, table.name).to_lowercase();
+                        self.unresolved_column(span, message, column, vec![qualified]);
+                    }
+                    _ => self.unresolved(span, message),
+                }
             }
-            _ => self.identifier(first, scope, aliases),
+            Qualified::Nothing { missing: None } => match scope.find_column(&names[0], aliases) {
+                Found::Nothing => {
+                    let qualifier: Vec<&str> = parts[..parts.len() - 1]
+                        .iter()
+                        .map(|p| p.value.as_str())
+                        .collect();
+                    self.unresolved(
+                        span,
+                        format!(
+                            "{} is not a table or alias of this query",
+                            qualifier.join(".")
+                        ),
+                    );
+                }
+                _ => self.identifier(first, scope, aliases),
+            },
         }
     }
 

@@ -241,6 +241,8 @@ impl<'c, 'i> Resolver<'c, 'i> {
 #[cfg(test)]
 mod bypass_tests;
 #[cfg(test)]
+mod scoping_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 pub(crate) mod tests_support {

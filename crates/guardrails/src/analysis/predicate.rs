@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{BinaryOperator, Expr, Spanned, UnaryOperator, Value, Visit, Visitor};
 
-use super::scope::{Aliases, Found, Scope};
+use super::scope::{Aliases, Found, Qualified, Scope};
 
 /// A predicate on one column of one table instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +88,19 @@ fn column_of(e: &Expr, scope: &Scope<'_, '_>, lambda_params: &[String]) -> Optio
         }
         Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
             let names: Vec<String> = parts.iter().map(|p| p.value.to_lowercase()).collect();
-            let (column, qualifier) = names.split_last()?;
-            let (sid, i, rel) = scope.find_rel(qualifier)?;
-            if sid != scope.id || !rel.has_column(column) {
-                return None;
+            let column = names.last()?;
+            // Only a relation of this very scope, with that column, named by all the rest.
+            match scope.resolve(&names) {
+                Qualified::Column {
+                    scope: sid,
+                    index,
+                    rel,
+                    k,
+                } if sid == scope.id && k + 1 == names.len() => {
+                    Some((index, rel.base_column(column).unwrap_or(column).to_string()))
+                }
+                _ => None,
             }
-            Some((i, rel.base_column(column).unwrap_or(column).to_string()))
         }
         _ => None,
     }

@@ -108,6 +108,25 @@ pub(crate) enum Found<'s, 'c> {
     Nothing,
 }
 
+/// What a qualified name (`a.b`, `a.b.c`, ...) refers to.
+pub(crate) enum Qualified<'s, 'c> {
+    /// `names[..k]` names relation `index` of scope `scope`, and `names[k]` is its column
+    /// (what follows are fields of that column's value).
+    Column {
+        scope: usize,
+        index: usize,
+        rel: &'s Rel<'c>,
+        k: usize,
+    },
+    /// `names[0]` is a column (of the innermost scope that has one): the rest are its fields.
+    Field,
+    /// Nothing: `missing` is the innermost relation a prefix of `k` parts names, without the
+    /// column that follows.
+    Nothing {
+        missing: Option<(&'s Rel<'c>, usize)>,
+    },
+}
+
 impl<'s, 'c> Scope<'s, 'c> {
     pub(crate) fn find_column(&'s self, name: &str, aliases: Aliases) -> Found<'s, 'c> {
         if aliases == Aliases::Before && self.outputs.iter().any(|a| a == name) {
@@ -152,6 +171,42 @@ impl<'s, 'c> Scope<'s, 'c> {
             scope = s.parent;
         }
         out
+    }
+
+    /// What the qualified name `names` (lowercase, two parts or more) refers to, as Trino
+    /// resolves it (`Scope.resolveField`): scope by scope, innermost first; in each, the
+    /// longest prefix that names a relation of that scope having the next part as a column,
+    /// else a column of that scope named by the first part (the rest are fields of its row);
+    /// only then the enclosing query. An outer relation never hides an inner column.
+    pub(crate) fn resolve(&'s self, names: &[String]) -> Qualified<'s, 'c> {
+        let mut missing = None;
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            for k in (1..names.len().min(4)).rev() {
+                let Some((i, rel)) = s
+                    .rels
+                    .iter()
+                    .enumerate()
+                    .find(|(_, r)| r.named_by(&names[..k]))
+                else {
+                    continue;
+                };
+                if rel.has_column(&names[k]) {
+                    return Qualified::Column {
+                        scope: s.id,
+                        index: i,
+                        rel,
+                        k,
+                    };
+                }
+                missing.get_or_insert((rel, k));
+            }
+            if s.rels.iter().any(|r| r.has_column(&names[0])) {
+                return Qualified::Field;
+            }
+            scope = s.parent;
+        }
+        Qualified::Nothing { missing }
     }
 
     /// The relation named by `parts`, innermost scope first, with its scope id and index.
