@@ -40,6 +40,18 @@ fn rename(columns: Vec<String>, alias: Option<&TableAlias>) -> Vec<String> {
     }
 }
 
+/// The names that qualify `rel`'s columns: its alias or table name, and `db.table`.
+fn name_forms(rel: &Rel<'_>) -> Vec<Vec<String>> {
+    let mut forms: Vec<Vec<String>> = Vec::new();
+    if let Some(n) = &rel.name {
+        forms.push(vec![n.clone()]);
+    }
+    if let Some(q) = &rel.qualified {
+        forms.push(q.split('.').map(str::to_string).collect());
+    }
+    forms
+}
+
 fn ordinal(e: &Expr) -> Option<usize> {
     match e {
         Expr::Value(v) => match &v.value {
@@ -326,6 +338,7 @@ impl<'c> Resolver<'c, '_> {
         for (item, twj) in s.from.iter().enumerate() {
             self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged);
         }
+        self.refuse_duplicate_names(s, &rels);
         self.refuse_other_dialects(s);
         let mut scope = Scope {
             id,
@@ -452,6 +465,30 @@ impl<'c> Resolver<'c, '_> {
         self.bound_by(&where_conjuncts, &scope, 0);
         self.comma_joins(s, &scope, &links);
         outputs
+    }
+
+    /// Refuses two relations of one FROM that one name (`c`, `customers`, `db.customers`)
+    /// qualifies: which one `c.x` or `c.*` means would be Trino's choice, not ours.
+    fn refuse_duplicate_names(&mut self, s: &Select, rels: &[Rel<'c>]) {
+        for (i, rel) in rels.iter().enumerate() {
+            let Some(parts) = name_forms(rel)
+                .into_iter()
+                .find(|p| rels[..i].iter().any(|r| r.named_by(p)))
+            else {
+                continue;
+            };
+            let span = match s.from.get(rel.from_item) {
+                Some(twj) => self.span(twj.span()),
+                None => self.span(s.span()),
+            };
+            self.unresolved(
+                span,
+                format!(
+                    "{} names two relations of this query: give them different aliases",
+                    parts.join(".")
+                ),
+            );
+        }
     }
 
     /// Refuses the parts of a SELECT that other dialects have and Athena has not: sqlparser

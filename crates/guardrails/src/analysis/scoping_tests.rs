@@ -81,3 +81,32 @@ fn an_inner_relation_without_the_column_leaves_the_name_to_the_outer_query() {
     let m = refused("SELECT o.nope FROM orders o");
     assert!(m.iter().any(|m| m.contains("has no column nope")), "{m:?}");
 }
+
+// --- A qualifier that names two relations of one FROM: Trino does not pick one for us.
+
+#[test]
+fn two_relations_of_one_name_are_refused() {
+    for sql in [
+        "SELECT c.ssn FROM (SELECT 'x' AS ssn) c, sales.customers c",
+        "SELECT c.ssn FROM sales.customers c, (SELECT 'x' AS ssn) c",
+        "SELECT customers.id FROM sales.customers, hr.customers",
+        "SELECT c.* FROM (SELECT 1 AS k) c, customers c",
+        "SELECT count(c.*) FROM (SELECT 1 AS k) c JOIN customers c ON true",
+        "SELECT 1 FROM orders JOIN orders ON orders.order_id = orders.order_id",
+    ] {
+        let m = refused(sql);
+        assert!(
+            m.iter()
+                .any(|m| m.contains("names two relations") && m.contains("different aliases")),
+            "{sql}: {m:?}"
+        );
+    }
+    // Different aliases, or full names that differ, are fine.
+    for sql in [
+        "SELECT c.customer_id FROM (SELECT 1 AS k) d, customers c",
+        "SELECT a.customer_id, b.id FROM sales.customers a, hr.customers b",
+    ] {
+        let r = run(sql);
+        assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {:?}", r.diagnostics());
+    }
+}
