@@ -192,6 +192,14 @@ impl<'c> Resolver<'c, '_> {
         }
     }
 
+    /// The earlier FROM item (see `Resolver::hidden`) that a prefix of `names` names.
+    fn hidden_prefix(&self, names: &[String]) -> Option<String> {
+        self.hidden
+            .iter()
+            .find(|h| h.len() < names.len() && names.starts_with(h))
+            .map(|h| h.join("."))
+    }
+
     fn compound(&mut self, parts: &[Ident], scope: &Scope<'_, 'c>, aliases: Aliases) {
         let names: Vec<String> = parts.iter().map(|p| p.value.to_lowercase()).collect();
         let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
@@ -231,6 +239,15 @@ impl<'c> Resolver<'c, '_> {
                 }
             }
             Qualified::Nothing { missing: None } => match scope.find_column(&names[0], aliases) {
+                Found::Nothing if self.hidden_prefix(&names).is_some() => {
+                    let q = self.hidden_prefix(&names).unwrap_or_default();
+                    self.unresolved(
+                        span,
+                        format!(
+                            "{q} is an earlier FROM item, which this join cannot see: Athena reads `a, b JOIN c ON ...` as `a, (b JOIN c ON ...)`; join {q} with JOIN instead of a comma, or move the condition to WHERE"
+                        ),
+                    );
+                }
                 Found::Nothing => {
                     let qualifier: Vec<&str> = parts[..parts.len() - 1]
                         .iter()

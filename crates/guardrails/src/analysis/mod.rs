@@ -132,6 +132,9 @@ pub(crate) struct Resolver<'c, 'i> {
     pub lambda_params: Vec<String>,
     /// Relations touched while resolving, as (scope id, relation index), for predicate analysis.
     pub touched: Vec<(usize, usize)>,
+    /// While a FROM item is read: the names (as parts) of the items before it, which its joins
+    /// cannot see (for the message that says so).
+    pub hidden: Vec<Vec<String>>,
     pub next_scope_id: usize,
     pub depth: usize,
 }
@@ -159,6 +162,7 @@ impl<'c, 'i> Resolver<'c, 'i> {
             deferred: Vec::new(),
             lambda_params: Vec::new(),
             touched: Vec::new(),
+            hidden: Vec::new(),
             next_scope_id: 0,
             depth: 0,
         }

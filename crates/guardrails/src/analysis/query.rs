@@ -52,6 +52,14 @@ fn name_forms(rel: &Rel<'_>) -> Vec<Vec<String>> {
     forms
 }
 
+/// An UNNEST or LATERAL subquery, which may read the relations to its left.
+fn is_lateral(f: &TableFactor) -> bool {
+    matches!(
+        f,
+        TableFactor::UNNEST { .. } | TableFactor::Derived { lateral: true, .. }
+    )
+}
+
 fn ordinal(e: &Expr) -> Option<usize> {
     match e {
         Expr::Value(v) => match &v.value {
@@ -335,9 +343,22 @@ impl<'c> Resolver<'c, '_> {
         let id = self.new_scope_id();
         let mut rels: Vec<Rel<'c>> = Vec::new();
         let mut merged = Vec::new();
+        let hidden_before = std::mem::take(&mut self.hidden);
         for (item, twj) in s.from.iter().enumerate() {
-            self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged);
+            // Trino reads `a, b JOIN c ON ...` as `a, (b JOIN c ON ...)`: a join's ON, and an
+            // UNNEST or LATERAL inside it, see only that join's relations (and outer queries).
+            // An UNNEST or LATERAL standing alone as a comma item sees the items before it.
+            if twj.joins.is_empty() && is_lateral(&twj.relation) {
+                self.table_with_joins(twj, item, id, parent, &mut rels, &mut merged);
+            } else {
+                self.hidden = rels.iter().flat_map(name_forms).collect();
+                let (mut own, mut own_merged) = (Vec::new(), Vec::new());
+                self.table_with_joins(twj, item, id, parent, &mut own, &mut own_merged);
+                rels.append(&mut own);
+                merged.extend(own_merged);
+            }
         }
+        self.hidden = hidden_before;
         self.refuse_duplicate_names(s, &rels);
         self.refuse_other_dialects(s);
         let mut scope = Scope {

@@ -110,3 +110,87 @@ fn two_relations_of_one_name_are_refused() {
         assert_eq!(r.verdict(), Verdict::Allow, "{sql}: {:?}", r.diagnostics());
     }
 }
+
+// --- `FROM a, b JOIN c ON ...` is `a, (b JOIN c ON ...)`: the ON sees b and c (and outer
+// queries), never a.
+
+#[test]
+fn an_on_clause_does_not_see_earlier_comma_items() {
+    // Inside the ON, `o` is the outer customers: its ssn is read.
+    let sql = "SELECT (SELECT count(*) FROM (SELECT 'v' AS ssn) o, orders x JOIN orders y ON o.ssn = 'a' AND x.order_id = y.order_id) AS n FROM customers o";
+    assert!(
+        reads(sql).contains(&"customers.ssn".to_string()),
+        "{:?}",
+        reads(sql)
+    );
+    // At top level there is nothing outside: the name is unknown there.
+    let m = refused(
+        "SELECT x.order_id FROM customers c, orders x JOIN orders y ON c.customer_id = y.customer_id",
+    );
+    assert!(
+        m.iter().any(|m| m.contains("c is an earlier FROM item")
+            && m.contains("move the condition to WHERE")),
+        "{m:?}"
+    );
+    // Joined with JOIN, or tested in WHERE, it is seen.
+    for sql in [
+        "SELECT x.order_id FROM customers c JOIN orders x ON c.customer_id = x.customer_id JOIN orders y ON c.customer_id = y.customer_id",
+        "SELECT x.order_id FROM customers c, orders x JOIN orders y ON x.order_id = y.order_id WHERE c.customer_id = y.customer_id",
+    ] {
+        let r = run(sql);
+        assert!(r.reads().contains(&"sales.customers.customer_id".to_string()), "{sql}");
+        assert!(
+            r.diagnostics().iter().all(|d| d.rule != "unresolved"),
+            "{sql}: {:?}",
+            r.diagnostics()
+        );
+    }
+}
+
+#[test]
+fn an_outer_partition_filter_does_not_bound_an_inner_scan() {
+    let rules = "  - { id: pf, kind: require_partition_filter, tables: [sales.orders] }\n";
+    // The inner orders `o` is not filtered by `o.dt` in the ON: that is the outer orders.
+    let sql = "SELECT o.order_id, (SELECT count(*) FROM orders o, customers c JOIN customers c2 ON o.dt = '2024-01-01' AND c.customer_id = c2.customer_id) AS n FROM orders o WHERE o.dt = '2024-01-01' LIMIT 10";
+    let r = run_with(rules, sql);
+    assert_eq!(r.verdict(), Verdict::Deny, "{:?}", r.diagnostics());
+    assert!(
+        r.diagnostics().iter().any(|d| d.rule == "pf"),
+        "{:?}",
+        r.diagnostics()
+    );
+    // Filtered where it stands, it passes.
+    let sql = "SELECT o.order_id, (SELECT count(*) FROM orders o, customers c JOIN customers c2 ON c.customer_id = c2.customer_id WHERE o.dt = '2024-01-01') AS n FROM orders o WHERE o.dt = '2024-01-01' LIMIT 10";
+    let r = run_with(rules, sql);
+    assert_eq!(r.verdict(), Verdict::Allow, "{:?}", r.diagnostics());
+}
+
+// --- UNNEST and LATERAL see the FROM items before them only when they stand as a comma item
+// of their own (Trino: the right side of a join sees its left side only when it is lateral).
+
+#[test]
+fn unnest_sees_earlier_items_only_as_its_own_comma_item() {
+    // As a comma item: it sees every earlier item.
+    let sql = "SELECT t.x FROM customers c, UNNEST(c.tags) AS t(x)";
+    assert!(
+        reads(sql).contains(&"customers.tags".to_string()),
+        "{:?}",
+        reads(sql)
+    );
+    let sql = "SELECT t.x FROM orders o JOIN customers c ON o.customer_id = c.customer_id, UNNEST(c.tags) AS t(x)";
+    assert!(
+        reads(sql).contains(&"customers.tags".to_string()),
+        "{:?}",
+        reads(sql)
+    );
+    // As the first item of a join in a later comma item: only outer queries are visible.
+    refused("SELECT t.x FROM customers c, UNNEST(c.tags) AS t(x) JOIN orders o ON true");
+    // Joined: it sees its own join's left side.
+    let sql = "SELECT t.x FROM orders o, customers c CROSS JOIN UNNEST(c.tags) AS t(x)";
+    assert!(
+        reads(sql).contains(&"customers.tags".to_string()),
+        "{:?}",
+        reads(sql)
+    );
+    refused("SELECT t.x FROM customers c, orders o CROSS JOIN UNNEST(c.tags) AS t(x)");
+}
