@@ -125,6 +125,9 @@ pub(crate) struct Resolver<'c, 'i> {
     pub ctes: Vec<(String, Vec<String>, Option<scope::Via>)>,
     /// How often each pass-through CTE is read in the statement.
     pub cte_uses: Vec<usize>,
+    /// Whether the statement defines a CTE anywhere the resolver walked: without one, every
+    /// table is scanned once and `cte_reads` need not walk the statement again.
+    pub has_ctes: bool,
     /// Bounds found on a pass-through CTE's columns: (CTE number, instance, bound). They apply
     /// to its base table only if the CTE is read exactly once.
     pub deferred: Vec<(usize, usize, Constraint)>,
@@ -159,6 +162,7 @@ impl<'c, 'i> Resolver<'c, 'i> {
             shape: Shape::default(),
             ctes: Vec::new(),
             cte_uses: Vec::new(),
+            has_ctes: false,
             deferred: Vec::new(),
             lambda_params: Vec::new(),
             touched: Vec::new(),

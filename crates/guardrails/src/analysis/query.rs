@@ -206,6 +206,7 @@ impl<'c> Resolver<'c, '_> {
                         .collect();
                     self.ctes.push((name.clone(), cols, None));
                 }
+                self.has_ctes = true;
                 let first = self.instances.len();
                 let cols = self.query(&cte.query, parent);
                 let via = if with.recursive {

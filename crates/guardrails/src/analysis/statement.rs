@@ -159,7 +159,11 @@ pub(crate) fn analyse<'c>(
         }
     }
     // Athena inlines a CTE at every read: each read scans its tables again.
-    let reads = super::cte_reads::reads(statement, index);
+    let reads = if r.has_ctes {
+        super::cte_reads::reads(statement, index)
+    } else {
+        Default::default()
+    };
     r.shape.instance_reads = r
         .instances
         .iter()
