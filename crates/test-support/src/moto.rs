@@ -31,6 +31,27 @@ pub struct Recorded {
     pub access_key_id: Option<String>,
 }
 
+/// A free local port no other moto_server of this process was given. The tests of one binary
+/// run in parallel threads: two that asked the system for a free port at nearly the same time
+/// could be handed the same one (each closes its probe before its server binds), and the slower
+/// server then fails to bind while the faster one answers both tests, which then see each
+/// other's tables ("Table already exists").
+fn unused_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    for _ in 0..100 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free local port for moto_server: {e}"));
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no local port for moto_server that this process has not used already");
+}
+
 impl Moto {
     /// Starts moto_server and waits until it accepts connections. A missing moto_server fails
     /// the test with the command that installs it: a test that cannot reach its server has
@@ -49,10 +70,7 @@ impl Moto {
     }
 
     fn start_with(recording: Option<tempfile::TempDir>) -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free local port for moto_server: {e}"));
+        let port = unused_port();
         let mut command = Command::new("moto_server");
         if let Some(dir) = &recording {
             command
