@@ -141,7 +141,23 @@ impl Check for MaxScanBytes {
             _ => ScanSource::Mixed { reason },
         };
         let bytes = total.min(u64::MAX as u128) as u64;
-        if let Some(i) = recursive {
+        // A recursive WITH query's steps, or a table with neither stats nor a measurement: no
+        // figure to judge, so the rule fires with the reason.
+        let cannot = recursive
+            .map(|i| {
+                (
+                    i,
+                    "is read inside a recursive WITH query, which scans it again at every step, \
+                     and how many steps is not known: read it outside the recursion",
+                )
+            })
+            .or(unknown.map(|i| {
+                (
+                    i,
+                    "has no size_bytes in the catalog's stats and its objects were not measured",
+                )
+            }));
+        if let Some((i, why)) = cannot {
             notes.estimates.push(ScanEstimate {
                 bytes: None,
                 budget: self.limit,
@@ -151,22 +167,7 @@ impl Check for MaxScanBytes {
             out.push(diagnostic(
                 rule,
                 i.span,
-                format!("the scan cannot be estimated: {name} is read inside a recursive WITH query, which scans it again at every step, and how many steps is not known: read it outside the recursion"),
-                &[("table", &name)],
-            ));
-            return;
-        }
-        if let Some(i) = unknown {
-            notes.estimates.push(ScanEstimate {
-                bytes: None,
-                budget: self.limit,
-                source,
-            });
-            let name = i.table.qualified_name();
-            out.push(diagnostic(
-                rule,
-                i.span,
-                format!("the scan cannot be estimated: {name} has no size_bytes in the catalog's stats and its objects were not measured"),
+                format!("the scan cannot be estimated: {name} {why}"),
                 &[("table", &name)],
             ));
             return;
