@@ -1,7 +1,7 @@
 //! Bypasses a security review found: queries the lint allowed although they read restricted
 //! data, each with the reason it must now be read or refused.
 
-use super::tests_support::CATALOG;
+use super::tests_support::{columns_read, unresolved_refusals, CATALOG};
 use crate::{lint, LintContext, Policy, Report, Verdict};
 
 /// The test catalog with `ssn` (restricted) and `email` (pii) guarded and `sleep` blocked.
@@ -22,25 +22,12 @@ fn run(sql: &str) -> Report {
 
 /// The columns `sql` reads (`table.column`), whatever the verdict.
 fn reads(sql: &str) -> Vec<String> {
-    run(sql)
-        .reads()
-        .iter()
-        .map(|c| c.trim_start_matches("sales.").to_string())
-        .collect()
+    columns_read(&run(sql))
 }
 
-/// Asserts `sql` is refused, and returns the messages of its refusals.
+/// Asserts `sql` is refused as unresolved, and returns those messages.
 fn refused(sql: &str) -> Vec<String> {
-    let r = run(sql);
-    assert_eq!(r.verdict(), Verdict::Deny, "{sql} was not denied");
-    let out: Vec<String> = r
-        .diagnostics()
-        .iter()
-        .filter(|d| d.rule == "unresolved")
-        .map(|d| d.message.clone())
-        .collect();
-    assert!(!out.is_empty(), "{sql}: denied, but not as unresolved");
-    out
+    unresolved_refusals(sql, &run(sql))
 }
 
 /// What the lint shows for `sql`: verdict, then each diagnostic with its place.

@@ -255,4 +255,36 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod tests_support {
     pub(crate) use super::tests::CATALOG;
+    use crate::{lint, LintContext, Policy, Report, Verdict};
+
+    /// `sql` linted against the test catalog with `rules` (YAML list items), database `sales`.
+    pub(crate) fn lint_with(rules: &str, sql: &str) -> Report {
+        let policy = Policy::from_yaml(&format!("{CATALOG}rules:\n{rules}")).expect("policy");
+        let ctx = LintContext {
+            default_database: Some("sales".into()),
+            elevations: Default::default(),
+        };
+        lint(&policy, sql, &ctx)
+    }
+
+    /// The columns a report reads (`table.column`), whatever the verdict.
+    pub(crate) fn columns_read(r: &Report) -> Vec<String> {
+        r.reads()
+            .iter()
+            .map(|c| c.trim_start_matches("sales.").to_string())
+            .collect()
+    }
+
+    /// Asserts `sql`'s report is a refusal as unresolved, and returns those messages.
+    pub(crate) fn unresolved_refusals(sql: &str, r: &Report) -> Vec<String> {
+        assert_eq!(r.verdict(), Verdict::Deny, "{sql} was not denied");
+        let out: Vec<String> = r
+            .diagnostics()
+            .iter()
+            .filter(|d| d.rule == "unresolved")
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(!out.is_empty(), "{sql}: denied, but not as unresolved");
+        out
+    }
 }

@@ -1,20 +1,11 @@
 //! Names the lint resolved differently from Trino (Athena engine v3): each query reads what
 //! Trino reads, or is refused with what to write instead.
 
-use super::tests_support::CATALOG;
-use crate::{lint, LintContext, Policy, Report, Verdict};
-
-fn run_with(rules: &str, sql: &str) -> Report {
-    let policy = Policy::from_yaml(&format!("{CATALOG}rules:\n{rules}")).expect("policy");
-    let ctx = LintContext {
-        default_database: Some("sales".into()),
-        elevations: Default::default(),
-    };
-    lint(&policy, sql, &ctx)
-}
+use super::tests_support::{columns_read, lint_with, unresolved_refusals};
+use crate::{Report, Verdict};
 
 fn run(sql: &str) -> Report {
-    run_with(
+    lint_with(
         "  - { id: restricted, kind: restricted_columns, tags: [restricted] }\n",
         sql,
     )
@@ -22,25 +13,12 @@ fn run(sql: &str) -> Report {
 
 /// The columns `sql` reads (`table.column`), whatever the verdict.
 fn reads(sql: &str) -> Vec<String> {
-    run(sql)
-        .reads()
-        .iter()
-        .map(|c| c.trim_start_matches("sales.").to_string())
-        .collect()
+    columns_read(&run(sql))
 }
 
 /// Asserts `sql` is refused as unresolved, and returns those messages.
 fn refused(sql: &str) -> Vec<String> {
-    let r = run(sql);
-    assert_eq!(r.verdict(), Verdict::Deny, "{sql} was not denied");
-    let out: Vec<String> = r
-        .diagnostics()
-        .iter()
-        .filter(|d| d.rule == "unresolved")
-        .map(|d| d.message.clone())
-        .collect();
-    assert!(!out.is_empty(), "{sql}: denied, but not as unresolved");
-    out
+    unresolved_refusals(sql, &run(sql))
 }
 
 // --- A qualified name is resolved scope by scope, innermost first, as Trino does: in each
@@ -152,7 +130,7 @@ fn an_outer_partition_filter_does_not_bound_an_inner_scan() {
     let rules = "  - { id: pf, kind: require_partition_filter, tables: [sales.orders] }\n";
     // The inner orders `o` is not filtered by `o.dt` in the ON: that is the outer orders.
     let sql = "SELECT o.order_id, (SELECT count(*) FROM orders o, customers c JOIN customers c2 ON o.dt = '2024-01-01' AND c.customer_id = c2.customer_id) AS n FROM orders o WHERE o.dt = '2024-01-01' LIMIT 10";
-    let r = run_with(rules, sql);
+    let r = lint_with(rules, sql);
     assert_eq!(r.verdict(), Verdict::Deny, "{:?}", r.diagnostics());
     assert!(
         r.diagnostics().iter().any(|d| d.rule == "pf"),
@@ -161,7 +139,7 @@ fn an_outer_partition_filter_does_not_bound_an_inner_scan() {
     );
     // Filtered where it stands, it passes.
     let sql = "SELECT o.order_id, (SELECT count(*) FROM orders o, customers c JOIN customers c2 ON c.customer_id = c2.customer_id WHERE o.dt = '2024-01-01') AS n FROM orders o WHERE o.dt = '2024-01-01' LIMIT 10";
-    let r = run_with(rules, sql);
+    let r = lint_with(rules, sql);
     assert_eq!(r.verdict(), Verdict::Allow, "{:?}", r.diagnostics());
 }
 
