@@ -19,7 +19,7 @@ report=$(mktemp --suffix=.json)
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`ui: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
 rm -f "$report"
 
-echo "== The lint-only CLI builds without Tauri, WebKit or DataFusion"
+echo "== The lint-only CLI builds without Tauri, WebKit or DataFusion; the app without DataFusion"
 if cargo tree -p warden-cli --no-default-features -e normal --prefix none | grep -Ei '^(tauri|webkit2gtk|gtk|datafusion)[ -]'; then
   echo "the lint-only CLI depends on a desktop or engine crate (listed above)" >&2
   exit 1
@@ -28,7 +28,15 @@ if cargo tree -p warden-cli -e normal --prefix none | grep -Ei '^(tauri|webkit2g
   echo "the CLI depends on a desktop crate (listed above)" >&2
   exit 1
 fi
-echo "cli-boundary: 2 passed, 0 failed"
+# The demo engine runs as its own program (warden-demo-engine, the warden-demo package), so
+# neither the app nor the CLI links it: the package stays small.
+for pkg in warden-app warden-cli; do
+  if cargo tree -p "$pkg" -e normal --prefix none | grep -Ei '^(datafusion|warden-engine-datafusion)[ -]'; then
+    echo "$pkg links the demo engine (listed above); it must go through warden-demo-client" >&2
+    exit 1
+  fi
+done
+echo "cli-boundary: 4 passed, 0 failed"
 
 echo "== One HTTP client and one TLS stack (an SDK crate with its default features brings a second)"
 twice=$(cargo tree --workspace -d -e normal --depth 0 | awk 'NF >= 2 {print $1, $2}' | sort -u |

@@ -1,13 +1,13 @@
-//! The embedded demo workspace: a generated Parquet lake, the policy that guards it, and
-//! DataFusion to query it. Everything is derived from `warden_demo_lake::describe()`, so the
+//! The demo workspace: a generated Parquet lake, the policy that guards it, and DataFusion to
+//! query it, in the `warden-demo-engine` process. Everything is derived from `warden_demo_lake::describe()`, so the
 //! policy's catalog always matches the data.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use warden_demo_client::DemoEngine;
 use warden_demo_lake::{LakeSummary, TableSpec};
 use warden_engine::Engine;
-use warden_engine_datafusion::DataFusionEngine;
 
 use crate::error::CoreError;
 
@@ -43,7 +43,9 @@ const BUNDLE_VALIDITY_DAYS: i64 = 30;
 const REPUBLISH_WITHIN_DAYS: i64 = 7;
 
 pub(crate) async fn init(dir: &Path) -> Result<(), CoreError> {
-    let summary = warden_demo_lake::ensure(&lake_dir(dir), SEED)
+    let program = warden_demo_client::program().map_err(|e| CoreError::DemoLake(e.to_string()))?;
+    let summary = warden_demo_client::ensure_lake(&program, &lake_dir(dir), SEED)
+        .await
         .map_err(|e| CoreError::DemoLake(e.to_string()))?;
     let policy = policy_text(&warden_demo_lake::describe(), &summary);
     crate::files::write_atomically(&policy_file(dir), policy.as_bytes())?;
@@ -146,9 +148,12 @@ pub(crate) fn describe(dir: &Path) -> Vec<String> {
 }
 
 pub(crate) fn open_engine(dir: &Path, results_dir: &Path) -> Result<Box<dyn Engine>, CoreError> {
-    let engine = DataFusionEngine::open(&lake_dir(dir), &warden_demo_lake::describe(), results_dir)
-        .map_err(|e| CoreError::Engine(e.to_string()))?;
-    Ok(Box::new(engine))
+    let program = warden_demo_client::program().map_err(|e| CoreError::Engine(e.to_string()))?;
+    Ok(Box::new(DemoEngine::new(
+        &program,
+        &lake_dir(dir),
+        results_dir,
+    )))
 }
 
 /// The demo policy: the lake's catalog with its personal-data tags and sizes, one elevation

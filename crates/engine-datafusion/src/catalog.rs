@@ -3,7 +3,7 @@ use datafusion::prelude::SessionContext;
 use warden_engine::{CatalogColumn, CatalogDatabase, CatalogSnapshot, CatalogTable, EngineError};
 
 use crate::register::CATALOG;
-use crate::types::athena_name;
+use warden_demo_client::types::athena_name;
 
 /// What the session can actually resolve, read back from DataFusion rather than from the
 /// table descriptions, so the schema panel shows exactly what queries will see.

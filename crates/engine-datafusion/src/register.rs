@@ -15,7 +15,7 @@ use datafusion::prelude::SessionContext;
 use warden_demo_lake::TableSpec;
 
 use crate::error::OpenError;
-use crate::types::arrow_type;
+use warden_demo_client::types::arrow_type;
 
 pub(crate) const CATALOG: &str = "datafusion";
 

@@ -1,74 +1,16 @@
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use warden_demo_lake::{describe, ensure, LakeSummary};
-use warden_engine::{Approved, CancellationToken, Engine, EngineError, QueryOutcome, Value};
+use warden_demo_lake::describe;
+use warden_engine::{CancellationToken, Engine, EngineError, QueryOutcome, Value};
 use warden_engine_datafusion::{DataFusionEngine, OpenError};
-use warden_guardrails::{lint, LintContext, Policy};
+use warden_guardrails::{lint, LintContext};
 
-const SEED: u64 = 7;
+mod support;
 
-/// One lake for all tests, kept between runs in Cargo's scratch folder (regenerated when the
-/// generator changes).
-fn lake() -> &'static (PathBuf, LakeSummary) {
-    static LAKE: OnceLock<(PathBuf, LakeSummary)> = OnceLock::new();
-    LAKE.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-datafusion-lake");
-        let summary = ensure(&root, SEED).expect("demo lake generated");
-        (root, summary)
-    })
-}
-
-/// Where the tests' results are stored (each a folder of its own, removed with its reader).
-fn results() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-datafusion-results")
-}
+use support::{approve, approve_in, lake, policy, results};
 
 fn engine() -> DataFusionEngine {
     DataFusionEngine::open(&lake().0, &describe(), &results()).expect("engine opens")
-}
-
-/// A policy that knows the lake's tables and has no rules, so every statement is allowed.
-fn policy() -> Policy {
-    let mut yaml =
-        String::from("format: warden-policy/1\nname: engine-tests\ncatalog:\n  databases:\n");
-    let tables = describe();
-    let mut databases: Vec<&str> = tables.iter().map(|t| t.database).collect();
-    databases.dedup();
-    for db in databases {
-        yaml.push_str(&format!("    {db}:\n      tables:\n"));
-        for t in tables.iter().filter(|t| t.database == db) {
-            yaml.push_str(&format!("        {}:\n          columns:\n", t.name));
-            for c in &t.columns {
-                yaml.push_str(&format!(
-                    "            {}: {}\n",
-                    c.name,
-                    c.data_type.athena_name()
-                ));
-            }
-            yaml.push_str(&format!(
-                "          partition_keys: [{}]\n",
-                t.partition_keys().join(", ")
-            ));
-        }
-    }
-    Policy::from_yaml(&yaml).expect("test policy parses")
-}
-
-fn approve_in(sql: &str, default_database: Option<&str>) -> Approved {
-    let ctx = LintContext {
-        default_database: default_database.map(str::to_string),
-        ..Default::default()
-    };
-    let report = lint(&policy(), sql, &ctx);
-    report
-        .approve()
-        .unwrap_or_else(|refusal| panic!("{sql} was not approved: {refusal}"))
-}
-
-fn approve(sql: &str) -> Approved {
-    approve_in(sql, None)
 }
 
 async fn run(engine: &DataFusionEngine, sql: &str) -> Result<QueryOutcome, EngineError> {

@@ -14,7 +14,7 @@ use warden_engine::{ColumnInfo, Value};
 
 use crate::types::athena_name;
 
-pub(crate) fn columns(schema: &SchemaRef) -> Vec<ColumnInfo> {
+pub fn columns(schema: &SchemaRef) -> Vec<ColumnInfo> {
     schema
         .fields()
         .iter()
@@ -26,10 +26,7 @@ pub(crate) fn columns(schema: &SchemaRef) -> Vec<ColumnInfo> {
 }
 
 /// Appends the rows of `batch` to `rows`.
-pub(crate) fn append_rows(
-    batch: &RecordBatch,
-    rows: &mut Vec<Vec<Value>>,
-) -> Result<(), ArrowError> {
+pub fn append_rows(batch: &RecordBatch, rows: &mut Vec<Vec<Value>>) -> Result<(), ArrowError> {
     let columns: Vec<Vec<Value>> = batch
         .columns()
         .iter()

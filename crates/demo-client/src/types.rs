@@ -4,7 +4,7 @@
 use arrow::datatypes::DataType;
 use warden_demo_lake::ColumnType;
 
-pub(crate) fn arrow_type(column: ColumnType) -> DataType {
+pub fn arrow_type(column: ColumnType) -> DataType {
     match column {
         ColumnType::Bigint => DataType::Int64,
         ColumnType::Double => DataType::Float64,
@@ -14,7 +14,7 @@ pub(crate) fn arrow_type(column: ColumnType) -> DataType {
     }
 }
 
-pub(crate) fn athena_name(data_type: &DataType) -> String {
+pub fn athena_name(data_type: &DataType) -> String {
     match data_type {
         DataType::Null => "unknown".into(),
         DataType::Boolean => "boolean".into(),
