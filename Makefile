@@ -41,7 +41,8 @@ ui:
 build:
 	$(CARGO) test --workspace --no-run
 
-# The Debian package (release build): the app, its desktop entry and icons, and the CLI.
+# The Debian packages (release build): warden (the app, its desktop entry and icons, the CLI)
+# and warden-demo (the demo workspace's engine).
 deb: setup
 	scripts/deb.sh
 

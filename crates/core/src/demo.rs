@@ -1,6 +1,6 @@
 //! The demo workspace: a generated Parquet lake, the policy that guards it, and DataFusion to
-//! query it, in the `warden-demo-engine` process. Everything is derived from `warden_demo_lake::describe()`, so the
-//! policy's catalog always matches the data.
+//! query it, in the `warden-demo-engine` process. Everything is derived from
+//! `warden_demo_lake::describe()`, so the policy's catalog always matches the data.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
