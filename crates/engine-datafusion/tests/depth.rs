@@ -1,11 +1,14 @@
-//! Queries as deep as the guardrails allow run in the embedded engine without taking the
-//! process down, and one level more is refused by the guardrails with a clear message. Run in
-//! debug by `cargo test` and in release by
+//! Queries as deep as the guardrails allow run without taking a process down, both in the
+//! in-process engine and the way the app runs them (written back to SQL by
+//! `warden-demo-client` and run by `warden-demo-engine serve` in a process of its own), and
+//! one level more is refused by the guardrails with a clear message. Run in debug by
+//! `cargo test` and in release by
 //! `cargo test --release -p warden-engine-datafusion --test depth`.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use warden_demo_client::DemoEngine;
 use warden_demo_lake::{describe, ensure};
 use warden_engine::{CancellationToken, Engine};
 use warden_engine_datafusion::DataFusionEngine;
@@ -54,18 +57,25 @@ fn largest_allowed(shape: impl Fn(usize) -> String) -> usize {
 }
 
 async fn runs(sql: &str) {
-    let engine = DataFusionEngine::open(
+    let results = Path::new(env!("CARGO_TARGET_TMPDIR")).join("depth-results");
+    let in_process = DataFusionEngine::open(lake(), &describe(), &results).expect("engine opens");
+    let in_a_process = DemoEngine::new(
+        Path::new(env!("CARGO_BIN_EXE_warden-demo-engine")),
         lake(),
-        &describe(),
-        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("depth-results"),
-    )
-    .expect("engine opens");
-    let approved = report(sql).approve().expect("allowed");
-    let outcome = engine
-        .execute(approved, CancellationToken::new())
-        .await
-        .unwrap_or_else(|e| panic!("the engine failed: {e}"));
-    assert_eq!(outcome.result.len(), 1);
+        &results,
+    );
+    let engines: [(&str, &dyn Engine); 2] = [
+        ("in-process engine", &in_process),
+        ("engine's process", &in_a_process),
+    ];
+    for (name, engine) in engines {
+        let approved = report(sql).approve().expect("allowed");
+        let outcome = engine
+            .execute(approved, CancellationToken::new())
+            .await
+            .unwrap_or_else(|e| panic!("the {name} failed: {e}"));
+        assert_eq!(outcome.result.len(), 1, "{name}");
+    }
 }
 
 fn derived_tables(n: usize) -> String {
