@@ -5,8 +5,6 @@
 //! schema comes from Glue. Tauri-free; the caller supplies the SDK configuration.
 
 mod clients;
-mod convert;
-pub mod csv;
 mod engine;
 mod error;
 pub mod glue;

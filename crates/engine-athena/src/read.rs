@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use warden_engine::{ColumnInfo, Value};
-use warden_results::{ResultWriter, ResultsError};
+use warden_athena_rows::{CsvRows, Fields, RowError, Rows};
+use warden_engine::ColumnInfo;
+use warden_results::ResultWriter;
 
-use crate::convert;
-use crate::csv::{CsvError, CsvStream, Fields};
 use crate::sdk_error::classify;
 use crate::AthenaError;
 
@@ -34,18 +33,6 @@ const PAGE_ROWS: i32 = 1000;
 const MAX_RESUMES: u32 = 5;
 /// A stalled download counts as dropped after this long without bytes.
 const STALL: Duration = Duration::from_secs(30);
-
-#[derive(Debug)]
-enum RowError {
-    Csv(CsvError),
-    Store(ResultsError),
-}
-
-impl From<CsvError> for RowError {
-    fn from(e: CsvError) -> Self {
-        RowError::Csv(e)
-    }
-}
 
 impl From<RowError> for AthenaError {
     fn from(e: RowError) -> Self {
@@ -84,21 +71,6 @@ pub(crate) async fn columns(
         .unwrap_or_default())
 }
 
-fn push(writer: &mut ResultWriter, fields: Fields) -> Result<(), RowError> {
-    let row: Vec<Value> = fields
-        .into_iter()
-        .zip(
-            writer
-                .columns()
-                .iter()
-                .map(|c| c.data_type.clone())
-                .collect::<Vec<_>>(),
-        )
-        .map(|(f, t)| convert::value(f, &t))
-        .collect();
-    writer.push(row).map_err(RowError::Store)
-}
-
 /// Why the S3 path could not be taken; the caller pages instead.
 pub(crate) struct UsePaging(pub String);
 
@@ -121,19 +93,10 @@ pub(crate) async fn from_s3(
             "the output location {location} is not an S3 object"
         ))));
     };
-    let mut parser = if ddl {
-        CsvStream::ddl_text()
+    let mut rows = if ddl {
+        CsvRows::ddl_text(writer)
     } else {
-        CsvStream::csv()
-    };
-    // The CSV's first row is the header; DDL text has none.
-    let mut header_left = !ddl;
-    let mut emit = |fields: Fields| -> Result<(), RowError> {
-        if header_left {
-            header_left = false;
-            return Ok(());
-        }
-        push(writer, fields)
+        CsvRows::csv(writer)
     };
     let mut received: u64 = 0;
     let mut etag: Option<String> = None;
@@ -195,7 +158,7 @@ pub(crate) async fn from_s3(
             match tokio::time::timeout(STALL, body.try_next()).await {
                 Ok(Ok(Some(bytes))) => {
                     received += bytes.len() as u64;
-                    parser.feed(&bytes, &mut emit)?;
+                    rows.feed(&bytes)?;
                 }
                 Ok(Ok(None)) => break None,
                 Ok(Err(e)) => break Some(e.to_string()),
@@ -214,7 +177,7 @@ pub(crate) async fn from_s3(
             }
         }
     }
-    parser.finish(&mut emit)?;
+    rows.finish()?;
     Ok(Ok(resumes))
 }
 
@@ -228,6 +191,7 @@ pub(crate) async fn by_paging(
 ) -> Result<(), AthenaError> {
     let mut token: Option<String> = None;
     let mut first = true;
+    let mut typed = Rows::new(writer);
     loop {
         let out = athena
             .get_query_results()
@@ -245,7 +209,7 @@ pub(crate) async fn by_paging(
                 .iter()
                 .map(|d| d.var_char_value().map(str::to_string))
                 .collect();
-            push(writer, fields).map_err(AthenaError::from)?;
+            typed.push(fields)?;
         }
         first = false;
         match out.next_token() {

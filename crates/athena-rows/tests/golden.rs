@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use warden_engine_athena::csv::{CsvError, CsvStream, Fields};
+use warden_athena_rows::{CsvError, CsvStream, Fields};
 
 fn parse(bytes: &[u8], ddl: bool, chunk: usize) -> Vec<Fields> {
     let mut rows = Vec::new();
