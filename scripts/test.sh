@@ -7,19 +7,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/warden/target}"
 
-echo "== Formatting and lints (cargo fmt --check, clippy -D warnings)"
+# Each section's header carries the time since the start, so a CI log shows where a run's
+# minutes went (a cold run is mostly building dependencies: docs/performance.md, "Tests").
+section() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$1"; }
+
+section "Formatting and lints (cargo fmt --check, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --no-deps -- -D warnings
 echo "rust-style: 2 passed, 0 failed"
 
-echo "== UI unit tests (vitest)"
+section "UI unit tests (vitest)"
 report=$(mktemp --suffix=.json)
 (cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$report")
 # vitest's own summary is not a line CI reads; say it plainly too.
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`ui: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
 rm -f "$report"
 
-echo "== The lint-only CLI builds without Tauri, WebKit or DataFusion; the app without DataFusion"
+section "The lint-only CLI builds without Tauri, WebKit or DataFusion; the app without DataFusion"
 if cargo tree -p warden-cli --no-default-features -e normal --prefix none | grep -Ei '^(tauri|webkit2gtk|gtk|datafusion)[ -]'; then
   echo "the lint-only CLI depends on a desktop or engine crate (listed above)" >&2
   exit 1
@@ -38,7 +42,7 @@ for pkg in warden-app warden-cli; do
 done
 echo "cli-boundary: 4 passed, 0 failed"
 
-echo "== One HTTP client and one TLS stack (an SDK crate with its default features brings a second)"
+section "One HTTP client and one TLS stack (an SDK crate with its default features brings a second)"
 twice=$(cargo tree --workspace -d -e normal --depth 0 | awk 'NF >= 2 {print $1, $2}' | sort -u |
   awk '{n[$1]++} END {for (c in n) if (n[c] > 1) print c}' |
   grep -Ex 'hyper|h2|http|http-body|rustls|rustls-webpki|hyper-rustls|tokio-rustls' || true)
@@ -54,19 +58,22 @@ if cargo tree --workspace -e normal --prefix none | grep -E '^(ring|openssl|nati
 fi
 echo "one-stack: 2 passed, 0 failed"
 
-echo "== The AWS deployment template (cfn-lint, then the security properties it must keep)"
+section "The AWS deployment template (cfn-lint, then the security properties it must keep)"
 cfn-lint deploy/warden-aws.yaml
 echo "cfn-lint: 1 passed, 0 failed"
 python3 deploy/check.py
 
-echo "== Rust tests (all crates, and the end-to-end test of the desktop app)"
+section "Build the Rust tests, the app and the CLI (one feature set, as make run builds)"
+cargo test --workspace --no-run
+
+section "Rust tests (all crates, and the end-to-end test of the desktop app)"
 # A private session bus for the keyring, notifications and the webview; no stray bus outlives it.
 export NO_AT_BRIDGE=1
 # with-keyring.sh unlocks a throw-away GNOME Keyring there, so the identity tests use the real
 # Secret Service.
 dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast
 
-echo "== The package's Depends (scripts/deb-depends.sh on the app's binary, as make deb uses it)"
+section "The package's Depends (scripts/deb-depends.sh on the app's binary, as make deb uses it)"
 depends=$(scripts/deb-depends.sh "$CARGO_TARGET_DIR/debug/warden-desktop")
 passed=0
 expect() { # NAME TEXT PATTERN: TEXT matches the extended regex PATTERN
@@ -85,3 +92,4 @@ expect "a newer libc stays" "$(scripts/deb-depends.sh --raise-libc 'libc6 (>= 2.
 expect "an older libc is raised" "$(scripts/deb-depends.sh --raise-libc 'libc6 (>= 2.35), libgtk-3-0')" '^libc6 \(>= 2\.36\), libgtk-3-0$'
 expect "a missing libc is added" "$(scripts/deb-depends.sh --raise-libc 'libgtk-3-0')" '^libc6 \(>= 2\.36\), libgtk-3-0$'
 echo "deb-depends: $passed passed, 0 failed"
+section "Done: every section passed"
