@@ -230,7 +230,9 @@ impl Worker {
         });
         let error = if exited || what.is_empty() {
             DemoError::Stopped {
-                stderr: self.stderr.text(),
+                stderr: self
+                    .stderr
+                    .final_text(std::time::Duration::from_millis(500)),
             }
         } else {
             DemoError::Protocol(what)
