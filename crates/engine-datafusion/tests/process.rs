@@ -82,12 +82,17 @@ async fn answers_as_the_engine_in_process() {
         local.catalog().await.expect("catalog")
     );
     assert!(engines().is_empty(), "the catalog started a process");
-    for sql in [
-        "SELECT country, count(*) AS n FROM sales.customers GROUP BY country ORDER BY n DESC, country",
-        "SELECT order_id, dt, amount FROM sales.orders WHERE dt = '2025-01-15' ORDER BY order_id LIMIT 50",
-        "SELECT CAST(amount AS DECIMAL(12,2)) AS d, DATE '2024-02-29' AS day, TIMESTAMP '2024-01-01 10:00:00' AS at, NULL AS nothing, '' AS empty FROM sales.orders ORDER BY order_id LIMIT 3",
-        "SELECT * FROM sales.customers WHERE 1 = 0",
-        "SELECT count(*) AS n FROM web.events",
+    // The bytes scanned are compared as they are, except where the scan is cut short: a top-N
+    // over many files lets DataFusion skip row groups once it holds N rows (its TopK's dynamic
+    // filter), and which files are read by then depends on the order its threads finish, in
+    // one engine as in the other. There the bound is the whole scan of the same columns.
+    let whole_orders = "SELECT amount, order_id FROM sales.orders";
+    for (sql, cut_short) in [
+        ("SELECT country, count(*) AS n FROM sales.customers GROUP BY country ORDER BY n DESC, country", false),
+        ("SELECT order_id, dt, amount FROM sales.orders WHERE dt = '2025-01-15' ORDER BY order_id LIMIT 50", false),
+        ("SELECT CAST(amount AS DECIMAL(12,2)) AS d, DATE '2024-02-29' AS day, TIMESTAMP '2024-01-01 10:00:00' AS at, NULL AS nothing, '' AS empty FROM sales.orders ORDER BY order_id LIMIT 3", true),
+        ("SELECT * FROM sales.customers WHERE 1 = 0", false),
+        ("SELECT count(*) AS n FROM web.events", false),
     ] {
         let want = run(&local, sql).await.expect(sql);
         let got = run(&remote, sql).await.expect(sql);
@@ -97,7 +102,18 @@ async fn answers_as_the_engine_in_process() {
             want.result.all_rows().expect("rows"),
             "{sql}"
         );
-        assert_eq!(got.bytes_scanned, want.bytes_scanned, "{sql}");
+        if cut_short {
+            let whole = run(&local, whole_orders).await.expect(whole_orders);
+            for bytes in [got.bytes_scanned, want.bytes_scanned] {
+                assert!(
+                    bytes > 0 && bytes <= whole.bytes_scanned,
+                    "{sql}: {bytes} bytes, the whole scan {}",
+                    whole.bytes_scanned
+                );
+            }
+        } else {
+            assert_eq!(got.bytes_scanned, want.bytes_scanned, "{sql}");
+        }
     }
     // Every run went to the one process, kept between them.
     assert_eq!(engines().len(), 1, "{:?}", engines());
