@@ -11,6 +11,7 @@ mod calendar;
 mod error;
 mod fake;
 mod lake;
+mod open_policy;
 mod rng;
 mod spec;
 mod summary;
@@ -19,6 +20,7 @@ mod tables;
 pub use error::LakeError;
 pub use fake::luhn_valid;
 pub use lake::{ensure, existing, generate, GENERATOR_VERSION, MARKER_FILE};
+pub use open_policy::open_policy_yaml;
 pub use spec::{describe, ColumnSpec, ColumnType, TableSpec, TAG_PII, TAG_RESTRICTED};
 pub use summary::{LakeSummary, TableSummary};
 

@@ -52,7 +52,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("engine opened in {:.2?}", started.elapsed());
-    let policy = match Policy::from_yaml(&policy_yaml()) {
+    let policy = match Policy::from_yaml(&warden_demo_lake::open_policy_yaml("figures")) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
@@ -81,30 +81,4 @@ async fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// A policy that knows the lake's tables and has no rules.
-fn policy_yaml() -> String {
-    let mut yaml = String::from("format: warden-policy/1\nname: figures\ncatalog:\n  databases:\n");
-    let tables = warden_demo_lake::describe();
-    let mut databases: Vec<&str> = tables.iter().map(|t| t.database).collect();
-    databases.dedup();
-    for db in databases {
-        yaml.push_str(&format!("    {db}:\n      tables:\n"));
-        for t in tables.iter().filter(|t| t.database == db) {
-            yaml.push_str(&format!("        {}:\n          columns:\n", t.name));
-            for c in &t.columns {
-                yaml.push_str(&format!(
-                    "            {}: {}\n",
-                    c.name,
-                    c.data_type.athena_name()
-                ));
-            }
-            yaml.push_str(&format!(
-                "          partition_keys: [{}]\n",
-                t.partition_keys().join(", ")
-            ));
-        }
-    }
-    yaml
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use warden_demo_lake::{describe, ensure, LakeSummary};
+use warden_demo_lake::{ensure, open_policy_yaml, LakeSummary};
 use warden_engine::Approved;
 use warden_guardrails::{lint, LintContext, Policy};
 
@@ -30,29 +30,7 @@ pub fn results() -> PathBuf {
 
 /// A policy that knows the lake's tables and has no rules, so every statement is allowed.
 pub fn policy() -> Policy {
-    let mut yaml =
-        String::from("format: warden-policy/1\nname: engine-tests\ncatalog:\n  databases:\n");
-    let tables = describe();
-    let mut databases: Vec<&str> = tables.iter().map(|t| t.database).collect();
-    databases.dedup();
-    for db in databases {
-        yaml.push_str(&format!("    {db}:\n      tables:\n"));
-        for t in tables.iter().filter(|t| t.database == db) {
-            yaml.push_str(&format!("        {}:\n          columns:\n", t.name));
-            for c in &t.columns {
-                yaml.push_str(&format!(
-                    "            {}: {}\n",
-                    c.name,
-                    c.data_type.athena_name()
-                ));
-            }
-            yaml.push_str(&format!(
-                "          partition_keys: [{}]\n",
-                t.partition_keys().join(", ")
-            ));
-        }
-    }
-    Policy::from_yaml(&yaml).expect("test policy parses")
+    Policy::from_yaml(&open_policy_yaml("engine-tests")).expect("test policy parses")
 }
 
 pub fn approve_in(sql: &str, default_database: Option<&str>) -> Approved {
