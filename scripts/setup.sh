@@ -39,6 +39,18 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# Warden's crates are compiled by clippy's driver (.cargo/config.toml), for make run too.
+if ! clippy-driver --version >/dev/null 2>&1; then
+  if command -v rustup >/dev/null 2>&1; then
+    echo "setup: adding clippy, whose driver compiles Warden's crates (rustup component add clippy)"
+    rustup component add clippy
+  else
+    echo "setup: clippy-driver is missing: Warden's crates are compiled by it (.cargo/config.toml);" >&2
+    echo "setup: install Rust's clippy component, then run this again" >&2
+    exit 1
+  fi
+fi
+
 if [ $want_tests -eq 1 ] && ! command -v moto_server >/dev/null 2>&1; then
   echo "setup: installing moto_server (PyPI moto[server]) for the AWS tests"
   pip3 install --quiet 'moto[server]==5.2.5' 2>/dev/null || pip3 install --quiet --break-system-packages 'moto[server]==5.2.5'
