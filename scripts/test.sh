@@ -68,12 +68,39 @@ section "Build the Rust tests, the app and the CLI, with clippy's lints (-D warn
 cargo test --workspace --all-targets --no-run --message-format=json | scripts/deny-warnings.py
 echo "rust-style: 2 passed, 0 failed"
 
-section "Rust tests (all crates, and the end-to-end test of the desktop app)"
-# A private session bus for the keyring, notifications and the webview; no stray bus outlives it.
+section "Rust tests (all crates, and the end-to-end tests of the desktop app), in two lanes"
+# cargo test runs one test binary after another, and the slowest leave a core idle (the window's
+# end-to-end tests, the broker's CLI tests waiting out a held query): they run in a lane of
+# their own beside the rest (scripts/test-lanes.py picks the targets from cargo metadata).
+# Each lane has a private session bus for the keyring, notifications and the webview, and
+# with-keyring.sh unlocks a throw-away GNOME Keyring on it, so the identity tests use the real
+# Secret Service and the lanes never share a secret; no stray bus outlives them.
 export NO_AT_BRIDGE=1
-# with-keyring.sh unlocks a throw-away GNOME Keyring there, so the identity tests use the real
-# Secret Service.
-dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast
+window_args=$(scripts/test-lanes.py window)
+rest_args=$(scripts/test-lanes.py rest)
+window_log=$(mktemp)
+# shellcheck disable=SC2086 # the lanes' arguments are words
+(
+  failed=0
+  dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast $window_args || failed=1
+  cargo test --workspace --doc || failed=1
+  exit $failed
+) >"$window_log" 2>&1 &
+window_pid=$!
+trap 'kill "$window_pid" 2>/dev/null || true; rm -f "$window_log"' EXIT
+rest=0
+# shellcheck disable=SC2086
+dbus-run-session -- scripts/with-keyring.sh cargo test --workspace --no-fail-fast $rest_args || rest=$?
+window=0
+wait "$window_pid" || window=$?
+trap - EXIT
+echo "== the window lane (run beside the tests above): $(scripts/test-lanes.py window)"
+cat "$window_log"
+rm -f "$window_log"
+if [ "$rest" -ne 0 ] || [ "$window" -ne 0 ]; then
+  echo "Rust tests failed (see the failures above)" >&2
+  exit 1
+fi
 
 section "The package's Depends (scripts/deb-depends.sh on the app's binary, as make deb uses it)"
 depends=$(scripts/deb-depends.sh "$CARGO_TARGET_DIR/debug/warden-desktop")
