@@ -14,9 +14,13 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::{StreamExt, TryStreamExt};
 
 use crate::standin::aws::split_s3;
 use crate::standin::permissions::{Classes, CLASS_PARAMETER};
+
+/// Table files put into S3 at once while loading a lake.
+const UPLOADS_AT_ONCE: usize = 6;
 
 fn fail(what: &str, e: impl std::fmt::Display) -> String {
     format!("{what}: {e}")
@@ -46,6 +50,7 @@ pub async fn upload_table(
     let mut files = Vec::new();
     walk(t.local_dir, &mut files).map_err(|e| fail("cannot list the table's files", e))?;
     let mut partitions = std::collections::BTreeSet::new();
+    let mut uploads = Vec::new();
     for file in &files {
         let rel = file
             .strip_prefix(t.local_dir)
@@ -58,22 +63,32 @@ pub async fn upload_table(
         if let Some((dir, _)) = rel.rsplit_once('/') {
             partitions.insert(dir.to_string());
         }
-        let body = aws_sdk_s3::primitives::ByteStream::from_path(file)
-            .await
-            .map_err(|e| fail("cannot read a table file", e))?;
-        s3.put_object()
-            .bucket(bucket)
-            .key(format!("{prefix}{}/{}/{rel}", t.database, t.table))
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                fail(
-                    "cannot upload a table file",
-                    aws_sdk_s3::error::DisplayErrorContext(e),
-                )
-            })?;
+        uploads.push((file, format!("{prefix}{}/{}/{rel}", t.database, t.table)));
     }
+    // A few uploads at a time: the demo lake is 121 files, and one after another they were
+    // most of a test's set-up.
+    futures::stream::iter(uploads)
+        .map(|(file, key)| async move {
+            let body = aws_sdk_s3::primitives::ByteStream::from_path(file)
+                .await
+                .map_err(|e| fail("cannot read a table file", e))?;
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| {
+                    fail(
+                        "cannot upload a table file",
+                        aws_sdk_s3::error::DisplayErrorContext(e),
+                    )
+                })
+                .map(|_| ())
+        })
+        .buffer_unordered(UPLOADS_AT_ONCE)
+        .try_collect::<()>()
+        .await?;
     let exists = glue.get_database().name(t.database).send().await.is_ok();
     if !exists {
         glue.create_database()
@@ -135,33 +150,46 @@ pub async fn upload_table(
     if t.partition_keys.is_empty() {
         return Ok(());
     }
-    for dir in partitions {
-        let values: Vec<String> = dir
-            .split('/')
-            .map(|part| {
-                part.split_once('=')
-                    .map(|(_, v)| v)
-                    .unwrap_or(part)
-                    .to_string()
-            })
-            .collect();
-        glue.create_partition()
+    let inputs = partitions
+        .iter()
+        .map(|dir| {
+            let values: Vec<String> = dir
+                .split('/')
+                .map(|part| {
+                    part.split_once('=')
+                        .map(|(_, v)| v)
+                        .unwrap_or(part)
+                        .to_string()
+                })
+                .collect();
+            PartitionInput::builder()
+                .set_values(Some(values))
+                .storage_descriptor(sd(&format!("{location}{dir}/")))
+                .build()
+        })
+        .collect::<Vec<_>>();
+    // Glue takes at most 100 partitions per BatchCreatePartition.
+    for chunk in inputs.chunks(100) {
+        let out = glue
+            .batch_create_partition()
             .database_name(t.database)
             .table_name(t.table)
-            .partition_input(
-                PartitionInput::builder()
-                    .set_values(Some(values))
-                    .storage_descriptor(sd(&format!("{location}{dir}/")))
-                    .build(),
-            )
+            .set_partition_input_list(Some(chunk.to_vec()))
             .send()
             .await
             .map_err(|e| {
                 fail(
-                    "cannot create a Glue partition",
+                    "cannot create the Glue partitions",
                     aws_sdk_glue::error::DisplayErrorContext(e),
                 )
             })?;
+        if let Some(error) = out.errors().first() {
+            return Err(format!(
+                "cannot create a Glue partition {:?}: {:?}",
+                error.partition_values(),
+                error.error_detail()
+            ));
+        }
     }
     Ok(())
 }
