@@ -48,6 +48,12 @@ pub(crate) async fn lab_where(
     let glue = glue_client(&moto.endpoint);
     ensure_bucket(&s3, RESULTS_BUCKET).await.expect("bucket");
     let demo = tempfile::tempdir().expect("tempdir");
+    // A lake already in place: the demo workspace keeps it instead of generating one, which
+    // took the engine's process about a second of every lab's set-up.
+    let lake = warden_test_support::cached_demo_lake(warden_demo_lake::DEFAULT_SEED)
+        .expect("the demo lake");
+    warden_test_support::copy_lake(&lake, &crate::demo::lake_dir(demo.path()))
+        .expect("the demo lake copied");
     crate::demo::init(demo.path())
         .await
         .expect("demo workspace");
