@@ -1098,12 +1098,11 @@ fn a_held_grant_is_extended_from_the_status_bar() -> Result<(), String> {
             .filter(|t| t.contains("pii-read · 15 min left"))
     })?;
 
-    let extend = wait_for("the Extend button", PATIENCE, || {
+    s.click_found("the Extend button", PATIENCE, || {
         s.find_by_role("button", Some("Extend pii-read"), None, None)
             .ok()
             .flatten()
     })?;
-    s.click(&extend)?;
     wait_for("the dialog in extend mode", PATIENCE, || {
         text_of(&s, "#elevation-title").filter(|t| t == "Extend pii-read")
     })?;
@@ -1185,12 +1184,11 @@ fn focused_id(s: &Session<'_>) -> Option<String> {
 /// Opens the request dialog from the verdict's Request elevation button and fills in the
 /// justification the demo policy requires.
 fn open_request_dialog(s: &Session<'_>, name: &str) -> Result<String, String> {
-    let ask = wait_for("the Request elevation button", PATIENCE, || {
+    s.click_found("the Request elevation button", PATIENCE, || {
         s.find(&format!("button.request-elevation[data-elevation={name}]"))
             .ok()
             .flatten()
     })?;
-    s.click(&ask)?;
     let dialog = wait_for("the request dialog", PATIENCE, || {
         s.find("#elevation-dialog").ok().flatten()
     })?;

@@ -87,18 +87,16 @@ fn grid_cells(s: &Session<'_>) -> Vec<String> {
 /// Opens the request dialog of large-scan from the verdict and presses `button` in it
 /// (`#elevation-submit` to request, `#elevation-submit-run` to request and run).
 fn ask_for_large_scan(s: &Session<'_>, button: &str) -> Result<(), String> {
-    let ask = wait_for("the Request elevation button", ATHENA_PATIENCE, || {
+    s.click_found("the Request elevation button", ATHENA_PATIENCE, || {
         s.find("button.request-elevation[data-elevation=large-scan]")
             .ok()
             .flatten()
     })?;
-    s.click(&ask)?;
-    let submit = wait_for(
+    s.click_found(
         &format!("{button} in the request dialog"),
         ATHENA_PATIENCE,
         || s.find(button).ok().flatten(),
-    )?;
-    s.click(&submit)
+    )
 }
 
 /// The runs the workspace's journal records as finished in large-scan's workgroup, oldest first.
@@ -202,12 +200,12 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         text_of(&s, "#named-title").as_deref(),
         Some("Named queries in Athena (workgroup primary)")
     );
-    let rows = s.find_all("#named-list .saved-row button")?;
-    let emails = rows
-        .iter()
-        .find(|r| s.text(r).is_ok_and(|t| t.contains("Customer emails")))
-        .ok_or("no Customer emails row")?;
-    s.click(emails)?;
+    s.click_found("the Customer emails row", ATHENA_PATIENCE, || {
+        s.find_all("#named-list .saved-row button")
+            .ok()?
+            .into_iter()
+            .find(|r| s.text(r).is_ok_and(|t| t.contains("Customer emails")))
+    })?;
     wait_for("the named query in the editor", ATHENA_PATIENCE, || {
         s.execute("return window.__warden.getSql();", json!([]))
             .ok()
@@ -248,10 +246,11 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
         counted.chars().all(|c| c.is_ascii_digit()),
         "a count: {counted:?}"
     );
-    let end = s
-        .find("#status .end-elevation[data-elevation=large-scan]")?
-        .ok_or("no End button for large-scan")?;
-    s.click(&end)?;
+    s.click_found("the End button for large-scan", ATHENA_PATIENCE, || {
+        s.find("#status .end-elevation[data-elevation=large-scan]")
+            .ok()
+            .flatten()
+    })?;
     wait_verdict(&s, "elevate")?;
     let left: Vec<_> = keyring_users()?
         .into_iter()
@@ -297,12 +296,11 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     };
     let before = wait_for("the grant's minutes left", ATHENA_PATIENCE, &minutes_left)?;
     assert!(before <= 15, "the sandbox's default is 15 min: {before}");
-    let extend = wait_for("the Extend button", ATHENA_PATIENCE, || {
+    s.click_found("the Extend button", ATHENA_PATIENCE, || {
         s.find_by_role("button", Some("Extend large-scan"), None, None)
             .ok()
             .flatten()
     })?;
-    s.click(&extend)?;
     wait_for("the dialog in extend mode", ATHENA_PATIENCE, || {
         text_of(&s, "#elevation-title").filter(|t| t == "Extend large-scan")
     })?;
@@ -325,10 +323,15 @@ fn the_window_runs_queries_on_athena_in_the_sandbox_within_its_policy() -> Resul
     assert!(told.starts_with("large-scan extended until "), "{told:?}");
     wait_verdict(&s, "allow")?;
 
-    let end = s
-        .find("#status .end-elevation[data-elevation=large-scan]")?
-        .ok_or("no End button for the second large-scan grant")?;
-    s.click(&end)?;
+    s.click_found(
+        "the End button for the second large-scan grant",
+        ATHENA_PATIENCE,
+        || {
+            s.find("#status .end-elevation[data-elevation=large-scan]")
+                .ok()
+                .flatten()
+        },
+    )?;
     wait_verdict(&s, "elevate")?;
 
     let out = sandbox.warden(&["audit", "log", "--workspace", "sandbox", "--format", "json"]);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -239,6 +239,35 @@ impl Session<'_> {
             .map(|_| ())
     }
 
+    /// Finds an element with `find` and clicks it, finding it again when the window replaced
+    /// it in between: the status bar's grant buttons and the Request buttons are built anew on
+    /// every elevation update, so a node found a moment ago may be gone. Waits up to `patience`
+    /// for one to be shown; any other failure of the click ends it.
+    pub fn click_found(
+        &self,
+        what: &str,
+        patience: Duration,
+        find: impl Fn() -> Option<String>,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + patience;
+        loop {
+            let why = match find() {
+                Some(element) => match self.click(&element) {
+                    Ok(()) => return Ok(()),
+                    Err(e) if was_replaced(&e) => e,
+                    Err(e) => return Err(e),
+                },
+                None => "not shown".to_string(),
+            };
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{what} could not be clicked within {patience:?}: {why}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn send_keys(&self, element: &str, text: &str) -> Result<(), String> {
         self.call(
             "POST",
@@ -365,4 +394,11 @@ fn element_ids(found: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// WebKitWebDriver's answer for an element no longer in the page ("Node with identifier ... was
+/// not found"), or the W3C "stale element reference".
+fn was_replaced(error: &str) -> bool {
+    (error.contains("Node with identifier") && error.contains("was not found"))
+        || error.contains("stale element reference")
 }
