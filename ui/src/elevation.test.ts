@@ -405,6 +405,17 @@ describe("the status bar item", () => {
     expect(item().classList.contains("is-warning")).toBe(false);
   });
 
+  it("keeps the keyboard on a grant's End button when the status bar is rebuilt", () => {
+    elevations.update(elevationStatus({ active: [grant("pii-read", NOW, 14 * MIN), grant("large-scan", NOW, 2 * 3600_000)] }));
+    const end = item().querySelector<HTMLButtonElement>('button.end-elevation[data-elevation="large-scan"]');
+    end?.focus();
+    expect(document.activeElement).toBe(end);
+    vi.advanceTimersByTime(TICK_MS);
+    const rebuilt = item().querySelector<HTMLButtonElement>('button.end-elevation[data-elevation="large-scan"]');
+    expect(rebuilt).not.toBe(end);
+    expect(document.activeElement).toBe(rebuilt);
+  });
+
   it("adds what waits for an approver", () => {
     elevations.update(
       elevationStatus({

@@ -507,8 +507,10 @@ export class Elevations {
         : "Warden could not read which elevations can be requested; it tries again when the window gets focus.";
       nodes.push(note);
     }
+    const focused = focusedButton(this.elements.buttons);
     this.elements.buttons.replaceChildren(...nodes);
     this.elements.buttons.hidden = nodes.length === 0;
+    refocus(this.elements.buttons, focused);
   }
 
   private renderItem(): void {
@@ -582,8 +584,10 @@ export class Elevations {
       });
       value.append(waiting);
     }
+    const focused = focusedButton(this.item);
     this.item.replaceChildren(label, value);
     this.item.title = display.title;
+    refocus(this.item, focused);
   }
 
   private renderBanner(): void {
@@ -600,4 +604,29 @@ export class Elevations {
     bannerText.textContent = text;
     banner.hidden = text === "";
   }
+}
+
+/** The button focused inside `root`, by what it is (class) and which elevation it acts on. */
+interface FocusedButton {
+  className: string;
+  elevation: string | undefined;
+}
+
+function focusedButton(root: HTMLElement): FocusedButton | null {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLButtonElement) || !root.contains(active)) return null;
+  return { className: active.className, elevation: active.dataset.elevation };
+}
+
+/**
+ * Focuses the rebuilt twin of the button that had focus: the status bar and the Request buttons
+ * are built anew on every update (every 15 s while a grant is held), and a keyboard user on
+ * "End" must not be thrown back to the page.
+ */
+function refocus(root: HTMLElement, focused: FocusedButton | null): void {
+  if (focused === null) return;
+  const twin = [...root.querySelectorAll<HTMLButtonElement>("button")].find(
+    (button) => button.className === focused.className && button.dataset.elevation === focused.elevation,
+  );
+  twin?.focus();
 }
