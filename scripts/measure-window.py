@@ -135,7 +135,7 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/warden/target"))
     binary = os.path.abspath(args[0] if args else os.path.join(target, "release", "warden-desktop"))
     if not os.access(binary, os.X_OK):
-        raise SystemExit(f"measure-window: no app at {binary}: build it first (cargo build --release)")
+        raise SystemExit(f"measure-window: no app at {binary}: build it first as make deb does (RUSTC_WORKSPACE_WRAPPER= cargo build --release --features tauri/custom-protocol --bin warden-desktop)")
     for tool in ("Xvfb", "WebKitWebDriver"):
         if not shutil.which(tool):
             raise SystemExit(f"measure-window: {tool} is not installed (make test installs it)")
