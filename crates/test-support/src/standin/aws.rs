@@ -35,6 +35,32 @@ pub fn glue_client(endpoint: &str) -> aws_sdk_glue::Client {
     aws_sdk_glue::Client::new(&local_sdk_config(endpoint))
 }
 
+/// Puts the local file `path` at `s3://bucket/key`; the error says what failed, with the SDK's
+/// whole error chain.
+pub async fn put_file(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+        .await
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot put s3://{bucket}/{key}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok(())
+}
+
 /// Splits `s3://bucket/key` into bucket and key.
 pub fn split_s3(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("s3://")?;

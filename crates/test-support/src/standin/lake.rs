@@ -16,7 +16,7 @@ use datafusion::datasource::listing::{
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::standin::aws::split_s3;
+use crate::standin::aws::{put_file, split_s3};
 use crate::standin::permissions::{Classes, CLASS_PARAMETER};
 
 /// Table files put into S3 at once while loading a lake.
@@ -69,22 +69,9 @@ pub async fn upload_table(
     // most of a test's set-up.
     futures::stream::iter(uploads)
         .map(|(file, key)| async move {
-            let body = aws_sdk_s3::primitives::ByteStream::from_path(file)
+            put_file(s3, bucket, &key, file)
                 .await
-                .map_err(|e| fail("cannot read a table file", e))?;
-            s3.put_object()
-                .bucket(bucket)
-                .key(key)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| {
-                    fail(
-                        "cannot upload a table file",
-                        aws_sdk_s3::error::DisplayErrorContext(e),
-                    )
-                })
-                .map(|_| ())
+                .map_err(|e| fail("cannot upload a table file", e))
         })
         .buffer_unordered(UPLOADS_AT_ONCE)
         .try_collect::<()>()

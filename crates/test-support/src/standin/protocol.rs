@@ -397,24 +397,9 @@ async fn write_result(
         results::write_csv(result, &mut out).map_err(|e| e.to_string())?;
         std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
     }
-    let body = aws_sdk_s3::primitives::ByteStream::from_path(file.path())
+    crate::standin::aws::put_file(&shared.s3, &bucket, &key, file.path())
         .await
-        .map_err(|e| e.to_string())?;
-    shared
-        .s3
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot write the result: {}",
-                aws_sdk_s3::error::DisplayErrorContext(e)
-            )
-        })?;
-    Ok(())
+        .map_err(|e| format!("cannot write the result: {e}"))
 }
 
 fn finish(shared: &Shared, id: &str, change: impl FnOnce(&mut Execution)) {
