@@ -301,3 +301,52 @@ async fn a_parameter_selects_the_partitions_of_its_value() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn a_range_on_the_partition_key_measures_only_the_days_it_selects() {
+    let lab = lab().await;
+    let gate = lab.gate().await;
+    grow_partition(&lab, "2025-09-05", 30_000_000).await;
+    let days = |from: &'static str, to: &'static str| {
+        let lab = &lab;
+        async move {
+            let mut total = 0;
+            for day in ["2025-09-05", "2025-09-06", "2025-09-07"] {
+                if (from..=to).contains(&day) {
+                    total += bytes_under(lab, &format!("lake/sales/orders/dt={day}/")).await;
+                }
+            }
+            total
+        }
+    };
+    let between =
+        "SELECT order_id FROM orders WHERE dt BETWEEN '2025-09-06' AND '2025-09-07' LIMIT 5";
+    let estimate = gate
+        .scan_estimate(between, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("the demo policy has a scan budget");
+    assert_eq!(estimate.bytes, Some(days("2025-09-06", "2025-09-07").await));
+    assert_eq!(estimate.source, ScanSource::Listing { cached: false });
+    gate.run(between, Some("sales"), CancellationToken::new())
+        .await
+        .expect("two small days are within the budget");
+
+    // A range taking in the grown day is refused with the figure of its own days, not the
+    // whole table's.
+    let from_grown =
+        "SELECT order_id FROM orders WHERE dt >= '2025-09-05' AND dt < '2025-09-07' LIMIT 5";
+    let refused = gate
+        .run(from_grown, Some("sales"), CancellationToken::new())
+        .await
+        .expect_err("over the budget");
+    let figure = human_size(days("2025-09-05", "2025-09-06").await);
+    let message = budget_message(&refused);
+    assert!(
+        message.starts_with(&format!(
+            "the query would scan about {figure}, budget {} (from S3 object sizes)",
+            human_size(estimate.budget)
+        )),
+        "{message}"
+    );
+}

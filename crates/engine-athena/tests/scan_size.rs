@@ -4,7 +4,7 @@
 
 use warden_engine_athena::scan_size::{measure_all, Bounds};
 use warden_engine_athena::AthenaClients;
-use warden_guardrails::{PartitionFilter, ScanTarget};
+use warden_guardrails::{Comparison, PartitionFilter, PartitionRange, ScanTarget};
 use warden_test_support::standin::{
     glue_client, local_sdk_config, s3_client, upload_table, TableUpload,
 };
@@ -80,6 +80,7 @@ fn target(table: &str, days: &[&str]) -> ScanTarget {
                 values: days.iter().map(|d| format!("'{d}'")).collect(),
             }]
         },
+        ranges: vec![],
     }
 }
 
@@ -129,6 +130,45 @@ async fn the_selected_partitions_are_summed_and_the_bounds_hold() {
         got[0],
         Err("the filter selects more than 1 partitions, more than Warden lists".into())
     );
+}
+
+/// `orders` with these bounds on dt, ANDed (a `BETWEEN` is two of them).
+fn ranged(bounds: &[(Comparison, &str)]) -> ScanTarget {
+    ScanTarget {
+        ranges: bounds
+            .iter()
+            .map(|(comparison, day)| PartitionRange {
+                key: "dt".into(),
+                comparison: *comparison,
+                value: format!("'{day}'"),
+            })
+            .collect(),
+        ..target("orders", &[])
+    }
+}
+
+/// A range is asked of Glue as the filter's expression: only its days' objects are summed, as
+/// Athena would prune them (the days of 100, 200 and 300 bytes; the stray object under
+/// `dt=2025-09-010/` belongs to no partition).
+#[tokio::test]
+async fn a_range_on_a_partition_key_sums_only_its_partitions() {
+    use Comparison::{Gt, GtEq, Lt, LtEq};
+    let moto = Moto::start();
+    let _lake = lake(&moto).await;
+    let config = local_sdk_config(&moto.endpoint);
+    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
+    let mut between_and_in = ranged(&[(GtEq, "2025-09-01"), (LtEq, "2025-09-02")]);
+    between_and_in.partitions = target("orders", &["2025-09-02", "2025-09-03"]).partitions;
+    let targets = [
+        ranged(&[(GtEq, "2025-09-02")]),
+        ranged(&[(Gt, "2025-09-02")]),
+        ranged(&[(Lt, "2025-09-02")]),
+        ranged(&[(GtEq, "2025-09-01"), (LtEq, "2025-09-02")]),
+        ranged(&[(Gt, "2025-09-03")]),
+        between_and_in,
+    ];
+    let got = measure_all(&clients, &targets, &Bounds::default()).await;
+    assert_eq!(got, [Ok(500), Ok(300), Ok(100), Ok(300), Ok(0), Ok(200)]);
 }
 
 /// A table with partition projection has no partitions in Glue: a filter would find none and

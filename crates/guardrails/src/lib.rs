@@ -37,7 +37,10 @@ pub use policy::{
 };
 pub use report::{Diagnostic, Fix, Report, Severity, StatementClass, UnknownColumn, Verdict};
 pub use rules::DEFAULT_FIX_LIMIT;
-pub use scan::{Measured, PartitionFilter, ScanEstimate, ScanSizes, ScanSource, ScanTarget};
+pub use scan::{
+    Comparison, Measured, PartitionFilter, PartitionRange, ScanEstimate, ScanSizes, ScanSource,
+    ScanTarget,
+};
 pub use span::{Position, Span};
 
 /// Re-exported so engines that share this parser version can take the parsed statements

@@ -19,10 +19,13 @@ pub struct ScanTarget {
     /// Lowercase, as the policy's catalog names it.
     pub database: String,
     pub table: String,
-    /// Equality or `IN` filters on partition keys, each key once, sorted; empty: every
-    /// partition (no filter, or only filters that cannot be told to the catalog, such as
-    /// ranges or casts, which is an estimate too high, never too low).
+    /// Equality or `IN` filters on partition keys, each key once, sorted.
     pub partitions: Vec<PartitionFilter>,
+    /// Range filters on partition keys (`dt >= '2024-01-01'`; a `BETWEEN` is two), sorted.
+    /// Every filter here and in `partitions` holds at once. Both empty: every partition (no
+    /// filter, or only filters that cannot be told to the catalog, such as casts, typed
+    /// literals or an `OR` of ranges, which is an estimate too high, never too low).
+    pub ranges: Vec<PartitionRange>,
 }
 
 /// `key IN (values)`, the values as SQL literals (`'2024-01-01'`, `42`), sorted and unique.
@@ -32,16 +35,66 @@ pub struct PartitionFilter {
     pub values: Vec<String>,
 }
 
+/// `key >= value`: one bound of a range on a partition key, the value a SQL literal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartitionRange {
+    pub key: String,
+    pub comparison: Comparison,
+    pub value: String,
+}
+
+/// How a range compares a column (on the left) with a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Comparison {
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+impl Comparison {
+    /// The same bound with the operands swapped: `'a' < dt` is `dt > 'a'`.
+    pub(crate) fn flipped(self) -> Self {
+        match self {
+            Comparison::Lt => Comparison::Gt,
+            Comparison::LtEq => Comparison::GtEq,
+            Comparison::Gt => Comparison::Lt,
+            Comparison::GtEq => Comparison::LtEq,
+        }
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Comparison::Lt => "<",
+            Comparison::LtEq => "<=",
+            Comparison::Gt => ">",
+            Comparison::GtEq => ">=",
+        })
+    }
+}
+
 impl ScanTarget {
     pub(crate) fn of(instance: &Instance<'_>) -> Self {
         let table = instance.table;
         let mut partitions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut ranges = Vec::new();
         for c in &instance.constraints {
             let key = c.column.to_lowercase();
-            let Some(values) = &c.values else { continue };
             if !table.is_partition_key(&key) || !is_plain_name(&key) {
                 continue;
             }
+            for (comparison, value) in &c.range {
+                if is_range_literal(value) {
+                    ranges.push(PartitionRange {
+                        key: key.clone(),
+                        comparison: *comparison,
+                        value: value.clone(),
+                    });
+                }
+            }
+            let Some(values) = &c.values else { continue };
             if !values.iter().all(|v| is_plain_literal(v)) {
                 continue;
             }
@@ -54,6 +107,8 @@ impl ScanTarget {
                 }
             }
         }
+        ranges.sort();
+        ranges.dedup();
         ScanTarget {
             database: table.database.to_lowercase(),
             table: table.name.to_lowercase(),
@@ -61,22 +116,25 @@ impl ScanTarget {
                 .into_iter()
                 .map(|(key, values)| PartitionFilter { key, values })
                 .collect(),
+            ranges,
         }
     }
 
     /// The Glue `GetPartitions` expression selecting these partitions; `None` for the whole
     /// table.
     pub fn partition_expression(&self) -> Option<String> {
-        if self.partitions.is_empty() {
+        if self.partitions.is_empty() && self.ranges.is_empty() {
             return None;
         }
-        Some(
-            self.partitions
-                .iter()
-                .map(|p| format!("{} IN ({})", p.key, p.values.join(", ")))
-                .collect::<Vec<_>>()
-                .join(" AND "),
-        )
+        let values = self
+            .partitions
+            .iter()
+            .map(|p| format!("{} IN ({})", p.key, p.values.join(", ")));
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|r| format!("{} {} {}", r.key, r.comparison, r.value));
+        Some(values.chain(ranges).collect::<Vec<_>>().join(" AND "))
     }
 }
 
@@ -109,6 +167,20 @@ fn is_plain_literal(s: &str) -> bool {
         && digits.chars().filter(|c| *c == '.').count() <= 1
         && !digits.starts_with('.')
         && !digits.ends_with('.')
+}
+
+/// A literal a range may be told to the catalog with: a string of printable ASCII, or a whole
+/// number. Glue compares a string key's values as strings and an integer key's as numbers, as
+/// Athena does; outside ASCII their orders of characters may differ, and Glue cannot read a
+/// fraction as an integer key's value, so those ranges select every partition.
+fn is_range_literal(s: &str) -> bool {
+    if !is_plain_literal(s) {
+        return false;
+    }
+    match s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        Some(inner) => inner.chars().all(|c| c.is_ascii() && !c.is_ascii_control()),
+        None => !s.contains('.'),
+    }
 }
 
 /// Sizes measured for some targets, and why others could not be.
@@ -233,6 +305,7 @@ mod tests {
                 key: "dt".into(),
                 values: vec!["'2024-01-01'".into(), "'2024-01-02'".into()],
             }],
+            ranges: vec![],
         };
         assert_eq!(
             t.partition_expression().as_deref(),
@@ -242,11 +315,45 @@ mod tests {
             t.to_string(),
             "sales.orders (dt IN ('2024-01-01', '2024-01-02'))"
         );
+        let ranged = ScanTarget {
+            ranges: vec![
+                PartitionRange {
+                    key: "hour".into(),
+                    comparison: Comparison::Lt,
+                    value: "12".into(),
+                },
+                PartitionRange {
+                    key: "hour".into(),
+                    comparison: Comparison::GtEq,
+                    value: "-1".into(),
+                },
+            ],
+            ..t.clone()
+        };
+        assert_eq!(
+            ranged.to_string(),
+            "sales.orders (dt IN ('2024-01-01', '2024-01-02') AND hour < 12 AND hour >= -1)"
+        );
         let whole = ScanTarget {
             partitions: vec![],
             ..t
         };
         assert_eq!(whole.partition_expression(), None);
         assert_eq!(whole.to_string(), "sales.orders");
+    }
+
+    #[test]
+    fn a_range_is_told_to_the_catalog_only_where_it_compares_alike() {
+        assert!(is_range_literal("'2024-01-01'"));
+        assert!(is_range_literal("'a b~'"));
+        assert!(is_range_literal("2024"));
+        assert!(is_range_literal("-3"));
+        // Outside ASCII, a character's order may differ between Glue and Athena.
+        assert!(!is_range_literal("'é'"));
+        assert!(!is_range_literal("'a\tb'"));
+        // Glue reads no fraction as an integer key's value.
+        assert!(!is_range_literal("1.5"));
+        assert!(!is_range_literal("DATE '2024-01-01'"));
+        assert!(!is_range_literal("? at 1:30"));
     }
 }

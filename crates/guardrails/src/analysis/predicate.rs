@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{BinaryOperator, Expr, Spanned, UnaryOperator, Value, Visit, Visitor};
 
 use super::scope::{Aliases, Found, Qualified, Scope};
+use crate::scan::Comparison;
 
 /// A predicate on one column of one table instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,10 @@ pub(crate) struct Constraint {
     /// `Some(values)`: equality or `IN` with these literal values, told apart by their text
     /// (so `1` and `1.0` count twice: an estimate too high, never too low); `None`: a range.
     pub values: Option<BTreeSet<String>>,
+    /// A range's bounds, the column on the left (`dt >= '2024-01-01'`; `BETWEEN` gives two),
+    /// each constant as its SQL text; empty for an equality, and for a range that is not one
+    /// interval (an `OR` of ranges).
+    pub range: Vec<(Comparison, String)>,
 }
 
 impl Constraint {
@@ -137,26 +142,49 @@ pub(crate) fn constraint(
                 Constraint {
                     column: ca.column,
                     values,
+                    range: Vec::new(),
                 },
             ))
         }
         Expr::BinaryOp { left, op, right } => {
-            let ((rel, column), value) = if is_constant(right) {
-                (column_of(left, scope, lambda_params)?, right)
+            let ((rel, column), value, flipped) = if is_constant(right) {
+                (column_of(left, scope, lambda_params)?, right, false)
             } else if is_constant(left) {
-                (column_of(right, scope, lambda_params)?, left)
+                (column_of(right, scope, lambda_params)?, left, true)
             } else {
                 return None;
             };
-            let values = match op {
-                BinaryOperator::Eq => Some(BTreeSet::from([value_key(value)])),
-                BinaryOperator::Lt
-                | BinaryOperator::LtEq
-                | BinaryOperator::Gt
-                | BinaryOperator::GtEq => None,
+            let comparison = match op {
+                BinaryOperator::Eq => {
+                    return Some((
+                        rel,
+                        Constraint {
+                            column,
+                            values: Some(BTreeSet::from([value_key(value)])),
+                            range: Vec::new(),
+                        },
+                    ))
+                }
+                BinaryOperator::Lt => Comparison::Lt,
+                BinaryOperator::LtEq => Comparison::LtEq,
+                BinaryOperator::Gt => Comparison::Gt,
+                BinaryOperator::GtEq => Comparison::GtEq,
                 _ => return None,
             };
-            Some((rel, Constraint { column, values }))
+            // `'2024' <= dt` bounds dt as `dt >= '2024'` does.
+            let comparison = if flipped {
+                comparison.flipped()
+            } else {
+                comparison
+            };
+            Some((
+                rel,
+                Constraint {
+                    column,
+                    values: None,
+                    range: vec![(comparison, value_key(value))],
+                },
+            ))
         }
         Expr::InList {
             expr,
@@ -169,6 +197,7 @@ pub(crate) fn constraint(
                 Constraint {
                     column,
                     values: Some(list.iter().map(value_key).collect()),
+                    range: Vec::new(),
                 },
             ))
         }
@@ -184,6 +213,10 @@ pub(crate) fn constraint(
                 Constraint {
                     column,
                     values: None,
+                    range: vec![
+                        (Comparison::GtEq, value_key(low)),
+                        (Comparison::LtEq, value_key(high)),
+                    ],
                 },
             ))
         }

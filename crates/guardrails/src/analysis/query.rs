@@ -1055,6 +1055,7 @@ impl<'c> Resolver<'c, '_> {
                 let bound = Constraint {
                     column,
                     values: constraint.values,
+                    range: constraint.range,
                 };
                 match cte {
                     // Whether the CTE is read elsewhere too is known only at the end.

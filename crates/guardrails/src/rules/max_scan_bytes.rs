@@ -22,15 +22,17 @@ pub(crate) const KIND: Kind = Kind {
 /// ## What it does
 /// Fires when the estimated scan of a statement exceeds `limit`. Where the query runs (the gate,
 /// at Run), the estimate is measured: on Athena, the sizes of the S3 objects under the
-/// partitions the query's filter selects (`=`/`IN` on partition keys, asked of Glue), or under
-/// the table's location when it has no such filter; sizes are cached for a few minutes. While
+/// partitions the query's filter selects (`=`, `IN`, `BETWEEN` and `<`, `<=`, `>`, `>=` on
+/// partition keys against plain literals, asked of Glue), or under the table's location when it
+/// has no such filter; sizes are cached for a few minutes. While
 /// you type, and when the objects cannot be measured (which the message says), it comes from
 /// the policy's stats: each table's `stats.size_bytes` times the share of partitions an
 /// `=`/`IN` on its partition keys selects (distinct values / `stats.partitions`; for a table
 /// with several keys, the product of each key's distinct values, and only when every key is
 /// filtered so: `year = '2024'` alone on a table partitioned by year and month counts as the
-/// whole table, since the stats do not say how many months a year holds). A table with
-/// neither cannot be estimated, which fires the rule too.
+/// whole table, since the stats do not say how many months a year holds; nor do they say how
+/// many partitions a range holds, so `dt >= '2024-01-01'` counts as the whole table until it is
+/// measured). A table with neither cannot be estimated, which fires the rule too.
 ///
 /// Athena inlines a `WITH` query at every reference, so a table inside a CTE counts once per
 /// read of that CTE (through CTEs read inside other CTEs, the counts multiply): `WITH o AS
@@ -319,11 +321,30 @@ mod tests {
             targets("SELECT c.customer_id FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.dt = 'x'"),
             ["sales.customers", "sales.orders (dt IN ('x'))"]
         );
-        // What a catalog cannot be asked by value selects every partition: a range, a cast, a
-        // `?` (the gate measures the text with its values in place), no filter at all.
+        // A range on a partition key is asked of the catalog too, each bound ANDed with the
+        // rest, the column always on the left.
+        assert_eq!(
+            targets("SELECT order_id FROM orders WHERE dt >= '2024-01-01' AND '2024-02-01' > dt"),
+            ["sales.orders (dt < '2024-02-01' AND dt >= '2024-01-01')"]
+        );
+        assert_eq!(
+            targets("SELECT order_id FROM orders WHERE dt BETWEEN '2024-01-01' AND '2024-01-31' AND dt IN ('2024-01-05', '2024-03-01')"),
+            ["sales.orders (dt IN ('2024-01-05', '2024-03-01') AND dt <= '2024-01-31' AND dt >= '2024-01-01')"]
+        );
+        // What a catalog cannot be asked by value selects every partition: a cast, a typed
+        // literal, a range that is not one interval, a string outside ASCII, a `?` (the gate
+        // measures the text with its values in place), a column that is not a partition key,
+        // no filter at all.
         for sql in [
-            "SELECT order_id FROM orders WHERE dt >= '2024-01-01'",
             "SELECT order_id FROM orders WHERE dt = DATE '2024-01-01'",
+            "SELECT order_id FROM orders WHERE dt >= DATE '2024-01-01'",
+            "SELECT order_id FROM orders WHERE CAST(dt AS date) >= DATE '2024-01-01'",
+            "SELECT order_id FROM orders WHERE dt < '2024-01-01' OR dt > '2024-12-31'",
+            "SELECT order_id FROM orders WHERE dt >= '2024-01-01' OR dt = '2023-05-05'",
+            "SELECT order_id FROM orders WHERE dt NOT BETWEEN 'a' AND 'b'",
+            "SELECT order_id FROM orders WHERE dt >= 'é'",
+            "SELECT order_id FROM orders WHERE dt >= ?",
+            "SELECT order_id FROM orders WHERE amount > 3",
             "SELECT order_id FROM orders WHERE dt = ?",
             "SELECT order_id FROM orders WHERE amount = 3",
             "SELECT order_id FROM orders",
