@@ -3,6 +3,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 #[derive(Debug, Clone, Default)]
 pub struct KnobValues {
     /// Added before answering every Athena call and every S3 read.
@@ -29,12 +31,35 @@ pub struct KnobValues {
 }
 
 /// The knobs, shared between the test and the server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Knobs {
     values: Mutex<KnobValues>,
+    /// Bumped by `release_queued`; each query watches it while it waits QUEUED.
+    released: watch::Sender<u64>,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            values: Mutex::default(),
+            released: watch::channel(0).0,
+        }
+    }
 }
 
 impl Knobs {
+    /// Ends the QUEUED wait of every query the stand-in holds now: they run at once. A test
+    /// that holds a query to act meanwhile lets it go when it is done, rather than waiting out
+    /// a hold long enough for the slowest machine.
+    pub fn release_queued(&self) {
+        self.released.send_modify(|n| *n += 1);
+    }
+
+    /// What a query taken in now waits on, besides its hold, to leave QUEUED.
+    pub(crate) fn queued_release(&self) -> watch::Receiver<u64> {
+        self.released.subscribe()
+    }
+
     pub fn get(&self) -> KnobValues {
         self.values
             .lock()

@@ -221,6 +221,8 @@ fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response
         caller,
     };
     let cutoff = wg.cutoff;
+    // Before the test can see the execution, so that a release it sends is not missed.
+    let released = shared.knobs.queued_release();
     {
         let mut all = shared.executions();
         all.order.push(id.clone());
@@ -229,7 +231,7 @@ fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response
             all.by_token.insert(t, id.clone());
         }
     }
-    let task = tokio::spawn(drive(shared.clone(), id.clone(), cutoff));
+    let task = tokio::spawn(drive(shared.clone(), id.clone(), cutoff, released));
     shared
         .executions()
         .tasks
@@ -238,10 +240,18 @@ fn start(shared: &Arc<Shared>, input: &Json, caller: Option<Caller>) -> Response
 }
 
 /// Moves one execution through QUEUED and RUNNING to its end.
-async fn drive(shared: Arc<Shared>, id: String, cutoff: Option<u64>) {
+async fn drive(
+    shared: Arc<Shared>,
+    id: String,
+    cutoff: Option<u64>,
+    mut released: tokio::sync::watch::Receiver<u64>,
+) {
     let knobs = shared.knobs.get();
     let queued_at = Instant::now();
-    tokio::time::sleep(knobs.queued).await;
+    tokio::select! {
+        _ = tokio::time::sleep(knobs.queued) => {}
+        _ = released.changed() => {}
+    }
     let (query, database, reuse, caller) = {
         let mut all = shared.executions();
         let Some(e) = all.by_id.get_mut(&id) else {
