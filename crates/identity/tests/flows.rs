@@ -211,7 +211,6 @@ async fn a_registration_the_portal_no_longer_knows_is_replaced_once() {
         .await
         .unwrap();
     let after = FakeSso::start();
-    after.set(|k| k.pending_polls = 0);
     let (s, _) = session("moved", &after, vault).await;
     s.sign_in(Method::DeviceCode, &ApprovingBrowser::new(&after))
         .await
@@ -230,10 +229,7 @@ async fn an_expiring_registration_is_renewed() {
     s.sign_in(Method::Browser, &browser).await.unwrap();
     assert_eq!(fake.counters().register_client, 2);
     // A change of flow needs its own registration too.
-    fake.set(|k| {
-        k.client_secret_expires_in = 3600;
-        k.pending_polls = 0;
-    });
+    fake.set(|k| k.client_secret_expires_in = 3600);
     s.sign_in(Method::DeviceCode, &browser).await.unwrap();
     assert_eq!(fake.counters().register_client, 3);
 }

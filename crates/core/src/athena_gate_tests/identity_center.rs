@@ -129,7 +129,6 @@ impl warden_identity::SignInPrompt for Quiet {
 /// permission set roles and hands out credentials living `lifetime_s`.
 async fn signed_in(fake: &FakeSso, moto: &str, vault: &Vault, lifetime_s: i64) -> Arc<Session> {
     fake.set(|k| {
-        k.pending_polls = 0;
         k.credentials_expire_in = lifetime_s;
         k.identity_center = Some(Center {
             moto_endpoint: moto.into(),
