@@ -6,7 +6,7 @@
 
 `cargo test` runs one test binary after another, and most of the slowest ones leave a core
 idle: the window's end-to-end tests drive one debug app at a time, and the broker's CLI tests
-wait out a query Athena holds. Each lane names its targets, so the two lanes are computed
+and the sign-in flows wait on a clock. Each lane names its targets, so the two lanes are computed
 from `cargo metadata` rather than listed by hand: a new test file lands in "rest" without
 anyone remembering it, and a name below that no longer exists is an error.
 """
@@ -25,6 +25,8 @@ WINDOW_LANE = (
     "no_display",
     "broker",
     "sandbox",
+    # The sign-in flows: most of their 30 s is the device flow's polling intervals.
+    "flows",
 )
 
 

@@ -70,8 +70,9 @@ echo "rust-style: 2 passed, 0 failed"
 
 section "Rust tests (all crates, and the end-to-end tests of the desktop app), in two lanes"
 # cargo test runs one test binary after another, and the slowest leave a core idle (the window's
-# end-to-end tests, the broker's CLI tests waiting out a held query): they run in a lane of
-# their own beside the rest (scripts/test-lanes.py picks the targets from cargo metadata).
+# end-to-end tests, the broker's CLI tests and the sign-in flows waiting on a clock): they run
+# in a lane of their own beside the rest (scripts/test-lanes.py picks the targets from cargo
+# metadata).
 # Each lane has a private session bus for the keyring, notifications and the webview, and
 # with-keyring.sh unlocks a throw-away GNOME Keyring on it, so the identity tests use the real
 # Secret Service and the lanes never share a secret; no stray bus outlives them.
