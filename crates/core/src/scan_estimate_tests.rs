@@ -350,3 +350,98 @@ async fn a_range_on_the_partition_key_measures_only_the_days_it_selects() {
         "{message}"
     );
 }
+
+/// Turns partition projection on for sales.orders (days as `yyyy-MM-dd` in the Hive layout it
+/// already has) and deletes its partitions from Glue, which Athena no longer reads.
+async fn project_orders(lab: &Lab) {
+    use aws_sdk_glue::types::TableInput;
+    let glue = warden_test_support::standin::glue_client(&lab.moto.endpoint);
+    let table = glue
+        .get_table()
+        .database_name("sales")
+        .name("orders")
+        .send()
+        .await
+        .expect("get table");
+    let table = table.table().expect("a table");
+    let mut input = TableInput::builder()
+        .name(table.name())
+        .set_partition_keys(Some(table.partition_keys().to_vec()))
+        .set_storage_descriptor(table.storage_descriptor().cloned())
+        .set_parameters(table.parameters().cloned());
+    for (k, v) in [
+        ("projection.enabled", "true"),
+        ("projection.dt.type", "date"),
+        ("projection.dt.format", "yyyy-MM-dd"),
+        ("projection.dt.range", "2025-09-01,NOW"),
+    ] {
+        input = input.parameters(k, v);
+    }
+    glue.update_table()
+        .database_name("sales")
+        .table_input(input.build().expect("table input"))
+        .send()
+        .await
+        .expect("update table");
+    let partitions = glue
+        .get_partitions()
+        .database_name("sales")
+        .table_name("orders")
+        .send()
+        .await
+        .expect("partitions");
+    assert!(
+        !partitions.partitions().is_empty(),
+        "the lab's orders have partitions"
+    );
+    for p in partitions.partitions() {
+        glue.delete_partition()
+            .database_name("sales")
+            .table_name("orders")
+            .set_partition_values(Some(p.values().to_vec()))
+            .send()
+            .await
+            .expect("delete partition");
+    }
+}
+
+#[tokio::test]
+async fn a_table_with_partition_projection_is_measured_from_its_objects() {
+    let lab = lab().await;
+    project_orders(&lab).await;
+    let gate = lab.gate().await;
+    let one_day = "SELECT order_id FROM orders WHERE dt = '2025-09-06' LIMIT 5";
+    let estimate = gate
+        .scan_estimate(one_day, &[], Some("sales"))
+        .await
+        .expect("policy")
+        .expect("the demo policy has a scan budget");
+    assert_eq!(
+        estimate.bytes,
+        Some(bytes_under(&lab, "lake/sales/orders/dt=2025-09-06/").await)
+    );
+    assert_eq!(estimate.source, ScanSource::Listing { cached: false });
+
+    // A day grown behind the policy's back refuses a range that takes it in, with the figure
+    // of the range's own days read back from the object keys.
+    grow_partition(&lab, "2025-09-05", 30_000_000).await;
+    let from_grown =
+        "SELECT order_id FROM orders WHERE dt >= '2025-09-05' AND dt < '2025-09-07' LIMIT 5";
+    let refused = gate
+        .run(from_grown, Some("sales"), CancellationToken::new())
+        .await
+        .expect_err("over the budget");
+    let mut days = 0;
+    for day in ["2025-09-05", "2025-09-06"] {
+        days += bytes_under(&lab, &format!("lake/sales/orders/dt={day}/")).await;
+    }
+    let message = budget_message(&refused);
+    assert!(
+        message.starts_with(&format!(
+            "the query would scan about {}, budget {} (from S3 object sizes)",
+            human_size(days),
+            human_size(estimate.budget)
+        )),
+        "{message}"
+    );
+}

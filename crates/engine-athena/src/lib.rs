@@ -10,6 +10,7 @@ mod error;
 pub mod glue;
 pub mod named_queries;
 pub mod policy_catalog;
+mod projection;
 mod read;
 mod run;
 pub mod scan_size;

@@ -1,6 +1,8 @@
 //! The bytes a query would scan, measured from the objects themselves: Glue says where the
 //! selected partitions live (`GetPartitions` with the filter's expression, or `GetTable` for the
-//! whole table), and S3 `ListObjectsV2` sums the sizes of the objects under those locations.
+//! whole table), and S3 `ListObjectsV2` sums the sizes of the objects under those locations. A
+//! table with partition projection has no partitions in Glue: its layout is listed instead
+//! (`projection`).
 //!
 //! Bounded on purpose: this runs before every Athena run, so a table of a million objects is
 //! not listed; past the bounds the answer is an error saying so, and the gate falls back to the
@@ -10,6 +12,7 @@ use std::time::Duration;
 
 use warden_guardrails::ScanTarget;
 
+use crate::projection::{self, Listing};
 use crate::sdk_error::classify;
 use crate::AthenaClients;
 
@@ -76,18 +79,19 @@ pub async fn measure(
     let table = table
         .table()
         .ok_or_else(|| "Glue returned no table".to_string())?;
-    // Partition projection: Athena computes the partitions from the table's properties and
-    // Glue lists none, so a filter would measure 0 bytes (and the data may live outside the
-    // table's location). Not measured: the gate judges the policy's stats, saying why.
-    let projected = table.parameters().is_some_and(|p| {
-        p.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("projection.enabled") && v.trim().eq_ignore_ascii_case("true")
-        })
-    });
-    if projected {
-        return Err(
-            "the table uses partition projection, whose partitions Glue does not list".to_string(),
-        );
+    // Partition projection: Athena builds the partitions' locations from the table's
+    // properties and Glue lists none, so the layout is listed and read back instead.
+    if projection::is_projected(table) {
+        let layout = projection::Layout::of(table)
+            .map_err(|why| format!("the table uses partition projection and {why}"))?;
+        let mut pages = 0;
+        let mut total: u64 = 0;
+        for listing in layout.listings(target) {
+            let keep = |key: &str| layout.selects(target, key);
+            total = total
+                .saturating_add(objects_size(clients, &listing, &keep, &mut pages, bounds).await?);
+        }
+        return Ok(total);
     }
     let partitioned = !table.partition_keys().is_empty();
     let locations = match target.partition_expression() {
@@ -105,7 +109,14 @@ pub async fn measure(
     let mut pages = 0;
     let mut total: u64 = 0;
     for location in locations {
-        total = total.saturating_add(objects_size(clients, &location, &mut pages, bounds).await?);
+        let (bucket, prefix) = split_location(&location)?;
+        let listing = Listing {
+            bucket,
+            prefix,
+            start_after: None,
+        };
+        total = total
+            .saturating_add(objects_size(clients, &listing, &|_| true, &mut pages, bounds).await?);
     }
     Ok(total)
 }
@@ -163,20 +174,21 @@ fn split_location(location: &str) -> Result<(String, String), String> {
     Ok((bucket.to_string(), prefix))
 }
 
-/// The sizes of the objects under `location`, counting pages against the bound.
+/// The sizes of the listed objects whose keys `keep` takes, counting pages against the bound.
 async fn objects_size(
     clients: &AthenaClients,
-    location: &str,
+    listing: &Listing,
+    keep: &(dyn Fn(&str) -> bool + Sync),
     pages_used: &mut usize,
     bounds: &Bounds,
 ) -> Result<u64, String> {
-    let (bucket, prefix) = split_location(location)?;
     let mut total: u64 = 0;
     let mut pages = clients
         .s3
         .list_objects_v2()
-        .bucket(&bucket)
-        .prefix(&prefix)
+        .bucket(&listing.bucket)
+        .prefix(&listing.prefix)
+        .set_start_after(listing.start_after.clone())
         .max_keys(bounds.page_size)
         .into_paginator()
         .send();
@@ -190,6 +202,9 @@ async fn objects_size(
         }
         let page = page.map_err(|e| classify("s3:ListBucket", None, e).to_string())?;
         for object in page.contents() {
+            if !keep(object.key().unwrap_or_default()) {
+                continue;
+            }
             let size = object
                 .size()
                 .and_then(|s| u64::try_from(s).ok())

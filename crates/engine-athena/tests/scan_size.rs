@@ -171,59 +171,141 @@ async fn a_range_on_a_partition_key_sums_only_its_partitions() {
     assert_eq!(got, [Ok(500), Ok(300), Ok(100), Ok(300), Ok(0), Ok(200)]);
 }
 
-/// A table with partition projection has no partitions in Glue: a filter would find none and
-/// measure 0 bytes, so it is not measured at all (the gate falls back to the policy's stats).
-#[tokio::test]
-async fn a_table_with_partition_projection_is_not_measured() {
+/// A Glue table with partition projection on `dt` (dates as `yyyy-MM-dd`): Glue lists none of
+/// its partitions, Athena builds their locations from `template` (or the Hive layout under
+/// `location`).
+async fn projected_table(
+    glue: &aws_sdk_glue::Client,
+    name: &str,
+    location: &str,
+    template: Option<&str>,
+) {
     use aws_sdk_glue::types::{Column, StorageDescriptor, TableInput};
-    let moto = Moto::start();
-    let _lake = lake(&moto).await;
-    let glue = glue_client(&moto.endpoint);
+    let column = |name: &str, ty: &str| {
+        Column::builder()
+            .name(name)
+            .r#type(ty)
+            .build()
+            .expect("column")
+    };
+    let mut input = TableInput::builder()
+        .name(name)
+        .partition_keys(column("dt", "string"))
+        .storage_descriptor(
+            StorageDescriptor::builder()
+                .location(location)
+                .columns(column("id", "bigint"))
+                .build(),
+        )
+        .parameters("projection.enabled", "true")
+        .parameters("projection.dt.type", "date")
+        .parameters("projection.dt.format", "yyyy-MM-dd")
+        .parameters("projection.dt.range", "2025-01-01,NOW");
+    if let Some(template) = template {
+        input = input.parameters("storage.location.template", template);
+    }
     glue.create_table()
         .database_name("sales")
-        .table_input(
-            TableInput::builder()
-                .name("projected")
-                .partition_keys(
-                    Column::builder()
-                        .name("dt")
-                        .r#type("string")
-                        .build()
-                        .expect("column"),
-                )
-                .storage_descriptor(
-                    StorageDescriptor::builder()
-                        .location("s3://lake/sales/orders/")
-                        .columns(
-                            Column::builder()
-                                .name("id")
-                                .r#type("bigint")
-                                .build()
-                                .expect("column"),
-                        )
-                        .build(),
-                )
-                .parameters("projection.enabled", "true")
-                .parameters("projection.dt.type", "date")
-                .build()
-                .expect("table input"),
-        )
+        .table_input(input.build().expect("table input"))
         .send()
         .await
         .expect("create table");
-    let config = local_sdk_config(&moto.endpoint);
-    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
-    let got = measure_all(
-        &clients,
-        &[
-            target("projected", &["2025-09-01"]),
-            target("projected", &[]),
-        ],
-        &Bounds::default(),
+}
+
+/// A table with partition projection has no partitions in Glue: its layout is listed and each
+/// object's partition read back from its key, so a filter selects what Athena would read.
+#[tokio::test]
+async fn a_table_with_partition_projection_is_measured_from_its_layout() {
+    use Comparison::{GtEq, Lt, LtEq};
+    let moto = Moto::start();
+    let _lake = lake(&moto).await;
+    let glue = glue_client(&moto.endpoint);
+    let s3 = s3_client(&moto.endpoint);
+    // `events`: its own layout, days of 100, 200 and 300 bytes, a folder that is not a day
+    // (`2025-09`, 1,000 bytes) and a file beside the days (50).
+    for (key, size) in [
+        ("events/2025-09-01/a.json", 100),
+        ("events/2025-09-02/a.json", 200),
+        ("events/2025-09-03/a.json", 150),
+        ("events/2025-09-03/b.json", 150),
+        ("events/2025-09/stray.json", 1000),
+        ("events/_manifest", 50),
+    ] {
+        s3.put_object()
+            .bucket("lake")
+            .key(key)
+            .body(vec![0u8; size].into())
+            .send()
+            .await
+            .expect("put");
+    }
+    projected_table(
+        &glue,
+        "events",
+        "s3://lake/elsewhere/",
+        Some("s3://lake/events/${dt}/"),
     )
     .await;
-    for answer in got {
-        let why = answer.expect_err("not measured");
-        assert!(why.contains("partition projection"), "{why}");
-    }
+    // `projected`: the Hive layout of `orders` (dt=... under its location), read by projection.
+    projected_table(&glue, "projected", "s3://lake/sales/orders/", None).await;
+    projected_table(
+        &glue,
+        "odd",
+        "s3://lake/odd/",
+        Some("s3://lake/odd/${dt}-${dt}/"),
+    )
+    .await;
+
+    let config = local_sdk_config(&moto.endpoint);
+    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
+    let projected = |table: &str, bounds: &[(Comparison, &str)]| ScanTarget {
+        table: table.into(),
+        ..ranged(bounds)
+    };
+    let targets = [
+        target("events", &["2025-09-02"]),
+        target("events", &["2025-09-01", "2025-09-03"]),
+        // The listing skips to the bound; `2025-09/` sorts after it but is below it.
+        projected("events", &[(GtEq, "2025-09-02")]),
+        // Below the bound: the day, and `2025-09`, which is no day (too high, never too low).
+        projected("events", &[(Lt, "2025-09-02")]),
+        target("events", &[]),
+        target("projected", &["2025-09-01", "2025-09-03"]),
+        // The two days, and the stray `dt=2025-09-010/`, whose text is within the range although
+        // it is no day the projection makes (too high, never too low).
+        projected("projected", &[(GtEq, "2025-09-01"), (LtEq, "2025-09-02")]),
+        target("projected", &[]),
+        target("odd", &[]),
+    ];
+    let got = measure_all(&clients, &targets, &Bounds::default()).await;
+    assert_eq!(
+        got[..8],
+        [
+            Ok(200),
+            Ok(400),
+            Ok(500),
+            Ok(1100),
+            Ok(1600),
+            Ok(400),
+            Ok(5300),
+            Ok(5600)
+        ]
+    );
+    let why = got[8].clone().expect_err("a layout it cannot read back");
+    assert!(
+        why.contains("partition projection") && why.contains("two values in one path segment"),
+        "{why}"
+    );
+
+    // Each listing counts against the bounds: two days are two listings of one page each.
+    let one_page = Bounds {
+        max_pages: 1,
+        ..Bounds::default()
+    };
+    let got = measure_all(&clients, &targets[..2], &one_page).await;
+    assert_eq!(got[0], Ok(200));
+    assert!(got[1]
+        .clone()
+        .expect_err("two listings")
+        .contains("more than"));
 }

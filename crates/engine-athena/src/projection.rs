@@ -1,0 +1,599 @@
+//! Where a table with partition projection keeps the partitions a query selects. Athena builds
+//! such a table's partition locations from its properties, not from Glue's partitions (Glue
+//! lists none): `storage.location.template` (`s3://bucket/logs/${dt}/`), or else the Hive
+//! layout under the table's location (`.../dt=2024-01-05/`). So the measurement lists the
+//! objects under the layout's fixed prefix and reads each object's partition values back from
+//! its key, keeping the objects whose values the query's filters select.
+//!
+//! An estimate too high, never too low: a value this module cannot judge (a key of a type other
+//! than a string or an integer, a literal of another type, a value with `%`, which the Hive
+//! layout uses for escapes) is kept, and so are objects of partitions outside the projection's
+//! ranges, which Athena would skip. A layout it cannot read back unambiguously is an error, and
+//! the gate falls back to the policy's stats.
+
+use std::cmp::Ordering;
+
+use aws_sdk_glue::types::Table;
+use warden_guardrails::{Comparison, ScanTarget};
+
+/// The parameter that turns projection on, as Athena reads it.
+const ENABLED: &str = "projection.enabled";
+const TEMPLATE: &str = "storage.location.template";
+
+/// Whether Athena projects this table's partitions instead of reading them from Glue.
+pub fn is_projected(table: &Table) -> bool {
+    table.parameters().is_some_and(|p| {
+        p.iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(ENABLED) && v.trim().eq_ignore_ascii_case("true"))
+    })
+}
+
+/// A projected table's partition locations: fixed path segments and segments holding one
+/// partition key's value each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    bucket: String,
+    /// The path's segments after the bucket, a location's trailing `/` left out.
+    segments: Vec<Segment>,
+    keys: Vec<Key>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Fixed(String),
+    /// `before${key}after`, e.g. `dt=${dt}`.
+    Value {
+        key: usize,
+        before: String,
+        after: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    /// Lowercase, as a `ScanTarget` names it.
+    name: String,
+    kind: KeyKind,
+    /// Every value the projection makes is a path's text unchanged (`is_plain`): a date of a
+    /// plain format, an integer, an enum of plain values. Only then may a listing skip to a
+    /// bound, since an escaped value (`10%3A00` for `10:00`) sorts elsewhere than its text.
+    plain: bool,
+}
+
+/// How Athena compares a partition key's values: only these two are judged here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Text,
+    Integer,
+    Other,
+}
+
+impl KeyKind {
+    fn of(glue_type: &str) -> Self {
+        let t = glue_type.trim().to_ascii_lowercase();
+        if t == "string" || t.starts_with("varchar") {
+            KeyKind::Text
+        } else if matches!(
+            t.as_str(),
+            "tinyint" | "smallint" | "int" | "integer" | "bigint"
+        ) {
+            KeyKind::Integer
+        } else {
+            KeyKind::Other
+        }
+    }
+}
+
+/// One `ListObjectsV2` call: a prefix, and where to start in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub bucket: String,
+    pub prefix: String,
+    pub start_after: Option<String>,
+}
+
+impl Layout {
+    /// The layout of a projected table, from its template or its location and partition keys.
+    pub fn of(table: &Table) -> Result<Self, String> {
+        let parameter = |name: &str| {
+            table.parameters().and_then(|p| {
+                p.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+        };
+        let mut keys = Vec::new();
+        for column in table.partition_keys() {
+            let name = column.name().to_lowercase();
+            let setting = |what: &str| parameter(&format!("projection.{name}.{what}"));
+            let projected_type = setting("type").unwrap_or_default().to_ascii_lowercase();
+            // A date format or an enum value with `/` spreads a value over path segments,
+            // which cannot be read back one segment per value.
+            let made_of = match projected_type.as_str() {
+                "date" => setting("format"),
+                "enum" => setting("values"),
+                _ => None,
+            };
+            if made_of.as_deref().is_some_and(|m| m.contains('/')) {
+                return Err(format!(
+                    "the values of its partition key `{name}` hold `/`, one value over several path segments"
+                ));
+            }
+            let plain = match projected_type.as_str() {
+                "integer" => true,
+                "date" | "enum" => made_of
+                    .as_deref()
+                    .is_some_and(|m| m.split(',').all(|v| is_plain(v.trim()))),
+                _ => false,
+            };
+            keys.push(Key {
+                name,
+                kind: KeyKind::of(column.r#type().unwrap_or_default()),
+                plain,
+            });
+        }
+        if keys.is_empty() {
+            return Err("it has no partition keys".into());
+        }
+        let template = parameter(TEMPLATE);
+        let template = match template {
+            Some(t) => t,
+            None => {
+                let location = table
+                    .storage_descriptor()
+                    .and_then(|sd| sd.location())
+                    .ok_or_else(|| "it has no location in Glue".to_string())?;
+                let hive: String = keys
+                    .iter()
+                    .map(|k| format!("{0}=${{{0}}}/", k.name))
+                    .collect();
+                format!("{}/{hive}", location.trim_end_matches('/'))
+            }
+        };
+        Self::parse(&template, keys)
+    }
+
+    fn parse(template: &str, keys: Vec<Key>) -> Result<Self, String> {
+        let unreadable = |why: &str| format!("its partition layout {template} {why}");
+        let rest = template
+            .strip_prefix("s3://")
+            .ok_or_else(|| unreadable("is not on S3"))?;
+        let (bucket, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() || bucket.contains("${") {
+            return Err(unreadable("names no bucket"));
+        }
+        let mut segments = Vec::new();
+        let mut placed = vec![false; keys.len()];
+        for part in path.trim_end_matches('/').split('/') {
+            let Some(open) = part.find("${") else {
+                segments.push(Segment::Fixed(part.to_string()));
+                continue;
+            };
+            let close = part[open..]
+                .find('}')
+                .map(|i| open + i)
+                .ok_or_else(|| unreadable("has a `${` without its `}`"))?;
+            let (before, after) = (&part[..open], &part[close + 1..]);
+            // Two values in one segment (`${year}-${month}`) cannot be told apart when a value
+            // holds the separator: not read back at all rather than read back wrong.
+            if after.contains("${") || after.contains('}') || before.contains('}') {
+                return Err(unreadable("puts two values in one path segment"));
+            }
+            let name = part[open + 2..close].trim().to_lowercase();
+            let key = keys
+                .iter()
+                .position(|k| k.name == name)
+                .ok_or_else(|| unreadable(&format!("names `{name}`, not a partition key")))?;
+            placed[key] = true;
+            segments.push(Segment::Value {
+                key,
+                before: before.to_string(),
+                after: after.to_string(),
+            });
+        }
+        if let Some(missing) = placed.iter().position(|p| !p) {
+            return Err(unreadable(&format!(
+                "does not place the partition key `{}`",
+                keys[missing].name
+            )));
+        }
+        Ok(Layout {
+            bucket: bucket.to_string(),
+            segments,
+            keys,
+        })
+    }
+
+    /// The listings that find every object of the partitions `target` selects (and maybe
+    /// more, which `selects` drops): the fixed prefix, narrowed by the first key's values or its
+    /// lower bound when that key is a string.
+    pub fn listings(&self, target: &ScanTarget) -> Vec<Listing> {
+        let first = self
+            .segments
+            .iter()
+            .position(|s| matches!(s, Segment::Value { .. }))
+            .unwrap_or(self.segments.len());
+        let fixed: String = self.segments[..first]
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Fixed(f) => Some(format!("{f}/")),
+                Segment::Value { .. } => None,
+            })
+            .collect();
+        let listing = |prefix: String, start_after: Option<String>| Listing {
+            bucket: self.bucket.clone(),
+            prefix,
+            start_after,
+        };
+        let Some(Segment::Value { key, before, after }) = self.segments.get(first) else {
+            return vec![listing(fixed, None)];
+        };
+        let key = &self.keys[*key];
+        if key.kind != KeyKind::Text {
+            return vec![listing(fixed, None)];
+        }
+        // A plain value is its path's text whatever the layout escapes.
+        let values = target
+            .partitions
+            .iter()
+            .find(|p| p.key == key.name)
+            .map(|p| {
+                p.values
+                    .iter()
+                    .map(|v| unquote(v).filter(|v| is_plain(v)))
+                    .collect::<Option<Vec<_>>>()
+            });
+        if let Some(Some(values)) = values {
+            return values
+                .into_iter()
+                .map(|v| listing(format!("{fixed}{before}{v}{after}/"), None))
+                .collect();
+        }
+        // Keys come in byte order, and every key of a value at or above the bound sorts after
+        // `prefix + bound` when values are written as they are; a key below the bound that
+        // sorts after it is dropped by `selects`.
+        let lowest = target
+            .ranges
+            .iter()
+            .filter(|r| {
+                r.key == key.name && matches!(r.comparison, Comparison::Gt | Comparison::GtEq)
+            })
+            .filter_map(|r| unquote(&r.value))
+            .max()
+            .filter(|_| key.plain);
+        let start_after = lowest.map(|b| format!("{fixed}{before}{b}"));
+        vec![listing(fixed, start_after)]
+    }
+
+    /// The partition values an object's key places it under, by key; `None` when the object is
+    /// not under any partition location of the layout.
+    fn values<'a>(&self, object: &'a str) -> Option<Vec<&'a str>> {
+        let parts: Vec<&str> = object.split('/').collect();
+        // The object's own name comes after the location's segments.
+        if parts.len() <= self.segments.len() {
+            return None;
+        }
+        let mut values: Vec<Option<&str>> = vec![None; self.keys.len()];
+        for (segment, part) in self.segments.iter().zip(&parts) {
+            match segment {
+                Segment::Fixed(f) if f == part => {}
+                Segment::Fixed(_) => return None,
+                Segment::Value { key, before, after } => {
+                    let value = part
+                        .strip_prefix(before.as_str())?
+                        .strip_suffix(after.as_str())?;
+                    match values[*key] {
+                        Some(seen) if seen != value => return None,
+                        _ => values[*key] = Some(value),
+                    }
+                }
+            }
+        }
+        values.into_iter().collect()
+    }
+
+    /// Whether the query reads this object: it lies under a partition location and every
+    /// filter of the target holds for its values (or cannot be judged).
+    pub fn selects(&self, target: &ScanTarget, object: &str) -> bool {
+        let Some(values) = self.values(object) else {
+            return false;
+        };
+        self.keys.iter().zip(values).all(|(key, value)| {
+            let within = target
+                .partitions
+                .iter()
+                .filter(|p| p.key == key.name)
+                .all(|p| {
+                    p.values
+                        .iter()
+                        .any(|lit| compare(key.kind, value, lit) != Some(false))
+                });
+            within
+                && target
+                    .ranges
+                    .iter()
+                    .filter(|r| r.key == key.name)
+                    .all(|r| matches(key.kind, value, r.comparison, &r.value) != Some(false))
+        })
+    }
+}
+
+/// Whether `value = literal`, or `None` when that cannot be judged here.
+fn compare(kind: KeyKind, value: &str, literal: &str) -> Option<bool> {
+    order(kind, value, literal).map(|o| o == Ordering::Equal)
+}
+
+/// Whether `value <comparison> literal`, or `None` when that cannot be judged here.
+fn matches(kind: KeyKind, value: &str, comparison: Comparison, literal: &str) -> Option<bool> {
+    let o = order(kind, value, literal)?;
+    Some(match comparison {
+        Comparison::Lt => o == Ordering::Less,
+        Comparison::LtEq => o != Ordering::Greater,
+        Comparison::Gt => o == Ordering::Greater,
+        Comparison::GtEq => o != Ordering::Less,
+    })
+}
+
+/// How a partition value compares with a SQL literal, as Athena compares them: strings by code
+/// point (UTF-8's byte order), integers as numbers (`007` is 7).
+fn order(kind: KeyKind, value: &str, literal: &str) -> Option<Ordering> {
+    // `%` may be an escape of the layout, and a literal with `/` names a value that spans
+    // segments, which `values` read as several.
+    if value.contains('%') || literal.contains('/') {
+        return None;
+    }
+    match kind {
+        KeyKind::Text => Some(value.cmp(unquote(literal)?)),
+        KeyKind::Integer => {
+            let literal: i128 = literal.parse().ok()?;
+            let value: i128 = value.parse().ok()?;
+            Some(value.cmp(&literal))
+        }
+        KeyKind::Other => None,
+    }
+}
+
+/// Text no layout escapes or splits: ASCII letters, digits, `-`, `_` and `.`.
+fn is_plain(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A string literal's text; `None` for any other literal.
+fn unquote(literal: &str) -> Option<&str> {
+    literal.strip_prefix('\'')?.strip_suffix('\'')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_glue::types::{Column, StorageDescriptor};
+    use warden_guardrails::{PartitionFilter, PartitionRange};
+
+    fn table(keys: &[(&str, &str)], template: Option<&str>) -> Table {
+        projected(keys, template, &[])
+    }
+
+    /// A projected table with these projection settings (`dt.type`, `date`).
+    fn projected(
+        keys: &[(&str, &str)],
+        template: Option<&str>,
+        settings: &[(&str, &str)],
+    ) -> Table {
+        let mut t = Table::builder()
+            .name("logs")
+            .storage_descriptor(
+                StorageDescriptor::builder()
+                    .location("s3://lake/logs")
+                    .build(),
+            )
+            .parameters(ENABLED, "true");
+        for (name, ty) in keys {
+            t = t.partition_keys(
+                Column::builder()
+                    .name(*name)
+                    .r#type(*ty)
+                    .build()
+                    .expect("column"),
+            );
+        }
+        if let Some(template) = template {
+            t = t.parameters(TEMPLATE, template);
+        }
+        for (setting, value) in settings {
+            t = t.parameters(format!("projection.{setting}"), *value);
+        }
+        t.build().expect("table")
+    }
+
+    fn target(values: &[(&str, &[&str])], ranges: &[(&str, Comparison, &str)]) -> ScanTarget {
+        ScanTarget {
+            database: "web".into(),
+            table: "logs".into(),
+            partitions: values
+                .iter()
+                .map(|(key, vs)| PartitionFilter {
+                    key: key.to_string(),
+                    values: vs.iter().map(|v| v.to_string()).collect(),
+                })
+                .collect(),
+            ranges: ranges
+                .iter()
+                .map(|(key, comparison, value)| PartitionRange {
+                    key: key.to_string(),
+                    comparison: *comparison,
+                    value: value.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn without_a_template_the_hive_layout_under_the_location_is_read() {
+        let layout =
+            Layout::of(&table(&[("dt", "string"), ("hour", "int")], None)).expect("layout");
+        let all = target(&[], &[]);
+        assert_eq!(
+            layout.listings(&all),
+            [Listing {
+                bucket: "lake".into(),
+                prefix: "logs/".into(),
+                start_after: None
+            }]
+        );
+        assert!(layout.selects(&all, "logs/dt=2024-01-05/hour=7/a.json"));
+        // Not under a partition location: a marker beside them, a file at the table's root.
+        assert!(!layout.selects(&all, "logs/dt=2024-01-05/_SUCCESS"));
+        assert!(!layout.selects(&all, "logs/readme.txt"));
+        assert!(!layout.selects(&all, "logs/hour=7/dt=2024-01-05/a.json"));
+    }
+
+    #[test]
+    fn a_template_places_each_key_and_may_repeat_one() {
+        let layout = Layout::of(&table(
+            &[("dt", "string"), ("region", "string")],
+            Some("s3://raw/app/${region}/logs/d=${dt}/${region}/"),
+        ))
+        .expect("layout");
+        let all = target(&[], &[]);
+        assert_eq!(
+            layout.listings(&all),
+            [Listing {
+                bucket: "raw".into(),
+                prefix: "app/".into(),
+                start_after: None
+            }]
+        );
+        assert!(layout.selects(&all, "app/eu/logs/d=2024-01-05/eu/part-0.gz"));
+        // The same key twice must hold the same value to be a partition's location.
+        assert!(!layout.selects(&all, "app/eu/logs/d=2024-01-05/us/part-0.gz"));
+        assert!(!layout.selects(&all, "app/eu/other/d=2024-01-05/eu/part-0.gz"));
+    }
+
+    #[test]
+    fn a_template_it_cannot_read_back_is_an_error_saying_why() {
+        for (template, why) in [
+            (
+                "s3://raw/${year}-${month}/",
+                "two values in one path segment",
+            ),
+            (
+                "s3://raw/${dt}/${nope}/",
+                "names `nope`, not a partition key",
+            ),
+            ("s3://raw/static/", "does not place the partition key `dt`"),
+            ("s3://raw/${dt/", "without its `}`"),
+            ("https://raw/${dt}/", "is not on S3"),
+        ] {
+            let err = Layout::of(&table(&[("dt", "string")], Some(template))).expect_err(template);
+            assert!(err.contains(why), "{template}: {err}");
+        }
+    }
+
+    #[test]
+    fn string_values_are_listed_each_and_a_lower_bound_skips_ahead() {
+        let days = [("dt.type", "date"), ("dt.format", "yyyy-MM-dd")];
+        let layout = Layout::of(&projected(&[("dt", "string")], None, &days)).expect("layout");
+        let days = target(&[("dt", &["'2024-01-05'", "'2024-01-07'"])], &[]);
+        let prefixes: Vec<_> = layout
+            .listings(&days)
+            .into_iter()
+            .map(|l| l.prefix)
+            .collect();
+        assert_eq!(prefixes, ["logs/dt=2024-01-05/", "logs/dt=2024-01-07/"]);
+        let since = target(
+            &[],
+            &[
+                ("dt", Comparison::GtEq, "'2024-01-01'"),
+                ("dt", Comparison::Gt, "'2024-02-01'"),
+            ],
+        );
+        assert_eq!(
+            layout.listings(&since)[0].start_after.as_deref(),
+            Some("logs/dt=2024-02-01")
+        );
+        assert!(layout.selects(&since, "logs/dt=2024-02-02/a"));
+        assert!(!layout.selects(&since, "logs/dt=2024-02-01/a"));
+        // `2024-02` is below the bound although its key sorts after `dt=2024-02-01`.
+        assert!(!layout.selects(&since, "logs/dt=2024-02/a"));
+
+        // Values the projection may write escaped (injected ones here) sort elsewhere than
+        // their text: no skipping ahead, and no listing by a value that is not plain.
+        let injected = Layout::of(&projected(
+            &[("dt", "string")],
+            None,
+            &[("dt.type", "injected")],
+        ))
+        .expect("layout");
+        assert_eq!(injected.listings(&since)[0].start_after, None);
+        let odd = target(&[("dt", &["'2024-01-05'", "'10:00'"])], &[]);
+        assert_eq!(
+            injected.listings(&odd),
+            [Listing {
+                bucket: "lake".into(),
+                prefix: "logs/".into(),
+                start_after: None
+            }]
+        );
+    }
+
+    #[test]
+    fn values_spread_over_path_segments_are_not_read_back() {
+        for settings in [
+            [("dt.type", "date"), ("dt.format", "yyyy/MM/dd")],
+            [("dt.type", "enum"), ("dt.values", "a,b/c")],
+        ] {
+            let err = Layout::of(&projected(
+                &[("dt", "string")],
+                Some("s3://raw/${dt}/"),
+                &settings,
+            ))
+            .expect_err("a value with /");
+            assert!(err.contains("hold `/`"), "{err}");
+        }
+    }
+
+    #[test]
+    fn integers_compare_as_numbers_and_other_types_are_kept() {
+        let layout = Layout::of(&table(
+            &[("hour", "int"), ("day", "date")],
+            Some("s3://raw/${day}/${hour}/"),
+        ))
+        .expect("layout");
+        let hours = target(
+            &[("hour", &["7", "12"]), ("day", &["'2024-01-05'"])],
+            &[("hour", Comparison::LtEq, "9")],
+        );
+        assert!(
+            layout.selects(&hours, "2024-01-06/007/a"),
+            "a date key is not judged"
+        );
+        assert!(!layout.selects(&hours, "2024-01-06/12/a"), "12 is above 9");
+        assert!(
+            !layout.selects(&hours, "2024-01-06/8/a"),
+            "8 is not in (7, 12)"
+        );
+        assert!(
+            layout.selects(&hours, "2024-01-06/x/a"),
+            "not a number: kept"
+        );
+        // The first key is a date: one listing of the whole prefix.
+        assert_eq!(layout.listings(&hours).len(), 1);
+    }
+
+    #[test]
+    fn a_value_with_an_escape_or_a_literal_of_another_type_is_kept() {
+        let layout = Layout::of(&table(&[("path", "string")], None)).expect("layout");
+        // A number against a string key is not judged; `b` against `c` is.
+        let b = target(&[("path", &["'b'"])], &[("path", Comparison::Lt, "5")]);
+        assert!(!layout.selects(&b, "logs/path=c/x"));
+        assert!(layout.selects(&b, "logs/path=b/x"));
+        // `%` may be the layout's escape (`a%2Fb` for `a/b`).
+        assert!(layout.selects(&b, "logs/path=a%2Fb/x"));
+        // A literal with `/` names a value the object keys split: not judged.
+        let slash = target(&[("path", &["'a/b'"])], &[]);
+        assert!(layout.selects(&slash, "logs/path=a/b/x"));
+    }
+}
