@@ -9,8 +9,11 @@
 - keystroke to underline: from a text change in the editor (the app's test hook, which edits
   as typing does) to the lint's underline drawn, as the page's own clock sees it, N times.
 
-    scripts/measure-window.py [BINARY] [--runs N] [--breakdown]
+    scripts/measure-window.py [BINARY] [--runs N] [--breakdown] [--bare]
     (default BINARY: $CARGO_TARGET_DIR/release/warden-desktop)
+
+--bare measures a window that is not Warden's (scripts/measure-tauri-floor.sh): start to its
+page's `#ready` element, and idle memory; no keystrokes.
 
 Prints one JSON document. Needs Xvfb and WebKitWebDriver (`make test` installs both).
 """
@@ -128,6 +131,9 @@ def main():
     breakdown = "--breakdown" in args
     if breakdown:
         args.remove("--breakdown")
+    bare = "--bare" in args
+    if bare:
+        args.remove("--bare")
     if "--runs" in args:
         i = args.index("--runs")
         runs = int(args[i + 1])
@@ -158,7 +164,10 @@ def main():
             path = "/execute/async" if asynchronous else "/execute/sync"
             return call(base, "POST", s + path, {"script": js, "args": list(values)})
 
-        wait("the editor and its first verdict", 60, lambda: script("const v = document.querySelector('#verdict'); return !!(document.querySelector('#editor .cm-content') && v && v.dataset.verdict);"))
+        if bare:
+            wait("the page", 60, lambda: script("return !!document.querySelector('#ready');"))
+        else:
+            wait("the editor and its first verdict", 60, lambda: script("const v = document.querySelector('#verdict'); return !!(document.querySelector('#editor .cm-content') && v && v.dataset.verdict);"))
         start_s = time.monotonic() - started
 
         time.sleep(10)
@@ -183,7 +192,7 @@ def main():
             setTimeout(check, 200);
         """
         timings = []
-        for _ in range(runs):
+        for _ in range(0 if bare else runs):
             script(cleared, CLEAN, asynchronous=True)
             timings.append(script(underline, DENIED, ".cm-lintRange-error", asynchronous=True))
         timings.sort()
@@ -193,23 +202,25 @@ def main():
         xvfb.kill()
         shutil.rmtree(home, ignore_errors=True)
 
-    print(json.dumps({
+    report = {
         "binary": binary,
         "binary_bytes": os.path.getsize(binary),
-        "start_to_editor_ready_s": round(start_s, 2),
+        "start_to_editor_ready_s" if not bare else "start_to_page_ready_s": round(start_s, 2),
         "idle_after_10s": {
             "processes": processes,
             "rss_mib": round(sum(p.get("Rss", 0) for p in processes) / 1024, 1),
             "pss_mib": round(sum(p.get("Pss", 0) for p in processes) / 1024, 1),
         },
-        "keystroke_to_underline_ms": {
+    }
+    if not bare:
+        report["keystroke_to_underline_ms"] = {
             "runs": runs,
             "median": round(statistics.median(timings), 1),
             "p95": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
             "max": round(timings[-1], 1),
             "lint_delay_ms": 75,
-        },
-    }, indent=2))
+        }
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
