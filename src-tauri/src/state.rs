@@ -1,7 +1,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use warden_api::{ApiError, RunningQueries};
+use warden_api::{ApiError, ErrorKind, RunningQueries};
 use warden_core::identity::WorkspaceIdentity;
 use warden_core::{Config, Gate, Home, ResultStore, Workspace, WorkspaceKind};
 
@@ -73,7 +73,7 @@ impl AppState {
     pub fn opened(&self) -> Result<&Opened, ApiError> {
         self.opened
             .as_ref()
-            .map_err(|m| ApiError::internal(m.clone()))
+            .map_err(|m| ApiError::new(ErrorKind::Unavailable, m.clone()))
     }
 
     pub fn home(&self) -> Result<&Home, ApiError> {

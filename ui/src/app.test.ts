@@ -195,6 +195,12 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
+/** Starts the app on a workspace that could not be opened: no schema will come. */
+async function startClosed(): Promise<App> {
+  app = await startApp(element("app"), "Linux x86_64");
+  return app;
+}
+
 async function start(): Promise<App> {
   app = await startApp(element("app"), "Linux x86_64");
   await vi.waitFor(() => expect(document.querySelector(".schema-table-name")).not.toBeNull());
@@ -494,17 +500,41 @@ describe("the window", () => {
     handlers.workspace_info = closed;
     handlers.kept_tabs = closed;
     handlers.keep_tabs = closed;
-    await start();
+    await startClosed();
     expect(element("status").textContent).toBe("Workspace unavailableAdd AWS workspace…");
     // Its own error, not one about the kept tabs, which were never the problem.
     expect(element("error").textContent?.trim()).toBe("Could not read the workspace. Workspace not found at /tmp/warden.");
     expect(calls("kept_tabs")).toEqual([]);
     expect(document.getElementById("tabs-not-kept")).toBeNull();
+    // Said once: no panel asks again and repeats it.
+    expect(calls("catalog")).toEqual([]);
+    expect(calls("workgroups")).toEqual([]);
+    expect(element("schema").textContent).toContain("No schema: the workspace could not be opened.");
+    expect((element("workgroup") as HTMLSelectElement).hidden).toBe(true);
     app.setSql("SELECT 1");
     await app.run();
     expect(calls("run_query")).toEqual([{ sql: "SELECT 1", database: null, runId: expect.any(String) }]);
     app.dispose();
     expect(calls("keep_tabs")).toEqual([]);
+  });
+
+  it("says plainly, once, why a workspace cannot be opened", async () => {
+    const why =
+      "the demo data lake could not be created: the demo workspace's engine (warden-demo-engine) is not installed. Install the warden-demo package next to warden, or add an AWS workspace";
+    const closed = () => {
+      throw { kind: "unavailable", message: why };
+    };
+    for (const command of ["workspace_info", "policy_status", "kept_tabs", "keep_tabs", "catalog", "workgroups", "lint"]) {
+      handlers[command] = closed;
+    }
+    await startClosed();
+    expect(element("error").textContent?.trim()).toBe(`The workspace cannot be opened: ${why}`);
+    expect(element("schema").textContent).not.toContain("warden-demo-engine");
+    expect((element("workgroup") as HTMLSelectElement).hidden).toBe(true);
+    app.setSql("SELECT 1");
+    await vi.waitFor(() => expect(element("verdict").dataset.verdict).toBe("deny"), { timeout: 3000 });
+    expect(element("verdict-reason").textContent).toBe(`Warden could not check this query: The workspace cannot be opened: ${why}`);
+    app.dispose();
   });
 });
 

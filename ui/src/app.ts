@@ -9,7 +9,7 @@ import { renderBanner } from "./banner";
 import { Checker, type CheckOutcome } from "./checker";
 import { createEditor, type RunScope, type SqlEditor } from "./editor";
 import { Elevations } from "./elevation";
-import { describeError } from "./errors";
+import { describeError, isWorkspaceUnavailable } from "./errors";
 import { renderRunDetails, runOfError } from "./run-details";
 import { arrivingMeta, arrivingResult, watchProgress } from "./progress";
 import { copyText } from "./clipboard";
@@ -381,7 +381,9 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     info = infoAnswer.value;
   } else {
     infoError = "Workspace unavailable";
-    showError(layout, `Could not read the workspace. ${describeError(infoAnswer.reason)}`);
+    // "The workspace cannot be opened: <why>" says it all; anything else gets a lead.
+    const why = describeError(infoAnswer.reason);
+    showError(layout, isWorkspaceUnavailable(infoAnswer.reason) ? why : `Could not read the workspace. ${why}`);
   }
   if (policyAnswer.status === "fulfilled") policy = policyAnswer.value;
   else policyError = describeError(policyAnswer.reason);
@@ -944,7 +946,10 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
     api.catalog().then(showCatalog, (error: unknown) =>
       renderSchemaError(layout.schema, `Could not load the schema. ${describeError(error)}`),
     );
-  void loadCatalog();
+  // A workspace that could not be opened has no schema or workgroups: its error, under the
+  // editor, is said once rather than again in every panel that would have asked.
+  if (workspaceClosed) renderSchemaError(layout.schema, "No schema: the workspace could not be opened.");
+  else void loadCatalog();
 
   // Athena workspaces: where baseline runs go. A refused pick says why in the error line.
   const loadWorkgroups = () =>
@@ -955,7 +960,7 @@ export async function startApp(root: HTMLElement, platform = navigator.platform)
   wireWorkgroups(layout.workgroup, api.chooseWorkgroup, api.workgroups, (message) =>
     showError(layout, `The workgroup was not changed. ${message}`),
   );
-  void loadWorkgroups();
+  if (!workspaceClosed) void loadWorkgroups();
 
   /** Checks the current text again now, without waiting for an edit. */
   const recheck = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeError } from "./errors";
+import { describeError, isWorkspaceUnavailable } from "./errors";
 
 describe("describeError", () => {
   it("leads each known kind with plain words", () => {
@@ -15,6 +15,12 @@ describe("describeError", () => {
     expect(describeError({ kind: "internal", message: "The journal is locked." })).toBe(
       "Something went wrong inside Warden: The journal is locked.",
     );
+    expect(describeError({ kind: "unavailable", message: "the configuration file config.toml is not valid" })).toBe(
+      "The workspace cannot be opened: the configuration file config.toml is not valid",
+    );
+    expect(isWorkspaceUnavailable({ kind: "unavailable", message: "x" })).toBe(true);
+    expect(isWorkspaceUnavailable({ kind: "internal", message: "x" })).toBe(false);
+    expect(isWorkspaceUnavailable("unavailable")).toBe(false);
   });
 
   it("shows a plain string as it is", () => {

@@ -8,6 +8,7 @@ const LEADS = new Map<unknown, string>([
   ["blocked", "Not allowed"],
   ["engine", "The query failed"],
   ["invalid", "The request was not valid"],
+  ["unavailable", "The workspace cannot be opened"],
   ["internal", "Something went wrong inside Warden"],
 ]);
 
@@ -45,4 +46,9 @@ export function describeError(error: unknown): string {
     if (lead) return withLead(lead, message);
   }
   return withLead(GENERIC, message);
+}
+
+/** Whether a command failed because the workspace could not be opened (every command then does). */
+export function isWorkspaceUnavailable(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { kind?: unknown }).kind === "unavailable";
 }

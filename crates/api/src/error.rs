@@ -18,7 +18,10 @@ pub enum ErrorKind {
     Cancelled,
     /// The request itself is wrong (a bad filter, a result no longer kept): the user's to fix.
     Invalid,
-    /// Anything else (the workspace could not be opened, the app's state is unusable).
+    /// The workspace could not be opened (its engine not installed, a configuration file to
+    /// fix): every command says the same until that is fixed and the app started again.
+    Unavailable,
+    /// Anything else (the app's state is unusable, a file Warden keeps cannot be written).
     Internal,
 }
 

@@ -3,4 +3,4 @@
 /**
  * Why a command failed, as the window tells failures apart.
  */
-export type ErrorKind = "blocked" | "engine" | "cancelled" | "invalid" | "internal";
+export type ErrorKind = "blocked" | "engine" | "cancelled" | "invalid" | "unavailable" | "internal";
