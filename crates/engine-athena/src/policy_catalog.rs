@@ -1,12 +1,16 @@
 //! The catalog section of a policy written from Glue, for administrators
 //! (`warden policy catalog --from-glue`): columns with their types, partition keys, and sizes
-//! (bytes of the table's S3 objects, Glue partition count). Tags stay those of the existing
+//! (bytes of the table's S3 objects, Glue partition count; for a table with partition
+//! projection, the objects and partitions its layout holds). Tags stay those of the existing
 //! policy, which is the authority for them; columns it does not have are listed for review.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use warden_guardrails::Catalog;
+use aws_sdk_glue::types::Table;
+use warden_guardrails::{Catalog, ScanTarget};
 
+use crate::projection;
 use crate::sdk_error::classify;
 use crate::{AthenaClients, AthenaError};
 
@@ -63,6 +67,45 @@ async fn s3_size(s3: &aws_sdk_s3::Client, location: &str) -> Option<u64> {
             .sum::<u64>();
     }
     Some(total)
+}
+
+/// A table with partition projection: its bytes and partitions are those of the objects under
+/// its layout's partition locations (its template may put them outside the table's location, and
+/// Glue's partitions, which Athena ignores for it, may be none or stale). A layout that cannot
+/// be read back, or a listing refused, gives no stats.
+async fn projected_size(s3: &aws_sdk_s3::Client, table: &Table) -> (Option<u64>, Option<u64>) {
+    let Ok(layout) = projection::Layout::of(table) else {
+        return (None, None);
+    };
+    let whole = ScanTarget {
+        database: String::new(),
+        table: table.name().to_string(),
+        partitions: vec![],
+        ranges: vec![],
+    };
+    let mut total = 0u64;
+    let mut seen = BTreeSet::new();
+    for listing in layout.listings(&whole) {
+        let mut pages = s3
+            .list_objects_v2()
+            .bucket(&listing.bucket)
+            .prefix(&listing.prefix)
+            .set_start_after(listing.start_after)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let Ok(page) = page else {
+                return (None, None);
+            };
+            for object in page.contents() {
+                if let Some(values) = layout.partition_of(object.key().unwrap_or_default()) {
+                    total += object.size().unwrap_or(0).max(0) as u64;
+                    seen.insert(values.join("/"));
+                }
+            }
+        }
+    }
+    (Some(total), Some(seen.len() as u64))
 }
 
 async fn partition_count(
@@ -124,14 +167,19 @@ pub async fn read_tables(
                         athena_type(c.r#type().unwrap_or("varchar")),
                     )
                 }));
-                let size_bytes = match sd.and_then(|sd| sd.location()) {
-                    Some(location) => s3_size(&clients.s3, location).await,
-                    None => None,
-                };
-                let partitions = if partition_keys.is_empty() {
-                    None
+                let (size_bytes, partitions) = if projection::is_projected(t) {
+                    projected_size(&clients.s3, t).await
                 } else {
-                    Some(partition_count(&clients.glue, db, t.name()).await?)
+                    let size_bytes = match sd.and_then(|sd| sd.location()) {
+                        Some(location) => s3_size(&clients.s3, location).await,
+                        None => None,
+                    };
+                    let partitions = if partition_keys.is_empty() {
+                        None
+                    } else {
+                        Some(partition_count(&clients.glue, db, t.name()).await?)
+                    };
+                    (size_bytes, partitions)
                 };
                 out.push(GlueTable {
                     database: db.to_ascii_lowercase(),

@@ -267,7 +267,7 @@ impl Layout {
 
     /// The partition values an object's key places it under, by key; `None` when the object is
     /// not under any partition location of the layout.
-    fn values<'a>(&self, object: &'a str) -> Option<Vec<&'a str>> {
+    pub fn partition_of<'a>(&self, object: &'a str) -> Option<Vec<&'a str>> {
         let parts: Vec<&str> = object.split('/').collect();
         // The object's own name comes after the location's segments.
         if parts.len() <= self.segments.len() {
@@ -295,7 +295,7 @@ impl Layout {
     /// Whether the query reads this object: it lies under a partition location and every
     /// filter of the target holds for its values (or cannot be judged).
     pub fn selects(&self, target: &ScanTarget, object: &str) -> bool {
-        let Some(values) = self.values(object) else {
+        let Some(values) = self.partition_of(object) else {
             return false;
         };
         self.keys.iter().zip(values).all(|(key, value)| {

@@ -309,3 +309,59 @@ async fn a_table_with_partition_projection_is_measured_from_its_layout() {
         .expect_err("two listings")
         .contains("more than"));
 }
+
+/// The stats `warden policy catalog --from-glue` writes for a projected table are its layout's:
+/// its objects may live outside the table's location (an empty `s3://lake/elsewhere/` here),
+/// and Glue holds none of its partitions, so the location's bytes and Glue's count would be 0,
+/// a fallback that lets any query through the budget.
+#[tokio::test]
+async fn a_projected_tables_stats_are_read_from_its_layout() {
+    use warden_engine_athena::policy_catalog::read_tables;
+    let moto = Moto::start();
+    let _lake = lake(&moto).await;
+    let glue = glue_client(&moto.endpoint);
+    let s3 = s3_client(&moto.endpoint);
+    for (key, size) in [
+        ("events/2025-09-01/a.json", 100),
+        ("events/2025-09-02/a.json", 200),
+        ("events/2025-09-02/b.json", 300),
+        ("events/_manifest", 50),
+    ] {
+        s3.put_object()
+            .bucket("lake")
+            .key(key)
+            .body(vec![0u8; size].into())
+            .send()
+            .await
+            .expect("put");
+    }
+    projected_table(
+        &glue,
+        "events",
+        "s3://lake/elsewhere/",
+        Some("s3://lake/events/${dt}/"),
+    )
+    .await;
+    projected_table(
+        &glue,
+        "odd",
+        "s3://lake/odd/",
+        Some("s3://lake/odd/${dt}-${dt}/"),
+    )
+    .await;
+    let config = local_sdk_config(&moto.endpoint);
+    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
+    let tables = read_tables(&clients, &["sales".to_string()])
+        .await
+        .expect("tables");
+    let stats = |name: &str| {
+        let t = tables.iter().find(|t| t.name == name).expect(name);
+        (t.size_bytes, t.partitions)
+    };
+    // Two days' objects; the file beside them is in no partition.
+    assert_eq!(stats("events"), (Some(600), Some(2)));
+    // A layout that cannot be read back: no stats rather than wrong ones.
+    assert_eq!(stats("odd"), (None, None));
+    // A table without projection keeps its location's bytes and Glue's partitions.
+    assert_eq!(stats("orders"), (Some(5600), Some(3)));
+}
