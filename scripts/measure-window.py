@@ -141,7 +141,12 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/warden/target"))
     binary = os.path.abspath(args[0] if args else os.path.join(target, "release", "warden-desktop"))
     if not os.access(binary, os.X_OK):
-        raise SystemExit(f"measure-window: no app at {binary}: build it first as make deb does (RUSTC_WORKSPACE_WRAPPER= cargo build --release --features tauri/custom-protocol --bin warden-desktop)")
+        raise SystemExit(f"measure-window: no app at {binary}: build it first as make deb does (RUSTC_WORKSPACE_WRAPPER= cargo build --release --locked --features tauri/custom-protocol --bin warden-desktop --bin warden-demo-engine)")
+    # Warden's demo workspace needs its engine beside the app (or installed); without it every
+    # check fails closed and no underline is ever drawn, which would look like a hang.
+    engine = os.path.join(os.path.dirname(binary), "warden-demo-engine")
+    if not bare and not any(os.access(p, os.X_OK) for p in (engine, "/usr/lib/warden/warden-demo-engine")):
+        raise SystemExit(f"measure-window: no demo engine at {engine}: build it beside the app as make deb does (RUSTC_WORKSPACE_WRAPPER= cargo build --release --locked --features tauri/custom-protocol --bin warden-desktop --bin warden-demo-engine), or install the warden-demo package")
     for tool in ("Xvfb", "WebKitWebDriver"):
         if not shutil.which(tool):
             raise SystemExit(f"measure-window: {tool} is not installed (make test installs it)")
