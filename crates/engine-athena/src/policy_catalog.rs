@@ -1,14 +1,13 @@
 //! The catalog section of a policy written from Glue, for administrators
 //! (`warden policy catalog --from-glue`): columns with their types, partition keys, and sizes
 //! (bytes of the table's S3 objects, Glue partition count; for a table with partition
-//! projection, the objects and partitions its layout holds). Tags stay those of the existing
+//! projection, the objects its layout holds). Tags stay those of the existing
 //! policy, which is the authority for them; columns it does not have are listed for review.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use aws_sdk_glue::types::Table;
-use warden_guardrails::{Catalog, ScanTarget};
+use warden_guardrails::Catalog;
 
 use crate::projection;
 use crate::sdk_error::classify;
@@ -69,43 +68,32 @@ async fn s3_size(s3: &aws_sdk_s3::Client, location: &str) -> Option<u64> {
     Some(total)
 }
 
-/// A table with partition projection: its bytes and partitions are those of the objects under
-/// its layout's partition locations (its template may put them outside the table's location, and
-/// Glue's partitions, which Athena ignores for it, may be none or stale). A layout that cannot
-/// be read back, or a listing refused, gives no stats.
-async fn projected_size(s3: &aws_sdk_s3::Client, table: &Table) -> (Option<u64>, Option<u64>) {
-    let Ok(layout) = projection::Layout::of(table) else {
-        return (None, None);
-    };
-    let whole = ScanTarget {
-        database: String::new(),
-        table: table.name().to_string(),
-        partitions: vec![],
-        ranges: vec![],
-    };
+/// A table with partition projection: its bytes are those of the objects under its layout's
+/// partition locations (its template may put them outside the table's location, and Glue's
+/// partitions, which Athena ignores for it, may be none or stale); every object under the
+/// layout's fixed prefix when some key takes the query's values, which may hold `/`. No
+/// partition count: folders no projected value names would inflate it, and a larger count
+/// makes the stats' share of one partition too small. A layout that cannot be read back, or a
+/// listing refused, gives no stats.
+async fn projected_size(s3: &aws_sdk_s3::Client, table: &Table) -> Option<u64> {
+    let layout = projection::Layout::of(table).ok()?;
+    let listing = layout.everything();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(&listing.bucket)
+        .prefix(&listing.prefix)
+        .into_paginator()
+        .send();
     let mut total = 0u64;
-    let mut seen = BTreeSet::new();
-    for listing in layout.listings(&whole) {
-        let mut pages = s3
-            .list_objects_v2()
-            .bucket(&listing.bucket)
-            .prefix(&listing.prefix)
-            .set_start_after(listing.start_after)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let Ok(page) = page else {
-                return (None, None);
-            };
-            for object in page.contents() {
-                if let Some(values) = layout.partition_of(object.key().unwrap_or_default()) {
-                    total += object.size().unwrap_or(0).max(0) as u64;
-                    seen.insert(values.join("/"));
-                }
+    while let Some(page) = pages.next().await {
+        for object in page.ok()?.contents() {
+            let key = object.key().unwrap_or_default();
+            if layout.has_open_keys() || layout.partition_of(key).is_some() {
+                total += object.size().unwrap_or(0).max(0) as u64;
             }
         }
     }
-    (Some(total), Some(seen.len() as u64))
+    Some(total)
 }
 
 async fn partition_count(
@@ -167,19 +155,23 @@ pub async fn read_tables(
                         athena_type(c.r#type().unwrap_or("varchar")),
                     )
                 }));
-                let (size_bytes, partitions) = if projection::is_projected(t) {
-                    projected_size(&clients.s3, t).await
-                } else {
-                    let size_bytes = match sd.and_then(|sd| sd.location()) {
-                        Some(location) => s3_size(&clients.s3, location).await,
-                        None => None,
-                    };
-                    let partitions = if partition_keys.is_empty() {
-                        None
-                    } else {
-                        Some(partition_count(&clients.glue, db, t.name()).await?)
-                    };
-                    (size_bytes, partitions)
+                let (size_bytes, partitions) = match projection::is_projected(t) {
+                    Ok(true) => (projected_size(&clients.s3, t).await, None),
+                    // Whether Athena projects it is not known: no stats, which the budget
+                    // refuses when the scan cannot be measured.
+                    Err(_) => (None, None),
+                    Ok(false) => {
+                        let size_bytes = match sd.and_then(|sd| sd.location()) {
+                            Some(location) => s3_size(&clients.s3, location).await,
+                            None => None,
+                        };
+                        let partitions = if partition_keys.is_empty() {
+                            None
+                        } else {
+                            Some(partition_count(&clients.glue, db, t.name()).await?)
+                        };
+                        (size_bytes, partitions)
+                    }
                 };
                 out.push(GlueTable {
                     database: db.to_ascii_lowercase(),

@@ -8,8 +8,11 @@
 //! An estimate too high, never too low: a value this module cannot judge (a key of a type other
 //! than a string or an integer, a literal of another type, a value with `%`, which the Hive
 //! layout uses for escapes) is kept, and so are objects of partitions outside the projection's
-//! ranges, which Athena would skip. A layout it cannot read back unambiguously is an error, and
-//! the gate falls back to the policy's stats.
+//! ranges, which Athena would skip. A layout it cannot read back unambiguously (values that may
+//! hold `/`, parameters Athena may read otherwise) is an error, and the gate falls back to the
+//! policy's stats. Reviewed against Trino's port of Athena's projection
+//! (`PartitionProjection`): values go into a template unescaped, an empty one as
+//! `__HIVE_DEFAULT_PARTITION__`, and the parameters are read by their exact names.
 
 use std::cmp::Ordering;
 
@@ -20,12 +23,35 @@ use warden_guardrails::{Comparison, ScanTarget};
 const ENABLED: &str = "projection.enabled";
 const TEMPLATE: &str = "storage.location.template";
 
-/// Whether Athena projects this table's partitions instead of reading them from Glue.
-pub fn is_projected(table: &Table) -> bool {
-    table.parameters().is_some_and(|p| {
-        p.iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case(ENABLED) && v.trim().eq_ignore_ascii_case("true"))
-    })
+/// Whether Athena projects this table's partitions instead of reading them from Glue. Athena
+/// reads the parameter by its exact name and the value as Java's `parseBoolean` does; a
+/// parameter a lenient reading would take otherwise (a key in other case, spaces around `true`)
+/// is an error, since the partitions Athena reads are then not known.
+pub fn is_projected(table: &Table) -> Result<bool, String> {
+    let strict = exact(table, ENABLED).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let lenient = loose(table, ENABLED).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if strict == lenient {
+        Ok(strict)
+    } else {
+        Err(format!(
+            "its {ENABLED} parameter is not written exactly (a key in other case, or spaces around \
+             `true`), so whether Athena projects its partitions is not known"
+        ))
+    }
+}
+
+/// A table parameter by its exact name, as Athena reads it.
+fn exact<'a>(table: &'a Table, name: &str) -> Option<&'a str> {
+    table.parameters()?.get(name).map(String::as_str)
+}
+
+/// A table parameter by its name in any case.
+fn loose<'a>(table: &'a Table, name: &str) -> Option<&'a str> {
+    table
+        .parameters()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// A projected table's partition locations: fixed path segments and segments holding one
@@ -58,6 +84,9 @@ struct Key {
     /// plain format, an integer, an enum of plain values. Only then may a listing skip to a
     /// bound, since an escaped value (`10%3A00` for `10:00`) sorts elsewhere than its text.
     plain: bool,
+    /// The values are the query's, not the projection's (`injected`, or no projection type):
+    /// any text, `/` included, so only the query's own literals say where they are.
+    open: bool,
 }
 
 /// How Athena compares a partition key's values: only these two are judged here.
@@ -95,17 +124,14 @@ pub struct Listing {
 impl Layout {
     /// The layout of a projected table, from its template or its location and partition keys.
     pub fn of(table: &Table) -> Result<Self, String> {
-        let parameter = |name: &str| {
-            table.parameters().and_then(|p| {
-                p.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v.trim().to_string())
-            })
-        };
         let mut keys = Vec::new();
+        let mut hive = String::new();
         for column in table.partition_keys() {
             let name = column.name().to_lowercase();
-            let setting = |what: &str| parameter(&format!("projection.{name}.{what}"));
+            // Read leniently: these only decide what is refused or how a listing is narrowed.
+            let setting = |what: &str| {
+                loose(table, &format!("projection.{name}.{what}")).map(|v| v.trim().to_string())
+            };
             let projected_type = setting("type").unwrap_or_default().to_ascii_lowercase();
             // A date format or an enum value with `/` spreads a value over path segments,
             // which cannot be read back one segment per value.
@@ -126,28 +152,32 @@ impl Layout {
                     .is_some_and(|m| m.split(',').all(|v| is_plain(v.trim()))),
                 _ => false,
             };
+            // The Hive layout names the column as the catalog holds it.
+            hive.push_str(&format!("{0}=${{{0}}}/", column.name()));
             keys.push(Key {
                 name,
                 kind: KeyKind::of(column.r#type().unwrap_or_default()),
                 plain,
+                open: !matches!(projected_type.as_str(), "date" | "enum" | "integer"),
             });
         }
         if keys.is_empty() {
             return Err("it has no partition keys".into());
         }
-        let template = parameter(TEMPLATE);
-        let template = match template {
-            Some(t) => t,
-            None => {
+        let template = match (exact(table, TEMPLATE), loose(table, TEMPLATE)) {
+            (Some(t), _) if t == t.trim() => t.to_string(),
+            (None, None) => {
                 let location = table
                     .storage_descriptor()
                     .and_then(|sd| sd.location())
                     .ok_or_else(|| "it has no location in Glue".to_string())?;
-                let hive: String = keys
-                    .iter()
-                    .map(|k| format!("{0}=${{{0}}}/", k.name))
-                    .collect();
                 format!("{}/{hive}", location.trim_end_matches('/'))
+            }
+            _ => {
+                return Err(format!(
+                    "its {TEMPLATE} parameter is not written exactly (a key in other case, or \
+                     spaces around it), so where Athena reads is not known"
+                ))
             }
         };
         Self::parse(&template, keys)
@@ -165,6 +195,10 @@ impl Layout {
         let mut segments = Vec::new();
         let mut placed = vec![false; keys.len()];
         for part in path.trim_end_matches('/').split('/') {
+            // Athena folds `//` and may resolve `.` and `..`: keys would not be where read.
+            if part.is_empty() || part == "." || part == ".." {
+                return Err(unreadable("has an empty, `.` or `..` path segment"));
+            }
             let Some(open) = part.find("${") else {
                 segments.push(Segment::Fixed(part.to_string()));
                 continue;
@@ -207,31 +241,22 @@ impl Layout {
     /// The listings that find every object of the partitions `target` selects (and maybe
     /// more, which `selects` drops): the fixed prefix, narrowed by the first key's values or its
     /// lower bound when that key is a string.
-    pub fn listings(&self, target: &ScanTarget) -> Vec<Listing> {
-        let first = self
-            .segments
-            .iter()
-            .position(|s| matches!(s, Segment::Value { .. }))
-            .unwrap_or(self.segments.len());
-        let fixed: String = self.segments[..first]
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Fixed(f) => Some(format!("{f}/")),
-                Segment::Value { .. } => None,
-            })
-            .collect();
+    pub fn listings(&self, target: &ScanTarget) -> Result<Vec<Listing>, String> {
+        self.placeable(target)?;
+        let everything = self.everything();
+        let first = self.segments.iter().find_map(|s| match s {
+            Segment::Value { key, before, after } => Some((&self.keys[*key], before, after)),
+            Segment::Fixed(_) => None,
+        });
+        let Some((key, before, after)) = first.filter(|(key, ..)| key.kind == KeyKind::Text) else {
+            return Ok(vec![everything]);
+        };
+        let fixed = everything.prefix.clone();
         let listing = |prefix: String, start_after: Option<String>| Listing {
             bucket: self.bucket.clone(),
             prefix,
             start_after,
         };
-        let Some(Segment::Value { key, before, after }) = self.segments.get(first) else {
-            return vec![listing(fixed, None)];
-        };
-        let key = &self.keys[*key];
-        if key.kind != KeyKind::Text {
-            return vec![listing(fixed, None)];
-        }
         // A plain value is its path's text whatever the layout escapes.
         let values = target
             .partitions
@@ -244,10 +269,10 @@ impl Layout {
                     .collect::<Option<Vec<_>>>()
             });
         if let Some(Some(values)) = values {
-            return values
+            return Ok(values
                 .into_iter()
                 .map(|v| listing(format!("{fixed}{before}{v}{after}/"), None))
-                .collect();
+                .collect());
         }
         // Keys come in byte order, and every key of a value at or above the bound sorts after
         // `prefix + bound` when values are written as they are; a key below the bound that
@@ -262,7 +287,54 @@ impl Layout {
             .max()
             .filter(|_| key.plain);
         let start_after = lowest.map(|b| format!("{fixed}{before}{b}"));
-        vec![listing(fixed, start_after)]
+        Ok(vec![listing(fixed, start_after)])
+    }
+
+    /// An open key's values are wherever the query's literals put them, `/` and all: measured
+    /// only when the query gives each such key plain literals (no `/`, not empty, not `.`).
+    fn placeable(&self, target: &ScanTarget) -> Result<(), String> {
+        for key in self.keys.iter().filter(|k| k.open) {
+            let placed = target.partitions.iter().any(|p| {
+                p.key == key.name
+                    && p.values.iter().all(|v| {
+                        let text = unquote(v).unwrap_or(v);
+                        !text.is_empty() && !text.contains('/') && text.chars().any(|c| c != '.')
+                    })
+            });
+            if !placed {
+                return Err(format!(
+                    "its partition key `{}` takes the query's values (injected), and the query \
+                     gives it none Warden can place (a plain literal without `/`)",
+                    key.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether some key's values come from the query rather than the projection.
+    pub fn has_open_keys(&self) -> bool {
+        self.keys.iter().any(|k| k.open)
+    }
+
+    /// The listing of everything under the layout's fixed prefix.
+    pub fn everything(&self) -> Listing {
+        let first = self
+            .segments
+            .iter()
+            .position(|s| matches!(s, Segment::Value { .. }))
+            .unwrap_or(self.segments.len());
+        Listing {
+            bucket: self.bucket.clone(),
+            prefix: self.segments[..first]
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Fixed(f) => Some(format!("{f}/")),
+                    Segment::Value { .. } => None,
+                })
+                .collect(),
+            start_after: None,
+        }
     }
 
     /// The partition values an object's key places it under, by key; `None` when the object is
@@ -339,11 +411,12 @@ fn matches(kind: KeyKind, value: &str, comparison: Comparison, literal: &str) ->
 fn order(kind: KeyKind, value: &str, literal: &str) -> Option<Ordering> {
     // `%` may be an escape of the layout, and a literal with `/` names a value that spans
     // segments, which `values` read as several.
-    if value.contains('%') || literal.contains('/') {
+    // An empty value is written `__HIVE_DEFAULT_PARTITION__`.
+    if value.contains('%') || literal.contains('/') || value == "__HIVE_DEFAULT_PARTITION__" {
         return None;
     }
     match kind {
-        KeyKind::Text => Some(value.cmp(unquote(literal)?)),
+        KeyKind::Text => Some(value.cmp(unquote(literal).filter(|l| !l.is_empty())?)),
         KeyKind::Integer => {
             let literal: i128 = literal.parse().ok()?;
             let value: i128 = value.parse().ok()?;
@@ -355,7 +428,7 @@ fn order(kind: KeyKind, value: &str, literal: &str) -> Option<Ordering> {
 
 /// Text no layout escapes or splits: ASCII letters, digits, `-`, `_` and `.`.
 fn is_plain(text: &str) -> bool {
-    !text.is_empty()
+    text.chars().any(|c| c != '.')
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -376,7 +449,8 @@ mod tests {
         projected(keys, template, &[])
     }
 
-    /// A projected table with these projection settings (`dt.type`, `date`).
+    /// A projected table with these projection settings (`dt.type`, `date`); a key whose type
+    /// they do not set is projected as a date.
     fn projected(
         keys: &[(&str, &str)],
         template: Option<&str>,
@@ -398,6 +472,10 @@ mod tests {
                     .build()
                     .expect("column"),
             );
+            let typed = format!("{}.type", name.to_lowercase());
+            if !settings.iter().any(|(k, _)| *k == typed) {
+                t = t.parameters(format!("projection.{typed}"), "date");
+            }
         }
         if let Some(template) = template {
             t = t.parameters(TEMPLATE, template);
@@ -436,7 +514,7 @@ mod tests {
             Layout::of(&table(&[("dt", "string"), ("hour", "int")], None)).expect("layout");
         let all = target(&[], &[]);
         assert_eq!(
-            layout.listings(&all),
+            layout.listings(&all).expect("listings"),
             [Listing {
                 bucket: "lake".into(),
                 prefix: "logs/".into(),
@@ -459,7 +537,7 @@ mod tests {
         .expect("layout");
         let all = target(&[], &[]);
         assert_eq!(
-            layout.listings(&all),
+            layout.listings(&all).expect("listings"),
             [Listing {
                 bucket: "raw".into(),
                 prefix: "app/".into(),
@@ -486,6 +564,11 @@ mod tests {
             ("s3://raw/static/", "does not place the partition key `dt`"),
             ("s3://raw/${dt/", "without its `}`"),
             ("https://raw/${dt}/", "is not on S3"),
+            (
+                "s3://raw/logs//${dt}/",
+                "an empty, `.` or `..` path segment",
+            ),
+            ("s3://raw/./${dt}/", "an empty, `.` or `..` path segment"),
         ] {
             let err = Layout::of(&table(&[("dt", "string")], Some(template))).expect_err(template);
             assert!(err.contains(why), "{template}: {err}");
@@ -499,6 +582,7 @@ mod tests {
         let days = target(&[("dt", &["'2024-01-05'", "'2024-01-07'"])], &[]);
         let prefixes: Vec<_> = layout
             .listings(&days)
+            .expect("listings")
             .into_iter()
             .map(|l| l.prefix)
             .collect();
@@ -511,7 +595,9 @@ mod tests {
             ],
         );
         assert_eq!(
-            layout.listings(&since)[0].start_after.as_deref(),
+            layout.listings(&since).expect("listings")[0]
+                .start_after
+                .as_deref(),
             Some("logs/dt=2024-02-01")
         );
         assert!(layout.selects(&since, "logs/dt=2024-02-02/a"));
@@ -519,24 +605,111 @@ mod tests {
         // `2024-02` is below the bound although its key sorts after `dt=2024-02-01`.
         assert!(!layout.selects(&since, "logs/dt=2024-02/a"));
 
-        // Values the projection may write escaped (injected ones here) sort elsewhere than
-        // their text: no skipping ahead, and no listing by a value that is not plain.
-        let injected = Layout::of(&projected(
+        // Values the projection may write escaped (`10:00`, a format with a colon) sort
+        // elsewhere than their text: no skipping ahead, and no listing by a value that is not
+        // plain.
+        let hours = Layout::of(&projected(
             &[("dt", "string")],
             None,
-            &[("dt.type", "injected")],
+            &[("dt.type", "date"), ("dt.format", "yyyy-MM-dd HH:mm")],
         ))
         .expect("layout");
-        assert_eq!(injected.listings(&since)[0].start_after, None);
+        assert_eq!(
+            hours.listings(&since).expect("listings")[0].start_after,
+            None
+        );
         let odd = target(&[("dt", &["'2024-01-05'", "'10:00'"])], &[]);
         assert_eq!(
-            injected.listings(&odd),
+            hours.listings(&odd).expect("listings"),
             [Listing {
                 bucket: "lake".into(),
                 prefix: "logs/".into(),
                 start_after: None
             }]
         );
+    }
+
+    #[test]
+    fn an_injected_key_is_measured_only_at_the_querys_plain_values() {
+        let layout = Layout::of(&projected(
+            &[("region", "string"), ("dt", "string")],
+            Some("s3://raw/${region}/logs/${dt}/"),
+            &[("region.type", "injected")],
+        ))
+        .expect("layout");
+        let eu = target(&[("region", &["'eu'"])], &[]);
+        assert_eq!(
+            layout.listings(&eu).expect("a plain value"),
+            [Listing {
+                bucket: "raw".into(),
+                prefix: "eu/".into(),
+                start_after: None
+            }]
+        );
+        // Athena puts an injected value in the path as it is, `/` and all; an empty one is
+        // written `__HIVE_DEFAULT_PARTITION__`: neither can be read back, nor can no value.
+        for values in [
+            &["'eu/west'"][..],
+            &["''"],
+            &["'..'"],
+            &["'eu'", "'us/east'"],
+        ] {
+            let odd = target(&[("region", values)], &[]);
+            let err = layout.listings(&odd).expect_err("not placeable");
+            assert!(err.contains("`region` takes the query's values"), "{err}");
+        }
+        assert!(layout.listings(&target(&[], &[])).is_err());
+        assert!(layout.has_open_keys());
+    }
+
+    #[test]
+    fn projection_is_read_as_athena_reads_its_parameters() {
+        let with = |key: &str, value: &str| {
+            let mut t = table(&[("dt", "string")], None);
+            t.parameters.as_mut().expect("parameters").remove(ENABLED);
+            t.parameters
+                .as_mut()
+                .expect("parameters")
+                .insert(key.to_string(), value.to_string());
+            is_projected(&t)
+        };
+        assert_eq!(with(ENABLED, "true"), Ok(true));
+        assert_eq!(with(ENABLED, "TRUE"), Ok(true));
+        assert_eq!(with(ENABLED, "false"), Ok(false));
+        assert_eq!(with("other", "true"), Ok(false));
+        // Read one way by Athena and another by a lenient reading: not known.
+        assert!(with("Projection.Enabled", "true").is_err());
+        assert!(with(ENABLED, " true").is_err());
+        let mut t = table(&[("dt", "string")], None);
+        t.parameters
+            .as_mut()
+            .expect("parameters")
+            .insert("Storage.Location.Template".into(), "s3://raw/${dt}/".into());
+        assert!(Layout::of(&t)
+            .expect_err("a template in other case")
+            .contains("not written exactly"));
+    }
+
+    #[test]
+    fn an_empty_literal_or_the_hive_default_partition_is_not_judged() {
+        let layout = Layout::of(&table(&[("dt", "string")], None)).expect("layout");
+        let empty = target(&[("dt", &["''"])], &[]);
+        assert!(layout.selects(&empty, "logs/dt=__HIVE_DEFAULT_PARTITION__/a"));
+        assert!(layout.selects(&empty, "logs/dt=2024-01-05/a"));
+        let day = target(&[("dt", &["'2024-01-05'"])], &[]);
+        assert!(layout.selects(&day, "logs/dt=__HIVE_DEFAULT_PARTITION__/a"));
+        assert!(!layout.selects(&day, "logs/dt=2024-01-06/a"));
+    }
+
+    #[test]
+    fn the_hive_layout_names_the_column_as_the_catalog_holds_it() {
+        let layout = Layout::of(&table(&[("DT", "string")], None)).expect("layout");
+        let day = target(&[("dt", &["'2024-01-05'"])], &[]);
+        assert_eq!(
+            layout.listings(&day).expect("listings")[0].prefix,
+            "logs/DT=2024-01-05/"
+        );
+        assert!(layout.selects(&day, "logs/DT=2024-01-05/a"));
     }
 
     #[test]
@@ -580,7 +753,7 @@ mod tests {
             "not a number: kept"
         );
         // The first key is a date: one listing of the whole prefix.
-        assert_eq!(layout.listings(&hours).len(), 1);
+        assert_eq!(layout.listings(&hours).expect("listings").len(), 1);
     }
 
     #[test]

@@ -81,12 +81,14 @@ pub async fn measure(
         .ok_or_else(|| "Glue returned no table".to_string())?;
     // Partition projection: Athena builds the partitions' locations from the table's
     // properties and Glue lists none, so the layout is listed and read back instead.
-    if projection::is_projected(table) {
-        let layout = projection::Layout::of(table)
-            .map_err(|why| format!("the table uses partition projection and {why}"))?;
+    let projected = projection::is_projected(table)
+        .map_err(|why| format!("the table may use partition projection and {why}"))?;
+    if projected {
+        let unreadable = |why| format!("the table uses partition projection and {why}");
+        let layout = projection::Layout::of(table).map_err(unreadable)?;
         let mut pages = 0;
         let mut total: u64 = 0;
-        for listing in layout.listings(target) {
+        for listing in layout.listings(target).map_err(unreadable)? {
             let keep = |key: &str| layout.selects(target, key);
             total = total
                 .saturating_add(objects_size(clients, &listing, &keep, &mut pages, bounds).await?);

@@ -313,7 +313,8 @@ async fn a_table_with_partition_projection_is_measured_from_its_layout() {
 /// The stats `warden policy catalog --from-glue` writes for a projected table are its layout's:
 /// its objects may live outside the table's location (an empty `s3://lake/elsewhere/` here),
 /// and Glue holds none of its partitions, so the location's bytes and Glue's count would be 0,
-/// a fallback that lets any query through the budget.
+/// a fallback that lets any query through the budget. No partition count: folders that no
+/// projected value names would inflate it, making one partition's share too small.
 #[tokio::test]
 async fn a_projected_tables_stats_are_read_from_its_layout() {
     use warden_engine_athena::policy_catalog::read_tables;
@@ -326,6 +327,8 @@ async fn a_projected_tables_stats_are_read_from_its_layout() {
         ("events/2025-09-02/a.json", 200),
         ("events/2025-09-02/b.json", 300),
         ("events/_manifest", 50),
+        ("regions/eu/west/2025-09-01/a.json", 70),
+        ("regions/us/2025-09-01/a.json", 30),
     ] {
         s3.put_object()
             .bucket("lake")
@@ -342,6 +345,41 @@ async fn a_projected_tables_stats_are_read_from_its_layout() {
         Some("s3://lake/events/${dt}/"),
     )
     .await;
+    // `region` takes the query's values (injected), which may hold `/`: every object counts.
+    use aws_sdk_glue::types::{Column, StorageDescriptor, TableInput};
+    let column = |name: &str| {
+        Column::builder()
+            .name(name)
+            .r#type("string")
+            .build()
+            .expect("column")
+    };
+    glue.create_table()
+        .database_name("sales")
+        .table_input(
+            TableInput::builder()
+                .name("regions")
+                .partition_keys(column("region"))
+                .partition_keys(column("dt"))
+                .storage_descriptor(
+                    StorageDescriptor::builder()
+                        .location("s3://lake/regions/")
+                        .build(),
+                )
+                .parameters("projection.enabled", "true")
+                .parameters("projection.region.type", "injected")
+                .parameters("projection.dt.type", "date")
+                .parameters("projection.dt.format", "yyyy-MM-dd")
+                .parameters(
+                    "storage.location.template",
+                    "s3://lake/regions/${region}/${dt}/",
+                )
+                .build()
+                .expect("table input"),
+        )
+        .send()
+        .await
+        .expect("create table");
     projected_table(
         &glue,
         "odd",
@@ -359,7 +397,8 @@ async fn a_projected_tables_stats_are_read_from_its_layout() {
         (t.size_bytes, t.partitions)
     };
     // Two days' objects; the file beside them is in no partition.
-    assert_eq!(stats("events"), (Some(600), Some(2)));
+    assert_eq!(stats("events"), (Some(600), None));
+    assert_eq!(stats("regions"), (Some(100), None));
     // A layout that cannot be read back: no stats rather than wrong ones.
     assert_eq!(stats("odd"), (None, None));
     // A table without projection keeps its location's bytes and Glue's partitions.
