@@ -96,11 +96,12 @@ async fn projected_size(s3: &aws_sdk_s3::Client, table: &Table) -> Option<u64> {
     Some(total)
 }
 
-async fn partition_count(
+/// How many partitions Glue holds for the table, and where each lives.
+async fn glue_partitions(
     glue: &aws_sdk_glue::Client,
     db: &str,
     table: &str,
-) -> Result<u64, AthenaError> {
+) -> Result<(u64, Vec<String>), AthenaError> {
     let mut pages = glue
         .get_partitions()
         .database_name(db)
@@ -109,11 +110,24 @@ async fn partition_count(
         .into_paginator()
         .send();
     let mut n = 0u64;
+    let mut locations = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("glue:GetPartitions", None, e))?;
         n += page.partitions().len() as u64;
+        locations.extend(
+            page.partitions()
+                .iter()
+                .filter_map(|p| p.storage_descriptor()?.location())
+                .map(str::to_string),
+        );
     }
-    Ok(n)
+    Ok((n, locations))
+}
+
+/// Whether `location` lies under `root` (both `s3://bucket/prefix`), as a folder of it.
+fn is_under(location: &str, root: &str) -> bool {
+    let folder = |l: &str| format!("{}/", l.trim_end_matches('/'));
+    folder(location).starts_with(&folder(root))
 }
 
 /// Reads `databases` from Glue (tables, columns, partitions) and S3 (sizes).
@@ -161,14 +175,28 @@ pub async fn read_tables(
                     // refuses when the scan cannot be measured.
                     Err(_) => (None, None),
                     Ok(false) => {
-                        let size_bytes = match sd.and_then(|sd| sd.location()) {
+                        let root = sd.and_then(|sd| sd.location());
+                        let mut size_bytes = match root {
                             Some(location) => s3_size(&clients.s3, location).await,
                             None => None,
                         };
                         let partitions = if partition_keys.is_empty() {
                             None
                         } else {
-                            Some(partition_count(&clients.glue, db, t.name()).await?)
+                            let (count, locations) =
+                                glue_partitions(&clients.glue, db, t.name()).await?;
+                            // Athena reads a partition where Glue places it, which may be
+                            // outside the table's location: those bytes count too.
+                            for other in locations
+                                .iter()
+                                .filter(|l| !root.is_some_and(|r| is_under(l, r)))
+                            {
+                                size_bytes = match (size_bytes, s3_size(&clients.s3, other).await) {
+                                    (Some(a), Some(b)) => Some(a + b),
+                                    _ => None,
+                                };
+                            }
+                            Some(count)
                         };
                         (size_bytes, partitions)
                     }
@@ -275,6 +303,26 @@ mod tests {
             size_bytes: Some(1234),
             partitions: Some(3),
         }
+    }
+
+    #[test]
+    fn a_partition_is_under_the_tables_location_only_as_a_folder_of_it() {
+        assert!(is_under(
+            "s3://lake/sales/orders/dt=1/",
+            "s3://lake/sales/orders"
+        ));
+        assert!(is_under(
+            "s3://lake/sales/orders",
+            "s3://lake/sales/orders/"
+        ));
+        assert!(!is_under(
+            "s3://lake/sales/orders2/dt=1",
+            "s3://lake/sales/orders"
+        ));
+        assert!(!is_under(
+            "s3://other/sales/orders/dt=1",
+            "s3://lake/sales/orders"
+        ));
     }
 
     #[test]

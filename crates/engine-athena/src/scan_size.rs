@@ -98,14 +98,26 @@ pub async fn measure(
     let partitioned = !table.partition_keys().is_empty();
     let locations = match target.partition_expression() {
         Some(expression) if partitioned => {
-            partition_locations(glue, target, &expression, bounds).await?
+            partition_locations(glue, target, Some(&expression), bounds).await?
         }
         _ => {
             let location = table
                 .storage_descriptor()
                 .and_then(|sd| sd.location())
                 .ok_or_else(|| "the table has no location in Glue".to_string())?;
-            vec![location.to_string()]
+            let mut locations = vec![location.to_string()];
+            // Athena reads each partition where Glue says it lives, which may be outside the
+            // table's location (added with a LOCATION of its own): those are listed too.
+            if partitioned {
+                let (bucket, prefix) = split_location(location)?;
+                for other in partition_locations(glue, target, None, bounds).await? {
+                    let (b, p) = split_location(&other)?;
+                    if b != bucket || !p.starts_with(&prefix) {
+                        locations.push(other);
+                    }
+                }
+            }
+            locations
         }
     };
     let mut pages = 0;
@@ -123,11 +135,11 @@ pub async fn measure(
     Ok(total)
 }
 
-/// Where each partition the expression selects lives.
+/// Where each partition the expression selects lives (every partition without one).
 async fn partition_locations(
     glue: &aws_sdk_glue::Client,
     target: &ScanTarget,
-    expression: &str,
+    expression: Option<&str>,
     bounds: &Bounds,
 ) -> Result<Vec<String>, String> {
     let mut locations = Vec::new();
@@ -135,7 +147,7 @@ async fn partition_locations(
         .get_partitions()
         .database_name(&target.database)
         .table_name(&target.table)
-        .expression(expression)
+        .set_expression(expression.map(str::to_string))
         .exclude_column_schema(true)
         .into_paginator()
         .send();
@@ -148,8 +160,13 @@ async fn partition_locations(
                 .ok_or_else(|| "a selected partition has no location in Glue".to_string())?;
             locations.push(location.to_string());
             if locations.len() > bounds.max_partitions {
+                let what = if expression.is_some() {
+                    "the filter selects"
+                } else {
+                    "the table has"
+                };
                 return Err(format!(
-                    "the filter selects more than {} partitions, more than Warden lists",
+                    "{what} more than {} partitions, more than Warden lists",
                     bounds.max_partitions
                 ));
             }

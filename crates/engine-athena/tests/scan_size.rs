@@ -132,6 +132,67 @@ async fn the_selected_partitions_are_summed_and_the_bounds_hold() {
     );
 }
 
+/// A partition Glue places outside the table's location (added with a LOCATION of its own) is
+/// read by Athena when the table is read whole: its objects count then too, as when a filter
+/// selects it.
+#[tokio::test]
+async fn a_partition_outside_the_tables_location_counts_when_the_table_is_read_whole() {
+    use aws_sdk_glue::types::{PartitionInput, StorageDescriptor};
+    let moto = Moto::start();
+    let _lake = lake(&moto).await;
+    let s3 = s3_client(&moto.endpoint);
+    let glue = glue_client(&moto.endpoint);
+    s3.put_object()
+        .bucket("lake")
+        .key("archive/orders/2025-09-04/a.parquet")
+        .body(vec![0u8; 700].into())
+        .send()
+        .await
+        .expect("put");
+    glue.create_partition()
+        .database_name("sales")
+        .table_name("orders")
+        .partition_input(
+            PartitionInput::builder()
+                .values("2025-09-04")
+                .storage_descriptor(
+                    StorageDescriptor::builder()
+                        .location("s3://lake/archive/orders/2025-09-04/")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("partition");
+    let config = local_sdk_config(&moto.endpoint);
+    let clients = AthenaClients::with_s3_endpoint(&config, Some(&moto.endpoint));
+    let targets = [target("orders", &[]), target("orders", &["2025-09-04"])];
+    let got = measure_all(&clients, &targets, &Bounds::default()).await;
+    // The table's location (5,600 bytes, the stray object too) and the archived day.
+    assert_eq!(got, [Ok(6300), Ok(700)]);
+    // The policy's stats (`warden policy catalog --from-glue`) count the archived day too.
+    let tables = warden_engine_athena::policy_catalog::read_tables(&clients, &["sales".into()])
+        .await
+        .expect("tables");
+    let orders = tables.iter().find(|t| t.name == "orders").expect("orders");
+    assert_eq!(
+        (orders.size_bytes, orders.partitions),
+        (Some(6300), Some(4))
+    );
+
+    // Listing every partition is bounded like a filter's.
+    let few = Bounds {
+        max_partitions: 2,
+        ..Bounds::default()
+    };
+    let got = measure_all(&clients, &targets[..1], &few).await;
+    assert_eq!(
+        got[0],
+        Err("the table has more than 2 partitions, more than Warden lists".into())
+    );
+}
+
 /// `orders` with these bounds on dt, ANDed (a `BETWEEN` is two of them).
 fn ranged(bounds: &[(Comparison, &str)]) -> ScanTarget {
     ScanTarget {
