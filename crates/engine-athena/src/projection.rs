@@ -149,7 +149,7 @@ impl Layout {
                 "integer" => true,
                 "date" | "enum" => made_of
                     .as_deref()
-                    .is_some_and(|m| m.split(',').all(|v| is_plain(v.trim()))),
+                    .is_some_and(|m| m.split(',').all(is_plain)),
                 _ => false,
             };
             // The Hive layout names the column as the catalog holds it.
@@ -616,6 +616,17 @@ mod tests {
         .expect("layout");
         assert_eq!(
             hours.listings(&since).expect("listings")[0].start_after,
+            None
+        );
+        // An enum value with a space (`eu, us` makes ` us`) is not plain either.
+        let spaced = Layout::of(&projected(
+            &[("dt", "string")],
+            None,
+            &[("dt.type", "enum"), ("dt.values", "eu, us")],
+        ))
+        .expect("layout");
+        assert_eq!(
+            spaced.listings(&since).expect("listings")[0].start_after,
             None
         );
         let odd = target(&[("dt", &["'2024-01-05'", "'10:00'"])], &[]);
