@@ -58,14 +58,21 @@ async fn lake(moto: &Moto) -> tempfile::TempDir {
         .expect("table");
     }
     // A neighbour whose name starts like a partition's: not part of dt=2025-09-01.
-    s3.put_object()
-        .bucket("lake")
-        .key("sales/orders/dt=2025-09-010/stray")
-        .body(vec![0u8; 5000].into())
-        .send()
-        .await
-        .expect("put");
+    put_objects(&s3, &[("sales/orders/dt=2025-09-010/stray", 5000)]).await;
     dir
+}
+
+/// Puts objects of these sizes (zeros) into the `lake` bucket.
+async fn put_objects(s3: &aws_sdk_s3::Client, objects: &[(&str, usize)]) {
+    for (key, size) in objects {
+        s3.put_object()
+            .bucket("lake")
+            .key(*key)
+            .body(vec![0u8; *size].into())
+            .send()
+            .await
+            .expect("put");
+    }
 }
 
 fn target(table: &str, days: &[&str]) -> ScanTarget {
@@ -142,13 +149,7 @@ async fn a_partition_outside_the_tables_location_counts_when_the_table_is_read_w
     let _lake = lake(&moto).await;
     let s3 = s3_client(&moto.endpoint);
     let glue = glue_client(&moto.endpoint);
-    s3.put_object()
-        .bucket("lake")
-        .key("archive/orders/2025-09-04/a.parquet")
-        .body(vec![0u8; 700].into())
-        .send()
-        .await
-        .expect("put");
+    put_objects(&s3, &[("archive/orders/2025-09-04/a.parquet", 700)]).await;
     glue.create_partition()
         .database_name("sales")
         .table_name("orders")
@@ -241,6 +242,18 @@ async fn projected_table(
     location: &str,
     template: Option<&str>,
 ) {
+    projected_table_injected(glue, name, location, template, &[]).await
+}
+
+/// As `projected_table`, with these string keys before `dt`, whose values are the query's
+/// (`injected`).
+async fn projected_table_injected(
+    glue: &aws_sdk_glue::Client,
+    name: &str,
+    location: &str,
+    template: Option<&str>,
+    injected: &[&str],
+) {
     use aws_sdk_glue::types::{Column, StorageDescriptor, TableInput};
     let column = |name: &str, ty: &str| {
         Column::builder()
@@ -249,8 +262,13 @@ async fn projected_table(
             .build()
             .expect("column")
     };
-    let mut input = TableInput::builder()
-        .name(name)
+    let mut input = TableInput::builder().name(name);
+    for key in injected {
+        input = input
+            .partition_keys(column(key, "string"))
+            .parameters(format!("projection.{key}.type"), "injected");
+    }
+    input = input
         .partition_keys(column("dt", "string"))
         .storage_descriptor(
             StorageDescriptor::builder()
@@ -284,22 +302,18 @@ async fn a_table_with_partition_projection_is_measured_from_its_layout() {
     let s3 = s3_client(&moto.endpoint);
     // `events`: its own layout, days of 100, 200 and 300 bytes, a folder that is not a day
     // (`2025-09`, 1,000 bytes) and a file beside the days (50).
-    for (key, size) in [
-        ("events/2025-09-01/a.json", 100),
-        ("events/2025-09-02/a.json", 200),
-        ("events/2025-09-03/a.json", 150),
-        ("events/2025-09-03/b.json", 150),
-        ("events/2025-09/stray.json", 1000),
-        ("events/_manifest", 50),
-    ] {
-        s3.put_object()
-            .bucket("lake")
-            .key(key)
-            .body(vec![0u8; size].into())
-            .send()
-            .await
-            .expect("put");
-    }
+    put_objects(
+        &s3,
+        &[
+            ("events/2025-09-01/a.json", 100),
+            ("events/2025-09-02/a.json", 200),
+            ("events/2025-09-03/a.json", 150),
+            ("events/2025-09-03/b.json", 150),
+            ("events/2025-09/stray.json", 1000),
+            ("events/_manifest", 50),
+        ],
+    )
+    .await;
     projected_table(
         &glue,
         "events",
@@ -383,22 +397,18 @@ async fn a_projected_tables_stats_are_read_from_its_layout() {
     let _lake = lake(&moto).await;
     let glue = glue_client(&moto.endpoint);
     let s3 = s3_client(&moto.endpoint);
-    for (key, size) in [
-        ("events/2025-09-01/a.json", 100),
-        ("events/2025-09-02/a.json", 200),
-        ("events/2025-09-02/b.json", 300),
-        ("events/_manifest", 50),
-        ("regions/eu/west/2025-09-01/a.json", 70),
-        ("regions/us/2025-09-01/a.json", 30),
-    ] {
-        s3.put_object()
-            .bucket("lake")
-            .key(key)
-            .body(vec![0u8; size].into())
-            .send()
-            .await
-            .expect("put");
-    }
+    put_objects(
+        &s3,
+        &[
+            ("events/2025-09-01/a.json", 100),
+            ("events/2025-09-02/a.json", 200),
+            ("events/2025-09-02/b.json", 300),
+            ("events/_manifest", 50),
+            ("regions/eu/west/2025-09-01/a.json", 70),
+            ("regions/us/2025-09-01/a.json", 30),
+        ],
+    )
+    .await;
     projected_table(
         &glue,
         "events",
@@ -407,40 +417,14 @@ async fn a_projected_tables_stats_are_read_from_its_layout() {
     )
     .await;
     // `region` takes the query's values (injected), which may hold `/`: every object counts.
-    use aws_sdk_glue::types::{Column, StorageDescriptor, TableInput};
-    let column = |name: &str| {
-        Column::builder()
-            .name(name)
-            .r#type("string")
-            .build()
-            .expect("column")
-    };
-    glue.create_table()
-        .database_name("sales")
-        .table_input(
-            TableInput::builder()
-                .name("regions")
-                .partition_keys(column("region"))
-                .partition_keys(column("dt"))
-                .storage_descriptor(
-                    StorageDescriptor::builder()
-                        .location("s3://lake/regions/")
-                        .build(),
-                )
-                .parameters("projection.enabled", "true")
-                .parameters("projection.region.type", "injected")
-                .parameters("projection.dt.type", "date")
-                .parameters("projection.dt.format", "yyyy-MM-dd")
-                .parameters(
-                    "storage.location.template",
-                    "s3://lake/regions/${region}/${dt}/",
-                )
-                .build()
-                .expect("table input"),
-        )
-        .send()
-        .await
-        .expect("create table");
+    projected_table_injected(
+        &glue,
+        "regions",
+        "s3://lake/regions/",
+        Some("s3://lake/regions/${region}/${dt}/"),
+        &["region"],
+    )
+    .await;
     projected_table(
         &glue,
         "odd",
