@@ -739,6 +739,43 @@ fn a_window_that_does_not_answer_still_closes() -> Result<(), String> {
     Ok(())
 }
 
+/// A workspace that cannot be opened (here a `config.toml` that does not parse) is said once,
+/// plainly, with what is wrong; nothing is checked as allowed meanwhile, and no panel repeats it.
+#[test]
+fn a_workspace_that_cannot_be_opened_is_said_once_and_nothing_runs() -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let config = Home::under(home.path()).config_file();
+    std::fs::create_dir_all(config.parent().ok_or("no config folder")?)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&config, "[workspaces.demo\nkind = ").map_err(|e| e.to_string())?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(&xvfb.display, &[("WARDEN_HOME", home.path())])?;
+    let s = driver.session(Path::new(env!("CARGO_BIN_EXE_warden-desktop")))?;
+    let error = wait_for("the workspace's error", PATIENCE, || {
+        text_of(&s, "#error").filter(|t| !t.trim().is_empty())
+    })?;
+    assert!(
+        error
+            .trim()
+            .starts_with("The workspace cannot be opened: the configuration file")
+            && error.contains("config.toml"),
+        "{error}"
+    );
+    let schema = text_of(&s, "#schema").unwrap_or_default();
+    assert!(
+        schema.contains("No schema: the workspace could not be opened.")
+            && !schema.contains("config.toml"),
+        "{schema}"
+    );
+    set_sql(&s, "SELECT 1")?;
+    wait_verdict(&s, "deny")?;
+    assert!(
+        run_disabled(&s)?,
+        "nothing runs on a workspace that is not open"
+    );
+    Ok(())
+}
+
 /// Whether process `pid` ended: gone, or a zombie its parent (the driver) has not reaped yet.
 fn app_ended(pid: u32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
