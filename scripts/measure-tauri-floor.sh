@@ -6,7 +6,7 @@
 #
 #   scripts/measure-tauri-floor.sh [--breakdown]
 #
-# Builds in $CARGO_TARGET_DIR/../floor-target (about 10 minutes cold on 2 cores); the crate
+# Builds in $CARGO_TARGET_DIR/../floor-target (6 minutes cold on 2 cores, measured); the crate
 # resolves the same versions as Warden's Cargo.lock.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
